@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Module-wide state of the live device: its parameters and where its
+ * debugfs directory hangs.  The memory manager itself is an instance
+ * (struct smm_pool), never file-scope state, so KUnit builds private pools.
+ */
+#ifndef _SHADOWMM_MAIN_H
+#define _SHADOWMM_MAIN_H
+
+#include <linux/types.h>
+
+#define SMM_NAME		"shadowmm"
+
+/* Bounds of the size_mb module parameter. */
+#define SMM_SIZE_MB_MIN		4
+#define SMM_SIZE_MB_MAX		4096
+#define SMM_SIZE_MB_DEFAULT	64
+
+/**
+ * struct smm_params - validated module parameters of the live device
+ * @size_mb:	region size taken from the kernel by the default backend
+ * @dev_mode:	permission bits of /dev/shadowmm
+ */
+struct smm_params {
+	unsigned int size_mb;
+	umode_t dev_mode;
+};
+
+extern struct smm_params smm_params;
+
+int smm_parse_size_mb(const char *val, unsigned int *mb);
+int smm_parse_dev_mode(const char *val, umode_t *mode);
+
+#endif /* _SHADOWMM_MAIN_H */

@@ -1,0 +1,86 @@
+# shellcheck shell=bash
+# Shared by the host-side scripts (check, demo, run, lint, bench).
+set -euo pipefail
+
+SMM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SMM_BUILD=$SMM_ROOT/build
+export SMM_CACHE=${SMM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/shadowmm}
+
+smm_say() { printf '==> %s\n' "$*" >&2; }
+
+smm_kernel() { "$SMM_ROOT/scripts/vm/kernel" "${1:-debug}"; }
+
+smm_ksrc() {
+	echo "$SMM_CACHE/src-$(dpkg-query -W -f='${Version}' linux-source-6.12)"
+}
+
+# smm_build_modules KDIR [make args...]: shadowmm.ko, shadowmm_kunit.ko
+smm_build_modules() {
+	local kdir=$1
+	shift
+	make -s -C "$kdir" M="$SMM_ROOT" "$@" modules
+}
+
+# smm_build_selftest_modules KDIR: the harness's throwaway modules
+smm_build_selftest_modules() {
+	make -s -C "$1" M="$SMM_ROOT/scripts/vm/selftest" modules
+}
+
+# smm_build_userspace OUTDIR: static test programs and tools.
+smm_build_userspace() {
+	make -s -C "$SMM_ROOT/userspace" O="$1" KSRC="$(smm_ksrc)"
+}
+
+# smm_kunit_suites: the suite names declared in kunit/*.c.
+smm_kunit_suites() {
+	sed -n 's/^[[:space:]]*\.name = "\([a-z0-9_]*\)",.*/\1/p' \
+		"$SMM_ROOT"/kunit/*.c
+}
+
+# smm_initramfs OUT PLAN [SRC:DEST...]: modules and userspace included.
+smm_initramfs() {
+	local out=$1 plan=$2
+	shift 2
+	local files=()
+	local f
+	for f in "$SMM_ROOT"/shadowmm.ko "$SMM_ROOT"/shadowmm_kunit.ko; do
+		[ -f "$f" ] && files+=("$f:/modules/$(basename "$f")")
+	done
+	for f in "$SMM_BUILD"/userspace/tests/*; do
+		[ -f "$f" ] && [ -x "$f" ] && files+=("$f:/tests/$(basename "$f")")
+	done
+	for f in "$SMM_ROOT"/userspace/tests/*.sh; do
+		files+=("$f:/tests/$(basename "$f")")
+	done
+	for f in "$SMM_BUILD"/userspace/tools/*; do
+		[ -f "$f" ] && [ -x "$f" ] && files+=("$f:/usr/bin/$(basename "$f")")
+	done
+	"$SMM_ROOT/scripts/vm/initramfs" "$out" "$plan" "${files[@]}" "$@"
+}
+
+# smm_plan OUT PLAN [VAR=value...]: a plan with variables set before it.
+smm_plan() {
+	local out=$1 plan=$2
+	shift 2
+	{
+		local kv
+		for kv in "$@"; do
+			printf '%s=%q\n' "${kv%%=*}" "${kv#*=}"
+		done
+		cat "$plan"
+	} >"$out"
+}
+
+# smm_counts FILE PASSED FAILED SKIPPED [PROBLEM...]: a counts record for
+# scripts/check's summary; no-op when FILE is empty.
+smm_counts() {
+	local file=$1
+	shift
+	[ -n "$file" ] || return 0
+	python3 - "$file" "$@" <<'PY'
+import json, sys
+f, p, n, s, *probs = sys.argv[1:]
+json.dump({'passed': int(p), 'failed': int(n), 'skipped': int(s),
+           'problems': probs}, open(f, 'w'))
+PY
+}

@@ -1,0 +1,115 @@
+# shellcheck shell=sh
+# Helpers for VM plans.  Output for the host goes to fd 3, the results
+# channel; every record is framed by "@@SMM" marker lines:
+#   @@SMM BOOT <uname -r>
+#   @@SMM BEGIN <ktap|tap|log|dmesg|kmemleak> <name>
+#   @@SMM END <kind> <name> <exit status>
+#   @@SMM CHECK <ok|fail> <description>
+#   @@SMM DONE
+SMM_MODDIR=${SMM_MODDIR:-/modules}
+SMM_KUNIT_DIR=/sys/kernel/debug/kunit
+
+smm_open_channel() {
+	if [ -c /dev/ttyS1 ]; then
+		stty -F /dev/ttyS1 raw -echo 115200 2>/dev/null
+		exec 3>/dev/ttyS1
+	else
+		exec 3>/dev/console
+	fi
+}
+
+smm_mark() {
+	echo "@@SMM $*" >&3
+}
+
+# smm_check <description> <command...>: one pass/fail line for the host.
+smm_check() {
+	desc=$1
+	shift
+	if "$@" >/tmp/smm_check.out 2>&1; then
+		smm_mark CHECK ok "$desc"
+		return 0
+	fi
+	smm_mark CHECK fail "$desc"
+	smm_mark BEGIN log "$desc"
+	cat /tmp/smm_check.out >&3
+	smm_mark END log "$desc" 1
+	return 1
+}
+
+# smm_tap <name> <command...>: run a program that prints TAP.
+smm_tap() {
+	name=$1
+	shift
+	smm_mark BEGIN tap "$name"
+	"$@" >&3 2>&1
+	rc=$?
+	smm_mark END tap "$name" $rc
+	return $rc
+}
+
+# smm_log <name> <command...>: output shown to the user (demo, run).
+smm_log() {
+	name=$1
+	shift
+	smm_mark BEGIN log "$name"
+	"$@" >&3 2>&1
+	rc=$?
+	smm_mark END log "$name" $rc
+	return $rc
+}
+
+# smm_insmod <module> [params...]: load, reported as a check.
+smm_insmod() {
+	mod=$1
+	shift
+	smm_check "insmod $mod $*" insmod "$SMM_MODDIR/$mod.ko" "$@"
+}
+
+smm_rmmod() {
+	smm_check "rmmod $1" rmmod "$1"
+}
+
+# smm_kunit_results: hand the host the KTAP of every suite that ran.
+smm_kunit_results() {
+	[ -d $SMM_KUNIT_DIR ] || return 0
+	for d in $SMM_KUNIT_DIR/*/; do
+		[ -f "$d/results" ] || continue
+		s=$(basename "$d")
+		smm_mark BEGIN ktap "$s"
+		cat "$d/results" >&3
+		smm_mark END ktap "$s" 0
+	done
+}
+
+# smm_kunit_module <module>: load a module of KUnit suites (they run at
+# load), collect their results, unload it.
+smm_kunit_module() {
+	smm_insmod "$1" || return
+	smm_kunit_results
+	smm_rmmod "$1"
+}
+
+smm_kmemleak_scan() {
+	kl=/sys/kernel/debug/kmemleak
+	[ -w $kl ] || return 0
+	# Only objects older than 5 s are reported: let the last ones age.
+	sleep 6
+	echo scan >$kl
+	echo scan >$kl
+	smm_mark BEGIN kmemleak report
+	cat $kl >&3
+	smm_mark END kmemleak report 0
+}
+
+smm_finish() {
+	smm_kmemleak_scan
+	smm_mark BEGIN dmesg kernel
+	dmesg >&3
+	smm_mark END dmesg kernel 0
+	smm_mark DONE
+	# Closing the tty waits until the UART has sent every byte.
+	exec 3>&-
+	sync
+	poweroff -f
+}

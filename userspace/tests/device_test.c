@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/shadowmm as a device: it exists with the mode the module was loaded
+ * with, root opens it, an unprivileged user does not.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#define DEV "/dev/shadowmm"
+
+TEST(device_node_is_root_only_char_device)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(DEV, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	EXPECT_EQ(0, st.st_uid);
+	EXPECT_EQ(10, major(st.st_rdev)); /* a misc device */
+}
+
+TEST(root_opens_read_write)
+{
+	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST(unprivileged_open_is_refused)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int fd;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		fd = open(DEV, O_RDWR | O_CLOEXEC);
+		_exit(fd < 0 && errno == EACCES ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_HARNESS_MAIN
