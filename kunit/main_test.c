@@ -98,4 +98,3 @@ kunit_test_suites(&smm_params_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for shadowmm");
-SMM_IMPORT_NS();

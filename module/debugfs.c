@@ -2,15 +2,34 @@
 /*
  * shadowmm: the debugfs directory /sys/kernel/debug/shadowmm/.
  *
- * Each subsystem adds its own files under the root returned here; the
- * whole tree goes in one debugfs_remove_recursive() at exit.
+ * The live pool's state in the formats of the kernel's own files, so the
+ * habits and scripts made for /proc/buddyinfo, /proc/zoneinfo,
+ * /proc/meminfo, /proc/vmstat and debugfs extfrag/ work here too:
+ *
+ *   buddyinfo zoneinfo meminfo vmstat extfrag_index unusable_index
+ *   region    where the memory came from, and what its metadata costs
+ *   validate  read: full consistency check, "ok" or one line per problem
+ *   knobs     read: the tunables; write "name value" to change one
+ *   fail_page_alloc/  fault injection (the kernel's framework) + min-order
  */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
 #include <linux/err.h>
+#include <linux/fault-inject.h>
+#include <linux/kernel.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 
+#include <shadowmm/buddy.h>
+#include <shadowmm/compat.h>
 #include <shadowmm/debugfs.h>
 #include <shadowmm/main.h>
+#include <shadowmm/pcp.h>
+#include <shadowmm/pool.h>
 
 /* Written once at init and cleared at exit; no lock needed. */
 static struct dentry *smm_debugfs_dir;
@@ -52,4 +71,423 @@ void smm_debugfs_exit(void)
 struct dentry *smm_debugfs_root(void)
 {
 	return smm_debugfs_dir;
+}
+
+/* /proc/buddyinfo: free blocks per order. */
+static int smm_buddyinfo_show(struct seq_file *m, void *v)
+{
+	struct smm_pool *pool = m->private;
+	struct smm_zone *zone;
+	int i, o;
+
+	for_each_smm_zone(pool, zone, i) {
+		if (!smm_zone_populated(zone))
+			continue;
+		seq_printf(m, "Node %d, zone %8s ", zone->node->nid, smm_zone_name(zone));
+		for (o = 0; o < SMM_NR_ORDERS; o++)
+			seq_printf(m, "%6lu ", READ_ONCE(zone->free_area[o].nr_free));
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smm_buddyinfo);
+
+static unsigned long smm_zone_pcp_count(struct smm_zone *zone)
+{
+	unsigned long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->count);
+	return n;
+}
+
+/* /proc/zoneinfo: sizes, watermarks, protection and pagesets. */
+static int smm_zoneinfo_show(struct seq_file *m, void *v)
+{
+	struct smm_pool *pool = m->private;
+	struct smm_region *r = &pool->region;
+	struct smm_zone *zone;
+	int i, t, cpu;
+
+	for_each_smm_zone(pool, zone, i) {
+		seq_printf(m, "Node %d, zone %8s\n", zone->node->nid, smm_zone_name(zone));
+		seq_printf(m, "  pages free     %lu\n", smm_zone_free(zone));
+		seq_printf(m, "        min      %lu\n", READ_ONCE(zone->watermark[SMM_WMARK_MIN]));
+		seq_printf(m, "        low      %lu\n", READ_ONCE(zone->watermark[SMM_WMARK_LOW]));
+		seq_printf(m, "        high     %lu\n", READ_ONCE(zone->watermark[SMM_WMARK_HIGH]));
+		seq_printf(m, "        spanned  %lu\n", zone->spanned);
+		seq_printf(m, "        present  %lu\n", zone->present);
+		seq_printf(m, "        managed  %lu\n", zone->managed);
+		seq_puts(m, "        protection: (");
+		for (t = 0; t < SMM_NR_ZONE_TYPES; t++)
+			seq_printf(m, "%s%lu", t ? ", " : "",
+				   READ_ONCE(zone->lowmem_reserve[t]));
+		seq_puts(m, ")\n");
+		seq_printf(m, "      nr_free_pages %lu\n", smm_zone_free(zone));
+		seq_printf(m, "      nr_free_pcp %lu\n", smm_zone_pcp_count(zone));
+		if (smm_zone_populated(zone)) {
+			seq_puts(m, "  pagesets\n");
+			for_each_online_cpu(cpu) {
+				seq_printf(m, "    cpu: %i\n", cpu);
+				seq_printf(m, "              count: %u\n",
+					   READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->count));
+				seq_printf(m, "              high:  %u\n", READ_ONCE(zone->pcp_high));
+				seq_printf(m, "              batch: %u\n", READ_ONCE(zone->pcp_batch));
+			}
+			seq_printf(m, "  start_pfn:           %lu\n",
+				   smm_sfn_pfn(r, zone->start_sfn));
+		}
+		seq_printf(m, "  start_sfn:           %lu\n", zone->start_sfn);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smm_zoneinfo);
+
+static void smm_show_kb(struct seq_file *m, const char *name, unsigned long pages)
+{
+	seq_printf(m, "%-16s%8lu kB\n", name, pages << (PAGE_SHIFT - 10));
+}
+
+/* /proc/meminfo. */
+static int smm_meminfo_show(struct seq_file *m, void *v)
+{
+	struct smm_pool *pool = m->private;
+
+	smm_show_kb(m, "MemTotal:", smm_pool_managed_pages(pool));
+	smm_show_kb(m, "MemFree:", smm_pool_free_pages(pool));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smm_meminfo);
+
+/* /proc/vmstat: state first, then the event counters. */
+static int smm_vmstat_show(struct seq_file *m, void *v)
+{
+	struct smm_pool *pool = m->private;
+	struct smm_zone *zone;
+	unsigned long pcp = 0;
+	int i;
+
+	for_each_smm_zone(pool, zone, i)
+		pcp += smm_zone_pcp_count(zone);
+	seq_printf(m, "nr_free_pages %lu\n", smm_pool_free_pages(pool));
+	seq_printf(m, "nr_free_pcp %lu\n", pcp);
+	for (i = 0; i < SMM_NR_EVENTS; i++)
+		seq_printf(m, "%s %lu\n", smm_event_names[i], smm_event_sum(pool, i));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smm_vmstat);
+
+/* The kernel's contig_page_info: free blocks in total, free frames, and
+ * free blocks that could serve an allocation of @order.
+ */
+struct smm_contig_info {
+	unsigned long free_pages;
+	unsigned long free_blocks_total;
+	unsigned long free_blocks_suitable;
+};
+
+static void smm_contig_info(struct smm_zone *zone, unsigned int order,
+			    struct smm_contig_info *info)
+{
+	unsigned int o;
+
+	memset(info, 0, sizeof(*info));
+	for (o = 0; o < SMM_NR_ORDERS; o++) {
+		unsigned long blocks = READ_ONCE(zone->free_area[o].nr_free);
+
+		info->free_blocks_total += blocks;
+		info->free_pages += blocks << o;
+		if (o >= order)
+			info->free_blocks_suitable += blocks << (o - order);
+	}
+}
+
+/*
+ * Fragmentation index, in thousandths: near 0 a failure would be for lack
+ * of memory, near 1000 for fragmentation; -1000 when a suitable block
+ * exists, 0 when nothing is free.
+ */
+static int smm_extfrag_index(struct smm_zone *zone, unsigned int order)
+{
+	struct smm_contig_info info;
+
+	smm_contig_info(zone, order, &info);
+	if (!info.free_blocks_total)
+		return 0;
+	if (info.free_blocks_suitable)
+		return -1000;
+	return 1000 - (int)((1000 + info.free_pages * 1000 / (1UL << order)) /
+			    info.free_blocks_total);
+}
+
+/* Unusable free space index: the share of free frames in blocks too
+ * small for @order, in thousandths (1000 when nothing is free).
+ */
+static int smm_unusable_index(struct smm_zone *zone, unsigned int order)
+{
+	struct smm_contig_info info;
+
+	smm_contig_info(zone, order, &info);
+	if (!info.free_pages)
+		return 1000;
+	return (info.free_pages - (info.free_blocks_suitable << order)) * 1000 /
+	       info.free_pages;
+}
+
+static void smm_show_index(struct seq_file *m, struct smm_pool *pool,
+			   int (*index)(struct smm_zone *, unsigned int))
+{
+	struct smm_zone *zone;
+	unsigned int o;
+	int i;
+
+	for_each_smm_zone(pool, zone, i) {
+		if (!smm_zone_populated(zone))
+			continue;
+		seq_printf(m, "Node %d, zone %8s ", zone->node->nid, smm_zone_name(zone));
+		for (o = 0; o < SMM_NR_ORDERS; o++) {
+			int idx = index(zone, o);
+
+			seq_printf(m, "%s%d.%03d ", idx < 0 ? "-" : "",
+				   abs(idx) / 1000, abs(idx) % 1000);
+		}
+		seq_putc(m, '\n');
+	}
+}
+
+static int smm_extfrag_show(struct seq_file *m, void *v)
+{
+	smm_show_index(m, m->private, smm_extfrag_index);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smm_extfrag);
+
+static int smm_unusable_show(struct seq_file *m, void *v)
+{
+	smm_show_index(m, m->private, smm_unusable_index);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smm_unusable);
+
+static int smm_region_show(struct seq_file *m, void *v)
+{
+	struct smm_pool *pool = m->private;
+	struct smm_region *r = &pool->region;
+	size_t meta = smm_region_metadata_bytes(r);
+	unsigned long c;
+	int n;
+
+	if (r->backend == SMM_BACKEND_RESERVED)
+		seq_printf(m, "backend:         reserved %pa+%pa\n", &r->phys_base,
+			   &r->phys_size);
+	else
+		seq_puts(m, "backend:         kernel\n");
+	seq_printf(m, "frames:          %lu\n", r->nr_frames);
+	seq_printf(m, "present:         %lu\n", r->nr_present);
+	seq_printf(m, "nodes:           %d\n", pool->nr_nodes);
+	for (n = 0; n < pool->nr_nodes; n++)
+		seq_printf(m, "node %d:          sfn %lu-%lu\n", pool->nodes[n].nid,
+			   pool->nodes[n].start_sfn,
+			   pool->nodes[n].start_sfn + pool->nodes[n].spanned - 1);
+	seq_printf(m, "descriptor:      %zu bytes per %lu-byte frame\n",
+		   sizeof(struct smm_page), PAGE_SIZE);
+	seq_printf(m, "metadata:        %zu bytes\n", meta);
+	seq_printf(m, "metadata_ppm:    %llu\n",
+		   div64_u64((u64)meta * 1000000, (u64)r->nr_present << PAGE_SHIFT));
+	seq_puts(m, "chunks:\n");
+	for (c = 0; c < r->nr_chunks; c++)
+		seq_printf(m, "  %4lu pfn 0x%lx node %d\n", c, r->chunk_pfn[c],
+			   r->chunk_nid[c]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smm_region);
+
+static int smm_validate_show(struct seq_file *m, void *v)
+{
+	struct smm_report r = { .m = m };
+
+	if (!smm_pool_validate(m->private, &r))
+		seq_puts(m, "ok\n");
+	else
+		seq_printf(m, "%u problems\n", r.problems);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smm_validate);
+
+static int smm_knobs_show(struct seq_file *m, void *v)
+{
+	struct smm_pool *pool = m->private;
+	struct smm_zone *zone = pool->zone_table[0];
+
+	mutex_lock(&pool->tune_lock);
+	seq_printf(m, "watermark_scale_factor %u\n", pool->watermark_scale_factor);
+	seq_printf(m, "min_free_kbytes %lu\n", pool->min_free_kbytes);
+	seq_printf(m, "pcp_high %u\n", READ_ONCE(zone->pcp_high));
+	seq_printf(m, "pcp_batch %u\n", READ_ONCE(zone->pcp_batch));
+	mutex_unlock(&pool->tune_lock);
+	seq_puts(m, "# write \"name value\" to set; \"drain_pcp 1\" drains every per-CPU list\n");
+	return 0;
+}
+
+/* A burst of allocations of mixed orders, all freed: shows split and merge. */
+static int smm_knob_burst(struct smm_pool *pool, unsigned int n)
+{
+	struct smm_page **pages;
+	unsigned int *orders;
+	unsigned int i;
+
+	if (n < 1 || n > 4096)
+		return -EINVAL;
+	pages = kcalloc(n, sizeof(*pages), GFP_KERNEL);
+	orders = kcalloc(n, sizeof(*orders), GFP_KERNEL);
+	if (!pages || !orders) {
+		kfree(pages);
+		kfree(orders);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		orders[i] = (i * 7) % 4;
+		pages[i] = smm_alloc_pages(pool, orders[i], SMM_GFP_NOWAIT);
+	}
+	for (i = 0; i < n; i++)
+		if (pages[i])
+			smm_free_pages(pool, pages[i], orders[i]);
+	kfree(orders);
+	kfree(pages);
+	return 0;
+}
+
+/**
+ * smm_knob_write() - set one tunable from a "name value" line
+ * @pool: the pool
+ * @line: e.g. "pcp_batch 8"; a trailing newline is allowed
+ *
+ * Knobs: watermark_scale_factor (1..3000), min_free_kbytes, pcp_high,
+ * pcp_batch, drain_pcp (1), burst (1..4096 allocations, freed again).
+ * An unknown name or a bad value changes nothing.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, -EINVAL for an unknown knob or bad value.
+ */
+int smm_knob_write(struct smm_pool *pool, const char *line)
+{
+	char name[32];
+	unsigned long val;
+	char tail;
+	int n;
+
+	n = sscanf(line, "%31s %lu%c", name, &val, &tail);
+	if (n != 2 && !(n == 3 && tail == '\n'))
+		return -EINVAL;
+	if (val > UINT_MAX)
+		return -EINVAL;
+	if (!strcmp(name, "watermark_scale_factor"))
+		return smm_pool_set_watermark_scale_factor(pool, val);
+	if (!strcmp(name, "min_free_kbytes"))
+		return smm_pool_set_min_free_kbytes(pool, val);
+	if (!strcmp(name, "pcp_high"))
+		return smm_pcp_set_tunables(pool, val,
+					    READ_ONCE(pool->zone_table[0]->pcp_batch));
+	if (!strcmp(name, "pcp_batch"))
+		return smm_pcp_set_tunables(pool,
+					    READ_ONCE(pool->zone_table[0]->pcp_high), val);
+	if (!strcmp(name, "drain_pcp")) {
+		if (val != 1)
+			return -EINVAL;
+		smm_pcp_drain_all(pool);
+		return 0;
+	}
+	if (!strcmp(name, "burst"))
+		return smm_knob_burst(pool, val);
+	return -EINVAL;
+}
+SMM_EXPORT(smm_knob_write);
+
+static int smm_knobs_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, smm_knobs_show, inode->i_private);
+}
+
+static ssize_t smm_knobs_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	struct smm_pool *pool = ((struct seq_file *)file->private_data)->private;
+	char buf[64];
+	int ret;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	ret = smm_knob_write(pool, buf);
+	return ret ? ret : len;
+}
+
+static const struct file_operations smm_knobs_fops = {
+	.owner = THIS_MODULE,
+	.open = smm_knobs_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.write = smm_knobs_write,
+	.release = single_release,
+};
+
+static const struct {
+	const char *name;
+	umode_t mode;
+	const struct file_operations *fops;
+} smm_pool_files[] = {
+	{ "buddyinfo", 0444, &smm_buddyinfo_fops },
+	{ "zoneinfo", 0444, &smm_zoneinfo_fops },
+	{ "meminfo", 0444, &smm_meminfo_fops },
+	{ "vmstat", 0444, &smm_vmstat_fops },
+	{ "extfrag_index", 0444, &smm_extfrag_fops },
+	{ "unusable_index", 0444, &smm_unusable_fops },
+	{ "region", 0444, &smm_region_fops },
+	{ "validate", 0400, &smm_validate_fops },
+	{ "knobs", 0600, &smm_knobs_fops },
+};
+
+/**
+ * smm_debugfs_add_pool() - create the live pool's files
+ * @pool: the pool
+ *
+ * Context: Process context, module init.
+ * Return: 0, or a negative errno.
+ */
+int smm_debugfs_add_pool(struct smm_pool *pool)
+{
+	struct dentry *dir = smm_debugfs_dir, *fail;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(smm_pool_files); i++)
+		debugfs_create_file(smm_pool_files[i].name, smm_pool_files[i].mode,
+				    dir, pool, smm_pool_files[i].fops);
+	fail = fault_create_debugfs_attr("fail_page_alloc", dir, &pool->fail_page_alloc);
+	if (!IS_ERR(fail)) {
+		debugfs_create_u32("min-order", 0600, fail, &pool->fail_min_order);
+	} else if (PTR_ERR(fail) != -ENODEV) {
+		smm_debugfs_remove_pool(pool);
+		return PTR_ERR(fail);
+	}
+	return 0;
+}
+
+/**
+ * smm_debugfs_remove_pool() - remove the files smm_debugfs_add_pool() made
+ * @pool: the pool
+ *
+ * Once this returns no reader is inside a file, so the pool may go.
+ *
+ * Context: Process context.
+ */
+void smm_debugfs_remove_pool(struct smm_pool *pool)
+{
+	int i;
+
+	debugfs_lookup_and_remove("fail_page_alloc", smm_debugfs_dir);
+	for (i = ARRAY_SIZE(smm_pool_files) - 1; i >= 0; i--)
+		debugfs_lookup_and_remove(smm_pool_files[i].name, smm_debugfs_dir);
 }

@@ -18,11 +18,17 @@
 #include <shadowmm/compat.h>
 #include <shadowmm/debugfs.h>
 #include <shadowmm/main.h>
+#include <shadowmm/pcp.h>
+#include <shadowmm/pool.h>
 
 struct smm_params smm_params = {
 	.size_mb = SMM_SIZE_MB_DEFAULT,
 	.dev_mode = 0600,
+	.zone_split = { 10, 60, 30 },
 };
+
+/* The live device's memory manager; set at init, cleared at exit. */
+static struct smm_pool *smm_live_pool;
 
 /*
  * Parameter setters validate before they store, so a bad value fails
@@ -111,6 +117,70 @@ __MODULE_PARM_TYPE(dev_mode, "octal");
 MODULE_PARM_DESC(dev_mode,
 		 "permission bits of /dev/shadowmm, octal (default 0600: root only)");
 
+static int smm_param_set_zone_split(const char *val, const struct kernel_param *kp)
+{
+	return smm_parse_zone_split(val, kp->arg);
+}
+
+static int smm_param_get_zone_split(char *buf, const struct kernel_param *kp)
+{
+	const unsigned int *v = kp->arg;
+
+	return sysfs_emit(buf, "%u,%u,%u\n", v[0], v[1], v[2]);
+}
+
+static const struct kernel_param_ops smm_zone_split_ops = {
+	.set = smm_param_set_zone_split,
+	.get = smm_param_get_zone_split,
+};
+
+module_param_cb(zone_split, &smm_zone_split_ops, smm_params.zone_split, 0444);
+__MODULE_PARM_TYPE(zone_split, "string");
+MODULE_PARM_DESC(zone_split,
+		 "percent of each node for the DMA,Normal,HighMem zones (default 10,60,30)");
+
+/**
+ * smm_parse_phys() - parse a page-aligned physical address or size
+ * @name: the parameter, for the message
+ * @val: the text
+ * @out: written only on success
+ *
+ * Context: Any context.
+ * Return: 0, or -EINVAL with a message.
+ */
+int smm_parse_phys(const char *name, const char *val, unsigned long *out)
+{
+	unsigned long v;
+
+	if (kstrtoul(val, 0, &v) || !PAGE_ALIGNED(v)) {
+		pr_err("%s=%s is invalid: expected a page-aligned physical address or size, e.g. 0x1e000000\n",
+		       name, val);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+SMM_EXPORT(smm_parse_phys);
+
+static int smm_param_set_phys(const char *val, const struct kernel_param *kp)
+{
+	return smm_parse_phys(kp->name + sizeof(KBUILD_MODNAME), val, kp->arg);
+}
+
+static const struct kernel_param_ops smm_phys_ops = {
+	.set = smm_param_set_phys,
+	.get = param_get_ulong,
+};
+
+module_param_cb(phys_base, &smm_phys_ops, &smm_params.phys_base, 0444);
+__MODULE_PARM_TYPE(phys_base, "ulong");
+MODULE_PARM_DESC(phys_base,
+		 "reserved backend: physical base of a range set aside with memmap=SIZE$ADDR (with phys_size)");
+module_param_cb(phys_size, &smm_phys_ops, &smm_params.phys_size, 0444);
+__MODULE_PARM_TYPE(phys_size, "ulong");
+MODULE_PARM_DESC(phys_size,
+		 "reserved backend: size in bytes of that range (0: use the default backend and size_mb)");
+
 static int smm_dev_open(struct inode *inode, struct file *file)
 {
 	return 0;
@@ -134,34 +204,80 @@ static struct miscdevice smm_miscdev = {
 	.fops = &smm_dev_fops,
 };
 
+static int smm_live_pool_create(void)
+{
+	struct smm_pool_config cfg = { .name = SMM_NAME };
+
+	memcpy(cfg.zone_split, smm_params.zone_split, sizeof(cfg.zone_split));
+	if (smm_params.phys_base || smm_params.phys_size) {
+		if (!smm_params.phys_size) {
+			pr_err("phys_base=0x%lx needs phys_size too\n", smm_params.phys_base);
+			return -EINVAL;
+		}
+		cfg.region.backend = SMM_BACKEND_RESERVED;
+		cfg.region.phys_base = smm_params.phys_base;
+		cfg.region.phys_size = smm_params.phys_size;
+	} else {
+		cfg.region.backend = SMM_BACKEND_KERNEL;
+		cfg.region.nr_pages = (unsigned long)smm_params.size_mb << (20 - PAGE_SHIFT);
+	}
+	return smm_pool_create(&cfg, &smm_live_pool);
+}
+
 static int __init smm_init(void)
 {
 	int ret;
 
-	ret = smm_debugfs_init();
+	ret = smm_pcp_subsys_init();
 	if (ret)
 		return ret;
+
+	ret = smm_debugfs_init();
+	if (ret)
+		goto err_pcp;
+
+	ret = smm_live_pool_create();
+	if (ret) {
+		pr_err("cannot build the memory pool: %d\n", ret);
+		goto err_debugfs;
+	}
+
+	ret = smm_debugfs_add_pool(smm_live_pool);
+	if (ret)
+		goto err_pool;
 
 	smm_miscdev.mode = smm_params.dev_mode;
 	ret = misc_register(&smm_miscdev);
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", SMM_NAME, ret);
-		goto err_debugfs;
+		goto err_pool_files;
 	}
 
-	pr_info("loaded: /dev/%s mode %04o, size_mb=%u\n", SMM_NAME,
-		smm_params.dev_mode, smm_params.size_mb);
+	pr_info("loaded: /dev/%s mode %04o, %lu MiB from the %s backend in %d node(s)\n",
+		SMM_NAME, smm_params.dev_mode,
+		smm_pool_managed_pages(smm_live_pool) >> (20 - PAGE_SHIFT),
+		smm_live_pool->region.backend == SMM_BACKEND_RESERVED ? "reserved" : "kernel",
+		smm_live_pool->nr_nodes);
 	return 0;
 
+err_pool_files:
+	smm_debugfs_remove_pool(smm_live_pool);
+err_pool:
+	smm_pool_destroy(smm_live_pool);
 err_debugfs:
 	smm_debugfs_exit();
+err_pcp:
+	smm_pcp_subsys_exit();
 	return ret;
 }
 
 static void __exit smm_exit(void)
 {
 	misc_deregister(&smm_miscdev);
+	smm_debugfs_remove_pool(smm_live_pool);
+	smm_pool_destroy(smm_live_pool);
 	smm_debugfs_exit();
+	smm_pcp_subsys_exit();
 	pr_info("unloaded\n");
 }
 

@@ -84,3 +84,21 @@ json.dump({'passed': int(p), 'failed': int(n), 'skipped': int(s),
            'problems': probs}, open(f, 'w'))
 PY
 }
+
+# smm_vm_check KDIR CPIO OUTDIR "EXTRA CMDLINE" [verdict args...]: boot,
+# judge, and boot once more when the only failures were kernel reports
+# from before the plan started (boot noise of the emulated machine, not of
+# anything under test).  Returns the verdict's status.
+smm_vm_check() {
+	local kdir=$1 cpio=$2 outdir=$3 extra=$4 rc try
+	shift 4
+	for try in 1 2; do
+		# shellcheck disable=SC2086
+		"$SMM_ROOT/scripts/vm/qemu" "$kdir" "$cpio" "$outdir" $extra
+		rc=0
+		"$SMM_ROOT/scripts/vm/verdict" "$outdir" "$@" || rc=$?
+		[ "$rc" -eq 3 ] && [ "$try" -eq 1 ] || break
+		echo "  (kernel report while booting, before any test: booting once more)"
+	done
+	return "$rc"
+}

@@ -7,21 +7,27 @@
 #ifndef _SHADOWMM_COMPAT_H
 #define _SHADOWMM_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/module.h>
 
 /*
- * Symbols shared with shadowmm_kunit.ko are exported into a namespace of
- * their own so no other module links against them by accident.  6.13 turned
- * the namespace argument into a string; the two kernels we build for take
- * the bare identifier.
+ * Symbols the KUnit module (shadowmm_kunit.ko) calls.  Plain GPL exports:
+ * the namespace macros changed form in 6.13, and a version test here
+ * would be the only one in the tree.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-#define SMM_EXPORT(sym)		EXPORT_SYMBOL_NS_GPL(sym, "SHADOWMM")
-#define SMM_IMPORT_NS()		MODULE_IMPORT_NS("SHADOWMM")
+#define SMM_EXPORT(sym)		EXPORT_SYMBOL_GPL(sym)
+
+/* Tracepoints go to the KUnit module only, not to every GPL module. */
+#define SMM_EXPORT_TRACEPOINT(name)	EXPORT_TRACEPOINT_SYMBOL_GPL(name)
+
+/*
+ * Fault injection: the test kernel has it; Debian's stock kernels do not,
+ * and there <linux/fault-inject.h> gives an empty struct fault_attr and a
+ * should_fail() that never fails.
+ */
+#ifdef CONFIG_FAULT_INJECTION
+#define SMM_FAULT_ATTR_INIT(attr)	((attr) = (struct fault_attr)FAULT_ATTR_INITIALIZER)
 #else
-#define SMM_EXPORT(sym)		EXPORT_SYMBOL_NS_GPL(sym, SHADOWMM)
-#define SMM_IMPORT_NS()		MODULE_IMPORT_NS(SHADOWMM)
+#define SMM_FAULT_ATTR_INIT(attr)	((void)(attr))
 #endif
 
 #endif /* _SHADOWMM_COMPAT_H */

@@ -20,15 +20,22 @@
  * struct smm_params - validated module parameters of the live device
  * @size_mb:	region size taken from the kernel by the default backend
  * @dev_mode:	permission bits of /dev/shadowmm
+ * @zone_split:	percent of each node for DMA, Normal, HighMem
+ * @phys_base:	reserved backend: start of the memmap= range
+ * @phys_size:	reserved backend: its size (0: default backend)
  */
 struct smm_params {
 	unsigned int size_mb;
 	umode_t dev_mode;
+	unsigned int zone_split[3];
+	unsigned long phys_base;
+	unsigned long phys_size;
 };
 
 extern struct smm_params smm_params;
 
 int smm_parse_size_mb(const char *val, unsigned int *mb);
 int smm_parse_dev_mode(const char *val, umode_t *mode);
+int smm_parse_phys(const char *name, const char *val, unsigned long *out);
 
 #endif /* _SHADOWMM_MAIN_H */

@@ -24,7 +24,7 @@ smm_mark() {
 
 # smm_check <description> <command...>: one pass/fail line for the host.
 smm_check() {
-	desc=$1
+	local desc=$1
 	shift
 	if "$@" >/tmp/smm_check.out 2>&1; then
 		smm_mark CHECK ok "$desc"
@@ -39,7 +39,7 @@ smm_check() {
 
 # smm_tap <name> <command...>: run a program that prints TAP.
 smm_tap() {
-	name=$1
+	local name=$1 rc
 	shift
 	smm_mark BEGIN tap "$name"
 	"$@" >&3 2>&1
@@ -50,7 +50,7 @@ smm_tap() {
 
 # smm_log <name> <command...>: output shown to the user (demo, run).
 smm_log() {
-	name=$1
+	local name=$1 rc
 	shift
 	smm_mark BEGIN log "$name"
 	"$@" >&3 2>&1
@@ -61,7 +61,7 @@ smm_log() {
 
 # smm_insmod <module> [params...]: load, reported as a check.
 smm_insmod() {
-	mod=$1
+	local mod=$1
 	shift
 	smm_check "insmod $mod $*" insmod "$SMM_MODDIR/$mod.ko" "$@"
 }
@@ -72,6 +72,7 @@ smm_rmmod() {
 
 # smm_kunit_results: hand the host the KTAP of every suite that ran.
 smm_kunit_results() {
+	local d s
 	[ -d $SMM_KUNIT_DIR ] || return 0
 	for d in $SMM_KUNIT_DIR/*/; do
 		[ -f "$d/results" ] || continue
@@ -91,7 +92,7 @@ smm_kunit_module() {
 }
 
 smm_kmemleak_scan() {
-	kl=/sys/kernel/debug/kmemleak
+	local kl=/sys/kernel/debug/kmemleak
 	[ -w $kl ] || return 0
 	# Only objects older than 5 s are reported: let the last ones age.
 	sleep 6

@@ -1,14 +1,10 @@
 # shellcheck shell=sh
 # make demo, inside the VM: load the module and show it at work.
-show() {
-	echo "\$ $*"
-	"$@"
-	echo
-}
+D=/sys/kernel/debug/shadowmm
 
 smm_insmod shadowmm
 smm_log "shadowmm is loaded" sh -c '
-	dmesg | grep shadowmm | tail -n 3
+	dmesg | grep shadowmm: | tail -n 1
 	echo
 	echo "\$ ls -l /dev/shadowmm"; ls -l /dev/shadowmm
 	echo
@@ -16,5 +12,27 @@ smm_log "shadowmm is loaded" sh -c '
 	echo
 	echo "\$ grep . /sys/module/shadowmm/parameters/*"
 	grep . /sys/module/shadowmm/parameters/*'
+smm_log "where the memory came from: region" sh -c "head -n 9 $D/region"
+smm_log "free blocks per order: buddyinfo (as /proc/buddyinfo)" cat $D/buddyinfo
+smm_log "one zone in detail: zoneinfo (as /proc/zoneinfo)" sh -c \
+	"sed -n '/Node 0, zone   Normal/,/start_sfn/p' $D/zoneinfo"
+smm_log "an allocation burst of orders 0..3, traced" sh -c "
+	cd /tmp
+	trace-cmd record -q -e shadowmm -o /tmp/burst.dat \
+		sh -c 'echo burst 16 > $D/knobs' >/dev/null 2>&1
+	trace-cmd report -i /tmp/burst.dat 2>/dev/null | grep -v '^cpus=' | head -n 24
+	echo ...
+	echo
+	echo 'events in the burst:'
+	trace-cmd report -i /tmp/burst.dat 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if (\$i ~ /^shadowmm_/) print \$i }' |
+		sort | uniq -c"
+smm_log "counters: vmstat (as /proc/vmstat)" cat $D/vmstat
+smm_log "fragmentation: extfrag_index and unusable_index" sh -c \
+	"cat $D/extfrag_index; echo; cat $D/unusable_index"
+smm_log "consistency check: validate" cat $D/validate
 smm_rmmod shadowmm
-smm_log "unloaded" sh -c 'dmesg | grep shadowmm | tail -n 1'
+smm_insmod shadowmm phys_base=0x1e000000 phys_size=0x4000000
+smm_log "the reserved backend: the memmap=64M\$0x1e000000 range, across both nodes" sh -c \
+	"head -n 9 $D/region; echo; cat $D/buddyinfo; echo; grep shadowmm /proc/iomem"
+smm_rmmod shadowmm
+smm_log "unloaded" sh -c 'dmesg | grep shadowmm: | tail -n 1'

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * struct smm_page: shadowmm's per-frame descriptor, its twin of struct page.
+ *
+ * It lives in an array beside the region (not in struct page), indexed by
+ * the frame's number within the region (its "sfn"), so descriptor and frame
+ * convert by arithmetic.  40 bytes per 4 KiB frame: 0.98 % of the region,
+ * where the kernel's struct page costs 64 bytes (1.56 %).
+ */
+#ifndef _SHADOWMM_PAGE_H
+#define _SHADOWMM_PAGE_H
+
+#include <linux/bitops.h>
+#include <linux/list.h>
+#include <linux/types.h>
+
+/* Orders 0..10: blocks of 1..1024 frames, as the kernel's MAX_PAGE_ORDER. */
+#define SMM_MAX_ORDER		10
+#define SMM_NR_ORDERS		(SMM_MAX_ORDER + 1)
+
+struct smm_object;
+struct smm_kmem_cache;
+
+/**
+ * enum smm_pageflags - bits of smm_page.flags
+ * @SMM_PG_buddy:	heads a free block on a buddy free list; order in @private
+ * @SMM_PG_pcp:		sits on a per-CPU list (free, order 0)
+ * @SMM_PG_absent:	a hole: the frame is outside the memory the region owns
+ * @SMM_PG_slab:	belongs to a slab
+ * @SMM_PG_lru:		on an LRU list
+ * @SMM_PG_active:	on the active list
+ * @SMM_PG_referenced:	accessed since the last scan
+ * @SMM_PG_unevictable:	mlocked: kept off the reclaimable lists
+ * @SMM_PG_dirty:	contents differ from the backing store copy
+ * @SMM_NR_PAGEFLAGS:	number of flag bits
+ */
+enum smm_pageflags {
+	SMM_PG_buddy,
+	SMM_PG_pcp,
+	SMM_PG_absent,
+	SMM_PG_slab,
+	SMM_PG_lru,
+	SMM_PG_active,
+	SMM_PG_referenced,
+	SMM_PG_unevictable,
+	SMM_PG_dirty,
+	SMM_NR_PAGEFLAGS,
+};
+
+/* The zone a frame belongs to is fixed at init, kept in the top byte. */
+#define SMM_PAGE_ZONE_SHIFT	(BITS_PER_LONG - 8)
+#define SMM_PAGE_FLAGS_MASK	((1UL << SMM_NR_PAGEFLAGS) - 1)
+
+/**
+ * struct smm_page - descriptor of one frame of the region
+ * @flags:	enum smm_pageflags bits; the zone id in the top byte
+ * @lru:	links on a buddy free list, a per-CPU list, an LRU or slab list
+ * @private:	for a free block head (SMM_PG_buddy): its order
+ * @object:	for an object page: the memory object that owns it
+ * @index:	for an object page: its page offset in the object
+ * @slab_cache:	for a slab page: its cache
+ * @freelist:	for a slab page: its first free object
+ *
+ * Which lock covers the links and the union depends on the list the frame
+ * is on: the zone lock for free blocks, the per-CPU list lock for per-CPU
+ * pages, the owner's lock otherwise.
+ */
+struct smm_page {
+	unsigned long flags;
+	struct list_head lru;
+	union {
+		unsigned long private;
+		struct {
+			struct smm_object *object;
+			pgoff_t index;
+		};
+		struct {
+			struct smm_kmem_cache *slab_cache;
+			void *freelist;
+		};
+	};
+};
+
+static inline bool smm_page_test(const struct smm_page *page, enum smm_pageflags bit)
+{
+	return test_bit(bit, &page->flags);
+}
+
+/*
+ * The non-atomic variants are for frames no one else can reach: free frames
+ * under their zone's or per-CPU list's lock, and frames being initialised.
+ */
+static inline void __smm_page_set(struct smm_page *page, enum smm_pageflags bit)
+{
+	__set_bit(bit, &page->flags);
+}
+
+static inline void __smm_page_clear(struct smm_page *page, enum smm_pageflags bit)
+{
+	__clear_bit(bit, &page->flags);
+}
+
+static inline unsigned int smm_page_zone_id(const struct smm_page *page)
+{
+	return page->flags >> SMM_PAGE_ZONE_SHIFT;
+}
+
+static inline unsigned int smm_buddy_order(const struct smm_page *page)
+{
+	return page->private;
+}
+
+#endif /* _SHADOWMM_PAGE_H */

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-CPU lists of order-0 frames (module/pcp.c), in front of each zone's
+ * buddy lists: the common alloc and free take only this CPU's list lock.
+ */
+#ifndef _SHADOWMM_PCP_H
+#define _SHADOWMM_PCP_H
+
+#include <linux/list.h>
+#include <linux/spinlock.h>
+
+struct smm_pool;
+struct smm_zone;
+struct smm_page;
+
+/**
+ * struct smm_pcp - one CPU's order-0 list for one zone
+ * @lock:	protects @list and @count; taken on the owning CPU with
+ *		preemption disabled, and by drains from other CPUs
+ * @list:	free frames, hot ones at the head
+ * @count:	frames on @list
+ */
+struct smm_pcp {
+	spinlock_t lock;
+	struct list_head list;
+	unsigned int count;
+};
+
+#define SMM_PCP_BATCH_MAX	1024
+#define SMM_PCP_HIGH_MAX	65536
+
+int smm_pcp_init(struct smm_zone *zone);
+void smm_pcp_destroy(struct smm_zone *zone);
+struct smm_page *smm_pcp_alloc(struct smm_zone *zone);
+void smm_pcp_free(struct smm_zone *zone, struct smm_page *page);
+unsigned int smm_pcp_drain_cpu(struct smm_pool *pool, unsigned int cpu);
+unsigned int smm_pcp_drain_all(struct smm_pool *pool);
+int smm_pcp_set_tunables(struct smm_pool *pool, unsigned int high, unsigned int batch);
+int smm_pcp_hotplug_register(struct smm_pool *pool);
+void smm_pcp_hotplug_unregister(struct smm_pool *pool);
+int smm_pcp_subsys_init(void);
+void smm_pcp_subsys_exit(void);
+
+#endif /* _SHADOWMM_PCP_H */

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * struct smm_pool: one complete shadow memory manager (module/pool.c).
+ * The live device has one; every KUnit test builds a small private one.
+ */
+#ifndef _SHADOWMM_POOL_H
+#define _SHADOWMM_POOL_H
+
+#include <linux/cpuhotplug.h>
+#include <linux/fault-inject.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+
+#include <shadowmm/region.h>
+#include <shadowmm/stats.h>
+#include <shadowmm/zone.h>
+
+/**
+ * struct smm_pool_config - what smm_pool_create() builds
+ * @name:		for messages
+ * @region:		where the memory comes from
+ * @zone_split:		percent of each node for DMA, Normal, HighMem
+ * @min_free_kbytes:	0 for the kernel's formula (sqrt(16 * KiB))
+ * @watermark_scale_factor: 1/10000 of a zone between its watermarks
+ *			(0: SMM_WSF_DEFAULT)
+ */
+struct smm_pool_config {
+	const char *name;
+	struct smm_region_config region;
+	unsigned int zone_split[SMM_NR_ZONE_TYPES];
+	unsigned long min_free_kbytes;
+	unsigned int watermark_scale_factor;
+};
+
+/**
+ * struct smm_pool - a shadow memory manager
+ * @name:		for messages
+ * @region:		its memory
+ * @nodes:		its nodes, ordered as their frames
+ * @nr_nodes:		how many
+ * @zone_table:		every zone by id (node * SMM_NR_ZONE_TYPES + type)
+ * @zone_split:		percent of each node per zone type
+ * @tune_lock:		serialises changes of the tunables below and of the
+ *			zones' watermarks and pcp high/batch
+ * @min_free_kbytes:	the reserve the min watermarks add up to
+ * @watermark_scale_factor: distance between watermarks, 1/10000 of a zone
+ * @events:		per-CPU event counters
+ * @fail_page_alloc:	fault injection for allocations
+ * @fail_min_order:	only allocations of at least this order fail
+ * @cpuhp_node:		on the CPU-hotplug instance list (pcp drain on offline)
+ */
+struct smm_pool {
+	const char *name;
+	struct smm_region region;
+	struct smm_node *nodes;
+	int nr_nodes;
+	struct smm_zone **zone_table;
+	unsigned int zone_split[SMM_NR_ZONE_TYPES];
+	struct mutex tune_lock;
+	unsigned long min_free_kbytes;
+	unsigned int watermark_scale_factor;
+	struct smm_events __percpu *events;
+	struct fault_attr fail_page_alloc;
+	u32 fail_min_order;
+	struct hlist_node cpuhp_node;
+};
+
+int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp);
+void smm_pool_destroy(struct smm_pool *pool);
+unsigned int smm_pool_validate(struct smm_pool *pool, struct smm_report *r);
+int smm_pool_set_watermark_scale_factor(struct smm_pool *pool, unsigned int wsf);
+int smm_pool_set_min_free_kbytes(struct smm_pool *pool, unsigned long kbytes);
+unsigned long smm_pool_free_pages(struct smm_pool *pool);
+unsigned long smm_pool_managed_pages(struct smm_pool *pool);
+
+#define for_each_smm_zone(pool, zone, i)				\
+	for ((i) = 0; (i) < (pool)->nr_nodes * SMM_NR_ZONE_TYPES &&	\
+		      ((zone) = (pool)->zone_table[i], 1); (i)++)
+
+static inline struct smm_zone *smm_page_zone(struct smm_pool *pool,
+					     const struct smm_page *page)
+{
+	return pool->zone_table[smm_page_zone_id(page)];
+}
+
+static inline void smm_count_event(struct smm_pool *pool, enum smm_event item)
+{
+	this_cpu_inc(pool->events->ev[item]);
+}
+
+static inline void smm_count_events(struct smm_pool *pool, enum smm_event item,
+				    long delta)
+{
+	this_cpu_add(pool->events->ev[item], delta);
+}
+
+#endif /* _SHADOWMM_POOL_H */

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Event counters (module/stats.c): per-CPU, summed when read, named as in
+ * /proc/vmstat where the kernel has a twin.
+ */
+#ifndef _SHADOWMM_STATS_H
+#define _SHADOWMM_STATS_H
+
+#include <linux/percpu.h>
+#include <linux/stdarg.h>
+#include <linux/types.h>
+
+struct seq_file;
+struct smm_pool;
+
+enum smm_event {
+	SMM_PGALLOC_DMA,		/* frames allocated, by zone type */
+	SMM_PGALLOC_NORMAL,
+	SMM_PGALLOC_HIGH,
+	SMM_ALLOCSTALL_DMA,		/* direct reclaim entered, by zone class */
+	SMM_ALLOCSTALL_NORMAL,
+	SMM_ALLOCSTALL_HIGH,
+	SMM_PGFREE,			/* frames freed */
+	SMM_NUMA_HIT,			/* allocated on the preferred node */
+	SMM_NUMA_MISS,			/* allocated on another node */
+	SMM_ZONE_FALLBACK,		/* allocated below the preferred zone */
+	SMM_PCP_ALLOC,			/* order-0 allocations served per-CPU */
+	SMM_PCP_REFILL,			/* per-CPU list refills from the buddy */
+	SMM_PCP_DRAIN,			/* per-CPU list drains to the buddy */
+	SMM_BUDDY_SPLIT,		/* block halvings */
+	SMM_BUDDY_MERGE,		/* buddy merges */
+	SMM_WMARK_LOW_FAIL,		/* zonelist passes failed at the low mark */
+	SMM_PGALLOC_FAIL,		/* allocations that returned NULL */
+	SMM_PGALLOC_INJECTED,		/* of which fault injection failed */
+	SMM_BAD_FREE,			/* frees refused: not an allocated block */
+	SMM_NR_EVENTS,
+};
+
+/**
+ * struct smm_events - one CPU's counters
+ * @ev:	indexed by enum smm_event
+ */
+struct smm_events {
+	unsigned long ev[SMM_NR_EVENTS];
+};
+
+extern const char * const smm_event_names[SMM_NR_EVENTS];
+
+unsigned long smm_event_sum(struct smm_pool *pool, enum smm_event item);
+
+/**
+ * struct smm_report - where validate() writes what it finds
+ * @m:		a seq_file to print into, or NULL to only count
+ * @problems:	violations found so far
+ */
+struct smm_report {
+	struct seq_file *m;
+	unsigned int problems;
+};
+
+__printf(2, 3) void smm_report(struct smm_report *r, const char *fmt, ...);
+
+#endif /* _SHADOWMM_STATS_H */

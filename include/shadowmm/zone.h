@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Nodes and zones (module/zone.c): the region split by the real NUMA node
+ * of its frames, each node into DMA, Normal and HighMem by configurable
+ * fractions, each zone with its watermarks, lowmem reserve, free lists and
+ * per-CPU lists.
+ */
+#ifndef _SHADOWMM_ZONE_H
+#define _SHADOWMM_ZONE_H
+
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include <shadowmm/page.h>
+
+struct smm_pool;
+struct smm_node;
+struct smm_pcp;
+
+enum smm_zone_type {
+	SMM_ZONE_DMA,
+	SMM_ZONE_NORMAL,
+	SMM_ZONE_HIGHMEM,
+	SMM_NR_ZONE_TYPES,
+};
+
+enum smm_wmark {
+	SMM_WMARK_MIN,
+	SMM_WMARK_LOW,
+	SMM_WMARK_HIGH,
+	SMM_NR_WMARK,
+};
+
+/* Defaults, as the kernel's sysctls of the same names. */
+#define SMM_WSF_DEFAULT		10	/* watermark_scale_factor, 1/10000 */
+#define SMM_WSF_MAX		3000
+
+/**
+ * struct smm_free_area - one order's free list
+ * @free_list:	heads of free blocks of this order (smm_page.lru)
+ * @nr_free:	number of blocks on @free_list
+ */
+struct smm_free_area {
+	struct list_head free_list;
+	unsigned long nr_free;
+};
+
+/**
+ * struct smm_zone - a zone of one node
+ * @lock:	protects @free_area, @free_pages and the SMM_PG_buddy flag and
+ *		order of every frame in the zone while it is free
+ * @free_area:	the buddy free lists, orders 0..SMM_MAX_ORDER
+ * @free_pages:	frames on the free lists (not counting per-CPU lists);
+ *		written under @lock, read locklessly
+ * @pcp:	per-CPU lists of order-0 frames in front of @free_area
+ * @pcp_high:	a per-CPU list drains down when it reaches this many frames
+ * @pcp_batch:	frames moved per refill or drain
+ * @watermark:	min/low/high, in frames; written under pool->tune_lock
+ * @lowmem_reserve: frames kept back from allocations that could have used
+ *		a higher zone, indexed by the highest zone they may use
+ * @start_sfn:	first frame
+ * @spanned:	frames from first to last
+ * @present:	frames owned (spanned minus holes)
+ * @managed:	frames handed to the buddy allocator
+ * @type:	DMA, Normal or HighMem
+ * @id:		index in the pool (node * SMM_NR_ZONE_TYPES + type)
+ * @node:	the node it belongs to
+ * @pool:	the pool it belongs to
+ */
+struct smm_zone {
+	spinlock_t lock;
+	struct smm_free_area free_area[SMM_NR_ORDERS];
+	unsigned long free_pages;
+	struct smm_pcp __percpu *pcp;
+	unsigned int pcp_high;
+	unsigned int pcp_batch;
+	unsigned long watermark[SMM_NR_WMARK];
+	unsigned long lowmem_reserve[SMM_NR_ZONE_TYPES];
+	unsigned long start_sfn;
+	unsigned long spanned;
+	unsigned long present;
+	unsigned long managed;
+	enum smm_zone_type type;
+	unsigned int id;
+	struct smm_node *node;
+	struct smm_pool *pool;
+};
+
+/**
+ * struct smm_node - the frames of one NUMA node
+ * @zones:	its zones, by type (an empty zone has @spanned == 0)
+ * @fallback:	pool node indexes in allocation order: itself, then the others
+ *		by NUMA distance
+ * @index:	index in the pool
+ * @nid:	the real NUMA node of its frames
+ * @start_sfn:	first frame
+ * @spanned:	frames from first to last
+ */
+struct smm_node {
+	struct smm_zone zones[SMM_NR_ZONE_TYPES];
+	int *fallback;
+	int index;
+	int nid;
+	unsigned long start_sfn;
+	unsigned long spanned;
+};
+
+extern const char * const smm_zone_names[SMM_NR_ZONE_TYPES];
+
+int smm_zones_init(struct smm_pool *pool);
+void smm_zones_destroy(struct smm_pool *pool);
+void smm_zones_setup_watermarks(struct smm_pool *pool);
+bool smm_zone_watermark_ok(struct smm_zone *zone, unsigned int order,
+			   unsigned long mark, enum smm_zone_type highest,
+			   bool harder);
+struct smm_node *smm_preferred_node(struct smm_pool *pool);
+int smm_parse_zone_split(const char *val, unsigned int split[SMM_NR_ZONE_TYPES]);
+
+static inline unsigned long smm_zone_free(const struct smm_zone *zone)
+{
+	return READ_ONCE(zone->free_pages);
+}
+
+static inline unsigned long smm_zone_end_sfn(const struct smm_zone *zone)
+{
+	return zone->start_sfn + zone->spanned;
+}
+
+static inline bool smm_zone_populated(const struct smm_zone *zone)
+{
+	return zone->managed != 0;
+}
+
+static inline const char *smm_zone_name(const struct smm_zone *zone)
+{
+	return smm_zone_names[zone->type];
+}
+
+#endif /* _SHADOWMM_ZONE_H */

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * shadowmm tracepoints.  Where the kernel has a twin (kmem.h, vmscan.h,
+ * pagemap.h) the event keeps its field names and print format, with the
+ * node and zone appended, so scripts written for the twin parse these.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM shadowmm
+
+#if !defined(_TRACE_SHADOWMM_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _TRACE_SHADOWMM_H
+
+#include <linux/mm.h>
+#include <linux/tracepoint.h>
+
+#include <shadowmm/buddy.h>
+#include <shadowmm/zone.h>
+
+#define smm_show_zone(type)						\
+	__print_symbolic(type,						\
+			 { SMM_ZONE_DMA, "DMA" },			\
+			 { SMM_ZONE_NORMAL, "Normal" },			\
+			 { SMM_ZONE_HIGHMEM, "HighMem" })
+
+#define smm_show_gfp(flags)						\
+	((flags) ? __print_flags(flags, "|",				\
+				 { SMM_GFP_DMA, "SMM_GFP_DMA" },	\
+				 { SMM_GFP_HIGHMEM, "SMM_GFP_HIGHMEM" },	\
+				 { SMM_GFP_ZERO, "SMM_GFP_ZERO" },	\
+				 { SMM_GFP_NOWAIT, "SMM_GFP_NOWAIT" },	\
+				 { SMM_GFP_ATOMIC, "SMM_GFP_ATOMIC" },	\
+				 { SMM_GFP_THISNODE, "SMM_GFP_THISNODE" }, \
+				 { SMM_GFP_NOFAULT, "SMM_GFP_NOFAULT" }) \
+		 : "none")
+
+/*
+ * The twin of mm_page_alloc.  A failed allocation is traced too, with
+ * pfn -1 (printed as page=NULL pfn=0x0), as the kernel does.  shadowmm does
+ * not group frames by mobility, so migratetype is always MIGRATE_UNMOVABLE.
+ */
+TRACE_EVENT(shadowmm_page_alloc,
+
+	TP_PROTO(unsigned long pfn, unsigned int order, unsigned int gfp_flags,
+		 int nid, int zone),
+
+	TP_ARGS(pfn, order, gfp_flags, nid, zone),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	pfn)
+		__field(unsigned int,	order)
+		__field(unsigned long,	gfp_flags)
+		__field(int,		migratetype)
+		__field(int,		nid)
+		__field(int,		zone)
+	),
+
+	TP_fast_assign(
+		__entry->pfn = pfn;
+		__entry->order = order;
+		__entry->gfp_flags = gfp_flags;
+		__entry->migratetype = MIGRATE_UNMOVABLE;
+		__entry->nid = nid;
+		__entry->zone = zone;
+	),
+
+	TP_printk("page=%p pfn=0x%lx order=%d migratetype=%d gfp_flags=%s node=%d zone=%s",
+		  __entry->pfn != -1UL ? pfn_to_page(__entry->pfn) : NULL,
+		  __entry->pfn != -1UL ? __entry->pfn : 0,
+		  __entry->order, __entry->migratetype,
+		  smm_show_gfp(__entry->gfp_flags), __entry->nid,
+		  smm_show_zone(__entry->zone))
+);
+
+/* The twin of mm_page_free. */
+TRACE_EVENT(shadowmm_page_free,
+
+	TP_PROTO(unsigned long pfn, unsigned int order, int nid, int zone),
+
+	TP_ARGS(pfn, order, nid, zone),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	pfn)
+		__field(unsigned int,	order)
+		__field(int,		nid)
+		__field(int,		zone)
+	),
+
+	TP_fast_assign(
+		__entry->pfn = pfn;
+		__entry->order = order;
+		__entry->nid = nid;
+		__entry->zone = zone;
+	),
+
+	TP_printk("page=%p pfn=0x%lx order=%d node=%d zone=%s",
+		  pfn_to_page(__entry->pfn), __entry->pfn, __entry->order,
+		  __entry->nid, smm_show_zone(__entry->zone))
+);
+
+/* Frames moved between a CPU's order-0 list and the buddy lists. */
+DECLARE_EVENT_CLASS(shadowmm_pcp_batch,
+
+	TP_PROTO(int nid, int zone, int cpu, unsigned int count),
+
+	TP_ARGS(nid, zone, cpu, count),
+
+	TP_STRUCT__entry(
+		__field(int,		nid)
+		__field(int,		zone)
+		__field(int,		cpu)
+		__field(unsigned int,	count)
+	),
+
+	TP_fast_assign(
+		__entry->nid = nid;
+		__entry->zone = zone;
+		__entry->cpu = cpu;
+		__entry->count = count;
+	),
+
+	TP_printk("node=%d zone=%s cpu=%d count=%u", __entry->nid,
+		  smm_show_zone(__entry->zone), __entry->cpu, __entry->count)
+);
+
+DEFINE_EVENT(shadowmm_pcp_batch, shadowmm_pcp_refill,
+	TP_PROTO(int nid, int zone, int cpu, unsigned int count),
+	TP_ARGS(nid, zone, cpu, count)
+);
+
+DEFINE_EVENT(shadowmm_pcp_batch, shadowmm_pcp_drain,
+	TP_PROTO(int nid, int zone, int cpu, unsigned int count),
+	TP_ARGS(nid, zone, cpu, count)
+);
+
+/* A free block of @order at @pfn is halved; its upper half stays free. */
+TRACE_EVENT(shadowmm_buddy_split,
+
+	TP_PROTO(unsigned long pfn, unsigned int order, int nid, int zone),
+
+	TP_ARGS(pfn, order, nid, zone),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	pfn)
+		__field(unsigned int,	order)
+		__field(int,		nid)
+		__field(int,		zone)
+	),
+
+	TP_fast_assign(
+		__entry->pfn = pfn;
+		__entry->order = order;
+		__entry->nid = nid;
+		__entry->zone = zone;
+	),
+
+	TP_printk("pfn=0x%lx order=%u node=%d zone=%s", __entry->pfn,
+		  __entry->order, __entry->nid, smm_show_zone(__entry->zone))
+);
+
+/* The block at @pfn merged with its free buddy into one of @order. */
+TRACE_EVENT(shadowmm_buddy_merge,
+
+	TP_PROTO(unsigned long pfn, unsigned long buddy_pfn, unsigned int order,
+		 int nid, int zone),
+
+	TP_ARGS(pfn, buddy_pfn, order, nid, zone),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	pfn)
+		__field(unsigned long,	buddy_pfn)
+		__field(unsigned int,	order)
+		__field(int,		nid)
+		__field(int,		zone)
+	),
+
+	TP_fast_assign(
+		__entry->pfn = pfn;
+		__entry->buddy_pfn = buddy_pfn;
+		__entry->order = order;
+		__entry->nid = nid;
+		__entry->zone = zone;
+	),
+
+	TP_printk("pfn=0x%lx buddy_pfn=0x%lx order=%u node=%d zone=%s",
+		  __entry->pfn, __entry->buddy_pfn, __entry->order,
+		  __entry->nid, smm_show_zone(__entry->zone))
+);
+
+#endif /* _TRACE_SHADOWMM_H */
+
+/* This part must be outside the include guard. */
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE shadowmm
+#include <trace/define_trace.h>

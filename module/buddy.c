@@ -1,0 +1,600 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shadowmm: the buddy allocator.
+ *
+ * Each zone has a free list per order 0..10.  Allocation takes the
+ * smallest order that has a block and splits it, putting each upper half
+ * back one order lower; freeing merges a block with its buddy
+ * (sfn ^ (1 << order)) for as long as the buddy is a free block of the same
+ * order in the same zone.  Only the head frame of a free block is marked
+ * (SMM_PG_buddy, order in ->private), so "is my buddy free and of my
+ * order" is one look at one descriptor.
+ *
+ * In front: the zonelist walk.  An allocation may use the zones up to the
+ * one its flags name, highest first, on the preferred node and then the
+ * others by distance; first above each zone's low watermark, then above
+ * min (half of min for SMM_GFP_ATOMIC).  Order-0 requests go through the
+ * per-CPU lists (pcp.c).
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fault-inject.h>
+#include <linux/mm.h>
+#include <linux/ratelimit.h>
+#include <linux/string.h>
+
+#include <shadowmm/buddy.h>
+#include <shadowmm/compat.h>
+#include <shadowmm/pcp.h>
+#include <shadowmm/pool.h>
+#include <trace/events/shadowmm.h>
+
+static inline unsigned long smm_zone_pfn(struct smm_zone *zone,
+					 struct smm_page *page)
+{
+	struct smm_region *r = &zone->pool->region;
+
+	return smm_sfn_pfn(r, smm_page_sfn(r, page));
+}
+
+static inline void smm_add_free(struct smm_zone *zone, struct smm_page *page,
+				unsigned int order)
+{
+	lockdep_assert_held(&zone->lock);
+	list_add(&page->lru, &zone->free_area[order].free_list);
+	zone->free_area[order].nr_free++;
+	page->private = order;
+	__smm_page_set(page, SMM_PG_buddy);
+}
+
+static inline void smm_del_free(struct smm_zone *zone, struct smm_page *page,
+				unsigned int order)
+{
+	lockdep_assert_held(&zone->lock);
+	list_del(&page->lru);
+	zone->free_area[order].nr_free--;
+	page->private = 0;
+	__smm_page_clear(page, SMM_PG_buddy);
+}
+
+/* Take a block of exactly @order, splitting a larger one if need be. */
+static struct smm_page *smm_rmqueue_smallest(struct smm_zone *zone,
+					     unsigned int order)
+{
+	struct smm_pool *pool = zone->pool;
+	unsigned int cur;
+
+	lockdep_assert_held(&zone->lock);
+	for (cur = order; cur < SMM_NR_ORDERS; cur++) {
+		struct smm_page *page;
+
+		page = list_first_entry_or_null(&zone->free_area[cur].free_list,
+						struct smm_page, lru);
+		if (!page)
+			continue;
+		smm_del_free(zone, page, cur);
+		while (cur > order) {
+			trace_shadowmm_buddy_split(smm_zone_pfn(zone, page), cur,
+						   zone->node->nid, zone->type);
+			cur--;
+			smm_add_free(zone, page + (1UL << cur), cur);
+			smm_count_event(pool, SMM_BUDDY_SPLIT);
+		}
+		WRITE_ONCE(zone->free_pages, zone->free_pages - (1UL << order));
+		return page;
+	}
+	return NULL;
+}
+
+/* Free a block and merge it upwards for as long as its buddy is free. */
+static void smm_free_one(struct smm_zone *zone, struct smm_page *page,
+			 unsigned int order)
+{
+	struct smm_pool *pool = zone->pool;
+	struct smm_page *pages = pool->region.pages;
+	unsigned long sfn = page - pages;
+	unsigned long start = zone->start_sfn, end = smm_zone_end_sfn(zone);
+
+	lockdep_assert_held(&zone->lock);
+	WRITE_ONCE(zone->free_pages, zone->free_pages + (1UL << order));
+	while (order < SMM_MAX_ORDER) {
+		unsigned long buddy_sfn = sfn ^ (1UL << order);
+		struct smm_page *buddy = pages + buddy_sfn;
+
+		/* A buddy outside the zone is never merged with. */
+		if (buddy_sfn < start || buddy_sfn >= end)
+			break;
+		if (!smm_page_test(buddy, SMM_PG_buddy) ||
+		    smm_buddy_order(buddy) != order)
+			break;
+		smm_del_free(zone, buddy, order);
+		sfn &= buddy_sfn;
+		order++;
+		trace_shadowmm_buddy_merge(smm_zone_pfn(zone, pages + sfn),
+					   smm_zone_pfn(zone, buddy), order,
+					   zone->node->nid, zone->type);
+		smm_count_event(pool, SMM_BUDDY_MERGE);
+	}
+	smm_add_free(zone, pages + sfn, order);
+}
+
+/**
+ * smm_buddy_init_free() - put a zone's present frames on its free lists
+ * @zone: the zone
+ * @sfn: first frame
+ * @nr: number of frames
+ *
+ * Each run of present frames goes in as the largest aligned blocks that
+ * fit, as memblock hands memory to the kernel's buddy allocator at boot.
+ *
+ * Context: Process context, zone not yet in use.
+ */
+void smm_buddy_init_free(struct smm_zone *zone, unsigned long sfn,
+			 unsigned long nr)
+{
+	struct smm_page *pages = zone->pool->region.pages;
+	unsigned long end = sfn + nr;
+
+	spin_lock(&zone->lock);
+	while (sfn < end) {
+		unsigned int order;
+
+		if (smm_page_test(&pages[sfn], SMM_PG_absent)) {
+			sfn++;
+			continue;
+		}
+		order = min_t(unsigned int, SMM_MAX_ORDER, sfn ? __ffs(sfn) : SMM_MAX_ORDER);
+		while (order &&
+		       (sfn + (1UL << order) > end ||
+			smm_page_test(&pages[sfn + (1UL << order) - 1], SMM_PG_absent)))
+			order--;
+		/*
+		 * A block of present first and last frames may still hold a
+		 * hole; holes are rare and whole chunks, so check frame by
+		 * frame only when a chunk is not wholly present.
+		 */
+		while (order) {
+			unsigned long i;
+
+			for (i = 0; i < (1UL << order); i++)
+				if (smm_page_test(&pages[sfn + i], SMM_PG_absent))
+					break;
+			if (i == (1UL << order))
+				break;
+			order--;
+		}
+		WRITE_ONCE(zone->free_pages, zone->free_pages + (1UL << order));
+		smm_add_free(zone, &pages[sfn], order);
+		sfn += 1UL << order;
+	}
+	spin_unlock(&zone->lock);
+}
+
+/**
+ * smm_buddy_rmqueue_bulk() - take order-0 frames for a per-CPU list
+ * @zone: the zone
+ * @count: how many
+ * @list: where they go, marked SMM_PG_pcp, in address order
+ *
+ * Context: Process context; takes and releases the zone lock.
+ * Return: how many were taken (fewer when the zone runs dry).
+ */
+unsigned int smm_buddy_rmqueue_bulk(struct smm_zone *zone, unsigned int count,
+				    struct list_head *list)
+{
+	unsigned int n;
+
+	spin_lock(&zone->lock);
+	for (n = 0; n < count; n++) {
+		struct smm_page *page = smm_rmqueue_smallest(zone, 0);
+
+		if (!page)
+			break;
+		__smm_page_set(page, SMM_PG_pcp);
+		list_add_tail(&page->lru, list);
+	}
+	spin_unlock(&zone->lock);
+	return n;
+}
+
+/**
+ * smm_buddy_free_bulk() - give per-CPU frames back to the free lists
+ * @zone: the zone
+ * @list: frames marked SMM_PG_pcp, taken off their per-CPU list
+ * @count: how many are on @list
+ *
+ * Context: Process context; takes and releases the zone lock.
+ */
+void smm_buddy_free_bulk(struct smm_zone *zone, struct list_head *list,
+			 unsigned int count)
+{
+	struct smm_page *page, *next;
+
+	spin_lock(&zone->lock);
+	list_for_each_entry_safe(page, next, list, lru) {
+		list_del(&page->lru);
+		__smm_page_clear(page, SMM_PG_pcp);
+		smm_free_one(zone, page, 0);
+		count--;
+	}
+	spin_unlock(&zone->lock);
+	WARN_ON_ONCE(count);
+}
+
+static struct smm_page *smm_rmqueue(struct smm_zone *zone, unsigned int order)
+{
+	struct smm_page *page;
+
+	if (!order)
+		return smm_pcp_alloc(zone);
+	spin_lock(&zone->lock);
+	page = smm_rmqueue_smallest(zone, order);
+	spin_unlock(&zone->lock);
+	return page;
+}
+
+static bool smm_should_fail_alloc(struct smm_pool *pool, unsigned int order,
+				  unsigned int flags)
+{
+	if (flags & SMM_GFP_NOFAULT)
+		return false;
+	if (order < READ_ONCE(pool->fail_min_order))
+		return false;
+	return should_fail(&pool->fail_page_alloc, PAGE_SIZE << order);
+}
+
+static enum smm_zone_type smm_highest_zone(unsigned int flags)
+{
+	if (flags & SMM_GFP_DMA)
+		return SMM_ZONE_DMA;
+	if (flags & SMM_GFP_HIGHMEM)
+		return SMM_ZONE_HIGHMEM;
+	return SMM_ZONE_NORMAL;
+}
+
+/* One walk of the zonelist at watermark @wmark. */
+static struct smm_page *smm_zonelist_walk(struct smm_pool *pool,
+					  struct smm_node *pref,
+					  unsigned int order, unsigned int flags,
+					  enum smm_wmark wmark,
+					  struct smm_zone **zonep)
+{
+	enum smm_zone_type highest = smm_highest_zone(flags);
+	int nr_nodes = (flags & SMM_GFP_THISNODE) ? 1 : pool->nr_nodes;
+	int i, t;
+
+	for (i = 0; i < nr_nodes; i++) {
+		struct smm_node *node = &pool->nodes[pref->fallback[i]];
+
+		for (t = highest; t >= 0; t--) {
+			struct smm_zone *zone = &node->zones[t];
+			struct smm_page *page;
+
+			if (!smm_zone_populated(zone))
+				continue;
+			if (!smm_zone_watermark_ok(zone, order,
+						   READ_ONCE(zone->watermark[wmark]),
+						   highest, flags & SMM_GFP_ATOMIC))
+				continue;
+			page = smm_rmqueue(zone, order);
+			if (page) {
+				*zonep = zone;
+				return page;
+			}
+		}
+	}
+	return NULL;
+}
+
+/**
+ * smm_alloc_pages_node() - allocate a block of 2^@order frames
+ * @pool: the pool
+ * @node: pool node index to start from, or -1 for this CPU's node
+ * @order: 0..SMM_MAX_ORDER
+ * @flags: SMM_GFP_* flags
+ *
+ * Context: Process context; does not sleep.
+ * Return: the head descriptor of the block, or NULL when every zone the
+ * flags allow is below its watermark or out of blocks of @order.
+ */
+struct smm_page *smm_alloc_pages_node(struct smm_pool *pool, int node,
+				      unsigned int order, unsigned int flags)
+{
+	enum smm_zone_type highest = smm_highest_zone(flags);
+	struct smm_zone *zone = NULL;
+	struct smm_page *page;
+	struct smm_node *pref;
+
+	if (unlikely(order > SMM_MAX_ORDER || (flags & ~SMM_GFP_ALL) ||
+		     node >= pool->nr_nodes))
+		return NULL;
+	if (unlikely(smm_should_fail_alloc(pool, order, flags))) {
+		smm_count_event(pool, SMM_PGALLOC_INJECTED);
+		goto fail;
+	}
+
+	pref = node < 0 ? smm_preferred_node(pool) : &pool->nodes[node];
+	page = smm_zonelist_walk(pool, pref, order, flags, SMM_WMARK_LOW, &zone);
+	if (likely(page))
+		goto done;
+
+	smm_count_event(pool, SMM_WMARK_LOW_FAIL);
+	page = smm_zonelist_walk(pool, pref, order, flags, SMM_WMARK_MIN, &zone);
+	if (page)
+		goto done;
+
+	/*
+	 * Every zone is below min: this is where direct reclaim starts.
+	 * Count the stall; the reclaim itself belongs to reclaim.c.
+	 */
+	if (!(flags & SMM_GFP_NOWAIT))
+		smm_count_event(pool, SMM_ALLOCSTALL_DMA + highest);
+fail:
+	smm_count_event(pool, SMM_PGALLOC_FAIL);
+	trace_shadowmm_page_alloc(-1UL, order, flags, -1, highest);
+	return NULL;
+
+done:
+	smm_count_events(pool, SMM_PGALLOC_DMA + zone->type, 1L << order);
+	smm_count_event(pool, zone->node == pref ? SMM_NUMA_HIT : SMM_NUMA_MISS);
+	if (zone->type != highest)
+		smm_count_event(pool, SMM_ZONE_FALLBACK);
+	page->private = 0;
+	if (flags & SMM_GFP_ZERO)
+		memset(smm_page_address(pool, page), 0, PAGE_SIZE << order);
+	trace_shadowmm_page_alloc(smm_zone_pfn(zone, page), order, flags,
+				  zone->node->nid, zone->type);
+	return page;
+}
+SMM_EXPORT(smm_alloc_pages_node);
+
+/**
+ * smm_alloc_pages() - allocate a block of 2^@order frames near this CPU
+ * @pool: the pool
+ * @order: 0..SMM_MAX_ORDER
+ * @flags: SMM_GFP_* flags
+ *
+ * Context: Process context; does not sleep.
+ * Return: the head descriptor of the block, or NULL.
+ */
+struct smm_page *smm_alloc_pages(struct smm_pool *pool, unsigned int order,
+				 unsigned int flags)
+{
+	return smm_alloc_pages_node(pool, -1, order, flags);
+}
+SMM_EXPORT(smm_alloc_pages);
+
+/*
+ * A free of something that is not an allocated block would corrupt the
+ * free lists: refuse it, say so once in a while, and count it.
+ */
+static bool smm_free_ok(struct smm_pool *pool, struct smm_page *page,
+			unsigned int order)
+{
+	struct smm_region *r = &pool->region;
+	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 4);
+	const char *why = NULL;
+	unsigned long sfn;
+	struct smm_zone *zone;
+
+	if (page < r->pages || page >= r->pages + r->nr_frames) {
+		why = "not a frame of this pool";
+		sfn = 0;
+		goto bad;
+	}
+	sfn = page - r->pages;
+	zone = smm_page_zone(pool, page);
+	if (order > SMM_MAX_ORDER)
+		why = "order out of range";
+	else if (sfn & ((1UL << order) - 1))
+		why = "not aligned to its order";
+	else if (sfn + (1UL << order) > smm_zone_end_sfn(zone))
+		why = "block crosses its zone's end";
+	else if (page->flags & (BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp)))
+		why = "already free (double free)";
+	else if (smm_page_test(page, SMM_PG_absent))
+		why = "a hole, never allocated";
+	else
+		return true;
+bad:
+	smm_count_event(pool, SMM_BAD_FREE);
+	if (__ratelimit(&rs))
+		pr_err("%s: refusing to free frame %lu order %u: %s\n",
+		       pool->name, sfn, order, why);
+	return false;
+}
+
+/**
+ * smm_free_pages() - free a block smm_alloc_pages() returned
+ * @pool: the pool it came from
+ * @page: its head descriptor
+ * @order: the order it was allocated with
+ *
+ * A block that is not an allocated block of this pool (double free, wrong
+ * order alignment, foreign pointer) is refused, logged and counted as
+ * bad_free, and nothing changes.
+ *
+ * Context: Process context; does not sleep.
+ */
+void smm_free_pages(struct smm_pool *pool, struct smm_page *page,
+		    unsigned int order)
+{
+	struct smm_zone *zone;
+
+	if (unlikely(!smm_free_ok(pool, page, order)))
+		return;
+	zone = smm_page_zone(pool, page);
+	trace_shadowmm_page_free(smm_zone_pfn(zone, page), order,
+				 zone->node->nid, zone->type);
+	smm_count_events(pool, SMM_PGFREE, 1L << order);
+	if (!order) {
+		smm_pcp_free(zone, page);
+		return;
+	}
+	spin_lock(&zone->lock);
+	smm_free_one(zone, page, order);
+	spin_unlock(&zone->lock);
+}
+SMM_EXPORT(smm_free_pages);
+
+/**
+ * smm_page_address() - the kernel virtual address of a frame
+ * @pool: its pool
+ * @page: its descriptor
+ *
+ * Context: Any context.
+ * Return: the address; the frames of a block are contiguous there.
+ */
+void *smm_page_address(struct smm_pool *pool, const struct smm_page *page)
+{
+	return smm_sfn_vaddr(&pool->region, smm_page_sfn(&pool->region, page));
+}
+SMM_EXPORT(smm_page_address);
+
+/**
+ * smm_virt_to_page() - the descriptor of the frame holding an address
+ * @pool: the pool
+ * @addr: an address inside the region's mapping
+ *
+ * Context: Any context.
+ * Return: the descriptor, or NULL when @addr is not in the region.
+ */
+struct smm_page *smm_virt_to_page(struct smm_pool *pool, const void *addr)
+{
+	struct smm_region *r = &pool->region;
+
+	if (!smm_region_contains_vaddr(r, addr))
+		return NULL;
+	return smm_sfn_page(r, (addr - r->vaddr) >> PAGE_SHIFT);
+}
+SMM_EXPORT(smm_virt_to_page);
+
+/* One zone's free lists, checked under its lock; @seen marks frames. */
+static void smm_validate_zone(struct smm_zone *zone, unsigned long *seen,
+			      struct smm_report *r)
+{
+	struct smm_region *reg = &zone->pool->region;
+	unsigned long free = 0;
+	unsigned int o;
+
+	spin_lock(&zone->lock);
+	for (o = 0; o < SMM_NR_ORDERS; o++) {
+		unsigned long n = 0;
+		struct smm_page *page;
+
+		list_for_each_entry(page, &zone->free_area[o].free_list, lru) {
+			unsigned long sfn = smm_page_sfn(reg, page);
+			unsigned long i, buddy;
+
+			n++;
+			if (sfn < zone->start_sfn ||
+			    sfn + (1UL << o) > smm_zone_end_sfn(zone)) {
+				smm_report(r, "zone %d/%s: order-%u block at sfn %lu lies outside the zone\n",
+					   zone->node->nid, smm_zone_name(zone), o, sfn);
+				continue;
+			}
+			if (sfn & ((1UL << o) - 1))
+				smm_report(r, "zone %d/%s: order-%u block at sfn %lu is not aligned to its order\n",
+					   zone->node->nid, smm_zone_name(zone), o, sfn);
+			if (!smm_page_test(page, SMM_PG_buddy) || smm_buddy_order(page) != o)
+				smm_report(r, "zone %d/%s: block at sfn %lu on the order-%u list is marked buddy=%d order=%u\n",
+					   zone->node->nid, smm_zone_name(zone), sfn, o,
+					   smm_page_test(page, SMM_PG_buddy),
+					   smm_buddy_order(page));
+			for (i = sfn; i < sfn + (1UL << o); i++) {
+				if (test_and_set_bit(i, seen)) {
+					smm_report(r, "zone %d/%s: frame %lu is on two free lists\n",
+						   zone->node->nid, smm_zone_name(zone), i);
+					break;
+				}
+				if (smm_page_test(&reg->pages[i], SMM_PG_absent))
+					smm_report(r, "zone %d/%s: hole frame %lu is on a free list\n",
+						   zone->node->nid, smm_zone_name(zone), i);
+			}
+			free += 1UL << o;
+			if (o == SMM_MAX_ORDER)
+				continue;
+			buddy = sfn ^ (1UL << o);
+			if (buddy >= zone->start_sfn && buddy < smm_zone_end_sfn(zone) &&
+			    smm_page_test(&reg->pages[buddy], SMM_PG_buddy) &&
+			    smm_buddy_order(&reg->pages[buddy]) == o)
+				smm_report(r, "zone %d/%s: free order-%u buddies at sfn %lu and %lu were not merged\n",
+					   zone->node->nid, smm_zone_name(zone), o,
+					   min(sfn, buddy), max(sfn, buddy));
+		}
+		if (n != zone->free_area[o].nr_free)
+			smm_report(r, "zone %d/%s: order-%u list holds %lu blocks, nr_free says %lu\n",
+				   zone->node->nid, smm_zone_name(zone), o, n,
+				   zone->free_area[o].nr_free);
+	}
+	if (free != zone->free_pages)
+		smm_report(r, "zone %d/%s: free lists hold %lu frames, free_pages says %lu\n",
+			   zone->node->nid, smm_zone_name(zone), free, zone->free_pages);
+	spin_unlock(&zone->lock);
+}
+
+/* One CPU's list of one zone, checked under its lock. */
+static void smm_validate_pcp(struct smm_zone *zone, int cpu, unsigned long *seen,
+			     struct smm_report *r)
+{
+	struct smm_pcp *pcp = per_cpu_ptr(zone->pcp, cpu);
+	struct smm_region *reg = &zone->pool->region;
+	struct smm_page *page;
+	unsigned int n = 0;
+
+	spin_lock(&pcp->lock);
+	list_for_each_entry(page, &pcp->list, lru) {
+		unsigned long sfn = smm_page_sfn(reg, page);
+
+		n++;
+		if (sfn < zone->start_sfn || sfn >= smm_zone_end_sfn(zone))
+			smm_report(r, "zone %d/%s: cpu %d list holds frame %lu of another zone\n",
+				   zone->node->nid, smm_zone_name(zone), cpu, sfn);
+		else if (test_and_set_bit(sfn, seen))
+			smm_report(r, "zone %d/%s: frame %lu on cpu %d's list is also on another list\n",
+				   zone->node->nid, smm_zone_name(zone), sfn, cpu);
+		if (!smm_page_test(page, SMM_PG_pcp) || smm_page_test(page, SMM_PG_buddy))
+			smm_report(r, "zone %d/%s: frame %lu on cpu %d's list is marked pcp=%d buddy=%d\n",
+				   zone->node->nid, smm_zone_name(zone), sfn, cpu,
+				   smm_page_test(page, SMM_PG_pcp),
+				   smm_page_test(page, SMM_PG_buddy));
+	}
+	if (n != pcp->count)
+		smm_report(r, "zone %d/%s: cpu %d list holds %u frames, count says %u\n",
+			   zone->node->nid, smm_zone_name(zone), cpu, n, pcp->count);
+	spin_unlock(&pcp->lock);
+}
+
+/**
+ * smm_buddy_validate() - check every free list and per-CPU list
+ * @pool: the pool
+ * @r: where problems are reported
+ *
+ * No frame on two lists, every block aligned to its order and inside its
+ * zone, list lengths equal to nr_free and count, marks matching the list,
+ * and no two free buddies of the same order left unmerged.
+ *
+ * Context: Process context, may sleep; takes each zone and pcp lock in turn.
+ * Return: the number of problems found.
+ */
+unsigned int smm_buddy_validate(struct smm_pool *pool, struct smm_report *r)
+{
+	unsigned int before = r->problems;
+	struct smm_zone *zone;
+	unsigned long *seen;
+	int i, cpu;
+
+	seen = bitmap_zalloc(pool->region.nr_frames, GFP_KERNEL);
+	if (!seen) {
+		smm_report(r, "validate: no memory for the frame bitmap\n");
+		return 1;
+	}
+	for_each_smm_zone(pool, zone, i) {
+		for_each_possible_cpu(cpu)
+			smm_validate_pcp(zone, cpu, seen, r);
+		smm_validate_zone(zone, seen, r);
+	}
+	bitmap_free(seen);
+	return r->problems - before;
+}

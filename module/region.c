@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shadowmm: where the memory comes from.
+ *
+ * Two backends fill a struct smm_region:
+ *
+ * - kernel: size_mb taken from the kernel's page allocator at load, in
+ *   max-order blocks spread over the NUMA nodes, each split into order-0
+ *   pages.  Ownership: every frame keeps the reference its allocation gave
+ *   us until smm_region_destroy(), so no put_page() by anyone else can ever
+ *   bring its count to zero and hand it back to the kernel's allocator while
+ *   the region exists.
+ *
+ * - reserved: a physical range the kernel never had, set aside at boot with
+ *   memmap=SIZE$ADDR.  It must lie inside a "Reserved" entry of the resource
+ *   tree and touch no System RAM; we claim it with request_mem_region() so
+ *   nobody else can, and map it with memremap().  Its frames are not in the
+ *   kernel's free lists and their struct pages are PageReserved with a
+ *   reference the kernel never drops, so they never reach the kernel's
+ *   allocator at all, not even through a last put_page() by someone else.
+ *
+ * Either way the region is mapped once, contiguously, in kernel virtual
+ * memory (vmap() of the pages, or the memremap() of the range), so frame
+ * number, descriptor and address convert by arithmetic.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/vmalloc.h>
+
+#include <shadowmm/compat.h>
+#include <shadowmm/region.h>
+
+struct smm_chunk {
+	unsigned long pfn;
+	int nid;
+};
+
+static int smm_chunk_cmp(const void *a, const void *b)
+{
+	const struct smm_chunk *x = a, *y = b;
+
+	if (x->nid != y->nid)
+		return x->nid < y->nid ? -1 : 1;
+	if (x->pfn != y->pfn)
+		return x->pfn < y->pfn ? -1 : 1;
+	return 0;
+}
+
+static int smm_region_alloc_arrays(struct smm_region *r)
+{
+	r->nr_frames = r->nr_chunks * SMM_CHUNK_FRAMES;
+	r->chunk_pfn = kvcalloc(r->nr_chunks, sizeof(*r->chunk_pfn), GFP_KERNEL);
+	if (!r->chunk_pfn)
+		return -ENOMEM;
+	r->chunk_nid = kvcalloc(r->nr_chunks, sizeof(*r->chunk_nid), GFP_KERNEL);
+	if (!r->chunk_nid)
+		goto err_pfn;
+	r->pages = kvcalloc(r->nr_frames, sizeof(*r->pages), GFP_KERNEL);
+	if (!r->pages)
+		goto err_nid;
+	return 0;
+
+err_nid:
+	kvfree(r->chunk_nid);
+err_pfn:
+	kvfree(r->chunk_pfn);
+	return -ENOMEM;
+}
+
+static void smm_region_free_arrays(struct smm_region *r)
+{
+	kvfree(r->pages);
+	kvfree(r->chunk_nid);
+	kvfree(r->chunk_pfn);
+}
+
+static void smm_free_chunks(struct smm_chunk *chunks, unsigned long n, bool split)
+{
+	unsigned long c, i;
+
+	for (c = 0; c < n; c++) {
+		if (!split) {
+			__free_pages(pfn_to_page(chunks[c].pfn), SMM_CHUNK_ORDER);
+			continue;
+		}
+		for (i = 0; i < SMM_CHUNK_FRAMES; i++)
+			__free_page(pfn_to_page(chunks[c].pfn + i));
+	}
+}
+
+/*
+ * Take one max-order block, preferring @nid, and falling back to any node
+ * when @nid has none left.
+ */
+static struct page *smm_take_chunk(int nid)
+{
+	const gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY;
+	struct page *page;
+
+	page = alloc_pages_node(nid, gfp | __GFP_THISNODE, SMM_CHUNK_ORDER);
+	if (!page)
+		page = alloc_pages(gfp, SMM_CHUNK_ORDER);
+	return page;
+}
+
+static int smm_region_take_kernel(struct smm_region *r,
+				  const struct smm_region_config *cfg)
+{
+	nodemask_t nodes = cfg->nodes;
+	struct smm_chunk *chunks;
+	struct page **map_pages;
+	unsigned long c, i, nr_nodes;
+	int nid, ret;
+
+	if (!cfg->nr_pages)
+		return -EINVAL;
+	if (nodes_empty(nodes))
+		nodes = node_states[N_MEMORY];
+	nr_nodes = nodes_weight(nodes);
+	if (!nr_nodes)
+		return -EINVAL;
+
+	r->nr_chunks = DIV_ROUND_UP(cfg->nr_pages, SMM_CHUNK_FRAMES);
+	chunks = kvcalloc(r->nr_chunks, sizeof(*chunks), GFP_KERNEL);
+	if (!chunks)
+		return -ENOMEM;
+
+	/* Spread the chunks over the nodes round-robin. */
+	nid = first_node(nodes);
+	for (c = 0; c < r->nr_chunks; c++) {
+		struct page *page = smm_take_chunk(nid);
+
+		if (!page) {
+			pr_err("cannot take %lu MiB from the kernel: only %lu MiB free in max-order blocks\n",
+			       (r->nr_chunks * SMM_CHUNK_FRAMES) >> (20 - PAGE_SHIFT),
+			       (c * SMM_CHUNK_FRAMES) >> (20 - PAGE_SHIFT));
+			smm_free_chunks(chunks, c, false);
+			ret = -ENOMEM;
+			goto err_chunks;
+		}
+		chunks[c].pfn = page_to_pfn(page);
+		chunks[c].nid = page_to_nid(page);
+		nid = next_node_in(nid, nodes);
+	}
+
+	/* Node by node, each in address order: a node is one sfn range. */
+	sort(chunks, r->nr_chunks, sizeof(*chunks), smm_chunk_cmp, NULL);
+
+	ret = smm_region_alloc_arrays(r);
+	if (ret)
+		goto err_free;
+
+	map_pages = kvmalloc_array(r->nr_frames, sizeof(*map_pages), GFP_KERNEL);
+	if (!map_pages) {
+		ret = -ENOMEM;
+		goto err_arrays;
+	}
+	for (c = 0; c < r->nr_chunks; c++) {
+		r->chunk_pfn[c] = chunks[c].pfn;
+		r->chunk_nid[c] = chunks[c].nid;
+		for (i = 0; i < SMM_CHUNK_FRAMES; i++)
+			map_pages[c * SMM_CHUNK_FRAMES + i] = pfn_to_page(chunks[c].pfn + i);
+	}
+	r->vaddr = vmap(map_pages, r->nr_frames, VM_MAP, PAGE_KERNEL);
+	kvfree(map_pages);
+	if (!r->vaddr) {
+		ret = -ENOMEM;
+		goto err_arrays;
+	}
+	r->map = r->vaddr;
+
+	/* Each frame becomes a page of its own, with our one reference. */
+	for (c = 0; c < r->nr_chunks; c++)
+		split_page(pfn_to_page(chunks[c].pfn), SMM_CHUNK_ORDER);
+
+	r->nr_present = r->nr_frames;
+	kvfree(chunks);
+	return 0;
+
+err_arrays:
+	smm_region_free_arrays(r);
+err_free:
+	smm_free_chunks(chunks, r->nr_chunks, false);
+err_chunks:
+	kvfree(chunks);
+	return ret;
+}
+
+/**
+ * smm_region_check_reserved() - may the reserved backend use this range?
+ * @base: physical address of the first byte
+ * @size: length in bytes
+ *
+ * The range must be page aligned, at least 1 MiB, touch no System RAM, and
+ * lie wholly inside a "Reserved" range of the resource tree (what
+ * memmap=SIZE$ADDR creates).  Each refusal is logged with its reason.
+ *
+ * Context: Process context.
+ * Return: 0 when usable, -EINVAL for a malformed range or one that is not
+ * reserved, -EBUSY when it overlaps System RAM.
+ */
+int smm_region_check_reserved(phys_addr_t base, phys_addr_t size)
+{
+	phys_addr_t end;
+
+	if (!PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) || size < SZ_1M ||
+	    check_add_overflow(base, size, &end)) {
+		pr_err("reserved range %pa+%pa: base and size must be page aligned and the size at least 1 MiB\n",
+		       &base, &size);
+		return -EINVAL;
+	}
+	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT) {
+		pr_err("reserved range %pa+%pa overlaps System RAM the kernel uses\n",
+		       &base, &size);
+		return -EBUSY;
+	}
+	if (region_intersects(base, size, IORESOURCE_MEM,
+			      IORES_DESC_RESERVED) != REGION_INTERSECTS) {
+		pr_err("reserved range %pa+%pa is not inside a Reserved range: boot with memmap=SIZE$ADDR\n",
+		       &base, &size);
+		return -EINVAL;
+	}
+	return 0;
+}
+SMM_EXPORT(smm_region_check_reserved);
+
+static int smm_region_take_reserved(struct smm_region *r,
+				    const struct smm_region_config *cfg)
+{
+	unsigned long first_pfn, end_pfn, base_pfn, sfn, c;
+	void *map;
+	int ret;
+
+	ret = smm_region_check_reserved(cfg->phys_base, cfg->phys_size);
+	if (ret)
+		return ret;
+
+	r->res = request_mem_region(cfg->phys_base, cfg->phys_size, "shadowmm");
+	if (!r->res) {
+		pr_err("reserved range %pa+%pa is already claimed by another driver\n",
+		       &cfg->phys_base, &cfg->phys_size);
+		return -EBUSY;
+	}
+	map = memremap(cfg->phys_base, cfg->phys_size, MEMREMAP_WB);
+	if (!map) {
+		ret = -ENOMEM;
+		goto err_release;
+	}
+
+	/* The sfn space starts on a chunk boundary; frames before the range
+	 * and after its end are holes.
+	 */
+	first_pfn = PHYS_PFN(cfg->phys_base);
+	end_pfn = PHYS_PFN(cfg->phys_base + cfg->phys_size);
+	base_pfn = ALIGN_DOWN(first_pfn, SMM_CHUNK_FRAMES);
+	r->nr_chunks = DIV_ROUND_UP(end_pfn - base_pfn, SMM_CHUNK_FRAMES);
+	ret = smm_region_alloc_arrays(r);
+	if (ret)
+		goto err_unmap;
+
+	for (c = 0; c < r->nr_chunks; c++) {
+		unsigned long pfn = max(base_pfn + c * SMM_CHUNK_FRAMES, first_pfn);
+
+		r->chunk_pfn[c] = base_pfn + c * SMM_CHUNK_FRAMES;
+		r->chunk_nid[c] = pfn_valid(pfn) ? page_to_nid(pfn_to_page(pfn)) : 0;
+	}
+	for (sfn = 0; sfn < r->nr_frames; sfn++) {
+		if (base_pfn + sfn < first_pfn || base_pfn + sfn >= end_pfn)
+			__smm_page_set(&r->pages[sfn], SMM_PG_absent);
+	}
+	r->nr_present = end_pfn - first_pfn;
+	r->map = map;
+	r->vaddr = (void *)((unsigned long)map - ((first_pfn - base_pfn) << PAGE_SHIFT));
+	r->phys_base = cfg->phys_base;
+	r->phys_size = cfg->phys_size;
+	return 0;
+
+err_unmap:
+	memunmap(map);
+err_release:
+	release_mem_region(cfg->phys_base, cfg->phys_size);
+	r->res = NULL;
+	return ret;
+}
+
+/**
+ * smm_region_create() - take the memory a pool will manage
+ * @region: filled in on success; zeroed by the caller
+ * @cfg: which backend, and how much or which range
+ *
+ * The descriptors come back zeroed except for SMM_PG_absent on holes.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, -EINVAL for a bad configuration, -EBUSY for a reserved range
+ * in use, -ENOMEM when the memory cannot be had.
+ */
+int smm_region_create(struct smm_region *region, const struct smm_region_config *cfg)
+{
+	region->backend = cfg->backend;
+	switch (cfg->backend) {
+	case SMM_BACKEND_KERNEL:
+		return smm_region_take_kernel(region, cfg);
+	case SMM_BACKEND_RESERVED:
+		return smm_region_take_reserved(region, cfg);
+	}
+	return -EINVAL;
+}
+
+/**
+ * smm_region_destroy() - give the memory back
+ * @region: a region smm_region_create() filled
+ *
+ * Kernel backend: each frame's one reference goes back; a frame someone
+ * else still holds (a pin) returns to the kernel when they let go, which is
+ * fine, since the region no longer owns it.  Reserved backend: unmapped and
+ * released; the frames never were the kernel's.
+ *
+ * Context: Process context, may sleep.
+ */
+void smm_region_destroy(struct smm_region *region)
+{
+	unsigned long c, i;
+
+	switch (region->backend) {
+	case SMM_BACKEND_KERNEL:
+		vunmap(region->map);
+		for (c = 0; c < region->nr_chunks; c++)
+			for (i = 0; i < SMM_CHUNK_FRAMES; i++)
+				__free_page(pfn_to_page(region->chunk_pfn[c] + i));
+		break;
+	case SMM_BACKEND_RESERVED:
+		memunmap(region->map);
+		release_mem_region(region->phys_base, region->phys_size);
+		break;
+	}
+	smm_region_free_arrays(region);
+}
+
+/**
+ * smm_region_metadata_bytes() - what the region's bookkeeping costs
+ * @region: the region
+ *
+ * Context: Any context.
+ * Return: bytes of descriptors and chunk tables.
+ */
+size_t smm_region_metadata_bytes(const struct smm_region *region)
+{
+	return region->nr_frames * sizeof(struct smm_page) +
+	       region->nr_chunks * (sizeof(*region->chunk_pfn) +
+				    sizeof(*region->chunk_nid));
+}

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shadowmm: event counters and the validate report.
+ *
+ * Counters are per CPU (one add, no shared cache line, on the hot paths)
+ * and summed when read, so a sum taken while others count is a snapshot,
+ * exact once they stop.
+ */
+
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+
+#include <shadowmm/compat.h>
+#include <shadowmm/pool.h>
+#include <shadowmm/stats.h>
+
+/* As /proc/vmstat names them where the kernel has a twin. */
+const char * const smm_event_names[SMM_NR_EVENTS] = {
+	[SMM_PGALLOC_DMA] = "pgalloc_dma",
+	[SMM_PGALLOC_NORMAL] = "pgalloc_normal",
+	[SMM_PGALLOC_HIGH] = "pgalloc_high",
+	[SMM_ALLOCSTALL_DMA] = "allocstall_dma",
+	[SMM_ALLOCSTALL_NORMAL] = "allocstall_normal",
+	[SMM_ALLOCSTALL_HIGH] = "allocstall_high",
+	[SMM_PGFREE] = "pgfree",
+	[SMM_NUMA_HIT] = "numa_hit",
+	[SMM_NUMA_MISS] = "numa_miss",
+	[SMM_ZONE_FALLBACK] = "zone_fallback",
+	[SMM_PCP_ALLOC] = "pcp_alloc",
+	[SMM_PCP_REFILL] = "pcp_refill",
+	[SMM_PCP_DRAIN] = "pcp_drain",
+	[SMM_BUDDY_SPLIT] = "buddy_split",
+	[SMM_BUDDY_MERGE] = "buddy_merge",
+	[SMM_WMARK_LOW_FAIL] = "wmark_low_fail",
+	[SMM_PGALLOC_FAIL] = "pgalloc_fail",
+	[SMM_PGALLOC_INJECTED] = "pgalloc_fail_injected",
+	[SMM_BAD_FREE] = "bad_free",
+};
+
+/**
+ * smm_event_sum() - one counter summed over every CPU
+ * @pool: the pool
+ * @item: the counter
+ *
+ * Context: Any context.
+ * Return: the sum.
+ */
+unsigned long smm_event_sum(struct smm_pool *pool, enum smm_event item)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(pool->events, cpu)->ev[item];
+	return sum;
+}
+SMM_EXPORT(smm_event_sum);
+
+/**
+ * smm_report() - note one problem found by a validate pass
+ * @r: the report
+ * @fmt: what is wrong, printf style, one line ending in a newline
+ *
+ * Context: Any context where the report's seq_file may be written.
+ */
+void smm_report(struct smm_report *r, const char *fmt, ...)
+{
+	va_list args;
+
+	r->problems++;
+	if (!r->m)
+		return;
+	va_start(args, fmt);
+	seq_vprintf(r->m, fmt, args);
+	va_end(args);
+}
+SMM_EXPORT(smm_report);

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shadowmm: the one place the tracepoints are created.  They are exported
+ * so the KUnit suites can attach probes and check the fields.
+ */
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/shadowmm.h>
+
+#include <shadowmm/compat.h>
+
+SMM_EXPORT_TRACEPOINT(shadowmm_page_alloc);
+SMM_EXPORT_TRACEPOINT(shadowmm_page_free);
+SMM_EXPORT_TRACEPOINT(shadowmm_pcp_refill);
+SMM_EXPORT_TRACEPOINT(shadowmm_pcp_drain);
+SMM_EXPORT_TRACEPOINT(shadowmm_buddy_split);
+SMM_EXPORT_TRACEPOINT(shadowmm_buddy_merge);
