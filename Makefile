@@ -52,6 +52,9 @@ lint: bootstrap
 compat: bootstrap
 	@scripts/compat
 
+bench: bootstrap
+	@scripts/bench
+
 clean:
 	rm -rf build
 	rm -f *.ko *.o *.mod *.mod.c modules.order Module.symvers .*.cmd

@@ -19,8 +19,8 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/fault-inject.h>
 #include <linux/mm.h>
+#include <linux/fault-inject.h>
 #include <linux/ratelimit.h>
 #include <linux/string.h>
 
@@ -237,11 +237,15 @@ static struct smm_page *smm_rmqueue(struct smm_zone *zone, unsigned int order)
 static bool smm_should_fail_alloc(struct smm_pool *pool, unsigned int order,
 				  unsigned int flags)
 {
+#ifdef CONFIG_FAULT_INJECTION
 	if (flags & SMM_GFP_NOFAULT)
 		return false;
 	if (order < READ_ONCE(pool->fail_min_order))
 		return false;
 	return should_fail(&pool->fail_page_alloc, PAGE_SIZE << order);
+#else
+	return false;
+#endif
 }
 
 static enum smm_zone_type smm_highest_zone(unsigned int flags)

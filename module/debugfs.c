@@ -17,6 +17,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/err.h>
+#include <linux/gfp.h>
 #include <linux/fault-inject.h>
 #include <linux/kernel.h>
 #include <linux/seq_file.h>
@@ -24,6 +25,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include <shadowmm/bench.h>
 #include <shadowmm/buddy.h>
 #include <shadowmm/compat.h>
 #include <shadowmm/debugfs.h>
@@ -448,6 +450,7 @@ static const struct {
 	{ "region", 0444, &smm_region_fops },
 	{ "validate", 0400, &smm_validate_fops },
 	{ "knobs", 0600, &smm_knobs_fops },
+	{ "bench", 0600, &smm_bench_fops },
 };
 
 /**
@@ -459,19 +462,25 @@ static const struct {
  */
 int smm_debugfs_add_pool(struct smm_pool *pool)
 {
-	struct dentry *dir = smm_debugfs_dir, *fail;
+	struct dentry *dir = smm_debugfs_dir;
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(smm_pool_files); i++)
 		debugfs_create_file(smm_pool_files[i].name, smm_pool_files[i].mode,
 				    dir, pool, smm_pool_files[i].fops);
-	fail = fault_create_debugfs_attr("fail_page_alloc", dir, &pool->fail_page_alloc);
-	if (!IS_ERR(fail)) {
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	{
+		struct dentry *fail;
+
+		fail = fault_create_debugfs_attr("fail_page_alloc", dir,
+						 &pool->fail_page_alloc);
+		if (IS_ERR(fail)) {
+			smm_debugfs_remove_pool(pool);
+			return PTR_ERR(fail);
+		}
 		debugfs_create_u32("min-order", 0600, fail, &pool->fail_min_order);
-	} else if (PTR_ERR(fail) != -ENODEV) {
-		smm_debugfs_remove_pool(pool);
-		return PTR_ERR(fail);
 	}
+#endif
 	return 0;
 }
 

@@ -11,7 +11,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bug.h>
-#include <linux/int_log.h>
+#include <linux/gfp.h>
+#include <linux/fault-inject.h>
 #include <linux/kernel.h>
 #include <linux/math.h>
 #include <linux/slab.h>
@@ -62,7 +63,9 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 	memcpy(pool->zone_split, cfg->zone_split, sizeof(pool->zone_split));
 	mutex_init(&pool->tune_lock);
 	pool->watermark_scale_factor = cfg->watermark_scale_factor ?: SMM_WSF_DEFAULT;
-	SMM_FAULT_ATTR_INIT(pool->fail_page_alloc);
+#ifdef CONFIG_FAULT_INJECTION
+	pool->fail_page_alloc = (struct fault_attr)FAULT_ATTR_INITIALIZER;
+#endif
 
 	pool->events = alloc_percpu(struct smm_events);
 	if (!pool->events) {

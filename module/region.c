@@ -358,3 +358,4 @@ size_t smm_region_metadata_bytes(const struct smm_region *region)
 	       region->nr_chunks * (sizeof(*region->chunk_pfn) +
 				    sizeof(*region->chunk_nid));
 }
+SMM_EXPORT(smm_region_metadata_bytes);

@@ -19,15 +19,5 @@
 /* Tracepoints go to the KUnit module only, not to every GPL module. */
 #define SMM_EXPORT_TRACEPOINT(name)	EXPORT_TRACEPOINT_SYMBOL_GPL(name)
 
-/*
- * Fault injection: the test kernel has it; Debian's stock kernels do not,
- * and there <linux/fault-inject.h> gives an empty struct fault_attr and a
- * should_fail() that never fails.
- */
-#ifdef CONFIG_FAULT_INJECTION
-#define SMM_FAULT_ATTR_INIT(attr)	((attr) = (struct fault_attr)FAULT_ATTR_INITIALIZER)
-#else
-#define SMM_FAULT_ATTR_INIT(attr)	((void)(attr))
-#endif
 
 #endif /* _SHADOWMM_COMPAT_H */

@@ -7,6 +7,7 @@
 #define _SHADOWMM_POOL_H
 
 #include <linux/cpuhotplug.h>
+#include <linux/gfp.h>
 #include <linux/fault-inject.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -45,7 +46,8 @@ struct smm_pool_config {
  * @min_free_kbytes:	the reserve the min watermarks add up to
  * @watermark_scale_factor: distance between watermarks, 1/10000 of a zone
  * @events:		per-CPU event counters
- * @fail_page_alloc:	fault injection for allocations
+ * @fail_page_alloc:	fault injection for allocations (kernels with
+ *			CONFIG_FAULT_INJECTION)
  * @fail_min_order:	only allocations of at least this order fail
  * @cpuhp_node:		on the CPU-hotplug instance list (pcp drain on offline)
  */
@@ -60,7 +62,9 @@ struct smm_pool {
 	unsigned long min_free_kbytes;
 	unsigned int watermark_scale_factor;
 	struct smm_events __percpu *events;
+#ifdef CONFIG_FAULT_INJECTION
 	struct fault_attr fail_page_alloc;
+#endif
 	u32 fail_min_order;
 	struct hlist_node cpuhp_node;
 };

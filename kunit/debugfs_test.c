@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the knobs file's parser (module/debugfs.c): every knob applies a
+ * good value, and an unknown name or bad value gets -EINVAL and changes
+ * nothing.
+ */
+
+#include <kunit/test.h>
+
+#include <shadowmm/debugfs.h>
+
+#include "smm_test.h"
+
+static void smm_knobs_test(struct kunit *test)
+{
+	static const struct smm_test_pool_cfg cfg = {
+		.mb = 8, .split = { 10, 60, 30 }, .one_node = true,
+	};
+	static const char * const bad[] = {
+		"", "\n", "watermark_scale_factor", "watermark_scale_factor 0",
+		"watermark_scale_factor 3001", "watermark_scale_factor -1",
+		"watermark_scale_factor 12abc", "watermark_scale_factor 12 13",
+		"min_free_kbytes 99999999", "pcp_batch 0", "pcp_high 0",
+		"pcp_batch 5000", "drain_pcp 0", "drain_pcp 2", "burst 0",
+		"burst 5000", "nosuchknob 1", "pcp_batch 4294967297",
+	};
+	struct smm_pool *pool = smm_test_pool(test, &cfg);
+	struct smm_zone *zone = pool->zone_table[SMM_ZONE_NORMAL];
+	unsigned int wsf = pool->watermark_scale_factor;
+	unsigned long mfk = pool->min_free_kbytes, low = zone->watermark[SMM_WMARK_LOW];
+	unsigned int high = zone->pcp_high, batch = zone->pcp_batch;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_EQ_MSG(test, smm_knob_write(pool, bad[i]), -EINVAL,
+				    "knob \"%s\"", bad[i]);
+	KUNIT_EXPECT_EQ(test, pool->watermark_scale_factor, wsf);
+	KUNIT_EXPECT_EQ(test, pool->min_free_kbytes, mfk);
+	KUNIT_EXPECT_EQ(test, zone->watermark[SMM_WMARK_LOW], low);
+	KUNIT_EXPECT_EQ(test, zone->pcp_high, high);
+	KUNIT_EXPECT_EQ(test, zone->pcp_batch, batch);
+
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "watermark_scale_factor 200\n"), 0);
+	KUNIT_EXPECT_EQ(test, pool->watermark_scale_factor, 200U);
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "min_free_kbytes 512"), 0);
+	KUNIT_EXPECT_EQ(test, pool->min_free_kbytes, 512UL);
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "pcp_high 40"), 0);
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "pcp_batch 10"), 0);
+	KUNIT_EXPECT_EQ(test, zone->pcp_high, 40U);
+	KUNIT_EXPECT_EQ(test, zone->pcp_batch, 10U);
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "pcp_batch 41"), -EINVAL);
+
+	/* A burst allocates and frees everything again; drain brings all home. */
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "burst 64"), 0);
+	KUNIT_EXPECT_GT(test, smm_event_sum(pool, SMM_BUDDY_SPLIT), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "drain_pcp 1"), 0);
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), smm_pool_managed_pages(pool));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+static struct kunit_case smm_debugfs_cases[] = {
+	KUNIT_CASE(smm_knobs_test),
+	{}
+};
+
+static struct kunit_suite smm_debugfs_suite = {
+	.name = "shadowmm_debugfs",
+	.test_cases = smm_debugfs_cases,
+};
+
+kunit_test_suites(&smm_debugfs_suite);

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: where the memory comes from (module/region.c): the reserved-range
+ * checks, a pool over the VM's memmap= range, ownership of the kernel
+ * backend's frames, address arithmetic, and the metadata budget.
+ */
+
+#include <kunit/test.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "smm_test.h"
+
+static void smm_region_check_reserved_test(struct kunit *test)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, 8);
+	phys_addr_t ram;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	ram = page_to_phys(page);
+	/* Malformed. */
+	KUNIT_EXPECT_EQ(test, smm_region_check_reserved(0x1e000800, SZ_4M), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_region_check_reserved(0x1e000000, SZ_4M + 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_region_check_reserved(0x1e000000, SZ_512K), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_region_check_reserved(~(phys_addr_t)0 - SZ_1M + 1, SZ_4M),
+			-EINVAL);
+	/* Memory the kernel uses. */
+	KUNIT_EXPECT_EQ(test, smm_region_check_reserved(ram, SZ_1M), -EBUSY);
+	/* Nothing there at all: not a reserved range. */
+	KUNIT_EXPECT_EQ(test, smm_region_check_reserved(0x7f00000000ULL, SZ_4M), -EINVAL);
+	__free_pages(page, 8);
+}
+
+static int smm_find_reserved(struct resource *res, void *arg)
+{
+	struct resource *found = arg;
+
+	if (resource_size(res) >= SZ_8M && res->start >= SZ_16M && !found->end) {
+		found->start = ALIGN(res->start, SZ_4M);
+		found->end = found->start + SZ_4M - 1;
+		if (found->end > res->end)
+			found->end = 0;
+	}
+	return 0;
+}
+
+/*
+ * A pool over 4 MiB of the VM's memmap= range: claimed in the resource
+ * tree (a second claim fails), every frame free and usable, its node the
+ * frames' own, and bytes written through the pool read back.
+ */
+static void smm_region_reserved_pool_test(struct kunit *test)
+{
+	struct resource found = { };
+	struct smm_pool_config cfg = {
+		.name = "kunit-reserved",
+		.zone_split = { 0, 100, 0 },
+		.region.backend = SMM_BACKEND_RESERVED,
+	};
+	struct smm_pool *pool, *second;
+	struct smm_page *page;
+	u32 *p;
+	int i;
+
+	walk_iomem_res_desc(IORES_DESC_RESERVED, IORESOURCE_MEM, 0, ULLONG_MAX,
+			    &found, smm_find_reserved);
+	if (!found.end)
+		kunit_skip(test, "no memmap= reserved range of 8 MiB or more");
+	cfg.region.phys_base = found.start;
+	cfg.region.phys_size = SZ_4M;
+	KUNIT_ASSERT_EQ(test, smm_pool_create(&cfg, &pool), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_pool_destroy, pool), 0);
+
+	KUNIT_EXPECT_EQ(test, pool->region.backend, SMM_BACKEND_RESERVED);
+	KUNIT_EXPECT_EQ(test, pool->region.nr_present, 1024UL);
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), 1024UL);
+	KUNIT_EXPECT_EQ(test, pool->nodes[0].nid,
+			page_to_nid(pfn_to_page(PHYS_PFN(found.start))));
+	KUNIT_EXPECT_EQ(test, smm_sfn_pfn(&pool->region, 0), PHYS_PFN(found.start));
+	KUNIT_EXPECT_EQ(test, smm_region_check_reserved(found.start, SZ_4M), 0);
+	KUNIT_EXPECT_EQ(test, smm_pool_create(&cfg, &second), -EBUSY);
+
+	page = smm_alloc_pages(pool, 2, SMM_GFP_NOWAIT | SMM_GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	p = smm_page_address(pool, page);
+	for (i = 0; i < 4 * PAGE_SIZE / sizeof(u32); i++)
+		KUNIT_ASSERT_EQ(test, p[i], 0U);
+	for (i = 0; i < 4 * PAGE_SIZE / sizeof(u32); i++)
+		p[i] = i * 2654435761U;
+	for (i = 0; i < 4 * PAGE_SIZE / sizeof(u32); i++)
+		KUNIT_ASSERT_EQ(test, p[i], i * 2654435761U);
+	KUNIT_EXPECT_PTR_EQ(test, smm_virt_to_page(pool, p + 1024 + 5), page + 1);
+	smm_free_pages(pool, page, 2);
+}
+
+/*
+ * Kernel backend: each frame is a page of its own holding exactly our one
+ * reference (so nobody's put_page() can free it), and the pool's mapping
+ * and the kernel's direct map show the same bytes.
+ */
+static void smm_region_kernel_ownership_test(struct kunit *test)
+{
+	static const struct smm_test_pool_cfg cfg = {
+		.mb = 8, .split = { 0, 100, 0 },
+	};
+	struct smm_pool *pool = smm_test_pool(test, &cfg);
+	struct smm_region *r = &pool->region;
+	unsigned long sfn, wrong = 0;
+
+	for (sfn = 0; sfn < r->nr_frames; sfn++) {
+		struct page *kp = pfn_to_page(smm_sfn_pfn(r, sfn));
+
+		wrong += page_count(kp) != 1 || PageCompound(kp) || PageBuddy(kp);
+	}
+	KUNIT_EXPECT_EQ(test, wrong, 0UL);
+
+	for (sfn = 0; sfn < r->nr_frames; sfn += 997) {
+		u64 *mine = smm_sfn_vaddr(r, sfn);
+		u64 *kernels = page_address(pfn_to_page(smm_sfn_pfn(r, sfn)));
+
+		*mine = 0x5eed0000ULL + sfn;
+		KUNIT_EXPECT_EQ(test, *kernels, 0x5eed0000ULL + sfn);
+	}
+}
+
+/* Descriptors and chunk tables cost under 1 % of the region. */
+static void smm_region_metadata_test(struct kunit *test)
+{
+	static const struct smm_test_pool_cfg cfg = {
+		.mb = 16, .split = { 0, 100, 0 },
+	};
+	struct smm_pool *pool = smm_test_pool(test, &cfg);
+	size_t meta = smm_region_metadata_bytes(&pool->region);
+
+	KUNIT_EXPECT_LE(test, sizeof(struct smm_page), 40UL);
+	KUNIT_EXPECT_LT(test, meta * 100, (size_t)pool->region.nr_present * PAGE_SIZE);
+}
+
+static struct kunit_case smm_region_cases[] = {
+	KUNIT_CASE(smm_region_check_reserved_test),
+	KUNIT_CASE(smm_region_reserved_pool_test),
+	KUNIT_CASE(smm_region_kernel_ownership_test),
+	KUNIT_CASE(smm_region_metadata_test),
+	{}
+};
+
+static struct kunit_suite smm_region_suite = {
+	.name = "shadowmm_region",
+	.test_cases = smm_region_cases,
+};
+
+kunit_test_suites(&smm_region_suite);

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the KUnit suites: each test builds a small private pool
+ * that KUnit destroys when the test ends, pass or fail.
+ */
+#ifndef _SHADOWMM_KUNIT_SMM_TEST_H
+#define _SHADOWMM_KUNIT_SMM_TEST_H
+
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <linux/nodemask.h>
+
+#include <shadowmm/buddy.h>
+#include <shadowmm/pcp.h>
+#include <shadowmm/pool.h>
+
+KUNIT_DEFINE_ACTION_WRAPPER(smm_test_pool_destroy, smm_pool_destroy,
+			    struct smm_pool *);
+
+/**
+ * struct smm_test_pool_cfg - a private pool for one test
+ * @mb:		MiB from the kernel backend (a multiple of 4: whole chunks)
+ * @split:	DMA, Normal, HighMem percentages
+ * @one_node:	take every chunk from the first node with memory
+ * @no_reserve:	min_free_kbytes 0, so a zone can be emptied completely
+ * @pcp_off:	pcp high 1 and batch 1: every order-0 free reaches the buddy
+ */
+struct smm_test_pool_cfg {
+	unsigned long mb;
+	unsigned int split[SMM_NR_ZONE_TYPES];
+	bool one_node;
+	bool no_reserve;
+	bool pcp_off;
+};
+
+static inline struct smm_pool *smm_test_pool(struct kunit *test,
+					     const struct smm_test_pool_cfg *tc)
+{
+	struct smm_pool_config cfg = {
+		.name = "kunit",
+		.region = {
+			.backend = SMM_BACKEND_KERNEL,
+			.nr_pages = tc->mb << (20 - PAGE_SHIFT),
+		},
+	};
+	struct smm_pool *pool = NULL;
+	int ret;
+
+	memcpy(cfg.zone_split, tc->split, sizeof(cfg.zone_split));
+	if (tc->one_node)
+		cfg.region.nodes = nodemask_of_node(first_node(node_states[N_MEMORY]));
+	ret = smm_pool_create(&cfg, &pool);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "pool of %lu MiB", tc->mb);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_pool_destroy, pool), 0);
+	if (tc->no_reserve)
+		KUNIT_ASSERT_EQ(test, smm_pool_set_min_free_kbytes(pool, 0), 0);
+	if (tc->pcp_off)
+		KUNIT_ASSERT_EQ(test, smm_pcp_set_tunables(pool, 1, 1), 0);
+	return pool;
+}
+
+/* The pool's only populated zone (for single-zone, single-node pools). */
+static inline struct smm_zone *smm_test_only_zone(struct kunit *test,
+						  struct smm_pool *pool)
+{
+	struct smm_zone *zone, *found = NULL;
+	int i;
+
+	for_each_smm_zone(pool, zone, i) {
+		if (!smm_zone_populated(zone))
+			continue;
+		KUNIT_ASSERT_NULL_MSG(test, found, "more than one populated zone");
+		found = zone;
+	}
+	KUNIT_ASSERT_NOT_NULL(test, found);
+	return found;
+}
+
+static inline unsigned int smm_test_validate(struct smm_pool *pool)
+{
+	struct smm_report r = { };
+
+	return smm_pool_validate(pool, &r);
+}
+
+static inline unsigned long smm_test_nr_free(struct smm_zone *zone, unsigned int order)
+{
+	return READ_ONCE(zone->free_area[order].nr_free);
+}
+
+#endif /* _SHADOWMM_KUNIT_SMM_TEST_H */
