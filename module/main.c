@@ -164,7 +164,7 @@ SMM_EXPORT(smm_parse_phys);
 
 static int smm_param_set_phys(const char *val, const struct kernel_param *kp)
 {
-	return smm_parse_phys(kp->name + sizeof(KBUILD_MODNAME), val, kp->arg);
+	return smm_parse_phys(kp->name, val, kp->arg);
 }
 
 static const struct kernel_param_ops smm_phys_ops = {

@@ -16,6 +16,11 @@
 #include <shadowmm/buddy.h>
 #include <shadowmm/zone.h>
 
+/* So trace-cmd and perf can print the zone names from the format file. */
+TRACE_DEFINE_ENUM(SMM_ZONE_DMA);
+TRACE_DEFINE_ENUM(SMM_ZONE_NORMAL);
+TRACE_DEFINE_ENUM(SMM_ZONE_HIGHMEM);
+
 #define smm_show_zone(type)						\
 	__print_symbolic(type,						\
 			 { SMM_ZONE_DMA, "DMA" },			\

@@ -2,6 +2,7 @@
 # make check, inside the VM: every userspace test program, then the KUnit
 # suites (they run when shadowmm_kunit.ko loads).
 smm_tap module_load /tests/module_load.sh
+smm_tap page_alloc /tests/page_alloc.sh
 
 if smm_insmod shadowmm; then
 	for t in /tests/*_test; do

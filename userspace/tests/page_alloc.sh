@@ -1,0 +1,169 @@
+#!/bin/sh
+# TAP test, run in the test VM: the page allocator as a user sees it, through
+# debugfs (the /proc twins' formats, validate, knobs and their errors, fault
+# injection), the tracepoints with trace-cmd, and both region backends with
+# their parameter checks.
+MOD=${SMM_MODDIR:-/modules}/shadowmm.ko
+D=/sys/kernel/debug/shadowmm
+RESERVED_BASE=0x1e000000
+RESERVED_SIZE=0x4000000
+n=0
+fails=0
+
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"; }
+check() {
+	d=$1
+	shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+say() { sed 's/^/# /'; }
+
+# buddyinfo: "Node N, zone NAME" then 11 counts, one line per zone.
+buddyinfo_format() {
+	lines=$(grep -cE '^Node [0-9]+, zone +(DMA|Normal|HighMem) +( +[0-9]+){11} *$' $D/buddyinfo)
+	all=$(wc -l <$D/buddyinfo)
+	[ "$lines" -ge 2 ] && [ "$lines" -eq "$all" ] || { say <$D/buddyinfo; return 1; }
+}
+
+# The free frames buddyinfo counts add up to MemFree in meminfo.
+buddyinfo_matches_meminfo() {
+	pages=$(awk '{ m = 1; for (o = 0; o <= 10; o++) { s += $(5 + o) * m; m *= 2 } } END { print s }' $D/buddyinfo)
+	kb=$(awk '/^MemFree:/ { print $2 }' $D/meminfo)
+	[ $((pages * 4)) -eq "$kb" ] || { echo "# buddyinfo $pages pages, MemFree $kb kB"; return 1; }
+}
+
+zoneinfo_format() {
+	for f in "pages free" "min" "low" "high" "spanned" "present" "managed" \
+		"protection: (" "pagesets" "cpu: 0" "count:" "batch:"; do
+		grep -q "$f" $D/zoneinfo || { echo "# zoneinfo lacks '$f'"; return 1; }
+	done
+}
+
+vmstat_format() {
+	grep -qvE '^[a-z_]+ [0-9]+$' $D/vmstat && return 1
+	for k in nr_free_pages pgalloc_dma pgalloc_normal pgalloc_high pgfree \
+		allocstall_normal pcp_refill pcp_drain buddy_split buddy_merge; do
+		grep -q "^$k " $D/vmstat || { echo "# vmstat lacks $k"; return 1; }
+	done
+}
+
+index_format() {
+	for f in extfrag_index unusable_index; do
+		grep -qvE '^Node [0-9]+, zone +[A-Za-z]+( +-?[0-9]+\.[0-9]{3}){11} *$' $D/$f &&
+			{ say <$D/$f; return 1; }
+	done
+	return 0
+}
+
+validate_ok() { [ "$(cat $D/validate)" = ok ] || { say <$D/validate; return 1; }; }
+
+# A bad knob write fails with EINVAL and changes nothing.
+knob_refused() {
+	before=$(cat $D/knobs)
+	if echo "$1" >$D/knobs 2>/tmp/knob.err; then
+		echo "# '$1' was accepted"
+		return 1
+	fi
+	grep -q "Invalid argument" /tmp/knob.err || { say </tmp/knob.err; return 1; }
+	[ "$(cat $D/knobs)" = "$before" ]
+}
+
+knob_applies() {
+	echo "watermark_scale_factor 100" >$D/knobs &&
+		grep -qx "watermark_scale_factor 100" $D/knobs &&
+		echo "pcp_batch 8" >$D/knobs && echo "pcp_high 48" >$D/knobs &&
+		grep -q "batch: 8" $D/zoneinfo && grep -q "high:  48" $D/zoneinfo
+}
+
+burst_counts() {
+	a=$(awk '/^pgalloc_normal / { print $2 }' $D/vmstat)
+	echo "burst 64" >$D/knobs || return 1
+	b=$(awk '/^pgalloc_normal / { print $2 }' $D/vmstat)
+	[ "$b" -gt "$a" ] && echo "drain_pcp 1" >$D/knobs && validate_ok
+}
+
+# trace-cmd records the events with the field names of kmem.h's twins.
+traced() {
+	cd /tmp || return 1
+	trace-cmd record -q -e shadowmm -o /tmp/t.dat \
+		sh -c "echo burst 32 > $D/knobs" >/tmp/rec.log 2>&1 || { say </tmp/rec.log; return 1; }
+	trace-cmd report -i /tmp/t.dat >/tmp/t.txt 2>&1
+	grep -qE 'shadowmm_page_alloc: +page=[0-9a-fx]+ pfn=0x[0-9a-f]+ order=[0-9]+ migratetype=0 gfp_flags=SMM_GFP_NOWAIT node=[0-9]+ zone=(DMA|Normal|HighMem)' /tmp/t.txt &&
+		grep -qE 'shadowmm_page_free: +page=[0-9a-fx]+ pfn=0x[0-9a-f]+ order=[0-9]+ node=' /tmp/t.txt &&
+		grep -q 'shadowmm_buddy_split:' /tmp/t.txt &&
+		grep -q 'shadowmm_buddy_merge:' /tmp/t.txt &&
+		grep -q 'shadowmm_pcp_refill:' /tmp/t.txt || { head -n 20 /tmp/t.txt | say; return 1; }
+}
+
+# fail_page_alloc: with probability 100 every burst allocation fails.
+fault_injection() {
+	F=$D/fail_page_alloc
+	[ -d $F ] || { echo "# no $F"; return 1; }
+	a=$(awk '/^pgalloc_fail_injected / { print $2 }' $D/vmstat)
+	echo 100 >$F/probability && echo 5 >$F/times && echo 0 >$F/verbose &&
+		echo 0 >$F/min-order && echo "burst 16" >$D/knobs || return 1
+	echo 0 >$F/probability
+	b=$(awk '/^pgalloc_fail_injected / { print $2 }' $D/vmstat)
+	[ $((b - a)) -eq 5 ] || { echo "# injected $((b - a)), wanted 5"; return 1; }
+}
+
+refused() {
+	re=$1
+	shift
+	dmesg -c >/dev/null
+	if insmod $MOD "$@" 2>/dev/null; then
+		rmmod shadowmm
+		echo "# insmod $* succeeded"
+		return 1
+	fi
+	dmesg | grep -q "shadowmm: $re" || { dmesg | say; return 1; }
+}
+
+reserved_backend() {
+	insmod $MOD phys_base=$RESERVED_BASE phys_size=$RESERVED_SIZE || return 1
+	r=0
+	grep -q "backend: *reserved" $D/region &&
+		grep -q "shadowmm" /proc/iomem &&
+		[ "$(awk '/^MemTotal:/ { print $2 }' $D/meminfo)" -eq 65536 ] &&
+		echo "burst 64" >$D/knobs && validate_ok || r=1
+	rmmod shadowmm || r=1
+	grep -q shadowmm /proc/iomem && r=1
+	return $r
+}
+
+metadata_under_1_percent() {
+	ppm=$(awk '/^metadata_ppm:/ { print $2 }' $D/region)
+	echo "# metadata: $ppm ppm of the region"
+	[ "$ppm" -lt 10000 ]
+}
+
+echo "TAP version 13"
+echo "1..20"
+if ! insmod $MOD; then
+	echo "Bail out! cannot load $MOD"
+	exit 1
+fi
+check "buddyinfo has the /proc/buddyinfo format" buddyinfo_format
+check "buddyinfo adds up to meminfo's MemFree" buddyinfo_matches_meminfo
+check "zoneinfo has watermarks, protection and pagesets" zoneinfo_format
+check "vmstat is 'name value' lines with the kernel's names" vmstat_format
+check "extfrag_index and unusable_index have the debugfs format" index_format
+check "metadata is under 1 % of the region" metadata_under_1_percent
+check "validate says ok" validate_ok
+check "knobs: an unknown knob is refused" knob_refused "nosuch 1"
+check "knobs: watermark_scale_factor 0 is refused" knob_refused "watermark_scale_factor 0"
+check "knobs: pcp_batch above pcp_high is refused" knob_refused "pcp_batch 100000"
+check "knobs: garbage is refused" knob_refused "pcp_high twelve"
+check "knobs: good values apply" knob_applies
+check "a burst allocates, frees and validates" burst_counts
+check "trace-cmd records the events in kmem.h's format" traced
+check "fail_page_alloc injects exactly 'times' failures" fault_injection
+check "validate still ok" validate_ok
+check "unload" rmmod shadowmm
+check "reserved backend over the memmap= range, claimed and released" reserved_backend
+check "an unaligned phys_base is refused" refused "phys_base=0x1e000800 is invalid" \
+	phys_base=0x1e000800 phys_size=$RESERVED_SIZE
+check "a range of System RAM is refused" refused "reserved range .* overlaps System RAM" \
+	phys_base=0x1000000 phys_size=0x400000
+[ $fails -eq 0 ]
