@@ -311,7 +311,7 @@ struct smm_page *smm_alloc_pages_node(struct smm_pool *pool, int node,
 	struct smm_node *pref;
 
 	if (unlikely(order > SMM_MAX_ORDER || (flags & ~SMM_GFP_ALL) ||
-		     node >= pool->nr_nodes))
+		     node < -1 || node >= pool->nr_nodes))
 		return NULL;
 	if (unlikely(smm_should_fail_alloc(pool, order, flags))) {
 		smm_count_event(pool, SMM_PGALLOC_INJECTED);
