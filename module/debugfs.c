@@ -320,7 +320,8 @@ DEFINE_SHOW_ATTRIBUTE(smm_validate);
 static int smm_knobs_show(struct seq_file *m, void *v)
 {
 	struct smm_pool *pool = m->private;
-	struct smm_zone *zone = pool->zone_table[0];
+	/* Zones start with sizes of their own; show node 0's Normal zone. */
+	struct smm_zone *zone = pool->zone_table[SMM_ZONE_NORMAL];
 
 	mutex_lock(&pool->tune_lock);
 	seq_printf(m, "watermark_scale_factor %u\n", pool->watermark_scale_factor);
@@ -366,7 +367,8 @@ static int smm_knob_burst(struct smm_pool *pool, unsigned int n)
  * @line: e.g. "pcp_batch 8"; a trailing newline is allowed
  *
  * Knobs: watermark_scale_factor (1..3000), min_free_kbytes, pcp_high,
- * pcp_batch, drain_pcp (1), burst (1..4096 allocations, freed again).
+ * pcp_batch (set for every zone, the other value taken from node 0's
+ * Normal zone), drain_pcp (1), burst (1..4096 allocations, freed again).
  * An unknown name or a bad value changes nothing.
  *
  * Context: Process context, may sleep.
@@ -390,10 +392,10 @@ int smm_knob_write(struct smm_pool *pool, const char *line)
 		return smm_pool_set_min_free_kbytes(pool, val);
 	if (!strcmp(name, "pcp_high"))
 		return smm_pcp_set_tunables(pool, val,
-					    READ_ONCE(pool->zone_table[0]->pcp_batch));
+					    READ_ONCE(pool->zone_table[SMM_ZONE_NORMAL]->pcp_batch));
 	if (!strcmp(name, "pcp_batch"))
 		return smm_pcp_set_tunables(pool,
-					    READ_ONCE(pool->zone_table[0]->pcp_high), val);
+					    READ_ONCE(pool->zone_table[SMM_ZONE_NORMAL]->pcp_high), val);
 	if (!strcmp(name, "drain_pcp")) {
 		if (val != 1)
 			return -EINVAL;

@@ -164,24 +164,24 @@ static int smm_nodes_build_fallback(struct smm_pool *pool)
 	return 0;
 }
 
+/*
+ * Per-CPU list sizes by zone size, as the kernel sizes its pagesets: a
+ * batch of about 1/256 of the zone (at most 63), high at six batches but
+ * never more than an eighth of the zone spread over the CPUs, so the lists
+ * cannot hide a large share of a small zone.
+ */
 static void smm_zone_pcp_defaults(struct smm_pool *pool)
 {
-	unsigned long managed = 0, zones = 0;
+	unsigned long cap;
 	struct smm_zone *zone;
 	unsigned int batch;
 	int i;
 
 	for_each_smm_zone(pool, zone, i) {
-		if (smm_zone_populated(zone)) {
-			managed += zone->managed;
-			zones++;
-		}
-	}
-	/* About a thousandth of an average zone, as the kernel sizes pcp batches. */
-	batch = clamp_t(unsigned long, zones ? managed / zones / 1024 : 1, 1, 63);
-	for_each_smm_zone(pool, zone, i) {
+		batch = clamp_t(unsigned long, zone->managed / 256, 1, 63);
+		cap = zone->managed / (8 * num_possible_cpus());
 		zone->pcp_batch = batch;
-		zone->pcp_high = 6 * batch;
+		zone->pcp_high = clamp_t(unsigned long, cap, batch, 6 * batch);
 	}
 }
 

@@ -21,6 +21,18 @@ smm_build_modules() {
 	make -s -C "$kdir" M="$SMM_ROOT" "$@" modules
 }
 
+# smm_build_modules_copy KDIR DIR [make args...]: build in a scratch copy
+# of the sources, for a kernel other than the one the checkout is built for.
+smm_build_modules_copy() {
+	local kdir=$1 dir=$2
+	shift 2
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	(cd "$SMM_ROOT" && git ls-files -co --exclude-standard -- Kbuild module include kunit |
+		cpio -pdm --quiet "$dir")
+	make -s -C "$kdir" M="$dir" "$@" modules
+}
+
 # smm_build_selftest_modules KDIR: the harness's throwaway modules
 smm_build_selftest_modules() {
 	make -s -C "$1" M="$SMM_ROOT/scripts/vm/selftest" modules
@@ -37,13 +49,15 @@ smm_kunit_suites() {
 		"$SMM_ROOT"/kunit/*.c
 }
 
-# smm_initramfs OUT PLAN [SRC:DEST...]: modules and userspace included.
+# smm_initramfs OUT PLAN [SRC:DEST...]: modules (from $SMM_MODULE_DIR, by
+# default the checkout) and userspace included.
 smm_initramfs() {
 	local out=$1 plan=$2
 	shift 2
 	local files=()
 	local f
-	for f in "$SMM_ROOT"/shadowmm.ko "$SMM_ROOT"/shadowmm_kunit.ko; do
+	for f in "${SMM_MODULE_DIR:-$SMM_ROOT}"/shadowmm.ko \
+		"${SMM_MODULE_DIR:-$SMM_ROOT}"/shadowmm_kunit.ko; do
 		[ -f "$f" ] && files+=("$f:/modules/$(basename "$f")")
 	done
 	for f in "$SMM_BUILD"/userspace/tests/*; do
