@@ -32,6 +32,7 @@
 #include <shadowmm/main.h>
 #include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
+#include <shadowmm/slab.h>
 
 /* Written once at init and cleared at exit; no lock needed. */
 static struct dentry *smm_debugfs_dir;
@@ -158,9 +159,18 @@ static int smm_meminfo_show(struct seq_file *m, void *v)
 
 	smm_show_kb(m, "MemTotal:", smm_pool_managed_pages(pool));
 	smm_show_kb(m, "MemFree:", smm_pool_free_pages(pool));
+	smm_show_kb(m, "Slab:", smm_slab_pages(pool));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(smm_meminfo);
+
+/* /proc/slabinfo, version 2.1. */
+static int smm_slabinfo_show(struct seq_file *m, void *v)
+{
+	smm_slab_print_info(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smm_slabinfo);
 
 /* /proc/vmstat: state first, then the event counters. */
 static int smm_vmstat_show(struct seq_file *m, void *v)
@@ -329,7 +339,8 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 	seq_printf(m, "pcp_high %u\n", READ_ONCE(zone->pcp_high));
 	seq_printf(m, "pcp_batch %u\n", READ_ONCE(zone->pcp_batch));
 	mutex_unlock(&pool->tune_lock);
-	seq_puts(m, "# write \"name value\" to set; \"drain_pcp 1\" drains every per-CPU list\n");
+	seq_puts(m, "# write \"name value\" to set; \"drain_pcp 1\" drains every per-CPU list,\n");
+	seq_puts(m, "# \"drop_slabs 1\" gives every cache's free slabs back\n");
 	return 0;
 }
 
@@ -368,7 +379,8 @@ static int smm_knob_burst(struct smm_pool *pool, unsigned int n)
  *
  * Knobs: watermark_scale_factor (1..3000), min_free_kbytes, pcp_high,
  * pcp_batch (set for every zone, the other value taken from node 0's
- * Normal zone), drain_pcp (1), burst (1..4096 allocations, freed again).
+ * Normal zone), drain_pcp (1), drop_slabs (1: every cache gives its free
+ * slabs back), burst (1..4096 allocations, freed again).
  * An unknown name or a bad value changes nothing.
  *
  * Context: Process context, may sleep.
@@ -400,6 +412,12 @@ int smm_knob_write(struct smm_pool *pool, const char *line)
 		if (val != 1)
 			return -EINVAL;
 		smm_pcp_drain_all(pool);
+		return 0;
+	}
+	if (!strcmp(name, "drop_slabs")) {
+		if (val != 1)
+			return -EINVAL;
+		smm_slab_shrink_all(pool);
 		return 0;
 	}
 	if (!strcmp(name, "burst"))
@@ -446,6 +464,7 @@ static const struct {
 	{ "buddyinfo", 0444, &smm_buddyinfo_fops },
 	{ "zoneinfo", 0444, &smm_zoneinfo_fops },
 	{ "meminfo", 0444, &smm_meminfo_fops },
+	{ "slabinfo", 0444, &smm_slabinfo_fops },
 	{ "vmstat", 0444, &smm_vmstat_fops },
 	{ "extfrag_index", 0444, &smm_extfrag_fops },
 	{ "unusable_index", 0444, &smm_unusable_fops },

@@ -21,6 +21,7 @@
 #include <shadowmm/compat.h>
 #include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
+#include <shadowmm/slab.h>
 
 /* The kernel's default: sqrt(16 * lowmem KiB), within [128 KiB, 64 MiB]. */
 static unsigned long smm_default_min_free_kbytes(struct smm_pool *pool)
@@ -90,9 +91,15 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 	if (ret)
 		goto err_zones;
 
+	ret = smm_slab_pool_init(pool);
+	if (ret)
+		goto err_hotplug;
+
 	*poolp = pool;
 	return 0;
 
+err_hotplug:
+	smm_pcp_hotplug_unregister(pool);
 err_zones:
 	smm_zones_destroy(pool);
 err_region:
@@ -119,6 +126,7 @@ void smm_pool_destroy(struct smm_pool *pool)
 {
 	unsigned long free, managed;
 
+	smm_slab_pool_destroy(pool);
 	smm_pcp_hotplug_unregister(pool);
 	smm_pcp_drain_all(pool);
 	free = smm_pool_free_pages(pool);
@@ -143,7 +151,9 @@ SMM_EXPORT(smm_pool_destroy);
  */
 unsigned int smm_pool_validate(struct smm_pool *pool, struct smm_report *r)
 {
-	return smm_buddy_validate(pool, r);
+	unsigned int n = smm_buddy_validate(pool, r);
+
+	return n + smm_slab_validate(pool, r);
 }
 SMM_EXPORT(smm_pool_validate);
 

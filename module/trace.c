@@ -15,3 +15,7 @@ SMM_EXPORT_TRACEPOINT(shadowmm_pcp_refill);
 SMM_EXPORT_TRACEPOINT(shadowmm_pcp_drain);
 SMM_EXPORT_TRACEPOINT(shadowmm_buddy_split);
 SMM_EXPORT_TRACEPOINT(shadowmm_buddy_merge);
+SMM_EXPORT_TRACEPOINT(shadowmm_kmem_cache_alloc);
+SMM_EXPORT_TRACEPOINT(shadowmm_kmem_cache_free);
+SMM_EXPORT_TRACEPOINT(shadowmm_slab_grow);
+SMM_EXPORT_TRACEPOINT(shadowmm_slab_shrink);

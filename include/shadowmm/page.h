@@ -51,6 +51,14 @@ enum smm_pageflags {
 #define SMM_PAGE_ZONE_SHIFT	(BITS_PER_LONG - 8)
 #define SMM_PAGE_FLAGS_MASK	((1UL << SMM_NR_PAGEFLAGS) - 1)
 
+/*
+ * A slab's head frame keeps its count of allocated objects in bits 16..31
+ * of its flags (there is no room left in the descriptor); only the slab's
+ * cache writes them, under its lock, and they are 0 on every other frame.
+ */
+#define SMM_PAGE_INUSE_SHIFT	16
+#define SMM_PAGE_INUSE_MASK	(0xffffUL << SMM_PAGE_INUSE_SHIFT)
+
 /**
  * struct smm_page - descriptor of one frame of the region
  * @flags:	enum smm_pageflags bits; the zone id in the top byte
@@ -103,6 +111,17 @@ static inline void __smm_page_clear(struct smm_page *page, enum smm_pageflags bi
 static inline unsigned int smm_page_zone_id(const struct smm_page *page)
 {
 	return page->flags >> SMM_PAGE_ZONE_SHIFT;
+}
+
+static inline unsigned int smm_slab_inuse(const struct smm_page *page)
+{
+	return (page->flags & SMM_PAGE_INUSE_MASK) >> SMM_PAGE_INUSE_SHIFT;
+}
+
+static inline void smm_slab_set_inuse(struct smm_page *page, unsigned int inuse)
+{
+	page->flags = (page->flags & ~SMM_PAGE_INUSE_MASK) |
+		      ((unsigned long)inuse << SMM_PAGE_INUSE_SHIFT);
 }
 
 static inline unsigned int smm_buddy_order(const struct smm_page *page)

@@ -13,6 +13,7 @@
 #include <linux/percpu.h>
 
 #include <shadowmm/region.h>
+#include <shadowmm/slab.h>
 #include <shadowmm/stats.h>
 #include <shadowmm/zone.h>
 
@@ -50,6 +51,11 @@ struct smm_pool_config {
  *			CONFIG_FAULT_INJECTION)
  * @fail_min_order:	only allocations of at least this order fail
  * @cpuhp_node:		on the CPU-hotplug instance list (pcp drain on offline)
+ * @slab_mutex:		protects @caches (creation, destruction, walks)
+ * @caches:		every slab cache of the pool (smm_kmem_cache.list)
+ * @kmalloc_caches:	kmalloc-8 .. kmalloc-8k, set at creation, read-only
+ *			until destruction
+ * @slab_pages:		frames held by slabs of every cache
  */
 struct smm_pool {
 	const char *name;
@@ -67,6 +73,10 @@ struct smm_pool {
 #endif
 	u32 fail_min_order;
 	struct hlist_node cpuhp_node;
+	struct mutex slab_mutex;
+	struct list_head caches;
+	struct smm_kmem_cache *kmalloc_caches[SMM_KMALLOC_NR];
+	atomic_long_t slab_pages;
 };
 
 int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp);

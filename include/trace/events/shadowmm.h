@@ -14,6 +14,7 @@
 #include <linux/tracepoint.h>
 
 #include <shadowmm/buddy.h>
+#include <shadowmm/slab.h>
 #include <shadowmm/zone.h>
 
 /* So trace-cmd and perf can print the zone names from the format file. */
@@ -189,6 +190,120 @@ TRACE_EVENT(shadowmm_buddy_merge,
 	TP_printk("pfn=0x%lx buddy_pfn=0x%lx order=%u node=%d zone=%s",
 		  __entry->pfn, __entry->buddy_pfn, __entry->order,
 		  __entry->nid, smm_show_zone(__entry->zone))
+);
+
+/*
+ * The twins of kmem_cache_alloc and kmem_cache_free.  The cache name is a
+ * fixed array (the __string helpers differ between 6.1 and 6.12); node is
+ * the node of the object's slab.
+ */
+TRACE_EVENT(shadowmm_kmem_cache_alloc,
+
+	TP_PROTO(unsigned long call_site, const void *ptr, size_t bytes_req,
+		 size_t bytes_alloc, unsigned int gfp_flags, const char *name,
+		 int node),
+
+	TP_ARGS(call_site, ptr, bytes_req, bytes_alloc, gfp_flags, name, node),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	call_site)
+		__field(const void *,	ptr)
+		__field(size_t,		bytes_req)
+		__field(size_t,		bytes_alloc)
+		__field(unsigned long,	gfp_flags)
+		__field(int,		node)
+		__array(char,		name, SMM_SLAB_NAME_LEN)
+	),
+
+	TP_fast_assign(
+		__entry->call_site = call_site;
+		__entry->ptr = ptr;
+		__entry->bytes_req = bytes_req;
+		__entry->bytes_alloc = bytes_alloc;
+		__entry->gfp_flags = gfp_flags;
+		__entry->node = node;
+		strscpy(__entry->name, name, SMM_SLAB_NAME_LEN);
+	),
+
+	TP_printk("call_site=%pS ptr=%p bytes_req=%zu bytes_alloc=%zu gfp_flags=%s node=%d name=%s",
+		  (void *)__entry->call_site, __entry->ptr, __entry->bytes_req,
+		  __entry->bytes_alloc, smm_show_gfp(__entry->gfp_flags),
+		  __entry->node, __entry->name)
+);
+
+TRACE_EVENT(shadowmm_kmem_cache_free,
+
+	TP_PROTO(unsigned long call_site, const void *ptr, const char *name),
+
+	TP_ARGS(call_site, ptr, name),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	call_site)
+		__field(const void *,	ptr)
+		__array(char,		name, SMM_SLAB_NAME_LEN)
+	),
+
+	TP_fast_assign(
+		__entry->call_site = call_site;
+		__entry->ptr = ptr;
+		strscpy(__entry->name, name, SMM_SLAB_NAME_LEN);
+	),
+
+	TP_printk("call_site=%pS ptr=%p name=%s",
+		  (void *)__entry->call_site, __entry->ptr, __entry->name)
+);
+
+/* A slab made from (grow) or given back to (shrink) the buddy. */
+TRACE_EVENT(shadowmm_slab_grow,
+
+	TP_PROTO(const char *name, unsigned long pfn, unsigned int order,
+		 unsigned int objs, int nid),
+
+	TP_ARGS(name, pfn, order, objs, nid),
+
+	TP_STRUCT__entry(
+		__array(char,		name, SMM_SLAB_NAME_LEN)
+		__field(unsigned long,	pfn)
+		__field(unsigned int,	order)
+		__field(unsigned int,	objs)
+		__field(int,		nid)
+	),
+
+	TP_fast_assign(
+		strscpy(__entry->name, name, SMM_SLAB_NAME_LEN);
+		__entry->pfn = pfn;
+		__entry->order = order;
+		__entry->objs = objs;
+		__entry->nid = nid;
+	),
+
+	TP_printk("name=%s pfn=0x%lx order=%u objs=%u node=%d",
+		  __entry->name, __entry->pfn, __entry->order, __entry->objs,
+		  __entry->nid)
+);
+
+TRACE_EVENT(shadowmm_slab_shrink,
+
+	TP_PROTO(const char *name, unsigned long pfn, unsigned int order, int nid),
+
+	TP_ARGS(name, pfn, order, nid),
+
+	TP_STRUCT__entry(
+		__array(char,		name, SMM_SLAB_NAME_LEN)
+		__field(unsigned long,	pfn)
+		__field(unsigned int,	order)
+		__field(int,		nid)
+	),
+
+	TP_fast_assign(
+		strscpy(__entry->name, name, SMM_SLAB_NAME_LEN);
+		__entry->pfn = pfn;
+		__entry->order = order;
+		__entry->nid = nid;
+	),
+
+	TP_printk("name=%s pfn=0x%lx order=%u node=%d",
+		  __entry->name, __entry->pfn, __entry->order, __entry->nid)
 );
 
 #endif /* _TRACE_SHADOWMM_H */

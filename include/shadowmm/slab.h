@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The slab allocator (module/slab.c): caches of equal-sized objects carved
+ * from blocks of the pool's buddy allocator, each cache with its
+ * slabs_full, slabs_partial and slabs_free lists, per-CPU object arrays in
+ * front, kmalloc size classes, debugging and shrinking.
+ */
+#ifndef _SHADOWMM_SLAB_H
+#define _SHADOWMM_SLAB_H
+
+#include <linux/atomic.h>
+#include <linux/bits.h>
+#include <linux/list.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+struct smm_pool;
+struct smm_report;
+struct seq_file;
+
+/* Cache flags (smm_kmem_cache_create()). */
+#define SMM_SLAB_RED_ZONE	BIT(0)	/* guard bytes before and after objects */
+#define SMM_SLAB_POISON		BIT(1)	/* fill free objects, check on alloc */
+#define SMM_SLAB_STORE_USER	BIT(2)	/* remember the last alloc and free owner */
+#define SMM_SLAB_CONSISTENCY	BIT(3)	/* exact double-free checks, no per-CPU arrays */
+#define SMM_SLAB_DEBUG		GENMASK(3, 0)
+#define SMM_SLAB_ALL		SMM_SLAB_DEBUG
+
+#define SMM_SLAB_NAME_LEN	32
+#define SMM_SLAB_CPU_MAX	64	/* capacity of a per-CPU object array */
+#define SMM_SLAB_MAX_ORDER	5	/* largest slab: 32 frames */
+
+/* Bytes written into red zones and free objects (as the kernel's poison.h). */
+#define SMM_RED_ACTIVE		0xcc
+#define SMM_POISON_FREE		0x6b
+#define SMM_POISON_END		0xa5
+
+/* kmalloc size classes: 8 .. 8192 bytes; larger goes to the buddy. */
+#define SMM_KMALLOC_NR		13
+#define SMM_KMALLOC_MAX_CACHE	8192
+
+/**
+ * enum smm_slab_error - the faults a cache detects and counts
+ * @SMM_SLAB_ERR_DOUBLE_FREE:	an object freed while already free
+ * @SMM_SLAB_ERR_INVALID_FREE:	a pointer that is not an object of the cache
+ * @SMM_SLAB_ERR_REDZONE:	a red zone byte overwritten
+ * @SMM_SLAB_ERR_POISON:	a free object written to (use after free)
+ * @SMM_SLAB_NR_ERRORS:		number of kinds
+ */
+enum smm_slab_error {
+	SMM_SLAB_ERR_DOUBLE_FREE,
+	SMM_SLAB_ERR_INVALID_FREE,
+	SMM_SLAB_ERR_REDZONE,
+	SMM_SLAB_ERR_POISON,
+	SMM_SLAB_NR_ERRORS,
+};
+
+/**
+ * struct smm_slab_cpu - one CPU's array of free objects of one cache
+ * @lock:	protects @avail and @entry; taken by the owning CPU with
+ *		preemption disabled (uncontended), and by drains from others
+ * @avail:	objects in @entry
+ * @entry:	free objects, the most recently freed last
+ */
+struct smm_slab_cpu {
+	spinlock_t lock;
+	unsigned int avail;
+	void *entry[SMM_SLAB_CPU_MAX];
+};
+
+/**
+ * struct smm_kmem_cache - a cache of equal-sized objects
+ * @name:		for slabinfo, messages and tracepoints
+ * @pool:		where its slabs come from
+ * @list:		on pool->caches, under pool->slab_mutex
+ * @object_size:	bytes the user asked for
+ * @size:		stride of one object in a slab, with its metadata
+ * @align:		alignment of every object
+ * @offset:		from the start of a stride to the object (left red zone)
+ * @freeptr:		from the object to its free-list link
+ * @meta:		from the object to the debug state word and owners
+ * @order:		slabs are blocks of 2^@order frames
+ * @objs_per_slab:	objects in one slab
+ * @waste:		bytes of a slab no object uses
+ * @flags:		SMM_SLAB_* flags
+ * @ctor:		run once on every object when its slab is made
+ * @cpu_limit:		capacity of the per-CPU arrays (0: none, debug caches)
+ * @batch:		objects moved per refill and flush
+ * @free_limit:		free slabs kept; beyond that they go back to the buddy
+ * @lock:		protects the three lists, every slab's free list and
+ *			in-use count, the debug state of free objects, and the
+ *			counters below
+ * @slabs_full:		slabs with every object allocated
+ * @slabs_partial:	slabs with some objects allocated
+ * @slabs_free:		slabs with none allocated
+ * @nr_slabs:		slabs on the three lists
+ * @nr_free_slabs:	slabs on @slabs_free
+ * @inuse:		objects taken out of slabs (held by users or per-CPU)
+ * @cpu:		the per-CPU arrays
+ * @errors:		faults detected, by enum smm_slab_error
+ */
+struct smm_kmem_cache {
+	char name[SMM_SLAB_NAME_LEN];
+	struct smm_pool *pool;
+	struct list_head list;
+	unsigned int object_size;
+	unsigned int size;
+	unsigned int align;
+	unsigned int offset;
+	unsigned int freeptr;
+	unsigned int meta;
+	unsigned int order;
+	unsigned int objs_per_slab;
+	unsigned int waste;
+	unsigned int flags;
+	void (*ctor)(void *obj);
+	unsigned int cpu_limit;
+	unsigned int batch;
+	unsigned int free_limit;
+
+	spinlock_t lock;
+	struct list_head slabs_full;
+	struct list_head slabs_partial;
+	struct list_head slabs_free;
+	unsigned long nr_slabs;
+	unsigned long nr_free_slabs;
+	unsigned long inuse;
+
+	struct smm_slab_cpu __percpu *cpu;
+	atomic_long_t errors[SMM_SLAB_NR_ERRORS];
+};
+
+struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *name,
+					     unsigned int size, unsigned int align,
+					     unsigned int flags, void (*ctor)(void *));
+int smm_kmem_cache_destroy(struct smm_kmem_cache *cache);
+void *smm_kmem_cache_alloc(struct smm_kmem_cache *cache, unsigned int flags);
+void smm_kmem_cache_free(struct smm_kmem_cache *cache, void *obj);
+int smm_kmem_cache_alloc_bulk(struct smm_kmem_cache *cache, unsigned int flags,
+			      size_t nr, void **p);
+void smm_kmem_cache_free_bulk(struct smm_kmem_cache *cache, size_t nr, void **p);
+unsigned long smm_kmem_cache_shrink(struct smm_kmem_cache *cache);
+unsigned int smm_kmem_cache_drain(struct smm_kmem_cache *cache);
+unsigned long smm_kmem_cache_errors(struct smm_kmem_cache *cache,
+				    enum smm_slab_error kind);
+
+void *smm_kmalloc(struct smm_pool *pool, size_t size, unsigned int flags);
+void smm_kfree(struct smm_pool *pool, const void *ptr);
+size_t smm_ksize(struct smm_pool *pool, const void *ptr);
+struct smm_kmem_cache *smm_kmalloc_cache(struct smm_pool *pool, size_t size);
+
+unsigned long smm_slab_shrink_all(struct smm_pool *pool);
+unsigned long smm_slab_pages(struct smm_pool *pool);
+int smm_slab_pool_init(struct smm_pool *pool);
+void smm_slab_pool_destroy(struct smm_pool *pool);
+unsigned int smm_slab_validate(struct smm_pool *pool, struct smm_report *r);
+void smm_slab_print_info(struct seq_file *m, struct smm_pool *pool);
+
+extern const unsigned int smm_kmalloc_sizes[SMM_KMALLOC_NR];
+
+#endif /* _SHADOWMM_SLAB_H */

@@ -1,0 +1,584 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the slab allocator (module/slab.c) on private pools: list
+ * placement through a slab's life, partial slabs preferred over free ones,
+ * every kmalloc class and the boundary sizes, alignment, constructors,
+ * bulk, the per-CPU arrays (drain, cross-CPU free), each debugging check
+ * detecting its fault, destroy refused with live objects, and shrinking
+ * giving every frame back to the buddy.
+ */
+
+#include <kunit/test.h>
+#include <linux/atomic.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include <shadowmm/debugfs.h>
+#include <shadowmm/slab.h>
+
+#include "smm_test.h"
+
+#define SMM_TEST_FLAGS	(SMM_GFP_NOWAIT | SMM_GFP_NOFAULT)
+
+static const struct smm_test_pool_cfg slab_pool = {
+	.mb = 4, .split = { 0, 100, 0 }, .one_node = true,
+	.no_reserve = true, .pcp_off = true,
+};
+
+static unsigned int smm_test_list_len(struct list_head *head)
+{
+	struct list_head *pos;
+	unsigned int n = 0;
+
+	list_for_each(pos, head)
+		n++;
+	return n;
+}
+
+static struct smm_kmem_cache *smm_test_cache(struct kunit *test, struct smm_pool *pool,
+					     unsigned int size, unsigned int align,
+					     unsigned int flags, void (*ctor)(void *))
+{
+	struct smm_kmem_cache *cache;
+
+	cache = smm_kmem_cache_create(pool, "kunit-cache", size, align, flags, ctor);
+	KUNIT_ASSERT_NOT_NULL(test, cache);
+	return cache;
+}
+
+static struct smm_page *smm_test_slab_of(struct smm_pool *pool, void *obj)
+{
+	return smm_virt_to_page(pool, obj);
+}
+
+/* Every frame is back on the buddy lists and validate finds nothing. */
+static void smm_test_all_back(struct kunit *test, struct smm_pool *pool)
+{
+	smm_slab_shrink_all(pool);
+	smm_pcp_drain_all(pool);
+	KUNIT_EXPECT_EQ(test, smm_slab_pages(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), smm_pool_managed_pages(pool));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/* free -> partial -> full -> partial -> free, with validate at each step. */
+static void smm_slab_list_placement_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 256, 0,
+						      SMM_SLAB_CONSISTENCY, NULL);
+	unsigned int n, i;
+	void **objs;
+
+	n = cache->objs_per_slab;
+	KUNIT_ASSERT_GE(test, n, 2U);
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+
+	objs[0] = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, objs[0]);
+	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_partial), 1U);
+	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), 0U);
+	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_full), 0U);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	for (i = 1; i < n; i++) {
+		objs[i] = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_EXPECT_PTR_EQ(test, smm_test_slab_of(pool, objs[i]),
+				    smm_test_slab_of(pool, objs[0]));
+	}
+	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_full), 1U);
+	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_partial), 0U);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	smm_kmem_cache_free(cache, objs[n - 1]);
+	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_full), 0U);
+	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_partial), 1U);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	for (i = 0; i < n - 1; i++)
+		smm_kmem_cache_free(cache, objs[i]);
+	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_partial), 0U);
+	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), 1U);
+	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+/* With a free and a partial slab, the next object comes from the partial. */
+static void smm_slab_partial_first_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 512, 0,
+						      SMM_SLAB_CONSISTENCY, NULL);
+	unsigned int n = cache->objs_per_slab, i;
+	struct smm_page *second;
+	void **objs, *obj;
+
+	objs = kunit_kcalloc(test, n + 1, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i <= n; i++) {
+		objs[i] = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	second = smm_test_slab_of(pool, objs[n]);
+	KUNIT_EXPECT_PTR_NE(test, second, smm_test_slab_of(pool, objs[0]));
+	for (i = 0; i < n; i++)
+		smm_kmem_cache_free(cache, objs[i]);
+	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), 1U);
+	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_partial), 1U);
+
+	obj = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_PTR_EQ(test, smm_test_slab_of(pool, obj), second);
+	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), 1U);
+	smm_kmem_cache_free(cache, obj);
+	smm_kmem_cache_free(cache, objs[n]);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+static const size_t smm_kmalloc_test_sizes[] = {
+	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
+	1, 9, 65, 193, 4097, 8193, 20000, 65536,
+};
+
+static void smm_kmalloc_size_desc(const size_t *size, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "size %zu", *size);
+}
+KUNIT_ARRAY_PARAM(smm_kmalloc_size, smm_kmalloc_test_sizes, smm_kmalloc_size_desc);
+
+static size_t smm_test_class(size_t size)
+{
+	int i;
+
+	for (i = 0; i < SMM_KMALLOC_NR; i++)
+		if (size <= smm_kmalloc_sizes[i])
+			return smm_kmalloc_sizes[i];
+	return PAGE_SIZE << get_order(size);
+}
+
+/* Each size lands in its class (or a buddy block) and ksize says so. */
+static void smm_kmalloc_class_test(struct kunit *test)
+{
+	size_t size = *(const size_t *)test->param_value;
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_page *page;
+	void *p[3];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = smm_kmalloc(pool, size, SMM_TEST_FLAGS | SMM_GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		KUNIT_EXPECT_EQ(test, smm_ksize(pool, p[i]), smm_test_class(size));
+		KUNIT_EXPECT_NULL(test, memchr_inv(p[i], 0, size));
+		memset(p[i], 0x5a, smm_ksize(pool, p[i]));
+		page = smm_virt_to_page(pool, p[i]);
+		KUNIT_EXPECT_EQ(test, smm_page_test(page, SMM_PG_slab),
+				size <= SMM_KMALLOC_MAX_CACHE);
+		if (size <= SMM_KMALLOC_MAX_CACHE)
+			KUNIT_EXPECT_PTR_EQ(test, page->slab_cache,
+					    smm_kmalloc_cache(pool, size));
+	}
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		smm_kfree(pool, p[i]);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(pool->kmalloc_caches[0],
+						    SMM_SLAB_ERR_INVALID_FREE), 0UL);
+	smm_test_all_back(test, pool);
+}
+
+/* The classes' names are kmalloc-N, as /proc/slabinfo shows them. */
+static void smm_kmalloc_names_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+
+	KUNIT_EXPECT_STREQ(test, smm_kmalloc_cache(pool, 8)->name, "kmalloc-8");
+	KUNIT_EXPECT_STREQ(test, smm_kmalloc_cache(pool, 9)->name, "kmalloc-16");
+	KUNIT_EXPECT_STREQ(test, smm_kmalloc_cache(pool, 100)->name, "kmalloc-128");
+	KUNIT_EXPECT_STREQ(test, smm_kmalloc_cache(pool, 8192)->name, "kmalloc-8k");
+	KUNIT_EXPECT_NULL(test, smm_kmalloc_cache(pool, 8193));
+	KUNIT_EXPECT_PTR_EQ(test, smm_kmalloc(pool, 0, SMM_TEST_FLAGS), ZERO_SIZE_PTR);
+	smm_kfree(pool, ZERO_SIZE_PTR);
+	smm_kfree(pool, NULL);
+}
+
+/* Every object of two slabs is aligned as asked, with and without red zones. */
+static void smm_slab_alignment_test(struct kunit *test)
+{
+	static const unsigned int aligns[] = { 8, 16, 32, 64, 128, 256, 512, 4096 };
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	unsigned int a, dbg, i;
+
+	for (dbg = 0; dbg < 2; dbg++) {
+		for (a = 0; a < ARRAY_SIZE(aligns); a++) {
+			struct smm_kmem_cache *cache;
+			unsigned int n;
+			void **objs;
+
+			cache = smm_test_cache(test, pool, 40, aligns[a],
+					       dbg ? SMM_SLAB_RED_ZONE : 0, NULL);
+			n = 2 * cache->objs_per_slab;
+			objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, objs);
+			KUNIT_ASSERT_EQ(test, smm_kmem_cache_alloc_bulk(cache, SMM_TEST_FLAGS,
+									n, objs), (int)n);
+			for (i = 0; i < n; i++)
+				KUNIT_EXPECT_EQ_MSG(test, (unsigned long)objs[i] % aligns[a], 0UL,
+						    "align %u debug %u object %u", aligns[a],
+						    dbg, i);
+			KUNIT_EXPECT_LT(test, cache->waste, (unsigned int)(PAGE_SIZE << cache->order));
+			smm_kmem_cache_free_bulk(cache, n, objs);
+			KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+		}
+	}
+	smm_test_all_back(test, pool);
+}
+
+static atomic_t smm_test_ctor_calls;
+
+static void smm_test_ctor(void *obj)
+{
+	atomic_inc(&smm_test_ctor_calls);
+	memset(obj, 0x3c, 48);
+}
+
+/* The constructor runs once per object when its slab is made, never again. */
+static void smm_slab_ctor_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache;
+	unsigned int n, i;
+	void **objs;
+	int calls;
+
+	atomic_set(&smm_test_ctor_calls, 0);
+	cache = smm_test_cache(test, pool, 48, 0, 0, smm_test_ctor);
+	n = cache->objs_per_slab;
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < n; i++) {
+		objs[i] = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_EXPECT_TRUE(test, memchr_inv(objs[i], 0x3c, 48) == NULL);
+	}
+	/* Refills in batches may have made more than one slab. */
+	calls = atomic_read(&smm_test_ctor_calls);
+	KUNIT_EXPECT_EQ(test, calls, (int)(cache->nr_slabs * n));
+	for (i = 0; i < n; i++)
+		smm_kmem_cache_free(cache, objs[i]);
+	for (i = 0; i < n; i++) {
+		objs[i] = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_EXPECT_TRUE(test, memchr_inv(objs[i], 0x3c, 48) == NULL);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&smm_test_ctor_calls), calls);
+	smm_kmem_cache_free_bulk(cache, n, objs);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+/* Bulk: distinct objects, all or nothing, all back after free and drain. */
+static void smm_slab_bulk_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 64, 0, 0, NULL);
+	enum { N = 300 };
+	unsigned int i, j;
+	void **objs;
+
+	objs = kunit_kcalloc(test, N, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_EQ(test, smm_kmem_cache_alloc_bulk(cache, SMM_TEST_FLAGS, N, objs), N);
+	for (i = 0; i < N; i++)
+		for (j = i + 1; j < N; j++)
+			KUNIT_ASSERT_PTR_NE(test, objs[i], objs[j]);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	smm_kmem_cache_free_bulk(cache, N, objs);
+	smm_kmem_cache_drain(cache);
+	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+/* A freed object waits in this CPU's array until a drain flushes it. */
+static void smm_slab_cpu_drain_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 128, 0, 0, NULL);
+	void *obj;
+
+	KUNIT_ASSERT_GT(test, cache->cpu_limit, 0U);
+	obj = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	/* The refill took a batch out of the slab. */
+	KUNIT_EXPECT_EQ(test, cache->inuse, (unsigned long)cache->batch);
+	smm_kmem_cache_free(cache, obj);
+	KUNIT_EXPECT_EQ(test, cache->inuse, (unsigned long)cache->batch);
+	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), 0U);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_drain(cache), cache->batch);
+	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), 1U);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+struct smm_test_remote_free {
+	struct work_struct work;
+	struct smm_kmem_cache *cache;
+	void **objs;
+	unsigned int n;
+};
+
+static void smm_test_remote_free_fn(struct work_struct *work)
+{
+	struct smm_test_remote_free *rf = container_of(work, struct smm_test_remote_free, work);
+
+	smm_kmem_cache_free_bulk(rf->cache, rf->n, rf->objs);
+}
+
+/* Objects allocated here and freed on another CPU all come back. */
+static void smm_slab_cross_cpu_free_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 96, 0, 0, NULL);
+	struct smm_test_remote_free rf = { .cache = cache, .n = 500 };
+	int cpu, other = -1;
+
+	for_each_online_cpu(cpu)
+		if (cpu != raw_smp_processor_id())
+			other = cpu;
+	if (other < 0)
+		kunit_skip(test, "needs two online CPUs");
+	rf.objs = kunit_kcalloc(test, rf.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rf.objs);
+	KUNIT_ASSERT_EQ(test, smm_kmem_cache_alloc_bulk(cache, SMM_TEST_FLAGS, rf.n, rf.objs),
+			(int)rf.n);
+	INIT_WORK_ONSTACK(&rf.work, smm_test_remote_free_fn);
+	schedule_work_on(other, &rf.work);
+	flush_work(&rf.work);
+	destroy_work_on_stack(&rf.work);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	smm_kmem_cache_drain(cache);
+	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+/* A write past the object's end is caught at free, and repaired. */
+static void smm_slab_redzone_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 24, 0,
+						      SMM_SLAB_RED_ZONE | SMM_SLAB_STORE_USER,
+						      NULL);
+	u8 *obj;
+
+	obj = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	memset(obj, 0, 24);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	obj[24] = 0;	/* one byte too far */
+	KUNIT_EXPECT_GT(test, smm_test_validate(pool), 0U);
+	smm_kmem_cache_free(cache, obj);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_REDZONE), 1UL);
+	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	/* Underflow: the byte before the object. */
+	obj = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj[-1] = 0;
+	smm_kmem_cache_free(cache, obj);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_REDZONE), 2UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+/* A write to a free, poisoned object is caught when it is handed out again. */
+static void smm_slab_poison_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 64, 0,
+						      SMM_SLAB_POISON, NULL);
+	u8 *obj, *again;
+
+	obj = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	smm_kmem_cache_free(cache, obj);
+	KUNIT_EXPECT_EQ(test, obj[10], (u8)SMM_POISON_FREE);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	obj[10] = 0x11;	/* use after free */
+	KUNIT_EXPECT_GT(test, smm_test_validate(pool), 0U);
+	again = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_PTR_EQ(test, again, obj);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_POISON), 1UL);
+	smm_kmem_cache_free(cache, again);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+/* A double free is refused and counted; nothing else changes. */
+static void smm_slab_double_free_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *dbg = smm_test_cache(test, pool, 32, 0,
+						    SMM_SLAB_CONSISTENCY, NULL);
+	struct smm_kmem_cache *fast = smm_test_cache(test, pool, 32, 0, 0, NULL);
+	void *a, *b;
+
+	a = smm_kmem_cache_alloc(dbg, SMM_TEST_FLAGS);
+	b = smm_kmem_cache_alloc(dbg, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	smm_kmem_cache_free(dbg, a);
+	smm_kmem_cache_free(dbg, b);
+	smm_kmem_cache_free(dbg, a);	/* not the free list's head any more */
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(dbg, SMM_SLAB_ERR_DOUBLE_FREE), 1UL);
+	KUNIT_EXPECT_EQ(test, dbg->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	/* Without debugging: caught when freed twice in a row on one CPU. */
+	a = smm_kmem_cache_alloc(fast, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	preempt_disable();
+	smm_kmem_cache_free(fast, a);
+	smm_kmem_cache_free(fast, a);
+	preempt_enable();
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(fast, SMM_SLAB_ERR_DOUBLE_FREE), 1UL);
+	smm_kmem_cache_drain(fast);
+	KUNIT_EXPECT_EQ(test, fast->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(fast), 0);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(dbg), 0);
+	smm_test_all_back(test, pool);
+}
+
+/* Pointers that are not objects of the cache are refused and counted. */
+static void smm_slab_invalid_free_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *a = smm_test_cache(test, pool, 64, 0, 0, NULL);
+	struct smm_kmem_cache *b = smm_test_cache(test, pool, 64, 0, SMM_SLAB_RED_ZONE, NULL);
+	struct smm_page *page;
+	void *kmem, *obj;
+	u8 *other;
+
+	kmem = kunit_kzalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, kmem);
+	obj = smm_kmem_cache_alloc(a, SMM_TEST_FLAGS);
+	other = smm_kmem_cache_alloc(b, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	page = smm_alloc_pages(pool, 0, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+
+	smm_kmem_cache_free(a, kmem);			/* kernel memory */
+	smm_kmem_cache_free(a, obj + 1);		/* inside an object */
+	smm_kmem_cache_free(a, other);			/* another cache's object */
+	smm_kmem_cache_free(a, smm_page_address(pool, page));	/* a buddy page */
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(a, SMM_SLAB_ERR_INVALID_FREE), 4UL);
+	smm_kfree(pool, kmem);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(pool->kmalloc_caches[0],
+						    SMM_SLAB_ERR_INVALID_FREE), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	smm_free_pages(pool, page, 0);
+	smm_kmem_cache_free(b, other);
+	smm_kmem_cache_free(a, obj);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(b, SMM_SLAB_ERR_INVALID_FREE), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(b), 0);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(a), 0);
+	smm_test_all_back(test, pool);
+}
+
+/* A cache with live objects is not destroyed. */
+static void smm_slab_destroy_busy_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 100, 0, 0, NULL);
+	void *obj = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), -EBUSY);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	smm_kmem_cache_free(cache, obj);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+/* Shrinking gives the free slabs' frames back: the zone is whole again. */
+static void smm_slab_shrink_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 1000, 0, 0, NULL);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	unsigned int n = 6 * cache->objs_per_slab;
+	unsigned long slab_frames, kept;
+	void **objs;
+
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_EQ(test, smm_kmem_cache_alloc_bulk(cache, SMM_TEST_FLAGS, n, objs), (int)n);
+	slab_frames = smm_slab_pages(pool);
+	KUNIT_EXPECT_GE(test, slab_frames, 6UL << cache->order);
+	KUNIT_EXPECT_LE(test, smm_zone_free(zone), zone->managed - slab_frames);
+	smm_kmem_cache_free_bulk(cache, n, objs);
+	smm_kmem_cache_drain(cache);
+	/* Free slabs beyond the cache's limit went back already. */
+	KUNIT_EXPECT_LE(test, cache->nr_free_slabs, (unsigned long)cache->free_limit);
+	KUNIT_EXPECT_EQ(test, cache->nr_slabs, cache->nr_free_slabs);
+	kept = cache->nr_free_slabs;
+	KUNIT_EXPECT_GT(test, kept, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_shrink(cache), kept << cache->order);
+	KUNIT_EXPECT_EQ(test, cache->nr_slabs, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_slab_pages(pool), 0UL);
+	smm_pcp_drain_all(pool);
+	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), zone->managed);
+	KUNIT_EXPECT_EQ(test, smm_test_nr_free(zone, SMM_MAX_ORDER),
+			zone->managed >> SMM_MAX_ORDER);
+
+	/* The drop_slabs knob does the same for every cache. */
+	objs[0] = smm_kmalloc(pool, 700, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, objs[0]);
+	smm_kfree(pool, objs[0]);
+	KUNIT_EXPECT_GT(test, smm_slab_pages(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "drop_slabs 1"), 0);
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "drop_slabs 2"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_slab_pages(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+static struct kunit_case smm_slab_cases[] = {
+	KUNIT_CASE(smm_slab_list_placement_test),
+	KUNIT_CASE(smm_slab_partial_first_test),
+	KUNIT_CASE_PARAM(smm_kmalloc_class_test, smm_kmalloc_size_gen_params),
+	KUNIT_CASE(smm_kmalloc_names_test),
+	KUNIT_CASE(smm_slab_alignment_test),
+	KUNIT_CASE(smm_slab_ctor_test),
+	KUNIT_CASE(smm_slab_bulk_test),
+	KUNIT_CASE(smm_slab_cpu_drain_test),
+	KUNIT_CASE(smm_slab_cross_cpu_free_test),
+	KUNIT_CASE(smm_slab_redzone_test),
+	KUNIT_CASE(smm_slab_poison_test),
+	KUNIT_CASE(smm_slab_double_free_test),
+	KUNIT_CASE(smm_slab_invalid_free_test),
+	KUNIT_CASE(smm_slab_destroy_busy_test),
+	KUNIT_CASE(smm_slab_shrink_test),
+	{}
+};
+
+static struct kunit_suite smm_slab_suite = {
+	.name = "shadowmm_slab",
+	.test_cases = smm_slab_cases,
+};
+
+kunit_test_suite(smm_slab_suite);

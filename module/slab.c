@@ -1,0 +1,1322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shadowmm: the slab allocator.
+ *
+ * A cache hands out objects of one size.  Its slabs are blocks of 2^order
+ * frames from the pool's buddy allocator, cut into equal strides; each slab
+ * sits on one of the cache's three lists, slabs_full, slabs_partial or
+ * slabs_free, by how many of its objects are allocated.  Allocation takes a
+ * partial slab first, then a free one, and only then grows a new slab from
+ * the buddy.  The slab's head descriptor (struct smm_page) keeps its cache,
+ * its free list (a chain of links stored in the free objects) and its
+ * in-use count; every frame of a slab carries SMM_PG_slab and the cache, so
+ * any address inside a slab leads back to it by arithmetic.
+ *
+ * In front of the lists each CPU has an array of free objects: an alloc
+ * and free pair touches only this CPU's array (its lock is never contended
+ * but by a drain), and the array is refilled from or flushed to the slabs
+ * in batches under the cache lock.  An object freed on another CPU than
+ * the one that allocated it simply lands in that CPU's array.
+ *
+ * Debug caches (any SMM_SLAB_* flag, or every cache with the slab_debug
+ * module parameter) go straight to the slabs under the cache lock, so each
+ * free is checked exactly: every object has a state word (allocated or
+ * free), optional red zones around it, optional poison while free and
+ * optional owner records.  Frees of pointers that are not objects of the
+ * cache are refused in every cache; a double free is refused exactly in
+ * debug caches and, in the others, when the object is the one this CPU
+ * freed last or heads its slab's free list.  Each fault is reported once
+ * with pr_err, counted, and leaves every structure intact: a bad free
+ * changes nothing, a damaged red zone or poison is repaired.
+ *
+ * Stride layout: [left red zone][object][right red zone][free link]
+ * [state][alloc owner][free owner], the link and what follows only when
+ * needed; without debugging and constructor the link lives in the free
+ * object itself and the stride is the aligned object size.
+ *
+ * kmalloc: the pool creates its kmalloc-8 .. kmalloc-8192 caches in
+ * smm_pool_create() (they take no memory until used) and destroys them,
+ * in reverse order, in smm_pool_destroy(); larger requests are buddy
+ * blocks, marked in their head descriptor.
+ *
+ * Locks, outermost first: pool->slab_mutex (the cache list), a per-CPU
+ * array's lock, cache->lock, then the buddy's own locks.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/lockdep.h>
+#include <linux/log2.h>
+#include <linux/moduleparam.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include <shadowmm/buddy.h>
+#include <shadowmm/compat.h>
+#include <shadowmm/pool.h>
+#include <shadowmm/slab.h>
+#include <trace/events/shadowmm.h>
+
+static unsigned int smm_slab_debug;
+module_param_named(slab_debug, smm_slab_debug, uint, 0444);
+MODULE_PARM_DESC(slab_debug,
+		 "SMM_SLAB_* debug flags for every cache: 1 red zone, 2 poison, 4 owner, 8 consistency (default 0)");
+
+const unsigned int smm_kmalloc_sizes[SMM_KMALLOC_NR] = {
+	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
+};
+SMM_EXPORT(smm_kmalloc_sizes);
+
+/* Debug state word of each object in a debug cache. */
+#define SMM_OBJ_FREE		0x46524545UL	/* "FREE" */
+#define SMM_OBJ_ALLOC		0x414c4c43UL	/* "ALLC" */
+
+/* Head of a large kmalloc block: ->private holds this plus its order. */
+#define SMM_KMALLOC_LARGE	0x4c415200UL
+
+/**
+ * struct smm_slab_track - who last allocated or freed an object
+ * @addr:	the caller
+ * @cpu:	on which CPU
+ * @pid:	in which task
+ * @when:	jiffies
+ */
+struct smm_slab_track {
+	unsigned long addr;
+	int cpu;
+	int pid;
+	unsigned long when;
+};
+
+static const char * const smm_slab_error_names[SMM_SLAB_NR_ERRORS] = {
+	[SMM_SLAB_ERR_DOUBLE_FREE] = "double free",
+	[SMM_SLAB_ERR_INVALID_FREE] = "invalid free",
+	[SMM_SLAB_ERR_REDZONE] = "red zone overwritten",
+	[SMM_SLAB_ERR_POISON] = "write after free (poison overwritten)",
+};
+
+static inline bool smm_cache_debug(const struct smm_kmem_cache *cache)
+{
+	return cache->flags & SMM_SLAB_DEBUG;
+}
+
+static inline unsigned int smm_slab_bytes(const struct smm_kmem_cache *cache)
+{
+	return PAGE_SIZE << cache->order;
+}
+
+static inline void *smm_slab_base(struct smm_kmem_cache *cache, struct smm_page *slab)
+{
+	return smm_page_address(cache->pool, slab);
+}
+
+static inline void *smm_slab_obj(struct smm_kmem_cache *cache, void *base, unsigned int i)
+{
+	return base + i * cache->size + cache->offset;
+}
+
+static inline void **smm_freeptr(struct smm_kmem_cache *cache, void *obj)
+{
+	return obj + cache->freeptr;
+}
+
+static inline unsigned long *smm_obj_state(struct smm_kmem_cache *cache, void *obj)
+{
+	return obj + cache->meta;
+}
+
+static inline struct smm_slab_track *smm_obj_track(struct smm_kmem_cache *cache,
+						   void *obj, bool free)
+{
+	return (struct smm_slab_track *)(obj + cache->meta + sizeof(long)) + free;
+}
+
+static unsigned long smm_slab_sfn(struct smm_kmem_cache *cache, struct smm_page *slab)
+{
+	return smm_page_sfn(&cache->pool->region, slab);
+}
+
+/* Red zone: the bytes of the stride before the object and after its end. */
+static void smm_redzone_range(struct smm_kmem_cache *cache, unsigned int *lstart,
+			      unsigned int *rstart, unsigned int *rend)
+{
+	*lstart = 0;
+	*rstart = cache->object_size;
+	*rend = ALIGN(cache->object_size, sizeof(long)) + sizeof(long);
+}
+
+static void smm_redzone_fill(struct smm_kmem_cache *cache, void *obj)
+{
+	unsigned int l, rs, re;
+
+	smm_redzone_range(cache, &l, &rs, &re);
+	memset(obj - cache->offset + l, SMM_RED_ACTIVE, cache->offset - l);
+	memset(obj + rs, SMM_RED_ACTIVE, re - rs);
+}
+
+/* Return the offset (from the object) of the first bad red zone byte, or 0. */
+static long smm_redzone_check(struct smm_kmem_cache *cache, void *obj)
+{
+	unsigned int l, rs, re, i;
+	u8 *p;
+
+	smm_redzone_range(cache, &l, &rs, &re);
+	p = obj - cache->offset;
+	for (i = l; i < cache->offset; i++)
+		if (p[i] != SMM_RED_ACTIVE)
+			return (long)i - cache->offset;
+	p = obj;
+	for (i = rs; i < re; i++)
+		if (p[i] != SMM_RED_ACTIVE)
+			return i;
+	return 0;
+}
+
+static inline bool smm_cache_poisons(const struct smm_kmem_cache *cache)
+{
+	return (cache->flags & SMM_SLAB_POISON) && !cache->ctor;
+}
+
+static void smm_poison_fill(struct smm_kmem_cache *cache, void *obj)
+{
+	memset(obj, SMM_POISON_FREE, cache->object_size - 1);
+	((u8 *)obj)[cache->object_size - 1] = SMM_POISON_END;
+}
+
+/* Return the offset of the first byte that differs from poison, or -1. */
+static long smm_poison_check(struct smm_kmem_cache *cache, void *obj)
+{
+	u8 *p = obj;
+	unsigned int i;
+
+	for (i = 0; i < cache->object_size - 1; i++)
+		if (p[i] != SMM_POISON_FREE)
+			return i;
+	if (p[i] != SMM_POISON_END)
+		return i;
+	return -1;
+}
+
+static void smm_track_set(struct smm_kmem_cache *cache, void *obj, bool free,
+			  unsigned long addr)
+{
+	struct smm_slab_track *t = smm_obj_track(cache, obj, free);
+
+	t->addr = addr;
+	t->cpu = raw_smp_processor_id();
+	t->pid = current->pid;
+	t->when = jiffies;
+}
+
+/*
+ * One fault, one report: what, which cache, which object (hashed address,
+ * slab frame and index) and, with owner tracking, who had it last.
+ */
+static void smm_slab_fault(struct smm_kmem_cache *cache, enum smm_slab_error kind,
+			   struct smm_page *slab, const void *obj, const char *detail)
+{
+	atomic_long_inc(&cache->errors[kind]);
+	if (slab) {
+		void *base = smm_slab_base(cache, slab);
+
+		pr_err("%s: cache %s: %s: object %p (slab sfn %lu, index %lu)%s\n",
+		       cache->pool->name, cache->name, smm_slab_error_names[kind], obj,
+		       smm_slab_sfn(cache, slab),
+		       (unsigned long)(obj - base - cache->offset) / cache->size, detail);
+	} else {
+		pr_err("%s: cache %s: %s: pointer %p%s\n", cache->pool->name, cache->name,
+		       smm_slab_error_names[kind], obj, detail);
+	}
+	if (slab && (cache->flags & SMM_SLAB_STORE_USER)) {
+		struct smm_slab_track *a = smm_obj_track(cache, (void *)obj, false);
+		struct smm_slab_track *f = smm_obj_track(cache, (void *)obj, true);
+
+		pr_err("%s: cache %s: last alloc by %pS cpu %d pid %d, last free by %pS cpu %d pid %d\n",
+		       cache->pool->name, cache->name, (void *)a->addr, a->cpu, a->pid,
+		       (void *)f->addr, f->cpu, f->pid);
+	}
+}
+
+/*
+ * The slab holding @obj, or NULL when @obj is not the start of an object
+ * of @cache (outside the pool, not a slab frame, another cache's slab, or
+ * not on an object boundary).
+ */
+static struct smm_page *smm_obj_slab(struct smm_kmem_cache *cache, const void *obj)
+{
+	struct smm_pool *pool = cache->pool;
+	struct smm_page *page, *slab;
+	unsigned long sfn, off;
+	void *base;
+
+	page = smm_virt_to_page(pool, obj);
+	if (!page || !smm_page_test(page, SMM_PG_slab) ||
+	    READ_ONCE(page->slab_cache) != cache)
+		return NULL;
+	sfn = smm_page_sfn(&pool->region, page) & ~((1UL << cache->order) - 1);
+	slab = smm_sfn_page(&pool->region, sfn);
+	base = smm_slab_base(cache, slab);
+	off = obj - base;
+	if (off < cache->offset)
+		return NULL;
+	off -= cache->offset;
+	if (off % cache->size || off / cache->size >= cache->objs_per_slab)
+		return NULL;
+	return slab;
+}
+
+/* Put @slab on the list its in-use count calls for. */
+static void smm_slab_place(struct smm_kmem_cache *cache, struct smm_page *slab,
+			   bool was_free)
+{
+	unsigned int inuse = smm_slab_inuse(slab);
+
+	lockdep_assert_held(&cache->lock);
+	if (!inuse) {
+		list_move(&slab->lru, &cache->slabs_free);
+		if (!was_free)
+			cache->nr_free_slabs++;
+		return;
+	}
+	if (was_free)
+		cache->nr_free_slabs--;
+	if (inuse == cache->objs_per_slab)
+		list_move(&slab->lru, &cache->slabs_full);
+	else
+		list_move(&slab->lru, &cache->slabs_partial);
+}
+
+/* Take one object off a slab that has one, and re-place the slab. */
+static void *smm_slab_take(struct smm_kmem_cache *cache, struct smm_page *slab,
+			   unsigned long caller)
+{
+	unsigned int inuse = smm_slab_inuse(slab);
+	void *obj = slab->freelist;
+
+	lockdep_assert_held(&cache->lock);
+	slab->freelist = *smm_freeptr(cache, obj);
+	smm_slab_set_inuse(slab, inuse + 1);
+	cache->inuse++;
+	if (unlikely(smm_cache_debug(cache))) {
+		unsigned long *state = smm_obj_state(cache, obj);
+		long bad;
+
+		if (smm_cache_poisons(cache)) {
+			bad = smm_poison_check(cache, obj);
+			if (bad >= 0) {
+				char detail[48];
+
+				snprintf(detail, sizeof(detail), ": byte %ld changed", bad);
+				smm_slab_fault(cache, SMM_SLAB_ERR_POISON, slab, obj, detail);
+			}
+		}
+		if ((cache->flags & SMM_SLAB_RED_ZONE) && smm_redzone_check(cache, obj)) {
+			smm_slab_fault(cache, SMM_SLAB_ERR_REDZONE, slab, obj,
+				       " (while free)");
+			smm_redzone_fill(cache, obj);
+		}
+		*state = SMM_OBJ_ALLOC;
+		if (cache->flags & SMM_SLAB_STORE_USER)
+			smm_track_set(cache, obj, false, caller);
+	}
+	smm_slab_place(cache, slab, !inuse);
+	return obj;
+}
+
+/* Put @obj back on @slab and re-place the slab. */
+static void smm_slab_put(struct smm_kmem_cache *cache, struct smm_page *slab, void *obj)
+{
+	unsigned int inuse = smm_slab_inuse(slab);
+
+	lockdep_assert_held(&cache->lock);
+	*smm_freeptr(cache, obj) = slab->freelist;
+	slab->freelist = obj;
+	smm_slab_set_inuse(slab, inuse - 1);
+	cache->inuse--;
+	smm_slab_place(cache, slab, false);
+}
+
+/* Make a new slab from the buddy: every object constructed and free. */
+static struct smm_page *smm_slab_grow(struct smm_kmem_cache *cache, unsigned int flags)
+{
+	struct smm_pool *pool = cache->pool;
+	unsigned int gfp = SMM_GFP_NOWAIT | (flags & (SMM_GFP_ATOMIC | SMM_GFP_NOFAULT));
+	struct smm_page *slab;
+	void *base, *prev = NULL;
+	unsigned int i;
+
+	slab = smm_alloc_pages(pool, cache->order, gfp);
+	if (!slab)
+		return NULL;
+	for (i = 0; i < (1U << cache->order); i++) {
+		__smm_page_set(slab + i, SMM_PG_slab);
+		slab[i].slab_cache = cache;
+		slab[i].freelist = NULL;
+	}
+	smm_slab_set_inuse(slab, 0);
+	base = smm_slab_base(cache, slab);
+	for (i = 0; i < cache->objs_per_slab; i++) {
+		void *obj = smm_slab_obj(cache, base, i);
+
+		if (cache->flags & SMM_SLAB_RED_ZONE)
+			smm_redzone_fill(cache, obj);
+		if (smm_cache_debug(cache))
+			*smm_obj_state(cache, obj) = SMM_OBJ_FREE;
+		if (cache->flags & SMM_SLAB_STORE_USER)
+			memset(smm_obj_track(cache, obj, false), 0,
+			       2 * sizeof(struct smm_slab_track));
+		if (cache->ctor)
+			cache->ctor(obj);
+		if (smm_cache_poisons(cache))
+			smm_poison_fill(cache, obj);
+		if (prev)
+			*smm_freeptr(cache, prev) = obj;
+		else
+			slab->freelist = obj;
+		prev = obj;
+	}
+	*smm_freeptr(cache, prev) = NULL;
+	atomic_long_add(1L << cache->order, &pool->slab_pages);
+	trace_shadowmm_slab_grow(cache->name, smm_sfn_pfn(&pool->region, smm_slab_sfn(cache, slab)),
+				 cache->order, cache->objs_per_slab,
+				 smm_page_zone(pool, slab)->node->nid);
+	return slab;
+}
+
+/* Give a slab no list holds any more back to the buddy. */
+static void smm_slab_release(struct smm_kmem_cache *cache, struct smm_page *slab)
+{
+	struct smm_pool *pool = cache->pool;
+	unsigned int i;
+
+	trace_shadowmm_slab_shrink(cache->name, smm_sfn_pfn(&pool->region, smm_slab_sfn(cache, slab)),
+				   cache->order, smm_page_zone(pool, slab)->node->nid);
+	for (i = 0; i < (1U << cache->order); i++) {
+		__smm_page_clear(slab + i, SMM_PG_slab);
+		slab[i].slab_cache = NULL;
+		slab[i].freelist = NULL;
+	}
+	smm_slab_set_inuse(slab, 0);
+	atomic_long_sub(1L << cache->order, &pool->slab_pages);
+	smm_free_pages(pool, slab, cache->order);
+}
+
+static void smm_slab_release_list(struct smm_kmem_cache *cache, struct list_head *list)
+{
+	struct smm_page *slab, *next;
+
+	list_for_each_entry_safe(slab, next, list, lru) {
+		list_del_init(&slab->lru);
+		smm_slab_release(cache, slab);
+	}
+}
+
+/* Move free slabs beyond the cache's limit onto @list, for release. */
+static void smm_slab_trim(struct smm_kmem_cache *cache, unsigned int keep,
+			  struct list_head *list)
+{
+	lockdep_assert_held(&cache->lock);
+	while (cache->nr_free_slabs > keep) {
+		struct smm_page *slab = list_last_entry(&cache->slabs_free,
+							struct smm_page, lru);
+
+		list_move(&slab->lru, list);
+		cache->nr_free_slabs--;
+		cache->nr_slabs--;
+	}
+}
+
+/* The slab to allocate from: partial first, then free, else none. */
+static struct smm_page *smm_slab_pick(struct smm_kmem_cache *cache)
+{
+	lockdep_assert_held(&cache->lock);
+	if (!list_empty(&cache->slabs_partial))
+		return list_first_entry(&cache->slabs_partial, struct smm_page, lru);
+	if (!list_empty(&cache->slabs_free))
+		return list_first_entry(&cache->slabs_free, struct smm_page, lru);
+	return NULL;
+}
+
+static void smm_slab_add_new(struct smm_kmem_cache *cache, struct smm_page *slab)
+{
+	lockdep_assert_held(&cache->lock);
+	list_add(&slab->lru, &cache->slabs_free);
+	cache->nr_free_slabs++;
+	cache->nr_slabs++;
+}
+
+/*
+ * Take up to @nr objects from the slabs into @p, growing slabs as needed.
+ * Called with no lock of the cache's held but possibly a per-CPU array's.
+ */
+static unsigned int smm_slab_take_many(struct smm_kmem_cache *cache, unsigned int flags,
+				       unsigned int nr, void **p, unsigned long caller)
+{
+	unsigned int got = 0;
+
+	spin_lock(&cache->lock);
+	while (got < nr) {
+		struct smm_page *slab = smm_slab_pick(cache);
+
+		if (!slab) {
+			spin_unlock(&cache->lock);
+			slab = smm_slab_grow(cache, flags);
+			spin_lock(&cache->lock);
+			if (!slab)
+				break;
+			smm_slab_add_new(cache, slab);
+			continue;
+		}
+		while (got < nr && slab->freelist)
+			p[got++] = smm_slab_take(cache, slab, caller);
+	}
+	spin_unlock(&cache->lock);
+	return got;
+}
+
+/*
+ * Return @nr objects (already checked to be objects of the cache) to their
+ * slabs, then give back free slabs beyond the cache's limit.
+ */
+static void smm_slab_put_many(struct smm_kmem_cache *cache, unsigned int nr, void **p)
+{
+	LIST_HEAD(release);
+	unsigned int i;
+
+	spin_lock(&cache->lock);
+	for (i = 0; i < nr; i++) {
+		struct smm_page *slab = smm_obj_slab(cache, p[i]);
+
+		if (unlikely(!smm_slab_inuse(slab) || slab->freelist == p[i])) {
+			smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, p[i],
+				       " (already on its slab's free list)");
+			continue;
+		}
+		smm_slab_put(cache, slab, p[i]);
+	}
+	smm_slab_trim(cache, cache->free_limit, &release);
+	spin_unlock(&cache->lock);
+	smm_slab_release_list(cache, &release);
+}
+
+/* Flush the @nr oldest objects of a per-CPU array to the slabs. */
+static void smm_cpu_flush(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
+			  unsigned int nr)
+{
+	lockdep_assert_held(&c->lock);
+	nr = min(nr, c->avail);
+	if (!nr)
+		return;
+	smm_slab_put_many(cache, nr, c->entry);
+	c->avail -= nr;
+	memmove(c->entry, c->entry + nr, c->avail * sizeof(void *));
+}
+
+/* Debug caches: one object, checked, straight from the slabs. */
+static void *smm_debug_alloc(struct smm_kmem_cache *cache, unsigned int flags,
+			     unsigned long caller)
+{
+	void *obj;
+
+	if (!smm_slab_take_many(cache, flags, 1, &obj, caller))
+		return NULL;
+	return obj;
+}
+
+/* Debug caches: one object, checked, straight to its slab. */
+static void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
+			   void *obj, unsigned long caller)
+{
+	unsigned long *state = smm_obj_state(cache, obj);
+	LIST_HEAD(release);
+	long bad;
+
+	spin_lock(&cache->lock);
+	if (*state != SMM_OBJ_ALLOC) {
+		smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
+			       *state == SMM_OBJ_FREE ? "" : " (state word corrupted)");
+		spin_unlock(&cache->lock);
+		return;
+	}
+	if (cache->flags & SMM_SLAB_RED_ZONE) {
+		bad = smm_redzone_check(cache, obj);
+		if (bad) {
+			char detail[48];
+
+			snprintf(detail, sizeof(detail), ": byte %ld of the object", bad);
+			smm_slab_fault(cache, SMM_SLAB_ERR_REDZONE, slab, obj, detail);
+			smm_redzone_fill(cache, obj);
+		}
+	}
+	if (cache->flags & SMM_SLAB_STORE_USER)
+		smm_track_set(cache, obj, true, caller);
+	if (smm_cache_poisons(cache))
+		smm_poison_fill(cache, obj);
+	*state = SMM_OBJ_FREE;
+	smm_slab_put(cache, slab, obj);
+	smm_slab_trim(cache, cache->free_limit, &release);
+	spin_unlock(&cache->lock);
+	smm_slab_release_list(cache, &release);
+}
+
+static void *__smm_cache_alloc(struct smm_kmem_cache *cache, unsigned int flags,
+			       size_t bytes_req, unsigned long caller)
+{
+	struct smm_slab_cpu *c;
+	void *obj = NULL;
+
+	if (unlikely(!cache->cpu_limit)) {
+		obj = smm_debug_alloc(cache, flags, caller);
+	} else {
+		c = get_cpu_ptr(cache->cpu);
+		spin_lock(&c->lock);
+		if (unlikely(!c->avail))
+			c->avail = smm_slab_take_many(cache, flags, cache->batch,
+						      c->entry, caller);
+		if (likely(c->avail))
+			obj = c->entry[--c->avail];
+		spin_unlock(&c->lock);
+		put_cpu_ptr(cache->cpu);
+	}
+	if (unlikely(!obj))
+		return NULL;
+	if (flags & SMM_GFP_ZERO)
+		memset(obj, 0, cache->object_size);
+	if (trace_shadowmm_kmem_cache_alloc_enabled()) {
+		struct smm_page *page = smm_virt_to_page(cache->pool, obj);
+
+		trace_shadowmm_kmem_cache_alloc(caller, obj, bytes_req, cache->object_size,
+						flags, cache->name,
+						smm_page_zone(cache->pool, page)->node->nid);
+	}
+	return obj;
+}
+
+static void __smm_cache_free(struct smm_kmem_cache *cache, void *obj,
+			     unsigned long caller)
+{
+	struct smm_page *slab = smm_obj_slab(cache, obj);
+	struct smm_slab_cpu *c;
+
+	if (unlikely(!slab)) {
+		smm_slab_fault(cache, SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
+			       " (not an object of this cache)");
+		return;
+	}
+	trace_shadowmm_kmem_cache_free(caller, obj, cache->name);
+	if (unlikely(!cache->cpu_limit)) {
+		smm_debug_free(cache, slab, obj, caller);
+		return;
+	}
+	c = get_cpu_ptr(cache->cpu);
+	spin_lock(&c->lock);
+	if (unlikely(c->avail && c->entry[c->avail - 1] == obj)) {
+		smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
+			       " (freed twice in a row)");
+		goto out;
+	}
+	if (unlikely(c->avail == cache->cpu_limit))
+		smm_cpu_flush(cache, c, cache->batch);
+	c->entry[c->avail++] = obj;
+out:
+	spin_unlock(&c->lock);
+	put_cpu_ptr(cache->cpu);
+}
+
+/**
+ * smm_kmem_cache_alloc() - allocate one object
+ * @cache: the cache
+ * @flags: SMM_GFP_* flags; SMM_GFP_ZERO zeroes the object
+ *
+ * Context: Process context; does not sleep.
+ * Return: the object, or NULL when no slab could be grown.
+ */
+void *smm_kmem_cache_alloc(struct smm_kmem_cache *cache, unsigned int flags)
+{
+	return __smm_cache_alloc(cache, flags, cache->object_size, _RET_IP_);
+}
+SMM_EXPORT(smm_kmem_cache_alloc);
+
+/**
+ * smm_kmem_cache_free() - free one object
+ * @cache: the cache it came from
+ * @obj: the object; NULL is ignored
+ *
+ * A pointer that is not an object of @cache, or (see the file comment) an
+ * object that is already free, is reported, counted and otherwise ignored.
+ *
+ * Context: Process context; does not sleep.
+ */
+void smm_kmem_cache_free(struct smm_kmem_cache *cache, void *obj)
+{
+	if (obj)
+		__smm_cache_free(cache, obj, _RET_IP_);
+}
+SMM_EXPORT(smm_kmem_cache_free);
+
+/**
+ * smm_kmem_cache_alloc_bulk() - allocate @nr objects, all or none
+ * @cache: the cache
+ * @flags: SMM_GFP_* flags
+ * @nr: how many
+ * @p: where to store them
+ *
+ * Context: Process context; does not sleep.
+ * Return: @nr, or 0 (nothing allocated) when not all could be.
+ */
+int smm_kmem_cache_alloc_bulk(struct smm_kmem_cache *cache, unsigned int flags,
+			      size_t nr, void **p)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		p[i] = __smm_cache_alloc(cache, flags, cache->object_size, _RET_IP_);
+		if (!p[i]) {
+			smm_kmem_cache_free_bulk(cache, i, p);
+			return 0;
+		}
+	}
+	return nr;
+}
+SMM_EXPORT(smm_kmem_cache_alloc_bulk);
+
+/**
+ * smm_kmem_cache_free_bulk() - free @nr objects
+ * @cache: the cache they came from
+ * @nr: how many
+ * @p: the objects
+ *
+ * Context: Process context; does not sleep.
+ */
+void smm_kmem_cache_free_bulk(struct smm_kmem_cache *cache, size_t nr, void **p)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (p[i])
+			__smm_cache_free(cache, p[i], _RET_IP_);
+}
+SMM_EXPORT(smm_kmem_cache_free_bulk);
+
+/**
+ * smm_kmem_cache_drain() - flush every CPU's array back to the slabs
+ * @cache: the cache
+ *
+ * Context: Process context; does not sleep.
+ * Return: the number of objects flushed.
+ */
+unsigned int smm_kmem_cache_drain(struct smm_kmem_cache *cache)
+{
+	unsigned int n = 0;
+	int cpu;
+
+	if (!cache->cpu_limit)
+		return 0;
+	for_each_possible_cpu(cpu) {
+		struct smm_slab_cpu *c = per_cpu_ptr(cache->cpu, cpu);
+
+		spin_lock(&c->lock);
+		n += c->avail;
+		smm_cpu_flush(cache, c, c->avail);
+		spin_unlock(&c->lock);
+	}
+	return n;
+}
+SMM_EXPORT(smm_kmem_cache_drain);
+
+/**
+ * smm_kmem_cache_shrink() - give every free slab back to the buddy
+ * @cache: the cache
+ *
+ * The per-CPU arrays are flushed first, so every slab whose objects are
+ * all free is given back.
+ *
+ * Context: Process context; does not sleep.
+ * Return: the number of frames given back.
+ */
+unsigned long smm_kmem_cache_shrink(struct smm_kmem_cache *cache)
+{
+	LIST_HEAD(release);
+	unsigned long n;
+
+	smm_kmem_cache_drain(cache);
+	spin_lock(&cache->lock);
+	n = cache->nr_free_slabs;
+	smm_slab_trim(cache, 0, &release);
+	spin_unlock(&cache->lock);
+	smm_slab_release_list(cache, &release);
+	return n << cache->order;
+}
+SMM_EXPORT(smm_kmem_cache_shrink);
+
+/**
+ * smm_kmem_cache_errors() - faults a cache has detected
+ * @cache: the cache
+ * @kind: which kind
+ *
+ * Context: Any context.
+ * Return: the count.
+ */
+unsigned long smm_kmem_cache_errors(struct smm_kmem_cache *cache,
+				    enum smm_slab_error kind)
+{
+	return atomic_long_read(&cache->errors[kind]);
+}
+SMM_EXPORT(smm_kmem_cache_errors);
+
+/* Lay out one stride and choose the slab order with the least waste. */
+static int smm_cache_layout(struct smm_kmem_cache *cache)
+{
+	unsigned int word = sizeof(long), end, order, best = 0;
+	unsigned int best_waste = UINT_MAX;
+
+	cache->offset = 0;
+	if (cache->flags & SMM_SLAB_RED_ZONE)
+		cache->offset = ALIGN(word, cache->align);
+	end = cache->offset + ALIGN(cache->object_size, word);
+	if (cache->flags & SMM_SLAB_RED_ZONE)
+		end += word;
+	if (smm_cache_debug(cache) || cache->ctor) {
+		cache->freeptr = end - cache->offset;
+		end += word;
+	} else {
+		cache->freeptr = 0;
+	}
+	cache->meta = end - cache->offset;
+	if (smm_cache_debug(cache))
+		end += word;
+	if (cache->flags & SMM_SLAB_STORE_USER)
+		end += 2 * sizeof(struct smm_slab_track);
+	cache->size = ALIGN(max(end, word), cache->align);
+
+	/* The smallest order wasting at most 1/8 of it, else the least waste. */
+	for (order = 0; order <= SMM_SLAB_MAX_ORDER; order++) {
+		unsigned int bytes = PAGE_SIZE << order;
+		unsigned int objs = bytes / cache->size, waste;
+
+		if (!objs)
+			continue;
+		objs = min(objs, 0xffffU);
+		waste = bytes - objs * cache->size;
+		if (waste * 8 <= bytes) {
+			best = order;
+			best_waste = waste;
+			break;
+		}
+		if (waste * (PAGE_SIZE << best) < best_waste * bytes ||
+		    best_waste == UINT_MAX) {
+			best = order;
+			best_waste = waste;
+		}
+	}
+	if (best_waste == UINT_MAX)
+		return -EINVAL;
+	cache->order = best;
+	cache->objs_per_slab = min((unsigned int)(PAGE_SIZE << best) / cache->size, 0xffffU);
+	cache->waste = best_waste;
+	return 0;
+}
+
+/**
+ * smm_kmem_cache_create() - create a cache of objects of one size
+ * @pool: the pool its slabs come from
+ * @name: for slabinfo and messages (truncated to 31 characters)
+ * @size: object size in bytes, 1 .. 32 KiB less the debug metadata
+ * @align: object alignment, a power of two up to PAGE_SIZE, or 0 for the
+ *	   size of a pointer
+ * @flags: SMM_SLAB_* debug flags (the slab_debug parameter adds to them)
+ * @ctor: run once on every object when its slab is made, or NULL; must
+ *	  not sleep
+ *
+ * Context: Process context, may sleep.
+ * Return: the cache, or NULL on a bad argument or no memory.
+ */
+struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *name,
+					     unsigned int size, unsigned int align,
+					     unsigned int flags, void (*ctor)(void *))
+{
+	struct smm_kmem_cache *cache;
+	int cpu, i;
+
+	if (!size || size > (PAGE_SIZE << SMM_SLAB_MAX_ORDER) || (flags & ~SMM_SLAB_ALL) ||
+	    (align && (!is_power_of_2(align) || align > PAGE_SIZE)))
+		return NULL;
+	cache = kzalloc(sizeof(*cache), GFP_KERNEL);
+	if (!cache)
+		return NULL;
+	strscpy(cache->name, name, sizeof(cache->name));
+	cache->pool = pool;
+	cache->object_size = size;
+	cache->align = max_t(unsigned int, align, sizeof(long));
+	cache->flags = flags | (smm_slab_debug & SMM_SLAB_ALL);
+	cache->ctor = ctor;
+	if (smm_cache_layout(cache)) {
+		kfree(cache);
+		return NULL;
+	}
+	if (!smm_cache_debug(cache)) {
+		cache->cpu_limit = cache->size <= 256 ? 64 : cache->size <= 1024 ? 32 : 16;
+		cache->batch = cache->cpu_limit / 2;
+	}
+	cache->free_limit = 2;
+	spin_lock_init(&cache->lock);
+	INIT_LIST_HEAD(&cache->slabs_full);
+	INIT_LIST_HEAD(&cache->slabs_partial);
+	INIT_LIST_HEAD(&cache->slabs_free);
+	for (i = 0; i < SMM_SLAB_NR_ERRORS; i++)
+		atomic_long_set(&cache->errors[i], 0);
+	cache->cpu = alloc_percpu(struct smm_slab_cpu);
+	if (!cache->cpu) {
+		kfree(cache);
+		return NULL;
+	}
+	for_each_possible_cpu(cpu)
+		spin_lock_init(&per_cpu_ptr(cache->cpu, cpu)->lock);
+
+	mutex_lock(&pool->slab_mutex);
+	list_add_tail(&cache->list, &pool->caches);
+	mutex_unlock(&pool->slab_mutex);
+	return cache;
+}
+SMM_EXPORT(smm_kmem_cache_create);
+
+/* Free every slab and the cache itself; it is off the pool's list. */
+static void smm_cache_free_all(struct smm_kmem_cache *cache)
+{
+	LIST_HEAD(release);
+
+	spin_lock(&cache->lock);
+	list_splice_init(&cache->slabs_full, &release);
+	list_splice_init(&cache->slabs_partial, &release);
+	list_splice_init(&cache->slabs_free, &release);
+	cache->nr_slabs = 0;
+	cache->nr_free_slabs = 0;
+	cache->inuse = 0;
+	spin_unlock(&cache->lock);
+	smm_slab_release_list(cache, &release);
+	free_percpu(cache->cpu);
+	kfree(cache);
+}
+
+/**
+ * smm_kmem_cache_destroy() - destroy a cache with no live objects
+ * @cache: the cache, or NULL
+ *
+ * A cache that still has allocated objects is not destroyed: the refusal
+ * is logged with the cache's name and the number of objects.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, or -EBUSY when objects are still allocated.
+ */
+int smm_kmem_cache_destroy(struct smm_kmem_cache *cache)
+{
+	struct smm_pool *pool;
+	unsigned long live;
+
+	if (!cache)
+		return 0;
+	pool = cache->pool;
+	mutex_lock(&pool->slab_mutex);
+	smm_kmem_cache_drain(cache);
+	spin_lock(&cache->lock);
+	live = cache->inuse;
+	spin_unlock(&cache->lock);
+	if (live) {
+		mutex_unlock(&pool->slab_mutex);
+		pr_err("%s: cache %s still has %lu objects allocated: not destroyed\n",
+		       pool->name, cache->name, live);
+		return -EBUSY;
+	}
+	list_del(&cache->list);
+	mutex_unlock(&pool->slab_mutex);
+	smm_cache_free_all(cache);
+	return 0;
+}
+SMM_EXPORT(smm_kmem_cache_destroy);
+
+/**
+ * smm_kmalloc_cache() - the kmalloc cache that serves a size
+ * @pool: the pool
+ * @size: bytes, 1 .. SMM_KMALLOC_MAX_CACHE
+ *
+ * Context: Any context.
+ * Return: the cache, or NULL when @size is 0 or above the largest class.
+ */
+struct smm_kmem_cache *smm_kmalloc_cache(struct smm_pool *pool, size_t size)
+{
+	int i;
+
+	if (!size)
+		return NULL;
+	for (i = 0; i < SMM_KMALLOC_NR; i++)
+		if (size <= smm_kmalloc_sizes[i])
+			return pool->kmalloc_caches[i];
+	return NULL;
+}
+SMM_EXPORT(smm_kmalloc_cache);
+
+/**
+ * smm_kmalloc() - allocate @size bytes
+ * @pool: the pool
+ * @size: bytes; up to 8 KiB from the kmalloc-N caches, larger from the buddy
+ * @flags: SMM_GFP_* flags; SMM_GFP_ZERO zeroes the memory
+ *
+ * Context: Process context; does not sleep.
+ * Return: the memory, ZERO_SIZE_PTR for @size 0, or NULL.
+ */
+void *smm_kmalloc(struct smm_pool *pool, size_t size, unsigned int flags)
+{
+	struct smm_kmem_cache *cache;
+	struct smm_page *page;
+	unsigned int order;
+
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	cache = smm_kmalloc_cache(pool, size);
+	if (cache)
+		return __smm_cache_alloc(cache, flags, size, _RET_IP_);
+	order = get_order(size);
+	if (order > SMM_MAX_ORDER)
+		return NULL;
+	page = smm_alloc_pages(pool, order, flags);
+	if (!page)
+		return NULL;
+	page->private = SMM_KMALLOC_LARGE | order;
+	return smm_page_address(pool, page);
+}
+SMM_EXPORT(smm_kmalloc);
+
+/* A large kmalloc block's head, or NULL. */
+static struct smm_page *smm_kmalloc_large_page(struct smm_pool *pool, const void *ptr)
+{
+	struct smm_page *page = smm_virt_to_page(pool, ptr);
+
+	if (!page || offset_in_page(ptr) ||
+	    page->flags & (BIT(SMM_PG_slab) | BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp)) ||
+	    (page->private & ~0xffUL) != SMM_KMALLOC_LARGE)
+		return NULL;
+	return page;
+}
+
+/**
+ * smm_kfree() - free memory smm_kmalloc() returned
+ * @pool: the pool
+ * @ptr: the memory; NULL and ZERO_SIZE_PTR are ignored
+ *
+ * A pointer smm_kmalloc() did not return is reported, counted on the
+ * kmalloc-8 cache as an invalid free, and otherwise ignored.
+ *
+ * Context: Process context; does not sleep.
+ */
+void smm_kfree(struct smm_pool *pool, const void *ptr)
+{
+	struct smm_page *page;
+	void *obj = (void *)ptr;
+
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return;
+	page = smm_virt_to_page(pool, ptr);
+	if (page && smm_page_test(page, SMM_PG_slab)) {
+		struct smm_kmem_cache *cache = READ_ONCE(page->slab_cache);
+		int i;
+
+		for (i = 0; i < SMM_KMALLOC_NR; i++)
+			if (pool->kmalloc_caches[i] == cache) {
+				__smm_cache_free(cache, obj, _RET_IP_);
+				return;
+			}
+	}
+	page = smm_kmalloc_large_page(pool, ptr);
+	if (page) {
+		unsigned int order = page->private & 0xff;
+
+		page->private = 0;
+		smm_free_pages(pool, page, order);
+		return;
+	}
+	smm_slab_fault(pool->kmalloc_caches[0], SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
+		       " (kfree of memory kmalloc did not return)");
+}
+SMM_EXPORT(smm_kfree);
+
+/**
+ * smm_ksize() - the usable size of memory smm_kmalloc() returned
+ * @pool: the pool
+ * @ptr: the memory
+ *
+ * Context: Any context.
+ * Return: the size of its class or block, 0 for NULL, ZERO_SIZE_PTR or
+ * a pointer smm_kmalloc() did not return.
+ */
+size_t smm_ksize(struct smm_pool *pool, const void *ptr)
+{
+	struct smm_page *page;
+
+	if (ZERO_OR_NULL_PTR(ptr))
+		return 0;
+	page = smm_virt_to_page(pool, ptr);
+	if (page && smm_page_test(page, SMM_PG_slab)) {
+		struct smm_kmem_cache *cache = READ_ONCE(page->slab_cache);
+
+		return smm_obj_slab(cache, ptr) ? cache->object_size : 0;
+	}
+	page = smm_kmalloc_large_page(pool, ptr);
+	return page ? PAGE_SIZE << (page->private & 0xff) : 0;
+}
+SMM_EXPORT(smm_ksize);
+
+/**
+ * smm_slab_shrink_all() - give every cache's free slabs back to the buddy
+ * @pool: the pool
+ *
+ * Context: Process context, may sleep.
+ * Return: the number of frames given back.
+ */
+unsigned long smm_slab_shrink_all(struct smm_pool *pool)
+{
+	struct smm_kmem_cache *cache;
+	unsigned long n = 0;
+
+	mutex_lock(&pool->slab_mutex);
+	list_for_each_entry(cache, &pool->caches, list)
+		n += smm_kmem_cache_shrink(cache);
+	mutex_unlock(&pool->slab_mutex);
+	return n;
+}
+SMM_EXPORT(smm_slab_shrink_all);
+
+/**
+ * smm_slab_pages() - frames held by slabs of every cache
+ * @pool: the pool
+ *
+ * Context: Any context; a lockless snapshot.
+ * Return: the count.
+ */
+unsigned long smm_slab_pages(struct smm_pool *pool)
+{
+	return atomic_long_read(&pool->slab_pages);
+}
+SMM_EXPORT(smm_slab_pages);
+
+/**
+ * smm_slab_pool_init() - set up a pool's cache list and kmalloc caches
+ * @pool: the pool being created
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, or -ENOMEM (nothing is left behind).
+ */
+int smm_slab_pool_init(struct smm_pool *pool)
+{
+	char name[SMM_SLAB_NAME_LEN];
+	int i;
+
+	mutex_init(&pool->slab_mutex);
+	INIT_LIST_HEAD(&pool->caches);
+	atomic_long_set(&pool->slab_pages, 0);
+	for (i = 0; i < SMM_KMALLOC_NR; i++) {
+		unsigned int size = smm_kmalloc_sizes[i];
+
+		if (size >= 1024)
+			snprintf(name, sizeof(name), "kmalloc-%uk", size / 1024);
+		else
+			snprintf(name, sizeof(name), "kmalloc-%u", size);
+		pool->kmalloc_caches[i] =
+			smm_kmem_cache_create(pool, name, size,
+					      is_power_of_2(size) ? min_t(unsigned int, size, PAGE_SIZE) : 0,
+					      0, NULL);
+		if (!pool->kmalloc_caches[i]) {
+			smm_slab_pool_destroy(pool);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/**
+ * smm_slab_pool_destroy() - destroy every cache of a pool
+ * @pool: the pool being destroyed
+ *
+ * The kmalloc caches go in the reverse order of their creation.  Caches
+ * its users left behind, or with objects still allocated, are reported
+ * and freed anyway, so the pool gets all its frames back.
+ *
+ * Context: Process context, may sleep.
+ */
+void smm_slab_pool_destroy(struct smm_pool *pool)
+{
+	struct smm_kmem_cache *cache, *next;
+	int i;
+
+	for (i = SMM_KMALLOC_NR - 1; i >= 0; i--) {
+		cache = pool->kmalloc_caches[i];
+		if (!cache)
+			continue;
+		pool->kmalloc_caches[i] = NULL;
+		if (smm_kmem_cache_destroy(cache)) {
+			mutex_lock(&pool->slab_mutex);
+			list_del(&cache->list);
+			mutex_unlock(&pool->slab_mutex);
+			smm_cache_free_all(cache);
+		}
+	}
+	mutex_lock(&pool->slab_mutex);
+	list_for_each_entry_safe_reverse(cache, next, &pool->caches, list) {
+		pr_err("%s: cache %s was not destroyed before its pool (%lu objects allocated)\n",
+		       pool->name, cache->name, cache->inuse);
+		smm_kmem_cache_drain(cache);
+		list_del(&cache->list);
+		smm_cache_free_all(cache);
+	}
+	mutex_unlock(&pool->slab_mutex);
+	mutex_destroy(&pool->slab_mutex);
+}
+
+/* One slab of a cache, under its lock. */
+static void smm_validate_slab(struct smm_kmem_cache *cache, struct smm_page *slab,
+			      unsigned int list, struct smm_report *r)
+{
+	static const char * const names[] = { "full", "partial", "free" };
+	unsigned int inuse = smm_slab_inuse(slab), nfree = 0, i;
+	unsigned long sfn = smm_slab_sfn(cache, slab);
+	void *base, *obj;
+
+	lockdep_assert_held(&cache->lock);
+	for (i = 0; i < (1U << cache->order); i++)
+		if (!smm_page_test(slab + i, SMM_PG_slab) || slab[i].slab_cache != cache) {
+			smm_report(r, "cache %s: slab sfn %lu frame %u not marked as its slab\n",
+				   cache->name, sfn, i);
+			return;
+		}
+	if (inuse > cache->objs_per_slab ||
+	    (list == 0 && inuse != cache->objs_per_slab) ||
+	    (list == 1 && (!inuse || inuse == cache->objs_per_slab)) ||
+	    (list == 2 && inuse))
+		smm_report(r, "cache %s: slab sfn %lu with %u of %u objects in use is on slabs_%s\n",
+			   cache->name, sfn, inuse, cache->objs_per_slab, names[list]);
+	for (obj = slab->freelist; obj; obj = *smm_freeptr(cache, obj)) {
+		if (smm_obj_slab(cache, obj) != slab) {
+			smm_report(r, "cache %s: slab sfn %lu free list holds a foreign pointer\n",
+				   cache->name, sfn);
+			break;
+		}
+		if (++nfree > cache->objs_per_slab) {
+			smm_report(r, "cache %s: slab sfn %lu free list loops\n", cache->name, sfn);
+			break;
+		}
+	}
+	if (nfree + inuse != cache->objs_per_slab)
+		smm_report(r, "cache %s: slab sfn %lu has %u free objects listed, %u in use, of %u\n",
+			   cache->name, sfn, nfree, inuse, cache->objs_per_slab);
+	if (!smm_cache_debug(cache))
+		return;
+	base = smm_slab_base(cache, slab);
+	nfree = 0;
+	for (i = 0; i < cache->objs_per_slab; i++) {
+		unsigned long state;
+
+		obj = smm_slab_obj(cache, base, i);
+		state = *smm_obj_state(cache, obj);
+		if (state == SMM_OBJ_FREE)
+			nfree++;
+		else if (state != SMM_OBJ_ALLOC)
+			smm_report(r, "cache %s: slab sfn %lu object %u: state word corrupted\n",
+				   cache->name, sfn, i);
+		if ((cache->flags & SMM_SLAB_RED_ZONE) && smm_redzone_check(cache, obj))
+			smm_report(r, "cache %s: slab sfn %lu object %u: red zone overwritten\n",
+				   cache->name, sfn, i);
+		if (state == SMM_OBJ_FREE && smm_cache_poisons(cache) &&
+		    smm_poison_check(cache, obj) >= 0)
+			smm_report(r, "cache %s: slab sfn %lu object %u: written after free\n",
+				   cache->name, sfn, i);
+	}
+	if (nfree + inuse != cache->objs_per_slab)
+		smm_report(r, "cache %s: slab sfn %lu has %u objects marked free, %u in use\n",
+			   cache->name, sfn, nfree, inuse);
+}
+
+/**
+ * smm_slab_validate() - check every slab of every cache
+ * @pool: the pool
+ * @r: where problems are reported
+ *
+ * Each slab on the list its in-use count calls for, its free list as long
+ * as its free objects and inside it, the cache's counters equal to the
+ * sums; with debugging, every object's state, red zones and poison.
+ *
+ * Context: Process context, may sleep.
+ * Return: the number of problems found.
+ */
+unsigned int smm_slab_validate(struct smm_pool *pool, struct smm_report *r)
+{
+	unsigned int before = r->problems;
+	struct smm_kmem_cache *cache;
+
+	mutex_lock(&pool->slab_mutex);
+	list_for_each_entry(cache, &pool->caches, list) {
+		struct list_head *lists[] = {
+			&cache->slabs_full, &cache->slabs_partial, &cache->slabs_free,
+		};
+		unsigned long slabs = 0, nfree = 0, inuse = 0;
+		struct smm_page *slab;
+		unsigned int l;
+
+		spin_lock(&cache->lock);
+		for (l = 0; l < ARRAY_SIZE(lists); l++) {
+			list_for_each_entry(slab, lists[l], lru) {
+				smm_validate_slab(cache, slab, l, r);
+				slabs++;
+				nfree += l == 2;
+				inuse += smm_slab_inuse(slab);
+			}
+		}
+		if (slabs != cache->nr_slabs || nfree != cache->nr_free_slabs ||
+		    inuse != cache->inuse)
+			smm_report(r, "cache %s: lists hold %lu slabs (%lu free, %lu objects in use), counters say %lu (%lu, %lu)\n",
+				   cache->name, slabs, nfree, inuse, cache->nr_slabs,
+				   cache->nr_free_slabs, cache->inuse);
+		spin_unlock(&cache->lock);
+	}
+	mutex_unlock(&pool->slab_mutex);
+	return r->problems - before;
+}
+
+/**
+ * smm_slab_print_info() - every cache in the /proc/slabinfo 2.1 format
+ * @m: where to print
+ * @pool: the pool
+ *
+ * active_objs does not count objects waiting in the per-CPU arrays;
+ * tunables are the per-CPU array's limit and batch.
+ *
+ * Context: Process context, may sleep.
+ */
+void smm_slab_print_info(struct seq_file *m, struct smm_pool *pool)
+{
+	struct smm_kmem_cache *cache;
+
+	seq_puts(m, "slabinfo - version: 2.1\n");
+	seq_puts(m, "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
+	mutex_lock(&pool->slab_mutex);
+	list_for_each_entry(cache, &pool->caches, list) {
+		unsigned long slabs, free_slabs, inuse, cached = 0;
+		int cpu;
+
+		for_each_possible_cpu(cpu)
+			cached += READ_ONCE(per_cpu_ptr(cache->cpu, cpu)->avail);
+		spin_lock(&cache->lock);
+		slabs = cache->nr_slabs;
+		free_slabs = cache->nr_free_slabs;
+		inuse = cache->inuse;
+		spin_unlock(&cache->lock);
+		seq_printf(m, "%-17s %6lu %6lu %6u %4u %4u : tunables %4u %4u %4u : slabdata %6lu %6lu %6u\n",
+			   cache->name, inuse - min(cached, inuse),
+			   slabs * cache->objs_per_slab, cache->object_size,
+			   cache->objs_per_slab, 1U << cache->order, cache->cpu_limit,
+			   cache->batch, 0U, slabs - free_slabs, slabs, 0U);
+	}
+	mutex_unlock(&pool->slab_mutex);
+}
