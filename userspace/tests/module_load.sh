@@ -2,31 +2,9 @@
 # TAP test, run in the test VM: shadowmm.ko loads, registers /dev/shadowmm
 # and its debugfs directory, unloads without a trace (20 times in a row,
 # checked by kmemleak), and refuses bad parameter values with a message.
-MOD=${SMM_MODDIR:-/modules}/shadowmm.ko
+. "$(dirname "$0")/tap.sh"
 KL=/sys/kernel/debug/kmemleak
-n=0
-fails=0
 
-ok() {
-	n=$((n + 1))
-	echo "ok $n $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	fails=$((fails + 1))
-	echo "not ok $n $1"
-}
-
-# check <description> <command...>
-check() {
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
-
-loaded() { grep -q '^shadowmm ' /proc/modules; }
-not_loaded() { ! loaded; }
 dev_mode_is() { [ -c /dev/shadowmm ] && [ "$(stat -c %a /dev/shadowmm)" = "$1" ]; }
 dev_owner_root() { [ "$(stat -c %u:%g /dev/shadowmm)" = 0:0 ]; }
 param_is() { [ "$(cat /sys/module/shadowmm/parameters/$1)" = "$2" ]; }
@@ -51,27 +29,9 @@ no_leaks() {
 	echo scan >$KL
 	echo scan >$KL
 	if grep -q 'unreferenced object' $KL; then
-		sed 's/^/# /' $KL
+		say <$KL
 		return 1
 	fi
-}
-
-# refused <message regex> <params...>: insmod fails, says why, loads nothing
-refused() {
-	re=$1
-	shift
-	dmesg -c >/dev/null
-	if insmod $MOD "$@" 2>/dev/null; then
-		rmmod shadowmm
-		echo "# insmod $* succeeded"
-		return 1
-	fi
-	loaded && { echo "# module stayed loaded"; return 1; }
-	dmesg | grep -q "shadowmm: $re" || {
-		echo "# no message matching '$re' in:"
-		dmesg | sed 's/^/#   /'
-		return 1
-	}
 }
 
 echo "TAP version 13"
@@ -97,4 +57,4 @@ else
 	not_ok "dev_mode=0660 gives a 0660 device"
 	rmmod shadowmm 2>/dev/null
 fi
-[ $fails -eq 0 ]
+tap_done

@@ -3,21 +3,10 @@
 # debugfs (the /proc twins' formats, validate, knobs and their errors, fault
 # injection), the tracepoints with trace-cmd, and both region backends with
 # their parameter checks.
-MOD=${SMM_MODDIR:-/modules}/shadowmm.ko
+. "$(dirname "$0")/tap.sh"
 D=/sys/kernel/debug/shadowmm
 RESERVED_BASE=0x1e000000
 RESERVED_SIZE=0x4000000
-n=0
-fails=0
-
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"; }
-check() {
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
-say() { sed 's/^/# /'; }
 
 # buddyinfo: "Node N, zone NAME" then 11 counts, one line per zone.
 buddyinfo_format() {
@@ -108,18 +97,6 @@ fault_injection() {
 	[ $((b - a)) -eq 5 ] || { echo "# injected $((b - a)), wanted 5"; return 1; }
 }
 
-refused() {
-	re=$1
-	shift
-	dmesg -c >/dev/null
-	if insmod $MOD "$@" 2>/dev/null; then
-		rmmod shadowmm
-		echo "# insmod $* succeeded"
-		return 1
-	fi
-	dmesg | grep -q "shadowmm: $re" || { dmesg | say; return 1; }
-}
-
 reserved_backend() {
 	insmod $MOD phys_base=$RESERVED_BASE phys_size=$RESERVED_SIZE || return 1
 	r=0
@@ -166,4 +143,4 @@ check "an unaligned phys_base is refused" refused "phys_base=0x1e000800 is inval
 	phys_base=0x1e000800 phys_size=$RESERVED_SIZE
 check "a range of System RAM is refused" refused "reserved range .* overlaps System RAM" \
 	phys_base=0x1000000 phys_size=0x400000
-[ $fails -eq 0 ]
+tap_done

@@ -77,8 +77,8 @@ TRACE_EVENT(shadowmm_page_alloc,
 		  smm_show_zone(__entry->zone))
 );
 
-/* The twin of mm_page_free. */
-TRACE_EVENT(shadowmm_page_free,
+/* Events about one block: a pfn and an order, on a node and zone. */
+DECLARE_EVENT_CLASS(shadowmm_block,
 
 	TP_PROTO(unsigned long pfn, unsigned int order, int nid, int zone),
 
@@ -98,9 +98,26 @@ TRACE_EVENT(shadowmm_page_free,
 		__entry->zone = zone;
 	),
 
+	TP_printk("pfn=0x%lx order=%u node=%d zone=%s", __entry->pfn,
+		  __entry->order, __entry->nid, smm_show_zone(__entry->zone))
+);
+
+/* The twin of mm_page_free, in its print format. */
+DEFINE_EVENT_PRINT(shadowmm_block, shadowmm_page_free,
+
+	TP_PROTO(unsigned long pfn, unsigned int order, int nid, int zone),
+
+	TP_ARGS(pfn, order, nid, zone),
+
 	TP_printk("page=%p pfn=0x%lx order=%d node=%d zone=%s",
 		  pfn_to_page(__entry->pfn), __entry->pfn, __entry->order,
 		  __entry->nid, smm_show_zone(__entry->zone))
+);
+
+/* A free block of @order at @pfn is halved; its upper half stays free. */
+DEFINE_EVENT(shadowmm_block, shadowmm_buddy_split,
+	TP_PROTO(unsigned long pfn, unsigned int order, int nid, int zone),
+	TP_ARGS(pfn, order, nid, zone)
 );
 
 /* Frames moved between a CPU's order-0 list and the buddy lists. */
@@ -136,31 +153,6 @@ DEFINE_EVENT(shadowmm_pcp_batch, shadowmm_pcp_refill,
 DEFINE_EVENT(shadowmm_pcp_batch, shadowmm_pcp_drain,
 	TP_PROTO(int nid, int zone, int cpu, unsigned int count),
 	TP_ARGS(nid, zone, cpu, count)
-);
-
-/* A free block of @order at @pfn is halved; its upper half stays free. */
-TRACE_EVENT(shadowmm_buddy_split,
-
-	TP_PROTO(unsigned long pfn, unsigned int order, int nid, int zone),
-
-	TP_ARGS(pfn, order, nid, zone),
-
-	TP_STRUCT__entry(
-		__field(unsigned long,	pfn)
-		__field(unsigned int,	order)
-		__field(int,		nid)
-		__field(int,		zone)
-	),
-
-	TP_fast_assign(
-		__entry->pfn = pfn;
-		__entry->order = order;
-		__entry->nid = nid;
-		__entry->zone = zone;
-	),
-
-	TP_printk("pfn=0x%lx order=%u node=%d zone=%s", __entry->pfn,
-		  __entry->order, __entry->nid, smm_show_zone(__entry->zone))
 );
 
 /* The block at @pfn merged with its free buddy into one of @order. */

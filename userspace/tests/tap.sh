@@ -1,0 +1,42 @@
+# shellcheck shell=sh
+# Helpers for the shell TAP tests: source it, call `check`, end with
+# `tap_done` (exit status 0 only when every check passed).
+MOD=${SMM_MODDIR:-/modules}/shadowmm.ko
+tap_n=0
+tap_fails=0
+
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n $1"; }
+not_ok() { tap_n=$((tap_n + 1)); tap_fails=$((tap_fails + 1)); echo "not ok $tap_n $1"; }
+
+# check <description> <command...>
+check() {
+	tap_d=$1
+	shift
+	if "$@"; then ok "$tap_d"; else not_ok "$tap_d"; fi
+}
+
+# say: indent a diagnostic as TAP comments
+say() { sed 's/^/# /'; }
+
+loaded() { grep -q '^shadowmm ' /proc/modules; }
+
+# refused <message regex> <params...>: insmod fails, loads nothing, and the
+# kernel log says why in a line matching "shadowmm: <regex>".
+refused() {
+	tap_re=$1
+	shift
+	dmesg -c >/dev/null
+	if insmod "$MOD" "$@" 2>/dev/null; then
+		rmmod shadowmm
+		echo "# insmod $* succeeded"
+		return 1
+	fi
+	loaded && { echo "# module stayed loaded"; return 1; }
+	dmesg | grep -q "shadowmm: $tap_re" || {
+		echo "# no message matching '$tap_re' in:"
+		dmesg | say
+		return 1
+	}
+}
+
+tap_done() { [ $tap_fails -eq 0 ]; }
