@@ -108,8 +108,7 @@ enum smm_bench_kind {
 	SMM_BENCH_MANY,		/* alloc @count blocks, free them, @rounds times */
 	SMM_BENCH_PRODUCE,	/* alloc @count blocks into the ring */
 	SMM_BENCH_CONSUME,	/* free @count blocks from the ring */
-	SMM_BENCH_BULK,		/* bulk-alloc @count objects, bulk-free them,
-				 * @rounds times (SMM_BENCH_CACHE only) */
+	SMM_BENCH_BULK,		/* bulk alloc+free @count objects, @rounds times */
 };
 
 /* What a block is: which pair of allocator calls a job uses. */
@@ -385,7 +384,7 @@ static __always_inline void smm_bench_do_many(struct smm_bench_job *job,
 	}
 }
 
-/* Bulk calls exist for caches only: SMM_BENCH_CACHE. */
+/* SMM_BENCH_BULK: bulk calls exist for caches only (SMM_BENCH_CACHE). */
 static __always_inline void smm_bench_do_bulk(struct smm_bench_job *job,
 					      enum smm_bench_side side)
 {
