@@ -14,8 +14,9 @@
  *
  * In front of the lists each CPU has an array of free objects: an alloc
  * and free pair touches only this CPU's array (its lock is never contended
- * but by a drain), and the array is refilled from or flushed to the slabs
- * in batches under the cache lock.  An object freed on another CPU than
+ * but by a drain, or by a task that moved to another CPU between finding
+ * the array and locking it), and the array is refilled from or flushed to
+ * the slabs in batches under the cache lock.  An object freed on another CPU than
  * the one that allocated it simply lands in that CPU's array.
  *
  * Debug caches (any SMM_SLAB_* flag, or every cache with the slab_debug
@@ -567,6 +568,18 @@ static void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
 	smm_slab_release_list(cache, &release);
 }
 
+/*
+ * The array of the CPU we run on, to be locked next.  Preemption stays on:
+ * should the task move before the lock is taken, it works on the array of
+ * the CPU it left, which its lock makes as safe as a drain from elsewhere
+ * (only rarer).  This spares every alloc and free a preempt_disable() and
+ * preempt_enable() pair around the lock's own.
+ */
+static inline struct smm_slab_cpu *smm_cpu_array(struct smm_kmem_cache *cache)
+{
+	return raw_cpu_ptr(cache->cpu);
+}
+
 /* What every allocated object gets: zeroing if asked, the tracepoint. */
 static inline void smm_cache_alloc_done(struct smm_kmem_cache *cache, void *obj,
 					unsigned int flags, size_t bytes_req,
@@ -583,8 +596,10 @@ static inline void smm_cache_alloc_done(struct smm_kmem_cache *cache, void *obj,
 	}
 }
 
-static void *__smm_cache_alloc(struct smm_kmem_cache *cache, unsigned int flags,
-			       size_t bytes_req, unsigned long caller)
+/* Inlined in every caller: a call and return cost more than the fast path. */
+static __always_inline void *__smm_cache_alloc(struct smm_kmem_cache *cache,
+					       unsigned int flags, size_t bytes_req,
+					       unsigned long caller)
 {
 	struct smm_slab_cpu *c;
 	void *obj = NULL;
@@ -592,7 +607,7 @@ static void *__smm_cache_alloc(struct smm_kmem_cache *cache, unsigned int flags,
 	if (unlikely(!cache->cpu_limit)) {
 		obj = smm_debug_alloc(cache, flags, caller);
 	} else {
-		c = get_cpu_ptr(cache->cpu);
+		c = smm_cpu_array(cache);
 		spin_lock(&c->lock);
 		if (unlikely(!c->avail))
 			c->avail = smm_slab_take_many(cache, flags, cache->batch,
@@ -600,7 +615,6 @@ static void *__smm_cache_alloc(struct smm_kmem_cache *cache, unsigned int flags,
 		if (likely(c->avail))
 			obj = c->entry[--c->avail];
 		spin_unlock(&c->lock);
-		put_cpu_ptr(cache->cpu);
 	}
 	if (unlikely(!obj))
 		return NULL;
@@ -608,8 +622,8 @@ static void *__smm_cache_alloc(struct smm_kmem_cache *cache, unsigned int flags,
 	return obj;
 }
 
-static void __smm_cache_free(struct smm_kmem_cache *cache, void *obj,
-			     unsigned long caller)
+static __always_inline void __smm_cache_free(struct smm_kmem_cache *cache, void *obj,
+					     unsigned long caller)
 {
 	struct smm_page *slab = smm_obj_slab(cache, obj);
 	struct smm_slab_cpu *c;
@@ -624,7 +638,7 @@ static void __smm_cache_free(struct smm_kmem_cache *cache, void *obj,
 		smm_debug_free(cache, slab, obj, caller);
 		return;
 	}
-	c = get_cpu_ptr(cache->cpu);
+	c = smm_cpu_array(cache);
 	spin_lock(&c->lock);
 	if (unlikely(c->avail && c->entry[c->avail - 1] == obj)) {
 		smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
@@ -636,7 +650,6 @@ static void __smm_cache_free(struct smm_kmem_cache *cache, void *obj,
 	c->entry[c->avail++] = obj;
 out:
 	spin_unlock(&c->lock);
-	put_cpu_ptr(cache->cpu);
 }
 
 /**
@@ -697,12 +710,11 @@ int smm_kmem_cache_alloc_bulk(struct smm_kmem_cache *cache, unsigned int flags,
 		return nr;
 	}
 	/* This CPU's array first, under one lock; the rest straight from the slabs. */
-	c = get_cpu_ptr(cache->cpu);
+	c = smm_cpu_array(cache);
 	spin_lock(&c->lock);
 	while (i < nr && c->avail)
 		p[i++] = c->entry[--c->avail];
 	spin_unlock(&c->lock);
-	put_cpu_ptr(cache->cpu);
 	if (i < nr)
 		i += smm_slab_take_many(cache, flags, nr - i, p + i, _RET_IP_);
 	if (i < nr) {
@@ -735,7 +747,7 @@ void smm_kmem_cache_free_bulk(struct smm_kmem_cache *cache, size_t nr, void **p)
 		return;
 	}
 	/* As __smm_cache_free() for each, under one lock of this CPU's array. */
-	c = get_cpu_ptr(cache->cpu);
+	c = smm_cpu_array(cache);
 	spin_lock(&c->lock);
 	for (i = 0; i < nr; i++) {
 		void *obj = p[i];
@@ -761,7 +773,6 @@ void smm_kmem_cache_free_bulk(struct smm_kmem_cache *cache, size_t nr, void **p)
 		c->entry[c->avail++] = obj;
 	}
 	spin_unlock(&c->lock);
-	put_cpu_ptr(cache->cpu);
 }
 SMM_EXPORT(smm_kmem_cache_free_bulk);
 
@@ -1092,7 +1103,10 @@ void smm_kfree(struct smm_pool *pool, const void *ptr)
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
-	page = smm_virt_to_page(pool, ptr);
+	page = NULL;
+	if (smm_region_contains_vaddr(&pool->region, ptr))
+		page = smm_sfn_page(&pool->region,
+				    (ptr - pool->region.vaddr) >> PAGE_SHIFT);
 	if (page && smm_page_test(page, SMM_PG_slab)) {
 		struct smm_kmem_cache *cache = READ_ONCE(page->slab_cache);
 

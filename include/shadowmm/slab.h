@@ -60,8 +60,9 @@ enum smm_slab_error {
 
 /**
  * struct smm_slab_cpu - one CPU's array of free objects of one cache
- * @lock:	protects @avail and @entry; taken by the owning CPU with
- *		preemption disabled (uncontended), and by drains from others
+ * @lock:	protects @avail and @entry; taken by tasks on the owning CPU
+ *		(uncontended, but for one that moved meanwhile), and by
+ *		drains from others
  * @avail:	objects in @entry
  * @entry:	free objects, the most recently freed last
  */
