@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * shadowmm: the page-allocator benchmark.
+ * shadowmm: the page-allocator and slab-allocator benchmarks.
  *
  * Times shadowmm's smm_alloc_pages(SMM_GFP_NOWAIT)/smm_free_pages() on the
  * live pool against the kernel's alloc_pages(GFP_KERNEL)/__free_pages(),
@@ -22,11 +22,27 @@
  * the CPUs, so "2 CPUs versus 1" is ns(1) / ns(2).  A case shadowmm cannot
  * satisfy (its region is too small) is reported as skipped.
  *
+ * The slab benchmark ("run slab") times shadowmm's slab allocator the same
+ * way against SLUB (the kernel's kmem_cache_* and kmalloc), with figures
+ * in ns per object allocated and freed.  For each object size it creates
+ * a shadowmm cache (smm_kmem_cache_create(), no flags) and a kernel cache
+ * (kmem_cache_create(), not merged with others where the kernel allows)
+ * of that size, and destroys both when the size is done:
+ *
+ *   pair        alloc+free one object, repeated; param the object size
+ *   alloc10k    alloc 10,000 objects, then free them; param the size
+ *   kmalloc     kmalloc+kfree of one size class, repeated; 8 .. 8192
+ *   bulk        alloc_bulk N objects of SMM_BENCH_BULK_SIZE bytes, then
+ *		free_bulk them; param N
+ *   cross_cpu   alloc on one CPU, free on another, through the ring;
+ *		param the object size
+ *
  * Driven from debugfs: write "run" (or "run quick", fewer repeats) to
- * /sys/kernel/debug/shadowmm/bench, which runs the benchmark synchronously;
- * reading returns the table of the last run followed by the same rows as
- * CSV, from the header line "case,param,kernel_ns,shadowmm_ns,ratio" to
- * the end of the file.
+ * /sys/kernel/debug/shadowmm/bench for the page benchmark, "run slab" (or
+ * "run slab quick") for the slab benchmark; either runs synchronously.
+ * Reading returns the table of the last run, whichever it was, followed
+ * by the same rows as CSV, from the header line
+ * "case,param,kernel_ns,shadowmm_ns,ratio" to the end of the file.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -53,6 +69,7 @@
 #include <shadowmm/bench.h>
 #include <shadowmm/buddy.h>
 #include <shadowmm/pool.h>
+#include <shadowmm/slab.h>
 
 #define SMM_BENCH_REPEATS	15	/* "run": median of this many */
 #define SMM_BENCH_QUICK_REPEATS	5	/* "run quick" */
@@ -66,7 +83,18 @@
 #define SMM_BENCH_XCPU_PAGES	16384	/* blocks per cross_cpu measurement */
 #define SMM_BENCH_SMP_BATCH	1024	/* smp_batch: blocks in flight per CPU */
 #define SMM_BENCH_SMP_ROUNDS	16
+#define SMM_BENCH_SLAB_PAIRS	16384	/* slab: pairs per pair or kmalloc measurement */
+#define SMM_BENCH_SLAB_MANY	10000	/* alloc10k: objects in flight */
+#define SMM_BENCH_SLAB_MANY_ROUNDS 2
+#define SMM_BENCH_BULK_SIZE	64	/* bulk: object size */
+#define SMM_BENCH_BULK_OBJS	16384	/* bulk: objects per measurement, at least */
+#define SMM_BENCH_SLAB_XCPU	16384	/* slab cross_cpu: objects per measurement */
 #define SMM_BENCH_MAX_ROWS	48
+
+/* Object sizes of the slab pair, alloc10k and cross_cpu cases. */
+static const unsigned int smm_bench_slab_sizes[] = { 32, 64, 256, 1024, 2048 };
+/* N of the bulk case. */
+static const unsigned int smm_bench_bulk_nr[] = { 8, 32, 128, 512, 2048 };
 
 enum smm_bench_side {
 	SMM_BENCH_KERNEL,
@@ -78,8 +106,16 @@ enum smm_bench_side {
 enum smm_bench_kind {
 	SMM_BENCH_PAIR,		/* alloc+free one block, @rounds times */
 	SMM_BENCH_MANY,		/* alloc @count blocks, free them, @rounds times */
-	SMM_BENCH_PRODUCE,	/* alloc @count order-0 blocks into the ring */
-	SMM_BENCH_CONSUME,	/* free @count order-0 blocks from the ring */
+	SMM_BENCH_PRODUCE,	/* alloc @count blocks into the ring */
+	SMM_BENCH_CONSUME,	/* free @count blocks from the ring */
+	SMM_BENCH_BULK,		/* bulk alloc+free @count objects, @rounds times */
+};
+
+/* What a block is: which pair of allocator calls a job uses. */
+enum smm_bench_space {
+	SMM_BENCH_PAGES,	/* pages of an order: alloc_pages */
+	SMM_BENCH_CACHE,	/* objects of a cache: kmem_cache_alloc */
+	SMM_BENCH_KMALLOC,	/* kmalloc of a size */
 };
 
 /* Where the CPUs of one measurement run. */
@@ -113,8 +149,12 @@ struct smm_bench_ring {
  * struct smm_bench_job - one CPU's part of one measurement
  * @pool:	shadowmm's pool
  * @kind:	what to do
+ * @space:	with which calls
  * @side:	whose allocator
- * @order:	block order
+ * @order:	PAGES: block order
+ * @size:	KMALLOC: bytes asked for
+ * @scache:	CACHE: shadowmm's cache
+ * @kcache:	CACHE: the kernel's cache of the same object size
  * @count:	MANY: blocks in flight; PRODUCE, CONSUME: blocks in all
  * @rounds:	PAIR: iterations; MANY: repetitions
  * @slots:	MANY: room for @count blocks
@@ -126,8 +166,12 @@ struct smm_bench_ring {
 struct smm_bench_job {
 	struct smm_pool *pool;
 	enum smm_bench_kind kind;
+	enum smm_bench_space space;
 	enum smm_bench_side side;
 	unsigned int order;
+	size_t size;
+	struct smm_kmem_cache *scache;
+	struct kmem_cache *kcache;
 	unsigned long count;
 	unsigned long rounds;
 	void **slots;
@@ -171,6 +215,7 @@ struct smm_bench_row {
 /**
  * struct smm_bench_results - what one run measured
  * @pool:	the pool it ran on
+ * @slab:	the slab benchmark (else the page benchmark)
  * @repeats:	figures are medians of this many measurements
  * @cpu:	the benchmark kthread's CPU and the second CPU (or nr_cpu_ids)
  * @smm_batch:	shadowmm's per-CPU list batch, in the first populated zone
@@ -178,12 +223,18 @@ struct smm_bench_row {
  * @k_zone:	the kernel zone an order-0 GFP_KERNEL page came from
  * @k_batch:	that zone's per-CPU batch on the first CPU
  * @k_high:	and its high mark
+ * @slab_cpu:	slab: by object size, shadowmm's per-CPU array capacity
+ *		(0: none, a debug cache)
+ * @slab_batch:	and its refill and flush batch
+ * @slab_flags:	slab: shadowmm's caches' SMM_SLAB_* flags (slab_debug)
+ * @k_nomerge:	slab: the kernel's caches were created unmergeable
  * @elapsed_ms:	how long the run took
  * @nr_rows:	rows filled
  * @rows:	the table
  */
 struct smm_bench_results {
 	struct smm_pool *pool;
+	bool slab;
 	unsigned int repeats;
 	unsigned int cpu[2];
 	unsigned int smm_batch;
@@ -191,6 +242,10 @@ struct smm_bench_results {
 	const char *k_zone;
 	int k_batch;
 	int k_high;
+	unsigned int slab_cpu[ARRAY_SIZE(smm_bench_slab_sizes)];
+	unsigned int slab_batch[ARRAY_SIZE(smm_bench_slab_sizes)];
+	unsigned int slab_flags;
+	bool k_nomerge;
 	u64 elapsed_ms;
 	unsigned int nr_rows;
 	struct smm_bench_row rows[SMM_BENCH_MAX_ROWS];
@@ -204,6 +259,9 @@ struct smm_bench_results {
  * @ring:	the cross_cpu hand-over buffer
  * @samples:	per side, one figure per repeat, picoseconds per block
  * @helper:	the second CPU's kthread of the measurement under way
+ * @scache:	slab: shadowmm's cache of each smm_bench_slab_sizes size
+ * @kcache:	slab: and the kernel's
+ * @kname:	slab: the kernel caches' names (the kernel copies them)
  * @res:	the results being built
  * @ret:	0, or the errno that stopped the run
  * @done:	completed by the benchmark kthread when @ret and @res are final
@@ -215,6 +273,9 @@ struct smm_bench_ctx {
 	struct smm_bench_ring *ring;
 	u64 samples[SMM_BENCH_NR_SIDES][SMM_BENCH_REPEATS];
 	struct smm_bench_helper helper;
+	struct smm_kmem_cache *scache[ARRAY_SIZE(smm_bench_slab_sizes)];
+	struct kmem_cache *kcache[ARRAY_SIZE(smm_bench_slab_sizes)];
+	char kname[SMM_SLAB_NAME_LEN];
 	struct smm_bench_results res;
 	int ret;
 	struct completion done;
@@ -234,77 +295,130 @@ static const char * const smm_bench_side_names[SMM_BENCH_NR_SIDES] = {
 };
 
 /*
- * The two allocators.  Each loop below is instantiated once per side with
- * @side a constant, so no measurement pays for a branch on it.
+ * The two allocators.  Each loop below is instantiated once per side and
+ * space with @side and @space constants, so no measurement pays for a
+ * branch on them.
  */
-static __always_inline void *smm_bench_alloc(struct smm_pool *pool,
+static __always_inline void *smm_bench_alloc(const struct smm_bench_job *job,
 					     enum smm_bench_side side,
-					     unsigned int order)
+					     enum smm_bench_space space)
 {
-	if (side == SMM_BENCH_SMM)
-		return smm_alloc_pages(pool, order, SMM_GFP_NOWAIT);
-	return alloc_pages(GFP_KERNEL, order);
+	switch (space) {
+	case SMM_BENCH_CACHE:
+		if (side == SMM_BENCH_SMM)
+			return smm_kmem_cache_alloc(job->scache, SMM_GFP_NOWAIT);
+		return kmem_cache_alloc(job->kcache, GFP_KERNEL);
+	case SMM_BENCH_KMALLOC:
+		if (side == SMM_BENCH_SMM)
+			return smm_kmalloc(job->pool, job->size, SMM_GFP_NOWAIT);
+		return kmalloc(job->size, GFP_KERNEL);
+	default:
+		if (side == SMM_BENCH_SMM)
+			return smm_alloc_pages(job->pool, job->order, SMM_GFP_NOWAIT);
+		return alloc_pages(GFP_KERNEL, job->order);
+	}
 }
 
-static __always_inline void smm_bench_free(struct smm_pool *pool,
-					   enum smm_bench_side side, void *block,
-					   unsigned int order)
+static __always_inline void smm_bench_free(const struct smm_bench_job *job,
+					   enum smm_bench_side side,
+					   enum smm_bench_space space, void *block)
 {
-	if (side == SMM_BENCH_SMM)
-		smm_free_pages(pool, block, order);
-	else
-		__free_pages(block, order);
+	switch (space) {
+	case SMM_BENCH_CACHE:
+		if (side == SMM_BENCH_SMM)
+			smm_kmem_cache_free(job->scache, block);
+		else
+			kmem_cache_free(job->kcache, block);
+		break;
+	case SMM_BENCH_KMALLOC:
+		if (side == SMM_BENCH_SMM)
+			smm_kfree(job->pool, block);
+		else
+			kfree(block);
+		break;
+	default:
+		if (side == SMM_BENCH_SMM)
+			smm_free_pages(job->pool, block, job->order);
+		else
+			__free_pages(block, job->order);
+		break;
+	}
 }
 
 static __always_inline void smm_bench_do_pair(struct smm_bench_job *job,
-					      enum smm_bench_side side)
+					      enum smm_bench_side side,
+					      enum smm_bench_space space)
 {
-	struct smm_pool *pool = job->pool;
-	unsigned int order = job->order;
 	unsigned long i;
 
 	for (i = 0; i < job->rounds; i++) {
-		void *block = smm_bench_alloc(pool, side, order);
+		void *block = smm_bench_alloc(job, side, space);
 
 		if (unlikely(!block)) {
 			job->err = -ENOMEM;
 			return;
 		}
-		smm_bench_free(pool, side, block, order);
+		smm_bench_free(job, side, space, block);
 	}
 }
 
 static __always_inline void smm_bench_do_many(struct smm_bench_job *job,
-					      enum smm_bench_side side)
+					      enum smm_bench_side side,
+					      enum smm_bench_space space)
 {
-	struct smm_pool *pool = job->pool;
-	unsigned int order = job->order;
 	void **slots = job->slots;
 	unsigned long i, r;
 
 	for (r = 0; r < job->rounds; r++) {
 		for (i = 0; i < job->count; i++) {
-			slots[i] = smm_bench_alloc(pool, side, order);
+			slots[i] = smm_bench_alloc(job, side, space);
 			if (unlikely(!slots[i])) {
 				job->err = -ENOMEM;
 				while (i--)
-					smm_bench_free(pool, side, slots[i], order);
+					smm_bench_free(job, side, space, slots[i]);
 				return;
 			}
 		}
 		for (i = 0; i < job->count; i++)
-			smm_bench_free(pool, side, slots[i], order);
+			smm_bench_free(job, side, space, slots[i]);
+	}
+}
+
+/* SMM_BENCH_BULK: bulk calls exist for caches only (SMM_BENCH_CACHE). */
+static __always_inline void smm_bench_do_bulk(struct smm_bench_job *job,
+					      enum smm_bench_side side)
+{
+	void **slots = job->slots;
+	unsigned long r;
+
+	for (r = 0; r < job->rounds; r++) {
+		if (side == SMM_BENCH_SMM) {
+			if (unlikely(!smm_kmem_cache_alloc_bulk(job->scache, SMM_GFP_NOWAIT,
+								job->count, slots))) {
+				job->err = -ENOMEM;
+				return;
+			}
+			smm_kmem_cache_free_bulk(job->scache, job->count, slots);
+		} else {
+			if (unlikely(!kmem_cache_alloc_bulk(job->kcache, GFP_KERNEL,
+							    job->count, slots))) {
+				job->err = -ENOMEM;
+				return;
+			}
+			kmem_cache_free_bulk(job->kcache, job->count, slots);
+		}
 	}
 }
 
 static __always_inline void smm_bench_do_produce(struct smm_bench_job *job,
-						 enum smm_bench_side side)
+						 enum smm_bench_side side,
+						 enum smm_bench_space space)
 {
 	struct smm_bench_ring *ring = job->ring;
 	unsigned long head;
 
 	for (head = 0; head < job->count; head++) {
-		void *block = smm_bench_alloc(job->pool, side, 0);
+		void *block = smm_bench_alloc(job, side, space);
 
 		if (unlikely(!block)) {
 			job->err = -ENOMEM;
@@ -322,7 +436,8 @@ static __always_inline void smm_bench_do_produce(struct smm_bench_job *job,
 }
 
 static __always_inline void smm_bench_do_consume(struct smm_bench_job *job,
-						 enum smm_bench_side side)
+						 enum smm_bench_side side,
+						 enum smm_bench_space space)
 {
 	struct smm_bench_ring *ring = job->ring;
 	unsigned long tail = 0, head;
@@ -342,28 +457,49 @@ static __always_inline void smm_bench_do_consume(struct smm_bench_job *job,
 			continue;
 		}
 		for (; tail < head; tail++)
-			smm_bench_free(job->pool, side,
-				       ring->slot[tail % SMM_BENCH_RING], 0);
+			smm_bench_free(job, side, space,
+				       ring->slot[tail % SMM_BENCH_RING]);
 		/* The slots were read before the producer may reuse them. */
 		smp_store_release(&ring->tail, tail);
+	}
+}
+
+static __always_inline void smm_bench_do_space(struct smm_bench_job *job,
+					       enum smm_bench_side side,
+					       enum smm_bench_space space)
+{
+	switch (job->kind) {
+	case SMM_BENCH_PAIR:
+		smm_bench_do_pair(job, side, space);
+		break;
+	case SMM_BENCH_MANY:
+		smm_bench_do_many(job, side, space);
+		break;
+	case SMM_BENCH_PRODUCE:
+		smm_bench_do_produce(job, side, space);
+		break;
+	case SMM_BENCH_CONSUME:
+		smm_bench_do_consume(job, side, space);
+		break;
+	case SMM_BENCH_BULK:
+		if (space == SMM_BENCH_CACHE)
+			smm_bench_do_bulk(job, side);
+		break;
 	}
 }
 
 static __always_inline void smm_bench_do(struct smm_bench_job *job,
 					 enum smm_bench_side side)
 {
-	switch (job->kind) {
-	case SMM_BENCH_PAIR:
-		smm_bench_do_pair(job, side);
+	switch (job->space) {
+	case SMM_BENCH_PAGES:
+		smm_bench_do_space(job, side, SMM_BENCH_PAGES);
 		break;
-	case SMM_BENCH_MANY:
-		smm_bench_do_many(job, side);
+	case SMM_BENCH_CACHE:
+		smm_bench_do_space(job, side, SMM_BENCH_CACHE);
 		break;
-	case SMM_BENCH_PRODUCE:
-		smm_bench_do_produce(job, side);
-		break;
-	case SMM_BENCH_CONSUME:
-		smm_bench_do_consume(job, side);
+	case SMM_BENCH_KMALLOC:
+		smm_bench_do_space(job, side, SMM_BENCH_KMALLOC);
 		break;
 	}
 }
@@ -387,6 +523,7 @@ static unsigned long smm_bench_job_blocks(const struct smm_bench_job *job)
 	case SMM_BENCH_PAIR:
 		return job->rounds;
 	case SMM_BENCH_MANY:
+	case SMM_BENCH_BULK:
 		return job->count * job->rounds;
 	default:
 		return job->count;
@@ -684,14 +821,143 @@ static int smm_bench_all(struct smm_bench_ctx *ctx)
 	return ret;
 }
 
+/* The kernel's benchmark caches are its own, not merged with others. */
+#ifdef SLAB_NO_MERGE
+#define SMM_BENCH_KCACHE_FLAGS	SLAB_NO_MERGE
+#else
+#define SMM_BENCH_KCACHE_FLAGS	0
+#endif
+
+/* Create both allocators' cache of every benchmark object size. */
+static int smm_bench_slab_create(struct smm_bench_ctx *ctx)
+{
+	struct smm_bench_results *res = &ctx->res;
+	unsigned int i, size;
+
+	for (i = 0; i < ARRAY_SIZE(smm_bench_slab_sizes); i++) {
+		size = smm_bench_slab_sizes[i];
+		snprintf(ctx->kname, sizeof(ctx->kname), "smm_bench-%u", size);
+		ctx->scache[i] = smm_kmem_cache_create(ctx->pool, ctx->kname, size,
+						       0, 0, NULL);
+		ctx->kcache[i] = kmem_cache_create(ctx->kname, size, 0,
+						   SMM_BENCH_KCACHE_FLAGS, NULL);
+		if (!ctx->scache[i] || !ctx->kcache[i])
+			return -ENOMEM;
+		res->slab_cpu[i] = ctx->scache[i]->cpu_limit;
+		res->slab_batch[i] = ctx->scache[i]->batch;
+		res->slab_flags = ctx->scache[i]->flags;
+	}
+	res->k_nomerge = SMM_BENCH_KCACHE_FLAGS != 0;
+	return 0;
+}
+
+/* Destroy the caches smm_bench_slab_create() made; every object is free. */
+static void smm_bench_slab_destroy(struct smm_bench_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(smm_bench_slab_sizes); i++) {
+		if (ctx->scache[i] && smm_kmem_cache_destroy(ctx->scache[i]))
+			pr_warn("bench: shadowmm cache %s left behind\n",
+				ctx->scache[i]->name);
+		kmem_cache_destroy(ctx->kcache[i]);
+		ctx->scache[i] = NULL;
+		ctx->kcache[i] = NULL;
+	}
+}
+
+static int smm_bench_slab_cases(struct smm_bench_ctx *ctx)
+{
+	struct smm_bench_job job = { .pool = ctx->pool, .space = SMM_BENCH_CACHE };
+	unsigned int i, bulk = 0;
+	int ret;
+
+	/* One object at a time, then 10,000 in flight, at every size. */
+	for (i = 0; i < ARRAY_SIZE(smm_bench_slab_sizes); i++) {
+		job.kind = SMM_BENCH_PAIR;
+		job.rounds = SMM_BENCH_SLAB_PAIRS;
+		job.scache = ctx->scache[i];
+		job.kcache = ctx->kcache[i];
+		ret = smm_bench_case(ctx, "pair", smm_bench_slab_sizes[i],
+				     SMM_BENCH_ONE_CPU, &job);
+		if (ret)
+			return ret;
+		if (smm_bench_slab_sizes[i] == SMM_BENCH_BULK_SIZE)
+			bulk = i;
+	}
+	for (i = 0; i < ARRAY_SIZE(smm_bench_slab_sizes); i++) {
+		job.kind = SMM_BENCH_MANY;
+		job.count = SMM_BENCH_SLAB_MANY;
+		job.rounds = SMM_BENCH_SLAB_MANY_ROUNDS;
+		job.scache = ctx->scache[i];
+		job.kcache = ctx->kcache[i];
+		ret = smm_bench_case(ctx, "alloc10k", smm_bench_slab_sizes[i],
+				     SMM_BENCH_ONE_CPU, &job);
+		if (ret)
+			return ret;
+	}
+
+	/* Every kmalloc class. */
+	job.space = SMM_BENCH_KMALLOC;
+	job.kind = SMM_BENCH_PAIR;
+	job.rounds = SMM_BENCH_SLAB_PAIRS;
+	for (i = 0; i < SMM_KMALLOC_NR; i++) {
+		job.size = smm_kmalloc_sizes[i];
+		ret = smm_bench_case(ctx, "kmalloc", job.size, SMM_BENCH_ONE_CPU, &job);
+		if (ret)
+			return ret;
+	}
+
+	/* The bulk calls. */
+	job.space = SMM_BENCH_CACHE;
+	job.kind = SMM_BENCH_BULK;
+	job.scache = ctx->scache[bulk];
+	job.kcache = ctx->kcache[bulk];
+	for (i = 0; i < ARRAY_SIZE(smm_bench_bulk_nr); i++) {
+		job.count = smm_bench_bulk_nr[i];
+		job.rounds = DIV_ROUND_UP(SMM_BENCH_BULK_OBJS, job.count);
+		ret = smm_bench_case(ctx, "bulk", job.count, SMM_BENCH_ONE_CPU, &job);
+		if (ret)
+			return ret;
+	}
+
+	/* Alloc on the first CPU, free on the second. */
+	job.kind = SMM_BENCH_PRODUCE;
+	job.count = SMM_BENCH_SLAB_XCPU;
+	for (i = 0; i < ARRAY_SIZE(smm_bench_slab_sizes); i++) {
+		job.scache = ctx->scache[i];
+		job.kcache = ctx->kcache[i];
+		ret = smm_bench_case(ctx, "cross_cpu", smm_bench_slab_sizes[i],
+				     SMM_BENCH_CROSS, &job);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int smm_bench_slab_all(struct smm_bench_ctx *ctx)
+{
+	int ret;
+
+	ret = smm_bench_slab_create(ctx);
+	if (!ret)
+		ret = smm_bench_slab_cases(ctx);
+	smm_bench_slab_destroy(ctx);
+	return ret;
+}
+
 /* The benchmark kthread, bound to the first CPU. */
 static int smm_bench_main(void *data)
 {
 	struct smm_bench_ctx *ctx = data;
 	u64 t0 = ktime_get_ns();
 
-	smm_bench_describe(ctx);
-	ctx->ret = smm_bench_all(ctx);
+	if (ctx->res.slab) {
+		ctx->ret = smm_bench_slab_all(ctx);
+	} else {
+		smm_bench_describe(ctx);
+		ctx->ret = smm_bench_all(ctx);
+	}
 	ctx->res.elapsed_ms = div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC);
 	complete(&ctx->done);
 	smm_bench_wait_stop();
@@ -707,7 +973,7 @@ static void smm_bench_ctx_free(struct smm_bench_ctx *ctx)
 }
 
 static struct smm_bench_ctx *smm_bench_ctx_alloc(struct smm_pool *pool,
-						 bool quick)
+						 bool quick, bool slab)
 {
 	struct smm_bench_ctx *ctx;
 	unsigned int cpu;
@@ -726,6 +992,7 @@ static struct smm_bench_ctx *smm_bench_ctx_alloc(struct smm_pool *pool,
 	ctx->repeats = quick ? SMM_BENCH_QUICK_REPEATS : SMM_BENCH_REPEATS;
 	init_completion(&ctx->done);
 	ctx->res.pool = pool;
+	ctx->res.slab = slab;
 	ctx->res.repeats = ctx->repeats;
 	cpu = cpumask_first(cpu_online_mask);
 	ctx->res.cpu[0] = cpu;
@@ -734,24 +1001,25 @@ static struct smm_bench_ctx *smm_bench_ctx_alloc(struct smm_pool *pool,
 }
 
 /*
- * Run the benchmark on @pool in a kthread bound to the first online CPU
- * and wait for it; on success the results replace the last ones.
+ * Run the page benchmark, or the slab benchmark with @slab, on @pool in a
+ * kthread bound to the first online CPU and wait for it; on success the
+ * results replace the last ones.
  */
-static int smm_bench_run(struct smm_pool *pool, bool quick)
+static int smm_bench_run(struct smm_pool *pool, bool quick, bool slab)
 {
 	struct smm_bench_ctx *ctx;
 	struct task_struct *task;
 	int ret;
 
-	ctx = smm_bench_ctx_alloc(pool, quick);
+	ctx = smm_bench_ctx_alloc(pool, quick, slab);
 	if (!ctx)
 		return -ENOMEM;
 	ret = mutex_lock_interruptible(&smm_bench_lock);
 	if (ret)
 		goto out_free;
 
-	pr_info("bench: running (%u repeats, CPUs %u and %u)\n", ctx->repeats,
-		ctx->res.cpu[0], ctx->res.cpu[1]);
+	pr_info("bench: running the %s benchmark (%u repeats, CPUs %u and %u)\n",
+		slab ? "slab" : "page", ctx->repeats, ctx->res.cpu[0], ctx->res.cpu[1]);
 	task = kthread_create_on_cpu(smm_bench_main, ctx, ctx->res.cpu[0],
 				     "smm_bench/%u");
 	if (IS_ERR(task)) {
@@ -848,22 +1116,89 @@ static void smm_bench_show_speedup(struct seq_file *m,
 	seq_putc(m, '\n');
 }
 
-static void smm_bench_show_results(struct seq_file *m,
-				   const struct smm_bench_results *res)
+/* Which CPUs, and how long the run took. */
+static void smm_bench_show_cpus(struct seq_file *m, const struct smm_bench_results *res)
 {
-	char kbuf[24], sbuf[24], rbuf[24];
-	unsigned int i;
-
-	seq_puts(m, "# shadowmm page allocator benchmark: shadowmm smm_alloc_pages(SMM_GFP_NOWAIT)/smm_free_pages\n");
-	seq_puts(m, "# against the kernel's alloc_pages(GFP_KERNEL)/__free_pages, in one kthread, alternating\n");
-	seq_printf(m, "# which goes first; each figure the median of %u repeats, in ns per block allocated and freed\n",
-		   res->repeats);
 	seq_printf(m, "# CPU %u (node %d)", res->cpu[0], cpu_to_node(res->cpu[0]));
 	if (res->cpu[1] < nr_cpu_ids)
 		seq_printf(m, " and CPU %u (node %d)", res->cpu[1], cpu_to_node(res->cpu[1]));
 	else
 		seq_puts(m, ", no second CPU online");
 	seq_printf(m, "; the run took %llu ms\n", res->elapsed_ms);
+}
+
+/* The table, then the same rows as CSV. */
+static void smm_bench_show_rows(struct seq_file *m, const struct smm_bench_results *res)
+{
+	char kbuf[24], sbuf[24], rbuf[24];
+	unsigned int i;
+
+	seq_printf(m, "%-11s %6s %11s %12s %16s\n", "case", "param", "kernel ns",
+		   "shadowmm ns", "shadowmm/kernel");
+	for (i = 0; i < res->nr_rows; i++) {
+		const struct smm_bench_row *row = &res->rows[i];
+
+		seq_printf(m, "%-11s %6u %11s %12s %16s\n", row->name, row->param,
+			   smm_bench_cell(kbuf, sizeof(kbuf), row, SMM_BENCH_KERNEL),
+			   smm_bench_cell(sbuf, sizeof(sbuf), row, SMM_BENCH_SMM),
+			   smm_bench_ratio(rbuf, sizeof(rbuf), row));
+	}
+	if (!res->slab) {
+		smm_bench_show_speedup(m, res, "smp_pair");
+		smm_bench_show_speedup(m, res, "smp_batch");
+	}
+
+	seq_puts(m, "\ncase,param,kernel_ns,shadowmm_ns,ratio\n");
+	for (i = 0; i < res->nr_rows; i++) {
+		const struct smm_bench_row *row = &res->rows[i];
+
+		seq_printf(m, "%s,%u,%s,%s,%s\n", row->name, row->param,
+			   smm_bench_cell(kbuf, sizeof(kbuf), row, SMM_BENCH_KERNEL),
+			   smm_bench_cell(sbuf, sizeof(sbuf), row, SMM_BENCH_SMM),
+			   smm_bench_ratio(rbuf, sizeof(rbuf), row));
+	}
+}
+
+static void smm_bench_show_slab(struct seq_file *m, const struct smm_bench_results *res)
+{
+	unsigned int i;
+
+	seq_puts(m, "# shadowmm slab allocator benchmark: shadowmm smm_kmem_cache_*, smm_kmalloc/smm_kfree\n");
+	seq_puts(m, "# (SMM_GFP_NOWAIT) against SLUB's kmem_cache_*, kmalloc/kfree (GFP_KERNEL), in one kthread,\n");
+	seq_printf(m, "# alternating which goes first; each figure the median of %u repeats, in ns per object\n",
+		   res->repeats);
+	seq_puts(m, "# allocated and freed\n");
+	smm_bench_show_cpus(m, res);
+	seq_printf(m, "# shadowmm: %lu frames; benchmark caches' flags 0x%x%s; per-CPU array/batch by size:",
+		   smm_pool_managed_pages(res->pool), res->slab_flags,
+		   res->slab_flags & SMM_SLAB_DEBUG ? " (debugging on)" : " (debugging off)");
+	for (i = 0; i < ARRAY_SIZE(smm_bench_slab_sizes); i++)
+		seq_printf(m, " %u: %u/%u", smm_bench_slab_sizes[i], res->slab_cpu[i],
+			   res->slab_batch[i]);
+	seq_putc(m, '\n');
+	seq_printf(m, "# kernel: caches from kmem_cache_create()%s\n",
+		   res->k_nomerge ? " with SLAB_NO_MERGE" : " (may be merged with others)");
+	seq_puts(m, "# pair: alloc+free one object of param bytes, repeated; alloc10k: alloc 10000 objects, then free them;\n");
+	seq_puts(m, "# kmalloc: kmalloc+kfree of param bytes, repeated;\n");
+	seq_printf(m, "# bulk: alloc_bulk param objects of %u bytes, then free_bulk them;\n",
+		   SMM_BENCH_BULK_SIZE);
+	seq_printf(m, "# cross_cpu: alloc objects of param bytes on the first CPU, free on the second, through a ring of %u\n",
+		   SMM_BENCH_RING);
+	smm_bench_show_rows(m, res);
+}
+
+static void smm_bench_show_results(struct seq_file *m,
+				   const struct smm_bench_results *res)
+{
+	if (res->slab) {
+		smm_bench_show_slab(m, res);
+		return;
+	}
+	seq_puts(m, "# shadowmm page allocator benchmark: shadowmm smm_alloc_pages(SMM_GFP_NOWAIT)/smm_free_pages\n");
+	seq_puts(m, "# against the kernel's alloc_pages(GFP_KERNEL)/__free_pages, in one kthread, alternating\n");
+	seq_printf(m, "# which goes first; each figure the median of %u repeats, in ns per block allocated and freed\n",
+		   res->repeats);
+	smm_bench_show_cpus(m, res);
 	seq_printf(m, "# shadowmm: %lu frames, %d node(s), per-CPU batch %u high %u\n",
 		   smm_pool_managed_pages(res->pool), res->pool->nr_nodes,
 		   res->smm_batch, res->smm_high);
@@ -876,28 +1211,7 @@ static void smm_bench_show_results(struct seq_file *m,
 	seq_puts(m, "# cross_cpu: alloc on the first CPU, free on the second, through a ring of param blocks;\n");
 	seq_printf(m, "# smp_pair, smp_batch (%u blocks): on param CPUs at once, wall time over all their blocks\n",
 		   SMM_BENCH_SMP_BATCH);
-	seq_printf(m, "%-11s %6s %11s %12s %16s\n", "case", "param", "kernel ns",
-		   "shadowmm ns", "shadowmm/kernel");
-	for (i = 0; i < res->nr_rows; i++) {
-		const struct smm_bench_row *row = &res->rows[i];
-
-		seq_printf(m, "%-11s %6u %11s %12s %16s\n", row->name, row->param,
-			   smm_bench_cell(kbuf, sizeof(kbuf), row, SMM_BENCH_KERNEL),
-			   smm_bench_cell(sbuf, sizeof(sbuf), row, SMM_BENCH_SMM),
-			   smm_bench_ratio(rbuf, sizeof(rbuf), row));
-	}
-	smm_bench_show_speedup(m, res, "smp_pair");
-	smm_bench_show_speedup(m, res, "smp_batch");
-
-	seq_puts(m, "\ncase,param,kernel_ns,shadowmm_ns,ratio\n");
-	for (i = 0; i < res->nr_rows; i++) {
-		const struct smm_bench_row *row = &res->rows[i];
-
-		seq_printf(m, "%s,%u,%s,%s,%s\n", row->name, row->param,
-			   smm_bench_cell(kbuf, sizeof(kbuf), row, SMM_BENCH_KERNEL),
-			   smm_bench_cell(sbuf, sizeof(sbuf), row, SMM_BENCH_SMM),
-			   smm_bench_ratio(rbuf, sizeof(rbuf), row));
-	}
+	smm_bench_show_rows(m, res);
 }
 
 static int smm_bench_show(struct seq_file *m, void *v)
@@ -911,7 +1225,7 @@ static int smm_bench_show(struct seq_file *m, void *v)
 	if (smm_bench_last.pool == pool && smm_bench_last.nr_rows)
 		smm_bench_show_results(m, &smm_bench_last);
 	else
-		seq_puts(m, "# no results yet: write \"run\" (or \"run quick\") to this file\n");
+		seq_puts(m, "# no results yet: write \"run\" or \"run slab\" (or \"run quick\", \"run slab quick\") to this file\n");
 	mutex_unlock(&smm_bench_lock);
 	return 0;
 }
@@ -926,7 +1240,7 @@ static ssize_t smm_bench_write(struct file *file, const char __user *ubuf,
 {
 	struct smm_pool *pool = ((struct seq_file *)file->private_data)->private;
 	char buf[16];
-	bool quick;
+	bool quick, slab;
 	int ret;
 
 	if (len == 0 || len >= sizeof(buf))
@@ -938,9 +1252,14 @@ static ssize_t smm_bench_write(struct file *file, const char __user *ubuf,
 		quick = false;
 	else if (sysfs_streq(buf, "run quick"))
 		quick = true;
+	else if (sysfs_streq(buf, "run slab"))
+		quick = false;
+	else if (sysfs_streq(buf, "run slab quick"))
+		quick = true;
 	else
 		return -EINVAL;
-	ret = smm_bench_run(pool, quick);
+	slab = !strncmp(buf, "run slab", 8);
+	ret = smm_bench_run(pool, quick, slab);
 	return ret ? ret : len;
 }
 

@@ -14,8 +14,9 @@
  *
  * In front of the lists each CPU has an array of free objects: an alloc
  * and free pair touches only this CPU's array (its lock is never contended
- * but by a drain), and the array is refilled from or flushed to the slabs
- * in batches under the cache lock.  An object freed on another CPU than
+ * but by a drain, or by a task that moved to another CPU between finding
+ * the array and locking it), and the array is refilled from or flushed to
+ * the slabs in batches under the cache lock.  An object freed on another CPU than
  * the one that allocated it simply lands in that CPU's array.
  *
  * Debug caches (any SMM_SLAB_* flag, or every cache with the slab_debug
@@ -50,6 +51,7 @@
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
 #include <linux/mm.h>
+#include <linux/reciprocal_div.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -248,25 +250,28 @@ static void smm_slab_fault(struct smm_kmem_cache *cache, enum smm_slab_error kin
  */
 static struct smm_page *smm_obj_slab(struct smm_kmem_cache *cache, const void *obj)
 {
-	struct smm_pool *pool = cache->pool;
-	struct smm_page *page, *slab;
+	const struct smm_region *r = &cache->pool->region;
+	struct smm_page *page;
 	unsigned long sfn, off;
-	void *base;
+	u32 idx;
 
-	page = smm_virt_to_page(pool, obj);
-	if (!page || !smm_page_test(page, SMM_PG_slab) ||
-	    READ_ONCE(page->slab_cache) != cache)
+	/* On every free: no calls, and a multiply instead of a divide. */
+	if (!smm_region_contains_vaddr(r, obj))
 		return NULL;
-	sfn = smm_page_sfn(&pool->region, page) & ~((1UL << cache->order) - 1);
-	slab = smm_sfn_page(&pool->region, sfn);
-	base = smm_slab_base(cache, slab);
-	off = obj - base;
+	off = obj - r->vaddr;
+	sfn = off >> PAGE_SHIFT;
+	page = smm_sfn_page(r, sfn);
+	if (!smm_page_test(page, SMM_PG_slab) || READ_ONCE(page->slab_cache) != cache)
+		return NULL;
+	/* Slabs are naturally aligned blocks of the region. */
+	off &= smm_slab_bytes(cache) - 1;
 	if (off < cache->offset)
 		return NULL;
 	off -= cache->offset;
-	if (off % cache->size || off / cache->size >= cache->objs_per_slab)
+	idx = reciprocal_divide(off, cache->size_recip);
+	if (idx >= cache->objs_per_slab || idx * cache->size != off)
 		return NULL;
-	return slab;
+	return smm_sfn_page(r, sfn & ~((1UL << cache->order) - 1));
 }
 
 /* Put @slab on the list its in-use count calls for. */
@@ -563,27 +568,23 @@ static void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
 	smm_slab_release_list(cache, &release);
 }
 
-static void *__smm_cache_alloc(struct smm_kmem_cache *cache, unsigned int flags,
-			       size_t bytes_req, unsigned long caller)
+/*
+ * The array of the CPU we run on, to be locked next.  Preemption stays on:
+ * should the task move before the lock is taken, it works on the array of
+ * the CPU it left, which its lock makes as safe as a drain from elsewhere
+ * (only rarer).  This spares every alloc and free a preempt_disable() and
+ * preempt_enable() pair around the lock's own.
+ */
+static inline struct smm_slab_cpu *smm_cpu_array(struct smm_kmem_cache *cache)
 {
-	struct smm_slab_cpu *c;
-	void *obj = NULL;
+	return raw_cpu_ptr(cache->cpu);
+}
 
-	if (unlikely(!cache->cpu_limit)) {
-		obj = smm_debug_alloc(cache, flags, caller);
-	} else {
-		c = get_cpu_ptr(cache->cpu);
-		spin_lock(&c->lock);
-		if (unlikely(!c->avail))
-			c->avail = smm_slab_take_many(cache, flags, cache->batch,
-						      c->entry, caller);
-		if (likely(c->avail))
-			obj = c->entry[--c->avail];
-		spin_unlock(&c->lock);
-		put_cpu_ptr(cache->cpu);
-	}
-	if (unlikely(!obj))
-		return NULL;
+/* What every allocated object gets: zeroing if asked, the tracepoint. */
+static inline void smm_cache_alloc_done(struct smm_kmem_cache *cache, void *obj,
+					unsigned int flags, size_t bytes_req,
+					unsigned long caller)
+{
 	if (flags & SMM_GFP_ZERO)
 		memset(obj, 0, cache->object_size);
 	if (trace_shadowmm_kmem_cache_alloc_enabled()) {
@@ -593,11 +594,36 @@ static void *__smm_cache_alloc(struct smm_kmem_cache *cache, unsigned int flags,
 						flags, cache->name,
 						smm_page_zone(cache->pool, page)->node->nid);
 	}
+}
+
+/* Inlined in every caller: a call and return cost more than the fast path. */
+static __always_inline void *__smm_cache_alloc(struct smm_kmem_cache *cache,
+					       unsigned int flags, size_t bytes_req,
+					       unsigned long caller)
+{
+	struct smm_slab_cpu *c;
+	void *obj = NULL;
+
+	if (unlikely(!cache->cpu_limit)) {
+		obj = smm_debug_alloc(cache, flags, caller);
+	} else {
+		c = smm_cpu_array(cache);
+		spin_lock(&c->lock);
+		if (unlikely(!c->avail))
+			c->avail = smm_slab_take_many(cache, flags, cache->batch,
+						      c->entry, caller);
+		if (likely(c->avail))
+			obj = c->entry[--c->avail];
+		spin_unlock(&c->lock);
+	}
+	if (unlikely(!obj))
+		return NULL;
+	smm_cache_alloc_done(cache, obj, flags, bytes_req, caller);
 	return obj;
 }
 
-static void __smm_cache_free(struct smm_kmem_cache *cache, void *obj,
-			     unsigned long caller)
+static __always_inline void __smm_cache_free(struct smm_kmem_cache *cache, void *obj,
+					     unsigned long caller)
 {
 	struct smm_page *slab = smm_obj_slab(cache, obj);
 	struct smm_slab_cpu *c;
@@ -612,7 +638,7 @@ static void __smm_cache_free(struct smm_kmem_cache *cache, void *obj,
 		smm_debug_free(cache, slab, obj, caller);
 		return;
 	}
-	c = get_cpu_ptr(cache->cpu);
+	c = smm_cpu_array(cache);
 	spin_lock(&c->lock);
 	if (unlikely(c->avail && c->entry[c->avail - 1] == obj)) {
 		smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
@@ -624,7 +650,6 @@ static void __smm_cache_free(struct smm_kmem_cache *cache, void *obj,
 	c->entry[c->avail++] = obj;
 out:
 	spin_unlock(&c->lock);
-	put_cpu_ptr(cache->cpu);
 }
 
 /**
@@ -671,15 +696,33 @@ SMM_EXPORT(smm_kmem_cache_free);
 int smm_kmem_cache_alloc_bulk(struct smm_kmem_cache *cache, unsigned int flags,
 			      size_t nr, void **p)
 {
-	size_t i;
+	struct smm_slab_cpu *c;
+	size_t i = 0;
 
-	for (i = 0; i < nr; i++) {
-		p[i] = __smm_cache_alloc(cache, flags, cache->object_size, _RET_IP_);
-		if (!p[i]) {
-			smm_kmem_cache_free_bulk(cache, i, p);
-			return 0;
+	if (unlikely(!cache->cpu_limit)) {
+		for (i = 0; i < nr; i++) {
+			p[i] = __smm_cache_alloc(cache, flags, cache->object_size, _RET_IP_);
+			if (!p[i]) {
+				smm_kmem_cache_free_bulk(cache, i, p);
+				return 0;
+			}
 		}
+		return nr;
 	}
+	/* This CPU's array first, under one lock; the rest straight from the slabs. */
+	c = smm_cpu_array(cache);
+	spin_lock(&c->lock);
+	while (i < nr && c->avail)
+		p[i++] = c->entry[--c->avail];
+	spin_unlock(&c->lock);
+	if (i < nr)
+		i += smm_slab_take_many(cache, flags, nr - i, p + i, _RET_IP_);
+	if (i < nr) {
+		smm_kmem_cache_free_bulk(cache, i, p);
+		return 0;
+	}
+	for (i = 0; i < nr; i++)
+		smm_cache_alloc_done(cache, p[i], flags, cache->object_size, _RET_IP_);
 	return nr;
 }
 SMM_EXPORT(smm_kmem_cache_alloc_bulk);
@@ -694,11 +737,42 @@ SMM_EXPORT(smm_kmem_cache_alloc_bulk);
  */
 void smm_kmem_cache_free_bulk(struct smm_kmem_cache *cache, size_t nr, void **p)
 {
+	struct smm_slab_cpu *c;
 	size_t i;
 
-	for (i = 0; i < nr; i++)
-		if (p[i])
-			__smm_cache_free(cache, p[i], _RET_IP_);
+	if (unlikely(!cache->cpu_limit)) {
+		for (i = 0; i < nr; i++)
+			if (p[i])
+				__smm_cache_free(cache, p[i], _RET_IP_);
+		return;
+	}
+	/* As __smm_cache_free() for each, under one lock of this CPU's array. */
+	c = smm_cpu_array(cache);
+	spin_lock(&c->lock);
+	for (i = 0; i < nr; i++) {
+		void *obj = p[i];
+		struct smm_page *slab;
+
+		if (!obj)
+			continue;
+		slab = smm_obj_slab(cache, obj);
+		if (unlikely(!slab)) {
+			smm_slab_fault(cache, SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
+				       " (not an object of this cache)");
+			continue;
+		}
+		trace_shadowmm_kmem_cache_free(_RET_IP_, obj, cache->name);
+		if (unlikely(c->avail && c->entry[c->avail - 1] == obj)) {
+			smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
+				       " (freed twice in a row)");
+			continue;
+		}
+		/* A full array goes to the slabs at once: the rest will fill it. */
+		if (unlikely(c->avail == cache->cpu_limit))
+			smm_cpu_flush(cache, c, c->avail);
+		c->entry[c->avail++] = obj;
+	}
+	spin_unlock(&c->lock);
 }
 SMM_EXPORT(smm_kmem_cache_free_bulk);
 
@@ -858,6 +932,7 @@ struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *
 		kfree(cache);
 		return NULL;
 	}
+	cache->size_recip = reciprocal_value(cache->size);
 	if (!smm_cache_debug(cache)) {
 		cache->cpu_limit = cache->size <= 256 ? 64 : cache->size <= 1024 ? 32 : 16;
 		cache->batch = cache->cpu_limit / 2;
@@ -938,6 +1013,20 @@ int smm_kmem_cache_destroy(struct smm_kmem_cache *cache)
 }
 SMM_EXPORT(smm_kmem_cache_destroy);
 
+/* Class of each 8-byte step up to 192 bytes: (size - 1) / 8. */
+static const u8 smm_kmalloc_small_index[24] = {
+	0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6,
+};
+
+/* The index in smm_kmalloc_sizes of the class of @size, 1 .. 8192 bytes. */
+static inline unsigned int smm_kmalloc_index(size_t size)
+{
+	if (size <= 192)
+		return smm_kmalloc_small_index[(size - 1) / 8];
+	/* 193..256 -> 7 (256), 257..512 -> 8, .. 4097..8192 -> 12 */
+	return fls(size - 1) - 1;
+}
+
 /**
  * smm_kmalloc_cache() - the kmalloc cache that serves a size
  * @pool: the pool
@@ -948,14 +1037,9 @@ SMM_EXPORT(smm_kmem_cache_destroy);
  */
 struct smm_kmem_cache *smm_kmalloc_cache(struct smm_pool *pool, size_t size)
 {
-	int i;
-
-	if (!size)
+	if (!size || size > SMM_KMALLOC_MAX_CACHE)
 		return NULL;
-	for (i = 0; i < SMM_KMALLOC_NR; i++)
-		if (size <= smm_kmalloc_sizes[i])
-			return pool->kmalloc_caches[i];
-	return NULL;
+	return pool->kmalloc_caches[smm_kmalloc_index(size)];
 }
 SMM_EXPORT(smm_kmalloc_cache);
 
@@ -1019,16 +1103,18 @@ void smm_kfree(struct smm_pool *pool, const void *ptr)
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
-	page = smm_virt_to_page(pool, ptr);
+	page = NULL;
+	if (smm_region_contains_vaddr(&pool->region, ptr))
+		page = smm_sfn_page(&pool->region,
+				    (ptr - pool->region.vaddr) >> PAGE_SHIFT);
 	if (page && smm_page_test(page, SMM_PG_slab)) {
 		struct smm_kmem_cache *cache = READ_ONCE(page->slab_cache);
-		int i;
 
-		for (i = 0; i < SMM_KMALLOC_NR; i++)
-			if (pool->kmalloc_caches[i] == cache) {
-				__smm_cache_free(cache, obj, _RET_IP_);
-				return;
-			}
+		/* One of this pool's kmalloc caches, without a search. */
+		if (cache && (cache->flags & SMM_SLAB_KMALLOC) && cache->pool == pool) {
+			__smm_cache_free(cache, obj, _RET_IP_);
+			return;
+		}
 	}
 	page = smm_kmalloc_large_page(pool, ptr);
 	if (page) {
@@ -1132,6 +1218,7 @@ int smm_slab_pool_init(struct smm_pool *pool)
 			smm_slab_pool_destroy(pool);
 			return -ENOMEM;
 		}
+		pool->kmalloc_caches[i]->flags |= SMM_SLAB_KMALLOC;
 	}
 	return 0;
 }

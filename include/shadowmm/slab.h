@@ -12,6 +12,7 @@
 #include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
+#include <linux/reciprocal_div.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -26,6 +27,7 @@ struct seq_file;
 #define SMM_SLAB_CONSISTENCY	BIT(3)	/* exact double-free checks, no per-CPU arrays */
 #define SMM_SLAB_DEBUG		GENMASK(3, 0)
 #define SMM_SLAB_ALL		SMM_SLAB_DEBUG
+#define SMM_SLAB_KMALLOC	BIT(8)	/* internal: one of the pool's kmalloc caches */
 
 #define SMM_SLAB_NAME_LEN	32
 #define SMM_SLAB_CPU_MAX	64	/* capacity of a per-CPU object array */
@@ -58,8 +60,9 @@ enum smm_slab_error {
 
 /**
  * struct smm_slab_cpu - one CPU's array of free objects of one cache
- * @lock:	protects @avail and @entry; taken by the owning CPU with
- *		preemption disabled (uncontended), and by drains from others
+ * @lock:	protects @avail and @entry; taken by tasks on the owning CPU
+ *		(uncontended, but for one that moved meanwhile), and by
+ *		drains from others
  * @avail:	objects in @entry
  * @entry:	free objects, the most recently freed last
  */
@@ -76,6 +79,7 @@ struct smm_slab_cpu {
  * @list:		on pool->caches, under pool->slab_mutex
  * @object_size:	bytes the user asked for
  * @size:		stride of one object in a slab, with its metadata
+ * @size_recip:		reciprocal of @size, to find an object's index on free
  * @align:		alignment of every object
  * @offset:		from the start of a stride to the object (left red zone)
  * @freeptr:		from the object to its free-list link
@@ -106,6 +110,7 @@ struct smm_kmem_cache {
 	struct list_head list;
 	unsigned int object_size;
 	unsigned int size;
+	struct reciprocal_value size_recip;
 	unsigned int align;
 	unsigned int offset;
 	unsigned int freeptr;
