@@ -10,6 +10,7 @@
 
 #include <kunit/test.h>
 #include <linux/atomic.h>
+#include <linux/cpu.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -369,6 +370,62 @@ static void smm_slab_cross_cpu_free_test(struct kunit *test)
 	smm_test_all_back(test, pool);
 }
 
+struct smm_test_cpu_fill {
+	struct smm_kmem_cache *cache;
+	unsigned int n;
+};
+
+/* Runs on the target CPU: leaves objects in that CPU's array. */
+static long smm_test_cpu_fill_fn(void *arg)
+{
+	struct smm_test_cpu_fill *f = arg;
+	void *objs[4];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = smm_kmem_cache_alloc(f->cache, SMM_TEST_FLAGS);
+		if (!objs[i])
+			return -ENOMEM;
+	}
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		smm_kmem_cache_free(f->cache, objs[i]);
+	f->n = per_cpu_ptr(f->cache->cpu, raw_smp_processor_id())->avail;
+	return 0;
+}
+
+/* A CPU going offline leaves nothing in its arrays: all back on slabs. */
+static void smm_slab_cpu_offline_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 128, 0, 0, NULL);
+	struct smm_test_cpu_fill fill = { .cache = cache };
+	int cpu, target = -1, ret;
+
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || num_online_cpus() < 2)
+		kunit_skip(test, "needs CPU hotplug and two online CPUs");
+	if (!cache->cpu_limit)
+		kunit_skip(test, "slab_debug is set: no per-CPU arrays");
+	for_each_online_cpu(cpu)
+		if (cpu != 0)
+			target = cpu;
+	KUNIT_ASSERT_GE(test, target, 1);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(target, smm_test_cpu_fill_fn, &fill), 0L);
+	KUNIT_ASSERT_GT(test, fill.n, 0U);
+	KUNIT_ASSERT_EQ(test, per_cpu_ptr(cache->cpu, target)->avail, fill.n);
+	KUNIT_ASSERT_EQ(test, cache->inuse, (unsigned long)fill.n);
+
+	ret = remove_cpu(target);
+	if (ret)
+		kunit_skip(test, "cannot take cpu %d offline: %d", target, ret);
+	KUNIT_EXPECT_EQ(test, per_cpu_ptr(cache->cpu, target)->avail, 0U);
+	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, cache->nr_slabs, cache->nr_free_slabs);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, add_cpu(target), 0);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
 /* A write past the object's end is caught at free, and repaired. */
 static void smm_slab_redzone_test(struct kunit *test)
 {
@@ -567,6 +624,7 @@ static struct kunit_case smm_slab_cases[] = {
 	KUNIT_CASE(smm_slab_bulk_test),
 	KUNIT_CASE(smm_slab_cpu_drain_test),
 	KUNIT_CASE(smm_slab_cross_cpu_free_test),
+	KUNIT_CASE(smm_slab_cpu_offline_test),
 	KUNIT_CASE(smm_slab_redzone_test),
 	KUNIT_CASE(smm_slab_poison_test),
 	KUNIT_CASE(smm_slab_double_free_test),

@@ -39,12 +39,19 @@
  * in reverse order, in smm_pool_destroy(); larger requests are buddy
  * blocks, marked in their head descriptor.
  *
+ * CPU hotplug: every pool is an instance of one dynamic multi-state
+ * (smm_slab_subsys_init()); when a CPU is dead its arrays in every cache
+ * of the pool are flushed back to the slabs, so no object is stranded on
+ * a CPU that will not run again.  A pool joins the state at the end of
+ * smm_slab_pool_init() and leaves it first thing in smm_slab_pool_destroy().
+ *
  * Locks, outermost first: pool->slab_mutex (the cache list), a per-CPU
  * array's lock, cache->lock, then the buddy's own locks.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpuhotplug.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
 #include <linux/log2.h>
@@ -70,6 +77,9 @@ const unsigned int smm_kmalloc_sizes[SMM_KMALLOC_NR] = {
 	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
 };
 SMM_EXPORT(smm_kmalloc_sizes);
+
+/* The dynamic hotplug state shared by every pool; set at module init. */
+static enum cpuhp_state smm_slab_hp_state;
 
 /* Debug state word of each object in a debug cache. */
 #define SMM_OBJ_FREE		0x46524545UL	/* "FREE" */
@@ -702,6 +712,19 @@ void smm_kmem_cache_free_bulk(struct smm_kmem_cache *cache, size_t nr, void **p)
 }
 SMM_EXPORT(smm_kmem_cache_free_bulk);
 
+/* Flush one CPU's array of @cache back to the slabs. */
+static unsigned int smm_cache_drain_cpu(struct smm_kmem_cache *cache, unsigned int cpu)
+{
+	struct smm_slab_cpu *c = per_cpu_ptr(cache->cpu, cpu);
+	unsigned int n;
+
+	spin_lock(&c->lock);
+	n = c->avail;
+	smm_cpu_flush(cache, c, c->avail);
+	spin_unlock(&c->lock);
+	return n;
+}
+
 /**
  * smm_kmem_cache_drain() - flush every CPU's array back to the slabs
  * @cache: the cache
@@ -716,17 +739,70 @@ unsigned int smm_kmem_cache_drain(struct smm_kmem_cache *cache)
 
 	if (!cache->cpu_limit)
 		return 0;
-	for_each_possible_cpu(cpu) {
-		struct smm_slab_cpu *c = per_cpu_ptr(cache->cpu, cpu);
-
-		spin_lock(&c->lock);
-		n += c->avail;
-		smm_cpu_flush(cache, c, c->avail);
-		spin_unlock(&c->lock);
-	}
+	for_each_possible_cpu(cpu)
+		n += smm_cache_drain_cpu(cache, cpu);
 	return n;
 }
 SMM_EXPORT(smm_kmem_cache_drain);
+
+/**
+ * smm_slab_drain_cpu() - flush one CPU's arrays of every cache of a pool
+ * @pool: the pool
+ * @cpu: the CPU (online or dead)
+ *
+ * Context: Process context, may sleep (takes pool->slab_mutex).
+ * Return: the number of objects flushed.
+ */
+unsigned int smm_slab_drain_cpu(struct smm_pool *pool, unsigned int cpu)
+{
+	struct smm_kmem_cache *cache;
+	unsigned int n = 0;
+
+	mutex_lock(&pool->slab_mutex);
+	list_for_each_entry(cache, &pool->caches, list)
+		if (cache->cpu_limit)
+			n += smm_cache_drain_cpu(cache, cpu);
+	mutex_unlock(&pool->slab_mutex);
+	return n;
+}
+SMM_EXPORT(smm_slab_drain_cpu);
+
+/* A CPU is dead: nobody will use its arrays, so flush them to the slabs. */
+static int smm_slab_cpu_dead(unsigned int cpu, struct hlist_node *node)
+{
+	struct smm_pool *pool = hlist_entry(node, struct smm_pool, slab_cpuhp_node);
+
+	smm_slab_drain_cpu(pool, cpu);
+	return 0;
+}
+
+/**
+ * smm_slab_subsys_init() - set up the CPU-hotplug state all pools share
+ *
+ * Context: Process context, module init.
+ * Return: 0 or a negative errno.
+ */
+int smm_slab_subsys_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN, "shadowmm/slab:dead",
+				      NULL, smm_slab_cpu_dead);
+	if (ret < 0)
+		return ret;
+	smm_slab_hp_state = ret;
+	return 0;
+}
+
+/**
+ * smm_slab_subsys_exit() - remove the CPU-hotplug state
+ *
+ * Context: Process context, module exit; every pool is gone.
+ */
+void smm_slab_subsys_exit(void)
+{
+	cpuhp_remove_multi_state(smm_slab_hp_state);
+}
 
 /**
  * smm_kmem_cache_shrink() - give every free slab back to the buddy
@@ -1107,12 +1183,12 @@ SMM_EXPORT(smm_slab_pages);
  * @pool: the pool being created
  *
  * Context: Process context, may sleep.
- * Return: 0, or -ENOMEM (nothing is left behind).
+ * Return: 0, or -ENOMEM or the CPU-hotplug errno (nothing is left behind).
  */
 int smm_slab_pool_init(struct smm_pool *pool)
 {
 	char name[SMM_SLAB_NAME_LEN];
-	int i;
+	int i, ret;
 
 	mutex_init(&pool->slab_mutex);
 	INIT_LIST_HEAD(&pool->caches);
@@ -1133,6 +1209,13 @@ int smm_slab_pool_init(struct smm_pool *pool)
 			return -ENOMEM;
 		}
 	}
+	/* Last: from here on a dead CPU's arrays are flushed. */
+	ret = cpuhp_state_add_instance_nocalls(smm_slab_hp_state, &pool->slab_cpuhp_node);
+	if (ret) {
+		smm_slab_pool_destroy(pool);
+		return ret;
+	}
+	pool->slab_hotplug = true;
 	return 0;
 }
 
@@ -1151,6 +1234,12 @@ void smm_slab_pool_destroy(struct smm_pool *pool)
 	struct smm_kmem_cache *cache, *next;
 	int i;
 
+	/* First, the reverse of the last step of smm_slab_pool_init(). */
+	if (pool->slab_hotplug) {
+		cpuhp_state_remove_instance_nocalls(smm_slab_hp_state,
+						    &pool->slab_cpuhp_node);
+		pool->slab_hotplug = false;
+	}
 	for (i = SMM_KMALLOC_NR - 1; i >= 0; i--) {
 		cache = pool->kmalloc_caches[i];
 		if (!cache)

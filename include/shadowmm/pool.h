@@ -56,6 +56,10 @@ struct smm_pool_config {
  * @kmalloc_caches:	kmalloc-8 .. kmalloc-8k, set at creation, read-only
  *			until destruction
  * @slab_pages:		frames held by slabs of every cache
+ * @slab_cpuhp_node:	on the slab CPU-hotplug instance list (per-CPU
+ *			object arrays flushed on offline)
+ * @slab_hotplug:	@slab_cpuhp_node is on that list; set and cleared by
+ *			pool creation and destruction only
  */
 struct smm_pool {
 	const char *name;
@@ -77,6 +81,8 @@ struct smm_pool {
 	struct list_head caches;
 	struct smm_kmem_cache *kmalloc_caches[SMM_KMALLOC_NR];
 	atomic_long_t slab_pages;
+	struct hlist_node slab_cpuhp_node;
+	bool slab_hotplug;
 };
 
 int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp);

@@ -150,10 +150,13 @@ void smm_kfree(struct smm_pool *pool, const void *ptr);
 size_t smm_ksize(struct smm_pool *pool, const void *ptr);
 struct smm_kmem_cache *smm_kmalloc_cache(struct smm_pool *pool, size_t size);
 
+unsigned int smm_slab_drain_cpu(struct smm_pool *pool, unsigned int cpu);
 unsigned long smm_slab_shrink_all(struct smm_pool *pool);
 unsigned long smm_slab_pages(struct smm_pool *pool);
 int smm_slab_pool_init(struct smm_pool *pool);
 void smm_slab_pool_destroy(struct smm_pool *pool);
+int smm_slab_subsys_init(void);
+void smm_slab_subsys_exit(void);
 unsigned int smm_slab_validate(struct smm_pool *pool, struct smm_report *r);
 void smm_slab_print_info(struct seq_file *m, struct smm_pool *pool);
 
