@@ -614,6 +614,51 @@ static void smm_slab_shrink_test(struct kunit *test)
 	smm_test_all_back(test, pool);
 }
 
+/* Falling below the low watermark queues a shrink of every cache. */
+static void smm_slab_pressure_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 1000, 0,
+						      SMM_SLAB_CONSISTENCY, NULL);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	unsigned long before, low, nr = 0, i;
+	unsigned int n = 4 * cache->objs_per_slab;
+	struct smm_page **pages;
+	void **objs;
+
+	KUNIT_ASSERT_EQ(test, smm_pool_set_min_free_kbytes(pool, 256), 0);
+	low = zone->watermark[SMM_WMARK_LOW];
+	KUNIT_ASSERT_GT(test, low, 0UL);
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	pages = kunit_kcalloc(test, zone->managed, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+
+	/* Four free slabs, kept because the limit is raised. */
+	cache->free_limit = 64;
+	KUNIT_ASSERT_EQ(test, smm_kmem_cache_alloc_bulk(cache, SMM_TEST_FLAGS, n, objs), (int)n);
+	smm_kmem_cache_free_bulk(cache, n, objs);
+	KUNIT_ASSERT_EQ(test, cache->nr_free_slabs, 4UL);
+	KUNIT_ASSERT_EQ(test, cache->nr_slabs, 4UL);
+	before = smm_event_sum(pool, SMM_SLABS_SHRUNK_PRESSURE);
+
+	while (smm_zone_free(zone) >= low && nr < zone->managed) {
+		pages[nr] = smm_alloc_pages(pool, 0, SMM_TEST_FLAGS);
+		KUNIT_ASSERT_NOT_NULL(test, pages[nr]);
+		nr++;
+	}
+	KUNIT_EXPECT_LT(test, smm_zone_free(zone), low);
+	flush_work(&pool->slab_shrink_work);
+	KUNIT_EXPECT_EQ(test, cache->nr_slabs, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_slab_pages(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_SLABS_SHRUNK_PRESSURE) - before, 4UL);
+
+	for (i = 0; i < nr; i++)
+		smm_free_pages(pool, pages[i], 0);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
 static struct kunit_case smm_slab_cases[] = {
 	KUNIT_CASE(smm_slab_list_placement_test),
 	KUNIT_CASE(smm_slab_partial_first_test),
@@ -631,6 +676,7 @@ static struct kunit_case smm_slab_cases[] = {
 	KUNIT_CASE(smm_slab_invalid_free_test),
 	KUNIT_CASE(smm_slab_destroy_busy_test),
 	KUNIT_CASE(smm_slab_shrink_test),
+	KUNIT_CASE(smm_slab_pressure_test),
 	{}
 };
 

@@ -39,6 +39,12 @@
  * in reverse order, in smm_pool_destroy(); larger requests are buddy
  * blocks, marked in their head descriptor.
  *
+ * Memory pressure: an allocation that leaves a zone below its low
+ * watermark calls smm_slab_note_pressure(), which only queues the pool's
+ * shrink work (the allocation may hold a per-CPU array's lock, and
+ * smm_slab_shrink_all() takes pool->slab_mutex); the work then gives every
+ * cache's free slabs back and counts them in slabs_shrunk_pressure.
+ *
  * CPU hotplug: every pool is an instance of one dynamic multi-state
  * (smm_slab_subsys_init()); when a CPU is dead its arrays in every cache
  * of the pool are flushed back to the slabs, so no object is stranded on
@@ -61,6 +67,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include <shadowmm/buddy.h>
 #include <shadowmm/compat.h>
@@ -804,6 +811,21 @@ void smm_slab_subsys_exit(void)
 	cpuhp_remove_multi_state(smm_slab_hp_state);
 }
 
+/* Drain, then give every free slab back; return how many slabs went. */
+static unsigned long __smm_cache_shrink(struct smm_kmem_cache *cache)
+{
+	LIST_HEAD(release);
+	unsigned long n;
+
+	smm_kmem_cache_drain(cache);
+	spin_lock(&cache->lock);
+	n = cache->nr_free_slabs;
+	smm_slab_trim(cache, 0, &release);
+	spin_unlock(&cache->lock);
+	smm_slab_release_list(cache, &release);
+	return n;
+}
+
 /**
  * smm_kmem_cache_shrink() - give every free slab back to the buddy
  * @cache: the cache
@@ -816,16 +838,7 @@ void smm_slab_subsys_exit(void)
  */
 unsigned long smm_kmem_cache_shrink(struct smm_kmem_cache *cache)
 {
-	LIST_HEAD(release);
-	unsigned long n;
-
-	smm_kmem_cache_drain(cache);
-	spin_lock(&cache->lock);
-	n = cache->nr_free_slabs;
-	smm_slab_trim(cache, 0, &release);
-	spin_unlock(&cache->lock);
-	smm_slab_release_list(cache, &release);
-	return n << cache->order;
+	return __smm_cache_shrink(cache) << cache->order;
 }
 SMM_EXPORT(smm_kmem_cache_shrink);
 
@@ -1145,6 +1158,25 @@ size_t smm_ksize(struct smm_pool *pool, const void *ptr)
 }
 SMM_EXPORT(smm_ksize);
 
+/* Shrink every cache; count the slabs given back in *@slabs if asked. */
+static unsigned long __smm_slab_shrink_all(struct smm_pool *pool, unsigned long *slabs)
+{
+	struct smm_kmem_cache *cache;
+	unsigned long n = 0, s = 0;
+
+	mutex_lock(&pool->slab_mutex);
+	list_for_each_entry(cache, &pool->caches, list) {
+		unsigned long k = __smm_cache_shrink(cache);
+
+		s += k;
+		n += k << cache->order;
+	}
+	mutex_unlock(&pool->slab_mutex);
+	if (slabs)
+		*slabs = s;
+	return n;
+}
+
 /**
  * smm_slab_shrink_all() - give every cache's free slabs back to the buddy
  * @pool: the pool
@@ -1154,16 +1186,37 @@ SMM_EXPORT(smm_ksize);
  */
 unsigned long smm_slab_shrink_all(struct smm_pool *pool)
 {
-	struct smm_kmem_cache *cache;
-	unsigned long n = 0;
-
-	mutex_lock(&pool->slab_mutex);
-	list_for_each_entry(cache, &pool->caches, list)
-		n += smm_kmem_cache_shrink(cache);
-	mutex_unlock(&pool->slab_mutex);
-	return n;
+	return __smm_slab_shrink_all(pool, NULL);
 }
 SMM_EXPORT(smm_slab_shrink_all);
+
+/* The pool's shrink work: what memory pressure asked for. */
+static void smm_slab_pressure_fn(struct work_struct *work)
+{
+	struct smm_pool *pool = container_of(work, struct smm_pool, slab_shrink_work);
+	unsigned long slabs;
+
+	__smm_slab_shrink_all(pool, &slabs);
+	if (slabs)
+		smm_count_events(pool, SMM_SLABS_SHRUNK_PRESSURE, slabs);
+}
+
+/**
+ * smm_slab_note_pressure() - a zone of the pool fell below its low watermark
+ * @pool: the pool
+ *
+ * Queues the pool's shrink work when slabs hold frames; the work gives
+ * every cache's free slabs back to the buddy.  Nothing is shrunk here: the
+ * caller may hold slab locks.
+ *
+ * Context: Any context.
+ */
+void smm_slab_note_pressure(struct smm_pool *pool)
+{
+	if (READ_ONCE(pool->slab_pressure_on) && atomic_long_read(&pool->slab_pages))
+		queue_work(system_unbound_wq, &pool->slab_shrink_work);
+}
+SMM_EXPORT(smm_slab_note_pressure);
 
 /**
  * smm_slab_pages() - frames held by slabs of every cache
@@ -1193,6 +1246,8 @@ int smm_slab_pool_init(struct smm_pool *pool)
 	mutex_init(&pool->slab_mutex);
 	INIT_LIST_HEAD(&pool->caches);
 	atomic_long_set(&pool->slab_pages, 0);
+	INIT_WORK(&pool->slab_shrink_work, smm_slab_pressure_fn);
+	WRITE_ONCE(pool->slab_pressure_on, true);
 	for (i = 0; i < SMM_KMALLOC_NR; i++) {
 		unsigned int size = smm_kmalloc_sizes[i];
 
@@ -1240,6 +1295,9 @@ void smm_slab_pool_destroy(struct smm_pool *pool)
 						    &pool->slab_cpuhp_node);
 		pool->slab_hotplug = false;
 	}
+	/* No new shrink work from here on, and none left running. */
+	WRITE_ONCE(pool->slab_pressure_on, false);
+	cancel_work_sync(&pool->slab_shrink_work);
 	for (i = SMM_KMALLOC_NR - 1; i >= 0; i--) {
 		cache = pool->kmalloc_caches[i];
 		if (!cache)

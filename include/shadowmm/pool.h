@@ -11,6 +11,7 @@
 #include <linux/fault-inject.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/workqueue.h>
 
 #include <shadowmm/region.h>
 #include <shadowmm/slab.h>
@@ -60,6 +61,9 @@ struct smm_pool_config {
  *			object arrays flushed on offline)
  * @slab_hotplug:	@slab_cpuhp_node is on that list; set and cleared by
  *			pool creation and destruction only
+ * @slab_shrink_work:	shrinks every cache; queued under memory pressure
+ * @slab_pressure_on:	pressure may queue @slab_shrink_work; cleared (with
+ *			WRITE_ONCE) before the work is cancelled at destruction
  */
 struct smm_pool {
 	const char *name;
@@ -83,6 +87,8 @@ struct smm_pool {
 	atomic_long_t slab_pages;
 	struct hlist_node slab_cpuhp_node;
 	bool slab_hotplug;
+	struct work_struct slab_shrink_work;
+	bool slab_pressure_on;
 };
 
 int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp);
