@@ -45,6 +45,10 @@
  * smm_slab_shrink_all() takes pool->slab_mutex); the work then gives every
  * cache's free slabs back and counts them in slabs_shrunk_pressure.
  *
+ * debugfs: the live pool (only it: KUnit pools never get files) has
+ * slab/<cache>/ directories, made and removed with their caches, holding
+ * alloc_traces and free_traces when the cache tracks owners.
+ *
  * CPU hotplug: every pool is an instance of one dynamic multi-state
  * (smm_slab_subsys_init()); when a CPU is dead its arrays in every cache
  * of the pool are flushed back to the slabs, so no object is stranded on
@@ -57,7 +61,11 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/cpuhotplug.h>
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
 #include <linux/log2.h>
@@ -67,6 +75,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
 #include <shadowmm/buddy.h>
@@ -910,6 +919,190 @@ static int smm_cache_layout(struct smm_kmem_cache *cache)
 	return 0;
 }
 
+/* One distinct caller in alloc_traces or free_traces. */
+struct smm_slab_loc {
+	unsigned long addr;
+	unsigned long count;
+	unsigned long sum_age;
+	unsigned long min_age;
+	unsigned long max_age;
+	int min_pid;
+	int max_pid;
+	unsigned long cpus[];
+};
+
+#define SMM_SLAB_TRACE_MAX	512	/* distinct callers shown per file */
+
+static size_t smm_slab_loc_size(void)
+{
+	return sizeof(struct smm_slab_loc) + BITS_TO_LONGS(nr_cpu_ids) * sizeof(long);
+}
+
+/* Count one owner record into the table of @n entries; return the new n. */
+static unsigned int smm_slab_loc_add(void *table, unsigned int n,
+				     const struct smm_slab_track *t)
+{
+	size_t stride = smm_slab_loc_size();
+	unsigned long age = jiffies - t->when;
+	struct smm_slab_loc *l;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		l = table + i * stride;
+		if (l->addr == t->addr)
+			goto found;
+	}
+	if (n == SMM_SLAB_TRACE_MAX)
+		return n;
+	l = table + n++ * stride;
+	l->addr = t->addr;
+	l->min_age = age;
+	l->min_pid = t->pid;
+	l->max_pid = t->pid;
+found:
+	l->count++;
+	l->sum_age += age;
+	l->min_age = min(l->min_age, age);
+	l->max_age = max(l->max_age, age);
+	l->min_pid = min(l->min_pid, t->pid);
+	l->max_pid = max(l->max_pid, t->pid);
+	if (t->cpu >= 0 && t->cpu < nr_cpu_ids)
+		__set_bit(t->cpu, l->cpus);
+	return n;
+}
+
+/*
+ * alloc_traces / free_traces in the format of SLUB's files of that name:
+ * one line per distinct caller with the number of objects, the caller,
+ * the age of the records in jiffies (min/avg/max), the pids and the CPUs.
+ * Every object that remembers an allocation (or a free) counts, whether
+ * it is allocated now or free again.
+ */
+static int smm_slab_traces_show(struct seq_file *m, bool free)
+{
+	static const char * const lists[] = { "full", "partial", "free" };
+	struct smm_kmem_cache *cache = m->private;
+	size_t stride = smm_slab_loc_size();
+	unsigned int n = 0, i, l;
+	struct smm_page *slab;
+	void *table;
+
+	table = kvzalloc(SMM_SLAB_TRACE_MAX * stride, GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	spin_lock(&cache->lock);
+	for (l = 0; l < ARRAY_SIZE(lists); l++) {
+		struct list_head *head = l == 0 ? &cache->slabs_full :
+					 l == 1 ? &cache->slabs_partial : &cache->slabs_free;
+
+		list_for_each_entry(slab, head, lru) {
+			void *base = smm_slab_base(cache, slab);
+
+			for (i = 0; i < cache->objs_per_slab; i++) {
+				void *obj = smm_slab_obj(cache, base, i);
+				struct smm_slab_track *t = smm_obj_track(cache, obj, free);
+
+				if (t->addr)
+					n = smm_slab_loc_add(table, n, t);
+			}
+		}
+	}
+	spin_unlock(&cache->lock);
+
+	if (!n)
+		seq_puts(m, "No data\n");
+	for (i = 0; i < n; i++) {
+		struct smm_slab_loc *loc = table + i * stride;
+
+		seq_printf(m, "%7lu %pS age=%lu/%lu/%lu ", loc->count, (void *)loc->addr,
+			   loc->min_age, loc->sum_age / loc->count, loc->max_age);
+		if (loc->min_pid == loc->max_pid)
+			seq_printf(m, "pid=%d", loc->min_pid);
+		else
+			seq_printf(m, "pid=%d-%d", loc->min_pid, loc->max_pid);
+		seq_printf(m, " cpus=%*pbl\n", nr_cpu_ids, loc->cpus);
+	}
+	kvfree(table);
+	return 0;
+}
+
+static int smm_alloc_traces_show(struct seq_file *m, void *v)
+{
+	return smm_slab_traces_show(m, false);
+}
+DEFINE_SHOW_ATTRIBUTE(smm_alloc_traces);
+
+static int smm_free_traces_show(struct seq_file *m, void *v)
+{
+	return smm_slab_traces_show(m, true);
+}
+DEFINE_SHOW_ATTRIBUTE(smm_free_traces);
+
+/* The cache's slab/<name>/ directory, when its pool has slab/. */
+static void smm_cache_debugfs_add(struct smm_kmem_cache *cache)
+{
+	struct smm_pool *pool = cache->pool;
+	struct dentry *dir;
+
+	lockdep_assert_held(&pool->slab_mutex);
+	if (!pool->slab_debugfs)
+		return;
+	dir = debugfs_create_dir(cache->name, pool->slab_debugfs);
+	if (IS_ERR(dir))
+		return;
+	cache->debugfs = dir;
+	if (cache->flags & SMM_SLAB_STORE_USER) {
+		debugfs_create_file("alloc_traces", 0400, dir, cache, &smm_alloc_traces_fops);
+		debugfs_create_file("free_traces", 0400, dir, cache, &smm_free_traces_fops);
+	}
+}
+
+/**
+ * smm_slab_debugfs_add() - give a pool's caches their debugfs directories
+ * @pool: the live pool
+ * @parent: where slab/ is made
+ *
+ * Caches created later get theirs at creation.
+ *
+ * Context: Process context, may sleep.
+ */
+void smm_slab_debugfs_add(struct smm_pool *pool, struct dentry *parent)
+{
+	struct smm_kmem_cache *cache;
+	struct dentry *dir;
+
+	dir = debugfs_create_dir("slab", parent);
+	if (IS_ERR(dir))
+		return;
+	mutex_lock(&pool->slab_mutex);
+	pool->slab_debugfs = dir;
+	list_for_each_entry(cache, &pool->caches, list)
+		smm_cache_debugfs_add(cache);
+	mutex_unlock(&pool->slab_mutex);
+}
+
+/**
+ * smm_slab_debugfs_remove() - undo smm_slab_debugfs_add()
+ * @pool: the live pool
+ *
+ * Once this returns no reader is inside a cache's file.
+ *
+ * Context: Process context, may sleep.
+ */
+void smm_slab_debugfs_remove(struct smm_pool *pool)
+{
+	struct smm_kmem_cache *cache;
+
+	mutex_lock(&pool->slab_mutex);
+	list_for_each_entry_reverse(cache, &pool->caches, list) {
+		debugfs_remove_recursive(cache->debugfs);
+		cache->debugfs = NULL;
+	}
+	debugfs_remove_recursive(pool->slab_debugfs);
+	pool->slab_debugfs = NULL;
+	mutex_unlock(&pool->slab_mutex);
+}
+
 /**
  * smm_kmem_cache_create() - create a cache of objects of one size
  * @pool: the pool its slabs come from
@@ -968,6 +1161,7 @@ struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *
 
 	mutex_lock(&pool->slab_mutex);
 	list_add_tail(&cache->list, &pool->caches);
+	smm_cache_debugfs_add(cache);
 	mutex_unlock(&pool->slab_mutex);
 	return cache;
 }
@@ -977,6 +1171,10 @@ SMM_EXPORT(smm_kmem_cache_create);
 static void smm_cache_free_all(struct smm_kmem_cache *cache)
 {
 	LIST_HEAD(release);
+
+	/* Waits for readers of its files; they take only cache->lock. */
+	debugfs_remove_recursive(cache->debugfs);
+	cache->debugfs = NULL;
 
 	spin_lock(&cache->lock);
 	list_splice_init(&cache->slabs_full, &release);

@@ -64,6 +64,8 @@ struct smm_pool_config {
  * @slab_shrink_work:	shrinks every cache; queued under memory pressure
  * @slab_pressure_on:	pressure may queue @slab_shrink_work; cleared (with
  *			WRITE_ONCE) before the work is cancelled at destruction
+ * @slab_debugfs:	slab/ in debugfs, the live pool only (NULL in KUnit
+ *			pools), under @slab_mutex
  */
 struct smm_pool {
 	const char *name;
@@ -89,6 +91,7 @@ struct smm_pool {
 	bool slab_hotplug;
 	struct work_struct slab_shrink_work;
 	bool slab_pressure_on;
+	struct dentry *slab_debugfs;
 };
 
 int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp);

@@ -15,6 +15,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
+struct dentry;
 struct smm_pool;
 struct smm_report;
 struct seq_file;
@@ -99,6 +100,8 @@ struct smm_slab_cpu {
  * @inuse:		objects taken out of slabs (held by users or per-CPU)
  * @cpu:		the per-CPU arrays
  * @errors:		faults detected, by enum smm_slab_error
+ * @debugfs:		its slab/<name>/ directory (live pool only); set and
+ *			cleared under pool->slab_mutex while on pool->caches
  */
 struct smm_kmem_cache {
 	char name[SMM_SLAB_NAME_LEN];
@@ -129,6 +132,7 @@ struct smm_kmem_cache {
 
 	struct smm_slab_cpu __percpu *cpu;
 	atomic_long_t errors[SMM_SLAB_NR_ERRORS];
+	struct dentry *debugfs;
 };
 
 struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *name,
@@ -160,6 +164,8 @@ int smm_slab_subsys_init(void);
 void smm_slab_subsys_exit(void);
 unsigned int smm_slab_validate(struct smm_pool *pool, struct smm_report *r);
 void smm_slab_print_info(struct seq_file *m, struct smm_pool *pool);
+void smm_slab_debugfs_add(struct smm_pool *pool, struct dentry *parent);
+void smm_slab_debugfs_remove(struct smm_pool *pool);
 
 extern const unsigned int smm_kmalloc_sizes[SMM_KMALLOC_NR];
 
