@@ -426,7 +426,7 @@ static void smm_slab_cpu_offline_test(struct kunit *test)
 	smm_test_all_back(test, pool);
 }
 
-/* A write past the object's end is caught at free, and repaired. */
+/* A write past the object's end is caught at free: the object is quarantined. */
 static void smm_slab_redzone_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
@@ -443,8 +443,13 @@ static void smm_slab_redzone_test(struct kunit *test)
 	KUNIT_EXPECT_GT(test, smm_test_validate(pool), 0U);
 	smm_kmem_cache_free(cache, obj);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_REDZONE), 1UL);
-	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_quarantined(cache), 1UL);
+	KUNIT_EXPECT_EQ(test, cache->inuse, 1UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	/* Freeing it again is a double free, and changes nothing. */
+	smm_kmem_cache_free(cache, obj);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_DOUBLE_FREE), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_quarantined(cache), 1UL);
 
 	/* Underflow: the byte before the object. */
 	obj = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
@@ -452,12 +457,16 @@ static void smm_slab_redzone_test(struct kunit *test)
 	obj[-1] = 0;
 	smm_kmem_cache_free(cache, obj);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_REDZONE), 2UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_quarantined(cache), 2UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
 	smm_test_all_back(test, pool);
 }
 
-/* A write to a free, poisoned object is caught when it is handed out again. */
+/*
+ * A write to a free, poisoned object is caught when it would be handed out
+ * again: it is quarantined and another object is handed out instead.
+ */
 static void smm_slab_poison_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
@@ -473,10 +482,62 @@ static void smm_slab_poison_test(struct kunit *test)
 	obj[10] = 0x11;	/* use after free */
 	KUNIT_EXPECT_GT(test, smm_test_validate(pool), 0U);
 	again = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
-	KUNIT_ASSERT_PTR_EQ(test, again, obj);
+	KUNIT_ASSERT_NOT_NULL(test, again);
+	KUNIT_EXPECT_PTR_NE(test, again, obj);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_POISON), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_quarantined(cache), 1UL);
 	smm_kmem_cache_free(cache, again);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+/* A quarantined object is never handed out again, however many are taken. */
+static void smm_slab_quarantine_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 48, 0,
+						      SMM_SLAB_RED_ZONE | SMM_SLAB_POISON,
+						      NULL);
+	unsigned int n, i, round;
+	u8 *bad, *obj;
+	void **objs;
+
+	n = 3 * cache->objs_per_slab;
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	bad = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, bad);
+	bad[48] = 0;	/* overflow into the red zone */
+	smm_kmem_cache_free(cache, bad);
+	KUNIT_ASSERT_EQ(test, smm_kmem_cache_quarantined(cache), 1UL);
+
+	for (round = 0; round < 2; round++) {
+		KUNIT_ASSERT_EQ(test, smm_kmem_cache_alloc_bulk(cache, SMM_TEST_FLAGS, n, objs),
+				(int)n);
+		for (i = 0; i < n; i++)
+			KUNIT_EXPECT_PTR_NE(test, objs[i], (void *)bad);
+		KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+		smm_kmem_cache_free_bulk(cache, n, objs);
+	}
+	/* Use after free of a poisoned object: quarantined at the next alloc. */
+	obj = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	smm_kmem_cache_free(cache, obj);
+	obj[0] = 0x11;
+	KUNIT_ASSERT_EQ(test, smm_kmem_cache_alloc_bulk(cache, SMM_TEST_FLAGS, n, objs), (int)n);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_PTR_NE(test, objs[i], (void *)bad);
+		KUNIT_EXPECT_PTR_NE(test, objs[i], (void *)obj);
+	}
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_quarantined(cache), 2UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_POISON), 1UL);
+	smm_kmem_cache_free_bulk(cache, n, objs);
+	KUNIT_EXPECT_EQ(test, cache->inuse, 2UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	/* Shrinking keeps the slabs holding them; destroying gives all back. */
+	smm_kmem_cache_shrink(cache);
+	KUNIT_EXPECT_GT(test, cache->nr_slabs, 0UL);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
 	smm_test_all_back(test, pool);
 }
@@ -672,6 +733,7 @@ static struct kunit_case smm_slab_cases[] = {
 	KUNIT_CASE(smm_slab_cpu_offline_test),
 	KUNIT_CASE(smm_slab_redzone_test),
 	KUNIT_CASE(smm_slab_poison_test),
+	KUNIT_CASE(smm_slab_quarantine_test),
 	KUNIT_CASE(smm_slab_double_free_test),
 	KUNIT_CASE(smm_slab_invalid_free_test),
 	KUNIT_CASE(smm_slab_destroy_busy_test),

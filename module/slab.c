@@ -27,7 +27,10 @@
  * debug caches and, in the others, when the object is the one this CPU
  * freed last or heads its slab's free list.  Each fault is reported once
  * with pr_err, counted, and leaves every structure intact: a bad free
- * changes nothing, a damaged red zone or poison is repaired.
+ * changes nothing, and an object whose red zone or poison was found
+ * damaged is quarantined: it stays counted in use on its slab, chained on
+ * the cache's quarantine list instead of a free list, so nothing ever
+ * hands it out again (the slab goes back to the buddy only with the cache).
  *
  * Stride layout: [left red zone][object][right red zone][free link]
  * [state][alloc owner][free owner], the link and what follows only when
@@ -100,6 +103,7 @@ static enum cpuhp_state smm_slab_hp_state;
 /* Debug state word of each object in a debug cache. */
 #define SMM_OBJ_FREE		0x46524545UL	/* "FREE" */
 #define SMM_OBJ_ALLOC		0x414c4c43UL	/* "ALLC" */
+#define SMM_OBJ_QUARANTINE	0x51524e54UL	/* "QRNT" */
 
 /* Head of a large kmalloc block: ->private holds this plus its order. */
 #define SMM_KMALLOC_LARGE	0x4c415200UL
@@ -316,7 +320,20 @@ static void smm_slab_place(struct smm_kmem_cache *cache, struct smm_page *slab,
 		list_move(&slab->lru, &cache->slabs_partial);
 }
 
-/* Take one object off a slab that has one, and re-place the slab. */
+/* Keep a damaged object aside: in use on its slab, never handed out. */
+static void smm_quarantine(struct smm_kmem_cache *cache, void *obj)
+{
+	lockdep_assert_held(&cache->lock);
+	*smm_obj_state(cache, obj) = SMM_OBJ_QUARANTINE;
+	*smm_freeptr(cache, obj) = cache->quarantine;
+	cache->quarantine = obj;
+	cache->nr_quarantined++;
+}
+
+/*
+ * Take one object off a slab that has one, and re-place the slab.  Return
+ * it, or NULL when it was found damaged and quarantined instead.
+ */
 static void *smm_slab_take(struct smm_kmem_cache *cache, struct smm_page *slab,
 			   unsigned long caller)
 {
@@ -329,21 +346,29 @@ static void *smm_slab_take(struct smm_kmem_cache *cache, struct smm_page *slab,
 	cache->inuse++;
 	if (unlikely(smm_cache_debug(cache))) {
 		unsigned long *state = smm_obj_state(cache, obj);
+		bool damaged = false;
 		long bad;
 
 		if (smm_cache_poisons(cache)) {
 			bad = smm_poison_check(cache, obj);
 			if (bad >= 0) {
-				char detail[48];
+				char detail[64];
 
-				snprintf(detail, sizeof(detail), ": byte %ld changed", bad);
+				snprintf(detail, sizeof(detail), ": byte %ld changed; quarantined",
+					 bad);
 				smm_slab_fault(cache, SMM_SLAB_ERR_POISON, slab, obj, detail);
+				damaged = true;
 			}
 		}
 		if ((cache->flags & SMM_SLAB_RED_ZONE) && smm_redzone_check(cache, obj)) {
 			smm_slab_fault(cache, SMM_SLAB_ERR_REDZONE, slab, obj,
-				       " (while free)");
-			smm_redzone_fill(cache, obj);
+				       " (while free); quarantined");
+			damaged = true;
+		}
+		if (unlikely(damaged)) {
+			smm_quarantine(cache, obj);
+			smm_slab_place(cache, slab, !inuse);
+			return NULL;
 		}
 		*state = SMM_OBJ_ALLOC;
 		if (cache->flags & SMM_SLAB_STORE_USER)
@@ -497,8 +522,12 @@ static unsigned int smm_slab_take_many(struct smm_kmem_cache *cache, unsigned in
 			smm_slab_add_new(cache, slab);
 			continue;
 		}
-		while (got < nr && slab->freelist)
-			p[got++] = smm_slab_take(cache, slab, caller);
+		while (got < nr && slab->freelist) {
+			void *obj = smm_slab_take(cache, slab, caller);
+
+			if (likely(obj))
+				p[got++] = obj;
+		}
 	}
 	spin_unlock(&cache->lock);
 	return got;
@@ -564,22 +593,27 @@ static void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
 	spin_lock(&cache->lock);
 	if (*state != SMM_OBJ_ALLOC) {
 		smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
-			       *state == SMM_OBJ_FREE ? "" : " (state word corrupted)");
+			       *state == SMM_OBJ_FREE ? "" :
+			       *state == SMM_OBJ_QUARANTINE ? " (quarantined)" :
+			       " (state word corrupted)");
 		spin_unlock(&cache->lock);
 		return;
 	}
+	if (cache->flags & SMM_SLAB_STORE_USER)
+		smm_track_set(cache, obj, true, caller);
 	if (cache->flags & SMM_SLAB_RED_ZONE) {
 		bad = smm_redzone_check(cache, obj);
 		if (bad) {
-			char detail[48];
+			char detail[64];
 
-			snprintf(detail, sizeof(detail), ": byte %ld of the object", bad);
+			snprintf(detail, sizeof(detail), ": byte %ld of the object; quarantined",
+				 bad);
 			smm_slab_fault(cache, SMM_SLAB_ERR_REDZONE, slab, obj, detail);
-			smm_redzone_fill(cache, obj);
+			smm_quarantine(cache, obj);
+			spin_unlock(&cache->lock);
+			return;
 		}
 	}
-	if (cache->flags & SMM_SLAB_STORE_USER)
-		smm_track_set(cache, obj, true, caller);
 	if (smm_cache_poisons(cache))
 		smm_poison_fill(cache, obj);
 	*state = SMM_OBJ_FREE;
@@ -866,6 +900,19 @@ unsigned long smm_kmem_cache_errors(struct smm_kmem_cache *cache,
 }
 SMM_EXPORT(smm_kmem_cache_errors);
 
+/**
+ * smm_kmem_cache_quarantined() - objects a cache keeps aside as damaged
+ * @cache: the cache
+ *
+ * Context: Any context; a lockless snapshot.
+ * Return: the count.
+ */
+unsigned long smm_kmem_cache_quarantined(struct smm_kmem_cache *cache)
+{
+	return READ_ONCE(cache->nr_quarantined);
+}
+SMM_EXPORT(smm_kmem_cache_quarantined);
+
 /* Lay out one stride and choose the slab order with the least waste. */
 static int smm_cache_layout(struct smm_kmem_cache *cache)
 {
@@ -1038,6 +1085,25 @@ static int smm_free_traces_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(smm_free_traces);
 
+/* errors: the faults the cache detected, and the objects quarantined. */
+static int smm_cache_errors_show(struct seq_file *m, void *v)
+{
+	static const char * const names[SMM_SLAB_NR_ERRORS] = {
+		[SMM_SLAB_ERR_DOUBLE_FREE] = "double_free",
+		[SMM_SLAB_ERR_INVALID_FREE] = "invalid_free",
+		[SMM_SLAB_ERR_REDZONE] = "red_zone",
+		[SMM_SLAB_ERR_POISON] = "poison",
+	};
+	struct smm_kmem_cache *cache = m->private;
+	int i;
+
+	for (i = 0; i < SMM_SLAB_NR_ERRORS; i++)
+		seq_printf(m, "%s %lu\n", names[i], smm_kmem_cache_errors(cache, i));
+	seq_printf(m, "quarantined %lu\n", smm_kmem_cache_quarantined(cache));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smm_cache_errors);
+
 /* The cache's slab/<name>/ directory, when its pool has slab/. */
 static void smm_cache_debugfs_add(struct smm_kmem_cache *cache)
 {
@@ -1051,6 +1117,7 @@ static void smm_cache_debugfs_add(struct smm_kmem_cache *cache)
 	if (IS_ERR(dir))
 		return;
 	cache->debugfs = dir;
+	debugfs_create_file("errors", 0400, dir, cache, &smm_cache_errors_fops);
 	if (cache->flags & SMM_SLAB_STORE_USER) {
 		debugfs_create_file("alloc_traces", 0400, dir, cache, &smm_alloc_traces_fops);
 		debugfs_create_file("free_traces", 0400, dir, cache, &smm_free_traces_fops);
@@ -1183,6 +1250,8 @@ static void smm_cache_free_all(struct smm_kmem_cache *cache)
 	cache->nr_slabs = 0;
 	cache->nr_free_slabs = 0;
 	cache->inuse = 0;
+	cache->quarantine = NULL;
+	cache->nr_quarantined = 0;
 	spin_unlock(&cache->lock);
 	smm_slab_release_list(cache, &release);
 	free_percpu(cache->cpu);
@@ -1210,7 +1279,7 @@ int smm_kmem_cache_destroy(struct smm_kmem_cache *cache)
 	mutex_lock(&pool->slab_mutex);
 	smm_kmem_cache_drain(cache);
 	spin_lock(&cache->lock);
-	live = cache->inuse;
+	live = cache->inuse - cache->nr_quarantined;
 	spin_unlock(&cache->lock);
 	if (live) {
 		mutex_unlock(&pool->slab_mutex);
@@ -1565,6 +1634,8 @@ static void smm_validate_slab(struct smm_kmem_cache *cache, struct smm_page *sla
 
 		obj = smm_slab_obj(cache, base, i);
 		state = *smm_obj_state(cache, obj);
+		if (state == SMM_OBJ_QUARANTINE)
+			continue;	/* damaged, kept aside: not checked again */
 		if (state == SMM_OBJ_FREE)
 			nfree++;
 		else if (state != SMM_OBJ_ALLOC)
@@ -1581,6 +1652,28 @@ static void smm_validate_slab(struct smm_kmem_cache *cache, struct smm_page *sla
 	if (nfree + inuse != cache->objs_per_slab)
 		smm_report(r, "cache %s: slab sfn %lu has %u objects marked free, %u in use\n",
 			   cache->name, sfn, nfree, inuse);
+}
+
+/* The quarantine list: objects of the cache, so marked, as many as counted. */
+static void smm_validate_quarantine(struct smm_kmem_cache *cache, struct smm_report *r)
+{
+	unsigned long n = 0;
+	void *obj;
+
+	lockdep_assert_held(&cache->lock);
+	for (obj = cache->quarantine; obj; obj = *smm_freeptr(cache, obj)) {
+		if (!smm_obj_slab(cache, obj) ||
+		    *smm_obj_state(cache, obj) != SMM_OBJ_QUARANTINE) {
+			smm_report(r, "cache %s: quarantine holds a foreign or unmarked object\n",
+				   cache->name);
+			return;
+		}
+		if (++n > cache->nr_quarantined)
+			break;
+	}
+	if (n != cache->nr_quarantined)
+		smm_report(r, "cache %s: quarantine lists %lu objects, counter says %lu\n",
+			   cache->name, n, cache->nr_quarantined);
 }
 
 /**
@@ -1618,6 +1711,7 @@ unsigned int smm_slab_validate(struct smm_pool *pool, struct smm_report *r)
 				inuse += smm_slab_inuse(slab);
 			}
 		}
+		smm_validate_quarantine(cache, r);
 		if (slabs != cache->nr_slabs || nfree != cache->nr_free_slabs ||
 		    inuse != cache->inuse)
 			smm_report(r, "cache %s: lists hold %lu slabs (%lu free, %lu objects in use), counters say %lu (%lu, %lu)\n",

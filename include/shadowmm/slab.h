@@ -90,14 +90,18 @@ struct smm_slab_cpu {
  * @batch:		objects moved per refill and flush
  * @free_limit:		free slabs kept; beyond that they go back to the buddy
  * @lock:		protects the three lists, every slab's free list and
- *			in-use count, the debug state of free objects, and the
- *			counters below
+ *			in-use count, the debug state of free objects, the
+ *			quarantine and the counters below
  * @slabs_full:		slabs with every object allocated
  * @slabs_partial:	slabs with some objects allocated
  * @slabs_free:		slabs with none allocated
  * @nr_slabs:		slabs on the three lists
  * @nr_free_slabs:	slabs on @slabs_free
- * @inuse:		objects taken out of slabs (held by users or per-CPU)
+ * @inuse:		objects taken out of slabs (held by users, per-CPU or
+ *			quarantined)
+ * @quarantine:		damaged objects kept aside, chained through their free
+ *			links; never handed out again
+ * @nr_quarantined:	objects on @quarantine
  * @cpu:		the per-CPU arrays
  * @errors:		faults detected, by enum smm_slab_error
  * @debugfs:		its slab/<name>/ directory (live pool only); set and
@@ -129,6 +133,8 @@ struct smm_kmem_cache {
 	unsigned long nr_slabs;
 	unsigned long nr_free_slabs;
 	unsigned long inuse;
+	void *quarantine;
+	unsigned long nr_quarantined;
 
 	struct smm_slab_cpu __percpu *cpu;
 	atomic_long_t errors[SMM_SLAB_NR_ERRORS];
@@ -148,6 +154,7 @@ unsigned long smm_kmem_cache_shrink(struct smm_kmem_cache *cache);
 unsigned int smm_kmem_cache_drain(struct smm_kmem_cache *cache);
 unsigned long smm_kmem_cache_errors(struct smm_kmem_cache *cache,
 				    enum smm_slab_error kind);
+unsigned long smm_kmem_cache_quarantined(struct smm_kmem_cache *cache);
 
 void *smm_kmalloc(struct smm_pool *pool, size_t size, unsigned int flags);
 void smm_kfree(struct smm_pool *pool, const void *ptr);

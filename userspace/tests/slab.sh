@@ -70,6 +70,12 @@ no_traces_without_debug() {
 		{ ls -l $D/slab/kmalloc-64 2>&1 | say; return 1; }
 }
 
+errors_file() {
+	for k in double_free invalid_free red_zone poison quarantined; do
+		grep -qx "$k 0" $D/slab/kmalloc-64/errors || { say <$D/slab/kmalloc-64/errors; return 1; }
+	done
+}
+
 traces_exist() {
 	for f in alloc_traces free_traces; do
 		[ -f $D/slab/kmalloc-64/$f ] || { echo "# no $f"; return 1; }
@@ -84,7 +90,7 @@ traces_lines() {
 		{ say <"$f"; return 1; }
 }
 
-echo "1..21"
+echo "1..22"
 if ! insmod $MOD; then
 	echo "Bail out! insmod $MOD failed"
 	exit 1
@@ -101,6 +107,7 @@ check "knobs: drop_slabs 2 is refused" knob_refused "drop_slabs 2"
 check "knobs: slab_burst 0 is refused" knob_refused "slab_burst 0"
 check "knobs: slab_burst 5000 is refused" knob_refused "slab_burst 5000"
 check "slab/kmalloc-64 has no traces without owner tracking" no_traces_without_debug
+check "slab/kmalloc-64/errors counts faults and quarantined objects" errors_file
 check "unload" rmmod shadowmm
 if ! insmod $MOD slab_debug=7; then
 	echo "Bail out! insmod $MOD slab_debug=7 failed"
