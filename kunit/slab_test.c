@@ -10,6 +10,7 @@
 
 #include <kunit/test.h>
 #include <linux/atomic.h>
+#include <linux/cpu.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -369,7 +370,63 @@ static void smm_slab_cross_cpu_free_test(struct kunit *test)
 	smm_test_all_back(test, pool);
 }
 
-/* A write past the object's end is caught at free, and repaired. */
+struct smm_test_cpu_fill {
+	struct smm_kmem_cache *cache;
+	unsigned int n;
+};
+
+/* Runs on the target CPU: leaves objects in that CPU's array. */
+static long smm_test_cpu_fill_fn(void *arg)
+{
+	struct smm_test_cpu_fill *f = arg;
+	void *objs[4];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = smm_kmem_cache_alloc(f->cache, SMM_TEST_FLAGS);
+		if (!objs[i])
+			return -ENOMEM;
+	}
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		smm_kmem_cache_free(f->cache, objs[i]);
+	f->n = per_cpu_ptr(f->cache->cpu, raw_smp_processor_id())->avail;
+	return 0;
+}
+
+/* A CPU going offline leaves nothing in its arrays: all back on slabs. */
+static void smm_slab_cpu_offline_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 128, 0, 0, NULL);
+	struct smm_test_cpu_fill fill = { .cache = cache };
+	int cpu, target = -1, ret;
+
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || num_online_cpus() < 2)
+		kunit_skip(test, "needs CPU hotplug and two online CPUs");
+	if (!cache->cpu_limit)
+		kunit_skip(test, "slab_debug is set: no per-CPU arrays");
+	for_each_online_cpu(cpu)
+		if (cpu != 0)
+			target = cpu;
+	KUNIT_ASSERT_GE(test, target, 1);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(target, smm_test_cpu_fill_fn, &fill), 0L);
+	KUNIT_ASSERT_GT(test, fill.n, 0U);
+	KUNIT_ASSERT_EQ(test, per_cpu_ptr(cache->cpu, target)->avail, fill.n);
+	KUNIT_ASSERT_EQ(test, cache->inuse, (unsigned long)fill.n);
+
+	ret = remove_cpu(target);
+	if (ret)
+		kunit_skip(test, "cannot take cpu %d offline: %d", target, ret);
+	KUNIT_EXPECT_EQ(test, per_cpu_ptr(cache->cpu, target)->avail, 0U);
+	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, cache->nr_slabs, cache->nr_free_slabs);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, add_cpu(target), 0);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+/* A write past the object's end is caught at free: the object is quarantined. */
 static void smm_slab_redzone_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
@@ -386,8 +443,13 @@ static void smm_slab_redzone_test(struct kunit *test)
 	KUNIT_EXPECT_GT(test, smm_test_validate(pool), 0U);
 	smm_kmem_cache_free(cache, obj);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_REDZONE), 1UL);
-	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_quarantined(cache), 1UL);
+	KUNIT_EXPECT_EQ(test, cache->inuse, 1UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	/* Freeing it again is a double free, and changes nothing. */
+	smm_kmem_cache_free(cache, obj);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_DOUBLE_FREE), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_quarantined(cache), 1UL);
 
 	/* Underflow: the byte before the object. */
 	obj = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
@@ -395,12 +457,16 @@ static void smm_slab_redzone_test(struct kunit *test)
 	obj[-1] = 0;
 	smm_kmem_cache_free(cache, obj);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_REDZONE), 2UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_quarantined(cache), 2UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
 	smm_test_all_back(test, pool);
 }
 
-/* A write to a free, poisoned object is caught when it is handed out again. */
+/*
+ * A write to a free, poisoned object is caught when it would be handed out
+ * again: it is quarantined and another object is handed out instead.
+ */
 static void smm_slab_poison_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
@@ -416,10 +482,62 @@ static void smm_slab_poison_test(struct kunit *test)
 	obj[10] = 0x11;	/* use after free */
 	KUNIT_EXPECT_GT(test, smm_test_validate(pool), 0U);
 	again = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
-	KUNIT_ASSERT_PTR_EQ(test, again, obj);
+	KUNIT_ASSERT_NOT_NULL(test, again);
+	KUNIT_EXPECT_PTR_NE(test, again, obj);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_POISON), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_quarantined(cache), 1UL);
 	smm_kmem_cache_free(cache, again);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+/* A quarantined object is never handed out again, however many are taken. */
+static void smm_slab_quarantine_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 48, 0,
+						      SMM_SLAB_RED_ZONE | SMM_SLAB_POISON,
+						      NULL);
+	unsigned int n, i, round;
+	u8 *bad, *obj;
+	void **objs;
+
+	n = 3 * cache->objs_per_slab;
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	bad = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, bad);
+	bad[48] = 0;	/* overflow into the red zone */
+	smm_kmem_cache_free(cache, bad);
+	KUNIT_ASSERT_EQ(test, smm_kmem_cache_quarantined(cache), 1UL);
+
+	for (round = 0; round < 2; round++) {
+		KUNIT_ASSERT_EQ(test, smm_kmem_cache_alloc_bulk(cache, SMM_TEST_FLAGS, n, objs),
+				(int)n);
+		for (i = 0; i < n; i++)
+			KUNIT_EXPECT_PTR_NE(test, objs[i], (void *)bad);
+		KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+		smm_kmem_cache_free_bulk(cache, n, objs);
+	}
+	/* Use after free of a poisoned object: quarantined at the next alloc. */
+	obj = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	smm_kmem_cache_free(cache, obj);
+	obj[0] = 0x11;
+	KUNIT_ASSERT_EQ(test, smm_kmem_cache_alloc_bulk(cache, SMM_TEST_FLAGS, n, objs), (int)n);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_PTR_NE(test, objs[i], (void *)bad);
+		KUNIT_EXPECT_PTR_NE(test, objs[i], (void *)obj);
+	}
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_quarantined(cache), 2UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_POISON), 1UL);
+	smm_kmem_cache_free_bulk(cache, n, objs);
+	KUNIT_EXPECT_EQ(test, cache->inuse, 2UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	/* Shrinking keeps the slabs holding them; destroying gives all back. */
+	smm_kmem_cache_shrink(cache);
+	KUNIT_EXPECT_GT(test, cache->nr_slabs, 0UL);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
 	smm_test_all_back(test, pool);
 }
@@ -557,6 +675,51 @@ static void smm_slab_shrink_test(struct kunit *test)
 	smm_test_all_back(test, pool);
 }
 
+/* Falling below the low watermark queues a shrink of every cache. */
+static void smm_slab_pressure_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 1000, 0,
+						      SMM_SLAB_CONSISTENCY, NULL);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	unsigned long before, low, nr = 0, i;
+	unsigned int n = 4 * cache->objs_per_slab;
+	struct smm_page **pages;
+	void **objs;
+
+	KUNIT_ASSERT_EQ(test, smm_pool_set_min_free_kbytes(pool, 256), 0);
+	low = zone->watermark[SMM_WMARK_LOW];
+	KUNIT_ASSERT_GT(test, low, 0UL);
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	pages = kunit_kcalloc(test, zone->managed, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+
+	/* Four free slabs, kept because the limit is raised. */
+	cache->free_limit = 64;
+	KUNIT_ASSERT_EQ(test, smm_kmem_cache_alloc_bulk(cache, SMM_TEST_FLAGS, n, objs), (int)n);
+	smm_kmem_cache_free_bulk(cache, n, objs);
+	KUNIT_ASSERT_EQ(test, cache->nr_free_slabs, 4UL);
+	KUNIT_ASSERT_EQ(test, cache->nr_slabs, 4UL);
+	before = smm_event_sum(pool, SMM_SLABS_SHRUNK_PRESSURE);
+
+	while (smm_zone_free(zone) >= low && nr < zone->managed) {
+		pages[nr] = smm_alloc_pages(pool, 0, SMM_TEST_FLAGS);
+		KUNIT_ASSERT_NOT_NULL(test, pages[nr]);
+		nr++;
+	}
+	KUNIT_EXPECT_LT(test, smm_zone_free(zone), low);
+	flush_work(&pool->slab_shrink_work);
+	KUNIT_EXPECT_EQ(test, cache->nr_slabs, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_slab_pages(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_SLABS_SHRUNK_PRESSURE) - before, 4UL);
+
+	for (i = 0; i < nr; i++)
+		smm_free_pages(pool, pages[i], 0);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
 static struct kunit_case smm_slab_cases[] = {
 	KUNIT_CASE(smm_slab_list_placement_test),
 	KUNIT_CASE(smm_slab_partial_first_test),
@@ -567,12 +730,15 @@ static struct kunit_case smm_slab_cases[] = {
 	KUNIT_CASE(smm_slab_bulk_test),
 	KUNIT_CASE(smm_slab_cpu_drain_test),
 	KUNIT_CASE(smm_slab_cross_cpu_free_test),
+	KUNIT_CASE(smm_slab_cpu_offline_test),
 	KUNIT_CASE(smm_slab_redzone_test),
 	KUNIT_CASE(smm_slab_poison_test),
+	KUNIT_CASE(smm_slab_quarantine_test),
 	KUNIT_CASE(smm_slab_double_free_test),
 	KUNIT_CASE(smm_slab_invalid_free_test),
 	KUNIT_CASE(smm_slab_destroy_busy_test),
 	KUNIT_CASE(smm_slab_shrink_test),
+	KUNIT_CASE(smm_slab_pressure_test),
 	{}
 };
 

@@ -345,6 +345,8 @@ done:
 	if (zone->type != highest)
 		smm_count_event(pool, SMM_ZONE_FALLBACK);
 	page->private = 0;
+	if (smm_zone_free(zone) < READ_ONCE(zone->watermark[SMM_WMARK_LOW]))
+		smm_slab_note_pressure(pool);
 	if (flags & SMM_GFP_ZERO)
 		memset(smm_page_address(pool, page), 0, PAGE_SIZE << order);
 	trace_shadowmm_page_alloc(smm_zone_pfn(zone, page), order, flags,

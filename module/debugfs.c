@@ -11,6 +11,7 @@
  *   validate  read: full consistency check, "ok" or one line per problem
  *   knobs     read: the tunables; write "name value" to change one
  *   fail_page_alloc/  fault injection (the kernel's framework) + min-order
+ *   slab/<cache>/     alloc_traces, free_traces (caches tracking owners)
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -340,7 +341,8 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 	seq_printf(m, "pcp_batch %u\n", READ_ONCE(zone->pcp_batch));
 	mutex_unlock(&pool->tune_lock);
 	seq_puts(m, "# write \"name value\" to set; \"drain_pcp 1\" drains every per-CPU list,\n");
-	seq_puts(m, "# \"drop_slabs 1\" gives every cache's free slabs back\n");
+	seq_puts(m, "# \"drop_slabs 1\" gives every cache's free slabs back,\n");
+	seq_puts(m, "# \"burst N\" and \"slab_burst N\" allocate N blocks or objects and free them\n");
 	return 0;
 }
 
@@ -372,6 +374,26 @@ static int smm_knob_burst(struct smm_pool *pool, unsigned int n)
 	return 0;
 }
 
+/* kmalloc @n objects of every class's size and a little less, free them. */
+static int smm_knob_slab_burst(struct smm_pool *pool, unsigned int n)
+{
+	unsigned int i;
+	void **objs;
+
+	if (n < 1 || n > 4096)
+		return -EINVAL;
+	objs = kcalloc(n, sizeof(*objs), GFP_KERNEL);
+	if (!objs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		objs[i] = smm_kmalloc(pool, smm_kmalloc_sizes[i % SMM_KMALLOC_NR] - i % 3,
+				      SMM_GFP_NOWAIT);
+	for (i = 0; i < n; i++)
+		smm_kfree(pool, objs[i]);
+	kfree(objs);
+	return 0;
+}
+
 /**
  * smm_knob_write() - set one tunable from a "name value" line
  * @pool: the pool
@@ -380,7 +402,8 @@ static int smm_knob_burst(struct smm_pool *pool, unsigned int n)
  * Knobs: watermark_scale_factor (1..3000), min_free_kbytes, pcp_high,
  * pcp_batch (set for every zone, the other value taken from node 0's
  * Normal zone), drain_pcp (1), drop_slabs (1: every cache gives its free
- * slabs back), burst (1..4096 allocations, freed again).
+ * slabs back), burst (1..4096 allocations, freed again), slab_burst
+ * (1..4096 kmallocs of every size class, freed again).
  * An unknown name or a bad value changes nothing.
  *
  * Context: Process context, may sleep.
@@ -422,6 +445,8 @@ int smm_knob_write(struct smm_pool *pool, const char *line)
 	}
 	if (!strcmp(name, "burst"))
 		return smm_knob_burst(pool, val);
+	if (!strcmp(name, "slab_burst"))
+		return smm_knob_slab_burst(pool, val);
 	return -EINVAL;
 }
 SMM_EXPORT(smm_knob_write);
@@ -502,6 +527,7 @@ int smm_debugfs_add_pool(struct smm_pool *pool)
 		debugfs_create_u32("min-order", 0600, fail, &pool->fail_min_order);
 	}
 #endif
+	smm_slab_debugfs_add(pool, dir);
 	return 0;
 }
 
@@ -517,6 +543,7 @@ void smm_debugfs_remove_pool(struct smm_pool *pool)
 {
 	int i;
 
+	smm_slab_debugfs_remove(pool);
 	debugfs_lookup_and_remove("fail_page_alloc", smm_debugfs_dir);
 	for (i = ARRAY_SIZE(smm_pool_files) - 1; i >= 0; i--)
 		debugfs_lookup_and_remove(smm_pool_files[i].name, smm_debugfs_dir);

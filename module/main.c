@@ -232,9 +232,13 @@ static int __init smm_init(void)
 	if (ret)
 		return ret;
 
-	ret = smm_debugfs_init();
+	ret = smm_slab_subsys_init();
 	if (ret)
 		goto err_pcp;
+
+	ret = smm_debugfs_init();
+	if (ret)
+		goto err_slab;
 
 	ret = smm_live_pool_create();
 	if (ret) {
@@ -266,6 +270,8 @@ err_pool:
 	smm_pool_destroy(smm_live_pool);
 err_debugfs:
 	smm_debugfs_exit();
+err_slab:
+	smm_slab_subsys_exit();
 err_pcp:
 	smm_pcp_subsys_exit();
 	return ret;
@@ -277,6 +283,7 @@ static void __exit smm_exit(void)
 	smm_debugfs_remove_pool(smm_live_pool);
 	smm_pool_destroy(smm_live_pool);
 	smm_debugfs_exit();
+	smm_slab_subsys_exit();
 	smm_pcp_subsys_exit();
 	pr_info("unloaded\n");
 }

@@ -28,7 +28,10 @@
  * debug caches and, in the others, when the object is the one this CPU
  * freed last or heads its slab's free list.  Each fault is reported once
  * with pr_err, counted, and leaves every structure intact: a bad free
- * changes nothing, a damaged red zone or poison is repaired.
+ * changes nothing, and an object whose red zone or poison was found
+ * damaged is quarantined: it stays counted in use on its slab, chained on
+ * the cache's quarantine list instead of a free list, so nothing ever
+ * hands it out again (the slab goes back to the buddy only with the cache).
  *
  * Stride layout: [left red zone][object][right red zone][free link]
  * [state][alloc owner][free owner], the link and what follows only when
@@ -40,12 +43,33 @@
  * in reverse order, in smm_pool_destroy(); larger requests are buddy
  * blocks, marked in their head descriptor.
  *
+ * Memory pressure: an allocation that leaves a zone below its low
+ * watermark calls smm_slab_note_pressure(), which only queues the pool's
+ * shrink work (the allocation may hold a per-CPU array's lock, and
+ * smm_slab_shrink_all() takes pool->slab_mutex); the work then gives every
+ * cache's free slabs back and counts them in slabs_shrunk_pressure.
+ *
+ * debugfs: the live pool (only it: KUnit pools never get files) has
+ * slab/<cache>/ directories, made and removed with their caches, holding
+ * alloc_traces and free_traces when the cache tracks owners.
+ *
+ * CPU hotplug: every pool is an instance of one dynamic multi-state
+ * (smm_slab_subsys_init()); when a CPU is dead its arrays in every cache
+ * of the pool are flushed back to the slabs, so no object is stranded on
+ * a CPU that will not run again.  A pool joins the state at the end of
+ * smm_slab_pool_init() and leaves it first thing in smm_slab_pool_destroy().
+ *
  * Locks, outermost first: pool->slab_mutex (the cache list), a per-CPU
  * array's lock, cache->lock, then the buddy's own locks.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
+#include <linux/cpuhotplug.h>
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
 #include <linux/log2.h>
@@ -56,6 +80,8 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include <shadowmm/buddy.h>
 #include <shadowmm/compat.h>
@@ -73,9 +99,13 @@ const unsigned int smm_kmalloc_sizes[SMM_KMALLOC_NR] = {
 };
 SMM_EXPORT(smm_kmalloc_sizes);
 
+/* The dynamic hotplug state shared by every pool; set at module init. */
+static enum cpuhp_state smm_slab_hp_state;
+
 /* Debug state word of each object in a debug cache. */
 #define SMM_OBJ_FREE		0x46524545UL	/* "FREE" */
 #define SMM_OBJ_ALLOC		0x414c4c43UL	/* "ALLC" */
+#define SMM_OBJ_QUARANTINE	0x51524e54UL	/* "QRNT" */
 
 /* Head of a large kmalloc block: ->private holds this plus its order. */
 #define SMM_KMALLOC_LARGE	0x4c415200UL
@@ -295,7 +325,20 @@ static void smm_slab_place(struct smm_kmem_cache *cache, struct smm_page *slab,
 		list_move(&slab->lru, &cache->slabs_partial);
 }
 
-/* Take one object off a slab that has one, and re-place the slab. */
+/* Keep a damaged object aside: in use on its slab, never handed out. */
+static void smm_quarantine(struct smm_kmem_cache *cache, void *obj)
+{
+	lockdep_assert_held(&cache->lock);
+	*smm_obj_state(cache, obj) = SMM_OBJ_QUARANTINE;
+	*smm_freeptr(cache, obj) = cache->quarantine;
+	cache->quarantine = obj;
+	cache->nr_quarantined++;
+}
+
+/*
+ * Take one object off a slab that has one, and re-place the slab.  Return
+ * it, or NULL when it was found damaged and quarantined instead.
+ */
 static void *smm_slab_take(struct smm_kmem_cache *cache, struct smm_page *slab,
 			   unsigned long caller)
 {
@@ -308,21 +351,29 @@ static void *smm_slab_take(struct smm_kmem_cache *cache, struct smm_page *slab,
 	cache->inuse++;
 	if (unlikely(smm_cache_debug(cache))) {
 		unsigned long *state = smm_obj_state(cache, obj);
+		bool damaged = false;
 		long bad;
 
 		if (smm_cache_poisons(cache)) {
 			bad = smm_poison_check(cache, obj);
 			if (bad >= 0) {
-				char detail[48];
+				char detail[64];
 
-				snprintf(detail, sizeof(detail), ": byte %ld changed", bad);
+				snprintf(detail, sizeof(detail), ": byte %ld changed; quarantined",
+					 bad);
 				smm_slab_fault(cache, SMM_SLAB_ERR_POISON, slab, obj, detail);
+				damaged = true;
 			}
 		}
 		if ((cache->flags & SMM_SLAB_RED_ZONE) && smm_redzone_check(cache, obj)) {
 			smm_slab_fault(cache, SMM_SLAB_ERR_REDZONE, slab, obj,
-				       " (while free)");
-			smm_redzone_fill(cache, obj);
+				       " (while free); quarantined");
+			damaged = true;
+		}
+		if (unlikely(damaged)) {
+			smm_quarantine(cache, obj);
+			smm_slab_place(cache, slab, !inuse);
+			return NULL;
 		}
 		*state = SMM_OBJ_ALLOC;
 		if (cache->flags & SMM_SLAB_STORE_USER)
@@ -476,8 +527,12 @@ static unsigned int smm_slab_take_many(struct smm_kmem_cache *cache, unsigned in
 			smm_slab_add_new(cache, slab);
 			continue;
 		}
-		while (got < nr && slab->freelist)
-			p[got++] = smm_slab_take(cache, slab, caller);
+		while (got < nr && slab->freelist) {
+			void *obj = smm_slab_take(cache, slab, caller);
+
+			if (likely(obj))
+				p[got++] = obj;
+		}
 	}
 	spin_unlock(&cache->lock);
 	return got;
@@ -543,22 +598,27 @@ static void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
 	spin_lock(&cache->lock);
 	if (*state != SMM_OBJ_ALLOC) {
 		smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
-			       *state == SMM_OBJ_FREE ? "" : " (state word corrupted)");
+			       *state == SMM_OBJ_FREE ? "" :
+			       *state == SMM_OBJ_QUARANTINE ? " (quarantined)" :
+			       " (state word corrupted)");
 		spin_unlock(&cache->lock);
 		return;
 	}
+	if (cache->flags & SMM_SLAB_STORE_USER)
+		smm_track_set(cache, obj, true, caller);
 	if (cache->flags & SMM_SLAB_RED_ZONE) {
 		bad = smm_redzone_check(cache, obj);
 		if (bad) {
-			char detail[48];
+			char detail[64];
 
-			snprintf(detail, sizeof(detail), ": byte %ld of the object", bad);
+			snprintf(detail, sizeof(detail), ": byte %ld of the object; quarantined",
+				 bad);
 			smm_slab_fault(cache, SMM_SLAB_ERR_REDZONE, slab, obj, detail);
-			smm_redzone_fill(cache, obj);
+			smm_quarantine(cache, obj);
+			spin_unlock(&cache->lock);
+			return;
 		}
 	}
-	if (cache->flags & SMM_SLAB_STORE_USER)
-		smm_track_set(cache, obj, true, caller);
 	if (smm_cache_poisons(cache))
 		smm_poison_fill(cache, obj);
 	*state = SMM_OBJ_FREE;
@@ -776,6 +836,19 @@ void smm_kmem_cache_free_bulk(struct smm_kmem_cache *cache, size_t nr, void **p)
 }
 SMM_EXPORT(smm_kmem_cache_free_bulk);
 
+/* Flush one CPU's array of @cache back to the slabs. */
+static unsigned int smm_cache_drain_cpu(struct smm_kmem_cache *cache, unsigned int cpu)
+{
+	struct smm_slab_cpu *c = per_cpu_ptr(cache->cpu, cpu);
+	unsigned int n;
+
+	spin_lock(&c->lock);
+	n = c->avail;
+	smm_cpu_flush(cache, c, c->avail);
+	spin_unlock(&c->lock);
+	return n;
+}
+
 /**
  * smm_kmem_cache_drain() - flush every CPU's array back to the slabs
  * @cache: the cache
@@ -790,17 +863,85 @@ unsigned int smm_kmem_cache_drain(struct smm_kmem_cache *cache)
 
 	if (!cache->cpu_limit)
 		return 0;
-	for_each_possible_cpu(cpu) {
-		struct smm_slab_cpu *c = per_cpu_ptr(cache->cpu, cpu);
-
-		spin_lock(&c->lock);
-		n += c->avail;
-		smm_cpu_flush(cache, c, c->avail);
-		spin_unlock(&c->lock);
-	}
+	for_each_possible_cpu(cpu)
+		n += smm_cache_drain_cpu(cache, cpu);
 	return n;
 }
 SMM_EXPORT(smm_kmem_cache_drain);
+
+/**
+ * smm_slab_drain_cpu() - flush one CPU's arrays of every cache of a pool
+ * @pool: the pool
+ * @cpu: the CPU (online or dead)
+ *
+ * Context: Process context, may sleep (takes pool->slab_mutex).
+ * Return: the number of objects flushed.
+ */
+unsigned int smm_slab_drain_cpu(struct smm_pool *pool, unsigned int cpu)
+{
+	struct smm_kmem_cache *cache;
+	unsigned int n = 0;
+
+	mutex_lock(&pool->slab_mutex);
+	list_for_each_entry(cache, &pool->caches, list)
+		if (cache->cpu_limit)
+			n += smm_cache_drain_cpu(cache, cpu);
+	mutex_unlock(&pool->slab_mutex);
+	return n;
+}
+SMM_EXPORT(smm_slab_drain_cpu);
+
+/* A CPU is dead: nobody will use its arrays, so flush them to the slabs. */
+static int smm_slab_cpu_dead(unsigned int cpu, struct hlist_node *node)
+{
+	struct smm_pool *pool = hlist_entry(node, struct smm_pool, slab_cpuhp_node);
+
+	smm_slab_drain_cpu(pool, cpu);
+	return 0;
+}
+
+/**
+ * smm_slab_subsys_init() - set up the CPU-hotplug state all pools share
+ *
+ * Context: Process context, module init.
+ * Return: 0 or a negative errno.
+ */
+int smm_slab_subsys_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN, "shadowmm/slab:dead",
+				      NULL, smm_slab_cpu_dead);
+	if (ret < 0)
+		return ret;
+	smm_slab_hp_state = ret;
+	return 0;
+}
+
+/**
+ * smm_slab_subsys_exit() - remove the CPU-hotplug state
+ *
+ * Context: Process context, module exit; every pool is gone.
+ */
+void smm_slab_subsys_exit(void)
+{
+	cpuhp_remove_multi_state(smm_slab_hp_state);
+}
+
+/* Drain, then give every free slab back; return how many slabs went. */
+static unsigned long __smm_cache_shrink(struct smm_kmem_cache *cache)
+{
+	LIST_HEAD(release);
+	unsigned long n;
+
+	smm_kmem_cache_drain(cache);
+	spin_lock(&cache->lock);
+	n = cache->nr_free_slabs;
+	smm_slab_trim(cache, 0, &release);
+	spin_unlock(&cache->lock);
+	smm_slab_release_list(cache, &release);
+	return n;
+}
 
 /**
  * smm_kmem_cache_shrink() - give every free slab back to the buddy
@@ -814,16 +955,7 @@ SMM_EXPORT(smm_kmem_cache_drain);
  */
 unsigned long smm_kmem_cache_shrink(struct smm_kmem_cache *cache)
 {
-	LIST_HEAD(release);
-	unsigned long n;
-
-	smm_kmem_cache_drain(cache);
-	spin_lock(&cache->lock);
-	n = cache->nr_free_slabs;
-	smm_slab_trim(cache, 0, &release);
-	spin_unlock(&cache->lock);
-	smm_slab_release_list(cache, &release);
-	return n << cache->order;
+	return __smm_cache_shrink(cache) << cache->order;
 }
 SMM_EXPORT(smm_kmem_cache_shrink);
 
@@ -841,6 +973,19 @@ unsigned long smm_kmem_cache_errors(struct smm_kmem_cache *cache,
 	return atomic_long_read(&cache->errors[kind]);
 }
 SMM_EXPORT(smm_kmem_cache_errors);
+
+/**
+ * smm_kmem_cache_quarantined() - objects a cache keeps aside as damaged
+ * @cache: the cache
+ *
+ * Context: Any context; a lockless snapshot.
+ * Return: the count.
+ */
+unsigned long smm_kmem_cache_quarantined(struct smm_kmem_cache *cache)
+{
+	return READ_ONCE(cache->nr_quarantined);
+}
+SMM_EXPORT(smm_kmem_cache_quarantined);
 
 /* Lay out one stride and choose the slab order with the least waste. */
 static int smm_cache_layout(struct smm_kmem_cache *cache)
@@ -893,6 +1038,210 @@ static int smm_cache_layout(struct smm_kmem_cache *cache)
 	cache->objs_per_slab = min((unsigned int)(PAGE_SIZE << best) / cache->size, 0xffffU);
 	cache->waste = best_waste;
 	return 0;
+}
+
+/* One distinct caller in alloc_traces or free_traces. */
+struct smm_slab_loc {
+	unsigned long addr;
+	unsigned long count;
+	unsigned long sum_age;
+	unsigned long min_age;
+	unsigned long max_age;
+	int min_pid;
+	int max_pid;
+	unsigned long cpus[];
+};
+
+#define SMM_SLAB_TRACE_MAX	512	/* distinct callers shown per file */
+
+static size_t smm_slab_loc_size(void)
+{
+	return sizeof(struct smm_slab_loc) + BITS_TO_LONGS(nr_cpu_ids) * sizeof(long);
+}
+
+/* Count one owner record into the table of @n entries; return the new n. */
+static unsigned int smm_slab_loc_add(void *table, unsigned int n,
+				     const struct smm_slab_track *t)
+{
+	size_t stride = smm_slab_loc_size();
+	unsigned long age = jiffies - t->when;
+	struct smm_slab_loc *l;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		l = table + i * stride;
+		if (l->addr == t->addr)
+			goto found;
+	}
+	if (n == SMM_SLAB_TRACE_MAX)
+		return n;
+	l = table + n++ * stride;
+	l->addr = t->addr;
+	l->min_age = age;
+	l->min_pid = t->pid;
+	l->max_pid = t->pid;
+found:
+	l->count++;
+	l->sum_age += age;
+	l->min_age = min(l->min_age, age);
+	l->max_age = max(l->max_age, age);
+	l->min_pid = min(l->min_pid, t->pid);
+	l->max_pid = max(l->max_pid, t->pid);
+	if (t->cpu >= 0 && t->cpu < nr_cpu_ids)
+		__set_bit(t->cpu, l->cpus);
+	return n;
+}
+
+/*
+ * alloc_traces / free_traces in the format of SLUB's files of that name:
+ * one line per distinct caller with the number of objects, the caller,
+ * the age of the records in jiffies (min/avg/max), the pids and the CPUs.
+ * Every object that remembers an allocation (or a free) counts, whether
+ * it is allocated now or free again.
+ */
+static int smm_slab_traces_show(struct seq_file *m, bool free)
+{
+	static const char * const lists[] = { "full", "partial", "free" };
+	struct smm_kmem_cache *cache = m->private;
+	size_t stride = smm_slab_loc_size();
+	unsigned int n = 0, i, l;
+	struct smm_page *slab;
+	void *table;
+
+	table = kvzalloc(SMM_SLAB_TRACE_MAX * stride, GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	spin_lock(&cache->lock);
+	for (l = 0; l < ARRAY_SIZE(lists); l++) {
+		struct list_head *head = l == 0 ? &cache->slabs_full :
+					 l == 1 ? &cache->slabs_partial : &cache->slabs_free;
+
+		list_for_each_entry(slab, head, lru) {
+			void *base = smm_slab_base(cache, slab);
+
+			for (i = 0; i < cache->objs_per_slab; i++) {
+				void *obj = smm_slab_obj(cache, base, i);
+				struct smm_slab_track *t = smm_obj_track(cache, obj, free);
+
+				if (t->addr)
+					n = smm_slab_loc_add(table, n, t);
+			}
+		}
+	}
+	spin_unlock(&cache->lock);
+
+	if (!n)
+		seq_puts(m, "No data\n");
+	for (i = 0; i < n; i++) {
+		struct smm_slab_loc *loc = table + i * stride;
+
+		seq_printf(m, "%7lu %pS age=%lu/%lu/%lu ", loc->count, (void *)loc->addr,
+			   loc->min_age, loc->sum_age / loc->count, loc->max_age);
+		if (loc->min_pid == loc->max_pid)
+			seq_printf(m, "pid=%d", loc->min_pid);
+		else
+			seq_printf(m, "pid=%d-%d", loc->min_pid, loc->max_pid);
+		seq_printf(m, " cpus=%*pbl\n", nr_cpu_ids, loc->cpus);
+	}
+	kvfree(table);
+	return 0;
+}
+
+static int smm_alloc_traces_show(struct seq_file *m, void *v)
+{
+	return smm_slab_traces_show(m, false);
+}
+DEFINE_SHOW_ATTRIBUTE(smm_alloc_traces);
+
+static int smm_free_traces_show(struct seq_file *m, void *v)
+{
+	return smm_slab_traces_show(m, true);
+}
+DEFINE_SHOW_ATTRIBUTE(smm_free_traces);
+
+/* errors: the faults the cache detected, and the objects quarantined. */
+static int smm_cache_errors_show(struct seq_file *m, void *v)
+{
+	static const char * const names[SMM_SLAB_NR_ERRORS] = {
+		[SMM_SLAB_ERR_DOUBLE_FREE] = "double_free",
+		[SMM_SLAB_ERR_INVALID_FREE] = "invalid_free",
+		[SMM_SLAB_ERR_REDZONE] = "red_zone",
+		[SMM_SLAB_ERR_POISON] = "poison",
+	};
+	struct smm_kmem_cache *cache = m->private;
+	int i;
+
+	for (i = 0; i < SMM_SLAB_NR_ERRORS; i++)
+		seq_printf(m, "%s %lu\n", names[i], smm_kmem_cache_errors(cache, i));
+	seq_printf(m, "quarantined %lu\n", smm_kmem_cache_quarantined(cache));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smm_cache_errors);
+
+/* The cache's slab/<name>/ directory, when its pool has slab/. */
+static void smm_cache_debugfs_add(struct smm_kmem_cache *cache)
+{
+	struct smm_pool *pool = cache->pool;
+	struct dentry *dir;
+
+	lockdep_assert_held(&pool->slab_mutex);
+	if (!pool->slab_debugfs)
+		return;
+	dir = debugfs_create_dir(cache->name, pool->slab_debugfs);
+	if (IS_ERR(dir))
+		return;
+	cache->debugfs = dir;
+	debugfs_create_file("errors", 0400, dir, cache, &smm_cache_errors_fops);
+	if (cache->flags & SMM_SLAB_STORE_USER) {
+		debugfs_create_file("alloc_traces", 0400, dir, cache, &smm_alloc_traces_fops);
+		debugfs_create_file("free_traces", 0400, dir, cache, &smm_free_traces_fops);
+	}
+}
+
+/**
+ * smm_slab_debugfs_add() - give a pool's caches their debugfs directories
+ * @pool: the live pool
+ * @parent: where slab/ is made
+ *
+ * Caches created later get theirs at creation.
+ *
+ * Context: Process context, may sleep.
+ */
+void smm_slab_debugfs_add(struct smm_pool *pool, struct dentry *parent)
+{
+	struct smm_kmem_cache *cache;
+	struct dentry *dir;
+
+	dir = debugfs_create_dir("slab", parent);
+	if (IS_ERR(dir))
+		return;
+	mutex_lock(&pool->slab_mutex);
+	pool->slab_debugfs = dir;
+	list_for_each_entry(cache, &pool->caches, list)
+		smm_cache_debugfs_add(cache);
+	mutex_unlock(&pool->slab_mutex);
+}
+
+/**
+ * smm_slab_debugfs_remove() - undo smm_slab_debugfs_add()
+ * @pool: the live pool
+ *
+ * Once this returns no reader is inside a cache's file.
+ *
+ * Context: Process context, may sleep.
+ */
+void smm_slab_debugfs_remove(struct smm_pool *pool)
+{
+	struct smm_kmem_cache *cache;
+
+	mutex_lock(&pool->slab_mutex);
+	list_for_each_entry_reverse(cache, &pool->caches, list) {
+		debugfs_remove_recursive(cache->debugfs);
+		cache->debugfs = NULL;
+	}
+	debugfs_remove_recursive(pool->slab_debugfs);
+	pool->slab_debugfs = NULL;
+	mutex_unlock(&pool->slab_mutex);
 }
 
 /**
@@ -954,6 +1303,7 @@ struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *
 
 	mutex_lock(&pool->slab_mutex);
 	list_add_tail(&cache->list, &pool->caches);
+	smm_cache_debugfs_add(cache);
 	mutex_unlock(&pool->slab_mutex);
 	return cache;
 }
@@ -964,6 +1314,10 @@ static void smm_cache_free_all(struct smm_kmem_cache *cache)
 {
 	LIST_HEAD(release);
 
+	/* Waits for readers of its files; they take only cache->lock. */
+	debugfs_remove_recursive(cache->debugfs);
+	cache->debugfs = NULL;
+
 	spin_lock(&cache->lock);
 	list_splice_init(&cache->slabs_full, &release);
 	list_splice_init(&cache->slabs_partial, &release);
@@ -971,6 +1325,8 @@ static void smm_cache_free_all(struct smm_kmem_cache *cache)
 	cache->nr_slabs = 0;
 	cache->nr_free_slabs = 0;
 	cache->inuse = 0;
+	cache->quarantine = NULL;
+	cache->nr_quarantined = 0;
 	spin_unlock(&cache->lock);
 	smm_slab_release_list(cache, &release);
 	free_percpu(cache->cpu);
@@ -998,7 +1354,7 @@ int smm_kmem_cache_destroy(struct smm_kmem_cache *cache)
 	mutex_lock(&pool->slab_mutex);
 	smm_kmem_cache_drain(cache);
 	spin_lock(&cache->lock);
-	live = cache->inuse;
+	live = cache->inuse - cache->nr_quarantined;
 	spin_unlock(&cache->lock);
 	if (live) {
 		mutex_unlock(&pool->slab_mutex);
@@ -1155,6 +1511,25 @@ size_t smm_ksize(struct smm_pool *pool, const void *ptr)
 }
 SMM_EXPORT(smm_ksize);
 
+/* Shrink every cache; count the slabs given back in *@slabs if asked. */
+static unsigned long __smm_slab_shrink_all(struct smm_pool *pool, unsigned long *slabs)
+{
+	struct smm_kmem_cache *cache;
+	unsigned long n = 0, s = 0;
+
+	mutex_lock(&pool->slab_mutex);
+	list_for_each_entry(cache, &pool->caches, list) {
+		unsigned long k = __smm_cache_shrink(cache);
+
+		s += k;
+		n += k << cache->order;
+	}
+	mutex_unlock(&pool->slab_mutex);
+	if (slabs)
+		*slabs = s;
+	return n;
+}
+
 /**
  * smm_slab_shrink_all() - give every cache's free slabs back to the buddy
  * @pool: the pool
@@ -1164,16 +1539,37 @@ SMM_EXPORT(smm_ksize);
  */
 unsigned long smm_slab_shrink_all(struct smm_pool *pool)
 {
-	struct smm_kmem_cache *cache;
-	unsigned long n = 0;
-
-	mutex_lock(&pool->slab_mutex);
-	list_for_each_entry(cache, &pool->caches, list)
-		n += smm_kmem_cache_shrink(cache);
-	mutex_unlock(&pool->slab_mutex);
-	return n;
+	return __smm_slab_shrink_all(pool, NULL);
 }
 SMM_EXPORT(smm_slab_shrink_all);
+
+/* The pool's shrink work: what memory pressure asked for. */
+static void smm_slab_pressure_fn(struct work_struct *work)
+{
+	struct smm_pool *pool = container_of(work, struct smm_pool, slab_shrink_work);
+	unsigned long slabs;
+
+	__smm_slab_shrink_all(pool, &slabs);
+	if (slabs)
+		smm_count_events(pool, SMM_SLABS_SHRUNK_PRESSURE, slabs);
+}
+
+/**
+ * smm_slab_note_pressure() - a zone of the pool fell below its low watermark
+ * @pool: the pool
+ *
+ * Queues the pool's shrink work when slabs hold frames; the work gives
+ * every cache's free slabs back to the buddy.  Nothing is shrunk here: the
+ * caller may hold slab locks.
+ *
+ * Context: Any context.
+ */
+void smm_slab_note_pressure(struct smm_pool *pool)
+{
+	if (READ_ONCE(pool->slab_pressure_on) && atomic_long_read(&pool->slab_pages))
+		queue_work(system_unbound_wq, &pool->slab_shrink_work);
+}
+SMM_EXPORT(smm_slab_note_pressure);
 
 /**
  * smm_slab_pages() - frames held by slabs of every cache
@@ -1193,16 +1589,18 @@ SMM_EXPORT(smm_slab_pages);
  * @pool: the pool being created
  *
  * Context: Process context, may sleep.
- * Return: 0, or -ENOMEM (nothing is left behind).
+ * Return: 0, or -ENOMEM or the CPU-hotplug errno (nothing is left behind).
  */
 int smm_slab_pool_init(struct smm_pool *pool)
 {
 	char name[SMM_SLAB_NAME_LEN];
-	int i;
+	int i, ret;
 
 	mutex_init(&pool->slab_mutex);
 	INIT_LIST_HEAD(&pool->caches);
 	atomic_long_set(&pool->slab_pages, 0);
+	INIT_WORK(&pool->slab_shrink_work, smm_slab_pressure_fn);
+	WRITE_ONCE(pool->slab_pressure_on, true);
 	for (i = 0; i < SMM_KMALLOC_NR; i++) {
 		unsigned int size = smm_kmalloc_sizes[i];
 
@@ -1220,6 +1618,13 @@ int smm_slab_pool_init(struct smm_pool *pool)
 		}
 		pool->kmalloc_caches[i]->flags |= SMM_SLAB_KMALLOC;
 	}
+	/* Last: from here on a dead CPU's arrays are flushed. */
+	ret = cpuhp_state_add_instance_nocalls(smm_slab_hp_state, &pool->slab_cpuhp_node);
+	if (ret) {
+		smm_slab_pool_destroy(pool);
+		return ret;
+	}
+	pool->slab_hotplug = true;
 	return 0;
 }
 
@@ -1238,6 +1643,15 @@ void smm_slab_pool_destroy(struct smm_pool *pool)
 	struct smm_kmem_cache *cache, *next;
 	int i;
 
+	/* First, the reverse of the last step of smm_slab_pool_init(). */
+	if (pool->slab_hotplug) {
+		cpuhp_state_remove_instance_nocalls(smm_slab_hp_state,
+						    &pool->slab_cpuhp_node);
+		pool->slab_hotplug = false;
+	}
+	/* No new shrink work from here on, and none left running. */
+	WRITE_ONCE(pool->slab_pressure_on, false);
+	cancel_work_sync(&pool->slab_shrink_work);
 	for (i = SMM_KMALLOC_NR - 1; i >= 0; i--) {
 		cache = pool->kmalloc_caches[i];
 		if (!cache)
@@ -1307,6 +1721,8 @@ static void smm_validate_slab(struct smm_kmem_cache *cache, struct smm_page *sla
 
 		obj = smm_slab_obj(cache, base, i);
 		state = *smm_obj_state(cache, obj);
+		if (state == SMM_OBJ_QUARANTINE)
+			continue;	/* damaged, kept aside: not checked again */
 		if (state == SMM_OBJ_FREE)
 			nfree++;
 		else if (state != SMM_OBJ_ALLOC)
@@ -1323,6 +1739,28 @@ static void smm_validate_slab(struct smm_kmem_cache *cache, struct smm_page *sla
 	if (nfree + inuse != cache->objs_per_slab)
 		smm_report(r, "cache %s: slab sfn %lu has %u objects marked free, %u in use\n",
 			   cache->name, sfn, nfree, inuse);
+}
+
+/* The quarantine list: objects of the cache, so marked, as many as counted. */
+static void smm_validate_quarantine(struct smm_kmem_cache *cache, struct smm_report *r)
+{
+	unsigned long n = 0;
+	void *obj;
+
+	lockdep_assert_held(&cache->lock);
+	for (obj = cache->quarantine; obj; obj = *smm_freeptr(cache, obj)) {
+		if (!smm_obj_slab(cache, obj) ||
+		    *smm_obj_state(cache, obj) != SMM_OBJ_QUARANTINE) {
+			smm_report(r, "cache %s: quarantine holds a foreign or unmarked object\n",
+				   cache->name);
+			return;
+		}
+		if (++n > cache->nr_quarantined)
+			break;
+	}
+	if (n != cache->nr_quarantined)
+		smm_report(r, "cache %s: quarantine lists %lu objects, counter says %lu\n",
+			   cache->name, n, cache->nr_quarantined);
 }
 
 /**
@@ -1360,6 +1798,7 @@ unsigned int smm_slab_validate(struct smm_pool *pool, struct smm_report *r)
 				inuse += smm_slab_inuse(slab);
 			}
 		}
+		smm_validate_quarantine(cache, r);
 		if (slabs != cache->nr_slabs || nfree != cache->nr_free_slabs ||
 		    inuse != cache->inuse)
 			smm_report(r, "cache %s: lists hold %lu slabs (%lu free, %lu objects in use), counters say %lu (%lu, %lu)\n",

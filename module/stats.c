@@ -35,6 +35,7 @@ const char * const smm_event_names[SMM_NR_EVENTS] = {
 	[SMM_PGALLOC_FAIL] = "pgalloc_fail",
 	[SMM_PGALLOC_INJECTED] = "pgalloc_fail_injected",
 	[SMM_BAD_FREE] = "bad_free",
+	[SMM_SLABS_SHRUNK_PRESSURE] = "slabs_shrunk_pressure",
 };
 
 /**

@@ -11,6 +11,7 @@
 #include <linux/fault-inject.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/workqueue.h>
 
 #include <shadowmm/region.h>
 #include <shadowmm/slab.h>
@@ -56,6 +57,15 @@ struct smm_pool_config {
  * @kmalloc_caches:	kmalloc-8 .. kmalloc-8k, set at creation, read-only
  *			until destruction
  * @slab_pages:		frames held by slabs of every cache
+ * @slab_cpuhp_node:	on the slab CPU-hotplug instance list (per-CPU
+ *			object arrays flushed on offline)
+ * @slab_hotplug:	@slab_cpuhp_node is on that list; set and cleared by
+ *			pool creation and destruction only
+ * @slab_shrink_work:	shrinks every cache; queued under memory pressure
+ * @slab_pressure_on:	pressure may queue @slab_shrink_work; cleared (with
+ *			WRITE_ONCE) before the work is cancelled at destruction
+ * @slab_debugfs:	slab/ in debugfs, the live pool only (NULL in KUnit
+ *			pools), under @slab_mutex
  */
 struct smm_pool {
 	const char *name;
@@ -77,6 +87,11 @@ struct smm_pool {
 	struct list_head caches;
 	struct smm_kmem_cache *kmalloc_caches[SMM_KMALLOC_NR];
 	atomic_long_t slab_pages;
+	struct hlist_node slab_cpuhp_node;
+	bool slab_hotplug;
+	struct work_struct slab_shrink_work;
+	bool slab_pressure_on;
+	struct dentry *slab_debugfs;
 };
 
 int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp);

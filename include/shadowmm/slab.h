@@ -16,6 +16,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
+struct dentry;
 struct smm_pool;
 struct smm_report;
 struct seq_file;
@@ -93,16 +94,22 @@ struct smm_slab_cpu {
  * @batch:		objects moved per refill and flush
  * @free_limit:		free slabs kept; beyond that they go back to the buddy
  * @lock:		protects the three lists, every slab's free list and
- *			in-use count, the debug state of free objects, and the
- *			counters below
+ *			in-use count, the debug state of free objects, the
+ *			quarantine and the counters below
  * @slabs_full:		slabs with every object allocated
  * @slabs_partial:	slabs with some objects allocated
  * @slabs_free:		slabs with none allocated
  * @nr_slabs:		slabs on the three lists
  * @nr_free_slabs:	slabs on @slabs_free
- * @inuse:		objects taken out of slabs (held by users or per-CPU)
+ * @inuse:		objects taken out of slabs (held by users, per-CPU or
+ *			quarantined)
+ * @quarantine:		damaged objects kept aside, chained through their free
+ *			links; never handed out again
+ * @nr_quarantined:	objects on @quarantine
  * @cpu:		the per-CPU arrays
  * @errors:		faults detected, by enum smm_slab_error
+ * @debugfs:		its slab/<name>/ directory (live pool only); set and
+ *			cleared under pool->slab_mutex while on pool->caches
  */
 struct smm_kmem_cache {
 	char name[SMM_SLAB_NAME_LEN];
@@ -131,9 +138,12 @@ struct smm_kmem_cache {
 	unsigned long nr_slabs;
 	unsigned long nr_free_slabs;
 	unsigned long inuse;
+	void *quarantine;
+	unsigned long nr_quarantined;
 
 	struct smm_slab_cpu __percpu *cpu;
 	atomic_long_t errors[SMM_SLAB_NR_ERRORS];
+	struct dentry *debugfs;
 };
 
 struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *name,
@@ -149,18 +159,25 @@ unsigned long smm_kmem_cache_shrink(struct smm_kmem_cache *cache);
 unsigned int smm_kmem_cache_drain(struct smm_kmem_cache *cache);
 unsigned long smm_kmem_cache_errors(struct smm_kmem_cache *cache,
 				    enum smm_slab_error kind);
+unsigned long smm_kmem_cache_quarantined(struct smm_kmem_cache *cache);
 
 void *smm_kmalloc(struct smm_pool *pool, size_t size, unsigned int flags);
 void smm_kfree(struct smm_pool *pool, const void *ptr);
 size_t smm_ksize(struct smm_pool *pool, const void *ptr);
 struct smm_kmem_cache *smm_kmalloc_cache(struct smm_pool *pool, size_t size);
 
+unsigned int smm_slab_drain_cpu(struct smm_pool *pool, unsigned int cpu);
 unsigned long smm_slab_shrink_all(struct smm_pool *pool);
+void smm_slab_note_pressure(struct smm_pool *pool);
 unsigned long smm_slab_pages(struct smm_pool *pool);
 int smm_slab_pool_init(struct smm_pool *pool);
 void smm_slab_pool_destroy(struct smm_pool *pool);
+int smm_slab_subsys_init(void);
+void smm_slab_subsys_exit(void);
 unsigned int smm_slab_validate(struct smm_pool *pool, struct smm_report *r);
 void smm_slab_print_info(struct seq_file *m, struct smm_pool *pool);
+void smm_slab_debugfs_add(struct smm_pool *pool, struct dentry *parent);
+void smm_slab_debugfs_remove(struct smm_pool *pool);
 
 extern const unsigned int smm_kmalloc_sizes[SMM_KMALLOC_NR];
 

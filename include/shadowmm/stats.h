@@ -33,6 +33,7 @@ enum smm_event {
 	SMM_PGALLOC_FAIL,		/* allocations that returned NULL */
 	SMM_PGALLOC_INJECTED,		/* of which fault injection failed */
 	SMM_BAD_FREE,			/* frees refused: not an allocated block */
+	SMM_SLABS_SHRUNK_PRESSURE,	/* free slabs given back under pressure */
 	SMM_NR_EVENTS,
 };
 

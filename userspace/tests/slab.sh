@@ -1,0 +1,124 @@
+#!/bin/sh
+# TAP test, run in the test VM: the slab allocator as a user sees it,
+# through debugfs: slabinfo in the /proc/slabinfo 2.1 format, Slab: in
+# meminfo, the drop_slabs and slab_burst knobs and their errors, and with
+# slab_debug the per-cache alloc_traces/free_traces in SLUB's format.
+MOD=${SMM_MODDIR:-/modules}/shadowmm.ko
+D=/sys/kernel/debug/shadowmm
+n=0
+fails=0
+
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"; }
+check() {
+	d=$1
+	shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+say() { sed 's/^/# /'; }
+
+slabinfo_header() {
+	[ "$(head -n 1 $D/slabinfo)" = "slabinfo - version: 2.1" ] &&
+		sed -n 2p $D/slabinfo | grep -q '^# name  *<active_objs> <num_objs>' ||
+		{ head -n 2 $D/slabinfo | say; return 1; }
+}
+
+# name, 5 numbers, ": tunables" and 3, ": slabdata" and 3: 16 fields.
+slabinfo_row() {
+	row=$(grep '^kmalloc-64 ' $D/slabinfo)
+	[ -n "$row" ] || { say <$D/slabinfo; return 1; }
+	echo "$row" | awk 'NF != 16 || $7 != ":" || $8 != "tunables" || $12 != ":" ||
+		$13 != "slabdata" { exit 1 }
+		{ for (i = 2; i <= 16; i++) if (i != 7 && i != 8 && i != 12 && i != 13 &&
+			$i !~ /^[0-9]+$/) exit 1 }' || { echo "# $row"; return 1; }
+}
+
+meminfo_slab() { grep -qE '^Slab: +[0-9]+ kB$' $D/meminfo || { say <$D/meminfo; return 1; }; }
+slab_kb() { awk '/^Slab:/ { print $2 }' $D/meminfo; }
+
+slab_burst_grows() {
+	echo "slab_burst 200" >$D/knobs || return 1
+	kb=$(slab_kb)
+	[ "$kb" -gt 0 ] || { echo "# Slab: $kb kB after slab_burst"; return 1; }
+	awk '$1 == "kmalloc-64" && $3 > 0 { f = 1 } END { exit !f }' $D/slabinfo ||
+		{ say <$D/slabinfo; return 1; }
+}
+
+drop_slabs_empties() {
+	echo "drop_slabs 1" >$D/knobs || return 1
+	kb=$(slab_kb)
+	[ "$kb" -eq 0 ] || { echo "# Slab: $kb kB after drop_slabs"; say <$D/slabinfo; return 1; }
+}
+
+validate_ok() { [ "$(cat $D/validate)" = ok ] || { say <$D/validate; return 1; }; }
+
+# A bad knob write fails with EINVAL and changes nothing.
+knob_refused() {
+	before=$(cat $D/knobs)
+	if echo "$1" >$D/knobs 2>/tmp/knob.err; then
+		echo "# '$1' was accepted"
+		return 1
+	fi
+	grep -q "Invalid argument" /tmp/knob.err || { say </tmp/knob.err; return 1; }
+	[ "$(cat $D/knobs)" = "$before" ]
+}
+
+vmstat_pressure() { grep -qE '^slabs_shrunk_pressure [0-9]+$' $D/vmstat; }
+
+no_traces_without_debug() {
+	[ -d $D/slab/kmalloc-64 ] && [ ! -e $D/slab/kmalloc-64/alloc_traces ] ||
+		{ ls -l $D/slab/kmalloc-64 2>&1 | say; return 1; }
+}
+
+errors_file() {
+	for k in double_free invalid_free red_zone poison quarantined; do
+		grep -qx "$k 0" $D/slab/kmalloc-64/errors || { say <$D/slab/kmalloc-64/errors; return 1; }
+	done
+}
+
+traces_exist() {
+	for f in alloc_traces free_traces; do
+		[ -f $D/slab/kmalloc-64/$f ] || { echo "# no $f"; return 1; }
+	done
+}
+
+# SLUB's line: count, caller, age=min/avg/max, pid=..., cpus=...
+traces_lines() {
+	f=$D/slab/kmalloc-64/$1
+	lines=$(grep -cE '^ *[0-9]+ .+ age=[0-9]+/[0-9]+/[0-9]+ pid=[0-9]+(-[0-9]+)? cpus=[0-9,-]+$' "$f")
+	[ "$lines" -ge 1 ] && [ "$lines" -eq "$(wc -l <"$f")" ] && grep -q smm_knob "$f" ||
+		{ say <"$f"; return 1; }
+}
+
+echo "1..22"
+if ! insmod $MOD; then
+	echo "Bail out! insmod $MOD failed"
+	exit 1
+fi
+check "slabinfo has the 2.1 header" slabinfo_header
+check "slabinfo has a kmalloc-64 row of 16 fields" slabinfo_row
+check "meminfo has Slab:" meminfo_slab
+check "vmstat counts slabs_shrunk_pressure" vmstat_pressure
+check "slab_burst fills the kmalloc caches" slab_burst_grows
+check "validate says ok after slab_burst" validate_ok
+check "drop_slabs 1 gives every slab back" drop_slabs_empties
+check "validate says ok after drop_slabs" validate_ok
+check "knobs: drop_slabs 2 is refused" knob_refused "drop_slabs 2"
+check "knobs: slab_burst 0 is refused" knob_refused "slab_burst 0"
+check "knobs: slab_burst 5000 is refused" knob_refused "slab_burst 5000"
+check "slab/kmalloc-64 has no traces without owner tracking" no_traces_without_debug
+check "slab/kmalloc-64/errors counts faults and quarantined objects" errors_file
+check "unload" rmmod shadowmm
+if ! insmod $MOD slab_debug=7; then
+	echo "Bail out! insmod $MOD slab_debug=7 failed"
+	exit 1
+fi
+check "slab_debug=7: kmalloc-64 has alloc_traces and free_traces" traces_exist
+check "slab_debug=7: slab_burst works" slab_burst_grows
+check "slab_debug=7: alloc_traces has SLUB's lines" traces_lines alloc_traces
+check "slab_debug=7: free_traces has SLUB's lines" traces_lines free_traces
+check "slab_debug=7: validate says ok" validate_ok
+check "slab_debug=7: drop_slabs 1 gives every slab back" drop_slabs_empties
+check "slab_debug=7: validate says ok after drop_slabs" validate_ok
+check "unload" rmmod shadowmm
+exit $((fails > 0))
