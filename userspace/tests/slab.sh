@@ -3,19 +3,8 @@
 # through debugfs: slabinfo in the /proc/slabinfo 2.1 format, Slab: in
 # meminfo, the drop_slabs and slab_burst knobs and their errors, and with
 # slab_debug the per-cache alloc_traces/free_traces in SLUB's format.
-MOD=${SMM_MODDIR:-/modules}/shadowmm.ko
+. "$(dirname "$0")/tap.sh"
 D=/sys/kernel/debug/shadowmm
-n=0
-fails=0
-
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"; }
-check() {
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
-say() { sed 's/^/# /'; }
 
 slabinfo_header() {
 	[ "$(head -n 1 $D/slabinfo)" = "slabinfo - version: 2.1" ] &&
@@ -121,4 +110,4 @@ check "slab_debug=7: validate says ok" validate_ok
 check "slab_debug=7: drop_slabs 1 gives every slab back" drop_slabs_empties
 check "slab_debug=7: validate says ok after drop_slabs" validate_ok
 check "unload" rmmod shadowmm
-exit $((fails > 0))
+tap_done
