@@ -26,6 +26,10 @@ smm_log "an allocation burst of orders 0..3, traced" sh -c "
 	echo 'events in the burst:'
 	trace-cmd report -i /tmp/burst.dat 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if (\$i ~ /^shadowmm_/) print \$i }' |
 		sort | uniq -c"
+smm_log "slab caches after 200 kmallocs of every size class: slabinfo (as /proc/slabinfo)" sh -c "
+	echo 'slab_burst 200' > $D/knobs
+	head -n 2 $D/slabinfo; grep '^kmalloc-' $D/slabinfo
+	echo; grep -E '^(MemTotal|MemFree|Slab):' $D/meminfo"
 smm_log "counters: vmstat (as /proc/vmstat)" cat $D/vmstat
 smm_log "fragmentation: extfrag_index and unusable_index" sh -c \
 	"cat $D/extfrag_index; echo; cat $D/unusable_index"
