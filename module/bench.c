@@ -68,6 +68,7 @@
 
 #include <shadowmm/bench.h>
 #include <shadowmm/buddy.h>
+#include <shadowmm/debugfs.h>
 #include <shadowmm/pool.h>
 #include <shadowmm/slab.h>
 
@@ -1243,11 +1244,9 @@ static ssize_t smm_bench_write(struct file *file, const char __user *ubuf,
 	bool quick, slab;
 	int ret;
 
-	if (len == 0 || len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
+	ret = smm_debugfs_user_line(buf, sizeof(buf), ubuf, len);
+	if (ret)
+		return ret;
 	if (sysfs_streq(buf, "run"))
 		quick = false;
 	else if (sysfs_streq(buf, "run quick"))

@@ -451,6 +451,27 @@ int smm_knob_write(struct smm_pool *pool, const char *line)
 }
 SMM_EXPORT(smm_knob_write);
 
+/**
+ * smm_debugfs_user_line() - copy a short command written to a debugfs file
+ * @buf: where it goes, NUL-terminated
+ * @size: size of @buf
+ * @ubuf: the user's buffer
+ * @len: bytes written
+ *
+ * Context: Process context, may fault.
+ * Return: 0, -EINVAL when empty or too long for @buf, -EFAULT.
+ */
+int smm_debugfs_user_line(char *buf, size_t size, const char __user *ubuf,
+			  size_t len)
+{
+	if (len == 0 || len >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	return 0;
+}
+
 static int smm_knobs_open(struct inode *inode, struct file *file)
 {
 	return single_open(file, smm_knobs_show, inode->i_private);
@@ -463,11 +484,9 @@ static ssize_t smm_knobs_write(struct file *file, const char __user *ubuf,
 	char buf[64];
 	int ret;
 
-	if (len == 0 || len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
+	ret = smm_debugfs_user_line(buf, sizeof(buf), ubuf, len);
+	if (ret)
+		return ret;
 	ret = smm_knob_write(pool, buf);
 	return ret ? ret : len;
 }

@@ -6,6 +6,9 @@
 #ifndef _SHADOWMM_DEBUGFS_H
 #define _SHADOWMM_DEBUGFS_H
 
+#include <linux/compiler_types.h>
+#include <linux/types.h>
+
 struct dentry;
 struct smm_pool;
 
@@ -15,5 +18,7 @@ struct dentry *smm_debugfs_root(void);
 int smm_debugfs_add_pool(struct smm_pool *pool);
 void smm_debugfs_remove_pool(struct smm_pool *pool);
 int smm_knob_write(struct smm_pool *pool, const char *line);
+int smm_debugfs_user_line(char *buf, size_t size, const char __user *ubuf,
+			  size_t len);
 
 #endif /* _SHADOWMM_DEBUGFS_H */

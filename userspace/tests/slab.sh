@@ -41,17 +41,6 @@ drop_slabs_empties() {
 
 validate_ok() { [ "$(cat $D/validate)" = ok ] || { say <$D/validate; return 1; }; }
 
-# A bad knob write fails with EINVAL and changes nothing.
-knob_refused() {
-	before=$(cat $D/knobs)
-	if echo "$1" >$D/knobs 2>/tmp/knob.err; then
-		echo "# '$1' was accepted"
-		return 1
-	fi
-	grep -q "Invalid argument" /tmp/knob.err || { say </tmp/knob.err; return 1; }
-	[ "$(cat $D/knobs)" = "$before" ]
-}
-
 vmstat_pressure() { grep -qE '^slabs_shrunk_pressure [0-9]+$' $D/vmstat; }
 
 no_traces_without_debug() {

@@ -2,6 +2,7 @@
 # Helpers for the shell TAP tests: source it, call `check`, end with
 # `tap_done` (exit status 0 only when every check passed).
 MOD=${SMM_MODDIR:-/modules}/shadowmm.ko
+D=/sys/kernel/debug/shadowmm
 tap_n=0
 tap_fails=0
 
@@ -37,6 +38,18 @@ refused() {
 		dmesg | say
 		return 1
 	}
+}
+
+# knob_refused <line>: writing it to knobs fails with EINVAL and changes
+# nothing.
+knob_refused() {
+	tap_before=$(cat "$D/knobs")
+	if echo "$1" >"$D/knobs" 2>/tmp/knob.err; then
+		echo "# '$1' was accepted"
+		return 1
+	fi
+	grep -q "Invalid argument" /tmp/knob.err || { say </tmp/knob.err; return 1; }
+	[ "$(cat "$D/knobs")" = "$tap_before" ]
 }
 
 tap_done() { [ $tap_fails -eq 0 ]; }
