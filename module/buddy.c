@@ -119,6 +119,17 @@ static void smm_free_one(struct smm_zone *zone, struct smm_page *page,
 	smm_add_free(zone, pages + sfn, order);
 }
 
+static bool smm_range_has_hole(struct smm_page *pages, unsigned long sfn,
+			       unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = sfn; i < sfn + nr; i++)
+		if (smm_page_test(&pages[i], SMM_PG_absent))
+			return true;
+	return false;
+}
+
 /**
  * smm_buddy_init_free() - put a zone's present frames on its free lists
  * @zone: the zone
@@ -144,26 +155,11 @@ void smm_buddy_init_free(struct smm_zone *zone, unsigned long sfn,
 			sfn++;
 			continue;
 		}
+		/* The largest aligned block that ends in time and has no hole. */
 		order = min_t(unsigned int, SMM_MAX_ORDER, sfn ? __ffs(sfn) : SMM_MAX_ORDER);
-		while (order &&
-		       (sfn + (1UL << order) > end ||
-			smm_page_test(&pages[sfn + (1UL << order) - 1], SMM_PG_absent)))
+		while (order && (sfn + (1UL << order) > end ||
+				 smm_range_has_hole(pages, sfn, 1UL << order)))
 			order--;
-		/*
-		 * A block of present first and last frames may still hold a
-		 * hole; holes are rare and whole chunks, so check frame by
-		 * frame only when a chunk is not wholly present.
-		 */
-		while (order) {
-			unsigned long i;
-
-			for (i = 0; i < (1UL << order); i++)
-				if (smm_page_test(&pages[sfn + i], SMM_PG_absent))
-					break;
-			if (i == (1UL << order))
-				break;
-			order--;
-		}
 		WRITE_ONCE(zone->free_pages, zone->free_pages + (1UL << order));
 		smm_add_free(zone, &pages[sfn], order);
 		sfn += 1UL << order;
@@ -373,10 +369,11 @@ SMM_EXPORT(smm_alloc_pages);
 
 /*
  * A free of something that is not an allocated block would corrupt the
- * free lists: refuse it, say so once in a while, and count it.
+ * free lists: refuse it, say so once in a while, and count it.  Returns
+ * the block's zone, or NULL when refused.
  */
-static bool smm_free_ok(struct smm_pool *pool, struct smm_page *page,
-			unsigned int order)
+static struct smm_zone *smm_free_ok(struct smm_pool *pool, struct smm_page *page,
+				    unsigned int order)
 {
 	struct smm_region *r = &pool->region;
 	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 4);
@@ -402,13 +399,13 @@ static bool smm_free_ok(struct smm_pool *pool, struct smm_page *page,
 	else if (smm_page_test(page, SMM_PG_absent))
 		why = "a hole, never allocated";
 	else
-		return true;
+		return zone;
 bad:
 	smm_count_event(pool, SMM_BAD_FREE);
 	if (__ratelimit(&rs))
 		pr_err("%s: refusing to free frame %lu order %u: %s\n",
 		       pool->name, sfn, order, why);
-	return false;
+	return NULL;
 }
 
 /**
@@ -426,11 +423,10 @@ bad:
 void smm_free_pages(struct smm_pool *pool, struct smm_page *page,
 		    unsigned int order)
 {
-	struct smm_zone *zone;
+	struct smm_zone *zone = smm_free_ok(pool, page, order);
 
-	if (unlikely(!smm_free_ok(pool, page, order)))
+	if (unlikely(!zone))
 		return;
-	zone = smm_page_zone(pool, page);
 	trace_shadowmm_page_free(smm_zone_pfn(zone, page), order,
 				 zone->node->nid, zone->type);
 	smm_count_events(pool, SMM_PGFREE, 1L << order);

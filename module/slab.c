@@ -1431,15 +1431,12 @@ void *smm_kmalloc(struct smm_pool *pool, size_t size, unsigned int flags)
 SMM_EXPORT(smm_kmalloc);
 
 /* A large kmalloc block's head, or NULL. */
-static struct smm_page *smm_kmalloc_large_page(struct smm_pool *pool, const void *ptr)
+/* Is @page (the frame holding @ptr) the head of a large kmalloc block? */
+static bool smm_kmalloc_large(const struct smm_page *page, const void *ptr)
 {
-	struct smm_page *page = smm_virt_to_page(pool, ptr);
-
-	if (!page || offset_in_page(ptr) ||
-	    page->flags & (BIT(SMM_PG_slab) | BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp)) ||
-	    (page->private & ~0xffUL) != SMM_KMALLOC_LARGE)
-		return NULL;
-	return page;
+	return page && !offset_in_page(ptr) &&
+	       !(page->flags & (BIT(SMM_PG_slab) | BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp))) &&
+	       (page->private & ~0xffUL) == SMM_KMALLOC_LARGE;
 }
 
 /**
@@ -1459,10 +1456,7 @@ void smm_kfree(struct smm_pool *pool, const void *ptr)
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
-	page = NULL;
-	if (smm_region_contains_vaddr(&pool->region, ptr))
-		page = smm_sfn_page(&pool->region,
-				    (ptr - pool->region.vaddr) >> PAGE_SHIFT);
+	page = smm_virt_to_page(pool, ptr);
 	if (page && smm_page_test(page, SMM_PG_slab)) {
 		struct smm_kmem_cache *cache = READ_ONCE(page->slab_cache);
 
@@ -1472,8 +1466,7 @@ void smm_kfree(struct smm_pool *pool, const void *ptr)
 			return;
 		}
 	}
-	page = smm_kmalloc_large_page(pool, ptr);
-	if (page) {
+	if (smm_kmalloc_large(page, ptr)) {
 		unsigned int order = page->private & 0xff;
 
 		page->private = 0;
@@ -1506,8 +1499,7 @@ size_t smm_ksize(struct smm_pool *pool, const void *ptr)
 
 		return smm_obj_slab(cache, ptr) ? cache->object_size : 0;
 	}
-	page = smm_kmalloc_large_page(pool, ptr);
-	return page ? PAGE_SIZE << (page->private & 0xff) : 0;
+	return smm_kmalloc_large(page, ptr) ? PAGE_SIZE << (page->private & 0xff) : 0;
 }
 SMM_EXPORT(smm_ksize);
 
