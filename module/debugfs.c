@@ -8,6 +8,8 @@
  *
  *   buddyinfo zoneinfo meminfo vmstat extfrag_index unusable_index
  *   region    where the memory came from, and what its metadata costs
+ *   vmas      every live mapping of an object, as /proc/PID/maps lines
+ *             with the pid in front and faults and resident pages after
  *   validate  read: full consistency check, "ok" or one line per problem
  *   knobs     read: the tunables; write "name value" to change one
  *   fail_page_alloc/  fault injection (the kernel's framework) + min-order
@@ -28,6 +30,8 @@
 
 #include <shadowmm/bench.h>
 #include <shadowmm/buddy.h>
+#include <shadowmm/object.h>
+#include <shadowmm/vma.h>
 #include <shadowmm/compat.h>
 #include <shadowmm/debugfs.h>
 #include <shadowmm/main.h>
@@ -161,6 +165,8 @@ static int smm_meminfo_show(struct seq_file *m, void *v)
 	smm_show_kb(m, "MemTotal:", smm_pool_managed_pages(pool));
 	smm_show_kb(m, "MemFree:", smm_pool_free_pages(pool));
 	smm_show_kb(m, "Slab:", smm_slab_pages(pool));
+	smm_show_kb(m, "Objects:", atomic_long_read(&pool->object_pages));
+	smm_show_kb(m, "ObjectsPinned:", smm_object_pinned_pages(pool));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(smm_meminfo);
@@ -190,6 +196,14 @@ static int smm_vmstat_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(smm_vmstat);
+
+/* /proc/PID/maps for every process mapping an object. */
+static int smm_vmas_show(struct seq_file *m, void *v)
+{
+	smm_vma_print(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smm_vmas);
 
 /* The kernel's contig_page_info: free blocks in total, free frames, and
  * free blocks that could serve an allocation of @order.
@@ -510,6 +524,7 @@ static const struct {
 	{ "meminfo", 0444, &smm_meminfo_fops },
 	{ "slabinfo", 0444, &smm_slabinfo_fops },
 	{ "vmstat", 0444, &smm_vmstat_fops },
+	{ "vmas", 0444, &smm_vmas_fops },
 	{ "extfrag_index", 0444, &smm_extfrag_fops },
 	{ "unusable_index", 0444, &smm_unusable_fops },
 	{ "region", 0444, &smm_region_fops },

@@ -18,6 +18,7 @@
 #include <shadowmm/compat.h>
 #include <shadowmm/debugfs.h>
 #include <shadowmm/main.h>
+#include <shadowmm/object.h>
 #include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
 
@@ -181,22 +182,14 @@ __MODULE_PARM_TYPE(phys_size, "ulong");
 MODULE_PARM_DESC(phys_size,
 		 "reserved backend: size in bytes of that range (0: use the default backend and size_mb)");
 
+/* Each open of the device is a new memory object of the live pool. */
 static int smm_dev_open(struct inode *inode, struct file *file)
 {
-	return 0;
+	return smm_object_attach(smm_live_pool, file);
 }
 
-static int smm_dev_release(struct inode *inode, struct file *file)
-{
-	return 0;
-}
-
-static const struct file_operations smm_dev_fops = {
-	.owner = THIS_MODULE,
-	.open = smm_dev_open,
-	.release = smm_dev_release,
-	.llseek = noop_llseek,
-};
+/* smm_object_fops with the open above, filled in at init. */
+static struct file_operations smm_dev_fops;
 
 static struct miscdevice smm_miscdev = {
 	.minor = MISC_DYNAMIC_MINOR,
@@ -236,9 +229,13 @@ static int __init smm_init(void)
 	if (ret)
 		goto err_pcp;
 
-	ret = smm_debugfs_init();
+	ret = smm_object_subsys_init();
 	if (ret)
 		goto err_slab;
+
+	ret = smm_debugfs_init();
+	if (ret)
+		goto err_objects;
 
 	ret = smm_live_pool_create();
 	if (ret) {
@@ -250,6 +247,8 @@ static int __init smm_init(void)
 	if (ret)
 		goto err_pool;
 
+	smm_dev_fops = smm_object_fops;
+	smm_dev_fops.open = smm_dev_open;
 	smm_miscdev.mode = smm_params.dev_mode;
 	ret = misc_register(&smm_miscdev);
 	if (ret) {
@@ -270,6 +269,8 @@ err_pool:
 	smm_pool_destroy(smm_live_pool);
 err_debugfs:
 	smm_debugfs_exit();
+err_objects:
+	smm_object_subsys_exit();
 err_slab:
 	smm_slab_subsys_exit();
 err_pcp:

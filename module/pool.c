@@ -19,9 +19,11 @@
 
 #include <shadowmm/buddy.h>
 #include <shadowmm/compat.h>
+#include <shadowmm/object.h>
 #include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
 #include <shadowmm/slab.h>
+#include <shadowmm/vma.h>
 
 /* The kernel's default: sqrt(16 * lowmem KiB), within [128 KiB, 64 MiB]. */
 static unsigned long smm_default_min_free_kbytes(struct smm_pool *pool)
@@ -95,9 +97,21 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 	if (ret)
 		goto err_hotplug;
 
+	ret = smm_object_pool_init(pool);
+	if (ret)
+		goto err_slab;
+
+	ret = smm_vma_pool_init(pool);
+	if (ret)
+		goto err_objects;
+
 	*poolp = pool;
 	return 0;
 
+err_objects:
+	smm_object_pool_destroy(pool);
+err_slab:
+	smm_slab_pool_destroy(pool);
 err_hotplug:
 	smm_pcp_hotplug_unregister(pool);
 err_zones:
@@ -126,6 +140,8 @@ void smm_pool_destroy(struct smm_pool *pool)
 {
 	unsigned long free, managed;
 
+	smm_vma_pool_destroy(pool);
+	smm_object_pool_destroy(pool);
 	smm_slab_pool_destroy(pool);
 	smm_pcp_hotplug_unregister(pool);
 	smm_pcp_drain_all(pool);
@@ -153,7 +169,9 @@ unsigned int smm_pool_validate(struct smm_pool *pool, struct smm_report *r)
 {
 	unsigned int n = smm_buddy_validate(pool, r);
 
-	return n + smm_slab_validate(pool, r);
+	n += smm_slab_validate(pool, r);
+	n += smm_object_validate(pool, r);
+	return n + smm_vma_validate(pool, r);
 }
 SMM_EXPORT(smm_pool_validate);
 

@@ -36,6 +36,13 @@ const char * const smm_event_names[SMM_NR_EVENTS] = {
 	[SMM_PGALLOC_INJECTED] = "pgalloc_fail_injected",
 	[SMM_BAD_FREE] = "bad_free",
 	[SMM_SLABS_SHRUNK_PRESSURE] = "slabs_shrunk_pressure",
+	[SMM_PGFAULT] = "pgfault",
+	[SMM_PGMAJFAULT] = "pgmajfault",
+	[SMM_PGFAULT_COW] = "pgfault_cow",
+	[SMM_PGFAULT_SIGBUS] = "pgfault_sigbus",
+	[SMM_PINNED_DEFERRED] = "pinned_deferred",
+	[SMM_VMA_RESYNC] = "vma_resync",
+	[SMM_VMA_UNTRACKED] = "vma_untracked",
 };
 
 /**

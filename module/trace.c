@@ -19,3 +19,7 @@ SMM_EXPORT_TRACEPOINT(shadowmm_kmem_cache_alloc);
 SMM_EXPORT_TRACEPOINT(shadowmm_kmem_cache_free);
 SMM_EXPORT_TRACEPOINT(shadowmm_slab_grow);
 SMM_EXPORT_TRACEPOINT(shadowmm_slab_shrink);
+SMM_EXPORT_TRACEPOINT(shadowmm_fault);
+SMM_EXPORT_TRACEPOINT(shadowmm_vma_open);
+SMM_EXPORT_TRACEPOINT(shadowmm_vma_close);
+SMM_EXPORT_TRACEPOINT(shadowmm_vma_split);

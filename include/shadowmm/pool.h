@@ -9,6 +9,8 @@
 #include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
 #include <linux/fault-inject.h>
+#include <linux/hashtable.h>
+#include <linux/mempool.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/workqueue.h>
@@ -66,6 +68,20 @@ struct smm_pool_config {
  *			WRITE_ONCE) before the work is cancelled at destruction
  * @slab_debugfs:	slab/ in debugfs, the live pool only (NULL in KUnit
  *			pools), under @slab_mutex
+ * @mappable:		its frames can be mapped to user space (they have
+ *			struct pages in the kernel's direct map)
+ * @object_lock:	protects @objects
+ * @objects:		every memory object of the pool (smm_object.node)
+ * @object_pages:	frames held by objects or waiting on @pinned
+ * @pinned_lock:	protects @pinned and @nr_pinned
+ * @pinned:		frames taken out of their object while someone still
+ *			held a reference (get_user_pages pins), linked by lru
+ * @nr_pinned:		frames on @pinned
+ * @pinned_work:	polls @pinned and frees what is no longer pinned
+ * @vma_lock:		protects @vma_trees
+ * @vma_trees:		each process's shadow VMA tree, hashed by mm
+ * @vma_cache:		the slab cache shadow VMA descriptors come from
+ * @vma_reserve:	descriptors set aside for when the region is empty
  */
 struct smm_pool {
 	const char *name;
@@ -92,6 +108,18 @@ struct smm_pool {
 	struct work_struct slab_shrink_work;
 	bool slab_pressure_on;
 	struct dentry *slab_debugfs;
+	bool mappable;
+	spinlock_t object_lock;
+	struct list_head objects;
+	atomic_long_t object_pages;
+	spinlock_t pinned_lock;
+	struct list_head pinned;
+	unsigned long nr_pinned;
+	struct delayed_work pinned_work;
+	spinlock_t vma_lock;
+	DECLARE_HASHTABLE(vma_trees, 6);
+	struct smm_kmem_cache *vma_cache;
+	mempool_t *vma_reserve;
 };
 
 int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp);

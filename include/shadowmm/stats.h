@@ -34,6 +34,13 @@ enum smm_event {
 	SMM_PGALLOC_INJECTED,		/* of which fault injection failed */
 	SMM_BAD_FREE,			/* frees refused: not an allocated block */
 	SMM_SLABS_SHRUNK_PRESSURE,	/* free slabs given back under pressure */
+	SMM_PGFAULT,			/* faults on object mappings */
+	SMM_PGMAJFAULT,			/* of which brought back from the store */
+	SMM_PGFAULT_COW,		/* of which private write faults (copied) */
+	SMM_PGFAULT_SIGBUS,		/* of which refused with SIGBUS */
+	SMM_PINNED_DEFERRED,		/* frames left pinned when freed */
+	SMM_VMA_RESYNC,			/* descriptors fixed after a silent change */
+	SMM_VMA_UNTRACKED,		/* mappings left without a descriptor */
 	SMM_NR_EVENTS,
 };
 

@@ -14,6 +14,7 @@
 #include <linux/tracepoint.h>
 
 #include <shadowmm/buddy.h>
+#include <shadowmm/object.h>
 #include <shadowmm/slab.h>
 #include <shadowmm/zone.h>
 
@@ -296,6 +297,121 @@ TRACE_EVENT(shadowmm_slab_shrink,
 
 	TP_printk("name=%s pfn=0x%lx order=%u node=%d",
 		  __entry->name, __entry->pfn, __entry->order, __entry->nid)
+);
+
+TRACE_DEFINE_ENUM(SMM_FAULT_MINOR);
+TRACE_DEFINE_ENUM(SMM_FAULT_MAJOR);
+TRACE_DEFINE_ENUM(SMM_FAULT_COW);
+TRACE_DEFINE_ENUM(SMM_FAULT_SIGBUS);
+
+/*
+ * A fault on a mapping of an object: where, which page of the object, the
+ * kernel's fault flags, and how it was served.
+ */
+TRACE_EVENT(shadowmm_fault,
+
+	TP_PROTO(unsigned long address, pgoff_t pgoff, unsigned int flags,
+		 enum smm_fault_kind result),
+
+	TP_ARGS(address, pgoff, flags, result),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	address)
+		__field(pgoff_t,	pgoff)
+		__field(unsigned int,	flags)
+		__field(unsigned int,	result)
+	),
+
+	TP_fast_assign(
+		__entry->address = address;
+		__entry->pgoff = pgoff;
+		__entry->flags = flags;
+		__entry->result = result;
+	),
+
+	TP_printk("address=0x%lx pgoff=%lu flags=%s result=%s",
+		  __entry->address, __entry->pgoff,
+		  __entry->flags ? __print_flags(__entry->flags, "|",
+			{ FAULT_FLAG_WRITE, "WRITE" },
+			{ FAULT_FLAG_MKWRITE, "MKWRITE" },
+			{ FAULT_FLAG_ALLOW_RETRY, "ALLOW_RETRY" },
+			{ FAULT_FLAG_RETRY_NOWAIT, "RETRY_NOWAIT" },
+			{ FAULT_FLAG_KILLABLE, "KILLABLE" },
+			{ FAULT_FLAG_TRIED, "TRIED" },
+			{ FAULT_FLAG_USER, "USER" },
+			{ FAULT_FLAG_REMOTE, "REMOTE" },
+			{ FAULT_FLAG_INSTRUCTION, "INSTRUCTION" },
+			{ FAULT_FLAG_INTERRUPTIBLE, "INTERRUPTIBLE" },
+			{ FAULT_FLAG_VMA_LOCK, "VMA_LOCK" }) : "none",
+		  __print_symbolic(__entry->result,
+			{ SMM_FAULT_MINOR, "minor" },
+			{ SMM_FAULT_MAJOR, "major" },
+			{ SMM_FAULT_COW, "cow" },
+			{ SMM_FAULT_SIGBUS, "sigbus" }))
+);
+
+/* A shadow VMA appears (mmap, fork, mremap) or goes (munmap, exit). */
+DECLARE_EVENT_CLASS(shadowmm_vma,
+
+	TP_PROTO(unsigned long start, unsigned long end, unsigned long pgoff,
+		 unsigned long vm_flags),
+
+	TP_ARGS(start, end, pgoff, vm_flags),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	start)
+		__field(unsigned long,	end)
+		__field(unsigned long,	pgoff)
+		__field(unsigned long,	vm_flags)
+		__field(pid_t,		pid)
+	),
+
+	TP_fast_assign(
+		__entry->start = start;
+		__entry->end = end;
+		__entry->pgoff = pgoff;
+		__entry->vm_flags = vm_flags;
+		__entry->pid = current->tgid;
+	),
+
+	TP_printk("pid=%d start=0x%lx end=0x%lx pgoff=%lu vm_flags=%#lx",
+		  __entry->pid, __entry->start, __entry->end, __entry->pgoff,
+		  __entry->vm_flags)
+);
+
+DEFINE_EVENT(shadowmm_vma, shadowmm_vma_open,
+	TP_PROTO(unsigned long start, unsigned long end, unsigned long pgoff,
+		 unsigned long vm_flags),
+	TP_ARGS(start, end, pgoff, vm_flags)
+);
+
+DEFINE_EVENT(shadowmm_vma, shadowmm_vma_close,
+	TP_PROTO(unsigned long start, unsigned long end, unsigned long pgoff,
+		 unsigned long vm_flags),
+	TP_ARGS(start, end, pgoff, vm_flags)
+);
+
+/* A shadow VMA [start, end) is cut in two at addr. */
+TRACE_EVENT(shadowmm_vma_split,
+
+	TP_PROTO(unsigned long start, unsigned long end, unsigned long addr),
+
+	TP_ARGS(start, end, addr),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	start)
+		__field(unsigned long,	end)
+		__field(unsigned long,	addr)
+	),
+
+	TP_fast_assign(
+		__entry->start = start;
+		__entry->end = end;
+		__entry->addr = addr;
+	),
+
+	TP_printk("start=0x%lx end=0x%lx addr=0x%lx",
+		  __entry->start, __entry->end, __entry->addr)
 );
 
 #endif /* _TRACE_SHADOWMM_H */

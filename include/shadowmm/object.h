@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Memory objects (module/object.c): what one open() of /dev/shadowmm is.
+ *
+ * An object is an inode of shadowmm's own pseudo filesystem.  Its pages sit
+ * in that inode's address_space (i_pages, indexed by page offset) with
+ * folio->mapping and folio->index set as for page cache, so the kernel's
+ * fault-around (filemap_map_pages()) and unmap_mapping_range() work on
+ * them; but they are never on the kernel's LRU nor counted as its page
+ * cache, and shadowmm alone adds and removes them.
+ *
+ * Reference rule: a frame in an object holds exactly one reference of
+ * shadowmm's own (the one the region took or the kernel never drops), plus
+ * one per mapping pte and per transient user (get_user_pages pins, lookups).
+ * A frame leaves the object under its page lock; once unmapped it goes
+ * back to the shadow buddy only when that single reference is all that is
+ * left, otherwise it waits on the pool's pinned list.  Its count therefore
+ * never reaches zero, so it can never fall into the kernel's allocator.
+ */
+#ifndef _SHADOWMM_OBJECT_H
+#define _SHADOWMM_OBJECT_H
+
+#include <linux/atomic.h>
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+struct smm_pool;
+struct smm_report;
+struct seq_file;
+
+/**
+ * enum smm_fault_kind - how a fault was served (tracepoint, counters)
+ * @SMM_FAULT_MINOR:	the page was resident, or allocated on first touch
+ * @SMM_FAULT_MAJOR:	the page came back from the backing store
+ * @SMM_FAULT_COW:	a write fault on a private mapping (the kernel copies)
+ * @SMM_FAULT_SIGBUS:	refused: beyond the size limit, or no memory
+ * @SMM_NR_FAULT_KINDS:	number of kinds
+ */
+enum smm_fault_kind {
+	SMM_FAULT_MINOR,
+	SMM_FAULT_MAJOR,
+	SMM_FAULT_COW,
+	SMM_FAULT_SIGBUS,
+	SMM_NR_FAULT_KINDS,
+};
+
+/**
+ * struct smm_object - one memory object
+ * @pool:	where its pages come from
+ * @inode:	its inode; the pages are in @inode->i_mapping
+ * @node:	on the pool's object list (pool->object_lock)
+ * @size_lock:	serialises updates of @size_limit and of the inode's i_size
+ * @size_limit:	faults at or beyond it get SIGBUS, writes -EFBIG
+ * @resident:	frames in the object now
+ * @faults:	faults by enum smm_fault_kind
+ *
+ * The inode's i_size is the object's size: the end of the last page written
+ * or faulted in.  read() stops there, and fault-around maps nothing past it.
+ */
+struct smm_object {
+	struct smm_pool *pool;
+	struct inode *inode;
+	struct list_head node;
+	spinlock_t size_lock;
+	loff_t size_limit;
+	atomic_long_t resident;
+	atomic_long_t faults[SMM_NR_FAULT_KINDS];
+};
+
+int smm_object_subsys_init(void);
+void smm_object_subsys_exit(void);
+int smm_object_pool_init(struct smm_pool *pool);
+void smm_object_pool_destroy(struct smm_pool *pool);
+
+struct smm_object *smm_object_create(struct smm_pool *pool);
+void smm_object_put(struct smm_object *obj);
+struct file *smm_object_file_create(struct smm_pool *pool);
+int smm_object_attach(struct smm_pool *pool, struct file *file);
+
+vm_fault_t smm_object_fault_page(struct smm_object *obj, pgoff_t index,
+				 struct page **pagep);
+void smm_object_note_size(struct smm_object *obj, loff_t end);
+bool smm_object_mark_dirty(struct smm_object *obj, struct page *page);
+long smm_object_punch(struct smm_object *obj, loff_t start, loff_t end);
+int smm_object_set_limit(struct smm_object *obj, loff_t limit);
+unsigned long smm_object_count_range(struct smm_object *obj, pgoff_t first,
+				     pgoff_t last);
+unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r);
+unsigned long smm_object_pinned_pages(struct smm_pool *pool);
+
+extern const struct file_operations smm_object_fops;
+
+static inline struct smm_object *smm_file_object(struct file *file)
+{
+	return file->private_data;
+}
+
+#endif /* _SHADOWMM_OBJECT_H */

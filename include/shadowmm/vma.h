@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shadow VMAs (module/vma.c): per process, a tree of descriptors of its
+ * mappings of shadowmm objects, keyed by start address, with a last-lookup
+ * cache as find_vma() has.  The kernel's vm_operations callbacks (mmap,
+ * open on fork, split and mremap, close, may_split, mremap) keep it in step.
+ */
+#ifndef _SHADOWMM_VMA_H
+#define _SHADOWMM_VMA_H
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/mm_types.h>
+#include <linux/rbtree.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include <shadowmm/object.h>
+
+struct smm_pool;
+struct smm_report;
+struct seq_file;
+struct smm_vma_tree;
+
+/**
+ * struct smm_vma - shadow descriptor of one mapping
+ * @rb:		in its tree, keyed by @start
+ * @start:	first address
+ * @end:	one past the last address
+ * @pgoff:	page offset in the object of @start
+ * @flags:	the kernel vma's vm_flags
+ * @vma:	the kernel's vma it shadows (NULL in a bare tree)
+ * @obj:	the object mapped (NULL in a bare tree)
+ * @tree:	the tree it is in, NULL while in none
+ * @resync:	links it while a resync moves it
+ * @faults:	faults taken through this mapping, by enum smm_fault_kind
+ *
+ * @rb, @start, @end, @pgoff and @flags are under the tree's lock.
+ */
+struct smm_vma {
+	struct rb_node rb;
+	unsigned long start;
+	unsigned long end;
+	unsigned long pgoff;
+	unsigned long flags;
+	struct vm_area_struct *vma;
+	struct smm_object *obj;
+	struct smm_vma_tree *tree;
+	struct list_head resync;
+	atomic_long_t faults[SMM_NR_FAULT_KINDS];
+};
+
+/**
+ * struct smm_vma_tree - one process's shadow mappings
+ * @root:	descriptors by start address
+ * @cache:	the last descriptor a lookup found
+ * @lock:	protects @root, @cache, @nr and the ranges of the members
+ * @nr:		descriptors in @root
+ * @lookups:	lookups made (for the cache's hit rate)
+ * @cache_hits:	of which answered by @cache
+ * @mm:		the address space (a counted mm_count reference), or NULL
+ *		for a bare tree
+ * @pool:	its pool (NULL for a bare tree)
+ * @hnode:	in the pool's hash of trees by mm (pool->vma_lock)
+ * @ref:	one for being in the hash, one per reader walking it
+ */
+struct smm_vma_tree {
+	struct rb_root root;
+	struct smm_vma *cache;
+	spinlock_t lock;
+	unsigned long nr;
+	unsigned long lookups;
+	unsigned long cache_hits;
+	struct mm_struct *mm;
+	struct smm_pool *pool;
+	struct hlist_node hnode;
+	struct kref ref;
+};
+
+/* The tree alone: what the callbacks below are made of (and KUnit tests). */
+void smm_vma_tree_init(struct smm_vma_tree *tree);
+int smm_vma_tree_insert(struct smm_vma_tree *tree, struct smm_vma *v);
+void smm_vma_tree_erase(struct smm_vma_tree *tree, struct smm_vma *v);
+struct smm_vma *smm_vma_tree_find(struct smm_vma_tree *tree, unsigned long addr);
+void smm_vma_tree_split(struct smm_vma_tree *tree, struct smm_vma *v,
+			unsigned long addr, struct smm_vma *new, bool new_below);
+int smm_vma_tree_unmap(struct smm_vma_tree *tree, unsigned long start,
+		       unsigned long end, struct smm_vma **spare,
+		       struct smm_vma **removed, unsigned int max_removed);
+struct smm_vma *smm_vma_tree_first(struct smm_vma_tree *tree);
+struct smm_vma *smm_vma_tree_next(struct smm_vma *v);
+
+/* Tracking the kernel's vmas. */
+int smm_vma_mmap(struct smm_pool *pool, struct smm_object *obj,
+		 struct vm_area_struct *vma);
+void smm_vma_open(struct vm_area_struct *vma);
+void smm_vma_close(struct vm_area_struct *vma);
+int smm_vma_may_split(struct vm_area_struct *vma, unsigned long addr);
+int smm_vma_mremap(struct vm_area_struct *vma);
+
+int smm_vma_pool_init(struct smm_pool *pool);
+void smm_vma_pool_destroy(struct smm_pool *pool);
+void smm_vma_print(struct seq_file *m, struct smm_pool *pool);
+unsigned int smm_vma_validate(struct smm_pool *pool, struct smm_report *r);
+
+#endif /* _SHADOWMM_VMA_H */

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shadowmm: page faults on mappings of memory objects.
+ *
+ * Nothing is allocated at mmap time.  A fault asks the object for the page
+ * at its offset (module/object.c allocates and zeroes a shadow frame on
+ * first touch) and hands it to the kernel locked, as a page-cache
+ * filesystem does, so the kernel's own machinery does the rest:
+ *
+ * - read faults first try fault-around (filemap_map_pages() over the
+ *   object's i_pages maps resident neighbours, read-only);
+ * - write faults on MAP_SHARED go through ->page_mkwrite, which dirties
+ *   the page (read-mapped shared pages are write-protected for that);
+ * - write faults on MAP_PRIVATE make the kernel copy the page into an
+ *   anonymous one (do_cow_fault); the object is never written;
+ * - a fault the object cannot serve (size limit, region exhausted) is
+ *   SIGBUS, never the OOM killer.
+ *
+ * The pages are ordinary refcounted struct pages (no PFN or mixed map), so
+ * mlock, get_user_pages, fork and mremap behave as on shmem.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+
+#include <shadowmm/compat.h>
+#include <shadowmm/fault.h>
+#include <shadowmm/object.h>
+#include <shadowmm/pool.h>
+#include <shadowmm/vma.h>
+#include <trace/events/shadowmm.h>
+
+/* Counted besides pgfault, which every fault is, as in /proc/vmstat. */
+static const enum smm_event smm_fault_events[SMM_NR_FAULT_KINDS] = {
+	[SMM_FAULT_MAJOR] = SMM_PGMAJFAULT,
+	[SMM_FAULT_COW] = SMM_PGFAULT_COW,
+	[SMM_FAULT_SIGBUS] = SMM_PGFAULT_SIGBUS,
+};
+
+static void smm_fault_account(struct vm_fault *vmf, struct smm_object *obj,
+			      enum smm_fault_kind kind)
+{
+	struct smm_vma *v = vmf->vma->vm_private_data;
+
+	atomic_long_inc(&obj->faults[kind]);
+	if (v)
+		atomic_long_inc(&v->faults[kind]);
+	smm_count_event(obj->pool, SMM_PGFAULT);
+	if (kind != SMM_FAULT_MINOR)
+		smm_count_event(obj->pool, smm_fault_events[kind]);
+	trace_shadowmm_fault(vmf->address, vmf->pgoff, vmf->flags, kind);
+}
+
+static vm_fault_t smm_vm_fault(struct vm_fault *vmf)
+{
+	struct smm_object *obj = smm_file_object(vmf->vma->vm_file);
+	bool cow = (vmf->flags & FAULT_FLAG_WRITE) &&
+		   !(vmf->vma->vm_flags & VM_SHARED);
+	vm_fault_t ret;
+
+	ret = smm_object_fault_page(obj, vmf->pgoff, &vmf->page);
+	if (ret) {
+		smm_fault_account(vmf, obj, SMM_FAULT_SIGBUS);
+		return ret;
+	}
+	smm_fault_account(vmf, obj, cow ? SMM_FAULT_COW : SMM_FAULT_MINOR);
+	return VM_FAULT_LOCKED;
+}
+
+/*
+ * Fault-around: the kernel's own walk of i_pages maps the resident pages
+ * near a read fault.  When it mapped the faulting address too, that fault
+ * was served here.
+ */
+static vm_fault_t smm_vm_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
+				   pgoff_t end_pgoff)
+{
+	vm_fault_t ret = filemap_map_pages(vmf, start_pgoff, end_pgoff);
+
+	if (ret & VM_FAULT_NOPAGE)
+		smm_fault_account(vmf, smm_file_object(vmf->vma->vm_file),
+				  SMM_FAULT_MINOR);
+	return ret;
+}
+
+/*
+ * First write to a shared page mapped read-only: the page must still be
+ * the object's, and it becomes dirty.  Returned locked, as the kernel
+ * then marks it dirty under that lock.
+ */
+static vm_fault_t smm_vm_page_mkwrite(struct vm_fault *vmf)
+{
+	struct smm_object *obj = smm_file_object(vmf->vma->vm_file);
+	struct page *page = vmf->page;
+
+	lock_page(page);
+	if (page->mapping != obj->inode->i_mapping) {
+		/* Punched meanwhile: let the fault start over. */
+		unlock_page(page);
+		return VM_FAULT_NOPAGE;
+	}
+	smm_object_mark_dirty(obj, page);
+	return VM_FAULT_LOCKED;
+}
+
+static const struct vm_operations_struct smm_vm_ops = {
+	.open = smm_vma_open,
+	.close = smm_vma_close,
+	.may_split = smm_vma_may_split,
+	.mremap = smm_vma_mremap,
+	.fault = smm_vm_fault,
+	.map_pages = smm_vm_map_pages,
+	.page_mkwrite = smm_vm_page_mkwrite,
+};
+
+/**
+ * smm_vma_is_shadow() - is this a mapping of a shadowmm object?
+ * @vma: any vma
+ *
+ * Context: the vma's mm locked.
+ * Return: true when it is.
+ */
+bool smm_vma_is_shadow(const struct vm_area_struct *vma)
+{
+	return vma->vm_ops == &smm_vm_ops;
+}
+
+/**
+ * smm_object_mmap() - file_operations.mmap of an object
+ * @file: an open object
+ * @vma: the new mapping; nothing is allocated until it faults
+ *
+ * The vma's flags stay as the caller asked: changing them here would let
+ * the kernel merge the new vma into a neighbour after this call.
+ *
+ * Context: the mm's mmap_lock held for writing.
+ * Return: 0, -ENODEV when the pool's memory cannot be mapped (a memmap=
+ * range outside the kernel's direct map), or -ENOMEM.
+ */
+int smm_object_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct smm_object *obj = smm_file_object(file);
+	int ret;
+
+	if (!obj->pool->mappable)
+		return -ENODEV;
+	ret = smm_vma_mmap(obj->pool, obj, vma);
+	if (!ret)
+		vma->vm_ops = &smm_vm_ops;
+	return ret;
+}

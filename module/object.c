@@ -1,0 +1,994 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shadowmm: memory objects, what each open() of /dev/shadowmm creates.
+ *
+ * An object is an inode of a small pseudo filesystem of the module's own
+ * (never registered, so nobody can mount it), and the file that opened the
+ * device points its f_mapping at that inode's address_space.  Pages are
+ * shadow frames put in the address_space's i_pages under their page offset
+ * with folio->mapping/index set and PG_uptodate, so the kernel's own
+ * fault-around (filemap_map_pages()) and unmap_mapping_range() see them.
+ * They never go on the kernel's LRU and are not counted as its page cache;
+ * only this file adds them and takes them out.  The inodes are made with
+ * alloc_anon_inode(), which keeps them off the superblock's inode list, so
+ * drop_caches never walks them; fadvise() finds a no-op backing device.
+ *
+ * References (see include/shadowmm/object.h): a frame in an object has
+ * shadowmm's own reference plus one per pte and per transient user.  It
+ * leaves the object under its page lock (fault paths check folio->mapping
+ * under that lock), then every pte is zapped, then the frame goes back to
+ * the shadow buddy if shadowmm's reference is the only one left, or waits
+ * on the pool's pinned list until get_user_pages pins are dropped.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/falloc.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/page-flags.h>
+#include <linux/pagemap.h>
+#include <linux/pseudo_fs.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+#include <linux/xarray.h>
+
+#include <uapi/shadowmm.h>
+
+#include <shadowmm/buddy.h>
+#include <shadowmm/compat.h>
+#include <shadowmm/fault.h>
+#include <shadowmm/object.h>
+#include <shadowmm/pool.h>
+#include <shadowmm/vma.h>
+
+#define SMM_FS_MAGIC		0x53484d4d	/* "SHMM" */
+#define SMM_PINNED_POLL		(HZ / 10)
+
+/* The pseudo filesystem every pool's objects live on; set at module init. */
+static struct vfsmount *smm_object_mnt;
+
+static struct smm_object *smm_inode_object(struct inode *inode)
+{
+	return inode->i_private;
+}
+
+/* The shadow frame behind a struct page of an object (page->private). */
+static struct smm_page *smm_object_frame(struct smm_pool *pool, struct page *page)
+{
+	return smm_sfn_page(&pool->region, page_private(page));
+}
+
+static struct page *smm_frame_struct_page(struct smm_pool *pool,
+					  struct smm_page *frame)
+{
+	return pfn_to_page(smm_sfn_pfn(&pool->region,
+				       smm_page_sfn(&pool->region, frame)));
+}
+
+/*
+ * Undo what being an object page did to the struct page: the fields we set
+ * and the flags the kernel's mm may have set while it was mapped (dirty
+ * from a pte, referenced from an access).  Only shadowmm's reference is
+ * left, so nobody else can look.
+ */
+static void smm_object_frame_free(struct smm_pool *pool, struct page *page)
+{
+	struct smm_page *frame = smm_object_frame(pool, page);
+
+	VM_WARN_ON_ONCE_PAGE(page_mapped(page) || page_ref_count(page) != 1, page);
+	clear_bit(PG_uptodate, &page->flags);
+	clear_bit(PG_dirty, &page->flags);
+	clear_bit(PG_referenced, &page->flags);
+	clear_bit(PG_active, &page->flags);
+	clear_bit(PG_workingset, &page->flags);
+	set_page_private(page, 0);
+	page->index = 0;
+	clear_bit(SMM_PG_dirty, &frame->flags);
+	frame->object = NULL;
+	frame->index = 0;
+	atomic_long_dec(&pool->object_pages);
+	smm_free_pages(pool, frame, 0);
+}
+
+/*
+ * Free the pinned frames whose pins are gone; poll again while any is
+ * left.  The module stays loaded while any frame waits here.
+ */
+static void smm_pinned_work_fn(struct work_struct *work)
+{
+	struct smm_pool *pool = container_of(to_delayed_work(work), struct smm_pool,
+					     pinned_work);
+	struct smm_page *frame, *next;
+	LIST_HEAD(released);
+	bool drop_ref;
+
+	spin_lock(&pool->pinned_lock);
+	list_for_each_entry_safe(frame, next, &pool->pinned, lru) {
+		if (page_ref_count(smm_frame_struct_page(pool, frame)) == 1) {
+			list_move(&frame->lru, &released);
+			pool->nr_pinned--;
+		}
+	}
+	/* The list just emptied: the reference its first frame took goes. */
+	drop_ref = list_empty(&pool->pinned) && !list_empty(&released);
+	if (!list_empty(&pool->pinned))
+		schedule_delayed_work(&pool->pinned_work, SMM_PINNED_POLL);
+	spin_unlock(&pool->pinned_lock);
+
+	list_for_each_entry_safe(frame, next, &released, lru) {
+		list_del_init(&frame->lru);
+		smm_object_frame_free(pool, smm_frame_struct_page(pool, frame));
+	}
+	if (drop_ref)
+		module_put(THIS_MODULE);
+}
+
+/*
+ * Give a frame that has left its object (and every page table) back: now if
+ * shadowmm's reference is the last, else once the pins are gone.
+ */
+static void smm_object_frame_release(struct smm_pool *pool, struct page *page)
+{
+	struct smm_page *frame = smm_object_frame(pool, page);
+
+	if (page_ref_count(page) == 1) {
+		smm_object_frame_free(pool, page);
+		return;
+	}
+	smm_count_event(pool, SMM_PINNED_DEFERRED);
+	spin_lock(&pool->pinned_lock);
+	if (list_empty(&pool->pinned)) {
+		__module_get(THIS_MODULE);
+		schedule_delayed_work(&pool->pinned_work, SMM_PINNED_POLL);
+	}
+	list_add_tail(&frame->lru, &pool->pinned);
+	pool->nr_pinned++;
+	spin_unlock(&pool->pinned_lock);
+}
+
+/*
+ * Take every page of [first, last] out of @obj onto @removed (linked by
+ * their frames' lru).  Each leaves under its page lock, so a fault that
+ * found it before sees folio->mapping cleared and looks again.
+ */
+static unsigned long smm_object_take_range(struct smm_object *obj, pgoff_t first,
+					   pgoff_t last, struct list_head *removed)
+{
+	struct address_space *mapping = obj->inode->i_mapping;
+	XA_STATE(xas, &mapping->i_pages, first);
+	struct smm_pool *pool = obj->pool;
+	unsigned long n = 0;
+	struct page *page;
+
+	for (;;) {
+		rcu_read_lock();
+		xas_set(&xas, first);
+		do {
+			page = xas_find(&xas, last);
+		} while (xas_retry(&xas, page) || xa_is_value(page));
+		if (page && !get_page_unless_zero(page))
+			page = NULL;
+		rcu_read_unlock();
+		if (!page)
+			break;
+		first = xas.xa_index + 1;
+
+		lock_page(page);
+		if (page->mapping == mapping) {
+			xa_lock_irq(&mapping->i_pages);
+			__xa_erase(&mapping->i_pages, page->index);
+			mapping->nrpages--;
+			xa_unlock_irq(&mapping->i_pages);
+			page->mapping = NULL;
+			atomic_long_dec(&obj->resident);
+			list_add_tail(&smm_object_frame(pool, page)->lru, removed);
+			n++;
+		}
+		unlock_page(page);
+		put_page(page);
+		if (first > last || !first)
+			break;
+		cond_resched();
+	}
+	return n;
+}
+
+/* Zap every pte of [first, last] then release what was taken out. */
+static void smm_object_release_removed(struct smm_object *obj, pgoff_t first,
+				       pgoff_t last, struct list_head *removed)
+{
+	struct smm_pool *pool = obj->pool;
+	struct smm_page *frame, *next;
+
+	if (list_empty(removed))
+		return;
+	unmap_mapping_pages(obj->inode->i_mapping, first, last - first + 1, false);
+	list_for_each_entry_safe(frame, next, removed, lru) {
+		list_del_init(&frame->lru);
+		smm_object_frame_release(pool, smm_frame_struct_page(pool, frame));
+	}
+}
+
+static unsigned long smm_object_remove_range(struct smm_object *obj,
+					     pgoff_t first, pgoff_t last)
+{
+	LIST_HEAD(removed);
+	unsigned long n;
+
+	n = smm_object_take_range(obj, first, last, &removed);
+	smm_object_release_removed(obj, first, last, &removed);
+	return n;
+}
+
+/*
+ * A new zeroed frame for @index, locked, with a reference for the caller
+ * besides shadowmm's own.  -EEXIST when someone else put a page there
+ * first, -ENOSPC when the region has no frame, -EFBIG beyond the limit.
+ */
+static struct page *smm_object_add_page(struct smm_object *obj, pgoff_t index)
+{
+	struct address_space *mapping = obj->inode->i_mapping;
+	XA_STATE(xas, &mapping->i_pages, index);
+	struct smm_pool *pool = obj->pool;
+	struct smm_page *frame;
+	struct page *page;
+	void *old;
+
+	frame = smm_alloc_pages(pool, 0, SMM_GFP_HIGHMEM | SMM_GFP_ZERO);
+	if (!frame)
+		return ERR_PTR(-ENOSPC);
+	page = smm_frame_struct_page(pool, frame);
+	frame->object = obj;
+	frame->index = index;
+	set_page_private(page, smm_page_sfn(&pool->region, frame));
+	page->index = index;
+	__folio_set_locked(page_folio(page));
+	folio_mark_uptodate(page_folio(page));
+	get_page(page);
+	atomic_long_inc(&pool->object_pages);
+	page->mapping = mapping;
+
+	do {
+		xas_lock_irq(&xas);
+		old = xas_load(&xas);
+		if (old && !xa_is_value(old)) {
+			xas_set_err(&xas, -EEXIST);
+		} else {
+			xas_store(&xas, page);
+			if (!xas_error(&xas))
+				mapping->nrpages++;
+		}
+		xas_unlock_irq(&xas);
+	} while (xas_nomem(&xas, GFP_KERNEL));
+
+	if (xas_error(&xas)) {
+		int err = xas_error(&xas);
+
+		page->mapping = NULL;
+		put_page(page);
+		__folio_clear_locked(page_folio(page));
+		smm_object_frame_free(pool, page);
+		return ERR_PTR(err);
+	}
+	atomic_long_inc(&obj->resident);
+
+	/*
+	 * Pairs with the barrier in smm_object_set_limit(): either it sees
+	 * this page and removes it, or this sees the new limit.
+	 */
+	smp_mb();
+	if ((loff_t)index >= READ_ONCE(obj->size_limit) >> PAGE_SHIFT) {
+		unlock_page(page);
+		put_page(page);
+		smm_object_remove_range(obj, index, index);
+		return ERR_PTR(-EFBIG);
+	}
+	return page;
+}
+
+/*
+ * The page at @index, locked and referenced, created when @create; NULL
+ * (no @create) for a hole, ERR_PTR(-EFBIG / -ENOSPC / -ENOMEM) on failure.
+ * @created tells whether this call made it.
+ */
+static struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
+					bool create, bool *created)
+{
+	struct address_space *mapping = obj->inode->i_mapping;
+	struct page *page;
+
+	*created = false;
+	for (;;) {
+		rcu_read_lock();
+		page = xa_load(&mapping->i_pages, index);
+		if (xa_is_value(page) || (page && !get_page_unless_zero(page)))
+			page = NULL;
+		rcu_read_unlock();
+
+		if (page) {
+			lock_page(page);
+			if (page->mapping == mapping && page->index == index)
+				return page;
+			/* Removed meanwhile: look again. */
+			unlock_page(page);
+			put_page(page);
+			continue;
+		}
+		if (!create)
+			return NULL;
+		if ((loff_t)index >= READ_ONCE(obj->size_limit) >> PAGE_SHIFT)
+			return ERR_PTR(-EFBIG);
+		page = smm_object_add_page(obj, index);
+		if (PTR_ERR(page) == -EEXIST)
+			continue;
+		if (!IS_ERR(page))
+			*created = true;
+		return page;
+	}
+}
+
+/**
+ * smm_object_note_size() - grow an object's size to cover a byte
+ * @obj: the object
+ * @end: one past the last byte written or faulted in
+ *
+ * Context: Any context; takes @obj->size_lock.
+ */
+void smm_object_note_size(struct smm_object *obj, loff_t end)
+{
+	struct inode *inode = obj->inode;
+
+	if (end <= i_size_read(inode))
+		return;
+	spin_lock(&obj->size_lock);
+	if (end > i_size_read(inode))
+		i_size_write(inode, min(end, obj->size_limit));
+	spin_unlock(&obj->size_lock);
+}
+
+/**
+ * smm_object_fault_page() - the page a fault at @index maps
+ * @obj: the object
+ * @index: page offset in the object
+ * @pagep: the page, locked, with a reference that becomes the pte's
+ *
+ * Allocates and zeroes a frame on first touch.  Never returns VM_FAULT_OOM:
+ * a region with no frame left is the mapping's problem, not the system's.
+ *
+ * Context: Process context (a fault), may sleep.
+ * Return: 0 (@pagep set), or VM_FAULT_SIGBUS at or beyond the size limit
+ * or when the region is exhausted.
+ */
+vm_fault_t smm_object_fault_page(struct smm_object *obj, pgoff_t index,
+				 struct page **pagep)
+{
+	struct page *page;
+	bool created;
+
+	page = smm_object_get_page(obj, index, true, &created);
+	if (IS_ERR(page))
+		return VM_FAULT_SIGBUS;
+	if (created)
+		smm_object_note_size(obj, ((loff_t)index + 1) << PAGE_SHIFT);
+	*pagep = page;
+	return 0;
+}
+SMM_EXPORT(smm_object_fault_page);
+
+/**
+ * smm_object_mark_dirty() - note that a page's contents changed
+ * @obj: its object
+ * @page: the page
+ *
+ * Context: Any context.
+ * Return: true when the page was clean before.
+ */
+bool smm_object_mark_dirty(struct smm_object *obj, struct page *page)
+{
+	return !test_and_set_bit(SMM_PG_dirty,
+				 &smm_object_frame(obj->pool, page)->flags);
+}
+
+/*
+ * The kernel marks a page of a shared writable mapping dirty through its
+ * mapping's a_ops (after page_mkwrite, or when a dirty pte is zapped).
+ */
+static bool smm_object_dirty_folio(struct address_space *mapping,
+				   struct folio *folio)
+{
+	struct smm_object *obj = smm_inode_object(mapping->host);
+
+	return smm_object_mark_dirty(obj, &folio->page);
+}
+
+static const struct address_space_operations smm_object_aops = {
+	.dirty_folio = smm_object_dirty_folio,
+};
+
+/**
+ * smm_object_punch() - free the pages of a byte range
+ * @obj: the object
+ * @start: first byte, page aligned
+ * @end: one past the last byte, page aligned, > @start
+ *
+ * The pages are unmapped from every process and go back to the shadow
+ * buddy (or wait until unpinned); the range reads as zeroes afterwards.
+ *
+ * Context: Process context, may sleep.
+ * Return: the number of pages taken out.
+ */
+long smm_object_punch(struct smm_object *obj, loff_t start, loff_t end)
+{
+	return smm_object_remove_range(obj, start >> PAGE_SHIFT,
+				       (end >> PAGE_SHIFT) - 1);
+}
+SMM_EXPORT(smm_object_punch);
+
+/**
+ * smm_object_set_limit() - change an object's size limit
+ * @obj: the object
+ * @limit: bytes, page aligned, at most SHADOWMM_MAX_OBJECT_SIZE
+ *
+ * Pages at or beyond the new limit are freed and unmapped, and the size
+ * is clamped to it, as ftruncate() would.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, or -EINVAL (nothing changes) for a bad @limit.
+ */
+int smm_object_set_limit(struct smm_object *obj, loff_t limit)
+{
+	struct inode *inode = obj->inode;
+
+	if (limit < 0 || !PAGE_ALIGNED(limit) || limit > SHADOWMM_MAX_OBJECT_SIZE)
+		return -EINVAL;
+	spin_lock(&obj->size_lock);
+	WRITE_ONCE(obj->size_limit, limit);
+	if (i_size_read(inode) > limit)
+		i_size_write(inode, limit);
+	spin_unlock(&obj->size_lock);
+	/* Pairs with the barrier in smm_object_add_page(). */
+	smp_mb();
+	if (limit < SHADOWMM_MAX_OBJECT_SIZE)
+		smm_object_remove_range(obj, limit >> PAGE_SHIFT,
+					(SHADOWMM_MAX_OBJECT_SIZE >> PAGE_SHIFT) - 1);
+	return 0;
+}
+SMM_EXPORT(smm_object_set_limit);
+
+/**
+ * smm_object_count_range() - resident pages of a page-offset range
+ * @obj: the object
+ * @first: first page offset
+ * @last: last page offset (inclusive)
+ *
+ * Context: Any context; a lockless snapshot.
+ * Return: the count.
+ */
+unsigned long smm_object_count_range(struct smm_object *obj, pgoff_t first,
+				     pgoff_t last)
+{
+	XA_STATE(xas, &obj->inode->i_mapping->i_pages, first);
+	unsigned long n = 0;
+	void *entry;
+
+	rcu_read_lock();
+	xas_for_each(&xas, entry, last) {
+		if (xas_retry(&xas, entry) || xa_is_value(entry))
+			continue;
+		n++;
+	}
+	rcu_read_unlock();
+	return n;
+}
+SMM_EXPORT(smm_object_count_range);
+
+/* ---- the pseudo filesystem ---- */
+
+static void smm_object_evict_inode(struct inode *inode)
+{
+	struct smm_object *obj = smm_inode_object(inode);
+	struct smm_pool *pool = obj->pool;
+
+	/* No file and no mapping is left: only pins can outlive this. */
+	smm_object_remove_range(obj, 0, (SHADOWMM_MAX_OBJECT_SIZE >> PAGE_SHIFT) - 1);
+	WARN_ON_ONCE(atomic_long_read(&obj->resident));
+	clear_inode(inode);
+
+	spin_lock(&pool->object_lock);
+	list_del(&obj->node);
+	spin_unlock(&pool->object_lock);
+	kfree(obj);
+}
+
+static const struct super_operations smm_fs_sops = {
+	.statfs = simple_statfs,
+	.drop_inode = generic_delete_inode,
+	.evict_inode = smm_object_evict_inode,
+};
+
+static int smm_fs_init_fs_context(struct fs_context *fc)
+{
+	struct pseudo_fs_context *ctx = init_pseudo(fc, SMM_FS_MAGIC);
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->ops = &smm_fs_sops;
+	return 0;
+}
+
+static struct file_system_type smm_fs_type = {
+	.name = "shadowmm",
+	.init_fs_context = smm_fs_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+/**
+ * smm_object_create() - a new, empty memory object
+ * @pool: where its pages will come from
+ *
+ * Context: Process context, may sleep.
+ * Return: the object with one reference (smm_object_put() drops it), or
+ * an ERR_PTR (-ENOMEM).
+ */
+struct smm_object *smm_object_create(struct smm_pool *pool)
+{
+	struct smm_object *obj;
+	struct inode *inode;
+	int i;
+
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	inode = alloc_anon_inode(smm_object_mnt->mnt_sb);
+	if (IS_ERR(inode)) {
+		kfree(obj);
+		return ERR_CAST(inode);
+	}
+	obj->pool = pool;
+	obj->inode = inode;
+	spin_lock_init(&obj->size_lock);
+	obj->size_limit = SHADOWMM_MAX_OBJECT_SIZE;
+	atomic_long_set(&obj->resident, 0);
+	for (i = 0; i < SMM_NR_FAULT_KINDS; i++)
+		atomic_long_set(&obj->faults[i], 0);
+	inode->i_private = obj;
+	inode->i_mapping->a_ops = &smm_object_aops;
+
+	spin_lock(&pool->object_lock);
+	list_add_tail(&obj->node, &pool->objects);
+	spin_unlock(&pool->object_lock);
+	return obj;
+}
+SMM_EXPORT(smm_object_create);
+
+/**
+ * smm_object_put() - drop a reference to an object
+ * @obj: the object; freed with its pages when the last reference goes
+ *
+ * Context: Process context, may sleep.
+ */
+void smm_object_put(struct smm_object *obj)
+{
+	iput(obj->inode);
+}
+SMM_EXPORT(smm_object_put);
+
+/**
+ * smm_object_attach() - make an opened file a new memory object
+ * @pool: where the object's pages come from
+ * @file: the file (an open of /dev/shadowmm); its private_data and
+ *	  f_mapping are set, and smm_object_fops' release undoes it
+ *
+ * Context: Process context, may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+int smm_object_attach(struct smm_pool *pool, struct file *file)
+{
+	struct smm_object *obj = smm_object_create(pool);
+
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	file->private_data = obj;
+	file->f_mapping = obj->inode->i_mapping;
+	return 0;
+}
+SMM_EXPORT(smm_object_attach);
+
+/**
+ * smm_object_file_create() - a new object behind a file of its own
+ * @pool: where the object's pages come from
+ *
+ * For in-kernel users (KUnit maps it with kunit_vm_mmap()).
+ *
+ * Context: Process context, may sleep.
+ * Return: the file (fput() releases it), or an ERR_PTR.
+ */
+struct file *smm_object_file_create(struct smm_pool *pool)
+{
+	struct smm_object *obj = smm_object_create(pool);
+	struct file *file;
+
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	/* The file's dentry takes a reference of its own; ours stays in
+	 * private_data and goes at release, as for the device.
+	 */
+	ihold(obj->inode);
+	file = alloc_file_pseudo(obj->inode, smm_object_mnt, "shadowmm",
+				 O_RDWR, &smm_object_fops);
+	if (IS_ERR(file)) {
+		iput(obj->inode);
+		smm_object_put(obj);
+		return file;
+	}
+	file->private_data = obj;
+	return file;
+}
+SMM_EXPORT(smm_object_file_create);
+
+/* ---- file operations ---- */
+
+static int smm_object_release(struct inode *inode, struct file *file)
+{
+	smm_object_put(smm_file_object(file));
+	return 0;
+}
+
+static ssize_t smm_object_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct smm_object *obj = smm_file_object(iocb->ki_filp);
+	struct smm_pool *pool = obj->pool;
+	loff_t pos = iocb->ki_pos;
+	ssize_t done = 0;
+
+	while (iov_iter_count(to)) {
+		loff_t size = i_size_read(obj->inode);
+		size_t off = offset_in_page(pos), n, copied;
+		struct page *page;
+		bool created;
+
+		if (pos >= size)
+			break;
+		n = min_t(loff_t, min_t(size_t, PAGE_SIZE - off, iov_iter_count(to)),
+			  size - pos);
+		page = smm_object_get_page(obj, pos >> PAGE_SHIFT, false, &created);
+		if (page) {
+			/* The reference keeps the frame; the lock is not needed
+			 * to copy, and holding it across a user fault on this
+			 * same page would deadlock.
+			 */
+			unlock_page(page);
+			copied = copy_to_iter(smm_page_address(pool,
+							       smm_object_frame(pool, page)) + off,
+					      n, to);
+			put_page(page);
+		} else {
+			copied = iov_iter_zero(n, to);
+		}
+		done += copied;
+		pos += copied;
+		if (copied < n) {
+			if (!done)
+				return -EFAULT;
+			break;
+		}
+		if (fatal_signal_pending(current))
+			break;
+		cond_resched();
+	}
+	iocb->ki_pos = pos;
+	return done;
+}
+
+static ssize_t smm_object_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct smm_object *obj = smm_file_object(iocb->ki_filp);
+	struct smm_pool *pool = obj->pool;
+	loff_t pos = iocb->ki_pos;
+	ssize_t done = 0;
+	int err = 0;
+
+	if (iocb->ki_flags & IOCB_APPEND)
+		pos = i_size_read(obj->inode);
+	while (iov_iter_count(from)) {
+		size_t off = offset_in_page(pos), n, copied;
+		struct page *page;
+		bool created;
+
+		n = min_t(size_t, PAGE_SIZE - off, iov_iter_count(from));
+		page = smm_object_get_page(obj, pos >> PAGE_SHIFT, true, &created);
+		if (IS_ERR(page)) {
+			err = PTR_ERR(page);
+			break;
+		}
+		unlock_page(page);
+		copied = copy_from_iter(smm_page_address(pool,
+							 smm_object_frame(pool, page)) + off,
+					n, from);
+		if (copied)
+			smm_object_mark_dirty(obj, page);
+		put_page(page);
+		done += copied;
+		pos += copied;
+		if (copied)
+			smm_object_note_size(obj, pos);
+		if (copied < n) {
+			err = -EFAULT;
+			break;
+		}
+		if (fatal_signal_pending(current))
+			break;
+		cond_resched();
+	}
+	if (!done)
+		return err;
+	iocb->ki_pos = pos;
+	return done;
+}
+
+static loff_t smm_object_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct smm_object *obj = smm_file_object(file);
+
+	return generic_file_llseek_size(file, offset, whence,
+					SHADOWMM_MAX_OBJECT_SIZE,
+					i_size_read(obj->inode));
+}
+
+/* A byte range from user space: page aligned, non-empty, in bounds. */
+static bool smm_object_range_ok(u64 offset, u64 length)
+{
+	return length && PAGE_ALIGNED(offset) && PAGE_ALIGNED(length) &&
+	       offset < SHADOWMM_MAX_OBJECT_SIZE &&
+	       length <= SHADOWMM_MAX_OBJECT_SIZE - offset;
+}
+
+static long smm_object_fallocate(struct file *file, int mode, loff_t offset,
+				 loff_t len)
+{
+	struct smm_object *obj = smm_file_object(file);
+
+	if (mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	if (offset < 0 || len <= 0 || !smm_object_range_ok(offset, len))
+		return -EINVAL;
+	smm_object_punch(obj, offset, offset + len);
+	return 0;
+}
+
+static void smm_object_fill_info(struct smm_object *obj, struct shadowmm_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->id = obj->inode->i_ino;
+	info->size = i_size_read(obj->inode);
+	info->size_limit = READ_ONCE(obj->size_limit);
+	info->resident_pages = atomic_long_read(&obj->resident);
+	info->faults_minor = atomic_long_read(&obj->faults[SMM_FAULT_MINOR]);
+	info->faults_major = atomic_long_read(&obj->faults[SMM_FAULT_MAJOR]);
+	info->faults_cow = atomic_long_read(&obj->faults[SMM_FAULT_COW]);
+	info->faults_sigbus = atomic_long_read(&obj->faults[SMM_FAULT_SIGBUS]);
+	info->pinned_pages = smm_object_pinned_pages(obj->pool);
+}
+
+static long smm_object_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct smm_object *obj = smm_file_object(file);
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case SHADOWMM_IOC_INFO: {
+		struct shadowmm_info info;
+
+		smm_object_fill_info(obj, &info);
+		return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+	}
+	case SHADOWMM_IOC_SET_LIMIT: {
+		struct shadowmm_limit lim;
+
+		if (copy_from_user(&lim, uarg, sizeof(lim)))
+			return -EFAULT;
+		if (lim.flags)
+			return -EINVAL;
+		return smm_object_set_limit(obj, lim.size_limit);
+	}
+	case SHADOWMM_IOC_PUNCH_HOLE: {
+		struct shadowmm_range range;
+
+		if (copy_from_user(&range, uarg, sizeof(range)))
+			return -EFAULT;
+		if (!smm_object_range_ok(range.offset, range.length))
+			return -EINVAL;
+		smm_object_punch(obj, range.offset, range.offset + range.length);
+		return 0;
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* Every open of /dev/shadowmm, and KUnit's files, use these. */
+const struct file_operations smm_object_fops = {
+	.owner = THIS_MODULE,
+	.release = smm_object_release,
+	.read_iter = smm_object_read_iter,
+	.write_iter = smm_object_write_iter,
+	.llseek = smm_object_llseek,
+	.mmap = smm_object_mmap,
+	.fallocate = smm_object_fallocate,
+	.unlocked_ioctl = smm_object_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+/**
+ * smm_object_pinned_pages() - frames waiting for their pins to go
+ * @pool: the pool
+ *
+ * Context: Any context; a lockless snapshot.
+ * Return: the count.
+ */
+unsigned long smm_object_pinned_pages(struct smm_pool *pool)
+{
+	return READ_ONCE(pool->nr_pinned);
+}
+SMM_EXPORT(smm_object_pinned_pages);
+
+static void smm_validate_object(struct smm_pool *pool, struct smm_object *obj,
+				struct smm_report *r)
+{
+	struct address_space *mapping = obj->inode->i_mapping;
+	XA_STATE(xas, &mapping->i_pages, 0);
+	unsigned long n = 0;
+	struct page *page;
+
+	rcu_read_lock();
+	xas_for_each(&xas, page, ULONG_MAX) {
+		struct smm_page *frame;
+
+		if (xas_retry(&xas, page) || xa_is_value(page))
+			continue;
+		n++;
+		frame = smm_object_frame(pool, page);
+		if (page_private(page) >= pool->region.nr_frames ||
+		    smm_frame_struct_page(pool, frame) != page) {
+			smm_report(r, "object %lu: page at %lu is not a frame of the pool\n",
+				   obj->inode->i_ino, xas.xa_index);
+			continue;
+		}
+		if (frame->flags & (BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp) |
+				    BIT(SMM_PG_slab) | BIT(SMM_PG_absent)))
+			smm_report(r, "object %lu: frame %lu at %lu has flags %#lx\n",
+				   obj->inode->i_ino, page_private(page),
+				   xas.xa_index, frame->flags & SMM_PAGE_FLAGS_MASK);
+		if (frame->object != obj || frame->index != xas.xa_index ||
+		    page->index != xas.xa_index)
+			smm_report(r, "object %lu: frame %lu at %lu claims index %lu\n",
+				   obj->inode->i_ino, page_private(page),
+				   xas.xa_index, frame->index);
+		if (page_ref_count(page) < 1)
+			smm_report(r, "object %lu: frame %lu at %lu has no reference\n",
+				   obj->inode->i_ino, page_private(page), xas.xa_index);
+	}
+	rcu_read_unlock();
+	if (n != atomic_long_read(&obj->resident))
+		smm_report(r, "object %lu: %lu pages in its xarray, %ld counted\n",
+			   obj->inode->i_ino, n, atomic_long_read(&obj->resident));
+}
+
+/**
+ * smm_object_validate() - check every object's pages and the pinned list
+ * @pool: the pool
+ * @r: where problems are reported
+ *
+ * Context: Process context; takes the object and pinned list locks.
+ * Return: the number of problems found.
+ */
+unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
+{
+	unsigned int before = r->problems;
+	unsigned long resident = 0, pinned = 0;
+	struct smm_object *obj;
+	struct smm_page *frame;
+
+	spin_lock(&pool->object_lock);
+	list_for_each_entry(obj, &pool->objects, node) {
+		smm_validate_object(pool, obj, r);
+		resident += atomic_long_read(&obj->resident);
+	}
+	spin_unlock(&pool->object_lock);
+
+	spin_lock(&pool->pinned_lock);
+	list_for_each_entry(frame, &pool->pinned, lru) {
+		struct page *page = smm_frame_struct_page(pool, frame);
+
+		pinned++;
+		if (page->mapping || page_ref_count(page) < 1)
+			smm_report(r, "pinned frame %lu: mapping %p, count %d\n",
+				   smm_page_sfn(&pool->region, frame), page->mapping,
+				   page_ref_count(page));
+	}
+	if (pinned != pool->nr_pinned)
+		smm_report(r, "pinned list holds %lu frames, %lu counted\n",
+			   pinned, pool->nr_pinned);
+	spin_unlock(&pool->pinned_lock);
+
+	/* Frames move between the two while we look: only flag a loss. */
+	if (resident + pinned > atomic_long_read(&pool->object_pages) &&
+	    !atomic_long_read(&pool->object_pages))
+		smm_report(r, "object pages: %lu resident + %lu pinned, 0 counted\n",
+			   resident, pinned);
+	return r->problems - before;
+}
+SMM_EXPORT(smm_object_validate);
+
+/**
+ * smm_object_pool_init() - the object state of a new pool
+ * @pool: the pool being built
+ *
+ * Context: Process context, may sleep.
+ * Return: 0 (nothing here can fail yet; the int keeps pool_create uniform).
+ */
+int smm_object_pool_init(struct smm_pool *pool)
+{
+	spin_lock_init(&pool->object_lock);
+	INIT_LIST_HEAD(&pool->objects);
+	atomic_long_set(&pool->object_pages, 0);
+	spin_lock_init(&pool->pinned_lock);
+	INIT_LIST_HEAD(&pool->pinned);
+	pool->nr_pinned = 0;
+	INIT_DELAYED_WORK(&pool->pinned_work, smm_pinned_work_fn);
+	/* The kernel's mm reaches object pages through their struct pages and
+	 * the direct map (copy-on-write copies, get_user_pages users), which a
+	 * memmap= range outside System RAM does not have.
+	 */
+	pool->mappable = pool->region.backend == SMM_BACKEND_KERNEL;
+	return 0;
+}
+
+/**
+ * smm_object_pool_destroy() - check a pool has no object left
+ * @pool: the pool being taken apart
+ *
+ * Objects hold files that hold the module, so none can be left; pinned
+ * frames hold the module too.  A KUnit pool's test must have dropped its
+ * objects and pins: what is left is reported.
+ *
+ * Context: Process context, may sleep.
+ */
+void smm_object_pool_destroy(struct smm_pool *pool)
+{
+	cancel_delayed_work_sync(&pool->pinned_work);
+	smm_pinned_work_fn(&pool->pinned_work.work);
+	cancel_delayed_work_sync(&pool->pinned_work);
+	WARN(!list_empty(&pool->objects) || pool->nr_pinned,
+	     "%s: destroyed with objects or %lu pinned frames left\n",
+	     pool->name, pool->nr_pinned);
+}
+
+/**
+ * smm_object_subsys_init() - mount the objects' pseudo filesystem
+ *
+ * Context: Module init.
+ * Return: 0, or a negative errno from the mount.
+ */
+int smm_object_subsys_init(void)
+{
+	smm_object_mnt = kern_mount(&smm_fs_type);
+	return PTR_ERR_OR_ZERO(smm_object_mnt);
+}
+
+/**
+ * smm_object_subsys_exit() - unmount it
+ *
+ * Context: Module exit, every object gone.
+ */
+void smm_object_subsys_exit(void)
+{
+	kern_unmount(smm_object_mnt);
+}

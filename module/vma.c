@@ -1,0 +1,792 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shadowmm: shadow VMAs, each process's mappings of shadowmm objects.
+ *
+ * A process (an mm) has a tree of descriptors keyed by start address, with
+ * a one-entry lookup cache in front as find_vma() had.  The kernel tells a
+ * driver about its vmas only through callbacks, and each maps onto a tree
+ * operation:
+ *
+ *   ->mmap (f_op)		insert a descriptor
+ *   ->open, same mm, inside	a split (munmap of a head, tail or hole,
+ *				mprotect of part): the source descriptor
+ *				gives the new piece its part, as __split_vma()
+ *				is about to do with the vma
+ *   ->open, same mm, outside	mremap moved the mapping: a new descriptor
+ *   ->open, other mm		fork: the child's copy
+ *   ->close			erase
+ *
+ * The kernel also changes vmas without any callback: mremap grows one in
+ * place, a new mmap next to a mapping of the same object with contiguous
+ * offsets merges into it, mprotect of a whole vma changes its flags.  So
+ * each descriptor also remembers its vma, and before the tree is read
+ * (debugfs, validate) or written (the callbacks above), with the mm's
+ * mmap_lock held so no vma can change, descriptors are brought in line
+ * with their vmas.  Every resync is counted (vmstat vma_resync).
+ *
+ * Descriptors come from shadowmm's own slab cache, behind a mempool of
+ * preallocated ones: ->open cannot fail, so a descriptor must be there
+ * even when the region is exhausted.
+ *
+ * Lock order: the mm's mmap_lock, then a tree's lock, then pool->vma_lock.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hashtable.h>
+#include <linux/mempool.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include <shadowmm/buddy.h>
+#include <shadowmm/compat.h>
+#include <shadowmm/fault.h>
+#include <shadowmm/pool.h>
+#include <shadowmm/slab.h>
+#include <shadowmm/vma.h>
+#include <trace/events/shadowmm.h>
+
+/* Descriptors kept aside for ->open when the region has none to give. */
+#define SMM_VMA_RESERVE		32
+
+/* ---- the tree ---- */
+
+/**
+ * smm_vma_tree_init() - an empty tree with no mm (KUnit, or before use)
+ * @tree: the tree
+ *
+ * Context: Any context.
+ */
+void smm_vma_tree_init(struct smm_vma_tree *tree)
+{
+	memset(tree, 0, sizeof(*tree));
+	tree->root = RB_ROOT;
+	spin_lock_init(&tree->lock);
+	kref_init(&tree->ref);
+}
+SMM_EXPORT(smm_vma_tree_init);
+
+/**
+ * smm_vma_tree_insert() - add a descriptor
+ * @tree: the tree, its lock held
+ * @v: the descriptor, its range set, in no tree
+ *
+ * Context: Any context; @tree->lock held.
+ * Return: 0, -EINVAL for an empty range, or -EEXIST (nothing changes)
+ * when it overlaps one already there.
+ */
+int smm_vma_tree_insert(struct smm_vma_tree *tree, struct smm_vma *v)
+{
+	struct rb_node **link = &tree->root.rb_node, *parent = NULL;
+
+	lockdep_assert_held(&tree->lock);
+	if (v->start >= v->end)
+		return -EINVAL;
+	while (*link) {
+		struct smm_vma *n = rb_entry(*link, struct smm_vma, rb);
+
+		parent = *link;
+		if (v->end <= n->start)
+			link = &parent->rb_left;
+		else if (v->start >= n->end)
+			link = &parent->rb_right;
+		else
+			return -EEXIST;
+	}
+	rb_link_node(&v->rb, parent, link);
+	rb_insert_color(&v->rb, &tree->root);
+	v->tree = tree;
+	tree->nr++;
+	return 0;
+}
+SMM_EXPORT(smm_vma_tree_insert);
+
+/**
+ * smm_vma_tree_erase() - take a descriptor out
+ * @tree: the tree, its lock held
+ * @v: a descriptor in @tree
+ *
+ * Context: Any context; @tree->lock held.
+ */
+void smm_vma_tree_erase(struct smm_vma_tree *tree, struct smm_vma *v)
+{
+	lockdep_assert_held(&tree->lock);
+	rb_erase(&v->rb, &tree->root);
+	RB_CLEAR_NODE(&v->rb);
+	if (tree->cache == v)
+		tree->cache = NULL;
+	v->tree = NULL;
+	tree->nr--;
+}
+SMM_EXPORT(smm_vma_tree_erase);
+
+/**
+ * smm_vma_tree_find() - find_vma(): the first mapping ending above @addr
+ * @tree: the tree, its lock held
+ * @addr: an address
+ *
+ * The cache answers when the last descriptor found contains @addr.
+ *
+ * Context: Any context; @tree->lock held.
+ * Return: the descriptor (it may start above @addr), or NULL.
+ */
+struct smm_vma *smm_vma_tree_find(struct smm_vma_tree *tree, unsigned long addr)
+{
+	struct rb_node *node = tree->root.rb_node;
+	struct smm_vma *found = NULL, *c = tree->cache;
+
+	lockdep_assert_held(&tree->lock);
+	tree->lookups++;
+	if (c && c->start <= addr && addr < c->end) {
+		tree->cache_hits++;
+		return c;
+	}
+	while (node) {
+		struct smm_vma *n = rb_entry(node, struct smm_vma, rb);
+
+		if (n->end > addr) {
+			found = n;
+			if (n->start <= addr)
+				break;
+			node = node->rb_left;
+		} else {
+			node = node->rb_right;
+		}
+	}
+	if (found)
+		tree->cache = found;
+	return found;
+}
+SMM_EXPORT(smm_vma_tree_find);
+
+/**
+ * smm_vma_tree_split() - cut a descriptor in two at @addr
+ * @tree: the tree, its lock held
+ * @v: a descriptor in @tree with v->start < @addr < v->end
+ * @addr: where to cut
+ * @new: a descriptor in no tree; it takes the part below @addr when
+ *	 @new_below, else the part from @addr, as __split_vma() does
+ * @new_below: which part @new takes
+ *
+ * Context: Any context; @tree->lock held.
+ */
+void smm_vma_tree_split(struct smm_vma_tree *tree, struct smm_vma *v,
+			unsigned long addr, struct smm_vma *new, bool new_below)
+{
+	unsigned long shift = (addr - v->start) >> PAGE_SHIFT;
+
+	lockdep_assert_held(&tree->lock);
+	new->flags = v->flags;
+	new->obj = v->obj;
+	if (new_below) {
+		new->start = v->start;
+		new->end = addr;
+		new->pgoff = v->pgoff;
+		/* Shrinking in place keeps v's position among its neighbours. */
+		v->start = addr;
+		v->pgoff += shift;
+	} else {
+		new->start = addr;
+		new->end = v->end;
+		new->pgoff = v->pgoff + shift;
+		v->end = addr;
+	}
+	WARN_ON_ONCE(smm_vma_tree_insert(tree, new));
+}
+SMM_EXPORT(smm_vma_tree_split);
+
+/**
+ * smm_vma_tree_first() - the lowest descriptor
+ * @tree: the tree, its lock held
+ *
+ * Context: Any context; @tree->lock held.
+ * Return: it, or NULL for an empty tree.
+ */
+struct smm_vma *smm_vma_tree_first(struct smm_vma_tree *tree)
+{
+	struct rb_node *node = rb_first(&tree->root);
+
+	return node ? rb_entry(node, struct smm_vma, rb) : NULL;
+}
+SMM_EXPORT(smm_vma_tree_first);
+
+/**
+ * smm_vma_tree_next() - the descriptor after @v
+ * @v: a descriptor in a tree whose lock is held
+ *
+ * Context: Any context; the tree's lock held.
+ * Return: it, or NULL after the last.
+ */
+struct smm_vma *smm_vma_tree_next(struct smm_vma *v)
+{
+	struct rb_node *node = rb_next(&v->rb);
+
+	return node ? rb_entry(node, struct smm_vma, rb) : NULL;
+}
+SMM_EXPORT(smm_vma_tree_next);
+
+/**
+ * smm_vma_tree_unmap() - munmap(@start, @end - @start) on a tree
+ * @tree: the tree, its lock held
+ * @start: first address
+ * @end: one past the last
+ * @spare: two descriptors in no tree, for the splits; each one used is
+ *	   set to NULL
+ * @removed: the descriptors wholly inside the range, taken out; the caller
+ *	     frees them
+ * @max_removed: room in @removed
+ *
+ * The same steps the kernel takes, in its order, so the same callbacks
+ * arrive for the live tree: split the first mapping at @start (the new
+ * descriptor below), split the last at @end (the new one above), then
+ * take out every mapping inside.  That covers the four cases: the whole
+ * mapping, its head, its tail, and a hole in the middle.
+ *
+ * Context: Any context; @tree->lock held.
+ * Return: the number of descriptors taken out, or -EINVAL (nothing
+ * changes) for an empty range, a missing spare, or too little room.
+ */
+int smm_vma_tree_unmap(struct smm_vma_tree *tree, unsigned long start,
+		       unsigned long end, struct smm_vma **spare,
+		       struct smm_vma **removed, unsigned int max_removed)
+{
+	struct smm_vma *first, *last, *v, *next;
+	unsigned int n = 0, need = 0, inside = 0;
+
+	lockdep_assert_held(&tree->lock);
+	if (start >= end)
+		return -EINVAL;
+	first = smm_vma_tree_find(tree, start);
+	if (!first || first->start >= end)
+		return 0;
+	for (v = first; v && v->start < end; v = smm_vma_tree_next(v)) {
+		last = v;
+		inside++;
+	}
+	if (first->start < start)
+		need++;
+	if (last->end > end)
+		need++;
+	if (first == last && need == 2)
+		inside = 1;
+	if (inside > max_removed || (need >= 1 && !spare[0]) ||
+	    (need == 2 && !spare[1]))
+		return -EINVAL;
+
+	if (first->start < start) {
+		smm_vma_tree_split(tree, first, start, spare[0], true);
+		spare[0] = NULL;
+	}
+	if (last->end > end) {
+		struct smm_vma **s = spare[0] ? &spare[0] : &spare[1];
+
+		smm_vma_tree_split(tree, last, end, *s, false);
+		*s = NULL;
+	}
+	for (v = first; v && v->start < end; v = next) {
+		next = smm_vma_tree_next(v);
+		smm_vma_tree_erase(tree, v);
+		removed[n++] = v;
+	}
+	return n;
+}
+SMM_EXPORT(smm_vma_tree_unmap);
+
+/* ---- descriptors ---- */
+
+static void *smm_vma_reserve_alloc(gfp_t gfp, void *data)
+{
+	/* Metadata may dip into the min reserve; it never reclaims. */
+	return smm_kmem_cache_alloc(data, SMM_GFP_ATOMIC | SMM_GFP_NOWAIT);
+}
+
+static void smm_vma_reserve_free(void *element, void *data)
+{
+	smm_kmem_cache_free(data, element);
+}
+
+static struct smm_vma *smm_vma_alloc(struct smm_pool *pool,
+				     struct vm_area_struct *vma)
+{
+	struct smm_vma *v = mempool_alloc(pool->vma_reserve, GFP_NOWAIT);
+	int i;
+
+	if (!v)
+		return NULL;
+	memset(v, 0, sizeof(*v));
+	RB_CLEAR_NODE(&v->rb);
+	for (i = 0; i < SMM_NR_FAULT_KINDS; i++)
+		atomic_long_set(&v->faults[i], 0);
+	v->start = vma->vm_start;
+	v->end = vma->vm_end;
+	v->pgoff = vma->vm_pgoff;
+	v->flags = vma->vm_flags;
+	v->vma = vma;
+	v->obj = smm_file_object(vma->vm_file);
+	return v;
+}
+
+static void smm_vma_free(struct smm_pool *pool, struct smm_vma *v)
+{
+	mempool_free(v, pool->vma_reserve);
+}
+
+/* ---- trees by mm ---- */
+
+static void smm_vma_tree_release(struct kref *ref)
+{
+	struct smm_vma_tree *tree = container_of(ref, struct smm_vma_tree, ref);
+
+	mmdrop(tree->mm);
+	kfree(tree);
+}
+
+static void smm_vma_tree_put(struct smm_vma_tree *tree)
+{
+	kref_put(&tree->ref, smm_vma_tree_release);
+}
+
+static struct smm_vma_tree *smm_vma_tree_lookup(struct smm_pool *pool,
+						struct mm_struct *mm)
+{
+	struct smm_vma_tree *tree;
+
+	lockdep_assert_held(&pool->vma_lock);
+	hash_for_each_possible(pool->vma_trees, tree, hnode, (unsigned long)mm)
+		if (tree->mm == mm)
+			return tree;
+	return NULL;
+}
+
+/*
+ * @mm's tree, made on its first mapping.  Only the holder of @mm's
+ * mmap_lock for writing creates or frees it, so it cannot go meanwhile.
+ */
+static struct smm_vma_tree *smm_vma_tree_get(struct smm_pool *pool,
+					     struct mm_struct *mm)
+{
+	struct smm_vma_tree *tree, *new;
+
+	spin_lock(&pool->vma_lock);
+	tree = smm_vma_tree_lookup(pool, mm);
+	spin_unlock(&pool->vma_lock);
+	if (tree)
+		return tree;
+
+	new = kmalloc(sizeof(*new), GFP_KERNEL);
+	if (!new)
+		return NULL;
+	smm_vma_tree_init(new);
+	new->pool = pool;
+	new->mm = mm;
+	mmgrab(mm);
+	spin_lock(&pool->vma_lock);
+	hash_add(pool->vma_trees, &new->hnode, (unsigned long)mm);
+	spin_unlock(&pool->vma_lock);
+	return new;
+}
+
+/* The last descriptor left: the tree leaves the hash. */
+static void smm_vma_tree_unhash(struct smm_pool *pool, struct smm_vma_tree *tree)
+{
+	spin_lock(&pool->vma_lock);
+	hash_del(&tree->hnode);
+	spin_unlock(&pool->vma_lock);
+	smm_vma_tree_put(tree);
+}
+
+/*
+ * Bring every descriptor in line with its vma (see the top of the file).
+ * The mm's mmap_lock keeps the vmas still.  Changed descriptors leave the
+ * tree first and go back after, so two stale neighbours never collide.
+ */
+static void smm_vma_tree_resync(struct smm_vma_tree *tree)
+{
+	struct smm_vma *v, *next;
+	LIST_HEAD(moved);
+
+	mmap_assert_locked(tree->mm);
+	lockdep_assert_held(&tree->lock);
+	for (v = smm_vma_tree_first(tree); v; v = next) {
+		struct vm_area_struct *vma = v->vma;
+
+		next = smm_vma_tree_next(v);
+		if (v->start == vma->vm_start && v->end == vma->vm_end &&
+		    v->pgoff == vma->vm_pgoff && v->flags == vma->vm_flags)
+			continue;
+		smm_vma_tree_erase(tree, v);
+		v->start = vma->vm_start;
+		v->end = vma->vm_end;
+		v->pgoff = vma->vm_pgoff;
+		v->flags = vma->vm_flags;
+		list_add_tail(&v->resync, &moved);
+	}
+	list_for_each_entry(v, &moved, resync) {
+		smm_count_event(tree->pool, SMM_VMA_RESYNC);
+		/* The kernel's vmas never overlap, so neither can these. */
+		WARN_ON_ONCE(smm_vma_tree_insert(tree, v));
+	}
+}
+
+/* ---- the callbacks ---- */
+
+/**
+ * smm_vma_mmap() - track a new mapping of an object
+ * @pool: the object's pool
+ * @obj: the object
+ * @vma: the new vma (its vm_private_data becomes the descriptor)
+ *
+ * Context: f_op->mmap: the mm's mmap_lock held for writing.
+ * Return: 0, or -ENOMEM (the mmap fails).
+ */
+int smm_vma_mmap(struct smm_pool *pool, struct smm_object *obj,
+		 struct vm_area_struct *vma)
+{
+	struct smm_vma_tree *tree;
+	struct smm_vma *v;
+	int ret;
+
+	mmap_assert_write_locked(vma->vm_mm);
+	v = smm_vma_alloc(pool, vma);
+	if (!v)
+		return -ENOMEM;
+	tree = smm_vma_tree_get(pool, vma->vm_mm);
+	if (!tree) {
+		smm_vma_free(pool, v);
+		return -ENOMEM;
+	}
+	spin_lock(&tree->lock);
+	smm_vma_tree_resync(tree);
+	ret = smm_vma_tree_insert(tree, v);
+	spin_unlock(&tree->lock);
+	if (WARN_ON_ONCE(ret)) {
+		if (!tree->nr)
+			smm_vma_tree_unhash(pool, tree);
+		smm_vma_free(pool, v);
+		return -EBUSY;
+	}
+	vma->vm_private_data = v;
+	trace_shadowmm_vma_open(v->start, v->end, v->pgoff, v->flags);
+	return 0;
+}
+
+/**
+ * smm_vma_open() - vm_operations_struct.open: a vma was copied
+ * @vma: the copy; its vm_private_data is still the source's descriptor
+ *
+ * The copy is a fork's (another mm), a split piece (inside the source's
+ * range) or mremap's new place (outside it).
+ *
+ * Context: the mm's mmap_lock held for writing (the child's, for fork).
+ */
+void smm_vma_open(struct vm_area_struct *vma)
+{
+	struct smm_object *obj = smm_file_object(vma->vm_file);
+	struct smm_vma *src = vma->vm_private_data, *v;
+	struct smm_pool *pool = obj->pool;
+	struct smm_vma_tree *tree;
+	int ret = 0;
+
+	vma->vm_private_data = NULL;
+	v = smm_vma_alloc(pool, vma);
+	tree = v ? smm_vma_tree_get(pool, vma->vm_mm) : NULL;
+	if (!tree) {
+		/* Only after the region and the reserve ran dry. */
+		if (v)
+			smm_vma_free(pool, v);
+		smm_count_event(pool, SMM_VMA_UNTRACKED);
+		pr_warn_ratelimited("no descriptor for %#lx-%#lx: mapping untracked\n",
+				    vma->vm_start, vma->vm_end);
+		return;
+	}
+
+	spin_lock(&tree->lock);
+	smm_vma_tree_resync(tree);
+	if (src && src->tree == tree && src->start <= v->start &&
+	    v->end <= src->end && (v->start == src->start) != (v->end == src->end)) {
+		unsigned long addr = v->start == src->start ? v->end : v->start;
+
+		smm_vma_tree_split(tree, src, addr, v, v->start == src->start);
+		trace_shadowmm_vma_split(src->start < v->start ? src->start : v->start,
+					 src->end > v->end ? src->end : v->end, addr);
+	} else {
+		ret = smm_vma_tree_insert(tree, v);
+		if (!ret)
+			trace_shadowmm_vma_open(v->start, v->end, v->pgoff, v->flags);
+	}
+	spin_unlock(&tree->lock);
+	if (WARN_ON_ONCE(ret)) {
+		smm_vma_free(pool, v);
+		smm_count_event(pool, SMM_VMA_UNTRACKED);
+		return;
+	}
+	vma->vm_private_data = v;
+}
+
+/**
+ * smm_vma_close() - vm_operations_struct.close: a vma goes away
+ * @vma: the vma
+ *
+ * Context: the mm's mmap_lock held for writing.
+ */
+void smm_vma_close(struct vm_area_struct *vma)
+{
+	struct smm_vma *v = vma->vm_private_data;
+	struct smm_vma_tree *tree;
+	struct smm_pool *pool;
+	bool last;
+
+	if (!v)
+		return;
+	tree = v->tree;
+	pool = tree->pool;
+	trace_shadowmm_vma_close(v->start, v->end, v->pgoff, v->flags);
+	spin_lock(&tree->lock);
+	smm_vma_tree_erase(tree, v);
+	last = !tree->nr;
+	spin_unlock(&tree->lock);
+	vma->vm_private_data = NULL;
+	smm_vma_free(pool, v);
+	if (last)
+		smm_vma_tree_unhash(pool, tree);
+}
+
+/**
+ * smm_vma_may_split() - vm_operations_struct.may_split
+ * @vma: the vma about to be split
+ * @addr: where
+ *
+ * Any page boundary inside a mapping is a valid place: the descriptor
+ * follows in smm_vma_open() on the new piece.
+ *
+ * Context: the mm's mmap_lock held for writing.
+ * Return: 0 (allowed), or -EINVAL for an address outside @vma.
+ */
+int smm_vma_may_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	if (addr <= vma->vm_start || addr >= vma->vm_end || !PAGE_ALIGNED(addr))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * smm_vma_mremap() - vm_operations_struct.mremap: a mapping was moved
+ * @vma: the vma at the new place
+ *
+ * The new place had its descriptor from smm_vma_open(), unless the kernel
+ * merged it into a neighbour; a resync catches that.
+ *
+ * Context: the mm's mmap_lock held for writing.
+ * Return: 0 (moving is always allowed).
+ */
+int smm_vma_mremap(struct vm_area_struct *vma)
+{
+	struct smm_vma *v = vma->vm_private_data;
+
+	if (v) {
+		spin_lock(&v->tree->lock);
+		smm_vma_tree_resync(v->tree);
+		spin_unlock(&v->tree->lock);
+	}
+	return 0;
+}
+
+/* ---- reading ---- */
+
+/* The process using @mm, for the debugfs listing (0 if none is found). */
+static pid_t smm_mm_pid(struct mm_struct *mm)
+{
+	struct task_struct *p;
+	pid_t pid = 0;
+
+	rcu_read_lock();
+	for_each_process(p) {
+		if (READ_ONCE(p->mm) == mm) {
+			pid = task_tgid_nr(p);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return pid;
+}
+
+/*
+ * Call @fn on every tree of the pool with its mm's mmap_lock held for
+ * reading and the tree resynced and locked.  Trees of exiting processes
+ * are skipped: their mappings are going.
+ */
+static void smm_vma_for_each_tree(struct smm_pool *pool,
+				  void (*fn)(struct smm_vma_tree *tree, void *arg),
+				  void *arg)
+{
+	struct smm_vma_tree *tree, **trees;
+	unsigned int n = 0, i, bkt;
+
+	spin_lock(&pool->vma_lock);
+	hash_for_each(pool->vma_trees, bkt, tree, hnode)
+		n++;
+	spin_unlock(&pool->vma_lock);
+	trees = kcalloc(n + 1, sizeof(*trees), GFP_KERNEL);
+	if (!trees)
+		return;
+	i = 0;
+	spin_lock(&pool->vma_lock);
+	hash_for_each(pool->vma_trees, bkt, tree, hnode) {
+		if (i == n)
+			break;
+		kref_get(&tree->ref);
+		trees[i++] = tree;
+	}
+	spin_unlock(&pool->vma_lock);
+
+	for (n = i, i = 0; i < n; i++) {
+		struct mm_struct *mm = trees[i]->mm;
+
+		if (mmget_not_zero(mm)) {
+			mmap_read_lock(mm);
+			spin_lock(&trees[i]->lock);
+			smm_vma_tree_resync(trees[i]);
+			fn(trees[i], arg);
+			spin_unlock(&trees[i]->lock);
+			mmap_read_unlock(mm);
+			mmput(mm);
+		}
+		smm_vma_tree_put(trees[i]);
+	}
+	kfree(trees);
+}
+
+static void smm_vma_print_tree(struct smm_vma_tree *tree, void *arg)
+{
+	struct seq_file *m = arg;
+	pid_t pid = smm_mm_pid(tree->mm);
+	struct smm_vma *v;
+
+	for (v = smm_vma_tree_first(tree); v; v = smm_vma_tree_next(v)) {
+		unsigned long pages = (v->end - v->start) >> PAGE_SHIFT;
+
+		seq_printf(m, "%d %08lx-%08lx %c%c%c%c %08llx %lu %lu %lu %lu\n",
+			   pid, v->start, v->end,
+			   v->flags & VM_READ ? 'r' : '-',
+			   v->flags & VM_WRITE ? 'w' : '-',
+			   v->flags & VM_EXEC ? 'x' : '-',
+			   v->flags & VM_MAYSHARE ? 's' : 'p',
+			   (unsigned long long)v->pgoff << PAGE_SHIFT,
+			   atomic_long_read(&v->faults[SMM_FAULT_MINOR]),
+			   atomic_long_read(&v->faults[SMM_FAULT_MAJOR]),
+			   atomic_long_read(&v->faults[SMM_FAULT_COW]),
+			   smm_object_count_range(v->obj, v->pgoff, v->pgoff + pages - 1));
+	}
+}
+
+/**
+ * smm_vma_print() - the debugfs "vmas" listing
+ * @m: where to print
+ * @pool: the pool
+ *
+ * One line per live mapping: pid, then range, permissions and offset as
+ * /proc/PID/maps prints them, then faults (minor, major, cow) and the
+ * resident pages of the mapped range.
+ *
+ * Context: Process context, may sleep; takes each mm's mmap_lock.
+ */
+void smm_vma_print(struct seq_file *m, struct smm_pool *pool)
+{
+	seq_puts(m, "# pid start-end perms offset minor major cow resident\n");
+	smm_vma_for_each_tree(pool, smm_vma_print_tree, m);
+}
+SMM_EXPORT(smm_vma_print);
+
+static void smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
+{
+	struct smm_report *r = arg;
+	unsigned long prev_end = 0, n = 0, mapped = 0;
+	VMA_ITERATOR(vmi, tree->mm, 0);
+	struct vm_area_struct *vma;
+	bool cached = !tree->cache;
+	struct smm_vma *v;
+
+	for (v = smm_vma_tree_first(tree); v; v = smm_vma_tree_next(v)) {
+		n++;
+		cached |= v == tree->cache;
+		if (v->start >= v->end || v->start < prev_end || v->tree != tree)
+			smm_report(r, "vma tree %p: %lx-%lx out of order or overlapping\n",
+				   tree, v->start, v->end);
+		prev_end = v->end;
+		vma = find_vma(tree->mm, v->start);
+		if (vma != v->vma || vma->vm_private_data != v)
+			smm_report(r, "vma tree %p: %lx-%lx has no vma of its own\n",
+				   tree, v->start, v->end);
+	}
+	if (n != tree->nr)
+		smm_report(r, "vma tree %p: %lu descriptors, %lu counted\n", tree, n, tree->nr);
+	if (!cached)
+		smm_report(r, "vma tree %p: lookup cache points outside the tree\n", tree);
+	for_each_vma(vmi, vma) {
+		if (!smm_vma_is_shadow(vma) || smm_file_object(vma->vm_file)->pool != tree->pool)
+			continue;
+		mapped++;
+		if (!vma->vm_private_data)
+			smm_report(r, "vma %lx-%lx: untracked\n", vma->vm_start, vma->vm_end);
+	}
+	if (mapped != n)
+		smm_report(r, "vma tree %p: %lu descriptors for %lu device vmas\n",
+			   tree, n, mapped);
+}
+
+/**
+ * smm_vma_validate() - check every tree against its process's vmas
+ * @pool: the pool
+ * @r: where problems are reported
+ *
+ * Context: Process context, may sleep; takes each mm's mmap_lock.
+ * Return: the number of problems found.
+ */
+unsigned int smm_vma_validate(struct smm_pool *pool, struct smm_report *r)
+{
+	unsigned int before = r->problems;
+
+	smm_vma_for_each_tree(pool, smm_vma_validate_tree, r);
+	return r->problems - before;
+}
+SMM_EXPORT(smm_vma_validate);
+
+/**
+ * smm_vma_pool_init() - the VMA state of a new pool
+ * @pool: the pool being built (its slab allocator ready)
+ *
+ * Context: Process context, may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+int smm_vma_pool_init(struct smm_pool *pool)
+{
+	spin_lock_init(&pool->vma_lock);
+	hash_init(pool->vma_trees);
+	pool->vma_cache = smm_kmem_cache_create(pool, "shadowmm_vma",
+						sizeof(struct smm_vma), 0, 0, NULL);
+	if (!pool->vma_cache)
+		return -ENOMEM;
+	pool->vma_reserve = mempool_create(SMM_VMA_RESERVE, smm_vma_reserve_alloc,
+					   smm_vma_reserve_free, pool->vma_cache);
+	if (!pool->vma_reserve) {
+		smm_kmem_cache_destroy(pool->vma_cache);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * smm_vma_pool_destroy() - undo smm_vma_pool_init()
+ * @pool: the pool; no mapping of its objects is left
+ *
+ * Context: Process context, may sleep.
+ */
+void smm_vma_pool_destroy(struct smm_pool *pool)
+{
+	WARN_ON(!hash_empty(pool->vma_trees));
+	mempool_destroy(pool->vma_reserve);
+	smm_kmem_cache_destroy(pool->vma_cache);
+}
