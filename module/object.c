@@ -494,8 +494,14 @@ SMM_EXPORT(smm_object_count_range);
 static void smm_object_evict_inode(struct inode *inode)
 {
 	struct smm_object *obj = smm_inode_object(inode);
-	struct smm_pool *pool = obj->pool;
+	struct smm_pool *pool;
 
+	/* The filesystem's root, at unmount: no object, no page. */
+	if (!obj) {
+		clear_inode(inode);
+		return;
+	}
+	pool = obj->pool;
 	/* No file and no mapping is left: only pins can outlive this. */
 	smm_object_remove_range(obj, 0, (SHADOWMM_MAX_OBJECT_SIZE >> PAGE_SHIFT) - 1);
 	WARN_ON_ONCE(atomic_long_read(&obj->resident));
