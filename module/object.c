@@ -82,7 +82,9 @@ static void smm_object_frame_free(struct smm_pool *pool, struct page *page)
 {
 	struct smm_page *frame = smm_object_frame(pool, page);
 
-	VM_WARN_ON_ONCE_PAGE(page_mapped(page) || page_ref_count(page) != 1, page);
+	/* munlock clears PG_mlocked before its batch drops its reference. */
+	VM_WARN_ON_ONCE_PAGE(page_mapped(page) || folio_test_mlocked(page_folio(page)) ||
+			     page_ref_count(page) != 1, page);
 	clear_bit(PG_uptodate, &page->flags);
 	clear_bit(PG_dirty, &page->flags);
 	clear_bit(PG_referenced, &page->flags);

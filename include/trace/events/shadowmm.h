@@ -299,6 +299,18 @@ TRACE_EVENT(shadowmm_slab_shrink,
 		  __entry->name, __entry->pfn, __entry->order, __entry->nid)
 );
 
+/* enum fault_flag: named in the format file so trace-cmd can decode it. */
+TRACE_DEFINE_ENUM(FAULT_FLAG_WRITE);
+TRACE_DEFINE_ENUM(FAULT_FLAG_MKWRITE);
+TRACE_DEFINE_ENUM(FAULT_FLAG_ALLOW_RETRY);
+TRACE_DEFINE_ENUM(FAULT_FLAG_RETRY_NOWAIT);
+TRACE_DEFINE_ENUM(FAULT_FLAG_KILLABLE);
+TRACE_DEFINE_ENUM(FAULT_FLAG_TRIED);
+TRACE_DEFINE_ENUM(FAULT_FLAG_USER);
+TRACE_DEFINE_ENUM(FAULT_FLAG_REMOTE);
+TRACE_DEFINE_ENUM(FAULT_FLAG_INSTRUCTION);
+TRACE_DEFINE_ENUM(FAULT_FLAG_INTERRUPTIBLE);
+
 TRACE_DEFINE_ENUM(SMM_FAULT_MINOR);
 TRACE_DEFINE_ENUM(SMM_FAULT_MAJOR);
 TRACE_DEFINE_ENUM(SMM_FAULT_COW);
@@ -331,7 +343,7 @@ TRACE_EVENT(shadowmm_fault,
 
 	TP_printk("address=0x%lx pgoff=%lu flags=%s result=%s",
 		  __entry->address, __entry->pgoff,
-		  __entry->flags ? __print_flags(__entry->flags, "|",
+		  __print_flags(__entry->flags, "|",
 			{ FAULT_FLAG_WRITE, "WRITE" },
 			{ FAULT_FLAG_MKWRITE, "MKWRITE" },
 			{ FAULT_FLAG_ALLOW_RETRY, "ALLOW_RETRY" },
@@ -341,7 +353,7 @@ TRACE_EVENT(shadowmm_fault,
 			{ FAULT_FLAG_USER, "USER" },
 			{ FAULT_FLAG_REMOTE, "REMOTE" },
 			{ FAULT_FLAG_INSTRUCTION, "INSTRUCTION" },
-			{ FAULT_FLAG_INTERRUPTIBLE, "INTERRUPTIBLE" }) : "none",
+			{ FAULT_FLAG_INTERRUPTIBLE, "INTERRUPTIBLE" }),
 		  __print_symbolic(__entry->result,
 			{ SMM_FAULT_MINOR, "minor" },
 			{ SMM_FAULT_MAJOR, "major" },
