@@ -10,6 +10,7 @@
  *   region    where the memory came from, and what its metadata costs
  *   vmas      every live mapping of an object, as /proc/PID/maps lines
  *             with the pid in front and faults and resident pages after
+ *   swap      the backing store: backend, slots used, bytes, corrupt reads
  *   validate  read: full consistency check, "ok" or one line per problem
  *   knobs     read: the tunables; write "name value" to change one
  *   fail_page_alloc/  fault injection (the kernel's framework) + min-order
@@ -167,6 +168,8 @@ static int smm_meminfo_show(struct seq_file *m, void *v)
 	smm_show_kb(m, "Slab:", smm_slab_pages(pool));
 	smm_show_kb(m, "Objects:", atomic_long_read(&pool->object_pages));
 	smm_show_kb(m, "ObjectsPinned:", smm_object_pinned_pages(pool));
+	smm_show_kb(m, "SwapTotal:", pool->has_swap ? pool->swap.nr_slots : 0);
+	smm_show_kb(m, "SwapFree:", pool->has_swap ? smm_swap_free_slots(&pool->swap) : 0);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(smm_meminfo);
@@ -196,6 +199,19 @@ static int smm_vmstat_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(smm_vmstat);
+
+/* The backing store: backend, slots, bytes held, corrupt reads. */
+static int smm_swap_show(struct seq_file *m, void *v)
+{
+	struct smm_pool *pool = m->private;
+
+	if (pool->has_swap)
+		smm_swap_print(m, &pool->swap);
+	else
+		seq_puts(m, "backend none\n");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smm_swap);
 
 /* /proc/PID/maps for every process mapping an object. */
 static int smm_vmas_show(struct seq_file *m, void *v)
@@ -525,6 +541,7 @@ static const struct {
 	{ "slabinfo", 0444, &smm_slabinfo_fops },
 	{ "vmstat", 0444, &smm_vmstat_fops },
 	{ "vmas", 0444, &smm_vmas_fops },
+	{ "swap", 0444, &smm_swap_fops },
 	{ "extfrag_index", 0444, &smm_extfrag_fops },
 	{ "unusable_index", 0444, &smm_unusable_fops },
 	{ "region", 0444, &smm_region_fops },

@@ -182,6 +182,88 @@ __MODULE_PARM_TYPE(phys_size, "ulong");
 MODULE_PARM_DESC(phys_size,
 		 "reserved backend: size in bytes of that range (0: use the default backend and size_mb)");
 
+/**
+ * smm_parse_swap_mb() - parse and check a swap_mb value
+ * @val: the text
+ * @mb: set on success
+ *
+ * Context: Any context.
+ * Return: 0, or -EINVAL (logged, @mb unchanged) outside [0, SMM_SWAP_MB_MAX].
+ */
+int smm_parse_swap_mb(const char *val, unsigned int *mb)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v > SMM_SWAP_MB_MAX) {
+		pr_err("swap_mb=%s is invalid: expected MiB in [0, %u] (0: %u times the region)\n",
+		       val, SMM_SWAP_MB_MAX, SMM_SWAP_REGION_FACTOR);
+		return -EINVAL;
+	}
+	*mb = v;
+	return 0;
+}
+SMM_EXPORT(smm_parse_swap_mb);
+
+static int smm_param_set_swap_mb(const char *val, const struct kernel_param *kp)
+{
+	return smm_parse_swap_mb(val, kp->arg);
+}
+
+static const struct kernel_param_ops smm_swap_mb_ops = {
+	.set = smm_param_set_swap_mb,
+	.get = param_get_uint,
+};
+
+module_param_cb(swap_mb, &smm_swap_mb_ops, &smm_params.swap_mb, 0444);
+__MODULE_PARM_TYPE(swap_mb, "uint");
+MODULE_PARM_DESC(swap_mb,
+		 "MiB of backing store for evicted pages (0..16384, default 0: four times the region)");
+
+/**
+ * smm_parse_swap_file() - parse and check a swap_file value
+ * @val: the text
+ * @path: set on success (an empty string selects the compressed store)
+ * @size: room in @path
+ *
+ * Context: Any context.
+ * Return: 0, or -EINVAL (logged, @path unchanged) for a relative or too
+ * long path.
+ */
+int smm_parse_swap_file(const char *val, char *path, size_t size)
+{
+	size_t len = strcspn(val, "\n");
+
+	if (len && (val[0] != '/' || len >= size)) {
+		pr_err("swap_file=%s is invalid: expected an absolute path shorter than %zu bytes\n",
+		       val, size);
+		return -EINVAL;
+	}
+	memcpy(path, val, len);
+	path[len] = '\0';
+	return 0;
+}
+SMM_EXPORT(smm_parse_swap_file);
+
+static int smm_param_set_swap_file(const char *val, const struct kernel_param *kp)
+{
+	return smm_parse_swap_file(val, kp->str->string, kp->str->maxlen);
+}
+
+static const struct kernel_param_ops smm_swap_file_ops = {
+	.set = smm_param_set_swap_file,
+	.get = param_get_string,
+};
+
+static struct kparam_string smm_swap_file_param = {
+	.maxlen = sizeof(smm_params.swap_file),
+	.string = smm_params.swap_file,
+};
+
+module_param_cb(swap_file, &smm_swap_file_ops, &smm_swap_file_param, 0444);
+__MODULE_PARM_TYPE(swap_file, "string");
+MODULE_PARM_DESC(swap_file,
+		 "absolute path of a swap file for evicted pages (default: a compressed store in kernel memory)");
+
 /* /dev/shadowmm: each open is a new memory object of the live pool. */
 static struct smm_device smm_dev = {
 	.misc = {
@@ -194,6 +276,7 @@ static struct smm_device smm_dev = {
 static int smm_live_pool_create(void)
 {
 	struct smm_pool_config cfg = { .name = SMM_NAME };
+	unsigned long region_mb;
 
 	memcpy(cfg.zone_split, smm_params.zone_split, sizeof(cfg.zone_split));
 	if (smm_params.phys_base || smm_params.phys_size) {
@@ -208,6 +291,12 @@ static int smm_live_pool_create(void)
 		cfg.region.backend = SMM_BACKEND_KERNEL;
 		cfg.region.nr_pages = (unsigned long)smm_params.size_mb << (20 - PAGE_SHIFT);
 	}
+	region_mb = cfg.region.backend == SMM_BACKEND_KERNEL ? smm_params.size_mb :
+		    smm_params.phys_size >> 20;
+	cfg.swap.nr_slots = (unsigned long)(smm_params.swap_mb ?:
+					    SMM_SWAP_REGION_FACTOR * region_mb)
+			    << (20 - PAGE_SHIFT);
+	cfg.swap.file = smm_params.swap_file;
 	return smm_pool_create(&cfg, &smm_live_pool);
 }
 

@@ -97,12 +97,20 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 	if (ret)
 		goto err_hotplug;
 
+	if (cfg->swap.nr_slots) {
+		ret = smm_swap_init(&pool->swap, &cfg->swap);
+		if (ret)
+			goto err_slab;
+		pool->has_swap = true;
+	}
 	smm_object_pool_init(pool);
 	smm_vma_pool_init(pool);
 
 	*poolp = pool;
 	return 0;
 
+err_slab:
+	smm_slab_pool_destroy(pool);
 err_hotplug:
 	smm_pcp_hotplug_unregister(pool);
 err_zones:
@@ -133,6 +141,8 @@ void smm_pool_destroy(struct smm_pool *pool)
 
 	smm_vma_pool_destroy(pool);
 	smm_object_pool_destroy(pool);
+	if (pool->has_swap)
+		smm_swap_destroy(&pool->swap);
 	smm_slab_pool_destroy(pool);
 	smm_pcp_hotplug_unregister(pool);
 	smm_pcp_drain_all(pool);

@@ -16,6 +16,10 @@
 #define SMM_SIZE_MB_MAX		4096
 #define SMM_SIZE_MB_DEFAULT	64
 
+/* Bounds of swap_mb; 0 means four times the region. */
+#define SMM_SWAP_MB_MAX		16384
+#define SMM_SWAP_REGION_FACTOR	4
+
 /**
  * struct smm_params - validated module parameters of the live device
  * @size_mb:	region size taken from the kernel by the default backend
@@ -23,6 +27,8 @@
  * @zone_split:	percent of each node for DMA, Normal, HighMem
  * @phys_base:	reserved backend: start of the memmap= range
  * @phys_size:	reserved backend: its size (0: default backend)
+ * @swap_mb:	backing store capacity in MiB (0: four times the region)
+ * @swap_file:	absolute path of a swap file, or "" for the compressed store
  */
 struct smm_params {
 	unsigned int size_mb;
@@ -30,6 +36,8 @@ struct smm_params {
 	unsigned int zone_split[3];
 	unsigned long phys_base;
 	unsigned long phys_size;
+	unsigned int swap_mb;
+	char swap_file[256];
 };
 
 extern struct smm_params smm_params;
@@ -37,5 +45,7 @@ extern struct smm_params smm_params;
 int smm_parse_size_mb(const char *val, unsigned int *mb);
 int smm_parse_dev_mode(const char *val, umode_t *mode);
 int smm_parse_phys(const char *name, const char *val, unsigned long *out);
+int smm_parse_swap_mb(const char *val, unsigned int *mb);
+int smm_parse_swap_file(const char *val, char *path, size_t size);
 
 #endif /* _SHADOWMM_MAIN_H */

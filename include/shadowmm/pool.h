@@ -18,6 +18,7 @@
 #include <shadowmm/region.h>
 #include <shadowmm/slab.h>
 #include <shadowmm/stats.h>
+#include <shadowmm/swap.h>
 #include <shadowmm/zone.h>
 
 /**
@@ -28,6 +29,7 @@
  * @min_free_kbytes:	0 for the kernel's formula (sqrt(16 * KiB))
  * @watermark_scale_factor: 1/10000 of a zone between its watermarks
  *			(0: SMM_WSF_DEFAULT)
+ * @swap:		the backing store (nr_slots 0: none)
  */
 struct smm_pool_config {
 	const char *name;
@@ -35,6 +37,7 @@ struct smm_pool_config {
 	unsigned int zone_split[SMM_NR_ZONE_TYPES];
 	unsigned long min_free_kbytes;
 	unsigned int watermark_scale_factor;
+	struct smm_swap_config swap;
 };
 
 /**
@@ -84,6 +87,8 @@ struct smm_pool_config {
  * @vma_cache:		the slab cache shadow VMA descriptors come from
  * @vma_reserve:	descriptors set aside for when the region is empty;
  *			both made on the first mapping, NULL before
+ * @has_swap:		@swap was built
+ * @swap:		the backing store evicted object pages go to
  */
 struct smm_pool {
 	const char *name;
@@ -123,6 +128,8 @@ struct smm_pool {
 	struct mutex vma_setup_lock;
 	struct smm_kmem_cache *vma_cache;
 	mempool_t *vma_reserve;
+	bool has_swap;
+	struct smm_swap swap;
 };
 
 int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp);

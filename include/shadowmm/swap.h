@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The backing store (module/swap.c): where reclaim writes the contents of
+ * object pages it evicts, one page a slot, and where faults read them back.
+ * Two backends: a compressed store in ordinary kernel memory (the kernel's
+ * own compression through the crypto API, zsmalloc to hold the results),
+ * or a swap file (kernel_read()/kernel_write()).  Every slot keeps a CRC32
+ * of the page, checked on the way back.
+ */
+#ifndef _SHADOWMM_SWAP_H
+#define _SHADOWMM_SWAP_H
+
+#include <linux/atomic.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+struct crypto_comp;
+struct file;
+struct seq_file;
+struct zs_pool;
+
+/* No slot: what a page that was never stored has. */
+#define SMM_SWAP_NONE		0U
+
+/**
+ * struct smm_swap_config - what smm_swap_init() builds
+ * @nr_slots:	capacity in pages
+ * @file:	path of a swap file to use instead of the compressed store
+ *		(created if missing, and truncated to @nr_slots pages), or NULL
+ */
+struct smm_swap_config {
+	unsigned long nr_slots;
+	const char *file;
+};
+
+/**
+ * struct smm_swap_slot - what the store knows of one slot
+ * @handle:	compressed store: the zsmalloc (or kmalloc) handle
+ * @csum:	CRC32 of the page as it was written
+ * @len:	compressed store: bytes stored (PAGE_SIZE: kept uncompressed)
+ */
+struct smm_swap_slot {
+	unsigned long handle;
+	u32 csum;
+	u32 len;
+};
+
+/**
+ * struct smm_swap - a backing store
+ * @nr_slots:	capacity in pages; slot numbers run 1..@nr_slots
+ * @lock:	protects @used, @nr_used and @next
+ * @used:	bitmap of slots in use (bit n - 1 for slot n)
+ * @nr_used:	slots in use
+ * @next:	where the next search for a free slot starts (next fit)
+ * @slots:	per slot, indexed by slot number - 1; a slot's entry belongs
+ *		to whoever holds the slot
+ * @file:	the swap file, or NULL for the compressed store
+ * @io_lock:	serialises use of @tfm and @buffer
+ * @tfm:	compressed store: the compressor
+ * @buffer:	compressed store: room for one compressed page (2 pages: a
+ *		compressor may expand its input)
+ * @zpool:	compressed store: where compressed pages live (NULL without
+ *		zsmalloc: kmalloc'ed buffers instead)
+ * @stored_bytes: compressed store: bytes held for the pages stored
+ * @corrupt:	reads refused because the checksum did not match
+ */
+struct smm_swap {
+	unsigned long nr_slots;
+	spinlock_t lock;
+	unsigned long *used;
+	unsigned long nr_used;
+	unsigned long next;
+	struct smm_swap_slot *slots;
+	struct file *file;
+	struct mutex io_lock;
+	struct crypto_comp *tfm;
+	void *buffer;
+	struct zs_pool *zpool;
+	atomic_long_t stored_bytes;
+	atomic_long_t corrupt;
+};
+
+int smm_swap_init(struct smm_swap *swap, const struct smm_swap_config *cfg);
+void smm_swap_destroy(struct smm_swap *swap);
+int smm_swap_write(struct smm_swap *swap, const void *src, u32 *slot);
+int smm_swap_read(struct smm_swap *swap, u32 slot, void *dst);
+void smm_swap_free(struct smm_swap *swap, u32 slot);
+unsigned long smm_swap_free_slots(struct smm_swap *swap);
+void smm_swap_print(struct seq_file *m, struct smm_swap *swap);
+
+#endif /* _SHADOWMM_SWAP_H */

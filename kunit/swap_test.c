@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the backing store (module/swap.c), both backends: pages come back
+ * byte-identical (random, zero, patterned), a full store refuses with
+ * ENOSPC and takes again once a slot is freed, and a slot whose stored
+ * bytes were damaged is refused with EIO by its checksum while the others
+ * still read back.
+ */
+
+#include <kunit/test.h>
+#include <linux/fs.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/zsmalloc.h>
+
+#include <shadowmm/swap.h>
+
+#define SMM_TEST_SWAP_FILE	"/tmp/shadowmm-kunit-swap"
+
+static void smm_test_swap_destroy(void *swap)
+{
+	smm_swap_destroy(swap);
+}
+
+/* A store of @slots slots, compressed (@file NULL) or in a file. */
+static struct smm_swap *smm_test_swap(struct kunit *test, unsigned long slots,
+				      const char *file)
+{
+	struct smm_swap_config cfg = { .nr_slots = slots, .file = file };
+	struct smm_swap *swap = kunit_kzalloc(test, sizeof(*swap), GFP_KERNEL);
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, swap);
+	ret = smm_swap_init(swap, &cfg);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "backing store %s", file ?: "compressed");
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_swap_destroy, swap), 0);
+	return swap;
+}
+
+static void *smm_test_page(struct kunit *test)
+{
+	void *p = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	return p;
+}
+
+static const char *smm_swap_params[] = { NULL, SMM_TEST_SWAP_FILE };
+
+static void smm_swap_param_desc(const char **file, char *desc)
+{
+	strscpy(desc, *file ? "file" : "compressed", KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(smm_swap_backend, smm_swap_params, smm_swap_param_desc);
+
+/* Three kinds of page, each back byte for byte, slots stay filled. */
+static void smm_swap_round_trip_test(struct kunit *test)
+{
+	const char *file = *(const char **)test->param_value;
+	struct smm_swap *swap = smm_test_swap(test, 8, file);
+	void *in[3], *out = smm_test_page(test);
+	u32 slot[3];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		in[i] = smm_test_page(test);
+	get_random_bytes(in[0], PAGE_SIZE);
+	memset(in[1], 0, PAGE_SIZE);
+	for (i = 0; i < PAGE_SIZE; i++)
+		((u8 *)in[2])[i] = i % 251;
+
+	for (i = 0; i < 3; i++)
+		KUNIT_ASSERT_EQ(test, smm_swap_write(swap, in[i], &slot[i]), 0);
+	KUNIT_EXPECT_EQ(test, smm_swap_free_slots(swap), 5UL);
+	KUNIT_EXPECT_NE(test, slot[0], slot[1]);
+	for (i = 2; i >= 0; i--) {
+		memset(out, 0x5a, PAGE_SIZE);
+		KUNIT_EXPECT_EQ(test, smm_swap_read(swap, slot[i], out), 0);
+		KUNIT_EXPECT_EQ_MSG(test, memcmp(in[i], out, PAGE_SIZE), 0, "page %d", i);
+	}
+	/* Reading does not free. */
+	KUNIT_EXPECT_EQ(test, smm_swap_read(swap, slot[1], out), 0);
+	for (i = 0; i < 3; i++)
+		smm_swap_free(swap, slot[i]);
+	KUNIT_EXPECT_EQ(test, smm_swap_free_slots(swap), 8UL);
+	KUNIT_EXPECT_EQ(test, smm_swap_read(swap, slot[0], out), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_swap_read(swap, 9, out), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_swap_read(swap, SMM_SWAP_NONE, out), -EINVAL);
+}
+
+/* A full store refuses; a freed slot is taken again; stored pages stay. */
+static void smm_swap_full_test(struct kunit *test)
+{
+	const char *file = *(const char **)test->param_value;
+	struct smm_swap *swap = smm_test_swap(test, 4, file);
+	void *page = smm_test_page(test), *out = smm_test_page(test);
+	u32 slot[4], extra = 77;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		memset(page, 'a' + i, PAGE_SIZE);
+		KUNIT_ASSERT_EQ(test, smm_swap_write(swap, page, &slot[i]), 0);
+	}
+	KUNIT_EXPECT_EQ(test, smm_swap_free_slots(swap), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_swap_write(swap, page, &extra), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, extra, 77U);
+
+	smm_swap_free(swap, slot[2]);
+	memset(page, 'z', PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, smm_swap_write(swap, page, &extra), 0);
+	KUNIT_EXPECT_EQ(test, extra, slot[2]);
+	for (i = 0; i < 4; i++) {
+		if (i == 2)
+			continue;
+		KUNIT_ASSERT_EQ(test, smm_swap_read(swap, slot[i], out), 0);
+		memset(page, 'a' + i, PAGE_SIZE);
+		KUNIT_EXPECT_EQ(test, memcmp(page, out, PAGE_SIZE), 0);
+		smm_swap_free(swap, slot[i]);
+	}
+	smm_swap_free(swap, extra);
+}
+
+/* Damage one slot's stored bytes behind the store's back. */
+static void smm_test_corrupt(struct kunit *test, struct smm_swap *swap, u32 slot)
+{
+	struct smm_swap_slot *s = &swap->slots[slot - 1];
+
+	if (swap->file) {
+		loff_t pos = (loff_t)(slot - 1) * PAGE_SIZE + 100;
+
+		KUNIT_ASSERT_EQ(test, kernel_write(swap->file, "!!", 2, &pos), 2);
+		return;
+	}
+#if IS_ENABLED(CONFIG_ZSMALLOC)
+	{
+		u8 *data = zs_map_object(swap->zpool, s->handle, ZS_MM_RW);
+
+		data[s->len / 2] ^= 0xff;
+		zs_unmap_object(swap->zpool, s->handle);
+	}
+#else
+	((u8 *)s->handle)[s->len / 2] ^= 0xff;
+#endif
+}
+
+static void smm_swap_corrupt_test(struct kunit *test)
+{
+	const char *file = *(const char **)test->param_value;
+	struct smm_swap *swap = smm_test_swap(test, 4, file);
+	void *a = smm_test_page(test), *b = smm_test_page(test);
+	void *out = smm_test_page(test);
+	u32 sa, sb;
+
+	get_random_bytes(a, PAGE_SIZE);
+	get_random_bytes(b, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, smm_swap_write(swap, a, &sa), 0);
+	KUNIT_ASSERT_EQ(test, smm_swap_write(swap, b, &sb), 0);
+	smm_test_corrupt(test, swap, sa);
+
+	KUNIT_EXPECT_EQ(test, smm_swap_read(swap, sa, out), -EIO);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&swap->corrupt), 1L);
+	KUNIT_EXPECT_EQ(test, smm_swap_read(swap, sb, out), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(b, out, PAGE_SIZE), 0);
+	smm_swap_free(swap, sa);
+	smm_swap_free(swap, sb);
+}
+
+/* Bad configurations are refused. */
+static void smm_swap_config_test(struct kunit *test)
+{
+	struct smm_swap swap = { };
+	struct smm_swap_config none = { .nr_slots = 0 };
+	struct smm_swap_config dir = { .nr_slots = 4, .file = "/" };
+
+	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &none), -EINVAL);
+	KUNIT_EXPECT_LT(test, smm_swap_init(&swap, &dir), 0);
+}
+
+static struct kunit_case smm_swap_cases[] = {
+	KUNIT_CASE_PARAM(smm_swap_round_trip_test, smm_swap_backend_gen_params),
+	KUNIT_CASE_PARAM(smm_swap_full_test, smm_swap_backend_gen_params),
+	KUNIT_CASE_PARAM(smm_swap_corrupt_test, smm_swap_backend_gen_params),
+	KUNIT_CASE(smm_swap_config_test),
+	{}
+};
+
+static struct kunit_suite smm_swap_suite = {
+	.name = "shadowmm_swap",
+	.test_cases = smm_swap_cases,
+};
+
+kunit_test_suites(&smm_swap_suite);

@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shadowmm: the backing store, where evicted object pages go.
+ *
+ * A store has a fixed number of page-sized slots, numbered from 1 so that
+ * 0 can mean "none".  Slots are found next-fit in a bitmap, as the kernel's
+ * swap allocator scans from where it last stopped.  What a slot holds:
+ *
+ * - compressed store (default): the page compressed with the kernel's own
+ *   compressor through the crypto API (LZO, as zswap's default), kept by
+ *   zsmalloc, which packs objects of any size densely (kmalloc where the
+ *   kernel has no zsmalloc).  A page that does not compress is kept whole.
+ * - swap file (module parameter swap_file): slot n at byte (n - 1) * 4096,
+ *   written and read with kernel_write()/kernel_read().
+ *
+ * Either way each slot keeps the CRC32 of the page as written and a read
+ * refuses (-EIO) a page that does not match: a damaged store loses one
+ * page loudly instead of handing back wrong bytes.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/crc32.h>
+#include <linux/crypto.h>
+#include <linux/fs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/zsmalloc.h>
+
+#include <shadowmm/compat.h>
+#include <shadowmm/swap.h>
+
+#define SMM_SWAP_COMPRESSOR	"lzo"
+
+static u32 smm_swap_csum(const void *page)
+{
+	return crc32(~0U, page, PAGE_SIZE);
+}
+
+static struct smm_swap_slot *smm_swap_slot(struct smm_swap *swap, u32 slot)
+{
+	return &swap->slots[slot - 1];
+}
+
+/* A free slot, taken; SMM_SWAP_NONE when the store is full. */
+static u32 smm_swap_alloc_slot(struct smm_swap *swap)
+{
+	unsigned long bit;
+
+	spin_lock(&swap->lock);
+	bit = find_next_zero_bit(swap->used, swap->nr_slots, swap->next);
+	if (bit >= swap->nr_slots)
+		bit = find_first_zero_bit(swap->used, swap->nr_slots);
+	if (bit >= swap->nr_slots) {
+		spin_unlock(&swap->lock);
+		return SMM_SWAP_NONE;
+	}
+	__set_bit(bit, swap->used);
+	swap->nr_used++;
+	swap->next = bit + 1;
+	spin_unlock(&swap->lock);
+	return bit + 1;
+}
+
+static void smm_swap_release_slot(struct smm_swap *swap, u32 slot)
+{
+	spin_lock(&swap->lock);
+	if (!WARN_ON_ONCE(!__test_and_clear_bit(slot - 1, swap->used)))
+		swap->nr_used--;
+	spin_unlock(&swap->lock);
+}
+
+/* ---- compressed store ---- */
+
+static unsigned long smm_zalloc(struct smm_swap *swap, size_t len)
+{
+#if IS_ENABLED(CONFIG_ZSMALLOC)
+	unsigned long handle = zs_malloc(swap->zpool, len, GFP_NOIO | __GFP_NOWARN);
+
+	return IS_ERR_VALUE(handle) ? 0 : handle;
+#else
+	return (unsigned long)kmalloc(len, GFP_NOIO | __GFP_NOWARN);
+#endif
+}
+
+static void smm_zfree(struct smm_swap *swap, unsigned long handle)
+{
+#if IS_ENABLED(CONFIG_ZSMALLOC)
+	zs_free(swap->zpool, handle);
+#else
+	kfree((void *)handle);
+#endif
+}
+
+static void *smm_zmap(struct smm_swap *swap, unsigned long handle, bool write)
+{
+#if IS_ENABLED(CONFIG_ZSMALLOC)
+	return zs_map_object(swap->zpool, handle, write ? ZS_MM_WO : ZS_MM_RO);
+#else
+	return (void *)handle;
+#endif
+}
+
+static void smm_zunmap(struct smm_swap *swap, unsigned long handle)
+{
+#if IS_ENABLED(CONFIG_ZSMALLOC)
+	zs_unmap_object(swap->zpool, handle);
+#endif
+}
+
+static int smm_swap_store_compressed(struct smm_swap *swap, struct smm_swap_slot *s,
+				     const void *src)
+{
+	unsigned int len = 2 * PAGE_SIZE;
+	const void *data = src;
+	unsigned long handle;
+	int ret;
+
+	mutex_lock(&swap->io_lock);
+	ret = crypto_comp_compress(swap->tfm, src, PAGE_SIZE, swap->buffer, &len);
+	if (!ret && len < PAGE_SIZE)
+		data = swap->buffer;
+	else
+		len = PAGE_SIZE;
+	handle = smm_zalloc(swap, len);
+	if (!handle) {
+		mutex_unlock(&swap->io_lock);
+		return -ENOMEM;
+	}
+	memcpy(smm_zmap(swap, handle, true), data, len);
+	smm_zunmap(swap, handle);
+	mutex_unlock(&swap->io_lock);
+
+	s->handle = handle;
+	s->len = len;
+	atomic_long_add(len, &swap->stored_bytes);
+	return 0;
+}
+
+static int smm_swap_load_compressed(struct smm_swap *swap, struct smm_swap_slot *s,
+				    void *dst)
+{
+	unsigned int len = PAGE_SIZE;
+	int ret = 0;
+	void *data;
+
+	mutex_lock(&swap->io_lock);
+	data = smm_zmap(swap, s->handle, false);
+	if (s->len == PAGE_SIZE)
+		memcpy(dst, data, PAGE_SIZE);
+	else
+		ret = crypto_comp_decompress(swap->tfm, data, s->len, dst, &len);
+	smm_zunmap(swap, s->handle);
+	mutex_unlock(&swap->io_lock);
+	if (ret || len != PAGE_SIZE)
+		return -EIO;
+	return 0;
+}
+
+/* ---- swap file ---- */
+
+static loff_t smm_swap_file_pos(u32 slot)
+{
+	return (loff_t)(slot - 1) << PAGE_SHIFT;
+}
+
+static int smm_swap_store_file(struct smm_swap *swap, u32 slot, const void *src)
+{
+	loff_t pos = smm_swap_file_pos(slot);
+	ssize_t n = kernel_write(swap->file, src, PAGE_SIZE, &pos);
+
+	return n == PAGE_SIZE ? 0 : n < 0 ? n : -EIO;
+}
+
+static int smm_swap_load_file(struct smm_swap *swap, u32 slot, void *dst)
+{
+	loff_t pos = smm_swap_file_pos(slot);
+	ssize_t n = kernel_read(swap->file, dst, PAGE_SIZE, &pos);
+
+	return n == PAGE_SIZE ? 0 : n < 0 ? n : -EIO;
+}
+
+/* ---- the store ---- */
+
+/**
+ * smm_swap_write() - store one page
+ * @swap: the store
+ * @src: the page's contents (PAGE_SIZE bytes)
+ * @slot: where it went, on success
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, -ENOSPC when every slot is taken, -ENOMEM when the compressed
+ * store has no memory, or the file's write error.  On error nothing is
+ * stored and no slot is taken.
+ */
+int smm_swap_write(struct smm_swap *swap, const void *src, u32 *slot)
+{
+	struct smm_swap_slot *s;
+	u32 n = smm_swap_alloc_slot(swap);
+	int ret;
+
+	if (n == SMM_SWAP_NONE)
+		return -ENOSPC;
+	s = smm_swap_slot(swap, n);
+	s->csum = smm_swap_csum(src);
+	if (swap->file)
+		ret = smm_swap_store_file(swap, n, src);
+	else
+		ret = smm_swap_store_compressed(swap, s, src);
+	if (ret) {
+		smm_swap_release_slot(swap, n);
+		return ret;
+	}
+	*slot = n;
+	return 0;
+}
+SMM_EXPORT(smm_swap_write);
+
+/**
+ * smm_swap_read() - bring one page back
+ * @swap: the store
+ * @slot: a slot smm_swap_write() filled (it stays filled)
+ * @dst: where to put the page (PAGE_SIZE bytes)
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, -EINVAL for a slot not in use, or -EIO when the contents
+ * cannot be read back or do not match their checksum (counted).
+ */
+int smm_swap_read(struct smm_swap *swap, u32 slot, void *dst)
+{
+	struct smm_swap_slot *s;
+	int ret;
+
+	if (slot == SMM_SWAP_NONE || slot > swap->nr_slots ||
+	    !test_bit(slot - 1, swap->used))
+		return -EINVAL;
+	s = smm_swap_slot(swap, slot);
+	if (swap->file)
+		ret = smm_swap_load_file(swap, slot, dst);
+	else
+		ret = smm_swap_load_compressed(swap, s, dst);
+	if (!ret && smm_swap_csum(dst) != s->csum)
+		ret = -EIO;
+	if (ret) {
+		atomic_long_inc(&swap->corrupt);
+		pr_err_ratelimited("backing store slot %u: %s\n", slot,
+				   ret == -EIO ? "checksum mismatch, page lost" : "read failed");
+	}
+	return ret;
+}
+SMM_EXPORT(smm_swap_read);
+
+/**
+ * smm_swap_free() - give a slot back
+ * @swap: the store
+ * @slot: a slot in use
+ *
+ * Context: Process context (the compressed store's free may sleep).
+ */
+void smm_swap_free(struct smm_swap *swap, u32 slot)
+{
+	struct smm_swap_slot *s;
+
+	if (WARN_ON_ONCE(slot == SMM_SWAP_NONE || slot > swap->nr_slots))
+		return;
+	s = smm_swap_slot(swap, slot);
+	if (!swap->file && s->handle) {
+		smm_zfree(swap, s->handle);
+		atomic_long_sub(s->len, &swap->stored_bytes);
+		s->handle = 0;
+	}
+	smm_swap_release_slot(swap, slot);
+}
+SMM_EXPORT(smm_swap_free);
+
+/**
+ * smm_swap_free_slots() - slots not in use (SwapFree)
+ * @swap: the store
+ *
+ * Context: Any context; a lockless snapshot.
+ * Return: the count.
+ */
+unsigned long smm_swap_free_slots(struct smm_swap *swap)
+{
+	return swap->nr_slots - READ_ONCE(swap->nr_used);
+}
+SMM_EXPORT(smm_swap_free_slots);
+
+/**
+ * smm_swap_print() - describe a store (debugfs "swap")
+ * @m: where to print
+ * @swap: the store
+ *
+ * Context: Process context.
+ */
+void smm_swap_print(struct seq_file *m, struct smm_swap *swap)
+{
+	unsigned long used = READ_ONCE(swap->nr_used);
+
+	if (swap->file)
+		seq_printf(m, "backend file %pD\n", swap->file);
+	else
+		seq_printf(m, "backend compressed %s/%s\n", SMM_SWAP_COMPRESSOR,
+			   swap->zpool ? "zsmalloc" : "kmalloc");
+	seq_printf(m, "slots %lu\nused %lu\n", swap->nr_slots, used);
+	if (!swap->file)
+		seq_printf(m, "stored_bytes %ld\n", atomic_long_read(&swap->stored_bytes));
+	seq_printf(m, "corrupt %ld\n", atomic_long_read(&swap->corrupt));
+}
+SMM_EXPORT(smm_swap_print);
+
+static int smm_swap_open_file(struct smm_swap *swap, const char *path)
+{
+	struct file *file = filp_open(path, O_RDWR | O_CREAT | O_LARGEFILE, 0600);
+	int ret;
+
+	if (IS_ERR(file)) {
+		pr_err("swap_file=%s cannot be opened: %ld\n", path, PTR_ERR(file));
+		return PTR_ERR(file);
+	}
+	if (!S_ISREG(file_inode(file)->i_mode)) {
+		pr_err("swap_file=%s is not a regular file\n", path);
+		ret = -EINVAL;
+		goto err;
+	}
+	ret = vfs_truncate(&file->f_path, (loff_t)swap->nr_slots << PAGE_SHIFT);
+	if (ret) {
+		pr_err("swap_file=%s cannot be sized to %lu pages: %d\n", path,
+		       swap->nr_slots, ret);
+		goto err;
+	}
+	swap->file = file;
+	return 0;
+err:
+	filp_close(file, NULL);
+	return ret;
+}
+
+static int smm_swap_init_compressed(struct smm_swap *swap)
+{
+	int ret;
+
+	swap->tfm = crypto_alloc_comp(SMM_SWAP_COMPRESSOR, 0, 0);
+	if (IS_ERR(swap->tfm)) {
+		ret = PTR_ERR(swap->tfm);
+		pr_err("no %s compressor for the backing store: %d\n",
+		       SMM_SWAP_COMPRESSOR, ret);
+		goto err;
+	}
+	swap->buffer = kmalloc(2 * PAGE_SIZE, GFP_KERNEL);
+	if (!swap->buffer) {
+		ret = -ENOMEM;
+		goto err_tfm;
+	}
+#if IS_ENABLED(CONFIG_ZSMALLOC)
+	swap->zpool = zs_create_pool("shadowmm");
+	if (!swap->zpool) {
+		ret = -ENOMEM;
+		goto err_buffer;
+	}
+#endif
+	return 0;
+
+#if IS_ENABLED(CONFIG_ZSMALLOC)
+err_buffer:
+	kfree(swap->buffer);
+#endif
+err_tfm:
+	crypto_free_comp(swap->tfm);
+err:
+	swap->tfm = NULL;
+	return ret;
+}
+
+/**
+ * smm_swap_init() - build a backing store
+ * @swap: zeroed by the caller; filled in on success
+ * @cfg: capacity and backend
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, -EINVAL for no capacity or a bad file, or -ENOMEM.
+ */
+int smm_swap_init(struct smm_swap *swap, const struct smm_swap_config *cfg)
+{
+	int ret;
+
+	if (!cfg->nr_slots || cfg->nr_slots >= U32_MAX)
+		return -EINVAL;
+	swap->nr_slots = cfg->nr_slots;
+	spin_lock_init(&swap->lock);
+	mutex_init(&swap->io_lock);
+	atomic_long_set(&swap->stored_bytes, 0);
+	atomic_long_set(&swap->corrupt, 0);
+	swap->used = bitmap_zalloc(swap->nr_slots, GFP_KERNEL);
+	if (!swap->used) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	swap->slots = vcalloc(swap->nr_slots, sizeof(*swap->slots));
+	if (!swap->slots) {
+		ret = -ENOMEM;
+		goto err_used;
+	}
+	if (cfg->file && cfg->file[0])
+		ret = smm_swap_open_file(swap, cfg->file);
+	else
+		ret = smm_swap_init_compressed(swap);
+	if (ret)
+		goto err_slots;
+	return 0;
+
+err_slots:
+	vfree(swap->slots);
+err_used:
+	bitmap_free(swap->used);
+err:
+	mutex_destroy(&swap->io_lock);
+	return ret;
+}
+SMM_EXPORT(smm_swap_init);
+
+/**
+ * smm_swap_destroy() - take a store apart
+ * @swap: the store; slots still in use are freed (reported: a leak)
+ *
+ * Context: Process context, may sleep.
+ */
+void smm_swap_destroy(struct smm_swap *swap)
+{
+	unsigned long bit;
+
+	WARN(swap->nr_used, "backing store destroyed with %lu slots in use\n",
+	     swap->nr_used);
+	for_each_set_bit(bit, swap->used, swap->nr_slots)
+		smm_swap_free(swap, bit + 1);
+	if (swap->file) {
+		filp_close(swap->file, NULL);
+	} else {
+#if IS_ENABLED(CONFIG_ZSMALLOC)
+		zs_destroy_pool(swap->zpool);
+#endif
+		kfree(swap->buffer);
+		crypto_free_comp(swap->tfm);
+	}
+	vfree(swap->slots);
+	bitmap_free(swap->used);
+	mutex_destroy(&swap->io_lock);
+}
+SMM_EXPORT(smm_swap_destroy);
