@@ -34,6 +34,9 @@
 
 #define SMM_SWAP_COMPRESSOR	"lzo"
 
+/* Stores made so far: each zsmalloc pool needs a name of its own. */
+static atomic_t smm_swap_stores = ATOMIC_INIT(0);
+
 static u32 smm_swap_csum(const void *page)
 {
 	return crc32(~0U, page, PAGE_SIZE);
@@ -355,7 +358,9 @@ static int smm_swap_init_compressed(struct smm_swap *swap)
 		goto err_tfm;
 	}
 #if IS_ENABLED(CONFIG_ZSMALLOC)
-	swap->zpool = zs_create_pool("shadowmm");
+	snprintf(swap->zname, sizeof(swap->zname), "shadowmm-%d",
+		 atomic_inc_return(&smm_swap_stores));
+	swap->zpool = zs_create_pool(swap->zname);
 	if (!swap->zpool) {
 		ret = -ENOMEM;
 		goto err_buffer;

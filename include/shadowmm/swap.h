@@ -62,6 +62,7 @@ struct smm_swap_slot {
  *		compressor may expand its input)
  * @zpool:	compressed store: where compressed pages live (NULL without
  *		zsmalloc: kmalloc'ed buffers instead)
+ * @zname:	@zpool's name, unique (zsmalloc names its caches after it)
  * @stored_bytes: compressed store: bytes held for the pages stored
  * @corrupt:	reads refused because the checksum did not match
  */
@@ -77,6 +78,7 @@ struct smm_swap {
 	struct crypto_comp *tfm;
 	void *buffer;
 	struct zs_pool *zpool;
+	char zname[24];
 	atomic_long_t stored_bytes;
 	atomic_long_t corrupt;
 };
