@@ -89,9 +89,13 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 		smm_zones_setup_watermarks(pool);
 	}
 
-	ret = smm_pcp_hotplug_register(pool);
+	ret = smm_workingset_pool_init(pool);
 	if (ret)
 		goto err_zones;
+
+	ret = smm_pcp_hotplug_register(pool);
+	if (ret)
+		goto err_workingset;
 
 	ret = smm_slab_pool_init(pool);
 	if (ret)
@@ -113,6 +117,8 @@ err_slab:
 	smm_slab_pool_destroy(pool);
 err_hotplug:
 	smm_pcp_hotplug_unregister(pool);
+err_workingset:
+	smm_workingset_pool_destroy(pool);
 err_zones:
 	smm_zones_destroy(pool);
 err_region:
@@ -146,6 +152,7 @@ void smm_pool_destroy(struct smm_pool *pool)
 	smm_slab_pool_destroy(pool);
 	smm_pcp_hotplug_unregister(pool);
 	smm_pcp_drain_all(pool);
+	smm_workingset_pool_destroy(pool);
 	free = smm_pool_free_pages(pool);
 	managed = smm_pool_managed_pages(pool);
 	WARN(free != managed, "%s: destroyed with %lu of %lu frames still allocated\n",

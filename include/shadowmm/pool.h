@@ -19,6 +19,7 @@
 #include <shadowmm/slab.h>
 #include <shadowmm/stats.h>
 #include <shadowmm/swap.h>
+#include <shadowmm/workingset.h>
 #include <shadowmm/zone.h>
 
 /**
@@ -87,6 +88,7 @@ struct smm_pool_config {
  * @vma_cache:		the slab cache shadow VMA descriptors come from
  * @vma_reserve:	descriptors set aside for when the region is empty;
  *			both made on the first mapping, NULL before
+ * @workingset:	per node (by index), the refault bookkeeping
  * @has_swap:		@swap was built
  * @swap:		the backing store evicted object pages go to
  */
@@ -128,6 +130,7 @@ struct smm_pool {
 	struct mutex vma_setup_lock;
 	struct smm_kmem_cache *vma_cache;
 	mempool_t *vma_reserve;
+	struct smm_workingset *workingset;
 	bool has_swap;
 	struct smm_swap swap;
 };

@@ -41,6 +41,10 @@ enum smm_event {
 	SMM_PINNED_DEFERRED,		/* frames left pinned when freed */
 	SMM_VMA_RESYNC,			/* descriptors fixed after a silent change */
 	SMM_VMA_UNTRACKED,		/* mappings left without a descriptor */
+	SMM_WORKINGSET_REFAULT,		/* evicted pages faulted back */
+	SMM_WORKINGSET_ACTIVATE,	/* of which activated at once */
+	SMM_PSWPIN,			/* pages read back from the store */
+	SMM_PSWPOUT,			/* pages written to the store */
 	SMM_NR_EVENTS,
 };
 

@@ -425,6 +425,37 @@ TRACE_EVENT(shadowmm_vma_split,
 		  __entry->start, __entry->end, __entry->addr)
 );
 
+/*
+ * A page evicted earlier is faulted back: how far (evictions and
+ * activations since), the active list it was measured against, and
+ * whether that made it part of the working set.
+ */
+TRACE_EVENT(shadowmm_refault,
+
+	TP_PROTO(int nid, unsigned long distance, unsigned long active,
+		 bool activated),
+
+	TP_ARGS(nid, distance, active, activated),
+
+	TP_STRUCT__entry(
+		__field(int,		nid)
+		__field(unsigned long,	distance)
+		__field(unsigned long,	active)
+		__field(bool,		activated)
+	),
+
+	TP_fast_assign(
+		__entry->nid = nid;
+		__entry->distance = distance;
+		__entry->active = active;
+		__entry->activated = activated;
+	),
+
+	TP_printk("nid=%d distance=%lu active=%lu activated=%d",
+		  __entry->nid, __entry->distance, __entry->active,
+		  __entry->activated)
+);
+
 #endif /* _TRACE_SHADOWMM_H */
 
 /* This part must be outside the include guard. */

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Refault distance (module/workingset.c).  Each node counts evictions and
+ * activations (its "age"); an evicted page leaves, in its object's i_pages
+ * slot, a shadow entry holding that age, its node and its backing-store
+ * slot.  On refault, age now minus age then says how many pages were
+ * pushed out or promoted meanwhile: if the page would have stayed resident
+ * with that many more pages of memory for the active list, it is part of
+ * the working set and goes straight to the active list.
+ */
+#ifndef _SHADOWMM_WORKINGSET_H
+#define _SHADOWMM_WORKINGSET_H
+
+#include <linux/atomic.h>
+#include <linux/types.h>
+
+struct seq_file;
+struct smm_pool;
+
+/* Refault distances are shown in power-of-two buckets 0, 1, 2-3, ... */
+#define SMM_WS_BUCKETS		24
+
+/**
+ * struct smm_workingset - one node's refault bookkeeping
+ * @age:	evictions and activations so far (the eviction counter)
+ * @refaults:	refaults seen
+ * @activated:	of which went straight to the active list
+ * @hist:	refault distances, by bucket (ilog2(distance) + 1)
+ */
+struct smm_workingset {
+	atomic_long_t age;
+	atomic_long_t refaults;
+	atomic_long_t activated;
+	atomic_long_t hist[SMM_WS_BUCKETS];
+};
+
+int smm_workingset_pool_init(struct smm_pool *pool);
+void smm_workingset_pool_destroy(struct smm_pool *pool);
+void *smm_workingset_eviction(struct smm_pool *pool, int node, u32 slot);
+void smm_workingset_unpack(const void *shadow, int *node, unsigned long *age,
+			   u32 *slot);
+u32 smm_workingset_slot(const void *shadow);
+bool smm_workingset_refault(struct smm_pool *pool, const void *shadow,
+			    unsigned long active);
+void smm_workingset_activation(struct smm_pool *pool, int node);
+void smm_workingset_print(struct seq_file *m, struct smm_pool *pool);
+
+#endif /* _SHADOWMM_WORKINGSET_H */

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shadowmm: refault-distance working-set detection.
+ *
+ * The kernel's idea (mm/workingset.c), on shadowmm's pages: time is the
+ * number of evictions and activations a node has seen, so no timestamps
+ * are needed.  A page evicted at age E and faulted back at age R was out
+ * for R - E of them.  Had the inactive list been R - E pages longer, it
+ * would not have been evicted at all; the active list could give that
+ * many pages only if it holds at least R - E.  So a refault distance not
+ * above the active list's size means the page belongs to the working set
+ * and is activated at once; a longer one means it was a stream, and it
+ * starts over on the inactive list.
+ *
+ * A shadow entry is an xarray value entry (63 bits):
+ *   bits 0..31	the backing-store slot holding the page's contents
+ *   bits 32..37	the node's index in the pool
+ *   bits 38..62	the node's age, truncated to 25 bits (distances are
+ *		taken modulo 2^25, 128 GiB of evictions)
+ * Every shadow entry holds a store slot (an evicted page always has its
+ * contents in the store), so their number is bounded by the store's
+ * capacity: no separate shrinker is needed to bound them.
+ */
+
+#include <linux/log2.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include <shadowmm/compat.h>
+#include <shadowmm/pool.h>
+#include <shadowmm/workingset.h>
+#include <trace/events/shadowmm.h>
+
+#define SMM_WS_SLOT_BITS	32
+#define SMM_WS_NODE_BITS	6
+#define SMM_WS_AGE_BITS		(BITS_PER_XA_VALUE - SMM_WS_SLOT_BITS - SMM_WS_NODE_BITS)
+#define SMM_WS_AGE_MASK		((1UL << SMM_WS_AGE_BITS) - 1)
+
+static struct smm_workingset *smm_ws(struct smm_pool *pool, int node)
+{
+	return &pool->workingset[node];
+}
+
+/**
+ * smm_workingset_eviction() - the shadow entry an evicted page leaves
+ * @pool: the pool
+ * @node: index of the node the page was on
+ * @slot: the store slot now holding its contents
+ *
+ * The node's age moves on by one.
+ *
+ * Context: Any context.
+ * Return: an xarray value entry.
+ */
+void *smm_workingset_eviction(struct smm_pool *pool, int node, u32 slot)
+{
+	unsigned long age = atomic_long_inc_return(&smm_ws(pool, node)->age);
+
+	return xa_mk_value(((age & SMM_WS_AGE_MASK) << (SMM_WS_SLOT_BITS + SMM_WS_NODE_BITS)) |
+			   ((unsigned long)node << SMM_WS_SLOT_BITS) | slot);
+}
+SMM_EXPORT(smm_workingset_eviction);
+
+/**
+ * smm_workingset_unpack() - what a shadow entry holds
+ * @shadow: a value entry from smm_workingset_eviction()
+ * @node: the node's index
+ * @age: the node's age at eviction (truncated)
+ * @slot: the store slot
+ *
+ * Context: Any context.
+ */
+void smm_workingset_unpack(const void *shadow, int *node, unsigned long *age,
+			   u32 *slot)
+{
+	unsigned long v = xa_to_value(shadow);
+
+	*slot = (u32)v;
+	*node = (v >> SMM_WS_SLOT_BITS) & ((1UL << SMM_WS_NODE_BITS) - 1);
+	*age = v >> (SMM_WS_SLOT_BITS + SMM_WS_NODE_BITS);
+}
+SMM_EXPORT(smm_workingset_unpack);
+
+/**
+ * smm_workingset_slot() - the store slot of a shadow entry
+ * @shadow: a value entry from smm_workingset_eviction()
+ *
+ * Context: Any context.
+ * Return: the slot.
+ */
+u32 smm_workingset_slot(const void *shadow)
+{
+	return (u32)xa_to_value(shadow);
+}
+SMM_EXPORT(smm_workingset_slot);
+
+/**
+ * smm_workingset_refault() - decide where a refaulting page goes
+ * @pool: the pool
+ * @shadow: the entry its eviction left
+ * @active: pages on the active list of the node it was evicted from
+ *
+ * Counts the refault (vmstat workingset_refault) and its distance in the
+ * histogram; an activation is counted as workingset_activate and moves
+ * the node's age on, as the kernel does.
+ *
+ * Context: Any context.
+ * Return: true when the page should go straight to the active list.
+ */
+bool smm_workingset_refault(struct smm_pool *pool, const void *shadow,
+			    unsigned long active)
+{
+	unsigned long then, now, distance;
+	struct smm_workingset *ws;
+	bool activate;
+	int node;
+	u32 slot;
+
+	smm_workingset_unpack(shadow, &node, &then, &slot);
+	if (WARN_ON_ONCE(node >= pool->nr_nodes))
+		return false;
+	ws = smm_ws(pool, node);
+	now = atomic_long_read(&ws->age);
+	distance = (now - then) & SMM_WS_AGE_MASK;
+	activate = distance <= active;
+
+	atomic_long_inc(&ws->refaults);
+	atomic_long_inc(&ws->hist[min_t(unsigned int, distance ? ilog2(distance) + 1 : 0,
+					SMM_WS_BUCKETS - 1)]);
+	smm_count_event(pool, SMM_WORKINGSET_REFAULT);
+	if (activate) {
+		atomic_long_inc(&ws->activated);
+		smm_count_event(pool, SMM_WORKINGSET_ACTIVATE);
+		atomic_long_inc(&ws->age);
+	}
+	trace_shadowmm_refault(pool->nodes[node].nid, distance, active, activate);
+	return activate;
+}
+SMM_EXPORT(smm_workingset_refault);
+
+/**
+ * smm_workingset_activation() - a page was promoted to the active list
+ * @pool: the pool
+ * @node: the node's index
+ *
+ * Activations age the node as evictions do: both push other pages toward
+ * eviction.
+ *
+ * Context: Any context.
+ */
+void smm_workingset_activation(struct smm_pool *pool, int node)
+{
+	atomic_long_inc(&smm_ws(pool, node)->age);
+}
+SMM_EXPORT(smm_workingset_activation);
+
+/**
+ * smm_workingset_print() - debugfs "workingset": counts and histogram
+ * @m: where to print
+ * @pool: the pool
+ *
+ * Context: Process context.
+ */
+void smm_workingset_print(struct seq_file *m, struct smm_pool *pool)
+{
+	int n, b;
+
+	for (n = 0; n < pool->nr_nodes; n++) {
+		struct smm_workingset *ws = smm_ws(pool, n);
+
+		seq_printf(m, "Node %d age %ld refaults %ld activated %ld\n",
+			   pool->nodes[n].nid, atomic_long_read(&ws->age),
+			   atomic_long_read(&ws->refaults),
+			   atomic_long_read(&ws->activated));
+		seq_puts(m, "  distance       refaults\n");
+		for (b = 0; b < SMM_WS_BUCKETS; b++) {
+			long c = atomic_long_read(&ws->hist[b]);
+			unsigned long lo = b ? 1UL << (b - 1) : 0;
+			unsigned long hi = b ? (1UL << b) - 1 : 0;
+
+			if (c)
+				seq_printf(m, "  %6lu-%-7lu %8ld\n", lo, hi, c);
+		}
+	}
+}
+SMM_EXPORT(smm_workingset_print);
+
+/**
+ * smm_workingset_pool_init() - per-node counters of a new pool
+ * @pool: the pool being built (its nodes set)
+ *
+ * Context: Process context, may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+int smm_workingset_pool_init(struct smm_pool *pool)
+{
+	BUILD_BUG_ON(SMM_WS_AGE_BITS < 20);
+	if (pool->nr_nodes > (1 << SMM_WS_NODE_BITS))
+		return -EINVAL;
+	pool->workingset = kcalloc(pool->nr_nodes, sizeof(*pool->workingset),
+				   GFP_KERNEL);
+	return pool->workingset ? 0 : -ENOMEM;
+}
+
+/**
+ * smm_workingset_pool_destroy() - free them
+ * @pool: the pool
+ *
+ * Context: Process context.
+ */
+void smm_workingset_pool_destroy(struct smm_pool *pool)
+{
+	kfree(pool->workingset);
+}
