@@ -8,9 +8,12 @@
 
 #include <kunit/resource.h>
 #include <kunit/test.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/nodemask.h>
 
 #include <shadowmm/buddy.h>
+#include <shadowmm/object.h>
 #include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
 
@@ -86,6 +89,28 @@ static inline unsigned int smm_test_validate(struct smm_pool *pool)
 static inline unsigned long smm_test_nr_free(struct smm_zone *zone, unsigned int order)
 {
 	return READ_ONCE(zone->free_area[order].nr_free);
+}
+
+/*
+ * The file of a new object of @pool, released when the test ends.  Files
+ * are released synchronously, after the deferred fput()s of the test
+ * thread's unmapped vmas have run: a kernel thread's fput() is deferred to
+ * a work item, which could otherwise run after the pool is gone.
+ */
+static inline void smm_test_fput(void *file)
+{
+	flush_delayed_fput();
+	__fput_sync(file);
+}
+
+static inline struct file *smm_test_object_file(struct kunit *test,
+						struct smm_pool *pool)
+{
+	struct file *file = smm_object_file_create(pool);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_fput, file), 0);
+	return file;
 }
 
 #endif /* _SHADOWMM_KUNIT_SMM_TEST_H */

@@ -182,19 +182,13 @@ __MODULE_PARM_TYPE(phys_size, "ulong");
 MODULE_PARM_DESC(phys_size,
 		 "reserved backend: size in bytes of that range (0: use the default backend and size_mb)");
 
-/* Each open of the device is a new memory object of the live pool. */
-static int smm_dev_open(struct inode *inode, struct file *file)
-{
-	return smm_object_attach(smm_live_pool, file);
-}
-
-/* smm_object_fops with the open above, filled in at init. */
-static struct file_operations smm_dev_fops;
-
-static struct miscdevice smm_miscdev = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = SMM_NAME,
-	.fops = &smm_dev_fops,
+/* /dev/shadowmm: each open is a new memory object of the live pool. */
+static struct smm_device smm_dev = {
+	.misc = {
+		.minor = MISC_DYNAMIC_MINOR,
+		.name = SMM_NAME,
+		.fops = &smm_object_fops,
+	},
 };
 
 static int smm_live_pool_create(void)
@@ -247,10 +241,9 @@ static int __init smm_init(void)
 	if (ret)
 		goto err_pool;
 
-	smm_dev_fops = smm_object_fops;
-	smm_dev_fops.open = smm_dev_open;
-	smm_miscdev.mode = smm_params.dev_mode;
-	ret = misc_register(&smm_miscdev);
+	smm_dev.pool = smm_live_pool;
+	smm_dev.misc.mode = smm_params.dev_mode;
+	ret = misc_register(&smm_dev.misc);
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", SMM_NAME, ret);
 		goto err_pool_files;
@@ -280,7 +273,7 @@ err_pcp:
 
 static void __exit smm_exit(void)
 {
-	misc_deregister(&smm_miscdev);
+	misc_deregister(&smm_dev.misc);
 	smm_debugfs_remove_pool(smm_live_pool);
 	smm_pool_destroy(smm_live_pool);
 	smm_debugfs_exit();

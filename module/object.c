@@ -494,8 +494,14 @@ SMM_EXPORT(smm_object_count_range);
 static void smm_object_evict_inode(struct inode *inode)
 {
 	struct smm_object *obj = smm_inode_object(inode);
-	struct smm_pool *pool = obj->pool;
+	struct smm_pool *pool;
 
+	/* The filesystem's root, at unmount: no object, no page. */
+	if (!obj) {
+		clear_inode(inode);
+		return;
+	}
+	pool = obj->pool;
 	/* No file and no mapping is left: only pins can outlive this. */
 	smm_object_remove_range(obj, 0, (SHADOWMM_MAX_OBJECT_SIZE >> PAGE_SHIFT) - 1);
 	WARN_ON_ONCE(atomic_long_read(&obj->resident));
@@ -581,27 +587,6 @@ void smm_object_put(struct smm_object *obj)
 SMM_EXPORT(smm_object_put);
 
 /**
- * smm_object_attach() - make an opened file a new memory object
- * @pool: where the object's pages come from
- * @file: the file (an open of /dev/shadowmm); its private_data and
- *	  f_mapping are set, and smm_object_fops' release undoes it
- *
- * Context: Process context, may sleep.
- * Return: 0 or -ENOMEM.
- */
-int smm_object_attach(struct smm_pool *pool, struct file *file)
-{
-	struct smm_object *obj = smm_object_create(pool);
-
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	file->private_data = obj;
-	file->f_mapping = obj->inode->i_mapping;
-	return 0;
-}
-SMM_EXPORT(smm_object_attach);
-
-/**
  * smm_object_file_create() - a new object behind a file of its own
  * @pool: where the object's pages come from
  *
@@ -634,6 +619,23 @@ struct file *smm_object_file_create(struct smm_pool *pool)
 SMM_EXPORT(smm_object_file_create);
 
 /* ---- file operations ---- */
+
+/*
+ * An open of a struct smm_device: misc_open() left the miscdevice in
+ * private_data; the file becomes a new object of the device's pool.
+ */
+static int smm_object_open(struct inode *inode, struct file *file)
+{
+	struct smm_device *dev = container_of(file->private_data,
+					      struct smm_device, misc);
+	struct smm_object *obj = smm_object_create(dev->pool);
+
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	file->private_data = obj;
+	file->f_mapping = obj->inode->i_mapping;
+	return 0;
+}
 
 static int smm_object_release(struct inode *inode, struct file *file)
 {
@@ -813,9 +815,13 @@ static long smm_object_ioctl(struct file *file, unsigned int cmd, unsigned long 
 	}
 }
 
-/* Every open of /dev/shadowmm, and KUnit's files, use these. */
+/*
+ * Every open of /dev/shadowmm, and KUnit's files (made with
+ * smm_object_file_create(), which never calls .open), use these.
+ */
 const struct file_operations smm_object_fops = {
 	.owner = THIS_MODULE,
+	.open = smm_object_open,
 	.release = smm_object_release,
 	.read_iter = smm_object_read_iter,
 	.write_iter = smm_object_write_iter,

@@ -618,9 +618,13 @@ static pid_t smm_mm_pid(struct mm_struct *mm)
  * reading and the tree resynced and locked.  Trees of exiting processes
  * are skipped: their mappings are going.
  */
+struct smm_vma_walk {
+	void (*fn)(struct smm_vma_tree *tree, void *arg);
+	void *arg;
+};
+
 static void smm_vma_for_each_tree(struct smm_pool *pool,
-				  void (*fn)(struct smm_vma_tree *tree, void *arg),
-				  void *arg)
+				  const struct smm_vma_walk *walk)
 {
 	struct smm_vma_tree *tree, **trees;
 	unsigned int n = 0, i, bkt;
@@ -649,7 +653,7 @@ static void smm_vma_for_each_tree(struct smm_pool *pool,
 			mmap_read_lock(mm);
 			spin_lock(&trees[i]->lock);
 			smm_vma_tree_resync(trees[i]);
-			fn(trees[i], arg);
+			walk->fn(trees[i], walk->arg);
 			spin_unlock(&trees[i]->lock);
 			mmap_read_unlock(mm);
 			mmput(mm);
@@ -695,8 +699,10 @@ static void smm_vma_print_tree(struct smm_vma_tree *tree, void *arg)
  */
 void smm_vma_print(struct seq_file *m, struct smm_pool *pool)
 {
+	const struct smm_vma_walk walk = { smm_vma_print_tree, m };
+
 	seq_puts(m, "# pid start-end perms offset minor major cow resident\n");
-	smm_vma_for_each_tree(pool, smm_vma_print_tree, m);
+	smm_vma_for_each_tree(pool, &walk);
 }
 SMM_EXPORT(smm_vma_print);
 
@@ -704,10 +710,10 @@ static void smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
 {
 	struct smm_report *r = arg;
 	unsigned long prev_end = 0, n = 0, mapped = 0;
-	VMA_ITERATOR(vmi, tree->mm, 0);
 	struct vm_area_struct *vma;
 	bool cached = !tree->cache;
 	struct smm_vma *v;
+	VMA_ITERATOR(vmi, tree->mm, 0);
 
 	for (v = smm_vma_tree_first(tree); v; v = smm_vma_tree_next(v)) {
 		n++;
@@ -747,9 +753,10 @@ static void smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
  */
 unsigned int smm_vma_validate(struct smm_pool *pool, struct smm_report *r)
 {
+	const struct smm_vma_walk walk = { smm_vma_validate_tree, r };
 	unsigned int before = r->problems;
 
-	smm_vma_for_each_tree(pool, smm_vma_validate_tree, r);
+	smm_vma_for_each_tree(pool, &walk);
 	return r->problems - before;
 }
 SMM_EXPORT(smm_vma_validate);

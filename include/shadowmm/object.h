@@ -23,6 +23,7 @@
 #include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/miscdevice.h>
 #include <linux/mm_types.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -71,6 +72,16 @@ struct smm_object {
 	atomic_long_t faults[SMM_NR_FAULT_KINDS];
 };
 
+/**
+ * struct smm_device - a character device whose every open is an object
+ * @misc:	the device (its fops: smm_object_fops)
+ * @pool:	where the objects' pages come from; set before registering
+ */
+struct smm_device {
+	struct miscdevice misc;
+	struct smm_pool *pool;
+};
+
 int smm_object_subsys_init(void);
 void smm_object_subsys_exit(void);
 int smm_object_pool_init(struct smm_pool *pool);
@@ -79,7 +90,6 @@ void smm_object_pool_destroy(struct smm_pool *pool);
 struct smm_object *smm_object_create(struct smm_pool *pool);
 void smm_object_put(struct smm_object *obj);
 struct file *smm_object_file_create(struct smm_pool *pool);
-int smm_object_attach(struct smm_pool *pool, struct file *file);
 
 vm_fault_t smm_object_fault_page(struct smm_object *obj, pgoff_t index,
 				 struct page **pagep);

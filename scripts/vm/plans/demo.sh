@@ -30,6 +30,21 @@ smm_log "slab caches after 200 kmallocs of every size class: slabinfo (as /proc/
 	echo 'slab_burst 200' > $D/knobs
 	head -n 2 $D/slabinfo; grep '^kmalloc-' $D/slabinfo
 	echo; grep -E '^(MemTotal|MemFree|Slab):' $D/meminfo"
+smm_log "/dev/shadowmm: map 16 pages, touch them, munmap a hole, as debugfs vmas sees it (traced)" sh -c "
+	cd /tmp
+	trace-cmd record -q -e shadowmm:shadowmm_fault -e shadowmm:shadowmm_vma_open \
+		-e shadowmm:shadowmm_vma_split -e shadowmm:shadowmm_vma_close -o /tmp/map.dat \
+		smm_map map 16 show touch show unmap 6 4 show check info >/tmp/map.out 2>&1
+	cat /tmp/map.out
+	echo
+	echo '\$ trace-cmd report (the first faults and the munmap):'
+	trace-cmd report -i /tmp/map.dat 2>/dev/null | grep -v '^cpus=' |
+		grep -E 'shadowmm_(vma|fault)' | sed -n '1,6p;/vma_split/,\$p' | head -n 16
+	echo
+	echo 'events:'
+	trace-cmd report -i /tmp/map.dat 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if (\$i ~ /^shadowmm_/) print \$i }' |
+		sort | uniq -c
+	echo; grep -E '^(MemFree|Objects):' $D/meminfo"
 smm_log "counters: vmstat (as /proc/vmstat)" cat $D/vmstat
 smm_log "fragmentation: extfrag_index and unusable_index" sh -c \
 	"cat $D/extfrag_index; echo; cat $D/unusable_index"

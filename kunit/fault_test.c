@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the fault path (module/fault.c) and VMA tracking on a private
+ * pool, through real mappings of the test thread (kunit_vm_mmap()): first
+ * touch reads zero and allocates, writes through a shared mapping reach
+ * the object and the reverse, private writes are copied and leave the
+ * object alone, faults beyond the limit or on an exhausted region fail
+ * (SIGBUS, which a kernel access sees as -EFAULT), a pinned page punched
+ * out waits until unpinned, and the shadow VMA tree follows munmap.
+ *
+ * Between mapping and unmapping only EXPECTs are used: the test thread's
+ * mappings must be gone before the pool is (see smm_test_fput()).
+ */
+
+#include <kunit/test.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched/mm.h>
+#include <linux/uaccess.h>
+
+#include <shadowmm/object.h>
+#include <shadowmm/vma.h>
+
+#include "smm_test.h"
+
+static const struct smm_test_pool_cfg fault_pool = {
+	.mb = 4, .split = { 0, 100, 0 }, .one_node = true,
+	.no_reserve = true, .pcp_off = true,
+};
+
+#define NR_PAGES	8
+
+static char __user *smm_test_map(struct kunit *test, struct file *file,
+				 unsigned long flags)
+{
+	unsigned long addr = kunit_vm_mmap(test, file, 0, NR_PAGES * PAGE_SIZE,
+					   PROT_READ | PROT_WRITE, flags, 0);
+
+	KUNIT_ASSERT_TRUE_MSG(test, addr && !IS_ERR_VALUE(addr), "mmap: %ld", (long)addr);
+	return (char __user *)addr;
+}
+
+/* Descriptors in the current process's tree. */
+static unsigned long smm_test_nr_vmas(struct smm_pool *pool)
+{
+	struct smm_vma_tree *tree;
+	unsigned long n = 0;
+	unsigned int bkt;
+
+	spin_lock(&pool->vma_lock);
+	hash_for_each(pool->vma_trees, bkt, tree, hnode)
+		if (tree->mm == current->mm)
+			n = tree->nr;
+	spin_unlock(&pool->vma_lock);
+	return n;
+}
+
+static void smm_fault_shared_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &fault_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	char __user *p = smm_test_map(test, file, MAP_SHARED);
+	char buf[8] = { };
+	loff_t pos;
+	char c = 1;
+
+	/* Nothing is allocated at mmap. */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), 0L);
+	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 1UL);
+
+	/* First touch: a zeroed page. */
+	KUNIT_EXPECT_EQ(test, get_user(c, p + 3 * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, c, 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), 1L);
+
+	/* Through the mapping, then read(). */
+	KUNIT_EXPECT_EQ(test, copy_to_user(p + PAGE_SIZE, "hello", 5), 0UL);
+	pos = PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, kernel_read(file, buf, 5, &pos), 5);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, "hello", 5), 0);
+
+	/* write(), then through the mapping (fault-around maps it). */
+	pos = 2 * PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, kernel_write(file, "world", 5, &pos), 5);
+	KUNIT_EXPECT_EQ(test, copy_from_user(buf, p + 2 * PAGE_SIZE, 5), 0UL);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, "world", 5), 0);
+
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_MINOR]), 3L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_SIGBUS]), 0L);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGFAULT), 3UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	/* A hole in the middle: two descriptors, validate agrees. */
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p + 2 * PAGE_SIZE, PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 2UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	/* The object keeps its pages. */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), 3L);
+
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 0UL);
+}
+
+static void smm_fault_private_cow_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &fault_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	char __user *p = smm_test_map(test, file, MAP_PRIVATE);
+	char buf[8] = { 1 };
+	loff_t pos = 0;
+
+	KUNIT_EXPECT_EQ(test, copy_to_user(p, "copy", 4), 0UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_COW]), 1L);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGFAULT_COW), 1UL);
+	/* The object's page exists, still zero: the write went to a copy. */
+	KUNIT_EXPECT_EQ(test, kernel_read(file, buf, 4, &pos), 4);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(buf, 0, 4));
+	KUNIT_EXPECT_EQ(test, copy_from_user(buf, p, 4), 0UL);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, "copy", 4), 0);
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE), 0);
+}
+
+static void smm_fault_sigbus_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &fault_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct file *hog = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	char *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	char __user *p;
+	loff_t pos = 0;
+	char c;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, smm_object_set_limit(obj, 2 * PAGE_SIZE), 0);
+	p = smm_test_map(test, file, MAP_SHARED);
+
+	/* Below the limit a zeroed page, beyond it SIGBUS. */
+	c = 1;
+	KUNIT_EXPECT_EQ(test, get_user(c, p + PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, c, 0);
+	KUNIT_EXPECT_EQ(test, get_user(c, p + 2 * PAGE_SIZE), -EFAULT);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_SIGBUS]), 1L);
+
+	/* The region exhausted by another object: no page, no OOM. */
+	while (kernel_write(hog, page, PAGE_SIZE, &pos) == PAGE_SIZE)
+		;
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, get_user(c, p), -EFAULT);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_SIGBUS]), 2L);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGFAULT_SIGBUS), 2UL);
+	/* The page that was there is still served. */
+	KUNIT_EXPECT_EQ(test, get_user(c, p + PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE), 0);
+}
+
+/* A punched page pinned by get_user_pages waits until it is unpinned. */
+static void smm_fault_pinned_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &fault_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	char __user *p = smm_test_map(test, file, MAP_SHARED);
+	unsigned long free_before;
+	struct page *page = NULL;
+	int pinned;
+
+	KUNIT_EXPECT_EQ(test, copy_to_user(p, "pin", 3), 0UL);
+	free_before = smm_pool_free_pages(pool);
+	pinned = pin_user_pages_fast((unsigned long)p, 1, FOLL_WRITE, &page);
+	KUNIT_EXPECT_EQ(test, pinned, 1);
+
+	KUNIT_EXPECT_EQ(test, smm_object_punch(obj, 0, PAGE_SIZE), 1L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), 0L);
+	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 1UL);
+	flush_delayed_work(&pool->pinned_work);
+	/* Still pinned: not back in the buddy, contents intact. */
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free_before);
+	if (pinned == 1) {
+		KUNIT_EXPECT_EQ(test, memcmp(page_address(page), "pin", 3), 0);
+		unpin_user_page(page);
+	}
+	flush_delayed_work(&pool->pinned_work);
+	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free_before + 1);
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE), 0);
+}
+
+static struct kunit_case smm_fault_cases[] = {
+	KUNIT_CASE(smm_fault_shared_test),
+	KUNIT_CASE(smm_fault_private_cow_test),
+	KUNIT_CASE(smm_fault_sigbus_test),
+	KUNIT_CASE(smm_fault_pinned_test),
+	{}
+};
+
+static struct kunit_suite smm_fault_suite = {
+	.name = "shadowmm_fault",
+	.test_cases = smm_fault_cases,
+};
+
+kunit_test_suites(&smm_fault_suite);

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * smm_map: map /dev/shadowmm and act on the mapping step by step, showing
+ * what shadowmm sees after each step.  For demos and teaching:
+ *
+ *   smm_map map 16 touch show unmap 6 4 show check
+ *
+ * Steps (page numbers count from the start of the first mapping):
+ *   map N		mmap N pages MAP_SHARED (nothing is allocated yet)
+ *   touch		write each mapped page (first-touch faults)
+ *   unmap P N		munmap N pages from page P
+ *   protect P N	mprotect N pages from page P read-only
+ *   show		this process's lines of debugfs vmas and of
+ *			/proc/self/maps, side by side
+ *   check		read every still-mapped page back and compare
+ *   info		the object's SHADOWMM_IOC_INFO
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <shadowmm.h>
+
+#define VMAS "/sys/kernel/debug/shadowmm/vmas"
+
+static long page_size;
+static char *base;
+static unsigned long nr_pages;
+static unsigned char *mapped;	/* per page: still mapped */
+
+static void die(const char *what)
+{
+	fprintf(stderr, "smm_map: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void show_file(const char *path, const char *prefix, const char *needle)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		die(path);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, prefix, strlen(prefix)) && (!needle || strstr(line, needle)))
+			printf("    %s", line);
+	fclose(f);
+}
+
+static void show(void)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "%d ", getpid());
+	printf("  %s (pid start-end perms offset minor major cow resident):\n", VMAS);
+	show_file(VMAS, pid, NULL);
+	printf("  /proc/self/maps:\n");
+	show_file("/proc/self/maps", "", "/dev/shadowmm");
+}
+
+static unsigned long arg(char **argv, int i, int argc)
+{
+	if (i >= argc)
+		fprintf(stderr, "smm_map: missing number\n"), exit(2);
+	return strtoul(argv[i], NULL, 0);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long p, n, i;
+	int fd, a;
+
+	page_size = sysconf(_SC_PAGESIZE);
+	fd = open("/dev/shadowmm", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die("/dev/shadowmm");
+	for (a = 1; a < argc; a++) {
+		const char *op = argv[a];
+
+		if (!strcmp(op, "map")) {
+			nr_pages = arg(argv, ++a, argc);
+			base = mmap(NULL, nr_pages * page_size, PROT_READ | PROT_WRITE,
+				    MAP_SHARED, fd, 0);
+			if (base == MAP_FAILED)
+				die("mmap");
+			mapped = calloc(nr_pages, 1);
+			if (!mapped)
+				die("calloc");
+			memset(mapped, 1, nr_pages);
+			printf("$ mmap %lu pages at %p\n", nr_pages, base);
+		} else if (!strcmp(op, "touch")) {
+			for (i = 0; i < nr_pages; i++)
+				if (mapped[i])
+					memset(base + i * page_size, (int)(i & 0xff), page_size);
+			printf("$ wrote every mapped page\n");
+		} else if (!strcmp(op, "unmap") || !strcmp(op, "protect")) {
+			p = arg(argv, ++a, argc);
+			n = arg(argv, ++a, argc);
+			if (p + n > nr_pages)
+				fprintf(stderr, "smm_map: beyond the mapping\n"), exit(2);
+			if (op[0] == 'u') {
+				if (munmap(base + p * page_size, n * page_size))
+					die("munmap");
+				memset(mapped + p, 0, n);
+			} else if (mprotect(base + p * page_size, n * page_size, PROT_READ)) {
+				die("mprotect");
+			}
+			printf("$ %s pages %lu..%lu\n", op[0] == 'u' ? "munmap" : "mprotect PROT_READ",
+			       p, p + n - 1);
+		} else if (!strcmp(op, "show")) {
+			show();
+		} else if (!strcmp(op, "check")) {
+			unsigned long bad = 0, seen = 0;
+
+			for (i = 0; i < nr_pages; i++) {
+				if (!mapped[i])
+					continue;
+				seen++;
+				for (p = 0; p < (unsigned long)page_size; p++)
+					bad += base[i * page_size + p] != (char)(i & 0xff);
+			}
+			printf("$ read back %lu pages: %lu bad bytes\n", seen, bad);
+			if (bad)
+				return 1;
+		} else if (!strcmp(op, "info")) {
+			struct shadowmm_info info;
+
+			if (ioctl(fd, SHADOWMM_IOC_INFO, &info))
+				die("SHADOWMM_IOC_INFO");
+			printf("$ object %llu: size %llu, %llu pages resident, faults minor %llu major %llu cow %llu sigbus %llu\n",
+			       info.id, info.size, info.resident_pages, info.faults_minor,
+			       info.faults_major, info.faults_cow, info.faults_sigbus);
+		} else {
+			fprintf(stderr, "smm_map: unknown step '%s'\n", op);
+			return 2;
+		}
+	}
+	return 0;
+}
