@@ -673,11 +673,18 @@ TEST(random_operations)
 				 step, len, at, to);
 			if (to < at + len && at < to + len)
 				break;	/* overlapping: not allowed */
-			/* Only within one vma; else EFAULT, which is fine. */
+			/*
+			 * Only within one vma; else EFAULT, which is fine, but
+			 * the kernel may have unmapped the destination already.
+			 * Whatever is left a hole is filled again.
+			 */
 			if (mremap(p, len * PG, len * PG, MREMAP_MAYMOVE | MREMAP_FIXED,
-				   arena + (size_t)to * PG) != MAP_FAILED)
-				ret = mmap(p, len * PG, PROT_NONE,
-					   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED;
+				   arena + (size_t)to * PG) == MAP_FAILED)
+				p = arena + (size_t)to * PG;
+			if (!vmas_match(_metadata, getpid(), what))
+				break;
+			ret = mmap(p, len * PG, PROT_NONE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED;
 			break;
 		}
 		default: {
