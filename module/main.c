@@ -277,6 +277,7 @@ static void __exit smm_exit(void)
 	smm_debugfs_remove_pool(smm_live_pool);
 	smm_pool_destroy(smm_live_pool);
 	smm_debugfs_exit();
+	smm_object_subsys_exit();
 	smm_slab_subsys_exit();
 	smm_pcp_subsys_exit();
 	pr_info("unloaded\n");

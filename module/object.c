@@ -602,6 +602,8 @@ struct file *smm_object_file_create(struct smm_pool *pool)
 
 	if (IS_ERR(obj))
 		return ERR_CAST(obj);
+	/* __fput() drops the fops owner's reference: take it, as open does. */
+	__module_get(THIS_MODULE);
 	/* The file's dentry takes a reference of its own; ours stays in
 	 * private_data and goes at release, as for the device.
 	 */
@@ -611,6 +613,7 @@ struct file *smm_object_file_create(struct smm_pool *pool)
 	if (IS_ERR(file)) {
 		iput(obj->inode);
 		smm_object_put(obj);
+		module_put(THIS_MODULE);
 		return file;
 	}
 	file->private_data = obj;
@@ -938,9 +941,8 @@ SMM_EXPORT(smm_object_validate);
  * @pool: the pool being built
  *
  * Context: Process context, may sleep.
- * Return: 0 (nothing here can fail yet; the int keeps pool_create uniform).
  */
-int smm_object_pool_init(struct smm_pool *pool)
+void smm_object_pool_init(struct smm_pool *pool)
 {
 	spin_lock_init(&pool->object_lock);
 	INIT_LIST_HEAD(&pool->objects);
@@ -954,7 +956,6 @@ int smm_object_pool_init(struct smm_pool *pool)
 	 * memmap= range outside System RAM does not have.
 	 */
 	pool->mappable = pool->region.backend == SMM_BACKEND_KERNEL;
-	return 0;
 }
 
 /**

@@ -97,21 +97,12 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 	if (ret)
 		goto err_hotplug;
 
-	ret = smm_object_pool_init(pool);
-	if (ret)
-		goto err_slab;
-
-	ret = smm_vma_pool_init(pool);
-	if (ret)
-		goto err_objects;
+	smm_object_pool_init(pool);
+	smm_vma_pool_init(pool);
 
 	*poolp = pool;
 	return 0;
 
-err_objects:
-	smm_object_pool_destroy(pool);
-err_slab:
-	smm_slab_pool_destroy(pool);
 err_hotplug:
 	smm_pcp_hotplug_unregister(pool);
 err_zones:

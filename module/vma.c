@@ -26,7 +26,8 @@
  *
  * Descriptors come from shadowmm's own slab cache, behind a mempool of
  * preallocated ones: ->open cannot fail, so a descriptor must be there
- * even when the region is exhausted.
+ * even when the region is exhausted.  Both are made on the pool's first
+ * mapping (->open only ever follows one).
  *
  * Lock order: the mm's mmap_lock, then a tree's lock, then pool->vma_lock.
  */
@@ -334,6 +335,42 @@ static void smm_vma_free(struct smm_pool *pool, struct smm_vma *v)
 	mempool_free(v, pool->vma_reserve);
 }
 
+/*
+ * The descriptor cache and its reserve, made on a pool's first mapping so
+ * a pool that is never mapped holds no slab.
+ */
+static int smm_vma_reserve_ready(struct smm_pool *pool)
+{
+	struct smm_kmem_cache *cache;
+	mempool_t *reserve;
+	int ret = 0;
+
+	if (smp_load_acquire(&pool->vma_reserve))
+		return 0;
+	mutex_lock(&pool->vma_setup_lock);
+	if (pool->vma_reserve)
+		goto out;
+	cache = smm_kmem_cache_create(pool, "shadowmm_vma", sizeof(struct smm_vma),
+				      0, 0, NULL);
+	if (!cache) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	reserve = mempool_create(SMM_VMA_RESERVE, smm_vma_reserve_alloc,
+				 smm_vma_reserve_free, cache);
+	if (!reserve) {
+		smm_kmem_cache_destroy(cache);
+		ret = -ENOMEM;
+		goto out;
+	}
+	pool->vma_cache = cache;
+	/* Pairs with the acquire above: the cache is set before it is seen. */
+	smp_store_release(&pool->vma_reserve, reserve);
+out:
+	mutex_unlock(&pool->vma_setup_lock);
+	return ret;
+}
+
 /* ---- trees by mm ---- */
 
 static void smm_vma_tree_release(struct kref *ref)
@@ -450,6 +487,9 @@ int smm_vma_mmap(struct smm_pool *pool, struct smm_object *obj,
 	int ret;
 
 	mmap_assert_write_locked(vma->vm_mm);
+	ret = smm_vma_reserve_ready(pool);
+	if (ret)
+		return ret;
 	v = smm_vma_alloc(pool, vma);
 	if (!v)
 		return -ENOMEM;
@@ -763,30 +803,19 @@ SMM_EXPORT(smm_vma_validate);
 
 /**
  * smm_vma_pool_init() - the VMA state of a new pool
- * @pool: the pool being built (its slab allocator ready)
+ * @pool: the pool being built
  *
- * Context: Process context, may sleep.
- * Return: 0 or -ENOMEM.
+ * Context: Process context.
  */
-int smm_vma_pool_init(struct smm_pool *pool)
+void smm_vma_pool_init(struct smm_pool *pool)
 {
 	spin_lock_init(&pool->vma_lock);
 	hash_init(pool->vma_trees);
-	pool->vma_cache = smm_kmem_cache_create(pool, "shadowmm_vma",
-						sizeof(struct smm_vma), 0, 0, NULL);
-	if (!pool->vma_cache)
-		return -ENOMEM;
-	pool->vma_reserve = mempool_create(SMM_VMA_RESERVE, smm_vma_reserve_alloc,
-					   smm_vma_reserve_free, pool->vma_cache);
-	if (!pool->vma_reserve) {
-		smm_kmem_cache_destroy(pool->vma_cache);
-		return -ENOMEM;
-	}
-	return 0;
+	mutex_init(&pool->vma_setup_lock);
 }
 
 /**
- * smm_vma_pool_destroy() - undo smm_vma_pool_init()
+ * smm_vma_pool_destroy() - undo smm_vma_pool_init() and the reserve
  * @pool: the pool; no mapping of its objects is left
  *
  * Context: Process context, may sleep.
@@ -794,6 +823,9 @@ int smm_vma_pool_init(struct smm_pool *pool)
 void smm_vma_pool_destroy(struct smm_pool *pool)
 {
 	WARN_ON(!hash_empty(pool->vma_trees));
-	mempool_destroy(pool->vma_reserve);
-	smm_kmem_cache_destroy(pool->vma_cache);
+	if (pool->vma_reserve) {
+		mempool_destroy(pool->vma_reserve);
+		smm_kmem_cache_destroy(pool->vma_cache);
+	}
+	mutex_destroy(&pool->vma_setup_lock);
 }

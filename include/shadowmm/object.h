@@ -84,7 +84,7 @@ struct smm_device {
 
 int smm_object_subsys_init(void);
 void smm_object_subsys_exit(void);
-int smm_object_pool_init(struct smm_pool *pool);
+void smm_object_pool_init(struct smm_pool *pool);
 void smm_object_pool_destroy(struct smm_pool *pool);
 
 struct smm_object *smm_object_create(struct smm_pool *pool);

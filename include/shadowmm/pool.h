@@ -80,8 +80,10 @@ struct smm_pool_config {
  * @pinned_work:	polls @pinned and frees what is no longer pinned
  * @vma_lock:		protects @vma_trees
  * @vma_trees:		each process's shadow VMA tree, hashed by mm
+ * @vma_setup_lock:	serialises making @vma_cache and @vma_reserve
  * @vma_cache:		the slab cache shadow VMA descriptors come from
- * @vma_reserve:	descriptors set aside for when the region is empty
+ * @vma_reserve:	descriptors set aside for when the region is empty;
+ *			both made on the first mapping, NULL before
  */
 struct smm_pool {
 	const char *name;
@@ -118,6 +120,7 @@ struct smm_pool {
 	struct delayed_work pinned_work;
 	spinlock_t vma_lock;
 	DECLARE_HASHTABLE(vma_trees, 6);
+	struct mutex vma_setup_lock;
 	struct smm_kmem_cache *vma_cache;
 	mempool_t *vma_reserve;
 };

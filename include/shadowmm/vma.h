@@ -98,7 +98,7 @@ void smm_vma_close(struct vm_area_struct *vma);
 int smm_vma_may_split(struct vm_area_struct *vma, unsigned long addr);
 int smm_vma_mremap(struct vm_area_struct *vma);
 
-int smm_vma_pool_init(struct smm_pool *pool);
+void smm_vma_pool_init(struct smm_pool *pool);
 void smm_vma_pool_destroy(struct smm_pool *pool);
 void smm_vma_print(struct seq_file *m, struct smm_pool *pool);
 unsigned int smm_vma_validate(struct smm_pool *pool, struct smm_report *r);
