@@ -1,26 +1,34 @@
 # shellcheck shell=sh
 # make bench, inside the VM: load shadowmm with a 256 MiB region, run the
-# page-allocator and slab-allocator benchmarks and hand their tables and
-# CSVs to the host.
+# page-allocator and slab-allocator benchmarks and the userspace fault
+# benchmark and hand their tables and CSVs to the host.
 # SMM_BENCH_MODE (set by scripts/bench): "run" or "run quick".
-# SMM_BENCH_CASES (set by scripts/bench): "all", "page" or "slab".
+# SMM_BENCH_CASES (set by scripts/bench): "all", "page", "slab" or "fault".
 D=/sys/kernel/debug/shadowmm
 mode=${SMM_BENCH_MODE:-run}
 slab_mode="run slab${mode#run}"
 cases=${SMM_BENCH_CASES:-all}
+want() { [ "$cases" = all ] || [ "$cases" = "$1" ]; }
 
 if smm_insmod shadowmm size_mb=256; then
 	smm_check "bench refuses a bad command with EINVAL" sh -c \
 		"! echo walk >$D/bench 2>/tmp/bench.err && grep -q 'Invalid argument' /tmp/bench.err"
-	if [ "$cases" != slab ]; then
+	if want page; then
 		smm_check "bench: $mode" sh -c "echo '$mode' >$D/bench"
 		smm_log "page allocator benchmark" cat $D/bench
 		smm_check "validate after the page benchmark" sh -c "cat $D/validate | grep -qx ok"
 	fi
-	if [ "$cases" != page ]; then
+	if want slab; then
 		smm_check "bench: $slab_mode" sh -c "echo '$slab_mode' >$D/bench"
 		smm_log "slab allocator benchmark" cat $D/bench
 		smm_check "validate after the slab benchmark" sh -c "cat $D/validate | grep -qx ok"
+	fi
+	if want fault; then
+		fault_q=
+		[ "$mode" = "run quick" ] && fault_q=-q
+		smm_log "fault benchmark" /usr/bin/fault_bench ${fault_q:+"$fault_q"}
+		smm_check "fault benchmark: fault_bench exited 0" [ $? -eq 0 ]
+		smm_check "validate after the fault benchmark" sh -c "cat $D/validate | grep -qx ok"
 	fi
 	smm_rmmod shadowmm
 fi

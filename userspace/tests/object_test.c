@@ -1,0 +1,1323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory objects of /dev/shadowmm as a program sees them: demand-zero
+ * pages, the same bytes through mappings and read()/write(), fork and fd
+ * passing, MAP_PRIVATE copy-on-write, hole punching three ways, the size
+ * limit, region exhaustion, bad input, concurrent faults and pinned pages.
+ *
+ * The module runs with its defaults (size_mb=64).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "smm_test.h"
+
+/*
+ * Under emulation with KASAN and lockdep, faulting in the whole region
+ * takes minutes, not the harness's default 30 seconds.
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT	600
+
+#define REGION_MB	64	/* the module's default size_mb */
+
+static char *map(int fd, size_t len, int prot, int flags, off_t off)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, off);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static char *map_shared(int fd, size_t len, off_t off)
+{
+	return map(fd, len, PROT_READ | PROT_WRITE, MAP_SHARED, off);
+}
+
+/* pread exactly @len bytes; the count read. */
+static ssize_t pread_all(int fd, void *buf, size_t len, off_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done, off + done);
+
+		if (n <= 0)
+			return n < 0 && !done ? -1 : (ssize_t)done;
+		done += n;
+	}
+	return done;
+}
+
+static int wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+/* ---- demand-zero pages and object lifetime ---- */
+
+TEST(fresh_pages_read_zero)
+{
+	int fd = smm_open();
+	const size_t n = 64;
+	char *p = map_shared(fd, n * PG, 0);
+	size_t i;
+
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(0, smm_info(fd).resident_pages) TH_LOG("nothing at mmap");
+	/* Read faults on the first half, write faults on the second. */
+	for (i = 0; i < n / 2; i++)
+		EXPECT_EQ(-1, smm_check_zero(p + i * PG, PG)) TH_LOG("page %zu", i);
+	for (i = n / 2; i < n; i++) {
+		p[i * PG + 7] = 1;
+		p[i * PG + 7] = 0;
+		EXPECT_EQ(-1, smm_check_zero(p + i * PG, PG)) TH_LOG("page %zu", i);
+	}
+	EXPECT_EQ(n, smm_info(fd).resident_pages);
+	EXPECT_EQ(0, munmap(p, n * PG));
+
+	/* A page made by a short write is zero around the bytes written. */
+	ASSERT_EQ(3, pwrite(fd, "abc", 3, n * PG + 100));
+	p = map(fd, PG, PROT_READ, MAP_SHARED, n * PG);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(-1, smm_check_zero(p, 100));
+	EXPECT_EQ(0, memcmp(p + 100, "abc", 3));
+	EXPECT_EQ(-1, smm_check_zero(p + 103, PG - 103));
+	EXPECT_EQ(0, munmap(p, PG));
+}
+
+/* Frames freed by one object come back zeroed to the next one. */
+TEST(recycled_frames_show_no_previous_bytes)
+{
+	const size_t n = 1024;	/* 4 MiB */
+	int a = smm_open(), b;
+	char *p, *q;
+	size_t i;
+
+	ASSERT_LE(0, a);
+	p = map_shared(a, n * PG, 0);
+	ASSERT_NE(NULL, p);
+	memset(p, 0xa5, n * PG);
+	ASSERT_EQ(0, munmap(p, n * PG));
+	ASSERT_EQ(0, close(a));		/* the object and its frames go */
+
+	b = smm_open();
+	ASSERT_LE(0, b);
+	q = map_shared(b, n * PG, 0);
+	ASSERT_NE(NULL, q);
+	for (i = 0; i < n; i++) {
+		q[i * PG] = q[i * PG];	/* half read faults, half write faults */
+		if (i % 2)
+			q[i * PG + 1] = 0;
+	}
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(-1, smm_check_zero(q + i * PG, PG)) TH_LOG("page %zu", i);
+	EXPECT_EQ(0, munmap(q, n * PG));
+	close(b);
+}
+
+TEST(bytes_persist_across_munmap_and_mmap)
+{
+	int fd = smm_open();
+	const size_t n = 16;
+	char *p = map_shared(fd, n * PG, 0), *q;
+
+	ASSERT_NE(NULL, p);
+	smm_fill(p, n * PG, 1, 0);
+	ASSERT_EQ(0, munmap(p, n * PG));
+	EXPECT_EQ(n, smm_info(fd).resident_pages) TH_LOG("pages stay in the object");
+
+	q = map_shared(fd, n * PG, 0);
+	ASSERT_NE(NULL, q);
+	EXPECT_EQ(-1, smm_check_fill(q, n * PG, 1, 0));
+	ASSERT_EQ(0, munmap(q, n * PG));
+
+	/* A mapping at an offset sees the same bytes at the same offsets. */
+	q = map(fd, 4 * PG, PROT_READ, MAP_SHARED, 5 * PG);
+	ASSERT_NE(NULL, q);
+	EXPECT_EQ(-1, smm_check_fill(q, 4 * PG, 1, 5 * PG));
+	EXPECT_EQ(0, munmap(q, 4 * PG));
+}
+
+TEST(mapping_outlives_its_fd)
+{
+	const size_t n = 32;
+	long long before = smm_meminfo_kb("Objects:"), during, after;
+	int fd = smm_open();
+	char *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, before);
+	p = map_shared(fd, n * PG, 0);
+	ASSERT_NE(NULL, p);
+	smm_fill(p, n / 2 * PG, 2, 0);
+	ASSERT_EQ(0, close(fd));
+
+	/* The object lives on behind the mapping: old bytes, new faults. */
+	EXPECT_EQ(-1, smm_check_fill(p, n / 2 * PG, 2, 0));
+	smm_fill(p + n / 2 * PG, n / 2 * PG, 3, n / 2 * PG);
+	EXPECT_EQ(-1, smm_check_fill(p, n / 2 * PG, 2, 0));
+	EXPECT_EQ(-1, smm_check_fill(p + n / 2 * PG, n / 2 * PG, 3, n / 2 * PG));
+	during = smm_meminfo_kb("Objects:");
+	EXPECT_LE(before + (long long)n * 4, during);
+
+	/* The last mapping gone, so is the object with its pages. */
+	ASSERT_EQ(0, munmap(p, n * PG));
+	after = smm_meminfo_kb("Objects:");
+	EXPECT_GE(during - (long long)n * 4, after)
+		TH_LOG("Objects: %lld kB before, %lld with the mapping, %lld after munmap",
+		       before, during, after);
+}
+
+TEST(second_open_is_a_distinct_object)
+{
+	int a = smm_open(), b = smm_open();
+	struct shadowmm_info ia, ib;
+	char *pa, *pb;
+
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	pa = map_shared(a, 4 * PG, 0);
+	pb = map_shared(b, 4 * PG, 0);
+	ASSERT_NE(NULL, pa);
+	ASSERT_NE(NULL, pb);
+	smm_fill(pa, 4 * PG, 4, 0);
+	EXPECT_EQ(-1, smm_check_zero(pb, 4 * PG)) TH_LOG("b sees a's bytes");
+	pb[0] = 'b';
+	EXPECT_EQ(smm_pattern(4, 0), (unsigned char)pa[0]);
+
+	ia = smm_info(a);
+	ib = smm_info(b);
+	EXPECT_NE(0, ia.id);
+	EXPECT_NE(ia.id, ib.id);
+	EXPECT_EQ(4, ia.resident_pages);
+	EXPECT_EQ(4, ib.resident_pages);
+	EXPECT_EQ(4 * PG, ia.size);
+	EXPECT_EQ(4 * PG, ib.size);
+	munmap(pa, 4 * PG);
+	munmap(pb, 4 * PG);
+	close(a);
+	close(b);
+}
+
+/* ---- read()/write() and mappings ---- */
+
+TEST(read_sees_mapped_bytes_and_mapping_sees_written_bytes)
+{
+	int fd = smm_open();
+	const size_t n = 8;
+	char *p = map_shared(fd, n * PG, 0);
+	char *buf = malloc(n * PG);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, buf);
+	/* Mapping -> read(). */
+	smm_fill(p, 4 * PG, 5, 0);
+	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
+	ASSERT_EQ(4 * PG, read(fd, buf, 4 * PG));
+	EXPECT_EQ(-1, smm_check_fill(buf, 4 * PG, 5, 0));
+	/* Unaligned pread across a page boundary. */
+	ASSERT_EQ(PG, pread(fd, buf, PG, PG + 123));
+	EXPECT_EQ(-1, smm_check_fill(buf, PG, 5, PG + 123));
+
+	/* write() -> mapping, into pages already mapped... */
+	smm_fill(buf, 2 * PG, 6, 0);
+	ASSERT_EQ(2 * PG + 10, lseek(fd, 2 * PG + 10, SEEK_SET));
+	ASSERT_EQ(2 * PG, write(fd, buf, 2 * PG));
+	EXPECT_EQ(4 * PG + 10, lseek(fd, 0, SEEK_CUR));
+	EXPECT_EQ(0, memcmp(p + 2 * PG + 10, buf, 2 * PG));
+	EXPECT_EQ(-1, smm_check_fill(p, 2 * PG + 10, 5, 0));
+	/* ... and into pages nobody faulted yet. */
+	ASSERT_EQ(PG, pwrite(fd, buf, PG, 6 * PG));
+	EXPECT_EQ(0, memcmp(p + 6 * PG, buf, PG));
+	EXPECT_EQ(-1, smm_check_zero(p + 5 * PG, PG));
+
+	/* A store through the mapping right after a pwrite of the same page. */
+	p[6 * PG + 1] = 'Z';
+	ASSERT_EQ(1, pread(fd, buf, 1, 6 * PG + 1));
+	EXPECT_EQ('Z', buf[0]);
+	free(buf);
+	EXPECT_EQ(0, munmap(p, n * PG));
+}
+
+/* info.size is the end of the last page written or faulted. */
+TEST(size_is_end_of_last_page_touched)
+{
+	int fd = smm_open();
+	char *p;
+
+	EXPECT_EQ(0, smm_info(fd).size);
+	ASSERT_EQ(1, pwrite(fd, "x", 1, 99));
+	EXPECT_EQ(PG, smm_info(fd).size) TH_LOG("after writing byte 99");
+	ASSERT_EQ(1, pwrite(fd, "y", 1, 3 * PG + 5));
+	EXPECT_EQ(4 * PG, smm_info(fd).size) TH_LOG("after writing byte 3*PG+5");
+
+	p = map_shared(fd, 16 * PG, 0);
+	ASSERT_NE(NULL, p);
+	(void)__atomic_load_n(&p[9 * PG + 1], __ATOMIC_SEQ_CST);
+	EXPECT_EQ(10 * PG, smm_info(fd).size) TH_LOG("after a read fault on page 9");
+	/* Faults below the size do not move it. */
+	p[6 * PG] = 1;
+	EXPECT_EQ(10 * PG, smm_info(fd).size);
+	EXPECT_EQ(10 * PG, lseek(fd, 0, SEEK_END));
+	EXPECT_EQ(0, munmap(p, 16 * PG));
+}
+
+TEST(read_stops_at_size_and_holes_read_zero)
+{
+	int fd = smm_open();
+	char buf[3 * PG];
+	struct shadowmm_info info;
+	ssize_t n;
+
+	memset(buf, 0x77, sizeof(buf));
+	ASSERT_EQ(4, pwrite(fd, "data", 4, 5 * PG));
+	info = smm_info(fd);
+	ASSERT_LE(5 * PG + 4, info.size);
+	EXPECT_EQ(1, info.resident_pages) TH_LOG("only the page written");
+
+	/* The hole below reads as zeroes and allocates nothing. */
+	ASSERT_EQ(sizeof(buf), pread_all(fd, buf, sizeof(buf), PG));
+	EXPECT_EQ(-1, smm_check_zero(buf, sizeof(buf)));
+	EXPECT_EQ(1, smm_info(fd).resident_pages);
+
+	/* End of file at info.size: read returns 0 there, short before it. */
+	EXPECT_EQ(0, pread(fd, buf, 1, info.size));
+	EXPECT_EQ(0, pread(fd, buf, PG, info.size + 3 * PG));
+	n = pread(fd, buf, sizeof(buf), info.size - 2);
+	EXPECT_EQ(2, n);
+	EXPECT_EQ((off_t)info.size, lseek(fd, 0, SEEK_END));
+	EXPECT_EQ(0, read(fd, buf, 1)) TH_LOG("read at SEEK_END");
+}
+
+/* ---- sharing ---- */
+
+TEST(fork_shares_map_shared_pages)
+{
+	int fd = smm_open();
+	int to_child[2], to_parent[2];
+	char *p = map_shared(fd, 4 * PG, 0), c;
+	pid_t pid;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+	p[0] = 'P';		/* faulted before the fork */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int bad = 0;
+
+		bad |= p[0] != 'P';
+		p[PG] = 'C';	/* a new page, faulted in the child */
+		p[1] = 'c';	/* an old one, written by the child */
+		if (write(to_parent[1], "1", 1) != 1 || read(to_child[0], &c, 1) != 1)
+			_exit(3);
+		bad |= (p[2 * PG] != 'Q') << 1;	/* faulted by the parent after fork */
+		bad |= (p[2] != 'q') << 2;
+		_exit(bad);
+	}
+	ASSERT_EQ(1, read(to_parent[0], &c, 1));
+	EXPECT_EQ('C', p[PG]);
+	EXPECT_EQ('c', p[1]);
+	p[2 * PG] = 'Q';
+	p[2] = 'q';
+	ASSERT_EQ(1, write(to_child[1], "1", 1));
+	c = 0;
+	ASSERT_EQ(1, pread(fd, &c, 1, PG));
+	EXPECT_EQ('C', c);
+	EXPECT_EQ(0, wait_child(pid)) TH_LOG("child status (bit 0: old page, 1: new, 2: written)");
+	EXPECT_EQ(3, smm_info(fd).resident_pages);
+	munmap(p, 4 * PG);
+}
+
+TEST(map_private_cow_leaves_object_untouched)
+{
+	int fd = smm_open();
+	const size_t n = 4;
+	struct shadowmm_info before, after;
+	long long cow0 = smm_vmstat("pgfault_cow"), cow1;
+	char *priv, *shared, buf[PG];
+
+	ASSERT_LE(0, cow0);
+	priv = map(fd, n * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
+	shared = map_shared(fd, n * PG, 0);
+	ASSERT_NE(NULL, priv);
+	ASSERT_NE(NULL, shared);
+	smm_fill(shared, 2 * PG, 7, 0);
+	/* Private mapping reads the object's bytes. */
+	EXPECT_EQ(-1, smm_check_fill(priv, 2 * PG, 7, 0));
+
+	before = smm_info(fd);
+	/* Writes: page 0 read first (then write-protect fault), page 3 fresh. */
+	priv[10] = 'x';
+	priv[3 * PG + 10] = 'y';
+	after = smm_info(fd);
+	EXPECT_EQ('x', priv[10]);
+	EXPECT_EQ('y', priv[3 * PG + 10]);
+	EXPECT_EQ(-1, smm_check_fill(priv + 11, PG - 11, 7, 11));
+
+	/* The object did not change: read(), the shared mapping. */
+	ASSERT_EQ(PG, pread(fd, buf, PG, 0));
+	EXPECT_EQ(-1, smm_check_fill(buf, PG, 7, 0));
+	EXPECT_EQ(-1, smm_check_fill(shared, 2 * PG, 7, 0));
+	EXPECT_EQ(-1, smm_check_zero(shared + 3 * PG, PG));
+	ASSERT_EQ(PG, pread(fd, buf, PG, 3 * PG));
+	EXPECT_EQ(-1, smm_check_zero(buf, PG));
+
+	/* A shared write after the copy is not seen by the private copy. */
+	shared[10] = 'S';
+	EXPECT_EQ('x', priv[10]);
+	EXPECT_LE(before.faults_cow + 1, after.faults_cow)
+		TH_LOG("faults_cow %llu -> %llu", (unsigned long long)before.faults_cow,
+		       (unsigned long long)after.faults_cow);
+	cow1 = smm_vmstat("pgfault_cow");
+	EXPECT_LT(cow0, cow1);
+	munmap(priv, n * PG);
+	munmap(shared, n * PG);
+}
+
+TEST(madv_dontneed_keeps_content)
+{
+	int fd = smm_open();
+	const size_t n = 8;
+	char *p = map_shared(fd, n * PG, 0);
+	struct shadowmm_info info;
+
+	ASSERT_NE(NULL, p);
+	smm_fill(p, n * PG, 8, 0);
+	ASSERT_EQ(0, madvise(p, n * PG, MADV_DONTNEED));
+	info = smm_info(fd);
+	EXPECT_EQ(n, info.resident_pages) TH_LOG("pages stay in the object");
+	EXPECT_EQ(-1, smm_check_fill(p, n * PG, 8, 0));
+	/* Part of the range, then read through read(). */
+	ASSERT_EQ(0, madvise(p + 2 * PG, 3 * PG, MADV_DONTNEED));
+	EXPECT_EQ(-1, smm_check_fill(p + 2 * PG, 3 * PG, 8, 2 * PG));
+	EXPECT_EQ(n, smm_info(fd).resident_pages);
+	munmap(p, n * PG);
+}
+
+/* ---- hole punching ---- */
+
+enum punch_how { PUNCH_IOCTL, PUNCH_FALLOCATE, PUNCH_MADV_REMOVE };
+
+/*
+ * 8 pages of pattern, pages 2..4 punched one of three ways: those read zero
+ * through the mapping, a second mapping and read(); the others keep their
+ * bytes; the object holds 3 pages fewer; touching them again gives fresh
+ * zeroed pages.
+ */
+static void punch_case(struct __test_metadata *_metadata, int fd, enum punch_how how)
+{
+	const size_t n = 8;
+	char *p = map_shared(fd, n * PG, 0), *q, buf[3 * PG];
+	int ret = -1;
+	size_t i;
+
+	ASSERT_NE(NULL, p);
+	q = map(fd, n * PG, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(NULL, q);
+	smm_fill(p, n * PG, 9, 0);
+	EXPECT_EQ(-1, smm_check_fill(q, n * PG, 9, 0));	/* both mapped */
+	ASSERT_EQ(n, smm_info(fd).resident_pages);
+
+	switch (how) {
+	case PUNCH_IOCTL:
+		ret = smm_punch(fd, 2 * PG, 3 * PG);
+		break;
+	case PUNCH_FALLOCATE:
+		ret = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 2 * PG, 3 * PG);
+		break;
+	case PUNCH_MADV_REMOVE:
+		ret = madvise(p + 2 * PG, 3 * PG, MADV_REMOVE);
+		break;
+	}
+	ASSERT_EQ(0, ret) TH_LOG("punch: %s", strerror(errno));
+
+	EXPECT_EQ(n - 3, smm_info(fd).resident_pages);
+	EXPECT_EQ(n * PG, smm_info(fd).size) TH_LOG("the size stays");
+	EXPECT_EQ(-1, smm_check_zero(p + 2 * PG, 3 * PG)) TH_LOG("writer's mapping");
+	EXPECT_EQ(-1, smm_check_zero(q + 2 * PG, 3 * PG)) TH_LOG("reader's mapping");
+	ASSERT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), 2 * PG));
+	EXPECT_EQ(-1, smm_check_zero(buf, sizeof(buf))) TH_LOG("read()");
+	EXPECT_EQ(-1, smm_check_fill(p, 2 * PG, 9, 0));
+	EXPECT_EQ(-1, smm_check_fill(p + 5 * PG, 3 * PG, 9, 5 * PG));
+	EXPECT_EQ(-1, smm_check_fill(q + 5 * PG, 3 * PG, 9, 5 * PG));
+
+	/* Touched again: new pages, seen by both mappings. */
+	for (i = 2; i < 5; i++)
+		p[i * PG + 1] = 'n';
+	EXPECT_EQ('n', q[3 * PG + 1]);
+	EXPECT_EQ(0, q[3 * PG]);
+	EXPECT_EQ(n, smm_info(fd).resident_pages);
+	munmap(p, n * PG);
+	munmap(q, n * PG);
+}
+
+TEST(punch_hole_by_ioctl)
+{
+	int fd = smm_open();
+
+	punch_case(_metadata, fd, PUNCH_IOCTL);
+}
+
+TEST(punch_hole_by_fallocate)
+{
+	int fd = smm_open();
+
+	punch_case(_metadata, fd, PUNCH_FALLOCATE);
+}
+
+TEST(punch_hole_by_madv_remove)
+{
+	int fd = smm_open();
+
+	punch_case(_metadata, fd, PUNCH_MADV_REMOVE);
+}
+
+/* Punching everything there can be at once is a valid range. */
+TEST(punch_whole_object_range)
+{
+	int fd = smm_open();
+	char *p = map_shared(fd, 4 * PG, 0);
+
+	ASSERT_NE(NULL, p);
+	memset(p, 1, 4 * PG);
+	ASSERT_EQ(0, smm_punch(fd, 0, SHADOWMM_MAX_OBJECT_SIZE));
+	EXPECT_EQ(0, smm_info(fd).resident_pages);
+	EXPECT_EQ(-1, smm_check_zero(p, 4 * PG));
+	munmap(p, 4 * PG);
+}
+
+/* ---- size limit ---- */
+
+TEST(size_limit_faults_get_sigbus)
+{
+	int fd = smm_open();
+	const size_t n = 8;
+	long long sigbus0 = smm_vmstat("pgfault_sigbus");
+	struct shadowmm_info info;
+	char *p, got;
+
+	ASSERT_LE(0, sigbus0);
+	ASSERT_EQ(0, smm_set_limit(fd, 4 * PG));
+	EXPECT_EQ(4 * PG, smm_info(fd).size_limit);
+	p = map_shared(fd, n * PG, 0);
+	ASSERT_NE(NULL, p);
+
+	EXPECT_EQ(0, smm_touch(p + 3 * PG + PG - 1, 1, 'a', NULL)) TH_LOG("last page below");
+	EXPECT_EQ(SIGBUS, smm_touch(p + 4 * PG, 1, 'b', NULL)) TH_LOG("write at the limit");
+	EXPECT_EQ(SIGBUS, smm_touch(p + 4 * PG, 0, 0, &got)) TH_LOG("read at the limit");
+	EXPECT_EQ(SIGBUS, smm_touch(p + 7 * PG + 9, 0, 0, &got)) TH_LOG("read beyond");
+	info = smm_info(fd);
+	EXPECT_EQ(1, info.resident_pages);
+	EXPECT_LE(3, info.faults_sigbus);
+	EXPECT_EQ(4 * PG, info.size);
+	EXPECT_LE(sigbus0 + 3, smm_vmstat("pgfault_sigbus"));
+
+	/* Lowering the limit frees the pages beyond it and clamps the size. */
+	memset(p, 'x', 4 * PG);
+	ASSERT_EQ(4, smm_info(fd).resident_pages);
+	ASSERT_EQ(0, smm_set_limit(fd, 2 * PG));
+	info = smm_info(fd);
+	EXPECT_EQ(2, info.resident_pages);
+	EXPECT_EQ(2 * PG, info.size);
+	EXPECT_EQ(SIGBUS, smm_touch(p + 2 * PG, 0, 0, &got)) TH_LOG("page 2, now beyond");
+	EXPECT_EQ(0, smm_touch(p + PG, 0, 0, &got));
+	EXPECT_EQ('x', got);
+
+	/* Raised again: the freed page comes back as a new, zeroed one. */
+	ASSERT_EQ(0, smm_set_limit(fd, SHADOWMM_MAX_OBJECT_SIZE));
+	EXPECT_EQ(0, smm_touch(p + 2 * PG, 0, 0, &got));
+	EXPECT_EQ(-1, smm_check_zero(p + 2 * PG, 2 * PG));
+	munmap(p, n * PG);
+}
+
+TEST(size_limit_writes_get_efbig)
+{
+	int fd = smm_open();
+	char *buf = malloc(3 * PG);
+	struct shadowmm_info info;
+
+	ASSERT_NE(NULL, buf);
+	memset(buf, 'w', 3 * PG);
+	ASSERT_EQ(0, smm_set_limit(fd, 2 * PG));
+	errno = 0;
+	EXPECT_EQ(-1, pwrite(fd, buf, 1, 2 * PG));
+	EXPECT_EQ(EFBIG, errno);
+	errno = 0;
+	EXPECT_EQ(-1, pwrite(fd, buf, PG, 5 * PG));
+	EXPECT_EQ(EFBIG, errno);
+	/* A write across the limit stops there. */
+	EXPECT_EQ(50, pwrite(fd, buf, 100, 2 * PG - 50));
+	EXPECT_EQ(2 * PG, pwrite(fd, buf, 3 * PG, 0));
+	/* write() at the file position too, which moves no further. */
+	ASSERT_EQ(2 * PG - 1, lseek(fd, 2 * PG - 1, SEEK_SET));
+	EXPECT_EQ(1, write(fd, buf, 2));
+	errno = 0;
+	EXPECT_EQ(-1, write(fd, buf, 1));
+	EXPECT_EQ(EFBIG, errno);
+	EXPECT_EQ(2 * PG, lseek(fd, 0, SEEK_CUR));
+	info = smm_info(fd);
+	EXPECT_EQ(2, info.resident_pages);
+	EXPECT_EQ(2 * PG, info.size);
+	free(buf);
+}
+
+/* Offsets up to the largest object work; at SHADOWMM_MAX_OBJECT_SIZE SIGBUS. */
+TEST(mapping_at_max_object_size_gets_sigbus)
+{
+	int fd = smm_open();
+	char *p = map_shared(fd, 2 * PG, SHADOWMM_MAX_OBJECT_SIZE - PG), got;
+
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(0, smm_touch(p, 1, 'e', NULL)) TH_LOG("the last page");
+	EXPECT_EQ(SIGBUS, smm_touch(p + PG, 0, 0, &got)) TH_LOG("the first beyond");
+	EXPECT_EQ(1, smm_info(fd).resident_pages);
+	EXPECT_EQ(SHADOWMM_MAX_OBJECT_SIZE, smm_info(fd).size);
+	munmap(p, 2 * PG);
+}
+
+/* ---- region exhaustion ---- */
+
+TEST(region_exhaustion_gets_sigbus_not_oom)
+{
+	int fd = smm_open();
+	const size_t keep = 64, big = (REGION_MB + 16) << 20;
+	long long sigbus0 = smm_vmstat("pgfault_sigbus"), objects0;
+	struct shadowmm_info info;
+	int status, fd2;
+	char *p, *q;
+	pid_t pid;
+
+	ASSERT_LE(0, sigbus0);
+	p = map_shared(fd, 2 * keep * PG, 0);
+	ASSERT_NE(NULL, p);
+	smm_fill(p, keep * PG, 10, 0);
+	objects0 = smm_meminfo_kb("Objects:");
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int fd = smm_open();
+		size_t i;
+
+		if (fd < 0)
+			_exit(2);
+		q = map_shared(fd, big, 0);
+		if (!q)
+			_exit(3);
+		for (i = 0; i < big; i += PG)
+			q[i] = 1;
+		_exit(0);	/* every page fitted: the region was not exhausted */
+	}
+	status = wait_child(pid);
+	ASSERT_TRUE(WIFSIGNALED(status))
+		TH_LOG("child exited with %d after touching %zu MiB", WEXITSTATUS(status),
+		       big >> 20);
+	EXPECT_EQ(SIGBUS, WTERMSIG(status)) TH_LOG("killed by signal %d", WTERMSIG(status));
+	EXPECT_LT(sigbus0, smm_vmstat("pgfault_sigbus"));
+
+	/* The parent's pages kept their bytes; the child's went back. */
+	EXPECT_EQ(-1, smm_check_fill(p, keep * PG, 10, 0));
+	info = smm_info(fd);
+	EXPECT_EQ(keep, info.resident_pages);
+	EXPECT_GE(objects0 + 64, smm_meminfo_kb("Objects:"));
+	/* And the region serves new faults again. */
+	memset(p + keep * PG, 'z', keep * PG);
+	EXPECT_EQ(2 * keep, smm_info(fd).resident_pages);
+	fd2 = smm_open();
+	ASSERT_LE(0, fd2);
+	q = map_shared(fd2, (REGION_MB / 4) << 20, 0);
+	ASSERT_NE(NULL, q);
+	memset(q, 'r', (REGION_MB / 4) << 20);
+	EXPECT_EQ((REGION_MB / 4) << 8, smm_info(fd2).resident_pages);
+	munmap(q, (REGION_MB / 4) << 20);
+	close(fd2);
+	EXPECT_TRUE(smm_validate_ok());
+	munmap(p, 2 * keep * PG);
+}
+
+/* ---- bad input: refused, and nothing changes ---- */
+
+static void expect_same_info(struct __test_metadata *_metadata, int fd,
+			     const struct shadowmm_info *a, const char *what)
+{
+	struct shadowmm_info b = smm_info(fd);
+
+	EXPECT_EQ(a->id, b.id) TH_LOG("%s", what);
+	EXPECT_EQ(a->size, b.size) TH_LOG("%s", what);
+	EXPECT_EQ(a->size_limit, b.size_limit) TH_LOG("%s", what);
+	EXPECT_EQ(a->resident_pages, b.resident_pages) TH_LOG("%s", what);
+	EXPECT_EQ(a->faults_minor, b.faults_minor) TH_LOG("%s", what);
+	EXPECT_EQ(a->faults_major, b.faults_major) TH_LOG("%s", what);
+	EXPECT_EQ(a->faults_cow, b.faults_cow) TH_LOG("%s", what);
+	EXPECT_EQ(a->faults_sigbus, b.faults_sigbus) TH_LOG("%s", what);
+	EXPECT_EQ(0, b.reserved[0]);
+	EXPECT_EQ(0, b.reserved[1]);
+	EXPECT_EQ(0, b.reserved[2]);
+}
+
+/* An object with 4 pages of pattern, a limit of 8 pages, mapped. */
+static char *bad_input_setup(struct __test_metadata *_metadata, int fd,
+			     struct shadowmm_info *info)
+{
+	char *p;
+
+	EXPECT_EQ(0, smm_set_limit(fd, 8 * PG));
+	p = map_shared(fd, 4 * PG, 0);
+	if (!p)
+		return NULL;
+	smm_fill(p, 4 * PG, 11, 0);
+	*info = smm_info(fd);
+	return p;
+}
+
+#define REFUSED(err, call, what) do {					\
+	errno = 0;							\
+	EXPECT_EQ(-1, (long)(call)) TH_LOG("%s was accepted", what);	\
+	EXPECT_EQ(err, errno) TH_LOG("%s: %s", what, strerror(errno));	\
+	expect_same_info(_metadata, fd, &info, what);		\
+} while (0)
+
+TEST(unknown_ioctls_get_enotty)
+{
+	int fd = smm_open();
+	struct shadowmm_info info, big[2];
+	char *p = bad_input_setup(_metadata, fd, &info);
+	struct termios t;
+
+	ASSERT_NE(NULL, p);
+	REFUSED(ENOTTY, ioctl(fd, _IO(SHADOWMM_IOC_MAGIC, 0)), "nr 0");
+	REFUSED(ENOTTY, ioctl(fd, _IO(SHADOWMM_IOC_MAGIC, 4)), "nr 4");
+	REFUSED(ENOTTY, ioctl(fd, _IOR(SHADOWMM_IOC_MAGIC, 1, __u32), big), "INFO, wrong size");
+	REFUSED(ENOTTY, ioctl(fd, _IOW(SHADOWMM_IOC_MAGIC, 1, struct shadowmm_info), big),
+		"INFO, wrong direction");
+	REFUSED(ENOTTY, ioctl(fd, _IOR(SHADOWMM_IOC_MAGIC, 2, struct shadowmm_limit), big),
+		"SET_LIMIT, wrong direction");
+	REFUSED(ENOTTY, ioctl(fd, _IOW(SHADOWMM_IOC_MAGIC + 1, 3, struct shadowmm_range), big),
+		"PUNCH_HOLE, other magic");
+	REFUSED(ENOTTY, ioctl(fd, TCGETS, &t), "TCGETS");
+	EXPECT_EQ(-1, smm_check_fill(p, 4 * PG, 11, 0));
+	munmap(p, 4 * PG);
+}
+
+TEST(bad_pointers_get_efault)
+{
+	int fd = smm_open();
+	struct shadowmm_info info;
+	char *p = bad_input_setup(_metadata, fd, &info);
+	void *none = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* A struct whose second half runs into an unmapped page. */
+	char *edge = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct shadowmm_range *r;
+	struct shadowmm_limit *l;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(MAP_FAILED, none);
+	ASSERT_NE(MAP_FAILED, edge);
+	ASSERT_EQ(0, munmap(edge + PG, PG));
+	r = (struct shadowmm_range *)(edge + PG - 8);
+	r->offset = 0;				/* valid so far; length unreadable */
+	l = (struct shadowmm_limit *)(edge + PG - 8);
+
+	REFUSED(EFAULT, ioctl(fd, SHADOWMM_IOC_INFO, NULL), "INFO to NULL");
+	REFUSED(EFAULT, ioctl(fd, SHADOWMM_IOC_INFO, none), "INFO to PROT_NONE");
+	REFUSED(EFAULT, ioctl(fd, SHADOWMM_IOC_INFO, edge + PG - 16), "INFO across the edge");
+	REFUSED(EFAULT, ioctl(fd, SHADOWMM_IOC_SET_LIMIT, NULL), "SET_LIMIT from NULL");
+	REFUSED(EFAULT, ioctl(fd, SHADOWMM_IOC_SET_LIMIT, none), "SET_LIMIT from PROT_NONE");
+	l->size_limit = PG;
+	REFUSED(EFAULT, ioctl(fd, SHADOWMM_IOC_SET_LIMIT, l), "SET_LIMIT across the edge");
+	REFUSED(EFAULT, ioctl(fd, SHADOWMM_IOC_PUNCH_HOLE, NULL), "PUNCH from NULL");
+	REFUSED(EFAULT, ioctl(fd, SHADOWMM_IOC_PUNCH_HOLE, (void *)1), "PUNCH from 1");
+	r->offset = 0;
+	REFUSED(EFAULT, ioctl(fd, SHADOWMM_IOC_PUNCH_HOLE, r), "PUNCH across the edge");
+	/* read()/write() with bad buffers too. */
+	REFUSED(EFAULT, pread(fd, none, 16, 0), "pread into PROT_NONE");
+	REFUSED(EFAULT, pwrite(fd, none, 16, 0), "pwrite from PROT_NONE");
+	EXPECT_EQ(-1, smm_check_fill(p, 4 * PG, 11, 0));
+	munmap(p, 4 * PG);
+	munmap(none, PG);
+	munmap(edge, PG);
+}
+
+TEST(bad_punch_ranges_get_einval)
+{
+	int fd = smm_open();
+	static const struct { uint64_t off, len; const char *what; } bad[] = {
+		{ 0, 0, "zero length" },
+		{ 4096, 0, "zero length at a page" },
+		{ 1, 4096, "unaligned offset" },
+		{ 2048, 4096, "offset half a page in" },
+		{ 0, 1, "unaligned length" },
+		{ 0, 4097, "length a page and a byte" },
+		{ 4096, 4095, "length a byte short" },
+		{ SHADOWMM_MAX_OBJECT_SIZE, 4096, "offset at the maximum" },
+		{ SHADOWMM_MAX_OBJECT_SIZE - 4096, 8192, "end beyond the maximum" },
+		{ 4096, SHADOWMM_MAX_OBJECT_SIZE, "length the maximum, offset a page" },
+		{ 0, SHADOWMM_MAX_OBJECT_SIZE + 4096, "length beyond the maximum" },
+		{ 1ULL << 63, 1ULL << 63, "offset + length wraps to 0" },
+		{ ~0ULL & ~4095ULL, 8192, "offset + length wraps past 0" },
+		{ 4096, ~0ULL & ~4095ULL, "huge length wraps" },
+	};
+	struct shadowmm_info info;
+	char *p = bad_input_setup(_metadata, fd, &info);
+	struct shadowmm_range r;
+	size_t i;
+
+	ASSERT_NE(NULL, p);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		r.offset = bad[i].off;
+		r.length = bad[i].len;
+		REFUSED(EINVAL, ioctl(fd, SHADOWMM_IOC_PUNCH_HOLE, &r), bad[i].what);
+	}
+	EXPECT_EQ(-1, smm_check_fill(p, 4 * PG, 11, 0));
+	munmap(p, 4 * PG);
+}
+
+/* fallocate: unaligned ranges, and modes other than punching a hole. */
+TEST(bad_fallocate_input_refused)
+{
+	int fd = smm_open();
+	struct shadowmm_info info;
+	char *p = bad_input_setup(_metadata, fd, &info);
+
+	ASSERT_NE(NULL, p);
+	REFUSED(EINVAL, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 1, PG),
+		"fallocate unaligned offset");
+	REFUSED(EINVAL, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 100),
+		"fallocate unaligned length");
+	REFUSED(EOPNOTSUPP, fallocate(fd, 0, 0, PG), "fallocate allocate mode");
+	REFUSED(EOPNOTSUPP, fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, PG), "fallocate zero range");
+	EXPECT_EQ(-1, smm_check_fill(p, 4 * PG, 11, 0));
+	munmap(p, 4 * PG);
+}
+
+TEST(bad_limits_get_einval)
+{
+	int fd = smm_open();
+	static const struct { uint64_t limit, flags; const char *what; } bad[] = {
+		{ 1, 0, "one byte" },
+		{ 4095, 0, "a byte short of a page" },
+		{ 3 * 4096 + 1, 0, "unaligned" },
+		{ SHADOWMM_MAX_OBJECT_SIZE + 4096, 0, "beyond the maximum" },
+		{ SHADOWMM_MAX_OBJECT_SIZE * 2, 0, "twice the maximum" },
+		{ ~0ULL & ~4095ULL, 0, "huge (negative as loff_t)" },
+		{ 1ULL << 63, 0, "bit 63" },
+		{ 2 * 4096, 1, "flags 1" },
+		{ 2 * 4096, 1ULL << 63, "flags bit 63" },
+		{ SHADOWMM_MAX_OBJECT_SIZE, 2, "good limit, flags 2" },
+	};
+	struct shadowmm_info info;
+	char *p = bad_input_setup(_metadata, fd, &info);
+	struct shadowmm_limit l;
+	size_t i;
+
+	ASSERT_NE(NULL, p);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		l.size_limit = bad[i].limit;
+		l.flags = bad[i].flags;
+		REFUSED(EINVAL, ioctl(fd, SHADOWMM_IOC_SET_LIMIT, &l), bad[i].what);
+	}
+	EXPECT_EQ(-1, smm_check_fill(p, 4 * PG, 11, 0));
+	/* The good ones at the edges are taken. */
+	EXPECT_EQ(0, smm_set_limit(fd, SHADOWMM_MAX_OBJECT_SIZE));
+	EXPECT_EQ(SHADOWMM_MAX_OBJECT_SIZE, smm_info(fd).size_limit);
+	EXPECT_EQ(0, smm_set_limit(fd, 0));
+	EXPECT_EQ(0, smm_info(fd).size_limit);
+	EXPECT_EQ(0, smm_info(fd).resident_pages);
+	munmap(p, 4 * PG);
+}
+
+TEST(bad_mmaps_are_refused)
+{
+	int fd = smm_open();
+	struct shadowmm_info info;
+	char *p = bad_input_setup(_metadata, fd, &info);
+	int ro = open(SMM_DEV, O_RDONLY | O_CLOEXEC);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_LE(0, ro);
+	REFUSED(EINVAL, mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, 1), "offset 1");
+	REFUSED(EINVAL, mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, PG / 2), "offset PG/2");
+	REFUSED(EINVAL, mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, PG + 8),
+		"private, unaligned offset");
+	REFUSED(EINVAL, mmap(NULL, 0, PROT_READ, MAP_SHARED, fd, 0), "length 0");
+	REFUSED(EINVAL, mmap(NULL, PG, PROT_READ, 0, fd, 0), "neither shared nor private");
+	REFUSED(EACCES, mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0),
+		"writable shared map of a read-only fd");
+	REFUSED(EOVERFLOW, mmap(NULL, 4 * PG, PROT_READ, MAP_SHARED, fd, (off_t)-PG & ~(PG - 1)),
+		"negative offset");
+	EXPECT_EQ(-1, smm_check_fill(p, 4 * PG, 11, 0));
+	close(ro);
+	munmap(p, 4 * PG);
+}
+
+/* ---- concurrency ---- */
+
+#define NTHREADS	8
+#define SHARED_PAGES	128	/* every thread writes into each of these */
+#define OWN_PAGES	32	/* and into these, its own */
+
+struct fault_thread {
+	pthread_t tid;
+	pthread_barrier_t *go;
+	unsigned char *p;
+	int t;
+};
+
+/*
+ * Thread t stores its byte at offset t * 64 + k of every shared page
+ * (k = 0..63), half the threads going up and half down, all starting at
+ * once, so first-touch faults of one page race; then it fills its own
+ * pages, racing with the other threads' first touches of theirs.
+ */
+static void *fault_thread_fn(void *arg)
+{
+	struct fault_thread *ft = arg;
+	size_t i, k;
+
+	pthread_barrier_wait(ft->go);
+	for (i = 0; i < SHARED_PAGES; i++) {
+		size_t pg = ft->t % 2 ? SHARED_PAGES - 1 - i : i;
+
+		for (k = 0; k < 64; k++)
+			ft->p[pg * PG + ft->t * 64 + k] = smm_pattern(ft->t, pg * PG + k);
+	}
+	for (i = 0; i < OWN_PAGES; i++) {
+		size_t off = (SHARED_PAGES + ft->t * OWN_PAGES + i) * PG;
+
+		smm_fill(ft->p + off, PG, 100 + ft->t, off);
+	}
+	return NULL;
+}
+
+TEST(threads_faulting_same_and_different_pages_keep_every_byte)
+{
+	int fd = smm_open();
+	const size_t n = SHARED_PAGES + NTHREADS * OWN_PAGES;
+	struct fault_thread ft[NTHREADS];
+	pthread_barrier_t go;
+	unsigned char *p = (unsigned char *)map_shared(fd, n * PG, 0), *buf;
+	size_t i, k, bad = 0;
+	int t, round;
+
+	ASSERT_NE(NULL, p);
+	buf = malloc(n * PG);
+	ASSERT_NE(NULL, buf);
+	for (round = 0; round < 3; round++) {
+		ASSERT_EQ(0, pthread_barrier_init(&go, NULL, NTHREADS));
+		for (t = 0; t < NTHREADS; t++) {
+			ft[t] = (struct fault_thread){ .go = &go, .p = p, .t = t };
+			ASSERT_EQ(0, pthread_create(&ft[t].tid, NULL, fault_thread_fn, &ft[t]));
+		}
+		for (t = 0; t < NTHREADS; t++)
+			ASSERT_EQ(0, pthread_join(ft[t].tid, NULL));
+		pthread_barrier_destroy(&go);
+
+		EXPECT_EQ(n, smm_info(fd).resident_pages);
+		/* Every byte, through the mapping and through read(). */
+		ASSERT_EQ(n * PG, pread_all(fd, buf, n * PG, 0));
+		for (i = 0; i < SHARED_PAGES; i++) {
+			for (t = 0; t < NTHREADS; t++) {
+				for (k = 0; k < 64; k++) {
+					size_t o = i * PG + t * 64 + k;
+					unsigned char want = smm_pattern(t, i * PG + k);
+
+					bad += p[o] != want || buf[o] != want;
+				}
+			}
+			bad += smm_check_zero(p + i * PG + NTHREADS * 64,
+					      PG - NTHREADS * 64) != -1;
+		}
+		for (t = 0; t < NTHREADS; t++) {
+			size_t off = (SHARED_PAGES + t * OWN_PAGES) * PG;
+
+			bad += smm_check_fill(p + off, OWN_PAGES * PG, 100 + t, off) != -1;
+			bad += smm_check_fill(buf + off, OWN_PAGES * PG, 100 + t, off) != -1;
+		}
+		EXPECT_EQ(0, bad) TH_LOG("round %d: %zu bytes or ranges wrong", round, bad);
+		/* Next round: every page punched, so they fault in anew. */
+		ASSERT_EQ(0, smm_punch(fd, 0, n * PG));
+		EXPECT_EQ(0, smm_info(fd).resident_pages);
+		EXPECT_EQ(-1, smm_check_zero(p, PG));
+		ASSERT_EQ(0, smm_punch(fd, 0, PG));
+	}
+	EXPECT_TRUE(smm_validate_ok());
+	free(buf);
+	munmap(p, n * PG);
+}
+
+/* ---- two processes, one object ---- */
+
+/*
+ * Ping-pong between two processes on one object: each round, one side
+ * writes a page through its mapping and the other checks it, through its
+ * mapping and read(), then the roles swap.  @cfd is the child's channel.
+ */
+static int pingpong(int sock, char *p, int fd, int child)
+{
+	unsigned char buf[PG];
+	int round;
+	char c;
+
+	for (round = 0; round < 8; round++) {
+		int mine = (round % 2) == child;
+		size_t off = round * PG;
+
+		if (mine) {
+			smm_fill(p + off, PG, 200 + round, off);
+			if (write(sock, "w", 1) != 1)
+				return 1;
+		} else {
+			if (read(sock, &c, 1) != 1)
+				return 2;
+			if (smm_check_fill(p + off, PG, 200 + round, off) != -1)
+				return 10 + round;
+			if (pread(fd, buf, PG, off) != PG ||
+			    smm_check_fill(buf, PG, 200 + round, off) != -1)
+				return 20 + round;
+		}
+	}
+	return 0;
+}
+
+TEST(two_processes_after_fork_see_each_others_writes)
+{
+	int fd = smm_open();
+	int sv[2], status;
+	char *p;
+	pid_t pid;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	p = map_shared(fd, 8 * PG, 0);
+	ASSERT_NE(NULL, p);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(pingpong(sv[1], p, fd, 1));
+	EXPECT_EQ(0, pingpong(sv[0], p, fd, 0));
+	status = wait_child(pid);
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child failed at step %d", WEXITSTATUS(status));
+	EXPECT_EQ(8, smm_info(fd).resident_pages);
+	munmap(p, 8 * PG);
+}
+
+static int send_fd(int sock, int fd)
+{
+	char c = 'f', cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char c, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+TEST(two_processes_sharing_an_fd_over_a_unix_socket)
+{
+	struct shadowmm_info info;
+	int sv[2], status, fd;
+	char *p;
+	pid_t pid;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* The object is made after the fork: only the socket brings it. */
+		int cfd = recv_fd(sv[1]), rc;
+		struct shadowmm_info ci;
+		uint64_t id;
+		char *cp;
+
+		if (cfd < 0)
+			_exit(40);
+		cp = map_shared(cfd, 8 * PG, 0);
+		if (!cp)
+			_exit(41);
+		rc = pingpong(sv[1], cp, cfd, 1);
+		if (rc)
+			_exit(rc);
+		/* Both ends name the same object. */
+		if (read(sv[1], &id, sizeof(id)) != sizeof(id))
+			_exit(42);
+		ci = smm_info(cfd);
+		_exit(ci.id == id ? 0 : 43);
+	}
+	fd = smm_open();
+	ASSERT_LE(0, fd);
+	p = map_shared(fd, 8 * PG, 0);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, send_fd(sv[0], fd));
+	EXPECT_EQ(0, pingpong(sv[0], p, fd, 0));
+	info = smm_info(fd);
+	ASSERT_EQ(sizeof(info.id), write(sv[0], &info.id, sizeof(info.id)));
+	status = wait_child(pid);
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child failed at step %d", WEXITSTATUS(status));
+	EXPECT_EQ(8, smm_info(fd).resident_pages);
+	munmap(p, 8 * PG);
+	close(fd);
+}
+
+/* ---- get_user_pages pins ---- */
+
+static long long wait_pinned(int fd, unsigned long long want, int ms)
+{
+	unsigned long long got = smm_info(fd).pinned_pages;
+
+	while (got != want && ms > 0) {
+		smm_msleep(20);
+		ms -= 20;
+		got = smm_info(fd).pinned_pages;
+	}
+	return got;
+}
+
+/*
+ * vmsplice() puts references to the mapped pages themselves into the pipe.
+ * Punching them takes them out of the object, but the pipe still reads
+ * their bytes; they wait as pinned until the pipe lets them go.
+ */
+TEST(vmsplice_pin_survives_punch)
+{
+	int fd = smm_open();
+	const size_t n = 4;
+	struct iovec iov;
+	char *p = map_shared(fd, n * PG, 0), buf[PG];
+	long long pinned_kb;
+	int pfd[2], i;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, wait_pinned(fd, 0, 2000)) TH_LOG("pins left from before");
+	smm_fill(p, n * PG, 12, 0);
+	ASSERT_EQ(0, pipe(pfd));
+	ASSERT_LE(n * PG, fcntl(pfd[1], F_SETPIPE_SZ, 16 * PG));
+	iov = (struct iovec){ p, n * PG };
+	ASSERT_EQ(n * PG, vmsplice(pfd[1], &iov, 1, 0));
+
+	ASSERT_EQ(0, smm_punch(fd, 0, n * PG));
+	EXPECT_EQ(0, smm_info(fd).resident_pages);
+	EXPECT_EQ(n, smm_info(fd).pinned_pages);
+	pinned_kb = smm_meminfo_kb("ObjectsPinned:");
+	EXPECT_EQ(n * 4, pinned_kb);
+	/* The mapping sees the hole; new faults get new pages. */
+	EXPECT_EQ(-1, smm_check_zero(p, n * PG));
+	memset(p, 'N', PG);
+
+	/* The pin holder still reads the old bytes, a page at a time. */
+	for (i = 0; i < (int)n; i++) {
+		ASSERT_EQ(PG, read(pfd[0], buf, PG));
+		EXPECT_EQ(-1, smm_check_fill(buf, PG, 12, i * PG)) TH_LOG("page %d", i);
+	}
+	/* Drained: the frames are freed once the pins go. */
+	EXPECT_EQ(0, wait_pinned(fd, 0, 5000));
+	EXPECT_EQ(0, smm_meminfo_kb("ObjectsPinned:"));
+	EXPECT_EQ('N', p[PG - 1]);
+	close(pfd[0]);
+	close(pfd[1]);
+	EXPECT_TRUE(smm_validate_ok());
+	munmap(p, n * PG);
+}
+
+/* The pins outlive the whole object (fd closed, mapping gone). */
+TEST(vmsplice_pin_outlives_object)
+{
+	int fd = smm_open();
+	char *p = map_shared(fd, 2 * PG, 0), buf[PG];
+	struct iovec iov;
+	int pfd[2], probe;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, wait_pinned(fd, 0, 2000));
+	smm_fill(p, 2 * PG, 13, 0);
+	ASSERT_EQ(0, pipe(pfd));
+	iov = (struct iovec){ p + PG, PG };
+	ASSERT_EQ(PG, vmsplice(pfd[1], &iov, 1, 0));
+	ASSERT_EQ(0, munmap(p, 2 * PG));
+	ASSERT_EQ(0, close(fd));
+
+	probe = smm_open();		/* info.pinned_pages counts all objects' */
+	ASSERT_LE(0, probe);
+	EXPECT_EQ(1, wait_pinned(probe, 1, 2000)) TH_LOG("the page waits for its pin");
+	ASSERT_EQ(PG, read(pfd[0], buf, PG));
+	EXPECT_EQ(-1, smm_check_fill(buf, PG, 13, PG));
+	close(pfd[0]);
+	close(pfd[1]);
+	EXPECT_EQ(0, wait_pinned(probe, 0, 5000));
+	close(probe);
+	EXPECT_TRUE(smm_validate_ok());
+}
+
+/* Closing the pipe unread releases the pins too. */
+TEST(vmsplice_pin_released_by_closing_pipe)
+{
+	int fd = smm_open();
+	char *p = map_shared(fd, 2 * PG, 0);
+	struct iovec iov;
+	int pfd[2];
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, wait_pinned(fd, 0, 2000));
+	memset(p, 'v', 2 * PG);
+	ASSERT_EQ(0, pipe(pfd));
+	iov = (struct iovec){ p, 2 * PG };
+	ASSERT_EQ(2 * PG, vmsplice(pfd[1], &iov, 1, 0));
+	ASSERT_EQ(0, smm_punch(fd, 0, 2 * PG));
+	EXPECT_EQ(2, smm_info(fd).pinned_pages);
+	close(pfd[0]);
+	close(pfd[1]);
+	EXPECT_EQ(0, wait_pinned(fd, 0, 5000));
+	munmap(p, 2 * PG);
+}
+
+/* Another process reads and writes the mapping with process_vm_readv/writev. */
+TEST(process_vm_readv_writev_reach_shared_mapping)
+{
+	int fd = smm_open();
+	int go[2], done[2], status;
+	char *p = map_shared(fd, 4 * PG, 0), buf[2 * PG], c;
+	struct iovec local, remote;
+	pid_t pid;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(done));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* The target: its pages are faulted in by the reader, too. */
+		smm_fill(p, PG, 14, 0);
+		if (write(done[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(smm_check_fill(p + 2 * PG, PG, 15, 2 * PG) == -1 ? 0 : 1);
+	}
+	ASSERT_EQ(1, read(done[0], &c, 1));
+	/* Read pages 0 and 1 of the child: 1 is faulted by the pin itself. */
+	local = (struct iovec){ buf, 2 * PG };
+	remote = (struct iovec){ p, 2 * PG };
+	ASSERT_EQ(2 * PG, process_vm_readv(pid, &local, 1, &remote, 1, 0));
+	EXPECT_EQ(-1, smm_check_fill(buf, PG, 14, 0));
+	EXPECT_EQ(-1, smm_check_zero(buf + PG, PG));
+	/* Write page 2 into the child. */
+	smm_fill(buf, PG, 15, 2 * PG);
+	local = (struct iovec){ buf, PG };
+	remote = (struct iovec){ p + 2 * PG, PG };
+	ASSERT_EQ(PG, process_vm_writev(pid, &local, 1, &remote, 1, 0));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	status = wait_child(pid);
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("the child did not see the write");
+	EXPECT_EQ(-1, smm_check_fill(p + 2 * PG, PG, 15, 2 * PG));
+	EXPECT_EQ(3, smm_info(fd).resident_pages);
+	munmap(p, 4 * PG);
+}
+
+/*
+ * process_vm_readv pins the pages it copies from while a thread keeps
+ * rewriting and punching them: every byte read is the pattern or zero,
+ * never anything else, and no pin is left at the end.
+ */
+struct puncher {
+	int fd, stop;
+	char *p;
+};
+
+static void *puncher_fn(void *arg)
+{
+	struct puncher *pu = arg;
+
+	while (!__atomic_load_n(&pu->stop, __ATOMIC_ACQUIRE)) {
+		smm_fill(pu->p, 4 * PG, 16, 0);
+		smm_punch(pu->fd, 0, 4 * PG);
+	}
+	return NULL;
+}
+
+TEST(process_vm_readv_races_punch)
+{
+	int fd = smm_open();
+	struct puncher pu = { .fd = fd };
+	unsigned char buf[4 * PG];
+	struct iovec local, remote;
+	pthread_t tid;
+	size_t bad = 0, i;
+	int iter;
+
+	pu.p = map_shared(fd, 4 * PG, 0);
+	ASSERT_NE(NULL, pu.p);
+	ASSERT_EQ(0, pthread_create(&tid, NULL, puncher_fn, &pu));
+	for (iter = 0; iter < 2000; iter++) {
+		local = (struct iovec){ buf, sizeof(buf) };
+		remote = (struct iovec){ pu.p, sizeof(buf) };
+		if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != sizeof(buf)) {
+			bad++;
+			break;
+		}
+		for (i = 0; i < sizeof(buf); i++)
+			bad += buf[i] && buf[i] != smm_pattern(16, i);
+	}
+	__atomic_store_n(&pu.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(tid, NULL);
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, wait_pinned(fd, 0, 5000));
+	EXPECT_TRUE(smm_validate_ok());
+	munmap(pu.p, 4 * PG);
+}
+
+/* Last: everything above left the module consistent, nothing pinned. */
+TEST(validate_ok_at_the_end)
+{
+	int fd = smm_open();
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, wait_pinned(fd, 0, 5000));
+	EXPECT_TRUE(smm_validate_ok());
+	close(fd);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,799 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * debugfs shadowmm/vmas against /proc/PID/maps: after every operation that
+ * creates, splits, merges, moves or removes a mapping of /dev/shadowmm, the
+ * process's lines of vmas (range, permissions, offset) are exactly its
+ * /dev/shadowmm lines of /proc/PID/maps.  And the per-VMA counters: faults
+ * grow on touch, RESIDENT is what was touched.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "smm_test.h"
+
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT	300
+
+#define MAX_LINES	512
+#define LINE_LEN	128
+
+struct listing {
+	int n;
+	char line[MAX_LINES][LINE_LEN];
+};
+
+/* The "START-END PERMS OFFSET" of @pid's /dev/shadowmm lines of its maps. */
+static int read_maps(pid_t pid, struct listing *l)
+{
+	char path[64], *buf, *line, *save = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	buf = smm_slurp(path);
+	l->n = 0;
+	if (!buf)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char range[64], perms[8], off[32], dev[16];
+		unsigned long ino;
+		int pos = 0;
+
+		if (sscanf(line, "%63s %7s %31s %15s %lu %n", range, perms, off, dev, &ino, &pos) < 5)
+			continue;
+		if (strcmp(line + pos, SMM_DEV))
+			continue;
+		if (l->n == MAX_LINES)
+			break;
+		snprintf(l->line[l->n++], LINE_LEN, "%s %s %s", range, perms, off);
+	}
+	free(buf);
+	return 0;
+}
+
+/* One line of debugfs vmas, parsed. */
+struct vline {
+	int pid;
+	unsigned long start, end;
+	char perms[8];
+	unsigned long long offset;
+	unsigned long minor, major, cow, resident;
+	char text[LINE_LEN];	/* "START-END PERMS OFFSET" as printed */
+};
+
+/*
+ * @pid's lines of debugfs vmas (every pid's when @pid is 0) into @v (up
+ * to @max); their number, or -1 when the file is missing or malformed.
+ */
+static int read_vmas(pid_t pid, struct vline *v, int max)
+{
+	char *buf = smm_slurp(SMM_DEBUGFS "/vmas"), *line, *save = NULL;
+	int n = 0, first = 1;
+
+	if (!buf)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char range[64], perms[8], off[32];
+		struct vline x;
+
+		if (first) {
+			first = 0;
+			if (line[0] != '#') {
+				fprintf(stderr, "# vmas: no header line: '%s'\n", line);
+				n = -1;
+				break;
+			}
+			continue;
+		}
+		memset(&x, 0, sizeof(x));
+		if (sscanf(line, "%d %63s %7s %31s %lu %lu %lu %lu", &x.pid, range, perms, off,
+			   &x.minor, &x.major, &x.cow, &x.resident) != 8 ||
+		    sscanf(range, "%lx-%lx", &x.start, &x.end) != 2 ||
+		    strlen(perms) != 4) {
+			fprintf(stderr, "# vmas: malformed line '%s'\n", line);
+			n = -1;
+			break;
+		}
+		if (pid && x.pid != pid)
+			continue;
+		x.offset = strtoull(off, NULL, 16);
+		memcpy(x.perms, perms, 5);
+		snprintf(x.text, LINE_LEN, "%s %s %s", range, perms, off);
+		if (n < max)
+			v[n] = x;
+		n++;
+	}
+	free(buf);
+	return n;
+}
+
+static struct vline vbuf[MAX_LINES];
+static struct listing maps;
+
+/*
+ * @pid's lines of vmas equal its /dev/shadowmm lines of /proc/PID/maps;
+ * both are printed when they do not.  @what names the moment.
+ */
+static int vmas_match(struct __test_metadata *_metadata, pid_t pid, const char *what)
+{
+	int n, i, same;
+
+	if (read_maps(pid, &maps))
+		return 0;
+	n = read_vmas(pid, vbuf, MAX_LINES);
+	same = n == maps.n;
+	for (i = 0; same && i < n; i++)
+		same = !strcmp(vbuf[i].text, maps.line[i]);
+	if (!same) {
+		TH_LOG("%s: pid %d: debugfs vmas (%d lines) differ from /proc/%d/maps (%d lines)",
+		       what, pid, n, pid, maps.n);
+		for (i = 0; i < n && i < MAX_LINES; i++)
+			TH_LOG("  vmas: %s", vbuf[i].text);
+		for (i = 0; i < maps.n; i++)
+			TH_LOG("  maps: %s", maps.line[i]);
+	}
+	return same;
+}
+
+#define MATCH(what) ASSERT_TRUE(vmas_match(_metadata, getpid(), what))
+
+/* The vmas line of this process that contains @addr. */
+static int vline_at(pid_t pid, void *addr, struct vline *out)
+{
+	unsigned long a = (unsigned long)addr;
+	int n = read_vmas(pid, vbuf, MAX_LINES), i;
+
+	for (i = 0; i < n && i < MAX_LINES; i++) {
+		if (vbuf[i].start <= a && a < vbuf[i].end) {
+			*out = vbuf[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static char *map(int fd, size_t pages, int prot, int flags, size_t pgoff)
+{
+	void *p = mmap(NULL, pages * PG, prot, flags, fd, pgoff * PG);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static char *map_shared(int fd, size_t pages, size_t pgoff)
+{
+	return map(fd, pages, PROT_READ | PROT_WRITE, MAP_SHARED, pgoff);
+}
+
+/* An address with @pages free pages at it (reserved, then released). */
+static char *free_range(size_t pages)
+{
+	void *p = mmap(NULL, pages * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	munmap(p, pages * PG);
+	return p;
+}
+
+/* ---- the file itself ---- */
+
+TEST(vmas_header_and_line_format)
+{
+	char *buf, *nl;
+	int fd = smm_open(), n;
+	char *p;
+
+	ASSERT_LE(0, fd);
+	buf = smm_slurp(SMM_DEBUGFS "/vmas");
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ('#', buf[0]) TH_LOG("first line: %.80s", buf);
+	nl = strchr(buf, '\n');
+	ASSERT_NE(NULL, nl);
+	free(buf);
+
+	p = map_shared(fd, 3, 5);
+	ASSERT_NE(NULL, p);
+	n = read_vmas(getpid(), vbuf, MAX_LINES);
+	ASSERT_EQ(1, n);
+	EXPECT_EQ(getpid(), vbuf[0].pid);
+	EXPECT_EQ((unsigned long)p, vbuf[0].start);
+	EXPECT_EQ((unsigned long)p + 3 * PG, vbuf[0].end);
+	EXPECT_STREQ("rw-s", vbuf[0].perms);
+	EXPECT_EQ(5 * PG, vbuf[0].offset);
+	EXPECT_EQ(0, vbuf[0].resident);
+	MATCH("after mmap");
+	munmap(p, 3 * PG);
+	EXPECT_EQ(0, read_vmas(getpid(), vbuf, MAX_LINES));
+	MATCH("after munmap");
+}
+
+/* ---- mmap ---- */
+
+TEST(mmap_kinds)
+{
+	int fd = smm_open(), fd2 = smm_open();
+	char *a, *b, *c, *d, *e;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, fd2);
+	MATCH("before any mapping");
+	a = map_shared(fd, 16, 0);
+	ASSERT_NE(NULL, a);
+	MATCH("shared rw");
+	b = map(fd, 4, PROT_READ, MAP_SHARED, 100);
+	ASSERT_NE(NULL, b);
+	MATCH("shared r at an offset");
+	c = map(fd, 8, PROT_READ | PROT_WRITE, MAP_PRIVATE, 3);
+	ASSERT_NE(NULL, c);
+	MATCH("private rw");
+	d = map(fd2, 2, PROT_READ | PROT_EXEC, MAP_PRIVATE, 0);
+	ASSERT_NE(NULL, d);
+	MATCH("private r-x of a second object");
+	e = map(fd2, 1, PROT_NONE, MAP_SHARED, 1);
+	ASSERT_NE(NULL, e);
+	MATCH("shared, no access");
+	EXPECT_EQ(5, read_vmas(getpid(), vbuf, MAX_LINES));
+	/* Closing the fds changes no mapping. */
+	close(fd);
+	close(fd2);
+	MATCH("after closing the fds");
+	munmap(a, 16 * PG);
+	munmap(b, 4 * PG);
+	munmap(c, 8 * PG);
+	munmap(d, 2 * PG);
+	munmap(e, PG);
+	MATCH("all unmapped");
+	EXPECT_EQ(0, read_vmas(getpid(), vbuf, MAX_LINES));
+}
+
+/* A second mmap right after the first, same object, next offset: merged. */
+TEST(mmap_adjacent_same_object_merges)
+{
+	int fd = smm_open();
+	char *a = free_range(16), *p, *q;
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, a);
+	p = mmap(a, 8 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+	ASSERT_EQ(a, p);
+	MATCH("first half");
+	q = mmap(a + 8 * PG, 8 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE,
+		 fd, 8 * PG);
+	ASSERT_EQ(a + 8 * PG, q);
+	MATCH("second half, contiguous offsets");
+	/* Below it, offsets that do not continue: no merge. */
+	p = mmap(a - 4 * PG, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE,
+		 fd, 40 * PG);
+	if (p != MAP_FAILED) {
+		MATCH("a neighbour with other offsets");
+		munmap(p, 4 * PG);
+	}
+	munmap(a, 16 * PG);
+	MATCH("unmapped");
+}
+
+/* MAP_FIXED over the middle of a mapping replaces that part. */
+TEST(mmap_fixed_over_part)
+{
+	int fd = smm_open(), fd2 = smm_open();
+	char *p, *q;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, fd2);
+	p = map_shared(fd, 16, 0);
+	ASSERT_NE(NULL, p);
+	memset(p, 1, 16 * PG);
+	q = mmap(p + 4 * PG, 4 * PG, PROT_READ, MAP_SHARED | MAP_FIXED, fd2, 0);
+	ASSERT_EQ(p + 4 * PG, q);
+	MATCH("another object over the middle");
+	q = mmap(p + 12 * PG, 4 * PG, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_EQ(p + 12 * PG, q);
+	MATCH("anonymous memory over the tail");
+	munmap(p, 16 * PG);
+	MATCH("unmapped");
+}
+
+/* ---- munmap: the four cases ---- */
+
+TEST(munmap_whole)
+{
+	int fd = smm_open();
+	char *p = map_shared(fd, 8, 0), *q = map_shared(fd, 8, 8);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, q);
+	MATCH("two mappings");
+	ASSERT_EQ(0, munmap(p, 8 * PG));
+	MATCH("first unmapped whole");
+	ASSERT_EQ(0, munmap(q, 8 * PG));
+	MATCH("second unmapped whole");
+}
+
+TEST(munmap_head)
+{
+	int fd = smm_open();
+	char *p = map_shared(fd, 8, 2);
+
+	ASSERT_NE(NULL, p);
+	memset(p, 1, 8 * PG);
+	ASSERT_EQ(0, munmap(p, 3 * PG));
+	MATCH("head of 3 pages unmapped");
+	ASSERT_EQ(0, munmap(p + 3 * PG, PG));
+	MATCH("head of 1 more page unmapped");
+	munmap(p, 8 * PG);
+	MATCH("rest unmapped");
+}
+
+TEST(munmap_tail)
+{
+	int fd = smm_open();
+	char *p = map(fd, 8, PROT_READ | PROT_WRITE, MAP_PRIVATE, 1);
+
+	ASSERT_NE(NULL, p);
+	memset(p, 1, 8 * PG);
+	ASSERT_EQ(0, munmap(p + 5 * PG, 3 * PG));
+	MATCH("tail of 3 pages unmapped");
+	ASSERT_EQ(0, munmap(p + 4 * PG, PG));
+	MATCH("tail of 1 more page unmapped");
+	munmap(p, 8 * PG);
+	MATCH("rest unmapped");
+}
+
+TEST(munmap_hole_in_the_middle)
+{
+	int fd = smm_open();
+	char *p = map_shared(fd, 16, 4);
+	struct vline v;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, munmap(p + 5 * PG, 3 * PG));
+	MATCH("hole of 3 pages");
+	ASSERT_EQ(2, read_vmas(getpid(), vbuf, MAX_LINES));
+	ASSERT_EQ(0, vline_at(getpid(), p + 8 * PG, &v));
+	EXPECT_EQ(12 * PG, v.offset) TH_LOG("the upper piece's offset");
+	ASSERT_EQ(0, munmap(p + 10 * PG, PG));
+	MATCH("a second hole, in the upper piece");
+	ASSERT_EQ(0, munmap(p + PG, PG));
+	MATCH("a third hole, in the lower piece");
+	EXPECT_EQ(4, read_vmas(getpid(), vbuf, MAX_LINES));
+	munmap(p, 16 * PG);
+	MATCH("everything unmapped");
+}
+
+/* One munmap across several mappings, cutting the first and last. */
+TEST(munmap_across_several)
+{
+	int fd = smm_open(), fd2 = smm_open();
+	char *a = free_range(24), *p;
+	int i;
+
+	ASSERT_NE(NULL, a);
+	for (i = 0; i < 3; i++) {
+		p = mmap(a + i * 8 * PG, 8 * PG, PROT_READ | (i == 1 ? 0 : PROT_WRITE),
+			 MAP_SHARED | MAP_FIXED_NOREPLACE, i == 1 ? fd2 : fd, i * 16 * PG);
+		ASSERT_EQ(a + i * 8 * PG, p);
+	}
+	MATCH("three mappings side by side");
+	ASSERT_EQ(0, munmap(a + 5 * PG, 14 * PG));
+	MATCH("tail of the first, all of the second, head of the third");
+	munmap(a, 24 * PG);
+	MATCH("everything unmapped");
+}
+
+/* ---- mprotect, mlock, madvise ---- */
+
+TEST(mprotect_part_and_whole)
+{
+	int fd = smm_open();
+	char *p = map_shared(fd, 16, 0);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, mprotect(p + 4 * PG, 4 * PG, PROT_READ));
+	MATCH("middle made read-only");
+	ASSERT_EQ(0, mprotect(p, 2 * PG, PROT_NONE));
+	MATCH("head made inaccessible");
+	ASSERT_EQ(0, mprotect(p + 14 * PG, 2 * PG, PROT_READ | PROT_EXEC));
+	MATCH("tail made r-x");
+	ASSERT_EQ(0, mprotect(p, 16 * PG, PROT_READ | PROT_WRITE));
+	MATCH("all back to rw (the pieces may merge)");
+	ASSERT_EQ(0, mprotect(p, 16 * PG, PROT_READ));
+	MATCH("all read-only at once");
+	munmap(p, 16 * PG);
+	MATCH("unmapped");
+}
+
+TEST(mlock_and_madvise)
+{
+	int fd = smm_open();
+	char *p = map_shared(fd, 8, 0);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, mlock(p + 2 * PG, 2 * PG)) TH_LOG("mlock: %s", strerror(errno));
+	MATCH("part locked");
+	ASSERT_EQ(0, munlock(p, 8 * PG));
+	MATCH("unlocked");
+	ASSERT_EQ(0, madvise(p, 8 * PG, MADV_DONTNEED));
+	MATCH("MADV_DONTNEED");
+	ASSERT_EQ(0, madvise(p + PG, 2 * PG, MADV_DONTFORK));
+	MATCH("MADV_DONTFORK on part");
+	munmap(p, 8 * PG);
+	MATCH("unmapped");
+}
+
+/* ---- mremap ---- */
+
+TEST(mremap_move)
+{
+	int fd = smm_open();
+	char *p = map_shared(fd, 8, 3), *to = free_range(8), *q;
+	struct vline v;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, to);
+	smm_fill(p, 8 * PG, 1, 3 * PG);
+	q = mremap(p, 8 * PG, 8 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+	ASSERT_EQ(to, q);
+	MATCH("moved whole");
+	ASSERT_EQ(0, vline_at(getpid(), q, &v));
+	EXPECT_EQ(3 * PG, v.offset);
+	EXPECT_EQ(-1, smm_check_fill(q, 8 * PG, 1, 3 * PG));
+	/* Part of it moved away: the source is split. */
+	p = free_range(2);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(p, mremap(q + 3 * PG, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, p));
+	MATCH("middle part moved");
+	ASSERT_EQ(0, vline_at(getpid(), p, &v));
+	EXPECT_EQ(6 * PG, v.offset);
+	EXPECT_EQ(-1, smm_check_fill(p, 2 * PG, 1, 6 * PG));
+	munmap(q, 8 * PG);
+	munmap(p, 2 * PG);
+	MATCH("unmapped");
+}
+
+TEST(mremap_grow_and_shrink)
+{
+	int fd = smm_open();
+	char *a = free_range(32), *p, *q, *blocker;
+
+	ASSERT_NE(NULL, a);
+	p = mmap(a, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+	ASSERT_EQ(a, p);
+	memset(p, 'g', 4 * PG);
+	/* Room above it: grows in place. */
+	q = mremap(p, 4 * PG, 12 * PG, 0);
+	ASSERT_EQ(p, q) TH_LOG("mremap in place: %s", strerror(errno));
+	MATCH("grown in place");
+	q[11 * PG] = 'h';
+	EXPECT_EQ('g', q[0]);
+	/* Shrunk. */
+	ASSERT_EQ(p, mremap(p, 12 * PG, 6 * PG, 0));
+	MATCH("shrunk");
+	/* A neighbour above: growing must move it. */
+	blocker = mmap(a + 6 * PG, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+		       -1, 0);
+	ASSERT_EQ(a + 6 * PG, blocker);
+	q = mremap(p, 6 * PG, 20 * PG, MREMAP_MAYMOVE);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_NE(p, q);
+	MATCH("grown by moving");
+	EXPECT_EQ('g', q[3 * PG]);
+	EXPECT_EQ('h', q[11 * PG]) TH_LOG("page 11 stays in the object after the shrink");
+	EXPECT_EQ(0, q[19 * PG]);
+	munmap(q, 20 * PG);
+	munmap(blocker, PG);
+	MATCH("unmapped");
+}
+
+/* ---- fork and exit ---- */
+
+TEST(fork_child_gets_its_own_lines_and_exit_removes_them)
+{
+	int fd = smm_open(), to_child[2], to_parent[2], status, n, i;
+	char *p = map_shared(fd, 8, 0), *r, c;
+	pid_t pid;
+
+	ASSERT_NE(NULL, p);
+	r = map(fd, 4, PROT_READ | PROT_WRITE, MAP_PRIVATE, 8);
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, munmap(p + 2 * PG, PG));
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+	MATCH("parent before fork");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int ok = vmas_match(_metadata, getpid(), "child after fork");
+
+		/* The child changes its own mappings; the parent's stay. */
+		munmap(p, 2 * PG);
+		ok = ok && vmas_match(_metadata, getpid(), "child after its munmap");
+		if (write(to_parent[1], "1", 1) != 1 || read(to_child[0], &c, 1) != 1)
+			_exit(3);
+		_exit(ok ? 0 : 1);
+	}
+	ASSERT_EQ(1, read(to_parent[0], &c, 1));
+	MATCH("parent while the child lives");
+	EXPECT_TRUE(vmas_match(_metadata, pid, "the child, seen from the parent"));
+	n = read_vmas(pid, vbuf, MAX_LINES);
+	EXPECT_EQ(2, n) TH_LOG("the child keeps the upper piece and the private mapping");
+	for (i = 0; i < n && i < MAX_LINES; i++)
+		EXPECT_EQ(pid, vbuf[i].pid);
+	EXPECT_EQ(3, read_vmas(getpid(), vbuf, MAX_LINES));
+	ASSERT_EQ(1, write(to_child[1], "1", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("the child's own comparison failed");
+	EXPECT_EQ(0, read_vmas(pid, vbuf, MAX_LINES)) TH_LOG("lines of the exited child");
+	MATCH("parent after the child exited");
+}
+
+/* A process killed with its mappings still there leaves no line. */
+TEST(killed_process_lines_go)
+{
+	int fd = smm_open(), ready[2], status;
+	pid_t pid;
+	char c;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe(ready));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int i;
+
+		for (i = 0; i < 10; i++)
+			if (!map(fd, i + 1, PROT_READ, i % 2 ? MAP_SHARED : MAP_PRIVATE, i * 4))
+				_exit(1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	EXPECT_EQ(10, read_vmas(pid, vbuf, MAX_LINES));
+	EXPECT_TRUE(vmas_match(_metadata, pid, "the child before the kill"));
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, read_vmas(pid, vbuf, MAX_LINES));
+}
+
+/* Mappings made by another thread are the process's (its tgid). */
+static void *thread_map(void *arg)
+{
+	return map_shared(*(int *)arg, 4, 0);
+}
+
+TEST(thread_mappings_listed_under_the_process)
+{
+	int fd = smm_open();
+	pthread_t t;
+	void *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pthread_create(&t, NULL, thread_map, &fd));
+	ASSERT_EQ(0, pthread_join(t, &p));
+	ASSERT_NE(NULL, p);
+	MATCH("mapped by a thread");
+	EXPECT_EQ(1, read_vmas(getpid(), vbuf, MAX_LINES));
+	munmap(p, 4 * PG);
+	MATCH("unmapped");
+}
+
+/* ---- random operations, compared after each ---- */
+
+#define ARENA	256	/* pages */
+#define HISTORY	8
+
+/* Every line of /proc/self/maps inside [lo, hi), as TAP comments. */
+static void log_maps_between(struct __test_metadata *_metadata, char *lo, char *hi)
+{
+	char *buf = smm_slurp("/proc/self/maps"), *line, *save = NULL;
+
+	for (line = strtok_r(buf, "\n", &save); buf && line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned long s, e;
+
+		if (sscanf(line, "%lx-%lx", &s, &e) == 2 && e > (unsigned long)lo &&
+		    s < (unsigned long)hi)
+			TH_LOG("  %s", line);
+	}
+	free(buf);
+}
+
+static unsigned int rnd(unsigned int *seed, unsigned int n)
+{
+	*seed = *seed * 1103515245 + 12345;
+	return (*seed >> 8) % n;
+}
+
+TEST(random_operations)
+{
+	static const int prots[] = { PROT_READ, PROT_READ | PROT_WRITE, PROT_NONE,
+				     PROT_READ | PROT_EXEC };
+	int fds[3], i, step;
+	unsigned int seed = 20240601;
+	char *arena, what[160], history[HISTORY][160];
+
+	for (i = 0; i < 3; i++) {
+		fds[i] = smm_open();
+		ASSERT_LE(0, fds[i]);
+	}
+	/* A reserved arena: everything below happens inside it. */
+	arena = mmap(NULL, ARENA * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, arena);
+
+	for (step = 0; step < 400; step++) {
+		unsigned int op = rnd(&seed, 10), at = rnd(&seed, ARENA - 1);
+		unsigned int len = 1 + rnd(&seed, 32);
+		char *p;
+		int ret = 0;
+
+		if (at + len > ARENA)
+			len = ARENA - at;
+		p = arena + (size_t)at * PG;
+		switch (op) {
+		case 0: case 1: case 2: case 3: {
+			int fd = fds[rnd(&seed, 3)], shared = rnd(&seed, 2);
+			int prot = prots[rnd(&seed, 2)];
+			unsigned int off = rnd(&seed, 64);
+
+			snprintf(what, sizeof(what), "step %d: mmap %s %d pages at +%u, offset %u",
+				 step, shared ? "shared" : "private", len, at, off);
+			ret = mmap(p, len * PG, prot, (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED,
+				   fd, off * PG) == MAP_FAILED;
+			break;
+		}
+		case 4: case 5:
+			snprintf(what, sizeof(what), "step %d: munmap %d pages at +%u", step, len, at);
+			ret = munmap(p, len * PG);
+			if (!ret && !vmas_match(_metadata, getpid(), what))
+				break;
+			/* Fill the hole again so nothing else lands in the arena. */
+			ret = mmap(p, len * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				   -1, 0) == MAP_FAILED;
+			break;
+		case 6: case 7: {
+			int prot = prots[rnd(&seed, 4)];
+
+			snprintf(what, sizeof(what), "step %d: mprotect %d pages at +%u to %d",
+				 step, len, at, prot);
+			ret = mprotect(p, len * PG, prot);
+			break;
+		}
+		case 8: {
+			unsigned int to = rnd(&seed, ARENA - len);
+
+			snprintf(what, sizeof(what), "step %d: mremap %d pages from +%u to +%u",
+				 step, len, at, to);
+			if (to < at + len && at < to + len)
+				break;	/* overlapping: not allowed */
+			/*
+			 * Only within one vma; else EFAULT, which is fine, but
+			 * the kernel may have unmapped the destination already.
+			 * Whatever is left a hole is filled again.
+			 */
+			if (mremap(p, len * PG, len * PG, MREMAP_MAYMOVE | MREMAP_FIXED,
+				   arena + (size_t)to * PG) == MAP_FAILED)
+				p = arena + (size_t)to * PG;
+			if (!vmas_match(_metadata, getpid(), what))
+				break;
+			ret = mmap(p, len * PG, PROT_NONE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED;
+			break;
+		}
+		default: {
+			char got;
+
+			snprintf(what, sizeof(what), "step %d: touch +%u", step, at);
+			if (smm_touch(p, 1, 'r', NULL) == SIGSEGV)
+				smm_touch(p, 0, 0, &got);
+			break;
+		}
+		}
+		memcpy(history[step % HISTORY], what, sizeof(what));
+		if (ret) {
+			TH_LOG("%s: %s; the steps before:", what, strerror(errno));
+			for (i = step > HISTORY ? step - HISTORY + 1 : 0; i < step; i++)
+				TH_LOG("  %s", history[i % HISTORY]);
+			TH_LOG("the arena (+0 at %p):", arena);
+			log_maps_between(_metadata, arena, arena + ARENA * PG);
+		}
+		ASSERT_EQ(0, ret);
+		ASSERT_TRUE(vmas_match(_metadata, getpid(), what));
+	}
+	munmap(arena, ARENA * PG);
+	MATCH("arena unmapped");
+	EXPECT_TRUE(smm_validate_ok());
+}
+
+/* ---- per-VMA counters ---- */
+
+TEST(fault_counters_grow_and_resident_matches)
+{
+	int fd = smm_open();
+	char *p = map_shared(fd, 16, 0), *priv;
+	struct vline v0, v1, v2, pv;
+	int i;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, vline_at(getpid(), p, &v0));
+	EXPECT_EQ(0, v0.minor);
+	EXPECT_EQ(0, v0.major);
+	EXPECT_EQ(0, v0.cow);
+	EXPECT_EQ(0, v0.resident);
+
+	/* Write faults on pages 0..4. */
+	for (i = 0; i < 5; i++)
+		p[i * PG] = 1;
+	ASSERT_EQ(0, vline_at(getpid(), p, &v1));
+	EXPECT_LE(v0.minor + 5, v1.minor);
+	EXPECT_EQ(5, v1.resident);
+	/* Read faults on pages 10..12. */
+	for (i = 10; i < 13; i++)
+		(void)__atomic_load_n(&p[i * PG], __ATOMIC_RELAXED);
+	ASSERT_EQ(0, vline_at(getpid(), p, &v2));
+	EXPECT_LE(v1.minor + 3, v2.minor);
+	EXPECT_EQ(8, v2.resident);
+	EXPECT_EQ(0, v2.major);
+	EXPECT_EQ(0, v2.cow);
+	EXPECT_EQ(8, smm_info(fd).resident_pages);
+
+	/* Pages touched again: no new page, RESIDENT stays. */
+	for (i = 0; i < 5; i++)
+		p[i * PG + 1] = 2;
+	ASSERT_EQ(0, vline_at(getpid(), p, &v1));
+	EXPECT_EQ(8, v1.resident);
+
+	/* Write faults on a private mapping of new pages are COW faults. */
+	priv = map(fd, 4, PROT_READ | PROT_WRITE, MAP_PRIVATE, 20);
+	ASSERT_NE(NULL, priv);
+	priv[0] = 1;
+	priv[3 * PG] = 1;
+	ASSERT_EQ(0, vline_at(getpid(), priv, &pv));
+	EXPECT_LE(2, pv.cow);
+	ASSERT_EQ(0, vline_at(getpid(), p, &v1));
+	EXPECT_EQ(0, v1.cow) TH_LOG("the shared mapping has no COW fault");
+
+	/* Punched: RESIDENT falls. */
+	ASSERT_EQ(0, smm_punch(fd, 0, 2 * PG));
+	ASSERT_EQ(0, vline_at(getpid(), p, &v1));
+	EXPECT_EQ(6, v1.resident);
+	MATCH("counters test");
+	munmap(priv, 4 * PG);
+	munmap(p, 16 * PG);
+}
+
+/* Each piece of a split mapping counts its own pages. */
+TEST(resident_per_piece_after_split)
+{
+	int fd = smm_open();
+	char *p = map_shared(fd, 12, 0);
+	struct vline lo, hi;
+	int i;
+
+	ASSERT_NE(NULL, p);
+	for (i = 0; i < 12; i += 2)
+		p[i * PG] = 1;		/* pages 0, 2, 4, 6, 8, 10 */
+	ASSERT_EQ(0, munmap(p + 4 * PG, 2 * PG));
+	ASSERT_EQ(0, vline_at(getpid(), p, &lo));
+	ASSERT_EQ(0, vline_at(getpid(), p + 6 * PG, &hi));
+	EXPECT_EQ(2, lo.resident);	/* 0, 2 */
+	EXPECT_EQ(3, hi.resident);	/* 6, 8, 10 */
+	p[PG] = 1;
+	p[11 * PG] = 1;
+	ASSERT_EQ(0, vline_at(getpid(), p, &lo));
+	ASSERT_EQ(0, vline_at(getpid(), p + 6 * PG, &hi));
+	EXPECT_EQ(3, lo.resident);
+	EXPECT_EQ(4, hi.resident);
+	EXPECT_LE(1, hi.minor) TH_LOG("the upper piece's own fault");
+	MATCH("split and touched");
+	munmap(p, 12 * PG);
+}
+
+TEST_HARNESS_MAIN
