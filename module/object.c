@@ -25,7 +25,6 @@
 
 #include <linux/fs.h>
 #include <linux/fs_context.h>
-#include <linux/falloc.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mount.h>
@@ -757,19 +756,6 @@ static bool smm_object_range_ok(u64 offset, u64 length)
 	       length <= SHADOWMM_MAX_OBJECT_SIZE - offset;
 }
 
-static long smm_object_fallocate(struct file *file, int mode, loff_t offset,
-				 loff_t len)
-{
-	struct smm_object *obj = smm_file_object(file);
-
-	if (mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
-		return -EOPNOTSUPP;
-	if (offset < 0 || len <= 0 || !smm_object_range_ok(offset, len))
-		return -EINVAL;
-	smm_object_punch(obj, offset, offset + len);
-	return 0;
-}
-
 static void smm_object_fill_info(struct smm_object *obj, struct shadowmm_info *info)
 {
 	memset(info, 0, sizeof(*info));
@@ -832,7 +818,6 @@ const struct file_operations smm_object_fops = {
 	.write_iter = smm_object_write_iter,
 	.llseek = smm_object_llseek,
 	.mmap = smm_object_mmap,
-	.fallocate = smm_object_fallocate,
 	.unlocked_ioctl = smm_object_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

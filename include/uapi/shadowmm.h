@@ -25,8 +25,9 @@
  * struct shadowmm_info - SHADOWMM_IOC_INFO: one object's state
  * @id:			the object's number (its inode number; unique while
  *			the module is loaded)
- * @size:		bytes up to the end of the last page written or
- *			faulted in; read() returns end of file there
+ * @size:		one past the last byte written, or the end of the last
+ *			page faulted in, whichever is further; read() returns
+ *			end of file there
  * @size_limit:		faults at or beyond it get SIGBUS, writes EFBIG
  * @resident_pages:	pages the object holds now
  * @faults_minor:	faults served without I/O (first touch included)
