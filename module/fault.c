@@ -87,8 +87,8 @@ static vm_fault_t smm_vm_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 
 /*
  * First write to a shared page mapped read-only: the page must still be
- * the object's, and it becomes dirty.  Returned locked, as the kernel
- * then marks it dirty under that lock.
+ * the object's.  Returned locked: the kernel then marks it dirty under
+ * that lock, through smm_object_aops' dirty_folio.
  */
 static vm_fault_t smm_vm_page_mkwrite(struct vm_fault *vmf)
 {
@@ -101,7 +101,6 @@ static vm_fault_t smm_vm_page_mkwrite(struct vm_fault *vmf)
 		unlock_page(page);
 		return VM_FAULT_NOPAGE;
 	}
-	smm_object_mark_dirty(obj, page);
 	return VM_FAULT_LOCKED;
 }
 

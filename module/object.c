@@ -25,6 +25,7 @@
 
 #include <linux/fs.h>
 #include <linux/fs_context.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mount.h>
@@ -242,10 +243,15 @@ static struct page *smm_object_add_page(struct smm_object *obj, pgoff_t index)
 	struct page *page;
 	void *old;
 
-	frame = smm_alloc_pages(pool, 0, SMM_GFP_HIGHMEM | SMM_GFP_ZERO);
+	frame = smm_alloc_pages(pool, 0, SMM_GFP_HIGHMEM);
 	if (!frame)
 		return ERR_PTR(-ENOSPC);
 	page = smm_frame_struct_page(pool, frame);
+	/* Through the direct map where there is one: no vmap TLB entry. */
+	if (pool->mappable)
+		clear_highpage(page);
+	else
+		memset(smm_page_address(pool, frame), 0, PAGE_SIZE);
 	frame->object = obj;
 	frame->index = index;
 	set_page_private(page, smm_page_sfn(&pool->region, frame));
