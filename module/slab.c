@@ -28,7 +28,12 @@
  * optional owner records.  Frees of pointers that are not objects of the
  * cache are refused in every cache; a double free is refused exactly in
  * debug caches and, in the others, when the object is the one this CPU
- * freed last or heads its slab's free list.  Each fault is reported once
+ * freed last (or, in a bulk free, the one just before it) or heads its
+ * slab's free list.  Exact detection without debugging is not done: it
+ * needs per-object state every CPU sees (an object is freed on any CPU and
+ * allocated on another), so an atomic bit flip on every alloc and free
+ * plus a slab lookup on alloc, about what the lockless fast path saves.
+ * Each fault is reported once
  * with pr_err, counted, and leaves every structure intact: a bad free
  * changes nothing, and an object whose red zone or poison was found
  * damaged is quarantined: it stays counted in use on its slab, chained on
