@@ -53,9 +53,13 @@ static struct smm_kmem_cache *smm_test_cache(struct kunit *test, struct smm_pool
 	return cache;
 }
 
-static struct smm_page *smm_test_slab_of(struct smm_pool *pool, void *obj)
+/* The head frame of the slab holding @obj (a slab may span frames). */
+static struct smm_page *smm_test_slab_of(struct smm_kmem_cache *cache, void *obj)
 {
-	return smm_virt_to_page(pool, obj);
+	struct smm_pool *pool = cache->pool;
+	unsigned long sfn = smm_virt_to_page(pool, obj) - pool->region.pages;
+
+	return pool->region.pages + (sfn & ~((1UL << cache->order) - 1));
 }
 
 /* Every frame is back on the buddy lists and validate finds nothing. */
@@ -92,8 +96,8 @@ static void smm_slab_list_placement_test(struct kunit *test)
 	for (i = 1; i < n; i++) {
 		objs[i] = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
 		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
-		KUNIT_EXPECT_PTR_EQ(test, smm_test_slab_of(pool, objs[i]),
-				    smm_test_slab_of(pool, objs[0]));
+		KUNIT_EXPECT_PTR_EQ(test, smm_test_slab_of(cache, objs[i]),
+				    smm_test_slab_of(cache, objs[0]));
 	}
 	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_full), 1U);
 	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_partial), 0U);
@@ -130,8 +134,8 @@ static void smm_slab_partial_first_test(struct kunit *test)
 		objs[i] = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
 		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
 	}
-	second = smm_test_slab_of(pool, objs[n]);
-	KUNIT_EXPECT_PTR_NE(test, second, smm_test_slab_of(pool, objs[0]));
+	second = smm_test_slab_of(cache, objs[n]);
+	KUNIT_EXPECT_PTR_NE(test, second, smm_test_slab_of(cache, objs[0]));
 	for (i = 0; i < n; i++)
 		smm_kmem_cache_free(cache, objs[i]);
 	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), 1U);
@@ -139,7 +143,7 @@ static void smm_slab_partial_first_test(struct kunit *test)
 
 	obj = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
-	KUNIT_EXPECT_PTR_EQ(test, smm_test_slab_of(pool, obj), second);
+	KUNIT_EXPECT_PTR_EQ(test, smm_test_slab_of(cache, obj), second);
 	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), 1U);
 	smm_kmem_cache_free(cache, obj);
 	smm_kmem_cache_free(cache, objs[n]);
