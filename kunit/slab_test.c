@@ -3,14 +3,20 @@
  * KUnit: the slab allocator (module/slab.c) on private pools: list
  * placement through a slab's life, partial slabs preferred over free ones,
  * every kmalloc class and the boundary sizes, alignment, constructors,
- * bulk, the per-CPU arrays (drain, cross-CPU free), each debugging check
- * detecting its fault, destroy refused with live objects, and shrinking
- * giving every frame back to the buddy.
+ * bulk (batches larger than the per-CPU array, bad pointers among them),
+ * the per-CPU arrays (drain, remote drain, cross-CPU free, the lockless
+ * fast path under preemption and migration), slab sizing, each debugging
+ * check detecting its fault, destroy refused with live objects, and
+ * shrinking giving every frame back to the buddy.
  */
 
 #include <kunit/test.h>
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -47,9 +53,13 @@ static struct smm_kmem_cache *smm_test_cache(struct kunit *test, struct smm_pool
 	return cache;
 }
 
-static struct smm_page *smm_test_slab_of(struct smm_pool *pool, void *obj)
+/* The head frame of the slab holding @obj (a slab may span frames). */
+static struct smm_page *smm_test_slab_of(struct smm_kmem_cache *cache, void *obj)
 {
-	return smm_virt_to_page(pool, obj);
+	struct smm_pool *pool = cache->pool;
+	unsigned long sfn = smm_virt_to_page(pool, obj) - pool->region.pages;
+
+	return pool->region.pages + (sfn & ~((1UL << cache->order) - 1));
 }
 
 /* Every frame is back on the buddy lists and validate finds nothing. */
@@ -86,8 +96,8 @@ static void smm_slab_list_placement_test(struct kunit *test)
 	for (i = 1; i < n; i++) {
 		objs[i] = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
 		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
-		KUNIT_EXPECT_PTR_EQ(test, smm_test_slab_of(pool, objs[i]),
-				    smm_test_slab_of(pool, objs[0]));
+		KUNIT_EXPECT_PTR_EQ(test, smm_test_slab_of(cache, objs[i]),
+				    smm_test_slab_of(cache, objs[0]));
 	}
 	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_full), 1U);
 	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_partial), 0U);
@@ -124,8 +134,8 @@ static void smm_slab_partial_first_test(struct kunit *test)
 		objs[i] = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
 		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
 	}
-	second = smm_test_slab_of(pool, objs[n]);
-	KUNIT_EXPECT_PTR_NE(test, second, smm_test_slab_of(pool, objs[0]));
+	second = smm_test_slab_of(cache, objs[n]);
+	KUNIT_EXPECT_PTR_NE(test, second, smm_test_slab_of(cache, objs[0]));
 	for (i = 0; i < n; i++)
 		smm_kmem_cache_free(cache, objs[i]);
 	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), 1U);
@@ -133,7 +143,7 @@ static void smm_slab_partial_first_test(struct kunit *test)
 
 	obj = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
-	KUNIT_EXPECT_PTR_EQ(test, smm_test_slab_of(pool, obj), second);
+	KUNIT_EXPECT_PTR_EQ(test, smm_test_slab_of(cache, obj), second);
 	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), 1U);
 	smm_kmem_cache_free(cache, obj);
 	smm_kmem_cache_free(cache, objs[n]);
@@ -322,7 +332,8 @@ static void smm_slab_cpu_drain_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), 0U);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_drain(cache), cache->batch);
 	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
-	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), 1U);
+	KUNIT_EXPECT_GE(test, cache->nr_slabs, 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), (unsigned int)cache->nr_slabs);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
 	smm_test_all_back(test, pool);
@@ -422,6 +433,226 @@ static void smm_slab_cpu_offline_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cache->nr_slabs, cache->nr_free_slabs);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	KUNIT_EXPECT_EQ(test, add_cpu(target), 0);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+/*
+ * Bulk calls larger than the per-CPU array: the array gives what it has,
+ * the slabs the rest; a free_bulk overflowing the array sends the rest
+ * straight to the slabs, skipping NULLs and refusing bad pointers.
+ */
+static void smm_slab_bulk_batches_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 64, 0, 0, NULL);
+	unsigned int n, i, j, avail;
+	void **objs, *single;
+	int cpu;
+
+	if (!cache->cpu_limit)
+		kunit_skip(test, "slab_debug is set: no per-CPU arrays");
+	n = 3 * cache->cpu_limit + 7;
+	objs = kunit_kcalloc(test, n + 3, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+
+	/* Prime this CPU's array with a refill's worth less one. */
+	single = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, single);
+	KUNIT_ASSERT_EQ(test, smm_kmem_cache_alloc_bulk(cache, SMM_TEST_FLAGS, n, objs), (int)n);
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_PTR_NE(test, objs[i], single);
+		for (j = i + 1; j < n; j++)
+			KUNIT_ASSERT_PTR_NE(test, objs[i], objs[j]);
+	}
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	/* NULLs are skipped, bad pointers refused, the rest all come back. */
+	objs[n] = NULL;
+	objs[n + 1] = objs[0] + 1;
+	objs[n + 2] = NULL;
+	smm_kmem_cache_free_bulk(cache, n + 3, objs);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_INVALID_FREE), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_DOUBLE_FREE), 0UL);
+	avail = 0;
+	for_each_possible_cpu(cpu)
+		avail += per_cpu_ptr(cache->cpu, cpu)->avail;
+	KUNIT_EXPECT_LE(test, avail, 2 * cache->cpu_limit);
+	KUNIT_EXPECT_EQ(test, cache->inuse, (unsigned long)avail + 1);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	/* A pointer repeated at once in a batch is a double free, refused. */
+	KUNIT_ASSERT_EQ(test, smm_kmem_cache_alloc_bulk(cache, SMM_TEST_FLAGS, 2, objs), 2);
+	objs[2] = objs[1];
+	smm_kmem_cache_free_bulk(cache, 3, objs);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_DOUBLE_FREE), 1UL);
+
+	smm_kmem_cache_free(cache, single);
+	smm_kmem_cache_drain(cache);
+	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+/* Slabs hold SMM_SLAB_MIN_OBJS objects where order 3 allows, and waste little. */
+static void smm_slab_layout_test(struct kunit *test)
+{
+	static const unsigned int sizes[] = { 8, 40, 96, 256, 700, 1024, 2048, 3000, 8192 };
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	unsigned int i, dbg;
+
+	for (dbg = 0; dbg < 2; dbg++) {
+		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+			struct smm_kmem_cache *cache;
+			unsigned int bytes;
+
+			cache = smm_test_cache(test, pool, sizes[i], 0,
+					       dbg ? SMM_SLAB_DEBUG : 0, NULL);
+			bytes = PAGE_SIZE << cache->order;
+			KUNIT_EXPECT_TRUE_MSG(test, cache->objs_per_slab >= SMM_SLAB_MIN_OBJS ||
+					      cache->order >= SMM_SLAB_MIN_ORDER,
+					      "size %u: %u objects of order %u", sizes[i],
+					      cache->objs_per_slab, cache->order);
+			KUNIT_EXPECT_LE_MSG(test, cache->waste * 8, bytes, "size %u", sizes[i]);
+			KUNIT_EXPECT_GE(test, cache->free_limit, 2U);
+			KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+		}
+	}
+}
+
+/* Drains reach another online CPU's array: they run on that CPU. */
+static void smm_slab_remote_drain_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 128, 0, 0, NULL);
+	struct smm_test_cpu_fill fill = { .cache = cache };
+	int cpu, target = -1;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs");
+	if (!cache->cpu_limit)
+		kunit_skip(test, "slab_debug is set: no per-CPU arrays");
+	cpu = get_cpu();
+	put_cpu();
+	target = cpumask_any_but(cpu_online_mask, cpu);
+	KUNIT_ASSERT_LT(test, target, (int)nr_cpu_ids);
+
+	KUNIT_ASSERT_EQ(test, work_on_cpu(target, smm_test_cpu_fill_fn, &fill), 0L);
+	KUNIT_ASSERT_GT(test, fill.n, 0U);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_drain(cache), fill.n);
+	KUNIT_EXPECT_EQ(test, per_cpu_ptr(cache->cpu, target)->avail, 0U);
+	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+
+	/* The same through the pool-wide call for one CPU. */
+	KUNIT_ASSERT_EQ(test, work_on_cpu(target, smm_test_cpu_fill_fn, &fill), 0L);
+	KUNIT_EXPECT_EQ(test, smm_slab_drain_cpu(pool, target), fill.n);
+	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+#define SMM_TEST_STRESS_ROUNDS	3000
+#define SMM_TEST_STRESS_HOLD	48
+
+struct smm_test_stress {
+	struct smm_kmem_cache *cache;
+	struct completion done;
+	unsigned long failed;
+	unsigned int id;
+};
+
+/*
+ * Allocate and free in changing patterns (single, bulk, interleaved),
+ * writing every object, moving to another CPU every few rounds and
+ * yielding now and then, so tasks are preempted and migrated between and
+ * around fast-path calls while others do the same and drains run.
+ */
+static int smm_test_stress_fn(void *arg)
+{
+	struct smm_test_stress *st = arg;
+	void *objs[SMM_TEST_STRESS_HOLD];
+	unsigned int r, i, n;
+
+	for (r = 0; r < SMM_TEST_STRESS_ROUNDS; r++) {
+		n = 1 + (r * 7 + st->id) % SMM_TEST_STRESS_HOLD;
+		if (r & 1) {
+			if (smm_kmem_cache_alloc_bulk(st->cache, SMM_TEST_FLAGS, n, objs) != n) {
+				st->failed++;
+				continue;
+			}
+		} else {
+			for (i = 0; i < n; i++) {
+				objs[i] = smm_kmem_cache_alloc(st->cache, SMM_TEST_FLAGS);
+				if (!objs[i]) {
+					st->failed++;
+					n = i;
+					break;
+				}
+			}
+		}
+		for (i = 0; i < n; i++)
+			memset(objs[i], st->id, 16);
+		for (i = 0; i < n; i++)
+			if (memchr_inv(objs[i], st->id, 16))
+				st->failed++;
+		if (r % 3)
+			smm_kmem_cache_free_bulk(st->cache, n, objs);
+		else
+			for (i = 0; i < n; i++)
+				smm_kmem_cache_free(st->cache, objs[n - 1 - i]);
+		if (r % 64 == 0) {
+			int cpu = cpumask_next(raw_smp_processor_id(), cpu_online_mask);
+
+			if (cpu >= nr_cpu_ids)
+				cpu = cpumask_first(cpu_online_mask);
+			set_cpus_allowed_ptr(current, cpumask_of(cpu));
+		}
+		if (r % 16 == 0)
+			cond_resched();
+	}
+	complete(&st->done);
+	return 0;
+}
+
+/*
+ * The fast path under preemption and migration: four tasks hammer one
+ * cache while moving between CPUs and the test drains it meanwhile; no
+ * object is lost, handed out twice or reported as a bad free.
+ */
+static void smm_slab_fast_path_stress_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 48, 0, 0, NULL);
+	struct smm_test_stress st[4];
+	unsigned int i, k;
+
+	for (i = 0; i < ARRAY_SIZE(st); i++) {
+		struct task_struct *t;
+
+		st[i].cache = cache;
+		st[i].failed = 0;
+		st[i].id = i + 1;
+		init_completion(&st[i].done);
+		t = kthread_run(smm_test_stress_fn, &st[i], "smm_slab_stress/%u", i);
+		if (IS_ERR(t)) {
+			KUNIT_FAIL(test, "kthread %u: %ld", i, PTR_ERR(t));
+			complete(&st[i].done);
+		}
+	}
+	for (k = 0, i = 0; i < ARRAY_SIZE(st); i++) {
+		while (!wait_for_completion_timeout(&st[i].done, HZ / 50))
+			if (k++ % 4 == 0)
+				smm_kmem_cache_drain(cache);
+	}
+	for (i = 0; i < ARRAY_SIZE(st); i++)
+		KUNIT_EXPECT_EQ_MSG(test, st[i].failed, 0UL, "task %u", i);
+	for (i = 0; i < SMM_SLAB_NR_ERRORS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, smm_kmem_cache_errors(cache, i), 0UL, "kind %u", i);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	smm_kmem_cache_drain(cache);
+	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
 	smm_test_all_back(test, pool);
 }
@@ -731,6 +962,10 @@ static struct kunit_case smm_slab_cases[] = {
 	KUNIT_CASE(smm_slab_cpu_drain_test),
 	KUNIT_CASE(smm_slab_cross_cpu_free_test),
 	KUNIT_CASE(smm_slab_cpu_offline_test),
+	KUNIT_CASE(smm_slab_bulk_batches_test),
+	KUNIT_CASE(smm_slab_layout_test),
+	KUNIT_CASE(smm_slab_remote_drain_test),
+	KUNIT_CASE(smm_slab_fast_path_stress_test),
 	KUNIT_CASE(smm_slab_redzone_test),
 	KUNIT_CASE(smm_slab_poison_test),
 	KUNIT_CASE(smm_slab_quarantine_test),

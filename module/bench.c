@@ -36,6 +36,13 @@
  *		free_bulk them; param N
  *   cross_cpu   alloc on one CPU, free on another, through the ring;
  *		param the object size
+ *   pair_debug, alloc10k_debug
+ *		pair and alloc10k on caches with every debugging flag: a
+ *		shadowmm cache with SMM_SLAB_DEBUG against a SLUB cache with
+ *		SLAB_RED_ZONE, SLAB_POISON, SLAB_STORE_USER and
+ *		SLAB_CONSISTENCY_CHECKS (plain when the kernel lacks
+ *		CONFIG_SLUB_DEBUG); the cost of debugging is the shadowmm
+ *		figure against its pair or alloc10k row
  *
  * Driven from debugfs: write "run" (or "run quick", fewer repeats) to
  * /sys/kernel/debug/shadowmm/bench for the page benchmark, "run slab" (or
@@ -90,7 +97,7 @@
 #define SMM_BENCH_BULK_SIZE	64	/* bulk: object size */
 #define SMM_BENCH_BULK_OBJS	16384	/* bulk: objects per measurement, at least */
 #define SMM_BENCH_SLAB_XCPU	16384	/* slab cross_cpu: objects per measurement */
-#define SMM_BENCH_MAX_ROWS	48
+#define SMM_BENCH_MAX_ROWS	64
 
 /* Object sizes of the slab pair, alloc10k and cross_cpu cases. */
 static const unsigned int smm_bench_slab_sizes[] = { 32, 64, 256, 1024, 2048 };
@@ -229,6 +236,7 @@ struct smm_bench_row {
  * @slab_batch:	and its refill and flush batch
  * @slab_flags:	slab: shadowmm's caches' SMM_SLAB_* flags (slab_debug)
  * @k_nomerge:	slab: the kernel's caches were created unmergeable
+ * @k_debug:	slab: the kernel's debug caches have SLUB debugging on
  * @elapsed_ms:	how long the run took
  * @nr_rows:	rows filled
  * @rows:	the table
@@ -247,6 +255,7 @@ struct smm_bench_results {
 	unsigned int slab_batch[ARRAY_SIZE(smm_bench_slab_sizes)];
 	unsigned int slab_flags;
 	bool k_nomerge;
+	bool k_debug;
 	u64 elapsed_ms;
 	unsigned int nr_rows;
 	struct smm_bench_row rows[SMM_BENCH_MAX_ROWS];
@@ -262,6 +271,8 @@ struct smm_bench_results {
  * @helper:	the second CPU's kthread of the measurement under way
  * @scache:	slab: shadowmm's cache of each smm_bench_slab_sizes size
  * @kcache:	slab: and the kernel's
+ * @sdebug:	slab: shadowmm's debug cache of each size
+ * @kdebug:	slab: and the kernel's
  * @kname:	slab: the kernel caches' names (the kernel copies them)
  * @res:	the results being built
  * @ret:	0, or the errno that stopped the run
@@ -276,6 +287,8 @@ struct smm_bench_ctx {
 	struct smm_bench_helper helper;
 	struct smm_kmem_cache *scache[ARRAY_SIZE(smm_bench_slab_sizes)];
 	struct kmem_cache *kcache[ARRAY_SIZE(smm_bench_slab_sizes)];
+	struct smm_kmem_cache *sdebug[ARRAY_SIZE(smm_bench_slab_sizes)];
+	struct kmem_cache *kdebug[ARRAY_SIZE(smm_bench_slab_sizes)];
 	char kname[SMM_SLAB_NAME_LEN];
 	struct smm_bench_results res;
 	int ret;
@@ -829,7 +842,15 @@ static int smm_bench_all(struct smm_bench_ctx *ctx)
 #define SMM_BENCH_KCACHE_FLAGS	0
 #endif
 
-/* Create both allocators' cache of every benchmark object size. */
+/* SLUB's debugging flags matching SMM_SLAB_DEBUG, where it has them. */
+#ifdef CONFIG_SLUB_DEBUG
+#define SMM_BENCH_KDEBUG_FLAGS	(SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | \
+				 SLAB_CONSISTENCY_CHECKS)
+#else
+#define SMM_BENCH_KDEBUG_FLAGS	0
+#endif
+
+/* Create both allocators' caches, plain and debug, of every object size. */
 static int smm_bench_slab_create(struct smm_bench_ctx *ctx)
 {
 	struct smm_bench_results *res = &ctx->res;
@@ -842,13 +863,20 @@ static int smm_bench_slab_create(struct smm_bench_ctx *ctx)
 						       0, 0, NULL);
 		ctx->kcache[i] = kmem_cache_create(ctx->kname, size, 0,
 						   SMM_BENCH_KCACHE_FLAGS, NULL);
-		if (!ctx->scache[i] || !ctx->kcache[i])
+		snprintf(ctx->kname, sizeof(ctx->kname), "smm_bench_debug-%u", size);
+		ctx->sdebug[i] = smm_kmem_cache_create(ctx->pool, ctx->kname, size,
+						       0, SMM_SLAB_DEBUG, NULL);
+		ctx->kdebug[i] = kmem_cache_create(ctx->kname, size, 0,
+						   SMM_BENCH_KCACHE_FLAGS |
+						   SMM_BENCH_KDEBUG_FLAGS, NULL);
+		if (!ctx->scache[i] || !ctx->kcache[i] || !ctx->sdebug[i] || !ctx->kdebug[i])
 			return -ENOMEM;
 		res->slab_cpu[i] = ctx->scache[i]->cpu_limit;
 		res->slab_batch[i] = ctx->scache[i]->batch;
 		res->slab_flags = ctx->scache[i]->flags;
 	}
 	res->k_nomerge = SMM_BENCH_KCACHE_FLAGS != 0;
+	res->k_debug = SMM_BENCH_KDEBUG_FLAGS != 0;
 	return 0;
 }
 
@@ -861,9 +889,15 @@ static void smm_bench_slab_destroy(struct smm_bench_ctx *ctx)
 		if (ctx->scache[i] && smm_kmem_cache_destroy(ctx->scache[i]))
 			pr_warn("bench: shadowmm cache %s left behind\n",
 				ctx->scache[i]->name);
+		if (ctx->sdebug[i] && smm_kmem_cache_destroy(ctx->sdebug[i]))
+			pr_warn("bench: shadowmm cache %s left behind\n",
+				ctx->sdebug[i]->name);
 		kmem_cache_destroy(ctx->kcache[i]);
+		kmem_cache_destroy(ctx->kdebug[i]);
 		ctx->scache[i] = NULL;
 		ctx->kcache[i] = NULL;
+		ctx->sdebug[i] = NULL;
+		ctx->kdebug[i] = NULL;
 	}
 }
 
@@ -930,6 +964,29 @@ static int smm_bench_slab_cases(struct smm_bench_ctx *ctx)
 		job.kcache = ctx->kcache[i];
 		ret = smm_bench_case(ctx, "cross_cpu", smm_bench_slab_sizes[i],
 				     SMM_BENCH_CROSS, &job);
+		if (ret)
+			return ret;
+	}
+
+	/* The cost of debugging: pair and alloc10k on the debug caches. */
+	for (i = 0; i < ARRAY_SIZE(smm_bench_slab_sizes); i++) {
+		job.kind = SMM_BENCH_PAIR;
+		job.rounds = SMM_BENCH_SLAB_PAIRS;
+		job.scache = ctx->sdebug[i];
+		job.kcache = ctx->kdebug[i];
+		ret = smm_bench_case(ctx, "pair_debug", smm_bench_slab_sizes[i],
+				     SMM_BENCH_ONE_CPU, &job);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < ARRAY_SIZE(smm_bench_slab_sizes); i++) {
+		job.kind = SMM_BENCH_MANY;
+		job.count = SMM_BENCH_SLAB_MANY;
+		job.rounds = SMM_BENCH_SLAB_MANY_ROUNDS;
+		job.scache = ctx->sdebug[i];
+		job.kcache = ctx->kdebug[i];
+		ret = smm_bench_case(ctx, "alloc10k_debug", smm_bench_slab_sizes[i],
+				     SMM_BENCH_ONE_CPU, &job);
 		if (ret)
 			return ret;
 	}
@@ -1134,12 +1191,12 @@ static void smm_bench_show_rows(struct seq_file *m, const struct smm_bench_resul
 	char kbuf[24], sbuf[24], rbuf[24];
 	unsigned int i;
 
-	seq_printf(m, "%-11s %6s %11s %12s %16s\n", "case", "param", "kernel ns",
+	seq_printf(m, "%-14s %6s %11s %12s %16s\n", "case", "param", "kernel ns",
 		   "shadowmm ns", "shadowmm/kernel");
 	for (i = 0; i < res->nr_rows; i++) {
 		const struct smm_bench_row *row = &res->rows[i];
 
-		seq_printf(m, "%-11s %6u %11s %12s %16s\n", row->name, row->param,
+		seq_printf(m, "%-14s %6u %11s %12s %16s\n", row->name, row->param,
 			   smm_bench_cell(kbuf, sizeof(kbuf), row, SMM_BENCH_KERNEL),
 			   smm_bench_cell(sbuf, sizeof(sbuf), row, SMM_BENCH_SMM),
 			   smm_bench_ratio(rbuf, sizeof(rbuf), row));
@@ -1185,6 +1242,10 @@ static void smm_bench_show_slab(struct seq_file *m, const struct smm_bench_resul
 		   SMM_BENCH_BULK_SIZE);
 	seq_printf(m, "# cross_cpu: alloc objects of param bytes on the first CPU, free on the second, through a ring of %u\n",
 		   SMM_BENCH_RING);
+	seq_printf(m, "# pair_debug, alloc10k_debug: as pair and alloc10k, on shadowmm caches with flags 0x%lx against%s\n",
+		   SMM_SLAB_DEBUG, res->k_debug ?
+		   " SLUB caches with red zone, poison, owner tracking and consistency checks" :
+		   " plain SLUB caches (no CONFIG_SLUB_DEBUG)");
 	smm_bench_show_rows(m, res);
 }
 

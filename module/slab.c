@@ -13,11 +13,13 @@
  * any address inside a slab leads back to it by arithmetic.
  *
  * In front of the lists each CPU has an array of free objects: an alloc
- * and free pair touches only this CPU's array (its lock is never contended
- * but by a drain, or by a task that moved to another CPU between finding
- * the array and locking it), and the array is refilled from or flushed to
- * the slabs in batches under the cache lock.  An object freed on another CPU than
- * the one that allocated it simply lands in that CPU's array.
+ * and free pair touches only this CPU's array, under its local lock
+ * (preemption off, no atomic instruction; see "Per-CPU arrays" below), and
+ * the array is refilled from or flushed to the slabs in batches under the
+ * cache lock, a slab's run of objects at a time.  An object freed on
+ * another CPU than the one that allocated it simply lands in that CPU's
+ * array.  The bulk calls move whole batches: the array's objects in one
+ * copy, the rest a slab's worth at a time.
  *
  * Debug caches (any SMM_SLAB_* flag, or every cache with the slab_debug
  * module parameter) go straight to the slabs under the cache lock, so each
@@ -26,7 +28,12 @@
  * optional owner records.  Frees of pointers that are not objects of the
  * cache are refused in every cache; a double free is refused exactly in
  * debug caches and, in the others, when the object is the one this CPU
- * freed last or heads its slab's free list.  Each fault is reported once
+ * freed last (or, in a bulk free, the one just before it) or heads its
+ * slab's free list.  Exact detection without debugging is not done: it
+ * needs per-object state every CPU sees (an object is freed on any CPU and
+ * allocated on another), so an atomic bit flip on every alloc and free
+ * plus a slab lookup on alloc, about what the lockless fast path saves.
+ * Each fault is reported once
  * with pr_err, counted, and leaves every structure intact: a bad free
  * changes nothing, and an object whose red zone or poison was found
  * damaged is quarantined: it stays counted in use on its slab, chained on
@@ -45,7 +52,7 @@
  *
  * Memory pressure: an allocation that leaves a zone below its low
  * watermark calls smm_slab_note_pressure(), which only queues the pool's
- * shrink work (the allocation may hold a per-CPU array's lock, and
+ * shrink work (the allocation may hold a per-CPU array's local lock, and
  * smm_slab_shrink_all() takes pool->slab_mutex); the work then gives every
  * cache's free slabs back and counts them in slabs_shrunk_pressure.
  *
@@ -58,14 +65,18 @@
  * of the pool are flushed back to the slabs, so no object is stranded on
  * a CPU that will not run again.  A pool joins the state at the end of
  * smm_slab_pool_init() and leaves it first thing in smm_slab_pool_destroy().
+ * Drains of online CPUs run on each CPU (work_on_cpu()) under
+ * cpus_read_lock().
  *
- * Locks, outermost first: pool->slab_mutex (the cache list), a per-CPU
- * array's lock, cache->lock, then the buddy's own locks.
+ * Locks, outermost first: cpu_hotplug_lock (drains, and the dead callback
+ * that runs under it), pool->slab_mutex (the cache list), a per-CPU
+ * array's local lock, cache->lock, then the buddy's own locks.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
@@ -78,6 +89,7 @@
 #include <linux/reciprocal_div.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -190,21 +202,22 @@ static void smm_redzone_fill(struct smm_kmem_cache *cache, void *obj)
 	memset(obj + rs, SMM_RED_ACTIVE, re - rs);
 }
 
-/* Return the offset (from the object) of the first bad red zone byte, or 0. */
+/*
+ * Return the offset (from the object) of the first bad red zone byte, or 0.
+ * memchr_inv() compares a word at a time.
+ */
 static long smm_redzone_check(struct smm_kmem_cache *cache, void *obj)
 {
-	unsigned int l, rs, re, i;
-	u8 *p;
+	unsigned int l, rs, re;
+	u8 *bad;
 
 	smm_redzone_range(cache, &l, &rs, &re);
-	p = obj - cache->offset;
-	for (i = l; i < cache->offset; i++)
-		if (p[i] != SMM_RED_ACTIVE)
-			return (long)i - cache->offset;
-	p = obj;
-	for (i = rs; i < re; i++)
-		if (p[i] != SMM_RED_ACTIVE)
-			return i;
+	bad = memchr_inv(obj - cache->offset + l, SMM_RED_ACTIVE, cache->offset - l);
+	if (bad)
+		return bad - (u8 *)obj;
+	bad = memchr_inv(obj + rs, SMM_RED_ACTIVE, re - rs);
+	if (bad)
+		return bad - (u8 *)obj;
 	return 0;
 }
 
@@ -222,14 +235,14 @@ static void smm_poison_fill(struct smm_kmem_cache *cache, void *obj)
 /* Return the offset of the first byte that differs from poison, or -1. */
 static long smm_poison_check(struct smm_kmem_cache *cache, void *obj)
 {
-	u8 *p = obj;
-	unsigned int i;
+	unsigned int last = cache->object_size - 1;
+	u8 *p = obj, *bad;
 
-	for (i = 0; i < cache->object_size - 1; i++)
-		if (p[i] != SMM_POISON_FREE)
-			return i;
-	if (p[i] != SMM_POISON_END)
-		return i;
+	bad = memchr_inv(p, SMM_POISON_FREE, last);
+	if (bad)
+		return bad - p;
+	if (p[last] != SMM_POISON_END)
+		return last;
 	return -1;
 }
 
@@ -274,34 +287,124 @@ static void smm_slab_fault(struct smm_kmem_cache *cache, enum smm_slab_error kin
 }
 
 /*
- * The slab holding @obj, or NULL when @obj is not the start of an object
- * of @cache (outside the pool, not a slab frame, another cache's slab, or
- * not on an object boundary).
+ * The slab holding @obj, whose frame @page (of frame number @sfn) is known,
+ * or NULL when @obj is not the start of an object of @cache (not a slab
+ * frame, another cache's slab, or not on an object boundary).  On every
+ * free: no calls, and a multiply instead of a divide.
  */
-static struct smm_page *smm_obj_slab(struct smm_kmem_cache *cache, const void *obj)
+static __always_inline struct smm_page *
+smm_page_obj_slab(struct smm_kmem_cache *cache, struct smm_page *page,
+		  unsigned long sfn, const void *obj)
 {
-	const struct smm_region *r = &cache->pool->region;
-	struct smm_page *page;
-	unsigned long sfn, off;
+	unsigned long off;
 	u32 idx;
 
-	/* On every free: no calls, and a multiply instead of a divide. */
-	if (!smm_region_contains_vaddr(r, obj))
-		return NULL;
-	off = obj - r->vaddr;
-	sfn = off >> PAGE_SHIFT;
-	page = smm_sfn_page(r, sfn);
-	if (!smm_page_test(page, SMM_PG_slab) || READ_ONCE(page->slab_cache) != cache)
+	if (unlikely(!smm_page_test(page, SMM_PG_slab) ||
+		     READ_ONCE(page->slab_cache) != cache))
 		return NULL;
 	/* Slabs are naturally aligned blocks of the region. */
-	off &= smm_slab_bytes(cache) - 1;
-	if (off < cache->offset)
+	off = (obj - cache->pool->region.vaddr) & (smm_slab_bytes(cache) - 1);
+	if (unlikely(off < cache->offset))
 		return NULL;
 	off -= cache->offset;
 	idx = reciprocal_divide(off, cache->size_recip);
-	if (idx >= cache->objs_per_slab || idx * cache->size != off)
+	if (unlikely(idx >= cache->objs_per_slab || idx * cache->size != off))
 		return NULL;
+	return page - (sfn & ((1UL << cache->order) - 1));
+}
+
+/* As smm_page_obj_slab(), for any pointer (outside the pool too). */
+static __always_inline struct smm_page *smm_obj_slab(struct smm_kmem_cache *cache,
+						     const void *obj)
+{
+	const struct smm_region *r = &cache->pool->region;
+	unsigned long sfn;
+
+	if (unlikely(!smm_region_contains_vaddr(r, obj)))
+		return NULL;
+	sfn = (obj - r->vaddr) >> PAGE_SHIFT;
+	return smm_page_obj_slab(cache, smm_sfn_page(r, sfn), sfn, obj);
+}
+
+/* The slab of an object already known to be one of @cache's. */
+static inline struct smm_page *smm_obj_slab_known(struct smm_kmem_cache *cache,
+						  const void *obj)
+{
+	const struct smm_region *r = &cache->pool->region;
+	unsigned long sfn = (obj - r->vaddr) >> PAGE_SHIFT;
+
 	return smm_sfn_page(r, sfn & ~((1UL << cache->order) - 1));
+}
+
+/**
+ * struct smm_obj_geom - what checking pointers against a cache needs,
+ *			 loaded once for a whole batch
+ * @cache:	the cache
+ * @vaddr:	start of the pool's region
+ * @span:	its bytes
+ * @pages:	its frame descriptors
+ * @slab_mask:	bytes of a slab, less one
+ * @head_mask:	clears a frame number down to its slab's first frame
+ * @offset:	the cache's offset of an object in its stride
+ * @size:	the cache's stride
+ * @objs:	objects per slab
+ * @freeptr:	the cache's free link offset
+ * @recip:	reciprocal of @size
+ */
+struct smm_obj_geom {
+	struct smm_kmem_cache *cache;
+	void *vaddr;
+	unsigned long span;
+	struct smm_page *pages;
+	unsigned long slab_mask;
+	unsigned long head_mask;
+	unsigned int offset;
+	unsigned int size;
+	unsigned int objs;
+	unsigned int freeptr;
+	struct reciprocal_value recip;
+};
+
+static void smm_obj_geom_init(struct smm_obj_geom *g, struct smm_kmem_cache *cache)
+{
+	const struct smm_region *r = &cache->pool->region;
+
+	g->cache = cache;
+	g->vaddr = r->vaddr;
+	g->span = r->nr_frames << PAGE_SHIFT;
+	g->pages = r->pages;
+	g->slab_mask = smm_slab_bytes(cache) - 1;
+	g->head_mask = ~((1UL << cache->order) - 1);
+	g->offset = cache->offset;
+	g->size = cache->size;
+	g->objs = cache->objs_per_slab;
+	g->freeptr = cache->freeptr;
+	g->recip = cache->size_recip;
+}
+
+/* As smm_obj_slab(), with the geometry of @g. */
+static __always_inline struct smm_page *smm_geom_obj_slab(const struct smm_obj_geom *g,
+							  const void *obj)
+{
+	unsigned long off = obj - g->vaddr, sfn;
+	struct smm_page *page;
+	u32 idx;
+
+	if (unlikely(obj < g->vaddr || off >= g->span))
+		return NULL;
+	sfn = off >> PAGE_SHIFT;
+	page = g->pages + sfn;
+	if (unlikely(!smm_page_test(page, SMM_PG_slab) ||
+		     READ_ONCE(page->slab_cache) != g->cache))
+		return NULL;
+	off &= g->slab_mask;
+	if (unlikely(off < g->offset))
+		return NULL;
+	off -= g->offset;
+	idx = reciprocal_divide(off, g->recip);
+	if (unlikely(idx >= g->objs || idx * g->size != off))
+		return NULL;
+	return g->pages + (sfn & g->head_mask);
 }
 
 /* Put @slab on the list its in-use count calls for. */
@@ -506,8 +609,34 @@ static void smm_slab_add_new(struct smm_kmem_cache *cache, struct smm_page *slab
 }
 
 /*
- * Take up to @nr objects from the slabs into @p, growing slabs as needed.
- * Called with no lock of the cache's held but possibly a per-CPU array's.
+ * Non-debug caches: up to @nr objects off @slab's free list in one go, the
+ * slab's in-use count and list updated once for all of them.  Return how
+ * many it gave.
+ */
+static unsigned int smm_slab_take_run(struct smm_kmem_cache *cache, struct smm_page *slab,
+				      unsigned int nr, void **p)
+{
+	unsigned int inuse = smm_slab_inuse(slab), n = 0;
+	unsigned int freeptr = cache->freeptr;
+	void *obj = slab->freelist;
+
+	lockdep_assert_held(&cache->lock);
+	while (n < nr && obj) {
+		p[n++] = obj;
+		obj = *(void **)(obj + freeptr);
+	}
+	slab->freelist = obj;
+	smm_slab_set_inuse(slab, inuse + n);
+	cache->inuse += n;
+	smm_slab_place(cache, slab, !inuse);
+	return n;
+}
+
+/*
+ * Take up to @nr objects from the slabs into @p, growing slabs as needed:
+ * a slab's worth at a time without debugging, one checked object at a
+ * time with it.  Called with no lock of the cache's held but possibly this
+ * CPU's array's local lock (so nothing here sleeps).
  */
 static unsigned int smm_slab_take_many(struct smm_kmem_cache *cache, unsigned int flags,
 				       unsigned int nr, void **p, unsigned long caller)
@@ -527,6 +656,10 @@ static unsigned int smm_slab_take_many(struct smm_kmem_cache *cache, unsigned in
 			smm_slab_add_new(cache, slab);
 			continue;
 		}
+		if (likely(!smm_cache_debug(cache))) {
+			got += smm_slab_take_run(cache, slab, nr - got, p + got);
+			continue;
+		}
 		while (got < nr && slab->freelist) {
 			void *obj = smm_slab_take(cache, slab, caller);
 
@@ -539,35 +672,85 @@ static unsigned int smm_slab_take_many(struct smm_kmem_cache *cache, unsigned in
 }
 
 /*
- * Return @nr objects (already checked to be objects of the cache) to their
- * slabs, then give back free slabs beyond the cache's limit.
+ * Return @nr objects to their slabs, then give back free slabs beyond the
+ * cache's limit.  Consecutive objects of one slab are linked onto its free
+ * list with one placement of the slab for the run.  An object its slab
+ * already holds free (the slab has none in use, or the object heads its
+ * free list) is a double free: reported and skipped.  With @check, each
+ * pointer is first checked to be an object of the cache (the free of one
+ * that is not is reported and skipped), not to repeat the one before it
+ * (@last before the first), and traced as freed by @caller; without, the
+ * objects come from a per-CPU array and were checked then.
  */
-static void smm_slab_put_many(struct smm_kmem_cache *cache, unsigned int nr, void **p)
+static void __smm_slab_put_many(struct smm_kmem_cache *cache, unsigned int nr, void **p,
+				bool check, void *last, unsigned long caller)
 {
+	struct smm_page *slab, *run = NULL;
+	unsigned int i, inuse, done = 0;
+	struct smm_obj_geom g;
 	LIST_HEAD(release);
-	unsigned int i;
 
+	smm_obj_geom_init(&g, cache);
 	spin_lock(&cache->lock);
 	for (i = 0; i < nr; i++) {
-		struct smm_page *slab = smm_obj_slab(cache, p[i]);
+		void *obj = p[i];
 
-		if (unlikely(!smm_slab_inuse(slab) || slab->freelist == p[i])) {
-			smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, p[i],
+		if (check) {
+			if (!obj)
+				continue;
+			slab = smm_geom_obj_slab(&g, obj);
+			if (unlikely(!slab)) {
+				smm_slab_fault(cache, SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
+					       " (not an object of this cache)");
+				continue;
+			}
+			if (unlikely(obj == last)) {
+				smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
+					       " (freed twice in a row)");
+				continue;
+			}
+			last = obj;
+			trace_shadowmm_kmem_cache_free(caller, obj, cache->name);
+		} else {
+			slab = g.pages + (((obj - g.vaddr) >> PAGE_SHIFT) & g.head_mask);
+		}
+		if (run && slab != run) {
+			smm_slab_place(cache, run, false);
+			run = NULL;
+		}
+		inuse = smm_slab_inuse(slab);
+		if (unlikely(!inuse || slab->freelist == obj)) {
+			smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
 				       " (already on its slab's free list)");
 			continue;
 		}
-		smm_slab_put(cache, slab, p[i]);
+		*(void **)(obj + g.freeptr) = slab->freelist;
+		slab->freelist = obj;
+		smm_slab_set_inuse(slab, inuse - 1);
+		run = slab;
+		done++;
 	}
+	if (run)
+		smm_slab_place(cache, run, false);
+	cache->inuse -= done;
 	smm_slab_trim(cache, cache->free_limit, &release);
 	spin_unlock(&cache->lock);
 	smm_slab_release_list(cache, &release);
 }
 
-/* Flush the @nr oldest objects of a per-CPU array to the slabs. */
+static void smm_slab_put_many(struct smm_kmem_cache *cache, unsigned int nr, void **p)
+{
+	__smm_slab_put_many(cache, nr, p, false, NULL, 0);
+}
+
+/*
+ * Flush the @nr oldest objects of a per-CPU array to the slabs.  The
+ * caller owns the array: it holds the array's local lock on the array's
+ * CPU, or that CPU is dead (see smm_slab_drain_dead()).
+ */
 static void smm_cpu_flush(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
 			  unsigned int nr)
 {
-	lockdep_assert_held(&c->lock);
 	nr = min(nr, c->avail);
 	if (!nr)
 		return;
@@ -629,15 +812,61 @@ static void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
 }
 
 /*
- * The array of the CPU we run on, to be locked next.  Preemption stays on:
- * should the task move before the lock is taken, it works on the array of
- * the CPU it left, which its lock makes as safe as a drain from elsewhere
- * (only rarer).  This spares every alloc and free a preempt_disable() and
- * preempt_enable() pair around the lock's own.
+ * Per-CPU arrays.  An array is only ever used on its own CPU, under its
+ * local lock: local_lock() is preempt_disable() on a normal kernel (a
+ * per-CPU migratable-safe spinlock on PREEMPT_RT) plus a lockdep map, so
+ * the fast path has no atomic instruction and no interrupt-flag change,
+ * and a task can neither be preempted by another user of the array nor
+ * move to another CPU while it holds it.  Every caller runs in process
+ * context (lockdep reports one that does not, through the local lock's
+ * map), so interrupts need not be disabled.
+ *
+ * The alternative, this_cpu operations with a transaction id as SLUB
+ * does, suits a free list linked through the objects, not an array: a
+ * free must write its slot before the commit, and a task that moved
+ * between reading the count and writing the slot would write into the
+ * array of the CPU it left, over an object another task put there.  A
+ * linked per-CPU list would need a double-word this_cpu_cmpxchg (a helper
+ * call under emulation, and another API on 6.1) and a read of each
+ * object's link on allocation; preemption off costs a per-CPU counter
+ * increment and decrement.
+ *
+ * The price: other CPUs never touch an online CPU's array, so a drain
+ * runs on that CPU (work_on_cpu(), which sleeps), under cpus_read_lock()
+ * so CPUs stay as they are; and a dead CPU's arrays are flushed from
+ * elsewhere once nothing can run there.  Lock order: cpu_hotplug_lock,
+ * pool->slab_mutex, an array's local lock, cache->lock, the buddy's.
  */
-static inline struct smm_slab_cpu *smm_cpu_array(struct smm_kmem_cache *cache)
+
+/* This CPU's array of @cache; the caller holds its local lock. */
+static __always_inline struct smm_slab_cpu *smm_cpu_array(struct smm_kmem_cache *cache)
 {
-	return raw_cpu_ptr(cache->cpu);
+	return this_cpu_ptr(cache->cpu);
+}
+
+/* This CPU's array @c is empty: refill it with a batch and take one. */
+static noinline void *smm_cpu_refill(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
+				     unsigned int flags, unsigned long caller)
+{
+	lockdep_assert_held(this_cpu_ptr(&cache->cpu->lock));
+	c->avail = smm_slab_take_many(cache, flags, cache->batch, c->entry, caller);
+	if (unlikely(!c->avail))
+		return NULL;
+	return c->entry[--c->avail];
+}
+
+/* This CPU's array @c is full, or @obj is the object freed into it last. */
+static noinline void smm_cpu_free_slow(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
+				       void *obj)
+{
+	lockdep_assert_held(this_cpu_ptr(&cache->cpu->lock));
+	if (c->avail && c->entry[c->avail - 1] == obj) {
+		smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, smm_obj_slab_known(cache, obj),
+			       obj, " (freed twice in a row)");
+		return;
+	}
+	smm_cpu_flush(cache, c, cache->batch);
+	c->entry[c->avail++] = obj;
 }
 
 /* What every allocated object gets: zeroing if asked, the tracepoint. */
@@ -662,19 +891,18 @@ static __always_inline void *__smm_cache_alloc(struct smm_kmem_cache *cache,
 					       unsigned long caller)
 {
 	struct smm_slab_cpu *c;
-	void *obj = NULL;
+	void *obj;
 
 	if (unlikely(!cache->cpu_limit)) {
 		obj = smm_debug_alloc(cache, flags, caller);
 	} else {
+		local_lock(&cache->cpu->lock);
 		c = smm_cpu_array(cache);
-		spin_lock(&c->lock);
-		if (unlikely(!c->avail))
-			c->avail = smm_slab_take_many(cache, flags, cache->batch,
-						      c->entry, caller);
 		if (likely(c->avail))
 			obj = c->entry[--c->avail];
-		spin_unlock(&c->lock);
+		else
+			obj = smm_cpu_refill(cache, c, flags, caller);
+		local_unlock(&cache->cpu->lock);
 	}
 	if (unlikely(!obj))
 		return NULL;
@@ -682,34 +910,42 @@ static __always_inline void *__smm_cache_alloc(struct smm_kmem_cache *cache,
 	return obj;
 }
 
+/* Free @obj, known to be an object of @cache on @slab. */
+static __always_inline void smm_cache_free_obj(struct smm_kmem_cache *cache,
+					       struct smm_page *slab, void *obj,
+					       unsigned long caller)
+{
+	struct smm_slab_cpu *c;
+	unsigned int avail;
+
+	trace_shadowmm_kmem_cache_free(caller, obj, cache->name);
+	if (unlikely(!cache->cpu_limit)) {
+		smm_debug_free(cache, slab, obj, caller);
+		return;
+	}
+	local_lock(&cache->cpu->lock);
+	c = smm_cpu_array(cache);
+	avail = c->avail;
+	if (unlikely(avail == cache->cpu_limit || (avail && c->entry[avail - 1] == obj))) {
+		smm_cpu_free_slow(cache, c, obj);
+	} else {
+		c->entry[avail] = obj;
+		c->avail = avail + 1;
+	}
+	local_unlock(&cache->cpu->lock);
+}
+
 static __always_inline void __smm_cache_free(struct smm_kmem_cache *cache, void *obj,
 					     unsigned long caller)
 {
 	struct smm_page *slab = smm_obj_slab(cache, obj);
-	struct smm_slab_cpu *c;
 
 	if (unlikely(!slab)) {
 		smm_slab_fault(cache, SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
 			       " (not an object of this cache)");
 		return;
 	}
-	trace_shadowmm_kmem_cache_free(caller, obj, cache->name);
-	if (unlikely(!cache->cpu_limit)) {
-		smm_debug_free(cache, slab, obj, caller);
-		return;
-	}
-	c = smm_cpu_array(cache);
-	spin_lock(&c->lock);
-	if (unlikely(c->avail && c->entry[c->avail - 1] == obj)) {
-		smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
-			       " (freed twice in a row)");
-		goto out;
-	}
-	if (unlikely(c->avail == cache->cpu_limit))
-		smm_cpu_flush(cache, c, cache->batch);
-	c->entry[c->avail++] = obj;
-out:
-	spin_unlock(&c->lock);
+	smm_cache_free_obj(cache, slab, obj, caller);
 }
 
 /**
@@ -750,6 +986,10 @@ SMM_EXPORT(smm_kmem_cache_free);
  * @nr: how many
  * @p: where to store them
  *
+ * This CPU's array gives what it holds in one copy; the rest comes straight
+ * from the slabs, a slab's worth at a time, under one hold of the cache's
+ * lock.
+ *
  * Context: Process context; does not sleep.
  * Return: @nr, or 0 (nothing allocated) when not all could be.
  */
@@ -757,7 +997,7 @@ int smm_kmem_cache_alloc_bulk(struct smm_kmem_cache *cache, unsigned int flags,
 			      size_t nr, void **p)
 {
 	struct smm_slab_cpu *c;
-	size_t i = 0;
+	size_t i, got;
 
 	if (unlikely(!cache->cpu_limit)) {
 		for (i = 0; i < nr; i++) {
@@ -769,20 +1009,21 @@ int smm_kmem_cache_alloc_bulk(struct smm_kmem_cache *cache, unsigned int flags,
 		}
 		return nr;
 	}
-	/* This CPU's array first, under one lock; the rest straight from the slabs. */
+	local_lock(&cache->cpu->lock);
 	c = smm_cpu_array(cache);
-	spin_lock(&c->lock);
-	while (i < nr && c->avail)
-		p[i++] = c->entry[--c->avail];
-	spin_unlock(&c->lock);
-	if (i < nr)
-		i += smm_slab_take_many(cache, flags, nr - i, p + i, _RET_IP_);
-	if (i < nr) {
-		smm_kmem_cache_free_bulk(cache, i, p);
+	got = min_t(size_t, nr, c->avail);
+	c->avail -= got;
+	memcpy(p, c->entry + c->avail, got * sizeof(void *));
+	local_unlock(&cache->cpu->lock);
+	if (got < nr)
+		got += smm_slab_take_many(cache, flags, nr - got, p + got, _RET_IP_);
+	if (unlikely(got < nr)) {
+		smm_kmem_cache_free_bulk(cache, got, p);
 		return 0;
 	}
-	for (i = 0; i < nr; i++)
-		smm_cache_alloc_done(cache, p[i], flags, cache->object_size, _RET_IP_);
+	if ((flags & SMM_GFP_ZERO) || trace_shadowmm_kmem_cache_alloc_enabled())
+		for (i = 0; i < nr; i++)
+			smm_cache_alloc_done(cache, p[i], flags, cache->object_size, _RET_IP_);
 	return nr;
 }
 SMM_EXPORT(smm_kmem_cache_alloc_bulk);
@@ -791,80 +1032,198 @@ SMM_EXPORT(smm_kmem_cache_alloc_bulk);
  * smm_kmem_cache_free_bulk() - free @nr objects
  * @cache: the cache they came from
  * @nr: how many
- * @p: the objects
+ * @p: the objects; NULL entries are skipped
+ *
+ * Each pointer is checked as smm_kmem_cache_free() checks it.  The objects
+ * go into this CPU's array as long as it has room, under one hold of its
+ * lock; the rest go straight to the slabs under one hold of the cache's
+ * lock, a slab's run of objects at a time.
  *
  * Context: Process context; does not sleep.
  */
 void smm_kmem_cache_free_bulk(struct smm_kmem_cache *cache, size_t nr, void **p)
 {
+	unsigned int avail, limit = cache->cpu_limit;
+	struct smm_obj_geom g;
 	struct smm_slab_cpu *c;
+	void *last;
 	size_t i;
 
-	if (unlikely(!cache->cpu_limit)) {
+	if (unlikely(!limit)) {
 		for (i = 0; i < nr; i++)
 			if (p[i])
 				__smm_cache_free(cache, p[i], _RET_IP_);
 		return;
 	}
-	/* As __smm_cache_free() for each, under one lock of this CPU's array. */
+	smm_obj_geom_init(&g, cache);
+	local_lock(&cache->cpu->lock);
 	c = smm_cpu_array(cache);
-	spin_lock(&c->lock);
-	for (i = 0; i < nr; i++) {
+	avail = c->avail;
+	last = avail ? c->entry[avail - 1] : NULL;
+	for (i = 0; i < nr && avail < limit; i++) {
 		void *obj = p[i];
-		struct smm_page *slab;
 
 		if (!obj)
 			continue;
-		slab = smm_obj_slab(cache, obj);
-		if (unlikely(!slab)) {
+		if (unlikely(!smm_geom_obj_slab(&g, obj))) {
 			smm_slab_fault(cache, SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
 				       " (not an object of this cache)");
 			continue;
 		}
-		trace_shadowmm_kmem_cache_free(_RET_IP_, obj, cache->name);
-		if (unlikely(c->avail && c->entry[c->avail - 1] == obj)) {
-			smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
+		if (unlikely(obj == last)) {
+			smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE,
+				       smm_obj_slab_known(cache, obj), obj,
 				       " (freed twice in a row)");
 			continue;
 		}
-		/* A full array goes to the slabs at once: the rest will fill it. */
-		if (unlikely(c->avail == cache->cpu_limit))
-			smm_cpu_flush(cache, c, c->avail);
-		c->entry[c->avail++] = obj;
+		trace_shadowmm_kmem_cache_free(_RET_IP_, obj, cache->name);
+		c->entry[avail++] = obj;
+		last = obj;
 	}
-	spin_unlock(&c->lock);
+	c->avail = avail;
+	local_unlock(&cache->cpu->lock);
+	/* The array is full: the rest go to the slabs. */
+	if (i < nr)
+		__smm_slab_put_many(cache, nr - i, p + i, true, last, _RET_IP_);
 }
 SMM_EXPORT(smm_kmem_cache_free_bulk);
 
-/* Flush one CPU's array of @cache back to the slabs. */
-static unsigned int smm_cache_drain_cpu(struct smm_kmem_cache *cache, unsigned int cpu)
+/* Flush all of the per-CPU array @c of @cache; the caller owns the array. */
+static unsigned int smm_cpu_drain(struct smm_kmem_cache *cache, struct smm_slab_cpu *c)
 {
-	struct smm_slab_cpu *c = per_cpu_ptr(cache->cpu, cpu);
+	unsigned int n = c->avail;
+
+	smm_cpu_flush(cache, c, n);
+	return n;
+}
+
+/* Flush this CPU's array of @cache, under its local lock. */
+static unsigned int smm_cache_drain_here(struct smm_kmem_cache *cache)
+{
 	unsigned int n;
 
-	spin_lock(&c->lock);
-	n = c->avail;
-	smm_cpu_flush(cache, c, c->avail);
-	spin_unlock(&c->lock);
+	local_lock(&cache->cpu->lock);
+	n = smm_cpu_drain(cache, smm_cpu_array(cache));
+	local_unlock(&cache->cpu->lock);
 	return n;
+}
+
+/**
+ * struct smm_slab_drain - which arrays of one CPU to flush
+ * @cache:	this cache's, or (NULL) those of every cache of @pool; then
+ *		the caller holds pool->slab_mutex
+ * @pool:	the pool
+ */
+struct smm_slab_drain {
+	struct smm_kmem_cache *cache;
+	struct smm_pool *pool;
+};
+
+/* Does @cpu hold objects in any array smm_slab_drain_on() would flush? */
+static bool smm_slab_drain_wanted(const struct smm_slab_drain *d, unsigned int cpu)
+{
+	struct smm_kmem_cache *cache;
+
+	if (d->cache)
+		return READ_ONCE(per_cpu_ptr(d->cache->cpu, cpu)->avail);
+	list_for_each_entry(cache, &d->pool->caches, list)
+		if (cache->cpu_limit && READ_ONCE(per_cpu_ptr(cache->cpu, cpu)->avail))
+			return true;
+	return false;
+}
+
+/* work_on_cpu() function: flush the arrays @arg names on this CPU. */
+static long smm_slab_drain_fn(void *arg)
+{
+	struct smm_slab_drain *d = arg;
+	struct smm_kmem_cache *cache;
+	long n = 0;
+
+	if (d->cache)
+		return smm_cache_drain_here(d->cache);
+	/* The caller waits for us holding pool->slab_mutex: the list stays. */
+	list_for_each_entry(cache, &d->pool->caches, list)
+		if (cache->cpu_limit)
+			n += smm_cache_drain_here(cache);
+	return n;
+}
+
+/*
+ * Flush the arrays @d names of a CPU nothing can run on: it is dead (its
+ * dead callback, with hotplug held by the caller) or not online while the
+ * caller holds cpus_read_lock().  A task that used its arrays did so with
+ * preemption off, so it was done before the CPU went down.
+ */
+static unsigned int smm_slab_drain_dead(struct smm_slab_drain *d, unsigned int cpu)
+{
+	struct smm_kmem_cache *cache;
+	unsigned int n = 0;
+
+	if (d->cache)
+		return smm_cpu_drain(d->cache, per_cpu_ptr(d->cache->cpu, cpu));
+	lockdep_assert_held(&d->pool->slab_mutex);
+	list_for_each_entry(cache, &d->pool->caches, list)
+		if (cache->cpu_limit)
+			n += smm_cpu_drain(cache, per_cpu_ptr(cache->cpu, cpu));
+	return n;
+}
+
+/*
+ * Flush the arrays @d names of @cpu: on that CPU when it is online (an
+ * online CPU's arrays are only ever touched there), from here when not.
+ * The caller holds cpus_read_lock() (lockdep_assert_cpus_held() is not
+ * exported to modules, so this one is not asserted).
+ */
+static unsigned int smm_slab_drain_on(struct smm_slab_drain *d, unsigned int cpu)
+{
+	if (!smm_slab_drain_wanted(d, cpu))
+		return 0;
+	if (cpu_online(cpu))
+		return work_on_cpu(cpu, smm_slab_drain_fn, d);
+	return smm_slab_drain_dead(d, cpu);
+}
+
+/*
+ * Flush every CPU's arrays @d names; return how many objects went.  The
+ * caller holds cpus_read_lock().
+ */
+static unsigned int smm_slab_drain_all(struct smm_slab_drain *d)
+{
+	unsigned int n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += smm_slab_drain_on(d, cpu);
+	return n;
+}
+
+/* smm_kmem_cache_drain() for a caller that holds cpus_read_lock(). */
+static unsigned int __smm_kmem_cache_drain(struct smm_kmem_cache *cache)
+{
+	struct smm_slab_drain d = { .cache = cache, .pool = cache->pool };
+
+	if (!cache->cpu_limit)
+		return 0;
+	return smm_slab_drain_all(&d);
 }
 
 /**
  * smm_kmem_cache_drain() - flush every CPU's array back to the slabs
  * @cache: the cache
  *
- * Context: Process context; does not sleep.
+ * Each online CPU flushes its own array (in a work item on that CPU, only
+ * where the array holds objects); CPUs cannot go on- or offline meanwhile.
+ *
+ * Context: Process context, may sleep; no pool->slab_mutex held.
  * Return: the number of objects flushed.
  */
 unsigned int smm_kmem_cache_drain(struct smm_kmem_cache *cache)
 {
-	unsigned int n = 0;
-	int cpu;
+	unsigned int n;
 
-	if (!cache->cpu_limit)
-		return 0;
-	for_each_possible_cpu(cpu)
-		n += smm_cache_drain_cpu(cache, cpu);
+	cpus_read_lock();
+	n = __smm_kmem_cache_drain(cache);
+	cpus_read_unlock();
 	return n;
 }
 SMM_EXPORT(smm_kmem_cache_drain);
@@ -872,31 +1231,39 @@ SMM_EXPORT(smm_kmem_cache_drain);
 /**
  * smm_slab_drain_cpu() - flush one CPU's arrays of every cache of a pool
  * @pool: the pool
- * @cpu: the CPU (online or dead)
+ * @cpu: the CPU (online: the flush runs on it; or offline)
  *
- * Context: Process context, may sleep (takes pool->slab_mutex).
+ * Context: Process context, may sleep (takes cpus_read_lock() and
+ * pool->slab_mutex).
  * Return: the number of objects flushed.
  */
 unsigned int smm_slab_drain_cpu(struct smm_pool *pool, unsigned int cpu)
 {
-	struct smm_kmem_cache *cache;
-	unsigned int n = 0;
+	struct smm_slab_drain d = { .pool = pool };
+	unsigned int n;
 
+	cpus_read_lock();
 	mutex_lock(&pool->slab_mutex);
-	list_for_each_entry(cache, &pool->caches, list)
-		if (cache->cpu_limit)
-			n += smm_cache_drain_cpu(cache, cpu);
+	n = smm_slab_drain_on(&d, cpu);
 	mutex_unlock(&pool->slab_mutex);
+	cpus_read_unlock();
 	return n;
 }
 SMM_EXPORT(smm_slab_drain_cpu);
 
-/* A CPU is dead: nobody will use its arrays, so flush them to the slabs. */
+/*
+ * A CPU is dead: nobody will use its arrays, so flush them to the slabs.
+ * Runs in the hotplug control task, which holds cpu_hotplug_lock for
+ * writing: hence the same lock order as every drain.
+ */
 static int smm_slab_cpu_dead(unsigned int cpu, struct hlist_node *node)
 {
 	struct smm_pool *pool = hlist_entry(node, struct smm_pool, slab_cpuhp_node);
+	struct smm_slab_drain d = { .pool = pool };
 
-	smm_slab_drain_cpu(pool, cpu);
+	mutex_lock(&pool->slab_mutex);
+	smm_slab_drain_dead(&d, cpu);
+	mutex_unlock(&pool->slab_mutex);
 	return 0;
 }
 
@@ -928,13 +1295,12 @@ void smm_slab_subsys_exit(void)
 	cpuhp_remove_multi_state(smm_slab_hp_state);
 }
 
-/* Drain, then give every free slab back; return how many slabs went. */
-static unsigned long __smm_cache_shrink(struct smm_kmem_cache *cache)
+/* Give every free slab back; return how many slabs went. */
+static unsigned long smm_cache_release_free(struct smm_kmem_cache *cache)
 {
 	LIST_HEAD(release);
 	unsigned long n;
 
-	smm_kmem_cache_drain(cache);
 	spin_lock(&cache->lock);
 	n = cache->nr_free_slabs;
 	smm_slab_trim(cache, 0, &release);
@@ -947,15 +1313,16 @@ static unsigned long __smm_cache_shrink(struct smm_kmem_cache *cache)
  * smm_kmem_cache_shrink() - give every free slab back to the buddy
  * @cache: the cache
  *
- * The per-CPU arrays are flushed first, so every slab whose objects are
- * all free is given back.
+ * The per-CPU arrays are flushed first (as smm_kmem_cache_drain() does),
+ * so every slab whose objects are all free is given back.
  *
- * Context: Process context; does not sleep.
+ * Context: Process context, may sleep; no pool->slab_mutex held.
  * Return: the number of frames given back.
  */
 unsigned long smm_kmem_cache_shrink(struct smm_kmem_cache *cache)
 {
-	return __smm_cache_shrink(cache) << cache->order;
+	smm_kmem_cache_drain(cache);
+	return smm_cache_release_free(cache) << cache->order;
 }
 SMM_EXPORT(smm_kmem_cache_shrink);
 
@@ -1012,7 +1379,12 @@ static int smm_cache_layout(struct smm_kmem_cache *cache)
 		end += 2 * sizeof(struct smm_slab_track);
 	cache->size = ALIGN(max(end, word), cache->align);
 
-	/* The smallest order wasting at most 1/8 of it, else the least waste. */
+	/*
+	 * The smallest order wasting at most 1/8 of it and holding at least
+	 * SMM_SLAB_MIN_OBJS objects (or as many as order SMM_SLAB_MIN_ORDER
+	 * holds), else the least waste.  Fewer, larger slabs make fewer trips
+	 * to the buddy when many objects come and go.
+	 */
 	for (order = 0; order <= SMM_SLAB_MAX_ORDER; order++) {
 		unsigned int bytes = PAGE_SIZE << order;
 		unsigned int objs = bytes / cache->size, waste;
@@ -1021,7 +1393,8 @@ static int smm_cache_layout(struct smm_kmem_cache *cache)
 			continue;
 		objs = min(objs, 0xffffU);
 		waste = bytes - objs * cache->size;
-		if (waste * 8 <= bytes) {
+		if (waste * 8 <= bytes &&
+		    (objs >= SMM_SLAB_MIN_OBJS || order >= SMM_SLAB_MIN_ORDER)) {
 			best = order;
 			best_waste = waste;
 			break;
@@ -1283,10 +1656,13 @@ struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *
 	}
 	cache->size_recip = reciprocal_value(cache->size);
 	if (!smm_cache_debug(cache)) {
-		cache->cpu_limit = cache->size <= 256 ? 64 : cache->size <= 1024 ? 32 : 16;
+		/* About 16-32 KiB of objects, 16 at least (SMM_SLAB_CPU_MAX at most). */
+		cache->cpu_limit = cache->size <= 256 ? 128 : cache->size <= 1024 ? 64 :
+				   cache->size <= 4096 ? 32 : 16;
 		cache->batch = cache->cpu_limit / 2;
 	}
-	cache->free_limit = 2;
+	/* Free slabs kept for the next burst: up to 64 KiB of them, 2 at least. */
+	cache->free_limit = max(2U, (unsigned int)(SZ_64K >> (PAGE_SHIFT + cache->order)));
 	spin_lock_init(&cache->lock);
 	INIT_LIST_HEAD(&cache->slabs_full);
 	INIT_LIST_HEAD(&cache->slabs_partial);
@@ -1299,7 +1675,7 @@ struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *
 		return NULL;
 	}
 	for_each_possible_cpu(cpu)
-		spin_lock_init(&per_cpu_ptr(cache->cpu, cpu)->lock);
+		local_lock_init(&per_cpu_ptr(cache->cpu, cpu)->lock);
 
 	mutex_lock(&pool->slab_mutex);
 	list_add_tail(&cache->list, &pool->caches);
@@ -1351,19 +1727,22 @@ int smm_kmem_cache_destroy(struct smm_kmem_cache *cache)
 	if (!cache)
 		return 0;
 	pool = cache->pool;
+	cpus_read_lock();
 	mutex_lock(&pool->slab_mutex);
-	smm_kmem_cache_drain(cache);
+	__smm_kmem_cache_drain(cache);
 	spin_lock(&cache->lock);
 	live = cache->inuse - cache->nr_quarantined;
 	spin_unlock(&cache->lock);
 	if (live) {
 		mutex_unlock(&pool->slab_mutex);
+		cpus_read_unlock();
 		pr_err("%s: cache %s still has %lu objects allocated: not destroyed\n",
 		       pool->name, cache->name, live);
 		return -EBUSY;
 	}
 	list_del(&cache->list);
 	mutex_unlock(&pool->slab_mutex);
+	cpus_read_unlock();
 	smm_cache_free_all(cache);
 	return 0;
 }
@@ -1451,18 +1830,31 @@ static bool smm_kmalloc_large(const struct smm_page *page, const void *ptr)
  */
 void smm_kfree(struct smm_pool *pool, const void *ptr)
 {
-	struct smm_page *page;
+	const struct smm_region *r = &pool->region;
+	struct smm_page *page = NULL;
 	void *obj = (void *)ptr;
+	unsigned long sfn;
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
-	page = smm_virt_to_page(pool, ptr);
-	if (page && smm_page_test(page, SMM_PG_slab)) {
+	if (unlikely(!smm_region_contains_vaddr(r, ptr)))
+		goto bad;
+	/* One frame lookup serves the cache, the object check and the free. */
+	sfn = (ptr - r->vaddr) >> PAGE_SHIFT;
+	page = smm_sfn_page(r, sfn);
+	if (likely(smm_page_test(page, SMM_PG_slab))) {
 		struct smm_kmem_cache *cache = READ_ONCE(page->slab_cache);
+		struct smm_page *slab;
 
 		/* One of this pool's kmalloc caches, without a search. */
-		if (cache && (cache->flags & SMM_SLAB_KMALLOC) && cache->pool == pool) {
-			__smm_cache_free(cache, obj, _RET_IP_);
+		if (likely(cache && (cache->flags & SMM_SLAB_KMALLOC) && cache->pool == pool)) {
+			slab = smm_page_obj_slab(cache, page, sfn, ptr);
+			if (unlikely(!slab)) {
+				smm_slab_fault(cache, SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
+					       " (not an object of this cache)");
+				return;
+			}
+			smm_cache_free_obj(cache, slab, obj, _RET_IP_);
 			return;
 		}
 	}
@@ -1473,6 +1865,7 @@ void smm_kfree(struct smm_pool *pool, const void *ptr)
 		smm_free_pages(pool, page, order);
 		return;
 	}
+bad:
 	smm_slab_fault(pool->kmalloc_caches[0], SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
 		       " (kfree of memory kmalloc did not return)");
 }
@@ -1503,20 +1896,27 @@ size_t smm_ksize(struct smm_pool *pool, const void *ptr)
 }
 SMM_EXPORT(smm_ksize);
 
-/* Shrink every cache; count the slabs given back in *@slabs if asked. */
+/*
+ * Shrink every cache: each CPU flushes all its arrays in one go, then every
+ * cache gives its free slabs back.  Count the slabs in *@slabs if asked.
+ */
 static unsigned long __smm_slab_shrink_all(struct smm_pool *pool, unsigned long *slabs)
 {
+	struct smm_slab_drain d = { .pool = pool };
 	struct smm_kmem_cache *cache;
 	unsigned long n = 0, s = 0;
 
+	cpus_read_lock();
 	mutex_lock(&pool->slab_mutex);
+	smm_slab_drain_all(&d);
 	list_for_each_entry(cache, &pool->caches, list) {
-		unsigned long k = __smm_cache_shrink(cache);
+		unsigned long k = smm_cache_release_free(cache);
 
 		s += k;
 		n += k << cache->order;
 	}
 	mutex_unlock(&pool->slab_mutex);
+	cpus_read_unlock();
 	if (slabs)
 		*slabs = s;
 	return n;
@@ -1656,15 +2056,17 @@ void smm_slab_pool_destroy(struct smm_pool *pool)
 			smm_cache_free_all(cache);
 		}
 	}
+	cpus_read_lock();
 	mutex_lock(&pool->slab_mutex);
 	list_for_each_entry_safe_reverse(cache, next, &pool->caches, list) {
 		pr_err("%s: cache %s was not destroyed before its pool (%lu objects allocated)\n",
 		       pool->name, cache->name, cache->inuse);
-		smm_kmem_cache_drain(cache);
+		__smm_kmem_cache_drain(cache);
 		list_del(&cache->list);
 		smm_cache_free_all(cache);
 	}
 	mutex_unlock(&pool->slab_mutex);
+	cpus_read_unlock();
 	mutex_destroy(&pool->slab_mutex);
 }
 

@@ -11,6 +11,7 @@
 #include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/list.h>
+#include <linux/local_lock.h>
 #include <linux/percpu.h>
 #include <linux/reciprocal_div.h>
 #include <linux/spinlock.h>
@@ -31,8 +32,10 @@ struct seq_file;
 #define SMM_SLAB_KMALLOC	BIT(8)	/* internal: one of the pool's kmalloc caches */
 
 #define SMM_SLAB_NAME_LEN	32
-#define SMM_SLAB_CPU_MAX	64	/* capacity of a per-CPU object array */
+#define SMM_SLAB_CPU_MAX	128	/* capacity of a per-CPU object array */
 #define SMM_SLAB_MAX_ORDER	5	/* largest slab: 32 frames */
+#define SMM_SLAB_MIN_OBJS	16	/* objects a slab holds, if order 3 allows */
+#define SMM_SLAB_MIN_ORDER	3
 
 /* Bytes written into red zones and free objects (as the kernel's poison.h). */
 #define SMM_RED_ACTIVE		0xcc
@@ -61,14 +64,16 @@ enum smm_slab_error {
 
 /**
  * struct smm_slab_cpu - one CPU's array of free objects of one cache
- * @lock:	protects @avail and @entry; taken by tasks on the owning CPU
- *		(uncontended, but for one that moved meanwhile), and by
- *		drains from others
+ * @lock:	protects @avail and @entry; a local lock, taken only on the
+ *		owning CPU (preemption off, no atomic operation; see "Per-CPU
+ *		arrays" in module/slab.c).  Other CPUs never touch an online
+ *		CPU's array: a drain runs on that CPU, and a dead CPU's array
+ *		is flushed once nothing can run there.
  * @avail:	objects in @entry
  * @entry:	free objects, the most recently freed last
  */
 struct smm_slab_cpu {
-	spinlock_t lock;
+	local_lock_t lock;
 	unsigned int avail;
 	void *entry[SMM_SLAB_CPU_MAX];
 };
