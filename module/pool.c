@@ -19,6 +19,7 @@
 
 #include <shadowmm/buddy.h>
 #include <shadowmm/compat.h>
+#include <shadowmm/lru.h>
 #include <shadowmm/object.h>
 #include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
@@ -89,9 +90,13 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 		smm_zones_setup_watermarks(pool);
 	}
 
-	ret = smm_pcp_hotplug_register(pool);
+	ret = smm_lru_pool_init(pool);
 	if (ret)
 		goto err_zones;
+
+	ret = smm_pcp_hotplug_register(pool);
+	if (ret)
+		goto err_lru;
 
 	ret = smm_slab_pool_init(pool);
 	if (ret)
@@ -105,6 +110,8 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 
 err_hotplug:
 	smm_pcp_hotplug_unregister(pool);
+err_lru:
+	smm_lru_pool_destroy(pool);
 err_zones:
 	smm_zones_destroy(pool);
 err_region:
@@ -135,6 +142,7 @@ void smm_pool_destroy(struct smm_pool *pool)
 	smm_object_pool_destroy(pool);
 	smm_slab_pool_destroy(pool);
 	smm_pcp_hotplug_unregister(pool);
+	smm_lru_pool_destroy(pool);
 	smm_pcp_drain_all(pool);
 	free = smm_pool_free_pages(pool);
 	managed = smm_pool_managed_pages(pool);
@@ -162,6 +170,7 @@ unsigned int smm_pool_validate(struct smm_pool *pool, struct smm_report *r)
 
 	n += smm_slab_validate(pool, r);
 	n += smm_object_validate(pool, r);
+	n += smm_lru_validate(pool, r);
 	return n + smm_vma_validate(pool, r);
 }
 SMM_EXPORT(smm_pool_validate);

@@ -43,6 +43,9 @@ const char * const smm_event_names[SMM_NR_EVENTS] = {
 	[SMM_PINNED_DEFERRED] = "pinned_deferred",
 	[SMM_VMA_RESYNC] = "vma_resync",
 	[SMM_VMA_UNTRACKED] = "vma_untracked",
+	[SMM_PGACTIVATE] = "pgactivate",
+	[SMM_PGDEACTIVATE] = "pgdeactivate",
+	[SMM_PGREFILL] = "pgrefill",
 };
 
 /**

@@ -84,6 +84,9 @@ struct smm_pool_config {
  * @vma_cache:		the slab cache shadow VMA descriptors come from
  * @vma_reserve:	descriptors set aside for when the region is empty;
  *			both made on the first mapping, NULL before
+ * @lru_batch:		per-CPU LRU batches (struct smm_lru_batch)
+ * @lru_batch_size:	entries a batch collects before it is drained,
+ *			1..SMM_LRU_BATCH_MAX; written under @tune_lock
  */
 struct smm_pool {
 	const char *name;
@@ -123,6 +126,8 @@ struct smm_pool {
 	struct mutex vma_setup_lock;
 	struct smm_kmem_cache *vma_cache;
 	mempool_t *vma_reserve;
+	struct smm_lru_batch __percpu *lru_batch;
+	unsigned int lru_batch_size;
 };
 
 int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp);

@@ -41,6 +41,9 @@ enum smm_event {
 	SMM_PINNED_DEFERRED,		/* frames left pinned when freed */
 	SMM_VMA_RESYNC,			/* descriptors fixed after a silent change */
 	SMM_VMA_UNTRACKED,		/* mappings left without a descriptor */
+	SMM_PGACTIVATE,			/* inactive (or unevictable) -> active */
+	SMM_PGDEACTIVATE,		/* active -> inactive */
+	SMM_PGREFILL,			/* active-list pages scanned by aging */
 	SMM_NR_EVENTS,
 };
 
