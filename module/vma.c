@@ -345,6 +345,7 @@ static int smm_vma_reserve_ready(struct smm_pool *pool)
 	mempool_t *reserve;
 	int ret = 0;
 
+	/* Pairs with the release below: a reserve seen has its cache set. */
 	if (smp_load_acquire(&pool->vma_reserve))
 		return 0;
 	mutex_lock(&pool->vma_setup_lock);
@@ -364,7 +365,7 @@ static int smm_vma_reserve_ready(struct smm_pool *pool)
 		goto out;
 	}
 	pool->vma_cache = cache;
-	/* Pairs with the acquire above: the cache is set before it is seen. */
+	/* Pairs with the acquire above. */
 	smp_store_release(&pool->vma_reserve, reserve);
 out:
 	mutex_unlock(&pool->vma_setup_lock);
@@ -663,7 +664,7 @@ struct smm_vma_walk {
 	void *arg;
 };
 
-static void smm_vma_for_each_tree(struct smm_pool *pool,
+static void smm_vma_walk_trees(struct smm_pool *pool,
 				  const struct smm_vma_walk *walk)
 {
 	struct smm_vma_tree *tree, **trees;
@@ -742,7 +743,7 @@ void smm_vma_print(struct seq_file *m, struct smm_pool *pool)
 	const struct smm_vma_walk walk = { smm_vma_print_tree, m };
 
 	seq_puts(m, "# pid start-end perms offset minor major cow resident\n");
-	smm_vma_for_each_tree(pool, &walk);
+	smm_vma_walk_trees(pool, &walk);
 }
 SMM_EXPORT(smm_vma_print);
 
@@ -752,8 +753,10 @@ static void smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
 	unsigned long prev_end = 0, n = 0, mapped = 0;
 	struct vm_area_struct *vma;
 	bool cached = !tree->cache;
+	struct vma_iterator vmi;
 	struct smm_vma *v;
-	VMA_ITERATOR(vmi, tree->mm, 0);
+
+	vma_iter_init(&vmi, tree->mm, 0);
 
 	for (v = smm_vma_tree_first(tree); v; v = smm_vma_tree_next(v)) {
 		n++;
@@ -796,7 +799,7 @@ unsigned int smm_vma_validate(struct smm_pool *pool, struct smm_report *r)
 	const struct smm_vma_walk walk = { smm_vma_validate_tree, r };
 	unsigned int before = r->problems;
 
-	smm_vma_for_each_tree(pool, &walk);
+	smm_vma_walk_trees(pool, &walk);
 	return r->problems - before;
 }
 SMM_EXPORT(smm_vma_validate);
@@ -823,9 +826,8 @@ void smm_vma_pool_init(struct smm_pool *pool)
 void smm_vma_pool_destroy(struct smm_pool *pool)
 {
 	WARN_ON(!hash_empty(pool->vma_trees));
-	if (pool->vma_reserve) {
-		mempool_destroy(pool->vma_reserve);
+	mempool_destroy(pool->vma_reserve);
+	if (pool->vma_cache)
 		smm_kmem_cache_destroy(pool->vma_cache);
-	}
 	mutex_destroy(&pool->vma_setup_lock);
 }
