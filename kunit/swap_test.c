@@ -45,9 +45,9 @@ static void *smm_test_page(struct kunit *test)
 	return p;
 }
 
-static const char *smm_swap_params[] = { NULL, SMM_TEST_SWAP_FILE };
+static const char * const smm_swap_params[] = { NULL, SMM_TEST_SWAP_FILE };
 
-static void smm_swap_param_desc(const char **file, char *desc)
+static void smm_swap_param_desc(const char * const *file, char *desc)
 {
 	strscpy(desc, *file ? "file" : "compressed", KUNIT_PARAM_DESC_SIZE);
 }

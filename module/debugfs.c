@@ -31,6 +31,7 @@
 
 #include <shadowmm/bench.h>
 #include <shadowmm/buddy.h>
+#include <shadowmm/lru.h>
 #include <shadowmm/object.h>
 #include <shadowmm/vma.h>
 #include <shadowmm/compat.h>
@@ -165,6 +166,9 @@ static int smm_meminfo_show(struct seq_file *m, void *v)
 
 	smm_show_kb(m, "MemTotal:", smm_pool_managed_pages(pool));
 	smm_show_kb(m, "MemFree:", smm_pool_free_pages(pool));
+	smm_show_kb(m, "Active:", smm_lru_pages(pool, SMM_LRU_ACTIVE));
+	smm_show_kb(m, "Inactive:", smm_lru_pages(pool, SMM_LRU_INACTIVE));
+	smm_show_kb(m, "Unevictable:", smm_lru_pages(pool, SMM_LRU_UNEVICTABLE));
 	smm_show_kb(m, "Slab:", smm_slab_pages(pool));
 	smm_show_kb(m, "Objects:", atomic_long_read(&pool->object_pages));
 	smm_show_kb(m, "ObjectsPinned:", smm_object_pinned_pages(pool));
@@ -369,8 +373,10 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 	seq_printf(m, "min_free_kbytes %lu\n", pool->min_free_kbytes);
 	seq_printf(m, "pcp_high %u\n", READ_ONCE(zone->pcp_high));
 	seq_printf(m, "pcp_batch %u\n", READ_ONCE(zone->pcp_batch));
+	seq_printf(m, "lru_batch %u\n", READ_ONCE(pool->lru_batch_size));
 	mutex_unlock(&pool->tune_lock);
 	seq_puts(m, "# write \"name value\" to set; \"drain_pcp 1\" drains every per-CPU list,\n");
+	seq_puts(m, "# \"drain_lru 1\" moves every per-CPU LRU batch to the lists,\n");
 	seq_puts(m, "# \"drop_slabs 1\" gives every cache's free slabs back,\n");
 	seq_puts(m, "# \"burst N\" and \"slab_burst N\" allocate N blocks or objects and free them\n");
 	return 0;
@@ -431,7 +437,7 @@ static int smm_knob_slab_burst(struct smm_pool *pool, unsigned int n)
  *
  * Knobs: watermark_scale_factor (1..3000), min_free_kbytes, pcp_high,
  * pcp_batch (set for every zone, the other value taken from node 0's
- * Normal zone), drain_pcp (1), drop_slabs (1: every cache gives its free
+ * Normal zone), lru_batch (1..63), drain_pcp (1), drain_lru (1), drop_slabs (1: every cache gives its free
  * slabs back), burst (1..4096 allocations, freed again), slab_burst
  * (1..4096 kmallocs of every size class, freed again).
  * An unknown name or a bad value changes nothing.
@@ -465,6 +471,14 @@ int smm_knob_write(struct smm_pool *pool, const char *line)
 		if (val != 1)
 			return -EINVAL;
 		smm_pcp_drain_all(pool);
+		return 0;
+	}
+	if (!strcmp(name, "lru_batch"))
+		return smm_lru_set_batch(pool, val);
+	if (!strcmp(name, "drain_lru")) {
+		if (val != 1)
+			return -EINVAL;
+		smm_lru_drain_all(pool);
 		return 0;
 	}
 	if (!strcmp(name, "drop_slabs")) {

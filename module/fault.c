@@ -27,6 +27,7 @@
 
 #include <shadowmm/compat.h>
 #include <shadowmm/fault.h>
+#include <shadowmm/lru.h>
 #include <shadowmm/object.h>
 #include <shadowmm/pool.h>
 #include <shadowmm/vma.h>
@@ -53,18 +54,37 @@ static void smm_fault_account(struct vm_fault *vmf, struct smm_object *obj,
 	trace_shadowmm_fault(vmf->address, vmf->pgoff, vmf->flags, kind);
 }
 
+/*
+ * The LRU side of a fault that maps @page (locked, still the object's): a
+ * page of a locked mapping goes to the unevictable list; a page that was
+ * resident counts as an access.  Both only queue on this CPU's batch.
+ */
+static void smm_fault_lru(struct vm_fault *vmf, struct smm_object *obj,
+			  struct page *page, bool resident)
+{
+	struct smm_pool *pool = obj->pool;
+	struct smm_page *frame = smm_sfn_page(&pool->region, page_private(page));
+
+	if ((vmf->vma->vm_flags & VM_LOCKED) || folio_test_mlocked(page_folio(page)))
+		smm_lru_mlock(pool, frame);
+	else if (resident)
+		smm_lru_mark_accessed(pool, frame);
+}
+
 static vm_fault_t smm_vm_fault(struct vm_fault *vmf)
 {
 	struct smm_object *obj = smm_file_object(vmf->vma->vm_file);
 	bool cow = (vmf->flags & FAULT_FLAG_WRITE) &&
 		   !(vmf->vma->vm_flags & VM_SHARED);
+	bool resident;
 	vm_fault_t ret;
 
-	ret = smm_object_fault_page(obj, vmf->pgoff, &vmf->page);
+	ret = smm_object_fault_page(obj, vmf->pgoff, &vmf->page, &resident);
 	if (ret) {
 		smm_fault_account(vmf, obj, SMM_FAULT_SIGBUS);
 		return ret;
 	}
+	smm_fault_lru(vmf, obj, vmf->page, resident);
 	smm_fault_account(vmf, obj, cow ? SMM_FAULT_COW : SMM_FAULT_MINOR);
 	return VM_FAULT_LOCKED;
 }
@@ -77,11 +97,29 @@ static vm_fault_t smm_vm_fault(struct vm_fault *vmf)
 static vm_fault_t smm_vm_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 				   pgoff_t end_pgoff)
 {
+	struct smm_object *obj = smm_file_object(vmf->vma->vm_file);
 	vm_fault_t ret = filemap_map_pages(vmf, start_pgoff, end_pgoff);
+	struct page *page;
 
-	if (ret & VM_FAULT_NOPAGE)
-		smm_fault_account(vmf, smm_file_object(vmf->vma->vm_file),
-				  SMM_FAULT_MINOR);
+	if (!(ret & VM_FAULT_NOPAGE))
+		return ret;
+	smm_fault_account(vmf, obj, SMM_FAULT_MINOR);
+
+	/* The faulting page was resident: an access (neighbours are not). */
+	rcu_read_lock();
+	page = xa_load(&obj->inode->i_mapping->i_pages, vmf->pgoff);
+	if (xa_is_value(page) || (page && !get_page_unless_zero(page)))
+		page = NULL;
+	rcu_read_unlock();
+	if (!page)
+		return ret;
+	/* Under its lock, so it cannot leave the object meanwhile. */
+	if (trylock_page(page)) {
+		if (page->mapping == obj->inode->i_mapping && page->index == vmf->pgoff)
+			smm_fault_lru(vmf, obj, page, true);
+		unlock_page(page);
+	}
+	put_page(page);
 	return ret;
 }
 

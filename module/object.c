@@ -44,6 +44,7 @@
 #include <shadowmm/buddy.h>
 #include <shadowmm/compat.h>
 #include <shadowmm/fault.h>
+#include <shadowmm/lru.h>
 #include <shadowmm/object.h>
 #include <shadowmm/pool.h>
 #include <shadowmm/vma.h>
@@ -93,6 +94,11 @@ static void smm_object_frame_free(struct smm_pool *pool, struct page *page)
 	set_page_private(page, 0);
 	page->index = 0;
 	clear_bit(SMM_PG_dirty, &frame->flags);
+	/* smm_lru_del() took it off the LRU when it left its object. */
+	WARN_ON_ONCE(smm_page_test(frame, SMM_PG_lru));
+	clear_bit(SMM_PG_referenced, &frame->flags);
+	clear_bit(SMM_PG_active, &frame->flags);
+	clear_bit(SMM_PG_unevictable, &frame->flags);
 	frame->object = NULL;
 	frame->index = 0;
 	atomic_long_dec(&pool->object_pages);
@@ -111,6 +117,8 @@ static void smm_pinned_work_fn(struct work_struct *work)
 	LIST_HEAD(released);
 	bool drop_ref;
 
+	/* A reference an LRU batch holds is no pin: let the batches go. */
+	smm_lru_drain_all(pool);
 	spin_lock(&pool->pinned_lock);
 	list_for_each_entry_safe(frame, next, &pool->pinned, lru) {
 		if (page_ref_count(smm_frame_struct_page(pool, frame)) == 1) {
@@ -190,6 +198,7 @@ static unsigned long smm_object_take_range(struct smm_object *obj, pgoff_t first
 			xa_unlock_irq(&mapping->i_pages);
 			page->mapping = NULL;
 			atomic_long_dec(&obj->resident);
+			smm_lru_del(pool, smm_object_frame(pool, page));
 			list_add_tail(&smm_object_frame(pool, page)->lru, removed);
 			n++;
 		}
@@ -212,6 +221,16 @@ static void smm_object_release_removed(struct smm_object *obj, pgoff_t first,
 	if (list_empty(removed))
 		return;
 	unmap_mapping_pages(obj->inode->i_mapping, first, last - first + 1, false);
+	/*
+	 * A frame still queued in a per-CPU LRU batch has the batch's
+	 * reference: drain them, so it is freed now rather than deferred.
+	 */
+	list_for_each_entry(frame, removed, lru) {
+		if (page_ref_count(smm_frame_struct_page(pool, frame)) > 1) {
+			smm_lru_drain_all(pool);
+			break;
+		}
+	}
 	list_for_each_entry_safe(frame, next, removed, lru) {
 		list_del_init(&frame->lru);
 		smm_object_frame_release(pool, smm_frame_struct_page(pool, frame));
@@ -285,6 +304,7 @@ static struct page *smm_object_add_page(struct smm_object *obj, pgoff_t index)
 		return ERR_PTR(err);
 	}
 	atomic_long_inc(&obj->resident);
+	smm_lru_add(pool, frame);
 
 	/*
 	 * Pairs with the barrier in smm_object_set_limit(): either it sees
@@ -365,6 +385,7 @@ void smm_object_note_size(struct smm_object *obj, loff_t end)
  * @obj: the object
  * @index: page offset in the object
  * @pagep: the page, locked, with a reference that becomes the pte's
+ * @resident: set when the page was there already (not made by this call)
  *
  * Allocates and zeroes a frame on first touch.  Never returns VM_FAULT_OOM:
  * a region with no frame left is the mapping's problem, not the system's.
@@ -374,7 +395,7 @@ void smm_object_note_size(struct smm_object *obj, loff_t end)
  * or when the region is exhausted.
  */
 vm_fault_t smm_object_fault_page(struct smm_object *obj, pgoff_t index,
-				 struct page **pagep)
+				 struct page **pagep, bool *resident)
 {
 	struct page *page;
 	bool created;
@@ -385,6 +406,7 @@ vm_fault_t smm_object_fault_page(struct smm_object *obj, pgoff_t index,
 	if (created)
 		smm_object_note_size(obj, ((loff_t)index + 1) << PAGE_SHIFT);
 	*pagep = page;
+	*resident = !created;
 	return 0;
 }
 SMM_EXPORT(smm_object_fault_page);

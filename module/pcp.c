@@ -231,17 +231,22 @@ int smm_pcp_set_tunables(struct smm_pool *pool, unsigned int high,
 }
 SMM_EXPORT(smm_pcp_set_tunables);
 
-/* A CPU went away: nobody will ever use its lists, so empty them. */
+/*
+ * A CPU went away: nobody will ever use its lists, so empty them: its LRU
+ * batches onto the LRU lists, its free lists back to the buddy.
+ */
 static int smm_pcp_cpu_dead(unsigned int cpu, struct hlist_node *node)
 {
 	struct smm_pool *pool = hlist_entry(node, struct smm_pool, cpuhp_node);
 
+	smm_lru_drain_cpu(pool, cpu);
 	smm_pcp_drain_cpu(pool, cpu);
 	return 0;
 }
 
 /**
- * smm_pcp_hotplug_register() - drain @pool's lists of CPUs that go offline
+ * smm_pcp_hotplug_register() - drain @pool's per-CPU lists and LRU batches
+ * of CPUs that go offline
  * @pool: the pool
  *
  * Context: Process context, may sleep.

@@ -19,6 +19,7 @@
 
 #include <shadowmm/buddy.h>
 #include <shadowmm/compat.h>
+#include <shadowmm/lru.h>
 #include <shadowmm/object.h>
 #include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
@@ -93,9 +94,13 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 	if (ret)
 		goto err_zones;
 
-	ret = smm_pcp_hotplug_register(pool);
+	ret = smm_lru_pool_init(pool);
 	if (ret)
 		goto err_workingset;
+
+	ret = smm_pcp_hotplug_register(pool);
+	if (ret)
+		goto err_lru;
 
 	ret = smm_slab_pool_init(pool);
 	if (ret)
@@ -117,6 +122,8 @@ err_slab:
 	smm_slab_pool_destroy(pool);
 err_hotplug:
 	smm_pcp_hotplug_unregister(pool);
+err_lru:
+	smm_lru_pool_destroy(pool);
 err_workingset:
 	smm_workingset_pool_destroy(pool);
 err_zones:
@@ -151,6 +158,7 @@ void smm_pool_destroy(struct smm_pool *pool)
 		smm_swap_destroy(&pool->swap);
 	smm_slab_pool_destroy(pool);
 	smm_pcp_hotplug_unregister(pool);
+	smm_lru_pool_destroy(pool);
 	smm_pcp_drain_all(pool);
 	smm_workingset_pool_destroy(pool);
 	free = smm_pool_free_pages(pool);
@@ -179,6 +187,7 @@ unsigned int smm_pool_validate(struct smm_pool *pool, struct smm_report *r)
 
 	n += smm_slab_validate(pool, r);
 	n += smm_object_validate(pool, r);
+	n += smm_lru_validate(pool, r);
 	return n + smm_vma_validate(pool, r);
 }
 SMM_EXPORT(smm_pool_validate);

@@ -47,6 +47,9 @@ const char * const smm_event_names[SMM_NR_EVENTS] = {
 	[SMM_WORKINGSET_ACTIVATE] = "workingset_activate",
 	[SMM_PSWPIN] = "pswpin",
 	[SMM_PSWPOUT] = "pswpout",
+	[SMM_PGACTIVATE] = "pgactivate",
+	[SMM_PGDEACTIVATE] = "pgdeactivate",
+	[SMM_PGREFILL] = "pgrefill",
 };
 
 /**

@@ -24,3 +24,6 @@ SMM_EXPORT_TRACEPOINT(shadowmm_vma_open);
 SMM_EXPORT_TRACEPOINT(shadowmm_vma_close);
 SMM_EXPORT_TRACEPOINT(shadowmm_vma_split);
 SMM_EXPORT_TRACEPOINT(shadowmm_refault);
+SMM_EXPORT_TRACEPOINT(shadowmm_lru_insertion);
+SMM_EXPORT_TRACEPOINT(shadowmm_lru_activate);
+SMM_EXPORT_TRACEPOINT(shadowmm_lru_deactivate);

@@ -92,7 +92,7 @@ void smm_object_put(struct smm_object *obj);
 struct file *smm_object_file_create(struct smm_pool *pool);
 
 vm_fault_t smm_object_fault_page(struct smm_object *obj, pgoff_t index,
-				 struct page **pagep);
+				 struct page **pagep, bool *resident);
 void smm_object_note_size(struct smm_object *obj, loff_t end);
 bool smm_object_mark_dirty(struct smm_object *obj, struct page *page);
 long smm_object_punch(struct smm_object *obj, loff_t start, loff_t end);

@@ -91,6 +91,9 @@ struct smm_pool_config {
  * @workingset:	per node (by index), the refault bookkeeping
  * @has_swap:		@swap was built
  * @swap:		the backing store evicted object pages go to
+ * @lru_batch:		per-CPU LRU batches (struct smm_lru_batch)
+ * @lru_batch_size:	entries a batch collects before it is drained,
+ *			1..SMM_LRU_BATCH_MAX; written under @tune_lock
  */
 struct smm_pool {
 	const char *name;
@@ -133,6 +136,8 @@ struct smm_pool {
 	struct smm_workingset *workingset;
 	bool has_swap;
 	struct smm_swap swap;
+	struct smm_lru_batch __percpu *lru_batch;
+	unsigned int lru_batch_size;
 };
 
 int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp);

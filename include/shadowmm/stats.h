@@ -45,6 +45,9 @@ enum smm_event {
 	SMM_WORKINGSET_ACTIVATE,	/* of which activated at once */
 	SMM_PSWPIN,			/* pages read back from the store */
 	SMM_PSWPOUT,			/* pages written to the store */
+	SMM_PGACTIVATE,			/* inactive (or unevictable) -> active */
+	SMM_PGDEACTIVATE,		/* active -> inactive */
+	SMM_PGREFILL,			/* active-list pages scanned by aging */
 	SMM_NR_EVENTS,
 };
 

@@ -12,6 +12,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
+#include <shadowmm/lru.h>
 #include <shadowmm/page.h>
 
 struct smm_pool;
@@ -96,6 +97,7 @@ struct smm_zone {
  * @nid:	the real NUMA node of its frames
  * @start_sfn:	first frame
  * @spanned:	frames from first to last
+ * @lruvec:	the LRU lists of its object frames (module/lru.c)
  */
 struct smm_node {
 	struct smm_zone zones[SMM_NR_ZONE_TYPES];
@@ -104,6 +106,7 @@ struct smm_node {
 	int nid;
 	unsigned long start_sfn;
 	unsigned long spanned;
+	struct smm_lruvec lruvec;
 };
 
 extern const char * const smm_zone_names[SMM_NR_ZONE_TYPES];

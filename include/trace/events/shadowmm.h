@@ -454,6 +454,67 @@ TRACE_EVENT(shadowmm_refault,
 	TP_printk("nid=%d distance=%lu active=%lu activated=%d",
 		  __entry->nid, __entry->distance, __entry->active,
 		  __entry->activated)
+ * LRU: pagemap.h's mm_lru_insertion and mm_lru_activate, and vmscan's
+ * deactivation.  pfn is the real pfn of the frame; lru is enum
+ * smm_lru_list (0 inactive, 1 active, 2 unevictable); flags as pagemap.h's
+ * PAGEMAP_* (object pages are file pages).
+ */
+#define SMM_PAGEMAP_MLOCKED	0x0001u
+#define SMM_PAGEMAP_ANONYMOUS	0x0002u
+#define SMM_PAGEMAP_FILE	0x0004u
+#define SMM_PAGEMAP_MAPPED	0x0008u
+
+TRACE_EVENT(shadowmm_lru_insertion,
+
+	TP_PROTO(unsigned long pfn, int lru, unsigned long flags),
+
+	TP_ARGS(pfn, lru, flags),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	pfn)
+		__field(int,		lru)
+		__field(unsigned long,	flags)
+	),
+
+	TP_fast_assign(
+		__entry->pfn = pfn;
+		__entry->lru = lru;
+		__entry->flags = flags;
+	),
+
+	TP_printk("folio=%p pfn=0x%lx lru=%d flags=%s%s%s%s%s",
+		  pfn_to_page(__entry->pfn), __entry->pfn, __entry->lru,
+		  __entry->flags & SMM_PAGEMAP_MLOCKED ? "M" : " ",
+		  __entry->flags & SMM_PAGEMAP_ANONYMOUS ? "a" : "f",
+		  __entry->flags & SMM_PAGEMAP_MAPPED ? "m" : " ",
+		  " ", " ")
+);
+
+DECLARE_EVENT_CLASS(shadowmm_lru_move,
+
+	TP_PROTO(unsigned long pfn),
+
+	TP_ARGS(pfn),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	pfn)
+	),
+
+	TP_fast_assign(
+		__entry->pfn = pfn;
+	),
+
+	TP_printk("folio=%p pfn=0x%lx", pfn_to_page(__entry->pfn), __entry->pfn)
+);
+
+DEFINE_EVENT(shadowmm_lru_move, shadowmm_lru_activate,
+	TP_PROTO(unsigned long pfn),
+	TP_ARGS(pfn)
+);
+
+DEFINE_EVENT(shadowmm_lru_move, shadowmm_lru_deactivate,
+	TP_PROTO(unsigned long pfn),
+	TP_ARGS(pfn)
 );
 
 #endif /* _TRACE_SHADOWMM_H */

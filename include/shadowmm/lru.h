@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The LRU of object pages (module/lru.c): per node an active, an inactive
+ * and an unevictable list, fed through per-CPU batches.
+ */
+#ifndef _SHADOWMM_LRU_H
+#define _SHADOWMM_LRU_H
+
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+struct smm_node;
+struct smm_page;
+struct smm_pool;
+struct smm_report;
+
+/* Which list a frame is on; the values are what the tracepoints show. */
+enum smm_lru_list {
+	SMM_LRU_INACTIVE,
+	SMM_LRU_ACTIVE,
+	SMM_LRU_UNEVICTABLE,
+	SMM_NR_LRU_LISTS,
+};
+
+/* What a per-CPU batch collects; drained in this order. */
+enum smm_lru_batch_kind {
+	SMM_LRU_BATCH_ADD,		/* new object pages: inactive */
+	SMM_LRU_BATCH_ACTIVATE,		/* inactive -> active */
+	SMM_LRU_BATCH_DEACTIVATE,	/* active -> inactive */
+	SMM_LRU_BATCH_MLOCK,		/* -> unevictable */
+	SMM_NR_LRU_BATCHES,
+};
+
+#define SMM_LRU_BATCH_DEFAULT	15	/* the kernel's old PAGEVEC_SIZE */
+#define SMM_LRU_BATCH_MAX	63
+
+/**
+ * struct smm_lruvec - one node's LRU lists
+ * @lock:		the LRU lock: protects the three lists and their
+ *			counts, and the SMM_PG_lru, SMM_PG_active and
+ *			SMM_PG_unevictable bits of every object frame of
+ *			the node (set and cleared only under it, with atomic
+ *			bit operations since SMM_PG_referenced and
+ *			SMM_PG_dirty of the same word change without it).
+ *			Nests inside a frame's page lock and a per-CPU
+ *			batch's lock; never held with another node's.
+ * @active_list:	frames with SMM_PG_active, added at the head
+ * @inactive_list:	frames without, added at the head, evicted from the tail
+ * @unevictable_list:	frames of mlocked mappings (SMM_PG_unevictable)
+ * @nr_active:		frames on @active_list
+ * @nr_inactive:	frames on @inactive_list
+ * @nr_unevictable:	frames on @unevictable_list
+ *
+ * The frames are linked by struct smm_page.lru.  The counts may be read
+ * without the lock (READ_ONCE) for statistics.
+ */
+struct smm_lruvec {
+	spinlock_t lock;
+	struct list_head active_list;
+	struct list_head inactive_list;
+	struct list_head unevictable_list;
+	unsigned long nr_active;
+	unsigned long nr_inactive;
+	unsigned long nr_unevictable;
+};
+
+/**
+ * struct smm_lru_batch - one CPU's pending LRU operations of a pool
+ * @lock:	protects @nr and @pages; only ever contended by a drain from
+ *		another CPU (or the hotplug callback of a dead one)
+ * @nr:		entries used, per kind
+ * @pages:	the frames, per kind; each entry holds a reference on the
+ *		frame's struct page, so a frame in a batch is never freed
+ */
+struct smm_lru_batch {
+	spinlock_t lock;
+	unsigned char nr[SMM_NR_LRU_BATCHES];
+	struct smm_page *pages[SMM_NR_LRU_BATCHES][SMM_LRU_BATCH_MAX];
+};
+
+int smm_lru_pool_init(struct smm_pool *pool);
+void smm_lru_pool_destroy(struct smm_pool *pool);
+
+void smm_lru_add(struct smm_pool *pool, struct smm_page *frame);
+void smm_lru_mark_accessed(struct smm_pool *pool, struct smm_page *frame);
+void smm_lru_deactivate(struct smm_pool *pool, struct smm_page *frame);
+void smm_lru_mlock(struct smm_pool *pool, struct smm_page *frame);
+void smm_lru_del(struct smm_pool *pool, struct smm_page *frame);
+
+void smm_lru_drain_cpu(struct smm_pool *pool, int cpu);
+void smm_lru_drain_all(struct smm_pool *pool);
+int smm_lru_set_batch(struct smm_pool *pool, unsigned int size);
+
+unsigned int smm_lru_isolate_inactive(struct smm_pool *pool, struct smm_node *node,
+				      unsigned int nr_to_scan, struct smm_page **out);
+void smm_lru_putback(struct smm_pool *pool, struct smm_page **frames,
+		     unsigned int nr);
+unsigned int smm_lru_age_active(struct smm_pool *pool, struct smm_node *node,
+				unsigned int nr_to_scan);
+bool smm_lru_inactive_is_low(struct smm_node *node);
+
+unsigned long smm_lru_pages(struct smm_pool *pool, enum smm_lru_list lru);
+unsigned int smm_lru_validate(struct smm_pool *pool, struct smm_report *r);
+
+#endif /* _SHADOWMM_LRU_H */

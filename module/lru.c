@@ -1,0 +1,720 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shadowmm: the LRU lists of object pages.
+ *
+ * Per node, an inactive, an active and an unevictable list (struct
+ * smm_lruvec), added at the head, taken from the tail, with the rules of
+ * the design:
+ *
+ * - an access to an inactive page with SMM_PG_referenced set activates it
+ *   (active head, bit cleared); with the bit clear it only sets it; an
+ *   access to an active page sets the bit;
+ * - eviction candidates are inactive-tail pages with the bit clear; those
+ *   with it set get a second chance (bit cleared, back to the head);
+ * - aging the active list: tail pages with the bit set go back to the
+ *   active head with it cleared, the others move to the inactive list.
+ *
+ * Adds, activations, deactivations and moves to the unevictable list go
+ * first into a per-CPU batch (pool->lru_batch_size entries, 15 by default)
+ * and reach the lists under the LRU lock in one go, so a fault never takes
+ * a shared lock.  Each batch entry holds a reference on the frame's struct
+ * page: a frame in a batch is never freed.  A frame that leaves its object
+ * (page->mapping cleared under its page lock) is taken off its list by
+ * smm_lru_del(), and a batch drained later skips it; object.c drains the
+ * batches before it frees frames that still have extra references.
+ *
+ * Locks: a batch's lock, then a node's LRU lock; the page lock of a frame
+ * is outside both.  No LRU lock is taken in interrupt context.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/math.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+
+#include <shadowmm/compat.h>
+#include <shadowmm/lru.h>
+#include <shadowmm/pool.h>
+#include <trace/events/shadowmm.h>
+
+#define SMM_LRU_FLAGS	(BIT(SMM_PG_lru) | BIT(SMM_PG_active) | \
+			 BIT(SMM_PG_referenced) | BIT(SMM_PG_unevictable))
+
+static unsigned long smm_lru_pfn(struct smm_pool *pool, struct smm_page *frame)
+{
+	return smm_sfn_pfn(&pool->region, smm_page_sfn(&pool->region, frame));
+}
+
+static struct page *smm_lru_page(struct smm_pool *pool, struct smm_page *frame)
+{
+	return pfn_to_page(smm_lru_pfn(pool, frame));
+}
+
+static struct smm_lruvec *smm_frame_lruvec(struct smm_pool *pool,
+					   struct smm_page *frame)
+{
+	return &smm_page_zone(pool, frame)->node->lruvec;
+}
+
+/* Mlocked by the kernel's mm (PG_mlocked of the struct page). */
+static bool smm_lru_mlocked(struct smm_pool *pool, struct smm_page *frame)
+{
+	return folio_test_mlocked(page_folio(smm_lru_page(pool, frame)));
+}
+
+static struct list_head *smm_lruvec_list(struct smm_lruvec *lruvec,
+					 enum smm_lru_list lru, unsigned long **nr)
+{
+	switch (lru) {
+	case SMM_LRU_ACTIVE:
+		*nr = &lruvec->nr_active;
+		return &lruvec->active_list;
+	case SMM_LRU_UNEVICTABLE:
+		*nr = &lruvec->nr_unevictable;
+		return &lruvec->unevictable_list;
+	default:
+		*nr = &lruvec->nr_inactive;
+		return &lruvec->inactive_list;
+	}
+}
+
+/* The list a frame's flags say it is on. */
+static enum smm_lru_list smm_frame_lru(const struct smm_page *frame)
+{
+	if (smm_page_test(frame, SMM_PG_unevictable))
+		return SMM_LRU_UNEVICTABLE;
+	if (smm_page_test(frame, SMM_PG_active))
+		return SMM_LRU_ACTIVE;
+	return SMM_LRU_INACTIVE;
+}
+
+/* Put a frame off every list at the head of @lru, its flags to match. */
+static void smm_lru_link(struct smm_lruvec *lruvec, struct smm_page *frame,
+			 enum smm_lru_list lru)
+{
+	unsigned long *nr;
+	struct list_head *head = smm_lruvec_list(lruvec, lru, &nr);
+
+	lockdep_assert_held(&lruvec->lock);
+	if (lru == SMM_LRU_ACTIVE)
+		set_bit(SMM_PG_active, &frame->flags);
+	else
+		clear_bit(SMM_PG_active, &frame->flags);
+	if (lru == SMM_LRU_UNEVICTABLE)
+		set_bit(SMM_PG_unevictable, &frame->flags);
+	else
+		clear_bit(SMM_PG_unevictable, &frame->flags);
+	set_bit(SMM_PG_lru, &frame->flags);
+	list_add(&frame->lru, head);
+	WRITE_ONCE(*nr, *nr + 1);
+}
+
+/* Take a frame off the list it is on; its SMM_PG_lru goes. */
+static void smm_lru_unlink(struct smm_lruvec *lruvec, struct smm_page *frame)
+{
+	unsigned long *nr;
+
+	lockdep_assert_held(&lruvec->lock);
+	smm_lruvec_list(lruvec, smm_frame_lru(frame), &nr);
+	list_del_init(&frame->lru);
+	WRITE_ONCE(*nr, *nr - 1);
+	clear_bit(SMM_PG_lru, &frame->flags);
+}
+
+static void smm_lru_move(struct smm_lruvec *lruvec, struct smm_page *frame,
+			 enum smm_lru_list lru)
+{
+	smm_lru_unlink(lruvec, frame);
+	smm_lru_link(lruvec, frame, lru);
+}
+
+/* Still a page of an object: not taken out since it was queued. */
+static bool smm_lru_frame_live(struct smm_pool *pool, struct smm_page *frame)
+{
+	return READ_ONCE(smm_lru_page(pool, frame)->mapping) != NULL;
+}
+
+static void smm_lru_do_activate(struct smm_pool *pool, struct smm_lruvec *lruvec,
+				struct smm_page *frame)
+{
+	lockdep_assert_held(&lruvec->lock);
+	if (smm_page_test(frame, SMM_PG_active))
+		return;
+	/* An unevictable page comes back once it is no longer mlocked. */
+	if (smm_page_test(frame, SMM_PG_unevictable) && smm_lru_mlocked(pool, frame))
+		return;
+	clear_bit(SMM_PG_referenced, &frame->flags);
+	smm_lru_move(lruvec, frame, SMM_LRU_ACTIVE);
+	smm_count_event(pool, SMM_PGACTIVATE);
+	trace_shadowmm_lru_activate(smm_lru_pfn(pool, frame));
+}
+
+static void smm_lru_do_deactivate(struct smm_pool *pool, struct smm_lruvec *lruvec,
+				  struct smm_page *frame)
+{
+	lockdep_assert_held(&lruvec->lock);
+	if (!smm_page_test(frame, SMM_PG_active))
+		return;
+	clear_bit(SMM_PG_referenced, &frame->flags);
+	smm_lru_move(lruvec, frame, SMM_LRU_INACTIVE);
+	smm_count_event(pool, SMM_PGDEACTIVATE);
+	trace_shadowmm_lru_deactivate(smm_lru_pfn(pool, frame));
+}
+
+static void smm_lru_do_add(struct smm_pool *pool, struct smm_lruvec *lruvec,
+			   struct smm_page *frame)
+{
+	struct page *page = smm_lru_page(pool, frame);
+	enum smm_lru_list lru = SMM_LRU_INACTIVE;
+	unsigned long flags = SMM_PAGEMAP_FILE;
+
+	lockdep_assert_held(&lruvec->lock);
+	if (smm_page_test(frame, SMM_PG_lru))
+		return;
+	if (folio_test_mlocked(page_folio(page)) ||
+	    smm_page_test(frame, SMM_PG_unevictable)) {
+		lru = SMM_LRU_UNEVICTABLE;
+		flags |= SMM_PAGEMAP_MLOCKED;
+	}
+	if (page_mapped(page))
+		flags |= SMM_PAGEMAP_MAPPED;
+	smm_lru_link(lruvec, frame, lru);
+	trace_shadowmm_lru_insertion(smm_lru_pfn(pool, frame), lru, flags);
+}
+
+/* Apply one batch entry under its node's LRU lock. */
+static void smm_lru_apply(struct smm_pool *pool, struct smm_lruvec *lruvec,
+			  struct smm_page *frame, enum smm_lru_batch_kind kind)
+{
+	if (!smm_lru_frame_live(pool, frame))
+		return;
+	if (kind == SMM_LRU_BATCH_ADD) {
+		smm_lru_do_add(pool, lruvec, frame);
+		return;
+	}
+	/* Not on a list yet (its add is in another CPU's batch): skip. */
+	if (!smm_page_test(frame, SMM_PG_lru))
+		return;
+	switch (kind) {
+	case SMM_LRU_BATCH_ACTIVATE:
+		smm_lru_do_activate(pool, lruvec, frame);
+		break;
+	case SMM_LRU_BATCH_DEACTIVATE:
+		smm_lru_do_deactivate(pool, lruvec, frame);
+		break;
+	default:
+		if (!smm_page_test(frame, SMM_PG_unevictable)) {
+			clear_bit(SMM_PG_referenced, &frame->flags);
+			smm_lru_move(lruvec, frame, SMM_LRU_UNEVICTABLE);
+		}
+		break;
+	}
+}
+
+/* Move one kind of a batch to the lists, taking each node's lock once per run. */
+static void smm_lru_batch_flush(struct smm_pool *pool, struct smm_lru_batch *b,
+				enum smm_lru_batch_kind kind)
+{
+	struct smm_page **pages = b->pages[kind];
+	unsigned int i, nr = b->nr[kind];
+
+	lockdep_assert_held(&b->lock);
+	for (i = 0; i < nr; ) {
+		struct smm_lruvec *lruvec = smm_frame_lruvec(pool, pages[i]);
+
+		spin_lock(&lruvec->lock);
+		do {
+			smm_lru_apply(pool, lruvec, pages[i], kind);
+		} while (++i < nr && smm_frame_lruvec(pool, pages[i]) == lruvec);
+		spin_unlock(&lruvec->lock);
+	}
+	/* Never the last reference: shadowmm's own stays until the frame is freed. */
+	for (i = 0; i < nr; i++)
+		put_page(smm_lru_page(pool, pages[i]));
+	b->nr[kind] = 0;
+}
+
+static void smm_lru_batch_drain(struct smm_pool *pool, struct smm_lru_batch *b)
+{
+	enum smm_lru_batch_kind kind;
+
+	lockdep_assert_held(&b->lock);
+	for (kind = 0; kind < SMM_NR_LRU_BATCHES; kind++)
+		if (b->nr[kind])
+			smm_lru_batch_flush(pool, b, kind);
+}
+
+/* Queue @frame on this CPU's batch of @kind; drain that batch when full. */
+static void smm_lru_queue(struct smm_pool *pool, struct smm_page *frame,
+			  enum smm_lru_batch_kind kind)
+{
+	struct smm_lru_batch *b;
+
+	get_page(smm_lru_page(pool, frame));
+	b = get_cpu_ptr(pool->lru_batch);
+	spin_lock(&b->lock);
+	b->pages[kind][b->nr[kind]++] = frame;
+	if (b->nr[kind] >= READ_ONCE(pool->lru_batch_size))
+		smm_lru_batch_flush(pool, b, kind);
+	spin_unlock(&b->lock);
+	put_cpu_ptr(pool->lru_batch);
+}
+
+/**
+ * smm_lru_add() - put a new object page on the LRU (inactive list)
+ * @pool: the pool
+ * @frame: a frame just put in its object, not yet on any list
+ *
+ * Goes through this CPU's batch; an mlocked page goes to the unevictable
+ * list instead.
+ *
+ * Context: Process context; the frame's page locked (or otherwise held
+ * in its object).  Takes this CPU's batch lock, and the LRU lock when the
+ * batch is full.
+ */
+void smm_lru_add(struct smm_pool *pool, struct smm_page *frame)
+{
+	smm_lru_queue(pool, frame, SMM_LRU_BATCH_ADD);
+}
+SMM_EXPORT(smm_lru_add);
+
+/**
+ * smm_lru_mark_accessed() - note an access to an object page
+ * @pool: the pool
+ * @frame: a frame of an object
+ *
+ * Inactive with SMM_PG_referenced set: queued for activation (the drain
+ * moves it to the active head and clears the bit).  Inactive or active
+ * with the bit clear: only sets it.  Unevictable: queued for activation
+ * when no longer mlocked, else nothing.
+ *
+ * Context: Process context; the frame's page locked.  Takes no shared lock
+ * unless this CPU's batch fills.
+ */
+void smm_lru_mark_accessed(struct smm_pool *pool, struct smm_page *frame)
+{
+	if (smm_page_test(frame, SMM_PG_unevictable)) {
+		if (!smm_lru_mlocked(pool, frame))
+			smm_lru_queue(pool, frame, SMM_LRU_BATCH_ACTIVATE);
+		return;
+	}
+	if (!smm_page_test(frame, SMM_PG_referenced)) {
+		set_bit(SMM_PG_referenced, &frame->flags);
+		return;
+	}
+	if (!smm_page_test(frame, SMM_PG_active))
+		smm_lru_queue(pool, frame, SMM_LRU_BATCH_ACTIVATE);
+}
+SMM_EXPORT(smm_lru_mark_accessed);
+
+/**
+ * smm_lru_deactivate() - move an active object page to the inactive list
+ * @pool: the pool
+ * @frame: a frame of an object
+ *
+ * Batched; the drain clears SMM_PG_active and SMM_PG_referenced and puts
+ * the page at the inactive head.
+ *
+ * Context: Process context; the frame's page locked.
+ */
+void smm_lru_deactivate(struct smm_pool *pool, struct smm_page *frame)
+{
+	if (smm_page_test(frame, SMM_PG_active))
+		smm_lru_queue(pool, frame, SMM_LRU_BATCH_DEACTIVATE);
+}
+SMM_EXPORT(smm_lru_deactivate);
+
+/**
+ * smm_lru_mlock() - move an object page of a locked mapping to the
+ * unevictable list
+ * @pool: the pool
+ * @frame: a frame of an object
+ *
+ * Batched.  A page queued before its add reached the lists is put on the
+ * unevictable list by the add itself.
+ *
+ * Context: Process context; the frame's page locked.
+ */
+void smm_lru_mlock(struct smm_pool *pool, struct smm_page *frame)
+{
+	if (smm_page_test(frame, SMM_PG_unevictable))
+		return;
+	if (!smm_page_test(frame, SMM_PG_lru)) {
+		/* Still in an add batch: the add reads the bit. */
+		struct smm_lruvec *lruvec = smm_frame_lruvec(pool, frame);
+
+		spin_lock(&lruvec->lock);
+		if (!smm_page_test(frame, SMM_PG_lru)) {
+			set_bit(SMM_PG_unevictable, &frame->flags);
+			spin_unlock(&lruvec->lock);
+			return;
+		}
+		spin_unlock(&lruvec->lock);
+	}
+	smm_lru_queue(pool, frame, SMM_LRU_BATCH_MLOCK);
+}
+SMM_EXPORT(smm_lru_mlock);
+
+/**
+ * smm_lru_del() - take a frame that leaves its object off the LRU
+ * @pool: the pool
+ * @frame: the frame; its page->mapping already cleared
+ *
+ * Entries of the frame still in a batch are skipped by their drain (the
+ * page has no mapping) and only drop their reference then.
+ *
+ * Context: Process context; the frame's page locked.  Takes the LRU lock.
+ */
+void smm_lru_del(struct smm_pool *pool, struct smm_page *frame)
+{
+	struct smm_lruvec *lruvec = smm_frame_lruvec(pool, frame);
+
+	spin_lock(&lruvec->lock);
+	if (smm_page_test(frame, SMM_PG_lru))
+		smm_lru_unlink(lruvec, frame);
+	clear_bit(SMM_PG_active, &frame->flags);
+	clear_bit(SMM_PG_unevictable, &frame->flags);
+	clear_bit(SMM_PG_referenced, &frame->flags);
+	spin_unlock(&lruvec->lock);
+}
+SMM_EXPORT(smm_lru_del);
+
+/**
+ * smm_lru_drain_cpu() - move one CPU's batches to the lists
+ * @pool: the pool
+ * @cpu: the CPU, online or dead
+ *
+ * Context: Process context.  Takes @cpu's batch lock and the LRU locks.
+ */
+void smm_lru_drain_cpu(struct smm_pool *pool, int cpu)
+{
+	struct smm_lru_batch *b = per_cpu_ptr(pool->lru_batch, cpu);
+
+	spin_lock(&b->lock);
+	smm_lru_batch_drain(pool, b);
+	spin_unlock(&b->lock);
+}
+SMM_EXPORT(smm_lru_drain_cpu);
+
+/**
+ * smm_lru_drain_all() - move every CPU's batches to the lists
+ * @pool: the pool
+ *
+ * Context: Process context.  Takes each CPU's batch lock in turn.
+ */
+void smm_lru_drain_all(struct smm_pool *pool)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		smm_lru_drain_cpu(pool, cpu);
+}
+SMM_EXPORT(smm_lru_drain_all);
+
+/**
+ * smm_lru_set_batch() - change the size of the per-CPU LRU batches
+ * @pool: the pool
+ * @size: 1..SMM_LRU_BATCH_MAX entries
+ *
+ * Every batch is drained afterwards, so none holds more than @size.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, or -EINVAL (nothing changes) when out of range.
+ */
+int smm_lru_set_batch(struct smm_pool *pool, unsigned int size)
+{
+	if (size < 1 || size > SMM_LRU_BATCH_MAX)
+		return -EINVAL;
+	mutex_lock(&pool->tune_lock);
+	WRITE_ONCE(pool->lru_batch_size, size);
+	mutex_unlock(&pool->tune_lock);
+	smm_lru_drain_all(pool);
+	return 0;
+}
+SMM_EXPORT(smm_lru_set_batch);
+
+/**
+ * smm_lru_isolate_inactive() - pick eviction candidates from the inactive tail
+ * @pool: the pool
+ * @node: the node whose list is scanned
+ * @nr_to_scan: at most this many tail pages are looked at
+ * @out: room for @nr_to_scan frames; the candidates
+ *
+ * A tail page with SMM_PG_referenced set gets its second chance: the bit
+ * is cleared and the page goes back to the inactive head.  One with the
+ * bit clear is taken off the list (SMM_PG_lru cleared) with a reference on
+ * its struct page, for the caller to evict or give back with
+ * smm_lru_putback().  A page found mlocked moves to the unevictable list.
+ *
+ * Context: Process context.  Takes @node's LRU lock.
+ * Return: the number of frames put in @out.
+ */
+unsigned int smm_lru_isolate_inactive(struct smm_pool *pool, struct smm_node *node,
+				      unsigned int nr_to_scan, struct smm_page **out)
+{
+	struct smm_lruvec *lruvec = &node->lruvec;
+	unsigned int scanned, n = 0;
+
+	spin_lock(&lruvec->lock);
+	for (scanned = 0; scanned < nr_to_scan; scanned++) {
+		struct smm_page *frame;
+
+		if (list_empty(&lruvec->inactive_list))
+			break;
+		frame = list_last_entry(&lruvec->inactive_list, struct smm_page, lru);
+		if (smm_lru_mlocked(pool, frame)) {
+			smm_lru_move(lruvec, frame, SMM_LRU_UNEVICTABLE);
+			continue;
+		}
+		if (test_and_clear_bit(SMM_PG_referenced, &frame->flags) ||
+		    !get_page_unless_zero(smm_lru_page(pool, frame))) {
+			list_move(&frame->lru, &lruvec->inactive_list);
+			continue;
+		}
+		smm_lru_unlink(lruvec, frame);
+		out[n++] = frame;
+	}
+	spin_unlock(&lruvec->lock);
+	return n;
+}
+SMM_EXPORT(smm_lru_isolate_inactive);
+
+/**
+ * smm_lru_putback() - give isolated frames back to the LRU
+ * @pool: the pool
+ * @frames: frames from smm_lru_isolate_inactive()
+ * @nr: how many
+ *
+ * Each goes to the head of the list its flags name (inactive, or
+ * unevictable when mlocked meanwhile), unless it has left its object; the
+ * isolation's reference is dropped.
+ *
+ * Context: Process context.  Takes the LRU locks.
+ */
+void smm_lru_putback(struct smm_pool *pool, struct smm_page **frames,
+		     unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		struct smm_page *frame = frames[i];
+		struct smm_lruvec *lruvec = smm_frame_lruvec(pool, frame);
+
+		spin_lock(&lruvec->lock);
+		if (smm_lru_frame_live(pool, frame) && !smm_page_test(frame, SMM_PG_lru))
+			smm_lru_link(lruvec, frame, smm_lru_mlocked(pool, frame) ?
+				     SMM_LRU_UNEVICTABLE : smm_frame_lru(frame));
+		spin_unlock(&lruvec->lock);
+		put_page(smm_lru_page(pool, frame));
+	}
+}
+SMM_EXPORT(smm_lru_putback);
+
+/**
+ * smm_lru_age_active() - age the tail of a node's active list
+ * @pool: the pool
+ * @node: the node
+ * @nr_to_scan: at most this many tail pages are looked at (pgrefill)
+ *
+ * A tail page with SMM_PG_referenced set goes back to the active head
+ * with the bit cleared; one with it clear moves to the inactive head
+ * (pgdeactivate).  A page found mlocked moves to the unevictable list.
+ *
+ * Context: Process context.  Takes @node's LRU lock.
+ * Return: the number of pages deactivated.
+ */
+unsigned int smm_lru_age_active(struct smm_pool *pool, struct smm_node *node,
+				unsigned int nr_to_scan)
+{
+	struct smm_lruvec *lruvec = &node->lruvec;
+	unsigned int scanned, n = 0;
+
+	spin_lock(&lruvec->lock);
+	for (scanned = 0; scanned < nr_to_scan; scanned++) {
+		struct smm_page *frame;
+
+		if (list_empty(&lruvec->active_list))
+			break;
+		frame = list_last_entry(&lruvec->active_list, struct smm_page, lru);
+		smm_count_event(pool, SMM_PGREFILL);
+		if (smm_lru_mlocked(pool, frame)) {
+			smm_lru_move(lruvec, frame, SMM_LRU_UNEVICTABLE);
+			continue;
+		}
+		if (test_and_clear_bit(SMM_PG_referenced, &frame->flags)) {
+			list_move(&frame->lru, &lruvec->active_list);
+			continue;
+		}
+		smm_lru_do_deactivate(pool, lruvec, frame);
+		n++;
+	}
+	spin_unlock(&lruvec->lock);
+	return n;
+}
+SMM_EXPORT(smm_lru_age_active);
+
+/**
+ * smm_lru_inactive_is_low() - the kernel's inactive-ratio rule
+ * @node: the node
+ *
+ * The inactive list is too short when inactive * ratio < active, where
+ * ratio is int_sqrt(10 * the two lists' size in GiB), or 1 below 1 GiB.
+ *
+ * Context: Any context; a lockless snapshot of the counts.
+ * Return: true when the active list should be aged.
+ */
+bool smm_lru_inactive_is_low(struct smm_node *node)
+{
+	unsigned long inactive = READ_ONCE(node->lruvec.nr_inactive);
+	unsigned long active = READ_ONCE(node->lruvec.nr_active);
+	unsigned long gb = (inactive + active) >> (30 - PAGE_SHIFT);
+	unsigned long ratio = gb ? int_sqrt(10 * gb) : 1;
+
+	return inactive * ratio < active;
+}
+SMM_EXPORT(smm_lru_inactive_is_low);
+
+/**
+ * smm_lru_pages() - pages on one kind of list, over every node
+ * @pool: the pool
+ * @lru: which list
+ *
+ * Context: Any context; a lockless snapshot.
+ * Return: the count.
+ */
+unsigned long smm_lru_pages(struct smm_pool *pool, enum smm_lru_list lru)
+{
+	unsigned long sum = 0, *nr;
+	int i;
+
+	for (i = 0; i < pool->nr_nodes; i++) {
+		smm_lruvec_list(&pool->nodes[i].lruvec, lru, &nr);
+		sum += READ_ONCE(*nr);
+	}
+	return sum;
+}
+SMM_EXPORT(smm_lru_pages);
+
+static void smm_lru_validate_list(struct smm_pool *pool, struct smm_node *node,
+				  enum smm_lru_list lru, struct smm_report *r)
+{
+	static const char * const names[] = { "inactive", "active", "unevictable" };
+	unsigned long n = 0, *nr;
+	struct list_head *head = smm_lruvec_list(&node->lruvec, lru, &nr);
+	struct smm_page *frame;
+
+	list_for_each_entry(frame, head, lru) {
+		unsigned long sfn = smm_page_sfn(&pool->region, frame);
+
+		n++;
+		if (!smm_page_test(frame, SMM_PG_lru) || smm_frame_lru(frame) != lru)
+			smm_report(r, "lru: frame %lu on node %d's %s list has flags %#lx\n",
+				   sfn, node->index, names[lru],
+				   frame->flags & SMM_PAGE_FLAGS_MASK);
+		if (frame->flags & (BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp) |
+				    BIT(SMM_PG_slab) | BIT(SMM_PG_absent)) ||
+		    !frame->object || smm_page_zone(pool, frame)->node != node)
+			smm_report(r, "lru: frame %lu on node %d's %s list is not an object page of it\n",
+				   sfn, node->index, names[lru]);
+		if (n > *nr)
+			break;
+	}
+	if (n != *nr)
+		smm_report(r, "lru: node %d's %s list holds %lu frames, %lu counted\n",
+			   node->index, names[lru], n, *nr);
+}
+
+/**
+ * smm_lru_validate() - check the LRU lists against the frames' flags
+ * @pool: the pool
+ * @r: where problems are reported
+ *
+ * Every frame on a list has SMM_PG_lru and the flags of that list and is
+ * an object page of the node; the counts match the lists; and the frames
+ * of the node with SMM_PG_lru are exactly those on its lists.
+ *
+ * Context: Process context.  Takes each node's LRU lock in turn.
+ * Return: the number of problems found.
+ */
+unsigned int smm_lru_validate(struct smm_pool *pool, struct smm_report *r)
+{
+	unsigned int before = r->problems;
+	int i;
+
+	for (i = 0; i < pool->nr_nodes; i++) {
+		struct smm_node *node = &pool->nodes[i];
+		struct smm_lruvec *lruvec = &node->lruvec;
+		unsigned long sfn, flagged = 0;
+		enum smm_lru_list lru;
+
+		spin_lock(&lruvec->lock);
+		for (lru = 0; lru < SMM_NR_LRU_LISTS; lru++)
+			smm_lru_validate_list(pool, node, lru, r);
+		for (sfn = node->start_sfn; sfn < node->start_sfn + node->spanned; sfn++)
+			if (smm_page_test(smm_sfn_page(&pool->region, sfn), SMM_PG_lru))
+				flagged++;
+		if (flagged != lruvec->nr_active + lruvec->nr_inactive +
+			       lruvec->nr_unevictable)
+			smm_report(r, "lru: node %d has %lu frames marked lru, %lu on its lists\n",
+				   node->index, flagged, lruvec->nr_active +
+				   lruvec->nr_inactive + lruvec->nr_unevictable);
+		spin_unlock(&lruvec->lock);
+		cond_resched();
+	}
+	return r->problems - before;
+}
+SMM_EXPORT(smm_lru_validate);
+
+/**
+ * smm_lru_pool_init() - empty LRU lists and batches for a new pool
+ * @pool: the pool being built, its nodes made
+ *
+ * Context: Process context, may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+int smm_lru_pool_init(struct smm_pool *pool)
+{
+	int i, cpu;
+
+	pool->lru_batch = alloc_percpu(struct smm_lru_batch);
+	if (!pool->lru_batch)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		spin_lock_init(&per_cpu_ptr(pool->lru_batch, cpu)->lock);
+	pool->lru_batch_size = SMM_LRU_BATCH_DEFAULT;
+	for (i = 0; i < pool->nr_nodes; i++) {
+		struct smm_lruvec *lruvec = &pool->nodes[i].lruvec;
+
+		spin_lock_init(&lruvec->lock);
+		INIT_LIST_HEAD(&lruvec->active_list);
+		INIT_LIST_HEAD(&lruvec->inactive_list);
+		INIT_LIST_HEAD(&lruvec->unevictable_list);
+		lruvec->nr_active = 0;
+		lruvec->nr_inactive = 0;
+		lruvec->nr_unevictable = 0;
+	}
+	return 0;
+}
+
+/**
+ * smm_lru_pool_destroy() - free the batches of a pool with no object page
+ * @pool: the pool being taken apart
+ *
+ * Context: Process context, may sleep; CPU hotplug callbacks unregistered.
+ */
+void smm_lru_pool_destroy(struct smm_pool *pool)
+{
+	int i;
+
+	smm_lru_drain_all(pool);
+	for (i = 0; i < pool->nr_nodes; i++) {
+		struct smm_lruvec *lruvec = &pool->nodes[i].lruvec;
+
+		WARN(lruvec->nr_active || lruvec->nr_inactive || lruvec->nr_unevictable,
+		     "%s: node %d destroyed with LRU pages left\n", pool->name, i);
+	}
+	free_percpu(pool->lru_batch);
+}
