@@ -454,6 +454,9 @@ TRACE_EVENT(shadowmm_refault,
 	TP_printk("nid=%d distance=%lu active=%lu activated=%d",
 		  __entry->nid, __entry->distance, __entry->active,
 		  __entry->activated)
+);
+
+/*
  * LRU: pagemap.h's mm_lru_insertion and mm_lru_activate, and vmscan's
  * deactivation.  pfn is the real pfn of the frame; lru is enum
  * smm_lru_list (0 inactive, 1 active, 2 unevictable); flags as pagemap.h's
