@@ -32,14 +32,13 @@ static const struct smm_test_pool_cfg slab_pool = {
 	.no_reserve = true, .pcp_off = true,
 };
 
-static unsigned int smm_test_list_len(struct list_head *head)
+/* The counts of @cache's slabs on pool node @node (NUMA_NO_NODE: all). */
+static struct smm_slab_node_info smm_test_lists(struct smm_kmem_cache *cache, int node)
 {
-	struct list_head *pos;
-	unsigned int n = 0;
+	struct smm_slab_node_info info;
 
-	list_for_each(pos, head)
-		n++;
-	return n;
+	smm_kmem_cache_node_info(cache, node, &info);
+	return info;
 }
 
 static struct smm_kmem_cache *smm_test_cache(struct kunit *test, struct smm_pool *pool,
@@ -88,9 +87,9 @@ static void smm_slab_list_placement_test(struct kunit *test)
 
 	objs[0] = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
 	KUNIT_ASSERT_NOT_NULL(test, objs[0]);
-	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_partial), 1U);
-	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), 0U);
-	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_full), 0U);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).nr_partial, 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).nr_free_slabs, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).nr_full, 0UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 
 	for (i = 1; i < n; i++) {
@@ -99,20 +98,20 @@ static void smm_slab_list_placement_test(struct kunit *test)
 		KUNIT_EXPECT_PTR_EQ(test, smm_test_slab_of(cache, objs[i]),
 				    smm_test_slab_of(cache, objs[0]));
 	}
-	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_full), 1U);
-	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_partial), 0U);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).nr_full, 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).nr_partial, 0UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 
 	smm_kmem_cache_free(cache, objs[n - 1]);
-	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_full), 0U);
-	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_partial), 1U);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).nr_full, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).nr_partial, 1UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 
 	for (i = 0; i < n - 1; i++)
 		smm_kmem_cache_free(cache, objs[i]);
-	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_partial), 0U);
-	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), 1U);
-	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).nr_partial, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).nr_free_slabs, 1UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
 	smm_test_all_back(test, pool);
@@ -138,13 +137,13 @@ static void smm_slab_partial_first_test(struct kunit *test)
 	KUNIT_EXPECT_PTR_NE(test, second, smm_test_slab_of(cache, objs[0]));
 	for (i = 0; i < n; i++)
 		smm_kmem_cache_free(cache, objs[i]);
-	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), 1U);
-	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_partial), 1U);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).nr_free_slabs, 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).nr_partial, 1UL);
 
 	obj = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 	KUNIT_EXPECT_PTR_EQ(test, smm_test_slab_of(cache, obj), second);
-	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), 1U);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).nr_free_slabs, 1UL);
 	smm_kmem_cache_free(cache, obj);
 	smm_kmem_cache_free(cache, objs[n]);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
@@ -278,7 +277,7 @@ static void smm_slab_ctor_test(struct kunit *test)
 	}
 	/* Refills in batches may have made more than one slab. */
 	calls = atomic_read(&smm_test_ctor_calls);
-	KUNIT_EXPECT_EQ(test, calls, (int)(cache->nr_slabs * n));
+	KUNIT_EXPECT_EQ(test, calls, (int)(smm_kmem_cache_nr_slabs(cache) * n));
 	for (i = 0; i < n; i++)
 		smm_kmem_cache_free(cache, objs[i]);
 	for (i = 0; i < n; i++) {
@@ -310,7 +309,7 @@ static void smm_slab_bulk_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	smm_kmem_cache_free_bulk(cache, N, objs);
 	smm_kmem_cache_drain(cache);
-	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
 	smm_test_all_back(test, pool);
 }
@@ -326,14 +325,14 @@ static void smm_slab_cpu_drain_test(struct kunit *test)
 	obj = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 	/* The refill took a batch out of the slab. */
-	KUNIT_EXPECT_EQ(test, cache->inuse, (unsigned long)cache->batch);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), (unsigned long)cache->batch);
 	smm_kmem_cache_free(cache, obj);
-	KUNIT_EXPECT_EQ(test, cache->inuse, (unsigned long)cache->batch);
-	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), 0U);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), (unsigned long)cache->batch);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).nr_free_slabs, 0UL);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_drain(cache), cache->batch);
-	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
-	KUNIT_EXPECT_GE(test, cache->nr_slabs, 1UL);
-	KUNIT_EXPECT_EQ(test, smm_test_list_len(&cache->slabs_free), (unsigned int)cache->nr_slabs);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 0UL);
+	KUNIT_EXPECT_GE(test, smm_kmem_cache_nr_slabs(cache), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).nr_free_slabs, smm_kmem_cache_nr_slabs(cache));
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
 	smm_test_all_back(test, pool);
@@ -376,7 +375,7 @@ static void smm_slab_cross_cpu_free_test(struct kunit *test)
 	destroy_work_on_stack(&rf.work);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	smm_kmem_cache_drain(cache);
-	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
 	smm_test_all_back(test, pool);
 }
@@ -423,14 +422,14 @@ static void smm_slab_cpu_offline_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, work_on_cpu(target, smm_test_cpu_fill_fn, &fill), 0L);
 	KUNIT_ASSERT_GT(test, fill.n, 0U);
 	KUNIT_ASSERT_EQ(test, per_cpu_ptr(cache->cpu, target)->avail, fill.n);
-	KUNIT_ASSERT_EQ(test, cache->inuse, (unsigned long)fill.n);
+	KUNIT_ASSERT_EQ(test, smm_kmem_cache_inuse(cache), (unsigned long)fill.n);
 
 	ret = remove_cpu(target);
 	if (ret)
 		kunit_skip(test, "cannot take cpu %d offline: %d", target, ret);
 	KUNIT_EXPECT_EQ(test, per_cpu_ptr(cache->cpu, target)->avail, 0U);
-	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
-	KUNIT_EXPECT_EQ(test, cache->nr_slabs, cache->nr_free_slabs);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_nr_slabs(cache), smm_kmem_cache_nr_free_slabs(cache));
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	KUNIT_EXPECT_EQ(test, add_cpu(target), 0);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
@@ -478,7 +477,7 @@ static void smm_slab_bulk_batches_test(struct kunit *test)
 	for_each_possible_cpu(cpu)
 		avail += per_cpu_ptr(cache->cpu, cpu)->avail;
 	KUNIT_EXPECT_LE(test, avail, 2 * cache->cpu_limit);
-	KUNIT_EXPECT_EQ(test, cache->inuse, (unsigned long)avail + 1);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), (unsigned long)avail + 1);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 
 	/* A pointer repeated at once in a batch is a double free, refused. */
@@ -489,7 +488,7 @@ static void smm_slab_bulk_batches_test(struct kunit *test)
 
 	smm_kmem_cache_free(cache, single);
 	smm_kmem_cache_drain(cache);
-	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
 	smm_test_all_back(test, pool);
@@ -542,12 +541,12 @@ static void smm_slab_remote_drain_test(struct kunit *test)
 	KUNIT_ASSERT_GT(test, fill.n, 0U);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_drain(cache), fill.n);
 	KUNIT_EXPECT_EQ(test, per_cpu_ptr(cache->cpu, target)->avail, 0U);
-	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 0UL);
 
 	/* The same through the pool-wide call for one CPU. */
 	KUNIT_ASSERT_EQ(test, work_on_cpu(target, smm_test_cpu_fill_fn, &fill), 0L);
 	KUNIT_EXPECT_EQ(test, smm_slab_drain_cpu(pool, target), fill.n);
-	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
 	smm_test_all_back(test, pool);
@@ -652,7 +651,7 @@ static void smm_slab_fast_path_stress_test(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, smm_kmem_cache_errors(cache, i), 0UL, "kind %u", i);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	smm_kmem_cache_drain(cache);
-	KUNIT_EXPECT_EQ(test, cache->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
 	smm_test_all_back(test, pool);
 }
@@ -675,7 +674,7 @@ static void smm_slab_redzone_test(struct kunit *test)
 	smm_kmem_cache_free(cache, obj);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_REDZONE), 1UL);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_quarantined(cache), 1UL);
-	KUNIT_EXPECT_EQ(test, cache->inuse, 1UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 1UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	/* Freeing it again is a double free, and changes nothing. */
 	smm_kmem_cache_free(cache, obj);
@@ -764,11 +763,11 @@ static void smm_slab_quarantine_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_quarantined(cache), 2UL);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_POISON), 1UL);
 	smm_kmem_cache_free_bulk(cache, n, objs);
-	KUNIT_EXPECT_EQ(test, cache->inuse, 2UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 2UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	/* Shrinking keeps the slabs holding them; destroying gives all back. */
 	smm_kmem_cache_shrink(cache);
-	KUNIT_EXPECT_GT(test, cache->nr_slabs, 0UL);
+	KUNIT_EXPECT_GT(test, smm_kmem_cache_nr_slabs(cache), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
 	smm_test_all_back(test, pool);
 }
@@ -790,7 +789,7 @@ static void smm_slab_double_free_test(struct kunit *test)
 	smm_kmem_cache_free(dbg, b);
 	smm_kmem_cache_free(dbg, a);	/* not the free list's head any more */
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(dbg, SMM_SLAB_ERR_DOUBLE_FREE), 1UL);
-	KUNIT_EXPECT_EQ(test, dbg->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(dbg), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 
 	/* Without debugging: caught when freed twice in a row on one CPU. */
@@ -802,7 +801,7 @@ static void smm_slab_double_free_test(struct kunit *test)
 	preempt_enable();
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(fast, SMM_SLAB_ERR_DOUBLE_FREE), 1UL);
 	smm_kmem_cache_drain(fast);
-	KUNIT_EXPECT_EQ(test, fast->inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(fast), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(fast), 0);
@@ -882,12 +881,12 @@ static void smm_slab_shrink_test(struct kunit *test)
 	smm_kmem_cache_free_bulk(cache, n, objs);
 	smm_kmem_cache_drain(cache);
 	/* Free slabs beyond the cache's limit went back already. */
-	KUNIT_EXPECT_LE(test, cache->nr_free_slabs, (unsigned long)cache->free_limit);
-	KUNIT_EXPECT_EQ(test, cache->nr_slabs, cache->nr_free_slabs);
-	kept = cache->nr_free_slabs;
+	KUNIT_EXPECT_LE(test, smm_kmem_cache_nr_free_slabs(cache), (unsigned long)cache->free_limit);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_nr_slabs(cache), smm_kmem_cache_nr_free_slabs(cache));
+	kept = smm_kmem_cache_nr_free_slabs(cache);
 	KUNIT_EXPECT_GT(test, kept, 0UL);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_shrink(cache), kept << cache->order);
-	KUNIT_EXPECT_EQ(test, cache->nr_slabs, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_nr_slabs(cache), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_slab_pages(pool), 0UL);
 	smm_pcp_drain_all(pool);
 	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), zone->managed);
@@ -930,8 +929,8 @@ static void smm_slab_pressure_test(struct kunit *test)
 	cache->free_limit = 64;
 	KUNIT_ASSERT_EQ(test, smm_kmem_cache_alloc_bulk(cache, SMM_TEST_FLAGS, n, objs), (int)n);
 	smm_kmem_cache_free_bulk(cache, n, objs);
-	KUNIT_ASSERT_EQ(test, cache->nr_free_slabs, 4UL);
-	KUNIT_ASSERT_EQ(test, cache->nr_slabs, 4UL);
+	KUNIT_ASSERT_EQ(test, smm_kmem_cache_nr_free_slabs(cache), 4UL);
+	KUNIT_ASSERT_EQ(test, smm_kmem_cache_nr_slabs(cache), 4UL);
 	before = smm_event_sum(pool, SMM_SLABS_SHRUNK_PRESSURE);
 
 	while (smm_zone_free(zone) >= low && nr < zone->managed) {
@@ -941,7 +940,7 @@ static void smm_slab_pressure_test(struct kunit *test)
 	}
 	KUNIT_EXPECT_LT(test, smm_zone_free(zone), low);
 	flush_work(&pool->slab_shrink_work);
-	KUNIT_EXPECT_EQ(test, cache->nr_slabs, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_nr_slabs(cache), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_slab_pages(pool), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_SLABS_SHRUNK_PRESSURE) - before, 4UL);
 

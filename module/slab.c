@@ -3,26 +3,43 @@
  * shadowmm: the slab allocator.
  *
  * A cache hands out objects of one size.  Its slabs are blocks of 2^order
- * frames from the pool's buddy allocator, cut into equal strides; each slab
- * sits on one of the cache's three lists, slabs_full, slabs_partial or
- * slabs_free, by how many of its objects are allocated.  Allocation takes a
- * partial slab first, then a free one, and only then grows a new slab from
- * the buddy.  The slab's head descriptor (struct smm_page) keeps its cache,
- * its free list (a chain of links stored in the free objects) and its
- * in-use count; every frame of a slab carries SMM_PG_slab and the cache, so
- * any address inside a slab leads back to it by arithmetic.
+ * frames from the pool's buddy allocator, cut into equal strides.  Each
+ * node of the pool has its own set of the cache's three lists,
+ * slabs_full, slabs_partial and slabs_free, under its own lock
+ * (cache->node[]); a slab sits on one list of the node its frames belong
+ * to (the node index is in its descriptor's zone id), by how many of its
+ * objects are allocated, and an object freed anywhere goes back there.
+ * The slab's head descriptor (struct smm_page) keeps its cache, its free
+ * list (a chain of links stored in the free objects) and its in-use count;
+ * every frame of a slab carries SMM_PG_slab and the cache, so any address
+ * inside a slab leads back to it by arithmetic.
+ *
+ * Allocation starts from a preferred node: the one asked for
+ * (smm_kmem_cache_alloc_node()) or this CPU's as the buddy chooses it
+ * (smm_preferred_node()).  It takes, in this order: a partial slab of the
+ * preferred node, a free one of it, a partial slab of another node (in the
+ * preferred node's fallback order), a new slab grown from the preferred
+ * node's zones only, a free slab of another node, and last a new slab
+ * wherever the buddy finds room.  SMM_GFP_THISNODE stops after the third
+ * step of the preferred node's own.  Partial slabs anywhere go before new
+ * ones, so a half-used remote slab is filled before memory is taken; free
+ * remote slabs come after a local grow, because taking one only moves the
+ * remote memory's use around without making it shrinkable.  Each node keeps
+ * at most free_limit free slabs; beyond that they go back to the buddy.
  *
  * In front of the lists each CPU has an array of free objects: an alloc
  * and free pair touches only this CPU's array, under its local lock
  * (preemption off, no atomic instruction; see "Per-CPU arrays" below), and
  * the array is refilled from or flushed to the slabs in batches under the
- * cache lock, a slab's run of objects at a time.  An object freed on
+ * node locks, a slab's run of objects at a time.  An array holds objects of
+ * any node; an allocation asking for one node uses the array only when the
+ * object on top is of that node, else it goes to that node's slabs.  An object freed on
  * another CPU than the one that allocated it simply lands in that CPU's
  * array.  The bulk calls move whole batches: the array's objects in one
  * copy, the rest a slab's worth at a time.
  *
  * Debug caches (any SMM_SLAB_* flag, or every cache with the slab_debug
- * module parameter) go straight to the slabs under the cache lock, so each
+ * module parameter) go straight to the slabs under the node locks, so each
  * free is checked exactly: every object has a state word (allocated or
  * free), optional red zones around it, optional poison while free and
  * optional owner records.  Frees of pointers that are not objects of the
@@ -37,7 +54,7 @@
  * with pr_err, counted, and leaves every structure intact: a bad free
  * changes nothing, and an object whose red zone or poison was found
  * damaged is quarantined: it stays counted in use on its slab, chained on
- * the cache's quarantine list instead of a free list, so nothing ever
+ * its node's quarantine list instead of a free list, so nothing ever
  * hands it out again (the slab goes back to the buddy only with the cache).
  *
  * Stride layout: [left red zone][object][right red zone][free link]
@@ -70,7 +87,9 @@
  *
  * Locks, outermost first: cpu_hotplug_lock (drains, and the dead callback
  * that runs under it), pool->slab_mutex (the cache list), a per-CPU
- * array's local lock, cache->lock, then the buddy's own locks.
+ * array's local lock, one node lock of the cache (never two at once: work
+ * on several nodes takes and drops them in turn), then the buddy's own
+ * locks (a slab grows with no node lock held).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -86,6 +105,8 @@
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
 #include <linux/mm.h>
+#include <linux/numa.h>
+#include <linux/overflow.h>
 #include <linux/reciprocal_div.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
@@ -407,51 +428,79 @@ static __always_inline struct smm_page *smm_geom_obj_slab(const struct smm_obj_g
 	return g->pages + (sfn & g->head_mask);
 }
 
-/* Put @slab on the list its in-use count calls for. */
-static void smm_slab_place(struct smm_kmem_cache *cache, struct smm_page *slab,
-			   bool was_free)
+/* The pool node index of @slab's frames (their zone id says). */
+static inline int smm_slab_nid(const struct smm_page *slab)
+{
+	return smm_page_zone_id(slab) / SMM_NR_ZONE_TYPES;
+}
+
+/* The lists of the node @slab's frames belong to. */
+static inline struct smm_kmem_cache_node *smm_slab_node(struct smm_kmem_cache *cache,
+							const struct smm_page *slab)
+{
+	return &cache->node[smm_slab_nid(slab)];
+}
+
+/* The real NUMA node of @slab, for tracepoints. */
+static inline int smm_slab_real_nid(struct smm_kmem_cache *cache, const struct smm_page *slab)
+{
+	return cache->pool->nodes[smm_slab_nid(slab)].nid;
+}
+
+/* The pool node index of @obj, an object of @cache. */
+static inline int smm_obj_nid(struct smm_kmem_cache *cache, const void *obj)
+{
+	const struct smm_region *r = &cache->pool->region;
+
+	return smm_slab_nid(smm_sfn_page(r, (obj - r->vaddr) >> PAGE_SHIFT));
+}
+
+/* Put @slab, on @n's lists, on the list its in-use count calls for. */
+static void smm_slab_place(struct smm_kmem_cache *cache, struct smm_kmem_cache_node *n,
+			   struct smm_page *slab, bool was_free)
 {
 	unsigned int inuse = smm_slab_inuse(slab);
 
-	lockdep_assert_held(&cache->lock);
+	lockdep_assert_held(&n->lock);
 	if (!inuse) {
-		list_move(&slab->lru, &cache->slabs_free);
+		list_move(&slab->lru, &n->slabs_free);
 		if (!was_free)
-			cache->nr_free_slabs++;
+			n->nr_free_slabs++;
 		return;
 	}
 	if (was_free)
-		cache->nr_free_slabs--;
+		n->nr_free_slabs--;
 	if (inuse == cache->objs_per_slab)
-		list_move(&slab->lru, &cache->slabs_full);
+		list_move(&slab->lru, &n->slabs_full);
 	else
-		list_move(&slab->lru, &cache->slabs_partial);
+		list_move(&slab->lru, &n->slabs_partial);
 }
 
-/* Keep a damaged object aside: in use on its slab, never handed out. */
-static void smm_quarantine(struct smm_kmem_cache *cache, void *obj)
+/* Keep a damaged object of a slab of @n aside: in use, never handed out. */
+static void smm_quarantine(struct smm_kmem_cache *cache, struct smm_kmem_cache_node *n,
+			   void *obj)
 {
-	lockdep_assert_held(&cache->lock);
+	lockdep_assert_held(&n->lock);
 	*smm_obj_state(cache, obj) = SMM_OBJ_QUARANTINE;
-	*smm_freeptr(cache, obj) = cache->quarantine;
-	cache->quarantine = obj;
-	cache->nr_quarantined++;
+	*smm_freeptr(cache, obj) = n->quarantine;
+	n->quarantine = obj;
+	n->nr_quarantined++;
 }
 
 /*
- * Take one object off a slab that has one, and re-place the slab.  Return
- * it, or NULL when it was found damaged and quarantined instead.
+ * Take one object off a slab of @n that has one, and re-place the slab.
+ * Return it, or NULL when it was found damaged and quarantined instead.
  */
-static void *smm_slab_take(struct smm_kmem_cache *cache, struct smm_page *slab,
-			   unsigned long caller)
+static void *smm_slab_take(struct smm_kmem_cache *cache, struct smm_kmem_cache_node *n,
+			   struct smm_page *slab, unsigned long caller)
 {
 	unsigned int inuse = smm_slab_inuse(slab);
 	void *obj = slab->freelist;
 
-	lockdep_assert_held(&cache->lock);
+	lockdep_assert_held(&n->lock);
 	slab->freelist = *smm_freeptr(cache, obj);
 	smm_slab_set_inuse(slab, inuse + 1);
-	cache->inuse++;
+	n->inuse++;
 	if (unlikely(smm_cache_debug(cache))) {
 		unsigned long *state = smm_obj_state(cache, obj);
 		bool damaged = false;
@@ -474,41 +523,48 @@ static void *smm_slab_take(struct smm_kmem_cache *cache, struct smm_page *slab,
 			damaged = true;
 		}
 		if (unlikely(damaged)) {
-			smm_quarantine(cache, obj);
-			smm_slab_place(cache, slab, !inuse);
+			smm_quarantine(cache, n, obj);
+			smm_slab_place(cache, n, slab, !inuse);
 			return NULL;
 		}
 		*state = SMM_OBJ_ALLOC;
 		if (cache->flags & SMM_SLAB_STORE_USER)
 			smm_track_set(cache, obj, false, caller);
 	}
-	smm_slab_place(cache, slab, !inuse);
+	smm_slab_place(cache, n, slab, !inuse);
 	return obj;
 }
 
-/* Put @obj back on @slab and re-place the slab. */
-static void smm_slab_put(struct smm_kmem_cache *cache, struct smm_page *slab, void *obj)
+/* Put @obj back on @slab, one of @n's, and re-place the slab. */
+static void smm_slab_put(struct smm_kmem_cache *cache, struct smm_kmem_cache_node *n,
+			 struct smm_page *slab, void *obj)
 {
 	unsigned int inuse = smm_slab_inuse(slab);
 
-	lockdep_assert_held(&cache->lock);
+	lockdep_assert_held(&n->lock);
 	*smm_freeptr(cache, obj) = slab->freelist;
 	slab->freelist = obj;
 	smm_slab_set_inuse(slab, inuse - 1);
-	cache->inuse--;
-	smm_slab_place(cache, slab, false);
+	n->inuse--;
+	smm_slab_place(cache, n, slab, false);
 }
 
-/* Make a new slab from the buddy: every object constructed and free. */
-static struct smm_page *smm_slab_grow(struct smm_kmem_cache *cache, unsigned int flags)
+/*
+ * Make a new slab from the buddy, starting at pool node @nid (with
+ * SMM_GFP_THISNODE in @flags, only there): every object constructed and
+ * free.  The slab is on no list yet.
+ */
+static struct smm_page *smm_slab_grow(struct smm_kmem_cache *cache, int nid,
+				      unsigned int flags)
 {
 	struct smm_pool *pool = cache->pool;
-	unsigned int gfp = SMM_GFP_NOWAIT | (flags & (SMM_GFP_ATOMIC | SMM_GFP_NOFAULT));
+	unsigned int gfp = SMM_GFP_NOWAIT |
+			   (flags & (SMM_GFP_ATOMIC | SMM_GFP_NOFAULT | SMM_GFP_THISNODE));
 	struct smm_page *slab;
 	void *base, *prev = NULL;
 	unsigned int i;
 
-	slab = smm_alloc_pages(pool, cache->order, gfp);
+	slab = smm_alloc_pages_node(pool, nid, cache->order, gfp);
 	if (!slab)
 		return NULL;
 	for (i = 0; i < (1U << cache->order); i++) {
@@ -542,7 +598,7 @@ static struct smm_page *smm_slab_grow(struct smm_kmem_cache *cache, unsigned int
 	atomic_long_add(1L << cache->order, &pool->slab_pages);
 	trace_shadowmm_slab_grow(cache->name, smm_sfn_pfn(&pool->region, smm_slab_sfn(cache, slab)),
 				 cache->order, cache->objs_per_slab,
-				 smm_page_zone(pool, slab)->node->nid);
+				 smm_slab_real_nid(cache, slab));
 	return slab;
 }
 
@@ -553,7 +609,7 @@ static void smm_slab_release(struct smm_kmem_cache *cache, struct smm_page *slab
 	unsigned int i;
 
 	trace_shadowmm_slab_shrink(cache->name, smm_sfn_pfn(&pool->region, smm_slab_sfn(cache, slab)),
-				   cache->order, smm_page_zone(pool, slab)->node->nid);
+				   cache->order, smm_slab_real_nid(cache, slab));
 	for (i = 0; i < (1U << cache->order); i++) {
 		__smm_page_clear(slab + i, SMM_PG_slab);
 		slab[i].slab_cache = NULL;
@@ -574,38 +630,52 @@ static void smm_slab_release_list(struct smm_kmem_cache *cache, struct list_head
 	}
 }
 
-/* Move free slabs beyond the cache's limit onto @list, for release. */
-static void smm_slab_trim(struct smm_kmem_cache *cache, unsigned int keep,
+/* Move @n's free slabs beyond @keep onto @list, for release. */
+static void smm_slab_trim(struct smm_kmem_cache_node *n, unsigned long keep,
 			  struct list_head *list)
 {
-	lockdep_assert_held(&cache->lock);
-	while (cache->nr_free_slabs > keep) {
-		struct smm_page *slab = list_last_entry(&cache->slabs_free,
-							struct smm_page, lru);
+	lockdep_assert_held(&n->lock);
+	while (n->nr_free_slabs > keep) {
+		struct smm_page *slab = list_last_entry(&n->slabs_free, struct smm_page, lru);
 
 		list_move(&slab->lru, list);
-		cache->nr_free_slabs--;
-		cache->nr_slabs--;
+		n->nr_free_slabs--;
+		n->nr_slabs--;
 	}
 }
 
-/* The slab to allocate from: partial first, then free, else none. */
-static struct smm_page *smm_slab_pick(struct smm_kmem_cache *cache)
+/* Which of a node's lists smm_node_take() may take from. */
+#define SMM_TAKE_PARTIAL	BIT(0)
+#define SMM_TAKE_FREE		BIT(1)
+#define SMM_TAKE_ANY		(SMM_TAKE_PARTIAL | SMM_TAKE_FREE)
+
+/* The slab of @n to allocate from: partial first, then free, else none. */
+static struct smm_page *smm_slab_pick(struct smm_kmem_cache_node *n, unsigned int which)
 {
-	lockdep_assert_held(&cache->lock);
-	if (!list_empty(&cache->slabs_partial))
-		return list_first_entry(&cache->slabs_partial, struct smm_page, lru);
-	if (!list_empty(&cache->slabs_free))
-		return list_first_entry(&cache->slabs_free, struct smm_page, lru);
+	lockdep_assert_held(&n->lock);
+	if ((which & SMM_TAKE_PARTIAL) && !list_empty(&n->slabs_partial))
+		return list_first_entry(&n->slabs_partial, struct smm_page, lru);
+	if ((which & SMM_TAKE_FREE) && !list_empty(&n->slabs_free))
+		return list_first_entry(&n->slabs_free, struct smm_page, lru);
 	return NULL;
 }
 
-static void smm_slab_add_new(struct smm_kmem_cache *cache, struct smm_page *slab)
+/*
+ * A lockless look: may @n have a slab on the lists @which names?  A stale
+ * answer only costs a lock round trip or sends the caller one step further.
+ */
+static bool smm_node_may_take(struct smm_kmem_cache_node *n, unsigned int which)
 {
-	lockdep_assert_held(&cache->lock);
-	list_add(&slab->lru, &cache->slabs_free);
-	cache->nr_free_slabs++;
-	cache->nr_slabs++;
+	return ((which & SMM_TAKE_PARTIAL) && !list_empty(&n->slabs_partial)) ||
+	       ((which & SMM_TAKE_FREE) && !list_empty(&n->slabs_free));
+}
+
+static void smm_slab_add_new(struct smm_kmem_cache_node *n, struct smm_page *slab)
+{
+	lockdep_assert_held(&n->lock);
+	list_add(&slab->lru, &n->slabs_free);
+	n->nr_free_slabs++;
+	n->nr_slabs++;
 }
 
 /*
@@ -613,85 +683,162 @@ static void smm_slab_add_new(struct smm_kmem_cache *cache, struct smm_page *slab
  * slab's in-use count and list updated once for all of them.  Return how
  * many it gave.
  */
-static unsigned int smm_slab_take_run(struct smm_kmem_cache *cache, struct smm_page *slab,
+static unsigned int smm_slab_take_run(struct smm_kmem_cache *cache,
+				      struct smm_kmem_cache_node *n, struct smm_page *slab,
 				      unsigned int nr, void **p)
 {
-	unsigned int inuse = smm_slab_inuse(slab), n = 0;
+	unsigned int inuse = smm_slab_inuse(slab), got = 0;
 	unsigned int freeptr = cache->freeptr;
 	void *obj = slab->freelist;
 
-	lockdep_assert_held(&cache->lock);
-	while (n < nr && obj) {
-		p[n++] = obj;
+	lockdep_assert_held(&n->lock);
+	while (got < nr && obj) {
+		p[got++] = obj;
 		obj = *(void **)(obj + freeptr);
 	}
 	slab->freelist = obj;
-	smm_slab_set_inuse(slab, inuse + n);
-	cache->inuse += n;
-	smm_slab_place(cache, slab, !inuse);
-	return n;
+	smm_slab_set_inuse(slab, inuse + got);
+	n->inuse += got;
+	smm_slab_place(cache, n, slab, !inuse);
+	return got;
 }
 
 /*
- * Take up to @nr objects from the slabs into @p, growing slabs as needed:
- * a slab's worth at a time without debugging, one checked object at a
- * time with it.  Called with no lock of the cache's held but possibly this
- * CPU's array's local lock (so nothing here sleeps).
+ * Take up to @nr objects into @p from the slabs of pool node @nid on the
+ * lists @which names, partial ones first; @new, a slab just grown on that
+ * node, joins its lists first.  A slab's worth at a time without debugging,
+ * one checked object at a time with it.  Return how many it took.
  */
-static unsigned int smm_slab_take_many(struct smm_kmem_cache *cache, unsigned int flags,
-				       unsigned int nr, void **p, unsigned long caller)
+static unsigned int smm_node_take(struct smm_kmem_cache *cache, int nid, unsigned int which,
+				  struct smm_page *new, unsigned int nr, void **p,
+				  unsigned long caller)
 {
+	struct smm_kmem_cache_node *n = &cache->node[nid];
 	unsigned int got = 0;
 
-	spin_lock(&cache->lock);
+	if (!new && !smm_node_may_take(n, which))
+		return 0;
+	spin_lock(&n->lock);
+	if (new)
+		smm_slab_add_new(n, new);
 	while (got < nr) {
-		struct smm_page *slab = smm_slab_pick(cache);
+		struct smm_page *slab = smm_slab_pick(n, which);
 
-		if (!slab) {
-			spin_unlock(&cache->lock);
-			slab = smm_slab_grow(cache, flags);
-			spin_lock(&cache->lock);
-			if (!slab)
-				break;
-			smm_slab_add_new(cache, slab);
-			continue;
-		}
+		if (!slab)
+			break;
 		if (likely(!smm_cache_debug(cache))) {
-			got += smm_slab_take_run(cache, slab, nr - got, p + got);
+			got += smm_slab_take_run(cache, n, slab, nr - got, p + got);
 			continue;
 		}
 		while (got < nr && slab->freelist) {
-			void *obj = smm_slab_take(cache, slab, caller);
+			void *obj = smm_slab_take(cache, n, slab, caller);
 
 			if (likely(obj))
 				p[got++] = obj;
 		}
 	}
-	spin_unlock(&cache->lock);
+	spin_unlock(&n->lock);
 	return got;
 }
 
 /*
- * Return @nr objects to their slabs, then give back free slabs beyond the
- * cache's limit.  Consecutive objects of one slab are linked onto its free
- * list with one placement of the slab for the run.  An object its slab
- * already holds free (the slab has none in use, or the object heads its
- * free list) is a double free: reported and skipped.  With @check, each
- * pointer is first checked to be an object of the cache (the free of one
- * that is not is reported and skipped), not to repeat the one before it
- * (@last before the first), and traced as freed by @caller; without, the
- * objects come from a per-CPU array and were checked then.
+ * Take up to @nr objects into @p, preferring pool node @nid, growing slabs
+ * as needed, in the order the file comment gives.  Called with no node
+ * lock of the cache held but possibly this CPU's array's local lock (so
+ * nothing here sleeps).  Return how many it took.
+ */
+static unsigned int smm_slab_take_many(struct smm_kmem_cache *cache, int nid,
+				       unsigned int flags, unsigned int nr, void **p,
+				       unsigned long caller)
+{
+	struct smm_pool *pool = cache->pool;
+	const int *fallback = pool->nodes[nid].fallback;
+	bool others = pool->nr_nodes > 1 && !(flags & SMM_GFP_THISNODE);
+	bool grow_here = true;
+	struct smm_page *slab;
+	unsigned int got = 0;
+	int i;
+
+	for (;;) {
+		got += smm_node_take(cache, nid, SMM_TAKE_ANY, NULL, nr - got, p + got, caller);
+		for (i = 1; others && i < pool->nr_nodes && got < nr; i++)
+			got += smm_node_take(cache, fallback[i], SMM_TAKE_PARTIAL, NULL,
+					     nr - got, p + got, caller);
+		if (got == nr)
+			break;
+		if (grow_here) {
+			slab = smm_slab_grow(cache, nid, flags | SMM_GFP_THISNODE);
+			if (slab) {
+				got += smm_node_take(cache, nid, SMM_TAKE_ANY, slab,
+						     nr - got, p + got, caller);
+				continue;
+			}
+			/* Not again in this call: the node is out of blocks. */
+			grow_here = false;
+		}
+		if (!others)
+			break;
+		for (i = 1; i < pool->nr_nodes && got < nr; i++)
+			got += smm_node_take(cache, fallback[i], SMM_TAKE_FREE, NULL,
+					     nr - got, p + got, caller);
+		if (got == nr)
+			break;
+		/* Wherever the buddy finds room, in the same fallback order. */
+		slab = smm_slab_grow(cache, nid, flags & ~SMM_GFP_THISNODE);
+		if (!slab)
+			break;
+		got += smm_node_take(cache, smm_slab_nid(slab), SMM_TAKE_ANY, slab,
+				     nr - got, p + got, caller);
+	}
+	return got;
+}
+
+/* The pool node index an allocation on this CPU prefers. */
+static inline int smm_local_nid(struct smm_kmem_cache *cache)
+{
+	return smm_preferred_node(cache->pool)->index;
+}
+
+/*
+ * Finish a run of frees into @n, locked: re-place the slab @run, count the
+ * @done objects out of use, move free slabs beyond the limit onto
+ * @release, and unlock.
+ */
+static void smm_node_put_done(struct smm_kmem_cache *cache, struct smm_kmem_cache_node *n,
+			      struct smm_page *run, unsigned int done,
+			      struct list_head *release)
+{
+	lockdep_assert_held(&n->lock);
+	if (run)
+		smm_slab_place(cache, n, run, false);
+	n->inuse -= done;
+	smm_slab_trim(n, cache->free_limit, release);
+	spin_unlock(&n->lock);
+}
+
+/*
+ * Return @nr objects to their slabs, each under the lock of its slab's
+ * node, then give back free slabs beyond each node's limit.  Consecutive
+ * objects of one slab are linked onto its free list with one placement of
+ * the slab for the run, and consecutive objects of one node under one hold
+ * of its lock.  An object its slab already holds free (the slab has none
+ * in use, or the object heads its free list) is a double free: reported
+ * and skipped.  With @check, each pointer is first checked to be an object
+ * of the cache (the free of one that is not is reported and skipped), not
+ * to repeat the one before it (@last before the first), and traced as
+ * freed by @caller; without, the objects come from a per-CPU array and
+ * were checked then.
  */
 static void __smm_slab_put_many(struct smm_kmem_cache *cache, unsigned int nr, void **p,
 				bool check, void *last, unsigned long caller)
 {
+	struct smm_kmem_cache_node *n = NULL, *sn;
 	struct smm_page *slab, *run = NULL;
 	unsigned int i, inuse, done = 0;
 	struct smm_obj_geom g;
 	LIST_HEAD(release);
 
 	smm_obj_geom_init(&g, cache);
-	spin_lock(&cache->lock);
 	for (i = 0; i < nr; i++) {
 		void *obj = p[i];
 
@@ -714,8 +861,17 @@ static void __smm_slab_put_many(struct smm_kmem_cache *cache, unsigned int nr, v
 		} else {
 			slab = g.pages + (((obj - g.vaddr) >> PAGE_SHIFT) & g.head_mask);
 		}
+		sn = smm_slab_node(cache, slab);
+		if (sn != n) {
+			if (n)
+				smm_node_put_done(cache, n, run, done, &release);
+			n = sn;
+			run = NULL;
+			done = 0;
+			spin_lock(&n->lock);
+		}
 		if (run && slab != run) {
-			smm_slab_place(cache, run, false);
+			smm_slab_place(cache, n, run, false);
 			run = NULL;
 		}
 		inuse = smm_slab_inuse(slab);
@@ -730,11 +886,8 @@ static void __smm_slab_put_many(struct smm_kmem_cache *cache, unsigned int nr, v
 		run = slab;
 		done++;
 	}
-	if (run)
-		smm_slab_place(cache, run, false);
-	cache->inuse -= done;
-	smm_slab_trim(cache, cache->free_limit, &release);
-	spin_unlock(&cache->lock);
+	if (n)
+		smm_node_put_done(cache, n, run, done, &release);
 	smm_slab_release_list(cache, &release);
 }
 
@@ -760,12 +913,12 @@ static void smm_cpu_flush(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
 }
 
 /* Debug caches: one object, checked, straight from the slabs. */
-static void *smm_debug_alloc(struct smm_kmem_cache *cache, unsigned int flags,
+static void *smm_debug_alloc(struct smm_kmem_cache *cache, int nid, unsigned int flags,
 			     unsigned long caller)
 {
 	void *obj;
 
-	if (!smm_slab_take_many(cache, flags, 1, &obj, caller))
+	if (!smm_slab_take_many(cache, nid, flags, 1, &obj, caller))
 		return NULL;
 	return obj;
 }
@@ -774,17 +927,18 @@ static void *smm_debug_alloc(struct smm_kmem_cache *cache, unsigned int flags,
 static void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
 			   void *obj, unsigned long caller)
 {
+	struct smm_kmem_cache_node *n = smm_slab_node(cache, slab);
 	unsigned long *state = smm_obj_state(cache, obj);
 	LIST_HEAD(release);
 	long bad;
 
-	spin_lock(&cache->lock);
+	spin_lock(&n->lock);
 	if (*state != SMM_OBJ_ALLOC) {
 		smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
 			       *state == SMM_OBJ_FREE ? "" :
 			       *state == SMM_OBJ_QUARANTINE ? " (quarantined)" :
 			       " (state word corrupted)");
-		spin_unlock(&cache->lock);
+		spin_unlock(&n->lock);
 		return;
 	}
 	if (cache->flags & SMM_SLAB_STORE_USER)
@@ -797,17 +951,17 @@ static void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
 			snprintf(detail, sizeof(detail), ": byte %ld of the object; quarantined",
 				 bad);
 			smm_slab_fault(cache, SMM_SLAB_ERR_REDZONE, slab, obj, detail);
-			smm_quarantine(cache, obj);
-			spin_unlock(&cache->lock);
+			smm_quarantine(cache, n, obj);
+			spin_unlock(&n->lock);
 			return;
 		}
 	}
 	if (smm_cache_poisons(cache))
 		smm_poison_fill(cache, obj);
 	*state = SMM_OBJ_FREE;
-	smm_slab_put(cache, slab, obj);
-	smm_slab_trim(cache, cache->free_limit, &release);
-	spin_unlock(&cache->lock);
+	smm_slab_put(cache, n, slab, obj);
+	smm_slab_trim(n, cache->free_limit, &release);
+	spin_unlock(&n->lock);
 	smm_slab_release_list(cache, &release);
 }
 
@@ -835,7 +989,7 @@ static void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
  * runs on that CPU (work_on_cpu(), which sleeps), under cpus_read_lock()
  * so CPUs stay as they are; and a dead CPU's arrays are flushed from
  * elsewhere once nothing can run there.  Lock order: cpu_hotplug_lock,
- * pool->slab_mutex, an array's local lock, cache->lock, the buddy's.
+ * pool->slab_mutex, an array's local lock, one node lock, the buddy's.
  */
 
 /* This CPU's array of @cache; the caller holds its local lock. */
@@ -844,12 +998,16 @@ static __always_inline struct smm_slab_cpu *smm_cpu_array(struct smm_kmem_cache 
 	return this_cpu_ptr(cache->cpu);
 }
 
-/* This CPU's array @c is empty: refill it with a batch and take one. */
+/*
+ * This CPU's array @c is empty: refill it with a batch, from this CPU's
+ * node first, and take one.
+ */
 static noinline void *smm_cpu_refill(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
 				     unsigned int flags, unsigned long caller)
 {
 	lockdep_assert_held(this_cpu_ptr(&cache->cpu->lock));
-	c->avail = smm_slab_take_many(cache, flags, cache->batch, c->entry, caller);
+	c->avail = smm_slab_take_many(cache, smm_local_nid(cache), flags, cache->batch,
+				      c->entry, caller);
 	if (unlikely(!c->avail))
 		return NULL;
 	return c->entry[--c->avail];
@@ -894,7 +1052,7 @@ static __always_inline void *__smm_cache_alloc(struct smm_kmem_cache *cache,
 	void *obj;
 
 	if (unlikely(!cache->cpu_limit)) {
-		obj = smm_debug_alloc(cache, flags, caller);
+		obj = smm_debug_alloc(cache, smm_local_nid(cache), flags, caller);
 	} else {
 		local_lock(&cache->cpu->lock);
 		c = smm_cpu_array(cache);
@@ -963,6 +1121,47 @@ void *smm_kmem_cache_alloc(struct smm_kmem_cache *cache, unsigned int flags)
 SMM_EXPORT(smm_kmem_cache_alloc);
 
 /**
+ * smm_kmem_cache_alloc_node() - allocate one object, from a node first
+ * @cache: the cache
+ * @flags: SMM_GFP_* flags; SMM_GFP_ZERO zeroes the object, and with
+ *	   SMM_GFP_THISNODE only @node's slabs and blocks are used
+ * @node: pool node index (smm_node.index) to take it from, or NUMA_NO_NODE
+ *	  for this CPU's node as the buddy allocator chooses it
+ *
+ * With a node given, this CPU's array serves the allocation only when the
+ * object on top of it lies on @node; otherwise the object comes straight
+ * from @node's slabs (partial, then free, then a new slab of @node's own
+ * memory) and, unless SMM_GFP_THISNODE, from the other nodes' as
+ * smm_kmem_cache_alloc() falls back.
+ *
+ * Context: Process context; does not sleep.
+ * Return: the object, or NULL when @node is not a node of the pool or no
+ * slab could be grown.
+ */
+void *smm_kmem_cache_alloc_node(struct smm_kmem_cache *cache, unsigned int flags, int node)
+{
+	struct smm_slab_cpu *c;
+	void *obj = NULL;
+
+	if (node == NUMA_NO_NODE)
+		return __smm_cache_alloc(cache, flags, cache->object_size, _RET_IP_);
+	if (unlikely(node < 0 || node >= cache->nr_nodes))
+		return NULL;
+	if (cache->cpu_limit) {
+		local_lock(&cache->cpu->lock);
+		c = smm_cpu_array(cache);
+		if (c->avail && smm_obj_nid(cache, c->entry[c->avail - 1]) == node)
+			obj = c->entry[--c->avail];
+		local_unlock(&cache->cpu->lock);
+	}
+	if (!obj && !smm_slab_take_many(cache, node, flags, 1, &obj, _RET_IP_))
+		return NULL;
+	smm_cache_alloc_done(cache, obj, flags, cache->object_size, _RET_IP_);
+	return obj;
+}
+SMM_EXPORT(smm_kmem_cache_alloc_node);
+
+/**
  * smm_kmem_cache_free() - free one object
  * @cache: the cache it came from
  * @obj: the object; NULL is ignored
@@ -987,8 +1186,8 @@ SMM_EXPORT(smm_kmem_cache_free);
  * @p: where to store them
  *
  * This CPU's array gives what it holds in one copy; the rest comes straight
- * from the slabs, a slab's worth at a time, under one hold of the cache's
- * lock.
+ * from the slabs, this CPU's node first, a slab's worth at a time, under
+ * one hold of each node's lock it takes from.
  *
  * Context: Process context; does not sleep.
  * Return: @nr, or 0 (nothing allocated) when not all could be.
@@ -1016,7 +1215,8 @@ int smm_kmem_cache_alloc_bulk(struct smm_kmem_cache *cache, unsigned int flags,
 	memcpy(p, c->entry + c->avail, got * sizeof(void *));
 	local_unlock(&cache->cpu->lock);
 	if (got < nr)
-		got += smm_slab_take_many(cache, flags, nr - got, p + got, _RET_IP_);
+		got += smm_slab_take_many(cache, smm_local_nid(cache), flags, nr - got,
+					  p + got, _RET_IP_);
 	if (unlikely(got < nr)) {
 		smm_kmem_cache_free_bulk(cache, got, p);
 		return 0;
@@ -1036,8 +1236,8 @@ SMM_EXPORT(smm_kmem_cache_alloc_bulk);
  *
  * Each pointer is checked as smm_kmem_cache_free() checks it.  The objects
  * go into this CPU's array as long as it has room, under one hold of its
- * lock; the rest go straight to the slabs under one hold of the cache's
- * lock, a slab's run of objects at a time.
+ * lock; the rest go straight to the slabs, under one hold of a node's lock
+ * for each run of objects of that node, a slab's run at a time.
  *
  * Context: Process context; does not sleep.
  */
@@ -1295,18 +1495,23 @@ void smm_slab_subsys_exit(void)
 	cpuhp_remove_multi_state(smm_slab_hp_state);
 }
 
-/* Give every free slab back; return how many slabs went. */
+/* Give every free slab of every node back; return how many slabs went. */
 static unsigned long smm_cache_release_free(struct smm_kmem_cache *cache)
 {
+	unsigned long slabs = 0;
 	LIST_HEAD(release);
-	unsigned long n;
+	int i;
 
-	spin_lock(&cache->lock);
-	n = cache->nr_free_slabs;
-	smm_slab_trim(cache, 0, &release);
-	spin_unlock(&cache->lock);
+	for (i = 0; i < cache->nr_nodes; i++) {
+		struct smm_kmem_cache_node *n = &cache->node[i];
+
+		spin_lock(&n->lock);
+		slabs += n->nr_free_slabs;
+		smm_slab_trim(n, 0, &release);
+		spin_unlock(&n->lock);
+	}
 	smm_slab_release_list(cache, &release);
-	return n;
+	return slabs;
 }
 
 /**
@@ -1314,7 +1519,7 @@ static unsigned long smm_cache_release_free(struct smm_kmem_cache *cache)
  * @cache: the cache
  *
  * The per-CPU arrays are flushed first (as smm_kmem_cache_drain() does),
- * so every slab whose objects are all free is given back.
+ * so every slab whose objects are all free, on every node, is given back.
  *
  * Context: Process context, may sleep; no pool->slab_mutex held.
  * Return: the number of frames given back.
@@ -1341,18 +1546,126 @@ unsigned long smm_kmem_cache_errors(struct smm_kmem_cache *cache,
 }
 SMM_EXPORT(smm_kmem_cache_errors);
 
+/*
+ * Add the counters of @n to @info under its lock; with @lists, also the
+ * lengths of its full and partial lists (a walk of each).
+ */
+static void smm_node_info_add(struct smm_kmem_cache_node *n, struct smm_slab_node_info *info,
+			      bool lists)
+{
+	struct list_head *pos;
+
+	spin_lock(&n->lock);
+	if (lists) {
+		list_for_each(pos, &n->slabs_full)
+			info->nr_full++;
+		list_for_each(pos, &n->slabs_partial)
+			info->nr_partial++;
+	}
+	info->nr_slabs += n->nr_slabs;
+	info->nr_free_slabs += n->nr_free_slabs;
+	info->inuse += n->inuse;
+	info->nr_quarantined += n->nr_quarantined;
+	spin_unlock(&n->lock);
+}
+
+/* Sum @cache's nodes into @info, as smm_node_info_add() counts them. */
+static void smm_cache_totals(struct smm_kmem_cache *cache, struct smm_slab_node_info *info,
+			     bool lists)
+{
+	int i;
+
+	memset(info, 0, sizeof(*info));
+	for (i = 0; i < cache->nr_nodes; i++)
+		smm_node_info_add(&cache->node[i], info, lists);
+}
+
+/**
+ * smm_kmem_cache_node_info() - count one node's slabs of a cache
+ * @cache: the cache
+ * @node: pool node index, or NUMA_NO_NODE for the sum over every node
+ * @info: where the counts go (all zero for a node the pool does not have)
+ *
+ * Context: Process context; takes the node locks one at a time, so a sum
+ * is not one atomic snapshot.
+ */
+void smm_kmem_cache_node_info(struct smm_kmem_cache *cache, int node,
+			      struct smm_slab_node_info *info)
+{
+	if (node == NUMA_NO_NODE) {
+		smm_cache_totals(cache, info, true);
+		return;
+	}
+	memset(info, 0, sizeof(*info));
+	if (node >= 0 && node < cache->nr_nodes)
+		smm_node_info_add(&cache->node[node], info, true);
+}
+SMM_EXPORT(smm_kmem_cache_node_info);
+
+/* One counter summed over the nodes, each read without its lock. */
+#define smm_cache_sum(cache, field)					\
+({									\
+	unsigned long __sum = 0;					\
+	int __i;							\
+									\
+	for (__i = 0; __i < (cache)->nr_nodes; __i++)			\
+		__sum += READ_ONCE((cache)->node[__i].field);		\
+	__sum;								\
+})
+
 /**
  * smm_kmem_cache_quarantined() - objects a cache keeps aside as damaged
  * @cache: the cache
  *
- * Context: Any context; a lockless snapshot.
+ * Context: Any context; a lockless snapshot, summed over the nodes.
  * Return: the count.
  */
 unsigned long smm_kmem_cache_quarantined(struct smm_kmem_cache *cache)
 {
-	return READ_ONCE(cache->nr_quarantined);
+	return smm_cache_sum(cache, nr_quarantined);
 }
 SMM_EXPORT(smm_kmem_cache_quarantined);
+
+/**
+ * smm_kmem_cache_inuse() - objects taken out of a cache's slabs
+ * @cache: the cache
+ *
+ * Objects held by users, waiting in per-CPU arrays, or quarantined.
+ *
+ * Context: Any context; a lockless snapshot, summed over the nodes.
+ * Return: the count.
+ */
+unsigned long smm_kmem_cache_inuse(struct smm_kmem_cache *cache)
+{
+	return smm_cache_sum(cache, inuse);
+}
+SMM_EXPORT(smm_kmem_cache_inuse);
+
+/**
+ * smm_kmem_cache_nr_slabs() - slabs a cache holds
+ * @cache: the cache
+ *
+ * Context: Any context; a lockless snapshot, summed over the nodes.
+ * Return: the count.
+ */
+unsigned long smm_kmem_cache_nr_slabs(struct smm_kmem_cache *cache)
+{
+	return smm_cache_sum(cache, nr_slabs);
+}
+SMM_EXPORT(smm_kmem_cache_nr_slabs);
+
+/**
+ * smm_kmem_cache_nr_free_slabs() - slabs of a cache with no object in use
+ * @cache: the cache
+ *
+ * Context: Any context; a lockless snapshot, summed over the nodes.
+ * Return: the count.
+ */
+unsigned long smm_kmem_cache_nr_free_slabs(struct smm_kmem_cache *cache)
+{
+	return smm_cache_sum(cache, nr_free_slabs);
+}
+SMM_EXPORT(smm_kmem_cache_nr_free_slabs);
 
 /* Lay out one stride and choose the slab order with the least waste. */
 static int smm_cache_layout(struct smm_kmem_cache *cache)
@@ -1480,28 +1793,33 @@ static int smm_slab_traces_show(struct seq_file *m, bool free)
 	unsigned int n = 0, i, l;
 	struct smm_page *slab;
 	void *table;
+	int nid;
 
 	table = kvzalloc(SMM_SLAB_TRACE_MAX * stride, GFP_KERNEL);
 	if (!table)
 		return -ENOMEM;
-	spin_lock(&cache->lock);
-	for (l = 0; l < ARRAY_SIZE(lists); l++) {
-		struct list_head *head = l == 0 ? &cache->slabs_full :
-					 l == 1 ? &cache->slabs_partial : &cache->slabs_free;
+	for (nid = 0; nid < cache->nr_nodes; nid++) {
+		struct smm_kmem_cache_node *node = &cache->node[nid];
 
-		list_for_each_entry(slab, head, lru) {
-			void *base = smm_slab_base(cache, slab);
+		spin_lock(&node->lock);
+		for (l = 0; l < ARRAY_SIZE(lists); l++) {
+			struct list_head *head = l == 0 ? &node->slabs_full :
+						 l == 1 ? &node->slabs_partial : &node->slabs_free;
 
-			for (i = 0; i < cache->objs_per_slab; i++) {
-				void *obj = smm_slab_obj(cache, base, i);
-				struct smm_slab_track *t = smm_obj_track(cache, obj, free);
+			list_for_each_entry(slab, head, lru) {
+				void *base = smm_slab_base(cache, slab);
 
-				if (t->addr)
-					n = smm_slab_loc_add(table, n, t);
+				for (i = 0; i < cache->objs_per_slab; i++) {
+					void *obj = smm_slab_obj(cache, base, i);
+					struct smm_slab_track *t = smm_obj_track(cache, obj, free);
+
+					if (t->addr)
+						n = smm_slab_loc_add(table, n, t);
+				}
 			}
 		}
+		spin_unlock(&node->lock);
 	}
-	spin_unlock(&cache->lock);
 
 	if (!n)
 		seq_puts(m, "No data\n");
@@ -1551,6 +1869,93 @@ static int smm_cache_errors_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(smm_cache_errors);
 
+/* What the per-node files of a cache's directory count. */
+enum smm_node_stat {
+	SMM_NODE_SLABS,
+	SMM_NODE_PARTIAL,
+	SMM_NODE_FREE_SLABS,
+	SMM_NODE_OBJECTS,
+	SMM_NODE_TOTAL_OBJECTS,
+};
+
+static unsigned long smm_node_stat_value(struct smm_kmem_cache *cache,
+					 const struct smm_slab_node_info *info,
+					 enum smm_node_stat kind)
+{
+	switch (kind) {
+	case SMM_NODE_SLABS:
+		return info->nr_slabs;
+	case SMM_NODE_PARTIAL:
+		return info->nr_partial;
+	case SMM_NODE_FREE_SLABS:
+		return info->nr_free_slabs;
+	case SMM_NODE_OBJECTS:
+		return info->inuse;
+	default:
+		return info->nr_slabs * cache->objs_per_slab;
+	}
+}
+
+/*
+ * slabs, partial, free_slabs, objects, total_objects: in the format of
+ * SLUB's sysfs files of those names, the total, then " N<nid>=<count>"
+ * for each node (by real NUMA node id) whose count is not 0.  The total is
+ * the sum of the nodes' counts, each read under its node's lock.
+ */
+static int smm_cache_node_stat_show(struct seq_file *m, enum smm_node_stat kind)
+{
+	struct smm_kmem_cache *cache = m->private;
+	struct smm_slab_node_info info;
+	unsigned long *val, total = 0;
+	int i;
+
+	val = kcalloc(cache->nr_nodes, sizeof(*val), GFP_KERNEL);
+	if (!val)
+		return -ENOMEM;
+	for (i = 0; i < cache->nr_nodes; i++) {
+		smm_kmem_cache_node_info(cache, i, &info);
+		val[i] = smm_node_stat_value(cache, &info, kind);
+		total += val[i];
+	}
+	seq_printf(m, "%lu", total);
+	for (i = 0; i < cache->nr_nodes; i++)
+		if (val[i])
+			seq_printf(m, " N%d=%lu", cache->pool->nodes[i].nid, val[i]);
+	seq_putc(m, '\n');
+	kfree(val);
+	return 0;
+}
+
+static int smm_cache_slabs_show(struct seq_file *m, void *v)
+{
+	return smm_cache_node_stat_show(m, SMM_NODE_SLABS);
+}
+DEFINE_SHOW_ATTRIBUTE(smm_cache_slabs);
+
+static int smm_cache_partial_show(struct seq_file *m, void *v)
+{
+	return smm_cache_node_stat_show(m, SMM_NODE_PARTIAL);
+}
+DEFINE_SHOW_ATTRIBUTE(smm_cache_partial);
+
+static int smm_cache_free_slabs_show(struct seq_file *m, void *v)
+{
+	return smm_cache_node_stat_show(m, SMM_NODE_FREE_SLABS);
+}
+DEFINE_SHOW_ATTRIBUTE(smm_cache_free_slabs);
+
+static int smm_cache_objects_show(struct seq_file *m, void *v)
+{
+	return smm_cache_node_stat_show(m, SMM_NODE_OBJECTS);
+}
+DEFINE_SHOW_ATTRIBUTE(smm_cache_objects);
+
+static int smm_cache_total_objects_show(struct seq_file *m, void *v)
+{
+	return smm_cache_node_stat_show(m, SMM_NODE_TOTAL_OBJECTS);
+}
+DEFINE_SHOW_ATTRIBUTE(smm_cache_total_objects);
+
 /* The cache's slab/<name>/ directory, when its pool has slab/. */
 static void smm_cache_debugfs_add(struct smm_kmem_cache *cache)
 {
@@ -1565,6 +1970,11 @@ static void smm_cache_debugfs_add(struct smm_kmem_cache *cache)
 		return;
 	cache->debugfs = dir;
 	debugfs_create_file("errors", 0400, dir, cache, &smm_cache_errors_fops);
+	debugfs_create_file("slabs", 0400, dir, cache, &smm_cache_slabs_fops);
+	debugfs_create_file("partial", 0400, dir, cache, &smm_cache_partial_fops);
+	debugfs_create_file("free_slabs", 0400, dir, cache, &smm_cache_free_slabs_fops);
+	debugfs_create_file("objects", 0400, dir, cache, &smm_cache_objects_fops);
+	debugfs_create_file("total_objects", 0400, dir, cache, &smm_cache_total_objects_fops);
 	if (cache->flags & SMM_SLAB_STORE_USER) {
 		debugfs_create_file("alloc_traces", 0400, dir, cache, &smm_alloc_traces_fops);
 		debugfs_create_file("free_traces", 0400, dir, cache, &smm_free_traces_fops);
@@ -1641,11 +2051,12 @@ struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *
 	if (!size || size > (PAGE_SIZE << SMM_SLAB_MAX_ORDER) || (flags & ~SMM_SLAB_ALL) ||
 	    (align && (!is_power_of_2(align) || align > PAGE_SIZE)))
 		return NULL;
-	cache = kzalloc(sizeof(*cache), GFP_KERNEL);
+	cache = kzalloc(struct_size(cache, node, pool->nr_nodes), GFP_KERNEL);
 	if (!cache)
 		return NULL;
 	strscpy(cache->name, name, sizeof(cache->name));
 	cache->pool = pool;
+	cache->nr_nodes = pool->nr_nodes;
 	cache->object_size = size;
 	cache->align = max_t(unsigned int, align, sizeof(long));
 	cache->flags = flags | (smm_slab_debug & SMM_SLAB_ALL);
@@ -1661,12 +2072,16 @@ struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *
 				   cache->size <= 4096 ? 32 : 16;
 		cache->batch = cache->cpu_limit / 2;
 	}
-	/* Free slabs kept for the next burst: up to 64 KiB of them, 2 at least. */
+	/* Free slabs a node keeps for the next burst: up to 64 KiB, 2 at least. */
 	cache->free_limit = max(2U, (unsigned int)(SZ_64K >> (PAGE_SHIFT + cache->order)));
-	spin_lock_init(&cache->lock);
-	INIT_LIST_HEAD(&cache->slabs_full);
-	INIT_LIST_HEAD(&cache->slabs_partial);
-	INIT_LIST_HEAD(&cache->slabs_free);
+	for (i = 0; i < cache->nr_nodes; i++) {
+		struct smm_kmem_cache_node *n = &cache->node[i];
+
+		spin_lock_init(&n->lock);
+		INIT_LIST_HEAD(&n->slabs_full);
+		INIT_LIST_HEAD(&n->slabs_partial);
+		INIT_LIST_HEAD(&n->slabs_free);
+	}
 	for (i = 0; i < SMM_SLAB_NR_ERRORS; i++)
 		atomic_long_set(&cache->errors[i], 0);
 	cache->cpu = alloc_percpu(struct smm_slab_cpu);
@@ -1685,28 +2100,51 @@ struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *
 }
 SMM_EXPORT(smm_kmem_cache_create);
 
-/* Free every slab and the cache itself; it is off the pool's list. */
+/* Free every slab of every node and the cache itself; it is off the pool's list. */
 static void smm_cache_free_all(struct smm_kmem_cache *cache)
 {
 	LIST_HEAD(release);
+	int i;
 
-	/* Waits for readers of its files; they take only cache->lock. */
+	/* Waits for readers of its files; they take only node locks. */
 	debugfs_remove_recursive(cache->debugfs);
 	cache->debugfs = NULL;
 
-	spin_lock(&cache->lock);
-	list_splice_init(&cache->slabs_full, &release);
-	list_splice_init(&cache->slabs_partial, &release);
-	list_splice_init(&cache->slabs_free, &release);
-	cache->nr_slabs = 0;
-	cache->nr_free_slabs = 0;
-	cache->inuse = 0;
-	cache->quarantine = NULL;
-	cache->nr_quarantined = 0;
-	spin_unlock(&cache->lock);
+	for (i = 0; i < cache->nr_nodes; i++) {
+		struct smm_kmem_cache_node *n = &cache->node[i];
+
+		spin_lock(&n->lock);
+		list_splice_init(&n->slabs_full, &release);
+		list_splice_init(&n->slabs_partial, &release);
+		list_splice_init(&n->slabs_free, &release);
+		n->nr_slabs = 0;
+		n->nr_free_slabs = 0;
+		n->inuse = 0;
+		n->quarantine = NULL;
+		n->nr_quarantined = 0;
+		spin_unlock(&n->lock);
+	}
 	smm_slab_release_list(cache, &release);
 	free_percpu(cache->cpu);
 	kfree(cache);
+}
+
+/* Log, for each node of @cache holding some, the objects still allocated. */
+static void smm_cache_report_live(struct smm_kmem_cache *cache)
+{
+	struct smm_pool *pool = cache->pool;
+	struct smm_slab_node_info info;
+	unsigned long live;
+	int i;
+
+	for (i = 0; i < cache->nr_nodes; i++) {
+		smm_kmem_cache_node_info(cache, i, &info);
+		live = info.inuse - info.nr_quarantined;
+		if (live)
+			pr_err("%s: cache %s: node %d (nid %d): %lu objects allocated, in %lu full and %lu partial slabs\n",
+			       pool->name, cache->name, i, pool->nodes[i].nid, live,
+			       info.nr_full, info.nr_partial);
+	}
 }
 
 /**
@@ -1714,13 +2152,15 @@ static void smm_cache_free_all(struct smm_kmem_cache *cache)
  * @cache: the cache, or NULL
  *
  * A cache that still has allocated objects is not destroyed: the refusal
- * is logged with the cache's name and the number of objects.
+ * is logged with the cache's name and, for each node that has some, the
+ * number of objects and the slabs holding them.
  *
  * Context: Process context, may sleep.
  * Return: 0, or -EBUSY when objects are still allocated.
  */
 int smm_kmem_cache_destroy(struct smm_kmem_cache *cache)
 {
+	struct smm_slab_node_info info;
 	struct smm_pool *pool;
 	unsigned long live;
 
@@ -1730,14 +2170,14 @@ int smm_kmem_cache_destroy(struct smm_kmem_cache *cache)
 	cpus_read_lock();
 	mutex_lock(&pool->slab_mutex);
 	__smm_kmem_cache_drain(cache);
-	spin_lock(&cache->lock);
-	live = cache->inuse - cache->nr_quarantined;
-	spin_unlock(&cache->lock);
+	smm_cache_totals(cache, &info, false);
+	live = info.inuse - info.nr_quarantined;
 	if (live) {
-		mutex_unlock(&pool->slab_mutex);
-		cpus_read_unlock();
 		pr_err("%s: cache %s still has %lu objects allocated: not destroyed\n",
 		       pool->name, cache->name, live);
+		smm_cache_report_live(cache);
+		mutex_unlock(&pool->slab_mutex);
+		cpus_read_unlock();
 		return -EBUSY;
 	}
 	list_del(&cache->list);
@@ -2060,8 +2500,9 @@ void smm_slab_pool_destroy(struct smm_pool *pool)
 	mutex_lock(&pool->slab_mutex);
 	list_for_each_entry_safe_reverse(cache, next, &pool->caches, list) {
 		pr_err("%s: cache %s was not destroyed before its pool (%lu objects allocated)\n",
-		       pool->name, cache->name, cache->inuse);
+		       pool->name, cache->name, smm_kmem_cache_inuse(cache));
 		__smm_kmem_cache_drain(cache);
+		smm_cache_report_live(cache);
 		list_del(&cache->list);
 		smm_cache_free_all(cache);
 	}
@@ -2070,8 +2511,8 @@ void smm_slab_pool_destroy(struct smm_pool *pool)
 	mutex_destroy(&pool->slab_mutex);
 }
 
-/* One slab of a cache, under its lock. */
-static void smm_validate_slab(struct smm_kmem_cache *cache, struct smm_page *slab,
+/* One slab of a cache on the lists of its node @nid, under its lock. */
+static void smm_validate_slab(struct smm_kmem_cache *cache, int nid, struct smm_page *slab,
 			      unsigned int list, struct smm_report *r)
 {
 	static const char * const names[] = { "full", "partial", "free" };
@@ -2079,13 +2520,16 @@ static void smm_validate_slab(struct smm_kmem_cache *cache, struct smm_page *sla
 	unsigned long sfn = smm_slab_sfn(cache, slab);
 	void *base, *obj;
 
-	lockdep_assert_held(&cache->lock);
+	lockdep_assert_held(&cache->node[nid].lock);
 	for (i = 0; i < (1U << cache->order); i++)
 		if (!smm_page_test(slab + i, SMM_PG_slab) || slab[i].slab_cache != cache) {
 			smm_report(r, "cache %s: slab sfn %lu frame %u not marked as its slab\n",
 				   cache->name, sfn, i);
 			return;
 		}
+	if (smm_slab_nid(slab) != nid)
+		smm_report(r, "cache %s: slab sfn %lu of node %d is on node %d's lists\n",
+			   cache->name, sfn, smm_slab_nid(slab), nid);
 	if (inuse > cache->objs_per_slab ||
 	    (list == 0 && inuse != cache->objs_per_slab) ||
 	    (list == 1 && (!inuse || inuse == cache->objs_per_slab)) ||
@@ -2135,26 +2579,59 @@ static void smm_validate_slab(struct smm_kmem_cache *cache, struct smm_page *sla
 			   cache->name, sfn, nfree, inuse);
 }
 
-/* The quarantine list: objects of the cache, so marked, as many as counted. */
-static void smm_validate_quarantine(struct smm_kmem_cache *cache, struct smm_report *r)
+/*
+ * Node @nid's quarantine list, under its lock: objects of the cache on
+ * that node's slabs, so marked, as many as counted.
+ */
+static void smm_validate_quarantine(struct smm_kmem_cache *cache, int nid,
+				    struct smm_report *r)
 {
+	struct smm_kmem_cache_node *node = &cache->node[nid];
+	struct smm_page *slab;
 	unsigned long n = 0;
 	void *obj;
 
-	lockdep_assert_held(&cache->lock);
-	for (obj = cache->quarantine; obj; obj = *smm_freeptr(cache, obj)) {
-		if (!smm_obj_slab(cache, obj) ||
+	lockdep_assert_held(&node->lock);
+	for (obj = node->quarantine; obj; obj = *smm_freeptr(cache, obj)) {
+		slab = smm_obj_slab(cache, obj);
+		if (!slab || smm_slab_nid(slab) != nid ||
 		    *smm_obj_state(cache, obj) != SMM_OBJ_QUARANTINE) {
-			smm_report(r, "cache %s: quarantine holds a foreign or unmarked object\n",
-				   cache->name);
+			smm_report(r, "cache %s: node %d's quarantine holds a foreign or unmarked object\n",
+				   cache->name, nid);
 			return;
 		}
-		if (++n > cache->nr_quarantined)
+		if (++n > node->nr_quarantined)
 			break;
 	}
-	if (n != cache->nr_quarantined)
-		smm_report(r, "cache %s: quarantine lists %lu objects, counter says %lu\n",
-			   cache->name, n, cache->nr_quarantined);
+	if (n != node->nr_quarantined)
+		smm_report(r, "cache %s: node %d's quarantine lists %lu objects, counter says %lu\n",
+			   cache->name, nid, n, node->nr_quarantined);
+}
+
+/* Every list of node @nid of @cache, and its counters against them. */
+static void smm_validate_node(struct smm_kmem_cache *cache, int nid, struct smm_report *r)
+{
+	struct smm_kmem_cache_node *n = &cache->node[nid];
+	struct list_head *lists[] = { &n->slabs_full, &n->slabs_partial, &n->slabs_free };
+	unsigned long slabs = 0, nfree = 0, inuse = 0;
+	struct smm_page *slab;
+	unsigned int l;
+
+	spin_lock(&n->lock);
+	for (l = 0; l < ARRAY_SIZE(lists); l++) {
+		list_for_each_entry(slab, lists[l], lru) {
+			smm_validate_slab(cache, nid, slab, l, r);
+			slabs++;
+			nfree += l == 2;
+			inuse += smm_slab_inuse(slab);
+		}
+	}
+	smm_validate_quarantine(cache, nid, r);
+	if (slabs != n->nr_slabs || nfree != n->nr_free_slabs || inuse != n->inuse)
+		smm_report(r, "cache %s: node %d's lists hold %lu slabs (%lu free, %lu objects in use), counters say %lu (%lu, %lu)\n",
+			   cache->name, nid, slabs, nfree, inuse, n->nr_slabs,
+			   n->nr_free_slabs, n->inuse);
+	spin_unlock(&n->lock);
 }
 
 /**
@@ -2162,9 +2639,10 @@ static void smm_validate_quarantine(struct smm_kmem_cache *cache, struct smm_rep
  * @pool: the pool
  * @r: where problems are reported
  *
- * Each slab on the list its in-use count calls for, its free list as long
- * as its free objects and inside it, the cache's counters equal to the
- * sums; with debugging, every object's state, red zones and poison.
+ * Each slab on the lists of its own node, on the list its in-use count
+ * calls for, its free list as long as its free objects and inside it,
+ * each node's counters equal to the sums and its free slabs within the
+ * limit; with debugging, every object's state, red zones and poison.
  *
  * Context: Process context, may sleep.
  * Return: the number of problems found.
@@ -2176,29 +2654,10 @@ unsigned int smm_slab_validate(struct smm_pool *pool, struct smm_report *r)
 
 	mutex_lock(&pool->slab_mutex);
 	list_for_each_entry(cache, &pool->caches, list) {
-		struct list_head *lists[] = {
-			&cache->slabs_full, &cache->slabs_partial, &cache->slabs_free,
-		};
-		unsigned long slabs = 0, nfree = 0, inuse = 0;
-		struct smm_page *slab;
-		unsigned int l;
+		int nid;
 
-		spin_lock(&cache->lock);
-		for (l = 0; l < ARRAY_SIZE(lists); l++) {
-			list_for_each_entry(slab, lists[l], lru) {
-				smm_validate_slab(cache, slab, l, r);
-				slabs++;
-				nfree += l == 2;
-				inuse += smm_slab_inuse(slab);
-			}
-		}
-		smm_validate_quarantine(cache, r);
-		if (slabs != cache->nr_slabs || nfree != cache->nr_free_slabs ||
-		    inuse != cache->inuse)
-			smm_report(r, "cache %s: lists hold %lu slabs (%lu free, %lu objects in use), counters say %lu (%lu, %lu)\n",
-				   cache->name, slabs, nfree, inuse, cache->nr_slabs,
-				   cache->nr_free_slabs, cache->inuse);
-		spin_unlock(&cache->lock);
+		for (nid = 0; nid < cache->nr_nodes; nid++)
+			smm_validate_node(cache, nid, r);
 	}
 	mutex_unlock(&pool->slab_mutex);
 	return r->problems - before;
@@ -2209,8 +2668,9 @@ unsigned int smm_slab_validate(struct smm_pool *pool, struct smm_report *r)
  * @m: where to print
  * @pool: the pool
  *
- * active_objs does not count objects waiting in the per-CPU arrays;
- * tunables are the per-CPU array's limit and batch.
+ * Each row sums the cache's nodes (its slab/<cache>/ files give them one
+ * by one); active_objs does not count objects waiting in the per-CPU
+ * arrays; tunables are the per-CPU array's limit and batch.
  *
  * Context: Process context, may sleep.
  */
@@ -2223,15 +2683,15 @@ void smm_slab_print_info(struct seq_file *m, struct smm_pool *pool)
 	mutex_lock(&pool->slab_mutex);
 	list_for_each_entry(cache, &pool->caches, list) {
 		unsigned long slabs, free_slabs, inuse, cached = 0;
+		struct smm_slab_node_info info;
 		int cpu;
 
 		for_each_possible_cpu(cpu)
 			cached += READ_ONCE(per_cpu_ptr(cache->cpu, cpu)->avail);
-		spin_lock(&cache->lock);
-		slabs = cache->nr_slabs;
-		free_slabs = cache->nr_free_slabs;
-		inuse = cache->inuse;
-		spin_unlock(&cache->lock);
+		smm_cache_totals(cache, &info, false);
+		slabs = info.nr_slabs;
+		free_slabs = info.nr_free_slabs;
+		inuse = info.inuse;
 		seq_printf(m, "%-17s %6lu %6lu %6u %4u %4u : tunables %4u %4u %4u : slabdata %6lu %6lu %6u\n",
 			   cache->name, inuse - min(cached, inuse),
 			   slabs * cache->objs_per_slab, cache->object_size,

@@ -2,14 +2,16 @@
 /*
  * The slab allocator (module/slab.c): caches of equal-sized objects carved
  * from blocks of the pool's buddy allocator, each cache with its
- * slabs_full, slabs_partial and slabs_free lists, per-CPU object arrays in
- * front, kmalloc size classes, debugging and shrinking.
+ * slabs_full, slabs_partial and slabs_free lists per node of the pool,
+ * per-CPU object arrays in front, kmalloc size classes, debugging and
+ * shrinking.
  */
 #ifndef _SHADOWMM_SLAB_H
 #define _SHADOWMM_SLAB_H
 
 #include <linux/atomic.h>
 #include <linux/bits.h>
+#include <linux/cache.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
 #include <linux/percpu.h>
@@ -79,6 +81,57 @@ struct smm_slab_cpu {
 };
 
 /**
+ * struct smm_kmem_cache_node - a cache's slabs on one node of its pool
+ * @lock:		protects the three lists, the free list and in-use
+ *			count of every slab on them, the debug state of those
+ *			slabs' free objects, the quarantine and the counters
+ *			below; taken with no other node's lock held
+ * @slabs_full:		slabs with every object allocated
+ * @slabs_partial:	slabs with some objects allocated
+ * @slabs_free:		slabs with none allocated
+ * @nr_slabs:		slabs on the three lists
+ * @nr_free_slabs:	slabs on @slabs_free
+ * @inuse:		objects taken out of these slabs (held by users,
+ *			per-CPU arrays or quarantined)
+ * @quarantine:		damaged objects of these slabs kept aside, chained
+ *			through their free links; never handed out again
+ * @nr_quarantined:	objects on @quarantine
+ *
+ * A slab is on the lists of the node its frames belong to, and every
+ * object goes back there, whichever CPU or node frees it.
+ */
+struct smm_kmem_cache_node {
+	spinlock_t lock;
+	struct list_head slabs_full;
+	struct list_head slabs_partial;
+	struct list_head slabs_free;
+	unsigned long nr_slabs;
+	unsigned long nr_free_slabs;
+	unsigned long inuse;
+	void *quarantine;
+	unsigned long nr_quarantined;
+} ____cacheline_aligned_in_smp;
+
+/**
+ * struct smm_slab_node_info - a snapshot of one node's slabs of a cache,
+ *			       or of all nodes' summed
+ * @nr_slabs:		slabs
+ * @nr_full:		of them full
+ * @nr_partial:		of them partial
+ * @nr_free_slabs:	of them free
+ * @inuse:		objects taken out of the slabs
+ * @nr_quarantined:	of them quarantined
+ */
+struct smm_slab_node_info {
+	unsigned long nr_slabs;
+	unsigned long nr_full;
+	unsigned long nr_partial;
+	unsigned long nr_free_slabs;
+	unsigned long inuse;
+	unsigned long nr_quarantined;
+};
+
+/**
  * struct smm_kmem_cache - a cache of equal-sized objects
  * @name:		for slabinfo, messages and tracepoints
  * @pool:		where its slabs come from
@@ -97,24 +150,15 @@ struct smm_slab_cpu {
  * @ctor:		run once on every object when its slab is made
  * @cpu_limit:		capacity of the per-CPU arrays (0: none, debug caches)
  * @batch:		objects moved per refill and flush
- * @free_limit:		free slabs kept; beyond that they go back to the buddy
- * @lock:		protects the three lists, every slab's free list and
- *			in-use count, the debug state of free objects, the
- *			quarantine and the counters below
- * @slabs_full:		slabs with every object allocated
- * @slabs_partial:	slabs with some objects allocated
- * @slabs_free:		slabs with none allocated
- * @nr_slabs:		slabs on the three lists
- * @nr_free_slabs:	slabs on @slabs_free
- * @inuse:		objects taken out of slabs (held by users, per-CPU or
- *			quarantined)
- * @quarantine:		damaged objects kept aside, chained through their free
- *			links; never handed out again
- * @nr_quarantined:	objects on @quarantine
+ * @free_limit:		free slabs kept per node; beyond that they go back to
+ *			the buddy
+ * @nr_nodes:		entries of @node: the pool's nodes
  * @cpu:		the per-CPU arrays
  * @errors:		faults detected, by enum smm_slab_error
  * @debugfs:		its slab/<name>/ directory (live pool only); set and
  *			cleared under pool->slab_mutex while on pool->caches
+ * @node:		the slab lists of each node of the pool, by pool node
+ *			index (smm_node.index)
  */
 struct smm_kmem_cache {
 	char name[SMM_SLAB_NAME_LEN];
@@ -135,20 +179,13 @@ struct smm_kmem_cache {
 	unsigned int cpu_limit;
 	unsigned int batch;
 	unsigned int free_limit;
-
-	spinlock_t lock;
-	struct list_head slabs_full;
-	struct list_head slabs_partial;
-	struct list_head slabs_free;
-	unsigned long nr_slabs;
-	unsigned long nr_free_slabs;
-	unsigned long inuse;
-	void *quarantine;
-	unsigned long nr_quarantined;
+	int nr_nodes;
 
 	struct smm_slab_cpu __percpu *cpu;
 	atomic_long_t errors[SMM_SLAB_NR_ERRORS];
 	struct dentry *debugfs;
+
+	struct smm_kmem_cache_node node[];
 };
 
 struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *name,
@@ -156,6 +193,7 @@ struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *
 					     unsigned int flags, void (*ctor)(void *));
 int smm_kmem_cache_destroy(struct smm_kmem_cache *cache);
 void *smm_kmem_cache_alloc(struct smm_kmem_cache *cache, unsigned int flags);
+void *smm_kmem_cache_alloc_node(struct smm_kmem_cache *cache, unsigned int flags, int node);
 void smm_kmem_cache_free(struct smm_kmem_cache *cache, void *obj);
 int smm_kmem_cache_alloc_bulk(struct smm_kmem_cache *cache, unsigned int flags,
 			      size_t nr, void **p);
@@ -165,6 +203,11 @@ unsigned int smm_kmem_cache_drain(struct smm_kmem_cache *cache);
 unsigned long smm_kmem_cache_errors(struct smm_kmem_cache *cache,
 				    enum smm_slab_error kind);
 unsigned long smm_kmem_cache_quarantined(struct smm_kmem_cache *cache);
+unsigned long smm_kmem_cache_inuse(struct smm_kmem_cache *cache);
+unsigned long smm_kmem_cache_nr_slabs(struct smm_kmem_cache *cache);
+unsigned long smm_kmem_cache_nr_free_slabs(struct smm_kmem_cache *cache);
+void smm_kmem_cache_node_info(struct smm_kmem_cache *cache, int node,
+			      struct smm_slab_node_info *info);
 
 void *smm_kmalloc(struct smm_pool *pool, size_t size, unsigned int flags);
 void smm_kfree(struct smm_pool *pool, const void *ptr);
