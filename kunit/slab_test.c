@@ -6,8 +6,11 @@
  * bulk (batches larger than the per-CPU array, bad pointers among them),
  * the per-CPU arrays (drain, remote drain, cross-CPU free, the lockless
  * fast path under preemption and migration), slab sizing, each debugging
- * check detecting its fault, destroy refused with live objects, and
- * shrinking giving every frame back to the buddy.
+ * check detecting its fault, destroy refused with live objects,
+ * shrinking giving every frame back to the buddy, and, on two-node pools,
+ * per-node lists: smm_kmem_cache_alloc_node(), slabs with room before
+ * growth, fallback to the other node, per-node free-slab limits and
+ * shrinking.
  */
 
 #include <kunit/test.h>
@@ -16,12 +19,15 @@
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
+#include <linux/nodemask.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/tracepoint.h>
 #include <linux/workqueue.h>
 
 #include <shadowmm/debugfs.h>
 #include <shadowmm/slab.h>
+#include <trace/events/shadowmm.h>
 
 #include "smm_test.h"
 
@@ -950,6 +956,322 @@ static void smm_slab_pressure_test(struct kunit *test)
 	smm_test_all_back(test, pool);
 }
 
+/* Two nodes of 4 MiB each, Normal only, no reserve: a node can be emptied. */
+static const struct smm_test_pool_cfg slab_numa_pool = {
+	.mb = 8, .split = { 0, 100, 0 }, .no_reserve = true, .pcp_off = true,
+};
+
+static struct smm_pool *smm_test_numa_pool(struct kunit *test)
+{
+	struct smm_pool *pool;
+
+	if (num_node_state(N_MEMORY) < 2)
+		kunit_skip(test, "needs two NUMA nodes (the VM boots numa=fake=2)");
+	pool = smm_test_pool(test, &slab_numa_pool);
+	KUNIT_ASSERT_EQ(test, pool->nr_nodes, 2);
+	return pool;
+}
+
+/* The pool node index of the frames holding @obj. */
+static int smm_test_obj_node(struct smm_pool *pool, const void *obj)
+{
+	return smm_page_zone(pool, smm_virt_to_page(pool, obj))->node->index;
+}
+
+/* What the slab_grow tracepoint said about the test's cache. */
+struct smm_test_grow_seen {
+	const char *name;
+	unsigned int grows;
+	int nid;
+};
+
+static void smm_test_probe_grow(void *data, const char *name, unsigned long pfn,
+				unsigned int order, unsigned int objs, int nid)
+{
+	struct smm_test_grow_seen *s = data;
+
+	if (strcmp(name, s->name))
+		return;
+	s->grows++;
+	s->nid = nid;
+}
+
+/*
+ * With no slab anywhere that has room, smm_kmem_cache_alloc_node() grows
+ * the slab on the node asked for, the slab_grow event names that node's
+ * real NUMA node, and the object goes back to that node's lists when
+ * freed, whichever node is local.  Through a per-CPU array too: a freed
+ * object of the node asked for is handed out again from the array, one of
+ * another node is not.
+ */
+static void smm_slab_alloc_node_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_numa_pool(test);
+	struct smm_test_grow_seen seen = { .name = "kunit-node" };
+	struct smm_kmem_cache *cache, *fast;
+	void *obj[2], *again;
+	int nid;
+
+	cache = smm_kmem_cache_create(pool, "kunit-node", 256, 0, SMM_SLAB_CONSISTENCY, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, cache);
+	KUNIT_ASSERT_EQ(test, cache->nr_nodes, 2);
+	KUNIT_ASSERT_EQ(test, register_trace_shadowmm_slab_grow(smm_test_probe_grow, &seen), 0);
+	for (nid = 1; nid >= 0; nid--) {
+		seen.grows = 0;
+		obj[nid] = smm_kmem_cache_alloc_node(cache, SMM_TEST_FLAGS, nid);
+		KUNIT_EXPECT_NOT_NULL(test, obj[nid]);
+		if (!obj[nid])
+			continue;
+		KUNIT_EXPECT_EQ(test, smm_test_obj_node(pool, obj[nid]), nid);
+		KUNIT_EXPECT_EQ(test, seen.grows, 1U);
+		KUNIT_EXPECT_EQ(test, seen.nid, pool->nodes[nid].nid);
+		KUNIT_EXPECT_EQ(test, smm_test_lists(cache, nid).nr_partial, 1UL);
+		KUNIT_EXPECT_EQ(test, smm_test_lists(cache, nid).inuse, 1UL);
+		KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+		smm_kmem_cache_free(cache, obj[nid]);
+		KUNIT_EXPECT_EQ(test, smm_test_lists(cache, nid).inuse, 0UL);
+		KUNIT_EXPECT_EQ(test, smm_test_lists(cache, nid).nr_free_slabs, 1UL);
+		KUNIT_EXPECT_EQ(test, smm_test_lists(cache, nid).nr_partial, 0UL);
+	}
+	unregister_trace_shadowmm_slab_grow(smm_test_probe_grow, &seen);
+	tracepoint_synchronize_unregister();
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_nr_slabs(cache), 2UL);
+	KUNIT_EXPECT_NULL(test, smm_kmem_cache_alloc_node(cache, SMM_TEST_FLAGS, 2));
+	KUNIT_EXPECT_NULL(test, smm_kmem_cache_alloc_node(cache, SMM_TEST_FLAGS, -2));
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+
+	fast = smm_kmem_cache_create(pool, "kunit-node-fast", 64, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, fast);
+	if (!fast->cpu_limit) {
+		KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(fast), 0);
+		kunit_skip(test, "slab_debug is set: no per-CPU arrays");
+	}
+	for (nid = 0; nid < 2; nid++) {
+		preempt_disable();
+		obj[nid] = smm_kmem_cache_alloc_node(fast, SMM_TEST_FLAGS, nid);
+		smm_kmem_cache_free(fast, obj[nid]);
+		/* On top of this CPU's array now: reused for its node only. */
+		again = smm_kmem_cache_alloc_node(fast, SMM_TEST_FLAGS | SMM_GFP_THISNODE, !nid);
+		obj[!nid] = smm_kmem_cache_alloc_node(fast, SMM_TEST_FLAGS, nid);
+		preempt_enable();
+		KUNIT_ASSERT_NOT_NULL(test, obj[nid]);
+		KUNIT_ASSERT_NOT_NULL(test, again);
+		KUNIT_EXPECT_EQ(test, smm_test_obj_node(pool, obj[nid]), nid);
+		KUNIT_EXPECT_EQ(test, smm_test_obj_node(pool, again), !nid);
+		KUNIT_EXPECT_PTR_EQ(test, obj[!nid], obj[nid]);
+		smm_kmem_cache_free(fast, again);
+		smm_kmem_cache_free(fast, obj[nid]);
+	}
+	smm_kmem_cache_drain(fast);
+	for (nid = 0; nid < 2; nid++) {
+		KUNIT_EXPECT_EQ(test, smm_test_lists(fast, nid).inuse, 0UL);
+		KUNIT_EXPECT_GT(test, smm_test_lists(fast, nid).nr_free_slabs, 0UL);
+	}
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(fast), 0);
+	smm_test_all_back(test, pool);
+}
+
+/*
+ * Slabs that have room are used before anything grows: the preferred
+ * node's free slab before another node's partial one, and another node's
+ * partial slab before a new slab of the preferred node.
+ */
+static void smm_slab_node_partial_first_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_numa_pool(test);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 512, 0,
+						      SMM_SLAB_CONSISTENCY, NULL);
+	void *part, *other, *obj;
+
+	/* A free slab on node 0, then a partial one on node 1. */
+	other = smm_kmem_cache_alloc_node(cache, SMM_TEST_FLAGS, 0);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	smm_kmem_cache_free(cache, other);
+	part = smm_kmem_cache_alloc_node(cache, SMM_TEST_FLAGS, 1);
+	KUNIT_ASSERT_NOT_NULL(test, part);
+	KUNIT_ASSERT_EQ(test, smm_test_lists(cache, 0).nr_free_slabs, 1UL);
+	KUNIT_ASSERT_EQ(test, smm_test_lists(cache, 1).nr_partial, 1UL);
+
+	obj = smm_kmem_cache_alloc_node(cache, SMM_TEST_FLAGS, 0);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, smm_test_obj_node(pool, obj), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).nr_partial, 1UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_nr_slabs(cache), 2UL);
+	smm_kmem_cache_free(cache, obj);
+
+	/* Node 0 has only free slabs: drop them.  Node 1's partial slab serves. */
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_shrink(cache), 1UL << cache->order);
+	KUNIT_ASSERT_EQ(test, smm_kmem_cache_nr_slabs(cache), 1UL);
+	obj = smm_kmem_cache_alloc_node(cache, SMM_TEST_FLAGS, 0);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, smm_test_obj_node(pool, obj), 1);
+	KUNIT_EXPECT_PTR_EQ(test, smm_test_slab_of(cache, obj), smm_test_slab_of(cache, part));
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_nr_slabs(cache), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).nr_slabs, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 1).inuse, 2UL);
+
+	/* Unless only node 0 will do: then node 0 grows a slab. */
+	other = smm_kmem_cache_alloc_node(cache, SMM_TEST_FLAGS | SMM_GFP_THISNODE, 0);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	KUNIT_EXPECT_EQ(test, smm_test_obj_node(pool, other), 0);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_nr_slabs(cache), 2UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	smm_kmem_cache_free(cache, other);
+	smm_kmem_cache_free(cache, obj);
+	smm_kmem_cache_free(cache, part);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+/* Take every frame of pool node @nid; return how many blocks, in @pages/@orders. */
+static unsigned int smm_test_empty_node(struct smm_pool *pool, int nid,
+					struct smm_page **pages, unsigned int *orders,
+					unsigned int max)
+{
+	unsigned int n = 0, o;
+
+	for (o = SMM_MAX_ORDER + 1; o-- > 0;) {
+		while (n < max) {
+			pages[n] = smm_alloc_pages_node(pool, nid, o,
+							SMM_TEST_FLAGS | SMM_GFP_THISNODE);
+			if (!pages[n])
+				break;
+			orders[n++] = o;
+		}
+	}
+	return n;
+}
+
+/*
+ * Preferred node out of memory: its own memory is tried before another
+ * node's free slab; once it has none, another node's free slab serves
+ * before anything grows, and then a slab grows on the other node; with
+ * SMM_GFP_THISNODE nothing is found.
+ */
+static void smm_slab_node_fallback_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_numa_pool(test);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 512, 0,
+						      SMM_SLAB_CONSISTENCY, NULL);
+	struct smm_zone *zone1 = &pool->nodes[1].zones[SMM_ZONE_NORMAL];
+	unsigned int per = cache->objs_per_slab, nr, i, *orders;
+	struct smm_page **pages;
+	void **objs, *obj;
+
+	objs = kunit_kcalloc(test, per + 1, sizeof(*objs), GFP_KERNEL);
+	pages = kunit_kcalloc(test, zone1->managed, sizeof(*pages), GFP_KERNEL);
+	orders = kunit_kcalloc(test, zone1->managed, sizeof(*orders), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_ASSERT_NOT_NULL(test, orders);
+
+	/* A free slab on node 0; node 1 still has memory: it grows its own. */
+	obj = smm_kmem_cache_alloc_node(cache, SMM_TEST_FLAGS, 0);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	smm_kmem_cache_free(cache, obj);
+	KUNIT_ASSERT_EQ(test, smm_test_lists(cache, 0).nr_free_slabs, 1UL);
+	obj = smm_kmem_cache_alloc_node(cache, SMM_TEST_FLAGS, 1);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, smm_test_obj_node(pool, obj), 1);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_nr_slabs(cache), 2UL);
+	smm_kmem_cache_free(cache, obj);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_shrink(cache), 2UL << cache->order);
+
+	/* Again a free slab on node 0, and now node 1 is empty. */
+	obj = smm_kmem_cache_alloc_node(cache, SMM_TEST_FLAGS, 0);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	smm_kmem_cache_free(cache, obj);
+	nr = smm_test_empty_node(pool, 1, pages, orders, zone1->managed);
+	KUNIT_ASSERT_EQ(test, smm_zone_free(zone1), 0UL);
+	KUNIT_EXPECT_NULL(test, smm_kmem_cache_alloc_node(cache,
+							  SMM_TEST_FLAGS | SMM_GFP_THISNODE, 1));
+
+	/* The node 0 free slab serves node 1's requests, nothing grows... */
+	for (i = 0; i < per; i++) {
+		objs[i] = smm_kmem_cache_alloc_node(cache, SMM_TEST_FLAGS, 1);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_EXPECT_EQ(test, smm_test_obj_node(pool, objs[i]), 0);
+	}
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_nr_slabs(cache), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).nr_full, 1UL);
+	/* ...until it is full: then a slab grows on node 0. */
+	objs[per] = smm_kmem_cache_alloc_node(cache, SMM_TEST_FLAGS, 1);
+	KUNIT_ASSERT_NOT_NULL(test, objs[per]);
+	KUNIT_EXPECT_EQ(test, smm_test_obj_node(pool, objs[per]), 0);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_nr_slabs(cache), 2UL);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 1).nr_slabs, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	while (nr--)
+		smm_free_pages(pool, pages[nr], orders[nr]);
+	for (i = 0; i <= per; i++)
+		smm_kmem_cache_free(cache, objs[i]);
+	KUNIT_EXPECT_EQ(test, smm_test_lists(cache, 0).inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
+/*
+ * Each node keeps its own free slabs up to the limit, and shrinking, by
+ * the cache or by drop_slabs, gives every node's back to that node's
+ * zones.  Frees and flushes of batches mixing both nodes' objects put
+ * each object back on its own node.
+ */
+static void smm_slab_node_shrink_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_numa_pool(test);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 1000, 0, 0, NULL);
+	unsigned int n = 4 * cache->objs_per_slab, i;
+	void **objs, *obj;
+	int nid;
+
+	cache->free_limit = 2;
+	objs = kunit_kcalloc(test, 2 * n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	/* objs[] alternates: node 0, node 1, node 0, ... */
+	for (i = 0; i < 2 * n; i++) {
+		nid = i & 1;
+		objs[i] = smm_kmem_cache_alloc_node(cache, SMM_TEST_FLAGS | SMM_GFP_THISNODE, nid);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_ASSERT_EQ(test, smm_test_obj_node(pool, objs[i]), nid);
+	}
+	for (nid = 0; nid < 2; nid++)
+		KUNIT_EXPECT_EQ(test, smm_test_lists(cache, nid).nr_full, 4UL);
+	/* Past the per-CPU array, the batch goes to the slabs node by node. */
+	smm_kmem_cache_free_bulk(cache, 2 * n, objs);
+	smm_kmem_cache_drain(cache);
+	for (nid = 0; nid < 2; nid++) {
+		KUNIT_EXPECT_EQ(test, smm_test_lists(cache, nid).inuse, 0UL);
+		KUNIT_EXPECT_EQ(test, smm_test_lists(cache, nid).nr_free_slabs, 2UL);
+		KUNIT_EXPECT_EQ(test, smm_test_lists(cache, nid).nr_slabs, 2UL);
+	}
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_shrink(cache), 4UL << cache->order);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_nr_slabs(cache), 0UL);
+	smm_pcp_drain_all(pool);
+	for (nid = 0; nid < 2; nid++) {
+		struct smm_zone *zone = &pool->nodes[nid].zones[SMM_ZONE_NORMAL];
+
+		KUNIT_EXPECT_EQ(test, smm_zone_free(zone), zone->managed);
+	}
+
+	/* drop_slabs: a slab per node, its object in a per-CPU array; both go. */
+	for (nid = 0; nid < 2; nid++) {
+		obj = smm_kmem_cache_alloc_node(cache, SMM_TEST_FLAGS | SMM_GFP_THISNODE, nid);
+		KUNIT_ASSERT_NOT_NULL(test, obj);
+		smm_kmem_cache_free(cache, obj);
+		KUNIT_EXPECT_EQ(test, smm_test_lists(cache, nid).nr_slabs, 1UL);
+	}
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "drop_slabs 1"), 0);
+	for (nid = 0; nid < 2; nid++)
+		KUNIT_EXPECT_EQ(test, smm_test_lists(cache, nid).nr_slabs, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	smm_test_all_back(test, pool);
+}
+
 static struct kunit_case smm_slab_cases[] = {
 	KUNIT_CASE(smm_slab_list_placement_test),
 	KUNIT_CASE(smm_slab_partial_first_test),
@@ -973,6 +1295,10 @@ static struct kunit_case smm_slab_cases[] = {
 	KUNIT_CASE(smm_slab_destroy_busy_test),
 	KUNIT_CASE(smm_slab_shrink_test),
 	KUNIT_CASE(smm_slab_pressure_test),
+	KUNIT_CASE(smm_slab_alloc_node_test),
+	KUNIT_CASE(smm_slab_node_partial_first_test),
+	KUNIT_CASE(smm_slab_node_fallback_test),
+	KUNIT_CASE(smm_slab_node_shrink_test),
 	{}
 };
 
