@@ -4,17 +4,23 @@
  * file a user would have: bytes written come back identical, holes read
  * as zeroes, read stops at the size, a punched range goes back to the
  * buddy, the size limit refuses writes beyond it and frees pages above a
- * lowered one, and an exhausted region is ENOSPC with nothing lost.
+ * lowered one, an exhausted region is ENOSPC with nothing lost, and
+ * objects come from the pool's own slab cache with a reserve behind it.
  */
 
 #include <kunit/test.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/cpumask.h>
+#include <linux/mempool.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/workqueue.h>
 
 #include <uapi/shadowmm.h>
 
 #include <shadowmm/object.h>
+#include <shadowmm/slab.h>
 
 #include "smm_test.h"
 
@@ -79,9 +85,9 @@ static void smm_object_hole_test(struct kunit *test)
 static void smm_object_punch_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &object_pool);
-	unsigned long free_before = smm_pool_free_pages(pool);
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_object *obj = smm_file_object(file);
+	unsigned long free_before = smm_pool_free_pages(pool);
 	char *buf = kunit_kmalloc(test, 4 * PAGE_SIZE, GFP_KERNEL);
 	loff_t pos = 0;
 
@@ -169,12 +175,15 @@ static void smm_object_exhausted_test(struct kunit *test)
 	}
 }
 
-/* Closing the last file frees every page. */
+/*
+ * Closing the last file frees every page (the object itself goes back to
+ * the pool's object cache, which keeps its slab).
+ */
 static void smm_object_release_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &object_pool);
-	unsigned long free_before = smm_pool_free_pages(pool);
 	struct file *file = smm_object_file_create(pool);
+	unsigned long free_before = smm_pool_free_pages(pool);
 	char buf[64] = "release";
 	loff_t pos = 7 * PAGE_SIZE;
 
@@ -187,6 +196,79 @@ static void smm_object_release_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&pool->objects));
 }
 
+/*
+ * Objects come from the pool's own slab cache; with the region exhausted
+ * and that cache out of free objects, exactly the reserve's objects can
+ * still be opened, then -ENOMEM; all of it goes back.
+ */
+static void smm_object_dogfood_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	struct file *first = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(first);
+	unsigned long managed = smm_pool_managed_pages(pool);
+	unsigned int nr_pages = 0, nr_objs = 0, nr_files = 0, reserve, o, i;
+	struct smm_kmem_cache *cache = pool->object_cache;
+	struct smm_page **pages, *page;
+	struct file **files;
+	unsigned int *orders;
+	void **objs;
+
+	KUNIT_ASSERT_NOT_NULL(test, cache);
+	KUNIT_ASSERT_NOT_NULL(test, pool->object_reserve);
+	page = smm_virt_to_page(pool, obj);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_TRUE(test, smm_page_test(page, SMM_PG_slab));
+	KUNIT_EXPECT_PTR_EQ(test, page->slab_cache, cache);
+	KUNIT_EXPECT_STREQ(test, cache->name, "shadowmm_object");
+	reserve = pool->object_reserve->min_nr;
+	KUNIT_ASSERT_GT(test, reserve, 0U);
+
+	pages = kunit_kcalloc(test, managed, sizeof(*pages), GFP_KERNEL);
+	orders = kunit_kcalloc(test, managed, sizeof(*orders), GFP_KERNEL);
+	objs = kunit_kcalloc(test, managed, sizeof(*objs), GFP_KERNEL);
+	files = kunit_kcalloc(test, reserve + 1, sizeof(*files), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_ASSERT_NOT_NULL(test, orders);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_NOT_NULL(test, files);
+
+	/* One CPU, so no other CPU's array keeps free objects of the cache. */
+	set_cpus_allowed_ptr(current, cpumask_of(raw_smp_processor_id()));
+	smm_kmem_cache_drain(cache);
+	for (o = SMM_MAX_ORDER + 1; o-- > 0;)
+		while (nr_pages < managed &&
+		       (pages[nr_pages] = smm_alloc_pages(pool, o, SMM_GFP_NOWAIT | SMM_GFP_NOFAULT)))
+			orders[nr_pages++] = o;
+	/* Pressure shrinks free slabs: let it, then take every free object. */
+	flush_work(&pool->slab_shrink_work);
+	while (nr_objs < managed &&
+	       (objs[nr_objs] = smm_kmem_cache_alloc(cache, SMM_GFP_ATOMIC | SMM_GFP_NOWAIT)))
+		nr_objs++;
+	KUNIT_EXPECT_LT(test, nr_objs, (unsigned int)managed);
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), 0UL);
+
+	for (i = 0; i <= reserve; i++) {
+		files[i] = smm_object_file_create(pool);
+		if (IS_ERR(files[i]))
+			break;
+		nr_files++;
+	}
+	KUNIT_EXPECT_EQ(test, nr_files, reserve);
+	KUNIT_EXPECT_EQ(test, nr_files <= reserve ? PTR_ERR(files[nr_files]) : 0L,
+			(long)-ENOMEM);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	while (nr_files--)
+		__fput_sync(files[nr_files]);
+	while (nr_objs--)
+		smm_kmem_cache_free(cache, objs[nr_objs]);
+	while (nr_pages--)
+		smm_free_pages(pool, pages[nr_pages], orders[nr_pages]);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 static struct kunit_case smm_object_cases[] = {
 	KUNIT_CASE(smm_object_rw_test),
 	KUNIT_CASE(smm_object_hole_test),
@@ -194,6 +276,7 @@ static struct kunit_case smm_object_cases[] = {
 	KUNIT_CASE(smm_object_limit_test),
 	KUNIT_CASE(smm_object_exhausted_test),
 	KUNIT_CASE(smm_object_release_test),
+	KUNIT_CASE(smm_object_dogfood_test),
 	{}
 };
 

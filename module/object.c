@@ -19,6 +19,13 @@
  * under that lock), then every pte is zapped, then the frame goes back to
  * the shadow buddy if shadowmm's reference is the only one left, or waits
  * on the pool's pinned list until get_user_pages pins are dropped.
+ *
+ * The objects themselves come from the pool's own slab cache
+ * "shadowmm_object", behind a mempool of SMM_OBJECT_RESERVE set aside:
+ * metadata may dip into the min reserve and never reclaims, and an open()
+ * on an exhausted region still gets its object from the reserve.  Both
+ * are made on the pool's first open and live until the pool is destroyed
+ * (every object is gone by then: each holds a file holding the module).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -26,6 +33,7 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/highmem.h>
+#include <linux/mempool.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mount.h>
@@ -47,10 +55,13 @@
 #include <shadowmm/lru.h>
 #include <shadowmm/object.h>
 #include <shadowmm/pool.h>
+#include <shadowmm/slab.h>
 #include <shadowmm/vma.h>
 
 #define SMM_FS_MAGIC		0x53484d4d	/* "SHMM" */
 #define SMM_PINNED_POLL		(HZ / 10)
+/* Objects kept aside for open() when the region has none to give. */
+#define SMM_OBJECT_RESERVE	16
 
 /* The pseudo filesystem every pool's objects live on; set at module init. */
 static struct vfsmount *smm_object_mnt;
@@ -539,7 +550,7 @@ static void smm_object_evict_inode(struct inode *inode)
 	spin_lock(&pool->object_lock);
 	list_del(&obj->node);
 	spin_unlock(&pool->object_lock);
-	kfree(obj);
+	mempool_free(obj, pool->object_reserve);
 }
 
 static const struct super_operations smm_fs_sops = {
@@ -564,9 +575,60 @@ static struct file_system_type smm_fs_type = {
 	.kill_sb = kill_anon_super,
 };
 
+static void *smm_object_reserve_alloc(gfp_t gfp, void *data)
+{
+	/* Metadata may dip into the min reserve; it never reclaims. */
+	return smm_kmem_cache_alloc(data, SMM_GFP_ATOMIC | SMM_GFP_NOWAIT);
+}
+
+static void smm_object_reserve_free(void *element, void *data)
+{
+	smm_kmem_cache_free(data, element);
+}
+
+/*
+ * The object cache and its reserve, made on a pool's first open so a pool
+ * that is never opened holds no slab.
+ */
+static int smm_object_reserve_ready(struct smm_pool *pool)
+{
+	struct smm_kmem_cache *cache;
+	mempool_t *reserve;
+	int ret = 0;
+
+	/* Pairs with the release below: a reserve seen has its cache set. */
+	if (smp_load_acquire(&pool->object_reserve))
+		return 0;
+	mutex_lock(&pool->object_setup_lock);
+	if (pool->object_reserve)
+		goto out;
+	cache = smm_kmem_cache_create(pool, "shadowmm_object", sizeof(struct smm_object),
+				      0, 0, NULL);
+	if (!cache) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	reserve = mempool_create(SMM_OBJECT_RESERVE, smm_object_reserve_alloc,
+				 smm_object_reserve_free, cache);
+	if (!reserve) {
+		smm_kmem_cache_destroy(cache);
+		ret = -ENOMEM;
+		goto out;
+	}
+	pool->object_cache = cache;
+	/* Pairs with the acquire above. */
+	smp_store_release(&pool->object_reserve, reserve);
+out:
+	mutex_unlock(&pool->object_setup_lock);
+	return ret;
+}
+
 /**
  * smm_object_create() - a new, empty memory object
  * @pool: where its pages will come from
+ *
+ * The object comes from the pool's own cache (its reserve when the region
+ * is exhausted), made on the first call.
  *
  * Context: Process context, may sleep.
  * Return: the object with one reference (smm_object_put() drops it), or
@@ -576,14 +638,18 @@ struct smm_object *smm_object_create(struct smm_pool *pool)
 {
 	struct smm_object *obj;
 	struct inode *inode;
-	int i;
+	int i, ret;
 
-	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	ret = smm_object_reserve_ready(pool);
+	if (ret)
+		return ERR_PTR(ret);
+	obj = mempool_alloc(pool->object_reserve, GFP_NOWAIT);
 	if (!obj)
 		return ERR_PTR(-ENOMEM);
+	memset(obj, 0, sizeof(*obj));
 	inode = alloc_anon_inode(smm_object_mnt->mnt_sb);
 	if (IS_ERR(inode)) {
-		kfree(obj);
+		mempool_free(obj, pool->object_reserve);
 		return ERR_CAST(inode);
 	}
 	obj->pool = pool;
@@ -961,6 +1027,7 @@ void smm_object_pool_init(struct smm_pool *pool)
 {
 	spin_lock_init(&pool->object_lock);
 	INIT_LIST_HEAD(&pool->objects);
+	mutex_init(&pool->object_setup_lock);
 	atomic_long_set(&pool->object_pages, 0);
 	spin_lock_init(&pool->pinned_lock);
 	INIT_LIST_HEAD(&pool->pinned);
@@ -974,12 +1041,14 @@ void smm_object_pool_init(struct smm_pool *pool)
 }
 
 /**
- * smm_object_pool_destroy() - check a pool has no object left
+ * smm_object_pool_destroy() - check a pool has no object left, and undo
+ *			       smm_object_pool_init() and the object reserve
  * @pool: the pool being taken apart
  *
  * Objects hold files that hold the module, so none can be left; pinned
  * frames hold the module too.  A KUnit pool's test must have dropped its
- * objects and pins: what is left is reported.
+ * objects and pins: what is left is reported (and the object cache, which
+ * then refuses to go, is reported again and freed with the pool's slabs).
  *
  * Context: Process context, may sleep.
  */
@@ -991,6 +1060,10 @@ void smm_object_pool_destroy(struct smm_pool *pool)
 	WARN(!list_empty(&pool->objects) || pool->nr_pinned,
 	     "%s: destroyed with objects or %lu pinned frames left\n",
 	     pool->name, pool->nr_pinned);
+	mempool_destroy(pool->object_reserve);
+	if (pool->object_cache)
+		smm_kmem_cache_destroy(pool->object_cache);
+	mutex_destroy(&pool->object_setup_lock);
 }
 
 /**

@@ -76,6 +76,10 @@ struct smm_pool_config {
  *			struct pages in the kernel's direct map)
  * @object_lock:	protects @objects
  * @objects:		every memory object of the pool (smm_object.node)
+ * @object_setup_lock:	serialises making @object_cache and @object_reserve
+ * @object_cache:	the slab cache memory objects come from
+ * @object_reserve:	objects set aside for when the region is empty;
+ *			both made on the first open, NULL before
  * @object_pages:	frames held by objects or waiting on @pinned
  * @pinned_lock:	protects @pinned and @nr_pinned
  * @pinned:		frames taken out of their object while someone still
@@ -123,6 +127,9 @@ struct smm_pool {
 	bool mappable;
 	spinlock_t object_lock;
 	struct list_head objects;
+	struct mutex object_setup_lock;
+	struct smm_kmem_cache *object_cache;
+	mempool_t *object_reserve;
 	atomic_long_t object_pages;
 	spinlock_t pinned_lock;
 	struct list_head pinned;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # TAP test, run in the test VM: the slab allocator as a user sees it,
 # through debugfs: slabinfo in the /proc/slabinfo 2.1 format, Slab: in
-# meminfo, the drop_slabs and slab_burst knobs and their errors, and with
+# meminfo, the drop_slabs and slab_burst knobs and their errors, the
+# per-node counts of slab/<cache>/ in SLUB's sysfs format, and with
 # slab_debug the per-cache alloc_traces/free_traces in SLUB's format.
 . "$(dirname "$0")/tap.sh"
 D=/sys/kernel/debug/shadowmm
@@ -39,6 +40,26 @@ drop_slabs_empties() {
 	[ "$kb" -eq 0 ] || { echo "# Slab: $kb kB after drop_slabs"; say <$D/slabinfo; return 1; }
 }
 
+# slabs, partial, free_slabs, objects, total_objects: "TOTAL N<nid>=<n>..."
+# (SLUB's format), the nodes adding up to the total.
+node_files() {
+	for f in slabs partial free_slabs objects total_objects; do
+		line=$(cat $D/slab/kmalloc-64/$f) || return 1
+		echo "$line" | awk '!/^[0-9]+( N[0-9]+=[1-9][0-9]*)*$/ { exit 1 }
+			{ s = 0; for (i = 2; i <= NF; i++) { split($i, a, "="); s += a[2] }
+			  if (s != $1) exit 1 }' || { echo "# $f: $line"; return 1; }
+	done
+}
+
+# The per-node files and slabinfo's row count the same slabs.
+node_files_match_slabinfo() {
+	slabs=$(cut -d' ' -f1 $D/slab/kmalloc-64/slabs)
+	objs=$(cut -d' ' -f1 $D/slab/kmalloc-64/total_objects)
+	awk -v s="$slabs" -v o="$objs" '$1 == "kmalloc-64" { f = ($15 == s && $3 == o && s > 0) }
+		END { exit !f }' $D/slabinfo ||
+		{ echo "# slabs $slabs, total_objects $objs"; grep '^kmalloc-64 ' $D/slabinfo | say; return 1; }
+}
+
 validate_ok() { [ "$(cat $D/validate)" = ok ] || { say <$D/validate; return 1; }; }
 
 vmstat_pressure() { grep -qE '^slabs_shrunk_pressure [0-9]+$' $D/vmstat; }
@@ -68,7 +89,7 @@ traces_lines() {
 		{ say <"$f"; return 1; }
 }
 
-echo "1..22"
+echo "1..24"
 if ! insmod $MOD; then
 	echo "Bail out! insmod $MOD failed"
 	exit 1
@@ -78,6 +99,8 @@ check "slabinfo has a kmalloc-64 row of 16 fields" slabinfo_row
 check "meminfo has Slab:" meminfo_slab
 check "vmstat counts slabs_shrunk_pressure" vmstat_pressure
 check "slab_burst fills the kmalloc caches" slab_burst_grows
+check "slab/kmalloc-64 per-node files in SLUB's format, nodes adding up" node_files
+check "slab/kmalloc-64/slabs and total_objects agree with slabinfo" node_files_match_slabinfo
 check "validate says ok after slab_burst" validate_ok
 check "drop_slabs 1 gives every slab back" drop_slabs_empties
 check "validate says ok after drop_slabs" validate_ok
