@@ -799,77 +799,70 @@ static inline int smm_local_nid(struct smm_kmem_cache *cache)
 	return smm_preferred_node(cache->pool)->index;
 }
 
-/*
- * Finish a run of frees into @n, locked: re-place the slab @run, count the
- * @done objects out of use, move free slabs beyond the limit onto
- * @release, and unlock.
+/**
+ * struct smm_put_batch - a batch of objects going back to their slabs
+ * @g:		the cache's geometry, loaded once
+ * @check:	check each pointer (else they come from a per-CPU array and
+ *		were checked then)
+ * @last:	the pointer freed just before, for the repeat check
+ * @caller:	traced as the freeing caller (with @check)
+ * @release:	free slabs beyond their node's limit, released at the end
  */
-static void smm_node_put_done(struct smm_kmem_cache *cache, struct smm_kmem_cache_node *n,
-			      struct smm_page *run, unsigned int done,
-			      struct list_head *release)
+struct smm_put_batch {
+	struct smm_obj_geom g;
+	bool check;
+	void *last;
+	unsigned long caller;
+	struct list_head release;
+};
+
+/*
+ * The slab of @obj, the next pointer of batch @b, or NULL when it is
+ * skipped: NULL, or (checked) not an object of the cache or the same as
+ * the one before, each reported.
+ */
+static struct smm_page *smm_put_slab(struct smm_kmem_cache *cache, struct smm_put_batch *b,
+				     void *obj)
 {
-	lockdep_assert_held(&n->lock);
-	if (run)
-		smm_slab_place(cache, n, run, false);
-	n->inuse -= done;
-	smm_slab_trim(n, cache->free_limit, release);
-	spin_unlock(&n->lock);
+	struct smm_page *slab;
+
+	if (!b->check)
+		return b->g.pages + (((obj - b->g.vaddr) >> PAGE_SHIFT) & b->g.head_mask);
+	if (!obj)
+		return NULL;
+	slab = smm_geom_obj_slab(&b->g, obj);
+	if (unlikely(!slab)) {
+		smm_slab_fault(cache, SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
+			       " (not an object of this cache)");
+		return NULL;
+	}
+	if (unlikely(obj == b->last)) {
+		smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
+			       " (freed twice in a row)");
+		return NULL;
+	}
+	b->last = obj;
+	trace_shadowmm_kmem_cache_free(b->caller, obj, cache->name);
+	return slab;
 }
 
 /*
- * Return @nr objects to their slabs, each under the lock of its slab's
- * node, then give back free slabs beyond each node's limit.  Consecutive
- * objects of one slab are linked onto its free list with one placement of
- * the slab for the run, and consecutive objects of one node under one hold
- * of its lock.  An object its slab already holds free (the slab has none
- * in use, or the object heads its free list) is a double free: reported
- * and skipped.  With @check, each pointer is first checked to be an object
- * of the cache (the free of one that is not is reported and skipped), not
- * to repeat the one before it (@last before the first), and traced as
- * freed by @caller; without, the objects come from a per-CPU array and
- * were checked then.
+ * Under one hold of @n's lock, put back @p[@i] (on *@slabp, a slab of @n)
+ * and the objects after it for as long as they lie on @n, then give back
+ * @n's free slabs beyond the limit.  Return the index of the first object
+ * not put back, with its slab in *@slabp, or @nr.
  */
-static void __smm_slab_put_many(struct smm_kmem_cache *cache, unsigned int nr, void **p,
-				bool check, void *last, unsigned long caller)
+static unsigned int smm_node_put_run(struct smm_kmem_cache *cache, struct smm_put_batch *b,
+				     struct smm_kmem_cache_node *n, struct smm_page **slabp,
+				     unsigned int nr, void **p, unsigned int i)
 {
-	struct smm_kmem_cache_node *n = NULL, *sn;
-	struct smm_page *slab, *run = NULL;
-	unsigned int i, inuse, done = 0;
-	struct smm_obj_geom g;
-	LIST_HEAD(release);
+	struct smm_page *slab = *slabp, *run = NULL;
+	unsigned int inuse, done = 0;
 
-	smm_obj_geom_init(&g, cache);
-	for (i = 0; i < nr; i++) {
+	spin_lock(&n->lock);
+	for (;;) {
 		void *obj = p[i];
 
-		if (check) {
-			if (!obj)
-				continue;
-			slab = smm_geom_obj_slab(&g, obj);
-			if (unlikely(!slab)) {
-				smm_slab_fault(cache, SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
-					       " (not an object of this cache)");
-				continue;
-			}
-			if (unlikely(obj == last)) {
-				smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
-					       " (freed twice in a row)");
-				continue;
-			}
-			last = obj;
-			trace_shadowmm_kmem_cache_free(caller, obj, cache->name);
-		} else {
-			slab = g.pages + (((obj - g.vaddr) >> PAGE_SHIFT) & g.head_mask);
-		}
-		sn = smm_slab_node(cache, slab);
-		if (sn != n) {
-			if (n)
-				smm_node_put_done(cache, n, run, done, &release);
-			n = sn;
-			run = NULL;
-			done = 0;
-			spin_lock(&n->lock);
-		}
 		if (run && slab != run) {
 			smm_slab_place(cache, n, run, false);
 			run = NULL;
@@ -878,17 +871,60 @@ static void __smm_slab_put_many(struct smm_kmem_cache *cache, unsigned int nr, v
 		if (unlikely(!inuse || slab->freelist == obj)) {
 			smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
 				       " (already on its slab's free list)");
-			continue;
+		} else {
+			*(void **)(obj + b->g.freeptr) = slab->freelist;
+			slab->freelist = obj;
+			smm_slab_set_inuse(slab, inuse - 1);
+			run = slab;
+			done++;
 		}
-		*(void **)(obj + g.freeptr) = slab->freelist;
-		slab->freelist = obj;
-		smm_slab_set_inuse(slab, inuse - 1);
-		run = slab;
-		done++;
+		for (i++; i < nr; i++) {
+			slab = smm_put_slab(cache, b, p[i]);
+			if (slab)
+				break;
+		}
+		if (i == nr || smm_slab_node(cache, slab) != n)
+			break;
 	}
-	if (n)
-		smm_node_put_done(cache, n, run, done, &release);
-	smm_slab_release_list(cache, &release);
+	if (run)
+		smm_slab_place(cache, n, run, false);
+	n->inuse -= done;
+	smm_slab_trim(n, cache->free_limit, &b->release);
+	spin_unlock(&n->lock);
+	*slabp = slab;
+	return i;
+}
+
+/*
+ * Return @nr objects to their slabs, each under the lock of its slab's
+ * node, then give back free slabs beyond each node's limit.  Consecutive
+ * objects of one slab are linked onto its free list with one placement of
+ * the slab for the run, and consecutive objects of one node go back under
+ * one hold of its lock.  An object its slab already holds free (the slab
+ * has none in use, or the object heads its free list) is a double free:
+ * reported and skipped.  With @check, each pointer is first checked to be
+ * an object of the cache (the free of one that is not is reported and
+ * skipped), not to repeat the one before it (@last before the first), and
+ * traced as freed by @caller; without, the objects come from a per-CPU
+ * array and were checked then.
+ */
+static void __smm_slab_put_many(struct smm_kmem_cache *cache, unsigned int nr, void **p,
+				bool check, void *last, unsigned long caller)
+{
+	struct smm_put_batch b = { .check = check, .last = last, .caller = caller };
+	struct smm_page *slab = NULL;
+	unsigned int i;
+
+	smm_obj_geom_init(&b.g, cache);
+	INIT_LIST_HEAD(&b.release);
+	for (i = 0; i < nr; i++) {
+		slab = smm_put_slab(cache, &b, p[i]);
+		if (slab)
+			break;
+	}
+	while (i < nr)
+		i = smm_node_put_run(cache, &b, smm_slab_node(cache, slab), &slab, nr, p, i);
+	smm_slab_release_list(cache, &b.release);
 }
 
 static void smm_slab_put_many(struct smm_kmem_cache *cache, unsigned int nr, void **p)
