@@ -20,8 +20,8 @@
  * preferred node, a free one of it, a partial slab of another node (in the
  * preferred node's fallback order), a new slab grown from the preferred
  * node's zones only, a free slab of another node, and last a new slab
- * wherever the buddy finds room.  SMM_GFP_THISNODE stops after the third
- * step of the preferred node's own.  Partial slabs anywhere go before new
+ * wherever the buddy finds room.  With SMM_GFP_THISNODE only the preferred
+ * node's own steps are taken.  Partial slabs anywhere go before new
  * ones, so a half-used remote slab is filled before memory is taken; free
  * remote slabs come after a local grow, because taking one only moves the
  * remote memory's use around without making it shrinkable.  Each node keeps
@@ -31,12 +31,12 @@
  * and free pair touches only this CPU's array, under its local lock
  * (preemption off, no atomic instruction; see "Per-CPU arrays" below), and
  * the array is refilled from or flushed to the slabs in batches under the
- * node locks, a slab's run of objects at a time.  An array holds objects of
- * any node; an allocation asking for one node uses the array only when the
- * object on top is of that node, else it goes to that node's slabs.  An object freed on
+ * node locks, a slab's run of objects at a time.  An object freed on
  * another CPU than the one that allocated it simply lands in that CPU's
- * array.  The bulk calls move whole batches: the array's objects in one
- * copy, the rest a slab's worth at a time.
+ * array, so an array holds objects of any node; an allocation asking for
+ * one node takes the object on top only when it lies on that node, else it
+ * goes to the slabs.  The bulk calls move whole batches: the array's
+ * objects in one copy, the rest a slab's worth at a time.
  *
  * Debug caches (any SMM_SLAB_* flag, or every cache with the slab_debug
  * module parameter) go straight to the slabs under the node locks, so each
