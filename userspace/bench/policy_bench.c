@@ -5,7 +5,7 @@
  * same traces with the same number of frames; reclaim throughput and
  * fault latency under pressure.
  *
- *   policy_bench [-q] [-F FRAMES] [-p PATTERN,...]
+ *   policy_bench [-q] [-F FRAMES [--no-pressure]] [-p PATTERN,...]
  *   policy_bench --simulate-only [-q] [-F FRAMES] [-p PATTERN,...] [PAGE...]
  *   policy_bench --self-test
  *
@@ -39,6 +39,8 @@
  *    string (the first pass included, its misses not counted).  For
  *    scan+hot the hot set's refaults are counted apart (the issue's target:
  *    below 5 % of the hot set's accesses).
+ *
+ * --no-pressure (with -F) leaves out step 1, to try patterns quickly.
  *
  * Prints tables, then a CSV block (header "case,pattern,pages,frames,...",
  * a blank line ends it).  Exits 1 if any byte read back was wrong, or on
@@ -985,7 +987,7 @@ static void print_pressure(const struct pressure *r)
 
 static void bad_usage(void)
 {
-	fprintf(stderr, "usage: policy_bench [-q] [-F FRAMES] [-p PATTERN,...]\n");
+	fprintf(stderr, "usage: policy_bench [-q] [-F FRAMES [--no-pressure]] [-p PATTERN,...]\n");
 	fprintf(stderr, "       policy_bench --simulate-only [-q] [-F FRAMES] [-p PATTERN,...] [PAGE...]\n");
 	fprintf(stderr, "       policy_bench --self-test\n");
 	fprintf(stderr, "patterns: loop, scan+hot, random, zipf\n");
@@ -1040,17 +1042,18 @@ int main(int argc, char **argv)
 		{ "patterns", required_argument, NULL, 'p' },
 		{ "simulate-only", no_argument, NULL, 'S' },
 		{ "self-test", no_argument, NULL, 'T' },
+		{ "no-pressure", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct row rows[NR_PATTERNS];
 	struct pressure pr;
 	const char *wanted = NULL;
-	int simulate = 0, nrows = 0, opt;
+	int simulate = 0, pressure = 1, nrows = 0, opt;
 	long frames_opt = 0;
 	uint32_t frames;
 	size_t k, i;
 
-	while ((opt = getopt_long(argc, argv, "qF:p:ST", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "qF:p:STN", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'q':
 			quick = 1;
@@ -1068,11 +1071,14 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			return self_test();
+		case 'N':
+			pressure = 0;
+			break;
 		default:
 			bad_usage();
 		}
 	}
-	if (optind < argc && !simulate)
+	if ((optind < argc && !simulate) || (!pressure && !frames_opt))
 		bad_usage();
 	if (optind < argc)
 		return simulate_string(argv + optind, argc - optind, frames_opt ? frames_opt : 3);
@@ -1092,8 +1098,10 @@ int main(int argc, char **argv)
 		sigaction(SIGBUS, &sa, NULL);
 		printf("policy benchmark: shadowmm's replacement against FIFO, LRU and Belady's OPT on the same traces%s\n",
 		       quick ? " (quick)" : "");
-		pressure_run(&pr);
-		print_pressure(&pr);
+		if (pressure) {
+			pressure_run(&pr);
+			print_pressure(&pr);
+		}
 		frames = frames_opt ? frames_opt : pr.frames;
 		if (frames_opt)
 			printf("  frames set by -F: %u\n", frames);
@@ -1153,7 +1161,7 @@ int main(int argc, char **argv)
 	printf("\n%s\n", CSV_HEADER);
 	for (k = 0; k < (size_t)nrows; k++)
 		print_csv_row(&rows[k], frames);
-	if (!simulate) {
+	if (!simulate && pressure) {
 		char b[3][24];
 
 		printf("pressure,stream,%zu,%u,%zu,,,,,,,,,,,,%s,%s,,,%.3f,%s,%llu,%llu,%llu\n",
