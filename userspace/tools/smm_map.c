@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,16 @@ static char expected(unsigned long i, unsigned long off)
 	return (char)(i & 0xff);
 }
 
+static void on_sigbus(int sig)
+{
+	static const char msg[] =
+		"smm_map: SIGBUS: shadowmm could not give the page (region and store full?)\n";
+
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
 static unsigned long arg(char **argv, int i, int argc)
 {
 	if (i >= argc)
@@ -90,6 +101,9 @@ int main(int argc, char **argv)
 	int fd, a;
 
 	page_size = sysconf(_SC_PAGESIZE);
+	/* Every line out at once, even into a file, even if a fault kills us. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGBUS, on_sigbus);
 	fd = open("/dev/shadowmm", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		die("/dev/shadowmm");
