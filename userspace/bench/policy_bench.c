@@ -1083,6 +1083,8 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		return simulate_string(argv + optind, argc - optind, frames_opt ? frames_opt : 3);
 
+	/* Every line out at once, even if SIGBUS ends the run. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	page_size = sysconf(_SC_PAGESIZE);
 	words = page_size / sizeof(uint64_t);
 	memset(&pr, 0, sizeof(pr));
