@@ -199,8 +199,14 @@ static int smm_kswapd_fn(void *arg)
 		if (kthread_should_stop())
 			break;
 		WRITE_ONCE(k->running, true);
-		/* Wakes from here on start another run. */
 		clear_bit(SMM_KSWAPD_WOKEN, &k->flags);
+		/*
+		 * Wakes from here on start another run: the bit is clear
+		 * before the balance check reads the free counts (pairs with
+		 * test_and_set_bit() in smm_kswapd_wake()), so a waker that
+		 * saw them low after this finds the bit clear and wakes us
+		 * again, or we see its allocation.
+		 */
 		smp_mb__after_atomic();
 		order = xchg(&k->order, 0);
 		highest = xchg(&k->highest, 0);

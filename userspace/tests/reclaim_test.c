@@ -43,6 +43,12 @@ static char *map_shared(int fd, size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* Read one byte the compiler cannot leave out. */
+static void touch(const char *p)
+{
+	(void)__atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -206,7 +212,6 @@ TEST(hot_set_stays_resident)
 	unsigned long i, j, k, accesses = 0, chunk = 256;
 	struct shadowmm_info hi0 = { 0 }, hi1, si;
 	int hfd = smm_open(), sfd = smm_open();
-	volatile char sink = 0;
 	char *h, *s;
 	int pass;
 
@@ -227,9 +232,9 @@ TEST(hot_set_stays_resident)
 			hi0 = smm_info(hfd);
 		for (i = 0; i < stream; i += chunk) {
 			for (j = i; j < i + chunk && j < stream; j++)
-				sink += s[j * PG];
+				touch(s + j * PG);
 			for (k = 0; k < hot; k++)
-				sink += h[k * PG];
+				touch(h + k * PG);
 			if (pass)
 				accesses += hot;
 		}
@@ -369,7 +374,7 @@ TEST(store_full_sigbus)
 struct conc {
 	int fd;
 	char *p;
-	volatile int stop;
+	int stop;		/* __atomic: read by every thread */
 	uint64_t *stamp;	/* per page: what its first 8 bytes hold */
 	long errors;
 };
@@ -387,7 +392,7 @@ static void *conc_writer(void *arg)
 	struct conc *c = w->c;
 	uint64_t n = 0;
 
-	while (!c->stop) {
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
 		unsigned long i = w->first + rand_r(&w->seed) % w->pages;
 		uint64_t *q = (uint64_t *)(c->p + i * PG);
 
@@ -405,10 +410,9 @@ static void *conc_mapper(void *arg)
 	struct conc *c = arg;
 	unsigned int seed = 3;
 
-	while (!c->stop) {
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
 		unsigned long off = rand_r(&seed) % (CONC_PAGES - 64);
 		char *m = mmap(NULL, 64 * PG, PROT_READ, MAP_SHARED, c->fd, off * PG);
-		volatile char sink = 0;
 		int i;
 
 		if (m == MAP_FAILED) {
@@ -416,10 +420,10 @@ static void *conc_mapper(void *arg)
 			break;
 		}
 		for (i = 0; i < 64; i += 3)
-			sink += m[i * PG];
+			touch(m + i * PG);
 		munmap(m + 16 * PG, 16 * PG);
 		for (i = 0; i < 16; i++)
-			sink += m[i * PG];
+			touch(m + i * PG);
 		munmap(m, 16 * PG);
 		munmap(m + 32 * PG, 32 * PG);
 	}
@@ -431,7 +435,7 @@ static void *conc_forker(void *arg)
 {
 	struct conc *c = arg;
 
-	while (!c->stop) {
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
 		pid_t pid = fork();
 		int status;
 
@@ -440,11 +444,10 @@ static void *conc_forker(void *arg)
 			break;
 		}
 		if (!pid) {
-			volatile char sink = 0;
 			unsigned long i;
 
 			for (i = 0; i < CONC_PAGES; i += 17)
-				sink += c->p[i * PG];
+				touch(c->p + i * PG);
 			_exit(0);
 		}
 		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
@@ -474,7 +477,7 @@ TEST(reclaim_beside_faults_munmap_fork)
 	ASSERT_EQ(0, pthread_create(&t[2], NULL, conc_mapper, &c));
 	ASSERT_EQ(0, pthread_create(&t[3], NULL, conc_forker, &c));
 	sleep(CONC_SECONDS);
-	c.stop = 1;
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELAXED);
 	for (k = 0; k < 4; k++)
 		pthread_join(t[k], NULL);
 	EXPECT_EQ(0, c.errors);
@@ -499,7 +502,7 @@ TEST(reclaim_counters)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		EXPECT_GE(smm_vmstat(names[i]), 0);
 	EXPECT_GT(smm_vmstat("pgsteal_kswapd"), 0);
 	EXPECT_GT(smm_vmstat("pageoutrun"), 0);
