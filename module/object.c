@@ -689,7 +689,7 @@ int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
 		goto out_unlock;
 	}
 	/* shadowmm's reference, the isolation's, one per pte: more is a pin. */
-	if (folio_ref_count(folio) > 2 + folio_mapcount(folio)) {
+	if (folio_ref_count(folio) > 2 + smm_folio_mapcount(folio)) {
 		stat->nr_unmap_fail++;
 		ret = SMM_EVICT_PINNED;
 		goto out_unlock;

@@ -111,14 +111,13 @@ static void smm_shrink_node(struct smm_pool *pool, struct smm_node *node,
 	budget = (READ_ONCE(lruvec->nr_inactive) + READ_ONCE(lruvec->nr_active)) >>
 		 sc->priority;
 	budget = max_t(unsigned long, budget, SMM_RECLAIM_BATCH);
+	/* A batch may isolate nothing (all second chances): it still scanned. */
 	while (budget && sc->nr_reclaimed < sc->nr_to_reclaim && !sc->store_full) {
-		unsigned long before = sc->nr_scanned;
-
+		if (!READ_ONCE(lruvec->nr_inactive) && !READ_ONCE(lruvec->nr_active))
+			break;
 		if (smm_lru_inactive_is_low(node))
 			smm_lru_age_active(pool, node, SMM_RECLAIM_BATCH);
 		smm_shrink_inactive(pool, node, sc);
-		if (sc->nr_scanned == before && !READ_ONCE(lruvec->nr_active))
-			break;
 		budget -= min_t(unsigned long, budget, SMM_RECLAIM_BATCH);
 		cond_resched();
 	}
@@ -200,8 +199,14 @@ static int smm_kswapd_fn(void *arg)
 		if (kthread_should_stop())
 			break;
 		WRITE_ONCE(k->running, true);
-		/* Wakes from here on start another run. */
 		clear_bit(SMM_KSWAPD_WOKEN, &k->flags);
+		/*
+		 * Wakes from here on start another run: the bit is clear
+		 * before the balance check reads the free counts (pairs with
+		 * test_and_set_bit() in smm_kswapd_wake()), so a waker that
+		 * saw them low after this finds the bit clear and wakes us
+		 * again, or we see its allocation.
+		 */
 		smp_mb__after_atomic();
 		order = xchg(&k->order, 0);
 		highest = xchg(&k->highest, 0);
