@@ -22,12 +22,16 @@
  * 2. Patterns, over N pages with N larger than FRAMES (F); -q halves them:
  *      loop      N = 1.5 F pages in order, 4 passes
  *      scan+hot  8 rounds: a hot set of F/4 pages touched in turn, then
- *                the next F pages of a cyclic scan over 2 F cold pages
+ *                the next F pages of a cyclic scan over 2 F cold pages (a
+ *                hot page sees 1.25 F other pages between two uses: LRU
+ *                loses the hot set, a scan-resistant policy keeps it)
+ *      scan+hot8 the same with F/8 scan pages a round, 32 rounds (0.375 F
+ *                between two uses: even LRU keeps the hot set)
  *      random    N = 2 F pages, 6 F accesses, uniform
  *      zipf      N = 4 F pages, 10 F accesses, popularity 1/rank (s = 1),
  *                the ranks scattered over the pages
  *    Each trace starts with a pass that writes every page in order (for
- *    scan+hot the cold pages, then the hot set; its first-touch faults are
+ *    scan+hot* the cold pages, then the hot set; its first-touch faults are
  *    not refaults and are not counted by anyone),
  *    then one access per trace entry: one in four writes the page's tag
  *    word (a per-page write count), the others read the whole page and
@@ -37,7 +41,7 @@
  *    (SHADOWMM_IOC_INFO faults_major); vmstat pswpin and workingset_*
  *    deltas go to the CSV.  FIFO, LRU and OPT run on the same reference
  *    string (the first pass included, its misses not counted).  For
- *    scan+hot the hot set's refaults are counted apart (the issue's target:
+ *    scan+hot* the hot set's refaults are counted apart (the issue's target:
  *    below 5 % of the hot set's accesses).
  *
  * --no-pressure (with -F) leaves out step 1, to try patterns quickly.
@@ -74,7 +78,7 @@
 #define TAG_MAGIC	0x5348414430574d4dULL
 #define MAX_REPORT	10
 #define MAX_STATS	256
-#define CSV_HEADER	"case,pattern,pages,frames,accesses,shadowmm_refaults,fifo_misses,lru_misses,opt_misses,smm_over_opt,fifo_over_opt,hot_accesses,shadowmm_hot_refaults,fifo_hot_misses,lru_hot_misses,opt_hot_misses,pswpin,pswpout,workingset_refault,workingset_activate,seconds,evicted_per_s,lat_p50_ns,lat_p99_ns,lat_max_ns"
+#define CSV_HEADER	"case,pattern,pages,frames,accesses,shadowmm_refaults,fifo_misses,lru_misses,opt_misses,smm_over_opt,fifo_over_opt,hot_accesses,shadowmm_hot_refaults,fifo_hot_misses,lru_hot_misses,opt_hot_misses,pswpin,pswpout,workingset_refault,workingset_activate,pgactivate,seconds,evicted_per_s,lat_p50_ns,lat_p99_ns,lat_max_ns"
 
 static long page_size;
 static size_t words;		/* 64-bit words per page */
@@ -171,14 +175,16 @@ static void gen_loop(struct trace *t, uint32_t frames)
 			t->ref[i++] = p;
 }
 
-static void gen_scan_hot(struct trace *t, uint32_t frames)
+/* Rounds of the hot set, then @chunk pages of a scan over 2 F cold pages. */
+static void gen_scan_hot_chunks(struct trace *t, const char *name, uint32_t frames,
+				uint32_t chunk, int rounds)
 {
-	uint32_t hot = frames / 4 ? frames / 4 : 1, cold = 2 * frames, chunk = frames;
+	uint32_t hot = frames / 4 ? frames / 4 : 1, cold = 2 * frames;
 	uint32_t pos = 0, h, c;
-	int rounds = quick ? 4 : 8, r;
 	size_t i;
+	int r;
 
-	trace_alloc(t, "scan+hot", hot + cold, (size_t)rounds * (hot + chunk), hot);
+	trace_alloc(t, name, hot + cold, (size_t)rounds * (hot + chunk), hot);
 	/* The first pass writes the cold pages, then the hot set. */
 	for (c = 0; c < cold; c++)
 		t->ref[c] = hot + c;
@@ -193,6 +199,17 @@ static void gen_scan_hot(struct trace *t, uint32_t frames)
 			pos = (pos + 1) % cold;
 		}
 	}
+}
+
+static void gen_scan_hot(struct trace *t, uint32_t frames)
+{
+	gen_scan_hot_chunks(t, "scan+hot", frames, frames, quick ? 4 : 8);
+}
+
+static void gen_scan_hot8(struct trace *t, uint32_t frames)
+{
+	gen_scan_hot_chunks(t, "scan+hot8", frames, frames / 8 ? frames / 8 : 1,
+			    quick ? 16 : 32);
 }
 
 static void gen_random(struct trace *t, uint32_t frames)
@@ -252,6 +269,7 @@ struct pattern {
 static const struct pattern patterns[] = {
 	{ "loop", gen_loop },
 	{ "scan+hot", gen_scan_hot },
+	{ "scan+hot8", gen_scan_hot8 },
 	{ "random", gen_random },
 	{ "zipf", gen_zipf },
 };
@@ -807,7 +825,7 @@ static void pressure_run(struct pressure *r)
 struct replay {
 	long long refaults, hot_refaults;
 	size_t hot_accesses;
-	long long pswpin, pswpout, ws_refault, ws_activate;
+	long long pswpin, pswpout, ws_refault, ws_activate, pgactivate;
 	double secs;
 };
 
@@ -870,6 +888,7 @@ static void replay_run(const struct trace *t, struct replay *r)
 	r->pswpout = vmstat_delta(v0, v1, "pswpout");
 	r->ws_refault = vmstat_delta(v0, v1, "workingset_refault");
 	r->ws_activate = vmstat_delta(v0, v1, "workingset_activate");
+	r->pgactivate = vmstat_delta(v0, v1, "pgactivate");
 
 	snprintf(what, sizeof(what), "%s: checking every page", t->name);
 	for (p = 0; p < t->npages; p++)
@@ -924,8 +943,8 @@ static void print_hot(const struct row *w)
 			 100.0 * w->smm.hot_refaults / n);
 	else
 		snprintf(smm, sizeof(smm), "n/a");
-	printf("\nscan+hot, the hot set alone: %zu accesses; refaults shadowmm %s, FIFO %zu (%.2f %%), LRU %zu (%.2f %%), OPT %zu (%.2f %%)\n",
-	       w->hot_accesses, smm, w->fifo.hot_misses, 100.0 * w->fifo.hot_misses / n,
+	printf("\n%s, the hot set alone: %zu accesses; refaults shadowmm %s, FIFO %zu (%.2f %%), LRU %zu (%.2f %%), OPT %zu (%.2f %%)\n",
+	       w->name, w->hot_accesses, smm, w->fifo.hot_misses, 100.0 * w->fifo.hot_misses / n,
 	       w->lru.hot_misses, 100.0 * w->lru.hot_misses / n,
 	       w->opt.hot_misses, 100.0 * w->opt.hot_misses / n);
 	if (w->device)
@@ -935,7 +954,7 @@ static void print_hot(const struct row *w)
 
 static void print_csv_row(const struct row *w, uint32_t frames)
 {
-	char a[16], b[16], h[4][24], s[4][24];
+	char a[16], b[16], h[4][24], s[5][24];
 	int hot = w->hot_accesses > 0;
 
 	ratio(a, sizeof(a), w->smm.refaults, w->opt.misses, w->device);
@@ -958,11 +977,12 @@ static void print_csv_row(const struct row *w, uint32_t frames)
 		printf(",,,,,");
 	}
 	if (w->device)
-		printf("%s,%s,%s,%s,%.3f,,,,\n", csv_ll(s[0], 24, w->smm.pswpin),
+		printf("%s,%s,%s,%s,%s,%.3f,,,,\n", csv_ll(s[0], 24, w->smm.pswpin),
 		       csv_ll(s[1], 24, w->smm.pswpout), csv_ll(s[2], 24, w->smm.ws_refault),
-		       csv_ll(s[3], 24, w->smm.ws_activate), w->smm.secs);
+		       csv_ll(s[3], 24, w->smm.ws_activate), csv_ll(s[4], 24, w->smm.pgactivate),
+		       w->smm.secs);
 	else
-		printf(",,,,,,,,\n");
+		printf(",,,,,,,,,\n");
 }
 
 static void print_pressure(const struct pressure *r)
@@ -990,7 +1010,7 @@ static void bad_usage(void)
 	fprintf(stderr, "usage: policy_bench [-q] [-F FRAMES [--no-pressure]] [-p PATTERN,...]\n");
 	fprintf(stderr, "       policy_bench --simulate-only [-q] [-F FRAMES] [-p PATTERN,...] [PAGE...]\n");
 	fprintf(stderr, "       policy_bench --self-test\n");
-	fprintf(stderr, "patterns: loop, scan+hot, random, zipf\n");
+	fprintf(stderr, "patterns: loop, scan+hot, scan+hot8, random, zipf\n");
 	exit(2);
 }
 
@@ -1145,16 +1165,16 @@ int main(int argc, char **argv)
 		if (rows[k].hot_accesses)
 			print_hot(&rows[k]);
 	if (!simulate) {
-		printf("\nvmstat over each replay:\n%-9s %9s %9s %9s %9s %9s\n", "pattern", "pswpin",
-		       "pswpout", "ws_refault", "ws_activ", "seconds");
+		printf("\nvmstat over each replay:\n%-9s %9s %9s %10s %10s %10s %8s\n", "pattern",
+		       "pswpin", "pswpout", "ws_refault", "ws_activat", "pgactivate", "seconds");
 		for (k = 0; k < (size_t)nrows; k++) {
-			char b[4][24];
+			char b[5][24];
 			const struct replay *s = &rows[k].smm;
 
-			printf("%-9s %9s %9s %9s %9s %9.2f\n", rows[k].name,
+			printf("%-9s %9s %9s %10s %10s %10s %8.2f\n", rows[k].name,
 			       fmt_ll(b[0], 24, s->pswpin), fmt_ll(b[1], 24, s->pswpout),
 			       fmt_ll(b[2], 24, s->ws_refault), fmt_ll(b[3], 24, s->ws_activate),
-			       s->secs);
+			       fmt_ll(b[4], 24, s->pgactivate), s->secs);
 		}
 		printf("\ndata: %llu bytes read back and checked, %llu wrong\n", bytes_checked,
 		       bytes_bad);
@@ -1166,7 +1186,7 @@ int main(int argc, char **argv)
 	if (!simulate && pressure) {
 		char b[3][24];
 
-		printf("pressure,stream,%zu,%u,%zu,,,,,,,,,,,,%s,%s,,,%.3f,%s,%llu,%llu,%llu\n",
+		printf("pressure,stream,%zu,%u,%zu,,,,,,,,,,,,%s,%s,,,,%.3f,%s,%llu,%llu,%llu\n",
 		       pr.pages, frames, pr.pages, csv_ll(b[0], 24, pr.pswpin_back),
 		       csv_ll(b[1], 24, pr.pswpout), pr.secs, csv_ll(b[2], 24, pr.evicted_per_s),
 		       (unsigned long long)pr.p50, (unsigned long long)pr.p99,
