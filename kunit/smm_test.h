@@ -27,6 +27,7 @@ KUNIT_DEFINE_ACTION_WRAPPER(smm_test_pool_destroy, smm_pool_destroy,
  * @one_node:	take every chunk from the first node with memory
  * @no_reserve:	min_free_kbytes 0, so a zone can be emptied completely
  * @pcp_off:	pcp high 1 and batch 1: every order-0 free reaches the buddy
+ * @swap_pages:	slots of a compressed backing store (0: none)
  */
 struct smm_test_pool_cfg {
 	unsigned long mb;
@@ -34,6 +35,7 @@ struct smm_test_pool_cfg {
 	bool one_node;
 	bool no_reserve;
 	bool pcp_off;
+	unsigned long swap_pages;
 };
 
 static inline struct smm_pool *smm_test_pool(struct kunit *test,
@@ -45,6 +47,7 @@ static inline struct smm_pool *smm_test_pool(struct kunit *test,
 			.backend = SMM_BACKEND_KERNEL,
 			.nr_pages = tc->mb << (20 - PAGE_SHIFT),
 		},
+		.swap.nr_slots = tc->swap_pages,
 	};
 	struct smm_pool *pool = NULL;
 	int ret;

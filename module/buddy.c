@@ -28,7 +28,11 @@
 #include <shadowmm/compat.h>
 #include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
+#include <shadowmm/reclaim.h>
 #include <trace/events/shadowmm.h>
+
+/* Direct reclaim rounds an allocation makes while they free something. */
+#define SMM_DIRECT_RECLAIM_TRIES	8
 
 static inline unsigned long smm_zone_pfn(struct smm_zone *zone,
 					 struct smm_page *page)
@@ -294,9 +298,16 @@ static struct smm_page *smm_zonelist_walk(struct smm_pool *pool,
  * @order: 0..SMM_MAX_ORDER
  * @flags: SMM_GFP_* flags
  *
- * Context: Process context; does not sleep.
+ * An allocation that leaves a zone below its low watermark wakes that
+ * node's kswapd.  One that finds every zone below min reclaims directly
+ * when @flags has SMM_GFP_DIRECT_RECLAIM.
+ *
+ * Context: Process context; does not sleep unless @flags has
+ * SMM_GFP_DIRECT_RECLAIM (then it must be allowed to, holding no spinlock
+ * and no page lock).
  * Return: the head descriptor of the block, or NULL when every zone the
- * flags allow is below its watermark or out of blocks of @order.
+ * flags allow is below its watermark or out of blocks of @order (after
+ * reclaim, when allowed).
  */
 struct smm_page *smm_alloc_pages_node(struct smm_pool *pool, int node,
 				      unsigned int order, unsigned int flags)
@@ -325,11 +336,33 @@ struct smm_page *smm_alloc_pages_node(struct smm_pool *pool, int node,
 		goto done;
 
 	/*
-	 * Every zone is below min: this is where direct reclaim starts.
-	 * Count the stall; the reclaim itself belongs to reclaim.c.
+	 * Every zone is below min: a stall.  Callers that may sleep reclaim
+	 * directly and try again while that makes progress; the frames it
+	 * frees may wait on this CPU's per-CPU lists, which the watermarks
+	 * do not count, so those are drained before the last try.
 	 */
 	if (!(flags & SMM_GFP_NOWAIT))
 		smm_count_event(pool, SMM_ALLOCSTALL_DMA + highest);
+	if ((flags & SMM_GFP_DIRECT_RECLAIM) && !(flags & SMM_GFP_NOWAIT)) {
+		unsigned int tries;
+
+		for (tries = 0; tries < SMM_DIRECT_RECLAIM_TRIES; tries++) {
+			bool progress = smm_direct_reclaim(pool, pref, order, flags);
+
+			page = smm_zonelist_walk(pool, pref, order, flags,
+						 SMM_WMARK_MIN, &zone);
+			if (page)
+				goto done;
+			if (progress || !tries)
+				smm_pcp_drain_all(pool);
+			page = smm_zonelist_walk(pool, pref, order, flags,
+						 SMM_WMARK_MIN, &zone);
+			if (page)
+				goto done;
+			if (!progress)
+				break;
+		}
+	}
 fail:
 	smm_count_event(pool, SMM_PGALLOC_FAIL);
 	trace_shadowmm_page_alloc(-1UL, order, flags, -1, highest);
@@ -341,8 +374,10 @@ done:
 	if (zone->type != highest)
 		smm_count_event(pool, SMM_ZONE_FALLBACK);
 	page->private = 0;
-	if (smm_zone_free(zone) < READ_ONCE(zone->watermark[SMM_WMARK_LOW]))
+	if (smm_zone_free(zone) < READ_ONCE(zone->watermark[SMM_WMARK_LOW])) {
 		smm_slab_note_pressure(pool);
+		smm_kswapd_wake(pool, zone, order, highest);
+	}
 	if (flags & SMM_GFP_ZERO)
 		memset(smm_page_address(pool, page), 0, PAGE_SIZE << order);
 	trace_shadowmm_page_alloc(smm_zone_pfn(zone, page), order, flags,

@@ -11,6 +11,7 @@
  *   vmas      every live mapping of an object, as /proc/PID/maps lines
  *             with the pid in front and faults and resident pages after
  *   swap      the backing store: backend, slots used, bytes, corrupt reads
+ *   workingset refault distances per node, shadow-only entries
  *   validate  read: full consistency check, "ok" or one line per problem
  *   knobs     read: the tunables; write "name value" to change one
  *   fail_page_alloc/  fault injection (the kernel's framework) + min-order
@@ -39,6 +40,7 @@
 #include <shadowmm/main.h>
 #include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
+#include <shadowmm/reclaim.h>
 #include <shadowmm/slab.h>
 
 /* Written once at init and cleared at exit; no lock needed. */
@@ -169,6 +171,7 @@ static int smm_meminfo_show(struct seq_file *m, void *v)
 	smm_show_kb(m, "Active:", smm_lru_pages(pool, SMM_LRU_ACTIVE));
 	smm_show_kb(m, "Inactive:", smm_lru_pages(pool, SMM_LRU_INACTIVE));
 	smm_show_kb(m, "Unevictable:", smm_lru_pages(pool, SMM_LRU_UNEVICTABLE));
+	smm_show_kb(m, "Mlocked:", smm_lru_mlocked_pages(pool));
 	smm_show_kb(m, "Slab:", smm_slab_pages(pool));
 	smm_show_kb(m, "Objects:", atomic_long_read(&pool->object_pages));
 	smm_show_kb(m, "ObjectsPinned:", smm_object_pinned_pages(pool));
@@ -216,6 +219,18 @@ static int smm_swap_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(smm_swap);
+
+/* Refault distances per node, and the shadow entries' bound. */
+static int smm_workingset_show(struct seq_file *m, void *v)
+{
+	struct smm_pool *pool = m->private;
+
+	seq_printf(m, "shadow_only %ld max %lu\n",
+		   atomic_long_read(&pool->nr_shadow_only), pool->shadow_only_max);
+	smm_workingset_print(m, pool);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smm_workingset);
 
 /* /proc/PID/maps for every process mapping an object. */
 static int smm_vmas_show(struct seq_file *m, void *v)
@@ -378,6 +393,7 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 	seq_puts(m, "# write \"name value\" to set; \"drain_pcp 1\" drains every per-CPU list,\n");
 	seq_puts(m, "# \"drain_lru 1\" moves every per-CPU LRU batch to the lists,\n");
 	seq_puts(m, "# \"drop_slabs 1\" gives every cache's free slabs back,\n");
+	seq_puts(m, "# \"reclaim N\" evicts up to N object pages to the backing store,\n");
 	seq_puts(m, "# \"burst N\" and \"slab_burst N\" allocate N blocks or objects and free them\n");
 	return 0;
 }
@@ -438,7 +454,8 @@ static int smm_knob_slab_burst(struct smm_pool *pool, unsigned int n)
  * Knobs: watermark_scale_factor (1..3000), min_free_kbytes, pcp_high,
  * pcp_batch (set for every zone, the other value taken from node 0's
  * Normal zone), lru_batch (1..63), drain_pcp (1), drain_lru (1), drop_slabs (1: every cache gives its free
- * slabs back), burst (1..4096 allocations, freed again), slab_burst
+ * slabs back), reclaim (1..managed pages: evict that many object pages,
+ * as far as possible), burst (1..4096 allocations, freed again), slab_burst
  * (1..4096 kmallocs of every size class, freed again).
  * An unknown name or a bad value changes nothing.
  *
@@ -485,6 +502,12 @@ int smm_knob_write(struct smm_pool *pool, const char *line)
 		if (val != 1)
 			return -EINVAL;
 		smm_slab_shrink_all(pool);
+		return 0;
+	}
+	if (!strcmp(name, "reclaim")) {
+		if (val < 1 || val > smm_pool_managed_pages(pool))
+			return -EINVAL;
+		smm_reclaim_pages(pool, val);
 		return 0;
 	}
 	if (!strcmp(name, "burst"))
@@ -556,6 +579,7 @@ static const struct {
 	{ "vmstat", 0444, &smm_vmstat_fops },
 	{ "vmas", 0444, &smm_vmas_fops },
 	{ "swap", 0444, &smm_swap_fops },
+	{ "workingset", 0444, &smm_workingset_fops },
 	{ "extfrag_index", 0444, &smm_extfrag_fops },
 	{ "unusable_index", 0444, &smm_unusable_fops },
 	{ "region", 0444, &smm_region_fops },

@@ -13,8 +13,10 @@
  *   the page (read-mapped shared pages are write-protected for that);
  * - write faults on MAP_PRIVATE make the kernel copy the page into an
  *   anonymous one (do_cow_fault); the object is never written;
- * - a fault the object cannot serve (size limit, region exhausted) is
- *   SIGBUS, never the OOM killer.
+ * - a fault on an evicted page brings it back from the backing store
+ *   (object.c): a major fault, VM_FAULT_MAJOR for the task's counters;
+ * - a fault the object cannot serve (size limit, region and store
+ *   exhausted, a damaged stored copy) is SIGBUS, never the OOM killer.
  *
  * The pages are ordinary refcounted struct pages (no PFN or mixed map), so
  * mlock, get_user_pages, fork and mremap behave as on shmem.
@@ -76,15 +78,20 @@ static vm_fault_t smm_vm_fault(struct vm_fault *vmf)
 	struct smm_object *obj = smm_file_object(vmf->vma->vm_file);
 	bool cow = (vmf->flags & FAULT_FLAG_WRITE) &&
 		   !(vmf->vma->vm_flags & VM_SHARED);
-	bool resident;
+	enum smm_page_origin origin;
 	vm_fault_t ret;
 
-	ret = smm_object_fault_page(obj, vmf->pgoff, &vmf->page, &resident);
+	ret = smm_object_fault_page(obj, vmf->pgoff, &vmf->page, &origin);
 	if (ret) {
 		smm_fault_account(vmf, obj, SMM_FAULT_SIGBUS);
 		return ret;
 	}
-	smm_fault_lru(vmf, obj, vmf->page, resident);
+	smm_fault_lru(vmf, obj, vmf->page, origin == SMM_PAGE_FOUND);
+	/* Read back from the store: major for the task's counters too. */
+	if (origin == SMM_PAGE_SWAPPED_IN) {
+		smm_fault_account(vmf, obj, SMM_FAULT_MAJOR);
+		return VM_FAULT_LOCKED | VM_FAULT_MAJOR;
+	}
 	smm_fault_account(vmf, obj, cow ? SMM_FAULT_COW : SMM_FAULT_MINOR);
 	return VM_FAULT_LOCKED;
 }

@@ -174,6 +174,9 @@ static void smm_lru_do_add(struct smm_pool *pool, struct smm_lruvec *lruvec,
 	lockdep_assert_held(&lruvec->lock);
 	if (smm_page_test(frame, SMM_PG_lru))
 		return;
+	/* A refault found part of the working set starts active. */
+	if (smm_page_test(frame, SMM_PG_active))
+		lru = SMM_LRU_ACTIVE;
 	if (folio_test_mlocked(page_folio(page)) ||
 	    smm_page_test(frame, SMM_PG_unevictable)) {
 		lru = SMM_LRU_UNEVICTABLE;
@@ -269,7 +272,8 @@ static void smm_lru_queue(struct smm_pool *pool, struct smm_page *frame,
  * @frame: a frame just put in its object, not yet on any list
  *
  * Goes through this CPU's batch; an mlocked page goes to the unevictable
- * list instead.
+ * list instead, and one whose SMM_PG_active the caller set before (a
+ * refault within the working set) to the active list.
  *
  * Context: Process context; the frame's page locked (or otherwise held
  * in its object).  Takes this CPU's batch lock, and the LRU lock when the
@@ -597,6 +601,34 @@ unsigned long smm_lru_pages(struct smm_pool *pool, enum smm_lru_list lru)
 	return sum;
 }
 SMM_EXPORT(smm_lru_pages);
+
+/**
+ * smm_lru_mlocked_pages() - object pages mlocked by the kernel's mm
+ * @pool: the pool
+ *
+ * The pages of the unevictable lists whose struct page is PG_mlocked (a
+ * page munlocked since stays there until it is next touched).
+ *
+ * Context: Process context.  Takes each node's LRU lock in turn.
+ * Return: the count.
+ */
+unsigned long smm_lru_mlocked_pages(struct smm_pool *pool)
+{
+	unsigned long n = 0;
+	int i;
+
+	for (i = 0; i < pool->nr_nodes; i++) {
+		struct smm_lruvec *lruvec = &pool->nodes[i].lruvec;
+		struct smm_page *frame;
+
+		spin_lock(&lruvec->lock);
+		list_for_each_entry(frame, &lruvec->unevictable_list, lru)
+			n += smm_lru_mlocked(pool, frame);
+		spin_unlock(&lruvec->lock);
+	}
+	return n;
+}
+SMM_EXPORT(smm_lru_mlocked_pages);
 
 static void smm_lru_validate_list(struct smm_pool *pool, struct smm_node *node,
 				  enum smm_lru_list lru, struct smm_report *r)

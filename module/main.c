@@ -195,8 +195,8 @@ int smm_parse_swap_mb(const char *val, unsigned int *mb)
 	unsigned int v;
 
 	if (kstrtouint(val, 0, &v) || v > SMM_SWAP_MB_MAX) {
-		pr_err("swap_mb=%s is invalid: expected MiB in [0, %u] (0: %u times the region)\n",
-		       val, SMM_SWAP_MB_MAX, SMM_SWAP_REGION_FACTOR);
+		pr_err("swap_mb=%s is invalid: expected MiB in [0, %u] (0: no backing store)\n",
+		       val, SMM_SWAP_MB_MAX);
 		return -EINVAL;
 	}
 	*mb = v;
@@ -206,7 +206,11 @@ SMM_EXPORT(smm_parse_swap_mb);
 
 static int smm_param_set_swap_mb(const char *val, const struct kernel_param *kp)
 {
-	return smm_parse_swap_mb(val, kp->arg);
+	int ret = smm_parse_swap_mb(val, kp->arg);
+
+	if (!ret)
+		smm_params.swap_mb_set = true;
+	return ret;
 }
 
 static const struct kernel_param_ops smm_swap_mb_ops = {
@@ -217,7 +221,7 @@ static const struct kernel_param_ops smm_swap_mb_ops = {
 module_param_cb(swap_mb, &smm_swap_mb_ops, &smm_params.swap_mb, 0444);
 __MODULE_PARM_TYPE(swap_mb, "uint");
 MODULE_PARM_DESC(swap_mb,
-		 "MiB of backing store for evicted pages (0..16384, default 0: four times the region)");
+		 "MiB of backing store for evicted pages (0..16384; 0: none, nothing is evicted; default four times the region)");
 
 /**
  * smm_parse_swap_file() - parse and check a swap_file value
@@ -293,9 +297,10 @@ static int smm_live_pool_create(void)
 	}
 	region_mb = cfg.region.backend == SMM_BACKEND_KERNEL ? smm_params.size_mb :
 		    smm_params.phys_size >> 20;
-	cfg.swap.nr_slots = (unsigned long)(smm_params.swap_mb ?:
-					    SMM_SWAP_REGION_FACTOR * region_mb)
-			    << (20 - PAGE_SHIFT);
+	if (!smm_params.swap_mb_set)
+		smm_params.swap_mb = min_t(unsigned long, SMM_SWAP_REGION_FACTOR * region_mb,
+					   SMM_SWAP_MB_MAX);
+	cfg.swap.nr_slots = (unsigned long)smm_params.swap_mb << (20 - PAGE_SHIFT);
 	cfg.swap.file = smm_params.swap_file;
 	return smm_pool_create(&cfg, &smm_live_pool);
 }

@@ -30,6 +30,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/highmem.h>
@@ -43,6 +44,7 @@
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/xarray.h>
@@ -55,8 +57,10 @@
 #include <shadowmm/lru.h>
 #include <shadowmm/object.h>
 #include <shadowmm/pool.h>
+#include <shadowmm/reclaim.h>
 #include <shadowmm/slab.h>
 #include <shadowmm/vma.h>
+#include <trace/events/shadowmm.h>
 
 #define SMM_FS_MAGIC		0x53484d4d	/* "SHMM" */
 #define SMM_PINNED_POLL		(HZ / 10)
@@ -175,9 +179,42 @@ static void smm_object_frame_release(struct smm_pool *pool, struct page *page)
 }
 
 /*
+ * A shadow entry left the object: its store slot, if any, is free again
+ * (a shadow-only entry is just no longer counted).
+ */
+static void smm_object_shadow_gone(struct smm_pool *pool, const void *shadow)
+{
+	u32 slot = smm_workingset_slot(shadow);
+
+	if (slot)
+		smm_swap_free(&pool->swap, slot);
+	else
+		atomic_long_dec(&pool->nr_shadow_only);
+}
+
+/* Take the shadow entry @shadow at @index out of @obj, if still there. */
+static bool smm_object_drop_shadow(struct smm_object *obj, pgoff_t index,
+				   void *shadow)
+{
+	struct address_space *mapping = obj->inode->i_mapping;
+	void *old;
+
+	xa_lock_irq(&mapping->i_pages);
+	old = __xa_cmpxchg(&mapping->i_pages, index, shadow, NULL, 0);
+	xa_unlock_irq(&mapping->i_pages);
+	if (old != shadow)
+		return false;
+	smm_object_shadow_gone(obj->pool, shadow);
+	return true;
+}
+
+/*
  * Take every page of [first, last] out of @obj onto @removed (linked by
- * their frames' lru).  Each leaves under its page lock, so a fault that
- * found it before sees folio->mapping cleared and looks again.
+ * their frames' lru), and drop every shadow entry there with its store
+ * slot.  Each page leaves under its page lock, so a fault that found it
+ * before sees folio->mapping cleared and looks again.  A page evicted
+ * while this waited for its lock left a shadow entry: the index is looked
+ * at once more.
  */
 static unsigned long smm_object_take_range(struct smm_object *obj, pgoff_t first,
 					   pgoff_t last, struct list_head *removed)
@@ -185,40 +222,64 @@ static unsigned long smm_object_take_range(struct smm_object *obj, pgoff_t first
 	struct address_space *mapping = obj->inode->i_mapping;
 	XA_STATE(xas, &mapping->i_pages, first);
 	struct smm_pool *pool = obj->pool;
-	unsigned long n = 0;
+	unsigned long n = 0, shadows = 0;
 	struct page *page;
+	pgoff_t index;
 
 	for (;;) {
+		bool again = false;
+
 		rcu_read_lock();
 		xas_set(&xas, first);
 		do {
 			page = xas_find(&xas, last);
-		} while (xas_retry(&xas, page) || xa_is_value(page));
-		if (page && !get_page_unless_zero(page))
+		} while (xas_retry(&xas, page));
+		index = xas.xa_index;
+		/* A page being evicted has its count frozen: wait for it. */
+		if (page && !xa_is_value(page) && !get_page_unless_zero(page)) {
 			page = NULL;
+			again = true;
+		}
 		rcu_read_unlock();
+		if (again) {
+			first = index;
+			cond_resched();
+			continue;
+		}
 		if (!page)
 			break;
-		first = xas.xa_index + 1;
 
-		lock_page(page);
-		if (page->mapping == mapping) {
-			xa_lock_irq(&mapping->i_pages);
-			__xa_erase(&mapping->i_pages, page->index);
-			mapping->nrpages--;
-			xa_unlock_irq(&mapping->i_pages);
-			page->mapping = NULL;
-			atomic_long_dec(&obj->resident);
-			smm_lru_del(pool, smm_object_frame(pool, page));
-			list_add_tail(&smm_object_frame(pool, page)->lru, removed);
-			n++;
+		if (xa_is_value(page)) {
+			shadows += smm_object_drop_shadow(obj, index, page);
+		} else {
+			lock_page(page);
+			if (page->mapping == mapping) {
+				xa_lock_irq(&mapping->i_pages);
+				__xa_erase(&mapping->i_pages, page->index);
+				mapping->nrpages--;
+				xa_unlock_irq(&mapping->i_pages);
+				page->mapping = NULL;
+				atomic_long_dec(&obj->resident);
+				smm_lru_del(pool, smm_object_frame(pool, page));
+				list_add_tail(&smm_object_frame(pool, page)->lru, removed);
+				n++;
+			} else {
+				again = true;
+			}
+			unlock_page(page);
+			put_page(page);
 		}
-		unlock_page(page);
-		put_page(page);
-		if (first > last || !first)
-			break;
+		if (again) {
+			first = index;
+		} else {
+			if (index >= last)
+				break;
+			first = index + 1;
+		}
 		cond_resched();
 	}
+	if (shadows)
+		smm_reclaim_note_progress(pool);
 	return n;
 }
 
@@ -231,6 +292,7 @@ static void smm_object_release_removed(struct smm_object *obj, pgoff_t first,
 
 	if (list_empty(removed))
 		return;
+	smm_reclaim_note_progress(pool);
 	unmap_mapping_pages(obj->inode->i_mapping, first, last - first + 1, false);
 	/*
 	 * A frame still queued in a per-CPU LRU batch has the batch's
@@ -261,8 +323,9 @@ static unsigned long smm_object_remove_range(struct smm_object *obj,
 
 /*
  * A new zeroed frame for @index, locked, with a reference for the caller
- * besides shadowmm's own.  -EEXIST when someone else put a page there
- * first, -ENOSPC when the region has no frame, -EFBIG beyond the limit.
+ * besides shadowmm's own.  -EEXIST when someone else put a page (or an
+ * eviction a shadow entry) there first, -ENOSPC when the region has no
+ * frame even after reclaim, -EFBIG beyond the limit.
  */
 static struct page *smm_object_add_page(struct smm_object *obj, pgoff_t index)
 {
@@ -273,7 +336,7 @@ static struct page *smm_object_add_page(struct smm_object *obj, pgoff_t index)
 	struct page *page;
 	void *old;
 
-	frame = smm_alloc_pages(pool, 0, SMM_GFP_HIGHMEM);
+	frame = smm_alloc_pages(pool, 0, SMM_GFP_HIGHMEM | SMM_GFP_DIRECT_RECLAIM);
 	if (!frame)
 		return ERR_PTR(-ENOSPC);
 	page = smm_frame_struct_page(pool, frame);
@@ -295,7 +358,8 @@ static struct page *smm_object_add_page(struct smm_object *obj, pgoff_t index)
 	do {
 		xas_lock_irq(&xas);
 		old = xas_load(&xas);
-		if (old && !xa_is_value(old)) {
+		if (old) {
+			/* A page, or a shadow entry: its contents come back instead. */
 			xas_set_err(&xas, -EEXIST);
 		} else {
 			xas_store(&xas, page);
@@ -332,23 +396,135 @@ static struct page *smm_object_add_page(struct smm_object *obj, pgoff_t index)
 }
 
 /*
- * The page at @index, locked and referenced, created when @create; NULL
- * (no @create) for a hole, ERR_PTR(-EFBIG / -ENOSPC / -ENOMEM) on failure.
- * @created tells whether this call made it.
+ * Bring an evicted page back: a new frame takes the place of its shadow
+ * entry at once, locked and not uptodate, so every other user of @index
+ * waits on its lock while the store is read.  Then the store slot is
+ * freed (the page is dirty again: its only copy is in memory), and the
+ * refault distance says which list it joins.  A slot that cannot be read
+ * back (checksum mismatch) keeps its shadow entry: every later access
+ * fails the same way rather than seeing other bytes.
+ *
+ * Returns the page locked with a reference for the caller, or
+ * ERR_PTR(-EAGAIN) when the entry changed meanwhile, -ENOSPC when no frame
+ * is left even after reclaim, -EIO when the contents are lost.
+ */
+static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
+				      void *shadow)
+{
+	struct address_space *mapping = obj->inode->i_mapping;
+	XA_STATE(xas, &mapping->i_pages, index);
+	struct smm_pool *pool = obj->pool;
+	struct smm_page *frame;
+	unsigned long age;
+	struct page *page;
+	int node, err = 0;
+	u32 slot;
+
+	frame = smm_alloc_pages(pool, 0, SMM_GFP_HIGHMEM | SMM_GFP_DIRECT_RECLAIM);
+	if (!frame)
+		return ERR_PTR(-ENOSPC);
+	page = smm_frame_struct_page(pool, frame);
+	frame->object = obj;
+	frame->index = index;
+	set_page_private(page, smm_page_sfn(&pool->region, frame));
+	page->index = index;
+	__folio_set_locked(page_folio(page));
+	get_page(page);
+	atomic_long_inc(&pool->object_pages);
+	page->mapping = mapping;
+
+	xas_lock_irq(&xas);
+	if (xas_load(&xas) == shadow) {
+		/* Replaces an entry: no node to allocate. */
+		xas_store(&xas, page);
+		mapping->nrpages++;
+	} else {
+		err = -EAGAIN;
+	}
+	xas_unlock_irq(&xas);
+	if (err) {
+		page->mapping = NULL;
+		put_page(page);
+		__folio_clear_locked(page_folio(page));
+		smm_object_frame_free(pool, page);
+		return ERR_PTR(err);
+	}
+	atomic_long_inc(&obj->resident);
+
+	smm_workingset_unpack(shadow, &node, &age, &slot);
+	if (slot)
+		err = smm_swap_read(&pool->swap, slot, smm_page_address(pool, frame));
+	else if (pool->mappable)
+		clear_highpage(page);
+	else
+		memset(smm_page_address(pool, frame), 0, PAGE_SIZE);
+	if (err) {
+		pr_err_ratelimited("object %lu: page %lu lost in the backing store (slot %u): %d\n",
+				   obj->inode->i_ino, index, slot, err);
+		xas_lock_irq(&xas);
+		xas_store(&xas, shadow);
+		mapping->nrpages--;
+		xas_unlock_irq(&xas);
+		page->mapping = NULL;
+		atomic_long_dec(&obj->resident);
+		unlock_page(page);
+		put_page(page);
+		smm_object_frame_release(pool, page);
+		return ERR_PTR(-EIO);
+	}
+	folio_mark_uptodate(page_folio(page));
+	smm_object_shadow_gone(pool, shadow);
+	if (slot)
+		smm_count_event(pool, SMM_PSWPIN);
+	set_bit(SMM_PG_dirty, &frame->flags);
+	if (node < pool->nr_nodes &&
+	    smm_workingset_refault(pool, shadow,
+				   READ_ONCE(pool->nodes[node].lruvec.nr_active)))
+		set_bit(SMM_PG_active, &frame->flags);
+	smm_lru_add(pool, frame);
+	return page;
+}
+
+/*
+ * The page at @index, locked and referenced, created when @create and
+ * brought back from the store when evicted; NULL (no @create) for a hole,
+ * ERR_PTR(-EFBIG / -ENOSPC / -ENOMEM / -EIO) on failure.  @origin tells
+ * where it came from.
  */
 static struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
-					bool create, bool *created)
+					bool create, enum smm_page_origin *origin)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
 	struct page *page;
+	void *shadow;
 
-	*created = false;
+	*origin = SMM_PAGE_FOUND;
 	for (;;) {
+		bool frozen = false;
+
 		rcu_read_lock();
 		page = xa_load(&mapping->i_pages, index);
-		if (xa_is_value(page) || (page && !get_page_unless_zero(page)))
+		shadow = xa_is_value(page) ? page : NULL;
+		if (shadow) {
 			page = NULL;
+		} else if (page && !get_page_unless_zero(page)) {
+			/* Being evicted: its count is frozen for a moment. */
+			page = NULL;
+			frozen = true;
+		}
 		rcu_read_unlock();
+		if (frozen) {
+			cond_resched();
+			continue;
+		}
+		if (shadow) {
+			page = smm_object_swapin(obj, index, shadow);
+			if (PTR_ERR(page) == -EAGAIN)
+				continue;
+			if (!IS_ERR(page))
+				*origin = SMM_PAGE_SWAPPED_IN;
+			return page;
+		}
 
 		if (page) {
 			lock_page(page);
@@ -367,7 +543,7 @@ static struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 		if (PTR_ERR(page) == -EEXIST)
 			continue;
 		if (!IS_ERR(page))
-			*created = true;
+			*origin = SMM_PAGE_CREATED;
 		return page;
 	}
 }
@@ -396,28 +572,30 @@ void smm_object_note_size(struct smm_object *obj, loff_t end)
  * @obj: the object
  * @index: page offset in the object
  * @pagep: the page, locked, with a reference that becomes the pte's
- * @resident: set when the page was there already (not made by this call)
+ * @origin: where it came from (resident, made now, or read back from the
+ *	backing store: a major fault)
  *
- * Allocates and zeroes a frame on first touch.  Never returns VM_FAULT_OOM:
- * a region with no frame left is the mapping's problem, not the system's.
+ * Allocates and zeroes a frame on first touch, reclaiming directly when
+ * the region is below its min watermark; brings an evicted page back
+ * from the store.  Never returns VM_FAULT_OOM: a region with no frame
+ * left is the mapping's problem, not the system's.
  *
  * Context: Process context (a fault), may sleep.
- * Return: 0 (@pagep set), or VM_FAULT_SIGBUS at or beyond the size limit
- * or when the region is exhausted.
+ * Return: 0 (@pagep set), or VM_FAULT_SIGBUS at or beyond the size limit,
+ * when neither the region nor the store has room, or when the page's
+ * stored copy is damaged.
  */
 vm_fault_t smm_object_fault_page(struct smm_object *obj, pgoff_t index,
-				 struct page **pagep, bool *resident)
+				 struct page **pagep, enum smm_page_origin *origin)
 {
 	struct page *page;
-	bool created;
 
-	page = smm_object_get_page(obj, index, true, &created);
+	page = smm_object_get_page(obj, index, true, origin);
 	if (IS_ERR(page))
 		return VM_FAULT_SIGBUS;
-	if (created)
+	if (*origin == SMM_PAGE_CREATED)
 		smm_object_note_size(obj, ((loff_t)index + 1) << PAGE_SHIFT);
 	*pagep = page;
-	*resident = !created;
 	return 0;
 }
 SMM_EXPORT(smm_object_fault_page);
@@ -470,6 +648,197 @@ long smm_object_punch(struct smm_object *obj, loff_t start, loff_t end)
 				       (end >> PAGE_SHIFT) - 1);
 }
 SMM_EXPORT(smm_object_punch);
+
+/**
+ * smm_object_evict() - evict one isolated object page
+ * @pool: the pool
+ * @frame: a frame smm_lru_isolate_inactive() took (with its reference)
+ * @stat: what was found, added to
+ *
+ * Under the page lock (tried, never waited for): a page that is mlocked,
+ * or has references beyond shadowmm's, the isolation's and its ptes'
+ * (get_user_pages pins), stays.  Otherwise it is unmapped from every
+ * process (unmap_mapping_pages() on its object); a pte found young (the
+ * zap reports it as an access) keeps the page, marked referenced, as the
+ * kernel's rmap walk would.  An unmapped, unreferenced page is written to
+ * the backing store (a page of zeroes is not: its shadow entry has no
+ * slot and it comes back zeroed), its count is frozen at the expected
+ * value so no lookup can take it meanwhile, its i_pages slot gets the
+ * shadow entry (node, age, store slot) and the frame goes back to the
+ * buddy.  Every resident page is dirty with respect to the store (a
+ * swap-in frees the slot it came from), so every eviction writes.
+ *
+ * Context: Process context, may sleep (the store's write); no page lock
+ * held.
+ * Return: an enum smm_evict_result.  On SMM_EVICT_RECLAIMED the
+ * isolation's reference is consumed; otherwise the caller gives the frame
+ * back with smm_lru_putback().
+ */
+int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
+		     struct smm_reclaim_stat *stat)
+{
+	struct page *page = smm_frame_struct_page(pool, frame);
+	struct folio *folio = page_folio(page);
+	struct smm_node *node = smm_page_zone(pool, frame)->node;
+	struct address_space *mapping;
+	struct smm_object *obj;
+	u32 slot = SMM_SWAP_NONE;
+	bool dirty, frozen;
+	void *shadow, *addr;
+	int ret;
+
+	if (!folio_trylock(folio))
+		return SMM_EVICT_BUSY;
+	mapping = folio->mapping;
+	if (!mapping) {
+		ret = SMM_EVICT_GONE;
+		goto out_unlock;
+	}
+	obj = frame->object;
+	if (folio_test_mlocked(folio) || smm_page_test(frame, SMM_PG_unevictable)) {
+		ret = SMM_EVICT_MLOCKED;
+		goto out_unlock;
+	}
+	/* shadowmm's reference, the isolation's, one per pte: more is a pin. */
+	if (folio_ref_count(folio) > 2 + smm_folio_mapcount(folio)) {
+		stat->nr_unmap_fail++;
+		ret = SMM_EVICT_PINNED;
+		goto out_unlock;
+	}
+	if (folio_mapped(folio)) {
+		bool young;
+
+		/* The zap marks the folio accessed for each young pte it clears. */
+		folio_clear_referenced(folio);
+		unmap_mapping_pages(mapping, folio->index, 1, false);
+		young = folio_test_clear_referenced(folio);
+		if (folio_mapped(folio)) {
+			stat->nr_unmap_fail++;
+			ret = SMM_EVICT_BUSY;
+			goto out_unlock;
+		}
+		if (young) {
+			set_bit(SMM_PG_referenced, &frame->flags);
+			stat->nr_ref_keep++;
+			ret = SMM_EVICT_REFERENCED;
+			goto out_unlock;
+		}
+	}
+	if (folio_ref_count(folio) != 2) {
+		stat->nr_unmap_fail++;
+		ret = SMM_EVICT_PINNED;
+		goto out_unlock;
+	}
+
+	/* Nobody can reach the contents now: the lock keeps new users out. */
+	dirty = test_and_clear_bit(SMM_PG_dirty, &frame->flags);
+	addr = smm_page_address(pool, frame);
+	if (memchr_inv(addr, 0, PAGE_SIZE)) {
+		ret = smm_swap_write(&pool->swap, addr, &slot);
+		if (ret) {
+			if (dirty)
+				set_bit(SMM_PG_dirty, &frame->flags);
+			ret = ret == -ENOSPC ? SMM_EVICT_NOSPACE : SMM_EVICT_BUSY;
+			goto out_unlock;
+		}
+	}
+	shadow = smm_workingset_eviction(pool, node->index, slot);
+
+	xa_lock_irq(&mapping->i_pages);
+	frozen = folio_ref_freeze(folio, 2);
+	if (frozen) {
+		/* Replaces the page's own entry: no node to allocate. */
+		__xa_store(&mapping->i_pages, folio->index, shadow, 0);
+		mapping->nrpages--;
+	}
+	xa_unlock_irq(&mapping->i_pages);
+	if (!frozen) {
+		/* A lookup took a reference meanwhile: it wins. */
+		if (slot)
+			smm_swap_free(&pool->swap, slot);
+		if (dirty)
+			set_bit(SMM_PG_dirty, &frame->flags);
+		ret = SMM_EVICT_BUSY;
+		goto out_unlock;
+	}
+	folio->mapping = NULL;
+	/* What is left is shadowmm's own reference. */
+	folio_ref_unfreeze(folio, 1);
+	atomic_long_dec(&obj->resident);
+	smm_lru_del(pool, frame);
+	folio_unlock(folio);
+
+	if (slot) {
+		smm_count_event(pool, SMM_PSWPOUT);
+		if (dirty)
+			stat->nr_dirty++;
+	} else {
+		smm_count_event(pool, SMM_PGSTEAL_ZERO);
+		if (atomic_long_inc_return(&pool->nr_shadow_only) > pool->shadow_only_max)
+			queue_work(system_unbound_wq, &pool->shadow_trim_work);
+	}
+	trace_shadowmm_lru_evict(page_to_pfn(page), node->nid, obj->inode->i_ino,
+				 frame->index, slot);
+	smm_object_frame_free(pool, page);
+	return SMM_EVICT_RECLAIMED;
+
+out_unlock:
+	folio_unlock(folio);
+	return ret;
+}
+SMM_EXPORT(smm_object_evict);
+
+/**
+ * smm_object_shadow_trim() - drop shadow-only entries down to a target
+ * @pool: the pool
+ * @target: stop once at most this many are left
+ *
+ * Shadow entries that hold a store slot are the only copy of their page
+ * and are never dropped; their number is bounded by the store's size.
+ * Those without (pages of zeroes evicted without a write) only remember
+ * when the page left: dropping one turns it into a hole, which reads as
+ * the same zeroes, and forgets its refault distance.  Counted as
+ * workingset_nodereclaim.
+ *
+ * Context: Process context; takes the object list lock and each object's
+ * i_pages lock.
+ * Return: the number of entries dropped.
+ */
+unsigned long smm_object_shadow_trim(struct smm_pool *pool, unsigned long target)
+{
+	unsigned long dropped = 0;
+	struct smm_object *obj;
+
+	spin_lock(&pool->object_lock);
+	list_for_each_entry(obj, &pool->objects, node) {
+		XA_STATE(xas, &obj->inode->i_mapping->i_pages, 0);
+		void *entry;
+
+		if (atomic_long_read(&pool->nr_shadow_only) <= target)
+			break;
+		xas_lock_irq(&xas);
+		xas_for_each(&xas, entry, ULONG_MAX) {
+			if (!xa_is_value(entry) || smm_workingset_slot(entry))
+				continue;
+			xas_store(&xas, NULL);
+			dropped++;
+			if (atomic_long_dec_return(&pool->nr_shadow_only) <= target)
+				break;
+		}
+		xas_unlock_irq(&xas);
+	}
+	spin_unlock(&pool->object_lock);
+	smm_count_events(pool, SMM_WORKINGSET_NODERECLAIM, dropped);
+	return dropped;
+}
+SMM_EXPORT(smm_object_shadow_trim);
+
+static void smm_shadow_trim_fn(struct work_struct *work)
+{
+	struct smm_pool *pool = container_of(work, struct smm_pool, shadow_trim_work);
+
+	smm_object_shadow_trim(pool, pool->shadow_only_max / 2);
+}
 
 /**
  * smm_object_set_limit() - change an object's size limit
@@ -751,14 +1120,19 @@ static ssize_t smm_object_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	while (iov_iter_count(to)) {
 		loff_t size = i_size_read(obj->inode);
 		size_t off = offset_in_page(pos), n, copied;
+		enum smm_page_origin origin;
 		struct page *page;
-		bool created;
 
 		if (pos >= size)
 			break;
 		n = min_t(loff_t, min_t(size_t, PAGE_SIZE - off, iov_iter_count(to)),
 			  size - pos);
-		page = smm_object_get_page(obj, pos >> PAGE_SHIFT, false, &created);
+		page = smm_object_get_page(obj, pos >> PAGE_SHIFT, false, &origin);
+		if (IS_ERR(page)) {
+			if (!done)
+				return PTR_ERR(page);
+			break;
+		}
 		if (page) {
 			/* The reference keeps the frame; the lock is not needed
 			 * to copy, and holding it across a user fault on this
@@ -799,11 +1173,11 @@ static ssize_t smm_object_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		pos = i_size_read(obj->inode);
 	while (iov_iter_count(from)) {
 		size_t off = offset_in_page(pos), n, copied;
+		enum smm_page_origin origin;
 		struct page *page;
-		bool created;
 
 		n = min_t(size_t, PAGE_SIZE - off, iov_iter_count(from));
-		page = smm_object_get_page(obj, pos >> PAGE_SHIFT, true, &created);
+		page = smm_object_get_page(obj, pos >> PAGE_SHIFT, true, &origin);
 		if (IS_ERR(page)) {
 			err = PTR_ERR(page);
 			break;
@@ -929,8 +1303,50 @@ unsigned long smm_object_pinned_pages(struct smm_pool *pool)
 }
 SMM_EXPORT(smm_object_pinned_pages);
 
+/**
+ * struct smm_shadow_census - what validate finds of shadow entries
+ * @slots:	store slots seen in shadow entries (bit slot - 1), or NULL
+ * @with_slot:	shadow entries holding a slot
+ * @shadow_only: shadow entries without
+ */
+struct smm_shadow_census {
+	unsigned long *slots;
+	unsigned long with_slot;
+	unsigned long shadow_only;
+};
+
+static void smm_validate_shadow(struct smm_pool *pool, struct smm_object *obj,
+				pgoff_t index, void *shadow,
+				struct smm_shadow_census *c, struct smm_report *r)
+{
+	unsigned long age;
+	int node;
+	u32 slot;
+
+	smm_workingset_unpack(shadow, &node, &age, &slot);
+	if (node >= pool->nr_nodes)
+		smm_report(r, "object %lu: shadow entry at %lu names node %d\n",
+			   obj->inode->i_ino, index, node);
+	if (!slot) {
+		c->shadow_only++;
+		return;
+	}
+	c->with_slot++;
+	if (!pool->has_swap || slot > pool->swap.nr_slots) {
+		smm_report(r, "object %lu: shadow entry at %lu holds slot %u of no store\n",
+			   obj->inode->i_ino, index, slot);
+		return;
+	}
+	if (!test_bit(slot - 1, pool->swap.used))
+		smm_report(r, "object %lu: shadow entry at %lu holds free slot %u\n",
+			   obj->inode->i_ino, index, slot);
+	if (c->slots && __test_and_set_bit(slot - 1, c->slots))
+		smm_report(r, "object %lu: slot %u at %lu is held by another shadow entry too\n",
+			   obj->inode->i_ino, slot, index);
+}
+
 static void smm_validate_object(struct smm_pool *pool, struct smm_object *obj,
-				struct smm_report *r)
+				struct smm_shadow_census *c, struct smm_report *r)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
 	XA_STATE(xas, &mapping->i_pages, 0);
@@ -941,8 +1357,12 @@ static void smm_validate_object(struct smm_pool *pool, struct smm_object *obj,
 	xas_for_each(&xas, page, ULONG_MAX) {
 		struct smm_page *frame;
 
-		if (xas_retry(&xas, page) || xa_is_value(page))
+		if (xas_retry(&xas, page))
 			continue;
+		if (xa_is_value(page)) {
+			smm_validate_shadow(pool, obj, xas.xa_index, page, c, r);
+			continue;
+		}
 		n++;
 		frame = smm_object_frame(pool, page);
 		if (page_private(page) >= pool->region.nr_frames ||
@@ -976,6 +1396,12 @@ static void smm_validate_object(struct smm_pool *pool, struct smm_object *obj,
  * @pool: the pool
  * @r: where problems are reported
  *
+ * Also the backing store's accounting: every shadow entry's slot is in
+ * use and held by no other entry, the slots in use are exactly those of
+ * the shadow entries, and the shadow-only entries are counted right.  The
+ * totals only hold while no eviction or swap-in runs (both move a slot
+ * between the store and an entry in two steps).
+ *
  * Context: Process context; takes the object and pinned list locks.
  * Return: the number of problems found.
  */
@@ -983,15 +1409,25 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 {
 	unsigned int before = r->problems;
 	unsigned long resident = 0, pinned = 0;
+	struct smm_shadow_census c = { };
 	struct smm_object *obj;
 	struct smm_page *frame;
 
+	if (pool->has_swap)
+		c.slots = bitmap_zalloc(pool->swap.nr_slots, GFP_KERNEL);
 	spin_lock(&pool->object_lock);
 	list_for_each_entry(obj, &pool->objects, node) {
-		smm_validate_object(pool, obj, r);
+		smm_validate_object(pool, obj, &c, r);
 		resident += atomic_long_read(&obj->resident);
 	}
 	spin_unlock(&pool->object_lock);
+	bitmap_free(c.slots);
+	if (pool->has_swap && c.with_slot != READ_ONCE(pool->swap.nr_used))
+		smm_report(r, "swap: %lu slots in use, %lu held by shadow entries\n",
+			   READ_ONCE(pool->swap.nr_used), c.with_slot);
+	if (c.shadow_only != atomic_long_read(&pool->nr_shadow_only))
+		smm_report(r, "swap: %lu shadow entries without a slot, %ld counted\n",
+			   c.shadow_only, atomic_long_read(&pool->nr_shadow_only));
 
 	spin_lock(&pool->pinned_lock);
 	list_for_each_entry(frame, &pool->pinned, lru) {
@@ -1033,6 +1469,10 @@ void smm_object_pool_init(struct smm_pool *pool)
 	INIT_LIST_HEAD(&pool->pinned);
 	pool->nr_pinned = 0;
 	INIT_DELAYED_WORK(&pool->pinned_work, smm_pinned_work_fn);
+	atomic_long_set(&pool->nr_shadow_only, 0);
+	/* As many remembered evictions of zero pages as the region has frames. */
+	pool->shadow_only_max = smm_pool_managed_pages(pool);
+	INIT_WORK(&pool->shadow_trim_work, smm_shadow_trim_fn);
 	/* The kernel's mm reaches object pages through their struct pages and
 	 * the direct map (copy-on-write copies, get_user_pages users), which a
 	 * memmap= range outside System RAM does not have.
@@ -1054,6 +1494,7 @@ void smm_object_pool_init(struct smm_pool *pool)
  */
 void smm_object_pool_destroy(struct smm_pool *pool)
 {
+	cancel_work_sync(&pool->shadow_trim_work);
 	cancel_delayed_work_sync(&pool->pinned_work);
 	smm_pinned_work_fn(&pool->pinned_work.work);
 	cancel_delayed_work_sync(&pool->pinned_work);

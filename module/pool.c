@@ -23,6 +23,7 @@
 #include <shadowmm/object.h>
 #include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
+#include <shadowmm/reclaim.h>
 #include <shadowmm/slab.h>
 #include <shadowmm/vma.h>
 
@@ -115,9 +116,19 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 	smm_object_pool_init(pool);
 	smm_vma_pool_init(pool);
 
+	ret = smm_reclaim_pool_init(pool);
+	if (ret)
+		goto err_objects;
+
 	*poolp = pool;
 	return 0;
 
+err_objects:
+	smm_reclaim_pool_destroy(pool);
+	smm_vma_pool_destroy(pool);
+	smm_object_pool_destroy(pool);
+	if (pool->has_swap)
+		smm_swap_destroy(&pool->swap);
 err_slab:
 	smm_slab_pool_destroy(pool);
 err_hotplug:
@@ -152,6 +163,7 @@ void smm_pool_destroy(struct smm_pool *pool)
 {
 	unsigned long free, managed;
 
+	smm_reclaim_pool_destroy(pool);
 	smm_vma_pool_destroy(pool);
 	smm_object_pool_destroy(pool);
 	if (pool->has_swap)

@@ -50,6 +50,14 @@ const char * const smm_event_names[SMM_NR_EVENTS] = {
 	[SMM_PGACTIVATE] = "pgactivate",
 	[SMM_PGDEACTIVATE] = "pgdeactivate",
 	[SMM_PGREFILL] = "pgrefill",
+	[SMM_PGSCAN_KSWAPD] = "pgscan_kswapd",
+	[SMM_PGSCAN_DIRECT] = "pgscan_direct",
+	[SMM_PGSTEAL_KSWAPD] = "pgsteal_kswapd",
+	[SMM_PGSTEAL_DIRECT] = "pgsteal_direct",
+	[SMM_PGSTEAL_ZERO] = "pgsteal_zero",
+	[SMM_PAGEOUTRUN] = "pageoutrun",
+	[SMM_KSWAPD_GIVEUP] = "kswapd_giveup",
+	[SMM_WORKINGSET_NODERECLAIM] = "workingset_nodereclaim",
 };
 
 /**

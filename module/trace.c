@@ -27,3 +27,8 @@ SMM_EXPORT_TRACEPOINT(shadowmm_refault);
 SMM_EXPORT_TRACEPOINT(shadowmm_lru_insertion);
 SMM_EXPORT_TRACEPOINT(shadowmm_lru_activate);
 SMM_EXPORT_TRACEPOINT(shadowmm_lru_deactivate);
+SMM_EXPORT_TRACEPOINT(shadowmm_kswapd_wake);
+SMM_EXPORT_TRACEPOINT(shadowmm_reclaim_begin);
+SMM_EXPORT_TRACEPOINT(shadowmm_reclaim_end);
+SMM_EXPORT_TRACEPOINT(shadowmm_lru_shrink_inactive);
+SMM_EXPORT_TRACEPOINT(shadowmm_lru_evict);

@@ -28,7 +28,8 @@ struct smm_report;
 #define SMM_GFP_ATOMIC		BIT(4)	/* may use half of the min reserve */
 #define SMM_GFP_THISNODE	BIT(5)	/* only the preferred node */
 #define SMM_GFP_NOFAULT		BIT(6)	/* exempt from fault injection */
-#define SMM_GFP_ALL		GENMASK(6, 0)
+#define SMM_GFP_DIRECT_RECLAIM	BIT(7)	/* below min: reclaim, may sleep */
+#define SMM_GFP_ALL		GENMASK(7, 0)
 
 
 struct smm_page *smm_alloc_pages(struct smm_pool *pool, unsigned int order,

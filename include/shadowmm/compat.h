@@ -7,6 +7,7 @@
 #ifndef _SHADOWMM_COMPAT_H
 #define _SHADOWMM_COMPAT_H
 
+#include <linux/mm_types.h>
 #include <linux/module.h>
 
 /*
@@ -19,5 +20,13 @@
 /* Tracepoints go to the KUnit module only, not to every GPL module. */
 #define SMM_EXPORT_TRACEPOINT(name)	EXPORT_TRACEPOINT_SYMBOL_GPL(name)
 
+/*
+ * Ptes mapping an order-0 folio of an object (never a typed page): what
+ * folio_mapcount() says for one, which 6.1 has out of line and unexported.
+ */
+static inline int smm_folio_mapcount(struct folio *folio)
+{
+	return atomic_read(&folio->_mapcount) + 1;
+}
 
 #endif /* _SHADOWMM_COMPAT_H */

@@ -101,6 +101,7 @@ unsigned int smm_lru_age_active(struct smm_pool *pool, struct smm_node *node,
 bool smm_lru_inactive_is_low(struct smm_node *node);
 
 unsigned long smm_lru_pages(struct smm_pool *pool, enum smm_lru_list lru);
+unsigned long smm_lru_mlocked_pages(struct smm_pool *pool);
 unsigned int smm_lru_validate(struct smm_pool *pool, struct smm_report *r);
 
 #endif /* _SHADOWMM_LRU_H */

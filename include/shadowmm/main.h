@@ -16,7 +16,7 @@
 #define SMM_SIZE_MB_MAX		4096
 #define SMM_SIZE_MB_DEFAULT	64
 
-/* Bounds of swap_mb; 0 means four times the region. */
+/* Bounds of swap_mb; 0 means no store.  Unset: four times the region. */
 #define SMM_SWAP_MB_MAX		16384
 #define SMM_SWAP_REGION_FACTOR	4
 
@@ -27,7 +27,8 @@
  * @zone_split:	percent of each node for DMA, Normal, HighMem
  * @phys_base:	reserved backend: start of the memmap= range
  * @phys_size:	reserved backend: its size (0: default backend)
- * @swap_mb:	backing store capacity in MiB (0: four times the region)
+ * @swap_mb:	backing store capacity in MiB (0: none, nothing is evicted)
+ * @swap_mb_set: @swap_mb was given (else it becomes four times the region)
  * @swap_file:	absolute path of a swap file, or "" for the compressed store
  */
 struct smm_params {
@@ -37,6 +38,7 @@ struct smm_params {
 	unsigned long phys_base;
 	unsigned long phys_size;
 	unsigned int swap_mb;
+	bool swap_mb_set;
 	char swap_file[256];
 };
 

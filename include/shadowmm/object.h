@@ -29,9 +29,23 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
+struct smm_page;
 struct smm_pool;
+struct smm_reclaim_stat;
 struct smm_report;
 struct seq_file;
+
+/**
+ * enum smm_page_origin - where the page a lookup returned came from
+ * @SMM_PAGE_FOUND:	resident already
+ * @SMM_PAGE_CREATED:	allocated and zeroed now (first touch)
+ * @SMM_PAGE_SWAPPED_IN: brought back from the backing store (major fault)
+ */
+enum smm_page_origin {
+	SMM_PAGE_FOUND,
+	SMM_PAGE_CREATED,
+	SMM_PAGE_SWAPPED_IN,
+};
 
 /**
  * enum smm_fault_kind - how a fault was served (tracepoint, counters)
@@ -92,7 +106,10 @@ void smm_object_put(struct smm_object *obj);
 struct file *smm_object_file_create(struct smm_pool *pool);
 
 vm_fault_t smm_object_fault_page(struct smm_object *obj, pgoff_t index,
-				 struct page **pagep, bool *resident);
+				 struct page **pagep, enum smm_page_origin *origin);
+int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
+		     struct smm_reclaim_stat *stat);
+unsigned long smm_object_shadow_trim(struct smm_pool *pool, unsigned long target);
 void smm_object_note_size(struct smm_object *obj, loff_t end);
 bool smm_object_mark_dirty(struct smm_object *obj, struct page *page);
 long smm_object_punch(struct smm_object *obj, loff_t start, loff_t end);

@@ -15,6 +15,7 @@
 #include <linux/percpu.h>
 #include <linux/workqueue.h>
 
+#include <shadowmm/reclaim.h>
 #include <shadowmm/region.h>
 #include <shadowmm/slab.h>
 #include <shadowmm/stats.h>
@@ -98,6 +99,12 @@ struct smm_pool_config {
  * @lru_batch:		per-CPU LRU batches (struct smm_lru_batch)
  * @lru_batch_size:	entries a batch collects before it is drained,
  *			1..SMM_LRU_BATCH_MAX; written under @tune_lock
+ * @kswapd:		per node (by index), its reclaim thread; NULL while
+ *			none runs (before init, after destruction)
+ * @nr_shadow_only:	shadow entries with no store slot (pages of zeroes
+ *			evicted without being stored), in every object
+ * @shadow_only_max:	above this many, @shadow_trim_work drops some
+ * @shadow_trim_work:	drops shadow-only entries (workingset_nodereclaim)
  */
 struct smm_pool {
 	const char *name;
@@ -145,6 +152,10 @@ struct smm_pool {
 	struct smm_swap swap;
 	struct smm_lru_batch __percpu *lru_batch;
 	unsigned int lru_batch_size;
+	struct smm_kswapd *kswapd;
+	atomic_long_t nr_shadow_only;
+	unsigned long shadow_only_max;
+	struct work_struct shadow_trim_work;
 };
 
 int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp);

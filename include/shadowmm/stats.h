@@ -48,6 +48,14 @@ enum smm_event {
 	SMM_PGACTIVATE,			/* inactive (or unevictable) -> active */
 	SMM_PGDEACTIVATE,		/* active -> inactive */
 	SMM_PGREFILL,			/* active-list pages scanned by aging */
+	SMM_PGSCAN_KSWAPD,		/* inactive pages isolated by kswapd */
+	SMM_PGSCAN_DIRECT,		/* ... by direct reclaim */
+	SMM_PGSTEAL_KSWAPD,		/* pages evicted by kswapd */
+	SMM_PGSTEAL_DIRECT,		/* ... by direct reclaim */
+	SMM_PGSTEAL_ZERO,		/* of which all zeroes: nothing stored */
+	SMM_PAGEOUTRUN,			/* kswapd balance runs */
+	SMM_KSWAPD_GIVEUP,		/* kswapd stopped with nothing reclaimable */
+	SMM_WORKINGSET_NODERECLAIM,	/* shadow entries trimmed */
 	SMM_NR_EVENTS,
 };
 

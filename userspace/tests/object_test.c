@@ -5,7 +5,8 @@
  * passing, MAP_PRIVATE copy-on-write, hole punching three ways, the size
  * limit, region exhaustion, bad input, concurrent faults and pinned pages.
  *
- * The module runs with its defaults (size_mb=64).
+ * The module runs with its default region (size_mb=64) and no backing
+ * store (swap_mb=0), so exhausting the region is SIGBUS at once.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -7,16 +7,23 @@
  *
  * Steps (page numbers count from the start of the first mapping):
  *   map N		mmap N pages MAP_SHARED (nothing is allocated yet)
- *   touch		write each mapped page (first-touch faults)
+ *   touch		write each mapped page (first-touch faults): its first
+ *			8 bytes hold its number, the others its number's low byte
  *   unmap P N		munmap N pages from page P
  *   protect P N	mprotect N pages from page P read-only
  *   show		this process's lines of debugfs vmas and of
  *			/proc/self/maps, side by side
- *   check		read every still-mapped page back and compare
+ *   check		read every still-mapped page back and compare every byte
+ *			(exit status 1 on a wrong one)
  *   info		the object's SHADOWMM_IOC_INFO
+ *   run CMD		run the shell command CMD (the mapping stays as it is)
+ *
+ * Mapping more than the region holds needs reclaim: the demo maps three
+ * times a small region with "map N touch run '...' check info".
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +70,24 @@ static void show(void)
 	show_file("/proc/self/maps", "", "/dev/shadowmm");
 }
 
+/* What byte off of page i holds after touch. */
+static char expected(unsigned long i, unsigned long off)
+{
+	if (off < sizeof(unsigned long))
+		return (char)(i >> (8 * off));
+	return (char)(i & 0xff);
+}
+
+static void on_sigbus(int sig)
+{
+	static const char msg[] =
+		"smm_map: SIGBUS: shadowmm could not give the page (region and store full?)\n";
+
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
 static unsigned long arg(char **argv, int i, int argc)
 {
 	if (i >= argc)
@@ -76,6 +101,9 @@ int main(int argc, char **argv)
 	int fd, a;
 
 	page_size = sysconf(_SC_PAGESIZE);
+	/* Every line out at once, even into a file, even if a fault kills us. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGBUS, on_sigbus);
 	fd = open("/dev/shadowmm", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		die("/dev/shadowmm");
@@ -94,9 +122,12 @@ int main(int argc, char **argv)
 			memset(mapped, 1, nr_pages);
 			printf("$ mmap %lu pages at %p\n", nr_pages, base);
 		} else if (!strcmp(op, "touch")) {
-			for (i = 0; i < nr_pages; i++)
-				if (mapped[i])
-					memset(base + i * page_size, (int)(i & 0xff), page_size);
+			for (i = 0; i < nr_pages; i++) {
+				if (!mapped[i])
+					continue;
+				memset(base + i * page_size, (int)(i & 0xff), page_size);
+				memcpy(base + i * page_size, &i, sizeof(i));
+			}
 			printf("$ wrote every mapped page\n");
 		} else if (!strcmp(op, "unmap") || !strcmp(op, "protect")) {
 			p = arg(argv, ++a, argc);
@@ -122,7 +153,7 @@ int main(int argc, char **argv)
 					continue;
 				seen++;
 				for (p = 0; p < (unsigned long)page_size; p++)
-					bad += base[i * page_size + p] != (char)(i & 0xff);
+					bad += base[i * page_size + p] != expected(i, p);
 			}
 			printf("$ read back %lu pages: %lu bad bytes\n", seen, bad);
 			if (bad)
@@ -135,6 +166,12 @@ int main(int argc, char **argv)
 			printf("$ object %llu: size %llu, %llu pages resident, faults minor %llu major %llu cow %llu sigbus %llu\n",
 			       info.id, info.size, info.resident_pages, info.faults_minor,
 			       info.faults_major, info.faults_cow, info.faults_sigbus);
+		} else if (!strcmp(op, "run")) {
+			if (++a >= argc)
+				fprintf(stderr, "smm_map: missing command\n"), exit(2);
+			fflush(stdout);
+			if (system(argv[a]) == -1)
+				die("system");
 		} else {
 			fprintf(stderr, "smm_map: unknown step '%s'\n", op);
 			return 2;

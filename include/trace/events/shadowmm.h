@@ -15,6 +15,7 @@
 
 #include <shadowmm/buddy.h>
 #include <shadowmm/object.h>
+#include <shadowmm/reclaim.h>
 #include <shadowmm/slab.h>
 #include <shadowmm/zone.h>
 
@@ -37,7 +38,8 @@ TRACE_DEFINE_ENUM(SMM_ZONE_HIGHMEM);
 				 { SMM_GFP_NOWAIT, "SMM_GFP_NOWAIT" },	\
 				 { SMM_GFP_ATOMIC, "SMM_GFP_ATOMIC" },	\
 				 { SMM_GFP_THISNODE, "SMM_GFP_THISNODE" }, \
-				 { SMM_GFP_NOFAULT, "SMM_GFP_NOFAULT" }) \
+				 { SMM_GFP_NOFAULT, "SMM_GFP_NOFAULT" },	\
+				 { SMM_GFP_DIRECT_RECLAIM, "SMM_GFP_DIRECT_RECLAIM" }) \
 		 : "none")
 
 /*
@@ -518,6 +520,176 @@ DEFINE_EVENT(shadowmm_lru_move, shadowmm_lru_activate,
 DEFINE_EVENT(shadowmm_lru_move, shadowmm_lru_deactivate,
 	TP_PROTO(unsigned long pfn),
 	TP_ARGS(pfn)
+);
+
+/*
+ * Reclaim: the twins of vmscan.h's events, with the node appended where
+ * the twin has none.  reclaim_flags as vmscan's RECLAIM_WB_* (object pages
+ * are file pages, and all writes are asynchronous to the faulting task).
+ */
+#define SMM_RECLAIM_WB_ANON	0x0001u
+#define SMM_RECLAIM_WB_FILE	0x0002u
+#define SMM_RECLAIM_WB_SYNC	0x0004u
+#define SMM_RECLAIM_WB_ASYNC	0x0008u
+#define SMM_RECLAIM_WB_MIXED	0x0010u
+
+#define smm_show_reclaim_flags(flags)					\
+	((flags) ? __print_flags(flags, "|",				\
+				 { SMM_RECLAIM_WB_ANON, "RECLAIM_WB_ANON" }, \
+				 { SMM_RECLAIM_WB_FILE, "RECLAIM_WB_FILE" }, \
+				 { SMM_RECLAIM_WB_MIXED, "RECLAIM_WB_MIXED" }, \
+				 { SMM_RECLAIM_WB_SYNC, "RECLAIM_WB_SYNC" }, \
+				 { SMM_RECLAIM_WB_ASYNC, "RECLAIM_WB_ASYNC" }) \
+		 : "RECLAIM_WB_NONE")
+
+/* mm_vmscan_kswapd_wake: kswapd of node nid woken for zone zid. */
+TRACE_EVENT(shadowmm_kswapd_wake,
+
+	TP_PROTO(int nid, int zid, int order),
+
+	TP_ARGS(nid, zid, order),
+
+	TP_STRUCT__entry(
+		__field(int,		nid)
+		__field(int,		zid)
+		__field(int,		order)
+	),
+
+	TP_fast_assign(
+		__entry->nid = nid;
+		__entry->zid = zid;
+		__entry->order = order;
+	),
+
+	TP_printk("nid=%d order=%d zone=%s", __entry->nid, __entry->order,
+		  smm_show_zone(__entry->zid))
+);
+
+/*
+ * mm_vmscan_direct_reclaim_begin and _end, for kswapd's balance runs as
+ * well: gfp_flags is 0 for kswapd, the allocation's SMM_GFP_* flags for
+ * direct reclaim.
+ */
+TRACE_EVENT(shadowmm_reclaim_begin,
+
+	TP_PROTO(int nid, int order, unsigned int gfp_flags),
+
+	TP_ARGS(nid, order, gfp_flags),
+
+	TP_STRUCT__entry(
+		__field(int,		order)
+		__field(unsigned long,	gfp_flags)
+		__field(int,		nid)
+	),
+
+	TP_fast_assign(
+		__entry->order = order;
+		__entry->gfp_flags = gfp_flags;
+		__entry->nid = nid;
+	),
+
+	TP_printk("order=%d gfp_flags=%s node=%d", __entry->order,
+		  smm_show_gfp(__entry->gfp_flags), __entry->nid)
+);
+
+TRACE_EVENT(shadowmm_reclaim_end,
+
+	TP_PROTO(int nid, unsigned long nr_reclaimed),
+
+	TP_ARGS(nid, nr_reclaimed),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	nr_reclaimed)
+		__field(int,		nid)
+	),
+
+	TP_fast_assign(
+		__entry->nr_reclaimed = nr_reclaimed;
+		__entry->nid = nid;
+	),
+
+	TP_printk("nr_reclaimed=%lu node=%d", __entry->nr_reclaimed, __entry->nid)
+);
+
+/* mm_vmscan_lru_shrink_inactive: one batch of the inactive list. */
+TRACE_EVENT(shadowmm_lru_shrink_inactive,
+
+	TP_PROTO(int nid, unsigned long nr_scanned, unsigned long nr_reclaimed,
+		 const struct smm_reclaim_stat *stat, int priority),
+
+	TP_ARGS(nid, nr_scanned, nr_reclaimed, stat, priority),
+
+	TP_STRUCT__entry(
+		__field(int,		nid)
+		__field(unsigned long,	nr_scanned)
+		__field(unsigned long,	nr_reclaimed)
+		__field(unsigned long,	nr_dirty)
+		__field(unsigned long,	nr_writeback)
+		__field(unsigned long,	nr_congested)
+		__field(unsigned long,	nr_immediate)
+		__field(unsigned int,	nr_activate0)
+		__field(unsigned int,	nr_activate1)
+		__field(unsigned long,	nr_ref_keep)
+		__field(unsigned long,	nr_unmap_fail)
+		__field(int,		priority)
+		__field(int,		reclaim_flags)
+	),
+
+	TP_fast_assign(
+		__entry->nid = nid;
+		__entry->nr_scanned = nr_scanned;
+		__entry->nr_reclaimed = nr_reclaimed;
+		__entry->nr_dirty = stat->nr_dirty;
+		__entry->nr_writeback = 0;
+		__entry->nr_congested = 0;
+		__entry->nr_immediate = 0;
+		__entry->nr_activate0 = 0;
+		__entry->nr_activate1 = 0;
+		__entry->nr_ref_keep = stat->nr_ref_keep;
+		__entry->nr_unmap_fail = stat->nr_unmap_fail;
+		__entry->priority = priority;
+		__entry->reclaim_flags = SMM_RECLAIM_WB_FILE | SMM_RECLAIM_WB_ASYNC;
+	),
+
+	TP_printk("nid=%d nr_scanned=%ld nr_reclaimed=%ld nr_dirty=%ld nr_writeback=%ld nr_congested=%ld nr_immediate=%ld nr_activate_anon=%d nr_activate_file=%d nr_ref_keep=%ld nr_unmap_fail=%ld priority=%d flags=%s",
+		  __entry->nid, __entry->nr_scanned, __entry->nr_reclaimed,
+		  __entry->nr_dirty, __entry->nr_writeback,
+		  __entry->nr_congested, __entry->nr_immediate,
+		  __entry->nr_activate0, __entry->nr_activate1,
+		  __entry->nr_ref_keep, __entry->nr_unmap_fail,
+		  __entry->priority, smm_show_reclaim_flags(__entry->reclaim_flags))
+);
+
+/*
+ * An object page evicted: its frame, the object's inode number and page
+ * offset, the store slot now holding it (0: all zeroes, nothing stored).
+ */
+TRACE_EVENT(shadowmm_lru_evict,
+
+	TP_PROTO(unsigned long pfn, int nid, unsigned long ino, pgoff_t index,
+		 u32 slot),
+
+	TP_ARGS(pfn, nid, ino, index, slot),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	pfn)
+		__field(int,		nid)
+		__field(unsigned long,	ino)
+		__field(pgoff_t,	index)
+		__field(u32,		slot)
+	),
+
+	TP_fast_assign(
+		__entry->pfn = pfn;
+		__entry->nid = nid;
+		__entry->ino = ino;
+		__entry->index = index;
+		__entry->slot = slot;
+	),
+
+	TP_printk("folio=%p pfn=0x%lx ino=%lu ofs=%lu slot=%u node=%d",
+		  pfn_to_page(__entry->pfn), __entry->pfn, __entry->ino,
+		  __entry->index << PAGE_SHIFT, __entry->slot, __entry->nid)
 );
 
 #endif /* _TRACE_SHADOWMM_H */

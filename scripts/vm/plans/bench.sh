@@ -1,16 +1,21 @@
 # shellcheck shell=sh
 # make bench, inside the VM: load shadowmm with a 256 MiB region, run the
 # page-allocator and slab-allocator benchmarks and the userspace fault
-# benchmark and hand their tables and CSVs to the host.
+# benchmark and hand their tables and CSVs to the host; then, in a load of
+# its own with a small region and a big store (size_mb=32 swap_mb=256), the
+# policy benchmark (reclaim against FIFO/LRU/OPT, throughput, latency).
 # SMM_BENCH_MODE (set by scripts/bench): "run" or "run quick".
-# SMM_BENCH_CASES (set by scripts/bench): "all", "page", "slab" or "fault".
+# SMM_BENCH_CASES (set by scripts/bench): "all", "page", "slab", "fault" or
+# "policy".
 D=/sys/kernel/debug/shadowmm
 mode=${SMM_BENCH_MODE:-run}
 slab_mode="run slab${mode#run}"
 cases=${SMM_BENCH_CASES:-all}
 want() { [ "$cases" = all ] || [ "$cases" = "$1" ]; }
+quick=
+[ "$mode" = "run quick" ] && quick=-q
 
-if smm_insmod shadowmm size_mb=256; then
+if { want page || want slab || want fault; } && smm_insmod shadowmm size_mb=256; then
 	smm_check "bench refuses a bad command with EINVAL" sh -c \
 		"! echo walk >$D/bench 2>/tmp/bench.err && grep -q 'Invalid argument' /tmp/bench.err"
 	if want page; then
@@ -24,11 +29,18 @@ if smm_insmod shadowmm size_mb=256; then
 		smm_check "validate after the slab benchmark" sh -c "cat $D/validate | grep -qx ok"
 	fi
 	if want fault; then
-		fault_q=
-		[ "$mode" = "run quick" ] && fault_q=-q
-		smm_log "fault benchmark" /usr/bin/fault_bench ${fault_q:+"$fault_q"}
+		smm_log "fault benchmark" /usr/bin/fault_bench ${quick:+"$quick"}
 		smm_check "fault benchmark: fault_bench exited 0" [ $? -eq 0 ]
 		smm_check "validate after the fault benchmark" sh -c "cat $D/validate | grep -qx ok"
 	fi
+	smm_rmmod shadowmm
+fi
+
+# The policy benchmark maps several times the region: a small region (so
+# the traces stay short under emulation) and a store that holds them all.
+if want policy && smm_insmod shadowmm size_mb=32 swap_mb=256; then
+	smm_log "policy benchmark" /usr/bin/policy_bench ${quick:+"$quick"}
+	smm_check "policy benchmark: policy_bench exited 0 (every byte read back right)" [ $? -eq 0 ]
+	smm_check "validate after the policy benchmark" sh -c "cat $D/validate | grep -qx ok"
 	smm_rmmod shadowmm
 fi

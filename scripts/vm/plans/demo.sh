@@ -50,6 +50,40 @@ smm_log "fragmentation: extfrag_index and unusable_index" sh -c \
 	"cat $D/extfrag_index; echo; cat $D/unusable_index"
 smm_log "consistency check: validate" cat $D/validate
 smm_rmmod shadowmm
+
+# Reclaim: a small region and a store, three times the region mapped,
+# written and read back while trace-cmd records reclaim.
+reclaim_demo() (
+	pages=$(($(awk '/^MemTotal:/ { print $2 }' $D/meminfo) * 3 / 4))
+	grep -E '^(MemTotal|MemFree|SwapTotal|SwapFree):' $D/meminfo
+	echo
+	cd /tmp || exit
+	trace-cmd record -q -o /tmp/reclaim.dat \
+		-e shadowmm:shadowmm_kswapd_wake -e shadowmm:shadowmm_reclaim_begin \
+		-e shadowmm:shadowmm_reclaim_end -e shadowmm:shadowmm_lru_shrink_inactive \
+		-e shadowmm:shadowmm_lru_evict -e shadowmm:shadowmm_refault \
+		smm_map map "$pages" touch run "echo '  meminfo after the write, the mapping live:'
+			grep -E '^(MemFree|Active|Inactive|Unevictable|SwapTotal|SwapFree):' \
+			$D/meminfo | sed 's/^/    /'" check info >/tmp/reclaim.out 2>&1
+	cat /tmp/reclaim.out
+	echo
+	grep -E '^(pswpin|pswpout|pgscan|pgsteal|workingset|allocstall)' $D/vmstat
+	echo
+	trace-cmd report -i /tmp/reclaim.dat 2>/dev/null | grep -v '^cpus=' >/tmp/reclaim.txt
+	echo '$ trace-cmd report (the first events):'
+	head -n 12 /tmp/reclaim.txt
+	echo ...
+	echo
+	echo 'events:'
+	awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^shadowmm_/) print $i }' /tmp/reclaim.txt |
+		sort | uniq -c
+)
+smm_insmod shadowmm size_mb=16 swap_mb=64
+smm_log "reclaim: map 3x the 16 MiB region, write it all, read it back (traced)" reclaim_demo
+smm_check "reclaim: 3x the region written and read back, every byte right" \
+	grep -q '^\$ read back [0-9]* pages: 0 bad bytes$' /tmp/reclaim.out
+smm_log "consistency check after reclaim: validate" cat $D/validate
+smm_rmmod shadowmm
 smm_insmod shadowmm phys_base=0x1e000000 phys_size=0x4000000
 smm_log "the reserved backend: the memmap=64M\$0x1e000000 range, across both nodes" sh -c \
 	"head -n 9 $D/region; echo; cat $D/buddyinfo; echo; grep shadowmm /proc/iomem"

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reclaim (module/reclaim.c): a kswapd-style kthread per node, woken when
+ * an allocation leaves a zone below its low watermark and reclaiming until
+ * a zone the allocation could use is above high; direct reclaim for
+ * allocations that would go below min and may sleep
+ * (SMM_GFP_DIRECT_RECLAIM).  Both shrink the node's inactive list in
+ * batches, evicting object pages to the backing store (object.c does the
+ * eviction of one page), and age the active list by the inactive-ratio
+ * rule.
+ */
+#ifndef _SHADOWMM_RECLAIM_H
+#define _SHADOWMM_RECLAIM_H
+
+#include <linux/atomic.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+struct smm_node;
+struct smm_pool;
+struct smm_zone;
+struct task_struct;
+
+#define SMM_RECLAIM_BATCH	32	/* pages isolated at a time (SWAP_CLUSTER_MAX) */
+#define SMM_DEF_PRIORITY	12	/* a pass scans at most lru_size >> priority */
+#define SMM_KSWAPD_MAX_FAILURES	16	/* passes without progress before kswapd gives up */
+
+/* Bits of smm_kswapd.flags. */
+#define SMM_KSWAPD_WOKEN	0	/* a wake is pending */
+
+/**
+ * struct smm_kswapd - one node's reclaim thread
+ * @task:	the kthread; NULL once stopped
+ * @pool:	its pool
+ * @node:	its node
+ * @wait:	where it sleeps
+ * @flags:	SMM_KSWAPD_WOKEN, set by wakers (atomic bit operations)
+ * @order:	the largest order asked for since it last woke
+ * @highest:	the highest zone type asked for since it last woke
+ * @failures:	balance passes in a row that reclaimed nothing; at
+ *		SMM_KSWAPD_MAX_FAILURES wakes are ignored until some progress
+ *		is noted (smm_reclaim_note_progress())
+ * @running:	balancing now (read by tests and debugfs)
+ * @wakeups:	wakes that reached the thread
+ *
+ * @order and @highest are hints written by wakers with WRITE_ONCE and
+ * taken by the thread with xchg(); a lost update only makes one balance
+ * pass less exact.
+ */
+struct smm_kswapd {
+	struct task_struct *task;
+	struct smm_pool *pool;
+	struct smm_node *node;
+	wait_queue_head_t wait;
+	unsigned long flags;
+	unsigned int order;
+	int highest;
+	atomic_t failures;
+	bool running;
+	atomic_long_t wakeups;
+};
+
+/**
+ * enum smm_evict_result - what became of one isolated page
+ * @SMM_EVICT_RECLAIMED:	stored (or dropped), its frame freed
+ * @SMM_EVICT_REFERENCED:	a mapping had it young: kept, marked referenced
+ * @SMM_EVICT_BUSY:		locked, raced with a user, or could not be unmapped
+ * @SMM_EVICT_PINNED:		references beyond its mappings (get_user_pages)
+ * @SMM_EVICT_MLOCKED:		mlocked meanwhile
+ * @SMM_EVICT_NOSPACE:		the backing store is full
+ * @SMM_EVICT_GONE:		it left its object meanwhile
+ */
+enum smm_evict_result {
+	SMM_EVICT_RECLAIMED,
+	SMM_EVICT_REFERENCED,
+	SMM_EVICT_BUSY,
+	SMM_EVICT_PINNED,
+	SMM_EVICT_MLOCKED,
+	SMM_EVICT_NOSPACE,
+	SMM_EVICT_GONE,
+};
+
+/**
+ * struct smm_reclaim_stat - what a batch of evictions found (the fields of
+ * the kernel's struct reclaim_stat that mean something here)
+ * @nr_dirty:		pages written to the store
+ * @nr_ref_keep:	pages kept because a mapping had them young
+ * @nr_unmap_fail:	pages still mapped after the unmap, or pinned
+ */
+struct smm_reclaim_stat {
+	unsigned long nr_dirty;
+	unsigned long nr_ref_keep;
+	unsigned long nr_unmap_fail;
+};
+
+int smm_reclaim_pool_init(struct smm_pool *pool);
+void smm_reclaim_pool_destroy(struct smm_pool *pool);
+void smm_kswapd_wake(struct smm_pool *pool, struct smm_zone *zone,
+		     unsigned int order, int highest);
+bool smm_kswapd_idle(struct smm_pool *pool, int node);
+unsigned long smm_direct_reclaim(struct smm_pool *pool, struct smm_node *pref,
+				 unsigned int order, unsigned int flags);
+unsigned long smm_reclaim_pages(struct smm_pool *pool, unsigned long nr);
+void smm_reclaim_note_progress(struct smm_pool *pool);
+
+#endif /* _SHADOWMM_RECLAIM_H */

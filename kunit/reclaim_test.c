@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: reclaim (module/reclaim.c) and the eviction and swap-in paths
+ * (module/object.c) on a private pool with a compressed backing store:
+ * kswapd wakes when a zone falls below low and stops once above high;
+ * direct reclaim lets writes go past the region and counts stalls; an
+ * evicted page comes back byte-identical as a major fault; with region and
+ * store full a write fails and nothing stored is lost, and kswapd gives up
+ * instead of spinning; a damaged slot fails its page (EIO, SIGBUS) and no
+ * other; a refault within the refault distance activates, one beyond does
+ * not; shadow entries without a slot are trimmed.  The store's own round
+ * trip, full and corrupt cases are in the shadowmm_swap suite, the
+ * distance arithmetic in shadowmm_workingset.
+ */
+
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/pagemap.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+#include <linux/zsmalloc.h>
+
+#include <shadowmm/lru.h>
+#include <shadowmm/reclaim.h>
+
+#include "smm_test.h"
+
+/* 1024 frames, one zone; a store of twice that. */
+static const struct smm_test_pool_cfg reclaim_pool = {
+	.mb = 4, .split = { 0, 100, 0 }, .one_node = true,
+	.pcp_off = true, .swap_pages = 2048,
+};
+
+/* A page's worth of bytes that depend on @index, never all zero. */
+static void smm_test_pattern(u8 *buf, unsigned long index)
+{
+	unsigned int i;
+
+	for (i = 0; i < PAGE_SIZE; i++)
+		buf[i] = (u8)(index * 131 + i * 7) | 1;
+}
+
+static u8 *smm_test_buf(struct kunit *test)
+{
+	u8 *buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	return buf;
+}
+
+static ssize_t smm_test_write_page(struct file *file, u8 *buf, unsigned long index)
+{
+	loff_t pos = (loff_t)index << PAGE_SHIFT;
+
+	smm_test_pattern(buf, index);
+	return kernel_write(file, buf, PAGE_SIZE, &pos);
+}
+
+/* Page @index read back: 0 when it has its pattern, else an error. */
+static int smm_test_check_page(struct file *file, u8 *buf, u8 *want,
+			       unsigned long index)
+{
+	loff_t pos = (loff_t)index << PAGE_SHIFT;
+	ssize_t ret = kernel_read(file, buf, PAGE_SIZE, &pos);
+
+	if (ret != PAGE_SIZE)
+		return ret < 0 ? ret : -EIO;
+	smm_test_pattern(want, index);
+	return memcmp(buf, want, PAGE_SIZE) ? -EILSEQ : 0;
+}
+
+static struct smm_kswapd *smm_test_kswapd(struct smm_pool *pool)
+{
+	return &pool->kswapd[0];
+}
+
+/* Wait (at most 20 s) until node 0's kswapd sleeps with nothing pending. */
+static bool smm_test_wait_idle(struct smm_pool *pool)
+{
+	unsigned long end = jiffies + 20 * HZ;
+
+	while (!smm_kswapd_idle(pool, 0)) {
+		if (time_after(jiffies, end))
+			return false;
+		msleep(20);
+	}
+	return true;
+}
+
+/* Watermarks far enough apart to see where kswapd starts and stops. */
+static void smm_test_watermarks(struct kunit *test, struct smm_pool *pool)
+{
+	KUNIT_ASSERT_EQ(test, smm_pool_set_min_free_kbytes(pool, 400), 0);
+	KUNIT_ASSERT_EQ(test, smm_pool_set_watermark_scale_factor(pool, 1000), 0);
+}
+
+/* kswapd sleeps until a write takes the zone below low, then reclaims to high. */
+static void smm_reclaim_kswapd_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_kswapd *k = smm_test_kswapd(pool);
+	unsigned long low, high, free, i;
+	long waking = -1;
+	u8 *buf = smm_test_buf(test);
+
+	smm_test_watermarks(test, pool);
+	low = zone->watermark[SMM_WMARK_LOW];
+	high = zone->watermark[SMM_WMARK_HIGH];
+	KUNIT_ASSERT_GT(test, high, low + SMM_RECLAIM_BATCH);
+
+	for (i = 0; i < zone->managed; i++) {
+		free = smm_zone_free(zone);
+		KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i), (ssize_t)PAGE_SIZE);
+		if (atomic_long_read(&k->wakeups)) {
+			waking = free;
+			break;
+		}
+	}
+	/* Woken by the allocation that went below low, not before, not after. */
+	KUNIT_ASSERT_GE(test, waking, 0L);
+	KUNIT_EXPECT_EQ(test, (unsigned long)waking, low);
+
+	KUNIT_ASSERT_TRUE(test, smm_test_wait_idle(pool));
+	free = smm_zone_free(zone);
+	KUNIT_EXPECT_GT(test, free, high);
+	KUNIT_EXPECT_LE(test, free, high + SMM_RECLAIM_BATCH + 1);
+	KUNIT_EXPECT_GT(test, smm_event_sum(pool, SMM_PGSTEAL_KSWAPD), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGSTEAL_KSWAPD),
+			smm_event_sum(pool, SMM_PSWPOUT));
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGSTEAL_DIRECT), 0UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&k->wakeups), 1L);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/* Without kswapd, writes past the region reclaim directly; all reads back. */
+static void smm_reclaim_direct_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	struct file *file = smm_test_object_file(test, pool);
+	unsigned long i, n = 2 * zone->managed;
+	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
+
+	smm_reclaim_pool_destroy(pool);
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_EQ_MSG(test, smm_test_write_page(file, buf, i),
+				    (ssize_t)PAGE_SIZE, "page %lu", i);
+	KUNIT_EXPECT_GT(test, smm_event_sum(pool, SMM_ALLOCSTALL_HIGH), 0UL);
+	KUNIT_EXPECT_GE(test, smm_event_sum(pool, SMM_PGSTEAL_DIRECT),
+			n - zone->managed);
+	KUNIT_EXPECT_GE(test, smm_event_sum(pool, SMM_PGSCAN_DIRECT),
+			smm_event_sum(pool, SMM_PGSTEAL_DIRECT));
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGSTEAL_KSWAPD), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_EQ_MSG(test, smm_test_check_page(file, buf, want, i), 0,
+				    "page %lu", i);
+	KUNIT_EXPECT_GT(test, smm_event_sum(pool, SMM_PSWPIN), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+#define NR_MAPPED	8
+
+/* Evicted while mapped, a page comes back through a major fault, intact. */
+static void smm_reclaim_major_fault_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
+	unsigned long addr, i, tries;
+	char __user *p;
+
+	addr = kunit_vm_mmap(test, file, 0, NR_MAPPED * PAGE_SIZE,
+			     PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
+	p = (char __user *)addr;
+	for (i = 0; i < NR_MAPPED; i++) {
+		smm_test_pattern(want, i);
+		KUNIT_EXPECT_EQ(test, copy_to_user(p + i * PAGE_SIZE, want, PAGE_SIZE), 0UL);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), (long)NR_MAPPED);
+
+	/* Young ptes earn each page a second chance first. */
+	for (tries = 0; tries < 8 && atomic_long_read(&obj->resident); tries++)
+		smm_reclaim_pages(pool, NR_MAPPED);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), 0L);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PSWPOUT), (unsigned long)NR_MAPPED);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_MAJOR]), 0L);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	for (i = 0; i < NR_MAPPED; i++) {
+		smm_test_pattern(want, i);
+		KUNIT_EXPECT_EQ(test, copy_from_user(buf, p + i * PAGE_SIZE, PAGE_SIZE), 0UL);
+		KUNIT_EXPECT_EQ_MSG(test, memcmp(buf, want, PAGE_SIZE), 0, "page %lu", i);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_MAJOR]),
+			(long)NR_MAPPED);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PSWPIN), (unsigned long)NR_MAPPED);
+	/* Every slot was freed on the way back. */
+	KUNIT_EXPECT_EQ(test, smm_swap_free_slots(&pool->swap), pool->swap.nr_slots);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	vm_munmap(addr, NR_MAPPED * PAGE_SIZE);
+}
+
+/*
+ * Region and store full: the next write fails, kswapd gives up rather
+ * than spin, and once some room is made every page written reads back.
+ */
+static void smm_reclaim_store_full_test(struct kunit *test)
+{
+	static const struct smm_test_pool_cfg cfg = {
+		.mb = 4, .split = { 0, 100, 0 }, .one_node = true,
+		.pcp_off = true, .swap_pages = 64,
+	};
+	struct smm_pool *pool = smm_test_pool(test, &cfg);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
+	unsigned long i, n, kept;
+	ssize_t ret = 0;
+
+	for (i = 0; i < 2 * zone->managed; i++) {
+		ret = smm_test_write_page(file, buf, i);
+		if (ret != PAGE_SIZE)
+			break;
+	}
+	n = i;
+	KUNIT_EXPECT_EQ(test, ret, (ssize_t)-ENOSPC);
+	KUNIT_EXPECT_EQ(test, smm_swap_free_slots(&pool->swap), 0UL);
+	KUNIT_EXPECT_GE(test, n, zone->managed - zone->watermark[SMM_WMARK_MIN]);
+	KUNIT_EXPECT_LE(test, n, zone->managed + 64);
+	KUNIT_EXPECT_GT(test, smm_event_sum(pool, SMM_PSWPOUT), 0UL);
+
+	/* kswapd stops trying: asleep, having given up, no longer scanning. */
+	KUNIT_ASSERT_TRUE(test, smm_test_wait_idle(pool));
+	KUNIT_EXPECT_GT(test, smm_event_sum(pool, SMM_KSWAPD_GIVEUP), 0UL);
+	i = smm_event_sum(pool, SMM_PGSCAN_KSWAPD);
+	KUNIT_EXPECT_EQ(test, smm_test_write_page(file, buf, n), (ssize_t)-ENOSPC);
+	msleep(100);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGSCAN_KSWAPD), i);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	/* Room again: the newest quarter goes (resident pages, some slots). */
+	kept = n - n / 4;
+	KUNIT_ASSERT_EQ(test, smm_object_set_limit(obj, (loff_t)kept << PAGE_SHIFT), 0);
+	for (i = 0; i < kept; i++)
+		KUNIT_ASSERT_EQ_MSG(test, smm_test_check_page(file, buf, want, i), 0,
+				    "page %lu of %lu", i, kept);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/* Damage the stored copy of page @index (evicted, holding a slot). */
+static void smm_test_corrupt_page(struct kunit *test, struct smm_pool *pool,
+				  struct file *file, pgoff_t index)
+{
+	void *shadow = xa_load(&file->f_mapping->i_pages, index);
+	struct smm_swap_slot *s;
+	u32 slot;
+
+	KUNIT_ASSERT_TRUE(test, xa_is_value(shadow));
+	slot = smm_workingset_slot(shadow);
+	KUNIT_ASSERT_NE(test, slot, SMM_SWAP_NONE);
+	s = &pool->swap.slots[slot - 1];
+#if IS_ENABLED(CONFIG_ZSMALLOC)
+	{
+		u8 *data = zs_map_object(pool->swap.zpool, s->handle, ZS_MM_RW);
+
+		data[s->len / 2] ^= 0xff;
+		zs_unmap_object(pool->swap.zpool, s->handle);
+	}
+#else
+	((u8 *)s->handle)[s->len / 2] ^= 0xff;
+#endif
+}
+
+/* A damaged slot loses its page loudly (EIO, SIGBUS) and no other. */
+static void smm_reclaim_corrupt_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
+	unsigned long addr, i;
+	loff_t pos;
+	char c;
+
+	for (i = 0; i < 4; i++)
+		KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i), (ssize_t)PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 4), 4UL);
+	smm_test_corrupt_page(test, pool, file, 1);
+
+	pos = PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, kernel_read(file, buf, PAGE_SIZE, &pos), (ssize_t)-EIO);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->swap.corrupt), 1L);
+	for (i = 0; i < 4; i += 2)
+		KUNIT_EXPECT_EQ_MSG(test, smm_test_check_page(file, buf, want, i), 0,
+				    "page %lu", i);
+	KUNIT_EXPECT_EQ(test, smm_test_check_page(file, buf, want, 3), 0);
+	/* Still lost, still its slot: validate agrees. */
+	KUNIT_EXPECT_TRUE(test, xa_is_value(xa_load(&file->f_mapping->i_pages, 1)));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	addr = kunit_vm_mmap(test, file, 0, 4 * PAGE_SIZE, PROT_READ, MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
+	KUNIT_EXPECT_EQ(test, get_user(c, (char __user *)addr + PAGE_SIZE), -EFAULT);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_SIGBUS]), 1L);
+	KUNIT_EXPECT_EQ(test, get_user(c, (char __user *)addr), 0);
+	KUNIT_EXPECT_EQ(test, c, 1);
+	vm_munmap(addr, 4 * PAGE_SIZE);
+}
+
+static bool smm_test_active(struct smm_pool *pool, struct file *file, pgoff_t index)
+{
+	struct page *page = xa_load(&file->f_mapping->i_pages, index);
+
+	if (!page || xa_is_value(page))
+		return false;
+	smm_lru_drain_all(pool);
+	return smm_page_test(smm_sfn_page(&pool->region, page_private(page)),
+			     SMM_PG_active);
+}
+
+/* Make page @index active: two accesses. */
+static void smm_test_activate(struct smm_pool *pool, struct file *file, pgoff_t index)
+{
+	struct page *page = xa_load(&file->f_mapping->i_pages, index);
+	struct smm_page *frame = smm_sfn_page(&pool->region, page_private(page));
+
+	lock_page(page);
+	smm_lru_mark_accessed(pool, frame);
+	smm_lru_mark_accessed(pool, frame);
+	unlock_page(page);
+}
+
+/*
+ * Pages 0..23 inactive, 24..31 active.  Page 0 evicted and read straight
+ * back (distance 0) is activated; page 1 evicted, then 11 more, is 11
+ * away with 9 pages active: it comes back inactive.
+ */
+static void smm_reclaim_refault_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
+	unsigned long i;
+
+	for (i = 0; i < 32; i++)
+		KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i), (ssize_t)PAGE_SIZE);
+	smm_lru_drain_all(pool);
+	for (i = 24; i < 32; i++)
+		smm_test_activate(pool, file, i);
+	smm_lru_drain_all(pool);
+	KUNIT_ASSERT_EQ(test, pool->nodes[0].lruvec.nr_active, 8UL);
+
+	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
+	KUNIT_ASSERT_TRUE(test, xa_is_value(xa_load(&file->f_mapping->i_pages, 0)));
+	KUNIT_EXPECT_EQ(test, smm_test_check_page(file, buf, want, 0), 0);
+	KUNIT_EXPECT_TRUE(test, smm_test_active(pool, file, 0));
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE), 1UL);
+
+	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
+	KUNIT_ASSERT_TRUE(test, xa_is_value(xa_load(&file->f_mapping->i_pages, 1)));
+	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 11), 11UL);
+	KUNIT_EXPECT_EQ(test, smm_test_check_page(file, buf, want, 1), 0);
+	KUNIT_EXPECT_FALSE(test, smm_test_active(pool, file, 1));
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_WORKINGSET_REFAULT), 2UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/* Pages of zeroes leave shadow entries without a slot; those are trimmed. */
+static void smm_reclaim_shadow_trim_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	u8 *buf = smm_test_buf(test);
+	unsigned long i;
+	loff_t pos = 0;
+
+	pool->shadow_only_max = 4;
+	memset(buf, 0, PAGE_SIZE);
+	for (i = 0; i < 16; i++)
+		KUNIT_ASSERT_EQ(test, kernel_write(file, buf, PAGE_SIZE, &pos),
+				(ssize_t)PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 16), 16UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGSTEAL_ZERO), 16UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PSWPOUT), 0UL);
+	flush_work(&pool->shadow_trim_work);
+	KUNIT_EXPECT_LE(test, atomic_long_read(&pool->nr_shadow_only), 4L);
+	KUNIT_EXPECT_GE(test, smm_event_sum(pool, SMM_WORKINGSET_NODERECLAIM), 12UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	/* Trimmed or not, every page still reads as zeroes. */
+	pos = 0;
+	for (i = 0; i < 16; i++) {
+		memset(buf, 0xaa, PAGE_SIZE);
+		KUNIT_ASSERT_EQ(test, kernel_read(file, buf, PAGE_SIZE, &pos),
+				(ssize_t)PAGE_SIZE);
+		KUNIT_EXPECT_FALSE_MSG(test, memchr_inv(buf, 0, PAGE_SIZE), "page %lu", i);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->nr_shadow_only), 0L);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/* Without a store nothing is evicted, and a full region is ENOSPC. */
+static void smm_reclaim_no_store_test(struct kunit *test)
+{
+	static const struct smm_test_pool_cfg cfg = {
+		.mb = 4, .split = { 0, 100, 0 }, .one_node = true, .pcp_off = true,
+	};
+	struct smm_pool *pool = smm_test_pool(test, &cfg);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	struct file *file = smm_test_object_file(test, pool);
+	u8 *buf = smm_test_buf(test);
+	unsigned long i;
+	ssize_t ret = 0;
+
+	for (i = 0; i < 2 * zone->managed; i++) {
+		ret = smm_test_write_page(file, buf, i);
+		if (ret != PAGE_SIZE)
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, ret, (ssize_t)-ENOSPC);
+	KUNIT_EXPECT_LE(test, i, zone->managed);
+	KUNIT_EXPECT_EQ(test, smm_reclaim_pages(pool, 8), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGSCAN_DIRECT) +
+			smm_event_sum(pool, SMM_PGSCAN_KSWAPD), 0UL);
+}
+
+static struct kunit_case smm_reclaim_cases[] = {
+	KUNIT_CASE_SLOW(smm_reclaim_kswapd_test),
+	KUNIT_CASE_SLOW(smm_reclaim_direct_test),
+	KUNIT_CASE(smm_reclaim_major_fault_test),
+	KUNIT_CASE_SLOW(smm_reclaim_store_full_test),
+	KUNIT_CASE(smm_reclaim_corrupt_test),
+	KUNIT_CASE(smm_reclaim_refault_test),
+	KUNIT_CASE(smm_reclaim_shadow_trim_test),
+	KUNIT_CASE(smm_reclaim_no_store_test),
+	{}
+};
+
+static struct kunit_suite smm_reclaim_suite = {
+	.name = "shadowmm_reclaim",
+	.test_cases = smm_reclaim_cases,
+};
+
+kunit_test_suites(&smm_reclaim_suite);

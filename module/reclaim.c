@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shadowmm: page reclaim, kswapd and direct.
+ *
+ * Each node has a kswapd thread.  An allocation that leaves a zone below
+ * its low watermark wakes the zone's node's thread (a bit and a wake_up,
+ * nothing more on the allocation path) unless a zone the allocation could
+ * use is still above high.  The thread then reclaims until one is above
+ * high again, as the kernel's pgdat_balanced() asks, and sleeps.  An
+ * allocation that finds every zone below min and may sleep
+ * (SMM_GFP_DIRECT_RECLAIM, the fault path's) reclaims a batch itself
+ * first, counted as an allocstall.
+ *
+ * One pass over a node (smm_shrink_node()) moves every per-CPU LRU batch to
+ * the lists, ages the active list while the inactive one is too short
+ * (smm_lru_inactive_is_low()), and shrinks the inactive list in batches of
+ * SMM_RECLAIM_BATCH: smm_lru_isolate_inactive() gives referenced tail
+ * pages their second chance and takes the rest, smm_object_evict() tries
+ * to evict each (unmap from every process, write to the backing store,
+ * leave a shadow entry, free the frame), and what it did not evict goes
+ * back.  A pass scans at most the node's LRU size >> priority pages, and
+ * each pass without progress lowers the priority, as the kernel's
+ * scan_control does.  kswapd also gives the slab caches' free slabs back
+ * once per run.
+ *
+ * Without a backing store nothing can be evicted: reclaim only shrinks
+ * slabs.  When the store is full a pass stops at the first page it cannot
+ * write, kswapd counts it as a failure and, after SMM_KSWAPD_MAX_FAILURES
+ * of them in a row, sleeps and ignores wakes until something is freed
+ * (smm_reclaim_note_progress()), so it never spins on a full store.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+
+#include <shadowmm/compat.h>
+#include <shadowmm/lru.h>
+#include <shadowmm/object.h>
+#include <shadowmm/pool.h>
+#include <shadowmm/reclaim.h>
+#include <shadowmm/slab.h>
+#include <trace/events/shadowmm.h>
+
+/**
+ * struct smm_scan_control - one reclaim run
+ * @nr_to_reclaim:	stop once this many pages are reclaimed
+ * @nr_scanned:		inactive pages isolated so far
+ * @nr_reclaimed:	pages evicted so far
+ * @priority:		a pass scans at most lru_size >> @priority pages
+ * @kswapd:		kswapd's run (else direct reclaim): which counters
+ * @store_full:		a page could not be written: stop
+ */
+struct smm_scan_control {
+	unsigned long nr_to_reclaim;
+	unsigned long nr_scanned;
+	unsigned long nr_reclaimed;
+	int priority;
+	bool kswapd;
+	bool store_full;
+};
+
+/* One batch of the inactive tail; returns the pages reclaimed. */
+static unsigned int smm_shrink_inactive(struct smm_pool *pool, struct smm_node *node,
+					struct smm_scan_control *sc)
+{
+	struct smm_page *frames[SMM_RECLAIM_BATCH];
+	struct smm_reclaim_stat stat = { };
+	unsigned int i, n, kept = 0, reclaimed = 0;
+
+	n = min_t(unsigned long, SMM_RECLAIM_BATCH, sc->nr_to_reclaim - sc->nr_reclaimed);
+	n = smm_lru_isolate_inactive(pool, node, n, frames);
+	if (!n)
+		return 0;
+	smm_count_events(pool, sc->kswapd ? SMM_PGSCAN_KSWAPD : SMM_PGSCAN_DIRECT, n);
+	for (i = 0; i < n; i++) {
+		enum smm_evict_result res = SMM_EVICT_NOSPACE;
+
+		if (!sc->store_full)
+			res = smm_object_evict(pool, frames[i], &stat);
+		if (res == SMM_EVICT_RECLAIMED) {
+			reclaimed++;
+			continue;
+		}
+		if (res == SMM_EVICT_NOSPACE)
+			sc->store_full = true;
+		frames[kept++] = frames[i];
+	}
+	smm_lru_putback(pool, frames, kept);
+	smm_count_events(pool, sc->kswapd ? SMM_PGSTEAL_KSWAPD : SMM_PGSTEAL_DIRECT,
+			 reclaimed);
+	sc->nr_scanned += n;
+	sc->nr_reclaimed += reclaimed;
+	trace_shadowmm_lru_shrink_inactive(node->nid, n, reclaimed, &stat, sc->priority);
+	return reclaimed;
+}
+
+/* One pass over a node: age the active list as needed, shrink the inactive. */
+static void smm_shrink_node(struct smm_pool *pool, struct smm_node *node,
+			    struct smm_scan_control *sc)
+{
+	struct smm_lruvec *lruvec = &node->lruvec;
+	unsigned long budget;
+
+	if (!pool->has_swap)
+		return;
+	smm_lru_drain_all(pool);
+	budget = (READ_ONCE(lruvec->nr_inactive) + READ_ONCE(lruvec->nr_active)) >>
+		 sc->priority;
+	budget = max_t(unsigned long, budget, SMM_RECLAIM_BATCH);
+	/* A batch may isolate nothing (all second chances): it still scanned. */
+	while (budget && sc->nr_reclaimed < sc->nr_to_reclaim && !sc->store_full) {
+		if (!READ_ONCE(lruvec->nr_inactive) && !READ_ONCE(lruvec->nr_active))
+			break;
+		if (smm_lru_inactive_is_low(node))
+			smm_lru_age_active(pool, node, SMM_RECLAIM_BATCH);
+		smm_shrink_inactive(pool, node, sc);
+		budget -= min_t(unsigned long, budget, SMM_RECLAIM_BATCH);
+		cond_resched();
+	}
+}
+
+/*
+ * Balanced, as the kernel's pgdat_balanced(): some populated zone up to
+ * @highest is above its high watermark for @order (or none is populated).
+ */
+static bool smm_node_balanced(struct smm_node *node, unsigned int order, int highest)
+{
+	bool any = false;
+	int t;
+
+	for (t = 0; t <= highest; t++) {
+		struct smm_zone *zone = &node->zones[t];
+
+		if (!smm_zone_populated(zone))
+			continue;
+		any = true;
+		if (smm_zone_watermark_ok(zone, order, READ_ONCE(zone->watermark[SMM_WMARK_HIGH]),
+					  highest, false))
+			return true;
+	}
+	return !any;
+}
+
+/* kswapd's run: reclaim until balanced, or until nothing more can go. */
+static void smm_kswapd_balance(struct smm_kswapd *k, unsigned int order, int highest)
+{
+	struct smm_scan_control sc = { .kswapd = true, .priority = SMM_DEF_PRIORITY };
+	struct smm_pool *pool = k->pool;
+	struct smm_node *node = k->node;
+	bool slabs_done = false;
+
+	if (smm_node_balanced(node, order, highest))
+		return;
+	smm_count_event(pool, SMM_PAGEOUTRUN);
+	trace_shadowmm_reclaim_begin(node->nid, order, 0);
+	while (!kthread_should_stop() && !smm_node_balanced(node, order, highest)) {
+		unsigned long before = sc.nr_reclaimed;
+
+		sc.nr_to_reclaim = sc.nr_reclaimed + SMM_RECLAIM_BATCH;
+		sc.store_full = false;
+		smm_shrink_node(pool, node, &sc);
+		if (!slabs_done) {
+			sc.nr_reclaimed += smm_slab_shrink_all(pool);
+			slabs_done = true;
+		}
+		if (sc.nr_reclaimed != before) {
+			atomic_set(&k->failures, 0);
+			continue;
+		}
+		/* Nothing to write to: no use trying again before a slot frees. */
+		if (sc.store_full || !pool->has_swap)
+			atomic_set(&k->failures, SMM_KSWAPD_MAX_FAILURES);
+		if (atomic_inc_return(&k->failures) >= SMM_KSWAPD_MAX_FAILURES) {
+			smm_count_event(pool, SMM_KSWAPD_GIVEUP);
+			break;
+		}
+		if (sc.priority)
+			sc.priority--;
+		cond_resched();
+	}
+	trace_shadowmm_reclaim_end(node->nid, sc.nr_reclaimed);
+}
+
+static int smm_kswapd_fn(void *arg)
+{
+	struct smm_kswapd *k = arg;
+
+	while (!kthread_should_stop()) {
+		unsigned int order;
+		int highest;
+
+		WRITE_ONCE(k->running, false);
+		wait_event_interruptible(k->wait, test_bit(SMM_KSWAPD_WOKEN, &k->flags) ||
+					 kthread_should_stop());
+		if (kthread_should_stop())
+			break;
+		WRITE_ONCE(k->running, true);
+		clear_bit(SMM_KSWAPD_WOKEN, &k->flags);
+		/*
+		 * Wakes from here on start another run: the bit is clear
+		 * before the balance check reads the free counts (pairs with
+		 * test_and_set_bit() in smm_kswapd_wake()), so a waker that
+		 * saw them low after this finds the bit clear and wakes us
+		 * again, or we see its allocation.
+		 */
+		smp_mb__after_atomic();
+		order = xchg(&k->order, 0);
+		highest = xchg(&k->highest, 0);
+		smm_kswapd_balance(k, order, highest);
+	}
+	WRITE_ONCE(k->running, false);
+	return 0;
+}
+
+/**
+ * smm_kswapd_wake() - an allocation left @zone below its low watermark
+ * @pool: the pool
+ * @zone: the zone
+ * @order: the allocation's order
+ * @highest: the highest zone type the allocation could use
+ *
+ * Wakes the zone's node's kswapd, unless a zone it could use is still
+ * above high, a wake is already pending, or kswapd gave up and nothing was
+ * freed since.
+ *
+ * Context: Any context the allocator runs in (spinlocks may be held).
+ */
+void smm_kswapd_wake(struct smm_pool *pool, struct smm_zone *zone,
+		     unsigned int order, int highest)
+{
+	struct smm_kswapd *k;
+
+	if (!pool->kswapd)
+		return;
+	k = &pool->kswapd[zone->node->index];
+	if (atomic_read(&k->failures) >= SMM_KSWAPD_MAX_FAILURES)
+		return;
+	if (smm_node_balanced(zone->node, order, highest))
+		return;
+	if (order > READ_ONCE(k->order))
+		WRITE_ONCE(k->order, order);
+	if (highest > READ_ONCE(k->highest))
+		WRITE_ONCE(k->highest, highest);
+	if (test_and_set_bit(SMM_KSWAPD_WOKEN, &k->flags))
+		return;
+	atomic_long_inc(&k->wakeups);
+	trace_shadowmm_kswapd_wake(zone->node->nid, zone->type, order);
+	wake_up_interruptible(&k->wait);
+}
+
+/**
+ * smm_kswapd_idle() - is a node's kswapd asleep with no wake pending?
+ * @pool: the pool
+ * @node: the node's index
+ *
+ * Context: Any context; a snapshot.
+ * Return: true when idle (or when the pool has no kswapd).
+ */
+bool smm_kswapd_idle(struct smm_pool *pool, int node)
+{
+	struct smm_kswapd *k;
+
+	if (!pool->kswapd)
+		return true;
+	k = &pool->kswapd[node];
+	return !READ_ONCE(k->running) && !test_bit(SMM_KSWAPD_WOKEN, &k->flags);
+}
+SMM_EXPORT(smm_kswapd_idle);
+
+/**
+ * smm_reclaim_note_progress() - something was freed: kswapd may try again
+ * @pool: the pool
+ *
+ * Called when object frames or store slots are freed, so a kswapd that
+ * gave up (nothing evictable, store full) accepts wakes again.
+ *
+ * Context: Any context.
+ */
+void smm_reclaim_note_progress(struct smm_pool *pool)
+{
+	int i;
+
+	if (!pool->kswapd)
+		return;
+	for (i = 0; i < pool->nr_nodes; i++)
+		if (atomic_read(&pool->kswapd[i].failures))
+			atomic_set(&pool->kswapd[i].failures, 0);
+}
+
+/* Reclaim up to @sc->nr_to_reclaim from every node, nearest first. */
+static void smm_reclaim_nodes(struct smm_pool *pool, struct smm_node *pref,
+			      struct smm_scan_control *sc)
+{
+	int i;
+
+	for (i = 0; i < pool->nr_nodes && sc->nr_reclaimed < sc->nr_to_reclaim; i++) {
+		sc->store_full = false;
+		smm_shrink_node(pool, &pool->nodes[pref->fallback[i]], sc);
+	}
+}
+
+/**
+ * smm_direct_reclaim() - reclaim a batch for an allocation below min
+ * @pool: the pool
+ * @pref: the allocation's preferred node (the others follow by distance)
+ * @order: the allocation's order
+ * @flags: its SMM_GFP_* flags (traced)
+ *
+ * Context: Process context, may sleep; no spinlock or page lock held.
+ * Return: the number of pages reclaimed.
+ */
+unsigned long smm_direct_reclaim(struct smm_pool *pool, struct smm_node *pref,
+				 unsigned int order, unsigned int flags)
+{
+	struct smm_scan_control sc = {
+		.nr_to_reclaim = SMM_RECLAIM_BATCH << order,
+		.priority = SMM_DEF_PRIORITY,
+	};
+
+	might_sleep();
+	trace_shadowmm_reclaim_begin(pref->nid, order, flags);
+	while (sc.priority >= 0 && sc.nr_reclaimed < sc.nr_to_reclaim) {
+		smm_reclaim_nodes(pool, pref, &sc);
+		if (sc.store_full || !pool->has_swap)
+			break;
+		sc.priority -= 4;
+	}
+	trace_shadowmm_reclaim_end(pref->nid, sc.nr_reclaimed);
+	if (sc.nr_reclaimed)
+		smm_reclaim_note_progress(pool);
+	return sc.nr_reclaimed;
+}
+
+/**
+ * smm_reclaim_pages() - reclaim on demand (knob "reclaim N", tests)
+ * @pool: the pool
+ * @nr: pages to reclaim
+ *
+ * Passes over every node at falling priority until @nr pages are evicted
+ * or a pass at priority 0 evicts nothing.  Counted as direct reclaim (not
+ * as a stall).
+ *
+ * Context: Process context, may sleep; no spinlock or page lock held.
+ * Return: the number of pages reclaimed.
+ */
+unsigned long smm_reclaim_pages(struct smm_pool *pool, unsigned long nr)
+{
+	struct smm_scan_control sc = { .nr_to_reclaim = nr, .priority = SMM_DEF_PRIORITY };
+	struct smm_node *pref = smm_preferred_node(pool);
+
+	trace_shadowmm_reclaim_begin(pref->nid, 0, 0);
+	while (sc.nr_reclaimed < nr) {
+		unsigned long before = sc.nr_reclaimed;
+
+		smm_reclaim_nodes(pool, pref, &sc);
+		if (sc.nr_reclaimed != before)
+			continue;
+		if (!sc.priority || sc.store_full || !pool->has_swap ||
+		    fatal_signal_pending(current))
+			break;
+		sc.priority--;
+	}
+	trace_shadowmm_reclaim_end(pref->nid, sc.nr_reclaimed);
+	return sc.nr_reclaimed;
+}
+SMM_EXPORT(smm_reclaim_pages);
+
+/**
+ * smm_reclaim_pool_init() - start a kswapd per node
+ * @pool: the pool, built but for this
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, -ENOMEM, or the error of kthread creation (no thread left).
+ */
+int smm_reclaim_pool_init(struct smm_pool *pool)
+{
+	struct smm_kswapd *kswapd;
+	int i, ret;
+
+	kswapd = kcalloc(pool->nr_nodes, sizeof(*kswapd), GFP_KERNEL);
+	if (!kswapd)
+		return -ENOMEM;
+	for (i = 0; i < pool->nr_nodes; i++) {
+		struct smm_kswapd *k = &kswapd[i];
+
+		k->pool = pool;
+		k->node = &pool->nodes[i];
+		init_waitqueue_head(&k->wait);
+		atomic_set(&k->failures, 0);
+		atomic_long_set(&k->wakeups, 0);
+		k->task = kthread_create_on_node(smm_kswapd_fn, k, k->node->nid,
+						 "smm_kswapd%d", i);
+		if (IS_ERR(k->task)) {
+			ret = PTR_ERR(k->task);
+			k->task = NULL;
+			goto err;
+		}
+	}
+	for (i = 0; i < pool->nr_nodes; i++)
+		wake_up_process(kswapd[i].task);
+	pool->kswapd = kswapd;
+	return 0;
+
+err:
+	while (i--)
+		kthread_stop(kswapd[i].task);
+	kfree(kswapd);
+	return ret;
+}
+
+/**
+ * smm_reclaim_pool_destroy() - stop the kswapds
+ * @pool: the pool
+ *
+ * Called again (pool destruction after a test stopped them) it does
+ * nothing.  Nothing may allocate from the pool meanwhile.
+ *
+ * Context: Process context, may sleep.
+ */
+void smm_reclaim_pool_destroy(struct smm_pool *pool)
+{
+	struct smm_kswapd *kswapd = pool->kswapd;
+	int i;
+
+	if (!kswapd)
+		return;
+	/* The pool has no user left: nothing allocates, nothing wakes them. */
+	WRITE_ONCE(pool->kswapd, NULL);
+	for (i = 0; i < pool->nr_nodes; i++)
+		kthread_stop(kswapd[i].task);
+	kfree(kswapd);
+}
+SMM_EXPORT(smm_reclaim_pool_destroy);

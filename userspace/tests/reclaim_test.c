@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reclaim as a program sees it: mapping more than the region holds and
+ * getting every byte back (one mapping; two processes of two threads), a
+ * hot set that stays resident beside a streaming scan, mlocked pages that
+ * are never evicted, SIGBUS when region and backing store are both full
+ * with nothing stored lost, and reclaim beside concurrent faults, munmap
+ * and fork.
+ *
+ * Needs its own module load with a small region and a large store:
+ * size_mb=16 swap_mb=96 (scripts/vm/plans/check.sh).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "smm_test.h"
+
+/* Under emulation with KASAN and lockdep, swapping 100 MiB takes minutes. */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT	900
+
+#define REGION_MB	16	/* size_mb of this test's module load */
+#define STORE_MB	96	/* swap_mb */
+#define REGION_PAGES	(REGION_MB * 256UL)
+#define STORE_PAGES	(STORE_MB * 256UL)
+
+static char *map_shared(int fd, size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Read one byte the compiler cannot leave out. */
+static void touch(const char *p)
+{
+	(void)__atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The module is the one this test needs. */
+static int smm_region_is(unsigned long mb)
+{
+	long long kb = smm_meminfo_kb("MemTotal:");
+
+	/* Metadata comes out of the region: a little less than size_mb. */
+	return kb > 0 && kb <= (long long)mb * 1024 && kb > (long long)mb * 1024 * 9 / 10;
+}
+
+/* Write a line to debugfs knobs; true when accepted. */
+static int smm_knob(const char *line)
+{
+	int fd = open(SMM_DEBUGFS "/knobs", O_WRONLY | O_CLOEXEC);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = write(fd, line, strlen(line));
+		close(fd);
+	}
+	return n == (ssize_t)strlen(line);
+}
+
+/* Write @pages pages of pattern @seed through @p, then check every byte. */
+static long fill_and_check(char *p, unsigned long first, unsigned long pages,
+			   uint64_t seed)
+{
+	unsigned long i;
+	long bad;
+
+	for (i = first; i < first + pages; i++)
+		smm_fill(p + i * PG, PG, seed, i * PG);
+	for (i = first; i < first + pages; i++) {
+		bad = smm_check_fill(p + i * PG, PG, seed, i * PG);
+		if (bad >= 0)
+			return i * PG + bad;
+	}
+	return -1;
+}
+
+TEST(module_has_small_region)
+{
+	ASSERT_TRUE(smm_region_is(REGION_MB));
+	ASSERT_EQ(STORE_MB * 1024LL, smm_meminfo_kb("SwapTotal:"));
+}
+
+/* Three times the region through one mapping, every byte read back. */
+TEST(three_times_region_one_mapping)
+{
+	unsigned long pages = 3 * REGION_PAGES;
+	long long out0 = smm_vmstat("pswpout"), in0 = smm_vmstat("pswpin");
+	long long maj0 = smm_vmstat("pgmajfault");
+	struct shadowmm_info info;
+	double t0 = now_s();
+	int fd = smm_open();
+	char *p;
+
+	ASSERT_GE(fd, 0);
+	p = map_shared(fd, pages * PG);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(-1, fill_and_check(p, 0, pages, 1));
+	info = smm_info(fd);
+	EXPECT_GT(info.faults_major, 0);
+	EXPECT_LT(info.resident_pages, REGION_PAGES);
+	EXPECT_GT(smm_vmstat("pswpout") - out0, (long long)REGION_PAGES);
+	EXPECT_GT(smm_vmstat("pswpin") - in0, 0);
+	printf("# 3x region (%lu MiB): %.1f s, pswpout %lld, pswpin %lld, major faults %lld\n",
+	       pages * PG >> 20, now_s() - t0, smm_vmstat("pswpout") - out0,
+	       smm_vmstat("pswpin") - in0, smm_vmstat("pgmajfault") - maj0);
+	EXPECT_EQ(0, munmap(p, pages * PG));
+	EXPECT_TRUE(smm_validate_ok());
+	close(fd);
+	/* The object's slots went with it. */
+	EXPECT_EQ(STORE_MB * 1024LL, smm_meminfo_kb("SwapFree:"));
+}
+
+struct quarter {
+	char *p;
+	unsigned long first, pages;
+	long bad;
+};
+
+static void *quarter_thread(void *arg)
+{
+	struct quarter *q = arg;
+
+	q->bad = fill_and_check(q->p, q->first, q->pages, 2);
+	return NULL;
+}
+
+/* The same split over 2 processes of 2 threads, on one shared object. */
+TEST(three_times_region_two_processes_two_threads)
+{
+	unsigned long pages = 3 * REGION_PAGES, quarter = pages / 4;
+	double t0 = now_s();
+	int fd = smm_open(), c, status;
+	pid_t pid[2];
+	char *p;
+
+	ASSERT_GE(fd, 0);
+	p = map_shared(fd, pages * PG);
+	ASSERT_NE(NULL, p);
+	for (c = 0; c < 2; c++) {
+		pid[c] = fork();
+		ASSERT_GE(pid[c], 0);
+		if (!pid[c]) {
+			struct quarter q[2];
+			pthread_t t[2];
+			int i, bad = 0;
+
+			for (i = 0; i < 2; i++) {
+				q[i] = (struct quarter){ p, (c * 2 + i) * quarter, quarter, -1 };
+				if (pthread_create(&t[i], NULL, quarter_thread, &q[i]))
+					_exit(2);
+			}
+			for (i = 0; i < 2; i++) {
+				pthread_join(t[i], NULL);
+				if (q[i].bad >= 0) {
+					fprintf(stderr, "# child %d thread %d: bad byte at %ld\n",
+						c, i, q[i].bad);
+					bad = 1;
+				}
+			}
+			_exit(bad);
+		}
+	}
+	for (c = 0; c < 2; c++) {
+		ASSERT_EQ(pid[c], waitpid(pid[c], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	/* And the parent sees every byte the children wrote. */
+	for (c = 0; c < 4; c++) {
+		unsigned long i;
+
+		for (i = c * quarter; i < (c + 1) * quarter; i++)
+			if (smm_check_fill(p + i * PG, PG, 2, i * PG) >= 0)
+				break;
+		EXPECT_EQ((c + 1) * quarter, i);
+	}
+	printf("# 2 processes x 2 threads, 3x region: %.1f s\n", now_s() - t0);
+	EXPECT_EQ(0, munmap(p, pages * PG));
+	EXPECT_TRUE(smm_validate_ok());
+	close(fd);
+}
+
+/*
+ * Scan + hot set: a stream twice the region is read in passes; between
+ * every 256 pages of it the hot set (1/8 of the region) is touched.  The
+ * hot set must stay resident: its major faults under 5 % of its accesses.
+ */
+TEST(hot_set_stays_resident)
+{
+	unsigned long hot = REGION_PAGES / 8, stream = 2 * REGION_PAGES;
+	unsigned long i, j, k, accesses = 0, chunk = 256;
+	struct shadowmm_info hi0 = { 0 }, hi1, si;
+	int hfd = smm_open(), sfd = smm_open();
+	char *h, *s;
+	int pass;
+
+	ASSERT_GE(hfd, 0);
+	ASSERT_GE(sfd, 0);
+	h = map_shared(hfd, hot * PG);
+	s = map_shared(sfd, stream * PG);
+	ASSERT_NE(NULL, h);
+	ASSERT_NE(NULL, s);
+	for (i = 0; i < hot; i++)
+		smm_fill(h + i * PG, 64, 3, i * PG);
+	for (i = 0; i < stream; i++)
+		smm_fill(s + i * PG, 64, 4, i * PG);
+
+	/* One warm-up pass, then three measured ones. */
+	for (pass = 0; pass < 4; pass++) {
+		if (pass == 1)
+			hi0 = smm_info(hfd);
+		for (i = 0; i < stream; i += chunk) {
+			for (j = i; j < i + chunk && j < stream; j++)
+				touch(s + j * PG);
+			for (k = 0; k < hot; k++)
+				touch(h + k * PG);
+			if (pass)
+				accesses += hot;
+		}
+	}
+	hi1 = smm_info(hfd);
+	si = smm_info(sfd);
+	printf("# hot set %lu pages: %llu major faults / %lu accesses (%.2f %%); stream major faults %llu\n",
+	       hot, (unsigned long long)(hi1.faults_major - hi0.faults_major), accesses,
+	       100.0 * (hi1.faults_major - hi0.faults_major) / accesses,
+	       (unsigned long long)si.faults_major);
+	EXPECT_LT((hi1.faults_major - hi0.faults_major) * 20, accesses);
+	/* The stream did not fit: it was evicted and read back. */
+	EXPECT_GT(si.faults_major, stream / 2);
+	for (i = 0; i < hot; i++)
+		ASSERT_EQ(-1, smm_check_fill(h + i * PG, 64, 3, i * PG));
+	for (i = 0; i < stream; i++)
+		ASSERT_EQ(-1, smm_check_fill(s + i * PG, 64, 4, i * PG));
+	munmap(h, hot * PG);
+	munmap(s, stream * PG);
+	close(hfd);
+	close(sfd);
+	EXPECT_TRUE(smm_validate_ok());
+}
+
+/* mlocked pages stay while twice the region streams past them. */
+TEST(mlocked_never_evicted)
+{
+	unsigned long locked = REGION_PAGES / 16, stream = 2 * REGION_PAGES, i;
+	int lfd = smm_open(), sfd = smm_open();
+	struct shadowmm_info li;
+	char *l, *s;
+
+	ASSERT_GE(lfd, 0);
+	ASSERT_GE(sfd, 0);
+	l = map_shared(lfd, locked * PG);
+	s = map_shared(sfd, stream * PG);
+	ASSERT_NE(NULL, l);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, mlock(l, locked * PG));
+	for (i = 0; i < locked; i++)
+		smm_fill(l + i * PG, PG, 5, i * PG);
+	ASSERT_TRUE(smm_knob("drain_lru 1"));
+	EXPECT_GE(smm_meminfo_kb("Mlocked:"), (long long)locked * 4);
+	for (i = 0; i < stream; i++)
+		smm_fill(s + i * PG, 64, 6, i * PG);
+	for (i = 0; i < stream; i++)
+		ASSERT_EQ(-1, smm_check_fill(s + i * PG, 64, 6, i * PG));
+	for (i = 0; i < locked; i++)
+		ASSERT_EQ(-1, smm_check_fill(l + i * PG, PG, 5, i * PG));
+	li = smm_info(lfd);
+	printf("# %lu mlocked pages: %llu major faults, resident %llu\n", locked,
+	       (unsigned long long)li.faults_major, (unsigned long long)li.resident_pages);
+	EXPECT_EQ(0, li.faults_major);
+	EXPECT_EQ(locked, li.resident_pages);
+	EXPECT_GT(smm_info(sfd).faults_major, 0);
+	munlock(l, locked * PG);
+	munmap(l, locked * PG);
+	munmap(s, stream * PG);
+	close(lfd);
+	close(sfd);
+	EXPECT_TRUE(smm_validate_ok());
+}
+
+/*
+ * Region and store full: the child filling them gets SIGBUS; it then
+ * frees its newest pages and finds every older one intact, and after it
+ * exits the parent's pages are intact too.
+ */
+TEST(store_full_sigbus)
+{
+	unsigned long mine = REGION_PAGES, i;
+	unsigned long most = REGION_PAGES + STORE_PAGES + 1024;
+	long long sigbus0 = smm_vmstat("pgfault_sigbus");
+	int fd = smm_open(), status;
+	char *p;
+	pid_t pid;
+
+	ASSERT_GE(fd, 0);
+	p = map_shared(fd, mine * PG);
+	ASSERT_NE(NULL, p);
+	for (i = 0; i < mine; i++)
+		smm_fill(p + i * PG, 64, 7, i * PG);
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		int cfd = smm_open(), sig = 0;
+		unsigned long n, keep;
+		char *c;
+
+		if (cfd < 0)
+			_exit(2);
+		c = map_shared(cfd, most * PG);
+		if (!c)
+			_exit(3);
+		/* 64 bytes a page: the compressed store holds them cheaply. */
+		for (n = 0; n < most; n++) {
+			sig = smm_touch(c + n * PG, 1, 1, NULL);
+			if (sig)
+				break;
+			smm_fill(c + n * PG, 64, 8, n * PG);
+		}
+		if (sig != SIGBUS) {
+			fprintf(stderr, "# child: %lu pages, signal %d\n", n, sig);
+			_exit(4);
+		}
+		printf("# child: SIGBUS after %lu pages; SwapFree %lld kB\n", n,
+		       smm_meminfo_kb("SwapFree:"));
+		/* Room for the checks: the newest 1024 pages go. */
+		keep = n > 1024 ? n - 1024 : 0;
+		if (smm_punch(cfd, keep * PG, (n + 1 - keep) * PG))
+			_exit(5);
+		for (i = 0; i < keep; i++)
+			if (smm_check_fill(c + i * PG, 64, 8, i * PG) >= 0) {
+				fprintf(stderr, "# child: page %lu of %lu lost\n", i, keep);
+				_exit(6);
+			}
+		_exit(n < REGION_PAGES + STORE_PAGES / 2 ? 7 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_GT(smm_vmstat("pgfault_sigbus"), sigbus0);
+	for (i = 0; i < mine; i++)
+		ASSERT_EQ(-1, smm_check_fill(p + i * PG, 64, 7, i * PG));
+	munmap(p, mine * PG);
+	close(fd);
+	EXPECT_TRUE(smm_validate_ok());
+	EXPECT_EQ(STORE_MB * 1024LL, smm_meminfo_kb("SwapFree:"));
+}
+
+/* ---- reclaim beside concurrent faults, munmap and fork ---- */
+
+#define CONC_PAGES	(2 * REGION_PAGES)
+#define CONC_SECONDS	10
+
+struct conc {
+	int fd;
+	char *p;
+	int stop;		/* __atomic: read by every thread */
+	uint64_t *stamp;	/* per page: what its first 8 bytes hold */
+	long errors;
+};
+
+struct writer {
+	struct conc *c;
+	unsigned long first, pages;
+	unsigned int seed;
+};
+
+/* Rewrite random pages of its half with new stamps, checking the old. */
+static void *conc_writer(void *arg)
+{
+	struct writer *w = arg;
+	struct conc *c = w->c;
+	uint64_t n = 0;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
+		unsigned long i = w->first + rand_r(&w->seed) % w->pages;
+		uint64_t *q = (uint64_t *)(c->p + i * PG);
+
+		if (*q != c->stamp[i])
+			__atomic_add_fetch(&c->errors, 1, __ATOMIC_RELAXED);
+		c->stamp[i] = (i << 32) | ++n;
+		*q = c->stamp[i];
+	}
+	return NULL;
+}
+
+/* Map, touch, punch a hole in the mapping, unmap, again. */
+static void *conc_mapper(void *arg)
+{
+	struct conc *c = arg;
+	unsigned int seed = 3;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
+		unsigned long off = rand_r(&seed) % (CONC_PAGES - 64);
+		char *m = mmap(NULL, 64 * PG, PROT_READ, MAP_SHARED, c->fd, off * PG);
+		int i;
+
+		if (m == MAP_FAILED) {
+			__atomic_add_fetch(&c->errors, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		for (i = 0; i < 64; i += 3)
+			touch(m + i * PG);
+		munmap(m + 16 * PG, 16 * PG);
+		for (i = 0; i < 16; i++)
+			touch(m + i * PG);
+		munmap(m, 16 * PG);
+		munmap(m + 32 * PG, 32 * PG);
+	}
+	return NULL;
+}
+
+/* Fork children that read through the inherited mapping and exit. */
+static void *conc_forker(void *arg)
+{
+	struct conc *c = arg;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
+		pid_t pid = fork();
+		int status;
+
+		if (pid < 0) {
+			__atomic_add_fetch(&c->errors, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		if (!pid) {
+			unsigned long i;
+
+			for (i = 0; i < CONC_PAGES; i += 17)
+				touch(c->p + i * PG);
+			_exit(0);
+		}
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			__atomic_add_fetch(&c->errors, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+TEST(reclaim_beside_faults_munmap_fork)
+{
+	struct conc c = { .fd = smm_open() };
+	struct writer w[2];
+	pthread_t t[4];
+	unsigned long i;
+	int k;
+
+	ASSERT_GE(c.fd, 0);
+	c.p = map_shared(c.fd, CONC_PAGES * PG);
+	ASSERT_NE(NULL, c.p);
+	c.stamp = calloc(CONC_PAGES, sizeof(*c.stamp));
+	ASSERT_NE(NULL, c.stamp);
+	for (k = 0; k < 2; k++) {
+		w[k] = (struct writer){ &c, k * CONC_PAGES / 2, CONC_PAGES / 2, k + 1 };
+		ASSERT_EQ(0, pthread_create(&t[k], NULL, conc_writer, &w[k]));
+	}
+	ASSERT_EQ(0, pthread_create(&t[2], NULL, conc_mapper, &c));
+	ASSERT_EQ(0, pthread_create(&t[3], NULL, conc_forker, &c));
+	sleep(CONC_SECONDS);
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELAXED);
+	for (k = 0; k < 4; k++)
+		pthread_join(t[k], NULL);
+	EXPECT_EQ(0, c.errors);
+	for (i = 0; i < CONC_PAGES; i++)
+		if (*(uint64_t *)(c.p + i * PG) != c.stamp[i])
+			break;
+	EXPECT_EQ(CONC_PAGES, i);
+	EXPECT_GT(smm_vmstat("pgsteal_kswapd") + smm_vmstat("pgsteal_direct"), 0);
+	munmap(c.p, CONC_PAGES * PG);
+	close(c.fd);
+	free(c.stamp);
+	EXPECT_TRUE(smm_validate_ok());
+}
+
+/* kswapd ran, and the counters say what reclaim did. */
+TEST(reclaim_counters)
+{
+	static const char * const names[] = {
+		"pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct",
+		"pswpin", "pswpout", "workingset_refault", "workingset_activate",
+		"workingset_nodereclaim", "allocstall_high", "pageoutrun",
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		EXPECT_GE(smm_vmstat(names[i]), 0);
+	EXPECT_GT(smm_vmstat("pgsteal_kswapd"), 0);
+	EXPECT_GT(smm_vmstat("pageoutrun"), 0);
+	EXPECT_GT(smm_vmstat("workingset_refault"), 0);
+	EXPECT_GE(smm_meminfo_kb("Mlocked:"), 0);
+}
+
+TEST_HARNESS_MAIN
