@@ -447,11 +447,13 @@ SMM_EXPORT(smm_lru_set_batch);
  * @nr_to_scan: at most this many tail pages are looked at
  * @out: room for @nr_to_scan frames; the candidates
  *
- * A tail page with SMM_PG_referenced set gets its second chance: the bit
- * is cleared and the page goes back to the inactive head.  One with the
- * bit clear is taken off the list (SMM_PG_lru cleared) with a reference on
- * its struct page, for the caller to evict or give back with
- * smm_lru_putback().  A page found mlocked moves to the unevictable list.
+ * An unmapped tail page with SMM_PG_referenced set gets its second chance:
+ * the bit is cleared and the page goes back to the inactive head.  Any
+ * other is taken off the list (SMM_PG_lru cleared) with a reference on its
+ * struct page, for the caller to evict or give back with smm_lru_putback():
+ * a mapped page keeps its bit, because its young ptes are accesses the
+ * caller still has to read (smm_object_evict() applies the rule to them).
+ * A page found mlocked moves to the unevictable list.
  *
  * Context: Process context.  Takes @node's LRU lock.
  * Return: the number of frames put in @out.
@@ -465,6 +467,7 @@ unsigned int smm_lru_isolate_inactive(struct smm_pool *pool, struct smm_node *no
 	spin_lock(&lruvec->lock);
 	for (scanned = 0; scanned < nr_to_scan; scanned++) {
 		struct smm_page *frame;
+		struct page *page;
 
 		if (list_empty(&lruvec->inactive_list))
 			break;
@@ -473,8 +476,10 @@ unsigned int smm_lru_isolate_inactive(struct smm_pool *pool, struct smm_node *no
 			smm_lru_move(lruvec, frame, SMM_LRU_UNEVICTABLE);
 			continue;
 		}
-		if (test_and_clear_bit(SMM_PG_referenced, &frame->flags) ||
-		    !get_page_unless_zero(smm_lru_page(pool, frame))) {
+		page = smm_lru_page(pool, frame);
+		if ((!page_mapped(page) &&
+		     test_and_clear_bit(SMM_PG_referenced, &frame->flags)) ||
+		    !get_page_unless_zero(page)) {
 			list_move(&frame->lru, &lruvec->inactive_list);
 			continue;
 		}

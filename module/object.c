@@ -658,9 +658,11 @@ SMM_EXPORT(smm_object_punch);
  * Under the page lock (tried, never waited for): a page that is mlocked,
  * or has references beyond shadowmm's, the isolation's and its ptes'
  * (get_user_pages pins), stays.  Otherwise it is unmapped from every
- * process (unmap_mapping_pages() on its object); a pte found young (the
- * zap reports it as an access) keeps the page, marked referenced, as the
- * kernel's rmap walk would.  An unmapped, unreferenced page is written to
+ * process (unmap_mapping_pages() on its object), and the young ptes the
+ * zap reports are accesses, as the kernel's rmap walk sees them: on a
+ * page already referenced they activate it (it goes back to the active
+ * list), else they mark it referenced and it stays; a mapped page
+ * referenced but not young gets its second chance (bit cleared).  An unmapped, unreferenced page is written to
  * the backing store (a page of zeroes is not: its shadow entry has no
  * slot and it comes back zeroed), its count is frozen at the expected
  * value so no lookup can take it meanwhile, its i_pages slot gets the
@@ -706,7 +708,7 @@ int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
 		goto out_unlock;
 	}
 	if (folio_mapped(folio)) {
-		bool young;
+		bool young, referenced;
 
 		/* The zap marks the folio accessed for each young pte it clears. */
 		folio_clear_referenced(folio);
@@ -717,8 +719,24 @@ int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
 			ret = SMM_EVICT_BUSY;
 			goto out_unlock;
 		}
-		if (young) {
-			set_bit(SMM_PG_referenced, &frame->flags);
+		/*
+		 * The young ptes are the accesses the mappings made since the
+		 * last look, and the LRU's rule applies to them: on a page
+		 * already referenced one activates it, a first one only sets
+		 * the bit.  Referenced with no new access is the second chance.
+		 */
+		referenced = test_and_clear_bit(SMM_PG_referenced, &frame->flags);
+		if (young && referenced) {
+			set_bit(SMM_PG_active, &frame->flags);
+			stat->nr_activate++;
+			smm_count_event(pool, SMM_PGACTIVATE);
+			trace_shadowmm_lru_activate(page_to_pfn(page));
+			ret = SMM_EVICT_ACTIVATE;
+			goto out_unlock;
+		}
+		if (young || referenced) {
+			if (young)
+				set_bit(SMM_PG_referenced, &frame->flags);
 			stat->nr_ref_keep++;
 			ret = SMM_EVICT_REFERENCED;
 			goto out_unlock;

@@ -14,11 +14,13 @@
  * One pass over a node (smm_shrink_node()) moves every per-CPU LRU batch to
  * the lists, ages the active list while the inactive one is too short
  * (smm_lru_inactive_is_low()), and shrinks the inactive list in batches of
- * SMM_RECLAIM_BATCH: smm_lru_isolate_inactive() gives referenced tail
- * pages their second chance and takes the rest, smm_object_evict() tries
- * to evict each (unmap from every process, write to the backing store,
- * leave a shadow entry, free the frame), and what it did not evict goes
- * back.  A pass scans at most the node's LRU size >> priority pages, and
+ * SMM_RECLAIM_BATCH: smm_lru_isolate_inactive() gives referenced unmapped
+ * tail pages their second chance and takes the rest, smm_object_evict()
+ * reads each one's young ptes (activating a page seen accessed again, or
+ * keeping one seen for the first time) and evicts the others (unmap from
+ * every process, write to the backing store, leave a shadow entry, free
+ * the frame), and what it did not evict goes back, to the active list if
+ * it was activated.  A pass scans at most the node's LRU size >> priority pages, and
  * each pass without progress lowers the priority, as the kernel's
  * scan_control does.  kswapd also gives the slab caches' free slabs back
  * once per run.

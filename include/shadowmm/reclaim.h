@@ -63,7 +63,10 @@ struct smm_kswapd {
 /**
  * enum smm_evict_result - what became of one isolated page
  * @SMM_EVICT_RECLAIMED:	stored (or dropped), its frame freed
- * @SMM_EVICT_REFERENCED:	a mapping had it young: kept, marked referenced
+ * @SMM_EVICT_REFERENCED:	kept on the inactive list: young once (now marked
+ *				referenced), or its second chance (bit cleared)
+ * @SMM_EVICT_ACTIVATE:		young while already referenced: a second access
+ *				seen on the inactive list, so it goes active
  * @SMM_EVICT_BUSY:		locked, raced with a user, or could not be unmapped
  * @SMM_EVICT_PINNED:		references beyond its mappings (get_user_pages)
  * @SMM_EVICT_MLOCKED:		mlocked meanwhile
@@ -73,6 +76,7 @@ struct smm_kswapd {
 enum smm_evict_result {
 	SMM_EVICT_RECLAIMED,
 	SMM_EVICT_REFERENCED,
+	SMM_EVICT_ACTIVATE,
 	SMM_EVICT_BUSY,
 	SMM_EVICT_PINNED,
 	SMM_EVICT_MLOCKED,
@@ -84,11 +88,14 @@ enum smm_evict_result {
  * struct smm_reclaim_stat - what a batch of evictions found (the fields of
  * the kernel's struct reclaim_stat that mean something here)
  * @nr_dirty:		pages written to the store
- * @nr_ref_keep:	pages kept because a mapping had them young
+ * @nr_activate:	pages activated because a mapping had them young again
+ * @nr_ref_keep:	pages kept because a mapping had them young, or for
+ *			their second chance
  * @nr_unmap_fail:	pages still mapped after the unmap, or pinned
  */
 struct smm_reclaim_stat {
 	unsigned long nr_dirty;
+	unsigned long nr_activate;
 	unsigned long nr_ref_keep;
 	unsigned long nr_unmap_fail;
 };

@@ -644,7 +644,7 @@ TRACE_EVENT(shadowmm_lru_shrink_inactive,
 		__entry->nr_congested = 0;
 		__entry->nr_immediate = 0;
 		__entry->nr_activate0 = 0;
-		__entry->nr_activate1 = 0;
+		__entry->nr_activate1 = stat->nr_activate;
 		__entry->nr_ref_keep = stat->nr_ref_keep;
 		__entry->nr_unmap_fail = stat->nr_unmap_fail;
 		__entry->priority = priority;
