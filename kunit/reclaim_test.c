@@ -59,6 +59,18 @@ static ssize_t smm_test_write_page(struct file *file, u8 *buf, unsigned long ind
 	return kernel_write(file, buf, PAGE_SIZE, &pos);
 }
 
+/* Pages @i.. written until one fails or @end; returns where it stopped. */
+static unsigned long smm_test_fill(struct file *file, u8 *buf, unsigned long i,
+				   unsigned long end, ssize_t *ret)
+{
+	for (; i < end; i++) {
+		*ret = smm_test_write_page(file, buf, i);
+		if (*ret != PAGE_SIZE)
+			break;
+	}
+	return i;
+}
+
 /* Page @index read back: 0 when it has its pattern, else an error. */
 static int smm_test_check_page(struct file *file, u8 *buf, u8 *want,
 			       unsigned long index)
@@ -227,11 +239,7 @@ static void smm_reclaim_store_full_test(struct kunit *test)
 	unsigned long i, n, kept;
 	ssize_t ret = 0;
 
-	for (i = 0; i < 2 * zone->managed; i++) {
-		ret = smm_test_write_page(file, buf, i);
-		if (ret != PAGE_SIZE)
-			break;
-	}
+	i = smm_test_fill(file, buf, 0, 2 * zone->managed, &ret);
 	KUNIT_EXPECT_EQ(test, ret, (ssize_t)-ENOSPC);
 	/*
 	 * Free slabs given back after that failure (kswapd's run, the
@@ -239,8 +247,7 @@ static void smm_reclaim_store_full_test(struct kunit *test)
 	 */
 	KUNIT_ASSERT_TRUE(test, smm_test_wait_idle(pool));
 	flush_work(&pool->slab_shrink_work);
-	while (i < 2 * zone->managed && smm_test_write_page(file, buf, i) == PAGE_SIZE)
-		i++;
+	i = smm_test_fill(file, buf, i, 2 * zone->managed, &ret);
 	n = i;
 	KUNIT_EXPECT_EQ(test, smm_swap_free_slots(&pool->swap), 0UL);
 	KUNIT_EXPECT_GE(test, n, zone->managed - zone->watermark[SMM_WMARK_MIN]);
@@ -488,11 +495,7 @@ static void smm_reclaim_no_store_test(struct kunit *test)
 	unsigned long i;
 	ssize_t ret = 0;
 
-	for (i = 0; i < 2 * zone->managed; i++) {
-		ret = smm_test_write_page(file, buf, i);
-		if (ret != PAGE_SIZE)
-			break;
-	}
+	i = smm_test_fill(file, buf, 0, 2 * zone->managed, &ret);
 	KUNIT_EXPECT_EQ(test, ret, (ssize_t)-ENOSPC);
 	KUNIT_EXPECT_LE(test, i, zone->managed);
 	KUNIT_EXPECT_EQ(test, smm_reclaim_pages(pool, 8), 0UL);

@@ -321,6 +321,15 @@ static unsigned long smm_object_remove_range(struct smm_object *obj,
 	return n;
 }
 
+/* A prepared frame that never made it into its object's i_pages goes back. */
+static void smm_object_page_abandon(struct smm_pool *pool, struct page *page)
+{
+	page->mapping = NULL;
+	put_page(page);
+	__folio_clear_locked(page_folio(page));
+	smm_object_frame_free(pool, page);
+}
+
 /*
  * A new zeroed frame for @index, locked, with a reference for the caller
  * besides shadowmm's own.  -EEXIST when someone else put a page (or an
@@ -372,10 +381,7 @@ static struct page *smm_object_add_page(struct smm_object *obj, pgoff_t index)
 	if (xas_error(&xas)) {
 		int err = xas_error(&xas);
 
-		page->mapping = NULL;
-		put_page(page);
-		__folio_clear_locked(page_folio(page));
-		smm_object_frame_free(pool, page);
+		smm_object_page_abandon(pool, page);
 		return ERR_PTR(err);
 	}
 	atomic_long_inc(&obj->resident);
@@ -443,10 +449,7 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 	}
 	xas_unlock_irq(&xas);
 	if (err) {
-		page->mapping = NULL;
-		put_page(page);
-		__folio_clear_locked(page_folio(page));
-		smm_object_frame_free(pool, page);
+		smm_object_page_abandon(pool, page);
 		return ERR_PTR(err);
 	}
 	atomic_long_inc(&obj->resident);
