@@ -166,7 +166,7 @@ static void smm_kswapd_balance(struct smm_kswapd *k, unsigned int order, int hig
 		sc.store_full = false;
 		smm_shrink_node(pool, node, &sc);
 		if (!slabs_done) {
-			sc.nr_reclaimed += smm_slab_shrink_all(pool);
+			sc.nr_reclaimed += smm_slab_shrink_pressure(pool);
 			slabs_done = true;
 		}
 		if (sc.nr_reclaimed != before) {

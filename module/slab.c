@@ -2411,15 +2411,31 @@ unsigned long smm_slab_shrink_all(struct smm_pool *pool)
 }
 SMM_EXPORT(smm_slab_shrink_all);
 
+/**
+ * smm_slab_shrink_pressure() - smm_slab_shrink_all() for memory pressure
+ * @pool: the pool
+ *
+ * The same, with the slabs given back counted in slabs_shrunk_pressure:
+ * the pressure work and kswapd both come here, whichever runs first.
+ *
+ * Context: Process context, may sleep.
+ * Return: the number of frames given back.
+ */
+unsigned long smm_slab_shrink_pressure(struct smm_pool *pool)
+{
+	unsigned long slabs, frames;
+
+	frames = __smm_slab_shrink_all(pool, &slabs);
+	if (slabs)
+		smm_count_events(pool, SMM_SLABS_SHRUNK_PRESSURE, slabs);
+	return frames;
+}
+SMM_EXPORT(smm_slab_shrink_pressure);
+
 /* The pool's shrink work: what memory pressure asked for. */
 static void smm_slab_pressure_fn(struct work_struct *work)
 {
-	struct smm_pool *pool = container_of(work, struct smm_pool, slab_shrink_work);
-	unsigned long slabs;
-
-	__smm_slab_shrink_all(pool, &slabs);
-	if (slabs)
-		smm_count_events(pool, SMM_SLABS_SHRUNK_PRESSURE, slabs);
+	smm_slab_shrink_pressure(container_of(work, struct smm_pool, slab_shrink_work));
 }
 
 /**

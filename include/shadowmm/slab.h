@@ -216,6 +216,7 @@ struct smm_kmem_cache *smm_kmalloc_cache(struct smm_pool *pool, size_t size);
 
 unsigned int smm_slab_drain_cpu(struct smm_pool *pool, unsigned int cpu);
 unsigned long smm_slab_shrink_all(struct smm_pool *pool);
+unsigned long smm_slab_shrink_pressure(struct smm_pool *pool);
 void smm_slab_note_pressure(struct smm_pool *pool);
 unsigned long smm_slab_pages(struct smm_pool *pool);
 int smm_slab_pool_init(struct smm_pool *pool);
