@@ -3,7 +3,8 @@
 # suites (they run when shadowmm_kunit.ko loads), with no backing store
 # (swap_mb=0: an exhausted region is SIGBUS at once, as object_test
 # expects); then reclaim_test with a module load of its own (a small region
-# and a large backing store, so reclaim runs).
+# and a large backing store, so reclaim runs), and part of it again with the
+# store in a swap file.
 smm_tap module_load /tests/module_load.sh
 smm_tap page_alloc /tests/page_alloc.sh
 smm_tap slab /tests/slab.sh
@@ -21,4 +22,17 @@ fi
 if [ -x /tests/reclaim_test ] && smm_insmod shadowmm size_mb=16 swap_mb=96; then
 	smm_tap reclaim_test /tests/reclaim_test
 	smm_rmmod shadowmm
+fi
+
+# The same store in a swap file (the swap_file parameter): the round trip
+# through 3x the region and the full store, end to end.
+if [ -x /tests/reclaim_test ] &&
+	smm_insmod shadowmm size_mb=16 swap_mb=96 swap_file=/tmp/shadowmm.swap; then
+	smm_check "swap_file: the store is the file" \
+		grep -q '^backend file .*shadowmm.swap$' /sys/kernel/debug/shadowmm/swap
+	smm_tap reclaim_test_swap_file /tests/reclaim_test -t module_has_small_region \
+		-t three_times_region_one_mapping -t store_full_sigbus
+	smm_rmmod shadowmm
+	smm_check "swap_file: the file stays behind, sized for 96 MiB" \
+		[ "$(stat -c %s /tmp/shadowmm.swap)" -ge $((96 << 20)) ]
 fi
