@@ -208,20 +208,20 @@ static void smm_object_dogfood_test(struct kunit *test)
 	struct smm_object *obj = smm_file_object(first);
 	unsigned long managed = smm_pool_managed_pages(pool);
 	unsigned int nr_pages = 0, nr_objs = 0, nr_files = 0, reserve, o, i;
-	struct smm_kmem_cache *cache = pool->object_cache;
+	struct smm_kmem_cache *cache = pool->object_reserve.cache;
 	struct smm_page **pages, *page;
 	struct file **files;
 	unsigned int *orders;
 	void **objs;
 
 	KUNIT_ASSERT_NOT_NULL(test, cache);
-	KUNIT_ASSERT_NOT_NULL(test, pool->object_reserve);
+	KUNIT_ASSERT_NOT_NULL(test, pool->object_reserve.mempool);
 	page = smm_virt_to_page(pool, obj);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	KUNIT_EXPECT_TRUE(test, smm_page_test(page, SMM_PG_slab));
 	KUNIT_EXPECT_PTR_EQ(test, page->slab_cache, cache);
 	KUNIT_EXPECT_STREQ(test, cache->name, "shadowmm_object");
-	reserve = pool->object_reserve->min_nr;
+	reserve = pool->object_reserve.mempool->min_nr;
 	KUNIT_ASSERT_GT(test, reserve, 0U);
 
 	pages = kunit_kcalloc(test, managed, sizeof(*pages), GFP_KERNEL);

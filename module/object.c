@@ -34,7 +34,6 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/highmem.h>
-#include <linux/mempool.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mount.h>
@@ -940,7 +939,7 @@ static void smm_object_evict_inode(struct inode *inode)
 	spin_lock(&pool->object_lock);
 	list_del(&obj->node);
 	spin_unlock(&pool->object_lock);
-	mempool_free(obj, pool->object_reserve);
+	smm_kmem_reserve_free(&pool->object_reserve, obj);
 }
 
 static const struct super_operations smm_fs_sops = {
@@ -965,54 +964,6 @@ static struct file_system_type smm_fs_type = {
 	.kill_sb = kill_anon_super,
 };
 
-static void *smm_object_reserve_alloc(gfp_t gfp, void *data)
-{
-	/* Metadata may dip into the min reserve; it never reclaims. */
-	return smm_kmem_cache_alloc(data, SMM_GFP_ATOMIC | SMM_GFP_NOWAIT);
-}
-
-static void smm_object_reserve_free(void *element, void *data)
-{
-	smm_kmem_cache_free(data, element);
-}
-
-/*
- * The object cache and its reserve, made on a pool's first open so a pool
- * that is never opened holds no slab.
- */
-static int smm_object_reserve_ready(struct smm_pool *pool)
-{
-	struct smm_kmem_cache *cache;
-	mempool_t *reserve;
-	int ret = 0;
-
-	/* Pairs with the release below: a reserve seen has its cache set. */
-	if (smp_load_acquire(&pool->object_reserve))
-		return 0;
-	mutex_lock(&pool->object_setup_lock);
-	if (pool->object_reserve)
-		goto out;
-	cache = smm_kmem_cache_create(pool, "shadowmm_object", sizeof(struct smm_object),
-				      0, 0, NULL);
-	if (!cache) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	reserve = mempool_create(SMM_OBJECT_RESERVE, smm_object_reserve_alloc,
-				 smm_object_reserve_free, cache);
-	if (!reserve) {
-		smm_kmem_cache_destroy(cache);
-		ret = -ENOMEM;
-		goto out;
-	}
-	pool->object_cache = cache;
-	/* Pairs with the acquire above. */
-	smp_store_release(&pool->object_reserve, reserve);
-out:
-	mutex_unlock(&pool->object_setup_lock);
-	return ret;
-}
-
 /**
  * smm_object_create() - a new, empty memory object
  * @pool: where its pages will come from
@@ -1030,16 +981,15 @@ struct smm_object *smm_object_create(struct smm_pool *pool)
 	struct inode *inode;
 	int i, ret;
 
-	ret = smm_object_reserve_ready(pool);
+	ret = smm_kmem_reserve_ready(pool, &pool->object_reserve);
 	if (ret)
 		return ERR_PTR(ret);
-	obj = mempool_alloc(pool->object_reserve, GFP_NOWAIT);
+	obj = smm_kmem_reserve_zalloc(&pool->object_reserve);
 	if (!obj)
 		return ERR_PTR(-ENOMEM);
-	memset(obj, 0, sizeof(*obj));
 	inode = alloc_anon_inode(smm_object_mnt->mnt_sb);
 	if (IS_ERR(inode)) {
-		mempool_free(obj, pool->object_reserve);
+		smm_kmem_reserve_free(&pool->object_reserve, obj);
 		return ERR_CAST(inode);
 	}
 	obj->pool = pool;
@@ -1484,7 +1434,8 @@ void smm_object_pool_init(struct smm_pool *pool)
 {
 	spin_lock_init(&pool->object_lock);
 	INIT_LIST_HEAD(&pool->objects);
-	mutex_init(&pool->object_setup_lock);
+	smm_kmem_reserve_init(&pool->object_reserve, "shadowmm_object",
+			      sizeof(struct smm_object), SMM_OBJECT_RESERVE);
 	atomic_long_set(&pool->object_pages, 0);
 	spin_lock_init(&pool->pinned_lock);
 	INIT_LIST_HEAD(&pool->pinned);
@@ -1522,10 +1473,7 @@ void smm_object_pool_destroy(struct smm_pool *pool)
 	WARN(!list_empty(&pool->objects) || pool->nr_pinned,
 	     "%s: destroyed with objects or %lu pinned frames left\n",
 	     pool->name, pool->nr_pinned);
-	mempool_destroy(pool->object_reserve);
-	if (pool->object_cache)
-		smm_kmem_cache_destroy(pool->object_cache);
-	mutex_destroy(&pool->object_setup_lock);
+	smm_kmem_reserve_destroy(&pool->object_reserve);
 }
 
 /**

@@ -103,6 +103,7 @@
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
 #include <linux/log2.h>
+#include <linux/mempool.h>
 #include <linux/moduleparam.h>
 #include <linux/mm.h>
 #include <linux/numa.h>
@@ -2223,6 +2224,128 @@ int smm_kmem_cache_destroy(struct smm_kmem_cache *cache)
 	return 0;
 }
 SMM_EXPORT(smm_kmem_cache_destroy);
+
+/* ---- caches for the module's own metadata, with a reserve ---- */
+
+static void *smm_kmem_reserve_element_alloc(gfp_t gfp, void *cache)
+{
+	/* Metadata may dip into the min reserve; it never reclaims. */
+	return smm_kmem_cache_alloc(cache, SMM_GFP_ATOMIC | SMM_GFP_NOWAIT);
+}
+
+static void smm_kmem_reserve_element_free(void *element, void *cache)
+{
+	smm_kmem_cache_free(cache, element);
+}
+
+/**
+ * smm_kmem_reserve_init() - describe a metadata cache, made on first use
+ * @r: the reserve
+ * @name: the cache's name (kept, not copied)
+ * @size: the element size
+ * @min_nr: elements to set aside
+ *
+ * Context: Process context.
+ */
+void smm_kmem_reserve_init(struct smm_kmem_reserve *r, const char *name,
+			   unsigned int size, int min_nr)
+{
+	mutex_init(&r->lock);
+	r->cache = NULL;
+	r->mempool = NULL;
+	r->name = name;
+	r->size = size;
+	r->min_nr = min_nr;
+}
+SMM_EXPORT(smm_kmem_reserve_init);
+
+/**
+ * smm_kmem_reserve_ready() - make the cache and its reserve if not yet made
+ * @pool: the pool the cache belongs to
+ * @r: the reserve
+ *
+ * Made on first use so a pool that never needs the metadata holds no slab.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, or -ENOMEM.
+ */
+int smm_kmem_reserve_ready(struct smm_pool *pool, struct smm_kmem_reserve *r)
+{
+	struct smm_kmem_cache *cache;
+	mempool_t *mempool;
+	int ret = 0;
+
+	/* Pairs with the release below: a mempool seen has its cache set. */
+	if (smp_load_acquire(&r->mempool))
+		return 0;
+	mutex_lock(&r->lock);
+	if (r->mempool)
+		goto out;
+	cache = smm_kmem_cache_create(pool, r->name, r->size, 0, 0, NULL);
+	if (!cache) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	mempool = mempool_create(r->min_nr, smm_kmem_reserve_element_alloc,
+				 smm_kmem_reserve_element_free, cache);
+	if (!mempool) {
+		smm_kmem_cache_destroy(cache);
+		ret = -ENOMEM;
+		goto out;
+	}
+	r->cache = cache;
+	/* Pairs with the acquire above. */
+	smp_store_release(&r->mempool, mempool);
+out:
+	mutex_unlock(&r->lock);
+	return ret;
+}
+SMM_EXPORT(smm_kmem_reserve_ready);
+
+/**
+ * smm_kmem_reserve_zalloc() - a zeroed element, from the reserve if need be
+ * @r: a reserve smm_kmem_reserve_ready() made
+ *
+ * Context: Any context; does not sleep.
+ * Return: the element, or NULL when the cache and the reserve are empty.
+ */
+void *smm_kmem_reserve_zalloc(struct smm_kmem_reserve *r)
+{
+	void *element = mempool_alloc(r->mempool, GFP_NOWAIT);
+
+	if (element)
+		memset(element, 0, r->size);
+	return element;
+}
+SMM_EXPORT(smm_kmem_reserve_zalloc);
+
+/**
+ * smm_kmem_reserve_free() - give an element back (refilling the reserve first)
+ * @r: its reserve
+ * @element: from smm_kmem_reserve_zalloc()
+ *
+ * Context: Any context.
+ */
+void smm_kmem_reserve_free(struct smm_kmem_reserve *r, void *element)
+{
+	mempool_free(element, r->mempool);
+}
+SMM_EXPORT(smm_kmem_reserve_free);
+
+/**
+ * smm_kmem_reserve_destroy() - undo smm_kmem_reserve_init() and _ready()
+ * @r: the reserve; every element given back
+ *
+ * Context: Process context, may sleep.
+ */
+void smm_kmem_reserve_destroy(struct smm_kmem_reserve *r)
+{
+	mempool_destroy(r->mempool);
+	if (r->cache)
+		smm_kmem_cache_destroy(r->cache);
+	mutex_destroy(&r->lock);
+}
+SMM_EXPORT(smm_kmem_reserve_destroy);
 
 /* Class of each 8-byte step up to 192 bytes: (size - 1) / 8. */
 static const u8 smm_kmalloc_small_index[24] = {

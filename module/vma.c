@@ -35,7 +35,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hashtable.h>
-#include <linux/mempool.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -298,26 +297,14 @@ SMM_EXPORT(smm_vma_tree_unmap);
 
 /* ---- descriptors ---- */
 
-static void *smm_vma_reserve_alloc(gfp_t gfp, void *data)
-{
-	/* Metadata may dip into the min reserve; it never reclaims. */
-	return smm_kmem_cache_alloc(data, SMM_GFP_ATOMIC | SMM_GFP_NOWAIT);
-}
-
-static void smm_vma_reserve_free(void *element, void *data)
-{
-	smm_kmem_cache_free(data, element);
-}
-
 static struct smm_vma *smm_vma_alloc(struct smm_pool *pool,
 				     struct vm_area_struct *vma)
 {
-	struct smm_vma *v = mempool_alloc(pool->vma_reserve, GFP_NOWAIT);
+	struct smm_vma *v = smm_kmem_reserve_zalloc(&pool->vma_reserve);
 	int i;
 
 	if (!v)
 		return NULL;
-	memset(v, 0, sizeof(*v));
 	RB_CLEAR_NODE(&v->rb);
 	for (i = 0; i < SMM_NR_FAULT_KINDS; i++)
 		atomic_long_set(&v->faults[i], 0);
@@ -332,44 +319,7 @@ static struct smm_vma *smm_vma_alloc(struct smm_pool *pool,
 
 static void smm_vma_free(struct smm_pool *pool, struct smm_vma *v)
 {
-	mempool_free(v, pool->vma_reserve);
-}
-
-/*
- * The descriptor cache and its reserve, made on a pool's first mapping so
- * a pool that is never mapped holds no slab.
- */
-static int smm_vma_reserve_ready(struct smm_pool *pool)
-{
-	struct smm_kmem_cache *cache;
-	mempool_t *reserve;
-	int ret = 0;
-
-	/* Pairs with the release below: a reserve seen has its cache set. */
-	if (smp_load_acquire(&pool->vma_reserve))
-		return 0;
-	mutex_lock(&pool->vma_setup_lock);
-	if (pool->vma_reserve)
-		goto out;
-	cache = smm_kmem_cache_create(pool, "shadowmm_vma", sizeof(struct smm_vma),
-				      0, 0, NULL);
-	if (!cache) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	reserve = mempool_create(SMM_VMA_RESERVE, smm_vma_reserve_alloc,
-				 smm_vma_reserve_free, cache);
-	if (!reserve) {
-		smm_kmem_cache_destroy(cache);
-		ret = -ENOMEM;
-		goto out;
-	}
-	pool->vma_cache = cache;
-	/* Pairs with the acquire above. */
-	smp_store_release(&pool->vma_reserve, reserve);
-out:
-	mutex_unlock(&pool->vma_setup_lock);
-	return ret;
+	smm_kmem_reserve_free(&pool->vma_reserve, v);
 }
 
 /* ---- trees by mm ---- */
@@ -488,7 +438,7 @@ int smm_vma_mmap(struct smm_pool *pool, struct smm_object *obj,
 	int ret;
 
 	mmap_assert_write_locked(vma->vm_mm);
-	ret = smm_vma_reserve_ready(pool);
+	ret = smm_kmem_reserve_ready(pool, &pool->vma_reserve);
 	if (ret)
 		return ret;
 	v = smm_vma_alloc(pool, vma);
@@ -814,7 +764,8 @@ void smm_vma_pool_init(struct smm_pool *pool)
 {
 	spin_lock_init(&pool->vma_lock);
 	hash_init(pool->vma_trees);
-	mutex_init(&pool->vma_setup_lock);
+	smm_kmem_reserve_init(&pool->vma_reserve, "shadowmm_vma", sizeof(struct smm_vma),
+			      SMM_VMA_RESERVE);
 }
 
 /**
@@ -826,8 +777,5 @@ void smm_vma_pool_init(struct smm_pool *pool)
 void smm_vma_pool_destroy(struct smm_pool *pool)
 {
 	WARN_ON(!hash_empty(pool->vma_trees));
-	mempool_destroy(pool->vma_reserve);
-	if (pool->vma_cache)
-		smm_kmem_cache_destroy(pool->vma_cache);
-	mutex_destroy(&pool->vma_setup_lock);
+	smm_kmem_reserve_destroy(&pool->vma_reserve);
 }

@@ -77,10 +77,9 @@ struct smm_pool_config {
  *			struct pages in the kernel's direct map)
  * @object_lock:	protects @objects
  * @objects:		every memory object of the pool (smm_object.node)
- * @object_setup_lock:	serialises making @object_cache and @object_reserve
- * @object_cache:	the slab cache memory objects come from
- * @object_reserve:	objects set aside for when the region is empty;
- *			both made on the first open, NULL before
+ * @object_reserve:	the slab cache memory objects come from, with objects
+ *			set aside for when the region is empty; made on the
+ *			first open
  * @object_pages:	frames held by objects or waiting on @pinned
  * @pinned_lock:	protects @pinned and @nr_pinned
  * @pinned:		frames taken out of their object while someone still
@@ -89,10 +88,9 @@ struct smm_pool_config {
  * @pinned_work:	polls @pinned and frees what is no longer pinned
  * @vma_lock:		protects @vma_trees
  * @vma_trees:		each process's shadow VMA tree, hashed by mm
- * @vma_setup_lock:	serialises making @vma_cache and @vma_reserve
- * @vma_cache:		the slab cache shadow VMA descriptors come from
- * @vma_reserve:	descriptors set aside for when the region is empty;
- *			both made on the first mapping, NULL before
+ * @vma_reserve:	the slab cache shadow VMA descriptors come from, with
+ *			descriptors set aside for when the region is empty;
+ *			made on the first mapping
  * @workingset:	per node (by index), the refault bookkeeping
  * @has_swap:		@swap was built
  * @swap:		the backing store evicted object pages go to
@@ -134,9 +132,7 @@ struct smm_pool {
 	bool mappable;
 	spinlock_t object_lock;
 	struct list_head objects;
-	struct mutex object_setup_lock;
-	struct smm_kmem_cache *object_cache;
-	mempool_t *object_reserve;
+	struct smm_kmem_reserve object_reserve;
 	atomic_long_t object_pages;
 	spinlock_t pinned_lock;
 	struct list_head pinned;
@@ -144,9 +140,7 @@ struct smm_pool {
 	struct delayed_work pinned_work;
 	spinlock_t vma_lock;
 	DECLARE_HASHTABLE(vma_trees, 6);
-	struct mutex vma_setup_lock;
-	struct smm_kmem_cache *vma_cache;
-	mempool_t *vma_reserve;
+	struct smm_kmem_reserve vma_reserve;
 	struct smm_workingset *workingset;
 	bool has_swap;
 	struct smm_swap swap;

@@ -14,6 +14,8 @@
 #include <linux/cache.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
+#include <linux/mempool.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/reciprocal_div.h>
 #include <linux/spinlock.h>
@@ -188,6 +190,26 @@ struct smm_kmem_cache {
 	struct smm_kmem_cache_node node[];
 };
 
+/**
+ * struct smm_kmem_reserve - a cache for the module's own metadata, with
+ * elements set aside for when the region has no frame to give
+ * @lock:	serialises making @cache and @mempool
+ * @cache:	the pool's slab cache the elements come from
+ * @mempool:	@min_nr elements set aside in front of it; both made on
+ *		first use (smm_kmem_reserve_ready()), NULL before
+ * @name:	the cache's name
+ * @size:	the element size
+ * @min_nr:	elements set aside
+ */
+struct smm_kmem_reserve {
+	struct mutex lock;
+	struct smm_kmem_cache *cache;
+	mempool_t *mempool;
+	const char *name;
+	unsigned int size;
+	int min_nr;
+};
+
 struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *name,
 					     unsigned int size, unsigned int align,
 					     unsigned int flags, void (*ctor)(void *));
@@ -213,6 +235,13 @@ void *smm_kmalloc(struct smm_pool *pool, size_t size, unsigned int flags);
 void smm_kfree(struct smm_pool *pool, const void *ptr);
 size_t smm_ksize(struct smm_pool *pool, const void *ptr);
 struct smm_kmem_cache *smm_kmalloc_cache(struct smm_pool *pool, size_t size);
+
+void smm_kmem_reserve_init(struct smm_kmem_reserve *r, const char *name,
+			   unsigned int size, int min_nr);
+int smm_kmem_reserve_ready(struct smm_pool *pool, struct smm_kmem_reserve *r);
+void *smm_kmem_reserve_zalloc(struct smm_kmem_reserve *r);
+void smm_kmem_reserve_free(struct smm_kmem_reserve *r, void *element);
+void smm_kmem_reserve_destroy(struct smm_kmem_reserve *r);
 
 unsigned int smm_slab_drain_cpu(struct smm_pool *pool, unsigned int cpu);
 unsigned long smm_slab_shrink_all(struct smm_pool *pool);
