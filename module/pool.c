@@ -118,13 +118,12 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 
 	ret = smm_reclaim_pool_init(pool);
 	if (ret)
-		goto err_objects;
+		goto err_vma;
 
 	*poolp = pool;
 	return 0;
 
-err_objects:
-	smm_reclaim_pool_destroy(pool);
+err_vma:
 	smm_vma_pool_destroy(pool);
 	smm_object_pool_destroy(pool);
 	if (pool->has_swap)
