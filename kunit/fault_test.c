@@ -147,6 +147,9 @@ static void smm_fault_sigbus_test(struct kunit *test)
 	/* The region exhausted by another object: no page, no OOM. */
 	while (kernel_write(hog, page, PAGE_SIZE, &pos) == PAGE_SIZE)
 		;
+	KUNIT_ASSERT_TRUE(test, smm_test_settle(pool));
+	while (kernel_write(hog, page, PAGE_SIZE, &pos) == PAGE_SIZE)
+		;
 	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), 0UL);
 	KUNIT_EXPECT_EQ(test, get_user(c, p), -EFAULT);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_SIGBUS]), 2L);

@@ -241,7 +241,7 @@ static void smm_object_dogfood_test(struct kunit *test)
 		       (pages[nr_pages] = smm_alloc_pages(pool, o, SMM_GFP_NOWAIT | SMM_GFP_NOFAULT)))
 			orders[nr_pages++] = o;
 	/* Pressure shrinks free slabs: let it, then take every free object. */
-	flush_work(&pool->slab_shrink_work);
+	KUNIT_ASSERT_TRUE(test, smm_test_settle(pool));
 	while (nr_objs < managed &&
 	       (objs[nr_objs] = smm_kmem_cache_alloc(cache, SMM_GFP_ATOMIC | SMM_GFP_NOWAIT)))
 		nr_objs++;

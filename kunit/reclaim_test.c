@@ -89,19 +89,6 @@ static struct smm_kswapd *smm_test_kswapd(struct smm_pool *pool)
 	return &pool->kswapd[0];
 }
 
-/* Wait (at most 20 s) until node 0's kswapd sleeps with nothing pending. */
-static bool smm_test_wait_idle(struct smm_pool *pool)
-{
-	unsigned long end = jiffies + 20 * HZ;
-
-	while (!smm_kswapd_idle(pool, 0)) {
-		if (time_after(jiffies, end))
-			return false;
-		msleep(20);
-	}
-	return true;
-}
-
 /* Watermarks far enough apart to see where kswapd starts and stops. */
 static void smm_test_watermarks(struct kunit *test, struct smm_pool *pool)
 {
@@ -137,7 +124,7 @@ static void smm_reclaim_kswapd_test(struct kunit *test)
 	KUNIT_ASSERT_GE(test, waking, 0L);
 	KUNIT_EXPECT_EQ(test, (unsigned long)waking, low);
 
-	KUNIT_ASSERT_TRUE(test, smm_test_wait_idle(pool));
+	KUNIT_ASSERT_TRUE(test, smm_test_settle(pool));
 	free = smm_zone_free(zone);
 	KUNIT_EXPECT_GT(test, free, high);
 	KUNIT_EXPECT_LE(test, free, high + SMM_RECLAIM_BATCH + 1);
@@ -245,8 +232,7 @@ static void smm_reclaim_store_full_test(struct kunit *test)
 	 * Free slabs given back after that failure (kswapd's run, the
 	 * pressure shrink work) are room again: use it up first.
 	 */
-	KUNIT_ASSERT_TRUE(test, smm_test_wait_idle(pool));
-	flush_work(&pool->slab_shrink_work);
+	KUNIT_ASSERT_TRUE(test, smm_test_settle(pool));
 	i = smm_test_fill(file, buf, i, 2 * zone->managed, &ret);
 	n = i;
 	KUNIT_EXPECT_EQ(test, smm_swap_free_slots(&pool->swap), 0UL);
@@ -255,7 +241,7 @@ static void smm_reclaim_store_full_test(struct kunit *test)
 	KUNIT_EXPECT_GT(test, smm_event_sum(pool, SMM_PSWPOUT), 0UL);
 
 	/* kswapd stops trying: asleep, having given up, no longer scanning. */
-	KUNIT_ASSERT_TRUE(test, smm_test_wait_idle(pool));
+	KUNIT_ASSERT_TRUE(test, smm_test_settle(pool));
 	KUNIT_EXPECT_GT(test, smm_event_sum(pool, SMM_KSWAPD_GIVEUP), 0UL);
 	i = smm_event_sum(pool, SMM_PGSCAN_KSWAPD);
 	KUNIT_EXPECT_EQ(test, smm_test_write_page(file, buf, n), (ssize_t)-ENOSPC);

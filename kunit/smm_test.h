@@ -8,6 +8,7 @@
 
 #include <kunit/resource.h>
 #include <kunit/test.h>
+#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/nodemask.h>
@@ -16,6 +17,7 @@
 #include <shadowmm/object.h>
 #include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
+#include <shadowmm/reclaim.h>
 
 KUNIT_DEFINE_ACTION_WRAPPER(smm_test_pool_destroy, smm_pool_destroy,
 			    struct smm_pool *);
@@ -87,6 +89,28 @@ static inline unsigned int smm_test_validate(struct smm_pool *pool)
 	struct smm_report r = { };
 
 	return smm_pool_validate(pool, &r);
+}
+
+/*
+ * Let what a zone below its low watermark started finish: every node's
+ * kswapd asleep with no wake pending (it may give free slabs back) and
+ * the slab pressure work done.  A test that exhausts the region settles
+ * it, then takes what that freed, so nothing frees frames behind its back.
+ * Returns false when a kswapd is still busy after 20 s.
+ */
+static inline bool smm_test_settle(struct smm_pool *pool)
+{
+	unsigned long end = jiffies + 20 * HZ;
+	int node;
+
+	for (node = 0; node < pool->nr_nodes; node++)
+		while (!smm_kswapd_idle(pool, node)) {
+			if (time_after(jiffies, end))
+				return false;
+			msleep(20);
+		}
+	flush_work(&pool->slab_shrink_work);
+	return true;
 }
 
 static inline unsigned long smm_test_nr_free(struct smm_zone *zone, unsigned int order)
