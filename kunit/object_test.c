@@ -14,11 +14,17 @@
 #include <linux/cpumask.h>
 #include <linux/mempool.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/pagemap.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
+#include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
 #include <uapi/shadowmm.h>
 
+#include <shadowmm/lru.h>
 #include <shadowmm/object.h>
 #include <shadowmm/slab.h>
 
@@ -144,12 +150,16 @@ static void smm_object_exhausted_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &object_pool);
 	struct file *file = smm_test_object_file(test, pool);
-	unsigned long pages = smm_pool_free_pages(pool), i;
+	unsigned long pages = smm_pool_managed_pages(pool), i;
 	char *page = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
 	loff_t pos = 0;
 	ssize_t ret = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, page);
+	/*
+	 * The pressure the writes cause gives free slabs back meanwhile:
+	 * write until a write fails, however many frames that frees.
+	 */
 	for (i = 0; i <= pages; i++) {
 		smm_test_fill(page, PAGE_SIZE, i);
 		ret = kernel_write(file, page, PAGE_SIZE, &pos);
@@ -269,6 +279,190 @@ static void smm_object_dogfood_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/* The page at @index of @file's object (no reference taken). */
+static struct page *smm_test_page_at(struct file *file, pgoff_t index)
+{
+	return xa_load(&file->f_mapping->i_pages, index);
+}
+
+/* SHADOWMM_IOC_INFO of @file, through user memory as a program asks. */
+static void smm_test_info(struct kunit *test, struct file *file,
+			  struct shadowmm_info *info)
+{
+	unsigned long uaddr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE,
+					    PROT_READ | PROT_WRITE,
+					    MAP_ANONYMOUS | MAP_PRIVATE, 0);
+
+	KUNIT_ASSERT_TRUE(test, uaddr && !IS_ERR_VALUE(uaddr));
+	KUNIT_ASSERT_EQ(test, file->f_op->unlocked_ioctl(file, SHADOWMM_IOC_INFO, uaddr), 0L);
+	KUNIT_ASSERT_EQ(test, copy_from_user(info, (void __user *)uaddr, sizeof(*info)), 0UL);
+}
+
+/*
+ * A frame that left its object has refcount 0, as the kernel's free pages
+ * have: a stale lookup (the pointer loaded from i_pages before a punch,
+ * as fault-around and every lockless lookup hold one for a moment) cannot
+ * take a reference to it, nor to it once reused at another index, where
+ * it is no longer the old slot's.
+ */
+static void smm_object_free_frame_frozen_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	struct page *stale;
+	loff_t pos = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	memset(buf, 's', PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, kernel_write(file, buf, PAGE_SIZE, &pos), (ssize_t)PAGE_SIZE);
+	stale = smm_test_page_at(file, 0);
+	KUNIT_ASSERT_NOT_NULL(test, stale);
+	/* A per-CPU LRU batch holds a reference until drained. */
+	smm_lru_drain_all(pool);
+	KUNIT_EXPECT_EQ(test, page_ref_count(stale), 1);
+
+	KUNIT_ASSERT_EQ(test, smm_object_punch(obj, 0, PAGE_SIZE), 1L);
+	KUNIT_EXPECT_EQ(test, page_ref_count(stale), 0);
+	KUNIT_EXPECT_FALSE(test, get_page_unless_zero(stale));
+	KUNIT_EXPECT_FALSE(test, folio_try_get(page_folio(stale)));
+
+	/* pcp off: the next frame is the one just freed, now at index 5. */
+	pos = 5 * PAGE_SIZE;
+	KUNIT_ASSERT_EQ(test, kernel_write(file, buf, PAGE_SIZE, &pos), (ssize_t)PAGE_SIZE);
+	KUNIT_EXPECT_PTR_EQ(test, smm_test_page_at(file, 5), stale);
+	smm_lru_drain_all(pool);
+	KUNIT_EXPECT_EQ(test, page_ref_count(stale), 1);
+	KUNIT_EXPECT_NULL(test, smm_test_page_at(file, 0));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/*
+ * A lookup that took its reference before the page was punched keeps the
+ * frame: it waits on the pinned list, counted for its own object only
+ * (SHADOWMM_IOC_INFO's pinned_pages), and goes back with its count frozen
+ * at zero once that reference is dropped.
+ */
+static void smm_object_pinned_per_object_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct file *other = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	unsigned long free_before = smm_pool_free_pages(pool);
+	struct shadowmm_info info;
+	struct page *page;
+	loff_t pos = 0;
+
+	KUNIT_ASSERT_EQ(test, kernel_write(file, "pin", 3, &pos), 3L);
+	page = smm_test_page_at(file, 0);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	get_page(page);
+	KUNIT_ASSERT_EQ(test, smm_object_punch(obj, 0, PAGE_SIZE), 1L);
+	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 1UL);
+	smm_test_info(test, file, &info);
+	KUNIT_EXPECT_EQ(test, info.pinned_pages, 1ULL);
+	smm_test_info(test, other, &info);
+	KUNIT_EXPECT_EQ(test, info.pinned_pages, 0ULL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	put_page(page);
+	flush_delayed_work(&pool->pinned_work);
+	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 0UL);
+	smm_test_info(test, file, &info);
+	KUNIT_EXPECT_EQ(test, info.pinned_pages, 0ULL);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 0);
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free_before);
+}
+
+/*
+ * Object numbers are shadowmm's own: successive objects are numbered one
+ * after the other, whatever else (pipes, sockets, anonymous inodes) took
+ * numbers from the kernel's shared inode counter in between.
+ */
+static void smm_object_id_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	struct file *a = smm_test_object_file(test, pool);
+	struct shadowmm_info ia, ib;
+	struct file *b;
+
+	/* What every new pipe or socket inode does. */
+	get_next_ino();
+	b = smm_test_object_file(test, pool);
+	smm_test_info(test, a, &ia);
+	smm_test_info(test, b, &ib);
+	KUNIT_EXPECT_GT(test, ia.id, 0ULL);
+	KUNIT_EXPECT_EQ(test, ib.id, ia.id + 1);
+}
+
+/*
+ * A page punched while mlocked: the zap munlocks it through the kernel's
+ * per-CPU mlock batch, which holds a reference of its own.  The punch
+ * drains those batches, so the frame goes back at once instead of waiting
+ * on the pinned list (and keeping the module loaded) until some batch
+ * happens to fill.
+ */
+static void smm_object_mlock_punch_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	unsigned long addr, i, free_before;
+	char __user *p;
+
+	addr = kunit_vm_mmap(test, file, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_LOCKED, 0);
+	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
+	p = (char __user *)addr;
+	for (i = 0; i < 4; i++)
+		KUNIT_ASSERT_EQ(test, put_user((char)i, p + i * PAGE_SIZE), 0);
+	KUNIT_ASSERT_EQ(test, atomic_long_read(&obj->resident), 4L);
+	free_before = smm_pool_free_pages(pool);
+
+	KUNIT_ASSERT_EQ(test, smm_object_punch(obj, 0, 4 * PAGE_SIZE), 4L);
+	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free_before + 4);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	vm_munmap(addr, 4 * PAGE_SIZE);
+}
+
+/*
+ * A fault waiting for a page whose lock someone else holds (a swap-in
+ * that never ends, a stuck holder) gives up when the task gets a fatal
+ * signal, as filemap's and shmem's do: the task can always be killed.
+ */
+static void smm_object_fault_killable_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	enum smm_page_origin origin;
+	struct page *page, *got = NULL;
+	loff_t pos = 0;
+
+	KUNIT_ASSERT_EQ(test, kernel_write(file, "kill", 4, &pos), 4L);
+	page = smm_test_page_at(file, 0);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	lock_page(page);
+	allow_signal(SIGKILL);
+	send_sig(SIGKILL, current, 1);
+	KUNIT_EXPECT_TRUE(test, fatal_signal_pending(current));
+	KUNIT_EXPECT_EQ(test, smm_object_fault_page(obj, 0, &got, &origin),
+			(vm_fault_t)VM_FAULT_SIGBUS);
+	KUNIT_EXPECT_NULL(test, got);
+	flush_signals(current);
+	disallow_signal(SIGKILL);
+	unlock_page(page);
+
+	KUNIT_ASSERT_EQ(test, smm_object_fault_page(obj, 0, &got, &origin), (vm_fault_t)0);
+	KUNIT_EXPECT_PTR_EQ(test, got, page);
+	unlock_page(got);
+	put_page(got);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 static struct kunit_case smm_object_cases[] = {
 	KUNIT_CASE(smm_object_rw_test),
 	KUNIT_CASE(smm_object_hole_test),
@@ -277,6 +471,11 @@ static struct kunit_case smm_object_cases[] = {
 	KUNIT_CASE(smm_object_exhausted_test),
 	KUNIT_CASE(smm_object_release_test),
 	KUNIT_CASE(smm_object_dogfood_test),
+	KUNIT_CASE(smm_object_free_frame_frozen_test),
+	KUNIT_CASE(smm_object_pinned_per_object_test),
+	KUNIT_CASE(smm_object_id_test),
+	KUNIT_CASE(smm_object_mlock_punch_test),
+	KUNIT_CASE(smm_object_fault_killable_test),
 	{}
 };
 

@@ -15,6 +15,7 @@
 
 #include <kunit/test.h>
 #include <linux/delay.h>
+#include <linux/fs.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -23,6 +24,7 @@
 #include <linux/workqueue.h>
 #include <linux/zsmalloc.h>
 
+#include <shadowmm/compat.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/reclaim.h>
 
@@ -262,7 +264,7 @@ static void smm_reclaim_store_full_test(struct kunit *test)
 static void smm_test_corrupt_page(struct kunit *test, struct smm_pool *pool,
 				  struct file *file, pgoff_t index)
 {
-	void *shadow = xa_load(&file->f_mapping->i_pages, index);
+	void *shadow = smm_object_shadow(smm_file_object(file), index);
 	struct smm_swap_slot *s;
 	u32 slot;
 
@@ -306,7 +308,7 @@ static void smm_reclaim_corrupt_test(struct kunit *test)
 				    "page %lu", i);
 	KUNIT_EXPECT_EQ(test, smm_test_check_page(file, buf, want, 3), 0);
 	/* Still lost, still its slot: validate agrees. */
-	KUNIT_EXPECT_TRUE(test, xa_is_value(xa_load(&file->f_mapping->i_pages, 1)));
+	KUNIT_EXPECT_TRUE(test, xa_is_value(smm_object_shadow(smm_file_object(file), 1)));
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 
 	addr = kunit_vm_mmap(test, file, 0, 4 * PAGE_SIZE, PROT_READ, MAP_SHARED, 0);
@@ -362,13 +364,13 @@ static void smm_reclaim_refault_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, pool->nodes[0].lruvec.nr_active, 8UL);
 
 	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
-	KUNIT_ASSERT_TRUE(test, xa_is_value(xa_load(&file->f_mapping->i_pages, 0)));
+	KUNIT_ASSERT_TRUE(test, xa_is_value(smm_object_shadow(smm_file_object(file), 0)));
 	KUNIT_EXPECT_EQ(test, smm_test_check_page(file, buf, want, 0), 0);
 	KUNIT_EXPECT_TRUE(test, smm_test_active(pool, file, 0));
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE), 1UL);
 
 	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
-	KUNIT_ASSERT_TRUE(test, xa_is_value(xa_load(&file->f_mapping->i_pages, 1)));
+	KUNIT_ASSERT_TRUE(test, xa_is_value(smm_object_shadow(smm_file_object(file), 1)));
 	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 11), 11UL);
 	KUNIT_EXPECT_EQ(test, smm_test_check_page(file, buf, want, 1), 0);
 	KUNIT_EXPECT_FALSE(test, smm_test_active(pool, file, 1));
@@ -380,9 +382,9 @@ static void smm_reclaim_refault_test(struct kunit *test)
 /*
  * The LRU rule through the mappings' young bits, at the inactive tail:
  * page 0 (mapped, young, already referenced) is activated, page 1 (mapped,
- * young for the first time) stays with its bit set, page 2 (unmapped,
- * unreferenced) is the one evicted.  Page 1, touched again, faults (the
- * look unmapped it) and that access activates it.
+ * young for the first time) stays mapped with its bit set and its pte made
+ * old, page 2 (unmapped, unreferenced) is the one evicted.  Page 1, zapped
+ * and touched again, faults, and that access activates it.
  */
 static void smm_reclaim_young_rule_test(struct kunit *test)
 {
@@ -420,9 +422,11 @@ static void smm_reclaim_young_rule_test(struct kunit *test)
 	frame = smm_sfn_page(&pool->region, page_private(page));
 	KUNIT_EXPECT_FALSE(test, smm_page_test(frame, SMM_PG_active));
 	KUNIT_EXPECT_TRUE(test, smm_page_test(frame, SMM_PG_referenced));
-	KUNIT_EXPECT_FALSE(test, page_mapped(page));
-	KUNIT_EXPECT_TRUE(test, xa_is_value(xa_load(pages, 2)));
+	KUNIT_EXPECT_TRUE(test, page_mapped(page));
+	KUNIT_EXPECT_TRUE(test, xa_is_value(smm_object_shadow(smm_file_object(file), 2)));
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PSWPOUT), 1UL);
+
+	unmap_mapping_pages(file->f_mapping, 1, 1, false);
 
 	KUNIT_EXPECT_EQ(test, copy_from_user(buf, p + PAGE_SIZE, PAGE_SIZE), 0UL);
 	smm_test_pattern(want, 1);
@@ -432,6 +436,112 @@ static void smm_reclaim_young_rule_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_check_page(file, buf, want, 2), 0);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	vm_munmap(addr, 2 * PAGE_SIZE);
+}
+
+#define SMM_LRU_GEN_ENABLED "/sys/kernel/mm/lru_gen/enabled"
+
+/*
+ * Switch the kernel's multi-generational LRU on or off (its sysfs file,
+ * as an administrator would).  Returns false when the kernel has none.
+ */
+static bool smm_test_lru_gen_set(struct kunit *test, bool on)
+{
+	struct file *f = filp_open(SMM_LRU_GEN_ENABLED, O_WRONLY, 0);
+	loff_t pos = 0;
+
+	if (IS_ERR(f))
+		return false;
+	KUNIT_EXPECT_EQ(test, kernel_write(f, on ? "y" : "n", 1, &pos), 1L);
+	filp_close(f, NULL);
+	return true;
+}
+
+static void smm_test_lru_gen_off(void *unused)
+{
+	struct file *f = filp_open(SMM_LRU_GEN_ENABLED, O_WRONLY, 0);
+	loff_t pos = 0;
+
+	if (!IS_ERR(f)) {
+		kernel_write(f, "n", 1, &pos);
+		filp_close(f, NULL);
+	}
+}
+
+/*
+ * One round of the two-mapping rule.  Pages 0..3 are written through the
+ * file; pages 0..2 are mapped twice, read-only, and page 2 is read
+ * through both mappings: those faults are accesses of page 2, and the
+ * kernel's fault-around maps pages 0 and 1 beside it in both mappings
+ * with young ptes (x86 makes every new pte young), which are no access
+ * yet.  The scan reads page 0's two young ptes as an access: it stays,
+ * referenced and mapped, as does page 1; page 2 (accessed, young) is
+ * activated, and page 3, never mapped, is the one evicted.  Page 0,
+ * touched again, is activated.  What the kernel's zap would do with the
+ * young ptes (toggle PG_referenced per pte under the classic LRU, count
+ * references under the multi-generational one) plays no part.
+ */
+static void smm_test_two_mappings_round(struct kunit *test, struct smm_pool *pool,
+					bool lru_gen)
+{
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
+	unsigned long a, b, i;
+	struct smm_page *frame;
+	struct page *page;
+
+	for (i = 0; i < 4; i++)
+		KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i), (ssize_t)PAGE_SIZE);
+	smm_lru_drain_all(pool);
+	a = kunit_vm_mmap(test, file, 0, 3 * PAGE_SIZE, PROT_READ, MAP_SHARED, 0);
+	b = kunit_vm_mmap(test, file, 0, 3 * PAGE_SIZE, PROT_READ, MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE(test, a && !IS_ERR_VALUE(a) && b && !IS_ERR_VALUE(b));
+	KUNIT_ASSERT_EQ(test, copy_from_user(buf, (void __user *)a + 2 * PAGE_SIZE,
+					     PAGE_SIZE), 0UL);
+	KUNIT_ASSERT_EQ(test, copy_from_user(buf, (void __user *)b + 2 * PAGE_SIZE,
+					     PAGE_SIZE), 0UL);
+	smm_lru_drain_all(pool);
+	page = xa_load(&file->f_mapping->i_pages, 0);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ_MSG(test, smm_folio_mapcount(page_folio(page)), 2,
+			    "fault-around mapped page 0 in both mappings");
+	frame = smm_sfn_page(&pool->region, page_private(page));
+	KUNIT_ASSERT_FALSE(test, smm_page_test(frame, SMM_PG_referenced));
+
+	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, xa_load(&file->f_mapping->i_pages, 0), page,
+				"lru_gen %d: page 0 evicted", lru_gen);
+	KUNIT_EXPECT_TRUE_MSG(test, smm_page_test(frame, SMM_PG_referenced),
+			      "lru_gen %d", lru_gen);
+	KUNIT_EXPECT_TRUE(test, page_mapped(page));
+	KUNIT_EXPECT_TRUE(test, smm_test_active(pool, file, 2));
+	KUNIT_EXPECT_TRUE_MSG(test, xa_is_value(smm_object_shadow(obj, 3)),
+			      "lru_gen %d: page 3 not evicted", lru_gen);
+
+	/* Zapped (its TLB entries go too) and touched: an access. */
+	unmap_mapping_pages(file->f_mapping, 0, 1, false);
+	KUNIT_ASSERT_EQ(test, copy_from_user(buf, (void __user *)a, PAGE_SIZE), 0UL);
+	smm_test_pattern(want, 0);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, want, PAGE_SIZE), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, smm_test_active(pool, file, 0), "lru_gen %d", lru_gen);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	vm_munmap(a, 3 * PAGE_SIZE);
+	vm_munmap(b, 3 * PAGE_SIZE);
+	/* Nothing of this round is left for the next one's scan. */
+	KUNIT_EXPECT_EQ(test, smm_object_punch(obj, 0, 4 * PAGE_SIZE), 3L);
+}
+
+/* The two-mapping rule under both of the kernel's LRU flavours. */
+static void smm_reclaim_young_two_mappings_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+
+	if (!smm_test_lru_gen_set(test, false))
+		kunit_skip(test, "the kernel has no multi-generational LRU");
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_lru_gen_off, NULL), 0);
+	smm_test_two_mappings_round(test, pool, false);
+	KUNIT_ASSERT_TRUE(test, smm_test_lru_gen_set(test, true));
+	smm_test_two_mappings_round(test, pool, true);
 }
 
 /* Pages of zeroes leave shadow entries without a slot; those are trimmed. */
@@ -497,6 +607,7 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE(smm_reclaim_corrupt_test),
 	KUNIT_CASE(smm_reclaim_refault_test),
 	KUNIT_CASE(smm_reclaim_young_rule_test),
+	KUNIT_CASE(smm_reclaim_young_two_mappings_test),
 	KUNIT_CASE(smm_reclaim_shadow_trim_test),
 	KUNIT_CASE(smm_reclaim_no_store_test),
 	{}

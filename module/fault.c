@@ -26,6 +26,7 @@
 
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/sched/signal.h>
 
 #include <shadowmm/compat.h>
 #include <shadowmm/fault.h>
@@ -83,7 +84,9 @@ static vm_fault_t smm_vm_fault(struct vm_fault *vmf)
 
 	ret = smm_object_fault_page(obj, vmf->pgoff, &vmf->page, &origin);
 	if (ret) {
-		smm_fault_account(vmf, obj, SMM_FAULT_SIGBUS);
+		/* A task being killed gave up: its SIGBUS is never seen. */
+		if (!fatal_signal_pending(current))
+			smm_fault_account(vmf, obj, SMM_FAULT_SIGBUS);
 		return ret;
 	}
 	smm_fault_lru(vmf, obj, vmf->page, origin == SMM_PAGE_FOUND);
@@ -112,7 +115,11 @@ static vm_fault_t smm_vm_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 		return ret;
 	smm_fault_account(vmf, obj, SMM_FAULT_MINOR);
 
-	/* The faulting page was resident: an access (neighbours are not). */
+	/*
+	 * The faulting page was resident: an access (neighbours are not).
+	 * A free frame has no reference to take, and one that was freed and
+	 * reused since the load is no longer in this slot.
+	 */
 	rcu_read_lock();
 	page = xa_load(&obj->inode->i_mapping->i_pages, vmf->pgoff);
 	if (xa_is_value(page) || (page && !get_page_unless_zero(page)))
@@ -122,7 +129,8 @@ static vm_fault_t smm_vm_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 		return ret;
 	/* Under its lock, so it cannot leave the object meanwhile. */
 	if (trylock_page(page)) {
-		if (page->mapping == obj->inode->i_mapping && page->index == vmf->pgoff)
+		if (page->mapping == obj->inode->i_mapping && page->index == vmf->pgoff &&
+		    xa_load(&obj->inode->i_mapping->i_pages, vmf->pgoff) == page)
 			smm_fault_lru(vmf, obj, page, true);
 		unlock_page(page);
 	}

@@ -68,6 +68,11 @@
 
 /* The pseudo filesystem every pool's objects live on; set at module init. */
 static struct vfsmount *smm_object_mnt;
+/* Object numbers: unique while the module is loaded (64 bits never wrap). */
+static atomic64_t smm_object_next_id = ATOMIC64_INIT(0);
+/* Drains of the kernel's per-CPU batches (see smm_object_kernel_batches_drain_all). */
+static DEFINE_PER_CPU(struct work_struct, smm_kernel_drain_work);
+static DEFINE_MUTEX(smm_kernel_drain_lock);
 
 static struct smm_object *smm_inode_object(struct inode *inode)
 {
@@ -90,16 +95,15 @@ static struct page *smm_frame_struct_page(struct smm_pool *pool,
 /*
  * Undo what being an object page did to the struct page: the fields we set
  * and the flags the kernel's mm may have set while it was mapped (dirty
- * from a pte, referenced from an access).  Only shadowmm's reference is
- * left, so nobody else can look.
+ * from a pte, referenced from an access).  The caller froze its count at
+ * zero, so nobody else can look.
  */
 static void smm_object_frame_free(struct smm_pool *pool, struct page *page)
 {
 	struct smm_page *frame = smm_object_frame(pool, page);
 
-	/* munlock clears PG_mlocked before its batch drops its reference. */
 	VM_WARN_ON_ONCE_PAGE(page_mapped(page) || folio_test_mlocked(page_folio(page)) ||
-			     page_ref_count(page) != 1, page);
+			     page_ref_count(page) != 0, page);
 	clear_bit(PG_uptodate, &page->flags);
 	clear_bit(PG_dirty, &page->flags);
 	clear_bit(PG_referenced, &page->flags);
@@ -120,6 +124,59 @@ static void smm_object_frame_free(struct smm_pool *pool, struct page *page)
 }
 
 /*
+ * A frame for an object: its count goes from zero (every frame that is not
+ * an object page has none) to shadowmm's own reference.
+ */
+static struct page *smm_object_frame_take(struct smm_pool *pool,
+					  struct smm_page *frame)
+{
+	struct page *page = smm_frame_struct_page(pool, frame);
+
+	VM_WARN_ON_ONCE_PAGE(page_ref_count(page) != 0, page);
+	set_page_count(page, 1);
+	atomic_long_inc(&pool->object_pages);
+	return page;
+}
+
+/* The kernel's per-CPU LRU and mlock batches of this CPU let go. */
+static void smm_kernel_batches_drain_fn(struct work_struct *work)
+{
+	smm_compat_lru_add_drain();
+}
+
+/*
+ * Every CPU's kernel LRU and mlock batches let go of what they hold: a
+ * munlock queues the page with a reference of the batch's, which would
+ * keep a punched mlocked page on the pinned list until that CPU's batch
+ * happens to fill.  The batches are the kernel's, one set for all pools:
+ * so are these work items, and the mutex lets one drain run at a time.
+ */
+static void smm_object_kernel_batches_drain_all(void)
+{
+	int cpu;
+
+	mutex_lock(&smm_kernel_drain_lock);
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		queue_work_on(cpu, system_highpri_wq,
+			      per_cpu_ptr(&smm_kernel_drain_work, cpu));
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&smm_kernel_drain_work, cpu));
+	cpus_read_unlock();
+	mutex_unlock(&smm_kernel_drain_lock);
+}
+
+/* A pinned frame's count froze: it leaves its object's count of them. */
+static void smm_object_unpin(struct smm_page *frame)
+{
+	struct smm_object *obj = frame->object;
+
+	/* An object that went away first cleared frame->object. */
+	if (obj)
+		atomic_long_dec(&obj->pinned);
+}
+
+/*
  * Free the pinned frames whose pins are gone; poll again while any is
  * left.  The module stays loaded while any frame waits here.
  */
@@ -131,13 +188,15 @@ static void smm_pinned_work_fn(struct work_struct *work)
 	LIST_HEAD(released);
 	bool drop_ref;
 
-	/* A reference an LRU batch holds is no pin: let the batches go. */
+	/* A reference a batch holds is no pin: let the batches go. */
 	smm_lru_drain_all(pool);
+	smm_object_kernel_batches_drain_all();
 	spin_lock(&pool->pinned_lock);
 	list_for_each_entry_safe(frame, next, &pool->pinned, lru) {
-		if (page_ref_count(smm_frame_struct_page(pool, frame)) == 1) {
+		if (page_ref_freeze(smm_frame_struct_page(pool, frame), 1)) {
 			list_move(&frame->lru, &released);
 			pool->nr_pinned--;
+			smm_object_unpin(frame);
 		}
 	}
 	/* The list just emptied: the reference its first frame took goes. */
@@ -155,14 +214,16 @@ static void smm_pinned_work_fn(struct work_struct *work)
 }
 
 /*
- * Give a frame that has left its object (and every page table) back: now if
- * shadowmm's reference is the last, else once the pins are gone.
+ * Give a frame that has left its object (and every page table) back: now
+ * if shadowmm's reference is the only one (the count freezes from one to
+ * zero atomically, so a stale lookup cannot slip in between), else once
+ * the others are gone.
  */
 static void smm_object_frame_release(struct smm_pool *pool, struct page *page)
 {
 	struct smm_page *frame = smm_object_frame(pool, page);
 
-	if (page_ref_count(page) == 1) {
+	if (page_ref_freeze(page, 1)) {
 		smm_object_frame_free(pool, page);
 		return;
 	}
@@ -174,6 +235,8 @@ static void smm_object_frame_release(struct smm_pool *pool, struct page *page)
 	}
 	list_add_tail(&frame->lru, &pool->pinned);
 	pool->nr_pinned++;
+	if (frame->object)
+		atomic_long_inc(&frame->object->pinned);
 	spin_unlock(&pool->pinned_lock);
 }
 
@@ -191,70 +254,157 @@ static void smm_object_shadow_gone(struct smm_pool *pool, const void *shadow)
 		atomic_long_dec(&pool->nr_shadow_only);
 }
 
-/* Take the shadow entry @shadow at @index out of @obj, if still there. */
+/*
+ * The i_pages lock of @obj guards both its pages and its shadow entries;
+ * the shadow xarray's own lock nests inside it.
+ */
+static void smm_object_lock(struct smm_object *obj)
+	__acquires(&obj->inode->i_mapping->i_pages.xa_lock)
+	__acquires(&obj->shadows.xa_lock)
+{
+	xa_lock_irq(&obj->inode->i_mapping->i_pages);
+	xa_lock(&obj->shadows);
+}
+
+static void smm_object_unlock(struct smm_object *obj)
+	__releases(&obj->shadows.xa_lock)
+	__releases(&obj->inode->i_mapping->i_pages.xa_lock)
+{
+	xa_unlock(&obj->shadows);
+	xa_unlock_irq(&obj->inode->i_mapping->i_pages);
+}
+
+/* Take the shadow entry at @index out of @obj, if it is still @shadow. */
 static bool smm_object_drop_shadow(struct smm_object *obj, pgoff_t index,
 				   void *shadow)
 {
-	struct address_space *mapping = obj->inode->i_mapping;
 	void *old;
 
-	xa_lock_irq(&mapping->i_pages);
-	old = __xa_cmpxchg(&mapping->i_pages, index, shadow, NULL, 0);
-	xa_unlock_irq(&mapping->i_pages);
+	smm_object_lock(obj);
+	old = __xa_cmpxchg(&obj->shadows, index, shadow, NULL, 0);
+	smm_object_unlock(obj);
 	if (old != shadow)
 		return false;
 	smm_object_shadow_gone(obj->pool, shadow);
 	return true;
 }
 
+/**
+ * smm_object_shadow() - the record an evicted page left at an index
+ * @obj: the object
+ * @index: page offset
+ *
+ * Context: Any context; a lockless snapshot.
+ * Return: the shadow entry (an xarray value), or NULL.
+ */
+void *smm_object_shadow(struct smm_object *obj, pgoff_t index)
+{
+	return xa_load(&obj->shadows, index);
+}
+SMM_EXPORT(smm_object_shadow);
+
+/*
+ * What @index of @obj holds: a page with a reference (*pagep), a shadow
+ * entry (*shadowp), or neither.  A page is read first, then, when there is
+ * none, a shadow: an eviction stores its shadow before it erases the page,
+ * so a lookup that missed the page finds the shadow.  A swap-in does it
+ * the other way round, and a lookup may miss both while one runs: "empty"
+ * is confirmed under the lock.  A page whose count is frozen (being
+ * evicted, or a frame that left the object) is looked for again.
+ */
+static void smm_object_lookup(struct smm_object *obj, pgoff_t index,
+			      struct page **pagep, void **shadowp)
+{
+	struct xarray *pages = &obj->inode->i_mapping->i_pages;
+	struct page *page;
+	void *shadow;
+
+	for (;;) {
+		rcu_read_lock();
+		page = xa_load(pages, index);
+		if (page && !get_page_unless_zero(page)) {
+			rcu_read_unlock();
+			cond_resched();
+			continue;
+		}
+		if (page && unlikely(page != xa_load(pages, index))) {
+			/* Gone and reused meanwhile: not this index's. */
+			rcu_read_unlock();
+			put_page(page);
+			continue;
+		}
+		/* Pairs with the order of smm_object_evict()'s two stores. */
+		smp_rmb();
+		shadow = page ? NULL : xa_load(&obj->shadows, index);
+		rcu_read_unlock();
+		if (page || shadow)
+			break;
+		smm_object_lock(obj);
+		page = xa_load(pages, index);
+		shadow = xa_load(&obj->shadows, index);
+		smm_object_unlock(obj);
+		if (!page && !shadow)
+			break;
+	}
+	*pagep = page;
+	*shadowp = shadow;
+}
+
+/*
+ * The next index of [@first, @last] at which @obj holds a page or a shadow
+ * entry, or false when there is none.
+ */
+static bool smm_object_next_index(struct smm_object *obj, pgoff_t first,
+				  pgoff_t last, pgoff_t *index)
+{
+	unsigned long page_index = first, shadow_index = first;
+	bool page, shadow;
+
+	page = xa_find(&obj->inode->i_mapping->i_pages, &page_index, last, XA_PRESENT);
+	shadow = xa_find(&obj->shadows, &shadow_index, last, XA_PRESENT);
+	if (!page && !shadow)
+		return false;
+	if (page && shadow)
+		*index = min(page_index, shadow_index);
+	else
+		*index = page ? page_index : shadow_index;
+	return true;
+}
+
 /*
  * Take every page of [first, last] out of @obj onto @removed (linked by
  * their frames' lru), and drop every shadow entry there with its store
- * slot.  Each page leaves under its page lock, so a fault that found it
- * before sees folio->mapping cleared and looks again.  A page evicted
- * while this waited for its lock left a shadow entry: the index is looked
- * at once more.
+ * slot.  Each page leaves under its page lock, after mapping, index and
+ * slot are checked again, so a fault that found it before sees
+ * folio->mapping cleared and looks again.  An index whose entry changed
+ * meanwhile (a page evicted while this waited for its lock, a shadow
+ * entry swapped back in) is looked at once more.
  */
 static unsigned long smm_object_take_range(struct smm_object *obj, pgoff_t first,
 					   pgoff_t last, struct list_head *removed)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
-	XA_STATE(xas, &mapping->i_pages, first);
 	struct smm_pool *pool = obj->pool;
 	unsigned long n = 0, shadows = 0;
-	struct page *page;
 	pgoff_t index;
 
-	for (;;) {
+	while (first <= last && smm_object_next_index(obj, first, last, &index)) {
+		struct page *page;
+		void *shadow;
 		bool again = false;
 
-		rcu_read_lock();
-		xas_set(&xas, first);
-		do {
-			page = xas_find(&xas, last);
-		} while (xas_retry(&xas, page));
-		index = xas.xa_index;
-		/* A page being evicted has its count frozen: wait for it. */
-		if (page && !xa_is_value(page) && !get_page_unless_zero(page)) {
-			page = NULL;
-			again = true;
-		}
-		rcu_read_unlock();
-		if (again) {
-			first = index;
-			cond_resched();
-			continue;
-		}
-		if (!page)
-			break;
-
-		if (xa_is_value(page)) {
-			shadows += smm_object_drop_shadow(obj, index, page);
-		} else {
+		smm_object_lookup(obj, index, &page, &shadow);
+		if (shadow) {
+			if (smm_object_drop_shadow(obj, index, shadow))
+				shadows++;
+			else
+				again = true;
+		} else if (page) {
 			lock_page(page);
-			if (page->mapping == mapping) {
+			if (page->mapping == mapping && page->index == index &&
+			    xa_load(&mapping->i_pages, index) == page) {
 				xa_lock_irq(&mapping->i_pages);
-				__xa_erase(&mapping->i_pages, page->index);
+				__xa_erase(&mapping->i_pages, index);
 				mapping->nrpages--;
 				xa_unlock_irq(&mapping->i_pages);
 				page->mapping = NULL;
@@ -268,12 +418,12 @@ static unsigned long smm_object_take_range(struct smm_object *obj, pgoff_t first
 			unlock_page(page);
 			put_page(page);
 		}
-		if (again) {
-			first = index;
-		} else {
-			if (index >= last)
+		if (!again) {
+			if (index == last)
 				break;
 			first = index + 1;
+		} else {
+			first = index;
 		}
 		cond_resched();
 	}
@@ -294,12 +444,15 @@ static void smm_object_release_removed(struct smm_object *obj, pgoff_t first,
 	smm_reclaim_note_progress(pool);
 	unmap_mapping_pages(obj->inode->i_mapping, first, last - first + 1, false);
 	/*
-	 * A frame still queued in a per-CPU LRU batch has the batch's
-	 * reference: drain them, so it is freed now rather than deferred.
+	 * A frame still queued in a per-CPU batch (shadowmm's LRU batches,
+	 * the kernel's mlock batches after the zap munlocked it) has the
+	 * batch's reference: drain them, so it is freed now rather than
+	 * deferred.
 	 */
 	list_for_each_entry(frame, removed, lru) {
 		if (page_ref_count(smm_frame_struct_page(pool, frame)) > 1) {
 			smm_lru_drain_all(pool);
+			smm_object_kernel_batches_drain_all();
 			break;
 		}
 	}
@@ -320,13 +473,50 @@ static unsigned long smm_object_remove_range(struct smm_object *obj,
 	return n;
 }
 
+/*
+ * A new frame for @index of @obj, locked, with a reference for the caller
+ * besides shadowmm's own, not yet in i_pages: nobody else can see it, so
+ * its flags may be set without atomics.
+ */
+static struct page *smm_object_frame_prepare(struct smm_object *obj,
+					     pgoff_t index)
+{
+	struct smm_pool *pool = obj->pool;
+	struct smm_page *frame;
+	struct page *page;
+
+	frame = smm_alloc_pages(pool, 0, SMM_GFP_HIGHMEM | SMM_GFP_DIRECT_RECLAIM);
+	if (!frame)
+		return NULL;
+	page = smm_object_frame_take(pool, frame);
+	frame->object = obj;
+	frame->index = index;
+	set_page_private(page, smm_page_sfn(&pool->region, frame));
+	page->index = index;
+	__folio_set_locked(page_folio(page));
+	get_page(page);
+	page->mapping = obj->inode->i_mapping;
+	return page;
+}
+
 /* A prepared frame that never made it into its object's i_pages goes back. */
 static void smm_object_page_abandon(struct smm_pool *pool, struct page *page)
 {
 	page->mapping = NULL;
-	put_page(page);
 	__folio_clear_locked(page_folio(page));
+	/* Nobody saw it: the caller's and shadowmm's references are all. */
+	page_ref_sub(page, 2);
 	smm_object_frame_free(pool, page);
+}
+
+static void smm_object_zero_frame(struct smm_pool *pool, struct page *page)
+{
+	/* Through the direct map where there is one: no vmap TLB entry. */
+	if (pool->mappable)
+		clear_highpage(page);
+	else
+		memset(smm_page_address(pool, smm_object_frame(pool, page)), 0,
+		       PAGE_SIZE);
 }
 
 /*
@@ -340,33 +530,17 @@ static struct page *smm_object_add_page(struct smm_object *obj, pgoff_t index)
 	struct address_space *mapping = obj->inode->i_mapping;
 	XA_STATE(xas, &mapping->i_pages, index);
 	struct smm_pool *pool = obj->pool;
-	struct smm_page *frame;
 	struct page *page;
-	void *old;
 
-	frame = smm_alloc_pages(pool, 0, SMM_GFP_HIGHMEM | SMM_GFP_DIRECT_RECLAIM);
-	if (!frame)
+	page = smm_object_frame_prepare(obj, index);
+	if (!page)
 		return ERR_PTR(-ENOSPC);
-	page = smm_frame_struct_page(pool, frame);
-	/* Through the direct map where there is one: no vmap TLB entry. */
-	if (pool->mappable)
-		clear_highpage(page);
-	else
-		memset(smm_page_address(pool, frame), 0, PAGE_SIZE);
-	frame->object = obj;
-	frame->index = index;
-	set_page_private(page, smm_page_sfn(&pool->region, frame));
-	page->index = index;
-	__folio_set_locked(page_folio(page));
-	folio_mark_uptodate(page_folio(page));
-	get_page(page);
-	atomic_long_inc(&pool->object_pages);
-	page->mapping = mapping;
+	smm_object_zero_frame(pool, page);
+	__folio_mark_uptodate(page_folio(page));
 
 	do {
 		xas_lock_irq(&xas);
-		old = xas_load(&xas);
-		if (old) {
+		if (xas_load(&xas) || xa_load(&obj->shadows, index)) {
 			/* A page, or a shadow entry: its contents come back instead. */
 			xas_set_err(&xas, -EEXIST);
 		} else {
@@ -384,7 +558,7 @@ static struct page *smm_object_add_page(struct smm_object *obj, pgoff_t index)
 		return ERR_PTR(err);
 	}
 	atomic_long_inc(&obj->resident);
-	smm_lru_add(pool, frame);
+	smm_lru_add(pool, smm_object_frame(pool, page));
 
 	/*
 	 * Pairs with the barrier in smm_object_set_limit(): either it sees
@@ -422,31 +596,32 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 	struct smm_page *frame;
 	unsigned long age;
 	struct page *page;
-	int node, err = 0;
+	bool shadow_held;
+	int node, err;
 	u32 slot;
 
-	frame = smm_alloc_pages(pool, 0, SMM_GFP_HIGHMEM | SMM_GFP_DIRECT_RECLAIM);
-	if (!frame)
+	page = smm_object_frame_prepare(obj, index);
+	if (!page)
 		return ERR_PTR(-ENOSPC);
-	page = smm_frame_struct_page(pool, frame);
-	frame->object = obj;
-	frame->index = index;
-	set_page_private(page, smm_page_sfn(&pool->region, frame));
-	page->index = index;
-	__folio_set_locked(page_folio(page));
-	get_page(page);
-	atomic_long_inc(&pool->object_pages);
-	page->mapping = mapping;
+	frame = smm_object_frame(pool, page);
 
-	xas_lock_irq(&xas);
-	if (xas_load(&xas) == shadow) {
-		/* Replaces an entry: no node to allocate. */
-		xas_store(&xas, page);
-		mapping->nrpages++;
-	} else {
-		err = -EAGAIN;
-	}
-	xas_unlock_irq(&xas);
+	/*
+	 * The page goes in beside the shadow entry, which stays until the
+	 * contents are back: lookups find the page first and wait on its
+	 * lock, and a failed read leaves the entry as it was.
+	 */
+	do {
+		xas_lock_irq(&xas);
+		if (xa_load(&obj->shadows, index) != shadow || xas_load(&xas)) {
+			xas_set_err(&xas, -EAGAIN);
+		} else {
+			xas_store(&xas, page);
+			if (!xas_error(&xas))
+				mapping->nrpages++;
+		}
+		xas_unlock_irq(&xas);
+	} while (xas_nomem(&xas, GFP_KERNEL));
+	err = xas_error(&xas);
 	if (err) {
 		smm_object_page_abandon(pool, page);
 		return ERR_PTR(err);
@@ -456,17 +631,15 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 	smm_workingset_unpack(shadow, &node, &age, &slot);
 	if (slot)
 		err = smm_swap_read(&pool->swap, slot, smm_page_address(pool, frame));
-	else if (pool->mappable)
-		clear_highpage(page);
 	else
-		memset(smm_page_address(pool, frame), 0, PAGE_SIZE);
+		smm_object_zero_frame(pool, page);
 	if (err) {
-		pr_err_ratelimited("object %lu: page %lu lost in the backing store (slot %u): %d\n",
-				   obj->inode->i_ino, index, slot, err);
-		xas_lock_irq(&xas);
-		xas_store(&xas, shadow);
+		pr_err_ratelimited("object %llu: page %lu lost in the backing store (slot %u): %d\n",
+				   obj->id, index, slot, err);
+		xa_lock_irq(&mapping->i_pages);
+		__xa_erase(&mapping->i_pages, index);
 		mapping->nrpages--;
-		xas_unlock_irq(&xas);
+		xa_unlock_irq(&mapping->i_pages);
 		page->mapping = NULL;
 		atomic_long_dec(&obj->resident);
 		unlock_page(page);
@@ -475,7 +648,12 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 		return ERR_PTR(-EIO);
 	}
 	folio_mark_uptodate(page_folio(page));
-	smm_object_shadow_gone(pool, shadow);
+	/* A trim may have dropped a slotless entry meanwhile: it counted it. */
+	smm_object_lock(obj);
+	shadow_held = __xa_cmpxchg(&obj->shadows, index, shadow, NULL, 0) == shadow;
+	smm_object_unlock(obj);
+	if (shadow_held)
+		smm_object_shadow_gone(pool, shadow);
 	if (slot)
 		smm_count_event(pool, SMM_PSWPIN);
 	set_bit(SMM_PG_dirty, &frame->flags);
@@ -490,8 +668,9 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 /*
  * The page at @index, locked and referenced, created when @create and
  * brought back from the store when evicted; NULL (no @create) for a hole,
- * ERR_PTR(-EFBIG / -ENOSPC / -ENOMEM / -EIO) on failure.  @origin tells
- * where it came from.
+ * ERR_PTR(-EFBIG / -ENOSPC / -ENOMEM / -EIO / -EINTR) on failure.
+ * @origin tells where it came from.  A fatal signal ends the retries: a
+ * task in a fault, a populate or a read can always be killed.
  */
 static struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 					bool create, enum smm_page_origin *origin)
@@ -502,23 +681,9 @@ static struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 
 	*origin = SMM_PAGE_FOUND;
 	for (;;) {
-		bool frozen = false;
-
-		rcu_read_lock();
-		page = xa_load(&mapping->i_pages, index);
-		shadow = xa_is_value(page) ? page : NULL;
-		if (shadow) {
-			page = NULL;
-		} else if (page && !get_page_unless_zero(page)) {
-			/* Being evicted: its count is frozen for a moment. */
-			page = NULL;
-			frozen = true;
-		}
-		rcu_read_unlock();
-		if (frozen) {
-			cond_resched();
-			continue;
-		}
+		if (fatal_signal_pending(current))
+			return ERR_PTR(-EINTR);
+		smm_object_lookup(obj, index, &page, &shadow);
 		if (shadow) {
 			page = smm_object_swapin(obj, index, shadow);
 			if (PTR_ERR(page) == -EAGAIN)
@@ -529,7 +694,10 @@ static struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 		}
 
 		if (page) {
-			lock_page(page);
+			if (folio_lock_killable(page_folio(page))) {
+				put_page(page);
+				return ERR_PTR(-EINTR);
+			}
 			if (page->mapping == mapping && page->index == index)
 				return page;
 			/* Removed meanwhile: look again. */
@@ -584,8 +752,9 @@ void smm_object_note_size(struct smm_object *obj, loff_t end)
  *
  * Context: Process context (a fault), may sleep.
  * Return: 0 (@pagep set), or VM_FAULT_SIGBUS at or beyond the size limit,
- * when neither the region nor the store has room, or when the page's
- * stored copy is damaged.
+ * when neither the region nor the store has room, when the page's stored
+ * copy is damaged, or when a fatal signal ended the wait (as shmem does:
+ * the dying task never sees it).
  */
 vm_fault_t smm_object_fault_page(struct smm_object *obj, pgoff_t index,
 				 struct page **pagep, enum smm_page_origin *origin)
@@ -651,6 +820,54 @@ long smm_object_punch(struct smm_object *obj, loff_t start, loff_t end)
 }
 SMM_EXPORT(smm_object_punch);
 
+/* What a walk of a page's ptes found. */
+struct smm_young_walk {
+	unsigned long pfn;
+	unsigned int young;
+};
+
+static int smm_object_pte_young(pte_t *pte, unsigned long addr, void *data)
+{
+	struct smm_young_walk *w = data;
+	pte_t entry = ptep_get(pte);
+
+	if (pte_present(entry) && pte_pfn(entry) == w->pfn &&
+	    smm_pte_test_and_clear_young(pte))
+		w->young++;
+	return 0;
+}
+
+/*
+ * The accesses the mappings of @page made since the last look: its ptes
+ * that are young, each made old again, as the kernel's rmap walk
+ * (folio_referenced()) reads them.  The walk is shadowmm's own, through
+ * the object's i_mmap tree, so what it finds does not depend on what the
+ * kernel's LRU flavour (classic or multi-generational) does with a young
+ * pte when it zaps one.  The i_mmap lock keeps each vma and its page
+ * tables; the page lock keeps the page in the object.
+ */
+static unsigned int smm_object_young_ptes(struct address_space *mapping,
+					  struct page *page, pgoff_t index)
+{
+	struct smm_young_walk w = { .pfn = page_to_pfn(page) };
+	struct rb_node *rb;
+
+	i_mmap_lock_read(mapping);
+	for (rb = rb_first_cached(&mapping->i_mmap); rb; rb = rb_next(rb)) {
+		struct vm_area_struct *vma = rb_entry(rb, struct vm_area_struct,
+						      shared.rb);
+		unsigned long addr;
+
+		if (index < vma->vm_pgoff || index - vma->vm_pgoff >= vma_pages(vma))
+			continue;
+		addr = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
+		apply_to_existing_page_range(vma->vm_mm, addr, PAGE_SIZE,
+					     smm_object_pte_young, &w);
+	}
+	i_mmap_unlock_read(mapping);
+	return w.young;
+}
+
 /**
  * smm_object_evict() - evict one isolated object page
  * @pool: the pool
@@ -659,18 +876,20 @@ SMM_EXPORT(smm_object_punch);
  *
  * Under the page lock (tried, never waited for): a page that is mlocked,
  * or has references beyond shadowmm's, the isolation's and its ptes'
- * (get_user_pages pins), stays.  Otherwise it is unmapped from every
- * process (unmap_mapping_pages() on its object), and the young ptes the
- * zap reports are accesses, as the kernel's rmap walk sees them: on a
- * page already referenced they activate it (it goes back to the active
- * list), else they mark it referenced and it stays; a mapped page
- * referenced but not young gets its second chance (bit cleared).  An unmapped, unreferenced page is written to
- * the backing store (a page of zeroes is not: its shadow entry has no
- * slot and it comes back zeroed), its count is frozen at the expected
- * value so no lookup can take it meanwhile, its i_pages slot gets the
- * shadow entry (node, age, store slot) and the frame goes back to the
- * buddy.  Every resident page is dirty with respect to the store (a
- * swap-in frees the slot it came from), so every eviction writes.
+ * (get_user_pages pins), stays.  A mapped page's young ptes are the
+ * accesses its mappings made since the last look (smm_object_young_ptes(),
+ * which makes them old again), and the LRU's rule applies to them: on a
+ * page already referenced one activates it (it goes back to the active
+ * list), a first one only marks it referenced and it stays mapped; a page
+ * referenced with no new access gets its second chance (bit cleared).  An
+ * unreferenced page is unmapped from every process, written to the
+ * backing store (a page of zeroes is not: its shadow entry has no slot
+ * and it comes back zeroed), its count is frozen at the expected value so
+ * no lookup can take it meanwhile, its shadow entry (node, age, store
+ * slot) goes into the object's shadow xarray in place of the page in
+ * i_pages, and the frame goes back to the buddy with its count at zero.
+ * Every resident page is dirty with respect to the store (a swap-in frees
+ * the slot it came from), so every eviction writes.
  *
  * Context: Process context, may sleep (the store's write); no page lock
  * held.
@@ -689,6 +908,8 @@ int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
 	u32 slot = SMM_SWAP_NONE;
 	bool dirty, frozen;
 	void *shadow, *addr;
+	pgoff_t index;
+	u64 id;
 	int ret;
 
 	if (!folio_trylock(folio))
@@ -699,6 +920,7 @@ int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
 		goto out_unlock;
 	}
 	obj = frame->object;
+	index = folio->index;
 	if (folio_test_mlocked(folio) || smm_page_test(frame, SMM_PG_unevictable)) {
 		ret = SMM_EVICT_MLOCKED;
 		goto out_unlock;
@@ -712,21 +934,7 @@ int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
 	if (folio_mapped(folio)) {
 		bool young, referenced;
 
-		/* The zap marks the folio accessed for each young pte it clears. */
-		folio_clear_referenced(folio);
-		unmap_mapping_pages(mapping, folio->index, 1, false);
-		young = folio_test_clear_referenced(folio);
-		if (folio_mapped(folio)) {
-			stat->nr_unmap_fail++;
-			ret = SMM_EVICT_BUSY;
-			goto out_unlock;
-		}
-		/*
-		 * The young ptes are the accesses the mappings made since the
-		 * last look, and the LRU's rule applies to them: on a page
-		 * already referenced one activates it, a first one only sets
-		 * the bit.  Referenced with no new access is the second chance.
-		 */
+		young = smm_object_young_ptes(mapping, page, index);
 		referenced = test_and_clear_bit(SMM_PG_referenced, &frame->flags);
 		if (young && referenced) {
 			set_bit(SMM_PG_active, &frame->flags);
@@ -743,6 +951,12 @@ int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
 			ret = SMM_EVICT_REFERENCED;
 			goto out_unlock;
 		}
+		unmap_mapping_pages(mapping, index, 1, false);
+		if (folio_mapped(folio)) {
+			stat->nr_unmap_fail++;
+			ret = SMM_EVICT_BUSY;
+			goto out_unlock;
+		}
 	}
 	if (folio_ref_count(folio) != 2) {
 		stat->nr_unmap_fail++;
@@ -750,6 +964,11 @@ int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
 		goto out_unlock;
 	}
 
+	/* Room for the shadow entry, so storing it cannot fail below. */
+	if (xa_reserve_irq(&obj->shadows, index, GFP_KERNEL)) {
+		ret = SMM_EVICT_BUSY;
+		goto out_unlock;
+	}
 	/* Nobody can reach the contents now: the lock keeps new users out. */
 	dirty = test_and_clear_bit(SMM_PG_dirty, &frame->flags);
 	addr = smm_page_address(pool, frame);
@@ -759,19 +978,20 @@ int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
 			if (dirty)
 				set_bit(SMM_PG_dirty, &frame->flags);
 			ret = ret == -ENOSPC ? SMM_EVICT_NOSPACE : SMM_EVICT_BUSY;
-			goto out_unlock;
+			goto out_release;
 		}
 	}
 	shadow = smm_workingset_eviction(pool, node->index, slot);
 
-	xa_lock_irq(&mapping->i_pages);
+	smm_object_lock(obj);
 	frozen = folio_ref_freeze(folio, 2);
 	if (frozen) {
-		/* Replaces the page's own entry: no node to allocate. */
-		__xa_store(&mapping->i_pages, folio->index, shadow, 0);
+		/* The shadow first: a lockless lookup reads i_pages first. */
+		__xa_store(&obj->shadows, index, shadow, 0);
+		__xa_erase(&mapping->i_pages, index);
 		mapping->nrpages--;
 	}
-	xa_unlock_irq(&mapping->i_pages);
+	smm_object_unlock(obj);
 	if (!frozen) {
 		/* A lookup took a reference meanwhile: it wins. */
 		if (slot)
@@ -779,13 +999,13 @@ int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
 		if (dirty)
 			set_bit(SMM_PG_dirty, &frame->flags);
 		ret = SMM_EVICT_BUSY;
-		goto out_unlock;
+		goto out_release;
 	}
 	folio->mapping = NULL;
-	/* What is left is shadowmm's own reference. */
-	folio_ref_unfreeze(folio, 1);
 	atomic_long_dec(&obj->resident);
 	smm_lru_del(pool, frame);
+	/* The object may go as soon as the page is unlocked. */
+	id = obj->id;
 	folio_unlock(folio);
 
 	if (slot) {
@@ -797,16 +1017,96 @@ int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
 		if (atomic_long_inc_return(&pool->nr_shadow_only) > pool->shadow_only_max)
 			queue_work(system_unbound_wq, &pool->shadow_trim_work);
 	}
-	trace_shadowmm_lru_evict(page_to_pfn(page), node->nid, obj->inode->i_ino,
-				 frame->index, slot);
+	trace_shadowmm_lru_evict(page_to_pfn(page), node->nid, id, index, slot);
+	/* The count stays frozen at zero: a free frame has none. */
 	smm_object_frame_free(pool, page);
 	return SMM_EVICT_RECLAIMED;
 
+out_release:
+	xa_lock_irq(&obj->shadows);
+	__xa_cmpxchg(&obj->shadows, index, XA_ZERO_ENTRY, NULL, 0);
+	xa_unlock_irq(&obj->shadows);
 out_unlock:
 	folio_unlock(folio);
 	return ret;
 }
 SMM_EXPORT(smm_object_evict);
+
+/* How many entries a walk looks at before it lets go of its lock. */
+#define SMM_WALK_BATCH	256
+
+/*
+ * Call @fn on every object of @pool until it returns false.  The object
+ * list's spinlock is not held while @fn runs (it may sleep, and an object
+ * may hold millions of entries): an inode reference keeps each object,
+ * and with it its place on the list, until the walk has moved on.
+ */
+static void smm_object_for_each(struct smm_pool *pool,
+				bool (*fn)(struct smm_object *obj, void *arg),
+				void *arg)
+{
+	struct smm_object *obj, *prev = NULL;
+	bool more = true;
+
+	spin_lock(&pool->object_lock);
+	list_for_each_entry(obj, &pool->objects, node) {
+		/* Going away: its evict_inode takes it off the list. */
+		if (!igrab(obj->inode))
+			continue;
+		spin_unlock(&pool->object_lock);
+		if (prev)
+			iput(prev->inode);
+		prev = obj;
+		more = fn(obj, arg);
+		cond_resched();
+		spin_lock(&pool->object_lock);
+		if (!more)
+			break;
+	}
+	spin_unlock(&pool->object_lock);
+	if (prev)
+		iput(prev->inode);
+}
+
+/* What a shadow trim is after, and what it did. */
+struct smm_shadow_trim {
+	unsigned long target;
+	unsigned long dropped;
+};
+
+static bool smm_object_trim_one(struct smm_object *obj, void *arg)
+{
+	struct smm_pool *pool = obj->pool;
+	XA_STATE(xas, &obj->shadows, 0);
+	struct smm_shadow_trim *t = arg;
+	void *entry;
+
+	for (;;) {
+		unsigned int seen = 0;
+		bool paused = false;
+
+		if (atomic_long_read(&pool->nr_shadow_only) <= t->target)
+			return false;
+		smm_object_lock(obj);
+		xas_for_each(&xas, entry, ULONG_MAX) {
+			if (xa_is_value(entry) && !smm_workingset_slot(entry)) {
+				xas_store(&xas, NULL);
+				t->dropped++;
+				if (atomic_long_dec_return(&pool->nr_shadow_only) <= t->target)
+					break;
+			}
+			if (++seen >= SMM_WALK_BATCH) {
+				xas_pause(&xas);
+				paused = true;
+				break;
+			}
+		}
+		smm_object_unlock(obj);
+		if (!paused)
+			return true;
+		cond_resched();
+	}
+}
 
 /**
  * smm_object_shadow_trim() - drop shadow-only entries down to a target
@@ -818,38 +1118,19 @@ SMM_EXPORT(smm_object_evict);
  * Those without (pages of zeroes evicted without a write) only remember
  * when the page left: dropping one turns it into a hole, which reads as
  * the same zeroes, and forgets its refault distance.  Counted as
- * workingset_nodereclaim.
+ * workingset_nodereclaim.  No lock is held for more than a batch of
+ * entries.
  *
- * Context: Process context; takes the object list lock and each object's
- * i_pages lock.
+ * Context: Process context, may sleep.
  * Return: the number of entries dropped.
  */
 unsigned long smm_object_shadow_trim(struct smm_pool *pool, unsigned long target)
 {
-	unsigned long dropped = 0;
-	struct smm_object *obj;
+	struct smm_shadow_trim t = { .target = target };
 
-	spin_lock(&pool->object_lock);
-	list_for_each_entry(obj, &pool->objects, node) {
-		XA_STATE(xas, &obj->inode->i_mapping->i_pages, 0);
-		void *entry;
-
-		if (atomic_long_read(&pool->nr_shadow_only) <= target)
-			break;
-		xas_lock_irq(&xas);
-		xas_for_each(&xas, entry, ULONG_MAX) {
-			if (!xa_is_value(entry) || smm_workingset_slot(entry))
-				continue;
-			xas_store(&xas, NULL);
-			dropped++;
-			if (atomic_long_dec_return(&pool->nr_shadow_only) <= target)
-				break;
-		}
-		xas_unlock_irq(&xas);
-	}
-	spin_unlock(&pool->object_lock);
-	smm_count_events(pool, SMM_WORKINGSET_NODERECLAIM, dropped);
-	return dropped;
+	smm_object_for_each(pool, smm_object_trim_one, &t);
+	smm_count_events(pool, SMM_WORKINGSET_NODERECLAIM, t.dropped);
+	return t.dropped;
 }
 SMM_EXPORT(smm_object_shadow_trim);
 
@@ -909,7 +1190,7 @@ unsigned long smm_object_count_range(struct smm_object *obj, pgoff_t first,
 
 	rcu_read_lock();
 	xas_for_each(&xas, entry, last) {
-		if (xas_retry(&xas, entry) || xa_is_value(entry))
+		if (xas_retry(&xas, entry))
 			continue;
 		n++;
 	}
@@ -933,8 +1214,20 @@ static void smm_object_evict_inode(struct inode *inode)
 	pool = obj->pool;
 	/* No file and no mapping is left: only pins can outlive this. */
 	smm_object_remove_range(obj, 0, (SHADOWMM_MAX_OBJECT_SIZE >> PAGE_SHIFT) - 1);
-	WARN_ON_ONCE(atomic_long_read(&obj->resident));
+	WARN_ON_ONCE(atomic_long_read(&obj->resident) || !xa_empty(&obj->shadows));
+	xa_destroy(&obj->shadows);
 	clear_inode(inode);
+
+	/* Frames still pinned outlive the object: they forget it. */
+	spin_lock(&pool->pinned_lock);
+	if (atomic_long_read(&obj->pinned)) {
+		struct smm_page *frame;
+
+		list_for_each_entry(frame, &pool->pinned, lru)
+			if (frame->object == obj)
+				frame->object = NULL;
+	}
+	spin_unlock(&pool->pinned_lock);
 
 	spin_lock(&pool->object_lock);
 	list_del(&obj->node);
@@ -993,10 +1286,16 @@ struct smm_object *smm_object_create(struct smm_pool *pool)
 		return ERR_CAST(inode);
 	}
 	obj->pool = pool;
+	obj->id = atomic64_inc_return(&smm_object_next_id);
+	/* Not get_next_ino()'s: that one wraps and pipes share it. */
+	inode->i_ino = obj->id;
 	obj->inode = inode;
+	/* Its lock is only ever taken with interrupts off (smm_object_lock()). */
+	xa_init_flags(&obj->shadows, XA_FLAGS_LOCK_IRQ | XA_FLAGS_ACCOUNT);
 	spin_lock_init(&obj->size_lock);
 	obj->size_limit = SHADOWMM_MAX_OBJECT_SIZE;
 	atomic_long_set(&obj->resident, 0);
+	atomic_long_set(&obj->pinned, 0);
 	for (i = 0; i < SMM_NR_FAULT_KINDS; i++)
 		atomic_long_set(&obj->faults[i], 0);
 	inode->i_private = obj;
@@ -1198,7 +1497,7 @@ static bool smm_object_range_ok(u64 offset, u64 length)
 static void smm_object_fill_info(struct smm_object *obj, struct shadowmm_info *info)
 {
 	memset(info, 0, sizeof(*info));
-	info->id = obj->inode->i_ino;
+	info->id = obj->id;
 	info->size = i_size_read(obj->inode);
 	info->size_limit = READ_ONCE(obj->size_limit);
 	info->resident_pages = atomic_long_read(&obj->resident);
@@ -1206,7 +1505,7 @@ static void smm_object_fill_info(struct smm_object *obj, struct shadowmm_info *i
 	info->faults_major = atomic_long_read(&obj->faults[SMM_FAULT_MAJOR]);
 	info->faults_cow = atomic_long_read(&obj->faults[SMM_FAULT_COW]);
 	info->faults_sigbus = atomic_long_read(&obj->faults[SMM_FAULT_SIGBUS]);
-	info->pinned_pages = smm_object_pinned_pages(obj->pool);
+	info->pinned_pages = atomic_long_read(&obj->pinned);
 }
 
 static long smm_object_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -1296,70 +1595,116 @@ static void smm_validate_shadow(struct smm_pool *pool, struct smm_object *obj,
 
 	smm_workingset_unpack(shadow, &node, &age, &slot);
 	if (node >= pool->nr_nodes)
-		smm_report(r, "object %lu: shadow entry at %lu names node %d\n",
-			   obj->inode->i_ino, index, node);
+		smm_report(r, "object %llu: shadow entry at %lu names node %d\n",
+			   obj->id, index, node);
 	if (!slot) {
 		c->shadow_only++;
 		return;
 	}
 	c->with_slot++;
 	if (!pool->has_swap || slot > pool->swap.nr_slots) {
-		smm_report(r, "object %lu: shadow entry at %lu holds slot %u of no store\n",
-			   obj->inode->i_ino, index, slot);
+		smm_report(r, "object %llu: shadow entry at %lu holds slot %u of no store\n",
+			   obj->id, index, slot);
 		return;
 	}
 	if (!test_bit(slot - 1, pool->swap.used))
-		smm_report(r, "object %lu: shadow entry at %lu holds free slot %u\n",
-			   obj->inode->i_ino, index, slot);
+		smm_report(r, "object %llu: shadow entry at %lu holds free slot %u\n",
+			   obj->id, index, slot);
 	if (c->slots && __test_and_set_bit(slot - 1, c->slots))
-		smm_report(r, "object %lu: slot %u at %lu is held by another shadow entry too\n",
-			   obj->inode->i_ino, slot, index);
+		smm_report(r, "object %llu: slot %u at %lu is held by another shadow entry too\n",
+			   obj->id, slot, index);
 }
 
-static void smm_validate_object(struct smm_pool *pool, struct smm_object *obj,
-				struct smm_shadow_census *c, struct smm_report *r)
+static void smm_validate_page(struct smm_pool *pool, struct smm_object *obj,
+			      pgoff_t index, struct page *page, struct smm_report *r)
 {
-	struct address_space *mapping = obj->inode->i_mapping;
-	XA_STATE(xas, &mapping->i_pages, 0);
-	unsigned long n = 0;
-	struct page *page;
+	struct smm_page *frame = smm_object_frame(pool, page);
+	void *shadow;
+
+	if (page_private(page) >= pool->region.nr_frames ||
+	    smm_frame_struct_page(pool, frame) != page) {
+		smm_report(r, "object %llu: page at %lu is not a frame of the pool\n",
+			   obj->id, index);
+		return;
+	}
+	if (frame->flags & (BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp) |
+			    BIT(SMM_PG_slab) | BIT(SMM_PG_absent)))
+		smm_report(r, "object %llu: frame %lu at %lu has flags %#lx\n",
+			   obj->id, page_private(page), index,
+			   frame->flags & SMM_PAGE_FLAGS_MASK);
+	if (frame->object != obj || frame->index != index || page->index != index)
+		smm_report(r, "object %llu: frame %lu at %lu claims index %lu\n",
+			   obj->id, page_private(page), index, frame->index);
+	if (page_ref_count(page) < 1)
+		smm_report(r, "object %llu: frame %lu at %lu has no reference\n",
+			   obj->id, page_private(page), index);
+	/* Only a swap-in in progress has both (its page locked, not uptodate). */
+	shadow = xa_load(&obj->shadows, index);
+	if (shadow && PageUptodate(page) && xa_load(&obj->shadows, index))
+		smm_report(r, "object %llu: page and shadow entry at %lu\n",
+			   obj->id, index);
+}
+
+/* What a walk of every object for validate carries. */
+struct smm_validate_walk {
+	struct smm_shadow_census *census;
+	struct smm_report *report;
+	unsigned long resident;
+};
+
+/*
+ * Walk one xarray of @obj under RCU, a batch at a time, so that neither a
+ * huge object nor a slow console holds off grace periods.
+ */
+static unsigned long smm_validate_xarray(struct smm_pool *pool, struct smm_object *obj,
+					 struct xarray *xa, struct smm_validate_walk *w)
+{
+	XA_STATE(xas, xa, 0);
+	unsigned long n = 0, seen = 0;
+	void *entry;
 
 	rcu_read_lock();
-	xas_for_each(&xas, page, ULONG_MAX) {
-		struct smm_page *frame;
-
-		if (xas_retry(&xas, page))
+	xas_for_each(&xas, entry, ULONG_MAX) {
+		if (xas_retry(&xas, entry))
 			continue;
-		if (xa_is_value(page)) {
-			smm_validate_shadow(pool, obj, xas.xa_index, page, c, r);
-			continue;
+		if (xa_is_value(entry)) {
+			if (xa == &obj->shadows)
+				smm_validate_shadow(pool, obj, xas.xa_index, entry,
+						    w->census, w->report);
+			else
+				smm_report(w->report, "object %llu: value entry at %lu in i_pages\n",
+					   obj->id, xas.xa_index);
+		} else if (xa == &obj->shadows) {
+			smm_report(w->report, "object %llu: non-value entry at %lu among shadows\n",
+				   obj->id, xas.xa_index);
+		} else {
+			n++;
+			smm_validate_page(pool, obj, xas.xa_index, entry, w->report);
 		}
-		n++;
-		frame = smm_object_frame(pool, page);
-		if (page_private(page) >= pool->region.nr_frames ||
-		    smm_frame_struct_page(pool, frame) != page) {
-			smm_report(r, "object %lu: page at %lu is not a frame of the pool\n",
-				   obj->inode->i_ino, xas.xa_index);
-			continue;
+		if (++seen % SMM_WALK_BATCH == 0) {
+			xas_pause(&xas);
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
 		}
-		if (frame->flags & (BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp) |
-				    BIT(SMM_PG_slab) | BIT(SMM_PG_absent)))
-			smm_report(r, "object %lu: frame %lu at %lu has flags %#lx\n",
-				   obj->inode->i_ino, page_private(page),
-				   xas.xa_index, frame->flags & SMM_PAGE_FLAGS_MASK);
-		if (frame->object != obj || frame->index != xas.xa_index ||
-		    page->index != xas.xa_index)
-			smm_report(r, "object %lu: frame %lu at %lu claims index %lu\n",
-				   obj->inode->i_ino, page_private(page),
-				   xas.xa_index, frame->index);
-		if (page_ref_count(page) < 1)
-			smm_report(r, "object %lu: frame %lu at %lu has no reference\n",
-				   obj->inode->i_ino, page_private(page), xas.xa_index);
 	}
 	rcu_read_unlock();
+	return n;
+}
+
+static bool smm_validate_object(struct smm_object *obj, void *arg)
+{
+	struct smm_validate_walk *w = arg;
+	struct smm_pool *pool = obj->pool;
+	unsigned long n;
+
+	n = smm_validate_xarray(pool, obj, &obj->inode->i_mapping->i_pages, w);
+	smm_validate_xarray(pool, obj, &obj->shadows, w);
 	if (n != atomic_long_read(&obj->resident))
-		smm_report(r, "object %lu: %lu pages in its xarray, %ld counted\n",
-			   obj->inode->i_ino, n, atomic_long_read(&obj->resident));
+		smm_report(w->report, "object %llu: %lu pages in its xarray, %ld counted\n",
+			   obj->id, n, atomic_long_read(&obj->resident));
+	w->resident += atomic_long_read(&obj->resident);
+	return true;
 }
 
 /**
@@ -1371,27 +1716,24 @@ static void smm_validate_object(struct smm_pool *pool, struct smm_object *obj,
  * use and held by no other entry, the slots in use are exactly those of
  * the shadow entries, and the shadow-only entries are counted right.  The
  * totals only hold while no eviction or swap-in runs (both move a slot
- * between the store and an entry in two steps).
+ * between the store and an entry in two steps).  No spinlock is held
+ * across an object's entries, however many there are.
  *
- * Context: Process context; takes the object and pinned list locks.
+ * Context: Process context, may sleep; takes the object and pinned list
+ * locks.
  * Return: the number of problems found.
  */
 unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 {
 	unsigned int before = r->problems;
-	unsigned long resident = 0, pinned = 0;
 	struct smm_shadow_census c = { };
-	struct smm_object *obj;
+	struct smm_validate_walk w = { .census = &c, .report = r };
+	unsigned long pinned = 0;
 	struct smm_page *frame;
 
 	if (pool->has_swap)
 		c.slots = bitmap_zalloc(pool->swap.nr_slots, GFP_KERNEL);
-	spin_lock(&pool->object_lock);
-	list_for_each_entry(obj, &pool->objects, node) {
-		smm_validate_object(pool, obj, &c, r);
-		resident += atomic_long_read(&obj->resident);
-	}
-	spin_unlock(&pool->object_lock);
+	smm_object_for_each(pool, smm_validate_object, &w);
 	bitmap_free(c.slots);
 	if (pool->has_swap && c.with_slot != READ_ONCE(pool->swap.nr_used))
 		smm_report(r, "swap: %lu slots in use, %lu held by shadow entries\n",
@@ -1416,13 +1758,38 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 	spin_unlock(&pool->pinned_lock);
 
 	/* Frames move between the two while we look: only flag a loss. */
-	if (resident + pinned > atomic_long_read(&pool->object_pages) &&
+	if (w.resident + pinned > atomic_long_read(&pool->object_pages) &&
 	    !atomic_long_read(&pool->object_pages))
 		smm_report(r, "object pages: %lu resident + %lu pinned, 0 counted\n",
-			   resident, pinned);
+			   w.resident, pinned);
 	return r->problems - before;
 }
 SMM_EXPORT(smm_object_validate);
+
+/*
+ * Every frame of the region whose struct page count is @from gets @to: a
+ * new pool's frames come with the reference their owner (the kernel's
+ * allocator, or the memmap of a reserved range) gave them and go to zero,
+ * as free pages have; at the end they get it back for the region to
+ * return them.  A frame some object page still holds keeps its count.
+ */
+static void smm_object_frames_set_count(struct smm_pool *pool, int from, int to)
+{
+	struct smm_region *r = &pool->region;
+	unsigned long sfn;
+
+	for (sfn = 0; sfn < r->nr_frames; sfn++) {
+		struct page *page;
+
+		if (smm_page_test(smm_sfn_page(r, sfn), SMM_PG_absent))
+			continue;
+		page = pfn_to_page(smm_sfn_pfn(r, sfn));
+		if (page_ref_count(page) == from)
+			set_page_count(page, to);
+		if (!(sfn % 4096))
+			cond_resched();
+	}
+}
 
 /**
  * smm_object_pool_init() - the object state of a new pool
@@ -1432,6 +1799,7 @@ SMM_EXPORT(smm_object_validate);
  */
 void smm_object_pool_init(struct smm_pool *pool)
 {
+	smm_object_frames_set_count(pool, 1, 0);
 	spin_lock_init(&pool->object_lock);
 	INIT_LIST_HEAD(&pool->objects);
 	smm_kmem_reserve_init(&pool->object_reserve, "shadowmm_object",
@@ -1474,6 +1842,7 @@ void smm_object_pool_destroy(struct smm_pool *pool)
 	     "%s: destroyed with objects or %lu pinned frames left\n",
 	     pool->name, pool->nr_pinned);
 	smm_kmem_reserve_destroy(&pool->object_reserve);
+	smm_object_frames_set_count(pool, 0, 1);
 }
 
 /**
@@ -1484,6 +1853,11 @@ void smm_object_pool_destroy(struct smm_pool *pool)
  */
 int smm_object_subsys_init(void)
 {
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		INIT_WORK(per_cpu_ptr(&smm_kernel_drain_work, cpu),
+			  smm_kernel_batches_drain_fn);
 	smm_object_mnt = kern_mount(&smm_fs_type);
 	return PTR_ERR_OR_ZERO(smm_object_mnt);
 }

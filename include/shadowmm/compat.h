@@ -7,8 +7,11 @@
 #ifndef _SHADOWMM_COMPAT_H
 #define _SHADOWMM_COMPAT_H
 
+#include <linux/bitops.h>
 #include <linux/mm_types.h>
 #include <linux/module.h>
+#include <linux/pagevec.h>
+#include <linux/pgtable.h>
 
 /*
  * Symbols the KUnit module (shadowmm_kunit.ko) calls.  Plain GPL exports:
@@ -27,6 +30,41 @@
 static inline int smm_folio_mapcount(struct folio *folio)
 {
 	return atomic_read(&folio->_mapcount) + 1;
+}
+
+/*
+ * This CPU's kernel LRU and mlock batches let go of their pages
+ * (lru_add_drain(), which modules cannot call): releasing an empty batch
+ * that has not drained yet drains them first.
+ */
+static inline void smm_compat_lru_add_drain(void)
+{
+#ifdef SMM_HAVE_FOLIO_BATCH_RELEASE
+	struct folio_batch batch;
+
+	folio_batch_init(&batch);
+	__folio_batch_release(&batch);
+#else
+	struct pagevec batch;
+
+	pagevec_init(&batch);
+	__pagevec_release(&batch);
+#endif
+}
+
+/*
+ * Test and clear a user pte's accessed bit, as ptep_test_and_clear_young()
+ * does (out of line and unexported on x86).  No TLB flush: as on the
+ * kernel's own x86 path, a stale TLB entry only hides a later access.
+ */
+static inline bool smm_pte_test_and_clear_young(pte_t *pte)
+{
+#ifdef CONFIG_X86
+	return pte_young(ptep_get(pte)) &&
+	       test_and_clear_bit(_PAGE_BIT_ACCESSED, (unsigned long *)&pte->pte);
+#else
+	return pte_young(ptep_get(pte));
+#endif
 }
 
 #endif /* _SHADOWMM_COMPAT_H */

@@ -9,13 +9,25 @@
  * them; but they are never on the kernel's LRU nor counted as its page
  * cache, and shadowmm alone adds and removes them.
  *
+ * Evicted pages are remembered in the object's own xarray (@shadows), never
+ * in i_pages: every generic walker of a file's page cache (cachestat,
+ * mincore, fadvise, splice, migration) decodes value entries in i_pages as
+ * the kernel's workingset shadows or shmem swap entries, and shadowmm's
+ * (node, age, store slot) would be misread.  An index holds a page in
+ * i_pages or a record in @shadows, never both: both change only under the
+ * i_pages lock, and a lockless lookup reads i_pages first.
+ *
  * Reference rule: a frame in an object holds exactly one reference of
- * shadowmm's own (the one the region took or the kernel never drops), plus
- * one per mapping pte and per transient user (get_user_pages pins, lookups).
- * A frame leaves the object under its page lock; once unmapped it goes
- * back to the shadow buddy only when that single reference is all that is
- * left, otherwise it waits on the pool's pinned list.  Its count therefore
- * never reaches zero, so it can never fall into the kernel's allocator.
+ * shadowmm's own, plus one per mapping pte and per transient user
+ * (get_user_pages pins, lookups, the kernel's per-CPU mlock batches).  Any
+ * frame that is not an object page has refcount 0, as the kernel's free
+ * pages do, so a stale lookup (get_page_unless_zero(), folio_try_get())
+ * can never take a reference to a frame that was freed and reused.  A
+ * frame leaves its object under its page lock; once unmapped its count is
+ * frozen from one to zero and it goes back to the shadow buddy, or, when
+ * someone else still holds a reference, it waits on the pool's pinned list
+ * until the freeze succeeds.  The count of a frame never drops to zero by
+ * a put_page(), so it can never fall into the kernel's allocator.
  */
 #ifndef _SHADOWMM_OBJECT_H
 #define _SHADOWMM_OBJECT_H
@@ -28,6 +40,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 struct smm_page;
 struct smm_pool;
@@ -66,11 +79,18 @@ enum smm_fault_kind {
 /**
  * struct smm_object - one memory object
  * @pool:	where its pages come from
+ * @id:		its number, unique while the module is loaded (also its
+ *		inode number)
  * @inode:	its inode; the pages are in @inode->i_mapping
+ * @shadows:	records of evicted pages (smm_workingset_eviction() values)
+ *		by page offset; changed only under the i_pages lock, then
+ *		its own (taken with interrupts off, as the i_pages lock is)
  * @node:	on the pool's object list (pool->object_lock)
  * @size_lock:	serialises updates of @size_limit and of the inode's i_size
  * @size_limit:	faults at or beyond it get SIGBUS, writes -EFBIG
  * @resident:	frames in the object now
+ * @pinned:	frames taken out of the object that wait on the pool's
+ *		pinned list for their extra references to go
  * @faults:	faults by enum smm_fault_kind
  *
  * The inode's i_size is the object's size: the end of the last page written
@@ -78,11 +98,14 @@ enum smm_fault_kind {
  */
 struct smm_object {
 	struct smm_pool *pool;
+	u64 id;
 	struct inode *inode;
+	struct xarray shadows;
 	struct list_head node;
 	spinlock_t size_lock;
 	loff_t size_limit;
 	atomic_long_t resident;
+	atomic_long_t pinned;
 	atomic_long_t faults[SMM_NR_FAULT_KINDS];
 };
 
@@ -116,6 +139,7 @@ long smm_object_punch(struct smm_object *obj, loff_t start, loff_t end);
 int smm_object_set_limit(struct smm_object *obj, loff_t limit);
 unsigned long smm_object_count_range(struct smm_object *obj, pgoff_t first,
 				     pgoff_t last);
+void *smm_object_shadow(struct smm_object *obj, pgoff_t index);
 unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r);
 unsigned long smm_object_pinned_pages(struct smm_pool *pool);
 

@@ -23,8 +23,10 @@
 
 /**
  * struct shadowmm_info - SHADOWMM_IOC_INFO: one object's state
- * @id:			the object's number (its inode number; unique while
- *			the module is loaded)
+ * @id:			the object's number: objects are numbered 1, 2, 3, ...
+ *			in the order they are opened, never reused while the
+ *			module is loaded (also the inode number fstat() shows
+ *			for the object's mappings in /proc/PID/maps)
  * @size:		one past the last byte written, or the end of the last
  *			page faulted in, whichever is further; read() returns
  *			end of file there
@@ -35,8 +37,9 @@
  * @faults_cow:		write faults on MAP_PRIVATE mappings that reached the
  *			device (the kernel copies the page)
  * @faults_sigbus:	faults refused with SIGBUS (limit or region exhausted)
- * @pinned_pages:	pages removed from the object but still pinned by
- *			someone (get_user_pages); freed when unpinned
+ * @pinned_pages:	pages removed from this object (punched, beyond a
+ *			lowered limit) but still pinned by someone
+ *			(get_user_pages, vmsplice); freed when unpinned
  * @reserved:		zero
  */
 struct shadowmm_info {
