@@ -235,8 +235,7 @@ DEFINE_SHOW_ATTRIBUTE(smm_workingset);
 /* /proc/PID/maps for every process mapping an object. */
 static int smm_vmas_show(struct seq_file *m, void *v)
 {
-	smm_vma_print(m, m->private);
-	return 0;
+	return smm_vma_print(m, m->private);
 }
 DEFINE_SHOW_ATTRIBUTE(smm_vmas);
 

@@ -606,27 +606,31 @@ static pid_t smm_mm_pid(struct mm_struct *mm)
 
 /*
  * Call @fn on every tree of the pool with its mm's mmap_lock held for
- * reading and the tree resynced and locked.  Trees of exiting processes
- * are skipped: their mappings are going.
+ * reading and the tree resynced; @fn takes the tree's lock itself, for as
+ * long as it needs it.  Trees of exiting processes are skipped: their
+ * mappings are going.  The mmap_lock is taken killably: a reader queued
+ * behind a writer that never finishes can still be killed, and then the
+ * walk stops.
  */
 struct smm_vma_walk {
 	void (*fn)(struct smm_vma_tree *tree, void *arg);
 	void *arg;
 };
 
-static void smm_vma_walk_trees(struct smm_pool *pool,
-				  const struct smm_vma_walk *walk)
+static int smm_vma_walk_trees(struct smm_pool *pool,
+			      const struct smm_vma_walk *walk)
 {
 	struct smm_vma_tree *tree, **trees;
 	unsigned int n = 0, i, bkt;
+	int ret = 0;
 
 	spin_lock(&pool->vma_lock);
 	hash_for_each(pool->vma_trees, bkt, tree, hnode)
 		n++;
 	spin_unlock(&pool->vma_lock);
-	trees = kcalloc(n + 1, sizeof(*trees), GFP_KERNEL);
+	trees = kvcalloc(n + 1, sizeof(*trees), GFP_KERNEL);
 	if (!trees)
-		return;
+		return -ENOMEM;
 	i = 0;
 	spin_lock(&pool->vma_lock);
 	hash_for_each(pool->vma_trees, bkt, tree, hnode) {
@@ -640,40 +644,76 @@ static void smm_vma_walk_trees(struct smm_pool *pool,
 	for (n = i, i = 0; i < n; i++) {
 		struct mm_struct *mm = trees[i]->mm;
 
-		if (mmget_not_zero(mm)) {
-			mmap_read_lock(mm);
-			spin_lock(&trees[i]->lock);
-			smm_vma_tree_resync(trees[i]);
-			walk->fn(trees[i], walk->arg);
-			spin_unlock(&trees[i]->lock);
-			mmap_read_unlock(mm);
+		if (!ret && mmget_not_zero(mm)) {
+			if (mmap_read_lock_killable(mm)) {
+				ret = -EINTR;
+			} else {
+				spin_lock(&trees[i]->lock);
+				smm_vma_tree_resync(trees[i]);
+				spin_unlock(&trees[i]->lock);
+				walk->fn(trees[i], walk->arg);
+				mmap_read_unlock(mm);
+			}
 			mmput(mm);
 		}
 		smm_vma_tree_put(trees[i]);
+		cond_resched();
 	}
-	kfree(trees);
+	kvfree(trees);
+	return ret;
 }
 
+/*
+ * One line per descriptor.  The tree's lock is held only to copy one
+ * descriptor: counting the resident pages of a large mapping takes long,
+ * and a munmap whose mmap_lock was downgraded may close descriptors
+ * meanwhile.  An inode reference keeps the object while it is counted.
+ */
 static void smm_vma_print_tree(struct smm_vma_tree *tree, void *arg)
 {
 	struct seq_file *m = arg;
 	pid_t pid = smm_mm_pid(tree->mm);
-	struct smm_vma *v;
+	unsigned long addr = 0;
 
-	for (v = smm_vma_tree_first(tree); v; v = smm_vma_tree_next(v)) {
-		unsigned long pages = (v->end - v->start) >> PAGE_SHIFT;
+	for (;;) {
+		unsigned long start, end, flags, minor, major, cow, resident = 0;
+		struct smm_object *obj;
+		struct inode *inode;
+		pgoff_t pgoff;
+		struct smm_vma *v;
 
+		spin_lock(&tree->lock);
+		v = smm_vma_tree_find(tree, addr);
+		if (!v) {
+			spin_unlock(&tree->lock);
+			break;
+		}
+		start = v->start;
+		end = v->end;
+		flags = v->flags;
+		pgoff = v->pgoff;
+		minor = atomic_long_read(&v->faults[SMM_FAULT_MINOR]);
+		major = atomic_long_read(&v->faults[SMM_FAULT_MAJOR]);
+		cow = atomic_long_read(&v->faults[SMM_FAULT_COW]);
+		obj = v->obj;
+		inode = igrab(obj->inode);
+		spin_unlock(&tree->lock);
+
+		if (inode) {
+			resident = smm_object_count_range(obj, pgoff,
+							  pgoff + ((end - start) >> PAGE_SHIFT) - 1);
+			iput(inode);
+		}
 		seq_printf(m, "%d %08lx-%08lx %c%c%c%c %08llx %lu %lu %lu %lu\n",
-			   pid, v->start, v->end,
-			   v->flags & VM_READ ? 'r' : '-',
-			   v->flags & VM_WRITE ? 'w' : '-',
-			   v->flags & VM_EXEC ? 'x' : '-',
-			   v->flags & VM_MAYSHARE ? 's' : 'p',
-			   (unsigned long long)v->pgoff << PAGE_SHIFT,
-			   atomic_long_read(&v->faults[SMM_FAULT_MINOR]),
-			   atomic_long_read(&v->faults[SMM_FAULT_MAJOR]),
-			   atomic_long_read(&v->faults[SMM_FAULT_COW]),
-			   smm_object_count_range(v->obj, v->pgoff, v->pgoff + pages - 1));
+			   pid, start, end,
+			   flags & VM_READ ? 'r' : '-',
+			   flags & VM_WRITE ? 'w' : '-',
+			   flags & VM_EXEC ? 'x' : '-',
+			   flags & VM_MAYSHARE ? 's' : 'p',
+			   (unsigned long long)pgoff << PAGE_SHIFT,
+			   minor, major, cow, resident);
+		addr = end;
+		cond_resched();
 	}
 }
 
@@ -686,14 +726,17 @@ static void smm_vma_print_tree(struct smm_vma_tree *tree, void *arg)
  * /proc/PID/maps prints them, then faults (minor, major, cow) and the
  * resident pages of the mapped range.
  *
- * Context: Process context, may sleep; takes each mm's mmap_lock.
+ * Context: Process context, may sleep; takes each mm's mmap_lock
+ * (killably) and, for a moment per mapping, its tree's lock.
+ * Return: 0, -EINTR when a fatal signal ended the wait for an mmap_lock,
+ * or -ENOMEM.
  */
-void smm_vma_print(struct seq_file *m, struct smm_pool *pool)
+int smm_vma_print(struct seq_file *m, struct smm_pool *pool)
 {
 	const struct smm_vma_walk walk = { smm_vma_print_tree, m };
 
 	seq_puts(m, "# pid start-end perms offset minor major cow resident\n");
-	smm_vma_walk_trees(pool, &walk);
+	return smm_vma_walk_trees(pool, &walk);
 }
 SMM_EXPORT(smm_vma_print);
 
@@ -708,6 +751,7 @@ static void smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
 
 	vma_iter_init(&vmi, tree->mm, 0);
 
+	spin_lock(&tree->lock);
 	for (v = smm_vma_tree_first(tree); v; v = smm_vma_tree_next(v)) {
 		n++;
 		cached |= v == tree->cache;
@@ -734,6 +778,7 @@ static void smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
 	if (mapped != n)
 		smm_report(r, "vma tree %p: %lu descriptors for %lu device vmas\n",
 			   tree, n, mapped);
+	spin_unlock(&tree->lock);
 }
 
 /**
@@ -749,7 +794,8 @@ unsigned int smm_vma_validate(struct smm_pool *pool, struct smm_report *r)
 	const struct smm_vma_walk walk = { smm_vma_validate_tree, r };
 	unsigned int before = r->problems;
 
-	smm_vma_walk_trees(pool, &walk);
+	if (smm_vma_walk_trees(pool, &walk))
+		smm_report(r, "vma trees: walk stopped (signal or no memory)\n");
 	return r->problems - before;
 }
 SMM_EXPORT(smm_vma_validate);

@@ -100,7 +100,7 @@ int smm_vma_mremap(struct vm_area_struct *vma);
 
 void smm_vma_pool_init(struct smm_pool *pool);
 void smm_vma_pool_destroy(struct smm_pool *pool);
-void smm_vma_print(struct seq_file *m, struct smm_pool *pool);
+int smm_vma_print(struct seq_file *m, struct smm_pool *pool);
 unsigned int smm_vma_validate(struct smm_pool *pool, struct smm_report *r);
 
 #endif /* _SHADOWMM_VMA_H */
