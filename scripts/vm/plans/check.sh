@@ -12,7 +12,9 @@ smm_tap slab /tests/slab.sh
 if smm_insmod shadowmm swap_mb=0; then
 	for t in /tests/*_test; do
 		[ -x "$t" ] || continue
-		[ "$(basename "$t")" = reclaim_test ] && continue
+		case $(basename "$t") in
+		reclaim_test | race_test | walks_test) continue ;;
+		esac
 		smm_tap "$(basename "$t")" "$t"
 	done
 	smm_kunit_module shadowmm_kunit
@@ -21,6 +23,13 @@ fi
 
 if [ -x /tests/reclaim_test ] && smm_insmod shadowmm size_mb=16 swap_mb=96; then
 	smm_tap reclaim_test /tests/reclaim_test
+	smm_tap race_test /tests/race_test
+	smm_rmmod shadowmm
+fi
+
+# The debugfs walks on a large region with many mappings (their own load).
+if [ -x /tests/walks_test ] && smm_insmod shadowmm size_mb=256 swap_mb=0; then
+	smm_tap walks_test /tests/walks_test
 	smm_rmmod shadowmm
 fi
 

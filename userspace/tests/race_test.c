@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Races a program can start against reclaim, with every byte checked:
+ * punch, pwrite, fault-around reads and kswapd's evictions on one object
+ * at once (a page only ever holds its own bytes or zeroes, never another
+ * index's); and objects closed while kswapd evicts their pages with every
+ * shadowmm tracepoint on (an eviction must not read an object that its
+ * last close freed).  Under KASAN a use after free or a page handed to the
+ * wrong index is a report in the kernel log, which fails the run.
+ *
+ * Needs a module load with a small region and a large store:
+ * size_mb=16 swap_mb=96 (scripts/vm/plans/check.sh).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "smm_test.h"
+
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT	900
+
+#define OBJ_PAGES	(8192UL)	/* 32 MiB: twice the region */
+#define RUN_SECONDS	15
+#define EVENTS		"/sys/kernel/tracing/events/shadowmm/enable"
+
+/* A page's bytes: its index in every 8-byte word, so a page holding
+ * another index's contents is told apart from one holding its own.
+ */
+static void fill_page(uint64_t *p, uint64_t index)
+{
+	size_t i;
+
+	for (i = 0; i < PG / 8; i++)
+		p[i] = index * 0x100000001ULL + 0x5a5a;
+}
+
+/*
+ * 0 when every word of @p is its own index's or zero (a read racing a
+ * write into a fresh page may see some of each), else the index held + 1.
+ */
+static uint64_t page_wrong(const uint64_t *p, uint64_t index)
+{
+	uint64_t want = index * 0x100000001ULL + 0x5a5a;
+	size_t i;
+
+	for (i = 0; i < PG / 8; i++)
+		if (p[i] && p[i] != want)
+			return (p[i] - 0x5a5a) / 0x100000001ULL + 1;
+	return 0;
+}
+
+struct race {
+	int fd;
+	uint64_t *map;
+	volatile int stop;
+	unsigned long bad, bad_index, bad_held;
+	unsigned long punches, writes, reads;
+	pthread_mutex_t lock;
+};
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void note_bad(struct race *r, uint64_t index, uint64_t held)
+{
+	pthread_mutex_lock(&r->lock);
+	if (!r->bad++) {
+		r->bad_index = index;
+		r->bad_held = held;
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void *puncher(void *arg)
+{
+	struct race *r = arg;
+	uint64_t s = 0x1234567;
+
+	while (!r->stop) {
+		uint64_t i = rnd(&s) % OBJ_PAGES, n = 1 + rnd(&s) % 8;
+
+		if (i + n > OBJ_PAGES)
+			n = OBJ_PAGES - i;
+		if (!smm_punch(r->fd, i * PG, n * PG))
+			__atomic_add_fetch(&r->punches, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void *writer(void *arg)
+{
+	struct race *r = arg;
+	uint64_t s = 0x7654321, buf[PG / 8];
+
+	while (!r->stop) {
+		uint64_t i = rnd(&s) % OBJ_PAGES;
+
+		fill_page(buf, i);
+		if (pwrite(r->fd, buf, PG, i * PG) == (ssize_t)PG)
+			__atomic_add_fetch(&r->writes, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/* Reads through the mapping: faults, fault-around, refaults. */
+static void *reader(void *arg)
+{
+	struct race *r = arg;
+	uint64_t s = 0xabcdef, copy[PG / 8];
+
+	while (!r->stop) {
+		uint64_t i = rnd(&s) % OBJ_PAGES, held;
+
+		memcpy(copy, r->map + i * (PG / 8), PG);
+		held = page_wrong(copy, i);
+		if (held)
+			note_bad(r, i, held - 1);
+		__atomic_add_fetch(&r->reads, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/* pread of the same object: the file path against the same races. */
+static void *preader(void *arg)
+{
+	struct race *r = arg;
+	uint64_t s = 0xfedcba, copy[PG / 8];
+
+	while (!r->stop) {
+		uint64_t i = rnd(&s) % OBJ_PAGES, held;
+
+		if (pread(r->fd, copy, PG, i * PG) != (ssize_t)PG)
+			continue;
+		held = page_wrong(copy, i);
+		if (held)
+			note_bad(r, i, held - 1);
+	}
+	return NULL;
+}
+
+TEST(punch_write_fault_evict)
+{
+	void *(*fn[])(void *) = { puncher, writer, writer, reader, reader, preader };
+	pthread_t t[sizeof(fn) / sizeof(fn[0])];
+	struct race r = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	long long evicted = smm_vmstat("pswpout");
+	uint64_t i, buf[PG / 8];
+	unsigned int k;
+
+	r.fd = smm_open();
+	ASSERT_GE(r.fd, 0);
+	for (i = 0; i < OBJ_PAGES; i++) {
+		fill_page(buf, i);
+		ASSERT_EQ(pwrite(r.fd, buf, PG, i * PG), (ssize_t)PG);
+	}
+	r.map = mmap(NULL, OBJ_PAGES * PG, PROT_READ, MAP_SHARED, r.fd, 0);
+	ASSERT_NE(r.map, MAP_FAILED);
+	for (k = 0; k < sizeof(fn) / sizeof(fn[0]); k++)
+		ASSERT_EQ(pthread_create(&t[k], NULL, fn[k], &r), 0);
+	sleep(RUN_SECONDS);
+	r.stop = 1;
+	for (k = 0; k < sizeof(fn) / sizeof(fn[0]); k++)
+		pthread_join(t[k], NULL);
+	TH_LOG("%lu punches, %lu writes, %lu reads, %lld evictions",
+	       r.punches, r.writes, r.reads, smm_vmstat("pswpout") - evicted);
+	EXPECT_EQ(r.bad, 0) {
+		TH_LOG("page %lu held page %lu's bytes", r.bad_index, r.bad_held);
+	}
+	EXPECT_GT(smm_vmstat("pswpout") - evicted, 0);
+	EXPECT_GT(r.punches, 0);
+	/* Every page, afterwards: its own bytes or zeroes. */
+	for (i = 0; i < OBJ_PAGES; i++)
+		ASSERT_EQ(page_wrong(r.map + i * (PG / 8), i), 0);
+	EXPECT_EQ(smm_validate_ok(), 1);
+	munmap(r.map, OBJ_PAGES * PG);
+	close(r.fd);
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * Children map more than the region, write it and exit at once, so their
+ * objects' last references go while kswapd is still evicting those
+ * objects' pages with the eviction tracepoint on.
+ */
+TEST(close_while_tracing_evictions)
+{
+	long long evicted = smm_vmstat("pswpout");
+	int round, k, status;
+
+	if (write_file(EVENTS, "1"))
+		SKIP(return, "no tracefs at /sys/kernel/tracing");
+	for (round = 0; round < 4; round++) {
+		pid_t pid[2];
+
+		for (k = 0; k < 2; k++) {
+			pid[k] = fork();
+			ASSERT_GE(pid[k], 0);
+			if (!pid[k]) {
+				int fd = smm_open();
+				size_t len = 24UL << 20;
+				char *p;
+
+				if (fd < 0)
+					_exit(1);
+				p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+				if (p == MAP_FAILED)
+					_exit(1);
+				smm_fill(p, len, round * 2 + k, 0);
+				_exit(0);
+			}
+		}
+		for (k = 0; k < 2; k++) {
+			ASSERT_EQ(waitpid(pid[k], &status, 0), pid[k]);
+			EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+		}
+	}
+	write_file(EVENTS, "0");
+	EXPECT_GT(smm_vmstat("pswpout") - evicted, 0);
+	EXPECT_EQ(smm_validate_ok(), 1);
+}
+
+TEST_HARNESS_MAIN
