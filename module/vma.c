@@ -607,13 +607,13 @@ static pid_t smm_mm_pid(struct mm_struct *mm)
 /*
  * Call @fn on every tree of the pool with its mm's mmap_lock held for
  * reading and the tree resynced; @fn takes the tree's lock itself, for as
- * long as it needs it.  Trees of exiting processes are skipped: their
- * mappings are going.  The mmap_lock is taken killably: a reader queued
- * behind a writer that never finishes can still be killed, and then the
- * walk stops.
+ * long as it needs it, and returns nonzero to stop the walk.  Trees of
+ * exiting processes are skipped: their mappings are going.  The mmap_lock
+ * is taken killably: a reader queued behind a writer that never finishes
+ * can still be killed, and then the walk stops.
  */
 struct smm_vma_walk {
-	void (*fn)(struct smm_vma_tree *tree, void *arg);
+	int (*fn)(struct smm_vma_tree *tree, void *arg);
 	void *arg;
 };
 
@@ -651,7 +651,7 @@ static int smm_vma_walk_trees(struct smm_pool *pool,
 				spin_lock(&trees[i]->lock);
 				smm_vma_tree_resync(trees[i]);
 				spin_unlock(&trees[i]->lock);
-				walk->fn(trees[i], walk->arg);
+				ret = walk->fn(trees[i], walk->arg);
 				mmap_read_unlock(mm);
 			}
 			mmput(mm);
@@ -669,13 +669,21 @@ static int smm_vma_walk_trees(struct smm_pool *pool,
  * and a munmap whose mmap_lock was downgraded may close descriptors
  * meanwhile.  An inode reference keeps the object while it is counted.
  */
-static void smm_vma_print_tree(struct smm_vma_tree *tree, void *arg)
+static int smm_vma_print_tree(struct smm_vma_tree *tree, void *arg)
 {
 	struct seq_file *m = arg;
 	pid_t pid = smm_mm_pid(tree->mm);
 	unsigned long addr = 0;
 
 	for (;;) {
+		/*
+		 * A full buffer makes seq_file start over with a bigger one:
+		 * no point counting the rest now.  A killed reader stops.
+		 */
+		if (seq_has_overflowed(m))
+			return 0;
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		unsigned long start, end, flags, minor, major, cow, resident = 0;
 		struct smm_object *obj;
 		struct inode *inode;
@@ -715,6 +723,7 @@ static void smm_vma_print_tree(struct smm_vma_tree *tree, void *arg)
 		addr = end;
 		cond_resched();
 	}
+	return 0;
 }
 
 /**
@@ -740,7 +749,7 @@ int smm_vma_print(struct seq_file *m, struct smm_pool *pool)
 }
 SMM_EXPORT(smm_vma_print);
 
-static void smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
+static int smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
 {
 	struct smm_report *r = arg;
 	unsigned long prev_end = 0, n = 0, mapped = 0;
@@ -779,6 +788,7 @@ static void smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
 		smm_report(r, "vma tree %p: %lu descriptors for %lu device vmas\n",
 			   tree, n, mapped);
 	spin_unlock(&tree->lock);
+	return 0;
 }
 
 /**

@@ -61,7 +61,7 @@ static uint64_t page_wrong(const uint64_t *p, uint64_t index)
 struct race {
 	int fd;
 	uint64_t *map;
-	volatile int stop;
+	int stop;		/* __atomic: read by every thread */
 	unsigned long bad, bad_index, bad_held;
 	unsigned long punches, writes, reads;
 	pthread_mutex_t lock;
@@ -90,7 +90,7 @@ static void *puncher(void *arg)
 	struct race *r = arg;
 	uint64_t s = 0x1234567;
 
-	while (!r->stop) {
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
 		uint64_t i = rnd(&s) % OBJ_PAGES, n = 1 + rnd(&s) % 8;
 
 		if (i + n > OBJ_PAGES)
@@ -106,7 +106,7 @@ static void *writer(void *arg)
 	struct race *r = arg;
 	uint64_t s = 0x7654321, buf[PG / 8];
 
-	while (!r->stop) {
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
 		uint64_t i = rnd(&s) % OBJ_PAGES;
 
 		fill_page(buf, i);
@@ -122,7 +122,7 @@ static void *reader(void *arg)
 	struct race *r = arg;
 	uint64_t s = 0xabcdef, copy[PG / 8];
 
-	while (!r->stop) {
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
 		uint64_t i = rnd(&s) % OBJ_PAGES, held;
 
 		memcpy(copy, r->map + i * (PG / 8), PG);
@@ -140,7 +140,7 @@ static void *preader(void *arg)
 	struct race *r = arg;
 	uint64_t s = 0xfedcba, copy[PG / 8];
 
-	while (!r->stop) {
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
 		uint64_t i = rnd(&s) % OBJ_PAGES, held;
 
 		if (pread(r->fd, copy, PG, i * PG) != (ssize_t)PG)
@@ -155,7 +155,7 @@ static void *preader(void *arg)
 TEST(punch_write_fault_evict)
 {
 	void *(*fn[])(void *) = { puncher, writer, writer, reader, reader, preader };
-	pthread_t t[sizeof(fn) / sizeof(fn[0])];
+	pthread_t t[ARRAY_SIZE(fn)];
 	struct race r = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	long long evicted = smm_vmstat("pswpout");
 	uint64_t i, buf[PG / 8];
@@ -169,11 +169,11 @@ TEST(punch_write_fault_evict)
 	}
 	r.map = mmap(NULL, OBJ_PAGES * PG, PROT_READ, MAP_SHARED, r.fd, 0);
 	ASSERT_NE(r.map, MAP_FAILED);
-	for (k = 0; k < sizeof(fn) / sizeof(fn[0]); k++)
+	for (k = 0; k < ARRAY_SIZE(fn); k++)
 		ASSERT_EQ(pthread_create(&t[k], NULL, fn[k], &r), 0);
 	sleep(RUN_SECONDS);
-	r.stop = 1;
-	for (k = 0; k < sizeof(fn) / sizeof(fn[0]); k++)
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	for (k = 0; k < ARRAY_SIZE(fn); k++)
 		pthread_join(t[k], NULL);
 	TH_LOG("%lu punches, %lu writes, %lu reads, %lld evictions",
 	       r.punches, r.writes, r.reads, smm_vmstat("pswpout") - evicted);
