@@ -1,7 +1,8 @@
 #!/bin/sh
 # TAP test, run in the test VM: shadowmm.ko loads, registers /dev/shadowmm
 # and its debugfs directory, unloads without a trace (20 times in a row,
-# checked by kmemleak), and refuses bad parameter values with a message.
+# checked by kmemleak), and refuses bad parameter values and bad knobs
+# lines with a message, changing nothing.
 . "$(dirname "$0")/tap.sh"
 KL=/sys/kernel/debug/kmemleak
 
@@ -34,14 +35,45 @@ no_leaks() {
 	fi
 }
 
+# knob_raw_refused <printf format>: those exact bytes, in one write(), are
+# refused with EINVAL and the knobs file reads as before.
+knob_raw_refused() {
+	tap_before=$(cat "$D/knobs")
+	# shellcheck disable=SC2059
+	printf "$1" >/tmp/knob.line
+	if dd if=/tmp/knob.line of="$D/knobs" bs=4096 2>/tmp/knob.err; then
+		echo "# '$1' was accepted"
+		return 1
+	fi
+	grep -q "Invalid argument" /tmp/knob.err || { say </tmp/knob.err; return 1; }
+	[ "$(cat "$D/knobs")" = "$tap_before" ]
+}
+
+knob_is() { grep -qx "$1 $2" "$D/knobs"; }
+
+knob_lru_batch_5() {
+	echo "lru_batch 5" >"$D/knobs" && knob_is lru_batch 5 &&
+		echo "lru_batch 15" >"$D/knobs" && knob_is lru_batch 15
+}
+
 echo "TAP version 13"
-echo "1..15"
+echo "1..23"
 check "insmod with defaults" insmod $MOD
 check "/dev/shadowmm is a char device with mode 0600" dev_mode_is 600
 check "/dev/shadowmm is owned by root" dev_owner_root
 check "debugfs directory exists" test -d /sys/kernel/debug/shadowmm
 check "parameter size_mb reads 64" param_is size_mb 64
 check "parameter dev_mode reads 0600" param_is dev_mode 0600
+check "knobs: lru_batch 5 with a newline applies" knob_lru_batch_5
+check "knobs: lru_batch 2^64+4 is refused, not wrapped" \
+	knob_raw_refused 'lru_batch 18446744073709551620\n'
+check "knobs: lru_batch 2^32+4 is refused, not truncated" \
+	knob_raw_refused 'lru_batch 4294967300\n'
+check "knobs: lru_batch 64 is refused" knob_raw_refused 'lru_batch 64\n'
+check "knobs: text after the newline is refused" knob_raw_refused 'lru_batch 5\nfoo'
+check "knobs: a second line is refused" knob_raw_refused 'lru_batch 5\nlru_batch 6\n'
+check "knobs: a second value is refused" knob_raw_refused 'lru_batch 5 6\n'
+check "knobs: text after a NUL byte is refused" knob_raw_refused 'lru_batch 5\000junk'
 check "rmmod" rmmod shadowmm
 check "unload removes device, debugfs and sysfs entries" gone
 [ -w $KL ] && echo clear >$KL
