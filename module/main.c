@@ -277,10 +277,36 @@ static struct smm_device smm_dev = {
 	},
 };
 
+/*
+ * What the pool needs for itself from the zones its own metadata can use.
+ * Slabs of the memory-object and VMA-descriptor caches (and every other
+ * metadata allocation) are taken without SMM_GFP_HIGHMEM, so from the DMA
+ * and Normal zones of any node: they must hold the min watermarks of those
+ * zones, what their per-CPU lists may keep on every CPU, and the largest
+ * slab of each of the two metadata caches.  @have is what they manage.
+ */
+static unsigned long smm_lowmem_need(struct smm_pool *pool, unsigned long *have)
+{
+	unsigned long need = 2UL << SMM_SLAB_MAX_ORDER;
+	struct smm_zone *zone;
+	int i;
+
+	*have = 0;
+	for_each_smm_zone(pool, zone, i) {
+		if (zone->type == SMM_ZONE_HIGHMEM || !smm_zone_populated(zone))
+			continue;
+		*have += zone->managed;
+		need += zone->watermark[SMM_WMARK_MIN] +
+			(unsigned long)zone->pcp_high * num_possible_cpus();
+	}
+	return need;
+}
+
 static int smm_live_pool_create(void)
 {
 	struct smm_pool_config cfg = { .name = SMM_NAME };
-	unsigned long region_mb;
+	unsigned long region_mb, need, have;
+	int ret;
 
 	memcpy(cfg.zone_split, smm_params.zone_split, sizeof(cfg.zone_split));
 	if (smm_params.phys_base || smm_params.phys_size) {
@@ -302,7 +328,21 @@ static int smm_live_pool_create(void)
 					   SMM_SWAP_MB_MAX);
 	cfg.swap.nr_slots = (unsigned long)smm_params.swap_mb << (20 - PAGE_SHIFT);
 	cfg.swap.file = smm_params.swap_file;
-	return smm_pool_create(&cfg, &smm_live_pool);
+	ret = smm_pool_create(&cfg, &smm_live_pool);
+	if (ret)
+		return ret;
+
+	need = smm_lowmem_need(smm_live_pool, &have);
+	if (have < need) {
+		pr_err("zone_split=%u,%u,%u is invalid for this region: DMA+Normal get %lu KiB, below the %lu KiB shadowmm needs there for itself (min watermarks, per-CPU lists, metadata slabs); give Normal a larger share\n",
+		       cfg.zone_split[SMM_ZONE_DMA], cfg.zone_split[SMM_ZONE_NORMAL],
+		       cfg.zone_split[SMM_ZONE_HIGHMEM], have << (PAGE_SHIFT - 10),
+		       need << (PAGE_SHIFT - 10));
+		smm_pool_destroy(smm_live_pool);
+		smm_live_pool = NULL;
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int __init smm_init(void)

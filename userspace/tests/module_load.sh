@@ -2,7 +2,8 @@
 # TAP test, run in the test VM: shadowmm.ko loads, registers /dev/shadowmm
 # and its debugfs directory, unloads without a trace (20 times in a row,
 # checked by kmemleak), and refuses bad parameter values and bad knobs
-# lines with a message, changing nothing.
+# lines with a message, changing nothing: a zone_split that wraps or leaves
+# Normal too small for the module itself.
 . "$(dirname "$0")/tap.sh"
 KL=/sys/kernel/debug/kmemleak
 
@@ -56,8 +57,16 @@ knob_lru_batch_5() {
 		echo "lru_batch 15" >"$D/knobs" && knob_is lru_batch 15
 }
 
+# A split just large enough loads, and an open() of the device works.
+small_normal_works() {
+	insmod "$MOD" size_mb=64 zone_split=0,13,87 || return 1
+	echo data >/dev/shadowmm
+	rc=$?
+	rmmod shadowmm && [ $rc -eq 0 ]
+}
+
 echo "TAP version 13"
-echo "1..23"
+echo "1..28"
 check "insmod with defaults" insmod $MOD
 check "/dev/shadowmm is a char device with mode 0600" dev_mode_is 600
 check "/dev/shadowmm is owned by root" dev_owner_root
@@ -83,6 +92,15 @@ check "size_mb=0 refused with a message" refused "size_mb=0 is invalid" size_mb=
 check "size_mb=5000 refused with a message" refused "size_mb=5000 is invalid" size_mb=5000
 check "size_mb=abc refused with a message" refused "size_mb=abc is invalid" size_mb=abc
 check "dev_mode=0777 refused with a message" refused "dev_mode=0777 is invalid" dev_mode=0777
+check "zone_split=0,4294967396,0 refused, not truncated to 0,100,0" \
+	refused "zone_split=0,4294967396,0 is invalid" zone_split=0,4294967396,0
+check "zone_split=4294967306,60,30 refused" \
+	refused "zone_split=4294967306,60,30 is invalid" zone_split=4294967306,60,30
+check "zone_split=0,1,99 size_mb=64 refused: Normal too small for the module" \
+	refused "zone_split=0,1,99 is invalid for this region" zone_split=0,1,99 size_mb=64
+check "zone_split=1,1,98 size_mb=4 refused: Normal too small for the module" \
+	refused "zone_split=1,1,98 is invalid for this region" zone_split=1,1,98 size_mb=4
+check "zone_split=0,13,87 size_mb=64 loads and open() works" small_normal_works
 if insmod $MOD dev_mode=0660 && dev_mode_is 660 && rmmod shadowmm; then
 	ok "dev_mode=0660 gives a 0660 device"
 else
