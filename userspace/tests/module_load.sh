@@ -2,8 +2,9 @@
 # TAP test, run in the test VM: shadowmm.ko loads, registers /dev/shadowmm
 # and its debugfs directory, unloads without a trace (20 times in a row,
 # checked by kmemleak), and refuses bad parameter values and bad knobs
-# lines with a message, changing nothing: a zone_split that wraps or leaves
-# Normal too small for the module itself.
+# lines with a message, changing nothing: a reserved range without struct
+# pages, a zone_split that wraps or leaves Normal too small for the module
+# itself.
 . "$(dirname "$0")/tap.sh"
 KL=/sys/kernel/debug/kmemleak
 
@@ -57,6 +58,33 @@ knob_lru_batch_5() {
 		echo "lru_batch 15" >"$D/knobs" && knob_is lru_batch 15
 }
 
+# A Reserved range of /proc/iomem above the last System RAM (a memmap=
+# beyond the end of memory; QEMU's AMD CPUs also reserve a HyperTransport
+# hole at 1012 GiB): "BASE SIZE" of 4 MiB in it, or nothing.
+beyond_ram_range() {
+	ram_end=0
+	while IFS= read -r line; do
+		case $line in
+		" "*) continue ;;
+		*": System RAM") r=${line%% :*}; ram_end=$((0x${r#*-})) ;;
+		esac
+	done </proc/iomem
+	while IFS= read -r line; do
+		case $line in
+		" "*) continue ;;
+		*": Reserved")
+			r=${line%% :*}
+			s=$((0x${r%-*})) e=$((0x${r#*-}))
+			b=$(((s + 0x3fffff) & ~0x3fffff))
+			if [ "$s" -gt "$ram_end" ] && [ $((b + 0x400000 - 1)) -le "$e" ]; then
+				printf '0x%x 0x400000\n' "$b"
+				return
+			fi
+			;;
+		esac
+	done </proc/iomem
+}
+
 # A split just large enough loads, and an open() of the device works.
 small_normal_works() {
 	insmod "$MOD" size_mb=64 zone_split=0,13,87 || return 1
@@ -66,7 +94,7 @@ small_normal_works() {
 }
 
 echo "TAP version 13"
-echo "1..28"
+echo "1..29"
 check "insmod with defaults" insmod $MOD
 check "/dev/shadowmm is a char device with mode 0600" dev_mode_is 600
 check "/dev/shadowmm is owned by root" dev_owner_root
@@ -101,6 +129,16 @@ check "zone_split=0,1,99 size_mb=64 refused: Normal too small for the module" \
 check "zone_split=1,1,98 size_mb=4 refused: Normal too small for the module" \
 	refused "zone_split=1,1,98 is invalid for this region" zone_split=1,1,98 size_mb=4
 check "zone_split=0,13,87 size_mb=64 loads and open() works" small_normal_works
+range=$(beyond_ram_range)
+if [ -n "$range" ]; then
+	# shellcheck disable=SC2086
+	set -- $range
+	check "a Reserved range beyond RAM ($1) is refused: no struct pages" \
+		refused "reserved range .* (phys_base, phys_size) has no struct page" \
+		phys_base="$1" phys_size="$2"
+else
+	ok "a Reserved range beyond RAM is refused # SKIP no Reserved range above RAM in /proc/iomem"
+fi
 if insmod $MOD dev_mode=0660 && dev_mode_is 660 && rmmod shadowmm; then
 	ok "dev_mode=0660 gives a 0660 device"
 else
