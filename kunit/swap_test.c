@@ -4,15 +4,18 @@
  * byte-identical (random, zero, patterned), a full store refuses with
  * ENOSPC and takes again once a slot is freed, and a slot whose stored
  * bytes were damaged is refused with EIO by its checksum while the others
- * still read back.
+ * still read back; the swap file is created exclusively and removed.
  */
 
 #include <kunit/test.h>
 #include <linux/fs.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/zsmalloc.h>
 
+#include <shadowmm/compat.h>
 #include <shadowmm/swap.h>
 
 #define SMM_TEST_SWAP_FILE	"/tmp/shadowmm-kunit-swap"
@@ -172,9 +175,109 @@ static void smm_swap_config_test(struct kunit *test)
 	struct smm_swap swap = { };
 	struct smm_swap_config none = { .nr_slots = 0 };
 	struct smm_swap_config dir = { .nr_slots = 4, .file = "/" };
+	struct smm_swap_config rel = { .nr_slots = 4, .file = "tmp/shadowmm-kunit-rel" };
 
 	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &none), -EINVAL);
-	KUNIT_EXPECT_LT(test, smm_swap_init(&swap, &dir), 0);
+	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &dir), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &rel), -EINVAL);
+}
+
+/* Remove @path itself (a link, not what it points to). */
+static int smm_test_unlink(const char *path)
+{
+	struct dentry *parent;
+	struct inode *dir;
+	struct path p;
+	int ret = kern_path(path, 0, &p);
+
+	if (ret)
+		return ret;
+	parent = dget_parent(p.dentry);
+	dir = d_inode(parent);
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	ret = smm_vfs_unlink(p.mnt, dir, p.dentry);
+	inode_unlock(dir);
+	dput(parent);
+	path_put(&p);
+	return ret;
+}
+
+/* Size of @path itself (a link is not followed), or a negative errno. */
+static loff_t smm_test_size(const char *path)
+{
+	struct path p;
+	loff_t size;
+	int ret = kern_path(path, 0, &p);
+
+	if (ret)
+		return ret;
+	size = i_size_read(d_inode(p.dentry));
+	path_put(&p);
+	return size;
+}
+
+/*
+ * The swap file is the store's own: created 0600 and owned by root, and
+ * gone again once the store is; a second store on the same path works.
+ */
+static void smm_swap_file_lifetime_test(struct kunit *test)
+{
+	struct smm_swap_config cfg = { .nr_slots = 16, .file = SMM_TEST_SWAP_FILE };
+	struct smm_swap *swap = kunit_kzalloc(test, sizeof(*swap), GFP_KERNEL);
+	struct inode *inode;
+	int round;
+
+	KUNIT_ASSERT_NOT_NULL(test, swap);
+	for (round = 0; round < 2; round++) {
+		memset(swap, 0, sizeof(*swap));
+		KUNIT_ASSERT_EQ(test, smm_swap_init(swap, &cfg), 0);
+		inode = file_inode(swap->file);
+		KUNIT_EXPECT_TRUE(test, S_ISREG(inode->i_mode));
+		KUNIT_EXPECT_EQ(test, inode->i_mode & 07777, 0600);
+		KUNIT_EXPECT_TRUE(test, uid_eq(inode->i_uid, GLOBAL_ROOT_UID));
+		KUNIT_EXPECT_EQ(test, smm_test_size(SMM_TEST_SWAP_FILE), 16LL * PAGE_SIZE);
+		smm_swap_destroy(swap);
+		KUNIT_EXPECT_EQ(test, smm_test_size(SMM_TEST_SWAP_FILE), (loff_t)-ENOENT);
+	}
+}
+
+/*
+ * Whatever already exists at the path is refused and left as it was: an
+ * empty root-owned file, a file with contents, and a link to one.
+ */
+static void smm_swap_file_exists_test(struct kunit *test)
+{
+	static const char * const target = SMM_TEST_SWAP_FILE "-target";
+	static const char * const link = SMM_TEST_SWAP_FILE "-link";
+	struct smm_swap_config cfg = { .nr_slots = 16 };
+	struct smm_swap swap = { };
+	struct dentry *dentry;
+	struct path parent;
+	struct file *f;
+	loff_t pos = 0;
+	int ret;
+
+	f = filp_open(target, O_RDWR | O_CREAT | O_EXCL, 0600);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f));
+	cfg.file = target;
+	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &cfg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_test_size(target), 0LL);
+	KUNIT_EXPECT_EQ(test, kernel_write(f, "secret", 6, &pos), 6);
+	filp_close(f, NULL);
+	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &cfg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_test_size(target), 6LL);
+
+	dentry = kern_path_create(AT_FDCWD, link, &parent, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dentry));
+	ret = vfs_symlink(mnt_idmap(parent.mnt), d_inode(parent.dentry), dentry, target);
+	done_path_create(&parent, dentry);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	cfg.file = link;
+	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &cfg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_test_size(target), 6LL);
+
+	KUNIT_EXPECT_EQ(test, smm_test_unlink(link), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_unlink(target), 0);
 }
 
 static struct kunit_case smm_swap_cases[] = {
@@ -182,6 +285,8 @@ static struct kunit_case smm_swap_cases[] = {
 	KUNIT_CASE_PARAM(smm_swap_full_test, smm_swap_backend_gen_params),
 	KUNIT_CASE_PARAM(smm_swap_corrupt_test, smm_swap_backend_gen_params),
 	KUNIT_CASE(smm_swap_config_test),
+	KUNIT_CASE(smm_swap_file_lifetime_test),
+	KUNIT_CASE(smm_swap_file_exists_test),
 	{}
 };
 

@@ -225,21 +225,26 @@ MODULE_PARM_DESC(swap_mb,
 
 /**
  * smm_parse_swap_file() - parse and check a swap_file value
- * @val: the text
+ * @val: the text, optionally ending in one newline
  * @path: set on success (an empty string selects the compressed store)
  * @size: room in @path
  *
+ * Only the form is checked here; whether the path may be created is
+ * decided at load (smm_swap_init()), which refuses any path that exists.
+ *
  * Context: Any context.
  * Return: 0, or -EINVAL (logged, @path unchanged) for a relative or too
- * long path.
+ * long path, or one holding a newline.
  */
 int smm_parse_swap_file(const char *val, char *path, size_t size)
 {
-	size_t len = strcspn(val, "\n");
+	size_t len = strlen(val);
 
-	if (len && (val[0] != '/' || len >= size)) {
-		pr_err("swap_file=%s is invalid: expected an absolute path shorter than %zu bytes\n",
-		       val, size);
+	if (len && val[len - 1] == '\n')
+		len--;
+	if (len && (val[0] != '/' || len >= size || memchr(val, '\n', len))) {
+		pr_err("swap_file=%.*s is invalid: expected an absolute path shorter than %zu bytes\n",
+		       (int)min(len, size), val, size);
 		return -EINVAL;
 	}
 	memcpy(path, val, len);
@@ -266,7 +271,7 @@ static struct kparam_string smm_swap_file_param = {
 module_param_cb(swap_file, &smm_swap_file_ops, &smm_swap_file_param, 0444);
 __MODULE_PARM_TYPE(swap_file, "string");
 MODULE_PARM_DESC(swap_file,
-		 "absolute path of a swap file for evicted pages (default: a compressed store in kernel memory)");
+		 "absolute path of a swap file for evicted pages, created at load (it must not exist) and removed at unload (default: a compressed store in kernel memory)");
 
 /* /dev/shadowmm: each open is a new memory object of the live pool. */
 static struct smm_device smm_dev = {

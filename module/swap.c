@@ -11,7 +11,10 @@
  *   zsmalloc, which packs objects of any size densely (kmalloc where the
  *   kernel has no zsmalloc).  A page that does not compress is kept whole.
  * - swap file (module parameter swap_file): slot n at byte (n - 1) * 4096,
- *   written and read with kernel_write()/kernel_read().
+ *   written and read with kernel_write()/kernel_read().  The file is the
+ *   store's own: created exclusively (O_CREAT | O_EXCL | O_NOFOLLOW, mode
+ *   0600, owned by root), never an existing file or a link, and removed
+ *   again when the store is destroyed or its creation fails.
  *
  * Either way each slot keeps the CRC32 of the page as written and a read
  * refuses (-EIO) a page that does not match: a damaged store loses one
@@ -24,6 +27,8 @@
 #include <linux/crc32.h>
 #include <linux/crypto.h>
 #include <linux/fs.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -314,29 +319,123 @@ void smm_swap_print(struct seq_file *m, struct smm_swap *swap)
 }
 SMM_EXPORT(smm_swap_print);
 
-static int smm_swap_open_file(struct smm_swap *swap, const char *path)
+/*
+ * @path exists: say why it cannot be the swap file.  The link itself is
+ * looked at, never what it points to.
+ */
+static void smm_swap_file_refuse(const char *path)
 {
-	struct file *file = filp_open(path, O_RDWR | O_CREAT | O_LARGEFILE, 0600);
+	struct inode *inode;
+	struct path p;
+	umode_t mode;
+
+	if (kern_path(path, 0, &p)) {
+		pr_err("swap_file=%s is refused: it already exists\n", path);
+		return;
+	}
+	inode = d_inode(p.dentry);
+	mode = inode->i_mode;
+	if (S_ISLNK(mode))
+		pr_err("swap_file=%s is refused: it is a symbolic link\n", path);
+	else if (S_ISDIR(mode))
+		pr_err("swap_file=%s is refused: it is a directory\n", path);
+	else if (S_ISCHR(mode) || S_ISBLK(mode))
+		pr_err("swap_file=%s is refused: it is a device\n", path);
+	else if (S_ISFIFO(mode))
+		pr_err("swap_file=%s is refused: it is a FIFO\n", path);
+	else if (!S_ISREG(mode))
+		pr_err("swap_file=%s is refused: it is not a regular file\n", path);
+	else if (!uid_eq(inode->i_uid, GLOBAL_ROOT_UID))
+		pr_err("swap_file=%s is refused: it is owned by uid %u, not root\n",
+		       path, from_kuid(&init_user_ns, inode->i_uid));
+	else if (i_size_read(inode))
+		pr_err("swap_file=%s is refused: it is not empty (%lld bytes)\n",
+		       path, i_size_read(inode));
+	else
+		pr_err("swap_file=%s is refused: it already exists (shadowmm creates its swap file itself and removes it at unload)\n",
+		       path);
+	path_put(&p);
+}
+
+/*
+ * Remove the store's file by its own dentry, wherever it has been moved
+ * since: never a name someone else's file may have taken meanwhile.  The
+ * file is still open, so the dentry gets a reference of its own for the
+ * unlink, as a lookup would give it: with the file's as the only one,
+ * d_delete() would turn the open file's dentry negative.
+ */
+static void smm_swap_remove_file(struct file *file)
+{
+	struct dentry *dentry = dget(file->f_path.dentry);
+	struct vfsmount *mnt = file->f_path.mnt;
+	struct dentry *parent;
+	struct inode *dir;
 	int ret;
 
-	if (IS_ERR(file)) {
-		pr_err("swap_file=%s cannot be opened: %ld\n", path, PTR_ERR(file));
-		return PTR_ERR(file);
+	ret = mnt_want_write(mnt);
+	if (ret)
+		goto out;
+	parent = dget_parent(dentry);
+	dir = d_inode(parent);
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	if (dentry->d_parent == parent && !d_unhashed(dentry) && d_is_positive(dentry))
+		ret = smm_vfs_unlink(mnt, dir, dentry);
+	else
+		ret = -ENOENT;
+	inode_unlock(dir);
+	dput(parent);
+	mnt_drop_write(mnt);
+out:
+	dput(dentry);
+	if (ret)
+		pr_err("swap file %pD cannot be removed: %d\n", file, ret);
+}
+
+/*
+ * Create the swap file: exclusively, never through a link in its last
+ * component, 0600 and owned by root, then sized to the store.  An
+ * existing path is refused with its reason.
+ */
+static int smm_swap_create_file(struct smm_swap *swap, const char *path)
+{
+	const int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_LARGEFILE;
+	struct inode *inode;
+	struct file *file;
+	int ret;
+
+	if (path[0] != '/') {
+		pr_err("swap_file=%s is refused: not an absolute path\n", path);
+		return -EINVAL;
 	}
-	if (!S_ISREG(file_inode(file)->i_mode)) {
-		pr_err("swap_file=%s is not a regular file\n", path);
+	file = filp_open(path, flags, 0600);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		if (ret == -EEXIST) {
+			smm_swap_file_refuse(path);
+			return -EINVAL;
+		}
+		pr_err("swap_file=%s cannot be created: %pe\n", path, file);
+		return ret;
+	}
+	inode = file_inode(file);
+	if (!S_ISREG(inode->i_mode) || !uid_eq(inode->i_uid, GLOBAL_ROOT_UID) ||
+	    (inode->i_mode & 0077)) {
+		pr_err("swap_file=%s is refused: the file system made it mode %04o uid %u, not a root-only regular file\n",
+		       path, inode->i_mode & 07777, from_kuid(&init_user_ns, inode->i_uid));
 		ret = -EINVAL;
-		goto err;
+		goto err_remove;
 	}
 	ret = vfs_truncate(&file->f_path, (loff_t)swap->nr_slots << PAGE_SHIFT);
 	if (ret) {
 		pr_err("swap_file=%s cannot be sized to %lu pages: %d\n", path,
 		       swap->nr_slots, ret);
-		goto err;
+		goto err_remove;
 	}
 	swap->file = file;
 	return 0;
-err:
+
+err_remove:
+	smm_swap_remove_file(file);
 	filp_close(file, NULL);
 	return ret;
 }
@@ -384,8 +483,13 @@ err:
  * @swap: zeroed by the caller; filled in on success
  * @cfg: capacity and backend
  *
+ * A swap file is created here (see smm_swap_create_file()); on failure
+ * nothing is left behind, the file included.
+ *
  * Context: Process context, may sleep.
- * Return: 0, -EINVAL for no capacity or a bad file, or -ENOMEM.
+ * Return: 0, -EINVAL for no capacity or a path that exists or is not
+ * absolute (logged with the reason), the error creating or sizing the
+ * file, or -ENOMEM.
  */
 int smm_swap_init(struct smm_swap *swap, const struct smm_swap_config *cfg)
 {
@@ -409,7 +513,7 @@ int smm_swap_init(struct smm_swap *swap, const struct smm_swap_config *cfg)
 		goto err_used;
 	}
 	if (cfg->file && cfg->file[0])
-		ret = smm_swap_open_file(swap, cfg->file);
+		ret = smm_swap_create_file(swap, cfg->file);
 	else
 		ret = smm_swap_init_compressed(swap);
 	if (ret)
@@ -430,6 +534,8 @@ SMM_EXPORT(smm_swap_init);
  * smm_swap_destroy() - take a store apart
  * @swap: the store; slots still in use are freed (reported: a leak)
  *
+ * A swap file is removed: its contents belong to objects that are gone.
+ *
  * Context: Process context, may sleep.
  */
 void smm_swap_destroy(struct smm_swap *swap)
@@ -441,6 +547,7 @@ void smm_swap_destroy(struct smm_swap *swap)
 	for_each_set_bit(bit, swap->used, swap->nr_slots)
 		smm_swap_free(swap, bit + 1);
 	if (swap->file) {
+		smm_swap_remove_file(swap->file);
 		filp_close(swap->file, NULL);
 	} else {
 #if IS_ENABLED(CONFIG_ZSMALLOC)

@@ -7,8 +7,10 @@
 #ifndef _SHADOWMM_COMPAT_H
 #define _SHADOWMM_COMPAT_H
 
+#include <linux/fs.h>
 #include <linux/mm_types.h>
 #include <linux/module.h>
+#include <linux/mount.h>
 
 /*
  * Symbols the KUnit module (shadowmm_kunit.ko) calls.  Plain GPL exports:
@@ -27,6 +29,20 @@
 static inline int smm_folio_mapcount(struct folio *folio)
 {
 	return atomic_read(&folio->_mapcount) + 1;
+}
+
+/*
+ * vfs_unlink() of @dentry in @dir on @mnt: 6.3 replaced the mount's user
+ * namespace argument by its idmap (SMM_HAVE_MNT_IDMAP: Kbuild's test).
+ */
+static inline int smm_vfs_unlink(struct vfsmount *mnt, struct inode *dir,
+				 struct dentry *dentry)
+{
+#ifdef SMM_HAVE_MNT_IDMAP
+	return vfs_unlink(mnt_idmap(mnt), dir, dentry, NULL);
+#else
+	return vfs_unlink(mnt_user_ns(mnt), dir, dentry, NULL);
+#endif
 }
 
 #endif /* _SHADOWMM_COMPAT_H */

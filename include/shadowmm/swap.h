@@ -4,8 +4,8 @@
  * object pages it evicts, one page a slot, and where faults read them back.
  * Two backends: a compressed store in ordinary kernel memory (the kernel's
  * own compression through the crypto API, zsmalloc to hold the results),
- * or a swap file (kernel_read()/kernel_write()).  Every slot keeps a CRC32
- * of the page, checked on the way back.
+ * or a swap file (kernel_read()/kernel_write()) the store creates and
+ * removes.  Every slot keeps a CRC32 of the page, checked on the way back.
  */
 #ifndef _SHADOWMM_SWAP_H
 #define _SHADOWMM_SWAP_H
@@ -26,8 +26,9 @@ struct zs_pool;
 /**
  * struct smm_swap_config - what smm_swap_init() builds
  * @nr_slots:	capacity in pages
- * @file:	path of a swap file to use instead of the compressed store
- *		(created if missing, and truncated to @nr_slots pages), or NULL
+ * @file:	absolute path of a swap file to use instead of the compressed
+ *		store, or NULL: created (it must not exist), sized to
+ *		@nr_slots pages, and removed when the store is destroyed
  */
 struct smm_swap_config {
 	unsigned long nr_slots;

@@ -3,8 +3,9 @@
 # and its debugfs directory, unloads without a trace (20 times in a row,
 # checked by kmemleak), and refuses bad parameter values and bad knobs
 # lines with a message, changing nothing: a reserved range without struct
-# pages, a zone_split that wraps or leaves Normal too small for the module
-# itself.
+# pages, a swap_file that exists (a link, a directory, a device, a FIFO,
+# someone else's file, a file with contents) or is relative, a zone_split
+# that wraps or leaves Normal too small for the module itself.
 . "$(dirname "$0")/tap.sh"
 KL=/sys/kernel/debug/kmemleak
 
@@ -85,6 +86,47 @@ beyond_ram_range() {
 	done </proc/iomem
 }
 
+# swap_refused <reason> <path>: a load with swap_file=<path> is refused
+# with "swap_file=<path> is refused: <reason>".
+swap_refused() {
+	refused "swap_file=$2 is refused: $1" swap_mb=8 "swap_file=$2"
+}
+
+# same <file> <copy>: the file still holds exactly what it held.
+same() { [ -f "$1" ] && cmp -s "$1" "$2"; }
+
+SW=/tmp/smm-swap
+swap_setup() {
+	rm -rf $SW.*
+	printf 'not yours\n' >$SW.target
+	cp $SW.target $SW.target.copy
+	ln -s $SW.target $SW.link
+	ln -s $SW.nowhere $SW.dangling
+	mkdir $SW.dir
+	mkfifo $SW.fifo
+	: >$SW.user
+	chown 1000:1000 $SW.user
+	printf 'contents\n' >$SW.full
+	cp $SW.full $SW.full.copy
+	: >$SW.empty
+}
+
+# The module's own file: a root-only regular file of swap_mb, gone at unload.
+swap_file_own() {
+	insmod "$MOD" swap_mb=8 swap_file=$SW.new || return 1
+	st=$(stat -c '%F %a %u %s' $SW.new)
+	rmmod shadowmm || return 1
+	[ "$st" = "regular file 600 0 8388608" ] || { echo "# $SW.new: $st"; return 1; }
+	[ ! -e $SW.new ] || { echo "# $SW.new stayed behind"; return 1; }
+}
+
+# A load that fails after the file was made removes it again.
+swap_file_removed_on_failure() {
+	refused "zone_split=0,1,99 is invalid for this region" size_mb=64 \
+		zone_split=0,1,99 swap_mb=8 swap_file=$SW.late || return 1
+	[ ! -e $SW.late ] || { echo "# $SW.late stayed behind"; return 1; }
+}
+
 # A split just large enough loads, and an open() of the device works.
 small_normal_works() {
 	insmod "$MOD" size_mb=64 zone_split=0,13,87 || return 1
@@ -94,7 +136,7 @@ small_normal_works() {
 }
 
 echo "TAP version 13"
-echo "1..29"
+echo "1..47"
 check "insmod with defaults" insmod $MOD
 check "/dev/shadowmm is a char device with mode 0600" dev_mode_is 600
 check "/dev/shadowmm is owned by root" dev_owner_root
@@ -139,6 +181,31 @@ if [ -n "$range" ]; then
 else
 	ok "a Reserved range beyond RAM is refused # SKIP no Reserved range above RAM in /proc/iomem"
 fi
+swap_setup
+check "swap_file: a relative path is refused" \
+	refused "swap_file=tmp/smm-swap.rel is invalid" swap_mb=8 swap_file=tmp/smm-swap.rel
+check "swap_file: a symbolic link is refused" swap_refused "it is a symbolic link" $SW.link
+check "swap_file: the link's target is untouched" same $SW.target $SW.target.copy
+check "swap_file: a dangling link is refused" swap_refused "it is a symbolic link" $SW.dangling
+check "swap_file: a dangling link's target is not created" test ! -e $SW.nowhere
+check "swap_file: a directory is refused" swap_refused "it is a directory" $SW.dir
+check "swap_file: /dev/null is refused" swap_refused "it is a device" /dev/null
+check "swap_file: /dev/null is still a device" test -c /dev/null
+check "swap_file: a FIFO is refused" swap_refused "it is a FIFO" $SW.fifo
+check "swap_file: a file of uid 1000 is refused" \
+	swap_refused "it is owned by uid 1000, not root" $SW.user
+check "swap_file: the uid 1000 file is untouched" \
+	test "$(stat -c '%u %s' $SW.user)" = "1000 0"
+check "swap_file: a file with contents is refused" swap_refused "it is not empty" $SW.full
+check "swap_file: the file with contents is untouched" same $SW.full $SW.full.copy
+check "swap_file: an empty root-owned file is refused" \
+	swap_refused "it already exists" $SW.empty
+check "swap_file: the empty file stays empty" test ! -s $SW.empty
+check "swap_file: created root-only, sized, removed at unload" swap_file_own
+check "swap_file: a second load on the same path works" swap_file_own
+check "swap_file: removed when the load fails after creating it" \
+	swap_file_removed_on_failure
+rm -rf $SW.*
 if insmod $MOD dev_mode=0660 && dev_mode_is 660 && rmmod shadowmm; then
 	ok "dev_mode=0660 gives a 0660 device"
 else
