@@ -4,11 +4,14 @@
  * byte-identical (random, zero, patterned), a full store refuses with
  * ENOSPC and takes again once a slot is freed, and a slot whose stored
  * bytes were damaged is refused with EIO by its checksum while the others
- * still read back; the swap file is created exclusively and removed.
+ * still read back; the swap file is created exclusively and removed, and
+ * the compressed store charges its memory to the owner's memory cgroup.
  */
 
 #include <kunit/test.h>
+#include <linux/cgroup.h>
 #include <linux/fs.h>
+#include <linux/memcontrol.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/random.h>
@@ -19,6 +22,8 @@
 #include <shadowmm/swap.h>
 
 #define SMM_TEST_SWAP_FILE	"/tmp/shadowmm-kunit-swap"
+/* A memory cgroup with no task in it, made by scripts/vm/plans/check.sh. */
+#define SMM_TEST_MEMCG		"/shadowmm-kunit"
 
 static void smm_test_swap_destroy(void *swap)
 {
@@ -280,6 +285,81 @@ static void smm_swap_file_exists_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_unlink(target), 0);
 }
 
+#if IS_ENABLED(CONFIG_MEMCG)
+/* Usage of @memcg in pages, as its memory.current shows it. */
+static unsigned long smm_test_memcg_pages(struct mem_cgroup *memcg)
+{
+	return page_counter_read(&memcg->memory);
+}
+
+/*
+ * Pages stored with an owner are charged to the owner's memory cgroup and
+ * uncharged when their slots are freed; pages stored without one charge
+ * nobody.  The cgroup is SMM_TEST_MEMCG, which the check plan creates with
+ * the memory controller enabled; it holds no task, so only the store
+ * changes its usage, give or take the per-CPU stock of pages memcg charges
+ * ahead (MEMCG_CHARGE_BATCH a CPU).
+ */
+static void smm_swap_memcg_test(struct kunit *test)
+{
+	const unsigned long n = 4 * MEMCG_CHARGE_BATCH;
+	const unsigned long stock = MEMCG_CHARGE_BATCH * num_possible_cpus() + 4;
+	unsigned long before, charged, after, i;
+	struct cgroup_subsys_state *css;
+	struct mem_cgroup *memcg;
+	struct smm_swap *swap;
+	struct cgroup *cgrp;
+	void *page;
+	u32 *slot;
+
+	if (mem_cgroup_disabled())
+		kunit_skip(test, "memory cgroups disabled (cgroup_disable=memory)");
+	cgrp = cgroup_get_from_path(SMM_TEST_MEMCG);
+	if (IS_ERR(cgrp))
+		kunit_skip(test, "no cgroup %s (the check plan creates it)", SMM_TEST_MEMCG);
+	css = cgroup_get_e_css(cgrp, &memory_cgrp_subsys);
+	if (!css || css->cgroup != cgrp) {
+		if (css)
+			css_put(css);
+		cgroup_put(cgrp);
+		kunit_skip(test, "memory controller not enabled for %s", SMM_TEST_MEMCG);
+	}
+	cgroup_put(cgrp);
+	memcg = mem_cgroup_from_css(css);
+
+	swap = smm_test_swap(test, n, NULL);
+	page = smm_test_page(test);
+	slot = kunit_kcalloc(test, n, sizeof(*slot), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, slot);
+	before = smm_test_memcg_pages(memcg);
+	/* Random pages do not compress: each takes a page of zsmalloc. */
+	for (i = 0; i < n; i++) {
+		get_random_bytes(page, PAGE_SIZE);
+		KUNIT_ASSERT_EQ(test, smm_swap_write_memcg(swap, page, &slot[i], memcg), 0);
+	}
+	charged = smm_test_memcg_pages(memcg);
+	KUNIT_EXPECT_GE(test, charged, before + n);
+	for (i = 0; i < n; i++)
+		smm_swap_free(swap, slot[i]);
+	after = smm_test_memcg_pages(memcg);
+	KUNIT_EXPECT_LE(test, after, before + stock);
+
+	for (i = 0; i < n; i++) {
+		get_random_bytes(page, PAGE_SIZE);
+		KUNIT_ASSERT_EQ(test, smm_swap_write(swap, page, &slot[i]), 0);
+	}
+	KUNIT_EXPECT_LE(test, smm_test_memcg_pages(memcg), after);
+	for (i = 0; i < n; i++)
+		smm_swap_free(swap, slot[i]);
+	css_put(css);
+}
+#else
+static void smm_swap_memcg_test(struct kunit *test)
+{
+	kunit_skip(test, "kernel without CONFIG_MEMCG: nothing to charge to");
+}
+#endif
+
 static struct kunit_case smm_swap_cases[] = {
 	KUNIT_CASE_PARAM(smm_swap_round_trip_test, smm_swap_backend_gen_params),
 	KUNIT_CASE_PARAM(smm_swap_full_test, smm_swap_backend_gen_params),
@@ -287,6 +367,7 @@ static struct kunit_case smm_swap_cases[] = {
 	KUNIT_CASE(smm_swap_config_test),
 	KUNIT_CASE(smm_swap_file_lifetime_test),
 	KUNIT_CASE(smm_swap_file_exists_test),
+	KUNIT_CASE(smm_swap_memcg_test),
 	{}
 };
 

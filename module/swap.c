@@ -16,6 +16,15 @@
  *   0600, owned by root), never an existing file or a link, and removed
  *   again when the store is destroyed or its creation fails.
  *
+ * Memory the compressed store takes for a page is charged to the memory
+ * cgroup the caller names (the page's owner, not whoever happens to evict
+ * it): zsmalloc's allocations are made with __GFP_ACCOUNT inside a
+ * set_active_memcg() scope.  The kernel's byte-exact zswap charging
+ * (obj_cgroup_charge_zswap(), obj_cgroup_charge()) is not exported to
+ * modules, so the charge is zsmalloc's own granularity: the pages of a
+ * zspage go to the cgroup whose store made zsmalloc allocate them, handles
+ * to each store's cgroup; everything is uncharged when zsmalloc frees it.
+ *
  * Either way each slot keeps the CRC32 of the page as written and a read
  * refuses (-EIO) a page that does not match: a damaged store loses one
  * page loudly instead of handing back wrong bytes.
@@ -27,8 +36,10 @@
 #include <linux/crc32.h>
 #include <linux/crypto.h>
 #include <linux/fs.h>
+#include <linux/memcontrol.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -82,15 +93,33 @@ static void smm_swap_release_slot(struct smm_swap *swap, u32 slot)
 
 /* ---- compressed store ---- */
 
-static unsigned long smm_zalloc(struct smm_swap *swap, size_t len)
+/*
+ * Room for @len bytes, charged to @memcg when one is given.  A charge that
+ * would take @memcg over its limit fails at once (__GFP_NORETRY: no OOM
+ * kill in the owner's cgroup from someone else's reclaim), and so does the
+ * store.
+ */
+static unsigned long smm_zalloc(struct smm_swap *swap, size_t len,
+				struct mem_cgroup *memcg)
 {
-#if IS_ENABLED(CONFIG_ZSMALLOC)
-	unsigned long handle = zs_malloc(swap->zpool, len, GFP_NOIO | __GFP_NOWARN);
+	gfp_t gfp = GFP_NOIO | __GFP_NOWARN;
+	struct mem_cgroup *old = NULL;
+	unsigned long handle;
 
-	return IS_ERR_VALUE(handle) ? 0 : handle;
+	if (memcg) {
+		gfp |= __GFP_ACCOUNT | __GFP_NORETRY;
+		old = set_active_memcg(memcg);
+	}
+#if IS_ENABLED(CONFIG_ZSMALLOC)
+	handle = zs_malloc(swap->zpool, len, gfp);
+	if (IS_ERR_VALUE(handle))
+		handle = 0;
 #else
-	return (unsigned long)kmalloc(len, GFP_NOIO | __GFP_NOWARN);
+	handle = (unsigned long)kmalloc(len, gfp);
 #endif
+	if (memcg)
+		set_active_memcg(old);
+	return handle;
 }
 
 static void smm_zfree(struct smm_swap *swap, unsigned long handle)
@@ -119,7 +148,7 @@ static void smm_zunmap(struct smm_swap *swap, unsigned long handle)
 }
 
 static int smm_swap_store_compressed(struct smm_swap *swap, struct smm_swap_slot *s,
-				     const void *src)
+				     const void *src, struct mem_cgroup *memcg)
 {
 	unsigned int len = 2 * PAGE_SIZE;
 	const void *data = src;
@@ -132,7 +161,7 @@ static int smm_swap_store_compressed(struct smm_swap *swap, struct smm_swap_slot
 		data = swap->buffer;
 	else
 		len = PAGE_SIZE;
-	handle = smm_zalloc(swap, len);
+	handle = smm_zalloc(swap, len, memcg);
 	if (!handle) {
 		mutex_unlock(&swap->io_lock);
 		return -ENOMEM;
@@ -193,17 +222,26 @@ static int smm_swap_load_file(struct smm_swap *swap, u32 slot, void *dst)
 /* ---- the store ---- */
 
 /**
- * smm_swap_write() - store one page
+ * smm_swap_write_memcg() - store one page, charged to its owner
  * @swap: the store
  * @src: the page's contents (PAGE_SIZE bytes)
  * @slot: where it went, on success
+ * @memcg: the memory cgroup the stored bytes are charged to, normally the
+ *	page owner's from smm_swap_owner_get(); NULL charges nobody.  The
+ *	caller keeps its reference for the call.
+ *
+ * The compressed store charges the memory zsmalloc takes for the page to
+ * @memcg and uncharges it when the slot is freed; a charge beyond @memcg's
+ * limit fails the write with -ENOMEM, as a full store would.  A swap file
+ * is not memory and charges nothing.
  *
  * Context: Process context, may sleep.
  * Return: 0, -ENOSPC when every slot is taken, -ENOMEM when the compressed
- * store has no memory, or the file's write error.  On error nothing is
- * stored and no slot is taken.
+ * store has no memory or @memcg no room, or the file's write error.  On
+ * error nothing is stored and no slot is taken.
  */
-int smm_swap_write(struct smm_swap *swap, const void *src, u32 *slot)
+int smm_swap_write_memcg(struct smm_swap *swap, const void *src, u32 *slot,
+			 struct mem_cgroup *memcg)
 {
 	struct smm_swap_slot *s;
 	u32 n = smm_swap_alloc_slot(swap);
@@ -216,7 +254,7 @@ int smm_swap_write(struct smm_swap *swap, const void *src, u32 *slot)
 	if (swap->file)
 		ret = smm_swap_store_file(swap, n, src);
 	else
-		ret = smm_swap_store_compressed(swap, s, src);
+		ret = smm_swap_store_compressed(swap, s, src, memcg);
 	if (ret) {
 		smm_swap_release_slot(swap, n);
 		return ret;
@@ -224,7 +262,53 @@ int smm_swap_write(struct smm_swap *swap, const void *src, u32 *slot)
 	*slot = n;
 	return 0;
 }
+SMM_EXPORT(smm_swap_write_memcg);
+
+/**
+ * smm_swap_write() - store one page, charged to nobody
+ * @swap: the store
+ * @src: the page's contents (PAGE_SIZE bytes)
+ * @slot: where it went, on success
+ *
+ * As smm_swap_write_memcg() with no cgroup: for pages no user owns.
+ *
+ * Context: Process context, may sleep.
+ * Return: as smm_swap_write_memcg().
+ */
+int smm_swap_write(struct smm_swap *swap, const void *src, u32 *slot)
+{
+	return smm_swap_write_memcg(swap, src, slot, NULL);
+}
 SMM_EXPORT(smm_swap_write);
+
+/**
+ * smm_swap_owner_get() - the memory cgroup of the calling task
+ *
+ * What a memory object records when it is opened, so that the store
+ * charges its evicted pages to the user who made them, whichever task
+ * evicts them later.
+ *
+ * Context: Process context.
+ * Return: a referenced cgroup for smm_swap_write_memcg(), to be given back
+ * with smm_swap_owner_put(); NULL when the kernel has no memory cgroups.
+ */
+struct mem_cgroup *smm_swap_owner_get(void)
+{
+	return get_mem_cgroup_from_mm(current->mm);
+}
+SMM_EXPORT(smm_swap_owner_get);
+
+/**
+ * smm_swap_owner_put() - drop what smm_swap_owner_get() returned
+ * @memcg: the cgroup, or NULL
+ *
+ * Context: Any context.
+ */
+void smm_swap_owner_put(struct mem_cgroup *memcg)
+{
+	mem_cgroup_put(memcg);
+}
+SMM_EXPORT(smm_swap_owner_put);
 
 /**
  * smm_swap_read() - bring one page back
