@@ -23,12 +23,21 @@ static void smm_knobs_test(struct kunit *test)
 		"min_free_kbytes 99999999", "pcp_batch 0", "pcp_high 0",
 		"pcp_batch 5000", "drain_pcp 0", "drain_pcp 2", "burst 0",
 		"burst 5000", "nosuchknob 1", "pcp_batch 4294967297",
+		/* No value wraps: 2^64 + 4 is not 4, 2^32 + 4 is not 4. */
+		"lru_batch 18446744073709551620", "lru_batch 4294967300",
+		"lru_batch 0", "lru_batch 64", "lru_batch -1", "lru_batch 0x5",
+		/* One line: nothing after its newline, no second value. */
+		"lru_batch 5\nfoo", "lru_batch 5\n\n", "lru_batch 5\nlru_batch 6",
+		"lru_batch 5 6", "lru_batch 5 ", "lru_batch5", " lru_batch 5",
+		"lru_batch", "lru_batch ", "lru_batches 5", "lru_batc 5",
+		"reclaim 99999999999",
 	};
 	struct smm_pool *pool = smm_test_pool(test, &cfg);
 	struct smm_zone *zone = pool->zone_table[SMM_ZONE_NORMAL];
 	unsigned int wsf = pool->watermark_scale_factor;
 	unsigned long mfk = pool->min_free_kbytes, low = zone->watermark[SMM_WMARK_LOW];
 	unsigned int high = zone->pcp_high, batch = zone->pcp_batch;
+	unsigned int lru_batch = pool->lru_batch_size;
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
@@ -39,7 +48,12 @@ static void smm_knobs_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, zone->watermark[SMM_WMARK_LOW], low);
 	KUNIT_EXPECT_EQ(test, zone->pcp_high, high);
 	KUNIT_EXPECT_EQ(test, zone->pcp_batch, batch);
+	KUNIT_EXPECT_EQ(test, pool->lru_batch_size, lru_batch);
 
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "lru_batch 5\n"), 0);
+	KUNIT_EXPECT_EQ(test, pool->lru_batch_size, 5U);
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "lru_batch\t7"), 0);
+	KUNIT_EXPECT_EQ(test, pool->lru_batch_size, 7U);
 	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "watermark_scale_factor 200\n"), 0);
 	KUNIT_EXPECT_EQ(test, pool->watermark_scale_factor, 200U);
 	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "min_free_kbytes 512"), 0);

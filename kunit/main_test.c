@@ -83,9 +83,43 @@ static void smm_param_dev_mode_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mode, c->ret ? (umode_t)0123 : c->value);
 }
 
+struct swap_file_case {
+	const char *text;
+	int ret;
+	const char *value;
+};
+
+static const struct swap_file_case swap_file_cases[] = {
+	{ "/tmp/shadowmm.swap", 0, "/tmp/shadowmm.swap" },
+	{ "/tmp/shadowmm.swap\n", 0, "/tmp/shadowmm.swap" },
+	{ "", 0, "" },
+	{ "tmp/shadowmm.swap", -EINVAL },
+	{ "./shadowmm.swap", -EINVAL },
+	{ "/tmp/shadowmm.swap\nfoo", -EINVAL },
+	{ "/tmp/shadowmm.swap\n\n", -EINVAL },
+};
+
+static void swap_file_case_desc(const struct swap_file_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "swap_file=\"%*pE\"", (int)strlen(c->text),
+		 c->text);
+}
+
+KUNIT_ARRAY_PARAM(swap_file, swap_file_cases, swap_file_case_desc);
+
+static void smm_param_swap_file_test(struct kunit *test)
+{
+	const struct swap_file_case *c = test->param_value;
+	char path[sizeof(smm_params.swap_file)] = "/old";
+
+	KUNIT_EXPECT_EQ(test, smm_parse_swap_file(c->text, path, sizeof(path)), c->ret);
+	KUNIT_EXPECT_STREQ(test, path, c->ret ? "/old" : c->value);
+}
+
 static struct kunit_case smm_params_cases[] = {
 	KUNIT_CASE_PARAM(smm_param_size_mb_test, size_mb_gen_params),
 	KUNIT_CASE_PARAM(smm_param_dev_mode_test, dev_mode_gen_params),
+	KUNIT_CASE_PARAM(smm_param_swap_file_test, swap_file_gen_params),
 	{}
 };
 

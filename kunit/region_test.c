@@ -8,6 +8,7 @@
 #include <kunit/test.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
+#include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
@@ -31,6 +32,46 @@ static void smm_region_check_reserved_test(struct kunit *test)
 	/* Nothing there at all: not a reserved range. */
 	KUNIT_EXPECT_EQ(test, smm_region_check_reserved(0x7f00000000ULL, SZ_4M), -EINVAL);
 	__free_pages(page, 8);
+}
+
+/*
+ * A Reserved range beyond the end of RAM, as memmap=SIZE$ADDR above the
+ * memory makes: no struct pages there, so it is refused however it looks
+ * in the resource tree.  A resource of the test's own stands in for the
+ * memmap= entry, at the first 64 MiB from 4 GiB up that no resource and no
+ * memory map covers.
+ */
+static void smm_region_beyond_ram_test(struct kunit *test)
+{
+	struct resource *res = kunit_kzalloc(test, sizeof(*res), GFP_KERNEL);
+	phys_addr_t base;
+	int ret = -EBUSY;
+
+	KUNIT_ASSERT_NOT_NULL(test, res);
+	res->name = "Reserved";
+	res->flags = IORESOURCE_MEM | IORESOURCE_BUSY;
+	res->desc = IORES_DESC_RESERVED;
+	for (base = SZ_4G; base < (phys_addr_t)SZ_1G * 1024; base += SZ_1G) {
+		if (pfn_to_online_page(PHYS_PFN(base)) ||
+		    region_intersects(base, SZ_64M, IORESOURCE_MEM,
+				      IORES_DESC_NONE) != REGION_DISJOINT)
+			continue;
+		res->start = base;
+		res->end = base + SZ_64M - 1;
+		ret = insert_resource(&iomem_resource, res);
+		if (!ret)
+			break;
+	}
+	if (ret)
+		kunit_skip(test, "no free physical range beyond RAM for a test resource");
+
+	/* As the old code saw it: reserved, disjoint from RAM... */
+	KUNIT_EXPECT_EQ(test, region_intersects(base, SZ_4M, IORESOURCE_MEM,
+						IORES_DESC_RESERVED), REGION_INTERSECTS);
+	/* ...but without struct pages: refused, whole and in part. */
+	KUNIT_EXPECT_EQ(test, smm_region_check_reserved(base, SZ_4M), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_region_check_reserved(base + SZ_32M, SZ_32M), -EINVAL);
+	remove_resource(res);
 }
 
 static int smm_find_reserved(struct resource *res, void *arg)
@@ -142,6 +183,7 @@ static void smm_region_metadata_test(struct kunit *test)
 
 static struct kunit_case smm_region_cases[] = {
 	KUNIT_CASE(smm_region_check_reserved_test),
+	KUNIT_CASE(smm_region_beyond_ram_test),
 	KUNIT_CASE(smm_region_reserved_pool_test),
 	KUNIT_CASE(smm_region_kernel_ownership_test),
 	KUNIT_CASE(smm_region_metadata_test),

@@ -4,18 +4,26 @@
  * byte-identical (random, zero, patterned), a full store refuses with
  * ENOSPC and takes again once a slot is freed, and a slot whose stored
  * bytes were damaged is refused with EIO by its checksum while the others
- * still read back.
+ * still read back; the swap file is created exclusively and removed, and
+ * the compressed store charges its memory to the owner's memory cgroup.
  */
 
 #include <kunit/test.h>
+#include <linux/cgroup.h>
 #include <linux/fs.h>
+#include <linux/memcontrol.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/zsmalloc.h>
 
+#include <shadowmm/compat.h>
 #include <shadowmm/swap.h>
 
 #define SMM_TEST_SWAP_FILE	"/tmp/shadowmm-kunit-swap"
+/* A memory cgroup with no task in it, made by scripts/vm/plans/check.sh. */
+#define SMM_TEST_MEMCG		"/shadowmm-kunit"
 
 static void smm_test_swap_destroy(void *swap)
 {
@@ -172,16 +180,194 @@ static void smm_swap_config_test(struct kunit *test)
 	struct smm_swap swap = { };
 	struct smm_swap_config none = { .nr_slots = 0 };
 	struct smm_swap_config dir = { .nr_slots = 4, .file = "/" };
+	struct smm_swap_config rel = { .nr_slots = 4, .file = "tmp/shadowmm-kunit-rel" };
 
 	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &none), -EINVAL);
-	KUNIT_EXPECT_LT(test, smm_swap_init(&swap, &dir), 0);
+	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &dir), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &rel), -EINVAL);
 }
+
+/* Remove @path itself (a link, not what it points to). */
+static int smm_test_unlink(const char *path)
+{
+	struct dentry *parent;
+	struct inode *dir;
+	struct path p;
+	int ret = kern_path(path, 0, &p);
+
+	if (ret)
+		return ret;
+	parent = dget_parent(p.dentry);
+	dir = d_inode(parent);
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	ret = smm_vfs_unlink(p.mnt, dir, p.dentry);
+	inode_unlock(dir);
+	dput(parent);
+	path_put(&p);
+	return ret;
+}
+
+/* Size of @path itself (a link is not followed), or a negative errno. */
+static loff_t smm_test_size(const char *path)
+{
+	struct path p;
+	loff_t size;
+	int ret = kern_path(path, 0, &p);
+
+	if (ret)
+		return ret;
+	size = i_size_read(d_inode(p.dentry));
+	path_put(&p);
+	return size;
+}
+
+/*
+ * The swap file is the store's own: created 0600 and owned by root, and
+ * gone again once the store is; a second store on the same path works.
+ */
+static void smm_swap_file_lifetime_test(struct kunit *test)
+{
+	struct smm_swap_config cfg = { .nr_slots = 16, .file = SMM_TEST_SWAP_FILE };
+	struct smm_swap *swap = kunit_kzalloc(test, sizeof(*swap), GFP_KERNEL);
+	struct inode *inode;
+	int round;
+
+	KUNIT_ASSERT_NOT_NULL(test, swap);
+	for (round = 0; round < 2; round++) {
+		memset(swap, 0, sizeof(*swap));
+		KUNIT_ASSERT_EQ(test, smm_swap_init(swap, &cfg), 0);
+		inode = file_inode(swap->file);
+		KUNIT_EXPECT_TRUE(test, S_ISREG(inode->i_mode));
+		KUNIT_EXPECT_EQ(test, inode->i_mode & 07777, 0600);
+		KUNIT_EXPECT_TRUE(test, uid_eq(inode->i_uid, GLOBAL_ROOT_UID));
+		KUNIT_EXPECT_EQ(test, smm_test_size(SMM_TEST_SWAP_FILE), 16LL * PAGE_SIZE);
+		smm_swap_destroy(swap);
+		KUNIT_EXPECT_EQ(test, smm_test_size(SMM_TEST_SWAP_FILE), (loff_t)-ENOENT);
+	}
+}
+
+/*
+ * Whatever already exists at the path is refused and left as it was: an
+ * empty root-owned file, a file with contents, and a link to one.
+ */
+static void smm_swap_file_exists_test(struct kunit *test)
+{
+	static const char * const target = SMM_TEST_SWAP_FILE "-target";
+	static const char * const link = SMM_TEST_SWAP_FILE "-link";
+	struct smm_swap_config cfg = { .nr_slots = 16 };
+	struct smm_swap swap = { };
+	struct dentry *dentry;
+	struct path parent;
+	struct file *f;
+	loff_t pos = 0;
+	int ret;
+
+	f = filp_open(target, O_RDWR | O_CREAT | O_EXCL, 0600);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(f));
+	cfg.file = target;
+	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &cfg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_test_size(target), 0LL);
+	KUNIT_EXPECT_EQ(test, kernel_write(f, "secret", 6, &pos), 6);
+	filp_close(f, NULL);
+	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &cfg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_test_size(target), 6LL);
+
+	dentry = kern_path_create(AT_FDCWD, link, &parent, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dentry));
+	ret = vfs_symlink(mnt_idmap(parent.mnt), d_inode(parent.dentry), dentry, target);
+	done_path_create(&parent, dentry);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	cfg.file = link;
+	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &cfg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_test_size(target), 6LL);
+
+	KUNIT_EXPECT_EQ(test, smm_test_unlink(link), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_unlink(target), 0);
+}
+
+#if IS_ENABLED(CONFIG_MEMCG)
+/* Usage of @memcg in pages, as its memory.current shows it. */
+static unsigned long smm_test_memcg_pages(struct mem_cgroup *memcg)
+{
+	return page_counter_read(&memcg->memory);
+}
+
+/*
+ * Pages stored with an owner are charged to the owner's memory cgroup and
+ * uncharged when their slots are freed; pages stored without one charge
+ * nobody.  The cgroup is SMM_TEST_MEMCG, which the check plan creates with
+ * the memory controller enabled; it holds no task, so only the store
+ * changes its usage, give or take the per-CPU stock of pages memcg charges
+ * ahead (MEMCG_CHARGE_BATCH a CPU).
+ */
+static void smm_swap_memcg_test(struct kunit *test)
+{
+	const unsigned long n = 4 * MEMCG_CHARGE_BATCH;
+	const unsigned long stock = MEMCG_CHARGE_BATCH * num_possible_cpus() + 4;
+	unsigned long before, charged, after, i;
+	struct cgroup_subsys_state *css;
+	struct mem_cgroup *memcg;
+	struct smm_swap *swap;
+	struct cgroup *cgrp;
+	void *page;
+	u32 *slot;
+
+	if (mem_cgroup_disabled())
+		kunit_skip(test, "memory cgroups disabled (cgroup_disable=memory)");
+	cgrp = cgroup_get_from_path(SMM_TEST_MEMCG);
+	if (IS_ERR(cgrp))
+		kunit_skip(test, "no cgroup %s (the check plan creates it)", SMM_TEST_MEMCG);
+	css = cgroup_get_e_css(cgrp, &memory_cgrp_subsys);
+	if (!css || css->cgroup != cgrp) {
+		if (css)
+			css_put(css);
+		cgroup_put(cgrp);
+		kunit_skip(test, "memory controller not enabled for %s", SMM_TEST_MEMCG);
+	}
+	cgroup_put(cgrp);
+	memcg = mem_cgroup_from_css(css);
+
+	swap = smm_test_swap(test, n, NULL);
+	page = smm_test_page(test);
+	slot = kunit_kcalloc(test, n, sizeof(*slot), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, slot);
+	before = smm_test_memcg_pages(memcg);
+	/* Random pages do not compress: each takes a page of zsmalloc. */
+	for (i = 0; i < n; i++) {
+		get_random_bytes(page, PAGE_SIZE);
+		KUNIT_ASSERT_EQ(test, smm_swap_write_memcg(swap, page, &slot[i], memcg), 0);
+	}
+	charged = smm_test_memcg_pages(memcg);
+	KUNIT_EXPECT_GE(test, charged, before + n);
+	for (i = 0; i < n; i++)
+		smm_swap_free(swap, slot[i]);
+	after = smm_test_memcg_pages(memcg);
+	KUNIT_EXPECT_LE(test, after, before + stock);
+
+	for (i = 0; i < n; i++) {
+		get_random_bytes(page, PAGE_SIZE);
+		KUNIT_ASSERT_EQ(test, smm_swap_write(swap, page, &slot[i]), 0);
+	}
+	KUNIT_EXPECT_LE(test, smm_test_memcg_pages(memcg), after);
+	for (i = 0; i < n; i++)
+		smm_swap_free(swap, slot[i]);
+	css_put(css);
+}
+#else
+static void smm_swap_memcg_test(struct kunit *test)
+{
+	kunit_skip(test, "kernel without CONFIG_MEMCG: nothing to charge to");
+}
+#endif
 
 static struct kunit_case smm_swap_cases[] = {
 	KUNIT_CASE_PARAM(smm_swap_round_trip_test, smm_swap_backend_gen_params),
 	KUNIT_CASE_PARAM(smm_swap_full_test, smm_swap_backend_gen_params),
 	KUNIT_CASE_PARAM(smm_swap_corrupt_test, smm_swap_backend_gen_params),
 	KUNIT_CASE(smm_swap_config_test),
+	KUNIT_CASE(smm_swap_file_lifetime_test),
+	KUNIT_CASE(smm_swap_file_exists_test),
+	KUNIT_CASE(smm_swap_memcg_test),
 	{}
 };
 

@@ -27,6 +27,16 @@ static const struct zone_split_case zone_split_cases[] = {
 	{ "-10,80,30", -EINVAL },
 	{ "", -EINVAL },
 	{ "a,b,c", -EINVAL },
+	/* No field wraps or is truncated to 32 bits... */
+	{ "0,4294967396,0", -EINVAL },
+	{ "4294967306,60,30", -EINVAL },
+	{ "10,60,18446744073709551646", -EINVAL },
+	/* ...and nothing follows the one trailing newline. */
+	{ "10,60,30\n\n", -EINVAL },
+	{ "10\n,60,30", -EINVAL },
+	{ "10,60,30,", -EINVAL },
+	{ "10,,60,30", -EINVAL },
+	{ "010,060,030", 0, { 10, 60, 30 } },
 };
 
 static void zone_split_desc(const struct zone_split_case *c, char *desc)

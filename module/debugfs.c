@@ -397,6 +397,9 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+/* Bursts allocate at most this many blocks or objects at once. */
+#define SMM_KNOB_BURST_MAX	4096
+
 /* A burst of allocations of mixed orders, all freed: shows split and merge. */
 static int smm_knob_burst(struct smm_pool *pool, unsigned int n)
 {
@@ -404,7 +407,7 @@ static int smm_knob_burst(struct smm_pool *pool, unsigned int n)
 	unsigned int *orders;
 	unsigned int i;
 
-	if (n < 1 || n > 4096)
+	if (n < 1 || n > SMM_KNOB_BURST_MAX)
 		return -EINVAL;
 	pages = kcalloc(n, sizeof(*pages), GFP_KERNEL);
 	orders = kcalloc(n, sizeof(*orders), GFP_KERNEL);
@@ -431,7 +434,7 @@ static int smm_knob_slab_burst(struct smm_pool *pool, unsigned int n)
 	unsigned int i;
 	void **objs;
 
-	if (n < 1 || n > 4096)
+	if (n < 1 || n > SMM_KNOB_BURST_MAX)
 		return -EINVAL;
 	objs = kcalloc(n, sizeof(*objs), GFP_KERNEL);
 	if (!objs)
@@ -445,75 +448,172 @@ static int smm_knob_slab_burst(struct smm_pool *pool, unsigned int n)
 	return 0;
 }
 
+static int smm_knob_set_wsf(struct smm_pool *pool, unsigned int val)
+{
+	return smm_pool_set_watermark_scale_factor(pool, val);
+}
+
+static int smm_knob_set_min_free_kbytes(struct smm_pool *pool, unsigned int val)
+{
+	return smm_pool_set_min_free_kbytes(pool, val);
+}
+
+static int smm_knob_set_pcp_high(struct smm_pool *pool, unsigned int val)
+{
+	return smm_pcp_set_tunables(pool, val,
+				    READ_ONCE(pool->zone_table[SMM_ZONE_NORMAL]->pcp_batch));
+}
+
+static int smm_knob_set_pcp_batch(struct smm_pool *pool, unsigned int val)
+{
+	return smm_pcp_set_tunables(pool,
+				    READ_ONCE(pool->zone_table[SMM_ZONE_NORMAL]->pcp_high), val);
+}
+
+static int smm_knob_set_lru_batch(struct smm_pool *pool, unsigned int val)
+{
+	return smm_lru_set_batch(pool, val);
+}
+
+static int smm_knob_drain_pcp(struct smm_pool *pool, unsigned int val)
+{
+	smm_pcp_drain_all(pool);
+	return 0;
+}
+
+static int smm_knob_drain_lru(struct smm_pool *pool, unsigned int val)
+{
+	smm_lru_drain_all(pool);
+	return 0;
+}
+
+static int smm_knob_drop_slabs(struct smm_pool *pool, unsigned int val)
+{
+	smm_slab_shrink_all(pool);
+	return 0;
+}
+
+static int smm_knob_reclaim(struct smm_pool *pool, unsigned int val)
+{
+	smm_reclaim_pages(pool, val);
+	return 0;
+}
+
+/* What a knob accepts right now: some bounds follow the pool's state. */
+static unsigned long smm_knob_max_min_free_kbytes(struct smm_pool *pool)
+{
+	return (smm_pool_managed_pages(pool) << (PAGE_SHIFT - 10)) / 4;
+}
+
+static unsigned long smm_knob_min_pcp_high(struct smm_pool *pool)
+{
+	return max(1U, READ_ONCE(pool->zone_table[SMM_ZONE_NORMAL]->pcp_batch));
+}
+
+static unsigned long smm_knob_max_pcp_batch(struct smm_pool *pool)
+{
+	return min_t(unsigned int, SMM_PCP_BATCH_MAX,
+		     READ_ONCE(pool->zone_table[SMM_ZONE_NORMAL]->pcp_high));
+}
+
+/**
+ * struct smm_knob - one writable knob
+ * @name:	what the line starts with
+ * @min:	smallest value accepted (when @min_fn is NULL)
+ * @max:	largest value accepted (when @max_fn is NULL)
+ * @min_fn:	the smallest value, where it depends on the pool
+ * @max_fn:	the largest value, where it depends on the pool
+ * @set:	applies a value within the bounds; its own checks still hold
+ */
+struct smm_knob {
+	const char *name;
+	unsigned long min;
+	unsigned long max;
+	unsigned long (*min_fn)(struct smm_pool *pool);
+	unsigned long (*max_fn)(struct smm_pool *pool);
+	int (*set)(struct smm_pool *pool, unsigned int val);
+};
+
+static const struct smm_knob smm_knobs[] = {
+	{ "watermark_scale_factor", 1, SMM_WSF_MAX, NULL, NULL, smm_knob_set_wsf },
+	{ "min_free_kbytes", 0, 0, NULL, smm_knob_max_min_free_kbytes,
+	  smm_knob_set_min_free_kbytes },
+	{ "pcp_high", 0, SMM_PCP_HIGH_MAX, smm_knob_min_pcp_high, NULL,
+	  smm_knob_set_pcp_high },
+	{ "pcp_batch", 1, 0, NULL, smm_knob_max_pcp_batch, smm_knob_set_pcp_batch },
+	{ "lru_batch", 1, SMM_LRU_BATCH_MAX, NULL, NULL, smm_knob_set_lru_batch },
+	{ "drain_pcp", 1, 1, NULL, NULL, smm_knob_drain_pcp },
+	{ "drain_lru", 1, 1, NULL, NULL, smm_knob_drain_lru },
+	{ "drop_slabs", 1, 1, NULL, NULL, smm_knob_drop_slabs },
+	{ "reclaim", 1, 0, NULL, smm_pool_managed_pages, smm_knob_reclaim },
+	{ "burst", 1, SMM_KNOB_BURST_MAX, NULL, NULL, smm_knob_burst },
+	{ "slab_burst", 1, SMM_KNOB_BURST_MAX, NULL, NULL, smm_knob_slab_burst },
+};
+
 /**
  * smm_knob_write() - set one tunable from a "name value" line
  * @pool: the pool
- * @line: e.g. "pcp_batch 8"; a trailing newline is allowed
+ * @line: e.g. "pcp_batch 8"; a newline is allowed as its last character
  *
- * Knobs: watermark_scale_factor (1..3000), min_free_kbytes, pcp_high,
- * pcp_batch (set for every zone, the other value taken from node 0's
- * Normal zone), lru_batch (1..63), drain_pcp (1), drain_lru (1), drop_slabs (1: every cache gives its free
- * slabs back), reclaim (1..managed pages: evict that many object pages,
- * as far as possible), burst (1..4096 allocations, freed again), slab_burst
- * (1..4096 kmallocs of every size class, freed again).
- * An unknown name or a bad value changes nothing.
+ * The line is a knob's name, blanks (spaces or tabs), and a decimal value
+ * that fits an unsigned int, with nothing after it but one newline; the
+ * value must be within the knob's range:
+ * watermark_scale_factor (1..3000), min_free_kbytes (0..a quarter of the
+ * pool), pcp_high (pcp_batch..65536) and pcp_batch (1..pcp_high, at most
+ * 1024), set for every zone with the other value taken from node 0's
+ * Normal zone, lru_batch (1..63), drain_pcp, drain_lru and drop_slabs
+ * (1: every cache gives its free slabs back), reclaim (1..managed pages:
+ * evict that many object pages, as far as possible), burst (1..4096
+ * allocations, freed again), slab_burst (1..4096 kmallocs of every size
+ * class, freed again).  Anything else changes nothing and is logged once,
+ * naming the knob and what it accepts.
  *
  * Context: Process context, may sleep.
- * Return: 0, -EINVAL for an unknown knob or bad value.
+ * Return: 0, or -EINVAL for a malformed line, an unknown knob or a value
+ * out of range.
  */
 int smm_knob_write(struct smm_pool *pool, const char *line)
 {
-	char name[32];
-	unsigned long val;
-	char tail;
-	int n;
+	const char *nl = strchr(line, '\n');
+	int len = nl ? nl - line : strlen(line);
+	const struct smm_knob *k = NULL;
+	unsigned long min, max;
+	size_t name_len, blanks;
+	unsigned int val;
+	int i, ret;
 
-	n = sscanf(line, "%31s %lu%c", name, &val, &tail);
-	if (n != 2 && !(n == 3 && tail == '\n'))
+	/* Nothing may follow the newline: one line is one knob. */
+	if (nl && nl[1]) {
+		pr_err_ratelimited("knobs: \"%*pE\" is invalid: text after the newline\n",
+				   (int)strlen(line), line);
 		return -EINVAL;
-	if (val > UINT_MAX)
+	}
+	name_len = strcspn(line, " \t\n");
+	blanks = strspn(line + name_len, " \t");
+	for (i = 0; i < ARRAY_SIZE(smm_knobs); i++) {
+		if (strlen(smm_knobs[i].name) == name_len &&
+		    !strncmp(line, smm_knobs[i].name, name_len)) {
+			k = &smm_knobs[i];
+			break;
+		}
+	}
+	if (!k) {
+		pr_err_ratelimited("knobs: \"%*pE\" is invalid: no such knob\n", len, line);
 		return -EINVAL;
-	if (!strcmp(name, "watermark_scale_factor"))
-		return smm_pool_set_watermark_scale_factor(pool, val);
-	if (!strcmp(name, "min_free_kbytes"))
-		return smm_pool_set_min_free_kbytes(pool, val);
-	if (!strcmp(name, "pcp_high"))
-		return smm_pcp_set_tunables(pool, val,
-					    READ_ONCE(pool->zone_table[SMM_ZONE_NORMAL]->pcp_batch));
-	if (!strcmp(name, "pcp_batch"))
-		return smm_pcp_set_tunables(pool,
-					    READ_ONCE(pool->zone_table[SMM_ZONE_NORMAL]->pcp_high), val);
-	if (!strcmp(name, "drain_pcp")) {
-		if (val != 1)
-			return -EINVAL;
-		smm_pcp_drain_all(pool);
-		return 0;
 	}
-	if (!strcmp(name, "lru_batch"))
-		return smm_lru_set_batch(pool, val);
-	if (!strcmp(name, "drain_lru")) {
-		if (val != 1)
-			return -EINVAL;
-		smm_lru_drain_all(pool);
-		return 0;
+	min = k->min_fn ? k->min_fn(pool) : k->min;
+	max = k->max_fn ? k->max_fn(pool) : k->max;
+	/* kstrtouint() refuses overflow and trailing text (one "\n" aside). */
+	if (!blanks || kstrtouint(line + name_len + blanks, 10, &val) ||
+	    val < min || val > max) {
+		pr_err_ratelimited("knobs: \"%*pE\" is invalid: %s expects a decimal number in [%lu, %lu]\n",
+				   len, line, k->name, min, max);
+		return -EINVAL;
 	}
-	if (!strcmp(name, "drop_slabs")) {
-		if (val != 1)
-			return -EINVAL;
-		smm_slab_shrink_all(pool);
-		return 0;
-	}
-	if (!strcmp(name, "reclaim")) {
-		if (val < 1 || val > smm_pool_managed_pages(pool))
-			return -EINVAL;
-		smm_reclaim_pages(pool, val);
-		return 0;
-	}
-	if (!strcmp(name, "burst"))
-		return smm_knob_burst(pool, val);
-	if (!strcmp(name, "slab_burst"))
-		return smm_knob_slab_burst(pool, val);
-	return -EINVAL;
+	ret = k->set(pool, val);
+	if (ret)
+		pr_err_ratelimited("knobs: \"%*pE\" is refused: %d\n", len, line, ret);
+	return ret;
 }
 SMM_EXPORT(smm_knob_write);
 
@@ -524,8 +624,12 @@ SMM_EXPORT(smm_knob_write);
  * @ubuf: the user's buffer
  * @len: bytes written
  *
+ * A NUL byte inside the command is refused: what follows it would be
+ * silently ignored otherwise.
+ *
  * Context: Process context, may fault.
- * Return: 0, -EINVAL when empty or too long for @buf, -EFAULT.
+ * Return: 0, -EINVAL when empty, too long for @buf or holding a NUL byte,
+ * -EFAULT.
  */
 int smm_debugfs_user_line(char *buf, size_t size, const char __user *ubuf,
 			  size_t len)
@@ -535,6 +639,8 @@ int smm_debugfs_user_line(char *buf, size_t size, const char __user *ubuf,
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
 	buf[len] = '\0';
+	if (strlen(buf) != len)
+		return -EINVAL;
 	return 0;
 }
 

@@ -225,21 +225,26 @@ MODULE_PARM_DESC(swap_mb,
 
 /**
  * smm_parse_swap_file() - parse and check a swap_file value
- * @val: the text
+ * @val: the text, optionally ending in one newline
  * @path: set on success (an empty string selects the compressed store)
  * @size: room in @path
  *
+ * Only the form is checked here; whether the path may be created is
+ * decided at load (smm_swap_init()), which refuses any path that exists.
+ *
  * Context: Any context.
  * Return: 0, or -EINVAL (logged, @path unchanged) for a relative or too
- * long path.
+ * long path, or one holding a newline.
  */
 int smm_parse_swap_file(const char *val, char *path, size_t size)
 {
-	size_t len = strcspn(val, "\n");
+	size_t len = strlen(val);
 
-	if (len && (val[0] != '/' || len >= size)) {
-		pr_err("swap_file=%s is invalid: expected an absolute path shorter than %zu bytes\n",
-		       val, size);
+	if (len && val[len - 1] == '\n')
+		len--;
+	if (len && (val[0] != '/' || len >= size || memchr(val, '\n', len))) {
+		pr_err("swap_file=%.*s is invalid: expected an absolute path shorter than %zu bytes\n",
+		       (int)min(len, size), val, size);
 		return -EINVAL;
 	}
 	memcpy(path, val, len);
@@ -266,7 +271,7 @@ static struct kparam_string smm_swap_file_param = {
 module_param_cb(swap_file, &smm_swap_file_ops, &smm_swap_file_param, 0444);
 __MODULE_PARM_TYPE(swap_file, "string");
 MODULE_PARM_DESC(swap_file,
-		 "absolute path of a swap file for evicted pages (default: a compressed store in kernel memory)");
+		 "absolute path of a swap file for evicted pages, created at load (it must not exist) and removed at unload (default: a compressed store in kernel memory)");
 
 /* /dev/shadowmm: each open is a new memory object of the live pool. */
 static struct smm_device smm_dev = {
@@ -277,10 +282,36 @@ static struct smm_device smm_dev = {
 	},
 };
 
+/*
+ * What the pool needs for itself from the zones its own metadata can use.
+ * Slabs of the memory-object and VMA-descriptor caches (and every other
+ * metadata allocation) are taken without SMM_GFP_HIGHMEM, so from the DMA
+ * and Normal zones of any node: they must hold the min watermarks of those
+ * zones, what their per-CPU lists may keep on every CPU, and the largest
+ * slab of each of the two metadata caches.  @have is what they manage.
+ */
+static unsigned long smm_lowmem_need(struct smm_pool *pool, unsigned long *have)
+{
+	unsigned long need = 2UL << SMM_SLAB_MAX_ORDER;
+	struct smm_zone *zone;
+	int i;
+
+	*have = 0;
+	for_each_smm_zone(pool, zone, i) {
+		if (zone->type == SMM_ZONE_HIGHMEM || !smm_zone_populated(zone))
+			continue;
+		*have += zone->managed;
+		need += zone->watermark[SMM_WMARK_MIN] +
+			(unsigned long)zone->pcp_high * num_possible_cpus();
+	}
+	return need;
+}
+
 static int smm_live_pool_create(void)
 {
 	struct smm_pool_config cfg = { .name = SMM_NAME };
-	unsigned long region_mb;
+	unsigned long region_mb, need, have;
+	int ret;
 
 	memcpy(cfg.zone_split, smm_params.zone_split, sizeof(cfg.zone_split));
 	if (smm_params.phys_base || smm_params.phys_size) {
@@ -302,7 +333,21 @@ static int smm_live_pool_create(void)
 					   SMM_SWAP_MB_MAX);
 	cfg.swap.nr_slots = (unsigned long)smm_params.swap_mb << (20 - PAGE_SHIFT);
 	cfg.swap.file = smm_params.swap_file;
-	return smm_pool_create(&cfg, &smm_live_pool);
+	ret = smm_pool_create(&cfg, &smm_live_pool);
+	if (ret)
+		return ret;
+
+	need = smm_lowmem_need(smm_live_pool, &have);
+	if (have < need) {
+		pr_err("zone_split=%u,%u,%u is invalid for this region: DMA+Normal get %lu KiB, below the %lu KiB shadowmm needs there for itself (min watermarks, per-CPU lists, metadata slabs); give Normal a larger share\n",
+		       cfg.zone_split[SMM_ZONE_DMA], cfg.zone_split[SMM_ZONE_NORMAL],
+		       cfg.zone_split[SMM_ZONE_HIGHMEM], have << (PAGE_SHIFT - 10),
+		       need << (PAGE_SHIFT - 10));
+		smm_pool_destroy(smm_live_pool);
+		smm_live_pool = NULL;
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int __init smm_init(void)

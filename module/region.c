@@ -13,7 +13,9 @@
  *
  * - reserved: a physical range the kernel never had, set aside at boot with
  *   memmap=SIZE$ADDR.  It must lie inside a "Reserved" entry of the resource
- *   tree and touch no System RAM; we claim it with request_mem_region() so
+ *   tree, touch no System RAM and lie below the end of RAM, where the
+ *   kernel's memory map gives its frames struct pages; we claim it with
+ *   request_mem_region() so
  *   nobody else can, and map it with memremap().  Its frames are not in the
  *   kernel's free lists and their struct pages are PageReserved with a
  *   reference the kernel never drops, so they never reach the kernel's
@@ -29,6 +31,7 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
+#include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
 #include <linux/slab.h>
@@ -199,16 +202,21 @@ err_chunks:
  * @base: physical address of the first byte
  * @size: length in bytes
  *
- * The range must be page aligned, at least 1 MiB, touch no System RAM, and
- * lie wholly inside a "Reserved" range of the resource tree (what
- * memmap=SIZE$ADDR creates).  Each refusal is logged with its reason.
+ * The range must be page aligned, at least 1 MiB, touch no System RAM, lie
+ * wholly inside a "Reserved" range of the resource tree (what
+ * memmap=SIZE$ADDR creates), and have a struct page for every frame: the
+ * frames become page-cache pages of objects.  A memmap= range inside RAM
+ * has them (the kernel's memory map covers its holes); one beyond the end
+ * of RAM has none, and every frame is checked, since the map can end in
+ * the middle of a range.  Each refusal is logged with its reason.
  *
- * Context: Process context.
- * Return: 0 when usable, -EINVAL for a malformed range or one that is not
- * reserved, -EBUSY when it overlaps System RAM.
+ * Context: Process context, may sleep.
+ * Return: 0 when usable, -EINVAL for a malformed range, one that is not
+ * reserved or one without struct pages, -EBUSY when it overlaps System RAM.
  */
 int smm_region_check_reserved(phys_addr_t base, phys_addr_t size)
 {
+	unsigned long pfn, end_pfn;
 	phys_addr_t end;
 
 	if (!PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) || size < SZ_1M ||
@@ -228,6 +236,18 @@ int smm_region_check_reserved(phys_addr_t base, phys_addr_t size)
 		pr_err("reserved range %pa+%pa is not inside a Reserved range: boot with memmap=SIZE$ADDR\n",
 		       &base, &size);
 		return -EINVAL;
+	}
+	end_pfn = PHYS_PFN(end);
+	for (pfn = PHYS_PFN(base); pfn < end_pfn; pfn++) {
+		if (!pfn_to_online_page(pfn)) {
+			phys_addr_t bad = PFN_PHYS(pfn);
+
+			pr_err("reserved range %pa+%pa (phys_base, phys_size) has no struct page at %pa: it lies beyond the end of RAM the kernel's memory map covers; use a memmap= range below the end of RAM\n",
+			       &base, &size, &bad);
+			return -EINVAL;
+		}
+		if (!(pfn % SMM_CHUNK_FRAMES))
+			cond_resched();
 	}
 	return 0;
 }
@@ -271,7 +291,7 @@ static int smm_region_take_reserved(struct smm_region *r,
 		unsigned long pfn = max(base_pfn + c * SMM_CHUNK_FRAMES, first_pfn);
 
 		r->chunk_pfn[c] = base_pfn + c * SMM_CHUNK_FRAMES;
-		r->chunk_nid[c] = pfn_valid(pfn) ? page_to_nid(pfn_to_page(pfn)) : 0;
+		r->chunk_nid[c] = page_to_nid(pfn_to_page(pfn));
 	}
 	for (sfn = 0; sfn < r->nr_frames; sfn++) {
 		if (base_pfn + sfn < first_pfn || base_pfn + sfn >= end_pfn)

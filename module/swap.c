@@ -11,7 +11,19 @@
  *   zsmalloc, which packs objects of any size densely (kmalloc where the
  *   kernel has no zsmalloc).  A page that does not compress is kept whole.
  * - swap file (module parameter swap_file): slot n at byte (n - 1) * 4096,
- *   written and read with kernel_write()/kernel_read().
+ *   written and read with kernel_write()/kernel_read().  The file is the
+ *   store's own: created exclusively (O_CREAT | O_EXCL | O_NOFOLLOW, mode
+ *   0600, owned by root), never an existing file or a link, and removed
+ *   again when the store is destroyed or its creation fails.
+ *
+ * Memory the compressed store takes for a page is charged to the memory
+ * cgroup the caller names (the page's owner, not whoever happens to evict
+ * it): zsmalloc's allocations are made with __GFP_ACCOUNT inside a
+ * set_active_memcg() scope.  The kernel's byte-exact zswap charging
+ * (obj_cgroup_charge_zswap(), obj_cgroup_charge()) is not exported to
+ * modules, so the charge is zsmalloc's own granularity: the pages of a
+ * zspage go to the cgroup whose store made zsmalloc allocate them, handles
+ * to each store's cgroup; everything is uncharged when zsmalloc frees it.
  *
  * Either way each slot keeps the CRC32 of the page as written and a read
  * refuses (-EIO) a page that does not match: a damaged store loses one
@@ -24,6 +36,10 @@
 #include <linux/crc32.h>
 #include <linux/crypto.h>
 #include <linux/fs.h>
+#include <linux/memcontrol.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -77,15 +93,33 @@ static void smm_swap_release_slot(struct smm_swap *swap, u32 slot)
 
 /* ---- compressed store ---- */
 
-static unsigned long smm_zalloc(struct smm_swap *swap, size_t len)
+/*
+ * Room for @len bytes, charged to @memcg when one is given.  A charge that
+ * would take @memcg over its limit fails at once (__GFP_NORETRY: no OOM
+ * kill in the owner's cgroup from someone else's reclaim), and so does the
+ * store.
+ */
+static unsigned long smm_zalloc(struct smm_swap *swap, size_t len,
+				struct mem_cgroup *memcg)
 {
-#if IS_ENABLED(CONFIG_ZSMALLOC)
-	unsigned long handle = zs_malloc(swap->zpool, len, GFP_NOIO | __GFP_NOWARN);
+	gfp_t gfp = GFP_NOIO | __GFP_NOWARN;
+	struct mem_cgroup *old = NULL;
+	unsigned long handle;
 
-	return IS_ERR_VALUE(handle) ? 0 : handle;
+	if (memcg) {
+		gfp |= __GFP_ACCOUNT | __GFP_NORETRY;
+		old = set_active_memcg(memcg);
+	}
+#if IS_ENABLED(CONFIG_ZSMALLOC)
+	handle = zs_malloc(swap->zpool, len, gfp);
+	if (IS_ERR_VALUE(handle))
+		handle = 0;
 #else
-	return (unsigned long)kmalloc(len, GFP_NOIO | __GFP_NOWARN);
+	handle = (unsigned long)kmalloc(len, gfp);
 #endif
+	if (memcg)
+		set_active_memcg(old);
+	return handle;
 }
 
 static void smm_zfree(struct smm_swap *swap, unsigned long handle)
@@ -114,7 +148,7 @@ static void smm_zunmap(struct smm_swap *swap, unsigned long handle)
 }
 
 static int smm_swap_store_compressed(struct smm_swap *swap, struct smm_swap_slot *s,
-				     const void *src)
+				     const void *src, struct mem_cgroup *memcg)
 {
 	unsigned int len = 2 * PAGE_SIZE;
 	const void *data = src;
@@ -127,7 +161,7 @@ static int smm_swap_store_compressed(struct smm_swap *swap, struct smm_swap_slot
 		data = swap->buffer;
 	else
 		len = PAGE_SIZE;
-	handle = smm_zalloc(swap, len);
+	handle = smm_zalloc(swap, len, memcg);
 	if (!handle) {
 		mutex_unlock(&swap->io_lock);
 		return -ENOMEM;
@@ -188,17 +222,26 @@ static int smm_swap_load_file(struct smm_swap *swap, u32 slot, void *dst)
 /* ---- the store ---- */
 
 /**
- * smm_swap_write() - store one page
+ * smm_swap_write_memcg() - store one page, charged to its owner
  * @swap: the store
  * @src: the page's contents (PAGE_SIZE bytes)
  * @slot: where it went, on success
+ * @memcg: the memory cgroup the stored bytes are charged to, normally the
+ *	page owner's from smm_swap_owner_get(); NULL charges nobody.  The
+ *	caller keeps its reference for the call.
+ *
+ * The compressed store charges the memory zsmalloc takes for the page to
+ * @memcg and uncharges it when the slot is freed; a charge beyond @memcg's
+ * limit fails the write with -ENOMEM, as a full store would.  A swap file
+ * is not memory and charges nothing.
  *
  * Context: Process context, may sleep.
  * Return: 0, -ENOSPC when every slot is taken, -ENOMEM when the compressed
- * store has no memory, or the file's write error.  On error nothing is
- * stored and no slot is taken.
+ * store has no memory or @memcg no room, or the file's write error.  On
+ * error nothing is stored and no slot is taken.
  */
-int smm_swap_write(struct smm_swap *swap, const void *src, u32 *slot)
+int smm_swap_write_memcg(struct smm_swap *swap, const void *src, u32 *slot,
+			 struct mem_cgroup *memcg)
 {
 	struct smm_swap_slot *s;
 	u32 n = smm_swap_alloc_slot(swap);
@@ -211,7 +254,7 @@ int smm_swap_write(struct smm_swap *swap, const void *src, u32 *slot)
 	if (swap->file)
 		ret = smm_swap_store_file(swap, n, src);
 	else
-		ret = smm_swap_store_compressed(swap, s, src);
+		ret = smm_swap_store_compressed(swap, s, src, memcg);
 	if (ret) {
 		smm_swap_release_slot(swap, n);
 		return ret;
@@ -219,7 +262,53 @@ int smm_swap_write(struct smm_swap *swap, const void *src, u32 *slot)
 	*slot = n;
 	return 0;
 }
+SMM_EXPORT(smm_swap_write_memcg);
+
+/**
+ * smm_swap_write() - store one page, charged to nobody
+ * @swap: the store
+ * @src: the page's contents (PAGE_SIZE bytes)
+ * @slot: where it went, on success
+ *
+ * As smm_swap_write_memcg() with no cgroup: for pages no user owns.
+ *
+ * Context: Process context, may sleep.
+ * Return: as smm_swap_write_memcg().
+ */
+int smm_swap_write(struct smm_swap *swap, const void *src, u32 *slot)
+{
+	return smm_swap_write_memcg(swap, src, slot, NULL);
+}
 SMM_EXPORT(smm_swap_write);
+
+/**
+ * smm_swap_owner_get() - the memory cgroup of the calling task
+ *
+ * What a memory object records when it is opened, so that the store
+ * charges its evicted pages to the user who made them, whichever task
+ * evicts them later.
+ *
+ * Context: Process context.
+ * Return: a referenced cgroup for smm_swap_write_memcg(), to be given back
+ * with smm_swap_owner_put(); NULL when the kernel has no memory cgroups.
+ */
+struct mem_cgroup *smm_swap_owner_get(void)
+{
+	return get_mem_cgroup_from_mm(current->mm);
+}
+SMM_EXPORT(smm_swap_owner_get);
+
+/**
+ * smm_swap_owner_put() - drop what smm_swap_owner_get() returned
+ * @memcg: the cgroup, or NULL
+ *
+ * Context: Any context.
+ */
+void smm_swap_owner_put(struct mem_cgroup *memcg)
+{
+	mem_cgroup_put(memcg);
+}
+SMM_EXPORT(smm_swap_owner_put);
 
 /**
  * smm_swap_read() - bring one page back
@@ -314,29 +403,123 @@ void smm_swap_print(struct seq_file *m, struct smm_swap *swap)
 }
 SMM_EXPORT(smm_swap_print);
 
-static int smm_swap_open_file(struct smm_swap *swap, const char *path)
+/*
+ * @path exists: say why it cannot be the swap file.  The link itself is
+ * looked at, never what it points to.
+ */
+static void smm_swap_file_refuse(const char *path)
 {
-	struct file *file = filp_open(path, O_RDWR | O_CREAT | O_LARGEFILE, 0600);
+	struct inode *inode;
+	struct path p;
+	umode_t mode;
+
+	if (kern_path(path, 0, &p)) {
+		pr_err("swap_file=%s is refused: it already exists\n", path);
+		return;
+	}
+	inode = d_inode(p.dentry);
+	mode = inode->i_mode;
+	if (S_ISLNK(mode))
+		pr_err("swap_file=%s is refused: it is a symbolic link\n", path);
+	else if (S_ISDIR(mode))
+		pr_err("swap_file=%s is refused: it is a directory\n", path);
+	else if (S_ISCHR(mode) || S_ISBLK(mode))
+		pr_err("swap_file=%s is refused: it is a device\n", path);
+	else if (S_ISFIFO(mode))
+		pr_err("swap_file=%s is refused: it is a FIFO\n", path);
+	else if (!S_ISREG(mode))
+		pr_err("swap_file=%s is refused: it is not a regular file\n", path);
+	else if (!uid_eq(inode->i_uid, GLOBAL_ROOT_UID))
+		pr_err("swap_file=%s is refused: it is owned by uid %u, not root\n",
+		       path, from_kuid(&init_user_ns, inode->i_uid));
+	else if (i_size_read(inode))
+		pr_err("swap_file=%s is refused: it is not empty (%lld bytes)\n",
+		       path, i_size_read(inode));
+	else
+		pr_err("swap_file=%s is refused: it already exists (shadowmm creates its swap file itself and removes it at unload)\n",
+		       path);
+	path_put(&p);
+}
+
+/*
+ * Remove the store's file by its own dentry, wherever it has been moved
+ * since: never a name someone else's file may have taken meanwhile.  The
+ * file is still open, so the dentry gets a reference of its own for the
+ * unlink, as a lookup would give it: with the file's as the only one,
+ * d_delete() would turn the open file's dentry negative.
+ */
+static void smm_swap_remove_file(struct file *file)
+{
+	struct dentry *dentry = dget(file->f_path.dentry);
+	struct vfsmount *mnt = file->f_path.mnt;
+	struct dentry *parent;
+	struct inode *dir;
 	int ret;
 
-	if (IS_ERR(file)) {
-		pr_err("swap_file=%s cannot be opened: %ld\n", path, PTR_ERR(file));
-		return PTR_ERR(file);
+	ret = mnt_want_write(mnt);
+	if (ret)
+		goto out;
+	parent = dget_parent(dentry);
+	dir = d_inode(parent);
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	if (dentry->d_parent == parent && !d_unhashed(dentry) && d_is_positive(dentry))
+		ret = smm_vfs_unlink(mnt, dir, dentry);
+	else
+		ret = -ENOENT;
+	inode_unlock(dir);
+	dput(parent);
+	mnt_drop_write(mnt);
+out:
+	dput(dentry);
+	if (ret)
+		pr_err("swap file %pD cannot be removed: %d\n", file, ret);
+}
+
+/*
+ * Create the swap file: exclusively, never through a link in its last
+ * component, 0600 and owned by root, then sized to the store.  An
+ * existing path is refused with its reason.
+ */
+static int smm_swap_create_file(struct smm_swap *swap, const char *path)
+{
+	const int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_LARGEFILE;
+	struct inode *inode;
+	struct file *file;
+	int ret;
+
+	if (path[0] != '/') {
+		pr_err("swap_file=%s is refused: not an absolute path\n", path);
+		return -EINVAL;
 	}
-	if (!S_ISREG(file_inode(file)->i_mode)) {
-		pr_err("swap_file=%s is not a regular file\n", path);
+	file = filp_open(path, flags, 0600);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		if (ret == -EEXIST) {
+			smm_swap_file_refuse(path);
+			return -EINVAL;
+		}
+		pr_err("swap_file=%s cannot be created: %pe\n", path, file);
+		return ret;
+	}
+	inode = file_inode(file);
+	if (!S_ISREG(inode->i_mode) || !uid_eq(inode->i_uid, GLOBAL_ROOT_UID) ||
+	    (inode->i_mode & 0077)) {
+		pr_err("swap_file=%s is refused: the file system made it mode %04o uid %u, not a root-only regular file\n",
+		       path, inode->i_mode & 07777, from_kuid(&init_user_ns, inode->i_uid));
 		ret = -EINVAL;
-		goto err;
+		goto err_remove;
 	}
 	ret = vfs_truncate(&file->f_path, (loff_t)swap->nr_slots << PAGE_SHIFT);
 	if (ret) {
 		pr_err("swap_file=%s cannot be sized to %lu pages: %d\n", path,
 		       swap->nr_slots, ret);
-		goto err;
+		goto err_remove;
 	}
 	swap->file = file;
 	return 0;
-err:
+
+err_remove:
+	smm_swap_remove_file(file);
 	filp_close(file, NULL);
 	return ret;
 }
@@ -384,8 +567,13 @@ err:
  * @swap: zeroed by the caller; filled in on success
  * @cfg: capacity and backend
  *
+ * A swap file is created here (see smm_swap_create_file()); on failure
+ * nothing is left behind, the file included.
+ *
  * Context: Process context, may sleep.
- * Return: 0, -EINVAL for no capacity or a bad file, or -ENOMEM.
+ * Return: 0, -EINVAL for no capacity or a path that exists or is not
+ * absolute (logged with the reason), the error creating or sizing the
+ * file, or -ENOMEM.
  */
 int smm_swap_init(struct smm_swap *swap, const struct smm_swap_config *cfg)
 {
@@ -409,7 +597,7 @@ int smm_swap_init(struct smm_swap *swap, const struct smm_swap_config *cfg)
 		goto err_used;
 	}
 	if (cfg->file && cfg->file[0])
-		ret = smm_swap_open_file(swap, cfg->file);
+		ret = smm_swap_create_file(swap, cfg->file);
 	else
 		ret = smm_swap_init_compressed(swap);
 	if (ret)
@@ -430,6 +618,8 @@ SMM_EXPORT(smm_swap_init);
  * smm_swap_destroy() - take a store apart
  * @swap: the store; slots still in use are freed (reported: a leak)
  *
+ * A swap file is removed: its contents belong to objects that are gone.
+ *
  * Context: Process context, may sleep.
  */
 void smm_swap_destroy(struct smm_swap *swap)
@@ -441,6 +631,7 @@ void smm_swap_destroy(struct smm_swap *swap)
 	for_each_set_bit(bit, swap->used, swap->nr_slots)
 		smm_swap_free(swap, bit + 1);
 	if (swap->file) {
+		smm_swap_remove_file(swap->file);
 		filp_close(swap->file, NULL);
 	} else {
 #if IS_ENABLED(CONFIG_ZSMALLOC)

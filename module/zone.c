@@ -42,32 +42,43 @@ static const unsigned int smm_lowmem_reserve_ratio[SMM_NR_ZONE_TYPES] = {
 
 /**
  * smm_parse_zone_split() - parse "DMA,Normal,HighMem" percentages
- * @val: e.g. "10,60,30"
+ * @val: e.g. "10,60,30", optionally ending in one newline
  * @split: written only on success
  *
- * Three whole numbers that add up to 100; Normal must not be empty, since
- * ordinary allocations start there.
+ * Three decimal whole numbers, each parsed with kstrtouint() so none
+ * wraps or is truncated, each 0..100, adding up to 100; Normal must not be
+ * empty, since ordinary allocations start there.  Whether the split leaves
+ * Normal large enough for a given region is checked when the pool is built.
  *
  * Context: Any context.
  * Return: 0, or -EINVAL with a message.
  */
 int smm_parse_zone_split(const char *val, unsigned int split[SMM_NR_ZONE_TYPES])
 {
-	unsigned int v[SMM_NR_ZONE_TYPES];
-	char tail;
-	int n;
+	unsigned int v[SMM_NR_ZONE_TYPES], sum = 0;
+	size_t len = strlen(val);
+	char buf[32], *rest = buf, *field;
+	int i;
 
-	n = sscanf(val, "%u,%u,%u%c", &v[0], &v[1], &v[2], &tail);
-	if (n != 3 && !(n == 4 && tail == '\n'))
+	if (len && val[len - 1] == '\n')
+		len--;
+	if (len >= sizeof(buf) || memchr(val, '\n', len))
 		goto bad;
-	if (v[0] > 100 || v[1] > 100 || v[2] > 100 ||
-	    v[0] + v[1] + v[2] != 100 || !v[SMM_ZONE_NORMAL])
+	memcpy(buf, val, len);
+	buf[len] = '\0';
+	for (i = 0; i < SMM_NR_ZONE_TYPES; i++) {
+		field = strsep(&rest, ",");
+		if (!field || kstrtouint(field, 10, &v[i]) || v[i] > 100)
+			goto bad;
+		sum += v[i];
+	}
+	if (rest || sum != 100 || !v[SMM_ZONE_NORMAL])
 		goto bad;
 	memcpy(split, v, sizeof(v));
 	return 0;
 bad:
-	pr_err("zone_split=%s is invalid: expected DMA,Normal,HighMem percentages adding up to 100, Normal not 0\n",
-	       val);
+	pr_err("zone_split=%.*s is invalid: expected DMA,Normal,HighMem percentages (each a whole number 0..100) adding up to 100, Normal not 0\n",
+	       (int)min_t(size_t, len, 64), val);
 	return -EINVAL;
 }
 SMM_EXPORT(smm_parse_zone_split);

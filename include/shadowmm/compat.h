@@ -8,8 +8,10 @@
 #define _SHADOWMM_COMPAT_H
 
 #include <linux/bitops.h>
+#include <linux/fs.h>
 #include <linux/mm_types.h>
 #include <linux/module.h>
+#include <linux/mount.h>
 #include <linux/pagevec.h>
 #include <linux/pgtable.h>
 
@@ -64,6 +66,20 @@ static inline bool smm_pte_test_and_clear_young(pte_t *pte)
 	       test_and_clear_bit(_PAGE_BIT_ACCESSED, (unsigned long *)&pte->pte);
 #else
 	return pte_young(ptep_get(pte));
+#endif
+}
+
+/*
+ * vfs_unlink() of @dentry in @dir on @mnt: 6.3 replaced the mount's user
+ * namespace argument by its idmap (SMM_HAVE_MNT_IDMAP: Kbuild's test).
+ */
+static inline int smm_vfs_unlink(struct vfsmount *mnt, struct inode *dir,
+				 struct dentry *dentry)
+{
+#ifdef SMM_HAVE_MNT_IDMAP
+	return vfs_unlink(mnt_idmap(mnt), dir, dentry, NULL);
+#else
+	return vfs_unlink(mnt_user_ns(mnt), dir, dentry, NULL);
 #endif
 }
 

@@ -3,9 +3,10 @@
  * The backing store (module/swap.c): where reclaim writes the contents of
  * object pages it evicts, one page a slot, and where faults read them back.
  * Two backends: a compressed store in ordinary kernel memory (the kernel's
- * own compression through the crypto API, zsmalloc to hold the results),
- * or a swap file (kernel_read()/kernel_write()).  Every slot keeps a CRC32
- * of the page, checked on the way back.
+ * own compression through the crypto API, zsmalloc to hold the results,
+ * charged to the memory cgroup of the pages' owner), or a swap file
+ * (kernel_read()/kernel_write()) the store creates and removes.  Every slot
+ * keeps a CRC32 of the page, checked on the way back.
  */
 #ifndef _SHADOWMM_SWAP_H
 #define _SHADOWMM_SWAP_H
@@ -17,6 +18,7 @@
 
 struct crypto_comp;
 struct file;
+struct mem_cgroup;
 struct seq_file;
 struct zs_pool;
 
@@ -26,8 +28,9 @@ struct zs_pool;
 /**
  * struct smm_swap_config - what smm_swap_init() builds
  * @nr_slots:	capacity in pages
- * @file:	path of a swap file to use instead of the compressed store
- *		(created if missing, and truncated to @nr_slots pages), or NULL
+ * @file:	absolute path of a swap file to use instead of the compressed
+ *		store, or NULL: created (it must not exist), sized to
+ *		@nr_slots pages, and removed when the store is destroyed
  */
 struct smm_swap_config {
 	unsigned long nr_slots;
@@ -86,6 +89,10 @@ struct smm_swap {
 int smm_swap_init(struct smm_swap *swap, const struct smm_swap_config *cfg);
 void smm_swap_destroy(struct smm_swap *swap);
 int smm_swap_write(struct smm_swap *swap, const void *src, u32 *slot);
+int smm_swap_write_memcg(struct smm_swap *swap, const void *src, u32 *slot,
+			 struct mem_cgroup *memcg);
+struct mem_cgroup *smm_swap_owner_get(void);
+void smm_swap_owner_put(struct mem_cgroup *memcg);
 int smm_swap_read(struct smm_swap *swap, u32 slot, void *dst);
 void smm_swap_free(struct smm_swap *swap, u32 slot);
 unsigned long smm_swap_free_slots(struct smm_swap *swap);
