@@ -973,7 +973,7 @@ int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
 	dirty = test_and_clear_bit(SMM_PG_dirty, &frame->flags);
 	addr = smm_page_address(pool, frame);
 	if (memchr_inv(addr, 0, PAGE_SIZE)) {
-		ret = smm_swap_write(&pool->swap, addr, &slot);
+		ret = smm_swap_write_memcg(&pool->swap, addr, &slot, obj->memcg);
 		if (ret) {
 			if (dirty)
 				set_bit(SMM_PG_dirty, &frame->flags);
@@ -1216,6 +1216,7 @@ static void smm_object_evict_inode(struct inode *inode)
 	smm_object_remove_range(obj, 0, (SHADOWMM_MAX_OBJECT_SIZE >> PAGE_SHIFT) - 1);
 	WARN_ON_ONCE(atomic_long_read(&obj->resident) || !xa_empty(&obj->shadows));
 	xa_destroy(&obj->shadows);
+	smm_swap_owner_put(obj->memcg);
 	clear_inode(inode);
 
 	/* Frames still pinned outlive the object: they forget it. */
@@ -1296,6 +1297,8 @@ struct smm_object *smm_object_create(struct smm_pool *pool)
 	obj->size_limit = SHADOWMM_MAX_OBJECT_SIZE;
 	atomic_long_set(&obj->resident, 0);
 	atomic_long_set(&obj->pinned, 0);
+	/* Its evicted pages are charged to whoever opened it. */
+	obj->memcg = smm_swap_owner_get();
 	for (i = 0; i < SMM_NR_FAULT_KINDS; i++)
 		atomic_long_set(&obj->faults[i], 0);
 	inode->i_private = obj;

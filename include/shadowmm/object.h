@@ -42,6 +42,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+struct mem_cgroup;
 struct smm_page;
 struct smm_pool;
 struct smm_reclaim_stat;
@@ -91,6 +92,8 @@ enum smm_fault_kind {
  * @resident:	frames in the object now
  * @pinned:	frames taken out of the object that wait on the pool's
  *		pinned list for their extra references to go
+ * @memcg:	the memory cgroup of the task that opened it, referenced:
+ *		the compressed store charges its evicted pages there
  * @faults:	faults by enum smm_fault_kind
  *
  * The inode's i_size is the object's size: the end of the last page written
@@ -106,6 +109,7 @@ struct smm_object {
 	loff_t size_limit;
 	atomic_long_t resident;
 	atomic_long_t pinned;
+	struct mem_cgroup *memcg;
 	atomic_long_t faults[SMM_NR_FAULT_KINDS];
 };
 
