@@ -520,29 +520,20 @@ static void smm_object_zero_frame(struct smm_pool *pool, struct page *page)
 }
 
 /*
- * A new zeroed frame for @index, locked, with a reference for the caller
- * besides shadowmm's own.  -EEXIST when someone else put a page (or an
- * eviction a shadow entry) there first, -ENOSPC when the region has no
- * frame even after reclaim, -EFBIG beyond the limit.
+ * Put @page in i_pages at @index if that slot is empty and the shadow
+ * xarray holds @shadow there (NULL for a page made on first touch).
+ * Returns 0, @busy when the index holds something else, or -ENOMEM.
  */
-static struct page *smm_object_add_page(struct smm_object *obj, pgoff_t index)
+static int smm_object_publish(struct smm_object *obj, pgoff_t index,
+			      struct page *page, void *shadow, int busy)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
 	XA_STATE(xas, &mapping->i_pages, index);
-	struct smm_pool *pool = obj->pool;
-	struct page *page;
-
-	page = smm_object_frame_prepare(obj, index);
-	if (!page)
-		return ERR_PTR(-ENOSPC);
-	smm_object_zero_frame(pool, page);
-	__folio_mark_uptodate(page_folio(page));
 
 	do {
 		xas_lock_irq(&xas);
-		if (xas_load(&xas) || xa_load(&obj->shadows, index)) {
-			/* A page, or a shadow entry: its contents come back instead. */
-			xas_set_err(&xas, -EEXIST);
+		if (xas_load(&xas) || xa_load(&obj->shadows, index) != shadow) {
+			xas_set_err(&xas, busy);
 		} else {
 			xas_store(&xas, page);
 			if (!xas_error(&xas))
@@ -550,10 +541,30 @@ static struct page *smm_object_add_page(struct smm_object *obj, pgoff_t index)
 		}
 		xas_unlock_irq(&xas);
 	} while (xas_nomem(&xas, GFP_KERNEL));
+	return xas_error(&xas);
+}
 
-	if (xas_error(&xas)) {
-		int err = xas_error(&xas);
+/*
+ * A new zeroed frame for @index, locked, with a reference for the caller
+ * besides shadowmm's own.  -EEXIST when someone else put a page (or an
+ * eviction a shadow entry) there first, -ENOSPC when the region has no
+ * frame even after reclaim, -EFBIG beyond the limit.
+ */
+static struct page *smm_object_add_page(struct smm_object *obj, pgoff_t index)
+{
+	struct smm_pool *pool = obj->pool;
+	struct page *page;
+	int err;
 
+	page = smm_object_frame_prepare(obj, index);
+	if (!page)
+		return ERR_PTR(-ENOSPC);
+	smm_object_zero_frame(pool, page);
+	__folio_mark_uptodate(page_folio(page));
+
+	/* A page, or a shadow entry (its contents come back instead): -EEXIST. */
+	err = smm_object_publish(obj, index, page, NULL, -EEXIST);
+	if (err) {
 		smm_object_page_abandon(pool, page);
 		return ERR_PTR(err);
 	}
@@ -591,7 +602,6 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 				      void *shadow)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
-	XA_STATE(xas, &mapping->i_pages, index);
 	struct smm_pool *pool = obj->pool;
 	struct smm_page *frame;
 	unsigned long age;
@@ -610,18 +620,7 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 	 * contents are back: lookups find the page first and wait on its
 	 * lock, and a failed read leaves the entry as it was.
 	 */
-	do {
-		xas_lock_irq(&xas);
-		if (xa_load(&obj->shadows, index) != shadow || xas_load(&xas)) {
-			xas_set_err(&xas, -EAGAIN);
-		} else {
-			xas_store(&xas, page);
-			if (!xas_error(&xas))
-				mapping->nrpages++;
-		}
-		xas_unlock_irq(&xas);
-	} while (xas_nomem(&xas, GFP_KERNEL));
-	err = xas_error(&xas);
+	err = smm_object_publish(obj, index, page, shadow, -EAGAIN);
 	if (err) {
 		smm_object_page_abandon(pool, page);
 		return ERR_PTR(err);

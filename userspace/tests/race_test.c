@@ -190,17 +190,6 @@ TEST(punch_write_fault_evict)
 	close(r.fd);
 }
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 /*
  * Children map more than the region, write it and exit at once, so their
  * objects' last references go while kswapd is still evicting those
@@ -211,7 +200,7 @@ TEST(close_while_tracing_evictions)
 	long long evicted = smm_vmstat("pswpout");
 	int round, k, status;
 
-	if (write_file(EVENTS, "1"))
+	if (smm_write_str(EVENTS, "1"))
 		SKIP(return, "no tracefs at /sys/kernel/tracing");
 	for (round = 0; round < 4; round++) {
 		pid_t pid[2];
@@ -238,7 +227,7 @@ TEST(close_while_tracing_evictions)
 			EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
 		}
 	}
-	write_file(EVENTS, "0");
+	smm_write_str(EVENTS, "0");
 	EXPECT_GT(smm_vmstat("pswpout") - evicted, 0);
 	EXPECT_EQ(smm_validate_ok(), 1);
 }

@@ -239,4 +239,16 @@ static inline void smm_msleep(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Write @s to the file at @path (a sysctl, a tracefs switch): 0 or -1. */
+static inline int smm_write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
 #endif /* SMM_TEST_H */

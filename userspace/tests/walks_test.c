@@ -35,17 +35,6 @@
 #define PROCS		48
 #define MAPS		32	/* per process, each its own vma */
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 static int read_str(const char *path, char *buf, size_t n)
 {
 	int fd = open(path, O_RDONLY);
@@ -103,8 +92,8 @@ FIXTURE_SETUP(walks)
 			      sizeof(self->thresh)));
 	ASSERT_EQ(0, read_str("/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout",
 			      self->stall, sizeof(self->stall)));
-	ASSERT_EQ(0, write_str("/proc/sys/kernel/watchdog_thresh", "2"));
-	ASSERT_EQ(0, write_str("/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout", "5"));
+	ASSERT_EQ(0, smm_write_str("/proc/sys/kernel/watchdog_thresh", "2"));
+	ASSERT_EQ(0, smm_write_str("/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout", "5"));
 
 	self->fd = smm_open();
 	ASSERT_LE(0, self->fd);
@@ -151,8 +140,8 @@ FIXTURE_TEARDOWN(walks)
 			waitpid(self->kids[k], &status, 0);
 		}
 	close(self->fd);
-	write_str("/proc/sys/kernel/watchdog_thresh", self->thresh);
-	write_str("/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout", self->stall);
+	smm_write_str("/proc/sys/kernel/watchdog_thresh", self->thresh);
+	smm_write_str("/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout", self->stall);
 }
 
 /* Every mapping listed, with its resident count; validate agrees. */
