@@ -219,6 +219,8 @@ static void obj_setup(struct __test_metadata *_metadata, struct obj *self)
 	struct shadowmm_info info;
 	unsigned long i, w;
 
+	/* What a test printed is out before a call can take the kernel down. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	self->p = NULL;
 	self->kmsg = kmsg_open();
 	ASSERT_GE(self->kmsg, 0);
@@ -990,12 +992,50 @@ static void cachestat_range(struct __test_metadata *_metadata,
 	EXPECT_LE(cs.nr_recently_evicted, cs.nr_evicted);
 }
 
-OBJ_TEST(cachestat)
+static void cachestat_ranges(struct __test_metadata *_metadata, struct obj *self)
 {
 	/* The whole file, a range of evicted pages, one past the end. */
 	cachestat_range(_metadata, self, 0, 0, OBJ_PAGES);
 	cachestat_range(_metadata, self, 16 * PG, 1000 * PG, 1000);
 	cachestat_range(_metadata, self, OBJ_LEN, 64 * PG, 0);
+}
+
+#define LRU_GEN_ENABLED	"/sys/kernel/mm/lru_gen/enabled"
+
+/* Write @val to the multi-generational LRU's switch; true when taken. */
+static int lru_gen_set(const char *val)
+{
+	int fd = open(LRU_GEN_ENABLED, O_WRONLY | O_CLOEXEC);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = write(fd, val, strlen(val));
+		close(fd);
+	}
+	return n == (ssize_t)strlen(val);
+}
+
+/*
+ * The kernel decodes a value entry in a file's page cache as a workingset
+ * shadow in one of two ways, by the LRU it runs (the classic one checks
+ * the memcg it decodes, the multi-generational one does not): cachestat
+ * under both, when this kernel has both.
+ */
+OBJ_TEST(cachestat)
+{
+	char *was = smm_slurp(LRU_GEN_ENABLED);
+
+	printf("# lru_gen enabled: %s\n", was ? strtok(was, "\n") : "(no lru_gen)");
+	cachestat_ranges(_metadata, self);
+	if (was) {
+		int on = strtoul(was, NULL, 0) != 0;
+
+		ASSERT_TRUE(lru_gen_set(on ? "n" : "y"));
+		printf("# lru_gen %s\n", on ? "off" : "on");
+		cachestat_ranges(_metadata, self);
+		EXPECT_TRUE(lru_gen_set(was));
+		free(was);
+	}
 	verify(_metadata, self, 0, 0);
 }
 
