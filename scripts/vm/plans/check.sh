@@ -2,9 +2,10 @@
 # make check, inside the VM: every userspace test program, then the KUnit
 # suites (they run when shadowmm_kunit.ko loads), with no backing store
 # (swap_mb=0: an exhausted region is SIGBUS at once, as object_test
-# expects); then reclaim_test with a module load of its own (a small region
-# and a large backing store, so reclaim runs), and part of it again with the
-# store in a swap file.
+# expects); then reclaim_test and pagecache_test with a module load of
+# their own (a small region and a large backing store, so reclaim runs and
+# objects have evicted pages), and part of reclaim_test again with the store
+# in a swap file.
 smm_tap module_load /tests/module_load.sh
 smm_tap page_alloc /tests/page_alloc.sh
 smm_tap slab /tests/slab.sh
@@ -19,7 +20,7 @@ if smm_insmod shadowmm swap_mb=0; then
 	for t in /tests/*_test; do
 		[ -x "$t" ] || continue
 		case $(basename "$t") in
-		reclaim_test | race_test | walks_test) continue ;;
+		reclaim_test | race_test | pagecache_test | walks_test) continue ;;
 		esac
 		smm_tap "$(basename "$t")" "$t"
 	done
@@ -30,6 +31,7 @@ fi
 if [ -x /tests/reclaim_test ] && smm_insmod shadowmm size_mb=16 swap_mb=96; then
 	smm_tap reclaim_test /tests/reclaim_test
 	smm_tap race_test /tests/race_test
+	smm_tap pagecache_test /tests/pagecache_test
 	smm_rmmod shadowmm
 fi
 
