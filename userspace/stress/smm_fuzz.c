@@ -2,9 +2,9 @@
 /*
  * smm_fuzz: seeded random system calls against /dev/shadowmm.
  *
- *   smm_fuzz [-p PROCS] [-t THREADS] [-s SECONDS] [-S SEED] [-w WATCHDOG]
- *            [-x CLASS,...] [-o CLASS,...] [-A ARENA_MB] [-F CHILD_MS]
- *            [-P SETTLE] [-K] [-l]
+ *   smm_fuzz [-p PROCS] [-t THREADS] [-s SECONDS] [-S SEED] [-w WATCHDOG] [-W GRACE]
+ *            [-x CLASS,...] [-o CLASS,...] [-A ARENA_MB] [-M FAULT_MB]
+ *            [-n OBJECTS] [-O OFFSET_MB] [-F CHILD_MS] [-P SETTLE] [-K] [-l]
  *
  * PROCS processes of THREADS threads each run random operations on memory
  * objects of /dev/shadowmm for SECONDS: open/close/dup; mmap, munmap,
@@ -31,8 +31,12 @@
  *
  * The parent is the watchdog: a worker (thread, forked child or the
  * debugfs process) whose progress counter in shared memory stands still
- * for WATCHDOG seconds is reported with the kernel stacks and wait
- * channels of every task of every worker, and the run fails.  After the
+ * for WATCHDOG seconds (default 30) is noticed and its kernel stack shown;
+ * if it is still standing GRACE seconds later (default 30; under emulation
+ * a fork or a sweep can take that long) it is stuck: the kernel stacks and
+ * wait channels of every task of every worker are dumped, every worker is
+ * sent SIGKILL (one that survives it is reported as unkillable), and the
+ * run fails.  -W 0 fails at WATCHDOG already.  After the
  * run it checks that every worker exited, that debugfs validate says ok,
  * and that with every fd and mapping gone (and the per-CPU lists and
  * batches drained) Objects is 0 kB and MemFree and SwapFree are back to
@@ -249,9 +253,12 @@ struct shared {
 /* ---- configuration ---- */
 
 struct config {
-	int procs, threads, seconds, watchdog, settle;
+	int procs, threads, seconds, watchdog, confirm, settle;
 	uint64_t seed;
 	size_t arena_len;
+	size_t fault_max;	/* bytes one operation may fault in */
+	int nr_objects;		/* object fds per process */
+	uint64_t off_pages;	/* typical object offsets are below this */
 	int child_ms;
 	bool sysrq;
 	bool list;
@@ -525,7 +532,7 @@ static void count_sig(int op, int sig)
 
 static int fd_slot(struct ctx *c)
 {
-	return FD_BASE + below(c, NR_FDS);
+	return FD_BASE + below(c, cfg.nr_objects);
 }
 
 /* Mostly an object's fd; sometimes one that is no object or none at all. */
@@ -606,9 +613,9 @@ static uint64_t rand_off(struct ctx *c)
 	if (r < 45)
 		return 0;
 	if (r < 75)
-		return PG * below(c, 4096);
+		return PG * below(c, cfg.off_pages);
 	if (r < 82)
-		return PG * below(c, 1 << 16);
+		return PG * below(c, 16 * cfg.off_pages);
 	if (r < 87)
 		return below(c, 1 << 24);
 	if (r < 92)
@@ -902,7 +909,7 @@ static int op_mmap(struct ctx *c)
 		flags |= MAP_NORESERVE;
 	if (chance(c, 1))
 		flags |= MAP_ANONYMOUS;
-	if (!huge && len <= 16 << 20) {
+	if (!huge && len <= cfg.fault_max) {
 		if (cfg.feature_on[F_POPULATE] && chance(c, 15))
 			flags |= MAP_POPULATE;
 		if (cfg.feature_on[F_LOCKED] && chance(c, 5))
@@ -1044,8 +1051,8 @@ static int op_madvise(struct ctx *c)
 	rand_range(c, &addr, &len);
 	/* Populating the whole arena takes long under emulation. */
 	if ((advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE ||
-	     advice == MADV_WILLNEED) && len > 16 << 20)
-		len = 16 << 20;
+	     advice == MADV_WILLNEED) && len > cfg.fault_max)
+		len = cfg.fault_max;
 	trace(c, OP_MADVISE, addr, len, advice, 0);
 	return res(madvise((void *)addr, len, advice));
 }
@@ -1056,7 +1063,7 @@ static int op_mlock(struct ctx *c)
 	size_t len;
 	unsigned int r = below(c, 100);
 
-	rand_range_max(c, &addr, &len, 16 << 20);
+	rand_range_max(c, &addr, &len, cfg.fault_max);
 	trace(c, OP_MLOCK, addr, len, r, 0);
 	if (r < 50)
 		return res(mlock((void *)addr, len));
@@ -1144,7 +1151,7 @@ static int op_sweep(struct ctx *c)
 	size_t len;
 	int write = below(c, 3), sigs = 0, sig;
 
-	rand_range_max(c, &addr, &len, 8 << 20);
+	rand_range_max(c, &addr, &len, cfg.fault_max / 2);
 	trace(c, OP_SWEEP, addr, len, write, 0);
 	for (a = addr & ~(PG - 1); a < addr + len; a += PG) {
 		sig = access_byte(c, a + below(c, PG), write == 2 ? (int)below(c, 2) : write,
@@ -1275,11 +1282,11 @@ static int op_ioc_limit(struct ctx *c)
 	if (r < 45)
 		l->size_limit = SHADOWMM_MAX_OBJECT_SIZE;
 	else if (r < 75)
-		l->size_limit = PG * below(c, 16384);
+		l->size_limit = PG * below(c, 2 * cfg.off_pages);
 	else if (r < 80)
 		l->size_limit = 0;
 	else if (r < 85)
-		l->size_limit = PG * below(c, 16384) + 1 + below(c, PG - 1);
+		l->size_limit = PG * below(c, 2 * cfg.off_pages) + 1 + below(c, PG - 1);
 	else if (r < 90)
 		l->size_limit = SHADOWMM_MAX_OBJECT_SIZE + PG * (1 + below(c, 4));
 	else if (r < 93)
@@ -1301,8 +1308,8 @@ static int op_ioc_punch(struct ctx *c)
 	int fd = rand_fd(c);
 	void *arg = rg;
 
-	rg->offset = PG * below(c, 16384);
-	rg->length = PG * (1 + below(c, 4096));
+	rg->offset = PG * below(c, 2 * cfg.off_pages);
+	rg->length = PG * (1 + below(c, cfg.off_pages));
 	if (r < 70)
 		;
 	else if (r < 75)
@@ -1620,7 +1627,7 @@ static int op_iouring(struct ctx *c)
 	}
 	memset(&sqe, 0, sizeof(sqe));
 	sqe.fd = rand_fd_nopipe(c);
-	sqe.off = chance(c, 80) ? PG * below(c, 8192) + below(c, 2) * below(c, PG) : rand_off(c);
+	sqe.off = chance(c, 80) ? PG * below(c, 2 * cfg.off_pages) + below(c, 2) * below(c, PG) : rand_off(c);
 	n = rand_count(c);
 	if (r < 12 && !u->registered) {
 		/* Long-term pins of mapped object pages. */
@@ -1660,7 +1667,7 @@ static int op_iouring(struct ctx *c)
 		sqe.len = n;
 	} else if (r < 93) {
 		sqe.opcode = IORING_OP_MADVISE;
-		rand_range_max(c, &addr, &len, 16 << 20);
+		rand_range_max(c, &addr, &len, cfg.fault_max);
 		sqe.addr = addr;
 		sqe.len = len;
 		sqe.fadvise_advice = rand_advice(c);
@@ -1670,7 +1677,7 @@ static int op_iouring(struct ctx *c)
 		};
 
 		sqe.opcode = IORING_OP_FADVISE;
-		sqe.len = PG * below(c, 4096);
+		sqe.len = PG * below(c, cfg.off_pages);
 		sqe.fadvise_advice = adv[below(c, 4)];
 	}
 	trace(c, OP_IOURING, sqe.opcode, sqe.addr, sqe.len, sqe.off);
@@ -1697,8 +1704,8 @@ static int op_cachestat(struct ctx *c)
 	int fd = rand_fd(c);
 	unsigned int flags = chance(c, 95) ? 0 : 1U << below(c, 32);
 
-	rg->off = chance(c, 70) ? PG * below(c, 8192) : rand_off(c);
-	rg->len = chance(c, 30) ? 0 : PG * below(c, 16384);
+	rg->off = chance(c, 70) ? PG * below(c, 2 * cfg.off_pages) : rand_off(c);
+	rg->len = chance(c, 30) ? 0 : PG * below(c, 2 * cfg.off_pages);
 	if (chance(c, 5))
 		cs = rand_arg_ptr(c);
 	trace(c, OP_CACHESTAT, fd, rg->off, rg->len, flags);
@@ -1712,8 +1719,8 @@ static int op_fadvise(struct ctx *c)
 		POSIX_FADV_NORMAL, POSIX_FADV_RANDOM, POSIX_FADV_SEQUENTIAL, 42,
 	};
 	int fd = rand_fd(c), a = adv[below(c, 7)];
-	off_t off = chance(c, 80) ? (off_t)(PG * below(c, 8192)) : (off_t)rand_off(c);
-	off_t len = chance(c, 20) ? 0 : (off_t)(PG * below(c, 16384));
+	off_t off = chance(c, 80) ? (off_t)(PG * below(c, 2 * cfg.off_pages)) : (off_t)rand_off(c);
+	off_t len = chance(c, 20) ? 0 : (off_t)(PG * below(c, 2 * cfg.off_pages));
 
 	trace(c, OP_FADVISE, fd, off, len, a);
 	/* The raw call: glibc's wrapper returns the error instead of -1. */
@@ -1723,7 +1730,7 @@ static int op_fadvise(struct ctx *c)
 static int op_readahead(struct ctx *c)
 {
 	int fd = rand_fd(c);
-	off_t off = chance(c, 80) ? (off_t)(PG * below(c, 8192)) : (off_t)rand_off(c);
+	off_t off = chance(c, 80) ? (off_t)(PG * below(c, 2 * cfg.off_pages)) : (off_t)rand_off(c);
 	size_t n = rand_count(c);
 
 	trace(c, OP_READAHEAD, fd, off, n, 0);
@@ -1752,8 +1759,8 @@ static int op_sfr(struct ctx *c)
 {
 	int fd = rand_fd(c);
 	unsigned int flags = below(c, 8);
-	off_t off = chance(c, 80) ? (off_t)(PG * below(c, 8192)) : (off_t)rand_off(c);
-	off_t n = chance(c, 20) ? 0 : (off_t)(PG * below(c, 16384));
+	off_t off = chance(c, 80) ? (off_t)(PG * below(c, 2 * cfg.off_pages)) : (off_t)rand_off(c);
+	off_t n = chance(c, 20) ? 0 : (off_t)(PG * below(c, 2 * cfg.off_pages));
 
 	if (chance(c, 5))
 		flags = 1U << below(c, 32);
@@ -1776,7 +1783,7 @@ static int op_fsync(struct ctx *c)
 static int op_splice(struct ctx *c)
 {
 	int fd = rand_fd(c), err;
-	loff_t off = chance(c, 80) ? (loff_t)(PG * below(c, 8192)) : (loff_t)rand_off(c);
+	loff_t off = chance(c, 80) ? (loff_t)(PG * below(c, 2 * cfg.off_pages)) : (loff_t)rand_off(c);
 	size_t n = 1 + below(c, 16 * PG);
 
 	trace(c, OP_SPLICE, fd, off, n, 0);
@@ -1797,7 +1804,7 @@ static int op_splice(struct ctx *c)
 static int op_sendfile(struct ctx *c)
 {
 	int in = rand_fd(c), out = chance(c, 50) ? c->pipe[1] : rand_fd(c), err;
-	off_t off = chance(c, 80) ? (off_t)(PG * below(c, 8192)) : (off_t)rand_off(c);
+	off_t off = chance(c, 80) ? (off_t)(PG * below(c, 2 * cfg.off_pages)) : (off_t)rand_off(c);
 	size_t n = 1 + below(c, 16 * PG);
 
 	trace(c, OP_SENDFILE, in, out, off, n);
@@ -1809,7 +1816,7 @@ static int op_sendfile(struct ctx *c)
 static int op_cfr(struct ctx *c)
 {
 	int in = rand_fd(c), out = rand_fd(c);
-	loff_t oin = PG * below(c, 8192), oout = PG * below(c, 8192);
+	loff_t oin = PG * below(c, 2 * cfg.off_pages), oout = PG * below(c, 2 * cfg.off_pages);
 	size_t n = rand_count(c);
 	unsigned int flags = chance(c, 95) ? 0 : 1;
 
@@ -1969,8 +1976,8 @@ static void worker_main(int proc)
 	int i;
 
 	install_handlers();
-	/* Start with half the object slots open. */
-	for (i = 0; i < NR_FDS; i += 2) {
+	/* Start with every object slot open. */
+	for (i = 0; i < cfg.nr_objects; i++) {
 		int fd = open(dev_path, O_RDWR | O_CLOEXEC);
 
 		if (fd >= 0) {
@@ -1983,8 +1990,8 @@ static void worker_main(int proc)
 	for (a = ARENA_BASE; a + (4 << 20) <= arena_end(); a += 4 << 20) {
 		void *p = mmap((void *)a, 4 << 20, PROT_READ | PROT_WRITE,
 			       (rng_next(s) & 1 ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED,
-			       FD_BASE + 2 * (rng_next(s) % (NR_FDS / 2)),
-			       PG * (rng_next(s) % 4096));
+			       FD_BASE + rng_next(s) % cfg.nr_objects,
+			       PG * (rng_next(s) % cfg.off_pages));
 
 		if (p != MAP_FAILED)
 			recent_add(a, 4 << 20);
@@ -2269,7 +2276,8 @@ static void debugfs_main(void)
 		count(op, err);
 		__atomic_store_n(&c->slot->op, -1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&c->slot->progress, 1, __ATOMIC_RELEASE);
-		msleep(below(c, 20));
+		/* Some files walk everything: leave the workers most of the CPU. */
+		msleep(20 + below(c, 180));
 	}
 	slot_release(c->slot);
 	exit(0);
@@ -2277,16 +2285,23 @@ static void debugfs_main(void)
 
 /* ---- the watchdog ---- */
 
+static void dump_file_text(char *buf, const char *prefix)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		printf("%s%s\n", prefix, line);
+}
+
 static void dump_file(const char *path, const char *prefix)
 {
-	char buf[8192], *line, *save = NULL;
+	char buf[8192];
 
 	if (read_file(path, buf, sizeof(buf)) < 0) {
 		printf("%s(%s: %s)\n", prefix, path, strerror(errno));
 		return;
 	}
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		printf("%s%s\n", prefix, line);
+	dump_file_text(buf, prefix);
 }
 
 /* State letter of a task ('R', 'D', 'Z', ...), or 0 when it is gone. */
@@ -2316,6 +2331,29 @@ static void dump_task(pid_t pid, pid_t tid)
 	dump_file(path, "#   syscall: ");
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", pid, tid);
 	dump_file(path, "#   ");
+}
+
+/* The stacks of the tasks of @pid that are running or runnable now. */
+static void dump_running_process(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		pid_t tid = atoi(de->d_name);
+
+		if (de->d_name[0] != '.' && task_state(pid, tid) == 'R') {
+			snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", pid, tid);
+			printf("# sample of running task %d/%d:\n", pid, tid);
+			dump_file(path, "#   ");
+		}
+	}
+	closedir(d);
 }
 
 static void dump_process(pid_t pid)
@@ -2388,6 +2426,21 @@ static void dump_all(pid_t *pids, int n)
 	}
 }
 
+static void dump_running(pid_t *pids, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			dump_running_process(pids[i]);
+	for (i = 0; i < NR_SLOTS; i++) {
+		const struct slot *s = &sh->slots[i];
+
+		if (__atomic_load_n(&s->used, __ATOMIC_ACQUIRE) == 1 && s->kind == SLOT_CHILD)
+			dump_running_process(s->pid);
+	}
+}
+
 /* ---- main ---- */
 
 static void usage(const char *argv0)
@@ -2395,9 +2448,9 @@ static void usage(const char *argv0)
 	int i;
 
 	fprintf(stderr,
-		"usage: %s [-p PROCS] [-t THREADS] [-s SECONDS] [-S SEED] [-w WATCHDOG]\n"
-		"          [-x CLASS,...] [-o CLASS,...] [-A ARENA_MB] [-F CHILD_MS]\n"
-		"          [-P SETTLE_S] [-K] [-l]\n"
+		"usage: %s [-p PROCS] [-t THREADS] [-s SECONDS] [-S SEED] [-w WATCHDOG] [-W GRACE]\n"
+		"          [-x CLASS,...] [-o CLASS,...] [-A ARENA_MB] [-M FAULT_MB] [-n OBJECTS]\n"
+		"          [-O OFFSET_MB] [-F CHILD_MS] [-P SETTLE_S] [-K] [-l]\n"
 		"  -x excludes, -o runs only, classes: an operation, a group, a flag class\n"
 		"  (populate fixed huge locked debugfs) or madv_<advice>; -K: no sysrq\n"
 		"  dumps when stuck; -l: list the classes\n", argv0);
@@ -2469,8 +2522,12 @@ static int parse_args(int argc, char **argv)
 	cfg.threads = 2;
 	cfg.seconds = 60;
 	cfg.watchdog = 30;
+	cfg.confirm = 30;
 	cfg.settle = 15;
 	cfg.arena_len = 64UL << 20;
+	cfg.fault_max = 4UL << 20;
+	cfg.nr_objects = NR_FDS;
+	cfg.off_pages = (16UL << 20) / PG;
 	cfg.child_ms = 1000;
 	cfg.sysrq = true;
 	cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
@@ -2493,7 +2550,7 @@ static int parse_args(int argc, char **argv)
 			cfg.op_on[i] = false;
 		cfg.feature_on[F_DEBUGFS] = false;
 	}
-	while ((opt = getopt(argc, argv, "p:t:s:S:w:x:o:A:F:P:Klh")) != -1) {
+	while ((opt = getopt(argc, argv, "p:t:s:S:w:W:x:o:A:M:n:O:F:P:Klh")) != -1) {
 		switch (opt) {
 		case 'p':
 			cfg.procs = atoi(optarg);
@@ -2510,6 +2567,9 @@ static int parse_args(int argc, char **argv)
 		case 'w':
 			cfg.watchdog = atoi(optarg);
 			break;
+		case 'W':
+			cfg.confirm = atoi(optarg);
+			break;
 		case 'x':
 			if (!parse_classes(optarg, false))
 				return -1;
@@ -2525,6 +2585,15 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'A':
 			cfg.arena_len = strtoul(optarg, NULL, 0) << 20;
+			break;
+		case 'M':
+			cfg.fault_max = strtoul(optarg, NULL, 0) << 20;
+			break;
+		case 'n':
+			cfg.nr_objects = atoi(optarg);
+			break;
+		case 'O':
+			cfg.off_pages = (strtoull(optarg, NULL, 0) << 20) / PG;
 			break;
 		case 'F':
 			cfg.child_ms = atoi(optarg);
@@ -2543,8 +2612,10 @@ static int parse_args(int argc, char **argv)
 		}
 	}
 	if (cfg.procs < 1 || cfg.procs > MAX_PROCS || cfg.threads < 1 ||
-	    cfg.threads > MAX_THREADS || cfg.seconds < 1 || cfg.watchdog < 2 ||
+	    cfg.threads > MAX_THREADS || cfg.seconds < 1 || cfg.watchdog < 2 || cfg.confirm < 0 ||
 	    cfg.arena_len < (1UL << 20) || cfg.arena_len > (1UL << 34) || cfg.child_ms < 1 ||
+	    cfg.fault_max < (1UL << 20) || cfg.nr_objects < 1 || cfg.nr_objects > NR_FDS ||
+	    cfg.off_pages < 1 ||
 	    cfg.settle < 0) {
 		fprintf(stderr, "bad argument\n");
 		return -1;
@@ -2570,6 +2641,36 @@ static long long meminfo_kb(const char *name)
 		if (!strncmp(p, name, n) && p[n] == ':')
 			return strtoll(p + n + 1, NULL, 10);
 	return -1;
+}
+
+/* Counters of the module's vmstat worth showing for a run. */
+static const char *const vmstat_names[] = {
+	"pgfault", "pgmajfault", "pgfault_sigbus", "pgfault_cow", "pswpout", "pswpin",
+	"pgsteal_zero", "allocstall_normal", "pgalloc_fail", "pgalloc_injected",
+	"pinned_deferred", "vma_resync", "vma_untracked", "workingset_refault",
+	"kswapd_giveup",
+};
+#define NR_VMSTAT	(sizeof(vmstat_names) / sizeof(vmstat_names[0]))
+
+static void read_vmstat(long long *v)
+{
+	static char buf[16384];
+	unsigned int i;
+
+	if (read_file(debugfs_path("vmstat"), buf, sizeof(buf)) < 0)
+		buf[0] = '\0';
+	for (i = 0; i < NR_VMSTAT; i++) {
+		size_t n = strlen(vmstat_names[i]);
+		char *p;
+
+		v[i] = -1;
+		for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+			if (!strncmp(p, vmstat_names[i], n) && p[n] == ' ') {
+				v[i] = strtoll(p + n + 1, NULL, 10);
+				break;
+			}
+		}
+	}
 }
 
 static void settle_knobs(void)
@@ -2670,7 +2771,11 @@ int main(int argc, char **argv)
 	bool exited[MAX_PROCS + 1] = { false }, clean = true;
 	unsigned long last_progress[NR_SLOTS] = { 0 };
 	double last_change[NR_SLOTS], next_report;
+	bool noticed[NR_SLOTS] = { false };
 	long long free0, swap0, objs, pinned, free1 = -1, swap1 = -1;
+	long long vm0[NR_VMSTAT], vm1[NR_VMSTAT];
+	static char meminfo0[4096];
+	unsigned int k;
 	char what[96];
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -2694,10 +2799,11 @@ int main(int argc, char **argv)
 	printf("# smm_fuzz: seed %llu, %d processes x %d threads, %d s, watchdog %d s, arena %zu MiB\n",
 	       (unsigned long long)cfg.seed, cfg.procs, cfg.threads, cfg.seconds, cfg.watchdog,
 	       cfg.arena_len >> 20);
-	printf("# replay: smm_fuzz -S %llu -p %d -t %d -s %d -A %zu%s%s%s%s\n",
+	printf("# replay: smm_fuzz -S %llu -p %d -t %d -s %d -A %zu -M %zu -n %d -O %llu%s%s%s%s\n",
 	       (unsigned long long)cfg.seed, cfg.procs, cfg.threads, cfg.seconds,
-	       cfg.arena_len >> 20, cfg.excluded[0] ? " -x " : "", cfg.excluded,
-	       cfg.only[0] ? " -o " : "", cfg.only);
+	       cfg.arena_len >> 20, cfg.fault_max >> 20, cfg.nr_objects,
+	       (unsigned long long)(cfg.off_pages * PG) >> 20, cfg.excluded[0] ? " -x " : "",
+	       cfg.excluded, cfg.only[0] ? " -o " : "", cfg.only);
 	if (access(dev_path, R_OK | W_OK)) {
 		printf("# %s: %s\n", dev_path, strerror(errno));
 		tap(false, "%s is there", dev_path);
@@ -2721,10 +2827,22 @@ int main(int argc, char **argv)
 	scan_dir(debugfs_dir);
 	save_debugfs();
 	warm_up();
-	settle_knobs();
-	msleep(200);
+	/* Deferred frees of the warm-up (pinned list, batches) settle first. */
+	for (i = 0, free0 = -2; i < 20; i++) {
+		long long f;
+
+		settle_knobs();
+		msleep(250);
+		f = meminfo_kb("MemFree");
+		if (f == free0)
+			break;
+		free0 = f;
+	}
 	free0 = meminfo_kb("MemFree");
 	swap0 = meminfo_kb("SwapFree");
+	read_vmstat(vm0);
+	if (read_file(debugfs_path("meminfo"), meminfo0, sizeof(meminfo0)) < 0)
+		meminfo0[0] = '\0';
 	printf("# before: MemFree %lld kB, SwapFree %lld kB, Objects %lld kB, %d debugfs files\n",
 	       free0, swap0, meminfo_kb("Objects"), nr_files);
 
@@ -2789,7 +2907,7 @@ int main(int argc, char **argv)
 				last_change[i] = t;
 				continue;
 			}
-			if (t - last_change[i] >= cfg.watchdog) {
+			if (t - last_change[i] >= cfg.watchdog + cfg.confirm) {
 				if (!stuck)
 					printf("# watchdog: %.0f s into the run\n", t - t_start);
 				printf("# stuck: %s (pid %d tid %d) no progress for %.0f s, in %s after %lu operations\n",
@@ -2797,9 +2915,22 @@ int main(int argc, char **argv)
 				       t - last_change[i], op_name(s->op), p);
 				dump_trace(s);
 				stuck++;
+			} else if (t - last_change[i] >= cfg.watchdog && !noticed[i]) {
+				/* Slow or stuck: say so now, judge once the grace is over. */
+				noticed[i] = true;
+				printf("# watchdog: %s (pid %d tid %d) no progress for %.0f s, in %s; %d s more and it counts as stuck\n",
+				       slot_what(s, what, sizeof(what)), s->pid, s->tid,
+				       t - last_change[i], op_name(s->op), cfg.confirm);
+				dump_task(s->pid, s->tid);
 			}
 		}
-		if (!stuck && t > t_deadline + cfg.watchdog + 30) {
+		for (i = 0; i < NR_SLOTS; i++) {
+			if (noticed[i] && last_change[i] == t) {
+				noticed[i] = false;
+				printf("# watchdog: slot %d went on: slow, not stuck\n", i);
+			}
+		}
+		if (!stuck && t > t_deadline + cfg.watchdog + cfg.confirm + 30) {
 			printf("# watchdog: workers still running %.0f s after the end\n",
 			       t - t_deadline);
 			stuck = -1;
@@ -2816,9 +2947,14 @@ int main(int argc, char **argv)
 	if (stuck) {
 		int round;
 
-		__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
 		printf("# kernel stacks of every worker task:\n");
 		dump_all(pids, nr_pids);
+		/* A task looping in the kernel shows where it last yielded: sample it. */
+		for (round = 0; round < 4; round++) {
+			msleep(300);
+			dump_running(pids, nr_pids);
+		}
+		__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
 		if (cfg.sysrq) {
 			sysrq('w');
 			sysrq('l');
@@ -2846,6 +2982,14 @@ int main(int argc, char **argv)
 				break;
 		}
 		tap(false, "every worker made progress (%lu operations)", total_ops());
+		for (i = 0; i < nr_pids; i++) {
+			if (exited[i] && WIFSIGNALED(status[i]) && WTERMSIG(status[i]) != SIGKILL)
+				printf("# worker pid %d killed by signal %d (%s)\n", pids[i],
+				       WTERMSIG(status[i]), strsignal(WTERMSIG(status[i])));
+			else if (exited[i] && WIFEXITED(status[i]) && WEXITSTATUS(status[i]))
+				printf("# worker pid %d exited with status %d\n", pids[i],
+				       WEXITSTATUS(status[i]));
+		}
 		for (i = 0; i < nr_pids; i++) {
 			if (exited[i])
 				continue;
@@ -2907,8 +3051,18 @@ int main(int argc, char **argv)
 	tap(free1 == free0 && swap1 == swap0,
 	    "MemFree and SwapFree are back (MemFree %lld -> %lld kB, SwapFree %lld -> %lld kB)",
 	    free0, free1, swap0, swap1);
-	if (free1 != free0 || objs || pinned)
+	if (free1 != free0 || objs || pinned) {
+		printf("# meminfo before the run:\n");
+		dump_file_text(meminfo0, "#   ");
+		printf("# meminfo after:\n");
 		dump_file(debugfs_path("meminfo"), "#   ");
+	}
+	read_vmstat(vm1);
+	printf("# vmstat during the run:");
+	for (k = 0; k < NR_VMSTAT; k++)
+		if (vm0[k] >= 0 && vm1[k] >= 0)
+			printf(" %s %lld", vmstat_names[k], vm1[k] - vm0[k]);
+	printf("\n");
 	print_stats();
 	printf("1..%d\n", tap_n);
 	printf("# seed %llu\n", (unsigned long long)cfg.seed);
