@@ -4,7 +4,8 @@
  *
  *   smm_fuzz [-p PROCS] [-t THREADS] [-s SECONDS] [-S SEED] [-w WATCHDOG] [-W GRACE]
  *            [-x CLASS,...] [-o CLASS,...] [-A ARENA_MB] [-M FAULT_MB]
- *            [-n OBJECTS] [-O OFFSET_MB] [-F CHILD_MS] [-P SETTLE] [-K] [-l]
+ *            [-n OBJECTS] [-O OFFSET_MB] [-E CLASS,...] [-b OP=WEIGHT,...] [-Q POPULATE_PCT]
+ *            [-F CHILD_MS] [-P SETTLE] [-K] [-l]
  *
  * PROCS processes of THREADS threads each run random operations on memory
  * objects of /dev/shadowmm for SECONDS: open/close/dup; mmap, munmap,
@@ -46,8 +47,10 @@
  * (fd, vma, mem, rw, ioctl, fork, pin, pagecache), "debugfs" (the debugfs
  * process), flag classes of mmap ("populate": MAP_POPULATE and
  * MADV_POPULATE_*, "fixed": MAP_FIXED, "huge": huge lengths, "locked":
- * MAP_LOCKED) and "madv_<advice>" for one madvise advice ("hwpoison" and
- * "soft_offline" stay off unless named with -o).
+ * MAP_LOCKED) and "madv_<advice>" for one madvise advice.  -E switches on
+ * what is off by default: "madv_hwpoison", "madv_soft_offline", and
+ * "hugepopulate" (MAP_POPULATE on a huge length: it never finishes, so the
+ * watchdog always fires; what counts is whether SIGKILL ends it).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -177,10 +180,10 @@ struct op {
 
 /* Flag classes (parts of operations) that -x/-o can switch. */
 enum feature {
-	F_POPULATE, F_FIXED, F_HUGE, F_LOCKED, F_DEBUGFS, NR_FEATURES
+	F_POPULATE, F_FIXED, F_HUGE, F_LOCKED, F_DEBUGFS, F_HUGEPOP, NR_FEATURES
 };
 static const char *const feature_names[NR_FEATURES] = {
-	"populate", "fixed", "huge", "locked", "debugfs",
+	"populate", "fixed", "huge", "locked", "debugfs", "hugepopulate",
 };
 
 struct advice {
@@ -265,9 +268,12 @@ struct config {
 	bool op_on[NR_OPS];
 	bool feature_on[NR_FEATURES];
 	bool advice_on[NR_ADVICES];
+	unsigned int weight[NR_OPS];
 	unsigned int total_weight;
+	unsigned int populate_pct;
 	char excluded[512];
 	char only[512];
+	char weights[512];
 };
 
 static struct config cfg;
@@ -910,11 +916,14 @@ static int op_mmap(struct ctx *c)
 	if (chance(c, 1))
 		flags |= MAP_ANONYMOUS;
 	if (!huge && len <= cfg.fault_max) {
-		if (cfg.feature_on[F_POPULATE] && chance(c, 15))
+		if (cfg.feature_on[F_POPULATE] && chance(c, cfg.populate_pct))
 			flags |= MAP_POPULATE;
 		if (cfg.feature_on[F_LOCKED] && chance(c, 5))
 			flags |= MAP_LOCKED;
 	}
+	/* Off unless asked for: a populate of terabytes never ends. */
+	if (huge && cfg.feature_on[F_HUGEPOP] && chance(c, 25))
+		flags |= MAP_POPULATE;
 	if (!huge && len <= cfg.arena_len) {
 		addr = ARENA_BASE + PG * below(c, (cfg.arena_len - len) / PG + 1);
 		if (cfg.feature_on[F_FIXED] && how < 40)
@@ -1898,9 +1907,9 @@ static int pick_op(struct ctx *c)
 	for (i = 0; i < NR_OPS; i++) {
 		if (!cfg.op_on[i] || !ops[i].fn)
 			continue;
-		if (w < ops[i].weight)
+		if (w < cfg.weight[i])
 			return i;
-		w -= ops[i].weight;
+		w -= cfg.weight[i];
 	}
 	return OP_TOUCH;
 }
@@ -2450,9 +2459,11 @@ static void usage(const char *argv0)
 	fprintf(stderr,
 		"usage: %s [-p PROCS] [-t THREADS] [-s SECONDS] [-S SEED] [-w WATCHDOG] [-W GRACE]\n"
 		"          [-x CLASS,...] [-o CLASS,...] [-A ARENA_MB] [-M FAULT_MB] [-n OBJECTS]\n"
-		"          [-O OFFSET_MB] [-F CHILD_MS] [-P SETTLE_S] [-K] [-l]\n"
-		"  -x excludes, -o runs only, classes: an operation, a group, a flag class\n"
-		"  (populate fixed huge locked debugfs) or madv_<advice>; -K: no sysrq\n"
+		"          [-O OFFSET_MB] [-E CLASS,...] [-b OP=WEIGHT,...] [-Q POPULATE_PCT]\n"
+		"          [-F CHILD_MS] [-P SETTLE_S] [-K] [-l]\n"
+		"  -x excludes, -o runs only, -E enables (for what is off by default):\n"
+		"  an operation, a group, a flag class (populate fixed huge locked debugfs,\n"
+		"  hugepopulate: off by default) or madv_<advice>; -K: no sysrq\n"
 		"  dumps when stuck; -l: list the classes\n", argv0);
 	fprintf(stderr, "operations:");
 	for (i = 0; i < NR_OPS; i++)
@@ -2513,6 +2524,36 @@ static bool parse_classes(const char *list, bool on)
 	return true;
 }
 
+/* "op=weight,..." (an operation or a group): bias the mix. */
+static bool parse_weights(const char *list)
+{
+	char buf[512], *tok, *save = NULL;
+	int i;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		bool found = false;
+
+		if (!eq) {
+			fprintf(stderr, "-b wants name=weight, not '%s'\n", tok);
+			return false;
+		}
+		*eq = '\0';
+		for (i = 0; i < NR_OPS; i++) {
+			if (!strcmp(tok, ops[i].name) || !strcmp(tok, ops[i].group)) {
+				cfg.weight[i] = atoi(eq + 1);
+				found = true;
+			}
+		}
+		if (!found) {
+			fprintf(stderr, "unknown operation '%s' (-l lists them)\n", tok);
+			return false;
+		}
+	}
+	return true;
+}
+
 static int parse_args(int argc, char **argv)
 {
 	bool only = false;
@@ -2531,10 +2572,13 @@ static int parse_args(int argc, char **argv)
 	cfg.child_ms = 1000;
 	cfg.sysrq = true;
 	cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	for (i = 0; i < NR_OPS; i++)
+	for (i = 0; i < NR_OPS; i++) {
 		cfg.op_on[i] = true;
+		cfg.weight[i] = ops[i].weight;
+	}
+	cfg.populate_pct = 15;
 	for (i = 0; i < NR_FEATURES; i++)
-		cfg.feature_on[i] = true;
+		cfg.feature_on[i] = i != F_HUGEPOP;
 	for (i = 0; i < (int)NR_ADVICES; i++)
 		cfg.advice_on[i] = advices[i].dflt;
 
@@ -2550,7 +2594,7 @@ static int parse_args(int argc, char **argv)
 			cfg.op_on[i] = false;
 		cfg.feature_on[F_DEBUGFS] = false;
 	}
-	while ((opt = getopt(argc, argv, "p:t:s:S:w:W:x:o:A:M:n:O:F:P:Klh")) != -1) {
+	while ((opt = getopt(argc, argv, "p:t:s:S:w:W:x:o:E:b:A:M:n:O:Q:F:P:Klh")) != -1) {
 		switch (opt) {
 		case 'p':
 			cfg.procs = atoi(optarg);
@@ -2582,6 +2626,21 @@ static int parse_args(int argc, char **argv)
 				return -1;
 			snprintf(cfg.only + strlen(cfg.only), sizeof(cfg.only) - strlen(cfg.only),
 				 "%s%s", cfg.only[0] ? "," : "", optarg);
+			break;
+		case 'E':
+			if (!parse_classes(optarg, true))
+				return -1;
+			snprintf(cfg.weights + strlen(cfg.weights),
+				 sizeof(cfg.weights) - strlen(cfg.weights), " -E %s", optarg);
+			break;
+		case 'b':
+			if (!parse_weights(optarg))
+				return -1;
+			snprintf(cfg.weights + strlen(cfg.weights),
+				 sizeof(cfg.weights) - strlen(cfg.weights), " -b %s", optarg);
+			break;
+		case 'Q':
+			cfg.populate_pct = atoi(optarg);
 			break;
 		case 'A':
 			cfg.arena_len = strtoul(optarg, NULL, 0) << 20;
@@ -2622,7 +2681,7 @@ static int parse_args(int argc, char **argv)
 	}
 	for (i = 0; i < NR_OPS; i++)
 		if (cfg.op_on[i] && ops[i].fn)
-			cfg.total_weight += ops[i].weight;
+			cfg.total_weight += cfg.weight[i];
 	if (!cfg.total_weight && !cfg.feature_on[F_DEBUGFS]) {
 		fprintf(stderr, "every operation is excluded\n");
 		return -1;
@@ -2799,11 +2858,12 @@ int main(int argc, char **argv)
 	printf("# smm_fuzz: seed %llu, %d processes x %d threads, %d s, watchdog %d s, arena %zu MiB\n",
 	       (unsigned long long)cfg.seed, cfg.procs, cfg.threads, cfg.seconds, cfg.watchdog,
 	       cfg.arena_len >> 20);
-	printf("# replay: smm_fuzz -S %llu -p %d -t %d -s %d -A %zu -M %zu -n %d -O %llu%s%s%s%s\n",
+	printf("# replay: smm_fuzz -S %llu -p %d -t %d -s %d -A %zu -M %zu -n %d -O %llu -Q %u%s%s%s%s%s\n",
 	       (unsigned long long)cfg.seed, cfg.procs, cfg.threads, cfg.seconds,
 	       cfg.arena_len >> 20, cfg.fault_max >> 20, cfg.nr_objects,
-	       (unsigned long long)(cfg.off_pages * PG) >> 20, cfg.excluded[0] ? " -x " : "",
-	       cfg.excluded, cfg.only[0] ? " -o " : "", cfg.only);
+	       (unsigned long long)(cfg.off_pages * PG) >> 20, cfg.populate_pct,
+	       cfg.excluded[0] ? " -x " : "", cfg.excluded, cfg.only[0] ? " -o " : "", cfg.only,
+	       cfg.weights);
 	if (access(dev_path, R_OK | W_OK)) {
 		printf("# %s: %s\n", dev_path, strerror(errno));
 		tap(false, "%s is there", dev_path);
