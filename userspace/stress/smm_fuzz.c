@@ -5,7 +5,7 @@
  *   smm_fuzz [-p PROCS] [-t THREADS] [-s SECONDS] [-S SEED] [-w WATCHDOG] [-W GRACE]
  *            [-x CLASS,...] [-o CLASS,...] [-A ARENA_MB] [-M FAULT_MB]
  *            [-n OBJECTS] [-O OFFSET_MB] [-E CLASS,...] [-b OP=WEIGHT,...] [-Q POPULATE_PCT]
- *            [-F CHILD_MS] [-P SETTLE] [-K] [-l]
+ *            [-D DEBUGFS_FILE,...] [-F CHILD_MS] [-P SETTLE] [-K] [-l]
  *
  * PROCS processes of THREADS threads each run random operations on memory
  * objects of /dev/shadowmm for SECONDS: open/close/dup; mmap, munmap,
@@ -42,6 +42,10 @@
  * and that with every fd and mapping gone (and the per-CPU lists and
  * batches drained) Objects is 0 kB and MemFree and SwapFree are back to
  * their values before the run.  Results are TAP.
+ *
+ * -D limits the debugfs process to the files whose name has one of the
+ * given strings in it (knobs, fail_page_alloc, vmas, ...); -x
+ * debugfs_read or debugfs_write limits it to writing or reading.
  *
  * Classes for -x (exclude) and -o (only): an operation's name, its group
  * (fd, vma, mem, rw, ioctl, fork, pin, pagecache), "debugfs" (the debugfs
@@ -274,6 +278,7 @@ struct config {
 	char excluded[512];
 	char only[512];
 	char weights[512];
+	char dfiles[256];	/* -D */
 };
 
 static struct config cfg;
@@ -2242,6 +2247,27 @@ static void attr_line(struct ctx *c, const struct dfile *f, char *buf, size_t si
 		snprintf(buf, size, "%u", (unsigned int)below(c, 4096));
 }
 
+/* -D: only files whose name has one of these in it (all without -D). */
+static bool file_wanted(const struct dfile *f)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (!cfg.dfiles[0])
+		return true;
+	snprintf(buf, sizeof(buf), "%s", cfg.dfiles);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (strstr(f->name, tok))
+			return true;
+	return false;
+}
+
+/* The debugfs process has something to do with @f. */
+static bool file_usable(const struct dfile *f)
+{
+	return file_wanted(f) && ((f->readable && cfg.op_on[OP_DEBUGFS_READ]) ||
+				  (f->writable && cfg.op_on[OP_DEBUGFS_WRITE]));
+}
+
 static void debugfs_main(void)
 {
 	static char buf[1 << 16];
@@ -2257,15 +2283,22 @@ static void debugfs_main(void)
 		exit(3);
 	while (!__atomic_load_n(&sh->stop, __ATOMIC_RELAXED) && now() < t_deadline && nr_files) {
 		const struct dfile *f = &files[below(c, nr_files)];
+		bool rd = f->readable && cfg.op_on[OP_DEBUGFS_READ];
+		bool wr = f->writable && cfg.op_on[OP_DEBUGFS_WRITE];
 		int op, err;
 
 		c->seq++;
-		if (f->readable && (!f->writable || chance(c, 50))) {
+		/* Not for this run; main() made sure some file is, so one comes soon. */
+		if (!file_wanted(f) || (!rd && !wr)) {
+			msleep(1);
+			continue;
+		}
+		if (rd && (!wr || chance(c, 50))) {
 			op = OP_DEBUGFS_READ;
 			trace(c, op, f - files, 0, 0, 0);
 			__atomic_store_n(&c->slot->op, op, __ATOMIC_RELAXED);
 			err = read_file(f->path, buf, sizeof(buf)) < 0 ? errno : 0;
-		} else if (f->writable) {
+		} else {
 			bool good = chance(c, 60) && !is_bench(f);
 
 			op = OP_DEBUGFS_WRITE;
@@ -2279,8 +2312,6 @@ static void debugfs_main(void)
 			trace(c, op, f - files, good, 0, 0);
 			__atomic_store_n(&c->slot->op, op, __ATOMIC_RELAXED);
 			err = write_file(f->path, line, strlen(line) ? strlen(line) : chance(c, 50));
-		} else {
-			continue;
 		}
 		count(op, err);
 		__atomic_store_n(&c->slot->op, -1, __ATOMIC_RELAXED);
@@ -2460,7 +2491,7 @@ static void usage(const char *argv0)
 		"usage: %s [-p PROCS] [-t THREADS] [-s SECONDS] [-S SEED] [-w WATCHDOG] [-W GRACE]\n"
 		"          [-x CLASS,...] [-o CLASS,...] [-A ARENA_MB] [-M FAULT_MB] [-n OBJECTS]\n"
 		"          [-O OFFSET_MB] [-E CLASS,...] [-b OP=WEIGHT,...] [-Q POPULATE_PCT]\n"
-		"          [-F CHILD_MS] [-P SETTLE_S] [-K] [-l]\n"
+		"          [-D DEBUGFS_FILE,...] [-F CHILD_MS] [-P SETTLE_S] [-K] [-l]\n"
 		"  -x excludes, -o runs only, -E enables (for what is off by default):\n"
 		"  an operation, a group, a flag class (populate fixed huge locked debugfs,\n"
 		"  hugepopulate: off by default) or madv_<advice>; -K: no sysrq\n"
@@ -2594,7 +2625,7 @@ static int parse_args(int argc, char **argv)
 			cfg.op_on[i] = false;
 		cfg.feature_on[F_DEBUGFS] = false;
 	}
-	while ((opt = getopt(argc, argv, "p:t:s:S:w:W:x:o:E:b:A:M:n:O:Q:F:P:Klh")) != -1) {
+	while ((opt = getopt(argc, argv, "p:t:s:S:w:W:x:o:E:b:D:A:M:n:O:Q:F:P:Klh")) != -1) {
 		switch (opt) {
 		case 'p':
 			cfg.procs = atoi(optarg);
@@ -2638,6 +2669,11 @@ static int parse_args(int argc, char **argv)
 				return -1;
 			snprintf(cfg.weights + strlen(cfg.weights),
 				 sizeof(cfg.weights) - strlen(cfg.weights), " -b %s", optarg);
+			break;
+		case 'D':
+			snprintf(cfg.dfiles, sizeof(cfg.dfiles), "%s", optarg);
+			snprintf(cfg.weights + strlen(cfg.weights),
+				 sizeof(cfg.weights) - strlen(cfg.weights), " -D %s", optarg);
 			break;
 		case 'Q':
 			cfg.populate_pct = atoi(optarg);
@@ -2826,7 +2862,7 @@ static bool process_alive(pid_t pid)
 int main(int argc, char **argv)
 {
 	pid_t pids[MAX_PROCS + 1];
-	int status[MAX_PROCS + 1], nr_pids, i, stuck = 0;
+	int status[MAX_PROCS + 1], nr_pids, nr_usable = 0, i, stuck = 0;
 	bool exited[MAX_PROCS + 1] = { false }, clean = true;
 	unsigned long last_progress[NR_SLOTS] = { 0 };
 	double last_change[NR_SLOTS], next_report;
@@ -2885,6 +2921,12 @@ int main(int argc, char **argv)
 	}
 
 	scan_dir(debugfs_dir);
+	for (i = 0; i < nr_files; i++)
+		nr_usable += file_usable(&files[i]);
+	if (cfg.dfiles[0] && cfg.feature_on[F_DEBUGFS] && !nr_usable) {
+		printf("# -D %s: no debugfs file to read or write\n", cfg.dfiles);
+		return 2;
+	}
 	save_debugfs();
 	warm_up();
 	/* Deferred frees of the warm-up (pinned list, batches) settle first. */
@@ -2921,7 +2963,8 @@ int main(int argc, char **argv)
 		sh->worker_pid[i] = pid;
 		pids[nr_pids++] = pid;
 	}
-	if (cfg.feature_on[F_DEBUGFS] && nr_files) {
+	/* Without a usable file it would make no progress: the watchdog fires. */
+	if (cfg.feature_on[F_DEBUGFS] && nr_usable) {
 		pid_t pid = fork();
 
 		if (pid == 0)
