@@ -71,6 +71,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/cdefs.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -137,6 +138,12 @@
 #ifndef MLOCK_ONFAULT
 #define MLOCK_ONFAULT		1
 #endif
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
+#ifndef noinline
+#define noinline		__attribute_noinline__
+#endif
 
 /* SMM_FUZZ_DEV and SMM_FUZZ_DEBUGFS name others: to try the fuzzer itself. */
 #define DEV_DEFAULT	"/dev/shadowmm"
@@ -173,6 +180,7 @@ enum op_id {
 };
 
 struct ctx;
+/* An operation: 0, or the negative errno it met. */
 typedef int (*op_fn)(struct ctx *c);
 
 struct op {
@@ -224,7 +232,7 @@ static const struct advice advices[] = {
 	{ "hwpoison", MADV_HWPOISON, false },
 	{ "soft_offline", MADV_SOFT_OFFLINE, false },
 };
-#define NR_ADVICES	(sizeof(advices) / sizeof(advices[0]))
+#define NR_ADVICES	ARRAY_SIZE(advices)
 
 /* ---- shared memory: progress, traces, counts ---- */
 
@@ -291,6 +299,7 @@ static double t_start, t_deadline;
 struct uring {
 	int fd;
 	bool tried;
+	int setup_err;		/* what the one setup returned */
 	void *sq, *cq;
 	size_t sq_len, cq_len;
 	struct io_uring_sqe *sqes;
@@ -309,7 +318,7 @@ struct ctx {
 	bool child;
 	struct slot *slot;
 	sigjmp_buf jb;
-	volatile int guarded;
+	int guarded;		/* atomic: the fault handler reads it */
 	unsigned char *scratch;
 	int pipe[2];
 	struct {
@@ -334,7 +343,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void msleep(long ms)
+static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
@@ -405,12 +414,15 @@ static bool chance(struct ctx *c, unsigned int pct)
 
 /* ---- counting and tracing ---- */
 
+/* @err: 0 or the negative errno an operation returned. */
 static void count(int op, int err)
 {
-	if (err < 0 || err >= NR_ERR)
-		err = NR_ERR - 1;
+	int e = -err;
+
+	if (e < 0 || e >= NR_ERR)
+		e = NR_ERR - 1;
 	__atomic_fetch_add(&sh->count[op], 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&sh->err[op][err], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&sh->err[op][e], 1, __ATOMIC_RELAXED);
 }
 
 /* Record what is about to run, for the watchdog's report. */
@@ -432,10 +444,10 @@ static void trace(struct ctx *c, int op, unsigned long a0, unsigned long a1,
 	__atomic_store_n(&s->head, s->head + 1, __ATOMIC_RELEASE);
 }
 
-/* errno of a system call's result: 0 when it did not fail. */
+/* -errno of a system call's result: 0 when it did not fail. */
 static int res(long ret)
 {
-	return ret < 0 ? errno : 0;
+	return ret < 0 ? -errno : 0;
 }
 
 static struct slot *slot_take(int kind, int proc, int thread)
@@ -476,8 +488,8 @@ static void fault_handler(int sig, siginfo_t *si, void *uc)
 {
 	struct ctx *c = tls_ctx;
 
-	if (c && c->guarded) {
-		c->guarded = 0;
+	if (c && __atomic_load_n(&c->guarded, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&c->guarded, 0, __ATOMIC_RELAXED);
 		siglongjmp(c->jb, sig);
 	}
 	/* Not ours to catch: die of it, so the parent sees the signal. */
@@ -512,22 +524,26 @@ static void *altstack_setup(void)
 
 /*
  * Read (or write @val to) the byte at @p.  0 when that worked, else the
- * signal it raised.
+ * signal it raised.  The access is one byte, done exactly once, and only
+ * the handler of this thread looks at guarded: signal fences keep the
+ * access between setting and clearing it.
  */
-static int __attribute__((noinline)) access_byte(struct ctx *c, unsigned long p,
-						 int write, unsigned char val)
+static noinline int access_byte(struct ctx *c, unsigned long p, int write,
+				unsigned char val)
 {
 	int sig;
 
-	c->guarded = 1;
+	__atomic_store_n(&c->guarded, 1, __ATOMIC_RELAXED);
 	sig = sigsetjmp(c->jb, 1);
 	if (!sig) {
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		if (write)
-			*(volatile unsigned char *)p = val;
+			__atomic_store_n((unsigned char *)p, val, __ATOMIC_RELAXED);
 		else
-			(void)*(volatile unsigned char *)p;
+			(void)__atomic_load_n((unsigned char *)p, __ATOMIC_RELAXED);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	}
-	c->guarded = 0;
+	__atomic_store_n(&c->guarded, 0, __ATOMIC_RELAXED);
 	return sig;
 }
 
@@ -589,7 +605,7 @@ static size_t huge_len(struct ctx *c)
 		1UL << 47, -PG, (size_t)-1, (1UL << 63),
 	};
 
-	return lens[below(c, sizeof(lens) / sizeof(lens[0]))];
+	return lens[below(c, ARRAY_SIZE(lens))];
 }
 
 /* A length for mmap: small mostly, sometimes odd, empty or huge. */
@@ -751,7 +767,7 @@ static int rand_prot(struct ctx *c)
 		PROT_READ, PROT_READ, PROT_NONE, PROT_WRITE, PROT_READ | PROT_EXEC,
 		PROT_READ | PROT_WRITE | PROT_EXEC, PROT_EXEC,
 	};
-	int prot = prots[below(c, sizeof(prots) / sizeof(prots[0]))];
+	int prot = prots[below(c, ARRAY_SIZE(prots))];
 
 	if (chance(c, 2))
 		prot |= chance(c, 50) ? PROT_GROWSDOWN : 0x10;
@@ -783,7 +799,7 @@ static void *rand_buf(struct ctx *c, size_t *cnt)
 			*cnt = arena_end() - a;
 		return (void *)a;
 	}
-	return (void *)bad[below(c, sizeof(bad) / sizeof(bad[0]))];
+	return (void *)bad[below(c, ARRAY_SIZE(bad))];
 }
 
 /* A pointer for an ioctl argument: scratch, arena, or bad. */
@@ -941,7 +957,7 @@ static int op_mmap(struct ctx *c)
 	trace(c, OP_MMAP, addr, len, ((unsigned long)prot << 32) | (unsigned int)flags, off);
 	p = mmap((void *)addr, len, prot, flags, fd, off);
 	if (p == MAP_FAILED)
-		return errno;
+		return -errno;
 	err = 0;
 	if (huge) {
 		/* Touch a little of it and give it back at once. */
@@ -1037,7 +1053,7 @@ static int op_mremap(struct ctx *c)
 	trace(c, OP_MREMAP, addr, len, nlen, ((unsigned long)flags << 48) | naddr);
 	p = mremap((void *)addr, len, nlen, flags, (void *)naddr);
 	if (p == MAP_FAILED)
-		return errno;
+		return -errno;
 	note_mapping(c, (unsigned long)p, nlen);
 	recent_add((unsigned long)p, nlen);
 	return 0;
@@ -1155,7 +1171,7 @@ static int op_touch(struct ctx *c)
 		if (sig)
 			last = sig;
 	}
-	return last == SIGBUS ? EFAULT : last ? EACCES : 0;
+	return last == SIGBUS ? -EFAULT : last ? -EACCES : 0;
 }
 
 /* Every page of a range, in order: what makes the region fill. */
@@ -1175,7 +1191,7 @@ static int op_sweep(struct ctx *c)
 		if (sigs > 64)
 			break;
 	}
-	return sigs ? EFAULT : 0;
+	return sigs ? -EFAULT : 0;
 }
 
 /* ---- operations: read/write ---- */
@@ -1367,7 +1383,7 @@ static int op_ioc_rand(struct ctx *c)
 	if (r < 50)
 		cmd = _IOC(below(c, 4), SHADOWMM_IOC_MAGIC, below(c, 8), below(c, 256));
 	else if (r < 65)
-		cmd = generic[below(c, sizeof(generic) / sizeof(generic[0]))];
+		cmd = generic[below(c, ARRAY_SIZE(generic))];
 	else {
 		do {
 			cmd = (unsigned int)rnd(c);
@@ -1421,19 +1437,20 @@ static int op_fork(struct ctx *c)
 	struct slot *s;
 	pid_t pid;
 
+	/* A forked child does not fork again. */
 	if (c->child)
-		return ENOSYS;
+		return -EOPNOTSUPP;
 	reap_kid(c, false);
 	if (c->kid)
-		return EAGAIN;
+		return -EAGAIN;
 	s = slot_take(SLOT_CHILD, c->proc, c->thread);
 	if (!s)
-		return EAGAIN;
+		return -EAGAIN;
 	trace(c, OP_FORK, ms, 0, 0, 0);
 	pid = fork();
 	if (pid < 0) {
 		slot_release(s);
-		return errno;
+		return -errno;
 	}
 	if (pid == 0) {
 		/* The forking thread alone goes on, in a copy of the mm. */
@@ -1545,7 +1562,7 @@ static int uring_setup(struct uring *u)
 	memset(&p, 0, sizeof(p));
 	fd = syscall(__NR_io_uring_setup, 8, &p);
 	if (fd < 0)
-		return errno;
+		return -errno;
 	u->sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned int);
 	u->cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
 	if (p.features & IORING_FEAT_SINGLE_MMAP) {
@@ -1583,7 +1600,7 @@ static int uring_setup(struct uring *u)
 fail:
 	close(fd);
 	u->fd = -1;
-	return ENOMEM;
+	return -ENOMEM;
 }
 
 static void uring_teardown(struct uring *u)
@@ -1609,14 +1626,14 @@ static int uring_run(struct uring *u, const struct io_uring_sqe *sqe, int *out)
 	__atomic_store_n(u->sq_tail, tail + 1, __ATOMIC_RELEASE);
 	ret = syscall(__NR_io_uring_enter, u->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0);
 	if (ret < 0)
-		return errno;
+		return -errno;
 	for (;;) {
 		head = *u->cq_head;
 		if (head != __atomic_load_n(u->cq_tail, __ATOMIC_ACQUIRE))
 			break;
 		ret = syscall(__NR_io_uring_enter, u->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
 		if (ret < 0 && errno != EINTR)
-			return errno;
+			return -errno;
 	}
 	*out = u->cqes[head & *u->cq_mask].res;
 	__atomic_store_n(u->cq_head, head + 1, __ATOMIC_RELEASE);
@@ -1633,9 +1650,11 @@ static int op_iouring(struct ctx *c)
 	int err, out = 0;
 
 	if (u->fd < 0) {
+		/* Set up once: after a failure, every call meets its error. */
 		if (u->tried)
-			return ENOSYS;
+			return u->setup_err;
 		err = uring_setup(u);
+		u->setup_err = err;
 		if (err)
 			return err;
 	}
@@ -1698,7 +1717,7 @@ static int op_iouring(struct ctx *c)
 	err = uring_run(u, &sqe, &out);
 	if (err)
 		return err;
-	return out < 0 ? -out : 0;
+	return out < 0 ? out : 0;
 }
 
 /* ---- operations: the page-cache system calls on the fd ---- */
@@ -1808,7 +1827,7 @@ static int op_splice(struct ctx *c)
 		return err;
 	}
 	if (write(c->pipe[1], c->scratch, 1 + below(c, PG)) < 0)
-		return errno;
+		return -errno;
 	err = res(splice(c->pipe[0], NULL, fd, chance(c, 80) ? &off : NULL, n,
 			 SPLICE_F_NONBLOCK));
 	drain_pipe(c);
@@ -1856,7 +1875,7 @@ static int op_pmadvise(struct ctx *c)
 	}
 	pidfd = syscall(__NR_pidfd_open, pid, 0);
 	if (pidfd < 0)
-		return errno;
+		return -errno;
 	trace(c, OP_PMADVISE, pid, (unsigned long)iov[0].iov_base, iov[0].iov_len, a);
 	err = res(syscall(__NR_process_madvise, pidfd, iov, n, a, 0));
 	close(pidfd);
@@ -1945,6 +1964,7 @@ static void *worker_thread(void *p)
 {
 	struct thread_arg *ta = p;
 	struct ctx *c = calloc(1, sizeof(*c));
+	stack_t ss = { .ss_flags = SS_DISABLE };
 	void *alt;
 
 	if (!c)
@@ -1973,7 +1993,6 @@ static void *worker_thread(void *p)
 	__atomic_store_n(&c->slot->op, -1, __ATOMIC_RELAXED);
 	slot_release(c->slot);
 	tls_ctx = NULL;
-	stack_t ss = { .ss_flags = SS_DISABLE };
 	sigaltstack(&ss, NULL);
 	free(alt);
 	free(c->scratch);
@@ -2091,15 +2110,15 @@ static ssize_t read_file(const char *path, char *buf, size_t size)
 	return total;
 }
 
-/* Write @line to @path in one write(); 0 or the errno. */
+/* Write @line to @path in one write(); 0 or -errno. */
 static int write_file(const char *path, const char *line, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
 
 	if (fd < 0)
-		return errno;
+		return -errno;
 	if (write(fd, line, len) < 0)
-		err = errno;
+		err = -errno;
 	close(fd);
 	return err;
 }
@@ -2192,7 +2211,7 @@ static void knob_line(struct ctx *c, char *buf, size_t size, bool good)
 			buf[n - 1] = '\0';
 			return;
 		}
-		snprintf(buf, size, "%s", bad[below(c, sizeof(bad) / sizeof(bad[0]))]);
+		snprintf(buf, size, "%s", bad[below(c, ARRAY_SIZE(bad))]);
 		return;
 	}
 	if (r < 10)
@@ -2227,7 +2246,7 @@ static void attr_line(struct ctx *c, const struct dfile *f, char *buf, size_t si
 	};
 
 	if (!good) {
-		snprintf(buf, size, "%s", bad[below(c, sizeof(bad) / sizeof(bad[0]))]);
+		snprintf(buf, size, "%s", bad[below(c, ARRAY_SIZE(bad))]);
 		return;
 	}
 	if (strstr(f->name, "probability"))
@@ -2290,14 +2309,14 @@ static void debugfs_main(void)
 		c->seq++;
 		/* Not for this run; main() made sure some file is, so one comes soon. */
 		if (!file_wanted(f) || (!rd && !wr)) {
-			msleep(1);
+			sleep_ms(1);
 			continue;
 		}
 		if (rd && (!wr || chance(c, 50))) {
 			op = OP_DEBUGFS_READ;
 			trace(c, op, f - files, 0, 0, 0);
 			__atomic_store_n(&c->slot->op, op, __ATOMIC_RELAXED);
-			err = read_file(f->path, buf, sizeof(buf)) < 0 ? errno : 0;
+			err = read_file(f->path, buf, sizeof(buf)) < 0 ? -errno : 0;
 		} else {
 			bool good = chance(c, 60) && !is_bench(f);
 
@@ -2317,7 +2336,7 @@ static void debugfs_main(void)
 		__atomic_store_n(&c->slot->op, -1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&c->slot->progress, 1, __ATOMIC_RELEASE);
 		/* Some files walk everything: leave the workers most of the CPU. */
-		msleep(20 + below(c, 180));
+		sleep_ms(20 + below(c, 180));
 	}
 	slot_release(c->slot);
 	exit(0);
@@ -2440,7 +2459,7 @@ static const char *slot_what(const struct slot *s, char *buf, size_t size)
 	return buf;
 }
 
-static void sysrq(char what)
+static void trigger_sysrq(char what)
 {
 	int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
 
@@ -2483,7 +2502,7 @@ static void dump_running(pid_t *pids, int n)
 
 /* ---- main ---- */
 
-static void usage(const char *argv0)
+static void print_usage(const char *argv0)
 {
 	int i;
 
@@ -2745,7 +2764,7 @@ static const char *const vmstat_names[] = {
 	"pinned_deferred", "vma_resync", "vma_untracked", "workingset_refault",
 	"kswapd_giveup",
 };
-#define NR_VMSTAT	(sizeof(vmstat_names) / sizeof(vmstat_names[0]))
+#define NR_VMSTAT	ARRAY_SIZE(vmstat_names)
 
 static void read_vmstat(long long *v)
 {
@@ -2785,7 +2804,7 @@ static void warm_up(void)
 		return;
 	p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p != MAP_FAILED) {
-		*(volatile char *)p = 1;
+		__atomic_store_n((char *)p, 1, __ATOMIC_RELAXED);
 		munmap(p, PG);
 	}
 	close(fd);
@@ -2879,11 +2898,11 @@ int main(int argc, char **argv)
 	if (getenv("SMM_FUZZ_DEBUGFS"))
 		debugfs_dir = getenv("SMM_FUZZ_DEBUGFS");
 	if (parse_args(argc, argv)) {
-		usage(argv[0]);
+		print_usage(argv[0]);
 		return 2;
 	}
 	if (cfg.list) {
-		usage(argv[0]);
+		print_usage(argv[0]);
 		return 0;
 	}
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -2934,7 +2953,7 @@ int main(int argc, char **argv)
 		long long f;
 
 		settle_knobs();
-		msleep(250);
+		sleep_ms(250);
 		f = meminfo_kb("MemFree");
 		if (f == free0)
 			break;
@@ -3044,7 +3063,7 @@ int main(int argc, char **argv)
 			printf("# %3.0f s: %lu operations\n", t - t_start, total_ops());
 			next_report += 10;
 		}
-		msleep(250);
+		sleep_ms(250);
 	}
 
 	if (stuck) {
@@ -3054,13 +3073,13 @@ int main(int argc, char **argv)
 		dump_all(pids, nr_pids);
 		/* A task looping in the kernel shows where it last yielded: sample it. */
 		for (round = 0; round < 4; round++) {
-			msleep(300);
+			sleep_ms(300);
 			dump_running(pids, nr_pids);
 		}
 		__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
 		if (cfg.sysrq) {
-			sysrq('w');
-			sysrq('l');
+			trigger_sysrq('w');
+			trigger_sysrq('l');
 			printf("# sysrq w and l written: the kernel log has blocked tasks and CPU backtraces\n");
 		}
 		for (i = 0; i < nr_pids; i++)
@@ -3075,7 +3094,7 @@ int main(int argc, char **argv)
 		for (round = 0; round < 20; round++) {
 			int alive = 0;
 
-			msleep(500);
+			sleep_ms(500);
 			for (i = 0; i < nr_pids; i++) {
 				if (!exited[i] && waitpid(pids[i], &status[i], WNOHANG) == pids[i])
 					exited[i] = true;
@@ -3132,7 +3151,7 @@ int main(int argc, char **argv)
 
 		do {
 			settle_knobs();
-			msleep(250);
+			sleep_ms(250);
 			objs = meminfo_kb("Objects");
 			pinned = meminfo_kb("ObjectsPinned");
 			free1 = meminfo_kb("MemFree");
