@@ -1,0 +1,3192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * smm_fuzz: seeded random system calls against /dev/shadowmm.
+ *
+ *   smm_fuzz [-p PROCS] [-t THREADS] [-s SECONDS] [-S SEED] [-w WATCHDOG] [-W GRACE]
+ *            [-x CLASS,...] [-o CLASS,...] [-A ARENA_MB] [-M FAULT_MB]
+ *            [-n OBJECTS] [-O OFFSET_MB] [-E CLASS,...] [-b OP=WEIGHT,...] [-Q POPULATE_PCT]
+ *            [-D DEBUGFS_FILE,...] [-F CHILD_MS] [-P SETTLE] [-K] [-l]
+ *
+ * PROCS processes of THREADS threads each run random operations on memory
+ * objects of /dev/shadowmm for SECONDS: open/close/dup; mmap, munmap,
+ * mprotect, mremap, madvise, mlock, msync of random ranges; reads and
+ * writes through the mappings (SIGBUS and SIGSEGV caught); read/write/
+ * pread/pwrite/lseek with odd offsets and bad pointers; the ioctls with
+ * good, malformed and random arguments; fork; pins (vmsplice,
+ * process_vm_readv/writev, io_uring); the page-cache system calls.  One
+ * more process writes good and bad lines to the module's debugfs files and
+ * reads all of them.
+ *
+ * Every thread draws from a PRNG of its own, seeded from SEED, its process
+ * and its thread number, so the same seed (with the same -p/-t/-x/-o/-A)
+ * replays the same stream of operations in each thread; timing decides
+ * only how far each stream gets.  A forked child draws from a PRNG seeded
+ * by its parent's stream.
+ *
+ * Memory the fuzzer maps at random lives in an arena of its own (a fixed
+ * range of the address space far from everything else the process maps):
+ * MAP_FIXED, munmap, mprotect, mremap and madvise only ever name arena
+ * addresses, so they can hit each other's mappings but never the fuzzer's
+ * own memory.  Object fds live at fixed numbers (dup3()), so a thread that
+ * races a close meets EBADF or another object, never a foreign file.
+ *
+ * The parent is the watchdog: a worker (thread, forked child or the
+ * debugfs process) whose progress counter in shared memory stands still
+ * for WATCHDOG seconds (default 30) is noticed and its kernel stack shown;
+ * if it is still standing GRACE seconds later (default 30; under emulation
+ * a fork or a sweep can take that long) it is stuck: the kernel stacks and
+ * wait channels of every task of every worker are dumped, every worker is
+ * sent SIGKILL (one that survives it is reported as unkillable), and the
+ * run fails.  -W 0 fails at WATCHDOG already.  After the
+ * run it checks that every worker exited, that debugfs validate says ok,
+ * and that with every fd and mapping gone (and the per-CPU lists and
+ * batches drained) Objects is 0 kB and MemFree and SwapFree are back to
+ * their values before the run.  Results are TAP.
+ *
+ * -D limits the debugfs process to the files whose name has one of the
+ * given strings in it (knobs, fail_page_alloc, vmas, ...); -x
+ * debugfs_read or debugfs_write limits it to writing or reading.
+ *
+ * Classes for -x (exclude) and -o (only): an operation's name, its group
+ * (fd, vma, mem, rw, ioctl, fork, pin, pagecache), "debugfs" (the debugfs
+ * process), flag classes of mmap ("populate": MAP_POPULATE and
+ * MADV_POPULATE_*, "fixed": MAP_FIXED, "huge": huge lengths, "locked":
+ * MAP_LOCKED) and "madv_<advice>" for one madvise advice.  -E switches on
+ * what is off by default: "madv_hwpoison", "madv_soft_offline", and
+ * "hugepopulate" (MAP_POPULATE on a huge length: it never finishes, so the
+ * watchdog always fires; what counts is whether SIGKILL ends it).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/io_uring.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/cdefs.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <shadowmm.h>
+
+#ifndef __NR_io_uring_setup
+#define __NR_io_uring_setup	425
+#define __NR_io_uring_enter	426
+#define __NR_io_uring_register	427
+#endif
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open		434
+#endif
+#ifndef __NR_process_madvise
+#define __NR_process_madvise	440
+#endif
+#ifndef __NR_cachestat
+#define __NR_cachestat		451
+#endif
+#ifndef MADV_COLD
+#define MADV_COLD		20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT		21
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23
+#endif
+#ifndef MADV_DONTNEED_LOCKED
+#define MADV_DONTNEED_LOCKED	24
+#endif
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE		25
+#endif
+#ifndef MADV_SOFT_OFFLINE
+#define MADV_SOFT_OFFLINE	101
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE	0x100000
+#endif
+#ifndef MAP_SHARED_VALIDATE
+#define MAP_SHARED_VALIDATE	0x03
+#endif
+#ifndef MAP_SYNC
+#define MAP_SYNC		0x80000
+#endif
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP	4
+#endif
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT		4
+#endif
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT		1
+#endif
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
+#ifndef noinline
+#define noinline		__attribute_noinline__
+#endif
+
+/* SMM_FUZZ_DEV and SMM_FUZZ_DEBUGFS name others: to try the fuzzer itself. */
+#define DEV_DEFAULT	"/dev/shadowmm"
+#define DEBUGFS_DEFAULT	"/sys/kernel/debug/shadowmm"
+#define PG		4096UL
+#define ARENA_BASE	0x500000000000UL	/* 80 TiB: far below mmap_base */
+#define FD_BASE		200			/* object fds: FD_BASE.. */
+#define NR_FDS		8
+#define SCRATCH		(64 * 1024)
+#define NR_FOREIGN	8
+#define MAX_PROCS	16
+#define MAX_THREADS	16
+#define NR_KID_SLOTS	64
+#define NR_SLOTS	(MAX_PROCS * MAX_THREADS + NR_KID_SLOTS + 1)
+#define NR_ERR		136			/* errno 0..134, 135 = other */
+#define NR_TRACE	16
+#define MAX_FILES	256
+
+/* ---- operations ---- */
+
+enum op_id {
+	OP_OPEN, OP_CLOSE, OP_DUP,
+	OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_MREMAP, OP_MADVISE, OP_MLOCK,
+	OP_MUNLOCK, OP_MLOCKALL, OP_MSYNC,
+	OP_TOUCH, OP_SWEEP,
+	OP_READ, OP_WRITE, OP_PREAD, OP_PWRITE, OP_LSEEK,
+	OP_IOC_INFO, OP_IOC_LIMIT, OP_IOC_PUNCH, OP_IOC_RAND,
+	OP_FORK,
+	OP_VMSPLICE, OP_PVM, OP_IOURING,
+	OP_CACHESTAT, OP_FADVISE, OP_READAHEAD, OP_MINCORE, OP_SFR, OP_FSYNC,
+	OP_SPLICE, OP_SENDFILE, OP_CFR, OP_PMADVISE,
+	OP_DEBUGFS_READ, OP_DEBUGFS_WRITE,
+	NR_OPS
+};
+
+struct ctx;
+/* An operation: 0, or the negative errno it met. */
+typedef int (*op_fn)(struct ctx *c);
+
+struct op {
+	const char *name;
+	const char *group;
+	unsigned int weight;
+	op_fn fn;
+};
+
+/* Flag classes (parts of operations) that -x/-o can switch. */
+enum feature {
+	F_POPULATE, F_FIXED, F_HUGE, F_LOCKED, F_DEBUGFS, F_HUGEPOP, NR_FEATURES
+};
+static const char *const feature_names[NR_FEATURES] = {
+	"populate", "fixed", "huge", "locked", "debugfs", "hugepopulate",
+};
+
+struct advice {
+	const char *name;
+	int value;
+	bool dflt;		/* on unless named */
+};
+
+static const struct advice advices[] = {
+	{ "normal", MADV_NORMAL, true },
+	{ "random", MADV_RANDOM, true },
+	{ "sequential", MADV_SEQUENTIAL, true },
+	{ "willneed", MADV_WILLNEED, true },
+	{ "dontneed", MADV_DONTNEED, true },
+	{ "free", MADV_FREE, true },
+	{ "remove", MADV_REMOVE, true },
+	{ "dontfork", MADV_DONTFORK, true },
+	{ "dofork", MADV_DOFORK, true },
+	{ "mergeable", MADV_MERGEABLE, true },
+	{ "unmergeable", MADV_UNMERGEABLE, true },
+	{ "hugepage", MADV_HUGEPAGE, true },
+	{ "nohugepage", MADV_NOHUGEPAGE, true },
+	{ "dontdump", MADV_DONTDUMP, true },
+	{ "dodump", MADV_DODUMP, true },
+	{ "wipeonfork", MADV_WIPEONFORK, true },
+	{ "keeponfork", MADV_KEEPONFORK, true },
+	{ "cold", MADV_COLD, true },
+	{ "pageout", MADV_PAGEOUT, true },
+	{ "populate_read", MADV_POPULATE_READ, true },
+	{ "populate_write", MADV_POPULATE_WRITE, true },
+	{ "dontneed_locked", MADV_DONTNEED_LOCKED, true },
+	{ "collapse", MADV_COLLAPSE, true },
+	{ "invalid", 77, true },
+	{ "hwpoison", MADV_HWPOISON, false },
+	{ "soft_offline", MADV_SOFT_OFFLINE, false },
+};
+#define NR_ADVICES	ARRAY_SIZE(advices)
+
+/* ---- shared memory: progress, traces, counts ---- */
+
+enum slot_kind { SLOT_THREAD = 1, SLOT_CHILD, SLOT_DEBUGFS };
+
+struct trace_ent {
+	int op;
+	unsigned long seq;
+	unsigned long a[4];
+};
+
+struct slot {
+	int used;		/* atomic: 0 free, 1 taken */
+	int kind;
+	int proc, thread;
+	pid_t pid, tid;
+	unsigned long progress;	/* atomic: operations done */
+	int op;			/* operation running, -1 none */
+	unsigned int head;	/* next trace entry */
+	struct trace_ent trace[NR_TRACE];
+};
+
+struct shared {
+	struct slot slots[NR_SLOTS];
+	pid_t worker_pid[MAX_PROCS];
+	unsigned long count[NR_OPS];
+	unsigned long err[NR_OPS][NR_ERR];
+	unsigned long sigbus[NR_OPS], sigsegv[NR_OPS];
+	int stop;
+	unsigned long forks;
+};
+
+/* ---- configuration ---- */
+
+struct config {
+	int procs, threads, seconds, watchdog, confirm, settle;
+	uint64_t seed;
+	size_t arena_len;
+	size_t fault_max;	/* bytes one operation may fault in */
+	int nr_objects;		/* object fds per process */
+	uint64_t off_pages;	/* typical object offsets are below this */
+	int child_ms;
+	bool sysrq;
+	bool list;
+	bool op_on[NR_OPS];
+	bool feature_on[NR_FEATURES];
+	bool advice_on[NR_ADVICES];
+	unsigned int weight[NR_OPS];
+	unsigned int total_weight;
+	unsigned int populate_pct;
+	char excluded[512];
+	char only[512];
+	char weights[512];
+	char dfiles[256];	/* -D */
+};
+
+static struct config cfg;
+static const char *dev_path = DEV_DEFAULT, *debugfs_dir = DEBUGFS_DEFAULT;
+static struct shared *sh;
+static double t_start, t_deadline;
+
+/* ---- per-thread state ---- */
+
+struct uring {
+	int fd;
+	bool tried;
+	int setup_err;		/* what the one setup returned */
+	void *sq, *cq;
+	size_t sq_len, cq_len;
+	struct io_uring_sqe *sqes;
+	size_t sqes_len;
+	unsigned int *sq_head, *sq_tail, *sq_mask, *sq_array;
+	unsigned int *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_cqe *cqes;
+	bool registered;
+	unsigned long reg_addr;
+	size_t reg_len;
+};
+
+struct ctx {
+	uint64_t s[4];
+	int proc, thread;
+	bool child;
+	struct slot *slot;
+	sigjmp_buf jb;
+	int guarded;		/* atomic: the fault handler reads it */
+	unsigned char *scratch;
+	int pipe[2];
+	struct {
+		unsigned long addr;
+		size_t len;
+	} foreign[NR_FOREIGN];
+	pid_t kid;
+	struct slot *kid_slot;
+	struct uring ring;
+	double deadline;
+	unsigned long seq;
+	int sig;		/* the signal the last guarded access raised */
+};
+
+static __thread struct ctx *tls_ctx;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* A file of the module's debugfs directory (one caller at a time). */
+static const char *debugfs_path(const char *name)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", debugfs_dir, name);
+	return path;
+}
+
+/* ---- PRNG: splitmix64 seeds xoshiro256** ---- */
+
+static uint64_t splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void rng_seed(uint64_t s[4], uint64_t seed)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		s[i] = splitmix(&seed);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(uint64_t s[4])
+{
+	uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return r;
+}
+
+static uint64_t rnd(struct ctx *c)
+{
+	return rng_next(c->s);
+}
+
+/* Uniform in [0, n); 0 when n is 0. */
+static uint64_t below(struct ctx *c, uint64_t n)
+{
+	return n ? rnd(c) % n : 0;
+}
+
+static bool chance(struct ctx *c, unsigned int pct)
+{
+	return below(c, 100) < pct;
+}
+
+/* ---- counting and tracing ---- */
+
+/* @err: 0 or the negative errno an operation returned. */
+static void count(int op, int err)
+{
+	int e = -err;
+
+	if (e < 0 || e >= NR_ERR)
+		e = NR_ERR - 1;
+	__atomic_fetch_add(&sh->count[op], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&sh->err[op][e], 1, __ATOMIC_RELAXED);
+}
+
+/* Record what is about to run, for the watchdog's report. */
+static void trace(struct ctx *c, int op, unsigned long a0, unsigned long a1,
+		  unsigned long a2, unsigned long a3)
+{
+	struct slot *s = c->slot;
+	struct trace_ent *e;
+
+	if (!s)
+		return;
+	e = &s->trace[s->head % NR_TRACE];
+	e->op = op;
+	e->seq = c->seq;
+	e->a[0] = a0;
+	e->a[1] = a1;
+	e->a[2] = a2;
+	e->a[3] = a3;
+	__atomic_store_n(&s->head, s->head + 1, __ATOMIC_RELEASE);
+}
+
+/* -errno of a system call's result: 0 when it did not fail. */
+static int res(long ret)
+{
+	return ret < 0 ? -errno : 0;
+}
+
+static struct slot *slot_take(int kind, int proc, int thread)
+{
+	int i;
+
+	for (i = 0; i < NR_SLOTS; i++) {
+		struct slot *s = &sh->slots[i];
+		int zero = 0;
+
+		if (__atomic_compare_exchange_n(&s->used, &zero, 2, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+			s->kind = kind;
+			s->proc = proc;
+			s->thread = thread;
+			s->pid = getpid();
+			s->tid = gettid();
+			s->progress = 0;
+			s->op = -1;
+			s->head = 0;
+			memset(s->trace, 0, sizeof(s->trace));
+			__atomic_store_n(&s->used, 1, __ATOMIC_RELEASE);
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static void slot_release(struct slot *s)
+{
+	if (s)
+		__atomic_store_n(&s->used, 0, __ATOMIC_RELEASE);
+}
+
+/* ---- guarded memory access ---- */
+
+static void fault_handler(int sig, siginfo_t *si, void *uc)
+{
+	struct ctx *c = tls_ctx;
+
+	if (c && __atomic_load_n(&c->guarded, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&c->guarded, 0, __ATOMIC_RELAXED);
+		siglongjmp(c->jb, sig);
+	}
+	/* Not ours to catch: die of it, so the parent sees the signal. */
+	signal(sig, SIG_DFL);
+}
+
+static void install_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fault_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
+}
+
+static void *altstack_setup(void)
+{
+	stack_t ss;
+
+	ss.ss_size = 64 * 1024;
+	ss.ss_sp = malloc(ss.ss_size);
+	ss.ss_flags = 0;
+	if (ss.ss_sp)
+		sigaltstack(&ss, NULL);
+	return ss.ss_sp;
+}
+
+/*
+ * Read (or write @val to) the byte at @p.  0 when that worked, else the
+ * signal it raised.  The access is one byte, done exactly once, and only
+ * the handler of this thread looks at guarded: signal fences keep the
+ * access between setting and clearing it.
+ */
+static noinline int access_byte(struct ctx *c, unsigned long p, int write,
+				unsigned char val)
+{
+	int sig;
+
+	__atomic_store_n(&c->guarded, 1, __ATOMIC_RELAXED);
+	sig = sigsetjmp(c->jb, 1);
+	if (!sig) {
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (write)
+			__atomic_store_n((unsigned char *)p, val, __ATOMIC_RELAXED);
+		else
+			(void)__atomic_load_n((unsigned char *)p, __ATOMIC_RELAXED);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	}
+	__atomic_store_n(&c->guarded, 0, __ATOMIC_RELAXED);
+	return sig;
+}
+
+static void count_sig(int op, int sig)
+{
+	if (sig == SIGBUS)
+		__atomic_fetch_add(&sh->sigbus[op], 1, __ATOMIC_RELAXED);
+	else if (sig == SIGSEGV)
+		__atomic_fetch_add(&sh->sigsegv[op], 1, __ATOMIC_RELAXED);
+}
+
+/* ---- random arguments ---- */
+
+static int fd_slot(struct ctx *c)
+{
+	return FD_BASE + below(c, cfg.nr_objects);
+}
+
+/* Mostly an object's fd; sometimes one that is no object or none at all. */
+static int rand_fd(struct ctx *c)
+{
+	unsigned int r = below(c, 100);
+
+	if (r < 90)
+		return fd_slot(c);
+	if (r < 93)
+		return -1;
+	if (r < 97)
+		return c->pipe[below(c, 2)];
+	return FD_BASE + NR_FDS + below(c, 8);	/* never open */
+}
+
+/*
+ * For calls that would wait on a pipe (io_uring polls it; an ioctl may
+ * clear its O_NONBLOCK): an object's fd or none.
+ */
+static int rand_fd_nopipe(struct ctx *c)
+{
+	int fd = rand_fd(c);
+
+	return fd == c->pipe[0] || fd == c->pipe[1] ? -1 : fd;
+}
+
+static unsigned long arena_end(void)
+{
+	return ARENA_BASE + cfg.arena_len;
+}
+
+static bool in_arena(unsigned long addr, size_t len)
+{
+	return addr >= ARENA_BASE && addr < arena_end() && len <= arena_end() - addr;
+}
+
+/* Lengths of huge mappings: placed far from the arena, or refused. */
+static size_t huge_len(struct ctx *c)
+{
+	static const size_t lens[] = {
+		1UL << 40, (1UL << 40) + PG, 3UL << 40, 1UL << 42,
+		1UL << 47, -PG, (size_t)-1, (1UL << 63),
+	};
+
+	return lens[below(c, ARRAY_SIZE(lens))];
+}
+
+/* A length for mmap: small mostly, sometimes odd, empty or huge. */
+static size_t rand_map_len(struct ctx *c, bool *huge)
+{
+	unsigned int r = below(c, 100);
+
+	*huge = false;
+	if (r < 35)
+		return PG * (1 + below(c, 4));
+	if (r < 60)
+		return PG * (1 + below(c, 64));
+	if (r < 72)
+		return PG * (1 + below(c, 1024));
+	if (r < 82)
+		return 1 + below(c, 256 * 1024);
+	if (r < 87)
+		return PG * (1 + below(c, cfg.arena_len / PG / 2));
+	if (r < 90)
+		return 0;
+	if (r < 97 || !cfg.feature_on[F_HUGE])
+		return PG * (1 + below(c, 16)) + below(c, PG);
+	*huge = true;
+	return huge_len(c);
+}
+
+/* An object offset: 0 or small mostly; odd, near the limit or beyond. */
+static uint64_t rand_off(struct ctx *c)
+{
+	unsigned int r = below(c, 100);
+
+	if (r < 45)
+		return 0;
+	if (r < 75)
+		return PG * below(c, cfg.off_pages);
+	if (r < 82)
+		return PG * below(c, 16 * cfg.off_pages);
+	if (r < 87)
+		return below(c, 1 << 24);
+	if (r < 92)
+		return SHADOWMM_MAX_OBJECT_SIZE - PG * (1 + below(c, 64));
+	if (r < 95)
+		return SHADOWMM_MAX_OBJECT_SIZE + PG * below(c, 4);
+	if (r < 98)
+		return -PG * (1 + below(c, 4));
+	return rnd(c);
+}
+
+/* A byte count for read/write-like calls. */
+static size_t rand_count(struct ctx *c)
+{
+	unsigned int r = below(c, 100);
+
+	if (r < 30)
+		return 1 + below(c, PG);
+	if (r < 60)
+		return PG * (1 + below(c, 16));
+	if (r < 75)
+		return 1 + below(c, SCRATCH);
+	if (r < 85)
+		return 0;
+	if (r < 95)
+		return PG * (1 + below(c, 1024));
+	return (size_t)1 << (20 + below(c, 43));
+}
+
+/*
+ * Mappings made lately in the arena, per process (threads share it; a
+ * torn or stale entry only names another part of the arena).
+ */
+#define NR_RECENT	64
+static struct {
+	unsigned long addr, len;
+} recent[NR_RECENT];
+static unsigned int recent_head;
+
+static void recent_add(unsigned long addr, size_t len)
+{
+	unsigned int i = __atomic_fetch_add(&recent_head, 1, __ATOMIC_RELAXED) % NR_RECENT;
+
+	if (!in_arena(addr, len) || len < PG)
+		return;
+	__atomic_store_n(&recent[i].addr, addr & ~(PG - 1), __ATOMIC_RELAXED);
+	__atomic_store_n(&recent[i].len, len & ~(PG - 1), __ATOMIC_RELAXED);
+}
+
+/* A recent mapping, cut to the arena; false when there is none. */
+static bool recent_pick(struct ctx *c, unsigned long *addr, size_t *len)
+{
+	unsigned int i = below(c, NR_RECENT);
+
+	*addr = __atomic_load_n(&recent[i].addr, __ATOMIC_RELAXED);
+	*len = __atomic_load_n(&recent[i].len, __ATOMIC_RELAXED);
+	if (!*addr || *len < PG || !in_arena(*addr, PG))
+		return false;
+	if (*len > arena_end() - *addr)
+		*len = arena_end() - *addr;
+	return true;
+}
+
+/*
+ * A random range of the arena: page aligned mostly; sometimes an odd start
+ * or length, which calls that want alignment refuse.  Never past the arena.
+ */
+static void rand_range(struct ctx *c, unsigned long *addr, size_t *len)
+{
+	size_t pages = cfg.arena_len / PG, start, n;
+	unsigned int r = below(c, 100);
+	unsigned long ra;
+	size_t rl;
+
+	start = below(c, pages);
+	if (r < 40)
+		n = 1 + below(c, 16);
+	else if (r < 70)
+		n = 1 + below(c, 512);
+	else if (r < 85)
+		n = 1 + below(c, pages);
+	else if (r < 93)
+		n = pages - start;
+	else if (r < 96)
+		n = 0;
+	else {
+		start = 0;
+		n = pages;
+	}
+	/* Mostly a part of a mapping made lately: the calls meet live vmas. */
+	if (chance(c, 60) && recent_pick(c, &ra, &rl)) {
+		size_t rp = rl / PG;
+
+		start = (ra - ARENA_BASE) / PG + below(c, rp);
+		rp -= start - (ra - ARENA_BASE) / PG;
+		n = chance(c, 40) ? rp : 1 + below(c, rp);
+	}
+	if (start + n > pages)
+		n = pages - start;
+	*addr = ARENA_BASE + start * PG;
+	*len = n * PG;
+	if (chance(c, 3)) {
+		*addr += 1 + below(c, PG - 1);
+		*len = *len > PG ? *len - PG : 0;
+	}
+	if (chance(c, 3) && *len)
+		*len -= 1 + below(c, PG - 1);
+}
+
+/* An arena range no longer than @max bytes (for buffers of calls). */
+static void rand_range_max(struct ctx *c, unsigned long *addr, size_t *len, size_t max)
+{
+	rand_range(c, addr, len);
+	if (*len > max)
+		*len = max;
+}
+
+static int rand_prot(struct ctx *c)
+{
+	static const int prots[] = {
+		PROT_READ | PROT_WRITE, PROT_READ | PROT_WRITE, PROT_READ | PROT_WRITE,
+		PROT_READ, PROT_READ, PROT_NONE, PROT_WRITE, PROT_READ | PROT_EXEC,
+		PROT_READ | PROT_WRITE | PROT_EXEC, PROT_EXEC,
+	};
+	int prot = prots[below(c, ARRAY_SIZE(prots))];
+
+	if (chance(c, 2))
+		prot |= chance(c, 50) ? PROT_GROWSDOWN : 0x10;
+	return prot;
+}
+
+/*
+ * A buffer for a call that writes to memory: the thread's scratch (with
+ * the count cut to fit), an arena range (the count cut to the arena's
+ * end), or a bad pointer.
+ */
+static void *rand_buf(struct ctx *c, size_t *cnt)
+{
+	static const unsigned long bad[] = {
+		0, 1, 0xffffffff81000000UL, 0x800000000000UL, 0xffff888000000000UL,
+	};
+	unsigned int r = below(c, 100);
+	unsigned long a;
+	size_t len;
+
+	if (r < 45) {
+		if (*cnt > SCRATCH)
+			*cnt = below(c, SCRATCH + 1);
+		return c->scratch + below(c, SCRATCH - *cnt + 1);
+	}
+	if (r < 88) {
+		rand_range(c, &a, &len);
+		if (*cnt > arena_end() - a)
+			*cnt = arena_end() - a;
+		return (void *)a;
+	}
+	return (void *)bad[below(c, ARRAY_SIZE(bad))];
+}
+
+/* A pointer for an ioctl argument: scratch, arena, or bad. */
+static void *rand_arg_ptr(struct ctx *c)
+{
+	size_t n = 256;
+
+	return rand_buf(c, &n);
+}
+
+/* ---- foreign mappings (placed outside the arena by the kernel) ---- */
+
+static void foreign_add(struct ctx *c, unsigned long addr, size_t len)
+{
+	int i, victim = below(c, NR_FOREIGN);
+
+	for (i = 0; i < NR_FOREIGN; i++) {
+		if (!c->foreign[i].addr) {
+			victim = i;
+			break;
+		}
+	}
+	if (c->foreign[victim].addr)
+		munmap((void *)c->foreign[victim].addr, c->foreign[victim].len);
+	c->foreign[victim].addr = addr;
+	c->foreign[victim].len = len;
+}
+
+static void foreign_drop_all(struct ctx *c)
+{
+	int i;
+
+	for (i = 0; i < NR_FOREIGN; i++) {
+		if (c->foreign[i].addr)
+			munmap((void *)c->foreign[i].addr, c->foreign[i].len);
+		c->foreign[i].addr = 0;
+	}
+}
+
+/* A mapping call returned @p for @len bytes: keep track of it. */
+static void note_mapping(struct ctx *c, unsigned long p, size_t len)
+{
+	if (in_arena(p, len))
+		return;
+	if (p < arena_end() && p + len > ARENA_BASE) {
+		/* Straddles the arena's edge: give the outside part back. */
+		if (p < ARENA_BASE)
+			munmap((void *)p, ARENA_BASE - p);
+		if (p + len > arena_end())
+			munmap((void *)arena_end(), p + len - arena_end());
+		return;
+	}
+	foreign_add(c, p, len);
+}
+
+/* ---- operations: fds ---- */
+
+static int op_open(struct ctx *c)
+{
+	static const int acc[] = { O_RDWR, O_RDWR, O_RDWR, O_RDWR, O_RDONLY, O_WRONLY };
+	int flags = acc[below(c, 6)] | O_CLOEXEC, fd, target = fd_slot(c), err;
+
+	if (chance(c, 10))
+		flags |= O_NONBLOCK;
+	if (chance(c, 5))
+		flags |= O_APPEND;
+	if (chance(c, 3))
+		flags |= O_SYNC;
+	if (chance(c, 3))
+		flags |= O_DIRECT;
+	trace(c, OP_OPEN, flags, target, 0, 0);
+	fd = open(dev_path, flags);
+	err = res(fd);
+	if (fd >= 0) {
+		dup3(fd, target, O_CLOEXEC);
+		close(fd);
+	}
+	return err;
+}
+
+static int op_close(struct ctx *c)
+{
+	int fd = chance(c, 95) ? fd_slot(c) : FD_BASE + NR_FDS + below(c, 8);
+
+	trace(c, OP_CLOSE, fd, 0, 0, 0);
+	return res(close(fd));
+}
+
+static int op_dup(struct ctx *c)
+{
+	/* Slots hold objects only: never dup a pipe into one. */
+	int from = rand_fd_nopipe(c), to = fd_slot(c), fd, err;
+
+	trace(c, OP_DUP, from, to, 0, 0);
+	switch (below(c, 3)) {
+	case 0:
+		return res(dup3(from, to, chance(c, 50) ? O_CLOEXEC : 0));
+	case 1:
+		fd = dup(from);
+		err = res(fd);
+		if (fd >= 0)
+			close(fd);
+		return err;
+	default:
+		fd = fcntl(from, F_DUPFD_CLOEXEC, FD_BASE + NR_FDS + 8);
+		err = res(fd);
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+}
+
+/* ---- operations: mappings ---- */
+
+static int op_mmap(struct ctx *c)
+{
+	bool huge;
+	size_t len = rand_map_len(c, &huge);
+	uint64_t off = rand_off(c);
+	int prot = rand_prot(c), flags, fd = rand_fd(c), err;
+	unsigned int r = below(c, 100), how = below(c, 100);
+	unsigned long addr = 0;
+	void *p;
+
+	if (r < 55)
+		flags = MAP_SHARED;
+	else if (r < 95)
+		flags = MAP_PRIVATE;
+	else if (r < 98)
+		flags = MAP_SHARED_VALIDATE | (chance(c, 50) ? MAP_SYNC : 0x4000000);
+	else
+		flags = 0;
+	if (chance(c, 20))
+		flags |= MAP_NORESERVE;
+	if (chance(c, 1))
+		flags |= MAP_ANONYMOUS;
+	if (!huge && len <= cfg.fault_max) {
+		if (cfg.feature_on[F_POPULATE] && chance(c, cfg.populate_pct))
+			flags |= MAP_POPULATE;
+		if (cfg.feature_on[F_LOCKED] && chance(c, 5))
+			flags |= MAP_LOCKED;
+	}
+	/* Off unless asked for: a populate of terabytes never ends. */
+	if (huge && cfg.feature_on[F_HUGEPOP] && chance(c, 25))
+		flags |= MAP_POPULATE;
+	if (!huge && len <= cfg.arena_len) {
+		addr = ARENA_BASE + PG * below(c, (cfg.arena_len - len) / PG + 1);
+		if (cfg.feature_on[F_FIXED] && how < 40)
+			flags |= MAP_FIXED;
+		else if (how < 50)
+			flags |= MAP_FIXED_NOREPLACE;
+		if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && chance(c, 2))
+			addr += 1 + below(c, PG - 1);
+	}
+	trace(c, OP_MMAP, addr, len, ((unsigned long)prot << 32) | (unsigned int)flags, off);
+	p = mmap((void *)addr, len, prot, flags, fd, off);
+	if (p == MAP_FAILED)
+		return -errno;
+	err = 0;
+	if (huge) {
+		/* Touch a little of it and give it back at once. */
+		unsigned long a = (unsigned long)p;
+		int i;
+
+		for (i = 0; i < 4; i++)
+			count_sig(OP_MMAP, access_byte(c, a + PG * below(c, len / PG),
+						       chance(c, 50), (unsigned char)rnd(c)));
+		munmap(p, len);
+		return err;
+	}
+	note_mapping(c, (unsigned long)p, len);
+	recent_add((unsigned long)p, len);
+	return err;
+}
+
+static int op_munmap(struct ctx *c)
+{
+	unsigned long addr;
+	size_t len;
+	int i;
+
+	if (chance(c, 10)) {
+		i = below(c, NR_FOREIGN);
+		if (c->foreign[i].addr) {
+			addr = c->foreign[i].addr;
+			len = c->foreign[i].len;
+			c->foreign[i].addr = 0;
+			trace(c, OP_MUNMAP, addr, len, 1, 0);
+			return res(munmap((void *)addr, len));
+		}
+	}
+	/* Small holes mostly: the arena should stay mapped for the others. */
+	rand_range_max(c, &addr, &len, chance(c, 75) ? 1 << 20 : chance(c, 80) ? 8 << 20 : ~0UL);
+	trace(c, OP_MUNMAP, addr, len, 0, 0);
+	return res(munmap((void *)addr, len));
+}
+
+static int op_mprotect(struct ctx *c)
+{
+	unsigned long addr;
+	size_t len;
+	int prot = rand_prot(c);
+
+	rand_range(c, &addr, &len);
+	trace(c, OP_MPROTECT, addr, len, prot, 0);
+	return res(mprotect((void *)addr, len, prot));
+}
+
+static int op_mremap(struct ctx *c)
+{
+	unsigned long addr, naddr = 0;
+	size_t len, nlen;
+	unsigned int r = below(c, 100);
+	int flags;
+	void *p;
+
+	rand_range_max(c, &addr, &len, 16 << 20);
+	if (r < 35)
+		nlen = len + PG * (1 + below(c, 256));
+	else if (r < 65)
+		nlen = len > PG ? PG * (1 + below(c, len / PG)) : PG;
+	else if (r < 85)
+		nlen = len;
+	else if (r < 90)
+		nlen = 0;
+	else
+		nlen = len + 1 + below(c, PG);
+	r = below(c, 100);
+	if (r < 30)
+		flags = 0;
+	else if (r < 60)
+		flags = MREMAP_MAYMOVE;
+	else if (r < 88)
+		flags = MREMAP_MAYMOVE | MREMAP_FIXED;
+	else if (r < 96)
+		flags = MREMAP_MAYMOVE | MREMAP_DONTUNMAP;
+	else
+		flags = chance(c, 50) ? MREMAP_FIXED : 0x40;
+	/* Growing in place must stay in the arena. */
+	if (nlen > arena_end() - addr) {
+		nlen = arena_end() - addr;
+		nlen &= ~(PG - 1);
+	}
+	if (flags & MREMAP_FIXED) {
+		size_t room = cfg.arena_len > nlen ? cfg.arena_len - nlen : 0;
+
+		naddr = ARENA_BASE + PG * below(c, room / PG + 1);
+		if (nlen > cfg.arena_len)
+			nlen = cfg.arena_len;
+	}
+	trace(c, OP_MREMAP, addr, len, nlen, ((unsigned long)flags << 48) | naddr);
+	p = mremap((void *)addr, len, nlen, flags, (void *)naddr);
+	if (p == MAP_FAILED)
+		return -errno;
+	note_mapping(c, (unsigned long)p, nlen);
+	recent_add((unsigned long)p, nlen);
+	return 0;
+}
+
+static int rand_advice(struct ctx *c)
+{
+	int tries;
+
+	for (tries = 0; tries < 64; tries++) {
+		unsigned int i = below(c, NR_ADVICES);
+
+		if (cfg.advice_on[i])
+			return advices[i].value;
+	}
+	return MADV_NORMAL;
+}
+
+static int op_madvise(struct ctx *c)
+{
+	unsigned long addr;
+	size_t len;
+	int advice = rand_advice(c);
+
+	rand_range(c, &addr, &len);
+	/* Populating the whole arena takes long under emulation. */
+	if ((advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE ||
+	     advice == MADV_WILLNEED) && len > cfg.fault_max)
+		len = cfg.fault_max;
+	trace(c, OP_MADVISE, addr, len, advice, 0);
+	return res(madvise((void *)addr, len, advice));
+}
+
+static int op_mlock(struct ctx *c)
+{
+	unsigned long addr;
+	size_t len;
+	unsigned int r = below(c, 100);
+
+	rand_range_max(c, &addr, &len, cfg.fault_max);
+	trace(c, OP_MLOCK, addr, len, r, 0);
+	if (r < 50)
+		return res(mlock((void *)addr, len));
+	if (r < 92)
+		return res(mlock2((void *)addr, len, MLOCK_ONFAULT));
+	return res(mlock2((void *)addr, len, 1U << below(c, 32)));
+}
+
+static int op_munlock(struct ctx *c)
+{
+	unsigned long addr;
+	size_t len;
+
+	rand_range(c, &addr, &len);
+	trace(c, OP_MUNLOCK, addr, len, 0, 0);
+	return res(munlock((void *)addr, len));
+}
+
+static int op_mlockall(struct ctx *c)
+{
+	/*
+	 * Never MCL_FUTURE alone: every later mapping would be populated.  A
+	 * plain MCL_CURRENT populates every mapping of the process, a huge one
+	 * another thread has just made too (terabytes): only without those.
+	 */
+	static const int flags[] = {
+		MCL_CURRENT | MCL_ONFAULT, MCL_FUTURE | MCL_ONFAULT,
+		MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT, MCL_ONFAULT, 0x40, MCL_CURRENT,
+	};
+	int f = flags[below(c, cfg.feature_on[F_HUGE] ? 5 : 6)], err;
+
+	if (chance(c, 40)) {
+		trace(c, OP_MLOCKALL, 0, 0, 0, 0);
+		return res(munlockall());
+	}
+	trace(c, OP_MLOCKALL, f, 0, 0, 0);
+	err = res(mlockall(f));
+	/* Locked for a short while only: most operations see it unlocked. */
+	if (chance(c, 50))
+		munlockall();
+	return err;
+}
+
+static int op_msync(struct ctx *c)
+{
+	static const int flags[] = {
+		MS_ASYNC, MS_SYNC, MS_INVALIDATE, MS_ASYNC | MS_INVALIDATE,
+		MS_SYNC | MS_INVALIDATE, MS_ASYNC | MS_SYNC, 0, 0x10,
+	};
+	unsigned long addr;
+	size_t len;
+	int f = flags[below(c, 8)];
+
+	rand_range(c, &addr, &len);
+	trace(c, OP_MSYNC, addr, len, f, 0);
+	return res(msync((void *)addr, len, f));
+}
+
+/* ---- operations: memory through the mappings ---- */
+
+static int op_touch(struct ctx *c)
+{
+	int i, n = 1 + below(c, 32), sig, last = 0;
+
+	trace(c, OP_TOUCH, n, 0, 0, 0);
+	for (i = 0; i < n; i++) {
+		unsigned long a = ARENA_BASE + below(c, cfg.arena_len), ra;
+		size_t rl;
+
+		if (chance(c, 70) && recent_pick(c, &ra, &rl))
+			a = ra + below(c, rl);
+
+		sig = access_byte(c, a, chance(c, 50), (unsigned char)rnd(c));
+		count_sig(OP_TOUCH, sig);
+		if (sig)
+			last = sig;
+	}
+	return last == SIGBUS ? -EFAULT : last ? -EACCES : 0;
+}
+
+/* Every page of a range, in order: what makes the region fill. */
+static int op_sweep(struct ctx *c)
+{
+	unsigned long addr, a;
+	size_t len;
+	int write = below(c, 3), sigs = 0, sig;
+
+	rand_range_max(c, &addr, &len, cfg.fault_max / 2);
+	trace(c, OP_SWEEP, addr, len, write, 0);
+	for (a = addr & ~(PG - 1); a < addr + len; a += PG) {
+		sig = access_byte(c, a + below(c, PG), write == 2 ? (int)below(c, 2) : write,
+				  (unsigned char)(a >> 12));
+		count_sig(OP_SWEEP, sig);
+		sigs += !!sig;
+		if (sigs > 64)
+			break;
+	}
+	return sigs ? -EFAULT : 0;
+}
+
+/* ---- operations: read/write ---- */
+
+static int op_read(struct ctx *c)
+{
+	size_t n = rand_count(c);
+	int fd = rand_fd(c);
+	void *buf = rand_buf(c, &n);
+
+	trace(c, OP_READ, fd, (unsigned long)buf, n, 0);
+	if (chance(c, 20)) {
+		struct iovec iov[2];
+		size_t m = n / 2;
+
+		iov[0].iov_base = buf;
+		iov[0].iov_len = m;
+		iov[1].iov_base = (char *)buf + m;
+		iov[1].iov_len = n - m;
+		return res(readv(fd, iov, 2));
+	}
+	return res(read(fd, buf, n));
+}
+
+/* A buffer for a call that only reads memory: anything goes. */
+static void *rand_src(struct ctx *c, size_t *cnt)
+{
+	return rand_buf(c, cnt);
+}
+
+static int op_write(struct ctx *c)
+{
+	size_t n = rand_count(c);
+	int fd = rand_fd(c);
+	void *buf = rand_src(c, &n);
+
+	trace(c, OP_WRITE, fd, (unsigned long)buf, n, 0);
+	if (chance(c, 20)) {
+		struct iovec iov[2];
+		size_t m = n / 2;
+
+		iov[0].iov_base = buf;
+		iov[0].iov_len = m;
+		iov[1].iov_base = (char *)buf + m;
+		iov[1].iov_len = n - m;
+		return res(writev(fd, iov, 2));
+	}
+	return res(write(fd, buf, n));
+}
+
+static int rand_rwf(struct ctx *c)
+{
+	static const int f[] = { 0, 0, 0, RWF_NOWAIT, RWF_HIPRI, RWF_DSYNC, RWF_APPEND, 0x80 };
+
+	return f[below(c, 8)];
+}
+
+static int op_pread(struct ctx *c)
+{
+	size_t n = rand_count(c);
+	int fd = rand_fd(c), flags = rand_rwf(c);
+	off_t off = rand_off(c);
+	void *buf = rand_buf(c, &n);
+	struct iovec iov = { buf, n };
+
+	trace(c, OP_PREAD, fd, (unsigned long)buf, n, off);
+	if (chance(c, 25))
+		return res(preadv2(fd, &iov, 1, off, flags));
+	return res(pread(fd, buf, n, off));
+}
+
+static int op_pwrite(struct ctx *c)
+{
+	size_t n = rand_count(c);
+	int fd = rand_fd(c), flags = rand_rwf(c);
+	off_t off = rand_off(c);
+	void *buf = rand_src(c, &n);
+	struct iovec iov = { buf, n };
+
+	/* Keep most writes where the region can hold them. */
+	if (chance(c, 70))
+		off &= (64 << 20) - 1;
+	trace(c, OP_PWRITE, fd, (unsigned long)buf, n, off);
+	if (chance(c, 25))
+		return res(pwritev2(fd, &iov, 1, off, flags));
+	return res(pwrite(fd, buf, n, off));
+}
+
+static int op_lseek(struct ctx *c)
+{
+	static const int whence[] = { SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE, 7 };
+	int fd = rand_fd(c), w = whence[below(c, 6)];
+	off_t off = chance(c, 50) ? (off_t)rand_off(c) : -(off_t)below(c, 1 << 20);
+
+	trace(c, OP_LSEEK, fd, off, w, 0);
+	return res(lseek(fd, off, w));
+}
+
+/* ---- operations: ioctls ---- */
+
+static int op_ioc_info(struct ctx *c)
+{
+	int fd = rand_fd(c);
+	void *arg = chance(c, 75) ? (void *)c->scratch : rand_arg_ptr(c);
+
+	trace(c, OP_IOC_INFO, fd, (unsigned long)arg, 0, 0);
+	return res(ioctl(fd, SHADOWMM_IOC_INFO, arg));
+}
+
+static int op_ioc_limit(struct ctx *c)
+{
+	struct shadowmm_limit *l = (void *)c->scratch;
+	unsigned int r = below(c, 100);
+	int fd = rand_fd(c);
+	void *arg = l;
+
+	l->flags = 0;
+	if (r < 45)
+		l->size_limit = SHADOWMM_MAX_OBJECT_SIZE;
+	else if (r < 75)
+		l->size_limit = PG * below(c, 2 * cfg.off_pages);
+	else if (r < 80)
+		l->size_limit = 0;
+	else if (r < 85)
+		l->size_limit = PG * below(c, 2 * cfg.off_pages) + 1 + below(c, PG - 1);
+	else if (r < 90)
+		l->size_limit = SHADOWMM_MAX_OBJECT_SIZE + PG * (1 + below(c, 4));
+	else if (r < 93)
+		l->size_limit = rnd(c);
+	else if (r < 96) {
+		l->size_limit = SHADOWMM_MAX_OBJECT_SIZE;
+		l->flags = 1ULL << below(c, 64);
+	} else {
+		arg = rand_arg_ptr(c);
+	}
+	trace(c, OP_IOC_LIMIT, fd, l->size_limit, l->flags, (unsigned long)arg);
+	return res(ioctl(fd, SHADOWMM_IOC_SET_LIMIT, arg));
+}
+
+static int op_ioc_punch(struct ctx *c)
+{
+	struct shadowmm_range *rg = (void *)c->scratch;
+	unsigned int r = below(c, 100);
+	int fd = rand_fd(c);
+	void *arg = rg;
+
+	rg->offset = PG * below(c, 2 * cfg.off_pages);
+	rg->length = PG * (1 + below(c, cfg.off_pages));
+	if (r < 70)
+		;
+	else if (r < 75)
+		rg->length = 0;
+	else if (r < 80)
+		rg->offset += 1 + below(c, PG - 1);
+	else if (r < 85)
+		rg->length += 1 + below(c, PG - 1);
+	else if (r < 88)
+		rg->offset = SHADOWMM_MAX_OBJECT_SIZE - PG * below(c, 4);
+	else if (r < 91)
+		rg->length = -PG * (1 + below(c, 4));
+	else if (r < 94) {
+		rg->offset = rnd(c);
+		rg->length = rnd(c);
+	} else if (r < 97) {
+		rg->offset = 0;
+		rg->length = SHADOWMM_MAX_OBJECT_SIZE;
+	} else {
+		arg = rand_arg_ptr(c);
+	}
+	trace(c, OP_IOC_PUNCH, fd, rg->offset, rg->length, (unsigned long)arg);
+	return res(ioctl(fd, SHADOWMM_IOC_PUNCH_HOLE, arg));
+}
+
+/*
+ * Random command numbers: the device's magic with any number, size and
+ * direction, a few generic ones the VFS answers itself, or anything at all
+ * except the magics of file-attribute and freeze ioctls ('f', 'X'), which
+ * would change /dev itself.
+ */
+static int op_ioc_rand(struct ctx *c)
+{
+	static const unsigned int generic[] = {
+		FIONREAD, FIONBIO, FIOASYNC, FIOCLEX, FIONCLEX, FIOQSIZE, 2 /* FIGETBSZ */,
+	};
+	unsigned int r = below(c, 100), cmd;
+	int fd = rand_fd_nopipe(c);
+	unsigned long arg;
+
+	if (r < 50)
+		cmd = _IOC(below(c, 4), SHADOWMM_IOC_MAGIC, below(c, 8), below(c, 256));
+	else if (r < 65)
+		cmd = generic[below(c, ARRAY_SIZE(generic))];
+	else {
+		do {
+			cmd = (unsigned int)rnd(c);
+		} while (_IOC_TYPE(cmd) == 'f' || _IOC_TYPE(cmd) == 'X');
+	}
+	r = below(c, 100);
+	if (r < 40)
+		arg = (unsigned long)c->scratch;
+	else if (r < 80)
+		arg = (unsigned long)rand_arg_ptr(c);
+	else
+		arg = below(c, 4);
+	/* FIONBIO/FIOASYNC read an int; give them a real one mostly. */
+	if (cmd == FIONBIO || cmd == FIOASYNC) {
+		*(int *)c->scratch = below(c, 2);
+		arg = (unsigned long)c->scratch;
+	}
+	trace(c, OP_IOC_RAND, fd, cmd, arg, 0);
+	return res(ioctl(fd, cmd, arg));
+}
+
+/* ---- operations: fork ---- */
+
+static void run_ops(struct ctx *c);
+
+static void reap_kid(struct ctx *c, bool wait)
+{
+	int status;
+	pid_t p;
+
+	if (!c->kid)
+		return;
+	p = waitpid(c->kid, &status, wait ? 0 : WNOHANG);
+	if (p == c->kid || (p < 0 && errno == ECHILD)) {
+		c->kid = 0;
+		slot_release(c->kid_slot);
+		c->kid_slot = NULL;
+	}
+}
+
+static void uring_forget(struct uring *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->fd = -1;
+}
+
+static int op_fork(struct ctx *c)
+{
+	uint64_t kid_seed = rnd(c);
+	int ms = 50 + below(c, cfg.child_ms), i;
+	struct slot *s;
+	pid_t pid;
+
+	/* A forked child does not fork again. */
+	if (c->child)
+		return -EOPNOTSUPP;
+	reap_kid(c, false);
+	if (c->kid)
+		return -EAGAIN;
+	s = slot_take(SLOT_CHILD, c->proc, c->thread);
+	if (!s)
+		return -EAGAIN;
+	trace(c, OP_FORK, ms, 0, 0, 0);
+	pid = fork();
+	if (pid < 0) {
+		slot_release(s);
+		return -errno;
+	}
+	if (pid == 0) {
+		/* The forking thread alone goes on, in a copy of the mm. */
+		s->pid = getpid();
+		s->tid = gettid();
+		c->child = true;
+		c->slot = s;
+		c->kid = 0;
+		c->kid_slot = NULL;
+		rng_seed(c->s, kid_seed);
+		c->deadline = now() + ms / 1000.0;
+		if (c->deadline > t_deadline)
+			c->deadline = t_deadline;
+		/* The parent's ring and pipes are the parent's. */
+		uring_forget(&c->ring);
+		close(c->pipe[0]);
+		close(c->pipe[1]);
+		if (pipe2(c->pipe, O_NONBLOCK | O_CLOEXEC))
+			c->pipe[0] = c->pipe[1] = -1;
+		for (i = 0; i < NR_FOREIGN; i++)
+			c->foreign[i].addr = 0;
+		run_ops(c);
+		_exit(0);
+	}
+	__atomic_fetch_add(&sh->forks, 1, __ATOMIC_RELAXED);
+	c->kid = pid;
+	c->kid_slot = s;
+	return 0;
+}
+
+/* ---- operations: pins ---- */
+
+static void drain_pipe(struct ctx *c)
+{
+	while (read(c->pipe[0], c->scratch, SCRATCH) > 0)
+		;
+}
+
+static int op_vmsplice(struct ctx *c)
+{
+	struct iovec iov[4];
+	int i, n = 1 + below(c, 4), err;
+	unsigned long addr;
+	size_t len;
+
+	for (i = 0; i < n; i++) {
+		rand_range_max(c, &addr, &len, 16 * PG);
+		iov[i].iov_base = (void *)addr;
+		iov[i].iov_len = len;
+	}
+	trace(c, OP_VMSPLICE, (unsigned long)iov[0].iov_base, iov[0].iov_len, n, 0);
+	if (chance(c, 25)) {
+		/* From the pipe into the mappings. */
+		err = res(vmsplice(c->pipe[0], iov, n, SPLICE_F_NONBLOCK));
+	} else {
+		err = res(vmsplice(c->pipe[1], iov, n,
+				   SPLICE_F_NONBLOCK | (chance(c, 20) ? SPLICE_F_GIFT : 0)));
+		/* Pages may stay in the pipe, pinned, for a while. */
+		if (chance(c, 60))
+			drain_pipe(c);
+	}
+	return err;
+}
+
+static pid_t rand_pid(struct ctx *c)
+{
+	unsigned int r = below(c, 100);
+
+	if (r < 50)
+		return getpid();
+	if (r < 80) {
+		pid_t p = sh->worker_pid[below(c, cfg.procs)];
+
+		return p ? p : getpid();
+	}
+	if (r < 95 && c->kid)
+		return c->kid;
+	return getppid();
+}
+
+static int op_pvm(struct ctx *c)
+{
+	struct iovec local, remote[2];
+	unsigned long addr;
+	size_t len, n = rand_count(c);
+	pid_t pid = rand_pid(c);
+	bool write = chance(c, 40);
+
+	local.iov_base = write ? rand_src(c, &n) : rand_buf(c, &n);
+	local.iov_len = n;
+	rand_range_max(c, &addr, &len, 64 * PG);
+	remote[0].iov_base = (void *)addr;
+	remote[0].iov_len = len;
+	rand_range_max(c, &addr, &len, 64 * PG);
+	remote[1].iov_base = (void *)addr;
+	remote[1].iov_len = len;
+	trace(c, OP_PVM, pid, (unsigned long)remote[0].iov_base, remote[0].iov_len, write);
+	if (write)
+		return res(process_vm_writev(pid, &local, 1, remote, 2, 0));
+	return res(process_vm_readv(pid, &local, 1, remote, 2, 0));
+}
+
+static int uring_setup(struct uring *u)
+{
+	struct io_uring_params p;
+	int fd;
+
+	u->tried = true;
+	memset(&p, 0, sizeof(p));
+	fd = syscall(__NR_io_uring_setup, 8, &p);
+	if (fd < 0)
+		return -errno;
+	u->sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned int);
+	u->cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	if (p.features & IORING_FEAT_SINGLE_MMAP) {
+		if (u->cq_len > u->sq_len)
+			u->sq_len = u->cq_len;
+		u->cq_len = u->sq_len;
+	}
+	u->sq = mmap(NULL, u->sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+		     fd, IORING_OFF_SQ_RING);
+	if (u->sq == MAP_FAILED)
+		goto fail;
+	if (p.features & IORING_FEAT_SINGLE_MMAP) {
+		u->cq = u->sq;
+	} else {
+		u->cq = mmap(NULL, u->cq_len, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_CQ_RING);
+		if (u->cq == MAP_FAILED)
+			goto fail;
+	}
+	u->sqes_len = p.sq_entries * sizeof(struct io_uring_sqe);
+	u->sqes = mmap(NULL, u->sqes_len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+	if (u->sqes == MAP_FAILED)
+		goto fail;
+	u->sq_head = (void *)((char *)u->sq + p.sq_off.head);
+	u->sq_tail = (void *)((char *)u->sq + p.sq_off.tail);
+	u->sq_mask = (void *)((char *)u->sq + p.sq_off.ring_mask);
+	u->sq_array = (void *)((char *)u->sq + p.sq_off.array);
+	u->cq_head = (void *)((char *)u->cq + p.cq_off.head);
+	u->cq_tail = (void *)((char *)u->cq + p.cq_off.tail);
+	u->cq_mask = (void *)((char *)u->cq + p.cq_off.ring_mask);
+	u->cqes = (void *)((char *)u->cq + p.cq_off.cqes);
+	u->fd = fd;
+	return 0;
+fail:
+	close(fd);
+	u->fd = -1;
+	return -ENOMEM;
+}
+
+static void uring_teardown(struct uring *u)
+{
+	if (u->fd < 0)
+		return;
+	munmap(u->sqes, u->sqes_len);
+	if (u->cq != u->sq)
+		munmap(u->cq, u->cq_len);
+	munmap(u->sq, u->sq_len);
+	close(u->fd);
+	u->fd = -1;
+}
+
+/* Submit one request and wait for its completion; its result in *@out. */
+static int uring_run(struct uring *u, const struct io_uring_sqe *sqe, int *out)
+{
+	unsigned int tail = *u->sq_tail, idx = tail & *u->sq_mask, head;
+	int ret;
+
+	u->sqes[idx] = *sqe;
+	u->sq_array[idx] = idx;
+	__atomic_store_n(u->sq_tail, tail + 1, __ATOMIC_RELEASE);
+	ret = syscall(__NR_io_uring_enter, u->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+	if (ret < 0)
+		return -errno;
+	for (;;) {
+		head = *u->cq_head;
+		if (head != __atomic_load_n(u->cq_tail, __ATOMIC_ACQUIRE))
+			break;
+		ret = syscall(__NR_io_uring_enter, u->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+		if (ret < 0 && errno != EINTR)
+			return -errno;
+	}
+	*out = u->cqes[head & *u->cq_mask].res;
+	__atomic_store_n(u->cq_head, head + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int op_iouring(struct ctx *c)
+{
+	struct uring *u = &c->ring;
+	struct io_uring_sqe sqe;
+	unsigned int r = below(c, 100);
+	unsigned long addr;
+	size_t len, n;
+	int err, out = 0;
+
+	if (u->fd < 0) {
+		/* Set up once: after a failure, every call meets its error. */
+		if (u->tried)
+			return u->setup_err;
+		err = uring_setup(u);
+		u->setup_err = err;
+		if (err)
+			return err;
+	}
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.fd = rand_fd_nopipe(c);
+	sqe.off = chance(c, 80) ? PG * below(c, 2 * cfg.off_pages) + below(c, 2) * below(c, PG) : rand_off(c);
+	n = rand_count(c);
+	if (r < 12 && !u->registered) {
+		/* Long-term pins of mapped object pages. */
+		struct iovec iov;
+
+		rand_range_max(c, &addr, &len, 256 * PG);
+		iov.iov_base = (void *)addr;
+		iov.iov_len = len;
+		trace(c, OP_IOURING, 100, addr, len, 0);
+		err = res(syscall(__NR_io_uring_register, u->fd, IORING_REGISTER_BUFFERS, &iov, 1));
+		if (!err) {
+			u->registered = true;
+			u->reg_addr = addr;
+			u->reg_len = len;
+		}
+		return err;
+	}
+	if (r < 20 && u->registered) {
+		trace(c, OP_IOURING, 101, 0, 0, 0);
+		u->registered = false;
+		return res(syscall(__NR_io_uring_register, u->fd, IORING_UNREGISTER_BUFFERS,
+				   NULL, 0));
+	}
+	if (r < 40 && u->registered && u->reg_len) {
+		sqe.opcode = chance(c, 50) ? IORING_OP_READ_FIXED : IORING_OP_WRITE_FIXED;
+		len = 1 + below(c, u->reg_len);
+		sqe.addr = u->reg_addr + below(c, u->reg_len - len + 1);
+		sqe.len = len;
+		sqe.buf_index = 0;
+	} else if (r < 65) {
+		sqe.opcode = IORING_OP_READ;
+		sqe.addr = (unsigned long)rand_buf(c, &n);
+		sqe.len = n;
+	} else if (r < 85) {
+		sqe.opcode = IORING_OP_WRITE;
+		sqe.addr = (unsigned long)rand_src(c, &n);
+		sqe.len = n;
+	} else if (r < 93) {
+		sqe.opcode = IORING_OP_MADVISE;
+		rand_range_max(c, &addr, &len, cfg.fault_max);
+		sqe.addr = addr;
+		sqe.len = len;
+		sqe.fadvise_advice = rand_advice(c);
+	} else {
+		static const int adv[] = {
+			POSIX_FADV_DONTNEED, POSIX_FADV_WILLNEED, POSIX_FADV_NOREUSE, 9,
+		};
+
+		sqe.opcode = IORING_OP_FADVISE;
+		sqe.len = PG * below(c, cfg.off_pages);
+		sqe.fadvise_advice = adv[below(c, 4)];
+	}
+	trace(c, OP_IOURING, sqe.opcode, sqe.addr, sqe.len, sqe.off);
+	err = uring_run(u, &sqe, &out);
+	if (err)
+		return err;
+	return out < 0 ? out : 0;
+}
+
+/* ---- operations: the page-cache system calls on the fd ---- */
+
+struct cachestat_range {
+	uint64_t off, len;
+};
+
+struct cachestat {
+	uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
+};
+
+static int op_cachestat(struct ctx *c)
+{
+	struct cachestat_range *rg = (void *)c->scratch;
+	void *cs = c->scratch + 64;
+	int fd = rand_fd(c);
+	unsigned int flags = chance(c, 95) ? 0 : 1U << below(c, 32);
+
+	rg->off = chance(c, 70) ? PG * below(c, 2 * cfg.off_pages) : rand_off(c);
+	rg->len = chance(c, 30) ? 0 : PG * below(c, 2 * cfg.off_pages);
+	if (chance(c, 5))
+		cs = rand_arg_ptr(c);
+	trace(c, OP_CACHESTAT, fd, rg->off, rg->len, flags);
+	return res(syscall(__NR_cachestat, fd, rg, cs, flags));
+}
+
+static int op_fadvise(struct ctx *c)
+{
+	static const int adv[] = {
+		POSIX_FADV_DONTNEED, POSIX_FADV_WILLNEED, POSIX_FADV_NOREUSE,
+		POSIX_FADV_NORMAL, POSIX_FADV_RANDOM, POSIX_FADV_SEQUENTIAL, 42,
+	};
+	int fd = rand_fd(c), a = adv[below(c, 7)];
+	off_t off = chance(c, 80) ? (off_t)(PG * below(c, 2 * cfg.off_pages)) : (off_t)rand_off(c);
+	off_t len = chance(c, 20) ? 0 : (off_t)(PG * below(c, 2 * cfg.off_pages));
+
+	trace(c, OP_FADVISE, fd, off, len, a);
+	/* The raw call: glibc's wrapper returns the error instead of -1. */
+	return res(syscall(SYS_fadvise64, fd, off, len, a));
+}
+
+static int op_readahead(struct ctx *c)
+{
+	int fd = rand_fd(c);
+	off_t off = chance(c, 80) ? (off_t)(PG * below(c, 2 * cfg.off_pages)) : (off_t)rand_off(c);
+	size_t n = rand_count(c);
+
+	trace(c, OP_READAHEAD, fd, off, n, 0);
+	return res(readahead(fd, off, n));
+}
+
+static int op_mincore(struct ctx *c)
+{
+	unsigned long addr;
+	size_t len;
+	void *vec = c->scratch;
+
+	rand_range_max(c, &addr, &len, (size_t)SCRATCH * PG);
+	if (chance(c, 10)) {
+		size_t n = (len + PG - 1) / PG;
+
+		vec = rand_buf(c, &n);
+		if (n < (len + PG - 1) / PG)
+			vec = NULL;
+	}
+	trace(c, OP_MINCORE, addr, len, (unsigned long)vec, 0);
+	return res(mincore((void *)addr, len, vec));
+}
+
+static int op_sfr(struct ctx *c)
+{
+	int fd = rand_fd(c);
+	unsigned int flags = below(c, 8);
+	off_t off = chance(c, 80) ? (off_t)(PG * below(c, 2 * cfg.off_pages)) : (off_t)rand_off(c);
+	off_t n = chance(c, 20) ? 0 : (off_t)(PG * below(c, 2 * cfg.off_pages));
+
+	if (chance(c, 5))
+		flags = 1U << below(c, 32);
+	trace(c, OP_SFR, fd, off, n, flags);
+	return res(sync_file_range(fd, off, n, flags));
+}
+
+static int op_fsync(struct ctx *c)
+{
+	int fd = rand_fd(c), r = below(c, 3);
+
+	trace(c, OP_FSYNC, fd, r, 0, 0);
+	if (r == 0)
+		return res(fsync(fd));
+	if (r == 1)
+		return res(fdatasync(fd));
+	return res(syncfs(fd));
+}
+
+static int op_splice(struct ctx *c)
+{
+	int fd = rand_fd(c), err;
+	loff_t off = chance(c, 80) ? (loff_t)(PG * below(c, 2 * cfg.off_pages)) : (loff_t)rand_off(c);
+	size_t n = 1 + below(c, 16 * PG);
+
+	trace(c, OP_SPLICE, fd, off, n, 0);
+	if (chance(c, 70)) {
+		err = res(splice(fd, chance(c, 80) ? &off : NULL, c->pipe[1], NULL, n,
+				 SPLICE_F_NONBLOCK));
+		drain_pipe(c);
+		return err;
+	}
+	if (write(c->pipe[1], c->scratch, 1 + below(c, PG)) < 0)
+		return -errno;
+	err = res(splice(c->pipe[0], NULL, fd, chance(c, 80) ? &off : NULL, n,
+			 SPLICE_F_NONBLOCK));
+	drain_pipe(c);
+	return err;
+}
+
+static int op_sendfile(struct ctx *c)
+{
+	int in = rand_fd(c), out = chance(c, 50) ? c->pipe[1] : rand_fd(c), err;
+	off_t off = chance(c, 80) ? (off_t)(PG * below(c, 2 * cfg.off_pages)) : (off_t)rand_off(c);
+	size_t n = 1 + below(c, 16 * PG);
+
+	trace(c, OP_SENDFILE, in, out, off, n);
+	err = res(sendfile(out, in, chance(c, 80) ? &off : NULL, n));
+	drain_pipe(c);
+	return err;
+}
+
+static int op_cfr(struct ctx *c)
+{
+	int in = rand_fd(c), out = rand_fd(c);
+	loff_t oin = PG * below(c, 2 * cfg.off_pages), oout = PG * below(c, 2 * cfg.off_pages);
+	size_t n = rand_count(c);
+	unsigned int flags = chance(c, 95) ? 0 : 1;
+
+	trace(c, OP_CFR, in, out, oin, n);
+	return res(copy_file_range(in, &oin, out, &oout, n, flags));
+}
+
+static int op_pmadvise(struct ctx *c)
+{
+	static const int adv[] = {
+		MADV_COLD, MADV_PAGEOUT, MADV_WILLNEED, MADV_COLLAPSE, MADV_DONTNEED, 99,
+	};
+	struct iovec iov[4];
+	int i, n = 1 + below(c, 4), pidfd, err, a = adv[below(c, 6)];
+	unsigned long addr;
+	size_t len;
+	pid_t pid = rand_pid(c);
+
+	for (i = 0; i < n; i++) {
+		rand_range_max(c, &addr, &len, 8 << 20);
+		iov[i].iov_base = (void *)addr;
+		iov[i].iov_len = len;
+	}
+	pidfd = syscall(__NR_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	trace(c, OP_PMADVISE, pid, (unsigned long)iov[0].iov_base, iov[0].iov_len, a);
+	err = res(syscall(__NR_process_madvise, pidfd, iov, n, a, 0));
+	close(pidfd);
+	return err;
+}
+
+static const struct op ops[NR_OPS] = {
+	[OP_OPEN] = { "open", "fd", 4, op_open },
+	[OP_CLOSE] = { "close", "fd", 1, op_close },
+	[OP_DUP] = { "dup", "fd", 2, op_dup },
+	[OP_MMAP] = { "mmap", "vma", 16, op_mmap },
+	[OP_MUNMAP] = { "munmap", "vma", 6, op_munmap },
+	[OP_MPROTECT] = { "mprotect", "vma", 5, op_mprotect },
+	[OP_MREMAP] = { "mremap", "vma", 6, op_mremap },
+	[OP_MADVISE] = { "madvise", "vma", 8, op_madvise },
+	[OP_MLOCK] = { "mlock", "vma", 4, op_mlock },
+	[OP_MUNLOCK] = { "munlock", "vma", 3, op_munlock },
+	[OP_MLOCKALL] = { "mlockall", "vma", 1, op_mlockall },
+	[OP_MSYNC] = { "msync", "vma", 2, op_msync },
+	[OP_TOUCH] = { "touch", "mem", 14, op_touch },
+	[OP_SWEEP] = { "sweep", "mem", 5, op_sweep },
+	[OP_READ] = { "read", "rw", 3, op_read },
+	[OP_WRITE] = { "write", "rw", 3, op_write },
+	[OP_PREAD] = { "pread", "rw", 4, op_pread },
+	[OP_PWRITE] = { "pwrite", "rw", 5, op_pwrite },
+	[OP_LSEEK] = { "lseek", "rw", 2, op_lseek },
+	[OP_IOC_INFO] = { "ioctl_info", "ioctl", 2, op_ioc_info },
+	[OP_IOC_LIMIT] = { "ioctl_limit", "ioctl", 2, op_ioc_limit },
+	[OP_IOC_PUNCH] = { "ioctl_punch", "ioctl", 4, op_ioc_punch },
+	[OP_IOC_RAND] = { "ioctl_rand", "ioctl", 2, op_ioc_rand },
+	[OP_FORK] = { "fork", "fork", 1, op_fork },
+	[OP_VMSPLICE] = { "vmsplice", "pin", 2, op_vmsplice },
+	[OP_PVM] = { "process_vm", "pin", 2, op_pvm },
+	[OP_IOURING] = { "io_uring", "pin", 2, op_iouring },
+	[OP_CACHESTAT] = { "cachestat", "pagecache", 1, op_cachestat },
+	[OP_FADVISE] = { "fadvise", "pagecache", 1, op_fadvise },
+	[OP_READAHEAD] = { "readahead", "pagecache", 1, op_readahead },
+	[OP_MINCORE] = { "mincore", "pagecache", 1, op_mincore },
+	[OP_SFR] = { "sync_file_range", "pagecache", 1, op_sfr },
+	[OP_FSYNC] = { "fsync", "pagecache", 1, op_fsync },
+	[OP_SPLICE] = { "splice", "pagecache", 1, op_splice },
+	[OP_SENDFILE] = { "sendfile", "pagecache", 1, op_sendfile },
+	[OP_CFR] = { "copy_file_range", "pagecache", 1, op_cfr },
+	[OP_PMADVISE] = { "process_madvise", "pagecache", 1, op_pmadvise },
+	[OP_DEBUGFS_READ] = { "debugfs_read", "debugfs", 0, NULL },
+	[OP_DEBUGFS_WRITE] = { "debugfs_write", "debugfs", 0, NULL },
+};
+
+static int pick_op(struct ctx *c)
+{
+	unsigned int w = below(c, cfg.total_weight), i;
+
+	for (i = 0; i < NR_OPS; i++) {
+		if (!cfg.op_on[i] || !ops[i].fn)
+			continue;
+		if (w < cfg.weight[i])
+			return i;
+		w -= cfg.weight[i];
+	}
+	return OP_TOUCH;
+}
+
+static void run_ops(struct ctx *c)
+{
+	while (!__atomic_load_n(&sh->stop, __ATOMIC_RELAXED) && now() < c->deadline) {
+		int op = pick_op(c), err;
+
+		c->seq++;
+		__atomic_store_n(&c->slot->op, op, __ATOMIC_RELAXED);
+		err = ops[op].fn(c);
+		count(op, err);
+		__atomic_store_n(&c->slot->op, -1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&c->slot->progress, 1, __ATOMIC_RELEASE);
+		if (!c->child)
+			reap_kid(c, false);
+	}
+}
+
+/* ---- worker processes ---- */
+
+struct thread_arg {
+	int proc, thread;
+};
+
+static void *worker_thread(void *p)
+{
+	struct thread_arg *ta = p;
+	struct ctx *c = calloc(1, sizeof(*c));
+	stack_t ss = { .ss_flags = SS_DISABLE };
+	void *alt;
+
+	if (!c)
+		return NULL;
+	tls_ctx = c;
+	alt = altstack_setup();
+	c->proc = ta->proc;
+	c->thread = ta->thread;
+	rng_seed(c->s, cfg.seed ^ ((uint64_t)(ta->proc + 1) * 0xd1b54a32d192ed03ULL) ^
+			   ((uint64_t)(ta->thread + 1) * 0xabc98388fb8fac03ULL));
+	c->scratch = malloc(SCRATCH + PG);
+	c->slot = slot_take(SLOT_THREAD, ta->proc, ta->thread);
+	uring_forget(&c->ring);
+	if (!c->scratch || !c->slot || pipe2(c->pipe, O_NONBLOCK | O_CLOEXEC)) {
+		fprintf(stderr, "# worker %d.%d: no memory, slot or pipe\n", ta->proc, ta->thread);
+		exit(3);
+	}
+	memset(c->scratch, 0x5a, SCRATCH);
+	c->deadline = t_deadline;
+	run_ops(c);
+	reap_kid(c, true);
+	foreign_drop_all(c);
+	uring_teardown(&c->ring);
+	close(c->pipe[0]);
+	close(c->pipe[1]);
+	__atomic_store_n(&c->slot->op, -1, __ATOMIC_RELAXED);
+	slot_release(c->slot);
+	tls_ctx = NULL;
+	sigaltstack(&ss, NULL);
+	free(alt);
+	free(c->scratch);
+	free(c);
+	return NULL;
+}
+
+static void worker_main(int proc)
+{
+	pthread_t th[MAX_THREADS];
+	struct thread_arg ta[MAX_THREADS];
+	unsigned long a;
+	uint64_t s[4];
+	int i;
+
+	install_handlers();
+	/* Start with every object slot open. */
+	for (i = 0; i < cfg.nr_objects; i++) {
+		int fd = open(dev_path, O_RDWR | O_CLOEXEC);
+
+		if (fd >= 0) {
+			dup3(fd, FD_BASE + i, O_CLOEXEC);
+			close(fd);
+		}
+	}
+	/* Start with the arena mapped, in 4 MiB pieces of those objects. */
+	rng_seed(s, cfg.seed ^ ((uint64_t)(proc + 1) * 0x9fb21c651e98df25ULL));
+	for (a = ARENA_BASE; a + (4 << 20) <= arena_end(); a += 4 << 20) {
+		void *p = mmap((void *)a, 4 << 20, PROT_READ | PROT_WRITE,
+			       (rng_next(s) & 1 ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED,
+			       FD_BASE + rng_next(s) % cfg.nr_objects,
+			       PG * (rng_next(s) % cfg.off_pages));
+
+		if (p != MAP_FAILED)
+			recent_add(a, 4 << 20);
+	}
+	for (i = 0; i < cfg.threads; i++) {
+		ta[i].proc = proc;
+		ta[i].thread = i;
+		if (pthread_create(&th[i], NULL, worker_thread, &ta[i])) {
+			fprintf(stderr, "# worker %d: pthread_create failed\n", proc);
+			exit(3);
+		}
+	}
+	for (i = 0; i < cfg.threads; i++)
+		pthread_join(th[i], NULL);
+	munmap((void *)ARENA_BASE, cfg.arena_len);
+	for (i = 0; i < NR_FDS; i++)
+		close(FD_BASE + i);
+	exit(0);
+}
+
+/* ---- the debugfs process ---- */
+
+struct dfile {
+	char path[256];
+	const char *name;	/* after debugfs_dir "/" */
+	bool readable, writable;
+	char saved[128];	/* the value before the run, to restore */
+	bool has_saved;
+};
+
+static struct dfile files[MAX_FILES];
+static int nr_files;
+static char saved_knobs[5][64];
+static int nr_saved_knobs;
+
+static void scan_dir(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) && nr_files < MAX_FILES) {
+		char path[512];
+		struct stat st;
+
+		if (de->d_name[0] == '.' || strlen(dir) + strlen(de->d_name) + 2 >
+					    sizeof(files[0].path))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (lstat(path, &st))
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			scan_dir(path);
+			continue;
+		}
+		if (!S_ISREG(st.st_mode))
+			continue;
+		memcpy(files[nr_files].path, path, strlen(path) + 1);
+		files[nr_files].name = files[nr_files].path + strlen(debugfs_dir) + 1;
+		files[nr_files].readable = st.st_mode & 0444;
+		files[nr_files].writable = st.st_mode & 0222;
+		nr_files++;
+	}
+	closedir(d);
+}
+
+static ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n, total = 0;
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)total < size - 1) {
+		n = read(fd, buf + total, size - 1 - total);
+		if (n <= 0)
+			break;
+		total += n;
+	}
+	buf[total] = '\0';
+	close(fd);
+	return total;
+}
+
+/* Write @line to @path in one write(); 0 or -errno. */
+static int write_file(const char *path, const char *line, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, line, len) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static bool is_knobs(const struct dfile *f)
+{
+	return !strcmp(f->name, "knobs");
+}
+
+static bool is_bench(const struct dfile *f)
+{
+	return !strcmp(f->name, "bench");
+}
+
+/* Remember the writable files' values, to restore after the run. */
+static void save_debugfs(void)
+{
+	char buf[4096], *line, *save = NULL;
+	int i;
+
+	for (i = 0; i < nr_files; i++) {
+		struct dfile *f = &files[i];
+
+		if (!f->writable || !f->readable || is_bench(f))
+			continue;
+		if (read_file(f->path, buf, sizeof(buf)) < 0)
+			continue;
+		if (is_knobs(f)) {
+			for (line = strtok_r(buf, "\n", &save); line && nr_saved_knobs < 5;
+			     line = strtok_r(NULL, "\n", &save)) {
+				if (line[0] == '#')
+					break;
+				snprintf(saved_knobs[nr_saved_knobs++], 64, "%s", line);
+			}
+			continue;
+		}
+		buf[strcspn(buf, "\n")] = '\0';
+		buf[sizeof(f->saved) - 1] = '\0';
+		memcpy(f->saved, buf, sizeof(f->saved));
+		f->has_saved = true;
+	}
+}
+
+static void knob_write(const char *line)
+{
+	write_file(debugfs_path("knobs"), line, strlen(line));
+}
+
+static void restore_debugfs(void)
+{
+	int i;
+
+	for (i = 0; i < nr_files; i++) {
+		const struct dfile *f = &files[i];
+
+		/* probability first: nothing fails while the rest is restored */
+		if (f->has_saved && strstr(f->name, "probability"))
+			write_file(f->path, f->saved, strlen(f->saved));
+	}
+	for (i = 0; i < nr_files; i++) {
+		const struct dfile *f = &files[i];
+
+		if (f->has_saved)
+			write_file(f->path, f->saved, strlen(f->saved));
+	}
+	for (i = 0; i < nr_saved_knobs; i++)
+		knob_write(saved_knobs[i]);
+}
+
+static void knob_line(struct ctx *c, char *buf, size_t size, bool good)
+{
+	static const char *const bad[] = {
+		"", "\n", "nonsense 1", "lru_batch 0", "lru_batch 64", "pcp_batch 0",
+		"watermark_scale_factor 0", "watermark_scale_factor 3001", "reclaim 0",
+		"drain_pcp 2", "drain_lru 0", "drop_slabs 7", "burst 0", "burst 4097",
+		"slab_burst 99999", "lru_batch 18446744073709551620",
+		"min_free_kbytes 18446744073709551615", "pcp_high -1", "lru_batch 8 trailing",
+		"lru_batch 8\nlru_batch 9", "lru_batch", " lru_batch 8", "lru_batch 0x10",
+		"watermark_scale_factor 4294967296", "reclaim 99999999",
+		"a_name_that_is_far_too_long_for_the_knobs_parser_to_accept_at_all 1",
+	};
+	unsigned int r = below(c, 100);
+
+	if (!good) {
+		if (chance(c, 10)) {
+			size_t i, n = 1 + below(c, size - 1);
+
+			for (i = 0; i < n; i++)
+				buf[i] = (char)rnd(c);
+			buf[n - 1] = '\0';
+			return;
+		}
+		snprintf(buf, size, "%s", bad[below(c, ARRAY_SIZE(bad))]);
+		return;
+	}
+	if (r < 10)
+		snprintf(buf, size, "watermark_scale_factor %u", 1 + (unsigned int)below(c, 1000));
+	else if (r < 18)
+		snprintf(buf, size, "min_free_kbytes %u", 64 + (unsigned int)below(c, 2048));
+	else if (r < 28)
+		snprintf(buf, size, "pcp_high %u", (unsigned int)below(c, 512));
+	else if (r < 38)
+		snprintf(buf, size, "pcp_batch %u", 1 + (unsigned int)below(c, 64));
+	else if (r < 50)
+		snprintf(buf, size, "lru_batch %u\n", 1 + (unsigned int)below(c, 63));
+	else if (r < 60)
+		snprintf(buf, size, "drain_pcp 1");
+	else if (r < 70)
+		snprintf(buf, size, "drain_lru 1\n");
+	else if (r < 78)
+		snprintf(buf, size, "drop_slabs 1");
+	else if (r < 86)
+		snprintf(buf, size, "reclaim %u", 1 + (unsigned int)below(c, 256));
+	else if (r < 93)
+		snprintf(buf, size, "burst %u", 1 + (unsigned int)below(c, 256));
+	else
+		snprintf(buf, size, "slab_burst %u", 1 + (unsigned int)below(c, 512));
+}
+
+/* A value for a fault-injection attribute (or any other number file). */
+static void attr_line(struct ctx *c, const struct dfile *f, char *buf, size_t size, bool good)
+{
+	static const char *const bad[] = {
+		"", "abc", "-", "99999999999999999999999", "1 2", "0x", "\n\n", "-99999999999",
+	};
+
+	if (!good) {
+		snprintf(buf, size, "%s", bad[below(c, ARRAY_SIZE(bad))]);
+		return;
+	}
+	if (strstr(f->name, "probability"))
+		snprintf(buf, size, "%u", chance(c, 70) ? (unsigned int)below(c, 5)
+							: (unsigned int)below(c, 101));
+	else if (strstr(f->name, "interval"))
+		snprintf(buf, size, "%u", 1 + (unsigned int)below(c, 100));
+	else if (strstr(f->name, "times"))
+		snprintf(buf, size, "%d", chance(c, 5) ? -1 : (int)below(c, 200));
+	else if (strstr(f->name, "verbose"))
+		snprintf(buf, size, "%u", (unsigned int)below(c, 2));
+	else if (strstr(f->name, "task-filter"))
+		snprintf(buf, size, "%c", chance(c, 80) ? 'N' : 'Y');
+	else if (strstr(f->name, "min-order"))
+		snprintf(buf, size, "%u", (unsigned int)below(c, 12));
+	else
+		snprintf(buf, size, "%u", (unsigned int)below(c, 4096));
+}
+
+/* -D: only files whose name has one of these in it (all without -D). */
+static bool file_wanted(const struct dfile *f)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (!cfg.dfiles[0])
+		return true;
+	snprintf(buf, sizeof(buf), "%s", cfg.dfiles);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (strstr(f->name, tok))
+			return true;
+	return false;
+}
+
+/* The debugfs process has something to do with @f. */
+static bool file_usable(const struct dfile *f)
+{
+	return file_wanted(f) && ((f->readable && cfg.op_on[OP_DEBUGFS_READ]) ||
+				  (f->writable && cfg.op_on[OP_DEBUGFS_WRITE]));
+}
+
+static void debugfs_main(void)
+{
+	static char buf[1 << 16];
+	struct ctx *c = calloc(1, sizeof(*c));
+	char line[128];
+
+	if (!c)
+		exit(3);
+	tls_ctx = c;
+	rng_seed(c->s, cfg.seed ^ 0x2545f4914f6cdd1dULL);
+	c->slot = slot_take(SLOT_DEBUGFS, -1, 0);
+	if (!c->slot)
+		exit(3);
+	while (!__atomic_load_n(&sh->stop, __ATOMIC_RELAXED) && now() < t_deadline && nr_files) {
+		const struct dfile *f = &files[below(c, nr_files)];
+		bool rd = f->readable && cfg.op_on[OP_DEBUGFS_READ];
+		bool wr = f->writable && cfg.op_on[OP_DEBUGFS_WRITE];
+		int op, err;
+
+		c->seq++;
+		/* Not for this run; main() made sure some file is, so one comes soon. */
+		if (!file_wanted(f) || (!rd && !wr)) {
+			sleep_ms(1);
+			continue;
+		}
+		if (rd && (!wr || chance(c, 50))) {
+			op = OP_DEBUGFS_READ;
+			trace(c, op, f - files, 0, 0, 0);
+			__atomic_store_n(&c->slot->op, op, __ATOMIC_RELAXED);
+			err = read_file(f->path, buf, sizeof(buf)) < 0 ? -errno : 0;
+		} else {
+			bool good = chance(c, 60) && !is_bench(f);
+
+			op = OP_DEBUGFS_WRITE;
+			if (is_knobs(f))
+				knob_line(c, line, sizeof(line), good);
+			else if (is_bench(f))
+				snprintf(line, sizeof(line), "%s",
+					 chance(c, 50) ? "walk" : "run fast");
+			else
+				attr_line(c, f, line, sizeof(line), good);
+			trace(c, op, f - files, good, 0, 0);
+			__atomic_store_n(&c->slot->op, op, __ATOMIC_RELAXED);
+			err = write_file(f->path, line, strlen(line) ? strlen(line) : chance(c, 50));
+		}
+		count(op, err);
+		__atomic_store_n(&c->slot->op, -1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&c->slot->progress, 1, __ATOMIC_RELEASE);
+		/* Some files walk everything: leave the workers most of the CPU. */
+		sleep_ms(20 + below(c, 180));
+	}
+	slot_release(c->slot);
+	exit(0);
+}
+
+/* ---- the watchdog ---- */
+
+static void dump_file_text(char *buf, const char *prefix)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		printf("%s%s\n", prefix, line);
+}
+
+static void dump_file(const char *path, const char *prefix)
+{
+	char buf[8192];
+
+	if (read_file(path, buf, sizeof(buf)) < 0) {
+		printf("%s(%s: %s)\n", prefix, path, strerror(errno));
+		return;
+	}
+	dump_file_text(buf, prefix);
+}
+
+/* State letter of a task ('R', 'D', 'Z', ...), or 0 when it is gone. */
+static char task_state(pid_t pid, pid_t tid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	p = strrchr(buf, ')');
+	return p && p[1] && p[2] ? p[2] : 0;
+}
+
+static void dump_task(pid_t pid, pid_t tid)
+{
+	char path[96], wchan[128] = "", comm[64] = "";
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", pid, tid);
+	read_file(path, wchan, sizeof(wchan));
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
+	read_file(path, comm, sizeof(comm));
+	comm[strcspn(comm, "\n")] = '\0';
+	printf("# task %d/%d (%s) state %c wchan %s\n", pid, tid, comm,
+	       task_state(pid, tid) ?: '?', wchan[0] ? wchan : "-");
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
+	dump_file(path, "#   syscall: ");
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", pid, tid);
+	dump_file(path, "#   ");
+}
+
+/* The stacks of the tasks of @pid that are running or runnable now. */
+static void dump_running_process(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		pid_t tid = atoi(de->d_name);
+
+		if (de->d_name[0] != '.' && task_state(pid, tid) == 'R') {
+			snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", pid, tid);
+			printf("# sample of running task %d/%d:\n", pid, tid);
+			dump_file(path, "#   ");
+		}
+	}
+	closedir(d);
+}
+
+static void dump_process(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			dump_task(pid, atoi(de->d_name));
+	closedir(d);
+}
+
+static const char *op_name(int op)
+{
+	return op >= 0 && op < NR_OPS ? ops[op].name : "-";
+}
+
+static void dump_trace(const struct slot *s)
+{
+	unsigned int head = __atomic_load_n(&s->head, __ATOMIC_ACQUIRE), i;
+
+	for (i = head > NR_TRACE ? head - NR_TRACE : 0; i < head; i++) {
+		const struct trace_ent *e = &s->trace[i % NR_TRACE];
+
+		printf("#   op %lu %s %#lx %#lx %#lx %#lx\n", e->seq, op_name(e->op),
+		       e->a[0], e->a[1], e->a[2], e->a[3]);
+	}
+}
+
+static const char *slot_what(const struct slot *s, char *buf, size_t size)
+{
+	if (s->kind == SLOT_THREAD)
+		snprintf(buf, size, "process %d thread %d", s->proc, s->thread);
+	else if (s->kind == SLOT_CHILD)
+		snprintf(buf, size, "child of process %d thread %d", s->proc, s->thread);
+	else
+		snprintf(buf, size, "debugfs process");
+	return buf;
+}
+
+static void trigger_sysrq(char what)
+{
+	int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, &what, 1) < 0)
+			perror("# sysrq");
+		close(fd);
+	}
+}
+
+static void dump_all(pid_t *pids, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			dump_process(pids[i]);
+	for (i = 0; i < NR_SLOTS; i++) {
+		const struct slot *s = &sh->slots[i];
+
+		if (__atomic_load_n(&s->used, __ATOMIC_ACQUIRE) == 1 && s->kind == SLOT_CHILD)
+			dump_process(s->pid);
+	}
+}
+
+static void dump_running(pid_t *pids, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			dump_running_process(pids[i]);
+	for (i = 0; i < NR_SLOTS; i++) {
+		const struct slot *s = &sh->slots[i];
+
+		if (__atomic_load_n(&s->used, __ATOMIC_ACQUIRE) == 1 && s->kind == SLOT_CHILD)
+			dump_running_process(s->pid);
+	}
+}
+
+/* ---- main ---- */
+
+static void print_usage(const char *argv0)
+{
+	int i;
+
+	fprintf(stderr,
+		"usage: %s [-p PROCS] [-t THREADS] [-s SECONDS] [-S SEED] [-w WATCHDOG] [-W GRACE]\n"
+		"          [-x CLASS,...] [-o CLASS,...] [-A ARENA_MB] [-M FAULT_MB] [-n OBJECTS]\n"
+		"          [-O OFFSET_MB] [-E CLASS,...] [-b OP=WEIGHT,...] [-Q POPULATE_PCT]\n"
+		"          [-D DEBUGFS_FILE,...] [-F CHILD_MS] [-P SETTLE_S] [-K] [-l]\n"
+		"  -x excludes, -o runs only, -E enables (for what is off by default):\n"
+		"  an operation, a group, a flag class (populate fixed huge locked debugfs,\n"
+		"  hugepopulate: off by default) or madv_<advice>; -K: no sysrq\n"
+		"  dumps when stuck; -l: list the classes\n", argv0);
+	fprintf(stderr, "operations:");
+	for (i = 0; i < NR_OPS; i++)
+		if (ops[i].fn)
+			fprintf(stderr, " %s(%s)", ops[i].name, ops[i].group);
+	fprintf(stderr, "\nadvices:");
+	for (i = 0; i < (int)NR_ADVICES; i++)
+		fprintf(stderr, " madv_%s%s", advices[i].name, advices[i].dflt ? "" : "(off)");
+	fprintf(stderr, "\n");
+}
+
+/* Apply one class name to the switches; false when no class has it. */
+static bool set_class(const char *name, bool on)
+{
+	bool found = false;
+	int i;
+
+	for (i = 0; i < NR_OPS; i++) {
+		if (!strcmp(name, ops[i].name) || !strcmp(name, ops[i].group)) {
+			cfg.op_on[i] = on;
+			found = true;
+		}
+	}
+	for (i = 0; i < NR_FEATURES; i++) {
+		if (!strcmp(name, feature_names[i])) {
+			cfg.feature_on[i] = on;
+			found = true;
+		}
+	}
+	if (!strcmp(name, "populate")) {
+		for (i = 0; i < (int)NR_ADVICES; i++)
+			if (advices[i].value == MADV_POPULATE_READ ||
+			    advices[i].value == MADV_POPULATE_WRITE)
+				cfg.advice_on[i] = on;
+	}
+	if (!strncmp(name, "madv_", 5)) {
+		for (i = 0; i < (int)NR_ADVICES; i++) {
+			if (!strcmp(name + 5, advices[i].name)) {
+				cfg.advice_on[i] = on;
+				found = true;
+			}
+		}
+	}
+	return found;
+}
+
+static bool parse_classes(const char *list, bool on)
+{
+	char buf[512], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!set_class(tok, on)) {
+			fprintf(stderr, "unknown class '%s' (-l lists them)\n", tok);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* "op=weight,..." (an operation or a group): bias the mix. */
+static bool parse_weights(const char *list)
+{
+	char buf[512], *tok, *save = NULL;
+	int i;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		bool found = false;
+
+		if (!eq) {
+			fprintf(stderr, "-b wants name=weight, not '%s'\n", tok);
+			return false;
+		}
+		*eq = '\0';
+		for (i = 0; i < NR_OPS; i++) {
+			if (!strcmp(tok, ops[i].name) || !strcmp(tok, ops[i].group)) {
+				cfg.weight[i] = atoi(eq + 1);
+				found = true;
+			}
+		}
+		if (!found) {
+			fprintf(stderr, "unknown operation '%s' (-l lists them)\n", tok);
+			return false;
+		}
+	}
+	return true;
+}
+
+static int parse_args(int argc, char **argv)
+{
+	bool only = false;
+	int opt, i;
+
+	cfg.procs = 2;
+	cfg.threads = 2;
+	cfg.seconds = 60;
+	cfg.watchdog = 30;
+	cfg.confirm = 30;
+	cfg.settle = 15;
+	cfg.arena_len = 64UL << 20;
+	cfg.fault_max = 4UL << 20;
+	cfg.nr_objects = NR_FDS;
+	cfg.off_pages = (16UL << 20) / PG;
+	cfg.child_ms = 1000;
+	cfg.sysrq = true;
+	cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	for (i = 0; i < NR_OPS; i++) {
+		cfg.op_on[i] = true;
+		cfg.weight[i] = ops[i].weight;
+	}
+	cfg.populate_pct = 15;
+	for (i = 0; i < NR_FEATURES; i++)
+		cfg.feature_on[i] = i != F_HUGEPOP;
+	for (i = 0; i < (int)NR_ADVICES; i++)
+		cfg.advice_on[i] = advices[i].dflt;
+
+	/* -o first: it switches everything else off. */
+	for (i = 1; i < argc - 1; i++) {
+		if (!strcmp(argv[i], "-o")) {
+			only = true;
+			break;
+		}
+	}
+	if (only) {
+		for (i = 0; i < NR_OPS; i++)
+			cfg.op_on[i] = false;
+		cfg.feature_on[F_DEBUGFS] = false;
+	}
+	while ((opt = getopt(argc, argv, "p:t:s:S:w:W:x:o:E:b:D:A:M:n:O:Q:F:P:Klh")) != -1) {
+		switch (opt) {
+		case 'p':
+			cfg.procs = atoi(optarg);
+			break;
+		case 't':
+			cfg.threads = atoi(optarg);
+			break;
+		case 's':
+			cfg.seconds = atoi(optarg);
+			break;
+		case 'S':
+			cfg.seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'w':
+			cfg.watchdog = atoi(optarg);
+			break;
+		case 'W':
+			cfg.confirm = atoi(optarg);
+			break;
+		case 'x':
+			if (!parse_classes(optarg, false))
+				return -1;
+			snprintf(cfg.excluded + strlen(cfg.excluded),
+				 sizeof(cfg.excluded) - strlen(cfg.excluded), "%s%s",
+				 cfg.excluded[0] ? "," : "", optarg);
+			break;
+		case 'o':
+			if (!parse_classes(optarg, true))
+				return -1;
+			snprintf(cfg.only + strlen(cfg.only), sizeof(cfg.only) - strlen(cfg.only),
+				 "%s%s", cfg.only[0] ? "," : "", optarg);
+			break;
+		case 'E':
+			if (!parse_classes(optarg, true))
+				return -1;
+			snprintf(cfg.weights + strlen(cfg.weights),
+				 sizeof(cfg.weights) - strlen(cfg.weights), " -E %s", optarg);
+			break;
+		case 'b':
+			if (!parse_weights(optarg))
+				return -1;
+			snprintf(cfg.weights + strlen(cfg.weights),
+				 sizeof(cfg.weights) - strlen(cfg.weights), " -b %s", optarg);
+			break;
+		case 'D':
+			snprintf(cfg.dfiles, sizeof(cfg.dfiles), "%s", optarg);
+			snprintf(cfg.weights + strlen(cfg.weights),
+				 sizeof(cfg.weights) - strlen(cfg.weights), " -D %s", optarg);
+			break;
+		case 'Q':
+			cfg.populate_pct = atoi(optarg);
+			break;
+		case 'A':
+			cfg.arena_len = strtoul(optarg, NULL, 0) << 20;
+			break;
+		case 'M':
+			cfg.fault_max = strtoul(optarg, NULL, 0) << 20;
+			break;
+		case 'n':
+			cfg.nr_objects = atoi(optarg);
+			break;
+		case 'O':
+			cfg.off_pages = (strtoull(optarg, NULL, 0) << 20) / PG;
+			break;
+		case 'F':
+			cfg.child_ms = atoi(optarg);
+			break;
+		case 'P':
+			cfg.settle = atoi(optarg);
+			break;
+		case 'K':
+			cfg.sysrq = false;
+			break;
+		case 'l':
+			cfg.list = true;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (cfg.procs < 1 || cfg.procs > MAX_PROCS || cfg.threads < 1 ||
+	    cfg.threads > MAX_THREADS || cfg.seconds < 1 || cfg.watchdog < 2 || cfg.confirm < 0 ||
+	    cfg.arena_len < (1UL << 20) || cfg.arena_len > (1UL << 34) || cfg.child_ms < 1 ||
+	    cfg.fault_max < (1UL << 20) || cfg.nr_objects < 1 || cfg.nr_objects > NR_FDS ||
+	    cfg.off_pages < 1 ||
+	    cfg.settle < 0) {
+		fprintf(stderr, "bad argument\n");
+		return -1;
+	}
+	for (i = 0; i < NR_OPS; i++)
+		if (cfg.op_on[i] && ops[i].fn)
+			cfg.total_weight += cfg.weight[i];
+	if (!cfg.total_weight && !cfg.feature_on[F_DEBUGFS]) {
+		fprintf(stderr, "every operation is excluded\n");
+		return -1;
+	}
+	return 0;
+}
+
+static long long meminfo_kb(const char *name)
+{
+	char buf[4096], *p;
+	size_t n = strlen(name);
+
+	if (read_file(debugfs_path("meminfo"), buf, sizeof(buf)) < 0)
+		return -1;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, name, n) && p[n] == ':')
+			return strtoll(p + n + 1, NULL, 10);
+	return -1;
+}
+
+/* Counters of the module's vmstat worth showing for a run. */
+static const char *const vmstat_names[] = {
+	"pgfault", "pgmajfault", "pgfault_sigbus", "pgfault_cow", "pswpout", "pswpin",
+	"pgsteal_zero", "allocstall_normal", "pgalloc_fail", "pgalloc_injected",
+	"pinned_deferred", "vma_resync", "vma_untracked", "workingset_refault",
+	"kswapd_giveup",
+};
+#define NR_VMSTAT	ARRAY_SIZE(vmstat_names)
+
+static void read_vmstat(long long *v)
+{
+	static char buf[16384];
+	unsigned int i;
+
+	if (read_file(debugfs_path("vmstat"), buf, sizeof(buf)) < 0)
+		buf[0] = '\0';
+	for (i = 0; i < NR_VMSTAT; i++) {
+		size_t n = strlen(vmstat_names[i]);
+		char *p;
+
+		v[i] = -1;
+		for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+			if (!strncmp(p, vmstat_names[i], n) && p[n] == ' ') {
+				v[i] = strtoll(p + n + 1, NULL, 10);
+				break;
+			}
+		}
+	}
+}
+
+static void settle_knobs(void)
+{
+	knob_write("drain_pcp 1");
+	knob_write("drain_lru 1");
+	knob_write("drop_slabs 1");
+}
+
+/* The device's first open and mapping set up reserves that stay: do them now. */
+static void warm_up(void)
+{
+	int fd = open(dev_path, O_RDWR | O_CLOEXEC);
+	void *p;
+
+	if (fd < 0)
+		return;
+	p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p != MAP_FAILED) {
+		__atomic_store_n((char *)p, 1, __ATOMIC_RELAXED);
+		munmap(p, PG);
+	}
+	close(fd);
+}
+
+static void print_stats(void)
+{
+	unsigned long total = 0;
+	int i, e;
+
+	printf("# %-16s %9s %9s %7s %7s  errors\n", "operation", "count", "ok", "SIGBUS", "SIGSEGV");
+	for (i = 0; i < NR_OPS; i++) {
+		char errs[1024] = "";
+		size_t len = 0;
+
+		if (!sh->count[i])
+			continue;
+		total += sh->count[i];
+		for (e = 1; e < NR_ERR; e++) {
+			if (!sh->err[i][e])
+				continue;
+			len += snprintf(errs + len, sizeof(errs) - len > 0 ? sizeof(errs) - len : 0,
+					" %s:%lu", e == NR_ERR - 1 ? "other" : strerrorname_np(e) ?: "?",
+					sh->err[i][e]);
+			if (len >= sizeof(errs))
+				break;
+		}
+		printf("# %-16s %9lu %9lu %7lu %7lu %s\n", ops[i].name, sh->count[i], sh->err[i][0],
+		       sh->sigbus[i], sh->sigsegv[i], errs);
+	}
+	printf("# total %lu operations, %lu forks\n", total, sh->forks);
+}
+
+static unsigned long total_ops(void)
+{
+	unsigned long t = 0;
+	int i;
+
+	for (i = 0; i < NR_OPS; i++)
+		t += __atomic_load_n(&sh->count[i], __ATOMIC_RELAXED);
+	return t;
+}
+
+static int tap_n, tap_failed;
+
+static void tap(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	tap_n++;
+	tap_failed += !ok;
+	printf("%s %d - ", ok ? "ok" : "not ok", tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static void tap_skip(const char *what, const char *why)
+{
+	tap_n++;
+	printf("ok %d - %s # SKIP %s\n", tap_n, what, why);
+}
+
+/* Is any task of a worker stuck, i.e. alive and not a zombie? */
+static bool process_alive(pid_t pid)
+{
+	char s = task_state(pid, pid);
+
+	return s && s != 'Z' && s != 'X';
+}
+
+int main(int argc, char **argv)
+{
+	pid_t pids[MAX_PROCS + 1];
+	int status[MAX_PROCS + 1], nr_pids, nr_usable = 0, i, stuck = 0;
+	bool exited[MAX_PROCS + 1] = { false }, clean = true;
+	unsigned long last_progress[NR_SLOTS] = { 0 };
+	double last_change[NR_SLOTS], next_report;
+	bool noticed[NR_SLOTS] = { false };
+	long long free0, swap0, objs, pinned, free1 = -1, swap1 = -1;
+	long long vm0[NR_VMSTAT], vm1[NR_VMSTAT];
+	static char meminfo0[4096];
+	unsigned int k;
+	char what[96];
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (getenv("SMM_FUZZ_DEV"))
+		dev_path = getenv("SMM_FUZZ_DEV");
+	if (getenv("SMM_FUZZ_DEBUGFS"))
+		debugfs_dir = getenv("SMM_FUZZ_DEBUGFS");
+	if (parse_args(argc, argv)) {
+		print_usage(argv[0]);
+		return 2;
+	}
+	if (cfg.list) {
+		print_usage(argv[0]);
+		return 0;
+	}
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
+		perror("mmap shared");
+		return 2;
+	}
+	printf("# smm_fuzz: seed %llu, %d processes x %d threads, %d s, watchdog %d s, arena %zu MiB\n",
+	       (unsigned long long)cfg.seed, cfg.procs, cfg.threads, cfg.seconds, cfg.watchdog,
+	       cfg.arena_len >> 20);
+	printf("# replay: smm_fuzz -S %llu -p %d -t %d -s %d -A %zu -M %zu -n %d -O %llu -Q %u%s%s%s%s%s\n",
+	       (unsigned long long)cfg.seed, cfg.procs, cfg.threads, cfg.seconds,
+	       cfg.arena_len >> 20, cfg.fault_max >> 20, cfg.nr_objects,
+	       (unsigned long long)(cfg.off_pages * PG) >> 20, cfg.populate_pct,
+	       cfg.excluded[0] ? " -x " : "", cfg.excluded, cfg.only[0] ? " -o " : "", cfg.only,
+	       cfg.weights);
+	if (access(dev_path, R_OK | W_OK)) {
+		printf("# %s: %s\n", dev_path, strerror(errno));
+		tap(false, "%s is there", dev_path);
+		printf("1..%d\n", tap_n);
+		return 1;
+	}
+
+	/* The arena must be free in every process: check it here once. */
+	{
+		void *p = mmap((void *)ARENA_BASE, cfg.arena_len, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+			       -1, 0);
+
+		if (p != (void *)ARENA_BASE) {
+			printf("# arena at %#lx: %s\n", ARENA_BASE, strerror(errno));
+			return 2;
+		}
+		munmap(p, cfg.arena_len);
+	}
+
+	scan_dir(debugfs_dir);
+	for (i = 0; i < nr_files; i++)
+		nr_usable += file_usable(&files[i]);
+	if (cfg.dfiles[0] && cfg.feature_on[F_DEBUGFS] && !nr_usable) {
+		printf("# -D %s: no debugfs file to read or write\n", cfg.dfiles);
+		return 2;
+	}
+	save_debugfs();
+	warm_up();
+	/* Deferred frees of the warm-up (pinned list, batches) settle first. */
+	for (i = 0, free0 = -2; i < 20; i++) {
+		long long f;
+
+		settle_knobs();
+		sleep_ms(250);
+		f = meminfo_kb("MemFree");
+		if (f == free0)
+			break;
+		free0 = f;
+	}
+	free0 = meminfo_kb("MemFree");
+	swap0 = meminfo_kb("SwapFree");
+	read_vmstat(vm0);
+	if (read_file(debugfs_path("meminfo"), meminfo0, sizeof(meminfo0)) < 0)
+		meminfo0[0] = '\0';
+	printf("# before: MemFree %lld kB, SwapFree %lld kB, Objects %lld kB, %d debugfs files\n",
+	       free0, swap0, meminfo_kb("Objects"), nr_files);
+
+	t_start = now();
+	t_deadline = t_start + cfg.seconds;
+	nr_pids = 0;
+	for (i = 0; i < cfg.procs; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0)
+			worker_main(i);
+		if (pid < 0) {
+			perror("fork");
+			break;
+		}
+		sh->worker_pid[i] = pid;
+		pids[nr_pids++] = pid;
+	}
+	/* Without a usable file it would make no progress: the watchdog fires. */
+	if (cfg.feature_on[F_DEBUGFS] && nr_usable) {
+		pid_t pid = fork();
+
+		if (pid == 0)
+			debugfs_main();
+		if (pid > 0)
+			pids[nr_pids++] = pid;
+	}
+
+	/* The watchdog. */
+	for (i = 0; i < NR_SLOTS; i++)
+		last_change[i] = t_start;
+	next_report = t_start + 10;
+	for (;;) {
+		double t = now();
+		int alive = 0;
+
+		for (i = 0; i < nr_pids; i++) {
+			if (exited[i])
+				continue;
+			if (waitpid(pids[i], &status[i], WNOHANG) == pids[i])
+				exited[i] = true;
+			else
+				alive++;
+		}
+		if (!alive)
+			break;
+		for (i = 0; i < NR_SLOTS; i++) {
+			const struct slot *s = &sh->slots[i];
+			unsigned long p;
+
+			if (__atomic_load_n(&s->used, __ATOMIC_ACQUIRE) != 1) {
+				last_change[i] = t;
+				continue;
+			}
+			p = __atomic_load_n(&s->progress, __ATOMIC_ACQUIRE);
+			if (p != last_progress[i]) {
+				last_progress[i] = p;
+				last_change[i] = t;
+				continue;
+			}
+			/* A child that exited waits to be reaped: not stuck. */
+			if (s->kind == SLOT_CHILD && !process_alive(s->pid)) {
+				last_change[i] = t;
+				continue;
+			}
+			if (t - last_change[i] >= cfg.watchdog + cfg.confirm) {
+				if (!stuck)
+					printf("# watchdog: %.0f s into the run\n", t - t_start);
+				printf("# stuck: %s (pid %d tid %d) no progress for %.0f s, in %s after %lu operations\n",
+				       slot_what(s, what, sizeof(what)), s->pid, s->tid,
+				       t - last_change[i], op_name(s->op), p);
+				dump_trace(s);
+				stuck++;
+			} else if (t - last_change[i] >= cfg.watchdog && !noticed[i]) {
+				/* Slow or stuck: say so now, judge once the grace is over. */
+				noticed[i] = true;
+				printf("# watchdog: %s (pid %d tid %d) no progress for %.0f s, in %s; %d s more and it counts as stuck\n",
+				       slot_what(s, what, sizeof(what)), s->pid, s->tid,
+				       t - last_change[i], op_name(s->op), cfg.confirm);
+				dump_task(s->pid, s->tid);
+			}
+		}
+		for (i = 0; i < NR_SLOTS; i++) {
+			if (noticed[i] && last_change[i] == t) {
+				noticed[i] = false;
+				printf("# watchdog: slot %d went on: slow, not stuck\n", i);
+			}
+		}
+		if (!stuck && t > t_deadline + cfg.watchdog + cfg.confirm + 30) {
+			printf("# watchdog: workers still running %.0f s after the end\n",
+			       t - t_deadline);
+			stuck = -1;
+		}
+		if (stuck)
+			break;
+		if (t >= next_report) {
+			printf("# %3.0f s: %lu operations\n", t - t_start, total_ops());
+			next_report += 10;
+		}
+		sleep_ms(250);
+	}
+
+	if (stuck) {
+		int round;
+
+		printf("# kernel stacks of every worker task:\n");
+		dump_all(pids, nr_pids);
+		/* A task looping in the kernel shows where it last yielded: sample it. */
+		for (round = 0; round < 4; round++) {
+			sleep_ms(300);
+			dump_running(pids, nr_pids);
+		}
+		__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
+		if (cfg.sysrq) {
+			trigger_sysrq('w');
+			trigger_sysrq('l');
+			printf("# sysrq w and l written: the kernel log has blocked tasks and CPU backtraces\n");
+		}
+		for (i = 0; i < nr_pids; i++)
+			if (!exited[i])
+				kill(pids[i], SIGKILL);
+		for (i = 0; i < NR_SLOTS; i++) {
+			const struct slot *s = &sh->slots[i];
+
+			if (__atomic_load_n(&s->used, __ATOMIC_ACQUIRE) == 1 && s->kind == SLOT_CHILD)
+				kill(s->pid, SIGKILL);
+		}
+		for (round = 0; round < 20; round++) {
+			int alive = 0;
+
+			sleep_ms(500);
+			for (i = 0; i < nr_pids; i++) {
+				if (!exited[i] && waitpid(pids[i], &status[i], WNOHANG) == pids[i])
+					exited[i] = true;
+				alive += !exited[i];
+			}
+			if (!alive)
+				break;
+		}
+		tap(false, "every worker made progress (%lu operations)", total_ops());
+		for (i = 0; i < nr_pids; i++) {
+			if (exited[i] && WIFSIGNALED(status[i]) && WTERMSIG(status[i]) != SIGKILL)
+				printf("# worker pid %d killed by signal %d (%s)\n", pids[i],
+				       WTERMSIG(status[i]), strsignal(WTERMSIG(status[i])));
+			else if (exited[i] && WIFEXITED(status[i]) && WEXITSTATUS(status[i]))
+				printf("# worker pid %d exited with status %d\n", pids[i],
+				       WEXITSTATUS(status[i]));
+		}
+		for (i = 0; i < nr_pids; i++) {
+			if (exited[i])
+				continue;
+			printf("# pid %d still there 10 s after SIGKILL: unkillable; stacks now:\n",
+			       pids[i]);
+			dump_process(pids[i]);
+		}
+		print_stats();
+		tap_skip("every worker exited cleanly", "workers stuck");
+		tap_skip("validate says ok", "workers stuck");
+		tap_skip("Objects and ObjectsPinned are 0 kB", "workers stuck");
+		tap_skip("MemFree and SwapFree are back", "workers stuck");
+		printf("1..%d\n", tap_n);
+		printf("# seed %llu\n", (unsigned long long)cfg.seed);
+		return 1;
+	}
+
+	tap(true, "every worker made progress (%lu operations in %.0f s)", total_ops(),
+	    now() - t_start);
+	for (i = 0; i < nr_pids; i++) {
+		if (WIFEXITED(status[i]) && WEXITSTATUS(status[i]) == 0)
+			continue;
+		clean = false;
+		if (WIFSIGNALED(status[i]))
+			printf("# worker pid %d killed by signal %d (%s)\n", pids[i],
+			       WTERMSIG(status[i]), strsignal(WTERMSIG(status[i])));
+		else
+			printf("# worker pid %d exited with status %d\n", pids[i],
+			       WEXITSTATUS(status[i]));
+	}
+	tap(clean, "every worker exited cleanly");
+
+	/* Everything is closed and unmapped: the pool must be as before. */
+	restore_debugfs();
+	{
+		double until = now() + cfg.settle;
+
+		do {
+			settle_knobs();
+			sleep_ms(250);
+			objs = meminfo_kb("Objects");
+			pinned = meminfo_kb("ObjectsPinned");
+			free1 = meminfo_kb("MemFree");
+			swap1 = meminfo_kb("SwapFree");
+			if (!objs && !pinned && free1 == free0 && swap1 == swap0)
+				break;
+		} while (now() < until);
+	}
+	{
+		char buf[8192];
+		ssize_t n = read_file(debugfs_path("validate"), buf, sizeof(buf));
+		bool ok = n >= 0 && !strcmp(buf, "ok\n");
+
+		if (!ok)
+			printf("# validate:\n%s", n >= 0 ? buf : strerror(errno));
+		tap(ok, "validate says ok");
+	}
+	tap(!objs && !pinned, "Objects and ObjectsPinned are 0 kB (%lld, %lld)", objs, pinned);
+	tap(free1 == free0 && swap1 == swap0,
+	    "MemFree and SwapFree are back (MemFree %lld -> %lld kB, SwapFree %lld -> %lld kB)",
+	    free0, free1, swap0, swap1);
+	if (free1 != free0 || objs || pinned) {
+		printf("# meminfo before the run:\n");
+		dump_file_text(meminfo0, "#   ");
+		printf("# meminfo after:\n");
+		dump_file(debugfs_path("meminfo"), "#   ");
+	}
+	read_vmstat(vm1);
+	printf("# vmstat during the run:");
+	for (k = 0; k < NR_VMSTAT; k++)
+		if (vm0[k] >= 0 && vm1[k] >= 0)
+			printf(" %s %lld", vmstat_names[k], vm1[k] - vm0[k]);
+	printf("\n");
+	print_stats();
+	printf("1..%d\n", tap_n);
+	printf("# seed %llu\n", (unsigned long long)cfg.seed);
+	return tap_failed ? 1 : 0;
+}
