@@ -61,7 +61,11 @@ SMM_EXPORT(smm_parse_size_mb);
 
 static int smm_param_set_size_mb(const char *val, const struct kernel_param *kp)
 {
-	return smm_parse_size_mb(val, kp->arg);
+	int ret = smm_parse_size_mb(val, kp->arg);
+
+	if (!ret)
+		smm_params.size_mb_set = true;
+	return ret;
 }
 
 static const struct kernel_param_ops smm_size_mb_ops = {
@@ -314,9 +318,21 @@ static int smm_live_pool_create(void)
 	int ret;
 
 	memcpy(cfg.zone_split, smm_params.zone_split, sizeof(cfg.zone_split));
+	/* Parameters that each parse but cannot go together. */
+	if (smm_params.swap_file[0] && smm_params.swap_mb_set && !smm_params.swap_mb) {
+		pr_err("swap_file=%s is invalid with swap_mb=0: a swap file needs a size\n",
+		       smm_params.swap_file);
+		return -EINVAL;
+	}
 	if (smm_params.phys_base || smm_params.phys_size) {
 		if (!smm_params.phys_size) {
-			pr_err("phys_base=0x%lx needs phys_size too\n", smm_params.phys_base);
+			pr_err("phys_base=0x%lx is invalid without phys_size\n",
+			       smm_params.phys_base);
+			return -EINVAL;
+		}
+		if (smm_params.size_mb_set) {
+			pr_err("size_mb=%u is invalid with phys_base/phys_size: the reserved range's size is phys_size\n",
+			       smm_params.size_mb);
 			return -EINVAL;
 		}
 		cfg.region.backend = SMM_BACKEND_RESERVED;
@@ -370,9 +386,14 @@ static int __init smm_init(void)
 	if (ret)
 		goto err_objects;
 
+	/*
+	 * A refused parameter was logged where it was found, naming it; only
+	 * running out of memory can still go unexplained.
+	 */
 	ret = smm_live_pool_create();
 	if (ret) {
-		pr_err("cannot build the memory pool: %d\n", ret);
+		if (ret == -ENOMEM)
+			pr_err("not loaded: out of memory building the pool\n");
 		goto err_debugfs;
 	}
 

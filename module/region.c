@@ -142,7 +142,7 @@ static int smm_region_take_kernel(struct smm_region *r,
 		struct page *page = smm_take_chunk(nid);
 
 		if (!page) {
-			pr_err("cannot take %lu MiB from the kernel: only %lu MiB free in max-order blocks\n",
+			pr_err("size_mb=%lu cannot be taken from the kernel: only %lu MiB free in max-order blocks\n",
 			       (r->nr_chunks * SMM_CHUNK_FRAMES) >> (20 - PAGE_SHIFT),
 			       (c * SMM_CHUNK_FRAMES) >> (20 - PAGE_SHIFT));
 			smm_free_chunks(chunks, c, false);
@@ -221,19 +221,19 @@ int smm_region_check_reserved(phys_addr_t base, phys_addr_t size)
 
 	if (!PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) || size < SZ_1M ||
 	    check_add_overflow(base, size, &end)) {
-		pr_err("reserved range %pa+%pa: base and size must be page aligned and the size at least 1 MiB\n",
+		pr_err("phys_base=%pa phys_size=%pa is invalid: both must be page aligned and the size at least 1 MiB, the end within the address space\n",
 		       &base, &size);
 		return -EINVAL;
 	}
 	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT) {
-		pr_err("reserved range %pa+%pa overlaps System RAM the kernel uses\n",
+		pr_err("phys_base=%pa phys_size=%pa is refused: the range overlaps System RAM the kernel uses\n",
 		       &base, &size);
 		return -EBUSY;
 	}
 	if (region_intersects(base, size, IORESOURCE_MEM,
 			      IORES_DESC_RESERVED) != REGION_INTERSECTS) {
-		pr_err("reserved range %pa+%pa is not inside a Reserved range: boot with memmap=SIZE$ADDR\n",
+		pr_err("phys_base=%pa phys_size=%pa is refused: the range is not inside a Reserved range of /proc/iomem (boot with memmap=SIZE$ADDR)\n",
 		       &base, &size);
 		return -EINVAL;
 	}
@@ -242,7 +242,7 @@ int smm_region_check_reserved(phys_addr_t base, phys_addr_t size)
 		if (!pfn_to_online_page(pfn)) {
 			phys_addr_t bad = PFN_PHYS(pfn);
 
-			pr_err("reserved range %pa+%pa (phys_base, phys_size) has no struct page at %pa: it lies beyond the end of RAM the kernel's memory map covers; use a memmap= range below the end of RAM\n",
+			pr_err("phys_base=%pa phys_size=%pa is refused: the range has no struct page at %pa: it lies beyond the end of RAM the kernel's memory map covers; use a memmap= range below the end of RAM\n",
 			       &base, &size, &bad);
 			return -EINVAL;
 		}
@@ -266,7 +266,7 @@ static int smm_region_take_reserved(struct smm_region *r,
 
 	r->res = request_mem_region(cfg->phys_base, cfg->phys_size, "shadowmm");
 	if (!r->res) {
-		pr_err("reserved range %pa+%pa is already claimed by another driver\n",
+		pr_err("phys_base=%pa phys_size=%pa is refused: the range is already claimed by another driver\n",
 		       &cfg->phys_base, &cfg->phys_size);
 		return -EBUSY;
 	}

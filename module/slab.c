@@ -124,7 +124,28 @@
 #include <trace/events/shadowmm.h>
 
 static unsigned int smm_slab_debug;
-module_param_named(slab_debug, smm_slab_debug, uint, 0444);
+
+/* Flags this module does not know are a mistake, not bits to drop. */
+static int smm_param_set_slab_debug(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || (v & ~SMM_SLAB_DEBUG)) {
+		pr_err("slab_debug=%s is invalid: expected SMM_SLAB_* flags within 0x%lx\n",
+		       val, (unsigned long)SMM_SLAB_DEBUG);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops smm_slab_debug_ops = {
+	.set = smm_param_set_slab_debug,
+	.get = param_get_uint,
+};
+
+module_param_cb(slab_debug, &smm_slab_debug_ops, &smm_slab_debug, 0444);
+__MODULE_PARM_TYPE(slab_debug, "uint");
 MODULE_PARM_DESC(slab_debug,
 		 "SMM_SLAB_* debug flags for every cache: 1 red zone, 2 poison, 4 owner, 8 consistency (default 0)");
 

@@ -23,6 +23,7 @@
 /**
  * struct smm_params - validated module parameters of the live device
  * @size_mb:	region size taken from the kernel by the default backend
+ * @size_mb_set: @size_mb was given (it conflicts with the reserved backend)
  * @dev_mode:	permission bits of /dev/shadowmm
  * @zone_split:	percent of each node for DMA, Normal, HighMem
  * @phys_base:	reserved backend: start of the memmap= range
@@ -33,6 +34,7 @@
  */
 struct smm_params {
 	unsigned int size_mb;
+	bool size_mb_set;
 	umode_t dev_mode;
 	unsigned int zone_split[3];
 	unsigned long phys_base;

@@ -176,7 +176,7 @@ if [ -n "$range" ]; then
 	# shellcheck disable=SC2086
 	set -- $range
 	check "a Reserved range beyond RAM ($1) is refused: no struct pages" \
-		refused "reserved range .* (phys_base, phys_size) has no struct page" \
+		refused "phys_base=.* phys_size=.* is refused: the range has no struct page" \
 		phys_base="$1" phys_size="$2"
 else
 	ok "a Reserved range beyond RAM is refused # SKIP no Reserved range above RAM in /proc/iomem"

@@ -130,6 +130,6 @@ check "unload" rmmod shadowmm
 check "reserved backend over the memmap= range, claimed and released" reserved_backend
 check "an unaligned phys_base is refused" refused "phys_base=0x1e000800 is invalid" \
 	phys_base=0x1e000800 phys_size=$RESERVED_SIZE
-check "a range of System RAM is refused" refused "reserved range .* overlaps System RAM" \
+check "a range of System RAM is refused" refused "phys_base=.* phys_size=.* is refused: the range overlaps System RAM" \
 	phys_base=0x1000000 phys_size=0x400000
 tap_done

@@ -1,0 +1,144 @@
+#!/bin/sh
+# TAP test, run in the test VM with shadowmm not loaded: every module
+# parameter given out-of-range, malformed, overflowing and conflicting
+# values.  Each load must fail with the documented errno (EINVAL for a
+# value or a combination the module refuses, EBUSY for a reserved range
+# that is System RAM or already claimed, the file system's errno when a
+# swap file cannot be created), the kernel log must say why in
+# one line naming the parameter, and nothing may be left behind: no
+# module, device node, debugfs directory or swap file, and no kernel
+# memory (MemFree and Slab measured around the whole table; kmemleak is
+# read at the end of the VM run).
+#
+# The table is "errno | message (a grep regex after 'shadowmm: ') |
+# parameters"; parameters with a blank in them cannot appear.
+. "$(dirname "$0")/tap.sh"
+
+SW=/tmp/smm-bad-params
+LONG=/tmp/$(printf '%0300d' 0)
+
+TABLE="
+EINVAL|size_mb=0 is invalid|size_mb=0
+EINVAL|size_mb=3 is invalid|size_mb=3
+EINVAL|size_mb=4097 is invalid|size_mb=4097
+EINVAL|size_mb=-1 is invalid|size_mb=-1
+EINVAL|size_mb=4294967360 is invalid|size_mb=4294967360
+EINVAL|size_mb=18446744073709551680 is invalid|size_mb=18446744073709551680
+EINVAL|size_mb=64abc is invalid|size_mb=64abc
+EINVAL|size_mb= is invalid|size_mb=
+EINVAL|.' invalid for parameter .size_mb|size_mb
+EINVAL|dev_mode=0777 is invalid|dev_mode=0777
+EINVAL|dev_mode=0400 is invalid|dev_mode=0400
+EINVAL|dev_mode=01600 is invalid|dev_mode=01600
+EINVAL|dev_mode=0689 is invalid|dev_mode=0689
+EINVAL|dev_mode=-1 is invalid|dev_mode=-1
+EINVAL|zone_split=10,60 is invalid|zone_split=10,60
+EINVAL|zone_split=10,60,30,0 is invalid|zone_split=10,60,30,0
+EINVAL|zone_split=50,60,30 is invalid|zone_split=50,60,30
+EINVAL|zone_split=10,0,90 is invalid|zone_split=10,0,90
+EINVAL|zone_split=10,,90 is invalid|zone_split=10,,90
+EINVAL|zone_split=-10,80,30 is invalid|zone_split=-10,80,30
+EINVAL|zone_split=a,b,c is invalid|zone_split=a,b,c
+EINVAL|zone_split=0,4294967396,0 is invalid|zone_split=0,4294967396,0
+EINVAL|zone_split=0,18446744073709551716,0 is invalid|zone_split=0,18446744073709551716,0
+EINVAL|zone_split=0x0a,60,30 is invalid|zone_split=0x0a,60,30
+EINVAL|zone_split=0,1,99 is invalid for this region|zone_split=0,1,99 size_mb=64
+EINVAL|phys_base=0x1e000800 is invalid|phys_base=0x1e000800 phys_size=0x4000000
+EINVAL|phys_size=0x4000800 is invalid|phys_base=0x1e000000 phys_size=0x4000800
+EINVAL|phys_base=0x1e000000 is invalid without phys_size|phys_base=0x1e000000
+EINVAL|phys_base=0x1e000000 is invalid without phys_size|phys_base=0x1e000000 phys_size=0
+EINVAL|phys_base=.* phys_size=.* is invalid: both must be page aligned|phys_base=0x1e000000 phys_size=0x80000
+EINVAL|phys_base=.* phys_size=.* is invalid: both must be page aligned|phys_base=0xfffffffffff00000 phys_size=0x200000
+EINVAL|phys_base=abc is invalid|phys_base=abc phys_size=0x400000
+EBUSY|phys_base=.* phys_size=.* is refused: the range overlaps System RAM|phys_size=0x400000
+EBUSY|phys_base=.* phys_size=.* is refused: the range overlaps System RAM|phys_base=0x1c000000 phys_size=0x4000000
+EINVAL|phys_base=.* phys_size=.* is refused: the range is not inside a Reserved range|phys_base=0x100000000000 phys_size=0x400000
+EINVAL|size_mb=32 is invalid with phys_base/phys_size|phys_base=0x1e000000 phys_size=0x4000000 size_mb=32
+EINVAL|swap_mb=16385 is invalid|swap_mb=16385
+EINVAL|swap_mb=-1 is invalid|swap_mb=-1
+EINVAL|swap_mb=4294967304 is invalid|swap_mb=4294967304
+EINVAL|swap_mb=8MB is invalid|swap_mb=8MB
+EINVAL|swap_file=smm-swap is invalid|swap_file=smm-swap
+EINVAL|swap_file=/tmp/0000.* is invalid|swap_file=$LONG
+EINVAL|swap_file=$SW is invalid with swap_mb=0|swap_mb=0 swap_file=$SW
+EINVAL|swap_file=/dev/null is refused: it is a device|swap_mb=8 swap_file=/dev/null
+EINVAL|swap_file=/tmp is refused: it is a directory|swap_mb=8 swap_file=/tmp
+EINVAL|swap_file=/proc/version is refused|swap_mb=8 swap_file=/proc/version
+ENOENT|swap_file=/proc/nonexistent/x cannot be created|swap_mb=8 swap_file=/proc/nonexistent/x
+EINVAL|slab_debug=16 is invalid|slab_debug=16
+EINVAL|slab_debug=4294967311 is invalid|slab_debug=4294967311
+EINVAL|slab_debug=red is invalid|slab_debug=red
+"
+
+# nothing_left: no trace of a load anywhere.
+nothing_left() {
+	! loaded && [ ! -e /dev/shadowmm ] && [ ! -e "$D" ] &&
+		[ ! -e /sys/module/shadowmm ] && [ ! -e "$SW" ]
+}
+
+# row <errno> <regex> <params...>: the load fails with that errno, the log
+# names the parameter in exactly one line, and nothing is left behind.
+row() {
+	r_err=$1 r_re=$2
+	shift 2
+	dmesg -c >/dev/null
+	# One finit_module() (busybox's insmod tries twice), its errno's name.
+	r_got=$(smm_load "$MOD" "$@")
+	if [ "$r_got" = loaded ]; then
+		rmmod shadowmm
+		echo "# insmod $* was accepted"
+		return 1
+	fi
+	if [ "$r_got" != "$r_err" ]; then
+		echo "# expected $r_err, the load failed with $r_got"
+		dmesg | say
+		return 1
+	fi
+	r_lines=$(dmesg | grep -c "shadowmm: $r_re")
+	if [ "$r_lines" != 1 ]; then
+		echo "# $r_lines lines match 'shadowmm: $r_re' in:"
+		dmesg | say
+		return 1
+	fi
+	if dmesg | grep -qE 'WARNING|BUG|Oops|Call Trace|KASAN'; then
+		dmesg | say
+		return 1
+	fi
+	nothing_left || { echo "# something is left after the refused load"; return 1; }
+}
+
+meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+
+settle() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	sleep 1
+}
+
+rm -f "$SW"
+settle
+free0=$(meminfo_kb MemFree) slab0=$(meminfo_kb Slab)
+# The table's lines, with $SW and $LONG expanded; a here-document keeps
+# the loop in this shell, so its checks count.
+while IFS='|' read -r err re params; do
+	[ -n "$err" ] || continue
+	re=$(echo "$re" | sed "s|\$SW|$SW|g; s|\$LONG|$LONG|g")
+	params=$(echo "$params" | sed "s|\$SW|$SW|g; s|\$LONG|$LONG|g")
+	# shellcheck disable=SC2086
+	check "$err: $(echo "$params" | cut -c1-80)" row "$err" "$re" $params
+done <<EOF_TABLE
+$TABLE
+EOF_TABLE
+n=$tap_n
+
+settle
+free1=$(meminfo_kb MemFree) slab1=$(meminfo_kb Slab)
+echo "# MemFree ${free0} -> ${free1} kB, Slab ${slab0} -> ${slab1} kB over $n refused loads"
+# A refused load frees all it took (a region it had taken is 16 MiB or
+# more); allow for the kernel's own noise and KASAN's quarantine.
+check "MemFree is back within 8 MiB after $n refused loads" \
+	test $((free0 - free1)) -lt 8192
+check "Slab is back within 8 MiB after $n refused loads" \
+	test $((slab1 - slab0)) -lt 8192
+check "a good load still works after the table" sh -c "smm_load $MOD && rmmod shadowmm"
+tap_done
