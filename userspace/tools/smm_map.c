@@ -15,6 +15,9 @@
  *			/proc/self/maps, side by side
  *   check		read every still-mapped page back and compare every byte
  *			(exit status 1 on a wrong one)
+ *   write N		write() N pages at the object's start, filled as touch
+ *			fills them (the reserved backend cannot be mapped)
+ *   read		pread() every page write gave and compare every byte
  *   info		the object's SHADOWMM_IOC_INFO
  *   run CMD		run the shell command CMD (the mapping stays as it is)
  *
@@ -39,6 +42,7 @@ static long page_size;
 static char *base;
 static unsigned long nr_pages;
 static unsigned char *mapped;	/* per page: still mapped */
+static unsigned long nr_written;	/* pages the write step gave */
 
 static void die(const char *what)
 {
@@ -76,6 +80,13 @@ static char expected(unsigned long i, unsigned long off)
 	if (off < sizeof(unsigned long))
 		return (char)(i >> (8 * off));
 	return (char)(i & 0xff);
+}
+
+/* Page i's contents after touch or write, in @buf. */
+static void fill(char *buf, unsigned long i)
+{
+	memset(buf, (int)(i & 0xff), page_size);
+	memcpy(buf, &i, sizeof(i));
 }
 
 static void on_sigbus(int sig)
@@ -125,8 +136,7 @@ int main(int argc, char **argv)
 			for (i = 0; i < nr_pages; i++) {
 				if (!mapped[i])
 					continue;
-				memset(base + i * page_size, (int)(i & 0xff), page_size);
-				memcpy(base + i * page_size, &i, sizeof(i));
+				fill(base + i * page_size, i);
 			}
 			printf("$ wrote every mapped page\n");
 		} else if (!strcmp(op, "unmap") || !strcmp(op, "protect")) {
@@ -156,6 +166,37 @@ int main(int argc, char **argv)
 					bad += base[i * page_size + p] != expected(i, p);
 			}
 			printf("$ read back %lu pages: %lu bad bytes\n", seen, bad);
+			if (bad)
+				return 1;
+		} else if (!strcmp(op, "write") || !strcmp(op, "read")) {
+			char *buf = malloc(page_size);
+			unsigned long bad = 0;
+
+			if (!buf)
+				die("malloc");
+			if (op[0] == 'w')
+				nr_written = arg(argv, ++a, argc);
+			for (i = 0; i < nr_written; i++) {
+				off_t off = (off_t)i * page_size;
+
+				if (op[0] == 'w') {
+					fill(buf, i);
+					if (pwrite(fd, buf, page_size, off) != page_size)
+						die("pwrite");
+					continue;
+				}
+				if (pread(fd, buf, page_size, off) != page_size)
+					die("pread");
+				for (p = 0; p < (unsigned long)page_size; p++)
+					bad += buf[p] != expected(i, p);
+			}
+			free(buf);
+			if (op[0] == 'w') {
+				printf("$ wrote %lu pages with write()\n", nr_written);
+				continue;
+			}
+			printf("$ read back %lu pages with pread(): %lu bad bytes\n",
+			       nr_written, bad);
 			if (bad)
 				return 1;
 		} else if (!strcmp(op, "info")) {
