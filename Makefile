@@ -16,7 +16,7 @@ KDIR ?= $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR))
 KDIR_CMD = $(if $(KDIR),$(KDIR),$$(scripts/vm/kernel debug))
 
 .PHONY: all modules bootstrap kernel kernel-bench check check-harness demo \
-	shell run lint compat bench clean help
+	shell run lint compat bench stress clean help
 
 all modules: bootstrap
 	$(MAKE) -C $(KDIR_CMD) M=$(CURDIR) modules
@@ -54,6 +54,10 @@ compat: bootstrap
 
 bench: bootstrap
 	@scripts/bench
+
+# make stress [SMM_STRESS_SECONDS=360] [SMM_STRESS_SEED=N] [SMM_STRESS_CYCLES=100]
+stress: bootstrap
+	@scripts/stress
 
 clean:
 	rm -rf build

@@ -66,7 +66,7 @@ smm_initramfs() {
 	for f in "$SMM_ROOT"/userspace/tests/*.sh; do
 		files+=("$f:/tests/$(basename "$f")")
 	done
-	for f in "$SMM_BUILD"/userspace/tools/*; do
+	for f in "$SMM_BUILD"/userspace/tools/* "$SMM_BUILD"/userspace/stress/*; do
 		[ -f "$f" ] && [ -x "$f" ] && files+=("$f:/usr/bin/$(basename "$f")")
 	done
 	"$SMM_ROOT/scripts/vm/initramfs" "$out" "$plan" "${files[@]}" "$@"

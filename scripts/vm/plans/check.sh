@@ -5,8 +5,11 @@
 # expects); then reclaim_test and pagecache_test with a module load of
 # their own (a small region and a large backing store, so reclaim runs and
 # objects have evicted pages), and part of reclaim_test again with the store
-# in a swap file.
+# in a swap file; the bad-parameter table and ten load/unload cycles;
+# two minutes of the fuzzer.
 smm_tap module_load /tests/module_load.sh
+smm_tap bad_params /tests/bad_params.sh
+smm_tap soak /tests/soak.sh 10
 smm_tap page_alloc /tests/page_alloc.sh
 smm_tap slab /tests/slab.sh
 
@@ -32,6 +35,13 @@ if [ -x /tests/reclaim_test ] && smm_insmod shadowmm size_mb=16 swap_mb=96; then
 	smm_tap reclaim_test /tests/reclaim_test
 	smm_tap race_test /tests/race_test
 	smm_tap pagecache_test /tests/pagecache_test
+	smm_rmmod shadowmm
+fi
+
+# Two minutes of the fuzzer (make stress runs the long campaign), with the
+# seed scripts/check printed.
+if smm_insmod shadowmm size_mb=16 swap_mb=64; then
+	smm_tap fuzz smm_fuzz -s "$FUZZ_SECONDS" -S "$FUZZ_SEED"
 	smm_rmmod shadowmm
 fi
 
