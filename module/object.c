@@ -308,12 +308,17 @@ SMM_EXPORT(smm_object_shadow);
  * entry (*shadowp), or neither.  A page is read first, then, when there is
  * none, a shadow: an eviction stores its shadow before it erases the page,
  * so a lookup that missed the page finds the shadow.  A swap-in does it
- * the other way round, and a lookup may miss both while one runs: "empty"
- * is confirmed under the lock.  A page whose count is frozen (being
- * evicted, or a frame that left the object) is looked for again.
+ * the other way round, and a lookup may miss both while one runs: with
+ * @confirm_empty, "empty" is confirmed under the lock.  A caller that will
+ * fill an empty slot needs no confirmation (smm_object_publish() checks
+ * both xarrays under the lock and the caller looks again when it finds
+ * something), and a first-touch fault so takes the lock once, not twice.
+ * A page whose count is frozen (being evicted, or a frame that left the
+ * object) is looked for again.
  */
 static void smm_object_lookup(struct smm_object *obj, pgoff_t index,
-			      struct page **pagep, void **shadowp)
+			      struct page **pagep, void **shadowp,
+			      bool confirm_empty)
 {
 	struct xarray *pages = &obj->inode->i_mapping->i_pages;
 	struct page *page;
@@ -337,7 +342,7 @@ static void smm_object_lookup(struct smm_object *obj, pgoff_t index,
 		smp_rmb();
 		shadow = page ? NULL : xa_load(&obj->shadows, index);
 		rcu_read_unlock();
-		if (page || shadow)
+		if (page || shadow || !confirm_empty)
 			break;
 		smm_object_lock(obj);
 		page = xa_load(pages, index);
@@ -393,7 +398,7 @@ static unsigned long smm_object_take_range(struct smm_object *obj, pgoff_t first
 		void *shadow;
 		bool again = false;
 
-		smm_object_lookup(obj, index, &page, &shadow);
+		smm_object_lookup(obj, index, &page, &shadow, true);
 		if (shadow) {
 			if (smm_object_drop_shadow(obj, index, shadow))
 				shadows++;
@@ -682,7 +687,8 @@ static struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 	for (;;) {
 		if (fatal_signal_pending(current))
 			return ERR_PTR(-EINTR);
-		smm_object_lookup(obj, index, &page, &shadow);
+		/* Empty is final only when nothing will be made there. */
+		smm_object_lookup(obj, index, &page, &shadow, !create);
 		if (shadow) {
 			page = smm_object_swapin(obj, index, shadow);
 			if (PTR_ERR(page) == -EAGAIN)
