@@ -355,6 +355,18 @@ static void smm_object_lookup(struct smm_object *obj, pgoff_t index,
 	*shadowp = shadow;
 }
 
+/* Whether @index of @obj holds a page or a shadow entry, under the locks. */
+static bool smm_object_index_used(struct smm_object *obj, pgoff_t index)
+{
+	bool used;
+
+	smm_object_lock(obj);
+	used = xa_load(&obj->inode->i_mapping->i_pages, index) ||
+	       xa_load(&obj->shadows, index);
+	smm_object_unlock(obj);
+	return used;
+}
+
 /*
  * The next index of [@first, @last] at which @obj holds a page or a shadow
  * entry, or false when there is none.
@@ -716,6 +728,13 @@ static struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 			return ERR_PTR(-EFBIG);
 		page = smm_object_add_page(obj, index);
 		if (PTR_ERR(page) == -EEXIST)
+			continue;
+		/*
+		 * The unconfirmed "empty" may have missed a swap-in that ran
+		 * between the two lockless loads: no frame for a new page is
+		 * no failure when the index holds one now.
+		 */
+		if (PTR_ERR(page) == -ENOSPC && smm_object_index_used(obj, index))
 			continue;
 		if (!IS_ERR(page))
 			*origin = SMM_PAGE_CREATED;
