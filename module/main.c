@@ -386,16 +386,10 @@ static int __init smm_init(void)
 	if (ret)
 		goto err_objects;
 
-	/*
-	 * A refused parameter was logged where it was found, naming it; only
-	 * running out of memory can still go unexplained.
-	 */
+	/* A refused parameter is logged where it is found, naming it. */
 	ret = smm_live_pool_create();
-	if (ret) {
-		if (ret == -ENOMEM)
-			pr_err("not loaded: out of memory building the pool\n");
+	if (ret)
 		goto err_debugfs;
-	}
 
 	ret = smm_debugfs_add_pool(smm_live_pool);
 	if (ret)
@@ -428,6 +422,12 @@ err_slab:
 	smm_slab_subsys_exit();
 err_pcp:
 	smm_pcp_subsys_exit();
+	/*
+	 * EINVAL and EBUSY are refusals of parameters, each already logged
+	 * with its parameter; anything else gets a line of its own.
+	 */
+	if (ret != -EINVAL && ret != -EBUSY)
+		pr_err("not loaded: %pe\n", ERR_PTR(ret));
 	return ret;
 }
 

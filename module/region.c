@@ -143,7 +143,7 @@ static int smm_region_take_kernel(struct smm_region *r,
 
 		if (!page) {
 			pr_err("size_mb=%lu cannot be taken from the kernel: only %lu MiB free in max-order blocks\n",
-			       (r->nr_chunks * SMM_CHUNK_FRAMES) >> (20 - PAGE_SHIFT),
+			       cfg->nr_pages >> (20 - PAGE_SHIFT),
 			       (c * SMM_CHUNK_FRAMES) >> (20 - PAGE_SHIFT));
 			smm_free_chunks(chunks, c, false);
 			ret = -ENOMEM;
