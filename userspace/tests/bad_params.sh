@@ -43,6 +43,7 @@ EINVAL|zone_split=0,4294967396,0 is invalid|zone_split=0,4294967396,0
 EINVAL|zone_split=0,18446744073709551716,0 is invalid|zone_split=0,18446744073709551716,0
 EINVAL|zone_split=0x0a,60,30 is invalid|zone_split=0x0a,60,30
 EINVAL|zone_split=0,1,99 is invalid for this region|zone_split=0,1,99 size_mb=64
+EINVAL|zone_split=0,1,99 is invalid for this region|zone_split=0,1,99 phys_base=0x1e000000 phys_size=0x4000000
 EINVAL|phys_base=0x1e000800 is invalid|phys_base=0x1e000800 phys_size=0x4000000
 EINVAL|phys_size=0x4000800 is invalid|phys_base=0x1e000000 phys_size=0x4000800
 EINVAL|phys_base=0x1e000000 is invalid without phys_size|phys_base=0x1e000000
@@ -70,10 +71,13 @@ EINVAL|slab_debug=4294967311 is invalid|slab_debug=4294967311
 EINVAL|slab_debug=red is invalid|slab_debug=red
 "
 
-# nothing_left: no trace of a load anywhere.
+# nothing_left: no trace of a load anywhere, and what a refused swap_file
+# named is still there.
 nothing_left() {
 	! loaded && [ ! -e /dev/shadowmm ] && [ ! -e "$D" ] &&
-		[ ! -e /sys/module/shadowmm ] && [ ! -e "$SW" ]
+		[ ! -e /sys/module/shadowmm ] && [ ! -e "$SW" ] &&
+		! grep -q shadowmm /proc/iomem &&
+		[ -c /dev/null ] && [ -d /tmp ] && [ -s /proc/version ]
 }
 
 # row <errno> <regex> <params...>: the load fails with that errno, the log
@@ -129,6 +133,7 @@ while IFS='|' read -r err re params; do
 done <<EOF_TABLE
 $TABLE
 EOF_TABLE
+# shellcheck disable=SC2154 # counted by tap.sh's check
 n=$tap_n
 
 settle

@@ -50,9 +50,17 @@ gone() {
 	! loaded && [ ! -e /dev/shadowmm ] && [ ! -e "$D" ] && [ ! -e "$SWAPF" ]
 }
 
+# Every debugfs file reads without an error (bench runs a benchmark when
+# read: left out), and validate says ok.
 read_debugfs() {
-	find "$D" -type f -perm -0400 -exec cat {} + >/dev/null 2>&1
-	grep -qx ok "$D/validate"
+	rd_bad=0
+	while read -r f; do
+		cat "$f" >/dev/null 2>/tmp/soak.err ||
+			{ echo "# reading $f failed: $(cat /tmp/soak.err)"; rd_bad=1; }
+	done <<EOF_FILES
+$(find "$D" -type f ! -name bench)
+EOF_FILES
+	[ $rd_bad = 0 ] && grep -qx ok "$D/validate"
 }
 
 # cycle <n>: one load of set n mod NSETS with its workload.
@@ -72,7 +80,7 @@ cycle() {
 	# The reserved backend cannot be mapped: write() and pread() it.
 	case $params in
 	*phys_base*) steps="write $pages read info" ;;
-	*) steps="map $pages touch check write $((pages / 8)) read info" ;;
+	*) steps="map $pages touch check write $((pages / 2)) read info" ;;
 	esac
 	# shellcheck disable=SC2086
 	if ! smm_map $steps >/tmp/soak.out 2>&1; then
@@ -109,6 +117,8 @@ check "$CYCLES load/workload/unload cycles over $NSETS parameter sets" test $fai
 settle
 free1=$(meminfo_kb MemFree) slab1=$(meminfo_kb Slab) objs1=$(slabinfo_kb)
 echo "# after cycle 1 -> after $i: MemFree $free0 -> $free1 kB, Slab $slab0 -> $slab1 kB, slabinfo objects $objs0 -> $objs1 kB"
+# No baseline when the first cycle failed: the numbers say nothing then.
+[ -n "$free0" ] || free0=99999999 slab0=-99999999 objs0=-99999999
 check "MemFree flat within 8 MiB over $i cycles" test $((free0 - free1)) -lt 8192
 check "Slab flat within 8 MiB over $i cycles" test $((slab1 - slab0)) -lt 8192
 check "slabinfo's objects flat within 8 MiB over $i cycles" test $((objs1 - objs0)) -lt 8192

@@ -15,8 +15,10 @@
  *			/proc/self/maps, side by side
  *   check		read every still-mapped page back and compare every byte
  *			(exit status 1 on a wrong one)
- *   write N		write() N pages at the object's start, filled as touch
- *			fills them (the reserved backend cannot be mapped)
+ *   write N		write() N pages at the object's start (the reserved
+ *			backend cannot be mapped): first 8 bytes its number + 1,
+ *			the others its number's low byte ^ 0xa5, unlike touch
+ *			and unlike a hole
  *   read		pread() every page write gave and compare every byte
  *   info		the object's SHADOWMM_IOC_INFO
  *   run CMD		run the shell command CMD (the mapping stays as it is)
@@ -82,11 +84,28 @@ static char expected(unsigned long i, unsigned long off)
 	return (char)(i & 0xff);
 }
 
-/* Page i's contents after touch or write, in @buf. */
+/* What byte off of page i holds after write. */
+static char written(unsigned long i, unsigned long off)
+{
+	if (off < sizeof(unsigned long))
+		return (char)((i + 1) >> (8 * off));
+	return (char)((i & 0xff) ^ 0xa5);
+}
+
+/* Page i's contents after touch, in @buf. */
 static void fill(char *buf, unsigned long i)
 {
 	memset(buf, (int)(i & 0xff), page_size);
 	memcpy(buf, &i, sizeof(i));
+}
+
+/* Page i's contents after write, in @buf. */
+static void fill_written(char *buf, unsigned long i)
+{
+	unsigned long n = i + 1;
+
+	memset(buf, (int)((i & 0xff) ^ 0xa5), page_size);
+	memcpy(buf, &n, sizeof(n));
 }
 
 static void on_sigbus(int sig)
@@ -180,7 +199,7 @@ int main(int argc, char **argv)
 				off_t off = (off_t)i * page_size;
 
 				if (op[0] == 'w') {
-					fill(buf, i);
+					fill_written(buf, i);
 					if (pwrite(fd, buf, page_size, off) != page_size)
 						die("pwrite");
 					continue;
@@ -188,7 +207,7 @@ int main(int argc, char **argv)
 				if (pread(fd, buf, page_size, off) != page_size)
 					die("pread");
 				for (p = 0; p < (unsigned long)page_size; p++)
-					bad += buf[p] != expected(i, p);
+					bad += buf[p] != written(i, p);
 			}
 			free(buf);
 			if (op[0] == 'w') {
