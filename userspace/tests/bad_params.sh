@@ -72,12 +72,18 @@ EINVAL|slab_debug=red is invalid|slab_debug=red
 "
 
 # nothing_left: no trace of a load anywhere, and what a refused swap_file
-# named is still there.
+# named is still there; says what it found otherwise.
 nothing_left() {
-	! loaded && [ ! -e /dev/shadowmm ] && [ ! -e "$D" ] &&
-		[ ! -e /sys/module/shadowmm ] && [ ! -e "$SW" ] &&
-		! grep -q shadowmm /proc/iomem &&
-		[ -c /dev/null ] && [ -d /tmp ] && [ -s /proc/version ]
+	nl_left=
+	loaded && nl_left="$nl_left module"
+	[ -e /dev/shadowmm ] && nl_left="$nl_left /dev/shadowmm"
+	[ -e "$D" ] && nl_left="$nl_left $D"
+	[ -e /sys/module/shadowmm ] && nl_left="$nl_left /sys/module/shadowmm"
+	[ -e "$SW" ] && nl_left="$nl_left $SW"
+	grep -q shadowmm /proc/iomem && nl_left="$nl_left an-iomem-claim"
+	[ -c /dev/null ] || nl_left="$nl_left /dev/null-is-gone"
+	[ -d /tmp ] || nl_left="$nl_left /tmp-is-gone"
+	[ -z "$nl_left" ] || { echo "# left behind:$nl_left"; return 1; }
 }
 
 # row <errno> <regex> <params...>: the load fails with that errno, the log
@@ -108,7 +114,7 @@ row() {
 		dmesg | say
 		return 1
 	fi
-	nothing_left || { echo "# something is left after the refused load"; return 1; }
+	nothing_left
 }
 
 meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
