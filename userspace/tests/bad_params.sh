@@ -133,6 +133,8 @@ settle() {
 	sleep 1
 }
 
+# The plan: a check per row and three after the table.
+echo "1..$(($(echo "$TABLE" | grep -c '|') + 3))"
 rm -f "$SW"
 settle
 free0=$(meminfo_kb MemFree) slab0=$(meminfo_kb Slab)

@@ -98,6 +98,7 @@ cycle() {
 	gone || { echo "# cycle $1 ($params): something is left after rmmod"; return 1; }
 }
 
+echo "1..4"
 rm -f "$SWAPF"
 failed=0
 i=0
