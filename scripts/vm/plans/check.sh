@@ -10,6 +10,7 @@
 smm_tap module_load /tests/module_load.sh
 smm_tap bad_params /tests/bad_params.sh
 smm_tap soak /tests/soak.sh 10
+smm_tap held /tests/held.sh
 smm_tap page_alloc /tests/page_alloc.sh
 smm_tap slab /tests/slab.sh
 

@@ -1,11 +1,39 @@
 # shellcheck shell=sh
 # make stress, inside the VM on the debug kernel (FUZZ_SECONDS, FUZZ_SEED
 # and SOAK_CYCLES are set by scripts/stress): the fuzzer with its default
-# mix and again leaning on MAP_POPULATE, mlock and MAP_FIXED (the mix that
-# once left tasks unkillable under populate), the race stressors for
-# several rounds, the bad-parameter table, and the load/unload soak.
+# mix (CPU 1 going offline and online meanwhile) and again leaning on
+# MAP_POPULATE, mlock and MAP_FIXED (the mix that once left tasks
+# unkillable under populate), the race stressors for several rounds, rmmod
+# while the module is held, the bad-parameter table, and the soak.
+CPU1=/sys/devices/system/cpu/cpu1/online
+
+# CPU 1 offline and online again every two seconds while $HOTPLUG_ON
+# exists: the per-CPU lists, LRU batches and slab arrays are flushed and
+# rebuilt under the fuzzer's load.  Counts its round trips in $HOTPLUG_N.
+HOTPLUG_ON=/tmp/hotplug.on HOTPLUG_N=/tmp/hotplug.n
+hotplug() {
+	n=0
+	while [ -e $HOTPLUG_ON ]; do
+		echo 0 >$CPU1 && sleep 2 && echo 1 >$CPU1 && n=$((n + 1))
+		echo $n >$HOTPLUG_N
+		sleep 2
+	done
+}
+
 if smm_insmod shadowmm size_mb=16 swap_mb=64; then
+	if [ -w $CPU1 ]; then
+		touch $HOTPLUG_ON
+		hotplug &
+		hotplug_pid=$!
+	fi
 	smm_tap fuzz smm_fuzz -s "$((FUZZ_SECONDS * 2 / 3))" -S "$FUZZ_SEED"
+	if [ -e $HOTPLUG_ON ]; then
+		rm -f $HOTPLUG_ON
+		wait "$hotplug_pid"
+		echo 1 >$CPU1
+		smm_check "cpu1 went offline and online during the fuzzer ($(cat $HOTPLUG_N) times)" \
+			[ "$(cat $HOTPLUG_N)" -gt 0 ]
+	fi
 	smm_rmmod shadowmm
 fi
 if smm_insmod shadowmm size_mb=16 swap_mb=64; then
@@ -19,5 +47,6 @@ if smm_insmod shadowmm size_mb=16 swap_mb=96; then
 	done
 	smm_rmmod shadowmm
 fi
+smm_tap held /tests/held.sh
 smm_tap bad_params /tests/bad_params.sh
 smm_tap soak /tests/soak.sh "$SOAK_CYCLES"

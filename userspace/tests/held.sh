@@ -1,0 +1,45 @@
+#!/bin/sh
+# TAP test, run in the test VM with shadowmm not loaded: rmmod is refused
+# while anything holds the module (an open object, a mapping of one) and
+# leaves nothing behind right after the last holder goes; a debugfs file
+# held open across the unload reads back an error, never freed memory.
+. "$(dirname "$0")/tap.sh"
+
+echo "1..8"
+
+gone() {
+	! loaded && [ ! -e /dev/shadowmm ] && [ ! -e "$D" ]
+}
+
+# rmmod_refused: rmmod fails, the module stays and its device still works.
+rmmod_refused() {
+	if rmmod shadowmm 2>/tmp/held.err; then
+		echo "# rmmod succeeded"
+		return 1
+	fi
+	loaded && [ -c /dev/shadowmm ] && grep -qx ok "$D/validate"
+}
+
+# mapped_refused: rmmod, tried while smm_map holds a mapping, fails and
+# the mapping still reads back.
+mapped_refused() {
+	smm_map map 64 touch run 'rmmod shadowmm 2>/dev/null && echo UNLOADED' \
+		check >/tmp/held.out 2>&1 || { say </tmp/held.out; return 1; }
+	! grep -q UNLOADED /tmp/held.out && loaded
+}
+
+check "insmod" insmod "$MOD" size_mb=16 swap_mb=32
+exec 5<>/dev/shadowmm
+check "rmmod refused while an object is open" rmmod_refused
+exec 5>&-
+check "rmmod refused while a program maps an object" mapped_refused
+exec 6<"$D/vmas"
+check "rmmod succeeds once the object is closed" rmmod shadowmm
+check "nothing is left after the unload" gone
+# debugfs cut the file off at removal: reading it now is an error.
+check "a debugfs file held open across the unload reads an error" \
+	sh -c '! cat <&6 >/dev/null 2>&1'
+exec 6<&-
+check "the module loads again" insmod "$MOD" size_mb=16 swap_mb=32
+check "and unloads" rmmod shadowmm
+tap_done
