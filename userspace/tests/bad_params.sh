@@ -8,7 +8,7 @@
 # one line naming the parameter, and nothing may be left behind: no
 # module, device node, debugfs directory or swap file, and no kernel
 # memory (MemFree around each load, MemFree and Slab around the whole
-# table; kmemleak is read at the end of the VM run).
+# table, both within 8 MiB; kmemleak is read at the end of the VM run).
 #
 # The table is "errno | message (a grep regex after 'shadowmm: ') |
 # parameters"; parameters with a blank in them cannot appear.
@@ -71,6 +71,12 @@ EINVAL|slab_debug=4294967311 is invalid|slab_debug=4294967311
 EINVAL|slab_debug=red is invalid|slab_debug=red
 "
 
+settle() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	sleep 1
+}
+
 meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 
 # nothing_left: no trace of a load anywhere, and what a refused swap_file
@@ -119,23 +125,36 @@ row() {
 	fi
 	nothing_left || return 1
 	# A region a refused load kept is 16 MiB or more: 8 MiB is a leak.
-	r_free1=$(meminfo_kb MemFree)
-	if [ $((r_free0 - r_free1)) -ge 8192 ]; then
-		echo "# MemFree $r_free0 -> $r_free1 kB across this load"
-		return 1
-	fi
+	# What the kernel frees later (RCU callbacks, exited kthreads) gets
+	# some seconds to come back first.
+	r_try=0
+	while :; do
+		r_free1=$(meminfo_kb MemFree)
+		[ $((r_free0 - r_free1)) -ge 8192 ] || break
+		if [ $r_try -ge 5 ]; then
+			echo "# MemFree $r_free0 -> $r_free1 kB across this load"
+			return 1
+		fi
+		r_try=$((r_try + 1))
+		settle
+		sleep 2
+	done
 }
 
 
-settle() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-	sleep 1
-}
 
 # The plan: a check per row and three after the table.
 echo "1..$(($(echo "$TABLE" | grep -c '|') + 3))"
 rm -f "$SW"
+# KASAN holds freed slab objects in a quarantine of up to 1/32 of memory:
+# until it is full, every pool built and torn down shows as MemFree lost
+# (10 to 18 MiB a time in a run straight after boot).  Four loads and
+# unloads of a 64 MiB pool fill it before anything is measured.
+i=0
+while [ $i -lt 4 ]; do
+	smm_load "$MOD" size_mb=64 >/dev/null && rmmod shadowmm
+	i=$((i + 1))
+done
 settle
 free0=$(meminfo_kb MemFree) slab0=$(meminfo_kb Slab)
 # The table's lines, with $SW and $LONG expanded; a here-document keeps
@@ -155,12 +174,9 @@ n=$tap_n
 settle
 free1=$(meminfo_kb MemFree) slab1=$(meminfo_kb Slab)
 echo "# MemFree ${free0} -> ${free1} kB, Slab ${slab0} -> ${slab1} kB over $n refused loads"
-# Each row checked its own load; over the table KASAN's quarantine (freed
-# slab objects held back, up to 1/32 of memory) fills and shows as a drop,
-# so the whole table only gets a bound a kept region would still break.
-check "MemFree is back within 32 MiB after $n refused loads" \
-	test $((free0 - free1)) -lt 32768
-check "Slab is back within 32 MiB after $n refused loads" \
-	test $((slab1 - slab0)) -lt 32768
+check "MemFree is back within 8 MiB after $n refused loads" \
+	test $((free0 - free1)) -lt 8192
+check "Slab is back within 8 MiB after $n refused loads" \
+	test $((slab1 - slab0)) -lt 8192
 check "a good load still works after the table" sh -c "smm_load $MOD && rmmod shadowmm"
 tap_done
