@@ -39,23 +39,15 @@
  * objects in one copy, the rest a slab's worth at a time.
  *
  * Debug caches (any SMM_SLAB_* flag, or every cache with the slab_debug
- * module parameter) go straight to the slabs under the node locks, so each
- * free is checked exactly: every object has a state word (allocated or
- * free), optional red zones around it, optional poison while free and
- * optional owner records.  Frees of pointers that are not objects of the
- * cache are refused in every cache; a double free is refused exactly in
- * debug caches and, in the others, when the object is the one this CPU
- * freed last (or, in a bulk free, the one just before it) or heads its
- * slab's free list.  Exact detection without debugging is not done: it
- * needs per-object state every CPU sees (an object is freed on any CPU and
- * allocated on another), so an atomic bit flip on every alloc and free
- * plus a slab lookup on alloc, about what the lockless fast path saves.
- * Each fault is reported once
- * with pr_err, counted, and leaves every structure intact: a bad free
- * changes nothing, and an object whose red zone or poison was found
- * damaged is quarantined: it stays counted in use on its slab, chained on
- * its node's quarantine list instead of a free list, so nothing ever
- * hands it out again (the slab goes back to the buddy only with the cache).
+ * module parameter) have no per-CPU arrays: they go straight to the slabs
+ * under the node locks, and module/slab_debug.c checks every object on the
+ * way (state word, red zones, poison, owners) and quarantines damaged
+ * ones.  Frees of pointers that are not objects of the cache are refused
+ * in every cache; a double free is refused exactly in debug caches and, in
+ * the others, when the object is the one this CPU freed last (or, in a
+ * bulk free, the one just before it) or heads its slab's free list.  Each
+ * fault is reported and counted (smm_slab_fault()); a bad free changes
+ * nothing.
  *
  * Stride layout: [left red zone][object][right red zone][free link]
  * [state][alloc owner][free owner], the link and what follows only when
@@ -104,12 +96,10 @@
 #include <linux/lockdep.h>
 #include <linux/log2.h>
 #include <linux/mempool.h>
-#include <linux/moduleparam.h>
 #include <linux/mm.h>
 #include <linux/numa.h>
 #include <linux/overflow.h>
 #include <linux/reciprocal_div.h>
-#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -121,33 +111,8 @@
 #include <shadowmm/compat.h>
 #include <shadowmm/pool.h>
 #include <shadowmm/slab.h>
+#include <shadowmm/slab_internal.h>
 #include <trace/events/shadowmm.h>
-
-static unsigned int smm_slab_debug;
-
-/* Flags this module does not know are a mistake, not bits to drop. */
-static int smm_param_set_slab_debug(const char *val, const struct kernel_param *kp)
-{
-	unsigned int v;
-
-	if (kstrtouint(val, 0, &v) || (v & ~SMM_SLAB_DEBUG)) {
-		pr_err("slab_debug=%s is invalid: expected SMM_SLAB_* flags within 0x%lx\n",
-		       val, (unsigned long)SMM_SLAB_DEBUG);
-		return -EINVAL;
-	}
-	*(unsigned int *)kp->arg = v;
-	return 0;
-}
-
-static const struct kernel_param_ops smm_slab_debug_ops = {
-	.set = smm_param_set_slab_debug,
-	.get = param_get_uint,
-};
-
-module_param_cb(slab_debug, &smm_slab_debug_ops, &smm_slab_debug, 0444);
-__MODULE_PARM_TYPE(slab_debug, "uint");
-MODULE_PARM_DESC(slab_debug,
-		 "SMM_SLAB_* debug flags for every cache: 1 red zone, 2 poison, 4 owner, 8 consistency (default 0)");
 
 const unsigned int smm_kmalloc_sizes[SMM_KMALLOC_NR] = {
 	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
@@ -157,217 +122,8 @@ SMM_EXPORT(smm_kmalloc_sizes);
 /* The dynamic hotplug state shared by every pool; set at module init. */
 static enum cpuhp_state smm_slab_hp_state;
 
-/* Debug state word of each object in a debug cache. */
-#define SMM_OBJ_FREE		0x46524545UL	/* "FREE" */
-#define SMM_OBJ_ALLOC		0x414c4c43UL	/* "ALLC" */
-#define SMM_OBJ_QUARANTINE	0x51524e54UL	/* "QRNT" */
-
 /* Head of a large kmalloc block: ->private holds this plus its order. */
 #define SMM_KMALLOC_LARGE	0x4c415200UL
-
-/**
- * struct smm_slab_track - who last allocated or freed an object
- * @addr:	the caller
- * @cpu:	on which CPU
- * @pid:	in which task
- * @when:	jiffies
- */
-struct smm_slab_track {
-	unsigned long addr;
-	int cpu;
-	int pid;
-	unsigned long when;
-};
-
-static const char * const smm_slab_error_names[SMM_SLAB_NR_ERRORS] = {
-	[SMM_SLAB_ERR_DOUBLE_FREE] = "double free",
-	[SMM_SLAB_ERR_INVALID_FREE] = "invalid free",
-	[SMM_SLAB_ERR_REDZONE] = "red zone overwritten",
-	[SMM_SLAB_ERR_POISON] = "write after free (poison overwritten)",
-};
-
-static inline bool smm_cache_debug(const struct smm_kmem_cache *cache)
-{
-	return cache->flags & SMM_SLAB_DEBUG;
-}
-
-static inline unsigned int smm_slab_bytes(const struct smm_kmem_cache *cache)
-{
-	return PAGE_SIZE << cache->order;
-}
-
-static inline void *smm_slab_base(struct smm_kmem_cache *cache, struct smm_page *slab)
-{
-	return smm_page_address(cache->pool, slab);
-}
-
-static inline void *smm_slab_obj(struct smm_kmem_cache *cache, void *base, unsigned int i)
-{
-	return base + i * cache->size + cache->offset;
-}
-
-static inline void **smm_freeptr(struct smm_kmem_cache *cache, void *obj)
-{
-	return obj + cache->freeptr;
-}
-
-static inline unsigned long *smm_obj_state(struct smm_kmem_cache *cache, void *obj)
-{
-	return obj + cache->meta;
-}
-
-static inline struct smm_slab_track *smm_obj_track(struct smm_kmem_cache *cache,
-						   void *obj, bool free)
-{
-	return (struct smm_slab_track *)(obj + cache->meta + sizeof(long)) + free;
-}
-
-static unsigned long smm_slab_sfn(struct smm_kmem_cache *cache, struct smm_page *slab)
-{
-	return smm_page_sfn(&cache->pool->region, slab);
-}
-
-/* Red zone: the bytes of the stride before the object and after its end. */
-static void smm_redzone_range(struct smm_kmem_cache *cache, unsigned int *lstart,
-			      unsigned int *rstart, unsigned int *rend)
-{
-	*lstart = 0;
-	*rstart = cache->object_size;
-	*rend = ALIGN(cache->object_size, sizeof(long)) + sizeof(long);
-}
-
-static void smm_redzone_fill(struct smm_kmem_cache *cache, void *obj)
-{
-	unsigned int l, rs, re;
-
-	smm_redzone_range(cache, &l, &rs, &re);
-	memset(obj - cache->offset + l, SMM_RED_ACTIVE, cache->offset - l);
-	memset(obj + rs, SMM_RED_ACTIVE, re - rs);
-}
-
-/*
- * Return the offset (from the object) of the first bad red zone byte, or 0.
- * memchr_inv() compares a word at a time.
- */
-static long smm_redzone_check(struct smm_kmem_cache *cache, void *obj)
-{
-	unsigned int l, rs, re;
-	u8 *bad;
-
-	smm_redzone_range(cache, &l, &rs, &re);
-	bad = memchr_inv(obj - cache->offset + l, SMM_RED_ACTIVE, cache->offset - l);
-	if (bad)
-		return bad - (u8 *)obj;
-	bad = memchr_inv(obj + rs, SMM_RED_ACTIVE, re - rs);
-	if (bad)
-		return bad - (u8 *)obj;
-	return 0;
-}
-
-static inline bool smm_cache_poisons(const struct smm_kmem_cache *cache)
-{
-	return (cache->flags & SMM_SLAB_POISON) && !cache->ctor;
-}
-
-static void smm_poison_fill(struct smm_kmem_cache *cache, void *obj)
-{
-	memset(obj, SMM_POISON_FREE, cache->object_size - 1);
-	((u8 *)obj)[cache->object_size - 1] = SMM_POISON_END;
-}
-
-/* Return the offset of the first byte that differs from poison, or -1. */
-static long smm_poison_check(struct smm_kmem_cache *cache, void *obj)
-{
-	unsigned int last = cache->object_size - 1;
-	u8 *p = obj, *bad;
-
-	bad = memchr_inv(p, SMM_POISON_FREE, last);
-	if (bad)
-		return bad - p;
-	if (p[last] != SMM_POISON_END)
-		return last;
-	return -1;
-}
-
-static void smm_track_set(struct smm_kmem_cache *cache, void *obj, bool free,
-			  unsigned long addr)
-{
-	struct smm_slab_track *t = smm_obj_track(cache, obj, free);
-
-	t->addr = addr;
-	t->cpu = raw_smp_processor_id();
-	t->pid = current->pid;
-	t->when = jiffies;
-}
-
-/*
- * One fault, one report: what, which cache, which object (hashed address,
- * slab frame and index) and, with owner tracking, who had it last.
- */
-static void smm_slab_fault(struct smm_kmem_cache *cache, enum smm_slab_error kind,
-			   struct smm_page *slab, const void *obj, const char *detail)
-{
-	atomic_long_inc(&cache->errors[kind]);
-	if (slab) {
-		void *base = smm_slab_base(cache, slab);
-
-		pr_err("%s: cache %s: %s: object %p (slab sfn %lu, index %lu)%s\n",
-		       cache->pool->name, cache->name, smm_slab_error_names[kind], obj,
-		       smm_slab_sfn(cache, slab),
-		       (unsigned long)(obj - base - cache->offset) / cache->size, detail);
-	} else {
-		pr_err("%s: cache %s: %s: pointer %p%s\n", cache->pool->name, cache->name,
-		       smm_slab_error_names[kind], obj, detail);
-	}
-	if (slab && (cache->flags & SMM_SLAB_STORE_USER)) {
-		struct smm_slab_track *a = smm_obj_track(cache, (void *)obj, false);
-		struct smm_slab_track *f = smm_obj_track(cache, (void *)obj, true);
-
-		pr_err("%s: cache %s: last alloc by %pS cpu %d pid %d, last free by %pS cpu %d pid %d\n",
-		       cache->pool->name, cache->name, (void *)a->addr, a->cpu, a->pid,
-		       (void *)f->addr, f->cpu, f->pid);
-	}
-}
-
-/*
- * The slab holding @obj, whose frame @page (of frame number @sfn) is known,
- * or NULL when @obj is not the start of an object of @cache (not a slab
- * frame, another cache's slab, or not on an object boundary).  On every
- * free: no calls, and a multiply instead of a divide.
- */
-static __always_inline struct smm_page *
-smm_page_obj_slab(struct smm_kmem_cache *cache, struct smm_page *page,
-		  unsigned long sfn, const void *obj)
-{
-	unsigned long off;
-	u32 idx;
-
-	if (unlikely(!smm_page_test(page, SMM_PG_slab) ||
-		     READ_ONCE(page->slab_cache) != cache))
-		return NULL;
-	/* Slabs are naturally aligned blocks of the region. */
-	off = (obj - cache->pool->region.vaddr) & (smm_slab_bytes(cache) - 1);
-	if (unlikely(off < cache->offset))
-		return NULL;
-	off -= cache->offset;
-	idx = reciprocal_divide(off, cache->size_recip);
-	if (unlikely(idx >= cache->objs_per_slab || idx * cache->size != off))
-		return NULL;
-	return page - (sfn & ((1UL << cache->order) - 1));
-}
-
-/* As smm_page_obj_slab(), for any pointer (outside the pool too). */
-static __always_inline struct smm_page *smm_obj_slab(struct smm_kmem_cache *cache,
-						     const void *obj)
-{
-	const struct smm_region *r = &cache->pool->region;
-	unsigned long sfn;
-
-	if (unlikely(!smm_region_contains_vaddr(r, obj)))
-		return NULL;
-	sfn = (obj - r->vaddr) >> PAGE_SHIFT;
-	return smm_page_obj_slab(cache, smm_sfn_page(r, sfn), sfn, obj);
-}
 
 /* The slab of an object already known to be one of @cache's. */
 static inline struct smm_page *smm_obj_slab_known(struct smm_kmem_cache *cache,
@@ -450,12 +206,6 @@ static __always_inline struct smm_page *smm_geom_obj_slab(const struct smm_obj_g
 	return g->pages + (sfn & g->head_mask);
 }
 
-/* The pool node index of @slab's frames (their zone id says). */
-static inline int smm_slab_nid(const struct smm_page *slab)
-{
-	return smm_page_zone_id(slab) / SMM_NR_ZONE_TYPES;
-}
-
 /* The lists of the node @slab's frames belong to. */
 static inline struct smm_kmem_cache_node *smm_slab_node(struct smm_kmem_cache *cache,
 							const struct smm_page *slab)
@@ -498,17 +248,6 @@ static void smm_slab_place(struct smm_kmem_cache *cache, struct smm_kmem_cache_n
 		list_move(&slab->lru, &n->slabs_partial);
 }
 
-/* Keep a damaged object of a slab of @n aside: in use, never handed out. */
-static void smm_quarantine(struct smm_kmem_cache *cache, struct smm_kmem_cache_node *n,
-			   void *obj)
-{
-	lockdep_assert_held(&n->lock);
-	*smm_obj_state(cache, obj) = SMM_OBJ_QUARANTINE;
-	*smm_freeptr(cache, obj) = n->quarantine;
-	n->quarantine = obj;
-	n->nr_quarantined++;
-}
-
 /*
  * Take one object off a slab of @n that has one, and re-place the slab.
  * Return it, or NULL when it was found damaged and quarantined instead.
@@ -523,36 +262,9 @@ static void *smm_slab_take(struct smm_kmem_cache *cache, struct smm_kmem_cache_n
 	slab->freelist = *smm_freeptr(cache, obj);
 	smm_slab_set_inuse(slab, inuse + 1);
 	n->inuse++;
-	if (unlikely(smm_cache_debug(cache))) {
-		unsigned long *state = smm_obj_state(cache, obj);
-		bool damaged = false;
-		long bad;
-
-		if (smm_cache_poisons(cache)) {
-			bad = smm_poison_check(cache, obj);
-			if (bad >= 0) {
-				char detail[64];
-
-				snprintf(detail, sizeof(detail), ": byte %ld changed; quarantined",
-					 bad);
-				smm_slab_fault(cache, SMM_SLAB_ERR_POISON, slab, obj, detail);
-				damaged = true;
-			}
-		}
-		if ((cache->flags & SMM_SLAB_RED_ZONE) && smm_redzone_check(cache, obj)) {
-			smm_slab_fault(cache, SMM_SLAB_ERR_REDZONE, slab, obj,
-				       " (while free); quarantined");
-			damaged = true;
-		}
-		if (unlikely(damaged)) {
-			smm_quarantine(cache, n, obj);
-			smm_slab_place(cache, n, slab, !inuse);
-			return NULL;
-		}
-		*state = SMM_OBJ_ALLOC;
-		if (cache->flags & SMM_SLAB_STORE_USER)
-			smm_track_set(cache, obj, false, caller);
-	}
+	if (unlikely(smm_cache_debug(cache)) &&
+	    !smm_slab_debug_alloc(cache, n, slab, obj, caller))
+		obj = NULL;
 	smm_slab_place(cache, n, slab, !inuse);
 	return obj;
 }
@@ -599,17 +311,10 @@ static struct smm_page *smm_slab_grow(struct smm_kmem_cache *cache, int nid,
 	for (i = 0; i < cache->objs_per_slab; i++) {
 		void *obj = smm_slab_obj(cache, base, i);
 
-		if (cache->flags & SMM_SLAB_RED_ZONE)
-			smm_redzone_fill(cache, obj);
 		if (smm_cache_debug(cache))
-			*smm_obj_state(cache, obj) = SMM_OBJ_FREE;
-		if (cache->flags & SMM_SLAB_STORE_USER)
-			memset(smm_obj_track(cache, obj, false), 0,
-			       2 * sizeof(struct smm_slab_track));
+			smm_slab_debug_setup(cache, obj);
 		if (cache->ctor)
 			cache->ctor(obj);
-		if (smm_cache_poisons(cache))
-			smm_poison_fill(cache, obj);
 		if (prev)
 			*smm_freeptr(cache, prev) = obj;
 		else
@@ -986,39 +691,13 @@ static void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
 			   void *obj, unsigned long caller)
 {
 	struct smm_kmem_cache_node *n = smm_slab_node(cache, slab);
-	unsigned long *state = smm_obj_state(cache, obj);
 	LIST_HEAD(release);
-	long bad;
 
 	spin_lock(&n->lock);
-	if (*state != SMM_OBJ_ALLOC) {
-		smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
-			       *state == SMM_OBJ_FREE ? "" :
-			       *state == SMM_OBJ_QUARANTINE ? " (quarantined)" :
-			       " (state word corrupted)");
-		spin_unlock(&n->lock);
-		return;
+	if (smm_slab_debug_free(cache, n, slab, obj, caller)) {
+		smm_slab_put(cache, n, slab, obj);
+		smm_slab_trim(n, cache->free_limit, &release);
 	}
-	if (cache->flags & SMM_SLAB_STORE_USER)
-		smm_track_set(cache, obj, true, caller);
-	if (cache->flags & SMM_SLAB_RED_ZONE) {
-		bad = smm_redzone_check(cache, obj);
-		if (bad) {
-			char detail[64];
-
-			snprintf(detail, sizeof(detail), ": byte %ld of the object; quarantined",
-				 bad);
-			smm_slab_fault(cache, SMM_SLAB_ERR_REDZONE, slab, obj, detail);
-			smm_quarantine(cache, n, obj);
-			spin_unlock(&n->lock);
-			return;
-		}
-	}
-	if (smm_cache_poisons(cache))
-		smm_poison_fill(cache, obj);
-	*state = SMM_OBJ_FREE;
-	smm_slab_put(cache, n, slab, obj);
-	smm_slab_trim(n, cache->free_limit, &release);
 	spin_unlock(&n->lock);
 	smm_slab_release_list(cache, &release);
 }
@@ -2117,7 +1796,7 @@ struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *
 	cache->nr_nodes = pool->nr_nodes;
 	cache->object_size = size;
 	cache->align = max_t(unsigned int, align, sizeof(long));
-	cache->flags = flags | (smm_slab_debug & SMM_SLAB_ALL);
+	cache->flags = flags | (smm_slab_debug_flags() & SMM_SLAB_ALL);
 	cache->ctor = ctor;
 	if (smm_cache_layout(cache)) {
 		kfree(cache);
@@ -2705,158 +2384,6 @@ void smm_slab_pool_destroy(struct smm_pool *pool)
 	mutex_unlock(&pool->slab_mutex);
 	cpus_read_unlock();
 	mutex_destroy(&pool->slab_mutex);
-}
-
-/* One slab of a cache on the lists of its node @nid, under its lock. */
-static void smm_validate_slab(struct smm_kmem_cache *cache, int nid, struct smm_page *slab,
-			      unsigned int list, struct smm_report *r)
-{
-	static const char * const names[] = { "full", "partial", "free" };
-	unsigned int inuse = smm_slab_inuse(slab), nfree = 0, i;
-	unsigned long sfn = smm_slab_sfn(cache, slab);
-	void *base, *obj;
-
-	lockdep_assert_held(&cache->node[nid].lock);
-	for (i = 0; i < (1U << cache->order); i++)
-		if (!smm_page_test(slab + i, SMM_PG_slab) || slab[i].slab_cache != cache) {
-			smm_report(r, "cache %s: slab sfn %lu frame %u not marked as its slab\n",
-				   cache->name, sfn, i);
-			return;
-		}
-	if (smm_slab_nid(slab) != nid)
-		smm_report(r, "cache %s: slab sfn %lu of node %d is on node %d's lists\n",
-			   cache->name, sfn, smm_slab_nid(slab), nid);
-	if (inuse > cache->objs_per_slab ||
-	    (list == 0 && inuse != cache->objs_per_slab) ||
-	    (list == 1 && (!inuse || inuse == cache->objs_per_slab)) ||
-	    (list == 2 && inuse))
-		smm_report(r, "cache %s: slab sfn %lu with %u of %u objects in use is on slabs_%s\n",
-			   cache->name, sfn, inuse, cache->objs_per_slab, names[list]);
-	for (obj = slab->freelist; obj; obj = *smm_freeptr(cache, obj)) {
-		if (smm_obj_slab(cache, obj) != slab) {
-			smm_report(r, "cache %s: slab sfn %lu free list holds a foreign pointer\n",
-				   cache->name, sfn);
-			break;
-		}
-		if (++nfree > cache->objs_per_slab) {
-			smm_report(r, "cache %s: slab sfn %lu free list loops\n", cache->name, sfn);
-			break;
-		}
-	}
-	if (nfree + inuse != cache->objs_per_slab)
-		smm_report(r, "cache %s: slab sfn %lu has %u free objects listed, %u in use, of %u\n",
-			   cache->name, sfn, nfree, inuse, cache->objs_per_slab);
-	if (!smm_cache_debug(cache))
-		return;
-	base = smm_slab_base(cache, slab);
-	nfree = 0;
-	for (i = 0; i < cache->objs_per_slab; i++) {
-		unsigned long state;
-
-		obj = smm_slab_obj(cache, base, i);
-		state = *smm_obj_state(cache, obj);
-		if (state == SMM_OBJ_QUARANTINE)
-			continue;	/* damaged, kept aside: not checked again */
-		if (state == SMM_OBJ_FREE)
-			nfree++;
-		else if (state != SMM_OBJ_ALLOC)
-			smm_report(r, "cache %s: slab sfn %lu object %u: state word corrupted\n",
-				   cache->name, sfn, i);
-		if ((cache->flags & SMM_SLAB_RED_ZONE) && smm_redzone_check(cache, obj))
-			smm_report(r, "cache %s: slab sfn %lu object %u: red zone overwritten\n",
-				   cache->name, sfn, i);
-		if (state == SMM_OBJ_FREE && smm_cache_poisons(cache) &&
-		    smm_poison_check(cache, obj) >= 0)
-			smm_report(r, "cache %s: slab sfn %lu object %u: written after free\n",
-				   cache->name, sfn, i);
-	}
-	if (nfree + inuse != cache->objs_per_slab)
-		smm_report(r, "cache %s: slab sfn %lu has %u objects marked free, %u in use\n",
-			   cache->name, sfn, nfree, inuse);
-}
-
-/*
- * Node @nid's quarantine list, under its lock: objects of the cache on
- * that node's slabs, so marked, as many as counted.
- */
-static void smm_validate_quarantine(struct smm_kmem_cache *cache, int nid,
-				    struct smm_report *r)
-{
-	struct smm_kmem_cache_node *node = &cache->node[nid];
-	struct smm_page *slab;
-	unsigned long n = 0;
-	void *obj;
-
-	lockdep_assert_held(&node->lock);
-	for (obj = node->quarantine; obj; obj = *smm_freeptr(cache, obj)) {
-		slab = smm_obj_slab(cache, obj);
-		if (!slab || smm_slab_nid(slab) != nid ||
-		    *smm_obj_state(cache, obj) != SMM_OBJ_QUARANTINE) {
-			smm_report(r, "cache %s: node %d's quarantine holds a foreign or unmarked object\n",
-				   cache->name, nid);
-			return;
-		}
-		if (++n > node->nr_quarantined)
-			break;
-	}
-	if (n != node->nr_quarantined)
-		smm_report(r, "cache %s: node %d's quarantine lists %lu objects, counter says %lu\n",
-			   cache->name, nid, n, node->nr_quarantined);
-}
-
-/* Every list of node @nid of @cache, and its counters against them. */
-static void smm_validate_node(struct smm_kmem_cache *cache, int nid, struct smm_report *r)
-{
-	struct smm_kmem_cache_node *n = &cache->node[nid];
-	struct list_head *lists[] = { &n->slabs_full, &n->slabs_partial, &n->slabs_free };
-	unsigned long slabs = 0, nfree = 0, inuse = 0;
-	struct smm_page *slab;
-	unsigned int l;
-
-	spin_lock(&n->lock);
-	for (l = 0; l < ARRAY_SIZE(lists); l++) {
-		list_for_each_entry(slab, lists[l], lru) {
-			smm_validate_slab(cache, nid, slab, l, r);
-			slabs++;
-			nfree += l == 2;
-			inuse += smm_slab_inuse(slab);
-		}
-	}
-	smm_validate_quarantine(cache, nid, r);
-	if (slabs != n->nr_slabs || nfree != n->nr_free_slabs || inuse != n->inuse)
-		smm_report(r, "cache %s: node %d's lists hold %lu slabs (%lu free, %lu objects in use), counters say %lu (%lu, %lu)\n",
-			   cache->name, nid, slabs, nfree, inuse, n->nr_slabs,
-			   n->nr_free_slabs, n->inuse);
-	spin_unlock(&n->lock);
-}
-
-/**
- * smm_slab_validate() - check every slab of every cache
- * @pool: the pool
- * @r: where problems are reported
- *
- * Each slab on the lists of its own node, on the list its in-use count
- * calls for, its free list as long as its free objects and inside it,
- * each node's counters equal to the sums and its free slabs within the
- * limit; with debugging, every object's state, red zones and poison.
- *
- * Context: Process context, may sleep.
- * Return: the number of problems found.
- */
-unsigned int smm_slab_validate(struct smm_pool *pool, struct smm_report *r)
-{
-	unsigned int before = r->problems;
-	struct smm_kmem_cache *cache;
-
-	mutex_lock(&pool->slab_mutex);
-	list_for_each_entry(cache, &pool->caches, list) {
-		int nid;
-
-		for (nid = 0; nid < cache->nr_nodes; nid++)
-			smm_validate_node(cache, nid, r);
-	}
-	mutex_unlock(&pool->slab_mutex);
-	return r->problems - before;
 }
 
 /**
