@@ -2,8 +2,9 @@
 /*
  * What the files of the slab allocator share and nothing else may use:
  * the layout of a slab and of the objects in it, and the calls between the
- * core (module/slab.c) and its debugging (module/slab_debug.c).  The rest
- * of the module sees caches only through include/shadowmm/slab.h.
+ * core (module/slab.c), its debugging (module/slab_debug.c) and its
+ * debugfs files (module/slab_debugfs.c).  The rest of the module sees
+ * caches only through include/shadowmm/slab.h.
  */
 #ifndef _SHADOWMM_SLAB_INTERNAL_H
 #define _SHADOWMM_SLAB_INTERNAL_H
@@ -114,6 +115,10 @@ static inline int smm_slab_nid(const struct smm_page *slab)
 	return smm_page_zone_id(slab) / SMM_NR_ZONE_TYPES;
 }
 
+/* module/slab.c */
+void smm_cache_totals(struct smm_kmem_cache *cache, struct smm_slab_node_info *info,
+		      bool lists);
+
 /* module/slab_debug.c */
 unsigned int smm_slab_debug_flags(void);
 void smm_slab_fault(struct smm_kmem_cache *cache, enum smm_slab_error kind,
@@ -123,5 +128,9 @@ bool smm_slab_debug_alloc(struct smm_kmem_cache *cache, struct smm_kmem_cache_no
 			  struct smm_page *slab, void *obj, unsigned long caller);
 bool smm_slab_debug_free(struct smm_kmem_cache *cache, struct smm_kmem_cache_node *n,
 			 struct smm_page *slab, void *obj, unsigned long caller);
+
+/* module/slab_debugfs.c */
+void smm_cache_debugfs_add(struct smm_kmem_cache *cache);
+void smm_cache_debugfs_remove(struct smm_kmem_cache *cache);
 
 #endif /* _SHADOWMM_SLAB_INTERNAL_H */
