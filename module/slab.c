@@ -54,10 +54,10 @@
  * needed; without debugging and constructor the link lives in the free
  * object itself and the stride is the aligned object size.
  *
- * kmalloc: the pool creates its kmalloc-8 .. kmalloc-8192 caches in
- * smm_pool_create() (they take no memory until used) and destroys them,
- * in reverse order, in smm_pool_destroy(); larger requests are buddy
- * blocks, marked in their head descriptor.
+ * kmalloc (module/kmalloc.c) allocates from the pool's kmalloc-8 ..
+ * kmalloc-8192 caches, which the pool makes here when it is created
+ * (smm_slab_pool_init(); they take no memory until used) and destroys, in
+ * reverse order, when it goes.
  *
  * Memory pressure: an allocation that leaves a zone below its low
  * watermark calls smm_slab_note_pressure(), which only queues the pool's
@@ -91,7 +91,6 @@
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
 #include <linux/log2.h>
-#include <linux/mempool.h>
 #include <linux/mm.h>
 #include <linux/numa.h>
 #include <linux/overflow.h>
@@ -108,16 +107,8 @@
 #include <shadowmm/slab_internal.h>
 #include <trace/events/shadowmm.h>
 
-const unsigned int smm_kmalloc_sizes[SMM_KMALLOC_NR] = {
-	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
-};
-SMM_EXPORT(smm_kmalloc_sizes);
-
 /* The dynamic hotplug state shared by every pool; set at module init. */
 static enum cpuhp_state smm_slab_hp_state;
-
-/* Head of a large kmalloc block: ->private holds this plus its order. */
-#define SMM_KMALLOC_LARGE	0x4c415200UL
 
 /* The slab of an object already known to be one of @cache's. */
 static inline struct smm_page *smm_obj_slab_known(struct smm_kmem_cache *cache,
@@ -514,12 +505,6 @@ static unsigned int smm_slab_take_many(struct smm_kmem_cache *cache, int nid,
 	return got;
 }
 
-/* The pool node index an allocation on this CPU prefers. */
-static inline int smm_local_nid(struct smm_kmem_cache *cache)
-{
-	return smm_preferred_node(cache->pool)->index;
-}
-
 /**
  * struct smm_put_batch - a batch of objects going back to their slabs
  * @g:		the cache's geometry, loaded once
@@ -669,9 +654,20 @@ static void smm_cpu_flush(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
 	memmove(c->entry, c->entry + nr, c->avail * sizeof(void *));
 }
 
-/* Debug caches: one object, checked, straight from the slabs. */
-static void *smm_debug_alloc(struct smm_kmem_cache *cache, int nid, unsigned int flags,
-			     unsigned long caller)
+/**
+ * smm_debug_alloc() - allocate from a debug cache
+ * @cache: a cache without per-CPU arrays
+ * @nid: pool node index to start from
+ * @flags: SMM_GFP_* flags
+ * @caller: recorded as the allocating owner
+ *
+ * One object, checked, straight from the slabs.
+ *
+ * Context: Process context; does not sleep.
+ * Return: the object, or NULL when no slab could be grown.
+ */
+void *smm_debug_alloc(struct smm_kmem_cache *cache, int nid, unsigned int flags,
+		      unsigned long caller)
 {
 	void *obj;
 
@@ -680,9 +676,20 @@ static void *smm_debug_alloc(struct smm_kmem_cache *cache, int nid, unsigned int
 	return obj;
 }
 
-/* Debug caches: one object, checked, straight to its slab. */
-static void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
-			   void *obj, unsigned long caller)
+/**
+ * smm_debug_free() - free to a debug cache
+ * @cache: a cache without per-CPU arrays
+ * @slab: the slab of @obj
+ * @obj: an object of @cache
+ * @caller: recorded as the freeing owner
+ *
+ * One object, checked, straight to its slab; free slabs beyond the node's
+ * limit go back to the buddy.
+ *
+ * Context: Process context; does not sleep.
+ */
+void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
+		    void *obj, unsigned long caller)
 {
 	struct smm_kmem_cache_node *n = smm_slab_node(cache, slab);
 	LIST_HEAD(release);
@@ -723,18 +730,20 @@ static void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
  * pool->slab_mutex, an array's local lock, one node lock, the buddy's.
  */
 
-/* This CPU's array of @cache; the caller holds its local lock. */
-static __always_inline struct smm_slab_cpu *smm_cpu_array(struct smm_kmem_cache *cache)
-{
-	return this_cpu_ptr(cache->cpu);
-}
-
-/*
- * This CPU's array @c is empty: refill it with a batch, from this CPU's
- * node first, and take one.
+/**
+ * smm_cpu_refill() - the slow path of an allocation from a per-CPU array
+ * @cache: the cache
+ * @c: this CPU's array of @cache, empty
+ * @flags: SMM_GFP_* flags
+ * @caller: traced as the allocating caller
+ *
+ * Refills @c with a batch, from this CPU's node first, and takes one.
+ *
+ * Context: Process context, the local lock of @c held; does not sleep.
+ * Return: the object, or NULL when no slab could be grown.
  */
-static noinline void *smm_cpu_refill(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
-				     unsigned int flags, unsigned long caller)
+noinline void *smm_cpu_refill(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
+			      unsigned int flags, unsigned long caller)
 {
 	lockdep_assert_held(this_cpu_ptr(&cache->cpu->lock));
 	c->avail = smm_slab_take_many(cache, smm_local_nid(cache), flags, cache->batch,
@@ -744,9 +753,20 @@ static noinline void *smm_cpu_refill(struct smm_kmem_cache *cache, struct smm_sl
 	return c->entry[--c->avail];
 }
 
-/* This CPU's array @c is full, or @obj is the object freed into it last. */
-static noinline void smm_cpu_free_slow(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
-				       void *obj)
+/**
+ * smm_cpu_free_slow() - the slow path of a free to a per-CPU array
+ * @cache: the cache
+ * @c: this CPU's array of @cache
+ * @obj: the object being freed
+ *
+ * @c is full: its oldest batch goes to the slabs and @obj takes its
+ * place.  Or @obj is the object freed into @c last: a double free,
+ * reported, and nothing changes.
+ *
+ * Context: Process context, the local lock of @c held; does not sleep.
+ */
+noinline void smm_cpu_free_slow(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
+				void *obj)
 {
 	lockdep_assert_held(this_cpu_ptr(&cache->cpu->lock));
 	if (c->avail && c->entry[c->avail - 1] == obj) {
@@ -758,71 +778,10 @@ static noinline void smm_cpu_free_slow(struct smm_kmem_cache *cache, struct smm_
 	c->entry[c->avail++] = obj;
 }
 
-/* What every allocated object gets: zeroing if asked, the tracepoint. */
-static inline void smm_cache_alloc_done(struct smm_kmem_cache *cache, void *obj,
-					unsigned int flags, size_t bytes_req,
-					unsigned long caller)
-{
-	if (flags & SMM_GFP_ZERO)
-		memset(obj, 0, cache->object_size);
-	if (trace_shadowmm_kmem_cache_alloc_enabled()) {
-		struct smm_page *page = smm_virt_to_page(cache->pool, obj);
-
-		trace_shadowmm_kmem_cache_alloc(caller, obj, bytes_req, cache->object_size,
-						flags, cache->name,
-						smm_page_zone(cache->pool, page)->node->nid);
-	}
-}
-
-/* Inlined in every caller: a call and return cost more than the fast path. */
-static __always_inline void *__smm_cache_alloc(struct smm_kmem_cache *cache,
-					       unsigned int flags, size_t bytes_req,
-					       unsigned long caller)
-{
-	struct smm_slab_cpu *c;
-	void *obj;
-
-	if (unlikely(!cache->cpu_limit)) {
-		obj = smm_debug_alloc(cache, smm_local_nid(cache), flags, caller);
-	} else {
-		local_lock(&cache->cpu->lock);
-		c = smm_cpu_array(cache);
-		if (likely(c->avail))
-			obj = c->entry[--c->avail];
-		else
-			obj = smm_cpu_refill(cache, c, flags, caller);
-		local_unlock(&cache->cpu->lock);
-	}
-	if (unlikely(!obj))
-		return NULL;
-	smm_cache_alloc_done(cache, obj, flags, bytes_req, caller);
-	return obj;
-}
-
-/* Free @obj, known to be an object of @cache on @slab. */
-static __always_inline void smm_cache_free_obj(struct smm_kmem_cache *cache,
-					       struct smm_page *slab, void *obj,
-					       unsigned long caller)
-{
-	struct smm_slab_cpu *c;
-	unsigned int avail;
-
-	trace_shadowmm_kmem_cache_free(caller, obj, cache->name);
-	if (unlikely(!cache->cpu_limit)) {
-		smm_debug_free(cache, slab, obj, caller);
-		return;
-	}
-	local_lock(&cache->cpu->lock);
-	c = smm_cpu_array(cache);
-	avail = c->avail;
-	if (unlikely(avail == cache->cpu_limit || (avail && c->entry[avail - 1] == obj))) {
-		smm_cpu_free_slow(cache, c, obj);
-	} else {
-		c->entry[avail] = obj;
-		c->avail = avail + 1;
-	}
-	local_unlock(&cache->cpu->lock);
-}
+/*
+ * The fast paths themselves, __smm_cache_alloc() and smm_cache_free_obj(),
+ * are in slab_internal.h: kmalloc inlines them too.
+ */
 
 static __always_inline void __smm_cache_free(struct smm_kmem_cache *cache, void *obj,
 					     unsigned long caller)
@@ -1624,276 +1583,6 @@ int smm_kmem_cache_destroy(struct smm_kmem_cache *cache)
 	return 0;
 }
 SMM_EXPORT(smm_kmem_cache_destroy);
-
-/* ---- caches for the module's own metadata, with a reserve ---- */
-
-static void *smm_kmem_reserve_element_alloc(gfp_t gfp, void *cache)
-{
-	/* Metadata may dip into the min reserve; it never reclaims. */
-	return smm_kmem_cache_alloc(cache, SMM_GFP_ATOMIC | SMM_GFP_NOWAIT);
-}
-
-static void smm_kmem_reserve_element_free(void *element, void *cache)
-{
-	smm_kmem_cache_free(cache, element);
-}
-
-/**
- * smm_kmem_reserve_init() - describe a metadata cache, made on first use
- * @r: the reserve
- * @name: the cache's name (kept, not copied)
- * @size: the element size
- * @min_nr: elements to set aside
- *
- * Context: Process context.
- */
-void smm_kmem_reserve_init(struct smm_kmem_reserve *r, const char *name,
-			   unsigned int size, int min_nr)
-{
-	mutex_init(&r->lock);
-	r->cache = NULL;
-	r->mempool = NULL;
-	r->name = name;
-	r->size = size;
-	r->min_nr = min_nr;
-}
-SMM_EXPORT(smm_kmem_reserve_init);
-
-/**
- * smm_kmem_reserve_ready() - make the cache and its reserve if not yet made
- * @pool: the pool the cache belongs to
- * @r: the reserve
- *
- * Made on first use so a pool that never needs the metadata holds no slab.
- *
- * Context: Process context, may sleep.
- * Return: 0, or -ENOMEM.
- */
-int smm_kmem_reserve_ready(struct smm_pool *pool, struct smm_kmem_reserve *r)
-{
-	struct smm_kmem_cache *cache;
-	mempool_t *mempool;
-	int ret = 0;
-
-	/* Pairs with the release below: a mempool seen has its cache set. */
-	if (smp_load_acquire(&r->mempool))
-		return 0;
-	mutex_lock(&r->lock);
-	if (r->mempool)
-		goto out;
-	cache = smm_kmem_cache_create(pool, r->name, r->size, 0, 0, NULL);
-	if (!cache) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	mempool = mempool_create(r->min_nr, smm_kmem_reserve_element_alloc,
-				 smm_kmem_reserve_element_free, cache);
-	if (!mempool) {
-		smm_kmem_cache_destroy(cache);
-		ret = -ENOMEM;
-		goto out;
-	}
-	r->cache = cache;
-	/* Pairs with the acquire above. */
-	smp_store_release(&r->mempool, mempool);
-out:
-	mutex_unlock(&r->lock);
-	return ret;
-}
-SMM_EXPORT(smm_kmem_reserve_ready);
-
-/**
- * smm_kmem_reserve_zalloc() - a zeroed element, from the reserve if need be
- * @r: a reserve smm_kmem_reserve_ready() made
- *
- * Context: Any context; does not sleep.
- * Return: the element, or NULL when the cache and the reserve are empty.
- */
-void *smm_kmem_reserve_zalloc(struct smm_kmem_reserve *r)
-{
-	void *element = mempool_alloc(r->mempool, GFP_NOWAIT);
-
-	if (element)
-		memset(element, 0, r->size);
-	return element;
-}
-SMM_EXPORT(smm_kmem_reserve_zalloc);
-
-/**
- * smm_kmem_reserve_free() - give an element back (refilling the reserve first)
- * @r: its reserve
- * @element: from smm_kmem_reserve_zalloc()
- *
- * Context: Any context.
- */
-void smm_kmem_reserve_free(struct smm_kmem_reserve *r, void *element)
-{
-	mempool_free(element, r->mempool);
-}
-SMM_EXPORT(smm_kmem_reserve_free);
-
-/**
- * smm_kmem_reserve_destroy() - undo smm_kmem_reserve_init() and _ready()
- * @r: the reserve; every element given back
- *
- * Context: Process context, may sleep.
- */
-void smm_kmem_reserve_destroy(struct smm_kmem_reserve *r)
-{
-	mempool_destroy(r->mempool);
-	if (r->cache)
-		smm_kmem_cache_destroy(r->cache);
-	mutex_destroy(&r->lock);
-}
-SMM_EXPORT(smm_kmem_reserve_destroy);
-
-/* Class of each 8-byte step up to 192 bytes: (size - 1) / 8. */
-static const u8 smm_kmalloc_small_index[24] = {
-	0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6,
-};
-
-/* The index in smm_kmalloc_sizes of the class of @size, 1 .. 8192 bytes. */
-static inline unsigned int smm_kmalloc_index(size_t size)
-{
-	if (size <= 192)
-		return smm_kmalloc_small_index[(size - 1) / 8];
-	/* 193..256 -> 7 (256), 257..512 -> 8, .. 4097..8192 -> 12 */
-	return fls(size - 1) - 1;
-}
-
-/**
- * smm_kmalloc_cache() - the kmalloc cache that serves a size
- * @pool: the pool
- * @size: bytes, 1 .. SMM_KMALLOC_MAX_CACHE
- *
- * Context: Any context.
- * Return: the cache, or NULL when @size is 0 or above the largest class.
- */
-struct smm_kmem_cache *smm_kmalloc_cache(struct smm_pool *pool, size_t size)
-{
-	if (!size || size > SMM_KMALLOC_MAX_CACHE)
-		return NULL;
-	return pool->kmalloc_caches[smm_kmalloc_index(size)];
-}
-SMM_EXPORT(smm_kmalloc_cache);
-
-/**
- * smm_kmalloc() - allocate @size bytes
- * @pool: the pool
- * @size: bytes; up to 8 KiB from the kmalloc-N caches, larger from the buddy
- * @flags: SMM_GFP_* flags; SMM_GFP_ZERO zeroes the memory
- *
- * Context: Process context; does not sleep.
- * Return: the memory, ZERO_SIZE_PTR for @size 0, or NULL.
- */
-void *smm_kmalloc(struct smm_pool *pool, size_t size, unsigned int flags)
-{
-	struct smm_kmem_cache *cache;
-	struct smm_page *page;
-	unsigned int order;
-
-	if (unlikely(!size))
-		return ZERO_SIZE_PTR;
-	cache = smm_kmalloc_cache(pool, size);
-	if (cache)
-		return __smm_cache_alloc(cache, flags, size, _RET_IP_);
-	order = get_order(size);
-	if (order > SMM_MAX_ORDER)
-		return NULL;
-	page = smm_alloc_pages(pool, order, flags);
-	if (!page)
-		return NULL;
-	page->private = SMM_KMALLOC_LARGE | order;
-	return smm_page_address(pool, page);
-}
-SMM_EXPORT(smm_kmalloc);
-
-/* A large kmalloc block's head, or NULL. */
-/* Is @page (the frame holding @ptr) the head of a large kmalloc block? */
-static bool smm_kmalloc_large(const struct smm_page *page, const void *ptr)
-{
-	return page && !offset_in_page(ptr) &&
-	       !(page->flags & (BIT(SMM_PG_slab) | BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp))) &&
-	       (page->private & ~0xffUL) == SMM_KMALLOC_LARGE;
-}
-
-/**
- * smm_kfree() - free memory smm_kmalloc() returned
- * @pool: the pool
- * @ptr: the memory; NULL and ZERO_SIZE_PTR are ignored
- *
- * A pointer smm_kmalloc() did not return is reported, counted on the
- * kmalloc-8 cache as an invalid free, and otherwise ignored.
- *
- * Context: Process context; does not sleep.
- */
-void smm_kfree(struct smm_pool *pool, const void *ptr)
-{
-	const struct smm_region *r = &pool->region;
-	struct smm_page *page = NULL;
-	void *obj = (void *)ptr;
-	unsigned long sfn;
-
-	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
-		return;
-	if (unlikely(!smm_region_contains_vaddr(r, ptr)))
-		goto bad;
-	/* One frame lookup serves the cache, the object check and the free. */
-	sfn = (ptr - r->vaddr) >> PAGE_SHIFT;
-	page = smm_sfn_page(r, sfn);
-	if (likely(smm_page_test(page, SMM_PG_slab))) {
-		struct smm_kmem_cache *cache = READ_ONCE(page->slab_cache);
-		struct smm_page *slab;
-
-		/* One of this pool's kmalloc caches, without a search. */
-		if (likely(cache && (cache->flags & SMM_SLAB_KMALLOC) && cache->pool == pool)) {
-			slab = smm_page_obj_slab(cache, page, sfn, ptr);
-			if (unlikely(!slab)) {
-				smm_slab_fault(cache, SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
-					       " (not an object of this cache)");
-				return;
-			}
-			smm_cache_free_obj(cache, slab, obj, _RET_IP_);
-			return;
-		}
-	}
-	if (smm_kmalloc_large(page, ptr)) {
-		unsigned int order = page->private & 0xff;
-
-		page->private = 0;
-		smm_free_pages(pool, page, order);
-		return;
-	}
-bad:
-	smm_slab_fault(pool->kmalloc_caches[0], SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
-		       " (kfree of memory kmalloc did not return)");
-}
-SMM_EXPORT(smm_kfree);
-
-/**
- * smm_ksize() - the usable size of memory smm_kmalloc() returned
- * @pool: the pool
- * @ptr: the memory
- *
- * Context: Any context.
- * Return: the size of its class or block, 0 for NULL, ZERO_SIZE_PTR or
- * a pointer smm_kmalloc() did not return.
- */
-size_t smm_ksize(struct smm_pool *pool, const void *ptr)
-{
-	struct smm_page *page;
-
-	if (ZERO_OR_NULL_PTR(ptr))
-		return 0;
-	page = smm_virt_to_page(pool, ptr);
-	if (page && smm_page_test(page, SMM_PG_slab)) {
-		struct smm_kmem_cache *cache = READ_ONCE(page->slab_cache);
-
-		return smm_obj_slab(cache, ptr) ? cache->object_size : 0;
-	}
-	return smm_kmalloc_large(page, ptr) ? PAGE_SIZE << (page->private & 0xff) : 0;
-}
-SMM_EXPORT(smm_ksize);
 
 /*
  * Shrink every cache: each CPU flushes all its arrays in one go, then every

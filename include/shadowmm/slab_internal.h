@@ -2,15 +2,19 @@
 /*
  * What the files of the slab allocator share and nothing else may use:
  * the layout of a slab and of the objects in it, and the calls between the
- * core (module/slab.c), its debugging (module/slab_debug.c) and its
- * debugfs files (module/slab_debugfs.c).  The rest of the module sees
- * caches only through include/shadowmm/slab.h.
+ * core (module/slab.c), its debugging (module/slab_debug.c), its
+ * debugfs files (module/slab_debugfs.c) and kmalloc (module/kmalloc.c),
+ * whose allocations take the core's inlined fast paths.  The rest of the
+ * module sees caches only through include/shadowmm/slab.h.
  */
 #ifndef _SHADOWMM_SLAB_INTERNAL_H
 #define _SHADOWMM_SLAB_INTERNAL_H
 
 #include <linux/compiler.h>
+#include <linux/local_lock.h>
+#include <linux/percpu.h>
 #include <linux/reciprocal_div.h>
+#include <linux/string.h>
 #include <linux/types.h>
 
 #include <shadowmm/buddy.h>
@@ -18,6 +22,8 @@
 #include <shadowmm/pool.h>
 #include <shadowmm/region.h>
 #include <shadowmm/slab.h>
+#include <shadowmm/zone.h>
+#include <trace/events/shadowmm.h>
 
 /**
  * struct smm_slab_track - who last allocated or freed an object
@@ -118,6 +124,14 @@ static inline int smm_slab_nid(const struct smm_page *slab)
 /* module/slab.c */
 void smm_cache_totals(struct smm_kmem_cache *cache, struct smm_slab_node_info *info,
 		      bool lists);
+void *smm_debug_alloc(struct smm_kmem_cache *cache, int nid, unsigned int flags,
+		      unsigned long caller);
+void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
+		    void *obj, unsigned long caller);
+void *smm_cpu_refill(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
+		     unsigned int flags, unsigned long caller);
+void smm_cpu_free_slow(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
+		       void *obj);
 
 /* module/slab_debug.c */
 unsigned int smm_slab_debug_flags(void);
@@ -132,5 +146,89 @@ bool smm_slab_debug_free(struct smm_kmem_cache *cache, struct smm_kmem_cache_nod
 /* module/slab_debugfs.c */
 void smm_cache_debugfs_add(struct smm_kmem_cache *cache);
 void smm_cache_debugfs_remove(struct smm_kmem_cache *cache);
+
+/*
+ * The fast paths of module/slab.c, inlined in every caller (kmalloc's
+ * too): a call and return cost more than the fast path.  See "Per-CPU
+ * arrays" in module/slab.c.
+ */
+
+/* The pool node index an allocation on this CPU prefers. */
+static inline int smm_local_nid(struct smm_kmem_cache *cache)
+{
+	return smm_preferred_node(cache->pool)->index;
+}
+
+/* This CPU's array of @cache; the caller holds its local lock. */
+static __always_inline struct smm_slab_cpu *smm_cpu_array(struct smm_kmem_cache *cache)
+{
+	return this_cpu_ptr(cache->cpu);
+}
+
+/* What every allocated object gets: zeroing if asked, the tracepoint. */
+static inline void smm_cache_alloc_done(struct smm_kmem_cache *cache, void *obj,
+					unsigned int flags, size_t bytes_req,
+					unsigned long caller)
+{
+	if (flags & SMM_GFP_ZERO)
+		memset(obj, 0, cache->object_size);
+	if (trace_shadowmm_kmem_cache_alloc_enabled()) {
+		struct smm_page *page = smm_virt_to_page(cache->pool, obj);
+
+		trace_shadowmm_kmem_cache_alloc(caller, obj, bytes_req, cache->object_size,
+						flags, cache->name,
+						smm_page_zone(cache->pool, page)->node->nid);
+	}
+}
+
+/* Allocate one object; @bytes_req is what the caller asked for (traced). */
+static __always_inline void *__smm_cache_alloc(struct smm_kmem_cache *cache,
+					       unsigned int flags, size_t bytes_req,
+					       unsigned long caller)
+{
+	struct smm_slab_cpu *c;
+	void *obj;
+
+	if (unlikely(!cache->cpu_limit)) {
+		obj = smm_debug_alloc(cache, smm_local_nid(cache), flags, caller);
+	} else {
+		local_lock(&cache->cpu->lock);
+		c = smm_cpu_array(cache);
+		if (likely(c->avail))
+			obj = c->entry[--c->avail];
+		else
+			obj = smm_cpu_refill(cache, c, flags, caller);
+		local_unlock(&cache->cpu->lock);
+	}
+	if (unlikely(!obj))
+		return NULL;
+	smm_cache_alloc_done(cache, obj, flags, bytes_req, caller);
+	return obj;
+}
+
+/* Free @obj, known to be an object of @cache on @slab. */
+static __always_inline void smm_cache_free_obj(struct smm_kmem_cache *cache,
+					       struct smm_page *slab, void *obj,
+					       unsigned long caller)
+{
+	struct smm_slab_cpu *c;
+	unsigned int avail;
+
+	trace_shadowmm_kmem_cache_free(caller, obj, cache->name);
+	if (unlikely(!cache->cpu_limit)) {
+		smm_debug_free(cache, slab, obj, caller);
+		return;
+	}
+	local_lock(&cache->cpu->lock);
+	c = smm_cpu_array(cache);
+	avail = c->avail;
+	if (unlikely(avail == cache->cpu_limit || (avail && c->entry[avail - 1] == obj))) {
+		smm_cpu_free_slow(cache, c, obj);
+	} else {
+		c->entry[avail] = obj;
+		c->avail = avail + 1;
+	}
+	local_unlock(&cache->cpu->lock);
+}
 
 #endif /* _SHADOWMM_SLAB_INTERNAL_H */
