@@ -2,10 +2,11 @@
 /*
  * What the files of the slab allocator share and nothing else may use:
  * the layout of a slab and of the objects in it, and the calls between the
- * core (module/slab.c), its debugging (module/slab_debug.c), its
- * debugfs files (module/slab_debugfs.c) and kmalloc (module/kmalloc.c),
- * whose allocations take the core's inlined fast paths.  The rest of the
- * module sees caches only through include/shadowmm/slab.h.
+ * core (module/slab.c), the caches' life (module/slab_common.c), their
+ * debugging (module/slab_debug.c), their debugfs files
+ * (module/slab_debugfs.c) and kmalloc (module/kmalloc.c), whose
+ * allocations take the core's inlined fast paths.  The rest of the module
+ * sees caches only through include/shadowmm/slab.h.
  */
 #ifndef _SHADOWMM_SLAB_INTERNAL_H
 #define _SHADOWMM_SLAB_INTERNAL_H
@@ -122,8 +123,12 @@ static inline int smm_slab_nid(const struct smm_page *slab)
 }
 
 /* module/slab.c */
-void smm_cache_totals(struct smm_kmem_cache *cache, struct smm_slab_node_info *info,
-		      bool lists);
+void smm_slab_trim(struct smm_kmem_cache_node *n, unsigned long keep,
+		   struct list_head *list);
+void smm_slab_release_list(struct smm_kmem_cache *cache, struct list_head *list);
+unsigned int __smm_kmem_cache_drain(struct smm_kmem_cache *cache);
+unsigned int smm_slab_drain_pool(struct smm_pool *pool);
+unsigned int smm_slab_drain_dead_cpu(struct smm_pool *pool, unsigned int cpu);
 void *smm_debug_alloc(struct smm_kmem_cache *cache, int nid, unsigned int flags,
 		      unsigned long caller);
 void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
@@ -132,6 +137,10 @@ void *smm_cpu_refill(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
 		     unsigned int flags, unsigned long caller);
 void smm_cpu_free_slow(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
 		       void *obj);
+
+/* module/slab_common.c */
+void smm_cache_totals(struct smm_kmem_cache *cache, struct smm_slab_node_info *info,
+		      bool lists);
 
 /* module/slab_debug.c */
 unsigned int smm_slab_debug_flags(void);
