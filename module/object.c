@@ -9,7 +9,7 @@
  * with folio->mapping/index set and PG_uptodate, so the kernel's own
  * fault-around (filemap_map_pages()) and unmap_mapping_range() see them.
  * They never go on the kernel's LRU and are not counted as its page cache;
- * only this file adds them and takes them out.  The inodes are made with
+ * only this file and eviction (module/evict.c) add them and take them out.  The inodes are made with
  * alloc_anon_inode(), which keeps them off the superblock's inode list, so
  * drop_caches never walks them; fadvise() finds a no-op backing device.
  *
@@ -28,7 +28,8 @@
  * (every object is gone by then: each holds a file holding the module).
  *
  * What user space calls on an object's file (open, read, write, lseek,
- * the ioctls) is the file layer, module/file.c.
+ * the ioctls) is the file layer, module/file.c; taking pages out of
+ * objects under memory pressure is module/evict.c's.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -80,20 +81,19 @@ static struct smm_object *smm_inode_object(struct inode *inode)
 	return inode->i_private;
 }
 
-static struct page *smm_frame_struct_page(struct smm_pool *pool,
-					  struct smm_page *frame)
-{
-	return pfn_to_page(smm_sfn_pfn(&pool->region,
-				       smm_page_sfn(&pool->region, frame)));
-}
-
-/*
- * Undo what being an object page did to the struct page: the fields we set
- * and the flags the kernel's mm may have set while it was mapped (dirty
- * from a pte, referenced from an access).  The caller froze its count at
- * zero, so nobody else can look.
+/**
+ * smm_object_frame_free() - give a frame that left its object back
+ * @pool: the pool
+ * @page: the frame's struct page, its count frozen at zero
+ *
+ * Undoes what being an object page did to the struct page: the fields
+ * shadowmm set and the flags the kernel's mm may have set while it was
+ * mapped (dirty from a pte, referenced from an access), then frees the
+ * frame to the buddy.  The frozen count means nobody else can look.
+ *
+ * Context: Any context.
  */
-static void smm_object_frame_free(struct smm_pool *pool, struct page *page)
+void smm_object_frame_free(struct smm_pool *pool, struct page *page)
 {
 	struct smm_page *frame = smm_object_frame(pool, page);
 
@@ -247,26 +247,6 @@ static void smm_object_shadow_gone(struct smm_pool *pool, const void *shadow)
 		smm_swap_free(&pool->swap, slot);
 	else
 		atomic_long_dec(&pool->nr_shadow_only);
-}
-
-/*
- * The i_pages lock of @obj guards both its pages and its shadow entries;
- * the shadow xarray's own lock nests inside it.
- */
-static void smm_object_lock(struct smm_object *obj)
-	__acquires(&obj->inode->i_mapping->i_pages.xa_lock)
-	__acquires(&obj->shadows.xa_lock)
-{
-	xa_lock_irq(&obj->inode->i_mapping->i_pages);
-	xa_lock(&obj->shadows);
-}
-
-static void smm_object_unlock(struct smm_object *obj)
-	__releases(&obj->shadows.xa_lock)
-	__releases(&obj->inode->i_mapping->i_pages.xa_lock)
-{
-	xa_unlock(&obj->shadows);
-	xa_unlock_irq(&obj->inode->i_mapping->i_pages);
 }
 
 /* Take the shadow entry at @index out of @obj, if it is still @shadow. */
@@ -846,230 +826,21 @@ long smm_object_punch(struct smm_object *obj, loff_t start, loff_t end)
 }
 SMM_EXPORT(smm_object_punch);
 
-/* What a walk of a page's ptes found. */
-struct smm_young_walk {
-	unsigned long pfn;
-	unsigned int young;
-};
-
-static int smm_object_pte_young(pte_t *pte, unsigned long addr, void *data)
-{
-	struct smm_young_walk *w = data;
-	pte_t entry = ptep_get(pte);
-
-	if (pte_present(entry) && pte_pfn(entry) == w->pfn &&
-	    smm_pte_test_and_clear_young(pte))
-		w->young++;
-	return 0;
-}
-
-/*
- * The accesses the mappings of @page made since the last look: its ptes
- * that are young, each made old again, as the kernel's rmap walk
- * (folio_referenced()) reads them.  The walk is shadowmm's own, through
- * the object's i_mmap tree, so what it finds does not depend on what the
- * kernel's LRU flavour (classic or multi-generational) does with a young
- * pte when it zaps one.  The i_mmap lock keeps each vma and its page
- * tables; the page lock keeps the page in the object.
- */
-static unsigned int smm_object_young_ptes(struct address_space *mapping,
-					  struct page *page, pgoff_t index)
-{
-	struct smm_young_walk w = { .pfn = page_to_pfn(page) };
-	struct rb_node *rb;
-
-	i_mmap_lock_read(mapping);
-	for (rb = rb_first_cached(&mapping->i_mmap); rb; rb = rb_next(rb)) {
-		struct vm_area_struct *vma = rb_entry(rb, struct vm_area_struct,
-						      shared.rb);
-		unsigned long addr;
-
-		if (index < vma->vm_pgoff || index - vma->vm_pgoff >= vma_pages(vma))
-			continue;
-		addr = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
-		apply_to_existing_page_range(vma->vm_mm, addr, PAGE_SIZE,
-					     smm_object_pte_young, &w);
-	}
-	i_mmap_unlock_read(mapping);
-	return w.young;
-}
-
 /**
- * smm_object_evict() - evict one isolated object page
+ * smm_object_for_each() - call a function on every object of a pool
  * @pool: the pool
- * @frame: a frame smm_lru_isolate_inactive() took (with its reference)
- * @stat: what was found, added to
+ * @fn: called with each object and @arg until it returns false; may sleep
+ * @arg: for @fn
  *
- * Under the page lock (tried, never waited for): a page that is mlocked,
- * or has references beyond shadowmm's, the isolation's and its ptes'
- * (get_user_pages pins), stays.  A mapped page's young ptes are the
- * accesses its mappings made since the last look (smm_object_young_ptes(),
- * which makes them old again), and the LRU's rule applies to them: on a
- * page already referenced one activates it (it goes back to the active
- * list), a first one only marks it referenced and it stays mapped; a page
- * referenced with no new access gets its second chance (bit cleared).  An
- * unreferenced page is unmapped from every process, written to the
- * backing store (a page of zeroes is not: its shadow entry has no slot
- * and it comes back zeroed), its count is frozen at the expected value so
- * no lookup can take it meanwhile, its shadow entry (node, age, store
- * slot) goes into the object's shadow xarray in place of the page in
- * i_pages, and the frame goes back to the buddy with its count at zero.
- * Every resident page is dirty with respect to the store (a swap-in frees
- * the slot it came from), so every eviction writes.
+ * The object list's spinlock is not held while @fn runs (it may sleep, and
+ * an object may hold millions of entries): an inode reference keeps each
+ * object, and with it its place on the list, until the walk has moved on.
  *
- * Context: Process context, may sleep (the store's write); no page lock
- * held.
- * Return: an enum smm_evict_result.  On SMM_EVICT_RECLAIMED the
- * isolation's reference is consumed; otherwise the caller gives the frame
- * back with smm_lru_putback().
+ * Context: Process context, may sleep.
  */
-int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
-		     struct smm_reclaim_stat *stat)
-{
-	struct page *page = smm_frame_struct_page(pool, frame);
-	struct folio *folio = page_folio(page);
-	struct smm_node *node = smm_page_zone(pool, frame)->node;
-	struct address_space *mapping;
-	struct smm_object *obj;
-	u32 slot = SMM_SWAP_NONE;
-	bool dirty, frozen;
-	void *shadow, *addr;
-	pgoff_t index;
-	u64 id;
-	int ret;
-
-	if (!folio_trylock(folio))
-		return SMM_EVICT_BUSY;
-	mapping = folio->mapping;
-	if (!mapping) {
-		ret = SMM_EVICT_GONE;
-		goto out_unlock;
-	}
-	obj = frame->object;
-	index = folio->index;
-	if (folio_test_mlocked(folio) || smm_page_test(frame, SMM_PG_unevictable)) {
-		ret = SMM_EVICT_MLOCKED;
-		goto out_unlock;
-	}
-	/* shadowmm's reference, the isolation's, one per pte: more is a pin. */
-	if (folio_ref_count(folio) > 2 + smm_folio_mapcount(folio)) {
-		stat->nr_unmap_fail++;
-		ret = SMM_EVICT_PINNED;
-		goto out_unlock;
-	}
-	if (folio_mapped(folio)) {
-		bool young, referenced;
-
-		young = smm_object_young_ptes(mapping, page, index);
-		referenced = test_and_clear_bit(SMM_PG_referenced, &frame->flags);
-		if (young && referenced) {
-			set_bit(SMM_PG_active, &frame->flags);
-			stat->nr_activate++;
-			smm_count_event(pool, SMM_PGACTIVATE);
-			trace_shadowmm_lru_activate(page_to_pfn(page));
-			ret = SMM_EVICT_ACTIVATE;
-			goto out_unlock;
-		}
-		if (young || referenced) {
-			if (young)
-				set_bit(SMM_PG_referenced, &frame->flags);
-			stat->nr_ref_keep++;
-			ret = SMM_EVICT_REFERENCED;
-			goto out_unlock;
-		}
-		unmap_mapping_pages(mapping, index, 1, false);
-		if (folio_mapped(folio)) {
-			stat->nr_unmap_fail++;
-			ret = SMM_EVICT_BUSY;
-			goto out_unlock;
-		}
-	}
-	if (folio_ref_count(folio) != 2) {
-		stat->nr_unmap_fail++;
-		ret = SMM_EVICT_PINNED;
-		goto out_unlock;
-	}
-
-	/* Room for the shadow entry, so storing it cannot fail below. */
-	if (xa_reserve_irq(&obj->shadows, index, GFP_KERNEL)) {
-		ret = SMM_EVICT_BUSY;
-		goto out_unlock;
-	}
-	/* Nobody can reach the contents now: the lock keeps new users out. */
-	dirty = test_and_clear_bit(SMM_PG_dirty, &frame->flags);
-	addr = smm_page_address(pool, frame);
-	if (memchr_inv(addr, 0, PAGE_SIZE)) {
-		ret = smm_swap_write_memcg(&pool->swap, addr, &slot, obj->memcg);
-		if (ret) {
-			if (dirty)
-				set_bit(SMM_PG_dirty, &frame->flags);
-			ret = ret == -ENOSPC ? SMM_EVICT_NOSPACE : SMM_EVICT_BUSY;
-			goto out_release;
-		}
-	}
-	shadow = smm_workingset_eviction(pool, node->index, slot);
-
-	smm_object_lock(obj);
-	frozen = folio_ref_freeze(folio, 2);
-	if (frozen) {
-		/* The shadow first: a lockless lookup reads i_pages first. */
-		__xa_store(&obj->shadows, index, shadow, 0);
-		__xa_erase(&mapping->i_pages, index);
-		mapping->nrpages--;
-	}
-	smm_object_unlock(obj);
-	if (!frozen) {
-		/* A lookup took a reference meanwhile: it wins. */
-		if (slot)
-			smm_swap_free(&pool->swap, slot);
-		if (dirty)
-			set_bit(SMM_PG_dirty, &frame->flags);
-		ret = SMM_EVICT_BUSY;
-		goto out_release;
-	}
-	folio->mapping = NULL;
-	atomic_long_dec(&obj->resident);
-	smm_lru_del(pool, frame);
-	/* The object may go as soon as the page is unlocked. */
-	id = obj->id;
-	folio_unlock(folio);
-
-	if (slot) {
-		smm_count_event(pool, SMM_PSWPOUT);
-		if (dirty)
-			stat->nr_dirty++;
-	} else {
-		smm_count_event(pool, SMM_PGSTEAL_ZERO);
-		if (atomic_long_inc_return(&pool->nr_shadow_only) > pool->shadow_only_max)
-			queue_work(system_unbound_wq, &pool->shadow_trim_work);
-	}
-	trace_shadowmm_lru_evict(page_to_pfn(page), node->nid, id, index, slot);
-	/* The count stays frozen at zero: a free frame has none. */
-	smm_object_frame_free(pool, page);
-	return SMM_EVICT_RECLAIMED;
-
-out_release:
-	xa_lock_irq(&obj->shadows);
-	__xa_cmpxchg(&obj->shadows, index, XA_ZERO_ENTRY, NULL, 0);
-	xa_unlock_irq(&obj->shadows);
-out_unlock:
-	folio_unlock(folio);
-	return ret;
-}
-SMM_EXPORT(smm_object_evict);
-
-/* How many entries a walk looks at before it lets go of its lock. */
-#define SMM_WALK_BATCH	256
-
-/*
- * Call @fn on every object of @pool until it returns false.  The object
- * list's spinlock is not held while @fn runs (it may sleep, and an object
- * may hold millions of entries): an inode reference keeps each object,
- * and with it its place on the list, until the walk has moved on.
- */
-static void smm_object_for_each(struct smm_pool *pool,
-				bool (*fn)(struct smm_object *obj, void *arg),
-				void *arg)
+void smm_object_for_each(struct smm_pool *pool,
+			 bool (*fn)(struct smm_object *obj, void *arg),
+			 void *arg)
 {
 	struct smm_object *obj, *prev = NULL;
 	bool more = true;
@@ -1092,79 +863,6 @@ static void smm_object_for_each(struct smm_pool *pool,
 	spin_unlock(&pool->object_lock);
 	if (prev)
 		iput(prev->inode);
-}
-
-/* What a shadow trim is after, and what it did. */
-struct smm_shadow_trim {
-	unsigned long target;
-	unsigned long dropped;
-};
-
-static bool smm_object_trim_one(struct smm_object *obj, void *arg)
-{
-	struct smm_pool *pool = obj->pool;
-	XA_STATE(xas, &obj->shadows, 0);
-	struct smm_shadow_trim *t = arg;
-	void *entry;
-
-	for (;;) {
-		unsigned int seen = 0;
-		bool paused = false;
-
-		if (atomic_long_read(&pool->nr_shadow_only) <= t->target)
-			return false;
-		smm_object_lock(obj);
-		xas_for_each(&xas, entry, ULONG_MAX) {
-			if (xa_is_value(entry) && !smm_workingset_slot(entry)) {
-				xas_store(&xas, NULL);
-				t->dropped++;
-				if (atomic_long_dec_return(&pool->nr_shadow_only) <= t->target)
-					break;
-			}
-			if (++seen >= SMM_WALK_BATCH) {
-				xas_pause(&xas);
-				paused = true;
-				break;
-			}
-		}
-		smm_object_unlock(obj);
-		if (!paused)
-			return true;
-		cond_resched();
-	}
-}
-
-/**
- * smm_object_shadow_trim() - drop shadow-only entries down to a target
- * @pool: the pool
- * @target: stop once at most this many are left
- *
- * Shadow entries that hold a store slot are the only copy of their page
- * and are never dropped; their number is bounded by the store's size.
- * Those without (pages of zeroes evicted without a write) only remember
- * when the page left: dropping one turns it into a hole, which reads as
- * the same zeroes, and forgets its refault distance.  Counted as
- * workingset_nodereclaim.  No lock is held for more than a batch of
- * entries.
- *
- * Context: Process context, may sleep.
- * Return: the number of entries dropped.
- */
-unsigned long smm_object_shadow_trim(struct smm_pool *pool, unsigned long target)
-{
-	struct smm_shadow_trim t = { .target = target };
-
-	smm_object_for_each(pool, smm_object_trim_one, &t);
-	smm_count_events(pool, SMM_WORKINGSET_NODERECLAIM, t.dropped);
-	return t.dropped;
-}
-SMM_EXPORT(smm_object_shadow_trim);
-
-static void smm_shadow_trim_fn(struct work_struct *work)
-{
-	struct smm_pool *pool = container_of(work, struct smm_pool, shadow_trim_work);
-
-	smm_object_shadow_trim(pool, pool->shadow_only_max / 2);
 }
 
 /**
