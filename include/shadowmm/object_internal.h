@@ -3,8 +3,9 @@
  * What the files of memory objects share and nothing else may use: the
  * ways between an object's struct pages and their shadow frames, the
  * object lock, and the calls between an object's page cache
- * (module/object.c), its file layer (module/file.c) and eviction
- * (module/evict.c).  The rest of the module sees objects only through
+ * (module/object.c), its file layer (module/file.c), eviction
+ * (module/evict.c) and the consistency check (module/object_validate.c).
+ * The rest of the module sees objects only through
  * include/shadowmm/object.h.
  */
 #ifndef _SHADOWMM_OBJECT_INTERNAL_H
