@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: memory objects (module/object.c) on private pools, through the
- * file a user would have: bytes written come back identical, holes read
- * as zeroes, read stops at the size, a punched range goes back to the
- * buddy, the size limit refuses writes beyond it and frees pages above a
- * lowered one, an exhausted region is ENOSPC with nothing lost, and
- * objects come from the pool's own slab cache with a reserve behind it.
+ * KUnit: memory objects (module/object.c, module/file.c) on private
+ * pools, through the file a user would have: bytes written come back
+ * identical, holes read as zeroes, read stops at the size, a punched
+ * range goes back to the buddy, the size limit refuses writes beyond it
+ * and frees pages above a lowered one, an exhausted region is ENOSPC with
+ * nothing lost, and objects come from the pool's own slab cache with a
+ * reserve behind it.
  */
 
 #include <kunit/test.h>

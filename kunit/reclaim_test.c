@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: reclaim (module/reclaim.c) and the eviction and swap-in paths
- * (module/object.c) on a private pool with a compressed backing store:
- * kswapd wakes when a zone falls below low and stops once above high;
- * direct reclaim lets writes go past the region and counts stalls; an
- * evicted page comes back byte-identical as a major fault; with region and
- * store full a write fails and nothing stored is lost, and kswapd gives up
- * instead of spinning; a damaged slot fails its page (EIO, SIGBUS) and no
- * other; a refault within the refault distance activates, one beyond does
- * not; shadow entries without a slot are trimmed.  The store's own round
- * trip, full and corrupt cases are in the shadowmm_swap suite, the
- * distance arithmetic in shadowmm_workingset.
+ * (module/evict.c, module/object.c) on a private pool with a compressed
+ * backing store: kswapd wakes when a zone falls below low and stops once
+ * above high; direct reclaim lets writes go past the region and counts
+ * stalls; an evicted page comes back byte-identical as a major fault;
+ * with region and store full a write fails and nothing stored is lost,
+ * and kswapd gives up instead of spinning; a damaged slot fails its page
+ * (EIO, SIGBUS) and no other; a refault within the refault distance
+ * activates, one beyond does not; shadow entries without a slot are
+ * trimmed.  The store's own round trip, full and corrupt cases are in the
+ * shadowmm_swap suite, the distance arithmetic in shadowmm_workingset.
  */
 
 #include <kunit/test.h>

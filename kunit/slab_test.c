@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: the slab allocator (module/slab.c) on private pools: list
- * placement through a slab's life, partial slabs preferred over free ones,
- * every kmalloc class and the boundary sizes, alignment, constructors,
- * bulk (batches larger than the per-CPU array, bad pointers among them),
- * the per-CPU arrays (drain, remote drain, cross-CPU free, the lockless
- * fast path under preemption and migration), slab sizing, each debugging
- * check detecting its fault, destroy refused with live objects,
- * shrinking giving every frame back to the buddy, and, on two-node pools,
- * per-node lists: smm_kmem_cache_alloc_node(), slabs with room before
- * growth, fallback to the other node, per-node free-slab limits and
- * shrinking.
+ * KUnit: the slab allocator (module/slab*.c, module/kmalloc.c) on private
+ * pools: list placement through a slab's life, partial slabs preferred
+ * over free ones, every kmalloc class and the boundary sizes, alignment,
+ * constructors, bulk (batches larger than the per-CPU array, bad pointers
+ * among them), the per-CPU arrays (drain, remote drain, cross-CPU free,
+ * the lockless fast path under preemption and migration), slab sizing,
+ * each debugging check detecting its fault, destroy refused with live
+ * objects, shrinking giving every frame back to the buddy, and, on
+ * two-node pools, per-node lists: smm_kmem_cache_alloc_node(), slabs with
+ * room before growth, fallback to the other node, per-node free-slab
+ * limits and shrinking.
  */
 
 #include <kunit/test.h>

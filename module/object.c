@@ -9,7 +9,7 @@
  * with folio->mapping/index set and PG_uptodate, so the kernel's own
  * fault-around (filemap_map_pages()) and unmap_mapping_range() see them.
  * They never go on the kernel's LRU and are not counted as its page cache;
- * only this file adds them and takes them out.  The inodes are made with
+ * only this file and eviction (module/evict.c) add them and take them out.  The inodes are made with
  * alloc_anon_inode(), which keeps them off the superblock's inode list, so
  * drop_caches never walks them; fadvise() finds a no-op backing device.
  *
@@ -26,11 +26,15 @@
  * on an exhausted region still gets its object from the reserve.  Both
  * are made on the pool's first open and live until the pool is destroyed
  * (every object is gone by then: each holds a file holding the module).
+ *
+ * What user space calls on an object's file (open, read, write, lseek,
+ * the ioctls) is the file layer, module/file.c; taking pages out of
+ * objects under memory pressure is module/evict.c's, and checking every
+ * object against the pool's counters module/object_validate.c's.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/bitmap.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/highmem.h>
@@ -44,17 +48,15 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
-#include <linux/uio.h>
 #include <linux/xarray.h>
 
 #include <uapi/shadowmm.h>
 
 #include <shadowmm/buddy.h>
 #include <shadowmm/compat.h>
-#include <shadowmm/fault.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/object.h>
+#include <shadowmm/object_internal.h>
 #include <shadowmm/pool.h>
 #include <shadowmm/reclaim.h>
 #include <shadowmm/slab.h>
@@ -79,26 +81,19 @@ static struct smm_object *smm_inode_object(struct inode *inode)
 	return inode->i_private;
 }
 
-/* The shadow frame behind a struct page of an object (page->private). */
-static struct smm_page *smm_object_frame(struct smm_pool *pool, struct page *page)
-{
-	return smm_sfn_page(&pool->region, page_private(page));
-}
-
-static struct page *smm_frame_struct_page(struct smm_pool *pool,
-					  struct smm_page *frame)
-{
-	return pfn_to_page(smm_sfn_pfn(&pool->region,
-				       smm_page_sfn(&pool->region, frame)));
-}
-
-/*
- * Undo what being an object page did to the struct page: the fields we set
- * and the flags the kernel's mm may have set while it was mapped (dirty
- * from a pte, referenced from an access).  The caller froze its count at
- * zero, so nobody else can look.
+/**
+ * smm_object_frame_free() - give a frame that left its object back
+ * @pool: the pool
+ * @page: the frame's struct page, its count frozen at zero
+ *
+ * Undoes what being an object page did to the struct page: the fields
+ * shadowmm set and the flags the kernel's mm may have set while it was
+ * mapped (dirty from a pte, referenced from an access), then frees the
+ * frame to the buddy.  The frozen count means nobody else can look.
+ *
+ * Context: Any context.
  */
-static void smm_object_frame_free(struct smm_pool *pool, struct page *page)
+void smm_object_frame_free(struct smm_pool *pool, struct page *page)
 {
 	struct smm_page *frame = smm_object_frame(pool, page);
 
@@ -252,26 +247,6 @@ static void smm_object_shadow_gone(struct smm_pool *pool, const void *shadow)
 		smm_swap_free(&pool->swap, slot);
 	else
 		atomic_long_dec(&pool->nr_shadow_only);
-}
-
-/*
- * The i_pages lock of @obj guards both its pages and its shadow entries;
- * the shadow xarray's own lock nests inside it.
- */
-static void smm_object_lock(struct smm_object *obj)
-	__acquires(&obj->inode->i_mapping->i_pages.xa_lock)
-	__acquires(&obj->shadows.xa_lock)
-{
-	xa_lock_irq(&obj->inode->i_mapping->i_pages);
-	xa_lock(&obj->shadows);
-}
-
-static void smm_object_unlock(struct smm_object *obj)
-	__releases(&obj->shadows.xa_lock)
-	__releases(&obj->inode->i_mapping->i_pages.xa_lock)
-{
-	xa_unlock(&obj->shadows);
-	xa_unlock_irq(&obj->inode->i_mapping->i_pages);
 }
 
 /* Take the shadow entry at @index out of @obj, if it is still @shadow. */
@@ -681,15 +656,22 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 	return page;
 }
 
-/*
- * The page at @index, locked and referenced, created when @create and
- * brought back from the store when evicted; NULL (no @create) for a hole,
+/**
+ * smm_object_get_page() - the page at an index of an object
+ * @obj: the object
+ * @index: page offset
+ * @create: make a zeroed page when the index holds none
+ * @origin: where the page came from
+ *
+ * Brings an evicted page back from the store.  A fatal signal ends the
+ * retries: a task in a fault, a populate or a read can always be killed.
+ *
+ * Context: Process context, may sleep.
+ * Return: the page, locked and referenced; NULL (no @create) for a hole;
  * ERR_PTR(-EFBIG / -ENOSPC / -ENOMEM / -EIO / -EINTR) on failure.
- * @origin tells where it came from.  A fatal signal ends the retries: a
- * task in a fault, a populate or a read can always be killed.
  */
-static struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
-					bool create, enum smm_page_origin *origin)
+struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
+				 bool create, enum smm_page_origin *origin)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
 	struct page *page;
@@ -844,230 +826,21 @@ long smm_object_punch(struct smm_object *obj, loff_t start, loff_t end)
 }
 SMM_EXPORT(smm_object_punch);
 
-/* What a walk of a page's ptes found. */
-struct smm_young_walk {
-	unsigned long pfn;
-	unsigned int young;
-};
-
-static int smm_object_pte_young(pte_t *pte, unsigned long addr, void *data)
-{
-	struct smm_young_walk *w = data;
-	pte_t entry = ptep_get(pte);
-
-	if (pte_present(entry) && pte_pfn(entry) == w->pfn &&
-	    smm_pte_test_and_clear_young(pte))
-		w->young++;
-	return 0;
-}
-
-/*
- * The accesses the mappings of @page made since the last look: its ptes
- * that are young, each made old again, as the kernel's rmap walk
- * (folio_referenced()) reads them.  The walk is shadowmm's own, through
- * the object's i_mmap tree, so what it finds does not depend on what the
- * kernel's LRU flavour (classic or multi-generational) does with a young
- * pte when it zaps one.  The i_mmap lock keeps each vma and its page
- * tables; the page lock keeps the page in the object.
- */
-static unsigned int smm_object_young_ptes(struct address_space *mapping,
-					  struct page *page, pgoff_t index)
-{
-	struct smm_young_walk w = { .pfn = page_to_pfn(page) };
-	struct rb_node *rb;
-
-	i_mmap_lock_read(mapping);
-	for (rb = rb_first_cached(&mapping->i_mmap); rb; rb = rb_next(rb)) {
-		struct vm_area_struct *vma = rb_entry(rb, struct vm_area_struct,
-						      shared.rb);
-		unsigned long addr;
-
-		if (index < vma->vm_pgoff || index - vma->vm_pgoff >= vma_pages(vma))
-			continue;
-		addr = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
-		apply_to_existing_page_range(vma->vm_mm, addr, PAGE_SIZE,
-					     smm_object_pte_young, &w);
-	}
-	i_mmap_unlock_read(mapping);
-	return w.young;
-}
-
 /**
- * smm_object_evict() - evict one isolated object page
+ * smm_object_for_each() - call a function on every object of a pool
  * @pool: the pool
- * @frame: a frame smm_lru_isolate_inactive() took (with its reference)
- * @stat: what was found, added to
+ * @fn: called with each object and @arg until it returns false; may sleep
+ * @arg: for @fn
  *
- * Under the page lock (tried, never waited for): a page that is mlocked,
- * or has references beyond shadowmm's, the isolation's and its ptes'
- * (get_user_pages pins), stays.  A mapped page's young ptes are the
- * accesses its mappings made since the last look (smm_object_young_ptes(),
- * which makes them old again), and the LRU's rule applies to them: on a
- * page already referenced one activates it (it goes back to the active
- * list), a first one only marks it referenced and it stays mapped; a page
- * referenced with no new access gets its second chance (bit cleared).  An
- * unreferenced page is unmapped from every process, written to the
- * backing store (a page of zeroes is not: its shadow entry has no slot
- * and it comes back zeroed), its count is frozen at the expected value so
- * no lookup can take it meanwhile, its shadow entry (node, age, store
- * slot) goes into the object's shadow xarray in place of the page in
- * i_pages, and the frame goes back to the buddy with its count at zero.
- * Every resident page is dirty with respect to the store (a swap-in frees
- * the slot it came from), so every eviction writes.
+ * The object list's spinlock is not held while @fn runs (it may sleep, and
+ * an object may hold millions of entries): an inode reference keeps each
+ * object, and with it its place on the list, until the walk has moved on.
  *
- * Context: Process context, may sleep (the store's write); no page lock
- * held.
- * Return: an enum smm_evict_result.  On SMM_EVICT_RECLAIMED the
- * isolation's reference is consumed; otherwise the caller gives the frame
- * back with smm_lru_putback().
+ * Context: Process context, may sleep.
  */
-int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
-		     struct smm_reclaim_stat *stat)
-{
-	struct page *page = smm_frame_struct_page(pool, frame);
-	struct folio *folio = page_folio(page);
-	struct smm_node *node = smm_page_zone(pool, frame)->node;
-	struct address_space *mapping;
-	struct smm_object *obj;
-	u32 slot = SMM_SWAP_NONE;
-	bool dirty, frozen;
-	void *shadow, *addr;
-	pgoff_t index;
-	u64 id;
-	int ret;
-
-	if (!folio_trylock(folio))
-		return SMM_EVICT_BUSY;
-	mapping = folio->mapping;
-	if (!mapping) {
-		ret = SMM_EVICT_GONE;
-		goto out_unlock;
-	}
-	obj = frame->object;
-	index = folio->index;
-	if (folio_test_mlocked(folio) || smm_page_test(frame, SMM_PG_unevictable)) {
-		ret = SMM_EVICT_MLOCKED;
-		goto out_unlock;
-	}
-	/* shadowmm's reference, the isolation's, one per pte: more is a pin. */
-	if (folio_ref_count(folio) > 2 + smm_folio_mapcount(folio)) {
-		stat->nr_unmap_fail++;
-		ret = SMM_EVICT_PINNED;
-		goto out_unlock;
-	}
-	if (folio_mapped(folio)) {
-		bool young, referenced;
-
-		young = smm_object_young_ptes(mapping, page, index);
-		referenced = test_and_clear_bit(SMM_PG_referenced, &frame->flags);
-		if (young && referenced) {
-			set_bit(SMM_PG_active, &frame->flags);
-			stat->nr_activate++;
-			smm_count_event(pool, SMM_PGACTIVATE);
-			trace_shadowmm_lru_activate(page_to_pfn(page));
-			ret = SMM_EVICT_ACTIVATE;
-			goto out_unlock;
-		}
-		if (young || referenced) {
-			if (young)
-				set_bit(SMM_PG_referenced, &frame->flags);
-			stat->nr_ref_keep++;
-			ret = SMM_EVICT_REFERENCED;
-			goto out_unlock;
-		}
-		unmap_mapping_pages(mapping, index, 1, false);
-		if (folio_mapped(folio)) {
-			stat->nr_unmap_fail++;
-			ret = SMM_EVICT_BUSY;
-			goto out_unlock;
-		}
-	}
-	if (folio_ref_count(folio) != 2) {
-		stat->nr_unmap_fail++;
-		ret = SMM_EVICT_PINNED;
-		goto out_unlock;
-	}
-
-	/* Room for the shadow entry, so storing it cannot fail below. */
-	if (xa_reserve_irq(&obj->shadows, index, GFP_KERNEL)) {
-		ret = SMM_EVICT_BUSY;
-		goto out_unlock;
-	}
-	/* Nobody can reach the contents now: the lock keeps new users out. */
-	dirty = test_and_clear_bit(SMM_PG_dirty, &frame->flags);
-	addr = smm_page_address(pool, frame);
-	if (memchr_inv(addr, 0, PAGE_SIZE)) {
-		ret = smm_swap_write_memcg(&pool->swap, addr, &slot, obj->memcg);
-		if (ret) {
-			if (dirty)
-				set_bit(SMM_PG_dirty, &frame->flags);
-			ret = ret == -ENOSPC ? SMM_EVICT_NOSPACE : SMM_EVICT_BUSY;
-			goto out_release;
-		}
-	}
-	shadow = smm_workingset_eviction(pool, node->index, slot);
-
-	smm_object_lock(obj);
-	frozen = folio_ref_freeze(folio, 2);
-	if (frozen) {
-		/* The shadow first: a lockless lookup reads i_pages first. */
-		__xa_store(&obj->shadows, index, shadow, 0);
-		__xa_erase(&mapping->i_pages, index);
-		mapping->nrpages--;
-	}
-	smm_object_unlock(obj);
-	if (!frozen) {
-		/* A lookup took a reference meanwhile: it wins. */
-		if (slot)
-			smm_swap_free(&pool->swap, slot);
-		if (dirty)
-			set_bit(SMM_PG_dirty, &frame->flags);
-		ret = SMM_EVICT_BUSY;
-		goto out_release;
-	}
-	folio->mapping = NULL;
-	atomic_long_dec(&obj->resident);
-	smm_lru_del(pool, frame);
-	/* The object may go as soon as the page is unlocked. */
-	id = obj->id;
-	folio_unlock(folio);
-
-	if (slot) {
-		smm_count_event(pool, SMM_PSWPOUT);
-		if (dirty)
-			stat->nr_dirty++;
-	} else {
-		smm_count_event(pool, SMM_PGSTEAL_ZERO);
-		if (atomic_long_inc_return(&pool->nr_shadow_only) > pool->shadow_only_max)
-			queue_work(system_unbound_wq, &pool->shadow_trim_work);
-	}
-	trace_shadowmm_lru_evict(page_to_pfn(page), node->nid, id, index, slot);
-	/* The count stays frozen at zero: a free frame has none. */
-	smm_object_frame_free(pool, page);
-	return SMM_EVICT_RECLAIMED;
-
-out_release:
-	xa_lock_irq(&obj->shadows);
-	__xa_cmpxchg(&obj->shadows, index, XA_ZERO_ENTRY, NULL, 0);
-	xa_unlock_irq(&obj->shadows);
-out_unlock:
-	folio_unlock(folio);
-	return ret;
-}
-SMM_EXPORT(smm_object_evict);
-
-/* How many entries a walk looks at before it lets go of its lock. */
-#define SMM_WALK_BATCH	256
-
-/*
- * Call @fn on every object of @pool until it returns false.  The object
- * list's spinlock is not held while @fn runs (it may sleep, and an object
- * may hold millions of entries): an inode reference keeps each object,
- * and with it its place on the list, until the walk has moved on.
- */
-static void smm_object_for_each(struct smm_pool *pool,
-				bool (*fn)(struct smm_object *obj, void *arg),
-				void *arg)
+void smm_object_for_each(struct smm_pool *pool,
+			 bool (*fn)(struct smm_object *obj, void *arg),
+			 void *arg)
 {
 	struct smm_object *obj, *prev = NULL;
 	bool more = true;
@@ -1090,79 +863,6 @@ static void smm_object_for_each(struct smm_pool *pool,
 	spin_unlock(&pool->object_lock);
 	if (prev)
 		iput(prev->inode);
-}
-
-/* What a shadow trim is after, and what it did. */
-struct smm_shadow_trim {
-	unsigned long target;
-	unsigned long dropped;
-};
-
-static bool smm_object_trim_one(struct smm_object *obj, void *arg)
-{
-	struct smm_pool *pool = obj->pool;
-	XA_STATE(xas, &obj->shadows, 0);
-	struct smm_shadow_trim *t = arg;
-	void *entry;
-
-	for (;;) {
-		unsigned int seen = 0;
-		bool paused = false;
-
-		if (atomic_long_read(&pool->nr_shadow_only) <= t->target)
-			return false;
-		smm_object_lock(obj);
-		xas_for_each(&xas, entry, ULONG_MAX) {
-			if (xa_is_value(entry) && !smm_workingset_slot(entry)) {
-				xas_store(&xas, NULL);
-				t->dropped++;
-				if (atomic_long_dec_return(&pool->nr_shadow_only) <= t->target)
-					break;
-			}
-			if (++seen >= SMM_WALK_BATCH) {
-				xas_pause(&xas);
-				paused = true;
-				break;
-			}
-		}
-		smm_object_unlock(obj);
-		if (!paused)
-			return true;
-		cond_resched();
-	}
-}
-
-/**
- * smm_object_shadow_trim() - drop shadow-only entries down to a target
- * @pool: the pool
- * @target: stop once at most this many are left
- *
- * Shadow entries that hold a store slot are the only copy of their page
- * and are never dropped; their number is bounded by the store's size.
- * Those without (pages of zeroes evicted without a write) only remember
- * when the page left: dropping one turns it into a hole, which reads as
- * the same zeroes, and forgets its refault distance.  Counted as
- * workingset_nodereclaim.  No lock is held for more than a batch of
- * entries.
- *
- * Context: Process context, may sleep.
- * Return: the number of entries dropped.
- */
-unsigned long smm_object_shadow_trim(struct smm_pool *pool, unsigned long target)
-{
-	struct smm_shadow_trim t = { .target = target };
-
-	smm_object_for_each(pool, smm_object_trim_one, &t);
-	smm_count_events(pool, SMM_WORKINGSET_NODERECLAIM, t.dropped);
-	return t.dropped;
-}
-SMM_EXPORT(smm_object_shadow_trim);
-
-static void smm_shadow_trim_fn(struct work_struct *work)
-{
-	struct smm_pool *pool = container_of(work, struct smm_pool, shadow_trim_work);
-
-	smm_object_shadow_trim(pool, pool->shadow_only_max / 2);
 }
 
 /**
@@ -1382,211 +1082,6 @@ struct file *smm_object_file_create(struct smm_pool *pool)
 }
 SMM_EXPORT(smm_object_file_create);
 
-/* ---- file operations ---- */
-
-/*
- * An open of a struct smm_device: misc_open() left the miscdevice in
- * private_data; the file becomes a new object of the device's pool.
- */
-static int smm_object_open(struct inode *inode, struct file *file)
-{
-	struct smm_device *dev = container_of(file->private_data,
-					      struct smm_device, misc);
-	struct smm_object *obj = smm_object_create(dev->pool);
-
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	file->private_data = obj;
-	file->f_mapping = obj->inode->i_mapping;
-	return 0;
-}
-
-static int smm_object_release(struct inode *inode, struct file *file)
-{
-	smm_object_put(smm_file_object(file));
-	return 0;
-}
-
-static ssize_t smm_object_read_iter(struct kiocb *iocb, struct iov_iter *to)
-{
-	struct smm_object *obj = smm_file_object(iocb->ki_filp);
-	struct smm_pool *pool = obj->pool;
-	loff_t pos = iocb->ki_pos;
-	ssize_t done = 0;
-
-	while (iov_iter_count(to)) {
-		loff_t size = i_size_read(obj->inode);
-		size_t off = offset_in_page(pos), n, copied;
-		enum smm_page_origin origin;
-		struct page *page;
-
-		if (pos >= size)
-			break;
-		n = min_t(loff_t, min_t(size_t, PAGE_SIZE - off, iov_iter_count(to)),
-			  size - pos);
-		page = smm_object_get_page(obj, pos >> PAGE_SHIFT, false, &origin);
-		if (IS_ERR(page)) {
-			if (!done)
-				return PTR_ERR(page);
-			break;
-		}
-		if (page) {
-			/* The reference keeps the frame; the lock is not needed
-			 * to copy, and holding it across a user fault on this
-			 * same page would deadlock.
-			 */
-			unlock_page(page);
-			copied = copy_to_iter(smm_page_address(pool,
-							       smm_object_frame(pool, page)) + off,
-					      n, to);
-			put_page(page);
-		} else {
-			copied = iov_iter_zero(n, to);
-		}
-		done += copied;
-		pos += copied;
-		if (copied < n) {
-			if (!done)
-				return -EFAULT;
-			break;
-		}
-		if (fatal_signal_pending(current))
-			break;
-		cond_resched();
-	}
-	iocb->ki_pos = pos;
-	return done;
-}
-
-static ssize_t smm_object_write_iter(struct kiocb *iocb, struct iov_iter *from)
-{
-	struct smm_object *obj = smm_file_object(iocb->ki_filp);
-	struct smm_pool *pool = obj->pool;
-	loff_t pos = iocb->ki_pos;
-	ssize_t done = 0;
-	int err = 0;
-
-	if (iocb->ki_flags & IOCB_APPEND)
-		pos = i_size_read(obj->inode);
-	while (iov_iter_count(from)) {
-		size_t off = offset_in_page(pos), n, copied;
-		enum smm_page_origin origin;
-		struct page *page;
-
-		n = min_t(size_t, PAGE_SIZE - off, iov_iter_count(from));
-		page = smm_object_get_page(obj, pos >> PAGE_SHIFT, true, &origin);
-		if (IS_ERR(page)) {
-			err = PTR_ERR(page);
-			break;
-		}
-		unlock_page(page);
-		copied = copy_from_iter(smm_page_address(pool,
-							 smm_object_frame(pool, page)) + off,
-					n, from);
-		if (copied)
-			smm_object_mark_dirty(obj, page);
-		put_page(page);
-		done += copied;
-		pos += copied;
-		if (copied)
-			smm_object_note_size(obj, pos);
-		if (copied < n) {
-			err = -EFAULT;
-			break;
-		}
-		if (fatal_signal_pending(current))
-			break;
-		cond_resched();
-	}
-	if (!done)
-		return err;
-	iocb->ki_pos = pos;
-	return done;
-}
-
-static loff_t smm_object_llseek(struct file *file, loff_t offset, int whence)
-{
-	struct smm_object *obj = smm_file_object(file);
-
-	return generic_file_llseek_size(file, offset, whence,
-					SHADOWMM_MAX_OBJECT_SIZE,
-					i_size_read(obj->inode));
-}
-
-/* A byte range from user space: page aligned, non-empty, in bounds. */
-static bool smm_object_range_ok(u64 offset, u64 length)
-{
-	return length && PAGE_ALIGNED(offset) && PAGE_ALIGNED(length) &&
-	       offset < SHADOWMM_MAX_OBJECT_SIZE &&
-	       length <= SHADOWMM_MAX_OBJECT_SIZE - offset;
-}
-
-static void smm_object_fill_info(struct smm_object *obj, struct shadowmm_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->id = obj->id;
-	info->size = i_size_read(obj->inode);
-	info->size_limit = READ_ONCE(obj->size_limit);
-	info->resident_pages = atomic_long_read(&obj->resident);
-	info->faults_minor = atomic_long_read(&obj->faults[SMM_FAULT_MINOR]);
-	info->faults_major = atomic_long_read(&obj->faults[SMM_FAULT_MAJOR]);
-	info->faults_cow = atomic_long_read(&obj->faults[SMM_FAULT_COW]);
-	info->faults_sigbus = atomic_long_read(&obj->faults[SMM_FAULT_SIGBUS]);
-	info->pinned_pages = atomic_long_read(&obj->pinned);
-}
-
-static long smm_object_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
-{
-	struct smm_object *obj = smm_file_object(file);
-	void __user *uarg = (void __user *)arg;
-
-	switch (cmd) {
-	case SHADOWMM_IOC_INFO: {
-		struct shadowmm_info info;
-
-		smm_object_fill_info(obj, &info);
-		return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
-	}
-	case SHADOWMM_IOC_SET_LIMIT: {
-		struct shadowmm_limit lim;
-
-		if (copy_from_user(&lim, uarg, sizeof(lim)))
-			return -EFAULT;
-		if (lim.flags)
-			return -EINVAL;
-		return smm_object_set_limit(obj, lim.size_limit);
-	}
-	case SHADOWMM_IOC_PUNCH_HOLE: {
-		struct shadowmm_range range;
-
-		if (copy_from_user(&range, uarg, sizeof(range)))
-			return -EFAULT;
-		if (!smm_object_range_ok(range.offset, range.length))
-			return -EINVAL;
-		smm_object_punch(obj, range.offset, range.offset + range.length);
-		return 0;
-	}
-	default:
-		return -ENOTTY;
-	}
-}
-
-/*
- * Every open of /dev/shadowmm, and KUnit's files (made with
- * smm_object_file_create(), which never calls .open), use these.
- */
-const struct file_operations smm_object_fops = {
-	.owner = THIS_MODULE,
-	.open = smm_object_open,
-	.release = smm_object_release,
-	.read_iter = smm_object_read_iter,
-	.write_iter = smm_object_write_iter,
-	.llseek = smm_object_llseek,
-	.mmap = smm_object_mmap,
-	.unlocked_ioctl = smm_object_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
-};
-
 /**
  * smm_object_pinned_pages() - frames waiting for their pins to go
  * @pool: the pool
@@ -1599,199 +1094,6 @@ unsigned long smm_object_pinned_pages(struct smm_pool *pool)
 	return READ_ONCE(pool->nr_pinned);
 }
 SMM_EXPORT(smm_object_pinned_pages);
-
-/**
- * struct smm_shadow_census - what validate finds of shadow entries
- * @slots:	store slots seen in shadow entries (bit slot - 1), or NULL
- * @with_slot:	shadow entries holding a slot
- * @shadow_only: shadow entries without
- */
-struct smm_shadow_census {
-	unsigned long *slots;
-	unsigned long with_slot;
-	unsigned long shadow_only;
-};
-
-static void smm_validate_shadow(struct smm_pool *pool, struct smm_object *obj,
-				pgoff_t index, void *shadow,
-				struct smm_shadow_census *c, struct smm_report *r)
-{
-	unsigned long age;
-	int node;
-	u32 slot;
-
-	smm_workingset_unpack(shadow, &node, &age, &slot);
-	if (node >= pool->nr_nodes)
-		smm_report(r, "object %llu: shadow entry at %lu names node %d\n",
-			   obj->id, index, node);
-	if (!slot) {
-		c->shadow_only++;
-		return;
-	}
-	c->with_slot++;
-	if (!pool->has_swap || slot > pool->swap.nr_slots) {
-		smm_report(r, "object %llu: shadow entry at %lu holds slot %u of no store\n",
-			   obj->id, index, slot);
-		return;
-	}
-	if (!test_bit(slot - 1, pool->swap.used))
-		smm_report(r, "object %llu: shadow entry at %lu holds free slot %u\n",
-			   obj->id, index, slot);
-	if (c->slots && __test_and_set_bit(slot - 1, c->slots))
-		smm_report(r, "object %llu: slot %u at %lu is held by another shadow entry too\n",
-			   obj->id, slot, index);
-}
-
-static void smm_validate_page(struct smm_pool *pool, struct smm_object *obj,
-			      pgoff_t index, struct page *page, struct smm_report *r)
-{
-	struct smm_page *frame = smm_object_frame(pool, page);
-	void *shadow;
-
-	if (page_private(page) >= pool->region.nr_frames ||
-	    smm_frame_struct_page(pool, frame) != page) {
-		smm_report(r, "object %llu: page at %lu is not a frame of the pool\n",
-			   obj->id, index);
-		return;
-	}
-	if (frame->flags & (BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp) |
-			    BIT(SMM_PG_slab) | BIT(SMM_PG_absent)))
-		smm_report(r, "object %llu: frame %lu at %lu has flags %#lx\n",
-			   obj->id, page_private(page), index,
-			   frame->flags & SMM_PAGE_FLAGS_MASK);
-	if (frame->object != obj || frame->index != index || page->index != index)
-		smm_report(r, "object %llu: frame %lu at %lu claims index %lu\n",
-			   obj->id, page_private(page), index, frame->index);
-	if (page_ref_count(page) < 1)
-		smm_report(r, "object %llu: frame %lu at %lu has no reference\n",
-			   obj->id, page_private(page), index);
-	/* Only a swap-in in progress has both (its page locked, not uptodate). */
-	shadow = xa_load(&obj->shadows, index);
-	if (shadow && PageUptodate(page) && xa_load(&obj->shadows, index))
-		smm_report(r, "object %llu: page and shadow entry at %lu\n",
-			   obj->id, index);
-}
-
-/* What a walk of every object for validate carries. */
-struct smm_validate_walk {
-	struct smm_shadow_census *census;
-	struct smm_report *report;
-	unsigned long resident;
-};
-
-/*
- * Walk one xarray of @obj under RCU, a batch at a time, so that neither a
- * huge object nor a slow console holds off grace periods.
- */
-static unsigned long smm_validate_xarray(struct smm_pool *pool, struct smm_object *obj,
-					 struct xarray *xa, struct smm_validate_walk *w)
-{
-	XA_STATE(xas, xa, 0);
-	unsigned long n = 0, seen = 0;
-	void *entry;
-
-	rcu_read_lock();
-	xas_for_each(&xas, entry, ULONG_MAX) {
-		if (xas_retry(&xas, entry))
-			continue;
-		if (xa_is_value(entry)) {
-			if (xa == &obj->shadows)
-				smm_validate_shadow(pool, obj, xas.xa_index, entry,
-						    w->census, w->report);
-			else
-				smm_report(w->report, "object %llu: value entry at %lu in i_pages\n",
-					   obj->id, xas.xa_index);
-		} else if (xa == &obj->shadows) {
-			smm_report(w->report, "object %llu: non-value entry at %lu among shadows\n",
-				   obj->id, xas.xa_index);
-		} else {
-			n++;
-			smm_validate_page(pool, obj, xas.xa_index, entry, w->report);
-		}
-		if (++seen % SMM_WALK_BATCH == 0) {
-			xas_pause(&xas);
-			rcu_read_unlock();
-			cond_resched();
-			rcu_read_lock();
-		}
-	}
-	rcu_read_unlock();
-	return n;
-}
-
-static bool smm_validate_object(struct smm_object *obj, void *arg)
-{
-	struct smm_validate_walk *w = arg;
-	struct smm_pool *pool = obj->pool;
-	unsigned long n;
-
-	n = smm_validate_xarray(pool, obj, &obj->inode->i_mapping->i_pages, w);
-	smm_validate_xarray(pool, obj, &obj->shadows, w);
-	if (n != atomic_long_read(&obj->resident))
-		smm_report(w->report, "object %llu: %lu pages in its xarray, %ld counted\n",
-			   obj->id, n, atomic_long_read(&obj->resident));
-	w->resident += atomic_long_read(&obj->resident);
-	return true;
-}
-
-/**
- * smm_object_validate() - check every object's pages and the pinned list
- * @pool: the pool
- * @r: where problems are reported
- *
- * Also the backing store's accounting: every shadow entry's slot is in
- * use and held by no other entry, the slots in use are exactly those of
- * the shadow entries, and the shadow-only entries are counted right.  The
- * totals only hold while no eviction or swap-in runs (both move a slot
- * between the store and an entry in two steps).  No spinlock is held
- * across an object's entries, however many there are.
- *
- * Context: Process context, may sleep; takes the object and pinned list
- * locks.
- * Return: the number of problems found.
- */
-unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
-{
-	unsigned int before = r->problems;
-	struct smm_shadow_census c = { };
-	struct smm_validate_walk w = { .census = &c, .report = r };
-	unsigned long pinned = 0;
-	struct smm_page *frame;
-
-	if (pool->has_swap)
-		c.slots = bitmap_zalloc(pool->swap.nr_slots, GFP_KERNEL);
-	smm_object_for_each(pool, smm_validate_object, &w);
-	bitmap_free(c.slots);
-	if (pool->has_swap && c.with_slot != READ_ONCE(pool->swap.nr_used))
-		smm_report(r, "swap: %lu slots in use, %lu held by shadow entries\n",
-			   READ_ONCE(pool->swap.nr_used), c.with_slot);
-	if (c.shadow_only != atomic_long_read(&pool->nr_shadow_only))
-		smm_report(r, "swap: %lu shadow entries without a slot, %ld counted\n",
-			   c.shadow_only, atomic_long_read(&pool->nr_shadow_only));
-
-	spin_lock(&pool->pinned_lock);
-	list_for_each_entry(frame, &pool->pinned, lru) {
-		struct page *page = smm_frame_struct_page(pool, frame);
-
-		pinned++;
-		if (page->mapping || page_ref_count(page) < 1)
-			smm_report(r, "pinned frame %lu: mapping %p, count %d\n",
-				   smm_page_sfn(&pool->region, frame), page->mapping,
-				   page_ref_count(page));
-	}
-	if (pinned != pool->nr_pinned)
-		smm_report(r, "pinned list holds %lu frames, %lu counted\n",
-			   pinned, pool->nr_pinned);
-	spin_unlock(&pool->pinned_lock);
-
-	/* Frames move between the two while we look: only flag a loss. */
-	if (w.resident + pinned > atomic_long_read(&pool->object_pages) &&
-	    !atomic_long_read(&pool->object_pages))
-		smm_report(r, "object pages: %lu resident + %lu pinned, 0 counted\n",
-			   w.resident, pinned);
-	return r->problems - before;
-}
-SMM_EXPORT(smm_object_validate);
 
 /*
  * Every frame of the region whose struct page count is @from gets @to: a

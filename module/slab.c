@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * shadowmm: the slab allocator.
+ * shadowmm: the slab allocator: slabs, per-CPU arrays, alloc and free.
  *
  * A cache hands out objects of one size.  Its slabs are blocks of 2^order
  * frames from the pool's buddy allocator, cut into equal strides.  Each
@@ -39,51 +39,32 @@
  * objects in one copy, the rest a slab's worth at a time.
  *
  * Debug caches (any SMM_SLAB_* flag, or every cache with the slab_debug
- * module parameter) go straight to the slabs under the node locks, so each
- * free is checked exactly: every object has a state word (allocated or
- * free), optional red zones around it, optional poison while free and
- * optional owner records.  Frees of pointers that are not objects of the
- * cache are refused in every cache; a double free is refused exactly in
- * debug caches and, in the others, when the object is the one this CPU
- * freed last (or, in a bulk free, the one just before it) or heads its
- * slab's free list.  Exact detection without debugging is not done: it
- * needs per-object state every CPU sees (an object is freed on any CPU and
- * allocated on another), so an atomic bit flip on every alloc and free
- * plus a slab lookup on alloc, about what the lockless fast path saves.
- * Each fault is reported once
- * with pr_err, counted, and leaves every structure intact: a bad free
- * changes nothing, and an object whose red zone or poison was found
- * damaged is quarantined: it stays counted in use on its slab, chained on
- * its node's quarantine list instead of a free list, so nothing ever
- * hands it out again (the slab goes back to the buddy only with the cache).
+ * module parameter) have no per-CPU arrays: they go straight to the slabs
+ * under the node locks, and module/slab_debug.c checks every object on the
+ * way (state word, red zones, poison, owners) and quarantines damaged
+ * ones.  Frees of pointers that are not objects of the cache are refused
+ * in every cache; a double free is refused exactly in debug caches and, in
+ * the others, when the object is the one this CPU freed last (or, in a
+ * bulk free, the one just before it) or heads its slab's free list.  Each
+ * fault is reported and counted (smm_slab_fault()); a bad free changes
+ * nothing.
  *
  * Stride layout: [left red zone][object][right red zone][free link]
  * [state][alloc owner][free owner], the link and what follows only when
  * needed; without debugging and constructor the link lives in the free
  * object itself and the stride is the aligned object size.
  *
- * kmalloc: the pool creates its kmalloc-8 .. kmalloc-8192 caches in
- * smm_pool_create() (they take no memory until used) and destroys them,
- * in reverse order, in smm_pool_destroy(); larger requests are buddy
- * blocks, marked in their head descriptor.
+ * Around this file: module/slab_common.c creates, destroys and shrinks
+ * caches and sets up each pool's (kmalloc's among them, for
+ * module/kmalloc.c); module/slab_debug.c checks the objects of debug
+ * caches; module/slab_debugfs.c shows every cache of the live pool in
+ * debugfs.
  *
- * Memory pressure: an allocation that leaves a zone below its low
- * watermark calls smm_slab_note_pressure(), which only queues the pool's
- * shrink work (the allocation may hold a per-CPU array's local lock, and
- * smm_slab_shrink_all() takes pool->slab_mutex); the work then gives every
- * cache's free slabs back and counts them in slabs_shrunk_pressure.
- *
- * debugfs: the live pool (only it: KUnit pools never get files) has
- * slab/<cache>/ directories, made and removed with their caches, holding
- * alloc_traces and free_traces when the cache tracks owners.
- *
- * CPU hotplug: every pool is an instance of one dynamic multi-state
- * (smm_slab_subsys_init()); when a CPU is dead its arrays in every cache
- * of the pool are flushed back to the slabs, so no object is stranded on
- * a CPU that will not run again.  A pool joins the state at the end of
- * smm_slab_pool_init() and leaves it first thing in smm_slab_pool_destroy().
- * Drains of online CPUs run on each CPU (work_on_cpu()) under
- * cpus_read_lock().
+ * CPU hotplug: when a CPU is dead, the hotplug callback of each pool
+ * (module/slab_common.c) flushes the CPU's arrays in every cache of the
+ * pool back to the slabs (smm_slab_drain_dead_cpu()), so no object is
+ * stranded on a CPU that will not run again.  Drains of online CPUs run
+ * on each CPU (work_on_cpu()) under cpus_read_lock().
  *
  * Locks, outermost first: cpu_hotplug_lock (drains, and the dead callback
  * that runs under it), pool->slab_mutex (the cache list), a per-CPU
@@ -92,282 +73,21 @@
  * locks (a slab grows with no node lock held).
  */
 
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
-#include <linux/bitmap.h>
 #include <linux/cpu.h>
-#include <linux/cpuhotplug.h>
-#include <linux/debugfs.h>
-#include <linux/err.h>
-#include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
-#include <linux/log2.h>
-#include <linux/mempool.h>
-#include <linux/moduleparam.h>
 #include <linux/mm.h>
 #include <linux/numa.h>
-#include <linux/overflow.h>
 #include <linux/reciprocal_div.h>
-#include <linux/sched.h>
-#include <linux/seq_file.h>
-#include <linux/sizes.h>
-#include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
 #include <shadowmm/buddy.h>
 #include <shadowmm/compat.h>
 #include <shadowmm/pool.h>
 #include <shadowmm/slab.h>
+#include <shadowmm/slab_internal.h>
 #include <trace/events/shadowmm.h>
-
-static unsigned int smm_slab_debug;
-
-/* Flags this module does not know are a mistake, not bits to drop. */
-static int smm_param_set_slab_debug(const char *val, const struct kernel_param *kp)
-{
-	unsigned int v;
-
-	if (kstrtouint(val, 0, &v) || (v & ~SMM_SLAB_DEBUG)) {
-		pr_err("slab_debug=%s is invalid: expected SMM_SLAB_* flags within 0x%lx\n",
-		       val, (unsigned long)SMM_SLAB_DEBUG);
-		return -EINVAL;
-	}
-	*(unsigned int *)kp->arg = v;
-	return 0;
-}
-
-static const struct kernel_param_ops smm_slab_debug_ops = {
-	.set = smm_param_set_slab_debug,
-	.get = param_get_uint,
-};
-
-module_param_cb(slab_debug, &smm_slab_debug_ops, &smm_slab_debug, 0444);
-__MODULE_PARM_TYPE(slab_debug, "uint");
-MODULE_PARM_DESC(slab_debug,
-		 "SMM_SLAB_* debug flags for every cache: 1 red zone, 2 poison, 4 owner, 8 consistency (default 0)");
-
-const unsigned int smm_kmalloc_sizes[SMM_KMALLOC_NR] = {
-	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
-};
-SMM_EXPORT(smm_kmalloc_sizes);
-
-/* The dynamic hotplug state shared by every pool; set at module init. */
-static enum cpuhp_state smm_slab_hp_state;
-
-/* Debug state word of each object in a debug cache. */
-#define SMM_OBJ_FREE		0x46524545UL	/* "FREE" */
-#define SMM_OBJ_ALLOC		0x414c4c43UL	/* "ALLC" */
-#define SMM_OBJ_QUARANTINE	0x51524e54UL	/* "QRNT" */
-
-/* Head of a large kmalloc block: ->private holds this plus its order. */
-#define SMM_KMALLOC_LARGE	0x4c415200UL
-
-/**
- * struct smm_slab_track - who last allocated or freed an object
- * @addr:	the caller
- * @cpu:	on which CPU
- * @pid:	in which task
- * @when:	jiffies
- */
-struct smm_slab_track {
-	unsigned long addr;
-	int cpu;
-	int pid;
-	unsigned long when;
-};
-
-static const char * const smm_slab_error_names[SMM_SLAB_NR_ERRORS] = {
-	[SMM_SLAB_ERR_DOUBLE_FREE] = "double free",
-	[SMM_SLAB_ERR_INVALID_FREE] = "invalid free",
-	[SMM_SLAB_ERR_REDZONE] = "red zone overwritten",
-	[SMM_SLAB_ERR_POISON] = "write after free (poison overwritten)",
-};
-
-static inline bool smm_cache_debug(const struct smm_kmem_cache *cache)
-{
-	return cache->flags & SMM_SLAB_DEBUG;
-}
-
-static inline unsigned int smm_slab_bytes(const struct smm_kmem_cache *cache)
-{
-	return PAGE_SIZE << cache->order;
-}
-
-static inline void *smm_slab_base(struct smm_kmem_cache *cache, struct smm_page *slab)
-{
-	return smm_page_address(cache->pool, slab);
-}
-
-static inline void *smm_slab_obj(struct smm_kmem_cache *cache, void *base, unsigned int i)
-{
-	return base + i * cache->size + cache->offset;
-}
-
-static inline void **smm_freeptr(struct smm_kmem_cache *cache, void *obj)
-{
-	return obj + cache->freeptr;
-}
-
-static inline unsigned long *smm_obj_state(struct smm_kmem_cache *cache, void *obj)
-{
-	return obj + cache->meta;
-}
-
-static inline struct smm_slab_track *smm_obj_track(struct smm_kmem_cache *cache,
-						   void *obj, bool free)
-{
-	return (struct smm_slab_track *)(obj + cache->meta + sizeof(long)) + free;
-}
-
-static unsigned long smm_slab_sfn(struct smm_kmem_cache *cache, struct smm_page *slab)
-{
-	return smm_page_sfn(&cache->pool->region, slab);
-}
-
-/* Red zone: the bytes of the stride before the object and after its end. */
-static void smm_redzone_range(struct smm_kmem_cache *cache, unsigned int *lstart,
-			      unsigned int *rstart, unsigned int *rend)
-{
-	*lstart = 0;
-	*rstart = cache->object_size;
-	*rend = ALIGN(cache->object_size, sizeof(long)) + sizeof(long);
-}
-
-static void smm_redzone_fill(struct smm_kmem_cache *cache, void *obj)
-{
-	unsigned int l, rs, re;
-
-	smm_redzone_range(cache, &l, &rs, &re);
-	memset(obj - cache->offset + l, SMM_RED_ACTIVE, cache->offset - l);
-	memset(obj + rs, SMM_RED_ACTIVE, re - rs);
-}
-
-/*
- * Return the offset (from the object) of the first bad red zone byte, or 0.
- * memchr_inv() compares a word at a time.
- */
-static long smm_redzone_check(struct smm_kmem_cache *cache, void *obj)
-{
-	unsigned int l, rs, re;
-	u8 *bad;
-
-	smm_redzone_range(cache, &l, &rs, &re);
-	bad = memchr_inv(obj - cache->offset + l, SMM_RED_ACTIVE, cache->offset - l);
-	if (bad)
-		return bad - (u8 *)obj;
-	bad = memchr_inv(obj + rs, SMM_RED_ACTIVE, re - rs);
-	if (bad)
-		return bad - (u8 *)obj;
-	return 0;
-}
-
-static inline bool smm_cache_poisons(const struct smm_kmem_cache *cache)
-{
-	return (cache->flags & SMM_SLAB_POISON) && !cache->ctor;
-}
-
-static void smm_poison_fill(struct smm_kmem_cache *cache, void *obj)
-{
-	memset(obj, SMM_POISON_FREE, cache->object_size - 1);
-	((u8 *)obj)[cache->object_size - 1] = SMM_POISON_END;
-}
-
-/* Return the offset of the first byte that differs from poison, or -1. */
-static long smm_poison_check(struct smm_kmem_cache *cache, void *obj)
-{
-	unsigned int last = cache->object_size - 1;
-	u8 *p = obj, *bad;
-
-	bad = memchr_inv(p, SMM_POISON_FREE, last);
-	if (bad)
-		return bad - p;
-	if (p[last] != SMM_POISON_END)
-		return last;
-	return -1;
-}
-
-static void smm_track_set(struct smm_kmem_cache *cache, void *obj, bool free,
-			  unsigned long addr)
-{
-	struct smm_slab_track *t = smm_obj_track(cache, obj, free);
-
-	t->addr = addr;
-	t->cpu = raw_smp_processor_id();
-	t->pid = current->pid;
-	t->when = jiffies;
-}
-
-/*
- * One fault, one report: what, which cache, which object (hashed address,
- * slab frame and index) and, with owner tracking, who had it last.
- */
-static void smm_slab_fault(struct smm_kmem_cache *cache, enum smm_slab_error kind,
-			   struct smm_page *slab, const void *obj, const char *detail)
-{
-	atomic_long_inc(&cache->errors[kind]);
-	if (slab) {
-		void *base = smm_slab_base(cache, slab);
-
-		pr_err("%s: cache %s: %s: object %p (slab sfn %lu, index %lu)%s\n",
-		       cache->pool->name, cache->name, smm_slab_error_names[kind], obj,
-		       smm_slab_sfn(cache, slab),
-		       (unsigned long)(obj - base - cache->offset) / cache->size, detail);
-	} else {
-		pr_err("%s: cache %s: %s: pointer %p%s\n", cache->pool->name, cache->name,
-		       smm_slab_error_names[kind], obj, detail);
-	}
-	if (slab && (cache->flags & SMM_SLAB_STORE_USER)) {
-		struct smm_slab_track *a = smm_obj_track(cache, (void *)obj, false);
-		struct smm_slab_track *f = smm_obj_track(cache, (void *)obj, true);
-
-		pr_err("%s: cache %s: last alloc by %pS cpu %d pid %d, last free by %pS cpu %d pid %d\n",
-		       cache->pool->name, cache->name, (void *)a->addr, a->cpu, a->pid,
-		       (void *)f->addr, f->cpu, f->pid);
-	}
-}
-
-/*
- * The slab holding @obj, whose frame @page (of frame number @sfn) is known,
- * or NULL when @obj is not the start of an object of @cache (not a slab
- * frame, another cache's slab, or not on an object boundary).  On every
- * free: no calls, and a multiply instead of a divide.
- */
-static __always_inline struct smm_page *
-smm_page_obj_slab(struct smm_kmem_cache *cache, struct smm_page *page,
-		  unsigned long sfn, const void *obj)
-{
-	unsigned long off;
-	u32 idx;
-
-	if (unlikely(!smm_page_test(page, SMM_PG_slab) ||
-		     READ_ONCE(page->slab_cache) != cache))
-		return NULL;
-	/* Slabs are naturally aligned blocks of the region. */
-	off = (obj - cache->pool->region.vaddr) & (smm_slab_bytes(cache) - 1);
-	if (unlikely(off < cache->offset))
-		return NULL;
-	off -= cache->offset;
-	idx = reciprocal_divide(off, cache->size_recip);
-	if (unlikely(idx >= cache->objs_per_slab || idx * cache->size != off))
-		return NULL;
-	return page - (sfn & ((1UL << cache->order) - 1));
-}
-
-/* As smm_page_obj_slab(), for any pointer (outside the pool too). */
-static __always_inline struct smm_page *smm_obj_slab(struct smm_kmem_cache *cache,
-						     const void *obj)
-{
-	const struct smm_region *r = &cache->pool->region;
-	unsigned long sfn;
-
-	if (unlikely(!smm_region_contains_vaddr(r, obj)))
-		return NULL;
-	sfn = (obj - r->vaddr) >> PAGE_SHIFT;
-	return smm_page_obj_slab(cache, smm_sfn_page(r, sfn), sfn, obj);
-}
 
 /* The slab of an object already known to be one of @cache's. */
 static inline struct smm_page *smm_obj_slab_known(struct smm_kmem_cache *cache,
@@ -450,12 +170,6 @@ static __always_inline struct smm_page *smm_geom_obj_slab(const struct smm_obj_g
 	return g->pages + (sfn & g->head_mask);
 }
 
-/* The pool node index of @slab's frames (their zone id says). */
-static inline int smm_slab_nid(const struct smm_page *slab)
-{
-	return smm_page_zone_id(slab) / SMM_NR_ZONE_TYPES;
-}
-
 /* The lists of the node @slab's frames belong to. */
 static inline struct smm_kmem_cache_node *smm_slab_node(struct smm_kmem_cache *cache,
 							const struct smm_page *slab)
@@ -498,17 +212,6 @@ static void smm_slab_place(struct smm_kmem_cache *cache, struct smm_kmem_cache_n
 		list_move(&slab->lru, &n->slabs_partial);
 }
 
-/* Keep a damaged object of a slab of @n aside: in use, never handed out. */
-static void smm_quarantine(struct smm_kmem_cache *cache, struct smm_kmem_cache_node *n,
-			   void *obj)
-{
-	lockdep_assert_held(&n->lock);
-	*smm_obj_state(cache, obj) = SMM_OBJ_QUARANTINE;
-	*smm_freeptr(cache, obj) = n->quarantine;
-	n->quarantine = obj;
-	n->nr_quarantined++;
-}
-
 /*
  * Take one object off a slab of @n that has one, and re-place the slab.
  * Return it, or NULL when it was found damaged and quarantined instead.
@@ -523,36 +226,9 @@ static void *smm_slab_take(struct smm_kmem_cache *cache, struct smm_kmem_cache_n
 	slab->freelist = *smm_freeptr(cache, obj);
 	smm_slab_set_inuse(slab, inuse + 1);
 	n->inuse++;
-	if (unlikely(smm_cache_debug(cache))) {
-		unsigned long *state = smm_obj_state(cache, obj);
-		bool damaged = false;
-		long bad;
-
-		if (smm_cache_poisons(cache)) {
-			bad = smm_poison_check(cache, obj);
-			if (bad >= 0) {
-				char detail[64];
-
-				snprintf(detail, sizeof(detail), ": byte %ld changed; quarantined",
-					 bad);
-				smm_slab_fault(cache, SMM_SLAB_ERR_POISON, slab, obj, detail);
-				damaged = true;
-			}
-		}
-		if ((cache->flags & SMM_SLAB_RED_ZONE) && smm_redzone_check(cache, obj)) {
-			smm_slab_fault(cache, SMM_SLAB_ERR_REDZONE, slab, obj,
-				       " (while free); quarantined");
-			damaged = true;
-		}
-		if (unlikely(damaged)) {
-			smm_quarantine(cache, n, obj);
-			smm_slab_place(cache, n, slab, !inuse);
-			return NULL;
-		}
-		*state = SMM_OBJ_ALLOC;
-		if (cache->flags & SMM_SLAB_STORE_USER)
-			smm_track_set(cache, obj, false, caller);
-	}
+	if (unlikely(smm_cache_debug(cache)) &&
+	    !smm_slab_debug_alloc(cache, n, slab, obj, caller))
+		obj = NULL;
 	smm_slab_place(cache, n, slab, !inuse);
 	return obj;
 }
@@ -599,17 +275,10 @@ static struct smm_page *smm_slab_grow(struct smm_kmem_cache *cache, int nid,
 	for (i = 0; i < cache->objs_per_slab; i++) {
 		void *obj = smm_slab_obj(cache, base, i);
 
-		if (cache->flags & SMM_SLAB_RED_ZONE)
-			smm_redzone_fill(cache, obj);
 		if (smm_cache_debug(cache))
-			*smm_obj_state(cache, obj) = SMM_OBJ_FREE;
-		if (cache->flags & SMM_SLAB_STORE_USER)
-			memset(smm_obj_track(cache, obj, false), 0,
-			       2 * sizeof(struct smm_slab_track));
+			smm_slab_debug_setup(cache, obj);
 		if (cache->ctor)
 			cache->ctor(obj);
-		if (smm_cache_poisons(cache))
-			smm_poison_fill(cache, obj);
 		if (prev)
 			*smm_freeptr(cache, prev) = obj;
 		else
@@ -642,7 +311,14 @@ static void smm_slab_release(struct smm_kmem_cache *cache, struct smm_page *slab
 	smm_free_pages(pool, slab, cache->order);
 }
 
-static void smm_slab_release_list(struct smm_kmem_cache *cache, struct list_head *list)
+/**
+ * smm_slab_release_list() - give slabs back to the buddy
+ * @cache: their cache
+ * @list: slabs no node's lists hold any more, linked by their lru
+ *
+ * Context: Process context; no node lock of @cache held.
+ */
+void smm_slab_release_list(struct smm_kmem_cache *cache, struct list_head *list)
 {
 	struct smm_page *slab, *next;
 
@@ -652,9 +328,16 @@ static void smm_slab_release_list(struct smm_kmem_cache *cache, struct list_head
 	}
 }
 
-/* Move @n's free slabs beyond @keep onto @list, for release. */
-static void smm_slab_trim(struct smm_kmem_cache_node *n, unsigned long keep,
-			  struct list_head *list)
+/**
+ * smm_slab_trim() - take a node's free slabs beyond a number off its lists
+ * @n: the node's lists
+ * @keep: free slabs @n keeps
+ * @list: where the others go, for smm_slab_release_list()
+ *
+ * Context: @n->lock held.
+ */
+void smm_slab_trim(struct smm_kmem_cache_node *n, unsigned long keep,
+		   struct list_head *list)
 {
 	lockdep_assert_held(&n->lock);
 	while (n->nr_free_slabs > keep) {
@@ -815,12 +498,6 @@ static unsigned int smm_slab_take_many(struct smm_kmem_cache *cache, int nid,
 	return got;
 }
 
-/* The pool node index an allocation on this CPU prefers. */
-static inline int smm_local_nid(struct smm_kmem_cache *cache)
-{
-	return smm_preferred_node(cache->pool)->index;
-}
-
 /**
  * struct smm_put_batch - a batch of objects going back to their slabs
  * @g:		the cache's geometry, loaded once
@@ -970,9 +647,20 @@ static void smm_cpu_flush(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
 	memmove(c->entry, c->entry + nr, c->avail * sizeof(void *));
 }
 
-/* Debug caches: one object, checked, straight from the slabs. */
-static void *smm_debug_alloc(struct smm_kmem_cache *cache, int nid, unsigned int flags,
-			     unsigned long caller)
+/**
+ * smm_debug_alloc() - allocate from a debug cache
+ * @cache: a cache without per-CPU arrays
+ * @nid: pool node index to start from
+ * @flags: SMM_GFP_* flags
+ * @caller: recorded as the allocating owner
+ *
+ * One object, checked, straight from the slabs.
+ *
+ * Context: Process context; does not sleep.
+ * Return: the object, or NULL when no slab could be grown.
+ */
+void *smm_debug_alloc(struct smm_kmem_cache *cache, int nid, unsigned int flags,
+		      unsigned long caller)
 {
 	void *obj;
 
@@ -981,44 +669,29 @@ static void *smm_debug_alloc(struct smm_kmem_cache *cache, int nid, unsigned int
 	return obj;
 }
 
-/* Debug caches: one object, checked, straight to its slab. */
-static void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
-			   void *obj, unsigned long caller)
+/**
+ * smm_debug_free() - free to a debug cache
+ * @cache: a cache without per-CPU arrays
+ * @slab: the slab of @obj
+ * @obj: an object of @cache
+ * @caller: recorded as the freeing owner
+ *
+ * One object, checked, straight to its slab; free slabs beyond the node's
+ * limit go back to the buddy.
+ *
+ * Context: Process context; does not sleep.
+ */
+void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
+		    void *obj, unsigned long caller)
 {
 	struct smm_kmem_cache_node *n = smm_slab_node(cache, slab);
-	unsigned long *state = smm_obj_state(cache, obj);
 	LIST_HEAD(release);
-	long bad;
 
 	spin_lock(&n->lock);
-	if (*state != SMM_OBJ_ALLOC) {
-		smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
-			       *state == SMM_OBJ_FREE ? "" :
-			       *state == SMM_OBJ_QUARANTINE ? " (quarantined)" :
-			       " (state word corrupted)");
-		spin_unlock(&n->lock);
-		return;
+	if (smm_slab_debug_free(cache, n, slab, obj, caller)) {
+		smm_slab_put(cache, n, slab, obj);
+		smm_slab_trim(n, cache->free_limit, &release);
 	}
-	if (cache->flags & SMM_SLAB_STORE_USER)
-		smm_track_set(cache, obj, true, caller);
-	if (cache->flags & SMM_SLAB_RED_ZONE) {
-		bad = smm_redzone_check(cache, obj);
-		if (bad) {
-			char detail[64];
-
-			snprintf(detail, sizeof(detail), ": byte %ld of the object; quarantined",
-				 bad);
-			smm_slab_fault(cache, SMM_SLAB_ERR_REDZONE, slab, obj, detail);
-			smm_quarantine(cache, n, obj);
-			spin_unlock(&n->lock);
-			return;
-		}
-	}
-	if (smm_cache_poisons(cache))
-		smm_poison_fill(cache, obj);
-	*state = SMM_OBJ_FREE;
-	smm_slab_put(cache, n, slab, obj);
-	smm_slab_trim(n, cache->free_limit, &release);
 	spin_unlock(&n->lock);
 	smm_slab_release_list(cache, &release);
 }
@@ -1050,18 +723,20 @@ static void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
  * pool->slab_mutex, an array's local lock, one node lock, the buddy's.
  */
 
-/* This CPU's array of @cache; the caller holds its local lock. */
-static __always_inline struct smm_slab_cpu *smm_cpu_array(struct smm_kmem_cache *cache)
-{
-	return this_cpu_ptr(cache->cpu);
-}
-
-/*
- * This CPU's array @c is empty: refill it with a batch, from this CPU's
- * node first, and take one.
+/**
+ * smm_cpu_refill() - the slow path of an allocation from a per-CPU array
+ * @cache: the cache
+ * @c: this CPU's array of @cache, empty
+ * @flags: SMM_GFP_* flags
+ * @caller: traced as the allocating caller
+ *
+ * Refills @c with a batch, from this CPU's node first, and takes one.
+ *
+ * Context: Process context, the local lock of @c held; does not sleep.
+ * Return: the object, or NULL when no slab could be grown.
  */
-static noinline void *smm_cpu_refill(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
-				     unsigned int flags, unsigned long caller)
+noinline void *smm_cpu_refill(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
+			      unsigned int flags, unsigned long caller)
 {
 	lockdep_assert_held(this_cpu_ptr(&cache->cpu->lock));
 	c->avail = smm_slab_take_many(cache, smm_local_nid(cache), flags, cache->batch,
@@ -1071,9 +746,20 @@ static noinline void *smm_cpu_refill(struct smm_kmem_cache *cache, struct smm_sl
 	return c->entry[--c->avail];
 }
 
-/* This CPU's array @c is full, or @obj is the object freed into it last. */
-static noinline void smm_cpu_free_slow(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
-				       void *obj)
+/**
+ * smm_cpu_free_slow() - the slow path of a free to a per-CPU array
+ * @cache: the cache
+ * @c: this CPU's array of @cache
+ * @obj: the object being freed
+ *
+ * @c is full: its oldest batch goes to the slabs and @obj takes its
+ * place.  Or @obj is the object freed into @c last: a double free,
+ * reported, and nothing changes.
+ *
+ * Context: Process context, the local lock of @c held; does not sleep.
+ */
+noinline void smm_cpu_free_slow(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
+				void *obj)
 {
 	lockdep_assert_held(this_cpu_ptr(&cache->cpu->lock));
 	if (c->avail && c->entry[c->avail - 1] == obj) {
@@ -1085,71 +771,10 @@ static noinline void smm_cpu_free_slow(struct smm_kmem_cache *cache, struct smm_
 	c->entry[c->avail++] = obj;
 }
 
-/* What every allocated object gets: zeroing if asked, the tracepoint. */
-static inline void smm_cache_alloc_done(struct smm_kmem_cache *cache, void *obj,
-					unsigned int flags, size_t bytes_req,
-					unsigned long caller)
-{
-	if (flags & SMM_GFP_ZERO)
-		memset(obj, 0, cache->object_size);
-	if (trace_shadowmm_kmem_cache_alloc_enabled()) {
-		struct smm_page *page = smm_virt_to_page(cache->pool, obj);
-
-		trace_shadowmm_kmem_cache_alloc(caller, obj, bytes_req, cache->object_size,
-						flags, cache->name,
-						smm_page_zone(cache->pool, page)->node->nid);
-	}
-}
-
-/* Inlined in every caller: a call and return cost more than the fast path. */
-static __always_inline void *__smm_cache_alloc(struct smm_kmem_cache *cache,
-					       unsigned int flags, size_t bytes_req,
-					       unsigned long caller)
-{
-	struct smm_slab_cpu *c;
-	void *obj;
-
-	if (unlikely(!cache->cpu_limit)) {
-		obj = smm_debug_alloc(cache, smm_local_nid(cache), flags, caller);
-	} else {
-		local_lock(&cache->cpu->lock);
-		c = smm_cpu_array(cache);
-		if (likely(c->avail))
-			obj = c->entry[--c->avail];
-		else
-			obj = smm_cpu_refill(cache, c, flags, caller);
-		local_unlock(&cache->cpu->lock);
-	}
-	if (unlikely(!obj))
-		return NULL;
-	smm_cache_alloc_done(cache, obj, flags, bytes_req, caller);
-	return obj;
-}
-
-/* Free @obj, known to be an object of @cache on @slab. */
-static __always_inline void smm_cache_free_obj(struct smm_kmem_cache *cache,
-					       struct smm_page *slab, void *obj,
-					       unsigned long caller)
-{
-	struct smm_slab_cpu *c;
-	unsigned int avail;
-
-	trace_shadowmm_kmem_cache_free(caller, obj, cache->name);
-	if (unlikely(!cache->cpu_limit)) {
-		smm_debug_free(cache, slab, obj, caller);
-		return;
-	}
-	local_lock(&cache->cpu->lock);
-	c = smm_cpu_array(cache);
-	avail = c->avail;
-	if (unlikely(avail == cache->cpu_limit || (avail && c->entry[avail - 1] == obj))) {
-		smm_cpu_free_slow(cache, c, obj);
-	} else {
-		c->entry[avail] = obj;
-		c->avail = avail + 1;
-	}
-	local_unlock(&cache->cpu->lock);
-}
+/*
+ * The fast paths themselves, __smm_cache_alloc() and smm_cache_free_obj(),
+ * are in slab_internal.h: kmalloc inlines them too.
+ */
 
 static __always_inline void __smm_cache_free(struct smm_kmem_cache *cache, void *obj,
 					     unsigned long caller)
@@ -1455,14 +1080,52 @@ static unsigned int smm_slab_drain_all(struct smm_slab_drain *d)
 	return n;
 }
 
-/* smm_kmem_cache_drain() for a caller that holds cpus_read_lock(). */
-static unsigned int __smm_kmem_cache_drain(struct smm_kmem_cache *cache)
+/**
+ * __smm_kmem_cache_drain() - smm_kmem_cache_drain() under cpus_read_lock()
+ * @cache: the cache
+ *
+ * Context: Process context, may sleep; cpus_read_lock() held.
+ * Return: the number of objects flushed.
+ */
+unsigned int __smm_kmem_cache_drain(struct smm_kmem_cache *cache)
 {
 	struct smm_slab_drain d = { .cache = cache, .pool = cache->pool };
 
 	if (!cache->cpu_limit)
 		return 0;
 	return smm_slab_drain_all(&d);
+}
+
+/**
+ * smm_slab_drain_pool() - flush every CPU's arrays of every cache of a pool
+ * @pool: the pool
+ *
+ * Context: Process context, may sleep; cpus_read_lock() and
+ * pool->slab_mutex held.
+ * Return: the number of objects flushed.
+ */
+unsigned int smm_slab_drain_pool(struct smm_pool *pool)
+{
+	struct smm_slab_drain d = { .pool = pool };
+
+	return smm_slab_drain_all(&d);
+}
+
+/**
+ * smm_slab_drain_dead_cpu() - flush a dead CPU's arrays of every cache of
+ *			       a pool
+ * @pool: the pool
+ * @cpu: the CPU, dead
+ *
+ * Context: Process context: the CPU-hotplug dead callback, with
+ * cpu_hotplug_lock held for writing and pool->slab_mutex held.
+ * Return: the number of objects flushed.
+ */
+unsigned int smm_slab_drain_dead_cpu(struct smm_pool *pool, unsigned int cpu)
+{
+	struct smm_slab_drain d = { .pool = pool };
+
+	return smm_slab_drain_dead(&d, cpu);
 }
 
 /**
@@ -1508,1391 +1171,3 @@ unsigned int smm_slab_drain_cpu(struct smm_pool *pool, unsigned int cpu)
 	return n;
 }
 SMM_EXPORT(smm_slab_drain_cpu);
-
-/*
- * A CPU is dead: nobody will use its arrays, so flush them to the slabs.
- * Runs in the hotplug control task, which holds cpu_hotplug_lock for
- * writing: hence the same lock order as every drain.
- */
-static int smm_slab_cpu_dead(unsigned int cpu, struct hlist_node *node)
-{
-	struct smm_pool *pool = hlist_entry(node, struct smm_pool, slab_cpuhp_node);
-	struct smm_slab_drain d = { .pool = pool };
-
-	mutex_lock(&pool->slab_mutex);
-	smm_slab_drain_dead(&d, cpu);
-	mutex_unlock(&pool->slab_mutex);
-	return 0;
-}
-
-/**
- * smm_slab_subsys_init() - set up the CPU-hotplug state all pools share
- *
- * Context: Process context, module init.
- * Return: 0 or a negative errno.
- */
-int smm_slab_subsys_init(void)
-{
-	int ret;
-
-	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN, "shadowmm/slab:dead",
-				      NULL, smm_slab_cpu_dead);
-	if (ret < 0)
-		return ret;
-	smm_slab_hp_state = ret;
-	return 0;
-}
-
-/**
- * smm_slab_subsys_exit() - remove the CPU-hotplug state
- *
- * Context: Process context, module exit; every pool is gone.
- */
-void smm_slab_subsys_exit(void)
-{
-	cpuhp_remove_multi_state(smm_slab_hp_state);
-}
-
-/* Give every free slab of every node back; return how many slabs went. */
-static unsigned long smm_cache_release_free(struct smm_kmem_cache *cache)
-{
-	unsigned long slabs = 0;
-	LIST_HEAD(release);
-	int i;
-
-	for (i = 0; i < cache->nr_nodes; i++) {
-		struct smm_kmem_cache_node *n = &cache->node[i];
-
-		spin_lock(&n->lock);
-		slabs += n->nr_free_slabs;
-		smm_slab_trim(n, 0, &release);
-		spin_unlock(&n->lock);
-	}
-	smm_slab_release_list(cache, &release);
-	return slabs;
-}
-
-/**
- * smm_kmem_cache_shrink() - give every free slab back to the buddy
- * @cache: the cache
- *
- * The per-CPU arrays are flushed first (as smm_kmem_cache_drain() does),
- * so every slab whose objects are all free, on every node, is given back.
- *
- * Context: Process context, may sleep; no pool->slab_mutex held.
- * Return: the number of frames given back.
- */
-unsigned long smm_kmem_cache_shrink(struct smm_kmem_cache *cache)
-{
-	smm_kmem_cache_drain(cache);
-	return smm_cache_release_free(cache) << cache->order;
-}
-SMM_EXPORT(smm_kmem_cache_shrink);
-
-/**
- * smm_kmem_cache_errors() - faults a cache has detected
- * @cache: the cache
- * @kind: which kind
- *
- * Context: Any context.
- * Return: the count.
- */
-unsigned long smm_kmem_cache_errors(struct smm_kmem_cache *cache,
-				    enum smm_slab_error kind)
-{
-	return atomic_long_read(&cache->errors[kind]);
-}
-SMM_EXPORT(smm_kmem_cache_errors);
-
-/*
- * Add the counters of @n to @info under its lock; with @lists, also the
- * lengths of its full and partial lists (a walk of each).
- */
-static void smm_node_info_add(struct smm_kmem_cache_node *n, struct smm_slab_node_info *info,
-			      bool lists)
-{
-	struct list_head *pos;
-
-	spin_lock(&n->lock);
-	if (lists) {
-		list_for_each(pos, &n->slabs_full)
-			info->nr_full++;
-		list_for_each(pos, &n->slabs_partial)
-			info->nr_partial++;
-	}
-	info->nr_slabs += n->nr_slabs;
-	info->nr_free_slabs += n->nr_free_slabs;
-	info->inuse += n->inuse;
-	info->nr_quarantined += n->nr_quarantined;
-	spin_unlock(&n->lock);
-}
-
-/* Sum @cache's nodes into @info, as smm_node_info_add() counts them. */
-static void smm_cache_totals(struct smm_kmem_cache *cache, struct smm_slab_node_info *info,
-			     bool lists)
-{
-	int i;
-
-	memset(info, 0, sizeof(*info));
-	for (i = 0; i < cache->nr_nodes; i++)
-		smm_node_info_add(&cache->node[i], info, lists);
-}
-
-/**
- * smm_kmem_cache_node_info() - count one node's slabs of a cache
- * @cache: the cache
- * @node: pool node index, or NUMA_NO_NODE for the sum over every node
- * @info: where the counts go (all zero for a node the pool does not have)
- *
- * Context: Process context; takes the node locks one at a time, so a sum
- * is not one atomic snapshot.
- */
-void smm_kmem_cache_node_info(struct smm_kmem_cache *cache, int node,
-			      struct smm_slab_node_info *info)
-{
-	if (node == NUMA_NO_NODE) {
-		smm_cache_totals(cache, info, true);
-		return;
-	}
-	memset(info, 0, sizeof(*info));
-	if (node >= 0 && node < cache->nr_nodes)
-		smm_node_info_add(&cache->node[node], info, true);
-}
-SMM_EXPORT(smm_kmem_cache_node_info);
-
-/* One counter summed over the nodes, each read without its lock. */
-#define smm_cache_sum(cache, field)					\
-({									\
-	unsigned long __sum = 0;					\
-	int __i;							\
-									\
-	for (__i = 0; __i < (cache)->nr_nodes; __i++)			\
-		__sum += READ_ONCE((cache)->node[__i].field);		\
-	__sum;								\
-})
-
-/**
- * smm_kmem_cache_quarantined() - objects a cache keeps aside as damaged
- * @cache: the cache
- *
- * Context: Any context; a lockless snapshot, summed over the nodes.
- * Return: the count.
- */
-unsigned long smm_kmem_cache_quarantined(struct smm_kmem_cache *cache)
-{
-	return smm_cache_sum(cache, nr_quarantined);
-}
-SMM_EXPORT(smm_kmem_cache_quarantined);
-
-/**
- * smm_kmem_cache_inuse() - objects taken out of a cache's slabs
- * @cache: the cache
- *
- * Objects held by users, waiting in per-CPU arrays, or quarantined.
- *
- * Context: Any context; a lockless snapshot, summed over the nodes.
- * Return: the count.
- */
-unsigned long smm_kmem_cache_inuse(struct smm_kmem_cache *cache)
-{
-	return smm_cache_sum(cache, inuse);
-}
-SMM_EXPORT(smm_kmem_cache_inuse);
-
-/**
- * smm_kmem_cache_nr_slabs() - slabs a cache holds
- * @cache: the cache
- *
- * Context: Any context; a lockless snapshot, summed over the nodes.
- * Return: the count.
- */
-unsigned long smm_kmem_cache_nr_slabs(struct smm_kmem_cache *cache)
-{
-	return smm_cache_sum(cache, nr_slabs);
-}
-SMM_EXPORT(smm_kmem_cache_nr_slabs);
-
-/**
- * smm_kmem_cache_nr_free_slabs() - slabs of a cache with no object in use
- * @cache: the cache
- *
- * Context: Any context; a lockless snapshot, summed over the nodes.
- * Return: the count.
- */
-unsigned long smm_kmem_cache_nr_free_slabs(struct smm_kmem_cache *cache)
-{
-	return smm_cache_sum(cache, nr_free_slabs);
-}
-SMM_EXPORT(smm_kmem_cache_nr_free_slabs);
-
-/* Lay out one stride and choose the slab order with the least waste. */
-static int smm_cache_layout(struct smm_kmem_cache *cache)
-{
-	unsigned int word = sizeof(long), end, order, best = 0;
-	unsigned int best_waste = UINT_MAX;
-
-	cache->offset = 0;
-	if (cache->flags & SMM_SLAB_RED_ZONE)
-		cache->offset = ALIGN(word, cache->align);
-	end = cache->offset + ALIGN(cache->object_size, word);
-	if (cache->flags & SMM_SLAB_RED_ZONE)
-		end += word;
-	if (smm_cache_debug(cache) || cache->ctor) {
-		cache->freeptr = end - cache->offset;
-		end += word;
-	} else {
-		cache->freeptr = 0;
-	}
-	cache->meta = end - cache->offset;
-	if (smm_cache_debug(cache))
-		end += word;
-	if (cache->flags & SMM_SLAB_STORE_USER)
-		end += 2 * sizeof(struct smm_slab_track);
-	cache->size = ALIGN(max(end, word), cache->align);
-
-	/*
-	 * The smallest order wasting at most 1/8 of it and holding at least
-	 * SMM_SLAB_MIN_OBJS objects (or as many as order SMM_SLAB_MIN_ORDER
-	 * holds), else the least waste.  Fewer, larger slabs make fewer trips
-	 * to the buddy when many objects come and go.
-	 */
-	for (order = 0; order <= SMM_SLAB_MAX_ORDER; order++) {
-		unsigned int bytes = PAGE_SIZE << order;
-		unsigned int objs = bytes / cache->size, waste;
-
-		if (!objs)
-			continue;
-		objs = min(objs, 0xffffU);
-		waste = bytes - objs * cache->size;
-		if (waste * 8 <= bytes &&
-		    (objs >= SMM_SLAB_MIN_OBJS || order >= SMM_SLAB_MIN_ORDER)) {
-			best = order;
-			best_waste = waste;
-			break;
-		}
-		if (waste * (PAGE_SIZE << best) < best_waste * bytes ||
-		    best_waste == UINT_MAX) {
-			best = order;
-			best_waste = waste;
-		}
-	}
-	if (best_waste == UINT_MAX)
-		return -EINVAL;
-	cache->order = best;
-	cache->objs_per_slab = min((unsigned int)(PAGE_SIZE << best) / cache->size, 0xffffU);
-	cache->waste = best_waste;
-	return 0;
-}
-
-/* One distinct caller in alloc_traces or free_traces. */
-struct smm_slab_loc {
-	unsigned long addr;
-	unsigned long count;
-	unsigned long sum_age;
-	unsigned long min_age;
-	unsigned long max_age;
-	int min_pid;
-	int max_pid;
-	unsigned long cpus[];
-};
-
-#define SMM_SLAB_TRACE_MAX	512	/* distinct callers shown per file */
-
-static size_t smm_slab_loc_size(void)
-{
-	return sizeof(struct smm_slab_loc) + BITS_TO_LONGS(nr_cpu_ids) * sizeof(long);
-}
-
-/* Count one owner record into the table of @n entries; return the new n. */
-static unsigned int smm_slab_loc_add(void *table, unsigned int n,
-				     const struct smm_slab_track *t)
-{
-	size_t stride = smm_slab_loc_size();
-	unsigned long age = jiffies - t->when;
-	struct smm_slab_loc *l;
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		l = table + i * stride;
-		if (l->addr == t->addr)
-			goto found;
-	}
-	if (n == SMM_SLAB_TRACE_MAX)
-		return n;
-	l = table + n++ * stride;
-	l->addr = t->addr;
-	l->min_age = age;
-	l->min_pid = t->pid;
-	l->max_pid = t->pid;
-found:
-	l->count++;
-	l->sum_age += age;
-	l->min_age = min(l->min_age, age);
-	l->max_age = max(l->max_age, age);
-	l->min_pid = min(l->min_pid, t->pid);
-	l->max_pid = max(l->max_pid, t->pid);
-	if (t->cpu >= 0 && t->cpu < nr_cpu_ids)
-		__set_bit(t->cpu, l->cpus);
-	return n;
-}
-
-/*
- * alloc_traces / free_traces in the format of SLUB's files of that name:
- * one line per distinct caller with the number of objects, the caller,
- * the age of the records in jiffies (min/avg/max), the pids and the CPUs.
- * Every object that remembers an allocation (or a free) counts, whether
- * it is allocated now or free again.
- */
-static int smm_slab_traces_show(struct seq_file *m, bool free)
-{
-	static const char * const lists[] = { "full", "partial", "free" };
-	struct smm_kmem_cache *cache = m->private;
-	size_t stride = smm_slab_loc_size();
-	unsigned int n = 0, i, l;
-	struct smm_page *slab;
-	void *table;
-	int nid;
-
-	table = kvzalloc(SMM_SLAB_TRACE_MAX * stride, GFP_KERNEL);
-	if (!table)
-		return -ENOMEM;
-	for (nid = 0; nid < cache->nr_nodes; nid++) {
-		struct smm_kmem_cache_node *node = &cache->node[nid];
-
-		spin_lock(&node->lock);
-		for (l = 0; l < ARRAY_SIZE(lists); l++) {
-			struct list_head *head = l == 0 ? &node->slabs_full :
-						 l == 1 ? &node->slabs_partial : &node->slabs_free;
-
-			list_for_each_entry(slab, head, lru) {
-				void *base = smm_slab_base(cache, slab);
-
-				for (i = 0; i < cache->objs_per_slab; i++) {
-					void *obj = smm_slab_obj(cache, base, i);
-					struct smm_slab_track *t = smm_obj_track(cache, obj, free);
-
-					if (t->addr)
-						n = smm_slab_loc_add(table, n, t);
-				}
-			}
-		}
-		spin_unlock(&node->lock);
-	}
-
-	if (!n)
-		seq_puts(m, "No data\n");
-	for (i = 0; i < n; i++) {
-		struct smm_slab_loc *loc = table + i * stride;
-
-		seq_printf(m, "%7lu %pS age=%lu/%lu/%lu ", loc->count, (void *)loc->addr,
-			   loc->min_age, loc->sum_age / loc->count, loc->max_age);
-		if (loc->min_pid == loc->max_pid)
-			seq_printf(m, "pid=%d", loc->min_pid);
-		else
-			seq_printf(m, "pid=%d-%d", loc->min_pid, loc->max_pid);
-		seq_printf(m, " cpus=%*pbl\n", nr_cpu_ids, loc->cpus);
-	}
-	kvfree(table);
-	return 0;
-}
-
-static int smm_alloc_traces_show(struct seq_file *m, void *v)
-{
-	return smm_slab_traces_show(m, false);
-}
-DEFINE_SHOW_ATTRIBUTE(smm_alloc_traces);
-
-static int smm_free_traces_show(struct seq_file *m, void *v)
-{
-	return smm_slab_traces_show(m, true);
-}
-DEFINE_SHOW_ATTRIBUTE(smm_free_traces);
-
-/* errors: the faults the cache detected, and the objects quarantined. */
-static int smm_cache_errors_show(struct seq_file *m, void *v)
-{
-	static const char * const names[SMM_SLAB_NR_ERRORS] = {
-		[SMM_SLAB_ERR_DOUBLE_FREE] = "double_free",
-		[SMM_SLAB_ERR_INVALID_FREE] = "invalid_free",
-		[SMM_SLAB_ERR_REDZONE] = "red_zone",
-		[SMM_SLAB_ERR_POISON] = "poison",
-	};
-	struct smm_kmem_cache *cache = m->private;
-	int i;
-
-	for (i = 0; i < SMM_SLAB_NR_ERRORS; i++)
-		seq_printf(m, "%s %lu\n", names[i], smm_kmem_cache_errors(cache, i));
-	seq_printf(m, "quarantined %lu\n", smm_kmem_cache_quarantined(cache));
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(smm_cache_errors);
-
-/* What the per-node files of a cache's directory count. */
-enum smm_node_stat {
-	SMM_NODE_SLABS,
-	SMM_NODE_PARTIAL,
-	SMM_NODE_FREE_SLABS,
-	SMM_NODE_OBJECTS,
-	SMM_NODE_TOTAL_OBJECTS,
-};
-
-static unsigned long smm_node_stat_value(struct smm_kmem_cache *cache,
-					 const struct smm_slab_node_info *info,
-					 enum smm_node_stat kind)
-{
-	switch (kind) {
-	case SMM_NODE_SLABS:
-		return info->nr_slabs;
-	case SMM_NODE_PARTIAL:
-		return info->nr_partial;
-	case SMM_NODE_FREE_SLABS:
-		return info->nr_free_slabs;
-	case SMM_NODE_OBJECTS:
-		return info->inuse;
-	default:
-		return info->nr_slabs * cache->objs_per_slab;
-	}
-}
-
-/*
- * slabs, partial, free_slabs, objects, total_objects: in the format of
- * SLUB's sysfs files of those names, the total, then " N<nid>=<count>"
- * for each node (by real NUMA node id) whose count is not 0.  The total is
- * the sum of the nodes' counts, each read under its node's lock.
- */
-static int smm_cache_node_stat_show(struct seq_file *m, enum smm_node_stat kind)
-{
-	struct smm_kmem_cache *cache = m->private;
-	struct smm_slab_node_info info;
-	unsigned long *val, total = 0;
-	int i;
-
-	val = kcalloc(cache->nr_nodes, sizeof(*val), GFP_KERNEL);
-	if (!val)
-		return -ENOMEM;
-	for (i = 0; i < cache->nr_nodes; i++) {
-		smm_kmem_cache_node_info(cache, i, &info);
-		val[i] = smm_node_stat_value(cache, &info, kind);
-		total += val[i];
-	}
-	seq_printf(m, "%lu", total);
-	for (i = 0; i < cache->nr_nodes; i++)
-		if (val[i])
-			seq_printf(m, " N%d=%lu", cache->pool->nodes[i].nid, val[i]);
-	seq_putc(m, '\n');
-	kfree(val);
-	return 0;
-}
-
-static int smm_cache_slabs_show(struct seq_file *m, void *v)
-{
-	return smm_cache_node_stat_show(m, SMM_NODE_SLABS);
-}
-DEFINE_SHOW_ATTRIBUTE(smm_cache_slabs);
-
-static int smm_cache_partial_show(struct seq_file *m, void *v)
-{
-	return smm_cache_node_stat_show(m, SMM_NODE_PARTIAL);
-}
-DEFINE_SHOW_ATTRIBUTE(smm_cache_partial);
-
-static int smm_cache_free_slabs_show(struct seq_file *m, void *v)
-{
-	return smm_cache_node_stat_show(m, SMM_NODE_FREE_SLABS);
-}
-DEFINE_SHOW_ATTRIBUTE(smm_cache_free_slabs);
-
-static int smm_cache_objects_show(struct seq_file *m, void *v)
-{
-	return smm_cache_node_stat_show(m, SMM_NODE_OBJECTS);
-}
-DEFINE_SHOW_ATTRIBUTE(smm_cache_objects);
-
-static int smm_cache_total_objects_show(struct seq_file *m, void *v)
-{
-	return smm_cache_node_stat_show(m, SMM_NODE_TOTAL_OBJECTS);
-}
-DEFINE_SHOW_ATTRIBUTE(smm_cache_total_objects);
-
-/* The cache's slab/<name>/ directory, when its pool has slab/. */
-static void smm_cache_debugfs_add(struct smm_kmem_cache *cache)
-{
-	struct smm_pool *pool = cache->pool;
-	struct dentry *dir;
-
-	lockdep_assert_held(&pool->slab_mutex);
-	if (!pool->slab_debugfs)
-		return;
-	dir = debugfs_create_dir(cache->name, pool->slab_debugfs);
-	if (IS_ERR(dir))
-		return;
-	cache->debugfs = dir;
-	debugfs_create_file("errors", 0400, dir, cache, &smm_cache_errors_fops);
-	debugfs_create_file("slabs", 0400, dir, cache, &smm_cache_slabs_fops);
-	debugfs_create_file("partial", 0400, dir, cache, &smm_cache_partial_fops);
-	debugfs_create_file("free_slabs", 0400, dir, cache, &smm_cache_free_slabs_fops);
-	debugfs_create_file("objects", 0400, dir, cache, &smm_cache_objects_fops);
-	debugfs_create_file("total_objects", 0400, dir, cache, &smm_cache_total_objects_fops);
-	if (cache->flags & SMM_SLAB_STORE_USER) {
-		debugfs_create_file("alloc_traces", 0400, dir, cache, &smm_alloc_traces_fops);
-		debugfs_create_file("free_traces", 0400, dir, cache, &smm_free_traces_fops);
-	}
-}
-
-/**
- * smm_slab_debugfs_add() - give a pool's caches their debugfs directories
- * @pool: the live pool
- * @parent: where slab/ is made
- *
- * Caches created later get theirs at creation.
- *
- * Context: Process context, may sleep.
- */
-void smm_slab_debugfs_add(struct smm_pool *pool, struct dentry *parent)
-{
-	struct smm_kmem_cache *cache;
-	struct dentry *dir;
-
-	dir = debugfs_create_dir("slab", parent);
-	if (IS_ERR(dir))
-		return;
-	mutex_lock(&pool->slab_mutex);
-	pool->slab_debugfs = dir;
-	list_for_each_entry(cache, &pool->caches, list)
-		smm_cache_debugfs_add(cache);
-	mutex_unlock(&pool->slab_mutex);
-}
-
-/**
- * smm_slab_debugfs_remove() - undo smm_slab_debugfs_add()
- * @pool: the live pool
- *
- * Once this returns no reader is inside a cache's file.
- *
- * Context: Process context, may sleep.
- */
-void smm_slab_debugfs_remove(struct smm_pool *pool)
-{
-	struct smm_kmem_cache *cache;
-
-	mutex_lock(&pool->slab_mutex);
-	list_for_each_entry_reverse(cache, &pool->caches, list) {
-		debugfs_remove_recursive(cache->debugfs);
-		cache->debugfs = NULL;
-	}
-	debugfs_remove_recursive(pool->slab_debugfs);
-	pool->slab_debugfs = NULL;
-	mutex_unlock(&pool->slab_mutex);
-}
-
-/**
- * smm_kmem_cache_create() - create a cache of objects of one size
- * @pool: the pool its slabs come from
- * @name: for slabinfo and messages (truncated to 31 characters)
- * @size: object size in bytes, 1 .. 32 KiB less the debug metadata
- * @align: object alignment, a power of two up to PAGE_SIZE, or 0 for the
- *	   size of a pointer
- * @flags: SMM_SLAB_* debug flags (the slab_debug parameter adds to them)
- * @ctor: run once on every object when its slab is made, or NULL; must
- *	  not sleep
- *
- * Context: Process context, may sleep.
- * Return: the cache, or NULL on a bad argument or no memory.
- */
-struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *name,
-					     unsigned int size, unsigned int align,
-					     unsigned int flags, void (*ctor)(void *))
-{
-	struct smm_kmem_cache *cache;
-	int cpu, i;
-
-	if (!size || size > (PAGE_SIZE << SMM_SLAB_MAX_ORDER) || (flags & ~SMM_SLAB_ALL) ||
-	    (align && (!is_power_of_2(align) || align > PAGE_SIZE)))
-		return NULL;
-	cache = kzalloc(struct_size(cache, node, pool->nr_nodes), GFP_KERNEL);
-	if (!cache)
-		return NULL;
-	strscpy(cache->name, name, sizeof(cache->name));
-	cache->pool = pool;
-	cache->nr_nodes = pool->nr_nodes;
-	cache->object_size = size;
-	cache->align = max_t(unsigned int, align, sizeof(long));
-	cache->flags = flags | (smm_slab_debug & SMM_SLAB_ALL);
-	cache->ctor = ctor;
-	if (smm_cache_layout(cache)) {
-		kfree(cache);
-		return NULL;
-	}
-	cache->size_recip = reciprocal_value(cache->size);
-	if (!smm_cache_debug(cache)) {
-		/* About 16-32 KiB of objects, 16 at least (SMM_SLAB_CPU_MAX at most). */
-		cache->cpu_limit = cache->size <= 256 ? 128 : cache->size <= 1024 ? 64 :
-				   cache->size <= 4096 ? 32 : 16;
-		cache->batch = cache->cpu_limit / 2;
-	}
-	/* Free slabs a node keeps for the next burst: up to 64 KiB, 2 at least. */
-	cache->free_limit = max(2U, (unsigned int)(SZ_64K >> (PAGE_SHIFT + cache->order)));
-	for (i = 0; i < cache->nr_nodes; i++) {
-		struct smm_kmem_cache_node *n = &cache->node[i];
-
-		spin_lock_init(&n->lock);
-		INIT_LIST_HEAD(&n->slabs_full);
-		INIT_LIST_HEAD(&n->slabs_partial);
-		INIT_LIST_HEAD(&n->slabs_free);
-	}
-	for (i = 0; i < SMM_SLAB_NR_ERRORS; i++)
-		atomic_long_set(&cache->errors[i], 0);
-	cache->cpu = alloc_percpu(struct smm_slab_cpu);
-	if (!cache->cpu) {
-		kfree(cache);
-		return NULL;
-	}
-	for_each_possible_cpu(cpu)
-		local_lock_init(&per_cpu_ptr(cache->cpu, cpu)->lock);
-
-	mutex_lock(&pool->slab_mutex);
-	list_add_tail(&cache->list, &pool->caches);
-	smm_cache_debugfs_add(cache);
-	mutex_unlock(&pool->slab_mutex);
-	return cache;
-}
-SMM_EXPORT(smm_kmem_cache_create);
-
-/* Free every slab of every node and the cache itself; it is off the pool's list. */
-static void smm_cache_free_all(struct smm_kmem_cache *cache)
-{
-	LIST_HEAD(release);
-	int i;
-
-	/* Waits for readers of its files; they take only node locks. */
-	debugfs_remove_recursive(cache->debugfs);
-	cache->debugfs = NULL;
-
-	for (i = 0; i < cache->nr_nodes; i++) {
-		struct smm_kmem_cache_node *n = &cache->node[i];
-
-		spin_lock(&n->lock);
-		list_splice_init(&n->slabs_full, &release);
-		list_splice_init(&n->slabs_partial, &release);
-		list_splice_init(&n->slabs_free, &release);
-		n->nr_slabs = 0;
-		n->nr_free_slabs = 0;
-		n->inuse = 0;
-		n->quarantine = NULL;
-		n->nr_quarantined = 0;
-		spin_unlock(&n->lock);
-	}
-	smm_slab_release_list(cache, &release);
-	free_percpu(cache->cpu);
-	kfree(cache);
-}
-
-/* Log, for each node of @cache holding some, the objects still allocated. */
-static void smm_cache_report_live(struct smm_kmem_cache *cache)
-{
-	struct smm_pool *pool = cache->pool;
-	struct smm_slab_node_info info;
-	unsigned long live;
-	int i;
-
-	for (i = 0; i < cache->nr_nodes; i++) {
-		smm_kmem_cache_node_info(cache, i, &info);
-		live = info.inuse - info.nr_quarantined;
-		if (live)
-			pr_err("%s: cache %s: node %d (nid %d): %lu objects allocated, in %lu full and %lu partial slabs\n",
-			       pool->name, cache->name, i, pool->nodes[i].nid, live,
-			       info.nr_full, info.nr_partial);
-	}
-}
-
-/**
- * smm_kmem_cache_destroy() - destroy a cache with no live objects
- * @cache: the cache, or NULL
- *
- * A cache that still has allocated objects is not destroyed: the refusal
- * is logged with the cache's name and, for each node that has some, the
- * number of objects and the slabs holding them.
- *
- * Context: Process context, may sleep.
- * Return: 0, or -EBUSY when objects are still allocated.
- */
-int smm_kmem_cache_destroy(struct smm_kmem_cache *cache)
-{
-	struct smm_slab_node_info info;
-	struct smm_pool *pool;
-	unsigned long live;
-
-	if (!cache)
-		return 0;
-	pool = cache->pool;
-	cpus_read_lock();
-	mutex_lock(&pool->slab_mutex);
-	__smm_kmem_cache_drain(cache);
-	smm_cache_totals(cache, &info, false);
-	live = info.inuse - info.nr_quarantined;
-	if (live) {
-		pr_err("%s: cache %s still has %lu objects allocated: not destroyed\n",
-		       pool->name, cache->name, live);
-		smm_cache_report_live(cache);
-		mutex_unlock(&pool->slab_mutex);
-		cpus_read_unlock();
-		return -EBUSY;
-	}
-	list_del(&cache->list);
-	mutex_unlock(&pool->slab_mutex);
-	cpus_read_unlock();
-	smm_cache_free_all(cache);
-	return 0;
-}
-SMM_EXPORT(smm_kmem_cache_destroy);
-
-/* ---- caches for the module's own metadata, with a reserve ---- */
-
-static void *smm_kmem_reserve_element_alloc(gfp_t gfp, void *cache)
-{
-	/* Metadata may dip into the min reserve; it never reclaims. */
-	return smm_kmem_cache_alloc(cache, SMM_GFP_ATOMIC | SMM_GFP_NOWAIT);
-}
-
-static void smm_kmem_reserve_element_free(void *element, void *cache)
-{
-	smm_kmem_cache_free(cache, element);
-}
-
-/**
- * smm_kmem_reserve_init() - describe a metadata cache, made on first use
- * @r: the reserve
- * @name: the cache's name (kept, not copied)
- * @size: the element size
- * @min_nr: elements to set aside
- *
- * Context: Process context.
- */
-void smm_kmem_reserve_init(struct smm_kmem_reserve *r, const char *name,
-			   unsigned int size, int min_nr)
-{
-	mutex_init(&r->lock);
-	r->cache = NULL;
-	r->mempool = NULL;
-	r->name = name;
-	r->size = size;
-	r->min_nr = min_nr;
-}
-SMM_EXPORT(smm_kmem_reserve_init);
-
-/**
- * smm_kmem_reserve_ready() - make the cache and its reserve if not yet made
- * @pool: the pool the cache belongs to
- * @r: the reserve
- *
- * Made on first use so a pool that never needs the metadata holds no slab.
- *
- * Context: Process context, may sleep.
- * Return: 0, or -ENOMEM.
- */
-int smm_kmem_reserve_ready(struct smm_pool *pool, struct smm_kmem_reserve *r)
-{
-	struct smm_kmem_cache *cache;
-	mempool_t *mempool;
-	int ret = 0;
-
-	/* Pairs with the release below: a mempool seen has its cache set. */
-	if (smp_load_acquire(&r->mempool))
-		return 0;
-	mutex_lock(&r->lock);
-	if (r->mempool)
-		goto out;
-	cache = smm_kmem_cache_create(pool, r->name, r->size, 0, 0, NULL);
-	if (!cache) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	mempool = mempool_create(r->min_nr, smm_kmem_reserve_element_alloc,
-				 smm_kmem_reserve_element_free, cache);
-	if (!mempool) {
-		smm_kmem_cache_destroy(cache);
-		ret = -ENOMEM;
-		goto out;
-	}
-	r->cache = cache;
-	/* Pairs with the acquire above. */
-	smp_store_release(&r->mempool, mempool);
-out:
-	mutex_unlock(&r->lock);
-	return ret;
-}
-SMM_EXPORT(smm_kmem_reserve_ready);
-
-/**
- * smm_kmem_reserve_zalloc() - a zeroed element, from the reserve if need be
- * @r: a reserve smm_kmem_reserve_ready() made
- *
- * Context: Any context; does not sleep.
- * Return: the element, or NULL when the cache and the reserve are empty.
- */
-void *smm_kmem_reserve_zalloc(struct smm_kmem_reserve *r)
-{
-	void *element = mempool_alloc(r->mempool, GFP_NOWAIT);
-
-	if (element)
-		memset(element, 0, r->size);
-	return element;
-}
-SMM_EXPORT(smm_kmem_reserve_zalloc);
-
-/**
- * smm_kmem_reserve_free() - give an element back (refilling the reserve first)
- * @r: its reserve
- * @element: from smm_kmem_reserve_zalloc()
- *
- * Context: Any context.
- */
-void smm_kmem_reserve_free(struct smm_kmem_reserve *r, void *element)
-{
-	mempool_free(element, r->mempool);
-}
-SMM_EXPORT(smm_kmem_reserve_free);
-
-/**
- * smm_kmem_reserve_destroy() - undo smm_kmem_reserve_init() and _ready()
- * @r: the reserve; every element given back
- *
- * Context: Process context, may sleep.
- */
-void smm_kmem_reserve_destroy(struct smm_kmem_reserve *r)
-{
-	mempool_destroy(r->mempool);
-	if (r->cache)
-		smm_kmem_cache_destroy(r->cache);
-	mutex_destroy(&r->lock);
-}
-SMM_EXPORT(smm_kmem_reserve_destroy);
-
-/* Class of each 8-byte step up to 192 bytes: (size - 1) / 8. */
-static const u8 smm_kmalloc_small_index[24] = {
-	0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6,
-};
-
-/* The index in smm_kmalloc_sizes of the class of @size, 1 .. 8192 bytes. */
-static inline unsigned int smm_kmalloc_index(size_t size)
-{
-	if (size <= 192)
-		return smm_kmalloc_small_index[(size - 1) / 8];
-	/* 193..256 -> 7 (256), 257..512 -> 8, .. 4097..8192 -> 12 */
-	return fls(size - 1) - 1;
-}
-
-/**
- * smm_kmalloc_cache() - the kmalloc cache that serves a size
- * @pool: the pool
- * @size: bytes, 1 .. SMM_KMALLOC_MAX_CACHE
- *
- * Context: Any context.
- * Return: the cache, or NULL when @size is 0 or above the largest class.
- */
-struct smm_kmem_cache *smm_kmalloc_cache(struct smm_pool *pool, size_t size)
-{
-	if (!size || size > SMM_KMALLOC_MAX_CACHE)
-		return NULL;
-	return pool->kmalloc_caches[smm_kmalloc_index(size)];
-}
-SMM_EXPORT(smm_kmalloc_cache);
-
-/**
- * smm_kmalloc() - allocate @size bytes
- * @pool: the pool
- * @size: bytes; up to 8 KiB from the kmalloc-N caches, larger from the buddy
- * @flags: SMM_GFP_* flags; SMM_GFP_ZERO zeroes the memory
- *
- * Context: Process context; does not sleep.
- * Return: the memory, ZERO_SIZE_PTR for @size 0, or NULL.
- */
-void *smm_kmalloc(struct smm_pool *pool, size_t size, unsigned int flags)
-{
-	struct smm_kmem_cache *cache;
-	struct smm_page *page;
-	unsigned int order;
-
-	if (unlikely(!size))
-		return ZERO_SIZE_PTR;
-	cache = smm_kmalloc_cache(pool, size);
-	if (cache)
-		return __smm_cache_alloc(cache, flags, size, _RET_IP_);
-	order = get_order(size);
-	if (order > SMM_MAX_ORDER)
-		return NULL;
-	page = smm_alloc_pages(pool, order, flags);
-	if (!page)
-		return NULL;
-	page->private = SMM_KMALLOC_LARGE | order;
-	return smm_page_address(pool, page);
-}
-SMM_EXPORT(smm_kmalloc);
-
-/* A large kmalloc block's head, or NULL. */
-/* Is @page (the frame holding @ptr) the head of a large kmalloc block? */
-static bool smm_kmalloc_large(const struct smm_page *page, const void *ptr)
-{
-	return page && !offset_in_page(ptr) &&
-	       !(page->flags & (BIT(SMM_PG_slab) | BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp))) &&
-	       (page->private & ~0xffUL) == SMM_KMALLOC_LARGE;
-}
-
-/**
- * smm_kfree() - free memory smm_kmalloc() returned
- * @pool: the pool
- * @ptr: the memory; NULL and ZERO_SIZE_PTR are ignored
- *
- * A pointer smm_kmalloc() did not return is reported, counted on the
- * kmalloc-8 cache as an invalid free, and otherwise ignored.
- *
- * Context: Process context; does not sleep.
- */
-void smm_kfree(struct smm_pool *pool, const void *ptr)
-{
-	const struct smm_region *r = &pool->region;
-	struct smm_page *page = NULL;
-	void *obj = (void *)ptr;
-	unsigned long sfn;
-
-	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
-		return;
-	if (unlikely(!smm_region_contains_vaddr(r, ptr)))
-		goto bad;
-	/* One frame lookup serves the cache, the object check and the free. */
-	sfn = (ptr - r->vaddr) >> PAGE_SHIFT;
-	page = smm_sfn_page(r, sfn);
-	if (likely(smm_page_test(page, SMM_PG_slab))) {
-		struct smm_kmem_cache *cache = READ_ONCE(page->slab_cache);
-		struct smm_page *slab;
-
-		/* One of this pool's kmalloc caches, without a search. */
-		if (likely(cache && (cache->flags & SMM_SLAB_KMALLOC) && cache->pool == pool)) {
-			slab = smm_page_obj_slab(cache, page, sfn, ptr);
-			if (unlikely(!slab)) {
-				smm_slab_fault(cache, SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
-					       " (not an object of this cache)");
-				return;
-			}
-			smm_cache_free_obj(cache, slab, obj, _RET_IP_);
-			return;
-		}
-	}
-	if (smm_kmalloc_large(page, ptr)) {
-		unsigned int order = page->private & 0xff;
-
-		page->private = 0;
-		smm_free_pages(pool, page, order);
-		return;
-	}
-bad:
-	smm_slab_fault(pool->kmalloc_caches[0], SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
-		       " (kfree of memory kmalloc did not return)");
-}
-SMM_EXPORT(smm_kfree);
-
-/**
- * smm_ksize() - the usable size of memory smm_kmalloc() returned
- * @pool: the pool
- * @ptr: the memory
- *
- * Context: Any context.
- * Return: the size of its class or block, 0 for NULL, ZERO_SIZE_PTR or
- * a pointer smm_kmalloc() did not return.
- */
-size_t smm_ksize(struct smm_pool *pool, const void *ptr)
-{
-	struct smm_page *page;
-
-	if (ZERO_OR_NULL_PTR(ptr))
-		return 0;
-	page = smm_virt_to_page(pool, ptr);
-	if (page && smm_page_test(page, SMM_PG_slab)) {
-		struct smm_kmem_cache *cache = READ_ONCE(page->slab_cache);
-
-		return smm_obj_slab(cache, ptr) ? cache->object_size : 0;
-	}
-	return smm_kmalloc_large(page, ptr) ? PAGE_SIZE << (page->private & 0xff) : 0;
-}
-SMM_EXPORT(smm_ksize);
-
-/*
- * Shrink every cache: each CPU flushes all its arrays in one go, then every
- * cache gives its free slabs back.  Count the slabs in *@slabs if asked.
- */
-static unsigned long __smm_slab_shrink_all(struct smm_pool *pool, unsigned long *slabs)
-{
-	struct smm_slab_drain d = { .pool = pool };
-	struct smm_kmem_cache *cache;
-	unsigned long n = 0, s = 0;
-
-	cpus_read_lock();
-	mutex_lock(&pool->slab_mutex);
-	smm_slab_drain_all(&d);
-	list_for_each_entry(cache, &pool->caches, list) {
-		unsigned long k = smm_cache_release_free(cache);
-
-		s += k;
-		n += k << cache->order;
-	}
-	mutex_unlock(&pool->slab_mutex);
-	cpus_read_unlock();
-	if (slabs)
-		*slabs = s;
-	return n;
-}
-
-/**
- * smm_slab_shrink_all() - give every cache's free slabs back to the buddy
- * @pool: the pool
- *
- * Context: Process context, may sleep.
- * Return: the number of frames given back.
- */
-unsigned long smm_slab_shrink_all(struct smm_pool *pool)
-{
-	return __smm_slab_shrink_all(pool, NULL);
-}
-SMM_EXPORT(smm_slab_shrink_all);
-
-/**
- * smm_slab_shrink_pressure() - smm_slab_shrink_all() for memory pressure
- * @pool: the pool
- *
- * The same, with the slabs given back counted in slabs_shrunk_pressure:
- * the pressure work and kswapd both come here, whichever runs first.
- *
- * Context: Process context, may sleep.
- * Return: the number of frames given back.
- */
-unsigned long smm_slab_shrink_pressure(struct smm_pool *pool)
-{
-	unsigned long slabs, frames;
-
-	frames = __smm_slab_shrink_all(pool, &slabs);
-	if (slabs)
-		smm_count_events(pool, SMM_SLABS_SHRUNK_PRESSURE, slabs);
-	return frames;
-}
-SMM_EXPORT(smm_slab_shrink_pressure);
-
-/* The pool's shrink work: what memory pressure asked for. */
-static void smm_slab_pressure_fn(struct work_struct *work)
-{
-	smm_slab_shrink_pressure(container_of(work, struct smm_pool, slab_shrink_work));
-}
-
-/**
- * smm_slab_note_pressure() - a zone of the pool fell below its low watermark
- * @pool: the pool
- *
- * Queues the pool's shrink work when slabs hold frames; the work gives
- * every cache's free slabs back to the buddy.  Nothing is shrunk here: the
- * caller may hold slab locks.
- *
- * Context: Any context.
- */
-void smm_slab_note_pressure(struct smm_pool *pool)
-{
-	if (READ_ONCE(pool->slab_pressure_on) && atomic_long_read(&pool->slab_pages))
-		queue_work(system_unbound_wq, &pool->slab_shrink_work);
-}
-SMM_EXPORT(smm_slab_note_pressure);
-
-/**
- * smm_slab_pages() - frames held by slabs of every cache
- * @pool: the pool
- *
- * Context: Any context; a lockless snapshot.
- * Return: the count.
- */
-unsigned long smm_slab_pages(struct smm_pool *pool)
-{
-	return atomic_long_read(&pool->slab_pages);
-}
-SMM_EXPORT(smm_slab_pages);
-
-/**
- * smm_slab_pool_init() - set up a pool's cache list and kmalloc caches
- * @pool: the pool being created
- *
- * Context: Process context, may sleep.
- * Return: 0, or -ENOMEM or the CPU-hotplug errno (nothing is left behind).
- */
-int smm_slab_pool_init(struct smm_pool *pool)
-{
-	char name[SMM_SLAB_NAME_LEN];
-	int i, ret;
-
-	mutex_init(&pool->slab_mutex);
-	INIT_LIST_HEAD(&pool->caches);
-	atomic_long_set(&pool->slab_pages, 0);
-	INIT_WORK(&pool->slab_shrink_work, smm_slab_pressure_fn);
-	WRITE_ONCE(pool->slab_pressure_on, true);
-	for (i = 0; i < SMM_KMALLOC_NR; i++) {
-		unsigned int size = smm_kmalloc_sizes[i];
-
-		if (size >= 1024)
-			snprintf(name, sizeof(name), "kmalloc-%uk", size / 1024);
-		else
-			snprintf(name, sizeof(name), "kmalloc-%u", size);
-		pool->kmalloc_caches[i] =
-			smm_kmem_cache_create(pool, name, size,
-					      is_power_of_2(size) ? min_t(unsigned int, size, PAGE_SIZE) : 0,
-					      0, NULL);
-		if (!pool->kmalloc_caches[i]) {
-			smm_slab_pool_destroy(pool);
-			return -ENOMEM;
-		}
-		pool->kmalloc_caches[i]->flags |= SMM_SLAB_KMALLOC;
-	}
-	/* Last: from here on a dead CPU's arrays are flushed. */
-	ret = cpuhp_state_add_instance_nocalls(smm_slab_hp_state, &pool->slab_cpuhp_node);
-	if (ret) {
-		smm_slab_pool_destroy(pool);
-		return ret;
-	}
-	pool->slab_hotplug = true;
-	return 0;
-}
-
-/**
- * smm_slab_pool_destroy() - destroy every cache of a pool
- * @pool: the pool being destroyed
- *
- * The kmalloc caches go in the reverse order of their creation.  Caches
- * its users left behind, or with objects still allocated, are reported
- * and freed anyway, so the pool gets all its frames back.
- *
- * Context: Process context, may sleep.
- */
-void smm_slab_pool_destroy(struct smm_pool *pool)
-{
-	struct smm_kmem_cache *cache, *next;
-	int i;
-
-	/* First, the reverse of the last step of smm_slab_pool_init(). */
-	if (pool->slab_hotplug) {
-		cpuhp_state_remove_instance_nocalls(smm_slab_hp_state,
-						    &pool->slab_cpuhp_node);
-		pool->slab_hotplug = false;
-	}
-	/* No new shrink work from here on, and none left running. */
-	WRITE_ONCE(pool->slab_pressure_on, false);
-	cancel_work_sync(&pool->slab_shrink_work);
-	for (i = SMM_KMALLOC_NR - 1; i >= 0; i--) {
-		cache = pool->kmalloc_caches[i];
-		if (!cache)
-			continue;
-		pool->kmalloc_caches[i] = NULL;
-		if (smm_kmem_cache_destroy(cache)) {
-			mutex_lock(&pool->slab_mutex);
-			list_del(&cache->list);
-			mutex_unlock(&pool->slab_mutex);
-			smm_cache_free_all(cache);
-		}
-	}
-	cpus_read_lock();
-	mutex_lock(&pool->slab_mutex);
-	list_for_each_entry_safe_reverse(cache, next, &pool->caches, list) {
-		pr_err("%s: cache %s was not destroyed before its pool (%lu objects allocated)\n",
-		       pool->name, cache->name, smm_kmem_cache_inuse(cache));
-		__smm_kmem_cache_drain(cache);
-		smm_cache_report_live(cache);
-		list_del(&cache->list);
-		smm_cache_free_all(cache);
-	}
-	mutex_unlock(&pool->slab_mutex);
-	cpus_read_unlock();
-	mutex_destroy(&pool->slab_mutex);
-}
-
-/* One slab of a cache on the lists of its node @nid, under its lock. */
-static void smm_validate_slab(struct smm_kmem_cache *cache, int nid, struct smm_page *slab,
-			      unsigned int list, struct smm_report *r)
-{
-	static const char * const names[] = { "full", "partial", "free" };
-	unsigned int inuse = smm_slab_inuse(slab), nfree = 0, i;
-	unsigned long sfn = smm_slab_sfn(cache, slab);
-	void *base, *obj;
-
-	lockdep_assert_held(&cache->node[nid].lock);
-	for (i = 0; i < (1U << cache->order); i++)
-		if (!smm_page_test(slab + i, SMM_PG_slab) || slab[i].slab_cache != cache) {
-			smm_report(r, "cache %s: slab sfn %lu frame %u not marked as its slab\n",
-				   cache->name, sfn, i);
-			return;
-		}
-	if (smm_slab_nid(slab) != nid)
-		smm_report(r, "cache %s: slab sfn %lu of node %d is on node %d's lists\n",
-			   cache->name, sfn, smm_slab_nid(slab), nid);
-	if (inuse > cache->objs_per_slab ||
-	    (list == 0 && inuse != cache->objs_per_slab) ||
-	    (list == 1 && (!inuse || inuse == cache->objs_per_slab)) ||
-	    (list == 2 && inuse))
-		smm_report(r, "cache %s: slab sfn %lu with %u of %u objects in use is on slabs_%s\n",
-			   cache->name, sfn, inuse, cache->objs_per_slab, names[list]);
-	for (obj = slab->freelist; obj; obj = *smm_freeptr(cache, obj)) {
-		if (smm_obj_slab(cache, obj) != slab) {
-			smm_report(r, "cache %s: slab sfn %lu free list holds a foreign pointer\n",
-				   cache->name, sfn);
-			break;
-		}
-		if (++nfree > cache->objs_per_slab) {
-			smm_report(r, "cache %s: slab sfn %lu free list loops\n", cache->name, sfn);
-			break;
-		}
-	}
-	if (nfree + inuse != cache->objs_per_slab)
-		smm_report(r, "cache %s: slab sfn %lu has %u free objects listed, %u in use, of %u\n",
-			   cache->name, sfn, nfree, inuse, cache->objs_per_slab);
-	if (!smm_cache_debug(cache))
-		return;
-	base = smm_slab_base(cache, slab);
-	nfree = 0;
-	for (i = 0; i < cache->objs_per_slab; i++) {
-		unsigned long state;
-
-		obj = smm_slab_obj(cache, base, i);
-		state = *smm_obj_state(cache, obj);
-		if (state == SMM_OBJ_QUARANTINE)
-			continue;	/* damaged, kept aside: not checked again */
-		if (state == SMM_OBJ_FREE)
-			nfree++;
-		else if (state != SMM_OBJ_ALLOC)
-			smm_report(r, "cache %s: slab sfn %lu object %u: state word corrupted\n",
-				   cache->name, sfn, i);
-		if ((cache->flags & SMM_SLAB_RED_ZONE) && smm_redzone_check(cache, obj))
-			smm_report(r, "cache %s: slab sfn %lu object %u: red zone overwritten\n",
-				   cache->name, sfn, i);
-		if (state == SMM_OBJ_FREE && smm_cache_poisons(cache) &&
-		    smm_poison_check(cache, obj) >= 0)
-			smm_report(r, "cache %s: slab sfn %lu object %u: written after free\n",
-				   cache->name, sfn, i);
-	}
-	if (nfree + inuse != cache->objs_per_slab)
-		smm_report(r, "cache %s: slab sfn %lu has %u objects marked free, %u in use\n",
-			   cache->name, sfn, nfree, inuse);
-}
-
-/*
- * Node @nid's quarantine list, under its lock: objects of the cache on
- * that node's slabs, so marked, as many as counted.
- */
-static void smm_validate_quarantine(struct smm_kmem_cache *cache, int nid,
-				    struct smm_report *r)
-{
-	struct smm_kmem_cache_node *node = &cache->node[nid];
-	struct smm_page *slab;
-	unsigned long n = 0;
-	void *obj;
-
-	lockdep_assert_held(&node->lock);
-	for (obj = node->quarantine; obj; obj = *smm_freeptr(cache, obj)) {
-		slab = smm_obj_slab(cache, obj);
-		if (!slab || smm_slab_nid(slab) != nid ||
-		    *smm_obj_state(cache, obj) != SMM_OBJ_QUARANTINE) {
-			smm_report(r, "cache %s: node %d's quarantine holds a foreign or unmarked object\n",
-				   cache->name, nid);
-			return;
-		}
-		if (++n > node->nr_quarantined)
-			break;
-	}
-	if (n != node->nr_quarantined)
-		smm_report(r, "cache %s: node %d's quarantine lists %lu objects, counter says %lu\n",
-			   cache->name, nid, n, node->nr_quarantined);
-}
-
-/* Every list of node @nid of @cache, and its counters against them. */
-static void smm_validate_node(struct smm_kmem_cache *cache, int nid, struct smm_report *r)
-{
-	struct smm_kmem_cache_node *n = &cache->node[nid];
-	struct list_head *lists[] = { &n->slabs_full, &n->slabs_partial, &n->slabs_free };
-	unsigned long slabs = 0, nfree = 0, inuse = 0;
-	struct smm_page *slab;
-	unsigned int l;
-
-	spin_lock(&n->lock);
-	for (l = 0; l < ARRAY_SIZE(lists); l++) {
-		list_for_each_entry(slab, lists[l], lru) {
-			smm_validate_slab(cache, nid, slab, l, r);
-			slabs++;
-			nfree += l == 2;
-			inuse += smm_slab_inuse(slab);
-		}
-	}
-	smm_validate_quarantine(cache, nid, r);
-	if (slabs != n->nr_slabs || nfree != n->nr_free_slabs || inuse != n->inuse)
-		smm_report(r, "cache %s: node %d's lists hold %lu slabs (%lu free, %lu objects in use), counters say %lu (%lu, %lu)\n",
-			   cache->name, nid, slabs, nfree, inuse, n->nr_slabs,
-			   n->nr_free_slabs, n->inuse);
-	spin_unlock(&n->lock);
-}
-
-/**
- * smm_slab_validate() - check every slab of every cache
- * @pool: the pool
- * @r: where problems are reported
- *
- * Each slab on the lists of its own node, on the list its in-use count
- * calls for, its free list as long as its free objects and inside it,
- * each node's counters equal to the sums and its free slabs within the
- * limit; with debugging, every object's state, red zones and poison.
- *
- * Context: Process context, may sleep.
- * Return: the number of problems found.
- */
-unsigned int smm_slab_validate(struct smm_pool *pool, struct smm_report *r)
-{
-	unsigned int before = r->problems;
-	struct smm_kmem_cache *cache;
-
-	mutex_lock(&pool->slab_mutex);
-	list_for_each_entry(cache, &pool->caches, list) {
-		int nid;
-
-		for (nid = 0; nid < cache->nr_nodes; nid++)
-			smm_validate_node(cache, nid, r);
-	}
-	mutex_unlock(&pool->slab_mutex);
-	return r->problems - before;
-}
-
-/**
- * smm_slab_print_info() - every cache in the /proc/slabinfo 2.1 format
- * @m: where to print
- * @pool: the pool
- *
- * Each row sums the cache's nodes (its slab/<cache>/ files give them one
- * by one); active_objs does not count objects waiting in the per-CPU
- * arrays; tunables are the per-CPU array's limit and batch.
- *
- * Context: Process context, may sleep.
- */
-void smm_slab_print_info(struct seq_file *m, struct smm_pool *pool)
-{
-	struct smm_kmem_cache *cache;
-
-	seq_puts(m, "slabinfo - version: 2.1\n");
-	seq_puts(m, "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
-	mutex_lock(&pool->slab_mutex);
-	list_for_each_entry(cache, &pool->caches, list) {
-		unsigned long slabs, free_slabs, inuse, cached = 0;
-		struct smm_slab_node_info info;
-		int cpu;
-
-		for_each_possible_cpu(cpu)
-			cached += READ_ONCE(per_cpu_ptr(cache->cpu, cpu)->avail);
-		smm_cache_totals(cache, &info, false);
-		slabs = info.nr_slabs;
-		free_slabs = info.nr_free_slabs;
-		inuse = info.inuse;
-		seq_printf(m, "%-17s %6lu %6lu %6u %4u %4u : tunables %4u %4u %4u : slabdata %6lu %6lu %6u\n",
-			   cache->name, inuse - min(cached, inuse),
-			   slabs * cache->objs_per_slab, cache->object_size,
-			   cache->objs_per_slab, 1U << cache->order, cache->cpu_limit,
-			   cache->batch, 0U, slabs - free_slabs, slabs, 0U);
-	}
-	mutex_unlock(&pool->slab_mutex);
-}

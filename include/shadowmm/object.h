@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Memory objects (module/object.c): what one open() of /dev/shadowmm is.
+ * Memory objects (module/object.c; their file layer is module/file.c, their
+ * eviction module/evict.c, their check module/object_validate.c): what one
+ * open() of /dev/shadowmm is.
  *
  * An object is an inode of shadowmm's own pseudo filesystem.  Its pages sit
  * in that inode's address_space (i_pages, indexed by page offset) with

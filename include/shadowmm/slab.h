@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The slab allocator (module/slab.c): caches of equal-sized objects carved
- * from blocks of the pool's buddy allocator, each cache with its
- * slabs_full, slabs_partial and slabs_free lists per node of the pool,
- * per-CPU object arrays in front, kmalloc size classes, debugging and
- * shrinking.
+ * The slab allocator: caches of equal-sized objects carved from blocks of
+ * the pool's buddy allocator, each cache with its slabs_full, slabs_partial
+ * and slabs_free lists per node of the pool, per-CPU object arrays in
+ * front, kmalloc size classes, debugging and shrinking.  module/slab.c
+ * allocates and frees; slab_common.c creates, destroys and shrinks caches;
+ * slab_debug.c checks debug caches; slab_debugfs.c shows them in debugfs;
+ * kmalloc.c has kmalloc and the kmem reserves.
  */
 #ifndef _SHADOWMM_SLAB_H
 #define _SHADOWMM_SLAB_H

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the files of memory objects share and nothing else may use: the
+ * ways between an object's struct pages and their shadow frames, the
+ * object lock, and the calls between an object's page cache
+ * (module/object.c), its file layer (module/file.c), eviction
+ * (module/evict.c) and the consistency check (module/object_validate.c).
+ * The rest of the module sees objects only through
+ * include/shadowmm/object.h.
+ */
+#ifndef _SHADOWMM_OBJECT_INTERNAL_H
+#define _SHADOWMM_OBJECT_INTERNAL_H
+
+#include <linux/compiler.h>
+#include <linux/mm.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include <shadowmm/object.h>
+#include <shadowmm/pool.h>
+#include <shadowmm/region.h>
+
+/* The shadow frame behind a struct page of an object (page->private). */
+static inline struct smm_page *smm_object_frame(struct smm_pool *pool, struct page *page)
+{
+	return smm_sfn_page(&pool->region, page_private(page));
+}
+
+/* The struct page of a shadow frame. */
+static inline struct page *smm_frame_struct_page(struct smm_pool *pool,
+						 struct smm_page *frame)
+{
+	return pfn_to_page(smm_sfn_pfn(&pool->region,
+				       smm_page_sfn(&pool->region, frame)));
+}
+
+/*
+ * The i_pages lock of @obj guards both its pages and its shadow entries;
+ * the shadow xarray's own lock nests inside it.
+ */
+static inline void smm_object_lock(struct smm_object *obj)
+	__acquires(&obj->inode->i_mapping->i_pages.xa_lock)
+	__acquires(&obj->shadows.xa_lock)
+{
+	xa_lock_irq(&obj->inode->i_mapping->i_pages);
+	xa_lock(&obj->shadows);
+}
+
+static inline void smm_object_unlock(struct smm_object *obj)
+	__releases(&obj->shadows.xa_lock)
+	__releases(&obj->inode->i_mapping->i_pages.xa_lock)
+{
+	xa_unlock(&obj->shadows);
+	xa_unlock_irq(&obj->inode->i_mapping->i_pages);
+}
+
+/* How many entries a walk looks at before it lets go of its lock. */
+#define SMM_WALK_BATCH	256
+
+/* module/object.c */
+struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
+				 bool create, enum smm_page_origin *origin);
+void smm_object_frame_free(struct smm_pool *pool, struct page *page);
+void smm_object_for_each(struct smm_pool *pool,
+			 bool (*fn)(struct smm_object *obj, void *arg),
+			 void *arg);
+
+/* module/evict.c */
+void smm_shadow_trim_fn(struct work_struct *work);
+
+#endif /* _SHADOWMM_OBJECT_INTERNAL_H */

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shadowmm: eviction of object pages, and the shadow entries it leaves.
+ *
+ * Reclaim (module/reclaim.c) isolates pages from the inactive list and
+ * hands each to smm_object_evict(), which applies the LRU's rule to the
+ * page's young ptes, found by a walk of the object's mappings of its own,
+ * and takes an unreferenced page out of its object: unmapped, written to
+ * the backing store unless it is all zeroes, replaced in the object by a
+ * shadow entry (node, age, store slot) and freed.  A swap-in
+ * (module/object.c) undoes it on the next access.
+ *
+ * Shadow entries with a slot are the only copy of their page, bounded by
+ * the store's size.  Those without (an evicted page of zeroes, never
+ * written) only remember when the page left; above as many as the region
+ * has frames, the eviction queues a work item that drops them down to
+ * half, turning them into holes that read as the same zeroes: the
+ * kernel's shadow node shrinker, counted as workingset_nodereclaim too.
+ */
+
+#include <linux/atomic.h>
+#include <linux/mm.h>
+#include <linux/page-flags.h>
+#include <linux/pagemap.h>
+#include <linux/rbtree.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include <shadowmm/buddy.h>
+#include <shadowmm/compat.h>
+#include <shadowmm/lru.h>
+#include <shadowmm/object.h>
+#include <shadowmm/object_internal.h>
+#include <shadowmm/pool.h>
+#include <shadowmm/reclaim.h>
+#include <trace/events/shadowmm.h>
+
+/* What a walk of a page's ptes found. */
+struct smm_young_walk {
+	unsigned long pfn;
+	unsigned int young;
+};
+
+static int smm_object_pte_young(pte_t *pte, unsigned long addr, void *data)
+{
+	struct smm_young_walk *w = data;
+	pte_t entry = ptep_get(pte);
+
+	if (pte_present(entry) && pte_pfn(entry) == w->pfn &&
+	    smm_pte_test_and_clear_young(pte))
+		w->young++;
+	return 0;
+}
+
+/*
+ * The accesses the mappings of @page made since the last look: its ptes
+ * that are young, each made old again, as the kernel's rmap walk
+ * (folio_referenced()) reads them.  The walk is shadowmm's own, through
+ * the object's i_mmap tree, so what it finds does not depend on what the
+ * kernel's LRU flavour (classic or multi-generational) does with a young
+ * pte when it zaps one.  The i_mmap lock keeps each vma and its page
+ * tables; the page lock keeps the page in the object.
+ */
+static unsigned int smm_object_young_ptes(struct address_space *mapping,
+					  struct page *page, pgoff_t index)
+{
+	struct smm_young_walk w = { .pfn = page_to_pfn(page) };
+	struct rb_node *rb;
+
+	i_mmap_lock_read(mapping);
+	for (rb = rb_first_cached(&mapping->i_mmap); rb; rb = rb_next(rb)) {
+		struct vm_area_struct *vma = rb_entry(rb, struct vm_area_struct,
+						      shared.rb);
+		unsigned long addr;
+
+		if (index < vma->vm_pgoff || index - vma->vm_pgoff >= vma_pages(vma))
+			continue;
+		addr = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
+		apply_to_existing_page_range(vma->vm_mm, addr, PAGE_SIZE,
+					     smm_object_pte_young, &w);
+	}
+	i_mmap_unlock_read(mapping);
+	return w.young;
+}
+
+/**
+ * smm_object_evict() - evict one isolated object page
+ * @pool: the pool
+ * @frame: a frame smm_lru_isolate_inactive() took (with its reference)
+ * @stat: what was found, added to
+ *
+ * Under the page lock (tried, never waited for): a page that is mlocked,
+ * or has references beyond shadowmm's, the isolation's and its ptes'
+ * (get_user_pages pins), stays.  A mapped page's young ptes are the
+ * accesses its mappings made since the last look (smm_object_young_ptes(),
+ * which makes them old again), and the LRU's rule applies to them: on a
+ * page already referenced one activates it (it goes back to the active
+ * list), a first one only marks it referenced and it stays mapped; a page
+ * referenced with no new access gets its second chance (bit cleared).  An
+ * unreferenced page is unmapped from every process, written to the
+ * backing store (a page of zeroes is not: its shadow entry has no slot
+ * and it comes back zeroed), its count is frozen at the expected value so
+ * no lookup can take it meanwhile, its shadow entry (node, age, store
+ * slot) goes into the object's shadow xarray in place of the page in
+ * i_pages, and the frame goes back to the buddy with its count at zero.
+ * Every resident page is dirty with respect to the store (a swap-in frees
+ * the slot it came from), so every eviction writes.
+ *
+ * Context: Process context, may sleep (the store's write); no page lock
+ * held.
+ * Return: an enum smm_evict_result.  On SMM_EVICT_RECLAIMED the
+ * isolation's reference is consumed; otherwise the caller gives the frame
+ * back with smm_lru_putback().
+ */
+int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
+		     struct smm_reclaim_stat *stat)
+{
+	struct page *page = smm_frame_struct_page(pool, frame);
+	struct folio *folio = page_folio(page);
+	struct smm_node *node = smm_page_zone(pool, frame)->node;
+	struct address_space *mapping;
+	struct smm_object *obj;
+	u32 slot = SMM_SWAP_NONE;
+	bool dirty, frozen;
+	void *shadow, *addr;
+	pgoff_t index;
+	u64 id;
+	int ret;
+
+	if (!folio_trylock(folio))
+		return SMM_EVICT_BUSY;
+	mapping = folio->mapping;
+	if (!mapping) {
+		ret = SMM_EVICT_GONE;
+		goto out_unlock;
+	}
+	obj = frame->object;
+	index = folio->index;
+	if (folio_test_mlocked(folio) || smm_page_test(frame, SMM_PG_unevictable)) {
+		ret = SMM_EVICT_MLOCKED;
+		goto out_unlock;
+	}
+	/* shadowmm's reference, the isolation's, one per pte: more is a pin. */
+	if (folio_ref_count(folio) > 2 + smm_folio_mapcount(folio)) {
+		stat->nr_unmap_fail++;
+		ret = SMM_EVICT_PINNED;
+		goto out_unlock;
+	}
+	if (folio_mapped(folio)) {
+		bool young, referenced;
+
+		young = smm_object_young_ptes(mapping, page, index);
+		referenced = test_and_clear_bit(SMM_PG_referenced, &frame->flags);
+		if (young && referenced) {
+			set_bit(SMM_PG_active, &frame->flags);
+			stat->nr_activate++;
+			smm_count_event(pool, SMM_PGACTIVATE);
+			trace_shadowmm_lru_activate(page_to_pfn(page));
+			ret = SMM_EVICT_ACTIVATE;
+			goto out_unlock;
+		}
+		if (young || referenced) {
+			if (young)
+				set_bit(SMM_PG_referenced, &frame->flags);
+			stat->nr_ref_keep++;
+			ret = SMM_EVICT_REFERENCED;
+			goto out_unlock;
+		}
+		unmap_mapping_pages(mapping, index, 1, false);
+		if (folio_mapped(folio)) {
+			stat->nr_unmap_fail++;
+			ret = SMM_EVICT_BUSY;
+			goto out_unlock;
+		}
+	}
+	if (folio_ref_count(folio) != 2) {
+		stat->nr_unmap_fail++;
+		ret = SMM_EVICT_PINNED;
+		goto out_unlock;
+	}
+
+	/* Room for the shadow entry, so storing it cannot fail below. */
+	if (xa_reserve_irq(&obj->shadows, index, GFP_KERNEL)) {
+		ret = SMM_EVICT_BUSY;
+		goto out_unlock;
+	}
+	/* Nobody can reach the contents now: the lock keeps new users out. */
+	dirty = test_and_clear_bit(SMM_PG_dirty, &frame->flags);
+	addr = smm_page_address(pool, frame);
+	if (memchr_inv(addr, 0, PAGE_SIZE)) {
+		ret = smm_swap_write_memcg(&pool->swap, addr, &slot, obj->memcg);
+		if (ret) {
+			if (dirty)
+				set_bit(SMM_PG_dirty, &frame->flags);
+			ret = ret == -ENOSPC ? SMM_EVICT_NOSPACE : SMM_EVICT_BUSY;
+			goto out_release;
+		}
+	}
+	shadow = smm_workingset_eviction(pool, node->index, slot);
+
+	smm_object_lock(obj);
+	frozen = folio_ref_freeze(folio, 2);
+	if (frozen) {
+		/* The shadow first: a lockless lookup reads i_pages first. */
+		__xa_store(&obj->shadows, index, shadow, 0);
+		__xa_erase(&mapping->i_pages, index);
+		mapping->nrpages--;
+	}
+	smm_object_unlock(obj);
+	if (!frozen) {
+		/* A lookup took a reference meanwhile: it wins. */
+		if (slot)
+			smm_swap_free(&pool->swap, slot);
+		if (dirty)
+			set_bit(SMM_PG_dirty, &frame->flags);
+		ret = SMM_EVICT_BUSY;
+		goto out_release;
+	}
+	folio->mapping = NULL;
+	atomic_long_dec(&obj->resident);
+	smm_lru_del(pool, frame);
+	/* The object may go as soon as the page is unlocked. */
+	id = obj->id;
+	folio_unlock(folio);
+
+	if (slot) {
+		smm_count_event(pool, SMM_PSWPOUT);
+		if (dirty)
+			stat->nr_dirty++;
+	} else {
+		smm_count_event(pool, SMM_PGSTEAL_ZERO);
+		if (atomic_long_inc_return(&pool->nr_shadow_only) > pool->shadow_only_max)
+			queue_work(system_unbound_wq, &pool->shadow_trim_work);
+	}
+	trace_shadowmm_lru_evict(page_to_pfn(page), node->nid, id, index, slot);
+	/* The count stays frozen at zero: a free frame has none. */
+	smm_object_frame_free(pool, page);
+	return SMM_EVICT_RECLAIMED;
+
+out_release:
+	xa_lock_irq(&obj->shadows);
+	__xa_cmpxchg(&obj->shadows, index, XA_ZERO_ENTRY, NULL, 0);
+	xa_unlock_irq(&obj->shadows);
+out_unlock:
+	folio_unlock(folio);
+	return ret;
+}
+SMM_EXPORT(smm_object_evict);
+
+/* What a shadow trim is after, and what it did. */
+struct smm_shadow_trim {
+	unsigned long target;
+	unsigned long dropped;
+};
+
+static bool smm_object_trim_one(struct smm_object *obj, void *arg)
+{
+	struct smm_pool *pool = obj->pool;
+	XA_STATE(xas, &obj->shadows, 0);
+	struct smm_shadow_trim *t = arg;
+	void *entry;
+
+	for (;;) {
+		unsigned int seen = 0;
+		bool paused = false;
+
+		if (atomic_long_read(&pool->nr_shadow_only) <= t->target)
+			return false;
+		smm_object_lock(obj);
+		xas_for_each(&xas, entry, ULONG_MAX) {
+			if (xa_is_value(entry) && !smm_workingset_slot(entry)) {
+				xas_store(&xas, NULL);
+				t->dropped++;
+				if (atomic_long_dec_return(&pool->nr_shadow_only) <= t->target)
+					break;
+			}
+			if (++seen >= SMM_WALK_BATCH) {
+				xas_pause(&xas);
+				paused = true;
+				break;
+			}
+		}
+		smm_object_unlock(obj);
+		if (!paused)
+			return true;
+		cond_resched();
+	}
+}
+
+/**
+ * smm_object_shadow_trim() - drop shadow-only entries down to a target
+ * @pool: the pool
+ * @target: stop once at most this many are left
+ *
+ * Shadow entries that hold a store slot are the only copy of their page
+ * and are never dropped; their number is bounded by the store's size.
+ * Those without (pages of zeroes evicted without a write) only remember
+ * when the page left: dropping one turns it into a hole, which reads as
+ * the same zeroes, and forgets its refault distance.  Counted as
+ * workingset_nodereclaim.  No lock is held for more than a batch of
+ * entries.
+ *
+ * Context: Process context, may sleep.
+ * Return: the number of entries dropped.
+ */
+unsigned long smm_object_shadow_trim(struct smm_pool *pool, unsigned long target)
+{
+	struct smm_shadow_trim t = { .target = target };
+
+	smm_object_for_each(pool, smm_object_trim_one, &t);
+	smm_count_events(pool, SMM_WORKINGSET_NODERECLAIM, t.dropped);
+	return t.dropped;
+}
+SMM_EXPORT(smm_object_shadow_trim);
+
+/**
+ * smm_shadow_trim_fn() - the pool's shadow trim work
+ * @work: pool->shadow_trim_work, queued by an eviction that left more
+ *	  shadow-only entries than pool->shadow_only_max
+ *
+ * Trims them down to half that.
+ *
+ * Context: Process context (a work item), may sleep.
+ */
+void smm_shadow_trim_fn(struct work_struct *work)
+{
+	struct smm_pool *pool = container_of(work, struct smm_pool, shadow_trim_work);
+
+	smm_object_shadow_trim(pool, pool->shadow_only_max / 2);
+}

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shadowmm: the file layer of memory objects, where the user ABI meets
+ * them.
+ *
+ * The file operations of /dev/shadowmm: open() makes a new object
+ * (module/object.c) behind the file, and its last close drops it; read(),
+ * write() and lseek() reach the same bytes as the mappings (mmap is
+ * module/fault.c's); the ioctls of include/uapi/shadowmm.h report on an
+ * object, change its size limit and punch holes.  Every argument from
+ * user space is checked here or by the object call it reaches before
+ * anything changes: bad input gets -EINVAL, -EFAULT or -ENOTTY.
+ */
+
+#include <linux/compat.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pagemap.h>
+#include <linux/sched/signal.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+
+#include <uapi/shadowmm.h>
+
+#include <shadowmm/buddy.h>
+#include <shadowmm/fault.h>
+#include <shadowmm/object.h>
+#include <shadowmm/object_internal.h>
+#include <shadowmm/pool.h>
+
+/*
+ * An open of a struct smm_device: misc_open() left the miscdevice in
+ * private_data; the file becomes a new object of the device's pool.
+ */
+static int smm_object_open(struct inode *inode, struct file *file)
+{
+	struct smm_device *dev = container_of(file->private_data,
+					      struct smm_device, misc);
+	struct smm_object *obj = smm_object_create(dev->pool);
+
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	file->private_data = obj;
+	file->f_mapping = obj->inode->i_mapping;
+	return 0;
+}
+
+static int smm_object_release(struct inode *inode, struct file *file)
+{
+	smm_object_put(smm_file_object(file));
+	return 0;
+}
+
+static ssize_t smm_object_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct smm_object *obj = smm_file_object(iocb->ki_filp);
+	struct smm_pool *pool = obj->pool;
+	loff_t pos = iocb->ki_pos;
+	ssize_t done = 0;
+
+	while (iov_iter_count(to)) {
+		loff_t size = i_size_read(obj->inode);
+		size_t off = offset_in_page(pos), n, copied;
+		enum smm_page_origin origin;
+		struct page *page;
+
+		if (pos >= size)
+			break;
+		n = min_t(loff_t, min_t(size_t, PAGE_SIZE - off, iov_iter_count(to)),
+			  size - pos);
+		page = smm_object_get_page(obj, pos >> PAGE_SHIFT, false, &origin);
+		if (IS_ERR(page)) {
+			if (!done)
+				return PTR_ERR(page);
+			break;
+		}
+		if (page) {
+			/* The reference keeps the frame; the lock is not needed
+			 * to copy, and holding it across a user fault on this
+			 * same page would deadlock.
+			 */
+			unlock_page(page);
+			copied = copy_to_iter(smm_page_address(pool,
+							       smm_object_frame(pool, page)) + off,
+					      n, to);
+			put_page(page);
+		} else {
+			copied = iov_iter_zero(n, to);
+		}
+		done += copied;
+		pos += copied;
+		if (copied < n) {
+			if (!done)
+				return -EFAULT;
+			break;
+		}
+		if (fatal_signal_pending(current))
+			break;
+		cond_resched();
+	}
+	iocb->ki_pos = pos;
+	return done;
+}
+
+static ssize_t smm_object_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct smm_object *obj = smm_file_object(iocb->ki_filp);
+	struct smm_pool *pool = obj->pool;
+	loff_t pos = iocb->ki_pos;
+	ssize_t done = 0;
+	int err = 0;
+
+	if (iocb->ki_flags & IOCB_APPEND)
+		pos = i_size_read(obj->inode);
+	while (iov_iter_count(from)) {
+		size_t off = offset_in_page(pos), n, copied;
+		enum smm_page_origin origin;
+		struct page *page;
+
+		n = min_t(size_t, PAGE_SIZE - off, iov_iter_count(from));
+		page = smm_object_get_page(obj, pos >> PAGE_SHIFT, true, &origin);
+		if (IS_ERR(page)) {
+			err = PTR_ERR(page);
+			break;
+		}
+		unlock_page(page);
+		copied = copy_from_iter(smm_page_address(pool,
+							 smm_object_frame(pool, page)) + off,
+					n, from);
+		if (copied)
+			smm_object_mark_dirty(obj, page);
+		put_page(page);
+		done += copied;
+		pos += copied;
+		if (copied)
+			smm_object_note_size(obj, pos);
+		if (copied < n) {
+			err = -EFAULT;
+			break;
+		}
+		if (fatal_signal_pending(current))
+			break;
+		cond_resched();
+	}
+	if (!done)
+		return err;
+	iocb->ki_pos = pos;
+	return done;
+}
+
+static loff_t smm_object_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct smm_object *obj = smm_file_object(file);
+
+	return generic_file_llseek_size(file, offset, whence,
+					SHADOWMM_MAX_OBJECT_SIZE,
+					i_size_read(obj->inode));
+}
+
+/* A byte range from user space: page aligned, non-empty, in bounds. */
+static bool smm_object_range_ok(u64 offset, u64 length)
+{
+	return length && PAGE_ALIGNED(offset) && PAGE_ALIGNED(length) &&
+	       offset < SHADOWMM_MAX_OBJECT_SIZE &&
+	       length <= SHADOWMM_MAX_OBJECT_SIZE - offset;
+}
+
+static void smm_object_fill_info(struct smm_object *obj, struct shadowmm_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->id = obj->id;
+	info->size = i_size_read(obj->inode);
+	info->size_limit = READ_ONCE(obj->size_limit);
+	info->resident_pages = atomic_long_read(&obj->resident);
+	info->faults_minor = atomic_long_read(&obj->faults[SMM_FAULT_MINOR]);
+	info->faults_major = atomic_long_read(&obj->faults[SMM_FAULT_MAJOR]);
+	info->faults_cow = atomic_long_read(&obj->faults[SMM_FAULT_COW]);
+	info->faults_sigbus = atomic_long_read(&obj->faults[SMM_FAULT_SIGBUS]);
+	info->pinned_pages = atomic_long_read(&obj->pinned);
+}
+
+static long smm_object_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct smm_object *obj = smm_file_object(file);
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case SHADOWMM_IOC_INFO: {
+		struct shadowmm_info info;
+
+		smm_object_fill_info(obj, &info);
+		return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+	}
+	case SHADOWMM_IOC_SET_LIMIT: {
+		struct shadowmm_limit lim;
+
+		if (copy_from_user(&lim, uarg, sizeof(lim)))
+			return -EFAULT;
+		if (lim.flags)
+			return -EINVAL;
+		return smm_object_set_limit(obj, lim.size_limit);
+	}
+	case SHADOWMM_IOC_PUNCH_HOLE: {
+		struct shadowmm_range range;
+
+		if (copy_from_user(&range, uarg, sizeof(range)))
+			return -EFAULT;
+		if (!smm_object_range_ok(range.offset, range.length))
+			return -EINVAL;
+		smm_object_punch(obj, range.offset, range.offset + range.length);
+		return 0;
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
+/*
+ * Every open of /dev/shadowmm, and KUnit's files (made with
+ * smm_object_file_create(), which never calls .open), use these.
+ */
+const struct file_operations smm_object_fops = {
+	.owner = THIS_MODULE,
+	.open = smm_object_open,
+	.release = smm_object_release,
+	.read_iter = smm_object_read_iter,
+	.write_iter = smm_object_write_iter,
+	.llseek = smm_object_llseek,
+	.mmap = smm_object_mmap,
+	.unlocked_ioctl = smm_object_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
