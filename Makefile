@@ -5,7 +5,7 @@
 #   make check   every test: KUnit and userspace in the VM, harness
 #                self-test, lint, compat; ends with "N passed, N failed"
 #
-# Plain `make` builds shadowmm.ko and shadowmm_kunit.ko
+# Plain `make` builds shadowmm.ko, shadowmm_bench.ko and shadowmm_kunit.ko
 # against KDIR (the running kernel's build directory when it exists, else
 # the test kernel when it is already built): kbuild alone, it installs and
 # builds nothing else.  The targets that boot the VM install what they need
@@ -67,7 +67,7 @@ stress: bootstrap
 clean:
 	rm -rf build
 	rm -f *.ko *.o *.mod *.mod.c modules.order Module.symvers .*.cmd
-	find module kunit scripts/vm/selftest \( -name '*.o' -o -name '*.ko' \
+	find module kunit bench scripts/vm/selftest \( -name '*.o' -o -name '*.ko' \
 		-o -name '*.mod' -o -name '*.mod.c' -o -name '.*.cmd' \
 		-o -name 'modules.order' -o -name 'Module.symvers' \) -delete
 
