@@ -5,35 +5,40 @@
 #   make check   every test: KUnit and userspace in the VM, harness
 #                self-test, lint, compat; ends with "N passed, N failed"
 #
-# Plain `make` builds shadowmm.ko and shadowmm_kunit.ko against KDIR: the
-# running kernel's build directory when it exists, else the cached test
-# kernel (built on first use).
+# Plain `make` builds shadowmm.ko, shadowmm_bench.ko and shadowmm_kunit.ko
+# against KDIR (the running kernel's build directory when it exists, else
+# the test kernel when it is already built): kbuild alone, it installs and
+# builds nothing else.  The targets that boot the VM install what they need
+# first (scripts/bootstrap).
 
 RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
-KDIR ?= $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR))
-# Resolved by the shell at recipe time, so the test kernel is only built
-# when it is actually needed.
-KDIR_CMD = $(if $(KDIR),$(KDIR),$$(scripts/vm/kernel debug))
+KDIR ?= $(or $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR)),$(shell \
+	scripts/vm/kernel --cached debug))
 
 .PHONY: all modules bootstrap kernel kernel-bench check check-harness demo \
 	shell run lint compat bench stress clean help
 
-all modules: bootstrap
-	$(MAKE) -C $(KDIR_CMD) M=$(CURDIR) modules
+all modules:
+	@test -n "$(KDIR)" || { echo "make: no kernel to build against: no" \
+		"$(RUNNING_KDIR), no test kernel built; pass KDIR=<kernel build" \
+		"directory>, or run make kernel first" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 bootstrap:
 	@scripts/bootstrap
 
-kernel: bootstrap
+kernel:
+	@scripts/bootstrap --check
 	@scripts/vm/kernel debug
 
-kernel-bench: bootstrap
+kernel-bench:
+	@scripts/bootstrap --check
 	@scripts/vm/kernel bench
 
 check: bootstrap
 	@scripts/check
 
-check-harness: bootstrap
+check-harness:
 	@scripts/check-harness
 
 demo: bootstrap
@@ -46,10 +51,10 @@ shell: bootstrap
 run: bootstrap
 	@scripts/run --prog "$(PROG)" --args "$(ARGS)"
 
-lint: bootstrap
+lint:
 	@scripts/lint
 
-compat: bootstrap
+compat:
 	@scripts/compat
 
 bench: bootstrap
@@ -62,9 +67,9 @@ stress: bootstrap
 clean:
 	rm -rf build
 	rm -f *.ko *.o *.mod *.mod.c modules.order Module.symvers .*.cmd
-	find module kunit scripts/vm/selftest \( -name '*.o' -o -name '*.ko' \
+	find module kunit bench scripts/vm/selftest \( -name '*.o' -o -name '*.ko' \
 		-o -name '*.mod' -o -name '*.mod.c' -o -name '.*.cmd' \
 		-o -name 'modules.order' -o -name 'Module.symvers' \) -delete
 
 help:
-	@sed -n '3,11p' Makefile
+	@sed -n '3,12p' Makefile

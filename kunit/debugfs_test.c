@@ -2,7 +2,8 @@
 /*
  * KUnit: the knobs file's parser (module/debugfs.c): every knob applies a
  * good value, and an unknown name or bad value gets -EINVAL and changes
- * nothing.
+ * nothing.  The burst knob comes from shadowmm_bench.ko, loaded before
+ * this module (see MODULE_SOFTDEP() in main_test.c).
  */
 
 #include <kunit/test.h>

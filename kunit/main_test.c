@@ -132,3 +132,7 @@ kunit_test_suites(&smm_params_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for shadowmm");
+/* The suites call shadowmm.ko's internal symbols (see compat.h). */
+MODULE_IMPORT_NS(SMM_NS);
+/* shadowmm_debugfs uses the burst knob, which shadowmm_bench.ko adds. */
+MODULE_SOFTDEP("pre: shadowmm_bench");

@@ -13,7 +13,8 @@
  *   swap      the backing store: backend, slots used, bytes, corrupt reads
  *   workingset refault distances per node, shadow-only entries
  *   validate  read: full consistency check, "ok" or one line per problem
- *   knobs     read: the tunables; write "name value" to change one
+ *   knobs     read: the tunables; write "name value" to change one (other
+ *             modules add knobs of their own: smm_knobs_add())
  *   fail_page_alloc/  fault injection (the kernel's framework) + min-order
  *   slab/<cache>/     alloc_traces, free_traces (caches tracking owners)
  */
@@ -25,12 +26,12 @@
 #include <linux/gfp.h>
 #include <linux/fault-inject.h>
 #include <linux/kernel.h>
+#include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include <shadowmm/bench.h>
 #include <shadowmm/buddy.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/object.h>
@@ -45,6 +46,14 @@
 
 /* Written once at init and cleared at exit; no lock needed. */
 static struct dentry *smm_debugfs_dir;
+
+/*
+ * Knob sets other modules added.  The lock is held across a set's knob
+ * from lookup to return, so smm_knobs_remove() waits for it and the
+ * module it lives in cannot go meanwhile.
+ */
+static LIST_HEAD(smm_knob_sets);
+static DEFINE_MUTEX(smm_knob_sets_lock);
 
 /**
  * smm_debugfs_init() - create /sys/kernel/debug/shadowmm/
@@ -84,6 +93,7 @@ struct dentry *smm_debugfs_root(void)
 {
 	return smm_debugfs_dir;
 }
+SMM_EXPORT(smm_debugfs_root);
 
 /* /proc/buddyinfo: free blocks per order. */
 static int smm_buddyinfo_show(struct seq_file *m, void *v)
@@ -381,6 +391,7 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 	struct smm_pool *pool = m->private;
 	/* Zones start with sizes of their own; show node 0's Normal zone. */
 	struct smm_zone *zone = pool->zone_table[SMM_ZONE_NORMAL];
+	struct smm_knob_set *set;
 
 	mutex_lock(&pool->tune_lock);
 	seq_printf(m, "watermark_scale_factor %u\n", pool->watermark_scale_factor);
@@ -392,59 +403,12 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 	seq_puts(m, "# write \"name value\" to set; \"drain_pcp 1\" drains every per-CPU list,\n");
 	seq_puts(m, "# \"drain_lru 1\" moves every per-CPU LRU batch to the lists,\n");
 	seq_puts(m, "# \"drop_slabs 1\" gives every cache's free slabs back,\n");
-	seq_puts(m, "# \"reclaim N\" evicts up to N object pages to the backing store,\n");
-	seq_puts(m, "# \"burst N\" and \"slab_burst N\" allocate N blocks or objects and free them\n");
-	return 0;
-}
-
-/* Bursts allocate at most this many blocks or objects at once. */
-#define SMM_KNOB_BURST_MAX	4096
-
-/* A burst of allocations of mixed orders, all freed: shows split and merge. */
-static int smm_knob_burst(struct smm_pool *pool, unsigned int n)
-{
-	struct smm_page **pages;
-	unsigned int *orders;
-	unsigned int i;
-
-	if (n < 1 || n > SMM_KNOB_BURST_MAX)
-		return -EINVAL;
-	pages = kcalloc(n, sizeof(*pages), GFP_KERNEL);
-	orders = kcalloc(n, sizeof(*orders), GFP_KERNEL);
-	if (!pages || !orders) {
-		kfree(pages);
-		kfree(orders);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		orders[i] = (i * 7) % 4;
-		pages[i] = smm_alloc_pages(pool, orders[i], SMM_GFP_NOWAIT);
-	}
-	for (i = 0; i < n; i++)
-		if (pages[i])
-			smm_free_pages(pool, pages[i], orders[i]);
-	kfree(orders);
-	kfree(pages);
-	return 0;
-}
-
-/* kmalloc @n objects of every class's size and a little less, free them. */
-static int smm_knob_slab_burst(struct smm_pool *pool, unsigned int n)
-{
-	unsigned int i;
-	void **objs;
-
-	if (n < 1 || n > SMM_KNOB_BURST_MAX)
-		return -EINVAL;
-	objs = kcalloc(n, sizeof(*objs), GFP_KERNEL);
-	if (!objs)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		objs[i] = smm_kmalloc(pool, smm_kmalloc_sizes[i % SMM_KMALLOC_NR] - i % 3,
-				      SMM_GFP_NOWAIT);
-	for (i = 0; i < n; i++)
-		smm_kfree(pool, objs[i]);
-	kfree(objs);
+	mutex_lock(&smm_knob_sets_lock);
+	seq_printf(m, "# \"reclaim N\" evicts up to N object pages to the backing store%s\n",
+		   list_empty(&smm_knob_sets) ? "" : ",");
+	list_for_each_entry(set, &smm_knob_sets, list)
+		seq_puts(m, set->help);
+	mutex_unlock(&smm_knob_sets_lock);
 	return 0;
 }
 
@@ -516,24 +480,6 @@ static unsigned long smm_knob_max_pcp_batch(struct smm_pool *pool)
 		     READ_ONCE(pool->zone_table[SMM_ZONE_NORMAL]->pcp_high));
 }
 
-/**
- * struct smm_knob - one writable knob
- * @name:	what the line starts with
- * @min:	smallest value accepted (when @min_fn is NULL)
- * @max:	largest value accepted (when @max_fn is NULL)
- * @min_fn:	the smallest value, where it depends on the pool
- * @max_fn:	the largest value, where it depends on the pool
- * @set:	applies a value within the bounds; its own checks still hold
- */
-struct smm_knob {
-	const char *name;
-	unsigned long min;
-	unsigned long max;
-	unsigned long (*min_fn)(struct smm_pool *pool);
-	unsigned long (*max_fn)(struct smm_pool *pool);
-	int (*set)(struct smm_pool *pool, unsigned int val);
-};
-
 static const struct smm_knob smm_knobs[] = {
 	{ "watermark_scale_factor", 1, SMM_WSF_MAX, NULL, NULL, smm_knob_set_wsf },
 	{ "min_free_kbytes", 0, 0, NULL, smm_knob_max_min_free_kbytes,
@@ -546,61 +492,34 @@ static const struct smm_knob smm_knobs[] = {
 	{ "drain_lru", 1, 1, NULL, NULL, smm_knob_drain_lru },
 	{ "drop_slabs", 1, 1, NULL, NULL, smm_knob_drop_slabs },
 	{ "reclaim", 1, 0, NULL, smm_pool_managed_pages, smm_knob_reclaim },
-	{ "burst", 1, SMM_KNOB_BURST_MAX, NULL, NULL, smm_knob_burst },
-	{ "slab_burst", 1, SMM_KNOB_BURST_MAX, NULL, NULL, smm_knob_slab_burst },
 };
 
-/**
- * smm_knob_write() - set one tunable from a "name value" line
- * @pool: the pool
- * @line: e.g. "pcp_batch 8"; a newline is allowed as its last character
- *
- * The line is a knob's name, blanks (spaces or tabs), and a decimal value
- * that fits an unsigned int, with nothing after it but one newline; the
- * value must be within the knob's range:
- * watermark_scale_factor (1..3000), min_free_kbytes (0..a quarter of the
- * pool), pcp_high (pcp_batch..65536) and pcp_batch (1..pcp_high, at most
- * 1024), set for every zone with the other value taken from node 0's
- * Normal zone, lru_batch (1..63), drain_pcp, drain_lru and drop_slabs
- * (1: every cache gives its free slabs back), reclaim (1..managed pages:
- * evict that many object pages, as far as possible), burst (1..4096
- * allocations, freed again), slab_burst (1..4096 kmallocs of every size
- * class, freed again).  Anything else changes nothing and is logged once,
- * naming the knob and what it accepts.
- *
- * Context: Process context, may sleep.
- * Return: 0, or -EINVAL for a malformed line, an unknown knob or a value
- * out of range.
- */
-int smm_knob_write(struct smm_pool *pool, const char *line)
+/* The knob of @knobs named by the first @name_len bytes of @line. */
+static const struct smm_knob *smm_knob_find(const struct smm_knob *knobs,
+					    unsigned int nr, const char *line,
+					    size_t name_len)
 {
-	const char *nl = strchr(line, '\n');
-	int len = nl ? nl - line : strlen(line);
-	const struct smm_knob *k = NULL;
-	unsigned long min, max;
-	size_t name_len, blanks;
-	unsigned int val;
-	int i, ret;
+	unsigned int i;
 
-	/* Nothing may follow the newline: one line is one knob. */
-	if (nl && nl[1]) {
-		pr_err_ratelimited("knobs: \"%*pE\" is invalid: text after the newline\n",
-				   (int)strlen(line), line);
-		return -EINVAL;
-	}
-	name_len = strcspn(line, " \t\n");
-	blanks = strspn(line + name_len, " \t");
-	for (i = 0; i < ARRAY_SIZE(smm_knobs); i++) {
-		if (strlen(smm_knobs[i].name) == name_len &&
-		    !strncmp(line, smm_knobs[i].name, name_len)) {
-			k = &smm_knobs[i];
-			break;
-		}
-	}
-	if (!k) {
-		pr_err_ratelimited("knobs: \"%*pE\" is invalid: no such knob\n", len, line);
-		return -EINVAL;
-	}
+	for (i = 0; i < nr; i++)
+		if (strlen(knobs[i].name) == name_len &&
+		    !strncmp(line, knobs[i].name, name_len))
+			return &knobs[i];
+	return NULL;
+}
+
+/*
+ * Check the value after the name (and @blanks blanks) of @line against
+ * @k's bounds and apply it.  @len: the line without its newline.
+ */
+static int smm_knob_apply(struct smm_pool *pool, const struct smm_knob *k,
+			  const char *line, int len, size_t blanks)
+{
+	size_t name_len = strlen(k->name);
+	unsigned long min, max;
+	unsigned int val;
+	int ret;
+
 	min = k->min_fn ? k->min_fn(pool) : k->min;
 	max = k->max_fn ? k->max_fn(pool) : k->max;
 	/* kstrtouint() refuses overflow and trailing text (one "\n" aside). */
@@ -615,7 +534,128 @@ int smm_knob_write(struct smm_pool *pool, const char *line)
 		pr_err_ratelimited("knobs: \"%*pE\" is refused: %d\n", len, line, ret);
 	return ret;
 }
+
+/**
+ * smm_knob_write() - set one tunable from a "name value" line
+ * @pool: the pool
+ * @line: e.g. "pcp_batch 8"; a newline is allowed as its last character
+ *
+ * The line is a knob's name, blanks (spaces or tabs), and a decimal value
+ * that fits an unsigned int, with nothing after it but one newline; the
+ * value must be within the knob's range:
+ * watermark_scale_factor (1..3000), min_free_kbytes (0..a quarter of the
+ * pool), pcp_high (pcp_batch..65536) and pcp_batch (1..pcp_high, at most
+ * 1024), set for every zone with the other value taken from node 0's
+ * Normal zone, lru_batch (1..63), drain_pcp, drain_lru and drop_slabs
+ * (1: every cache gives its free slabs back), reclaim (1..managed pages:
+ * evict that many object pages, as far as possible), and the knobs other
+ * modules added (smm_knobs_add(); shadowmm_bench.ko's burst and
+ * slab_burst).  Anything else changes nothing and is logged once, naming
+ * the knob and what it accepts.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, or -EINVAL for a malformed line, an unknown knob or a value
+ * out of range.
+ */
+int smm_knob_write(struct smm_pool *pool, const char *line)
+{
+	const char *nl = strchr(line, '\n');
+	int len = nl ? nl - line : strlen(line);
+	const struct smm_knob *k;
+	struct smm_knob_set *set;
+	size_t name_len, blanks;
+	int ret = -EINVAL;
+
+	/* Nothing may follow the newline: one line is one knob. */
+	if (nl && nl[1]) {
+		pr_err_ratelimited("knobs: \"%*pE\" is invalid: text after the newline\n",
+				   (int)strlen(line), line);
+		return -EINVAL;
+	}
+	name_len = strcspn(line, " \t\n");
+	blanks = strspn(line + name_len, " \t");
+	k = smm_knob_find(smm_knobs, ARRAY_SIZE(smm_knobs), line, name_len);
+	if (k)
+		return smm_knob_apply(pool, k, line, len, blanks);
+
+	mutex_lock(&smm_knob_sets_lock);
+	list_for_each_entry(set, &smm_knob_sets, list) {
+		k = smm_knob_find(set->knobs, set->nr, line, name_len);
+		if (k) {
+			ret = smm_knob_apply(pool, k, line, len, blanks);
+			break;
+		}
+	}
+	mutex_unlock(&smm_knob_sets_lock);
+	if (!k)
+		pr_err_ratelimited("knobs: \"%*pE\" is invalid: no such knob\n", len, line);
+	return ret;
+}
 SMM_EXPORT(smm_knob_write);
+
+/*
+ * @k, a knob of @set, is named like a knob of shadowmm's own, one before
+ * it in @set or one of a set added already.
+ */
+static bool smm_knob_taken(const struct smm_knob_set *set, const struct smm_knob *k)
+{
+	size_t len = strlen(k->name);
+	struct smm_knob_set *other;
+
+	if (smm_knob_find(smm_knobs, ARRAY_SIZE(smm_knobs), k->name, len) ||
+	    smm_knob_find(set->knobs, k - set->knobs, k->name, len))
+		return true;
+	list_for_each_entry(other, &smm_knob_sets, list)
+		if (smm_knob_find(other->knobs, other->nr, k->name, len))
+			return true;
+	return false;
+}
+
+/**
+ * smm_knobs_add() - add knobs of another module to the knobs file
+ * @set: the knobs, with their help lines; stays in use until removed
+ *
+ * From now on smm_knob_write() applies them to any pool, and the knobs
+ * file shows @set->help after its own lines.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, or -EEXIST (logged) when a knob's name is taken already.
+ */
+int smm_knobs_add(struct smm_knob_set *set)
+{
+	unsigned int i;
+	int ret = 0;
+
+	mutex_lock(&smm_knob_sets_lock);
+	for (i = 0; i < set->nr; i++) {
+		if (smm_knob_taken(set, &set->knobs[i])) {
+			pr_err("knobs: %s is taken already\n", set->knobs[i].name);
+			ret = -EEXIST;
+			goto out;
+		}
+	}
+	list_add_tail(&set->list, &smm_knob_sets);
+out:
+	mutex_unlock(&smm_knob_sets_lock);
+	return ret;
+}
+SMM_EXPORT(smm_knobs_add);
+
+/**
+ * smm_knobs_remove() - take away knobs smm_knobs_add() added
+ * @set: as added
+ *
+ * Waits for a write of one of them that is under way.
+ *
+ * Context: Process context, may sleep.
+ */
+void smm_knobs_remove(struct smm_knob_set *set)
+{
+	mutex_lock(&smm_knob_sets_lock);
+	list_del(&set->list);
+	mutex_unlock(&smm_knob_sets_lock);
+}
+SMM_EXPORT(smm_knobs_remove);
 
 /**
  * smm_debugfs_user_line() - copy a short command written to a debugfs file
@@ -643,6 +683,7 @@ int smm_debugfs_user_line(char *buf, size_t size, const char __user *ubuf,
 		return -EINVAL;
 	return 0;
 }
+SMM_EXPORT(smm_debugfs_user_line);
 
 static int smm_knobs_open(struct inode *inode, struct file *file)
 {
@@ -690,7 +731,6 @@ static const struct {
 	{ "region", 0444, &smm_region_fops },
 	{ "validate", 0400, &smm_validate_fops },
 	{ "knobs", 0600, &smm_knobs_fops },
-	{ "bench", 0600, &smm_bench_fops },
 };
 
 /**

@@ -31,6 +31,22 @@ struct smm_params smm_params = {
 /* The live device's memory manager; set at init, cleared at exit. */
 static struct smm_pool *smm_live_pool;
 
+/**
+ * smm_device_pool() - the pool /dev/shadowmm serves
+ *
+ * For modules that add files to its debugfs directory beside the pool's
+ * own (shadowmm_bench.ko).
+ *
+ * Context: Any context, once shadowmm has loaded: a module calling this
+ * keeps it loaded, and the pool lives until it unloads.
+ * Return: the live pool.
+ */
+struct smm_pool *smm_device_pool(void)
+{
+	return smm_live_pool;
+}
+SMM_EXPORT(smm_device_pool);
+
 /*
  * Parameter setters validate before they store, so a bad value fails
  * insmod with -EINVAL and a message that names the parameter and its

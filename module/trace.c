@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * shadowmm: the one place the tracepoints are created.  They are exported
- * so the KUnit suites can attach probes and check the fields.
+ * so the KUnit suites can attach probes and check the fields, into the
+ * internal namespace only (see SMM_DEFAULT_NS in compat.h): this define
+ * must come before the first include.
  */
+
+#define DEFAULT_SYMBOL_NAMESPACE	SMM_DEFAULT_NS
 
 #define CREATE_TRACE_POINTS
 #include <trace/events/shadowmm.h>

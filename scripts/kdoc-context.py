@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Every function that another file calls (declared in include/shadowmm/)
-must carry a kernel-doc comment at its definition in module/ with a
+must carry a kernel-doc comment at its definition in module/ or bench/ with a
 Context: line, and a Return: line unless it returns void.  Prints one line
 per finding; prints nothing when all is well."""
 
@@ -19,7 +19,8 @@ for h in glob.glob(os.path.join(root, 'include/shadowmm/*.h')):
         declared[m.group(2)] = m.group(1).strip()
 
 found = set()
-for c in glob.glob(os.path.join(root, 'module/*.c')):
+for c in sorted(glob.glob(os.path.join(root, 'module/*.c')) +
+                glob.glob(os.path.join(root, 'bench/*.c'))):
     text = open(c).read()
     for name, ret in declared.items():
         m = re.search(r'(/\*\*(?:(?!\*/).)*?\*/)\n(?:[\w\s\*]+?)\b' + name + r'\(', text, re.S)

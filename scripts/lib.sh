@@ -14,7 +14,8 @@ smm_ksrc() {
 	echo "$SMM_CACHE/src-$(dpkg-query -W -f='${Version}' linux-source-6.12)"
 }
 
-# smm_build_modules KDIR [make args...]: shadowmm.ko, shadowmm_kunit.ko
+# smm_build_modules KDIR [make args...]: shadowmm.ko, shadowmm_bench.ko,
+# shadowmm_kunit.ko
 smm_build_modules() {
 	local kdir=$1
 	shift
@@ -28,7 +29,7 @@ smm_build_modules_copy() {
 	shift 2
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	(cd "$SMM_ROOT" && git ls-files -co --exclude-standard -- Kbuild module include kunit |
+	(cd "$SMM_ROOT" && git ls-files -co --exclude-standard -- Kbuild module include kunit bench |
 		cpio -pdm --quiet "$dir")
 	make -s -C "$kdir" M="$dir" "$@" modules
 }
@@ -57,6 +58,7 @@ smm_initramfs() {
 	local files=()
 	local f
 	for f in "${SMM_MODULE_DIR:-$SMM_ROOT}"/shadowmm.ko \
+		"${SMM_MODULE_DIR:-$SMM_ROOT}"/shadowmm_bench.ko \
 		"${SMM_MODULE_DIR:-$SMM_ROOT}"/shadowmm_kunit.ko; do
 		[ -f "$f" ] && files+=("$f:/modules/$(basename "$f")")
 	done
@@ -111,7 +113,9 @@ smm_vm_check() {
 		"$SMM_ROOT/scripts/vm/qemu" "$kdir" "$cpio" "$outdir" $extra
 		rc=0
 		"$SMM_ROOT/scripts/vm/verdict" "$outdir" "$@" || rc=$?
-		[ "$rc" -eq 3 ] && [ "$try" -eq 1 ] || break
+		if [ "$rc" -ne 3 ] || [ "$try" -ne 1 ]; then
+			break
+		fi
 		echo "  (kernel report while booting, before any test: booting once more)"
 	done
 	return "$rc"

@@ -1,19 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The page-allocator benchmark (module/bench.c): shadowmm's
- * smm_alloc_pages()/smm_free_pages() timed against the kernel's
- * alloc_pages()/__free_pages() in the same kthread, driven from the
- * debugfs file /sys/kernel/debug/shadowmm/bench.
+ * shadowmm_bench.ko (bench/): what shadowmm.ko itself carries no code
+ * for, loaded after it.  The page- and slab-allocator benchmarks
+ * (bench.c), which time shadowmm against the kernel's allocators in the
+ * same kthread, driven from /sys/kernel/debug/shadowmm/bench; and the
+ * knobs "burst" and "slab_burst" (burst.c) of the knobs file.
  */
 #ifndef _SHADOWMM_BENCH_H
 #define _SHADOWMM_BENCH_H
 
 #include <linux/fs.h>
 
+#include <shadowmm/debugfs.h>
+
 /*
- * The "bench" file of the live pool: write "run" (or "run quick") to run
- * the benchmark, read the table and CSV of the last run.
+ * The "bench" file of the live pool: write "run" (or "run quick", "run
+ * slab", "run slab quick") to run a benchmark, read the table and CSV of
+ * the last run.
  */
 extern const struct file_operations smm_bench_fops;
+
+/* "burst N" and "slab_burst N": allocate N blocks or objects, free them. */
+extern struct smm_knob_set smm_burst_knobs;
 
 #endif /* _SHADOWMM_BENCH_H */

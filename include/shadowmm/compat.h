@@ -16,13 +16,33 @@
 #include <linux/pgtable.h>
 
 /*
- * Symbols the KUnit module (shadowmm_kunit.ko) calls.  Plain GPL exports:
- * the namespace macros changed form in 6.13, and a version test here
- * would be the only one in the tree.
+ * Symbols the KUnit module (shadowmm_kunit.ko) and the benchmark module
+ * (shadowmm_bench.ko) call are internal: they are exported only into the
+ * SHADOWMM_INTERNAL namespace, which those two import with
+ * MODULE_IMPORT_NS(SMM_NS).  6.13 made the namespace argument of
+ * EXPORT_SYMBOL_NS_GPL() and MODULE_IMPORT_NS() a string literal; before
+ * it both stringify a bare name (SMM_HAVE_NS_STRING: Kbuild's test).
  */
-#define SMM_EXPORT(sym)		EXPORT_SYMBOL_GPL(sym)
+#ifdef SMM_HAVE_NS_STRING
+#define SMM_NS			"SHADOWMM_INTERNAL"
+#else
+#define SMM_NS			SHADOWMM_INTERNAL
+#endif
+#define SMM_EXPORT(sym)		EXPORT_SYMBOL_NS_GPL(sym, SMM_NS)
 
-/* Tracepoints go to the KUnit module only, not to every GPL module. */
+/*
+ * No kernel has a namespaced EXPORT_TRACEPOINT_SYMBOL_GPL(), so trace.c,
+ * which exports nothing else, defines DEFAULT_SYMBOL_NAMESPACE as
+ * SMM_DEFAULT_NS before any include: every export it makes, the
+ * tracepoints' and their static calls', goes into SHADOWMM_INTERNAL too.
+ * That define is a string literal since 6.13, and in the 6.12 headers
+ * too (SMM_HAVE_DEFAULT_NS_STRING: Kbuild's test); 6.1 stringifies it.
+ */
+#ifdef SMM_HAVE_DEFAULT_NS_STRING
+#define SMM_DEFAULT_NS		"SHADOWMM_INTERNAL"
+#else
+#define SMM_DEFAULT_NS		SHADOWMM_INTERNAL
+#endif
 #define SMM_EXPORT_TRACEPOINT(name)	EXPORT_TRACEPOINT_SYMBOL_GPL(name)
 
 /*

@@ -46,6 +46,10 @@ struct smm_params {
 
 extern struct smm_params smm_params;
 
+struct smm_pool;
+
+struct smm_pool *smm_device_pool(void);
+
 int smm_parse_size_mb(const char *val, unsigned int *mb);
 int smm_parse_dev_mode(const char *val, umode_t *mode);
 int smm_parse_phys(const char *name, const char *val, unsigned long *out);

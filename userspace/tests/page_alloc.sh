@@ -2,7 +2,10 @@
 # TAP test, run in the test VM: the page allocator as a user sees it, through
 # debugfs (the /proc twins' formats, validate, knobs and their errors, fault
 # injection), the tracepoints with trace-cmd, and both region backends with
-# their parameter checks.
+# their parameter checks.  shadowmm_bench.ko is loaded with shadowmm.ko for
+# the burst knob.
+# "A && B || { diagnose; return 1; }": the diagnosis is for any failure.
+# shellcheck disable=SC2015
 . "$(dirname "$0")/tap.sh"
 D=/sys/kernel/debug/shadowmm
 RESERVED_BASE=0x1e000000
@@ -87,13 +90,13 @@ fault_injection() {
 }
 
 reserved_backend() {
-	insmod $MOD phys_base=$RESERVED_BASE phys_size=$RESERVED_SIZE || return 1
+	load_with_bench phys_base=$RESERVED_BASE phys_size=$RESERVED_SIZE || return 1
 	r=0
 	grep -q "backend: *reserved" $D/region &&
 		grep -q "shadowmm" /proc/iomem &&
 		[ "$(awk '/^MemTotal:/ { print $2 }' $D/meminfo)" -eq 65536 ] &&
 		echo "burst 64" >$D/knobs && validate_ok || r=1
-	rmmod shadowmm || r=1
+	unload_with_bench || r=1
 	grep -q shadowmm /proc/iomem && r=1
 	return $r
 }
@@ -106,8 +109,8 @@ metadata_under_1_percent() {
 
 echo "TAP version 13"
 echo "1..20"
-if ! insmod $MOD; then
-	echo "Bail out! cannot load $MOD"
+if ! load_with_bench; then
+	echo "Bail out! cannot load $MOD and $BENCH"
 	exit 1
 fi
 check "buddyinfo has the /proc/buddyinfo format" buddyinfo_format
@@ -126,7 +129,7 @@ check "a burst allocates, frees and validates" burst_counts
 check "trace-cmd records the events in kmem.h's format" traced
 check "fail_page_alloc injects exactly 'times' failures" fault_injection
 check "validate still ok" validate_ok
-check "unload" rmmod shadowmm
+check "unload" unload_with_bench
 check "reserved backend over the memmap= range, claimed and released" reserved_backend
 check "an unaligned phys_base is refused" refused "phys_base=0x1e000800 is invalid" \
 	phys_base=0x1e000800 phys_size=$RESERVED_SIZE

@@ -4,6 +4,9 @@
 # meminfo, the drop_slabs and slab_burst knobs and their errors, the
 # per-node counts of slab/<cache>/ in SLUB's sysfs format, and with
 # slab_debug the per-cache alloc_traces/free_traces in SLUB's format.
+# shadowmm_bench.ko is loaded with shadowmm.ko for the slab_burst knob.
+# "A && B || { diagnose; return 1; }": the diagnosis is for any failure.
+# shellcheck disable=SC2015
 . "$(dirname "$0")/tap.sh"
 D=/sys/kernel/debug/shadowmm
 
@@ -64,6 +67,7 @@ validate_ok() { [ "$(cat $D/validate)" = ok ] || { say <$D/validate; return 1; }
 
 vmstat_pressure() { grep -qE '^slabs_shrunk_pressure [0-9]+$' $D/vmstat; }
 
+# shellcheck disable=SC2012 # a listing for the log
 no_traces_without_debug() {
 	[ -d $D/slab/kmalloc-64 ] && [ ! -e $D/slab/kmalloc-64/alloc_traces ] ||
 		{ ls -l $D/slab/kmalloc-64 2>&1 | say; return 1; }
@@ -90,8 +94,8 @@ traces_lines() {
 }
 
 echo "1..24"
-if ! insmod $MOD; then
-	echo "Bail out! insmod $MOD failed"
+if ! load_with_bench; then
+	echo "Bail out! insmod $MOD and $BENCH failed"
 	exit 1
 fi
 check "slabinfo has the 2.1 header" slabinfo_header
@@ -109,9 +113,9 @@ check "knobs: slab_burst 0 is refused" knob_refused "slab_burst 0"
 check "knobs: slab_burst 5000 is refused" knob_refused "slab_burst 5000"
 check "slab/kmalloc-64 has no traces without owner tracking" no_traces_without_debug
 check "slab/kmalloc-64/errors counts faults and quarantined objects" errors_file
-check "unload" rmmod shadowmm
-if ! insmod $MOD slab_debug=7; then
-	echo "Bail out! insmod $MOD slab_debug=7 failed"
+check "unload" unload_with_bench
+if ! load_with_bench slab_debug=7; then
+	echo "Bail out! insmod $MOD slab_debug=7 and $BENCH failed"
 	exit 1
 fi
 check "slab_debug=7: kmalloc-64 has alloc_traces and free_traces" traces_exist
@@ -121,5 +125,5 @@ check "slab_debug=7: free_traces has SLUB's lines" traces_lines free_traces
 check "slab_debug=7: validate says ok" validate_ok
 check "slab_debug=7: drop_slabs 1 gives every slab back" drop_slabs_empties
 check "slab_debug=7: validate says ok after drop_slabs" validate_ok
-check "unload" rmmod shadowmm
+check "unload" unload_with_bench
 tap_done

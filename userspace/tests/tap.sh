@@ -2,6 +2,7 @@
 # Helpers for the shell TAP tests: source it, call `check`, end with
 # `tap_done` (exit status 0 only when every check passed).
 MOD=${SMM_MODDIR:-/modules}/shadowmm.ko
+BENCH=${SMM_MODDIR:-/modules}/shadowmm_bench.ko
 D=/sys/kernel/debug/shadowmm
 tap_n=0
 tap_fails=0
@@ -20,6 +21,18 @@ check() {
 say() { sed 's/^/# /'; }
 
 loaded() { grep -q '^shadowmm ' /proc/modules; }
+
+# load_with_bench [params...]: shadowmm.ko, then shadowmm_bench.ko (the
+# burst knobs); both or neither.
+load_with_bench() {
+	insmod "$MOD" "$@" || return 1
+	insmod "$BENCH" && return 0
+	rmmod shadowmm
+	return 1
+}
+
+# unload_with_bench: both again, shadowmm_bench.ko first.
+unload_with_bench() { rmmod shadowmm_bench && rmmod shadowmm; }
 
 # refused <message regex> <params...>: insmod fails, loads nothing, and the
 # kernel log says why in a line matching "shadowmm: <regex>".

@@ -1,7 +1,8 @@
 # shellcheck shell=sh
-# make bench, inside the VM: load shadowmm with a 256 MiB region, run the
-# page-allocator and slab-allocator benchmarks and the userspace fault
-# benchmark and hand their tables and CSVs to the host; then, in a load of
+# make bench, inside the VM: load shadowmm with a 256 MiB region and
+# shadowmm_bench.ko after it (the bench file), run the page-allocator and
+# slab-allocator benchmarks and the userspace fault benchmark and hand
+# their tables and CSVs to the host; then, in a load of
 # its own with a small region and a big store (size_mb=32 swap_mb=256), the
 # policy benchmark (reclaim against FIFO/LRU/OPT, throughput, latency).
 # SMM_BENCH_MODE (set by scripts/bench): "run" or "run quick".
@@ -16,6 +17,7 @@ quick=
 [ "$mode" = "run quick" ] && quick=-q
 
 if { want page || want slab || want fault; } && smm_insmod shadowmm size_mb=256; then
+	smm_insmod shadowmm_bench
 	smm_check "bench refuses a bad command with EINVAL" sh -c \
 		"! echo walk >$D/bench 2>/tmp/bench.err && grep -q 'Invalid argument' /tmp/bench.err"
 	if want page; then
@@ -33,6 +35,7 @@ if { want page || want slab || want fault; } && smm_insmod shadowmm size_mb=256;
 		smm_check "fault benchmark: fault_bench exited 0" [ $? -eq 0 ]
 		smm_check "validate after the fault benchmark" sh -c "cat $D/validate | grep -qx ok"
 	fi
+	smm_rmmod shadowmm_bench
 	smm_rmmod shadowmm
 fi
 

@@ -1,6 +1,7 @@
 # shellcheck shell=sh
 # make check, inside the VM: every userspace test program, then the KUnit
-# suites (they run when shadowmm_kunit.ko loads), with no backing store
+# suites (they run when shadowmm_kunit.ko loads; shadowmm_bench.ko first,
+# for the burst knob shadowmm_debugfs uses), with no backing store
 # (swap_mb=0: an exhausted region is SIGBUS at once, as object_test
 # expects); then reclaim_test and pagecache_test with a module load of
 # their own (a small region and a large backing store, so reclaim runs and
@@ -28,7 +29,9 @@ if smm_insmod shadowmm swap_mb=0; then
 		esac
 		smm_tap "$(basename "$t")" "$t"
 	done
+	smm_insmod shadowmm_bench
 	smm_kunit_module shadowmm_kunit
+	smm_rmmod shadowmm_bench
 	smm_rmmod shadowmm
 fi
 
@@ -40,9 +43,12 @@ if [ -x /tests/reclaim_test ] && smm_insmod shadowmm size_mb=16 swap_mb=96; then
 fi
 
 # Two minutes of the fuzzer (make stress runs the long campaign), with the
-# seed scripts/check printed.
+# seed scripts/check printed; with shadowmm_bench.ko, whose bench file and
+# burst knobs its debugfs writer uses too.
 if smm_insmod shadowmm size_mb=16 swap_mb=64; then
+	smm_insmod shadowmm_bench
 	smm_tap fuzz smm_fuzz -s "$FUZZ_SECONDS" -S "$FUZZ_SEED"
+	smm_rmmod shadowmm_bench
 	smm_rmmod shadowmm
 fi
 

@@ -1,8 +1,10 @@
 # shellcheck shell=sh
-# make demo, inside the VM: load the module and show it at work.
+# make demo, inside the VM: load the module and show it at work (with
+# shadowmm_bench.ko for the burst knobs that show the allocators).
 D=/sys/kernel/debug/shadowmm
 
 smm_insmod shadowmm
+smm_insmod shadowmm_bench
 smm_log "shadowmm is loaded" sh -c '
 	dmesg | grep shadowmm: | tail -n 1
 	echo
@@ -49,6 +51,7 @@ smm_log "counters: vmstat (as /proc/vmstat)" cat $D/vmstat
 smm_log "fragmentation: extfrag_index and unusable_index" sh -c \
 	"cat $D/extfrag_index; echo; cat $D/unusable_index"
 smm_log "consistency check: validate" cat $D/validate
+smm_rmmod shadowmm_bench
 smm_rmmod shadowmm
 
 # Reclaim: a small region and a store, three times the region mapped,

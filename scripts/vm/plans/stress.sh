@@ -4,7 +4,9 @@
 # mix (CPU 1 going offline and online meanwhile) and again leaning on
 # MAP_POPULATE, mlock and MAP_FIXED (the mix that once left tasks
 # unkillable under populate), the race stressors for several rounds, rmmod
-# while the module is held, the bad-parameter table, and the soak.
+# while the module is held, the bad-parameter table, and the soak.  The
+# fuzzer runs with shadowmm_bench.ko too: its debugfs writer uses the bench
+# file and the burst knobs.
 CPU1=/sys/devices/system/cpu/cpu1/online
 
 # CPU 1 offline and online again every two seconds while $HOTPLUG_ON
@@ -21,6 +23,7 @@ hotplug() {
 }
 
 if smm_insmod shadowmm size_mb=16 swap_mb=64; then
+	smm_insmod shadowmm_bench
 	if [ -w $CPU1 ]; then
 		touch $HOTPLUG_ON
 		hotplug &
@@ -34,11 +37,14 @@ if smm_insmod shadowmm size_mb=16 swap_mb=64; then
 		smm_check "cpu1 went offline and online during the fuzzer ($(cat $HOTPLUG_N) times)" \
 			[ "$(cat $HOTPLUG_N)" -gt 0 ]
 	fi
+	smm_rmmod shadowmm_bench
 	smm_rmmod shadowmm
 fi
 if smm_insmod shadowmm size_mb=16 swap_mb=64; then
+	smm_insmod shadowmm_bench
 	smm_tap fuzz_populate smm_fuzz -s "$((FUZZ_SECONDS / 3))" -S "$((FUZZ_SEED + 1))" \
 		-Q 50 -b mmap=32,mlock=12,munmap=12,mremap=12,touch=20
+	smm_rmmod shadowmm_bench
 	smm_rmmod shadowmm
 fi
 if smm_insmod shadowmm size_mb=16 swap_mb=96; then

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * shadowmm: the page-allocator and slab-allocator benchmarks.
+ * shadowmm_bench: the page-allocator and slab-allocator benchmarks.
  *
  * Times shadowmm's smm_alloc_pages(SMM_GFP_NOWAIT)/smm_free_pages() on the
  * live pool against the kernel's alloc_pages(GFP_KERNEL)/__free_pages(),
@@ -44,9 +44,10 @@
  *		CONFIG_SLUB_DEBUG); the cost of debugging is the shadowmm
  *		figure against its pair or alloc10k row
  *
- * Driven from debugfs: write "run" (or "run quick", fewer repeats) to
- * /sys/kernel/debug/shadowmm/bench for the page benchmark, "run slab" (or
- * "run slab quick") for the slab benchmark; either runs synchronously.
+ * Driven from debugfs (main.c adds the file): write "run" (or "run
+ * quick", fewer repeats) to /sys/kernel/debug/shadowmm/bench for the page
+ * benchmark, "run slab" (or "run slab quick") for the slab benchmark;
+ * either runs synchronously.
  * Reading returns the table of the last run, whichever it was, followed
  * by the same rows as CSV, from the header line
  * "case,param,kernel_ns,shadowmm_ns,ratio" to the end of the file.
