@@ -1196,6 +1196,17 @@ static int op_sweep(struct ctx *c)
 
 /* ---- operations: read/write ---- */
 
+/* @buf's @n bytes as two iovecs, for readv() and writev(). */
+static void iov_halves(struct iovec iov[2], void *buf, size_t n)
+{
+	size_t m = n / 2;
+
+	iov[0].iov_base = buf;
+	iov[0].iov_len = m;
+	iov[1].iov_base = (char *)buf + m;
+	iov[1].iov_len = n - m;
+}
+
 static int op_read(struct ctx *c)
 {
 	size_t n = rand_count(c);
@@ -1205,12 +1216,8 @@ static int op_read(struct ctx *c)
 	trace(c, OP_READ, fd, (unsigned long)buf, n, 0);
 	if (chance(c, 20)) {
 		struct iovec iov[2];
-		size_t m = n / 2;
 
-		iov[0].iov_base = buf;
-		iov[0].iov_len = m;
-		iov[1].iov_base = (char *)buf + m;
-		iov[1].iov_len = n - m;
+		iov_halves(iov, buf, n);
 		return res(readv(fd, iov, 2));
 	}
 	return res(read(fd, buf, n));
@@ -1231,12 +1238,8 @@ static int op_write(struct ctx *c)
 	trace(c, OP_WRITE, fd, (unsigned long)buf, n, 0);
 	if (chance(c, 20)) {
 		struct iovec iov[2];
-		size_t m = n / 2;
 
-		iov[0].iov_base = buf;
-		iov[0].iov_len = m;
-		iov[1].iov_base = (char *)buf + m;
-		iov[1].iov_len = n - m;
+		iov_halves(iov, buf, n);
 		return res(writev(fd, iov, 2));
 	}
 	return res(write(fd, buf, n));
