@@ -6,12 +6,9 @@
 # expects); then reclaim_test and pagecache_test with a module load of
 # their own (a small region and a large backing store, so reclaim runs and
 # objects have evicted pages), and part of reclaim_test again with the store
-# in a swap file; the bad-parameter table and ten load/unload cycles;
-# two minutes of the fuzzer.
+# in a swap file; two minutes of the fuzzer; last, the bad-parameter
+# table, ten load/unload cycles and rmmod while the module is held.
 smm_tap module_load /tests/module_load.sh
-smm_tap bad_params /tests/bad_params.sh
-smm_tap soak /tests/soak.sh 10
-smm_tap held /tests/held.sh
 smm_tap page_alloc /tests/page_alloc.sh
 smm_tap slab /tests/slab.sh
 
@@ -69,3 +66,10 @@ if [ -x /tests/reclaim_test ] &&
 	smm_rmmod shadowmm
 	smm_check "swap_file: the file is removed at unload" [ ! -e /tmp/shadowmm.swap ]
 fi
+
+# Last: 70 loads and unloads, each taking a region from the kernel and
+# giving it back page by page.  The KUnit suites take their pools from
+# node 0's max-order blocks, which that leaves split for a while.
+smm_tap bad_params /tests/bad_params.sh
+smm_tap soak /tests/soak.sh 10
+smm_tap held /tests/held.sh
