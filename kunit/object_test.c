@@ -464,6 +464,49 @@ static void smm_object_fault_killable_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/*
+ * A page whose count stays frozen at zero (an eviction that never ends, a
+ * count a stale holder dropped) makes a lookup look again and again: a
+ * fault caught in that loop ends once SIGKILL is pending, with SIGBUS,
+ * instead of spinning for good with the mm's mmap_lock held.
+ */
+static void smm_object_frozen_count_killable_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	enum smm_page_origin origin;
+	struct page *page, *got = NULL;
+	loff_t pos = 0;
+	char buf[6];
+	bool frozen;
+
+	KUNIT_ASSERT_EQ(test, kernel_write(file, "frozen", 6, &pos), 6L);
+	page = smm_test_page_at(file, 0);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	smm_lru_drain_all(pool);
+	frozen = page_ref_freeze(page, 1);
+	KUNIT_ASSERT_TRUE(test, frozen);
+	allow_signal(SIGKILL);
+	send_sig(SIGKILL, current, 1);
+	KUNIT_EXPECT_TRUE(test, smm_object_fault_page(obj, 0, &got, &origin) ==
+			  VM_FAULT_SIGBUS);
+	KUNIT_EXPECT_NULL(test, got);
+	flush_signals(current);
+	disallow_signal(SIGKILL);
+	page_ref_unfreeze(page, 1);
+
+	/* Thawed, the same page is found again, contents intact. */
+	KUNIT_ASSERT_TRUE(test, !smm_object_fault_page(obj, 0, &got, &origin));
+	KUNIT_EXPECT_PTR_EQ(test, got, page);
+	unlock_page(got);
+	put_page(got);
+	pos = 0;
+	KUNIT_ASSERT_EQ(test, kernel_read(file, buf, 6, &pos), 6L);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, "frozen", 6), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 static struct kunit_case smm_object_cases[] = {
 	KUNIT_CASE(smm_object_rw_test),
 	KUNIT_CASE(smm_object_hole_test),
@@ -477,6 +520,7 @@ static struct kunit_case smm_object_cases[] = {
 	KUNIT_CASE(smm_object_id_test),
 	KUNIT_CASE(smm_object_mlock_punch_test),
 	KUNIT_CASE(smm_object_fault_killable_test),
+	KUNIT_CASE(smm_object_frozen_count_killable_test),
 	{}
 };
 

@@ -289,11 +289,13 @@ SMM_EXPORT(smm_object_shadow);
  * both xarrays under the lock and the caller looks again when it finds
  * something), and a first-touch fault so takes the lock once, not twice.
  * A page whose count is frozen (being evicted, or a frame that left the
- * object) is looked for again.
+ * object) is looked for again; with @killable, not once a fatal signal is
+ * pending (-EINTR, nothing found): a count that never thaws must not hold
+ * a task in a fault or a read for good.  Returns 0 otherwise.
  */
-static void smm_object_lookup(struct smm_object *obj, pgoff_t index,
-			      struct page **pagep, void **shadowp,
-			      bool confirm_empty)
+static int smm_object_lookup(struct smm_object *obj, pgoff_t index,
+			     struct page **pagep, void **shadowp,
+			     bool confirm_empty, bool killable)
 {
 	struct xarray *pages = &obj->inode->i_mapping->i_pages;
 	struct page *page;
@@ -304,6 +306,11 @@ static void smm_object_lookup(struct smm_object *obj, pgoff_t index,
 		page = xa_load(pages, index);
 		if (page && !get_page_unless_zero(page)) {
 			rcu_read_unlock();
+			if (killable && fatal_signal_pending(current)) {
+				*pagep = NULL;
+				*shadowp = NULL;
+				return -EINTR;
+			}
 			cond_resched();
 			continue;
 		}
@@ -328,6 +335,7 @@ static void smm_object_lookup(struct smm_object *obj, pgoff_t index,
 	}
 	*pagep = page;
 	*shadowp = shadow;
+	return 0;
 }
 
 /* Whether @index of @obj holds a page or a shadow entry, under the locks. */
@@ -385,7 +393,8 @@ static unsigned long smm_object_take_range(struct smm_object *obj, pgoff_t first
 		void *shadow;
 		bool again = false;
 
-		smm_object_lookup(obj, index, &page, &shadow, true);
+		/* A removal must finish: not killable. */
+		smm_object_lookup(obj, index, &page, &shadow, true, false);
 		if (shadow) {
 			if (smm_object_drop_shadow(obj, index, shadow))
 				shadows++;
@@ -682,7 +691,8 @@ struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 		if (fatal_signal_pending(current))
 			return ERR_PTR(-EINTR);
 		/* Empty is final only when nothing will be made there. */
-		smm_object_lookup(obj, index, &page, &shadow, !create);
+		if (smm_object_lookup(obj, index, &page, &shadow, !create, true))
+			return ERR_PTR(-EINTR);
 		if (shadow) {
 			page = smm_object_swapin(obj, index, shadow);
 			if (PTR_ERR(page) == -EAGAIN)
