@@ -429,6 +429,36 @@ static void smm_object_mlock_punch_test(struct kunit *test)
 	vm_munmap(addr, 4 * PAGE_SIZE);
 }
 
+/* A fault at @index with SIGKILL pending gives up: SIGBUS, no page. */
+static void smm_test_fault_killed(struct kunit *test, struct smm_object *obj,
+				  pgoff_t index)
+{
+	enum smm_page_origin origin;
+	struct page *got = NULL;
+
+	allow_signal(SIGKILL);
+	send_sig(SIGKILL, current, 1);
+	KUNIT_EXPECT_TRUE(test, fatal_signal_pending(current));
+	KUNIT_EXPECT_TRUE(test, smm_object_fault_page(obj, index, &got, &origin) ==
+			  VM_FAULT_SIGBUS);
+	KUNIT_EXPECT_NULL(test, got);
+	flush_signals(current);
+	disallow_signal(SIGKILL);
+}
+
+/* A fault at @index, with no signal pending, maps @page. */
+static void smm_test_fault_finds(struct kunit *test, struct smm_object *obj,
+				 pgoff_t index, struct page *page)
+{
+	enum smm_page_origin origin;
+	struct page *got = NULL;
+
+	KUNIT_ASSERT_TRUE(test, !smm_object_fault_page(obj, index, &got, &origin));
+	KUNIT_EXPECT_PTR_EQ(test, got, page);
+	unlock_page(got);
+	put_page(got);
+}
+
 /*
  * A fault waiting for a page whose lock someone else holds (a swap-in
  * that never ends, a stuck holder) gives up when the task gets a fatal
@@ -439,28 +469,17 @@ static void smm_object_fault_killable_test(struct kunit *test)
 	struct smm_pool *pool = smm_test_pool(test, &object_pool);
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_object *obj = smm_file_object(file);
-	enum smm_page_origin origin;
-	struct page *page, *got = NULL;
+	struct page *page;
 	loff_t pos = 0;
 
 	KUNIT_ASSERT_EQ(test, kernel_write(file, "kill", 4, &pos), 4L);
 	page = smm_test_page_at(file, 0);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	lock_page(page);
-	allow_signal(SIGKILL);
-	send_sig(SIGKILL, current, 1);
-	KUNIT_EXPECT_TRUE(test, fatal_signal_pending(current));
-	KUNIT_EXPECT_TRUE(test, smm_object_fault_page(obj, 0, &got, &origin) ==
-			  VM_FAULT_SIGBUS);
-	KUNIT_EXPECT_NULL(test, got);
-	flush_signals(current);
-	disallow_signal(SIGKILL);
+	smm_test_fault_killed(test, obj, 0);
 	unlock_page(page);
 
-	KUNIT_ASSERT_TRUE(test, !smm_object_fault_page(obj, 0, &got, &origin));
-	KUNIT_EXPECT_PTR_EQ(test, got, page);
-	unlock_page(got);
-	put_page(got);
+	smm_test_fault_finds(test, obj, 0, page);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
@@ -475,8 +494,7 @@ static void smm_object_frozen_count_killable_test(struct kunit *test)
 	struct smm_pool *pool = smm_test_pool(test, &object_pool);
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_object *obj = smm_file_object(file);
-	enum smm_page_origin origin;
-	struct page *page, *got = NULL;
+	struct page *page;
 	loff_t pos = 0;
 	char buf[6];
 	bool frozen;
@@ -487,20 +505,11 @@ static void smm_object_frozen_count_killable_test(struct kunit *test)
 	smm_lru_drain_all(pool);
 	frozen = page_ref_freeze(page, 1);
 	KUNIT_ASSERT_TRUE(test, frozen);
-	allow_signal(SIGKILL);
-	send_sig(SIGKILL, current, 1);
-	KUNIT_EXPECT_TRUE(test, smm_object_fault_page(obj, 0, &got, &origin) ==
-			  VM_FAULT_SIGBUS);
-	KUNIT_EXPECT_NULL(test, got);
-	flush_signals(current);
-	disallow_signal(SIGKILL);
+	smm_test_fault_killed(test, obj, 0);
 	page_ref_unfreeze(page, 1);
 
 	/* Thawed, the same page is found again, contents intact. */
-	KUNIT_ASSERT_TRUE(test, !smm_object_fault_page(obj, 0, &got, &origin));
-	KUNIT_EXPECT_PTR_EQ(test, got, page);
-	unlock_page(got);
-	put_page(got);
+	smm_test_fault_finds(test, obj, 0, page);
 	pos = 0;
 	KUNIT_ASSERT_EQ(test, kernel_read(file, buf, 6, &pos), 6L);
 	KUNIT_EXPECT_EQ(test, memcmp(buf, "frozen", 6), 0);
