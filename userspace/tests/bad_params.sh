@@ -164,12 +164,10 @@ while [ $i -lt 4 ]; do
 done
 settle
 free0=$(free_kb) slab0=$(meminfo_kb Slab)
-# The table's lines, with $SW and $LONG expanded; a here-document keeps
-# the loop in this shell, so its checks count.
+# The table's lines ($SW and $LONG were expanded when TABLE was set); a
+# here-document keeps the loop in this shell, so its checks count.
 while IFS='|' read -r err re params; do
 	[ -n "$err" ] || continue
-	re=$(echo "$re" | sed "s|\$SW|$SW|g; s|\$LONG|$LONG|g")
-	params=$(echo "$params" | sed "s|\$SW|$SW|g; s|\$LONG|$LONG|g")
 	# shellcheck disable=SC2086
 	check "$err: $(echo "$params" | cut -c1-80)" row "$err" "$re" $params
 done <<EOF_TABLE
