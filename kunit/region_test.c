@@ -168,6 +168,55 @@ static void smm_region_kernel_ownership_test(struct kunit *test)
 	}
 }
 
+/*
+ * A pool asked for one node takes its chunks from that node or fails: with
+ * every max-order block of that node held here, it must not quietly take
+ * another node's (its zones and kswapd would describe memory it was told
+ * not to use).
+ */
+static void smm_region_node_mask_test(struct kunit *test)
+{
+	const gfp_t gfp = GFP_KERNEL | __GFP_THISNODE | __GFP_NORETRY |
+			  __GFP_NOWARN;
+	struct smm_pool_config cfg = {
+		.name = "kunit",
+		.region = {
+			.backend = SMM_BACKEND_KERNEL,
+			.nr_pages = 2 * SMM_CHUNK_FRAMES,
+		},
+		.zone_split = { 0, 100, 0 },
+	};
+	struct smm_pool *pool = NULL;
+	struct page *page, *next;
+	unsigned long c, held = 0, elsewhere = 0;
+	LIST_HEAD(blocks);
+	int nid, ret;
+
+	if (num_node_state(N_MEMORY) < 2)
+		kunit_skip(test, "needs two nodes with memory");
+	nid = first_node(node_states[N_MEMORY]);
+	cfg.region.nodes = nodemask_of_node(nid);
+
+	while ((page = alloc_pages_node(nid, gfp, SMM_CHUNK_ORDER))) {
+		list_add(&page->lru, &blocks);
+		held++;
+	}
+	ret = smm_pool_create(&cfg, &pool);
+	if (!ret) {
+		for (c = 0; c < pool->region.nr_chunks; c++)
+			elsewhere += pool->region.chunk_nid[c] != nid;
+		smm_pool_destroy(pool);
+	}
+	list_for_each_entry_safe(page, next, &blocks, lru) {
+		list_del(&page->lru);
+		__free_pages(page, SMM_CHUNK_ORDER);
+	}
+	kunit_info(test, "held %lu max-order blocks of node %d\n", held, nid);
+	KUNIT_EXPECT_EQ_MSG(test, elsewhere, 0UL, "chunks taken from another node");
+	/* Compaction may yet build a block on that node: then it is used. */
+	KUNIT_EXPECT_TRUE_MSG(test, ret == -ENOMEM || ret == 0, "ret %d", ret);
+}
+
 /* Descriptors and chunk tables cost under 1 % of the region. */
 static void smm_region_metadata_test(struct kunit *test)
 {
@@ -186,6 +235,7 @@ static struct kunit_case smm_region_cases[] = {
 	KUNIT_CASE(smm_region_beyond_ram_test),
 	KUNIT_CASE(smm_region_reserved_pool_test),
 	KUNIT_CASE(smm_region_kernel_ownership_test),
+	KUNIT_CASE(smm_region_node_mask_test),
 	KUNIT_CASE(smm_region_metadata_test),
 	{}
 };

@@ -26,7 +26,7 @@ KUNIT_DEFINE_ACTION_WRAPPER(smm_test_pool_destroy, smm_pool_destroy,
  * struct smm_test_pool_cfg - a private pool for one test
  * @mb:		MiB from the kernel backend (a multiple of 4: whole chunks)
  * @split:	DMA, Normal, HighMem percentages
- * @one_node:	take every chunk from the first node with memory
+ * @one_node:	take every chunk from one node (the first with enough)
  * @no_reserve:	min_free_kbytes 0, so a zone can be emptied completely
  * @pcp_off:	pcp high 1 and batch 1: every order-0 free reaches the buddy
  * @swap_pages:	slots of a compressed backing store (0: none)
@@ -55,9 +55,23 @@ static inline struct smm_pool *smm_test_pool(struct kunit *test,
 	int ret;
 
 	memcpy(cfg.zone_split, tc->split, sizeof(cfg.zone_split));
-	if (tc->one_node)
-		cfg.region.nodes = nodemask_of_node(first_node(node_states[N_MEMORY]));
-	ret = smm_pool_create(&cfg, &pool);
+	if (tc->one_node) {
+		int nid;
+
+		/*
+		 * The first node whose max-order blocks suffice: what ran
+		 * before in the VM can leave node 0 without any.
+		 */
+		ret = -ENOMEM;
+		for_each_node_state(nid, N_MEMORY) {
+			cfg.region.nodes = nodemask_of_node(nid);
+			ret = smm_pool_create(&cfg, &pool);
+			if (ret != -ENOMEM)
+				break;
+		}
+	} else {
+		ret = smm_pool_create(&cfg, &pool);
+	}
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "pool of %lu MiB", tc->mb);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_pool_destroy, pool), 0);
 	if (tc->no_reserve)

@@ -100,18 +100,25 @@ static void smm_free_chunks(struct smm_chunk *chunks, unsigned long n, bool spli
 }
 
 /*
- * Take one max-order block, preferring @nid, and falling back to any node
- * when @nid has none left.
+ * Take one max-order block from @nid, or when @nid has none left, from the
+ * next node of @nodes that has one.  Never from a node outside @nodes: a
+ * pool asked for one node must not silently span two (its zones, kswapd
+ * and node counters would then describe memory it was told not to use).
  */
-static struct page *smm_take_chunk(int nid)
+static struct page *smm_take_chunk(int nid, const nodemask_t *nodes)
 {
-	const gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY;
+	const gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY |
+			  __GFP_THISNODE;
 	struct page *page;
+	int i, n = nid;
 
-	page = alloc_pages_node(nid, gfp | __GFP_THISNODE, SMM_CHUNK_ORDER);
-	if (!page)
-		page = alloc_pages(gfp, SMM_CHUNK_ORDER);
-	return page;
+	for (i = 0; i < nodes_weight(*nodes); i++) {
+		page = alloc_pages_node(n, gfp, SMM_CHUNK_ORDER);
+		if (page)
+			return page;
+		n = next_node_in(n, *nodes);
+	}
+	return NULL;
 }
 
 static int smm_region_take_kernel(struct smm_region *r,
@@ -139,7 +146,7 @@ static int smm_region_take_kernel(struct smm_region *r,
 	/* Spread the chunks over the nodes round-robin. */
 	nid = first_node(nodes);
 	for (c = 0; c < r->nr_chunks; c++) {
-		struct page *page = smm_take_chunk(nid);
+		struct page *page = smm_take_chunk(nid, &nodes);
 
 		if (!page) {
 			pr_err("size_mb=%lu cannot be taken from the kernel: only %lu MiB free in max-order blocks\n",

@@ -37,7 +37,8 @@ enum smm_backend {
  * @backend:	which backend
  * @nr_pages:	SMM_BACKEND_KERNEL: frames to take (rounded up to chunks)
  * @nodes:	SMM_BACKEND_KERNEL: NUMA nodes to take them from, spread
- *		evenly (NODE_MASK_NONE: every online node with memory)
+ *		evenly and never from a node outside the mask
+ *		(NODE_MASK_NONE: every online node with memory)
  * @phys_base:	SMM_BACKEND_RESERVED: first byte of the range
  * @phys_size:	SMM_BACKEND_RESERVED: its size
  */

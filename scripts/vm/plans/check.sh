@@ -68,8 +68,8 @@ if [ -x /tests/reclaim_test ] &&
 fi
 
 # Last: 70 loads and unloads, each taking a region from the kernel and
-# giving it back page by page.  The KUnit suites take their pools from
-# node 0's max-order blocks, which that leaves split for a while.
+# giving it back page by page, which leaves the kernel's max-order blocks
+# split for a while: nothing that needs many of them runs after.
 smm_tap bad_params /tests/bad_params.sh
 smm_tap soak /tests/soak.sh 10
 smm_tap held /tests/held.sh
