@@ -55,13 +55,44 @@ static int smm_object_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * The object inode's i_rwsem orders read(), write() and the ioctls that
+ * change contents or size against each other, as the kernel's own files
+ * do: two writes to one page never copy at once (the bytes would
+ * interleave), a read never sees half of a write, and O_APPEND's position
+ * is the size when the write starts.  Stores through mappings are not
+ * ordered by it, as with any shared file mapping.  Faults never take it,
+ * so copying from or to a mapping of the same object under it cannot
+ * deadlock.  IOCB_NOWAIT callers (io_uring) get -EAGAIN rather than sleep.
+ */
+static int smm_object_io_lock(struct kiocb *iocb, bool write)
+{
+	/* The object's inode: file_inode() is the device node's, shared. */
+	struct inode *inode = smm_file_object(iocb->ki_filp)->inode;
+
+	if (iocb->ki_flags & IOCB_NOWAIT) {
+		if (write ? !inode_trylock(inode) : !inode_trylock_shared(inode))
+			return -EAGAIN;
+		return 0;
+	}
+	if (write)
+		inode_lock(inode);
+	else
+		inode_lock_shared(inode);
+	return 0;
+}
+
 static ssize_t smm_object_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct smm_object *obj = smm_file_object(iocb->ki_filp);
 	struct smm_pool *pool = obj->pool;
 	loff_t pos = iocb->ki_pos;
 	ssize_t done = 0;
+	int err;
 
+	err = smm_object_io_lock(iocb, false);
+	if (err)
+		return err;
 	while (iov_iter_count(to)) {
 		loff_t size = i_size_read(obj->inode);
 		size_t off = offset_in_page(pos), n, copied;
@@ -74,8 +105,7 @@ static ssize_t smm_object_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			  size - pos);
 		page = smm_object_get_page(obj, pos >> PAGE_SHIFT, false, &origin);
 		if (IS_ERR(page)) {
-			if (!done)
-				return PTR_ERR(page);
+			err = PTR_ERR(page);
 			break;
 		}
 		if (page) {
@@ -94,14 +124,16 @@ static ssize_t smm_object_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		done += copied;
 		pos += copied;
 		if (copied < n) {
-			if (!done)
-				return -EFAULT;
+			err = -EFAULT;
 			break;
 		}
 		if (fatal_signal_pending(current))
 			break;
 		cond_resched();
 	}
+	inode_unlock_shared(obj->inode);
+	if (!done)
+		return err;
 	iocb->ki_pos = pos;
 	return done;
 }
@@ -112,8 +144,11 @@ static ssize_t smm_object_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct smm_pool *pool = obj->pool;
 	loff_t pos = iocb->ki_pos;
 	ssize_t done = 0;
-	int err = 0;
+	int err;
 
+	err = smm_object_io_lock(iocb, true);
+	if (err)
+		return err;
 	if (iocb->ki_flags & IOCB_APPEND)
 		pos = i_size_read(obj->inode);
 	while (iov_iter_count(from)) {
@@ -146,6 +181,7 @@ static ssize_t smm_object_write_iter(struct kiocb *iocb, struct iov_iter *from)
 			break;
 		cond_resched();
 	}
+	inode_unlock(obj->inode);
 	if (!done)
 		return err;
 	iocb->ki_pos = pos;
@@ -187,6 +223,7 @@ static long smm_object_ioctl(struct file *file, unsigned int cmd, unsigned long 
 {
 	struct smm_object *obj = smm_file_object(file);
 	void __user *uarg = (void __user *)arg;
+	long ret;
 
 	switch (cmd) {
 	case SHADOWMM_IOC_INFO: {
@@ -202,7 +239,10 @@ static long smm_object_ioctl(struct file *file, unsigned int cmd, unsigned long 
 			return -EFAULT;
 		if (lim.flags)
 			return -EINVAL;
-		return smm_object_set_limit(obj, lim.size_limit);
+		inode_lock(obj->inode);
+		ret = smm_object_set_limit(obj, lim.size_limit);
+		inode_unlock(obj->inode);
+		return ret;
 	}
 	case SHADOWMM_IOC_PUNCH_HOLE: {
 		struct shadowmm_range range;
@@ -211,7 +251,9 @@ static long smm_object_ioctl(struct file *file, unsigned int cmd, unsigned long 
 			return -EFAULT;
 		if (!smm_object_range_ok(range.offset, range.length))
 			return -EINVAL;
+		inode_lock(obj->inode);
 		smm_object_punch(obj, range.offset, range.offset + range.length);
+		inode_unlock(obj->inode);
 		return 0;
 	}
 	default:

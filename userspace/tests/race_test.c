@@ -5,8 +5,10 @@
  * at once (a page only ever holds its own bytes or zeroes, never another
  * index's); and objects closed while kswapd evicts their pages with every
  * shadowmm tracepoint on (an eviction must not read an object that its
- * last close freed).  Under KASAN a use after free or a page handed to the
- * wrong index is a report in the kernel log, which fails the run.
+ * last close freed); and pwrite() against pwrite() and pread() on one
+ * range (each is atomic with respect to the others, as on a regular file).
+ * Under KASAN a use after free or a page handed to the wrong index is a
+ * report in the kernel log, which fails the run.
  *
  * Needs a module load with a small region and a large store:
  * size_mb=16 swap_mb=96 (scripts/vm/plans/check.sh).
@@ -16,6 +18,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -230,6 +233,96 @@ TEST(close_while_tracing_evictions)
 	smm_write_str(EVENTS, "0");
 	EXPECT_GT(smm_vmstat("pswpout") - evicted, 0);
 	EXPECT_EQ(smm_validate_ok(), 1);
+}
+
+/*
+ * POSIX: a read() or write() of a regular file is atomic with respect to
+ * the others.  Two writers each write 64 pages of one value of their own,
+ * a third task reads the 64 pages back: every read must hold one value
+ * throughout, never part of one write and part of another.
+ */
+#define ATOMIC_WORDS	(64 * PG / 8)
+
+struct atomicity {
+	int fd;
+	int stop;		/* __atomic */
+	unsigned long writes, reads, torn;
+	uint64_t torn_first, torn_other;
+};
+
+static void *atomic_writer(void *arg)
+{
+	struct atomicity *a = arg;
+	uint64_t *buf = malloc(ATOMIC_WORDS * 8);
+	uint64_t me = (uint64_t)pthread_self(), n, i;
+
+	for (n = 1; buf && !__atomic_load_n(&a->stop, __ATOMIC_RELAXED); n++) {
+		for (i = 0; i < ATOMIC_WORDS; i++)
+			buf[i] = me + n;
+		if (pwrite(a->fd, buf, ATOMIC_WORDS * 8, 0) == ATOMIC_WORDS * 8)
+			__atomic_add_fetch(&a->writes, 1, __ATOMIC_RELAXED);
+	}
+	free(buf);
+	return NULL;
+}
+
+/* Reads the 64 pages once; counts a read holding two values as torn. */
+static void atomic_check(struct atomicity *a, uint64_t *buf)
+{
+	size_t i;
+
+	if (pread(a->fd, buf, ATOMIC_WORDS * 8, 0) != ATOMIC_WORDS * 8)
+		return;
+	a->reads++;
+	for (i = 1; i < ATOMIC_WORDS; i++)
+		if (buf[i] != buf[0])
+			break;
+	if (i < ATOMIC_WORDS && !a->torn++) {
+		a->torn_first = buf[0];
+		a->torn_other = buf[i];
+	}
+}
+
+static void *atomic_reader(void *arg)
+{
+	struct atomicity *a = arg;
+	uint64_t *buf = malloc(ATOMIC_WORDS * 8);
+
+	while (buf && !__atomic_load_n(&a->stop, __ATOMIC_RELAXED))
+		atomic_check(a, buf);
+	free(buf);
+	return NULL;
+}
+
+TEST(writes_are_atomic_against_reads_and_writes)
+{
+	static uint64_t zero[ATOMIC_WORDS];
+	struct atomicity a = { };
+	pthread_t w[2], r;
+	int k;
+
+	a.fd = smm_open();
+	ASSERT_GE(a.fd, 0);
+	ASSERT_EQ(pwrite(a.fd, zero, sizeof(zero), 0), (ssize_t)sizeof(zero));
+	for (k = 0; k < 2; k++)
+		ASSERT_EQ(pthread_create(&w[k], NULL, atomic_writer, &a), 0);
+	ASSERT_EQ(pthread_create(&r, NULL, atomic_reader, &a), 0);
+	sleep(RUN_SECONDS / 3);
+	__atomic_store_n(&a.stop, 1, __ATOMIC_RELAXED);
+	for (k = 0; k < 2; k++)
+		pthread_join(w[k], NULL);
+	pthread_join(r, NULL);
+	/* And what the two writers left: one write's pages, all of them. */
+	atomic_check(&a, zero);
+	TH_LOG("%lu writes, %lu reads", a.writes, a.reads);
+	EXPECT_EQ(a.torn, 0) {
+		TH_LOG("%lu torn reads; the first held %#llx and %#llx", a.torn,
+		       (unsigned long long)a.torn_first,
+		       (unsigned long long)a.torn_other);
+	}
+	EXPECT_GT(a.writes, 0);
+	EXPECT_GT(a.reads, 0);
+	close(a.fd);
 }
 
 TEST_HARNESS_MAIN
