@@ -187,6 +187,7 @@ int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
 		goto out_unlock;
 	}
 	/* Nobody can reach the contents now: the lock keeps new users out. */
+	smm_object_change_begin(pool);
 	dirty = test_and_clear_bit(SMM_PG_dirty, &frame->flags);
 	addr = smm_page_address(pool, frame);
 	if (memchr_inv(addr, 0, PAGE_SIZE)) {
@@ -234,12 +235,14 @@ int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
 		if (atomic_long_inc_return(&pool->nr_shadow_only) > pool->shadow_only_max)
 			queue_work(system_unbound_wq, &pool->shadow_trim_work);
 	}
+	smm_object_change_end(pool);
 	trace_shadowmm_lru_evict(page_to_pfn(page), node->nid, id, index, slot);
 	/* The count stays frozen at zero: a free frame has none. */
 	smm_object_frame_free(pool, page);
 	return SMM_EVICT_RECLAIMED;
 
 out_release:
+	smm_object_change_end(pool);
 	xa_lock_irq(&obj->shadows);
 	__xa_cmpxchg(&obj->shadows, index, XA_ZERO_ENTRY, NULL, 0);
 	xa_unlock_irq(&obj->shadows);
@@ -268,6 +271,7 @@ static bool smm_object_trim_one(struct smm_object *obj, void *arg)
 
 		if (atomic_long_read(&pool->nr_shadow_only) <= t->target)
 			return false;
+		smm_object_change_begin(pool);
 		smm_object_lock(obj);
 		xas_for_each(&xas, entry, ULONG_MAX) {
 			if (xa_is_value(entry) && !smm_workingset_slot(entry)) {
@@ -283,6 +287,7 @@ static bool smm_object_trim_one(struct smm_object *obj, void *arg)
 			}
 		}
 		smm_object_unlock(obj);
+		smm_object_change_end(pool);
 		if (!paused)
 			return true;
 		cond_resched();

@@ -255,13 +255,14 @@ static bool smm_object_drop_shadow(struct smm_object *obj, pgoff_t index,
 {
 	void *old;
 
+	smm_object_change_begin(obj->pool);
 	smm_object_lock(obj);
 	old = __xa_cmpxchg(&obj->shadows, index, shadow, NULL, 0);
 	smm_object_unlock(obj);
-	if (old != shadow)
-		return false;
-	smm_object_shadow_gone(obj->pool, shadow);
-	return true;
+	if (old == shadow)
+		smm_object_shadow_gone(obj->pool, shadow);
+	smm_object_change_end(obj->pool);
+	return old == shadow;
 }
 
 /**
@@ -404,12 +405,14 @@ static unsigned long smm_object_take_range(struct smm_object *obj, pgoff_t first
 			lock_page(page);
 			if (page->mapping == mapping && page->index == index &&
 			    xa_load(&mapping->i_pages, index) == page) {
+				smm_object_change_begin(pool);
 				xa_lock_irq(&mapping->i_pages);
 				__xa_erase(&mapping->i_pages, index);
 				mapping->nrpages--;
 				xa_unlock_irq(&mapping->i_pages);
 				page->mapping = NULL;
 				atomic_long_dec(&obj->resident);
+				smm_object_change_end(pool);
 				smm_lru_del(pool, smm_object_frame(pool, page));
 				list_add_tail(&smm_object_frame(pool, page)->lru, removed);
 				n++;
@@ -564,12 +567,15 @@ static struct page *smm_object_add_page(struct smm_object *obj, pgoff_t index)
 	__folio_mark_uptodate(page_folio(page));
 
 	/* A page, or a shadow entry (its contents come back instead): -EEXIST. */
+	smm_object_change_begin(pool);
 	err = smm_object_publish(obj, index, page, NULL, -EEXIST);
 	if (err) {
+		smm_object_change_end(pool);
 		smm_object_page_abandon(pool, page);
 		return ERR_PTR(err);
 	}
 	atomic_long_inc(&obj->resident);
+	smm_object_change_end(pool);
 	smm_lru_add(pool, smm_object_frame(pool, page));
 
 	/*
@@ -621,8 +627,10 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 	 * contents are back: lookups find the page first and wait on its
 	 * lock, and a failed read leaves the entry as it was.
 	 */
+	smm_object_change_begin(pool);
 	err = smm_object_publish(obj, index, page, shadow, -EAGAIN);
 	if (err) {
+		smm_object_change_end(pool);
 		smm_object_page_abandon(pool, page);
 		return ERR_PTR(err);
 	}
@@ -642,6 +650,7 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 		xa_unlock_irq(&mapping->i_pages);
 		page->mapping = NULL;
 		atomic_long_dec(&obj->resident);
+		smm_object_change_end(pool);
 		unlock_page(page);
 		put_page(page);
 		smm_object_frame_release(pool, page);
@@ -654,6 +663,7 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 	smm_object_unlock(obj);
 	if (shadow_held)
 		smm_object_shadow_gone(pool, shadow);
+	smm_object_change_end(pool);
 	if (slot)
 		smm_count_event(pool, SMM_PSWPIN);
 	set_bit(SMM_PG_dirty, &frame->flags);
@@ -1135,9 +1145,13 @@ static void smm_object_frames_set_count(struct smm_pool *pool, int from, int to)
  * @pool: the pool being built
  *
  * Context: Process context, may sleep.
+ * Return: 0, or -ENOMEM (nothing is left to undo).
  */
-void smm_object_pool_init(struct smm_pool *pool)
+int smm_object_pool_init(struct smm_pool *pool)
 {
+	pool->object_changes = alloc_percpu(struct smm_object_changes);
+	if (!pool->object_changes)
+		return -ENOMEM;
 	smm_object_frames_set_count(pool, 1, 0);
 	spin_lock_init(&pool->object_lock);
 	INIT_LIST_HEAD(&pool->objects);
@@ -1157,6 +1171,7 @@ void smm_object_pool_init(struct smm_pool *pool)
 	 * memmap= range outside System RAM does not have.
 	 */
 	pool->mappable = pool->region.backend == SMM_BACKEND_KERNEL;
+	return 0;
 }
 
 /**
@@ -1182,6 +1197,7 @@ void smm_object_pool_destroy(struct smm_pool *pool)
 	     pool->name, pool->nr_pinned);
 	smm_kmem_reserve_destroy(&pool->object_reserve);
 	smm_object_frames_set_count(pool, 0, 1);
+	free_percpu(pool->object_changes);
 }
 
 /**

@@ -10,12 +10,16 @@
  * resident pages, store slots and shadow-only entries equal to what the
  * walk found, and the pinned list as long as counted.  It only reads, and
  * no lock is held across more than a batch of entries, so it can run on
- * a live pool; the store's totals only hold while no eviction or swap-in
- * runs.
+ * a live pool.  A count is compared with a walk only when no change to
+ * objects' entries overlapped that walk (struct smm_object_changes): a
+ * walk that one overlapped is repeated, counting only, a few times, and
+ * on a pool that never stops changing the counts go uncompared rather
+ * than reported wrong.
  */
 
 #include <linux/atomic.h>
 #include <linux/bitmap.h>
+#include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -36,11 +40,21 @@
  * @slots:	store slots seen in shadow entries (bit slot - 1), or NULL
  * @with_slot:	shadow entries holding a slot
  * @shadow_only: shadow entries without
+ * @bad_slots:	entries whose slot is free or held by another entry too;
+ *		only a walk no change overlapped reports them (a swap-in
+ *		frees the slot of an entry the walk may just have read)
+ * @bad_obj:	the first such entry's object id
+ * @bad_index:	its index
+ * @bad_slot:	its slot
  */
 struct smm_shadow_census {
 	unsigned long *slots;
 	unsigned long with_slot;
 	unsigned long shadow_only;
+	unsigned long bad_slots;
+	u64 bad_obj;
+	pgoff_t bad_index;
+	u32 bad_slot;
 };
 
 static void smm_validate_shadow(struct smm_pool *pool, struct smm_object *obj,
@@ -65,12 +79,13 @@ static void smm_validate_shadow(struct smm_pool *pool, struct smm_object *obj,
 			   obj->id, index, slot);
 		return;
 	}
-	if (!test_bit(slot - 1, pool->swap.used))
-		smm_report(r, "object %llu: shadow entry at %lu holds free slot %u\n",
-			   obj->id, index, slot);
-	if (c->slots && __test_and_set_bit(slot - 1, c->slots))
-		smm_report(r, "object %llu: slot %u at %lu is held by another shadow entry too\n",
-			   obj->id, slot, index);
+	if ((!test_bit(slot - 1, pool->swap.used) ||
+	     (c->slots && __test_and_set_bit(slot - 1, c->slots))) &&
+	    !c->bad_slots++) {
+		c->bad_obj = obj->id;
+		c->bad_index = index;
+		c->bad_slot = slot;
+	}
 }
 
 static void smm_validate_page(struct smm_pool *pool, struct smm_object *obj,
@@ -107,8 +122,47 @@ static void smm_validate_page(struct smm_pool *pool, struct smm_object *obj,
 struct smm_validate_walk {
 	struct smm_shadow_census *census;
 	struct smm_report *report;
+	bool count_only;
 	unsigned long resident;
 };
+
+/* Walks a change overlapped are repeated this often, this far apart. */
+#define SMM_VALIDATE_TRIES	10
+#define SMM_VALIDATE_WAIT_MS	20
+
+/*
+ * Start of a walk: true when no change to objects' entries is under way,
+ * with the number begun so far in *@begun for smm_validate_unchanged().
+ * "ended" is summed first: a change that begins between the two sums
+ * shows as more begun than ended, never the other way round.
+ */
+static bool smm_validate_quiet(struct smm_pool *pool, unsigned long *begun)
+{
+	unsigned long b = 0, e = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		e += READ_ONCE(per_cpu_ptr(pool->object_changes, cpu)->ended);
+	/* Pairs with smm_object_change_begin(): "ended" read first. */
+	smp_rmb();
+	for_each_possible_cpu(cpu)
+		b += READ_ONCE(per_cpu_ptr(pool->object_changes, cpu)->begun);
+	*begun = b;
+	return b == e;
+}
+
+/* End of a walk that started quiet: did no change begin meanwhile? */
+static bool smm_validate_unchanged(struct smm_pool *pool, unsigned long begun)
+{
+	unsigned long b = 0;
+	int cpu;
+
+	/* Pairs with smm_object_change_begin(): the walk's reads first. */
+	smp_rmb();
+	for_each_possible_cpu(cpu)
+		b += READ_ONCE(per_cpu_ptr(pool->object_changes, cpu)->begun);
+	return b == begun;
+}
 
 /*
  * Walk one xarray of @obj under RCU, a batch at a time, so that neither a
@@ -125,7 +179,14 @@ static unsigned long smm_validate_xarray(struct smm_pool *pool, struct smm_objec
 	xas_for_each(&xas, entry, ULONG_MAX) {
 		if (xas_retry(&xas, entry))
 			continue;
-		if (xa_is_value(entry)) {
+		if (w->count_only) {
+			if (!xa_is_value(entry))
+				n++;
+			else if (xa == &obj->shadows && smm_workingset_slot(entry))
+				w->census->with_slot++;
+			else if (xa == &obj->shadows)
+				w->census->shadow_only++;
+		} else if (xa_is_value(entry)) {
 			if (xa == &obj->shadows)
 				smm_validate_shadow(pool, obj, xas.xa_index, entry,
 						    w->census, w->report);
@@ -150,19 +211,84 @@ static unsigned long smm_validate_xarray(struct smm_pool *pool, struct smm_objec
 	return n;
 }
 
+/*
+ * One object: its entries checked once; its page count compared with
+ * @resident over a walk no change overlapped, counting again while one
+ * did.
+ */
 static bool smm_validate_object(struct smm_object *obj, void *arg)
 {
 	struct smm_validate_walk *w = arg;
+	struct smm_validate_walk recount = { .count_only = true };
+	struct smm_shadow_census scratch = { };
 	struct smm_pool *pool = obj->pool;
-	unsigned long n;
+	struct smm_validate_walk *walk = w;
+	unsigned long n, begun;
+	long resident;
+	int try;
 
-	n = smm_validate_xarray(pool, obj, &obj->inode->i_mapping->i_pages, w);
-	smm_validate_xarray(pool, obj, &obj->shadows, w);
-	if (n != atomic_long_read(&obj->resident))
-		smm_report(w->report, "object %llu: %lu pages in its xarray, %ld counted\n",
-			   obj->id, n, atomic_long_read(&obj->resident));
+	recount.census = &scratch;
+	for (try = 0; try < SMM_VALIDATE_TRIES; try++) {
+		bool quiet = smm_validate_quiet(pool, &begun);
+
+		n = smm_validate_xarray(pool, obj, &obj->inode->i_mapping->i_pages, walk);
+		if (!try)
+			smm_validate_xarray(pool, obj, &obj->shadows, walk);
+		resident = atomic_long_read(&obj->resident);
+		if (quiet && smm_validate_unchanged(pool, begun)) {
+			if (n != resident)
+				smm_report(w->report, "object %llu: %lu pages in its xarray, %ld counted\n",
+					   obj->id, n, resident);
+			break;
+		}
+		walk = &recount;
+		msleep(SMM_VALIDATE_WAIT_MS);
+	}
 	w->resident += atomic_long_read(&obj->resident);
 	return true;
+}
+
+/* Counting only: an object's shadow entries, into the walk's census. */
+static bool smm_validate_object_census(struct smm_object *obj, void *arg)
+{
+	smm_validate_xarray(obj->pool, obj, &obj->shadows, arg);
+	return true;
+}
+
+/*
+ * The store's totals against every object's shadow entries, over a walk
+ * of every object no change overlapped.  @c holds the checking walk's
+ * census and @quiet says whether no change overlapped it; otherwise the
+ * census is taken again, counting only.
+ */
+static void smm_validate_totals(struct smm_pool *pool, struct smm_shadow_census *c,
+				bool quiet, struct smm_report *r)
+{
+	struct smm_shadow_census recount;
+	struct smm_validate_walk w = { .census = &recount, .count_only = true };
+	unsigned long begun;
+	int try;
+
+	for (try = 0; !quiet && try < SMM_VALIDATE_TRIES; try++) {
+		msleep(SMM_VALIDATE_WAIT_MS);
+		memset(&recount, 0, sizeof(recount));
+		quiet = smm_validate_quiet(pool, &begun);
+		smm_object_for_each(pool, smm_validate_object_census, &w);
+		quiet = quiet && smm_validate_unchanged(pool, begun);
+		if (quiet)
+			c = &recount;
+	}
+	if (!quiet)
+		return;
+	if (c->bad_slots)
+		smm_report(r, "swap: %lu shadow entries hold a free slot or one another holds too; the first: object %llu at %lu, slot %u\n",
+			   c->bad_slots, c->bad_obj, c->bad_index, c->bad_slot);
+	if (pool->has_swap && c->with_slot != READ_ONCE(pool->swap.nr_used))
+		smm_report(r, "swap: %lu slots in use, %lu held by shadow entries\n",
+			   READ_ONCE(pool->swap.nr_used), c->with_slot);
+	if (c->shadow_only != atomic_long_read(&pool->nr_shadow_only))
+		smm_report(r, "swap: %lu shadow entries without a slot, %ld counted\n",
+			   c->shadow_only, atomic_long_read(&pool->nr_shadow_only));
 }
 
 /**
@@ -186,19 +312,17 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 	unsigned int before = r->problems;
 	struct smm_shadow_census c = { };
 	struct smm_validate_walk w = { .census = &c, .report = r };
-	unsigned long pinned = 0;
+	unsigned long pinned = 0, begun;
 	struct smm_page *frame;
+	bool quiet;
 
 	if (pool->has_swap)
 		c.slots = bitmap_zalloc(pool->swap.nr_slots, GFP_KERNEL);
+	quiet = smm_validate_quiet(pool, &begun);
 	smm_object_for_each(pool, smm_validate_object, &w);
+	quiet = quiet && smm_validate_unchanged(pool, begun);
 	bitmap_free(c.slots);
-	if (pool->has_swap && c.with_slot != READ_ONCE(pool->swap.nr_used))
-		smm_report(r, "swap: %lu slots in use, %lu held by shadow entries\n",
-			   READ_ONCE(pool->swap.nr_used), c.with_slot);
-	if (c.shadow_only != atomic_long_read(&pool->nr_shadow_only))
-		smm_report(r, "swap: %lu shadow entries without a slot, %ld counted\n",
-			   c.shadow_only, atomic_long_read(&pool->nr_shadow_only));
+	smm_validate_totals(pool, &c, quiet, r);
 
 	spin_lock(&pool->pinned_lock);
 	list_for_each_entry(frame, &pool->pinned, lru) {

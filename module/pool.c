@@ -113,7 +113,9 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 			goto err_slab;
 		pool->has_swap = true;
 	}
-	smm_object_pool_init(pool);
+	ret = smm_object_pool_init(pool);
+	if (ret)
+		goto err_swap;
 	smm_vma_pool_init(pool);
 
 	ret = smm_reclaim_pool_init(pool);
@@ -126,6 +128,7 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 err_vma:
 	smm_vma_pool_destroy(pool);
 	smm_object_pool_destroy(pool);
+err_swap:
 	if (pool->has_swap)
 		smm_swap_destroy(&pool->swap);
 err_slab:

@@ -116,6 +116,22 @@ struct smm_object {
 };
 
 /**
+ * struct smm_object_changes - changes to objects' entries, per CPU
+ * @begun:	changes started on this CPU
+ * @ended:	changes finished on this CPU
+ *
+ * A change is anything that moves the counts validate compares with its
+ * walk: a page into or out of an object's i_pages, a shadow entry in or
+ * out, a store slot taken or freed for one.  When the sums over every
+ * CPU are equal, none is under way; validate compares counts only across
+ * a walk that no change overlapped (see smm_object_validate()).
+ */
+struct smm_object_changes {
+	unsigned long begun;
+	unsigned long ended;
+};
+
+/**
  * struct smm_device - a character device whose every open is an object
  * @misc:	the device (its fops: smm_object_fops)
  * @pool:	where the objects' pages come from; set before registering
@@ -127,7 +143,7 @@ struct smm_device {
 
 int smm_object_subsys_init(void);
 void smm_object_subsys_exit(void);
-void smm_object_pool_init(struct smm_pool *pool);
+int smm_object_pool_init(struct smm_pool *pool);
 void smm_object_pool_destroy(struct smm_pool *pool);
 
 struct smm_object *smm_object_create(struct smm_pool *pool);

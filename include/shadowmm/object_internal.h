@@ -55,6 +55,25 @@ static inline void smm_object_unlock(struct smm_object *obj)
 	xa_unlock_irq(&obj->inode->i_mapping->i_pages);
 }
 
+/*
+ * Bracket every change validate's counts could see half done (struct
+ * smm_object_changes).  The full barriers order the change's stores after
+ * its "begun" and before its "ended", against validate's reads.
+ */
+static inline void smm_object_change_begin(struct smm_pool *pool)
+{
+	this_cpu_inc(pool->object_changes->begun);
+	/* Pairs with smm_validate_quiet(): "begun" before the change. */
+	smp_mb();
+}
+
+static inline void smm_object_change_end(struct smm_pool *pool)
+{
+	/* Pairs with smm_validate_quiet(): the change before "ended". */
+	smp_mb();
+	this_cpu_inc(pool->object_changes->ended);
+}
+
 /* How many entries a walk looks at before it lets go of its lock. */
 #define SMM_WALK_BATCH	256
 

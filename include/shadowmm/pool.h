@@ -81,6 +81,7 @@ struct smm_pool_config {
  *			set aside for when the region is empty; made on the
  *			first open
  * @object_pages:	frames held by objects or waiting on @pinned
+ * @object_changes:	per CPU, changes to objects' entries begun and ended
  * @pinned_lock:	protects @pinned and @nr_pinned
  * @pinned:		frames taken out of their object while someone still
  *			held a reference (get_user_pages pins), linked by lru
@@ -134,6 +135,7 @@ struct smm_pool {
 	struct list_head objects;
 	struct smm_kmem_reserve object_reserve;
 	atomic_long_t object_pages;
+	struct smm_object_changes __percpu *object_changes;
 	spinlock_t pinned_lock;
 	struct list_head pinned;
 	unsigned long nr_pinned;
