@@ -948,7 +948,7 @@ static void print_hot(const struct row *w)
 	       w->lru.hot_misses, 100.0 * w->lru.hot_misses / n,
 	       w->opt.hot_misses, 100.0 * w->opt.hot_misses / n);
 	if (w->device)
-		printf("  issue 6 target, shadowmm's hot-set refaults < 5 %% of its accesses: %s\n",
+		printf("  target, shadowmm's hot-set refaults < 5 %% of its accesses: %s\n",
 		       100.0 * w->smm.hot_refaults / n < 5 ? "met" : "MISSED");
 }
 

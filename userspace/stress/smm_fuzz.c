@@ -85,59 +85,8 @@
 
 #include <shadowmm.h>
 
-#ifndef __NR_io_uring_setup
-#define __NR_io_uring_setup	425
-#define __NR_io_uring_enter	426
-#define __NR_io_uring_register	427
-#endif
-#ifndef __NR_pidfd_open
-#define __NR_pidfd_open		434
-#endif
-#ifndef __NR_process_madvise
-#define __NR_process_madvise	440
-#endif
-#ifndef __NR_cachestat
-#define __NR_cachestat		451
-#endif
-#ifndef MADV_COLD
-#define MADV_COLD		20
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT		21
-#endif
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ	22
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE	23
-#endif
-#ifndef MADV_DONTNEED_LOCKED
-#define MADV_DONTNEED_LOCKED	24
-#endif
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE		25
-#endif
-#ifndef MADV_SOFT_OFFLINE
-#define MADV_SOFT_OFFLINE	101
-#endif
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE	0x100000
-#endif
-#ifndef MAP_SHARED_VALIDATE
-#define MAP_SHARED_VALIDATE	0x03
-#endif
-#ifndef MAP_SYNC
-#define MAP_SYNC		0x80000
-#endif
-#ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP	4
-#endif
-#ifndef MCL_ONFAULT
-#define MCL_ONFAULT		4
-#endif
-#ifndef MLOCK_ONFAULT
-#define MLOCK_ONFAULT		1
-#endif
+#include "smm_syscalls.h"
+
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #endif
@@ -1725,17 +1674,9 @@ static int op_iouring(struct ctx *c)
 
 /* ---- operations: the page-cache system calls on the fd ---- */
 
-struct cachestat_range {
-	uint64_t off, len;
-};
-
-struct cachestat {
-	uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
-};
-
 static int op_cachestat(struct ctx *c)
 {
-	struct cachestat_range *rg = (void *)c->scratch;
+	struct smm_cachestat_range *rg = (void *)c->scratch;
 	void *cs = c->scratch + 64;
 	int fd = rand_fd(c);
 	unsigned int flags = chance(c, 95) ? 0 : 1U << below(c, 32);

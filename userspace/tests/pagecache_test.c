@@ -39,6 +39,7 @@
 #include <linux/userfaultfd.h>
 
 #include "kselftest_harness.h"
+#include "smm_syscalls.h"
 #include "smm_test.h"
 
 #define REGION_MB	16	/* size_mb of this test's module load */
@@ -49,42 +50,7 @@
 #define EVICTED_PAGES	(OBJ_PAGES * 3 / 4)	/* at least; the first ones */
 #define CHUNK		(1UL << 20)
 
-#ifndef __NR_pidfd_open
-#define __NR_pidfd_open		434
-#endif
-#ifndef __NR_process_madvise
-#define __NR_process_madvise	440
-#endif
-#ifndef __NR_cachestat
-#define __NR_cachestat		451
-#endif
-#ifndef MADV_COLD
-#define MADV_COLD		20
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT		21
-#endif
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ	22
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE	23
-#endif
 #define SMM_MPOL_MF_MOVE	(1 << 1)
-
-/* include/uapi/linux/mman.h since 6.5 */
-struct smm_cachestat_range {
-	uint64_t off;
-	uint64_t len;
-};
-
-struct smm_cachestat {
-	uint64_t nr_cache;
-	uint64_t nr_dirty;
-	uint64_t nr_writeback;
-	uint64_t nr_evicted;
-	uint64_t nr_recently_evicted;
-};
 
 /*
  * ---- the pattern: seed and page index in every 8 bytes ----
