@@ -13,13 +13,15 @@
  * starts over on the inactive list.
  *
  * A shadow entry is an xarray value entry (63 bits):
- *   bits 0..31	the backing-store slot holding the page's contents
+ *   bits 0..31	the backing-store slot holding the page's contents, or
+ *		0 for a page of zeroes, evicted without being stored
  *   bits 32..37	the node's index in the pool
  *   bits 38..62	the node's age, truncated to 25 bits (distances are
  *		taken modulo 2^25, 128 GiB of evictions)
- * Every shadow entry holds a store slot (an evicted page always has its
- * contents in the store), so their number is bounded by the store's
- * capacity: no separate shrinker is needed to bound them.
+ * Entries with a slot are the only copy of their page: their number is
+ * bounded by the store's capacity.  Entries without one only remember
+ * when the page left; those are counted and trimmed above a bound (the
+ * shadow trim of module/evict.c, as the kernel's shadow shrinker does).
  */
 
 #include <linux/log2.h>
