@@ -41,7 +41,7 @@
  *    (SHADOWMM_IOC_INFO faults_major); vmstat pswpin and workingset_*
  *    deltas go to the CSV.  FIFO, LRU and OPT run on the same reference
  *    string (the first pass included, its misses not counted).  For
- *    scan+hot* the hot set's refaults are counted apart (the issue's target:
+ *    scan+hot* the hot set's refaults are counted apart (the target:
  *    below 5 % of the hot set's accesses).
  *
  * --no-pressure (with -F) leaves out step 1, to try patterns quickly.
