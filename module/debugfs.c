@@ -595,13 +595,15 @@ SMM_EXPORT(smm_knob_write);
 
 /*
  * @k, a knob of @set, is named like a knob of shadowmm's own, one before
- * it in @set or one of a set added already.
+ * it in @set or one of a set added already.  The caller holds
+ * smm_knob_sets_lock.
  */
 static bool smm_knob_taken(const struct smm_knob_set *set, const struct smm_knob *k)
 {
 	size_t len = strlen(k->name);
 	struct smm_knob_set *other;
 
+	lockdep_assert_held(&smm_knob_sets_lock);
 	if (smm_knob_find(smm_knobs, ARRAY_SIZE(smm_knobs), k->name, len) ||
 	    smm_knob_find(set->knobs, k - set->knobs, k->name, len))
 		return true;

@@ -60,8 +60,9 @@ static int smm_object_pte_young(pte_t *pte, unsigned long addr, void *data)
  * (folio_referenced()) reads them.  The walk is shadowmm's own, through
  * the object's i_mmap tree, so what it finds does not depend on what the
  * kernel's LRU flavour (classic or multi-generational) does with a young
- * pte when it zaps one.  The i_mmap lock keeps each vma and its page
- * tables; the page lock keeps the page in the object.
+ * pte when it zaps one.  The i_mmap lock, taken here, keeps each vma and
+ * its page tables; the page lock, which the caller holds, keeps the page
+ * in the object.
  */
 static unsigned int smm_object_young_ptes(struct address_space *mapping,
 					  struct page *page, pgoff_t index)
@@ -69,6 +70,7 @@ static unsigned int smm_object_young_ptes(struct address_space *mapping,
 	struct smm_young_walk w = { .pfn = page_to_pfn(page) };
 	struct rb_node *rb;
 
+	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(page_folio(page)), page_folio(page));
 	i_mmap_lock_read(mapping);
 	for (rb = rb_first_cached(&mapping->i_mmap); rb; rb = rb_next(rb)) {
 		struct vm_area_struct *vma = rb_entry(rb, struct vm_area_struct,

@@ -68,6 +68,7 @@ static void smm_fault_lru(struct vm_fault *vmf, struct smm_object *obj,
 	struct smm_pool *pool = obj->pool;
 	struct smm_page *frame = smm_sfn_page(&pool->region, page_private(page));
 
+	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(page_folio(page)), page_folio(page));
 	if ((vmf->vma->vm_flags & VM_LOCKED) || folio_test_mlocked(page_folio(page)))
 		smm_lru_mlock(pool, frame);
 	else if (resident)

@@ -23,8 +23,10 @@
  * smm_lru_del(), and a batch drained later skips it; object.c drains the
  * batches before it frees frames that still have extra references.
  *
- * Locks: a batch's lock, then a node's LRU lock; the page lock of a frame
- * is outside both.  No LRU lock is taken in interrupt context.
+ * A batch is drained into the lists under the batch's lock, and the
+ * callers that queue or take a frame hold its page lock; where these
+ * locks stand is in the module's lock order, include/shadowmm/pool.h.
+ * No LRU lock is taken in interrupt context.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -57,6 +59,20 @@ static struct smm_lruvec *smm_frame_lruvec(struct smm_pool *pool,
 					   struct smm_page *frame)
 {
 	return &smm_page_zone(pool, frame)->node->lruvec;
+}
+
+/*
+ * The callers that queue, move or take out a frame hold the page lock of
+ * its struct page: the lock that keeps it in its object meanwhile.
+ */
+static void smm_lru_assert_page_locked(struct smm_pool *pool, struct smm_page *frame)
+{
+	struct folio *folio;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_VM))
+		return;
+	folio = page_folio(smm_lru_page(pool, frame));
+	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
 }
 
 /* Mlocked by the kernel's mm (PG_mlocked of the struct page). */
@@ -124,9 +140,11 @@ static void smm_lru_unlink(struct smm_lruvec *lruvec, struct smm_page *frame)
 	clear_bit(SMM_PG_lru, &frame->flags);
 }
 
+/* Move a frame from its list to the head of @lru; @lruvec->lock held. */
 static void smm_lru_move(struct smm_lruvec *lruvec, struct smm_page *frame,
 			 enum smm_lru_list lru)
 {
+	lockdep_assert_held(&lruvec->lock);
 	smm_lru_unlink(lruvec, frame);
 	smm_lru_link(lruvec, frame, lru);
 }
@@ -188,10 +206,11 @@ static void smm_lru_do_add(struct smm_pool *pool, struct smm_lruvec *lruvec,
 	trace_shadowmm_lru_insertion(smm_lru_pfn(pool, frame), lru, flags);
 }
 
-/* Apply one batch entry under its node's LRU lock. */
+/* Apply one batch entry; the caller holds its node's LRU lock. */
 static void smm_lru_apply(struct smm_pool *pool, struct smm_lruvec *lruvec,
 			  struct smm_page *frame, enum smm_lru_batch_kind kind)
 {
+	lockdep_assert_held(&lruvec->lock);
 	if (!smm_lru_frame_live(pool, frame))
 		return;
 	if (kind == SMM_LRU_BATCH_ADD) {
@@ -275,12 +294,12 @@ static void smm_lru_queue(struct smm_pool *pool, struct smm_page *frame,
  * list instead, and one whose SMM_PG_active the caller set before (a
  * refault within the working set) to the active list.
  *
- * Context: Process context; the frame's page locked (or otherwise held
- * in its object).  Takes this CPU's batch lock, and the LRU lock when the
- * batch is full.
+ * Context: Process context; the frame's page locked.  Takes this CPU's
+ * batch lock, and the LRU lock when the batch is full.
  */
 void smm_lru_add(struct smm_pool *pool, struct smm_page *frame)
 {
+	smm_lru_assert_page_locked(pool, frame);
 	smm_lru_queue(pool, frame, SMM_LRU_BATCH_ADD);
 }
 SMM_EXPORT(smm_lru_add);
@@ -300,6 +319,7 @@ SMM_EXPORT(smm_lru_add);
  */
 void smm_lru_mark_accessed(struct smm_pool *pool, struct smm_page *frame)
 {
+	smm_lru_assert_page_locked(pool, frame);
 	if (smm_page_test(frame, SMM_PG_unevictable)) {
 		if (!smm_lru_mlocked(pool, frame))
 			smm_lru_queue(pool, frame, SMM_LRU_BATCH_ACTIVATE);
@@ -326,6 +346,7 @@ SMM_EXPORT(smm_lru_mark_accessed);
  */
 void smm_lru_deactivate(struct smm_pool *pool, struct smm_page *frame)
 {
+	smm_lru_assert_page_locked(pool, frame);
 	if (smm_page_test(frame, SMM_PG_active))
 		smm_lru_queue(pool, frame, SMM_LRU_BATCH_DEACTIVATE);
 }
@@ -344,6 +365,7 @@ SMM_EXPORT(smm_lru_deactivate);
  */
 void smm_lru_mlock(struct smm_pool *pool, struct smm_page *frame)
 {
+	smm_lru_assert_page_locked(pool, frame);
 	if (smm_page_test(frame, SMM_PG_unevictable))
 		return;
 	if (!smm_page_test(frame, SMM_PG_lru)) {
@@ -376,6 +398,7 @@ void smm_lru_del(struct smm_pool *pool, struct smm_page *frame)
 {
 	struct smm_lruvec *lruvec = smm_frame_lruvec(pool, frame);
 
+	smm_lru_assert_page_locked(pool, frame);
 	spin_lock(&lruvec->lock);
 	if (smm_page_test(frame, SMM_PG_lru))
 		smm_lru_unlink(lruvec, frame);
@@ -635,6 +658,7 @@ unsigned long smm_lru_mlocked_pages(struct smm_pool *pool)
 }
 SMM_EXPORT(smm_lru_mlocked_pages);
 
+/* One list of @node against its count and its frames' flags; its LRU lock held. */
 static void smm_lru_validate_list(struct smm_pool *pool, struct smm_node *node,
 				  enum smm_lru_list lru, struct smm_report *r)
 {
@@ -643,6 +667,7 @@ static void smm_lru_validate_list(struct smm_pool *pool, struct smm_node *node,
 	struct list_head *head = smm_lruvec_list(&node->lruvec, lru, &nr);
 	struct smm_page *frame;
 
+	lockdep_assert_held(&node->lruvec.lock);
 	list_for_each_entry(frame, head, lru) {
 		unsigned long sfn = smm_page_sfn(&pool->region, frame);
 

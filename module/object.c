@@ -161,11 +161,17 @@ static void smm_object_kernel_batches_drain_all(void)
 	mutex_unlock(&smm_kernel_drain_lock);
 }
 
-/* A pinned frame's count froze: it leaves its object's count of them. */
-static void smm_object_unpin(struct smm_page *frame)
+/*
+ * A pinned frame's count froze: it leaves its object's count of them.
+ * The caller holds pool->pinned_lock, under which an object that goes
+ * away clears frame->object.
+ */
+static void smm_object_unpin(struct smm_pool *pool, struct smm_page *frame)
 {
-	struct smm_object *obj = frame->object;
+	struct smm_object *obj;
 
+	lockdep_assert_held(&pool->pinned_lock);
+	obj = frame->object;
 	/* An object that went away first cleared frame->object. */
 	if (obj)
 		atomic_long_dec(&obj->pinned);
@@ -191,7 +197,7 @@ static void smm_pinned_work_fn(struct work_struct *work)
 		if (page_ref_freeze(smm_frame_struct_page(pool, frame), 1)) {
 			list_move(&frame->lru, &released);
 			pool->nr_pinned--;
-			smm_object_unpin(frame);
+			smm_object_unpin(pool, frame);
 		}
 	}
 	/* The list just emptied: the reference its first frame took goes. */

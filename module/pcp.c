@@ -9,8 +9,9 @@
  * batch from the cold tail back to the buddy lists.  So the common pair
  * touches only this CPU's list and its uncontended lock.
  *
- * Lock order: pcp->lock, then zone->lock.  Other CPUs take a pcp->lock
- * only to drain (debugfs, tunable changes, CPU hotplug, pool teardown).
+ * A refill or a drain takes the zone lock inside the pcp lock (the lock
+ * order is include/shadowmm/pool.h's).  Other CPUs take a pcp->lock only
+ * to drain (debugfs, tunable changes, CPU hotplug, pool teardown).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

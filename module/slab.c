@@ -66,11 +66,12 @@
  * stranded on a CPU that will not run again.  Drains of online CPUs run
  * on each CPU (work_on_cpu()) under cpus_read_lock().
  *
- * Locks, outermost first: cpu_hotplug_lock (drains, and the dead callback
- * that runs under it), pool->slab_mutex (the cache list), a per-CPU
- * array's local lock, one node lock of the cache (never two at once: work
- * on several nodes takes and drops them in turn), then the buddy's own
- * locks (a slab grows with no node lock held).
+ * Locks: cpu_hotplug_lock around drains (and the dead callback that runs
+ * under it), pool->slab_mutex for the cache list, a per-CPU array's local
+ * lock, and one node lock of the cache at a time (work on several nodes
+ * takes and drops them in turn); a slab grows and goes back to the buddy
+ * with no node lock held.  Their order, with the rest of the module's, is
+ * in include/shadowmm/pool.h.
  */
 
 #include <linux/cpu.h>
@@ -719,8 +720,8 @@ void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
  * The price: other CPUs never touch an online CPU's array, so a drain
  * runs on that CPU (work_on_cpu(), which sleeps), under cpus_read_lock()
  * so CPUs stay as they are; and a dead CPU's arrays are flushed from
- * elsewhere once nothing can run there.  Lock order: cpu_hotplug_lock,
- * pool->slab_mutex, an array's local lock, one node lock, the buddy's.
+ * elsewhere once nothing can run there (the lock order is in
+ * include/shadowmm/pool.h).
  */
 
 /**
@@ -1002,13 +1003,17 @@ struct smm_slab_drain {
 	struct smm_pool *pool;
 };
 
-/* Does @cpu hold objects in any array smm_slab_drain_on() would flush? */
+/*
+ * Does @cpu hold objects in any array smm_slab_drain_on() would flush?
+ * For every cache of the pool, the caller holds pool->slab_mutex.
+ */
 static bool smm_slab_drain_wanted(const struct smm_slab_drain *d, unsigned int cpu)
 {
 	struct smm_kmem_cache *cache;
 
 	if (d->cache)
 		return READ_ONCE(per_cpu_ptr(d->cache->cpu, cpu)->avail);
+	lockdep_assert_held(&d->pool->slab_mutex);
 	list_for_each_entry(cache, &d->pool->caches, list)
 		if (cache->cpu_limit && READ_ONCE(per_cpu_ptr(cache->cpu, cpu)->avail))
 			return true;
@@ -1024,7 +1029,10 @@ static long smm_slab_drain_fn(void *arg)
 
 	if (d->cache)
 		return smm_cache_drain_here(d->cache);
-	/* The caller waits for us holding pool->slab_mutex: the list stays. */
+	/*
+	 * The caller waits for us holding pool->slab_mutex: the list stays.
+	 * Not asserted: lockdep sees the mutex held by that task, not this.
+	 */
 	list_for_each_entry(cache, &d->pool->caches, list)
 		if (cache->cpu_limit)
 			n += smm_cache_drain_here(cache);
@@ -1108,6 +1116,7 @@ unsigned int smm_slab_drain_pool(struct smm_pool *pool)
 {
 	struct smm_slab_drain d = { .pool = pool };
 
+	lockdep_assert_held(&pool->slab_mutex);
 	return smm_slab_drain_all(&d);
 }
 
@@ -1125,6 +1134,7 @@ unsigned int smm_slab_drain_dead_cpu(struct smm_pool *pool, unsigned int cpu)
 {
 	struct smm_slab_drain d = { .pool = pool };
 
+	lockdep_assert_held(&pool->slab_mutex);
 	return smm_slab_drain_dead(&d, cpu);
 }
 

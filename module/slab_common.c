@@ -25,8 +25,9 @@
  * smm_slab_shrink_all() takes pool->slab_mutex); the work then gives every
  * cache's free slabs back and counts them in slabs_shrunk_pressure.
  *
- * Locks, in module/slab.c's order: cpu_hotplug_lock, pool->slab_mutex
- * (the pool's cache list), one node lock of a cache at a time.
+ * Locks: pool->slab_mutex guards the pool's cache list, and a cache's
+ * node locks are taken one at a time; the order of these and of
+ * cpu_hotplug_lock is in include/shadowmm/pool.h.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -555,7 +556,8 @@ SMM_EXPORT(smm_slab_pages);
 /*
  * A CPU is dead: nobody will use its arrays, so flush them to the slabs.
  * Runs in the hotplug control task, which holds cpu_hotplug_lock for
- * writing: hence the same lock order as every drain.
+ * writing: pool->slab_mutex inside it, as in every drain
+ * (include/shadowmm/pool.h).
  */
 static int smm_slab_cpu_dead(unsigned int cpu, struct hlist_node *node)
 {

@@ -29,7 +29,10 @@
  * even when the region is exhausted.  Both are made on the pool's first
  * mapping (->open only ever follows one).
  *
- * Lock order: the mm's mmap_lock, then a tree's lock, then pool->vma_lock.
+ * Locks: a tree's lock is taken under its mm's mmap_lock, and
+ * pool->vma_lock, which guards the hash of trees, is never held with a
+ * tree's lock; their place in the module's lock order is in
+ * include/shadowmm/pool.h.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -207,23 +210,27 @@ SMM_EXPORT(smm_vma_tree_split);
  */
 struct smm_vma *smm_vma_tree_first(struct smm_vma_tree *tree)
 {
-	struct rb_node *node = rb_first(&tree->root);
+	struct rb_node *node;
 
+	lockdep_assert_held(&tree->lock);
+	node = rb_first(&tree->root);
 	return node ? rb_entry(node, struct smm_vma, rb) : NULL;
 }
 SMM_EXPORT(smm_vma_tree_first);
 
 /**
  * smm_vma_tree_next() - the descriptor after @v
- * @v: a descriptor in a tree whose lock is held
+ * @v: a descriptor in a tree (@v->tree) whose lock is held
  *
- * Context: Any context; the tree's lock held.
+ * Context: Any context; @v->tree->lock held.
  * Return: it, or NULL after the last.
  */
 struct smm_vma *smm_vma_tree_next(struct smm_vma *v)
 {
-	struct rb_node *node = rb_next(&v->rb);
+	struct rb_node *node;
 
+	lockdep_assert_held(&v->tree->lock);
+	node = rb_next(&v->rb);
 	return node ? rb_entry(node, struct smm_vma, rb) : NULL;
 }
 SMM_EXPORT(smm_vma_tree_next);
@@ -350,14 +357,16 @@ static struct smm_vma_tree *smm_vma_tree_lookup(struct smm_pool *pool,
 }
 
 /*
- * @mm's tree, made on its first mapping.  Only the holder of @mm's
- * mmap_lock for writing creates or frees it, so it cannot go meanwhile.
+ * @mm's tree, made on its first mapping.  The caller holds @mm's mmap_lock
+ * for writing; a tree is freed only under that lock too (held for reading
+ * after a munmap downgraded it), so it cannot go meanwhile.
  */
 static struct smm_vma_tree *smm_vma_tree_get(struct smm_pool *pool,
 					     struct mm_struct *mm)
 {
 	struct smm_vma_tree *tree, *new;
 
+	mmap_assert_write_locked(mm);
 	spin_lock(&pool->vma_lock);
 	tree = smm_vma_tree_lookup(pool, mm);
 	spin_unlock(&pool->vma_lock);
@@ -377,9 +386,13 @@ static struct smm_vma_tree *smm_vma_tree_get(struct smm_pool *pool,
 	return new;
 }
 
-/* The last descriptor left: the tree leaves the hash. */
+/*
+ * The last descriptor left: the tree leaves the hash.  The caller holds
+ * the tree's mm's mmap_lock.
+ */
 static void smm_vma_tree_unhash(struct smm_pool *pool, struct smm_vma_tree *tree)
 {
+	mmap_assert_locked(tree->mm);
 	spin_lock(&pool->vma_lock);
 	hash_del(&tree->hnode);
 	spin_unlock(&pool->vma_lock);
@@ -481,6 +494,7 @@ void smm_vma_open(struct vm_area_struct *vma)
 	struct smm_vma_tree *tree;
 	int ret = 0;
 
+	mmap_assert_write_locked(vma->vm_mm);
 	vma->vm_private_data = NULL;
 	v = smm_vma_alloc(pool, vma);
 	tree = v ? smm_vma_tree_get(pool, vma->vm_mm) : NULL;
@@ -521,7 +535,8 @@ void smm_vma_open(struct vm_area_struct *vma)
  * smm_vma_close() - vm_operations_struct.close: a vma goes away
  * @vma: the vma
  *
- * Context: the mm's mmap_lock held for writing.
+ * Context: the mm's mmap_lock held, for writing or, after a munmap that
+ * downgraded it, for reading.
  */
 void smm_vma_close(struct vm_area_struct *vma)
 {
@@ -530,6 +545,7 @@ void smm_vma_close(struct vm_area_struct *vma)
 	struct smm_pool *pool;
 	bool last;
 
+	mmap_assert_locked(vma->vm_mm);
 	if (!v)
 		return;
 	tree = v->tree;
@@ -577,6 +593,7 @@ int smm_vma_mremap(struct vm_area_struct *vma)
 {
 	struct smm_vma *v = vma->vm_private_data;
 
+	mmap_assert_write_locked(vma->vm_mm);
 	if (v) {
 		spin_lock(&v->tree->lock);
 		smm_vma_tree_resync(v->tree);
@@ -664,17 +681,20 @@ static int smm_vma_walk_trees(struct smm_pool *pool,
 }
 
 /*
- * One line per descriptor.  The tree's lock is held only to copy one
- * descriptor: counting the resident pages of a large mapping takes long,
- * and a munmap whose mmap_lock was downgraded may close descriptors
- * meanwhile.  An inode reference keeps the object while it is counted.
+ * One line per descriptor, with the tree's mm's mmap_lock held (for
+ * reading).  The tree's lock is held only to copy one descriptor:
+ * counting the resident pages of a large mapping takes long, and a munmap
+ * whose mmap_lock was downgraded may close descriptors meanwhile.  An
+ * inode reference keeps the object while it is counted.
  */
 static int smm_vma_print_tree(struct smm_vma_tree *tree, void *arg)
 {
 	struct seq_file *m = arg;
-	pid_t pid = smm_mm_pid(tree->mm);
+	pid_t pid;
 	unsigned long addr = 0;
 
+	mmap_assert_locked(tree->mm);
+	pid = smm_mm_pid(tree->mm);
 	for (;;) {
 		/*
 		 * A full buffer makes seq_file start over with a bigger one:
@@ -749,6 +769,7 @@ int smm_vma_print(struct seq_file *m, struct smm_pool *pool)
 }
 SMM_EXPORT(smm_vma_print);
 
+/* A tree against its mm's vmas, with that mm's mmap_lock held (for reading). */
 static int smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
 {
 	struct smm_report *r = arg;
@@ -758,6 +779,7 @@ static int smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
 	struct vma_iterator vmi;
 	struct smm_vma *v;
 
+	mmap_assert_locked(tree->mm);
 	vma_iter_init(&vmi, tree->mm, 0);
 
 	spin_lock(&tree->lock);

@@ -43,8 +43,8 @@ enum smm_lru_batch_kind {
  *			the node (set and cleared only under it, with atomic
  *			bit operations since SMM_PG_referenced and
  *			SMM_PG_dirty of the same word change without it).
- *			Nests inside a frame's page lock and a per-CPU
- *			batch's lock; never held with another node's.
+ *			Never held with another node's; its place in the
+ *			lock order: include/shadowmm/pool.h.
  * @active_list:	frames with SMM_PG_active, added at the head
  * @inactive_list:	frames without, added at the head, evicted from the tail
  * @unevictable_list:	frames of mlocked mappings (SMM_PG_unevictable)

@@ -37,7 +37,8 @@ static inline struct page *smm_frame_struct_page(struct smm_pool *pool,
 
 /*
  * The i_pages lock of @obj guards both its pages and its shadow entries;
- * the shadow xarray's own lock nests inside it.
+ * this takes it and then the shadow xarray's own lock, as the lock order
+ * in include/shadowmm/pool.h has them, both with interrupts off.
  */
 static inline void smm_object_lock(struct smm_object *obj)
 	__acquires(&obj->inode->i_mapping->i_pages.xa_lock)

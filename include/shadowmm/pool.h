@@ -3,6 +3,74 @@
  * struct smm_pool: one complete shadow memory manager (module/pool.c).
  * The live device has one; every KUnit test builds a small private one.
  */
+
+/*
+ * Lock order of shadowmm: the one list for the whole module, which the
+ * notes in the files point to.  Indentation is nesting: a lock is taken
+ * while holding none, some or all of the locks above it on its own path,
+ * and never while holding one below it.  Locks of the kernel appear where
+ * shadowmm takes them or the kernel calls into shadowmm holding them.
+ *
+ * smm_knob_sets_lock		(debugfs.c; another module's knob runs
+ *				 under it and allocates: smm_slab_cpu.lock
+ *				 and what nests in it)
+ * misc_mtx			(the kernel's, around ->open, which makes an
+ *				 object: smm_kmem_reserve.lock and what
+ *				 nests in it, pool->object_lock)
+ * inode->i_rwsem		(of an object; file.c: read, write and the
+ *				 ioctls that change contents or the limit)
+ *   mm->mmap_lock		(faults, or the vma's own lock in its place;
+ *				 mmap and the vm_ops callbacks, vma walks;
+ *				 under i_rwsem when a user copy faults, and
+ *				 no fault takes i_rwsem)
+ *     smm_kmem_reserve.lock	(kmalloc.c: a metadata cache made on first
+ *				 use, or destroyed when its mempool fails)
+ *       smm_kernel_drain_lock	(object.c: the kernel's per-CPU batches;
+ *				 never held with a reserve's lock)
+ *         cpu_hotplug_lock	(cpus_read_lock(); the hotplug thread holds
+ *				 it for writing around every CPU-dead
+ *				 callback, pcp.c's and slab_common.c's)
+ *           pool->slab_mutex
+ *             smm_slab_cpu.lock	(a local lock; a slab_mutex holder
+ *				 waits for work_on_cpu() to take it there)
+ *               smm_kmem_cache_node.lock	(one node of one cache at
+ *				 a time)
+ *               smm_pcp.lock	(a slab grows and goes back to the buddy
+ *				 with no node lock held)
+ *                 smm_zone.lock	(one zone at a time)
+ *           smm_lru_batch.lock	(the CPU-dead callback drains the dead
+ *				 CPU's batches: smm_lruvec.lock, below)
+ *     folio lock		(of an object page: one at a time, never
+ *				 waited for under a spinlock, only tried by
+ *				 reclaim; no frame of the pool is allocated
+ *				 or freed under it)
+ *       mapping->i_mmap_rwsem	(evict.c: the young ptes, the unmap)
+ *         page table locks
+ *       swap->io_lock		(the compressed store; a swap file takes its
+ *				 file system's locks in kernel_write/read)
+ *       smm_lru_batch.lock	(this CPU's; another CPU's only to drain it)
+ *         smm_lruvec.lock	(one node's at a time)
+ *       i_pages xa_lock	(interrupts off: the kernel takes it in
+ *				 interrupt context; smm_object_lock())
+ *         obj->shadows xa_lock	(interrupts off, as it nests in i_pages;
+ *				 also taken alone: evict.c's reservation,
+ *				 xa_destroy() of a dead object)
+ *
+ * Leaves: pool->tune_lock (a mutex), pool->object_lock, smm_vma_tree.lock,
+ * pool->pinned_lock, pool->vma_lock, obj->size_lock and swap->lock.  They
+ * may be taken under the sleeping locks above (a tree's lock always under
+ * its mm's mmap_lock; size_lock and swap->lock also under the folio
+ * lock), never under a spinlock of shadowmm, and nothing of shadowmm's
+ * is taken under them: pool->object_lock and a tree's lock cover only the
+ * kernel's inode->i_lock, in igrab().  No two of them are held together;
+ * pool->vma_lock, in particular, never with a tree's lock.
+ *
+ * No lock of shadowmm is taken in interrupt context; only the two xarray
+ * locks are taken with interrupts off.  In shadowmm_bench.ko,
+ * smm_bench_lock is held while a run's kthread takes what the allocators
+ * take: an ordering lockdep does not see, since the holder only waits.
+ */
+
 #ifndef _SHADOWMM_POOL_H
 #define _SHADOWMM_POOL_H
 
