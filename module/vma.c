@@ -775,14 +775,16 @@ static int smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
 	struct smm_report *r = arg;
 	unsigned long prev_end = 0, n = 0, mapped = 0;
 	struct vm_area_struct *vma;
-	bool cached = !tree->cache;
 	struct vma_iterator vmi;
 	struct smm_vma *v;
+	bool cached;
 
 	mmap_assert_locked(tree->mm);
 	vma_iter_init(&vmi, tree->mm, 0);
 
+	/* Under the lock: another walker's resync may clear the cache. */
 	spin_lock(&tree->lock);
+	cached = !tree->cache;
 	for (v = smm_vma_tree_first(tree); v; v = smm_vma_tree_next(v)) {
 		n++;
 		cached |= v == tree->cache;

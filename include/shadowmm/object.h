@@ -16,8 +16,11 @@
  * mincore, fadvise, splice, migration) decodes value entries in i_pages as
  * the kernel's workingset shadows or shmem swap entries, and shadowmm's
  * (node, age, store slot) would be misread.  An index holds a page in
- * i_pages or a record in @shadows, never both: both change only under the
- * i_pages lock, and a lockless lookup reads i_pages first.
+ * i_pages or a record in @shadows, never both: records come and go only
+ * under the i_pages lock, and a lockless lookup reads i_pages first.  An
+ * eviction reserves its record's room beforehand, and gives it back when
+ * it fails, under @shadows' own lock alone: a reserved slot reads as empty
+ * to every lookup and walk.
  *
  * Reference rule: a frame in an object holds exactly one reference of
  * shadowmm's own, plus one per mapping pte and per transient user
