@@ -2,13 +2,15 @@
 /*
  * shadowmm: eviction of object pages, and the shadow entries it leaves.
  *
- * Reclaim (module/reclaim.c) isolates pages from the inactive list and
- * hands each to smm_object_evict(), which applies the LRU's rule to the
- * page's young ptes, found by a walk of the object's mappings of its own,
- * and takes an unreferenced page out of its object: unmapped, written to
- * the backing store unless it is all zeroes, replaced in the object by a
- * shadow entry (node, age, store slot) and freed.  A swap-in
- * (module/object.c) undoes it on the next access.
+ * Reclaim (module/reclaim.c) isolates pages from the inactive list, locks
+ * each, and asks the LRU (smm_lru_check_references(), module/lru.c)
+ * whether it is a victim; the LRU reads the page's pins and young ptes
+ * through the two helpers here (smm_object_page_pinned(),
+ * smm_object_young_ptes(): a walk of the object's mappings of its own).
+ * A victim goes to smm_object_remove_mapping(), which takes it out of its
+ * object: unmapped, written to the backing store unless it is all zeroes,
+ * replaced in the object by a shadow entry (node, age, store slot) and
+ * freed.  A swap-in (module/object.c) undoes it on the next access.
  *
  * Shadow entries with a slot are the only copy of their page, bounded by
  * the store's size.  Those without (an evicted page of zeroes, never
@@ -54,23 +56,49 @@ static int smm_object_pte_young(pte_t *pte, unsigned long addr, void *data)
 	return 0;
 }
 
-/*
- * The accesses the mappings of @page made since the last look: its ptes
- * that are young, each made old again, as the kernel's rmap walk
- * (folio_referenced()) reads them.  The walk is shadowmm's own, through
- * the object's i_mmap tree, so what it finds does not depend on what the
- * kernel's LRU flavour (classic or multi-generational) does with a young
- * pte when it zaps one.  The i_mmap lock, taken here, keeps each vma and
- * its page tables; the page lock, which the caller holds, keeps the page
- * in the object.
+/**
+ * smm_object_page_pinned() - does an isolated object page have a pin?
+ * @folio: a page of an object, isolated from the LRU by the caller
+ *
+ * An isolated page holds shadowmm's own reference, the isolation's and
+ * one per pte that maps it; any more is a user that can keep it from
+ * going (a get_user_pages() pin, a lookup under way).
+ *
+ * Context: Any context; the page locked by the caller, so that no pte
+ * mapping it can be added meanwhile.
+ * Return: true when it holds more references than those.
  */
-static unsigned int smm_object_young_ptes(struct address_space *mapping,
-					  struct page *page, pgoff_t index)
+bool smm_object_page_pinned(struct folio *folio)
 {
-	struct smm_young_walk w = { .pfn = page_to_pfn(page) };
+	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
+	/* shadowmm's reference, the isolation's, one per pte: more is a pin. */
+	return folio_ref_count(folio) > 2 + smm_folio_mapcount(folio);
+}
+
+/**
+ * smm_object_young_ptes() - the accesses an object page's mappings made
+ * @folio: a mapped page of an object
+ *
+ * Counts the page's ptes that are young, each made old again, as the
+ * kernel's rmap walk (folio_referenced()) reads them.  The walk is
+ * shadowmm's own, through the object's i_mmap tree, so what it finds does
+ * not depend on what the kernel's LRU flavour (classic or
+ * multi-generational) does with a young pte when it zaps one.  The i_mmap
+ * lock, taken here, keeps each vma and its page tables; the page lock,
+ * which the caller holds, keeps the page in the object.
+ *
+ * Context: Process context, may sleep (the i_mmap lock); the page locked
+ * by the caller.
+ * Return: the number of young ptes found.
+ */
+unsigned int smm_object_young_ptes(struct folio *folio)
+{
+	struct address_space *mapping = folio->mapping;
+	struct smm_young_walk w = { .pfn = folio_pfn(folio) };
+	pgoff_t index = folio->index;
 	struct rb_node *rb;
 
-	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(page_folio(page)), page_folio(page));
+	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
 	i_mmap_lock_read(mapping);
 	for (rb = rb_first_cached(&mapping->i_mmap); rb; rb = rb_next(rb)) {
 		struct vm_area_struct *vma = rb_entry(rb, struct vm_area_struct,
@@ -88,106 +116,66 @@ static unsigned int smm_object_young_ptes(struct address_space *mapping,
 }
 
 /**
- * smm_object_evict() - evict one isolated object page
+ * smm_object_remove_mapping() - take a reclaim victim out of its object
  * @pool: the pool
- * @frame: a frame smm_lru_isolate_inactive() took (with its reference)
+ * @frame: a frame smm_lru_isolate_inactive() took (with its reference),
+ *	   found a victim by smm_lru_check_references() under the page
+ *	   lock the caller still holds
  * @stat: what was found, added to
  *
- * Under the page lock (tried, never waited for): a page that is mlocked,
- * or has references beyond shadowmm's, the isolation's and its ptes'
- * (get_user_pages pins), stays.  A mapped page's young ptes are the
- * accesses its mappings made since the last look (smm_object_young_ptes(),
- * which makes them old again), and the LRU's rule applies to them: on a
- * page already referenced one activates it (it goes back to the active
- * list), a first one only marks it referenced and it stays mapped; a page
- * referenced with no new access gets its second chance (bit cleared).  An
- * unreferenced page is unmapped from every process, written to the
- * backing store (a page of zeroes is not: its shadow entry has no slot
- * and it comes back zeroed), its count is frozen at the expected value so
- * no lookup can take it meanwhile, its shadow entry (node, age, store
- * slot) goes into the object's shadow xarray in place of the page in
- * i_pages, and the frame goes back to the buddy with its count at zero.
- * Every resident page is dirty with respect to the store (a swap-in frees
- * the slot it came from), so every eviction writes.
+ * The page is unmapped from every process; a page still mapped after that,
+ * or with references beyond shadowmm's and the isolation's (get_user_pages
+ * pins), stays.  The rest is written to the backing store (a page of
+ * zeroes is not: its shadow entry has no slot and it comes back zeroed),
+ * its count is frozen at the expected value so no lookup can take it
+ * meanwhile, its shadow entry (node, age, store slot) goes into the
+ * object's shadow xarray in place of the page in i_pages, and the frame
+ * goes back to the buddy with its count at zero.  Every resident page is
+ * dirty with respect to the store (a swap-in frees the slot it came from),
+ * so every eviction writes.  The twin of the kernel's pageout() and
+ * __remove_mapping() together.
  *
- * Context: Process context, may sleep (the store's write); no page lock
- * held.
- * Return: an enum smm_evict_result.  On SMM_EVICT_RECLAIMED the
- * isolation's reference is consumed; otherwise the caller gives the frame
- * back with smm_lru_putback().
+ * Context: Process context, may sleep (the unmap, the store's write); the
+ * page locked by the caller.  On SMM_EVICT_RECLAIMED the page lock is
+ * dropped here, before the frame is freed (no frame is freed under a page
+ * lock, and the object may go once it is dropped); on any other result
+ * the page is still locked, for the caller to unlock.
+ * Return: SMM_EVICT_RECLAIMED (the isolation's reference is consumed),
+ * or SMM_EVICT_BUSY, SMM_EVICT_PINNED or SMM_EVICT_NOSPACE: the caller
+ * gives the frame back with smm_lru_putback().
  */
-int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
-		     struct smm_reclaim_stat *stat)
+int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
+			      struct smm_reclaim_stat *stat)
 {
 	struct page *page = smm_frame_struct_page(pool, frame);
 	struct folio *folio = page_folio(page);
 	struct smm_node *node = smm_page_zone(pool, frame)->node;
-	struct address_space *mapping;
-	struct smm_object *obj;
+	struct address_space *mapping = folio->mapping;
+	struct smm_object *obj = frame->object;
+	pgoff_t index = folio->index;
 	u32 slot = SMM_SWAP_NONE;
 	bool dirty, frozen;
 	void *shadow, *addr;
-	pgoff_t index;
 	u64 id;
 	int ret;
 
-	if (!folio_trylock(folio))
-		return SMM_EVICT_BUSY;
-	mapping = folio->mapping;
-	if (!mapping) {
-		ret = SMM_EVICT_GONE;
-		goto out_unlock;
-	}
-	obj = frame->object;
-	index = folio->index;
-	if (folio_test_mlocked(folio) || smm_page_test(frame, SMM_PG_unevictable)) {
-		ret = SMM_EVICT_MLOCKED;
-		goto out_unlock;
-	}
-	/* shadowmm's reference, the isolation's, one per pte: more is a pin. */
-	if (folio_ref_count(folio) > 2 + smm_folio_mapcount(folio)) {
-		stat->nr_unmap_fail++;
-		ret = SMM_EVICT_PINNED;
-		goto out_unlock;
-	}
+	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
+	VM_WARN_ON_ONCE_FOLIO(!mapping, folio);
 	if (folio_mapped(folio)) {
-		bool young, referenced;
-
-		young = smm_object_young_ptes(mapping, page, index);
-		referenced = test_and_clear_bit(SMM_PG_referenced, &frame->flags);
-		if (young && referenced) {
-			set_bit(SMM_PG_active, &frame->flags);
-			stat->nr_activate++;
-			smm_count_event(pool, SMM_PGACTIVATE);
-			trace_shadowmm_lru_activate(page_to_pfn(page));
-			ret = SMM_EVICT_ACTIVATE;
-			goto out_unlock;
-		}
-		if (young || referenced) {
-			if (young)
-				set_bit(SMM_PG_referenced, &frame->flags);
-			stat->nr_ref_keep++;
-			ret = SMM_EVICT_REFERENCED;
-			goto out_unlock;
-		}
 		unmap_mapping_pages(mapping, index, 1, false);
 		if (folio_mapped(folio)) {
 			stat->nr_unmap_fail++;
-			ret = SMM_EVICT_BUSY;
-			goto out_unlock;
+			return SMM_EVICT_BUSY;
 		}
 	}
 	if (folio_ref_count(folio) != 2) {
 		stat->nr_unmap_fail++;
-		ret = SMM_EVICT_PINNED;
-		goto out_unlock;
+		return SMM_EVICT_PINNED;
 	}
 
 	/* Room for the shadow entry, so storing it cannot fail below. */
-	if (xa_reserve_irq(&obj->shadows, index, GFP_KERNEL)) {
-		ret = SMM_EVICT_BUSY;
-		goto out_unlock;
-	}
+	if (xa_reserve_irq(&obj->shadows, index, GFP_KERNEL))
+		return SMM_EVICT_BUSY;
 	/* Nobody can reach the contents now: the lock keeps new users out. */
 	smm_object_change_begin(pool);
 	dirty = test_and_clear_bit(SMM_PG_dirty, &frame->flags);
@@ -248,11 +236,9 @@ out_release:
 	xa_lock_irq(&obj->shadows);
 	__xa_cmpxchg(&obj->shadows, index, XA_ZERO_ENTRY, NULL, 0);
 	xa_unlock_irq(&obj->shadows);
-out_unlock:
-	folio_unlock(folio);
 	return ret;
 }
-SMM_EXPORT(smm_object_evict);
+SMM_EXPORT(smm_object_remove_mapping);
 
 /* What a shadow trim is after, and what it did. */
 struct smm_shadow_trim {

@@ -8,9 +8,13 @@
  *
  * - an access to an inactive page with SMM_PG_referenced set activates it
  *   (active head, bit cleared); with the bit clear it only sets it; an
- *   access to an active page sets the bit;
+ *   access to an active page sets the bit (smm_lru_note_access(), and
+ *   smm_lru_activate() for the activation);
  * - eviction candidates are inactive-tail pages with the bit clear; those
  *   with it set get a second chance (bit cleared, back to the head);
+ * - reclaim asks smm_lru_check_references() about each candidate: a
+ *   mapped page's young ptes are accesses (the rule above), and a mapped
+ *   page referenced with no new one gets its second chance there;
  * - aging the active list: tail pages with the bit set go back to the
  *   active head with it cleared, the others move to the inactive list.
  *
@@ -39,6 +43,7 @@
 
 #include <shadowmm/compat.h>
 #include <shadowmm/lru.h>
+#include <shadowmm/object.h>
 #include <shadowmm/pool.h>
 #include <trace/events/shadowmm.h>
 
@@ -155,6 +160,43 @@ static bool smm_lru_frame_live(struct smm_pool *pool, struct smm_page *frame)
 	return READ_ONCE(smm_lru_page(pool, frame)->mapping) != NULL;
 }
 
+/*
+ * The LRU's access rule, the one place it is written: an access to a page
+ * marked referenced is its second, which activates it; a first one only
+ * sets the mark.  Returns true for a second access: the caller activates
+ * the page (smm_lru_activate(), which spends the mark), at once or
+ * through a batch.
+ */
+static bool smm_lru_note_access(struct smm_page *frame)
+{
+	if (smm_page_test(frame, SMM_PG_referenced))
+		return true;
+	set_bit(SMM_PG_referenced, &frame->flags);
+	return false;
+}
+
+/*
+ * Activation, the one place it is done: the referenced mark is spent, the
+ * page becomes active, pgactivate and the shadowmm_lru_activate
+ * tracepoint record it.  A page on a list (@lruvec given, its lock held)
+ * moves to the active head; an isolated one (@lruvec NULL: off every
+ * list, its page lock held by the isolator) only gets SMM_PG_active, and
+ * smm_lru_putback() links it to the active list.
+ */
+static void smm_lru_activate(struct smm_pool *pool, struct smm_lruvec *lruvec,
+			     struct smm_page *frame)
+{
+	clear_bit(SMM_PG_referenced, &frame->flags);
+	if (lruvec) {
+		lockdep_assert_held(&lruvec->lock);
+		smm_lru_move(lruvec, frame, SMM_LRU_ACTIVE);
+	} else {
+		set_bit(SMM_PG_active, &frame->flags);
+	}
+	smm_count_event(pool, SMM_PGACTIVATE);
+	trace_shadowmm_lru_activate(smm_lru_pfn(pool, frame));
+}
+
 static void smm_lru_do_activate(struct smm_pool *pool, struct smm_lruvec *lruvec,
 				struct smm_page *frame)
 {
@@ -164,10 +206,7 @@ static void smm_lru_do_activate(struct smm_pool *pool, struct smm_lruvec *lruvec
 	/* An unevictable page comes back once it is no longer mlocked. */
 	if (smm_page_test(frame, SMM_PG_unevictable) && smm_lru_mlocked(pool, frame))
 		return;
-	clear_bit(SMM_PG_referenced, &frame->flags);
-	smm_lru_move(lruvec, frame, SMM_LRU_ACTIVE);
-	smm_count_event(pool, SMM_PGACTIVATE);
-	trace_shadowmm_lru_activate(smm_lru_pfn(pool, frame));
+	smm_lru_activate(pool, lruvec, frame);
 }
 
 static void smm_lru_do_deactivate(struct smm_pool *pool, struct smm_lruvec *lruvec,
@@ -325,11 +364,7 @@ void smm_lru_mark_accessed(struct smm_pool *pool, struct smm_page *frame)
 			smm_lru_queue(pool, frame, SMM_LRU_BATCH_ACTIVATE);
 		return;
 	}
-	if (!smm_page_test(frame, SMM_PG_referenced)) {
-		set_bit(SMM_PG_referenced, &frame->flags);
-		return;
-	}
-	if (!smm_page_test(frame, SMM_PG_active))
+	if (smm_lru_note_access(frame) && !smm_page_test(frame, SMM_PG_active))
 		smm_lru_queue(pool, frame, SMM_LRU_BATCH_ACTIVATE);
 }
 SMM_EXPORT(smm_lru_mark_accessed);
@@ -475,7 +510,8 @@ SMM_EXPORT(smm_lru_set_batch);
  * other is taken off the list (SMM_PG_lru cleared) with a reference on its
  * struct page, for the caller to evict or give back with smm_lru_putback():
  * a mapped page keeps its bit, because its young ptes are accesses the
- * caller still has to read (smm_object_evict() applies the rule to them).
+ * caller still has to read (smm_lru_check_references() applies the rule
+ * to them).
  * A page found mlocked moves to the unevictable list.
  *
  * Context: Process context.  Takes @node's LRU lock.
@@ -513,6 +549,75 @@ unsigned int smm_lru_isolate_inactive(struct smm_pool *pool, struct smm_node *no
 	return n;
 }
 SMM_EXPORT(smm_lru_isolate_inactive);
+
+/**
+ * smm_lru_check_references() - is an isolated page a reclaim victim?
+ * @pool: the pool
+ * @frame: a frame from smm_lru_isolate_inactive(), not given back yet
+ *
+ * The LRU's verdict on one candidate, the twin of the kernel's
+ * folio_check_references() and the one place a victim is decided; the
+ * caller (reclaim's shrink loop) acts on it.  In this order: a page that
+ * left its object meanwhile is gone; an mlocked page, or one already
+ * bound for the unevictable list, is unevictable; a page with references
+ * beyond its ptes' is pinned (smm_object_page_pinned()), and neither its
+ * ptes nor its mark are looked at.  An unmapped page is a victim (its
+ * mark had its second chance when it was isolated).  A mapped page's
+ * young ptes (smm_object_young_ptes(), which makes them old again) are an
+ * access under the LRU's rule: on a page already marked referenced it
+ * activates it, a first one marks it and keeps it.  A mapped page marked
+ * referenced with no new access gets its second chance: kept, mark
+ * cleared.  One neither young nor marked is a victim.
+ *
+ * Context: Process context, may sleep (the walk of the ptes); the frame's
+ * page locked by the caller, which keeps it in its object and keeps new
+ * ptes from mapping it.
+ * Return: an enum smm_lru_references.  On SMM_LRUREF_ACTIVATE the mark is
+ * still set, for smm_lru_activate_isolated() to spend.
+ */
+enum smm_lru_references smm_lru_check_references(struct smm_pool *pool,
+						 struct smm_page *frame)
+{
+	struct folio *folio = page_folio(smm_lru_page(pool, frame));
+
+	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
+	if (!folio->mapping)
+		return SMM_LRUREF_GONE;
+	if (folio_test_mlocked(folio) || smm_page_test(frame, SMM_PG_unevictable))
+		return SMM_LRUREF_UNEVICTABLE;
+	if (smm_object_page_pinned(folio))
+		return SMM_LRUREF_PINNED;
+	if (!folio_mapped(folio))
+		return SMM_LRUREF_RECLAIM;
+	if (smm_object_young_ptes(folio))
+		return smm_lru_note_access(frame) ? SMM_LRUREF_ACTIVATE : SMM_LRUREF_KEEP;
+	/* Referenced with no new access: its second chance. */
+	if (test_and_clear_bit(SMM_PG_referenced, &frame->flags))
+		return SMM_LRUREF_KEEP;
+	return SMM_LRUREF_RECLAIM;
+}
+SMM_EXPORT(smm_lru_check_references);
+
+/**
+ * smm_lru_activate_isolated() - activate an isolated page
+ * @pool: the pool
+ * @frame: a frame from smm_lru_isolate_inactive(), not given back yet,
+ *	   that smm_lru_check_references() found accessed again
+ *
+ * The activation every activated page gets (see smm_lru_mark_accessed()):
+ * the referenced mark spent, SMM_PG_active, pgactivate and the
+ * shadowmm_lru_activate tracepoint.  smm_lru_putback() then links it to
+ * the active list (or the unevictable one, if it was mlocked meanwhile).
+ *
+ * Context: Process context; the frame's page locked by the caller.
+ */
+void smm_lru_activate_isolated(struct smm_pool *pool, struct smm_page *frame)
+{
+	smm_lru_assert_page_locked(pool, frame);
+	VM_WARN_ON_ONCE(smm_page_test(frame, SMM_PG_lru));
+	smm_lru_activate(pool, NULL, frame);
+}
+SMM_EXPORT(smm_lru_activate_isolated);
 
 /**
  * smm_lru_putback() - give isolated frames back to the LRU

@@ -327,7 +327,7 @@ static int smm_object_lookup(struct smm_object *obj, pgoff_t index,
 			put_page(page);
 			continue;
 		}
-		/* Pairs with the order of smm_object_evict()'s two stores. */
+		/* Pairs with the order of smm_object_remove_mapping()'s two stores. */
 		smp_rmb();
 		shadow = page ? NULL : xa_load(&obj->shadows, index);
 		rcu_read_unlock();

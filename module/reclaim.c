@@ -15,13 +15,16 @@
  * the lists, ages the active list while the inactive one is too short
  * (smm_lru_inactive_is_low()), and shrinks the inactive list in batches of
  * SMM_RECLAIM_BATCH: smm_lru_isolate_inactive() gives referenced unmapped
- * tail pages their second chance and takes the rest, smm_object_evict()
- * reads each one's young ptes (activating a page seen accessed again, or
- * keeping one seen for the first time) and evicts the others (unmap from
- * every process, write to the backing store, leave a shadow entry, free
- * the frame), and what it did not evict goes back, to the active list if
- * it was activated.  A pass scans at most the node's LRU size >> priority pages, and
- * each pass without progress lowers the priority, as the kernel's
+ * tail pages their second chance and takes the rest; each of those, under
+ * its page lock (tried, never waited for), goes through the steps of the
+ * kernel's shrink_folio_list(): the LRU decides whether it is a victim
+ * (smm_lru_check_references(): its young ptes activate a page seen
+ * accessed again and keep one seen for the first time), and a victim is
+ * taken out of its object (smm_object_remove_mapping(): unmap from every
+ * process, write to the backing store, leave a shadow entry, free the
+ * frame).  What was not evicted goes back, to the active list if it was
+ * activated.  A pass scans at most the node's LRU size >> priority pages,
+ * and each pass without progress lowers the priority, as the kernel's
  * scan_control does.  kswapd also gives the slab caches' free slabs back
  * once per run.
  *
@@ -35,6 +38,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kthread.h>
+#include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
@@ -65,6 +69,53 @@ struct smm_scan_control {
 	bool store_full;
 };
 
+/*
+ * One isolated page, as the kernel's shrink_folio_list() takes each: its
+ * page lock tried, the LRU's verdict on its references, and for a victim
+ * its removal from its object.  What became of it: an enum
+ * smm_evict_result, counted in @stat; the page is unlocked again, and on
+ * SMM_EVICT_RECLAIMED its frame is freed.
+ */
+static enum smm_evict_result smm_shrink_page(struct smm_pool *pool, struct smm_page *frame,
+					     struct smm_reclaim_stat *stat)
+{
+	struct folio *folio = page_folio(smm_frame_struct_page(pool, frame));
+	enum smm_evict_result res;
+
+	if (!folio_trylock(folio))
+		return SMM_EVICT_BUSY;
+	switch (smm_lru_check_references(pool, frame)) {
+	case SMM_LRUREF_RECLAIM:
+		res = smm_object_remove_mapping(pool, frame, stat);
+		/* Taken out: unlocked there, before its frame was freed. */
+		if (res == SMM_EVICT_RECLAIMED)
+			return res;
+		break;
+	case SMM_LRUREF_KEEP:
+		stat->nr_ref_keep++;
+		res = SMM_EVICT_REFERENCED;
+		break;
+	case SMM_LRUREF_ACTIVATE:
+		smm_lru_activate_isolated(pool, frame);
+		stat->nr_activate++;
+		res = SMM_EVICT_ACTIVATE;
+		break;
+	case SMM_LRUREF_UNEVICTABLE:
+		res = SMM_EVICT_MLOCKED;
+		break;
+	case SMM_LRUREF_PINNED:
+		stat->nr_unmap_fail++;
+		res = SMM_EVICT_PINNED;
+		break;
+	case SMM_LRUREF_GONE:
+	default:
+		res = SMM_EVICT_GONE;
+		break;
+	}
+	folio_unlock(folio);
+	return res;
+}
+
 /* One batch of the inactive tail; returns the pages reclaimed. */
 static unsigned int smm_shrink_inactive(struct smm_pool *pool, struct smm_node *node,
 					struct smm_scan_control *sc)
@@ -82,7 +133,7 @@ static unsigned int smm_shrink_inactive(struct smm_pool *pool, struct smm_node *
 		enum smm_evict_result res = SMM_EVICT_NOSPACE;
 
 		if (!sc->store_full)
-			res = smm_object_evict(pool, frames[i], &stat);
+			res = smm_shrink_page(pool, frames[i], &stat);
 		if (res == SMM_EVICT_RECLAIMED) {
 			reclaimed++;
 			continue;

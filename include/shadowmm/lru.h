@@ -32,6 +32,31 @@ enum smm_lru_batch_kind {
 	SMM_NR_LRU_BATCHES,
 };
 
+/**
+ * enum smm_lru_references - the LRU's verdict on an isolated page
+ * (smm_lru_check_references(); the kernel's enum folio_references)
+ * @SMM_LRUREF_RECLAIM:	no access since the last look: a victim
+ * @SMM_LRUREF_KEEP:	a mapping used it for the first time (now marked
+ *			referenced), or it was referenced with no new use
+ *			(its second chance, the mark spent): back to the
+ *			inactive list
+ * @SMM_LRUREF_ACTIVATE: used again while marked referenced: a second
+ *			access seen on the inactive list, so it goes active
+ *			(smm_lru_activate_isolated())
+ * @SMM_LRUREF_UNEVICTABLE: mlocked, or on its way to the unevictable list
+ * @SMM_LRUREF_PINNED:	references beyond shadowmm's, the isolation's and
+ *			its ptes' (get_user_pages pins): not looked at
+ * @SMM_LRUREF_GONE:	it left its object since it was isolated
+ */
+enum smm_lru_references {
+	SMM_LRUREF_RECLAIM,
+	SMM_LRUREF_KEEP,
+	SMM_LRUREF_ACTIVATE,
+	SMM_LRUREF_UNEVICTABLE,
+	SMM_LRUREF_PINNED,
+	SMM_LRUREF_GONE,
+};
+
 #define SMM_LRU_BATCH_DEFAULT	15	/* the kernel's old PAGEVEC_SIZE */
 #define SMM_LRU_BATCH_MAX	63
 
@@ -42,7 +67,10 @@ enum smm_lru_batch_kind {
  *			SMM_PG_unevictable bits of every object frame of
  *			the node (set and cleared only under it, with atomic
  *			bit operations since SMM_PG_referenced and
- *			SMM_PG_dirty of the same word change without it).
+ *			SMM_PG_dirty of the same word change without it;
+ *			a frame isolated from the lists, whose page lock
+ *			its isolator holds, gets SMM_PG_active without it,
+ *			read under it when smm_lru_putback() links it).
  *			Never held with another node's; its place in the
  *			lock order: include/shadowmm/pool.h.
  * @active_list:	frames with SMM_PG_active, added at the head
@@ -94,6 +122,9 @@ int smm_lru_set_batch(struct smm_pool *pool, unsigned int size);
 
 unsigned int smm_lru_isolate_inactive(struct smm_pool *pool, struct smm_node *node,
 				      unsigned int nr_to_scan, struct smm_page **out);
+enum smm_lru_references smm_lru_check_references(struct smm_pool *pool,
+						 struct smm_page *frame);
+void smm_lru_activate_isolated(struct smm_pool *pool, struct smm_page *frame);
 void smm_lru_putback(struct smm_pool *pool, struct smm_page **frames,
 		     unsigned int nr);
 unsigned int smm_lru_age_active(struct smm_pool *pool, struct smm_node *node,

@@ -155,8 +155,10 @@ struct file *smm_object_file_create(struct smm_pool *pool);
 
 vm_fault_t smm_object_fault_page(struct smm_object *obj, pgoff_t index,
 				 struct page **pagep, enum smm_page_origin *origin);
-int smm_object_evict(struct smm_pool *pool, struct smm_page *frame,
-		     struct smm_reclaim_stat *stat);
+bool smm_object_page_pinned(struct folio *folio);
+unsigned int smm_object_young_ptes(struct folio *folio);
+int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
+			      struct smm_reclaim_stat *stat);
 unsigned long smm_object_shadow_trim(struct smm_pool *pool, unsigned long target);
 void smm_object_note_size(struct smm_object *obj, loff_t end);
 bool smm_object_mark_dirty(struct smm_object *obj, struct page *page);

@@ -27,14 +27,6 @@ static inline struct smm_page *smm_object_frame(struct smm_pool *pool, struct pa
 	return smm_sfn_page(&pool->region, page_private(page));
 }
 
-/* The struct page of a shadow frame. */
-static inline struct page *smm_frame_struct_page(struct smm_pool *pool,
-						 struct smm_page *frame)
-{
-	return pfn_to_page(smm_sfn_pfn(&pool->region,
-				       smm_page_sfn(&pool->region, frame)));
-}
-
 /*
  * The i_pages lock of @obj guards both its pages and its shadow entries;
  * this takes it and then the shadow xarray's own lock, as the lock order

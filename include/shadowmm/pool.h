@@ -44,7 +44,8 @@
  *				 waited for under a spinlock, only tried by
  *				 reclaim; no frame of the pool is allocated
  *				 or freed under it)
- *       mapping->i_mmap_rwsem	(evict.c: the young ptes, the unmap)
+ *       mapping->i_mmap_rwsem	(evict.c: the young ptes lru.c's check
+ *				 reads, the unmap)
  *         page table locks
  *       swap->io_lock		(the compressed store; a swap file takes its
  *				 file system's locks in kernel_write/read)
@@ -238,6 +239,14 @@ static inline struct smm_zone *smm_page_zone(struct smm_pool *pool,
 					     const struct smm_page *page)
 {
 	return pool->zone_table[smm_page_zone_id(page)];
+}
+
+/* The kernel's struct page of a frame (of an object page: its folio). */
+static inline struct page *smm_frame_struct_page(struct smm_pool *pool,
+						 struct smm_page *frame)
+{
+	return pfn_to_page(smm_sfn_pfn(&pool->region,
+				       smm_page_sfn(&pool->region, frame)));
 }
 
 static inline void smm_count_event(struct smm_pool *pool, enum smm_event item)

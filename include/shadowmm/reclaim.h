@@ -5,9 +5,10 @@
  * a zone the allocation could use is above high; direct reclaim for
  * allocations that would go below min and may sleep
  * (SMM_GFP_DIRECT_RECLAIM).  Both shrink the node's inactive list in
- * batches, evicting object pages to the backing store (object.c does the
- * eviction of one page), and age the active list by the inactive-ratio
- * rule.
+ * batches, evicting object pages to the backing store (the LRU decides
+ * whether a page is a victim, smm_lru_check_references() in lru.c, and
+ * evict.c takes a victim out of its object, smm_object_remove_mapping()),
+ * and age the active list by the inactive-ratio rule.
  */
 #ifndef _SHADOWMM_RECLAIM_H
 #define _SHADOWMM_RECLAIM_H
@@ -65,13 +66,16 @@ struct smm_kswapd {
  * @SMM_EVICT_RECLAIMED:	stored (or dropped), its frame freed
  * @SMM_EVICT_REFERENCED:	kept on the inactive list: young once (now marked
  *				referenced), or its second chance (bit cleared)
+ *				(SMM_LRUREF_KEEP)
  * @SMM_EVICT_ACTIVATE:		young while already referenced: a second access
  *				seen on the inactive list, so it goes active
+ *				(SMM_LRUREF_ACTIVATE)
  * @SMM_EVICT_BUSY:		locked, raced with a user, or could not be unmapped
- * @SMM_EVICT_PINNED:		references beyond its mappings (get_user_pages)
- * @SMM_EVICT_MLOCKED:		mlocked meanwhile
+ * @SMM_EVICT_PINNED:		references beyond its mappings (get_user_pages):
+ *				SMM_LRUREF_PINNED, or found by the removal
+ * @SMM_EVICT_MLOCKED:		mlocked meanwhile (SMM_LRUREF_UNEVICTABLE)
  * @SMM_EVICT_NOSPACE:		the backing store is full
- * @SMM_EVICT_GONE:		it left its object meanwhile
+ * @SMM_EVICT_GONE:		it left its object meanwhile (SMM_LRUREF_GONE)
  */
 enum smm_evict_result {
 	SMM_EVICT_RECLAIMED,
