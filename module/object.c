@@ -861,21 +861,27 @@ SMM_EXPORT(smm_object_punch);
  * The object list's spinlock is not held while @fn runs (it may sleep, and
  * an object may hold millions of entries): an inode reference keeps each
  * object, and with it its place on the list, until the walk has moved on.
+ * An object whose last reference is gone but which is still on the list
+ * (its evict_inode has not finished) is skipped.
  *
  * Context: Process context, may sleep.
+ * Return: the number of objects skipped as going away.
  */
-void smm_object_for_each(struct smm_pool *pool,
-			 bool (*fn)(struct smm_object *obj, void *arg),
-			 void *arg)
+unsigned long smm_object_for_each(struct smm_pool *pool,
+				  bool (*fn)(struct smm_object *obj, void *arg),
+				  void *arg)
 {
 	struct smm_object *obj, *prev = NULL;
+	unsigned long skipped = 0;
 	bool more = true;
 
 	spin_lock(&pool->object_lock);
 	list_for_each_entry(obj, &pool->objects, node) {
 		/* Going away: its evict_inode takes it off the list. */
-		if (!igrab(obj->inode))
+		if (!igrab(obj->inode)) {
+			skipped++;
 			continue;
+		}
 		spin_unlock(&pool->object_lock);
 		if (prev)
 			iput(prev->inode);
@@ -889,6 +895,7 @@ void smm_object_for_each(struct smm_pool *pool,
 	spin_unlock(&pool->object_lock);
 	if (prev)
 		iput(prev->inode);
+	return skipped;
 }
 
 /**

@@ -10,19 +10,23 @@
  * resident pages, store slots and shadow-only entries equal to what the
  * walk found, and the pinned list as long as counted.  It only reads, and
  * no lock is held across more than a batch of entries, so it can run on
- * a live pool.  A count is compared with a walk only when no change to
- * objects' entries overlapped that walk (struct smm_object_changes): a
- * walk that one overlapped is repeated, counting only, a few times, and
- * on a pool that never stops changing the counts go uncompared rather
- * than reported wrong.
+ * a live pool.  What a walk found is believed only when no change to
+ * objects' entries overlapped that walk (struct smm_object_changes): an
+ * entry read under RCU may have left, and its frame been reused, before
+ * it is checked.  A walk one overlapped has its reports taken back and is
+ * repeated; on a pool that never stops changing, what stays uncompared
+ * after a second of retries is logged rather than reported wrong.
  */
 
 #include <linux/atomic.h>
 #include <linux/bitmap.h>
 #include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/xarray.h>
@@ -124,11 +128,25 @@ struct smm_validate_walk {
 	struct smm_report *report;
 	bool count_only;
 	unsigned long resident;
+	unsigned long deadline;
+	unsigned long uncompared;
 };
 
-/* Walks a change overlapped are repeated this often, this far apart. */
-#define SMM_VALIDATE_TRIES	10
+/*
+ * Walks a change overlapped are repeated, this far apart, until a second
+ * of waiting in all is spent (or the reader is killed): validate may run
+ * while programs keep the pool busy, and it must end.
+ */
 #define SMM_VALIDATE_WAIT_MS	20
+#define SMM_VALIDATE_BUDGET	HZ
+
+static bool smm_validate_may_wait(struct smm_validate_walk *w)
+{
+	if (time_after(jiffies, w->deadline) || fatal_signal_pending(current))
+		return false;
+	msleep(SMM_VALIDATE_WAIT_MS);
+	return true;
+}
 
 /*
  * Start of a walk: true when no change to objects' entries is under way,
@@ -212,28 +230,55 @@ static unsigned long smm_validate_xarray(struct smm_pool *pool, struct smm_objec
 }
 
 /*
- * One object: its entries checked once; its page count compared with
- * @resident over a walk no change overlapped, counting again while one
- * did.
+ * Where the report stood before a walk, so that what a walk a change
+ * overlapped said can be taken back: an entry read under RCU may have
+ * left the object, and its frame been reused, by the time it is checked.
+ */
+struct smm_validate_mark {
+	size_t len;
+	unsigned int problems;
+	struct smm_shadow_census census;
+};
+
+static void smm_validate_mark(struct smm_validate_walk *w, struct smm_validate_mark *mk)
+{
+	mk->len = w->report->m ? w->report->m->count : 0;
+	mk->problems = w->report->problems;
+	mk->census = *w->census;
+}
+
+static void smm_validate_rollback(struct smm_validate_walk *w,
+				  const struct smm_validate_mark *mk)
+{
+	if (w->report->m)
+		w->report->m->count = mk->len;
+	w->report->problems = mk->problems;
+	*w->census = mk->census;
+}
+
+/*
+ * One object: its entries checked and its page count compared with
+ * @resident over a walk that no change overlapped.  A walk one overlapped
+ * says nothing: its reports are taken back and it is repeated.  Shadow
+ * entries' slots go into the census bitmap on the first walk only, so a
+ * repeat cannot see its own slots as held twice.
  */
 static bool smm_validate_object(struct smm_object *obj, void *arg)
 {
 	struct smm_validate_walk *w = arg;
-	struct smm_validate_walk recount = { .count_only = true };
-	struct smm_shadow_census scratch = { };
+	struct smm_shadow_census *c = w->census;
+	unsigned long *slots = c->slots;
 	struct smm_pool *pool = obj->pool;
-	struct smm_validate_walk *walk = w;
+	struct smm_validate_mark mk;
 	unsigned long n, begun;
 	long resident;
-	int try;
+	bool quiet;
 
-	recount.census = &scratch;
-	for (try = 0; try < SMM_VALIDATE_TRIES; try++) {
-		bool quiet = smm_validate_quiet(pool, &begun);
-
-		n = smm_validate_xarray(pool, obj, &obj->inode->i_mapping->i_pages, walk);
-		if (!try)
-			smm_validate_xarray(pool, obj, &obj->shadows, walk);
+	for (;;) {
+		smm_validate_mark(w, &mk);
+		quiet = smm_validate_quiet(pool, &begun);
+		n = smm_validate_xarray(pool, obj, &obj->inode->i_mapping->i_pages, w);
+		smm_validate_xarray(pool, obj, &obj->shadows, w);
 		resident = atomic_long_read(&obj->resident);
 		if (quiet && smm_validate_unchanged(pool, begun)) {
 			if (n != resident)
@@ -241,10 +286,20 @@ static bool smm_validate_object(struct smm_object *obj, void *arg)
 					   obj->id, n, resident);
 			break;
 		}
-		walk = &recount;
-		msleep(SMM_VALIDATE_WAIT_MS);
+		/* Keep the census of the last walk for the totals' decision. */
+		if (!smm_validate_may_wait(w)) {
+			struct smm_shadow_census last = *c;
+
+			smm_validate_rollback(w, &mk);
+			*c = last;
+			w->uncompared++;
+			break;
+		}
+		smm_validate_rollback(w, &mk);
+		c->slots = NULL;
 	}
-	w->resident += atomic_long_read(&obj->resident);
+	c->slots = slots;
+	w->resident += resident;
 	return true;
 }
 
@@ -255,40 +310,60 @@ static bool smm_validate_object_census(struct smm_object *obj, void *arg)
 	return true;
 }
 
+/* The store's counters, read inside a walk's window. */
+struct smm_validate_counts {
+	unsigned long used;
+	long shadow_only;
+};
+
+static void smm_validate_read_counts(struct smm_pool *pool, struct smm_validate_counts *k)
+{
+	k->used = pool->has_swap ? READ_ONCE(pool->swap.nr_used) : 0;
+	k->shadow_only = atomic_long_read(&pool->nr_shadow_only);
+}
+
 /*
  * The store's totals against every object's shadow entries, over a walk
- * of every object no change overlapped.  @c holds the checking walk's
- * census and @quiet says whether no change overlapped it; otherwise the
- * census is taken again, counting only.
+ * of every object no change overlapped (an object skipped as going away
+ * counts as a change: its entries are leaving).  @c and @k hold the
+ * checking walk's census and counters and @quiet says whether that walk
+ * qualifies; otherwise the census is taken again, counting only.
  */
 static void smm_validate_totals(struct smm_pool *pool, struct smm_shadow_census *c,
-				bool quiet, struct smm_report *r)
+				struct smm_validate_counts *k, bool quiet,
+				struct smm_validate_walk *cw)
 {
 	struct smm_shadow_census recount;
 	struct smm_validate_walk w = { .census = &recount, .count_only = true };
+	struct smm_validate_counts rk;
+	struct smm_report *r = cw->report;
 	unsigned long begun;
-	int try;
 
-	for (try = 0; !quiet && try < SMM_VALIDATE_TRIES; try++) {
-		msleep(SMM_VALIDATE_WAIT_MS);
+	while (!quiet && smm_validate_may_wait(cw)) {
 		memset(&recount, 0, sizeof(recount));
 		quiet = smm_validate_quiet(pool, &begun);
-		smm_object_for_each(pool, smm_validate_object_census, &w);
-		quiet = quiet && smm_validate_unchanged(pool, begun);
-		if (quiet)
+		quiet = !smm_object_for_each(pool, smm_validate_object_census, &w) && quiet;
+		smm_validate_read_counts(pool, &rk);
+		if (quiet && smm_validate_unchanged(pool, begun)) {
 			c = &recount;
+			k = &rk;
+		} else {
+			quiet = false;
+		}
 	}
-	if (!quiet)
+	if (!quiet) {
+		cw->uncompared++;
 		return;
+	}
 	if (c->bad_slots)
 		smm_report(r, "swap: %lu shadow entries hold a free slot or one another holds too; the first: object %llu at %lu, slot %u\n",
 			   c->bad_slots, c->bad_obj, c->bad_index, c->bad_slot);
-	if (pool->has_swap && c->with_slot != READ_ONCE(pool->swap.nr_used))
+	if (pool->has_swap && c->with_slot != k->used)
 		smm_report(r, "swap: %lu slots in use, %lu held by shadow entries\n",
-			   READ_ONCE(pool->swap.nr_used), c->with_slot);
-	if (c->shadow_only != atomic_long_read(&pool->nr_shadow_only))
+			   k->used, c->with_slot);
+	if (c->shadow_only != k->shadow_only)
 		smm_report(r, "swap: %lu shadow entries without a slot, %ld counted\n",
-			   c->shadow_only, atomic_long_read(&pool->nr_shadow_only));
+			   c->shadow_only, k->shadow_only);
 }
 
 /**
@@ -298,10 +373,11 @@ static void smm_validate_totals(struct smm_pool *pool, struct smm_shadow_census 
  *
  * Also the backing store's accounting: every shadow entry's slot is in
  * use and held by no other entry, the slots in use are exactly those of
- * the shadow entries, and the shadow-only entries are counted right.  The
- * totals only hold while no eviction or swap-in runs (both move a slot
- * between the store and an entry in two steps).  No spinlock is held
- * across an object's entries, however many there are.
+ * the shadow entries, and the shadow-only entries are counted right.
+ * What a walk found is only believed when no change to objects' entries
+ * overlapped it; on a pool that never stops changing, what could not be
+ * compared within a second of retries is logged, not reported.  No
+ * spinlock is held across an object's entries, however many there are.
  *
  * Context: Process context, may sleep; takes the object and pinned list
  * locks.
@@ -311,7 +387,12 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 {
 	unsigned int before = r->problems;
 	struct smm_shadow_census c = { };
-	struct smm_validate_walk w = { .census = &c, .report = r };
+	struct smm_validate_walk w = {
+		.census = &c,
+		.report = r,
+		.deadline = jiffies + SMM_VALIDATE_BUDGET,
+	};
+	struct smm_validate_counts k;
 	unsigned long pinned = 0, begun;
 	struct smm_page *frame;
 	bool quiet;
@@ -319,10 +400,15 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 	if (pool->has_swap)
 		c.slots = bitmap_zalloc(pool->swap.nr_slots, GFP_KERNEL);
 	quiet = smm_validate_quiet(pool, &begun);
-	smm_object_for_each(pool, smm_validate_object, &w);
+	quiet = !smm_object_for_each(pool, smm_validate_object, &w) && quiet;
+	smm_validate_read_counts(pool, &k);
 	quiet = quiet && smm_validate_unchanged(pool, begun);
 	bitmap_free(c.slots);
-	smm_validate_totals(pool, &c, quiet, r);
+	c.slots = NULL;
+	smm_validate_totals(pool, &c, &k, quiet, &w);
+	if (w.uncompared)
+		pr_info_ratelimited("%s: validate: %lu counts not compared: the pool changed during every walk for a second\n",
+				    pool->name, w.uncompared);
 
 	spin_lock(&pool->pinned_lock);
 	list_for_each_entry(frame, &pool->pinned, lru) {
