@@ -19,6 +19,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pagemap.h>
+#include <linux/rwsem.h>
 #include <linux/sched/signal.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -46,6 +47,11 @@ static int smm_object_open(struct inode *inode, struct file *file)
 		return PTR_ERR(obj);
 	file->private_data = obj;
 	file->f_mapping = obj->inode->i_mapping;
+	/*
+	 * As a regular file's: threads sharing the fd see read(), write()
+	 * and lseek() move the position one at a time (fdget_pos()).
+	 */
+	file->f_mode |= FMODE_ATOMIC_POS;
 	return 0;
 }
 
@@ -63,7 +69,10 @@ static int smm_object_release(struct inode *inode, struct file *file)
  * is the size when the write starts.  Stores through mappings are not
  * ordered by it, as with any shared file mapping.  Faults never take it,
  * so copying from or to a mapping of the same object under it cannot
- * deadlock.  IOCB_NOWAIT callers (io_uring) get -EAGAIN rather than sleep.
+ * deadlock.  The wait for it is killable (a copy from a buffer that never
+ * resolves holds it; the others must still die), and IOCB_NOWAIT callers
+ * (io_uring) get -EAGAIN instead of waiting for it.  The rwsem is taken
+ * directly: 6.1 has no inode_lock_killable().
  */
 static int smm_object_io_lock(struct kiocb *iocb, bool write)
 {
@@ -76,10 +85,8 @@ static int smm_object_io_lock(struct kiocb *iocb, bool write)
 		return 0;
 	}
 	if (write)
-		inode_lock(inode);
-	else
-		inode_lock_shared(inode);
-	return 0;
+		return down_write_killable(&inode->i_rwsem) ? -EINTR : 0;
+	return down_read_killable(&inode->i_rwsem) ? -EINTR : 0;
 }
 
 static ssize_t smm_object_read_iter(struct kiocb *iocb, struct iov_iter *to)
@@ -239,7 +246,8 @@ static long smm_object_ioctl(struct file *file, unsigned int cmd, unsigned long 
 			return -EFAULT;
 		if (lim.flags)
 			return -EINVAL;
-		inode_lock(obj->inode);
+		if (down_write_killable(&obj->inode->i_rwsem))
+			return -EINTR;
 		ret = smm_object_set_limit(obj, lim.size_limit);
 		inode_unlock(obj->inode);
 		return ret;
@@ -251,7 +259,8 @@ static long smm_object_ioctl(struct file *file, unsigned int cmd, unsigned long 
 			return -EFAULT;
 		if (!smm_object_range_ok(range.offset, range.length))
 			return -EINVAL;
-		inode_lock(obj->inode);
+		if (down_write_killable(&obj->inode->i_rwsem))
+			return -EINTR;
 		smm_object_punch(obj, range.offset, range.offset + range.length);
 		inode_unlock(obj->inode);
 		return 0;

@@ -6,7 +6,8 @@
  * index's); and objects closed while kswapd evicts their pages with every
  * shadowmm tracepoint on (an eviction must not read an object that its
  * last close freed); and pwrite() against pwrite() and pread() on one
- * range (each is atomic with respect to the others, as on a regular file).
+ * range (each is atomic with respect to the others, as on a regular file),
+ * and write() from threads sharing one fd (each moves the position once).
  * Under KASAN a use after free or a page handed to the wrong index is a
  * report in the kernel log, which fails the run.
  *
@@ -323,6 +324,59 @@ TEST(writes_are_atomic_against_reads_and_writes)
 	EXPECT_GT(a.writes, 0);
 	EXPECT_GT(a.reads, 0);
 	close(a.fd);
+}
+
+/*
+ * Threads sharing one fd: each write() starts where the last one ended,
+ * as on a regular file, so none lands on another's page.
+ */
+#define SHARED_WRITES	400
+
+struct shared_fd {
+	int fd;
+	int tag;
+};
+
+static void *shared_fd_writer(void *arg)
+{
+	struct shared_fd *s = arg;
+	char page[PG];
+	int i;
+
+	memset(page, s->tag, sizeof(page));
+	for (i = 0; i < SHARED_WRITES; i++)
+		if (write(s->fd, page, PG) != (ssize_t)PG)
+			break;
+	return NULL;
+}
+
+TEST(shared_fd_writes_do_not_overlap)
+{
+	struct shared_fd s[2];
+	unsigned long count[2] = { 0, 0 }, other = 0, i;
+	char page[PG];
+	pthread_t t[2];
+	int fd = smm_open(), k;
+
+	ASSERT_GE(fd, 0);
+	for (k = 0; k < 2; k++) {
+		s[k] = (struct shared_fd){ .fd = fd, .tag = 'a' + k };
+		ASSERT_EQ(pthread_create(&t[k], NULL, shared_fd_writer, &s[k]), 0);
+	}
+	for (k = 0; k < 2; k++)
+		pthread_join(t[k], NULL);
+	EXPECT_EQ(lseek(fd, 0, SEEK_CUR), (off_t)(2 * SHARED_WRITES * PG));
+	for (i = 0; i < 2 * SHARED_WRITES; i++) {
+		ASSERT_EQ(pread(fd, page, PG, i * PG), (ssize_t)PG);
+		if (page[0] == 'a' || page[0] == 'b')
+			count[page[0] - 'a']++;
+		else
+			other++;
+	}
+	EXPECT_EQ(count[0], SHARED_WRITES);
+	EXPECT_EQ(count[1], SHARED_WRITES);
+	EXPECT_EQ(other, 0);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
