@@ -104,6 +104,8 @@ static void smm_free_chunks(struct smm_chunk *chunks, unsigned long n, bool spli
  * next node of @nodes that has one.  Never from a node outside @nodes: a
  * pool asked for one node must not silently span two (its zones, kswapd
  * and node counters would then describe memory it was told not to use).
+ * Every node is tried twice: a __GFP_NORETRY attempt can fail while the
+ * compaction it started is still freeing a block.
  */
 static struct page *smm_take_chunk(int nid, const nodemask_t *nodes)
 {
@@ -112,7 +114,7 @@ static struct page *smm_take_chunk(int nid, const nodemask_t *nodes)
 	struct page *page;
 	int i, n = nid;
 
-	for (i = 0; i < nodes_weight(*nodes); i++) {
+	for (i = 0; i < 2 * nodes_weight(*nodes); i++) {
 		page = alloc_pages_node(n, gfp, SMM_CHUNK_ORDER);
 		if (page)
 			return page;
