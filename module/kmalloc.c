@@ -141,7 +141,7 @@ void smm_kfree(struct smm_pool *pool, const void *ptr)
 			slab = smm_page_obj_slab(cache, page, sfn, ptr);
 			if (unlikely(!slab)) {
 				smm_slab_fault(cache, SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
-					       " (not an object of this cache)");
+					       "not the start of an object of this cache");
 				return;
 			}
 			smm_cache_free_obj(cache, slab, obj, _RET_IP_);
@@ -157,7 +157,7 @@ void smm_kfree(struct smm_pool *pool, const void *ptr)
 	}
 bad:
 	smm_slab_fault(pool->kmalloc_caches[0], SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
-		       " (kfree of memory kmalloc did not return)");
+		       "not memory smm_kmalloc() returned");
 }
 SMM_EXPORT(smm_kfree);
 

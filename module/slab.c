@@ -533,12 +533,12 @@ static struct smm_page *smm_put_slab(struct smm_kmem_cache *cache, struct smm_pu
 	slab = smm_geom_obj_slab(&b->g, obj);
 	if (unlikely(!slab)) {
 		smm_slab_fault(cache, SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
-			       " (not an object of this cache)");
+			       "not the start of an object of this cache");
 		return NULL;
 	}
 	if (unlikely(obj == b->last)) {
 		smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
-			       " (freed twice in a row)");
+			       "Object freed twice in a row (the same pointer as the free before)");
 		return NULL;
 	}
 	b->last = obj;
@@ -570,7 +570,7 @@ static unsigned int smm_node_put_run(struct smm_kmem_cache *cache, struct smm_pu
 		inuse = smm_slab_inuse(slab);
 		if (unlikely(!inuse || slab->freelist == obj)) {
 			smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
-				       " (already on its slab's free list)");
+				       "Object already free (first on its slab's free list, or its slab has none in use)");
 		} else {
 			*(void **)(obj + b->g.freeptr) = slab->freelist;
 			slab->freelist = obj;
@@ -765,7 +765,7 @@ noinline void smm_cpu_free_slow(struct smm_kmem_cache *cache, struct smm_slab_cp
 	lockdep_assert_held(this_cpu_ptr(&cache->cpu->lock));
 	if (c->avail && c->entry[c->avail - 1] == obj) {
 		smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, smm_obj_slab_known(cache, obj),
-			       obj, " (freed twice in a row)");
+			       obj, "Object freed twice in a row on this CPU (it tops this CPU's array)");
 		return;
 	}
 	smm_cpu_flush(cache, c, cache->batch);
@@ -784,7 +784,7 @@ static __always_inline void __smm_cache_free(struct smm_kmem_cache *cache, void 
 
 	if (unlikely(!slab)) {
 		smm_slab_fault(cache, SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
-			       " (not an object of this cache)");
+			       "not the start of an object of this cache");
 		return;
 	}
 	smm_cache_free_obj(cache, slab, obj, caller);
@@ -951,13 +951,13 @@ void smm_kmem_cache_free_bulk(struct smm_kmem_cache *cache, size_t nr, void **p)
 			continue;
 		if (unlikely(!smm_geom_obj_slab(&g, obj))) {
 			smm_slab_fault(cache, SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
-				       " (not an object of this cache)");
+				       "not the start of an object of this cache");
 			continue;
 		}
 		if (unlikely(obj == last)) {
 			smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE,
 				       smm_obj_slab_known(cache, obj), obj,
-				       " (freed twice in a row)");
+				       "Object freed twice in a row (the same pointer as the free before)");
 			continue;
 		}
 		trace_shadowmm_kmem_cache_free(_RET_IP_, obj, cache->name);

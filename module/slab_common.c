@@ -332,6 +332,7 @@ struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *
 	cache->align = max_t(unsigned int, align, sizeof(long));
 	cache->flags = flags | (smm_slab_debug_flags() & SMM_SLAB_ALL);
 	cache->ctor = ctor;
+	smm_slab_debug_init(cache);
 	if (smm_cache_layout(cache)) {
 		kfree(cache);
 		return NULL;

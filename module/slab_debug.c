@@ -14,14 +14,27 @@
  * allocated on another), so an atomic bit flip on every alloc and free
  * plus a slab lookup on alloc, about what the lockless fast path saves.
  *
- * Each fault, here or in the core's cheaper checks, is reported once with
- * pr_err (which cache, which object by hashed address, slab frame and
- * index, and with owner tracking who had it last), counted, and leaves
- * every structure intact: a bad free changes nothing, and an object whose
- * red zone or poison was found damaged is quarantined: it stays counted
- * in use on its slab, chained on its node's quarantine list instead of a
- * free list, so nothing ever hands it out again (the slab goes back to the
- * buddy only with the cache).
+ * Each fault, here or in the core's cheaper checks, is counted and
+ * reported once, in the shape of SLUB's reports (see smm_slab_fault()):
+ * a framed "BUG <cache> (pool <pool>): <what>" title (no colon after BUG,
+ * so the test VM's log verdict, which fails a run on the kernel's own
+ * "BUG: " reports, tells a deliberately provoked fault from a kernel
+ * bug), what was found, the object and its slab, with owner tracking who
+ * last allocated and freed it and from which stacks, a dump of the
+ * damaged bytes, the detecting stack, and a "FIX" line saying what the
+ * allocator did about it.  Every fault leaves every structure intact: a
+ * bad free changes nothing, and an object whose red zone or poison was
+ * found damaged is quarantined: it stays counted in use on its slab,
+ * chained on its node's quarantine list instead of a free list, so nothing
+ * ever hands it out again (the slab goes back to the buddy only with the
+ * cache).
+ *
+ * Owner tracking records the caller, CPU, pid and time of the last
+ * allocation and free of each object and, where the kernel has a stack
+ * depot, the stack from that caller down (a handle into the depot,
+ * SMM_SLAB_STACKS): an unwind and a hash lookup on every allocation and
+ * free of such a cache, as SLUB pays with SLAB_STORE_USER.  Caches without
+ * debugging never come here.
  *
  * smm_slab_validate() checks every slab of every cache against its lists
  * and counters, and with debugging every object's state, red zones and
@@ -33,10 +46,15 @@
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
+#include <linux/math.h>
+#include <linux/minmax.h>
 #include <linux/moduleparam.h>
+#include <linux/printk.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
+#include <linux/stackdepot.h>
+#include <linux/stacktrace.h>
 #include <linux/string.h>
 
 #include <shadowmm/pool.h>
@@ -87,11 +105,41 @@ unsigned int smm_slab_debug_flags(void)
 #define SMM_OBJ_ALLOC		0x414c4c43UL	/* "ALLC" */
 #define SMM_OBJ_QUARANTINE	0x51524e54UL	/* "QRNT" */
 
+/* The title of a report of each kind, and what the allocator did about it. */
 static const char * const smm_slab_error_names[SMM_SLAB_NR_ERRORS] = {
-	[SMM_SLAB_ERR_DOUBLE_FREE] = "double free",
-	[SMM_SLAB_ERR_INVALID_FREE] = "invalid free",
-	[SMM_SLAB_ERR_REDZONE] = "red zone overwritten",
-	[SMM_SLAB_ERR_POISON] = "write after free (poison overwritten)",
+	[SMM_SLAB_ERR_DOUBLE_FREE] = "Double free",
+	[SMM_SLAB_ERR_INVALID_FREE] = "Invalid free",
+	[SMM_SLAB_ERR_REDZONE] = "Red zone overwritten",
+	[SMM_SLAB_ERR_POISON] = "Write after free (poison overwritten)",
+};
+
+static const char * const smm_slab_error_fixes[SMM_SLAB_NR_ERRORS] = {
+	[SMM_SLAB_ERR_DOUBLE_FREE] = "free ignored, nothing changed",
+	[SMM_SLAB_ERR_INVALID_FREE] = "free ignored, nothing changed",
+	[SMM_SLAB_ERR_REDZONE] = "object quarantined: it stays in use on its slab and is never handed out again",
+	[SMM_SLAB_ERR_POISON] = "object quarantined: it stays in use on its slab and is never handed out again",
+};
+
+#define SMM_REPORT_DUMP_MAX	64	/* bytes of a damaged area a report dumps */
+#define SMM_REPORT_ROW		16	/* bytes per dumped line */
+#define SMM_TRACK_DEPTH		24	/* frames unwound for an owner's stack */
+
+/**
+ * struct smm_slab_damage - guard bytes of an object found overwritten
+ * @what:	"Left red zone", "Right red zone" or "Poison"
+ * @poison:	the area is the poisoned object, else a red zone
+ * @start:	the area, in bytes from the object: [@start, @end)
+ * @end:	its end
+ * @first:	its first byte that differs from what was written there
+ * @found:	when the damage was found ("on free", "on allocation")
+ */
+struct smm_slab_damage {
+	const char *what;
+	bool poison;
+	long start;
+	long end;
+	long first;
+	const char *found;
 };
 
 static inline unsigned long *smm_obj_state(struct smm_kmem_cache *cache, void *obj)
@@ -161,6 +209,44 @@ static long smm_poison_check(struct smm_kmem_cache *cache, void *obj)
 	return -1;
 }
 
+#ifdef CONFIG_STACKDEPOT
+/*
+ * This task's stack from @caller down, in the stack depot, or 0 when the
+ * depot has no room for it.  The frames above @caller are the slab
+ * allocator's own and say nothing of the owner: they are left out when
+ * @caller is among the frames unwound.
+ */
+static depot_stack_handle_t smm_track_stack(unsigned long caller)
+{
+	unsigned long entries[SMM_TRACK_DEPTH];
+	unsigned int nr, i;
+
+	nr = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+	for (i = 0; i < nr && entries[i] != caller; i++)
+		;
+	if (i == nr)
+		i = 0;
+	/* Under a node lock: the depot may take a page, never wait for one. */
+	return stack_depot_save(entries + i, nr - i, GFP_NOWAIT | __GFP_NOWARN);
+}
+
+/* The frames of a stack the depot holds; their number, 0 for none. */
+static unsigned int smm_track_frames(depot_stack_handle_t stack, unsigned long **entries)
+{
+	return stack ? stack_depot_fetch(stack, entries) : 0;
+}
+#else
+static depot_stack_handle_t smm_track_stack(unsigned long caller)
+{
+	return 0;
+}
+
+static unsigned int smm_track_frames(depot_stack_handle_t stack, unsigned long **entries)
+{
+	return 0;
+}
+#endif
+
 static void smm_track_set(struct smm_kmem_cache *cache, void *obj, bool free,
 			  unsigned long addr)
 {
@@ -170,6 +256,138 @@ static void smm_track_set(struct smm_kmem_cache *cache, void *obj, bool free,
 	t->cpu = raw_smp_processor_id();
 	t->pid = current->pid;
 	t->when = jiffies;
+	t->stack = (cache->flags & SMM_SLAB_STACKS) ? smm_track_stack(addr) : 0;
+}
+
+/**
+ * smm_slab_debug_init() - prepare a new cache's debugging
+ * @cache: the cache, its flags set, not yet on its pool's list
+ *
+ * A cache that tracks owners keeps their stacks too (SMM_SLAB_STACKS)
+ * when the kernel has a stack depot and it is ready; the depot is made
+ * ready here when no one has yet.
+ *
+ * Context: Process context, may sleep.
+ */
+void smm_slab_debug_init(struct smm_kmem_cache *cache)
+{
+	if (IS_ENABLED(CONFIG_STACKDEPOT) && (cache->flags & SMM_SLAB_STORE_USER) &&
+	    !stack_depot_init())
+		cache->flags |= SMM_SLAB_STACKS;
+}
+
+/* What a guarded byte at @off from the object holds while undamaged. */
+static u8 smm_guard_byte(struct smm_kmem_cache *cache, const struct smm_slab_damage *d,
+			 long off)
+{
+	if (!d->poison)
+		return SMM_RED_ACTIVE;
+	return off == cache->object_size - 1 ? SMM_POISON_END : SMM_POISON_FREE;
+}
+
+/* The damaged area of a report: its extent and first bad byte. */
+static void smm_report_damage(struct smm_kmem_cache *cache, const u8 *obj,
+			      const struct smm_slab_damage *d)
+{
+	unsigned int bad = 0;
+	long off;
+
+	for (off = d->first; off < d->end; off++)
+		bad += obj[off] != smm_guard_byte(cache, d, off);
+	pr_err("%s object%+ld..%+ld: %u of %ld bytes differ, first at object%+ld: 0x%02x instead of 0x%02x (found %s)\n",
+	       d->what, d->start, d->end - 1, bad, d->end - d->start, d->first,
+	       obj[d->first], smm_guard_byte(cache, d, d->first), d->found);
+}
+
+/*
+ * A dump of at most SMM_REPORT_DUMP_MAX bytes of the damaged area from a
+ * row before the one holding its first bad byte, after the owners as in
+ * SLUB's reports.  Each line starts with its offset from the object.  No
+ * ASCII column: the bytes are whatever was written there, and text in
+ * them could read as a kernel report to a log scanner.
+ */
+static void smm_report_dump(const u8 *obj, const struct smm_slab_damage *d)
+{
+	char line[SMM_REPORT_ROW * 3 + 1];
+	long off, start, end;
+
+	start = round_down(d->first - d->start, SMM_REPORT_ROW);
+	start = d->start + max(0L, start - SMM_REPORT_ROW);
+	end = min(d->end, start + SMM_REPORT_DUMP_MAX);
+	for (off = start; off < end; off += SMM_REPORT_ROW) {
+		hex_dump_to_buffer(obj + off, min_t(long, end - off, SMM_REPORT_ROW),
+				   SMM_REPORT_ROW, 1, line, sizeof(line), false);
+		pr_err("%s object%+ld: %s\n", d->what, off, line);
+	}
+}
+
+/* One owner record of a report, and its stack when the depot has it. */
+static void smm_report_track(const char *what, const struct smm_slab_track *t)
+{
+	unsigned long *entries;
+	unsigned int nr, i;
+
+	if (!t->addr) {
+		pr_err("%s: no record\n", what);
+		return;
+	}
+	pr_err("%s by %pS %lu jiffies ago, cpu %d pid %d\n", what, (void *)t->addr,
+	       jiffies - t->when, t->cpu, t->pid);
+	nr = smm_track_frames(t->stack, &entries);
+	for (i = 0; i < nr; i++)
+		pr_err(" %pS\n", (void *)entries[i]);
+}
+
+/*
+ * The report of one fault, in the shape of SLUB's (see the file comment);
+ * @detail or @d says what was found.
+ */
+static void smm_slab_report(struct smm_kmem_cache *cache, enum smm_slab_error kind,
+			    struct smm_page *slab, const void *obj, const char *detail,
+			    const struct smm_slab_damage *d)
+{
+	pr_err("=============================================================================\n");
+	pr_err("BUG %s (pool %s): %s\n", cache->name, cache->pool->name,
+	       smm_slab_error_names[kind]);
+	pr_err("-----------------------------------------------------------------------------\n");
+	if (!slab) {
+		pr_err("Pointer %p: %s\n", obj, detail);
+	} else {
+		void *base = smm_slab_base(cache, slab);
+		/*
+		 * The core's own checks report without the node lock, while
+		 * its holder may change the in-use count: a snapshot will do.
+		 */
+		unsigned long flags = data_race(READ_ONCE(slab->flags));
+
+		if (d)
+			smm_report_damage(cache, obj, d);
+		else
+			pr_err("%s\n", detail);
+		pr_err("Object %p: index %lu of its slab, size %u, stride %u\n", obj,
+		       (unsigned long)(obj - base - cache->offset) / cache->size,
+		       cache->object_size, cache->size);
+		pr_err("Slab sfn %lu order %u node %d: %lu of %u objects in use, frame %p flags %#lx\n",
+		       smm_slab_sfn(cache, slab), cache->order, smm_slab_nid(slab),
+		       (flags & SMM_PAGE_INUSE_MASK) >> SMM_PAGE_INUSE_SHIFT,
+		       cache->objs_per_slab, slab, flags);
+		if (cache->flags & SMM_SLAB_STORE_USER) {
+			smm_report_track("Allocated", smm_obj_track(cache, (void *)obj, false));
+			smm_report_track("Freed", smm_obj_track(cache, (void *)obj, true));
+		}
+		if (d)
+			smm_report_dump(obj, d);
+	}
+	dump_stack_lvl(KERN_ERR);
+	pr_err("FIX %s: %s\n", cache->name, smm_slab_error_fixes[kind]);
+}
+
+static void __smm_slab_fault(struct smm_kmem_cache *cache, enum smm_slab_error kind,
+			     struct smm_page *slab, const void *obj, const char *detail,
+			     const struct smm_slab_damage *d)
+{
+	atomic_long_inc(&cache->errors[kind]);
+	smm_slab_report(cache, kind, slab, obj, detail, d);
 }
 
 /**
@@ -179,36 +397,69 @@ static void smm_track_set(struct smm_kmem_cache *cache, void *obj, bool free,
  * @slab: the slab of the object, or NULL when the pointer is none of the
  *	  cache's objects
  * @obj: the object or pointer
- * @detail: appended to the report line ("" for none)
+ * @detail: what was found: with @slab a sentence of its own ("Object
+ *	    already free"); without, what is wrong with the pointer, printed
+ *	    after "Pointer <hashed address>: "
  *
- * One fault, one report: what, which cache, which object (hashed address,
- * slab frame and index) and, with owner tracking, who had it last.
+ * One fault, one report of these lines, each through pr_err()::
+ *
+ *   =====...
+ *   BUG <cache> (pool <pool>): <kind>
+ *   -----...
+ *   <detail>, or for damaged guard bytes which area, how many bytes of it
+ *	differ and the first one's offset, value and expected value
+ *   Object <hashed address>: index <i> of its slab, size <n>, stride <n>
+ *   Slab sfn <sfn> order <o> node <nid>: <n> of <n> objects in use, frame
+ *	<hashed descriptor address> flags <descriptor flags>
+ *   Allocated by <caller> <age> jiffies ago, cpu <c> pid <p>, and the
+ *	stack from the caller down; the same for "Freed" (owner tracking)
+ *   <area> object<+offset>: <hex bytes>, up to 64 bytes around the first
+ *	damaged one (damaged guard bytes)
+ *   the detecting stack (dump_stack_lvl())
+ *   FIX <cache>: <what the allocator did: free ignored, or quarantined>
+ *
+ * (without @slab, "Pointer <hashed address>: <detail>" in place of the
+ * detail, object, slab and owner lines).  Not rate-limited: each report
+ * is of a bug to fix, and the counters say how many there were.
  *
  * Context: Any context; may hold the node lock of @slab.
  */
 void smm_slab_fault(struct smm_kmem_cache *cache, enum smm_slab_error kind,
 		    struct smm_page *slab, const void *obj, const char *detail)
 {
-	atomic_long_inc(&cache->errors[kind]);
-	if (slab) {
-		void *base = smm_slab_base(cache, slab);
+	__smm_slab_fault(cache, kind, slab, obj, detail, NULL);
+}
 
-		pr_err("%s: cache %s: %s: object %p (slab sfn %lu, index %lu)%s\n",
-		       cache->pool->name, cache->name, smm_slab_error_names[kind], obj,
-		       smm_slab_sfn(cache, slab),
-		       (unsigned long)(obj - base - cache->offset) / cache->size, detail);
+/* Report the red zone byte at @bad (from the object) found overwritten. */
+static void smm_redzone_fault(struct smm_kmem_cache *cache, struct smm_page *slab,
+			      void *obj, long bad, const char *found)
+{
+	struct smm_slab_damage d = { .first = bad, .found = found };
+	unsigned int l, rs, re;
+
+	smm_redzone_range(cache, &l, &rs, &re);
+	if (bad < 0) {
+		d.what = "Left red zone";
+		d.start = (long)l - cache->offset;
+		d.end = 0;
 	} else {
-		pr_err("%s: cache %s: %s: pointer %p%s\n", cache->pool->name, cache->name,
-		       smm_slab_error_names[kind], obj, detail);
+		d.what = "Right red zone";
+		d.start = rs;
+		d.end = re;
 	}
-	if (slab && (cache->flags & SMM_SLAB_STORE_USER)) {
-		struct smm_slab_track *a = smm_obj_track(cache, (void *)obj, false);
-		struct smm_slab_track *f = smm_obj_track(cache, (void *)obj, true);
+	__smm_slab_fault(cache, SMM_SLAB_ERR_REDZONE, slab, obj, NULL, &d);
+}
 
-		pr_err("%s: cache %s: last alloc by %pS cpu %d pid %d, last free by %pS cpu %d pid %d\n",
-		       cache->pool->name, cache->name, (void *)a->addr, a->cpu, a->pid,
-		       (void *)f->addr, f->cpu, f->pid);
-	}
+/* Report the poison byte at @bad of a free object found overwritten. */
+static void smm_poison_fault(struct smm_kmem_cache *cache, struct smm_page *slab,
+			     void *obj, long bad)
+{
+	struct smm_slab_damage d = {
+		.what = "Poison", .poison = true, .start = 0,
+		.end = cache->object_size, .first = bad, .found = "on allocation",
+	};
+
+	__smm_slab_fault(cache, SMM_SLAB_ERR_POISON, slab, obj, NULL, &d);
 }
 
 /* Keep a damaged object of a slab of @n aside: in use, never handed out. */
@@ -269,18 +520,16 @@ bool smm_slab_debug_alloc(struct smm_kmem_cache *cache, struct smm_kmem_cache_no
 	if (smm_cache_poisons(cache)) {
 		bad = smm_poison_check(cache, obj);
 		if (bad >= 0) {
-			char detail[64];
-
-			snprintf(detail, sizeof(detail), ": byte %ld changed; quarantined",
-				 bad);
-			smm_slab_fault(cache, SMM_SLAB_ERR_POISON, slab, obj, detail);
+			smm_poison_fault(cache, slab, obj, bad);
 			damaged = true;
 		}
 	}
-	if ((cache->flags & SMM_SLAB_RED_ZONE) && smm_redzone_check(cache, obj)) {
-		smm_slab_fault(cache, SMM_SLAB_ERR_REDZONE, slab, obj,
-			       " (while free); quarantined");
-		damaged = true;
+	if (cache->flags & SMM_SLAB_RED_ZONE) {
+		bad = smm_redzone_check(cache, obj);
+		if (bad) {
+			smm_redzone_fault(cache, slab, obj, bad, "on allocation");
+			damaged = true;
+		}
 	}
 	if (unlikely(damaged)) {
 		smm_quarantine(cache, n, obj);
@@ -317,10 +566,18 @@ bool smm_slab_debug_free(struct smm_kmem_cache *cache, struct smm_kmem_cache_nod
 
 	lockdep_assert_held(&n->lock);
 	if (*state != SMM_OBJ_ALLOC) {
-		smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
-			       *state == SMM_OBJ_FREE ? "" :
-			       *state == SMM_OBJ_QUARANTINE ? " (quarantined)" :
-			       " (state word corrupted)");
+		char detail[80];
+
+		if (*state == SMM_OBJ_FREE)
+			strscpy(detail, "Object already free", sizeof(detail));
+		else if (*state == SMM_OBJ_QUARANTINE)
+			strscpy(detail, "Object already quarantined (its guard bytes were damaged)",
+				sizeof(detail));
+		else
+			snprintf(detail, sizeof(detail),
+				 "Object not allocated: its state word reads %#lx (corrupted)",
+				 *state);
+		smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj, detail);
 		return false;
 	}
 	if (cache->flags & SMM_SLAB_STORE_USER)
@@ -328,11 +585,7 @@ bool smm_slab_debug_free(struct smm_kmem_cache *cache, struct smm_kmem_cache_nod
 	if (cache->flags & SMM_SLAB_RED_ZONE) {
 		bad = smm_redzone_check(cache, obj);
 		if (bad) {
-			char detail[64];
-
-			snprintf(detail, sizeof(detail), ": byte %ld of the object; quarantined",
-				 bad);
-			smm_slab_fault(cache, SMM_SLAB_ERR_REDZONE, slab, obj, detail);
+			smm_redzone_fault(cache, slab, obj, bad, "on free");
 			smm_quarantine(cache, n, obj);
 			return false;
 		}

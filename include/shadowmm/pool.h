@@ -35,6 +35,9 @@
  *				 waits for work_on_cpu() to take it there)
  *               smm_kmem_cache_node.lock	(one node of one cache at
  *				 a time)
+ *                 the kernel's stack depot	(owner tracking keeps
+ *				 stacks: its pool lock, and a page from the
+ *				 kernel's page allocator with GFP_NOWAIT)
  *               smm_pcp.lock	(a slab grows and goes back to the buddy
  *				 with no node lock held)
  *                 smm_zone.lock	(one zone at a time)

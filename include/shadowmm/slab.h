@@ -36,6 +36,7 @@ struct seq_file;
 #define SMM_SLAB_DEBUG		GENMASK(3, 0)
 #define SMM_SLAB_ALL		SMM_SLAB_DEBUG
 #define SMM_SLAB_KMALLOC	BIT(8)	/* internal: one of the pool's kmalloc caches */
+#define SMM_SLAB_STACKS		BIT(9)	/* internal: owners' stacks in the stack depot */
 
 #define SMM_SLAB_NAME_LEN	32
 #define SMM_SLAB_CPU_MAX	128	/* capacity of a per-CPU object array */

@@ -15,6 +15,7 @@
 #include <linux/local_lock.h>
 #include <linux/percpu.h>
 #include <linux/reciprocal_div.h>
+#include <linux/stackdepot.h>
 #include <linux/string.h>
 #include <linux/types.h>
 
@@ -32,12 +33,15 @@
  * @cpu:	on which CPU
  * @pid:	in which task
  * @when:	jiffies
+ * @stack:	the stack from the caller down, in the kernel's stack depot
+ *		(caches with SMM_SLAB_STACKS), or 0
  */
 struct smm_slab_track {
 	unsigned long addr;
 	int cpu;
 	int pid;
 	unsigned long when;
+	depot_stack_handle_t stack;
 };
 
 static inline bool smm_cache_debug(const struct smm_kmem_cache *cache)
@@ -144,6 +148,7 @@ void smm_cache_totals(struct smm_kmem_cache *cache, struct smm_slab_node_info *i
 
 /* module/slab_debug.c */
 unsigned int smm_slab_debug_flags(void);
+void smm_slab_debug_init(struct smm_kmem_cache *cache);
 void smm_slab_fault(struct smm_kmem_cache *cache, enum smm_slab_error kind,
 		    struct smm_page *slab, const void *obj, const char *detail);
 void smm_slab_debug_setup(struct smm_kmem_cache *cache, void *obj);
