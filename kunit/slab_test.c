@@ -419,8 +419,7 @@ static void smm_slab_cpu_offline_test(struct kunit *test)
 
 	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || num_online_cpus() < 2)
 		kunit_skip(test, "needs CPU hotplug and two online CPUs");
-	if (!cache->cpu_limit)
-		kunit_skip(test, "slab_debug is set: no per-CPU arrays");
+	KUNIT_ASSERT_GT(test, cache->cpu_limit, 0U);
 	for_each_online_cpu(cpu)
 		if (cpu != 0)
 			target = cpu;
@@ -455,8 +454,7 @@ static void smm_slab_bulk_batches_test(struct kunit *test)
 	void **objs, *single;
 	int cpu;
 
-	if (!cache->cpu_limit)
-		kunit_skip(test, "slab_debug is set: no per-CPU arrays");
+	KUNIT_ASSERT_GT(test, cache->cpu_limit, 0U);
 	n = 3 * cache->cpu_limit + 7;
 	objs = kunit_kcalloc(test, n + 3, sizeof(*objs), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
@@ -536,8 +534,7 @@ static void smm_slab_remote_drain_test(struct kunit *test)
 
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs two online CPUs");
-	if (!cache->cpu_limit)
-		kunit_skip(test, "slab_debug is set: no per-CPU arrays");
+	KUNIT_ASSERT_GT(test, cache->cpu_limit, 0U);
 	cpu = get_cpu();
 	put_cpu();
 	target = cpumask_any_but(cpu_online_mask, cpu);
@@ -1042,10 +1039,7 @@ static void smm_slab_alloc_node_test(struct kunit *test)
 
 	fast = smm_kmem_cache_create(pool, "kunit-node-fast", 64, 0, 0, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, fast);
-	if (!fast->cpu_limit) {
-		KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(fast), 0);
-		kunit_skip(test, "slab_debug is set: no per-CPU arrays");
-	}
+	KUNIT_ASSERT_GT(test, fast->cpu_limit, 0U);
 	for (nid = 0; nid < 2; nid++) {
 		preempt_disable();
 		obj[nid] = smm_kmem_cache_alloc_node(fast, SMM_TEST_FLAGS, nid);
@@ -1272,11 +1266,55 @@ static void smm_slab_node_shrink_test(struct kunit *test)
 	smm_test_all_back(test, pool);
 }
 
+/*
+ * Debug flags belong to a pool: one built with slab_debug gives them to
+ * every cache, its kmalloc caches included (no per-CPU arrays then); one
+ * built without gives them to none, whatever the module was loaded with.
+ * Flags outside SMM_SLAB_ALL are refused.
+ */
+static void smm_slab_pool_debug_test(struct kunit *test)
+{
+	static const struct smm_test_pool_cfg debug_pool = {
+		.mb = 4, .split = { 0, 100, 0 }, .one_node = true,
+		.slab_debug = SMM_SLAB_RED_ZONE | SMM_SLAB_POISON,
+	};
+	struct smm_pool_config bad = {
+		.name = "kunit",
+		.region = {
+			.backend = SMM_BACKEND_KERNEL,
+			.nr_pages = SMM_CHUNK_FRAMES,
+		},
+		.zone_split = { 0, 100, 0 },
+		.slab_debug = SMM_SLAB_ALL + 1,
+	};
+	struct smm_pool *plain = smm_test_pool(test, &slab_pool);
+	struct smm_pool *debug = smm_test_pool(test, &debug_pool);
+	struct smm_pool *none = NULL;
+	struct smm_kmem_cache *cache;
+	int i;
+
+	for (i = 0; i < SMM_KMALLOC_NR; i++) {
+		KUNIT_EXPECT_EQ(test, plain->kmalloc_caches[i]->flags & SMM_SLAB_ALL, 0U);
+		KUNIT_EXPECT_GT(test, plain->kmalloc_caches[i]->cpu_limit, 0U);
+		KUNIT_EXPECT_EQ(test, debug->kmalloc_caches[i]->flags & SMM_SLAB_ALL,
+				debug_pool.slab_debug);
+		KUNIT_EXPECT_EQ(test, debug->kmalloc_caches[i]->cpu_limit, 0U);
+	}
+	cache = smm_test_cache(test, debug, 64, 0, 0, NULL);
+	KUNIT_EXPECT_EQ(test, cache->flags & SMM_SLAB_ALL, debug_pool.slab_debug);
+	cache = smm_test_cache(test, plain, 64, 0, 0, NULL);
+	KUNIT_EXPECT_EQ(test, cache->flags & SMM_SLAB_ALL, 0U);
+
+	KUNIT_EXPECT_EQ(test, smm_pool_create(&bad, &none), -EINVAL);
+	KUNIT_EXPECT_NULL(test, none);
+}
+
 static struct kunit_case smm_slab_cases[] = {
 	KUNIT_CASE(smm_slab_list_placement_test),
 	KUNIT_CASE(smm_slab_partial_first_test),
 	KUNIT_CASE_PARAM(smm_kmalloc_class_test, smm_kmalloc_size_gen_params),
 	KUNIT_CASE(smm_kmalloc_names_test),
+	KUNIT_CASE(smm_slab_pool_debug_test),
 	KUNIT_CASE(smm_slab_alignment_test),
 	KUNIT_CASE(smm_slab_ctor_test),
 	KUNIT_CASE(smm_slab_bulk_test),

@@ -30,6 +30,7 @@ KUNIT_DEFINE_ACTION_WRAPPER(smm_test_pool_destroy, smm_pool_destroy,
  * @no_reserve:	min_free_kbytes 0, so a zone can be emptied completely
  * @pcp_off:	pcp high 1 and batch 1: every order-0 free reaches the buddy
  * @swap_pages:	slots of a compressed backing store (0: none)
+ * @slab_debug:	SMM_SLAB_* flags every cache of the pool gets
  */
 struct smm_test_pool_cfg {
 	unsigned long mb;
@@ -38,6 +39,7 @@ struct smm_test_pool_cfg {
 	bool no_reserve;
 	bool pcp_off;
 	unsigned long swap_pages;
+	unsigned int slab_debug;
 };
 
 static inline struct smm_pool *smm_test_pool(struct kunit *test,
@@ -50,6 +52,7 @@ static inline struct smm_pool *smm_test_pool(struct kunit *test,
 			.nr_pages = tc->mb << (20 - PAGE_SHIFT),
 		},
 		.swap.nr_slots = tc->swap_pages,
+		.slab_debug = tc->slab_debug,
 	};
 	struct smm_pool *pool = NULL;
 	int ret;

@@ -21,6 +21,7 @@
 #include <shadowmm/object.h>
 #include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
+#include <shadowmm/slab.h>
 
 struct smm_params smm_params = {
 	.size_mb = SMM_SIZE_MB_DEFAULT,
@@ -365,6 +366,7 @@ static int smm_live_pool_create(void)
 					   SMM_SWAP_MB_MAX);
 	cfg.swap.nr_slots = (unsigned long)smm_params.swap_mb << (20 - PAGE_SHIFT);
 	cfg.swap.file = smm_params.swap_file;
+	cfg.slab_debug = smm_slab_debug_flags();
 	ret = smm_pool_create(&cfg, &smm_live_pool);
 	if (ret)
 		return ret;

@@ -58,7 +58,8 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 	for (i = 0; i < SMM_NR_ZONE_TYPES; i++)
 		split += cfg->zone_split[i];
 	if (split != 100 || !cfg->zone_split[SMM_ZONE_NORMAL] ||
-	    cfg->watermark_scale_factor > SMM_WSF_MAX)
+	    cfg->watermark_scale_factor > SMM_WSF_MAX ||
+	    (cfg->slab_debug & ~SMM_SLAB_ALL))
 		return -EINVAL;
 
 	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
@@ -68,6 +69,7 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 	memcpy(pool->zone_split, cfg->zone_split, sizeof(pool->zone_split));
 	mutex_init(&pool->tune_lock);
 	pool->watermark_scale_factor = cfg->watermark_scale_factor ?: SMM_WSF_DEFAULT;
+	pool->slab_debug = cfg->slab_debug;
 #ifdef CONFIG_FAULT_INJECTION
 	pool->fail_page_alloc = (struct fault_attr)FAULT_ATTR_INITIALIZER;
 #endif

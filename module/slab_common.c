@@ -305,7 +305,7 @@ static int smm_cache_layout(struct smm_kmem_cache *cache)
  * @size: object size in bytes, 1 .. 32 KiB less the debug metadata
  * @align: object alignment, a power of two up to PAGE_SIZE, or 0 for the
  *	   size of a pointer
- * @flags: SMM_SLAB_* debug flags (the slab_debug parameter adds to them)
+ * @flags: SMM_SLAB_* debug flags (the pool's slab_debug adds to them)
  * @ctor: run once on every object when its slab is made, or NULL; must
  *	  not sleep
  *
@@ -330,7 +330,7 @@ struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *
 	cache->nr_nodes = pool->nr_nodes;
 	cache->object_size = size;
 	cache->align = max_t(unsigned int, align, sizeof(long));
-	cache->flags = flags | (smm_slab_debug_flags() & SMM_SLAB_ALL);
+	cache->flags = flags | pool->slab_debug;
 	cache->ctor = ctor;
 	smm_slab_debug_init(cache);
 	if (smm_cache_layout(cache)) {

@@ -86,11 +86,13 @@ static const struct kernel_param_ops smm_slab_debug_ops = {
 module_param_cb(slab_debug, &smm_slab_debug_ops, &smm_slab_debug, 0444);
 __MODULE_PARM_TYPE(slab_debug, "uint");
 MODULE_PARM_DESC(slab_debug,
-		 "SMM_SLAB_* debug flags for every cache: 1 red zone, 2 poison, 4 owner, 8 consistency (default 0)");
+		 "SMM_SLAB_* debug flags for every cache of the module's pool: 1 red zone, 2 poison, 4 owner, 8 consistency (default 0)");
 
 /**
- * smm_slab_debug_flags() - the debug flags the slab_debug parameter gives
- *			    every cache
+ * smm_slab_debug_flags() - the debug flags the slab_debug parameter asks
+ *			    for on every cache of the module's pool
+ *
+ * KUnit pools are built without them: each test says what it wants.
  *
  * Context: Any context.
  * Return: SMM_SLAB_* debug flags, 0 when the parameter is not set.

@@ -104,6 +104,8 @@
  * @watermark_scale_factor: 1/10000 of a zone between its watermarks
  *			(0: SMM_WSF_DEFAULT)
  * @swap:		the backing store (nr_slots 0: none)
+ * @slab_debug:		SMM_SLAB_* debug flags every slab cache of the pool
+ *			gets (the live pool: the slab_debug parameter)
  */
 struct smm_pool_config {
 	const char *name;
@@ -112,6 +114,7 @@ struct smm_pool_config {
 	unsigned long min_free_kbytes;
 	unsigned int watermark_scale_factor;
 	struct smm_swap_config swap;
+	unsigned int slab_debug;
 };
 
 /**
@@ -143,6 +146,8 @@ struct smm_pool_config {
  * @slab_shrink_work:	shrinks every cache; queued under memory pressure
  * @slab_pressure_on:	pressure may queue @slab_shrink_work; cleared (with
  *			WRITE_ONCE) before the work is cancelled at destruction
+ * @slab_debug:		SMM_SLAB_* flags every cache of the pool gets, from
+ *			its config; read-only after creation
  * @slab_debugfs:	slab/ in debugfs, the live pool only (NULL in KUnit
  *			pools), under @slab_mutex
  * @mappable:		its frames can be mapped to user space (they have
@@ -201,6 +206,7 @@ struct smm_pool {
 	bool slab_hotplug;
 	struct work_struct slab_shrink_work;
 	bool slab_pressure_on;
+	unsigned int slab_debug;
 	struct dentry *slab_debugfs;
 	bool mappable;
 	spinlock_t object_lock;

@@ -258,6 +258,7 @@ void smm_slab_subsys_exit(void);
 unsigned int smm_slab_validate(struct smm_pool *pool, struct smm_report *r);
 void smm_slab_print_info(struct seq_file *m, struct smm_pool *pool);
 void smm_slab_debugfs_add(struct smm_pool *pool, struct dentry *parent);
+unsigned int smm_slab_debug_flags(void);
 void smm_slab_debugfs_remove(struct smm_pool *pool);
 
 extern const unsigned int smm_kmalloc_sizes[SMM_KMALLOC_NR];

@@ -147,7 +147,6 @@ void smm_cache_totals(struct smm_kmem_cache *cache, struct smm_slab_node_info *i
 		      bool lists);
 
 /* module/slab_debug.c */
-unsigned int smm_slab_debug_flags(void);
 void smm_slab_debug_init(struct smm_kmem_cache *cache);
 void smm_slab_fault(struct smm_kmem_cache *cache, enum smm_slab_error kind,
 		    struct smm_page *slab, const void *obj, const char *detail);
