@@ -54,7 +54,8 @@
  * MAP_LOCKED) and "madv_<advice>" for one madvise advice.  -E switches on
  * what is off by default: "madv_hwpoison", "madv_soft_offline", and
  * "hugepopulate" (MAP_POPULATE on a huge length: it never finishes, so the
- * watchdog always fires; what counts is whether SIGKILL ends it).
+ * watchdog always fires; what counts is whether SIGKILL ends it), and
+ * "hugeio" (reads and writes of arena buffers beyond 4 MiB: see rand_buf()).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -102,6 +103,7 @@
 #define FD_BASE		200			/* object fds: FD_BASE.. */
 #define NR_FDS		8
 #define SCRATCH		(64 * 1024)
+#define ARENA_IO_MAX	(4UL << 20)	/* see rand_buf() */
 #define NR_FOREIGN	8
 #define MAX_PROCS	16
 #define MAX_THREADS	16
@@ -141,10 +143,11 @@ struct op {
 
 /* Flag classes (parts of operations) that -x/-o can switch. */
 enum feature {
-	F_POPULATE, F_FIXED, F_HUGE, F_LOCKED, F_DEBUGFS, F_HUGEPOP, NR_FEATURES
+	F_POPULATE, F_FIXED, F_HUGE, F_LOCKED, F_DEBUGFS, F_HUGEPOP, F_HUGEIO,
+	NR_FEATURES
 };
 static const char *const feature_names[NR_FEATURES] = {
-	"populate", "fixed", "huge", "locked", "debugfs", "hugepopulate",
+	"populate", "fixed", "huge", "locked", "debugfs", "hugepopulate", "hugeio",
 };
 
 struct advice {
@@ -726,7 +729,11 @@ static int rand_prot(struct ctx *c)
 /*
  * A buffer for a call that writes to memory: the thread's scratch (with
  * the count cut to fit), an arena range (the count cut to the arena's
- * end), or a bad pointer.
+ * end, and to ARENA_IO_MAX unless -E hugeio), or a bad pointer.  An I/O
+ * of more than the region through mappings of the same pool evicts and
+ * brings back every page of it, twice: minutes at emulation speed, which
+ * the watchdog cannot tell from a hang.  -E hugeio does it anyway; what
+ * counts then is whether SIGKILL ends it.
  */
 static void *rand_buf(struct ctx *c, size_t *cnt)
 {
@@ -746,6 +753,8 @@ static void *rand_buf(struct ctx *c, size_t *cnt)
 		rand_range(c, &a, &len);
 		if (*cnt > arena_end() - a)
 			*cnt = arena_end() - a;
+		if (!cfg.feature_on[F_HUGEIO] && *cnt > ARENA_IO_MAX)
+			*cnt = below(c, ARENA_IO_MAX + 1);
 		return (void *)a;
 	}
 	return (void *)bad[below(c, ARRAY_SIZE(bad))];
@@ -2457,7 +2466,7 @@ static void print_usage(const char *argv0)
 		"          [-D DEBUGFS_FILE,...] [-F CHILD_MS] [-P SETTLE_S] [-K] [-l]\n"
 		"  -x excludes, -o runs only, -E enables (for what is off by default):\n"
 		"  an operation, a group, a flag class (populate fixed huge locked debugfs,\n"
-		"  hugepopulate: off by default) or madv_<advice>; -K: no sysrq\n"
+		"  hugepopulate and hugeio: off by default) or madv_<advice>; -K: no sysrq\n"
 		"  dumps when stuck; -l: list the classes\n", argv0);
 	fprintf(stderr, "operations:");
 	for (i = 0; i < NR_OPS; i++)
@@ -2572,7 +2581,7 @@ static int parse_args(int argc, char **argv)
 	}
 	cfg.populate_pct = 15;
 	for (i = 0; i < NR_FEATURES; i++)
-		cfg.feature_on[i] = i != F_HUGEPOP;
+		cfg.feature_on[i] = i != F_HUGEPOP && i != F_HUGEIO;
 	for (i = 0; i < (int)NR_ADVICES; i++)
 		cfg.advice_on[i] = advices[i].dflt;
 
