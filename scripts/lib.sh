@@ -44,9 +44,12 @@ smm_build_userspace() {
 	make -s -C "$SMM_ROOT/userspace" O="$1" KSRC="$(smm_ksrc)"
 }
 
-# smm_kunit_suites: the suite names declared in kunit/*.c.
+# smm_kunit_suites: the suite names declared in kunit/*.c (the first
+# .name inside each struct kunit_suite; a pool config's .name is not one).
 smm_kunit_suites() {
-	sed -n 's/^[[:space:]]*\.name = "\([a-z0-9_]*\)",.*/\1/p' \
+	awk '/struct kunit_suite [a-z0-9_]+ = \{/ { in_suite = 1 }
+	     in_suite && /^[[:space:]]*\.name = "[a-z0-9_]+",/ {
+		split($0, q, "\""); print q[2]; in_suite = 0 }' \
 		"$SMM_ROOT"/kunit/*.c
 }
 
