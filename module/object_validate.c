@@ -148,6 +148,20 @@ static bool smm_validate_may_wait(struct smm_validate_walk *w)
 	return true;
 }
 
+/* Changes begun (or ended) on every CPU so far. */
+static unsigned long smm_validate_sum(struct smm_pool *pool, bool ended)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct smm_object_changes *c = per_cpu_ptr(pool->object_changes, cpu);
+
+		sum += ended ? READ_ONCE(c->ended) : READ_ONCE(c->begun);
+	}
+	return sum;
+}
+
 /*
  * Start of a walk: true when no change to objects' entries is under way,
  * with the number begun so far in *@begun for smm_validate_unchanged().
@@ -156,30 +170,20 @@ static bool smm_validate_may_wait(struct smm_validate_walk *w)
  */
 static bool smm_validate_quiet(struct smm_pool *pool, unsigned long *begun)
 {
-	unsigned long b = 0, e = 0;
-	int cpu;
+	unsigned long e = smm_validate_sum(pool, true);
 
-	for_each_possible_cpu(cpu)
-		e += READ_ONCE(per_cpu_ptr(pool->object_changes, cpu)->ended);
 	/* Pairs with smm_object_change_begin(): "ended" read first. */
 	smp_rmb();
-	for_each_possible_cpu(cpu)
-		b += READ_ONCE(per_cpu_ptr(pool->object_changes, cpu)->begun);
-	*begun = b;
-	return b == e;
+	*begun = smm_validate_sum(pool, false);
+	return *begun == e;
 }
 
 /* End of a walk that started quiet: did no change begin meanwhile? */
 static bool smm_validate_unchanged(struct smm_pool *pool, unsigned long begun)
 {
-	unsigned long b = 0;
-	int cpu;
-
 	/* Pairs with smm_object_change_begin(): the walk's reads first. */
 	smp_rmb();
-	for_each_possible_cpu(cpu)
-		b += READ_ONCE(per_cpu_ptr(pool->object_changes, cpu)->begun);
-	return b == begun;
+	return smm_validate_sum(pool, false) == begun;
 }
 
 /*
