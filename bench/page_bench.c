@@ -168,7 +168,7 @@ void smm_bench_page_show(struct seq_file *m, const struct smm_bench_results *res
 		   res->repeats);
 	smm_bench_show_cpus(m, res);
 	seq_printf(m, "# shadowmm: %lu frames, %d node(s), per-CPU batch %u high %u\n",
-		   smm_pool_managed_pages(res->pool), res->pool->nr_nodes,
+		   smm_pool_managed_pages(res->pool), res->pool->zones.nr_nodes,
 		   res->smm_batch, res->smm_high);
 	if (res->k_zone)
 		seq_printf(m, "# kernel: zone %s, per-CPU batch %d high %d\n",

@@ -238,7 +238,7 @@ static void smm_buddy_zone_fallback_test(struct kunit *test)
 		.mb = 16, .split = { 30, 40, 30 }, .one_node = true, .no_reserve = true,
 	};
 	struct smm_pool *pool = smm_test_pool(test, &cfg);
-	struct smm_node *node = &pool->nodes[0];
+	struct smm_node *node = &pool->zones.nodes[0];
 	struct smm_page *pages[8];
 	/*
 	 * The whole zonelist is tried at the low marks before any zone at its
@@ -260,7 +260,7 @@ static void smm_buddy_zone_fallback_test(struct kunit *test)
 	};
 	unsigned int i;
 
-	KUNIT_ASSERT_EQ(test, pool->nr_nodes, 1);
+	KUNIT_ASSERT_EQ(test, pool->zones.nr_nodes, 1);
 	KUNIT_ASSERT_EQ(test, node->zones[SMM_ZONE_DMA].managed, 1024UL);
 	KUNIT_ASSERT_EQ(test, node->zones[SMM_ZONE_NORMAL].managed, 2048UL);
 	KUNIT_ASSERT_EQ(test, node->zones[SMM_ZONE_HIGHMEM].managed, 1024UL);
@@ -313,14 +313,14 @@ static void smm_buddy_node_zone_boundaries_test(struct kunit *test)
 		kunit_skip(test, "needs two NUMA nodes (the VM boots numa=fake=2)");
 	pool = smm_test_pool(test, &cfg);
 	r = &pool->region;
-	KUNIT_ASSERT_EQ(test, pool->nr_nodes, 2);
-	KUNIT_EXPECT_NE(test, pool->nodes[0].nid, pool->nodes[1].nid);
+	KUNIT_ASSERT_EQ(test, pool->zones.nr_nodes, 2);
+	KUNIT_EXPECT_NE(test, pool->zones.nodes[0].nid, pool->zones.nodes[1].nid);
 	for (c = 0; c < r->nr_chunks; c++)
 		KUNIT_EXPECT_EQ(test, r->chunk_nid[c],
 				page_to_nid(pfn_to_page(r->chunk_pfn[c])));
-	for (i = 0; i < pool->nr_nodes; i++)
-		KUNIT_EXPECT_EQ(test, r->chunk_nid[pool->nodes[i].start_sfn >> SMM_CHUNK_ORDER],
-				pool->nodes[i].nid);
+	for (i = 0; i < pool->zones.nr_nodes; i++)
+		KUNIT_EXPECT_EQ(test, r->chunk_nid[pool->zones.nodes[i].start_sfn >> SMM_CHUNK_ORDER],
+				pool->zones.nodes[i].nid);
 
 	pages = kunit_kcalloc(test, 2048, sizeof(*pages), GFP_KERNEL);
 	orders = kunit_kcalloc(test, 2048, sizeof(*orders), GFP_KERNEL);
@@ -383,11 +383,11 @@ static void smm_buddy_fault_injection_test(struct kunit *test)
 	struct smm_pool *pool = smm_test_pool(test, &one_chunk);
 	struct smm_page *page;
 
-	pool->fail_page_alloc.probability = 100;
-	pool->fail_page_alloc.interval = 1;
-	pool->fail_page_alloc.verbose = 0;
-	atomic_set(&pool->fail_page_alloc.times, 2);
-	pool->fail_min_order = 1;
+	pool->zones.fail_page_alloc.probability = 100;
+	pool->zones.fail_page_alloc.interval = 1;
+	pool->zones.fail_page_alloc.verbose = 0;
+	atomic_set(&pool->zones.fail_page_alloc.times, 2);
+	pool->zones.fail_min_order = 1;
 
 	page = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT);
 	KUNIT_EXPECT_NOT_NULL(test, page);

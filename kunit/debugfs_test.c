@@ -34,31 +34,31 @@ static void smm_knobs_test(struct kunit *test)
 		"reclaim 99999999999",
 	};
 	struct smm_pool *pool = smm_test_pool(test, &cfg);
-	struct smm_zone *zone = pool->zone_table[SMM_ZONE_NORMAL];
-	unsigned int wsf = pool->watermark_scale_factor;
-	unsigned long mfk = pool->min_free_kbytes, low = zone->watermark[SMM_WMARK_LOW];
+	struct smm_zone *zone = pool->zones.table[SMM_ZONE_NORMAL];
+	unsigned int wsf = pool->zones.watermark_scale_factor;
+	unsigned long mfk = pool->zones.min_free_kbytes, low = zone->watermark[SMM_WMARK_LOW];
 	unsigned int high = zone->pcp_high, batch = zone->pcp_batch;
-	unsigned int lru_batch = pool->lru_batch_size;
+	unsigned int lru_batch = pool->lru.batch_size;
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		KUNIT_EXPECT_EQ_MSG(test, smm_knob_write(pool, bad[i]), -EINVAL,
 				    "knob \"%s\"", bad[i]);
-	KUNIT_EXPECT_EQ(test, pool->watermark_scale_factor, wsf);
-	KUNIT_EXPECT_EQ(test, pool->min_free_kbytes, mfk);
+	KUNIT_EXPECT_EQ(test, pool->zones.watermark_scale_factor, wsf);
+	KUNIT_EXPECT_EQ(test, pool->zones.min_free_kbytes, mfk);
 	KUNIT_EXPECT_EQ(test, zone->watermark[SMM_WMARK_LOW], low);
 	KUNIT_EXPECT_EQ(test, zone->pcp_high, high);
 	KUNIT_EXPECT_EQ(test, zone->pcp_batch, batch);
-	KUNIT_EXPECT_EQ(test, pool->lru_batch_size, lru_batch);
+	KUNIT_EXPECT_EQ(test, pool->lru.batch_size, lru_batch);
 
 	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "lru_batch 5\n"), 0);
-	KUNIT_EXPECT_EQ(test, pool->lru_batch_size, 5U);
+	KUNIT_EXPECT_EQ(test, pool->lru.batch_size, 5U);
 	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "lru_batch\t7"), 0);
-	KUNIT_EXPECT_EQ(test, pool->lru_batch_size, 7U);
+	KUNIT_EXPECT_EQ(test, pool->lru.batch_size, 7U);
 	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "watermark_scale_factor 200\n"), 0);
-	KUNIT_EXPECT_EQ(test, pool->watermark_scale_factor, 200U);
+	KUNIT_EXPECT_EQ(test, pool->zones.watermark_scale_factor, 200U);
 	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "min_free_kbytes 512"), 0);
-	KUNIT_EXPECT_EQ(test, pool->min_free_kbytes, 512UL);
+	KUNIT_EXPECT_EQ(test, pool->zones.min_free_kbytes, 512UL);
 	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "pcp_high 40"), 0);
 	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "pcp_batch 10"), 0);
 	KUNIT_EXPECT_EQ(test, zone->pcp_high, 40U);

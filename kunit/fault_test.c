@@ -47,11 +47,11 @@ static unsigned long smm_test_nr_vmas(struct smm_pool *pool)
 	unsigned long n = 0;
 	unsigned int bkt;
 
-	spin_lock(&pool->vma_lock);
-	hash_for_each(pool->vma_trees, bkt, tree, hnode)
+	spin_lock(&pool->vmas.lock);
+	hash_for_each(pool->vmas.trees, bkt, tree, hnode)
 		if (tree->mm == current->mm)
 			n = tree->nr;
-	spin_unlock(&pool->vma_lock);
+	spin_unlock(&pool->vmas.lock);
 	return n;
 }
 
@@ -178,14 +178,14 @@ static void smm_fault_pinned_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_object_punch(obj, 0, PAGE_SIZE), 1L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), 0L);
 	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 1UL);
-	flush_delayed_work(&pool->pinned_work);
+	flush_delayed_work(&pool->objects.pinned_work);
 	/* Still pinned: not back in the buddy, contents intact. */
 	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free_before);
 	if (pinned == 1) {
 		KUNIT_EXPECT_EQ(test, memcmp(page_address(page), "pin", 3), 0);
 		unpin_user_page(page);
 	}
-	flush_delayed_work(&pool->pinned_work);
+	flush_delayed_work(&pool->objects.pinned_work);
 	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free_before + 1);
 	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE), 0);

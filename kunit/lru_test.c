@@ -28,7 +28,7 @@ static const struct smm_test_pool_cfg lru_pool = {
 
 static struct smm_lruvec *smm_test_lruvec(struct smm_pool *pool)
 {
-	return &pool->nodes[0].lruvec;
+	return &pool->zones.nodes[0].lruvec;
 }
 
 /* The frame behind page @index of an object file, or NULL. */
@@ -144,7 +144,7 @@ static void smm_lru_second_chance_test(struct kunit *test)
 						   struct smm_page, lru), f[3]);
 	smm_test_access(test, pool, file, 1);
 
-	n = smm_lru_isolate_inactive(pool, &pool->nodes[0], 2, out);
+	n = smm_lru_isolate_inactive(pool, &pool->zones.nodes[0], 2, out);
 	KUNIT_EXPECT_EQ(test, n, 1U);
 	KUNIT_EXPECT_PTR_EQ(test, out[0], f[0]);
 	KUNIT_EXPECT_FALSE(test, smm_test_flag(f[0], SMM_PG_lru));
@@ -157,7 +157,7 @@ static void smm_lru_second_chance_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 
 	/* Next scan: page 2 is the tail now, unreferenced. */
-	n = smm_lru_isolate_inactive(pool, &pool->nodes[0], 1, out + 1);
+	n = smm_lru_isolate_inactive(pool, &pool->zones.nodes[0], 1, out + 1);
 	KUNIT_EXPECT_EQ(test, n, 1U);
 	KUNIT_EXPECT_PTR_EQ(test, out[1], f[2]);
 
@@ -193,7 +193,7 @@ static void smm_lru_active_aging_test(struct kunit *test)
 	smm_test_access(test, pool, file, 0);
 	KUNIT_ASSERT_TRUE(test, smm_test_flag(f[0], SMM_PG_referenced));
 
-	KUNIT_EXPECT_EQ(test, smm_lru_age_active(pool, &pool->nodes[0], 2), 1U);
+	KUNIT_EXPECT_EQ(test, smm_lru_age_active(pool, &pool->zones.nodes[0], 2), 1U);
 	/* Page 0 back at the active head, bit cleared; page 1 deactivated. */
 	KUNIT_EXPECT_PTR_EQ(test, list_first_entry(&lruvec->active_list,
 						   struct smm_page, lru), f[0]);
@@ -301,9 +301,9 @@ static void smm_lru_batch_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "lru_batch 0"), -EINVAL);
 	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "lru_batch 64"), -EINVAL);
 	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "lru_batch x"), -EINVAL);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->lru_batch_size), 15U);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->lru.batch_size), 15U);
 	KUNIT_ASSERT_EQ(test, smm_knob_write(pool, "lru_batch 4\n"), 0);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->lru_batch_size), 4U);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->lru.batch_size), 4U);
 
 	memset(fill.seen, 0, sizeof(fill.seen));
 	fill.steps[0] = 3;
@@ -334,13 +334,13 @@ static void smm_lru_cpu_offline_test(struct kunit *test)
 	KUNIT_ASSERT_GE(test, target, 1);
 	KUNIT_ASSERT_EQ(test, work_on_cpu(target, smm_lru_fill_fn, &fill), 0L);
 	KUNIT_ASSERT_EQ(test, fill.seen[0], 0UL);
-	KUNIT_ASSERT_EQ(test, (unsigned int)per_cpu_ptr(pool->lru_batch, target)->nr[SMM_LRU_BATCH_ADD],
+	KUNIT_ASSERT_EQ(test, (unsigned int)per_cpu_ptr(pool->lru.batch, target)->nr[SMM_LRU_BATCH_ADD],
 			5U);
 
 	ret = remove_cpu(target);
 	if (ret)
 		kunit_skip(test, "cannot take cpu %d offline: %d", target, ret);
-	KUNIT_EXPECT_EQ(test, (unsigned int)per_cpu_ptr(pool->lru_batch, target)->nr[SMM_LRU_BATCH_ADD],
+	KUNIT_EXPECT_EQ(test, (unsigned int)per_cpu_ptr(pool->lru.batch, target)->nr[SMM_LRU_BATCH_ADD],
 			0U);
 	KUNIT_EXPECT_EQ(test, fill.lruvec->nr_inactive, 5UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
@@ -363,7 +363,7 @@ static void smm_lru_leave_test(struct kunit *test)
 	KUNIT_EXPECT_LE(test, lruvec->nr_inactive, 20UL);
 	KUNIT_EXPECT_EQ(test, smm_object_punch(obj, 0, 20 * PAGE_SIZE), 20L);
 	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 0UL);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->object_pages), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->objects.nr_pages), 0L);
 	KUNIT_EXPECT_EQ(test, lruvec->nr_inactive + lruvec->nr_active, 0UL);
 	smm_lru_drain_all(pool);
 	KUNIT_EXPECT_EQ(test, lruvec->nr_inactive + lruvec->nr_active, 0UL);

@@ -201,11 +201,11 @@ static void smm_object_release_test(struct kunit *test)
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
 	KUNIT_EXPECT_EQ(test, kernel_write(file, buf, sizeof(buf), &pos), (ssize_t)sizeof(buf));
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->object_pages), 1L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->objects.nr_pages), 1L);
 	__fput_sync(file);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->object_pages), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->objects.nr_pages), 0L);
 	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free_before);
-	KUNIT_EXPECT_TRUE(test, list_empty(&pool->objects));
+	KUNIT_EXPECT_TRUE(test, list_empty(&pool->objects.list));
 }
 
 /*
@@ -220,20 +220,20 @@ static void smm_object_dogfood_test(struct kunit *test)
 	struct smm_object *obj = smm_file_object(first);
 	unsigned long managed = smm_pool_managed_pages(pool);
 	unsigned int nr_pages = 0, nr_objs = 0, nr_files = 0, reserve, o, i;
-	struct smm_kmem_cache *cache = pool->object_reserve.cache;
+	struct smm_kmem_cache *cache = pool->objects.reserve.cache;
 	struct smm_page **pages, *page;
 	struct file **files;
 	unsigned int *orders;
 	void **objs;
 
 	KUNIT_ASSERT_NOT_NULL(test, cache);
-	KUNIT_ASSERT_NOT_NULL(test, pool->object_reserve.mempool);
+	KUNIT_ASSERT_NOT_NULL(test, pool->objects.reserve.mempool);
 	page = smm_virt_to_page(pool, obj);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	KUNIT_EXPECT_TRUE(test, smm_page_test(page, SMM_PG_slab));
 	KUNIT_EXPECT_PTR_EQ(test, page->slab_cache, cache);
 	KUNIT_EXPECT_STREQ(test, cache->name, "shadowmm_object");
-	reserve = pool->object_reserve.mempool->min_nr;
+	reserve = pool->objects.reserve.mempool->min_nr;
 	KUNIT_ASSERT_GT(test, reserve, 0U);
 
 	pages = kunit_kcalloc(test, managed, sizeof(*pages), GFP_KERNEL);
@@ -370,7 +370,7 @@ static void smm_object_pinned_per_object_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 
 	put_page(page);
-	flush_delayed_work(&pool->pinned_work);
+	flush_delayed_work(&pool->objects.pinned_work);
 	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 0UL);
 	smm_test_info(test, file, &info);
 	KUNIT_EXPECT_EQ(test, info.pinned_pages, 0ULL);

@@ -88,7 +88,7 @@ static int smm_test_check_page(struct file *file, u8 *buf, u8 *want,
 
 static struct smm_kswapd *smm_test_kswapd(struct smm_pool *pool)
 {
-	return &pool->kswapd[0];
+	return &pool->reclaim.kswapd[0];
 }
 
 /* Watermarks far enough apart to see where kswapd starts and stops. */
@@ -361,7 +361,7 @@ static void smm_reclaim_refault_test(struct kunit *test)
 	for (i = 24; i < 32; i++)
 		smm_test_activate(pool, file, i);
 	smm_lru_drain_all(pool);
-	KUNIT_ASSERT_EQ(test, pool->nodes[0].lruvec.nr_active, 8UL);
+	KUNIT_ASSERT_EQ(test, pool->zones.nodes[0].lruvec.nr_active, 8UL);
 
 	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
 	KUNIT_ASSERT_TRUE(test, xa_is_value(smm_object_shadow(smm_file_object(file), 0)));
@@ -553,7 +553,7 @@ static void smm_reclaim_shadow_trim_test(struct kunit *test)
 	unsigned long i;
 	loff_t pos = 0;
 
-	pool->shadow_only_max = 4;
+	pool->workingset.shadow_only_max = 4;
 	memset(buf, 0, PAGE_SIZE);
 	for (i = 0; i < 16; i++)
 		KUNIT_ASSERT_EQ(test, kernel_write(file, buf, PAGE_SIZE, &pos),
@@ -561,8 +561,8 @@ static void smm_reclaim_shadow_trim_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 16), 16UL);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGSTEAL_ZERO), 16UL);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PSWPOUT), 0UL);
-	flush_work(&pool->shadow_trim_work);
-	KUNIT_EXPECT_LE(test, atomic_long_read(&pool->nr_shadow_only), 4L);
+	flush_work(&pool->workingset.trim_work);
+	KUNIT_EXPECT_LE(test, atomic_long_read(&pool->workingset.nr_shadow_only), 4L);
 	KUNIT_EXPECT_GE(test, smm_event_sum(pool, SMM_WORKINGSET_NODERECLAIM), 12UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 
@@ -574,7 +574,7 @@ static void smm_reclaim_shadow_trim_test(struct kunit *test)
 				(ssize_t)PAGE_SIZE);
 		KUNIT_EXPECT_FALSE_MSG(test, memchr_inv(buf, 0, PAGE_SIZE), "page %lu", i);
 	}
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->nr_shadow_only), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->workingset.nr_shadow_only), 0L);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 

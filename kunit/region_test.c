@@ -117,7 +117,7 @@ static void smm_region_reserved_pool_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pool->region.backend, SMM_BACKEND_RESERVED);
 	KUNIT_EXPECT_EQ(test, pool->region.nr_present, 1024UL);
 	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), 1024UL);
-	KUNIT_EXPECT_EQ(test, pool->nodes[0].nid,
+	KUNIT_EXPECT_EQ(test, pool->zones.nodes[0].nid,
 			page_to_nid(pfn_to_page(PHYS_PFN(found.start))));
 	KUNIT_EXPECT_EQ(test, smm_sfn_pfn(&pool->region, 0), PHYS_PFN(found.start));
 	KUNIT_EXPECT_EQ(test, smm_region_check_reserved(found.start, SZ_4M), 0);

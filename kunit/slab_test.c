@@ -202,7 +202,7 @@ static void smm_kmalloc_class_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	for (i = 0; i < ARRAY_SIZE(p); i++)
 		smm_kfree(pool, p[i]);
-	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(pool->kmalloc_caches[0],
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(pool->slab.kmalloc_caches[0],
 						    SMM_SLAB_ERR_INVALID_FREE), 0UL);
 	smm_test_all_back(test, pool);
 }
@@ -837,7 +837,7 @@ static void smm_slab_invalid_free_test(struct kunit *test)
 	smm_kmem_cache_free(a, smm_page_address(pool, page));	/* a buddy page */
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(a, SMM_SLAB_ERR_INVALID_FREE), 4UL);
 	smm_kfree(pool, kmem);
-	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(pool->kmalloc_caches[0],
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(pool->slab.kmalloc_caches[0],
 						    SMM_SLAB_ERR_INVALID_FREE), 1UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 
@@ -942,7 +942,7 @@ static void smm_slab_pressure_test(struct kunit *test)
 		nr++;
 	}
 	KUNIT_EXPECT_LT(test, smm_zone_free(zone), low);
-	flush_work(&pool->slab_shrink_work);
+	flush_work(&pool->slab.shrink_work);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_nr_slabs(cache), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_slab_pages(pool), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_SLABS_SHRUNK_PRESSURE) - before, 4UL);
@@ -965,7 +965,7 @@ static struct smm_pool *smm_test_numa_pool(struct kunit *test)
 	if (num_node_state(N_MEMORY) < 2)
 		kunit_skip(test, "needs two NUMA nodes (the VM boots numa=fake=2)");
 	pool = smm_test_pool(test, &slab_numa_pool);
-	KUNIT_ASSERT_EQ(test, pool->nr_nodes, 2);
+	KUNIT_ASSERT_EQ(test, pool->zones.nr_nodes, 2);
 	return pool;
 }
 
@@ -1021,7 +1021,7 @@ static void smm_slab_alloc_node_test(struct kunit *test)
 			continue;
 		KUNIT_EXPECT_EQ(test, smm_test_obj_node(pool, obj[nid]), nid);
 		KUNIT_EXPECT_EQ(test, seen.grows, 1U);
-		KUNIT_EXPECT_EQ(test, seen.nid, pool->nodes[nid].nid);
+		KUNIT_EXPECT_EQ(test, seen.nid, pool->zones.nodes[nid].nid);
 		KUNIT_EXPECT_EQ(test, smm_test_lists(cache, nid).nr_partial, 1UL);
 		KUNIT_EXPECT_EQ(test, smm_test_lists(cache, nid).inuse, 1UL);
 		KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
@@ -1150,7 +1150,7 @@ static void smm_slab_node_fallback_test(struct kunit *test)
 	struct smm_pool *pool = smm_test_numa_pool(test);
 	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 512, 0,
 						      SMM_SLAB_CONSISTENCY, NULL);
-	struct smm_zone *zone1 = &pool->nodes[1].zones[SMM_ZONE_NORMAL];
+	struct smm_zone *zone1 = &pool->zones.nodes[1].zones[SMM_ZONE_NORMAL];
 	unsigned int per = cache->objs_per_slab, nr, i, *orders;
 	struct smm_page **pages;
 	void **objs, *obj;
@@ -1247,7 +1247,7 @@ static void smm_slab_node_shrink_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_nr_slabs(cache), 0UL);
 	smm_pcp_drain_all(pool);
 	for (nid = 0; nid < 2; nid++) {
-		struct smm_zone *zone = &pool->nodes[nid].zones[SMM_ZONE_NORMAL];
+		struct smm_zone *zone = &pool->zones.nodes[nid].zones[SMM_ZONE_NORMAL];
 
 		KUNIT_EXPECT_EQ(test, smm_zone_free(zone), zone->managed);
 	}
@@ -1294,11 +1294,11 @@ static void smm_slab_pool_debug_test(struct kunit *test)
 	int i;
 
 	for (i = 0; i < SMM_KMALLOC_NR; i++) {
-		KUNIT_EXPECT_EQ(test, plain->kmalloc_caches[i]->flags & SMM_SLAB_ALL, 0U);
-		KUNIT_EXPECT_GT(test, plain->kmalloc_caches[i]->cpu_limit, 0U);
-		KUNIT_EXPECT_EQ(test, debug->kmalloc_caches[i]->flags & SMM_SLAB_ALL,
+		KUNIT_EXPECT_EQ(test, plain->slab.kmalloc_caches[i]->flags & SMM_SLAB_ALL, 0U);
+		KUNIT_EXPECT_GT(test, plain->slab.kmalloc_caches[i]->cpu_limit, 0U);
+		KUNIT_EXPECT_EQ(test, debug->slab.kmalloc_caches[i]->flags & SMM_SLAB_ALL,
 				debug_pool.slab_debug);
-		KUNIT_EXPECT_EQ(test, debug->kmalloc_caches[i]->cpu_limit, 0U);
+		KUNIT_EXPECT_EQ(test, debug->slab.kmalloc_caches[i]->cpu_limit, 0U);
 	}
 	cache = smm_test_cache(test, debug, 64, 0, 0, NULL);
 	KUNIT_EXPECT_EQ(test, cache->flags & SMM_SLAB_ALL, debug_pool.slab_debug);

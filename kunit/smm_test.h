@@ -120,13 +120,13 @@ static inline bool smm_test_settle(struct smm_pool *pool)
 	unsigned long end = jiffies + 20 * HZ;
 	int node;
 
-	for (node = 0; node < pool->nr_nodes; node++)
+	for (node = 0; node < pool->zones.nr_nodes; node++)
 		while (!smm_kswapd_idle(pool, node)) {
 			if (time_after(jiffies, end))
 				return false;
 			msleep(20);
 		}
-	flush_work(&pool->slab_shrink_work);
+	flush_work(&pool->slab.shrink_work);
 	return true;
 }
 

@@ -78,7 +78,7 @@ static void smm_probe_refill(void *data, int nid, int zone, int cpu,
 {
 	struct smm_trace_seen *s = data;
 
-	if (nid == s->pool->nodes[0].nid) {
+	if (nid == s->pool->zones.nodes[0].nid) {
 		s->refills++;
 		s->refill_count = count;
 	}

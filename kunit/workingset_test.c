@@ -60,8 +60,8 @@ static void smm_workingset_distance_test(struct kunit *test)
 	smm_workingset_activation(pool, 0);
 	KUNIT_EXPECT_FALSE(test, smm_workingset_refault(pool, a, 12));
 	/* Distances 10, 9, 11, 11, 13: all in bucket 4 (8-15). */
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->workingset[0].hist[4]), 5L);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->workingset[0].refaults), 5L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->workingset.nodes[0].hist[4]), 5L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->workingset.nodes[0].refaults), 5L);
 }
 
 static struct kunit_case smm_workingset_cases[] = {

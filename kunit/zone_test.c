@@ -68,11 +68,11 @@ static void smm_zone_sizes_test(struct kunit *test)
 	};
 	static const unsigned long want[SMM_NR_ZONE_TYPES] = { 1024, 5120, 2048 };
 	struct smm_pool *pool = smm_test_pool(test, &cfg);
-	struct smm_node *node = &pool->nodes[0];
+	struct smm_node *node = &pool->zones.nodes[0];
 	unsigned long sfn, wrong = 0;
 	int t;
 
-	KUNIT_ASSERT_EQ(test, pool->nr_nodes, 1);
+	KUNIT_ASSERT_EQ(test, pool->zones.nr_nodes, 1);
 	for (t = 0; t < SMM_NR_ZONE_TYPES; t++) {
 		struct smm_zone *zone = &node->zones[t];
 
@@ -129,8 +129,8 @@ static void smm_zone_watermarks_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_pool_set_watermark_scale_factor(pool, 0), -EINVAL);
 	KUNIT_EXPECT_EQ(test, smm_pool_set_watermark_scale_factor(pool, SMM_WSF_MAX + 1), -EINVAL);
 	KUNIT_EXPECT_EQ(test, smm_pool_set_min_free_kbytes(pool, 32 * 1024), -EINVAL);
-	KUNIT_EXPECT_EQ(test, pool->watermark_scale_factor, 1000U);
-	KUNIT_EXPECT_EQ(test, pool->min_free_kbytes, 2048UL);
+	KUNIT_EXPECT_EQ(test, pool->zones.watermark_scale_factor, 1000U);
+	KUNIT_EXPECT_EQ(test, pool->zones.min_free_kbytes, 2048UL);
 }
 
 /* A lower zone keeps a share of the zones above it from their allocations. */
@@ -140,7 +140,7 @@ static void smm_zone_lowmem_reserve_test(struct kunit *test)
 		.mb = 32, .split = { 10, 60, 30 }, .one_node = true,
 	};
 	struct smm_pool *pool = smm_test_pool(test, &cfg);
-	struct smm_zone *z = pool->nodes[0].zones;
+	struct smm_zone *z = pool->zones.nodes[0].zones;
 	unsigned long normal = z[SMM_ZONE_NORMAL].managed, high = z[SMM_ZONE_HIGHMEM].managed;
 
 	KUNIT_EXPECT_EQ(test, z[SMM_ZONE_DMA].lowmem_reserve[SMM_ZONE_DMA], 0UL);

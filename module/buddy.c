@@ -240,9 +240,9 @@ static bool smm_should_fail_alloc(struct smm_pool *pool, unsigned int order,
 #ifdef CONFIG_FAULT_INJECTION
 	if (flags & SMM_GFP_NOFAULT)
 		return false;
-	if (order < READ_ONCE(pool->fail_min_order))
+	if (order < READ_ONCE(pool->zones.fail_min_order))
 		return false;
-	return should_fail(&pool->fail_page_alloc, PAGE_SIZE << order);
+	return should_fail(&pool->zones.fail_page_alloc, PAGE_SIZE << order);
 #else
 	return false;
 #endif
@@ -265,11 +265,11 @@ static struct smm_page *smm_zonelist_walk(struct smm_pool *pool,
 					  struct smm_zone **zonep)
 {
 	enum smm_zone_type highest = smm_highest_zone(flags);
-	int nr_nodes = (flags & SMM_GFP_THISNODE) ? 1 : pool->nr_nodes;
+	int nr_nodes = (flags & SMM_GFP_THISNODE) ? 1 : pool->zones.nr_nodes;
 	int i, t;
 
 	for (i = 0; i < nr_nodes; i++) {
-		struct smm_node *node = &pool->nodes[pref->fallback[i]];
+		struct smm_node *node = &pool->zones.nodes[pref->fallback[i]];
 
 		for (t = highest; t >= 0; t--) {
 			struct smm_zone *zone = &node->zones[t];
@@ -318,14 +318,14 @@ struct smm_page *smm_alloc_pages_node(struct smm_pool *pool, int node,
 	struct smm_node *pref;
 
 	if (unlikely(order > SMM_MAX_ORDER || (flags & ~SMM_GFP_ALL) ||
-		     node < -1 || node >= pool->nr_nodes))
+		     node < -1 || node >= pool->zones.nr_nodes))
 		return NULL;
 	if (unlikely(smm_should_fail_alloc(pool, order, flags))) {
 		smm_count_event(pool, SMM_PGALLOC_INJECTED);
 		goto fail;
 	}
 
-	pref = node < 0 ? smm_preferred_node(pool) : &pool->nodes[node];
+	pref = node < 0 ? smm_preferred_node(pool) : &pool->zones.nodes[node];
 	page = smm_zonelist_walk(pool, pref, order, flags, SMM_WMARK_LOW, &zone);
 	if (likely(page))
 		goto done;

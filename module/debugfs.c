@@ -183,10 +183,10 @@ static int smm_meminfo_show(struct seq_file *m, void *v)
 	smm_show_kb(m, "Unevictable:", smm_lru_pages(pool, SMM_LRU_UNEVICTABLE));
 	smm_show_kb(m, "Mlocked:", smm_lru_mlocked_pages(pool));
 	smm_show_kb(m, "Slab:", smm_slab_pages(pool));
-	smm_show_kb(m, "Objects:", atomic_long_read(&pool->object_pages));
+	smm_show_kb(m, "Objects:", atomic_long_read(&pool->objects.nr_pages));
 	smm_show_kb(m, "ObjectsPinned:", smm_object_pinned_pages(pool));
-	smm_show_kb(m, "SwapTotal:", pool->has_swap ? pool->swap.nr_slots : 0);
-	smm_show_kb(m, "SwapFree:", pool->has_swap ? smm_swap_free_slots(&pool->swap) : 0);
+	smm_show_kb(m, "SwapTotal:", pool->swap.ready ? pool->swap.nr_slots : 0);
+	smm_show_kb(m, "SwapFree:", pool->swap.ready ? smm_swap_free_slots(&pool->swap) : 0);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(smm_meminfo);
@@ -222,7 +222,7 @@ static int smm_swap_show(struct seq_file *m, void *v)
 {
 	struct smm_pool *pool = m->private;
 
-	if (pool->has_swap)
+	if (pool->swap.ready)
 		smm_swap_print(m, &pool->swap);
 	else
 		seq_puts(m, "backend none\n");
@@ -236,7 +236,7 @@ static int smm_workingset_show(struct seq_file *m, void *v)
 	struct smm_pool *pool = m->private;
 
 	seq_printf(m, "shadow_only %ld max %lu\n",
-		   atomic_long_read(&pool->nr_shadow_only), pool->shadow_only_max);
+		   atomic_long_read(&pool->workingset.nr_shadow_only), pool->workingset.shadow_only_max);
 	smm_workingset_print(m, pool);
 	return 0;
 }
@@ -356,11 +356,11 @@ static int smm_region_show(struct seq_file *m, void *v)
 		seq_puts(m, "backend:         kernel\n");
 	seq_printf(m, "frames:          %lu\n", r->nr_frames);
 	seq_printf(m, "present:         %lu\n", r->nr_present);
-	seq_printf(m, "nodes:           %d\n", pool->nr_nodes);
-	for (n = 0; n < pool->nr_nodes; n++)
-		seq_printf(m, "node %d:          sfn %lu-%lu\n", pool->nodes[n].nid,
-			   pool->nodes[n].start_sfn,
-			   pool->nodes[n].start_sfn + pool->nodes[n].spanned - 1);
+	seq_printf(m, "nodes:           %d\n", pool->zones.nr_nodes);
+	for (n = 0; n < pool->zones.nr_nodes; n++)
+		seq_printf(m, "node %d:          sfn %lu-%lu\n", pool->zones.nodes[n].nid,
+			   pool->zones.nodes[n].start_sfn,
+			   pool->zones.nodes[n].start_sfn + pool->zones.nodes[n].spanned - 1);
 	seq_printf(m, "descriptor:      %zu bytes per %lu-byte frame\n",
 		   sizeof(struct smm_page), PAGE_SIZE);
 	seq_printf(m, "metadata:        %zu bytes\n", meta);
@@ -390,15 +390,15 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 {
 	struct smm_pool *pool = m->private;
 	/* Zones start with sizes of their own; show node 0's Normal zone. */
-	struct smm_zone *zone = pool->zone_table[SMM_ZONE_NORMAL];
+	struct smm_zone *zone = pool->zones.table[SMM_ZONE_NORMAL];
 	struct smm_knob_set *set;
 
 	mutex_lock(&pool->tune_lock);
-	seq_printf(m, "watermark_scale_factor %u\n", pool->watermark_scale_factor);
-	seq_printf(m, "min_free_kbytes %lu\n", pool->min_free_kbytes);
+	seq_printf(m, "watermark_scale_factor %u\n", pool->zones.watermark_scale_factor);
+	seq_printf(m, "min_free_kbytes %lu\n", pool->zones.min_free_kbytes);
 	seq_printf(m, "pcp_high %u\n", READ_ONCE(zone->pcp_high));
 	seq_printf(m, "pcp_batch %u\n", READ_ONCE(zone->pcp_batch));
-	seq_printf(m, "lru_batch %u\n", READ_ONCE(pool->lru_batch_size));
+	seq_printf(m, "lru_batch %u\n", READ_ONCE(pool->lru.batch_size));
 	mutex_unlock(&pool->tune_lock);
 	seq_puts(m, "# write \"name value\" to set; \"drain_pcp 1\" drains every per-CPU list,\n");
 	seq_puts(m, "# \"drain_lru 1\" moves every per-CPU LRU batch to the lists,\n");
@@ -425,13 +425,13 @@ static int smm_knob_set_min_free_kbytes(struct smm_pool *pool, unsigned int val)
 static int smm_knob_set_pcp_high(struct smm_pool *pool, unsigned int val)
 {
 	return smm_pcp_set_tunables(pool, val,
-				    READ_ONCE(pool->zone_table[SMM_ZONE_NORMAL]->pcp_batch));
+				    READ_ONCE(pool->zones.table[SMM_ZONE_NORMAL]->pcp_batch));
 }
 
 static int smm_knob_set_pcp_batch(struct smm_pool *pool, unsigned int val)
 {
 	return smm_pcp_set_tunables(pool,
-				    READ_ONCE(pool->zone_table[SMM_ZONE_NORMAL]->pcp_high), val);
+				    READ_ONCE(pool->zones.table[SMM_ZONE_NORMAL]->pcp_high), val);
 }
 
 static int smm_knob_set_lru_batch(struct smm_pool *pool, unsigned int val)
@@ -471,13 +471,13 @@ static unsigned long smm_knob_max_min_free_kbytes(struct smm_pool *pool)
 
 static unsigned long smm_knob_min_pcp_high(struct smm_pool *pool)
 {
-	return max(1U, READ_ONCE(pool->zone_table[SMM_ZONE_NORMAL]->pcp_batch));
+	return max(1U, READ_ONCE(pool->zones.table[SMM_ZONE_NORMAL]->pcp_batch));
 }
 
 static unsigned long smm_knob_max_pcp_batch(struct smm_pool *pool)
 {
 	return min_t(unsigned int, SMM_PCP_BATCH_MAX,
-		     READ_ONCE(pool->zone_table[SMM_ZONE_NORMAL]->pcp_high));
+		     READ_ONCE(pool->zones.table[SMM_ZONE_NORMAL]->pcp_high));
 }
 
 static const struct smm_knob smm_knobs[] = {
@@ -755,12 +755,12 @@ int smm_debugfs_add_pool(struct smm_pool *pool)
 		struct dentry *fail;
 
 		fail = fault_create_debugfs_attr("fail_page_alloc", dir,
-						 &pool->fail_page_alloc);
+						 &pool->zones.fail_page_alloc);
 		if (IS_ERR(fail)) {
 			smm_debugfs_remove_pool(pool);
 			return PTR_ERR(fail);
 		}
-		debugfs_create_u32("min-order", 0600, fail, &pool->fail_min_order);
+		debugfs_create_u32("min-order", 0600, fail, &pool->zones.fail_min_order);
 	}
 #endif
 	smm_slab_debugfs_add(pool, dir);

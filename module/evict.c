@@ -222,8 +222,8 @@ int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 			stat->nr_dirty++;
 	} else {
 		smm_count_event(pool, SMM_PGSTEAL_ZERO);
-		if (atomic_long_inc_return(&pool->nr_shadow_only) > pool->shadow_only_max)
-			queue_work(system_unbound_wq, &pool->shadow_trim_work);
+		if (atomic_long_inc_return(&pool->workingset.nr_shadow_only) > pool->workingset.shadow_only_max)
+			queue_work(system_unbound_wq, &pool->workingset.trim_work);
 	}
 	smm_object_change_end(pool);
 	trace_shadowmm_lru_evict(page_to_pfn(page), node->nid, id, index, slot);
@@ -257,7 +257,7 @@ static bool smm_object_trim_one(struct smm_object *obj, void *arg)
 		unsigned int seen = 0;
 		bool paused = false;
 
-		if (atomic_long_read(&pool->nr_shadow_only) <= t->target)
+		if (atomic_long_read(&pool->workingset.nr_shadow_only) <= t->target)
 			return false;
 		smm_object_change_begin(pool);
 		smm_object_lock(obj);
@@ -265,7 +265,7 @@ static bool smm_object_trim_one(struct smm_object *obj, void *arg)
 			if (xa_is_value(entry) && !smm_workingset_slot(entry)) {
 				xas_store(&xas, NULL);
 				t->dropped++;
-				if (atomic_long_dec_return(&pool->nr_shadow_only) <= t->target)
+				if (atomic_long_dec_return(&pool->workingset.nr_shadow_only) <= t->target)
 					break;
 			}
 			if (++seen >= SMM_WALK_BATCH) {
@@ -310,8 +310,8 @@ SMM_EXPORT(smm_object_shadow_trim);
 
 /**
  * smm_shadow_trim_fn() - the pool's shadow trim work
- * @work: pool->shadow_trim_work, queued by an eviction that left more
- *	  shadow-only entries than pool->shadow_only_max
+ * @work: pool->workingset.trim_work, queued by an eviction that left more
+ *	  shadow-only entries than pool->workingset.shadow_only_max
  *
  * Trims them down to half that.
  *
@@ -319,7 +319,7 @@ SMM_EXPORT(smm_object_shadow_trim);
  */
 void smm_shadow_trim_fn(struct work_struct *work)
 {
-	struct smm_pool *pool = container_of(work, struct smm_pool, shadow_trim_work);
+	struct smm_pool *pool = container_of(work, struct smm_pool, workingset.trim_work);
 
-	smm_object_shadow_trim(pool, pool->shadow_only_max / 2);
+	smm_object_shadow_trim(pool, pool->workingset.shadow_only_max / 2);
 }

@@ -64,7 +64,7 @@ struct smm_kmem_cache *smm_kmalloc_cache(struct smm_pool *pool, size_t size)
 {
 	if (!size || size > SMM_KMALLOC_MAX_CACHE)
 		return NULL;
-	return pool->kmalloc_caches[smm_kmalloc_index(size)];
+	return pool->slab.kmalloc_caches[smm_kmalloc_index(size)];
 }
 SMM_EXPORT(smm_kmalloc_cache);
 
@@ -156,7 +156,7 @@ void smm_kfree(struct smm_pool *pool, const void *ptr)
 		return;
 	}
 bad:
-	smm_slab_fault(pool->kmalloc_caches[0], SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
+	smm_slab_fault(pool->slab.kmalloc_caches[0], SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
 		       "not memory smm_kmalloc() returned");
 }
 SMM_EXPORT(smm_kfree);

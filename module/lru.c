@@ -19,7 +19,7 @@
  *   active head with it cleared, the others move to the inactive list.
  *
  * Adds, activations, deactivations and moves to the unevictable list go
- * first into a per-CPU batch (pool->lru_batch_size entries, 15 by default)
+ * first into a per-CPU batch (pool->lru.batch_size entries, 15 by default)
  * and reach the lists under the LRU lock in one go, so a fault never takes
  * a shared lock.  Each batch entry holds a reference on the frame's struct
  * page: a frame in a batch is never freed.  A frame that leaves its object
@@ -315,13 +315,13 @@ static void smm_lru_queue(struct smm_pool *pool, struct smm_page *frame,
 	struct smm_lru_batch *b;
 
 	get_page(smm_lru_page(pool, frame));
-	b = get_cpu_ptr(pool->lru_batch);
+	b = get_cpu_ptr(pool->lru.batch);
 	spin_lock(&b->lock);
 	b->pages[kind][b->nr[kind]++] = frame;
-	if (b->nr[kind] >= READ_ONCE(pool->lru_batch_size))
+	if (b->nr[kind] >= READ_ONCE(pool->lru.batch_size))
 		smm_lru_batch_flush(pool, b, kind);
 	spin_unlock(&b->lock);
-	put_cpu_ptr(pool->lru_batch);
+	put_cpu_ptr(pool->lru.batch);
 }
 
 /**
@@ -453,7 +453,7 @@ SMM_EXPORT(smm_lru_del);
  */
 void smm_lru_drain_cpu(struct smm_pool *pool, int cpu)
 {
-	struct smm_lru_batch *b = per_cpu_ptr(pool->lru_batch, cpu);
+	struct smm_lru_batch *b = per_cpu_ptr(pool->lru.batch, cpu);
 
 	spin_lock(&b->lock);
 	smm_lru_batch_drain(pool, b);
@@ -491,7 +491,7 @@ int smm_lru_set_batch(struct smm_pool *pool, unsigned int size)
 	if (size < 1 || size > SMM_LRU_BATCH_MAX)
 		return -EINVAL;
 	mutex_lock(&pool->tune_lock);
-	WRITE_ONCE(pool->lru_batch_size, size);
+	WRITE_ONCE(pool->lru.batch_size, size);
 	mutex_unlock(&pool->tune_lock);
 	smm_lru_drain_all(pool);
 	return 0;
@@ -727,8 +727,8 @@ unsigned long smm_lru_pages(struct smm_pool *pool, enum smm_lru_list lru)
 	unsigned long sum = 0, *nr;
 	int i;
 
-	for (i = 0; i < pool->nr_nodes; i++) {
-		smm_lruvec_list(&pool->nodes[i].lruvec, lru, &nr);
+	for (i = 0; i < pool->zones.nr_nodes; i++) {
+		smm_lruvec_list(&pool->zones.nodes[i].lruvec, lru, &nr);
 		sum += READ_ONCE(*nr);
 	}
 	return sum;
@@ -750,8 +750,8 @@ unsigned long smm_lru_mlocked_pages(struct smm_pool *pool)
 	unsigned long n = 0;
 	int i;
 
-	for (i = 0; i < pool->nr_nodes; i++) {
-		struct smm_lruvec *lruvec = &pool->nodes[i].lruvec;
+	for (i = 0; i < pool->zones.nr_nodes; i++) {
+		struct smm_lruvec *lruvec = &pool->zones.nodes[i].lruvec;
 		struct smm_page *frame;
 
 		spin_lock(&lruvec->lock);
@@ -811,8 +811,8 @@ unsigned int smm_lru_validate(struct smm_pool *pool, struct smm_report *r)
 	unsigned int before = r->problems;
 	int i;
 
-	for (i = 0; i < pool->nr_nodes; i++) {
-		struct smm_node *node = &pool->nodes[i];
+	for (i = 0; i < pool->zones.nr_nodes; i++) {
+		struct smm_node *node = &pool->zones.nodes[i];
 		struct smm_lruvec *lruvec = &node->lruvec;
 		unsigned long sfn, flagged = 0;
 		enum smm_lru_list lru;
@@ -846,14 +846,14 @@ int smm_lru_pool_init(struct smm_pool *pool)
 {
 	int i, cpu;
 
-	pool->lru_batch = alloc_percpu(struct smm_lru_batch);
-	if (!pool->lru_batch)
+	pool->lru.batch = alloc_percpu(struct smm_lru_batch);
+	if (!pool->lru.batch)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu)
-		spin_lock_init(&per_cpu_ptr(pool->lru_batch, cpu)->lock);
-	pool->lru_batch_size = SMM_LRU_BATCH_DEFAULT;
-	for (i = 0; i < pool->nr_nodes; i++) {
-		struct smm_lruvec *lruvec = &pool->nodes[i].lruvec;
+		spin_lock_init(&per_cpu_ptr(pool->lru.batch, cpu)->lock);
+	pool->lru.batch_size = SMM_LRU_BATCH_DEFAULT;
+	for (i = 0; i < pool->zones.nr_nodes; i++) {
+		struct smm_lruvec *lruvec = &pool->zones.nodes[i].lruvec;
 
 		spin_lock_init(&lruvec->lock);
 		INIT_LIST_HEAD(&lruvec->active_list);
@@ -877,11 +877,11 @@ void smm_lru_pool_destroy(struct smm_pool *pool)
 	int i;
 
 	smm_lru_drain_all(pool);
-	for (i = 0; i < pool->nr_nodes; i++) {
-		struct smm_lruvec *lruvec = &pool->nodes[i].lruvec;
+	for (i = 0; i < pool->zones.nr_nodes; i++) {
+		struct smm_lruvec *lruvec = &pool->zones.nodes[i].lruvec;
 
 		WARN(lruvec->nr_active || lruvec->nr_inactive || lruvec->nr_unevictable,
 		     "%s: node %d destroyed with LRU pages left\n", pool->name, i);
 	}
-	free_percpu(pool->lru_batch);
+	free_percpu(pool->lru.batch);
 }

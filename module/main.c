@@ -425,7 +425,7 @@ static int __init smm_init(void)
 		SMM_NAME, smm_params.dev_mode,
 		smm_pool_managed_pages(smm_live_pool) >> (20 - PAGE_SHIFT),
 		smm_live_pool->region.backend == SMM_BACKEND_RESERVED ? "reserved" : "kernel",
-		smm_live_pool->nr_nodes);
+		smm_live_pool->zones.nr_nodes);
 	return 0;
 
 err_pool_files:

@@ -114,7 +114,7 @@ void smm_object_frame_free(struct smm_pool *pool, struct page *page)
 	clear_bit(SMM_PG_unevictable, &frame->flags);
 	frame->object = NULL;
 	frame->index = 0;
-	atomic_long_dec(&pool->object_pages);
+	atomic_long_dec(&pool->objects.nr_pages);
 	smm_free_pages(pool, frame, 0);
 }
 
@@ -129,7 +129,7 @@ static struct page *smm_object_frame_take(struct smm_pool *pool,
 
 	VM_WARN_ON_ONCE_PAGE(page_ref_count(page) != 0, page);
 	set_page_count(page, 1);
-	atomic_long_inc(&pool->object_pages);
+	atomic_long_inc(&pool->objects.nr_pages);
 	return page;
 }
 
@@ -163,14 +163,14 @@ static void smm_object_kernel_batches_drain_all(void)
 
 /*
  * A pinned frame's count froze: it leaves its object's count of them.
- * The caller holds pool->pinned_lock, under which an object that goes
+ * The caller holds pool->objects.pinned_lock, under which an object that goes
  * away clears frame->object.
  */
 static void smm_object_unpin(struct smm_pool *pool, struct smm_page *frame)
 {
 	struct smm_object *obj;
 
-	lockdep_assert_held(&pool->pinned_lock);
+	lockdep_assert_held(&pool->objects.pinned_lock);
 	obj = frame->object;
 	/* An object that went away first cleared frame->object. */
 	if (obj)
@@ -184,7 +184,7 @@ static void smm_object_unpin(struct smm_pool *pool, struct smm_page *frame)
 static void smm_pinned_work_fn(struct work_struct *work)
 {
 	struct smm_pool *pool = container_of(to_delayed_work(work), struct smm_pool,
-					     pinned_work);
+					     objects.pinned_work);
 	struct smm_page *frame, *next;
 	LIST_HEAD(released);
 	bool drop_ref;
@@ -192,19 +192,19 @@ static void smm_pinned_work_fn(struct work_struct *work)
 	/* A reference a batch holds is no pin: let the batches go. */
 	smm_lru_drain_all(pool);
 	smm_object_kernel_batches_drain_all();
-	spin_lock(&pool->pinned_lock);
-	list_for_each_entry_safe(frame, next, &pool->pinned, lru) {
+	spin_lock(&pool->objects.pinned_lock);
+	list_for_each_entry_safe(frame, next, &pool->objects.pinned, lru) {
 		if (page_ref_freeze(smm_frame_struct_page(pool, frame), 1)) {
 			list_move(&frame->lru, &released);
-			pool->nr_pinned--;
+			pool->objects.nr_pinned--;
 			smm_object_unpin(pool, frame);
 		}
 	}
 	/* The list just emptied: the reference its first frame took goes. */
-	drop_ref = list_empty(&pool->pinned) && !list_empty(&released);
-	if (!list_empty(&pool->pinned))
-		schedule_delayed_work(&pool->pinned_work, SMM_PINNED_POLL);
-	spin_unlock(&pool->pinned_lock);
+	drop_ref = list_empty(&pool->objects.pinned) && !list_empty(&released);
+	if (!list_empty(&pool->objects.pinned))
+		schedule_delayed_work(&pool->objects.pinned_work, SMM_PINNED_POLL);
+	spin_unlock(&pool->objects.pinned_lock);
 
 	list_for_each_entry_safe(frame, next, &released, lru) {
 		list_del_init(&frame->lru);
@@ -229,16 +229,16 @@ static void smm_object_frame_release(struct smm_pool *pool, struct page *page)
 		return;
 	}
 	smm_count_event(pool, SMM_PINNED_DEFERRED);
-	spin_lock(&pool->pinned_lock);
-	if (list_empty(&pool->pinned)) {
+	spin_lock(&pool->objects.pinned_lock);
+	if (list_empty(&pool->objects.pinned)) {
 		__module_get(THIS_MODULE);
-		schedule_delayed_work(&pool->pinned_work, SMM_PINNED_POLL);
+		schedule_delayed_work(&pool->objects.pinned_work, SMM_PINNED_POLL);
 	}
-	list_add_tail(&frame->lru, &pool->pinned);
-	pool->nr_pinned++;
+	list_add_tail(&frame->lru, &pool->objects.pinned);
+	pool->objects.nr_pinned++;
 	if (frame->object)
 		atomic_long_inc(&frame->object->pinned);
-	spin_unlock(&pool->pinned_lock);
+	spin_unlock(&pool->objects.pinned_lock);
 }
 
 /*
@@ -252,7 +252,7 @@ static void smm_object_shadow_gone(struct smm_pool *pool, const void *shadow)
 	if (slot)
 		smm_swap_free(&pool->swap, slot);
 	else
-		atomic_long_dec(&pool->nr_shadow_only);
+		atomic_long_dec(&pool->workingset.nr_shadow_only);
 }
 
 /* Take the shadow entry at @index out of @obj, if it is still @shadow. */
@@ -673,9 +673,9 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 	if (slot)
 		smm_count_event(pool, SMM_PSWPIN);
 	set_bit(SMM_PG_dirty, &frame->flags);
-	if (node < pool->nr_nodes &&
+	if (node < pool->zones.nr_nodes &&
 	    smm_workingset_refault(pool, shadow,
-				   READ_ONCE(pool->nodes[node].lruvec.nr_active)))
+				   READ_ONCE(pool->zones.nodes[node].lruvec.nr_active)))
 		set_bit(SMM_PG_active, &frame->flags);
 	smm_lru_add(pool, frame);
 	return page;
@@ -875,24 +875,24 @@ unsigned long smm_object_for_each(struct smm_pool *pool,
 	unsigned long skipped = 0;
 	bool more = true;
 
-	spin_lock(&pool->object_lock);
-	list_for_each_entry(obj, &pool->objects, node) {
+	spin_lock(&pool->objects.lock);
+	list_for_each_entry(obj, &pool->objects.list, node) {
 		/* Going away: its evict_inode takes it off the list. */
 		if (!igrab(obj->inode)) {
 			skipped++;
 			continue;
 		}
-		spin_unlock(&pool->object_lock);
+		spin_unlock(&pool->objects.lock);
 		if (prev)
 			iput(prev->inode);
 		prev = obj;
 		more = fn(obj, arg);
 		cond_resched();
-		spin_lock(&pool->object_lock);
+		spin_lock(&pool->objects.lock);
 		if (!more)
 			break;
 	}
-	spin_unlock(&pool->object_lock);
+	spin_unlock(&pool->objects.lock);
 	if (prev)
 		iput(prev->inode);
 	return skipped;
@@ -977,20 +977,20 @@ static void smm_object_evict_inode(struct inode *inode)
 	clear_inode(inode);
 
 	/* Frames still pinned outlive the object: they forget it. */
-	spin_lock(&pool->pinned_lock);
+	spin_lock(&pool->objects.pinned_lock);
 	if (atomic_long_read(&obj->pinned)) {
 		struct smm_page *frame;
 
-		list_for_each_entry(frame, &pool->pinned, lru)
+		list_for_each_entry(frame, &pool->objects.pinned, lru)
 			if (frame->object == obj)
 				frame->object = NULL;
 	}
-	spin_unlock(&pool->pinned_lock);
+	spin_unlock(&pool->objects.pinned_lock);
 
-	spin_lock(&pool->object_lock);
+	spin_lock(&pool->objects.lock);
 	list_del(&obj->node);
-	spin_unlock(&pool->object_lock);
-	smm_kmem_reserve_free(&pool->object_reserve, obj);
+	spin_unlock(&pool->objects.lock);
+	smm_kmem_reserve_free(&pool->objects.reserve, obj);
 }
 
 static const struct super_operations smm_fs_sops = {
@@ -1032,15 +1032,15 @@ struct smm_object *smm_object_create(struct smm_pool *pool)
 	struct inode *inode;
 	int i, ret;
 
-	ret = smm_kmem_reserve_ready(pool, &pool->object_reserve);
+	ret = smm_kmem_reserve_ready(pool, &pool->objects.reserve);
 	if (ret)
 		return ERR_PTR(ret);
-	obj = smm_kmem_reserve_zalloc(&pool->object_reserve);
+	obj = smm_kmem_reserve_zalloc(&pool->objects.reserve);
 	if (!obj)
 		return ERR_PTR(-ENOMEM);
 	inode = alloc_anon_inode(smm_object_mnt->mnt_sb);
 	if (IS_ERR(inode)) {
-		smm_kmem_reserve_free(&pool->object_reserve, obj);
+		smm_kmem_reserve_free(&pool->objects.reserve, obj);
 		return ERR_CAST(inode);
 	}
 	obj->pool = pool;
@@ -1061,9 +1061,9 @@ struct smm_object *smm_object_create(struct smm_pool *pool)
 	inode->i_private = obj;
 	inode->i_mapping->a_ops = &smm_object_aops;
 
-	spin_lock(&pool->object_lock);
-	list_add_tail(&obj->node, &pool->objects);
-	spin_unlock(&pool->object_lock);
+	spin_lock(&pool->objects.lock);
+	list_add_tail(&obj->node, &pool->objects.list);
+	spin_unlock(&pool->objects.lock);
 	return obj;
 }
 SMM_EXPORT(smm_object_create);
@@ -1124,7 +1124,7 @@ SMM_EXPORT(smm_object_file_create);
  */
 unsigned long smm_object_pinned_pages(struct smm_pool *pool)
 {
-	return READ_ONCE(pool->nr_pinned);
+	return READ_ONCE(pool->objects.nr_pinned);
 }
 SMM_EXPORT(smm_object_pinned_pages);
 
@@ -1162,23 +1162,23 @@ static void smm_object_frames_set_count(struct smm_pool *pool, int from, int to)
  */
 int smm_object_pool_init(struct smm_pool *pool)
 {
-	pool->object_changes = alloc_percpu(struct smm_object_changes);
-	if (!pool->object_changes)
+	pool->objects.changes = alloc_percpu(struct smm_object_changes);
+	if (!pool->objects.changes)
 		return -ENOMEM;
 	smm_object_frames_set_count(pool, 1, 0);
-	spin_lock_init(&pool->object_lock);
-	INIT_LIST_HEAD(&pool->objects);
-	smm_kmem_reserve_init(&pool->object_reserve, "shadowmm_object",
+	spin_lock_init(&pool->objects.lock);
+	INIT_LIST_HEAD(&pool->objects.list);
+	smm_kmem_reserve_init(&pool->objects.reserve, "shadowmm_object",
 			      sizeof(struct smm_object), SMM_OBJECT_RESERVE);
-	atomic_long_set(&pool->object_pages, 0);
-	spin_lock_init(&pool->pinned_lock);
-	INIT_LIST_HEAD(&pool->pinned);
-	pool->nr_pinned = 0;
-	INIT_DELAYED_WORK(&pool->pinned_work, smm_pinned_work_fn);
-	atomic_long_set(&pool->nr_shadow_only, 0);
+	atomic_long_set(&pool->objects.nr_pages, 0);
+	spin_lock_init(&pool->objects.pinned_lock);
+	INIT_LIST_HEAD(&pool->objects.pinned);
+	pool->objects.nr_pinned = 0;
+	INIT_DELAYED_WORK(&pool->objects.pinned_work, smm_pinned_work_fn);
+	atomic_long_set(&pool->workingset.nr_shadow_only, 0);
 	/* As many remembered evictions of zero pages as the region has frames. */
-	pool->shadow_only_max = smm_pool_managed_pages(pool);
-	INIT_WORK(&pool->shadow_trim_work, smm_shadow_trim_fn);
+	pool->workingset.shadow_only_max = smm_pool_managed_pages(pool);
+	INIT_WORK(&pool->workingset.trim_work, smm_shadow_trim_fn);
 	/* The kernel's mm reaches object pages through their struct pages and
 	 * the direct map (copy-on-write copies, get_user_pages users), which a
 	 * memmap= range outside System RAM does not have.
@@ -1201,16 +1201,16 @@ int smm_object_pool_init(struct smm_pool *pool)
  */
 void smm_object_pool_destroy(struct smm_pool *pool)
 {
-	cancel_work_sync(&pool->shadow_trim_work);
-	cancel_delayed_work_sync(&pool->pinned_work);
-	smm_pinned_work_fn(&pool->pinned_work.work);
-	cancel_delayed_work_sync(&pool->pinned_work);
-	WARN(!list_empty(&pool->objects) || pool->nr_pinned,
+	cancel_work_sync(&pool->workingset.trim_work);
+	cancel_delayed_work_sync(&pool->objects.pinned_work);
+	smm_pinned_work_fn(&pool->objects.pinned_work.work);
+	cancel_delayed_work_sync(&pool->objects.pinned_work);
+	WARN(!list_empty(&pool->objects.list) || pool->objects.nr_pinned,
 	     "%s: destroyed with objects or %lu pinned frames left\n",
-	     pool->name, pool->nr_pinned);
-	smm_kmem_reserve_destroy(&pool->object_reserve);
+	     pool->name, pool->objects.nr_pinned);
+	smm_kmem_reserve_destroy(&pool->objects.reserve);
 	smm_object_frames_set_count(pool, 0, 1);
-	free_percpu(pool->object_changes);
+	free_percpu(pool->objects.changes);
 }
 
 /**

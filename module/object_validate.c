@@ -70,7 +70,7 @@ static void smm_validate_shadow(struct smm_pool *pool, struct smm_object *obj,
 	u32 slot;
 
 	smm_workingset_unpack(shadow, &node, &age, &slot);
-	if (node >= pool->nr_nodes)
+	if (node >= pool->zones.nr_nodes)
 		smm_report(r, "object %llu: shadow entry at %lu names node %d\n",
 			   obj->id, index, node);
 	if (!slot) {
@@ -78,7 +78,7 @@ static void smm_validate_shadow(struct smm_pool *pool, struct smm_object *obj,
 		return;
 	}
 	c->with_slot++;
-	if (!pool->has_swap || slot > pool->swap.nr_slots) {
+	if (!pool->swap.ready || slot > pool->swap.nr_slots) {
 		smm_report(r, "object %llu: shadow entry at %lu holds slot %u of no store\n",
 			   obj->id, index, slot);
 		return;
@@ -155,7 +155,7 @@ static unsigned long smm_validate_sum(struct smm_pool *pool, bool ended)
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct smm_object_changes *c = per_cpu_ptr(pool->object_changes, cpu);
+		struct smm_object_changes *c = per_cpu_ptr(pool->objects.changes, cpu);
 
 		sum += ended ? READ_ONCE(c->ended) : READ_ONCE(c->begun);
 	}
@@ -322,8 +322,8 @@ struct smm_validate_counts {
 
 static void smm_validate_read_counts(struct smm_pool *pool, struct smm_validate_counts *k)
 {
-	k->used = pool->has_swap ? READ_ONCE(pool->swap.nr_used) : 0;
-	k->shadow_only = atomic_long_read(&pool->nr_shadow_only);
+	k->used = pool->swap.ready ? READ_ONCE(pool->swap.nr_used) : 0;
+	k->shadow_only = atomic_long_read(&pool->workingset.nr_shadow_only);
 }
 
 /*
@@ -362,7 +362,7 @@ static void smm_validate_totals(struct smm_pool *pool, struct smm_shadow_census 
 	if (c->bad_slots)
 		smm_report(r, "swap: %lu shadow entries hold a free slot or one another holds too; the first: object %llu at %lu, slot %u\n",
 			   c->bad_slots, c->bad_obj, c->bad_index, c->bad_slot);
-	if (pool->has_swap && c->with_slot != k->used)
+	if (pool->swap.ready && c->with_slot != k->used)
 		smm_report(r, "swap: %lu slots in use, %lu held by shadow entries\n",
 			   k->used, c->with_slot);
 	if (c->shadow_only != k->shadow_only)
@@ -401,7 +401,7 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 	struct smm_page *frame;
 	bool quiet;
 
-	if (pool->has_swap)
+	if (pool->swap.ready)
 		c.slots = bitmap_zalloc(pool->swap.nr_slots, GFP_KERNEL);
 	quiet = smm_validate_quiet(pool, &begun);
 	quiet = !smm_object_for_each(pool, smm_validate_object, &w) && quiet;
@@ -414,8 +414,8 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 		pr_info_ratelimited("%s: validate: %lu counts not compared: the pool changed during every walk for a second\n",
 				    pool->name, w.uncompared);
 
-	spin_lock(&pool->pinned_lock);
-	list_for_each_entry(frame, &pool->pinned, lru) {
+	spin_lock(&pool->objects.pinned_lock);
+	list_for_each_entry(frame, &pool->objects.pinned, lru) {
 		struct page *page = smm_frame_struct_page(pool, frame);
 
 		pinned++;
@@ -424,14 +424,14 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 				   smm_page_sfn(&pool->region, frame), page->mapping,
 				   page_ref_count(page));
 	}
-	if (pinned != pool->nr_pinned)
+	if (pinned != pool->objects.nr_pinned)
 		smm_report(r, "pinned list holds %lu frames, %lu counted\n",
-			   pinned, pool->nr_pinned);
-	spin_unlock(&pool->pinned_lock);
+			   pinned, pool->objects.nr_pinned);
+	spin_unlock(&pool->objects.pinned_lock);
 
 	/* Frames move between the two while we look: only flag a loss. */
-	if (w.resident + pinned > atomic_long_read(&pool->object_pages) &&
-	    !atomic_long_read(&pool->object_pages))
+	if (w.resident + pinned > atomic_long_read(&pool->objects.nr_pages) &&
+	    !atomic_long_read(&pool->objects.nr_pages))
 		smm_report(r, "object pages: %lu resident + %lu pinned, 0 counted\n",
 			   w.resident, pinned);
 	return r->problems - before;

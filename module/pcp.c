@@ -238,7 +238,7 @@ SMM_EXPORT(smm_pcp_set_tunables);
  */
 static int smm_pcp_cpu_dead(unsigned int cpu, struct hlist_node *node)
 {
-	struct smm_pool *pool = hlist_entry(node, struct smm_pool, cpuhp_node);
+	struct smm_pool *pool = hlist_entry(node, struct smm_pool, pcp.cpuhp_node);
 
 	smm_lru_drain_cpu(pool, cpu);
 	smm_pcp_drain_cpu(pool, cpu);
@@ -255,7 +255,7 @@ static int smm_pcp_cpu_dead(unsigned int cpu, struct hlist_node *node)
  */
 int smm_pcp_hotplug_register(struct smm_pool *pool)
 {
-	return cpuhp_state_add_instance_nocalls(smm_pcp_hp_state, &pool->cpuhp_node);
+	return cpuhp_state_add_instance_nocalls(smm_pcp_hp_state, &pool->pcp.cpuhp_node);
 }
 
 /**
@@ -266,7 +266,7 @@ int smm_pcp_hotplug_register(struct smm_pool *pool)
  */
 void smm_pcp_hotplug_unregister(struct smm_pool *pool)
 {
-	cpuhp_state_remove_instance_nocalls(smm_pcp_hp_state, &pool->cpuhp_node);
+	cpuhp_state_remove_instance_nocalls(smm_pcp_hp_state, &pool->pcp.cpuhp_node);
 }
 
 /**

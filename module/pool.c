@@ -66,12 +66,12 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 	if (!pool)
 		return -ENOMEM;
 	pool->name = cfg->name ?: "shadowmm";
-	memcpy(pool->zone_split, cfg->zone_split, sizeof(pool->zone_split));
+	memcpy(pool->zones.split, cfg->zone_split, sizeof(pool->zones.split));
 	mutex_init(&pool->tune_lock);
-	pool->watermark_scale_factor = cfg->watermark_scale_factor ?: SMM_WSF_DEFAULT;
-	pool->slab_debug = cfg->slab_debug;
+	pool->zones.watermark_scale_factor = cfg->watermark_scale_factor ?: SMM_WSF_DEFAULT;
+	pool->slab.debug = cfg->slab_debug;
 #ifdef CONFIG_FAULT_INJECTION
-	pool->fail_page_alloc = (struct fault_attr)FAULT_ATTR_INITIALIZER;
+	pool->zones.fail_page_alloc = (struct fault_attr)FAULT_ATTR_INITIALIZER;
 #endif
 
 	pool->events = alloc_percpu(struct smm_events);
@@ -84,12 +84,12 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 		goto err_events;
 
 	/* Zones first with no reserve, then the reserve from their size. */
-	pool->min_free_kbytes = cfg->min_free_kbytes;
+	pool->zones.min_free_kbytes = cfg->min_free_kbytes;
 	ret = smm_zones_init(pool);
 	if (ret)
 		goto err_region;
-	if (!pool->min_free_kbytes) {
-		pool->min_free_kbytes = smm_default_min_free_kbytes(pool);
+	if (!pool->zones.min_free_kbytes) {
+		pool->zones.min_free_kbytes = smm_default_min_free_kbytes(pool);
 		smm_zones_setup_watermarks(pool);
 	}
 
@@ -113,7 +113,6 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 		ret = smm_swap_init(&pool->swap, &cfg->swap);
 		if (ret)
 			goto err_slab;
-		pool->has_swap = true;
 	}
 	ret = smm_object_pool_init(pool);
 	if (ret)
@@ -131,7 +130,7 @@ err_vma:
 	smm_vma_pool_destroy(pool);
 	smm_object_pool_destroy(pool);
 err_swap:
-	if (pool->has_swap)
+	if (pool->swap.ready)
 		smm_swap_destroy(&pool->swap);
 err_slab:
 	smm_slab_pool_destroy(pool);
@@ -170,7 +169,7 @@ void smm_pool_destroy(struct smm_pool *pool)
 	smm_reclaim_pool_destroy(pool);
 	smm_vma_pool_destroy(pool);
 	smm_object_pool_destroy(pool);
-	if (pool->has_swap)
+	if (pool->swap.ready)
 		smm_swap_destroy(&pool->swap);
 	smm_slab_pool_destroy(pool);
 	smm_pcp_hotplug_unregister(pool);
@@ -221,7 +220,7 @@ int smm_pool_set_watermark_scale_factor(struct smm_pool *pool, unsigned int wsf)
 	if (wsf < 1 || wsf > SMM_WSF_MAX)
 		return -EINVAL;
 	mutex_lock(&pool->tune_lock);
-	pool->watermark_scale_factor = wsf;
+	pool->zones.watermark_scale_factor = wsf;
 	smm_zones_setup_watermarks(pool);
 	mutex_unlock(&pool->tune_lock);
 	return 0;
@@ -243,7 +242,7 @@ int smm_pool_set_min_free_kbytes(struct smm_pool *pool, unsigned long kbytes)
 	if (kbytes > quarter)
 		return -EINVAL;
 	mutex_lock(&pool->tune_lock);
-	pool->min_free_kbytes = kbytes;
+	pool->zones.min_free_kbytes = kbytes;
 	smm_zones_setup_watermarks(pool);
 	mutex_unlock(&pool->tune_lock);
 	return 0;

@@ -158,7 +158,7 @@ static void smm_shrink_node(struct smm_pool *pool, struct smm_node *node,
 	struct smm_lruvec *lruvec = &node->lruvec;
 	unsigned long budget;
 
-	if (!pool->has_swap)
+	if (!pool->swap.ready)
 		return;
 	smm_lru_drain_all(pool);
 	budget = (READ_ONCE(lruvec->nr_inactive) + READ_ONCE(lruvec->nr_active)) >>
@@ -225,7 +225,7 @@ static void smm_kswapd_balance(struct smm_kswapd *k, unsigned int order, int hig
 			continue;
 		}
 		/* Nothing to write to: no use trying again before a slot frees. */
-		if (sc.store_full || !pool->has_swap)
+		if (sc.store_full || !pool->swap.ready)
 			atomic_set(&k->failures, SMM_KSWAPD_MAX_FAILURES);
 		if (atomic_inc_return(&k->failures) >= SMM_KSWAPD_MAX_FAILURES) {
 			smm_count_event(pool, SMM_KSWAPD_GIVEUP);
@@ -287,9 +287,9 @@ void smm_kswapd_wake(struct smm_pool *pool, struct smm_zone *zone,
 {
 	struct smm_kswapd *k;
 
-	if (!pool->kswapd)
+	if (!pool->reclaim.kswapd)
 		return;
-	k = &pool->kswapd[zone->node->index];
+	k = &pool->reclaim.kswapd[zone->node->index];
 	if (atomic_read(&k->failures) >= SMM_KSWAPD_MAX_FAILURES)
 		return;
 	if (smm_node_balanced(zone->node, order, highest))
@@ -317,9 +317,9 @@ bool smm_kswapd_idle(struct smm_pool *pool, int node)
 {
 	struct smm_kswapd *k;
 
-	if (!pool->kswapd)
+	if (!pool->reclaim.kswapd)
 		return true;
-	k = &pool->kswapd[node];
+	k = &pool->reclaim.kswapd[node];
 	return !READ_ONCE(k->running) && !test_bit(SMM_KSWAPD_WOKEN, &k->flags);
 }
 SMM_EXPORT(smm_kswapd_idle);
@@ -337,11 +337,11 @@ void smm_reclaim_note_progress(struct smm_pool *pool)
 {
 	int i;
 
-	if (!pool->kswapd)
+	if (!pool->reclaim.kswapd)
 		return;
-	for (i = 0; i < pool->nr_nodes; i++)
-		if (atomic_read(&pool->kswapd[i].failures))
-			atomic_set(&pool->kswapd[i].failures, 0);
+	for (i = 0; i < pool->zones.nr_nodes; i++)
+		if (atomic_read(&pool->reclaim.kswapd[i].failures))
+			atomic_set(&pool->reclaim.kswapd[i].failures, 0);
 }
 
 /* Reclaim up to @sc->nr_to_reclaim from every node, nearest first. */
@@ -350,9 +350,9 @@ static void smm_reclaim_nodes(struct smm_pool *pool, struct smm_node *pref,
 {
 	int i;
 
-	for (i = 0; i < pool->nr_nodes && sc->nr_reclaimed < sc->nr_to_reclaim; i++) {
+	for (i = 0; i < pool->zones.nr_nodes && sc->nr_reclaimed < sc->nr_to_reclaim; i++) {
 		sc->store_full = false;
-		smm_shrink_node(pool, &pool->nodes[pref->fallback[i]], sc);
+		smm_shrink_node(pool, &pool->zones.nodes[pref->fallback[i]], sc);
 	}
 }
 
@@ -378,7 +378,7 @@ unsigned long smm_direct_reclaim(struct smm_pool *pool, struct smm_node *pref,
 	trace_shadowmm_reclaim_begin(pref->nid, order, flags);
 	while (sc.priority >= 0 && sc.nr_reclaimed < sc.nr_to_reclaim) {
 		smm_reclaim_nodes(pool, pref, &sc);
-		if (sc.store_full || !pool->has_swap)
+		if (sc.store_full || !pool->swap.ready)
 			break;
 		sc.priority -= 4;
 	}
@@ -412,7 +412,7 @@ unsigned long smm_reclaim_pages(struct smm_pool *pool, unsigned long nr)
 		smm_reclaim_nodes(pool, pref, &sc);
 		if (sc.nr_reclaimed != before)
 			continue;
-		if (!sc.priority || sc.store_full || !pool->has_swap ||
+		if (!sc.priority || sc.store_full || !pool->swap.ready ||
 		    fatal_signal_pending(current))
 			break;
 		sc.priority--;
@@ -434,14 +434,14 @@ int smm_reclaim_pool_init(struct smm_pool *pool)
 	struct smm_kswapd *kswapd;
 	int i, ret;
 
-	kswapd = kcalloc(pool->nr_nodes, sizeof(*kswapd), GFP_KERNEL);
+	kswapd = kcalloc(pool->zones.nr_nodes, sizeof(*kswapd), GFP_KERNEL);
 	if (!kswapd)
 		return -ENOMEM;
-	for (i = 0; i < pool->nr_nodes; i++) {
+	for (i = 0; i < pool->zones.nr_nodes; i++) {
 		struct smm_kswapd *k = &kswapd[i];
 
 		k->pool = pool;
-		k->node = &pool->nodes[i];
+		k->node = &pool->zones.nodes[i];
 		init_waitqueue_head(&k->wait);
 		atomic_set(&k->failures, 0);
 		atomic_long_set(&k->wakeups, 0);
@@ -453,9 +453,9 @@ int smm_reclaim_pool_init(struct smm_pool *pool)
 			goto err;
 		}
 	}
-	for (i = 0; i < pool->nr_nodes; i++)
+	for (i = 0; i < pool->zones.nr_nodes; i++)
 		wake_up_process(kswapd[i].task);
-	pool->kswapd = kswapd;
+	pool->reclaim.kswapd = kswapd;
 	return 0;
 
 err:
@@ -476,14 +476,14 @@ err:
  */
 void smm_reclaim_pool_destroy(struct smm_pool *pool)
 {
-	struct smm_kswapd *kswapd = pool->kswapd;
+	struct smm_kswapd *kswapd = pool->reclaim.kswapd;
 	int i;
 
 	if (!kswapd)
 		return;
 	/* The pool has no user left: nothing allocates, nothing wakes them. */
-	WRITE_ONCE(pool->kswapd, NULL);
-	for (i = 0; i < pool->nr_nodes; i++)
+	WRITE_ONCE(pool->reclaim.kswapd, NULL);
+	for (i = 0; i < pool->zones.nr_nodes; i++)
 		kthread_stop(kswapd[i].task);
 	kfree(kswapd);
 }

@@ -67,7 +67,7 @@
  * on each CPU (work_on_cpu()) under cpus_read_lock().
  *
  * Locks: cpu_hotplug_lock around drains (and the dead callback that runs
- * under it), pool->slab_mutex for the cache list, a per-CPU array's local
+ * under it), pool->slab.mutex for the cache list, a per-CPU array's local
  * lock, and one node lock of the cache at a time (work on several nodes
  * takes and drops them in turn); a slab grows and goes back to the buddy
  * with no node lock held.  Their order, with the rest of the module's, is
@@ -181,7 +181,7 @@ static inline struct smm_kmem_cache_node *smm_slab_node(struct smm_kmem_cache *c
 /* The real NUMA node of @slab, for tracepoints. */
 static inline int smm_slab_real_nid(struct smm_kmem_cache *cache, const struct smm_page *slab)
 {
-	return cache->pool->nodes[smm_slab_nid(slab)].nid;
+	return cache->pool->zones.nodes[smm_slab_nid(slab)].nid;
 }
 
 /* The pool node index of @obj, an object of @cache. */
@@ -287,7 +287,7 @@ static struct smm_page *smm_slab_grow(struct smm_kmem_cache *cache, int nid,
 		prev = obj;
 	}
 	*smm_freeptr(cache, prev) = NULL;
-	atomic_long_add(1L << cache->order, &pool->slab_pages);
+	atomic_long_add(1L << cache->order, &pool->slab.nr_pages);
 	trace_shadowmm_slab_grow(cache->name, smm_sfn_pfn(&pool->region, smm_slab_sfn(cache, slab)),
 				 cache->order, cache->objs_per_slab,
 				 smm_slab_real_nid(cache, slab));
@@ -308,7 +308,7 @@ static void smm_slab_release(struct smm_kmem_cache *cache, struct smm_page *slab
 		slab[i].freelist = NULL;
 	}
 	smm_slab_set_inuse(slab, 0);
-	atomic_long_sub(1L << cache->order, &pool->slab_pages);
+	atomic_long_sub(1L << cache->order, &pool->slab.nr_pages);
 	smm_free_pages(pool, slab, cache->order);
 }
 
@@ -458,8 +458,8 @@ static unsigned int smm_slab_take_many(struct smm_kmem_cache *cache, int nid,
 				       unsigned long caller)
 {
 	struct smm_pool *pool = cache->pool;
-	const int *fallback = pool->nodes[nid].fallback;
-	bool others = pool->nr_nodes > 1 && !(flags & SMM_GFP_THISNODE);
+	const int *fallback = pool->zones.nodes[nid].fallback;
+	bool others = pool->zones.nr_nodes > 1 && !(flags & SMM_GFP_THISNODE);
 	bool grow_here = true;
 	struct smm_page *slab;
 	unsigned int got = 0;
@@ -467,7 +467,7 @@ static unsigned int smm_slab_take_many(struct smm_kmem_cache *cache, int nid,
 
 	for (;;) {
 		got += smm_node_take(cache, nid, SMM_TAKE_ANY, NULL, nr - got, p + got, caller);
-		for (i = 1; others && i < pool->nr_nodes && got < nr; i++)
+		for (i = 1; others && i < pool->zones.nr_nodes && got < nr; i++)
 			got += smm_node_take(cache, fallback[i], SMM_TAKE_PARTIAL, NULL,
 					     nr - got, p + got, caller);
 		if (got == nr)
@@ -484,7 +484,7 @@ static unsigned int smm_slab_take_many(struct smm_kmem_cache *cache, int nid,
 		}
 		if (!others)
 			break;
-		for (i = 1; i < pool->nr_nodes && got < nr; i++)
+		for (i = 1; i < pool->zones.nr_nodes && got < nr; i++)
 			got += smm_node_take(cache, fallback[i], SMM_TAKE_FREE, NULL,
 					     nr - got, p + got, caller);
 		if (got == nr)
@@ -995,7 +995,7 @@ static unsigned int smm_cache_drain_here(struct smm_kmem_cache *cache)
 /**
  * struct smm_slab_drain - which arrays of one CPU to flush
  * @cache:	this cache's, or (NULL) those of every cache of @pool; then
- *		the caller holds pool->slab_mutex
+ *		the caller holds pool->slab.mutex
  * @pool:	the pool
  */
 struct smm_slab_drain {
@@ -1005,7 +1005,7 @@ struct smm_slab_drain {
 
 /*
  * Does @cpu hold objects in any array smm_slab_drain_on() would flush?
- * For every cache of the pool, the caller holds pool->slab_mutex.
+ * For every cache of the pool, the caller holds pool->slab.mutex.
  */
 static bool smm_slab_drain_wanted(const struct smm_slab_drain *d, unsigned int cpu)
 {
@@ -1013,8 +1013,8 @@ static bool smm_slab_drain_wanted(const struct smm_slab_drain *d, unsigned int c
 
 	if (d->cache)
 		return READ_ONCE(per_cpu_ptr(d->cache->cpu, cpu)->avail);
-	lockdep_assert_held(&d->pool->slab_mutex);
-	list_for_each_entry(cache, &d->pool->caches, list)
+	lockdep_assert_held(&d->pool->slab.mutex);
+	list_for_each_entry(cache, &d->pool->slab.caches, list)
 		if (cache->cpu_limit && READ_ONCE(per_cpu_ptr(cache->cpu, cpu)->avail))
 			return true;
 	return false;
@@ -1030,10 +1030,10 @@ static long smm_slab_drain_fn(void *arg)
 	if (d->cache)
 		return smm_cache_drain_here(d->cache);
 	/*
-	 * The caller waits for us holding pool->slab_mutex: the list stays.
+	 * The caller waits for us holding pool->slab.mutex: the list stays.
 	 * Not asserted: lockdep sees the mutex held by that task, not this.
 	 */
-	list_for_each_entry(cache, &d->pool->caches, list)
+	list_for_each_entry(cache, &d->pool->slab.caches, list)
 		if (cache->cpu_limit)
 			n += smm_cache_drain_here(cache);
 	return n;
@@ -1052,8 +1052,8 @@ static unsigned int smm_slab_drain_dead(struct smm_slab_drain *d, unsigned int c
 
 	if (d->cache)
 		return smm_cpu_drain(d->cache, per_cpu_ptr(d->cache->cpu, cpu));
-	lockdep_assert_held(&d->pool->slab_mutex);
-	list_for_each_entry(cache, &d->pool->caches, list)
+	lockdep_assert_held(&d->pool->slab.mutex);
+	list_for_each_entry(cache, &d->pool->slab.caches, list)
 		if (cache->cpu_limit)
 			n += smm_cpu_drain(cache, per_cpu_ptr(cache->cpu, cpu));
 	return n;
@@ -1109,14 +1109,14 @@ unsigned int __smm_kmem_cache_drain(struct smm_kmem_cache *cache)
  * @pool: the pool
  *
  * Context: Process context, may sleep; cpus_read_lock() and
- * pool->slab_mutex held.
+ * pool->slab.mutex held.
  * Return: the number of objects flushed.
  */
 unsigned int smm_slab_drain_pool(struct smm_pool *pool)
 {
 	struct smm_slab_drain d = { .pool = pool };
 
-	lockdep_assert_held(&pool->slab_mutex);
+	lockdep_assert_held(&pool->slab.mutex);
 	return smm_slab_drain_all(&d);
 }
 
@@ -1127,14 +1127,14 @@ unsigned int smm_slab_drain_pool(struct smm_pool *pool)
  * @cpu: the CPU, dead
  *
  * Context: Process context: the CPU-hotplug dead callback, with
- * cpu_hotplug_lock held for writing and pool->slab_mutex held.
+ * cpu_hotplug_lock held for writing and pool->slab.mutex held.
  * Return: the number of objects flushed.
  */
 unsigned int smm_slab_drain_dead_cpu(struct smm_pool *pool, unsigned int cpu)
 {
 	struct smm_slab_drain d = { .pool = pool };
 
-	lockdep_assert_held(&pool->slab_mutex);
+	lockdep_assert_held(&pool->slab.mutex);
 	return smm_slab_drain_dead(&d, cpu);
 }
 
@@ -1145,7 +1145,7 @@ unsigned int smm_slab_drain_dead_cpu(struct smm_pool *pool, unsigned int cpu)
  * Each online CPU flushes its own array (in a work item on that CPU, only
  * where the array holds objects); CPUs cannot go on- or offline meanwhile.
  *
- * Context: Process context, may sleep; no pool->slab_mutex held.
+ * Context: Process context, may sleep; no pool->slab.mutex held.
  * Return: the number of objects flushed.
  */
 unsigned int smm_kmem_cache_drain(struct smm_kmem_cache *cache)
@@ -1165,7 +1165,7 @@ SMM_EXPORT(smm_kmem_cache_drain);
  * @cpu: the CPU (online: the flush runs on it; or offline)
  *
  * Context: Process context, may sleep (takes cpus_read_lock() and
- * pool->slab_mutex).
+ * pool->slab.mutex).
  * Return: the number of objects flushed.
  */
 unsigned int smm_slab_drain_cpu(struct smm_pool *pool, unsigned int cpu)
@@ -1174,9 +1174,9 @@ unsigned int smm_slab_drain_cpu(struct smm_pool *pool, unsigned int cpu)
 	unsigned int n;
 
 	cpus_read_lock();
-	mutex_lock(&pool->slab_mutex);
+	mutex_lock(&pool->slab.mutex);
 	n = smm_slab_drain_on(&d, cpu);
-	mutex_unlock(&pool->slab_mutex);
+	mutex_unlock(&pool->slab.mutex);
 	cpus_read_unlock();
 	return n;
 }

@@ -22,10 +22,10 @@
  * Memory pressure: an allocation that leaves a zone below its low
  * watermark calls smm_slab_note_pressure(), which only queues the pool's
  * shrink work (the allocation may hold a per-CPU array's local lock, and
- * smm_slab_shrink_all() takes pool->slab_mutex); the work then gives every
+ * smm_slab_shrink_all() takes pool->slab.mutex); the work then gives every
  * cache's free slabs back and counts them in slabs_shrunk_pressure.
  *
- * Locks: pool->slab_mutex guards the pool's cache list, and a cache's
+ * Locks: pool->slab.mutex guards the pool's cache list, and a cache's
  * node locks are taken one at a time; the order of these and of
  * cpu_hotplug_lock is in include/shadowmm/pool.h.
  */
@@ -85,7 +85,7 @@ static unsigned long smm_cache_release_free(struct smm_kmem_cache *cache)
  * The per-CPU arrays are flushed first (as smm_kmem_cache_drain() does),
  * so every slab whose objects are all free, on every node, is given back.
  *
- * Context: Process context, may sleep; no pool->slab_mutex held.
+ * Context: Process context, may sleep; no pool->slab.mutex held.
  * Return: the number of frames given back.
  */
 unsigned long smm_kmem_cache_shrink(struct smm_kmem_cache *cache)
@@ -322,15 +322,15 @@ struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *
 	if (!size || size > (PAGE_SIZE << SMM_SLAB_MAX_ORDER) || (flags & ~SMM_SLAB_ALL) ||
 	    (align && (!is_power_of_2(align) || align > PAGE_SIZE)))
 		return NULL;
-	cache = kzalloc(struct_size(cache, node, pool->nr_nodes), GFP_KERNEL);
+	cache = kzalloc(struct_size(cache, node, pool->zones.nr_nodes), GFP_KERNEL);
 	if (!cache)
 		return NULL;
 	strscpy(cache->name, name, sizeof(cache->name));
 	cache->pool = pool;
-	cache->nr_nodes = pool->nr_nodes;
+	cache->nr_nodes = pool->zones.nr_nodes;
 	cache->object_size = size;
 	cache->align = max_t(unsigned int, align, sizeof(long));
-	cache->flags = flags | pool->slab_debug;
+	cache->flags = flags | pool->slab.debug;
 	cache->ctor = ctor;
 	smm_slab_debug_init(cache);
 	if (smm_cache_layout(cache)) {
@@ -364,10 +364,10 @@ struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *
 	for_each_possible_cpu(cpu)
 		local_lock_init(&per_cpu_ptr(cache->cpu, cpu)->lock);
 
-	mutex_lock(&pool->slab_mutex);
-	list_add_tail(&cache->list, &pool->caches);
+	mutex_lock(&pool->slab.mutex);
+	list_add_tail(&cache->list, &pool->slab.caches);
 	smm_cache_debugfs_add(cache);
-	mutex_unlock(&pool->slab_mutex);
+	mutex_unlock(&pool->slab.mutex);
 	return cache;
 }
 SMM_EXPORT(smm_kmem_cache_create);
@@ -413,7 +413,7 @@ static void smm_cache_report_live(struct smm_kmem_cache *cache)
 		live = info.inuse - info.nr_quarantined;
 		if (live)
 			pr_err("%s: cache %s: node %d (nid %d): %lu objects allocated, in %lu full and %lu partial slabs\n",
-			       pool->name, cache->name, i, pool->nodes[i].nid, live,
+			       pool->name, cache->name, i, pool->zones.nodes[i].nid, live,
 			       info.nr_full, info.nr_partial);
 	}
 }
@@ -439,7 +439,7 @@ int smm_kmem_cache_destroy(struct smm_kmem_cache *cache)
 		return 0;
 	pool = cache->pool;
 	cpus_read_lock();
-	mutex_lock(&pool->slab_mutex);
+	mutex_lock(&pool->slab.mutex);
 	__smm_kmem_cache_drain(cache);
 	smm_cache_totals(cache, &info, false);
 	live = info.inuse - info.nr_quarantined;
@@ -447,12 +447,12 @@ int smm_kmem_cache_destroy(struct smm_kmem_cache *cache)
 		pr_err("%s: cache %s still has %lu objects allocated: not destroyed\n",
 		       pool->name, cache->name, live);
 		smm_cache_report_live(cache);
-		mutex_unlock(&pool->slab_mutex);
+		mutex_unlock(&pool->slab.mutex);
 		cpus_read_unlock();
 		return -EBUSY;
 	}
 	list_del(&cache->list);
-	mutex_unlock(&pool->slab_mutex);
+	mutex_unlock(&pool->slab.mutex);
 	cpus_read_unlock();
 	smm_cache_free_all(cache);
 	return 0;
@@ -469,15 +469,15 @@ static unsigned long __smm_slab_shrink_all(struct smm_pool *pool, unsigned long 
 	unsigned long n = 0, s = 0;
 
 	cpus_read_lock();
-	mutex_lock(&pool->slab_mutex);
+	mutex_lock(&pool->slab.mutex);
 	smm_slab_drain_pool(pool);
-	list_for_each_entry(cache, &pool->caches, list) {
+	list_for_each_entry(cache, &pool->slab.caches, list) {
 		unsigned long k = smm_cache_release_free(cache);
 
 		s += k;
 		n += k << cache->order;
 	}
-	mutex_unlock(&pool->slab_mutex);
+	mutex_unlock(&pool->slab.mutex);
 	cpus_read_unlock();
 	if (slabs)
 		*slabs = s;
@@ -521,7 +521,7 @@ SMM_EXPORT(smm_slab_shrink_pressure);
 /* The pool's shrink work: what memory pressure asked for. */
 static void smm_slab_pressure_fn(struct work_struct *work)
 {
-	smm_slab_shrink_pressure(container_of(work, struct smm_pool, slab_shrink_work));
+	smm_slab_shrink_pressure(container_of(work, struct smm_pool, slab.shrink_work));
 }
 
 /**
@@ -536,8 +536,8 @@ static void smm_slab_pressure_fn(struct work_struct *work)
  */
 void smm_slab_note_pressure(struct smm_pool *pool)
 {
-	if (READ_ONCE(pool->slab_pressure_on) && atomic_long_read(&pool->slab_pages))
-		queue_work(system_unbound_wq, &pool->slab_shrink_work);
+	if (READ_ONCE(pool->slab.pressure_on) && atomic_long_read(&pool->slab.nr_pages))
+		queue_work(system_unbound_wq, &pool->slab.shrink_work);
 }
 SMM_EXPORT(smm_slab_note_pressure);
 
@@ -550,23 +550,23 @@ SMM_EXPORT(smm_slab_note_pressure);
  */
 unsigned long smm_slab_pages(struct smm_pool *pool)
 {
-	return atomic_long_read(&pool->slab_pages);
+	return atomic_long_read(&pool->slab.nr_pages);
 }
 SMM_EXPORT(smm_slab_pages);
 
 /*
  * A CPU is dead: nobody will use its arrays, so flush them to the slabs.
  * Runs in the hotplug control task, which holds cpu_hotplug_lock for
- * writing: pool->slab_mutex inside it, as in every drain
+ * writing: pool->slab.mutex inside it, as in every drain
  * (include/shadowmm/pool.h).
  */
 static int smm_slab_cpu_dead(unsigned int cpu, struct hlist_node *node)
 {
-	struct smm_pool *pool = hlist_entry(node, struct smm_pool, slab_cpuhp_node);
+	struct smm_pool *pool = hlist_entry(node, struct smm_pool, slab.cpuhp_node);
 
-	mutex_lock(&pool->slab_mutex);
+	mutex_lock(&pool->slab.mutex);
 	smm_slab_drain_dead_cpu(pool, cpu);
-	mutex_unlock(&pool->slab_mutex);
+	mutex_unlock(&pool->slab.mutex);
 	return 0;
 }
 
@@ -610,11 +610,11 @@ int smm_slab_pool_init(struct smm_pool *pool)
 	char name[SMM_SLAB_NAME_LEN];
 	int i, ret;
 
-	mutex_init(&pool->slab_mutex);
-	INIT_LIST_HEAD(&pool->caches);
-	atomic_long_set(&pool->slab_pages, 0);
-	INIT_WORK(&pool->slab_shrink_work, smm_slab_pressure_fn);
-	WRITE_ONCE(pool->slab_pressure_on, true);
+	mutex_init(&pool->slab.mutex);
+	INIT_LIST_HEAD(&pool->slab.caches);
+	atomic_long_set(&pool->slab.nr_pages, 0);
+	INIT_WORK(&pool->slab.shrink_work, smm_slab_pressure_fn);
+	WRITE_ONCE(pool->slab.pressure_on, true);
 	for (i = 0; i < SMM_KMALLOC_NR; i++) {
 		unsigned int size = smm_kmalloc_sizes[i];
 
@@ -622,23 +622,23 @@ int smm_slab_pool_init(struct smm_pool *pool)
 			snprintf(name, sizeof(name), "kmalloc-%uk", size / 1024);
 		else
 			snprintf(name, sizeof(name), "kmalloc-%u", size);
-		pool->kmalloc_caches[i] =
+		pool->slab.kmalloc_caches[i] =
 			smm_kmem_cache_create(pool, name, size,
 					      is_power_of_2(size) ? min_t(unsigned int, size, PAGE_SIZE) : 0,
 					      0, NULL);
-		if (!pool->kmalloc_caches[i]) {
+		if (!pool->slab.kmalloc_caches[i]) {
 			smm_slab_pool_destroy(pool);
 			return -ENOMEM;
 		}
-		pool->kmalloc_caches[i]->flags |= SMM_SLAB_KMALLOC;
+		pool->slab.kmalloc_caches[i]->flags |= SMM_SLAB_KMALLOC;
 	}
 	/* Last: from here on a dead CPU's arrays are flushed. */
-	ret = cpuhp_state_add_instance_nocalls(smm_slab_hp_state, &pool->slab_cpuhp_node);
+	ret = cpuhp_state_add_instance_nocalls(smm_slab_hp_state, &pool->slab.cpuhp_node);
 	if (ret) {
 		smm_slab_pool_destroy(pool);
 		return ret;
 	}
-	pool->slab_hotplug = true;
+	pool->slab.hotplug = true;
 	return 0;
 }
 
@@ -658,29 +658,29 @@ void smm_slab_pool_destroy(struct smm_pool *pool)
 	int i;
 
 	/* First, the reverse of the last step of smm_slab_pool_init(). */
-	if (pool->slab_hotplug) {
+	if (pool->slab.hotplug) {
 		cpuhp_state_remove_instance_nocalls(smm_slab_hp_state,
-						    &pool->slab_cpuhp_node);
-		pool->slab_hotplug = false;
+						    &pool->slab.cpuhp_node);
+		pool->slab.hotplug = false;
 	}
 	/* No new shrink work from here on, and none left running. */
-	WRITE_ONCE(pool->slab_pressure_on, false);
-	cancel_work_sync(&pool->slab_shrink_work);
+	WRITE_ONCE(pool->slab.pressure_on, false);
+	cancel_work_sync(&pool->slab.shrink_work);
 	for (i = SMM_KMALLOC_NR - 1; i >= 0; i--) {
-		cache = pool->kmalloc_caches[i];
+		cache = pool->slab.kmalloc_caches[i];
 		if (!cache)
 			continue;
-		pool->kmalloc_caches[i] = NULL;
+		pool->slab.kmalloc_caches[i] = NULL;
 		if (smm_kmem_cache_destroy(cache)) {
-			mutex_lock(&pool->slab_mutex);
+			mutex_lock(&pool->slab.mutex);
 			list_del(&cache->list);
-			mutex_unlock(&pool->slab_mutex);
+			mutex_unlock(&pool->slab.mutex);
 			smm_cache_free_all(cache);
 		}
 	}
 	cpus_read_lock();
-	mutex_lock(&pool->slab_mutex);
-	list_for_each_entry_safe_reverse(cache, next, &pool->caches, list) {
+	mutex_lock(&pool->slab.mutex);
+	list_for_each_entry_safe_reverse(cache, next, &pool->slab.caches, list) {
 		pr_err("%s: cache %s was not destroyed before its pool (%lu objects allocated)\n",
 		       pool->name, cache->name, smm_kmem_cache_inuse(cache));
 		__smm_kmem_cache_drain(cache);
@@ -688,7 +688,7 @@ void smm_slab_pool_destroy(struct smm_pool *pool)
 		list_del(&cache->list);
 		smm_cache_free_all(cache);
 	}
-	mutex_unlock(&pool->slab_mutex);
+	mutex_unlock(&pool->slab.mutex);
 	cpus_read_unlock();
-	mutex_destroy(&pool->slab_mutex);
+	mutex_destroy(&pool->slab.mutex);
 }

@@ -739,13 +739,13 @@ unsigned int smm_slab_validate(struct smm_pool *pool, struct smm_report *r)
 	unsigned int before = r->problems;
 	struct smm_kmem_cache *cache;
 
-	mutex_lock(&pool->slab_mutex);
-	list_for_each_entry(cache, &pool->caches, list) {
+	mutex_lock(&pool->slab.mutex);
+	list_for_each_entry(cache, &pool->slab.caches, list) {
 		int nid;
 
 		for (nid = 0; nid < cache->nr_nodes; nid++)
 			smm_validate_node(cache, nid, r);
 	}
-	mutex_unlock(&pool->slab_mutex);
+	mutex_unlock(&pool->slab.mutex);
 	return r->problems - before;
 }

@@ -226,7 +226,7 @@ static int smm_cache_node_stat_show(struct seq_file *m, enum smm_node_stat kind)
 	seq_printf(m, "%lu", total);
 	for (i = 0; i < cache->nr_nodes; i++)
 		if (val[i])
-			seq_printf(m, " N%d=%lu", cache->pool->nodes[i].nid, val[i]);
+			seq_printf(m, " N%d=%lu", cache->pool->zones.nodes[i].nid, val[i]);
 	seq_putc(m, '\n');
 	kfree(val);
 	return 0;
@@ -269,17 +269,17 @@ DEFINE_SHOW_ATTRIBUTE(smm_cache_total_objects);
  * Nothing is made when the pool has no slab/ directory (every pool but the
  * live one, or before smm_slab_debugfs_add()).
  *
- * Context: Process context, may sleep; pool->slab_mutex held.
+ * Context: Process context, may sleep; pool->slab.mutex held.
  */
 void smm_cache_debugfs_add(struct smm_kmem_cache *cache)
 {
 	struct smm_pool *pool = cache->pool;
 	struct dentry *dir;
 
-	lockdep_assert_held(&pool->slab_mutex);
-	if (!pool->slab_debugfs)
+	lockdep_assert_held(&pool->slab.mutex);
+	if (!pool->slab.debugfs)
 		return;
-	dir = debugfs_create_dir(cache->name, pool->slab_debugfs);
+	dir = debugfs_create_dir(cache->name, pool->slab.debugfs);
 	if (IS_ERR(dir))
 		return;
 	cache->debugfs = dir;
@@ -300,7 +300,7 @@ void smm_cache_debugfs_add(struct smm_kmem_cache *cache)
  * @cache: the cache, off its pool's list
  *
  * Once this returns no reader is inside one of its files.  Readers take
- * only the cache's node locks, so the caller may hold pool->slab_mutex.
+ * only the cache's node locks, so the caller may hold pool->slab.mutex.
  *
  * Context: Process context, may sleep.
  */
@@ -327,11 +327,11 @@ void smm_slab_debugfs_add(struct smm_pool *pool, struct dentry *parent)
 	dir = debugfs_create_dir("slab", parent);
 	if (IS_ERR(dir))
 		return;
-	mutex_lock(&pool->slab_mutex);
-	pool->slab_debugfs = dir;
-	list_for_each_entry(cache, &pool->caches, list)
+	mutex_lock(&pool->slab.mutex);
+	pool->slab.debugfs = dir;
+	list_for_each_entry(cache, &pool->slab.caches, list)
 		smm_cache_debugfs_add(cache);
-	mutex_unlock(&pool->slab_mutex);
+	mutex_unlock(&pool->slab.mutex);
 }
 
 /**
@@ -346,14 +346,14 @@ void smm_slab_debugfs_remove(struct smm_pool *pool)
 {
 	struct smm_kmem_cache *cache;
 
-	mutex_lock(&pool->slab_mutex);
-	list_for_each_entry_reverse(cache, &pool->caches, list) {
+	mutex_lock(&pool->slab.mutex);
+	list_for_each_entry_reverse(cache, &pool->slab.caches, list) {
 		debugfs_remove_recursive(cache->debugfs);
 		cache->debugfs = NULL;
 	}
-	debugfs_remove_recursive(pool->slab_debugfs);
-	pool->slab_debugfs = NULL;
-	mutex_unlock(&pool->slab_mutex);
+	debugfs_remove_recursive(pool->slab.debugfs);
+	pool->slab.debugfs = NULL;
+	mutex_unlock(&pool->slab.mutex);
 }
 
 /**
@@ -373,8 +373,8 @@ void smm_slab_print_info(struct seq_file *m, struct smm_pool *pool)
 
 	seq_puts(m, "slabinfo - version: 2.1\n");
 	seq_puts(m, "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
-	mutex_lock(&pool->slab_mutex);
-	list_for_each_entry(cache, &pool->caches, list) {
+	mutex_lock(&pool->slab.mutex);
+	list_for_each_entry(cache, &pool->slab.caches, list) {
 		unsigned long slabs, free_slabs, inuse, cached = 0;
 		struct smm_slab_node_info info;
 		int cpu;
@@ -391,5 +391,5 @@ void smm_slab_print_info(struct seq_file *m, struct smm_pool *pool)
 			   cache->objs_per_slab, 1U << cache->order, cache->cpu_limit,
 			   cache->batch, 0U, slabs - free_slabs, slabs, 0U);
 	}
-	mutex_unlock(&pool->slab_mutex);
+	mutex_unlock(&pool->slab.mutex);
 }

@@ -602,6 +602,7 @@ int smm_swap_init(struct smm_swap *swap, const struct smm_swap_config *cfg)
 		ret = smm_swap_init_compressed(swap);
 	if (ret)
 		goto err_slots;
+	swap->ready = true;
 	return 0;
 
 err_slots:
@@ -643,5 +644,6 @@ void smm_swap_destroy(struct smm_swap *swap)
 	vfree(swap->slots);
 	bitmap_free(swap->used);
 	mutex_destroy(&swap->io_lock);
+	swap->ready = false;
 }
 SMM_EXPORT(smm_swap_destroy);

@@ -30,7 +30,7 @@
  * mapping (->open only ever follows one).
  *
  * Locks: a tree's lock is taken under its mm's mmap_lock, and
- * pool->vma_lock, which guards the hash of trees, is never held with a
+ * pool->vmas.lock, which guards the hash of trees, is never held with a
  * tree's lock; their place in the module's lock order is in
  * include/shadowmm/pool.h.
  */
@@ -307,7 +307,7 @@ SMM_EXPORT(smm_vma_tree_unmap);
 static struct smm_vma *smm_vma_alloc(struct smm_pool *pool,
 				     struct vm_area_struct *vma)
 {
-	struct smm_vma *v = smm_kmem_reserve_zalloc(&pool->vma_reserve);
+	struct smm_vma *v = smm_kmem_reserve_zalloc(&pool->vmas.reserve);
 	int i;
 
 	if (!v)
@@ -326,7 +326,7 @@ static struct smm_vma *smm_vma_alloc(struct smm_pool *pool,
 
 static void smm_vma_free(struct smm_pool *pool, struct smm_vma *v)
 {
-	smm_kmem_reserve_free(&pool->vma_reserve, v);
+	smm_kmem_reserve_free(&pool->vmas.reserve, v);
 }
 
 /* ---- trees by mm ---- */
@@ -349,8 +349,8 @@ static struct smm_vma_tree *smm_vma_tree_lookup(struct smm_pool *pool,
 {
 	struct smm_vma_tree *tree;
 
-	lockdep_assert_held(&pool->vma_lock);
-	hash_for_each_possible(pool->vma_trees, tree, hnode, (unsigned long)mm)
+	lockdep_assert_held(&pool->vmas.lock);
+	hash_for_each_possible(pool->vmas.trees, tree, hnode, (unsigned long)mm)
 		if (tree->mm == mm)
 			return tree;
 	return NULL;
@@ -367,9 +367,9 @@ static struct smm_vma_tree *smm_vma_tree_get(struct smm_pool *pool,
 	struct smm_vma_tree *tree, *new;
 
 	mmap_assert_write_locked(mm);
-	spin_lock(&pool->vma_lock);
+	spin_lock(&pool->vmas.lock);
 	tree = smm_vma_tree_lookup(pool, mm);
-	spin_unlock(&pool->vma_lock);
+	spin_unlock(&pool->vmas.lock);
 	if (tree)
 		return tree;
 
@@ -380,9 +380,9 @@ static struct smm_vma_tree *smm_vma_tree_get(struct smm_pool *pool,
 	new->pool = pool;
 	new->mm = mm;
 	mmgrab(mm);
-	spin_lock(&pool->vma_lock);
-	hash_add(pool->vma_trees, &new->hnode, (unsigned long)mm);
-	spin_unlock(&pool->vma_lock);
+	spin_lock(&pool->vmas.lock);
+	hash_add(pool->vmas.trees, &new->hnode, (unsigned long)mm);
+	spin_unlock(&pool->vmas.lock);
 	return new;
 }
 
@@ -393,9 +393,9 @@ static struct smm_vma_tree *smm_vma_tree_get(struct smm_pool *pool,
 static void smm_vma_tree_unhash(struct smm_pool *pool, struct smm_vma_tree *tree)
 {
 	mmap_assert_locked(tree->mm);
-	spin_lock(&pool->vma_lock);
+	spin_lock(&pool->vmas.lock);
 	hash_del(&tree->hnode);
-	spin_unlock(&pool->vma_lock);
+	spin_unlock(&pool->vmas.lock);
 	smm_vma_tree_put(tree);
 }
 
@@ -451,7 +451,7 @@ int smm_vma_mmap(struct smm_pool *pool, struct smm_object *obj,
 	int ret;
 
 	mmap_assert_write_locked(vma->vm_mm);
-	ret = smm_kmem_reserve_ready(pool, &pool->vma_reserve);
+	ret = smm_kmem_reserve_ready(pool, &pool->vmas.reserve);
 	if (ret)
 		return ret;
 	v = smm_vma_alloc(pool, vma);
@@ -641,22 +641,22 @@ static int smm_vma_walk_trees(struct smm_pool *pool,
 	unsigned int n = 0, i, bkt;
 	int ret = 0;
 
-	spin_lock(&pool->vma_lock);
-	hash_for_each(pool->vma_trees, bkt, tree, hnode)
+	spin_lock(&pool->vmas.lock);
+	hash_for_each(pool->vmas.trees, bkt, tree, hnode)
 		n++;
-	spin_unlock(&pool->vma_lock);
+	spin_unlock(&pool->vmas.lock);
 	trees = kvcalloc(n + 1, sizeof(*trees), GFP_KERNEL);
 	if (!trees)
 		return -ENOMEM;
 	i = 0;
-	spin_lock(&pool->vma_lock);
-	hash_for_each(pool->vma_trees, bkt, tree, hnode) {
+	spin_lock(&pool->vmas.lock);
+	hash_for_each(pool->vmas.trees, bkt, tree, hnode) {
 		if (i == n)
 			break;
 		kref_get(&tree->ref);
 		trees[i++] = tree;
 	}
-	spin_unlock(&pool->vma_lock);
+	spin_unlock(&pool->vmas.lock);
 
 	for (n = i, i = 0; i < n; i++) {
 		struct mm_struct *mm = trees[i]->mm;
@@ -842,9 +842,9 @@ SMM_EXPORT(smm_vma_validate);
  */
 void smm_vma_pool_init(struct smm_pool *pool)
 {
-	spin_lock_init(&pool->vma_lock);
-	hash_init(pool->vma_trees);
-	smm_kmem_reserve_init(&pool->vma_reserve, "shadowmm_vma", sizeof(struct smm_vma),
+	spin_lock_init(&pool->vmas.lock);
+	hash_init(pool->vmas.trees);
+	smm_kmem_reserve_init(&pool->vmas.reserve, "shadowmm_vma", sizeof(struct smm_vma),
 			      SMM_VMA_RESERVE);
 }
 
@@ -856,6 +856,6 @@ void smm_vma_pool_init(struct smm_pool *pool)
  */
 void smm_vma_pool_destroy(struct smm_pool *pool)
 {
-	WARN_ON(!hash_empty(pool->vma_trees));
-	smm_kmem_reserve_destroy(&pool->vma_reserve);
+	WARN_ON(!hash_empty(pool->vmas.trees));
+	smm_kmem_reserve_destroy(&pool->vmas.reserve);
 }

@@ -41,7 +41,7 @@
 
 static struct smm_workingset *smm_ws(struct smm_pool *pool, int node)
 {
-	return &pool->workingset[node];
+	return &pool->workingset.nodes[node];
 }
 
 /**
@@ -120,7 +120,7 @@ bool smm_workingset_refault(struct smm_pool *pool, const void *shadow,
 	u32 slot;
 
 	smm_workingset_unpack(shadow, &node, &then, &slot);
-	if (WARN_ON_ONCE(node >= pool->nr_nodes))
+	if (WARN_ON_ONCE(node >= pool->zones.nr_nodes))
 		return false;
 	ws = smm_ws(pool, node);
 	now = atomic_long_read(&ws->age);
@@ -136,7 +136,7 @@ bool smm_workingset_refault(struct smm_pool *pool, const void *shadow,
 		smm_count_event(pool, SMM_WORKINGSET_ACTIVATE);
 		atomic_long_inc(&ws->age);
 	}
-	trace_shadowmm_refault(pool->nodes[node].nid, distance, active, activate);
+	trace_shadowmm_refault(pool->zones.nodes[node].nid, distance, active, activate);
 	return activate;
 }
 SMM_EXPORT(smm_workingset_refault);
@@ -168,11 +168,11 @@ void smm_workingset_print(struct seq_file *m, struct smm_pool *pool)
 {
 	int n, b;
 
-	for (n = 0; n < pool->nr_nodes; n++) {
+	for (n = 0; n < pool->zones.nr_nodes; n++) {
 		struct smm_workingset *ws = smm_ws(pool, n);
 
 		seq_printf(m, "Node %d age %ld refaults %ld activated %ld\n",
-			   pool->nodes[n].nid, atomic_long_read(&ws->age),
+			   pool->zones.nodes[n].nid, atomic_long_read(&ws->age),
 			   atomic_long_read(&ws->refaults),
 			   atomic_long_read(&ws->activated));
 		seq_puts(m, "  distance       refaults\n");
@@ -198,11 +198,11 @@ SMM_EXPORT(smm_workingset_print);
 int smm_workingset_pool_init(struct smm_pool *pool)
 {
 	BUILD_BUG_ON(SMM_WS_AGE_BITS < 20);
-	if (pool->nr_nodes > (1 << SMM_WS_NODE_BITS))
+	if (pool->zones.nr_nodes > (1 << SMM_WS_NODE_BITS))
 		return -EINVAL;
-	pool->workingset = kcalloc(pool->nr_nodes, sizeof(*pool->workingset),
+	pool->workingset.nodes = kcalloc(pool->zones.nr_nodes, sizeof(*pool->workingset.nodes),
 				   GFP_KERNEL);
-	return pool->workingset ? 0 : -ENOMEM;
+	return pool->workingset.nodes ? 0 : -ENOMEM;
 }
 
 /**
@@ -213,5 +213,5 @@ int smm_workingset_pool_init(struct smm_pool *pool)
  */
 void smm_workingset_pool_destroy(struct smm_pool *pool)
 {
-	kfree(pool->workingset);
+	kfree(pool->workingset.nodes);
 }

@@ -114,7 +114,7 @@ static void smm_zone_init_one(struct smm_pool *pool, struct smm_node *node,
 	zone->present = smm_count_present(&pool->region, start, nr);
 	/* Descriptors live beside the region, so every present frame is managed. */
 	zone->managed = zone->present;
-	pool->zone_table[zone->id] = zone;
+	pool->zones.table[zone->id] = zone;
 	for (sfn = start; sfn < start + nr; sfn++)
 		pool->region.pages[sfn].flags |= (unsigned long)zone->id << SMM_PAGE_ZONE_SHIFT;
 }
@@ -133,10 +133,10 @@ static void smm_node_init_zones(struct smm_pool *pool, struct smm_node *node)
 {
 	unsigned long dma_end, normal_end;
 
-	dma_end = smm_zone_cut(node->spanned, pool->zone_split[SMM_ZONE_DMA]);
-	normal_end = smm_zone_cut(node->spanned, pool->zone_split[SMM_ZONE_DMA] +
-				  pool->zone_split[SMM_ZONE_NORMAL]);
-	if (pool->zone_split[SMM_ZONE_HIGHMEM] == 0)
+	dma_end = smm_zone_cut(node->spanned, pool->zones.split[SMM_ZONE_DMA]);
+	normal_end = smm_zone_cut(node->spanned, pool->zones.split[SMM_ZONE_DMA] +
+				  pool->zones.split[SMM_ZONE_NORMAL]);
+	if (pool->zones.split[SMM_ZONE_HIGHMEM] == 0)
 		normal_end = node->spanned;
 	smm_zone_init_one(pool, node, SMM_ZONE_DMA, node->start_sfn, dma_end);
 	smm_zone_init_one(pool, node, SMM_ZONE_NORMAL, node->start_sfn + dma_end,
@@ -150,24 +150,24 @@ static int smm_nodes_build_fallback(struct smm_pool *pool)
 {
 	int i, j, k;
 
-	for (i = 0; i < pool->nr_nodes; i++) {
-		struct smm_node *node = &pool->nodes[i];
-		int *fb = kcalloc(pool->nr_nodes, sizeof(*fb), GFP_KERNEL);
+	for (i = 0; i < pool->zones.nr_nodes; i++) {
+		struct smm_node *node = &pool->zones.nodes[i];
+		int *fb = kcalloc(pool->zones.nr_nodes, sizeof(*fb), GFP_KERNEL);
 
 		if (!fb)
 			return -ENOMEM;
 		node->fallback = fb;
 		fb[0] = i;
 		k = 1;
-		for (j = 0; j < pool->nr_nodes; j++)
+		for (j = 0; j < pool->zones.nr_nodes; j++)
 			if (j != i)
 				fb[k++] = j;
 		/* Insertion sort of fb[1..] by distance from this node. */
-		for (j = 2; j < pool->nr_nodes; j++) {
-			int v = fb[j], d = node_distance(node->nid, pool->nodes[v].nid);
+		for (j = 2; j < pool->zones.nr_nodes; j++) {
+			int v = fb[j], d = node_distance(node->nid, pool->zones.nodes[v].nid);
 
 			for (k = j - 1; k >= 1 &&
-			     node_distance(node->nid, pool->nodes[fb[k]].nid) > d; k--)
+			     node_distance(node->nid, pool->zones.nodes[fb[k]].nid) > d; k--)
 				fb[k + 1] = fb[k];
 			fb[k + 1] = v;
 		}
@@ -213,17 +213,17 @@ int smm_zones_init(struct smm_pool *pool)
 	unsigned long c;
 	int n, i, ret;
 
-	pool->nr_nodes = 0;
+	pool->zones.nr_nodes = 0;
 	for (c = 0; c < r->nr_chunks; c++)
 		if (c == 0 || r->chunk_nid[c] != r->chunk_nid[c - 1])
-			pool->nr_nodes++;
+			pool->zones.nr_nodes++;
 
-	pool->nodes = kcalloc(pool->nr_nodes, sizeof(*pool->nodes), GFP_KERNEL);
-	if (!pool->nodes)
+	pool->zones.nodes = kcalloc(pool->zones.nr_nodes, sizeof(*pool->zones.nodes), GFP_KERNEL);
+	if (!pool->zones.nodes)
 		return -ENOMEM;
-	pool->zone_table = kcalloc(pool->nr_nodes * SMM_NR_ZONE_TYPES,
-				   sizeof(*pool->zone_table), GFP_KERNEL);
-	if (!pool->zone_table) {
+	pool->zones.table = kcalloc(pool->zones.nr_nodes * SMM_NR_ZONE_TYPES,
+				   sizeof(*pool->zones.table), GFP_KERNEL);
+	if (!pool->zones.table) {
 		ret = -ENOMEM;
 		goto err_nodes;
 	}
@@ -232,14 +232,14 @@ int smm_zones_init(struct smm_pool *pool)
 	for (c = 0; c < r->nr_chunks; c++) {
 		if (c == 0 || r->chunk_nid[c] != r->chunk_nid[c - 1]) {
 			n++;
-			pool->nodes[n].index = n;
-			pool->nodes[n].nid = r->chunk_nid[c];
-			pool->nodes[n].start_sfn = c * SMM_CHUNK_FRAMES;
+			pool->zones.nodes[n].index = n;
+			pool->zones.nodes[n].nid = r->chunk_nid[c];
+			pool->zones.nodes[n].start_sfn = c * SMM_CHUNK_FRAMES;
 		}
-		pool->nodes[n].spanned += SMM_CHUNK_FRAMES;
+		pool->zones.nodes[n].spanned += SMM_CHUNK_FRAMES;
 	}
-	for (n = 0; n < pool->nr_nodes; n++)
-		smm_node_init_zones(pool, &pool->nodes[n]);
+	for (n = 0; n < pool->zones.nr_nodes; n++)
+		smm_node_init_zones(pool, &pool->zones.nodes[n]);
 
 	ret = smm_nodes_build_fallback(pool);
 	if (ret)
@@ -258,13 +258,13 @@ int smm_zones_init(struct smm_pool *pool)
 
 err_pcp:
 	while (--i >= 0)
-		smm_pcp_destroy(pool->zone_table[i]);
+		smm_pcp_destroy(pool->zones.table[i]);
 err_fallback:
-	for (n = 0; n < pool->nr_nodes; n++)
-		kfree(pool->nodes[n].fallback);
-	kfree(pool->zone_table);
+	for (n = 0; n < pool->zones.nr_nodes; n++)
+		kfree(pool->zones.nodes[n].fallback);
+	kfree(pool->zones.table);
 err_nodes:
-	kfree(pool->nodes);
+	kfree(pool->zones.nodes);
 	return ret;
 }
 
@@ -283,10 +283,10 @@ void smm_zones_destroy(struct smm_pool *pool)
 
 	for_each_smm_zone(pool, zone, i)
 		smm_pcp_destroy(zone);
-	for (n = 0; n < pool->nr_nodes; n++)
-		kfree(pool->nodes[n].fallback);
-	kfree(pool->zone_table);
-	kfree(pool->nodes);
+	for (n = 0; n < pool->zones.nr_nodes; n++)
+		kfree(pool->zones.nodes[n].fallback);
+	kfree(pool->zones.table);
+	kfree(pool->zones.nodes);
 }
 
 /**
@@ -297,7 +297,7 @@ void smm_zones_destroy(struct smm_pool *pool)
  */
 void smm_zones_setup_watermarks(struct smm_pool *pool)
 {
-	unsigned long pages_min = pool->min_free_kbytes >> (PAGE_SHIFT - 10);
+	unsigned long pages_min = pool->zones.min_free_kbytes >> (PAGE_SHIFT - 10);
 	unsigned long lowmem = 0;
 	struct smm_zone *zone;
 	int i, n, j, k;
@@ -316,7 +316,7 @@ void smm_zones_setup_watermarks(struct smm_pool *pool)
 			min = lowmem ? mult_frac(pages_min, zone->managed, lowmem) : 0;
 		min = min(min, zone->managed / 4);
 		step = max(min / 4, mult_frac(zone->managed,
-					      (unsigned long)pool->watermark_scale_factor,
+					      (unsigned long)pool->zones.watermark_scale_factor,
 					      10000UL));
 		WRITE_ONCE(zone->watermark[SMM_WMARK_MIN], min);
 		WRITE_ONCE(zone->watermark[SMM_WMARK_LOW], min + step);
@@ -327,8 +327,8 @@ void smm_zones_setup_watermarks(struct smm_pool *pool)
 	 * A lower zone keeps back, from allocations that could have used the
 	 * zones above it, a share of those zones' size.
 	 */
-	for (n = 0; n < pool->nr_nodes; n++) {
-		struct smm_node *node = &pool->nodes[n];
+	for (n = 0; n < pool->zones.nr_nodes; n++) {
+		struct smm_node *node = &pool->zones.nodes[n];
 
 		for (j = 0; j < SMM_NR_ZONE_TYPES; j++) {
 			struct smm_zone *lower = &node->zones[j];
@@ -397,8 +397,8 @@ struct smm_node *smm_preferred_node(struct smm_pool *pool)
 	int nid = numa_node_id();
 	int n;
 
-	for (n = 0; n < pool->nr_nodes; n++)
-		if (pool->nodes[n].nid == nid)
-			return &pool->nodes[n];
-	return &pool->nodes[0];
+	for (n = 0; n < pool->zones.nr_nodes; n++)
+		if (pool->zones.nodes[n].nid == nid)
+			return &pool->zones.nodes[n];
+	return &pool->zones.nodes[0];
 }

@@ -6,6 +6,7 @@
 #ifndef _SHADOWMM_LRU_H
 #define _SHADOWMM_LRU_H
 
+#include <linux/compiler_types.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -105,6 +106,18 @@ struct smm_lru_batch {
 	spinlock_t lock;
 	unsigned char nr[SMM_NR_LRU_BATCHES];
 	struct smm_page *pages[SMM_NR_LRU_BATCHES][SMM_LRU_BATCH_MAX];
+};
+
+/**
+ * struct smm_pool_lru - a pool's LRU batching (the lists are per node,
+ * struct smm_lruvec)
+ * @batch:	per-CPU LRU batches
+ * @batch_size:	entries a batch collects before it is drained,
+ *		1..SMM_LRU_BATCH_MAX; written under the pool's tune_lock
+ */
+struct smm_pool_lru {
+	struct smm_lru_batch __percpu *batch;
+	unsigned int batch_size;
 };
 
 int smm_lru_pool_init(struct smm_pool *pool);

@@ -47,6 +47,8 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include <shadowmm/slab.h>
+
 struct mem_cgroup;
 struct smm_page;
 struct smm_pool;
@@ -91,7 +93,7 @@ enum smm_fault_kind {
  * @shadows:	records of evicted pages (smm_workingset_eviction() values)
  *		by page offset; changed only under the i_pages lock, then
  *		its own (taken with interrupts off, as the i_pages lock is)
- * @node:	on the pool's object list (pool->object_lock)
+ * @node:	on the pool's object list (pool->objects.lock)
  * @size_lock:	serialises updates of @size_limit and of the inode's i_size
  * @size_limit:	faults at or beyond it get SIGBUS, writes -EFBIG
  * @resident:	frames in the object now
@@ -132,6 +134,32 @@ struct smm_object {
 struct smm_object_changes {
 	unsigned long begun;
 	unsigned long ended;
+};
+
+/**
+ * struct smm_pool_objects - a pool's memory objects
+ * @lock:	protects @list
+ * @list:	every memory object of the pool (smm_object.node)
+ * @reserve:	the slab cache memory objects come from, with objects set
+ *		aside for when the region is empty; made on the first open
+ * @nr_pages:	frames held by objects or waiting on @pinned
+ * @changes:	per CPU, changes to objects' entries begun and ended
+ * @pinned_lock: protects @pinned and @nr_pinned
+ * @pinned:	frames taken out of their object while someone still held a
+ *		reference (get_user_pages pins), linked by lru
+ * @nr_pinned:	frames on @pinned
+ * @pinned_work: polls @pinned and frees what is no longer pinned
+ */
+struct smm_pool_objects {
+	spinlock_t lock;
+	struct list_head list;
+	struct smm_kmem_reserve reserve;
+	atomic_long_t nr_pages;
+	struct smm_object_changes __percpu *changes;
+	spinlock_t pinned_lock;
+	struct list_head pinned;
+	unsigned long nr_pinned;
+	struct delayed_work pinned_work;
 };
 
 /**

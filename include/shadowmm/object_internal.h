@@ -55,7 +55,7 @@ static inline void smm_object_unlock(struct smm_object *obj)
  */
 static inline void smm_object_change_begin(struct smm_pool *pool)
 {
-	this_cpu_inc(pool->object_changes->begun);
+	this_cpu_inc(pool->objects.changes->begun);
 	/* Pairs with smm_validate_quiet(): "begun" before the change. */
 	smp_mb();
 }
@@ -64,7 +64,7 @@ static inline void smm_object_change_end(struct smm_pool *pool)
 {
 	/* Pairs with smm_validate_quiet(): the change before "ended". */
 	smp_mb();
-	this_cpu_inc(pool->object_changes->ended);
+	this_cpu_inc(pool->objects.changes->ended);
 }
 
 /* How many entries a walk looks at before it lets go of its lock. */

@@ -26,6 +26,16 @@ struct smm_pcp {
 	unsigned int count;
 };
 
+/**
+ * struct smm_pool_pcp - what a pool keeps for its per-CPU lists (the lists
+ * themselves are in each zone)
+ * @cpuhp_node:	on the CPU-hotplug instance list (a dead CPU's lists are
+ *		drained)
+ */
+struct smm_pool_pcp {
+	struct hlist_node cpuhp_node;
+};
+
 #define SMM_PCP_BATCH_MAX	1024
 #define SMM_PCP_HIGH_MAX	65536
 

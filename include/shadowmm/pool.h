@@ -16,7 +16,7 @@
  *				 and what nests in it)
  * misc_mtx			(the kernel's, around ->open, which makes an
  *				 object: smm_kmem_reserve.lock and what
- *				 nests in it, pool->object_lock)
+ *				 nests in it, pool->objects.lock)
  * inode->i_rwsem		(of an object; file.c: read, write and the
  *				 ioctls that change contents or the limit)
  *   mm->mmap_lock		(faults, or the vma's own lock in its place;
@@ -30,8 +30,8 @@
  *         cpu_hotplug_lock	(cpus_read_lock(); the hotplug thread holds
  *				 it for writing around every CPU-dead
  *				 callback, pcp.c's and slab_common.c's)
- *           pool->slab_mutex
- *             smm_slab_cpu.lock	(a local lock; a slab_mutex holder
+ *           pool->slab.mutex
+ *             smm_slab_cpu.lock	(a local lock; a slab.mutex holder
  *				 waits for work_on_cpu() to take it there)
  *               smm_kmem_cache_node.lock	(one node of one cache at
  *				 a time)
@@ -60,14 +60,15 @@
  *				 also taken alone: evict.c's reservation,
  *				 xa_destroy() of a dead object)
  *
- * Leaves: pool->tune_lock (a mutex), pool->object_lock, smm_vma_tree.lock,
- * pool->pinned_lock, pool->vma_lock, obj->size_lock and swap->lock.  They
- * may be taken under the sleeping locks above (a tree's lock always under
- * its mm's mmap_lock; size_lock and swap->lock also under the folio
- * lock), never under a spinlock of shadowmm, and nothing of shadowmm's
- * is taken under them: pool->object_lock and a tree's lock cover only the
- * kernel's inode->i_lock, in igrab().  No two of them are held together;
- * pool->vma_lock, in particular, never with a tree's lock.
+ * Leaves: pool->tune_lock (a mutex), pool->objects.lock,
+ * smm_vma_tree.lock, pool->objects.pinned_lock, pool->vmas.lock,
+ * obj->size_lock and swap->lock.  They may be taken under the sleeping
+ * locks above (a tree's lock always under its mm's mmap_lock; size_lock
+ * and swap->lock also under the folio lock), never under a spinlock of
+ * shadowmm, and nothing of shadowmm's is taken under them:
+ * pool->objects.lock and a tree's lock cover only the kernel's
+ * inode->i_lock, in igrab().  No two of them are held together;
+ * pool->vmas.lock, in particular, never with a tree's lock.
  *
  * No lock of shadowmm is taken in interrupt context; only the two xarray
  * locks are taken with interrupts off.  In shadowmm_bench.ko,
@@ -78,20 +79,18 @@
 #ifndef _SHADOWMM_POOL_H
 #define _SHADOWMM_POOL_H
 
-#include <linux/cpuhotplug.h>
-#include <linux/gfp.h>
-#include <linux/fault-inject.h>
-#include <linux/hashtable.h>
-#include <linux/mempool.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
-#include <linux/workqueue.h>
 
+#include <shadowmm/lru.h>
+#include <shadowmm/object.h>
+#include <shadowmm/pcp.h>
 #include <shadowmm/reclaim.h>
 #include <shadowmm/region.h>
 #include <shadowmm/slab.h>
 #include <shadowmm/stats.h>
 #include <shadowmm/swap.h>
+#include <shadowmm/vma.h>
 #include <shadowmm/workingset.h>
 #include <shadowmm/zone.h>
 
@@ -118,118 +117,41 @@ struct smm_pool_config {
 };
 
 /**
- * struct smm_pool - a shadow memory manager
- * @name:		for messages
- * @region:		its memory
- * @nodes:		its nodes, ordered as their frames
- * @nr_nodes:		how many
- * @zone_table:		every zone by id (node * SMM_NR_ZONE_TYPES + type)
- * @zone_split:		percent of each node per zone type
- * @tune_lock:		serialises changes of the tunables below and of the
- *			zones' watermarks and pcp high/batch
- * @min_free_kbytes:	the reserve the min watermarks add up to
- * @watermark_scale_factor: distance between watermarks, 1/10000 of a zone
- * @events:		per-CPU event counters
- * @fail_page_alloc:	fault injection for allocations (kernels with
- *			CONFIG_FAULT_INJECTION)
- * @fail_min_order:	only allocations of at least this order fail
- * @cpuhp_node:		on the CPU-hotplug instance list (pcp drain on offline)
- * @slab_mutex:		protects @caches (creation, destruction, walks)
- * @caches:		every slab cache of the pool (smm_kmem_cache.list)
- * @kmalloc_caches:	kmalloc-8 .. kmalloc-8k, set at creation, read-only
- *			until destruction
- * @slab_pages:		frames held by slabs of every cache
- * @slab_cpuhp_node:	on the slab CPU-hotplug instance list (per-CPU
- *			object arrays flushed on offline)
- * @slab_hotplug:	@slab_cpuhp_node is on that list; set and cleared by
- *			pool creation and destruction only
- * @slab_shrink_work:	shrinks every cache; queued under memory pressure
- * @slab_pressure_on:	pressure may queue @slab_shrink_work; cleared (with
- *			WRITE_ONCE) before the work is cancelled at destruction
- * @slab_debug:		SMM_SLAB_* flags every cache of the pool gets, from
- *			its config; read-only after creation
- * @slab_debugfs:	slab/ in debugfs, the live pool only (NULL in KUnit
- *			pools), under @slab_mutex
- * @mappable:		its frames can be mapped to user space (they have
- *			struct pages in the kernel's direct map)
- * @object_lock:	protects @objects
- * @objects:		every memory object of the pool (smm_object.node)
- * @object_reserve:	the slab cache memory objects come from, with objects
- *			set aside for when the region is empty; made on the
- *			first open
- * @object_pages:	frames held by objects or waiting on @pinned
- * @object_changes:	per CPU, changes to objects' entries begun and ended
- * @pinned_lock:	protects @pinned and @nr_pinned
- * @pinned:		frames taken out of their object while someone still
- *			held a reference (get_user_pages pins), linked by lru
- * @nr_pinned:		frames on @pinned
- * @pinned_work:	polls @pinned and frees what is no longer pinned
- * @vma_lock:		protects @vma_trees
- * @vma_trees:		each process's shadow VMA tree, hashed by mm
- * @vma_reserve:	the slab cache shadow VMA descriptors come from, with
- *			descriptors set aside for when the region is empty;
- *			made on the first mapping
- * @workingset:	per node (by index), the refault bookkeeping
- * @has_swap:		@swap was built
- * @swap:		the backing store evicted object pages go to
- * @lru_batch:		per-CPU LRU batches (struct smm_lru_batch)
- * @lru_batch_size:	entries a batch collects before it is drained,
- *			1..SMM_LRU_BATCH_MAX; written under @tune_lock
- * @kswapd:		per node (by index), its reclaim thread; NULL while
- *			none runs (before init, after destruction)
- * @nr_shadow_only:	shadow entries with no store slot (pages of zeroes
- *			evicted without being stored), in every object
- * @shadow_only_max:	above this many, @shadow_trim_work drops some
- * @shadow_trim_work:	drops shadow-only entries (workingset_nodereclaim)
+ * struct smm_pool - a shadow memory manager: its region, then one part per
+ * subsystem, each defined in that subsystem's header
+ * @name:	for messages
+ * @region:	its memory
+ * @mappable:	its frames can be mapped to user space (they have struct
+ *		pages in the kernel's direct map)
+ * @tune_lock:	serialises changes of the tunables (zones' watermarks and
+ *		pcp high/batch, min_free_kbytes, watermark_scale_factor, the
+ *		LRU batch size)
+ * @events:	per-CPU event counters
+ * @zones:	nodes, zones and buddy lists (zone.h)
+ * @pcp:	the per-CPU lists' hotplug instance (pcp.h)
+ * @slab:	slab caches and kmalloc (slab.h)
+ * @objects:	memory objects and frames pinned after leaving one (object.h)
+ * @vmas:	each process's shadow VMA tree (vma.h)
+ * @lru:	per-CPU LRU batches (lru.h)
+ * @reclaim:	the kswapd threads (reclaim.h)
+ * @swap:	the backing store evicted object pages go to (swap.h)
+ * @workingset:	refault bookkeeping and shadow trimming (workingset.h)
  */
 struct smm_pool {
 	const char *name;
 	struct smm_region region;
-	struct smm_node *nodes;
-	int nr_nodes;
-	struct smm_zone **zone_table;
-	unsigned int zone_split[SMM_NR_ZONE_TYPES];
-	struct mutex tune_lock;
-	unsigned long min_free_kbytes;
-	unsigned int watermark_scale_factor;
-	struct smm_events __percpu *events;
-#ifdef CONFIG_FAULT_INJECTION
-	struct fault_attr fail_page_alloc;
-#endif
-	u32 fail_min_order;
-	struct hlist_node cpuhp_node;
-	struct mutex slab_mutex;
-	struct list_head caches;
-	struct smm_kmem_cache *kmalloc_caches[SMM_KMALLOC_NR];
-	atomic_long_t slab_pages;
-	struct hlist_node slab_cpuhp_node;
-	bool slab_hotplug;
-	struct work_struct slab_shrink_work;
-	bool slab_pressure_on;
-	unsigned int slab_debug;
-	struct dentry *slab_debugfs;
 	bool mappable;
-	spinlock_t object_lock;
-	struct list_head objects;
-	struct smm_kmem_reserve object_reserve;
-	atomic_long_t object_pages;
-	struct smm_object_changes __percpu *object_changes;
-	spinlock_t pinned_lock;
-	struct list_head pinned;
-	unsigned long nr_pinned;
-	struct delayed_work pinned_work;
-	spinlock_t vma_lock;
-	DECLARE_HASHTABLE(vma_trees, 6);
-	struct smm_kmem_reserve vma_reserve;
-	struct smm_workingset *workingset;
-	bool has_swap;
+	struct mutex tune_lock;
+	struct smm_events __percpu *events;
+	struct smm_pool_zones zones;
+	struct smm_pool_pcp pcp;
+	struct smm_pool_slab slab;
+	struct smm_pool_objects objects;
+	struct smm_pool_vmas vmas;
+	struct smm_pool_lru lru;
+	struct smm_pool_reclaim reclaim;
 	struct smm_swap swap;
-	struct smm_lru_batch __percpu *lru_batch;
-	unsigned int lru_batch_size;
-	struct smm_kswapd *kswapd;
-	atomic_long_t nr_shadow_only;
-	unsigned long shadow_only_max;
-	struct work_struct shadow_trim_work;
+	struct smm_pool_workingset workingset;
 };
 
 int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp);
@@ -241,13 +163,13 @@ unsigned long smm_pool_free_pages(struct smm_pool *pool);
 unsigned long smm_pool_managed_pages(struct smm_pool *pool);
 
 #define for_each_smm_zone(pool, zone, i)				\
-	for ((i) = 0; (i) < (pool)->nr_nodes * SMM_NR_ZONE_TYPES &&	\
-		      ((zone) = (pool)->zone_table[i], 1); (i)++)
+	for ((i) = 0; (i) < (pool)->zones.nr_nodes * SMM_NR_ZONE_TYPES && \
+		      ((zone) = (pool)->zones.table[i], 1); (i)++)
 
 static inline struct smm_zone *smm_page_zone(struct smm_pool *pool,
 					     const struct smm_page *page)
 {
-	return pool->zone_table[smm_page_zone_id(page)];
+	return pool->zones.table[smm_page_zone_id(page)];
 }
 
 /* The kernel's struct page of a frame (of an object page: its folio). */

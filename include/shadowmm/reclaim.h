@@ -104,6 +104,15 @@ struct smm_reclaim_stat {
 	unsigned long nr_unmap_fail;
 };
 
+/**
+ * struct smm_pool_reclaim - a pool's reclaim
+ * @kswapd:	per node (by index), its reclaim thread; NULL while none
+ *		runs (before init, after destruction)
+ */
+struct smm_pool_reclaim {
+	struct smm_kswapd *kswapd;
+};
+
 int smm_reclaim_pool_init(struct smm_pool *pool);
 void smm_reclaim_pool_destroy(struct smm_pool *pool);
 void smm_kswapd_wake(struct smm_pool *pool, struct smm_zone *zone,

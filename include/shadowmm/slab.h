@@ -22,6 +22,7 @@
 #include <linux/reciprocal_div.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 struct dentry;
 struct smm_pool;
@@ -140,7 +141,7 @@ struct smm_slab_node_info {
  * struct smm_kmem_cache - a cache of equal-sized objects
  * @name:		for slabinfo, messages and tracepoints
  * @pool:		where its slabs come from
- * @list:		on pool->caches, under pool->slab_mutex
+ * @list:		on pool->slab.caches, under pool->slab.mutex
  * @object_size:	bytes the user asked for
  * @size:		stride of one object in a slab, with its metadata
  * @size_recip:		reciprocal of @size, to find an object's index on free
@@ -161,7 +162,7 @@ struct smm_slab_node_info {
  * @cpu:		the per-CPU arrays
  * @errors:		faults detected, by enum smm_slab_error
  * @debugfs:		its slab/<name>/ directory (live pool only); set and
- *			cleared under pool->slab_mutex while on pool->caches
+ *			cleared under pool->slab.mutex while on pool->slab.caches
  * @node:		the slab lists of each node of the pool, by pool node
  *			index (smm_node.index)
  */
@@ -211,6 +212,37 @@ struct smm_kmem_reserve {
 	const char *name;
 	unsigned int size;
 	int min_nr;
+};
+
+/**
+ * struct smm_pool_slab - a pool's slab allocator
+ * @mutex:	protects @caches (creation, destruction, walks) and @debugfs
+ * @caches:	every slab cache of the pool (smm_kmem_cache.list)
+ * @kmalloc_caches: kmalloc-8 .. kmalloc-8k, set at creation, read-only
+ *		until destruction
+ * @nr_pages:	frames held by slabs of every cache
+ * @cpuhp_node:	on the slab CPU-hotplug instance list (per-CPU object
+ *		arrays flushed on offline)
+ * @hotplug:	@cpuhp_node is on that list; set and cleared by pool
+ *		creation and destruction only
+ * @shrink_work: shrinks every cache; queued under memory pressure
+ * @pressure_on: pressure may queue @shrink_work; cleared (with WRITE_ONCE)
+ *		before the work is cancelled at destruction
+ * @debug:	SMM_SLAB_* flags every cache of the pool gets, from its
+ *		config; read-only after creation
+ * @debugfs:	slab/ in debugfs, the live pool only (NULL in KUnit pools)
+ */
+struct smm_pool_slab {
+	struct mutex mutex;
+	struct list_head caches;
+	struct smm_kmem_cache *kmalloc_caches[SMM_KMALLOC_NR];
+	atomic_long_t nr_pages;
+	struct hlist_node cpuhp_node;
+	bool hotplug;
+	struct work_struct shrink_work;
+	bool pressure_on;
+	unsigned int debug;
+	struct dentry *debugfs;
 };
 
 struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *name,

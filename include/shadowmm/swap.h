@@ -68,6 +68,8 @@ struct smm_swap_slot {
  * @zname:	@zpool's name, unique (zsmalloc names its caches after it)
  * @stored_bytes: compressed store: bytes held for the pages stored
  * @corrupt:	reads refused because the checksum did not match
+ * @ready:	smm_swap_init() built it and smm_swap_destroy() has not run;
+ *		false for a pool without a backing store
  */
 struct smm_swap {
 	unsigned long nr_slots;
@@ -84,6 +86,7 @@ struct smm_swap {
 	char zname[24];
 	atomic_long_t stored_bytes;
 	atomic_long_t corrupt;
+	bool ready;
 };
 
 int smm_swap_init(struct smm_swap *swap, const struct smm_swap_config *cfg);

@@ -9,6 +9,7 @@
 #define _SHADOWMM_VMA_H
 
 #include <linux/atomic.h>
+#include <linux/hashtable.h>
 #include <linux/kref.h>
 #include <linux/mm_types.h>
 #include <linux/rbtree.h>
@@ -16,6 +17,7 @@
 #include <linux/types.h>
 
 #include <shadowmm/object.h>
+#include <shadowmm/slab.h>
 
 struct smm_pool;
 struct smm_report;
@@ -61,7 +63,7 @@ struct smm_vma {
  * @mm:		the address space (a counted mm_count reference), or NULL
  *		for a bare tree
  * @pool:	its pool (NULL for a bare tree)
- * @hnode:	in the pool's hash of trees by mm (pool->vma_lock)
+ * @hnode:	in the pool's hash of trees by mm (pool->vmas.lock)
  * @ref:	one for being in the hash, one per reader walking it
  */
 struct smm_vma_tree {
@@ -78,6 +80,20 @@ struct smm_vma_tree {
 };
 
 /* The tree alone: what the callbacks below are made of (and KUnit tests). */
+/**
+ * struct smm_pool_vmas - a pool's shadow VMA trees
+ * @lock:	protects @trees (never held with a tree's own lock)
+ * @trees:	each process's shadow VMA tree, hashed by mm
+ * @reserve:	the slab cache shadow VMA descriptors come from, with
+ *		descriptors set aside for when the region is empty; made on
+ *		the first mapping
+ */
+struct smm_pool_vmas {
+	spinlock_t lock;
+	DECLARE_HASHTABLE(trees, 6);
+	struct smm_kmem_reserve reserve;
+};
+
 void smm_vma_tree_init(struct smm_vma_tree *tree);
 int smm_vma_tree_insert(struct smm_vma_tree *tree, struct smm_vma *v);
 void smm_vma_tree_erase(struct smm_vma_tree *tree, struct smm_vma *v);

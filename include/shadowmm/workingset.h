@@ -13,6 +13,7 @@
 
 #include <linux/atomic.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 struct seq_file;
 struct smm_pool;
@@ -32,6 +33,22 @@ struct smm_workingset {
 	atomic_long_t refaults;
 	atomic_long_t activated;
 	atomic_long_t hist[SMM_WS_BUCKETS];
+};
+
+/**
+ * struct smm_pool_workingset - a pool's refault bookkeeping
+ * @nodes:	per node (by index), its clock and counts
+ * @nr_shadow_only: shadow entries with no store slot (pages of zeroes
+ *		evicted without being stored), in every object
+ * @shadow_only_max: above this many, @trim_work drops some
+ * @trim_work:	drops shadow-only entries (the kernel's
+ *		workingset_nodereclaim)
+ */
+struct smm_pool_workingset {
+	struct smm_workingset *nodes;
+	atomic_long_t nr_shadow_only;
+	unsigned long shadow_only_max;
+	struct work_struct trim_work;
 };
 
 int smm_workingset_pool_init(struct smm_pool *pool);

@@ -8,6 +8,7 @@
 #ifndef _SHADOWMM_ZONE_H
 #define _SHADOWMM_ZONE_H
 
+#include <linux/fault-inject.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -107,6 +108,34 @@ struct smm_node {
 	unsigned long start_sfn;
 	unsigned long spanned;
 	struct smm_lruvec lruvec;
+};
+
+/**
+ * struct smm_pool_zones - a pool's page allocator: its nodes, their zones
+ * and buddy lists, the watermarks and allocation fault injection
+ * @nodes:	its nodes, ordered as their frames
+ * @nr_nodes:	how many
+ * @table:	every zone by id (node * SMM_NR_ZONE_TYPES + type)
+ * @split:	percent of each node per zone type
+ * @min_free_kbytes: the reserve the min watermarks add up to; written
+ *		under the pool's tune_lock
+ * @watermark_scale_factor: distance between watermarks, 1/10000 of a
+ *		zone; written under the pool's tune_lock
+ * @fail_page_alloc: fault injection for allocations (kernels with
+ *		CONFIG_FAULT_INJECTION)
+ * @fail_min_order: only allocations of at least this order fail
+ */
+struct smm_pool_zones {
+	struct smm_node *nodes;
+	int nr_nodes;
+	struct smm_zone **table;
+	unsigned int split[SMM_NR_ZONE_TYPES];
+	unsigned long min_free_kbytes;
+	unsigned int watermark_scale_factor;
+#ifdef CONFIG_FAULT_INJECTION
+	struct fault_attr fail_page_alloc;
+#endif
+	u32 fail_min_order;
 };
 
 extern const char * const smm_zone_names[SMM_NR_ZONE_TYPES];
