@@ -4,19 +4,26 @@
  *
  * The live pool's state in the formats of the kernel's own files, so the
  * habits and scripts made for /proc/buddyinfo, /proc/zoneinfo,
- * /proc/meminfo, /proc/vmstat and debugfs extfrag/ work here too:
+ * /proc/meminfo, /proc/slabinfo, /proc/vmstat and debugfs extfrag/ work
+ * here too:
  *
- *   buddyinfo zoneinfo meminfo vmstat extfrag_index unusable_index
+ *   buddyinfo zoneinfo meminfo slabinfo vmstat extfrag_index unusable_index
  *   region    where the memory came from, and what its metadata costs
  *   vmas      every live mapping of an object, as /proc/PID/maps lines
  *             with the pid in front and faults and resident pages after
  *   swap      the backing store: backend, slots used, bytes, corrupt reads
- *   workingset refault distances per node, shadow-only entries
+ *   workingset per node its age, refaults and their distances;
+ *             shadow-only entries
  *   validate  read: full consistency check, "ok" or one line per problem
  *   knobs     read: the tunables; write "name value" to change one (other
  *             modules add knobs of their own: smm_knobs_add())
  *   fail_page_alloc/  fault injection (the kernel's framework) + min-order
- *   slab/<cache>/     alloc_traces, free_traces (caches tracking owners)
+ *   slab/<cache>/     one directory per cache, eight files at most
+ *             (module/slab_debugfs.c): errors; slabs, partial, free_slabs,
+ *             objects, total_objects as SLUB's sysfs files; and, when the
+ *             cache tracks owners, alloc_traces and free_traces
+ *   bench     the allocator benchmarks (shadowmm_bench.ko adds it while
+ *             loaded)
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

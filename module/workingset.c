@@ -17,11 +17,14 @@
  *		0 for a page of zeroes, evicted without being stored
  *   bits 32..37	the node's index in the pool
  *   bits 38..62	the node's age, truncated to 25 bits (distances are
- *		taken modulo 2^25, 128 GiB of evictions)
- * Entries with a slot are the only copy of their page: their number is
- * bounded by the store's capacity.  Entries without one only remember
- * when the page left; those are counted and trimmed above a bound (the
- * shadow trim of module/evict.c, as the kernel's shadow shrinker does).
+ *		taken modulo 2^25 evictions and activations)
+ * Entries live in their object's shadows xarray, never in i_pages.  Not
+ * every entry holds a slot: one with a slot is the only copy of its page,
+ * and their number is bounded by the store's capacity; one without (a
+ * page of zeroes, evicted without being stored, comes back zeroed) only
+ * remembers when the page left.  Nothing else bounds those shadow-only
+ * entries, so they are counted and trimmed above a bound (the shadow trim
+ * of module/evict.c, as the kernel's shadow shrinker does).
  */
 
 #include <linux/log2.h>
@@ -48,7 +51,8 @@ static struct smm_workingset *smm_ws(struct smm_pool *pool, int node)
  * smm_workingset_eviction() - the shadow entry an evicted page leaves
  * @pool: the pool
  * @node: index of the node the page was on
- * @slot: the store slot now holding its contents
+ * @slot: the store slot now holding its contents, or SMM_SWAP_NONE (0)
+ *	  for a page of zeroes, which was not stored
  *
  * The node's age moves on by one.
  *
@@ -69,7 +73,7 @@ SMM_EXPORT(smm_workingset_eviction);
  * @shadow: a value entry from smm_workingset_eviction()
  * @node: the node's index
  * @age: the node's age at eviction (truncated)
- * @slot: the store slot
+ * @slot: the store slot, SMM_SWAP_NONE for a page of zeroes
  *
  * Context: Any context.
  */
@@ -89,7 +93,7 @@ SMM_EXPORT(smm_workingset_unpack);
  * @shadow: a value entry from smm_workingset_eviction()
  *
  * Context: Any context.
- * Return: the slot.
+ * Return: the slot, or SMM_SWAP_NONE (0) when the page was not stored.
  */
 u32 smm_workingset_slot(const void *shadow)
 {

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * shadowmm_bench.ko (bench/): what shadowmm.ko itself carries no code
- * for, loaded after it.  The page- and slab-allocator benchmarks, which
- * time shadowmm against the kernel's allocators in the same kthread
- * (page_bench.c and slab_bench.c, measured by measure.c), driven from
- * /sys/kernel/debug/shadowmm/bench (bench.c); and the knobs "burst" and
- * "slab_burst" (burst.c) of the knobs file.  What the benchmark files
- * share among themselves is in bench_internal.h.
+ * shadowmm_bench.ko (bench/), loaded after shadowmm.ko, which carries no
+ * benchmark code: what its init (bench/main.c) adds to the live pool.
+ * The file /sys/kernel/debug/shadowmm/bench (bench.c) runs the page- and
+ * slab-allocator benchmarks (page_bench.c and slab_bench.c, timed against
+ * the kernel's allocators by measure.c) and shows their results; the
+ * knobs "burst" and "slab_burst" (burst.c) join the knobs file.  What the
+ * benchmark files share among themselves is in bench_internal.h.
  */
 #ifndef _SHADOWMM_BENCH_H
 #define _SHADOWMM_BENCH_H

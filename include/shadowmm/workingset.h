@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Refault distance (module/workingset.c).  Each node counts evictions and
- * activations (its "age"); an evicted page leaves, in its object's i_pages
- * slot, a shadow entry holding that age, its node and its backing-store
- * slot.  On refault, age now minus age then says how many pages were
+ * activations (its "age"); an evicted page leaves, at its index in its
+ * object's shadows xarray, a shadow entry holding that age, its node and
+ * its backing-store slot (none for a page of zeroes, which is not
+ * stored).  On refault, age now minus age then says how many pages were
  * pushed out or promoted meanwhile: if the page would have stayed resident
  * with that many more pages of memory for the active list, it is part of
  * the working set and goes straight to the active list.
