@@ -178,10 +178,15 @@ static bool smm_lru_note_access(struct smm_page *frame)
 /*
  * Activation, the one place it is done: the referenced mark is spent, the
  * page becomes active, pgactivate and the shadowmm_lru_activate
- * tracepoint record it.  A page on a list (@lruvec given, its lock held)
- * moves to the active head; an isolated one (@lruvec NULL: off every
- * list, its page lock held by the isolator) only gets SMM_PG_active, and
- * smm_lru_putback() links it to the active list.
+ * tracepoint record it, and its node's workingset clock moves on (an
+ * activation pushes the inactive pages toward eviction as an eviction
+ * does; refault distances count both).  A page on a list (@lruvec given,
+ * its lock held) moves to the active head; an isolated one (@lruvec NULL:
+ * off every list, its page lock held by the isolator) only gets
+ * SMM_PG_active, and smm_lru_putback() links it to the active list.
+ * No page gets here already active (smm_lru_do_activate() skips one, and
+ * reclaim isolates inactive pages only), so an activation queued twice
+ * counts once.
  */
 static void smm_lru_activate(struct smm_pool *pool, struct smm_lruvec *lruvec,
 			     struct smm_page *frame)
@@ -194,6 +199,7 @@ static void smm_lru_activate(struct smm_pool *pool, struct smm_lruvec *lruvec,
 		set_bit(SMM_PG_active, &frame->flags);
 	}
 	smm_count_event(pool, SMM_PGACTIVATE);
+	smm_workingset_activation(pool, smm_page_zone(pool, frame)->node->index);
 	trace_shadowmm_lru_activate(smm_lru_pfn(pool, frame));
 }
 
@@ -349,9 +355,10 @@ SMM_EXPORT(smm_lru_add);
  * @frame: a frame of an object
  *
  * Inactive with SMM_PG_referenced set: queued for activation (the drain
- * moves it to the active head and clears the bit).  Inactive or active
- * with the bit clear: only sets it.  Unevictable: queued for activation
- * when no longer mlocked, else nothing.
+ * moves it to the active head, clears the bit and counts it, in pgactivate
+ * and in the node's workingset age).  Inactive or active with the bit
+ * clear: only sets it.  Unevictable: queued for activation when no longer
+ * mlocked, else nothing.
  *
  * Context: Process context; the frame's page locked.  Takes no shared lock
  * unless this CPU's batch fills.
@@ -605,9 +612,10 @@ SMM_EXPORT(smm_lru_check_references);
  *	   that smm_lru_check_references() found accessed again
  *
  * The activation every activated page gets (see smm_lru_mark_accessed()):
- * the referenced mark spent, SMM_PG_active, pgactivate and the
- * shadowmm_lru_activate tracepoint.  smm_lru_putback() then links it to
- * the active list (or the unevictable one, if it was mlocked meanwhile).
+ * the referenced mark spent, SMM_PG_active, pgactivate, the node's
+ * workingset age moved on and the shadowmm_lru_activate tracepoint.
+ * smm_lru_putback() then links it to the active list (or the unevictable
+ * one, if it was mlocked meanwhile).
  *
  * Context: Process context; the frame's page locked by the caller.
  */

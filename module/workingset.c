@@ -12,6 +12,13 @@
  * and is activated at once; a longer one means it was a stream, and it
  * starts over on the inactive list.
  *
+ * Evictions move the age on in smm_workingset_eviction(), activations in
+ * smm_workingset_activation(): the LRU calls it for every page it
+ * activates (a second access drained from a batch, reclaim finding a
+ * young page referenced) and smm_workingset_refault() for a refault it
+ * activates, where the kernel's folio_mark_accessed(),
+ * move_folios_to_lru() and workingset_refault() age its lruvec.
+ *
  * A shadow entry is an xarray value entry (63 bits):
  *   bits 0..31	the backing-store slot holding the page's contents, or
  *		0 for a page of zeroes, evicted without being stored
@@ -109,7 +116,9 @@ SMM_EXPORT(smm_workingset_slot);
  *
  * Counts the refault (vmstat workingset_refault) and its distance in the
  * histogram; an activation is counted as workingset_activate and moves
- * the node's age on, as the kernel does.
+ * the node's age on, as the kernel's workingset_refault() does.  The
+ * caller links the page active itself (smm_lru_add() with SMM_PG_active
+ * set), which is no LRU activation, so this one is not counted twice.
  *
  * Context: Any context.
  * Return: true when the page should go straight to the active list.
@@ -138,7 +147,7 @@ bool smm_workingset_refault(struct smm_pool *pool, const void *shadow,
 	if (activate) {
 		atomic_long_inc(&ws->activated);
 		smm_count_event(pool, SMM_WORKINGSET_ACTIVATE);
-		atomic_long_inc(&ws->age);
+		smm_workingset_activation(pool, node);
 	}
 	trace_shadowmm_refault(pool->zones.nodes[node].nid, distance, active, activate);
 	return activate;
@@ -148,18 +157,20 @@ SMM_EXPORT(smm_workingset_refault);
 /**
  * smm_workingset_activation() - a page was promoted to the active list
  * @pool: the pool
- * @node: the node's index
+ * @node: the index of the node the page is on
  *
- * Activations age the node as evictions do: both push other pages toward
- * eviction.
+ * Activations age the node as evictions do: both push the inactive pages
+ * toward eviction, so a refault distance that left them out would call
+ * too many refaults part of the working set.  Called once per activation:
+ * by the LRU's activation (module/lru.c) and by smm_workingset_refault().
  *
- * Context: Any context.
+ * Context: Any context (one atomic increment); the LRU calls it under a
+ * node's LRU lock or with an isolated page locked.
  */
 void smm_workingset_activation(struct smm_pool *pool, int node)
 {
 	atomic_long_inc(&smm_ws(pool, node)->age);
 }
-SMM_EXPORT(smm_workingset_activation);
 
 /**
  * smm_workingset_print() - debugfs "workingset": counts and histogram

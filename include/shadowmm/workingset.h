@@ -24,7 +24,7 @@ struct smm_pool;
 
 /**
  * struct smm_workingset - one node's refault bookkeeping
- * @age:	evictions and activations so far (the eviction counter)
+ * @age:	evictions and activations so far (the node's clock)
  * @refaults:	refaults seen
  * @activated:	of which went straight to the active list
  * @hist:	refault distances, by bucket (ilog2(distance) + 1)
