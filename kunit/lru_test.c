@@ -347,27 +347,57 @@ static void smm_lru_cpu_offline_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, add_cpu(target), 0);
 }
 
-/* Frames leaving their object from a batch or from a list are freed now. */
+/*
+ * Frames leaving their object are freed at once, wherever the LRU holds
+ * them: on the inactive list, on the active list, or still in a CPU's
+ * add batch (whose reference must not defer the free).
+ */
 static void smm_lru_leave_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &lru_pool);
-	struct file *file = smm_test_object_file(test, pool);
-	struct smm_object *obj = smm_file_object(file);
-	struct smm_lruvec *lruvec = smm_test_lruvec(pool);
+	struct smm_lru_fill fill = {
+		.file = smm_test_object_file(test, pool),
+		.lruvec = smm_test_lruvec(pool),
+		.steps = { 15 },
+	};
+	struct smm_object *obj = smm_file_object(fill.file);
+	struct smm_lruvec *lruvec = fill.lruvec;
 	unsigned long free = smm_pool_free_pages(pool);
+	unsigned long deferred = smm_event_sum(pool, SMM_PINNED_DEFERRED);
+	int cpu = raw_smp_processor_id();
+	struct smm_lru_batch *b = per_cpu_ptr(pool->lru.batch, cpu);
+	pgoff_t i;
 
-	/* 15 reach the list, 5 stay in a batch (whichever CPUs wrote them). */
-	KUNIT_ASSERT_EQ(test, smm_test_write_pages(file, 0, 20), 20 * (ssize_t)PAGE_SIZE);
-	smm_test_access(test, pool, file, 0);
-	smm_test_access(test, pool, file, 0);
-	KUNIT_EXPECT_LE(test, lruvec->nr_inactive, 20UL);
+	/* 15 adds on one CPU fill its batch: all reach the inactive list. */
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, smm_lru_fill_fn, &fill), 0L);
+	KUNIT_ASSERT_EQ(test, fill.seen[0], 15UL);
+	/* Two accesses each make pages 0 and 1 active. */
+	for (i = 0; i < 2; i++) {
+		smm_test_access(test, pool, fill.file, i);
+		smm_test_access(test, pool, fill.file, i);
+	}
+	smm_lru_drain_all(pool);
+	KUNIT_ASSERT_EQ(test, lruvec->nr_active, 2UL);
+	KUNIT_ASSERT_EQ(test, lruvec->nr_inactive, 13UL);
+	/* Five more stay in that CPU's add batch, on no list yet. */
+	fill.steps[0] = 5;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, smm_lru_fill_fn, &fill), 0L);
+	KUNIT_ASSERT_EQ(test, fill.seen[0], 13UL);
+	KUNIT_ASSERT_EQ(test, (unsigned int)b->nr[SMM_LRU_BATCH_ADD], 5U);
+	KUNIT_ASSERT_EQ(test, atomic_long_read(&pool->objects.nr_pages), 20L);
+
 	KUNIT_EXPECT_EQ(test, smm_object_punch(obj, 0, 20 * PAGE_SIZE), 20L);
+	/* Off both lists, out of the batch, and every frame free now. */
+	KUNIT_EXPECT_EQ(test, lruvec->nr_active, 0UL);
+	KUNIT_EXPECT_EQ(test, lruvec->nr_inactive, 0UL);
+	KUNIT_EXPECT_EQ(test, (unsigned int)b->nr[SMM_LRU_BATCH_ADD], 0U);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PINNED_DEFERRED) - deferred, 0UL);
 	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 0UL);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->objects.nr_pages), 0L);
-	KUNIT_EXPECT_EQ(test, lruvec->nr_inactive + lruvec->nr_active, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free);
+	/* A later drain finds nothing to add. */
 	smm_lru_drain_all(pool);
 	KUNIT_EXPECT_EQ(test, lruvec->nr_inactive + lruvec->nr_active, 0UL);
-	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
