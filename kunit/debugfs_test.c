@@ -3,7 +3,8 @@
  * KUnit: the knobs file's parser (module/debugfs.c): every knob applies a
  * good value, and an unknown name or bad value gets -EINVAL and changes
  * nothing.  The burst knob comes from shadowmm_bench.ko, loaded before
- * this module (see MODULE_SOFTDEP() in main_test.c).
+ * this module (see MODULE_SOFTDEP() in main_test.c): what one burst does
+ * to the allocator's counters and free lists.
  */
 
 #include <kunit/test.h>
@@ -11,6 +12,63 @@
 #include <shadowmm/debugfs.h>
 
 #include "smm_test.h"
+
+static unsigned long smm_test_pgalloc(struct smm_pool *pool)
+{
+	return smm_event_sum(pool, SMM_PGALLOC_DMA) + smm_event_sum(pool, SMM_PGALLOC_NORMAL) +
+	       smm_event_sum(pool, SMM_PGALLOC_HIGH);
+}
+
+/*
+ * "burst 64" (shadowmm_bench.ko) takes 64 blocks of orders 0, 3, 2, 1 in
+ * turn, 240 frames held together, then frees them.  Measured around the
+ * burst alone: the allocation and free counters move by exactly those
+ * frames; the blocks of order 0..3 on the free lists hold fewer than 240
+ * frames (checked first), so the burst must split larger ones; and once
+ * the per-CPU lists are drained, every split has merged back: as many
+ * merges as splits, and every free list holds what it held before.
+ */
+static void smm_knob_burst_check(struct kunit *test, struct smm_pool *pool)
+{
+	const unsigned int nr_zones = pool->zones.nr_nodes * SMM_NR_ZONE_TYPES;
+	unsigned long *snap, small = 0, free, splits, merges, alloc, freed;
+	struct smm_zone *zone;
+	unsigned int o;
+	int i;
+
+	snap = kunit_kcalloc(test, nr_zones * SMM_NR_ORDERS, sizeof(*snap), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	KUNIT_ASSERT_EQ(test, smm_knob_write(pool, "drain_pcp 1"), 0);
+	for_each_smm_zone(pool, zone, i) {
+		for (o = 0; o < SMM_NR_ORDERS; o++) {
+			snap[i * SMM_NR_ORDERS + o] = smm_test_nr_free(zone, o);
+			if (o <= 3)
+				small += snap[i * SMM_NR_ORDERS + o] << o;
+		}
+	}
+	KUNIT_ASSERT_LT_MSG(test, small, 240UL,
+			    "free blocks of order 0..3 could serve the whole burst");
+	free = smm_pool_free_pages(pool);
+	splits = smm_event_sum(pool, SMM_BUDDY_SPLIT);
+	merges = smm_event_sum(pool, SMM_BUDDY_MERGE);
+	alloc = smm_test_pgalloc(pool);
+	freed = smm_event_sum(pool, SMM_PGFREE);
+
+	KUNIT_ASSERT_EQ(test, smm_knob_write(pool, "burst 64"), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_pgalloc(pool) - alloc, 240UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGFREE) - freed, 240UL);
+	splits = smm_event_sum(pool, SMM_BUDDY_SPLIT) - splits;
+	KUNIT_EXPECT_GT(test, splits, 0UL);
+
+	KUNIT_ASSERT_EQ(test, smm_knob_write(pool, "drain_pcp 1"), 0);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_BUDDY_MERGE) - merges, splits);
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free);
+	for_each_smm_zone(pool, zone, i)
+		for (o = 0; o < SMM_NR_ORDERS; o++)
+			KUNIT_EXPECT_EQ_MSG(test, smm_test_nr_free(zone, o),
+					    snap[i * SMM_NR_ORDERS + o],
+					    "zone %d order %u", i, o);
+}
 
 static void smm_knobs_test(struct kunit *test)
 {
@@ -65,10 +123,7 @@ static void smm_knobs_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, zone->pcp_batch, 10U);
 	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "pcp_batch 41"), -EINVAL);
 
-	/* A burst allocates and frees everything again; drain brings all home. */
-	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "burst 64"), 0);
-	KUNIT_EXPECT_GT(test, smm_event_sum(pool, SMM_BUDDY_SPLIT), 0UL);
-	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "drain_pcp 1"), 0);
+	smm_knob_burst_check(test, pool);
 	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), smm_pool_managed_pages(pool));
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
