@@ -2,9 +2,10 @@
 /*
  * KUnit: the knobs file's parser (module/debugfs.c): every knob applies a
  * good value, and an unknown name or bad value gets -EINVAL and changes
- * nothing.  The burst knob comes from shadowmm_bench.ko, loaded before
- * this module (see MODULE_SOFTDEP() in main_test.c): what one burst does
- * to the allocator's counters and free lists.
+ * nothing; a value past UINT_MAX or 2^64 never wraps into a good one.
+ * The burst knob comes from shadowmm_bench.ko, loaded before this module
+ * (see MODULE_SOFTDEP() in main_test.c): what one burst does to the
+ * allocator's counters and free lists.
  */
 
 #include <kunit/test.h>
@@ -81,9 +82,7 @@ static void smm_knobs_test(struct kunit *test)
 		"watermark_scale_factor 12abc", "watermark_scale_factor 12 13",
 		"min_free_kbytes 99999999", "pcp_batch 0", "pcp_high 0",
 		"pcp_batch 5000", "drain_pcp 0", "drain_pcp 2", "burst 0",
-		"burst 5000", "nosuchknob 1", "pcp_batch 4294967297",
-		/* No value wraps: 2^64 + 4 is not 4, 2^32 + 4 is not 4. */
-		"lru_batch 18446744073709551620", "lru_batch 4294967300",
+		"burst 5000", "nosuchknob 1",
 		"lru_batch 0", "lru_batch 64", "lru_batch -1", "lru_batch 0x5",
 		/* One line: nothing after its newline, no second value. */
 		"lru_batch 5\nfoo", "lru_batch 5\n\n", "lru_batch 5\nlru_batch 6",
@@ -128,8 +127,101 @@ static void smm_knobs_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/* The tunables a knob line can change, to see that a refused one did not. */
+struct smm_knob_state {
+	unsigned int wsf;
+	unsigned long min_free_kbytes;
+	unsigned long low;
+	unsigned int pcp_high;
+	unsigned int pcp_batch;
+	unsigned int lru_batch;
+};
+
+static void smm_knob_state_get(struct smm_pool *pool, struct smm_knob_state *s)
+{
+	struct smm_zone *zone = pool->zones.table[SMM_ZONE_NORMAL];
+
+	s->wsf = pool->zones.watermark_scale_factor;
+	s->min_free_kbytes = pool->zones.min_free_kbytes;
+	s->low = zone->watermark[SMM_WMARK_LOW];
+	s->pcp_high = zone->pcp_high;
+	s->pcp_batch = zone->pcp_batch;
+	s->lru_batch = pool->lru.batch_size;
+}
+
+static void smm_knob_state_expect(struct kunit *test, const struct smm_knob_state *a,
+				  const struct smm_knob_state *b, const char *line)
+{
+	KUNIT_EXPECT_EQ_MSG(test, a->wsf, b->wsf, "after \"%s\"", line);
+	KUNIT_EXPECT_EQ_MSG(test, a->min_free_kbytes, b->min_free_kbytes, "after \"%s\"", line);
+	KUNIT_EXPECT_EQ_MSG(test, a->low, b->low, "after \"%s\"", line);
+	KUNIT_EXPECT_EQ_MSG(test, a->pcp_high, b->pcp_high, "after \"%s\"", line);
+	KUNIT_EXPECT_EQ_MSG(test, a->pcp_batch, b->pcp_batch, "after \"%s\"", line);
+	KUNIT_EXPECT_EQ_MSG(test, a->lru_batch, b->lru_batch, "after \"%s\"", line);
+}
+
+/*
+ * Values past UINT_MAX and past 2^64 are refused, not wrapped: each line
+ * here wraps (modulo 2^32 or 2^64) to a value its knob accepts and that
+ * differs from the knob's current one, so a parser that wrapped would
+ * return 0 and change the knob.  Each refusal is checked on its own, then
+ * the wrapped values themselves are written and must apply: what refused
+ * the long lines was their size, not the knob's range.
+ */
+static void smm_knobs_wrap_test(struct kunit *test)
+{
+	static const struct smm_test_pool_cfg cfg = {
+		.mb = 8, .split = { 10, 60, 30 }, .one_node = true,
+	};
+	static const struct {
+		const char *line;
+		const char *wrapped;
+	} wrap[] = {
+		{ "min_free_kbytes 18446744073709551616", "min_free_kbytes 0" },	/* 2^64 */
+		{ "min_free_kbytes 36893488147419103232", "min_free_kbytes 0" },	/* 2^65 */
+		{ "min_free_kbytes 4294967296", "min_free_kbytes 0" },			/* 2^32 */
+		{ "lru_batch 18446744073709551620", "lru_batch 4" },			/* 2^64 + 4 */
+		{ "lru_batch 4294967300", "lru_batch 4" },				/* 2^32 + 4 */
+		{ "pcp_batch 18446744073709551618", "pcp_batch 2" },			/* 2^64 + 2 */
+		{ "pcp_batch 4294967298", "pcp_batch 2" },				/* 2^32 + 2 */
+		{ "pcp_high 18446744073709551716", "pcp_high 100" },			/* 2^64 + 100 */
+		{ "pcp_high 4294967396", "pcp_high 100" },				/* 2^32 + 100 */
+		{ "watermark_scale_factor 18446744073709551716", "watermark_scale_factor 100" },
+		{ "watermark_scale_factor 4294967396", "watermark_scale_factor 100" },
+	};
+	struct smm_pool *pool = smm_test_pool(test, &cfg);
+	struct smm_knob_state before, after;
+	int i;
+
+	/* A known state none of the wrapped values equals. */
+	KUNIT_ASSERT_EQ(test, smm_knob_write(pool, "watermark_scale_factor 200"), 0);
+	KUNIT_ASSERT_EQ(test, smm_knob_write(pool, "pcp_high 40"), 0);
+	KUNIT_ASSERT_EQ(test, smm_knob_write(pool, "pcp_batch 10"), 0);
+	KUNIT_ASSERT_EQ(test, smm_knob_write(pool, "lru_batch 15"), 0);
+	smm_knob_state_get(pool, &before);
+	KUNIT_ASSERT_NE(test, before.min_free_kbytes, 0UL);
+
+	for (i = 0; i < ARRAY_SIZE(wrap); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, smm_knob_write(pool, wrap[i].line), -EINVAL,
+				    "knob \"%s\"", wrap[i].line);
+		smm_knob_state_get(pool, &after);
+		smm_knob_state_expect(test, &before, &after, wrap[i].line);
+	}
+
+	for (i = 0; i < ARRAY_SIZE(wrap); i++)
+		KUNIT_EXPECT_EQ_MSG(test, smm_knob_write(pool, wrap[i].wrapped), 0,
+				    "knob \"%s\"", wrap[i].wrapped);
+	smm_knob_state_get(pool, &after);
+	KUNIT_EXPECT_EQ(test, after.min_free_kbytes, 0UL);
+	KUNIT_EXPECT_EQ(test, after.lru_batch, 4U);
+	KUNIT_EXPECT_EQ(test, after.pcp_batch, 2U);
+	KUNIT_EXPECT_EQ(test, after.pcp_high, 100U);
+	KUNIT_EXPECT_EQ(test, after.wsf, 100U);
+}
+
 static struct kunit_case smm_debugfs_cases[] = {
 	KUNIT_CASE(smm_knobs_test),
+	KUNIT_CASE(smm_knobs_wrap_test),
 	{}
 };
 
