@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: the buddy allocator (module/buddy.c) on private pools: split and
- * merge at every order, whole-zone exhaustion and coalescing, a seeded
- * random mix checked by validate after every step, watermarks, the
- * zonelist fallback order with lowmem reserve, node and zone boundaries,
- * refused bad frees, and fault injection.
+ * merge at every order, the smallest block that fits taken first,
+ * whole-zone exhaustion and coalescing, a seeded random mix checked by
+ * validate after every step, watermarks, the zonelist fallback order with
+ * lowmem reserve, node and zone boundaries, refused bad frees, and fault
+ * injection.
  */
 
 #include <kunit/test.h>
@@ -65,6 +66,94 @@ static void smm_buddy_split_merge_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_nr_free(zone, SMM_MAX_ORDER), 1UL);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_BUDDY_MERGE) - merges,
 			(unsigned long)(SMM_MAX_ORDER - order));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/* The first block on @zone's free list of @order (its sfn), or ULONG_MAX. */
+static unsigned long smm_test_first_free(struct smm_pool *pool, struct smm_zone *zone,
+					 unsigned int order)
+{
+	struct smm_page *page;
+	unsigned long sfn = ULONG_MAX;
+
+	spin_lock(&zone->lock);
+	page = list_first_entry_or_null(&zone->free_area[order].free_list,
+					struct smm_page, lru);
+	if (page)
+		sfn = smm_page_sfn(&pool->region, page);
+	spin_unlock(&zone->lock);
+	return sfn;
+}
+
+/* Every free list of @zone holds what @want says; @when names the moment. */
+static void smm_test_expect_free_lists(struct kunit *test, struct smm_zone *zone,
+				       const unsigned long *want, const char *when)
+{
+	unsigned int o;
+
+	for (o = 0; o < SMM_NR_ORDERS; o++)
+		KUNIT_EXPECT_EQ_MSG(test, smm_test_nr_free(zone, o), want[o],
+				    "%s: order %u", when, o);
+}
+
+/*
+ * Smallest fit.  From one free order-10 block, an order-2 allocation
+ * leaves one free block on each list 2..9.  A second order-2 request is
+ * then served from list 2 as it is, with no split, while lists 3..9 keep
+ * their blocks; a third, with list 2 empty, takes the block of list 3,
+ * the smallest that fits, and splits it once: one half is the allocation,
+ * its buddy goes to list 2, and lists 4..9 are untouched.  An allocator
+ * that split the largest free block (or always split) would take from
+ * list 9 and leave a block on each list below it.
+ */
+static void smm_buddy_smallest_fit_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &one_chunk);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	struct smm_region *r = &pool->region;
+	unsigned long want[SMM_NR_ORDERS] = { }, splits, from2, from3, sfn;
+	struct smm_page *shaper, *a, *b;
+	unsigned int o;
+
+	KUNIT_ASSERT_EQ(test, smm_test_nr_free(zone, SMM_MAX_ORDER), 1UL);
+	/* Shape the lists: one block on each of 2..9, none elsewhere. */
+	shaper = smm_alloc_pages(pool, 2, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, shaper);
+	for (o = 2; o < SMM_MAX_ORDER; o++)
+		want[o] = 1;
+	smm_test_expect_free_lists(test, zone, want, "shaped");
+
+	/* List 2 has a block: that block, no split. */
+	from2 = smm_test_first_free(pool, zone, 2);
+	KUNIT_ASSERT_NE(test, from2, ULONG_MAX);
+	splits = smm_event_sum(pool, SMM_BUDDY_SPLIT);
+	a = smm_alloc_pages(pool, 2, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_EQ(test, smm_page_sfn(r, a), from2);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_BUDDY_SPLIT) - splits, 0UL);
+	want[2] = 0;
+	smm_test_expect_free_lists(test, zone, want, "list 2 served");
+
+	/* List 2 empty: list 3's block, split once, its other half on list 2. */
+	from3 = smm_test_first_free(pool, zone, 3);
+	KUNIT_ASSERT_NE(test, from3, ULONG_MAX);
+	splits = smm_event_sum(pool, SMM_BUDDY_SPLIT);
+	b = smm_alloc_pages(pool, 2, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	sfn = smm_page_sfn(r, b);
+	KUNIT_EXPECT_EQ(test, sfn & ~7UL, from3);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_BUDDY_SPLIT) - splits, 1UL);
+	want[2] = 1;
+	want[3] = 0;
+	smm_test_expect_free_lists(test, zone, want, "list 3 split");
+	KUNIT_EXPECT_EQ(test, smm_test_first_free(pool, zone, 2), sfn ^ 4UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	smm_free_pages(pool, b, 2);
+	smm_free_pages(pool, a, 2);
+	smm_free_pages(pool, shaper, 2);
+	KUNIT_EXPECT_EQ(test, smm_test_nr_free(zone, SMM_MAX_ORDER), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), zone->managed);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
@@ -408,6 +497,7 @@ static void smm_buddy_fault_injection_test(struct kunit *test)
 
 static struct kunit_case smm_buddy_cases[] = {
 	KUNIT_CASE_PARAM(smm_buddy_split_merge_test, smm_buddy_order_gen_params),
+	KUNIT_CASE(smm_buddy_smallest_fit_test),
 	KUNIT_CASE(smm_buddy_exhaust_random_free_test),
 	KUNIT_CASE_SLOW(smm_buddy_random_mix_validate_test),
 	KUNIT_CASE(smm_buddy_watermark_refusal_test),
