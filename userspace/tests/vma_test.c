@@ -252,30 +252,70 @@ TEST(mmap_kinds)
 	EXPECT_EQ(0, read_vmas(getpid(), vbuf, MAX_LINES));
 }
 
-/* A second mmap right after the first, same object, next offset: merged. */
+/* A mapping expected in vmas: [start, end) and offset, in pages. */
+struct vexpect {
+	unsigned long start, end, off;
+};
+
+/*
+ * This process's lines of debugfs vmas are exactly @want[0..@n), in
+ * address order, with start and end counted in pages from @base; the
+ * lines are printed when not.  After MATCH(), /proc/PID/maps has the same.
+ */
+static int vmas_are(struct __test_metadata *_metadata, char *base,
+		    const struct vexpect *want, int n, const char *what)
+{
+	int got = read_vmas(getpid(), vbuf, MAX_LINES), i, ok = got == n;
+
+	for (i = 0; ok && i < n; i++)
+		ok = vbuf[i].start == (unsigned long)base + want[i].start * PG &&
+		     vbuf[i].end == (unsigned long)base + want[i].end * PG &&
+		     vbuf[i].offset == want[i].off * PG;
+	if (!ok) {
+		TH_LOG("%s: %d vmas lines, %d wanted (pages from %p):", what, got, n, base);
+		for (i = 0; i < n; i++)
+			TH_LOG("  want %lu-%lu offset %lu", want[i].start, want[i].end, want[i].off);
+		for (i = 0; i < got && i < MAX_LINES; i++)
+			TH_LOG("  got  %s", vbuf[i].text);
+	}
+	return ok;
+}
+
+/*
+ * A second mmap right after the first, same object, next offset: the
+ * kernel merges the two into one vma, and the module's descriptor follows
+ * (one line in vmas and in maps, covering both).  A third mapping just
+ * below, with offsets that do not continue, stays a vma of its own.  The
+ * three go into a range reserved for them, so no mmap can find its place
+ * taken.
+ */
 TEST(mmap_adjacent_same_object_merges)
 {
+	static const struct vexpect first[] = { { 4, 12, 0 } };
+	static const struct vexpect merged[] = { { 4, 20, 0 } };
+	static const struct vexpect apart[] = { { 0, 4, 40 }, { 4, 20, 0 } };
 	int fd = smm_open();
-	char *a = free_range(16), *p, *q;
+	char *a = free_range(20), *p;
 
 	ASSERT_LE(0, fd);
 	ASSERT_NE(NULL, a);
-	p = mmap(a, 8 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
-	ASSERT_EQ(a, p);
+	p = mmap(a + 4 * PG, 8 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE,
+		 fd, 0);
+	ASSERT_EQ(a + 4 * PG, p) TH_LOG("mmap: %s", strerror(errno));
 	MATCH("first half");
-	q = mmap(a + 8 * PG, 8 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE,
+	ASSERT_TRUE(vmas_are(_metadata, a, first, 1, "first half"));
+	p = mmap(a + 12 * PG, 8 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE,
 		 fd, 8 * PG);
-	ASSERT_EQ(a + 8 * PG, q);
+	ASSERT_EQ(a + 12 * PG, p) TH_LOG("mmap: %s", strerror(errno));
 	MATCH("second half, contiguous offsets");
-	/* Below it, offsets that do not continue: no merge. */
-	p = mmap(a - 4 * PG, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE,
-		 fd, 40 * PG);
-	if (p != MAP_FAILED) {
-		MATCH("a neighbour with other offsets");
-		munmap(p, 4 * PG);
-	}
-	munmap(a, 16 * PG);
+	EXPECT_TRUE(vmas_are(_metadata, a, merged, 1, "merged"));
+	p = mmap(a, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 40 * PG);
+	ASSERT_EQ(a, p) TH_LOG("mmap: %s", strerror(errno));
+	MATCH("a neighbour with other offsets");
+	EXPECT_TRUE(vmas_are(_metadata, a, apart, 2, "not merged"));
+	munmap(a, 20 * PG);
 	MATCH("unmapped");
+	EXPECT_EQ(0, read_vmas(getpid(), vbuf, MAX_LINES));
 }
 
 /* MAP_FIXED over the middle of a mapping replaces that part. */
