@@ -50,6 +50,24 @@ index_format() {
 
 validate_ok() { [ "$(cat $D/validate)" = ok ] || { say <$D/validate; return 1; }; }
 
+knob_n() { awk -v k="$1" '$1 == k { print $2 }' $D/knobs; }
+
+# pcp_batch one above pcp_high, a value pcp_batch accepts in every other
+# respect (1..1024): refused, and nothing changes.  Then the same value is
+# accepted once pcp_high is raised to it, so it was the relation to
+# pcp_high that refused it; last, the old values come back.
+pcp_batch_above_high() {
+	high=$(knob_n pcp_high)
+	batch=$(knob_n pcp_batch)
+	[ -n "$high" ] && [ -n "$batch" ] && [ "$high" -lt 1024 ] ||
+		{ echo "# pcp_high '$high', pcp_batch '$batch': no batch above pcp_high within 1..1024"; return 1; }
+	knob_refused "pcp_batch $((high + 1))" || return 1
+	echo "pcp_high $((high + 1))" >$D/knobs && echo "pcp_batch $((high + 1))" >$D/knobs &&
+		[ "$(knob_n pcp_batch)" -eq $((high + 1)) ] ||
+		{ echo "# pcp_batch $((high + 1)) refused with pcp_high $((high + 1))"; return 1; }
+	echo "pcp_batch $batch" >$D/knobs && echo "pcp_high $high" >$D/knobs
+}
+
 knob_applies() {
 	echo "watermark_scale_factor 100" >$D/knobs &&
 		grep -qx "watermark_scale_factor 100" $D/knobs &&
@@ -122,7 +140,7 @@ check "metadata is under 1 % of the region" metadata_under_1_percent
 check "validate says ok" validate_ok
 check "knobs: an unknown knob is refused" knob_refused "nosuch 1"
 check "knobs: watermark_scale_factor 0 is refused" knob_refused "watermark_scale_factor 0"
-check "knobs: pcp_batch above pcp_high is refused" knob_refused "pcp_batch 100000"
+check "knobs: pcp_batch above pcp_high is refused" pcp_batch_above_high
 check "knobs: garbage is refused" knob_refused "pcp_high twelve"
 check "knobs: good values apply" knob_applies
 check "a burst allocates, frees and validates" burst_counts
