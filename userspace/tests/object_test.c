@@ -2,15 +2,15 @@
 /*
  * Memory objects of /dev/shadowmm as a program sees them: demand-zero
  * pages, the same bytes through mappings and read()/write(), fork and fd
- * passing, MAP_PRIVATE copy-on-write, hole punching three ways, the size
- * limit, region exhaustion, bad input, concurrent faults and pinned pages.
+ * passing, MAP_PRIVATE copy-on-write, hole punching with the ioctl, the
+ * size limit, region exhaustion, bad input, concurrent faults and pinned
+ * pages.
  *
  * The module runs with its default region (size_mb=64) and no backing
  * store (swap_mb=0), so exhausting the region is SIGBUS at once.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/falloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -763,26 +763,6 @@ TEST(bad_punch_ranges_get_einval)
 		REFUSED(EINVAL, ioctl(fd, SHADOWMM_IOC_PUNCH_HOLE, &r), bad[i].what);
 	}
 	EXPECT_EQ(-1, smm_check_fill(p, 4 * PG, 11, 0));
-	munmap(p, 4 * PG);
-}
-
-/*
- * fallocate() and madvise(MADV_REMOVE) are refused by the VFS before the
- * device sees them (a character device is neither a regular file nor a
- * block device): ENODEV, and nothing changes.
- */
-TEST(fallocate_and_madv_remove_are_refused)
-{
-	int fd = smm_open();
-	struct shadowmm_info info;
-	char *p = bad_input_setup(_metadata, fd, &info);
-
-	ASSERT_NE(NULL, p);
-	REFUSED(ENODEV, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, PG),
-		"fallocate punch hole");
-	REFUSED(ENODEV, madvise(p, PG, MADV_REMOVE), "madvise MADV_REMOVE");
-	EXPECT_EQ(-1, smm_check_fill(p, 4 * PG, 11, 0));
-	EXPECT_EQ(info.resident_pages, smm_info(fd).resident_pages);
 	munmap(p, 4 * PG);
 }
 
