@@ -12,7 +12,12 @@
  * - write faults on MAP_SHARED go through ->page_mkwrite, which dirties
  *   the page (read-mapped shared pages are write-protected for that);
  * - write faults on MAP_PRIVATE make the kernel copy the page into an
- *   anonymous one (do_cow_fault); the object is never written;
+ *   anonymous one (do_cow_fault); the object is never written.  These
+ *   are the faults counted as cow (faults_cow, vmstat pgfault_cow): a
+ *   write to a page the process has no pte for.  A private page already
+ *   mapped (read-only after a read fault, or an anonymous copy shared
+ *   with a child after fork) is copied by the kernel's do_wp_page()
+ *   without calling the driver, and is not counted;
  * - a fault on an evicted page brings it back from the backing store
  *   (object.c): a major fault, VM_FAULT_MAJOR for the task's counters;
  * - a fault the object cannot serve (size limit, region and store

@@ -2,9 +2,9 @@
 /*
  * Memory objects of /dev/shadowmm as a program sees them: demand-zero
  * pages, the same bytes through mappings and read()/write(), fork and fd
- * passing, MAP_PRIVATE copy-on-write, hole punching with the ioctl, the
- * size limit, region exhaustion, bad input, concurrent faults and pinned
- * pages.
+ * passing, MAP_PRIVATE copy-on-write (across fork too), hole punching
+ * with the ioctl, the size limit, region exhaustion, bad input,
+ * concurrent faults and pinned pages.
  *
  * The module runs with its default region (size_mb=64) and no backing
  * store (swap_mb=0), so exhausting the region is SIGBUS at once.
@@ -392,6 +392,144 @@ TEST(map_private_cow_leaves_object_untouched)
 	EXPECT_LT(cow0, cow1);
 	munmap(priv, n * PG);
 	munmap(shared, n * PG);
+}
+
+/* Who wrote what in map_private_cow_after_fork: the seeds of the bytes. */
+enum { COW_OBJ = 21, COW_PRE = 23, COW_CHILD = 31, COW_PARENT = 41 };
+
+/* Page @i of @p holds the bytes of @seed (as written at offset i * PG). */
+static int cow_page_is(const char *p, unsigned long i, uint64_t seed)
+{
+	return smm_check_fill(p + i * PG, PG, seed, i * PG) == -1;
+}
+
+static void cow_page_write(char *p, unsigned long i, uint64_t seed)
+{
+	smm_fill(p + i * PG, PG, seed, i * PG);
+}
+
+/*
+ * The child's part: write page 0 (never mapped in it: a copy-on-write
+ * fault) and page 3 (the parent's private copy, inherited), then read page
+ * 2 (mapped read-only) and write it; last, what it sees.  Returns a bit
+ * per page that was wrong, 64 when the parent stopped answering.
+ */
+static int cow_child(char *priv, int from_parent, int to_parent)
+{
+	int bad = 0;
+	char c;
+
+	bad |= !cow_page_is(priv, 3, COW_PRE) << 0;
+	cow_page_write(priv, 0, COW_CHILD);
+	cow_page_write(priv, 3, COW_CHILD);
+	if (write(to_parent, "1", 1) != 1 || read(from_parent, &c, 1) != 1)
+		return 64;
+	bad |= !cow_page_is(priv, 2, COW_OBJ) << 1;
+	cow_page_write(priv, 2, COW_CHILD);
+	if (write(to_parent, "2", 1) != 1 || read(from_parent, &c, 1) != 1)
+		return 64;
+	bad |= !cow_page_is(priv, 0, COW_CHILD) << 2;
+	bad |= !cow_page_is(priv, 1, COW_OBJ) << 3;
+	bad |= !cow_page_is(priv, 2, COW_CHILD) << 4;
+	bad |= !cow_page_is(priv, 3, COW_CHILD) << 5;
+	return bad;
+}
+
+/*
+ * The object's faults_cow moved by @cow since *@last, which becomes the
+ * object's info now; @what names the step.
+ */
+static void cow_step(struct __test_metadata *_metadata, int fd,
+		     struct shadowmm_info *last, __u64 cow, const char *what)
+{
+	struct shadowmm_info now = smm_info(fd);
+
+	EXPECT_EQ(cow, now.faults_cow - last->faults_cow)
+		TH_LOG("%s: faults_cow %llu -> %llu", what,
+		       (unsigned long long)last->faults_cow, (unsigned long long)now.faults_cow);
+	*last = now;
+}
+
+/*
+ * Copy-on-write after fork.  An object of 4 pages written with write(),
+ * mapped MAP_PRIVATE; the parent writes page 3 before fork.  Then the
+ * child writes pages 0 and 3, reads page 2 and writes it, and the parent
+ * writes page 0 and reads then writes page 2.  Each sees its own bytes
+ * and the object's where it wrote nothing; the object (pread) is as it
+ * was, with no page added.
+ *
+ * faults_cow counts write faults on MAP_PRIVATE mappings that reach the
+ * device: a write to a page the process has no pte for (do_cow_fault()).
+ * A private page already mapped, read-only after a read fault or shared
+ * with the other process after fork, is copied by the kernel's
+ * do_wp_page() without asking the device.  So the parent's page 3 before
+ * fork and the two page 0 writes count, 3 in all; the page 3 and page 2
+ * copies do not, and page 2's read is one minor fault.
+ */
+TEST(map_private_cow_after_fork)
+{
+	int fd = smm_open(), to_child[2], to_parent[2], status;
+	struct shadowmm_info start, last, before_read;
+	long long cow0 = smm_vmstat("pgfault_cow");
+	char buf[PG], *priv, c;
+	unsigned long i;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, cow0);
+	for (i = 0; i < 4; i++) {
+		smm_fill(buf, PG, COW_OBJ, i * PG);
+		ASSERT_EQ(PG, pwrite(fd, buf, PG, i * PG));
+	}
+	priv = map(fd, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
+	ASSERT_NE(NULL, priv);
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+
+	start = last = smm_info(fd);
+	cow_page_write(priv, 3, COW_PRE);
+	cow_step(_metadata, fd, &last, 1, "the parent's page 3 before fork");
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(cow_child(priv, to_child[0], to_parent[1]));
+
+	ASSERT_EQ(1, read(to_parent[0], &c, 1));
+	cow_step(_metadata, fd, &last, 1, "the child's pages 0 and 3");
+	before_read = last;
+	ASSERT_EQ(1, write(to_child[1], "g", 1));
+	ASSERT_EQ(1, read(to_parent[0], &c, 1));
+	cow_step(_metadata, fd, &last, 0, "the child's page 2");
+	EXPECT_EQ(before_read.faults_minor + 1, last.faults_minor)
+		TH_LOG("the child's read of page 2 is one minor fault");
+
+	cow_page_write(priv, 0, COW_PARENT);
+	cow_step(_metadata, fd, &last, 1, "the parent's page 0");
+	EXPECT_TRUE(cow_page_is(priv, 2, COW_OBJ)) TH_LOG("page 2 in the parent before its write");
+	cow_page_write(priv, 2, COW_PARENT);
+	cow_step(_metadata, fd, &last, 0, "the parent's page 2");
+
+	ASSERT_EQ(1, write(to_child[1], "g", 1));
+	status = wait_child(pid);
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("child: bit 0 inherited page 3, 1 page 2 read, 2..5 pages 0..3 at the end, 64 sync");
+
+	EXPECT_TRUE(cow_page_is(priv, 0, COW_PARENT));
+	EXPECT_TRUE(cow_page_is(priv, 1, COW_OBJ));
+	EXPECT_TRUE(cow_page_is(priv, 2, COW_PARENT));
+	EXPECT_TRUE(cow_page_is(priv, 3, COW_PRE));
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(PG, pread(fd, buf, PG, i * PG));
+		EXPECT_EQ(-1, smm_check_fill(buf, PG, COW_OBJ, i * PG)) TH_LOG("object page %lu", i);
+	}
+	last = smm_info(fd);
+	EXPECT_EQ(start.resident_pages, last.resident_pages);
+	EXPECT_EQ(4, last.resident_pages);
+	EXPECT_EQ(start.faults_cow + 3, last.faults_cow);
+	EXPECT_EQ(cow0 + 3, smm_vmstat("pgfault_cow"));
+	munmap(priv, 4 * PG);
 }
 
 TEST(madv_dontneed_keeps_content)
