@@ -300,11 +300,12 @@ static struct smm_page *smm_zonelist_walk(struct smm_pool *pool,
  *
  * An allocation that leaves a zone below its low watermark wakes that
  * node's kswapd.  One that finds every zone below min reclaims directly
- * when @flags has SMM_GFP_DIRECT_RECLAIM.
+ * when smm_gfp_may_sleep(@flags).
  *
- * Context: Process context; does not sleep unless @flags has
- * SMM_GFP_DIRECT_RECLAIM (then it must be allowed to, holding no spinlock
- * and no page lock).
+ * Context: Process context.  May sleep when @flags has
+ * SMM_GFP_DIRECT_RECLAIM without SMM_GFP_NOWAIT (SMM_GFP_KERNEL): then
+ * no spinlock, local lock or page lock may be held.  Otherwise it does
+ * not sleep.
  * Return: the head descriptor of the block, or NULL when every zone the
  * flags allow is below its watermark or out of blocks of @order (after
  * reclaim, when allowed).
@@ -317,6 +318,8 @@ struct smm_page *smm_alloc_pages_node(struct smm_pool *pool, int node,
 	struct smm_page *page;
 	struct smm_node *pref;
 
+	/* Caught on every call, not only the rare one that reclaims. */
+	might_sleep_if(smm_gfp_may_sleep(flags));
 	if (unlikely(order > SMM_MAX_ORDER || (flags & ~SMM_GFP_ALL) ||
 		     node < -1 || node >= pool->zones.nr_nodes))
 		return NULL;
@@ -343,7 +346,7 @@ struct smm_page *smm_alloc_pages_node(struct smm_pool *pool, int node,
 	 */
 	if (!(flags & SMM_GFP_NOWAIT))
 		smm_count_event(pool, SMM_ALLOCSTALL_DMA + highest);
-	if ((flags & SMM_GFP_DIRECT_RECLAIM) && !(flags & SMM_GFP_NOWAIT)) {
+	if (smm_gfp_may_sleep(flags)) {
 		unsigned int tries;
 
 		for (tries = 0; tries < SMM_DIRECT_RECLAIM_TRIES; tries++) {
@@ -392,7 +395,8 @@ SMM_EXPORT(smm_alloc_pages_node);
  * @order: 0..SMM_MAX_ORDER
  * @flags: SMM_GFP_* flags
  *
- * Context: Process context; does not sleep.
+ * Context: Process context; may sleep only as smm_alloc_pages_node() says
+ * (SMM_GFP_KERNEL may, SMM_GFP_NOWAIT never does).
  * Return: the head descriptor of the block, or NULL.
  */
 struct smm_page *smm_alloc_pages(struct smm_pool *pool, unsigned int order,

@@ -19,7 +19,9 @@ struct smm_report;
 
 /*
  * Allocation flags, shadowmm's gfp_t.  With neither zone flag an
- * allocation may use Normal, then DMA (the kernel's GFP_KERNEL).
+ * allocation may use Normal, then DMA.  Only SMM_GFP_DIRECT_RECLAIM
+ * lets an allocation sleep, and SMM_GFP_NOWAIT overrides it: without
+ * the one or with the other, no allocation of any size sleeps.
  */
 #define SMM_GFP_DMA		BIT(0)	/* only the DMA zone */
 #define SMM_GFP_HIGHMEM		BIT(1)	/* any zone, HighMem first */
@@ -31,6 +33,25 @@ struct smm_report;
 #define SMM_GFP_DIRECT_RECLAIM	BIT(7)	/* below min: reclaim, may sleep */
 #define SMM_GFP_ALL		GENMASK(7, 0)
 
+/*
+ * The kernel's GFP_KERNEL: the blocking default of process context.  It
+ * may sleep in direct reclaim, so its caller holds no spinlock, local
+ * lock or page lock.
+ */
+#define SMM_GFP_KERNEL		SMM_GFP_DIRECT_RECLAIM
+
+/**
+ * smm_gfp_may_sleep() - may an allocation with these flags sleep?
+ * @flags: SMM_GFP_* flags
+ *
+ * Context: Any context.
+ * Return: true when @flags allow direct reclaim (SMM_GFP_DIRECT_RECLAIM
+ * without SMM_GFP_NOWAIT).
+ */
+static inline bool smm_gfp_may_sleep(unsigned int flags)
+{
+	return (flags & (SMM_GFP_DIRECT_RECLAIM | SMM_GFP_NOWAIT)) == SMM_GFP_DIRECT_RECLAIM;
+}
 
 struct smm_page *smm_alloc_pages(struct smm_pool *pool, unsigned int order,
 				 unsigned int flags);
