@@ -9,8 +9,10 @@
  * and kswapd gives up instead of spinning; a damaged slot fails its page
  * (EIO, SIGBUS) and no other; a refault within the refault distance
  * activates, one beyond does not; shadow entries without a slot are
- * trimmed.  The store's own round trip, full and corrupt cases are in the
- * shadowmm_swap suite, the distance arithmetic in shadowmm_workingset.
+ * trimmed; kmalloc reclaims on every path when it may sleep and on none
+ * when it may not.  The store's own round trip, full and corrupt cases
+ * are in the shadowmm_swap suite, the distance arithmetic in
+ * shadowmm_workingset.
  */
 
 #include <kunit/test.h>
@@ -20,6 +22,8 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/pagemap.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 #include <linux/zsmalloc.h>
@@ -27,6 +31,7 @@
 #include <shadowmm/compat.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/reclaim.h>
+#include <shadowmm/slab.h>
 
 #include "smm_test.h"
 
@@ -578,6 +583,83 @@ static void smm_reclaim_shadow_trim_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/* A kmalloc of each kind: small class, largest class (order-3 slabs), buddy block. */
+static const size_t smm_reclaim_kmalloc_sizes[] = { 64, 8192, 8193 };
+
+static void smm_reclaim_kmalloc_desc(const size_t *size, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "size %zu", *size);
+}
+KUNIT_ARRAY_PARAM(smm_reclaim_kmalloc, smm_reclaim_kmalloc_sizes, smm_reclaim_kmalloc_desc);
+
+/* Held around allocations that must not sleep: a sleep would be reported. */
+static DEFINE_SPINLOCK(smm_test_atomic_lock);
+
+static unsigned long smm_test_stalls(struct smm_pool *pool)
+{
+	return smm_event_sum(pool, SMM_ALLOCSTALL_DMA) +
+	       smm_event_sum(pool, SMM_ALLOCSTALL_NORMAL) +
+	       smm_event_sum(pool, SMM_ALLOCSTALL_HIGH);
+}
+
+/*
+ * The region full of object pages, kswapd stopped and every frame above
+ * min taken: a kmalloc that must not sleep (SMM_GFP_NOWAIT, under a
+ * spinlock) fails, with no stall counted and nothing scanned, and one with
+ * SMM_GFP_KERNEL reclaims object pages for its slab or block and gets its
+ * memory.  Slab-backed sizes used to fail either way: a slab never grew
+ * with reclaim, while the buddy path did.
+ */
+static void smm_reclaim_kmalloc_test(struct kunit *test)
+{
+	size_t size = *(const size_t *)test->param_value;
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	struct file *file = smm_test_object_file(test, pool);
+	unsigned long i, nr = 0, steal, scan, stalls;
+	u8 *buf = smm_test_buf(test);
+	struct smm_page **held;
+	ssize_t ret = 0;
+	void *p;
+
+	smm_reclaim_pool_destroy(pool);
+	held = kunit_kcalloc(test, zone->managed, sizeof(*held), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	/* Past the region: direct reclaim made room, the rest is object pages. */
+	KUNIT_ASSERT_EQ(test, smm_test_fill(file, buf, 0, zone->managed + 64, &ret),
+			zone->managed + 64);
+	/* Free slabs go back now, not behind the test's back later. */
+	flush_work(&pool->slab.shrink_work);
+	smm_slab_shrink_all(pool);
+	while (nr < zone->managed &&
+	       (held[nr] = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT | SMM_GFP_NOFAULT)))
+		nr++;
+	KUNIT_ASSERT_LT(test, nr, zone->managed);
+	steal = smm_event_sum(pool, SMM_PGSTEAL_DIRECT);
+	scan = smm_event_sum(pool, SMM_PGSCAN_DIRECT);
+	stalls = smm_test_stalls(pool);
+
+	spin_lock(&smm_test_atomic_lock);
+	p = smm_kmalloc(pool, size, SMM_GFP_NOWAIT | SMM_GFP_NOFAULT);
+	spin_unlock(&smm_test_atomic_lock);
+	KUNIT_EXPECT_NULL(test, p);
+	smm_kfree(pool, p);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGSCAN_DIRECT), scan);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGSTEAL_DIRECT), steal);
+	KUNIT_EXPECT_EQ(test, smm_test_stalls(pool), stalls);
+
+	p = smm_kmalloc(pool, size, SMM_GFP_KERNEL | SMM_GFP_NOFAULT | SMM_GFP_ZERO);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	if (p)
+		KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, size));
+	KUNIT_EXPECT_GT(test, smm_test_stalls(pool), stalls);
+	KUNIT_EXPECT_GT(test, smm_event_sum(pool, SMM_PGSTEAL_DIRECT), steal);
+	smm_kfree(pool, p);
+	for (i = 0; i < nr; i++)
+		smm_free_pages(pool, held[i], 0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /*
  * Without a store nothing is evicted, and a full region is ENOSPC: the
  * write that fails is the one that finds the zone at the reserve its
@@ -635,6 +717,8 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE(smm_reclaim_young_two_mappings_test),
 	KUNIT_CASE(smm_reclaim_shadow_trim_test),
 	KUNIT_CASE(smm_reclaim_no_store_test),
+	KUNIT_CASE_PARAM_ATTR(smm_reclaim_kmalloc_test, smm_reclaim_kmalloc_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
 };
 

@@ -2,7 +2,8 @@
 /*
  * KUnit: the slab allocator (module/slab*.c, module/kmalloc.c) on private
  * pools: list placement through a slab's life, partial slabs preferred
- * over free ones, every kmalloc class and the boundary sizes, alignment,
+ * over free ones, every kmalloc class and the boundary sizes, DMA kmalloc
+ * and DMA caches in the DMA zone (and failing without one), alignment,
  * constructors, bulk (batches larger than the per-CPU array, bad pointers
  * among them), the per-CPU arrays (drain, remote drain, cross-CPU free,
  * the lockless fast path under preemption and migration), slab sizing,
@@ -156,70 +157,278 @@ static void smm_slab_partial_first_test(struct kunit *test)
 	smm_test_all_back(test, pool);
 }
 
-static const size_t smm_kmalloc_test_sizes[] = {
-	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
-	1, 9, 65, 193, 4097, 8193, 20000, 65536,
+/*
+ * One node with every zone: 512 DMA, 1024 Normal and 512 HighMem frames
+ * (a node under three chunks is cut to the frame).
+ */
+static const struct smm_test_pool_cfg kmalloc_dma_pool = {
+	.mb = 8, .split = { 25, 50, 25 }, .one_node = true,
+	.no_reserve = true, .pcp_off = true,
 };
 
-static void smm_kmalloc_size_desc(const size_t *size, char *desc)
+/* The zone of the frame holding @obj. */
+static enum smm_zone_type smm_test_zone_of(struct smm_pool *pool, const void *obj)
 {
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "size %zu", *size);
-}
-KUNIT_ARRAY_PARAM(smm_kmalloc_size, smm_kmalloc_test_sizes, smm_kmalloc_size_desc);
-
-static size_t smm_test_class(size_t size)
-{
-	int i;
-
-	for (i = 0; i < SMM_KMALLOC_NR; i++)
-		if (size <= smm_kmalloc_sizes[i])
-			return smm_kmalloc_sizes[i];
-	return PAGE_SIZE << get_order(size);
+	return smm_page_zone(pool, smm_virt_to_page(pool, obj))->type;
 }
 
-/* Each size lands in its class (or a buddy block) and ksize says so. */
-static void smm_kmalloc_class_test(struct kunit *test)
+/**
+ * struct smm_kmalloc_case - a request size and where it must land
+ * @size:	bytes asked for
+ * @class:	what smm_ksize() must say: the class, or the buddy block
+ * @name:	the kmalloc cache serving it, NULL for a buddy block
+ */
+struct smm_kmalloc_case {
+	size_t size;
+	size_t class;
+	const char *name;
+};
+
+/*
+ * Written out, not taken from the module's smm_kmalloc_sizes: a class
+ * dropped, added or moved there must fail here.  Each class by its own
+ * size and by the smallest size above the class below; above 8 KiB the
+ * buddy block of the next power of two of 4 KiB frames.
+ */
+static const struct smm_kmalloc_case smm_kmalloc_cases[] = {
+	{ 1, 8, "kmalloc-8" },		{ 8, 8, "kmalloc-8" },
+	{ 9, 16, "kmalloc-16" },	{ 16, 16, "kmalloc-16" },
+	{ 17, 32, "kmalloc-32" },	{ 32, 32, "kmalloc-32" },
+	{ 33, 64, "kmalloc-64" },	{ 64, 64, "kmalloc-64" },
+	{ 65, 96, "kmalloc-96" },	{ 96, 96, "kmalloc-96" },
+	{ 97, 128, "kmalloc-128" },	{ 128, 128, "kmalloc-128" },
+	{ 129, 192, "kmalloc-192" },	{ 192, 192, "kmalloc-192" },
+	{ 193, 256, "kmalloc-256" },	{ 256, 256, "kmalloc-256" },
+	{ 257, 512, "kmalloc-512" },	{ 512, 512, "kmalloc-512" },
+	{ 513, 1024, "kmalloc-1k" },	{ 1024, 1024, "kmalloc-1k" },
+	{ 1025, 2048, "kmalloc-2k" },	{ 2048, 2048, "kmalloc-2k" },
+	{ 2049, 4096, "kmalloc-4k" },	{ 4096, 4096, "kmalloc-4k" },
+	{ 4097, 8192, "kmalloc-8k" },	{ 8192, 8192, "kmalloc-8k" },
+	{ 8193, 16384, NULL },		{ 20000, 32768, NULL },
+	{ 65536, 65536, NULL },
+};
+
+static void smm_kmalloc_case_desc(const struct smm_kmalloc_case *c, char *desc)
 {
-	size_t size = *(const size_t *)test->param_value;
-	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
-	struct smm_page *page;
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "size %zu", c->size);
+}
+KUNIT_ARRAY_PARAM(smm_kmalloc_case, smm_kmalloc_cases, smm_kmalloc_case_desc);
+
+/*
+ * Three allocations of @c with the zone flags @zone: each in its class
+ * (or block), zeroed, usable to its ksize, from the cache of that class
+ * in the set @zone picks, and, first to last byte, in the DMA zone when
+ * SMM_GFP_DMA asked for it, else in Normal (the pool has room there).
+ */
+static void smm_test_kmalloc_case(struct kunit *test, struct smm_pool *pool,
+				  const struct smm_kmalloc_case *c, unsigned int zone)
+{
+	const char *kind = zone & SMM_GFP_DMA ? "DMA" : zone ? "HighMem" : "Normal";
+	bool dma = zone & SMM_GFP_DMA;
+	enum smm_zone_type want = dma ? SMM_ZONE_DMA : SMM_ZONE_NORMAL;
+	char name[SMM_SLAB_NAME_LEN];
+	struct smm_page *first;
 	void *p[3];
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(p); i++) {
-		p[i] = smm_kmalloc(pool, size, SMM_TEST_FLAGS | SMM_GFP_ZERO);
-		KUNIT_ASSERT_NOT_NULL(test, p[i]);
-		KUNIT_EXPECT_EQ(test, smm_ksize(pool, p[i]), smm_test_class(size));
-		KUNIT_EXPECT_NULL(test, memchr_inv(p[i], 0, size));
-		memset(p[i], 0x5a, smm_ksize(pool, p[i]));
-		page = smm_virt_to_page(pool, p[i]);
-		KUNIT_EXPECT_EQ(test, smm_page_test(page, SMM_PG_slab),
-				size <= SMM_KMALLOC_MAX_CACHE);
-		if (size <= SMM_KMALLOC_MAX_CACHE)
-			KUNIT_EXPECT_PTR_EQ(test, page->slab_cache,
-					    smm_kmalloc_cache(pool, size));
+		p[i] = smm_kmalloc(pool, c->size, SMM_TEST_FLAGS | SMM_GFP_ZERO | zone);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, p[i], "%s", kind);
+		KUNIT_EXPECT_EQ_MSG(test, smm_ksize(pool, p[i]), c->class, "%s", kind);
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p[i], 0, c->size), "%s", kind);
+		memset(p[i], 0x5a, c->class);
+		first = smm_virt_to_page(pool, p[i]);
+		KUNIT_ASSERT_EQ_MSG(test, smm_page_test(first, SMM_PG_slab), c->name != NULL,
+				    "%s", kind);
+		if (c->name) {
+			snprintf(name, sizeof(name), "%s%s", dma ? "dma-" : "", c->name);
+			KUNIT_EXPECT_STREQ(test, first->slab_cache->name, name);
+			KUNIT_EXPECT_PTR_EQ(test, first->slab_cache,
+					    smm_kmalloc_cache(pool, c->size, zone));
+		}
+		KUNIT_EXPECT_EQ_MSG(test, smm_test_zone_of(pool, p[i]), want, "%s", kind);
+		KUNIT_EXPECT_EQ_MSG(test, smm_test_zone_of(pool, p[i] + c->class - 1), want,
+				    "%s", kind);
 	}
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	for (i = 0; i < ARRAY_SIZE(p); i++)
 		smm_kfree(pool, p[i]);
-	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(pool->slab.kmalloc_caches[0],
-						    SMM_SLAB_ERR_INVALID_FREE), 0UL);
+}
+
+/*
+ * Each size lands in its class (or a buddy block) and ksize says so; with
+ * SMM_GFP_DMA in the dma-kmalloc twin of the class and the DMA zone, on
+ * the small path and the large alike, and without it in Normal, never
+ * DMA (nor HighMem, even when asked).  smm_kfree() gives every one back
+ * where it came from.
+ */
+static void smm_kmalloc_class_test(struct kunit *test)
+{
+	const struct smm_kmalloc_case *c = test->param_value;
+	struct smm_pool *pool = smm_test_pool(test, &kmalloc_dma_pool);
+	struct smm_node *node = &pool->zones.nodes[0];
+	int t;
+
+	KUNIT_ASSERT_EQ(test, pool->zones.nr_nodes, 1);
+	KUNIT_ASSERT_GE(test, node->zones[SMM_ZONE_DMA].managed, 256UL);
+	KUNIT_ASSERT_GE(test, node->zones[SMM_ZONE_NORMAL].managed, 256UL);
+	KUNIT_ASSERT_GE(test, node->zones[SMM_ZONE_HIGHMEM].managed, 256UL);
+	smm_test_kmalloc_case(test, pool, c, 0);
+	smm_test_kmalloc_case(test, pool, c, SMM_GFP_DMA);
+	/* kmalloc memory is never HighMem, as the kernel's: the flag is ignored. */
+	smm_test_kmalloc_case(test, pool, c, SMM_GFP_HIGHMEM);
+	for (t = 0; t < SMM_KMALLOC_NR_TYPES; t++)
+		KUNIT_EXPECT_EQ(test,
+				smm_kmem_cache_errors(pool->slab.kmalloc_caches[t][0],
+						      SMM_SLAB_ERR_INVALID_FREE), 0UL);
 	smm_test_all_back(test, pool);
 }
 
-/* The classes' names are kmalloc-N, as /proc/slabinfo shows them. */
+/* The caches on @pool's list (what slab/ and slabinfo show) named @prefix*. */
+static unsigned int smm_test_count_caches(struct smm_pool *pool, const char *prefix)
+{
+	struct smm_kmem_cache *cache;
+	unsigned int n = 0;
+
+	mutex_lock(&pool->slab.mutex);
+	list_for_each_entry(cache, &pool->slab.caches, list)
+		n += !strncmp(cache->name, prefix, strlen(prefix));
+	mutex_unlock(&pool->slab.mutex);
+	return n;
+}
+
+/*
+ * The classes, written out, and their caches' names as /proc/slabinfo
+ * shows the kernel's: kmalloc-N, and dma-kmalloc-N where the pool has a
+ * DMA zone; none of the DMA set where it has not.
+ */
 static void smm_kmalloc_names_test(struct kunit *test)
 {
-	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	static const unsigned int sizes[] = {
+		8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
+	};
+	static const char * const names[] = {
+		"kmalloc-8", "kmalloc-16", "kmalloc-32", "kmalloc-64", "kmalloc-96",
+		"kmalloc-128", "kmalloc-192", "kmalloc-256", "kmalloc-512",
+		"kmalloc-1k", "kmalloc-2k", "kmalloc-4k", "kmalloc-8k",
+	};
+	struct smm_pool *pool = smm_test_pool(test, &kmalloc_dma_pool);
+	struct smm_pool *nodma = smm_test_pool(test, &slab_pool);
+	char dma_name[SMM_SLAB_NAME_LEN];
+	struct smm_kmem_cache *cache;
+	int i;
 
-	KUNIT_EXPECT_STREQ(test, smm_kmalloc_cache(pool, 8)->name, "kmalloc-8");
-	KUNIT_EXPECT_STREQ(test, smm_kmalloc_cache(pool, 9)->name, "kmalloc-16");
-	KUNIT_EXPECT_STREQ(test, smm_kmalloc_cache(pool, 100)->name, "kmalloc-128");
-	KUNIT_EXPECT_STREQ(test, smm_kmalloc_cache(pool, 8192)->name, "kmalloc-8k");
-	KUNIT_EXPECT_NULL(test, smm_kmalloc_cache(pool, 8193));
+	KUNIT_ASSERT_EQ(test, (size_t)SMM_KMALLOC_NR, ARRAY_SIZE(sizes));
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		cache = smm_kmalloc_cache(pool, sizes[i], 0);
+		KUNIT_ASSERT_NOT_NULL(test, cache);
+		KUNIT_EXPECT_STREQ(test, cache->name, names[i]);
+		KUNIT_EXPECT_EQ(test, cache->object_size, sizes[i]);
+		KUNIT_EXPECT_FALSE(test, cache->flags & SMM_SLAB_CACHE_DMA);
+		KUNIT_EXPECT_PTR_EQ(test, smm_kmalloc_cache(pool, sizes[i], SMM_GFP_HIGHMEM),
+				    cache);
+		KUNIT_EXPECT_PTR_EQ(test, smm_kmalloc_cache(nodma, sizes[i], 0),
+				    nodma->slab.kmalloc_caches[SMM_KMALLOC_NORMAL][i]);
+
+		cache = smm_kmalloc_cache(pool, sizes[i], SMM_GFP_DMA);
+		KUNIT_ASSERT_NOT_NULL(test, cache);
+		snprintf(dma_name, sizeof(dma_name), "dma-%s", names[i]);
+		KUNIT_EXPECT_STREQ(test, cache->name, dma_name);
+		KUNIT_EXPECT_EQ(test, cache->object_size, sizes[i]);
+		KUNIT_EXPECT_TRUE(test, cache->flags & SMM_SLAB_CACHE_DMA);
+		KUNIT_EXPECT_TRUE(test, cache->flags & SMM_SLAB_KMALLOC);
+		KUNIT_EXPECT_NULL(test, smm_kmalloc_cache(nodma, sizes[i], SMM_GFP_DMA));
+	}
+	KUNIT_EXPECT_NULL(test, smm_kmalloc_cache(pool, 8193, 0));
+	KUNIT_EXPECT_NULL(test, smm_kmalloc_cache(pool, 8193, SMM_GFP_DMA));
+	KUNIT_EXPECT_NULL(test, smm_kmalloc_cache(pool, 0, 0));
+	KUNIT_EXPECT_EQ(test, smm_test_count_caches(pool, "kmalloc-"), 13U);
+	KUNIT_EXPECT_EQ(test, smm_test_count_caches(pool, "dma-kmalloc-"), 13U);
+	KUNIT_EXPECT_EQ(test, smm_test_count_caches(nodma, "kmalloc-"), 13U);
+	KUNIT_EXPECT_EQ(test, smm_test_count_caches(nodma, "dma-kmalloc-"), 0U);
 	KUNIT_EXPECT_PTR_EQ(test, smm_kmalloc(pool, 0, SMM_TEST_FLAGS), ZERO_SIZE_PTR);
 	smm_kfree(pool, ZERO_SIZE_PTR);
 	smm_kfree(pool, NULL);
+}
+
+/*
+ * A pool without a DMA zone: SMM_GFP_DMA kmallocs of every size fail at
+ * once, never with memory of another zone and, even when they may sleep,
+ * without a stall, reclaim or failed page allocation counted; requests
+ * without the flag go on as before.
+ */
+static void smm_kmalloc_no_dma_zone_test(struct kunit *test)
+{
+	static const size_t sizes[] = { 1, 96, 8192, 8193, 65536 };
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	void *p;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		KUNIT_EXPECT_NULL_MSG(test, smm_kmalloc(pool, sizes[i],
+							SMM_TEST_FLAGS | SMM_GFP_DMA),
+				      "size %zu", sizes[i]);
+		KUNIT_EXPECT_NULL_MSG(test, smm_kmalloc(pool, sizes[i], SMM_GFP_KERNEL |
+							SMM_GFP_NOFAULT | SMM_GFP_DMA),
+				      "size %zu", sizes[i]);
+	}
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_ALLOCSTALL_DMA), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGSCAN_DIRECT), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGALLOC_FAIL), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_slab_pages(pool), 0UL);
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		p = smm_kmalloc(pool, sizes[i], SMM_TEST_FLAGS);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, p, "size %zu", sizes[i]);
+		smm_kfree(pool, p);
+	}
+	smm_test_all_back(test, pool);
+}
+
+/*
+ * A cache's zone is its creation's: the slabs of one made with
+ * SMM_SLAB_CACHE_DMA lie in the DMA zone whatever the allocation's flags,
+ * through the per-CPU arrays and without them (a debug cache); a plain
+ * cache's lie in Normal even when an allocation passes SMM_GFP_DMA.
+ */
+static void smm_slab_cache_dma_test(struct kunit *test)
+{
+	static const unsigned int debug[] = { 0, SMM_SLAB_CONSISTENCY };
+	struct smm_pool *pool = smm_test_pool(test, &kmalloc_dma_pool);
+	struct smm_kmem_cache *dma, *plain;
+	unsigned int d, i, n;
+	void **a, **b;
+
+	for (d = 0; d < ARRAY_SIZE(debug); d++) {
+		dma = smm_test_cache(test, pool, 100, 0, SMM_SLAB_CACHE_DMA | debug[d], NULL);
+		plain = smm_test_cache(test, pool, 100, 0, debug[d], NULL);
+		KUNIT_EXPECT_EQ(test, dma->cpu_limit == 0, debug[d] != 0);
+		n = 2 * dma->objs_per_slab + 1;
+		a = kunit_kcalloc(test, n, sizeof(*a), GFP_KERNEL);
+		b = kunit_kcalloc(test, n, sizeof(*b), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, a);
+		KUNIT_ASSERT_NOT_NULL(test, b);
+		for (i = 0; i < n; i++) {
+			a[i] = smm_kmem_cache_alloc(dma, SMM_TEST_FLAGS);
+			b[i] = smm_kmem_cache_alloc(plain, SMM_TEST_FLAGS | SMM_GFP_DMA);
+			KUNIT_ASSERT_NOT_NULL(test, a[i]);
+			KUNIT_ASSERT_NOT_NULL(test, b[i]);
+			KUNIT_EXPECT_EQ_MSG(test, smm_test_zone_of(pool, a[i]), SMM_ZONE_DMA,
+					    "debug %u object %u", debug[d], i);
+			KUNIT_EXPECT_EQ_MSG(test, smm_test_zone_of(pool, b[i]), SMM_ZONE_NORMAL,
+					    "debug %u object %u", debug[d], i);
+		}
+		KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+		for (i = 0; i < n; i++) {
+			smm_kmem_cache_free(dma, a[i]);
+			smm_kmem_cache_free(plain, b[i]);
+		}
+		KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(dma), 0);
+		KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(plain), 0);
+	}
+	KUNIT_EXPECT_NULL(test, smm_kmem_cache_create(pool, "kunit-bad", 64, 0,
+						      SMM_SLAB_CREATE + 1, NULL));
+	smm_test_all_back(test, pool);
 }
 
 /* Every object of two slabs is aligned as asked, with and without red zones. */
@@ -837,8 +1046,9 @@ static void smm_slab_invalid_free_test(struct kunit *test)
 	smm_kmem_cache_free(a, smm_page_address(pool, page));	/* a buddy page */
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(a, SMM_SLAB_ERR_INVALID_FREE), 4UL);
 	smm_kfree(pool, kmem);
-	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(pool->slab.kmalloc_caches[0],
-						    SMM_SLAB_ERR_INVALID_FREE), 1UL);
+	KUNIT_EXPECT_EQ(test,
+			smm_kmem_cache_errors(pool->slab.kmalloc_caches[SMM_KMALLOC_NORMAL][0],
+					      SMM_SLAB_ERR_INVALID_FREE), 1UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 
 	smm_free_pages(pool, page, 0);
@@ -1294,11 +1504,13 @@ static void smm_slab_pool_debug_test(struct kunit *test)
 	int i;
 
 	for (i = 0; i < SMM_KMALLOC_NR; i++) {
-		KUNIT_EXPECT_EQ(test, plain->slab.kmalloc_caches[i]->flags & SMM_SLAB_ALL, 0U);
-		KUNIT_EXPECT_GT(test, plain->slab.kmalloc_caches[i]->cpu_limit, 0U);
-		KUNIT_EXPECT_EQ(test, debug->slab.kmalloc_caches[i]->flags & SMM_SLAB_ALL,
-				debug_pool.slab_debug);
-		KUNIT_EXPECT_EQ(test, debug->slab.kmalloc_caches[i]->cpu_limit, 0U);
+		struct smm_kmem_cache *p = plain->slab.kmalloc_caches[SMM_KMALLOC_NORMAL][i];
+		struct smm_kmem_cache *d = debug->slab.kmalloc_caches[SMM_KMALLOC_NORMAL][i];
+
+		KUNIT_EXPECT_EQ(test, p->flags & SMM_SLAB_ALL, 0U);
+		KUNIT_EXPECT_GT(test, p->cpu_limit, 0U);
+		KUNIT_EXPECT_EQ(test, d->flags & SMM_SLAB_ALL, debug_pool.slab_debug);
+		KUNIT_EXPECT_EQ(test, d->cpu_limit, 0U);
 	}
 	cache = smm_test_cache(test, debug, 64, 0, 0, NULL);
 	KUNIT_EXPECT_EQ(test, cache->flags & SMM_SLAB_ALL, debug_pool.slab_debug);
@@ -1312,8 +1524,10 @@ static void smm_slab_pool_debug_test(struct kunit *test)
 static struct kunit_case smm_slab_cases[] = {
 	KUNIT_CASE(smm_slab_list_placement_test),
 	KUNIT_CASE(smm_slab_partial_first_test),
-	KUNIT_CASE_PARAM(smm_kmalloc_class_test, smm_kmalloc_size_gen_params),
+	KUNIT_CASE_PARAM(smm_kmalloc_class_test, smm_kmalloc_case_gen_params),
 	KUNIT_CASE(smm_kmalloc_names_test),
+	KUNIT_CASE(smm_kmalloc_no_dma_zone_test),
+	KUNIT_CASE(smm_slab_cache_dma_test),
 	KUNIT_CASE(smm_slab_pool_debug_test),
 	KUNIT_CASE(smm_slab_alignment_test),
 	KUNIT_CASE(smm_slab_ctor_test),

@@ -4,11 +4,23 @@
  *
  * kmalloc serves requests of up to 8 KiB from the pool's kmalloc-8 ..
  * kmalloc-8192 caches (the size classes of smm_kmalloc_sizes, made with
- * the pool by module/slab.c) through the same inlined per-CPU fast path
- * as smm_kmem_cache_alloc(), and larger ones from the buddy as blocks
- * marked in their head descriptor.  smm_kfree() tells the two apart from
- * the frame alone, without a search, and refuses what kmalloc did not
- * return.
+ * the pool by module/slab_common.c) through the same inlined per-CPU fast
+ * path as smm_kmem_cache_alloc(), and larger ones from the buddy as
+ * blocks marked in their head descriptor.  smm_kfree() tells the two
+ * apart from the frame alone, without a search, and refuses what kmalloc
+ * did not return.
+ *
+ * Every path honours the flags alike, as the kernel's kmalloc does with
+ * its kmalloc_caches[type][] and the gfp flags it hands the slab's page
+ * allocation.  SMM_GFP_DMA picks the dma-kmalloc-N twins, whose slabs
+ * come from the DMA zone only, as a large block then does; a pool without
+ * a DMA zone has no such caches and fails those requests at once rather
+ * than give memory a DMA user could not reach (or reclaim for a zone that
+ * is not there).  SMM_GFP_HIGHMEM is ignored: kmalloc memory is never
+ * HighMem, as the kernel strips __GFP_HIGHMEM from kmalloc.  Reclaim is
+ * the caller's choice on both paths: SMM_GFP_KERNEL may sleep in direct
+ * reclaim, for a slab or a block; without SMM_GFP_DIRECT_RECLAIM, or with
+ * SMM_GFP_NOWAIT, nothing sleeps.
  *
  * A kmem reserve is a cache of the pool for one kind of metadata (memory
  * objects, VMA descriptors) with a mempool in front, made on first use:
@@ -52,19 +64,29 @@ static inline unsigned int smm_kmalloc_index(size_t size)
 	return fls(size - 1) - 1;
 }
 
+/* The set of kmalloc caches @flags ask for. */
+static inline enum smm_kmalloc_type smm_kmalloc_type(unsigned int flags)
+{
+	return unlikely(flags & SMM_GFP_DMA) ? SMM_KMALLOC_DMA : SMM_KMALLOC_NORMAL;
+}
+
 /**
  * smm_kmalloc_cache() - the kmalloc cache that serves a size
  * @pool: the pool
  * @size: bytes, 1 .. SMM_KMALLOC_MAX_CACHE
+ * @flags: SMM_GFP_* flags of the allocation: SMM_GFP_DMA picks the
+ *	   dma-kmalloc-N set
  *
  * Context: Any context.
- * Return: the cache, or NULL when @size is 0 or above the largest class.
+ * Return: the cache, or NULL when @size is 0 or above the largest class,
+ * or @flags ask for DMA in a pool without a DMA zone.
  */
-struct smm_kmem_cache *smm_kmalloc_cache(struct smm_pool *pool, size_t size)
+struct smm_kmem_cache *smm_kmalloc_cache(struct smm_pool *pool, size_t size,
+				       unsigned int flags)
 {
 	if (!size || size > SMM_KMALLOC_MAX_CACHE)
 		return NULL;
-	return pool->slab.kmalloc_caches[smm_kmalloc_index(size)];
+	return pool->slab.kmalloc_caches[smm_kmalloc_type(flags)][smm_kmalloc_index(size)];
 }
 SMM_EXPORT(smm_kmalloc_cache);
 
@@ -72,26 +94,44 @@ SMM_EXPORT(smm_kmalloc_cache);
  * smm_kmalloc() - allocate @size bytes
  * @pool: the pool
  * @size: bytes; up to 8 KiB from the kmalloc-N caches, larger from the buddy
- * @flags: SMM_GFP_* flags; SMM_GFP_ZERO zeroes the memory
+ * @flags: SMM_GFP_* flags: SMM_GFP_ZERO zeroes the memory; SMM_GFP_DMA
+ *	   takes it from the DMA zone, whatever the size; SMM_GFP_HIGHMEM
+ *	   is ignored; SMM_GFP_KERNEL lets it reclaim
  *
- * Context: Process context; does not sleep.
+ * A request for DMA memory in a pool without a DMA zone fails: the
+ * kernel's GFP_DMA never falls back to another zone either.
+ *
+ * Context: Process context.  May sleep, in direct reclaim for a slab or a
+ * large block, when @flags has SMM_GFP_DIRECT_RECLAIM without
+ * SMM_GFP_NOWAIT (SMM_GFP_KERNEL); then no spinlock, local lock or page
+ * lock may be held.  Otherwise (SMM_GFP_NOWAIT, or no reclaim flag) it
+ * does not sleep, on any path.
  * Return: the memory, ZERO_SIZE_PTR for @size 0, or NULL.
  */
 void *smm_kmalloc(struct smm_pool *pool, size_t size, unsigned int flags)
 {
-	struct smm_kmem_cache *cache;
+	struct smm_kmem_cache *const *caches;
 	struct smm_page *page;
 	unsigned int order;
 
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
-	cache = smm_kmalloc_cache(pool, size);
-	if (cache)
+	caches = pool->slab.kmalloc_caches[smm_kmalloc_type(flags)];
+	if (likely(size <= SMM_KMALLOC_MAX_CACHE)) {
+		struct smm_kmem_cache *cache = caches[smm_kmalloc_index(size)];
+
+		/* NULL: a DMA request, and the pool has no DMA zone. */
+		if (unlikely(!cache))
+			return NULL;
 		return __smm_cache_alloc(cache, flags, size, _RET_IP_);
+	}
+	/* Likewise: fail at once, without a stall or reclaim for no zone. */
+	if (unlikely(!caches[0]))
+		return NULL;
 	order = get_order(size);
 	if (order > SMM_MAX_ORDER)
 		return NULL;
-	page = smm_alloc_pages(pool, order, flags);
+	page = smm_alloc_pages(pool, order, flags & ~SMM_GFP_HIGHMEM);
 	if (!page)
 		return NULL;
 	page->private = SMM_KMALLOC_LARGE | order;
@@ -99,7 +139,6 @@ void *smm_kmalloc(struct smm_pool *pool, size_t size, unsigned int flags)
 }
 SMM_EXPORT(smm_kmalloc);
 
-/* A large kmalloc block's head, or NULL. */
 /* Is @page (the frame holding @ptr) the head of a large kmalloc block? */
 static bool smm_kmalloc_large(const struct smm_page *page, const void *ptr)
 {
@@ -113,8 +152,10 @@ static bool smm_kmalloc_large(const struct smm_page *page, const void *ptr)
  * @pool: the pool
  * @ptr: the memory; NULL and ZERO_SIZE_PTR are ignored
  *
- * A pointer smm_kmalloc() did not return is reported, counted on the
- * kmalloc-8 cache as an invalid free, and otherwise ignored.
+ * The frame says where the memory goes back: its cache, a kmalloc-N or a
+ * dma-kmalloc-N one, or the buddy.  A pointer smm_kmalloc() did not return
+ * is reported, counted on the kmalloc-8 cache as an invalid free, and
+ * otherwise ignored.
  *
  * Context: Process context; does not sleep.
  */
@@ -156,7 +197,8 @@ void smm_kfree(struct smm_pool *pool, const void *ptr)
 		return;
 	}
 bad:
-	smm_slab_fault(pool->slab.kmalloc_caches[0], SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
+	smm_slab_fault(pool->slab.kmalloc_caches[SMM_KMALLOC_NORMAL][0],
+		       SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
 		       "not memory smm_kmalloc() returned");
 }
 SMM_EXPORT(smm_kfree);

@@ -27,6 +27,16 @@
  * remote memory's use around without making it shrinkable.  Each node keeps
  * at most free_limit free slabs; beyond that they go back to the buddy.
  *
+ * Zones and reclaim, as the kernel's slab passes gfp flags to its page
+ * allocation: a cache's slabs come from the zones its creation chose (the
+ * DMA zone only with SMM_SLAB_CACHE_DMA, else Normal, then DMA), whatever
+ * zone flags an allocation passes; how hard a grow tries is the
+ * allocation's (SMM_GFP_ATOMIC, SMM_GFP_NOFAULT, SMM_GFP_NOWAIT and
+ * SMM_GFP_DIRECT_RECLAIM).  Only an allocation that may sleep
+ * (smm_gfp_may_sleep()) reclaims, and never under a per-CPU array's
+ * local lock: its refill there tries without reclaim, and on failure the
+ * object is taken straight from the slabs with the lock dropped.
+ *
  * In front of the lists each CPU has an array of free objects: an alloc
  * and free pair touches only this CPU's array, under its local lock
  * (preemption off, no atomic instruction; see "Per-CPU arrays" below), and
@@ -70,7 +80,8 @@
  * under it), pool->slab.mutex for the cache list, a per-CPU array's local
  * lock, and one node lock of the cache at a time (work on several nodes
  * takes and drops them in turn); a slab grows and goes back to the buddy
- * with no node lock held.  Their order, with the rest of the module's, is
+ * with no node lock held, and grows with reclaim with no lock of the slab
+ * allocator held at all.  Their order, with the rest of the module's, is
  * in include/shadowmm/pool.h.
  */
 
@@ -251,18 +262,21 @@ static void smm_slab_put(struct smm_kmem_cache *cache, struct smm_kmem_cache_nod
 /*
  * Make a new slab from the buddy, starting at pool node @nid (with
  * SMM_GFP_THISNODE in @flags, only there): every object constructed and
- * free.  The slab is on no list yet.
+ * free.  The slab is on no list yet.  Its zone is the cache's, not
+ * @flags'; it may sleep only when smm_gfp_may_sleep(@flags).
  */
 static struct smm_page *smm_slab_grow(struct smm_kmem_cache *cache, int nid,
 				      unsigned int flags)
 {
 	struct smm_pool *pool = cache->pool;
-	unsigned int gfp = SMM_GFP_NOWAIT |
-			   (flags & (SMM_GFP_ATOMIC | SMM_GFP_NOFAULT | SMM_GFP_THISNODE));
+	unsigned int gfp = flags & (SMM_GFP_ATOMIC | SMM_GFP_NOFAULT | SMM_GFP_THISNODE |
+				    SMM_GFP_NOWAIT | SMM_GFP_DIRECT_RECLAIM);
 	struct smm_page *slab;
 	void *base, *prev = NULL;
 	unsigned int i;
 
+	if (cache->flags & SMM_SLAB_CACHE_DMA)
+		gfp |= SMM_GFP_DMA;
 	slab = smm_alloc_pages_node(pool, nid, cache->order, gfp);
 	if (!slab)
 		return NULL;
@@ -450,8 +464,9 @@ static unsigned int smm_node_take(struct smm_kmem_cache *cache, int nid, unsigne
 /*
  * Take up to @nr objects into @p, preferring pool node @nid, growing slabs
  * as needed, in the order the file comment gives.  Called with no node
- * lock of the cache held but possibly this CPU's array's local lock (so
- * nothing here sleeps).  Return how many it took.
+ * lock of the cache held but possibly this CPU's array's local lock; a
+ * grow sleeps only when smm_gfp_may_sleep(@flags), which a holder of that
+ * lock never passes.  Return how many it took.
  */
 static unsigned int smm_slab_take_many(struct smm_kmem_cache *cache, int nid,
 				       unsigned int flags, unsigned int nr, void **p,
@@ -649,19 +664,22 @@ static void smm_cpu_flush(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
 }
 
 /**
- * smm_debug_alloc() - allocate from a debug cache
- * @cache: a cache without per-CPU arrays
+ * smm_slab_alloc_one() - allocate one object straight from the slabs
+ * @cache: the cache
  * @nid: pool node index to start from
  * @flags: SMM_GFP_* flags
  * @caller: recorded as the allocating owner
  *
- * One object, checked, straight from the slabs.
+ * Every allocation of a debug cache (checked on the way), and the one of
+ * a cache with per-CPU arrays that may sleep when its array could not be
+ * refilled without sleeping.
  *
- * Context: Process context; does not sleep.
+ * Context: Process context, no local lock of @cache held.  May sleep (in
+ * direct reclaim) when smm_gfp_may_sleep(@flags); otherwise it does not.
  * Return: the object, or NULL when no slab could be grown.
  */
-void *smm_debug_alloc(struct smm_kmem_cache *cache, int nid, unsigned int flags,
-		      unsigned long caller)
+void *smm_slab_alloc_one(struct smm_kmem_cache *cache, int nid, unsigned int flags,
+			 unsigned long caller)
 {
 	void *obj;
 
@@ -732,6 +750,9 @@ void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
  * @caller: traced as the allocating caller
  *
  * Refills @c with a batch, from this CPU's node first, and takes one.
+ * Under the local lock nothing may sleep, so an allocation that may sleep
+ * grows here without reclaim (nor a stall counted): its caller retries
+ * with the lock dropped.
  *
  * Context: Process context, the local lock of @c held; does not sleep.
  * Return: the object, or NULL when no slab could be grown.
@@ -740,6 +761,8 @@ noinline void *smm_cpu_refill(struct smm_kmem_cache *cache, struct smm_slab_cpu 
 			      unsigned int flags, unsigned long caller)
 {
 	lockdep_assert_held(this_cpu_ptr(&cache->cpu->lock));
+	if (smm_gfp_may_sleep(flags))
+		flags = (flags & ~SMM_GFP_DIRECT_RECLAIM) | SMM_GFP_NOWAIT;
 	c->avail = smm_slab_take_many(cache, smm_local_nid(cache), flags, cache->batch,
 				      c->entry, caller);
 	if (unlikely(!c->avail))
@@ -793,9 +816,13 @@ static __always_inline void __smm_cache_free(struct smm_kmem_cache *cache, void 
 /**
  * smm_kmem_cache_alloc() - allocate one object
  * @cache: the cache
- * @flags: SMM_GFP_* flags; SMM_GFP_ZERO zeroes the object
+ * @flags: SMM_GFP_* flags; SMM_GFP_ZERO zeroes the object.  Zone flags
+ *	   are ignored: the cache's creation chose its zone.
  *
- * Context: Process context; does not sleep.
+ * Context: Process context.  May sleep, to reclaim for a new slab, when
+ * @flags has SMM_GFP_DIRECT_RECLAIM without SMM_GFP_NOWAIT
+ * (SMM_GFP_KERNEL); then no spinlock, local lock or page lock may be
+ * held.  Otherwise it does not sleep.
  * Return: the object, or NULL when no slab could be grown.
  */
 void *smm_kmem_cache_alloc(struct smm_kmem_cache *cache, unsigned int flags)
@@ -808,7 +835,8 @@ SMM_EXPORT(smm_kmem_cache_alloc);
  * smm_kmem_cache_alloc_node() - allocate one object, from a node first
  * @cache: the cache
  * @flags: SMM_GFP_* flags; SMM_GFP_ZERO zeroes the object, and with
- *	   SMM_GFP_THISNODE only @node's slabs and blocks are used
+ *	   SMM_GFP_THISNODE only @node's slabs and blocks are used; zone
+ *	   flags are ignored
  * @node: pool node index (smm_node.index) to take it from, or NUMA_NO_NODE
  *	  for this CPU's node as the buddy allocator chooses it
  *
@@ -818,7 +846,8 @@ SMM_EXPORT(smm_kmem_cache_alloc);
  * memory) and, unless SMM_GFP_THISNODE, from the other nodes' as
  * smm_kmem_cache_alloc() falls back.
  *
- * Context: Process context; does not sleep.
+ * Context: Process context; may sleep as smm_kmem_cache_alloc() says
+ * (SMM_GFP_KERNEL may, SMM_GFP_NOWAIT never does).
  * Return: the object, or NULL when @node is not a node of the pool or no
  * slab could be grown.
  */
@@ -827,6 +856,7 @@ void *smm_kmem_cache_alloc_node(struct smm_kmem_cache *cache, unsigned int flags
 	struct smm_slab_cpu *c;
 	void *obj = NULL;
 
+	might_sleep_if(smm_gfp_may_sleep(flags));
 	if (node == NUMA_NO_NODE)
 		return __smm_cache_alloc(cache, flags, cache->object_size, _RET_IP_);
 	if (unlikely(node < 0 || node >= cache->nr_nodes))
@@ -873,7 +903,8 @@ SMM_EXPORT(smm_kmem_cache_free);
  * from the slabs, this CPU's node first, a slab's worth at a time, under
  * one hold of each node's lock it takes from.
  *
- * Context: Process context; does not sleep.
+ * Context: Process context; may sleep as smm_kmem_cache_alloc() says
+ * (SMM_GFP_KERNEL may, SMM_GFP_NOWAIT never does).
  * Return: @nr, or 0 (nothing allocated) when not all could be.
  */
 int smm_kmem_cache_alloc_bulk(struct smm_kmem_cache *cache, unsigned int flags,
@@ -882,6 +913,7 @@ int smm_kmem_cache_alloc_bulk(struct smm_kmem_cache *cache, unsigned int flags,
 	struct smm_slab_cpu *c;
 	size_t i, got;
 
+	might_sleep_if(smm_gfp_may_sleep(flags));
 	if (unlikely(!cache->cpu_limit)) {
 		for (i = 0; i < nr; i++) {
 			p[i] = __smm_cache_alloc(cache, flags, cache->object_size, _RET_IP_);

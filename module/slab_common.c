@@ -11,10 +11,12 @@
  * slabs and per-CPU arrays, is module/slab.c.
  *
  * A pool's caches: smm_slab_pool_init() makes its kmalloc-8 ..
- * kmalloc-8192 caches (module/kmalloc.c allocates from them; they take no
- * memory until used) and, last, joins the pool to the CPU-hotplug
- * multi-state every pool is an instance of (smm_slab_subsys_init()), so
- * a dead CPU's arrays in the pool's caches are flushed.
+ * kmalloc-8192 caches and, when the pool has a DMA zone, their twins
+ * dma-kmalloc-8 .. dma-kmalloc-8192 (module/kmalloc.c allocates from
+ * them; they take no memory until used) and, last, joins the pool to the
+ * CPU-hotplug multi-state every pool is an instance of
+ * (smm_slab_subsys_init()), so a dead CPU's arrays in the pool's caches
+ * are flushed.
  * smm_slab_pool_destroy() leaves the state first, destroys the kmalloc
  * caches in reverse order, and frees, with a report, whatever caches the
  * pool's users left behind.
@@ -305,7 +307,9 @@ static int smm_cache_layout(struct smm_kmem_cache *cache)
  * @size: object size in bytes, 1 .. 32 KiB less the debug metadata
  * @align: object alignment, a power of two up to PAGE_SIZE, or 0 for the
  *	   size of a pointer
- * @flags: SMM_SLAB_* debug flags (the pool's slab_debug adds to them)
+ * @flags: SMM_SLAB_* debug flags (the pool's slab_debug adds to them), and
+ *	   SMM_SLAB_CACHE_DMA for slabs from the DMA zone only (whatever zone
+ *	   flags an allocation passes)
  * @ctor: run once on every object when its slab is made, or NULL; must
  *	  not sleep
  *
@@ -319,7 +323,7 @@ struct smm_kmem_cache *smm_kmem_cache_create(struct smm_pool *pool, const char *
 	struct smm_kmem_cache *cache;
 	int cpu, i;
 
-	if (!size || size > (PAGE_SIZE << SMM_SLAB_MAX_ORDER) || (flags & ~SMM_SLAB_ALL) ||
+	if (!size || size > (PAGE_SIZE << SMM_SLAB_MAX_ORDER) || (flags & ~SMM_SLAB_CREATE) ||
 	    (align && (!is_power_of_2(align) || align > PAGE_SIZE)))
 		return NULL;
 	cache = kzalloc(struct_size(cache, node, pool->zones.nr_nodes), GFP_KERNEL);
@@ -598,39 +602,73 @@ void smm_slab_subsys_exit(void)
 	cpuhp_remove_multi_state(smm_slab_hp_state);
 }
 
+/* Does any node of @pool have frames in its DMA zone? */
+static bool smm_pool_has_dma(struct smm_pool *pool)
+{
+	int i;
+
+	for (i = 0; i < pool->zones.nr_nodes; i++)
+		if (smm_zone_populated(&pool->zones.nodes[i].zones[SMM_ZONE_DMA]))
+			return true;
+	return false;
+}
+
+/*
+ * Make one set of kmalloc caches, named as the kernel's in /proc/slabinfo
+ * (kmalloc-64, dma-kmalloc-64).  Return 0 or -ENOMEM; the caller destroys
+ * what was made.
+ */
+static int smm_kmalloc_caches_create(struct smm_pool *pool, enum smm_kmalloc_type type)
+{
+	const char *prefix = type == SMM_KMALLOC_DMA ? "dma-" : "";
+	unsigned int flags = type == SMM_KMALLOC_DMA ? SMM_SLAB_CACHE_DMA : 0;
+	char name[SMM_SLAB_NAME_LEN];
+	struct smm_kmem_cache *cache;
+	int i;
+
+	for (i = 0; i < SMM_KMALLOC_NR; i++) {
+		unsigned int size = smm_kmalloc_sizes[i];
+		unsigned int align = is_power_of_2(size) ? min_t(unsigned int, size, PAGE_SIZE) : 0;
+
+		if (size >= 1024)
+			snprintf(name, sizeof(name), "%skmalloc-%uk", prefix, size / 1024);
+		else
+			snprintf(name, sizeof(name), "%skmalloc-%u", prefix, size);
+		cache = smm_kmem_cache_create(pool, name, size, align, flags, NULL);
+		if (!cache)
+			return -ENOMEM;
+		cache->flags |= SMM_SLAB_KMALLOC;
+		pool->slab.kmalloc_caches[type][i] = cache;
+	}
+	return 0;
+}
+
 /**
  * smm_slab_pool_init() - set up a pool's cache list and kmalloc caches
- * @pool: the pool being created
+ * @pool: the pool being created, its zones built
+ *
+ * A pool without a DMA zone gets no dma-kmalloc caches: SMM_GFP_DMA
+ * kmallocs fail there, as a DMA allocation must not get memory from
+ * another zone.
  *
  * Context: Process context, may sleep.
  * Return: 0, or -ENOMEM or the CPU-hotplug errno (nothing is left behind).
  */
 int smm_slab_pool_init(struct smm_pool *pool)
 {
-	char name[SMM_SLAB_NAME_LEN];
-	int i, ret;
+	int ret;
 
 	mutex_init(&pool->slab.mutex);
 	INIT_LIST_HEAD(&pool->slab.caches);
 	atomic_long_set(&pool->slab.nr_pages, 0);
 	INIT_WORK(&pool->slab.shrink_work, smm_slab_pressure_fn);
 	WRITE_ONCE(pool->slab.pressure_on, true);
-	for (i = 0; i < SMM_KMALLOC_NR; i++) {
-		unsigned int size = smm_kmalloc_sizes[i];
-
-		if (size >= 1024)
-			snprintf(name, sizeof(name), "kmalloc-%uk", size / 1024);
-		else
-			snprintf(name, sizeof(name), "kmalloc-%u", size);
-		pool->slab.kmalloc_caches[i] =
-			smm_kmem_cache_create(pool, name, size,
-					      is_power_of_2(size) ? min_t(unsigned int, size, PAGE_SIZE) : 0,
-					      0, NULL);
-		if (!pool->slab.kmalloc_caches[i]) {
-			smm_slab_pool_destroy(pool);
-			return -ENOMEM;
-		}
-		pool->slab.kmalloc_caches[i]->flags |= SMM_SLAB_KMALLOC;
+	ret = smm_kmalloc_caches_create(pool, SMM_KMALLOC_NORMAL);
+	if (!ret && smm_pool_has_dma(pool))
+		ret = smm_kmalloc_caches_create(pool, SMM_KMALLOC_DMA);
+	if (ret) {
+		smm_slab_pool_destroy(pool);
+		return ret;
 	}
 	/* Last: from here on a dead CPU's arrays are flushed. */
 	ret = cpuhp_state_add_instance_nocalls(smm_slab_hp_state, &pool->slab.cpuhp_node);
@@ -646,16 +684,17 @@ int smm_slab_pool_init(struct smm_pool *pool)
  * smm_slab_pool_destroy() - destroy every cache of a pool
  * @pool: the pool being destroyed
  *
- * The kmalloc caches go in the reverse order of their creation.  Caches
- * its users left behind, or with objects still allocated, are reported
- * and freed anyway, so the pool gets all its frames back.
+ * The kmalloc caches go in the reverse order of their creation, the DMA
+ * set first.  Caches its users left behind, or with objects still
+ * allocated, are reported and freed anyway, so the pool gets all its
+ * frames back.
  *
  * Context: Process context, may sleep.
  */
 void smm_slab_pool_destroy(struct smm_pool *pool)
 {
 	struct smm_kmem_cache *cache, *next;
-	int i;
+	int type, i;
 
 	/* First, the reverse of the last step of smm_slab_pool_init(). */
 	if (pool->slab.hotplug) {
@@ -666,16 +705,18 @@ void smm_slab_pool_destroy(struct smm_pool *pool)
 	/* No new shrink work from here on, and none left running. */
 	WRITE_ONCE(pool->slab.pressure_on, false);
 	cancel_work_sync(&pool->slab.shrink_work);
-	for (i = SMM_KMALLOC_NR - 1; i >= 0; i--) {
-		cache = pool->slab.kmalloc_caches[i];
-		if (!cache)
-			continue;
-		pool->slab.kmalloc_caches[i] = NULL;
-		if (smm_kmem_cache_destroy(cache)) {
-			mutex_lock(&pool->slab.mutex);
-			list_del(&cache->list);
-			mutex_unlock(&pool->slab.mutex);
-			smm_cache_free_all(cache);
+	for (type = SMM_KMALLOC_NR_TYPES - 1; type >= 0; type--) {
+		for (i = SMM_KMALLOC_NR - 1; i >= 0; i--) {
+			cache = pool->slab.kmalloc_caches[type][i];
+			if (!cache)
+				continue;
+			pool->slab.kmalloc_caches[type][i] = NULL;
+			if (smm_kmem_cache_destroy(cache)) {
+				mutex_lock(&pool->slab.mutex);
+				list_del(&cache->list);
+				mutex_unlock(&pool->slab.mutex);
+				smm_cache_free_all(cache);
+			}
 		}
 	}
 	cpus_read_lock();

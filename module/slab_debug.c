@@ -617,6 +617,10 @@ static void smm_validate_slab(struct smm_kmem_cache *cache, int nid, struct smm_
 	if (smm_slab_nid(slab) != nid)
 		smm_report(r, "cache %s: slab sfn %lu of node %d is on node %d's lists\n",
 			   cache->name, sfn, smm_slab_nid(slab), nid);
+	if ((cache->flags & SMM_SLAB_CACHE_DMA) &&
+	    smm_page_zone(cache->pool, slab)->type != SMM_ZONE_DMA)
+		smm_report(r, "cache %s: slab sfn %lu lies in zone %s, not DMA\n",
+			   cache->name, sfn, smm_zone_name(smm_page_zone(cache->pool, slab)));
 	if (inuse > cache->objs_per_slab ||
 	    (list == 0 && inuse != cache->objs_per_slab) ||
 	    (list == 1 && (!inuse || inuse == cache->objs_per_slab)) ||
@@ -726,10 +730,11 @@ static void smm_validate_node(struct smm_kmem_cache *cache, int nid, struct smm_
  * @pool: the pool
  * @r: where problems are reported
  *
- * Each slab on the lists of its own node, on the list its in-use count
- * calls for, its free list as long as its free objects and inside it,
- * each node's counters equal to the sums and its free slabs within the
- * limit; with debugging, every object's state, red zones and poison.
+ * Each slab on the lists of its own node (in the DMA zone for a DMA
+ * cache), on the list its in-use count calls for, its free list as long
+ * as its free objects and inside it, each node's counters equal to the
+ * sums and its free slabs within the limit; with debugging, every
+ * object's state, red zones and poison.
  *
  * Context: Process context, may sleep.
  * Return: the number of problems found.

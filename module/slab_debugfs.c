@@ -3,11 +3,13 @@
  * shadowmm: the slab allocator's debugfs files.
  *
  * The live pool (only it: KUnit pools never get files) has a slab/<cache>/
- * directory for each cache, made and removed with the cache: errors (the
+ * directory for each cache, made and removed with the cache, the
+ * dma-kmalloc-N caches of a pool with a DMA zone among them: errors (the
  * faults the cache detected, and the objects it quarantined); slabs,
- * partial, free_slabs, objects and total_objects in the format of SLUB's
- * sysfs files of those names, so its habits and scripts work here; and,
- * when the cache tracks owners, alloc_traces and free_traces as SLUB's.
+ * partial, free_slabs, objects, total_objects and cache_dma in the format
+ * of SLUB's sysfs files of those names, so its habits and scripts work
+ * here; and, when the cache tracks owners, alloc_traces and free_traces
+ * as SLUB's.
  * The rows of the pool's slabinfo file (module/debugfs.c) are printed here
  * too.  Every file reads the caches under their node locks or through
  * their counters, and none changes them.
@@ -175,6 +177,16 @@ static int smm_cache_errors_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(smm_cache_errors);
 
+/* cache_dma: 1 when the cache's slabs come from the DMA zone only, as SLUB's. */
+static int smm_cache_dma_show(struct seq_file *m, void *v)
+{
+	struct smm_kmem_cache *cache = m->private;
+
+	seq_printf(m, "%d\n", !!(cache->flags & SMM_SLAB_CACHE_DMA));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smm_cache_dma);
+
 /* What the per-node files of a cache's directory count. */
 enum smm_node_stat {
 	SMM_NODE_SLABS,
@@ -289,6 +301,7 @@ void smm_cache_debugfs_add(struct smm_kmem_cache *cache)
 	debugfs_create_file("free_slabs", 0400, dir, cache, &smm_cache_free_slabs_fops);
 	debugfs_create_file("objects", 0400, dir, cache, &smm_cache_objects_fops);
 	debugfs_create_file("total_objects", 0400, dir, cache, &smm_cache_total_objects_fops);
+	debugfs_create_file("cache_dma", 0400, dir, cache, &smm_cache_dma_fops);
 	if (cache->flags & SMM_SLAB_STORE_USER) {
 		debugfs_create_file("alloc_traces", 0400, dir, cache, &smm_alloc_traces_fops);
 		debugfs_create_file("free_traces", 0400, dir, cache, &smm_free_traces_fops);

@@ -35,7 +35,10 @@ struct seq_file;
 #define SMM_SLAB_STORE_USER	BIT(2)	/* remember the last alloc and free owner */
 #define SMM_SLAB_CONSISTENCY	BIT(3)	/* exact double-free checks, no per-CPU arrays */
 #define SMM_SLAB_DEBUG		GENMASK(3, 0)
-#define SMM_SLAB_ALL		SMM_SLAB_DEBUG
+#define SMM_SLAB_ALL		SMM_SLAB_DEBUG	/* what a pool's slab_debug may set */
+#define SMM_SLAB_CACHE_DMA	BIT(4)	/* slabs from the DMA zone only */
+/* What smm_kmem_cache_create() takes. */
+#define SMM_SLAB_CREATE		(SMM_SLAB_DEBUG | SMM_SLAB_CACHE_DMA)
 #define SMM_SLAB_KMALLOC	BIT(8)	/* internal: one of the pool's kmalloc caches */
 #define SMM_SLAB_STACKS		BIT(9)	/* internal: owners' stacks in the stack depot */
 
@@ -53,6 +56,20 @@ struct seq_file;
 /* kmalloc size classes: 8 .. 8192 bytes; larger goes to the buddy. */
 #define SMM_KMALLOC_NR		13
 #define SMM_KMALLOC_MAX_CACHE	8192
+
+/**
+ * enum smm_kmalloc_type - which set of kmalloc caches serves a request
+ * @SMM_KMALLOC_NORMAL:	kmalloc-8 .. kmalloc-8k, slabs from Normal, then DMA
+ * @SMM_KMALLOC_DMA:	dma-kmalloc-8 .. dma-kmalloc-8k for SMM_GFP_DMA,
+ *			slabs from the DMA zone only; made only in a pool
+ *			that has a DMA zone
+ * @SMM_KMALLOC_NR_TYPES: number of sets
+ */
+enum smm_kmalloc_type {
+	SMM_KMALLOC_NORMAL,
+	SMM_KMALLOC_DMA,
+	SMM_KMALLOC_NR_TYPES,
+};
 
 /**
  * enum smm_slab_error - the faults a cache detects and counts
@@ -218,7 +235,9 @@ struct smm_kmem_reserve {
  * struct smm_pool_slab - a pool's slab allocator
  * @mutex:	protects @caches (creation, destruction, walks) and @debugfs
  * @caches:	every slab cache of the pool (smm_kmem_cache.list)
- * @kmalloc_caches: kmalloc-8 .. kmalloc-8k, set at creation, read-only
+ * @kmalloc_caches: kmalloc-8 .. kmalloc-8k and their DMA twins, by
+ *		enum smm_kmalloc_type and size class; set at creation (the
+ *		DMA row stays NULL in a pool without a DMA zone), read-only
  *		until destruction
  * @nr_pages:	frames held by slabs of every cache
  * @cpuhp_node:	on the slab CPU-hotplug instance list (per-CPU object
@@ -235,7 +254,7 @@ struct smm_kmem_reserve {
 struct smm_pool_slab {
 	struct mutex mutex;
 	struct list_head caches;
-	struct smm_kmem_cache *kmalloc_caches[SMM_KMALLOC_NR];
+	struct smm_kmem_cache *kmalloc_caches[SMM_KMALLOC_NR_TYPES][SMM_KMALLOC_NR];
 	atomic_long_t nr_pages;
 	struct hlist_node cpuhp_node;
 	bool hotplug;
@@ -269,7 +288,8 @@ void smm_kmem_cache_node_info(struct smm_kmem_cache *cache, int node,
 void *smm_kmalloc(struct smm_pool *pool, size_t size, unsigned int flags);
 void smm_kfree(struct smm_pool *pool, const void *ptr);
 size_t smm_ksize(struct smm_pool *pool, const void *ptr);
-struct smm_kmem_cache *smm_kmalloc_cache(struct smm_pool *pool, size_t size);
+struct smm_kmem_cache *smm_kmalloc_cache(struct smm_pool *pool, size_t size,
+				       unsigned int flags);
 
 void smm_kmem_reserve_init(struct smm_kmem_reserve *r, const char *name,
 			   unsigned int size, int min_nr);

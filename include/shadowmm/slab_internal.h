@@ -12,6 +12,7 @@
 #define _SHADOWMM_SLAB_INTERNAL_H
 
 #include <linux/compiler.h>
+#include <linux/kernel.h>
 #include <linux/local_lock.h>
 #include <linux/percpu.h>
 #include <linux/reciprocal_div.h>
@@ -133,8 +134,8 @@ void smm_slab_release_list(struct smm_kmem_cache *cache, struct list_head *list)
 unsigned int __smm_kmem_cache_drain(struct smm_kmem_cache *cache);
 unsigned int smm_slab_drain_pool(struct smm_pool *pool);
 unsigned int smm_slab_drain_dead_cpu(struct smm_pool *pool, unsigned int cpu);
-void *smm_debug_alloc(struct smm_kmem_cache *cache, int nid, unsigned int flags,
-		      unsigned long caller);
+void *smm_slab_alloc_one(struct smm_kmem_cache *cache, int nid, unsigned int flags,
+			 unsigned long caller);
 void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
 		    void *obj, unsigned long caller);
 void *smm_cpu_refill(struct smm_kmem_cache *cache, struct smm_slab_cpu *c,
@@ -194,7 +195,14 @@ static inline void smm_cache_alloc_done(struct smm_kmem_cache *cache, void *obj,
 	}
 }
 
-/* Allocate one object; @bytes_req is what the caller asked for (traced). */
+/*
+ * Allocate one object; @bytes_req is what the caller asked for (traced).
+ * Sleeps only when smm_gfp_may_sleep(@flags), and then never under the
+ * per-CPU array's local lock: a refill under it does not reclaim, and
+ * when it fails the object comes straight from the slabs once the lock is
+ * dropped, growing one with reclaim if need be, as SLUB grows a slab with
+ * the caller's gfp flags outside its per-CPU section.
+ */
 static __always_inline void *__smm_cache_alloc(struct smm_kmem_cache *cache,
 					       unsigned int flags, size_t bytes_req,
 					       unsigned long caller)
@@ -202,8 +210,9 @@ static __always_inline void *__smm_cache_alloc(struct smm_kmem_cache *cache,
 	struct smm_slab_cpu *c;
 	void *obj;
 
+	might_sleep_if(smm_gfp_may_sleep(flags));
 	if (unlikely(!cache->cpu_limit)) {
-		obj = smm_debug_alloc(cache, smm_local_nid(cache), flags, caller);
+		obj = smm_slab_alloc_one(cache, smm_local_nid(cache), flags, caller);
 	} else {
 		local_lock(&cache->cpu->lock);
 		c = smm_cpu_array(cache);
@@ -212,6 +221,8 @@ static __always_inline void *__smm_cache_alloc(struct smm_kmem_cache *cache,
 		else
 			obj = smm_cpu_refill(cache, c, flags, caller);
 		local_unlock(&cache->cpu->lock);
+		if (unlikely(!obj) && smm_gfp_may_sleep(flags))
+			obj = smm_slab_alloc_one(cache, smm_local_nid(cache), flags, caller);
 	}
 	if (unlikely(!obj))
 		return NULL;

@@ -2,8 +2,9 @@
 # TAP test, run in the test VM: the slab allocator as a user sees it,
 # through debugfs: slabinfo in the /proc/slabinfo 2.1 format, Slab: in
 # meminfo, the drop_slabs and slab_burst knobs and their errors, the
-# per-node counts of slab/<cache>/ in SLUB's sysfs format, and with
-# slab_debug the per-cache alloc_traces/free_traces in SLUB's format.
+# per-node counts of slab/<cache>/ in SLUB's sysfs format, the
+# dma-kmalloc caches, and with slab_debug the per-cache
+# alloc_traces/free_traces in SLUB's format.
 # shadowmm_bench.ko is loaded with shadowmm.ko for the slab_burst knob.
 # "A && B || { diagnose; return 1; }": the diagnosis is for any failure.
 # shellcheck disable=SC2015
@@ -96,6 +97,17 @@ vmstat_pressure() {
 	}
 }
 
+# SMM_GFP_DMA kmallocs have caches of their own, shown as the kernel's
+# (the default zone_split gives every node a DMA zone).
+dma_caches() {
+	for c in 8 64 96 192 1k 8k; do
+		[ "$(cat $D/slab/kmalloc-$c/cache_dma)" = 0 ] &&
+			[ "$(cat $D/slab/dma-kmalloc-$c/cache_dma)" = 1 ] &&
+			grep -q "^dma-kmalloc-$c " $D/slabinfo ||
+			{ echo "# dma-kmalloc-$c"; say <$D/slabinfo; return 1; }
+	done
+}
+
 # shellcheck disable=SC2012 # a listing for the log
 no_traces_without_debug() {
 	[ -d $D/slab/kmalloc-64 ] && [ ! -e $D/slab/kmalloc-64/alloc_traces ] ||
@@ -139,6 +151,7 @@ if ! load_with_bench; then
 fi
 check "slabinfo has the 2.1 header" slabinfo_header
 check "slabinfo has a kmalloc-64 row of 16 fields" slabinfo_row
+check "slab/ and slabinfo show dma-kmalloc-N caches, cache_dma 1" dma_caches
 check "meminfo has Slab:" meminfo_slab
 check "slab_burst fills the kmalloc caches" slab_burst_grows
 check "slab/kmalloc-64 per-node files in SLUB's format, nodes adding up" node_files
