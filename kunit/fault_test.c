@@ -6,7 +6,10 @@
  * the object and the reverse, private writes are copied and leave the
  * object alone, faults beyond the limit or on an exhausted region fail
  * (SIGBUS, which a kernel access sees as -EFAULT), a pinned page punched
- * out waits until unpinned, and the shadow VMA tree follows munmap.
+ * out waits until unpinned, and the shadow VMA tree follows munmap.  Each
+ * fault finds its descriptor by address through the tree's cache, resyncs
+ * a tree that lags behind a merge, and is served without a descriptor,
+ * which validate then reports.
  *
  * Between mapping and unmapping only EXPECTs are used: the test thread's
  * mappings must be gone before the pool is (see smm_test_fput()).
@@ -40,19 +43,70 @@ static char __user *smm_test_map(struct kunit *test, struct file *file,
 	return (char __user *)addr;
 }
 
-/* Descriptors in the current process's tree. */
-static unsigned long smm_test_nr_vmas(struct smm_pool *pool)
+/*
+ * The current process's tree, or NULL: it stays while the test's mappings
+ * do, which keep it in the hash.
+ */
+static struct smm_vma_tree *smm_test_current_tree(struct smm_pool *pool)
 {
-	struct smm_vma_tree *tree;
-	unsigned long n = 0;
+	struct smm_vma_tree *tree, *found = NULL;
 	unsigned int bkt;
 
 	spin_lock(&pool->vmas.lock);
 	hash_for_each(pool->vmas.trees, bkt, tree, hnode)
 		if (tree->mm == current->mm)
-			n = tree->nr;
+			found = tree;
 	spin_unlock(&pool->vmas.lock);
+	return found;
+}
+
+/* Descriptors in the current process's tree. */
+static unsigned long smm_test_nr_vmas(struct smm_pool *pool)
+{
+	struct smm_vma_tree *tree = smm_test_current_tree(pool);
+
+	return tree ? READ_ONCE(tree->nr) : 0;
+}
+
+/*
+ * The descriptor holding @addr as the tree has it now (no resync, no
+ * cache): its range into @start and @end and its faults of @kind, or -1
+ * when there is none.
+ */
+static long smm_test_vma_at(struct smm_pool *pool, unsigned long addr,
+			    unsigned long *start, unsigned long *end,
+			    enum smm_fault_kind kind)
+{
+	struct smm_vma_tree *tree = smm_test_current_tree(pool);
+	struct smm_vma *v;
+	long n = -1;
+
+	if (!tree)
+		return -1;
+	spin_lock(&tree->lock);
+	v = smm_vma_tree_search(tree, addr);
+	if (v && v->start <= addr) {
+		*start = v->start;
+		*end = v->end;
+		n = atomic_long_read(&v->faults[kind]);
+	}
+	spin_unlock(&tree->lock);
 	return n;
+}
+
+/* The vmstat counters of the fault's lookup, to take differences of. */
+struct smm_test_lookups {
+	unsigned long calls, hits, untracked, resync;
+};
+
+static struct smm_test_lookups smm_test_lookups(struct smm_pool *pool)
+{
+	return (struct smm_test_lookups) {
+		.calls = smm_event_sum(pool, SMM_VMACACHE_FIND_CALLS),
+		.hits = smm_event_sum(pool, SMM_VMACACHE_FIND_HITS),
+		.untracked = smm_event_sum(pool, SMM_PGFAULT_UNTRACKED),
+		.resync = smm_event_sum(pool, SMM_VMA_RESYNC),
+	};
 }
 
 static void smm_fault_shared_test(struct kunit *test)
@@ -61,6 +115,7 @@ static void smm_fault_shared_test(struct kunit *test)
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_object *obj = smm_file_object(file);
 	char __user *p = smm_test_map(test, file, MAP_SHARED);
+	unsigned long start = 0, end = 0;
 	char buf[8] = { };
 	loff_t pos;
 	char c = 1;
@@ -89,6 +144,15 @@ static void smm_fault_shared_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_MINOR]), 3L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_SIGBUS]), 0L);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGFAULT), 3UL);
+	/*
+	 * Each fault looked its descriptor up once: the first filled the
+	 * empty cache, the other two, in the same mapping, hit it.
+	 */
+	KUNIT_EXPECT_EQ(test, smm_test_vma_at(pool, (unsigned long)p, &start, &end,
+					      SMM_FAULT_MINOR), 3L);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_VMACACHE_FIND_CALLS), 3UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_VMACACHE_FIND_HITS), 2UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGFAULT_UNTRACKED), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 
 	/* A hole in the middle: two descriptors, validate agrees. */
@@ -159,6 +223,120 @@ static void smm_fault_sigbus_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE), 0);
 }
 
+/*
+ * A new mapping merged into its neighbour without a callback: the fault in
+ * the merged part finds the tree lagging, resyncs it (a kernel access
+ * faults with the mmap_lock held) and counts on the grown descriptor;
+ * the faults after it hit the cache.
+ */
+static void smm_fault_lookup_resync_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &fault_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	unsigned long p, q, start = 0, end = 0;
+	struct smm_test_lookups l0, l1, l2;
+	char c = 1;
+
+	p = kunit_vm_mmap(test, file, 0, 2 * NR_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE_MSG(test, p && !IS_ERR_VALUE(p), "mmap: %ld", (long)p);
+	/* The upper half goes, and comes back at its offset: a merge. */
+	KUNIT_EXPECT_EQ(test, vm_munmap(p + NR_PAGES * PAGE_SIZE, NR_PAGES * PAGE_SIZE), 0);
+	q = kunit_vm_mmap(test, file, p + NR_PAGES * PAGE_SIZE, NR_PAGES * PAGE_SIZE,
+			  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE,
+			  NR_PAGES * PAGE_SIZE);
+	if (q != p + NR_PAGES * PAGE_SIZE) {
+		vm_munmap(p, NR_PAGES * PAGE_SIZE);
+		KUNIT_FAIL(test, "mmap of the upper half: %ld", (long)q);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_vma_at(pool, p, &start, &end, SMM_FAULT_MINOR), 0L);
+	KUNIT_EXPECT_EQ(test, end, q);	/* lagging: the merge made no callback */
+
+	l0 = smm_test_lookups(pool);
+	KUNIT_EXPECT_EQ(test, get_user(c, (char __user *)q + 4 * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, c, 0);
+	l1 = smm_test_lookups(pool);
+	/* Nothing at the address, a resync, found on the second look. */
+	KUNIT_EXPECT_EQ(test, l1.calls - l0.calls, 2UL);
+	KUNIT_EXPECT_EQ(test, l1.hits - l0.hits, 0UL);
+	KUNIT_EXPECT_EQ(test, l1.resync - l0.resync, 1UL);
+	KUNIT_EXPECT_EQ(test, l1.untracked - l0.untracked, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_vma_at(pool, q + 4 * PAGE_SIZE, &start, &end,
+					      SMM_FAULT_MINOR), 1L);
+	KUNIT_EXPECT_EQ(test, start, p);
+	KUNIT_EXPECT_EQ(test, end, q + NR_PAGES * PAGE_SIZE);
+
+	/* The same mapping again, in either part: the cache answers. */
+	KUNIT_EXPECT_EQ(test, get_user(c, (char __user *)q + 5 * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, get_user(c, (char __user *)p + 2 * PAGE_SIZE), 0);
+	l2 = smm_test_lookups(pool);
+	KUNIT_EXPECT_EQ(test, l2.calls - l1.calls, 2UL);
+	KUNIT_EXPECT_EQ(test, l2.hits - l1.hits, 2UL);
+	KUNIT_EXPECT_EQ(test, l2.resync - l1.resync, 0UL);
+	KUNIT_EXPECT_EQ(test, l2.untracked, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_vma_at(pool, p, &start, &end, SMM_FAULT_MINOR), 3L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_MINOR]), 3L);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, vm_munmap(p, 2 * NR_PAGES * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 0UL);
+}
+
+/*
+ * Bookkeeping lost: a mapping whose descriptor is no longer in the tree.
+ * validate reports that the lookup finds none for it, and its fault is
+ * served all the same, counted as untracked.  The descriptor goes back
+ * before the munmap, whose ->close needs it.
+ */
+static void smm_fault_untracked_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &fault_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	char __user *p = smm_test_map(test, file, MAP_SHARED);
+	struct smm_vma_tree *tree = smm_test_current_tree(pool);
+	struct smm_test_lookups l0, l1;
+	struct smm_vma *v = NULL;
+	char c = 1;
+
+	KUNIT_EXPECT_NOT_NULL(test, tree);
+	if (tree) {
+		spin_lock(&tree->lock);
+		v = smm_vma_tree_first(tree);
+		if (v)
+			smm_vma_tree_erase(tree, v);
+		spin_unlock(&tree->lock);
+	}
+	KUNIT_EXPECT_NOT_NULL(test, v);
+	/* No descriptor found for the vma, and 0 descriptors for 1 vma. */
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 2U);
+
+	l0 = smm_test_lookups(pool);
+	KUNIT_EXPECT_EQ(test, get_user(c, p + PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, c, 0);
+	l1 = smm_test_lookups(pool);
+	KUNIT_EXPECT_EQ(test, l1.untracked - l0.untracked, 1UL);
+	/* Not there, and not there after a resync either. */
+	KUNIT_EXPECT_EQ(test, l1.calls - l0.calls, 2UL);
+	KUNIT_EXPECT_EQ(test, l1.hits - l0.hits, 0UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_MINOR]), 1L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_SIGBUS]), 0L);
+
+	if (v) {
+		int ret;
+
+		spin_lock(&tree->lock);
+		ret = smm_vma_tree_insert(tree, v);
+		spin_unlock(&tree->lock);
+		KUNIT_EXPECT_EQ(test, ret, 0);
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&v->faults[SMM_FAULT_MINOR]), 0L);
+	}
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE), 0);
+}
+
 /* A punched page pinned by get_user_pages waits until it is unpinned. */
 static void smm_fault_pinned_test(struct kunit *test)
 {
@@ -196,6 +374,8 @@ static struct kunit_case smm_fault_cases[] = {
 	KUNIT_CASE(smm_fault_private_cow_test),
 	KUNIT_CASE(smm_fault_sigbus_test),
 	KUNIT_CASE(smm_fault_pinned_test),
+	KUNIT_CASE(smm_fault_lookup_resync_test),
+	KUNIT_CASE(smm_fault_untracked_test),
 	{}
 };
 

@@ -48,14 +48,16 @@ static const enum smm_event smm_fault_events[SMM_NR_FAULT_KINDS] = {
 	[SMM_FAULT_SIGBUS] = SMM_PGFAULT_SIGBUS,
 };
 
+/*
+ * The object's, the mapping's and the pool's counts.  The mapping's
+ * descriptor is looked up by address in the process's tree, as find_vma()
+ * finds a vma; the fault is served whether it is found or not.
+ */
 static void smm_fault_account(struct vm_fault *vmf, struct smm_object *obj,
 			      enum smm_fault_kind kind)
 {
-	struct smm_vma *v = vmf->vma->vm_private_data;
-
 	atomic_long_inc(&obj->faults[kind]);
-	if (v)
-		atomic_long_inc(&v->faults[kind]);
+	smm_vma_count_fault(obj->pool, vmf, kind);
 	smm_count_event(obj->pool, SMM_PGFAULT);
 	if (kind != SMM_FAULT_MINOR)
 		smm_count_event(obj->pool, smm_fault_events[kind]);

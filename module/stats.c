@@ -43,6 +43,10 @@ const char * const smm_event_names[SMM_NR_EVENTS] = {
 	[SMM_PINNED_DEFERRED] = "pinned_deferred",
 	[SMM_VMA_RESYNC] = "vma_resync",
 	[SMM_VMA_UNTRACKED] = "vma_untracked",
+	/* The kernel's names while find_vma() had its vmacache (until 6.1). */
+	[SMM_VMACACHE_FIND_CALLS] = "vmacache_find_calls",
+	[SMM_VMACACHE_FIND_HITS] = "vmacache_find_hits",
+	[SMM_PGFAULT_UNTRACKED] = "pgfault_untracked",
 	[SMM_WORKINGSET_REFAULT] = "workingset_refault",
 	[SMM_WORKINGSET_ACTIVATE] = "workingset_activate",
 	[SMM_PSWPIN] = "pswpin",

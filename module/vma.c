@@ -18,21 +18,32 @@
  *
  * The kernel also changes vmas without any callback: mremap grows one in
  * place, a new mmap next to a mapping of the same object with contiguous
- * offsets merges into it, mprotect of a whole vma changes its flags.  So
- * each descriptor also remembers its vma, and before the tree is read
- * (debugfs, validate) or written (the callbacks above), with the mm's
- * mmap_lock held so no vma can change, descriptors are brought in line
- * with their vmas.  Every resync is counted (vmstat vma_resync).
+ * offsets merges into it, mprotect of a whole vma changes its flags, and
+ * mprotect of the end of one that then matches its neighbour moves the
+ * boundary between them.  So each descriptor also remembers its vma, and
+ * before the tree is read (debugfs, validate, a fault that finds it
+ * lagging) or written (the callbacks above), with the mm's mmap_lock held
+ * so no vma can change, descriptors are brought in line with their vmas.
+ * Every resync is counted (vmstat vma_resync).
  *
  * Descriptors come from shadowmm's own slab cache, behind a mempool of
  * preallocated ones: ->open cannot fail, so a descriptor must be there
  * even when the region is exhausted.  Both are made on the pool's first
  * mapping (->open only ever follows one).
  *
- * Locks: a tree's lock is taken under its mm's mmap_lock, and
- * pool->vmas.lock, which guards the hash of trees, is never held with a
- * tree's lock; their place in the module's lock order is in
- * include/shadowmm/pool.h.
+ * A fault finds its descriptor as find_vma() finds a vma: by address, in
+ * its mm's tree, through the last-lookup cache (smm_vma_count_fault()).
+ * It may hold only its vma's own lock, not the mmap_lock, so another
+ * thread's munmap may close the mm's last descriptor meanwhile: faults
+ * find the tree in the pool's hash under RCU, and a tree is freed a grace
+ * period after it left the hash and its last walker let go.  A tree leaves
+ * the hash only once empty and never gains a descriptor after, so a fault
+ * that still finds it there finds nothing in it.
+ *
+ * Locks: a tree's lock is taken under its mm's mmap_lock, or in a fault
+ * under the faulting vma's own lock in its place, and pool->vmas.lock,
+ * which guards the hash of trees, is never held with a tree's lock; their
+ * place in the module's lock order is in include/shadowmm/pool.h.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -127,26 +138,23 @@ void smm_vma_tree_erase(struct smm_vma_tree *tree, struct smm_vma *v)
 SMM_EXPORT(smm_vma_tree_erase);
 
 /**
- * smm_vma_tree_find() - find_vma(): the first mapping ending above @addr
+ * smm_vma_tree_search() - the first mapping ending above @addr, uncached
  * @tree: the tree, its lock held
  * @addr: an address
  *
- * The cache answers when the last descriptor found contains @addr.
+ * smm_vma_tree_find() without the cache: for walks in address order
+ * (debugfs, validate), which would miss it every time, leave it on the
+ * last mapping they saw and count their lookups among the faults'.
  *
  * Context: Any context; @tree->lock held.
  * Return: the descriptor (it may start above @addr), or NULL.
  */
-struct smm_vma *smm_vma_tree_find(struct smm_vma_tree *tree, unsigned long addr)
+struct smm_vma *smm_vma_tree_search(struct smm_vma_tree *tree, unsigned long addr)
 {
 	struct rb_node *node = tree->root.rb_node;
-	struct smm_vma *found = NULL, *c = tree->cache;
+	struct smm_vma *found = NULL;
 
 	lockdep_assert_held(&tree->lock);
-	tree->lookups++;
-	if (c && c->start <= addr && addr < c->end) {
-		tree->cache_hits++;
-		return c;
-	}
 	while (node) {
 		struct smm_vma *n = rb_entry(node, struct smm_vma, rb);
 
@@ -159,6 +167,37 @@ struct smm_vma *smm_vma_tree_find(struct smm_vma_tree *tree, unsigned long addr)
 			node = node->rb_right;
 		}
 	}
+	return found;
+}
+SMM_EXPORT(smm_vma_tree_search);
+
+/**
+ * smm_vma_tree_find() - find_vma(): the first mapping ending above @addr
+ * @tree: the tree, its lock held
+ * @addr: an address
+ *
+ * The cache answers when the last descriptor found contains @addr.  Each
+ * lookup and each answer of the cache is counted in the tree and, for a
+ * live tree, in vmstat (per CPU: this is on the fault path).
+ *
+ * Context: Any context; @tree->lock held.
+ * Return: the descriptor (it may start above @addr), or NULL.
+ */
+struct smm_vma *smm_vma_tree_find(struct smm_vma_tree *tree, unsigned long addr)
+{
+	struct smm_vma *found, *c = tree->cache;
+
+	lockdep_assert_held(&tree->lock);
+	tree->lookups++;
+	if (tree->pool)
+		smm_count_event(tree->pool, SMM_VMACACHE_FIND_CALLS);
+	if (c && c->start <= addr && addr < c->end) {
+		tree->cache_hits++;
+		if (tree->pool)
+			smm_count_event(tree->pool, SMM_VMACACHE_FIND_HITS);
+		return c;
+	}
+	found = smm_vma_tree_search(tree, addr);
 	if (found)
 		tree->cache = found;
 	return found;
@@ -336,7 +375,8 @@ static void smm_vma_tree_release(struct kref *ref)
 	struct smm_vma_tree *tree = container_of(ref, struct smm_vma_tree, ref);
 
 	mmdrop(tree->mm);
-	kfree(tree);
+	/* A fault may still hold it (smm_vma_count_fault()). */
+	kfree_rcu(tree, rcu);
 }
 
 static void smm_vma_tree_put(struct smm_vma_tree *tree)
@@ -358,8 +398,8 @@ static struct smm_vma_tree *smm_vma_tree_lookup(struct smm_pool *pool,
 
 /*
  * @mm's tree, made on its first mapping.  The caller holds @mm's mmap_lock
- * for writing; a tree is freed only under that lock too (held for reading
- * after a munmap downgraded it), so it cannot go meanwhile.
+ * for writing; a tree leaves the hash only under that lock too (held for
+ * reading after a munmap downgraded it), so it cannot go meanwhile.
  */
 static struct smm_vma_tree *smm_vma_tree_get(struct smm_pool *pool,
 					     struct mm_struct *mm)
@@ -381,7 +421,7 @@ static struct smm_vma_tree *smm_vma_tree_get(struct smm_pool *pool,
 	new->mm = mm;
 	mmgrab(mm);
 	spin_lock(&pool->vmas.lock);
-	hash_add(pool->vmas.trees, &new->hnode, (unsigned long)mm);
+	hash_add_rcu(pool->vmas.trees, &new->hnode, (unsigned long)mm);
 	spin_unlock(&pool->vmas.lock);
 	return new;
 }
@@ -394,7 +434,7 @@ static void smm_vma_tree_unhash(struct smm_pool *pool, struct smm_vma_tree *tree
 {
 	mmap_assert_locked(tree->mm);
 	spin_lock(&pool->vmas.lock);
-	hash_del(&tree->hnode);
+	hash_del_rcu(&tree->hnode);
 	spin_unlock(&pool->vmas.lock);
 	smm_vma_tree_put(tree);
 }
@@ -602,6 +642,90 @@ int smm_vma_mremap(struct vm_area_struct *vma)
 	return 0;
 }
 
+/* ---- the fault's lookup ---- */
+
+/* @mm's tree, for a fault, which takes no pool->vmas.lock: under RCU. */
+static struct smm_vma_tree *smm_vma_tree_lookup_rcu(struct smm_pool *pool,
+						    struct mm_struct *mm)
+{
+	struct smm_vma_tree *tree;
+
+	hash_for_each_possible_rcu(pool->vmas.trees, tree, hnode, (unsigned long)mm)
+		if (tree->mm == mm)
+			return tree;
+	return NULL;
+}
+
+/*
+ * Count @vmf on the descriptor found at its address.  None there, or one
+ * of another vma, means the tree lags behind a change the kernel made to
+ * the vmas without a callback (or the mapping is untracked).
+ */
+static bool smm_vma_tree_count_fault(struct smm_vma_tree *tree,
+				     struct vm_fault *vmf,
+				     enum smm_fault_kind kind)
+{
+	struct smm_vma *v;
+
+	lockdep_assert_held(&tree->lock);
+	v = smm_vma_tree_find(tree, vmf->address);
+	if (!v || v->start > vmf->address || v->vma != vmf->vma)
+		return false;
+	atomic_long_inc(&v->faults[kind]);
+	return true;
+}
+
+/**
+ * smm_vma_count_fault() - count a fault on the descriptor of its mapping
+ * @pool: the pool of the mapped object
+ * @vmf: the fault
+ * @kind: how it was served
+ *
+ * The descriptor is looked up by address in the faulting mm's tree, as
+ * find_vma() looks up a vma: the cache answers the faults that follow in
+ * the same mapping.  When the tree lags behind the kernel's vmas it is
+ * resynced, which needs the mmap_lock, and looked up again.  A fault that
+ * holds only its vma's own lock only tries for the mmap_lock: a writer
+ * holding it may be waiting for that very vma lock.
+ *
+ * A fault no descriptor is found for is counted in vmstat
+ * pgfault_untracked and served all the same: the descriptor is
+ * bookkeeping, and validate reports a mapping it cannot find one for.
+ *
+ * Context: a fault handler: the mm's mmap_lock held, or the faulting vma's
+ * own lock in its place; the folio lock of the page faulted in may be
+ * held.  Takes the tree's lock, and may try for the mmap_lock.
+ * Return: true when a descriptor was found and counted.
+ */
+bool smm_vma_count_fault(struct smm_pool *pool, struct vm_fault *vmf,
+			 enum smm_fault_kind kind)
+{
+	bool vma_locked = smm_fault_vma_locked(vmf);
+	struct mm_struct *mm = vmf->vma->vm_mm;
+	struct smm_vma_tree *tree;
+	bool counted = false;
+
+	rcu_read_lock();
+	tree = smm_vma_tree_lookup_rcu(pool, mm);
+	if (tree) {
+		spin_lock(&tree->lock);
+		counted = smm_vma_tree_count_fault(tree, vmf, kind);
+		spin_unlock(&tree->lock);
+	}
+	if (tree && !counted && (!vma_locked || mmap_read_trylock(mm))) {
+		spin_lock(&tree->lock);
+		smm_vma_tree_resync(tree);
+		counted = smm_vma_tree_count_fault(tree, vmf, kind);
+		spin_unlock(&tree->lock);
+		if (vma_locked)
+			mmap_read_unlock(mm);
+	}
+	rcu_read_unlock();
+	if (!counted)
+		smm_count_event(pool, SMM_PGFAULT_UNTRACKED);
+	return counted;
+}
+
 /* ---- reading ---- */
 
 /* The process using @mm, for the debugfs listing (0 if none is found). */
@@ -711,7 +835,7 @@ static int smm_vma_print_tree(struct smm_vma_tree *tree, void *arg)
 		struct smm_vma *v;
 
 		spin_lock(&tree->lock);
-		v = smm_vma_tree_find(tree, addr);
+		v = smm_vma_tree_search(tree, addr);
 		if (!v) {
 			spin_unlock(&tree->lock);
 			break;
@@ -805,8 +929,15 @@ static int smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
 		if (!smm_vma_is_shadow(vma) || smm_file_object(vma->vm_file)->pool != tree->pool)
 			continue;
 		mapped++;
+		/* Found as a fault finds it: by address (the tree is resynced). */
+		v = smm_vma_tree_search(tree, vma->vm_start);
+		if (v && v->start == vma->vm_start && v->end == vma->vm_end && v->vma == vma)
+			continue;
 		if (!vma->vm_private_data)
 			smm_report(r, "vma %lx-%lx: untracked\n", vma->vm_start, vma->vm_end);
+		else
+			smm_report(r, "vma %lx-%lx: the lookup finds no descriptor of its own\n",
+				   vma->vm_start, vma->vm_end);
 	}
 	if (mapped != n)
 		smm_report(r, "vma tree %p: %lu descriptors for %lu device vmas\n",

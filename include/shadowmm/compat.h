@@ -9,6 +9,7 @@
 
 #include <linux/bitops.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/module.h>
 #include <linux/mount.h>
@@ -100,6 +101,20 @@ static inline int smm_vfs_unlink(struct vfsmount *mnt, struct inode *dir,
 	return vfs_unlink(mnt_idmap(mnt), dir, dentry, NULL);
 #else
 	return vfs_unlink(mnt_user_ns(mnt), dir, dentry, NULL);
+#endif
+}
+
+/*
+ * Does @vmf hold only its vma's own lock, not the mm's mmap_lock?  Per-VMA
+ * locks came in 6.4 (SMM_HAVE_VMA_LOCK: Kbuild's test); before, every
+ * fault holds the mmap_lock.
+ */
+static inline bool smm_fault_vma_locked(const struct vm_fault *vmf)
+{
+#ifdef SMM_HAVE_VMA_LOCK
+	return vmf->flags & FAULT_FLAG_VMA_LOCK;
+#else
+	return false;
 #endif
 }
 

@@ -19,7 +19,9 @@
  *				 nests in it, pool->objects.lock)
  * inode->i_rwsem		(of an object; file.c: read, write and the
  *				 ioctls that change contents or the limit)
- *   mm->mmap_lock		(faults, or the vma's own lock in its place;
+ *   mm->mmap_lock		(faults, or the vma's own lock in its place,
+ *				 under which a fault only tries for the
+ *				 mmap_lock, to resync its tree in vma.c;
  *				 mmap and the vm_ops callbacks, vma walks;
  *				 under i_rwsem when a user copy faults, and
  *				 no fault takes i_rwsem)
@@ -63,9 +65,11 @@
  * Leaves: pool->tune_lock (a mutex), pool->objects.lock,
  * smm_vma_tree.lock, pool->objects.pinned_lock, pool->vmas.lock,
  * obj->size_lock and swap->lock.  They may be taken under the sleeping
- * locks above (a tree's lock always under its mm's mmap_lock; size_lock
- * and swap->lock also under the folio lock), never under a spinlock of
- * shadowmm, and nothing of shadowmm's is taken under them:
+ * locks above (a tree's lock always under its mm's mmap_lock or, in a
+ * fault, the vma's own lock in its place, and then also under the folio
+ * lock of the page faulted in; size_lock and swap->lock also under the
+ * folio lock), never under a spinlock of shadowmm, and nothing of
+ * shadowmm's is taken under them:
  * pool->objects.lock and a tree's lock cover only the kernel's
  * inode->i_lock, in igrab().  No two of them are held together;
  * pool->vmas.lock, in particular, never with a tree's lock.

@@ -41,6 +41,9 @@ enum smm_event {
 	SMM_PINNED_DEFERRED,		/* frames left pinned when freed */
 	SMM_VMA_RESYNC,			/* descriptors fixed after a silent change */
 	SMM_VMA_UNTRACKED,		/* mappings left without a descriptor */
+	SMM_VMACACHE_FIND_CALLS,	/* lookups of a fault's descriptor */
+	SMM_VMACACHE_FIND_HITS,		/* of which the last one found answered */
+	SMM_PGFAULT_UNTRACKED,		/* of pgfault: no descriptor found */
 	SMM_WORKINGSET_REFAULT,		/* evicted pages faulted back */
 	SMM_WORKINGSET_ACTIVATE,	/* of which activated at once */
 	SMM_PSWPIN,			/* pages read back from the store */

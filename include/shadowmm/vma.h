@@ -22,6 +22,7 @@
 struct smm_pool;
 struct smm_report;
 struct seq_file;
+struct vm_fault;
 struct smm_vma_tree;
 
 /**
@@ -58,13 +59,17 @@ struct smm_vma {
  * @cache:	the last descriptor a lookup found
  * @lock:	protects @root, @cache, @nr and the ranges of the members
  * @nr:		descriptors in @root
- * @lookups:	lookups made (for the cache's hit rate)
- * @cache_hits:	of which answered by @cache
+ * @lookups:	lookups through @cache (for its hit rate; a live tree
+ *		also counts them in vmstat vmacache_find_calls)
+ * @cache_hits:	of which answered by @cache (vmacache_find_hits)
  * @mm:		the address space (a counted mm_count reference), or NULL
  *		for a bare tree
  * @pool:	its pool (NULL for a bare tree)
- * @hnode:	in the pool's hash of trees by mm (pool->vmas.lock)
+ * @hnode:	in the pool's hash of trees by mm (written under
+ *		pool->vmas.lock, read under RCU by faults)
  * @ref:	one for being in the hash, one per reader walking it
+ * @rcu:	frees it a grace period after the last reference, for faults
+ *		that found it in the hash without pool->vmas.lock
  */
 struct smm_vma_tree {
 	struct rb_root root;
@@ -77,9 +82,9 @@ struct smm_vma_tree {
 	struct smm_pool *pool;
 	struct hlist_node hnode;
 	struct kref ref;
+	struct rcu_head rcu;
 };
 
-/* The tree alone: what the callbacks below are made of (and KUnit tests). */
 /**
  * struct smm_pool_vmas - a pool's shadow VMA trees
  * @lock:	protects @trees (never held with a tree's own lock)
@@ -94,10 +99,12 @@ struct smm_pool_vmas {
 	struct smm_kmem_reserve reserve;
 };
 
+/* The tree alone: what the callbacks below are made of (and KUnit tests). */
 void smm_vma_tree_init(struct smm_vma_tree *tree);
 int smm_vma_tree_insert(struct smm_vma_tree *tree, struct smm_vma *v);
 void smm_vma_tree_erase(struct smm_vma_tree *tree, struct smm_vma *v);
 struct smm_vma *smm_vma_tree_find(struct smm_vma_tree *tree, unsigned long addr);
+struct smm_vma *smm_vma_tree_search(struct smm_vma_tree *tree, unsigned long addr);
 void smm_vma_tree_split(struct smm_vma_tree *tree, struct smm_vma *v,
 			unsigned long addr, struct smm_vma *new, bool new_below);
 int smm_vma_tree_unmap(struct smm_vma_tree *tree, unsigned long start,
@@ -113,6 +120,8 @@ void smm_vma_open(struct vm_area_struct *vma);
 void smm_vma_close(struct vm_area_struct *vma);
 int smm_vma_may_split(struct vm_area_struct *vma, unsigned long addr);
 int smm_vma_mremap(struct vm_area_struct *vma);
+bool smm_vma_count_fault(struct smm_pool *pool, struct vm_fault *vmf,
+			 enum smm_fault_kind kind);
 
 void smm_vma_pool_init(struct smm_pool *pool);
 void smm_vma_pool_destroy(struct smm_pool *pool);
