@@ -4,7 +4,11 @@
  * creates, splits, merges, moves or removes a mapping of /dev/shadowmm, the
  * process's lines of vmas (range, permissions, offset) are exactly its
  * /dev/shadowmm lines of /proc/PID/maps.  And the per-VMA counters: faults
- * grow on touch, RESIDENT is what was touched.
+ * grow on touch, RESIDENT is what was touched.  And the faults' lookup of
+ * their mapping (vmstat vmacache_find_calls, vmacache_find_hits): faults
+ * in one mapping hit the cache, faults alternating between two do not,
+ * and a mapping grown in place or a boundary moved by mprotect without
+ * the module being told is found again after a resync.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -834,6 +838,148 @@ TEST(resident_per_piece_after_split)
 	EXPECT_LE(1, hi.minor) TH_LOG("the upper piece's own fault");
 	MATCH("split and touched");
 	munmap(p, 12 * PG);
+}
+
+/* ---- the faults' lookup of their mapping ---- */
+
+struct lookups {
+	long long calls, hits, untracked, resync;
+};
+
+static struct lookups lookups_now(void)
+{
+	return (struct lookups) {
+		.calls = smm_vmstat("vmacache_find_calls"),
+		.hits = smm_vmstat("vmacache_find_hits"),
+		.untracked = smm_vmstat("pgfault_untracked"),
+		.resync = smm_vmstat("vma_resync"),
+	};
+}
+
+/*
+ * Write faults on MAP_SHARED pages never resident: one ->fault each, no
+ * fault-around, so one lookup each.  Nothing reads vmas between the
+ * faults and the counters: a listing resyncs the trees.
+ */
+TEST(lookup_counters_follow_faults)
+{
+	int fd = smm_open(), i;
+	char *p = map_shared(fd, 16, 0), *q = map_shared(fd, 16, 32);
+	struct lookups l0, l1, l2;
+	struct vline vp, vq;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, q);
+	l0 = lookups_now();
+	ASSERT_LE(0, l0.calls);
+	ASSERT_LE(0, l0.hits);
+	ASSERT_LE(0, l0.untracked);
+
+	/* One mapping: the first lookup fills the cache, the rest hit it. */
+	for (i = 0; i < 8; i++)
+		p[i * PG] = 1;
+	l1 = lookups_now();
+	EXPECT_EQ(8, l1.calls - l0.calls);
+	EXPECT_LE(7, l1.hits - l0.hits);
+	EXPECT_GE(8, l1.hits - l0.hits);
+
+	/* Two, in turn: only the first can find the cache holding its own. */
+	for (i = 8; i < 12; i++) {
+		p[i * PG] = 1;
+		q[i * PG] = 1;
+	}
+	l2 = lookups_now();
+	EXPECT_EQ(8, l2.calls - l1.calls);
+	EXPECT_GE(1, l2.hits - l1.hits);
+	EXPECT_EQ(l0.untracked, l2.untracked);
+
+	/* And each fault was counted on its own mapping. */
+	ASSERT_EQ(0, vline_at(getpid(), p, &vp));
+	ASSERT_EQ(0, vline_at(getpid(), q, &vq));
+	EXPECT_EQ(12, vp.minor);
+	EXPECT_EQ(4, vq.minor);
+	munmap(p, 16 * PG);
+	munmap(q, 16 * PG);
+}
+
+/*
+ * mremap grows a mapping in place without a callback: the first fault in
+ * the new part finds no descriptor there, resyncs the tree (a user fault
+ * holds only its vma's lock and tries for the mmap_lock, which nothing
+ * else here holds) and counts on the grown descriptor; the rest hit.
+ */
+TEST(lookup_after_grow_in_place)
+{
+	int fd = smm_open(), i;
+	char *a = free_range(32), *p;
+	struct lookups l0, l1;
+	struct vline v;
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, a);
+	p = mmap(a, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+	ASSERT_EQ(a, p);
+	for (i = 0; i < 4; i++)
+		p[i * PG] = 1;
+	ASSERT_EQ(p, mremap(p, 4 * PG, 12 * PG, 0)) TH_LOG("mremap in place: %s", strerror(errno));
+
+	l0 = lookups_now();
+	for (i = 4; i < 12; i++)
+		p[i * PG] = 1;
+	l1 = lookups_now();
+	/*
+	 * Normally one resync, 9 lookups, 7 hits.  A writer holding the
+	 * mmap_lock at that moment (say khugepaged) costs the first fault its
+	 * count; the next one resyncs.
+	 */
+	EXPECT_GE(1, l1.untracked - l0.untracked);
+	EXPECT_LE(1, l1.resync - l0.resync);
+	EXPECT_LE(9, l1.calls - l0.calls);
+	EXPECT_LE(6, l1.hits - l0.hits);
+	ASSERT_EQ(0, vline_at(getpid(), p, &v));
+	EXPECT_EQ((unsigned long)p, v.start);
+	EXPECT_EQ((unsigned long)p + 12 * PG, v.end);
+	EXPECT_LE(11, v.minor);
+	EXPECT_EQ(12, v.resident);
+	MATCH("grown in place and touched");
+	munmap(p, 12 * PG);
+}
+
+/*
+ * mprotect of the second mapping's head merges it into the first without
+ * a callback: the descriptor still found at those pages is the second
+ * mapping's, which must not be counted for a fault in the first; the
+ * fault resyncs and counts on the first.
+ */
+TEST(lookup_after_mprotect_moves_a_boundary)
+{
+	int fd = smm_open();
+	char *a = free_range(16), *p, *q;
+	struct lookups l0, l1;
+	struct vline lo, hi;
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, a);
+	p = mmap(a, 8 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+	ASSERT_EQ(a, p);
+	q = mmap(a + 8 * PG, 8 * PG, PROT_READ, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 8 * PG);
+	ASSERT_EQ(a + 8 * PG, q);
+	ASSERT_EQ(0, mprotect(q, 2 * PG, PROT_READ | PROT_WRITE));
+
+	l0 = lookups_now();
+	p[9 * PG] = 1;
+	l1 = lookups_now();
+	EXPECT_LE(1, l1.resync - l0.resync);
+	EXPECT_GE(1, l1.untracked - l0.untracked);
+	ASSERT_EQ(0, vline_at(getpid(), p + 9 * PG, &lo));
+	ASSERT_EQ(0, vline_at(getpid(), p + 12 * PG, &hi));
+	EXPECT_EQ((unsigned long)p, lo.start) TH_LOG("the first mapping took the pages over");
+	EXPECT_EQ((unsigned long)p + 10 * PG, lo.end);
+	EXPECT_EQ(0, hi.minor) TH_LOG("counted on the mapping that held the page before");
+	/* Counted on the first, unless a writer held the mmap_lock then. */
+	EXPECT_EQ(1, lo.minor + (l1.untracked - l0.untracked));
+	MATCH("a boundary moved by mprotect");
+	munmap(p, 16 * PG);
 }
 
 TEST_HARNESS_MAIN
