@@ -75,8 +75,11 @@ slabs_held() { awk 'NR > 2 { s += $15 } END { print s + 0 }' $D/slabinfo; }
 # slabs with nothing live in them; a burst of 4096 blocks (15360 frames)
 # takes the zones it may use (DMA and Normal, 70 % of the 64 MiB region)
 # below their low watermarks, which queues the pool's shrink work and
-# wakes kswapd.  Whichever runs first gives back every one of those slabs:
-# the counter moves by exactly their number, and Slab: ends at 0.
+# wakes kswapd.  Between them they give back every one of those slabs:
+# Slab: ends at 0 and the counter moves, by at most their number (a node
+# keeps at most its cache's free_limit free slabs: one emptied beyond
+# that, when the pressure drains a per-CPU array, goes back at once and
+# is not counted as shrunk).
 vmstat_pressure() {
 	echo "slab_burst 200" >$D/knobs || return 1
 	slabs=$(slabs_held)
@@ -85,12 +88,13 @@ vmstat_pressure() {
 		{ echo "# $slabs slabs held, slabs_shrunk_pressure '$before'"; return 1; }
 	echo "burst 4096" >$D/knobs || return 1
 	i=0
-	while [ $(($(vmstat_n slabs_shrunk_pressure) - before)) -lt "$slabs" ] && [ $i -lt 20 ]; do
+	while [ "$(slab_kb)" -ne 0 ] && [ $i -lt 20 ]; do
 		sleep 1
 		i=$((i + 1))
 	done
 	after=$(vmstat_n slabs_shrunk_pressure)
-	[ $((after - before)) -eq "$slabs" ] && [ "$(slab_kb)" -eq 0 ] || {
+	[ $((after - before)) -ge 1 ] && [ $((after - before)) -le "$slabs" ] &&
+		[ "$(slab_kb)" -eq 0 ] || {
 		echo "# $slabs slabs held; slabs_shrunk_pressure $before -> $after; Slab: $(slab_kb) kB"
 		grep -E '^(wmark_low_fail|pgalloc_fail|pageoutrun) ' $D/vmstat | say
 		return 1
