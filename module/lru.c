@@ -22,10 +22,20 @@
  * first into a per-CPU batch (pool->lru.batch_size entries, 15 by default)
  * and reach the lists under the LRU lock in one go, so a fault never takes
  * a shared lock.  Each batch entry holds a reference on the frame's struct
- * page: a frame in a batch is never freed.  A frame that leaves its object
- * (page->mapping cleared under its page lock) is taken off its list by
- * smm_lru_del(), and a batch drained later skips it; object.c drains the
- * batches before it frees frames that still have extra references.
+ * page: a frame in a batch is never freed.
+ *
+ * Removals are not batched (the design's "adds and removes go first into
+ * a per-CPU batch" holds for adds only): a frame that leaves its object
+ * (page->mapping cleared under its page lock: eviction, punch, a lowered
+ * limit, the object's end) is taken off its list at once by smm_lru_del(),
+ * under the LRU lock, before it is freed.  It has to be: the frame's one
+ * lru link is what the buddy, per-CPU and pinned lists use next, and a
+ * removal waiting in a batch would hold a reference that keeps the frame
+ * from being freed (it would sit on the pinned list until that CPU's batch
+ * filled).  What the frame still has queued is skipped by the drain (no
+ * mapping) and only drops its reference; object.c drains the batches
+ * before it frees frames that still have extra references, so they go
+ * back at once.
  *
  * A batch is drained into the lists under the batch's lock, and the
  * callers that queue or take a frame hold its page lock; where these
