@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: per-CPU lists (module/pcp.c): refill and drain in batches with
- * exact counts, tunables refused when out of range, drain of all lists,
- * and a CPU going offline leaves no frame behind on its lists.
+ * exact counts, order-0 frames only (a larger block bypasses them both
+ * ways and merges back at once), tunables refused when out of range,
+ * drain of all lists, and a CPU going offline leaves no frame behind on
+ * its lists.
  */
 
 #include <kunit/test.h>
@@ -66,6 +68,88 @@ static void smm_pcp_refill_drain_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_pcp_count(zone, cpu), 0U);
 	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), managed);
 	KUNIT_EXPECT_EQ(test, smm_test_nr_free(zone, SMM_MAX_ORDER), 1UL);
+}
+
+/* Every possible CPU's list count in @zone, into @count. */
+static void smm_test_pcp_counts(struct smm_zone *zone, unsigned int *count)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		count[cpu] = smm_test_pcp_count(zone, cpu);
+}
+
+/*
+ * The per-CPU lists hold order-0 frames only.  With them on (batch 4,
+ * high 8) and holding frames (one order-0 allocation refills a list with
+ * 4 and takes 1), every order 1..SMM_MAX_ORDER - 1 is allocated and
+ * freed: the block comes from the free lists (the zone's free count drops
+ * by its size; no list is refilled or drained, no count changes) and its
+ * free merges it back at once, so every order's free count is what it
+ * was before, with no drain.  Nothing else allocates from this private
+ * pool meanwhile.  A zone of one chunk has a free order-9 block left
+ * after the order-0 refill (the upper half of the split chunk), so each
+ * of these orders can be served.
+ */
+static void smm_pcp_order0_only_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &one_chunk);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	unsigned long nr_free[SMM_NR_ORDERS], free, refills, drains, pcp_allocs;
+	unsigned int *before, *now, held = 0;
+	struct smm_page *hold, *block;
+	unsigned int order, o;
+	int cpu;
+
+	before = kunit_kcalloc(test, nr_cpu_ids, sizeof(*before), GFP_KERNEL);
+	now = kunit_kcalloc(test, nr_cpu_ids, sizeof(*now), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_ASSERT_NOT_NULL(test, now);
+	KUNIT_ASSERT_EQ(test, smm_pcp_set_tunables(pool, 8, 4), 0);
+	hold = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT);
+	KUNIT_ASSERT_NOT_NULL(test, hold);
+	smm_test_pcp_counts(zone, before);
+	for_each_possible_cpu(cpu)
+		held += before[cpu];
+	/* The lists are on and not empty: a block could land on one. */
+	KUNIT_ASSERT_EQ(test, held, 3U);
+
+	for (order = 1; order < SMM_MAX_ORDER; order++) {
+		for (o = 0; o < SMM_NR_ORDERS; o++)
+			nr_free[o] = smm_test_nr_free(zone, o);
+		free = smm_zone_free(zone);
+		refills = smm_event_sum(pool, SMM_PCP_REFILL);
+		drains = smm_event_sum(pool, SMM_PCP_DRAIN);
+		pcp_allocs = smm_event_sum(pool, SMM_PCP_ALLOC);
+
+		block = smm_alloc_pages(pool, order, SMM_GFP_NOWAIT);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, block, "order %u", order);
+		KUNIT_EXPECT_EQ_MSG(test, smm_zone_free(zone), free - (1UL << order),
+				    "order %u: not from the free lists", order);
+		KUNIT_EXPECT_EQ_MSG(test, smm_event_sum(pool, SMM_PCP_ALLOC), pcp_allocs,
+				    "order %u", order);
+		smm_test_pcp_counts(zone, now);
+		for_each_possible_cpu(cpu)
+			KUNIT_EXPECT_EQ_MSG(test, now[cpu], before[cpu],
+					    "order %u alloc, cpu %d", order, cpu);
+
+		smm_free_pages(pool, block, order);
+		smm_test_pcp_counts(zone, now);
+		for_each_possible_cpu(cpu)
+			KUNIT_EXPECT_EQ_MSG(test, now[cpu], before[cpu],
+					    "order %u free, cpu %d", order, cpu);
+		/* Merged back whole, at once: each order's count as before. */
+		KUNIT_EXPECT_EQ_MSG(test, smm_zone_free(zone), free, "order %u", order);
+		for (o = 0; o < SMM_NR_ORDERS; o++)
+			KUNIT_EXPECT_EQ_MSG(test, smm_test_nr_free(zone, o), nr_free[o],
+					    "order %u free: free list of order %u", order, o);
+		KUNIT_EXPECT_EQ_MSG(test, smm_event_sum(pool, SMM_PCP_REFILL), refills,
+				    "order %u", order);
+		KUNIT_EXPECT_EQ_MSG(test, smm_event_sum(pool, SMM_PCP_DRAIN), drains,
+				    "order %u", order);
+	}
+	smm_free_pages(pool, hold, 0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
 /* Out-of-range tunables are refused and change nothing. */
@@ -138,6 +222,7 @@ static void smm_pcp_cpu_offline_test(struct kunit *test)
 
 static struct kunit_case smm_pcp_cases[] = {
 	KUNIT_CASE(smm_pcp_refill_drain_test),
+	KUNIT_CASE(smm_pcp_order0_only_test),
 	KUNIT_CASE(smm_pcp_tunables_test),
 	KUNIT_CASE(smm_pcp_cpu_offline_test),
 	{}
