@@ -3,10 +3,11 @@
  * KUnit: memory objects (module/object.c, module/file.c) on private
  * pools, through the file a user would have: bytes written come back
  * identical, holes read as zeroes, read stops at the size, a punched
- * range goes back to the buddy, the size limit refuses writes beyond it
- * and frees pages above a lowered one, an exhausted region is ENOSPC with
- * nothing lost, and objects come from the pool's own slab cache with a
- * reserve behind it.
+ * range goes back to the buddy, a frame one object freed reads as zeroes
+ * when another object's first touch gets it, the size limit refuses
+ * writes beyond it and frees pages above a lowered one, an exhausted
+ * region is ENOSPC with nothing lost, and objects come from the pool's
+ * own slab cache with a reserve behind it.
  */
 
 #include <kunit/test.h>
@@ -20,6 +21,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
@@ -348,6 +350,77 @@ static void smm_object_free_frame_frozen_test(struct kunit *test)
 }
 
 /*
+ * No page shows a previous user's bytes, on a frame known to be reused.
+ * With the per-CPU lists off, a frame freed while its buddy (sfn ^ 1) is
+ * allocated cannot merge: it goes to the head of the order-0 free list,
+ * and the next order-0 allocation takes it.  So the frame of a page
+ * punched out of one object, full of that object's bytes, is the one the
+ * first touch of another object's page gets next, and that page must read
+ * as zeroes.  Writing two pages more than there are free order-0 blocks
+ * makes a buddy pair: those blocks go first, then a split hands out the
+ * lower frame of a block and leaves its buddy as the only order-0 block,
+ * which the next page takes.
+ */
+static void smm_object_reused_frame_zeroed_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct file *other = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	char *buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	unsigned long *sfn, n, i, j, victim = 0, addr;
+	bool found = false;
+	struct page *page;
+	loff_t pos = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	n = smm_test_nr_free(zone, 0) + 2;
+	sfn = kunit_kcalloc(test, n, sizeof(*sfn), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sfn);
+	memset(buf, 'u', PAGE_SIZE);
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_EQ(test, kernel_write(file, buf, PAGE_SIZE, &pos),
+				(ssize_t)PAGE_SIZE);
+		page = smm_test_page_at(file, i);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		sfn[i] = page_private(page);
+	}
+	for (i = 0; i < n && !found; i++) {
+		for (j = 0; j < n; j++) {
+			if (sfn[j] == (sfn[i] ^ 1)) {
+				victim = i;
+				found = true;
+				break;
+			}
+		}
+	}
+	KUNIT_ASSERT_TRUE_MSG(test, found, "no two of %lu pages on buddy frames", n);
+	/* The frame holds the first object's bytes. */
+	KUNIT_ASSERT_NULL(test, memchr_inv(smm_page_address(pool,
+							    smm_sfn_page(&pool->region, sfn[victim])),
+					   'u', PAGE_SIZE));
+
+	/* Mapped first: the mapping's descriptor comes from the pool too. */
+	addr = kunit_vm_mmap(test, other, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
+	KUNIT_EXPECT_EQ(test, smm_object_punch(obj, (loff_t)victim << PAGE_SHIFT,
+					       (loff_t)(victim + 1) << PAGE_SHIFT), 1L);
+	/* First touch of the other object: a fault that allocates. */
+	memset(buf, 0xff, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, copy_from_user(buf, (void __user *)addr, PAGE_SIZE), 0UL);
+	page = smm_test_page_at(other, 0);
+	KUNIT_EXPECT_NOT_NULL(test, page);
+	if (page)
+		KUNIT_EXPECT_EQ_MSG(test, page_private(page), sfn[victim],
+				    "the frame freed last was not the next one handed out");
+	KUNIT_EXPECT_NULL(test, memchr_inv(buf, 0, PAGE_SIZE));
+	vm_munmap(addr, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/*
  * A lookup that took its reference before the page was punched keeps the
  * frame: it waits on the pinned list, counted for its own object only
  * (SHADOWMM_IOC_INFO's pinned_pages), and goes back with its count frozen
@@ -562,6 +635,7 @@ static struct kunit_case smm_object_cases[] = {
 	KUNIT_CASE(smm_object_release_test),
 	KUNIT_CASE(smm_object_dogfood_test),
 	KUNIT_CASE(smm_object_free_frame_frozen_test),
+	KUNIT_CASE(smm_object_reused_frame_zeroed_test),
 	KUNIT_CASE(smm_object_pinned_per_object_test),
 	KUNIT_CASE(smm_object_id_test),
 	KUNIT_CASE(smm_object_mlock_punch_test),
