@@ -8,10 +8,11 @@
  * with region and store full a write fails and nothing stored is lost,
  * and kswapd gives up instead of spinning; a damaged slot fails its page
  * (EIO, SIGBUS) and no other; a refault within the refault distance
- * activates, one beyond does not; shadow entries without a slot are
- * trimmed; kmalloc reclaims on every path when it may sleep and on none
- * when it may not.  The store's own round trip, full and corrupt cases
- * are in the shadowmm_swap suite, the distance arithmetic in
+ * activates, one beyond does not; the active list is aged when the
+ * inactive one is too short and only then; shadow entries without a
+ * slot are trimmed; kmalloc reclaims on every path when it may sleep and
+ * on none when it may not.  The store's own round trip, full and corrupt
+ * cases are in the shadowmm_swap suite, the distance arithmetic in
  * shadowmm_workingset.
  */
 
@@ -384,6 +385,103 @@ static void smm_reclaim_refault_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+static struct smm_lruvec *smm_test_lruvec(struct smm_pool *pool)
+{
+	return &pool->zones.nodes[0].lruvec;
+}
+
+/*
+ * Every object page active, the inactive list empty: reclaim ages the
+ * active list before it shrinks the inactive one.  64 pages, each made
+ * active by two accesses (which spends its referenced bit); a reclaim of
+ * 8 finds the inactive list too short (0 < 64), ages one batch of the
+ * active tail (SMM_RECLAIM_BATCH pages looked at, none referenced, all
+ * deactivated) and then evicts 8 of those from the inactive tail.
+ */
+static void smm_reclaim_ages_all_active_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_lruvec *lruvec = smm_test_lruvec(pool);
+	u8 *buf = smm_test_buf(test);
+	unsigned long i, refill, deact, out;
+
+	BUILD_BUG_ON(SMM_RECLAIM_BATCH < 8 || SMM_RECLAIM_BATCH > 64);
+	smm_reclaim_pool_destroy(pool);
+	for (i = 0; i < 64; i++)
+		KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i), (ssize_t)PAGE_SIZE);
+	smm_lru_drain_all(pool);
+	for (i = 0; i < 64; i++)
+		smm_test_activate(pool, file, i);
+	smm_lru_drain_all(pool);
+	KUNIT_ASSERT_EQ(test, lruvec->nr_active, 64UL);
+	KUNIT_ASSERT_EQ(test, lruvec->nr_inactive, 0UL);
+	refill = smm_event_sum(pool, SMM_PGREFILL);
+	deact = smm_event_sum(pool, SMM_PGDEACTIVATE);
+	out = smm_event_sum(pool, SMM_PSWPOUT);
+
+	KUNIT_EXPECT_EQ(test, smm_reclaim_pages(pool, 8), 8UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGREFILL) - refill,
+			(unsigned long)SMM_RECLAIM_BATCH);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGDEACTIVATE) - deact,
+			(unsigned long)SMM_RECLAIM_BATCH);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PSWPOUT) - out, 8UL);
+	KUNIT_EXPECT_EQ(test, lruvec->nr_active, 64UL - SMM_RECLAIM_BATCH);
+	KUNIT_EXPECT_EQ(test, lruvec->nr_inactive, SMM_RECLAIM_BATCH - 8UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&smm_file_object(file)->resident), 56L);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/*
+ * The active list is aged only while the inactive one is too short
+ * (inactive * 1 < active in a pool under 1 GiB).  Pages 0..55 inactive,
+ * 56..63 active: evicting 48 leaves 8 and 8 and never touches the active
+ * list, nor does one more eviction at 8 against 8; the next, at 7 against
+ * 8, ages it (all 8 unreferenced: deactivated) before it evicts.
+ */
+static void smm_reclaim_ages_only_when_low_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_lruvec *lruvec = smm_test_lruvec(pool);
+	u8 *buf = smm_test_buf(test);
+	unsigned long i, refill, deact;
+
+	smm_reclaim_pool_destroy(pool);
+	for (i = 0; i < 64; i++)
+		KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i), (ssize_t)PAGE_SIZE);
+	smm_lru_drain_all(pool);
+	for (i = 56; i < 64; i++)
+		smm_test_activate(pool, file, i);
+	smm_lru_drain_all(pool);
+	KUNIT_ASSERT_EQ(test, lruvec->nr_active, 8UL);
+	KUNIT_ASSERT_EQ(test, lruvec->nr_inactive, 56UL);
+	refill = smm_event_sum(pool, SMM_PGREFILL);
+	deact = smm_event_sum(pool, SMM_PGDEACTIVATE);
+
+	KUNIT_EXPECT_EQ(test, smm_reclaim_pages(pool, 48), 48UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGREFILL), refill);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGDEACTIVATE), deact);
+	KUNIT_EXPECT_EQ(test, lruvec->nr_inactive, 8UL);
+	KUNIT_EXPECT_EQ(test, lruvec->nr_active, 8UL);
+	for (i = 56; i < 64; i++)
+		KUNIT_EXPECT_TRUE_MSG(test, smm_test_active(pool, file, i), "page %lu", i);
+
+	/* 8 against 8 is not too short. */
+	KUNIT_EXPECT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGREFILL), refill);
+	KUNIT_EXPECT_EQ(test, lruvec->nr_inactive, 7UL);
+	KUNIT_EXPECT_EQ(test, lruvec->nr_active, 8UL);
+
+	/* 7 against 8 is. */
+	KUNIT_EXPECT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGREFILL) - refill, 8UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGDEACTIVATE) - deact, 8UL);
+	KUNIT_EXPECT_EQ(test, lruvec->nr_active, 0UL);
+	KUNIT_EXPECT_EQ(test, lruvec->nr_inactive, 14UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /*
  * The LRU rule through the mappings' young bits, at the inactive tail:
  * page 0 (mapped, young, already referenced) is activated, page 1 (mapped,
@@ -719,6 +817,8 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE_SLOW(smm_reclaim_store_full_test),
 	KUNIT_CASE(smm_reclaim_corrupt_test),
 	KUNIT_CASE(smm_reclaim_refault_test),
+	KUNIT_CASE(smm_reclaim_ages_all_active_test),
+	KUNIT_CASE(smm_reclaim_ages_only_when_low_test),
 	KUNIT_CASE(smm_reclaim_young_rule_test),
 	KUNIT_CASE(smm_reclaim_young_two_mappings_test),
 	KUNIT_CASE(smm_reclaim_shadow_trim_test),
