@@ -8,11 +8,13 @@
  * with region and store full a write fails and nothing stored is lost,
  * and kswapd gives up instead of spinning; a damaged slot fails its page
  * (EIO, SIGBUS) and no other; a refault within the refault distance
- * activates, one beyond does not; the active list is aged when the
- * inactive one is too short and only then; shadow entries without a
- * slot are trimmed; kmalloc reclaims on every path when it may sleep and
- * on none when it may not.  The store's own round trip, full and corrupt
- * cases are in the shadowmm_swap suite, the distance arithmetic in
+ * activates, one beyond does not, and a cycle longer than the inactive
+ * list but within reach stops refaulting once stale active pages made
+ * room for it; the active list is aged when the inactive one is too
+ * short and only then; shadow entries without a slot are trimmed;
+ * kmalloc reclaims on every path when it may sleep and on none when it
+ * may not.  The store's own round trip, full and corrupt cases are in
+ * the shadowmm_swap suite, the distance arithmetic in
  * shadowmm_workingset.
  */
 
@@ -482,6 +484,106 @@ static void smm_reclaim_ages_only_when_low_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+#define SMM_WS_CAP	192	/* resident pages the object may keep */
+#define SMM_WS_COLD	64	/* active pages never touched again */
+#define SMM_WS_PAGES	160	/* the cycle: above CAP - COLD, within CAP */
+#define SMM_WS_PASSES	6
+
+/* Evict until @obj keeps @cap resident pages, as a region that size would. */
+static void smm_test_cap(struct kunit *test, struct smm_pool *pool,
+			 struct smm_object *obj, long cap)
+{
+	long over = atomic_long_read(&obj->resident) - cap;
+
+	if (over > 0)
+		KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, over), (unsigned long)over);
+}
+
+/*
+ * Refault distance balances the lists.  An object may keep 192 resident
+ * pages; 64 of them (pages 160..223) are made active first and never
+ * touched again, so the inactive list holds 128, and a cycle over pages
+ * 0..159 (reads, which are no LRU access: only refaults can activate) is
+ * more than it holds and less than the 192.  Without the refault rule the
+ * cold pages keep the active list (128 inactive is never shorter than 64
+ * active, so it is never aged) and the cycle misses on every read of
+ * every pass, the inactive list being a FIFO shorter than the cycle.
+ *
+ * With it: pass 1 writes the cycle and evicts pages 0..31 (ages 65..96,
+ * after the 64 activations).  In pass 2 page 0 refaults at distance 31,
+ * within the 64 active pages, and is activated.  Each refault evicts the
+ * inactive tail, the oldest page left from pass 1 (deactivated pages join
+ * at the head), so every page is gone before its turn and all 160 reads
+ * of pass 2 refault.  Their distances stay near 62 (an activation and an
+ * eviction per read) while the active list holds 64 or more, so they are
+ * activated; once it outgrows the inactive list it is aged, and the cold
+ * pages at its tail go inactive and are evicted in turn.  By the end of
+ * the pass all 160 pages are resident beside 32 cold ones, the object is
+ * at its 192 and nothing is evicted any more.  (A model of these lists,
+ * over caps of 160..256 pages, 32..cap/2 cold pages and cycles from just
+ * above the inactive list's length up to the cap, gives the same: all of
+ * pass 2 refaults, and no pass from the fifth on does.)  The LRU batches
+ * are one page long, so the active count each refault reads is exact.
+ */
+static void smm_reclaim_refault_balance_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	struct smm_lruvec *lruvec = smm_test_lruvec(pool);
+	unsigned long refaults[SMM_WS_PASSES + 1], activated[SMM_WS_PASSES + 1];
+	unsigned long deactivated[SMM_WS_PASSES + 1];
+	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
+	unsigned long i, pass;
+
+	smm_reclaim_pool_destroy(pool);
+	KUNIT_ASSERT_EQ(test, smm_lru_set_batch(pool, 1), 0);
+	for (i = SMM_WS_PAGES; i < SMM_WS_PAGES + SMM_WS_COLD; i++)
+		KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i), (ssize_t)PAGE_SIZE);
+	for (i = SMM_WS_PAGES; i < SMM_WS_PAGES + SMM_WS_COLD; i++)
+		smm_test_activate(pool, file, i);
+	KUNIT_ASSERT_EQ(test, lruvec->nr_active, (unsigned long)SMM_WS_COLD);
+	KUNIT_ASSERT_EQ(test, lruvec->nr_inactive, 0UL);
+
+	/* Pass 1 writes the pages, the others read them back in turn. */
+	for (pass = 1; pass <= SMM_WS_PASSES; pass++) {
+		unsigned long refault = smm_event_sum(pool, SMM_WORKINGSET_REFAULT);
+		unsigned long activate = smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE);
+		unsigned long deactivate = smm_event_sum(pool, SMM_PGDEACTIVATE);
+
+		for (i = 0; i < SMM_WS_PAGES; i++) {
+			if (pass == 1)
+				KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i),
+						(ssize_t)PAGE_SIZE);
+			else
+				KUNIT_ASSERT_EQ_MSG(test, smm_test_check_page(file, buf, want, i),
+						    0, "pass %lu, page %lu", pass, i);
+			smm_test_cap(test, pool, obj, SMM_WS_CAP);
+		}
+		refaults[pass] = smm_event_sum(pool, SMM_WORKINGSET_REFAULT) - refault;
+		activated[pass] = smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE) - activate;
+		deactivated[pass] = smm_event_sum(pool, SMM_PGDEACTIVATE) - deactivate;
+		kunit_info(test, "pass %lu: %lu refaults, %lu activated, %lu deactivated\n",
+			   pass, refaults[pass], activated[pass], deactivated[pass]);
+		if (pass == 1)
+			KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PSWPOUT),
+					(unsigned long)(SMM_WS_PAGES + SMM_WS_COLD - SMM_WS_CAP));
+	}
+	KUNIT_EXPECT_EQ(test, refaults[1], 0UL);
+	KUNIT_EXPECT_EQ(test, refaults[2], (unsigned long)SMM_WS_PAGES);
+	KUNIT_EXPECT_GT(test, activated[2], 0UL);
+	KUNIT_EXPECT_GT(test, deactivated[2], 0UL);
+	KUNIT_EXPECT_EQ(test, refaults[SMM_WS_PASSES], 0UL);
+	KUNIT_EXPECT_EQ(test, activated[SMM_WS_PASSES], 0UL);
+	/* The whole cycle resident; what the cap left for the cold pages. */
+	KUNIT_EXPECT_EQ(test, smm_object_count_range(obj, 0, SMM_WS_PAGES - 1),
+			(unsigned long)SMM_WS_PAGES);
+	KUNIT_EXPECT_EQ(test, smm_object_count_range(obj, SMM_WS_PAGES,
+						     SMM_WS_PAGES + SMM_WS_COLD - 1),
+			(unsigned long)(SMM_WS_CAP - SMM_WS_PAGES));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /*
  * The LRU rule through the mappings' young bits, at the inactive tail:
  * page 0 (mapped, young, already referenced) is activated, page 1 (mapped,
@@ -819,6 +921,7 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE(smm_reclaim_refault_test),
 	KUNIT_CASE(smm_reclaim_ages_all_active_test),
 	KUNIT_CASE(smm_reclaim_ages_only_when_low_test),
+	KUNIT_CASE_SLOW(smm_reclaim_refault_balance_test),
 	KUNIT_CASE(smm_reclaim_young_rule_test),
 	KUNIT_CASE(smm_reclaim_young_two_mappings_test),
 	KUNIT_CASE(smm_reclaim_shadow_trim_test),
