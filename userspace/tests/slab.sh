@@ -148,7 +148,7 @@ traces_lines() {
 		{ say <"$f"; return 1; }
 }
 
-echo "1..25"
+echo "1..26"
 if ! load_with_bench; then
 	echo "Bail out! insmod $MOD and $BENCH failed"
 	exit 1
