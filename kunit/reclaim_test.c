@@ -44,23 +44,6 @@ static const struct smm_test_pool_cfg reclaim_pool = {
 	.pcp_off = true, .swap_pages = 2048,
 };
 
-/* A page's worth of bytes that depend on @index, never all zero. */
-static void smm_test_pattern(u8 *buf, unsigned long index)
-{
-	unsigned int i;
-
-	for (i = 0; i < PAGE_SIZE; i++)
-		buf[i] = (u8)(index * 131 + i * 7) | 1;
-}
-
-static u8 *smm_test_buf(struct kunit *test)
-{
-	u8 *buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	return buf;
-}
-
 static ssize_t smm_test_write_page(struct file *file, u8 *buf, unsigned long index)
 {
 	loff_t pos = (loff_t)index << PAGE_SHIFT;

@@ -157,4 +157,22 @@ static inline struct file *smm_test_object_file(struct kunit *test,
 	return file;
 }
 
+/* A page's worth of bytes that depend on @index, never all zero. */
+static inline void smm_test_pattern(u8 *buf, unsigned long index)
+{
+	unsigned int i;
+
+	for (i = 0; i < PAGE_SIZE; i++)
+		buf[i] = (u8)(index * 131 + i * 7) | 1;
+}
+
+/* A page-sized buffer, freed with the test. */
+static inline u8 *smm_test_buf(struct kunit *test)
+{
+	u8 *buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	return buf;
+}
+
 #endif /* _SHADOWMM_KUNIT_SMM_TEST_H */

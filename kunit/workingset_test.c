@@ -85,34 +85,17 @@ static unsigned long smm_ws_age(struct smm_pool *pool)
 	return atomic_long_read(&pool->workingset.nodes[0].age);
 }
 
-/* A page's worth of bytes that depend on @index, never all zero. */
-static void smm_ws_pattern(u8 *buf, pgoff_t index)
-{
-	unsigned int i;
-
-	for (i = 0; i < PAGE_SIZE; i++)
-		buf[i] = (u8)(index * 131 + i * 7) | 1;
-}
-
-static u8 *smm_ws_buf(struct kunit *test)
-{
-	u8 *buf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	return buf;
-}
-
 /* Pages [0, n) of @file written with their patterns, on the LRU. */
 static void smm_ws_write_pages(struct kunit *test, struct smm_pool *pool,
 			       struct file *file, pgoff_t n)
 {
-	u8 *buf = smm_ws_buf(test);
+	u8 *buf = smm_test_buf(test);
 	pgoff_t i;
 
 	for (i = 0; i < n; i++) {
 		loff_t pos = (loff_t)i << PAGE_SHIFT;
 
-		smm_ws_pattern(buf, i);
+		smm_test_pattern(buf, i);
 		KUNIT_ASSERT_EQ(test, kernel_write(file, buf, PAGE_SIZE, &pos),
 				(ssize_t)PAGE_SIZE);
 	}
@@ -122,12 +105,12 @@ static void smm_ws_write_pages(struct kunit *test, struct smm_pool *pool,
 /* Page @index of @file read back (a refault if it was evicted): intact? */
 static bool smm_ws_read_page(struct kunit *test, struct file *file, pgoff_t index)
 {
-	u8 *buf = smm_ws_buf(test), *want = smm_ws_buf(test);
+	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
 	loff_t pos = (loff_t)index << PAGE_SHIFT;
 
 	if (kernel_read(file, buf, PAGE_SIZE, &pos) != PAGE_SIZE)
 		return false;
-	smm_ws_pattern(want, index);
+	smm_test_pattern(want, index);
 	return !memcmp(buf, want, PAGE_SIZE);
 }
 
@@ -222,7 +205,7 @@ static void smm_workingset_reclaim_activation_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &ws_store_pool);
 	struct file *file = smm_test_object_file(test, pool);
-	u8 *buf = smm_ws_buf(test);
+	u8 *buf = smm_test_buf(test);
 	unsigned long addr, age, activated, out;
 	loff_t pos = PAGE_SIZE;
 
@@ -230,9 +213,9 @@ static void smm_workingset_reclaim_activation_test(struct kunit *test)
 	addr = kunit_vm_mmap(test, file, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
 			     MAP_SHARED, 0);
 	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
-	smm_ws_pattern(buf, 0);
+	smm_test_pattern(buf, 0);
 	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr, buf, PAGE_SIZE), 0UL);
-	smm_ws_pattern(buf, 1);
+	smm_test_pattern(buf, 1);
 	KUNIT_ASSERT_EQ(test, kernel_write(file, buf, PAGE_SIZE, &pos), (ssize_t)PAGE_SIZE);
 	smm_ws_access(test, pool, file, 0, 1);
 	smm_lru_drain_all(pool);
