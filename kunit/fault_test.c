@@ -298,7 +298,9 @@ static void smm_fault_untracked_test(struct kunit *test)
 	char __user *p = smm_test_map(test, file, MAP_SHARED);
 	struct smm_vma_tree *tree = smm_test_current_tree(pool);
 	struct smm_test_lookups l0, l1;
+	struct vm_area_struct *vma;
 	struct smm_vma *v = NULL;
+	void *private = NULL;
 	char c = 1;
 
 	KUNIT_EXPECT_NOT_NULL(test, tree);
@@ -323,6 +325,28 @@ static void smm_fault_untracked_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, l1.hits - l0.hits, 0UL);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_MINOR]), 1L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_SIGBUS]), 0L);
+
+	/*
+	 * A vma that never got a descriptor (->open found none to give): a
+	 * resync cannot help it, so its faults take one lookup and no walk
+	 * of the tree.
+	 */
+	mmap_write_lock(current->mm);
+	vma = find_vma(current->mm, (unsigned long)p);
+	if (vma) {
+		private = vma->vm_private_data;
+		vma->vm_private_data = NULL;
+	}
+	mmap_write_unlock(current->mm);
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+	l0 = smm_test_lookups(pool);
+	KUNIT_EXPECT_EQ(test, get_user(c, p + 2 * PAGE_SIZE), 0);
+	l1 = smm_test_lookups(pool);
+	KUNIT_EXPECT_EQ(test, l1.untracked - l0.untracked, 1UL);
+	KUNIT_EXPECT_EQ(test, l1.calls - l0.calls, 1UL);
+	mmap_write_lock(current->mm);
+	vma->vm_private_data = private;
+	mmap_write_unlock(current->mm);
 
 	if (v) {
 		int ret;

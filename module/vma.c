@@ -712,7 +712,14 @@ bool smm_vma_count_fault(struct smm_pool *pool, struct vm_fault *vmf,
 		counted = smm_vma_tree_count_fault(tree, vmf, kind);
 		spin_unlock(&tree->lock);
 	}
-	if (tree && !counted && (!vma_locked || mmap_read_trylock(mm))) {
+	/*
+	 * A resync only brings existing descriptors in line with their vmas:
+	 * it cannot help a vma that never got one (->open found no
+	 * descriptor to give), and walking the whole tree on every fault of
+	 * such a mapping would let a program hold this lock for long.
+	 */
+	if (tree && !counted && vmf->vma->vm_private_data &&
+	    (!vma_locked || mmap_read_trylock(mm))) {
 		spin_lock(&tree->lock);
 		smm_vma_tree_resync(tree);
 		counted = smm_vma_tree_count_fault(tree, vmf, kind);
