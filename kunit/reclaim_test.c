@@ -375,6 +375,20 @@ static struct smm_lruvec *smm_test_lruvec(struct smm_pool *pool)
 	return &pool->zones.nodes[0].lruvec;
 }
 
+/* Pages 0..63 of @file written, those from @first_active on made active. */
+static void smm_test_lists(struct kunit *test, struct smm_pool *pool,
+			   struct file *file, u8 *buf, unsigned long first_active)
+{
+	unsigned long i;
+
+	for (i = 0; i < 64; i++)
+		KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i), (ssize_t)PAGE_SIZE);
+	smm_lru_drain_all(pool);
+	for (i = first_active; i < 64; i++)
+		smm_test_activate(pool, file, i);
+	smm_lru_drain_all(pool);
+}
+
 /*
  * Every object page active, the inactive list empty: reclaim ages the
  * active list before it shrinks the inactive one.  64 pages, each made
@@ -389,16 +403,11 @@ static void smm_reclaim_ages_all_active_test(struct kunit *test)
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_lruvec *lruvec = smm_test_lruvec(pool);
 	u8 *buf = smm_test_buf(test);
-	unsigned long i, refill, deact, out;
+	unsigned long refill, deact, out;
 
 	BUILD_BUG_ON(SMM_RECLAIM_BATCH < 8 || SMM_RECLAIM_BATCH > 64);
 	smm_reclaim_pool_destroy(pool);
-	for (i = 0; i < 64; i++)
-		KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i), (ssize_t)PAGE_SIZE);
-	smm_lru_drain_all(pool);
-	for (i = 0; i < 64; i++)
-		smm_test_activate(pool, file, i);
-	smm_lru_drain_all(pool);
+	smm_test_lists(test, pool, file, buf, 0);
 	KUNIT_ASSERT_EQ(test, lruvec->nr_active, 64UL);
 	KUNIT_ASSERT_EQ(test, lruvec->nr_inactive, 0UL);
 	refill = smm_event_sum(pool, SMM_PGREFILL);
@@ -433,12 +442,7 @@ static void smm_reclaim_ages_only_when_low_test(struct kunit *test)
 	unsigned long i, refill, deact;
 
 	smm_reclaim_pool_destroy(pool);
-	for (i = 0; i < 64; i++)
-		KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i), (ssize_t)PAGE_SIZE);
-	smm_lru_drain_all(pool);
-	for (i = 56; i < 64; i++)
-		smm_test_activate(pool, file, i);
-	smm_lru_drain_all(pool);
+	smm_test_lists(test, pool, file, buf, 56);
 	KUNIT_ASSERT_EQ(test, lruvec->nr_active, 8UL);
 	KUNIT_ASSERT_EQ(test, lruvec->nr_inactive, 56UL);
 	refill = smm_event_sum(pool, SMM_PGREFILL);
