@@ -331,13 +331,13 @@ static void smm_lru_queue(struct smm_pool *pool, struct smm_page *frame,
 	struct smm_lru_batch *b;
 
 	get_page(smm_lru_page(pool, frame));
-	b = get_cpu_ptr(pool->lru.batch);
+	b = smm_get_cpu_ptr(pool->lru.batch);
 	spin_lock(&b->lock);
 	b->pages[kind][b->nr[kind]++] = frame;
 	if (b->nr[kind] >= READ_ONCE(pool->lru.batch_size))
 		smm_lru_batch_flush(pool, b, kind);
 	spin_unlock(&b->lock);
-	put_cpu_ptr(pool->lru.batch);
+	smm_put_cpu_ptr(pool->lru.batch);
 }
 
 /**

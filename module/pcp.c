@@ -77,7 +77,7 @@ struct smm_page *smm_pcp_alloc(struct smm_zone *zone)
 	struct smm_page *page = NULL;
 	struct smm_pcp *pcp;
 
-	pcp = get_cpu_ptr(zone->pcp);
+	pcp = smm_get_cpu_ptr(zone->pcp);
 	spin_lock(&pcp->lock);
 	if (unlikely(list_empty(&pcp->list))) {
 		unsigned int n;
@@ -98,7 +98,7 @@ struct smm_page *smm_pcp_alloc(struct smm_zone *zone)
 	smm_count_event(zone->pool, SMM_PCP_ALLOC);
 out:
 	spin_unlock(&pcp->lock);
-	put_cpu_ptr(zone->pcp);
+	smm_put_cpu_ptr(zone->pcp);
 	return page;
 }
 
@@ -128,7 +128,7 @@ void smm_pcp_free(struct smm_zone *zone, struct smm_page *page)
 	LIST_HEAD(spill);
 	unsigned int n = 0;
 
-	pcp = get_cpu_ptr(zone->pcp);
+	pcp = smm_get_cpu_ptr(zone->pcp);
 	spin_lock(&pcp->lock);
 	__smm_page_set(page, SMM_PG_pcp);
 	list_add(&page->lru, &pcp->list);
@@ -141,7 +141,7 @@ void smm_pcp_free(struct smm_zone *zone, struct smm_page *page)
 					 smp_processor_id(), n);
 	}
 	spin_unlock(&pcp->lock);
-	put_cpu_ptr(zone->pcp);
+	smm_put_cpu_ptr(zone->pcp);
 }
 
 static unsigned int smm_pcp_drain_zone_cpu(struct smm_zone *zone, unsigned int cpu)

@@ -14,7 +14,9 @@
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/pagevec.h>
+#include <linux/percpu.h>
 #include <linux/pgtable.h>
+#include <linux/preempt.h>
 
 /*
  * Symbols the KUnit module (shadowmm_kunit.ko) and the benchmark module
@@ -117,5 +119,24 @@ static inline bool smm_fault_vma_locked(const struct vm_fault *vmf)
 	return false;
 #endif
 }
+
+/*
+ * This CPU's part of a per-CPU structure that has a spinlock of its own
+ * (the per-CPU free lists, the LRU batches): the task stays on this CPU
+ * while it holds the pointer, the lock guards the contents against the
+ * drains other CPUs run.  preempt_disable() would do, but PREEMPT_RT
+ * makes spinlock_t a sleeping lock, which must not be taken with
+ * preemption off: there the task is pinned with migrate_disable()
+ * instead, as mm/page_alloc.c pins its own per-CPU lists.
+ */
+#ifdef CONFIG_PREEMPT_RT
+#define smm_cpu_pin()		migrate_disable()
+#define smm_cpu_unpin()		migrate_enable()
+#else
+#define smm_cpu_pin()		preempt_disable()
+#define smm_cpu_unpin()		preempt_enable()
+#endif
+#define smm_get_cpu_ptr(p)	({ smm_cpu_pin(); this_cpu_ptr(p); })
+#define smm_put_cpu_ptr(p)	do { (void)(p); smm_cpu_unpin(); } while (0)
 
 #endif /* _SHADOWMM_COMPAT_H */
