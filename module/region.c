@@ -31,8 +31,8 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
-#include <linux/memory_hotplug.h>
 #include <linux/mm.h>
+#include <linux/mmzone.h>
 #include <linux/nodemask.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -206,6 +206,28 @@ err_chunks:
 	return ret;
 }
 
+/*
+ * Does @pfn have an initialised struct page the reserved backend may own?
+ * A memmap= range inside RAM lies in a section the kernel brought up at
+ * boot, whose memory map was allocated whole and whose holes were
+ * initialised as reserved pages.  pfn_to_online_page() cannot say so on
+ * a kernel with memory hotplug (every distribution kernel): it also
+ * requires the subsection to be in the map of hot-pluggable memory, which
+ * only RAM is.  So: a valid pfn in a boot-time section that is online,
+ * and not device memory.
+ */
+static bool smm_region_pfn_has_page(unsigned long pfn)
+{
+	struct mem_section *ms;
+
+	if (!pfn_valid(pfn))
+		return false;
+	ms = __pfn_to_section(pfn);
+	if (!early_section(ms) || !online_section(ms))
+		return false;
+	return !is_zone_device_page(pfn_to_page(pfn));
+}
+
 /**
  * smm_region_check_reserved() - may the reserved backend use this range?
  * @base: physical address of the first byte
@@ -248,7 +270,7 @@ int smm_region_check_reserved(phys_addr_t base, phys_addr_t size)
 	}
 	end_pfn = PHYS_PFN(end);
 	for (pfn = PHYS_PFN(base); pfn < end_pfn; pfn++) {
-		if (!pfn_to_online_page(pfn)) {
+		if (!smm_region_pfn_has_page(pfn)) {
 			phys_addr_t bad = PFN_PHYS(pfn);
 
 			pr_err("phys_base=%pa phys_size=%pa is refused: the range has no struct page at %pa: it lies beyond the end of RAM the kernel's memory map covers; use a memmap= range below the end of RAM\n",
