@@ -10,6 +10,10 @@ tap_fails=0
 ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n $1"; }
 not_ok() { tap_n=$((tap_n + 1)); tap_fails=$((tap_fails + 1)); echo "not ok $tap_n $1"; }
 
+# skip <description> <why>: a check this kernel cannot run (a kernel
+# without the feature it needs), counted as skipped.
+skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n $1 # SKIP $2"; }
+
 # check <description> <command...>
 check() {
 	tap_d=$1
