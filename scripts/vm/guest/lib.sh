@@ -5,6 +5,7 @@
 #   @@SMM BEGIN <ktap|tap|log|dmesg|kmemleak> <name>
 #   @@SMM END <kind> <name> <exit status>
 #   @@SMM CHECK <ok|fail> <description>
+#   @@SMM SKIP <description> # <why>
 #   @@SMM DONE
 SMM_MODDIR=${SMM_MODDIR:-/modules}
 SMM_KUNIT_DIR=/sys/kernel/debug/kunit
@@ -35,6 +36,11 @@ smm_check() {
 	cat /tmp/smm_check.out >&3
 	smm_mark END log "$desc" 1
 	return 1
+}
+
+# smm_skip <description> <why>: a check this kernel cannot run, and why.
+smm_skip() {
+	smm_mark SKIP "$1 # $2"
 }
 
 # smm_tap <name> <command...>: run a program that prints TAP.
