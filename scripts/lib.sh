@@ -34,6 +34,15 @@ smm_build_modules_copy() {
 	make -s -C "$kdir" M="$dir" "$@" modules
 }
 
+# smm_stock_headers SERIES: the newest of Debian's stock linux-headers for
+# SERIES (6.1, 6.12) in /usr/src, the generic amd64 flavour (not -rt-amd64
+# or -cloud-amd64, which linux-headers-SERIES.*-amd64 also matches), or
+# nothing.
+smm_stock_headers() {
+	find /usr/src -maxdepth 1 -name "linux-headers-$1.*-amd64" \
+		! -name '*-rt-amd64' ! -name '*-cloud-amd64' | sort -V | tail -1
+}
+
 # smm_build_selftest_modules KDIR: the harness's throwaway modules
 smm_build_selftest_modules() {
 	make -s -C "$1" M="$SMM_ROOT/scripts/vm/selftest" modules
