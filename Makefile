@@ -16,7 +16,8 @@ KDIR ?= $(or $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR)),$(shell 
 	scripts/vm/kernel --cached debug))
 
 .PHONY: all modules bootstrap kernel kernel-bench check check-harness demo \
-	shell run lint compat bench stress clean help
+	shell run lint compat dkms-install dkms-remove dkms-check bench stress \
+	clean help
 
 all modules:
 	@test -n "$(KDIR)" || { echo "make: no kernel to build against: no" \
@@ -56,6 +57,20 @@ lint:
 
 compat:
 	@scripts/compat
+
+# The DKMS package (dkms.conf), version MODULE_VERSION() of module/main.c:
+# make dkms-install [KVER=kernel version, default the running kernel]
+# installs the sources in /usr/src/shadowmm-VERSION and has dkms add, build
+# and install shadowmm.ko and shadowmm_bench.ko; make dkms-remove undoes it.
+dkms-install:
+	@KVER="$(KVER)" scripts/dkms install
+
+dkms-remove:
+	@scripts/dkms remove
+
+# dkms build against the stock 6.1 and 6.12 headers in a private DKMS tree
+dkms-check:
+	@scripts/dkms-check
 
 bench: bootstrap
 	@scripts/bench

@@ -43,6 +43,41 @@ smm_stock_headers() {
 		! -name '*-rt-amd64' ! -name '*-cloud-amd64' | sort -V | tail -1
 }
 
+# smm_version: the module's version, MODULE_VERSION() in module/main.c, the
+# one modinfo reports; the DKMS package's version (dkms.conf).
+smm_version() {
+	local v
+	v=$(sed -n 's/^MODULE_VERSION("\([^"]*\)");$/\1/p' "$SMM_ROOT/module/main.c")
+	[ -n "$v" ] || { echo "no MODULE_VERSION(\"...\") in module/main.c" >&2; return 1; }
+	echo "$v"
+}
+
+# smm_dkms_source DIR: the DKMS package's source tree (what dkms.conf
+# builds: Kbuild, module, include, bench; no KUnit suites) with dkms.conf's
+# version filled in.
+smm_dkms_source() {
+	local dir=$1 v
+	v=$(smm_version)
+	mkdir -p "$dir"
+	(cd "$SMM_ROOT" && git ls-files -co --exclude-standard -- Kbuild module include bench |
+		cpio -pdm --quiet "$dir")
+	sed "s/^PACKAGE_VERSION=\"@SMM_VERSION@\"$/PACKAGE_VERSION=\"$v\"/" \
+		"$SMM_ROOT/dkms.conf" >"$dir/dkms.conf"
+}
+
+# smm_dkms: the dkms program's path, or a message naming the package.
+smm_dkms() {
+	local d
+	for d in "$(command -v dkms || true)" /usr/sbin/dkms /sbin/dkms; do
+		if [ -f "$d" ] && [ -x "$d" ]; then
+			echo "$d"
+			return 0
+		fi
+	done
+	echo "dkms is not installed: apt-get install dkms (scripts/bootstrap installs it)" >&2
+	return 1
+}
+
 # smm_build_selftest_modules KDIR: the harness's throwaway modules
 smm_build_selftest_modules() {
 	make -s -C "$1" M="$SMM_ROOT/scripts/vm/selftest" modules
