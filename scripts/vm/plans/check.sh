@@ -1,5 +1,7 @@
 # shellcheck shell=sh
-# make check, inside the VM: every userspace test program, then the KUnit
+# make check, inside the VM: the shell tests of the module's load, page
+# allocator, slab and smmctl (each loads it itself); every userspace test
+# program, then the KUnit
 # suites (they run when shadowmm_kunit.ko loads; shadowmm_bench.ko first,
 # for the burst knob shadowmm_debugfs uses), with no backing store
 # (swap_mb=0: an exhausted region is SIGBUS at once, as object_test
@@ -18,6 +20,7 @@ if smm_lane 1; then
 	smm_tap module_load /tests/module_load.sh
 	smm_tap page_alloc /tests/page_alloc.sh
 	smm_tap slab /tests/slab.sh
+	smm_tap smmctl /tests/smmctl.sh
 
 	# A memory cgroup without tasks for shadowmm_swap's charging test (kernels
 	# with CONFIG_MEMCG; elsewhere the test skips).
