@@ -2,7 +2,7 @@
 # Helpers for VM plans.  Output for the host goes to fd 3, the results
 # channel; every record is framed by "@@SMM" marker lines:
 #   @@SMM BOOT <uname -r>
-#   @@SMM BEGIN <ktap|tap|log|dmesg|kmemleak> <name>
+#   @@SMM BEGIN <ktap|tap|log|dmesg|kmemleak|file> <name>
 #   @@SMM END <kind> <name> <exit status>
 #   @@SMM CHECK <ok|fail> <description>
 #   @@SMM SKIP <description> # <why>
@@ -63,6 +63,14 @@ smm_log() {
 	rc=$?
 	smm_mark END log "$name" $rc
 	return $rc
+}
+
+# smm_file <name> <path>: a file for the host (scripts/demo takes it out
+# of results.log); the verdict neither judges nor shows it.
+smm_file() {
+	smm_mark BEGIN file "$1"
+	cat "$2" >&3
+	smm_mark END file "$1" $?
 }
 
 # smm_insmod <module> [params...]: load, reported as a check.

@@ -53,6 +53,10 @@ smm_log "fragmentation: extfrag_index and unusable_index" sh -c \
 smm_log "consistency check: validate" cat $D/validate
 smm_rmmod shadowmm_bench
 smm_rmmod shadowmm
+smm_insmod shadowmm phys_base=0x1e000000 phys_size=0x4000000
+smm_log "the reserved backend: the memmap=64M\$0x1e000000 range, across both nodes" sh -c \
+	"head -n 9 $D/region; echo; cat $D/buddyinfo; echo; grep shadowmm /proc/iomem"
+smm_rmmod shadowmm
 
 # Reclaim: a small region and a store, three times the region mapped,
 # written and read back while trace-cmd records reclaim.
@@ -61,7 +65,9 @@ reclaim_demo() (
 	grep -E '^(MemTotal|MemFree|SwapTotal|SwapFree):' $D/meminfo
 	echo
 	cd /tmp || exit
-	trace-cmd record -q -o /tmp/reclaim.dat \
+	# smmctl samples the counters, the LRU and the free lists every 0.2 s
+	# meanwhile (/tmp/reclaim.csv, plotted on the host).
+	smmctl record -o /tmp/reclaim.csv -i 0.2 -- trace-cmd record -q -o /tmp/reclaim.dat \
 		-e shadowmm:shadowmm_kswapd_wake -e shadowmm:shadowmm_reclaim_begin \
 		-e shadowmm:shadowmm_reclaim_end -e shadowmm:shadowmm_lru_shrink_inactive \
 		-e shadowmm:shadowmm_lru_evict -e shadowmm:shadowmm_refault \
@@ -86,9 +92,9 @@ smm_log "reclaim: map 3x the 16 MiB region, write it all, read it back (traced)"
 smm_check "reclaim: 3x the region written and read back, every byte right" \
 	grep -q '^\$ read back [0-9]* pages: 0 bad bytes$' /tmp/reclaim.out
 smm_log "consistency check after reclaim: validate" cat $D/validate
-smm_rmmod shadowmm
-smm_insmod shadowmm phys_base=0x1e000000 phys_size=0x4000000
-smm_log "the reserved backend: the memmap=64M\$0x1e000000 range, across both nodes" sh -c \
-	"head -n 9 $D/region; echo; cat $D/buddyinfo; echo; grep shadowmm /proc/iomem"
+# The recording, for the host to plot (a record the verdict does not
+# show), and last, what reclaim left, as smmctl sums it up.
+smm_file reclaim.csv /tmp/reclaim.csv
+smm_log "after reclaim: smmctl status" smmctl status
 smm_rmmod shadowmm
 smm_log "unloaded" sh -c 'dmesg | grep shadowmm: | tail -n 1'
