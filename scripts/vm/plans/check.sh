@@ -1,11 +1,10 @@
 # shellcheck shell=sh
 # make check, inside the VM: the shell tests of the module's load, page
 # allocator, slab and smmctl (each loads it itself); every userspace test
-# program, then the KUnit
-# suites (they run when shadowmm_kunit.ko loads; shadowmm_bench.ko first,
-# for the burst knob shadowmm_debugfs uses), with no backing store
-# (swap_mb=0: an exhausted region is SIGBUS at once, as object_test
-# expects); then reclaim_test and pagecache_test with a module load of
+# program, then the KUnit suites (they run when shadowmm_kunit.ko loads;
+# shadowmm_bench.ko first, for the burst knob shadowmm_debugfs uses), with
+# no backing store (swap_mb=0: an exhausted region is SIGBUS at once, as
+# object_test expects); then reclaim_test and pagecache_test with a module load of
 # their own (a small region and a large backing store, so reclaim runs and
 # objects have evicted pages), and part of reclaim_test again with the store
 # in a swap file; two minutes of the fuzzer; last, the bad-parameter
