@@ -2,8 +2,9 @@
 #
 # shadowmm — see README.md.  The two commands a newcomer needs:
 #   make demo    boot the test VM, load the module, show it at work
-#   make check   every test: KUnit and userspace in the VM, harness
-#                self-test, lint, compat; ends with "N passed, N failed"
+#   make check   every test: KUnit and userspace in the VM, the same on
+#                Debian's own kernels, harness self-test, lint, dkms;
+#                ends with "N passed, N failed"
 #
 # Plain `make` builds shadowmm.ko, shadowmm_bench.ko and shadowmm_kunit.ko
 # against KDIR (the running kernel's build directory when it exists, else
@@ -15,7 +16,7 @@ RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
 KDIR ?= $(or $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR)),$(shell \
 	scripts/vm/kernel --cached debug))
 
-.PHONY: all modules bootstrap kernel kernel-bench check check-harness demo \
+.PHONY: all modules bootstrap kernel kernel-bench check check-harness check-stock demo \
 	shell run lint compat dkms-install dkms-remove dkms-check bench stress \
 	clean help
 
@@ -41,6 +42,9 @@ check: bootstrap
 
 check-harness:
 	@scripts/check-harness
+
+check-stock: bootstrap
+	@scripts/stock $(STOCK)
 
 demo: bootstrap
 	@scripts/demo
