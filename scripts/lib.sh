@@ -5,6 +5,8 @@ set -euo pipefail
 SMM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SMM_BUILD=$SMM_ROOT/build
 export SMM_CACHE=${SMM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/shadowmm}
+# Parallel jobs for the builds (the test kernel's, the modules', the tests').
+export SMM_JOBS=${SMM_JOBS:-$(nproc)}
 
 smm_say() { printf '==> %s\n' "$*" >&2; }
 
@@ -19,7 +21,7 @@ smm_ksrc() {
 smm_build_modules() {
 	local kdir=$1
 	shift
-	make -s -C "$kdir" M="$SMM_ROOT" "$@" modules
+	make -s -j"$SMM_JOBS" -C "$kdir" M="$SMM_ROOT" "$@" modules
 }
 
 # smm_build_modules_copy KDIR DIR [make args...]: build in a scratch copy
@@ -31,7 +33,7 @@ smm_build_modules_copy() {
 	mkdir -p "$dir"
 	(cd "$SMM_ROOT" && git ls-files -co --exclude-standard -- Kbuild module include kunit bench |
 		cpio -pdm --quiet "$dir")
-	make -s -C "$kdir" M="$dir" "$@" modules
+	make -s -j"$SMM_JOBS" -C "$kdir" M="$dir" "$@" modules
 }
 
 # smm_stock_headers SERIES: the newest of Debian's stock linux-headers for
@@ -80,12 +82,12 @@ smm_dkms() {
 
 # smm_build_selftest_modules KDIR: the harness's throwaway modules
 smm_build_selftest_modules() {
-	make -s -C "$1" M="$SMM_ROOT/scripts/vm/selftest" modules
+	make -s -j"$SMM_JOBS" -C "$1" M="$SMM_ROOT/scripts/vm/selftest" modules
 }
 
 # smm_build_userspace OUTDIR: static test programs and tools.
 smm_build_userspace() {
-	make -s -C "$SMM_ROOT/userspace" O="$1" KSRC="$(smm_ksrc)"
+	make -s -j"$SMM_JOBS" -C "$SMM_ROOT/userspace" O="$1" KSRC="$(smm_ksrc)"
 }
 
 # smm_kunit_suites: the suite names declared in kunit/*.c (the first
