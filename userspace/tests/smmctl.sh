@@ -99,6 +99,10 @@ not_loaded_record() {
 		{ [ -e $T/ran ] && echo "# the program ran"; say <$T/err; return 1; }
 }
 
+echo "TAP version 13"
+# 3 without the module, the load, 2 per view, 2 of top, 11 on figures,
+# record and the unload, 1 after it.
+echo "1..$((3 + 1 + 2 * $(echo $VIEWS | wc -w) + 2 + 11 + 1))"
 check "not loaded: status exits 1 with the documented message" not_loaded_status
 check "not loaded: every view and top, text and --json, the same" not_loaded_views
 check "not loaded: record exits 1 and does not run the program" not_loaded_record
