@@ -14,6 +14,8 @@
  *   swap      the backing store: backend, slots used, bytes, corrupt reads
  *   workingset per node its age, refaults and their distances;
  *             shadow-only entries
+ *   lru_gen   the generations of the mglru policy, in the format of the
+ *             kernel's /sys/kernel/debug/lru_gen; or which policy runs
  *   validate  read: full consistency check, "ok" or one line per problem
  *   knobs     read: the tunables; write "name value" to change one (other
  *             modules add knobs of their own: smm_knobs_add())
@@ -41,6 +43,8 @@
 
 #include <shadowmm/buddy.h>
 #include <shadowmm/lru.h>
+#include <shadowmm/lru_gen.h>
+#include <shadowmm/lru_policy.h>
 #include <shadowmm/object.h>
 #include <shadowmm/vma.h>
 #include <shadowmm/compat.h>
@@ -249,6 +253,14 @@ static int smm_workingset_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(smm_workingset);
 
+/* The generations per node under mglru, as the kernel's lru_gen file. */
+static int smm_lru_gen_show(struct seq_file *m, void *v)
+{
+	smm_lru_gen_print(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smm_lru_gen);
+
 /* /proc/PID/maps for every process mapping an object. */
 static int smm_vmas_show(struct seq_file *m, void *v)
 {
@@ -406,7 +418,9 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 	seq_printf(m, "pcp_high %u\n", READ_ONCE(zone->pcp_high));
 	seq_printf(m, "pcp_batch %u\n", READ_ONCE(zone->pcp_batch));
 	seq_printf(m, "lru_batch %u\n", READ_ONCE(pool->lru.batch_size));
+	seq_printf(m, "lru_policy %s\n", smm_lru_policy(pool)->name);
 	mutex_unlock(&pool->tune_lock);
+	seq_puts(m, "# \"lru_policy classic|workingset|mglru\" switches the reclaim policy while no page is on the LRU,\n");
 	seq_puts(m, "# write \"name value\" to set; \"drain_pcp 1\" drains every per-CPU list,\n");
 	seq_puts(m, "# \"drain_lru 1\" moves every per-CPU LRU batch to the lists,\n");
 	seq_puts(m, "# \"drop_slabs 1\" gives every cache's free slabs back,\n");
@@ -542,6 +556,28 @@ static int smm_knob_apply(struct smm_pool *pool, const struct smm_knob *k,
 	return ret;
 }
 
+/*
+ * "lru_policy NAME": the one knob that takes a name, not a number.  The
+ * switch is refused (-EBUSY) while pages are on the LRU.
+ */
+static int smm_knob_lru_policy(struct smm_pool *pool, const char *line, int len,
+			       size_t name_len, size_t blanks)
+{
+	enum smm_lru_policy_id id;
+	int ret;
+
+	if (!blanks || smm_lru_policy_parse(line + name_len + blanks, &id)) {
+		pr_err_ratelimited("knobs: \"%*pE\" is invalid: lru_policy expects classic, workingset or mglru\n",
+				   len, line);
+		return -EINVAL;
+	}
+	ret = smm_lru_set_policy(pool, id);
+	if (ret)
+		pr_err_ratelimited("knobs: \"%*pE\" is refused: %d (pages are on the LRU)\n",
+				   len, line, ret);
+	return ret;
+}
+
 /**
  * smm_knob_write() - set one tunable from a "name value" line
  * @pool: the pool
@@ -557,12 +593,14 @@ static int smm_knob_apply(struct smm_pool *pool, const struct smm_knob *k,
  * (1: every cache gives its free slabs back), reclaim (1..managed pages:
  * evict that many object pages, as far as possible), and the knobs other
  * modules added (smm_knobs_add(); shadowmm_bench.ko's burst and
- * slab_burst).  Anything else changes nothing and is logged once, naming
- * the knob and what it accepts.
+ * slab_burst).  One knob takes a name: lru_policy (classic, workingset or
+ * mglru), which switches the reclaim policy only while no page is on the
+ * LRU.  Anything else changes nothing and is logged once, naming the knob
+ * and what it accepts.
  *
  * Context: Process context, may sleep.
  * Return: 0, or -EINVAL for a malformed line, an unknown knob or a value
- * out of range.
+ * out of range; -EBUSY for lru_policy with pages on the LRU.
  */
 int smm_knob_write(struct smm_pool *pool, const char *line)
 {
@@ -581,6 +619,8 @@ int smm_knob_write(struct smm_pool *pool, const char *line)
 	}
 	name_len = strcspn(line, " \t\n");
 	blanks = strspn(line + name_len, " \t");
+	if (name_len == strlen("lru_policy") && !strncmp(line, "lru_policy", name_len))
+		return smm_knob_lru_policy(pool, line, len, name_len, blanks);
 	k = smm_knob_find(smm_knobs, ARRAY_SIZE(smm_knobs), line, name_len);
 	if (k)
 		return smm_knob_apply(pool, k, line, len, blanks);
@@ -735,6 +775,7 @@ static const struct {
 	{ "vmas", 0444, &smm_vmas_fops },
 	{ "swap", 0444, &smm_swap_fops },
 	{ "workingset", 0444, &smm_workingset_fops },
+	{ "lru_gen", 0444, &smm_lru_gen_fops },
 	{ "extfrag_index", 0444, &smm_extfrag_fops },
 	{ "unusable_index", 0444, &smm_unusable_fops },
 	{ "region", 0444, &smm_region_fops },

@@ -33,6 +33,7 @@
 #include <shadowmm/buddy.h>
 #include <shadowmm/compat.h>
 #include <shadowmm/lru.h>
+#include <shadowmm/lru_policy.h>
 #include <shadowmm/object.h>
 #include <shadowmm/object_internal.h>
 #include <shadowmm/pool.h>
@@ -189,7 +190,7 @@ int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 			goto out_release;
 		}
 	}
-	shadow = smm_workingset_eviction(pool, node->index, slot);
+	shadow = smm_lru_eviction(pool, node, frame, slot);
 
 	smm_object_lock(obj);
 	frozen = folio_ref_freeze(folio, 2);

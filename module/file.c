@@ -29,6 +29,7 @@
 
 #include <shadowmm/buddy.h>
 #include <shadowmm/fault.h>
+#include <shadowmm/lru.h>
 #include <shadowmm/object.h>
 #include <shadowmm/object_internal.h>
 #include <shadowmm/pool.h>
@@ -118,8 +119,11 @@ static ssize_t smm_object_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		if (page) {
 			/* The reference keeps the frame; the lock is not needed
 			 * to copy, and holding it across a user fault on this
-			 * same page would deadlock.
+			 * same page would deadlock.  A page found resident
+			 * was accessed (the mglru policy counts reads).
 			 */
+			if (origin == SMM_PAGE_FOUND)
+				smm_lru_note_read(pool, smm_object_frame(pool, page));
 			unlock_page(page);
 			copied = copy_to_iter(smm_page_address(pool,
 							       smm_object_frame(pool, page)) + off,

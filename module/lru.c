@@ -53,6 +53,8 @@
 
 #include <shadowmm/compat.h>
 #include <shadowmm/lru.h>
+#include <shadowmm/lru_gen.h>
+#include <shadowmm/lru_policy.h>
 #include <shadowmm/object.h>
 #include <shadowmm/pool.h>
 #include <trace/events/shadowmm.h>
@@ -122,14 +124,28 @@ static enum smm_lru_list smm_frame_lru(const struct smm_page *frame)
 	return SMM_LRU_INACTIVE;
 }
 
-/* Put a frame off every list at the head of @lru, its flags to match. */
+/*
+ * Put a frame off every list at the head of @lru, its flags to match.
+ * Under the mglru policy the active and inactive lists are generations:
+ * lru_gen.c picks one (@reclaiming: given back by reclaim).
+ */
 static void smm_lru_link(struct smm_lruvec *lruvec, struct smm_page *frame,
-			 enum smm_lru_list lru)
+			 enum smm_lru_list lru, bool reclaiming)
 {
 	unsigned long *nr;
 	struct list_head *head = smm_lruvec_list(lruvec, lru, &nr);
 
 	lockdep_assert_held(&lruvec->lock);
+	if (lru != SMM_LRU_UNEVICTABLE && lruvec->policy == SMM_LRU_POLICY_MGLRU) {
+		clear_bit(SMM_PG_active, &frame->flags);
+		clear_bit(SMM_PG_unevictable, &frame->flags);
+		set_bit(SMM_PG_lru, &frame->flags);
+		smm_lru_gen_link(lruvec, frame, lru == SMM_LRU_ACTIVE, reclaiming);
+		return;
+	}
+	/* Off the generations, a frame's count of accesses means nothing. */
+	smm_page_set_field(frame, SMM_PAGE_GEN_MASK | SMM_PAGE_REFS_MASK |
+			   BIT(SMM_PG_refault), 0);
 	if (lru == SMM_LRU_ACTIVE)
 		set_bit(SMM_PG_active, &frame->flags);
 	else
@@ -149,9 +165,13 @@ static void smm_lru_unlink(struct smm_lruvec *lruvec, struct smm_page *frame)
 	unsigned long *nr;
 
 	lockdep_assert_held(&lruvec->lock);
-	smm_lruvec_list(lruvec, smm_frame_lru(frame), &nr);
-	list_del_init(&frame->lru);
-	WRITE_ONCE(*nr, *nr - 1);
+	if (frame->flags & SMM_PAGE_GEN_MASK) {
+		smm_lru_gen_unlink(lruvec, frame);
+	} else {
+		smm_lruvec_list(lruvec, smm_frame_lru(frame), &nr);
+		list_del_init(&frame->lru);
+		WRITE_ONCE(*nr, *nr - 1);
+	}
 	clear_bit(SMM_PG_lru, &frame->flags);
 }
 
@@ -161,7 +181,7 @@ static void smm_lru_move(struct smm_lruvec *lruvec, struct smm_page *frame,
 {
 	lockdep_assert_held(&lruvec->lock);
 	smm_lru_unlink(lruvec, frame);
-	smm_lru_link(lruvec, frame, lru);
+	smm_lru_link(lruvec, frame, lru, false);
 }
 
 /* Still a page of an object: not taken out since it was queued. */
@@ -257,7 +277,7 @@ static void smm_lru_do_add(struct smm_pool *pool, struct smm_lruvec *lruvec,
 	}
 	if (page_mapped(page))
 		flags |= SMM_PAGEMAP_MAPPED;
-	smm_lru_link(lruvec, frame, lru);
+	smm_lru_link(lruvec, frame, lru, false);
 	trace_shadowmm_lru_insertion(smm_lru_pfn(pool, frame), lru, flags);
 }
 
@@ -381,10 +401,46 @@ void smm_lru_mark_accessed(struct smm_pool *pool, struct smm_page *frame)
 			smm_lru_queue(pool, frame, SMM_LRU_BATCH_ACTIVATE);
 		return;
 	}
+	smm_lru_policy(pool)->mark_accessed(pool, frame);
+}
+SMM_EXPORT(smm_lru_mark_accessed);
+
+/**
+ * smm_lru_classic_mark_accessed() - the two lists' access rule
+ * @pool: the pool
+ * @frame: an evictable frame of an object
+ *
+ * The mark_accessed rule of the classic and workingset policies: with
+ * SMM_PG_referenced set, an inactive page is queued for activation; with
+ * it clear, the access only sets it.
+ *
+ * Context: Process context; the frame's page locked.
+ */
+void smm_lru_classic_mark_accessed(struct smm_pool *pool, struct smm_page *frame)
+{
 	if (smm_lru_note_access(frame) && !smm_page_test(frame, SMM_PG_active))
 		smm_lru_queue(pool, frame, SMM_LRU_BATCH_ACTIVATE);
 }
-SMM_EXPORT(smm_lru_mark_accessed);
+
+/**
+ * smm_lru_note_read() - a read() found an object page resident
+ * @pool: the pool
+ * @frame: a frame of an object
+ *
+ * An access for the policies that count reads (mglru: its tiers); the
+ * classic and workingset policies, as shadowmm always did, do not.
+ *
+ * Context: Process context; the frame's page locked.
+ */
+void smm_lru_note_read(struct smm_pool *pool, struct smm_page *frame)
+{
+	const struct smm_lru_policy *policy = smm_lru_policy(pool);
+
+	smm_lru_assert_page_locked(pool, frame);
+	if (policy->note_read && !smm_page_test(frame, SMM_PG_unevictable))
+		policy->note_read(pool, frame);
+}
+SMM_EXPORT(smm_lru_note_read);
 
 /**
  * smm_lru_deactivate() - move an active object page to the inactive list
@@ -457,6 +513,9 @@ void smm_lru_del(struct smm_pool *pool, struct smm_page *frame)
 	clear_bit(SMM_PG_active, &frame->flags);
 	clear_bit(SMM_PG_unevictable, &frame->flags);
 	clear_bit(SMM_PG_referenced, &frame->flags);
+	clear_bit(SMM_PG_workingset, &frame->flags);
+	clear_bit(SMM_PG_refault, &frame->flags);
+	smm_page_set_field(frame, SMM_PAGE_REFS_MASK, 0);
 	spin_unlock(&lruvec->lock);
 }
 SMM_EXPORT(smm_lru_del);
@@ -661,7 +720,7 @@ void smm_lru_putback(struct smm_pool *pool, struct smm_page **frames,
 		spin_lock(&lruvec->lock);
 		if (smm_lru_frame_live(pool, frame) && !smm_page_test(frame, SMM_PG_lru))
 			smm_lru_link(lruvec, frame, smm_lru_mlocked(pool, frame) ?
-				     SMM_LRU_UNEVICTABLE : smm_frame_lru(frame));
+				     SMM_LRU_UNEVICTABLE : smm_frame_lru(frame), true);
 		spin_unlock(&lruvec->lock);
 		put_page(smm_lru_page(pool, frame));
 	}
@@ -703,6 +762,9 @@ unsigned int smm_lru_age_active(struct smm_pool *pool, struct smm_node *node,
 			list_move(&frame->lru, &lruvec->active_list);
 			continue;
 		}
+		/* The workingset policy: it was part of the working set. */
+		if (lruvec->policy == SMM_LRU_POLICY_WORKINGSET)
+			set_bit(SMM_PG_workingset, &frame->flags);
 		smm_lru_do_deactivate(pool, lruvec, frame);
 		n++;
 	}
@@ -733,6 +795,22 @@ bool smm_lru_inactive_is_low(struct smm_node *node)
 SMM_EXPORT(smm_lru_inactive_is_low);
 
 /**
+ * smm_lru_evictable() - pages a node's reclaim could scan
+ * @node: the node
+ *
+ * The active and inactive lists, or the generations under mglru.
+ *
+ * Context: Any context; a lockless snapshot of the counts.
+ * Return: the count.
+ */
+unsigned long smm_lru_evictable(struct smm_node *node)
+{
+	return READ_ONCE(node->lruvec.nr_inactive) + READ_ONCE(node->lruvec.nr_active) +
+	       smm_lru_gen_nr_pages(&node->lruvec.gen);
+}
+SMM_EXPORT(smm_lru_evictable);
+
+/**
  * smm_lru_pages() - pages on one kind of list, over every node
  * @pool: the pool
  * @lru: which list
@@ -746,8 +824,15 @@ unsigned long smm_lru_pages(struct smm_pool *pool, enum smm_lru_list lru)
 	int i;
 
 	for (i = 0; i < pool->zones.nr_nodes; i++) {
+		struct smm_lru_gen *gen = &pool->zones.nodes[i].lruvec.gen;
+
 		smm_lruvec_list(&pool->zones.nodes[i].lruvec, lru, &nr);
 		sum += READ_ONCE(*nr);
+		/* Generations: the two youngest count as active, as the kernel's. */
+		if (lru == SMM_LRU_ACTIVE)
+			sum += smm_lru_gen_nr_active(gen);
+		else if (lru == SMM_LRU_INACTIVE)
+			sum += smm_lru_gen_nr_pages(gen) - smm_lru_gen_nr_active(gen);
 	}
 	return sum;
 }
@@ -818,8 +903,9 @@ static void smm_lru_validate_list(struct smm_pool *pool, struct smm_node *node,
  * @r: where problems are reported
  *
  * Every frame on a list has SMM_PG_lru and the flags of that list and is
- * an object page of the node; the counts match the lists; and the frames
- * of the node with SMM_PG_lru are exactly those on its lists.
+ * an object page of the node; the counts match the lists; the generations
+ * hold what smm_lru_gen_validate() asks; and the frames of the node with
+ * SMM_PG_lru are exactly those on its lists.
  *
  * Context: Process context.  Takes each node's LRU lock in turn.
  * Return: the number of problems found.
@@ -832,20 +918,21 @@ unsigned int smm_lru_validate(struct smm_pool *pool, struct smm_report *r)
 	for (i = 0; i < pool->zones.nr_nodes; i++) {
 		struct smm_node *node = &pool->zones.nodes[i];
 		struct smm_lruvec *lruvec = &node->lruvec;
-		unsigned long sfn, flagged = 0;
+		unsigned long sfn, listed, flagged = 0;
 		enum smm_lru_list lru;
 
 		spin_lock(&lruvec->lock);
 		for (lru = 0; lru < SMM_NR_LRU_LISTS; lru++)
 			smm_lru_validate_list(pool, node, lru, r);
+		smm_lru_gen_validate(pool, node, r);
 		for (sfn = node->start_sfn; sfn < node->start_sfn + node->spanned; sfn++)
 			if (smm_page_test(smm_sfn_page(&pool->region, sfn), SMM_PG_lru))
 				flagged++;
-		if (flagged != lruvec->nr_active + lruvec->nr_inactive +
-			       lruvec->nr_unevictable)
+		listed = lruvec->nr_active + lruvec->nr_inactive + lruvec->nr_unevictable +
+			 smm_lru_gen_nr_pages(&lruvec->gen);
+		if (flagged != listed)
 			smm_report(r, "lru: node %d has %lu frames marked lru, %lu on its lists\n",
-				   node->index, flagged, lruvec->nr_active +
-				   lruvec->nr_inactive + lruvec->nr_unevictable);
+				   node->index, flagged, listed);
 		spin_unlock(&lruvec->lock);
 		cond_resched();
 	}
@@ -870,6 +957,7 @@ int smm_lru_pool_init(struct smm_pool *pool)
 	for_each_possible_cpu(cpu)
 		spin_lock_init(&per_cpu_ptr(pool->lru.batch, cpu)->lock);
 	pool->lru.batch_size = SMM_LRU_BATCH_DEFAULT;
+	pool->lru.policy = &smm_lru_policy_classic;
 	for (i = 0; i < pool->zones.nr_nodes; i++) {
 		struct smm_lruvec *lruvec = &pool->zones.nodes[i].lruvec;
 
@@ -880,6 +968,8 @@ int smm_lru_pool_init(struct smm_pool *pool)
 		lruvec->nr_active = 0;
 		lruvec->nr_inactive = 0;
 		lruvec->nr_unevictable = 0;
+		lruvec->policy = SMM_LRU_POLICY_CLASSIC;
+		smm_lru_gen_init(&lruvec->gen);
 	}
 	return 0;
 }
@@ -898,7 +988,8 @@ void smm_lru_pool_destroy(struct smm_pool *pool)
 	for (i = 0; i < pool->zones.nr_nodes; i++) {
 		struct smm_lruvec *lruvec = &pool->zones.nodes[i].lruvec;
 
-		WARN(lruvec->nr_active || lruvec->nr_inactive || lruvec->nr_unevictable,
+		WARN(lruvec->nr_active || lruvec->nr_inactive || lruvec->nr_unevictable ||
+		     smm_lru_gen_nr_pages(&lruvec->gen),
 		     "%s: node %d destroyed with LRU pages left\n", pool->name, i);
 	}
 	free_percpu(pool->lru.batch);

@@ -17,6 +17,7 @@
 
 #include <shadowmm/compat.h>
 #include <shadowmm/debugfs.h>
+#include <shadowmm/lru_policy.h>
 #include <shadowmm/main.h>
 #include <shadowmm/object.h>
 #include <shadowmm/pcp.h>
@@ -138,6 +139,34 @@ module_param_cb(dev_mode, &smm_dev_mode_ops, &smm_params.dev_mode, 0444);
 __MODULE_PARM_TYPE(dev_mode, "octal");
 MODULE_PARM_DESC(dev_mode,
 		 "permission bits of /dev/shadowmm, octal (default 0600: root only)");
+
+static int smm_param_set_lru_policy(const char *val, const struct kernel_param *kp)
+{
+	enum smm_lru_policy_id id;
+
+	if (smm_lru_policy_parse(val, &id)) {
+		pr_err("lru_policy=%s is invalid: expected classic, workingset or mglru\n", val);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = id;
+	return 0;
+}
+
+static int smm_param_get_lru_policy(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n",
+			  smm_lru_policy_get(*(unsigned int *)kp->arg)->name);
+}
+
+static const struct kernel_param_ops smm_lru_policy_ops = {
+	.set = smm_param_set_lru_policy,
+	.get = smm_param_get_lru_policy,
+};
+
+module_param_cb(lru_policy, &smm_lru_policy_ops, &smm_params.lru_policy, 0444);
+__MODULE_PARM_TYPE(lru_policy, "string");
+MODULE_PARM_DESC(lru_policy,
+		 "reclaim policy of the live pool: classic (two lists, refaults within the active list; default), workingset (refaults within both lists, 5.9+ rules) or mglru (generations); the knobs file switches it while the LRU is empty");
 
 static int smm_param_set_zone_split(const char *val, const struct kernel_param *kp)
 {
@@ -367,6 +396,7 @@ static int smm_live_pool_create(void)
 	cfg.swap.nr_slots = (unsigned long)smm_params.swap_mb << (20 - PAGE_SHIFT);
 	cfg.swap.file = smm_params.swap_file;
 	cfg.slab_debug = smm_slab_debug_flags();
+	cfg.lru_policy = smm_params.lru_policy;
 	ret = smm_pool_create(&cfg, &smm_live_pool);
 	if (ret)
 		return ret;

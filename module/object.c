@@ -55,6 +55,7 @@
 #include <shadowmm/buddy.h>
 #include <shadowmm/compat.h>
 #include <shadowmm/lru.h>
+#include <shadowmm/lru_policy.h>
 #include <shadowmm/object.h>
 #include <shadowmm/object_internal.h>
 #include <shadowmm/pool.h>
@@ -673,10 +674,7 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 	if (slot)
 		smm_count_event(pool, SMM_PSWPIN);
 	set_bit(SMM_PG_dirty, &frame->flags);
-	if (node < pool->zones.nr_nodes &&
-	    smm_workingset_refault(pool, shadow,
-				   READ_ONCE(pool->zones.nodes[node].lruvec.nr_active)))
-		set_bit(SMM_PG_active, &frame->flags);
+	smm_lru_refault(pool, shadow, frame);
 	smm_lru_add(pool, frame);
 	return page;
 }

@@ -20,6 +20,7 @@
 #include <shadowmm/buddy.h>
 #include <shadowmm/compat.h>
 #include <shadowmm/lru.h>
+#include <shadowmm/lru_policy.h>
 #include <shadowmm/object.h>
 #include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
@@ -59,7 +60,8 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 		split += cfg->zone_split[i];
 	if (split != 100 || !cfg->zone_split[SMM_ZONE_NORMAL] ||
 	    cfg->watermark_scale_factor > SMM_WSF_MAX ||
-	    (cfg->slab_debug & ~SMM_SLAB_ALL))
+	    (cfg->slab_debug & ~SMM_SLAB_ALL) ||
+	    (unsigned int)cfg->lru_policy >= SMM_NR_LRU_POLICIES)
 		return -EINVAL;
 
 	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
@@ -100,6 +102,8 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 	ret = smm_lru_pool_init(pool);
 	if (ret)
 		goto err_workingset;
+	/* The LRU is empty and the policy checked above: this cannot fail. */
+	WARN_ON(smm_lru_set_policy(pool, cfg->lru_policy));
 
 	ret = smm_pcp_hotplug_register(pool);
 	if (ret)

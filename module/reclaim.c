@@ -45,6 +45,7 @@
 
 #include <shadowmm/compat.h>
 #include <shadowmm/lru.h>
+#include <shadowmm/lru_policy.h>
 #include <shadowmm/object.h>
 #include <shadowmm/pool.h>
 #include <shadowmm/reclaim.h>
@@ -76,7 +77,9 @@ struct smm_scan_control {
  * smm_evict_result, counted in @stat; the page is unlocked again, and on
  * SMM_EVICT_RECLAIMED its frame is freed.
  */
-static enum smm_evict_result smm_shrink_page(struct smm_pool *pool, struct smm_page *frame,
+static enum smm_evict_result smm_shrink_page(struct smm_pool *pool,
+					     const struct smm_lru_policy *policy,
+					     struct smm_page *frame,
 					     struct smm_reclaim_stat *stat)
 {
 	struct folio *folio = page_folio(smm_frame_struct_page(pool, frame));
@@ -84,7 +87,7 @@ static enum smm_evict_result smm_shrink_page(struct smm_pool *pool, struct smm_p
 
 	if (!folio_trylock(folio))
 		return SMM_EVICT_BUSY;
-	switch (smm_lru_check_references(pool, frame)) {
+	switch (policy->check_references(pool, frame)) {
 	case SMM_LRUREF_RECLAIM:
 		res = smm_object_remove_mapping(pool, frame, stat);
 		/* Taken out: unlocked there, before its frame was freed. */
@@ -116,16 +119,20 @@ static enum smm_evict_result smm_shrink_page(struct smm_pool *pool, struct smm_p
 	return res;
 }
 
-/* One batch of the inactive tail; returns the pages reclaimed. */
-static unsigned int smm_shrink_inactive(struct smm_pool *pool, struct smm_node *node,
-					struct smm_scan_control *sc)
+/*
+ * One batch of the inactive tail (the oldest generation under mglru);
+ * returns the pages reclaimed.
+ */
+static unsigned int smm_shrink_inactive(struct smm_pool *pool,
+					const struct smm_lru_policy *policy,
+					struct smm_node *node, struct smm_scan_control *sc)
 {
 	struct smm_page *frames[SMM_RECLAIM_BATCH];
 	struct smm_reclaim_stat stat = { };
 	unsigned int i, n, kept = 0, reclaimed = 0;
 
 	n = min_t(unsigned long, SMM_RECLAIM_BATCH, sc->nr_to_reclaim - sc->nr_reclaimed);
-	n = smm_lru_isolate_inactive(pool, node, n, frames);
+	n = policy->isolate(pool, node, n, frames);
 	if (!n)
 		return 0;
 	smm_count_events(pool, sc->kswapd ? SMM_PGSCAN_KSWAPD : SMM_PGSCAN_DIRECT, n);
@@ -133,7 +140,7 @@ static unsigned int smm_shrink_inactive(struct smm_pool *pool, struct smm_node *
 		enum smm_evict_result res = SMM_EVICT_NOSPACE;
 
 		if (!sc->store_full)
-			res = smm_shrink_page(pool, frames[i], &stat);
+			res = smm_shrink_page(pool, policy, frames[i], &stat);
 		if (res == SMM_EVICT_RECLAIMED) {
 			reclaimed++;
 			continue;
@@ -147,33 +154,40 @@ static unsigned int smm_shrink_inactive(struct smm_pool *pool, struct smm_node *
 			 reclaimed);
 	sc->nr_scanned += n;
 	sc->nr_reclaimed += reclaimed;
-	trace_shadowmm_lru_shrink_inactive(node->nid, n, reclaimed, &stat, sc->priority);
+	if (policy->id == SMM_LRU_POLICY_MGLRU)
+		trace_shadowmm_lru_gen_evict(node->nid, n, reclaimed, &stat, sc->priority);
+	else
+		trace_shadowmm_lru_shrink_inactive(node->nid, n, reclaimed, &stat, sc->priority);
 	return reclaimed;
 }
 
-/* One pass over a node: age the active list as needed, shrink the inactive. */
+/*
+ * One pass over a node by the pool's policy (module/lru_policy.c): age as
+ * it asks (classic: the active list when the inactive one is low), shrink
+ * what it isolates.
+ */
 static void smm_shrink_node(struct smm_pool *pool, struct smm_node *node,
 			    struct smm_scan_control *sc)
 {
-	struct smm_lruvec *lruvec = &node->lruvec;
+	const struct smm_lru_policy *policy = smm_lru_policy(pool);
 	unsigned long budget;
 
 	if (!pool->swap.ready)
 		return;
 	smm_lru_drain_all(pool);
-	budget = (READ_ONCE(lruvec->nr_inactive) + READ_ONCE(lruvec->nr_active)) >>
-		 sc->priority;
+	budget = smm_lru_evictable(node) >> sc->priority;
 	budget = max_t(unsigned long, budget, SMM_RECLAIM_BATCH);
 	/* A batch may isolate nothing (all second chances): it still scanned. */
 	while (budget && sc->nr_reclaimed < sc->nr_to_reclaim && !sc->store_full) {
-		if (!READ_ONCE(lruvec->nr_inactive) && !READ_ONCE(lruvec->nr_active))
+		if (!smm_lru_evictable(node))
 			break;
-		if (smm_lru_inactive_is_low(node))
-			smm_lru_age_active(pool, node, SMM_RECLAIM_BATCH);
-		smm_shrink_inactive(pool, node, sc);
+		policy->age(pool, node);
+		smm_shrink_inactive(pool, policy, node, sc);
 		budget -= min_t(unsigned long, budget, SMM_RECLAIM_BATCH);
 		cond_resched();
 	}
+	if (policy->pass_done)
+		policy->pass_done(pool, node);
 }
 
 /*

@@ -62,6 +62,15 @@ const char * const smm_event_names[SMM_NR_EVENTS] = {
 	[SMM_PAGEOUTRUN] = "pageoutrun",
 	[SMM_KSWAPD_GIVEUP] = "kswapd_giveup",
 	[SMM_WORKINGSET_NODERECLAIM] = "workingset_nodereclaim",
+	[SMM_WORKINGSET_REFAULT_ANON] = "workingset_refault_anon",
+	[SMM_WORKINGSET_ACTIVATE_ANON] = "workingset_activate_anon",
+	[SMM_WORKINGSET_ACTIVATE_CLASSIC] = "workingset_activate_classic",
+	[SMM_WORKINGSET_RESTORE_ANON] = "workingset_restore_anon",
+	[SMM_WORKINGSET_DEACTIVATE_REFAULT] = "workingset_deactivate_refault",
+	[SMM_LRU_GEN_AGING] = "lru_gen_aging",
+	[SMM_LRU_GEN_PROMOTED] = "lru_gen_promoted",
+	[SMM_LRU_GEN_PROTECTED] = "lru_gen_protected",
+	[SMM_LRU_GEN_REFAULT_RECENT] = "lru_gen_refault_recent",
 };
 
 /**

@@ -36,3 +36,6 @@ SMM_EXPORT_TRACEPOINT(shadowmm_reclaim_begin);
 SMM_EXPORT_TRACEPOINT(shadowmm_reclaim_end);
 SMM_EXPORT_TRACEPOINT(shadowmm_lru_shrink_inactive);
 SMM_EXPORT_TRACEPOINT(shadowmm_lru_evict);
+SMM_EXPORT_TRACEPOINT(shadowmm_lru_gen_scan);
+SMM_EXPORT_TRACEPOINT(shadowmm_lru_gen_age);
+SMM_EXPORT_TRACEPOINT(shadowmm_lru_gen_evict);

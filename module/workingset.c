@@ -23,8 +23,13 @@
  *   bits 0..31	the backing-store slot holding the page's contents, or
  *		0 for a page of zeroes, evicted without being stored
  *   bits 32..37	the node's index in the pool
- *   bits 38..62	the node's age, truncated to 25 bits (distances are
- *		taken modulo 2^25 evictions and activations)
+ *   bit  38	the page was part of the working set (SMM_PG_workingset)
+ *   bits 39..40	the reclaim policy that evicted it (enum
+ *		smm_lru_policy_id): a refault is judged by the rules of
+ *		the policy it was evicted under, or not at all
+ *   bits 41..62	the node's age, truncated to 22 bits (distances are
+ *		taken modulo 2^22 evictions and activations); under mglru,
+ *		the generation and tier the page left from
  * Entries live in their object's shadows xarray, never in i_pages.  Not
  * every entry holds a slot: one with a slot is the only copy of its page,
  * and their number is bounded by the store's capacity; one without (a
@@ -46,7 +51,11 @@
 
 #define SMM_WS_SLOT_BITS	32
 #define SMM_WS_NODE_BITS	6
-#define SMM_WS_AGE_BITS		(BITS_PER_XA_VALUE - SMM_WS_SLOT_BITS - SMM_WS_NODE_BITS)
+#define SMM_WS_WS_SHIFT		(SMM_WS_SLOT_BITS + SMM_WS_NODE_BITS)
+#define SMM_WS_POLICY_SHIFT	(SMM_WS_WS_SHIFT + 1)
+#define SMM_WS_POLICY_BITS	2
+#define SMM_WS_AGE_SHIFT	(SMM_WS_POLICY_SHIFT + SMM_WS_POLICY_BITS)
+#define SMM_WS_AGE_BITS		(BITS_PER_XA_VALUE - SMM_WS_AGE_SHIFT)
 #define SMM_WS_AGE_MASK		((1UL << SMM_WS_AGE_BITS) - 1)
 
 static struct smm_workingset *smm_ws(struct smm_pool *pool, int node)
@@ -55,25 +64,97 @@ static struct smm_workingset *smm_ws(struct smm_pool *pool, int node)
 }
 
 /**
- * smm_workingset_eviction() - the shadow entry an evicted page leaves
+ * smm_workingset_pack() - a shadow entry from its parts
+ * @node: index of the node the page was on
+ * @slot: the store slot holding its contents, or SMM_SWAP_NONE (0)
+ * @value: the node's age (classic, workingset) or the generation token
+ *	   (mglru); truncated to what the entry holds
+ * @policy: the policy that evicted the page
+ * @workingset: the page was part of the working set
+ *
+ * Context: Any context.
+ * Return: an xarray value entry.
+ */
+void *smm_workingset_pack(int node, u32 slot, unsigned long value,
+			  enum smm_lru_policy_id policy, bool workingset)
+{
+	return xa_mk_value(((value & SMM_WS_AGE_MASK) << SMM_WS_AGE_SHIFT) |
+			   ((unsigned long)policy << SMM_WS_POLICY_SHIFT) |
+			   ((unsigned long)workingset << SMM_WS_WS_SHIFT) |
+			   ((unsigned long)node << SMM_WS_SLOT_BITS) | slot);
+}
+SMM_EXPORT(smm_workingset_pack);
+
+/**
+ * smm_workingset_evict() - the shadow entry an evicted page leaves, by the
+ * refault-distance policies
  * @pool: the pool
  * @node: index of the node the page was on
  * @slot: the store slot now holding its contents, or SMM_SWAP_NONE (0)
  *	  for a page of zeroes, which was not stored
+ * @policy: SMM_LRU_POLICY_CLASSIC or SMM_LRU_POLICY_WORKINGSET
+ * @workingset: the page was part of the working set (kept for the
+ *	  workingset policy's restore rule)
  *
  * The node's age moves on by one.
  *
  * Context: Any context.
  * Return: an xarray value entry.
  */
-void *smm_workingset_eviction(struct smm_pool *pool, int node, u32 slot)
+void *smm_workingset_evict(struct smm_pool *pool, int node, u32 slot,
+			   enum smm_lru_policy_id policy, bool workingset)
 {
 	unsigned long age = atomic_long_inc_return(&smm_ws(pool, node)->age);
 
-	return xa_mk_value(((age & SMM_WS_AGE_MASK) << (SMM_WS_SLOT_BITS + SMM_WS_NODE_BITS)) |
-			   ((unsigned long)node << SMM_WS_SLOT_BITS) | slot);
+	return smm_workingset_pack(node, slot, age, policy, workingset);
+}
+SMM_EXPORT(smm_workingset_evict);
+
+/**
+ * smm_workingset_eviction() - the shadow entry an evicted page leaves
+ * @pool: the pool
+ * @node: index of the node the page was on
+ * @slot: the store slot now holding its contents, or SMM_SWAP_NONE (0)
+ *	  for a page of zeroes, which was not stored
+ *
+ * The classic policy's entry: smm_workingset_evict() with no working-set
+ * mark.  The node's age moves on by one.
+ *
+ * Context: Any context.
+ * Return: an xarray value entry.
+ */
+void *smm_workingset_eviction(struct smm_pool *pool, int node, u32 slot)
+{
+	return smm_workingset_evict(pool, node, slot, SMM_LRU_POLICY_CLASSIC, false);
 }
 SMM_EXPORT(smm_workingset_eviction);
+
+/**
+ * smm_workingset_shadow_policy() - the policy a shadow entry was left by
+ * @shadow: a value entry from smm_workingset_pack()
+ *
+ * Context: Any context.
+ * Return: its enum smm_lru_policy_id.
+ */
+enum smm_lru_policy_id smm_workingset_shadow_policy(const void *shadow)
+{
+	return (xa_to_value(shadow) >> SMM_WS_POLICY_SHIFT) &
+	       ((1UL << SMM_WS_POLICY_BITS) - 1);
+}
+SMM_EXPORT(smm_workingset_shadow_policy);
+
+/**
+ * smm_workingset_shadow_ws() - was the evicted page part of the working set?
+ * @shadow: a value entry from smm_workingset_pack()
+ *
+ * Context: Any context.
+ * Return: the mark it was packed with.
+ */
+bool smm_workingset_shadow_ws(const void *shadow)
+{
+	return xa_to_value(shadow) & BIT(SMM_WS_WS_SHIFT);
+}
+SMM_EXPORT(smm_workingset_shadow_ws);
 
 /**
  * smm_workingset_unpack() - what a shadow entry holds
@@ -91,7 +172,7 @@ void smm_workingset_unpack(const void *shadow, int *node, unsigned long *age,
 
 	*slot = (u32)v;
 	*node = (v >> SMM_WS_SLOT_BITS) & ((1UL << SMM_WS_NODE_BITS) - 1);
-	*age = v >> (SMM_WS_SLOT_BITS + SMM_WS_NODE_BITS);
+	*age = v >> SMM_WS_AGE_SHIFT;
 }
 SMM_EXPORT(smm_workingset_unpack);
 
@@ -109,10 +190,35 @@ u32 smm_workingset_slot(const void *shadow)
 SMM_EXPORT(smm_workingset_slot);
 
 /**
- * smm_workingset_refault() - decide where a refaulting page goes
+ * smm_workingset_distance() - how far back a shadow entry's eviction was
  * @pool: the pool
- * @shadow: the entry its eviction left
- * @active: pages on the active list of the node it was evicted from
+ * @shadow: the entry a classic or workingset eviction left
+ * @node: set to the index of the node it was evicted from
+ *
+ * Context: Any context.
+ * Return: the node's age now minus its age then (evictions and
+ * activations since), or ULONG_MAX when the node is not the pool's.
+ */
+unsigned long smm_workingset_distance(struct smm_pool *pool, const void *shadow,
+				      int *node)
+{
+	unsigned long then;
+	u32 slot;
+
+	smm_workingset_unpack(shadow, node, &then, &slot);
+	if (WARN_ON_ONCE(*node >= pool->zones.nr_nodes))
+		return ULONG_MAX;
+	return (atomic_long_read(&smm_ws(pool, *node)->age) - then) & SMM_WS_AGE_MASK;
+}
+SMM_EXPORT(smm_workingset_distance);
+
+/**
+ * smm_workingset_note_refault() - count a refault and the verdict on it
+ * @pool: the pool
+ * @node: the index of the node it was evicted from
+ * @distance: its refault distance
+ * @size: what the distance was compared with (traced)
+ * @activate: the verdict: straight to the active list
  *
  * Counts the refault (vmstat workingset_refault) and its distance in the
  * histogram; an activation is counted as workingset_activate and moves
@@ -121,24 +227,12 @@ SMM_EXPORT(smm_workingset_slot);
  * set), which is no LRU activation, so this one is not counted twice.
  *
  * Context: Any context.
- * Return: true when the page should go straight to the active list.
  */
-bool smm_workingset_refault(struct smm_pool *pool, const void *shadow,
-			    unsigned long active)
+void smm_workingset_note_refault(struct smm_pool *pool, int node,
+				 unsigned long distance, unsigned long size,
+				 bool activate)
 {
-	unsigned long then, now, distance;
-	struct smm_workingset *ws;
-	bool activate;
-	int node;
-	u32 slot;
-
-	smm_workingset_unpack(shadow, &node, &then, &slot);
-	if (WARN_ON_ONCE(node >= pool->zones.nr_nodes))
-		return false;
-	ws = smm_ws(pool, node);
-	now = atomic_long_read(&ws->age);
-	distance = (now - then) & SMM_WS_AGE_MASK;
-	activate = distance <= active;
+	struct smm_workingset *ws = smm_ws(pool, node);
 
 	atomic_long_inc(&ws->refaults);
 	atomic_long_inc(&ws->hist[min_t(unsigned int, distance ? ilog2(distance) + 1 : 0,
@@ -149,7 +243,35 @@ bool smm_workingset_refault(struct smm_pool *pool, const void *shadow,
 		smm_count_event(pool, SMM_WORKINGSET_ACTIVATE);
 		smm_workingset_activation(pool, node);
 	}
-	trace_shadowmm_refault(pool->zones.nodes[node].nid, distance, active, activate);
+	trace_shadowmm_refault(pool->zones.nodes[node].nid, distance, size, activate);
+}
+SMM_EXPORT(smm_workingset_note_refault);
+
+/**
+ * smm_workingset_refault() - decide where a refaulting page goes (the
+ * classic rule)
+ * @pool: the pool
+ * @shadow: the entry its eviction left
+ * @active: pages on the active list of the node it was evicted from
+ *
+ * A refault distance not above @active activates; counted by
+ * smm_workingset_note_refault().
+ *
+ * Context: Any context.
+ * Return: true when the page should go straight to the active list.
+ */
+bool smm_workingset_refault(struct smm_pool *pool, const void *shadow,
+			    unsigned long active)
+{
+	unsigned long distance;
+	bool activate;
+	int node;
+
+	distance = smm_workingset_distance(pool, shadow, &node);
+	if (distance == ULONG_MAX)
+		return false;
+	activate = distance <= active;
+	smm_workingset_note_refault(pool, node, distance, active, activate);
 	return activate;
 }
 SMM_EXPORT(smm_workingset_refault);
@@ -213,6 +335,8 @@ SMM_EXPORT(smm_workingset_print);
 int smm_workingset_pool_init(struct smm_pool *pool)
 {
 	BUILD_BUG_ON(SMM_WS_AGE_BITS < 20);
+	BUILD_BUG_ON(SMM_WS_AGE_BITS != SMM_WS_VALUE_BITS);
+	BUILD_BUG_ON(SMM_NR_LRU_POLICIES > (1 << SMM_WS_POLICY_BITS));
 	if (pool->zones.nr_nodes > (1 << SMM_WS_NODE_BITS))
 		return -EINVAL;
 	pool->workingset.nodes = kcalloc(pool->zones.nr_nodes, sizeof(*pool->workingset.nodes),

@@ -11,6 +11,9 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
+#include <shadowmm/lru_gen.h>
+
+struct smm_lru_policy;
 struct smm_node;
 struct smm_page;
 struct smm_pool;
@@ -22,6 +25,18 @@ enum smm_lru_list {
 	SMM_LRU_ACTIVE,
 	SMM_LRU_UNEVICTABLE,
 	SMM_NR_LRU_LISTS,
+};
+
+/*
+ * The reclaim policy of a pool (module/lru_policy.c): which rules its
+ * LRU follows.  The values are what the lru_policy parameter and knob
+ * name, in this order.
+ */
+enum smm_lru_policy_id {
+	SMM_LRU_POLICY_CLASSIC,		/* two lists, the kernel until 5.8 */
+	SMM_LRU_POLICY_WORKINGSET,	/* two lists, the refault rules of 5.9+ */
+	SMM_LRU_POLICY_MGLRU,		/* generations (module/lru_gen.c) */
+	SMM_NR_LRU_POLICIES,
 };
 
 /* What a per-CPU batch collects; drained in this order. */
@@ -72,14 +87,20 @@ enum smm_lru_references {
  *			a frame isolated from the lists, whose page lock
  *			its isolator holds, gets SMM_PG_active without it,
  *			read under it when smm_lru_putback() links it).
- *			Never held with another node's; its place in the
- *			lock order: include/shadowmm/pool.h.
+ *			It also protects @policy and @gen.  Never held
+ *			with another node's but by smm_lru_set_policy(),
+ *			which takes them all; its place in the lock order:
+ *			include/shadowmm/pool.h.
  * @active_list:	frames with SMM_PG_active, added at the head
  * @inactive_list:	frames without, added at the head, evicted from the tail
  * @unevictable_list:	frames of mlocked mappings (SMM_PG_unevictable)
  * @nr_active:		frames on @active_list
  * @nr_inactive:	frames on @inactive_list
  * @nr_unevictable:	frames on @unevictable_list
+ * @policy:		the pool's policy, as this node applies it (the
+ *			lists a frame is linked to follow it)
+ * @gen:		the generations, under SMM_LRU_POLICY_MGLRU (the
+ *			active and inactive lists are empty then)
  *
  * The frames are linked by struct smm_page.lru.  The counts may be read
  * without the lock (READ_ONCE) for statistics.
@@ -92,6 +113,8 @@ struct smm_lruvec {
 	unsigned long nr_active;
 	unsigned long nr_inactive;
 	unsigned long nr_unevictable;
+	enum smm_lru_policy_id policy;
+	struct smm_lru_gen gen;
 };
 
 /**
@@ -114,10 +137,14 @@ struct smm_lru_batch {
  * @batch:	per-CPU LRU batches
  * @batch_size:	entries a batch collects before it is drained,
  *		1..SMM_LRU_BATCH_MAX; written under the pool's tune_lock
+ * @policy:	the reclaim policy's rules (module/lru_policy.c); written
+ *		under the pool's tune_lock and every node's LRU lock, read
+ *		with READ_ONCE()
  */
 struct smm_pool_lru {
 	struct smm_lru_batch __percpu *batch;
 	unsigned int batch_size;
+	const struct smm_lru_policy *policy;
 };
 
 int smm_lru_pool_init(struct smm_pool *pool);
@@ -133,6 +160,9 @@ void smm_lru_drain_cpu(struct smm_pool *pool, int cpu);
 void smm_lru_drain_all(struct smm_pool *pool);
 int smm_lru_set_batch(struct smm_pool *pool, unsigned int size);
 
+void smm_lru_classic_mark_accessed(struct smm_pool *pool, struct smm_page *frame);
+void smm_lru_note_read(struct smm_pool *pool, struct smm_page *frame);
+unsigned long smm_lru_evictable(struct smm_node *node);
 unsigned int smm_lru_isolate_inactive(struct smm_pool *pool, struct smm_node *node,
 				      unsigned int nr_to_scan, struct smm_page **out);
 enum smm_lru_references smm_lru_check_references(struct smm_pool *pool,

@@ -31,6 +31,8 @@
  * @swap_mb:	backing store capacity in MiB (0: none, nothing is evicted)
  * @swap_mb_set: @swap_mb was given (else it becomes four times the region)
  * @swap_file:	absolute path of a swap file, or "" for the compressed store
+ * @lru_policy:	the live pool's reclaim policy at load (enum
+ *		smm_lru_policy_id: 0 classic, 1 workingset, 2 mglru)
  */
 struct smm_params {
 	unsigned int size_mb;
@@ -42,6 +44,7 @@ struct smm_params {
 	unsigned int swap_mb;
 	bool swap_mb_set;
 	char swap_file[256];
+	unsigned int lru_policy;
 };
 
 extern struct smm_params smm_params;

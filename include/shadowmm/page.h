@@ -10,7 +10,9 @@
 #ifndef _SHADOWMM_PAGE_H
 #define _SHADOWMM_PAGE_H
 
+#include <linux/atomic.h>
 #include <linux/bitops.h>
+#include <linux/build_bug.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
@@ -32,6 +34,11 @@ struct smm_kmem_cache;
  * @SMM_PG_referenced:	accessed since the last scan
  * @SMM_PG_unevictable:	mlocked: kept off the reclaimable lists
  * @SMM_PG_dirty:	contents differ from the backing store copy
+ * @SMM_PG_workingset:	part of the working set: deactivated from the
+ *			active list, or refaulted after it was (the
+ *			workingset and mglru policies, module/lru_policy.c)
+ * @SMM_PG_refault:	brought back from the store, until its LRU add
+ *			places it (the mglru policy puts refaults apart)
  * @SMM_NR_PAGEFLAGS:	number of flag bits
  */
 enum smm_pageflags {
@@ -44,6 +51,8 @@ enum smm_pageflags {
 	SMM_PG_referenced,
 	SMM_PG_unevictable,
 	SMM_PG_dirty,
+	SMM_PG_workingset,
+	SMM_PG_refault,
 	SMM_NR_PAGEFLAGS,
 };
 
@@ -58,6 +67,21 @@ enum smm_pageflags {
  */
 #define SMM_PAGE_INUSE_SHIFT	16
 #define SMM_PAGE_INUSE_MASK	(0xffffUL << SMM_PAGE_INUSE_SHIFT)
+
+/*
+ * An object frame on a multi-generational list (module/lru_gen.c) keeps
+ * its generation + 1 in three bits above the flags (0: on no generation
+ * list), and its accesses beyond the first two (SMM_PG_referenced and
+ * SMM_PG_workingset count those) in two more, saturating at 3.  The
+ * generation changes only under the node's LRU lock, the accesses
+ * without it: both with smm_page_set_field().
+ */
+#define SMM_PAGE_GEN_SHIFT	SMM_NR_PAGEFLAGS
+#define SMM_PAGE_GEN_MASK	(7UL << SMM_PAGE_GEN_SHIFT)
+#define SMM_PAGE_REFS_SHIFT	(SMM_PAGE_GEN_SHIFT + 3)
+#define SMM_PAGE_REFS_MAX	3UL
+#define SMM_PAGE_REFS_MASK	(SMM_PAGE_REFS_MAX << SMM_PAGE_REFS_SHIFT)
+static_assert(SMM_PAGE_REFS_SHIFT + 2 <= SMM_PAGE_INUSE_SHIFT);
 
 /**
  * struct smm_page - descriptor of one frame of the region
@@ -122,6 +146,16 @@ static inline void smm_slab_set_inuse(struct smm_page *page, unsigned int inuse)
 {
 	page->flags = (page->flags & ~SMM_PAGE_INUSE_MASK) |
 		      ((unsigned long)inuse << SMM_PAGE_INUSE_SHIFT);
+}
+
+/* Replace the bits of @mask in @page->flags with @val; atomic. */
+static inline void smm_page_set_field(struct smm_page *page, unsigned long mask,
+				      unsigned long val)
+{
+	unsigned long old = READ_ONCE(page->flags);
+
+	do {
+	} while (!try_cmpxchg(&page->flags, &old, (old & ~mask) | (val & mask)));
 }
 
 static inline unsigned int smm_buddy_order(const struct smm_page *page)

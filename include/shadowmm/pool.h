@@ -61,8 +61,16 @@
  *         obj->shadows xa_lock	(interrupts off, as it nests in i_pages;
  *				 also taken alone: evict.c's reservation,
  *				 xa_destroy() of a dead object)
+ * pool->tune_lock		(a mutex, taken under none of the locks
+ *				 above but smm_knob_sets_lock and the
+ *				 sleeping ones; the only lock of shadowmm
+ *				 taken under it:)
+ *   smm_lruvec.lock		(every node's, in node order, with
+ *				 spin_lock_nest_lock(): smm_lru_set_policy()
+ *				 switching the policy, the one place two
+ *				 nodes' LRU locks are held together)
  *
- * Leaves: pool->tune_lock (a mutex), pool->objects.lock,
+ * Leaves: pool->objects.lock,
  * smm_vma_tree.lock, pool->objects.pinned_lock, pool->vmas.lock,
  * obj->size_lock and swap->lock.  They may be taken under the sleeping
  * locks above (a tree's lock always under its mm's mmap_lock or, in a
@@ -107,6 +115,7 @@
  * @watermark_scale_factor: 1/10000 of a zone between its watermarks
  *			(0: SMM_WSF_DEFAULT)
  * @swap:		the backing store (nr_slots 0: none)
+ * @lru_policy:		the reclaim policy it starts with (0: classic)
  * @slab_debug:		SMM_SLAB_* debug flags every slab cache of the pool
  *			gets (the live pool: the slab_debug parameter)
  */
@@ -117,6 +126,7 @@ struct smm_pool_config {
 	unsigned long min_free_kbytes;
 	unsigned int watermark_scale_factor;
 	struct smm_swap_config swap;
+	enum smm_lru_policy_id lru_policy;
 	unsigned int slab_debug;
 };
 
@@ -129,7 +139,7 @@ struct smm_pool_config {
  *		pages in the kernel's direct map)
  * @tune_lock:	serialises changes of the tunables (zones' watermarks and
  *		pcp high/batch, min_free_kbytes, watermark_scale_factor, the
- *		LRU batch size)
+ *		LRU batch size, the reclaim policy)
  * @events:	per-CPU event counters
  * @zones:	nodes, zones and buddy lists (zone.h)
  * @pcp:	the per-CPU lists' hotplug instance (pcp.h)

@@ -59,6 +59,15 @@ enum smm_event {
 	SMM_PAGEOUTRUN,			/* kswapd balance runs */
 	SMM_KSWAPD_GIVEUP,		/* kswapd stopped with nothing reclaimable */
 	SMM_WORKINGSET_NODERECLAIM,	/* shadow entries trimmed */
+	SMM_WORKINGSET_REFAULT_ANON,	/* refaults the workingset policy judged */
+	SMM_WORKINGSET_ACTIVATE_ANON,	/* of which it activated */
+	SMM_WORKINGSET_ACTIVATE_CLASSIC, /* of those the classic rule would have */
+	SMM_WORKINGSET_RESTORE_ANON,	/* activated and active when evicted */
+	SMM_WORKINGSET_DEACTIVATE_REFAULT, /* active pages aged for refaults alone */
+	SMM_LRU_GEN_AGING,		/* mglru: generations opened */
+	SMM_LRU_GEN_PROMOTED,		/* mglru: pages aging found young */
+	SMM_LRU_GEN_PROTECTED,		/* mglru: pages kept for their tier */
+	SMM_LRU_GEN_REFAULT_RECENT,	/* mglru: refaults counted in a tier */
 	SMM_NR_EVENTS,
 };
 

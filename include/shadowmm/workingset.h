@@ -16,8 +16,13 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
+#include <shadowmm/lru.h>
+
 struct seq_file;
 struct smm_pool;
+
+/* Bits of a shadow entry's age (or mglru token): distances are modulo 2^22. */
+#define SMM_WS_VALUE_BITS	22
 
 /* Refault distances are shown in power-of-two buckets 0, 1, 2-3, ... */
 #define SMM_WS_BUCKETS		24
@@ -28,12 +33,16 @@ struct smm_pool;
  * @refaults:	refaults seen
  * @activated:	of which went straight to the active list
  * @hist:	refault distances, by bucket (ilog2(distance) + 1)
+ * @refault_snapshot: @activated when the last reclaim pass over the node
+ *		ended (the workingset policy ages the active list when
+ *		refaults were activated since)
  */
 struct smm_workingset {
 	atomic_long_t age;
 	atomic_long_t refaults;
 	atomic_long_t activated;
 	atomic_long_t hist[SMM_WS_BUCKETS];
+	atomic_long_t refault_snapshot;
 };
 
 /**
@@ -54,7 +63,18 @@ struct smm_pool_workingset {
 
 int smm_workingset_pool_init(struct smm_pool *pool);
 void smm_workingset_pool_destroy(struct smm_pool *pool);
+void *smm_workingset_pack(int node, u32 slot, unsigned long value,
+			  enum smm_lru_policy_id policy, bool workingset);
+void *smm_workingset_evict(struct smm_pool *pool, int node, u32 slot,
+			   enum smm_lru_policy_id policy, bool workingset);
 void *smm_workingset_eviction(struct smm_pool *pool, int node, u32 slot);
+enum smm_lru_policy_id smm_workingset_shadow_policy(const void *shadow);
+bool smm_workingset_shadow_ws(const void *shadow);
+unsigned long smm_workingset_distance(struct smm_pool *pool, const void *shadow,
+				      int *node);
+void smm_workingset_note_refault(struct smm_pool *pool, int node,
+				 unsigned long distance, unsigned long size,
+				 bool activate);
 void smm_workingset_unpack(const void *shadow, int *node, unsigned long *age,
 			   u32 *slot);
 u32 smm_workingset_slot(const void *shadow);

@@ -692,6 +692,125 @@ TRACE_EVENT(shadowmm_lru_evict,
 		  __entry->index << PAGE_SHIFT, __entry->slot, __entry->nid)
 );
 
+/*
+ * The multi-generational LRU (module/lru_gen.c).  A scan of generations,
+ * with the fields of the kernel's mm_vmscan_lru_isolate (what MGLRU's
+ * scan_folios() reports) and the node and its sequence numbers after:
+ * shadowmm_lru_gen_scan for eviction's scan of the oldest generation
+ * (nr_taken: pages isolated; nr_skipped: kept, protected tiers included),
+ * shadowmm_lru_gen_age for aging's walk of the older generations after
+ * max_seq moved on (nr_taken: pages found young, moved to max_seq;
+ * nr_skipped: unmapped or being freed).
+ */
+DECLARE_EVENT_CLASS(shadowmm_lru_gen_walk,
+
+	TP_PROTO(int nid, unsigned long min_seq, unsigned long max_seq,
+		 unsigned long nr_requested, unsigned long nr_scanned,
+		 unsigned long nr_skipped, unsigned long nr_taken),
+
+	TP_ARGS(nid, min_seq, max_seq, nr_requested, nr_scanned, nr_skipped, nr_taken),
+
+	TP_STRUCT__entry(
+		__field(int,		highest_zoneidx)
+		__field(int,		order)
+		__field(unsigned long,	nr_requested)
+		__field(unsigned long,	nr_scanned)
+		__field(unsigned long,	nr_skipped)
+		__field(unsigned long,	nr_taken)
+		__field(int,		lru)
+		__field(int,		nid)
+		__field(unsigned long,	min_seq)
+		__field(unsigned long,	max_seq)
+	),
+
+	TP_fast_assign(
+		__entry->highest_zoneidx = SMM_ZONE_HIGHMEM;
+		__entry->order = 0;
+		__entry->nr_requested = nr_requested;
+		__entry->nr_scanned = nr_scanned;
+		__entry->nr_skipped = nr_skipped;
+		__entry->nr_taken = nr_taken;
+		__entry->lru = 0;
+		__entry->nid = nid;
+		__entry->min_seq = min_seq;
+		__entry->max_seq = max_seq;
+	),
+
+	TP_printk("classzone=%d order=%d nr_requested=%lu nr_scanned=%lu nr_skipped=%lu nr_taken=%lu lru=%s nid=%d min_seq=%lu max_seq=%lu",
+		  __entry->highest_zoneidx, __entry->order, __entry->nr_requested,
+		  __entry->nr_scanned, __entry->nr_skipped, __entry->nr_taken,
+		  __print_symbolic(__entry->lru, { 0, "inactive_anon" }),
+		  __entry->nid, __entry->min_seq, __entry->max_seq)
+);
+
+DEFINE_EVENT(shadowmm_lru_gen_walk, shadowmm_lru_gen_scan,
+	TP_PROTO(int nid, unsigned long min_seq, unsigned long max_seq,
+		 unsigned long nr_requested, unsigned long nr_scanned,
+		 unsigned long nr_skipped, unsigned long nr_taken),
+	TP_ARGS(nid, min_seq, max_seq, nr_requested, nr_scanned, nr_skipped, nr_taken)
+);
+
+DEFINE_EVENT(shadowmm_lru_gen_walk, shadowmm_lru_gen_age,
+	TP_PROTO(int nid, unsigned long min_seq, unsigned long max_seq,
+		 unsigned long nr_requested, unsigned long nr_scanned,
+		 unsigned long nr_skipped, unsigned long nr_taken),
+	TP_ARGS(nid, min_seq, max_seq, nr_requested, nr_scanned, nr_skipped, nr_taken)
+);
+
+/*
+ * A batch evicted from the oldest generation, with the fields of the
+ * kernel's mm_vmscan_lru_shrink_inactive (what MGLRU's evict_folios()
+ * reports); activations (pages found young, moved to max_seq) count as
+ * anon: the generations hold swap-backed pages.
+ */
+TRACE_EVENT(shadowmm_lru_gen_evict,
+
+	TP_PROTO(int nid, unsigned long nr_scanned, unsigned long nr_reclaimed,
+		 const struct smm_reclaim_stat *stat, int priority),
+
+	TP_ARGS(nid, nr_scanned, nr_reclaimed, stat, priority),
+
+	TP_STRUCT__entry(
+		__field(int,		nid)
+		__field(unsigned long,	nr_scanned)
+		__field(unsigned long,	nr_reclaimed)
+		__field(unsigned long,	nr_dirty)
+		__field(unsigned long,	nr_writeback)
+		__field(unsigned long,	nr_congested)
+		__field(unsigned long,	nr_immediate)
+		__field(unsigned int,	nr_activate0)
+		__field(unsigned int,	nr_activate1)
+		__field(unsigned long,	nr_ref_keep)
+		__field(unsigned long,	nr_unmap_fail)
+		__field(int,		priority)
+		__field(int,		reclaim_flags)
+	),
+
+	TP_fast_assign(
+		__entry->nid = nid;
+		__entry->nr_scanned = nr_scanned;
+		__entry->nr_reclaimed = nr_reclaimed;
+		__entry->nr_dirty = stat->nr_dirty;
+		__entry->nr_writeback = 0;
+		__entry->nr_congested = 0;
+		__entry->nr_immediate = 0;
+		__entry->nr_activate0 = stat->nr_activate;
+		__entry->nr_activate1 = 0;
+		__entry->nr_ref_keep = stat->nr_ref_keep;
+		__entry->nr_unmap_fail = stat->nr_unmap_fail;
+		__entry->priority = priority;
+		__entry->reclaim_flags = SMM_RECLAIM_WB_ANON | SMM_RECLAIM_WB_ASYNC;
+	),
+
+	TP_printk("nid=%d nr_scanned=%ld nr_reclaimed=%ld nr_dirty=%ld nr_writeback=%ld nr_congested=%ld nr_immediate=%ld nr_activate_anon=%d nr_activate_file=%d nr_ref_keep=%ld nr_unmap_fail=%ld priority=%d flags=%s",
+		  __entry->nid, __entry->nr_scanned, __entry->nr_reclaimed,
+		  __entry->nr_dirty, __entry->nr_writeback,
+		  __entry->nr_congested, __entry->nr_immediate,
+		  __entry->nr_activate0, __entry->nr_activate1,
+		  __entry->nr_ref_keep, __entry->nr_unmap_fail,
+		  __entry->priority, smm_show_reclaim_flags(__entry->reclaim_flags))
+);
+
 #endif /* _TRACE_SHADOWMM_H */
 
 /* This part must be outside the include guard. */

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reclaim policies side by side (module/lru_policy.c): each pool follows
+ * one set of LRU rules, switched only while its LRU is empty.
+ *
+ *   classic	the two lists as the kernel kept them until 5.8 (lru.c,
+ *		workingset.c): a refault is activated when its distance is
+ *		within the active list
+ *   workingset	the same lists with the refault rules of 5.9 and later
+ *		(module/lru_workingset.c)
+ *   mglru	the multi-generational LRU (module/lru_gen.c)
+ *
+ * Reclaim (module/reclaim.c) drives every policy the same way, kswapd,
+ * direct reclaim and the reclaim knob alike: per batch it asks the policy
+ * to age, to isolate candidates and for its verdict on each.
+ */
+#ifndef _SHADOWMM_LRU_POLICY_H
+#define _SHADOWMM_LRU_POLICY_H
+
+#include <linux/types.h>
+
+#include <shadowmm/lru.h>
+#include <shadowmm/pool.h>
+
+struct smm_node;
+struct smm_page;
+struct smm_pool;
+
+/**
+ * struct smm_lru_policy - the rules of one reclaim policy
+ * @name:	what the parameter, the knob and debugfs call it
+ * @id:		its enum smm_lru_policy_id
+ * @mark_accessed: an access to a resident page (a fault that finds it)
+ * @note_read:	a read() of a resident page; NULL: not an access
+ * @eviction:	the shadow entry a page evicted from @node leaves
+ * @refault:	where a page brought back goes: true for the active list
+ *		(the youngest generation); @node is where it was evicted
+ * @age:	before each reclaim batch on @node: age what needs it
+ * @pass_done:	after a reclaim pass over @node; NULL: nothing to do
+ * @isolate:	take up to @nr eviction candidates of @node into @out
+ * @check_references: the verdict on one isolated candidate, its page
+ *		locked
+ *
+ * Every member but @note_read and @pass_done is set.  All are called in
+ * process context with no spinlock held.
+ */
+struct smm_lru_policy {
+	const char *name;
+	enum smm_lru_policy_id id;
+	void (*mark_accessed)(struct smm_pool *pool, struct smm_page *frame);
+	void (*note_read)(struct smm_pool *pool, struct smm_page *frame);
+	void *(*eviction)(struct smm_pool *pool, struct smm_node *node,
+			  struct smm_page *frame, u32 slot);
+	bool (*refault)(struct smm_pool *pool, const void *shadow, int node,
+			struct smm_page *frame);
+	void (*age)(struct smm_pool *pool, struct smm_node *node);
+	void (*pass_done)(struct smm_pool *pool, struct smm_node *node);
+	unsigned int (*isolate)(struct smm_pool *pool, struct smm_node *node,
+				unsigned int nr, struct smm_page **out);
+	enum smm_lru_references (*check_references)(struct smm_pool *pool,
+						    struct smm_page *frame);
+};
+
+extern const struct smm_lru_policy smm_lru_policy_classic;
+
+const struct smm_lru_policy *smm_lru_policy_get(enum smm_lru_policy_id id);
+int smm_lru_policy_parse(const char *buf, enum smm_lru_policy_id *id);
+int smm_lru_set_policy(struct smm_pool *pool, enum smm_lru_policy_id id);
+void *smm_lru_eviction(struct smm_pool *pool, struct smm_node *node,
+		       struct smm_page *frame, u32 slot);
+void smm_lru_refault(struct smm_pool *pool, const void *shadow,
+		     struct smm_page *frame);
+void smm_lru_policy_age(struct smm_pool *pool, struct smm_node *node);
+
+static inline const struct smm_lru_policy *smm_lru_policy(struct smm_pool *pool)
+{
+	return READ_ONCE(pool->lru.policy);
+}
+
+#endif /* _SHADOWMM_LRU_POLICY_H */
