@@ -148,6 +148,8 @@ static void smm_lru_gen_add_tier_test(struct kunit *test)
  * write() (never mapped).  Aging opens a new generation: max_seq + 1,
  * the four mapped pages in it, the others where they were.  A second
  * aging finds the ptes old (the first walk cleared them): nothing moves.
+ * A third, with four generations and pages in the oldest, does nothing
+ * at all (no fold); once the oldest is emptied, aging retires it.
  */
 static void smm_lru_gen_aging_test(struct kunit *test)
 {
@@ -155,8 +157,9 @@ static void smm_lru_gen_aging_test(struct kunit *test)
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_node *node = &pool->zones.nodes[0];
 	struct smm_lru_gen *g = &node->lruvec.gen;
+	struct smm_page *out[LG_NR_PAGES - LG_NR_MAPPED];
 	u8 *buf = smm_test_buf(test);
-	unsigned long addr, max_seq, aging;
+	unsigned long addr, max_seq, min_seq, aging;
 	int old_gen;
 	pgoff_t i;
 
@@ -173,7 +176,7 @@ static void smm_lru_gen_aging_test(struct kunit *test)
 	max_seq = g->max_seq;
 	aging = smm_event_sum(pool, SMM_LRU_GEN_AGING);
 
-	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node), (unsigned int)LG_NR_MAPPED);
+	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq)), (unsigned int)LG_NR_MAPPED);
 	KUNIT_EXPECT_EQ(test, g->max_seq, max_seq + 1);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_LRU_GEN_AGING) - aging, 1UL);
 	KUNIT_EXPECT_EQ(test, g->nr_pages[smm_lru_gen_from_seq(g->max_seq)],
@@ -183,15 +186,69 @@ static void smm_lru_gen_aging_test(struct kunit *test)
 				    i < LG_NR_MAPPED ? (int)smm_lru_gen_from_seq(g->max_seq) :
 				    old_gen, "page %lu", i);
 
-	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node), 0U);
+	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq)), 0U);
 	KUNIT_EXPECT_EQ(test, g->max_seq, max_seq + 2);
 	KUNIT_EXPECT_EQ(test, g->nr_pages[smm_lru_gen_from_seq(g->max_seq)], 0UL);
-	/* Four generations at most: the next aging folds the oldest. */
-	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node), 0U);
-	KUNIT_EXPECT_LE(test, g->max_seq - g->min_seq + 1, (unsigned long)SMM_MAX_NR_GENS);
+	/*
+	 * Four generations, the oldest holding pages 4..7: no fold, the
+	 * aging does nothing, every page stays where it was.
+	 */
+	KUNIT_ASSERT_EQ(test, g->max_seq - g->min_seq + 1, (unsigned long)SMM_MAX_NR_GENS);
+	KUNIT_ASSERT_EQ(test, old_gen, (int)smm_lru_gen_from_seq(g->min_seq));
+	min_seq = g->min_seq;
+	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq)), 0U);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_LRU_GEN_AGING) - aging, 2UL);
+	KUNIT_EXPECT_EQ(test, g->min_seq, min_seq);
+	KUNIT_EXPECT_EQ(test, g->max_seq, max_seq + 2);
+	KUNIT_EXPECT_EQ(test, g->nr_pages[smm_lru_gen_from_seq(min_seq)],
+			(unsigned long)(LG_NR_PAGES - LG_NR_MAPPED));
+	KUNIT_EXPECT_EQ(test, g->nr_pages[smm_lru_gen_from_seq(min_seq + 1)], 0UL);
+	for (i = 0; i < LG_NR_PAGES; i++)
+		KUNIT_EXPECT_EQ_MSG(test, smm_lg_gen(test, pool, file, i),
+				    i < LG_NR_MAPPED ? (int)smm_lru_gen_from_seq(max_seq + 1) :
+				    old_gen, "page %lu", i);
+
+	/* Pages 4..7 taken off: the empty oldest is retired, one opened. */
+	KUNIT_ASSERT_EQ(test, smm_lru_gen_isolate(pool, node, LG_NR_PAGES - LG_NR_MAPPED, out),
+			(unsigned int)(LG_NR_PAGES - LG_NR_MAPPED));
+	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq)), 0U);
+	KUNIT_EXPECT_EQ(test, g->min_seq, min_seq + 1);
+	KUNIT_EXPECT_EQ(test, g->max_seq, max_seq + 3);
+	smm_lru_putback(pool, out, LG_NR_PAGES - LG_NR_MAPPED);
+	for (i = 0; i < LG_NR_PAGES; i++)
+		KUNIT_EXPECT_EQ_MSG(test, smm_lg_gen(test, pool, file, i),
+				    (int)smm_lru_gen_from_seq(i < LG_NR_MAPPED ? max_seq + 1 :
+							      min_seq + 1), "page %lu", i);
 	KUNIT_EXPECT_EQ(test, smm_lru_gen_nr_pages(g), (unsigned long)LG_NR_PAGES);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	vm_munmap(addr, LG_NR_MAPPED * PAGE_SIZE);
+}
+
+/*
+ * Two agers that both read max_seq before either aged, as kswapd and a
+ * direct reclaimer do: the second finds max_seq moved on under the lock
+ * and does nothing, so one generation is opened, not two (and no fold).
+ */
+static void smm_lru_gen_aging_race_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_lg_pool(test);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_node *node = &pool->zones.nodes[0];
+	struct smm_lru_gen *g = &node->lruvec.gen;
+	unsigned long seen, aging;
+
+	smm_lg_write_pages(test, pool, file, 0, LG_NR_PAGES);
+	seen = READ_ONCE(g->max_seq);
+	aging = smm_event_sum(pool, SMM_LRU_GEN_AGING);
+	KUNIT_EXPECT_TRUE(test, smm_lru_gen_should_age(node));
+	smm_lru_gen_age(pool, node, seen);
+	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, seen), 0U);
+	KUNIT_EXPECT_EQ(test, g->max_seq, seen + 1);
+	KUNIT_EXPECT_EQ(test, g->max_seq - g->min_seq + 1, (unsigned long)SMM_MIN_NR_GENS + 1);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_LRU_GEN_AGING) - aging, 1UL);
+	KUNIT_EXPECT_EQ(test, smm_lg_gen(test, pool, file, 0),
+			(int)smm_lru_gen_from_seq(seen - 1));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
 /*
@@ -205,11 +262,12 @@ static void smm_lru_gen_evict_oldest_test(struct kunit *test)
 	struct smm_pool *pool = smm_lg_pool(test);
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_node *node = &pool->zones.nodes[0];
+	struct smm_lru_gen *g = &node->lruvec.gen;
 	struct smm_object *obj = smm_file_object(file);
 	pgoff_t i;
 
 	smm_lg_write_pages(test, pool, file, 0, LG_NR_PAGES / 2);
-	KUNIT_ASSERT_EQ(test, smm_lru_gen_age(pool, node), 0U);
+	KUNIT_ASSERT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq)), 0U);
 	smm_lg_write_pages(test, pool, file, LG_NR_PAGES / 2, LG_NR_PAGES / 2);
 	KUNIT_ASSERT_NE(test, smm_lg_gen(test, pool, file, 0),
 			smm_lg_gen(test, pool, file, LG_NR_PAGES / 2));
@@ -344,6 +402,7 @@ static void smm_lru_gen_refault_tier_test(struct kunit *test)
 static struct kunit_case smm_lru_gen_cases[] = {
 	KUNIT_CASE(smm_lru_gen_add_tier_test),
 	KUNIT_CASE(smm_lru_gen_aging_test),
+	KUNIT_CASE(smm_lru_gen_aging_race_test),
 	KUNIT_CASE(smm_lru_gen_evict_oldest_test),
 	KUNIT_CASE(smm_lru_gen_tier_protection_test),
 	KUNIT_CASE(smm_lru_gen_refault_tier_test),

@@ -17,10 +17,13 @@
  *   it every page whose ptes were young, found with shadowmm's own walk
  *   of an object's mappings (smm_object_young_ptes(), the walk reclaim
  *   uses, which also makes them old).  With SMM_MAX_NR_GENS generations
- *   already, the oldest is first folded into the next.  Reclaim ages
- *   before a batch when only two generations are left, or with three
- *   when the youngest holds more than half the pages or the oldest less
- *   than a quarter (the kernel's should_run_aging()).
+ *   already, an empty oldest one is retired first; a non-empty one is
+ *   never folded (aging then does nothing).  Reclaim ages before a batch
+ *   when only two generations are left, or with three when the youngest
+ *   holds more than half the pages or the oldest less than a quarter (the
+ *   kernel's should_run_aging()); aging checks under the lock that
+ *   max_seq is still the one that was seen, so racing agers open one
+ *   generation, not two.
  *
  * - Eviction (smm_lru_gen_isolate()) takes the oldest generation's tail;
  *   when it is empty min_seq moves on, never below two generations.  The
@@ -275,29 +278,18 @@ void smm_lru_gen_note_access(struct smm_pool *pool, struct smm_page *frame)
 SMM_EXPORT(smm_lru_gen_note_access);
 
 /*
- * min_seq moves on: the oldest generation, empty unless @fold (its pages
- * then join the next one, behind its own), and a period of the
- * controller ends: its counts go into the halved history.
+ * min_seq moves on: the oldest generation, which must be empty, is
+ * retired, and a period of the controller ends: its counts go into the
+ * halved history.  Never a fold: moving a generation's pages would be a
+ * walk of all of them under the lock.
  */
-static void smm_lru_gen_inc_min_seq(struct smm_lruvec *lruvec, bool fold)
+static void smm_lru_gen_inc_min_seq(struct smm_lruvec *lruvec)
 {
 	struct smm_lru_gen *g = &lruvec->gen;
-	unsigned int old = smm_lru_gen_from_seq(g->min_seq);
-	unsigned int next = smm_lru_gen_from_seq(g->min_seq + 1);
 	unsigned int t;
 
 	lockdep_assert_held(&lruvec->lock);
-	if (fold && g->nr_pages[old]) {
-		struct smm_page *frame;
-
-		list_for_each_entry(frame, &g->lists[old], lru)
-			smm_page_set_field(frame, SMM_PAGE_GEN_MASK,
-					   (next + 1UL) << SMM_PAGE_GEN_SHIFT);
-		list_splice_tail_init(&g->lists[old], &g->lists[next]);
-		WRITE_ONCE(g->nr_pages[next], g->nr_pages[next] + g->nr_pages[old]);
-		WRITE_ONCE(g->nr_pages[old], 0);
-	}
-	WARN_ON_ONCE(g->nr_pages[old]);
+	WARN_ON_ONCE(g->nr_pages[smm_lru_gen_from_seq(g->min_seq)]);
 	for (t = 0; t < SMM_MAX_NR_TIERS; t++) {
 		g->avg_refaulted[t] = (g->avg_refaulted[t] +
 				       atomic_long_xchg(&g->refaulted[t], 0)) / 2;
@@ -374,9 +366,15 @@ static unsigned int smm_lru_gen_walk_take(struct smm_pool *pool, struct smm_lruv
  * smm_lru_gen_age() - open a new youngest generation and fill it
  * @pool: the pool
  * @node: the node, under the mglru policy
+ * @max_seq: the youngest generation's sequence number the caller saw
  *
- * max_seq moves on (after the oldest generation is folded into the next
- * when there are SMM_MAX_NR_GENS); then every mapped page of the older
+ * As the kernel's try_to_inc_max_seq(): under the node's LRU lock, when
+ * max_seq is no longer @max_seq (another ager opened a generation since
+ * the caller looked) nothing is done.  With SMM_MAX_NR_GENS generations
+ * already, an empty oldest one is retired first; a non-empty one is never
+ * folded into the next (a walk of all its pages under the lock): nothing
+ * is done, and eviction, which empties and retires the oldest generation,
+ * makes room.  Otherwise max_seq moves on; then every mapped page of the older
  * generations has its ptes read (smm_object_young_ptes(), under its page
  * lock, only tried), and those found young move to the new generation,
  * their tier accesses spent.  Counted in lru_gen_aging and
@@ -384,9 +382,11 @@ static unsigned int smm_lru_gen_walk_take(struct smm_pool *pool, struct smm_lruv
  *
  * Context: Process context, may sleep; no spinlock or page lock held.
  * Takes the node's LRU lock, page locks and the objects' i_mmap locks.
- * Return: the number of pages moved to the new generation.
+ * Return: the number of pages moved to the new generation (0 also when
+ * no generation was opened: see lru_gen_aging).
  */
-unsigned int smm_lru_gen_age(struct smm_pool *pool, struct smm_node *node)
+unsigned int smm_lru_gen_age(struct smm_pool *pool, struct smm_node *node,
+			     unsigned long max_seq)
 {
 	struct smm_lruvec *lruvec = &node->lruvec;
 	struct smm_lru_gen *g = &lruvec->gen;
@@ -396,12 +396,19 @@ unsigned int smm_lru_gen_age(struct smm_pool *pool, struct smm_node *node)
 	unsigned int i, n, promoted = 0;
 
 	spin_lock(&lruvec->lock);
-	if (lruvec->policy != SMM_LRU_POLICY_MGLRU) {
+	/* Another ager got here first, or the policy changed: nothing to do. */
+	if (lruvec->policy != SMM_LRU_POLICY_MGLRU || g->max_seq != max_seq) {
 		spin_unlock(&lruvec->lock);
 		return 0;
 	}
-	if (smm_lru_gen_nr_gens(g) >= SMM_MAX_NR_GENS)
-		smm_lru_gen_inc_min_seq(lruvec, true);
+	/* Room for a new generation only by retiring an empty oldest one. */
+	if (smm_lru_gen_nr_gens(g) >= SMM_MAX_NR_GENS) {
+		if (g->nr_pages[smm_lru_gen_from_seq(g->min_seq)]) {
+			spin_unlock(&lruvec->lock);
+			return 0;
+		}
+		smm_lru_gen_inc_min_seq(lruvec);
+	}
 	new_seq = g->max_seq + 1;
 	g->timestamps[smm_lru_gen_from_seq(new_seq)] = jiffies;
 	WRITE_ONCE(g->max_seq, new_seq);
@@ -451,11 +458,18 @@ unsigned int smm_lru_gen_age(struct smm_pool *pool, struct smm_node *node)
 }
 SMM_EXPORT(smm_lru_gen_age);
 
-/* Before a reclaim batch: a new generation when they are too few. */
+/*
+ * Before a reclaim batch: a new generation when they are too few.  The
+ * counts are read without the lock: smm_lru_gen_age() checks under it
+ * that max_seq is still the one they were read under, so of two agers
+ * that both saw too few generations only one opens a new one.
+ */
 static void smm_lru_gen_age_step(struct smm_pool *pool, struct smm_node *node)
 {
+	unsigned long max_seq = READ_ONCE(node->lruvec.gen.max_seq);
+
 	if (smm_lru_gen_should_age(node))
-		smm_lru_gen_age(pool, node);
+		smm_lru_gen_age(pool, node, max_seq);
 }
 
 /* A tier's refaults and what left it (evicted or protected), with history. */
@@ -533,7 +547,7 @@ unsigned int smm_lru_gen_isolate(struct smm_pool *pool, struct smm_node *node,
 		if (list_empty(head)) {
 			if (smm_lru_gen_nr_gens(g) <= SMM_MIN_NR_GENS)
 				break;
-			smm_lru_gen_inc_min_seq(lruvec, false);
+			smm_lru_gen_inc_min_seq(lruvec);
 			continue;
 		}
 		frame = list_last_entry(head, struct smm_page, lru);
