@@ -176,7 +176,7 @@ static void smm_lru_gen_aging_test(struct kunit *test)
 	max_seq = g->max_seq;
 	aging = smm_event_sum(pool, SMM_LRU_GEN_AGING);
 
-	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq)), (unsigned int)LG_NR_MAPPED);
+	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq), ULONG_MAX), (unsigned int)LG_NR_MAPPED);
 	KUNIT_EXPECT_EQ(test, g->max_seq, max_seq + 1);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_LRU_GEN_AGING) - aging, 1UL);
 	KUNIT_EXPECT_EQ(test, g->nr_pages[smm_lru_gen_from_seq(g->max_seq)],
@@ -186,7 +186,7 @@ static void smm_lru_gen_aging_test(struct kunit *test)
 				    i < LG_NR_MAPPED ? (int)smm_lru_gen_from_seq(g->max_seq) :
 				    old_gen, "page %lu", i);
 
-	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq)), 0U);
+	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq), ULONG_MAX), 0U);
 	KUNIT_EXPECT_EQ(test, g->max_seq, max_seq + 2);
 	KUNIT_EXPECT_EQ(test, g->nr_pages[smm_lru_gen_from_seq(g->max_seq)], 0UL);
 	/*
@@ -196,7 +196,7 @@ static void smm_lru_gen_aging_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, g->max_seq - g->min_seq + 1, (unsigned long)SMM_MAX_NR_GENS);
 	KUNIT_ASSERT_EQ(test, old_gen, (int)smm_lru_gen_from_seq(g->min_seq));
 	min_seq = g->min_seq;
-	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq)), 0U);
+	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq), ULONG_MAX), 0U);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_LRU_GEN_AGING) - aging, 2UL);
 	KUNIT_EXPECT_EQ(test, g->min_seq, min_seq);
 	KUNIT_EXPECT_EQ(test, g->max_seq, max_seq + 2);
@@ -211,7 +211,7 @@ static void smm_lru_gen_aging_test(struct kunit *test)
 	/* Pages 4..7 taken off: the empty oldest is retired, one opened. */
 	KUNIT_ASSERT_EQ(test, smm_lru_gen_isolate(pool, node, LG_NR_PAGES - LG_NR_MAPPED, out),
 			(unsigned int)(LG_NR_PAGES - LG_NR_MAPPED));
-	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq)), 0U);
+	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq), ULONG_MAX), 0U);
 	KUNIT_EXPECT_EQ(test, g->min_seq, min_seq + 1);
 	KUNIT_EXPECT_EQ(test, g->max_seq, max_seq + 3);
 	smm_lru_putback(pool, out, LG_NR_PAGES - LG_NR_MAPPED);
@@ -220,6 +220,43 @@ static void smm_lru_gen_aging_test(struct kunit *test)
 				    (int)smm_lru_gen_from_seq(i < LG_NR_MAPPED ? max_seq + 1 :
 							      min_seq + 1), "page %lu", i);
 	KUNIT_EXPECT_EQ(test, smm_lru_gen_nr_pages(g), (unsigned long)LG_NR_PAGES);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	vm_munmap(addr, LG_NR_MAPPED * PAGE_SIZE);
+}
+
+/*
+ * The walk's budget: four unmapped pages at the oldest tail, then four
+ * mapped ones.  With a budget of six, the unmapped ones count (a page
+ * looked at is scanned, taken or not): only two mapped pages are reached
+ * and promoted; the next aging's walk goes on from there.
+ */
+static void smm_lru_gen_aging_budget_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_lg_pool(test);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_node *node = &pool->zones.nodes[0];
+	struct smm_lru_gen *g = &node->lruvec.gen;
+	u8 *buf = smm_test_buf(test);
+	unsigned long addr;
+	pgoff_t i;
+
+	smm_lg_write_pages(test, pool, file, LG_NR_MAPPED, LG_NR_PAGES - LG_NR_MAPPED);
+	addr = kunit_vm_mmap(test, file, 0, LG_NR_MAPPED * PAGE_SIZE,
+			     PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
+	for (i = 0; i < LG_NR_MAPPED; i++) {
+		smm_test_pattern(buf, i);
+		KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)(addr + i * PAGE_SIZE), buf,
+						   PAGE_SIZE), 0UL);
+	}
+	smm_lru_drain_all(pool);
+	KUNIT_ASSERT_EQ(test, smm_lru_gen_nr_pages(g), (unsigned long)LG_NR_PAGES);
+
+	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq),
+					      LG_NR_PAGES - 2), 2U);
+	KUNIT_EXPECT_EQ(test, g->nr_pages[smm_lru_gen_from_seq(g->max_seq)], 2UL);
+	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq),
+					      ULONG_MAX), 2U);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	vm_munmap(addr, LG_NR_MAPPED * PAGE_SIZE);
 }
@@ -241,8 +278,8 @@ static void smm_lru_gen_aging_race_test(struct kunit *test)
 	seen = READ_ONCE(g->max_seq);
 	aging = smm_event_sum(pool, SMM_LRU_GEN_AGING);
 	KUNIT_EXPECT_TRUE(test, smm_lru_gen_should_age(node));
-	smm_lru_gen_age(pool, node, seen);
-	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, seen), 0U);
+	smm_lru_gen_age(pool, node, seen, ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, seen, ULONG_MAX), 0U);
 	KUNIT_EXPECT_EQ(test, g->max_seq, seen + 1);
 	KUNIT_EXPECT_EQ(test, g->max_seq - g->min_seq + 1, (unsigned long)SMM_MIN_NR_GENS + 1);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_LRU_GEN_AGING) - aging, 1UL);
@@ -267,7 +304,7 @@ static void smm_lru_gen_evict_oldest_test(struct kunit *test)
 	pgoff_t i;
 
 	smm_lg_write_pages(test, pool, file, 0, LG_NR_PAGES / 2);
-	KUNIT_ASSERT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq)), 0U);
+	KUNIT_ASSERT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq), ULONG_MAX), 0U);
 	smm_lg_write_pages(test, pool, file, LG_NR_PAGES / 2, LG_NR_PAGES / 2);
 	KUNIT_ASSERT_NE(test, smm_lg_gen(test, pool, file, 0),
 			smm_lg_gen(test, pool, file, LG_NR_PAGES / 2));
@@ -403,6 +440,7 @@ static struct kunit_case smm_lru_gen_cases[] = {
 	KUNIT_CASE(smm_lru_gen_add_tier_test),
 	KUNIT_CASE(smm_lru_gen_aging_test),
 	KUNIT_CASE(smm_lru_gen_aging_race_test),
+	KUNIT_CASE(smm_lru_gen_aging_budget_test),
 	KUNIT_CASE(smm_lru_gen_evict_oldest_test),
 	KUNIT_CASE(smm_lru_gen_tier_protection_test),
 	KUNIT_CASE(smm_lru_gen_refault_tier_test),

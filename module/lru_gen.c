@@ -327,11 +327,22 @@ bool smm_lru_gen_should_age(struct smm_node *node)
 }
 SMM_EXPORT(smm_lru_gen_should_age);
 
+/*
+ * Pages one aging looks at, at most: a pte walk each for the mapped ones,
+ * so reclaim's aging costs a bounded time however large the LRU.
+ */
+#define SMM_LRU_GEN_AGE_SCAN	4096UL
+/* Pages the aging walk takes for a pte check per batch. */
 #define SMM_LRU_GEN_WALK_BATCH	32
+/* Pages it looks at, taken or not, per hold of the LRU lock. */
+#define SMM_LRU_GEN_WALK_SCAN	64
 
 /*
- * One batch of the aging walk over generation @seq: up to @left of its
- * tail pages, rotated to its head, those mapped taken with a reference.
+ * One batch of the aging walk over generation @seq: up to
+ * SMM_LRU_GEN_WALK_SCAN (and @left) of its tail pages, each rotated to
+ * its head, those mapped (at most SMM_LRU_GEN_WALK_BATCH) taken with a
+ * reference.  Every page looked at counts, taken or not, so one hold of
+ * the lock is bounded however few of them are mapped.
  */
 static unsigned int smm_lru_gen_walk_take(struct smm_pool *pool, struct smm_lruvec *lruvec,
 					  unsigned long seq, unsigned long *left,
@@ -339,16 +350,18 @@ static unsigned int smm_lru_gen_walk_take(struct smm_pool *pool, struct smm_lruv
 {
 	struct smm_lru_gen *g = &lruvec->gen;
 	struct list_head *head = &g->lists[smm_lru_gen_from_seq(seq)];
-	unsigned int n = 0;
+	unsigned int n = 0, looked = 0;
 
 	spin_lock(&lruvec->lock);
 	if (seq < g->min_seq)
 		*left = 0;
-	while (*left && n < SMM_LRU_GEN_WALK_BATCH && !list_empty(head)) {
+	while (*left && n < SMM_LRU_GEN_WALK_BATCH && looked < SMM_LRU_GEN_WALK_SCAN &&
+	       !list_empty(head)) {
 		struct smm_page *frame = list_last_entry(head, struct smm_page, lru);
 		struct page *page = smm_frame_struct_page(pool, frame);
 
 		(*left)--;
+		looked++;
 		list_move(&frame->lru, head);
 		if (!page_mapped(page) || !get_page_unless_zero(page)) {
 			(*skipped)++;
@@ -367,6 +380,8 @@ static unsigned int smm_lru_gen_walk_take(struct smm_pool *pool, struct smm_lruv
  * @pool: the pool
  * @node: the node, under the mglru policy
  * @max_seq: the youngest generation's sequence number the caller saw
+ * @nr_to_scan: at most this many pages of the older generations are
+ *	looked at, the oldest first
  *
  * As the kernel's try_to_inc_max_seq(): under the node's LRU lock, when
  * max_seq is no longer @max_seq (another ager opened a generation since
@@ -374,11 +389,17 @@ static unsigned int smm_lru_gen_walk_take(struct smm_pool *pool, struct smm_lruv
  * already, an empty oldest one is retired first; a non-empty one is never
  * folded into the next (a walk of all its pages under the lock): nothing
  * is done, and eviction, which empties and retires the oldest generation,
- * makes room.  Otherwise max_seq moves on; then every mapped page of the older
- * generations has its ptes read (smm_object_young_ptes(), under its page
- * lock, only tried), and those found young move to the new generation,
- * their tier accesses spent.  Counted in lru_gen_aging and
- * lru_gen_promoted; the shadowmm_lru_gen_age tracepoint reports the walk.
+ * makes room.  Otherwise max_seq moves on; then up to @nr_to_scan pages
+ * of the older generations, from the oldest, are looked at, the LRU lock
+ * dropped every SMM_LRU_GEN_WALK_SCAN of them, and every mapped one has
+ * its ptes read (smm_object_young_ptes(), under its page lock, only
+ * tried), and those found young move to the new generation, their tier
+ * accesses spent.  A task with a fatal signal pending (a direct
+ * reclaimer being killed; kswapd, a kthread, has none) stops the walk
+ * between two batches: the new generation stays as filled so far, and
+ * eviction's own pte check still keeps a young page.  Counted in
+ * lru_gen_aging and lru_gen_promoted; the shadowmm_lru_gen_age tracepoint
+ * reports the walk.
  *
  * Context: Process context, may sleep; no spinlock or page lock held.
  * Takes the node's LRU lock, page locks and the objects' i_mmap locks.
@@ -386,7 +407,7 @@ static unsigned int smm_lru_gen_walk_take(struct smm_pool *pool, struct smm_lruv
  * no generation was opened: see lru_gen_aging).
  */
 unsigned int smm_lru_gen_age(struct smm_pool *pool, struct smm_node *node,
-			     unsigned long max_seq)
+			     unsigned long max_seq, unsigned long nr_to_scan)
 {
 	struct smm_lruvec *lruvec = &node->lruvec;
 	struct smm_lru_gen *g = &lruvec->gen;
@@ -416,11 +437,15 @@ unsigned int smm_lru_gen_age(struct smm_pool *pool, struct smm_node *node,
 	spin_unlock(&lruvec->lock);
 	smm_count_event(pool, SMM_LRU_GEN_AGING);
 
-	for (seq = min_seq; seq < new_seq; seq++) {
+	for (seq = min_seq; seq < new_seq && requested < nr_to_scan; seq++) {
 		unsigned long left = READ_ONCE(g->nr_pages[smm_lru_gen_from_seq(seq)]);
 
+		left = min(left, nr_to_scan - requested);
 		requested += left;
 		while (left) {
+			/* kswapd, a kthread, never has one: only a reclaimer stops. */
+			if (fatal_signal_pending(current))
+				goto out;
 			n = smm_lru_gen_walk_take(pool, lruvec, seq, &left, batch, &skipped);
 			for (i = 0; i < n; i++) {
 				struct folio *folio = page_folio(smm_frame_struct_page(pool, batch[i]));
@@ -451,6 +476,7 @@ unsigned int smm_lru_gen_age(struct smm_pool *pool, struct smm_node *node,
 			cond_resched();
 		}
 	}
+out:
 	smm_count_events(pool, SMM_LRU_GEN_PROMOTED, promoted);
 	trace_shadowmm_lru_gen_age(node->nid, min_seq, new_seq, requested, scanned,
 				   skipped, promoted);
@@ -469,7 +495,7 @@ static void smm_lru_gen_age_step(struct smm_pool *pool, struct smm_node *node)
 	unsigned long max_seq = READ_ONCE(node->lruvec.gen.max_seq);
 
 	if (smm_lru_gen_should_age(node))
-		smm_lru_gen_age(pool, node, max_seq);
+		smm_lru_gen_age(pool, node, max_seq, SMM_LRU_GEN_AGE_SCAN);
 }
 
 /* A tier's refaults and what left it (evicted or protected), with history. */

@@ -76,7 +76,7 @@ void smm_lru_gen_unlink(struct smm_lruvec *lruvec, struct smm_page *frame);
 unsigned int smm_lru_gen_tier(const struct smm_page *frame);
 void smm_lru_gen_note_access(struct smm_pool *pool, struct smm_page *frame);
 unsigned int smm_lru_gen_age(struct smm_pool *pool, struct smm_node *node,
-			     unsigned long max_seq);
+			     unsigned long max_seq, unsigned long nr_to_scan);
 bool smm_lru_gen_should_age(struct smm_node *node);
 unsigned int smm_lru_gen_protected_tier(struct smm_node *node);
 unsigned int smm_lru_gen_isolate(struct smm_pool *pool, struct smm_node *node,
