@@ -262,6 +262,48 @@ static void smm_lru_gen_aging_budget_test(struct kunit *test)
 }
 
 /*
+ * meminfo under mglru: Active is the two youngest generations, Inactive
+ * the others, and together they are every page on the generations, after
+ * each aging (never an Inactive that wrapped below zero).
+ */
+static void smm_lru_gen_meminfo_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_lg_pool(test);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_node *node = &pool->zones.nodes[0];
+	struct smm_lru_gen *g = &node->lruvec.gen;
+	unsigned long active, inactive;
+	unsigned int k;
+
+	smm_lg_write_pages(test, pool, file, 0, LG_NR_PAGES);
+	KUNIT_EXPECT_EQ(test, smm_lru_pages(pool, SMM_LRU_ACTIVE), (unsigned long)LG_NR_PAGES);
+	KUNIT_EXPECT_EQ(test, smm_lru_pages(pool, SMM_LRU_INACTIVE), 0UL);
+	for (k = 0; k < SMM_MAX_NR_GENS; k++) {
+		/* Pages 8..15 join max_seq - 1 once there are four generations. */
+		if (k == SMM_MAX_NR_GENS - 1)
+			smm_lg_write_pages(test, pool, file, LG_NR_PAGES, LG_NR_PAGES);
+		else
+			smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq), ULONG_MAX);
+		active = smm_lru_pages(pool, SMM_LRU_ACTIVE);
+		inactive = smm_lru_pages(pool, SMM_LRU_INACTIVE);
+		KUNIT_EXPECT_EQ_MSG(test, active + inactive, smm_lru_gen_nr_pages(g),
+				    "after aging %u", k);
+		KUNIT_EXPECT_LE_MSG(test, inactive, smm_lru_gen_nr_pages(g),
+				    "after aging %u", k);
+		KUNIT_EXPECT_EQ_MSG(test, active,
+				    g->nr_pages[smm_lru_gen_from_seq(g->max_seq)] +
+				    g->nr_pages[smm_lru_gen_from_seq(g->max_seq - 1)],
+				    "after aging %u", k);
+	}
+	KUNIT_EXPECT_EQ(test, inactive, (unsigned long)LG_NR_PAGES);
+	KUNIT_EXPECT_EQ(test, active, (unsigned long)LG_NR_PAGES);
+	smm_lru_gen_snapshot(g, &active, &inactive);
+	KUNIT_EXPECT_EQ(test, inactive, (unsigned long)LG_NR_PAGES);
+	KUNIT_EXPECT_EQ(test, active, (unsigned long)LG_NR_PAGES);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/*
  * Two agers that both read max_seq before either aged, as kswapd and a
  * direct reclaimer do: the second finds max_seq moved on under the lock
  * and does nothing, so one generation is opened, not two (and no fold).
@@ -441,6 +483,7 @@ static struct kunit_case smm_lru_gen_cases[] = {
 	KUNIT_CASE(smm_lru_gen_aging_test),
 	KUNIT_CASE(smm_lru_gen_aging_race_test),
 	KUNIT_CASE(smm_lru_gen_aging_budget_test),
+	KUNIT_CASE(smm_lru_gen_meminfo_test),
 	KUNIT_CASE(smm_lru_gen_evict_oldest_test),
 	KUNIT_CASE(smm_lru_gen_tier_protection_test),
 	KUNIT_CASE(smm_lru_gen_refault_tier_test),

@@ -824,15 +824,16 @@ unsigned long smm_lru_pages(struct smm_pool *pool, enum smm_lru_list lru)
 	int i;
 
 	for (i = 0; i < pool->zones.nr_nodes; i++) {
-		struct smm_lru_gen *gen = &pool->zones.nodes[i].lruvec.gen;
+		unsigned long active, inactive;
 
 		smm_lruvec_list(&pool->zones.nodes[i].lruvec, lru, &nr);
 		sum += READ_ONCE(*nr);
 		/* Generations: the two youngest count as active, as the kernel's. */
+		smm_lru_gen_snapshot(&pool->zones.nodes[i].lruvec.gen, &active, &inactive);
 		if (lru == SMM_LRU_ACTIVE)
-			sum += smm_lru_gen_nr_active(gen);
+			sum += active;
 		else if (lru == SMM_LRU_INACTIVE)
-			sum += smm_lru_gen_nr_pages(gen) - smm_lru_gen_nr_active(gen);
+			sum += inactive;
 	}
 	return sum;
 }

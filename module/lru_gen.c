@@ -136,23 +136,39 @@ unsigned long smm_lru_gen_nr_pages(struct smm_lru_gen *lrugen)
 SMM_EXPORT(smm_lru_gen_nr_pages);
 
 /**
- * smm_lru_gen_nr_active() - pages of the two youngest generations
+ * smm_lru_gen_snapshot() - a node's generation pages, active and inactive
  * @lrugen: the node's generations
+ * @active: set to the pages of the two youngest generations
+ * @inactive: set to those of the older ones
  *
- * What meminfo shows as Active under mglru, as the kernel's
- * lru_gen_is_active() counts them; the older ones are Inactive.
+ * What meminfo shows as Active and Inactive under mglru, as the kernel's
+ * lru_gen_is_active() counts them.  Without the lock, but max_seq and
+ * each generation's count are read once and both sums made from that
+ * one reading: each is a sum of counts, never a difference of two
+ * readings, so neither can wrap below zero while pages move.
  *
  * Context: Any context; a lockless snapshot.
- * Return: the count.
  */
-unsigned long smm_lru_gen_nr_active(struct smm_lru_gen *lrugen)
+void smm_lru_gen_snapshot(struct smm_lru_gen *lrugen, unsigned long *active,
+			  unsigned long *inactive)
 {
 	unsigned long max_seq = READ_ONCE(lrugen->max_seq);
+	unsigned int young = smm_lru_gen_from_seq(max_seq);
+	unsigned int younger = smm_lru_gen_from_seq(max_seq - 1);
+	unsigned int i;
 
-	return READ_ONCE(lrugen->nr_pages[smm_lru_gen_from_seq(max_seq)]) +
-	       READ_ONCE(lrugen->nr_pages[smm_lru_gen_from_seq(max_seq - 1)]);
+	*active = 0;
+	*inactive = 0;
+	for (i = 0; i < SMM_MAX_NR_GENS; i++) {
+		unsigned long n = READ_ONCE(lrugen->nr_pages[i]);
+
+		if (i == young || i == younger)
+			*active += n;
+		else
+			*inactive += n;
+	}
 }
-SMM_EXPORT(smm_lru_gen_nr_active);
+SMM_EXPORT(smm_lru_gen_snapshot);
 
 /* Put a frame on no list at the head of generation @seq. */
 static void smm_lru_gen_add(struct smm_lru_gen *g, struct smm_page *frame,

@@ -69,7 +69,8 @@ static inline unsigned int smm_lru_gen_from_seq(unsigned long seq)
 
 void smm_lru_gen_init(struct smm_lru_gen *lrugen);
 unsigned long smm_lru_gen_nr_pages(struct smm_lru_gen *lrugen);
-unsigned long smm_lru_gen_nr_active(struct smm_lru_gen *lrugen);
+void smm_lru_gen_snapshot(struct smm_lru_gen *lrugen, unsigned long *active,
+			  unsigned long *inactive);
 void smm_lru_gen_link(struct smm_lruvec *lruvec, struct smm_page *frame, bool active,
 		      bool reclaiming);
 void smm_lru_gen_unlink(struct smm_lruvec *lruvec, struct smm_page *frame);
