@@ -21,6 +21,7 @@
 #include <shadowmm/lru.h>
 #include <shadowmm/lru_gen.h>
 #include <shadowmm/lru_policy.h>
+#include <shadowmm/object.h>
 #include <shadowmm/reclaim.h>
 
 #include "smm_test.h"
@@ -303,6 +304,53 @@ static void smm_lru_gen_meminfo_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+static unsigned int smm_lg_young(struct kunit *test, struct smm_pool *pool,
+				 struct file *file, pgoff_t index)
+{
+	struct page *page;
+	unsigned int n;
+
+	smm_lg_lock_frame(test, pool, file, index);
+	page = xa_load(&file->f_mapping->i_pages, index);
+	n = smm_object_young_ptes(page_folio(page));
+	smm_lg_unlock_frame(file, index);
+	return n;
+}
+
+/*
+ * The young-pte walk visits the vmas mapping a page's index, and only
+ * them: three mappings of one object, A of pages 0..3, B of 4..7 and C
+ * of 2..5.  Page 3 written through A and C has two young ptes, page 5
+ * written through B one; each walk makes them old.
+ */
+static void smm_lru_gen_young_ptes_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_lg_pool(test);
+	struct file *file = smm_test_object_file(test, pool);
+	u8 *buf = smm_test_buf(test);
+	unsigned long a, b, c;
+
+	a = kunit_vm_mmap(test, file, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	b = kunit_vm_mmap(test, file, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  4 * PAGE_SIZE);
+	c = kunit_vm_mmap(test, file, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  2 * PAGE_SIZE);
+	KUNIT_ASSERT_TRUE(test, a && !IS_ERR_VALUE(a) && b && !IS_ERR_VALUE(b) &&
+			  c && !IS_ERR_VALUE(c));
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)(a + 3 * PAGE_SIZE), buf, 8), 0UL);
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)(c + 1 * PAGE_SIZE), buf, 8), 0UL);
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)(b + 1 * PAGE_SIZE), buf, 8), 0UL);
+	smm_lru_drain_all(pool);
+
+	KUNIT_EXPECT_EQ(test, smm_lg_young(test, pool, file, 3), 2U);
+	KUNIT_EXPECT_EQ(test, smm_lg_young(test, pool, file, 3), 0U);
+	KUNIT_EXPECT_EQ(test, smm_lg_young(test, pool, file, 5), 1U);
+	KUNIT_EXPECT_EQ(test, smm_lg_young(test, pool, file, 5), 0U);
+	vm_munmap(a, 4 * PAGE_SIZE);
+	vm_munmap(b, 4 * PAGE_SIZE);
+	vm_munmap(c, 4 * PAGE_SIZE);
+}
+
 /*
  * Two agers that both read max_seq before either aged, as kswapd and a
  * direct reclaimer do: the second finds max_seq moved on under the lock
@@ -484,6 +532,7 @@ static struct kunit_case smm_lru_gen_cases[] = {
 	KUNIT_CASE(smm_lru_gen_aging_race_test),
 	KUNIT_CASE(smm_lru_gen_aging_budget_test),
 	KUNIT_CASE(smm_lru_gen_meminfo_test),
+	KUNIT_CASE(smm_lru_gen_young_ptes_test),
 	KUNIT_CASE(smm_lru_gen_evict_oldest_test),
 	KUNIT_CASE(smm_lru_gen_tier_protection_test),
 	KUNIT_CASE(smm_lru_gen_refault_tier_test),

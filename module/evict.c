@@ -115,6 +115,7 @@ unsigned int smm_object_young_ptes(struct folio *folio)
 	i_mmap_unlock_read(mapping);
 	return w.young;
 }
+SMM_EXPORT(smm_object_young_ptes);
 
 /**
  * smm_object_remove_mapping() - take a reclaim victim out of its object
