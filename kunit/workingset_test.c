@@ -20,6 +20,7 @@
 #include <linux/xarray.h>
 
 #include <shadowmm/lru.h>
+#include <shadowmm/lru_policy.h>
 #include <shadowmm/reclaim.h>
 #include <shadowmm/workingset.h>
 
@@ -317,9 +318,45 @@ static void smm_workingset_refault_activation_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/*
+ * The bucket order: 0 while 22 bits of age cover the pool and its store,
+ * 1 for a 4 GiB pool with a 4x store (5 << 20 pages), as the kernel's
+ * workingset_init() computes it.  With an order of 2 a distance of over
+ * 2^22 survives the round trip through a shadow entry, to the bucket; at
+ * order 0 it would wrap to what is left above 2^22.
+ */
+static void smm_workingset_bucket_order_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &ws_pool);
+	unsigned long far = (1UL << SMM_WS_VALUE_BITS) + 1000, distance;
+	unsigned long bucket = 1UL << 2;
+	void *shadow;
+	int node;
+
+	KUNIT_EXPECT_EQ(test, smm_workingset_bucket_order(1UL << SMM_WS_VALUE_BITS), 0U);
+	KUNIT_EXPECT_EQ(test, smm_workingset_bucket_order((1UL << SMM_WS_VALUE_BITS) + 1), 1U);
+	KUNIT_EXPECT_EQ(test, smm_workingset_bucket_order(5UL << 20), 1U);
+	KUNIT_EXPECT_EQ(test, smm_workingset_bucket_order(20UL << 20), 3U);
+	/* This test's small pool needs none. */
+	KUNIT_EXPECT_EQ(test, pool->workingset.bucket_order, 0U);
+
+	pool->workingset.bucket_order = 2;
+	atomic_long_set(&pool->workingset.nodes[0].age, 12345);
+	shadow = smm_workingset_evict(pool, 0, 7, SMM_LRU_POLICY_CLASSIC, false);
+	KUNIT_EXPECT_EQ(test, smm_workingset_slot(shadow), 7U);
+	atomic_long_add(far, &pool->workingset.nodes[0].age);
+	distance = smm_workingset_distance(pool, shadow, &node);
+	KUNIT_EXPECT_EQ(test, node, 0);
+	KUNIT_EXPECT_GT(test, distance + bucket, far);
+	KUNIT_EXPECT_LT(test, distance, far + bucket);
+	KUNIT_EXPECT_EQ(test, distance % bucket, 0UL);
+	pool->workingset.bucket_order = 0;
+}
+
 static struct kunit_case smm_workingset_cases[] = {
 	KUNIT_CASE(smm_workingset_pack_test),
 	KUNIT_CASE(smm_workingset_distance_test),
+	KUNIT_CASE(smm_workingset_bucket_order_test),
 	KUNIT_CASE(smm_workingset_lru_activation_test),
 	KUNIT_CASE(smm_workingset_reclaim_activation_test),
 	KUNIT_CASE(smm_workingset_refault_after_activations_test),

@@ -95,7 +95,7 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 		smm_zones_setup_watermarks(pool);
 	}
 
-	ret = smm_workingset_pool_init(pool);
+	ret = smm_workingset_pool_init(pool, cfg->swap.nr_slots);
 	if (ret)
 		goto err_zones;
 

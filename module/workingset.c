@@ -27,9 +27,15 @@
  *   bits 39..40	the reclaim policy that evicted it (enum
  *		smm_lru_policy_id): a refault is judged by the rules of
  *		the policy it was evicted under, or not at all
- *   bits 41..62	the node's age, truncated to 22 bits (distances are
- *		taken modulo 2^22 evictions and activations); under mglru,
- *		the generation and tier the page left from
+ *   bits 41..62	the node's age in buckets of 2^bucket_order, truncated
+ *		to 22 bits; under mglru, the generation and tier the page
+ *		left from
+ * As the kernel's mm/workingset.c does with its bucket_order, the age is
+ * stored shifted right by the pool's bucket order, the smallest that lets
+ * 22 bits cover every distance that can matter (one no larger than the
+ * pages the pool and its store can hold): distances are then exact to
+ * 2^bucket_order and wrap only beyond that range, where they would have
+ * aliased into false activations.
  * Entries live in their object's shadows xarray, never in i_pages.  Not
  * every entry holds a slot: one with a slot is the only copy of its page,
  * and their number is bounded by the store's capacity; one without (a
@@ -96,7 +102,8 @@ SMM_EXPORT(smm_workingset_pack);
  * @workingset: the page was part of the working set (kept for the
  *	  workingset policy's restore rule)
  *
- * The node's age moves on by one.
+ * The node's age moves on by one; the entry holds it in buckets of the
+ * pool's bucket order.
  *
  * Context: Any context.
  * Return: an xarray value entry.
@@ -106,7 +113,8 @@ void *smm_workingset_evict(struct smm_pool *pool, int node, u32 slot,
 {
 	unsigned long age = atomic_long_inc_return(&smm_ws(pool, node)->age);
 
-	return smm_workingset_pack(node, slot, age, policy, workingset);
+	return smm_workingset_pack(node, slot, age >> pool->workingset.bucket_order,
+				   policy, workingset);
 }
 SMM_EXPORT(smm_workingset_evict);
 
@@ -197,7 +205,8 @@ SMM_EXPORT(smm_workingset_slot);
  *
  * Context: Any context.
  * Return: the node's age now minus its age then (evictions and
- * activations since), or ULONG_MAX when the node is not the pool's.
+ * activations since, to the bucket: a multiple of 2^bucket_order), or
+ * ULONG_MAX when the node is not the pool's.
  */
 unsigned long smm_workingset_distance(struct smm_pool *pool, const void *shadow,
 				      int *node)
@@ -205,10 +214,13 @@ unsigned long smm_workingset_distance(struct smm_pool *pool, const void *shadow,
 	unsigned long then;
 	u32 slot;
 
+	unsigned int order = pool->workingset.bucket_order;
+
 	smm_workingset_unpack(shadow, node, &then, &slot);
 	if (WARN_ON_ONCE(*node >= pool->zones.nr_nodes))
 		return ULONG_MAX;
-	return (atomic_long_read(&smm_ws(pool, *node)->age) - then) & SMM_WS_AGE_MASK;
+	return (((atomic_long_read(&smm_ws(pool, *node)->age) >> order) - then) &
+		SMM_WS_AGE_MASK) << order;
 }
 SMM_EXPORT(smm_workingset_distance);
 
@@ -326,19 +338,42 @@ void smm_workingset_print(struct seq_file *m, struct smm_pool *pool)
 SMM_EXPORT(smm_workingset_print);
 
 /**
+ * smm_workingset_bucket_order() - the bucket order for a pool's ages
+ * @max_pages: pages the pool and its backing store can hold together
+ *
+ * As the kernel's workingset_init(): the bits a distance up to
+ * @max_pages needs, beyond those a shadow entry has for the age.
+ *
+ * Context: Any context.
+ * Return: max(0, bits of @max_pages - SMM_WS_VALUE_BITS).
+ */
+unsigned int smm_workingset_bucket_order(unsigned long max_pages)
+{
+	unsigned int bits = max_pages > 1 ? fls_long(max_pages - 1) : 0;
+
+	return bits > SMM_WS_AGE_BITS ? bits - SMM_WS_AGE_BITS : 0;
+}
+SMM_EXPORT(smm_workingset_bucket_order);
+
+/**
  * smm_workingset_pool_init() - per-node counters of a new pool
- * @pool: the pool being built (its nodes set)
+ * @pool: the pool being built (its nodes and zones set)
+ * @store_pages: the backing store's capacity in pages (0 for none)
+ *
+ * The bucket order comes from the pool's managed pages plus @store_pages.
  *
  * Context: Process context, may sleep.
- * Return: 0 or -ENOMEM.
+ * Return: 0, -EINVAL for more nodes than an entry can name, or -ENOMEM.
  */
-int smm_workingset_pool_init(struct smm_pool *pool)
+int smm_workingset_pool_init(struct smm_pool *pool, unsigned long store_pages)
 {
 	BUILD_BUG_ON(SMM_WS_AGE_BITS < 20);
 	BUILD_BUG_ON(SMM_WS_AGE_BITS != SMM_WS_VALUE_BITS);
 	BUILD_BUG_ON(SMM_NR_LRU_POLICIES > (1 << SMM_WS_POLICY_BITS));
 	if (pool->zones.nr_nodes > (1 << SMM_WS_NODE_BITS))
 		return -EINVAL;
+	pool->workingset.bucket_order =
+		smm_workingset_bucket_order(smm_pool_managed_pages(pool) + store_pages);
 	pool->workingset.nodes = kcalloc(pool->zones.nr_nodes, sizeof(*pool->workingset.nodes),
 				   GFP_KERNEL);
 	return pool->workingset.nodes ? 0 : -ENOMEM;

@@ -21,7 +21,10 @@
 struct seq_file;
 struct smm_pool;
 
-/* Bits of a shadow entry's age (or mglru token): distances are modulo 2^22. */
+/*
+ * Bits of a shadow entry's age (or mglru token): distances are modulo
+ * 2^22 buckets of 2^bucket_order evictions and activations.
+ */
 #define SMM_WS_VALUE_BITS	22
 
 /* Refault distances are shown in power-of-two buckets 0, 1, 2-3, ... */
@@ -53,15 +56,20 @@ struct smm_workingset {
  * @shadow_only_max: above this many, @trim_work drops some
  * @trim_work:	drops shadow-only entries (the kernel's
  *		workingset_nodereclaim)
+ * @bucket_order: a shadow entry holds the node's age >> this (set at pool
+ *		init, from smm_workingset_bucket_order()), so that distances
+ *		up to the pages the pool and its store can hold fit
  */
 struct smm_pool_workingset {
 	struct smm_workingset *nodes;
+	unsigned int bucket_order;
 	atomic_long_t nr_shadow_only;
 	unsigned long shadow_only_max;
 	struct work_struct trim_work;
 };
 
-int smm_workingset_pool_init(struct smm_pool *pool);
+int smm_workingset_pool_init(struct smm_pool *pool, unsigned long store_pages);
+unsigned int smm_workingset_bucket_order(unsigned long max_pages);
 void smm_workingset_pool_destroy(struct smm_pool *pool);
 void *smm_workingset_pack(int node, u32 slot, unsigned long value,
 			  enum smm_lru_policy_id policy, bool workingset);
