@@ -101,6 +101,36 @@ static void smm_lru_policy_switch_busy_test(struct kunit *test)
 	smm_lp_expect_policy(test, pool, SMM_LRU_POLICY_MGLRU);
 }
 
+/*
+ * Classic never uses SMM_PG_workingset: a frame carrying one (mglru's
+ * second access, left across a policy switch) loses it when classic
+ * links the page, here on its activation, so its next shadow entry
+ * carries no false working-set mark.
+ */
+static void smm_lru_policy_classic_clears_workingset_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &lp_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_lruvec *lruvec = &pool->zones.nodes[0].lruvec;
+	struct smm_page *frame;
+	struct page *page;
+
+	smm_lp_write_pages(test, pool, file, 1);
+	page = xa_load(&file->f_mapping->i_pages, 0);
+	KUNIT_ASSERT_TRUE(test, page && !xa_is_value(page));
+	lock_page(page);
+	frame = smm_sfn_page(&pool->region, page_private(page));
+	set_bit(SMM_PG_workingset, &frame->flags);
+	smm_lru_mark_accessed(pool, frame);
+	smm_lru_mark_accessed(pool, frame);
+	unlock_page(page);
+	smm_lru_drain_all(pool);
+	KUNIT_ASSERT_EQ(test, lruvec->nr_active, 1UL);
+	KUNIT_EXPECT_TRUE(test, smm_page_test(frame, SMM_PG_active));
+	KUNIT_EXPECT_FALSE(test, smm_page_test(frame, SMM_PG_workingset));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /* The knob takes exactly the three names; anything else changes nothing. */
 static void smm_lru_policy_knob_test(struct kunit *test)
 {
@@ -168,6 +198,7 @@ static void smm_lru_policy_reclaim_mglru_test(struct kunit *test)
 static struct kunit_case smm_lru_policy_cases[] = {
 	KUNIT_CASE(smm_lru_policy_switch_empty_test),
 	KUNIT_CASE(smm_lru_policy_switch_busy_test),
+	KUNIT_CASE(smm_lru_policy_classic_clears_workingset_test),
 	KUNIT_CASE(smm_lru_policy_knob_test),
 	KUNIT_CASE(smm_lru_policy_reclaim_classic_test),
 	KUNIT_CASE(smm_lru_policy_reclaim_workingset_test),

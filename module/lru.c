@@ -143,9 +143,16 @@ static void smm_lru_link(struct smm_lruvec *lruvec, struct smm_page *frame,
 		smm_lru_gen_link(lruvec, frame, lru == SMM_LRU_ACTIVE, reclaiming);
 		return;
 	}
-	/* Off the generations, a frame's count of accesses means nothing. */
+	/*
+	 * Off the generations, a frame's count of accesses means nothing;
+	 * nor, under classic, SMM_PG_workingset, which only the workingset
+	 * policy sets (mglru's second access, left by a policy switch, would
+	 * otherwise be a working-set mark on its next shadow entry).
+	 */
 	smm_page_set_field(frame, SMM_PAGE_GEN_MASK | SMM_PAGE_REFS_MASK |
-			   BIT(SMM_PG_refault), 0);
+			   BIT(SMM_PG_refault) |
+			   (lruvec->policy == SMM_LRU_POLICY_CLASSIC ?
+			    BIT(SMM_PG_workingset) : 0), 0);
 	if (lru == SMM_LRU_ACTIVE)
 		set_bit(SMM_PG_active, &frame->flags);
 	else

@@ -108,11 +108,18 @@ void smm_object_frame_free(struct smm_pool *pool, struct page *page)
 	set_page_private(page, 0);
 	page->index = 0;
 	clear_bit(SMM_PG_dirty, &frame->flags);
-	/* smm_lru_del() took it off the LRU when it left its object. */
+	/*
+	 * smm_lru_del() took it off the LRU, and off its generation, when it
+	 * left its object: a generation left in the flags is a frame still
+	 * counted on one.
+	 */
 	WARN_ON_ONCE(smm_page_test(frame, SMM_PG_lru));
-	clear_bit(SMM_PG_referenced, &frame->flags);
-	clear_bit(SMM_PG_active, &frame->flags);
-	clear_bit(SMM_PG_unevictable, &frame->flags);
+	WARN_ON_ONCE(frame->flags & SMM_PAGE_GEN_MASK);
+	/* No LRU or policy state outlives the page: the next user starts clean. */
+	smm_page_set_field(frame, SMM_PAGE_GEN_MASK | SMM_PAGE_REFS_MASK |
+			   BIT(SMM_PG_referenced) | BIT(SMM_PG_active) |
+			   BIT(SMM_PG_unevictable) | BIT(SMM_PG_workingset) |
+			   BIT(SMM_PG_refault), 0);
 	frame->object = NULL;
 	frame->index = 0;
 	atomic_long_dec(&pool->objects.nr_pages);
