@@ -30,8 +30,29 @@ struct smm_params smm_params = {
 	.zone_split = { 10, 60, 30 },
 };
 
-/* The live device's memory manager; set at init, cleared at exit. */
+/*
+ * The live device's memory manager; set at init, cleared at exit.  Set
+ * and cleared under the module's parameter lock, which the lru_policy
+ * parameter's read holds (it shows this pool's policy).
+ */
 static struct smm_pool *smm_live_pool;
+
+/* Publish (or clear) the live pool for the lru_policy parameter. */
+static void smm_live_pool_publish(struct smm_pool *pool)
+{
+	kernel_param_lock(THIS_MODULE);
+	smm_live_pool = pool;
+	kernel_param_unlock(THIS_MODULE);
+}
+
+/* The live pool goes: cleared for readers first, then destroyed. */
+static void smm_live_pool_destroy(void)
+{
+	struct smm_pool *pool = smm_live_pool;
+
+	smm_live_pool_publish(NULL);
+	smm_pool_destroy(pool);
+}
 
 /**
  * smm_device_pool() - the pool /dev/shadowmm serves
@@ -152,10 +173,18 @@ static int smm_param_set_lru_policy(const char *val, const struct kernel_param *
 	return 0;
 }
 
+/*
+ * The live pool's policy, as the knobs file last switched it; before the
+ * pool exists (and after it went), the load-time value.  Called with the
+ * module's parameter lock held (param_attr_show()), as smm_live_pool is
+ * set and cleared.
+ */
 static int smm_param_get_lru_policy(char *buf, const struct kernel_param *kp)
 {
-	return sysfs_emit(buf, "%s\n",
-			  smm_lru_policy_get(*(unsigned int *)kp->arg)->name);
+	const struct smm_lru_policy *policy = smm_live_pool ? smm_lru_policy(smm_live_pool) :
+					      smm_lru_policy_get(*(unsigned int *)kp->arg);
+
+	return sysfs_emit(buf, "%s\n", policy->name);
 }
 
 static const struct kernel_param_ops smm_lru_policy_ops = {
@@ -361,6 +390,7 @@ static int smm_live_pool_create(void)
 {
 	struct smm_pool_config cfg = { .name = SMM_NAME };
 	unsigned long region_mb, need, have;
+	struct smm_pool *pool;
 	int ret;
 
 	memcpy(cfg.zone_split, smm_params.zone_split, sizeof(cfg.zone_split));
@@ -397,9 +427,10 @@ static int smm_live_pool_create(void)
 	cfg.swap.file = smm_params.swap_file;
 	cfg.slab_debug = smm_slab_debug_flags();
 	cfg.lru_policy = smm_params.lru_policy;
-	ret = smm_pool_create(&cfg, &smm_live_pool);
+	ret = smm_pool_create(&cfg, &pool);
 	if (ret)
 		return ret;
+	smm_live_pool_publish(pool);
 
 	need = smm_lowmem_need(smm_live_pool, &have);
 	if (have < need) {
@@ -407,8 +438,7 @@ static int smm_live_pool_create(void)
 		       cfg.zone_split[SMM_ZONE_DMA], cfg.zone_split[SMM_ZONE_NORMAL],
 		       cfg.zone_split[SMM_ZONE_HIGHMEM], have << (PAGE_SHIFT - 10),
 		       need << (PAGE_SHIFT - 10));
-		smm_pool_destroy(smm_live_pool);
-		smm_live_pool = NULL;
+		smm_live_pool_destroy();
 		return -EINVAL;
 	}
 	return 0;
@@ -461,7 +491,7 @@ static int __init smm_init(void)
 err_pool_files:
 	smm_debugfs_remove_pool(smm_live_pool);
 err_pool:
-	smm_pool_destroy(smm_live_pool);
+	smm_live_pool_destroy();
 err_debugfs:
 	smm_debugfs_exit();
 err_objects:
@@ -483,7 +513,7 @@ static void __exit smm_exit(void)
 {
 	misc_deregister(&smm_dev.misc);
 	smm_debugfs_remove_pool(smm_live_pool);
-	smm_pool_destroy(smm_live_pool);
+	smm_live_pool_destroy();
 	smm_debugfs_exit();
 	smm_object_subsys_exit();
 	smm_slab_subsys_exit();
