@@ -15,6 +15,8 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/pagemap.h>
+#include <linux/string.h>
+#include <linux/seq_file.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
@@ -351,6 +353,43 @@ static void smm_lru_gen_young_ptes_test(struct kunit *test)
 	vm_munmap(c, 4 * PAGE_SIZE);
 }
 
+/* debugfs "lru_gen" of @pool, printed into @buf (PAGE_SIZE). */
+static const char *smm_lg_print(struct smm_pool *pool, char *buf)
+{
+	struct seq_file m = { .buf = buf, .size = PAGE_SIZE };
+
+	memset(buf, 0, PAGE_SIZE);
+	smm_lru_gen_print(&m, pool);
+	buf[min_t(size_t, m.count, PAGE_SIZE - 1)] = '\0';
+	return buf;
+}
+
+/*
+ * The lru_gen file: under mglru the kernel's "memcg     0 " line (no
+ * path, no pool name), a node line and one line per generation; under
+ * classic one comment line, nothing else.
+ */
+static void smm_lru_gen_print_test(struct kunit *test)
+{
+	static const char memcg[] = "memcg     0 ";	/* then a newline */
+	struct smm_pool *pool = smm_lg_pool(test);
+	char *buf = smm_test_buf(test);
+	size_t len = strlen(memcg);
+	const char *p;
+
+	p = smm_lg_print(pool, buf);
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(p, memcg) && p[len] == '\n' &&
+			      str_has_prefix(p + len + 1, " node "), "%s", p);
+	KUNIT_EXPECT_NULL(test, strstr(p, pool->name));
+	/* The memcg line, " node %5d", two of " %10lu %10u %10lu  %10lu ". */
+	KUNIT_EXPECT_EQ(test, strlen(p), len + 1 + 12 + SMM_MIN_NR_GENS * 47);
+
+	KUNIT_ASSERT_EQ(test, smm_lru_set_policy(pool, SMM_LRU_POLICY_CLASSIC), 0);
+	p = smm_lg_print(pool, buf);
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(p, "# lru_policy classic: "), "%s", p);
+	KUNIT_EXPECT_PTR_EQ(test, strchr(p, '\n'), p + strlen(p) - 1);
+}
+
 /*
  * Two agers that both read max_seq before either aged, as kswapd and a
  * direct reclaimer do: the second finds max_seq moved on under the lock
@@ -533,6 +572,7 @@ static struct kunit_case smm_lru_gen_cases[] = {
 	KUNIT_CASE(smm_lru_gen_aging_budget_test),
 	KUNIT_CASE(smm_lru_gen_meminfo_test),
 	KUNIT_CASE(smm_lru_gen_young_ptes_test),
+	KUNIT_CASE(smm_lru_gen_print_test),
 	KUNIT_CASE(smm_lru_gen_evict_oldest_test),
 	KUNIT_CASE(smm_lru_gen_tier_protection_test),
 	KUNIT_CASE(smm_lru_gen_refault_tier_test),

@@ -746,11 +746,13 @@ void smm_lru_gen_validate(struct smm_pool *pool, struct smm_node *node,
  * @m: where to print
  * @pool: the pool
  *
- * Under mglru: a "memcg" line (id 0, the pool's name as its path: the
- * pool has one memcg-less LRU), then per node a "node" line and one line
- * per generation from min_seq to max_seq: its sequence number, its age in
- * milliseconds, and its anon and file page counts (all pages are
- * swap-backed: file is 0).  Under another policy, one line naming it.
+ * Under mglru: a "memcg" line as the kernel prints it for no memcg (id
+ * 0, an empty path: the pool has one memcg-less LRU, and its name is
+ * already the debugfs directory's), then per node a "node" line and one
+ * line per generation from min_seq to max_seq: its sequence number, its
+ * age in milliseconds, and its anon and file page counts (all pages are
+ * swap-backed: file is 0).  Under another policy, one comment line
+ * starting with '#' naming it, which the kernel's format never has.
  *
  * Context: Process context.  Takes each node's LRU lock in turn.
  */
@@ -760,11 +762,11 @@ void smm_lru_gen_print(struct seq_file *m, struct smm_pool *pool)
 	int i;
 
 	if (policy->id != SMM_LRU_POLICY_MGLRU) {
-		seq_printf(m, "lru_policy %s: no generations (write \"lru_policy mglru\" to knobs while the LRU is empty)\n",
+		seq_printf(m, "# lru_policy %s: no generations (write \"lru_policy mglru\" to knobs while the LRU is empty)\n",
 			   policy->name);
 		return;
 	}
-	seq_printf(m, "memcg %5hu /%s\n", (unsigned short)0, pool->name);
+	seq_printf(m, "memcg %5hu %s\n", (unsigned short)0, "");
 	for (i = 0; i < pool->zones.nr_nodes; i++) {
 		struct smm_node *node = &pool->zones.nodes[i];
 		struct smm_lru_gen *g = &node->lruvec.gen;
