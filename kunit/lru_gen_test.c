@@ -561,7 +561,18 @@ static void smm_lru_gen_refault_tier_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_LRU_GEN_REFAULT_RECENT) - recent, 1UL);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_WORKINGSET_RESTORE_ANON) - restored, 1UL);
 	KUNIT_EXPECT_EQ(test, smm_lg_tier(test, pool, file, 0), 1U);
-	KUNIT_EXPECT_GE(test, smm_lg_gen(test, pool, file, 0), 0);
+	/*
+	 * A refault joins min_seq + 1, or min_seq with two generations; not
+	 * max_seq, as an activated page would.
+	 */
+	KUNIT_EXPECT_EQ(test, smm_lg_gen(test, pool, file, 0),
+			(int)smm_lru_gen_from_seq(g->max_seq - g->min_seq + 1 > SMM_MIN_NR_GENS ?
+						  g->min_seq + 1 : g->min_seq));
+	KUNIT_EXPECT_NE(test, smm_lg_gen(test, pool, file, 0),
+			(int)smm_lru_gen_from_seq(g->max_seq));
+	KUNIT_EXPECT_FALSE(test, smm_page_test(smm_lg_lock_frame(test, pool, file, 0),
+					       SMM_PG_refault));
+	smm_lg_unlock_frame(file, 0);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 

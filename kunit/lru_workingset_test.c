@@ -124,8 +124,9 @@ static bool smm_lw_wide_refault(struct kunit *test, enum smm_lru_policy_id id)
 	struct smm_pool *pool = smm_lw_pool(test, id);
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_lruvec *lruvec = &pool->zones.nodes[0].lruvec;
-	unsigned long anon, wide, classic, refaults;
+	unsigned long anon, wide, classic, refaults, activated;
 	struct smm_page *frame;
+	long judged;
 	pgoff_t i;
 	bool active;
 
@@ -146,11 +147,23 @@ static bool smm_lw_wide_refault(struct kunit *test, enum smm_lru_policy_id id)
 	anon = smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE_ANON);
 	wide = smm_event_sum(pool, SMM_WORKINGSET_REFAULT_ANON);
 	classic = smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE_CLASSIC);
+	activated = smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE);
+	judged = atomic_long_read(&pool->workingset.nodes[0].refaults);
 	KUNIT_EXPECT_TRUE(test, smm_lw_read_page(test, file, 0));
 	active = smm_lw_flag(test, pool, file, 0, SMM_PG_active);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_WORKINGSET_REFAULT) - refaults, 1UL);
-	/* What decided: the new rule activated, the classic one would not. */
+	/* Either rule judged it, and workingset_activate counts its verdict. */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->workingset.nodes[0].refaults) - judged, 1L);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE) - activated,
+			(unsigned long)active);
+	/*
+	 * What decided: the distance is one more than the active list, so the
+	 * classic rule does not activate (classic itself leaves the page
+	 * inactive, and the workingset policy counts no activate_classic).
+	 */
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE_CLASSIC), classic);
+	if (id == SMM_LRU_POLICY_CLASSIC)
+		KUNIT_EXPECT_FALSE(test, active);
 	if (id == SMM_LRU_POLICY_WORKINGSET) {
 		KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_WORKINGSET_REFAULT_ANON) - wide, 1UL);
 		KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE_ANON) - anon,
