@@ -9,8 +9,9 @@
  * benchmark (slab_bench.c); either runs synchronously, in a kthread bound
  * to the first online CPU.
  * Reading returns the table of the last run, whichever it was, followed
- * by the same rows as CSV, from the header line
- * "case,param,kernel_ns,shadowmm_ns,ratio" to the end of the file.
+ * by the same rows as CSV, from the header line "case,param,kernel_ns,
+ * shadowmm_ns,ratio,kernel_min_ns,kernel_max_ns,shadowmm_min_ns,
+ * shadowmm_max_ns" (SMM_BENCH_CSV_HEADER) to the end of the file.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -38,6 +39,14 @@
 #include <shadowmm/debugfs.h>
 
 #define SMM_BENCH_QUICK_REPEATS	5	/* "run quick" */
+
+/*
+ * The medians and their ratio first, where parsers of the first five
+ * columns expect them; each side's fastest and slowest repeat after.
+ */
+#define SMM_BENCH_CSV_HEADER \
+	"case,param,kernel_ns,shadowmm_ns,ratio," \
+	"kernel_min_ns,kernel_max_ns,shadowmm_min_ns,shadowmm_max_ns"
 
 /*
  * The results of the last run, shown by the live pool's "bench" file.
@@ -178,6 +187,33 @@ static const char *smm_bench_cell(char *buf, size_t len,
 	return smm_bench_ns(buf, len, row->ps[side]);
 }
 
+/* The fastest and slowest repeat of a side, as two CSV cells. */
+static const char *smm_bench_csv_spread(char *buf, size_t len,
+					const struct smm_bench_row *row, int side)
+{
+	char lo[24], hi[24];
+
+	if (row->skipped[side])
+		return "skipped,skipped";
+	snprintf(buf, len, "%s,%s", smm_bench_ns(lo, sizeof(lo), row->ps_min[side]),
+		 smm_bench_ns(hi, sizeof(hi), row->ps_max[side]));
+	return buf;
+}
+
+/* A side's median with its spread, "median (min-max)", for the table. */
+static const char *smm_bench_table_cell(char *buf, size_t len,
+					const struct smm_bench_row *row, int side)
+{
+	char med[24], lo[24], hi[24];
+
+	if (row->skipped[side])
+		return "skipped";
+	snprintf(buf, len, "%s (%s-%s)", smm_bench_ns(med, sizeof(med), row->ps[side]),
+		 smm_bench_ns(lo, sizeof(lo), row->ps_min[side]),
+		 smm_bench_ns(hi, sizeof(hi), row->ps_max[side]));
+	return buf;
+}
+
 static const struct smm_bench_row *
 smm_bench_find(const struct smm_bench_results *res, const char *name,
 	       unsigned int param)
@@ -238,26 +274,27 @@ void smm_bench_show_cpus(struct seq_file *m, const struct smm_bench_results *res
  * @m:		the bench file
  * @res:	the results of the run
  *
- * One line a row (case, param, kernel ns, shadowmm ns, shadowmm/kernel),
- * after the page benchmark the 2 CPUs versus 1 speedups, then a blank
- * line, the CSV header "case,param,kernel_ns,shadowmm_ns,ratio" and the
- * same rows as CSV.
+ * One line a row (case, param, kernel ns and shadowmm ns, each as
+ * "median (min-max)" over the repeats, and shadowmm/kernel, median over
+ * median), after the page benchmark the 2 CPUs versus 1 speedups, then a
+ * blank line, the CSV header (SMM_BENCH_CSV_HEADER) and the same rows as
+ * CSV: the medians and their ratio, then each side's minimum and maximum.
  *
  * Context: Process context, under the bench file's lock.
  */
 void smm_bench_show_rows(struct seq_file *m, const struct smm_bench_results *res)
 {
-	char kbuf[24], sbuf[24], rbuf[24];
+	char kbuf[80], sbuf[80], rbuf[24];
 	unsigned int i;
 
-	seq_printf(m, "%-14s %6s %11s %12s %16s\n", "case", "param", "kernel ns",
-		   "shadowmm ns", "shadowmm/kernel");
+	seq_printf(m, "%-14s %6s %26s %26s %16s\n", "case", "param", "kernel ns (min-max)",
+		   "shadowmm ns (min-max)", "shadowmm/kernel");
 	for (i = 0; i < res->nr_rows; i++) {
 		const struct smm_bench_row *row = &res->rows[i];
 
-		seq_printf(m, "%-14s %6u %11s %12s %16s\n", row->name, row->param,
-			   smm_bench_cell(kbuf, sizeof(kbuf), row, SMM_BENCH_KERNEL),
-			   smm_bench_cell(sbuf, sizeof(sbuf), row, SMM_BENCH_SMM),
+		seq_printf(m, "%-14s %6u %26s %26s %16s\n", row->name, row->param,
+			   smm_bench_table_cell(kbuf, sizeof(kbuf), row, SMM_BENCH_KERNEL),
+			   smm_bench_table_cell(sbuf, sizeof(sbuf), row, SMM_BENCH_SMM),
 			   smm_bench_ratio(rbuf, sizeof(rbuf), row));
 	}
 	if (!res->slab) {
@@ -265,14 +302,19 @@ void smm_bench_show_rows(struct seq_file *m, const struct smm_bench_results *res
 		smm_bench_show_speedup(m, res, "smp_batch");
 	}
 
-	seq_puts(m, "\ncase,param,kernel_ns,shadowmm_ns,ratio\n");
+	seq_puts(m, "\n" SMM_BENCH_CSV_HEADER "\n");
 	for (i = 0; i < res->nr_rows; i++) {
 		const struct smm_bench_row *row = &res->rows[i];
+		char kspread[56], sspread[56];
 
-		seq_printf(m, "%s,%u,%s,%s,%s\n", row->name, row->param,
+		seq_printf(m, "%s,%u,%s,%s,%s,%s,%s\n", row->name, row->param,
 			   smm_bench_cell(kbuf, sizeof(kbuf), row, SMM_BENCH_KERNEL),
 			   smm_bench_cell(sbuf, sizeof(sbuf), row, SMM_BENCH_SMM),
-			   smm_bench_ratio(rbuf, sizeof(rbuf), row));
+			   smm_bench_ratio(rbuf, sizeof(rbuf), row),
+			   smm_bench_csv_spread(kspread, sizeof(kspread), row,
+						SMM_BENCH_KERNEL),
+			   smm_bench_csv_spread(sspread, sizeof(sspread), row,
+						SMM_BENCH_SMM));
 	}
 }
 

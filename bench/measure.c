@@ -5,7 +5,7 @@
  * Times one job of allocations and frees on shadowmm's allocators and on
  * the kernel's, in the same kthread, alternating which of the two goes
  * first from one repeat to the next, and keeps the median of the repeats
- * as a row of the table.  Every figure is nanoseconds per block (a page
+ * as a row of the table, with the fastest and slowest repeat beside it.  Every figure is nanoseconds per block (a page
  * block or a slab object) allocated and freed (one allocation plus one
  * free); only ratios between the two allocators mean anything under
  * emulation.  A job runs on the benchmark kthread alone, or with a helper
@@ -405,12 +405,17 @@ static int smm_bench_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static u64 smm_bench_median(u64 *v, unsigned int n)
+/* Sort the @n figures of @v and keep their median, minimum and maximum. */
+static void smm_bench_spread(struct smm_bench_row *row, int side, u64 *v,
+			     unsigned int n)
 {
 	sort(v, n, sizeof(*v), smm_bench_cmp_u64, NULL);
 	if (n & 1)
-		return v[n / 2];
-	return (v[n / 2 - 1] + v[n / 2]) / 2;
+		row->ps[side] = v[n / 2];
+	else
+		row->ps[side] = (v[n / 2 - 1] + v[n / 2]) / 2;
+	row->ps_min[side] = v[0];
+	row->ps_max[side] = v[n - 1];
 }
 
 /**
@@ -423,7 +428,7 @@ static u64 smm_bench_median(u64 *v, unsigned int n)
  *
  * A warm-up of each side, then @ctx->repeats measurements of each, the
  * kernel first on even repeats and shadowmm first on odd ones; the row
- * keeps each side's median.  A side that runs out of memory is marked
+ * keeps each side's median, and its fastest and slowest repeat.  A side that runs out of memory is marked
  * skipped (and logged), as are both when @mode needs a second CPU and
  * there is none.
  *
@@ -485,7 +490,7 @@ int smm_bench_case(struct smm_bench_ctx *ctx, const char *name,
 				name, param, smm_bench_side_names[side]);
 			continue;
 		}
-		row->ps[side] = smm_bench_median(ctx->samples[side], ctx->repeats);
+		smm_bench_spread(row, side, ctx->samples[side], ctx->repeats);
 	}
 	return 0;
 }

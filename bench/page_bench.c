@@ -164,8 +164,9 @@ void smm_bench_page_show(struct seq_file *m, const struct smm_bench_results *res
 {
 	seq_puts(m, "# shadowmm page allocator benchmark: shadowmm smm_alloc_pages(SMM_GFP_NOWAIT)/smm_free_pages\n");
 	seq_puts(m, "# against the kernel's alloc_pages(GFP_KERNEL)/__free_pages, in one kthread, alternating\n");
-	seq_printf(m, "# which goes first; each figure the median of %u repeats, in ns per block allocated and freed\n",
+	seq_printf(m, "# which goes first; each figure the median of %u repeats (the fastest and slowest in brackets),\n",
 		   res->repeats);
+	seq_puts(m, "# in ns per block allocated and freed\n");
 	smm_bench_show_cpus(m, res);
 	seq_printf(m, "# shadowmm: %lu frames, %d node(s), per-CPU batch %u high %u\n",
 		   smm_pool_managed_pages(res->pool), res->pool->zones.nr_nodes,

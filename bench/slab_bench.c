@@ -248,9 +248,9 @@ void smm_bench_slab_show(struct seq_file *m, const struct smm_bench_results *res
 
 	seq_puts(m, "# shadowmm slab allocator benchmark: shadowmm smm_kmem_cache_*, smm_kmalloc/smm_kfree\n");
 	seq_puts(m, "# (SMM_GFP_NOWAIT) against SLUB's kmem_cache_*, kmalloc/kfree (GFP_KERNEL), in one kthread,\n");
-	seq_printf(m, "# alternating which goes first; each figure the median of %u repeats, in ns per object\n",
+	seq_printf(m, "# alternating which goes first; each figure the median of %u repeats (the fastest and slowest in\n",
 		   res->repeats);
-	seq_puts(m, "# allocated and freed\n");
+	seq_puts(m, "# brackets), in ns per object allocated and freed\n");
 	smm_bench_show_cpus(m, res);
 	seq_printf(m, "# shadowmm: %lu frames; benchmark caches' flags 0x%x%s; per-CPU array/batch by size:",
 		   smm_pool_managed_pages(res->pool), res->slab_flags,

@@ -133,6 +133,8 @@ struct smm_bench_helper {
  * @name:	the case
  * @param:	N, order, ring size or CPU count, by case
  * @ps:		median picoseconds per block allocated and freed, by side
+ * @ps_min:	the fastest of the repeats, by side (same unit)
+ * @ps_max:	and the slowest: the spread around @ps
  * @skipped:	by side: no figure (the allocator could not satisfy the
  *		case, or there is no second CPU)
  */
@@ -140,6 +142,8 @@ struct smm_bench_row {
 	const char *name;
 	unsigned int param;
 	u64 ps[SMM_BENCH_NR_SIDES];
+	u64 ps_min[SMM_BENCH_NR_SIDES];
+	u64 ps_max[SMM_BENCH_NR_SIDES];
 	bool skipped[SMM_BENCH_NR_SIDES];
 };
 
