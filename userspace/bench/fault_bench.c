@@ -11,6 +11,10 @@
  * repeat to the next) and times touching one byte of every page, so each
  * touch is one first-touch fault.  Mapping and unmapping are not timed.
  * Medians over the repeats; faults per second = pages / median time.
+ * Beside each median, the spread of the repeats: in the table, faults per
+ * second as "median (slowest-fastest)" in thousands; in the CSV, each
+ * backend's fastest and slowest time (the *_min_ns, *_max_ns columns,
+ * after the columns of medians and ratios).
  *
  * Read faults on MAP_ANONYMOUS map the shared zero page and allocate
  * nothing; memfd and shadowmm allocate and zero a page on a read fault
@@ -35,7 +39,7 @@
 #define MAX_SIZES	16
 #define MAX_THREADS	8
 #define MAX_REPEATS	101
-#define CSV_HEADER	"case,access,threads,size_mib,pages,shadowmm_ns,anon_ns,memfd_ns,shadowmm_fps,anon_fps,memfd_fps,shadowmm_over_memfd,shadowmm_over_anon"
+#define CSV_HEADER	"case,access,threads,size_mib,pages,shadowmm_ns,anon_ns,memfd_ns,shadowmm_fps,anon_fps,memfd_fps,shadowmm_over_memfd,shadowmm_over_anon,shadowmm_min_ns,shadowmm_max_ns,anon_min_ns,anon_max_ns,memfd_min_ns,memfd_max_ns"
 
 enum backend { SMM, ANON, MEMFD, NR_BACKENDS };
 static const char * const backend_name[NR_BACKENDS] = { "shadowmm", "anon", "memfd" };
@@ -244,11 +248,24 @@ static void bad_usage(void)
 struct result {
 	int access, threads, mib;
 	uint64_t ns[NR_BACKENDS];	/* median; 0: not measured */
+	uint64_t min[NR_BACKENDS];	/* the fastest repeat */
+	uint64_t max[NR_BACKENDS];	/* and the slowest */
 };
 
 static double fps(uint64_t ns, size_t pages)
 {
 	return ns ? pages * 1e9 / ns : 0;
+}
+
+/* Thousands of faults per second, "median (slowest-fastest)", or n/a. */
+static const char *fps_cell(char *buf, size_t size, const struct result *r, int b,
+			    size_t pages)
+{
+	if (!r->ns[b])
+		return "n/a";
+	snprintf(buf, size, "%.1fk (%.1f-%.1f)", fps(r->ns[b], pages) / 1e3,
+		 fps(r->max[b], pages) / 1e3, fps(r->min[b], pages) / 1e3);
+	return buf;
 }
 
 int main(int argc, char **argv)
@@ -257,7 +274,7 @@ int main(int argc, char **argv)
 	int threads[MAX_THREADS] = { 1, 2 }, nthreads = 2;
 	static struct result res[NR_ACCESS * MAX_THREADS * MAX_SIZES];
 	static uint64_t samples[NR_BACKENDS][MAX_REPEATS];
-	int repeats = 15, nres = 0, opt, a, t, s, rep, i;
+	int repeats = 15, nres = 0, opt, a, t, s, rep, i, b;
 	long long smm_free;
 
 	while ((opt = getopt(argc, argv, "qr:s:t:")) != -1) {
@@ -289,9 +306,10 @@ int main(int argc, char **argv)
 
 	printf("fault benchmark: first-touch faults, one per %ld-byte page, medians of %d\n",
 	       page_size, repeats);
-	printf("(faults per second; ratio = shadowmm faults/s over the other's: > 1 is faster)\n");
-	printf("%-6s %3s %6s %9s | %12s %12s %12s | %8s %8s\n", "access", "thr", "MiB", "pages",
-	       "shadowmm/s", "anon/s", "memfd/s", "smm/memfd", "smm/anon");
+	printf("(thousands of faults per second, median (slowest-fastest repeat); ratio = shadowmm\n");
+	printf("faults/s over the other's, median over median: > 1 is faster)\n");
+	printf("%-6s %3s %6s %9s | %22s %22s %22s | %8s %8s\n", "access", "thr", "MiB", "pages",
+	       "shadowmm k/s", "anon k/s", "memfd k/s", "smm/memfd", "smm/anon");
 	fflush(stdout);
 
 	for (a = 0; a < NR_ACCESS; a++) {
@@ -302,7 +320,7 @@ int main(int argc, char **argv)
 				/* shadowmm needs the frames (and some for its metadata). */
 				int smm_fits = smm_free < 0 || (long long)len <= smm_free - (4 << 20);
 				double f[NR_BACKENDS];
-				int b;
+				char cell[NR_BACKENDS][48];
 
 				memset(r, 0, sizeof(*r));
 				r->access = a;
@@ -321,11 +339,16 @@ int main(int argc, char **argv)
 					for (rep = 0; rep < repeats; rep++)
 						ok &= samples[b][rep] != 0;
 					r->ns[b] = ok ? median(samples[b], repeats) : 0;
+					/* median() sorted them. */
+					r->min[b] = ok ? samples[b][0] : 0;
+					r->max[b] = ok ? samples[b][repeats - 1] : 0;
 					f[b] = fps(r->ns[b], pages);
 				}
-				printf("%-6s %3d %6d %9zu | %12.0f %12.0f %12.0f | ",
+				printf("%-6s %3d %6d %9zu | %22s %22s %22s | ",
 				       access_name[a], threads[t], sizes[s], pages,
-				       f[SMM], f[ANON], f[MEMFD]);
+				       fps_cell(cell[SMM], sizeof(cell[SMM]), r, SMM, pages),
+				       fps_cell(cell[ANON], sizeof(cell[ANON]), r, ANON, pages),
+				       fps_cell(cell[MEMFD], sizeof(cell[MEMFD]), r, MEMFD, pages));
 				if (f[SMM] && f[MEMFD] && f[ANON])
 					printf("%8.3f %8.3f\n", f[SMM] / f[MEMFD], f[SMM] / f[ANON]);
 				else
@@ -347,9 +370,17 @@ int main(int argc, char **argv)
 		       (unsigned long long)r->ns[ANON], (unsigned long long)r->ns[MEMFD],
 		       fs, fa, fm);
 		if (fs && fm && fa)
-			printf("%.3f,%.3f\n", fs / fm, fs / fa);
+			printf("%.3f,%.3f", fs / fm, fs / fa);
 		else
-			printf(",\n");
+			printf(",");
+		for (b = 0; b < NR_BACKENDS; b++) {
+			if (r->ns[b])
+				printf(",%llu,%llu", (unsigned long long)r->min[b],
+				       (unsigned long long)r->max[b]);
+			else
+				printf(",,");
+		}
+		printf("\n");
 	}
 	printf("\n");
 	return 0;
