@@ -5,7 +5,7 @@
  * same traces with the same number of frames; reclaim throughput and
  * fault latency under pressure.
  *
- *   policy_bench [-q] [-F FRAMES [--no-pressure]] [-p PATTERN,...]
+ *   policy_bench [-q] [-r REPLAYS] [-F FRAMES [--no-pressure]] [-p PATTERN,...]
  *   policy_bench --simulate-only [-q] [-F FRAMES] [-p PATTERN,...] [PAGE...]
  *   policy_bench --self-test
  *
@@ -43,6 +43,10 @@
  *    string (the first pass included, its misses not counted).  For
  *    scan+hot* the hot set's refaults are counted apart (the target:
  *    below 5 % of the hot set's accesses).
+ *    Each trace is replayed -r times (default 5, 3 with -q), each time on
+ *    a fresh object: shadowmm's figures are the medians of the replays,
+ *    with the fewest and most refaults beside them (they vary from one
+ *    replay to the next; the simulations do not).
  *
  * --no-pressure (with -F) leaves out step 1, to try patterns quickly.
  *
@@ -78,11 +82,13 @@
 #define TAG_MAGIC	0x5348414430574d4dULL
 #define MAX_REPORT	10
 #define MAX_STATS	256
-#define CSV_HEADER	"case,pattern,pages,frames,accesses,shadowmm_refaults,fifo_misses,lru_misses,opt_misses,smm_over_opt,fifo_over_opt,hot_accesses,shadowmm_hot_refaults,fifo_hot_misses,lru_hot_misses,opt_hot_misses,pswpin,pswpout,workingset_refault,workingset_activate,pgactivate,seconds,evicted_per_s,lat_p50_ns,lat_p99_ns,lat_max_ns"
+#define MAX_REPLAYS	15
+#define CSV_HEADER	"case,pattern,pages,frames,accesses,shadowmm_refaults,fifo_misses,lru_misses,opt_misses,smm_over_opt,fifo_over_opt,hot_accesses,shadowmm_hot_refaults,fifo_hot_misses,lru_hot_misses,opt_hot_misses,pswpin,pswpout,workingset_refault,workingset_activate,pgactivate,seconds,evicted_per_s,lat_p50_ns,lat_p99_ns,lat_max_ns,replays,shadowmm_refaults_min,shadowmm_refaults_max,shadowmm_hot_refaults_min,shadowmm_hot_refaults_max"
 
 static long page_size;
 static size_t words;		/* 64-bit words per page */
 static int quick;
+static int replays;		/* of each trace; 0: the default */
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 /* ---- small helpers ---- */
@@ -739,6 +745,20 @@ static const char *csv_ll(char *buf, size_t size, long long v)
 	return v < 0 ? "" : fmt_ll(buf, size, v);
 }
 
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* ---- 1. pressure: a streaming write of three times the region ---- */
 
 struct pressure {
@@ -899,6 +919,43 @@ static void replay_run(const struct trace *t, struct replay *r)
 	free(v1);
 }
 
+/*
+ * The @n replays of one trace: every figure of @med the median of the
+ * replays', @lo and @hi the fewest and most refaults (and hot refaults).
+ */
+static void replay_summarise(const struct replay *all, int n, struct replay *med,
+			     struct replay *lo, struct replay *hi)
+{
+	long long v[MAX_REPLAYS];
+	double d[MAX_REPLAYS];
+	int i;
+
+#define SUMMARISE(field) do {						\
+		for (i = 0; i < n; i++)					\
+			v[i] = all[i].field;				\
+		qsort(v, n, sizeof(*v), cmp_ll);			\
+		med->field = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2; \
+		lo->field = v[0];					\
+		hi->field = v[n - 1];					\
+	} while (0)
+	memset(med, 0, sizeof(*med));
+	memset(lo, 0, sizeof(*lo));
+	memset(hi, 0, sizeof(*hi));
+	SUMMARISE(refaults);
+	SUMMARISE(hot_refaults);
+	SUMMARISE(pswpin);
+	SUMMARISE(pswpout);
+	SUMMARISE(ws_refault);
+	SUMMARISE(ws_activate);
+	SUMMARISE(pgactivate);
+#undef SUMMARISE
+	med->hot_accesses = all[0].hot_accesses;
+	for (i = 0; i < n; i++)
+		d[i] = all[i].secs;
+	qsort(d, n, sizeof(*d), cmp_double);
+	med->secs = n % 2 ? d[n / 2] : (d[n / 2 - 1] + d[n / 2]) / 2;
+}
+
 /* ---- output ---- */
 
 struct row {
@@ -906,7 +963,9 @@ struct row {
 	uint32_t npages;
 	size_t accesses, hot_accesses;
 	int device;
-	struct replay smm;
+	int replays;
+	struct replay smm;		/* medians of the replays */
+	struct replay smm_min, smm_max;	/* refaults: the spread */
 	struct sim fifo, lru, opt;
 };
 
@@ -920,15 +979,16 @@ static void ratio(char *buf, size_t size, double num, double den, int ok)
 
 static void print_row(const struct row *w)
 {
-	char smm[24], a[16], b[16];
+	char smm[72], a[16], b[16];
 
 	if (w->device)
-		snprintf(smm, sizeof(smm), "%lld", w->smm.refaults);
+		snprintf(smm, sizeof(smm), "%lld (%lld-%lld)", w->smm.refaults,
+			 w->smm_min.refaults, w->smm_max.refaults);
 	else
 		snprintf(smm, sizeof(smm), "n/a");
 	ratio(a, sizeof(a), w->smm.refaults, w->opt.misses, w->device);
 	ratio(b, sizeof(b), w->fifo.misses, w->opt.misses, 1);
-	printf("%-9s %7u %9zu | %9s %9zu %9zu %9zu | %8s %8s\n", w->name, w->npages,
+	printf("%-9s %7u %9zu | %21s %9zu %9zu %9zu | %8s %8s\n", w->name, w->npages,
 	       w->accesses, smm, w->fifo.misses, w->lru.misses, w->opt.misses, a, b);
 	fflush(stdout);
 }
@@ -936,11 +996,13 @@ static void print_row(const struct row *w)
 static void print_hot(const struct row *w)
 {
 	double n = w->hot_accesses ? w->hot_accesses : 1;
-	char smm[48];
+	char smm[128];
 
 	if (w->device)
-		snprintf(smm, sizeof(smm), "%lld (%.2f %%)", w->smm.hot_refaults,
-			 100.0 * w->smm.hot_refaults / n);
+		snprintf(smm, sizeof(smm), "%lld (%.2f %%; %.2f-%.2f %% over %d replays)",
+			 w->smm.hot_refaults, 100.0 * w->smm.hot_refaults / n,
+			 100.0 * w->smm_min.hot_refaults / n,
+			 100.0 * w->smm_max.hot_refaults / n, w->replays);
 	else
 		snprintf(smm, sizeof(smm), "n/a");
 	printf("\n%s, the hot set alone: %zu accesses; refaults shadowmm %s, FIFO %zu (%.2f %%), LRU %zu (%.2f %%), OPT %zu (%.2f %%)\n",
@@ -948,7 +1010,7 @@ static void print_hot(const struct row *w)
 	       w->lru.hot_misses, 100.0 * w->lru.hot_misses / n,
 	       w->opt.hot_misses, 100.0 * w->opt.hot_misses / n);
 	if (w->device)
-		printf("  target, shadowmm's hot-set refaults < 5 %% of its accesses: %s\n",
+		printf("  target, shadowmm's hot-set refaults < 5 %% of its accesses: %s (on the median)\n",
 		       100.0 * w->smm.hot_refaults / n < 5 ? "met" : "MISSED");
 }
 
@@ -977,12 +1039,21 @@ static void print_csv_row(const struct row *w, uint32_t frames)
 		printf(",,,,,");
 	}
 	if (w->device)
-		printf("%s,%s,%s,%s,%s,%.3f,,,,\n", csv_ll(s[0], 24, w->smm.pswpin),
+		printf("%s,%s,%s,%s,%s,%.3f,,,,,", csv_ll(s[0], 24, w->smm.pswpin),
 		       csv_ll(s[1], 24, w->smm.pswpout), csv_ll(s[2], 24, w->smm.ws_refault),
 		       csv_ll(s[3], 24, w->smm.ws_activate), csv_ll(s[4], 24, w->smm.pgactivate),
 		       w->smm.secs);
 	else
-		printf(",,,,,,,,,\n");
+		printf(",,,,,,,,,,");
+	if (w->device) {
+		printf("%d,%lld,%lld,", w->replays, w->smm_min.refaults, w->smm_max.refaults);
+		if (hot)
+			printf("%lld,%lld\n", w->smm_min.hot_refaults, w->smm_max.hot_refaults);
+		else
+			printf(",\n");
+	} else {
+		printf(",,,,\n");
+	}
 }
 
 static void print_pressure(const struct pressure *r)
@@ -1007,7 +1078,7 @@ static void print_pressure(const struct pressure *r)
 
 static void bad_usage(void)
 {
-	fprintf(stderr, "usage: policy_bench [-q] [-F FRAMES [--no-pressure]] [-p PATTERN,...]\n");
+	fprintf(stderr, "usage: policy_bench [-q] [-r REPLAYS] [-F FRAMES [--no-pressure]] [-p PATTERN,...]\n");
 	fprintf(stderr, "       policy_bench --simulate-only [-q] [-F FRAMES] [-p PATTERN,...] [PAGE...]\n");
 	fprintf(stderr, "       policy_bench --self-test\n");
 	fprintf(stderr, "patterns: loop, scan+hot, scan+hot8, random, zipf\n");
@@ -1063,6 +1134,7 @@ int main(int argc, char **argv)
 		{ "simulate-only", no_argument, NULL, 'S' },
 		{ "self-test", no_argument, NULL, 'T' },
 		{ "no-pressure", no_argument, NULL, 'N' },
+		{ "replays", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct row rows[NR_PATTERNS];
@@ -1073,7 +1145,7 @@ int main(int argc, char **argv)
 	uint32_t frames;
 	size_t k, i;
 
-	while ((opt = getopt_long(argc, argv, "qF:p:STN", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "qr:F:p:STN", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'q':
 			quick = 1;
@@ -1085,6 +1157,11 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			wanted = optarg;
+			break;
+		case 'r':
+			replays = atoi(optarg);
+			if (replays < 1 || replays > MAX_REPLAYS)
+				bad_usage();
 			break;
 		case 'S':
 			simulate = 1;
@@ -1102,6 +1179,8 @@ int main(int argc, char **argv)
 		bad_usage();
 	if (optind < argc)
 		return simulate_string(argv + optind, argc - optind, frames_opt ? frames_opt : 3);
+	if (!replays)
+		replays = quick ? 3 : 5;
 
 	/* Every line out at once, even if SIGBUS ends the run. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1120,6 +1199,8 @@ int main(int argc, char **argv)
 		sigaction(SIGBUS, &sa, NULL);
 		printf("policy benchmark: shadowmm's replacement against FIFO, LRU and Belady's OPT on the same traces%s\n",
 		       quick ? " (quick)" : "");
+		printf("each trace replayed %d times: shadowmm's figures are medians, (min-max) beside them\n",
+		       replays);
 		if (pressure) {
 			pressure_run(&pr);
 			print_pressure(&pr);
@@ -1135,8 +1216,8 @@ int main(int argc, char **argv)
 
 	printf("\nrefaults after a first pass that writes every page (FIFO, LRU, OPT: misses with %u frames)\n",
 	       frames);
-	printf("%-9s %7s %9s | %9s %9s %9s %9s | %8s %8s\n", "pattern", "pages", "accesses",
-	       "shadowmm", "FIFO", "LRU", "OPT", "smm/OPT", "FIFO/OPT");
+	printf("%-9s %7s %9s | %21s %9s %9s %9s | %8s %8s\n", "pattern", "pages", "accesses",
+	       "shadowmm (min-max)", "FIFO", "LRU", "OPT", "smm/OPT", "FIFO/OPT");
 	fflush(stdout);
 	for (k = 0; k < NR_PATTERNS; k++) {
 		struct row *w = &rows[nrows];
@@ -1155,8 +1236,15 @@ int main(int argc, char **argv)
 		w->lru = sim_lru(&t, frames);
 		w->opt = sim_opt(&t, frames);
 		w->device = !simulate;
-		if (w->device)
-			replay_run(&t, &w->smm);
+		if (w->device) {
+			struct replay all[MAX_REPLAYS];
+			int r;
+
+			for (r = 0; r < replays; r++)
+				replay_run(&t, &all[r]);
+			replay_summarise(all, replays, &w->smm, &w->smm_min, &w->smm_max);
+			w->replays = replays;
+		}
 		trace_free(&t);
 		print_row(w);
 		nrows++;
@@ -1165,7 +1253,7 @@ int main(int argc, char **argv)
 		if (rows[k].hot_accesses)
 			print_hot(&rows[k]);
 	if (!simulate) {
-		printf("\nvmstat over each replay:\n%-9s %9s %9s %10s %10s %10s %8s\n", "pattern",
+		printf("\nvmstat over each replay, medians of the replays:\n%-9s %9s %9s %10s %10s %10s %8s\n", "pattern",
 		       "pswpin", "pswpout", "ws_refault", "ws_activat", "pgactivate", "seconds");
 		for (k = 0; k < (size_t)nrows; k++) {
 			char b[5][24];
@@ -1186,7 +1274,7 @@ int main(int argc, char **argv)
 	if (!simulate && pressure) {
 		char b[3][24];
 
-		printf("pressure,stream,%zu,%u,%zu,,,,,,,,,,,,%s,%s,,,,%.3f,%s,%llu,%llu,%llu\n",
+		printf("pressure,stream,%zu,%u,%zu,,,,,,,,,,,,%s,%s,,,,%.3f,%s,%llu,%llu,%llu,,,,,\n",
 		       pr.pages, frames, pr.pages, csv_ll(b[0], 24, pr.pswpin_back),
 		       csv_ll(b[1], 24, pr.pswpout), pr.secs, csv_ll(b[2], 24, pr.evicted_per_s),
 		       (unsigned long long)pr.p50, (unsigned long long)pr.p99,
