@@ -11,7 +11,8 @@
  * Reading returns the table of the last run, whichever it was, followed
  * by the same rows as CSV, from the header line "case,param,kernel_ns,
  * shadowmm_ns,ratio,kernel_min_ns,kernel_max_ns,shadowmm_min_ns,
- * shadowmm_max_ns" (SMM_BENCH_CSV_HEADER) to the end of the file.
+ * shadowmm_max_ns,ratio_min,ratio_max" (SMM_BENCH_CSV_HEADER) to the end
+ * of the file.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -46,7 +47,8 @@
  */
 #define SMM_BENCH_CSV_HEADER \
 	"case,param,kernel_ns,shadowmm_ns,ratio," \
-	"kernel_min_ns,kernel_max_ns,shadowmm_min_ns,shadowmm_max_ns"
+	"kernel_min_ns,kernel_max_ns,shadowmm_min_ns,shadowmm_max_ns," \
+	"ratio_min,ratio_max"
 
 /*
  * The results of the last run, shown by the live pool's "bench" file.
@@ -187,6 +189,41 @@ static const char *smm_bench_cell(char *buf, size_t len,
 	return smm_bench_ns(buf, len, row->ps[side]);
 }
 
+/* Thousandths as a ratio with three decimals, into @buf. */
+static const char *smm_bench_milli(char *buf, size_t len, u64 milli)
+{
+	snprintf(buf, len, "%llu.%03llu", div_u64(milli, 1000), milli % 1000);
+	return buf;
+}
+
+/* The lowest and highest ratio within one repeat, as two CSV cells. */
+static const char *smm_bench_csv_ratios(char *buf, size_t len,
+					const struct smm_bench_row *row)
+{
+	char lo[24], hi[24];
+
+	if (row->skipped[SMM_BENCH_KERNEL] || row->skipped[SMM_BENCH_SMM])
+		return "skipped,skipped";
+	snprintf(buf, len, "%s,%s", smm_bench_milli(lo, sizeof(lo), row->ratio_min),
+		 smm_bench_milli(hi, sizeof(hi), row->ratio_max));
+	return buf;
+}
+
+/* The ratio with its lowest and highest within one repeat, for the table. */
+static const char *smm_bench_table_ratio(char *buf, size_t len,
+					 const struct smm_bench_row *row)
+{
+	char med[24], lo[24], hi[24];
+	const char *r = smm_bench_ratio(med, sizeof(med), row);
+
+	if (r != med)
+		return r;
+	snprintf(buf, len, "%s (%s-%s)", med,
+		 smm_bench_milli(lo, sizeof(lo), row->ratio_min),
+		 smm_bench_milli(hi, sizeof(hi), row->ratio_max));
+	return buf;
+}
+
 /* The fastest and slowest repeat of a side, as two CSV cells. */
 static const char *smm_bench_csv_spread(char *buf, size_t len,
 					const struct smm_bench_row *row, int side)
@@ -276,26 +313,27 @@ void smm_bench_show_cpus(struct seq_file *m, const struct smm_bench_results *res
  *
  * One line a row (case, param, kernel ns and shadowmm ns, each as
  * "median (min-max)" over the repeats, and shadowmm/kernel, median over
- * median), after the page benchmark the 2 CPUs versus 1 speedups, then a
+ * median, with the lowest and highest ratio within one repeat), after the page benchmark the 2 CPUs versus 1 speedups, then a
  * blank line, the CSV header (SMM_BENCH_CSV_HEADER) and the same rows as
- * CSV: the medians and their ratio, then each side's minimum and maximum.
+ * CSV: the medians and their ratio, then each side's minimum and maximum,
+ * then the lowest and highest shadowmm/kernel of one repeat.
  *
  * Context: Process context, under the bench file's lock.
  */
 void smm_bench_show_rows(struct seq_file *m, const struct smm_bench_results *res)
 {
-	char kbuf[80], sbuf[80], rbuf[24];
+	char kbuf[80], sbuf[80], rbuf[80];
 	unsigned int i;
 
-	seq_printf(m, "%-14s %6s %26s %26s %16s\n", "case", "param", "kernel ns (min-max)",
-		   "shadowmm ns (min-max)", "shadowmm/kernel");
+	seq_printf(m, "%-14s %6s %26s %26s %26s\n", "case", "param", "kernel ns (min-max)",
+		   "shadowmm ns (min-max)", "shadowmm/kernel (min-max)");
 	for (i = 0; i < res->nr_rows; i++) {
 		const struct smm_bench_row *row = &res->rows[i];
 
-		seq_printf(m, "%-14s %6u %26s %26s %16s\n", row->name, row->param,
+		seq_printf(m, "%-14s %6u %26s %26s %26s\n", row->name, row->param,
 			   smm_bench_table_cell(kbuf, sizeof(kbuf), row, SMM_BENCH_KERNEL),
 			   smm_bench_table_cell(sbuf, sizeof(sbuf), row, SMM_BENCH_SMM),
-			   smm_bench_ratio(rbuf, sizeof(rbuf), row));
+			   smm_bench_table_ratio(rbuf, sizeof(rbuf), row));
 	}
 	if (!res->slab) {
 		smm_bench_show_speedup(m, res, "smp_pair");
@@ -305,16 +343,17 @@ void smm_bench_show_rows(struct seq_file *m, const struct smm_bench_results *res
 	seq_puts(m, "\n" SMM_BENCH_CSV_HEADER "\n");
 	for (i = 0; i < res->nr_rows; i++) {
 		const struct smm_bench_row *row = &res->rows[i];
-		char kspread[56], sspread[56];
+		char kspread[56], sspread[56], rspread[56];
 
-		seq_printf(m, "%s,%u,%s,%s,%s,%s,%s\n", row->name, row->param,
+		seq_printf(m, "%s,%u,%s,%s,%s,%s,%s,%s\n", row->name, row->param,
 			   smm_bench_cell(kbuf, sizeof(kbuf), row, SMM_BENCH_KERNEL),
 			   smm_bench_cell(sbuf, sizeof(sbuf), row, SMM_BENCH_SMM),
 			   smm_bench_ratio(rbuf, sizeof(rbuf), row),
 			   smm_bench_csv_spread(kspread, sizeof(kspread), row,
 						SMM_BENCH_KERNEL),
 			   smm_bench_csv_spread(sspread, sizeof(sspread), row,
-						SMM_BENCH_SMM));
+						SMM_BENCH_SMM),
+			   smm_bench_csv_ratios(rspread, sizeof(rspread), row));
 	}
 }
 

@@ -428,7 +428,8 @@ static void smm_bench_spread(struct smm_bench_row *row, int side, u64 *v,
  *
  * A warm-up of each side, then @ctx->repeats measurements of each, the
  * kernel first on even repeats and shadowmm first on odd ones; the row
- * keeps each side's median, and its fastest and slowest repeat.  A side that runs out of memory is marked
+ * keeps each side's median, and its fastest and slowest repeat, and the
+ * lowest and highest ratio of the two sides within one repeat.  A side that runs out of memory is marked
  * skipped (and logged), as are both when @mode needs a second CPU and
  * there is none.
  *
@@ -481,6 +482,20 @@ int smm_bench_case(struct smm_bench_ctx *ctx, const char *name,
 			if (ret)
 				return ret;
 			ctx->samples[side][rep] = ps;
+		}
+	}
+
+	/* Each repeat timed both sides back to back: their ratio, paired. */
+	if (!row->skipped[SMM_BENCH_KERNEL] && !row->skipped[SMM_BENCH_SMM]) {
+		u64 *k = ctx->samples[SMM_BENCH_KERNEL], *s = ctx->samples[SMM_BENCH_SMM];
+
+		row->ratio_min = U64_MAX;
+		row->ratio_max = 0;
+		for (rep = 0; rep < ctx->repeats; rep++) {
+			u64 milli = div64_u64(s[rep] * 1000 + k[rep] / 2, max(k[rep], 1ULL));
+
+			row->ratio_min = min(row->ratio_min, milli);
+			row->ratio_max = max(row->ratio_max, milli);
 		}
 	}
 

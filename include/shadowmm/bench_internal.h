@@ -135,6 +135,9 @@ struct smm_bench_helper {
  * @ps:		median picoseconds per block allocated and freed, by side
  * @ps_min:	the fastest of the repeats, by side (same unit)
  * @ps_max:	and the slowest: the spread around @ps
+ * @ratio_min:	the lowest shadowmm/kernel of one repeat's two measurements,
+ *		in thousandths (the row's ratio is median over median)
+ * @ratio_max:	and the highest
  * @skipped:	by side: no figure (the allocator could not satisfy the
  *		case, or there is no second CPU)
  */
@@ -144,6 +147,8 @@ struct smm_bench_row {
 	u64 ps[SMM_BENCH_NR_SIDES];
 	u64 ps_min[SMM_BENCH_NR_SIDES];
 	u64 ps_max[SMM_BENCH_NR_SIDES];
+	u64 ratio_min;
+	u64 ratio_max;
 	bool skipped[SMM_BENCH_NR_SIDES];
 };
 
