@@ -8,23 +8,74 @@ not tests.  scripts/bench prints it under each benchmark's table.
                                   guest's table, says whether slab_debug
                                   was on)
   bench-targets.py policy CSV     the replacement policy (policy.csv)
+
+Every verdict is taken on the medians; the spread over the repeats is
+printed beside them, "median (min-max)": for a ratio of the page and
+slab benchmarks, the lowest and highest shadowmm/kernel of one repeat
+(both sides timed back to back), for policy the fewest and most refaults
+over the replays.  CSVs from before the spread was recorded (no min/max
+columns) are still read, with the medians alone.
 """
 
 import csv
 import sys
 
 
+ALLOC_COLUMNS = ('case', 'param', 'kernel_ns', 'shadowmm_ns', 'ratio')
+ALLOC_SPREAD = ('kernel_min_ns', 'kernel_max_ns', 'shadowmm_min_ns', 'shadowmm_max_ns',
+                'ratio_min', 'ratio_max')
+POLICY_COLUMNS = ('case', 'pattern', 'hot_accesses', 'shadowmm_hot_refaults',
+                  'opt_hot_misses', 'lru_hot_misses', 'fifo_hot_misses', 'smm_over_opt',
+                  'fifo_over_opt')
+POLICY_SPREAD = ('replays', 'shadowmm_refaults_min', 'shadowmm_refaults_max',
+                 'shadowmm_hot_refaults_min', 'shadowmm_hot_refaults_max')
+
+
 def num(v):
     try:
         return float(v)
-    except ValueError:
+    except (TypeError, ValueError):
         return None
 
 
+def load(csv_path, columns, spread):
+    """The rows of @csv_path; refuses a CSV without @columns, and says when
+    it has no @spread columns (written before the spread was recorded)."""
+    with open(csv_path) as f:
+        reader = csv.DictReader(f)
+        have = reader.fieldnames or []
+        missing = [c for c in columns if c not in have]
+        if missing:
+            sys.exit(f'bench-targets: {csv_path}: not a benchmark CSV of this kind: '
+                     f'no column {", ".join(missing)}')
+        rows = list(reader)
+    if not all(c in have for c in spread):
+        print('  note:   this CSV has no min/max columns (written before the spread was')
+        print('          recorded): medians only')
+    return rows
+
+
+def spread(r, lo, hi, fmt='{:.3f}'):
+    """" (min-max)" of row @r's columns @lo and @hi, or nothing."""
+    a, b = num(r.get(lo)), num(r.get(hi))
+    if a is None or b is None:
+        return ''
+    return f' ({fmt.format(a)}-{fmt.format(b)})'
+
+
 def ratios(rows, case):
-    """(param, ratio) of the rows of @case, then the params shadowmm skipped."""
-    got = [(int(r['param']), num(r['ratio'])) for r in rows if r['case'] == case]
-    return [g for g in got if g[1] is not None], [p for p, v in got if v is None]
+    """(param, ratio, row) of the rows of @case, then the params shadowmm skipped."""
+    got = [(int(r['param']), num(r['ratio']), r) for r in rows if r['case'] == case]
+    return [g for g in got if g[1] is not None], [g[0] for g in got if g[1] is None]
+
+
+def ratio_spread(r):
+    """A ratio's median with its spread over the repeats, "0.704 (0.690-0.720)",
+    and each side's median (min-max) in ns."""
+    sides = ', '.join(f'{side} {r[side + "_ns"]}'
+                      f'{spread(r, side + "_min_ns", side + "_max_ns", "{:.1f}")} ns'
+                      for side in ('shadowmm', 'kernel'))
+    return f'{num(r["ratio"]):.3f}{spread(r, "ratio_min", "ratio_max")} [{sides}]'
 
 
 def verdict(ok):
@@ -32,16 +83,16 @@ def verdict(ok):
 
 
 def page(csv_path):
-    rows = list(csv.DictReader(open(csv_path)))
+    rows = load(csv_path, ALLOC_COLUMNS, ALLOC_SPREAD)
 
     def worst(case, limit, what):
         got, skipped = ratios(rows, case)
         if not got:
             print(f'  n/a     {what}: no figures')
             return
-        p, v = max(got, key=lambda g: g[1])
-        over = [q for q, w in got if w > limit]
-        note = f'worst {v:.3f} at {p}'
+        p, v, r = max(got, key=lambda g: g[1])
+        over = [q for q, w, _ in got if w > limit]
+        note = f'worst {ratio_spread(r)} at {p}'
         if over:
             note += f', {len(over)} of {len(got)} over: {", ".join(map(str, over))}; ' \
                     f'{(v / limit - 1) * 100:.0f} % above the target at worst'
@@ -53,7 +104,8 @@ def page(csv_path):
     if got:
         v = got[0][1]
         miss = '' if v <= 0.8 else f', {(v / 0.8 - 1) * 100:.0f} % above the target'
-        print(f'  {verdict(v <= 0.8)}  order-0 pair shadowmm/kernel <= 0.8: {v:.3f}{miss}')
+        print(f'  {verdict(v <= 0.8)}  order-0 pair shadowmm/kernel <= 0.8: '
+              f'{ratio_spread(got[0][2])}{miss}')
     worst('batch', 1.0, 'every batch size N shadowmm/kernel')
     worst('order', 1.0, 'every order, one block at a time, shadowmm/kernel')
     worst('order_many', 1.0, 'every order, many blocks at once, shadowmm/kernel')
@@ -84,7 +136,7 @@ def page(csv_path):
 
 
 def slab(csv_path, txt_path):
-    rows = list(csv.DictReader(open(csv_path)))
+    rows = load(csv_path, ALLOC_COLUMNS, ALLOC_SPREAD)
     if '(debugging on)' in open(txt_path).read():
         print('  note:   shadowmm ran with slab_debug set: the figures are the cost of debugging,')
         print('          the targets are for debugging off')
@@ -94,9 +146,9 @@ def slab(csv_path, txt_path):
         if not got:
             print(f'  n/a     {what}: no figures')
             return
-        p, v = max(got, key=lambda g: g[1])
-        over = [q for q, w in got if w > limit]
-        note = f'worst {v:.3f} at {p}'
+        p, v, r = max(got, key=lambda g: g[1])
+        over = [q for q, w, _ in got if w > limit]
+        note = f'worst {ratio_spread(r)} at {p}'
         if over:
             note += f', {len(over)} of {len(got)} over: {", ".join(map(str, over))}; ' \
                     f'{(v / limit - 1) * 100:.0f} % above at worst'
@@ -127,18 +179,30 @@ def slab(csv_path, txt_path):
 
 
 def policy(csv_path):
-    rows = list(csv.DictReader(open(csv_path)))
+    rows = load(csv_path, POLICY_COLUMNS, POLICY_SPREAD)
     for r in rows:
         if r['case'] == 'policy' and r['hot_accesses'] and r['shadowmm_hot_refaults']:
             acc, ref = int(r['hot_accesses']), int(r['shadowmm_hot_refaults'])
             pct = 100.0 * ref / acc if acc else 0.0
             ok = pct < 5
+            lo, hi = num(r.get('shadowmm_hot_refaults_min')), num(r.get('shadowmm_hot_refaults_max'))
+            if lo is not None and hi is not None and acc:
+                how = (f'{ref} ({lo:.0f}-{hi:.0f}) of {acc}, {pct:.2f} % '
+                       f'({100.0 * lo / acc:.2f}-{100.0 * hi / acc:.2f} %, median of '
+                       f'{r["replays"]} replays)')
+            else:
+                how = f'{ref} of {acc}, {pct:.2f} %'
             print(f'  {verdict(ok)}  {r["pattern"]}: hot-set refaults < 5 % of its '
-                  f'accesses: {ref} of {acc}, {pct:.2f} % (OPT {r["opt_hot_misses"]}, '
+                  f'accesses: {how} (OPT {r["opt_hot_misses"]}, '
                   f'LRU {r["lru_hot_misses"]}, FIFO {r["fifo_hot_misses"]})')
     for r in rows:
         if r['case'] == 'policy' and r['smm_over_opt']:
-            print(f'  info    {r["pattern"]}: refaults shadowmm/OPT {r["smm_over_opt"]}, '
+            lo, hi = num(r.get('shadowmm_refaults_min')), num(r.get('shadowmm_refaults_max'))
+            opt = num(r.get('opt_misses'))
+            extra = ''
+            if lo is not None and hi is not None and opt:
+                extra = f' ({lo / opt:.2f}-{hi / opt:.2f})'
+            print(f'  info    {r["pattern"]}: refaults shadowmm/OPT {r["smm_over_opt"]}{extra}, '
                   f'FIFO/OPT {r["fifo_over_opt"]}')
 
 
