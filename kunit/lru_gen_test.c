@@ -42,77 +42,24 @@ static struct smm_pool *smm_lg_pool(struct kunit *test)
 	return pool;
 }
 
-/* Pages [first, first + n) of @file written with their patterns, on the LRU. */
-static void smm_lg_write_pages(struct kunit *test, struct smm_pool *pool,
-			       struct file *file, pgoff_t first, pgoff_t n)
-{
-	u8 *buf = smm_test_buf(test);
-	pgoff_t i;
-
-	for (i = first; i < first + n; i++) {
-		loff_t pos = (loff_t)i << PAGE_SHIFT;
-
-		smm_test_pattern(buf, i);
-		KUNIT_ASSERT_EQ(test, kernel_write(file, buf, PAGE_SIZE, &pos),
-				(ssize_t)PAGE_SIZE);
-	}
-	smm_lru_drain_all(pool);
-}
-
-static bool smm_lg_read_page(struct kunit *test, struct file *file, pgoff_t index)
-{
-	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
-	loff_t pos = (loff_t)index << PAGE_SHIFT;
-
-	if (kernel_read(file, buf, PAGE_SIZE, &pos) != PAGE_SIZE)
-		return false;
-	smm_test_pattern(want, index);
-	return !memcmp(buf, want, PAGE_SIZE);
-}
-
-static struct smm_page *smm_lg_lock_frame(struct kunit *test, struct smm_pool *pool,
-					  struct file *file, pgoff_t index)
-{
-	struct page *page = xa_load(&file->f_mapping->i_pages, index);
-
-	KUNIT_ASSERT_TRUE(test, page && !xa_is_value(page));
-	lock_page(page);
-	return smm_sfn_page(&pool->region, page_private(page));
-}
-
-static void smm_lg_unlock_frame(struct file *file, pgoff_t index)
-{
-	unlock_page(xa_load(&file->f_mapping->i_pages, index));
-}
-
-static void smm_lg_access(struct kunit *test, struct smm_pool *pool,
-			  struct file *file, pgoff_t index, unsigned int n)
-{
-	struct smm_page *frame = smm_lg_lock_frame(test, pool, file, index);
-
-	while (n--)
-		smm_lru_mark_accessed(pool, frame);
-	smm_lg_unlock_frame(file, index);
-}
-
 /* The generation (seq % SMM_MAX_NR_GENS) page @index is on, -1 for none. */
 static int smm_lg_gen(struct kunit *test, struct smm_pool *pool, struct file *file,
 		      pgoff_t index)
 {
-	struct smm_page *frame = smm_lg_lock_frame(test, pool, file, index);
+	struct smm_page *frame = smm_test_lock_frame(test, pool, file, index);
 	int gen = (int)((READ_ONCE(frame->flags) & SMM_PAGE_GEN_MASK) >> SMM_PAGE_GEN_SHIFT) - 1;
 
-	smm_lg_unlock_frame(file, index);
+	smm_test_unlock_frame(file, index);
 	return gen;
 }
 
 static unsigned int smm_lg_tier(struct kunit *test, struct smm_pool *pool,
 				struct file *file, pgoff_t index)
 {
-	struct smm_page *frame = smm_lg_lock_frame(test, pool, file, index);
+	struct smm_page *frame = smm_test_lock_frame(test, pool, file, index);
 	unsigned int tier = smm_lru_gen_tier(frame);
 
-	smm_lg_unlock_frame(file, index);
+	smm_test_unlock_frame(file, index);
 	return tier;
 }
 
@@ -125,7 +72,7 @@ static void smm_lru_gen_add_tier_test(struct kunit *test)
 	struct smm_lru_gen *g = &pool->zones.nodes[0].lruvec.gen;
 	unsigned int i;
 
-	smm_lg_write_pages(test, pool, file, 0, 1);
+	smm_test_write_patterned(test, pool, file, 0, 1);
 	KUNIT_EXPECT_EQ(test, smm_lg_gen(test, pool, file, 0),
 			(int)smm_lru_gen_from_seq(g->max_seq - 1));
 	KUNIT_EXPECT_EQ(test, smm_lru_gen_nr_pages(g), 1UL);
@@ -133,12 +80,12 @@ static void smm_lru_gen_add_tier_test(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(tiers); i++) {
 		KUNIT_EXPECT_EQ_MSG(test, smm_lg_tier(test, pool, file, 0), tiers[i],
 				    "after %u accesses", i);
-		smm_lg_access(test, pool, file, 0, 1);
+		smm_test_access(test, pool, file, 0, 1);
 	}
 	/* A read of a resident page is an access too. */
-	smm_lg_write_pages(test, pool, file, 1, 1);
-	KUNIT_EXPECT_TRUE(test, smm_lg_read_page(test, file, 1));
-	KUNIT_EXPECT_TRUE(test, smm_lg_read_page(test, file, 1));
+	smm_test_write_patterned(test, pool, file, 1, 1);
+	KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, 1));
+	KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, 1));
 	KUNIT_EXPECT_EQ(test, smm_lg_tier(test, pool, file, 1), 1U);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
@@ -174,7 +121,7 @@ static void smm_lru_gen_aging_test(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)(addr + i * PAGE_SIZE), buf,
 						   PAGE_SIZE), 0UL);
 	}
-	smm_lg_write_pages(test, pool, file, LG_NR_MAPPED, LG_NR_PAGES - LG_NR_MAPPED);
+	smm_test_write_patterned(test, pool, file, LG_NR_MAPPED, LG_NR_PAGES - LG_NR_MAPPED);
 	old_gen = smm_lg_gen(test, pool, file, LG_NR_MAPPED);
 	max_seq = g->max_seq;
 	aging = smm_event_sum(pool, SMM_LRU_GEN_AGING);
@@ -243,7 +190,7 @@ static void smm_lru_gen_aging_budget_test(struct kunit *test)
 	unsigned long addr;
 	pgoff_t i;
 
-	smm_lg_write_pages(test, pool, file, LG_NR_MAPPED, LG_NR_PAGES - LG_NR_MAPPED);
+	smm_test_write_patterned(test, pool, file, LG_NR_MAPPED, LG_NR_PAGES - LG_NR_MAPPED);
 	addr = kunit_vm_mmap(test, file, 0, LG_NR_MAPPED * PAGE_SIZE,
 			     PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
@@ -278,13 +225,13 @@ static void smm_lru_gen_meminfo_test(struct kunit *test)
 	unsigned long active, inactive;
 	unsigned int k;
 
-	smm_lg_write_pages(test, pool, file, 0, LG_NR_PAGES);
+	smm_test_write_patterned(test, pool, file, 0, LG_NR_PAGES);
 	KUNIT_EXPECT_EQ(test, smm_lru_pages(pool, SMM_LRU_ACTIVE), (unsigned long)LG_NR_PAGES);
 	KUNIT_EXPECT_EQ(test, smm_lru_pages(pool, SMM_LRU_INACTIVE), 0UL);
 	for (k = 0; k < SMM_MAX_NR_GENS; k++) {
 		/* Pages 8..15 join max_seq - 1 once there are four generations. */
 		if (k == SMM_MAX_NR_GENS - 1)
-			smm_lg_write_pages(test, pool, file, LG_NR_PAGES, LG_NR_PAGES);
+			smm_test_write_patterned(test, pool, file, LG_NR_PAGES, LG_NR_PAGES);
 		else
 			smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq), ULONG_MAX);
 		active = smm_lru_pages(pool, SMM_LRU_ACTIVE);
@@ -312,10 +259,10 @@ static unsigned int smm_lg_young(struct kunit *test, struct smm_pool *pool,
 	struct page *page;
 	unsigned int n;
 
-	smm_lg_lock_frame(test, pool, file, index);
+	smm_test_lock_frame(test, pool, file, index);
 	page = xa_load(&file->f_mapping->i_pages, index);
 	n = smm_object_young_ptes(page_folio(page));
-	smm_lg_unlock_frame(file, index);
+	smm_test_unlock_frame(file, index);
 	return n;
 }
 
@@ -403,7 +350,7 @@ static void smm_lru_gen_aging_race_test(struct kunit *test)
 	struct smm_lru_gen *g = &node->lruvec.gen;
 	unsigned long seen, aging;
 
-	smm_lg_write_pages(test, pool, file, 0, LG_NR_PAGES);
+	smm_test_write_patterned(test, pool, file, 0, LG_NR_PAGES);
 	seen = READ_ONCE(g->max_seq);
 	aging = smm_event_sum(pool, SMM_LRU_GEN_AGING);
 	KUNIT_EXPECT_TRUE(test, smm_lru_gen_should_age(node));
@@ -432,9 +379,9 @@ static void smm_lru_gen_evict_oldest_test(struct kunit *test)
 	struct smm_object *obj = smm_file_object(file);
 	pgoff_t i;
 
-	smm_lg_write_pages(test, pool, file, 0, LG_NR_PAGES / 2);
+	smm_test_write_patterned(test, pool, file, 0, LG_NR_PAGES / 2);
 	KUNIT_ASSERT_EQ(test, smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq), ULONG_MAX), 0U);
-	smm_lg_write_pages(test, pool, file, LG_NR_PAGES / 2, LG_NR_PAGES / 2);
+	smm_test_write_patterned(test, pool, file, LG_NR_PAGES / 2, LG_NR_PAGES / 2);
 	KUNIT_ASSERT_NE(test, smm_lg_gen(test, pool, file, 0),
 			smm_lg_gen(test, pool, file, LG_NR_PAGES / 2));
 
@@ -445,7 +392,7 @@ static void smm_lru_gen_evict_oldest_test(struct kunit *test)
 				    i < LG_NR_PAGES / 2, "page %lu", i);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	for (i = 0; i < LG_NR_PAGES; i++)
-		KUNIT_EXPECT_TRUE(test, smm_lg_read_page(test, file, i));
+		KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, i));
 }
 
 /* Set tier @t's refaults and evictions; node 0's LRU lock held by none. */
@@ -499,8 +446,8 @@ static void smm_lru_gen_tier_protection_test(struct kunit *test)
 	smm_lg_set_rate(node, 2, SMM_LRU_GEN_MIN_REFAULTS - 1, SMM_LRU_GEN_MIN_REFAULTS - 1);
 	KUNIT_EXPECT_EQ(test, smm_lg_protected_tier(node), SMM_MAX_NR_TIERS);
 
-	smm_lg_write_pages(test, pool, file, 0, 2);
-	smm_lg_access(test, pool, file, 0, 3);
+	smm_test_write_patterned(test, pool, file, 0, 2);
+	smm_test_access(test, pool, file, 0, 3);
 	KUNIT_ASSERT_EQ(test, smm_lg_tier(test, pool, file, 0), 2U);
 	KUNIT_ASSERT_EQ(test, smm_lg_gen(test, pool, file, 0),
 			(int)smm_lru_gen_from_seq(g->min_seq));
@@ -545,8 +492,8 @@ static void smm_lru_gen_refault_tier_test(struct kunit *test)
 	struct smm_lru_gen *g = &node->lruvec.gen;
 	unsigned long restored, recent;
 
-	smm_lg_write_pages(test, pool, file, 0, 1);
-	smm_lg_access(test, pool, file, 0, 2);
+	smm_test_write_patterned(test, pool, file, 0, 1);
+	smm_test_access(test, pool, file, 0, 2);
 	KUNIT_ASSERT_EQ(test, smm_lg_tier(test, pool, file, 0), 1U);
 	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
 	KUNIT_ASSERT_TRUE(test, xa_is_value(smm_object_shadow(smm_file_object(file), 0)));
@@ -555,7 +502,7 @@ static void smm_lru_gen_refault_tier_test(struct kunit *test)
 
 	restored = smm_event_sum(pool, SMM_WORKINGSET_RESTORE_ANON);
 	recent = smm_event_sum(pool, SMM_LRU_GEN_REFAULT_RECENT);
-	KUNIT_EXPECT_TRUE(test, smm_lg_read_page(test, file, 0));
+	KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, 0));
 	smm_lru_drain_all(pool);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&g->refaulted[1]), 1L);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_LRU_GEN_REFAULT_RECENT) - recent, 1UL);
@@ -570,9 +517,9 @@ static void smm_lru_gen_refault_tier_test(struct kunit *test)
 						  g->min_seq + 1 : g->min_seq));
 	KUNIT_EXPECT_NE(test, smm_lg_gen(test, pool, file, 0),
 			(int)smm_lru_gen_from_seq(g->max_seq));
-	KUNIT_EXPECT_FALSE(test, smm_page_test(smm_lg_lock_frame(test, pool, file, 0),
+	KUNIT_EXPECT_FALSE(test, smm_page_test(smm_test_lock_frame(test, pool, file, 0),
 					       SMM_PG_refault));
-	smm_lg_unlock_frame(file, 0);
+	smm_test_unlock_frame(file, 0);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 

@@ -23,34 +23,6 @@ static const struct smm_test_pool_cfg lp_pool = {
 	.pcp_off = true, .swap_pages = 64,
 };
 
-/* Pages [0, n) of @file written with their patterns, on the LRU. */
-static void smm_lp_write_pages(struct kunit *test, struct smm_pool *pool,
-			       struct file *file, pgoff_t n)
-{
-	u8 *buf = smm_test_buf(test);
-	pgoff_t i;
-
-	for (i = 0; i < n; i++) {
-		loff_t pos = (loff_t)i << PAGE_SHIFT;
-
-		smm_test_pattern(buf, i);
-		KUNIT_ASSERT_EQ(test, kernel_write(file, buf, PAGE_SIZE, &pos),
-				(ssize_t)PAGE_SIZE);
-	}
-	smm_lru_drain_all(pool);
-}
-
-static bool smm_lp_read_page(struct kunit *test, struct file *file, pgoff_t index)
-{
-	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
-	loff_t pos = (loff_t)index << PAGE_SHIFT;
-
-	if (kernel_read(file, buf, PAGE_SIZE, &pos) != PAGE_SIZE)
-		return false;
-	smm_test_pattern(want, index);
-	return !memcmp(buf, want, PAGE_SIZE);
-}
-
 static void smm_lp_expect_policy(struct kunit *test, struct smm_pool *pool,
 				 enum smm_lru_policy_id id)
 {
@@ -85,7 +57,7 @@ static void smm_lru_policy_switch_busy_test(struct kunit *test)
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_lruvec *lruvec = &pool->zones.nodes[0].lruvec;
 
-	smm_lp_write_pages(test, pool, file, 1);
+	smm_test_write_patterned(test, pool, file, 0, 1);
 	KUNIT_ASSERT_EQ(test, lruvec->nr_inactive, 1UL);
 	KUNIT_EXPECT_EQ(test, smm_lru_set_policy(pool, SMM_LRU_POLICY_MGLRU), -EBUSY);
 	smm_lp_expect_policy(test, pool, SMM_LRU_POLICY_CLASSIC);
@@ -115,7 +87,7 @@ static void smm_lru_policy_classic_clears_workingset_test(struct kunit *test)
 	struct smm_page *frame;
 	struct page *page;
 
-	smm_lp_write_pages(test, pool, file, 1);
+	smm_test_write_patterned(test, pool, file, 0, 1);
 	page = xa_load(&file->f_mapping->i_pages, 0);
 	KUNIT_ASSERT_TRUE(test, page && !xa_is_value(page));
 	lock_page(page);
@@ -169,14 +141,14 @@ static void smm_lp_reclaim_under(struct kunit *test, enum smm_lru_policy_id id)
 
 	KUNIT_ASSERT_EQ(test, smm_lru_set_policy(pool, id), 0);
 	file = smm_test_object_file(test, pool);
-	smm_lp_write_pages(test, pool, file, LP_NR_PAGES);
+	smm_test_write_patterned(test, pool, file, 0, LP_NR_PAGES);
 	out = smm_event_sum(pool, SMM_PSWPOUT);
 	got = smm_reclaim_pages(pool, LP_NR_PAGES / 2);
 	KUNIT_EXPECT_GT_MSG(test, got, 0UL, "policy %s", smm_lru_policy(pool)->name);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PSWPOUT) - out, got);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	for (i = 0; i < LP_NR_PAGES; i++)
-		KUNIT_EXPECT_TRUE_MSG(test, smm_lp_read_page(test, file, i), "page %lu", i);
+		KUNIT_EXPECT_TRUE_MSG(test, smm_test_read_page(test, file, i), "page %lu", i);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 

@@ -60,17 +60,6 @@ static ssize_t smm_test_write_pages(struct file *file, pgoff_t first, unsigned i
 	return done;
 }
 
-static void smm_test_access(struct kunit *test, struct smm_pool *pool,
-			    struct file *file, pgoff_t index)
-{
-	struct page *page = xa_load(&file->f_mapping->i_pages, index);
-
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	lock_page(page);
-	smm_lru_mark_accessed(pool, smm_sfn_page(&pool->region, page_private(page)));
-	unlock_page(page);
-}
-
 static bool smm_test_flag(struct smm_page *frame, enum smm_pageflags bit)
 {
 	return smm_page_test(frame, bit);
@@ -95,7 +84,7 @@ static void smm_lru_access_rule_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lruvec->nr_inactive, 1UL);
 
 	/* Inactive, referenced 0: only the bit. */
-	smm_test_access(test, pool, file, 0);
+	smm_test_access(test, pool, file, 0, 1);
 	smm_lru_drain_all(pool);
 	KUNIT_EXPECT_TRUE(test, smm_test_flag(frame, SMM_PG_referenced));
 	KUNIT_EXPECT_FALSE(test, smm_test_flag(frame, SMM_PG_active));
@@ -103,7 +92,7 @@ static void smm_lru_access_rule_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGACTIVATE), activated);
 
 	/* Inactive, referenced 1: to the active head, bit cleared. */
-	smm_test_access(test, pool, file, 0);
+	smm_test_access(test, pool, file, 0, 1);
 	smm_lru_drain_all(pool);
 	KUNIT_EXPECT_TRUE(test, smm_test_flag(frame, SMM_PG_active));
 	KUNIT_EXPECT_FALSE(test, smm_test_flag(frame, SMM_PG_referenced));
@@ -114,7 +103,7 @@ static void smm_lru_access_rule_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGACTIVATE), activated + 1);
 
 	/* Active: an access sets the bit, the page stays. */
-	smm_test_access(test, pool, file, 0);
+	smm_test_access(test, pool, file, 0, 1);
 	smm_lru_drain_all(pool);
 	KUNIT_EXPECT_TRUE(test, smm_test_flag(frame, SMM_PG_active));
 	KUNIT_EXPECT_TRUE(test, smm_test_flag(frame, SMM_PG_referenced));
@@ -142,7 +131,7 @@ static void smm_lru_second_chance_test(struct kunit *test)
 						  struct smm_page, lru), f[0]);
 	KUNIT_ASSERT_PTR_EQ(test, list_first_entry(&lruvec->inactive_list,
 						   struct smm_page, lru), f[3]);
-	smm_test_access(test, pool, file, 1);
+	smm_test_access(test, pool, file, 1, 1);
 
 	n = smm_lru_isolate_inactive(pool, &pool->zones.nodes[0], 2, out);
 	KUNIT_EXPECT_EQ(test, n, 1U);
@@ -183,14 +172,14 @@ static void smm_lru_active_aging_test(struct kunit *test)
 	for (i = 0; i < 3; i++) {
 		f[i] = smm_test_frame(pool, file, i);
 		KUNIT_ASSERT_NOT_NULL(test, f[i]);
-		smm_test_access(test, pool, file, i);
-		smm_test_access(test, pool, file, i);
+		smm_test_access(test, pool, file, i, 1);
+		smm_test_access(test, pool, file, i, 1);
 		smm_lru_drain_all(pool);
 	}
 	KUNIT_ASSERT_EQ(test, lruvec->nr_active, 3UL);
 	KUNIT_ASSERT_PTR_EQ(test, list_last_entry(&lruvec->active_list,
 						  struct smm_page, lru), f[0]);
-	smm_test_access(test, pool, file, 0);
+	smm_test_access(test, pool, file, 0, 1);
 	KUNIT_ASSERT_TRUE(test, smm_test_flag(f[0], SMM_PG_referenced));
 
 	KUNIT_EXPECT_EQ(test, smm_lru_age_active(pool, &pool->zones.nodes[0], 2), 1U);
@@ -373,8 +362,8 @@ static void smm_lru_leave_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, fill.seen[0], 15UL);
 	/* Two accesses each make pages 0 and 1 active. */
 	for (i = 0; i < 2; i++) {
-		smm_test_access(test, pool, fill.file, i);
-		smm_test_access(test, pool, fill.file, i);
+		smm_test_access(test, pool, fill.file, i, 1);
+		smm_test_access(test, pool, fill.file, i, 1);
 	}
 	smm_lru_drain_all(pool);
 	KUNIT_ASSERT_EQ(test, lruvec->nr_active, 2UL);

@@ -37,58 +37,6 @@ static struct smm_pool *smm_lw_pool(struct kunit *test, enum smm_lru_policy_id i
 	return pool;
 }
 
-static void smm_lw_write_pages(struct kunit *test, struct smm_pool *pool,
-			       struct file *file, pgoff_t n)
-{
-	u8 *buf = smm_test_buf(test);
-	pgoff_t i;
-
-	for (i = 0; i < n; i++) {
-		loff_t pos = (loff_t)i << PAGE_SHIFT;
-
-		smm_test_pattern(buf, i);
-		KUNIT_ASSERT_EQ(test, kernel_write(file, buf, PAGE_SIZE, &pos),
-				(ssize_t)PAGE_SIZE);
-	}
-	smm_lru_drain_all(pool);
-}
-
-static bool smm_lw_read_page(struct kunit *test, struct file *file, pgoff_t index)
-{
-	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
-	loff_t pos = (loff_t)index << PAGE_SHIFT;
-
-	if (kernel_read(file, buf, PAGE_SIZE, &pos) != PAGE_SIZE)
-		return false;
-	smm_test_pattern(want, index);
-	return !memcmp(buf, want, PAGE_SIZE);
-}
-
-static struct smm_page *smm_lw_lock_frame(struct kunit *test, struct smm_pool *pool,
-					  struct file *file, pgoff_t index)
-{
-	struct page *page = xa_load(&file->f_mapping->i_pages, index);
-
-	KUNIT_ASSERT_TRUE(test, page && !xa_is_value(page));
-	lock_page(page);
-	return smm_sfn_page(&pool->region, page_private(page));
-}
-
-static void smm_lw_unlock_frame(struct file *file, pgoff_t index)
-{
-	unlock_page(xa_load(&file->f_mapping->i_pages, index));
-}
-
-static void smm_lw_access(struct kunit *test, struct smm_pool *pool,
-			  struct file *file, pgoff_t index, unsigned int n)
-{
-	struct smm_page *frame = smm_lw_lock_frame(test, pool, file, index);
-
-	while (n--)
-		smm_lru_mark_accessed(pool, frame);
-	smm_lw_unlock_frame(file, index);
-}
-
 static bool smm_lw_flag(struct kunit *test, struct smm_pool *pool,
 			struct file *file, pgoff_t index, enum smm_pageflags bit)
 {
@@ -96,9 +44,9 @@ static bool smm_lw_flag(struct kunit *test, struct smm_pool *pool,
 	bool set;
 
 	smm_lru_drain_all(pool);
-	frame = smm_lw_lock_frame(test, pool, file, index);
+	frame = smm_test_lock_frame(test, pool, file, index);
 	set = smm_page_test(frame, bit);
-	smm_lw_unlock_frame(file, index);
+	smm_test_unlock_frame(file, index);
 	return set;
 }
 
@@ -130,15 +78,15 @@ static bool smm_lw_wide_refault(struct kunit *test, enum smm_lru_policy_id id)
 	pgoff_t i;
 	bool active;
 
-	smm_lw_write_pages(test, pool, file, LW_NR_ACTIVATED + 1);
+	smm_test_write_patterned(test, pool, file, 0, LW_NR_ACTIVATED + 1);
 	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
 	KUNIT_ASSERT_TRUE(test, xa_is_value(smm_object_shadow(smm_file_object(file), 0)));
 	for (i = 1; i <= LW_NR_ACTIVATED; i++)
-		smm_lw_access(test, pool, file, i, 2);
+		smm_test_access(test, pool, file, i, 2);
 	smm_lru_drain_all(pool);
-	frame = smm_lw_lock_frame(test, pool, file, 1);
+	frame = smm_test_lock_frame(test, pool, file, 1);
 	smm_lru_deactivate(pool, frame);
-	smm_lw_unlock_frame(file, 1);
+	smm_test_unlock_frame(file, 1);
 	smm_lru_drain_all(pool);
 	KUNIT_ASSERT_EQ(test, lruvec->nr_active, (unsigned long)LW_NR_ACTIVATED - 1);
 	KUNIT_ASSERT_EQ(test, lruvec->nr_inactive, 1UL);
@@ -149,7 +97,7 @@ static bool smm_lw_wide_refault(struct kunit *test, enum smm_lru_policy_id id)
 	classic = smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE_CLASSIC);
 	activated = smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE);
 	judged = atomic_long_read(&pool->workingset.nodes[0].refaults);
-	KUNIT_EXPECT_TRUE(test, smm_lw_read_page(test, file, 0));
+	KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, 0));
 	active = smm_lw_flag(test, pool, file, 0, SMM_PG_active);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_WORKINGSET_REFAULT) - refaults, 1UL);
 	/* Either rule judged it, and workingset_activate counts its verdict. */
@@ -201,8 +149,8 @@ static void smm_lw_restore(struct kunit *test, enum smm_lru_policy_id id)
 	unsigned long restored;
 	void *shadow;
 
-	smm_lw_write_pages(test, pool, file, 1);
-	smm_lw_access(test, pool, file, 0, 2);
+	smm_test_write_patterned(test, pool, file, 0, 1);
+	smm_test_access(test, pool, file, 0, 2);
 	KUNIT_ASSERT_TRUE(test, smm_lw_flag(test, pool, file, 0, SMM_PG_active));
 	KUNIT_ASSERT_EQ(test, smm_lru_age_active(pool, node, 1), 1U);
 	KUNIT_EXPECT_FALSE(test, smm_lw_flag(test, pool, file, 0, SMM_PG_active));
@@ -214,7 +162,7 @@ static void smm_lw_restore(struct kunit *test, enum smm_lru_policy_id id)
 	KUNIT_EXPECT_EQ(test, smm_workingset_shadow_ws(shadow), ws);
 	KUNIT_EXPECT_EQ(test, smm_workingset_shadow_policy(shadow), id);
 	restored = smm_event_sum(pool, SMM_WORKINGSET_RESTORE_ANON);
-	KUNIT_EXPECT_TRUE(test, smm_lw_read_page(test, file, 0));
+	KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, 0));
 	KUNIT_EXPECT_TRUE(test, smm_lw_flag(test, pool, file, 0, SMM_PG_active));
 	KUNIT_EXPECT_EQ(test, smm_lw_flag(test, pool, file, 0, SMM_PG_workingset), ws);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_WORKINGSET_RESTORE_ANON) - restored,
@@ -251,14 +199,14 @@ static unsigned long smm_lw_refault_deactivate(struct kunit *test,
 	unsigned long deact, by_refault;
 	pgoff_t i;
 
-	smm_lw_write_pages(test, pool, file, LW_NR_PAGES);
+	smm_test_write_patterned(test, pool, file, 0, LW_NR_PAGES);
 	for (i = LW_NR_PAGES - LW_NR_ACTIVE; i < LW_NR_PAGES; i++)
-		smm_lw_access(test, pool, file, i, 2);
+		smm_test_access(test, pool, file, i, 2);
 	smm_lru_drain_all(pool);
 	KUNIT_ASSERT_EQ(test, lruvec->nr_active, (unsigned long)LW_NR_ACTIVE);
 	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
 	KUNIT_ASSERT_TRUE(test, xa_is_value(smm_object_shadow(smm_file_object(file), 0)));
-	KUNIT_ASSERT_TRUE(test, smm_lw_read_page(test, file, 0));
+	KUNIT_ASSERT_TRUE(test, smm_test_read_page(test, file, 0));
 	KUNIT_ASSERT_TRUE(test, smm_lw_flag(test, pool, file, 0, SMM_PG_active));
 	KUNIT_ASSERT_FALSE(test, smm_lru_inactive_is_low(&pool->zones.nodes[0]));
 

@@ -12,8 +12,10 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/nodemask.h>
+#include <linux/pagemap.h>
 
 #include <shadowmm/buddy.h>
+#include <shadowmm/lru.h>
 #include <shadowmm/object.h>
 #include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
@@ -173,6 +175,64 @@ static inline u8 *smm_test_buf(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	return buf;
+}
+
+/* Pages [@first, @first + @n) of @file written with their patterns, on the LRU. */
+static inline void smm_test_write_patterned(struct kunit *test, struct smm_pool *pool,
+					struct file *file, pgoff_t first, pgoff_t n)
+{
+	u8 *buf = smm_test_buf(test);
+	pgoff_t i;
+
+	for (i = first; i < first + n; i++) {
+		loff_t pos = (loff_t)i << PAGE_SHIFT;
+
+		smm_test_pattern(buf, i);
+		KUNIT_ASSERT_EQ(test, kernel_write(file, buf, PAGE_SIZE, &pos),
+				(ssize_t)PAGE_SIZE);
+	}
+	smm_lru_drain_all(pool);
+}
+
+/* Page @index of @file read back (a refault if it was evicted): intact? */
+static inline bool smm_test_read_page(struct kunit *test, struct file *file,
+				      pgoff_t index)
+{
+	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
+	loff_t pos = (loff_t)index << PAGE_SHIFT;
+
+	if (kernel_read(file, buf, PAGE_SIZE, &pos) != PAGE_SIZE)
+		return false;
+	smm_test_pattern(want, index);
+	return !memcmp(buf, want, PAGE_SIZE);
+}
+
+/* The frame of resident page @index of @file, its page locked. */
+static inline struct smm_page *smm_test_lock_frame(struct kunit *test,
+						   struct smm_pool *pool,
+						   struct file *file, pgoff_t index)
+{
+	struct page *page = xa_load(&file->f_mapping->i_pages, index);
+
+	KUNIT_ASSERT_TRUE(test, page && !xa_is_value(page));
+	lock_page(page);
+	return smm_sfn_page(&pool->region, page_private(page));
+}
+
+static inline void smm_test_unlock_frame(struct file *file, pgoff_t index)
+{
+	unlock_page(xa_load(&file->f_mapping->i_pages, index));
+}
+
+/* @n accesses to page @index, as faults on a resident page make them. */
+static inline void smm_test_access(struct kunit *test, struct smm_pool *pool,
+				   struct file *file, pgoff_t index, unsigned int n)
+{
+	struct smm_page *frame = smm_test_lock_frame(test, pool, file, index);
+
+	while (n--)
+		smm_lru_mark_accessed(pool, frame);
+	smm_test_unlock_frame(file, index);
 }
 
 #endif /* _SHADOWMM_KUNIT_SMM_TEST_H */

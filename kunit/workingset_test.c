@@ -86,62 +86,6 @@ static unsigned long smm_ws_age(struct smm_pool *pool)
 	return atomic_long_read(&pool->workingset.nodes[0].age);
 }
 
-/* Pages [0, n) of @file written with their patterns, on the LRU. */
-static void smm_ws_write_pages(struct kunit *test, struct smm_pool *pool,
-			       struct file *file, pgoff_t n)
-{
-	u8 *buf = smm_test_buf(test);
-	pgoff_t i;
-
-	for (i = 0; i < n; i++) {
-		loff_t pos = (loff_t)i << PAGE_SHIFT;
-
-		smm_test_pattern(buf, i);
-		KUNIT_ASSERT_EQ(test, kernel_write(file, buf, PAGE_SIZE, &pos),
-				(ssize_t)PAGE_SIZE);
-	}
-	smm_lru_drain_all(pool);
-}
-
-/* Page @index of @file read back (a refault if it was evicted): intact? */
-static bool smm_ws_read_page(struct kunit *test, struct file *file, pgoff_t index)
-{
-	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
-	loff_t pos = (loff_t)index << PAGE_SHIFT;
-
-	if (kernel_read(file, buf, PAGE_SIZE, &pos) != PAGE_SIZE)
-		return false;
-	smm_test_pattern(want, index);
-	return !memcmp(buf, want, PAGE_SIZE);
-}
-
-/* The frame of resident page @index of @file, its page locked. */
-static struct smm_page *smm_ws_lock_frame(struct kunit *test, struct smm_pool *pool,
-					  struct file *file, pgoff_t index)
-{
-	struct page *page = xa_load(&file->f_mapping->i_pages, index);
-
-	KUNIT_ASSERT_TRUE(test, page && !xa_is_value(page));
-	lock_page(page);
-	return smm_sfn_page(&pool->region, page_private(page));
-}
-
-static void smm_ws_unlock_frame(struct file *file, pgoff_t index)
-{
-	unlock_page(xa_load(&file->f_mapping->i_pages, index));
-}
-
-/* @n accesses to page @index, as faults on a resident page make them. */
-static void smm_ws_access(struct kunit *test, struct smm_pool *pool,
-			  struct file *file, pgoff_t index, unsigned int n)
-{
-	struct smm_page *frame = smm_ws_lock_frame(test, pool, file, index);
-
-	while (n--)
-		smm_lru_mark_accessed(pool, frame);
-	smm_ws_unlock_frame(file, index);
-}
-
 static bool smm_ws_active(struct kunit *test, struct smm_pool *pool,
 			  struct file *file, pgoff_t index)
 {
@@ -149,9 +93,9 @@ static bool smm_ws_active(struct kunit *test, struct smm_pool *pool,
 	bool active;
 
 	smm_lru_drain_all(pool);
-	frame = smm_ws_lock_frame(test, pool, file, index);
+	frame = smm_test_lock_frame(test, pool, file, index);
 	active = smm_page_test(frame, SMM_PG_active);
-	smm_ws_unlock_frame(file, index);
+	smm_test_unlock_frame(file, index);
 	return active;
 }
 
@@ -173,13 +117,13 @@ static void smm_workingset_lru_activation_test(struct kunit *test)
 	pgoff_t i;
 
 	KUNIT_ASSERT_EQ(test, pool->zones.nr_nodes, 1);
-	smm_ws_write_pages(test, pool, file, WS_NR_PAGES);
+	smm_test_write_patterned(test, pool, file, 0, WS_NR_PAGES);
 	KUNIT_ASSERT_EQ(test, lruvec->nr_active, 0UL);
 	age = smm_ws_age(pool);
 	activated = smm_event_sum(pool, SMM_PGACTIVATE);
 
 	for (i = 0; i < WS_NR_PAGES; i++)
-		smm_ws_access(test, pool, file, i, 3);
+		smm_test_access(test, pool, file, i, 3);
 	smm_lru_drain_all(pool);
 	KUNIT_EXPECT_EQ(test, lruvec->nr_active, (unsigned long)WS_NR_PAGES);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGACTIVATE) - activated,
@@ -187,7 +131,7 @@ static void smm_workingset_lru_activation_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_ws_age(pool) - age, (unsigned long)WS_NR_PAGES);
 
 	for (i = 0; i < WS_NR_PAGES; i++)
-		smm_ws_access(test, pool, file, i, 2);
+		smm_test_access(test, pool, file, i, 2);
 	smm_lru_drain_all(pool);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGACTIVATE) - activated,
 			(unsigned long)WS_NR_PAGES);
@@ -218,7 +162,7 @@ static void smm_workingset_reclaim_activation_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr, buf, PAGE_SIZE), 0UL);
 	smm_test_pattern(buf, 1);
 	KUNIT_ASSERT_EQ(test, kernel_write(file, buf, PAGE_SIZE, &pos), (ssize_t)PAGE_SIZE);
-	smm_ws_access(test, pool, file, 0, 1);
+	smm_test_access(test, pool, file, 0, 1);
 	smm_lru_drain_all(pool);
 	KUNIT_ASSERT_FALSE(test, smm_ws_active(test, pool, file, 0));
 	age = smm_ws_age(pool);
@@ -261,7 +205,7 @@ static void smm_workingset_refault_after_activations_test(struct kunit *test)
 	u32 slot;
 
 	KUNIT_ASSERT_EQ(test, pool->zones.nr_nodes, 1);
-	smm_ws_write_pages(test, pool, file, WS_NR_ACTIVATED + 1);
+	smm_test_write_patterned(test, pool, file, 0, WS_NR_ACTIVATED + 1);
 	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
 	shadow = smm_object_shadow(smm_file_object(file), 0);
 	KUNIT_ASSERT_TRUE(test, xa_is_value(shadow));
@@ -269,12 +213,12 @@ static void smm_workingset_refault_after_activations_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, then, smm_ws_age(pool));
 
 	for (i = 1; i <= WS_NR_ACTIVATED; i++)
-		smm_ws_access(test, pool, file, i, 2);
+		smm_test_access(test, pool, file, i, 2);
 	smm_lru_drain_all(pool);
 	KUNIT_ASSERT_EQ(test, lruvec->nr_active, (unsigned long)WS_NR_ACTIVATED);
-	frame = smm_ws_lock_frame(test, pool, file, 1);
+	frame = smm_test_lock_frame(test, pool, file, 1);
 	smm_lru_deactivate(pool, frame);
-	smm_ws_unlock_frame(file, 1);
+	smm_test_unlock_frame(file, 1);
 	smm_lru_drain_all(pool);
 	KUNIT_ASSERT_EQ(test, lruvec->nr_active, (unsigned long)WS_NR_ACTIVATED - 1);
 	KUNIT_EXPECT_EQ(test, smm_ws_age(pool) - then, (unsigned long)WS_NR_ACTIVATED);
@@ -282,7 +226,7 @@ static void smm_workingset_refault_after_activations_test(struct kunit *test)
 	refaults = atomic_long_read(&ws->refaults);
 	hits = atomic_long_read(&ws->hist[bucket]);
 	activated = smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE);
-	KUNIT_EXPECT_TRUE(test, smm_ws_read_page(test, file, 0));
+	KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, 0));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ws->refaults) - refaults, 1L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ws->hist[bucket]) - hits, 1L);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE), activated);
@@ -303,14 +247,14 @@ static void smm_workingset_refault_activation_test(struct kunit *test)
 	unsigned long age, activated, lru_activated;
 
 	KUNIT_ASSERT_EQ(test, pool->zones.nr_nodes, 1);
-	smm_ws_write_pages(test, pool, file, 2);
+	smm_test_write_patterned(test, pool, file, 0, 2);
 	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
 	KUNIT_ASSERT_TRUE(test, xa_is_value(smm_object_shadow(smm_file_object(file), 0)));
 	age = smm_ws_age(pool);
 	activated = smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE);
 	lru_activated = smm_event_sum(pool, SMM_PGACTIVATE);
 
-	KUNIT_EXPECT_TRUE(test, smm_ws_read_page(test, file, 0));
+	KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, 0));
 	KUNIT_EXPECT_TRUE(test, smm_ws_active(test, pool, file, 0));
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE) - activated, 1UL);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGACTIVATE), lru_activated);
