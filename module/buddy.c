@@ -22,13 +22,16 @@
 #include <linux/mm.h>
 #include <linux/fault-inject.h>
 #include <linux/ratelimit.h>
+#include <linux/sched/signal.h>
 #include <linux/string.h>
 
 #include <shadowmm/buddy.h>
 #include <shadowmm/compat.h>
+#include <shadowmm/lru.h>
 #include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
 #include <shadowmm/reclaim.h>
+#include <shadowmm/swap.h>
 #include <trace/events/shadowmm.h>
 
 /* Direct reclaim rounds an allocation makes while they free something. */
@@ -291,6 +294,26 @@ static struct smm_page *smm_zonelist_walk(struct smm_pool *pool,
 	return NULL;
 }
 
+/*
+ * Direct reclaim that freed nothing may be racing kswapd, which keeps the
+ * pages it isolated until it has stored them: while the store has room
+ * and the lists hold pages to evict, the allocation waits a tick and
+ * tries again, as the kernel's should_reclaim_retry() keeps trying while
+ * reclaim could still succeed, unless the task is being killed.
+ */
+static bool smm_direct_reclaim_may_retry(struct smm_pool *pool)
+{
+	unsigned long evictable = 0;
+	int i;
+
+	if (fatal_signal_pending(current) || !pool->swap.ready ||
+	    !smm_swap_free_slots(&pool->swap))
+		return false;
+	for (i = 0; i < pool->zones.nr_nodes; i++)
+		evictable += smm_lru_evictable(&pool->zones.nodes[i]);
+	return evictable;
+}
+
 /**
  * smm_alloc_pages_node() - allocate a block of 2^@order frames
  * @pool: the pool
@@ -362,8 +385,12 @@ struct smm_page *smm_alloc_pages_node(struct smm_pool *pool, int node,
 						 SMM_WMARK_MIN, &zone);
 			if (page)
 				goto done;
-			if (!progress)
+			if (!progress &&
+			    (tries + 1 == SMM_DIRECT_RECLAIM_TRIES ||
+			     !smm_direct_reclaim_may_retry(pool)))
 				break;
+			if (!progress)
+				schedule_timeout_uninterruptible(1);
 		}
 	}
 fail:
