@@ -634,6 +634,30 @@ unsigned int smm_lru_isolate_inactive(struct smm_pool *pool, struct smm_node *no
 SMM_EXPORT(smm_lru_isolate_inactive);
 
 /**
+ * smm_lru_check_kept() - the verdicts every reclaim policy shares
+ * @folio: a candidate's page, locked
+ * @frame: its frame
+ *
+ * A page that left its object, one that is mlocked or unevictable, and
+ * one someone pins are never evicted, whatever the policy.
+ *
+ * Context: Process context; the page locked by the caller.
+ * Return: SMM_LRUREF_GONE, SMM_LRUREF_UNEVICTABLE or SMM_LRUREF_PINNED,
+ * or SMM_LRUREF_RECLAIM when none applies and the policy decides.
+ */
+enum smm_lru_references smm_lru_check_kept(struct folio *folio, struct smm_page *frame)
+{
+	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
+	if (!folio->mapping)
+		return SMM_LRUREF_GONE;
+	if (folio_test_mlocked(folio) || smm_page_test(frame, SMM_PG_unevictable))
+		return SMM_LRUREF_UNEVICTABLE;
+	if (smm_object_page_pinned(folio))
+		return SMM_LRUREF_PINNED;
+	return SMM_LRUREF_RECLAIM;
+}
+
+/**
  * smm_lru_check_references() - is an isolated page a reclaim victim?
  * @pool: the pool
  * @frame: a frame from smm_lru_isolate_inactive(), not given back yet
@@ -662,14 +686,10 @@ enum smm_lru_references smm_lru_check_references(struct smm_pool *pool,
 						 struct smm_page *frame)
 {
 	struct folio *folio = page_folio(smm_lru_page(pool, frame));
+	enum smm_lru_references ref = smm_lru_check_kept(folio, frame);
 
-	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
-	if (!folio->mapping)
-		return SMM_LRUREF_GONE;
-	if (folio_test_mlocked(folio) || smm_page_test(frame, SMM_PG_unevictable))
-		return SMM_LRUREF_UNEVICTABLE;
-	if (smm_object_page_pinned(folio))
-		return SMM_LRUREF_PINNED;
+	if (ref != SMM_LRUREF_RECLAIM)
+		return ref;
 	if (!folio_mapped(folio))
 		return SMM_LRUREF_RECLAIM;
 	if (smm_object_young_ptes(folio))

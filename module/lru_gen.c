@@ -629,14 +629,10 @@ static enum smm_lru_references smm_lru_gen_check_references(struct smm_pool *poo
 							    struct smm_page *frame)
 {
 	struct folio *folio = page_folio(smm_frame_struct_page(pool, frame));
+	enum smm_lru_references ref = smm_lru_check_kept(folio, frame);
 
-	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
-	if (!folio->mapping)
-		return SMM_LRUREF_GONE;
-	if (folio_test_mlocked(folio) || smm_page_test(frame, SMM_PG_unevictable))
-		return SMM_LRUREF_UNEVICTABLE;
-	if (smm_object_page_pinned(folio))
-		return SMM_LRUREF_PINNED;
+	if (ref != SMM_LRUREF_RECLAIM)
+		return ref;
 	if (folio_mapped(folio) && smm_object_young_ptes(folio))
 		return SMM_LRUREF_ACTIVATE;
 	return SMM_LRUREF_RECLAIM;

@@ -165,6 +165,7 @@ void smm_lru_note_read(struct smm_pool *pool, struct smm_page *frame);
 unsigned long smm_lru_evictable(struct smm_node *node);
 unsigned int smm_lru_isolate_inactive(struct smm_pool *pool, struct smm_node *node,
 				      unsigned int nr_to_scan, struct smm_page **out);
+enum smm_lru_references smm_lru_check_kept(struct folio *folio, struct smm_page *frame);
 enum smm_lru_references smm_lru_check_references(struct smm_pool *pool,
 						 struct smm_page *frame);
 void smm_lru_activate_isolated(struct smm_pool *pool, struct smm_page *frame);
