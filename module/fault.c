@@ -20,6 +20,9 @@
  *   without calling the driver, and is not counted;
  * - a fault on an evicted page brings it back from the backing store
  *   (object.c): a major fault, VM_FAULT_MAJOR for the task's counters;
+ * - with the fault_window knob set, each object keeps only the pages that
+ *   faulted last mapped, so that every reference faults and is traced
+ *   (fault_window.c);
  * - a fault the object cannot serve (size limit, region and store
  *   exhausted, a damaged stored copy) is SIGBUS, never the OOM killer.
  *
@@ -35,6 +38,7 @@
 
 #include <shadowmm/compat.h>
 #include <shadowmm/fault.h>
+#include <shadowmm/fault_window.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/object.h>
 #include <shadowmm/pool.h>
@@ -61,7 +65,7 @@ static void smm_fault_account(struct vm_fault *vmf, struct smm_object *obj,
 	smm_count_event(obj->pool, SMM_PGFAULT);
 	if (kind != SMM_FAULT_MINOR)
 		smm_count_event(obj->pool, smm_fault_events[kind]);
-	trace_shadowmm_fault(vmf->address, vmf->pgoff, vmf->flags, kind);
+	trace_shadowmm_fault(vmf->address, vmf->pgoff, vmf->flags, kind, obj->id);
 }
 
 /*
@@ -98,6 +102,7 @@ static vm_fault_t smm_vm_fault(struct vm_fault *vmf)
 		return ret;
 	}
 	smm_fault_lru(vmf, obj, vmf->page, origin == SMM_PAGE_FOUND);
+	smm_fault_window_note(obj, vmf->pgoff);
 	/* Read back from the store: major for the task's counters too. */
 	if (origin == SMM_PAGE_SWAPPED_IN) {
 		smm_fault_account(vmf, obj, SMM_FAULT_MAJOR);
@@ -116,9 +121,13 @@ static vm_fault_t smm_vm_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 				   pgoff_t end_pgoff)
 {
 	struct smm_object *obj = smm_file_object(vmf->vma->vm_file);
-	vm_fault_t ret = filemap_map_pages(vmf, start_pgoff, end_pgoff);
 	struct page *page;
+	vm_fault_t ret;
 
+	/* It would map pages that then never fault: ->fault does it all. */
+	if (smm_fault_window_on(obj->pool))
+		return 0;
+	ret = filemap_map_pages(vmf, start_pgoff, end_pgoff);
 	if (!(ret & VM_FAULT_NOPAGE))
 		return ret;
 	smm_fault_account(vmf, obj, SMM_FAULT_MINOR);

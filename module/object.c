@@ -978,6 +978,7 @@ static void smm_object_evict_inode(struct inode *inode)
 	smm_object_remove_range(obj, 0, (SHADOWMM_MAX_OBJECT_SIZE >> PAGE_SHIFT) - 1);
 	WARN_ON_ONCE(atomic_long_read(&obj->resident) || !xa_empty(&obj->shadows));
 	xa_destroy(&obj->shadows);
+	smm_fault_window_destroy(&obj->window);
 	smm_swap_owner_put(obj->memcg);
 	clear_inode(inode);
 
@@ -1063,6 +1064,7 @@ struct smm_object *smm_object_create(struct smm_pool *pool)
 	obj->memcg = smm_swap_owner_get();
 	for (i = 0; i < SMM_NR_FAULT_KINDS; i++)
 		atomic_long_set(&obj->faults[i], 0);
+	smm_fault_window_init(&obj->window);
 	inode->i_private = obj;
 	inode->i_mapping->a_ops = &smm_object_aops;
 

@@ -47,6 +47,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include <shadowmm/fault_window.h>
 #include <shadowmm/slab.h>
 
 struct mem_cgroup;
@@ -102,6 +103,8 @@ enum smm_fault_kind {
  * @memcg:	the memory cgroup of the task that opened it, referenced:
  *		the compressed store charges its evicted pages there
  * @faults:	faults by enum smm_fault_kind
+ * @window:	the pages it keeps mapped while the pool's fault_window
+ *		knob is set (fault_window.c)
  *
  * The inode's i_size is the object's size: the end of the last page written
  * or faulted in.  read() stops there, and fault-around maps nothing past it.
@@ -118,6 +121,7 @@ struct smm_object {
 	atomic_long_t pinned;
 	struct mem_cgroup *memcg;
 	atomic_long_t faults[SMM_NR_FAULT_KINDS];
+	struct smm_fault_window window;
 };
 
 /**

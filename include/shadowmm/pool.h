@@ -72,11 +72,11 @@
  *
  * Leaves: pool->objects.lock,
  * smm_vma_tree.lock, pool->objects.pinned_lock, pool->vmas.lock,
- * obj->size_lock and swap->lock.  They may be taken under the sleeping
- * locks above (a tree's lock always under its mm's mmap_lock or, in a
- * fault, the vma's own lock in its place, and then also under the folio
- * lock of the page faulted in; size_lock and swap->lock also under the
- * folio lock), never under a spinlock of shadowmm, and nothing of
+ * obj->size_lock, obj->window.lock and swap->lock.  They may be taken
+ * under the sleeping locks above (a tree's lock always under its mm's
+ * mmap_lock or, in a fault, the vma's own lock in its place, and then also
+ * under the folio lock of the page faulted in; size_lock, window.lock and
+ * swap->lock also under the folio lock), never under a spinlock of shadowmm, and nothing of
  * shadowmm's is taken under them:
  * pool->objects.lock and a tree's lock cover only the kernel's
  * inode->i_lock, in igrab().  No two of them are held together;
@@ -94,6 +94,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 
+#include <shadowmm/fault_window.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/object.h>
 #include <shadowmm/pcp.h>
@@ -150,6 +151,7 @@ struct smm_pool_config {
  * @reclaim:	the kswapd threads (reclaim.h)
  * @swap:	the backing store evicted object pages go to (swap.h)
  * @workingset:	refault bookkeeping and shadow trimming (workingset.h)
+ * @fault_window: the fault_window knob (fault_window.h)
  */
 struct smm_pool {
 	const char *name;
@@ -166,6 +168,7 @@ struct smm_pool {
 	struct smm_pool_reclaim reclaim;
 	struct smm_swap swap;
 	struct smm_pool_workingset workingset;
+	struct smm_pool_fault_window fault_window;
 };
 
 int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp);

@@ -320,20 +320,22 @@ TRACE_DEFINE_ENUM(SMM_FAULT_SIGBUS);
 
 /*
  * A fault on a mapping of an object: where, which page of the object, the
- * kernel's fault flags, and how it was served.
+ * kernel's fault flags, how it was served, and which object (its id, also
+ * its inode number and SHADOWMM_IOC_INFO's id).
  */
 TRACE_EVENT(shadowmm_fault,
 
 	TP_PROTO(unsigned long address, pgoff_t pgoff, unsigned int flags,
-		 enum smm_fault_kind result),
+		 enum smm_fault_kind result, u64 object),
 
-	TP_ARGS(address, pgoff, flags, result),
+	TP_ARGS(address, pgoff, flags, result, object),
 
 	TP_STRUCT__entry(
 		__field(unsigned long,	address)
 		__field(pgoff_t,	pgoff)
 		__field(unsigned int,	flags)
 		__field(unsigned int,	result)
+		__field(u64,		object)
 	),
 
 	TP_fast_assign(
@@ -341,9 +343,10 @@ TRACE_EVENT(shadowmm_fault,
 		__entry->pgoff = pgoff;
 		__entry->flags = flags;
 		__entry->result = result;
+		__entry->object = object;
 	),
 
-	TP_printk("address=0x%lx pgoff=%lu flags=%s result=%s",
+	TP_printk("address=0x%lx pgoff=%lu flags=%s result=%s object=%llu",
 		  __entry->address, __entry->pgoff,
 		  __print_flags(__entry->flags, "|",
 			{ FAULT_FLAG_WRITE, "WRITE" },
@@ -360,7 +363,8 @@ TRACE_EVENT(shadowmm_fault,
 			{ SMM_FAULT_MINOR, "minor" },
 			{ SMM_FAULT_MAJOR, "major" },
 			{ SMM_FAULT_COW, "cow" },
-			{ SMM_FAULT_SIGBUS, "sigbus" }))
+			{ SMM_FAULT_SIGBUS, "sigbus" }),
+		  __entry->object)
 );
 
 /* A shadow VMA appears (mmap, fork, mremap) or goes (munmap, exit). */
