@@ -72,7 +72,9 @@ static int trace_stop(unsigned long *pg, int max)
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *at = strstr(line, "shadowmm_fault:");
 
-		if (line[0] == '#' || !at || !(at = strstr(at, " pgoff=")))
+		if (at)
+			at = strstr(at, " pgoff=");
+		if (line[0] == '#' || !at)
 			continue;
 		if (n < max)
 			pg[n] = strtoul(at + 7, NULL, 10);
