@@ -179,31 +179,49 @@ def slab(csv_path, txt_path):
 
 
 def policy(csv_path):
-    rows = load(csv_path, POLICY_COLUMNS, POLICY_SPREAD)
+    """Per trace, every policy's refaults; a target is met when at least
+    one policy meets it (the policies are alternatives, not a chain)."""
+    rows = [r for r in load(csv_path, POLICY_COLUMNS, POLICY_SPREAD)
+            if r['case'] == 'policy' and r.get('shadowmm_refaults')]
+    traces = []
     for r in rows:
-        if r['case'] == 'policy' and r['hot_accesses'] and r['shadowmm_hot_refaults']:
-            acc, ref = int(r['hot_accesses']), int(r['shadowmm_hot_refaults'])
-            pct = 100.0 * ref / acc if acc else 0.0
-            ok = pct < 5
+        if r['pattern'] not in traces:
+            traces.append(r['pattern'])
+    for t in traces:
+        runs = [r for r in rows if r['pattern'] == t]
+        first = runs[0]
+        acc = int(first['hot_accesses']) if first['hot_accesses'] else 0
+        if not acc:
+            continue
+        parts, best = [], None
+        for r in runs:
+            ref = int(r['shadowmm_hot_refaults'])
+            pct = 100.0 * ref / acc
             lo, hi = num(r.get('shadowmm_hot_refaults_min')), num(r.get('shadowmm_hot_refaults_max'))
-            if lo is not None and hi is not None and acc:
-                how = (f'{ref} ({lo:.0f}-{hi:.0f}) of {acc}, {pct:.2f} % '
-                       f'({100.0 * lo / acc:.2f}-{100.0 * hi / acc:.2f} %, median of '
-                       f'{r["replays"]} replays)')
-            else:
-                how = f'{ref} of {acc}, {pct:.2f} %'
-            print(f'  {verdict(ok)}  {r["pattern"]}: hot-set refaults < 5 % of its '
-                  f'accesses: {how} (OPT {r["opt_hot_misses"]}, '
-                  f'LRU {r["lru_hot_misses"]}, FIFO {r["fifo_hot_misses"]})')
-    for r in rows:
-        if r['case'] == 'policy' and r['smm_over_opt']:
+            how = f'{pct:.2f} %'
+            if lo is not None and hi is not None:
+                how += f' ({100.0 * lo / acc:.2f}-{100.0 * hi / acc:.2f})'
+            parts.append(f'{r.get("policy") or "shadowmm"} {how}')
+            best = pct if best is None else min(best, pct)
+        print(f'  {verdict(best < 5)}  {t}: hot-set refaults < 5 % of its {acc} accesses '
+              f'under at least one policy (medians of {first["replays"]} replays): '
+              f'{", ".join(parts)}; OPT {first["opt_hot_misses"]}, '
+              f'LRU {first["lru_hot_misses"]}, FIFO {first["fifo_hot_misses"]} misses')
+    for t in traces:
+        runs = [r for r in rows if r['pattern'] == t]
+        first = runs[0]
+        fifo, lru, opt = (int(first[c]) for c in ('fifo_misses', 'lru_misses', 'opt_misses'))
+        best = min(runs, key=lambda r: int(r['shadowmm_refaults']))
+        ok = int(best['shadowmm_refaults']) <= min(fifo, lru)
+        print(f'  {verdict(ok)}  {t}: best policy ({best.get("policy") or "shadowmm"}, '
+              f'{best["shadowmm_refaults"]} refaults) no more than FIFO ({fifo}) and LRU ({lru})')
+        parts = []
+        for r in runs:
             lo, hi = num(r.get('shadowmm_refaults_min')), num(r.get('shadowmm_refaults_max'))
-            opt = num(r.get('opt_misses'))
-            extra = ''
-            if lo is not None and hi is not None and opt:
-                extra = f' ({lo / opt:.2f}-{hi / opt:.2f})'
-            print(f'  info    {r["pattern"]}: refaults shadowmm/OPT {r["smm_over_opt"]}{extra}, '
-                  f'FIFO/OPT {r["fifo_over_opt"]}')
+            extra = f' ({lo / opt:.2f}-{hi / opt:.2f})' if lo is not None and hi is not None and opt else ''
+            parts.append(f'{r.get("policy") or "shadowmm"} {r["smm_over_opt"]}{extra}')
+        print(f'  info    {t}: refaults/OPT {", ".join(parts)}; FIFO {fifo / opt:.2f}, '
+              f'LRU {lru / opt:.2f}' if opt else f'  info    {t}: OPT has no miss')
 
 
 def main(argv):

@@ -6,7 +6,9 @@
  * fault latency under pressure.
  *
  *   policy_bench [-q] [-r REPLAYS] [-F FRAMES [--no-pressure]] [-p PATTERN,...]
- *   policy_bench --simulate-only [-q] [-F FRAMES] [-p PATTERN,...] [PAGE...]
+ *                [-P POLICY,...] [-t TRACE]...
+ *   policy_bench --simulate-only [-q] [-F FRAMES] [-p PATTERN,...] [-t TRACE]...
+ *                [PAGE...]
  *   policy_bench --self-test
  *
  * 1. Pressure: one object of three times the region (debugfs meminfo
@@ -43,20 +45,30 @@
  *    string (the first pass included, its misses not counted).  For
  *    scan+hot* the hot set's refaults are counted apart (the target:
  *    below 5 % of the hot set's accesses).
- *    Each trace is replayed -r times (default 5, 3 with -q), each time on
- *    a fresh object: shadowmm's figures are the medians of the replays,
- *    with the fewest and most refaults beside them (they vary from one
- *    replay to the next; the simulations do not).
+ *    Each trace is replayed under each of shadowmm's reclaim policies
+ *    (-P: classic, workingset and mglru by default; the knobs file's
+ *    lru_policy switches them between replays, when no page is on the
+ *    LRU), -r times each (default 5, 3 with -q), each time on a fresh
+ *    object: shadowmm's figures are the medians of the replays, with the
+ *    fewest and most refaults beside them (they vary from one replay to
+ *    the next; the simulations do not).  The policy the device had at the
+ *    start runs the pressure step and is restored at the end.
+ * 3. Recorded traces (-t FILE, up to 8): the page references of a real
+ *    program, recorded with the fault_window knob (scripts/record-trace;
+ *    the format is at trace_load()), replayed the same way after a first
+ *    pass that writes every page.  -p none leaves the generated patterns
+ *    out.
  *
  * --no-pressure (with -F) leaves out step 1, to try patterns quickly.
  *
  * Prints tables, then a CSV block (header "case,pattern,pages,frames,...",
- * a blank line ends it).  Exits 1 if any byte read back was wrong, or on
+ * one row per trace and policy, the policy in the last column; a blank
+ * line ends it).  Exits 1 if any byte read back was wrong, or on
  * SIGBUS or a failing system call; never because of a figure.
  *
  * --simulate-only runs no device: the simulations of the generated
- * patterns for -F frames (default 1000), or of the reference string given
- * as page numbers (no first pass then).  --self-test checks the
+ * patterns and -t traces for -F frames (default 1000), or of the reference
+ * string given as page numbers (no first pass then).  --self-test checks the
  * simulators against known reference strings and OPT against an
  * exhaustive search on small random traces.
  */
@@ -83,12 +95,18 @@
 #define MAX_REPORT	10
 #define MAX_STATS	256
 #define MAX_REPLAYS	15
-#define CSV_HEADER	"case,pattern,pages,frames,accesses,shadowmm_refaults,fifo_misses,lru_misses,opt_misses,smm_over_opt,fifo_over_opt,hot_accesses,shadowmm_hot_refaults,fifo_hot_misses,lru_hot_misses,opt_hot_misses,pswpin,pswpout,workingset_refault,workingset_activate,pgactivate,seconds,evicted_per_s,lat_p50_ns,lat_p99_ns,lat_max_ns,replays,shadowmm_refaults_min,shadowmm_refaults_max,shadowmm_hot_refaults_min,shadowmm_hot_refaults_max"
+#define KNOBS		"/sys/kernel/debug/shadowmm/knobs"
+#define MAX_POLICIES	3
+#define MAX_TRACES	8
+#define MAX_TRACE_REFS	(1u << 26)
+#define CSV_HEADER	"case,pattern,pages,frames,accesses,shadowmm_refaults,fifo_misses,lru_misses,opt_misses,smm_over_opt,fifo_over_opt,hot_accesses,shadowmm_hot_refaults,fifo_hot_misses,lru_hot_misses,opt_hot_misses,pswpin,pswpout,workingset_refault,workingset_activate,pgactivate,seconds,evicted_per_s,lat_p50_ns,lat_p99_ns,lat_max_ns,replays,shadowmm_refaults_min,shadowmm_refaults_max,shadowmm_hot_refaults_min,shadowmm_hot_refaults_max,policy"
 
 static long page_size;
 static size_t words;		/* 64-bit words per page */
 static int quick;
 static int replays;		/* of each trace; 0: the default */
+/* The shadowmm reclaim policies each trace is replayed under. */
+static const char *const all_policies[MAX_POLICIES] = { "classic", "workingset", "mglru" };
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 /* ---- small helpers ---- */
@@ -281,6 +299,72 @@ static const struct pattern patterns[] = {
 };
 
 #define NR_PATTERNS (sizeof(patterns) / sizeof(*patterns))
+
+/*
+ * A recorded trace (scripts/record-trace writes them): text, '#' lines are
+ * comments, then "name NAME", "pages N" and one line per reference, the
+ * difference between its page and the previous one's (the first from 0).
+ * Deltas make the sequential runs of real programs repeat, so the files
+ * compress well.  The first pass writes every page in order, as for the
+ * generated patterns; the trace follows.
+ */
+static void trace_load(struct trace *t, const char *path)
+{
+	char line[256], name[64] = "";
+	unsigned long long pages = 0;
+	FILE *f = fopen(path, "r");
+	size_t cap = 0, n = 0, lineno = 0;
+	uint32_t *ref = NULL;
+	long long cur = 0;
+
+	if (!f)
+		die(path);
+	while (fgets(line, sizeof(line), f)) {
+		char *end;
+		long long d;
+
+		lineno++;
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (!strncmp(line, "name ", 5)) {
+			if (sscanf(line + 5, "%63s", name) != 1)
+				goto bad;
+			continue;
+		}
+		if (!strncmp(line, "pages ", 6)) {
+			pages = strtoull(line + 6, &end, 10);
+			if (end == line + 6 || (*end && *end != '\n') || !pages ||
+			    pages > MAX_TRACE_REFS)
+				goto bad;
+			continue;
+		}
+		d = strtoll(line, &end, 10);
+		if (end == line || (*end && *end != '\n') || !pages)
+			goto bad;
+		cur += d;
+		if (cur < 0 || (unsigned long long)cur >= pages || n >= MAX_TRACE_REFS)
+			goto bad;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 65536;
+			ref = realloc(ref, cap * sizeof(*ref));
+			if (!ref)
+				die("realloc");
+		}
+		ref[n++] = cur;
+	}
+	if (ferror(f) || !n || !name[0]) {
+		fprintf(stderr, "policy_bench: %s: no name, no pages or no reference\n", path);
+		exit(2);
+	}
+	fclose(f);
+	trace_alloc(t, strdup(name), pages, n, 0);
+	memcpy(t->ref + t->warm, ref, n * sizeof(*ref));
+	free(ref);
+	return;
+bad:
+	fprintf(stderr, "policy_bench: %s:%zu: not a trace line: %s", path, lineno, line);
+	exit(2);
+}
 
 /* ---- the offline policies ---- */
 
@@ -956,7 +1040,71 @@ static void replay_summarise(const struct replay *all, int n, struct replay *med
 	med->secs = n % 2 ? d[n / 2] : (d[n / 2 - 1] + d[n / 2]) / 2;
 }
 
+/* ---- the reclaim policy of the device ---- */
+
+/* The policy the knobs file names now, into @buf. */
+static void policy_current(char *buf, size_t size)
+{
+	char line[256];
+	FILE *f = fopen(KNOBS, "r");
+
+	if (!f)
+		die(KNOBS);
+	buf[0] = '\0';
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "lru_policy %31s", buf) == 1)
+			break;
+	fclose(f);
+	if (!buf[0] || size < 32) {
+		fprintf(stderr, "policy_bench: %s names no lru_policy\n", KNOBS);
+		exit(1);
+	}
+}
+
+static int knob_write(const char *line)
+{
+	int fd = open(KNOBS, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		die(KNOBS);
+	if (write(fd, line, strlen(line)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Switch the device to @name.  The switch is refused while pages are on
+ * the LRU: the last replay's object is gone, but its pages may still sit
+ * in per-CPU batches or on their way back, so drain and retry for a while.
+ */
+static void policy_set(const char *name)
+{
+	char line[64];
+	int tries, ret = 0;
+
+	snprintf(line, sizeof(line), "lru_policy %s\n", name);
+	for (tries = 0; tries < 200; tries++) {
+		ret = knob_write(line);
+		if (ret != -EBUSY)
+			break;
+		knob_write("drain_lru 1\n");
+		usleep(10000);
+	}
+	if (ret) {
+		fprintf(stderr, "policy_bench: \"lru_policy %s\" refused: %s\n", name, strerror(-ret));
+		exit(1);
+	}
+}
+
 /* ---- output ---- */
+
+/* shadowmm's figures for one trace under one policy. */
+struct polres {
+	const char *policy;
+	struct replay smm;		/* medians of the replays */
+	struct replay smm_min, smm_max;	/* refaults: the spread */
+};
 
 struct row {
 	const char *name;
@@ -964,8 +1112,8 @@ struct row {
 	size_t accesses, hot_accesses;
 	int device;
 	int replays;
-	struct replay smm;		/* medians of the replays */
-	struct replay smm_min, smm_max;	/* refaults: the spread */
+	int npol;			/* 0 with --simulate-only */
+	struct polres pol[MAX_POLICIES];
 	struct sim fifo, lru, opt;
 };
 
@@ -979,80 +1127,87 @@ static void ratio(char *buf, size_t size, double num, double den, int ok)
 
 static void print_row(const struct row *w)
 {
-	char smm[72], a[16], b[16];
+	char a[16], b[16], c[16];
+	int k;
 
-	if (w->device)
-		snprintf(smm, sizeof(smm), "%lld (%lld-%lld)", w->smm.refaults,
-			 w->smm_min.refaults, w->smm_max.refaults);
-	else
-		snprintf(smm, sizeof(smm), "n/a");
-	ratio(a, sizeof(a), w->smm.refaults, w->opt.misses, w->device);
-	ratio(b, sizeof(b), w->fifo.misses, w->opt.misses, 1);
-	printf("%-9s %7u %9zu | %21s %9zu %9zu %9zu | %8s %8s\n", w->name, w->npages,
-	       w->accesses, smm, w->fifo.misses, w->lru.misses, w->opt.misses, a, b);
+	ratio(a, sizeof(a), w->fifo.misses, w->opt.misses, 1);
+	ratio(b, sizeof(b), w->lru.misses, w->opt.misses, 1);
+	printf("%-10s %7u %9zu | %9zu %9zu %9zu | %8s %8s\n", w->name, w->npages,
+	       w->accesses, w->fifo.misses, w->lru.misses, w->opt.misses, a, b);
+	for (k = 0; k < w->npol; k++) {
+		const struct polres *r = &w->pol[k];
+		char smm[72];
+
+		snprintf(smm, sizeof(smm), "%lld (%lld-%lld)", r->smm.refaults,
+			 r->smm_min.refaults, r->smm_max.refaults);
+		ratio(c, sizeof(c), r->smm.refaults, w->opt.misses, 1);
+		printf("  %-12s %27s   %8s x OPT%s\n", r->policy, smm, c,
+		       r->smm.refaults <= (long long)w->fifo.misses &&
+		       r->smm.refaults <= (long long)w->lru.misses ? ", <= FIFO and LRU" : "");
+	}
 	fflush(stdout);
 }
 
 static void print_hot(const struct row *w)
 {
 	double n = w->hot_accesses ? w->hot_accesses : 1;
-	char smm[128];
+	int k;
 
-	if (w->device)
-		snprintf(smm, sizeof(smm), "%lld (%.2f %%; %.2f-%.2f %% over %d replays)",
-			 w->smm.hot_refaults, 100.0 * w->smm.hot_refaults / n,
-			 100.0 * w->smm_min.hot_refaults / n,
-			 100.0 * w->smm_max.hot_refaults / n, w->replays);
-	else
-		snprintf(smm, sizeof(smm), "n/a");
-	printf("\n%s, the hot set alone: %zu accesses; refaults shadowmm %s, FIFO %zu (%.2f %%), LRU %zu (%.2f %%), OPT %zu (%.2f %%)\n",
-	       w->name, w->hot_accesses, smm, w->fifo.hot_misses, 100.0 * w->fifo.hot_misses / n,
+	printf("\n%s, the hot set alone: %zu accesses; misses FIFO %zu (%.2f %%), LRU %zu (%.2f %%), OPT %zu (%.2f %%)\n",
+	       w->name, w->hot_accesses, w->fifo.hot_misses, 100.0 * w->fifo.hot_misses / n,
 	       w->lru.hot_misses, 100.0 * w->lru.hot_misses / n,
 	       w->opt.hot_misses, 100.0 * w->opt.hot_misses / n);
-	if (w->device)
-		printf("  target, shadowmm's hot-set refaults < 5 %% of its accesses: %s (on the median)\n",
-		       100.0 * w->smm.hot_refaults / n < 5 ? "met" : "MISSED");
+	for (k = 0; k < w->npol; k++) {
+		const struct polres *r = &w->pol[k];
+
+		printf("  %-12s refaults %lld (%.2f %%; %.2f-%.2f %% over %d replays): < 5 %% %s\n",
+		       r->policy, r->smm.hot_refaults, 100.0 * r->smm.hot_refaults / n,
+		       100.0 * r->smm_min.hot_refaults / n, 100.0 * r->smm_max.hot_refaults / n,
+		       w->replays, 100.0 * r->smm.hot_refaults / n < 5 ? "met" : "missed");
+	}
 }
 
-static void print_csv_row(const struct row *w, uint32_t frames)
+/* One CSV row: @r is shadowmm's under one policy, or NULL (simulations). */
+static void print_csv_row(const struct row *w, const struct polres *r, uint32_t frames)
 {
 	char a[16], b[16], h[4][24], s[5][24];
 	int hot = w->hot_accesses > 0;
 
-	ratio(a, sizeof(a), w->smm.refaults, w->opt.misses, w->device);
+	ratio(a, sizeof(a), r ? r->smm.refaults : 0, w->opt.misses, !!r);
 	ratio(b, sizeof(b), w->fifo.misses, w->opt.misses, 1);
 	if (!strcmp(a, "n/a"))
 		a[0] = '\0';
 	if (!strcmp(b, "n/a"))
 		b[0] = '\0';
 	printf("policy,%s,%u,%u,%zu,%s,%zu,%zu,%zu,%s,%s,", w->name, w->npages, frames,
-	       w->accesses, w->device ? csv_ll(s[0], 24, w->smm.refaults) : "",
+	       w->accesses, r ? csv_ll(s[0], 24, r->smm.refaults) : "",
 	       w->fifo.misses, w->lru.misses, w->opt.misses, a, b);
 	if (hot) {
 		snprintf(h[0], 24, "%zu", w->fifo.hot_misses);
 		snprintf(h[1], 24, "%zu", w->lru.hot_misses);
 		snprintf(h[2], 24, "%zu", w->opt.hot_misses);
-		snprintf(h[3], 24, "%lld", w->smm.hot_refaults);
-		printf("%zu,%s,", w->hot_accesses, w->device ? h[3] : "");
+		snprintf(h[3], 24, "%lld", r ? r->smm.hot_refaults : 0);
+		printf("%zu,%s,", w->hot_accesses, r ? h[3] : "");
 		printf("%s,%s,%s,", h[0], h[1], h[2]);
 	} else {
 		printf(",,,,,");
 	}
-	if (w->device)
-		printf("%s,%s,%s,%s,%s,%.3f,,,,,", csv_ll(s[0], 24, w->smm.pswpin),
-		       csv_ll(s[1], 24, w->smm.pswpout), csv_ll(s[2], 24, w->smm.ws_refault),
-		       csv_ll(s[3], 24, w->smm.ws_activate), csv_ll(s[4], 24, w->smm.pgactivate),
-		       w->smm.secs);
+	if (r)
+		printf("%s,%s,%s,%s,%s,%.3f,,,,,", csv_ll(s[0], 24, r->smm.pswpin),
+		       csv_ll(s[1], 24, r->smm.pswpout), csv_ll(s[2], 24, r->smm.ws_refault),
+		       csv_ll(s[3], 24, r->smm.ws_activate), csv_ll(s[4], 24, r->smm.pgactivate),
+		       r->smm.secs);
 	else
 		printf(",,,,,,,,,,");
-	if (w->device) {
-		printf("%d,%lld,%lld,", w->replays, w->smm_min.refaults, w->smm_max.refaults);
+	if (r) {
+		printf("%d,%lld,%lld,", w->replays, r->smm_min.refaults, r->smm_max.refaults);
 		if (hot)
-			printf("%lld,%lld\n", w->smm_min.hot_refaults, w->smm_max.hot_refaults);
+			printf("%lld,%lld,", r->smm_min.hot_refaults, r->smm_max.hot_refaults);
 		else
-			printf(",\n");
+			printf(",,");
+		printf("%s\n", r->policy);
 	} else {
-		printf(",,,,\n");
+		printf(",,,,,\n");
 	}
 }
 
@@ -1079,9 +1234,11 @@ static void print_pressure(const struct pressure *r)
 static void bad_usage(void)
 {
 	fprintf(stderr, "usage: policy_bench [-q] [-r REPLAYS] [-F FRAMES [--no-pressure]] [-p PATTERN,...]\n");
-	fprintf(stderr, "       policy_bench --simulate-only [-q] [-F FRAMES] [-p PATTERN,...] [PAGE...]\n");
+	fprintf(stderr, "                    [-P POLICY,...] [-t TRACE]...\n");
+	fprintf(stderr, "       policy_bench --simulate-only [-q] [-F FRAMES] [-p PATTERN,...] [-t TRACE]... [PAGE...]\n");
 	fprintf(stderr, "       policy_bench --self-test\n");
-	fprintf(stderr, "patterns: loop, scan+hot, scan+hot8, random, zipf\n");
+	fprintf(stderr, "patterns: loop, scan+hot, scan+hot8, random, zipf (none: only the -t traces)\n");
+	fprintf(stderr, "policies: classic, workingset, mglru (default: all three)\n");
 	exit(2);
 }
 
@@ -1125,27 +1282,88 @@ static int simulate_string(char **argv, int argc, uint32_t frames)
 	return 0;
 }
 
+/* Add the policies of the comma-separated @list to @out, checked. */
+static int policies_parse(const char *list, const char **out)
+{
+	int n = 0, k;
+
+	for (k = 0; k < MAX_POLICIES; k++)
+		if (pattern_wanted(list, all_policies[k]))
+			out[n++] = all_policies[k];
+	/* Every name in the list must be one of them. */
+	for (const char *p = list; p && *p; ) {
+		size_t len = strcspn(p, ",");
+
+		for (k = 0; k < MAX_POLICIES; k++)
+			if (strlen(all_policies[k]) == len && !strncmp(p, all_policies[k], len))
+				break;
+		if (k == MAX_POLICIES)
+			bad_usage();
+		p += len + (p[len] == ',');
+	}
+	if (!n)
+		bad_usage();
+	return n;
+}
+
+/* Simulate @t, and replay it under every policy of @pols on the device. */
+static void run_trace(struct row *w, struct trace *t, uint32_t frames, int device,
+		      const char **pols, int npol)
+{
+	size_t i;
+	int k;
+
+	memset(w, 0, sizeof(*w));
+	w->name = t->name;
+	w->npages = t->npages;
+	w->accesses = t->len - t->warm;
+	for (i = t->warm; i < t->len; i++)
+		w->hot_accesses += t->ref[i] < t->hot;
+	w->fifo = sim_fifo(t, frames);
+	w->lru = sim_lru(t, frames);
+	w->opt = sim_opt(t, frames);
+	w->device = device;
+	if (!device)
+		return;
+	w->replays = replays;
+	w->npol = npol;
+	for (k = 0; k < npol; k++) {
+		struct replay all[MAX_REPLAYS];
+		int r;
+
+		policy_set(pols[k]);
+		w->pol[k].policy = pols[k];
+		for (r = 0; r < replays; r++)
+			replay_run(t, &all[r]);
+		replay_summarise(all, replays, &w->pol[k].smm, &w->pol[k].smm_min,
+				 &w->pol[k].smm_max);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "quick", no_argument, NULL, 'q' },
 		{ "frames", required_argument, NULL, 'F' },
 		{ "patterns", required_argument, NULL, 'p' },
+		{ "policies", required_argument, NULL, 'P' },
+		{ "trace", required_argument, NULL, 't' },
 		{ "simulate-only", no_argument, NULL, 'S' },
 		{ "self-test", no_argument, NULL, 'T' },
 		{ "no-pressure", no_argument, NULL, 'N' },
 		{ "replays", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct row rows[NR_PATTERNS];
-	struct pressure pr;
+	struct row rows[NR_PATTERNS + MAX_TRACES];
+	const char *pols[MAX_POLICIES], *trace_files[MAX_TRACES];
+	int simulate = 0, pressure = 1, nrows = 0, npol = 0, ntraces = 0, opt, k;
 	const char *wanted = NULL;
-	int simulate = 0, pressure = 1, nrows = 0, opt;
+	char initial[32] = "";
+	struct pressure pr;
 	long frames_opt = 0;
 	uint32_t frames;
-	size_t k, i;
 
-	while ((opt = getopt_long(argc, argv, "qr:F:p:STN", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "qr:F:p:P:t:STN", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'q':
 			quick = 1;
@@ -1157,6 +1375,14 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			wanted = optarg;
+			break;
+		case 'P':
+			npol = policies_parse(optarg, pols);
+			break;
+		case 't':
+			if (ntraces == MAX_TRACES)
+				bad_usage();
+			trace_files[ntraces++] = optarg;
 			break;
 		case 'r':
 			replays = atoi(optarg);
@@ -1181,6 +1407,15 @@ int main(int argc, char **argv)
 		return simulate_string(argv + optind, argc - optind, frames_opt ? frames_opt : 3);
 	if (!replays)
 		replays = quick ? 3 : 5;
+	if (!npol)
+		npol = policies_parse("classic,workingset,mglru", pols);
+	/* A bad trace file fails now, not after minutes of replays. */
+	for (k = 0; k < ntraces; k++) {
+		struct trace t;
+
+		trace_load(&t, trace_files[k]);
+		trace_free(&t);
+	}
 
 	/* Every line out at once, even if SIGBUS ends the run. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1197,11 +1432,13 @@ int main(int argc, char **argv)
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_sigbus;
 		sigaction(SIGBUS, &sa, NULL);
-		printf("policy benchmark: shadowmm's replacement against FIFO, LRU and Belady's OPT on the same traces%s\n",
+		policy_current(initial, sizeof(initial));
+		printf("policy benchmark: shadowmm's reclaim policies against FIFO, LRU and Belady's OPT on the same traces%s\n",
 		       quick ? " (quick)" : "");
-		printf("each trace replayed %d times: shadowmm's figures are medians, (min-max) beside them\n",
+		printf("each trace replayed %d times under each policy: shadowmm's figures are medians, (min-max) beside them\n",
 		       replays);
 		if (pressure) {
+			printf("reclaim policy for the pressure run: %s\n", initial);
 			pressure_run(&pr);
 			print_pressure(&pr);
 		}
@@ -1216,69 +1453,69 @@ int main(int argc, char **argv)
 
 	printf("\nrefaults after a first pass that writes every page (FIFO, LRU, OPT: misses with %u frames)\n",
 	       frames);
-	printf("%-9s %7s %9s | %21s %9s %9s %9s | %8s %8s\n", "pattern", "pages", "accesses",
-	       "shadowmm (min-max)", "FIFO", "LRU", "OPT", "smm/OPT", "FIFO/OPT");
+	printf("%-10s %7s %9s | %9s %9s %9s | %8s %8s\n", "trace", "pages", "accesses",
+	       "FIFO", "LRU", "OPT", "FIFO/OPT", "LRU/OPT");
+	if (!simulate)
+		printf("  %-12s %27s   %8s\n", "policy", "shadowmm refaults (min-max)", "");
 	fflush(stdout);
-	for (k = 0; k < NR_PATTERNS; k++) {
-		struct row *w = &rows[nrows];
+	for (k = 0; k < (int)NR_PATTERNS + ntraces; k++) {
 		struct trace t;
 
-		if (!pattern_wanted(wanted, patterns[k].name))
-			continue;
-		memset(w, 0, sizeof(*w));
-		patterns[k].gen(&t, frames);
-		w->name = patterns[k].name;
-		w->npages = t.npages;
-		w->accesses = t.len - t.warm;
-		for (i = t.warm; i < t.len; i++)
-			w->hot_accesses += t.ref[i] < t.hot;
-		w->fifo = sim_fifo(&t, frames);
-		w->lru = sim_lru(&t, frames);
-		w->opt = sim_opt(&t, frames);
-		w->device = !simulate;
-		if (w->device) {
-			struct replay all[MAX_REPLAYS];
-			int r;
-
-			for (r = 0; r < replays; r++)
-				replay_run(&t, &all[r]);
-			replay_summarise(all, replays, &w->smm, &w->smm_min, &w->smm_max);
-			w->replays = replays;
+		if (k < (int)NR_PATTERNS) {
+			if (!pattern_wanted(wanted, patterns[k].name))
+				continue;
+			patterns[k].gen(&t, frames);
+		} else {
+			trace_load(&t, trace_files[k - NR_PATTERNS]);
 		}
+		run_trace(&rows[nrows], &t, frames, !simulate, pols, npol);
 		trace_free(&t);
-		print_row(w);
+		print_row(&rows[nrows]);
 		nrows++;
 	}
-	for (k = 0; k < (size_t)nrows; k++)
+	for (k = 0; k < nrows; k++)
 		if (rows[k].hot_accesses)
 			print_hot(&rows[k]);
 	if (!simulate) {
-		printf("\nvmstat over each replay, medians of the replays:\n%-9s %9s %9s %10s %10s %10s %8s\n", "pattern",
-		       "pswpin", "pswpout", "ws_refault", "ws_activat", "pgactivate", "seconds");
-		for (k = 0; k < (size_t)nrows; k++) {
-			char b[5][24];
-			const struct replay *s = &rows[k].smm;
+		policy_set(initial);
+		printf("\nvmstat over each replay, medians of the replays:\n%-10s %-11s %9s %9s %10s %10s %10s %8s\n",
+		       "trace", "policy", "pswpin", "pswpout", "ws_refault", "ws_activat", "pgactivate",
+		       "seconds");
+		for (k = 0; k < nrows; k++) {
+			int j;
 
-			printf("%-9s %9s %9s %10s %10s %10s %8.2f\n", rows[k].name,
-			       fmt_ll(b[0], 24, s->pswpin), fmt_ll(b[1], 24, s->pswpout),
-			       fmt_ll(b[2], 24, s->ws_refault), fmt_ll(b[3], 24, s->ws_activate),
-			       fmt_ll(b[4], 24, s->pgactivate), s->secs);
+			for (j = 0; j < rows[k].npol; j++) {
+				const struct replay *s = &rows[k].pol[j].smm;
+				char b[5][24];
+
+				printf("%-10s %-11s %9s %9s %10s %10s %10s %8.2f\n", rows[k].name,
+				       rows[k].pol[j].policy, fmt_ll(b[0], 24, s->pswpin),
+				       fmt_ll(b[1], 24, s->pswpout), fmt_ll(b[2], 24, s->ws_refault),
+				       fmt_ll(b[3], 24, s->ws_activate), fmt_ll(b[4], 24, s->pgactivate),
+				       s->secs);
+			}
 		}
 		printf("\ndata: %llu bytes read back and checked, %llu wrong\n", bytes_checked,
 		       bytes_bad);
 	}
 
 	printf("\n%s\n", CSV_HEADER);
-	for (k = 0; k < (size_t)nrows; k++)
-		print_csv_row(&rows[k], frames);
+	for (k = 0; k < nrows; k++) {
+		int j;
+
+		if (!rows[k].npol)
+			print_csv_row(&rows[k], NULL, frames);
+		for (j = 0; j < rows[k].npol; j++)
+			print_csv_row(&rows[k], &rows[k].pol[j], frames);
+	}
 	if (!simulate && pressure) {
 		char b[3][24];
 
-		printf("pressure,stream,%zu,%u,%zu,,,,,,,,,,,,%s,%s,,,,%.3f,%s,%llu,%llu,%llu,,,,,\n",
+		printf("pressure,stream,%zu,%u,%zu,,,,,,,,,,,,%s,%s,,,,%.3f,%s,%llu,%llu,%llu,,,,,,%s\n",
 		       pr.pages, frames, pr.pages, csv_ll(b[0], 24, pr.pswpin_back),
 		       csv_ll(b[1], 24, pr.pswpout), pr.secs, csv_ll(b[2], 24, pr.evicted_per_s),
 		       (unsigned long long)pr.p50, (unsigned long long)pr.p99,
-		       (unsigned long long)pr.max);
+		       (unsigned long long)pr.max, initial);
 	}
 	printf("\n");
 	if (bytes_bad) {

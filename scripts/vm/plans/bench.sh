@@ -42,7 +42,14 @@ fi
 # The policy benchmark maps several times the region: a small region (so
 # the traces stay short under emulation) and a store that holds them all.
 if want policy && smm_insmod shadowmm size_mb=32 swap_mb=256; then
-	smm_log "policy benchmark" /usr/bin/policy_bench ${quick:+"$quick"}
+	# Every recorded real workload (userspace/bench/traces) after the
+	# generated patterns.
+	traces=
+	for t in /traces/*.trace; do
+		[ -f "$t" ] && traces="$traces -t $t"
+	done
+	# shellcheck disable=SC2086
+	smm_log "policy benchmark" /usr/bin/policy_bench ${quick:+"$quick"} $traces
 	smm_check "policy benchmark: policy_bench exited 0 (every byte read back right)" [ $? -eq 0 ]
 	smm_check "validate after the policy benchmark" sh -c "cat $D/validate | grep -qx ok"
 	smm_rmmod shadowmm
