@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# smm_refs and policy_bench's trace reader on the host: a recorded
+# trace-cmd report (testdata/refs/report.txt) becomes exactly the trace it
+# should, policy_bench simulates that trace to the misses worked out by
+# hand, and both refuse what they must.
+#
+#   userspace/tools/smm_refs_test.sh [SMM_REFS POLICY_BENCH]
+#
+# Without the binaries, both are built into a temporary directory.  Prints
+# TAP; exits 0 only when every check passed.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+data=$here/testdata/refs
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+refs=${1:-} bench=${2:-}
+if [ -z "$refs" ] || [ -z "$bench" ]; then
+	make -s -C "$here/.." O="$tmp/build" "$tmp/build/tools/smm_refs" \
+		"$tmp/build/bench/policy_bench" >&2 || exit 1
+	refs=$tmp/build/tools/smm_refs bench=$tmp/build/bench/policy_bench
+fi
+
+n=0 failed=0
+echo "1..11"
+check() {
+	local d=$1
+	shift
+	n=$((n + 1))
+	if "$@" >"$tmp/why" 2>&1; then
+		echo "ok $n $d"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n $d"
+		sed 's/^/# /' "$tmp/why"
+	fi
+}
+
+# same FILE EXPECTED-TEXT: FILE holds exactly that text
+same() { diff -u <(printf '%s\n' "$2") "$1"; }
+
+# status N CMD...: CMD exits with N, its stderr in $tmp/err
+status() {
+	local want=$1 rc=0
+	shift
+	"$@" >/dev/null 2>"$tmp/err" || rc=$?
+	[ "$rc" -eq "$want" ] || { echo "exit status $rc, expected $want"; cat "$tmp/err"; return 1; }
+}
+
+# The faults of object 7 after the mark, one retried fault merged and
+# object 8's left out: pages 0 3 1 2 0 3 4 0.
+check "the report after the mark becomes the expected trace" \
+	eval '"$refs" -n demo -b "smm_workload: begin" <"$data/report.txt" >"$tmp/demo.trace" &&
+		diff -u "$data/demo.trace" "$tmp/demo.trace"'
+check "every fault of the object from the start, without a mark" \
+	eval '"$refs" -n all <"$data/report.txt" | tail -n +2 >"$tmp/all" &&
+		same "$tmp/all" "$(printf "name all\npages 5\n+0\n+1\n+1\n-2\n+3\n-2\n+1\n-2\n+3\n+1\n-4")"'
+check "-O picks another object" \
+	eval '"$refs" -n eight -O 8 <"$data/report.txt" | tail -n +2 >"$tmp/eight" &&
+		same "$tmp/eight" "$(printf "name eight\npages 10\n+9")"'
+check "-m keeps the first references and says how many there were" \
+	eval '"$refs" -n few -m 3 <"$data/report.txt" | tail -n +2 >"$tmp/few" &&
+		same "$tmp/few" "$(printf "# the first 3 of the 11 recorded\nname few\npages 3\n+0\n+1\n+1")"'
+# Worked out by hand for 3 frames after the first pass over pages 0..4.
+check "policy_bench simulates the trace: FIFO 6, LRU 6, OPT 3 misses" \
+	eval '"$bench" -S -F 3 -p none -t "$data/demo.trace" >"$tmp/sim" &&
+		grep -Eq "^demo +5 +8 \| +6 +6 +3 \|" "$tmp/sim" || { cat "$tmp/sim"; false; }'
+check "a report that lost events is refused" \
+	eval '{ cat "$data/report.txt"; echo "CPU:1 [LOST 12 EVENTS]"; } >"$tmp/lost" &&
+		status 1 "$refs" -n x <"$tmp/lost" && grep -q "lost events" "$tmp/err"'
+check "a mark that never comes is refused" \
+	eval 'status 1 "$refs" -n x -b "no such mark" <"$data/report.txt" &&
+		grep -q "no line contains the mark" "$tmp/err"'
+check "a name with a blank is refused with the usage" \
+	eval 'status 2 "$refs" -n "a b" <"$data/report.txt" && grep -q "^usage:" "$tmp/err"'
+check "policy_bench refuses a reference beyond the trace's pages" \
+	eval 'printf "name x\npages 3\n+1\n+2\n" >"$tmp/big.trace" &&
+		status 2 "$bench" -S -p none -t "$tmp/big.trace" &&
+		grep -q "big.trace:4: not a trace line" "$tmp/err"'
+check "policy_bench refuses a line that is not a number" \
+	eval 'printf "name x\npages 3\n+1\nfoo\n" >"$tmp/bad.trace" &&
+		status 2 "$bench" -S -p none -t "$tmp/bad.trace" &&
+		grep -q "bad.trace:4: not a trace line" "$tmp/err"'
+check "policy_bench refuses a trace without pages" \
+	eval 'printf "name x\n+1\n" >"$tmp/nopages.trace" &&
+		status 2 "$bench" -S -p none -t "$tmp/nopages.trace"'
+echo "# $((n - failed)) passed, $failed failed"
+[ "$failed" -eq 0 ]
