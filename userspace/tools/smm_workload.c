@@ -51,6 +51,10 @@
  * its match finder's tree for the whole dictionary but only writes as much
  * of it as the input fills.  -m defaults to what the workload needs.
  *
+ * -w WINDOW sets shadowmm's fault_window knob to WINDOW at the mark (the
+ * module's knobs file must be writable), so that only the part after it
+ * pays a fault for every reference.
+ *
  * --anon maps private anonymous memory instead, to try the workloads on a
  * host without the module.  -c checks the allocator's structure at the
  * workload's peak and end (it reads every header: not while recording).
@@ -82,13 +86,15 @@
 #define GOLDEN		0x9e3779b97f4a7c15ULL
 
 static const char usage_text[] =
-	"usage: smm_workload [--anon] [-c] [-m MB] [-s SEED] [-l PRESET] sort|xz|sqlite [-n SIZE]\n"
+	"usage: smm_workload [--anon] [-c] [-m MB] [-s SEED] [-l PRESET] [-w WINDOW] sort|xz|sqlite\n"
+	"                    [-n SIZE]\n"
 	"       smm_workload --anon --self-test [-m MB] [-s SEED] [-n OPERATIONS]\n"
 	"  sort    -n records of 100 bytes (default 250000)\n"
 	"  xz      -n bytes of text, K and M suffixes (default 2800K), -l xz preset (default 6)\n"
 	"  sqlite  -n customers, ten orders each (default 37000)\n";
 
 static uint64_t seed = 1;
+static unsigned long long window;	/* -w: the fault window set at the mark */
 static int check_arena;
 
 static void die(const char *what)
@@ -122,14 +128,23 @@ static void on_sigbus(int sig)
 /*
  * "smm_workload: begin WHAT" into the trace, where the part worth replaying
  * begins (its data made): smm_refs -b starts there.  Without tracefs, or
- * without the right to write it, nothing happens.
+ * without the right to write it, nothing happens.  With -w, the fault
+ * window is set first: making the data runs at full speed, and every
+ * reference from here on faults.
  */
 static void mark_begin(const char *what)
 {
 	char line[64];
-	int fd = open("/sys/kernel/tracing/trace_marker", O_WRONLY | O_CLOEXEC);
-	int len;
+	int fd, len;
 
+	if (window) {
+		fd = open("/sys/kernel/debug/shadowmm/knobs", O_WRONLY | O_CLOEXEC);
+		len = snprintf(line, sizeof(line), "fault_window %llu\n", window);
+		if (fd < 0 || write(fd, line, len) != len)
+			die("-w: setting the knob fault_window");
+		close(fd);
+	}
+	fd = open("/sys/kernel/tracing/trace_marker", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	len = snprintf(line, sizeof(line), "smm_workload: begin %s\n", what);
@@ -1340,7 +1355,7 @@ int main(int argc, char **argv)
 
 	/* Every line out at once, even into a file, even if a fault kills us. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt_long(argc, argv, "acm:s:l:n:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "acm:s:l:n:w:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
 			anon = 1;
@@ -1366,6 +1381,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			size = parse_number(optarg, 1, 0);
+			break;
+		case 'w':
+			window = parse_number(optarg, 0, 0);
 			break;
 		default:
 			bad_usage(NULL, NULL);

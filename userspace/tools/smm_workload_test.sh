@@ -147,6 +147,14 @@ else
 		'status 1 && has "$tmp/err" "smm_workload: /dev/shadowmm: No such file or directory"'
 fi
 
+if [ -e /sys/kernel/debug/shadowmm/knobs ]; then
+	ok "-w without the module: exit 1 # SKIP shadowmm's knobs file exists"
+else
+	run --anon -w 16 sort -n 10
+	check "-w without the module: exit 1 at the mark, names the knob" eval \
+		'status 1 && has "$tmp/err" "smm_workload: -w: setting the knob fault_window: .*"'
+fi
+
 echo "1..$n"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
