@@ -18,7 +18,7 @@ KDIR ?= $(or $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR)),$(shell 
 
 .PHONY: all modules bootstrap kernel kernel-bench check check-harness check-stock demo \
 	shell run lint compat dkms-install dkms-remove dkms-check bench stress \
-	clean help
+	traces clean help
 
 all modules:
 	@test -n "$(KDIR)" || { echo "make: no kernel to build against: no" \
@@ -78,6 +78,11 @@ dkms-check:
 
 bench: bootstrap
 	@scripts/bench
+
+# make traces [TRACES="sort xz sqlite"]: record the policy benchmark's real
+# workloads again (userspace/bench/traces/)
+traces: bootstrap
+	@scripts/record-trace $(TRACES)
 
 # make stress [SMM_STRESS_SECONDS=360] [SMM_STRESS_SEED=N] [SMM_STRESS_CYCLES=100]
 stress: bootstrap
