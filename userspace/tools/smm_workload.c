@@ -3,7 +3,8 @@
  * smm_workload: real programs whose working data all lives on /dev/shadowmm,
  * to record their page references for the reclaim-policy benchmark.
  *
- *   smm_workload [--anon] [-c] [-m MB] [-s SEED] [-l PRESET] sort|xz|sqlite [-n SIZE]
+ *   smm_workload [--anon] [-c] [-m MB] [-s SEED] [-l PRESET] [-w WINDOW [-W FAULTS]]
+ *                sort|xz|sqlite [-n SIZE]
  *   smm_workload --anon --self-test [-m MB] [-s SEED] [-n OPERATIONS]
  *
  * The arena: one open() of /dev/shadowmm (one memory object) mapped MB MiB
@@ -53,7 +54,10 @@
  *
  * -w WINDOW sets shadowmm's fault_window knob to WINDOW at the mark (the
  * module's knobs file must be writable), so that only the part after it
- * pays a fault for every reference.
+ * pays a fault for every reference.  -W FAULTS turns it off again (knob
+ * 0, and an "smm_workload: end NAME" mark) once the object took that
+ * many faults since: a recording kept to its first FAULTS references
+ * need not fault through the whole run.
  *
  * --anon maps private anonymous memory instead, to try the workloads on a
  * host without the module.  -c checks the allocator's structure at the
@@ -72,12 +76,14 @@
 #include <lzma.h>
 #include <malloc.h>
 #include <signal.h>
+#include <shadowmm.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,8 +92,7 @@
 #define GOLDEN		0x9e3779b97f4a7c15ULL
 
 static const char usage_text[] =
-	"usage: smm_workload [--anon] [-c] [-m MB] [-s SEED] [-l PRESET] [-w WINDOW] sort|xz|sqlite\n"
-	"                    [-n SIZE]\n"
+	"usage: smm_workload [--anon] [-c] [-m MB] [-s SEED] [-l PRESET] [-w WINDOW [-W FAULTS]] sort|xz|sqlite [-n SIZE]\n"
 	"       smm_workload --anon --self-test [-m MB] [-s SEED] [-n OPERATIONS]\n"
 	"  sort    -n records of 100 bytes (default 250000)\n"
 	"  xz      -n bytes of text, K and M suffixes (default 2800K), -l xz preset (default 6)\n"
@@ -95,6 +100,9 @@ static const char usage_text[] =
 
 static uint64_t seed = 1;
 static unsigned long long window;	/* -w: the fault window set at the mark */
+static unsigned long long budget;	/* -W: faults under it, then it goes */
+static int arena_fd = -1;		/* the object, for its fault counts */
+static unsigned long long faults_at_mark;
 static int check_arena;
 
 static void die(const char *what)
@@ -132,25 +140,68 @@ static void on_sigbus(int sig)
  * window is set first: making the data runs at full speed, and every
  * reference from here on faults.
  */
-static void mark_begin(const char *what)
+static void set_window(unsigned long long n)
 {
 	char line[64];
-	int fd, len;
+	int fd = open("/sys/kernel/debug/shadowmm/knobs", O_WRONLY | O_CLOEXEC);
+	int len = snprintf(line, sizeof(line), "fault_window %llu\n", n);
 
-	if (window) {
-		fd = open("/sys/kernel/debug/shadowmm/knobs", O_WRONLY | O_CLOEXEC);
-		len = snprintf(line, sizeof(line), "fault_window %llu\n", window);
-		if (fd < 0 || write(fd, line, len) != len)
-			die("-w: setting the knob fault_window");
-		close(fd);
-	}
-	fd = open("/sys/kernel/tracing/trace_marker", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, line, len) != len)
+		die("-w: setting the knob fault_window");
+	close(fd);
+}
+
+static void trace_mark(const char *what, const char *name)
+{
+	char line[64];
+	int fd = open("/sys/kernel/tracing/trace_marker", O_WRONLY | O_CLOEXEC);
+	int len;
+
 	if (fd < 0)
 		return;
-	len = snprintf(line, sizeof(line), "smm_workload: begin %s\n", what);
+	len = snprintf(line, sizeof(line), "smm_workload: %s %s\n", what, name);
 	if (write(fd, line, len) < 0)
 		fprintf(stderr, "smm_workload: trace_marker: %s\n", strerror(errno));
 	close(fd);
+}
+
+/* The object's faults so far, minor and major. */
+static unsigned long long object_faults(void)
+{
+	struct shadowmm_info info;
+
+	if (ioctl(arena_fd, SHADOWMM_IOC_INFO, &info))
+		die("SHADOWMM_IOC_INFO");
+	return info.faults_minor + info.faults_major;
+}
+
+static void mark_begin(const char *what)
+{
+	if (window) {
+		if (budget && arena_fd >= 0)
+			faults_at_mark = object_faults();
+		set_window(window);
+	}
+	trace_mark("begin", what);
+}
+
+/*
+ * Called between units of work: once -W faults were taken under the
+ * window, the window goes (knob 0) and an end mark is written, so that
+ * the rest of the run, which the trace would not keep, is not slowed by
+ * a fault at every reference.
+ */
+static void record_tick(const char *what)
+{
+	static unsigned int calls;
+
+	if (!window || !budget || arena_fd < 0 || ++calls % 16)
+		return;
+	if (object_faults() - faults_at_mark < budget)
+		return;
+	set_window(0);
+	window = 0;
+	trace_mark("end", what);
 }
 
 static double now(void)
@@ -771,7 +822,10 @@ static void run_sort(size_t n)
 			mid = lo + w < n ? lo + w : n;
 			hi = lo + 2 * w < n ? lo + 2 * w : n;
 			merge(src + lo * REC, mid - lo, src + mid * REC, hi - mid, dst + lo * REC);
+			if ((lo / (2 * w)) % 64 == 63)
+				record_tick("sort");
 		}
+		record_tick("sort");
 		swap = src;
 		src = dst;
 		dst = swap;
@@ -907,12 +961,19 @@ static void run_xz(size_t n, uint32_t preset)
 	if (ret != LZMA_OK)
 		lz_check(ret, "lzma_easy_encoder");
 	strm.next_in = text;
-	strm.avail_in = n;
 	strm.next_out = comp;
 	strm.avail_out = bound;
-	do
-		ret = lzma_code(&strm, LZMA_FINISH);
-	while (ret == LZMA_OK);
+	/* 4 KiB at a time: a unit of work between two record_tick()s. */
+	i = 0;
+	do {
+		if (!strm.avail_in && i < n) {
+			strm.next_in = text + i;
+			strm.avail_in = n - i < 4096 ? n - i : 4096;
+			i += strm.avail_in;
+			record_tick("xz");
+		}
+		ret = lzma_code(&strm, i < n ? LZMA_RUN : LZMA_FINISH);
+	} while (ret == LZMA_OK);
 	if (ret != LZMA_STREAM_END)
 		lz_check(ret, "compressing");
 	clen = strm.total_out;
@@ -1247,6 +1308,7 @@ static void run_sqlite(size_t customers)
 			lookup_order(get_o, 1 + (h >> 8) % orders, customers);
 		else
 			lookup_orders_of(by_cust, 1 + (h >> 8) % customers, customers, pc);
+		record_tick("sqlite");
 	}
 	sqlite3_finalize(by_cust);
 	sqlite3_finalize(get_o);
@@ -1355,7 +1417,7 @@ int main(int argc, char **argv)
 
 	/* Every line out at once, even into a file, even if a fault kills us. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt_long(argc, argv, "acm:s:l:n:w:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "acm:s:l:n:w:W:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
 			anon = 1;
@@ -1384,6 +1446,9 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			window = parse_number(optarg, 0, 0);
+			break;
+		case 'W':
+			budget = parse_number(optarg, 0, 0);
 			break;
 		default:
 			bad_usage(NULL, NULL);
@@ -1437,8 +1502,10 @@ int main(int argc, char **argv)
 	arena.base = mmap(NULL, arena.size, PROT_READ | PROT_WRITE, flags, fd, 0);
 	if (arena.base == MAP_FAILED)
 		die("mmap");
-	/* The mapping keeps the object alive. */
-	if (fd >= 0)
+	/* The mapping keeps the object alive; -W reads its fault counts. */
+	if (fd >= 0 && budget)
+		arena_fd = fd;
+	else if (fd >= 0)
 		close(fd);
 	printf("arena: %llu MiB, %s\n", mb,
 	       anon ? "private anonymous (--anon)" : "MAP_SHARED of /dev/shadowmm");

@@ -3,8 +3,8 @@
 # per workload, a fresh load with a region that holds all of its data (no
 # reclaim, which would add faults of its own), the program run under
 # trace-cmd, setting the fault window itself once its data is made
-# (smm_workload -w), and its events turned into a page trace (smm_refs)
-# for the host.  Set before it: TRACES (workload names),
+# (smm_workload -w) and taking it away after MAX_REFS faults (-W), and its
+# events turned into a page trace (smm_refs) for the host.  Set before it: TRACES (workload names),
 # REGION_MB, WINDOW, MAX_REFS; ARGS_<workload> (its arguments, if any).
 D=/sys/kernel/debug/shadowmm
 for w in $TRACES; do
@@ -14,7 +14,7 @@ for w in $TRACES; do
 	# that says some were).
 	# shellcheck disable=SC2086
 	smm_log "$w: recorded" trace-cmd record -q -b 65536 -e shadowmm:shadowmm_fault \
-		-o /tmp/$w.dat smm_workload -w "$WINDOW" "$w" $args
+		-o /tmp/$w.dat smm_workload -w "$WINDOW" -W "$MAX_REFS" "$w" $args
 	smm_check "$w: smm_workload exited 0 under trace-cmd" [ $? -eq 0 ]
 	trace-cmd report -i /tmp/$w.dat 2>/dev/null |
 		smm_refs -n "$w" -b "smm_workload: begin" -m "$MAX_REFS" \
