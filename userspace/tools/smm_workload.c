@@ -369,21 +369,36 @@ static void split(struct blk *b, size_t need)
 }
 
 /* First fit in need's own bin; any block of a higher bin fits. */
+static struct blk *take_blk(struct blk *b, size_t need)
+{
+	bin_remove(b);
+	b->size |= IN_USE;
+	split(b, need);
+	return b;
+}
+
+/*
+ * A free block of at least @need bytes.  The bin of @need's power of two
+ * holds blocks smaller than @need too: only its first few are tried, then
+ * the head of any bin above, whose every block fits, and only if that
+ * fails the whole bin.  A first fit over the whole bin each time walked
+ * hundreds of scattered headers per allocation: a page each, which is
+ * what a recording under the fault window sees.
+ */
 static struct blk *take_free(size_t need)
 {
+	unsigned int i, first = bin_of(need), looked = 0;
 	struct blk *b;
-	unsigned int i;
 
-	for (i = bin_of(need); i < NR_BINS; i++) {
-		for (b = arena.bins[i]; b; b = b->next) {
-			if (blk_size(b) < need)
-				continue;
-			bin_remove(b);
-			b->size |= IN_USE;
-			split(b, need);
-			return b;
-		}
-	}
+	for (b = arena.bins[first]; b && looked < 8; b = b->next, looked++)
+		if (blk_size(b) >= need)
+			return take_blk(b, need);
+	for (i = first + 1; i < NR_BINS; i++)
+		if (arena.bins[i])
+			return take_blk(arena.bins[i], need);
+	for (; b; b = b->next)
+		if (blk_size(b) >= need)
+			return take_blk(b, need);
 	return NULL;
 }
 
