@@ -9,6 +9,9 @@
 #
 # Without the binaries, both are built into a temporary directory.  Prints
 # TAP; exits 0 only when every check passed.
+#
+# Checks are eval of single-quoted strings, expanded when they run.
+# shellcheck disable=SC2016,SC2034
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)

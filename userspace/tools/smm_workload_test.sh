@@ -27,33 +27,8 @@ if [ -z "$bin" ]; then
 fi
 [ -x "$bin" ] || { echo "smm_workload_test: $bin is not executable" >&2; exit 1; }
 
-n=0
-passed=0
-failed=0
-ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; }
-say() { sed 's/^/# /'; }
-
-# check DESCRIPTION COMMAND...: the command succeeds
-check() {
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
-
-# run ARGS...: stdout in $tmp/out, stderr in $tmp/err, status in $rc
-run() {
-	"$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
-
-# status N: the last run exited with N
-status() {
-	[ "$rc" -eq "$1" ] && return 0
-	echo "# exit status $rc, expected $1"
-	say <"$tmp/err"
-	return 1
-}
+# shellcheck source=userspace/tools/host_tap.sh
+. "$here/host_tap.sh"
 
 # has FILE REGEX: FILE has a line that REGEX (extended) matches whole
 has() {

@@ -32,33 +32,9 @@ fi
 [ -x "$smmctl" ] || { echo "smmctl_test: $smmctl is not executable" >&2; exit 1; }
 unset SMMCTL_ROOT
 
-n=0
-passed=0
-failed=0
-ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; }
-say() { sed 's/^/# /'; }
-
-# check DESCRIPTION COMMAND...: the command succeeds
-check() {
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
-
-# run ARGS...: smmctl's stdout in $tmp/out, stderr in $tmp/err, status in $rc
-run() {
-	"$smmctl" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
-
-# status N: the last run exited with N
-status() {
-	[ "$rc" -eq "$1" ] && return 0
-	echo "# exit status $rc, expected $1"
-	say <"$tmp/err"
-	return 1
-}
+bin=$smmctl
+# shellcheck source=userspace/tools/host_tap.sh
+. "$here/host_tap.sh"
 
 # has FILE TEXT: FILE has a line that is exactly TEXT
 has() {
