@@ -1151,7 +1151,12 @@ static void smm_slab_pressure_test(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, pages[nr]);
 		nr++;
 	}
-	KUNIT_EXPECT_LT(test, smm_zone_free(zone), low);
+	/*
+	 * The loop stopped below low, not for want of frames.  The free
+	 * count is not read again: the shrink it queued may already have
+	 * given the four slabs' frames back, lifting it above low.
+	 */
+	KUNIT_EXPECT_LT(test, nr, zone->managed);
 	flush_work(&pool->slab.shrink_work);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_nr_slabs(cache), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_slab_pages(pool), 0UL);

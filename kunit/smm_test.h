@@ -21,8 +21,33 @@
 #include <shadowmm/pool.h>
 #include <shadowmm/reclaim.h>
 
-KUNIT_DEFINE_ACTION_WRAPPER(smm_test_pool_destroy, smm_pool_destroy,
-			    struct smm_pool *);
+/*
+ * A test's pool goes when its objects have.  KUnit runs the cleanups as
+ * soon as the test thread signals it is done, before that thread's exit
+ * tears down the mm its kunit_vm_mmap() calls made: those mappings still
+ * hold their objects' files, and their last fput() is deferred to a work
+ * item (the thread is a kernel thread).  So wait, flushing deferred
+ * fput()s, until the objects are gone; a test that leaked one has it
+ * reported by smm_pool_destroy() after 10 s.
+ */
+static inline void smm_test_pool_destroy(void *data)
+{
+	struct smm_pool *pool = data;
+	unsigned long end = jiffies + 10 * HZ;
+
+	for (;;) {
+		bool empty;
+
+		flush_delayed_fput();
+		spin_lock(&pool->objects.lock);
+		empty = list_empty(&pool->objects.list);
+		spin_unlock(&pool->objects.lock);
+		if (empty || time_after(jiffies, end))
+			break;
+		msleep(20);
+	}
+	smm_pool_destroy(pool);
+}
 
 /**
  * struct smm_test_pool_cfg - a private pool for one test
