@@ -707,6 +707,155 @@ static void smm_slab_bulk_batches_test(struct kunit *test)
 	smm_test_all_back(test, pool);
 }
 
+/* Objects of all CPUs' arrays of @cache. */
+static unsigned long smm_test_cpu_objs(struct smm_kmem_cache *cache)
+{
+	unsigned long avail = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		avail += per_cpu_ptr(cache->cpu, cpu)->avail;
+	return avail;
+}
+
+/* Strides of a power of two (checked by a mask) and not (by a multiply). */
+static const unsigned int smm_test_bulk_sizes[] = { 64, 96 };
+
+/*
+ * A bulk free into the per-CPU array checks every pointer, those in the
+ * slab of the pointer before too: one inside an object of that slab, one
+ * past its last object, another cache's object and a repeat are refused
+ * and counted; the good ones go into the array.
+ */
+static void smm_slab_bulk_free_array_checks_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache, *other;
+	unsigned int s;
+	void *p[8], *a, *b, *c, *tail;
+
+	other = smm_test_cache(test, pool, 64, 0, 0, NULL);
+	c = smm_kmem_cache_alloc(other, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	for (s = 0; s < ARRAY_SIZE(smm_test_bulk_sizes); s++) {
+		cache = smm_test_cache(test, pool, smm_test_bulk_sizes[s], 0, 0, NULL);
+		KUNIT_ASSERT_GT(test, cache->cpu_limit, 8U);
+		KUNIT_ASSERT_EQ(test, smm_kmem_cache_alloc_bulk(cache, SMM_TEST_FLAGS, 2, p), 2);
+		a = p[0];
+		b = p[1];
+		KUNIT_ASSERT_PTR_EQ(test, smm_test_slab_of(cache, a), smm_test_slab_of(cache, b));
+		tail = smm_page_address(pool, smm_test_slab_of(cache, a)) + cache->offset +
+		       cache->objs_per_slab * cache->size;
+		smm_kmem_cache_drain(cache);
+		KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 2UL);
+
+		p[0] = a;
+		p[1] = a + 8;		/* inside a, in a's slab */
+		p[2] = NULL;
+		p[3] = b;
+		p[4] = b;		/* repeated */
+		p[5] = c;		/* another cache's */
+		p[6] = tail;		/* past the slab's last object */
+		smm_kmem_cache_free_bulk(cache, 7, p);
+		KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_INVALID_FREE), 3UL);
+		KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_DOUBLE_FREE), 1UL);
+		KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), smm_test_cpu_objs(cache));
+		smm_kmem_cache_drain(cache);
+		KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 0UL);
+		KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+		KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	}
+	smm_kmem_cache_free(other, c);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(other), 0);
+	smm_test_all_back(test, pool);
+}
+
+/*
+ * Past a full per-CPU array, a bulk free links a slab's consecutive
+ * objects onto its free list as one run.  Runs broken in the middle by a
+ * pointer inside an object, a NULL and a repeat (the bad ones refused and
+ * counted, the run going on after them), objects of two slabs alternating,
+ * and an object freed again while it heads its slab's free list (refused):
+ * every good object comes back and the counts and lists stay right.
+ */
+static void smm_slab_bulk_free_runs_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	unsigned int s, i, j, n, per, limit, half;
+	struct smm_kmem_cache *cache;
+	void **objs, **p, *x, *again;
+	struct smm_slab_node_info info;
+
+	for (s = 0; s < ARRAY_SIZE(smm_test_bulk_sizes); s++) {
+		cache = smm_test_cache(test, pool, smm_test_bulk_sizes[s], 0, 0, NULL);
+		limit = cache->cpu_limit;
+		per = cache->objs_per_slab;
+		KUNIT_ASSERT_GT(test, limit, 0U);
+		KUNIT_ASSERT_GE(test, per, 4U);
+		n = limit + 4 * per;
+		objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+		p = kunit_kcalloc(test, n + 3, sizeof(*p), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_ASSERT_EQ(test, smm_kmem_cache_alloc_bulk(cache, SMM_TEST_FLAGS, n, objs),
+				(int)n);
+
+		/*
+		 * The first limit entries fill this CPU's array, so all after
+		 * them go to the slabs: two slabs' worth in allocation order
+		 * (runs of one slab), with the bad pointers after x, in the
+		 * middle of a run; then two slabs' worth alternating between
+		 * its first and last objects.
+		 */
+		for (i = 0, j = 0; i < limit + 2 * per; i++) {
+			p[j++] = objs[i];
+			if (i == limit + per / 2) {
+				x = objs[i];
+				p[j++] = x + 8;
+				p[j++] = NULL;
+				p[j++] = x;
+			}
+		}
+		half = 2 * per;
+		for (i = 0; i < half; i++)
+			p[j++] = i & 1 ? objs[n - 1 - i / 2] : objs[limit + half + i / 2];
+		KUNIT_ASSERT_EQ(test, j, n + 3);
+		/* The object freed last heads its slab's free list now. */
+		again = p[j - 1];
+
+		/* One CPU throughout: its array full, the rest on the slabs. */
+		preempt_disable();
+		smm_kmem_cache_free_bulk(cache, n + 3, p);
+		smm_kmem_cache_free_bulk(cache, 1, &again);
+		preempt_enable();
+		KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_INVALID_FREE), 1UL);
+		KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_DOUBLE_FREE), 2UL);
+		KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), smm_test_cpu_objs(cache));
+		KUNIT_EXPECT_LE(test, smm_kmem_cache_inuse(cache), (unsigned long)limit);
+		KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+		smm_kmem_cache_drain(cache);
+		info = smm_test_lists(cache, NUMA_NO_NODE);
+		KUNIT_EXPECT_EQ(test, info.inuse, 0UL);
+		KUNIT_EXPECT_EQ(test, info.nr_full + info.nr_partial, 0UL);
+		KUNIT_EXPECT_EQ(test, info.nr_free_slabs, info.nr_slabs);
+		KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+		/* Every object can be handed out again, each once. */
+		KUNIT_ASSERT_EQ(test, smm_kmem_cache_alloc_bulk(cache, SMM_TEST_FLAGS, n, objs),
+				(int)n);
+		for (i = 0; i < n; i++)
+			for (j = i + 1; j < n; j++)
+				KUNIT_ASSERT_PTR_NE(test, objs[i], objs[j]);
+		smm_kmem_cache_free_bulk(cache, n, objs);
+		smm_kmem_cache_drain(cache);
+		KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 0UL);
+		KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+		KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+	}
+	smm_test_all_back(test, pool);
+}
+
 /* Slabs hold SMM_SLAB_MIN_OBJS objects where order 3 allows, and waste little. */
 static void smm_slab_layout_test(struct kunit *test)
 {
@@ -1541,6 +1690,8 @@ static struct kunit_case smm_slab_cases[] = {
 	KUNIT_CASE(smm_slab_cross_cpu_free_test),
 	KUNIT_CASE(smm_slab_cpu_offline_test),
 	KUNIT_CASE(smm_slab_bulk_batches_test),
+	KUNIT_CASE(smm_slab_bulk_free_array_checks_test),
+	KUNIT_CASE(smm_slab_bulk_free_runs_test),
 	KUNIT_CASE(smm_slab_layout_test),
 	KUNIT_CASE(smm_slab_remote_drain_test),
 	KUNIT_CASE(smm_slab_fast_path_stress_test),

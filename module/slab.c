@@ -46,7 +46,12 @@
  * array, so an array holds objects of any node; an allocation asking for
  * one node takes the object on top only when it lies on that node, else it
  * goes to the slabs.  The bulk calls move whole batches: the array's
- * objects in one copy, the rest a slab's worth at a time.
+ * objects in one copy, the rest a slab's worth at a time.  A free to the
+ * slabs (a bulk free past the array, an array's flush) links each run of
+ * one slab's objects onto the slab's free list from locals and writes
+ * the slab back once for the run (smm_slab_put_run()), and a pointer into
+ * the slab of the one checked before needs only its offset checked: that
+ * loop is what a bulk free costs per object.
  *
  * Debug caches (any SMM_SLAB_* flag, or every cache with the slab_debug
  * module parameter) have no per-CPU arrays: they go straight to the slabs
@@ -88,6 +93,7 @@
 #include <linux/cpu.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/numa.h>
 #include <linux/reciprocal_div.h>
@@ -122,7 +128,9 @@ static inline struct smm_page *smm_obj_slab_known(struct smm_kmem_cache *cache,
  * @head_mask:	clears a frame number down to its slab's first frame
  * @offset:	the cache's offset of an object in its stride
  * @size:	the cache's stride
- * @objs:	objects per slab
+ * @size_mask:	@size less one when it is a power of two, else 0
+ * @obj_bytes:	bytes the objects of a slab cover, from the first one's
+ *		stride offset (objects per slab times @size)
  * @freeptr:	the cache's free link offset
  * @recip:	reciprocal of @size
  */
@@ -135,12 +143,14 @@ struct smm_obj_geom {
 	unsigned long head_mask;
 	unsigned int offset;
 	unsigned int size;
-	unsigned int objs;
+	unsigned int size_mask;
+	unsigned int obj_bytes;
 	unsigned int freeptr;
 	struct reciprocal_value recip;
 };
 
-static void smm_obj_geom_init(struct smm_obj_geom *g, struct smm_kmem_cache *cache)
+static __always_inline void smm_obj_geom_init(struct smm_obj_geom *g,
+					       struct smm_kmem_cache *cache)
 {
 	const struct smm_region *r = &cache->pool->region;
 
@@ -152,34 +162,76 @@ static void smm_obj_geom_init(struct smm_obj_geom *g, struct smm_kmem_cache *cac
 	g->head_mask = ~((1UL << cache->order) - 1);
 	g->offset = cache->offset;
 	g->size = cache->size;
-	g->objs = cache->objs_per_slab;
+	g->size_mask = is_power_of_2(cache->size) ? cache->size - 1 : 0;
+	g->obj_bytes = cache->objs_per_slab * cache->size;
 	g->freeptr = cache->freeptr;
 	g->recip = cache->size_recip;
+}
+
+/*
+ * Is byte @off of a slab of the cache of @g (counted from the slab's
+ * start) the start of one of its objects?  A mask for strides that are
+ * powers of two, a multiply for the others.
+ */
+static __always_inline bool smm_geom_index_ok(const struct smm_obj_geom *g,
+					      unsigned long off)
+{
+	unsigned long rel = off - g->offset;
+
+	/* Below the first object, rel wraps past obj_bytes too. */
+	if (unlikely(rel >= g->obj_bytes))
+		return false;
+	if (g->size_mask)
+		return !(rel & g->size_mask);
+	return reciprocal_divide(rel, g->recip) * g->size == rel;
+}
+
+/*
+ * Is the frame at byte @off of the region (below g->span) a slab frame of
+ * the cache of @g?
+ */
+static __always_inline bool smm_geom_frame_ok(const struct smm_obj_geom *g,
+					      unsigned long off)
+{
+	const struct smm_page *page = g->pages + (off >> PAGE_SHIFT);
+
+	return smm_page_test(page, SMM_PG_slab) && READ_ONCE(page->slab_cache) == g->cache;
 }
 
 /* As smm_obj_slab(), with the geometry of @g. */
 static __always_inline struct smm_page *smm_geom_obj_slab(const struct smm_obj_geom *g,
 							  const void *obj)
 {
-	unsigned long off = obj - g->vaddr, sfn;
-	struct smm_page *page;
-	u32 idx;
+	unsigned long off = obj - g->vaddr;
 
-	if (unlikely(obj < g->vaddr || off >= g->span))
+	/* Below the region, off wraps past span too. */
+	if (unlikely(off >= g->span || !smm_geom_frame_ok(g, off) ||
+		     !smm_geom_index_ok(g, off & g->slab_mask)))
 		return NULL;
-	sfn = off >> PAGE_SHIFT;
-	page = g->pages + sfn;
-	if (unlikely(!smm_page_test(page, SMM_PG_slab) ||
-		     READ_ONCE(page->slab_cache) != g->cache))
-		return NULL;
-	off &= g->slab_mask;
-	if (unlikely(off < g->offset))
-		return NULL;
-	off -= g->offset;
-	idx = reciprocal_divide(off, g->recip);
-	if (unlikely(idx >= g->objs || idx * g->size != off))
-		return NULL;
-	return g->pages + (sfn & g->head_mask);
+	return g->pages + ((off >> PAGE_SHIFT) & g->head_mask);
+}
+
+/*
+ * Is @obj an object of the cache of @g?  *@slab_off is the region offset
+ * of the slab the pointer checked before lay in (~0UL before the first):
+ * a pointer into the same slab needs only the index check, as the slab's
+ * frames were found to be the cache's then and cannot stop being so while
+ * the caller still holds that object.  A pointer into another slab is
+ * checked in full and, when good, moves *@slab_off there.
+ */
+static __always_inline bool smm_geom_obj_ok(const struct smm_obj_geom *g,
+					    unsigned long *slab_off, const void *obj)
+{
+	unsigned long off = obj - g->vaddr;
+
+	if (unlikely(off >= g->span))
+		return false;
+	if ((off & ~g->slab_mask) != *slab_off) {
+		if (unlikely(!smm_geom_frame_ok(g, off)))
+			return false;
+		*slab_off = off & ~g->slab_mask;
+	}
+	return smm_geom_index_ok(g, off & g->slab_mask);
 }
 
 /* The lists of the node @slab's frames belong to. */
@@ -517,15 +569,12 @@ static unsigned int smm_slab_take_many(struct smm_kmem_cache *cache, int nid,
 /**
  * struct smm_put_batch - a batch of objects going back to their slabs
  * @g:		the cache's geometry, loaded once
- * @check:	check each pointer (else they come from a per-CPU array and
- *		were checked then)
  * @last:	the pointer freed just before, for the repeat check
- * @caller:	traced as the freeing caller (with @check)
+ * @caller:	traced as the freeing caller (in a checked batch)
  * @release:	free slabs beyond their node's limit, released at the end
  */
 struct smm_put_batch {
 	struct smm_obj_geom g;
-	bool check;
 	void *last;
 	unsigned long caller;
 	struct list_head release;
@@ -533,15 +582,17 @@ struct smm_put_batch {
 
 /*
  * The slab of @obj, the next pointer of batch @b, or NULL when it is
- * skipped: NULL, or (checked) not an object of the cache or the same as
- * the one before, each reported.
+ * skipped: NULL, or (with @check) not an object of the cache or the same
+ * as the one before, each reported.  Without @check, @obj comes from a
+ * per-CPU array and was checked when it went in.
  */
-static struct smm_page *smm_put_slab(struct smm_kmem_cache *cache, struct smm_put_batch *b,
-				     void *obj)
+static __always_inline struct smm_page *smm_put_slab(struct smm_kmem_cache *cache,
+						     struct smm_put_batch *b, void *obj,
+						     const bool check)
 {
 	struct smm_page *slab;
 
-	if (!b->check)
+	if (!check)
 		return b->g.pages + (((obj - b->g.vaddr) >> PAGE_SHIFT) & b->g.head_mask);
 	if (!obj)
 		return NULL;
@@ -562,48 +613,89 @@ static struct smm_page *smm_put_slab(struct smm_kmem_cache *cache, struct smm_pu
 }
 
 /*
- * Under one hold of @n's lock, put back @p[@i] (on *@slabp, a slab of @n)
- * and the objects after it for as long as they lie on @n, then give back
- * @n's free slabs beyond the limit.  Return the index of the first object
- * not put back, with its slab in *@slabp, or @nr.
+ * Put back @p[@i], the next object of batch @b (on @slab, one of @n's,
+ * and checked if the batch checks), and the objects after it for as long
+ * as they lie on @slab and (checked) are good, linking each onto the
+ * slab's free list from locals and writing the slab's free list, in-use
+ * count and place once for the run.  An object its slab already holds
+ * free (the slab has none in use, or the object heads its free list) is a
+ * double free: reported and skipped.  An object the run stops at (another
+ * slab's, NULL, or failing a check) is left to smm_put_slab().  Inlined
+ * with @check constant: the loop is the cost of every bulk free and flush.
+ * Return the index of the first object not put back, or @nr.
  */
-static unsigned int smm_node_put_run(struct smm_kmem_cache *cache, struct smm_put_batch *b,
-				     struct smm_kmem_cache_node *n, struct smm_page **slabp,
-				     unsigned int nr, void **p, unsigned int i)
+static __always_inline unsigned int
+smm_slab_put_run(struct smm_kmem_cache *cache, struct smm_put_batch *b,
+		 struct smm_kmem_cache_node *n, struct smm_page *slab,
+		 unsigned int nr, void **p, unsigned int i, const bool check)
 {
-	struct smm_page *slab = *slabp, *run = NULL;
-	unsigned int inuse, done = 0;
+	const struct smm_obj_geom *g = &b->g;
+	unsigned long slab_off = (unsigned long)(slab - g->pages) << PAGE_SHIFT;
+	unsigned int inuse = smm_slab_inuse(slab), was = inuse;
+	unsigned int freeptr = g->freeptr;
+	void *head = slab->freelist, *last = b->last, *obj = p[i];
+	unsigned long off;
 
-	spin_lock(&n->lock);
+	lockdep_assert_held(&n->lock);
 	for (;;) {
-		void *obj = p[i];
-
-		if (run && slab != run) {
-			smm_slab_place(cache, n, run, false);
-			run = NULL;
-		}
-		inuse = smm_slab_inuse(slab);
-		if (unlikely(!inuse || slab->freelist == obj)) {
+		if (unlikely(!inuse || obj == head)) {
+			/* The report shows the slab as it is. */
+			slab->freelist = head;
+			smm_slab_set_inuse(slab, inuse);
 			smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, slab, obj,
 				       "Object already free (first on its slab's free list, or its slab has none in use)");
 		} else {
-			*(void **)(obj + b->g.freeptr) = slab->freelist;
-			slab->freelist = obj;
-			smm_slab_set_inuse(slab, inuse - 1);
-			run = slab;
-			done++;
+			*(void **)(obj + freeptr) = head;
+			head = obj;
+			inuse--;
 		}
-		for (i++; i < nr; i++) {
-			slab = smm_put_slab(cache, b, p[i]);
-			if (slab)
+		if (++i == nr)
+			break;
+		obj = p[i];
+		/* Another slab's, outside the region or NULL: not this run. */
+		off = obj - g->vaddr;
+		if ((off & ~g->slab_mask) != slab_off)
+			break;
+		if (check) {
+			if (unlikely(!smm_geom_index_ok(g, off & g->slab_mask) || obj == last))
 				break;
+			last = obj;
+			trace_shadowmm_kmem_cache_free(b->caller, obj, cache->name);
 		}
-		if (i == nr || smm_slab_node(cache, slab) != n)
+	}
+	b->last = last;
+	if (inuse != was) {
+		slab->freelist = head;
+		smm_slab_set_inuse(slab, inuse);
+		n->inuse -= was - inuse;
+		smm_slab_place(cache, n, slab, false);
+	}
+	return i;
+}
+
+/*
+ * Under one hold of @n's lock, put back @p[@i] (on *@slabp, a slab of @n)
+ * and the objects after it for as long as they lie on @n, a slab's run at
+ * a time, then give back @n's free slabs beyond the limit.  Return the
+ * index of the first object not put back, with its slab in *@slabp, or
+ * @nr.
+ */
+static __always_inline unsigned int
+smm_node_put(struct smm_kmem_cache *cache, struct smm_put_batch *b,
+	     struct smm_kmem_cache_node *n, struct smm_page **slabp,
+	     unsigned int nr, void **p, unsigned int i, const bool check)
+{
+	struct smm_page *slab = *slabp;
+
+	spin_lock(&n->lock);
+	for (;;) {
+		i = smm_slab_put_run(cache, b, n, slab, nr, p, i, check);
+		slab = NULL;
+		while (i < nr && !(slab = smm_put_slab(cache, b, p[i], check)))
+			i++;
+		if (!slab || smm_slab_node(cache, slab) != n)
 			break;
 	}
-	if (run)
-		smm_slab_place(cache, n, run, false);
-	n->inuse -= done;
 	smm_slab_trim(n, cache->free_limit, &b->release);
 	spin_unlock(&n->lock);
 	*slabp = slab;
@@ -613,36 +705,44 @@ static unsigned int smm_node_put_run(struct smm_kmem_cache *cache, struct smm_pu
 /*
  * Return @nr objects to their slabs, each under the lock of its slab's
  * node, then give back free slabs beyond each node's limit.  Consecutive
- * objects of one slab are linked onto its free list with one placement of
- * the slab for the run, and consecutive objects of one node go back under
- * one hold of its lock.  An object its slab already holds free (the slab
- * has none in use, or the object heads its free list) is a double free:
- * reported and skipped.  With @check, each pointer is first checked to be
- * an object of the cache (the free of one that is not is reported and
- * skipped), not to repeat the one before it (@last before the first), and
- * traced as freed by @caller; without, the objects come from a per-CPU
- * array and were checked then.
+ * objects of one slab are linked onto its free list as one run
+ * (smm_slab_put_run()), and consecutive objects of one node go back under
+ * one hold of its lock.  An object its slab already holds free is a double
+ * free: reported and skipped.  With @check, each pointer is first checked
+ * to be an object of the cache (the free of one that is not is reported
+ * and skipped), not to repeat the one before it (@last before the first),
+ * and traced as freed by @caller; without, the objects come from a
+ * per-CPU array and were checked then.
  */
-static void __smm_slab_put_many(struct smm_kmem_cache *cache, unsigned int nr, void **p,
-				bool check, void *last, unsigned long caller)
+static __always_inline void __smm_slab_put_many(struct smm_kmem_cache *cache, unsigned int nr,
+						void **p, const bool check, void *last,
+						unsigned long caller)
 {
-	struct smm_put_batch b = { .check = check, .last = last, .caller = caller };
+	struct smm_put_batch b = { .last = last, .caller = caller };
 	struct smm_page *slab = NULL;
 	unsigned int i;
 
 	smm_obj_geom_init(&b.g, cache);
 	INIT_LIST_HEAD(&b.release);
 	for (i = 0; i < nr; i++) {
-		slab = smm_put_slab(cache, &b, p[i]);
+		slab = smm_put_slab(cache, &b, p[i], check);
 		if (slab)
 			break;
 	}
 	while (i < nr)
-		i = smm_node_put_run(cache, &b, smm_slab_node(cache, slab), &slab, nr, p, i);
+		i = smm_node_put(cache, &b, smm_slab_node(cache, slab), &slab, nr, p, i, check);
 	smm_slab_release_list(cache, &b.release);
 }
 
-static void smm_slab_put_many(struct smm_kmem_cache *cache, unsigned int nr, void **p)
+/* The rest of a bulk free, past what this CPU's array took: checked. */
+static noinline void smm_slab_put_checked(struct smm_kmem_cache *cache, unsigned int nr,
+					  void **p, void *last, unsigned long caller)
+{
+	__smm_slab_put_many(cache, nr, p, true, last, caller);
+}
+
+/* Objects of a per-CPU array, checked when they went in. */
+static noinline void smm_slab_put_many(struct smm_kmem_cache *cache, unsigned int nr, void **p)
 {
 	__smm_slab_put_many(cache, nr, p, false, NULL, 0);
 }
@@ -960,6 +1060,7 @@ SMM_EXPORT(smm_kmem_cache_alloc_bulk);
 void smm_kmem_cache_free_bulk(struct smm_kmem_cache *cache, size_t nr, void **p)
 {
 	unsigned int avail, limit = cache->cpu_limit;
+	unsigned long slab_off = ~0UL;
 	struct smm_obj_geom g;
 	struct smm_slab_cpu *c;
 	void *last;
@@ -981,7 +1082,7 @@ void smm_kmem_cache_free_bulk(struct smm_kmem_cache *cache, size_t nr, void **p)
 
 		if (!obj)
 			continue;
-		if (unlikely(!smm_geom_obj_slab(&g, obj))) {
+		if (unlikely(!smm_geom_obj_ok(&g, &slab_off, obj))) {
 			smm_slab_fault(cache, SMM_SLAB_ERR_INVALID_FREE, NULL, obj,
 				       "not the start of an object of this cache");
 			continue;
@@ -1000,7 +1101,7 @@ void smm_kmem_cache_free_bulk(struct smm_kmem_cache *cache, size_t nr, void **p)
 	local_unlock(&cache->cpu->lock);
 	/* The array is full: the rest go to the slabs. */
 	if (i < nr)
-		__smm_slab_put_many(cache, nr - i, p + i, true, last, _RET_IP_);
+		smm_slab_put_checked(cache, nr - i, p + i, last, _RET_IP_);
 }
 SMM_EXPORT(smm_kmem_cache_free_bulk);
 
