@@ -162,7 +162,7 @@ def slab(csv_path, txt_path):
     worst('pair', 1.0, 'alloc+free pair, every object size, shadowmm/SLUB')
     worst('kmalloc', 1.0, 'kmalloc+kfree, every size class, shadowmm/SLUB')
     worst('alloc10k', 1.0, 'alloc 10000 then free them, shadowmm/SLUB (no target)', False)
-    worst('bulk', 1.0, 'bulk alloc+free, shadowmm/SLUB (no target)', False)
+    worst('bulk', 1.0, 'bulk alloc+free, every batch size, shadowmm/SLUB')
     worst('cross_cpu', 1.0, 'alloc on one CPU, free on another, shadowmm/SLUB (no target)', False)
     worst('pair_debug', 1.0, 'pair, every debugging flag on both sides, shadowmm/SLUB (no target)', False)
     worst('alloc10k_debug', 1.0, 'alloc10k, every debugging flag on both sides, shadowmm/SLUB (no target)',
