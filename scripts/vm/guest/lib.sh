@@ -81,7 +81,25 @@ smm_insmod() {
 }
 
 smm_rmmod() {
-	smm_check "rmmod $1" rmmod "$1"
+	smm_check "rmmod $1" smm_rmmod_or_show "$1"
+}
+
+# An unload refused because something still holds the module: the user
+# tasks left (a test's child that never exited), each with its state and
+# kernel stack, where it is stuck.
+smm_rmmod_or_show() {
+	local d comm
+	rmmod "$1" && return 0
+	echo "tasks left besides the plan's shells, with their kernel stacks:"
+	for d in /proc/[0-9]*; do
+		# Kernel threads have no executable.
+		readlink "$d/exe" >/dev/null 2>&1 || continue
+		comm=$(cat "$d/comm" 2>/dev/null) || continue
+		case $comm in init | sh | rmmod) continue ;; esac
+		echo "${d#/proc/} $comm $(grep '^State:' "$d/status" 2>/dev/null)"
+		head -n 16 "$d/stack" 2>/dev/null
+	done
+	return 1
 }
 
 # smm_kunit_results: hand the host the KTAP of every suite that ran.
