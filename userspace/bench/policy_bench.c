@@ -62,8 +62,9 @@
  * --no-pressure (with -F) leaves out step 1, to try patterns quickly.
  *
  * Prints tables, then a CSV block (header "case,pattern,pages,frames,...",
- * one row per trace and policy, the policy in the last column; a blank
- * line ends it).  Exits 1 if any byte read back was wrong, or on
+ * one row per trace and policy, then the policy, the mean of the
+ * object's resident pages over a replay (sampled every 64 accesses) and
+ * LRU's misses with that many frames; a blank line ends it).  Exits 1 if any byte read back was wrong, or on
  * SIGBUS or a failing system call; never because of a figure.
  *
  * --simulate-only runs no device: the simulations of the generated
@@ -99,7 +100,7 @@
 #define MAX_POLICIES	3
 #define MAX_TRACES	8
 #define MAX_TRACE_REFS	(1u << 26)
-#define CSV_HEADER	"case,pattern,pages,frames,accesses,shadowmm_refaults,fifo_misses,lru_misses,opt_misses,smm_over_opt,fifo_over_opt,hot_accesses,shadowmm_hot_refaults,fifo_hot_misses,lru_hot_misses,opt_hot_misses,pswpin,pswpout,workingset_refault,workingset_activate,pgactivate,seconds,evicted_per_s,lat_p50_ns,lat_p99_ns,lat_max_ns,replays,shadowmm_refaults_min,shadowmm_refaults_max,shadowmm_hot_refaults_min,shadowmm_hot_refaults_max,policy"
+#define CSV_HEADER	"case,pattern,pages,frames,accesses,shadowmm_refaults,fifo_misses,lru_misses,opt_misses,smm_over_opt,fifo_over_opt,hot_accesses,shadowmm_hot_refaults,fifo_hot_misses,lru_hot_misses,opt_hot_misses,pswpin,pswpout,workingset_refault,workingset_activate,pgactivate,seconds,evicted_per_s,lat_p50_ns,lat_p99_ns,lat_max_ns,replays,shadowmm_refaults_min,shadowmm_refaults_max,shadowmm_hot_refaults_min,shadowmm_hot_refaults_max,policy,resident_mean,lru_at_resident_mean"
 
 static long page_size;
 static size_t words;		/* 64-bit words per page */
@@ -930,8 +931,12 @@ struct replay {
 	long long refaults, hot_refaults;
 	size_t hot_accesses;
 	long long pswpin, pswpout, ws_refault, ws_activate, pgactivate;
+	long long resident;	/* the object's resident pages, mean over the replay */
 	double secs;
 };
+
+/* Accesses between two samples of the object's resident pages. */
+#define RESIDENT_EVERY	64
 
 static int is_write(size_t i)
 {
@@ -945,7 +950,7 @@ static void replay_run(const struct trace *t, struct replay *r)
 	struct shadowmm_info i0, i1, seg;
 	char what[64];
 	int prev_hot = -1;
-	uint64_t t0, seg_major;
+	uint64_t t0, seg_major, resident_sum = 0, samples = 0;
 	struct obj o;
 	size_t i;
 
@@ -974,6 +979,10 @@ static void replay_run(const struct trace *t, struct replay *r)
 			prev_hot = hot;
 		}
 		r->hot_accesses += hot;
+		if ((i - t->warm) % RESIDENT_EVERY == 0) {
+			resident_sum += obj_info(&o).resident_pages;
+			samples++;
+		}
 		if (is_write(i)) {
 			phase_page = p;
 			ver[p]++;
@@ -988,6 +997,7 @@ static void replay_run(const struct trace *t, struct replay *r)
 	if (prev_hot == 1)
 		r->hot_refaults += i1.faults_major - seg_major;
 	r->refaults = i1.faults_major - i0.faults_major;
+	r->resident = samples ? (resident_sum + samples / 2) / samples : 0;
 	r->pswpin = vmstat_delta(v0, v1, "pswpin");
 	r->pswpout = vmstat_delta(v0, v1, "pswpout");
 	r->ws_refault = vmstat_delta(v0, v1, "workingset_refault");
@@ -1032,6 +1042,7 @@ static void replay_summarise(const struct replay *all, int n, struct replay *med
 	SUMMARISE(ws_refault);
 	SUMMARISE(ws_activate);
 	SUMMARISE(pgactivate);
+	SUMMARISE(resident);
 #undef SUMMARISE
 	med->hot_accesses = all[0].hot_accesses;
 	for (i = 0; i < n; i++)
@@ -1104,6 +1115,7 @@ struct polres {
 	const char *policy;
 	struct replay smm;		/* medians of the replays */
 	struct replay smm_min, smm_max;	/* refaults: the spread */
+	size_t lru_held;		/* LRU's misses with smm.resident frames */
 };
 
 struct row {
@@ -1141,9 +1153,11 @@ static void print_row(const struct row *w)
 		snprintf(smm, sizeof(smm), "%lld (%lld-%lld)", r->smm.refaults,
 			 r->smm_min.refaults, r->smm_max.refaults);
 		ratio(c, sizeof(c), r->smm.refaults, w->opt.misses, 1);
-		printf("  %-12s %27s   %8s x OPT%s\n", r->policy, smm, c,
+		printf("  %-12s %27s   %8s x OPT%s; held %lld frames on average, LRU with as many: %zu\n",
+		       r->policy, smm, c,
 		       r->smm.refaults <= (long long)w->fifo.misses &&
-		       r->smm.refaults <= (long long)w->lru.misses ? ", <= FIFO and LRU" : "");
+		       r->smm.refaults <= (long long)w->lru.misses ? ", <= FIFO and LRU" : "",
+		       r->smm.resident, r->lru_held);
 	}
 	fflush(stdout);
 }
@@ -1205,9 +1219,9 @@ static void print_csv_row(const struct row *w, const struct polres *r, uint32_t 
 			printf("%lld,%lld,", r->smm_min.hot_refaults, r->smm_max.hot_refaults);
 		else
 			printf(",,");
-		printf("%s\n", r->policy);
+		printf("%s,%lld,%zu\n", r->policy, r->smm.resident, r->lru_held);
 	} else {
-		printf(",,,,,\n");
+		printf(",,,,,,,\n");
 	}
 }
 
@@ -1337,6 +1351,8 @@ static void run_trace(struct row *w, struct trace *t, uint32_t frames, int devic
 			replay_run(t, &all[r]);
 		replay_summarise(all, replays, &w->pol[k].smm, &w->pol[k].smm_min,
 				 &w->pol[k].smm_max);
+		w->pol[k].lru_held = w->pol[k].smm.resident > 0 ?
+			sim_lru(t, w->pol[k].smm.resident).misses : 0;
 	}
 }
 
