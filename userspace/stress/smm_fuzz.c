@@ -48,7 +48,7 @@
  * debugfs_read or debugfs_write limits it to writing or reading.
  *
  * Classes for -x (exclude) and -o (only): an operation's name, its group
- * (fd, vma, mem, rw, ioctl, fork, pin, pagecache), "debugfs" (the debugfs
+ * (fd, vma, mem, rw, ioctl, fork, pin, pagecache, knob), "debugfs" (the debugfs
  * process), flag classes of mmap ("populate": MAP_POPULATE and
  * MADV_POPULATE_*, "fixed": MAP_FIXED, "huge": huge lengths, "locked":
  * MAP_LOCKED) and "madv_<advice>" for one madvise advice.  -E switches on
@@ -126,6 +126,7 @@ enum op_id {
 	OP_VMSPLICE, OP_PVM, OP_IOURING,
 	OP_CACHESTAT, OP_FADVISE, OP_READAHEAD, OP_MINCORE, OP_SFR, OP_FSYNC,
 	OP_SPLICE, OP_SENDFILE, OP_CFR, OP_PMADVISE,
+	OP_WINDOW,
 	OP_DEBUGFS_READ, OP_DEBUGFS_WRITE,
 	NR_OPS
 };
@@ -1839,6 +1840,27 @@ static int op_pmadvise(struct ctx *c)
 	return err;
 }
 
+/*
+ * The fault window (knobs), set or taken away by a worker in the middle of
+ * everything else: while it is on, every fault past it unmaps a page from
+ * every process, under whatever else runs.  Off one time in three, else
+ * 4..16 pages, small enough that the workers' faults keep wrapping it.
+ */
+static int op_window(struct ctx *c)
+{
+	char line[32];
+	unsigned int n = chance(c, 33) ? 0 : 4 + (unsigned int)below(c, 13);
+	int fd = open(debugfs_path("knobs"), O_WRONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(line, sizeof(line), "fault_window %u", n);
+	trace(c, OP_WINDOW, n, 0, 0, 0);
+	err = res(write(fd, line, strlen(line)));
+	close(fd);
+	return err;
+}
+
 static const struct op ops[NR_OPS] = {
 	[OP_OPEN] = { "open", "fd", 4, op_open },
 	[OP_CLOSE] = { "close", "fd", 1, op_close },
@@ -1877,6 +1899,7 @@ static const struct op ops[NR_OPS] = {
 	[OP_SENDFILE] = { "sendfile", "pagecache", 1, op_sendfile },
 	[OP_CFR] = { "copy_file_range", "pagecache", 1, op_cfr },
 	[OP_PMADVISE] = { "process_madvise", "pagecache", 1, op_pmadvise },
+	[OP_WINDOW] = { "fault_window", "knob", 1, op_window },
 	[OP_DEBUGFS_READ] = { "debugfs_read", "debugfs", 0, NULL },
 	[OP_DEBUGFS_WRITE] = { "debugfs_write", "debugfs", 0, NULL },
 };
@@ -2014,7 +2037,9 @@ struct dfile {
 
 static struct dfile files[MAX_FILES];
 static int nr_files;
-static char saved_knobs[5][64];
+/* Every value line of knobs (they come before its "#" help lines). */
+#define MAX_SAVED_KNOBS	12
+static char saved_knobs[MAX_SAVED_KNOBS][64];
 static int nr_saved_knobs;
 
 static void scan_dir(const char *dir)
@@ -2104,7 +2129,7 @@ static void save_debugfs(void)
 		if (read_file(f->path, buf, sizeof(buf)) < 0)
 			continue;
 		if (is_knobs(f)) {
-			for (line = strtok_r(buf, "\n", &save); line && nr_saved_knobs < 5;
+			for (line = strtok_r(buf, "\n", &save); line && nr_saved_knobs < MAX_SAVED_KNOBS;
 			     line = strtok_r(NULL, "\n", &save)) {
 				if (line[0] == '#')
 					break;
@@ -2156,7 +2181,10 @@ static void knob_line(struct ctx *c, char *buf, size_t size, bool good)
 		"lru_batch 8\nlru_batch 9", "lru_batch", " lru_batch 8", "lru_batch 0x10",
 		"watermark_scale_factor 4294967296", "reclaim 99999999",
 		"a_name_that_is_far_too_long_for_the_knobs_parser_to_accept_at_all 1",
+		"fault_window 1", "fault_window 3", "fault_window 257", "fault_window -4",
+		"fault_window 4 8", "lru_policy", "lru_policy lru", "lru_policy classic extra",
 	};
+	static const char *const policies[] = { "classic", "workingset", "mglru" };
 	unsigned int r = below(c, 100);
 
 	if (!good) {
@@ -2187,12 +2215,19 @@ static void knob_line(struct ctx *c, char *buf, size_t size, bool good)
 		snprintf(buf, size, "drain_lru 1\n");
 	else if (r < 78)
 		snprintf(buf, size, "drop_slabs 1");
-	else if (r < 86)
+	else if (r < 84)
 		snprintf(buf, size, "reclaim %u", 1 + (unsigned int)below(c, 256));
-	else if (r < 93)
+	else if (r < 89)
 		snprintf(buf, size, "burst %u", 1 + (unsigned int)below(c, 256));
-	else
+	else if (r < 93)
 		snprintf(buf, size, "slab_burst %u", 1 + (unsigned int)below(c, 512));
+	else if (r < 98)
+		/* Off, or 4..16 pages: small enough that the fuzz's faults wrap it. */
+		snprintf(buf, size, "fault_window %u",
+			 chance(c, 33) ? 0 : 4 + (unsigned int)below(c, 13));
+	else
+		/* Refused with EBUSY while pages are on the LRU, as most of the time. */
+		snprintf(buf, size, "lru_policy %s", policies[below(c, ARRAY_SIZE(policies))]);
 }
 
 /* A value for a fault-injection attribute (or any other number file). */
