@@ -8,12 +8,15 @@ not tests.  scripts/bench prints it under each benchmark's table.
                                   guest's table, says whether slab_debug
                                   was on)
   bench-targets.py policy CSV     the replacement policy (policy.csv)
+  bench-targets.py reclaim CSV    reclaim against the kernel's own
+                                  (reclaim.csv)
 
 Every verdict is taken on the medians; the spread over the repeats is
 printed beside them, "median (min-max)": for a ratio of the page and
 slab benchmarks, the lowest and highest shadowmm/kernel of one repeat
 (both sides timed back to back), for policy the fewest and most refaults
-over the replays.  CSVs from before the spread was recorded (no min/max
+over the replays, for reclaim the lowest and highest of each side over
+the repeats.  CSVs from before the spread was recorded (no min/max
 columns) are still read, with the medians alone.
 """
 
@@ -27,6 +30,9 @@ ALLOC_SPREAD = ('kernel_min_ns', 'kernel_max_ns', 'shadowmm_min_ns', 'shadowmm_m
 POLICY_COLUMNS = ('case', 'pattern', 'hot_accesses', 'shadowmm_hot_refaults',
                   'opt_hot_misses', 'lru_hot_misses', 'fifo_hot_misses', 'smm_over_opt',
                   'fifo_over_opt')
+RECLAIM_COLUMNS = ('case', 'side', 'evicted_per_s', 'ft_p99_ns', 'bytes_bad')
+RECLAIM_SPREAD = ('repeats', 'evicted_per_s_min', 'evicted_per_s_max', 'ft_p99_min_ns',
+                  'ft_p99_max_ns')
 POLICY_SPREAD = ('replays', 'shadowmm_refaults_min', 'shadowmm_refaults_max',
                  'shadowmm_hot_refaults_min', 'shadowmm_hot_refaults_max')
 
@@ -224,10 +230,51 @@ def policy(csv_path):
               f'LRU {lru / opt:.2f}' if opt else f'  info    {t}: OPT has no miss')
 
 
+def reclaim(csv_path):
+    """shadowmm's reclaim against the kernel's (anonymous memory in a memory
+    cgroup, swapping to zswap with the same compressor): eviction throughput
+    and first-touch latency under pressure."""
+    rows = {r['side']: r for r in load(csv_path, RECLAIM_COLUMNS, RECLAIM_SPREAD)
+            if r['case'] == 'reclaim'}
+    if 'kernel' not in rows or 'shadowmm' not in rows:
+        print('  n/a     reclaim: needs both sides\' rows (kernel and shadowmm)')
+        return
+    k, s = rows['kernel'], rows['shadowmm']
+
+    def side(r, col, unit, scale=1):
+        """Row @r's median of @col with its min-max over the repeats."""
+        base = col[:-3] if col.endswith('_ns') else col
+        tail = '_ns' if col.endswith('_ns') else ''
+        lo, hi = num(r.get(base + '_min' + tail)), num(r.get(base + '_max' + tail))
+        extra = f' ({lo / scale:.0f}-{hi / scale:.0f})' if lo is not None and hi is not None else ''
+        return f'{num(r[col]) / scale:.0f}{extra}{unit}'
+
+    ke, se = num(k['evicted_per_s']), num(s['evicted_per_s'])
+    if not ke:
+        print('  n/a     shadowmm pages evicted/s >= 1.0x the kernel\'s: the kernel evicted nothing')
+    else:
+        print(f'  {verdict(se >= ke)}  shadowmm pages evicted/s >= 1.0x the kernel\'s: '
+              f'{se / ke:.2f}x [shadowmm {side(s, "evicted_per_s", "/s")}, '
+              f'kernel {side(k, "evicted_per_s", "/s")}]')
+    kp, sp = num(k['ft_p99_ns']), num(s['ft_p99_ns'])
+    print(f'  {verdict(sp <= kp)}  first-touch p99 no worse than the kernel\'s: '
+          f'{sp / kp if kp else 0:.2f}x [shadowmm {side(s, "ft_p99_ns", " us", 1000)}, '
+          f'kernel {side(k, "ft_p99_ns", " us", 1000)}]')
+    for col, what in (('seq_refault_p99_ns', 'refault p99 in order'),
+                      ('rand_refault_p99_ns', 'refault p99 in random order')):
+        a, b = num(s.get(col)), num(k.get(col))
+        if a is not None and b:
+            print(f'  info    {what}: shadowmm {a / 1000:.0f} us, kernel {b / 1000:.0f} us '
+                  f'({a / b:.2f}x)')
+    bad = sum(int(r['bytes_bad'] or 0) for r in (k, s))
+    print(f'  {verdict(not bad)}  data integrity: {"every byte read back right" if not bad else f"{bad} bytes wrong"}')
+
+
 def main(argv):
-    benchmarks = {'page': (page, 1), 'slab': (slab, 2), 'policy': (policy, 1)}
+    benchmarks = {'page': (page, 1), 'slab': (slab, 2), 'policy': (policy, 1),
+                  'reclaim': (reclaim, 1)}
     if len(argv) < 2 or argv[1] not in benchmarks or len(argv) != 2 + benchmarks[argv[1]][1]:
-        sys.exit(f'usage: {argv[0]} page CSV | slab CSV TXT | policy CSV')
+        sys.exit(f'usage: {argv[0]} page CSV | slab CSV TXT | policy CSV | reclaim CSV')
     fn, _ = benchmarks[argv[1]]
     fn(*argv[2:])
 

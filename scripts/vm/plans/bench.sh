@@ -2,12 +2,13 @@
 # make bench, inside the VM: load shadowmm with a 256 MiB region and
 # shadowmm_bench.ko after it (the bench file), run the page-allocator and
 # slab-allocator benchmarks and the userspace fault benchmark and hand
-# their tables and CSVs to the host; then, in a load of
-# its own with a small region and a big store (size_mb=32 swap_mb=256), the
-# policy benchmark (reclaim against FIFO/LRU/OPT, throughput, latency).
+# their tables and CSVs to the host; then, in loads of their own with a
+# small region and a big store (size_mb=32 swap_mb=256), reclaim against the
+# kernel's own (a memory cgroup as big as the region, zswap) and the policy
+# benchmark (reclaim against FIFO/LRU/OPT, throughput, latency).
 # SMM_BENCH_MODE (set by scripts/bench): "run" or "run quick".
-# SMM_BENCH_CASES (set by scripts/bench): "all", "page", "slab", "fault" or
-# "policy".
+# SMM_BENCH_CASES (set by scripts/bench): "all", "page", "slab", "fault",
+# "reclaim" or "policy".
 D=/sys/kernel/debug/shadowmm
 mode=${SMM_BENCH_MODE:-run}
 slab_mode="run slab${mode#run}"
@@ -36,6 +37,20 @@ if { want page || want slab || want fault; } && smm_insmod shadowmm size_mb=256;
 		smm_check "validate after the fault benchmark" sh -c "cat $D/validate | grep -qx ok"
 	fi
 	smm_rmmod shadowmm_bench
+	smm_rmmod shadowmm
+fi
+
+# Reclaim against the kernel's: reclaim_bench sets up a memory cgroup, a
+# loop swap device over tmpfs and zswap for the kernel's side, and undoes
+# all of it before it exits; the checks after it make sure it did, so the
+# policy benchmark runs on the guest as it was.
+if want reclaim && smm_insmod shadowmm size_mb=32 swap_mb=256; then
+	smm_log "reclaim benchmark" /usr/bin/reclaim_bench ${quick:+"$quick"}
+	smm_check "reclaim benchmark: reclaim_bench exited 0 (every byte read back right)" [ $? -eq 0 ]
+	smm_check "reclaim benchmark left no swap area, cgroup or loop device" sh -c \
+		"[ \$(wc -l </proc/swaps) -le 1 ] && [ ! -e /sys/fs/cgroup/smm-reclaim-bench ] &&
+		 ! grep -q . /sys/block/loop*/loop/backing_file 2>/dev/null"
+	smm_check "validate after the reclaim benchmark" sh -c "cat $D/validate | grep -qx ok"
 	smm_rmmod shadowmm
 fi
 
