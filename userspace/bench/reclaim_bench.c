@@ -813,8 +813,8 @@ int main(int argc, char **argv)
 		       M(r, repeats, resident_kb), opt_ll(buf, sizeof(buf), M(r, repeats, store_kb)));
 	}
 	if (want[KERNEL])
-		printf("kernel: zswap took %lld of the %lld pages evicted over the stream (zswpout), held %lld after it (stored_pages); pages that reached the swap file since boot (pswpout): %lld\n",
-		       M(res[KERNEL], repeats, zswpout), M(res[KERNEL], repeats, stream.swaps),
+		printf("kernel (medians): pages evicted over the stream %lld, zswpout over it %lld, zswap stored_pages after it %lld; pages that reached the swap file since boot (pswpout): %lld\n",
+		       M(res[KERNEL], repeats, stream.swaps), M(res[KERNEL], repeats, zswpout),
 		       M(res[KERNEL], repeats, zswap_stored), stat_get("/proc/vmstat", "pswpout"));
 	if (want[KERNEL] && want[SHADOWMM]) {
 		struct spread ek = S(res[KERNEL], repeats, stream.per_s);
@@ -825,7 +825,7 @@ int main(int argc, char **argv)
 		printf("shadowmm/kernel: evicted/s %.2fx, first-touch p99 %.2fx\n",
 		       ek.med ? (double)es.med / ek.med : 0, pk.med ? (double)ps.med / pk.med : 0);
 	}
-	printf("data: %llu bytes checked on each side, %llu wrong\n\n",
+	printf("data: %llu bytes checked per side, %llu wrong\n\n",
 	       want[KERNEL] ? (unsigned long long)M(res[KERNEL], repeats, bytes_checked) :
 	       (unsigned long long)M(res[SHADOWMM], repeats, bytes_checked), bad);
 
