@@ -795,18 +795,18 @@ int main(int argc, char **argv)
 		}
 	}
 
-	printf("\n%-9s %10s %12s %10s %10s %12s %10s %10s %12s %10s %10s %10s %9s\n",
-	       "side", "evicted", "evicted/s", "ft p50", "ft p99", "seq in/s", "rf p50", "rf p99",
+	printf("\n%-9s %10s %12s %10s %10s %10s %12s %10s %10s %12s %10s %10s %10s %9s\n",
+	       "side", "evicted", "evicted/s", "ft p50", "ft p99", "ft max", "seq in/s", "rf p50", "rf p99",
 	       "rand in/s", "rf p50", "rf p99", "resid kB", "store kB");
 	for (k = 0; k < NR_SIDES; k++) {
 		const struct result *r = res[k];
 
 		if (!want[k])
 			continue;
-		printf("%-9s %10lld %12lld %8lluus %8lluus %12lld %8lluus %8lluus %12lld %8lluus %8lluus %10lld %9s\n",
+		printf("%-9s %10lld %12lld %8lluus %8lluus %8lluus %12lld %8lluus %8lluus %12lld %8lluus %8lluus %10lld %9s\n",
 		       side_name[k], M(r, repeats, stream.swaps), M(r, repeats, stream.per_s),
 		       M(r, repeats, stream.p50) / 1000ULL, M(r, repeats, stream.p99) / 1000ULL,
-		       M(r, repeats, seq.per_s),
+		       M(r, repeats, stream.max) / 1000ULL, M(r, repeats, seq.per_s),
 		       M(r, repeats, seq.p50) / 1000ULL, M(r, repeats, seq.p99) / 1000ULL,
 		       M(r, repeats, rand.per_s),
 		       M(r, repeats, rand.p50) / 1000ULL, M(r, repeats, rand.p99) / 1000ULL,
