@@ -10,6 +10,7 @@ not tests.  scripts/bench prints it under each benchmark's table.
   bench-targets.py policy CSV     the replacement policy (policy.csv)
   bench-targets.py reclaim CSV    reclaim against the kernel's own
                                   (reclaim.csv)
+  bench-targets.py regions CSV    scaling with the region (regions.csv)
 
 Every verdict is taken on the medians; the spread over the repeats is
 printed beside them, "median (min-max)": for a ratio of the page and
@@ -272,11 +273,94 @@ def reclaim(csv_path):
     print(f'  {verdict(not bad)}  data integrity: {"every byte read back right" if not bad else f"{bad} bytes wrong"}')
 
 
+REGION_COLUMNS = ('case', 'size_mb', 'frames', 'repeats', 'metadata_bytes',
+                  'load_ns_per_page', 'unload_ns_per_page', 'validate_ns_per_page',
+                  'validate_full_ns_per_page', 'touch_ns_per_page', 'reclaim_ns_per_page')
+
+# (what, unit, column of the median cost per page, prefix of its min/max)
+REGION_METRICS = (
+    ('load (insmod)', 'ns/frame', 'load_ns_per_page', 'load'),
+    ('unload (rmmod)', 'ns/frame', 'unload_ns_per_page', 'unload'),
+    ('validate, idle region', 'ns/frame', 'validate_ns_per_page', 'validate'),
+    ('validate, full region', 'ns/frame', 'validate_full_ns_per_page', 'validate_full'),
+    ('first-touch write fault', 'ns/fault', 'touch_ns_per_page', 'touch'),
+    ('reclaim while writing past the region', 'ns/evicted page', 'reclaim_ns_per_page',
+     'reclaim'),
+    ('metadata', 'bytes/frame', None, None),
+)
+
+
+def region_points(rows, col):
+    """(size_mb, frames, cost per page, min, max) of every size with a figure."""
+    pts = []
+    for r in rows:
+        n = num(r['frames'])
+        if col is None:
+            m = num(r['metadata_bytes'])
+            v = lo = hi = m / n if m is not None and n else None
+        else:
+            pre = col[:-len('_ns_per_page')]
+            v, lo, hi = num(r[col]), num(r.get(pre + '_min')), num(r.get(pre + '_max'))
+        if v is not None and v > 0:
+            pts.append((int(r['size_mb']), n, v, lo if lo is not None else v,
+                        hi if hi is not None else v))
+    return pts
+
+
+def fixed_plus_linear(pts):
+    """Least squares of the total (cost per page x frames) = fixed + b x frames."""
+    xs = [p[1] for p in pts]
+    ys = [p[2] * p[1] for p in pts]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    if not sxx:
+        return None
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
+    return my - b * mx, b
+
+
+def regions(csv_path):
+    """Per metric, its cost per page at each region size (median over the
+    loads, min-max beside it); the target is met when the highest of them
+    is within 1.2x of the lowest, wherever they fall from the smallest
+    region to the largest."""
+    rows = sorted((r for r in load(csv_path, REGION_COLUMNS, ()) if r['case'] == 'region'),
+                  key=lambda r: int(r['size_mb']))
+    if len(rows) < 2:
+        print('  n/a     per-page costs: fewer than two region sizes')
+        return
+    print(f'  note:   medians of {rows[0]["repeats"]} loads a size; a ratio is the '
+          'highest cost per page over the lowest')
+    for name, unit, col, _ in REGION_METRICS:
+        pts = region_points(rows, col)
+        if len(pts) < 2:
+            print(f'  n/a     {name}: fewer than two sizes with a figure')
+            continue
+        hi = max(pts, key=lambda p: p[2])
+        lo = min(pts, key=lambda p: p[2])
+        ratio = hi[2] / lo[2]
+        ends = pts[-1][2] / pts[0][2]
+        per = ', '.join(f'{p[0]} MiB {p[2]:.4g}' + (f' ({p[3]:.4g}-{p[4]:.4g})'
+                                                    if p[3] != p[4] else '') for p in pts)
+        print(f'  {verdict(ratio <= 1.2)}  {name}: per-page cost within 1.2x from '
+              f'{pts[0][0]} to {pts[-1][0]} MiB: {ratio:.2f}x (highest at {hi[0]} MiB, '
+              f'lowest at {lo[0]} MiB; largest/smallest {ends:.2f}); {unit}: {per}')
+        if col == 'reclaim_ns_per_page' and all(r.get('evicted_direct') for r in rows):
+            print(f'  info    {name}: evicted by direct reclaim (the rest by kswapd), medians: ' +
+                  ', '.join(f'{r["size_mb"]} MiB {r["evicted_direct"]} of {r["evicted"]}'
+                            for r in rows))
+        if unit == 'ns/frame':
+            f = fixed_plus_linear(pts)
+            if f:
+                print(f'  info    {name}: least squares over the sizes: '
+                      f'{f[0] / 1e6:.1f} ms fixed + {f[1]:.1f} ns/frame')
+
+
 def main(argv):
     benchmarks = {'page': (page, 1), 'slab': (slab, 2), 'policy': (policy, 1),
-                  'reclaim': (reclaim, 1)}
+                  'reclaim': (reclaim, 1), 'regions': (regions, 1)}
     if len(argv) < 2 or argv[1] not in benchmarks or len(argv) != 2 + benchmarks[argv[1]][1]:
-        sys.exit(f'usage: {argv[0]} page CSV | slab CSV TXT | policy CSV | reclaim CSV')
+        sys.exit(f'usage: {argv[0]} page CSV | slab CSV TXT | policy CSV | reclaim CSV | regions CSV')
     fn, _ = benchmarks[argv[1]]
     fn(*argv[2:])
 
