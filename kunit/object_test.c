@@ -510,6 +510,47 @@ static void smm_object_mlock_punch_test(struct kunit *test)
 	vm_munmap(addr, 4 * PAGE_SIZE);
 }
 
+/*
+ * A page punched while still mlocked but in no mapping, the state a punch
+ * racing munlock() leaves (the zap found VM_LOCKED already clear, the
+ * munlock walk found no pte): made here directly, as mlock_folio() makes
+ * it, PG_mlocked and one more in its zone's NR_MLOCK.  The frame goes back
+ * with the flag clear and NR_MLOCK as it was, as the kernel's own page
+ * allocator frees such a page, not with the flag left for the frame's
+ * next user (nor a warning).
+ */
+static void smm_object_mlocked_unmapped_punch_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	unsigned long free_before;
+	long mlock_before;
+	struct page *page;
+	struct zone *zone;
+	loff_t pos = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_EQ(test, kernel_write(file, buf, PAGE_SIZE, &pos), (ssize_t)PAGE_SIZE);
+	smm_lru_drain_all(pool);
+	page = smm_test_page_at(file, 0);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_FALSE(test, page_mapped(page));
+	zone = page_zone(page);
+	mlock_before = zone_page_state_snapshot(zone, NR_MLOCK);
+	KUNIT_ASSERT_FALSE(test, folio_test_set_mlocked(page_folio(page)));
+	mod_zone_page_state(zone, NR_MLOCK, 1);
+	free_before = smm_pool_free_pages(pool);
+
+	KUNIT_ASSERT_EQ(test, smm_object_punch(obj, 0, PAGE_SIZE), 1L);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 0);
+	KUNIT_EXPECT_FALSE(test, folio_test_mlocked(page_folio(page)));
+	KUNIT_EXPECT_EQ(test, zone_page_state_snapshot(zone, NR_MLOCK), mlock_before);
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free_before + 1);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /* A fault at @index with SIGKILL pending gives up: SIGBUS, no page. */
 static void smm_test_fault_killed(struct kunit *test, struct smm_object *obj,
 				  pgoff_t index)
@@ -639,6 +680,7 @@ static struct kunit_case smm_object_cases[] = {
 	KUNIT_CASE(smm_object_pinned_per_object_test),
 	KUNIT_CASE(smm_object_id_test),
 	KUNIT_CASE(smm_object_mlock_punch_test),
+	KUNIT_CASE(smm_object_mlocked_unmapped_punch_test),
 	KUNIT_CASE(smm_object_fault_killable_test),
 	KUNIT_CASE(smm_object_frozen_count_killable_test),
 	KUNIT_CASE(smm_object_validate_live_test),

@@ -48,6 +48,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/vmstat.h>
 #include <linux/xarray.h>
 
 #include <uapi/shadowmm.h>
@@ -89,8 +90,10 @@ static struct smm_object *smm_inode_object(struct inode *inode)
  *
  * Undoes what being an object page did to the struct page: the fields
  * shadowmm set and the flags the kernel's mm may have set while it was
- * mapped (dirty from a pte, referenced from an access), then frees the
- * frame to the buddy.  The frozen count means nobody else can look.
+ * mapped (dirty from a pte, referenced from an access, mlocked: counted
+ * as unevictable_pgs_cleared, as the kernel's own free counts it), then
+ * frees the frame to the buddy.  The frozen count means nobody else can
+ * look.
  *
  * Context: Any context.
  */
@@ -98,8 +101,19 @@ void smm_object_frame_free(struct smm_pool *pool, struct page *page)
 {
 	struct smm_page *frame = smm_object_frame(pool, page);
 
-	VM_WARN_ON_ONCE_PAGE(page_mapped(page) || folio_test_mlocked(page_folio(page)) ||
-			     page_ref_count(page) != 0, page);
+	VM_WARN_ON_ONCE_PAGE(page_mapped(page) || page_ref_count(page) != 0, page);
+	/*
+	 * Still mlocked, yet in no mapping: a punch or truncation that
+	 * zapped the page while munlock() was clearing VM_LOCKED (the one
+	 * finds the flag clear, the other no pte) leaves it so.  The kernel's
+	 * page allocator expects that of any freed page and clears it at
+	 * free, taking it out of NR_MLOCK; the frame goes to shadowmm's
+	 * buddy instead, so clear it here the same way.
+	 */
+	if (unlikely(folio_test_clear_mlocked(page_folio(page)))) {
+		mod_zone_page_state(page_zone(page), NR_MLOCK, -1);
+		count_vm_event(UNEVICTABLE_PGCLEARED);
+	}
 	clear_bit(PG_uptodate, &page->flags);
 	clear_bit(PG_dirty, &page->flags);
 	clear_bit(PG_referenced, &page->flags);
