@@ -55,7 +55,8 @@
  * what is off by default: "madv_hwpoison", "madv_soft_offline", and
  * "hugepopulate" (MAP_POPULATE on a huge length: it never finishes, so the
  * watchdog always fires; what counts is whether SIGKILL ends it), and
- * "hugeio" (reads and writes of arena buffers beyond 4 MiB: see rand_buf()).
+ * "hugeio" (reads and writes of arena buffers beyond 4 MiB: see rand_buf()),
+ * and the operation "fault_window" (see op_window()).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -1845,6 +1846,10 @@ static int op_pmadvise(struct ctx *c)
  * everything else: while it is on, every fault past it unmaps a page from
  * every process, under whatever else runs.  Off one time in three, else
  * 4..16 pages, small enough that the workers' faults keep wrapping it.
+ * Off by default (-E fault_window): a MAP_POPULATE or a pin of more pages
+ * than the window, while other threads fault on the same object, can
+ * see each page it faulted unmapped again before it takes it, and may not
+ * finish before the watchdog gives up on it, which tells nothing.
  */
 static int op_window(struct ctx *c)
 {
@@ -2221,8 +2226,8 @@ static void knob_line(struct ctx *c, char *buf, size_t size, bool good)
 		snprintf(buf, size, "burst %u", 1 + (unsigned int)below(c, 256));
 	else if (r < 93)
 		snprintf(buf, size, "slab_burst %u", 1 + (unsigned int)below(c, 512));
-	else if (r < 98)
-		/* Off, or 4..16 pages: small enough that the fuzz's faults wrap it. */
+	else if (r < 98 && cfg.op_on[OP_WINDOW])
+		/* Off, or 4..16 pages, with -E fault_window (see op_window()). */
 		snprintf(buf, size, "fault_window %u",
 			 chance(c, 33) ? 0 : 4 + (unsigned int)below(c, 13));
 	else
@@ -2505,7 +2510,8 @@ static void print_usage(const char *argv0)
 		"          [-D DEBUGFS_FILE,...] [-F CHILD_MS] [-P SETTLE_S] [-K] [-l]\n"
 		"  -x excludes, -o runs only, -E enables (for what is off by default):\n"
 		"  an operation, a group, a flag class (populate fixed huge locked debugfs,\n"
-		"  hugepopulate and hugeio: off by default) or madv_<advice>; -K: no sysrq\n"
+		"  hugepopulate and hugeio: off by default, as is the operation fault_window)\n"
+		"  or madv_<advice>; -K: no sysrq\n"
 		"  dumps when stuck; -l: list the classes\n", argv0);
 	fprintf(stderr, "operations:");
 	for (i = 0; i < NR_OPS; i++)
@@ -2618,6 +2624,8 @@ static int parse_args(int argc, char **argv)
 		cfg.op_on[i] = true;
 		cfg.weight[i] = ops[i].weight;
 	}
+	/* Off unless -E or -o names it: see op_window(). */
+	cfg.op_on[OP_WINDOW] = false;
 	cfg.populate_pct = 15;
 	for (i = 0; i < NR_FEATURES; i++)
 		cfg.feature_on[i] = i != F_HUGEPOP && i != F_HUGEIO;
