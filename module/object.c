@@ -110,7 +110,9 @@ void smm_object_frame_free(struct smm_pool *pool, struct page *page)
 	 * free, taking it out of NR_MLOCK; the frame goes to shadowmm's
 	 * buddy instead, so clear it here the same way.
 	 */
-	if (unlikely(folio_test_clear_mlocked(page_folio(page)))) {
+	if (unlikely(folio_test_mlocked(page_folio(page)))) {
+		/* Nobody else can look: a plain clear, no atomic on every free. */
+		__folio_clear_mlocked(page_folio(page));
 		mod_zone_page_state(page_zone(page), NR_MLOCK, -1);
 		count_vm_event(UNEVICTABLE_PGCLEARED);
 	}

@@ -1841,6 +1841,8 @@ static int op_pmadvise(struct ctx *c)
 	return err;
 }
 
+static int write_file(const char *path, const char *line, size_t len);
+
 /*
  * The fault window (knobs), set or taken away by a worker in the middle of
  * everything else: while it is on, every fault past it unmaps a page from
@@ -1855,15 +1857,10 @@ static int op_window(struct ctx *c)
 {
 	char line[32];
 	unsigned int n = chance(c, 33) ? 0 : 4 + (unsigned int)below(c, 13);
-	int fd = open(debugfs_path("knobs"), O_WRONLY | O_CLOEXEC), err;
 
-	if (fd < 0)
-		return -errno;
 	snprintf(line, sizeof(line), "fault_window %u", n);
 	trace(c, OP_WINDOW, n, 0, 0, 0);
-	err = res(write(fd, line, strlen(line)));
-	close(fd);
-	return err;
+	return write_file(debugfs_path("knobs"), line, strlen(line));
 }
 
 static const struct op ops[NR_OPS] = {
