@@ -11,7 +11,10 @@
  */
 
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/file.h>
+#include <linux/kthread.h>
 #include <linux/fs.h>
 #include <linux/cpumask.h>
 #include <linux/mempool.h>
@@ -551,6 +554,175 @@ static void smm_object_mlocked_unmapped_punch_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/*
+ * A lookup that loaded a frame's struct page before the frame was freed
+ * may get its reference once the frame is prepared again for another
+ * index.  When that prepared page is then abandoned (its publish lost a
+ * race), the lookup's reference keeps the frame: it waits on the pinned
+ * list and goes back to the buddy only when the lookup lets go, never by
+ * a put_page() that takes the count to zero (the kernel's page allocator
+ * would get the frame).
+ */
+static void smm_object_abandon_stale_ref_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	unsigned long free_before = smm_pool_free_pages(pool);
+	unsigned long pinned_before = smm_object_pinned_pages(pool);
+	struct page *page;
+	int count;
+
+	page = smm_object_frame_prepare(obj, 3);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_TRUE(test, PageLocked(page));
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 2);
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free_before - 1);
+
+	/* The stale lookup's reference, as get_page_unless_zero() takes it. */
+	KUNIT_ASSERT_TRUE(test, get_page_unless_zero(page));
+	smm_object_page_abandon(pool, page);
+	count = page_ref_count(page);
+	KUNIT_EXPECT_EQ_MSG(test, count, 2, "the lookup's and shadowmm's references");
+	if (count != 2) {
+		/*
+		 * Freed with the lookup's reference still counted: drop it
+		 * without a put_page() that would free the frame to the
+		 * kernel.
+		 */
+		if (count > 0)
+			set_page_count(page, 0);
+		return;
+	}
+	KUNIT_EXPECT_FALSE(test, PageLocked(page));
+	KUNIT_EXPECT_NULL(test, page->mapping);
+	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), pinned_before + 1);
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free_before - 1);
+
+	/* The lookup finds it is no page of its slot and lets go. */
+	put_page(page);
+	flush_delayed_work(&pool->objects.pinned_work);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 0);
+	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), pinned_before);
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free_before);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+struct smm_stale_locker {
+	struct page *page;		/* the struct page it keeps trying */
+	atomic_t stop;
+	unsigned long refs;		/* references it got */
+	unsigned long locked;		/* ... and locks it took */
+	struct completion done;
+};
+
+/*
+ * A stale holder of a frame's struct page, as a lockless lookup or the
+ * kernel's fault-around is: reference, lock, look, unlock, put, over and
+ * over, while the frame is prepared and abandoned again and again.
+ */
+static int smm_stale_locker_fn(void *arg)
+{
+	struct smm_stale_locker *s = arg;
+	unsigned long n = 0;
+
+	while (!atomic_read(&s->stop)) {
+		if (get_page_unless_zero(s->page)) {
+			s->refs++;
+			if (trylock_page(s->page)) {
+				s->locked++;
+				unlock_page(s->page);
+			}
+			put_page(s->page);
+		}
+		if (!(++n % 64))
+			cond_resched();
+	}
+	complete(&s->done);
+	return 0;
+}
+
+/*
+ * A frame being prepared is locked before anyone can take a reference on
+ * it: a stale holder spinning on its struct page (above) never takes the
+ * lock of a prepared page, nor unlocks it under its preparer.  The frame
+ * has its buddy allocated (the first two order-0 frames of a fresh pool
+ * split from one block), so with the per-CPU lists off each abandon puts
+ * it at the head of the order-0 list and the next prepare gets it again.
+ */
+static void smm_object_prepare_locked_first_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	unsigned long rounds = 0, reused = 0, lost = 0, end;
+	struct smm_stale_locker *s;
+	struct task_struct *task;
+	struct page *keep, *page;
+	int cpu;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	keep = smm_object_frame_prepare(obj, 0);
+	KUNIT_ASSERT_NOT_NULL(test, keep);
+	page = smm_object_frame_prepare(obj, 1);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	s->page = page;
+	atomic_set(&s->stop, 0);
+	init_completion(&s->done);
+
+	cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	task = kthread_create(smm_stale_locker_fn, s, "smm_stale_locker");
+	if (IS_ERR(task)) {
+		smm_object_page_abandon(pool, page);
+		smm_object_page_abandon(pool, keep);
+		KUNIT_FAIL(test, "kthread_create: %ld", PTR_ERR(task));
+		return;
+	}
+	kthread_bind(task, cpu);
+	wake_up_process(task);
+
+	end = jiffies + 2 * HZ;
+	do {
+		/* Held locked for a while: a stolen lock shows here. */
+		udelay(1);
+		if (!PageLocked(page))
+			lost++;
+		smm_object_page_abandon(pool, page);
+		/* The holder's reference deferred it: get it back. */
+		while (smm_object_pinned_pages(pool) && time_before(jiffies, end + HZ)) {
+			flush_delayed_work(&pool->objects.pinned_work);
+			cond_resched();
+		}
+		page = smm_object_frame_prepare(obj, 1);
+		if (!page)
+			break;
+		rounds++;
+		if (page == s->page)
+			reused++;
+		if (!(rounds % 256))
+			cond_resched();
+	} while (time_before(jiffies, end));
+	atomic_set(&s->stop, 1);
+	wait_for_completion(&s->done);
+	if (page)
+		smm_object_page_abandon(pool, page);
+	smm_object_page_abandon(pool, keep);
+	flush_delayed_work(&pool->objects.pinned_work);
+
+	kunit_info(test, "%lu rounds, %lu on the same frame; holder: %lu refs, %lu locks\n",
+		   rounds, reused, s->refs, s->locked);
+	KUNIT_EXPECT_NOT_NULL(test, page);
+	/* The test tests nothing unless the frame came back and was hit. */
+	KUNIT_EXPECT_GT(test, reused, rounds / 2);
+	KUNIT_EXPECT_GT(test, s->refs, 0UL);
+	KUNIT_EXPECT_EQ(test, lost, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /* A fault at @index with SIGKILL pending gives up: SIGBUS, no page. */
 static void smm_test_fault_killed(struct kunit *test, struct smm_object *obj,
 				  pgoff_t index)
@@ -681,6 +853,8 @@ static struct kunit_case smm_object_cases[] = {
 	KUNIT_CASE(smm_object_id_test),
 	KUNIT_CASE(smm_object_mlock_punch_test),
 	KUNIT_CASE(smm_object_mlocked_unmapped_punch_test),
+	KUNIT_CASE(smm_object_abandon_stale_ref_test),
+	KUNIT_CASE_SLOW(smm_object_prepare_locked_first_test),
 	KUNIT_CASE(smm_object_fault_killable_test),
 	KUNIT_CASE(smm_object_frozen_count_killable_test),
 	KUNIT_CASE(smm_object_validate_live_test),

@@ -135,12 +135,20 @@ static vm_fault_t smm_vm_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 	/*
 	 * The faulting page was resident: an access (neighbours are not).
 	 * A free frame has no reference to take, and one that was freed and
-	 * reused since the load is no longer in this slot.
+	 * reused since the load is no longer in this slot: checked again
+	 * once the reference holds it, before its lock is tried, so that the
+	 * lock of a frame another index or object owns (or one being
+	 * prepared) is never taken here.
 	 */
 	rcu_read_lock();
 	page = xa_load(&obj->inode->i_mapping->i_pages, vmf->pgoff);
 	if (xa_is_value(page) || (page && !get_page_unless_zero(page)))
 		page = NULL;
+	if (page && xa_load(&obj->inode->i_mapping->i_pages, vmf->pgoff) != page) {
+		rcu_read_unlock();
+		put_page(page);
+		return ret;
+	}
 	rcu_read_unlock();
 	if (!page)
 		return ret;

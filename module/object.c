@@ -142,21 +142,6 @@ void smm_object_frame_free(struct smm_pool *pool, struct page *page)
 	smm_free_pages(pool, frame, 0);
 }
 
-/*
- * A frame for an object: its count goes from zero (every frame that is not
- * an object page has none) to shadowmm's own reference.
- */
-static struct page *smm_object_frame_take(struct smm_pool *pool,
-					  struct smm_page *frame)
-{
-	struct page *page = smm_frame_struct_page(pool, frame);
-
-	VM_WARN_ON_ONCE_PAGE(page_ref_count(page) != 0, page);
-	set_page_count(page, 1);
-	atomic_long_inc(&pool->objects.nr_pages);
-	return page;
-}
-
 /* The kernel's per-CPU LRU and mlock batches of this CPU let go. */
 static void smm_kernel_batches_drain_fn(struct work_struct *work)
 {
@@ -507,13 +492,26 @@ static unsigned long smm_object_remove_range(struct smm_object *obj,
 	return n;
 }
 
-/*
- * A new frame for @index of @obj, locked, with a reference for the caller
- * besides shadowmm's own, not yet in i_pages: nobody else can see it, so
- * its flags may be set without atomics.
+/**
+ * smm_object_frame_prepare() - a new frame for an index of an object
+ * @obj: the object
+ * @index: the page offset it will have
+ *
+ * The frame comes locked, its fields set, with a reference for the caller
+ * besides shadowmm's own, not yet in i_pages.  A lookup that loaded this
+ * frame's struct page from another slot before the frame was last freed
+ * may still try to take a reference on it: everything is set while the
+ * count is zero, where no such lookup can get one, and the count is made
+ * nonzero last, with release order.  A lookup that gets its reference so
+ * sees the page locked and can neither lock it nor take it for another
+ * index's (smm_vm_map_pages() and the kernel's fault-around recheck the
+ * slot, smm_object_lookup() the slot too).
+ *
+ * Context: Process context, may sleep (the allocation may reclaim).
+ * Return: the page, or NULL when the region has no frame even after
+ * reclaim.
  */
-static struct page *smm_object_frame_prepare(struct smm_object *obj,
-					     pgoff_t index)
+struct page *smm_object_frame_prepare(struct smm_object *obj, pgoff_t index)
 {
 	struct smm_pool *pool = obj->pool;
 	struct smm_page *frame;
@@ -522,26 +520,48 @@ static struct page *smm_object_frame_prepare(struct smm_object *obj,
 	frame = smm_alloc_pages(pool, 0, SMM_GFP_HIGHMEM | SMM_GFP_DIRECT_RECLAIM);
 	if (!frame)
 		return NULL;
-	page = smm_object_frame_take(pool, frame);
+	page = smm_frame_struct_page(pool, frame);
+	/* Every frame that is not an object page has a count of zero. */
+	VM_WARN_ON_ONCE_PAGE(page_ref_count(page) != 0, page);
 	frame->object = obj;
 	frame->index = index;
 	set_page_private(page, smm_page_sfn(&pool->region, frame));
 	page->index = index;
-	__folio_set_locked(page_folio(page));
-	get_page(page);
 	page->mapping = obj->inode->i_mapping;
+	/* Non-atomic: with a count of zero nobody else touches the flags. */
+	__folio_set_locked(page_folio(page));
+	atomic_long_inc(&pool->objects.nr_pages);
+	/* shadowmm's reference and the caller's; the stores above first. */
+	page_ref_unfreeze(page, 2);
 	return page;
 }
+SMM_EXPORT(smm_object_frame_prepare);
 
-/* A prepared frame that never made it into its object's i_pages goes back. */
-static void smm_object_page_abandon(struct smm_pool *pool, struct page *page)
+/**
+ * smm_object_page_abandon() - give back a prepared frame no longer wanted
+ * @pool: the pool
+ * @page: a page from smm_object_frame_prepare(), locked, not (or no
+ *	longer) in i_pages
+ *
+ * Nobody can find the page through its object, but a stale lookup (see
+ * smm_object_frame_prepare()) may hold a transient reference: the
+ * caller's reference goes with put_page() and the frame through
+ * smm_object_frame_release(), which frees it only when shadowmm's is the
+ * last and else leaves it to the pinned list.  Dropping both references at
+ * once would let that lookup's put_page() take the count to zero and hand
+ * a shadowmm frame to the kernel's page allocator.
+ *
+ * Context: Process context.
+ */
+void smm_object_page_abandon(struct smm_pool *pool, struct page *page)
 {
 	page->mapping = NULL;
-	__folio_clear_locked(page_folio(page));
-	/* Nobody saw it: the caller's and shadowmm's references are all. */
-	page_ref_sub(page, 2);
-	smm_object_frame_free(pool, page);
+	/* Atomic, with release order: a stale holder may be trying the lock. */
+	unlock_page(page);
+	put_page(page);
+	smm_object_frame_release(pool, page);
 }
+SMM_EXPORT(smm_object_page_abandon);
 
 static void smm_object_zero_frame(struct smm_pool *pool, struct page *page)
 {
@@ -678,12 +698,9 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 		__xa_erase(&mapping->i_pages, index);
 		mapping->nrpages--;
 		xa_unlock_irq(&mapping->i_pages);
-		page->mapping = NULL;
 		atomic_long_dec(&obj->resident);
 		smm_object_change_end(pool);
-		unlock_page(page);
-		put_page(page);
-		smm_object_frame_release(pool, page);
+		smm_object_page_abandon(pool, page);
 		return ERR_PTR(-EIO);
 	}
 	folio_mark_uptodate(page_folio(page));

@@ -74,6 +74,8 @@ static inline void smm_object_change_end(struct smm_pool *pool)
 struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 				 bool create, enum smm_page_origin *origin);
 void smm_object_frame_free(struct smm_pool *pool, struct page *page);
+struct page *smm_object_frame_prepare(struct smm_object *obj, pgoff_t index);
+void smm_object_page_abandon(struct smm_pool *pool, struct page *page);
 unsigned long smm_object_for_each(struct smm_pool *pool,
 				  bool (*fn)(struct smm_object *obj, void *arg),
 				  void *arg);
