@@ -34,6 +34,7 @@
 #include <shadowmm/object.h>
 #include <shadowmm/object_internal.h>
 #include <shadowmm/slab.h>
+#include <shadowmm/stats.h>
 
 #include "smm_test.h"
 
@@ -514,6 +515,42 @@ static void smm_object_mlock_punch_test(struct kunit *test)
 }
 
 /*
+ * Pages nobody mlocked are never in the kernel's batches: a punch of
+ * pages that shadowmm's own LRU batches still hold drains those and
+ * frees every frame at once, without making every CPU drain the
+ * kernel's batches (which any user could otherwise have done, page by
+ * page, with a loop of touch and punch).
+ */
+static void smm_object_punch_drains_own_batches_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	unsigned long addr, i, free_before, drains;
+	char __user *p;
+	int round;
+
+	addr = kunit_vm_mmap(test, file, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
+	p = (char __user *)addr;
+	drains = smm_event_sum(pool, SMM_KERNEL_BATCH_DRAIN);
+	for (round = 0; round < 8; round++) {
+		for (i = 0; i < 4; i++)
+			KUNIT_ASSERT_EQ(test, put_user((char)i, p + i * PAGE_SIZE), 0);
+		/* First touches: shadowmm's LRU batch has their references. */
+		KUNIT_EXPECT_GT(test, page_ref_count(smm_test_page_at(file, 0)), 2);
+		free_before = smm_pool_free_pages(pool);
+		KUNIT_ASSERT_EQ(test, smm_object_punch(obj, 0, 4 * PAGE_SIZE), 4L);
+		KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 0UL);
+		KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free_before + 4);
+	}
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_KERNEL_BATCH_DRAIN), drains);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	vm_munmap(addr, 4 * PAGE_SIZE);
+}
+
+/*
  * A page punched while still mlocked but in no mapping, the state a punch
  * racing munlock() leaves (the zap found VM_LOCKED already clear, the
  * munlock walk found no pte): made here directly, as mlock_folio() makes
@@ -853,6 +890,7 @@ static struct kunit_case smm_object_cases[] = {
 	KUNIT_CASE(smm_object_id_test),
 	KUNIT_CASE(smm_object_mlock_punch_test),
 	KUNIT_CASE(smm_object_mlocked_unmapped_punch_test),
+	KUNIT_CASE(smm_object_punch_drains_own_batches_test),
 	KUNIT_CASE(smm_object_abandon_stale_ref_test),
 	KUNIT_CASE_SLOW(smm_object_prepare_locked_first_test),
 	KUNIT_CASE(smm_object_fault_killable_test),

@@ -67,6 +67,8 @@
 
 #define SMM_FS_MAGIC		0x53484d4d	/* "SHMM" */
 #define SMM_PINNED_POLL		(HZ / 10)
+/* Polls of the pinned list between drains of the kernel's batches. */
+#define SMM_PINNED_KERNEL_DRAIN	10
 /* Objects kept aside for open() when the region has none to give. */
 #define SMM_OBJECT_RESERVE	16
 
@@ -154,11 +156,16 @@ static void smm_kernel_batches_drain_fn(struct work_struct *work)
  * keep a punched mlocked page on the pinned list until that CPU's batch
  * happens to fill.  The batches are the kernel's, one set for all pools:
  * so are these work items, and the mutex lets one drain run at a time.
+ * It runs work on every online CPU, so callers keep it to when a page
+ * that is or was just mlocked is waiting (the mlock batches are the only
+ * ones of the kernel's that take object pages, which are never on its
+ * LRU), as the kernel's own mlock() drains every CPU's batches.
  */
-static void smm_object_kernel_batches_drain_all(void)
+static void smm_object_kernel_batches_drain_all(struct smm_pool *pool)
 {
 	int cpu;
 
+	smm_count_event(pool, SMM_KERNEL_BATCH_DRAIN);
 	mutex_lock(&smm_kernel_drain_lock);
 	cpus_read_lock();
 	for_each_online_cpu(cpu)
@@ -195,12 +202,29 @@ static void smm_pinned_work_fn(struct work_struct *work)
 	struct smm_pool *pool = container_of(to_delayed_work(work), struct smm_pool,
 					     objects.pinned_work);
 	struct smm_page *frame, *next;
+	bool drop_ref, mlocked = false;
 	LIST_HEAD(released);
-	bool drop_ref;
 
-	/* A reference a batch holds is no pin: let the batches go. */
+	spin_lock(&pool->objects.pinned_lock);
+	list_for_each_entry(frame, &pool->objects.pinned, lru) {
+		if (folio_test_mlocked(page_folio(smm_frame_struct_page(pool, frame)))) {
+			mlocked = true;
+			break;
+		}
+	}
+	spin_unlock(&pool->objects.pinned_lock);
+	/*
+	 * A reference a batch holds is no pin: let the batches go.
+	 * shadowmm's own always; the kernel's when a page waiting is
+	 * mlocked, and else once every SMM_PINNED_KERNEL_DRAIN polls: a
+	 * batch entry can outlive the flag (an mlock's entry on one CPU, the
+	 * munlock's, processed first, on another), and a page held by a pin
+	 * (vmsplice, io_uring) must not make every CPU run a work item ten
+	 * times a second.
+	 */
 	smm_lru_drain_all(pool);
-	smm_object_kernel_batches_drain_all();
+	if (mlocked || !(++pool->objects.pinned_polls % SMM_PINNED_KERNEL_DRAIN))
+		smm_object_kernel_batches_drain_all(pool);
 	spin_lock(&pool->objects.pinned_lock);
 	list_for_each_entry_safe(frame, next, &pool->objects.pinned, lru) {
 		if (page_ref_freeze(smm_frame_struct_page(pool, frame), 1)) {
@@ -213,6 +237,8 @@ static void smm_pinned_work_fn(struct work_struct *work)
 	drop_ref = list_empty(&pool->objects.pinned) && !list_empty(&released);
 	if (!list_empty(&pool->objects.pinned))
 		schedule_delayed_work(&pool->objects.pinned_work, SMM_PINNED_POLL);
+	else
+		pool->objects.pinned_polls = 0;
 	spin_unlock(&pool->objects.pinned_lock);
 
 	list_for_each_entry_safe(frame, next, &released, lru) {
@@ -456,6 +482,7 @@ static void smm_object_release_removed(struct smm_object *obj, pgoff_t first,
 				       pgoff_t last, struct list_head *removed)
 {
 	struct smm_pool *pool = obj->pool;
+	bool held = false, mlocked = false;
 	struct smm_page *frame, *next;
 
 	if (list_empty(removed))
@@ -466,15 +493,24 @@ static void smm_object_release_removed(struct smm_object *obj, pgoff_t first,
 	 * A frame still queued in a per-CPU batch (shadowmm's LRU batches,
 	 * the kernel's mlock batches after the zap munlocked it) has the
 	 * batch's reference: drain them, so it is freed now rather than
-	 * deferred.
+	 * deferred.  The kernel's only for a page the zap munlocked (see
+	 * smm_object_kernel_batches_drain_all()).
 	 */
 	list_for_each_entry(frame, removed, lru) {
-		if (page_ref_count(smm_frame_struct_page(pool, frame)) > 1) {
-			smm_lru_drain_all(pool);
-			smm_object_kernel_batches_drain_all();
-			break;
+		struct page *page = smm_frame_struct_page(pool, frame);
+
+		if (page_ref_count(page) > 1) {
+			held = true;
+			if (folio_test_mlocked(page_folio(page))) {
+				mlocked = true;
+				break;
+			}
 		}
 	}
+	if (held)
+		smm_lru_drain_all(pool);
+	if (mlocked)
+		smm_object_kernel_batches_drain_all(pool);
 	list_for_each_entry_safe(frame, next, removed, lru) {
 		list_del_init(&frame->lru);
 		smm_object_frame_release(pool, smm_frame_struct_page(pool, frame));

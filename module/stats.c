@@ -41,6 +41,7 @@ const char * const smm_event_names[SMM_NR_EVENTS] = {
 	[SMM_PGFAULT_COW] = "pgfault_cow",
 	[SMM_PGFAULT_SIGBUS] = "pgfault_sigbus",
 	[SMM_PINNED_DEFERRED] = "pinned_deferred",
+	[SMM_KERNEL_BATCH_DRAIN] = "kernel_batch_drains",
 	[SMM_VMA_RESYNC] = "vma_resync",
 	[SMM_VMA_UNTRACKED] = "vma_untracked",
 	/* The kernel's names while find_vma() had its vmacache (until 6.1). */

@@ -153,6 +153,8 @@ struct smm_object_changes {
  *		reference (get_user_pages pins), linked by lru
  * @nr_pinned:	frames on @pinned
  * @pinned_work: polls @pinned and frees what is no longer pinned
+ * @pinned_polls: runs of @pinned_work since @pinned was last empty; only
+ *		@pinned_work itself (never concurrent with itself) uses it
  */
 struct smm_pool_objects {
 	spinlock_t lock;
@@ -164,6 +166,7 @@ struct smm_pool_objects {
 	struct list_head pinned;
 	unsigned long nr_pinned;
 	struct delayed_work pinned_work;
+	unsigned int pinned_polls;
 };
 
 /**

@@ -2788,8 +2788,8 @@ static long long slab_objects(long long *free_slabs)
 static const char *const vmstat_names[] = {
 	"pgfault", "pgmajfault", "pgfault_sigbus", "pgfault_cow", "pswpout", "pswpin",
 	"pgsteal_zero", "allocstall_normal", "pgalloc_fail", "pgalloc_injected",
-	"pinned_deferred", "vma_resync", "vma_untracked", "pgfault_untracked",
-	"workingset_refault", "kswapd_giveup",
+	"pinned_deferred", "kernel_batch_drains", "vma_resync", "vma_untracked",
+	"pgfault_untracked", "workingset_refault", "kswapd_giveup",
 };
 #define NR_VMSTAT	ARRAY_SIZE(vmstat_names)
 
