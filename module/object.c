@@ -996,9 +996,15 @@ int smm_object_set_limit(struct smm_object *obj, loff_t limit)
 	spin_unlock(&obj->size_lock);
 	/* Pairs with the barrier in smm_object_add_page(). */
 	smp_mb();
-	if (limit < SHADOWMM_MAX_OBJECT_SIZE)
+	if (limit < SHADOWMM_MAX_OBJECT_SIZE) {
 		smm_object_remove_range(obj, limit >> PAGE_SHIFT,
 					(SHADOWMM_MAX_OBJECT_SIZE >> PAGE_SHIFT) - 1);
+		/*
+		 * Private copies of pages beyond the limit go too, as a
+		 * truncation's do: their next access faults, and is SIGBUS.
+		 */
+		unmap_mapping_range(inode->i_mapping, limit, 0, 1);
+	}
 	return 0;
 }
 SMM_EXPORT(smm_object_set_limit);

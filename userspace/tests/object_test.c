@@ -662,6 +662,27 @@ TEST(size_limit_faults_get_sigbus)
 	munmap(p, n * PG);
 }
 
+/*
+ * Lowering the limit is ftruncate() for a private mapping too: its copies
+ * of pages beyond the new limit go, and touching them is SIGBUS, as it is
+ * for a page the object never had there.
+ */
+TEST(size_limit_drops_private_copies_beyond)
+{
+	int fd = smm_open();
+	char *priv, got;
+
+	priv = map(fd, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
+	ASSERT_NE(NULL, priv);
+	memset(priv, 'c', 4 * PG);
+	ASSERT_EQ(0, smm_set_limit(fd, 2 * PG));
+	EXPECT_EQ(0, smm_touch(priv + PG, 0, 0, &got)) TH_LOG("copy below the limit");
+	EXPECT_EQ('c', got);
+	EXPECT_EQ(SIGBUS, smm_touch(priv + 2 * PG, 0, 0, &got)) TH_LOG("copy at the limit");
+	EXPECT_EQ(SIGBUS, smm_touch(priv + 3 * PG, 1, 'd', NULL)) TH_LOG("copy beyond");
+	munmap(priv, 4 * PG);
+}
+
 TEST(size_limit_writes_get_efbig)
 {
 	int fd = smm_open();
