@@ -26,6 +26,7 @@
 #include <linux/pagemap.h>
 #include <linux/rbtree.h>
 #include <linux/sched.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -116,6 +117,66 @@ unsigned int smm_object_young_ptes(struct folio *folio)
 	return w.young;
 }
 SMM_EXPORT(smm_object_young_ptes);
+
+/* By object, then by offset: runs of consecutive offsets of one object. */
+static int smm_victim_cmp(const void *a, const void *b)
+{
+	const struct smm_page *x = *(struct smm_page * const *)a;
+	const struct smm_page *y = *(struct smm_page * const *)b;
+
+	if (x->object != y->object)
+		return x->object < y->object ? -1 : 1;
+	if (x->index != y->index)
+		return x->index < y->index ? -1 : 1;
+	return 0;
+}
+
+/**
+ * smm_object_unmap_victims() - unmap a batch of reclaim victims at once
+ * @pool: the pool
+ * @frames: frames smm_lru_check_references() found victims, each locked
+ *	    by the caller (so none is mapped again meanwhile); sorted here
+ * @nr: how many
+ *
+ * Unmaps the victims from every process, one unmap_mapping_pages() call
+ * for each run of consecutive offsets of one object, before
+ * smm_object_remove_mapping() takes them out one by one and finds them
+ * unmapped.  A written pte of a shared mapping makes the kernel's zap
+ * flush the TLB before it drops the page table lock, so page by page
+ * every eviction of a page that a task on another CPU maps costs a
+ * shootdown IPI, waited for with that lock held, which the task's own
+ * direct reclaim, walking the same page table for young ptes, spins on;
+ * a run costs one flush for each page table it spans, as the kernel's
+ * own reclaim batches its flushes (TTU_BATCH_FLUSH).
+ *
+ * Context: Process context, may sleep (the i_mmap lock); every frame
+ * locked by the caller.
+ */
+void smm_object_unmap_victims(struct smm_pool *pool, struct smm_page **frames,
+			      unsigned int nr)
+{
+	unsigned int i, j;
+
+	sort(frames, nr, sizeof(*frames), smm_victim_cmp, NULL);
+	for (i = 0; i < nr; i = j) {
+		struct smm_object *obj = frames[i]->object;
+		pgoff_t start = frames[i]->index;
+		bool mapped = false;
+
+		for (j = i; j < nr; j++) {
+			struct folio *folio;
+
+			if (frames[j]->object != obj || frames[j]->index != start + (j - i))
+				break;
+			folio = page_folio(smm_frame_struct_page(pool, frames[j]));
+			VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
+			mapped |= folio_mapped(folio);
+		}
+		if (mapped)
+			unmap_mapping_pages(obj->inode->i_mapping, start, j - i, false);
+	}
+}
+SMM_EXPORT(smm_object_unmap_victims);
 
 /**
  * smm_object_remove_mapping() - take a reclaim victim out of its object

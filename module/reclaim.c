@@ -19,10 +19,12 @@
  * its page lock (tried, never waited for), goes through the steps of the
  * kernel's shrink_folio_list(): the LRU decides whether it is a victim
  * (smm_lru_check_references(): its young ptes activate a page seen
- * accessed again and keep one seen for the first time), and a victim is
- * taken out of its object (smm_object_remove_mapping(): unmap from every
- * process, write to the backing store, leave a shadow entry, free the
- * frame).  What was not evicted goes back, to the active list if it was
+ * accessed again and keep one seen for the first time).  The batch's
+ * victims, still locked, are unmapped from every process together
+ * (smm_object_unmap_victims(): a TLB flush per run of consecutive pages
+ * instead of per page), then each is taken out of its object
+ * (smm_object_remove_mapping(): write to the backing store, leave a
+ * shadow entry, free the frame).  What was not evicted goes back, to the active list if it was
  * activated.  A pass scans at most the node's LRU size >> priority pages,
  * and each pass without progress lowers the priority, as the kernel's
  * scan_control does.  kswapd also gives the slab caches' free slabs back
@@ -72,15 +74,15 @@ struct smm_scan_control {
 
 /*
  * One isolated page, as the kernel's shrink_folio_list() takes each: its
- * page lock tried, the LRU's verdict on its references, and for a victim
- * its removal from its object.  What became of it: an enum
- * smm_evict_result, counted in @stat; the page is unlocked again, and on
- * SMM_EVICT_RECLAIMED its frame is freed.
+ * page lock tried and the LRU's verdict on its references.  A victim
+ * (SMM_EVICT_RECLAIMED) stays locked, for its removal from its object
+ * once the batch's victims are unmapped; any other page is unlocked
+ * again, what became of it an enum smm_evict_result, counted in @stat.
  */
-static enum smm_evict_result smm_shrink_page(struct smm_pool *pool,
-					     const struct smm_lru_policy *policy,
-					     struct smm_page *frame,
-					     struct smm_reclaim_stat *stat)
+static enum smm_evict_result smm_judge_page(struct smm_pool *pool,
+					    const struct smm_lru_policy *policy,
+					    struct smm_page *frame,
+					    struct smm_reclaim_stat *stat)
 {
 	struct folio *folio = page_folio(smm_frame_struct_page(pool, frame));
 	enum smm_evict_result res;
@@ -89,11 +91,7 @@ static enum smm_evict_result smm_shrink_page(struct smm_pool *pool,
 		return SMM_EVICT_BUSY;
 	switch (policy->check_references(pool, frame)) {
 	case SMM_LRUREF_RECLAIM:
-		res = smm_object_remove_mapping(pool, frame, stat);
-		/* Taken out: unlocked there, before its frame was freed. */
-		if (res == SMM_EVICT_RECLAIMED)
-			return res;
-		break;
+		return SMM_EVICT_RECLAIMED;
 	case SMM_LRUREF_KEEP:
 		stat->nr_ref_keep++;
 		res = SMM_EVICT_REFERENCED;
@@ -127,26 +125,42 @@ static unsigned int smm_shrink_inactive(struct smm_pool *pool,
 					const struct smm_lru_policy *policy,
 					struct smm_node *node, struct smm_scan_control *sc)
 {
-	struct smm_page *frames[SMM_RECLAIM_BATCH];
+	struct smm_page *frames[SMM_RECLAIM_BATCH], *victims[SMM_RECLAIM_BATCH];
+	bool victim[SMM_RECLAIM_BATCH];
 	struct smm_reclaim_stat stat = { };
-	unsigned int i, n, kept = 0, reclaimed = 0;
+	unsigned int i, n, nr_victims = 0, kept = 0, reclaimed = 0;
 
 	n = min_t(unsigned long, SMM_RECLAIM_BATCH, sc->nr_to_reclaim - sc->nr_reclaimed);
 	n = policy->isolate(pool, node, n, frames);
 	if (!n)
 		return 0;
 	smm_count_events(pool, sc->kswapd ? SMM_PGSCAN_KSWAPD : SMM_PGSCAN_DIRECT, n);
+	/* The verdicts first: the victims, still locked, are unmapped together. */
 	for (i = 0; i < n; i++) {
+		victim[i] = smm_judge_page(pool, policy, frames[i], &stat) ==
+			    SMM_EVICT_RECLAIMED;
+		if (victim[i])
+			victims[nr_victims++] = frames[i];
+	}
+	if (nr_victims)
+		smm_object_unmap_victims(pool, victims, nr_victims);
+	/* Taken out in the LRU's order, each page in its turn. */
+	for (i = 0; i < n; i++) {
+		struct folio *folio = page_folio(smm_frame_struct_page(pool, frames[i]));
 		enum smm_evict_result res = SMM_EVICT_NOSPACE;
 
-		if (!sc->store_full)
-			res = smm_shrink_page(pool, policy, frames[i], &stat);
-		if (res == SMM_EVICT_RECLAIMED) {
-			reclaimed++;
-			continue;
+		if (victim[i]) {
+			if (!sc->store_full)
+				res = smm_object_remove_mapping(pool, frames[i], &stat);
+			/* Taken out: unlocked there, before its frame was freed. */
+			if (res == SMM_EVICT_RECLAIMED) {
+				reclaimed++;
+				continue;
+			}
+			folio_unlock(folio);
+			if (res == SMM_EVICT_NOSPACE)
+				sc->store_full = true;
 		}
-		if (res == SMM_EVICT_NOSPACE)
-			sc->store_full = true;
 		frames[kept++] = frames[i];
 	}
 	smm_lru_putback(pool, frames, kept);

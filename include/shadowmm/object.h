@@ -192,6 +192,8 @@ vm_fault_t smm_object_fault_page(struct smm_object *obj, pgoff_t index,
 				 struct page **pagep, enum smm_page_origin *origin);
 bool smm_object_page_pinned(struct folio *folio);
 unsigned int smm_object_young_ptes(struct folio *folio);
+void smm_object_unmap_victims(struct smm_pool *pool, struct smm_page **frames,
+			      unsigned int nr);
 int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 			      struct smm_reclaim_stat *stat);
 unsigned long smm_object_shadow_trim(struct smm_pool *pool, unsigned long target);

@@ -4,8 +4,9 @@
  * getting every byte back (one mapping; two processes of two threads), a
  * hot set that stays resident beside a streaming scan, mlocked pages that
  * are never evicted, SIGBUS when region and backing store are both full
- * with nothing stored lost, and reclaim beside concurrent faults, munmap
- * and fork.
+ * with nothing stored lost, reclaim beside concurrent faults, munmap and
+ * fork, and eviction of pages a thread on another CPU maps costing a TLB
+ * shootdown per run of pages rather than per page.
  *
  * Needs its own module load with a small region and a large store:
  * size_mb=16 swap_mb=96 (scripts/vm/plans/check.sh).
@@ -13,9 +14,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -612,6 +615,112 @@ TEST(reclaim_counters)
 	EXPECT_LE((long long)gone, stolen);
 	EXPECT_LE((long long)gone, swapped);
 	munmap(p, n * PG);
+	close(fd);
+	EXPECT_TRUE(smm_validate_ok());
+}
+
+/* TLB shootdown interrupts @cpu has taken (/proc/interrupts), or -1. */
+static long long tlb_shootdowns(int cpu)
+{
+	FILE *f = fopen("/proc/interrupts", "re");
+	long long n = -1;
+	char line[1024];
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *s = line, *end;
+		int i;
+
+		while (*s == ' ')
+			s++;
+		if (strncmp(s, "TLB:", 4))
+			continue;
+		s += 4;
+		for (i = 0; i <= cpu; i++) {
+			n = strtoll(s, &end, 10);
+			if (end == s) {
+				n = -1;
+				break;
+			}
+			s = end;
+		}
+		break;
+	}
+	fclose(f);
+	return n;
+}
+
+static int pin_to(pthread_t t, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(t, sizeof(set), &set);
+}
+
+static int spin_stop;
+
+/* Keeps the process's mm loaded on CPU 1, in user mode, touching nothing. */
+static void *spinner(void *arg)
+{
+	while (!__atomic_load_n(&spin_stop, __ATOMIC_RELAXED))
+		;
+	return NULL;
+}
+
+/*
+ * Pages written through a shared mapping have dirty ptes, and the kernel
+ * zaps those with a TLB flush before it drops the page table lock: a
+ * shootdown IPI to every other CPU running the process, waited for with
+ * that lock held.  Reclaim unmaps a batch's victims together, one flush
+ * per run of consecutive pages and page table, so evicting 1024
+ * consecutive pages from CPU 0 while a thread of the process runs on
+ * CPU 1 must cost CPU 1 well under one shootdown a page (page by page it
+ * took one for each).
+ */
+#define RUN_PAGES	1024UL
+
+TEST(eviction_flushes_tlb_per_run)
+{
+	long long out, tlb0, tlb1, evicted;
+	unsigned long i;
+	pthread_t t;
+	char *p;
+	int fd;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || tlb_shootdowns(1) < 0)
+		SKIP(return, "needs two CPUs and x86's TLB line in /proc/interrupts");
+	fd = smm_open();
+	ASSERT_GE(fd, 0);
+	p = map_shared(fd, RUN_PAGES * PG);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, pin_to(pthread_self(), 0));
+	for (i = 0; i < RUN_PAGES; i++)
+		smm_fill(p + i * PG, PG, 11, i * PG);
+	ASSERT_TRUE(smm_knob("drain_lru 1"));
+	__atomic_store_n(&spin_stop, 0, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, pthread_create(&t, NULL, spinner, NULL));
+	ASSERT_EQ(0, pin_to(t, 1));
+	usleep(100000);
+
+	out = smm_vmstat("pswpout");
+	tlb0 = tlb_shootdowns(1);
+	ASSERT_LE(0, out);
+	ASSERT_LE(0, tlb0);
+	EXPECT_TRUE(smm_knob("reclaim 1024"));
+	tlb1 = tlb_shootdowns(1);
+	evicted = smm_vmstat("pswpout") - out;
+	__atomic_store_n(&spin_stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+
+	printf("# %lld pages evicted, %lld TLB shootdowns on CPU 1\n", evicted, tlb1 - tlb0);
+	EXPECT_LE((long long)RUN_PAGES / 2, evicted);
+	EXPECT_LE((tlb1 - tlb0) * 8, evicted);
+	for (i = 0; i < RUN_PAGES; i++)
+		ASSERT_EQ(-1, smm_check_fill(p + i * PG, PG, 11, i * PG)) TH_LOG("page %lu", i);
+	munmap(p, RUN_PAGES * PG);
 	close(fd);
 	EXPECT_TRUE(smm_validate_ok());
 }
