@@ -11,7 +11,8 @@
  * activates, one beyond does not, and a cycle longer than the inactive
  * list but within reach stops refaulting once stale active pages made
  * room for it; the active list is aged when the inactive one is too
- * short and only then; shadow entries without a slot are trimmed;
+ * short and only then; a victim whose mapping mlock() locked after its
+ * verdict is not evicted; shadow entries without a slot are trimmed;
  * kmalloc reclaims on every path when it may sleep and on none when it
  * may not.  The store's own round trip, full and corrupt cases are in
  * the shadowmm_swap suite, the distance arithmetic in
@@ -742,6 +743,82 @@ static void smm_reclaim_young_two_mappings_test(struct kunit *test)
 	smm_test_two_mappings_round(test, pool, true);
 }
 
+/* The mapping at @addr locked, as far as mlock()'s VM_LOCKED goes. */
+static void smm_test_vma_mlock(unsigned long addr)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+
+	mmap_write_lock(mm);
+	vma = find_vma(mm, addr);
+	vm_flags_set(vma, VM_LOCKED);
+	mm->locked_vm += vma_pages(vma);
+	mmap_write_unlock(mm);
+}
+
+/*
+ * mlock() between a victim's verdict and its unmap: a mapped page judged
+ * a victim has its mapping locked (the VM_LOCKED that mlock() sets before
+ * it walks the page tables) before reclaim unmaps it.  The zap munlocks
+ * the page through the kernel's per-CPU batch, whose reference alone
+ * kept it; once that batch drained, the page of a locked mapping was
+ * evicted.  It stays, on the unevictable list, and its next access maps
+ * it again with its bytes.
+ */
+static void smm_reclaim_mlock_after_verdict_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
+	struct smm_reclaim_stat stat = { };
+	struct smm_page *frame, *victim;
+	unsigned long addr;
+	struct page *page;
+	int res;
+
+	addr = kunit_vm_mmap(test, file, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
+	smm_test_pattern(want, 0);
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr, want, PAGE_SIZE), 0UL);
+	smm_lru_drain_all(pool);
+	page = xa_load(&file->f_mapping->i_pages, 0);
+	KUNIT_ASSERT_TRUE(test, page && !xa_is_value(page) && page_mapped(page));
+	KUNIT_ASSERT_EQ(test, smm_lru_isolate_inactive(pool, &pool->zones.nodes[0], 1,
+							 &frame), 1U);
+	KUNIT_ASSERT_PTR_EQ(test, smm_frame_struct_page(pool, frame), page);
+
+	/* Its young pte made old and its mark gone: a victim. */
+	lock_page(page);
+	smm_object_young_ptes(page_folio(page));
+	clear_bit(SMM_PG_referenced, &frame->flags);
+	KUNIT_EXPECT_EQ(test, smm_lru_check_references(pool, frame), SMM_LRUREF_RECLAIM);
+
+	smm_test_vma_mlock(addr);
+	/* On one CPU, whose batch the zap's munlock joins, drained then. */
+	victim = frame;
+	migrate_disable();
+	smm_object_unmap_victims(pool, &victim, 1);
+	smm_compat_lru_add_drain();
+	migrate_enable();
+	KUNIT_EXPECT_FALSE(test, page_mapped(page));
+	res = smm_object_remove_mapping(pool, frame, &stat);
+	KUNIT_EXPECT_EQ(test, res, (int)SMM_EVICT_MLOCKED);
+	if (res != SMM_EVICT_RECLAIMED) {
+		unlock_page(page);
+		smm_lru_putback(pool, &frame, 1);
+		KUNIT_EXPECT_TRUE(test, smm_page_test(frame, SMM_PG_unevictable));
+	}
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&file->f_mapping->i_pages, 0), page);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PSWPOUT), 0UL);
+
+	KUNIT_EXPECT_EQ(test, copy_from_user(buf, (void __user *)addr, PAGE_SIZE), 0UL);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, want, PAGE_SIZE), 0);
+	KUNIT_EXPECT_TRUE(test, page_mapped(page));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	vm_munmap(addr, PAGE_SIZE);
+}
+
 /* Pages of zeroes leave shadow entries without a slot; those are trimmed. */
 static void smm_reclaim_shadow_trim_test(struct kunit *test)
 {
@@ -911,6 +988,7 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE_SLOW(smm_reclaim_refault_balance_test),
 	KUNIT_CASE(smm_reclaim_young_rule_test),
 	KUNIT_CASE(smm_reclaim_young_two_mappings_test),
+	KUNIT_CASE(smm_reclaim_mlock_after_verdict_test),
 	KUNIT_CASE(smm_reclaim_shadow_trim_test),
 	KUNIT_CASE(smm_reclaim_no_store_test),
 	KUNIT_CASE_PARAM_ATTR(smm_reclaim_kmalloc_test, smm_reclaim_kmalloc_gen_params,

@@ -131,11 +131,54 @@ static int smm_victim_cmp(const void *a, const void *b)
 	return 0;
 }
 
+/*
+ * Unmap @nr victims at consecutive offsets of one object (@frames, each
+ * locked, in order of offset) from every process, with one zap, then
+ * keep those a locked mapping covers.  The verdict on a victim was given
+ * before the zap: mlock() may have locked a mapping of it meanwhile.
+ * mlock() sets VM_LOCKED before it walks the mapping's page tables and
+ * populates them under their locks, so a pte the zap took out after that
+ * walk saw it is of a mapping whose VM_LOCKED this walk, after the zap
+ * took the same page table lock, sees; a pte the zap took out first is
+ * faulted in again by mlock()'s populate, which waits on the page lock.
+ * As the kernel's try_to_unmap_one() refuses a VM_LOCKED vma, such a page
+ * is not evicted: it goes to the unevictable list (smm_lru_mlock()) and
+ * its next access maps it again, mlocked by the kernel's rmap.  Without
+ * this the zap's munlock, once its batch drained, would leave the page
+ * of a locked mapping unmlocked and unmapped, and it would be evicted
+ * after mlock() returned.
+ */
+static void smm_object_unmap_run(struct smm_pool *pool, struct smm_page **frames,
+				 unsigned int nr)
+{
+	struct address_space *mapping = frames[0]->object->inode->i_mapping;
+	pgoff_t start = frames[0]->index, last = start + nr - 1;
+	struct rb_node *rb;
+
+	unmap_mapping_pages(mapping, start, nr, false);
+	i_mmap_lock_read(mapping);
+	for (rb = rb_first_cached(&mapping->i_mmap); rb; rb = rb_next(rb)) {
+		struct vm_area_struct *vma = rb_entry(rb, struct vm_area_struct,
+						      shared.rb);
+		pgoff_t first, end;
+
+		if (!(READ_ONCE(vma->vm_flags) & VM_LOCKED) ||
+		    vma->vm_pgoff > last || vma->vm_pgoff + vma_pages(vma) <= start)
+			continue;
+		first = max_t(pgoff_t, start, vma->vm_pgoff);
+		end = min_t(pgoff_t, last, vma->vm_pgoff + vma_pages(vma) - 1);
+		for (; first <= end; first++)
+			smm_lru_mlock(pool, frames[first - start]);
+	}
+	i_mmap_unlock_read(mapping);
+}
+
 /**
  * smm_object_unmap_victims() - unmap a batch of reclaim victims at once
  * @pool: the pool
- * @frames: frames smm_lru_check_references() found victims, each locked
- *	    by the caller (so none is mapped again meanwhile); sorted here
+ * @frames: frames smm_lru_check_references() found victims, isolated
+ *	    and each locked by the caller (so none is mapped again
+ *	    meanwhile); sorted here
  * @nr: how many
  *
  * Unmaps the victims from every process, one unmap_mapping_pages() call
@@ -147,7 +190,9 @@ static int smm_victim_cmp(const void *a, const void *b)
  * shootdown IPI, waited for with that lock held, which the task's own
  * direct reclaim, walking the same page table for young ptes, spins on;
  * a run costs one flush for each page table it spans, as the kernel's
- * own reclaim batches its flushes (TTU_BATCH_FLUSH).
+ * own reclaim batches its flushes (TTU_BATCH_FLUSH).  A victim that a
+ * mapping locked by mlock() since its verdict covers is marked
+ * unevictable, and smm_object_remove_mapping() keeps it.
  *
  * Context: Process context, may sleep (the i_mmap lock); every frame
  * locked by the caller.
@@ -173,7 +218,7 @@ void smm_object_unmap_victims(struct smm_pool *pool, struct smm_page **frames,
 			mapped |= folio_mapped(folio);
 		}
 		if (mapped)
-			unmap_mapping_pages(obj->inode->i_mapping, start, j - i, false);
+			smm_object_unmap_run(pool, frames + i, j - i);
 	}
 }
 SMM_EXPORT(smm_object_unmap_victims);
@@ -186,9 +231,11 @@ SMM_EXPORT(smm_object_unmap_victims);
  *	   lock the caller still holds
  * @stat: what was found, added to
  *
- * The page is unmapped from every process; a page still mapped after that,
- * or with references beyond shadowmm's and the isolation's (get_user_pages
- * pins), stays.  The rest is written to the backing store (a page of
+ * The page is unmapped from every process, unless
+ * smm_object_unmap_victims() did already; a page that a mapping locked by
+ * mlock() mapped (marked unevictable then), one still mapped after that,
+ * or one with references beyond shadowmm's and the isolation's
+ * (get_user_pages pins), stays.  The rest is written to the backing store (a page of
  * zeroes is not: its shadow entry has no slot and it comes back zeroed),
  * its count is frozen at the expected value so no lookup can take it
  * meanwhile, its shadow entry (node, age, store slot) goes into the
@@ -204,8 +251,9 @@ SMM_EXPORT(smm_object_unmap_victims);
  * lock, and the object may go once it is dropped); on any other result
  * the page is still locked, for the caller to unlock.
  * Return: SMM_EVICT_RECLAIMED (the isolation's reference is consumed),
- * or SMM_EVICT_BUSY, SMM_EVICT_PINNED or SMM_EVICT_NOSPACE: the caller
- * gives the frame back with smm_lru_putback().
+ * or SMM_EVICT_BUSY, SMM_EVICT_PINNED, SMM_EVICT_MLOCKED or
+ * SMM_EVICT_NOSPACE: the caller gives the frame back with
+ * smm_lru_putback().
  */
 int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 			      struct smm_reclaim_stat *stat)
@@ -224,12 +272,14 @@ int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 
 	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
 	VM_WARN_ON_ONCE_FOLIO(!mapping, folio);
+	if (folio_mapped(folio))
+		smm_object_unmap_run(pool, &frame, 1);
+	/* A locked mapping mapped it when it was unmapped: it stays. */
+	if (smm_page_test(frame, SMM_PG_unevictable))
+		return SMM_EVICT_MLOCKED;
 	if (folio_mapped(folio)) {
-		unmap_mapping_pages(mapping, index, 1, false);
-		if (folio_mapped(folio)) {
-			stat->nr_unmap_fail++;
-			return SMM_EVICT_BUSY;
-		}
+		stat->nr_unmap_fail++;
+		return SMM_EVICT_BUSY;
 	}
 	if (folio_ref_count(folio) != 2) {
 		stat->nr_unmap_fail++;

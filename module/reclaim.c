@@ -22,13 +22,14 @@
  * accessed again and keep one seen for the first time).  The batch's
  * victims, still locked, are unmapped from every process together
  * (smm_object_unmap_victims(): a TLB flush per run of consecutive pages
- * instead of per page), then each is taken out of its object
+ * instead of per page; a victim a mapping locked since its verdict
+ * stays), then each is taken out of its object
  * (smm_object_remove_mapping(): write to the backing store, leave a
- * shadow entry, free the frame).  What was not evicted goes back, to the active list if it was
- * activated.  A pass scans at most the node's LRU size >> priority pages,
- * and each pass without progress lowers the priority, as the kernel's
- * scan_control does.  kswapd also gives the slab caches' free slabs back
- * once per run.
+ * shadow entry, free the frame).  What was not evicted goes back, to the
+ * active list if it was activated, to the unevictable one if mlocked.
+ * A pass scans at most the node's LRU size >> priority pages, and each
+ * pass without progress lowers the priority, as the kernel's scan_control
+ * does.  kswapd also gives the slab caches' free slabs back once per run.
  *
  * Without a backing store nothing can be evicted: reclaim only shrinks
  * slabs.  When the store is full a pass stops at the first page it cannot

@@ -73,7 +73,9 @@ struct smm_kswapd {
  * @SMM_EVICT_BUSY:		locked, raced with a user, or could not be unmapped
  * @SMM_EVICT_PINNED:		references beyond its mappings (get_user_pages):
  *				SMM_LRUREF_PINNED, or found by the removal
- * @SMM_EVICT_MLOCKED:		mlocked meanwhile (SMM_LRUREF_UNEVICTABLE)
+ * @SMM_EVICT_MLOCKED:		mlocked meanwhile (SMM_LRUREF_UNEVICTABLE), or
+ *				a locked mapping mapped it when the removal
+ *				unmapped it
  * @SMM_EVICT_NOSPACE:		the backing store is full
  * @SMM_EVICT_GONE:		it left its object meanwhile (SMM_LRUREF_GONE)
  */
