@@ -26,6 +26,7 @@
 #include <linux/string.h>
 
 #include <shadowmm/buddy.h>
+#include <shadowmm/compaction.h>
 #include <shadowmm/compat.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/pcp.h>
@@ -225,6 +226,89 @@ void smm_buddy_free_bulk(struct smm_zone *zone, struct list_head *list,
 	WARN_ON_ONCE(count);
 }
 
+/**
+ * smm_buddy_isolate_free() - take the free blocks of a range, as frames
+ * @zone: the zone
+ * @start: first frame of the range, in @zone
+ * @end: one past its last frame, in @zone
+ * @max_order: blocks of this order or more are left alone (they are what
+ *	       compaction builds)
+ * @list: where the frames go, each an order-0 frame on no list, with no
+ *	  flag of the buddy's, linked by lru
+ * @scanned: frames looked at, added to
+ *
+ * Compaction's free scanner: every free block whose head lies in the
+ * range is taken off its free list and split into single frames, which
+ * no longer count as free (the kernel's isolate_freepages_block()).
+ * Frames on per-CPU lists are not looked at.  The range is at most a
+ * block of SMM_COMPACT_ORDER frames, so the lock is held for a bounded
+ * walk.
+ *
+ * Context: Process context; takes and releases the zone lock.
+ * Return: the number of frames put on @list.
+ */
+unsigned int smm_buddy_isolate_free(struct smm_zone *zone, unsigned long start,
+				    unsigned long end, unsigned int max_order,
+				    struct list_head *list, unsigned long *scanned)
+{
+	struct smm_page *pages = zone->pool->region.pages;
+	unsigned int n = 0;
+	unsigned long sfn;
+
+	spin_lock(&zone->lock);
+	for (sfn = start; sfn < end; ) {
+		struct smm_page *page = &pages[sfn];
+		unsigned int order, i;
+
+		(*scanned)++;
+		if (!smm_page_test(page, SMM_PG_buddy)) {
+			sfn++;
+			continue;
+		}
+		order = smm_buddy_order(page);
+		if (order >= max_order) {
+			sfn += 1UL << order;
+			continue;
+		}
+		smm_del_free(zone, page, order);
+		WRITE_ONCE(zone->free_pages, zone->free_pages - (1UL << order));
+		for (i = 0; i < (1U << order); i++)
+			list_add_tail(&page[i].lru, list);
+		n += 1U << order;
+		sfn += 1UL << order;
+	}
+	spin_unlock(&zone->lock);
+	return n;
+}
+SMM_EXPORT(smm_buddy_isolate_free);
+
+/**
+ * smm_buddy_release_free() - give frames smm_buddy_isolate_free() took back
+ * @zone: the zone they came from
+ * @list: the frames still unused, linked by lru; emptied
+ *
+ * Each merges with its buddies as a free would, without counting a free:
+ * it was never allocated.
+ *
+ * Context: Process context; takes and releases the zone lock.
+ * Return: the number of frames given back.
+ */
+unsigned int smm_buddy_release_free(struct smm_zone *zone, struct list_head *list)
+{
+	struct smm_page *page, *next;
+	unsigned int n = 0;
+
+	spin_lock(&zone->lock);
+	list_for_each_entry_safe(page, next, list, lru) {
+		list_del(&page->lru);
+		smm_free_one(zone, page, 0);
+		n++;
+	}
+	spin_unlock(&zone->lock);
+	return n;
+}
+SMM_EXPORT(smm_buddy_release_free);
+
 static struct smm_page *smm_rmqueue(struct smm_zone *zone, unsigned int order)
 {
 	struct smm_page *page;
@@ -323,7 +407,8 @@ static bool smm_direct_reclaim_may_retry(struct smm_pool *pool)
  *
  * An allocation that leaves a zone below its low watermark wakes that
  * node's kswapd.  One that finds every zone below min reclaims directly
- * when smm_gfp_may_sleep(@flags).
+ * when smm_gfp_may_sleep(@flags).  One of order SMM_COMPACT_WAKE_ORDER
+ * or more that fails wakes the preferred node's kcompactd.
  *
  * Context: Process context.  May sleep when @flags has
  * SMM_GFP_DIRECT_RECLAIM without SMM_GFP_NOWAIT (SMM_GFP_KERNEL): then
@@ -338,8 +423,8 @@ struct smm_page *smm_alloc_pages_node(struct smm_pool *pool, int node,
 {
 	enum smm_zone_type highest = smm_highest_zone(flags);
 	struct smm_zone *zone = NULL;
+	struct smm_node *pref = NULL;
 	struct smm_page *page;
-	struct smm_node *pref;
 
 	/* Caught on every call, not only the rare one that reclaims. */
 	might_sleep_if(smm_gfp_may_sleep(flags));
@@ -395,6 +480,9 @@ struct smm_page *smm_alloc_pages_node(struct smm_pool *pool, int node,
 	}
 fail:
 	smm_count_event(pool, SMM_PGALLOC_FAIL);
+	/* Costly orders may fail for fragmentation: compaction can help. */
+	if (order >= SMM_COMPACT_WAKE_ORDER && pref)
+		smm_kcompactd_wake(pool, pref, order);
 	trace_shadowmm_page_alloc(-1UL, order, flags, -1, highest);
 	return NULL;
 

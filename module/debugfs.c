@@ -294,22 +294,10 @@ static void smm_contig_info(struct smm_zone *zone, unsigned int order,
 	}
 }
 
-/*
- * Fragmentation index, in thousandths: near 0 a failure would be for lack
- * of memory, near 1000 for fragmentation; -1000 when a suitable block
- * exists, 0 when nothing is free.
- */
+/* The fragmentation index, as compaction reads it (compaction.c). */
 static int smm_extfrag_index(struct smm_zone *zone, unsigned int order)
 {
-	struct smm_contig_info info;
-
-	smm_contig_info(zone, order, &info);
-	if (!info.free_blocks_total)
-		return 0;
-	if (info.free_blocks_suitable)
-		return -1000;
-	return 1000 - (int)((1000 + info.free_pages * 1000 / (1UL << order)) /
-			    info.free_blocks_total);
+	return smm_zone_extfrag_index(zone, order);
 }
 
 /* Unusable free space index: the share of free frames in blocks too
@@ -421,6 +409,7 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 	seq_printf(m, "lru_batch %u\n", READ_ONCE(pool->lru.batch_size));
 	seq_printf(m, "lru_policy %s\n", smm_lru_policy(pool)->name);
 	seq_printf(m, "fault_window %u\n", READ_ONCE(pool->fault_window.size));
+	seq_printf(m, "extfrag_threshold %u\n", READ_ONCE(pool->compact.extfrag_threshold));
 	mutex_unlock(&pool->tune_lock);
 	seq_puts(m, "# \"lru_policy classic|workingset|mglru\" switches the reclaim policy while no page is on the LRU,\n");
 	seq_printf(m, "# \"fault_window N\" (0 or %u..%u) keeps only the N pages of each object that faulted last mapped,\n",
@@ -428,6 +417,8 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 	seq_puts(m, "# write \"name value\" to set; \"drain_pcp 1\" drains every per-CPU list,\n");
 	seq_puts(m, "# \"drain_lru 1\" moves every per-CPU LRU batch to the lists,\n");
 	seq_puts(m, "# \"drop_slabs 1\" gives every cache's free slabs back,\n");
+	seq_printf(m, "# \"compact 1\" compacts every zone; \"extfrag_threshold N\" (0..%u) wakes kcompactd above it,\n",
+		   SMM_EXTFRAG_THRESHOLD_MAX);
 	mutex_lock(&smm_knob_sets_lock);
 	seq_printf(m, "# \"reclaim N\" evicts up to N object pages to the backing store%s\n",
 		   list_empty(&smm_knob_sets) ? "" : ",");
@@ -492,6 +483,16 @@ static int smm_knob_drop_slabs(struct smm_pool *pool, unsigned int val)
 	return 0;
 }
 
+static int smm_knob_compact(struct smm_pool *pool, unsigned int val)
+{
+	return smm_compact_pool(pool, NULL);
+}
+
+static int smm_knob_set_extfrag_threshold(struct smm_pool *pool, unsigned int val)
+{
+	return smm_compaction_set_extfrag_threshold(pool, val);
+}
+
 static int smm_knob_reclaim(struct smm_pool *pool, unsigned int val)
 {
 	smm_reclaim_pages(pool, val);
@@ -528,6 +529,9 @@ static const struct smm_knob smm_knobs[] = {
 	{ "drain_lru", 1, 1, NULL, NULL, smm_knob_drain_lru },
 	{ "drop_slabs", 1, 1, NULL, NULL, smm_knob_drop_slabs },
 	{ "reclaim", 1, 0, NULL, smm_pool_managed_pages, smm_knob_reclaim },
+	{ "compact", 1, 1, NULL, NULL, smm_knob_compact },
+	{ "extfrag_threshold", 0, SMM_EXTFRAG_THRESHOLD_MAX, NULL, NULL,
+	  smm_knob_set_extfrag_threshold },
 };
 
 /* The knob of @knobs named by the first @name_len bytes of @line. */

@@ -12,6 +12,11 @@
  * replaced in the object by a shadow entry (node, age, store slot) and
  * freed.  A swap-in (module/object.c) undoes it on the next access.
  *
+ * Compaction (module/compaction.c) moves object pages between frames
+ * through smm_object_migrate_page(): the same lock, unmap and count
+ * freeze as an eviction, but the page goes to another frame instead of
+ * the store, and the new frame takes its place in i_pages and on the LRU.
+ *
  * Shadow entries with a slot are the only copy of their page, bounded by
  * the store's size.  Those without (an evicted page of zeroes, never
  * written) only remember when the page left; above as many as the region
@@ -21,6 +26,7 @@
  */
 
 #include <linux/atomic.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/page-flags.h>
 #include <linux/pagemap.h>
@@ -352,6 +358,153 @@ out_release:
 	return ret;
 }
 SMM_EXPORT(smm_object_remove_mapping);
+
+/**
+ * smm_object_migrate_page() - move an object page to another frame
+ * @pool: the pool
+ * @frame: the frame of an object page; the caller holds a reference on
+ *	   its struct page (compaction's isolation) and nothing else
+ * @new: a free frame taken off the buddy lists (compaction's free
+ *	 scanner): count zero, on no list, of @frame's node
+ *
+ * The twin of the kernel's migrate_folio() for a page cache folio, in the
+ * order of mm/migrate.c: the page is locked (tried, never waited for);
+ * one that left its object, is mlocked or unevictable, or has references
+ * beyond shadowmm's, the caller's and its ptes' (get_user_pages pins, a
+ * read() or write() copying, a lookup under way, an LRU batch) stays
+ * where it is.  Then it is unmapped from every process, and one that is
+ * still mapped, or gained a reference, stays too.  Its contents are
+ * copied to @new, which is made the object's page at the same index:
+ * locked, uptodate, with shadowmm's reference and the caller's.  Under
+ * the object's lock the old count is frozen from the two expected
+ * references to zero (a lookup that comes now finds it frozen and looks
+ * again) and @new replaces it in i_pages; a lookup that took a reference
+ * before the freeze made it fail, and the page stays.  @new takes the
+ * old frame's place on the LRU and its flags (smm_lru_migrate()), the
+ * new page is unlocked, and anyone who waited on a fault, read or write
+ * for the index finds the new page with the same bytes.  The old frame,
+ * unlocked, goes back to the buddy.
+ *
+ * A write() copies into a page holding only a reference, never its lock:
+ * the copy here happens after the count was seen at two and before the
+ * freeze, so a writer that took its reference in between makes the
+ * freeze fail, and one that took it before is seen by the count check.
+ * No frame is allocated or freed under the page lock: @new comes from
+ * the caller and goes back to it on failure, the old frame is freed after
+ * both pages are unlocked.
+ *
+ * Context: Process context, may sleep (the unmap); no spinlock and no
+ * page lock held.
+ * Return: 0 when migrated (the caller's reference is consumed and @new
+ * is the page's frame now), or -EAGAIN (locked by someone else), -EBUSY
+ * (mapped again, or a reference came meanwhile), -EPERM (pinned, mlocked
+ * or unevictable) or -ENOENT (no longer an object page): the caller still
+ * holds its reference and @new is still free and its own.
+ */
+int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
+			    struct smm_page *new)
+{
+	struct page *page = smm_frame_struct_page(pool, frame);
+	struct page *newpage = smm_frame_struct_page(pool, new);
+	struct folio *folio = page_folio(page);
+	struct folio *newfolio = page_folio(newpage);
+	struct address_space *mapping;
+	struct smm_object *obj;
+	pgoff_t index;
+	bool frozen;
+	int ret;
+
+	if (!folio_trylock(folio))
+		return -EAGAIN;
+	mapping = folio->mapping;
+	if (!mapping) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	if (folio_test_mlocked(folio) || smm_page_test(frame, SMM_PG_unevictable) ||
+	    smm_object_page_pinned(folio)) {
+		ret = -EPERM;
+		goto out_unlock;
+	}
+	obj = frame->object;
+	index = folio->index;
+	if (folio_mapped(folio)) {
+		unmap_mapping_pages(mapping, index, 1, false);
+		if (folio_mapped(folio)) {
+			ret = -EBUSY;
+			goto out_unlock;
+		}
+	}
+	/* shadowmm's reference and the caller's: nobody else looks. */
+	if (folio_ref_count(folio) != 2) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+
+	/* The new page, as smm_object_frame_prepare() makes one. */
+	VM_WARN_ON_ONCE_PAGE(page_ref_count(newpage) != 0, newpage);
+	new->object = obj;
+	new->index = index;
+	set_page_private(newpage, smm_page_sfn(&pool->region, new));
+	newpage->index = index;
+	__folio_set_locked(newfolio);
+	if (pool->mappable)
+		copy_highpage(newpage, page);
+	else
+		memcpy(smm_page_address(pool, new), smm_page_address(pool, frame),
+		       PAGE_SIZE);
+	__folio_mark_uptodate(newfolio);
+	newpage->mapping = mapping;
+	/* shadowmm's reference and the caller's, as for the old page. */
+	set_page_count(newpage, 2);
+	atomic_long_inc(&pool->objects.nr_pages);
+
+	smm_object_change_begin(pool);
+	smm_object_lock(obj);
+	frozen = xa_load(&mapping->i_pages, index) == page &&
+		 folio_ref_freeze(folio, 2);
+	if (frozen)
+		__xa_store(&mapping->i_pages, index, newpage, 0);
+	smm_object_unlock(obj);
+	if (!frozen) {
+		/* A lookup took a reference meanwhile: it wins. */
+		smm_object_change_end(pool);
+		/*
+		 * Nobody saw it, but a stale lookup of an earlier use of the
+		 * frame may hold a reference for a moment: it lets go at once.
+		 */
+		while (!page_ref_freeze(newpage, 2))
+			cond_resched();
+		atomic_long_dec(&pool->objects.nr_pages);
+		newpage->mapping = NULL;
+		clear_bit(PG_uptodate, &newpage->flags);
+		__folio_clear_locked(newfolio);
+		set_page_private(newpage, 0);
+		newpage->index = 0;
+		new->object = NULL;
+		new->index = 0;
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	/* Its list, its place there and its marks go with the page. */
+	smm_lru_migrate(pool, frame, new);
+	if (folio_test_referenced(folio))
+		folio_set_referenced(newfolio);
+	folio->mapping = NULL;
+	smm_object_change_end(pool);
+	folio_unlock(newfolio);
+	/* shadowmm's own stays. */
+	put_page(newpage);
+	folio_unlock(folio);
+	/* The count stays frozen at zero: a free frame has none. */
+	smm_object_frame_free(pool, page);
+	return 0;
+
+out_unlock:
+	folio_unlock(folio);
+	return ret;
+}
+SMM_EXPORT(smm_object_migrate_page);
 
 /* What a shadow trim is after, and what it did. */
 struct smm_shadow_trim {

@@ -527,6 +527,55 @@ void smm_lru_del(struct smm_pool *pool, struct smm_page *frame)
 }
 SMM_EXPORT(smm_lru_del);
 
+/* What of a frame's flags belongs to its page and moves with it. */
+#define SMM_LRU_MIGRATE_FLAGS	(BIT(SMM_PG_lru) | BIT(SMM_PG_active) |		\
+				 BIT(SMM_PG_referenced) | BIT(SMM_PG_unevictable) | \
+				 BIT(SMM_PG_dirty) | BIT(SMM_PG_workingset) |	\
+				 BIT(SMM_PG_refault) | SMM_PAGE_GEN_MASK |	\
+				 SMM_PAGE_REFS_MASK)
+
+/**
+ * smm_lru_migrate() - a migrated page's new frame takes the old one's place
+ * @pool: the pool
+ * @old: the frame a page leaves (module/compaction.c moves it); its count
+ *	 frozen, so no batch entry or isolation holds it
+ * @new: the frame the page moves to, of the same node, on no list
+ *
+ * @new takes @old's place on its list (its generation, under mglru) and
+ * its flags: list, referenced mark, accesses, dirty, working-set and
+ * refault marks; @old is left on no list with none of them, as
+ * smm_object_frame_free() wants it.  Nothing is counted: the page only
+ * changed frames, and the lists keep their order, so reclaim sees the
+ * same page at the same place.  An @old on no list (it cannot be, with its
+ * count frozen, but an isolation without a reference would leave it so)
+ * has @new linked to the head of the list its flags name.
+ *
+ * Context: Process context; both frames' pages locked by the caller.
+ * Takes the node's LRU lock.
+ */
+void smm_lru_migrate(struct smm_pool *pool, struct smm_page *old,
+		     struct smm_page *new)
+{
+	struct smm_lruvec *lruvec = smm_frame_lruvec(pool, old);
+	unsigned long moving;
+
+	smm_lru_assert_page_locked(pool, old);
+	smm_lru_assert_page_locked(pool, new);
+	WARN_ON_ONCE(smm_frame_lruvec(pool, new) != lruvec);
+	spin_lock(&lruvec->lock);
+	moving = READ_ONCE(old->flags) & SMM_LRU_MIGRATE_FLAGS;
+	smm_page_set_field(new, SMM_LRU_MIGRATE_FLAGS, moving);
+	smm_page_set_field(old, SMM_LRU_MIGRATE_FLAGS, 0);
+	if (moving & BIT(SMM_PG_lru)) {
+		list_replace_init(&old->lru, &new->lru);
+	} else {
+		INIT_LIST_HEAD(&new->lru);
+		smm_lru_link(lruvec, new, smm_frame_lru(new), false);
+	}
+	spin_unlock(&lruvec->lock);
+}
+SMM_EXPORT(smm_lru_migrate);
+
 /**
  * smm_lru_drain_cpu() - move one CPU's batches to the lists
  * @pool: the pool

@@ -9,7 +9,8 @@
  * with folio->mapping/index set and PG_uptodate, so the kernel's own
  * fault-around (filemap_map_pages()) and unmap_mapping_range() see them.
  * They never go on the kernel's LRU and are not counted as its page cache;
- * only this file and eviction (module/evict.c) add them and take them out.  The inodes are made with
+ * only this file and eviction (module/evict.c, which also migrates them
+ * for compaction) add them and take them out.  The inodes are made with
  * alloc_anon_inode(), which keeps them off the superblock's inode list, so
  * drop_caches never walks them; fadvise() finds a no-op backing device.
  *

@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 
 #include <shadowmm/buddy.h>
+#include <shadowmm/compaction.h>
 #include <shadowmm/compat.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/lru_policy.h>
@@ -123,13 +124,19 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 		goto err_swap;
 	smm_vma_pool_init(pool);
 
-	ret = smm_reclaim_pool_init(pool);
+	/* Before kswapd, which wakes kcompactd after its runs. */
+	ret = smm_compaction_pool_init(pool);
 	if (ret)
 		goto err_vma;
+	ret = smm_reclaim_pool_init(pool);
+	if (ret)
+		goto err_compaction;
 
 	*poolp = pool;
 	return 0;
 
+err_compaction:
+	smm_compaction_pool_destroy(pool);
 err_vma:
 	smm_vma_pool_destroy(pool);
 	smm_object_pool_destroy(pool);
@@ -171,6 +178,7 @@ void smm_pool_destroy(struct smm_pool *pool)
 	unsigned long free, managed;
 
 	smm_reclaim_pool_destroy(pool);
+	smm_compaction_pool_destroy(pool);
 	smm_vma_pool_destroy(pool);
 	smm_object_pool_destroy(pool);
 	if (pool->swap.ready)

@@ -46,6 +46,7 @@
 #include <linux/slab.h>
 #include <linux/wait.h>
 
+#include <shadowmm/compaction.h>
 #include <shadowmm/compat.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/lru_policy.h>
@@ -265,6 +266,9 @@ static void smm_kswapd_balance(struct smm_kswapd *k, unsigned int order, int hig
 		cond_resched();
 	}
 	trace_shadowmm_reclaim_end(node->nid, sc.nr_reclaimed);
+	/* As the kernel's kswapd: what reclaim freed may need compacting. */
+	if (!kthread_should_stop())
+		smm_compaction_check_node(pool, node);
 }
 
 static int smm_kswapd_fn(void *arg)

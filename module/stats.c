@@ -72,6 +72,13 @@ const char * const smm_event_names[SMM_NR_EVENTS] = {
 	[SMM_LRU_GEN_PROMOTED] = "lru_gen_promoted",
 	[SMM_LRU_GEN_PROTECTED] = "lru_gen_protected",
 	[SMM_LRU_GEN_REFAULT_RECENT] = "lru_gen_refault_recent",
+	[SMM_COMPACTMIGRATE_SCANNED] = "compact_migrate_scanned",
+	[SMM_COMPACTFREE_SCANNED] = "compact_free_scanned",
+	[SMM_COMPACTISOLATED] = "compact_isolated",
+	[SMM_COMPACTSTALL] = "compact_stall",
+	[SMM_COMPACTFAIL] = "compact_fail",
+	[SMM_COMPACTSUCCESS] = "compact_success",
+	[SMM_KCOMPACTD_WAKE] = "kcompactd_wake",
 };
 
 /**

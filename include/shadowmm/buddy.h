@@ -70,6 +70,12 @@ unsigned int smm_buddy_rmqueue_bulk(struct smm_zone *zone, unsigned int count,
 void smm_buddy_free_bulk(struct smm_zone *zone, struct list_head *list,
 			 unsigned int count);
 
+/* For compaction.c: its free scanner. */
+unsigned int smm_buddy_isolate_free(struct smm_zone *zone, unsigned long start,
+				    unsigned long end, unsigned int max_order,
+				    struct list_head *list, unsigned long *scanned);
+unsigned int smm_buddy_release_free(struct smm_zone *zone, struct list_head *list);
+
 unsigned int smm_buddy_validate(struct smm_pool *pool, struct smm_report *r);
 
 #endif /* _SHADOWMM_BUDDY_H */

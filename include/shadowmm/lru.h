@@ -155,6 +155,8 @@ void smm_lru_mark_accessed(struct smm_pool *pool, struct smm_page *frame);
 void smm_lru_deactivate(struct smm_pool *pool, struct smm_page *frame);
 void smm_lru_mlock(struct smm_pool *pool, struct smm_page *frame);
 void smm_lru_del(struct smm_pool *pool, struct smm_page *frame);
+void smm_lru_migrate(struct smm_pool *pool, struct smm_page *old,
+		     struct smm_page *new);
 
 void smm_lru_drain_cpu(struct smm_pool *pool, int cpu);
 void smm_lru_drain_all(struct smm_pool *pool);

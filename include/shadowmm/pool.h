@@ -14,6 +14,12 @@
  * smm_knob_sets_lock		(debugfs.c; another module's knob runs
  *				 under it and allocates: smm_slab_cpu.lock
  *				 and what nests in it)
+ * pool->compact.lock		(compaction.c, a mutex: one compaction run
+ *				 of the pool at a time; taken under none of
+ *				 shadowmm's locks, and a run takes, one
+ *				 after the other, what the LRU drain, the
+ *				 per-CPU drain, the buddy and a migration
+ *				 (below) take)
  * misc_mtx			(the kernel's, around ->open, which makes an
  *				 object: smm_kmem_reserve.lock and what
  *				 nests in it, pool->objects.lock)
@@ -47,8 +53,12 @@
  *				 CPU's batches: smm_lruvec.lock, below)
  *     folio lock		(of an object page: one at a time, never
  *				 waited for under a spinlock, only tried by
- *				 reclaim; no frame of the pool is allocated
- *				 or freed under it)
+ *				 reclaim and compaction; no frame of the
+ *				 pool is allocated or freed under it.  A
+ *				 migration also holds the new page's, which
+ *				 it locked before anyone could see the page
+ *				 and which nobody waits for while holding
+ *				 another: evict.c)
  *       mapping->i_mmap_rwsem	(evict.c: the young ptes lru.c's check
  *				 reads, the unmap)
  *         page table locks
@@ -94,6 +104,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 
+#include <shadowmm/compaction.h>
 #include <shadowmm/fault_window.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/object.h>
@@ -152,6 +163,7 @@ struct smm_pool_config {
  * @swap:	the backing store evicted object pages go to (swap.h)
  * @workingset:	refault bookkeeping and shadow trimming (workingset.h)
  * @fault_window: the fault_window knob (fault_window.h)
+ * @compact:	compaction and the kcompactd threads (compaction.h)
  */
 struct smm_pool {
 	const char *name;
@@ -169,6 +181,7 @@ struct smm_pool {
 	struct smm_swap swap;
 	struct smm_pool_workingset workingset;
 	struct smm_pool_fault_window fault_window;
+	struct smm_pool_compact compact;
 };
 
 int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp);

@@ -69,6 +69,13 @@ enum smm_event {
 	SMM_LRU_GEN_PROMOTED,		/* mglru: pages aging found young */
 	SMM_LRU_GEN_PROTECTED,		/* mglru: pages kept for their tier */
 	SMM_LRU_GEN_REFAULT_RECENT,	/* mglru: refaults counted in a tier */
+	SMM_COMPACTMIGRATE_SCANNED,	/* frames compaction's migrate scanner looked at */
+	SMM_COMPACTFREE_SCANNED,	/* frames its free scanner looked at */
+	SMM_COMPACTISOLATED,		/* pages and free frames the scanners took */
+	SMM_COMPACTSTALL,		/* compaction runs a caller waited for */
+	SMM_COMPACTFAIL,		/* runs that left no free block of the order */
+	SMM_COMPACTSUCCESS,		/* runs that left one */
+	SMM_KCOMPACTD_WAKE,		/* wakes that reached a kcompactd */
 	SMM_NR_EVENTS,
 };
 

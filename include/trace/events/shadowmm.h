@@ -14,6 +14,7 @@
 #include <linux/tracepoint.h>
 
 #include <shadowmm/buddy.h>
+#include <shadowmm/compaction.h>
 #include <shadowmm/object.h>
 #include <shadowmm/reclaim.h>
 #include <shadowmm/slab.h>
@@ -813,6 +814,169 @@ TRACE_EVENT(shadowmm_lru_gen_evict,
 		  __entry->nr_activate0, __entry->nr_activate1,
 		  __entry->nr_ref_keep, __entry->nr_unmap_fail,
 		  __entry->priority, smm_show_reclaim_flags(__entry->reclaim_flags))
+);
+
+/*
+ * Compaction (module/compaction.c), with the fields and print formats of
+ * the kernel's mm_compaction_* events in trace/events/compaction.h.
+ * Frames are shown by pfn.
+ */
+#define smm_show_compact_status(status)					\
+	__print_symbolic(status,					\
+			 { SMM_COMPACT_SKIPPED, "skipped" },		\
+			 { SMM_COMPACT_COMPLETE, "complete" },		\
+			 { SMM_COMPACT_SUCCESS, "success" },		\
+			 { SMM_COMPACT_CONTENDED, "contended" })
+
+DECLARE_EVENT_CLASS(shadowmm_compaction_isolate_template,
+
+	TP_PROTO(unsigned long start_pfn, unsigned long end_pfn,
+		 unsigned long nr_scanned, unsigned long nr_taken),
+
+	TP_ARGS(start_pfn, end_pfn, nr_scanned, nr_taken),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	start_pfn)
+		__field(unsigned long,	end_pfn)
+		__field(unsigned long,	nr_scanned)
+		__field(unsigned long,	nr_taken)
+	),
+
+	TP_fast_assign(
+		__entry->start_pfn = start_pfn;
+		__entry->end_pfn = end_pfn;
+		__entry->nr_scanned = nr_scanned;
+		__entry->nr_taken = nr_taken;
+	),
+
+	TP_printk("range=(0x%lx ~ 0x%lx) nr_scanned=%lu nr_taken=%lu",
+		  __entry->start_pfn, __entry->end_pfn,
+		  __entry->nr_scanned, __entry->nr_taken)
+);
+
+/* mm_compaction_isolate_migratepages: the migrate scanner's batch. */
+DEFINE_EVENT(shadowmm_compaction_isolate_template, shadowmm_compaction_isolate_migratepages,
+
+	TP_PROTO(unsigned long start_pfn, unsigned long end_pfn,
+		 unsigned long nr_scanned, unsigned long nr_taken),
+
+	TP_ARGS(start_pfn, end_pfn, nr_scanned, nr_taken)
+);
+
+/* mm_compaction_isolate_freepages: the free scanner's block. */
+DEFINE_EVENT(shadowmm_compaction_isolate_template, shadowmm_compaction_isolate_freepages,
+
+	TP_PROTO(unsigned long start_pfn, unsigned long end_pfn,
+		 unsigned long nr_scanned, unsigned long nr_taken),
+
+	TP_ARGS(start_pfn, end_pfn, nr_scanned, nr_taken)
+);
+
+/* mm_compaction_migratepages: one batch's migrations. */
+TRACE_EVENT(shadowmm_compaction_migratepages,
+
+	TP_PROTO(unsigned int nr_migratepages, unsigned int nr_succeeded),
+
+	TP_ARGS(nr_migratepages, nr_succeeded),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	nr_migrated)
+		__field(unsigned long,	nr_failed)
+	),
+
+	TP_fast_assign(
+		__entry->nr_migrated = nr_succeeded;
+		__entry->nr_failed = nr_migratepages - nr_succeeded;
+	),
+
+	TP_printk("nr_migrated=%lu nr_failed=%lu",
+		  __entry->nr_migrated, __entry->nr_failed)
+);
+
+/* mm_compaction_begin: a zone's run starts. */
+TRACE_EVENT(shadowmm_compaction_begin,
+
+	TP_PROTO(unsigned long zone_start, unsigned long migrate_pfn,
+		 unsigned long free_pfn, unsigned long zone_end, bool sync),
+
+	TP_ARGS(zone_start, migrate_pfn, free_pfn, zone_end, sync),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	zone_start)
+		__field(unsigned long,	migrate_pfn)
+		__field(unsigned long,	free_pfn)
+		__field(unsigned long,	zone_end)
+		__field(bool,		sync)
+	),
+
+	TP_fast_assign(
+		__entry->zone_start = zone_start;
+		__entry->migrate_pfn = migrate_pfn;
+		__entry->free_pfn = free_pfn;
+		__entry->zone_end = zone_end;
+		__entry->sync = sync;
+	),
+
+	TP_printk("zone_start=0x%lx migrate_pfn=0x%lx free_pfn=0x%lx zone_end=0x%lx, mode=%s",
+		  __entry->zone_start, __entry->migrate_pfn, __entry->free_pfn,
+		  __entry->zone_end, __entry->sync ? "sync" : "async")
+);
+
+/* mm_compaction_end: where the scanners stopped, and why. */
+TRACE_EVENT(shadowmm_compaction_end,
+
+	TP_PROTO(unsigned long zone_start, unsigned long migrate_pfn,
+		 unsigned long free_pfn, unsigned long zone_end, bool sync,
+		 int status),
+
+	TP_ARGS(zone_start, migrate_pfn, free_pfn, zone_end, sync, status),
+
+	TP_STRUCT__entry(
+		__field(unsigned long,	zone_start)
+		__field(unsigned long,	migrate_pfn)
+		__field(unsigned long,	free_pfn)
+		__field(unsigned long,	zone_end)
+		__field(bool,		sync)
+		__field(int,		status)
+	),
+
+	TP_fast_assign(
+		__entry->zone_start = zone_start;
+		__entry->migrate_pfn = migrate_pfn;
+		__entry->free_pfn = free_pfn;
+		__entry->zone_end = zone_end;
+		__entry->sync = sync;
+		__entry->status = status;
+	),
+
+	TP_printk("zone_start=0x%lx migrate_pfn=0x%lx free_pfn=0x%lx zone_end=0x%lx, mode=%s status=%s",
+		  __entry->zone_start, __entry->migrate_pfn, __entry->free_pfn,
+		  __entry->zone_end, __entry->sync ? "sync" : "async",
+		  smm_show_compact_status(__entry->status))
+);
+
+/* mm_compaction_wakeup_kcompactd: a node's kcompactd woken. */
+TRACE_EVENT(shadowmm_compaction_wakeup_kcompactd,
+
+	TP_PROTO(int nid, int order, int highest_zoneidx),
+
+	TP_ARGS(nid, order, highest_zoneidx),
+
+	TP_STRUCT__entry(
+		__field(int,		nid)
+		__field(int,		order)
+		__field(int,		highest_zoneidx)
+	),
+
+	TP_fast_assign(
+		__entry->nid = nid;
+		__entry->order = order;
+		__entry->highest_zoneidx = highest_zoneidx;
+	),
+
+	TP_printk("nid=%d order=%d highest_zoneidx=%-8s",
+		  __entry->nid, __entry->order,
+		  smm_show_zone(__entry->highest_zoneidx))
 );
 
 #endif /* _TRACE_SHADOWMM_H */

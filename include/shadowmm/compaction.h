@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Compaction (module/compaction.c): moving object pages out of the way so
+ * that free frames come together into high-order blocks again, as the
+ * kernel's mm/compaction.c does.  Per zone a migrate scanner walks up from
+ * the bottom, taking the movable pages it finds (object pages on the LRU),
+ * and a free scanner walks down from the top, taking free frames; each
+ * page taken is migrated to a free frame (module/evict.c,
+ * smm_object_migrate_page()) until the two scanners meet.  A kcompactd
+ * thread per node runs it in the background, woken when an allocation of
+ * order SMM_COMPACT_WAKE_ORDER or more fails, or when kswapd, done with a
+ * run, finds a zone's fragmentation index for SMM_COMPACT_ORDER above the
+ * pool's extfrag_threshold (the kernel's kswapd wakes kcompactd the same
+ * way).
+ */
+#ifndef _SHADOWMM_COMPACTION_H
+#define _SHADOWMM_COMPACTION_H
+
+#include <linux/atomic.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+struct smm_node;
+struct smm_pool;
+struct smm_zone;
+struct task_struct;
+
+/* The order compaction rebuilds: a PMD's worth, the kernel's pageblock. */
+#define SMM_COMPACT_ORDER		9
+#define SMM_COMPACT_BLOCK		(1UL << SMM_COMPACT_ORDER)
+/* Failed allocations of at least this order wake kcompactd (costly order). */
+#define SMM_COMPACT_WAKE_ORDER		3
+/* Pages migrated per batch: the kernel's COMPACT_CLUSTER_MAX. */
+#define SMM_COMPACT_BATCH		32
+/* The kernel's sysctl_extfrag_threshold default and bound. */
+#define SMM_EXTFRAG_THRESHOLD_DEFAULT	500
+#define SMM_EXTFRAG_THRESHOLD_MAX	1000
+
+/* The kernel's COMPACT_MAX_DEFER_SHIFT: at most 63 wakes ignored. */
+#define SMM_COMPACT_MAX_DEFER_SHIFT	6
+
+/* Bits of smm_kcompactd.flags. */
+#define SMM_KCOMPACTD_WOKEN	0	/* a wake is pending */
+
+/**
+ * enum smm_compact_result - how a zone's compaction ended (the kernel's
+ * enum compact_result, the values its tracepoints print)
+ * @SMM_COMPACT_SKIPPED:	nothing to do: the zone is empty, or already
+ *				has a free block of the order asked for
+ * @SMM_COMPACT_COMPLETE:	the scanners met
+ * @SMM_COMPACT_SUCCESS:	a free block of the order asked for formed
+ * @SMM_COMPACT_CONTENDED:	stopped early: a fatal signal, or the thread
+ *				is being stopped
+ */
+enum smm_compact_result {
+	SMM_COMPACT_SKIPPED,
+	SMM_COMPACT_COMPLETE,
+	SMM_COMPACT_SUCCESS,
+	SMM_COMPACT_CONTENDED,
+};
+
+/**
+ * struct smm_compact_stats - what one compaction run did
+ * @migrate_scanned:	frames the migrate scanner looked at
+ * @free_scanned:	frames the free scanner looked at
+ * @isolated_migrate:	pages the migrate scanner took
+ * @isolated_free:	free frames the free scanner took
+ * @migrated:		pages moved to a new frame
+ * @failed:		pages taken but left where they were (locked,
+ *			pinned, mapped again, mlocked meanwhile)
+ */
+struct smm_compact_stats {
+	unsigned long migrate_scanned;
+	unsigned long free_scanned;
+	unsigned long isolated_migrate;
+	unsigned long isolated_free;
+	unsigned long migrated;
+	unsigned long failed;
+};
+
+/**
+ * struct smm_kcompactd - one node's compaction thread
+ * @task:	the kthread; NULL once stopped
+ * @pool:	its pool
+ * @node:	its node
+ * @wait:	where it sleeps
+ * @flags:	SMM_KCOMPACTD_WOKEN, set by wakers (atomic bit operations)
+ * @order:	the largest order asked for since it last woke; a hint
+ *		written with WRITE_ONCE and taken with xchg()
+ * @running:	compacting now (read by tests)
+ * @wakeups:	wakes that reached the thread
+ * @defer_shift: after a run that failed, the next 1 << @defer_shift - 1
+ *		wakes are ignored (the kernel's compaction deferral), up to
+ *		SMM_COMPACT_MAX_DEFER_SHIFT; a success resets it
+ * @considered:	wakes seen since the last failure
+ *
+ * @defer_shift and @considered are hints too: wakers and the thread
+ * update them without a lock, and a lost update only makes one wake more
+ * or less.
+ */
+struct smm_kcompactd {
+	struct task_struct *task;
+	struct smm_pool *pool;
+	struct smm_node *node;
+	wait_queue_head_t wait;
+	unsigned long flags;
+	unsigned int order;
+	bool running;
+	atomic_long_t wakeups;
+	unsigned int defer_shift;
+	unsigned int considered;
+};
+
+/**
+ * struct smm_pool_compact - a pool's compaction
+ * @lock:	serialises compaction runs of the pool (kcompactd's and the
+ *		compact knob's), so that two free scanners never race for
+ *		the same zone; a mutex, taken under none of shadowmm's locks
+ *		(include/shadowmm/pool.h)
+ * @kcompactd:	per node (by index), its thread; NULL while none runs
+ * @extfrag_threshold: 0..SMM_EXTFRAG_THRESHOLD_MAX; a zone whose
+ *		fragmentation index for SMM_COMPACT_ORDER is above it wakes
+ *		kcompactd; read with READ_ONCE
+ */
+struct smm_pool_compact {
+	struct mutex lock;
+	struct smm_kcompactd *kcompactd;
+	unsigned int extfrag_threshold;
+};
+
+int smm_compaction_pool_init(struct smm_pool *pool);
+void smm_compaction_pool_destroy(struct smm_pool *pool);
+int smm_compact_pool(struct smm_pool *pool, struct smm_compact_stats *stats);
+enum smm_compact_result smm_compact_zone(struct smm_pool *pool, struct smm_zone *zone,
+					 int order, bool sync,
+					 struct smm_compact_stats *stats);
+void smm_kcompactd_wake(struct smm_pool *pool, struct smm_node *node,
+			unsigned int order);
+void smm_compaction_check_node(struct smm_pool *pool, struct smm_node *node);
+bool smm_kcompactd_idle(struct smm_pool *pool, int node);
+int smm_compaction_set_extfrag_threshold(struct smm_pool *pool, unsigned int val);
+int smm_zone_extfrag_index(struct smm_zone *zone, unsigned int order);
+
+#endif /* _SHADOWMM_COMPACTION_H */

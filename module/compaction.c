@@ -1,0 +1,688 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shadowmm: compaction, and the kcompactd threads.
+ *
+ * The buddy allocator only ever splits what nothing merges back while
+ * object pages sit scattered over the region: after a while every block
+ * of high order is broken by a page or two.  Compaction moves those pages
+ * away, as the kernel's mm/compaction.c does.  In one zone:
+ *
+ * - the migrate scanner walks up from the zone's first frame, a batch of
+ *   at most SMM_COMPACT_BATCH pages at a time, and takes the movable ones:
+ *   object pages on the LRU (evictable; an unevictable, mlocked page
+ *   stays), each with a reference on its struct page so that it cannot
+ *   be freed and reused meanwhile.  The page is not taken off its list:
+ *   the migration locks it, which keeps reclaim (which only tries the
+ *   page lock) away, and the new frame takes the old one's place there;
+ * - the free scanner walks down from the zone's top, one block of
+ *   SMM_COMPACT_BLOCK frames at a time, and takes the free blocks it
+ *   finds below SMM_COMPACT_ORDER off the buddy lists as single frames
+ *   (smm_buddy_isolate_free()): the frames the pages move to;
+ * - each page taken is migrated to a free frame
+ *   (smm_object_migrate_page(), module/evict.c: lock, unmap from every
+ *   process, copy, replace in i_pages, move the LRU place and flags,
+ *   free the old frame).  A page that cannot move now (locked, pinned,
+ *   mapped again) stays, and its free frame serves the next;
+ * - the scanners meet when the migrate scanner reaches the block the free
+ *   scanner last took frames from: every movable page below has moved up,
+ *   and the frames they left merge into high-order blocks.  Unused free
+ *   frames go back to the buddy lists.
+ *
+ * The "compact 1" knob compacts every zone of the pool at once, whole
+ * (the kernel's /proc/sys/vm/compact_memory).  A kcompactd thread per node
+ * compacts in the background: woken when an allocation of order
+ * SMM_COMPACT_WAKE_ORDER or more fails, or by kswapd when, after a run, a
+ * zone's fragmentation index for SMM_COMPACT_ORDER is above the pool's
+ * extfrag_threshold; it compacts each zone of its node where compaction
+ * is suitable (enough free frames, and a failure would be for
+ * fragmentation rather than lack of memory) until a block of the order
+ * asked for is free.  A run that fails defers the next wakes, as the
+ * kernel's compaction deferral does.
+ *
+ * Counters (vmstat): compact_migrate_scanned, compact_free_scanned,
+ * compact_isolated (pages and free frames taken), compact_stall (runs a
+ * caller waited for: the knob), compact_success and compact_fail (runs,
+ * the knob's and kcompactd's, after which a block of the order asked for
+ * was free or not), kcompactd_wake.  Tracepoints shadowmm_compaction_*,
+ * with the fields of the kernel's mm_compaction_* events.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kthread.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+
+#include <shadowmm/buddy.h>
+#include <shadowmm/compaction.h>
+#include <shadowmm/compat.h>
+#include <shadowmm/lru.h>
+#include <shadowmm/object.h>
+#include <shadowmm/pcp.h>
+#include <shadowmm/pool.h>
+#include <trace/events/shadowmm.h>
+
+/**
+ * struct smm_compact_control - one zone's compaction run (the kernel's
+ * struct compact_control)
+ * @pool:	the pool
+ * @zone:	the zone
+ * @order:	stop once a block of this order is free; -1: the whole zone
+ * @sync:	a caller waits for it (the knob), else kcompactd's
+ * @migrate_sfn: the next frame the migrate scanner looks at
+ * @free_sfn:	the lowest frame the free scanner has looked at: every
+ *		block from there to the zone's end is scanned
+ * @freepages:	free frames taken and not used yet, linked by lru
+ * @nr_freepages: frames on @freepages
+ * @migrate:	the pages the migrate scanner took, each with a reference
+ * @nr_migrate:	entries of @migrate
+ * @stats:	what the run did
+ */
+struct smm_compact_control {
+	struct smm_pool *pool;
+	struct smm_zone *zone;
+	int order;
+	bool sync;
+	unsigned long migrate_sfn;
+	unsigned long free_sfn;
+	struct list_head freepages;
+	unsigned long nr_freepages;
+	struct smm_page *migrate[SMM_COMPACT_BATCH];
+	unsigned int nr_migrate;
+	struct smm_compact_stats stats;
+};
+
+/*
+ * The pfn of frame @sfn of the zone, for the tracepoints.  The region's
+ * chunks are not contiguous in pfns: an end (one past a last frame, the
+ * zone's end included) is shown as one past the last frame's pfn.
+ */
+static unsigned long smm_compact_pfn(struct smm_compact_control *cc, unsigned long sfn)
+{
+	return smm_sfn_pfn(&cc->pool->region, sfn);
+}
+
+static unsigned long smm_compact_end_pfn(struct smm_compact_control *cc, unsigned long sfn)
+{
+	return smm_sfn_pfn(&cc->pool->region, sfn - 1) + 1;
+}
+
+/* A scanner's position, which may be the zone's end. */
+static unsigned long smm_compact_pos_pfn(struct smm_compact_control *cc, unsigned long sfn)
+{
+	return sfn < smm_zone_end_sfn(cc->zone) ? smm_compact_pfn(cc, sfn) :
+						  smm_compact_end_pfn(cc, sfn);
+}
+
+/* A free block of @order or more on @zone's lists (a lockless snapshot). */
+static bool smm_zone_has_block(struct smm_zone *zone, unsigned int order)
+{
+	unsigned int o;
+
+	for (o = order; o < SMM_NR_ORDERS; o++)
+		if (READ_ONCE(zone->free_area[o].nr_free))
+			return true;
+	return false;
+}
+
+/**
+ * smm_zone_extfrag_index() - a zone's fragmentation index for an order
+ * @zone: the zone
+ * @order: 0..SMM_MAX_ORDER
+ *
+ * The kernel's fragmentation_index(), in thousandths: toward 0 a failed
+ * allocation of @order would be for lack of memory, toward 1000 for
+ * fragmentation.
+ *
+ * Context: Any context; a lockless snapshot of the free lists' counts.
+ * Return: the index; -1000 when a free block of @order or more exists, 0
+ * when nothing is free.
+ */
+int smm_zone_extfrag_index(struct smm_zone *zone, unsigned int order)
+{
+	unsigned long blocks = 0, pages = 0, suitable = 0;
+	unsigned int o;
+
+	for (o = 0; o < SMM_NR_ORDERS; o++) {
+		unsigned long n = READ_ONCE(zone->free_area[o].nr_free);
+
+		blocks += n;
+		pages += n << o;
+		if (o >= order)
+			suitable += n;
+	}
+	if (!blocks)
+		return 0;
+	if (suitable)
+		return -1000;
+	return 1000 - (int)((1000 + pages * 1000 / (1UL << order)) / blocks);
+}
+SMM_EXPORT(smm_zone_extfrag_index);
+
+/*
+ * The kernel's compaction_suitable(): a zone with a free block of @order
+ * needs no compaction; one without enough free frames for the migrations
+ * (above low, plus twice the block) cannot be helped; and one whose
+ * failures would be for lack of memory rather than fragmentation (index
+ * at or below the threshold) is not worth it.
+ */
+static bool smm_compaction_suitable(struct smm_pool *pool, struct smm_zone *zone,
+				    unsigned int order)
+{
+	int index;
+
+	if (!smm_zone_populated(zone) || smm_zone_has_block(zone, order))
+		return false;
+	if (smm_zone_free(zone) < READ_ONCE(zone->watermark[SMM_WMARK_LOW]) + (2UL << order))
+		return false;
+	index = smm_zone_extfrag_index(zone, order);
+	return index > (int)READ_ONCE(pool->compact.extfrag_threshold);
+}
+
+/*
+ * The migrate scanner: from @cc->migrate_sfn up to the end of its block
+ * (or the free scanner's lowest frame), take up to SMM_COMPACT_BATCH
+ * object pages on the LRU, each with a reference.  A frame's flags are
+ * read without a lock: the reference, taken only while the count is not
+ * zero (a free frame has none), and the mapping seen after it say it is
+ * an object page; smm_object_migrate_page() checks all again under the
+ * page lock.
+ */
+static void smm_isolate_migratepages(struct smm_compact_control *cc)
+{
+	struct smm_pool *pool = cc->pool;
+	unsigned long start = cc->migrate_sfn, sfn, end, scanned = 0;
+
+	end = min(round_down(start, SMM_COMPACT_BLOCK) + SMM_COMPACT_BLOCK, cc->free_sfn);
+	for (sfn = start; sfn < end && cc->nr_migrate < SMM_COMPACT_BATCH; sfn++) {
+		struct smm_page *frame = smm_sfn_page(&pool->region, sfn);
+		unsigned long flags = READ_ONCE(frame->flags);
+		struct page *page;
+
+		scanned++;
+		if (!(flags & BIT(SMM_PG_lru)) || (flags & BIT(SMM_PG_unevictable)))
+			continue;
+		page = smm_frame_struct_page(pool, frame);
+		if (!get_page_unless_zero(page))
+			continue;
+		/* Taken out of its object meanwhile, or waiting for a pin. */
+		if (!READ_ONCE(page->mapping) || !smm_page_test(frame, SMM_PG_lru)) {
+			put_page(page);
+			continue;
+		}
+		cc->migrate[cc->nr_migrate++] = frame;
+	}
+	cc->migrate_sfn = sfn;
+	cc->stats.migrate_scanned += scanned;
+	cc->stats.isolated_migrate += cc->nr_migrate;
+	trace_shadowmm_compaction_isolate_migratepages(smm_compact_pos_pfn(cc, start),
+						       sfn > start ? smm_compact_end_pfn(cc, sfn) :
+								     smm_compact_pos_pfn(cc, sfn),
+						       scanned, cc->nr_migrate);
+}
+
+/*
+ * The free scanner: the next block down from @cc->free_sfn, unless it is
+ * the migrate scanner's own or below (the scanners met).  Returns false
+ * when the scanners met.
+ */
+static bool smm_isolate_freepages(struct smm_compact_control *cc)
+{
+	struct smm_zone *zone = cc->zone;
+	unsigned long start, scanned = 0;
+	unsigned int n;
+
+	if (cc->free_sfn <= zone->start_sfn)
+		return false;
+	start = round_down(cc->free_sfn - 1, SMM_COMPACT_BLOCK);
+	if (start < round_down(cc->migrate_sfn, SMM_COMPACT_BLOCK) + SMM_COMPACT_BLOCK)
+		return false;
+	start = max(start, zone->start_sfn);
+	n = smm_buddy_isolate_free(zone, start, cc->free_sfn, SMM_COMPACT_ORDER,
+				   &cc->freepages, &scanned);
+	trace_shadowmm_compaction_isolate_freepages(smm_compact_pfn(cc, start),
+						    smm_compact_end_pfn(cc, cc->free_sfn),
+						    scanned, n);
+	cc->free_sfn = start;
+	cc->nr_freepages += n;
+	cc->stats.free_scanned += scanned;
+	cc->stats.isolated_free += n;
+	return true;
+}
+
+/*
+ * Migrate the pages the migrate scanner took, each to a free frame.
+ * Returns false when the free scanner found no frame for one (met): the
+ * pages left are given back.
+ */
+static bool smm_migrate_batch(struct smm_compact_control *cc)
+{
+	struct smm_pool *pool = cc->pool;
+	unsigned int i, migrated = 0, tried = 0;
+	bool more = true;
+
+	for (i = 0; i < cc->nr_migrate; i++) {
+		struct smm_page *frame = cc->migrate[i];
+		struct smm_page *new;
+
+		while (more && list_empty(&cc->freepages))
+			more = smm_isolate_freepages(cc);
+		if (list_empty(&cc->freepages)) {
+			put_page(smm_frame_struct_page(pool, frame));
+			continue;
+		}
+		new = list_first_entry(&cc->freepages, struct smm_page, lru);
+		list_del_init(&new->lru);
+		cc->nr_freepages--;
+		tried++;
+		if (!smm_object_migrate_page(pool, frame, new)) {
+			migrated++;
+			continue;
+		}
+		list_add(&new->lru, &cc->freepages);
+		cc->nr_freepages++;
+		put_page(smm_frame_struct_page(pool, frame));
+		cond_resched();
+	}
+	cc->nr_migrate = 0;
+	cc->stats.migrated += migrated;
+	cc->stats.failed += tried - migrated;
+	trace_shadowmm_compaction_migratepages(tried, migrated);
+	return more || !list_empty(&cc->freepages);
+}
+
+/* The run must stop: its caller is being killed, or kcompactd stopped. */
+static bool smm_compact_should_stop(struct smm_compact_control *cc)
+{
+	if (fatal_signal_pending(current))
+		return true;
+	return !cc->sync && kthread_should_stop();
+}
+
+static void smm_compact_count(struct smm_pool *pool, const struct smm_compact_stats *s)
+{
+	smm_count_events(pool, SMM_COMPACTMIGRATE_SCANNED, s->migrate_scanned);
+	smm_count_events(pool, SMM_COMPACTFREE_SCANNED, s->free_scanned);
+	smm_count_events(pool, SMM_COMPACTISOLATED, s->isolated_migrate + s->isolated_free);
+}
+
+static void smm_compact_stats_add(struct smm_compact_stats *to,
+				  const struct smm_compact_stats *s)
+{
+	to->migrate_scanned += s->migrate_scanned;
+	to->free_scanned += s->free_scanned;
+	to->isolated_migrate += s->isolated_migrate;
+	to->isolated_free += s->isolated_free;
+	to->migrated += s->migrated;
+	to->failed += s->failed;
+}
+
+/**
+ * smm_compact_zone() - compact one zone
+ * @pool: the pool
+ * @zone: one of its zones
+ * @order: stop once a free block of this order exists; -1 for the whole
+ *	   zone (the scanners meet)
+ * @sync: a caller waits for it (traced as sync); kcompactd's run (async)
+ *	  also stops when its thread is being stopped
+ * @stats: what the run did, added to (may be NULL)
+ *
+ * The caller serialises runs of a pool with pool->compact.lock.  The
+ * counters compact_migrate_scanned, compact_free_scanned and
+ * compact_isolated move; the tracepoints shadowmm_compaction_begin and
+ * _end bracket the run.  Frames that migrated pages left, and unused
+ * free frames, are back on the buddy lists when it returns.
+ *
+ * Context: Process context, may sleep; pool->compact.lock held, no other
+ * lock.
+ * Return: SMM_COMPACT_SKIPPED (empty zone, no object page on its node,
+ * or a block of @order already free), SMM_COMPACT_SUCCESS (a block of
+ * @order is free now), SMM_COMPACT_COMPLETE (the scanners met) or
+ * SMM_COMPACT_CONTENDED (stopped by a fatal signal or kthread_stop()).
+ */
+enum smm_compact_result smm_compact_zone(struct smm_pool *pool, struct smm_zone *zone,
+					 int order, bool sync,
+					 struct smm_compact_stats *stats)
+{
+	struct smm_compact_control *cc;
+	enum smm_compact_result ret = SMM_COMPACT_COMPLETE;
+	struct smm_lruvec *lruvec = &zone->node->lruvec;
+
+	lockdep_assert_held(&pool->compact.lock);
+	might_sleep();
+	if (!smm_zone_populated(zone) ||
+	    (order >= 0 && smm_zone_has_block(zone, order)) ||
+	    !(smm_lru_evictable(zone->node) + READ_ONCE(lruvec->nr_unevictable)))
+		return SMM_COMPACT_SKIPPED;
+	/* The batch is too large for the stack of a deep caller. */
+	cc = kzalloc(sizeof(*cc), GFP_KERNEL);
+	if (!cc)
+		return SMM_COMPACT_CONTENDED;
+	cc->pool = pool;
+	cc->zone = zone;
+	cc->order = order;
+	cc->sync = sync;
+	cc->migrate_sfn = zone->start_sfn;
+	cc->free_sfn = smm_zone_end_sfn(zone);
+	INIT_LIST_HEAD(&cc->freepages);
+
+	trace_shadowmm_compaction_begin(smm_compact_pfn(cc, zone->start_sfn),
+					smm_compact_pos_pfn(cc, cc->migrate_sfn),
+					smm_compact_pos_pfn(cc, cc->free_sfn),
+					smm_compact_end_pfn(cc, smm_zone_end_sfn(zone)), sync);
+	/* A page queued in an LRU batch has the batch's reference: let go. */
+	smm_lru_drain_all(pool);
+	while (cc->migrate_sfn < cc->free_sfn) {
+		unsigned long block = cc->migrate_sfn / SMM_COMPACT_BLOCK;
+
+		if (smm_compact_should_stop(cc)) {
+			ret = SMM_COMPACT_CONTENDED;
+			break;
+		}
+		smm_isolate_migratepages(cc);
+		if (cc->nr_migrate && !smm_migrate_batch(cc))
+			break;
+		/* A block done: the frames it left may sit per CPU. */
+		if (order >= 0 && cc->migrate_sfn / SMM_COMPACT_BLOCK != block) {
+			smm_pcp_drain_all(pool);
+			if (smm_zone_has_block(zone, order)) {
+				ret = SMM_COMPACT_SUCCESS;
+				break;
+			}
+		}
+		cond_resched();
+	}
+	smm_buddy_release_free(zone, &cc->freepages);
+	smm_pcp_drain_all(pool);
+	if (ret == SMM_COMPACT_COMPLETE && order >= 0 && smm_zone_has_block(zone, order))
+		ret = SMM_COMPACT_SUCCESS;
+	trace_shadowmm_compaction_end(smm_compact_pfn(cc, zone->start_sfn),
+				      smm_compact_pos_pfn(cc, cc->migrate_sfn),
+				      smm_compact_pos_pfn(cc, cc->free_sfn),
+				      smm_compact_end_pfn(cc, smm_zone_end_sfn(zone)), sync, ret);
+	smm_compact_count(pool, &cc->stats);
+	if (stats)
+		smm_compact_stats_add(stats, &cc->stats);
+	kfree(cc);
+	return ret;
+}
+SMM_EXPORT(smm_compact_zone);
+
+/* After a run for @order: a block of it free in some zone of @zones? */
+static bool smm_compact_outcome(struct smm_pool *pool, struct smm_zone **zones,
+				unsigned int nr, unsigned int order)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (smm_zone_has_block(zones[i], order))
+			return true;
+	return false;
+}
+
+/**
+ * smm_compact_pool() - compact every zone of a pool, whole (knob
+ * "compact 1", tests)
+ * @pool: the pool
+ * @stats: what the run did, added to (may be NULL)
+ *
+ * Waits for a kcompactd run under way.  Counted as compact_stall, and as
+ * compact_success when some zone has a free block of SMM_COMPACT_ORDER
+ * afterwards, compact_fail otherwise.
+ *
+ * Context: Process context, may sleep; no lock held.
+ * Return: 0, or -EINTR when a fatal signal stopped it (what moved stays
+ * moved).
+ */
+int smm_compact_pool(struct smm_pool *pool, struct smm_compact_stats *stats)
+{
+	enum smm_compact_result r = SMM_COMPACT_SKIPPED;
+	struct smm_zone *zone;
+	int i;
+
+	if (mutex_lock_killable(&pool->compact.lock))
+		return -EINTR;
+	smm_count_event(pool, SMM_COMPACTSTALL);
+	for_each_smm_zone(pool, zone, i) {
+		r = smm_compact_zone(pool, zone, -1, true, stats);
+		if (r == SMM_COMPACT_CONTENDED)
+			break;
+	}
+	smm_count_event(pool, smm_compact_outcome(pool, pool->zones.table,
+						  pool->zones.nr_nodes * SMM_NR_ZONE_TYPES,
+						  SMM_COMPACT_ORDER) ?
+			SMM_COMPACTSUCCESS : SMM_COMPACTFAIL);
+	mutex_unlock(&pool->compact.lock);
+	return r == SMM_COMPACT_CONTENDED ? -EINTR : 0;
+}
+SMM_EXPORT(smm_compact_pool);
+
+/* kcompactd's run: each zone of its node where compaction is suitable. */
+static void smm_kcompactd_run(struct smm_kcompactd *k, unsigned int order)
+{
+	struct smm_pool *pool = k->pool;
+	struct smm_zone *zones[SMM_NR_ZONE_TYPES];
+	unsigned int nr = 0;
+	bool tried = false;
+	int t;
+
+	mutex_lock(&pool->compact.lock);
+	for (t = SMM_NR_ZONE_TYPES - 1; t >= 0; t--) {
+		struct smm_zone *zone = &k->node->zones[t];
+
+		if (kthread_should_stop())
+			break;
+		if (!smm_compaction_suitable(pool, zone, order))
+			continue;
+		zones[nr++] = zone;
+		tried = true;
+		if (smm_compact_zone(pool, zone, order, false, NULL) == SMM_COMPACT_SUCCESS)
+			break;
+	}
+	if (tried) {
+		bool ok = smm_compact_outcome(pool, zones, nr, order);
+
+		smm_count_event(pool, ok ? SMM_COMPACTSUCCESS : SMM_COMPACTFAIL);
+		if (ok)
+			WRITE_ONCE(k->defer_shift, 0);
+		else if (k->defer_shift < SMM_COMPACT_MAX_DEFER_SHIFT)
+			WRITE_ONCE(k->defer_shift, k->defer_shift + 1);
+		WRITE_ONCE(k->considered, 0);
+	}
+	mutex_unlock(&pool->compact.lock);
+}
+
+static int smm_kcompactd_fn(void *arg)
+{
+	struct smm_kcompactd *k = arg;
+
+	while (!kthread_should_stop()) {
+		unsigned int order;
+
+		WRITE_ONCE(k->running, false);
+		wait_event_interruptible(k->wait, test_bit(SMM_KCOMPACTD_WOKEN, &k->flags) ||
+					 kthread_should_stop());
+		if (kthread_should_stop())
+			break;
+		WRITE_ONCE(k->running, true);
+		clear_bit(SMM_KCOMPACTD_WOKEN, &k->flags);
+		/* Pairs with test_and_set_bit() in smm_kcompactd_wake(). */
+		smp_mb__after_atomic();
+		order = xchg(&k->order, 0);
+		smm_kcompactd_run(k, order);
+	}
+	WRITE_ONCE(k->running, false);
+	return 0;
+}
+
+/**
+ * smm_kcompactd_wake() - ask a node's kcompactd for a block of an order
+ * @pool: the pool
+ * @node: the node
+ * @order: the order wanted
+ *
+ * A bit and a wake_up, nothing more: whether compaction is suitable is
+ * the thread's to find out.  Ignored while a wake is pending, and, after
+ * a run that failed, for the wakes its deferral skips (counted in
+ * kcompactd_wake only when it reaches the thread).
+ *
+ * Context: Any context the allocator runs in (spinlocks may be held).
+ */
+void smm_kcompactd_wake(struct smm_pool *pool, struct smm_node *node,
+			unsigned int order)
+{
+	struct smm_kcompactd *kcompactd = READ_ONCE(pool->compact.kcompactd);
+	struct smm_kcompactd *k;
+	unsigned int considered;
+
+	if (!kcompactd)
+		return;
+	k = &kcompactd[node->index];
+	if (test_bit(SMM_KCOMPACTD_WOKEN, &k->flags))
+		return;
+	considered = READ_ONCE(k->considered) + 1;
+	WRITE_ONCE(k->considered, considered);
+	if (considered < (1U << READ_ONCE(k->defer_shift)))
+		return;
+	if (order > READ_ONCE(k->order))
+		WRITE_ONCE(k->order, order);
+	if (test_and_set_bit(SMM_KCOMPACTD_WOKEN, &k->flags))
+		return;
+	atomic_long_inc(&k->wakeups);
+	smm_count_event(pool, SMM_KCOMPACTD_WAKE);
+	trace_shadowmm_compaction_wakeup_kcompactd(node->nid, order, SMM_ZONE_HIGHMEM);
+	wake_up_interruptible(&k->wait);
+}
+
+/**
+ * smm_compaction_check_node() - kswapd is done: does a zone need compaction?
+ * @pool: the pool
+ * @node: the node kswapd balanced
+ *
+ * Wakes the node's kcompactd for a block of SMM_COMPACT_ORDER when one of
+ * its zones has none, enough free frames to build one, and a
+ * fragmentation index above the pool's extfrag_threshold.
+ *
+ * Context: Process context (kswapd); any lock may be held.
+ */
+void smm_compaction_check_node(struct smm_pool *pool, struct smm_node *node)
+{
+	int t;
+
+	for (t = 0; t < SMM_NR_ZONE_TYPES; t++)
+		if (smm_compaction_suitable(pool, &node->zones[t], SMM_COMPACT_ORDER)) {
+			smm_kcompactd_wake(pool, node, SMM_COMPACT_ORDER);
+			return;
+		}
+}
+
+/**
+ * smm_kcompactd_idle() - is a node's kcompactd asleep with no wake pending?
+ * @pool: the pool
+ * @node: the node's index
+ *
+ * Context: Any context; a snapshot.
+ * Return: true when idle (or when the pool has no kcompactd).
+ */
+bool smm_kcompactd_idle(struct smm_pool *pool, int node)
+{
+	struct smm_kcompactd *kcompactd = READ_ONCE(pool->compact.kcompactd);
+	struct smm_kcompactd *k;
+
+	if (!kcompactd)
+		return true;
+	k = &kcompactd[node];
+	return !READ_ONCE(k->running) && !test_bit(SMM_KCOMPACTD_WOKEN, &k->flags);
+}
+SMM_EXPORT(smm_kcompactd_idle);
+
+/**
+ * smm_compaction_set_extfrag_threshold() - the extfrag_threshold knob
+ * @pool: the pool
+ * @val: 0..SMM_EXTFRAG_THRESHOLD_MAX
+ *
+ * Context: Any context.
+ * Return: 0, or -EINVAL (nothing changes) when out of range.
+ */
+int smm_compaction_set_extfrag_threshold(struct smm_pool *pool, unsigned int val)
+{
+	if (val > SMM_EXTFRAG_THRESHOLD_MAX)
+		return -EINVAL;
+	WRITE_ONCE(pool->compact.extfrag_threshold, val);
+	return 0;
+}
+SMM_EXPORT(smm_compaction_set_extfrag_threshold);
+
+/**
+ * smm_compaction_pool_init() - start a kcompactd per node
+ * @pool: the pool, built but for this
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, -ENOMEM, or the error of kthread creation (no thread left).
+ */
+int smm_compaction_pool_init(struct smm_pool *pool)
+{
+	struct smm_kcompactd *kcompactd;
+	int i, ret;
+
+	mutex_init(&pool->compact.lock);
+	pool->compact.extfrag_threshold = SMM_EXTFRAG_THRESHOLD_DEFAULT;
+	kcompactd = kcalloc(pool->zones.nr_nodes, sizeof(*kcompactd), GFP_KERNEL);
+	if (!kcompactd) {
+		mutex_destroy(&pool->compact.lock);
+		return -ENOMEM;
+	}
+	for (i = 0; i < pool->zones.nr_nodes; i++) {
+		struct smm_kcompactd *k = &kcompactd[i];
+
+		k->pool = pool;
+		k->node = &pool->zones.nodes[i];
+		init_waitqueue_head(&k->wait);
+		atomic_long_set(&k->wakeups, 0);
+		k->task = kthread_create_on_node(smm_kcompactd_fn, k, k->node->nid,
+						 "smm_kcompactd%d", i);
+		if (IS_ERR(k->task)) {
+			ret = PTR_ERR(k->task);
+			k->task = NULL;
+			goto err;
+		}
+	}
+	for (i = 0; i < pool->zones.nr_nodes; i++)
+		wake_up_process(kcompactd[i].task);
+	WRITE_ONCE(pool->compact.kcompactd, kcompactd);
+	return 0;
+
+err:
+	while (i--)
+		kthread_stop(kcompactd[i].task);
+	kfree(kcompactd);
+	mutex_destroy(&pool->compact.lock);
+	return ret;
+}
+
+/**
+ * smm_compaction_pool_destroy() - stop the kcompactds
+ * @pool: the pool
+ *
+ * Called again it does nothing.  Nothing may allocate from the pool
+ * meanwhile.
+ *
+ * Context: Process context, may sleep; no lock held.
+ */
+void smm_compaction_pool_destroy(struct smm_pool *pool)
+{
+	struct smm_kcompactd *kcompactd = pool->compact.kcompactd;
+	int i;
+
+	if (!kcompactd)
+		return;
+	WRITE_ONCE(pool->compact.kcompactd, NULL);
+	for (i = 0; i < pool->zones.nr_nodes; i++)
+		kthread_stop(kcompactd[i].task);
+	kfree(kcompactd);
+	mutex_destroy(&pool->compact.lock);
+}
