@@ -226,39 +226,66 @@ void smm_buddy_free_bulk(struct smm_zone *zone, struct list_head *list,
 	WARN_ON_ONCE(count);
 }
 
+/*
+ * Give back the tail of a free block whose first @used frames were taken:
+ * [@sfn + @used, @sfn + 2^@order) as the largest aligned blocks it holds.
+ */
+static void smm_buddy_give_back_tail(struct smm_zone *zone, unsigned long sfn,
+				     unsigned int order, unsigned int used)
+{
+	struct smm_page *pages = zone->pool->region.pages;
+	unsigned long pos = sfn + used, end = sfn + (1UL << order);
+
+	lockdep_assert_held(&zone->lock);
+	while (pos < end) {
+		unsigned int o = pos ? min_t(unsigned int, __ffs(pos), order) : order;
+
+		while (pos + (1UL << o) > end)
+			o--;
+		smm_free_one(zone, &pages[pos], o);
+		pos += 1UL << o;
+	}
+}
+
 /**
- * smm_buddy_isolate_free() - take the free blocks of a range, as frames
+ * smm_buddy_isolate_free() - take free frames of a range, as many as needed
  * @zone: the zone
- * @start: first frame of the range, in @zone
- * @end: one past its last frame, in @zone
+ * @pos: in: first frame of the range to look at, in @zone; out: the frame
+ *	 to look at next (@end when the range is done)
+ * @end: one past the range's last frame, in @zone
  * @max_order: blocks of this order or more are left alone (they are what
  *	       compaction builds)
+ * @nr_wanted: stop once this many frames are taken
  * @list: where the frames go, each an order-0 frame on no list, with no
  *	  flag of the buddy's, linked by lru
  * @scanned: frames looked at, added to
  *
- * Compaction's free scanner: every free block whose head lies in the
- * range is taken off its free list and split into single frames, which
- * no longer count as free (the kernel's isolate_freepages_block()).
+ * Compaction's free scanner: free blocks whose head lies in the range are
+ * taken off their free lists and split into single frames, which no
+ * longer count as free, until @nr_wanted frames are taken (the kernel's
+ * isolate_freepages_block() stops the same way once it has as many as
+ * the migrations need).  Of a block larger than what is still wanted,
+ * only the frames wanted are taken and the rest goes back at once.
  * Frames on per-CPU lists are not looked at.  The range is at most a
  * block of SMM_COMPACT_ORDER frames, so the lock is held for a bounded
  * walk.
  *
  * Context: Process context; takes and releases the zone lock.
- * Return: the number of frames put on @list.
+ * Return: the number of frames put on @list, at most @nr_wanted.
  */
-unsigned int smm_buddy_isolate_free(struct smm_zone *zone, unsigned long start,
+unsigned int smm_buddy_isolate_free(struct smm_zone *zone, unsigned long *pos,
 				    unsigned long end, unsigned int max_order,
-				    struct list_head *list, unsigned long *scanned)
+				    unsigned int nr_wanted, struct list_head *list,
+				    unsigned long *scanned)
 {
 	struct smm_page *pages = zone->pool->region.pages;
 	unsigned int n = 0;
 	unsigned long sfn;
 
 	spin_lock(&zone->lock);
-	for (sfn = start; sfn < end; ) {
+	for (sfn = *pos; sfn < end && n < nr_wanted; ) {
 		struct smm_page *page = &pages[sfn];
-		unsigned int order, i;
+		unsigned int order, take, i;
 
 		(*scanned)++;
 		if (!smm_page_test(page, SMM_PG_buddy)) {
@@ -272,12 +299,20 @@ unsigned int smm_buddy_isolate_free(struct smm_zone *zone, unsigned long start,
 		}
 		smm_del_free(zone, page, order);
 		WRITE_ONCE(zone->free_pages, zone->free_pages - (1UL << order));
-		for (i = 0; i < (1U << order); i++)
+		take = min(1U << order, nr_wanted - n);
+		for (i = 0; i < take; i++)
 			list_add_tail(&page[i].lru, list);
-		n += 1U << order;
+		n += take;
+		if (take < (1U << order)) {
+			smm_buddy_give_back_tail(zone, sfn, order, take);
+			/* What went back is looked at again next time. */
+			sfn += take;
+			break;
+		}
 		sfn += 1UL << order;
 	}
 	spin_unlock(&zone->lock);
+	*pos = min(sfn, end);
 	return n;
 }
 SMM_EXPORT(smm_buddy_isolate_free);

@@ -15,18 +15,27 @@
  *   the migration locks it, which keeps reclaim (which only tries the
  *   page lock) away, and the new frame takes the old one's place there;
  * - the free scanner walks down from the zone's top, one block of
- *   SMM_COMPACT_BLOCK frames at a time, and takes the free blocks it
- *   finds below SMM_COMPACT_ORDER off the buddy lists as single frames
- *   (smm_buddy_isolate_free()): the frames the pages move to;
+ *   SMM_COMPACT_BLOCK frames at a time, and takes free frames of the
+ *   blocks it finds below SMM_COMPACT_ORDER off the buddy lists as single
+ *   frames (smm_buddy_isolate_free()): as many as the batch has pages,
+ *   no more, so that the free frames a fault may need are never held
+ *   beyond one batch's worth;
  * - each page taken is migrated to a free frame
  *   (smm_object_migrate_page(), module/evict.c: lock, unmap from every
  *   process, copy, replace in i_pages, move the LRU place and flags,
  *   free the old frame).  A page that cannot move now (locked, pinned,
- *   mapped again) stays, and its free frame serves the next;
+ *   mlocked, mapped again) stays, and its free frame serves the next;
+ *   the frames a batch did not use go back to the buddy lists at once;
  * - the scanners meet when the migrate scanner reaches the block the free
  *   scanner last took frames from: every movable page below has moved up,
- *   and the frames they left merge into high-order blocks.  Unused free
- *   frames go back to the buddy lists.
+ *   and the frames they left merge into high-order blocks.
+ *
+ * A run needs free frames to move pages to: it does not start in a zone
+ * whose free frames are below its min watermark plus a batch, and stops
+ * when they fall there meanwhile, so that compaction never takes the
+ * frames a fault needs (kcompactd asks for more before it starts: the low
+ * watermark plus twice the block it builds, as the kernel's
+ * compaction_suitable() does).
  *
  * The "compact 1" knob compacts every zone of the pool at once, whole
  * (the kernel's /proc/sys/vm/compact_memory).  A kcompactd thread per node
@@ -74,8 +83,10 @@
  * @order:	stop once a block of this order is free; -1: the whole zone
  * @sync:	a caller waits for it (the knob), else kcompactd's
  * @migrate_sfn: the next frame the migrate scanner looks at
- * @free_sfn:	the lowest frame the free scanner has looked at: every
- *		block from there to the zone's end is scanned
+ * @free_sfn:	the first frame of the block the free scanner is in: every
+ *		block above it is scanned
+ * @free_pos:	the next frame the free scanner looks at in its block
+ * @free_end:	one past its block's last frame
  * @freepages:	free frames taken and not used yet, linked by lru
  * @nr_freepages: frames on @freepages
  * @migrate:	the pages the migrate scanner took, each with a reference
@@ -89,6 +100,8 @@ struct smm_compact_control {
 	bool sync;
 	unsigned long migrate_sfn;
 	unsigned long free_sfn;
+	unsigned long free_pos;
+	unsigned long free_end;
 	struct list_head freepages;
 	unsigned long nr_freepages;
 	struct smm_page *migrate[SMM_COMPACT_BATCH];
@@ -164,6 +177,17 @@ int smm_zone_extfrag_index(struct smm_zone *zone, unsigned int order)
 SMM_EXPORT(smm_zone_extfrag_index);
 
 /*
+ * Free frames in @zone above its @mark watermark for @nr more that the
+ * free scanner would take?  A lockless snapshot: the check is redone
+ * before each batch.
+ */
+static bool smm_compact_watermark_ok(struct smm_zone *zone, enum smm_wmark mark,
+				     unsigned long nr)
+{
+	return smm_zone_free(zone) >= READ_ONCE(zone->watermark[mark]) + nr;
+}
+
+/*
  * The kernel's compaction_suitable(): a zone with a free block of @order
  * needs no compaction; one without enough free frames for the migrations
  * (above low, plus twice the block) cannot be helped; and one whose
@@ -177,7 +201,7 @@ static bool smm_compaction_suitable(struct smm_pool *pool, struct smm_zone *zone
 
 	if (!smm_zone_populated(zone) || smm_zone_has_block(zone, order))
 		return false;
-	if (smm_zone_free(zone) < READ_ONCE(zone->watermark[SMM_WMARK_LOW]) + (2UL << order))
+	if (!smm_compact_watermark_ok(zone, SMM_WMARK_LOW, 2UL << order))
 		return false;
 	index = smm_zone_extfrag_index(zone, order);
 	return index > (int)READ_ONCE(pool->compact.extfrag_threshold);
@@ -226,51 +250,84 @@ static void smm_isolate_migratepages(struct smm_compact_control *cc)
 }
 
 /*
- * The free scanner: the next block down from @cc->free_sfn, unless it is
- * the migrate scanner's own or below (the scanners met).  Returns false
- * when the scanners met.
+ * The free scanner: free frames until @cc holds @nr_wanted, from where it
+ * stopped in its block, then from the blocks below, top-down, never from
+ * the migrate scanner's own block or below.  Returns false when the
+ * scanners met (@cc may hold fewer frames then).
  */
-static bool smm_isolate_freepages(struct smm_compact_control *cc)
+static bool smm_isolate_freepages(struct smm_compact_control *cc,
+				  unsigned int nr_wanted)
 {
 	struct smm_zone *zone = cc->zone;
-	unsigned long start, scanned = 0;
-	unsigned int n;
 
-	if (cc->free_sfn <= zone->start_sfn)
-		return false;
-	start = round_down(cc->free_sfn - 1, SMM_COMPACT_BLOCK);
-	if (start < round_down(cc->migrate_sfn, SMM_COMPACT_BLOCK) + SMM_COMPACT_BLOCK)
-		return false;
-	start = max(start, zone->start_sfn);
-	n = smm_buddy_isolate_free(zone, start, cc->free_sfn, SMM_COMPACT_ORDER,
-				   &cc->freepages, &scanned);
-	trace_shadowmm_compaction_isolate_freepages(smm_compact_pfn(cc, start),
-						    smm_compact_end_pfn(cc, cc->free_sfn),
-						    scanned, n);
-	cc->free_sfn = start;
-	cc->nr_freepages += n;
-	cc->stats.free_scanned += scanned;
-	cc->stats.isolated_free += n;
+	while (cc->nr_freepages < nr_wanted) {
+		unsigned long from, scanned = 0;
+		unsigned int n;
+
+		if (cc->free_pos >= cc->free_end) {
+			unsigned long start;
+
+			if (cc->free_sfn <= zone->start_sfn)
+				return false;
+			start = round_down(cc->free_sfn - 1, SMM_COMPACT_BLOCK);
+			if (start < round_down(cc->migrate_sfn, SMM_COMPACT_BLOCK) +
+				    SMM_COMPACT_BLOCK)
+				return false;
+			start = max(start, zone->start_sfn);
+			cc->free_end = cc->free_sfn;
+			cc->free_sfn = start;
+			cc->free_pos = start;
+		}
+		from = cc->free_pos;
+		n = smm_buddy_isolate_free(zone, &cc->free_pos, cc->free_end,
+					   SMM_COMPACT_ORDER, nr_wanted - cc->nr_freepages,
+					   &cc->freepages, &scanned);
+		trace_shadowmm_compaction_isolate_freepages(smm_compact_pfn(cc, from),
+							    smm_compact_end_pfn(cc, cc->free_pos),
+							    scanned, n);
+		cc->nr_freepages += n;
+		cc->stats.free_scanned += scanned;
+		cc->stats.isolated_free += n;
+		cc->stats.max_free_held = max(cc->stats.max_free_held, cc->nr_freepages);
+	}
 	return true;
 }
 
+/* The free frames @cc holds and did not use go back to the buddy lists. */
+static void smm_release_freepages(struct smm_compact_control *cc)
+{
+	smm_buddy_release_free(cc->zone, &cc->freepages);
+	cc->nr_freepages = 0;
+}
+
+/* The pages the migrate scanner took go back untouched. */
+static void smm_putback_migratepages(struct smm_compact_control *cc)
+{
+	unsigned int i;
+
+	for (i = 0; i < cc->nr_migrate; i++)
+		put_page(smm_frame_struct_page(cc->pool, cc->migrate[i]));
+	cc->nr_migrate = 0;
+}
+
 /*
- * Migrate the pages the migrate scanner took, each to a free frame.
- * Returns false when the free scanner found no frame for one (met): the
- * pages left are given back.
+ * Migrate the pages the migrate scanner took, each to a free frame, with
+ * as many free frames taken as there are pages; those left unused (a page
+ * that could not move) go back at the end of the batch.  Returns false
+ * when the free scanner met the migrate scanner: the pages it found no
+ * frame for are given back.
  */
 static bool smm_migrate_batch(struct smm_compact_control *cc)
 {
 	struct smm_pool *pool = cc->pool;
 	unsigned int i, migrated = 0, tried = 0;
-	bool more = true;
+	bool more;
 
+	more = smm_isolate_freepages(cc, cc->nr_migrate);
 	for (i = 0; i < cc->nr_migrate; i++) {
 		struct smm_page *frame = cc->migrate[i];
 		struct smm_page *new;
 
-		while (more && list_empty(&cc->freepages))
-			more = smm_isolate_freepages(cc);
 		if (list_empty(&cc->freepages)) {
 			put_page(smm_frame_struct_page(pool, frame));
 			continue;
@@ -289,10 +346,11 @@ static bool smm_migrate_batch(struct smm_compact_control *cc)
 		cond_resched();
 	}
 	cc->nr_migrate = 0;
+	smm_release_freepages(cc);
 	cc->stats.migrated += migrated;
 	cc->stats.failed += tried - migrated;
 	trace_shadowmm_compaction_migratepages(tried, migrated);
-	return more || !list_empty(&cc->freepages);
+	return more;
 }
 
 /* The run must stop: its caller is being killed, or kcompactd stopped. */
@@ -319,6 +377,7 @@ static void smm_compact_stats_add(struct smm_compact_stats *to,
 	to->isolated_free += s->isolated_free;
 	to->migrated += s->migrated;
 	to->failed += s->failed;
+	to->max_free_held = max(to->max_free_held, s->max_free_held);
 }
 
 /**
@@ -335,14 +394,19 @@ static void smm_compact_stats_add(struct smm_compact_stats *to,
  * counters compact_migrate_scanned, compact_free_scanned and
  * compact_isolated move; the tracepoints shadowmm_compaction_begin and
  * _end bracket the run.  Frames that migrated pages left, and unused
- * free frames, are back on the buddy lists when it returns.
+ * free frames, are back on the buddy lists when it returns.  The run
+ * holds at most a batch of SMM_COMPACT_BATCH free frames at a time, does
+ * not start unless the zone's free frames are at least its min watermark
+ * plus a batch, and stops when they fall below that.
  *
  * Context: Process context, may sleep; pool->compact.lock held, no other
  * lock.
  * Return: SMM_COMPACT_SKIPPED (empty zone, no object page on its node,
- * or a block of @order already free), SMM_COMPACT_SUCCESS (a block of
- * @order is free now), SMM_COMPACT_COMPLETE (the scanners met) or
- * SMM_COMPACT_CONTENDED (stopped by a fatal signal or kthread_stop()).
+ * a block of @order already free, or too few free frames),
+ * SMM_COMPACT_SUCCESS (a block of @order is free now),
+ * SMM_COMPACT_COMPLETE (the scanners met), SMM_COMPACT_PARTIAL_SKIPPED
+ * (the free frames fell to the watermark) or SMM_COMPACT_CONTENDED
+ * (stopped by a fatal signal or kthread_stop()).
  */
 enum smm_compact_result smm_compact_zone(struct smm_pool *pool, struct smm_zone *zone,
 					 int order, bool sync,
@@ -356,7 +420,8 @@ enum smm_compact_result smm_compact_zone(struct smm_pool *pool, struct smm_zone 
 	might_sleep();
 	if (!smm_zone_populated(zone) ||
 	    (order >= 0 && smm_zone_has_block(zone, order)) ||
-	    !(smm_lru_evictable(zone->node) + READ_ONCE(lruvec->nr_unevictable)))
+	    !(smm_lru_evictable(zone->node) + READ_ONCE(lruvec->nr_unevictable)) ||
+	    !smm_compact_watermark_ok(zone, SMM_WMARK_MIN, SMM_COMPACT_BATCH))
 		return SMM_COMPACT_SKIPPED;
 	/* The batch is too large for the stack of a deep caller. */
 	cc = kzalloc(sizeof(*cc), GFP_KERNEL);
@@ -368,6 +433,8 @@ enum smm_compact_result smm_compact_zone(struct smm_pool *pool, struct smm_zone 
 	cc->sync = sync;
 	cc->migrate_sfn = zone->start_sfn;
 	cc->free_sfn = smm_zone_end_sfn(zone);
+	cc->free_pos = cc->free_sfn;
+	cc->free_end = cc->free_sfn;
 	INIT_LIST_HEAD(&cc->freepages);
 
 	trace_shadowmm_compaction_begin(smm_compact_pfn(cc, zone->start_sfn),
@@ -384,6 +451,20 @@ enum smm_compact_result smm_compact_zone(struct smm_pool *pool, struct smm_zone 
 			break;
 		}
 		smm_isolate_migratepages(cc);
+		/*
+		 * The batch's free frames must leave the zone at or above its
+		 * min watermark; frames that earlier batches freed may still
+		 * sit per CPU, where the count does not see them.
+		 */
+		if (cc->nr_migrate &&
+		    !smm_compact_watermark_ok(zone, SMM_WMARK_MIN, cc->nr_migrate)) {
+			smm_pcp_drain_all(pool);
+			if (!smm_compact_watermark_ok(zone, SMM_WMARK_MIN, cc->nr_migrate)) {
+				smm_putback_migratepages(cc);
+				ret = SMM_COMPACT_PARTIAL_SKIPPED;
+				break;
+			}
+		}
 		if (cc->nr_migrate && !smm_migrate_batch(cc))
 			break;
 		/* A block done: the frames it left may sit per CPU. */
@@ -396,7 +477,7 @@ enum smm_compact_result smm_compact_zone(struct smm_pool *pool, struct smm_zone 
 		}
 		cond_resched();
 	}
-	smm_buddy_release_free(zone, &cc->freepages);
+	WARN_ON_ONCE(cc->nr_migrate || !list_empty(&cc->freepages));
 	smm_pcp_drain_all(pool);
 	if (ret == SMM_COMPACT_COMPLETE && order >= 0 && smm_zone_has_block(zone, order))
 		ret = SMM_COMPACT_SUCCESS;

@@ -71,9 +71,10 @@ void smm_buddy_free_bulk(struct smm_zone *zone, struct list_head *list,
 			 unsigned int count);
 
 /* For compaction.c: its free scanner. */
-unsigned int smm_buddy_isolate_free(struct smm_zone *zone, unsigned long start,
+unsigned int smm_buddy_isolate_free(struct smm_zone *zone, unsigned long *pos,
 				    unsigned long end, unsigned int max_order,
-				    struct list_head *list, unsigned long *scanned);
+				    unsigned int nr_wanted, struct list_head *list,
+				    unsigned long *scanned);
 unsigned int smm_buddy_release_free(struct smm_zone *zone, struct list_head *list);
 
 unsigned int smm_buddy_validate(struct smm_pool *pool, struct smm_report *r);

@@ -46,18 +46,22 @@ struct task_struct;
 /**
  * enum smm_compact_result - how a zone's compaction ended (the kernel's
  * enum compact_result, the values its tracepoints print)
- * @SMM_COMPACT_SKIPPED:	nothing to do: the zone is empty, or already
- *				has a free block of the order asked for
+ * @SMM_COMPACT_SKIPPED:	nothing to do: the zone is empty, already has
+ *				a free block of the order asked for, or has
+ *				too few free frames above its watermark
  * @SMM_COMPACT_COMPLETE:	the scanners met
  * @SMM_COMPACT_SUCCESS:	a free block of the order asked for formed
- * @SMM_COMPACT_CONTENDED:	stopped early: a fatal signal, or the thread
- *				is being stopped
+ * @SMM_COMPACT_CONTENDED:	stopped early: a fatal signal, or the
+ *				thread is being stopped
+ * @SMM_COMPACT_PARTIAL_SKIPPED: stopped early: the zone's free frames
+ *				fell to its min watermark plus a batch
  */
 enum smm_compact_result {
 	SMM_COMPACT_SKIPPED,
 	SMM_COMPACT_COMPLETE,
 	SMM_COMPACT_SUCCESS,
 	SMM_COMPACT_CONTENDED,
+	SMM_COMPACT_PARTIAL_SKIPPED,
 };
 
 /**
@@ -69,6 +73,7 @@ enum smm_compact_result {
  * @migrated:		pages moved to a new frame
  * @failed:		pages taken but left where they were (locked,
  *			pinned, mapped again, mlocked meanwhile)
+ * @max_free_held:	the most free frames the run held at once
  */
 struct smm_compact_stats {
 	unsigned long migrate_scanned;
@@ -77,6 +82,7 @@ struct smm_compact_stats {
 	unsigned long isolated_free;
 	unsigned long migrated;
 	unsigned long failed;
+	unsigned long max_free_held;
 };
 
 /**
