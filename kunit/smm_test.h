@@ -58,6 +58,7 @@ static inline void smm_test_pool_destroy(void *data)
  * @pcp_off:	pcp high 1 and batch 1: every order-0 free reaches the buddy
  * @swap_pages:	slots of a compressed backing store (0: none)
  * @slab_debug:	SMM_SLAB_* flags every cache of the pool gets
+ * @kcompactd:	a kcompactd thread per node (only compaction tests want one)
  */
 struct smm_test_pool_cfg {
 	unsigned long mb;
@@ -67,6 +68,7 @@ struct smm_test_pool_cfg {
 	bool pcp_off;
 	unsigned long swap_pages;
 	unsigned int slab_debug;
+	bool kcompactd;
 };
 
 static inline struct smm_pool *smm_test_pool(struct kunit *test,
@@ -80,6 +82,7 @@ static inline struct smm_pool *smm_test_pool(struct kunit *test,
 		},
 		.swap.nr_slots = tc->swap_pages,
 		.slab_debug = tc->slab_debug,
+		.kcompactd = tc->kcompactd,
 	};
 	struct smm_pool *pool = NULL;
 	int ret;

@@ -517,7 +517,7 @@ fail:
 	smm_count_event(pool, SMM_PGALLOC_FAIL);
 	/* Costly orders may fail for fragmentation: compaction can help. */
 	if (order >= SMM_COMPACT_WAKE_ORDER && pref)
-		smm_kcompactd_wake(pool, pref, order);
+		smm_kcompactd_wake(pool, pref, order, highest);
 	trace_shadowmm_page_alloc(-1UL, order, flags, -1, highest);
 	return NULL;
 

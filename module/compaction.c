@@ -45,15 +45,19 @@
  * extfrag_threshold; it compacts each zone of its node where compaction
  * is suitable (enough free frames, and a failure would be for
  * fragmentation rather than lack of memory) until a block of the order
- * asked for is free.  A run that fails defers the next wakes, as the
- * kernel's compaction deferral does.
+ * asked for is free.  A zone's run that fails defers the next runs for
+ * that order and above, as the kernel's compaction deferral does (per
+ * zone: considered, defer_shift, order_failed).  Only the live pool has
+ * kcompactd threads (smm_pool_config.kcompactd): a test's pool compacts
+ * only when its test asks.
  *
  * Counters (vmstat): compact_migrate_scanned, compact_free_scanned,
  * compact_isolated (pages and free frames taken), compact_stall (runs a
- * caller waited for: the knob), compact_success and compact_fail (runs,
- * the knob's and kcompactd's, after which a block of the order asked for
- * was free or not), kcompactd_wake.  Tracepoints shadowmm_compaction_*,
- * with the fields of the kernel's mm_compaction_* events.
+ * caller waited for: the knob), compact_success and compact_fail (per
+ * zone run, the knob's and kcompactd's: a block of the order asked for,
+ * SMM_COMPACT_ORDER for the knob, was free in that zone afterwards or
+ * not), kcompactd_wake.  Tracepoints shadowmm_compaction_*, with the
+ * fields of the kernel's mm_compaction_* events.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -61,6 +65,7 @@
 #include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -493,16 +498,12 @@ enum smm_compact_result smm_compact_zone(struct smm_pool *pool, struct smm_zone 
 }
 SMM_EXPORT(smm_compact_zone);
 
-/* After a run for @order: a block of it free in some zone of @zones? */
-static bool smm_compact_outcome(struct smm_pool *pool, struct smm_zone **zones,
-				unsigned int nr, unsigned int order)
+/* Count a zone's run for @order: was a block of it free there afterwards? */
+static void smm_compact_count_outcome(struct smm_pool *pool, struct smm_zone *zone,
+				      unsigned int order)
 {
-	unsigned int i;
-
-	for (i = 0; i < nr; i++)
-		if (smm_zone_has_block(zones[i], order))
-			return true;
-	return false;
+	smm_count_event(pool, smm_zone_has_block(zone, order) ?
+			SMM_COMPACTSUCCESS : SMM_COMPACTFAIL);
 }
 
 /**
@@ -511,9 +512,10 @@ static bool smm_compact_outcome(struct smm_pool *pool, struct smm_zone **zones,
  * @pool: the pool
  * @stats: what the run did, added to (may be NULL)
  *
- * Waits for a kcompactd run under way.  Counted as compact_stall, and as
- * compact_success when some zone has a free block of SMM_COMPACT_ORDER
- * afterwards, compact_fail otherwise.
+ * Waits for a kcompactd run under way.  Counted as compact_stall, and
+ * each zone that was compacted (not skipped) as compact_success when it
+ * has a free block of SMM_COMPACT_ORDER afterwards, compact_fail
+ * otherwise.  Deferral is kcompactd's alone: the knob ignores it.
  *
  * Context: Process context, may sleep; no lock held.
  * Return: 0, or -EINTR when a fatal signal stopped it (what moved stays
@@ -521,7 +523,6 @@ static bool smm_compact_outcome(struct smm_pool *pool, struct smm_zone **zones,
  */
 int smm_compact_pool(struct smm_pool *pool, struct smm_compact_stats *stats)
 {
-	enum smm_compact_result r = SMM_COMPACT_SKIPPED;
 	struct smm_zone *zone;
 	int i;
 
@@ -529,50 +530,113 @@ int smm_compact_pool(struct smm_pool *pool, struct smm_compact_stats *stats)
 		return -EINTR;
 	smm_count_event(pool, SMM_COMPACTSTALL);
 	for_each_smm_zone(pool, zone, i) {
-		r = smm_compact_zone(pool, zone, -1, true, stats);
+		enum smm_compact_result r = smm_compact_zone(pool, zone, -1, true, stats);
+
+		if (r != SMM_COMPACT_SKIPPED)
+			smm_compact_count_outcome(pool, zone, SMM_COMPACT_ORDER);
 		if (r == SMM_COMPACT_CONTENDED)
 			break;
 	}
-	smm_count_event(pool, smm_compact_outcome(pool, pool->zones.table,
-						  pool->zones.nr_nodes * SMM_NR_ZONE_TYPES,
-						  SMM_COMPACT_ORDER) ?
-			SMM_COMPACTSUCCESS : SMM_COMPACTFAIL);
 	mutex_unlock(&pool->compact.lock);
-	return r == SMM_COMPACT_CONTENDED ? -EINTR : 0;
+	return fatal_signal_pending(current) ? -EINTR : 0;
 }
 SMM_EXPORT(smm_compact_pool);
 
-/* kcompactd's run: each zone of its node where compaction is suitable. */
-static void smm_kcompactd_run(struct smm_kcompactd *k, unsigned int order)
+/**
+ * smm_compaction_defer() - a zone's run for an order failed
+ * @d: the zone's deferral
+ * @order: the order
+ *
+ * The next runs for @order or more are skipped, twice as many as after
+ * the previous failure (up to 1 << SMM_COMPACT_MAX_DEFER_SHIFT).
+ *
+ * Context: Any context; the caller serialises the calls on @d (kcompactd
+ * holds pool->compact.lock).
+ */
+void smm_compaction_defer(struct smm_compact_defer *d, unsigned int order)
+{
+	d->considered = 0;
+	if (d->defer_shift < SMM_COMPACT_MAX_DEFER_SHIFT)
+		d->defer_shift++;
+	if ((int)order < d->order_failed)
+		d->order_failed = order;
+}
+SMM_EXPORT(smm_compaction_defer);
+
+/**
+ * smm_compaction_deferred() - is a zone's run for an order to be skipped?
+ * @d: the zone's deferral
+ * @order: the order
+ *
+ * Counts the run as considered.
+ *
+ * Context: Any context; the caller serialises the calls on @d (kcompactd
+ * holds pool->compact.lock).
+ * Return: true to skip it.
+ */
+bool smm_compaction_deferred(struct smm_compact_defer *d, unsigned int order)
+{
+	unsigned int limit = 1U << d->defer_shift;
+
+	if ((int)order < d->order_failed)
+		return false;
+	if (++d->considered >= limit) {
+		d->considered = limit;
+		return false;
+	}
+	return true;
+}
+SMM_EXPORT(smm_compaction_deferred);
+
+/**
+ * smm_compaction_defer_reset() - a zone's run for an order succeeded
+ * @d: the zone's deferral
+ * @order: the order
+ *
+ * Nothing is deferred any more, and orders up to @order no longer count
+ * as failed.
+ *
+ * Context: Any context; the caller serialises the calls on @d (kcompactd
+ * holds pool->compact.lock).
+ */
+void smm_compaction_defer_reset(struct smm_compact_defer *d, unsigned int order)
+{
+	d->considered = 0;
+	d->defer_shift = 0;
+	if ((int)order >= d->order_failed)
+		d->order_failed = order + 1;
+}
+SMM_EXPORT(smm_compaction_defer_reset);
+
+/*
+ * kcompactd's run: each zone of its node up to @highest where compaction
+ * is not deferred and is suitable, each counted and deferred on its own.
+ */
+static void smm_kcompactd_run(struct smm_kcompactd *k, unsigned int order,
+			      unsigned int highest)
 {
 	struct smm_pool *pool = k->pool;
-	struct smm_zone *zones[SMM_NR_ZONE_TYPES];
-	unsigned int nr = 0;
-	bool tried = false;
 	int t;
 
 	mutex_lock(&pool->compact.lock);
-	for (t = SMM_NR_ZONE_TYPES - 1; t >= 0; t--) {
+	for (t = 0; t <= (int)highest && t < SMM_NR_ZONE_TYPES; t++) {
 		struct smm_zone *zone = &k->node->zones[t];
+		struct smm_compact_defer *d = &k->defer[t];
+		enum smm_compact_result r;
 
 		if (kthread_should_stop())
 			break;
-		if (!smm_compaction_suitable(pool, zone, order))
+		if (!smm_zone_populated(zone) || smm_compaction_deferred(d, order) ||
+		    !smm_compaction_suitable(pool, zone, order))
 			continue;
-		zones[nr++] = zone;
-		tried = true;
-		if (smm_compact_zone(pool, zone, order, false, NULL) == SMM_COMPACT_SUCCESS)
-			break;
-	}
-	if (tried) {
-		bool ok = smm_compact_outcome(pool, zones, nr, order);
-
-		smm_count_event(pool, ok ? SMM_COMPACTSUCCESS : SMM_COMPACTFAIL);
-		if (ok)
-			WRITE_ONCE(k->defer_shift, 0);
-		else if (k->defer_shift < SMM_COMPACT_MAX_DEFER_SHIFT)
-			WRITE_ONCE(k->defer_shift, k->defer_shift + 1);
-		WRITE_ONCE(k->considered, 0);
+		r = smm_compact_zone(pool, zone, order, false, NULL);
+		if (r == SMM_COMPACT_SKIPPED)
+			continue;
+		smm_compact_count_outcome(pool, zone, order);
+		if (r == SMM_COMPACT_SUCCESS)
+			smm_compaction_defer_reset(d, order);
+		else if (r == SMM_COMPACT_COMPLETE || r == SMM_COMPACT_PARTIAL_SKIPPED)
+			smm_compaction_defer(d, order);
 	}
 	mutex_unlock(&pool->compact.lock);
 }
@@ -582,7 +646,7 @@ static int smm_kcompactd_fn(void *arg)
 	struct smm_kcompactd *k = arg;
 
 	while (!kthread_should_stop()) {
-		unsigned int order;
+		unsigned int order, highest;
 
 		WRITE_ONCE(k->running, false);
 		wait_event_interruptible(k->wait, test_bit(SMM_KCOMPACTD_WOKEN, &k->flags) ||
@@ -594,7 +658,8 @@ static int smm_kcompactd_fn(void *arg)
 		/* Pairs with test_and_set_bit() in smm_kcompactd_wake(). */
 		smp_mb__after_atomic();
 		order = xchg(&k->order, 0);
-		smm_kcompactd_run(k, order);
+		highest = xchg(&k->highest_zoneidx, 0);
+		smm_kcompactd_run(k, order, highest);
 	}
 	WRITE_ONCE(k->running, false);
 	return 0;
@@ -605,47 +670,50 @@ static int smm_kcompactd_fn(void *arg)
  * @pool: the pool
  * @node: the node
  * @order: the order wanted
+ * @highest_zoneidx: the highest zone type the caller could use
  *
- * A bit and a wake_up, nothing more: whether compaction is suitable is
- * the thread's to find out.  Ignored while a wake is pending, and, after
- * a run that failed, for the wakes its deferral skips (counted in
- * kcompactd_wake only when it reaches the thread).
+ * A bit and a wake_up, nothing more: whether compaction is suitable, or
+ * deferred, is the thread's to find out per zone.  Ignored while a wake
+ * is pending, and when the pool has no kcompactd or is being destroyed:
+ * the threads are looked up under RCU, and smm_compaction_pool_destroy()
+ * lets a grace period pass before it stops and frees them.
  *
  * Context: Any context the allocator runs in (spinlocks may be held).
  */
 void smm_kcompactd_wake(struct smm_pool *pool, struct smm_node *node,
-			unsigned int order)
+			unsigned int order, unsigned int highest_zoneidx)
 {
-	struct smm_kcompactd *kcompactd = READ_ONCE(pool->compact.kcompactd);
-	struct smm_kcompactd *k;
-	unsigned int considered;
+	struct smm_kcompactd *kcompactd, *k;
 
+	rcu_read_lock();
+	kcompactd = rcu_dereference(pool->compact.kcompactd);
 	if (!kcompactd)
-		return;
+		goto out;
 	k = &kcompactd[node->index];
 	if (test_bit(SMM_KCOMPACTD_WOKEN, &k->flags))
-		return;
-	considered = READ_ONCE(k->considered) + 1;
-	WRITE_ONCE(k->considered, considered);
-	if (considered < (1U << READ_ONCE(k->defer_shift)))
-		return;
+		goto out;
 	if (order > READ_ONCE(k->order))
 		WRITE_ONCE(k->order, order);
+	if (highest_zoneidx > READ_ONCE(k->highest_zoneidx))
+		WRITE_ONCE(k->highest_zoneidx, highest_zoneidx);
 	if (test_and_set_bit(SMM_KCOMPACTD_WOKEN, &k->flags))
-		return;
+		goto out;
 	atomic_long_inc(&k->wakeups);
 	smm_count_event(pool, SMM_KCOMPACTD_WAKE);
-	trace_shadowmm_compaction_wakeup_kcompactd(node->nid, order, SMM_ZONE_HIGHMEM);
+	trace_shadowmm_compaction_wakeup_kcompactd(node->nid, order, highest_zoneidx);
 	wake_up_interruptible(&k->wait);
+out:
+	rcu_read_unlock();
 }
+SMM_EXPORT(smm_kcompactd_wake);
 
 /**
  * smm_compaction_check_node() - kswapd is done: does a zone need compaction?
  * @pool: the pool
  * @node: the node kswapd balanced
  *
- * Wakes the node's kcompactd for a block of SMM_COMPACT_ORDER when one of
- * its zones has none, enough free frames to build one, and a
+ * Wakes the node's kcompactd for a block of SMM_COMPACT_ORDER, up to the
+ * highest zone that has none, enough free frames to build one, and a
  * fragmentation index above the pool's extfrag_threshold.
  *
  * Context: Process context (kswapd); any lock may be held.
@@ -654,9 +722,9 @@ void smm_compaction_check_node(struct smm_pool *pool, struct smm_node *node)
 {
 	int t;
 
-	for (t = 0; t < SMM_NR_ZONE_TYPES; t++)
+	for (t = SMM_NR_ZONE_TYPES - 1; t >= 0; t--)
 		if (smm_compaction_suitable(pool, &node->zones[t], SMM_COMPACT_ORDER)) {
-			smm_kcompactd_wake(pool, node, SMM_COMPACT_ORDER);
+			smm_kcompactd_wake(pool, node, SMM_COMPACT_ORDER, t);
 			return;
 		}
 }
@@ -671,13 +739,16 @@ void smm_compaction_check_node(struct smm_pool *pool, struct smm_node *node)
  */
 bool smm_kcompactd_idle(struct smm_pool *pool, int node)
 {
-	struct smm_kcompactd *kcompactd = READ_ONCE(pool->compact.kcompactd);
-	struct smm_kcompactd *k;
+	struct smm_kcompactd *kcompactd;
+	bool idle = true;
 
-	if (!kcompactd)
-		return true;
-	k = &kcompactd[node];
-	return !READ_ONCE(k->running) && !test_bit(SMM_KCOMPACTD_WOKEN, &k->flags);
+	rcu_read_lock();
+	kcompactd = rcu_dereference(pool->compact.kcompactd);
+	if (kcompactd)
+		idle = !READ_ONCE(kcompactd[node].running) &&
+		       !test_bit(SMM_KCOMPACTD_WOKEN, &kcompactd[node].flags);
+	rcu_read_unlock();
+	return idle;
 }
 SMM_EXPORT(smm_kcompactd_idle);
 
@@ -699,48 +770,57 @@ int smm_compaction_set_extfrag_threshold(struct smm_pool *pool, unsigned int val
 SMM_EXPORT(smm_compaction_set_extfrag_threshold);
 
 /**
- * smm_compaction_pool_init() - start a kcompactd per node
+ * smm_compaction_pool_init() - a pool's compaction, and its kcompactds
  * @pool: the pool, built but for this
+ * @kcompactd: start a kcompactd per node (the live pool); without, the
+ *	       pool compacts only through smm_compact_pool() and
+ *	       smm_compact_zone()
  *
  * Context: Process context, may sleep.
  * Return: 0, -ENOMEM, or the error of kthread creation (no thread left).
  */
-int smm_compaction_pool_init(struct smm_pool *pool)
+int smm_compaction_pool_init(struct smm_pool *pool, bool kcompactd)
 {
-	struct smm_kcompactd *kcompactd;
-	int i, ret;
+	struct smm_kcompactd *threads;
+	int i, t, ret;
 
 	mutex_init(&pool->compact.lock);
 	pool->compact.extfrag_threshold = SMM_EXTFRAG_THRESHOLD_DEFAULT;
-	kcompactd = kcalloc(pool->zones.nr_nodes, sizeof(*kcompactd), GFP_KERNEL);
-	if (!kcompactd) {
-		mutex_destroy(&pool->compact.lock);
-		return -ENOMEM;
+	RCU_INIT_POINTER(pool->compact.kcompactd, NULL);
+	if (!kcompactd)
+		return 0;
+	threads = kcalloc(pool->zones.nr_nodes, sizeof(*threads), GFP_KERNEL);
+	if (!threads) {
+		ret = -ENOMEM;
+		goto err_mutex;
 	}
 	for (i = 0; i < pool->zones.nr_nodes; i++) {
-		struct smm_kcompactd *k = &kcompactd[i];
+		struct smm_kcompactd *k = &threads[i];
 
 		k->pool = pool;
 		k->node = &pool->zones.nodes[i];
 		init_waitqueue_head(&k->wait);
 		atomic_long_set(&k->wakeups, 0);
+		/* Nothing failed yet: no order is deferred. */
+		for (t = 0; t < SMM_NR_ZONE_TYPES; t++)
+			k->defer[t].order_failed = SMM_NR_ORDERS;
 		k->task = kthread_create_on_node(smm_kcompactd_fn, k, k->node->nid,
 						 "smm_kcompactd%d", i);
 		if (IS_ERR(k->task)) {
 			ret = PTR_ERR(k->task);
-			k->task = NULL;
-			goto err;
+			goto err_threads;
 		}
 	}
 	for (i = 0; i < pool->zones.nr_nodes; i++)
-		wake_up_process(kcompactd[i].task);
-	WRITE_ONCE(pool->compact.kcompactd, kcompactd);
+		wake_up_process(threads[i].task);
+	rcu_assign_pointer(pool->compact.kcompactd, threads);
 	return 0;
 
-err:
+err_threads:
 	while (i--)
-		kthread_stop(kcompactd[i].task);
-	kfree(kcompactd);
+		kthread_stop(threads[i].task);
+	kfree(threads);
+err_mutex:
 	mutex_destroy(&pool->compact.lock);
 	return ret;
 }
@@ -749,21 +829,28 @@ err:
  * smm_compaction_pool_destroy() - stop the kcompactds
  * @pool: the pool
  *
- * Called again it does nothing.  Nothing may allocate from the pool
- * meanwhile.
+ * Wakers may still run (a failed allocation, kswapd): they find the
+ * threads under RCU, so the threads are unpublished first, a grace period
+ * lets every waker that saw them finish, and only then are they stopped
+ * and freed; a wake that comes later sees none.  Called again it does
+ * nothing more.
  *
  * Context: Process context, may sleep; no lock held.
  */
 void smm_compaction_pool_destroy(struct smm_pool *pool)
 {
-	struct smm_kcompactd *kcompactd = pool->compact.kcompactd;
+	struct smm_kcompactd *threads;
 	int i;
 
-	if (!kcompactd)
-		return;
-	WRITE_ONCE(pool->compact.kcompactd, NULL);
-	for (i = 0; i < pool->zones.nr_nodes; i++)
-		kthread_stop(kcompactd[i].task);
-	kfree(kcompactd);
+	/* Only init and destroy write it, and never at the same time. */
+	threads = rcu_dereference_protected(pool->compact.kcompactd, true);
+	if (threads) {
+		RCU_INIT_POINTER(pool->compact.kcompactd, NULL);
+		synchronize_rcu();
+		for (i = 0; i < pool->zones.nr_nodes; i++)
+			kthread_stop(threads[i].task);
+		kfree(threads);
+	}
 	mutex_destroy(&pool->compact.lock);
 }
+SMM_EXPORT(smm_compaction_pool_destroy);

@@ -388,7 +388,7 @@ static unsigned long smm_lowmem_need(struct smm_pool *pool, unsigned long *have)
 
 static int smm_live_pool_create(void)
 {
-	struct smm_pool_config cfg = { .name = SMM_NAME };
+	struct smm_pool_config cfg = { .name = SMM_NAME, .kcompactd = true };
 	unsigned long region_mb, need, have;
 	struct smm_pool *pool;
 	int ret;

@@ -125,7 +125,7 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp)
 	smm_vma_pool_init(pool);
 
 	/* Before kswapd, which wakes kcompactd after its runs. */
-	ret = smm_compaction_pool_init(pool);
+	ret = smm_compaction_pool_init(pool, cfg->kcompactd);
 	if (ret)
 		goto err_vma;
 	ret = smm_reclaim_pool_init(pool);

@@ -18,12 +18,13 @@
 
 #include <linux/atomic.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
-struct smm_node;
+#include <shadowmm/zone.h>
+
 struct smm_pool;
-struct smm_zone;
 struct task_struct;
 
 /* The order compaction rebuilds: a PMD's worth, the kernel's pageblock. */
@@ -37,7 +38,7 @@ struct task_struct;
 #define SMM_EXTFRAG_THRESHOLD_DEFAULT	500
 #define SMM_EXTFRAG_THRESHOLD_MAX	1000
 
-/* The kernel's COMPACT_MAX_DEFER_SHIFT: at most 63 wakes ignored. */
+/* The kernel's COMPACT_MAX_DEFER_SHIFT: at most 63 runs skipped. */
 #define SMM_COMPACT_MAX_DEFER_SHIFT	6
 
 /* Bits of smm_kcompactd.flags. */
@@ -86,24 +87,38 @@ struct smm_compact_stats {
 };
 
 /**
+ * struct smm_compact_defer - a zone's compaction deferral (the kernel's
+ * compact_considered, compact_defer_shift and compact_order_failed)
+ * @considered:	runs asked for since the last failure
+ * @defer_shift: after a failure, the next (1 << @defer_shift) - 1 runs
+ *		for @order_failed or more are skipped; up to
+ *		SMM_COMPACT_MAX_DEFER_SHIFT
+ * @order_failed: the lowest order a run failed for (SMM_NR_ORDERS before
+ *		any failed); smaller orders are never deferred
+ *
+ * Only its node's kcompactd reads and writes it, under
+ * pool->compact.lock.
+ */
+struct smm_compact_defer {
+	unsigned int considered;
+	unsigned int defer_shift;
+	int order_failed;
+};
+
+/**
  * struct smm_kcompactd - one node's compaction thread
- * @task:	the kthread; NULL once stopped
+ * @task:	the kthread
  * @pool:	its pool
  * @node:	its node
  * @wait:	where it sleeps
  * @flags:	SMM_KCOMPACTD_WOKEN, set by wakers (atomic bit operations)
  * @order:	the largest order asked for since it last woke; a hint
  *		written with WRITE_ONCE and taken with xchg()
+ * @highest_zoneidx: the highest zone type asked for since it last woke;
+ *		a hint as @order is
  * @running:	compacting now (read by tests)
  * @wakeups:	wakes that reached the thread
- * @defer_shift: after a run that failed, the next 1 << @defer_shift - 1
- *		wakes are ignored (the kernel's compaction deferral), up to
- *		SMM_COMPACT_MAX_DEFER_SHIFT; a success resets it
- * @considered:	wakes seen since the last failure
- *
- * @defer_shift and @considered are hints too: wakers and the thread
- * update them without a lock, and a lost update only makes one wake more
- * or less.
+ * @defer:	per zone type of @node, its deferral
  */
 struct smm_kcompactd {
 	struct task_struct *task;
@@ -112,10 +127,10 @@ struct smm_kcompactd {
 	wait_queue_head_t wait;
 	unsigned long flags;
 	unsigned int order;
+	unsigned int highest_zoneidx;
 	bool running;
 	atomic_long_t wakeups;
-	unsigned int defer_shift;
-	unsigned int considered;
+	struct smm_compact_defer defer[SMM_NR_ZONE_TYPES];
 };
 
 /**
@@ -124,28 +139,34 @@ struct smm_kcompactd {
  *		compact knob's), so that two free scanners never race for
  *		the same zone; a mutex, taken under none of shadowmm's locks
  *		(include/shadowmm/pool.h)
- * @kcompactd:	per node (by index), its thread; NULL while none runs
+ * @kcompactd:	per node (by index), its thread; NULL when the pool has
+ *		none (smm_pool_config.kcompactd) or they are stopping.
+ *		Wakers read it under rcu_read_lock(); the array is freed
+ *		only after a grace period and the threads' stop
  * @extfrag_threshold: 0..SMM_EXTFRAG_THRESHOLD_MAX; a zone whose
  *		fragmentation index for SMM_COMPACT_ORDER is above it wakes
  *		kcompactd; read with READ_ONCE
  */
 struct smm_pool_compact {
 	struct mutex lock;
-	struct smm_kcompactd *kcompactd;
+	struct smm_kcompactd __rcu *kcompactd;
 	unsigned int extfrag_threshold;
 };
 
-int smm_compaction_pool_init(struct smm_pool *pool);
+int smm_compaction_pool_init(struct smm_pool *pool, bool kcompactd);
 void smm_compaction_pool_destroy(struct smm_pool *pool);
 int smm_compact_pool(struct smm_pool *pool, struct smm_compact_stats *stats);
 enum smm_compact_result smm_compact_zone(struct smm_pool *pool, struct smm_zone *zone,
 					 int order, bool sync,
 					 struct smm_compact_stats *stats);
 void smm_kcompactd_wake(struct smm_pool *pool, struct smm_node *node,
-			unsigned int order);
+			unsigned int order, unsigned int highest_zoneidx);
 void smm_compaction_check_node(struct smm_pool *pool, struct smm_node *node);
 bool smm_kcompactd_idle(struct smm_pool *pool, int node);
 int smm_compaction_set_extfrag_threshold(struct smm_pool *pool, unsigned int val);
 int smm_zone_extfrag_index(struct smm_zone *zone, unsigned int order);
+void smm_compaction_defer(struct smm_compact_defer *d, unsigned int order);
+bool smm_compaction_deferred(struct smm_compact_defer *d, unsigned int order);
+void smm_compaction_defer_reset(struct smm_compact_defer *d, unsigned int order);
 
 #endif /* _SHADOWMM_COMPACTION_H */

@@ -130,6 +130,8 @@
  * @lru_policy:		the reclaim policy it starts with (0: classic)
  * @slab_debug:		SMM_SLAB_* debug flags every slab cache of the pool
  *			gets (the live pool: the slab_debug parameter)
+ * @kcompactd:		start a kcompactd thread per node (the live pool);
+ *			without, compaction runs only when asked for
  */
 struct smm_pool_config {
 	const char *name;
@@ -140,6 +142,7 @@ struct smm_pool_config {
 	struct smm_swap_config swap;
 	enum smm_lru_policy_id lru_policy;
 	unsigned int slab_debug;
+	bool kcompactd;
 };
 
 /**

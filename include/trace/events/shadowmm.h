@@ -821,12 +821,19 @@ TRACE_EVENT(shadowmm_lru_gen_evict,
  * the kernel's mm_compaction_* events in trace/events/compaction.h.
  * Frames are shown by pfn.
  */
+TRACE_DEFINE_ENUM(SMM_COMPACT_SKIPPED);
+TRACE_DEFINE_ENUM(SMM_COMPACT_COMPLETE);
+TRACE_DEFINE_ENUM(SMM_COMPACT_SUCCESS);
+TRACE_DEFINE_ENUM(SMM_COMPACT_CONTENDED);
+TRACE_DEFINE_ENUM(SMM_COMPACT_PARTIAL_SKIPPED);
+
 #define smm_show_compact_status(status)					\
 	__print_symbolic(status,					\
 			 { SMM_COMPACT_SKIPPED, "skipped" },		\
 			 { SMM_COMPACT_COMPLETE, "complete" },		\
 			 { SMM_COMPACT_SUCCESS, "success" },		\
-			 { SMM_COMPACT_CONTENDED, "contended" })
+			 { SMM_COMPACT_CONTENDED, "contended" },	\
+			 { SMM_COMPACT_PARTIAL_SKIPPED, "partial_skipped" })
 
 DECLARE_EVENT_CLASS(shadowmm_compaction_isolate_template,
 
