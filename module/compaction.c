@@ -236,10 +236,20 @@ static void smm_isolate_migratepages(struct smm_compact_control *cc)
 		if (!(flags & BIT(SMM_PG_lru)) || (flags & BIT(SMM_PG_unevictable)))
 			continue;
 		page = smm_frame_struct_page(pool, frame);
+		/*
+		 * A speculative reference: the frame is not ours and may be
+		 * freed meanwhile, which its owner does by freezing the count,
+		 * never by dropping it to zero, so put_page() below is safe.
+		 */
 		if (!get_page_unless_zero(page))
 			continue;
-		/* Taken out of its object meanwhile, or waiting for a pin. */
-		if (!READ_ONCE(page->mapping) || !smm_page_test(frame, SMM_PG_lru)) {
+		/*
+		 * Taken out of its object meanwhile, waiting for a pin, or
+		 * mlocked (it stays: smm_object_migrate_page() would refuse).
+		 */
+		if (!READ_ONCE(page->mapping) || !smm_page_test(frame, SMM_PG_lru) ||
+		    smm_page_test(frame, SMM_PG_unevictable) ||
+		    folio_test_mlocked(page_folio(page))) {
 			put_page(page);
 			continue;
 		}

@@ -455,14 +455,32 @@ int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 		       PAGE_SIZE);
 	__folio_mark_uptodate(newfolio);
 	newpage->mapping = mapping;
-	/* shadowmm's reference and the caller's, as for the old page. */
-	set_page_count(newpage, 2);
+	/*
+	 * shadowmm's reference and the caller's, as for the old page.  The
+	 * frame's count was frozen at zero, as every free frame's is; a
+	 * speculative lookup may try it from now on, so everything set
+	 * above without atomics must be visible first: a release.
+	 */
+	page_ref_unfreeze(newpage, 2);
 	atomic_long_inc(&pool->objects.nr_pages);
 
 	smm_object_change_begin(pool);
 	smm_object_lock(obj);
 	frozen = xa_load(&mapping->i_pages, index) == page &&
 		 folio_ref_freeze(folio, 2);
+	ret = frozen ? 0 : -EBUSY;
+	/*
+	 * With the count frozen nobody can map the page or queue it in an
+	 * mlock batch, so PG_mlocked is settled: set now, it was left by a
+	 * munlock that raced a zap (see smm_object_frame_free()).  The page
+	 * stays where it is with its mark and NR_MLOCK as they are, rather
+	 * than carry a stale mark to the new frame.
+	 */
+	if (frozen && folio_test_mlocked(folio)) {
+		folio_ref_unfreeze(folio, 2);
+		frozen = false;
+		ret = -EPERM;
+	}
 	if (frozen)
 		__xa_store(&mapping->i_pages, index, newpage, 0);
 	smm_object_unlock(obj);
@@ -483,7 +501,6 @@ int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 		newpage->index = 0;
 		new->object = NULL;
 		new->index = 0;
-		ret = -EBUSY;
 		goto out_unlock;
 	}
 	/* Its list, its place there and its marks go with the page. */
