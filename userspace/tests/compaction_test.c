@@ -111,7 +111,7 @@ TEST(fragmented_region_compacts)
 {
 	struct cmp_zones before, after;
 	unsigned long free_pages, npages, i, theory = 0, got = 0, held;
-	long long scanned, stall, success;
+	long long scanned, stall, success, fail;
 	unsigned char *p, *buf;
 	int fd, z;
 
@@ -150,6 +150,7 @@ TEST(fragmented_region_compacts)
 	scanned = smm_vmstat("compact_migrate_scanned");
 	stall = smm_vmstat("compact_stall");
 	success = smm_vmstat("compact_success");
+	fail = smm_vmstat("compact_fail");
 	ASSERT_EQ(0, knob("compact 1\n"));
 	ASSERT_EQ(0, cmp_buddyinfo(&after));
 	for (got = 0, z = 0; z < after.n; z++)
@@ -158,7 +159,10 @@ TEST(fragmented_region_compacts)
 	EXPECT_GE(got * 10, theory * 9);
 	EXPECT_GT(smm_vmstat("compact_migrate_scanned"), scanned);
 	EXPECT_EQ(stall + 1, smm_vmstat("compact_stall"));
-	EXPECT_EQ(success + 1, smm_vmstat("compact_success"));
+	/* Counted per zone compacted: some built a block, none beyond the zones. */
+	EXPECT_GE(smm_vmstat("compact_success"), success + 1);
+	EXPECT_LE(smm_vmstat("compact_success") - success + smm_vmstat("compact_fail") - fail,
+		  (long long)after.n);
 	EXPECT_GT(smm_vmstat("compact_isolated"), 0);
 	EXPECT_TRUE(smm_validate_ok());
 
