@@ -351,12 +351,15 @@ static bool smm_migrate_batch(struct smm_compact_control *cc)
 		list_del_init(&new->lru);
 		cc->nr_freepages--;
 		tried++;
-		if (!smm_object_migrate_page(pool, frame, new)) {
+		if (!smm_object_migrate_page(pool, frame, &new)) {
 			migrated++;
 			continue;
 		}
-		list_add(&new->lru, &cc->freepages);
-		cc->nr_freepages++;
+		/* Unless a lost race gave it back, the frame serves the next. */
+		if (new) {
+			list_add(&new->lru, &cc->freepages);
+			cc->nr_freepages++;
+		}
 		put_page(smm_frame_struct_page(pool, frame));
 		cond_resched();
 	}

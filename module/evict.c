@@ -364,8 +364,9 @@ SMM_EXPORT(smm_object_remove_mapping);
  * @pool: the pool
  * @frame: the frame of an object page; the caller holds a reference on
  *	   its struct page (compaction's isolation) and nothing else
- * @new: a free frame taken off the buddy lists (compaction's free
- *	 scanner): count zero, on no list, of @frame's node
+ * @newp: in: a free frame taken off the buddy lists (compaction's free
+ *	  scanner), count zero, on no list, of @frame's node; out: set to
+ *	  NULL when the frame was given back
  *
  * The twin of the kernel's migrate_folio() for a page cache folio, in the
  * order of mm/migrate.c: the page is locked (tried, never waited for);
@@ -385,6 +386,15 @@ SMM_EXPORT(smm_object_remove_mapping);
  * for the index finds the new page with the same bytes.  The old frame,
  * unlocked, goes back to the buddy.
  *
+ * @new is prepared as smm_object_frame_prepare() prepares a frame: every
+ * field and its lock set while its count is zero, the count made nonzero
+ * last with release order.  From then on a stale lookup (one that loaded
+ * the struct page for an earlier use of the frame) may hold a transient
+ * reference, so when the freeze fails @new is given back as an abandoned
+ * prepared page is (smm_object_page_abandon(): to the buddy, or to the
+ * pinned list until that lookup lets go), never by waiting on or dropping
+ * another CPU's reference, and *@newp becomes NULL.
+ *
  * A write() copies into a page holding only a reference, never its lock:
  * the copy here happens after the count was seen at two and before the
  * freeze, so a writer that took its reference in between makes the
@@ -395,15 +405,16 @@ SMM_EXPORT(smm_object_remove_mapping);
  *
  * Context: Process context, may sleep (the unmap); no spinlock and no
  * page lock held.
- * Return: 0 when migrated (the caller's reference is consumed and @new
+ * Return: 0 when migrated (the caller's reference is consumed and *@newp
  * is the page's frame now), or -EAGAIN (locked by someone else), -EBUSY
  * (mapped again, or a reference came meanwhile), -EPERM (pinned, mlocked
  * or unevictable) or -ENOENT (no longer an object page): the caller still
- * holds its reference and @new is still free and its own.
+ * holds its reference, and *@newp, unless NULL, is still free and its own.
  */
 int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
-			    struct smm_page *new)
+			    struct smm_page **newp)
 {
+	struct smm_page *new = *newp;
 	struct page *page = smm_frame_struct_page(pool, frame);
 	struct page *newpage = smm_frame_struct_page(pool, new);
 	struct folio *folio = page_folio(page);
@@ -487,21 +498,11 @@ int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 	if (!frozen) {
 		/* A lookup took a reference meanwhile: it wins. */
 		smm_object_change_end(pool);
-		/*
-		 * Nobody saw it, but a stale lookup of an earlier use of the
-		 * frame may hold a reference for a moment: it lets go at once.
-		 */
-		while (!page_ref_freeze(newpage, 2))
-			cond_resched();
-		atomic_long_dec(&pool->objects.nr_pages);
-		newpage->mapping = NULL;
-		clear_bit(PG_uptodate, &newpage->flags);
-		__folio_clear_locked(newfolio);
-		set_page_private(newpage, 0);
-		newpage->index = 0;
-		new->object = NULL;
-		new->index = 0;
-		goto out_unlock;
+		/* No frame is freed under a page lock: the old page's first. */
+		folio_unlock(folio);
+		smm_object_page_abandon(pool, newpage);
+		*newp = NULL;
+		return ret;
 	}
 	/* Its list, its place there and its marks go with the page. */
 	smm_lru_migrate(pool, frame, new);

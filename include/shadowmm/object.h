@@ -197,7 +197,7 @@ void smm_object_unmap_victims(struct smm_pool *pool, struct smm_page **frames,
 int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 			      struct smm_reclaim_stat *stat);
 int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
-			    struct smm_page *new);
+			    struct smm_page **newp);
 unsigned long smm_object_shadow_trim(struct smm_pool *pool, unsigned long target);
 void smm_object_note_size(struct smm_object *obj, loff_t end);
 bool smm_object_mark_dirty(struct smm_object *obj, struct page *page);
