@@ -9,7 +9,8 @@
  * out waits until unpinned, and the shadow VMA tree follows munmap.  Each
  * fault finds its descriptor by address through the tree's cache, resyncs
  * a tree that lags behind a merge, and is served without a descriptor,
- * which validate then reports.
+ * which validate then reports.  A page whose memory failed stays in its
+ * object and every access to it fails.
  *
  * Between mapping and unmapping only EXPECTs are used: the test thread's
  * mappings must be gone before the pool is (see smm_test_fput()).
@@ -393,6 +394,70 @@ static void smm_fault_pinned_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE), 0);
 }
 
+/*
+ * A page whose memory failed (PG_hwpoison, set here as memory_failure()
+ * sets it) stays in its object, and every access fails: a fault gets
+ * VM_FAULT_HWPOISON (a kernel access sees -EFAULT), fault-around from a
+ * neighbour never maps it, read() and write() get -EIO.  See
+ * smm_test_unpoison() for the flag at the end.
+ */
+static void smm_fault_hwpoison_test(struct kunit *test)
+{
+	struct smm_pool *pool;
+	struct file *file;
+	struct smm_object *obj;
+	char __user *p;
+	u8 *buf, *want;
+	long resident, sigbus;
+	struct page *page;
+	loff_t pos;
+
+	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
+		kunit_skip(test, "no CONFIG_MEMORY_FAILURE: PG_hwpoison cannot be set");
+	pool = smm_test_pool(test, &fault_pool);
+	file = smm_test_object_file(test, pool);
+	obj = smm_file_object(file);
+	buf = smm_test_buf(test);
+	want = smm_test_buf(test);
+	p = smm_test_map(test, file, MAP_SHARED);
+
+	smm_test_pattern(want, 0);
+	KUNIT_EXPECT_EQ(test, copy_to_user(p, want, PAGE_SIZE), 0UL);
+	smm_test_pattern(buf, 1);
+	KUNIT_EXPECT_EQ(test, copy_to_user(p + PAGE_SIZE, buf, PAGE_SIZE), 0UL);
+	/* No pte left: the next access faults. */
+	unmap_mapping_range(file->f_mapping, 0, 0, 1);
+	page = xa_load(&file->f_mapping->i_pages, 0);
+	KUNIT_EXPECT_TRUE(test, page && !xa_is_value(page));
+	if (!page || xa_is_value(page))
+		goto out;
+	resident = atomic_long_read(&obj->resident);
+	sigbus = atomic_long_read(&obj->faults[SMM_FAULT_SIGBUS]);
+	SetPageHWPoison(page);
+	if (kunit_add_action_or_reset(test, smm_test_unpoison, page))
+		goto out;
+
+	/* The neighbour's read fault maps around the page, never it. */
+	KUNIT_EXPECT_EQ(test, copy_from_user(buf, p + PAGE_SIZE, PAGE_SIZE), 0UL);
+	KUNIT_EXPECT_NE(test, copy_from_user(buf, p, PAGE_SIZE), 0UL);
+	/* Every later access fails alike, writes too: nothing is lost. */
+	KUNIT_EXPECT_NE(test, copy_from_user(buf, p, PAGE_SIZE), 0UL);
+	KUNIT_EXPECT_NE(test, copy_to_user(p, "x", 1), 0UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_SIGBUS]) - sigbus, 3L);
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&file->f_mapping->i_pages, 0), (void *)page);
+	KUNIT_EXPECT_PTR_EQ(test, page->mapping, file->f_mapping);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), resident);
+
+	pos = 0;
+	KUNIT_EXPECT_EQ(test, kernel_read(file, buf, PAGE_SIZE, &pos), (ssize_t)-EIO);
+	pos = 0;
+	KUNIT_EXPECT_EQ(test, kernel_write(file, buf, PAGE_SIZE, &pos), (ssize_t)-EIO);
+	/* Its bytes were never replaced. */
+	KUNIT_EXPECT_EQ(test, memcmp(page_address(page), want, PAGE_SIZE), 0);
+out:
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE), 0);
+}
+
 static struct kunit_case smm_fault_cases[] = {
 	KUNIT_CASE(smm_fault_shared_test),
 	KUNIT_CASE(smm_fault_private_cow_test),
@@ -400,6 +465,7 @@ static struct kunit_case smm_fault_cases[] = {
 	KUNIT_CASE(smm_fault_pinned_test),
 	KUNIT_CASE(smm_fault_lookup_resync_test),
 	KUNIT_CASE(smm_fault_untracked_test),
+	KUNIT_CASE(smm_fault_hwpoison_test),
 	{}
 };
 

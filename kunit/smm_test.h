@@ -252,6 +252,17 @@ static inline void smm_test_unlock_frame(struct file *file, pgoff_t index)
 	unlock_page(xa_load(&file->f_mapping->i_pages, index));
 }
 
+/*
+ * A test's simulated memory failure ends with it: the flag cleared, the
+ * pool gives the frame back to the kernel as an ordinary page when it is
+ * destroyed (a real failure's frame the kernel would keep out of its
+ * allocator forever).
+ */
+static inline void smm_test_unpoison(void *page)
+{
+	ClearPageHWPoison(page);
+}
+
 /* @n accesses to page @index, as faults on a resident page make them. */
 static inline void smm_test_access(struct kunit *test, struct smm_pool *pool,
 				   struct file *file, pgoff_t index, unsigned int n)

@@ -24,7 +24,9 @@
  *   faulted last mapped, so that every reference faults and is traced
  *   (fault_window.c);
  * - a fault the object cannot serve (size limit, region and store
- *   exhausted, a damaged stored copy) is SIGBUS, never the OOM killer.
+ *   exhausted, a damaged stored copy) is SIGBUS, never the OOM killer;
+ * - a page whose memory failed (PG_hwpoison) stays in the object and
+ *   every fault on it is VM_FAULT_HWPOISON; fault-around skips it.
  *
  * The pages are ordinary refcounted struct pages (no PFN or mixed map), so
  * mlock, get_user_pages, fork and mremap behave as on shmem.
@@ -101,6 +103,19 @@ static vm_fault_t smm_vm_fault(struct vm_fault *vmf)
 			smm_fault_account(vmf, obj, SMM_FAULT_SIGBUS);
 		return ret;
 	}
+	/*
+	 * Its memory failed: the kernel, seeing the flag, would take a clean
+	 * page out of i_pages behind the object's back and the retry would
+	 * map a zeroed one.  The page stays the object's and every access
+	 * fails alike (SIGBUS with BUS_MCEERR_AR), as on shmem.
+	 */
+	if (unlikely(PageHWPoison(vmf->page))) {
+		unlock_page(vmf->page);
+		put_page(vmf->page);
+		vmf->page = NULL;
+		smm_fault_account(vmf, obj, SMM_FAULT_SIGBUS);
+		return VM_FAULT_HWPOISON;
+	}
 	smm_fault_lru(vmf, obj, vmf->page, origin == SMM_PAGE_FOUND);
 	smm_fault_window_note(obj, vmf->pgoff);
 	/* Read back from the store: major for the task's counters too. */
@@ -127,6 +142,10 @@ static vm_fault_t smm_vm_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 	/* It would map pages that then never fault: ->fault does it all. */
 	if (smm_fault_window_on(obj->pool))
 		return 0;
+	/*
+	 * It skips PG_hwpoison pages: a poisoned faulting page is left to
+	 * ->fault, which refuses it.
+	 */
 	ret = filemap_map_pages(vmf, start_pgoff, end_pgoff);
 	if (!(ret & VM_FAULT_NOPAGE))
 		return ret;

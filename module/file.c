@@ -9,7 +9,8 @@
  * module/fault.c's); the ioctls of include/uapi/shadowmm.h report on an
  * object, change its size limit and punch holes.  Every argument from
  * user space is checked here or by the object call it reaches before
- * anything changes: bad input gets -EINVAL, -EFAULT or -ENOTTY.
+ * anything changes: bad input gets -EINVAL, -EFAULT or -ENOTTY.  A page
+ * whose memory failed (PG_hwpoison) is neither read nor written: -EIO.
  */
 
 #include <linux/compat.h>
@@ -116,6 +117,13 @@ static ssize_t smm_object_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			err = PTR_ERR(page);
 			break;
 		}
+		if (page && unlikely(PageHWPoison(page))) {
+			/* Its memory failed: never read from it (as shmem). */
+			unlock_page(page);
+			put_page(page);
+			err = -EIO;
+			break;
+		}
 		if (page) {
 			/* The reference keeps the frame; the lock is not needed
 			 * to copy, and holding it across a user fault on this
@@ -171,6 +179,13 @@ static ssize_t smm_object_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		page = smm_object_get_page(obj, pos >> PAGE_SHIFT, true, &origin);
 		if (IS_ERR(page)) {
 			err = PTR_ERR(page);
+			break;
+		}
+		/* Its memory failed: nothing goes into it (as shmem). */
+		if (unlikely(PageHWPoison(page))) {
+			unlock_page(page);
+			put_page(page);
+			err = -EIO;
 			break;
 		}
 		unlock_page(page);
