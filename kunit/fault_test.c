@@ -398,8 +398,9 @@ static void smm_fault_pinned_test(struct kunit *test)
  * A page whose memory failed (PG_hwpoison, set here as memory_failure()
  * sets it) stays in its object, and every access fails: a fault gets
  * VM_FAULT_HWPOISON (a kernel access sees -EFAULT), fault-around from a
- * neighbour never maps it, read() and write() get -EIO.  See
- * smm_test_unpoison() for the flag at the end.
+ * neighbour never maps it, read() and write() get -EIO.  Punched, its
+ * frame is quarantined: never handed out again, even when the region is
+ * exhausted.  See smm_test_unpoison() for the flag at the end.
  */
 static void smm_fault_hwpoison_test(struct kunit *test)
 {
@@ -408,6 +409,7 @@ static void smm_fault_hwpoison_test(struct kunit *test)
 	struct smm_object *obj;
 	char __user *p;
 	u8 *buf, *want;
+	unsigned long quarantined;
 	long resident, sigbus;
 	struct page *page;
 	loff_t pos;
@@ -456,6 +458,20 @@ static void smm_fault_hwpoison_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, memcmp(page_address(page), want, PAGE_SIZE), 0);
 out:
 	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE), 0);
+	if (!page || xa_is_value(page))
+		return;
+
+	/* Punched out, its frame goes to the quarantine, not the buddy. */
+	quarantined = smm_event_sum(pool, SMM_HWPOISON_QUARANTINED);
+	KUNIT_EXPECT_EQ(test, smm_object_punch(obj, 0, PAGE_SIZE), 1L);
+	KUNIT_EXPECT_NULL(test, xa_load(&file->f_mapping->i_pages, 0));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), resident - 1);
+	KUNIT_EXPECT_EQ(test, smm_object_quarantined_pages(pool), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_HWPOISON_QUARANTINED) - quarantined, 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_TRUE(test, smm_test_exhaust_avoids(test, pool, page));
+	KUNIT_EXPECT_EQ(test, smm_object_quarantined_pages(pool), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
 static struct kunit_case smm_fault_cases[] = {

@@ -6,8 +6,9 @@
  * range goes back to the buddy, a frame one object freed reads as zeroes
  * when another object's first touch gets it, the size limit refuses
  * writes beyond it and frees pages above a lowered one, an exhausted
- * region is ENOSPC with nothing lost, and objects come from the pool's
- * own slab cache with a reserve behind it.
+ * region is ENOSPC with nothing lost, objects come from the pool's own
+ * slab cache with a reserve behind it, and a free frame whose memory
+ * failed is never handed out.
  */
 
 #include <kunit/test.h>
@@ -876,6 +877,34 @@ static void smm_object_validate_live_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/*
+ * A free frame whose memory failed (PG_hwpoison set while it was on the
+ * free lists, as memory_failure() leaves a page it cannot handle) is never
+ * handed out: the allocation that finds it quarantines it and takes
+ * another, so the region exhausted never includes it.
+ */
+static void smm_object_hwpoison_free_frame_test(struct kunit *test)
+{
+	struct smm_pool *pool;
+	struct smm_page *frame;
+	struct page *page;
+
+	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
+		kunit_skip(test, "no CONFIG_MEMORY_FAILURE: PG_hwpoison cannot be set");
+	pool = smm_test_pool(test, &object_pool);
+	frame = smm_alloc_pages(pool, 0, SMM_GFP_NOFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, frame);
+	page = smm_frame_struct_page(pool, frame);
+	SetPageHWPoison(page);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_unpoison, page), 0);
+	smm_free_pages(pool, frame, 0);
+
+	KUNIT_EXPECT_TRUE(test, smm_test_exhaust_avoids(test, pool, page));
+	KUNIT_EXPECT_EQ(test, smm_object_quarantined_pages(pool), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_HWPOISON_QUARANTINED), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 static struct kunit_case smm_object_cases[] = {
 	KUNIT_CASE(smm_object_rw_test),
 	KUNIT_CASE(smm_object_hole_test),
@@ -896,6 +925,7 @@ static struct kunit_case smm_object_cases[] = {
 	KUNIT_CASE(smm_object_fault_killable_test),
 	KUNIT_CASE(smm_object_frozen_count_killable_test),
 	KUNIT_CASE(smm_object_validate_live_test),
+	KUNIT_CASE(smm_object_hwpoison_free_frame_test),
 	{}
 };
 

@@ -256,11 +256,40 @@ static inline void smm_test_unlock_frame(struct file *file, pgoff_t index)
  * A test's simulated memory failure ends with it: the flag cleared, the
  * pool gives the frame back to the kernel as an ordinary page when it is
  * destroyed (a real failure's frame the kernel would keep out of its
- * allocator forever).
+ * allocator forever).  Teardown does not need it: quarantined frames go
+ * back with the region either way.
  */
 static inline void smm_test_unpoison(void *page)
 {
 	ClearPageHWPoison(page);
+}
+
+/*
+ * The region exhausted by a new object's pages (patterned, so that none
+ * is evicted as a page of zeroes): true when none of them is @bad.
+ */
+static inline bool smm_test_exhaust_avoids(struct kunit *test, struct smm_pool *pool,
+					   struct page *bad)
+{
+	struct file *hog = smm_test_object_file(test, pool);
+	u8 *buf = smm_test_buf(test);
+	unsigned long index;
+	struct page *page;
+	bool avoided = true;
+	loff_t pos = 0;
+
+	smm_test_pattern(buf, 0);
+	while (kernel_write(hog, buf, PAGE_SIZE, &pos) == PAGE_SIZE)
+		;
+	KUNIT_EXPECT_TRUE(test, smm_test_settle(pool));
+	while (kernel_write(hog, buf, PAGE_SIZE, &pos) == PAGE_SIZE)
+		;
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), 0UL);
+	KUNIT_EXPECT_GT(test, (unsigned long)(pos >> PAGE_SHIFT), 0UL);
+	xa_for_each(&hog->f_mapping->i_pages, index, page)
+		if (page == bad)
+			avoided = false;
+	return avoided;
 }
 
 /* @n accesses to page @index, as faults on a resident page make them. */

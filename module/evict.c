@@ -251,6 +251,10 @@ SMM_EXPORT(smm_object_unmap_victims);
  * so every eviction writes.  The twin of the kernel's pageout() and
  * __remove_mapping() together.
  *
+ * A page whose memory failed (PG_hwpoison) is never read to be stored:
+ * it stays in its object, where every access to it fails, until it is
+ * punched or its object goes (then its frame is quarantined).
+ *
  * Context: Process context, may sleep (the unmap, the store's write); the
  * page locked by the caller.  On SMM_EVICT_RECLAIMED the page lock is
  * dropped here, before the frame is freed (no frame is freed under a page
@@ -278,6 +282,8 @@ int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 
 	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
 	VM_WARN_ON_ONCE_FOLIO(!mapping, folio);
+	if (unlikely(PageHWPoison(page)))
+		return SMM_EVICT_BUSY;
 	if (folio_mapped(folio))
 		smm_object_unmap_run(pool, &frame, 1);
 	/* A locked mapping mapped it when it was unmapped: it stays. */

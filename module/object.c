@@ -86,6 +86,26 @@ static struct smm_object *smm_inode_object(struct inode *inode)
 	return inode->i_private;
 }
 
+/*
+ * A frame whose memory failed (PG_hwpoison) is never handed out again:
+ * reading it would read the failed memory (a machine check on real
+ * hardware), and a later user would get what is left of it.  It waits on
+ * the quarantine list, off the buddy, until the pool is destroyed; the
+ * region then gives it back to the kernel, whose allocator keeps poisoned
+ * pages out of its free lists.  Its count stays what it is: zero, or
+ * references that may never go (memory_failure() keeps the one
+ * MADV_HWPOISON took).
+ */
+static void smm_object_quarantine(struct smm_pool *pool, struct smm_page *frame)
+{
+	lockdep_assert_held(&pool->objects.pinned_lock);
+	list_add_tail(&frame->lru, &pool->objects.quarantine);
+	pool->objects.nr_quarantined++;
+	smm_count_event(pool, SMM_HWPOISON_QUARANTINED);
+	pr_warn_ratelimited("%s: frame %lu quarantined: its memory failed\n",
+			    pool->name, smm_page_sfn(&pool->region, frame));
+}
+
 /**
  * smm_object_frame_free() - give a frame that left its object back
  * @pool: the pool
@@ -95,10 +115,10 @@ static struct smm_object *smm_inode_object(struct inode *inode)
  * shadowmm set and the flags the kernel's mm may have set while it was
  * mapped (dirty from a pte, referenced from an access, mlocked: counted
  * as unevictable_pgs_cleared, as the kernel's own free counts it), then
- * frees the frame to the buddy.  The frozen count means nobody else can
- * look.
+ * frees the frame to the buddy, or quarantines it when its memory failed
+ * (PG_hwpoison).  The frozen count means nobody else can look.
  *
- * Context: Any context.
+ * Context: Any context but under @pool->objects.pinned_lock.
  */
 void smm_object_frame_free(struct smm_pool *pool, struct page *page)
 {
@@ -142,6 +162,12 @@ void smm_object_frame_free(struct smm_pool *pool, struct page *page)
 	frame->object = NULL;
 	frame->index = 0;
 	atomic_long_dec(&pool->objects.nr_pages);
+	if (unlikely(PageHWPoison(page))) {
+		spin_lock(&pool->objects.pinned_lock);
+		smm_object_quarantine(pool, frame);
+		spin_unlock(&pool->objects.pinned_lock);
+		return;
+	}
 	smm_free_pages(pool, frame, 0);
 }
 
@@ -196,14 +222,17 @@ static void smm_object_unpin(struct smm_pool *pool, struct smm_page *frame)
 
 /*
  * Free the pinned frames whose pins are gone; poll again while any is
- * left.  The module stays loaded while any frame waits here.
+ * left.  The module stays loaded while any frame waits here.  A pinned
+ * frame whose memory failed is quarantined at once, pins and all: it is
+ * never handed out again anyway, and memory_failure() may keep its
+ * reference forever, which would keep the module loaded forever.
  */
 static void smm_pinned_work_fn(struct work_struct *work)
 {
 	struct smm_pool *pool = container_of(to_delayed_work(work), struct smm_pool,
 					     objects.pinned_work);
 	struct smm_page *frame, *next;
-	bool drop_ref, mlocked = false;
+	bool drop_ref, mlocked = false, moved = false;
 	LIST_HEAD(released);
 
 	spin_lock(&pool->objects.pinned_lock);
@@ -228,14 +257,25 @@ static void smm_pinned_work_fn(struct work_struct *work)
 		smm_object_kernel_batches_drain_all(pool);
 	spin_lock(&pool->objects.pinned_lock);
 	list_for_each_entry_safe(frame, next, &pool->objects.pinned, lru) {
-		if (page_ref_freeze(smm_frame_struct_page(pool, frame), 1)) {
+		struct page *page = smm_frame_struct_page(pool, frame);
+
+		if (page_ref_freeze(page, 1)) {
 			list_move(&frame->lru, &released);
-			pool->objects.nr_pinned--;
-			smm_object_unpin(pool, frame);
+		} else if (PageHWPoison(page)) {
+			list_del(&frame->lru);
+			smm_object_quarantine(pool, frame);
+			atomic_long_dec(&pool->objects.nr_pages);
+		} else {
+			continue;
 		}
+		pool->objects.nr_pinned--;
+		smm_object_unpin(pool, frame);
+		/* Its object may be gone: no pointer to it outlives the count. */
+		frame->object = NULL;
+		moved = true;
 	}
 	/* The list just emptied: the reference its first frame took goes. */
-	drop_ref = list_empty(&pool->objects.pinned) && !list_empty(&released);
+	drop_ref = list_empty(&pool->objects.pinned) && moved;
 	if (!list_empty(&pool->objects.pinned))
 		schedule_delayed_work(&pool->objects.pinned_work, SMM_PINNED_POLL);
 	else
@@ -554,10 +594,18 @@ struct page *smm_object_frame_prepare(struct smm_object *obj, pgoff_t index)
 	struct smm_page *frame;
 	struct page *page;
 
-	frame = smm_alloc_pages(pool, 0, SMM_GFP_HIGHMEM | SMM_GFP_DIRECT_RECLAIM);
-	if (!frame)
-		return NULL;
-	page = smm_frame_struct_page(pool, frame);
+	for (;;) {
+		frame = smm_alloc_pages(pool, 0, SMM_GFP_HIGHMEM | SMM_GFP_DIRECT_RECLAIM);
+		if (!frame)
+			return NULL;
+		page = smm_frame_struct_page(pool, frame);
+		if (likely(!PageHWPoison(page)))
+			break;
+		/* Its memory failed while it was free: never zeroed nor used. */
+		spin_lock(&pool->objects.pinned_lock);
+		smm_object_quarantine(pool, frame);
+		spin_unlock(&pool->objects.pinned_lock);
+	}
 	/* Every frame that is not an object page has a count of zero. */
 	VM_WARN_ON_ONCE_PAGE(page_ref_count(page) != 0, page);
 	frame->object = obj;
@@ -1211,6 +1259,20 @@ unsigned long smm_object_pinned_pages(struct smm_pool *pool)
 }
 SMM_EXPORT(smm_object_pinned_pages);
 
+/**
+ * smm_object_quarantined_pages() - frames kept out because their memory
+ *				    failed
+ * @pool: the pool
+ *
+ * Context: Any context; a lockless snapshot.
+ * Return: the count.
+ */
+unsigned long smm_object_quarantined_pages(struct smm_pool *pool)
+{
+	return READ_ONCE(pool->objects.nr_quarantined);
+}
+SMM_EXPORT(smm_object_quarantined_pages);
+
 /*
  * Every frame of the region whose struct page count is @from gets @to: a
  * new pool's frames come with the reference their owner (the kernel's
@@ -1258,6 +1320,8 @@ int smm_object_pool_init(struct smm_pool *pool)
 	INIT_LIST_HEAD(&pool->objects.pinned);
 	pool->objects.nr_pinned = 0;
 	INIT_DELAYED_WORK(&pool->objects.pinned_work, smm_pinned_work_fn);
+	INIT_LIST_HEAD(&pool->objects.quarantine);
+	pool->objects.nr_quarantined = 0;
 	atomic_long_set(&pool->workingset.nr_shadow_only, 0);
 	/* As many remembered evictions of zero pages as the region has frames. */
 	pool->workingset.shadow_only_max = smm_pool_managed_pages(pool);

@@ -8,7 +8,7 @@
  * that names its object and index, each shadow entry holding a slot the
  * backing store has in use and no other entry holds, the counters of
  * resident pages, store slots and shadow-only entries equal to what the
- * walk found, and the pinned list as long as counted.  It only reads, and
+ * walk found, and the pinned list and the quarantine as long as counted.  It only reads, and
  * no lock is held across more than a batch of entries, so it can run on
  * a live pool.  What a walk found is believed only when no change to
  * objects' entries overlapped that walk (struct smm_object_changes): an
@@ -371,7 +371,8 @@ static void smm_validate_totals(struct smm_pool *pool, struct smm_shadow_census 
 }
 
 /**
- * smm_object_validate() - check every object's pages and the pinned list
+ * smm_object_validate() - check every object's pages, the pinned list and
+ *			   the quarantine
  * @pool: the pool
  * @r: where problems are reported
  *
@@ -397,7 +398,7 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 		.deadline = jiffies + SMM_VALIDATE_BUDGET,
 	};
 	struct smm_validate_counts k;
-	unsigned long pinned = 0, begun;
+	unsigned long pinned = 0, quarantined = 0, begun;
 	struct smm_page *frame;
 	bool quiet;
 
@@ -427,6 +428,21 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 	if (pinned != pool->objects.nr_pinned)
 		smm_report(r, "pinned list holds %lu frames, %lu counted\n",
 			   pinned, pool->objects.nr_pinned);
+	/* Off the buddy and out of every object, whatever their count. */
+	list_for_each_entry(frame, &pool->objects.quarantine, lru) {
+		struct page *page = smm_frame_struct_page(pool, frame);
+
+		quarantined++;
+		if (page->mapping || frame->object ||
+		    (frame->flags & (BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp) |
+				     BIT(SMM_PG_slab) | BIT(SMM_PG_lru))))
+			smm_report(r, "quarantined frame %lu: mapping %p, flags %#lx\n",
+				   smm_page_sfn(&pool->region, frame), page->mapping,
+				   frame->flags & SMM_PAGE_FLAGS_MASK);
+	}
+	if (quarantined != pool->objects.nr_quarantined)
+		smm_report(r, "quarantine holds %lu frames, %lu counted\n",
+			   quarantined, pool->objects.nr_quarantined);
 	spin_unlock(&pool->objects.pinned_lock);
 
 	/* Frames move between the two while we look: only flag a loss. */

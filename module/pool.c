@@ -188,7 +188,8 @@ void smm_pool_destroy(struct smm_pool *pool)
 	smm_lru_pool_destroy(pool);
 	smm_pcp_drain_all(pool);
 	smm_workingset_pool_destroy(pool);
-	free = smm_pool_free_pages(pool);
+	/* Quarantined frames go back with the region, as they are. */
+	free = smm_pool_free_pages(pool) + smm_object_quarantined_pages(pool);
 	managed = smm_pool_managed_pages(pool);
 	WARN(free != managed, "%s: destroyed with %lu of %lu frames still allocated\n",
 	     pool->name, managed - free, managed);

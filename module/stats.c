@@ -79,6 +79,7 @@ const char * const smm_event_names[SMM_NR_EVENTS] = {
 	[SMM_COMPACTFAIL] = "compact_fail",
 	[SMM_COMPACTSUCCESS] = "compact_success",
 	[SMM_KCOMPACTD_WAKE] = "kcompactd_wake",
+	[SMM_HWPOISON_QUARANTINED] = "hwpoison_quarantined",
 };
 
 /**

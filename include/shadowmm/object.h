@@ -148,13 +148,17 @@ struct smm_object_changes {
  *		aside for when the region is empty; made on the first open
  * @nr_pages:	frames held by objects or waiting on @pinned
  * @changes:	per CPU, changes to objects' entries begun and ended
- * @pinned_lock: protects @pinned and @nr_pinned
+ * @pinned_lock: protects @pinned, @nr_pinned, @quarantine and
+ *		@nr_quarantined
  * @pinned:	frames taken out of their object while someone still held a
  *		reference (get_user_pages pins), linked by lru
  * @nr_pinned:	frames on @pinned
  * @pinned_work: polls @pinned and frees what is no longer pinned
  * @pinned_polls: runs of @pinned_work since @pinned was last empty; only
  *		@pinned_work itself (never concurrent with itself) uses it
+ * @quarantine:	frames whose memory failed (PG_hwpoison), linked by lru:
+ *		never handed out again, given back with the region
+ * @nr_quarantined: frames on @quarantine
  */
 struct smm_pool_objects {
 	spinlock_t lock;
@@ -167,6 +171,8 @@ struct smm_pool_objects {
 	unsigned long nr_pinned;
 	struct delayed_work pinned_work;
 	unsigned int pinned_polls;
+	struct list_head quarantine;
+	unsigned long nr_quarantined;
 };
 
 /**
@@ -208,6 +214,7 @@ unsigned long smm_object_count_range(struct smm_object *obj, pgoff_t first,
 void *smm_object_shadow(struct smm_object *obj, pgoff_t index);
 unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r);
 unsigned long smm_object_pinned_pages(struct smm_pool *pool);
+unsigned long smm_object_quarantined_pages(struct smm_pool *pool);
 
 extern const struct file_operations smm_object_fops;
 

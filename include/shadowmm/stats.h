@@ -76,6 +76,7 @@ enum smm_event {
 	SMM_COMPACTFAIL,		/* runs that left no free block of the order */
 	SMM_COMPACTSUCCESS,		/* runs that left one */
 	SMM_KCOMPACTD_WAKE,		/* wakes that reached a kcompactd */
+	SMM_HWPOISON_QUARANTINED,	/* frames kept out: their memory failed */
 	SMM_NR_EVENTS,
 };
 
