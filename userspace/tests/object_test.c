@@ -1440,6 +1440,58 @@ TEST(process_vm_readv_races_punch)
 	munmap(pu.p, 4 * PG);
 }
 
+/*
+ * A page whose memory failed (MADV_HWPOISON, root only; the kernel must
+ * have CONFIG_MEMORY_FAILURE) stays in its object and every access to it
+ * fails: a fault is SIGBUS, read() and write() -EIO, its neighbour keeps
+ * its bytes.  memory_failure() keeps the reference MADV_HWPOISON took, so
+ * the page punched out would wait as pinned forever: it is quarantined
+ * instead (vmstat hwpoison_quarantined), and the module can still be
+ * unloaded afterwards.
+ */
+TEST(hwpoison_page_fails_every_access_then_is_quarantined)
+{
+	int fd = smm_open();
+	long long q0 = smm_vmstat("hwpoison_quarantined");
+	char *p, got, buf[PG];
+
+	ASSERT_LE(0, fd);
+	p = map_shared(fd, 2 * PG, 0);
+	ASSERT_NE(NULL, p);
+	smm_fill(p, 2 * PG, 7, 0);
+	if (madvise(p, PG, MADV_HWPOISON) && errno != EBUSY) {
+		int err = errno;
+
+		munmap(p, 2 * PG);
+		close(fd);
+		SKIP(return, "MADV_HWPOISON: %s", strerror(err));
+	}
+	/* memory_failure() leaves the page mapped: the next access must fault. */
+	ASSERT_EQ(0, madvise(p, 2 * PG, MADV_DONTNEED));
+	EXPECT_EQ(SIGBUS, smm_touch(p, 0, 0, &got)) TH_LOG("read of the poisoned page");
+	EXPECT_EQ(SIGBUS, smm_touch(p + 5, 1, 'x', NULL)) TH_LOG("write to it");
+	EXPECT_EQ(0, smm_touch(p + PG, 0, 0, &got)) TH_LOG("its neighbour");
+	EXPECT_EQ(-1, smm_check_fill(p + PG, PG, 7, PG));
+	EXPECT_EQ(2, smm_info(fd).resident_pages);
+	errno = 0;
+	EXPECT_EQ(-1, pread(fd, buf, PG, 0));
+	EXPECT_EQ(EIO, errno);
+	errno = 0;
+	EXPECT_EQ(-1, pwrite(fd, buf, PG, 0));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ((ssize_t)PG, pread(fd, buf, PG, PG));
+	EXPECT_EQ(-1, smm_check_fill(buf, PG, 7, PG));
+	munmap(p, 2 * PG);
+
+	ASSERT_EQ(0, smm_punch(fd, 0, PG));
+	EXPECT_EQ(1, smm_info(fd).resident_pages);
+	/* The pinned list's next poll moves it on: no frame waits for ever. */
+	EXPECT_EQ(0, wait_pinned_kb(0, 5000));
+	EXPECT_EQ(q0 + 1, smm_vmstat("hwpoison_quarantined"));
+	EXPECT_TRUE(smm_validate_ok());
+	close(fd);
+}
+
 /* Last: everything above left the module consistent, nothing pinned. */
 TEST(validate_ok_at_the_end)
 {
