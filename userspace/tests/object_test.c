@@ -1492,6 +1492,70 @@ TEST(hwpoison_page_fails_every_access_then_is_quarantined)
 	close(fd);
 }
 
+/* The physical address of the page mapped at @p, or 0 (root reads PFNs). */
+static unsigned long long phys_of(const void *p)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	uint64_t e = 0;
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (uintptr_t)p / PG * sizeof(e)) != sizeof(e))
+		e = 0;
+	close(fd);
+	if (!(e >> 63))
+		return 0;
+	return (e & ((1ULL << 55) - 1)) * PG;
+}
+
+/*
+ * As a machine check reports it: memory_failure() marks the page and,
+ * unable to handle a page that is not on the kernel's LRU, keeps no
+ * reference.  The kernel's fault path, seeing the flag on a page with no
+ * other user, would drop it from the object and map a zeroed one in its
+ * place: the bytes would be lost without a signal.  Every access must
+ * fail instead, and the frame punched out is quarantined.
+ */
+TEST(hard_offline_page_is_never_replaced_by_zeroes)
+{
+	int fd = smm_open(), off;
+	long long q0 = smm_vmstat("hwpoison_quarantined");
+	unsigned long long phys;
+	char *p, got, s[32];
+
+	ASSERT_LE(0, fd);
+	p = map_shared(fd, PG, 0);
+	ASSERT_NE(NULL, p);
+	smm_fill(p, PG, 9, 0);
+	phys = phys_of(p);
+	off = open("/sys/devices/system/memory/hard_offline_page", O_WRONLY | O_CLOEXEC);
+	if (!phys || off < 0) {
+		munmap(p, PG);
+		close(fd);
+		if (off >= 0)
+			close(off);
+		SKIP(return, "no hard_offline_page (CONFIG_MEMORY_FAILURE) or no PFN");
+	}
+	snprintf(s, sizeof(s), "%#llx", phys);
+	/* EBUSY: memory_failure() could not handle the page, only mark it. */
+	if (write(off, s, strlen(s)) < 0)
+		EXPECT_EQ(EBUSY, errno);
+	close(off);
+	ASSERT_EQ(0, madvise(p, PG, MADV_DONTNEED));
+	/* No LRU batch may hold the page: then only the object does. */
+	EXPECT_EQ(0, smm_write_str(SMM_DEBUGFS "/knobs", "drain_lru 1"));
+	EXPECT_EQ(SIGBUS, smm_touch(p, 0, 0, &got)) TH_LOG("read of the failed page");
+	EXPECT_EQ(SIGBUS, smm_touch(p, 0, 0, &got)) TH_LOG("and again");
+	EXPECT_EQ(1, smm_info(fd).resident_pages);
+	munmap(p, PG);
+
+	ASSERT_EQ(0, smm_punch(fd, 0, PG));
+	EXPECT_EQ(0, smm_info(fd).resident_pages);
+	EXPECT_EQ(q0 + 1, smm_vmstat("hwpoison_quarantined"));
+	EXPECT_TRUE(smm_validate_ok());
+	close(fd);
+}
+
 /* Last: everything above left the module consistent, nothing pinned. */
 TEST(validate_ok_at_the_end)
 {
