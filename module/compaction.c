@@ -244,12 +244,13 @@ static void smm_isolate_migratepages(struct smm_compact_control *cc)
 		if (!get_page_unless_zero(page))
 			continue;
 		/*
-		 * Taken out of its object meanwhile, waiting for a pin, or
-		 * mlocked (it stays: smm_object_migrate_page() would refuse).
+		 * Taken out of its object meanwhile, waiting for a pin,
+		 * mlocked or its memory failed (it stays:
+		 * smm_object_migrate_page() would refuse).
 		 */
 		if (!READ_ONCE(page->mapping) || !smm_page_test(frame, SMM_PG_lru) ||
 		    smm_page_test(frame, SMM_PG_unevictable) ||
-		    folio_test_mlocked(page_folio(page))) {
+		    folio_test_mlocked(page_folio(page)) || PageHWPoison(page)) {
 			put_page(page);
 			continue;
 		}
@@ -350,6 +351,12 @@ static bool smm_migrate_batch(struct smm_compact_control *cc)
 		new = list_first_entry(&cc->freepages, struct smm_page, lru);
 		list_del_init(&new->lru);
 		cc->nr_freepages--;
+		/* Its memory failed while it was free: never used again. */
+		if (unlikely(PageHWPoison(smm_frame_struct_page(pool, new)))) {
+			smm_object_frame_quarantine(pool, new);
+			i--;
+			continue;
+		}
 		tried++;
 		if (!smm_object_migrate_page(pool, frame, &new)) {
 			migrated++;

@@ -438,8 +438,9 @@ int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 		ret = -ENOENT;
 		goto out_unlock;
 	}
+	/* A page whose memory failed is never read: it stays where it is. */
 	if (folio_test_mlocked(folio) || smm_page_test(frame, SMM_PG_unevictable) ||
-	    smm_object_page_pinned(folio)) {
+	    smm_object_page_pinned(folio) || folio_test_hwpoison(folio)) {
 		ret = -EPERM;
 		goto out_unlock;
 	}

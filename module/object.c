@@ -107,6 +107,22 @@ static void smm_object_quarantine(struct smm_pool *pool, struct smm_page *frame)
 }
 
 /**
+ * smm_object_frame_quarantine() - keep a frame whose memory failed out
+ * @pool: the pool
+ * @frame: a frame nobody else will free: taken from the free lists, or
+ *	   one that left its object, its count frozen
+ *
+ * Context: Any context; takes @pool->objects.pinned_lock.
+ */
+void smm_object_frame_quarantine(struct smm_pool *pool, struct smm_page *frame)
+{
+	spin_lock(&pool->objects.pinned_lock);
+	smm_object_quarantine(pool, frame);
+	spin_unlock(&pool->objects.pinned_lock);
+}
+SMM_EXPORT(smm_object_frame_quarantine);
+
+/**
  * smm_object_frame_free() - give a frame that left its object back
  * @pool: the pool
  * @page: the frame's struct page, its count frozen at zero
@@ -118,7 +134,7 @@ static void smm_object_quarantine(struct smm_pool *pool, struct smm_page *frame)
  * frees the frame to the buddy, or quarantines it when its memory failed
  * (PG_hwpoison).  The frozen count means nobody else can look.
  *
- * Context: Any context but under @pool->objects.pinned_lock.
+ * Context: Any context; not under @pool->objects.pinned_lock.
  */
 void smm_object_frame_free(struct smm_pool *pool, struct page *page)
 {
@@ -163,9 +179,7 @@ void smm_object_frame_free(struct smm_pool *pool, struct page *page)
 	frame->index = 0;
 	atomic_long_dec(&pool->objects.nr_pages);
 	if (unlikely(PageHWPoison(page))) {
-		spin_lock(&pool->objects.pinned_lock);
-		smm_object_quarantine(pool, frame);
-		spin_unlock(&pool->objects.pinned_lock);
+		smm_object_frame_quarantine(pool, frame);
 		return;
 	}
 	smm_free_pages(pool, frame, 0);
@@ -602,9 +616,7 @@ struct page *smm_object_frame_prepare(struct smm_object *obj, pgoff_t index)
 		if (likely(!PageHWPoison(page)))
 			break;
 		/* Its memory failed while it was free: never zeroed nor used. */
-		spin_lock(&pool->objects.pinned_lock);
-		smm_object_quarantine(pool, frame);
-		spin_unlock(&pool->objects.pinned_lock);
+		smm_object_frame_quarantine(pool, frame);
 	}
 	/* Every frame that is not an object page has a count of zero. */
 	VM_WARN_ON_ONCE_PAGE(page_ref_count(page) != 0, page);
