@@ -116,6 +116,30 @@ static void cmp_stamp(u8 *buf, pgoff_t index, u32 gen)
 	memcpy(buf + sizeof(gen), &idx, sizeof(idx));
 }
 
+/*
+ * One access of page @i of @file, mapped at @p: a read fault finds the
+ * generation last written, a write fault stores the next one, and read()
+ * finds that.  Returns how many of the three went wrong.
+ */
+static unsigned long cmp_access_page(struct file *file, char __user *p, pgoff_t i,
+				     u32 *gen, u8 *buf, u8 *want)
+{
+	loff_t pos = (loff_t)i << PAGE_SHIFT;
+	unsigned long bad = 0;
+
+	cmp_stamp(want, i, *gen);
+	if (copy_from_user(buf, p + i * PAGE_SIZE, PAGE_SIZE) ||
+	    memcmp(buf, want, PAGE_SIZE))
+		bad++;
+	cmp_stamp(want, i, ++*gen);
+	if (copy_to_user(p + i * PAGE_SIZE, want, PAGE_SIZE))
+		bad++;
+	if (kernel_read(file, buf, PAGE_SIZE, &pos) != PAGE_SIZE ||
+	    memcmp(buf, want, PAGE_SIZE))
+		bad++;
+	return bad;
+}
+
 /* Free blocks of @zone counted in blocks of SMM_COMPACT_ORDER. */
 static unsigned long cmp_blocks(struct smm_zone *zone)
 {
@@ -527,7 +551,7 @@ static void smm_compaction_race_faults_test(struct kunit *test)
 	if (IS_ERR(task))
 		complete(&c->done);
 	while (!completion_done(&c->done)) {
-		loff_t pos = (loff_t)i << PAGE_SHIFT;
+		loff_t pos;
 
 		/*
 		 * A read fault finds the last generation written; a write
@@ -536,16 +560,7 @@ static void smm_compaction_race_faults_test(struct kunit *test)
 		 * the copy) shows; a read() finds it; and once in a while a
 		 * write() stores yet another.
 		 */
-		cmp_stamp(want, i, gens[i]);
-		if (copy_from_user(buf, p + i * PAGE_SIZE, PAGE_SIZE) ||
-		    memcmp(buf, want, PAGE_SIZE))
-			bad++;
-		cmp_stamp(want, i, ++gens[i]);
-		if (copy_to_user(p + i * PAGE_SIZE, want, PAGE_SIZE))
-			bad++;
-		if (kernel_read(file, buf, PAGE_SIZE, &pos) != PAGE_SIZE ||
-		    memcmp(buf, want, PAGE_SIZE))
-			bad++;
+		bad += cmp_access_page(file, p, i, &gens[i], buf, want);
 		if (rounds % 3 == 0) {
 			cmp_stamp(want, i, ++gens[i]);
 			pos = (loff_t)i << PAGE_SHIFT;
@@ -1182,18 +1197,7 @@ static void smm_compaction_race_mix_test(struct kunit *test)
 	end = start + 30 * HZ;
 	while (t == ARRAY_SIZE(task) && time_before(jiffies, end) &&
 	       (READ_ONCE(m[0].rounds) < 3 || time_before(jiffies, start + 3 * HZ))) {
-		loff_t pos = (loff_t)i << PAGE_SHIFT;
-
-		cmp_stamp(want, i, gens[i]);
-		if (copy_from_user(buf, p + i * PAGE_SIZE, PAGE_SIZE) ||
-		    memcmp(buf, want, PAGE_SIZE))
-			bad++;
-		cmp_stamp(want, i, ++gens[i]);
-		if (copy_to_user(p + i * PAGE_SIZE, want, PAGE_SIZE))
-			bad++;
-		if (kernel_read(file, buf, PAGE_SIZE, &pos) != PAGE_SIZE ||
-		    memcmp(buf, want, PAGE_SIZE))
-			bad++;
+		bad += cmp_access_page(file, p, i, &gens[i], buf, want);
 		i = (i + 4 * 37) % (n & ~3UL);
 		rounds++;
 		cond_resched();
