@@ -136,6 +136,7 @@ static vm_fault_t smm_vm_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 				   pgoff_t end_pgoff)
 {
 	struct smm_object *obj = smm_file_object(vmf->vma->vm_file);
+	struct address_space *mapping = obj->inode->i_mapping;
 	struct page *page;
 	vm_fault_t ret;
 
@@ -160,21 +161,18 @@ static vm_fault_t smm_vm_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 	 * prepared) is never taken here.
 	 */
 	rcu_read_lock();
-	page = xa_load(&obj->inode->i_mapping->i_pages, vmf->pgoff);
+	page = xa_load(&mapping->i_pages, vmf->pgoff);
 	if (xa_is_value(page) || (page && !get_page_unless_zero(page)))
 		page = NULL;
-	if (page && xa_load(&obj->inode->i_mapping->i_pages, vmf->pgoff) != page) {
-		rcu_read_unlock();
-		put_page(page);
-		return ret;
-	}
 	rcu_read_unlock();
 	if (!page)
 		return ret;
-	/* Under its lock, so it cannot leave the object meanwhile. */
-	if (trylock_page(page)) {
-		if (page->mapping == obj->inode->i_mapping && page->index == vmf->pgoff &&
-		    xa_load(&obj->inode->i_mapping->i_pages, vmf->pgoff) == page)
+	/*
+	 * Under its lock, so it cannot leave the object meanwhile: a removal
+	 * clears page->mapping under it.
+	 */
+	if (xa_load(&mapping->i_pages, vmf->pgoff) == page && trylock_page(page)) {
+		if (page->mapping == mapping && page->index == vmf->pgoff)
 			smm_fault_lru(vmf, obj, page, true);
 		unlock_page(page);
 	}
