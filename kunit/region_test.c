@@ -8,6 +8,7 @@
 #include <kunit/test.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
+#include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -230,6 +231,68 @@ static void smm_region_metadata_test(struct kunit *test)
 	KUNIT_EXPECT_LT(test, meta * 100, (size_t)pool->region.nr_present * PAGE_SIZE);
 }
 
+/*
+ * Memory offline asks before it takes a block: a range holding any frame
+ * of the region, down to its first and last frame of a chunk, is refused
+ * with -EBUSY; a range beside the frames, or another event, is not our
+ * business.  (The notifier is called as the kernel calls it: the test
+ * kernel has no memory hotplug, Debian's kernels, where userspace
+ * object_test offlines a real block, do.)
+ */
+static void smm_region_offline_refused_test(struct kunit *test)
+{
+	static const struct smm_test_pool_cfg cfg = {
+		.mb = 8, .split = { 0, 100, 0 },
+	};
+	struct smm_pool *pool = smm_test_pool(test, &cfg);
+	struct smm_region *r = &pool->region;
+	struct notifier_block *nb = &r->offline_nb;
+	struct memory_notify arg = { .nr_pages = 1 };
+	unsigned long c, after;
+	bool checked_after = false;
+
+	for (c = 0; c < r->nr_chunks; c++) {
+		arg.start_pfn = r->chunk_pfn[c];
+		KUNIT_EXPECT_EQ(test, notifier_to_errno(nb->notifier_call(nb,
+				MEM_GOING_OFFLINE, &arg)), -EBUSY);
+		arg.start_pfn = r->chunk_pfn[c] + SMM_CHUNK_FRAMES - 1;
+		KUNIT_EXPECT_EQ(test, notifier_to_errno(nb->notifier_call(nb,
+				MEM_GOING_OFFLINE, &arg)), -EBUSY);
+		/* Not ours to judge: only going offline is asked. */
+		KUNIT_EXPECT_EQ(test, nb->notifier_call(nb, MEM_OFFLINE, &arg),
+				NOTIFY_DONE);
+		KUNIT_EXPECT_EQ(test, nb->notifier_call(nb, MEM_GOING_ONLINE, &arg),
+				NOTIFY_DONE);
+
+		/* The frame after a chunk, unless another chunk starts there. */
+		after = r->chunk_pfn[c] + SMM_CHUNK_FRAMES;
+		if (c + 1 < r->nr_chunks && r->chunk_pfn[c + 1] == after)
+			continue;
+		if (c && r->chunk_pfn[c - 1] == after)
+			continue;
+		arg.start_pfn = after;
+		KUNIT_EXPECT_EQ(test, nb->notifier_call(nb, MEM_GOING_OFFLINE, &arg),
+				NOTIFY_OK);
+		checked_after = true;
+	}
+	/* Spread over the nodes, two chunks are rarely adjacent. */
+	if (!checked_after)
+		kunit_info(test, "every chunk adjoins another: no frame beside one checked");
+
+	/* A whole block's worth around the first chunk; pfn 0 to a chunk. */
+	arg.start_pfn = ALIGN_DOWN(r->chunk_pfn[0], 32768);
+	arg.nr_pages = 32768;
+	KUNIT_EXPECT_EQ(test, notifier_to_errno(nb->notifier_call(nb,
+			MEM_GOING_OFFLINE, &arg)), -EBUSY);
+	arg.start_pfn = 0;
+	arg.nr_pages = r->chunk_pfn[r->nr_chunks - 1] + SMM_CHUNK_FRAMES;
+	KUNIT_EXPECT_EQ(test, notifier_to_errno(nb->notifier_call(nb,
+			MEM_GOING_OFFLINE, &arg)), -EBUSY);
+	/* pfn 0 is firmware's on x86, never a chunk's. */
+	arg.nr_pages = 1;
+	KUNIT_EXPECT_EQ(test, nb->notifier_call(nb, MEM_GOING_OFFLINE, &arg), NOTIFY_OK);
+}
+
 static struct kunit_case smm_region_cases[] = {
 	KUNIT_CASE(smm_region_check_reserved_test),
 	KUNIT_CASE(smm_region_beyond_ram_test),
@@ -237,6 +300,7 @@ static struct kunit_case smm_region_cases[] = {
 	KUNIT_CASE(smm_region_kernel_ownership_test),
 	KUNIT_CASE(smm_region_node_mask_test),
 	KUNIT_CASE(smm_region_metadata_test),
+	KUNIT_CASE(smm_region_offline_refused_test),
 	{}
 };
 

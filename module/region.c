@@ -31,6 +31,7 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
+#include <linux/memory.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/nodemask.h>
@@ -344,40 +345,58 @@ err_release:
 }
 
 /**
- * smm_region_create() - take the memory a pool will manage
- * @region: filled in on success; zeroed by the caller
- * @cfg: which backend, and how much or which range
+ * smm_region_overlaps_pfns() - does a pfn range hold any of the region's frames
+ * @region: the region
+ * @start_pfn: first pfn of the range
+ * @nr_pages: its length
  *
- * The descriptors come back zeroed except for SMM_PG_absent on holes.
- *
- * Context: Process context, may sleep.
- * Return: 0, -EINVAL for a bad configuration, -EBUSY for a reserved range
- * in use, -ENOMEM when the memory cannot be had.
+ * Context: Any context; the region is immutable.
+ * Return: true when some frame the region owns lies in the range.
  */
-int smm_region_create(struct smm_region *region, const struct smm_region_config *cfg)
+bool smm_region_overlaps_pfns(const struct smm_region *region,
+			      unsigned long start_pfn, unsigned long nr_pages)
 {
-	region->backend = cfg->backend;
-	switch (cfg->backend) {
-	case SMM_BACKEND_KERNEL:
-		return smm_region_take_kernel(region, cfg);
-	case SMM_BACKEND_RESERVED:
-		return smm_region_take_reserved(region, cfg);
-	}
-	return -EINVAL;
+	unsigned long end_pfn = start_pfn + nr_pages, c;
+
+	if (region->backend == SMM_BACKEND_RESERVED)
+		return PHYS_PFN(region->phys_base) < end_pfn &&
+		       start_pfn < PHYS_PFN(region->phys_base + region->phys_size);
+	for (c = 0; c < region->nr_chunks; c++)
+		if (region->chunk_pfn[c] < end_pfn &&
+		    start_pfn < region->chunk_pfn[c] + SMM_CHUNK_FRAMES)
+			return true;
+	return false;
+}
+SMM_EXPORT(smm_region_overlaps_pfns);
+
+/*
+ * Memory offline must not take a block holding our frames.  It would not
+ * fail by itself: frames that are not object pages have refcount 0, which
+ * page isolation takes for free memory, and since they are not on the
+ * kernel's free lists offline_pages() would then retry its "are they all
+ * free now" test until a signal came, draining every CPU's LRU batches on
+ * each pass.  Refusing here, where offline_pages() asks before it migrates
+ * anything, fails it at once with -EBUSY; the block stays online and the
+ * region untouched.  (A reserved backend's frames are PageReserved, which
+ * isolation refuses already; asking costs nothing.)
+ */
+static int smm_region_offline_notify(struct notifier_block *nb,
+				     unsigned long action, void *data)
+{
+	struct smm_region *region = container_of(nb, struct smm_region, offline_nb);
+	const struct memory_notify *arg = data;
+
+	if (action != MEM_GOING_OFFLINE)
+		return NOTIFY_DONE;
+	if (!smm_region_overlaps_pfns(region, arg->start_pfn, arg->nr_pages))
+		return NOTIFY_OK;
+	pr_info("memory offline of pfn 0x%lx-0x%lx refused: it holds frames of a shadowmm pool\n",
+		arg->start_pfn, arg->start_pfn + arg->nr_pages - 1);
+	return notifier_from_errno(-EBUSY);
 }
 
-/**
- * smm_region_destroy() - give the memory back
- * @region: a region smm_region_create() filled
- *
- * Kernel backend: each frame's one reference goes back; a frame someone
- * else still holds (a pin) returns to the kernel when they let go, which is
- * fine, since the region no longer owns it.  Reserved backend: unmapped and
- * released; the frames never were the kernel's.
- *
- * Context: Process context, may sleep.
- */
-void smm_region_destroy(struct smm_region *region)
+/* Give back what smm_region_take_kernel()/_reserved() took. */
+static void smm_region_give_back(struct smm_region *region)
 {
 	unsigned long c, i;
 
@@ -394,6 +413,63 @@ void smm_region_destroy(struct smm_region *region)
 		break;
 	}
 	smm_region_free_arrays(region);
+}
+
+/**
+ * smm_region_create() - take the memory a pool will manage
+ * @region: filled in on success; zeroed by the caller
+ * @cfg: which backend, and how much or which range
+ *
+ * The descriptors come back zeroed except for SMM_PG_absent on holes.
+ * Until smm_region_destroy(), memory offline of a block holding any of the
+ * frames fails with -EBUSY.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, -EINVAL for a bad configuration, -EBUSY for a reserved range
+ * in use, -ENOMEM when the memory cannot be had.
+ */
+int smm_region_create(struct smm_region *region, const struct smm_region_config *cfg)
+{
+	int ret;
+
+	region->backend = cfg->backend;
+	switch (cfg->backend) {
+	case SMM_BACKEND_KERNEL:
+		ret = smm_region_take_kernel(region, cfg);
+		break;
+	case SMM_BACKEND_RESERVED:
+		ret = smm_region_take_reserved(region, cfg);
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	if (ret)
+		return ret;
+
+	region->offline_nb.notifier_call = smm_region_offline_notify;
+	ret = register_memory_notifier(&region->offline_nb);
+	if (ret)
+		smm_region_give_back(region);
+	return ret;
+}
+
+/**
+ * smm_region_destroy() - give the memory back
+ * @region: a region smm_region_create() filled
+ *
+ * Kernel backend: each frame's one reference goes back; a frame someone
+ * else still holds (a pin) returns to the kernel when they let go, which is
+ * fine, since the region no longer owns it.  Reserved backend: unmapped and
+ * released; the frames never were the kernel's.  Memory offline may take
+ * their blocks again.
+ *
+ * Context: Process context, may sleep.
+ */
+void smm_region_destroy(struct smm_region *region)
+{
+	/* Waits for a notifier call in progress: none reads the region after. */
+	unregister_memory_notifier(&region->offline_nb);
+	smm_region_give_back(region);
 }
 
 /**

@@ -13,6 +13,7 @@
 #define _SHADOWMM_REGION_H
 
 #include <linux/mm.h>
+#include <linux/notifier.h>
 #include <linux/types.h>
 
 #include <shadowmm/page.h>
@@ -64,6 +65,7 @@ struct smm_region_config {
  * @phys_base:	reserved backend: the range claimed
  * @phys_size:	reserved backend: its size
  * @res:	reserved backend: our claim in the resource tree
+ * @offline_nb:	memory notifier refusing to offline a block holding frames
  */
 struct smm_region {
 	enum smm_backend backend;
@@ -78,11 +80,14 @@ struct smm_region {
 	phys_addr_t phys_base;
 	phys_addr_t phys_size;
 	struct resource *res;
+	struct notifier_block offline_nb;
 };
 
 int smm_region_create(struct smm_region *region, const struct smm_region_config *cfg);
 void smm_region_destroy(struct smm_region *region);
 int smm_region_check_reserved(phys_addr_t base, phys_addr_t size);
+bool smm_region_overlaps_pfns(const struct smm_region *region,
+			      unsigned long start_pfn, unsigned long nr_pages);
 size_t smm_region_metadata_bytes(const struct smm_region *region);
 
 static inline unsigned long smm_page_sfn(const struct smm_region *region,

@@ -1556,6 +1556,103 @@ TEST(hard_offline_page_is_never_replaced_by_zeroes)
 	close(fd);
 }
 
+/*
+ * Memory offline of a block holding region frames must fail at once with
+ * EBUSY and change nothing.  Without the module's refusal it would not
+ * fail: idle frames have refcount 0, which page isolation takes for free
+ * memory, and offline_pages() would retry its "all free now?" test until a
+ * signal came.  Each offline runs in a child a watchdog alarm kills, so a
+ * hang is a failure, not a stuck test.  A small region's blocks may all be
+ * refused by the kernel itself first (holes, two zones): make check runs
+ * this again on a 256 MiB region, where some block gets as far as asking.
+ */
+TEST(memory_offline_of_region_blocks_is_refused)
+{
+	char *bs = smm_slurp("/sys/devices/system/memory/block_size_bytes");
+	unsigned long long block_bytes = bs ? strtoull(bs, NULL, 16) : 0;
+	unsigned long blocks[16], pfn;
+	char *region, *again, *line, path[96], state[16];
+	int fd, node, n = 0, tried = 0, busy = 0, i, j, status;
+	char *p;
+
+	free(bs);
+	if (!block_bytes)
+		SKIP(return, "no memory blocks (a kernel without memory hotplug)");
+	region = smm_slurp(SMM_DEBUGFS "/region");
+	ASSERT_NE(NULL, region);
+	line = strstr(region, "chunks:\n");
+	ASSERT_NE(NULL, line);
+	for (line = strchr(line, '\n'); line && n < 16; line = strchr(line + 1, '\n')) {
+		if (sscanf(line + 1, "%*u pfn %lx node %d", &pfn, &node) != 2)
+			continue;
+		for (j = 0; j < n && blocks[j] != pfn * PG / block_bytes; j++)
+			;
+		if (j == n)
+			blocks[n++] = pfn * PG / block_bytes;
+	}
+	ASSERT_LT(0, n);
+
+	for (i = 0; i < n; i++) {
+		pid_t pid;
+
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%lu/state",
+			 blocks[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		j = read(fd, state, sizeof(state) - 1);
+		close(fd);
+		if (j <= 0 || strncmp(state, "online", 6))
+			continue;
+		tried++;
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			alarm(30);
+			fd = open(path, O_WRONLY | O_CLOEXEC);
+			if (fd < 0)
+				_exit(errno);
+			if (write(fd, "offline", 7) >= 0) {
+				/* Put it back before saying so. */
+				if (write(fd, "online", 6) < 0)
+					_exit(254);
+				_exit(255);
+			}
+			_exit(errno);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		/* EINVAL: the kernel refuses the block before asking (holes, zones). */
+		EXPECT_TRUE(WIFEXITED(status) &&
+		            (WEXITSTATUS(status) == EBUSY || WEXITSTATUS(status) == EINVAL))
+			TH_LOG("memory%lu: %s %d (EBUSY is %d; 255: it went offline)",
+			       blocks[i], WIFSIGNALED(status) ? "hung, killed by signal" : "errno",
+			       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+			       EBUSY);
+		busy += WIFEXITED(status) && WEXITSTATUS(status) == EBUSY;
+	}
+	if (!busy) {
+		free(region);
+		SKIP(return, "%d blocks hold region frames; the kernel refused each before asking",
+			     tried);
+	}
+
+	/* Nothing changed: the same frames, and they still serve objects. */
+	again = smm_slurp(SMM_DEBUGFS "/region");
+	ASSERT_NE(NULL, again);
+	EXPECT_STREQ(region, again);
+	free(again);
+	free(region);
+	fd = smm_open();
+	ASSERT_LE(0, fd);
+	p = map_shared(fd, 64 * PG, 0);
+	ASSERT_NE(NULL, p);
+	smm_fill(p, 64 * PG, 23, 0);
+	EXPECT_EQ(-1, smm_check_fill(p, 64 * PG, 23, 0));
+	munmap(p, 64 * PG);
+	close(fd);
+	EXPECT_TRUE(smm_validate_ok());
+}
+
 /* Last: everything above left the module consistent, nothing pinned. */
 TEST(validate_ok_at_the_end)
 {

@@ -67,8 +67,12 @@ if smm_lane 2; then
 	fi
 
 	# The debugfs walks on a large region with many mappings (their own load).
+	# Memory offline of its blocks refused, on a region large enough that
+	# some block is not refused by the kernel first (object_test above
+	# ran it on a small one); kernels without memory hotplug skip it.
 	if [ -x /tests/walks_test ] && smm_insmod shadowmm size_mb=256 swap_mb=0; then
 		smm_tap walks_test /tests/walks_test
+		smm_tap memory_offline /tests/object_test -t memory_offline_of_region_blocks_is_refused
 		smm_rmmod shadowmm
 	fi
 
