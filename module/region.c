@@ -390,8 +390,8 @@ static int smm_region_offline_notify(struct notifier_block *nb,
 		return NOTIFY_DONE;
 	if (!smm_region_overlaps_pfns(region, arg->start_pfn, arg->nr_pages))
 		return NOTIFY_OK;
-	pr_info("memory offline of pfn 0x%lx-0x%lx refused: it holds frames of a shadowmm pool\n",
-		arg->start_pfn, arg->start_pfn + arg->nr_pages - 1);
+	pr_info_ratelimited("memory offline of pfn 0x%lx-0x%lx refused: it holds frames of a shadowmm pool\n",
+			    arg->start_pfn, arg->start_pfn + arg->nr_pages - 1);
 	return notifier_from_errno(-EBUSY);
 }
 
