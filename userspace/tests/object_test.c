@@ -1556,6 +1556,62 @@ TEST(hard_offline_page_is_never_replaced_by_zeroes)
 	close(fd);
 }
 
+#ifndef MADV_SOFT_OFFLINE
+#define MADV_SOFT_OFFLINE 101	/* asm-generic/mman-common.h; not in libc's */
+#endif
+
+/*
+ * Soft offline (MADV_SOFT_OFFLINE, or a pfn written to soft_offline_page)
+ * migrates a healthy page away before marking it: it can move pages on the
+ * kernel's LRU or free in its buddy, neither of which a shadowmm frame is.
+ * It must fail and change nothing: the object page keeps its bytes and
+ * stays resident, an idle frame is not marked, nothing is quarantined.
+ */
+TEST(soft_offline_changes_nothing)
+{
+	int fd = smm_open(), off;
+	long long q0 = smm_vmstat("hwpoison_quarantined");
+	unsigned long pfn = 0;
+	int node, ret;
+	char *p, *region, *line, s[32], got;
+
+	ASSERT_LE(0, fd);
+	p = map_shared(fd, 2 * PG, 0);
+	ASSERT_NE(NULL, p);
+	smm_fill(p, 2 * PG, 31, 0);
+	ret = madvise(p, PG, MADV_SOFT_OFFLINE);
+	if (ret && errno == EINVAL) {
+		munmap(p, 2 * PG);
+		close(fd);
+		SKIP(return, "no MADV_SOFT_OFFLINE (CONFIG_MEMORY_FAILURE)");
+	}
+	EXPECT_EQ(-1, ret);
+	EXPECT_TRUE(errno == EIO || errno == EBUSY) TH_LOG("errno %d", errno);
+	EXPECT_EQ(0, smm_touch(p, 0, 0, &got)) TH_LOG("the page is still there");
+	EXPECT_EQ(-1, smm_check_fill(p, 2 * PG, 31, 0));
+	EXPECT_EQ(2, smm_info(fd).resident_pages);
+
+	/* The last frame of the last chunk, by pfn: idle or not, untouched. */
+	region = smm_slurp(SMM_DEBUGFS "/region");
+	ASSERT_NE(NULL, region);
+	for (line = strstr(region, "chunks:\n"); line; line = strchr(line + 1, '\n'))
+		sscanf(line + 1, "%*u pfn %lx node %d", &pfn, &node);
+	free(region);
+	ASSERT_NE(0, pfn);
+	off = open("/sys/devices/system/memory/soft_offline_page", O_WRONLY | O_CLOEXEC);
+	if (off >= 0) {
+		snprintf(s, sizeof(s), "%#lx", (pfn + 1023) * PG);
+		EXPECT_EQ(-1, write(off, s, strlen(s)));
+		EXPECT_TRUE(errno == EIO || errno == EBUSY) TH_LOG("errno %d", errno);
+		close(off);
+	}
+	EXPECT_EQ(q0, smm_vmstat("hwpoison_quarantined"));
+	EXPECT_EQ(-1, smm_check_fill(p, 2 * PG, 31, 0));
+	munmap(p, 2 * PG);
+	close(fd);
+	EXPECT_TRUE(smm_validate_ok());
+}
+
 /*
  * Memory offline of a block holding region frames must fail at once with
  * EBUSY and change nothing.  Without the module's refusal it would not
