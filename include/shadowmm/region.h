@@ -105,6 +105,8 @@ static inline struct smm_page *smm_sfn_page(const struct smm_region *region,
 static inline unsigned long smm_sfn_pfn(const struct smm_region *region,
 					unsigned long sfn)
 {
+	/* chunk_pfn[] ends with the region: a zone's end is not a frame. */
+	VM_WARN_ON_ONCE(sfn >= region->nr_frames);
 	return region->chunk_pfn[sfn >> SMM_CHUNK_ORDER] +
 	       (sfn & (SMM_CHUNK_FRAMES - 1));
 }
