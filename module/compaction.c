@@ -388,6 +388,8 @@ static bool smm_compact_should_stop(struct smm_compact_control *cc)
 
 static void smm_compact_count(struct smm_pool *pool, const struct smm_compact_stats *s)
 {
+	smm_count_events(pool, SMM_PGMIGRATE_SUCCESS, s->migrated);
+	smm_count_events(pool, SMM_PGMIGRATE_FAIL, s->failed);
 	smm_count_events(pool, SMM_COMPACTMIGRATE_SCANNED, s->migrate_scanned);
 	smm_count_events(pool, SMM_COMPACTFREE_SCANNED, s->free_scanned);
 	smm_count_events(pool, SMM_COMPACTISOLATED, s->isolated_migrate + s->isolated_free);

@@ -69,6 +69,8 @@ enum smm_event {
 	SMM_LRU_GEN_PROMOTED,		/* mglru: pages aging found young */
 	SMM_LRU_GEN_PROTECTED,		/* mglru: pages kept for their tier */
 	SMM_LRU_GEN_REFAULT_RECENT,	/* mglru: refaults counted in a tier */
+	SMM_PGMIGRATE_SUCCESS,		/* pages compaction moved to another frame */
+	SMM_PGMIGRATE_FAIL,		/* pages it took and could not move */
 	SMM_COMPACTMIGRATE_SCANNED,	/* frames compaction's migrate scanner looked at */
 	SMM_COMPACTFREE_SCANNED,	/* frames its free scanner looked at */
 	SMM_COMPACTISOLATED,		/* pages and free frames the scanners took */
