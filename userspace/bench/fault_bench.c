@@ -22,6 +22,21 @@
  * backend takes one fault per 4 KiB page.
  *
  * Prints a table, then a CSV block (header "case,access,threads,...").
+ *
+ *   fault_bench -p [-q] [-r REPEATS] [-m MiB]
+ *
+ * The page-size rows instead: first-touch writes of a 32 MiB range (-m),
+ * one byte every 4 KiB, with anonymous memory at 4 KiB (every THP size
+ * off), at 64 KiB (mTHP: hugepages-64kB only) and at 2 MiB (THP always:
+ * hugepages-2048kB only), set in sysfs for the row and put back after.
+ * shadowmm maps 4 KiB pages only, so in every row it takes one fault per
+ * 4 KiB page; memfd too (shmem's huge pages are off).  Faults are counted
+ * (getrusage() minor faults over the timed pass, not assumed), and the
+ * page size each side really used is the range over its faults; the
+ * anonymous side's large pages are counted too (the size's
+ * stats/anon_fault_alloc), so a row whose anonymous memory fell back to
+ * smaller pages says so.  Bytes per second and faults per second, medians
+ * with the spread; CSV header "case,row_kib,...".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -241,7 +257,8 @@ static int parse_list(const char *s, int *out, int max)
 
 static void bad_usage(void)
 {
-	fprintf(stderr, "usage: fault_bench [-q] [-r REPEATS] [-s MiB,...] [-t THREADS,...]\n");
+	fprintf(stderr, "usage: fault_bench [-q] [-r REPEATS] [-s MiB,...] [-t THREADS,...]\n"
+		"       fault_bench -p [-q] [-r REPEATS] [-m MiB]\n");
 	exit(2);
 }
 
@@ -268,17 +285,376 @@ static const char *fps_cell(char *buf, size_t size, const struct result *r, int 
 	return buf;
 }
 
+/*
+ * The page-size rows (-p).  Each row sets the kernel's transparent huge
+ * pages so that anonymous memory faults in pages of the row's size, then
+ * times first-touch writes on the three backends.
+ */
+#define THP_DIR		"/sys/kernel/mm/transparent_hugepage"
+#define THP_SIZES	{ 16, 32, 64, 128, 256, 512, 1024, 2048 }
+#define NR_THP_SIZES	8
+#define NR_THP_KNOBS	(2 + 2 * NR_THP_SIZES)
+#define NR_ROWS		3
+#define PS_HEADER	"case,row_kib,size_mib,shadowmm_page_kib,anon_page_kib,memfd_page_kib,shadowmm_faults,anon_faults,memfd_faults,anon_large_want,anon_large_min,shadowmm_ns,anon_ns,memfd_ns,shadowmm_mibps,anon_mibps,memfd_mibps,shadowmm_fps,anon_fps,memfd_fps,shadowmm_over_anon_bps,shadowmm_over_anon_fps,shadowmm_min_ns,shadowmm_max_ns,anon_min_ns,anon_max_ns,memfd_min_ns,memfd_max_ns"
+
+static const int row_kib[NR_ROWS] = { 4, 64, 2048 };
+static const char * const row_anon[NR_ROWS] = { "THP off", "mTHP 64K", "THP always" };
+
+/* One sysfs setting, as found, to be put back. */
+struct thp_knob {
+	char path[128];
+	char was[32];	/* the selected word; "" when the file is absent */
+};
+
+/* [0] enabled, [1] shmem_enabled, then each size's enabled, shmem_enabled. */
+static struct thp_knob thp_knobs[NR_THP_KNOBS];
+static int thp_saved;
+
+/* The selected word of a sysfs choice ("always [madvise] never"), or "". */
+static void thp_read(const char *path, char *out, size_t size)
+{
+	char buf[256], *a, *b;
+	FILE *f = fopen(path, "r");
+
+	out[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f)) {
+		a = strchr(buf, '[');
+		b = a ? strchr(a, ']') : NULL;
+		if (a && b && (size_t)(b - a) <= size) {
+			*b = '\0';
+			snprintf(out, size, "%s", a + 1);
+		}
+	}
+	fclose(f);
+}
+
+static int thp_write(const char *path, const char *word)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(word, f) < 0;
+	ret |= fclose(f) != 0;
+	if (ret)
+		fprintf(stderr, "fault_bench: %s <- %s: %s\n", path, word, strerror(errno));
+	return ret ? -1 : 0;
+}
+
+static void thp_restore(void)
+{
+	int i;
+
+	if (!thp_saved)
+		return;
+	for (i = 0; i < NR_THP_KNOBS; i++)
+		if (thp_knobs[i].was[0])
+			thp_write(thp_knobs[i].path, thp_knobs[i].was);
+	thp_saved = 0;
+}
+
+static void thp_save(void)
+{
+	static const int kib[NR_THP_SIZES] = THP_SIZES;
+	int i;
+
+	snprintf(thp_knobs[0].path, sizeof(thp_knobs[0].path), THP_DIR "/enabled");
+	snprintf(thp_knobs[1].path, sizeof(thp_knobs[1].path), THP_DIR "/shmem_enabled");
+	for (i = 0; i < NR_THP_SIZES; i++) {
+		snprintf(thp_knobs[2 + 2 * i].path, sizeof(thp_knobs[0].path),
+			 THP_DIR "/hugepages-%dkB/enabled", kib[i]);
+		snprintf(thp_knobs[3 + 2 * i].path, sizeof(thp_knobs[0].path),
+			 THP_DIR "/hugepages-%dkB/shmem_enabled", kib[i]);
+	}
+	for (i = 0; i < NR_THP_KNOBS; i++)
+		thp_read(thp_knobs[i].path, thp_knobs[i].was, sizeof(thp_knobs[i].was));
+	thp_saved = 1;
+	atexit(thp_restore);
+}
+
+/*
+ * Anonymous memory in pages of @kib only (4: none huge); shmem never huge,
+ * so memfd stays at 4 KiB.  0, or -1 when the kernel lacks the size.
+ */
+static int thp_set(int kib)
+{
+	static const int sizes[NR_THP_SIZES] = THP_SIZES;
+	int i, found = kib == 4, bad = 0;
+
+	if (!thp_knobs[0].was[0])
+		return kib == 4 ? 0 : -1;
+	bad |= thp_write(thp_knobs[0].path, kib == 2048 ? "always" : "never");
+	if (thp_knobs[1].was[0])
+		bad |= thp_write(thp_knobs[1].path, "never");
+	for (i = 0; i < NR_THP_SIZES; i++) {
+		if (thp_knobs[2 + 2 * i].was[0]) {
+			bad |= thp_write(thp_knobs[2 + 2 * i].path,
+					 sizes[i] == kib ? "always" : "never");
+			found |= sizes[i] == kib;
+		}
+		if (thp_knobs[3 + 2 * i].was[0])
+			bad |= thp_write(thp_knobs[3 + 2 * i].path, "never");
+	}
+	/* A kernel without per-size knobs has PMD-sized THP alone. */
+	if (kib == 2048 && !thp_knobs[2 + 2 * 7].was[0])
+		found = 1;
+	return found && !bad ? 0 : -1;
+}
+
+/* Anonymous pages of @kib faulted in as such so far (mTHP stats), or -1. */
+static long long thp_fault_alloc(int kib)
+{
+	char path[128];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), THP_DIR "/hugepages-%dkB/stats/anon_fault_alloc", kib);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static long minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+struct ps_sample {
+	uint64_t ns;
+	long faults;
+	long long large;	/* anon: pages of the row's size it got; -1 n/a */
+};
+
+/*
+ * One timed write pass over a fresh range of @len, 2 MiB aligned so that
+ * anonymous memory may take pages of any size; 0 in ->ns on failure.
+ */
+static struct ps_sample ps_run(enum backend b, size_t len, int kib)
+{
+	struct ps_sample out = { 0, 0, -1 };
+	size_t align = 2 << 20, off;
+	long long large0 = -1;
+	struct range r;
+	uint64_t t0;
+	long f0;
+	char *p;
+
+	if (b == ANON) {
+		r.fd = -1;
+		r.len = len + align;
+		r.p = mmap(NULL, r.len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (r.p == MAP_FAILED) {
+			fprintf(stderr, "fault_bench: mmap anon: %s\n", strerror(errno));
+			return out;
+		}
+		p = (char *)(((uintptr_t)r.p + align - 1) & ~(uintptr_t)(align - 1));
+		if (kib > 4)
+			large0 = thp_fault_alloc(kib);
+	} else {
+		if (map_range(b, len, &r))
+			return out;
+		p = r.p;
+	}
+	f0 = minflt();
+	t0 = now_ns();
+	for (off = 0; off < len; off += page_size)
+		p[off] = 1;
+	out.ns = now_ns() - t0;
+	out.faults = minflt() - f0;
+	if (large0 >= 0)
+		out.large = thp_fault_alloc(kib) - large0;
+	else if (b == ANON && kib == 4)
+		out.large = 0;
+	if (p[0] != 1 || p[len - page_size] != 1) {
+		fprintf(stderr, "fault_bench: %s: wrong bytes after the write pass\n",
+			backend_name[b]);
+		exit(1);
+	}
+	unmap_range(&r);
+	return out;
+}
+
+static long median_long(long *v, int n)
+{
+	uint64_t u[MAX_REPEATS];
+	int i;
+
+	for (i = 0; i < n; i++)
+		u[i] = v[i];
+	return median(u, n);
+}
+
+struct ps_result {
+	int kib, ok;			/* ok: the kernel has the row's size */
+	uint64_t ns[NR_BACKENDS], min[NR_BACKENDS], max[NR_BACKENDS];
+	long faults[NR_BACKENDS];	/* median over the repeats */
+	long long large_min;		/* anon: fewest pages of the size got */
+	long large_want;
+};
+
+static double mibps(size_t len, uint64_t ns)
+{
+	return ns ? (double)len / (1 << 20) * 1e9 / ns : 0;
+}
+
+/* The page size a side really used: the range over its faults, in KiB. */
+static double used_kib(size_t len, long faults)
+{
+	return faults > 0 ? (double)len / 1024 / faults : 0;
+}
+
+static int page_size_rows(int repeats, int mib)
+{
+	static struct ps_sample smp[NR_BACKENDS][MAX_REPEATS];
+	struct ps_result res[NR_ROWS];
+	size_t len = (size_t)mib << 20;
+	int row, rep, i, b;
+
+	thp_save();
+	printf("fault page-size benchmark: first-touch writes of %d MiB, one byte every %ld bytes, medians of %d\n",
+	       mib, page_size, repeats);
+	printf("(shadowmm maps %ld-byte pages only, in every row; memfd too, shmem huge pages off;\n",
+	       page_size);
+	printf("anon at the row's page size; page = the size each side really faulted in, range/faults;\n");
+	printf("MiB/s and thousands of faults/s, median (slowest-fastest repeat))\n");
+	printf("%-5s %-10s %-9s %9s %8s | %26s %24s\n", "row", "anon THP", "side", "page KiB",
+	       "faults", "MiB/s", "k faults/s");
+	fflush(stdout);
+
+	for (row = 0; row < NR_ROWS; row++) {
+		struct ps_result *r = &res[row];
+		size_t want;
+
+		memset(r, 0, sizeof(*r));
+		r->kib = row_kib[row];
+		r->large_min = -1;
+		want = len / ((size_t)r->kib << 10);
+		r->large_want = r->kib > 4 ? (long)want : 0;
+		r->ok = !thp_set(r->kib);
+		if (!r->ok) {
+			printf("%-5s %-10s kernel has no %d KiB anonymous pages (or THP knobs unwritable): row skipped\n",
+			       r->kib == 4 ? "4K" : r->kib == 64 ? "64K" : "2M", row_anon[row], r->kib);
+			continue;
+		}
+		for (rep = 0; rep < repeats; rep++) {
+			for (i = 0; i < NR_BACKENDS; i++) {
+				b = (i + rep) % NR_BACKENDS;
+				smp[b][rep] = ps_run(b, len, r->kib);
+			}
+		}
+		for (b = 0; b < NR_BACKENDS; b++) {
+			uint64_t ns[MAX_REPEATS];
+			long faults[MAX_REPEATS];
+			int ok = 1;
+
+			for (rep = 0; rep < repeats; rep++) {
+				ns[rep] = smp[b][rep].ns;
+				faults[rep] = smp[b][rep].faults;
+				ok &= ns[rep] != 0;
+				if (b == ANON && (r->large_min < 0 || smp[b][rep].large < r->large_min))
+					r->large_min = smp[b][rep].large;
+			}
+			r->ns[b] = ok ? median(ns, repeats) : 0;
+			r->min[b] = ok ? ns[0] : 0;
+			r->max[b] = ok ? ns[repeats - 1] : 0;
+			r->faults[b] = median_long(faults, repeats);
+		}
+		for (b = 0; b < NR_BACKENDS; b++) {
+			char page[32], bw[48], fs[48];
+
+			snprintf(page, sizeof(page), "%.1f", used_kib(len, r->faults[b]));
+			if (b == ANON && r->kib > 4 && r->large_min != r->large_want)
+				snprintf(page, sizeof(page), "%.1f!", used_kib(len, r->faults[b]));
+			if (r->ns[b]) {
+				snprintf(bw, sizeof(bw), "%.0f (%.0f-%.0f)", mibps(len, r->ns[b]),
+					 mibps(len, r->max[b]), mibps(len, r->min[b]));
+				snprintf(fs, sizeof(fs), "%.1fk (%.1f-%.1f)",
+					 r->faults[b] * 1e6 / r->ns[b],
+					 r->faults[b] * 1e6 / r->max[b],
+					 r->faults[b] * 1e6 / r->min[b]);
+			} else {
+				snprintf(bw, sizeof(bw), "n/a");
+				snprintf(fs, sizeof(fs), "n/a");
+			}
+			printf("%-5s %-10s %-9s %9s %8ld | %26s %24s\n",
+			       b ? "" : r->kib == 4 ? "4K" : r->kib == 64 ? "64K" : "2M",
+			       b ? "" : row_anon[row], backend_name[b], page, r->faults[b], bw, fs);
+		}
+		if (r->kib > 4)
+			printf("%-5s anon got %lld of %ld pages of %d KiB in its worst repeat%s\n", "",
+			       r->large_min, r->large_want, r->kib,
+			       r->large_min == r->large_want ? "" :
+			       " (!: it fell back to smaller pages: not the row's page size)");
+		if (r->ns[SMM] && r->ns[ANON])
+			printf("%-5s shadowmm/anon: bytes/s %.3f, faults/s %.3f\n", "",
+			       (double)r->ns[ANON] / r->ns[SMM],
+			       (double)r->faults[SMM] * r->ns[ANON] / r->faults[ANON] / r->ns[SMM]);
+		fflush(stdout);
+	}
+	thp_restore();
+
+	printf("\n%s\n", PS_HEADER);
+	for (row = 0; row < NR_ROWS; row++) {
+		struct ps_result *r = &res[row];
+
+		if (!r->ok)
+			continue;
+		printf("fault_size,%d,%d", r->kib, mib);
+		for (b = 0; b < NR_BACKENDS; b++)
+			printf(",%.1f", used_kib(len, r->faults[b]));
+		for (b = 0; b < NR_BACKENDS; b++)
+			printf(",%ld", r->faults[b]);
+		printf(",%ld,%lld", r->large_want, r->large_min);
+		for (b = 0; b < NR_BACKENDS; b++)
+			printf(",%llu", (unsigned long long)r->ns[b]);
+		for (b = 0; b < NR_BACKENDS; b++)
+			printf(",%.1f", mibps(len, r->ns[b]));
+		for (b = 0; b < NR_BACKENDS; b++)
+			printf(",%.0f", r->ns[b] ? r->faults[b] * 1e9 / r->ns[b] : 0);
+		if (r->ns[SMM] && r->ns[ANON] && r->faults[ANON])
+			printf(",%.3f,%.3f", (double)r->ns[ANON] / r->ns[SMM],
+			       (double)r->faults[SMM] * r->ns[ANON] / r->faults[ANON] / r->ns[SMM]);
+		else
+			printf(",,");
+		for (b = 0; b < NR_BACKENDS; b++)
+			printf(",%llu,%llu", (unsigned long long)r->min[b],
+			       (unsigned long long)r->max[b]);
+		printf("\n");
+	}
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int sizes[MAX_SIZES] = { 1, 8, 32, 128 }, nsizes = 4;
 	int threads[MAX_THREADS] = { 1, 2 }, nthreads = 2;
 	static struct result res[NR_ACCESS * MAX_THREADS * MAX_SIZES];
 	static uint64_t samples[NR_BACKENDS][MAX_REPEATS];
-	int repeats = 15, nres = 0, opt, a, t, s, rep, i, b;
+	int repeats = 15, nres = 0, opt, a, t, s, rep, i, b, psize = 0, ps_mib = 32;
 	long long smm_free;
 
-	while ((opt = getopt(argc, argv, "qr:s:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "pm:qr:s:t:")) != -1) {
 		switch (opt) {
+		case 'p':
+			psize = 1;
+			break;
+		case 'm':
+			ps_mib = atoi(optarg);
+			if (ps_mib < 2 || ps_mib % 2)
+				bad_usage();
+			break;
 		case 'q':
 			repeats = 5;
 			break;
@@ -302,6 +678,8 @@ int main(int argc, char **argv)
 		}
 	}
 	page_size = sysconf(_SC_PAGESIZE);
+	if (psize)
+		return page_size_rows(repeats, ps_mib);
 	smm_free = smm_free_bytes();
 
 	printf("fault benchmark: first-touch faults, one per %ld-byte page, medians of %d\n",
