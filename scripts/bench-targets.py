@@ -11,6 +11,12 @@ not tests.  scripts/bench prints it under each benchmark's table.
   bench-targets.py reclaim CSV    reclaim against the kernel's own
                                   (reclaim.csv)
   bench-targets.py regions CSV    scaling with the region (regions.csv)
+  bench-targets.py fault_sizes CSV  first touch at 4 KiB, 64 KiB and 2 MiB
+                                  pages against anonymous memory
+                                  (fault_sizes.csv)
+  bench-targets.py compaction CSV order-9 blocks before and after
+                                  compaction, pages migrated/s
+                                  (compaction.csv)
 
 Every verdict is taken on the medians; the spread over the repeats is
 printed beside them, "median (min-max)": for a ratio of the page and
@@ -356,11 +362,123 @@ def regions(csv_path):
                       f'{f[0] / 1e6:.1f} ms fixed + {f[1]:.1f} ns/frame')
 
 
+FAULT_SIZE_COLUMNS = ('case', 'row_kib', 'shadowmm_page_kib', 'anon_page_kib', 'memfd_page_kib',
+                      'anon_large_want', 'anon_large_min', 'shadowmm_mibps', 'anon_mibps',
+                      'memfd_mibps', 'shadowmm_fps', 'anon_fps', 'shadowmm_over_anon_bps',
+                      'shadowmm_over_anon_fps')
+FAULT_SIZE_SPREAD = ('shadowmm_min_ns', 'shadowmm_max_ns', 'anon_min_ns', 'anon_max_ns',
+                     'memfd_min_ns', 'memfd_max_ns')
+ROW_ANON = {4: 'THP off', 64: 'mTHP 64K', 2048: 'THP always'}
+
+
+def kib_name(kib):
+    return f'{kib // 1024} MiB' if kib >= 1024 else f'{kib} KiB'
+
+
+def fault_sizes(csv_path):
+    """First-touch writes at each page size: shadowmm (4 KiB pages only,
+    today) against anonymous memory really faulted in pages of the row's
+    size.  At the same page size faults/s and bytes/s compare alike; where
+    shadowmm has no page of the row's size the verdict is on bytes/s, the
+    rate at which the same memory becomes resident."""
+    rows = {int(r['row_kib']): r for r in load(csv_path, FAULT_SIZE_COLUMNS, FAULT_SIZE_SPREAD)
+            if r['case'] == 'fault_size'}
+    if not rows:
+        print('  n/a     first touch against anonymous memory: no rows')
+        return
+    mib = next(iter(rows.values()))['size_mib']
+    print(f'  note:   {mib} MiB written, one byte every 4 KiB; "page" is the size each side '
+          'really faulted in (range / minor faults)')
+
+    def side(r, name, col, scale, unit, fmt='{:.0f}'):
+        """A side's rate, median (slowest-fastest repeat), from its times."""
+        lo, hi = num(r.get(name + '_max_ns')), num(r.get(name + '_min_ns'))
+        med = num(r[name + '_ns'])
+        v = num(r[col]) / scale
+        extra = f' ({fmt.format(v * med / lo)}-{fmt.format(v * med / hi)})' if lo and hi and med else ''
+        return f'{fmt.format(v)}{extra}{unit}'
+
+    def rates(r, name):
+        return (f'{name} {side(r, name, name + "_mibps", 1, " MiB/s")}, '
+                f'{side(r, name, name + "_fps", 1000, "k faults/s", "{:.1f}")} at '
+                f'{num(r[name + "_page_kib"]):g} KiB')
+
+    for kib in sorted(rows):
+        r = rows[kib]
+        what = f'{kib_name(kib)} first touch, shadowmm >= 1.0x anon ({ROW_ANON.get(kib, "?")})'
+        smm_kib, anon_kib = num(r['shadowmm_page_kib']), num(r['anon_page_kib'])
+        want, got = int(r['anon_large_want'] or 0), int(r['anon_large_min'] or 0)
+        if anon_kib != kib or (kib > 4 and got != want):
+            print(f'  n/a     {what}: anon did not get {kib_name(kib)} pages (page {anon_kib} KiB, '
+                  f'{got} of {want} large in its worst repeat): the row does not measure its size')
+            continue
+        sides = f'{rates(r, "shadowmm")}; {rates(r, "anon")}'
+        bps, fps = num(r['shadowmm_over_anon_bps']), num(r['shadowmm_over_anon_fps'])
+        if smm_kib == kib:
+            print(f'  {verdict(fps >= 1.0)}  {what}: faults/s {fps:.3f}x [{sides}]')
+        else:
+            print(f'  {verdict(bps >= 1.0)}  {what}: shadowmm has no {kib_name(kib)} mappings yet; '
+                  f'on bytes/s (= faults/s x page size): {bps:.3f}x [{sides}]')
+            print(f'  info    {kib_name(kib)}: shadowmm\'s faults/s are {fps:.2f}x anon\'s, but each '
+                  f'of its faults maps {smm_kib:g} KiB against anon\'s {anon_kib:g} KiB: not the target\'s measure')
+        mf = num(r['memfd_mibps'])
+        if mf:
+            print(f'  info    {kib_name(kib)}: shadowmm/memfd bytes/s {num(r["shadowmm_mibps"]) / mf:.3f}x '
+                  f'[{rates(r, "memfd")}]')
+    if 4 in rows and 2048 in rows:
+        a, b = num(rows[4]['shadowmm_mibps']), num(rows[2048]['shadowmm_mibps'])
+        has_pmd = num(rows[2048]['shadowmm_page_kib']) == 2048
+        how = f'{b / a:.2f}x' if a else 'n/a'
+        note = '' if has_pmd else ('shadowmm has no PMD mappings yet: its 2 MiB row runs the 4 KiB '
+                                   f'path, {how} the 4 KiB row')
+        print(f'  {verdict(has_pmd and a and b / a >= 10)}  bytes/s with PMD mappings >= 10x the '
+              f'4 KiB path: {note or how}')
+
+
+COMPACTION_COLUMNS = ('case', 'repeats', 'blocks_theory', 'blocks_before', 'blocks_after',
+                      'after_pct', 'migrated', 'migrated_per_s')
+COMPACTION_SPREAD = ('blocks_before_min', 'blocks_before_max', 'blocks_after_min',
+                     'blocks_after_max', 'after_pct_min', 'after_pct_max', 'migrated_per_s_min',
+                     'migrated_per_s_max')
+
+
+def compaction(csv_path):
+    """Order-9 blocks a fragmented region (every other page held) has free
+    before and after compaction, against what its free frames could make;
+    pages compaction moved per second."""
+    rows = [r for r in load(csv_path, COMPACTION_COLUMNS, COMPACTION_SPREAD)
+            if r['case'] == 'compaction']
+    if not rows:
+        print('  n/a     compaction: no row')
+        return
+    r = rows[0]
+    theory = num(r['blocks_theory'])
+    pct = num(r['after_pct'])
+    print(f'  note:   medians of {r["repeats"]} repeats: {r["pages_mapped"]} pages mapped, '
+          f'{r["pages_held"]} held (every other one)')
+    print(f'  {verdict(pct >= 90)}  order-9 blocks after compaction >= 90 % of the theoretical '
+          f'(free frames / 512): {pct:.1f} %{spread(r, "after_pct_min", "after_pct_max", "{:.1f}")} '
+          f'[{r["blocks_after"]}{spread(r, "blocks_after_min", "blocks_after_max", "{:.0f}")} of '
+          f'{theory:.0f}]')
+    before = num(r['blocks_before'])
+    print(f'  info    before compaction: {before:.0f}'
+          f'{spread(r, "blocks_before_min", "blocks_before_max", "{:.0f}")} of {theory:.0f} '
+          f'({100 * before / theory if theory else 0:.1f} %)')
+    lo, hi = num(r.get('compact_min_ns')), num(r.get('compact_max_ns'))
+    ms = f' ({lo / 1e6:.1f}-{hi / 1e6:.1f})' if lo is not None and hi is not None else ''
+    print(f'  info    pages migrated/s: {num(r["migrated_per_s"]):.0f}'
+          f'{spread(r, "migrated_per_s_min", "migrated_per_s_max", "{:.0f}")} '
+          f'({r["migrated"]} pages moved, {r.get("migrate_failed") or 0} not, in '
+          f'{num(r["compact_ns"]) / 1e6:.1f}{ms} ms)')
+
+
 def main(argv):
     benchmarks = {'page': (page, 1), 'slab': (slab, 2), 'policy': (policy, 1),
-                  'reclaim': (reclaim, 1), 'regions': (regions, 1)}
+                  'reclaim': (reclaim, 1), 'regions': (regions, 1),
+                  'fault_sizes': (fault_sizes, 1), 'compaction': (compaction, 1)}
     if len(argv) < 2 or argv[1] not in benchmarks or len(argv) != 2 + benchmarks[argv[1]][1]:
-        sys.exit(f'usage: {argv[0]} page CSV | slab CSV TXT | policy CSV | reclaim CSV | regions CSV')
+        sys.exit(f'usage: {argv[0]} page CSV | slab CSV TXT | policy CSV | reclaim CSV | regions CSV'
+                 ' | fault_sizes CSV | compaction CSV')
     fn, _ = benchmarks[argv[1]]
     fn(*argv[2:])
 

@@ -1,14 +1,15 @@
 # shellcheck shell=sh
 # make bench, inside the VM: load shadowmm with a 256 MiB region and
 # shadowmm_bench.ko after it (the bench file), run the page-allocator and
-# slab-allocator benchmarks and the userspace fault benchmark and hand
+# slab-allocator benchmarks, the userspace fault benchmark (and its rows
+# at 4 KiB, 64 KiB and 2 MiB pages) and the compaction benchmark and hand
 # their tables and CSVs to the host; then, in loads of their own with a
 # small region and a big store (size_mb=32 swap_mb=256), reclaim against the
 # kernel's own (a memory cgroup as big as the region, zswap) and the policy
 # benchmark (reclaim against FIFO/LRU/OPT, throughput, latency).
 # SMM_BENCH_MODE (set by scripts/bench): "run" or "run quick".
 # SMM_BENCH_CASES (set by scripts/bench): "all", "page", "slab", "fault",
-# "reclaim" or "policy".
+# "compaction", "reclaim" or "policy".
 D=/sys/kernel/debug/shadowmm
 mode=${SMM_BENCH_MODE:-run}
 slab_mode="run slab${mode#run}"
@@ -17,7 +18,8 @@ want() { [ "$cases" = all ] || [ "$cases" = "$1" ]; }
 quick=
 [ "$mode" = "run quick" ] && quick=-q
 
-if { want page || want slab || want fault; } && smm_insmod shadowmm size_mb=256; then
+if { want page || want slab || want fault || want compaction; } &&
+	smm_insmod shadowmm size_mb=256; then
 	smm_insmod shadowmm_bench
 	smm_check "bench refuses a bad command with EINVAL" sh -c \
 		"! echo walk >$D/bench 2>/tmp/bench.err && grep -q 'Invalid argument' /tmp/bench.err"
@@ -35,6 +37,21 @@ if { want page || want slab || want fault; } && smm_insmod shadowmm size_mb=256;
 		smm_log "fault benchmark" /usr/bin/fault_bench ${quick:+"$quick"}
 		smm_check "fault benchmark: fault_bench exited 0" [ $? -eq 0 ]
 		smm_check "validate after the fault benchmark" sh -c "cat $D/validate | grep -qx ok"
+		# First touch at each page size anonymous memory can have: THP
+		# set for each row and put back (checked) after.
+		thp="/sys/kernel/mm/transparent_hugepage/*enabled /sys/kernel/mm/transparent_hugepage/hugepages-*/*enabled"
+		# shellcheck disable=SC2086
+		cat $thp >/tmp/thp.before 2>/dev/null
+		smm_log "fault page-size benchmark" /usr/bin/fault_bench -p ${quick:+"$quick"}
+		smm_check "fault page-size benchmark: fault_bench -p exited 0" [ $? -eq 0 ]
+		smm_check "fault page-size benchmark put THP back as it was" sh -c \
+			"cat $thp 2>/dev/null | cmp -s - /tmp/thp.before"
+	fi
+	if want compaction; then
+		smm_log "compaction benchmark" /usr/bin/compact_bench ${quick:+"$quick"}
+		smm_check "compaction benchmark: compact_bench exited 0 (every page held read back right)" \
+			[ $? -eq 0 ]
+		smm_check "validate after the compaction benchmark" sh -c "cat $D/validate | grep -qx ok"
 	fi
 	smm_rmmod shadowmm_bench
 	smm_rmmod shadowmm
