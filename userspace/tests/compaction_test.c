@@ -7,7 +7,7 @@
  * each zone's free frames could make, every byte of the mapping reads
  * back identical (the pages held) or zero (the holes), through the
  * mapping and through read(), and validate stays clean.  The knob refuses
- * anything but 1, and the counters move.
+ * anything but 1, and the counters move (pgmigrate_success with them).
  *
  * Runs on the module's default load (scripts/vm/plans/check.sh, with the
  * other test programs).  kcompactd is kept out of the way meanwhile
@@ -111,7 +111,7 @@ TEST(fragmented_region_compacts)
 {
 	struct cmp_zones before, after;
 	unsigned long free_pages, npages, i, theory = 0, got = 0, held;
-	long long scanned, stall, success, fail;
+	long long scanned, stall, success, fail, migrated;
 	unsigned char *p, *buf;
 	int fd, z;
 
@@ -151,6 +151,7 @@ TEST(fragmented_region_compacts)
 	stall = smm_vmstat("compact_stall");
 	success = smm_vmstat("compact_success");
 	fail = smm_vmstat("compact_fail");
+	migrated = smm_vmstat("pgmigrate_success");
 	ASSERT_EQ(0, knob("compact 1\n"));
 	/* The frames the last batch freed may wait on a per-CPU list. */
 	ASSERT_EQ(0, knob("drain_pcp 1\n"));
@@ -166,6 +167,8 @@ TEST(fragmented_region_compacts)
 	EXPECT_LE(smm_vmstat("compact_success") - success + smm_vmstat("compact_fail") - fail,
 		  (long long)after.n);
 	EXPECT_GT(smm_vmstat("compact_isolated"), 0);
+	/* Blocks were built by moving pages: counted as they moved. */
+	EXPECT_GT(smm_vmstat("pgmigrate_success"), migrated);
 	EXPECT_TRUE(smm_validate_ok());
 
 	/*
