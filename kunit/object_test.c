@@ -7,8 +7,9 @@
  * when another object's first touch gets it, the size limit refuses
  * writes beyond it and frees pages above a lowered one, an exhausted
  * region is ENOSPC with nothing lost, objects come from the pool's own
- * slab cache with a reserve behind it, and a free frame whose memory
- * failed is never handed out.
+ * slab cache with a reserve behind it, a free frame whose memory
+ * failed is never handed out, and the pinned list is walked a batch at
+ * a time.
  */
 
 #include <kunit/test.h>
@@ -461,6 +462,107 @@ static void smm_object_pinned_per_object_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, info.pinned_pages, 0ULL);
 	KUNIT_EXPECT_EQ(test, page_ref_count(page), 0);
 	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free_before);
+}
+
+/* Frames a test holds references to, dropped at the latest when it ends. */
+struct smm_test_pins {
+	struct page **pages;
+	unsigned long nr;
+};
+
+static void smm_test_unpin_all(void *data)
+{
+	struct smm_test_pins *pins = data;
+
+	while (pins->nr)
+		put_page(pins->pages[--pins->nr]);
+}
+
+/* The longest run of pinned-list or quarantine entries under one hold. */
+static unsigned int smm_test_walk_hold_max(struct smm_pool *pool, bool reset)
+{
+	unsigned int max;
+
+	spin_lock(&pool->objects.pinned_lock);
+	max = pool->objects.walk_hold_max;
+	if (reset)
+		pool->objects.walk_hold_max = 0;
+	spin_unlock(&pool->objects.pinned_lock);
+	return max;
+}
+
+#define SMM_TEST_PINNED	(2 * SMM_WALK_BATCH + 17)
+
+/*
+ * A user can fill the pinned list with frames it keeps pinned, up to the
+ * region.  The poll, validate and the object's close walk it at most
+ * SMM_WALK_BATCH frames per hold of its lock, never the whole list; close
+ * leaves no frame naming the object; every frame comes back once its
+ * reference goes, and the list's module reference with the last.
+ */
+static void smm_object_pinned_walk_batched_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	unsigned long free_before = smm_pool_free_pages(pool), i;
+	struct smm_test_pins *pins;
+	unsigned int max;
+	loff_t pos;
+
+	pins = kunit_kzalloc(test, sizeof(*pins), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pins);
+	pins->pages = kunit_kcalloc(test, SMM_TEST_PINNED, sizeof(*pins->pages),
+				    GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pins->pages);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_unpin_all, pins), 0);
+	for (i = 0; i < SMM_TEST_PINNED; i++) {
+		struct page *page;
+
+		pos = i * PAGE_SIZE;
+		KUNIT_ASSERT_EQ(test, kernel_write(file, "p", 1, &pos), 1L);
+		page = smm_test_page_at(file, i);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		get_page(page);
+		pins->pages[pins->nr++] = page;
+	}
+	KUNIT_ASSERT_EQ(test, smm_object_punch(obj, 0, SMM_TEST_PINNED * PAGE_SIZE),
+			(long)SMM_TEST_PINNED);
+	KUNIT_ASSERT_EQ(test, smm_object_pinned_pages(pool), (unsigned long)SMM_TEST_PINNED);
+
+	/* A poll with every pin still held frees nothing, a batch at a time. */
+	smm_test_walk_hold_max(pool, true);
+	flush_delayed_work(&pool->objects.pinned_work);
+	max = smm_test_walk_hold_max(pool, true);
+	KUNIT_EXPECT_GT(test, max, 0U);
+	KUNIT_EXPECT_LE(test, max, (unsigned int)SMM_WALK_BATCH);
+	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), (unsigned long)SMM_TEST_PINNED);
+
+	/* validate: as exact as before, a batch at a time. */
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	max = smm_test_walk_hold_max(pool, true);
+	KUNIT_EXPECT_GT(test, max, 0U);
+	KUNIT_EXPECT_LE(test, max, (unsigned int)SMM_WALK_BATCH);
+
+	/* Close: the object goes, and no frame still names it. */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->pinned), (long)SMM_TEST_PINNED);
+	kunit_release_action(test, smm_test_fput, file);
+	max = smm_test_walk_hold_max(pool, true);
+	KUNIT_EXPECT_GT(test, max, 0U);
+	KUNIT_EXPECT_LE(test, max, (unsigned int)SMM_WALK_BATCH);
+	for (i = 0; i < SMM_TEST_PINNED; i++)
+		KUNIT_EXPECT_NULL(test, smm_object_frame(pool, pins->pages[i])->object);
+
+	/* The pins go: every frame comes back, its count frozen at zero. */
+	kunit_release_action(test, smm_test_unpin_all, pins);
+	flush_delayed_work(&pool->objects.pinned_work);
+	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 0UL);
+	KUNIT_EXPECT_FALSE(test, pool->objects.pinned_ref);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->objects.nr_pages), 0L);
+	for (i = 0; i < SMM_TEST_PINNED; i++)
+		KUNIT_EXPECT_EQ(test, page_ref_count(pins->pages[i]), 0);
+	KUNIT_EXPECT_GE(test, smm_pool_free_pages(pool), free_before);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
 /*
@@ -916,6 +1018,7 @@ static struct kunit_case smm_object_cases[] = {
 	KUNIT_CASE(smm_object_free_frame_frozen_test),
 	KUNIT_CASE(smm_object_reused_frame_zeroed_test),
 	KUNIT_CASE(smm_object_pinned_per_object_test),
+	KUNIT_CASE(smm_object_pinned_walk_batched_test),
 	KUNIT_CASE(smm_object_id_test),
 	KUNIT_CASE(smm_object_mlock_punch_test),
 	KUNIT_CASE(smm_object_mlocked_unmapped_punch_test),

@@ -234,29 +234,98 @@ static void smm_object_unpin(struct smm_pool *pool, struct smm_page *frame)
 		atomic_long_dec(&obj->pinned);
 }
 
-/*
- * Free the pinned frames whose pins are gone; poll again while any is
- * left.  The module stays loaded while any frame waits here.  A pinned
- * frame whose memory failed is quarantined at once, pins and all: it is
- * never handed out again anyway, and memory_failure() may keep its
- * reference forever, which would keep the module loaded forever.
+/**
+ * smm_pinned_walk_hold_end() - a walk of the pinned list or quarantine
+ *				is about to let go of their lock
+ * @pool: the pool
+ * @held: entries the walk looked at since it took the lock; reset to 0
+ *
+ * Keeps the longest such run in @pool->objects.walk_hold_max.
+ *
+ * Context: Holding @pool->objects.pinned_lock.
  */
-static void smm_pinned_work_fn(struct work_struct *work)
+void smm_pinned_walk_hold_end(struct smm_pool *pool, unsigned int *held)
 {
-	struct smm_pool *pool = container_of(to_delayed_work(work), struct smm_pool,
-					     objects.pinned_work);
-	struct smm_page *frame, *next;
-	bool drop_ref, mlocked = false, moved = false;
-	LIST_HEAD(released);
+	lockdep_assert_held(&pool->objects.pinned_lock);
+	if (*held > pool->objects.walk_hold_max)
+		pool->objects.walk_hold_max = *held;
+	*held = 0;
+}
 
+/**
+ * smm_pinned_walk_step() - one more entry of the pinned list or quarantine
+ *			    looked at; after a batch, let go of their lock
+ * @pool: the pool
+ * @held: entries the walk looked at since it took the lock
+ *
+ * Every SMM_WALK_BATCH entries the lock is dropped and the CPU given up
+ * for a moment, so that however long a user makes the pinned list (every
+ * frame of the region, held by vmsplice() or io_uring), no walk holds the
+ * lock, or the CPU, across more than a batch.  The entry the walk stands
+ * on stays on its list meanwhile: the caller holds
+ * @pool->objects.pinned_walk, without which nobody takes a frame off the
+ * pinned list (and nobody ever takes one off the quarantine).  Frames may
+ * be added at the tails meanwhile.
+ *
+ * Context: Process context, holding @pool->objects.pinned_walk and
+ * @pool->objects.pinned_lock; may let go of the latter and sleep.
+ */
+void smm_pinned_walk_step(struct smm_pool *pool, unsigned int *held)
+{
+	lockdep_assert_held(&pool->objects.pinned_walk);
+	if (++*held < SMM_WALK_BATCH)
+		return;
+	smm_pinned_walk_hold_end(pool, held);
+	spin_unlock(&pool->objects.pinned_lock);
+	cond_resched();
+	spin_lock(&pool->objects.pinned_lock);
+}
+
+/* Is a page that waits on the pinned list mlocked? */
+static bool smm_pinned_any_mlocked(struct smm_pool *pool)
+{
+	struct smm_page *frame;
+	unsigned int held = 0;
+	bool mlocked = false;
+
+	mutex_lock(&pool->objects.pinned_walk);
 	spin_lock(&pool->objects.pinned_lock);
 	list_for_each_entry(frame, &pool->objects.pinned, lru) {
 		if (folio_test_mlocked(page_folio(smm_frame_struct_page(pool, frame)))) {
 			mlocked = true;
 			break;
 		}
+		smm_pinned_walk_step(pool, &held);
 	}
+	smm_pinned_walk_hold_end(pool, &held);
 	spin_unlock(&pool->objects.pinned_lock);
+	mutex_unlock(&pool->objects.pinned_walk);
+	return mlocked;
+}
+
+/*
+ * Free the pinned frames whose pins are gone; poll again while any is
+ * left.  The module stays loaded while any frame waits here.  A pinned
+ * frame whose memory failed is quarantined at once, pins and all: it is
+ * never handed out again anyway, and memory_failure() may keep its
+ * reference forever, which would keep the module loaded forever.
+ *
+ * The list is walked a batch at a time (smm_pinned_walk_step()), and only
+ * as far as it reached when the walk began: frames added meanwhile wait
+ * for the next poll.  With pinned_walk held, nobody else takes a frame
+ * off the list, so the frame the walk stands on, and the next one, stay
+ * on it while the lock is dropped.
+ */
+static void smm_pinned_work_fn(struct work_struct *work)
+{
+	struct smm_pool *pool = container_of(to_delayed_work(work), struct smm_pool,
+					     objects.pinned_work);
+	struct smm_page *frame, *next;
+	unsigned int held = 0, nr = 0;
+	bool drop_ref = false;
+	unsigned long budget;
+	LIST_HEAD(released);
+
 	/*
 	 * A reference a batch holds is no pin: let the batches go.
 	 * shadowmm's own always; the kernel's when a page waiting is
@@ -267,38 +336,51 @@ static void smm_pinned_work_fn(struct work_struct *work)
 	 * times a second.
 	 */
 	smm_lru_drain_all(pool);
-	if (mlocked || !(++pool->objects.pinned_polls % SMM_PINNED_KERNEL_DRAIN))
+	if (smm_pinned_any_mlocked(pool) ||
+	    !(++pool->objects.pinned_polls % SMM_PINNED_KERNEL_DRAIN))
 		smm_object_kernel_batches_drain_all(pool);
+
+	mutex_lock(&pool->objects.pinned_walk);
 	spin_lock(&pool->objects.pinned_lock);
+	budget = pool->objects.nr_pinned;
 	list_for_each_entry_safe(frame, next, &pool->objects.pinned, lru) {
 		struct page *page = smm_frame_struct_page(pool, frame);
 
+		if (!budget--)
+			break;
 		if (page_ref_freeze(page, 1)) {
-			list_move(&frame->lru, &released);
+			list_move_tail(&frame->lru, &released);
 		} else if (PageHWPoison(page)) {
 			list_del(&frame->lru);
 			smm_object_quarantine(pool, frame);
 			atomic_long_dec(&pool->objects.nr_pages);
 		} else {
+			smm_pinned_walk_step(pool, &held);
 			continue;
 		}
 		pool->objects.nr_pinned--;
 		smm_object_unpin(pool, frame);
 		/* Its object may be gone: no pointer to it outlives the count. */
 		frame->object = NULL;
-		moved = true;
+		smm_pinned_walk_step(pool, &held);
 	}
-	/* The list just emptied: the reference its first frame took goes. */
-	drop_ref = list_empty(&pool->objects.pinned) && moved;
-	if (!list_empty(&pool->objects.pinned))
+	smm_pinned_walk_hold_end(pool, &held);
+	if (!list_empty(&pool->objects.pinned)) {
 		schedule_delayed_work(&pool->objects.pinned_work, SMM_PINNED_POLL);
-	else
+	} else {
+		/* The list is empty: the reference its first frame took goes. */
 		pool->objects.pinned_polls = 0;
+		drop_ref = pool->objects.pinned_ref;
+		pool->objects.pinned_ref = false;
+	}
 	spin_unlock(&pool->objects.pinned_lock);
+	mutex_unlock(&pool->objects.pinned_walk);
 
 	list_for_each_entry_safe(frame, next, &released, lru) {
 		list_del_init(&frame->lru);
 		smm_object_frame_free(pool, smm_frame_struct_page(pool, frame));
+		if (!(++nr % SMM_WALK_BATCH))
+			cond_resched();
 	}
 	if (drop_ref)
 		module_put(THIS_MODULE);
@@ -320,7 +402,8 @@ static void smm_object_frame_release(struct smm_pool *pool, struct page *page)
 	}
 	smm_count_event(pool, SMM_PINNED_DEFERRED);
 	spin_lock(&pool->objects.pinned_lock);
-	if (list_empty(&pool->objects.pinned)) {
+	if (!pool->objects.pinned_ref) {
+		pool->objects.pinned_ref = true;
 		__module_get(THIS_MODULE);
 		schedule_delayed_work(&pool->objects.pinned_work, SMM_PINNED_POLL);
 	}
@@ -1099,6 +1182,36 @@ SMM_EXPORT(smm_object_count_range);
 
 /* ---- the pseudo filesystem ---- */
 
+/*
+ * No frame on the pinned list may point at @obj once it is freed: clear
+ * the pointer of each of its frames, a batch at a time (another user's
+ * frames may make the list as long as the region).  The walk stops once
+ * it has found as many as @obj counts: under pinned_walk nobody takes
+ * one off meanwhile, and none of @obj's can be added.
+ */
+static void smm_pinned_forget(struct smm_pool *pool, struct smm_object *obj)
+{
+	struct smm_page *frame;
+	unsigned int held = 0;
+	long left;
+
+	mutex_lock(&pool->objects.pinned_walk);
+	spin_lock(&pool->objects.pinned_lock);
+	left = atomic_long_read(&obj->pinned);
+	list_for_each_entry(frame, &pool->objects.pinned, lru) {
+		if (left <= 0)
+			break;
+		if (frame->object == obj) {
+			frame->object = NULL;
+			left--;
+		}
+		smm_pinned_walk_step(pool, &held);
+	}
+	smm_pinned_walk_hold_end(pool, &held);
+	spin_unlock(&pool->objects.pinned_lock);
+	mutex_unlock(&pool->objects.pinned_walk);
+}
+
 static void smm_object_evict_inode(struct inode *inode)
 {
 	struct smm_object *obj = smm_inode_object(inode);
@@ -1118,16 +1231,13 @@ static void smm_object_evict_inode(struct inode *inode)
 	smm_swap_owner_put(obj->memcg);
 	clear_inode(inode);
 
-	/* Frames still pinned outlive the object: they forget it. */
-	spin_lock(&pool->objects.pinned_lock);
-	if (atomic_long_read(&obj->pinned)) {
-		struct smm_page *frame;
-
-		list_for_each_entry(frame, &pool->objects.pinned, lru)
-			if (frame->object == obj)
-				frame->object = NULL;
-	}
-	spin_unlock(&pool->objects.pinned_lock);
+	/*
+	 * Frames still pinned outlive the object: they forget it.  Its
+	 * count of them can only fall now (no page is left to leave it), so
+	 * none read here means none to forget.
+	 */
+	if (atomic_long_read(&obj->pinned))
+		smm_pinned_forget(pool, obj);
 
 	spin_lock(&pool->objects.lock);
 	list_del(&obj->node);
@@ -1328,9 +1438,12 @@ int smm_object_pool_init(struct smm_pool *pool)
 	smm_kmem_reserve_init(&pool->objects.reserve, "shadowmm_object",
 			      sizeof(struct smm_object), SMM_OBJECT_RESERVE);
 	atomic_long_set(&pool->objects.nr_pages, 0);
+	mutex_init(&pool->objects.pinned_walk);
 	spin_lock_init(&pool->objects.pinned_lock);
 	INIT_LIST_HEAD(&pool->objects.pinned);
 	pool->objects.nr_pinned = 0;
+	pool->objects.pinned_ref = false;
+	pool->objects.walk_hold_max = 0;
 	INIT_DELAYED_WORK(&pool->objects.pinned_work, smm_pinned_work_fn);
 	INIT_LIST_HEAD(&pool->objects.quarantine);
 	pool->objects.nr_quarantined = 0;
@@ -1370,6 +1483,7 @@ void smm_object_pool_destroy(struct smm_pool *pool)
 	smm_kmem_reserve_destroy(&pool->objects.reserve);
 	smm_object_frames_set_count(pool, 0, 1);
 	free_percpu(pool->objects.changes);
+	mutex_destroy(&pool->objects.pinned_walk);
 }
 
 /**

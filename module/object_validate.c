@@ -382,10 +382,12 @@ static void smm_validate_totals(struct smm_pool *pool, struct smm_shadow_census 
  * What a walk found is only believed when no change to objects' entries
  * overlapped it; on a pool that never stops changing, what could not be
  * compared within a second of retries is logged, not reported.  No
- * spinlock is held across an object's entries, however many there are.
+ * spinlock is held across an object's entries, however many there are,
+ * nor across more than SMM_WALK_BATCH frames of the pinned list or the
+ * quarantine; their counts are still compared exactly.
  *
  * Context: Process context, may sleep; takes the object and pinned list
- * locks.
+ * locks, and pool->objects.pinned_walk.
  * Return: the number of problems found.
  */
 unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
@@ -400,6 +402,7 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 	struct smm_validate_counts k;
 	unsigned long pinned = 0, quarantined = 0, begun;
 	struct smm_page *frame;
+	unsigned int held = 0;
 	bool quiet;
 
 	if (pool->swap.ready)
@@ -415,6 +418,13 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 		pr_info_ratelimited("%s: validate: %lu counts not compared: the pool changed during every walk for a second\n",
 				    pool->name, w.uncompared);
 
+	/*
+	 * A batch at a time (smm_pinned_walk_step()), and still exact: with
+	 * pinned_walk held no frame leaves either list, frames added meanwhile
+	 * join the tails the walks go on to, and each count is compared in
+	 * the same hold of the lock as the walk's last step.
+	 */
+	mutex_lock(&pool->objects.pinned_walk);
 	spin_lock(&pool->objects.pinned_lock);
 	list_for_each_entry(frame, &pool->objects.pinned, lru) {
 		struct page *page = smm_frame_struct_page(pool, frame);
@@ -424,6 +434,7 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 			smm_report(r, "pinned frame %lu: mapping %p, count %d\n",
 				   smm_page_sfn(&pool->region, frame), page->mapping,
 				   page_ref_count(page));
+		smm_pinned_walk_step(pool, &held);
 	}
 	if (pinned != pool->objects.nr_pinned)
 		smm_report(r, "pinned list holds %lu frames, %lu counted\n",
@@ -439,11 +450,14 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 			smm_report(r, "quarantined frame %lu: mapping %p, flags %#lx\n",
 				   smm_page_sfn(&pool->region, frame), page->mapping,
 				   frame->flags & SMM_PAGE_FLAGS_MASK);
+		smm_pinned_walk_step(pool, &held);
 	}
 	if (quarantined != pool->objects.nr_quarantined)
 		smm_report(r, "quarantine holds %lu frames, %lu counted\n",
 			   quarantined, pool->objects.nr_quarantined);
+	smm_pinned_walk_hold_end(pool, &held);
 	spin_unlock(&pool->objects.pinned_lock);
+	mutex_unlock(&pool->objects.pinned_walk);
 
 	/* Frames move between the two while we look: only flag a loss. */
 	if (w.resident + pinned > atomic_long_read(&pool->objects.nr_pages) &&

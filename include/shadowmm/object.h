@@ -42,6 +42,7 @@
 #include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mm_types.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -148,17 +149,30 @@ struct smm_object_changes {
  *		aside for when the region is empty; made on the first open
  * @nr_pages:	frames held by objects or waiting on @pinned
  * @changes:	per CPU, changes to objects' entries begun and ended
- * @pinned_lock: protects @pinned, @nr_pinned, @quarantine and
- *		@nr_quarantined
+ * @pinned_walk: held by every walk of @pinned or @quarantine that lets go
+ *		of @pinned_lock midway (a batch at a time), and by whoever takes
+ *		a frame off @pinned (@pinned_work): so the entry a walk stopped
+ *		at is still on its list when the walk takes the lock again
+ * @pinned_lock: protects @pinned, @nr_pinned, @pinned_ref, @quarantine,
+ *		@nr_quarantined, @walk_hold_max, and each object's count of
+ *		pinned frames with the frames' object pointer
  * @pinned:	frames taken out of their object while someone still held a
- *		reference (get_user_pages pins), linked by lru
+ *		reference (get_user_pages pins), linked by lru; added at the
+ *		tail by anyone, taken off only under @pinned_walk
  * @nr_pinned:	frames on @pinned
+ * @pinned_ref:	@pinned holds a module reference and @pinned_work is
+ *		scheduled or running; cleared (and the reference dropped) by
+ *		the run of @pinned_work that leaves @pinned empty
  * @pinned_work: polls @pinned and frees what is no longer pinned
  * @pinned_polls: runs of @pinned_work since @pinned was last empty; only
  *		@pinned_work itself (never concurrent with itself) uses it
  * @quarantine:	frames whose memory failed (PG_hwpoison), linked by lru:
- *		never handed out again, given back with the region
+ *		never handed out again, given back with the region; only
+ *		ever added to (at the tail)
  * @nr_quarantined: frames on @quarantine
+ * @walk_hold_max: the most entries of @pinned or @quarantine any walk
+ *		looked at under one hold of @pinned_lock (at most
+ *		SMM_WALK_BATCH; the tests check it)
  */
 struct smm_pool_objects {
 	spinlock_t lock;
@@ -166,13 +180,16 @@ struct smm_pool_objects {
 	struct smm_kmem_reserve reserve;
 	atomic_long_t nr_pages;
 	struct smm_object_changes __percpu *changes;
+	struct mutex pinned_walk;
 	spinlock_t pinned_lock;
 	struct list_head pinned;
 	unsigned long nr_pinned;
+	bool pinned_ref;
 	struct delayed_work pinned_work;
 	unsigned int pinned_polls;
 	struct list_head quarantine;
 	unsigned long nr_quarantined;
+	unsigned int walk_hold_max;
 };
 
 /**

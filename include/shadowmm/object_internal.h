@@ -76,6 +76,8 @@ struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 void smm_object_frame_free(struct smm_pool *pool, struct page *page);
 struct page *smm_object_frame_prepare(struct smm_object *obj, pgoff_t index);
 void smm_object_page_abandon(struct smm_pool *pool, struct page *page);
+void smm_pinned_walk_hold_end(struct smm_pool *pool, unsigned int *held);
+void smm_pinned_walk_step(struct smm_pool *pool, unsigned int *held);
 unsigned long smm_object_for_each(struct smm_pool *pool,
 				  bool (*fn)(struct smm_object *obj, void *arg),
 				  void *arg);

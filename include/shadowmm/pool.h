@@ -20,6 +20,12 @@
  *				 after the other, what the LRU drain, the
  *				 per-CPU drain, the buddy and a migration
  *				 (below) take)
+ * pool->objects.pinned_walk	(object.c, a mutex: a walk of the pinned
+ *				 list or the quarantine that lets go of
+ *				 pinned_lock a batch at a time, and every
+ *				 taking of frames off the pinned list;
+ *				 taken under none of shadowmm's locks, and
+ *				 only pinned_lock, a leaf, under it)
  * misc_mtx			(the kernel's, around ->open, which makes an
  *				 object: smm_kmem_reserve.lock and what
  *				 nests in it, pool->objects.lock)
