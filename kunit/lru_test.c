@@ -5,7 +5,8 @@
  * aging), the inactive-ratio rule, the per-CPU batches (nothing reaches
  * the lists before a batch is full, everything after a drain, a changed
  * batch size, a CPU going offline), frames leaving their object from a
- * batch or a list, and faults counted as accesses.
+ * batch or a list, faults counted as accesses, and validate's walk of
+ * the lists a batch at a time.
  */
 
 #include <kunit/test.h>
@@ -428,6 +429,61 @@ static void smm_lru_fault_access_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/* The most entries validate looked at under one hold of @lruvec's lock. */
+static unsigned int smm_test_lru_hold_max(struct smm_lruvec *lruvec, bool reset)
+{
+	unsigned int max;
+
+	spin_lock(&lruvec->lock);
+	max = lruvec->walk_hold_max;
+	if (reset)
+		lruvec->walk_hold_max = 0;
+	spin_unlock(&lruvec->lock);
+	return max;
+}
+
+#define SMM_TEST_LRU_PAGES	(2 * SMM_WALK_BATCH + 9)
+
+/*
+ * A user decides how many pages are on the LRU lists, up to the region:
+ * validate walks them, and every frame of the node, a batch of
+ * SMM_WALK_BATCH at a time, and stays exact across the batches: a list
+ * count one off is still found.
+ */
+static void smm_lru_validate_batched_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &lru_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_lruvec *lruvec = smm_test_lruvec(pool);
+	unsigned long *nr;
+	unsigned int max;
+
+	KUNIT_ASSERT_EQ(test, smm_test_write_pages(file, 0, SMM_TEST_LRU_PAGES),
+			(ssize_t)SMM_TEST_LRU_PAGES * PAGE_SIZE);
+	smm_lru_drain_all(pool);
+	nr = lruvec->nr_inactive >= lruvec->nr_active ? &lruvec->nr_inactive :
+							&lruvec->nr_active;
+	KUNIT_ASSERT_GT(test, READ_ONCE(*nr), (unsigned long)SMM_WALK_BATCH);
+
+	smm_test_lru_hold_max(lruvec, true);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	max = smm_test_lru_hold_max(lruvec, true);
+	KUNIT_EXPECT_GT(test, max, 0U);
+	KUNIT_EXPECT_LE(test, max, (unsigned int)SMM_WALK_BATCH);
+
+	/* One off: the list against its count, the marked frames against all. */
+	spin_lock(&lruvec->lock);
+	(*nr)++;
+	spin_unlock(&lruvec->lock);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 2U);
+	spin_lock(&lruvec->lock);
+	(*nr)--;
+	spin_unlock(&lruvec->lock);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_LE(test, smm_test_lru_hold_max(lruvec, false),
+			(unsigned int)SMM_WALK_BATCH);
+}
+
 static struct kunit_case smm_lru_cases[] = {
 	KUNIT_CASE(smm_lru_access_rule_test),
 	KUNIT_CASE(smm_lru_second_chance_test),
@@ -437,6 +493,7 @@ static struct kunit_case smm_lru_cases[] = {
 	KUNIT_CASE(smm_lru_cpu_offline_test),
 	KUNIT_CASE(smm_lru_leave_test),
 	KUNIT_CASE(smm_lru_fault_access_test),
+	KUNIT_CASE(smm_lru_validate_batched_test),
 	{}
 };
 

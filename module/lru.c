@@ -46,9 +46,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/math.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 
 #include <shadowmm/compat.h>
@@ -329,7 +332,7 @@ static void smm_lru_batch_flush(struct smm_pool *pool, struct smm_lru_batch *b,
 	for (i = 0; i < nr; ) {
 		struct smm_lruvec *lruvec = smm_frame_lruvec(pool, pages[i]);
 
-		spin_lock(&lruvec->lock);
+		smm_lruvec_lock(lruvec);
 		do {
 			smm_lru_apply(pool, lruvec, pages[i], kind);
 		} while (++i < nr && smm_frame_lruvec(pool, pages[i]) == lruvec);
@@ -487,7 +490,7 @@ void smm_lru_mlock(struct smm_pool *pool, struct smm_page *frame)
 		/* Still in an add batch: the add reads the bit. */
 		struct smm_lruvec *lruvec = smm_frame_lruvec(pool, frame);
 
-		spin_lock(&lruvec->lock);
+		smm_lruvec_lock(lruvec);
 		if (!smm_page_test(frame, SMM_PG_lru)) {
 			set_bit(SMM_PG_unevictable, &frame->flags);
 			spin_unlock(&lruvec->lock);
@@ -514,7 +517,7 @@ void smm_lru_del(struct smm_pool *pool, struct smm_page *frame)
 	struct smm_lruvec *lruvec = smm_frame_lruvec(pool, frame);
 
 	smm_lru_assert_page_locked(pool, frame);
-	spin_lock(&lruvec->lock);
+	smm_lruvec_lock(lruvec);
 	if (smm_page_test(frame, SMM_PG_lru))
 		smm_lru_unlink(lruvec, frame);
 	clear_bit(SMM_PG_active, &frame->flags);
@@ -562,7 +565,7 @@ void smm_lru_migrate(struct smm_pool *pool, struct smm_page *old,
 	smm_lru_assert_page_locked(pool, old);
 	smm_lru_assert_page_locked(pool, new);
 	WARN_ON_ONCE(smm_frame_lruvec(pool, new) != lruvec);
-	spin_lock(&lruvec->lock);
+	smm_lruvec_lock(lruvec);
 	moving = READ_ONCE(old->flags) & SMM_LRU_MIGRATE_FLAGS;
 	smm_page_set_field(new, SMM_LRU_MIGRATE_FLAGS, moving);
 	smm_page_set_field(old, SMM_LRU_MIGRATE_FLAGS, 0);
@@ -655,7 +658,7 @@ unsigned int smm_lru_isolate_inactive(struct smm_pool *pool, struct smm_node *no
 	struct smm_lruvec *lruvec = &node->lruvec;
 	unsigned int scanned, n = 0;
 
-	spin_lock(&lruvec->lock);
+	smm_lruvec_lock(lruvec);
 	for (scanned = 0; scanned < nr_to_scan; scanned++) {
 		struct smm_page *frame;
 		struct page *page;
@@ -793,7 +796,7 @@ void smm_lru_putback(struct smm_pool *pool, struct smm_page **frames,
 		struct smm_page *frame = frames[i];
 		struct smm_lruvec *lruvec = smm_frame_lruvec(pool, frame);
 
-		spin_lock(&lruvec->lock);
+		smm_lruvec_lock(lruvec);
 		if (smm_lru_frame_live(pool, frame) && !smm_page_test(frame, SMM_PG_lru))
 			smm_lru_link(lruvec, frame, smm_lru_mlocked(pool, frame) ?
 				     SMM_LRU_UNEVICTABLE : smm_frame_lru(frame), true);
@@ -822,7 +825,7 @@ unsigned int smm_lru_age_active(struct smm_pool *pool, struct smm_node *node,
 	struct smm_lruvec *lruvec = &node->lruvec;
 	unsigned int scanned, n = 0;
 
-	spin_lock(&lruvec->lock);
+	smm_lruvec_lock(lruvec);
 	for (scanned = 0; scanned < nr_to_scan; scanned++) {
 		struct smm_page *frame;
 
@@ -943,9 +946,53 @@ unsigned long smm_lru_mlocked_pages(struct smm_pool *pool)
 }
 SMM_EXPORT(smm_lru_mlocked_pages);
 
-/* One list of @node against its count and its frames' flags; its LRU lock held. */
-static void smm_lru_validate_list(struct smm_pool *pool, struct smm_node *node,
-				  enum smm_lru_list lru, struct smm_report *r)
+static void smm_lru_validate_hold_end(struct smm_lru_vwalk *w)
+{
+	lockdep_assert_held(&w->lruvec->lock);
+	if (w->held > w->lruvec->walk_hold_max)
+		w->lruvec->walk_hold_max = w->held;
+	w->held = 0;
+}
+
+/**
+ * smm_lru_validate_step() - one more entry looked at by a validate walk;
+ *			     after a batch, let go of the LRU lock
+ * @w: the walk
+ *
+ * Every SMM_WALK_BATCH entries the lock is dropped and the CPU given up
+ * for a moment: a node's lists, and its frames, can be as many as the
+ * region has, and users decide how many pages are on the lists.  The
+ * entry the walk stands on is trusted again only when no holder of the
+ * lock that may change the LRU came in between (@lruvec->changes): it
+ * may have left its list, or moved to another, meanwhile.
+ *
+ * Context: Process context, @w->lruvec->lock held; may let go of it and
+ * sleep.
+ * Return: true to go on; false when the LRU may have changed while the
+ * lock was let go: the walk must stop without following the entry it
+ * stands on, and what it found is not to be believed.
+ */
+bool smm_lru_validate_step(struct smm_lru_vwalk *w)
+{
+	struct smm_lruvec *lruvec = w->lruvec;
+
+	lockdep_assert_held(&lruvec->lock);
+	if (++w->held < SMM_WALK_BATCH)
+		return true;
+	smm_lru_validate_hold_end(w);
+	spin_unlock(&lruvec->lock);
+	cond_resched();
+	spin_lock(&lruvec->lock);
+	return lruvec->changes == w->changes;
+}
+
+/*
+ * One list of @node against its count and its frames' flags; its LRU lock
+ * held.  False when the walk had to stop (smm_lru_validate_step()).
+ */
+static bool smm_lru_validate_list(struct smm_pool *pool, struct smm_node *node,
+				  enum smm_lru_list lru, struct smm_lru_vwalk *w,
+				  struct smm_report *r)
 {
 	static const char * const names[] = { "inactive", "active", "unevictable" };
 	unsigned long n = 0, *nr;
@@ -968,11 +1015,57 @@ static void smm_lru_validate_list(struct smm_pool *pool, struct smm_node *node,
 				   sfn, node->index, names[lru]);
 		if (n > *nr)
 			break;
+		if (!smm_lru_validate_step(w))
+			return false;
 	}
 	if (n != *nr)
 		smm_report(r, "lru: node %d's %s list holds %lu frames, %lu counted\n",
 			   node->index, names[lru], n, *nr);
+	return true;
 }
+
+/*
+ * One node: its lists, its generations and the SMM_PG_lru of each of its
+ * frames, walked a batch at a time.  The counts are compared, and what
+ * the walk found stands, only when no change to the LRU overlapped the
+ * walk; false when one did.
+ */
+static bool smm_lru_validate_node(struct smm_pool *pool, struct smm_node *node,
+				  struct smm_report *r)
+{
+	struct smm_lruvec *lruvec = &node->lruvec;
+	struct smm_lru_vwalk w = { .lruvec = lruvec };
+	unsigned long sfn, listed, flagged = 0;
+	enum smm_lru_list lru;
+	bool done = false;
+
+	spin_lock(&lruvec->lock);
+	w.changes = lruvec->changes;
+	for (lru = 0; lru < SMM_NR_LRU_LISTS; lru++)
+		if (!smm_lru_validate_list(pool, node, lru, &w, r))
+			goto out;
+	if (!smm_lru_gen_validate(pool, node, &w, r))
+		goto out;
+	for (sfn = node->start_sfn; sfn < node->start_sfn + node->spanned; sfn++) {
+		if (smm_page_test(smm_sfn_page(&pool->region, sfn), SMM_PG_lru))
+			flagged++;
+		if (!smm_lru_validate_step(&w))
+			goto out;
+	}
+	listed = lruvec->nr_active + lruvec->nr_inactive + lruvec->nr_unevictable +
+		 smm_lru_gen_nr_pages(&lruvec->gen);
+	if (flagged != listed)
+		smm_report(r, "lru: node %d has %lu frames marked lru, %lu on its lists\n",
+			   node->index, flagged, listed);
+	done = true;
+out:
+	smm_lru_validate_hold_end(&w);
+	spin_unlock(&lruvec->lock);
+	return done;
+}
+
+/* A node whose LRU changed under its walk is walked again, this far apart. */
+#define SMM_LRU_VALIDATE_WAIT_MS	20
 
 /**
  * smm_lru_validate() - check the LRU lists against the frames' flags
@@ -984,35 +1077,42 @@ static void smm_lru_validate_list(struct smm_pool *pool, struct smm_node *node,
  * hold what smm_lru_gen_validate() asks; and the frames of the node with
  * SMM_PG_lru are exactly those on its lists.
  *
- * Context: Process context.  Takes each node's LRU lock in turn.
+ * The lock is let go every SMM_WALK_BATCH entries or frames, so what a
+ * walk finds is only believed when nothing changed the node's LRU during
+ * it: a walk something did is taken back and repeated, 20 ms apart, for
+ * up to a second; a node still not walked whole then is logged, not
+ * reported.  On a pool that never stops changing, the LRU may go
+ * unchecked.
+ *
+ * Context: Process context, may sleep.  Takes each node's LRU lock in turn.
  * Return: the number of problems found.
  */
 unsigned int smm_lru_validate(struct smm_pool *pool, struct smm_report *r)
 {
-	unsigned int before = r->problems;
+	unsigned int before = r->problems, uncompared = 0;
+	unsigned long deadline = jiffies + HZ;
 	int i;
 
 	for (i = 0; i < pool->zones.nr_nodes; i++) {
-		struct smm_node *node = &pool->zones.nodes[i];
-		struct smm_lruvec *lruvec = &node->lruvec;
-		unsigned long sfn, listed, flagged = 0;
-		enum smm_lru_list lru;
+		for (;;) {
+			struct smm_report_pos pos;
 
-		spin_lock(&lruvec->lock);
-		for (lru = 0; lru < SMM_NR_LRU_LISTS; lru++)
-			smm_lru_validate_list(pool, node, lru, r);
-		smm_lru_gen_validate(pool, node, r);
-		for (sfn = node->start_sfn; sfn < node->start_sfn + node->spanned; sfn++)
-			if (smm_page_test(smm_sfn_page(&pool->region, sfn), SMM_PG_lru))
-				flagged++;
-		listed = lruvec->nr_active + lruvec->nr_inactive + lruvec->nr_unevictable +
-			 smm_lru_gen_nr_pages(&lruvec->gen);
-		if (flagged != listed)
-			smm_report(r, "lru: node %d has %lu frames marked lru, %lu on its lists\n",
-				   node->index, flagged, listed);
-		spin_unlock(&lruvec->lock);
+			smm_report_save(r, &pos);
+			if (smm_lru_validate_node(pool, &pool->zones.nodes[i], r))
+				break;
+			/* What a walk a change overlapped said is taken back. */
+			smm_report_restore(r, &pos);
+			if (time_after(jiffies, deadline) || fatal_signal_pending(current)) {
+				uncompared++;
+				break;
+			}
+			msleep(SMM_LRU_VALIDATE_WAIT_MS);
+		}
 		cond_resched();
 	}
+	if (uncompared)
+		pr_info_ratelimited("%s: validate: the LRU of %u nodes not checked: it changed during every walk for a second\n",
+				    pool->name, uncompared);
 	return r->problems - before;
 }
 SMM_EXPORT(smm_lru_validate);

@@ -368,7 +368,7 @@ static unsigned int smm_lru_gen_walk_take(struct smm_pool *pool, struct smm_lruv
 	struct list_head *head = &g->lists[smm_lru_gen_from_seq(seq)];
 	unsigned int n = 0, looked = 0;
 
-	spin_lock(&lruvec->lock);
+	smm_lruvec_lock(lruvec);
 	if (seq < g->min_seq)
 		*left = 0;
 	while (*left && n < SMM_LRU_GEN_WALK_BATCH && looked < SMM_LRU_GEN_WALK_SCAN &&
@@ -432,7 +432,7 @@ unsigned int smm_lru_gen_age(struct smm_pool *pool, struct smm_node *node,
 	unsigned long seq, min_seq, new_seq, requested = 0, scanned = 0, skipped = 0;
 	unsigned int i, n, promoted = 0;
 
-	spin_lock(&lruvec->lock);
+	smm_lruvec_lock(lruvec);
 	/* Another ager got here first, or the policy changed: nothing to do. */
 	if (lruvec->policy != SMM_LRU_POLICY_MGLRU || g->max_seq != max_seq) {
 		spin_unlock(&lruvec->lock);
@@ -474,7 +474,7 @@ unsigned int smm_lru_gen_age(struct smm_pool *pool, struct smm_node *node,
 					   smm_object_young_ptes(folio);
 				folio_unlock(folio);
 			}
-			spin_lock(&lruvec->lock);
+			smm_lruvec_lock(lruvec);
 			for (i = 0; i < n; i++) {
 				struct smm_page *frame = batch[i];
 				int gen = smm_frame_gen(frame);
@@ -579,7 +579,7 @@ unsigned int smm_lru_gen_isolate(struct smm_pool *pool, struct smm_node *node,
 	unsigned long scanned = 0, skipped = 0, protected = 0;
 	unsigned int n = 0, ptier;
 
-	spin_lock(&lruvec->lock);
+	smm_lruvec_lock(lruvec);
 	ptier = smm_lru_gen_protected_tier(node);
 	while (scanned < nr_to_scan && lruvec->policy == SMM_LRU_POLICY_MGLRU) {
 		struct list_head *head = &g->lists[smm_lru_gen_from_seq(g->min_seq)];
@@ -690,6 +690,7 @@ static bool smm_lru_gen_refault(struct smm_pool *pool, const void *shadow, int n
  * smm_lru_gen_validate() - check a node's generations
  * @pool: the pool
  * @node: the node
+ * @w: the validate walk of the node's LRU
  * @r: where problems are reported
  *
  * Between two and SMM_MAX_NR_GENS generations; lists outside them empty
@@ -697,10 +698,16 @@ static bool smm_lru_gen_refault(struct smm_pool *pool, const void *shadow, int n
  * SMM_PG_lru, that generation in its flags, neither SMM_PG_active nor
  * SMM_PG_unevictable, and belongs to the node; the counts match.
  *
- * Context: The node's LRU lock held.
+ * @w's walk goes on through the generations a batch at a time
+ * (smm_lru_validate_step()).
+ *
+ * Context: Process context, the node's LRU lock held (@w's walk); may let
+ * go of it and sleep.
+ * Return: true when every generation was walked; false when a change to
+ * the LRU overlapped the walk (what it found is not to be believed).
  */
-void smm_lru_gen_validate(struct smm_pool *pool, struct smm_node *node,
-			  struct smm_report *r)
+bool smm_lru_gen_validate(struct smm_pool *pool, struct smm_node *node,
+			  struct smm_lru_vwalk *w, struct smm_report *r)
 {
 	struct smm_lruvec *lruvec = &node->lruvec;
 	struct smm_lru_gen *g = &lruvec->gen;
@@ -727,6 +734,8 @@ void smm_lru_gen_validate(struct smm_pool *pool, struct smm_node *node,
 					   frame->flags & ~SMM_PAGE_INUSE_MASK);
 			if (n > g->nr_pages[gen])
 				break;
+			if (!smm_lru_validate_step(w))
+				return false;
 		}
 		if (n != g->nr_pages[gen])
 			smm_report(r, "lru_gen: node %d's generation %u holds %lu frames, %lu counted\n",
@@ -735,6 +744,7 @@ void smm_lru_gen_validate(struct smm_pool *pool, struct smm_node *node,
 			smm_report(r, "lru_gen: node %d's generation %u is not in use but holds %lu frames\n",
 				   node->index, gen, n);
 	}
+	return true;
 }
 
 /**

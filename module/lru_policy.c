@@ -134,6 +134,7 @@ static void smm_lru_lock_all(struct smm_pool *pool) __acquires(&pool->lru)
 	lockdep_assert_held(&pool->tune_lock);
 	for (i = 0; i < pool->zones.nr_nodes; i++) {
 		spin_lock_nest_lock(&pool->zones.nodes[i].lruvec.lock, &pool->tune_lock);
+		pool->zones.nodes[i].lruvec.changes++;
 		__release(&pool->zones.nodes[i].lruvec.lock);
 	}
 	__acquire(&pool->lru);

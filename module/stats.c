@@ -122,3 +122,34 @@ void smm_report(struct smm_report *r, const char *fmt, ...)
 	va_end(args);
 }
 SMM_EXPORT(smm_report);
+
+/**
+ * smm_report_save() - where a report stands, before a walk whose findings
+ *		       may have to be taken back
+ * @r: the report
+ * @pos: filled in
+ *
+ * Context: Any context.
+ */
+void smm_report_save(const struct smm_report *r, struct smm_report_pos *pos)
+{
+	pos->len = r->m ? r->m->count : 0;
+	pos->problems = r->problems;
+}
+
+/**
+ * smm_report_restore() - take back what a report said since
+ *			  smm_report_save()
+ * @r: the report
+ * @pos: where it stood
+ *
+ * For a walk that a change overlapped: what it found is not to be believed.
+ *
+ * Context: Any context.
+ */
+void smm_report_restore(struct smm_report *r, const struct smm_report_pos *pos)
+{
+	if (r->m)
+		r->m->count = pos->len;
+	r->problems = pos->problems;
+}

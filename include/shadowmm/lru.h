@@ -101,6 +101,14 @@ enum smm_lru_references {
  *			lists a frame is linked to follow it)
  * @gen:		the generations, under SMM_LRU_POLICY_MGLRU (the
  *			active and inactive lists are empty then)
+ * @changes:		bumped by every holder of @lock that may change the
+ *			lists, their counts or frames' LRU flags (it takes
+ *			@lock with smm_lruvec_lock()): a validate walk that
+ *			lets go of @lock midway trusts the entry it stands
+ *			on only while this is unchanged
+ * @walk_hold_max:	the most entries a validate walk looked at under one
+ *			hold of @lock (at most SMM_WALK_BATCH; the tests
+ *			check it)
  *
  * The frames are linked by struct smm_page.lru.  The counts may be read
  * without the lock (READ_ONCE) for statistics.
@@ -115,6 +123,31 @@ struct smm_lruvec {
 	unsigned long nr_unevictable;
 	enum smm_lru_policy_id policy;
 	struct smm_lru_gen gen;
+	unsigned long changes;
+	unsigned int walk_hold_max;
+};
+
+/*
+ * Take @lruvec's lock to change it: the lists, the counts, the policy or
+ * a frame's LRU flags.  Only walks that just read take it plainly.
+ */
+static inline void smm_lruvec_lock(struct smm_lruvec *lruvec)
+	__acquires(&lruvec->lock)
+{
+	spin_lock(&lruvec->lock);
+	lruvec->changes++;
+}
+
+/**
+ * struct smm_lru_vwalk - a validate walk of one node's LRU
+ * @lruvec:	the node's LRU, whose lock the walk holds
+ * @changes:	@lruvec->changes when the walk began
+ * @held:	entries looked at since the walk last took the lock
+ */
+struct smm_lru_vwalk {
+	struct smm_lruvec *lruvec;
+	unsigned long changes;
+	unsigned int held;
 };
 
 /**
@@ -180,5 +213,7 @@ bool smm_lru_inactive_is_low(struct smm_node *node);
 unsigned long smm_lru_pages(struct smm_pool *pool, enum smm_lru_list lru);
 unsigned long smm_lru_mlocked_pages(struct smm_pool *pool);
 unsigned int smm_lru_validate(struct smm_pool *pool, struct smm_report *r);
+
+bool smm_lru_validate_step(struct smm_lru_vwalk *w);
 
 #endif /* _SHADOWMM_LRU_H */

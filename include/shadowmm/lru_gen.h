@@ -15,6 +15,7 @@
 #include <linux/types.h>
 
 struct seq_file;
+struct smm_lru_vwalk;
 struct smm_lruvec;
 struct smm_node;
 struct smm_page;
@@ -82,8 +83,8 @@ bool smm_lru_gen_should_age(struct smm_node *node);
 unsigned int smm_lru_gen_protected_tier(struct smm_node *node);
 unsigned int smm_lru_gen_isolate(struct smm_pool *pool, struct smm_node *node,
 				 unsigned int nr_to_scan, struct smm_page **out);
-void smm_lru_gen_validate(struct smm_pool *pool, struct smm_node *node,
-			  struct smm_report *r);
+bool smm_lru_gen_validate(struct smm_pool *pool, struct smm_node *node,
+			  struct smm_lru_vwalk *w, struct smm_report *r);
 void smm_lru_gen_print(struct seq_file *m, struct smm_pool *pool);
 
 extern const struct smm_lru_policy smm_lru_policy_mglru;

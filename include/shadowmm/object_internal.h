@@ -67,9 +67,6 @@ static inline void smm_object_change_end(struct smm_pool *pool)
 	this_cpu_inc(pool->objects.changes->ended);
 }
 
-/* How many entries a walk looks at before it lets go of its lock. */
-#define SMM_WALK_BATCH	256
-
 /* module/object.c */
 struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 				 bool create, enum smm_page_origin *origin);

@@ -124,6 +124,9 @@
 #include <shadowmm/workingset.h>
 #include <shadowmm/zone.h>
 
+/* How many entries a walk looks at before it lets go of its lock. */
+#define SMM_WALK_BATCH	256
+
 /**
  * struct smm_pool_config - what smm_pool_create() builds
  * @name:		for messages

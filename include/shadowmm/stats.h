@@ -104,6 +104,18 @@ struct smm_report {
 	unsigned int problems;
 };
 
+/**
+ * struct smm_report_pos - where a report stood (smm_report_save())
+ * @len:	bytes in its seq_file
+ * @problems:	its problems
+ */
+struct smm_report_pos {
+	size_t len;
+	unsigned int problems;
+};
+
 __printf(2, 3) void smm_report(struct smm_report *r, const char *fmt, ...);
+void smm_report_save(const struct smm_report *r, struct smm_report_pos *pos);
+void smm_report_restore(struct smm_report *r, const struct smm_report_pos *pos);
 
 #endif /* _SHADOWMM_STATS_H */
