@@ -495,7 +495,69 @@ static void smm_buddy_fault_injection_test(struct kunit *test)
 #endif
 }
 
+/* The most blocks validate looked at under one hold of @zone's lock. */
+static unsigned int smm_test_zone_hold_max(struct smm_zone *zone, bool reset)
+{
+	unsigned int max;
+
+	spin_lock(&zone->lock);
+	max = zone->walk_hold_max;
+	if (reset)
+		zone->walk_hold_max = 0;
+	spin_unlock(&zone->lock);
+	return max;
+}
+
+/*
+ * A free list can hold every frame of its zone as single blocks: validate
+ * walks the free lists a batch of SMM_WALK_BATCH blocks at a time, and
+ * stays exact across the batches: a count one off is still found.
+ */
+static void smm_buddy_validate_batched_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &one_chunk);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	struct smm_page **pages;
+	unsigned int n = 0, i, max;
+
+	pages = kunit_kcalloc(test, zone->managed, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	while (n < zone->managed &&
+	       (pages[n] = smm_alloc_pages(pool, 0, SMM_TEST_FLAGS | SMM_GFP_ATOMIC)))
+		n++;
+	/* The frames of even number back: no two of them are buddies. */
+	for (i = 0; i < n; i++) {
+		if (smm_page_sfn(&pool->region, pages[i]) & 1)
+			continue;
+		smm_free_pages(pool, pages[i], 0);
+		pages[i] = NULL;
+	}
+	KUNIT_ASSERT_GT(test, smm_test_nr_free(zone, 0), (unsigned long)SMM_WALK_BATCH);
+
+	smm_test_zone_hold_max(zone, true);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	max = smm_test_zone_hold_max(zone, true);
+	KUNIT_EXPECT_GT(test, max, 0U);
+	KUNIT_EXPECT_LE(test, max, (unsigned int)SMM_WALK_BATCH);
+
+	spin_lock(&zone->lock);
+	zone->free_area[0].nr_free++;
+	spin_unlock(&zone->lock);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 1U);
+	spin_lock(&zone->lock);
+	zone->free_area[0].nr_free--;
+	spin_unlock(&zone->lock);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	for (i = 0; i < n; i++)
+		if (pages[i])
+			smm_free_pages(pool, pages[i], 0);
+	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), zone->managed);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 static struct kunit_case smm_buddy_cases[] = {
+	KUNIT_CASE(smm_buddy_validate_batched_test),
 	KUNIT_CASE_PARAM(smm_buddy_split_merge_test, smm_buddy_order_gen_params),
 	KUNIT_CASE(smm_buddy_smallest_fit_test),
 	KUNIT_CASE(smm_buddy_exhaust_random_free_test),

@@ -19,6 +19,9 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/fault-inject.h>
 #include <linux/ratelimit.h>
@@ -52,6 +55,7 @@ static inline void smm_add_free(struct smm_zone *zone, struct smm_page *page,
 	lockdep_assert_held(&zone->lock);
 	list_add(&page->lru, &zone->free_area[order].free_list);
 	zone->free_area[order].nr_free++;
+	zone->changes++;
 	page->private = order;
 	__smm_page_set(page, SMM_PG_buddy);
 }
@@ -62,6 +66,7 @@ static inline void smm_del_free(struct smm_zone *zone, struct smm_page *page,
 	lockdep_assert_held(&zone->lock);
 	list_del(&page->lru);
 	zone->free_area[order].nr_free--;
+	zone->changes++;
 	page->private = 0;
 	__smm_page_clear(page, SMM_PG_buddy);
 }
@@ -661,70 +666,6 @@ struct smm_page *smm_virt_to_page(struct smm_pool *pool, const void *addr)
 }
 SMM_EXPORT(smm_virt_to_page);
 
-/* One zone's free lists, checked under its lock; @seen marks frames. */
-static void smm_validate_zone(struct smm_zone *zone, unsigned long *seen,
-			      struct smm_report *r)
-{
-	struct smm_region *reg = &zone->pool->region;
-	unsigned long free = 0;
-	unsigned int o;
-
-	spin_lock(&zone->lock);
-	for (o = 0; o < SMM_NR_ORDERS; o++) {
-		unsigned long n = 0;
-		struct smm_page *page;
-
-		list_for_each_entry(page, &zone->free_area[o].free_list, lru) {
-			unsigned long sfn = smm_page_sfn(reg, page);
-			unsigned long i, buddy;
-
-			n++;
-			if (sfn < zone->start_sfn ||
-			    sfn + (1UL << o) > smm_zone_end_sfn(zone)) {
-				smm_report(r, "zone %d/%s: order-%u block at sfn %lu lies outside the zone\n",
-					   zone->node->nid, smm_zone_name(zone), o, sfn);
-				continue;
-			}
-			if (sfn & ((1UL << o) - 1))
-				smm_report(r, "zone %d/%s: order-%u block at sfn %lu is not aligned to its order\n",
-					   zone->node->nid, smm_zone_name(zone), o, sfn);
-			if (!smm_page_test(page, SMM_PG_buddy) || smm_buddy_order(page) != o)
-				smm_report(r, "zone %d/%s: block at sfn %lu on the order-%u list is marked buddy=%d order=%u\n",
-					   zone->node->nid, smm_zone_name(zone), sfn, o,
-					   smm_page_test(page, SMM_PG_buddy),
-					   smm_buddy_order(page));
-			for (i = sfn; i < sfn + (1UL << o); i++) {
-				if (test_and_set_bit(i, seen)) {
-					smm_report(r, "zone %d/%s: frame %lu is on two free lists\n",
-						   zone->node->nid, smm_zone_name(zone), i);
-					break;
-				}
-				if (smm_page_test(&reg->pages[i], SMM_PG_absent))
-					smm_report(r, "zone %d/%s: hole frame %lu is on a free list\n",
-						   zone->node->nid, smm_zone_name(zone), i);
-			}
-			free += 1UL << o;
-			if (o == SMM_MAX_ORDER)
-				continue;
-			buddy = sfn ^ (1UL << o);
-			if (buddy >= zone->start_sfn && buddy < smm_zone_end_sfn(zone) &&
-			    smm_page_test(&reg->pages[buddy], SMM_PG_buddy) &&
-			    smm_buddy_order(&reg->pages[buddy]) == o)
-				smm_report(r, "zone %d/%s: free order-%u buddies at sfn %lu and %lu were not merged\n",
-					   zone->node->nid, smm_zone_name(zone), o,
-					   min(sfn, buddy), max(sfn, buddy));
-		}
-		if (n != zone->free_area[o].nr_free)
-			smm_report(r, "zone %d/%s: order-%u list holds %lu blocks, nr_free says %lu\n",
-				   zone->node->nid, smm_zone_name(zone), o, n,
-				   zone->free_area[o].nr_free);
-	}
-	if (free != zone->free_pages)
-		smm_report(r, "zone %d/%s: free lists hold %lu frames, free_pages says %lu\n",
-			   zone->node->nid, smm_zone_name(zone), free, zone->free_pages);
-	spin_unlock(&zone->lock);
-}
-
 /* One CPU's list of one zone, checked under its lock. */
 static void smm_validate_pcp(struct smm_zone *zone, int cpu, unsigned long *seen,
 			     struct smm_report *r)
@@ -757,6 +698,144 @@ static void smm_validate_pcp(struct smm_zone *zone, int cpu, unsigned long *seen
 	spin_unlock(&pcp->lock);
 }
 
+/* What a walk of one zone for validate carries. */
+struct smm_buddy_vwalk {
+	struct smm_zone *zone;
+	unsigned long changes;
+	unsigned int held;
+};
+
+static void smm_buddy_validate_hold_end(struct smm_buddy_vwalk *w)
+{
+	lockdep_assert_held(&w->zone->lock);
+	if (w->held > w->zone->walk_hold_max)
+		w->zone->walk_hold_max = w->held;
+	w->held = 0;
+}
+
+/*
+ * One more block looked at; after SMM_WALK_BATCH of them the zone lock is
+ * let go for a moment (a free list can hold every frame of the zone).
+ * False when a block came onto or left the free lists meanwhile: the
+ * block the walk stands on may be on another list now, or none.
+ */
+static bool smm_buddy_validate_step(struct smm_buddy_vwalk *w)
+{
+	struct smm_zone *zone = w->zone;
+
+	lockdep_assert_held(&zone->lock);
+	if (++w->held < SMM_WALK_BATCH)
+		return true;
+	smm_buddy_validate_hold_end(w);
+	spin_unlock(&zone->lock);
+	cond_resched();
+	spin_lock(&zone->lock);
+	return zone->changes == w->changes;
+}
+
+/*
+ * One zone's free lists, a batch of blocks per hold of its lock; @seen
+ * marks frames.  False when a change to the free lists overlapped the
+ * walk since @w->changes was read: then nothing it found is believed.
+ */
+static bool smm_validate_zone(struct smm_zone *zone, unsigned long *seen,
+			      struct smm_buddy_vwalk *w, struct smm_report *r)
+{
+	struct smm_region *reg = &zone->pool->region;
+	unsigned long free = 0;
+	bool done = false;
+	unsigned int o;
+
+	spin_lock(&zone->lock);
+	if (zone->changes != w->changes)
+		goto out;
+	for (o = 0; o < SMM_NR_ORDERS; o++) {
+		unsigned long n = 0;
+		struct smm_page *page;
+
+		list_for_each_entry(page, &zone->free_area[o].free_list, lru) {
+			unsigned long sfn = smm_page_sfn(reg, page);
+			unsigned long i, buddy;
+
+			n++;
+			if (sfn < zone->start_sfn ||
+			    sfn + (1UL << o) > smm_zone_end_sfn(zone)) {
+				smm_report(r, "zone %d/%s: order-%u block at sfn %lu lies outside the zone\n",
+					   zone->node->nid, smm_zone_name(zone), o, sfn);
+				if (!smm_buddy_validate_step(w))
+					goto out;
+				continue;
+			}
+			if (sfn & ((1UL << o) - 1))
+				smm_report(r, "zone %d/%s: order-%u block at sfn %lu is not aligned to its order\n",
+					   zone->node->nid, smm_zone_name(zone), o, sfn);
+			if (!smm_page_test(page, SMM_PG_buddy) || smm_buddy_order(page) != o)
+				smm_report(r, "zone %d/%s: block at sfn %lu on the order-%u list is marked buddy=%d order=%u\n",
+					   zone->node->nid, smm_zone_name(zone), sfn, o,
+					   smm_page_test(page, SMM_PG_buddy),
+					   smm_buddy_order(page));
+			for (i = sfn; i < sfn + (1UL << o); i++) {
+				if (test_and_set_bit(i, seen)) {
+					smm_report(r, "zone %d/%s: frame %lu is on two free lists\n",
+						   zone->node->nid, smm_zone_name(zone), i);
+					break;
+				}
+				if (smm_page_test(&reg->pages[i], SMM_PG_absent))
+					smm_report(r, "zone %d/%s: hole frame %lu is on a free list\n",
+						   zone->node->nid, smm_zone_name(zone), i);
+			}
+			free += 1UL << o;
+			buddy = sfn ^ (1UL << o);
+			if (o < SMM_MAX_ORDER &&
+			    buddy >= zone->start_sfn && buddy < smm_zone_end_sfn(zone) &&
+			    smm_page_test(&reg->pages[buddy], SMM_PG_buddy) &&
+			    smm_buddy_order(&reg->pages[buddy]) == o)
+				smm_report(r, "zone %d/%s: free order-%u buddies at sfn %lu and %lu were not merged\n",
+					   zone->node->nid, smm_zone_name(zone), o,
+					   min(sfn, buddy), max(sfn, buddy));
+			if (!smm_buddy_validate_step(w))
+				goto out;
+		}
+		if (n != zone->free_area[o].nr_free)
+			smm_report(r, "zone %d/%s: order-%u list holds %lu blocks, nr_free says %lu\n",
+				   zone->node->nid, smm_zone_name(zone), o, n,
+				   zone->free_area[o].nr_free);
+	}
+	if (free != zone->free_pages)
+		smm_report(r, "zone %d/%s: free lists hold %lu frames, free_pages says %lu\n",
+			   zone->node->nid, smm_zone_name(zone), free, zone->free_pages);
+	done = true;
+out:
+	smm_buddy_validate_hold_end(w);
+	spin_unlock(&zone->lock);
+	return done;
+}
+
+/*
+ * One zone: its per-CPU lists, then its free lists, with @seen's bits of
+ * the zone cleared first.  A frame moves between the two only through the
+ * free lists (a refill or a drain), so a walk during which no block came
+ * onto or left them cannot see a frame twice, or miss one, because it
+ * moved; false when one did, and the walk is to be taken back.
+ */
+static bool smm_validate_zone_pass(struct smm_zone *zone, unsigned long *seen,
+				   struct smm_report *r)
+{
+	struct smm_buddy_vwalk w = { .zone = zone };
+	int cpu;
+
+	spin_lock(&zone->lock);
+	w.changes = zone->changes;
+	spin_unlock(&zone->lock);
+	bitmap_clear(seen, zone->start_sfn, zone->spanned);
+	for_each_possible_cpu(cpu)
+		smm_validate_pcp(zone, cpu, seen, r);
+	return smm_validate_zone(zone, seen, &w, r);
+}
+
+/* A zone whose free lists changed under its walk is walked again, this far apart. */
+#define SMM_BUDDY_VALIDATE_WAIT_MS	20
+
 /**
  * smm_buddy_validate() - check every free list and per-CPU list
  * @pool: the pool
@@ -766,15 +845,23 @@ static void smm_validate_pcp(struct smm_zone *zone, int cpu, unsigned long *seen
  * zone, list lengths equal to nr_free and count, marks matching the list,
  * and no two free buddies of the same order left unmerged.
  *
+ * A zone's lock is let go every SMM_WALK_BATCH blocks, so what a walk of
+ * a zone finds is only believed when no block came onto or left its free
+ * lists during it: a walk one did is taken back and repeated, 20 ms
+ * apart, for up to a second; a zone still not walked whole then is
+ * logged, not reported.  On a pool that never stops allocating, the free
+ * lists may go unchecked.
+ *
  * Context: Process context, may sleep; takes each zone and pcp lock in turn.
  * Return: the number of problems found.
  */
 unsigned int smm_buddy_validate(struct smm_pool *pool, struct smm_report *r)
 {
-	unsigned int before = r->problems;
+	unsigned int before = r->problems, uncompared = 0;
+	unsigned long deadline = jiffies + HZ;
 	struct smm_zone *zone;
 	unsigned long *seen;
-	int i, cpu;
+	int i;
 
 	seen = bitmap_zalloc(pool->region.nr_frames, GFP_KERNEL);
 	if (!seen) {
@@ -782,10 +869,25 @@ unsigned int smm_buddy_validate(struct smm_pool *pool, struct smm_report *r)
 		return 1;
 	}
 	for_each_smm_zone(pool, zone, i) {
-		for_each_possible_cpu(cpu)
-			smm_validate_pcp(zone, cpu, seen, r);
-		smm_validate_zone(zone, seen, r);
+		for (;;) {
+			struct smm_report_pos pos;
+
+			smm_report_save(r, &pos);
+			if (smm_validate_zone_pass(zone, seen, r))
+				break;
+			/* What a walk a change overlapped said is taken back. */
+			smm_report_restore(r, &pos);
+			if (time_after(jiffies, deadline) || fatal_signal_pending(current)) {
+				uncompared++;
+				break;
+			}
+			msleep(SMM_BUDDY_VALIDATE_WAIT_MS);
+		}
+		cond_resched();
 	}
 	bitmap_free(seen);
+	if (uncompared)
+		pr_info_ratelimited("%s: validate: the free lists of %u zones not checked: they changed during every walk for a second\n",
+				    pool->name, uncompared);
 	return r->problems - before;
 }

@@ -50,8 +50,9 @@ struct smm_free_area {
 
 /**
  * struct smm_zone - a zone of one node
- * @lock:	protects @free_area, @free_pages and the SMM_PG_buddy flag and
- *		order of every frame in the zone while it is free
+ * @lock:	protects @free_area, @free_pages, @changes, @walk_hold_max and
+ *		the SMM_PG_buddy flag and order of every frame in the zone
+ *		while it is free
  * @free_area:	the buddy free lists, orders 0..SMM_MAX_ORDER
  * @free_pages:	frames on the free lists (not counting per-CPU lists);
  *		written under @lock, read locklessly
@@ -69,6 +70,11 @@ struct smm_free_area {
  * @id:		index in the pool (node * SMM_NR_ZONE_TYPES + type)
  * @node:	the node it belongs to
  * @pool:	the pool it belongs to
+ * @changes:	bumped by every block added to or taken off @free_area: a
+ *		validate walk that lets go of @lock midway trusts the block
+ *		it stands on only while this is unchanged
+ * @walk_hold_max: the most blocks a validate walk looked at under one
+ *		hold of @lock (at most SMM_WALK_BATCH; the tests check it)
  */
 struct smm_zone {
 	spinlock_t lock;
@@ -87,6 +93,8 @@ struct smm_zone {
 	unsigned int id;
 	struct smm_node *node;
 	struct smm_pool *pool;
+	unsigned long changes;
+	unsigned int walk_hold_max;
 };
 
 /**
