@@ -105,7 +105,8 @@ enum smm_lru_references {
  *			lists, their counts or frames' LRU flags (it takes
  *			@lock with smm_lruvec_lock()): a validate walk that
  *			lets go of @lock midway trusts the entry it stands
- *			on only while this is unchanged
+ *			on only while this is unchanged (beside @lock,
+ *			whose line every taker writes anyway)
  * @walk_hold_max:	the most entries a validate walk looked at under one
  *			hold of @lock (at most SMM_WALK_BATCH; the tests
  *			check it)
@@ -115,6 +116,7 @@ enum smm_lru_references {
  */
 struct smm_lruvec {
 	spinlock_t lock;
+	unsigned long changes;
 	struct list_head active_list;
 	struct list_head inactive_list;
 	struct list_head unevictable_list;
@@ -123,7 +125,6 @@ struct smm_lruvec {
 	unsigned long nr_unevictable;
 	enum smm_lru_policy_id policy;
 	struct smm_lru_gen gen;
-	unsigned long changes;
 	unsigned int walk_hold_max;
 };
 

@@ -72,7 +72,8 @@ struct smm_free_area {
  * @pool:	the pool it belongs to
  * @changes:	bumped by every block added to or taken off @free_area: a
  *		validate walk that lets go of @lock midway trusts the block
- *		it stands on only while this is unchanged
+ *		it stands on only while this is unchanged (beside
+ *		@free_pages, on a line every add and delete writes anyway)
  * @walk_hold_max: the most blocks a validate walk looked at under one
  *		hold of @lock (at most SMM_WALK_BATCH; the tests check it)
  */
@@ -80,6 +81,7 @@ struct smm_zone {
 	spinlock_t lock;
 	struct smm_free_area free_area[SMM_NR_ORDERS];
 	unsigned long free_pages;
+	unsigned long changes;
 	struct smm_pcp __percpu *pcp;
 	unsigned int pcp_high;
 	unsigned int pcp_batch;
@@ -93,7 +95,6 @@ struct smm_zone {
 	unsigned int id;
 	struct smm_node *node;
 	struct smm_pool *pool;
-	unsigned long changes;
 	unsigned int walk_hold_max;
 };
 
