@@ -1080,8 +1080,8 @@ out:
  * The lock is let go every SMM_WALK_BATCH entries or frames, so what a
  * walk finds is only believed when nothing changed the node's LRU during
  * it: a walk something did is taken back and repeated, 20 ms apart, for
- * up to a second; a node still not walked whole then is logged, not
- * reported.  On a pool that never stops changing, the LRU may go
+ * up to a second; a node still not walked whole then is logged and
+ * counted in @r->unchecked, not reported as a problem.  On a pool that never stops changing, the LRU may go
  * unchecked.
  *
  * Context: Process context, may sleep.  Takes each node's LRU lock in turn.
@@ -1110,6 +1110,7 @@ unsigned int smm_lru_validate(struct smm_pool *pool, struct smm_report *r)
 		}
 		cond_resched();
 	}
+	r->unchecked += uncompared;
 	if (uncompared)
 		pr_info_ratelimited("%s: validate: the LRU of %u nodes not checked: it changed during every walk for a second\n",
 				    pool->name, uncompared);

@@ -98,10 +98,14 @@ unsigned long smm_event_sum(struct smm_pool *pool, enum smm_event item);
  * struct smm_report - where validate() writes what it finds
  * @m:		a seq_file to print into, or NULL to only count
  * @problems:	violations found so far
+ * @unchecked:	parts (an object, a node's LRU, a zone's free lists) left
+ *		unchecked because they changed during every walk of them
+ *		for a second; validate's file then does not say a bare "ok"
  */
 struct smm_report {
 	struct seq_file *m;
 	unsigned int problems;
+	unsigned int unchecked;
 };
 
 /**
