@@ -49,13 +49,25 @@ static inline unsigned long smm_zone_pfn(struct smm_zone *zone,
 	return smm_sfn_pfn(r, smm_page_sfn(r, page));
 }
 
+/*
+ * Take @zone's lock to change its free lists.  One bump per hold, not per
+ * block: a validate walk that let go of the lock only needs to know that
+ * someone changed them meanwhile, and a bulk refill or drain moves a whole
+ * batch under one hold.  Only validate takes the lock plainly.
+ */
+static inline void smm_zone_lock(struct smm_zone *zone)
+	__acquires(&zone->lock)
+{
+	spin_lock(&zone->lock);
+	zone->changes++;
+}
+
 static inline void smm_add_free(struct smm_zone *zone, struct smm_page *page,
 				unsigned int order)
 {
 	lockdep_assert_held(&zone->lock);
 	list_add(&page->lru, &zone->free_area[order].free_list);
 	zone->free_area[order].nr_free++;
-	zone->changes++;
 	page->private = order;
 	__smm_page_set(page, SMM_PG_buddy);
 }
@@ -66,7 +78,6 @@ static inline void smm_del_free(struct smm_zone *zone, struct smm_page *page,
 	lockdep_assert_held(&zone->lock);
 	list_del(&page->lru);
 	zone->free_area[order].nr_free--;
-	zone->changes++;
 	page->private = 0;
 	__smm_page_clear(page, SMM_PG_buddy);
 }
@@ -160,7 +171,7 @@ void smm_buddy_init_free(struct smm_zone *zone, unsigned long sfn,
 	struct smm_page *pages = zone->pool->region.pages;
 	unsigned long end = sfn + nr;
 
-	spin_lock(&zone->lock);
+	smm_zone_lock(zone);
 	while (sfn < end) {
 		unsigned int order;
 
@@ -194,7 +205,7 @@ unsigned int smm_buddy_rmqueue_bulk(struct smm_zone *zone, unsigned int count,
 {
 	unsigned int n;
 
-	spin_lock(&zone->lock);
+	smm_zone_lock(zone);
 	for (n = 0; n < count; n++) {
 		struct smm_page *page = smm_rmqueue_smallest(zone, 0);
 
@@ -220,7 +231,7 @@ void smm_buddy_free_bulk(struct smm_zone *zone, struct list_head *list,
 {
 	struct smm_page *page, *next;
 
-	spin_lock(&zone->lock);
+	smm_zone_lock(zone);
 	list_for_each_entry_safe(page, next, list, lru) {
 		list_del(&page->lru);
 		__smm_page_clear(page, SMM_PG_pcp);
@@ -287,7 +298,7 @@ unsigned int smm_buddy_isolate_free(struct smm_zone *zone, unsigned long *pos,
 	unsigned int n = 0;
 	unsigned long sfn;
 
-	spin_lock(&zone->lock);
+	smm_zone_lock(zone);
 	for (sfn = *pos; sfn < end && n < nr_wanted; ) {
 		struct smm_page *page = &pages[sfn];
 		unsigned int order, take, i;
@@ -338,7 +349,7 @@ unsigned int smm_buddy_release_free(struct smm_zone *zone, struct list_head *lis
 	struct smm_page *page, *next;
 	unsigned int n = 0;
 
-	spin_lock(&zone->lock);
+	smm_zone_lock(zone);
 	list_for_each_entry_safe(page, next, list, lru) {
 		list_del(&page->lru);
 		smm_free_one(zone, page, 0);
@@ -355,7 +366,7 @@ static struct smm_page *smm_rmqueue(struct smm_zone *zone, unsigned int order)
 
 	if (!order)
 		return smm_pcp_alloc(zone);
-	spin_lock(&zone->lock);
+	smm_zone_lock(zone);
 	page = smm_rmqueue_smallest(zone, order);
 	spin_unlock(&zone->lock);
 	return page;
@@ -628,7 +639,7 @@ void smm_free_pages(struct smm_pool *pool, struct smm_page *page,
 		smm_pcp_free(zone, page);
 		return;
 	}
-	spin_lock(&zone->lock);
+	smm_zone_lock(zone);
 	smm_free_one(zone, page, order);
 	spin_unlock(&zone->lock);
 }

@@ -70,10 +70,11 @@ struct smm_free_area {
  * @id:		index in the pool (node * SMM_NR_ZONE_TYPES + type)
  * @node:	the node it belongs to
  * @pool:	the pool it belongs to
- * @changes:	bumped by every block added to or taken off @free_area: a
- *		validate walk that lets go of @lock midway trusts the block
- *		it stands on only while this is unchanged (beside
- *		@free_pages, on a line every add and delete writes anyway)
+ * @changes:	bumped once by every hold of @lock that may change
+ *		@free_area (smm_zone_lock() in buddy.c): a validate walk that
+ *		lets go of @lock midway trusts the block it stands on only
+ *		while this is unchanged (beside @free_pages, on a line those
+ *		holders write anyway)
  * @walk_hold_max: the most blocks a validate walk looked at under one
  *		hold of @lock (at most SMM_WALK_BATCH; the tests check it)
  */
