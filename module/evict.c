@@ -323,6 +323,15 @@ int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 		__xa_store(&obj->shadows, index, shadow, 0);
 		__xa_erase(&mapping->i_pages, index);
 		mapping->nrpages--;
+		/*
+		 * Under the lock, with the page gone from i_pages: a removal
+		 * of the whole object (its last close) finds the shadow now,
+		 * not the page, so it does not wait for our page lock; once
+		 * it has the lock after us, the object may be freed.
+		 */
+		folio->mapping = NULL;
+		atomic_long_dec(&obj->resident);
+		id = obj->id;
 	}
 	smm_object_unlock(obj);
 	if (!frozen) {
@@ -334,11 +343,8 @@ int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 		ret = SMM_EVICT_BUSY;
 		goto out_release;
 	}
-	folio->mapping = NULL;
-	atomic_long_dec(&obj->resident);
 	smm_lru_del(pool, frame);
-	/* The object may go as soon as the page is unlocked. */
-	id = obj->id;
+	/* No access to the object past this point: it may be gone. */
 	folio_unlock(folio);
 
 	if (slot) {
