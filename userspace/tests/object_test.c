@@ -1594,8 +1594,12 @@ TEST(soft_offline_changes_nothing)
 	/* The last frame of the last chunk, by pfn: idle or not, untouched. */
 	region = smm_slurp(SMM_DEBUGFS "/region");
 	ASSERT_NE(NULL, region);
-	for (line = strstr(region, "chunks:\n"); line; line = strchr(line + 1, '\n'))
-		sscanf(line + 1, "%*u pfn %lx node %d", &pfn, &node);
+	for (line = strstr(region, "chunks:\n"); line; line = strchr(line + 1, '\n')) {
+		unsigned long v;
+
+		if (sscanf(line + 1, "%*u pfn %lx node %d", &v, &node) == 2)
+			pfn = v;
+	}
 	free(region);
 	ASSERT_NE(0, pfn);
 	off = open("/sys/devices/system/memory/soft_offline_page", O_WRONLY | O_CLOEXEC);
@@ -1679,7 +1683,7 @@ TEST(memory_offline_of_region_blocks_is_refused)
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 		/* EINVAL: the kernel refuses the block before asking (holes, zones). */
 		EXPECT_TRUE(WIFEXITED(status) &&
-		            (WEXITSTATUS(status) == EBUSY || WEXITSTATUS(status) == EINVAL))
+			    (WEXITSTATUS(status) == EBUSY || WEXITSTATUS(status) == EINVAL))
 			TH_LOG("memory%lu: %s %d (EBUSY is %d; 255: it went offline)",
 			       blocks[i], WIFSIGNALED(status) ? "hung, killed by signal" : "errno",
 			       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
