@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "smm_syscalls.h"
 #include "smm_test.h"
 
 /*
@@ -1556,9 +1557,6 @@ TEST(hard_offline_page_is_never_replaced_by_zeroes)
 	close(fd);
 }
 
-#ifndef MADV_SOFT_OFFLINE
-#define MADV_SOFT_OFFLINE 101	/* asm-generic/mman-common.h; not in libc's */
-#endif
 
 /*
  * Soft offline (MADV_SOFT_OFFLINE, or a pfn written to soft_offline_page)
