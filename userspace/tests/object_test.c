@@ -1557,7 +1557,6 @@ TEST(hard_offline_page_is_never_replaced_by_zeroes)
 	close(fd);
 }
 
-
 /*
  * Soft offline (MADV_SOFT_OFFLINE, or a pfn written to soft_offline_page)
  * migrates a healthy page away before marking it: it can move pages on the
