@@ -36,12 +36,13 @@
 #include <unistd.h>
 
 #include <shadowmm.h>
+#include "smm_buddyinfo.h"
 
 #define DEV		"/dev/shadowmm"
 #define DBG		"/sys/kernel/debug/shadowmm/"
 #define PG		4096UL
 #define CMP_ORDER	9
-#define NR_ORDERS	11
+#define NR_ORDERS	SMM_BUDDYINFO_ORDERS
 #define MAX_REPEATS	31
 #define CSV_HEADER	"case,repeats,pages_mapped,pages_held,blocks_theory,blocks_before,blocks_after,after_pct,migrated,migrate_failed,compact_ns,migrated_per_s,blocks_before_min,blocks_before_max,blocks_after_min,blocks_after_max,after_pct_min,after_pct_max,migrated_per_s_min,migrated_per_s_max,compact_min_ns,compact_max_ns"
 
@@ -116,24 +117,18 @@ static struct blocks count_blocks(void)
 {
 	static char buf[8192];
 	struct blocks b = { 0, 0, 0 };
-	char *line = buf, *p;
+	char *line = buf;
 	int o;
 
 	knob("drain_pcp 1\n");
 	slurp(DBG "buddyinfo", buf, sizeof(buf));
 	for (; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		unsigned long zone_free = 0;
+		unsigned long zone_free = 0, nr_free[SMM_BUDDYINFO_ORDERS];
 
-		p = strstr(line, "zone");
-		if (strncmp(line, "Node ", 5) || !p)
+		if (!smm_buddyinfo_line(line, nr_free))
 			continue;
-		p += 4;
-		while (*p == ' ')
-			p++;
-		while (*p && *p != ' ')
-			p++;
 		for (o = 0; o < NR_ORDERS; o++) {
-			unsigned long v = strtoul(p, &p, 10);
+			unsigned long v = nr_free[o];
 
 			zone_free += v << o;
 			if (o >= CMP_ORDER)

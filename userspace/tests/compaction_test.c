@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "smm_buddyinfo.h"
 #include "smm_test.h"
 
 #undef TEST_TIMEOUT_DEFAULT
@@ -31,7 +32,7 @@
 
 #define CMP_ORDER	9	/* the order compaction rebuilds */
 #define MAX_ZONES	16
-#define NR_ORDERS	11
+#define NR_ORDERS	SMM_BUDDYINFO_ORDERS
 
 /* Per zone of buddyinfo: free frames, and free blocks of CMP_ORDER or more. */
 struct cmp_zones {
@@ -49,18 +50,13 @@ static int cmp_buddyinfo(struct cmp_zones *z)
 		return -1;
 	for (line = strtok_r(buf, "\n", &save); line && z->n < MAX_ZONES;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *p = strstr(line, "zone");
+		unsigned long nr_free[SMM_BUDDYINFO_ORDERS];
 		int o;
 
-		if (strncmp(line, "Node ", 5) || !p)
+		if (!smm_buddyinfo_line(line, nr_free))
 			continue;
-		p += 4;
-		while (*p == ' ')
-			p++;
-		while (*p && *p != ' ')
-			p++;
 		for (o = 0; o < NR_ORDERS; o++) {
-			unsigned long v = strtoul(p, &p, 10);
+			unsigned long v = nr_free[o];
 
 			z->free[z->n] += v << o;
 			if (o >= CMP_ORDER)
