@@ -484,6 +484,79 @@ static void smm_lru_validate_batched_test(struct kunit *test)
 			(unsigned int)SMM_WALK_BATCH);
 }
 
+/* PG_mlocked of pages [0, @n) of @file set or cleared, as mlock() would. */
+static void smm_test_set_mlocked(struct file *file, unsigned long n, bool on)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		struct page *page = xa_load(&file->f_mapping->i_pages, i);
+		struct folio *folio = page_folio(page);
+
+		if (on)
+			folio_set_mlocked(folio);
+		else
+			folio_clear_mlocked(folio);
+	}
+}
+
+/* No page goes back to the kernel with the flag, whatever the case did. */
+static void smm_test_clear_mlocked(void *file)
+{
+	struct address_space *mapping = ((struct file *)file)->f_mapping;
+	unsigned long index;
+	struct page *page;
+
+	xa_for_each(&mapping->i_pages, index, page)
+		if (!xa_is_value(page))
+			folio_clear_mlocked(page_folio(page));
+}
+
+/*
+ * meminfo's Mlocked walks the unevictable lists, whose length a user
+ * decides (mlock() of an object mapping, up to the region): a batch of
+ * SMM_WALK_BATCH entries at a time under the LRU lock, and still exact.
+ */
+static void smm_lru_mlocked_batched_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &lru_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_lruvec *lruvec = smm_test_lruvec(pool);
+	unsigned int max;
+	unsigned long i;
+
+	KUNIT_ASSERT_EQ(test, smm_test_write_pages(file, 0, SMM_TEST_LRU_PAGES),
+			(ssize_t)SMM_TEST_LRU_PAGES * PAGE_SIZE);
+	smm_lru_drain_all(pool);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_clear_mlocked, file), 0);
+	smm_test_set_mlocked(file, SMM_TEST_LRU_PAGES, true);
+	for (i = 0; i < SMM_TEST_LRU_PAGES; i++) {
+		struct smm_page *frame = smm_test_lock_frame(test, pool, file, i);
+
+		smm_lru_mlock(pool, frame);
+		smm_test_unlock_frame(file, i);
+	}
+	smm_lru_drain_all(pool);
+	KUNIT_ASSERT_EQ(test, READ_ONCE(lruvec->nr_unevictable),
+			(unsigned long)SMM_TEST_LRU_PAGES);
+
+	smm_test_lru_hold_max(lruvec, true);
+	KUNIT_EXPECT_EQ(test, smm_lru_mlocked_pages(pool), (unsigned long)SMM_TEST_LRU_PAGES);
+	max = smm_test_lru_hold_max(lruvec, true);
+	KUNIT_EXPECT_GT(test, max, 0U);
+	KUNIT_EXPECT_LE(test, max, (unsigned int)SMM_WALK_BATCH);
+
+	/* Munlocked by the kernel, still on the list: counted no more. */
+	smm_test_set_mlocked(file, SMM_TEST_LRU_PAGES / 2, false);
+	KUNIT_EXPECT_EQ(test, smm_lru_mlocked_pages(pool),
+			(unsigned long)(SMM_TEST_LRU_PAGES - SMM_TEST_LRU_PAGES / 2));
+	smm_test_set_mlocked(file, SMM_TEST_LRU_PAGES, false);
+	KUNIT_EXPECT_EQ(test, smm_lru_mlocked_pages(pool), 0UL);
+	KUNIT_EXPECT_LE(test, smm_test_lru_hold_max(lruvec, false),
+			(unsigned int)SMM_WALK_BATCH);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 static struct kunit_case smm_lru_cases[] = {
 	KUNIT_CASE(smm_lru_access_rule_test),
 	KUNIT_CASE(smm_lru_second_chance_test),
@@ -494,6 +567,7 @@ static struct kunit_case smm_lru_cases[] = {
 	KUNIT_CASE(smm_lru_leave_test),
 	KUNIT_CASE(smm_lru_fault_access_test),
 	KUNIT_CASE(smm_lru_validate_batched_test),
+	KUNIT_CASE(smm_lru_mlocked_batched_test),
 	{}
 };
 

@@ -918,34 +918,6 @@ unsigned long smm_lru_pages(struct smm_pool *pool, enum smm_lru_list lru)
 }
 SMM_EXPORT(smm_lru_pages);
 
-/**
- * smm_lru_mlocked_pages() - object pages mlocked by the kernel's mm
- * @pool: the pool
- *
- * The pages of the unevictable lists whose struct page is PG_mlocked (a
- * page munlocked since stays there until it is next touched).
- *
- * Context: Process context.  Takes each node's LRU lock in turn.
- * Return: the count.
- */
-unsigned long smm_lru_mlocked_pages(struct smm_pool *pool)
-{
-	unsigned long n = 0;
-	int i;
-
-	for (i = 0; i < pool->zones.nr_nodes; i++) {
-		struct smm_lruvec *lruvec = &pool->zones.nodes[i].lruvec;
-		struct smm_page *frame;
-
-		spin_lock(&lruvec->lock);
-		list_for_each_entry(frame, &lruvec->unevictable_list, lru)
-			n += smm_lru_mlocked(pool, frame);
-		spin_unlock(&lruvec->lock);
-	}
-	return n;
-}
-SMM_EXPORT(smm_lru_mlocked_pages);
-
 static void smm_lru_validate_hold_end(struct smm_lru_vwalk *w)
 {
 	lockdep_assert_held(&w->lruvec->lock);
@@ -985,6 +957,71 @@ bool smm_lru_validate_step(struct smm_lru_vwalk *w)
 	spin_lock(&lruvec->lock);
 	return lruvec->changes == w->changes;
 }
+
+/* A node's unevictable list changed under this many counts: its length. */
+#define SMM_LRU_MLOCKED_TRIES	4
+
+/*
+ * The mlocked pages of @lruvec's unevictable list, a batch at a time;
+ * false when the list changed while its lock was let go.
+ */
+static bool smm_lru_mlocked_walk(struct smm_pool *pool, struct smm_lru_vwalk *w,
+				 unsigned long *n)
+{
+	struct smm_lruvec *lruvec = w->lruvec;
+	unsigned long seen = 0;
+	struct smm_page *frame;
+
+	lockdep_assert_held(&lruvec->lock);
+	*n = 0;
+	w->changes = lruvec->changes;
+	list_for_each_entry(frame, &lruvec->unevictable_list, lru) {
+		*n += smm_lru_mlocked(pool, frame);
+		/* A list longer than its count (validate says so) ends here. */
+		if (++seen >= lruvec->nr_unevictable)
+			break;
+		if (!smm_lru_validate_step(w))
+			return false;
+	}
+	return true;
+}
+
+/**
+ * smm_lru_mlocked_pages() - object pages mlocked by the kernel's mm
+ * @pool: the pool
+ *
+ * The pages of the unevictable lists whose struct page is PG_mlocked (a
+ * page munlocked since stays there until it is next touched).  A user
+ * decides how long those lists are, so each is walked SMM_WALK_BATCH
+ * entries at a time under its lock, as validate's walks are; a list that
+ * changed whenever the lock was let go is counted at its length, the most
+ * it can hold mlocked, after SMM_LRU_MLOCKED_TRIES walks.
+ *
+ * Context: Process context, may sleep.  Takes each node's LRU lock in turn.
+ * Return: the count.
+ */
+unsigned long smm_lru_mlocked_pages(struct smm_pool *pool)
+{
+	unsigned long sum = 0, n;
+	unsigned int tries;
+	int i;
+
+	for (i = 0; i < pool->zones.nr_nodes; i++) {
+		struct smm_lru_vwalk w = { .lruvec = &pool->zones.nodes[i].lruvec };
+
+		spin_lock(&w.lruvec->lock);
+		for (tries = 0; tries < SMM_LRU_MLOCKED_TRIES; tries++)
+			if (smm_lru_mlocked_walk(pool, &w, &n))
+				break;
+		if (tries == SMM_LRU_MLOCKED_TRIES)
+			n = w.lruvec->nr_unevictable;
+		smm_lru_validate_hold_end(&w);
+		spin_unlock(&w.lruvec->lock);
+		sum += n;
+	}
+	return sum;
+}
+SMM_EXPORT(smm_lru_mlocked_pages);
 
 /*
  * One list of @node against its count and its frames' flags; its LRU lock
