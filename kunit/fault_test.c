@@ -474,6 +474,73 @@ out:
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/* The most descriptors and vmas validate looked at under one hold of the lock. */
+static unsigned int smm_test_vma_hold_max(struct smm_vma_tree *tree, bool reset)
+{
+	unsigned int max;
+
+	spin_lock(&tree->lock);
+	max = tree->walk_hold_max;
+	if (reset)
+		tree->walk_hold_max = 0;
+	spin_unlock(&tree->lock);
+	return max;
+}
+
+#define SMM_TEST_NR_MAPPINGS	(2 * SMM_WALK_BATCH + 9)
+
+/*
+ * A program decides how many mappings it has, up to vm.max_map_count:
+ * validate walks a process's descriptors and vmas a batch of
+ * SMM_WALK_BATCH at a time under the tree's lock, and stays exact: a
+ * count one off is still found.
+ */
+static void smm_fault_validate_batched_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &fault_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	unsigned long *addrs, i, mapped;
+	struct smm_vma_tree *tree;
+
+	addrs = kunit_kcalloc(test, SMM_TEST_NR_MAPPINGS, sizeof(*addrs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, addrs);
+	/* Every other page of the object: no two mappings merge. */
+	for (mapped = 0; mapped < SMM_TEST_NR_MAPPINGS; mapped++) {
+		addrs[mapped] = kunit_vm_mmap(test, file, 0, PAGE_SIZE,
+					      PROT_READ | PROT_WRITE, MAP_SHARED,
+					      2 * mapped * PAGE_SIZE);
+		if (!addrs[mapped] || IS_ERR_VALUE(addrs[mapped])) {
+			KUNIT_FAIL(test, "mmap %lu: %ld", mapped, (long)addrs[mapped]);
+			break;
+		}
+	}
+	tree = smm_test_current_tree(pool);
+	KUNIT_EXPECT_NOT_NULL(test, tree);
+	if (tree && mapped == SMM_TEST_NR_MAPPINGS) {
+		KUNIT_EXPECT_EQ(test, READ_ONCE(tree->nr), (unsigned long)SMM_TEST_NR_MAPPINGS);
+		smm_test_vma_hold_max(tree, true);
+		KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+		i = smm_test_vma_hold_max(tree, true);
+		KUNIT_EXPECT_GT(test, i, 0UL);
+		KUNIT_EXPECT_LE(test, i, (unsigned long)SMM_WALK_BATCH);
+
+		/* One off: the tree against its count. */
+		spin_lock(&tree->lock);
+		tree->nr++;
+		spin_unlock(&tree->lock);
+		KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 1U);
+		spin_lock(&tree->lock);
+		tree->nr--;
+		spin_unlock(&tree->lock);
+		KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+		KUNIT_EXPECT_LE(test, smm_test_vma_hold_max(tree, false),
+				(unsigned int)SMM_WALK_BATCH);
+	}
+	for (i = 0; i < mapped; i++)
+		vm_munmap(addrs[i], PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 0UL);
+}
+
 static struct kunit_case smm_fault_cases[] = {
 	KUNIT_CASE(smm_fault_shared_test),
 	KUNIT_CASE(smm_fault_private_cow_test),
@@ -482,6 +549,7 @@ static struct kunit_case smm_fault_cases[] = {
 	KUNIT_CASE(smm_fault_lookup_resync_test),
 	KUNIT_CASE(smm_fault_untracked_test),
 	KUNIT_CASE(smm_fault_hwpoison_test),
+	KUNIT_CASE(smm_fault_validate_batched_test),
 	{}
 };
 

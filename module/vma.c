@@ -753,17 +753,32 @@ static pid_t smm_mm_pid(struct mm_struct *mm)
 }
 
 /*
- * Call @fn on every tree of the pool with its mm's mmap_lock held for
- * reading and the tree resynced; @fn takes the tree's lock itself, for as
- * long as it needs it, and returns nonzero to stop the walk.  Trees of
- * exiting processes are skipped: their mappings are going.  The mmap_lock
- * is taken killably: a reader queued behind a writer that never finishes
- * can still be killed, and then the walk stops.
+ * Call @fn on every tree of the pool with its mm's mmap_lock held (for
+ * writing when @write, else for reading) and the tree resynced; @fn takes
+ * the tree's lock itself, for as long as it needs it, and returns nonzero
+ * to stop the walk.  Trees of exiting processes are skipped: their
+ * mappings are going.  The mmap_lock is taken killably: a walker queued
+ * behind a holder that never finishes can still be killed, and then the
+ * walk stops.
  */
 struct smm_vma_walk {
 	int (*fn)(struct smm_vma_tree *tree, void *arg);
 	void *arg;
+	bool write;
 };
+
+static int smm_vma_walk_lock(struct mm_struct *mm, bool write)
+{
+	return write ? mmap_write_lock_killable(mm) : mmap_read_lock_killable(mm);
+}
+
+static void smm_vma_walk_unlock(struct mm_struct *mm, bool write)
+{
+	if (write)
+		mmap_write_unlock(mm);
+	else
+		mmap_read_unlock(mm);
+}
 
 static int smm_vma_walk_trees(struct smm_pool *pool,
 			      const struct smm_vma_walk *walk)
@@ -793,14 +808,14 @@ static int smm_vma_walk_trees(struct smm_pool *pool,
 		struct mm_struct *mm = trees[i]->mm;
 
 		if (!ret && mmget_not_zero(mm)) {
-			if (mmap_read_lock_killable(mm)) {
+			if (smm_vma_walk_lock(mm, walk->write)) {
 				ret = -EINTR;
 			} else {
 				spin_lock(&trees[i]->lock);
 				smm_vma_tree_resync(trees[i]);
 				spin_unlock(&trees[i]->lock);
 				ret = walk->fn(trees[i], walk->arg);
-				mmap_read_unlock(mm);
+				smm_vma_walk_unlock(mm, walk->write);
 			}
 			mmput(mm);
 		}
@@ -900,25 +915,49 @@ int smm_vma_print(struct seq_file *m, struct smm_pool *pool)
 }
 SMM_EXPORT(smm_vma_print);
 
-/* A tree against its mm's vmas, with that mm's mmap_lock held (for reading). */
+/*
+ * One more descriptor or vma looked at by validate's walk of @tree: every
+ * SMM_WALK_BATCH of them the tree's lock is let go for a moment, since a
+ * program decides how many mappings it has (up to vm.max_map_count).  The
+ * walk holds the mmap_lock for writing, so no descriptor can come or go
+ * meanwhile (every insert and erase happens under the mmap_lock, a
+ * munmap's closes under its downgraded read lock, which the writer waits
+ * out); faults only move the lookup cache and count, and may come in.
+ */
+static void smm_vma_validate_step(struct smm_vma_tree *tree, unsigned int *held)
+{
+	lockdep_assert_held(&tree->lock);
+	if (++*held < SMM_WALK_BATCH)
+		return;
+	if (*held > tree->walk_hold_max)
+		tree->walk_hold_max = *held;
+	*held = 0;
+	spin_unlock(&tree->lock);
+	cond_resched();
+	spin_lock(&tree->lock);
+}
+
+/* A tree against its mm's vmas, with that mm's mmap_lock held for writing. */
 static int smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
 {
 	struct smm_report *r = arg;
 	unsigned long prev_end = 0, n = 0, mapped = 0;
 	struct vm_area_struct *vma;
 	struct vma_iterator vmi;
-	struct smm_vma *v;
+	struct smm_vma *v, *cache;
+	unsigned int held = 0;
 	bool cached;
 
-	mmap_assert_locked(tree->mm);
+	mmap_assert_write_locked(tree->mm);
 	vma_iter_init(&vmi, tree->mm, 0);
 
-	/* Under the lock: another walker's resync may clear the cache. */
 	spin_lock(&tree->lock);
-	cached = !tree->cache;
+	/* The cache as the walk began: faults move it while the lock is let go. */
+	cache = tree->cache;
+	cached = !cache;
 	for (v = smm_vma_tree_first(tree); v; v = smm_vma_tree_next(v)) {
 		n++;
-		cached |= v == tree->cache;
+		cached |= v == cache;
 		if (v->start >= v->end || v->start < prev_end || v->tree != tree)
 			smm_report(r, "vma tree %p: %lx-%lx out of order or overlapping\n",
 				   tree, v->start, v->end);
@@ -927,12 +966,17 @@ static int smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
 		if (vma != v->vma || vma->vm_private_data != v)
 			smm_report(r, "vma tree %p: %lx-%lx has no vma of its own\n",
 				   tree, v->start, v->end);
+		/* A tree longer than its count (reported below) ends here. */
+		if (n > tree->nr)
+			break;
+		smm_vma_validate_step(tree, &held);
 	}
 	if (n != tree->nr)
 		smm_report(r, "vma tree %p: %lu descriptors, %lu counted\n", tree, n, tree->nr);
 	if (!cached)
 		smm_report(r, "vma tree %p: lookup cache points outside the tree\n", tree);
 	for_each_vma(vmi, vma) {
+		smm_vma_validate_step(tree, &held);
 		if (!smm_vma_is_shadow(vma) || smm_file_object(vma->vm_file)->pool != tree->pool)
 			continue;
 		mapped++;
@@ -949,6 +993,8 @@ static int smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
 	if (mapped != n)
 		smm_report(r, "vma tree %p: %lu descriptors for %lu device vmas\n",
 			   tree, n, mapped);
+	if (held > tree->walk_hold_max)
+		tree->walk_hold_max = held;
 	spin_unlock(&tree->lock);
 	return 0;
 }
@@ -963,7 +1009,7 @@ static int smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
  */
 unsigned int smm_vma_validate(struct smm_pool *pool, struct smm_report *r)
 {
-	const struct smm_vma_walk walk = { smm_vma_validate_tree, r };
+	const struct smm_vma_walk walk = { smm_vma_validate_tree, r, true };
 	unsigned int before = r->problems;
 
 	if (smm_vma_walk_trees(pool, &walk))

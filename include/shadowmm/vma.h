@@ -57,11 +57,14 @@ struct smm_vma {
  * struct smm_vma_tree - one process's shadow mappings
  * @root:	descriptors by start address
  * @cache:	the last descriptor a lookup found
- * @lock:	protects @root, @cache, @nr and the ranges of the members
+ * @lock:	protects @root, @cache, @nr, @walk_hold_max and the ranges of
+ *		the members
  * @nr:		descriptors in @root
  * @lookups:	lookups through @cache (for its hit rate; a live tree
  *		also counts them in vmstat vmacache_find_calls)
  * @cache_hits:	of which answered by @cache (vmacache_find_hits)
+ * @walk_hold_max: the most descriptors and vmas validate looked at under
+ *		one hold of @lock (its walk lets go every SMM_WALK_BATCH)
  * @mm:		the address space (a counted mm_count reference), or NULL
  *		for a bare tree
  * @pool:	its pool (NULL for a bare tree)
@@ -78,6 +81,7 @@ struct smm_vma_tree {
 	unsigned long nr;
 	unsigned long lookups;
 	unsigned long cache_hits;
+	unsigned int walk_hold_max;
 	struct mm_struct *mm;
 	struct smm_pool *pool;
 	struct hlist_node hnode;
