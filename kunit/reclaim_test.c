@@ -19,6 +19,7 @@
  * shadowmm_workingset.
  */
 
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
@@ -36,6 +37,7 @@
 #include <shadowmm/lru.h>
 #include <shadowmm/reclaim.h>
 #include <shadowmm/slab.h>
+#include <trace/events/shadowmm.h>
 
 #include "smm_test.h"
 
@@ -819,6 +821,106 @@ static void smm_reclaim_mlock_after_verdict_test(struct kunit *test)
 	vm_munmap(addr, PAGE_SIZE);
 }
 
+/*
+ * The pool of smm_reclaim_close_in_evict_test(): its caches poison what is
+ * freed, so a read of a freed object sees the poison.
+ */
+static const struct smm_test_pool_cfg reclaim_poison_pool = {
+	.mb = 4, .split = { 0, 100, 0 }, .one_node = true,
+	.pcp_off = true, .swap_pages = 2048,
+	.slab_debug = SMM_SLAB_POISON | SMM_SLAB_CONSISTENCY,
+};
+
+/* What smm_reclaim_close_in_evict_test() set up, and what it saw. */
+struct smm_close_in_evict {
+	struct file *file;
+	bool closed;
+	unsigned long evicted_ino;
+};
+
+/*
+ * In place of smm_lru_del(), eviction's first call once the object's lock
+ * is dropped: the object's last close comes here, then the real call.
+ */
+static void smm_test_lru_del_after_close(struct smm_pool *pool, struct smm_page *frame)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct smm_close_in_evict *ctx = test->priv;
+
+	kunit_deactivate_static_stub(test, smm_lru_del);
+	if (!ctx->closed) {
+		ctx->closed = true;
+		kunit_release_action(test, smm_test_fput, ctx->file);
+	}
+	smm_lru_del(pool, frame);
+}
+
+static void smm_test_probe_evict(void *data, unsigned long pfn, int nid,
+				 unsigned long ino, pgoff_t index, u32 slot)
+{
+	struct smm_close_in_evict *ctx = data;
+
+	WRITE_ONCE(ctx->evicted_ino, ino);
+}
+
+/*
+ * An object's last close while an eviction of its page finishes.  Once
+ * the eviction has put the shadow in the page's place and dropped the
+ * object's lock, the removal of the whole object finds the shadow, not the
+ * page, so it does not wait for the page lock the eviction still holds: it
+ * drops the shadow and frees the object.  The eviction must be done with
+ * the object by then.  Its first call past the lock is redirected to close
+ * the file there, on a pool whose freed objects are poisoned: the object's
+ * id the eviction's tracepoint reports was read before the close, not the
+ * poison after it (the read an eviction made last; its stores just before
+ * it, which came after the unlock too, are no call away from it and this
+ * case cannot come between them).
+ */
+static void smm_reclaim_close_in_evict_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_poison_pool);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_close_in_evict ctx = { .file = file, .evicted_ino = ULONG_MAX };
+	struct smm_reclaim_stat stat = { };
+	u8 *buf = smm_test_buf(test);
+	unsigned long free_before, ino;
+	struct smm_page *frame;
+	struct page *page;
+	u64 id;
+	int res;
+
+	id = smm_file_object(file)->id;
+	free_before = smm_zone_free(zone);
+	KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, 0), (ssize_t)PAGE_SIZE);
+	smm_lru_drain_all(pool);
+	page = xa_load(&file->f_mapping->i_pages, 0);
+	KUNIT_ASSERT_TRUE(test, page && !xa_is_value(page));
+	KUNIT_ASSERT_EQ(test, smm_lru_isolate_inactive(pool, &pool->zones.nodes[0], 1,
+							 &frame), 1U);
+	KUNIT_ASSERT_PTR_EQ(test, smm_frame_struct_page(pool, frame), page);
+	lock_page(page);
+	clear_bit(SMM_PG_referenced, &frame->flags);
+	KUNIT_ASSERT_EQ(test, smm_lru_check_references(pool, frame), SMM_LRUREF_RECLAIM);
+
+	test->priv = &ctx;
+	kunit_activate_static_stub(test, smm_lru_del, smm_test_lru_del_after_close);
+	KUNIT_EXPECT_EQ(test, register_trace_shadowmm_lru_evict(smm_test_probe_evict, &ctx), 0);
+	res = smm_object_remove_mapping(pool, frame, &stat);
+	unregister_trace_shadowmm_lru_evict(smm_test_probe_evict, &ctx);
+	tracepoint_synchronize_unregister();
+	test->priv = NULL;
+	KUNIT_ASSERT_EQ(test, res, (int)SMM_EVICT_RECLAIMED);
+	/* The close came in the window, and took the object and its slot. */
+	KUNIT_EXPECT_TRUE(test, ctx.closed);
+	ino = READ_ONCE(ctx.evicted_ino);
+	KUNIT_EXPECT_EQ(test, ino, (unsigned long)id);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PSWPOUT), 1UL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->swap.nr_used), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), free_before);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /* Pages of zeroes leave shadow entries without a slot; those are trimmed. */
 static void smm_reclaim_shadow_trim_test(struct kunit *test)
 {
@@ -989,6 +1091,7 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE(smm_reclaim_young_rule_test),
 	KUNIT_CASE(smm_reclaim_young_two_mappings_test),
 	KUNIT_CASE(smm_reclaim_mlock_after_verdict_test),
+	KUNIT_CASE(smm_reclaim_close_in_evict_test),
 	KUNIT_CASE(smm_reclaim_shadow_trim_test),
 	KUNIT_CASE(smm_reclaim_no_store_test),
 	KUNIT_CASE_PARAM_ATTR(smm_reclaim_kmalloc_test, smm_reclaim_kmalloc_gen_params,

@@ -510,12 +510,16 @@ SMM_EXPORT(smm_lru_mlock);
  * Entries of the frame still in a batch are skipped by their drain (the
  * page has no mapping) and only drop their reference then.
  *
+ * A KUnit case may redirect this call (eviction's first call once the
+ * object's lock is dropped: the window its last close can come in).
+ *
  * Context: Process context; the frame's page locked.  Takes the LRU lock.
  */
 void smm_lru_del(struct smm_pool *pool, struct smm_page *frame)
 {
 	struct smm_lruvec *lruvec = smm_frame_lruvec(pool, frame);
 
+	KUNIT_STATIC_STUB_REDIRECT(smm_lru_del, pool, frame);
 	smm_lru_assert_page_locked(pool, frame);
 	smm_lruvec_lock(lruvec);
 	if (smm_page_test(frame, SMM_PG_lru))

@@ -139,4 +139,18 @@ static inline bool smm_fault_vma_locked(const struct vm_fault *vmf)
 #define smm_get_cpu_ptr(p)	({ smm_cpu_pin(); this_cpu_ptr(p); })
 #define smm_put_cpu_ptr(p)	do { (void)(p); smm_cpu_unpin(); } while (0)
 
+/*
+ * KUnit's static stubs (6.2): a KUnit case may redirect a call of a
+ * function that begins with KUNIT_STATIC_STUB_REDIRECT() to one of its
+ * own, in its own thread only, to act inside a window no caller can hold
+ * open (an object's last close in the middle of an eviction).  Without
+ * CONFIG_KUNIT the redirect is nothing; 6.1 has no such header
+ * (SMM_HAVE_KUNIT_STATIC_STUB: Kbuild's test).
+ */
+#ifdef SMM_HAVE_KUNIT_STATIC_STUB
+#include <kunit/static_stub.h>
+#else
+#define KUNIT_STATIC_STUB_REDIRECT(real_fn_name, args...) ((void)(real_fn_name))
+#endif
+
 #endif /* _SHADOWMM_COMPAT_H */
