@@ -7,6 +7,7 @@
  * its lists.
  */
 
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/cpu.h>
 #include <linux/workqueue.h>
@@ -220,11 +221,107 @@ static void smm_pcp_cpu_offline_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, add_cpu(target), 0);
 }
 
+/* A frame to move from one CPU's list to another's, in a validate pass. */
+struct smm_pcp_move {
+	struct smm_pool *pool;
+	struct smm_zone *zone;
+	int from, to;
+	struct smm_page *frame;
+	bool moved;
+};
+
+/* On @from: the frame at the head of its list, as an allocation takes it. */
+static long smm_pcp_move_take(void *arg)
+{
+	struct smm_pcp_move *mv = arg;
+
+	mv->frame = smm_alloc_pages(mv->pool, 0, SMM_GFP_NOWAIT);
+	return mv->frame ? 0 : -ENOMEM;
+}
+
+/* On @to: the frame freed, onto its list. */
+static long smm_pcp_move_give(void *arg)
+{
+	struct smm_pcp_move *mv = arg;
+
+	smm_free_pages(mv->pool, mv->frame, 0);
+	return 0;
+}
+
+/*
+ * In place of smm_buddy_validate_pcp(): the walk, and right after the walk
+ * of @from's list of @zone, once, a frame moved from it to @to's list, not
+ * walked yet (no buddy list is touched).
+ */
+static void smm_test_validate_pcp_then_move(struct smm_zone *zone, int cpu,
+					    unsigned long *seen, unsigned long *changes,
+					    struct smm_report *r)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct smm_pcp_move *mv = test->priv;
+
+	kunit_deactivate_static_stub(test, smm_buddy_validate_pcp);
+	smm_buddy_validate_pcp(zone, cpu, seen, changes, r);
+	if (zone != mv->zone || cpu != mv->from) {
+		kunit_activate_static_stub(test, smm_buddy_validate_pcp,
+					   smm_test_validate_pcp_then_move);
+		return;
+	}
+	if (work_on_cpu(mv->from, smm_pcp_move_take, mv) == 0 &&
+	    work_on_cpu(mv->to, smm_pcp_move_give, mv) == 0)
+		mv->moved = true;
+}
+
+/*
+ * validate's pass over a zone walks each CPU's list in turn: a frame
+ * allocated from a list already walked and freed to one not walked yet
+ * is seen twice, on two lists, without being on two at once.  That pass
+ * is taken back and made again; no problem is reported.
+ */
+static void smm_pcp_validate_moving_frame_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &one_chunk);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	struct smm_pcp_fill fill = { .pool = pool };
+	struct smm_pcp_move mv = { .pool = pool, .zone = zone, .from = -1, .to = -1 };
+	unsigned int problems;
+	int cpu;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs");
+	/* The first CPU validate walks, and one after it. */
+	for_each_possible_cpu(cpu) {
+		if (mv.from < 0) {
+			mv.from = cpu;
+		} else if (cpu_online(cpu)) {
+			mv.to = cpu;
+			break;
+		}
+	}
+	if (!cpu_online(mv.from) || mv.to < 0)
+		kunit_skip(test, "the first possible CPU is offline");
+	KUNIT_ASSERT_EQ(test, smm_pcp_set_tunables(pool, 64, 8), 0);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(mv.from, smm_pcp_fill_fn, &fill), 0L);
+	KUNIT_ASSERT_GT(test, smm_test_pcp_count(zone, mv.from), 0U);
+
+	test->priv = &mv;
+	kunit_activate_static_stub(test, smm_buddy_validate_pcp, smm_test_validate_pcp_then_move);
+	problems = smm_test_validate(pool);
+	test->priv = NULL;
+	KUNIT_EXPECT_TRUE(test, mv.moved);
+	KUNIT_EXPECT_EQ(test, problems, 0U);
+	KUNIT_EXPECT_GT(test, smm_test_pcp_count(zone, mv.to), 0U);
+	smm_pcp_drain_all(pool);
+	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), zone->managed);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 static struct kunit_case smm_pcp_cases[] = {
 	KUNIT_CASE(smm_pcp_refill_drain_test),
 	KUNIT_CASE(smm_pcp_order0_only_test),
 	KUNIT_CASE(smm_pcp_tunables_test),
 	KUNIT_CASE(smm_pcp_cpu_offline_test),
+	KUNIT_CASE(smm_pcp_validate_moving_frame_test),
 	{}
 };
 

@@ -26,6 +26,7 @@
 #include <linux/fault-inject.h>
 #include <linux/ratelimit.h>
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include <shadowmm/buddy.h>
@@ -677,16 +678,30 @@ struct smm_page *smm_virt_to_page(struct smm_pool *pool, const void *addr)
 }
 SMM_EXPORT(smm_virt_to_page);
 
-/* One CPU's list of one zone, checked under its lock. */
-static void smm_validate_pcp(struct smm_zone *zone, int cpu, unsigned long *seen,
-			     struct smm_report *r)
+/**
+ * smm_buddy_validate_pcp() - validate's walk of one CPU's list of a zone
+ * @zone: the zone
+ * @cpu: the CPU
+ * @seen: the frames validate's pass of the zone found so far, added to
+ * @changes: set to the list's count of changes as the walk saw it
+ * @r: where problems are reported
+ *
+ * Not static only so that a KUnit case can redirect it and move a frame
+ * between two CPUs' lists in the middle of a pass.
+ *
+ * Context: Process context; takes the list's lock.
+ */
+void smm_buddy_validate_pcp(struct smm_zone *zone, int cpu, unsigned long *seen,
+			    unsigned long *changes, struct smm_report *r)
 {
 	struct smm_pcp *pcp = per_cpu_ptr(zone->pcp, cpu);
 	struct smm_region *reg = &zone->pool->region;
 	struct smm_page *page;
 	unsigned int n = 0;
 
+	KUNIT_STATIC_STUB_REDIRECT(smm_buddy_validate_pcp, zone, cpu, seen, changes, r);
 	spin_lock(&pcp->lock);
+	*changes = pcp->changes;
 	list_for_each_entry(page, &pcp->list, lru) {
 		unsigned long sfn = smm_page_sfn(reg, page);
 
@@ -708,6 +723,7 @@ static void smm_validate_pcp(struct smm_zone *zone, int cpu, unsigned long *seen
 			   zone->node->nid, smm_zone_name(zone), cpu, n, pcp->count);
 	spin_unlock(&pcp->lock);
 }
+SMM_EXPORT(smm_buddy_validate_pcp);
 
 /* What a walk of one zone for validate carries. */
 struct smm_buddy_vwalk {
@@ -826,13 +842,16 @@ out:
 
 /*
  * One zone: its per-CPU lists, then its free lists, with @seen's bits of
- * the zone cleared first.  A frame moves between the two only through the
- * free lists (a refill or a drain), so a walk during which no block came
- * onto or left them cannot see a frame twice, or miss one, because it
- * moved; false when one did, and the walk is to be taken back.
+ * the zone cleared first.  A frame moves from one CPU's list to another's
+ * only through an allocation and a free, and between those lists and the
+ * free lists only through a refill or a drain.  So a walk during which no
+ * per-CPU list walked changed before the last one was walked, and no
+ * block came onto or left the free lists, cannot see a frame twice, or
+ * miss one, because it moved; false when either happened, and the walk is
+ * to be taken back.  @pcp_changes has room for every possible CPU.
  */
 static bool smm_validate_zone_pass(struct smm_zone *zone, unsigned long *seen,
-				   struct smm_report *r)
+				   unsigned long *pcp_changes, struct smm_report *r)
 {
 	struct smm_buddy_vwalk w = { .zone = zone };
 	int cpu;
@@ -842,7 +861,17 @@ static bool smm_validate_zone_pass(struct smm_zone *zone, unsigned long *seen,
 	spin_unlock(&zone->lock);
 	bitmap_clear(seen, zone->start_sfn, zone->spanned);
 	for_each_possible_cpu(cpu)
-		smm_validate_pcp(zone, cpu, seen, r);
+		smm_buddy_validate_pcp(zone, cpu, seen, &pcp_changes[cpu], r);
+	for_each_possible_cpu(cpu) {
+		struct smm_pcp *pcp = per_cpu_ptr(zone->pcp, cpu);
+		bool changed;
+
+		spin_lock(&pcp->lock);
+		changed = pcp->changes != pcp_changes[cpu];
+		spin_unlock(&pcp->lock);
+		if (changed)
+			return false;
+	}
 	return smm_validate_zone(zone, seen, &w, r);
 }
 
@@ -860,7 +889,8 @@ static bool smm_validate_zone_pass(struct smm_zone *zone, unsigned long *seen,
  *
  * A zone's lock is let go every SMM_WALK_BATCH blocks, so what a walk of
  * a zone finds is only believed when no block came onto or left its free
- * lists during it: a walk one did is taken back and repeated, 20 ms
+ * lists during it, and no per-CPU list changed while the others were
+ * walked: a walk one did is taken back and repeated, 20 ms
  * apart, for up to a second; a zone still not walked whole then is
  * logged and counted in @r->unchecked, not reported as a problem.  On a
  * pool that never stops allocating, the free lists may go unchecked.
@@ -872,12 +902,15 @@ unsigned int smm_buddy_validate(struct smm_pool *pool, struct smm_report *r)
 {
 	unsigned int before = r->problems, uncompared = 0;
 	unsigned long deadline = jiffies + HZ;
+	unsigned long *seen, *pcp_changes;
 	struct smm_zone *zone;
-	unsigned long *seen;
 	int i;
 
 	seen = bitmap_zalloc(pool->region.nr_frames, GFP_KERNEL);
-	if (!seen) {
+	pcp_changes = kcalloc(nr_cpu_ids, sizeof(*pcp_changes), GFP_KERNEL);
+	if (!seen || !pcp_changes) {
+		kfree(pcp_changes);
+		bitmap_free(seen);
 		smm_report(r, "validate: no memory for the frame bitmap\n");
 		return 1;
 	}
@@ -886,7 +919,7 @@ unsigned int smm_buddy_validate(struct smm_pool *pool, struct smm_report *r)
 			struct smm_report_pos pos;
 
 			smm_report_save(r, &pos);
-			if (smm_validate_zone_pass(zone, seen, r))
+			if (smm_validate_zone_pass(zone, seen, pcp_changes, r))
 				break;
 			/* What a walk a change overlapped said is taken back. */
 			smm_report_restore(r, &pos);
@@ -898,6 +931,7 @@ unsigned int smm_buddy_validate(struct smm_pool *pool, struct smm_report *r)
 		}
 		cond_resched();
 	}
+	kfree(pcp_changes);
 	bitmap_free(seen);
 	r->unchecked += uncompared;
 	if (uncompared)

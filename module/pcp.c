@@ -49,6 +49,7 @@ int smm_pcp_init(struct smm_zone *zone)
 		spin_lock_init(&pcp->lock);
 		INIT_LIST_HEAD(&pcp->list);
 		pcp->count = 0;
+		pcp->changes = 0;
 	}
 	return 0;
 }
@@ -94,6 +95,7 @@ struct smm_page *smm_pcp_alloc(struct smm_zone *zone)
 	page = list_first_entry(&pcp->list, struct smm_page, lru);
 	list_del(&page->lru);
 	pcp->count--;
+	pcp->changes++;
 	__smm_page_clear(page, SMM_PG_pcp);
 	smm_count_event(zone->pool, SMM_PCP_ALLOC);
 out:
@@ -133,6 +135,7 @@ void smm_pcp_free(struct smm_zone *zone, struct smm_page *page)
 	__smm_page_set(page, SMM_PG_pcp);
 	list_add(&page->lru, &pcp->list);
 	pcp->count++;
+	pcp->changes++;
 	if (unlikely(pcp->count >= READ_ONCE(zone->pcp_high))) {
 		n = smm_pcp_take_tail(pcp, READ_ONCE(zone->pcp_batch), &spill);
 		smm_buddy_free_bulk(zone, &spill, n);

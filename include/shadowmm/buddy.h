@@ -78,5 +78,7 @@ unsigned int smm_buddy_isolate_free(struct smm_zone *zone, unsigned long *pos,
 unsigned int smm_buddy_release_free(struct smm_zone *zone, struct list_head *list);
 
 unsigned int smm_buddy_validate(struct smm_pool *pool, struct smm_report *r);
+void smm_buddy_validate_pcp(struct smm_zone *zone, int cpu, unsigned long *seen,
+			    unsigned long *changes, struct smm_report *r);
 
 #endif /* _SHADOWMM_BUDDY_H */

@@ -15,15 +15,21 @@ struct smm_page;
 
 /**
  * struct smm_pcp - one CPU's order-0 list for one zone
- * @lock:	protects @list and @count; taken on the owning CPU with
- *		preemption disabled, and by drains from other CPUs
+ * @lock:	protects @list, @count and @changes; taken on the owning CPU
+ *		with preemption disabled, and by drains from other CPUs
  * @list:	free frames, hot ones at the head
  * @count:	frames on @list
+ * @changes:	frames that came onto @list or left it other than through
+ *		the buddy lists (an allocation, a free): validate's walk of
+ *		the zone's lists is taken back when one of its lists changed
+ *		while it walked the others (a frame allocated from one and
+ *		freed to another would be on both, or on neither)
  */
 struct smm_pcp {
 	spinlock_t lock;
 	struct list_head list;
 	unsigned int count;
+	unsigned long changes;
 };
 
 /**
