@@ -1679,6 +1679,75 @@ static void smm_slab_pool_debug_test(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, none);
 }
 
+static const struct smm_test_pool_cfg slab_big_pool = {
+	.mb = 16, .split = { 0, 100, 0 }, .one_node = true,
+	.no_reserve = true, .pcp_off = true,
+};
+
+/* The most slabs and objects validate looked at under one hold of @n's lock. */
+static unsigned int smm_test_slab_hold_max(struct smm_kmem_cache_node *n, bool reset)
+{
+	unsigned int max;
+
+	spin_lock(&n->lock);
+	max = n->walk_hold_max;
+	if (reset)
+		n->walk_hold_max = 0;
+	spin_unlock(&n->lock);
+	return max;
+}
+
+#define SMM_TEST_NR_SLABS	(2 * SMM_WALK_BATCH + 9)
+
+/*
+ * A program decides how many slabs some caches hold (a descriptor per
+ * mapping, an object per open): validate walks a node's slabs a batch of
+ * SMM_WALK_BATCH at a time under its lock, and stays exact: a count one
+ * off is still found.
+ */
+static void smm_slab_validate_batched_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_big_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 256, 0, 0, NULL);
+	struct smm_kmem_cache_node *n = &cache->node[0];
+	unsigned long nr, i, got;
+	unsigned int max;
+	void **objs;
+
+	nr = (unsigned long)SMM_TEST_NR_SLABS * cache->objs_per_slab;
+	objs = kunit_kcalloc(test, nr, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (got = 0; got < nr; got++) {
+		objs[got] = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+		if (!objs[got])
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, got, nr);
+	KUNIT_EXPECT_GE(test, smm_test_lists(cache, 0).nr_slabs,
+			(unsigned long)SMM_TEST_NR_SLABS);
+
+	smm_test_slab_hold_max(n, true);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	max = smm_test_slab_hold_max(n, true);
+	KUNIT_EXPECT_GT(test, max, 0U);
+	KUNIT_EXPECT_LE(test, max, (unsigned int)SMM_WALK_BATCH);
+
+	/* One off: the lists against their count. */
+	spin_lock(&n->lock);
+	n->nr_slabs++;
+	spin_unlock(&n->lock);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 1U);
+	spin_lock(&n->lock);
+	n->nr_slabs--;
+	spin_unlock(&n->lock);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_LE(test, smm_test_slab_hold_max(n, false), (unsigned int)SMM_WALK_BATCH);
+
+	for (i = 0; i < got; i++)
+		smm_kmem_cache_free(cache, objs[i]);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+}
+
 static struct kunit_case smm_slab_cases[] = {
 	KUNIT_CASE(smm_slab_list_placement_test),
 	KUNIT_CASE(smm_slab_partial_first_test),
@@ -1711,6 +1780,7 @@ static struct kunit_case smm_slab_cases[] = {
 	KUNIT_CASE(smm_slab_node_partial_first_test),
 	KUNIT_CASE(smm_slab_node_fallback_test),
 	KUNIT_CASE(smm_slab_node_shrink_test),
+	KUNIT_CASE(smm_slab_validate_batched_test),
 	{}
 };
 

@@ -389,7 +389,7 @@ static int smm_validate_show(struct seq_file *m, void *v)
 	if (smm_pool_validate(m->private, &r))
 		seq_printf(m, "%u problems\n", r.problems);
 	else if (r.unchecked)
-		seq_printf(m, "ok but %u parts unchecked: a node's LRU or a zone's free lists changed during every walk for a second\n",
+		seq_printf(m, "ok but %u parts unchecked: a node's LRU, a zone's free lists or a slab cache's node changed during every walk for a second\n",
 			   r.unchecked);
 	else
 		seq_puts(m, "ok\n");

@@ -490,7 +490,7 @@ static unsigned int smm_node_take(struct smm_kmem_cache *cache, int nid, unsigne
 
 	if (!new && !smm_node_may_take(n, which))
 		return 0;
-	spin_lock(&n->lock);
+	smm_slab_node_lock(n);
 	if (new)
 		smm_slab_add_new(n, new);
 	while (got < nr) {
@@ -687,7 +687,7 @@ smm_node_put(struct smm_kmem_cache *cache, struct smm_put_batch *b,
 {
 	struct smm_page *slab = *slabp;
 
-	spin_lock(&n->lock);
+	smm_slab_node_lock(n);
 	for (;;) {
 		i = smm_slab_put_run(cache, b, n, slab, nr, p, i, check);
 		slab = NULL;
@@ -806,7 +806,7 @@ void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
 	struct smm_kmem_cache_node *n = smm_slab_node(cache, slab);
 	LIST_HEAD(release);
 
-	spin_lock(&n->lock);
+	smm_slab_node_lock(n);
 	if (smm_slab_debug_free(cache, n, slab, obj, caller)) {
 		smm_slab_put(cache, n, slab, obj);
 		smm_slab_trim(n, cache->free_limit, &release);

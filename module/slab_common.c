@@ -71,7 +71,7 @@ static unsigned long smm_cache_release_free(struct smm_kmem_cache *cache)
 	for (i = 0; i < cache->nr_nodes; i++) {
 		struct smm_kmem_cache_node *n = &cache->node[i];
 
-		spin_lock(&n->lock);
+		smm_slab_node_lock(n);
 		slabs += n->nr_free_slabs;
 		smm_slab_trim(n, 0, &release);
 		spin_unlock(&n->lock);
@@ -388,7 +388,7 @@ static void smm_cache_free_all(struct smm_kmem_cache *cache)
 	for (i = 0; i < cache->nr_nodes; i++) {
 		struct smm_kmem_cache_node *n = &cache->node[i];
 
-		spin_lock(&n->lock);
+		smm_slab_node_lock(n);
 		list_splice_init(&n->slabs_full, &release);
 		list_splice_init(&n->slabs_partial, &release);
 		list_splice_init(&n->slabs_free, &release);

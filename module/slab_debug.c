@@ -43,6 +43,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
@@ -51,6 +52,7 @@
 #include <linux/moduleparam.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/stackdepot.h>
@@ -699,22 +701,72 @@ static void smm_validate_quarantine(struct smm_kmem_cache *cache, int nid,
 			   cache->name, nid, n, node->nr_quarantined);
 }
 
-/* Every list of node @nid of @cache, and its counters against them. */
-static void smm_validate_node(struct smm_kmem_cache *cache, int nid, struct smm_report *r)
+/* What validate's walk of one node of a cache carries. */
+struct smm_slab_vwalk {
+	struct smm_kmem_cache_node *n;
+	unsigned long changes;
+	unsigned int held;
+};
+
+static void smm_slab_validate_hold_end(struct smm_slab_vwalk *w)
+{
+	lockdep_assert_held(&w->n->lock);
+	if (w->held > w->n->walk_hold_max)
+		w->n->walk_hold_max = w->held;
+	w->held = 0;
+}
+
+/*
+ * @weight more slabs and objects looked at; after SMM_WALK_BATCH of them
+ * the node's lock is let go for a moment (a program decides how many
+ * mappings, and so descriptors, a cache holds).  False when a holder that
+ * may have changed the node came in between: the slab the walk stands on
+ * may be on another list now, or gone.
+ */
+static bool smm_slab_validate_step(struct smm_slab_vwalk *w, unsigned int weight)
+{
+	struct smm_kmem_cache_node *n = w->n;
+
+	lockdep_assert_held(&n->lock);
+	w->held += weight;
+	if (w->held < SMM_WALK_BATCH)
+		return true;
+	smm_slab_validate_hold_end(w);
+	spin_unlock(&n->lock);
+	cond_resched();
+	spin_lock(&n->lock);
+	return n->changes == w->changes;
+}
+
+/*
+ * Every list of node @nid of @cache, and its counters against them, a
+ * batch at a time; false when the node changed while its lock was let go,
+ * and nothing the walk found is to be believed.
+ */
+static bool smm_validate_node(struct smm_kmem_cache *cache, int nid, struct smm_report *r)
 {
 	struct smm_kmem_cache_node *n = &cache->node[nid];
 	struct list_head *lists[] = { &n->slabs_full, &n->slabs_partial, &n->slabs_free };
+	unsigned int weight = 1 + (smm_cache_debug(cache) ? cache->objs_per_slab : 0);
 	unsigned long slabs = 0, nfree = 0, inuse = 0;
+	struct smm_slab_vwalk w = { .n = n };
 	struct smm_page *slab;
+	bool done = false;
 	unsigned int l;
 
 	spin_lock(&n->lock);
+	w.changes = n->changes;
 	for (l = 0; l < ARRAY_SIZE(lists); l++) {
 		list_for_each_entry(slab, lists[l], lru) {
 			smm_validate_slab(cache, nid, slab, l, r);
 			slabs++;
 			nfree += l == 2;
 			inuse += smm_slab_inuse(slab);
+			/* Lists longer than their count (reported below) end here. */
+			if (slabs > n->nr_slabs)
+				break;
+			if (!smm_slab_validate_step(&w, weight))
+				goto out;
 		}
 	}
 	smm_validate_quarantine(cache, nid, r);
@@ -722,8 +774,15 @@ static void smm_validate_node(struct smm_kmem_cache *cache, int nid, struct smm_
 		smm_report(r, "cache %s: node %d's lists hold %lu slabs (%lu free, %lu objects in use), counters say %lu (%lu, %lu)\n",
 			   cache->name, nid, slabs, nfree, inuse, n->nr_slabs,
 			   n->nr_free_slabs, n->inuse);
+	done = true;
+out:
+	smm_slab_validate_hold_end(&w);
 	spin_unlock(&n->lock);
+	return done;
 }
+
+/* A node that changed under its walk is walked again, this far apart. */
+#define SMM_SLAB_VALIDATE_WAIT_MS	20
 
 /**
  * smm_slab_validate() - check every slab of every cache
@@ -736,21 +795,47 @@ static void smm_validate_node(struct smm_kmem_cache *cache, int nid, struct smm_
  * sums and its free slabs within the limit; with debugging, every
  * object's state, red zones and poison.
  *
+ * A node's lock is let go every SMM_WALK_BATCH slabs and objects, so what
+ * a walk of a node finds is only believed when nothing changed the node
+ * during it: a walk something did is taken back and repeated, 20 ms
+ * apart, for up to a second in all; a node still not walked whole then
+ * is logged and counted in @r->unchecked, not reported as a problem.
+ *
  * Context: Process context, may sleep.
  * Return: the number of problems found.
  */
 unsigned int smm_slab_validate(struct smm_pool *pool, struct smm_report *r)
 {
-	unsigned int before = r->problems;
+	unsigned int before = r->problems, uncompared = 0;
+	unsigned long deadline = jiffies + HZ;
 	struct smm_kmem_cache *cache;
 
 	mutex_lock(&pool->slab.mutex);
 	list_for_each_entry(cache, &pool->slab.caches, list) {
 		int nid;
 
-		for (nid = 0; nid < cache->nr_nodes; nid++)
-			smm_validate_node(cache, nid, r);
+		for (nid = 0; nid < cache->nr_nodes; nid++) {
+			for (;;) {
+				struct smm_report_pos pos;
+
+				smm_report_save(r, &pos);
+				if (smm_validate_node(cache, nid, r))
+					break;
+				/* What a walk a change overlapped said is taken back. */
+				smm_report_restore(r, &pos);
+				if (time_after(jiffies, deadline) || fatal_signal_pending(current)) {
+					uncompared++;
+					break;
+				}
+				msleep(SMM_SLAB_VALIDATE_WAIT_MS);
+			}
+			cond_resched();
+		}
 	}
 	mutex_unlock(&pool->slab.mutex);
+	r->unchecked += uncompared;
+	if (uncompared)
+		pr_info_ratelimited("%s: validate: %u slab cache nodes not checked: they changed during every walk for a second\n",
+				    pool->name, uncompared);
 	return r->problems - before;
 }

@@ -108,7 +108,8 @@ struct smm_slab_cpu {
  * @lock:		protects the three lists, the free list and in-use
  *			count of every slab on them, the debug state of those
  *			slabs' free objects, the quarantine and the counters
- *			below; taken with no other node's lock held
+ *			below; taken with no other node's lock held (by
+ *			smm_slab_node_lock() to change any of them)
  * @slabs_full:		slabs with every object allocated
  * @slabs_partial:	slabs with some objects allocated
  * @slabs_free:		slabs with none allocated
@@ -119,6 +120,11 @@ struct smm_slab_cpu {
  * @quarantine:		damaged objects of these slabs kept aside, chained
  *			through their free links; never handed out again
  * @nr_quarantined:	objects on @quarantine
+ * @changes:		holds of @lock that may have changed the above: a
+ *			validate walk that let go of @lock trusts its place
+ *			only when this did not move meanwhile
+ * @walk_hold_max:	the most slabs and objects a validate walk looked
+ *			at under one hold of @lock
  *
  * A slab is on the lists of the node its frames belong to, and every
  * object goes back there, whichever CPU or node frees it.
@@ -133,6 +139,8 @@ struct smm_kmem_cache_node {
 	unsigned long inuse;
 	void *quarantine;
 	unsigned long nr_quarantined;
+	unsigned long changes;
+	unsigned int walk_hold_max;
 } ____cacheline_aligned_in_smp;
 
 /**

@@ -45,6 +45,16 @@ struct smm_slab_track {
 	depot_stack_handle_t stack;
 };
 
+/*
+ * A node's lock, taken to change its lists, counters or objects: counted,
+ * so a validate walk that let go of the lock knows its place may be gone.
+ */
+static inline void smm_slab_node_lock(struct smm_kmem_cache_node *n)
+{
+	spin_lock(&n->lock);
+	n->changes++;
+}
+
 static inline bool smm_cache_debug(const struct smm_kmem_cache *cache)
 {
 	return cache->flags & SMM_SLAB_DEBUG;
