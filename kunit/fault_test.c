@@ -541,6 +541,32 @@ static void smm_fault_validate_batched_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 0UL);
 }
 
+/*
+ * A process may hold its own mmap_lock for as long as it likes: validate
+ * only tries for it, for a second, then leaves that process's mappings
+ * unchecked and says so, instead of waiting (and, queued as a writer,
+ * holding up every other reader of that mm meanwhile).
+ */
+static void smm_fault_validate_busy_mm_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &fault_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	char __user *p = smm_test_map(test, file, MAP_SHARED);
+	struct smm_report r = { };
+	unsigned int problems;
+
+	mmap_read_lock(current->mm);
+	problems = smm_pool_validate(pool, &r);
+	mmap_read_unlock(current->mm);
+	KUNIT_EXPECT_EQ(test, problems, 0U);
+	KUNIT_EXPECT_EQ(test, r.unchecked, 1U);
+
+	memset(&r, 0, sizeof(r));
+	KUNIT_EXPECT_EQ(test, smm_pool_validate(pool, &r), 0U);
+	KUNIT_EXPECT_EQ(test, r.unchecked, 0U);
+	vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE);
+}
+
 static struct kunit_case smm_fault_cases[] = {
 	KUNIT_CASE(smm_fault_shared_test),
 	KUNIT_CASE(smm_fault_private_cow_test),
@@ -550,6 +576,7 @@ static struct kunit_case smm_fault_cases[] = {
 	KUNIT_CASE(smm_fault_untracked_test),
 	KUNIT_CASE(smm_fault_hwpoison_test),
 	KUNIT_CASE(smm_fault_validate_batched_test),
+	KUNIT_CASE(smm_fault_validate_busy_mm_test),
 	{}
 };
 

@@ -389,7 +389,7 @@ static int smm_validate_show(struct seq_file *m, void *v)
 	if (smm_pool_validate(m->private, &r))
 		seq_printf(m, "%u problems\n", r.problems);
 	else if (r.unchecked)
-		seq_printf(m, "ok but %u parts unchecked: a node's LRU, a zone's free lists or a slab cache's node changed during every walk for a second\n",
+		seq_printf(m, "ok but %u parts unchecked: they changed during every walk, or their process's mmap_lock stayed busy, for a second (the kernel log says which)\n",
 			   r.unchecked);
 	else
 		seq_puts(m, "ok\n");

@@ -48,7 +48,9 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/hashtable.h>
+#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -757,19 +759,46 @@ static pid_t smm_mm_pid(struct mm_struct *mm)
  * writing when @write, else for reading) and the tree resynced; @fn takes
  * the tree's lock itself, for as long as it needs it, and returns nonzero
  * to stop the walk.  Trees of exiting processes are skipped: their
- * mappings are going.  The mmap_lock is taken killably: a walker queued
+ * mappings are going.  The read lock is taken killably: a walker queued
  * behind a holder that never finishes can still be killed, and then the
- * walk stops.
+ * walk stops.  The write lock is only tried for, 20 ms apart, until a
+ * second after the walk began: a program may hold its own mmap_lock for
+ * as long as it likes (a fault that waits on a FUSE server), and a writer
+ * queued behind it would also hold up everyone else's reads of that mm.
+ * A tree whose lock could not be had is skipped and counted in @busy.
  */
 struct smm_vma_walk {
 	int (*fn)(struct smm_vma_tree *tree, void *arg);
 	void *arg;
 	bool write;
+	unsigned int busy;
 };
 
-static int smm_vma_walk_lock(struct mm_struct *mm, bool write)
+/* Gap between tries for a busy mm's write lock. */
+#define SMM_VMA_WALK_WAIT_MS	20
+
+/*
+ * The kernel offers no mmap_write_trylock(): this is the rwsem that
+ * mmap_write_lock() takes (it adds only tracepoints), and
+ * mmap_write_unlock() releases it as it releases that one.
+ */
+static bool smm_mmap_write_trylock(struct mm_struct *mm)
 {
-	return write ? mmap_write_lock_killable(mm) : mmap_read_lock_killable(mm);
+	return down_write_trylock(&mm->mmap_lock);
+}
+
+static int smm_vma_walk_lock(struct mm_struct *mm, bool write, unsigned long deadline)
+{
+	if (!write)
+		return mmap_read_lock_killable(mm);
+	while (!smm_mmap_write_trylock(mm)) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		if (time_after(jiffies, deadline))
+			return -EBUSY;
+		msleep(SMM_VMA_WALK_WAIT_MS);
+	}
+	return 0;
 }
 
 static void smm_vma_walk_unlock(struct mm_struct *mm, bool write)
@@ -780,9 +809,9 @@ static void smm_vma_walk_unlock(struct mm_struct *mm, bool write)
 		mmap_read_unlock(mm);
 }
 
-static int smm_vma_walk_trees(struct smm_pool *pool,
-			      const struct smm_vma_walk *walk)
+static int smm_vma_walk_trees(struct smm_pool *pool, struct smm_vma_walk *walk)
 {
+	unsigned long deadline = jiffies + HZ;
 	struct smm_vma_tree *tree, **trees;
 	unsigned int n = 0, i, bkt;
 	int ret = 0;
@@ -808,8 +837,12 @@ static int smm_vma_walk_trees(struct smm_pool *pool,
 		struct mm_struct *mm = trees[i]->mm;
 
 		if (!ret && mmget_not_zero(mm)) {
-			if (smm_vma_walk_lock(mm, walk->write)) {
-				ret = -EINTR;
+			int err = smm_vma_walk_lock(mm, walk->write, deadline);
+
+			if (err == -EBUSY) {
+				walk->busy++;
+			} else if (err) {
+				ret = err;
 			} else {
 				spin_lock(&trees[i]->lock);
 				smm_vma_tree_resync(trees[i]);
@@ -908,7 +941,7 @@ static int smm_vma_print_tree(struct smm_vma_tree *tree, void *arg)
  */
 int smm_vma_print(struct seq_file *m, struct smm_pool *pool)
 {
-	const struct smm_vma_walk walk = { smm_vma_print_tree, m };
+	struct smm_vma_walk walk = { smm_vma_print_tree, m };
 
 	seq_puts(m, "# pid start-end perms offset minor major cow resident\n");
 	return smm_vma_walk_trees(pool, &walk);
@@ -1004,16 +1037,25 @@ static int smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
  * @pool: the pool
  * @r: where problems are reported
  *
- * Context: Process context, may sleep; takes each mm's mmap_lock.
+ * Each process's mappings are checked with its mmap_lock held for
+ * writing, which is only tried for (see smm_vma_walk_trees()): a process
+ * whose lock stays busy for the second the walk allows is counted in
+ * @r->unchecked and logged, not checked.
+ *
+ * Context: Process context, may sleep; tries for each mm's mmap_lock.
  * Return: the number of problems found.
  */
 unsigned int smm_vma_validate(struct smm_pool *pool, struct smm_report *r)
 {
-	const struct smm_vma_walk walk = { smm_vma_validate_tree, r, true };
+	struct smm_vma_walk walk = { smm_vma_validate_tree, r, true };
 	unsigned int before = r->problems;
 
 	if (smm_vma_walk_trees(pool, &walk))
 		smm_report(r, "vma trees: walk stopped (signal or no memory)\n");
+	r->unchecked += walk.busy;
+	if (walk.busy)
+		pr_info_ratelimited("%s: validate: the mappings of %u processes not checked: their mmap_lock was busy for a second\n",
+				    pool->name, walk.busy);
 	return r->problems - before;
 }
 SMM_EXPORT(smm_vma_validate);

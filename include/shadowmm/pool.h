@@ -36,7 +36,9 @@
  *				 mmap_lock, to resync its tree in vma.c;
  *				 mmap and the vm_ops callbacks, vma walks;
  *				 under i_rwsem when a user copy faults, and
- *				 no fault takes i_rwsem)
+ *				 no fault takes i_rwsem; validate only tries
+ *				 for it, for writing, under the seq_file's
+ *				 lock, as a read()'s own copy faults take it)
  *     smm_kmem_reserve.lock	(kmalloc.c: a metadata cache made on first
  *				 use, or destroyed when its mempool fails)
  *       smm_kernel_drain_lock	(object.c: the kernel's per-CPU batches;
