@@ -840,6 +840,9 @@ out:
 	return done;
 }
 
+/* A sweep of a zone's per-CPU lists a frame moved under is made this often. */
+#define SMM_PCP_VALIDATE_TRIES	4
+
 /*
  * One zone: its per-CPU lists, then its free lists, with @seen's bits of
  * the zone cleared first.  A frame moves from one CPU's list to another's
@@ -854,23 +857,41 @@ static bool smm_validate_zone_pass(struct smm_zone *zone, unsigned long *seen,
 				   unsigned long *pcp_changes, struct smm_report *r)
 {
 	struct smm_buddy_vwalk w = { .zone = zone };
-	int cpu;
+	unsigned int tries;
 
 	spin_lock(&zone->lock);
 	w.changes = zone->changes;
 	spin_unlock(&zone->lock);
-	bitmap_clear(seen, zone->start_sfn, zone->spanned);
-	for_each_possible_cpu(cpu)
-		smm_buddy_validate_pcp(zone, cpu, seen, &pcp_changes[cpu], r);
-	for_each_possible_cpu(cpu) {
-		struct smm_pcp *pcp = per_cpu_ptr(zone->pcp, cpu);
-		bool changed;
+	/* A sweep of the per-CPU lists is short: made again at once. */
+	for (tries = 0; ; tries++) {
+		struct smm_report_pos pos;
+		int cpu, last = -1;
+		bool changed = false;
 
-		spin_lock(&pcp->lock);
-		changed = pcp->changes != pcp_changes[cpu];
-		spin_unlock(&pcp->lock);
-		if (changed)
+		smm_report_save(r, &pos);
+		bitmap_clear(seen, zone->start_sfn, zone->spanned);
+		for_each_possible_cpu(cpu) {
+			smm_buddy_validate_pcp(zone, cpu, seen, &pcp_changes[cpu], r);
+			last = cpu;
+		}
+		/* The last list walked cannot have given a frame to another. */
+		for_each_possible_cpu(cpu) {
+			struct smm_pcp *pcp = per_cpu_ptr(zone->pcp, cpu);
+
+			if (cpu == last)
+				break;
+			spin_lock(&pcp->lock);
+			changed = pcp->changes != pcp_changes[cpu];
+			spin_unlock(&pcp->lock);
+			if (changed)
+				break;
+		}
+		if (!changed)
+			break;
+		smm_report_restore(r, &pos);
+		if (tries + 1 == SMM_PCP_VALIDATE_TRIES)
 			return false;
+		cond_resched();
 	}
 	return smm_validate_zone(zone, seen, &w, r);
 }

@@ -1014,9 +1014,14 @@ unsigned long smm_lru_mlocked_pages(struct smm_pool *pool)
 		struct smm_lru_vwalk w = { .lruvec = &pool->zones.nodes[i].lruvec };
 
 		spin_lock(&w.lruvec->lock);
-		for (tries = 0; tries < SMM_LRU_MLOCKED_TRIES; tries++)
+		for (tries = 0; tries < SMM_LRU_MLOCKED_TRIES; tries++) {
 			if (smm_lru_mlocked_walk(pool, &w, &n))
 				break;
+			/* Let the changes that came in pass before walking again. */
+			spin_unlock(&w.lruvec->lock);
+			cond_resched();
+			spin_lock(&w.lruvec->lock);
+		}
 		if (tries == SMM_LRU_MLOCKED_TRIES)
 			n = w.lruvec->nr_unevictable;
 		smm_lru_validate_hold_end(&w);

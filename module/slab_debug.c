@@ -43,7 +43,6 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
@@ -52,7 +51,6 @@
 #include <linux/moduleparam.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
-#include <linux/sched/signal.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/stackdepot.h>
@@ -781,8 +779,12 @@ out:
 	return done;
 }
 
-/* A node that changed under its walk is walked again, this far apart. */
-#define SMM_SLAB_VALIDATE_WAIT_MS	20
+/*
+ * A node that changed under its walk is walked again at once, this many
+ * times in all: the walk holds pool->slab.mutex, which the CPU-dead
+ * callback takes under cpu_hotplug_lock, so it does not sleep to wait.
+ */
+#define SMM_SLAB_VALIDATE_TRIES	4
 
 /**
  * smm_slab_validate() - check every slab of every cache
@@ -795,11 +797,12 @@ out:
  * sums and its free slabs within the limit; with debugging, every
  * object's state, red zones and poison.
  *
- * A node's lock is let go every SMM_WALK_BATCH slabs and objects, so what
- * a walk of a node finds is only believed when nothing changed the node
- * during it: a walk something did is taken back and repeated, 20 ms
- * apart, for up to a second in all; a node still not walked whole then
- * is logged and counted in @r->unchecked, not reported as a problem.
+ * A node's lock is let go once a walk has looked at SMM_WALK_BATCH slabs
+ * and objects (a slab's objects are looked at in one hold), so what a walk
+ * of a node finds is only believed when nothing changed the node during
+ * it: a walk something did is taken back and made again, up to
+ * SMM_SLAB_VALIDATE_TRIES times; a node still not walked whole then is
+ * logged and counted in @r->unchecked, not reported as a problem.
  *
  * Context: Process context, may sleep.
  * Return: the number of problems found.
@@ -807,7 +810,6 @@ out:
 unsigned int smm_slab_validate(struct smm_pool *pool, struct smm_report *r)
 {
 	unsigned int before = r->problems, uncompared = 0;
-	unsigned long deadline = jiffies + HZ;
 	struct smm_kmem_cache *cache;
 
 	mutex_lock(&pool->slab.mutex);
@@ -815,7 +817,9 @@ unsigned int smm_slab_validate(struct smm_pool *pool, struct smm_report *r)
 		int nid;
 
 		for (nid = 0; nid < cache->nr_nodes; nid++) {
-			for (;;) {
+			unsigned int tries;
+
+			for (tries = 0; tries < SMM_SLAB_VALIDATE_TRIES; tries++) {
 				struct smm_report_pos pos;
 
 				smm_report_save(r, &pos);
@@ -823,19 +827,17 @@ unsigned int smm_slab_validate(struct smm_pool *pool, struct smm_report *r)
 					break;
 				/* What a walk a change overlapped said is taken back. */
 				smm_report_restore(r, &pos);
-				if (time_after(jiffies, deadline) || fatal_signal_pending(current)) {
-					uncompared++;
-					break;
-				}
-				msleep(SMM_SLAB_VALIDATE_WAIT_MS);
+				cond_resched();
 			}
+			if (tries == SMM_SLAB_VALIDATE_TRIES)
+				uncompared++;
 			cond_resched();
 		}
 	}
 	mutex_unlock(&pool->slab.mutex);
 	r->unchecked += uncompared;
 	if (uncompared)
-		pr_info_ratelimited("%s: validate: %u slab cache nodes not checked: they changed during every walk for a second\n",
-				    pool->name, uncompared);
+		pr_info_ratelimited("%s: validate: %u slab cache nodes not checked: they changed during each of %u walks\n",
+				    pool->name, uncompared, SMM_SLAB_VALIDATE_TRIES);
 	return r->problems - before;
 }

@@ -124,7 +124,8 @@ struct smm_slab_cpu {
  *			validate walk that let go of @lock trusts its place
  *			only when this did not move meanwhile
  * @walk_hold_max:	the most slabs and objects a validate walk looked
- *			at under one hold of @lock
+ *			at under one hold of @lock (SMM_WALK_BATCH, and the
+ *			objects of one more slab of a debug cache)
  *
  * A slab is on the lists of the node its frames belong to, and every
  * object goes back there, whichever CPU or node frees it.

@@ -50,6 +50,7 @@ struct smm_slab_track {
  * so a validate walk that let go of the lock knows its place may be gone.
  */
 static inline void smm_slab_node_lock(struct smm_kmem_cache_node *n)
+	__acquires(&n->lock)
 {
 	spin_lock(&n->lock);
 	n->changes++;
