@@ -495,19 +495,6 @@ static void smm_buddy_fault_injection_test(struct kunit *test)
 #endif
 }
 
-/* The most blocks validate looked at under one hold of @zone's lock. */
-static unsigned int smm_test_zone_hold_max(struct smm_zone *zone, bool reset)
-{
-	unsigned int max;
-
-	spin_lock(&zone->lock);
-	max = zone->walk_hold_max;
-	if (reset)
-		zone->walk_hold_max = 0;
-	spin_unlock(&zone->lock);
-	return max;
-}
-
 /*
  * A free list can hold every frame of its zone as single blocks: validate
  * walks the free lists a batch of SMM_WALK_BATCH blocks at a time, and
@@ -534,9 +521,9 @@ static void smm_buddy_validate_batched_test(struct kunit *test)
 	}
 	KUNIT_ASSERT_GT(test, smm_test_nr_free(zone, 0), (unsigned long)SMM_WALK_BATCH);
 
-	smm_test_zone_hold_max(zone, true);
+	smm_test_walk_max(zone, true);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
-	max = smm_test_zone_hold_max(zone, true);
+	max = smm_test_walk_max(zone, true);
 	KUNIT_EXPECT_GT(test, max, 0U);
 	KUNIT_EXPECT_LE(test, max, (unsigned int)SMM_WALK_BATCH);
 

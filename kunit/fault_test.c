@@ -474,19 +474,6 @@ out:
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
-/* The most descriptors and vmas validate looked at under one hold of the lock. */
-static unsigned int smm_test_vma_hold_max(struct smm_vma_tree *tree, bool reset)
-{
-	unsigned int max;
-
-	spin_lock(&tree->lock);
-	max = tree->walk_hold_max;
-	if (reset)
-		tree->walk_hold_max = 0;
-	spin_unlock(&tree->lock);
-	return max;
-}
-
 #define SMM_TEST_NR_MAPPINGS	(2 * SMM_WALK_BATCH + 9)
 
 /*
@@ -518,9 +505,9 @@ static void smm_fault_validate_batched_test(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, tree);
 	if (tree && mapped == SMM_TEST_NR_MAPPINGS) {
 		KUNIT_EXPECT_EQ(test, READ_ONCE(tree->nr), (unsigned long)SMM_TEST_NR_MAPPINGS);
-		smm_test_vma_hold_max(tree, true);
+		smm_test_walk_max(tree, true);
 		KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
-		i = smm_test_vma_hold_max(tree, true);
+		i = smm_test_walk_max(tree, true);
 		KUNIT_EXPECT_GT(test, i, 0UL);
 		KUNIT_EXPECT_LE(test, i, (unsigned long)SMM_WALK_BATCH);
 
@@ -533,7 +520,7 @@ static void smm_fault_validate_batched_test(struct kunit *test)
 		tree->nr--;
 		spin_unlock(&tree->lock);
 		KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
-		KUNIT_EXPECT_LE(test, smm_test_vma_hold_max(tree, false),
+		KUNIT_EXPECT_LE(test, smm_test_walk_max(tree, false),
 				(unsigned int)SMM_WALK_BATCH);
 	}
 	for (i = 0; i < mapped; i++)

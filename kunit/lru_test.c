@@ -429,19 +429,6 @@ static void smm_lru_fault_access_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
-/* The most entries validate looked at under one hold of @lruvec's lock. */
-static unsigned int smm_test_lru_hold_max(struct smm_lruvec *lruvec, bool reset)
-{
-	unsigned int max;
-
-	spin_lock(&lruvec->lock);
-	max = lruvec->walk_hold_max;
-	if (reset)
-		lruvec->walk_hold_max = 0;
-	spin_unlock(&lruvec->lock);
-	return max;
-}
-
 #define SMM_TEST_LRU_PAGES	(2 * SMM_WALK_BATCH + 9)
 
 /*
@@ -465,9 +452,9 @@ static void smm_lru_validate_batched_test(struct kunit *test)
 							&lruvec->nr_active;
 	KUNIT_ASSERT_GT(test, READ_ONCE(*nr), (unsigned long)SMM_WALK_BATCH);
 
-	smm_test_lru_hold_max(lruvec, true);
+	smm_test_walk_max(lruvec, true);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
-	max = smm_test_lru_hold_max(lruvec, true);
+	max = smm_test_walk_max(lruvec, true);
 	KUNIT_EXPECT_GT(test, max, 0U);
 	KUNIT_EXPECT_LE(test, max, (unsigned int)SMM_WALK_BATCH);
 
@@ -480,7 +467,7 @@ static void smm_lru_validate_batched_test(struct kunit *test)
 	(*nr)--;
 	spin_unlock(&lruvec->lock);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
-	KUNIT_EXPECT_LE(test, smm_test_lru_hold_max(lruvec, false),
+	KUNIT_EXPECT_LE(test, smm_test_walk_max(lruvec, false),
 			(unsigned int)SMM_WALK_BATCH);
 }
 
@@ -540,9 +527,9 @@ static void smm_lru_mlocked_batched_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, READ_ONCE(lruvec->nr_unevictable),
 			(unsigned long)SMM_TEST_LRU_PAGES);
 
-	smm_test_lru_hold_max(lruvec, true);
+	smm_test_walk_max(lruvec, true);
 	KUNIT_EXPECT_EQ(test, smm_lru_mlocked_pages(pool), (unsigned long)SMM_TEST_LRU_PAGES);
-	max = smm_test_lru_hold_max(lruvec, true);
+	max = smm_test_walk_max(lruvec, true);
 	KUNIT_EXPECT_GT(test, max, 0U);
 	KUNIT_EXPECT_LE(test, max, (unsigned int)SMM_WALK_BATCH);
 
@@ -552,7 +539,7 @@ static void smm_lru_mlocked_batched_test(struct kunit *test)
 			(unsigned long)(SMM_TEST_LRU_PAGES - SMM_TEST_LRU_PAGES / 2));
 	smm_test_set_mlocked(file, SMM_TEST_LRU_PAGES, false);
 	KUNIT_EXPECT_EQ(test, smm_lru_mlocked_pages(pool), 0UL);
-	KUNIT_EXPECT_LE(test, smm_test_lru_hold_max(lruvec, false),
+	KUNIT_EXPECT_LE(test, smm_test_walk_max(lruvec, false),
 			(unsigned int)SMM_WALK_BATCH);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }

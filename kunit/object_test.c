@@ -478,19 +478,6 @@ static void smm_test_unpin_all(void *data)
 		put_page(pins->pages[--pins->nr]);
 }
 
-/* The longest run of pinned-list or quarantine entries under one hold. */
-static unsigned int smm_test_walk_hold_max(struct smm_pool *pool, bool reset)
-{
-	unsigned int max;
-
-	spin_lock(&pool->objects.pinned_lock);
-	max = pool->objects.walk_hold_max;
-	if (reset)
-		pool->objects.walk_hold_max = 0;
-	spin_unlock(&pool->objects.pinned_lock);
-	return max;
-}
-
 #define SMM_TEST_PINNED	(2 * SMM_WALK_BATCH + 17)
 
 /*
@@ -531,23 +518,23 @@ static void smm_object_pinned_walk_batched_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, smm_object_pinned_pages(pool), (unsigned long)SMM_TEST_PINNED);
 
 	/* A poll with every pin still held frees nothing, a batch at a time. */
-	smm_test_walk_hold_max(pool, true);
+	smm_test_hold_max(&pool->objects.pinned_lock, &pool->objects.walk_hold_max, true);
 	flush_delayed_work(&pool->objects.pinned_work);
-	max = smm_test_walk_hold_max(pool, true);
+	max = smm_test_hold_max(&pool->objects.pinned_lock, &pool->objects.walk_hold_max, true);
 	KUNIT_EXPECT_GT(test, max, 0U);
 	KUNIT_EXPECT_LE(test, max, (unsigned int)SMM_WALK_BATCH);
 	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), (unsigned long)SMM_TEST_PINNED);
 
 	/* validate: as exact as before, a batch at a time. */
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
-	max = smm_test_walk_hold_max(pool, true);
+	max = smm_test_hold_max(&pool->objects.pinned_lock, &pool->objects.walk_hold_max, true);
 	KUNIT_EXPECT_GT(test, max, 0U);
 	KUNIT_EXPECT_LE(test, max, (unsigned int)SMM_WALK_BATCH);
 
 	/* Close: the object goes, and no frame still names it. */
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->pinned), (long)SMM_TEST_PINNED);
 	kunit_release_action(test, smm_test_fput, file);
-	max = smm_test_walk_hold_max(pool, true);
+	max = smm_test_hold_max(&pool->objects.pinned_lock, &pool->objects.walk_hold_max, true);
 	KUNIT_EXPECT_GT(test, max, 0U);
 	KUNIT_EXPECT_LE(test, max, (unsigned int)SMM_WALK_BATCH);
 	for (i = 0; i < SMM_TEST_PINNED; i++)

@@ -1684,19 +1684,6 @@ static const struct smm_test_pool_cfg slab_big_pool = {
 	.no_reserve = true, .pcp_off = true,
 };
 
-/* The most slabs and objects validate looked at under one hold of @n's lock. */
-static unsigned int smm_test_slab_hold_max(struct smm_kmem_cache_node *n, bool reset)
-{
-	unsigned int max;
-
-	spin_lock(&n->lock);
-	max = n->walk_hold_max;
-	if (reset)
-		n->walk_hold_max = 0;
-	spin_unlock(&n->lock);
-	return max;
-}
-
 #define SMM_TEST_NR_SLABS	(2 * SMM_WALK_BATCH + 9)
 
 /*
@@ -1726,9 +1713,9 @@ static void smm_slab_validate_batched_test(struct kunit *test)
 	KUNIT_EXPECT_GE(test, smm_test_lists(cache, 0).nr_slabs,
 			(unsigned long)SMM_TEST_NR_SLABS);
 
-	smm_test_slab_hold_max(n, true);
+	smm_test_walk_max(n, true);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
-	max = smm_test_slab_hold_max(n, true);
+	max = smm_test_walk_max(n, true);
 	KUNIT_EXPECT_GT(test, max, 0U);
 	KUNIT_EXPECT_LE(test, max, (unsigned int)SMM_WALK_BATCH);
 
@@ -1741,7 +1728,7 @@ static void smm_slab_validate_batched_test(struct kunit *test)
 	n->nr_slabs--;
 	spin_unlock(&n->lock);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
-	KUNIT_EXPECT_LE(test, smm_test_slab_hold_max(n, false), (unsigned int)SMM_WALK_BATCH);
+	KUNIT_EXPECT_LE(test, smm_test_walk_max(n, false), (unsigned int)SMM_WALK_BATCH);
 
 	for (i = 0; i < got; i++)
 		smm_kmem_cache_free(cache, objs[i]);

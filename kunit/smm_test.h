@@ -303,4 +303,25 @@ static inline void smm_test_access(struct kunit *test, struct smm_pool *pool,
 	smm_test_unlock_frame(file, index);
 }
 
+/*
+ * The most entries a batched walk looked at under one hold of @lock
+ * (*@max, a walk_hold_max field @lock protects), reset to 0 when @reset.
+ */
+static inline unsigned int smm_test_hold_max(spinlock_t *lock, unsigned int *max,
+					     bool reset)
+{
+	unsigned int n;
+
+	spin_lock(lock);
+	n = *max;
+	if (reset)
+		*max = 0;
+	spin_unlock(lock);
+	return n;
+}
+
+/* The same, for a structure whose ->lock guards its ->walk_hold_max. */
+#define smm_test_walk_max(obj, reset) \
+	smm_test_hold_max(&(obj)->lock, &(obj)->walk_hold_max, reset)
+
 #endif /* _SHADOWMM_KUNIT_SMM_TEST_H */
