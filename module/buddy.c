@@ -844,6 +844,29 @@ out:
 #define SMM_PCP_VALIDATE_TRIES	4
 
 /*
+ * Whether a CPU's list of @zone walked before @last's changed since its
+ * walk read @pcp_changes: the last list walked cannot have given a frame
+ * to another one walked.
+ */
+static bool smm_pcp_lists_changed(struct smm_zone *zone, const unsigned long *pcp_changes,
+				  int last)
+{
+	bool changed = false;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct smm_pcp *pcp = per_cpu_ptr(zone->pcp, cpu);
+
+		if (cpu == last || changed)
+			break;
+		spin_lock(&pcp->lock);
+		changed = pcp->changes != pcp_changes[cpu];
+		spin_unlock(&pcp->lock);
+	}
+	return changed;
+}
+
+/*
  * One zone: its per-CPU lists, then its free lists, with @seen's bits of
  * the zone cleared first.  A frame moves from one CPU's list to another's
  * only through an allocation and a free, and between those lists and the
@@ -866,7 +889,6 @@ static bool smm_validate_zone_pass(struct smm_zone *zone, unsigned long *seen,
 	for (tries = 0; ; tries++) {
 		struct smm_report_pos pos;
 		int cpu, last = -1;
-		bool changed = false;
 
 		smm_report_save(r, &pos);
 		bitmap_clear(seen, zone->start_sfn, zone->spanned);
@@ -874,19 +896,7 @@ static bool smm_validate_zone_pass(struct smm_zone *zone, unsigned long *seen,
 			smm_buddy_validate_pcp(zone, cpu, seen, &pcp_changes[cpu], r);
 			last = cpu;
 		}
-		/* The last list walked cannot have given a frame to another. */
-		for_each_possible_cpu(cpu) {
-			struct smm_pcp *pcp = per_cpu_ptr(zone->pcp, cpu);
-
-			if (cpu == last)
-				break;
-			spin_lock(&pcp->lock);
-			changed = pcp->changes != pcp_changes[cpu];
-			spin_unlock(&pcp->lock);
-			if (changed)
-				break;
-		}
-		if (!changed)
+		if (!smm_pcp_lists_changed(zone, pcp_changes, last))
 			break;
 		smm_report_restore(r, &pos);
 		if (tries + 1 == SMM_PCP_VALIDATE_TRIES)
@@ -932,7 +942,7 @@ unsigned int smm_buddy_validate(struct smm_pool *pool, struct smm_report *r)
 	if (!seen || !pcp_changes) {
 		kfree(pcp_changes);
 		bitmap_free(seen);
-		smm_report(r, "validate: no memory for the frame bitmap\n");
+		smm_report(r, "validate: no memory for the frame bitmap or per-CPU counts\n");
 		return 1;
 	}
 	for_each_smm_zone(pool, zone, i) {
