@@ -874,6 +874,20 @@ static int op_dup(struct ctx *c)
 
 /* ---- operations: mappings ---- */
 
+/*
+ * A mapping made while mlockall(MCL_FUTURE | MCL_ONFAULT) holds gets
+ * VM_LOCKED | VM_LOCKONFAULT, and mmap() populates it once it dropped the
+ * mmap_lock: the populate skips a VM_LOCKONFAULT vma.  A munlockall() by
+ * another thread in between clears both flags, and the populate then faults
+ * in the whole mapping: terabytes for a huge one, which only SIGKILL ends
+ * (the kernel's behaviour for any file or anonymous mapping).  The threads
+ * of a process make huge mappings, and any longer than one operation may
+ * fault in (-M), under the read side, and mlockall() and
+ * munlockall() under the write side.  A forked child runs alone and takes
+ * neither: its copy of the lock may show a holder that is not there.
+ */
+static pthread_rwlock_t lock_flags_lock = PTHREAD_RWLOCK_INITIALIZER;
+
 static int op_mmap(struct ctx *c)
 {
 	bool huge;
@@ -881,6 +895,7 @@ static int op_mmap(struct ctx *c)
 	uint64_t off = rand_off(c);
 	int prot = rand_prot(c), flags, fd = rand_fd(c), err;
 	unsigned int r = below(c, 100), how = below(c, 100);
+	bool serialize = (huge || len > cfg.fault_max) && !c->child;
 	unsigned long addr = 0;
 	void *p;
 
@@ -915,7 +930,11 @@ static int op_mmap(struct ctx *c)
 			addr += 1 + below(c, PG - 1);
 	}
 	trace(c, OP_MMAP, addr, len, ((unsigned long)prot << 32) | (unsigned int)flags, off);
+	if (serialize)
+		pthread_rwlock_rdlock(&lock_flags_lock);
 	p = mmap((void *)addr, len, prot, flags, fd, off);
+	if (serialize)
+		pthread_rwlock_unlock(&lock_flags_lock);
 	if (p == MAP_FAILED)
 		return -errno;
 	err = 0;
@@ -1089,15 +1108,20 @@ static int op_mlockall(struct ctx *c)
 	};
 	int f = flags[below(c, cfg.feature_on[F_HUGE] ? 3 : 6)], err;
 
+	if (!c->child)
+		pthread_rwlock_wrlock(&lock_flags_lock);
 	if (chance(c, 40)) {
 		trace(c, OP_MLOCKALL, 0, 0, 0, 0);
-		return res(munlockall());
+		err = res(munlockall());
+	} else {
+		trace(c, OP_MLOCKALL, f, 0, 0, 0);
+		err = res(mlockall(f));
+		/* Locked for a short while only: most operations see it unlocked. */
+		if (chance(c, 50))
+			munlockall();
 	}
-	trace(c, OP_MLOCKALL, f, 0, 0, 0);
-	err = res(mlockall(f));
-	/* Locked for a short while only: most operations see it unlocked. */
-	if (chance(c, 50))
-		munlockall();
+	if (!c->child)
+		pthread_rwlock_unlock(&lock_flags_lock);
 	return err;
 }
 

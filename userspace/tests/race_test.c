@@ -7,7 +7,8 @@
  * shadowmm tracepoint on (an eviction must not read an object that its
  * last close freed); and pwrite() against pwrite() and pread() on one
  * range (each is atomic with respect to the others, as on a regular file),
- * and write() from threads sharing one fd (each moves the position once).
+ * and write() from threads sharing one fd (each moves the position once);
+ * and a populate of a huge mapping, which only SIGKILL ends, ended by it.
  * Under KASAN a use after free or a page handed to the wrong index is a
  * report in the kernel log, which fails the run.
  *
@@ -377,6 +378,58 @@ TEST(shared_fd_writes_do_not_overlap)
 	EXPECT_EQ(count[1], SHARED_WRITES);
 	EXPECT_EQ(other, 0);
 	close(fd);
+}
+
+/*
+ * A populate of a huge shared mapping (MAP_POPULATE here; a munlockall()
+ * in another thread between mmap() and its populate does the same to a
+ * mapping made under mlockall(MCL_FUTURE | MCL_ONFAULT)) faults in page
+ * after page of the object's holes for as long as the address space lasts:
+ * terabytes.  Nothing but SIGKILL ends it, and SIGKILL must, at once,
+ * whatever reclaim the faults are in; the pages it made go with the
+ * object's last reference.
+ */
+TEST(huge_populate_ends_on_sigkill)
+{
+	const size_t len = 1UL << 42;	/* 4 TiB */
+	long long faults, objects;
+	struct timespec t0, t1;
+	int status = 0, i;
+	pid_t pid;
+
+	faults = smm_vmstat("pgfault");
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int fd = smm_open();
+
+		if (fd >= 0)
+			mmap(NULL, len, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_NORESERVE | MAP_POPULATE, fd, 0);
+		_exit(fd < 0 ? 2 : 1);	/* it ended by itself */
+	}
+	/* Populating: the object's faults go on and the child is still in it. */
+	sleep(3);
+	EXPECT_EQ(waitpid(pid, &status, WNOHANG), 0) {
+		TH_LOG("the populate ended by itself: status %#x", status);
+	}
+	EXPECT_GT(smm_vmstat("pgfault") - faults, 1000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(kill(pid, SIGKILL), 0);
+	for (i = 0; i < 200 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		smm_msleep(100);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ASSERT_LT(i, 200) {
+		TH_LOG("still populating 20 s after SIGKILL");
+	}
+	TH_LOG("%lld faults, reaped %.2f s after SIGKILL", smm_vmstat("pgfault") - faults,
+	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* Its object went with its exit; a page a CPU's batch held follows. */
+	for (i = 0; i < 50 && (objects = smm_meminfo_kb("Objects:")) > 0; i++)
+		smm_msleep(100);
+	EXPECT_EQ(objects, 0);
+	EXPECT_EQ(smm_validate_ok(), 1);
 }
 
 TEST_HARNESS_MAIN
