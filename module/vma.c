@@ -759,9 +759,10 @@ static pid_t smm_mm_pid(struct mm_struct *mm)
  * writing when @write, else for reading) and the tree resynced; @fn takes
  * the tree's lock itself, for as long as it needs it, and returns nonzero
  * to stop the walk.  Trees of exiting processes are skipped: their
- * mappings are going.  The read lock is taken killably: a walker queued
- * behind a holder that never finishes can still be killed, and then the
- * walk stops.  The write lock is only tried for, 20 ms apart, until a
+ * mappings are going; so are trees no longer their mm's (see
+ * smm_vma_tree_current()).  The read lock is taken killably: a walker
+ * queued behind a holder that never finishes can still be killed, and
+ * then the walk stops.  The write lock is only tried for, 20 ms apart, until a
  * second after the walk began: a program may hold its own mmap_lock for
  * as long as it likes (a fault that waits on a FUSE server), and a writer
  * queued behind it would also hold up everyone else's reads of that mm.
@@ -809,6 +810,25 @@ static void smm_vma_walk_unlock(struct mm_struct *mm, bool write)
 		mmap_read_unlock(mm);
 }
 
+/*
+ * Is @tree still its mm's tree?  One taken from the hash before its mm's
+ * mmap_lock may have lost its last descriptor and left the hash since, and
+ * a new mapping then made the mm a new tree, which holds its descriptors:
+ * checked against the mm's vmas, the old one would lack them all.  With
+ * the mmap_lock held the answer holds: a tree joins the hash under it held
+ * for writing and leaves it under it held.
+ */
+static bool smm_vma_tree_current(struct smm_pool *pool, struct smm_vma_tree *tree)
+{
+	bool current_tree;
+
+	mmap_assert_locked(tree->mm);
+	spin_lock(&pool->vmas.lock);
+	current_tree = smm_vma_tree_lookup(pool, tree->mm) == tree;
+	spin_unlock(&pool->vmas.lock);
+	return current_tree;
+}
+
 static int smm_vma_walk_trees(struct smm_pool *pool, struct smm_vma_walk *walk)
 {
 	unsigned long deadline = jiffies + HZ;
@@ -844,10 +864,12 @@ static int smm_vma_walk_trees(struct smm_pool *pool, struct smm_vma_walk *walk)
 			} else if (err) {
 				ret = err;
 			} else {
-				spin_lock(&trees[i]->lock);
-				smm_vma_tree_resync(trees[i]);
-				spin_unlock(&trees[i]->lock);
-				ret = walk->fn(trees[i], walk->arg);
+				if (smm_vma_tree_current(pool, trees[i])) {
+					spin_lock(&trees[i]->lock);
+					smm_vma_tree_resync(trees[i]);
+					spin_unlock(&trees[i]->lock);
+					ret = walk->fn(trees[i], walk->arg);
+				}
 				smm_vma_walk_unlock(mm, walk->write);
 			}
 			mmput(mm);

@@ -8,7 +8,8 @@
  * their mapping (vmstat vmacache_find_calls, vmacache_find_hits): faults
  * in one mapping hit the cache, faults alternating between two do not,
  * and a mapping grown in place or a boundary moved by mprotect without
- * the module being told is found again after a resync.
+ * the module being told is found again after a resync.  And validate's
+ * check of a process's mappings beside its munmaps finds no problem.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -627,6 +628,81 @@ TEST(killed_process_lines_go)
 	kill(pid, SIGKILL);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, read_vmas(pid, vbuf, MAX_LINES));
+}
+
+/*
+ * A munmap() takes the vmas out of the maple tree under the mmap_lock held
+ * for writing, then downgrades it and zaps and closes them under the read
+ * side: a check of the process's mappings beside it must not take the
+ * vmas gone from the tree but not yet closed for a damaged tree.
+ */
+struct unmapper {
+	int fd;
+	int stop;
+	unsigned long rounds;
+	int err;
+};
+
+static void *unmap_loop(void *arg)
+{
+	struct unmapper *u = arg;
+
+	while (!__atomic_load_n(&u->stop, __ATOMIC_RELAXED)) {
+		char *p = mmap(NULL, 64 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, u->fd, 0);
+		int i;
+
+		if (p == MAP_FAILED) {
+			u->err = errno;
+			break;
+		}
+		/* Pages to zap, and three vmas for the munmap to close. */
+		for (i = 0; i < 64; i += 4)
+			p[i * PG] = 1;
+		if (mprotect(p + 16 * PG, 16 * PG, PROT_READ)) {
+			u->err = errno;
+			break;
+		}
+		munmap(p, 64 * PG);
+		u->rounds++;
+	}
+	return NULL;
+}
+
+TEST(validate_beside_munmap_finds_no_problem)
+{
+	struct unmapper u = { .fd = smm_open() };
+	unsigned long checks = 0, unchecked = 0, problems = 0;
+	char *first = NULL;
+	struct timespec t0, t;
+	pthread_t th;
+
+	ASSERT_LE(0, u.fd);
+	ASSERT_EQ(0, pthread_create(&th, NULL, unmap_loop, &u));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		char *s = smm_slurp(SMM_DEBUGFS "/validate");
+
+		ASSERT_NE(NULL, s);
+		checks++;
+		if (!strncmp(s, "ok but ", 7))
+			unchecked++;
+		else if (strcmp(s, "ok\n") && !problems++)
+			first = strdup(s);
+		free(s);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 10);
+	__atomic_store_n(&u.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(th, NULL);
+	TH_LOG("%lu validates beside %lu munmaps: %lu with a problem, %lu with a part unchecked",
+	       checks, u.rounds, problems, unchecked);
+	EXPECT_EQ(0, u.err);
+	EXPECT_LT(100, u.rounds);
+	EXPECT_LT(10, checks);
+	EXPECT_EQ(0, problems) {
+		TH_LOG("the first:\n%s", first);
+	}
+	free(first);
+	close(u.fd);
 }
 
 /* Mappings made by another thread are the process's (its tgid). */
