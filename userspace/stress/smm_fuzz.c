@@ -880,11 +880,16 @@ static int op_dup(struct ctx *c)
  * mmap_lock: the populate skips a VM_LOCKONFAULT vma.  A munlockall() by
  * another thread in between clears both flags, and the populate then faults
  * in the whole mapping: terabytes for a huge one, which only SIGKILL ends
- * (the kernel's behaviour for any file or anonymous mapping).  The threads
- * of a process make huge mappings, and any longer than one operation may
- * fault in (-M), under the read side, and mlockall() and
- * munlockall() under the write side.  A forked child runs alone and takes
- * neither: its copy of the lock may show a holder that is not there.
+ * (the kernel's behaviour for any file or anonymous mapping).  A munlock()
+ * of a range in it does the same to that range.  The threads of a process
+ * make huge mappings, and any longer than one operation may fault in (-M),
+ * under the read side, and mlockall(), munlockall() and munlock() under
+ * the write side.  (Another thread's mremap() may still move a mapping of
+ * at most 16 MiB into the range meanwhile, which is then faulted in:
+ * bounded.)  A mapping asked to be populated is populated anyway, and
+ * one of -E hugepopulate never ends: it takes no lock.  A forked child
+ * runs alone and takes neither: its copy of the lock may show a holder
+ * that is not there.
  */
 static pthread_rwlock_t lock_flags_lock = PTHREAD_RWLOCK_INITIALIZER;
 
@@ -895,7 +900,7 @@ static int op_mmap(struct ctx *c)
 	uint64_t off = rand_off(c);
 	int prot = rand_prot(c), flags, fd = rand_fd(c), err;
 	unsigned int r = below(c, 100), how = below(c, 100);
-	bool serialize = (huge || len > cfg.fault_max) && !c->child;
+	bool serialize;
 	unsigned long addr = 0;
 	void *p;
 
@@ -930,6 +935,7 @@ static int op_mmap(struct ctx *c)
 			addr += 1 + below(c, PG - 1);
 	}
 	trace(c, OP_MMAP, addr, len, ((unsigned long)prot << 32) | (unsigned int)flags, off);
+	serialize = (huge || len > cfg.fault_max) && !(flags & MAP_POPULATE) && !c->child;
 	if (serialize)
 		pthread_rwlock_rdlock(&lock_flags_lock);
 	p = mmap((void *)addr, len, prot, flags, fd, off);
@@ -1085,10 +1091,16 @@ static int op_munlock(struct ctx *c)
 {
 	unsigned long addr;
 	size_t len;
+	int err;
 
 	rand_range(c, &addr, &len);
 	trace(c, OP_MUNLOCK, addr, len, 0, 0);
-	return res(munlock((void *)addr, len));
+	if (!c->child)
+		pthread_rwlock_wrlock(&lock_flags_lock);
+	err = res(munlock((void *)addr, len));
+	if (!c->child)
+		pthread_rwlock_unlock(&lock_flags_lock);
+	return err;
 }
 
 static int op_mlockall(struct ctx *c)
