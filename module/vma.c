@@ -760,12 +760,13 @@ static pid_t smm_mm_pid(struct mm_struct *mm)
  * the tree's lock itself, for as long as it needs it, and returns nonzero
  * to stop the walk.  Trees of exiting processes are skipped: their
  * mappings are going; so are trees no longer their mm's (see
- * smm_vma_tree_current()).  The read lock is taken killably: a walker
- * queued behind a holder that never finishes can still be killed, and
- * then the walk stops.  The write lock is only tried for, 20 ms apart, until a
- * second after the walk began: a program may hold its own mmap_lock for
- * as long as it likes (a fault that waits on a FUSE server), and a writer
- * queued behind it would also hold up everyone else's reads of that mm.
+ * smm_vma_tree_current()), which go to @stale instead when it is set.
+ * The read lock is taken killably: a walker queued behind a holder that
+ * never finishes can still be killed, and then the walk stops.  The write
+ * lock is only tried for, 20 ms apart, until a second after the walk
+ * began: a program may hold its own mmap_lock for as long as it likes
+ * (a fault that waits on a FUSE server), and a writer queued behind it
+ * would also hold up everyone else's reads of that mm.
  * A tree whose lock could not be had is skipped and counted in @busy.
  */
 struct smm_vma_walk {
@@ -773,6 +774,7 @@ struct smm_vma_walk {
 	void *arg;
 	bool write;
 	unsigned int busy;
+	int (*stale)(struct smm_vma_tree *tree, void *arg);
 };
 
 /* Gap between tries for a busy mm's write lock. */
@@ -814,9 +816,12 @@ static void smm_vma_walk_unlock(struct mm_struct *mm, bool write)
  * Is @tree still its mm's tree?  One taken from the hash before its mm's
  * mmap_lock may have lost its last descriptor and left the hash since, and
  * a new mapping then made the mm a new tree, which holds its descriptors:
- * checked against the mm's vmas, the old one would lack them all.  With
- * the mmap_lock held the answer holds: a tree joins the hash under it held
- * for writing and leaves it under it held.
+ * checked against the mm's vmas, the old one would lack them all.  A tree
+ * joins the hash only under the mmap_lock held for writing and leaves it
+ * under it held: with it held for writing the answer holds; for reading,
+ * a munmap that downgraded its lock may still take the tree out of the
+ * hash after a yes, which a reader copes with (it holds a reference, and
+ * the tree only empties).
  */
 static bool smm_vma_tree_current(struct smm_pool *pool, struct smm_vma_tree *tree)
 {
@@ -869,6 +874,8 @@ static int smm_vma_walk_trees(struct smm_pool *pool, struct smm_vma_walk *walk)
 					smm_vma_tree_resync(trees[i]);
 					spin_unlock(&trees[i]->lock);
 					ret = walk->fn(trees[i], walk->arg);
+				} else if (walk->stale) {
+					ret = walk->stale(trees[i], walk->arg);
 				}
 				smm_vma_walk_unlock(mm, walk->write);
 			}
@@ -1054,6 +1061,25 @@ static int smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
 	return 0;
 }
 
+/*
+ * A tree validate found no longer its mm's: it left the hash empty, and a
+ * tree never gains a descriptor after (none can come meanwhile: the walk
+ * holds the mm's mmap_lock for writing).
+ */
+static int smm_vma_validate_stale(struct smm_vma_tree *tree, void *arg)
+{
+	struct smm_report *r = arg;
+	unsigned long nr;
+
+	mmap_assert_write_locked(tree->mm);
+	spin_lock(&tree->lock);
+	nr = tree->nr;
+	spin_unlock(&tree->lock);
+	if (nr)
+		smm_report(r, "vma tree %p: out of the hash with %lu descriptors\n", tree, nr);
+	return 0;
+}
+
 /**
  * smm_vma_validate() - check every tree against its process's vmas
  * @pool: the pool
@@ -1069,7 +1095,12 @@ static int smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
  */
 unsigned int smm_vma_validate(struct smm_pool *pool, struct smm_report *r)
 {
-	struct smm_vma_walk walk = { smm_vma_validate_tree, r, true };
+	struct smm_vma_walk walk = {
+		.fn = smm_vma_validate_tree,
+		.arg = r,
+		.write = true,
+		.stale = smm_vma_validate_stale,
+	};
 	unsigned int before = r->problems;
 
 	if (smm_vma_walk_trees(pool, &walk))

@@ -634,7 +634,10 @@ TEST(killed_process_lines_go)
  * A munmap() takes the vmas out of the maple tree under the mmap_lock held
  * for writing, then downgrades it and zaps and closes them under the read
  * side: a check of the process's mappings beside it must not take the
- * vmas gone from the tree but not yet closed for a damaged tree.
+ * vmas gone from the tree but not yet closed for a damaged tree.  Each
+ * munmap here also closes the process's last mapping of the device, so
+ * its tree goes, and the next mmap makes it a new one: a check that found
+ * the old tree before must not hold it against the new mappings.
  */
 struct unmapper {
 	int fd;
@@ -697,7 +700,7 @@ TEST(validate_beside_munmap_finds_no_problem)
 	       checks, u.rounds, problems, unchecked);
 	EXPECT_EQ(0, u.err);
 	EXPECT_LT(100, u.rounds);
-	EXPECT_LT(10, checks);
+	EXPECT_LT(10, checks - unchecked);
 	EXPECT_EQ(0, problems) {
 		TH_LOG("the first:\n%s", first);
 	}
