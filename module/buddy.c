@@ -37,6 +37,7 @@
 #include <shadowmm/pool.h>
 #include <shadowmm/reclaim.h>
 #include <shadowmm/swap.h>
+#include <shadowmm/walk.h>
 #include <trace/events/shadowmm.h>
 
 /* Direct reclaim rounds an allocation makes while they free something. */
@@ -725,48 +726,15 @@ void smm_buddy_validate_pcp(struct smm_zone *zone, int cpu, unsigned long *seen,
 }
 SMM_EXPORT(smm_buddy_validate_pcp);
 
-/* What a walk of one zone for validate carries. */
-struct smm_buddy_vwalk {
-	struct smm_zone *zone;
-	unsigned long changes;
-	unsigned int held;
-};
-
-static void smm_buddy_validate_hold_end(struct smm_buddy_vwalk *w)
-{
-	lockdep_assert_held(&w->zone->lock);
-	if (w->held > w->zone->walk_hold_max)
-		w->zone->walk_hold_max = w->held;
-	w->held = 0;
-}
-
 /*
- * One more block looked at; after SMM_WALK_BATCH of them the zone lock is
- * let go for a moment (a free list can hold every frame of the zone).
- * False when a block came onto or left the free lists meanwhile: the
- * block the walk stands on may be on another list now, or none.
- */
-static bool smm_buddy_validate_step(struct smm_buddy_vwalk *w)
-{
-	struct smm_zone *zone = w->zone;
-
-	lockdep_assert_held(&zone->lock);
-	if (++w->held < SMM_WALK_BATCH)
-		return true;
-	smm_buddy_validate_hold_end(w);
-	spin_unlock(&zone->lock);
-	cond_resched();
-	spin_lock(&zone->lock);
-	return zone->changes == w->changes;
-}
-
-/*
- * One zone's free lists, a batch of blocks per hold of its lock; @seen
- * marks frames.  False when a change to the free lists overlapped the
- * walk since @w->changes was read: then nothing it found is believed.
+ * One zone's free lists, a batch of blocks per hold of its lock (a free
+ * list can hold every frame of the zone); @seen marks frames.  False when
+ * a block came onto or left the free lists since @w began: the block the
+ * walk stands on may be on another list now, or none, and nothing it
+ * found is believed.
  */
 static bool smm_validate_zone(struct smm_zone *zone, unsigned long *seen,
-			      struct smm_buddy_vwalk *w, struct smm_report *r)
+			      struct smm_walk *w, struct smm_report *r)
 {
 	struct smm_region *reg = &zone->pool->region;
 	unsigned long free = 0;
@@ -774,7 +742,7 @@ static bool smm_validate_zone(struct smm_zone *zone, unsigned long *seen,
 	unsigned int o;
 
 	spin_lock(&zone->lock);
-	if (zone->changes != w->changes)
+	if (!smm_walk_unchanged(w))
 		goto out;
 	for (o = 0; o < SMM_NR_ORDERS; o++) {
 		unsigned long n = 0;
@@ -791,7 +759,7 @@ static bool smm_validate_zone(struct smm_zone *zone, unsigned long *seen,
 			    sfn + (1UL << o) > smm_zone_end_sfn(zone)) {
 				smm_report(r, "zone %d/%s: order-%u block at sfn %lu lies outside the zone\n",
 					   zone->node->nid, smm_zone_name(zone), o, sfn);
-				if (!smm_buddy_validate_step(w))
+				if (!smm_walk_step(w, 1))
 					goto out;
 				continue;
 			}
@@ -822,7 +790,7 @@ static bool smm_validate_zone(struct smm_zone *zone, unsigned long *seen,
 				smm_report(r, "zone %d/%s: free order-%u buddies at sfn %lu and %lu were not merged\n",
 					   zone->node->nid, smm_zone_name(zone), o,
 					   min(sfn, buddy), max(sfn, buddy));
-			if (!smm_buddy_validate_step(w))
+			if (!smm_walk_step(w, 1))
 				goto out;
 		}
 		if (n != zone->free_area[o].nr_free)
@@ -835,7 +803,7 @@ static bool smm_validate_zone(struct smm_zone *zone, unsigned long *seen,
 			   zone->node->nid, smm_zone_name(zone), free, zone->free_pages);
 	done = true;
 out:
-	smm_buddy_validate_hold_end(w);
+	smm_walk_hold_end(w);
 	spin_unlock(&zone->lock);
 	return done;
 }
@@ -879,11 +847,11 @@ static bool smm_pcp_lists_changed(struct smm_zone *zone, const unsigned long *pc
 static bool smm_validate_zone_pass(struct smm_zone *zone, unsigned long *seen,
 				   unsigned long *pcp_changes, struct smm_report *r)
 {
-	struct smm_buddy_vwalk w = { .zone = zone };
+	struct smm_walk w = SMM_WALK_INIT(&zone->lock, &zone->changes, &zone->walk_hold_max);
 	unsigned int tries;
 
 	spin_lock(&zone->lock);
-	w.changes = zone->changes;
+	smm_walk_begin(&w);
 	spin_unlock(&zone->lock);
 	/* A sweep of the per-CPU lists is short: made again at once. */
 	for (tries = 0; ; tries++) {

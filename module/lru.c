@@ -60,6 +60,7 @@
 #include <shadowmm/lru_policy.h>
 #include <shadowmm/object.h>
 #include <shadowmm/pool.h>
+#include <shadowmm/walk.h>
 #include <trace/events/shadowmm.h>
 
 #define SMM_LRU_FLAGS	(BIT(SMM_PG_lru) | BIT(SMM_PG_active) | \
@@ -922,46 +923,6 @@ unsigned long smm_lru_pages(struct smm_pool *pool, enum smm_lru_list lru)
 }
 SMM_EXPORT(smm_lru_pages);
 
-static void smm_lru_validate_hold_end(struct smm_lru_vwalk *w)
-{
-	lockdep_assert_held(&w->lruvec->lock);
-	if (w->held > w->lruvec->walk_hold_max)
-		w->lruvec->walk_hold_max = w->held;
-	w->held = 0;
-}
-
-/**
- * smm_lru_validate_step() - one more entry looked at by a validate walk;
- *			     after a batch, let go of the LRU lock
- * @w: the walk
- *
- * Every SMM_WALK_BATCH entries the lock is dropped and the CPU given up
- * for a moment: a node's lists, and its frames, can be as many as the
- * region has, and users decide how many pages are on the lists.  The
- * entry the walk stands on is trusted again only when no holder of the
- * lock that may change the LRU came in between (@lruvec->changes): it
- * may have left its list, or moved to another, meanwhile.
- *
- * Context: Process context, @w->lruvec->lock held; may let go of it and
- * sleep.
- * Return: true to go on; false when the LRU may have changed while the
- * lock was let go: the walk must stop without following the entry it
- * stands on, and what it found is not to be believed.
- */
-bool smm_lru_validate_step(struct smm_lru_vwalk *w)
-{
-	struct smm_lruvec *lruvec = w->lruvec;
-
-	lockdep_assert_held(&lruvec->lock);
-	if (++w->held < SMM_WALK_BATCH)
-		return true;
-	smm_lru_validate_hold_end(w);
-	spin_unlock(&lruvec->lock);
-	cond_resched();
-	spin_lock(&lruvec->lock);
-	return lruvec->changes == w->changes;
-}
-
 /* A node's unevictable list changed under this many counts: its length. */
 #define SMM_LRU_MLOCKED_TRIES	4
 
@@ -969,22 +930,21 @@ bool smm_lru_validate_step(struct smm_lru_vwalk *w)
  * The mlocked pages of @lruvec's unevictable list, a batch at a time;
  * false when the list changed while its lock was let go.
  */
-static bool smm_lru_mlocked_walk(struct smm_pool *pool, struct smm_lru_vwalk *w,
-				 unsigned long *n)
+static bool smm_lru_mlocked_walk(struct smm_pool *pool, struct smm_lruvec *lruvec,
+				 struct smm_walk *w, unsigned long *n)
 {
-	struct smm_lruvec *lruvec = w->lruvec;
 	unsigned long seen = 0;
 	struct smm_page *frame;
 
 	lockdep_assert_held(&lruvec->lock);
 	*n = 0;
-	w->changes = lruvec->changes;
+	smm_walk_begin(w);
 	list_for_each_entry(frame, &lruvec->unevictable_list, lru) {
 		*n += smm_lru_mlocked(pool, frame);
 		/* A list longer than its count (validate says so) ends here. */
 		if (++seen >= lruvec->nr_unevictable)
 			break;
-		if (!smm_lru_validate_step(w))
+		if (!smm_walk_step(w, 1))
 			return false;
 	}
 	return true;
@@ -1011,21 +971,23 @@ unsigned long smm_lru_mlocked_pages(struct smm_pool *pool)
 	int i;
 
 	for (i = 0; i < pool->zones.nr_nodes; i++) {
-		struct smm_lru_vwalk w = { .lruvec = &pool->zones.nodes[i].lruvec };
+		struct smm_lruvec *lruvec = &pool->zones.nodes[i].lruvec;
+		struct smm_walk w = SMM_WALK_INIT(&lruvec->lock, &lruvec->changes,
+						  &lruvec->walk_hold_max);
 
-		spin_lock(&w.lruvec->lock);
+		spin_lock(&lruvec->lock);
 		for (tries = 0; tries < SMM_LRU_MLOCKED_TRIES; tries++) {
-			if (smm_lru_mlocked_walk(pool, &w, &n))
+			if (smm_lru_mlocked_walk(pool, lruvec, &w, &n))
 				break;
 			/* Let the changes that came in pass before walking again. */
-			spin_unlock(&w.lruvec->lock);
+			spin_unlock(&lruvec->lock);
 			cond_resched();
-			spin_lock(&w.lruvec->lock);
+			spin_lock(&lruvec->lock);
 		}
 		if (tries == SMM_LRU_MLOCKED_TRIES)
-			n = w.lruvec->nr_unevictable;
-		smm_lru_validate_hold_end(&w);
-		spin_unlock(&w.lruvec->lock);
+			n = lruvec->nr_unevictable;
+		smm_walk_hold_end(&w);
+		spin_unlock(&lruvec->lock);
 		sum += n;
 	}
 	return sum;
@@ -1034,10 +996,10 @@ SMM_EXPORT(smm_lru_mlocked_pages);
 
 /*
  * One list of @node against its count and its frames' flags; its LRU lock
- * held.  False when the walk had to stop (smm_lru_validate_step()).
+ * held.  False when the walk had to stop (smm_walk_step()).
  */
 static bool smm_lru_validate_list(struct smm_pool *pool, struct smm_node *node,
-				  enum smm_lru_list lru, struct smm_lru_vwalk *w,
+				  enum smm_lru_list lru, struct smm_walk *w,
 				  struct smm_report *r)
 {
 	static const char * const names[] = { "inactive", "active", "unevictable" };
@@ -1061,7 +1023,7 @@ static bool smm_lru_validate_list(struct smm_pool *pool, struct smm_node *node,
 				   sfn, node->index, names[lru]);
 		if (n > *nr)
 			break;
-		if (!smm_lru_validate_step(w))
+		if (!smm_walk_step(w, 1))
 			return false;
 	}
 	if (n != *nr)
@@ -1080,13 +1042,14 @@ static bool smm_lru_validate_node(struct smm_pool *pool, struct smm_node *node,
 				  struct smm_report *r)
 {
 	struct smm_lruvec *lruvec = &node->lruvec;
-	struct smm_lru_vwalk w = { .lruvec = lruvec };
+	struct smm_walk w = SMM_WALK_INIT(&lruvec->lock, &lruvec->changes,
+					  &lruvec->walk_hold_max);
 	unsigned long sfn, listed, flagged = 0;
 	enum smm_lru_list lru;
 	bool done = false;
 
 	spin_lock(&lruvec->lock);
-	w.changes = lruvec->changes;
+	smm_walk_begin(&w);
 	for (lru = 0; lru < SMM_NR_LRU_LISTS; lru++)
 		if (!smm_lru_validate_list(pool, node, lru, &w, r))
 			goto out;
@@ -1095,7 +1058,7 @@ static bool smm_lru_validate_node(struct smm_pool *pool, struct smm_node *node,
 	for (sfn = node->start_sfn; sfn < node->start_sfn + node->spanned; sfn++) {
 		if (smm_page_test(smm_sfn_page(&pool->region, sfn), SMM_PG_lru))
 			flagged++;
-		if (!smm_lru_validate_step(&w))
+		if (!smm_walk_step(&w, 1))
 			goto out;
 	}
 	listed = lruvec->nr_active + lruvec->nr_inactive + lruvec->nr_unevictable +
@@ -1105,7 +1068,7 @@ static bool smm_lru_validate_node(struct smm_pool *pool, struct smm_node *node,
 			   node->index, flagged, listed);
 	done = true;
 out:
-	smm_lru_validate_hold_end(&w);
+	smm_walk_hold_end(&w);
 	spin_unlock(&lruvec->lock);
 	return done;
 }

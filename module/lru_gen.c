@@ -66,6 +66,7 @@
 #include <shadowmm/object.h>
 #include <shadowmm/pool.h>
 #include <shadowmm/reclaim.h>
+#include <shadowmm/walk.h>
 #include <shadowmm/workingset.h>
 #include <trace/events/shadowmm.h>
 
@@ -699,7 +700,7 @@ static bool smm_lru_gen_refault(struct smm_pool *pool, const void *shadow, int n
  * SMM_PG_unevictable, and belongs to the node; the counts match.
  *
  * @w's walk goes on through the generations a batch at a time
- * (smm_lru_validate_step()).
+ * (smm_walk_step()).
  *
  * Context: Process context, the node's LRU lock held (@w's walk); may let
  * go of it and sleep.
@@ -707,7 +708,7 @@ static bool smm_lru_gen_refault(struct smm_pool *pool, const void *shadow, int n
  * the LRU overlapped the walk (what it found is not to be believed).
  */
 bool smm_lru_gen_validate(struct smm_pool *pool, struct smm_node *node,
-			  struct smm_lru_vwalk *w, struct smm_report *r)
+			  struct smm_walk *w, struct smm_report *r)
 {
 	struct smm_lruvec *lruvec = &node->lruvec;
 	struct smm_lru_gen *g = &lruvec->gen;
@@ -734,7 +735,7 @@ bool smm_lru_gen_validate(struct smm_pool *pool, struct smm_node *node,
 					   frame->flags & ~SMM_PAGE_INUSE_MASK);
 			if (n > g->nr_pages[gen])
 				break;
-			if (!smm_lru_validate_step(w))
+			if (!smm_walk_step(w, 1))
 				return false;
 		}
 		if (n != g->nr_pages[gen])

@@ -61,6 +61,7 @@
 #include <shadowmm/slab.h>
 #include <shadowmm/slab_internal.h>
 #include <shadowmm/stats.h>
+#include <shadowmm/walk.h>
 
 static unsigned int smm_slab_debug;
 
@@ -699,47 +700,13 @@ static void smm_validate_quarantine(struct smm_kmem_cache *cache, int nid,
 			   cache->name, nid, n, node->nr_quarantined);
 }
 
-/* What validate's walk of one node of a cache carries. */
-struct smm_slab_vwalk {
-	struct smm_kmem_cache_node *n;
-	unsigned long changes;
-	unsigned int held;
-};
-
-static void smm_slab_validate_hold_end(struct smm_slab_vwalk *w)
-{
-	lockdep_assert_held(&w->n->lock);
-	if (w->held > w->n->walk_hold_max)
-		w->n->walk_hold_max = w->held;
-	w->held = 0;
-}
-
-/*
- * @weight more slabs and objects looked at; after SMM_WALK_BATCH of them
- * the node's lock is let go for a moment (a program decides how many
- * mappings, and so descriptors, a cache holds).  False when a holder that
- * may have changed the node came in between: the slab the walk stands on
- * may be on another list now, or gone.
- */
-static bool smm_slab_validate_step(struct smm_slab_vwalk *w, unsigned int weight)
-{
-	struct smm_kmem_cache_node *n = w->n;
-
-	lockdep_assert_held(&n->lock);
-	w->held += weight;
-	if (w->held < SMM_WALK_BATCH)
-		return true;
-	smm_slab_validate_hold_end(w);
-	spin_unlock(&n->lock);
-	cond_resched();
-	spin_lock(&n->lock);
-	return n->changes == w->changes;
-}
-
 /*
  * Every list of node @nid of @cache, and its counters against them, a
- * batch at a time; false when the node changed while its lock was let go,
- * and nothing the walk found is to be believed.
+ * batch at a time (a program decides how many mappings, and so
+ * descriptors, a cache holds; a debug cache's slab counts with its
+ * objects, looked at in one hold); false when the node changed while its
+ * lock was let go: the slab the walk stood on may be on another list now,
+ * or gone, and nothing the walk found is to be believed.
  */
 static bool smm_validate_node(struct smm_kmem_cache *cache, int nid, struct smm_report *r)
 {
@@ -747,13 +714,13 @@ static bool smm_validate_node(struct smm_kmem_cache *cache, int nid, struct smm_
 	struct list_head *lists[] = { &n->slabs_full, &n->slabs_partial, &n->slabs_free };
 	unsigned int weight = 1 + (smm_cache_debug(cache) ? cache->objs_per_slab : 0);
 	unsigned long slabs = 0, nfree = 0, inuse = 0;
-	struct smm_slab_vwalk w = { .n = n };
+	struct smm_walk w = SMM_WALK_INIT(&n->lock, &n->changes, &n->walk_hold_max);
 	struct smm_page *slab;
 	bool done = false;
 	unsigned int l;
 
 	spin_lock(&n->lock);
-	w.changes = n->changes;
+	smm_walk_begin(&w);
 	for (l = 0; l < ARRAY_SIZE(lists); l++) {
 		list_for_each_entry(slab, lists[l], lru) {
 			smm_validate_slab(cache, nid, slab, l, r);
@@ -763,7 +730,7 @@ static bool smm_validate_node(struct smm_kmem_cache *cache, int nid, struct smm_
 			/* Lists longer than their count (reported below) end here. */
 			if (slabs > n->nr_slabs)
 				break;
-			if (!smm_slab_validate_step(&w, weight))
+			if (!smm_walk_step(&w, weight))
 				goto out;
 		}
 	}
@@ -774,7 +741,7 @@ static bool smm_validate_node(struct smm_kmem_cache *cache, int nid, struct smm_
 			   n->nr_free_slabs, n->inuse);
 	done = true;
 out:
-	smm_slab_validate_hold_end(&w);
+	smm_walk_hold_end(&w);
 	spin_unlock(&n->lock);
 	return done;
 }

@@ -140,18 +140,6 @@ static inline void smm_lruvec_lock(struct smm_lruvec *lruvec)
 }
 
 /**
- * struct smm_lru_vwalk - a validate walk of one node's LRU
- * @lruvec:	the node's LRU, whose lock the walk holds
- * @changes:	@lruvec->changes when the walk began
- * @held:	entries looked at since the walk last took the lock
- */
-struct smm_lru_vwalk {
-	struct smm_lruvec *lruvec;
-	unsigned long changes;
-	unsigned int held;
-};
-
-/**
  * struct smm_lru_batch - one CPU's pending LRU operations of a pool
  * @lock:	protects @nr and @pages; only ever contended by a drain from
  *		another CPU (or the hotplug callback of a dead one)
@@ -214,7 +202,5 @@ bool smm_lru_inactive_is_low(struct smm_node *node);
 unsigned long smm_lru_pages(struct smm_pool *pool, enum smm_lru_list lru);
 unsigned long smm_lru_mlocked_pages(struct smm_pool *pool);
 unsigned int smm_lru_validate(struct smm_pool *pool, struct smm_report *r);
-
-bool smm_lru_validate_step(struct smm_lru_vwalk *w);
 
 #endif /* _SHADOWMM_LRU_H */

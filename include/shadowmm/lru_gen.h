@@ -15,12 +15,12 @@
 #include <linux/types.h>
 
 struct seq_file;
-struct smm_lru_vwalk;
 struct smm_lruvec;
 struct smm_node;
 struct smm_page;
 struct smm_pool;
 struct smm_report;
+struct smm_walk;
 
 #define SMM_MIN_NR_GENS		2U	/* as the kernel's MIN_NR_GENS */
 #define SMM_MAX_NR_GENS		4U	/* as the kernel's MAX_NR_GENS */
@@ -84,7 +84,7 @@ unsigned int smm_lru_gen_protected_tier(struct smm_node *node);
 unsigned int smm_lru_gen_isolate(struct smm_pool *pool, struct smm_node *node,
 				 unsigned int nr_to_scan, struct smm_page **out);
 bool smm_lru_gen_validate(struct smm_pool *pool, struct smm_node *node,
-			  struct smm_lru_vwalk *w, struct smm_report *r);
+			  struct smm_walk *w, struct smm_report *r);
 void smm_lru_gen_print(struct seq_file *m, struct smm_pool *pool);
 
 extern const struct smm_lru_policy smm_lru_policy_mglru;

@@ -123,11 +123,9 @@
 #include <shadowmm/stats.h>
 #include <shadowmm/swap.h>
 #include <shadowmm/vma.h>
+#include <shadowmm/walk.h>
 #include <shadowmm/workingset.h>
 #include <shadowmm/zone.h>
-
-/* How many entries a walk looks at before it lets go of its lock. */
-#define SMM_WALK_BATCH	256
 
 /**
  * struct smm_pool_config - what smm_pool_create() builds
