@@ -20,6 +20,7 @@
 #include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
 #include <shadowmm/reclaim.h>
+#include <shadowmm/walk.h>
 
 /*
  * A test's pool goes when its objects have.  KUnit runs the cleanups as

@@ -45,6 +45,7 @@
 #include <shadowmm/object_internal.h>
 #include <shadowmm/pool.h>
 #include <shadowmm/reclaim.h>
+#include <shadowmm/walk.h>
 #include <trace/events/shadowmm.h>
 
 /* What a walk of a page's ptes found. */

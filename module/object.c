@@ -64,6 +64,7 @@
 #include <shadowmm/reclaim.h>
 #include <shadowmm/slab.h>
 #include <shadowmm/vma.h>
+#include <shadowmm/walk.h>
 #include <trace/events/shadowmm.h>
 
 #define SMM_FS_MAGIC		0x53484d4d	/* "SHMM" */

@@ -37,6 +37,7 @@
 #include <shadowmm/pool.h>
 #include <shadowmm/stats.h>
 #include <shadowmm/swap.h>
+#include <shadowmm/walk.h>
 #include <shadowmm/workingset.h>
 
 /**

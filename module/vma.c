@@ -63,6 +63,7 @@
 #include <shadowmm/pool.h>
 #include <shadowmm/slab.h>
 #include <shadowmm/vma.h>
+#include <shadowmm/walk.h>
 #include <trace/events/shadowmm.h>
 
 /* Descriptors kept aside for ->open when the region has none to give. */

@@ -2,11 +2,10 @@
 /*
  * shadowmm: walks under a spinlock that let go of it every batch.
  *
- * A user decides how long many of the structures validate walks are (a
- * zone's free lists, a node's LRU, a slab cache's node), and a walk of
- * one holds its spinlock for at most SMM_WALK_BATCH
- * entries: then it lets go, gives up the CPU for a moment and takes the
- * lock again.  Where the structure may change meanwhile, every holder of
+ * Users decide the length of many structures validate walks (a zone's
+ * free lists, a node's LRU, a slab cache's node), and a walk of one holds
+ * its spinlock for at most SMM_WALK_BATCH entries: then it lets go, gives
+ * up the CPU for a moment and takes the lock again.  Where the structure may change meanwhile, every holder of
  * the lock that may change it bumps a count, and the walk trusts the
  * entry it stands on again only when the count did not move; otherwise
  * it stops, and what it found is not to be believed.  The longest run of
