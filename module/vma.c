@@ -781,16 +781,6 @@ struct smm_vma_walk {
 /* Gap between tries for a busy mm's write lock. */
 #define SMM_VMA_WALK_WAIT_MS	20
 
-/*
- * The kernel offers no mmap_write_trylock(): this is the rwsem that
- * mmap_write_lock() takes (it adds only tracepoints), and
- * mmap_write_unlock() releases it as it releases that one.
- */
-static bool smm_mmap_write_trylock(struct mm_struct *mm)
-{
-	return down_write_trylock(&mm->mmap_lock);
-}
-
 static int smm_vma_walk_lock(struct mm_struct *mm, bool write, unsigned long deadline)
 {
 	if (!write)

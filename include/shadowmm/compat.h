@@ -120,6 +120,32 @@ static inline bool smm_fault_vma_locked(const struct vm_fault *vmf)
 #endif
 }
 
+/**
+ * smm_mmap_write_trylock() - take @mm's mmap_lock for writing if it is free
+ * @mm: the mm
+ *
+ * The kernel offers no mmap_write_trylock().  This takes the rwsem that
+ * mmap_write_lock() takes and, where the mmap_lock is paired with a
+ * sequence count (SMM_HAVE_MM_LOCK_SEQCOUNT: Kbuild's test), opens its
+ * write section as mmap_write_lock() does, so that mmap_write_unlock(),
+ * which closes it, stays balanced: per-VMA lock readers compare against
+ * that count, and KCSAN checks the pairing.  Only the mmap_lock
+ * tracepoints of the acquisition are left out.
+ *
+ * Context: Process context.
+ * Return: true with the lock held for writing (release it with
+ * mmap_write_unlock()), false without it.
+ */
+static inline bool smm_mmap_write_trylock(struct mm_struct *mm)
+{
+	if (!down_write_trylock(&mm->mmap_lock))
+		return false;
+#ifdef SMM_HAVE_MM_LOCK_SEQCOUNT
+	mm_lock_seqcount_begin(mm);
+#endif
+	return true;
+}
+
 /*
  * This CPU's part of a per-CPU structure that has a spinlock of its own
  * (the per-CPU free lists, the LRU batches): the task stays on this CPU
