@@ -825,6 +825,30 @@ static bool smm_vma_tree_current(struct smm_pool *pool, struct smm_vma_tree *tre
 	return current_tree;
 }
 
+/* One tree of smm_vma_walk_trees(), its mm held by the caller. */
+static int smm_vma_walk_tree(struct smm_pool *pool, struct smm_vma_walk *walk,
+			     struct smm_vma_tree *tree, unsigned long deadline)
+{
+	int ret = 0, err = smm_vma_walk_lock(tree->mm, walk->write, deadline);
+
+	if (err == -EBUSY) {
+		walk->busy++;
+		return 0;
+	}
+	if (err)
+		return err;
+	if (smm_vma_tree_current(pool, tree)) {
+		spin_lock(&tree->lock);
+		smm_vma_tree_resync(tree);
+		spin_unlock(&tree->lock);
+		ret = walk->fn(tree, walk->arg);
+	} else if (walk->stale) {
+		ret = walk->stale(tree, walk->arg);
+	}
+	smm_vma_walk_unlock(tree->mm, walk->write);
+	return ret;
+}
+
 static int smm_vma_walk_trees(struct smm_pool *pool, struct smm_vma_walk *walk)
 {
 	unsigned long deadline = jiffies + HZ;
@@ -853,23 +877,7 @@ static int smm_vma_walk_trees(struct smm_pool *pool, struct smm_vma_walk *walk)
 		struct mm_struct *mm = trees[i]->mm;
 
 		if (!ret && mmget_not_zero(mm)) {
-			int err = smm_vma_walk_lock(mm, walk->write, deadline);
-
-			if (err == -EBUSY) {
-				walk->busy++;
-			} else if (err) {
-				ret = err;
-			} else {
-				if (smm_vma_tree_current(pool, trees[i])) {
-					spin_lock(&trees[i]->lock);
-					smm_vma_tree_resync(trees[i]);
-					spin_unlock(&trees[i]->lock);
-					ret = walk->fn(trees[i], walk->arg);
-				} else if (walk->stale) {
-					ret = walk->stale(trees[i], walk->arg);
-				}
-				smm_vma_walk_unlock(mm, walk->write);
-			}
+			ret = smm_vma_walk_tree(pool, walk, trees[i], deadline);
 			mmput(mm);
 		}
 		smm_vma_tree_put(trees[i]);

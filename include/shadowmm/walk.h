@@ -5,14 +5,14 @@
  * Users decide the length of many structures validate walks (a zone's
  * free lists, a node's LRU, a slab cache's node), and a walk of one holds
  * its spinlock for at most SMM_WALK_BATCH entries: then it lets go, gives
- * up the CPU for a moment and takes the lock again.  Where the structure may change meanwhile, every holder of
- * the lock that may change it bumps a count, and the walk trusts the
- * entry it stands on again only when the count did not move; otherwise
- * it stops, and what it found is not to be believed.  The longest run of
- * entries under one hold is kept beside the structure, where the KUnit
- * suites read it.  Walks whose entries cannot go meanwhile (the pinned
- * list, a process's mappings under its mmap_lock) only batch, with steps
- * of their own.
+ * up the CPU for a moment and takes the lock again.  Where the structure
+ * may change meanwhile, every holder of the lock that may change it bumps
+ * a count, and the walk trusts the entry it stands on again only when the
+ * count did not move; otherwise it stops, and what it found is not to be
+ * believed.  The longest run of entries under one hold is kept beside the
+ * structure, where the KUnit suites read it.  Walks whose entries cannot
+ * go meanwhile (the pinned list, a process's mappings under its
+ * mmap_lock) only batch, with steps of their own.
  */
 #ifndef _SHADOWMM_WALK_H
 #define _SHADOWMM_WALK_H
