@@ -6,18 +6,27 @@
  * is marked part of the working set and an activated refault of it gets
  * the mark back (workingset_restore_anon); refaults activated since the
  * last reclaim pass make reclaim age the active list although the
- * inactive list is not short, which classic does not.
+ * inactive list is not short, in proportion to its size and the reclaim's
+ * priority, which classic does not; references are read as the kernel
+ * reads a swap-backed page's (a marked page with no young pte reclaimed,
+ * the mark kept on activation, every aged page deactivated, its ptes made
+ * old), not by classic's second-chance rules.
  */
 
 #include <kunit/test.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/pagemap.h>
+#include <linux/smp.h>
+#include <linux/uaccess.h>
 #include <linux/xarray.h>
+#include <asm/tlbflush.h>
 
 #include <shadowmm/lru.h>
 #include <shadowmm/lru_policy.h>
 #include <shadowmm/lru_workingset.h>
+#include <shadowmm/object.h>
 #include <shadowmm/reclaim.h>
 #include <shadowmm/workingset.h>
 
@@ -152,7 +161,8 @@ static void smm_lw_restore(struct kunit *test, enum smm_lru_policy_id id)
 	smm_test_write_patterned(test, pool, file, 0, 1);
 	smm_test_access(test, pool, file, 0, 2);
 	KUNIT_ASSERT_TRUE(test, smm_lw_flag(test, pool, file, 0, SMM_PG_active));
-	KUNIT_ASSERT_EQ(test, smm_lru_age_active(pool, node, 1), 1U);
+	KUNIT_ASSERT_EQ(test, ws ? smm_lru_shrink_active(pool, node, 1) :
+			smm_lru_age_active(pool, node, 1), 1U);
 	KUNIT_EXPECT_FALSE(test, smm_lw_flag(test, pool, file, 0, SMM_PG_active));
 	KUNIT_EXPECT_EQ(test, smm_lw_flag(test, pool, file, 0, SMM_PG_workingset), ws);
 
@@ -180,24 +190,160 @@ static void smm_lru_workingset_classic_no_restore_test(struct kunit *test)
 	smm_lw_restore(test, SMM_LRU_POLICY_CLASSIC);
 }
 
+static void smm_lw_flush_tlb(void *unused)
+{
+#ifdef CONFIG_X86
+	__flush_tlb_all();
+#endif
+}
+
+/*
+ * Page 0 of @file, mapped at @addr, read through the mapping: a young pte.
+ * The walk that made it old flushed no TLB (neither does the kernel's on
+ * x86), and an access through a TLB entry left from before would not set
+ * the pte's accessed bit again: every CPU's TLB is flushed first.
+ */
+static void smm_lw_touch(struct kunit *test, unsigned long addr)
+{
+	u8 *buf = smm_test_buf(test);
+
+	on_each_cpu(smm_lw_flush_tlb, NULL, 1);
+	KUNIT_ASSERT_EQ(test, copy_from_user(buf, (void __user *)addr, PAGE_SIZE), 0UL);
+}
+
+/* The young ptes of page 0 of @file, made old. */
+static unsigned int smm_lw_young(struct kunit *test, struct smm_pool *pool,
+				 struct file *file)
+{
+	struct smm_page *frame = smm_test_lock_frame(test, pool, file, 0);
+	unsigned int young;
+
+	young = smm_object_young_ptes(page_folio(smm_frame_struct_page(pool, frame)));
+	smm_test_unlock_frame(file, 0);
+	return young;
+}
+
+#define LW_NR_VERDICTS	4
+
+/*
+ * One page written through a mapping, the only page on the LRU, judged
+ * four times by the policy's verdict on the isolated inactive tail: as
+ * written (young), untouched since, touched once and touched again.  The
+ * fourth activates it; then, active and marked referenced, touched and
+ * aged by the policy's aging of one page.  Returns in @v the verdicts,
+ * in @marked whether the activated page kept its mark, in @deact the
+ * pages the aging deactivated and in @young the young ptes it left.
+ */
+static void smm_lw_references(struct kunit *test, enum smm_lru_policy_id id,
+			      enum smm_lru_references *v, bool *marked,
+			      unsigned int *deact, unsigned int *young)
+{
+	struct smm_pool *pool = smm_lw_pool(test, id);
+	const struct smm_lru_policy *policy = smm_lru_policy(pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_node *node = &pool->zones.nodes[0];
+	struct smm_page *frame;
+	struct folio *folio;
+	unsigned long addr;
+	unsigned int i;
+	u8 *buf = smm_test_buf(test);
+
+	addr = kunit_vm_mmap(test, file, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
+	smm_test_pattern(buf, 0);
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr, buf, PAGE_SIZE), 0UL);
+	smm_lru_drain_all(pool);
+	KUNIT_ASSERT_EQ(test, smm_lru_isolate_inactive(pool, node, 1, &frame), 1U);
+	folio = page_folio(smm_frame_struct_page(pool, frame));
+	for (i = 0; i < LW_NR_VERDICTS; i++) {
+		if (i >= 2)
+			smm_lw_touch(test, addr);
+		folio_lock(folio);
+		v[i] = policy->check_references(pool, frame);
+		if (v[i] == SMM_LRUREF_ACTIVATE)
+			smm_lru_activate_isolated(pool, frame, policy->activation_keeps_mark);
+		folio_unlock(folio);
+	}
+	smm_lru_putback(pool, &frame, 1);
+	KUNIT_ASSERT_TRUE(test, smm_lw_flag(test, pool, file, 0, SMM_PG_active));
+	*marked = smm_lw_flag(test, pool, file, 0, SMM_PG_referenced);
+
+	/* Marked referenced on the active list (classic: by this access). */
+	smm_test_access(test, pool, file, 0, 1);
+	smm_lw_touch(test, addr);
+	*deact = id == SMM_LRU_POLICY_WORKINGSET ? smm_lru_shrink_active(pool, node, 1) :
+		 smm_lru_age_active(pool, node, 1);
+	KUNIT_EXPECT_EQ(test, smm_lw_flag(test, pool, file, 0, SMM_PG_active), !*deact);
+	*young = smm_lw_young(test, pool, file);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	vm_munmap(addr, PAGE_SIZE);
+}
+
+/*
+ * workingset reads references as the kernel reads a swap-backed page's:
+ * a marked page with no new young pte is reclaimed, the page it activates
+ * keeps its mark, and its aging deactivates a marked active page, making
+ * its ptes old.
+ */
+static void smm_lru_workingset_references_test(struct kunit *test)
+{
+	enum smm_lru_references v[LW_NR_VERDICTS];
+	unsigned int deact, young;
+	bool marked;
+
+	smm_lw_references(test, SMM_LRU_POLICY_WORKINGSET, v, &marked, &deact, &young);
+	KUNIT_EXPECT_EQ(test, v[0], SMM_LRUREF_KEEP);
+	KUNIT_EXPECT_EQ(test, v[1], SMM_LRUREF_RECLAIM);
+	KUNIT_EXPECT_EQ(test, v[2], SMM_LRUREF_KEEP);
+	KUNIT_EXPECT_EQ(test, v[3], SMM_LRUREF_ACTIVATE);
+	KUNIT_EXPECT_TRUE(test, marked);
+	KUNIT_EXPECT_EQ(test, deact, 1U);
+	KUNIT_EXPECT_EQ(test, young, 0U);
+}
+
+/*
+ * classic gives the marked page with no new young pte its second chance,
+ * spends the mark on activation, and its aging rotates a marked active
+ * page, leaving its ptes as they are.
+ */
+static void smm_lru_workingset_classic_references_test(struct kunit *test)
+{
+	enum smm_lru_references v[LW_NR_VERDICTS];
+	unsigned int deact, young;
+	bool marked;
+
+	smm_lw_references(test, SMM_LRU_POLICY_CLASSIC, v, &marked, &deact, &young);
+	KUNIT_EXPECT_EQ(test, v[0], SMM_LRUREF_KEEP);
+	KUNIT_EXPECT_EQ(test, v[1], SMM_LRUREF_KEEP);
+	KUNIT_EXPECT_EQ(test, v[2], SMM_LRUREF_KEEP);
+	KUNIT_EXPECT_EQ(test, v[3], SMM_LRUREF_ACTIVATE);
+	KUNIT_EXPECT_FALSE(test, marked);
+	KUNIT_EXPECT_EQ(test, deact, 0U);
+	KUNIT_EXPECT_EQ(test, young, 1U);
+}
+
 #define LW_NR_PAGES	16
 #define LW_NR_ACTIVE	4
 
 /*
  * 4 active pages, 12 inactive: the inactive list is not short.  A reclaim
- * pass evicts one page, which is read back at once and activated.  The
- * next pass: under workingset that refault makes it age the active list
- * (pgdeactivate and workingset_deactivate_refault move); under classic
- * nothing is deactivated.  Returns the pages deactivated.
+ * pass evicts one page, which is read back at once and activated.  Then
+ * the policy's aging at DEF_PRIORITY and at priority 0: under workingset
+ * that refault makes it age the active list, its size >> the priority
+ * pages (none of the 5 at DEF_PRIORITY, all at 0; pgdeactivate and
+ * workingset_deactivate_refault move alike); under classic nothing is
+ * deactivated.  Returns in @deact the pages deactivated at each.
  */
-static unsigned long smm_lw_refault_deactivate(struct kunit *test,
-					       enum smm_lru_policy_id id)
+static void smm_lw_refault_deactivate(struct kunit *test, enum smm_lru_policy_id id,
+				      unsigned long *deact)
 {
+	static const int prio[] = { SMM_DEF_PRIORITY, 0 };
 	struct smm_pool *pool = smm_lw_pool(test, id);
 	struct file *file = smm_test_object_file(test, pool);
-	struct smm_lruvec *lruvec = &pool->zones.nodes[0].lruvec;
-	unsigned long deact, by_refault;
-	pgoff_t i;
+	struct smm_node *node = &pool->zones.nodes[0];
+	struct smm_lruvec *lruvec = &node->lruvec;
+	unsigned long before, by_refault;
+	unsigned int i;
 
 	smm_test_write_patterned(test, pool, file, 0, LW_NR_PAGES);
 	for (i = LW_NR_PAGES - LW_NR_ACTIVE; i < LW_NR_PAGES; i++)
@@ -208,26 +354,35 @@ static unsigned long smm_lw_refault_deactivate(struct kunit *test,
 	KUNIT_ASSERT_TRUE(test, xa_is_value(smm_object_shadow(smm_file_object(file), 0)));
 	KUNIT_ASSERT_TRUE(test, smm_test_read_page(test, file, 0));
 	KUNIT_ASSERT_TRUE(test, smm_lw_flag(test, pool, file, 0, SMM_PG_active));
-	KUNIT_ASSERT_FALSE(test, smm_lru_inactive_is_low(&pool->zones.nodes[0]));
+	KUNIT_ASSERT_FALSE(test, smm_lru_inactive_is_low(node));
 
-	deact = smm_event_sum(pool, SMM_PGDEACTIVATE);
-	by_refault = smm_event_sum(pool, SMM_WORKINGSET_DEACTIVATE_REFAULT);
-	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
-	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_WORKINGSET_DEACTIVATE_REFAULT) - by_refault,
-			smm_event_sum(pool, SMM_PGDEACTIVATE) - deact);
+	for (i = 0; i < ARRAY_SIZE(prio); i++) {
+		before = smm_event_sum(pool, SMM_PGDEACTIVATE);
+		by_refault = smm_event_sum(pool, SMM_WORKINGSET_DEACTIVATE_REFAULT);
+		smm_lru_policy_age(pool, node, prio[i]);
+		deact[i] = smm_event_sum(pool, SMM_PGDEACTIVATE) - before;
+		KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_WORKINGSET_DEACTIVATE_REFAULT) -
+				by_refault, deact[i]);
+	}
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
-	return smm_event_sum(pool, SMM_PGDEACTIVATE) - deact;
 }
 
 static void smm_lru_workingset_refault_deactivate_test(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, smm_lw_refault_deactivate(test, SMM_LRU_POLICY_WORKINGSET),
-			(unsigned long)LW_NR_ACTIVE + 1);
+	unsigned long deact[2];
+
+	smm_lw_refault_deactivate(test, SMM_LRU_POLICY_WORKINGSET, deact);
+	KUNIT_EXPECT_EQ(test, deact[0], 0UL);
+	KUNIT_EXPECT_EQ(test, deact[1], (unsigned long)LW_NR_ACTIVE + 1);
 }
 
 static void smm_lru_workingset_classic_no_deactivate_test(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, smm_lw_refault_deactivate(test, SMM_LRU_POLICY_CLASSIC), 0UL);
+	unsigned long deact[2];
+
+	smm_lw_refault_deactivate(test, SMM_LRU_POLICY_CLASSIC, deact);
+	KUNIT_EXPECT_EQ(test, deact[0], 0UL);
+	KUNIT_EXPECT_EQ(test, deact[1], 0UL);
 }
 
 static struct kunit_case smm_lru_workingset_cases[] = {
@@ -236,6 +391,8 @@ static struct kunit_case smm_lru_workingset_cases[] = {
 	KUNIT_CASE(smm_lru_workingset_classic_narrow_test),
 	KUNIT_CASE(smm_lru_workingset_restore_test),
 	KUNIT_CASE(smm_lru_workingset_classic_no_restore_test),
+	KUNIT_CASE(smm_lru_workingset_references_test),
+	KUNIT_CASE(smm_lru_workingset_classic_references_test),
 	KUNIT_CASE(smm_lru_workingset_refault_deactivate_test),
 	KUNIT_CASE(smm_lru_workingset_classic_no_deactivate_test),
 	{}

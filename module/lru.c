@@ -50,6 +50,7 @@
 #include <linux/jiffies.h>
 #include <linux/math.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/percpu.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
@@ -60,6 +61,7 @@
 #include <shadowmm/lru_policy.h>
 #include <shadowmm/object.h>
 #include <shadowmm/pool.h>
+#include <shadowmm/reclaim.h>
 #include <shadowmm/walk.h>
 #include <trace/events/shadowmm.h>
 
@@ -217,22 +219,26 @@ static bool smm_lru_note_access(struct smm_page *frame)
 }
 
 /*
- * Activation, the one place it is done: the referenced mark is spent, the
- * page becomes active, pgactivate and the shadowmm_lru_activate
- * tracepoint record it, and its node's workingset clock moves on (an
- * activation pushes the inactive pages toward eviction as an eviction
- * does; refault distances count both).  A page on a list (@lruvec given,
- * its lock held) moves to the active head; an isolated one (@lruvec NULL:
- * off every list, its page lock held by the isolator) only gets
- * SMM_PG_active, and smm_lru_putback() links it to the active list.
- * No page gets here already active (smm_lru_do_activate() skips one, and
- * reclaim isolates inactive pages only), so an activation queued twice
- * counts once.
+ * Activation, the one place it is done: the page becomes active,
+ * pgactivate and the shadowmm_lru_activate tracepoint record it, and its
+ * node's workingset clock moves on (an activation pushes the inactive
+ * pages toward eviction as an eviction does; refault distances count
+ * both).  The referenced mark is spent unless @keep_mark: reclaim under
+ * the workingset policy leaves it set on the page it activates, as the
+ * kernel's folio_check_references() does, so that a page aged out of the
+ * active list and used again comes back at its first young pte.  A page
+ * on a list (@lruvec given, its lock held) moves to the active head; an
+ * isolated one (@lruvec NULL: off every list, its page lock held by the
+ * isolator) only gets SMM_PG_active, and smm_lru_putback() links it to
+ * the active list.  No page gets here already active
+ * (smm_lru_do_activate() skips one, and reclaim isolates inactive pages
+ * only), so an activation queued twice counts once.
  */
 static void smm_lru_activate(struct smm_pool *pool, struct smm_lruvec *lruvec,
-			     struct smm_page *frame)
+			     struct smm_page *frame, bool keep_mark)
 {
-	clear_bit(SMM_PG_referenced, &frame->flags);
+	if (!keep_mark)
+		clear_bit(SMM_PG_referenced, &frame->flags);
 	if (lruvec) {
 		lockdep_assert_held(&lruvec->lock);
 		smm_lru_move(lruvec, frame, SMM_LRU_ACTIVE);
@@ -253,7 +259,7 @@ static void smm_lru_do_activate(struct smm_pool *pool, struct smm_lruvec *lruvec
 	/* An unevictable page comes back once it is no longer mlocked. */
 	if (smm_page_test(frame, SMM_PG_unevictable) && smm_lru_mlocked(pool, frame))
 		return;
-	smm_lru_activate(pool, lruvec, frame);
+	smm_lru_activate(pool, lruvec, frame, false);
 }
 
 static void smm_lru_do_deactivate(struct smm_pool *pool, struct smm_lruvec *lruvec,
@@ -759,24 +765,66 @@ enum smm_lru_references smm_lru_check_references(struct smm_pool *pool,
 SMM_EXPORT(smm_lru_check_references);
 
 /**
+ * smm_lru_check_references_swapbacked() - the kernel's verdict since 5.9
+ * @pool: the pool
+ * @frame: a frame from smm_lru_isolate_inactive(), not given back yet
+ *
+ * The workingset policy's verdict, folio_check_references() as the kernel
+ * applies it to a swap-backed page: the shared verdicts first
+ * (smm_lru_check_kept()); an unmapped page is a victim.  A mapped page's
+ * young ptes (made old again) set the referenced mark; with the mark
+ * already set, or young in more than one mapping, the page is activated,
+ * its mark kept (smm_lru_activate_isolated() with keep_mark); a first one
+ * keeps it on the inactive list.  A page with no young pte is a victim
+ * whatever its mark: unlike the classic rule, no second chance (only the
+ * kernel's file pages get one, as RECLAIM_CLEAN).
+ *
+ * Context: Process context, may sleep (the walk of the ptes); the frame's
+ * page locked by the caller.
+ * Return: an enum smm_lru_references.
+ */
+enum smm_lru_references smm_lru_check_references_swapbacked(struct smm_pool *pool,
+							    struct smm_page *frame)
+{
+	struct folio *folio = page_folio(smm_lru_page(pool, frame));
+	enum smm_lru_references ref = smm_lru_check_kept(folio, frame);
+	unsigned int young;
+	bool marked;
+
+	if (ref != SMM_LRUREF_RECLAIM)
+		return ref;
+	if (!folio_mapped(folio))
+		return SMM_LRUREF_RECLAIM;
+	marked = test_and_clear_bit(SMM_PG_referenced, &frame->flags);
+	young = smm_object_young_ptes(folio);
+	if (!young)
+		return SMM_LRUREF_RECLAIM;
+	set_bit(SMM_PG_referenced, &frame->flags);
+	return marked || young > 1 ? SMM_LRUREF_ACTIVATE : SMM_LRUREF_KEEP;
+}
+SMM_EXPORT(smm_lru_check_references_swapbacked);
+
+/**
  * smm_lru_activate_isolated() - activate an isolated page
  * @pool: the pool
  * @frame: a frame from smm_lru_isolate_inactive(), not given back yet,
- *	   that smm_lru_check_references() found accessed again
+ *	   that the policy's reference check found accessed again
+ * @keep_mark: leave SMM_PG_referenced set (the workingset policy, as the
+ *	       kernel's reclaim does); else the mark is spent
  *
  * The activation every activated page gets (see smm_lru_mark_accessed()):
- * the referenced mark spent, SMM_PG_active, pgactivate, the node's
- * workingset age moved on and the shadowmm_lru_activate tracepoint.
- * smm_lru_putback() then links it to the active list (or the unevictable
- * one, if it was mlocked meanwhile).
+ * SMM_PG_active, pgactivate, the node's workingset age moved on and the
+ * shadowmm_lru_activate tracepoint.  smm_lru_putback() then links it to
+ * the active list (or the unevictable one, if it was mlocked meanwhile).
  *
  * Context: Process context; the frame's page locked by the caller.
  */
-void smm_lru_activate_isolated(struct smm_pool *pool, struct smm_page *frame)
+void smm_lru_activate_isolated(struct smm_pool *pool, struct smm_page *frame,
+			       bool keep_mark)
 {
 	smm_lru_assert_page_locked(pool, frame);
 	VM_WARN_ON_ONCE(smm_page_test(frame, SMM_PG_lru));
-	smm_lru_activate(pool, NULL, frame);
+	smm_lru_activate(pool, NULL, frame, keep_mark);
 }
 SMM_EXPORT(smm_lru_activate_isolated);
 
@@ -817,9 +865,10 @@ SMM_EXPORT(smm_lru_putback);
  * @node: the node
  * @nr_to_scan: at most this many tail pages are looked at (pgrefill)
  *
- * A tail page with SMM_PG_referenced set goes back to the active head
- * with the bit cleared; one with it clear moves to the inactive head
- * (pgdeactivate).  A page found mlocked moves to the unevictable list.
+ * The classic policy's aging: a tail page with SMM_PG_referenced set goes
+ * back to the active head with the bit cleared; one with it clear moves
+ * to the inactive head (pgdeactivate).  A page found mlocked moves to the
+ * unevictable list.
  *
  * Context: Process context.  Takes @node's LRU lock.
  * Return: the number of pages deactivated.
@@ -846,9 +895,6 @@ unsigned int smm_lru_age_active(struct smm_pool *pool, struct smm_node *node,
 			list_move(&frame->lru, &lruvec->active_list);
 			continue;
 		}
-		/* The workingset policy: it was part of the working set. */
-		if (lruvec->policy == SMM_LRU_POLICY_WORKINGSET)
-			set_bit(SMM_PG_workingset, &frame->flags);
 		smm_lru_do_deactivate(pool, lruvec, frame);
 		n++;
 	}
@@ -856,6 +902,93 @@ unsigned int smm_lru_age_active(struct smm_pool *pool, struct smm_node *node,
 	return n;
 }
 SMM_EXPORT(smm_lru_age_active);
+
+/**
+ * smm_lru_shrink_active() - age a node's active list as the kernel does
+ * @pool: the pool
+ * @node: the node
+ * @nr_to_scan: at most this many tail pages are looked at (pgrefill), up
+ *		to SMM_RECLAIM_BATCH
+ *
+ * The workingset policy's aging, the kernel's shrink_active_list() for
+ * pages that are not executable file pages: every tail page looked at
+ * moves to the inactive head (pgdeactivate), whatever its referenced mark,
+ * which it keeps (the kernel leaves PG_referenced alone there), and with
+ * SMM_PG_workingset.  Its young ptes are made old on the way, as
+ * folio_referenced() makes them, so that on the inactive list only a use
+ * after its deactivation counts.  The pages are taken off the list under
+ * the LRU lock with a reference, their ptes read under the page lock if
+ * it can be had at once (a busy page moves with its ptes as they are),
+ * and linked under the lock again.  A page found mlocked moves to the
+ * unevictable list.
+ *
+ * Context: Process context, may sleep (the walk of the ptes).  Takes
+ * @node's LRU lock and the pages' locks, never both at once.
+ * Return: the number of pages deactivated.
+ */
+unsigned int smm_lru_shrink_active(struct smm_pool *pool, struct smm_node *node,
+				   unsigned int nr_to_scan)
+{
+	struct smm_lruvec *lruvec = &node->lruvec;
+	struct smm_page *frames[SMM_RECLAIM_BATCH];
+	unsigned int scanned, i, n = 0, moved = 0;
+
+	nr_to_scan = min_t(unsigned int, nr_to_scan, SMM_RECLAIM_BATCH);
+	smm_lruvec_lock(lruvec);
+	for (scanned = 0; scanned < nr_to_scan; scanned++) {
+		struct smm_page *frame;
+
+		if (list_empty(&lruvec->active_list))
+			break;
+		frame = list_last_entry(&lruvec->active_list, struct smm_page, lru);
+		smm_count_event(pool, SMM_PGREFILL);
+		if (smm_lru_mlocked(pool, frame)) {
+			smm_lru_move(lruvec, frame, SMM_LRU_UNEVICTABLE);
+			continue;
+		}
+		/* Being freed: its remover takes it off the list. */
+		if (!get_page_unless_zero(smm_lru_page(pool, frame))) {
+			list_move(&frame->lru, &lruvec->active_list);
+			continue;
+		}
+		smm_lru_unlink(lruvec, frame);
+		frames[n++] = frame;
+	}
+	spin_unlock(&lruvec->lock);
+
+	for (i = 0; i < n; i++) {
+		struct folio *folio = page_folio(smm_lru_page(pool, frames[i]));
+
+		if (!folio_trylock(folio))
+			continue;
+		if (folio->mapping && folio_mapped(folio))
+			smm_object_young_ptes(folio);
+		folio_unlock(folio);
+	}
+
+	smm_lruvec_lock(lruvec);
+	for (i = 0; i < n; i++) {
+		struct smm_page *frame = frames[i];
+
+		/* Left its object meanwhile: off every list already. */
+		if (!smm_lru_frame_live(pool, frame) || smm_page_test(frame, SMM_PG_lru))
+			continue;
+		if (smm_lru_mlocked(pool, frame)) {
+			smm_lru_link(lruvec, frame, SMM_LRU_UNEVICTABLE, false);
+			continue;
+		}
+		set_bit(SMM_PG_workingset, &frame->flags);
+		smm_lru_link(lruvec, frame, SMM_LRU_INACTIVE, false);
+		smm_count_event(pool, SMM_PGDEACTIVATE);
+		trace_shadowmm_lru_deactivate(smm_lru_pfn(pool, frame));
+		moved++;
+	}
+	spin_unlock(&lruvec->lock);
+	for (i = 0; i < n; i++)
+		put_page(smm_lru_page(pool, frames[i]));
+	return moved;
+}
+SMM_EXPORT(smm_lru_shrink_active);
 
 /**
  * smm_lru_inactive_is_low() - the kernel's inactive-ratio rule

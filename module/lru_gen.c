@@ -507,7 +507,8 @@ SMM_EXPORT(smm_lru_gen_age);
  * that max_seq is still the one they were read under, so of two agers
  * that both saw too few generations only one opens a new one.
  */
-static void smm_lru_gen_age_step(struct smm_pool *pool, struct smm_node *node)
+static void smm_lru_gen_age_step(struct smm_pool *pool, struct smm_node *node,
+				 int priority)
 {
 	unsigned long max_seq = READ_ONCE(node->lruvec.gen.max_seq);
 

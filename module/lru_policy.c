@@ -56,7 +56,7 @@ static bool smm_classic_refault(struct smm_pool *pool, const void *shadow, int n
 }
 
 /* Age the active list while the inactive one is too short. */
-static void smm_classic_age(struct smm_pool *pool, struct smm_node *node)
+static void smm_classic_age(struct smm_pool *pool, struct smm_node *node, int priority)
 {
 	if (smm_lru_inactive_is_low(node))
 		smm_lru_age_active(pool, node, SMM_RECLAIM_BATCH);
@@ -259,15 +259,17 @@ SMM_EXPORT(smm_lru_refault);
  * smm_lru_policy_age() - the aging a reclaim batch on @node starts with
  * @pool: the pool
  * @node: the node
+ * @priority: the reclaim's priority (SMM_DEF_PRIORITY down to 0)
  *
  * classic: the active list's tail when the inactive list is too short;
- * workingset: also when refaults were activated since the last pass;
+ * workingset: also, when refaults were activated since the last pass,
+ * the active list's size >> @priority pages of it;
  * mglru: a new generation when there are too few or they are unbalanced.
  *
  * Context: Process context, may sleep; no spinlock held.
  */
-void smm_lru_policy_age(struct smm_pool *pool, struct smm_node *node)
+void smm_lru_policy_age(struct smm_pool *pool, struct smm_node *node, int priority)
 {
-	smm_lru_policy(pool)->age(pool, node);
+	smm_lru_policy(pool)->age(pool, node, priority);
 }
 SMM_EXPORT(smm_lru_policy_age);

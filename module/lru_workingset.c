@@ -3,9 +3,19 @@
  * shadowmm: the workingset reclaim policy.
  *
  * The lists and the access rule are the classic ones (module/lru.c); what
- * changes is how refaults are judged, with the rules mm/workingset.c and
- * mm/vmscan.c have had since 5.9 that make sense for one swap-backed LRU:
+ * changes is how reclaim judges references and refaults, with the rules
+ * mm/vmscan.c and mm/workingset.c have had since 5.9 that make sense for
+ * one swap-backed LRU:
  *
+ * - References as folio_check_references() reads a swap-backed page's
+ *   (smm_lru_check_references_swapbacked()): a young pte marks the page,
+ *   a young pte on a marked page activates it and the mark stays, so a
+ *   page aged off the active list and used again comes back at its next
+ *   young pte; a page with no young pte is reclaimed, marked or not (the
+ *   classic rule's second chance is the kernel's for file pages only).
+ * - Aging as shrink_active_list() does it for such pages
+ *   (smm_lru_shrink_active()): every page looked at leaves the active
+ *   list whatever its mark, its young ptes made old.
  * - The working set is both lists.  Before 5.9 a refault was activated
  *   when its distance fit in the active list; since, the refaulting page
  *   competes with every page that could be reclaimed to make room for it
@@ -24,8 +34,9 @@
  * - Refaults make room for a new working set: when refaults were
  *   activated since the last reclaim pass over the node, reclaim ages the
  *   active list even though the inactive list is not short (the kernel's
- *   sc->may_deactivate from the WORKINGSET_ACTIVATE snapshot), counted
- *   as workingset_deactivate_refault.
+ *   sc->may_deactivate from the WORKINGSET_ACTIVATE snapshot), its size
+ *   >> the reclaim's priority pages a batch, counted as
+ *   workingset_deactivate_refault.
  *
  * Every refault it judges is counted by what decided it:
  * workingset_refault_anon, workingset_activate_anon (activated by this
@@ -97,20 +108,32 @@ static bool smm_lru_ws_refault(struct smm_pool *pool, const void *shadow, int no
 	return true;
 }
 
-/* The classic aging, and the active list aged for refaults alone. */
-static void smm_lru_ws_age(struct smm_pool *pool, struct smm_node *node)
+/*
+ * The kernel's aging of the active list (smm_lru_shrink_active(): every
+ * page looked at is deactivated) when the inactive list is short; and,
+ * when refaults were activated since the last pass, the active list's
+ * size >> @priority pages of it, as get_scan_count() sizes the scan of an
+ * active list that sc->may_deactivate lets shrink_list() age: nothing
+ * while reclaim is easy and the list small, more as the priority drops.
+ * A fixed batch here would deactivate pages of the working set faster
+ * than its refaults can bring them back, each of which asks for more.
+ */
+static void smm_lru_ws_age(struct smm_pool *pool, struct smm_node *node, int priority)
 {
 	struct smm_workingset *ws = &pool->workingset.nodes[node->index];
+	unsigned long nr;
 	unsigned int n;
 
 	if (smm_lru_inactive_is_low(node)) {
-		smm_lru_age_active(pool, node, SMM_RECLAIM_BATCH);
+		smm_lru_shrink_active(pool, node, SMM_RECLAIM_BATCH);
 		return;
 	}
-	if (atomic_long_read(&ws->activated) == atomic_long_read(&ws->refault_snapshot) ||
-	    !READ_ONCE(node->lruvec.nr_active))
+	if (atomic_long_read(&ws->activated) == atomic_long_read(&ws->refault_snapshot))
 		return;
-	n = smm_lru_age_active(pool, node, SMM_RECLAIM_BATCH);
+	nr = READ_ONCE(node->lruvec.nr_active) >> priority;
+	if (!nr)
+		return;
+	n = smm_lru_shrink_active(pool, node, min_t(unsigned long, nr, SMM_RECLAIM_BATCH));
 	smm_count_events(pool, SMM_WORKINGSET_DEACTIVATE_REFAULT, n);
 }
 
@@ -131,5 +154,6 @@ const struct smm_lru_policy smm_lru_policy_workingset = {
 	.age = smm_lru_ws_age,
 	.pass_done = smm_lru_ws_pass_done,
 	.isolate = smm_lru_isolate_inactive,
-	.check_references = smm_lru_check_references,
+	.check_references = smm_lru_check_references_swapbacked,
+	.activation_keeps_mark = true,
 };

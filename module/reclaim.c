@@ -99,7 +99,7 @@ static enum smm_evict_result smm_judge_page(struct smm_pool *pool,
 		res = SMM_EVICT_REFERENCED;
 		break;
 	case SMM_LRUREF_ACTIVATE:
-		smm_lru_activate_isolated(pool, frame);
+		smm_lru_activate_isolated(pool, frame, policy->activation_keeps_mark);
 		stat->nr_activate++;
 		res = SMM_EVICT_ACTIVATE;
 		break;
@@ -197,7 +197,7 @@ static void smm_shrink_node(struct smm_pool *pool, struct smm_node *node,
 	while (budget && sc->nr_reclaimed < sc->nr_to_reclaim && !sc->store_full) {
 		if (!smm_lru_evictable(node))
 			break;
-		policy->age(pool, node);
+		policy->age(pool, node, sc->priority);
 		smm_shrink_inactive(pool, policy, node, sc);
 		budget -= min_t(unsigned long, budget, SMM_RECLAIM_BATCH);
 		cond_resched();

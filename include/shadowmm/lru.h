@@ -192,11 +192,16 @@ unsigned int smm_lru_isolate_inactive(struct smm_pool *pool, struct smm_node *no
 enum smm_lru_references smm_lru_check_kept(struct folio *folio, struct smm_page *frame);
 enum smm_lru_references smm_lru_check_references(struct smm_pool *pool,
 						 struct smm_page *frame);
-void smm_lru_activate_isolated(struct smm_pool *pool, struct smm_page *frame);
+enum smm_lru_references smm_lru_check_references_swapbacked(struct smm_pool *pool,
+							    struct smm_page *frame);
+void smm_lru_activate_isolated(struct smm_pool *pool, struct smm_page *frame,
+			       bool keep_mark);
 void smm_lru_putback(struct smm_pool *pool, struct smm_page **frames,
 		     unsigned int nr);
 unsigned int smm_lru_age_active(struct smm_pool *pool, struct smm_node *node,
 				unsigned int nr_to_scan);
+unsigned int smm_lru_shrink_active(struct smm_pool *pool, struct smm_node *node,
+				   unsigned int nr_to_scan);
 bool smm_lru_inactive_is_low(struct smm_node *node);
 
 unsigned long smm_lru_pages(struct smm_pool *pool, enum smm_lru_list lru);

@@ -35,13 +35,16 @@ struct smm_pool;
  * @eviction:	the shadow entry a page evicted from @node leaves
  * @refault:	where a page brought back goes: true for the active list
  *		(the youngest generation); @node is where it was evicted
- * @age:	before each reclaim batch on @node: age what needs it
+ * @age:	before each reclaim batch on @node: age what needs it, at the
+ *		reclaim's @priority
  * @pass_done:	after a reclaim pass over @node; NULL: nothing to do
  * @isolate:	take up to @nr eviction candidates of @node into @out
  * @check_references: the verdict on one isolated candidate, its page
  *		locked
+ * @activation_keeps_mark: a page reclaim activates keeps its referenced
+ *		mark (the kernel's reclaim since 5.9); else it is spent
  *
- * Every member but @note_read and @pass_done is set.  All are called in
+ * Every function but @note_read and @pass_done is set.  All are called in
  * process context with no spinlock held.
  */
 struct smm_lru_policy {
@@ -53,12 +56,12 @@ struct smm_lru_policy {
 			  struct smm_page *frame, u32 slot);
 	bool (*refault)(struct smm_pool *pool, const void *shadow, int node,
 			struct smm_page *frame);
-	void (*age)(struct smm_pool *pool, struct smm_node *node);
+	void (*age)(struct smm_pool *pool, struct smm_node *node, int priority);
 	void (*pass_done)(struct smm_pool *pool, struct smm_node *node);
 	unsigned int (*isolate)(struct smm_pool *pool, struct smm_node *node,
 				unsigned int nr, struct smm_page **out);
 	enum smm_lru_references (*check_references)(struct smm_pool *pool,
-						    struct smm_page *frame);
+						    struct smm_page *frame);	bool activation_keeps_mark;
 };
 
 extern const struct smm_lru_policy smm_lru_policy_classic;
@@ -70,7 +73,7 @@ void *smm_lru_eviction(struct smm_pool *pool, struct smm_node *node,
 		       struct smm_page *frame, u32 slot);
 void smm_lru_refault(struct smm_pool *pool, const void *shadow,
 		     struct smm_page *frame);
-void smm_lru_policy_age(struct smm_pool *pool, struct smm_node *node);
+void smm_lru_policy_age(struct smm_pool *pool, struct smm_node *node, int priority);
 
 static inline const struct smm_lru_policy *smm_lru_policy(struct smm_pool *pool)
 {
