@@ -771,7 +771,8 @@ SMM_EXPORT(smm_lru_check_references);
  *
  * The workingset policy's verdict, folio_check_references() as the kernel
  * applies it to a swap-backed page: the shared verdicts first
- * (smm_lru_check_kept()); an unmapped page is a victim.  A mapped page's
+ * (smm_lru_check_kept()); an unmapped page is a victim (the isolation
+ * gave a marked one its second chance, as for every policy).  A mapped page's
  * young ptes (made old again) set the referenced mark; with the mark
  * already set, or young in more than one mapping, the page is activated,
  * its mark kept (smm_lru_activate_isolated() with keep_mark); a first one
@@ -973,7 +974,8 @@ unsigned int smm_lru_shrink_active(struct smm_pool *pool, struct smm_node *node,
 		/* Left its object meanwhile: off every list already. */
 		if (!smm_lru_frame_live(pool, frame) || smm_page_test(frame, SMM_PG_lru))
 			continue;
-		if (smm_lru_mlocked(pool, frame)) {
+		/* Mlocked, or a fault of a locked vma queued it meanwhile. */
+		if (smm_lru_mlocked(pool, frame) || smm_page_test(frame, SMM_PG_unevictable)) {
 			smm_lru_link(lruvec, frame, SMM_LRU_UNEVICTABLE, false);
 			continue;
 		}

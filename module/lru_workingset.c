@@ -11,8 +11,9 @@
  *   (smm_lru_check_references_swapbacked()): a young pte marks the page,
  *   a young pte on a marked page activates it and the mark stays, so a
  *   page aged off the active list and used again comes back at its next
- *   young pte; a page with no young pte is reclaimed, marked or not (the
- *   classic rule's second chance is the kernel's for file pages only).
+ *   young pte; a mapped page with no young pte is reclaimed, marked or
+ *   not (the classic rule's second chance is the kernel's for file pages
+ *   only; an unmapped marked page still gets it when it is isolated).
  * - Aging as shrink_active_list() does it for such pages
  *   (smm_lru_shrink_active()): every page looked at leaves the active
  *   list whatever its mark, its young ptes made old.
@@ -111,12 +112,16 @@ static bool smm_lru_ws_refault(struct smm_pool *pool, const void *shadow, int no
 /*
  * The kernel's aging of the active list (smm_lru_shrink_active(): every
  * page looked at is deactivated) when the inactive list is short; and,
- * when refaults were activated since the last pass, the active list's
- * size >> @priority pages of it, as get_scan_count() sizes the scan of an
- * active list that sc->may_deactivate lets shrink_list() age: nothing
- * while reclaim is easy and the list small, more as the priority drops.
- * A fixed batch here would deactivate pages of the working set faster
- * than its refaults can bring them back, each of which asks for more.
+ * when refaults were activated since the last pass, the active list at
+ * the rate get_scan_count() gives it against the inactive list when
+ * sc->may_deactivate lets shrink_list() age it: active >> @priority pages
+ * while inactive >> @priority are scanned, so per batch of
+ * SMM_RECLAIM_BATCH scanned, (active >> @priority) * batch /
+ * (inactive >> @priority), the latter at least a batch (reclaim scans at
+ * least one a pass).  Nothing while reclaim keeps up on a small pool,
+ * more as the priority drops.  A fixed batch here deactivated the
+ * working set faster than its refaults could bring it back, each of
+ * which asked for more.
  */
 static void smm_lru_ws_age(struct smm_pool *pool, struct smm_node *node, int priority)
 {
@@ -131,6 +136,9 @@ static void smm_lru_ws_age(struct smm_pool *pool, struct smm_node *node, int pri
 	if (atomic_long_read(&ws->activated) == atomic_long_read(&ws->refault_snapshot))
 		return;
 	nr = READ_ONCE(node->lruvec.nr_active) >> priority;
+	nr = nr * SMM_RECLAIM_BATCH /
+	     max_t(unsigned long, READ_ONCE(node->lruvec.nr_inactive) >> priority,
+		   SMM_RECLAIM_BATCH);
 	if (!nr)
 		return;
 	n = smm_lru_shrink_active(pool, node, min_t(unsigned long, nr, SMM_RECLAIM_BATCH));

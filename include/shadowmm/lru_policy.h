@@ -61,7 +61,8 @@ struct smm_lru_policy {
 	unsigned int (*isolate)(struct smm_pool *pool, struct smm_node *node,
 				unsigned int nr, struct smm_page **out);
 	enum smm_lru_references (*check_references)(struct smm_pool *pool,
-						    struct smm_page *frame);	bool activation_keeps_mark;
+						    struct smm_page *frame);
+	bool activation_keeps_mark;
 };
 
 extern const struct smm_lru_policy smm_lru_policy_classic;
