@@ -226,27 +226,34 @@ static unsigned int smm_lw_young(struct kunit *test, struct smm_pool *pool,
 
 #define LW_NR_VERDICTS	4
 
+/* What one policy makes of the page of smm_lw_references(). */
+struct smm_lw_refs_want {
+	enum smm_lru_references v[LW_NR_VERDICTS];	/* the verdicts */
+	bool marked;		/* the activated page kept its mark */
+	unsigned int deact;	/* pages its aging deactivated */
+	unsigned int young;	/* young ptes the aging left */
+};
+
 /*
  * One page written through a mapping, the only page on the LRU, judged
  * four times by the policy's verdict on the isolated inactive tail: as
  * written (young), untouched since, touched once and touched again.  The
  * fourth activates it; then, active and marked referenced, touched and
- * aged by the policy's aging of one page.  Returns in @v the verdicts,
- * in @marked whether the activated page kept its mark, in @deact the
- * pages the aging deactivated and in @young the young ptes it left.
+ * aged by the policy's aging of one page.  Each outcome is expected to be
+ * @want's.
  */
 static void smm_lw_references(struct kunit *test, enum smm_lru_policy_id id,
-			      enum smm_lru_references *v, bool *marked,
-			      unsigned int *deact, unsigned int *young)
+			      const struct smm_lw_refs_want *want)
 {
 	struct smm_pool *pool = smm_lw_pool(test, id);
 	const struct smm_lru_policy *policy = smm_lru_policy(pool);
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_node *node = &pool->zones.nodes[0];
+	enum smm_lru_references v[LW_NR_VERDICTS];
+	unsigned int i, deact;
 	struct smm_page *frame;
 	struct folio *folio;
 	unsigned long addr;
-	unsigned int i;
 	u8 *buf = smm_test_buf(test);
 
 	if (!IS_ENABLED(CONFIG_X86))
@@ -268,16 +275,19 @@ static void smm_lw_references(struct kunit *test, enum smm_lru_policy_id id,
 		folio_unlock(folio);
 	}
 	smm_lru_putback(pool, &frame, 1);
+	for (i = 0; i < LW_NR_VERDICTS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, v[i], want->v[i], "verdict %u", i);
 	KUNIT_ASSERT_TRUE(test, smm_lw_flag(test, pool, file, 0, SMM_PG_active));
-	*marked = smm_lw_flag(test, pool, file, 0, SMM_PG_referenced);
+	KUNIT_EXPECT_EQ(test, smm_lw_flag(test, pool, file, 0, SMM_PG_referenced), want->marked);
 
 	/* Marked referenced on the active list (classic: by this access). */
 	smm_test_access(test, pool, file, 0, 1);
 	smm_lw_touch(test, addr);
-	*deact = id == SMM_LRU_POLICY_WORKINGSET ? smm_lru_shrink_active(pool, node, 1) :
-		 smm_lru_age_active(pool, node, 1);
-	KUNIT_EXPECT_EQ(test, smm_lw_flag(test, pool, file, 0, SMM_PG_active), !*deact);
-	*young = smm_lw_young(test, pool, file);
+	deact = id == SMM_LRU_POLICY_WORKINGSET ? smm_lru_shrink_active(pool, node, 1) :
+		smm_lru_age_active(pool, node, 1);
+	KUNIT_EXPECT_EQ(test, deact, want->deact);
+	KUNIT_EXPECT_EQ(test, smm_lw_flag(test, pool, file, 0, SMM_PG_active), !deact);
+	KUNIT_EXPECT_EQ(test, smm_lw_young(test, pool, file), want->young);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	vm_munmap(addr, PAGE_SIZE);
 }
@@ -290,18 +300,13 @@ static void smm_lw_references(struct kunit *test, enum smm_lru_policy_id id,
  */
 static void smm_lru_workingset_references_test(struct kunit *test)
 {
-	enum smm_lru_references v[LW_NR_VERDICTS];
-	unsigned int deact, young;
-	bool marked;
+	static const struct smm_lw_refs_want want = {
+		.v = { SMM_LRUREF_KEEP, SMM_LRUREF_RECLAIM, SMM_LRUREF_KEEP,
+		       SMM_LRUREF_ACTIVATE },
+		.marked = true, .deact = 1, .young = 0,
+	};
 
-	smm_lw_references(test, SMM_LRU_POLICY_WORKINGSET, v, &marked, &deact, &young);
-	KUNIT_EXPECT_EQ(test, v[0], SMM_LRUREF_KEEP);
-	KUNIT_EXPECT_EQ(test, v[1], SMM_LRUREF_RECLAIM);
-	KUNIT_EXPECT_EQ(test, v[2], SMM_LRUREF_KEEP);
-	KUNIT_EXPECT_EQ(test, v[3], SMM_LRUREF_ACTIVATE);
-	KUNIT_EXPECT_TRUE(test, marked);
-	KUNIT_EXPECT_EQ(test, deact, 1U);
-	KUNIT_EXPECT_EQ(test, young, 0U);
+	smm_lw_references(test, SMM_LRU_POLICY_WORKINGSET, &want);
 }
 
 /*
@@ -311,18 +316,13 @@ static void smm_lru_workingset_references_test(struct kunit *test)
  */
 static void smm_lru_workingset_classic_references_test(struct kunit *test)
 {
-	enum smm_lru_references v[LW_NR_VERDICTS];
-	unsigned int deact, young;
-	bool marked;
+	static const struct smm_lw_refs_want want = {
+		.v = { SMM_LRUREF_KEEP, SMM_LRUREF_KEEP, SMM_LRUREF_KEEP,
+		       SMM_LRUREF_ACTIVATE },
+		.marked = false, .deact = 0, .young = 1,
+	};
 
-	smm_lw_references(test, SMM_LRU_POLICY_CLASSIC, v, &marked, &deact, &young);
-	KUNIT_EXPECT_EQ(test, v[0], SMM_LRUREF_KEEP);
-	KUNIT_EXPECT_EQ(test, v[1], SMM_LRUREF_KEEP);
-	KUNIT_EXPECT_EQ(test, v[2], SMM_LRUREF_KEEP);
-	KUNIT_EXPECT_EQ(test, v[3], SMM_LRUREF_ACTIVATE);
-	KUNIT_EXPECT_FALSE(test, marked);
-	KUNIT_EXPECT_EQ(test, deact, 0U);
-	KUNIT_EXPECT_EQ(test, young, 1U);
+	smm_lw_references(test, SMM_LRU_POLICY_CLASSIC, &want);
 }
 
 #define LW_NR_PAGES	16

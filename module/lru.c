@@ -860,6 +860,28 @@ void smm_lru_putback(struct smm_pool *pool, struct smm_page **frames,
 }
 SMM_EXPORT(smm_lru_putback);
 
+/*
+ * The next active tail page the aging looks at, each counted in pgrefill
+ * and in *@scanned, up to @nr: one found mlocked moves to the unevictable
+ * list on the way.  NULL when the list is empty or @nr were looked at.
+ */
+static struct smm_page *smm_lru_refill_next(struct smm_pool *pool, struct smm_lruvec *lruvec,
+					    unsigned int *scanned, unsigned int nr)
+{
+	lockdep_assert_held(&lruvec->lock);
+	while (*scanned < nr && !list_empty(&lruvec->active_list)) {
+		struct smm_page *frame = list_last_entry(&lruvec->active_list,
+							 struct smm_page, lru);
+
+		(*scanned)++;
+		smm_count_event(pool, SMM_PGREFILL);
+		if (!smm_lru_mlocked(pool, frame))
+			return frame;
+		smm_lru_move(lruvec, frame, SMM_LRU_UNEVICTABLE);
+	}
+	return NULL;
+}
+
 /**
  * smm_lru_age_active() - age the tail of a node's active list
  * @pool: the pool
@@ -878,20 +900,11 @@ unsigned int smm_lru_age_active(struct smm_pool *pool, struct smm_node *node,
 				unsigned int nr_to_scan)
 {
 	struct smm_lruvec *lruvec = &node->lruvec;
-	unsigned int scanned, n = 0;
+	unsigned int scanned = 0, n = 0;
+	struct smm_page *frame;
 
 	smm_lruvec_lock(lruvec);
-	for (scanned = 0; scanned < nr_to_scan; scanned++) {
-		struct smm_page *frame;
-
-		if (list_empty(&lruvec->active_list))
-			break;
-		frame = list_last_entry(&lruvec->active_list, struct smm_page, lru);
-		smm_count_event(pool, SMM_PGREFILL);
-		if (smm_lru_mlocked(pool, frame)) {
-			smm_lru_move(lruvec, frame, SMM_LRU_UNEVICTABLE);
-			continue;
-		}
+	while ((frame = smm_lru_refill_next(pool, lruvec, &scanned, nr_to_scan))) {
 		if (test_and_clear_bit(SMM_PG_referenced, &frame->flags)) {
 			list_move(&frame->lru, &lruvec->active_list);
 			continue;
@@ -931,22 +944,12 @@ unsigned int smm_lru_shrink_active(struct smm_pool *pool, struct smm_node *node,
 				   unsigned int nr_to_scan)
 {
 	struct smm_lruvec *lruvec = &node->lruvec;
-	struct smm_page *frames[SMM_RECLAIM_BATCH];
-	unsigned int scanned, i, n = 0, moved = 0;
+	struct smm_page *frames[SMM_RECLAIM_BATCH], *frame;
+	unsigned int scanned = 0, i, n = 0, moved = 0;
 
 	nr_to_scan = min_t(unsigned int, nr_to_scan, SMM_RECLAIM_BATCH);
 	smm_lruvec_lock(lruvec);
-	for (scanned = 0; scanned < nr_to_scan; scanned++) {
-		struct smm_page *frame;
-
-		if (list_empty(&lruvec->active_list))
-			break;
-		frame = list_last_entry(&lruvec->active_list, struct smm_page, lru);
-		smm_count_event(pool, SMM_PGREFILL);
-		if (smm_lru_mlocked(pool, frame)) {
-			smm_lru_move(lruvec, frame, SMM_LRU_UNEVICTABLE);
-			continue;
-		}
+	while ((frame = smm_lru_refill_next(pool, lruvec, &scanned, nr_to_scan))) {
 		/* Being freed: its remover takes it off the list. */
 		if (!get_page_unless_zero(smm_lru_page(pool, frame))) {
 			list_move(&frame->lru, &lruvec->active_list);
