@@ -10,7 +10,9 @@
  * fault finds its descriptor by address through the tree's cache, resyncs
  * a tree that lags behind a merge, and is served without a descriptor,
  * which validate then reports.  A page whose memory failed stays in its
- * object and every access to it fails.
+ * object and every access to it fails.  With fault_order set a first
+ * touch makes and maps a whole block, or one page when the block does not
+ * fit.
  *
  * Between mapping and unmapping only EXPECTs are used: the test thread's
  * mappings must be gone before the pool is (see smm_test_fput()).
@@ -19,11 +21,13 @@
 #include <kunit/test.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/rmap.h>
 #include <linux/sched/mm.h>
 #include <linux/uaccess.h>
 
 #include <shadowmm/object.h>
 #include <shadowmm/vma.h>
+#include <uapi/shadowmm.h>
 
 #include "smm_test.h"
 
@@ -554,6 +558,278 @@ static void smm_fault_validate_busy_mm_test(struct kunit *test)
 	vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE);
 }
 
+#define BLOCK_PAGES	(1UL << SMM_FAULT_ORDER_MAX)
+
+/*
+ * A mapping of two page tables' worth (nothing allocated), the knob at its
+ * largest, and the address of page 5 of the third block past the mapping's
+ * first page-table boundary: that block lies in one page table wherever
+ * the mapping landed.  *@blk: the block's first page, *@first its index.
+ */
+static char __user *smm_test_block_map(struct kunit *test, struct smm_pool *pool,
+				       struct file *file, unsigned long flags,
+				       char __user **blk, pgoff_t *first)
+{
+	unsigned long p = kunit_vm_mmap(test, file, 0, 2 * PMD_SIZE,
+					PROT_READ | PROT_WRITE, flags, 0);
+	unsigned long at;
+
+	KUNIT_ASSERT_TRUE_MSG(test, p && !IS_ERR_VALUE(p), "mmap: %ld", (long)p);
+	KUNIT_ASSERT_EQ(test, smm_object_set_fault_order(pool, SMM_FAULT_ORDER_MAX), 0);
+	at = ALIGN(p, PMD_SIZE) + (2 * BLOCK_PAGES + 5) * PAGE_SIZE;
+	*first = ALIGN_DOWN((at - p) >> PAGE_SHIFT, BLOCK_PAGES);
+	*blk = (char __user *)(p + (*first << PAGE_SHIFT));
+	return (char __user *)at;
+}
+
+/* How many writable or dirty ptes map page @index of @file (made clean). */
+static int smm_test_mkclean(struct file *file, pgoff_t index)
+{
+	struct page *page = xa_load(&file->f_mapping->i_pages, index);
+	int n;
+
+	if (!page || xa_is_value(page))
+		return -1;
+	lock_page(page);
+	n = folio_mkclean(page_folio(page));
+	unlock_page(page);
+	return n;
+}
+
+/*
+ * A read fault with fault_order 4: one fault makes the 16 pages of the
+ * block around it, zeroed, and maps them all, read-only and clean: reading
+ * every page of the block faults no more (an unmapped neighbour would be a
+ * fault, fault-around's included), and no pte of a neighbour is writable.
+ */
+static void smm_fault_block_read_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &fault_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	char __user *blk, *at;
+	unsigned long i;
+	pgoff_t first;
+	char c = 1;
+
+	at = smm_test_block_map(test, pool, file, MAP_SHARED, &blk, &first);
+	KUNIT_EXPECT_EQ(test, get_user(c, at), 0);
+	KUNIT_EXPECT_EQ(test, c, 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), (long)BLOCK_PAGES);
+	KUNIT_EXPECT_EQ(test, smm_object_count_range(obj, first, first + BLOCK_PAGES - 1),
+			BLOCK_PAGES);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_MTHP_FAULT_ALLOC), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_MTHP_FAULT_FALLBACK), 0UL);
+	KUNIT_EXPECT_GE(test, i_size_read(file_inode(file)),
+			(loff_t)(first + BLOCK_PAGES) << PAGE_SHIFT);
+	for (i = 0; i < BLOCK_PAGES; i++) {
+		c = 1;
+		KUNIT_EXPECT_EQ(test, get_user(c, blk + i * PAGE_SIZE + 100), 0);
+		KUNIT_EXPECT_EQ(test, c, 0);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_MINOR]), 1L);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGFAULT), 1UL);
+	for (i = 0; i < BLOCK_PAGES; i++)
+		if (blk + i * PAGE_SIZE != at)
+			KUNIT_EXPECT_EQ(test, smm_test_mkclean(file, first + i), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)blk - (first << PAGE_SHIFT),
+					2 * PMD_SIZE), 0);
+}
+
+/*
+ * A write fault on a shared mapping maps the block's other pages writable
+ * and dirty, as anonymous mTHP does: each had a writable pte before any
+ * write of its own, and writing every page of the block faults no more.
+ * What the mapping wrote is what the object holds.
+ */
+static void smm_fault_block_write_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &fault_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	char __user *blk, *at;
+	unsigned long i;
+	pgoff_t first;
+	loff_t pos;
+	char c;
+
+	at = smm_test_block_map(test, pool, file, MAP_SHARED, &blk, &first);
+	KUNIT_EXPECT_EQ(test, put_user((char)0x5a, at), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), (long)BLOCK_PAGES);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_MTHP_FAULT_ALLOC), 1UL);
+	for (i = 0; i < BLOCK_PAGES; i++) {
+		struct page *page = xa_load(&file->f_mapping->i_pages, first + i);
+
+		KUNIT_EXPECT_TRUE(test, page && !xa_is_value(page) &&
+			test_bit(SMM_PG_dirty, &smm_sfn_page(&pool->region,
+							   page_private(page))->flags));
+	}
+	for (i = 0; i < BLOCK_PAGES; i++)
+		if (blk + i * PAGE_SIZE != at)
+			KUNIT_EXPECT_EQ(test, smm_test_mkclean(file, first + i), 1);
+	/* Cleaned, they are written again through page_mkwrite: no fault. */
+	for (i = 0; i < BLOCK_PAGES; i++)
+		if (blk + i * PAGE_SIZE != at)
+			KUNIT_EXPECT_EQ(test, put_user((char)(0x80 | i), blk + i * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_MINOR]), 1L);
+	for (i = 0; i < BLOCK_PAGES; i++) {
+		char want = blk + i * PAGE_SIZE == at ? 0x5a : (char)(0x80 | i);
+
+		c = 0;
+		pos = (loff_t)(first + i) << PAGE_SHIFT;
+		KUNIT_EXPECT_EQ(test, kernel_read(file, &c, 1, &pos), 1);
+		KUNIT_EXPECT_EQ(test, c, want);
+	}
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)blk - (first << PAGE_SHIFT),
+					2 * PMD_SIZE), 0);
+}
+
+/*
+ * A private mapping's write fault copies the faulting page and maps the
+ * block's others read-only: a later write to one is copied by the kernel
+ * without a fault of shadowmm's, and the object's page stays zero.
+ */
+static void smm_fault_block_private_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &fault_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	char __user *blk, *at, *next;
+	pgoff_t first;
+	loff_t pos;
+	char c;
+
+	at = smm_test_block_map(test, pool, file, MAP_PRIVATE, &blk, &first);
+	next = at + PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, put_user('x', at), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_COW]), 1L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), (long)BLOCK_PAGES);
+	KUNIT_EXPECT_EQ(test, smm_test_mkclean(file, first + (next - blk) / PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, put_user('y', next), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_COW]), 1L);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGFAULT), 1UL);
+	c = 0;
+	KUNIT_EXPECT_EQ(test, get_user(c, next), 0);
+	KUNIT_EXPECT_EQ(test, c, 'y');
+	c = 1;
+	pos = (loff_t)(first + (next - blk) / PAGE_SIZE) << PAGE_SHIFT;
+	KUNIT_EXPECT_EQ(test, kernel_read(file, &c, 1, &pos), 1);
+	KUNIT_EXPECT_EQ(test, c, 0);
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)blk - (first << PAGE_SHIFT),
+					2 * PMD_SIZE), 0);
+}
+
+/*
+ * One page, as with fault_order 0, when the block does not fit: a mapping
+ * smaller than a block, a block with a page in it already, a block past
+ * the size limit, and a region with no free block of the order (counted
+ * as a fallback).  A knob value out of range changes nothing.
+ */
+static void smm_fault_block_fallback_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &fault_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct file *small = smm_test_object_file(test, pool);
+	struct file *hog = smm_test_object_file(test, pool);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	u8 *buf = smm_test_buf(test);
+	char __user *blk, *at, *p;
+	unsigned long free_blocks = 0;
+	unsigned int order;
+	pgoff_t first, i;
+	loff_t pos;
+	char c;
+
+	at = smm_test_block_map(test, pool, file, MAP_SHARED, &blk, &first);
+	KUNIT_EXPECT_EQ(test, smm_object_set_fault_order(pool, SMM_FAULT_ORDER_MAX + 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->objects.fault_order), SMM_FAULT_ORDER_MAX);
+
+	/* A mapping of 8 pages holds no block of 16. */
+	p = smm_test_map(test, small, MAP_SHARED);
+	c = 1;
+	KUNIT_EXPECT_EQ(test, get_user(c, p), 0);
+	KUNIT_EXPECT_EQ(test, c, 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&smm_file_object(small)->resident), 1L);
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE), 0);
+
+	/* A page of the block exists: the fault makes its own page only. */
+	pos = (loff_t)(first + 3) << PAGE_SHIFT;
+	KUNIT_EXPECT_EQ(test, kernel_write(file, "z", 1, &pos), 1);
+	KUNIT_EXPECT_EQ(test, get_user(c, at), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), 2L);
+
+	/* The next block reaches past the size limit. */
+	KUNIT_EXPECT_EQ(test, smm_object_set_limit(obj, (loff_t)(first + BLOCK_PAGES + 8) << PAGE_SHIFT), 0);
+	KUNIT_EXPECT_EQ(test, get_user(c, at + BLOCK_PAGES * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), 3L);
+	KUNIT_EXPECT_EQ(test, smm_object_set_limit(obj, SHADOWMM_MAX_OBJECT_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_MTHP_FAULT_ALLOC), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_MTHP_FAULT_FALLBACK), 0UL);
+
+	/* The region full, then every other page of the hog given back. */
+	smm_test_pattern(buf, 0);
+	pos = 0;
+	while (kernel_write(hog, buf, PAGE_SIZE, &pos) == PAGE_SIZE)
+		;
+	KUNIT_EXPECT_TRUE(test, smm_test_settle(pool));
+	while (kernel_write(hog, buf, PAGE_SIZE, &pos) == PAGE_SIZE)
+		;
+	for (i = 1; i < pos >> PAGE_SHIFT; i += 2)
+		smm_object_punch(smm_file_object(hog), (loff_t)i << PAGE_SHIFT,
+				 (loff_t)(i + 1) << PAGE_SHIFT);
+	for (order = SMM_FAULT_ORDER_MAX; order < SMM_NR_ORDERS; order++)
+		free_blocks += smm_test_nr_free(zone, order);
+	KUNIT_ASSERT_EQ(test, free_blocks, 0UL);
+	c = 1;
+	KUNIT_EXPECT_EQ(test, get_user(c, at + 2 * BLOCK_PAGES * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, c, 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), 4L);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_MTHP_FAULT_ALLOC), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_MTHP_FAULT_FALLBACK), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)blk - (first << PAGE_SHIFT),
+					2 * PMD_SIZE), 0);
+}
+
+/*
+ * The block's pages are the object's one by one: one punched out leaves
+ * the other 15 where they were, mapped, and a fault on the hole makes a
+ * single page (its block is not empty).
+ */
+static void smm_fault_block_punch_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &fault_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	char __user *blk;
+	unsigned long i;
+	pgoff_t first;
+	char c;
+
+	smm_test_block_map(test, pool, file, MAP_SHARED, &blk, &first);
+	for (i = 0; i < BLOCK_PAGES; i++)
+		KUNIT_EXPECT_EQ(test, put_user((char)(i + 1), blk + i * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_MINOR]), 1L);
+	KUNIT_EXPECT_EQ(test, smm_object_punch(obj, (loff_t)(first + 7) << PAGE_SHIFT,
+					       (loff_t)(first + 8) << PAGE_SHIFT), 1L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), (long)BLOCK_PAGES - 1);
+	for (i = 0; i < BLOCK_PAGES; i++) {
+		c = -1;
+		KUNIT_EXPECT_EQ(test, get_user(c, blk + i * PAGE_SIZE), 0);
+		KUNIT_EXPECT_EQ(test, c, i == 7 ? 0 : (char)(i + 1));
+	}
+	/* Only the hole faulted again, and made one page. */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_MINOR]), 2L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), (long)BLOCK_PAGES);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_MTHP_FAULT_ALLOC), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)blk - (first << PAGE_SHIFT),
+					2 * PMD_SIZE), 0);
+}
+
 static struct kunit_case smm_fault_cases[] = {
 	KUNIT_CASE(smm_fault_shared_test),
 	KUNIT_CASE(smm_fault_private_cow_test),
@@ -564,6 +840,11 @@ static struct kunit_case smm_fault_cases[] = {
 	KUNIT_CASE(smm_fault_hwpoison_test),
 	KUNIT_CASE(smm_fault_validate_batched_test),
 	KUNIT_CASE(smm_fault_validate_busy_mm_test),
+	KUNIT_CASE(smm_fault_block_read_test),
+	KUNIT_CASE(smm_fault_block_write_test),
+	KUNIT_CASE(smm_fault_block_private_test),
+	KUNIT_CASE(smm_fault_block_fallback_test),
+	KUNIT_CASE(smm_fault_block_punch_test),
 	{}
 };
 

@@ -412,11 +412,14 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 	seq_printf(m, "lru_batch %u\n", READ_ONCE(pool->lru.batch_size));
 	seq_printf(m, "lru_policy %s\n", smm_lru_policy(pool)->name);
 	seq_printf(m, "fault_window %u\n", READ_ONCE(pool->fault_window.size));
+	seq_printf(m, "fault_order %u\n", READ_ONCE(pool->objects.fault_order));
 	seq_printf(m, "extfrag_threshold %u\n", READ_ONCE(pool->compact.extfrag_threshold));
 	mutex_unlock(&pool->tune_lock);
 	seq_puts(m, "# \"lru_policy classic|workingset|mglru\" switches the reclaim policy while no page is on the LRU,\n");
 	seq_printf(m, "# \"fault_window N\" (0 or %u..%u) keeps only the N pages of each object that faulted last mapped,\n",
 		   SMM_FAULT_WINDOW_MIN, SMM_FAULT_WINDOW_MAX);
+	seq_printf(m, "# \"fault_order N\" (0..%u) makes and maps a block of 2^N pages on a first touch,\n",
+		   SMM_FAULT_ORDER_MAX);
 	seq_puts(m, "# write \"name value\" to set; \"drain_pcp 1\" drains every per-CPU list,\n");
 	seq_puts(m, "# \"drain_lru 1\" moves every per-CPU LRU batch to the lists,\n");
 	seq_puts(m, "# \"drop_slabs 1\" gives every cache's free slabs back,\n");
@@ -466,6 +469,11 @@ static int smm_knob_set_fault_window(struct smm_pool *pool, unsigned int val)
 		return -EINVAL;
 	}
 	return smm_fault_window_set(pool, val);
+}
+
+static int smm_knob_set_fault_order(struct smm_pool *pool, unsigned int val)
+{
+	return smm_object_set_fault_order(pool, val);
 }
 
 static int smm_knob_drain_pcp(struct smm_pool *pool, unsigned int val)
@@ -528,6 +536,7 @@ static const struct smm_knob smm_knobs[] = {
 	{ "pcp_batch", 1, 0, NULL, smm_knob_max_pcp_batch, smm_knob_set_pcp_batch },
 	{ "lru_batch", 1, SMM_LRU_BATCH_MAX, NULL, NULL, smm_knob_set_lru_batch },
 	{ "fault_window", 0, SMM_FAULT_WINDOW_MAX, NULL, NULL, smm_knob_set_fault_window },
+	{ "fault_order", 0, SMM_FAULT_ORDER_MAX, NULL, NULL, smm_knob_set_fault_order },
 	{ "drain_pcp", 1, 1, NULL, NULL, smm_knob_drain_pcp },
 	{ "drain_lru", 1, 1, NULL, NULL, smm_knob_drain_lru },
 	{ "drop_slabs", 1, 1, NULL, NULL, smm_knob_drop_slabs },
@@ -612,7 +621,8 @@ static int smm_knob_lru_policy(struct smm_pool *pool, const char *line, int len,
  * pool), pcp_high (pcp_batch..65536) and pcp_batch (1..pcp_high, at most
  * 1024), set for every zone with the other value taken from node 0's
  * Normal zone, lru_batch (1..63), fault_window (0, or 4..256 pages each
- * object keeps mapped, see fault_window.c), drain_pcp, drain_lru and drop_slabs
+ * object keeps mapped, see fault_window.c), fault_order (0..4: a first
+ * touch makes and maps 2^N pages), drain_pcp, drain_lru and drop_slabs
  * (1: every cache gives its free slabs back), reclaim (1..managed pages:
  * evict that many object pages, as far as possible), and the knobs other
  * modules added (smm_knobs_add(); shadowmm_bench.ko's burst and

@@ -20,6 +20,9 @@
  *   without calling the driver, and is not counted;
  * - a fault on an evicted page brings it back from the backing store
  *   (object.c): a major fault, VM_FAULT_MAJOR for the task's counters;
+ * - with the fault_order knob set, a first touch makes the whole aligned
+ *   block around its index and maps it at once (smm_fault_block()), as
+ *   anonymous mTHP does;
  * - with the fault_window knob set, each object keeps only the pages that
  *   faulted last mapped, so that every reference faults and is traced
  *   (fault_window.c);
@@ -88,6 +91,110 @@ static void smm_fault_lru(struct vm_fault *vmf, struct smm_object *obj,
 		smm_lru_mark_accessed(pool, frame);
 }
 
+/*
+ * The order of the block a first touch at @vmf may make, its first index
+ * in @first: the fault_order knob's, when the naturally aligned range
+ * around the index lies whole in the vma and in one page table (the
+ * kernel's mTHP asks the same of a block).  0 with the fault window on:
+ * there every page must fault on its own.
+ */
+static unsigned int smm_fault_block_order(struct vm_fault *vmf,
+					  struct smm_pool *pool, pgoff_t *first)
+{
+	unsigned int order = READ_ONCE(pool->objects.fault_order);
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long before, after, start;
+
+	if (!order || smm_fault_window_on(pool))
+		return 0;
+	*first = ALIGN_DOWN(vmf->pgoff, 1UL << order);
+	before = (vmf->pgoff - *first) << PAGE_SHIFT;
+	after = (PAGE_SIZE << order) - before;
+	if (vmf->address - vma->vm_start < before ||
+	    vma->vm_end - vmf->address < after)
+		return 0;
+	start = vmf->address - before;
+	if ((start ^ (start + (PAGE_SIZE << order) - 1)) & PMD_MASK)
+		return 0;
+	return order;
+}
+
+/*
+ * Map the pages of a block just made, all but the faulting one (which the
+ * fault holds locked, so the walk skips it, and which the kernel maps when
+ * the fault returns), through the same walk fault-around uses.  The
+ * block's range is in one page table: the walk maps within the one
+ * @vmf->pmd points to, which the kernel allocated before calling ->fault.
+ * A write fault on a shared mapping maps them writable and dirty, as
+ * anonymous mTHP does (the block was marked dirty: their page_mkwrite is
+ * the block's); any other fault maps them read-only, and a private
+ * mapping's later writes copy as for any page of the object.
+ */
+static void smm_fault_map_block(struct vm_fault *vmf, pgoff_t first,
+				unsigned int nr, bool writable)
+{
+	enum fault_flag flags = vmf->flags;
+	spinlock_t *ptl = vmf->ptl;
+	pte_t *pte = vmf->pte;
+
+	if (!writable)
+		vmf->flags &= ~FAULT_FLAG_WRITE;
+	filemap_map_pages(vmf, first, first + nr - 1);
+	/* The walk leaves its page table pointers behind: as the kernel set them. */
+	vmf->flags = flags;
+	vmf->pte = pte;
+	vmf->ptl = ptl;
+}
+
+/*
+ * A multi-size first touch: make the whole block around the faulting
+ * index (smm_object_add_block()) and map it.  Returns false, nothing
+ * mapped, when the knob is 0, the block does not fit, some page of its
+ * range exists (its pages fault one by one, as before), or no free block
+ * of the order is left (counted as a fallback); the fault then takes the
+ * single-page path.  Returns true with @vmf->page set, locked and
+ * referenced, as smm_object_fault_page() returns a page made on first
+ * touch.
+ */
+static bool smm_fault_block(struct vm_fault *vmf, struct smm_object *obj)
+{
+	struct page *pages[1U << SMM_FAULT_ORDER_MAX];
+	struct smm_pool *pool = obj->pool;
+	unsigned int order, nr, at, i;
+	bool writable;
+	pgoff_t first;
+	int made;
+
+	order = smm_fault_block_order(vmf, pool, &first);
+	if (!order)
+		return false;
+	made = smm_object_add_block(obj, first, order, pages);
+	if (made == -ENOMEM)
+		smm_count_event(pool, SMM_MTHP_FAULT_FALLBACK);
+	if (made <= 0)
+		return false;
+	nr = 1U << order;
+	at = vmf->pgoff - first;
+	writable = (vmf->flags & FAULT_FLAG_WRITE) && (vmf->vma->vm_flags & VM_SHARED);
+	smm_object_note_size(obj, (loff_t)(first + nr) << PAGE_SHIFT);
+	for (i = 0; i < nr; i++) {
+		if (!pages[i] || i == at)
+			continue;
+		smm_fault_lru(vmf, obj, pages[i], false);
+		if (writable)
+			smm_object_mark_dirty(obj, pages[i]);
+		unlock_page(pages[i]);
+		put_page(pages[i]);
+	}
+	/* Someone else filled the faulting index meanwhile: theirs serves it. */
+	if (!pages[at])
+		return false;
+	smm_fault_map_block(vmf, first, nr, writable);
+	smm_count_event(pool, SMM_MTHP_FAULT_ALLOC);
+	vmf->page = pages[at];
+	return true;
+}
+
 static vm_fault_t smm_vm_fault(struct vm_fault *vmf)
 {
 	struct smm_object *obj = smm_file_object(vmf->vma->vm_file);
@@ -96,6 +203,10 @@ static vm_fault_t smm_vm_fault(struct vm_fault *vmf)
 	enum smm_page_origin origin;
 	vm_fault_t ret;
 
+	if (smm_fault_block(vmf, obj)) {
+		origin = SMM_PAGE_CREATED;
+		goto mapped;
+	}
 	ret = smm_object_fault_page(obj, vmf->pgoff, &vmf->page, &origin);
 	if (ret) {
 		/* A task being killed gave up: its SIGBUS is never seen. */
@@ -103,6 +214,7 @@ static vm_fault_t smm_vm_fault(struct vm_fault *vmf)
 			smm_fault_account(vmf, obj, SMM_FAULT_SIGBUS);
 		return ret;
 	}
+mapped:
 	/*
 	 * Its memory failed: the kernel, seeing the flag, would take a clean
 	 * page out of i_pages behind the object's back and the retry would

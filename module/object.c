@@ -667,6 +667,31 @@ static unsigned long smm_object_remove_range(struct smm_object *obj,
 	return n;
 }
 
+/*
+ * Make @frame, allocated and not yet anybody's, the page of @index in
+ * @obj, as smm_object_frame_prepare() describes.
+ */
+static struct page *smm_object_frame_adopt(struct smm_object *obj,
+					   struct smm_page *frame, pgoff_t index)
+{
+	struct smm_pool *pool = obj->pool;
+	struct page *page = smm_frame_struct_page(pool, frame);
+
+	/* Every frame that is not an object page has a count of zero. */
+	VM_WARN_ON_ONCE_PAGE(page_ref_count(page) != 0, page);
+	frame->object = obj;
+	frame->index = index;
+	set_page_private(page, smm_page_sfn(&pool->region, frame));
+	page->index = index;
+	page->mapping = obj->inode->i_mapping;
+	/* Non-atomic: with a count of zero nobody else touches the flags. */
+	__folio_set_locked(page_folio(page));
+	atomic_long_inc(&pool->objects.nr_pages);
+	/* shadowmm's reference and the caller's; the stores above first. */
+	page_ref_unfreeze(page, 2);
+	return page;
+}
+
 /**
  * smm_object_frame_prepare() - a new frame for an index of an object
  * @obj: the object
@@ -690,31 +715,17 @@ struct page *smm_object_frame_prepare(struct smm_object *obj, pgoff_t index)
 {
 	struct smm_pool *pool = obj->pool;
 	struct smm_page *frame;
-	struct page *page;
 
 	for (;;) {
 		frame = smm_alloc_pages(pool, 0, SMM_GFP_HIGHMEM | SMM_GFP_DIRECT_RECLAIM);
 		if (!frame)
 			return NULL;
-		page = smm_frame_struct_page(pool, frame);
-		if (likely(!PageHWPoison(page)))
+		if (likely(!PageHWPoison(smm_frame_struct_page(pool, frame))))
 			break;
 		/* Its memory failed while it was free: never zeroed nor used. */
 		smm_object_frame_quarantine(pool, frame);
 	}
-	/* Every frame that is not an object page has a count of zero. */
-	VM_WARN_ON_ONCE_PAGE(page_ref_count(page) != 0, page);
-	frame->object = obj;
-	frame->index = index;
-	set_page_private(page, smm_page_sfn(&pool->region, frame));
-	page->index = index;
-	page->mapping = obj->inode->i_mapping;
-	/* Non-atomic: with a count of zero nobody else touches the flags. */
-	__folio_set_locked(page_folio(page));
-	atomic_long_inc(&pool->objects.nr_pages);
-	/* shadowmm's reference and the caller's; the stores above first. */
-	page_ref_unfreeze(page, 2);
-	return page;
+	return smm_object_frame_adopt(obj, frame, index);
 }
 SMM_EXPORT(smm_object_frame_prepare);
 
@@ -822,6 +833,105 @@ static struct page *smm_object_add_page(struct smm_object *obj, pgoff_t index)
 	}
 	return page;
 }
+
+/* Whether no index of @first..@last of @obj holds a page or a shadow entry. */
+static bool smm_object_range_empty(struct smm_object *obj, pgoff_t first,
+				   pgoff_t last)
+{
+	unsigned long index = first;
+
+	if (xa_find(&obj->inode->i_mapping->i_pages, &index, last, XA_PRESENT))
+		return false;
+	index = first;
+	return !xa_find(&obj->shadows, &index, last, XA_PRESENT);
+}
+
+/**
+ * smm_object_add_block() - zeroed pages for a whole aligned range at once
+ * @obj: the object
+ * @first: the range's first index, aligned to 1 << @order
+ * @order: 1..SMM_FAULT_ORDER_MAX
+ * @pages: 1 << @order entries: the page made for @first + i, or NULL
+ *
+ * A multi-size first touch: one buddy block of @order, taken without
+ * direct reclaim (a fault falls back to a single page rather than reclaim
+ * for a larger one; a failure wakes kcompactd, as any of order 3 or more
+ * does), split into single frames, each zeroed and put at its
+ * index of a range that held nothing.  From then on each is an ordinary
+ * page of the object: evicted, punched and migrated one by one.  An index
+ * someone filled meanwhile keeps what it has (its frame of the block goes
+ * back to the buddy allocator), as does one whose frame's memory failed.
+ *
+ * Context: Process context.
+ * Return: how many pages were made (each locked, with a reference for the
+ * caller besides shadowmm's), -EBUSY when some index of the range holds a
+ * page or a shadow entry or the range reaches the size limit, -ENOMEM
+ * when no free block of @order was to be had (nothing changed either way).
+ */
+int smm_object_add_block(struct smm_object *obj, pgoff_t first,
+			 unsigned int order, struct page **pages)
+{
+	unsigned int i, nr = 1U << order, made = 0;
+	pgoff_t last = first + nr - 1;
+	struct smm_pool *pool = obj->pool;
+	struct smm_page *block;
+
+	if (WARN_ON_ONCE(!order || order > SMM_FAULT_ORDER_MAX || (first & (nr - 1))))
+		return -EBUSY;
+	if ((loff_t)last >= READ_ONCE(obj->size_limit) >> PAGE_SHIFT ||
+	    !smm_object_range_empty(obj, first, last))
+		return -EBUSY;
+	block = smm_alloc_pages(pool, order, SMM_GFP_HIGHMEM | SMM_GFP_NOWAIT);
+	if (!block)
+		return -ENOMEM;
+
+	for (i = 0; i < nr; i++) {
+		struct smm_page *frame = block + i;
+
+		pages[i] = NULL;
+		/* A frame of the block whose memory failed while free. */
+		if (unlikely(PageHWPoison(smm_frame_struct_page(pool, frame)))) {
+			smm_object_frame_quarantine(pool, frame);
+			continue;
+		}
+		pages[i] = smm_object_frame_adopt(obj, frame, first + i);
+		smm_object_zero_frame(pool, pages[i]);
+		__folio_mark_uptodate(page_folio(pages[i]));
+	}
+
+	smm_object_change_begin(pool);
+	for (i = 0; i < nr; i++) {
+		if (!pages[i])
+			continue;
+		if (smm_object_publish(obj, first + i, pages[i], NULL, -EEXIST)) {
+			smm_object_page_abandon(pool, pages[i]);
+			pages[i] = NULL;
+			continue;
+		}
+		atomic_long_inc(&obj->resident);
+		made++;
+	}
+	smm_object_change_end(pool);
+	for (i = 0; i < nr; i++)
+		if (pages[i])
+			smm_lru_add(pool, smm_object_frame(pool, pages[i]));
+
+	/* As in smm_object_add_page(): a new limit removes these, or is seen. */
+	smp_mb();
+	if ((loff_t)last >= READ_ONCE(obj->size_limit) >> PAGE_SHIFT) {
+		for (i = 0; i < nr; i++) {
+			if (!pages[i])
+				continue;
+			unlock_page(pages[i]);
+			put_page(pages[i]);
+			pages[i] = NULL;
+		}
+		smm_object_remove_range(obj, first, last);
+		return -EBUSY;
+	}
+	return made;
+}
+SMM_EXPORT(smm_object_add_block);
 
 /*
  * Bring an evicted page back: a new frame takes the place of its shadow
@@ -1023,6 +1133,28 @@ vm_fault_t smm_object_fault_page(struct smm_object *obj, pgoff_t index,
 SMM_EXPORT(smm_object_fault_page);
 
 /**
+ * smm_object_set_fault_order() - set the fault_order knob
+ * @pool: the pool
+ * @order: 0 (one page a first-touch fault) .. SMM_FAULT_ORDER_MAX
+ *
+ * Faults under way finish with the order they read; pages already made
+ * stay as they are.
+ *
+ * Context: Process context; takes the pool's tune_lock.
+ * Return: 0, or -EINVAL for an order out of range (nothing changes).
+ */
+int smm_object_set_fault_order(struct smm_pool *pool, unsigned int order)
+{
+	if (order > SMM_FAULT_ORDER_MAX)
+		return -EINVAL;
+	mutex_lock(&pool->tune_lock);
+	WRITE_ONCE(pool->objects.fault_order, order);
+	mutex_unlock(&pool->tune_lock);
+	return 0;
+}
+SMM_EXPORT(smm_object_set_fault_order);
+
+/**
  * smm_object_mark_dirty() - note that a page's contents changed
  * @obj: its object
  * @page: the page
@@ -1139,7 +1271,7 @@ int smm_object_set_limit(struct smm_object *obj, loff_t limit)
 	if (i_size_read(inode) > limit)
 		i_size_write(inode, limit);
 	spin_unlock(&obj->size_lock);
-	/* Pairs with the barrier in smm_object_add_page(). */
+	/* Pairs with the barriers in smm_object_add_page() and _add_block(). */
 	smp_mb();
 	if (limit < SHADOWMM_MAX_OBJECT_SIZE) {
 		smm_object_remove_range(obj, limit >> PAGE_SHIFT,

@@ -40,6 +40,9 @@ const char * const smm_event_names[SMM_NR_EVENTS] = {
 	[SMM_PGMAJFAULT] = "pgmajfault",
 	[SMM_PGFAULT_COW] = "pgfault_cow",
 	[SMM_PGFAULT_SIGBUS] = "pgfault_sigbus",
+	/* The kernel's per-size anon_fault_alloc and anon_fault_fallback. */
+	[SMM_MTHP_FAULT_ALLOC] = "mthp_fault_alloc",
+	[SMM_MTHP_FAULT_FALLBACK] = "mthp_fault_fallback",
 	[SMM_PINNED_DEFERRED] = "pinned_deferred",
 	[SMM_KERNEL_BATCH_DRAIN] = "kernel_batch_drains",
 	[SMM_VMA_RESYNC] = "vma_resync",

@@ -376,9 +376,9 @@ def kib_name(kib):
 
 
 def fault_sizes(csv_path):
-    """First-touch writes at each page size: shadowmm (4 KiB pages only,
-    today) against anonymous memory really faulted in pages of the row's
-    size.  At the same page size faults/s and bytes/s compare alike; where
+    """First-touch writes at each page size: shadowmm (fault_order 0 at
+    4 KiB, 4 above: 64 KiB blocks, no PMD mappings) against anonymous
+    memory really faulted in pages of the row's size.  At the same page size faults/s and bytes/s compare alike; where
     shadowmm has no page of the row's size the verdict is on bytes/s, the
     rate at which the same memory becomes resident."""
     rows = {int(r['row_kib']): r for r in load(csv_path, FAULT_SIZE_COLUMNS, FAULT_SIZE_SPREAD)
@@ -429,8 +429,8 @@ def fault_sizes(csv_path):
         a, b = num(rows[4]['shadowmm_mibps']), num(rows[2048]['shadowmm_mibps'])
         has_pmd = num(rows[2048]['shadowmm_page_kib']) == 2048
         how = f'{b / a:.2f}x' if a else 'n/a'
-        note = '' if has_pmd else ('shadowmm has no PMD mappings yet: its 2 MiB row runs the 4 KiB '
-                                   f'path, {how} the 4 KiB row')
+        note = '' if has_pmd else ('shadowmm has no PMD mappings yet: its 2 MiB row maps 64 KiB '
+                                   f'blocks, {how} the 4 KiB row')
         print(f'  {verdict(has_pmd and a and b / a >= 10)}  bytes/s with PMD mappings >= 10x the '
               f'4 KiB path: {note or how}')
 

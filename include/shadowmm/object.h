@@ -141,6 +141,12 @@ struct smm_object_changes {
 	unsigned long ended;
 };
 
+/*
+ * The largest fault_order: blocks of up to 16 pages (64 KiB with 4 KiB
+ * pages), the sizes anonymous mTHP starts with; within one page table.
+ */
+#define SMM_FAULT_ORDER_MAX	4
+
 /**
  * struct smm_pool_objects - a pool's memory objects
  * @lock:	protects @list
@@ -173,6 +179,10 @@ struct smm_object_changes {
  * @walk_hold_max: the most entries of @pinned or @quarantine any walk
  *		looked at under one hold of @pinned_lock (at most
  *		SMM_WALK_BATCH; the tests check it)
+ * @fault_order: the fault_order knob: a first-touch fault makes and maps a
+ *		whole aligned block of 1 << @fault_order pages (0: one page);
+ *		read locklessly by every fault, written under the pool's
+ *		tune_lock
  */
 struct smm_pool_objects {
 	spinlock_t lock;
@@ -190,6 +200,7 @@ struct smm_pool_objects {
 	struct list_head quarantine;
 	unsigned long nr_quarantined;
 	unsigned int walk_hold_max;
+	unsigned int fault_order;
 };
 
 /**
@@ -213,6 +224,9 @@ struct file *smm_object_file_create(struct smm_pool *pool);
 
 vm_fault_t smm_object_fault_page(struct smm_object *obj, pgoff_t index,
 				 struct page **pagep, enum smm_page_origin *origin);
+int smm_object_add_block(struct smm_object *obj, pgoff_t first,
+			 unsigned int order, struct page **pages);
+int smm_object_set_fault_order(struct smm_pool *pool, unsigned int order);
 bool smm_object_page_pinned(struct folio *folio);
 unsigned int smm_object_young_ptes(struct folio *folio);
 void smm_object_unmap_victims(struct smm_pool *pool, struct smm_page **frames,

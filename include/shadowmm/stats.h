@@ -38,6 +38,8 @@ enum smm_event {
 	SMM_PGMAJFAULT,			/* of which brought back from the store */
 	SMM_PGFAULT_COW,		/* of which private write faults (copied) */
 	SMM_PGFAULT_SIGBUS,		/* of which refused with SIGBUS */
+	SMM_MTHP_FAULT_ALLOC,		/* first touches that made a whole block */
+	SMM_MTHP_FAULT_FALLBACK,	/* ... that found no block: one page */
 	SMM_PINNED_DEFERRED,		/* frames left pinned when freed */
 	SMM_KERNEL_BATCH_DRAIN,		/* drains of the kernel's mlock batches */
 	SMM_VMA_RESYNC,			/* descriptors fixed after a silent change */

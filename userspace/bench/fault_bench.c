@@ -29,8 +29,10 @@
  * one byte every 4 KiB, with anonymous memory at 4 KiB (every THP size
  * off), at 64 KiB (mTHP: hugepages-64kB only) and at 2 MiB (THP always:
  * hugepages-2048kB only), set in sysfs for the row and put back after.
- * shadowmm maps 4 KiB pages only, so in every row it takes one fault per
- * 4 KiB page; memfd too (shmem's huge pages are off).  Faults are counted
+ * shadowmm's fault_order knob is 0 in the 4 KiB row and 4 in the others
+ * (a first touch makes and maps a 64 KiB block, its largest: it has no
+ * PMD mappings), set for the row and put back after; memfd takes one
+ * fault per 4 KiB page in every row (shmem's huge pages are off).  Faults are counted
  * (getrusage() minor faults over the timed pass, not assumed), and the
  * page size each side really used is the range over its faults; the
  * anonymous side's large pages are counted too (the size's
@@ -71,6 +73,31 @@ struct range {
 	int fd;
 };
 
+/*
+ * Map @len at a 2 MiB boundary, so that shadowmm's blocks (fault_order)
+ * never straddle a page table: reserve more, map over the reservation,
+ * give back what is left of it on either side.
+ */
+static void *map_pmd_aligned(size_t len, int flags, int fd)
+{
+	size_t align = 2 << 20;
+	char *r = mmap(NULL, len + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p;
+
+	if (r == MAP_FAILED)
+		return MAP_FAILED;
+	p = (char *)(((uintptr_t)r + align - 1) & ~(uintptr_t)(align - 1));
+	if (mmap(p, len, PROT_READ | PROT_WRITE, flags | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		munmap(r, len + align);
+		return MAP_FAILED;
+	}
+	if (p > r)
+		munmap(r, p - r);
+	if (r + len + align > p + len)
+		munmap(p + len, r + len + align - (p + len));
+	return p;
+}
+
 static int map_range(enum backend b, size_t len, struct range *r)
 {
 	int flags = MAP_SHARED;
@@ -98,7 +125,7 @@ static int map_range(enum backend b, size_t len, struct range *r)
 		fprintf(stderr, "fault_bench: %s: %s\n", backend_name[b], strerror(errno));
 		return -1;
 	}
-	r->p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, r->fd, 0);
+	r->p = map_pmd_aligned(len, flags, r->fd);
 	if (r->p == MAP_FAILED) {
 		fprintf(stderr, "fault_bench: mmap %s: %s\n", backend_name[b], strerror(errno));
 		if (r->fd >= 0)
@@ -526,18 +553,52 @@ static double used_kib(size_t len, long faults)
 	return faults > 0 ? (double)len / 1024 / faults : 0;
 }
 
+#define KNOBS	"/sys/kernel/debug/shadowmm/knobs"
+
+/* shadowmm's fault_order knob now, or -1. */
+static int smm_fault_order(void)
+{
+	char line[128];
+	int v = -1;
+	FILE *f = fopen(KNOBS, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "fault_order %d", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static int smm_set_fault_order(int order)
+{
+	char line[32];
+	int fd = open(KNOBS, O_WRONLY), n, ok;
+
+	if (fd < 0)
+		return -1;
+	n = snprintf(line, sizeof(line), "fault_order %d\n", order);
+	ok = write(fd, line, n) == n;
+	close(fd);
+	if (!ok)
+		fprintf(stderr, "fault_bench: fault_order %d: %s\n", order, strerror(errno));
+	return ok ? 0 : -1;
+}
+
 static int page_size_rows(int repeats, int mib)
 {
 	static struct ps_sample smp[NR_BACKENDS][MAX_REPEATS];
 	struct ps_result res[NR_ROWS];
 	size_t len = (size_t)mib << 20;
-	int row, rep, i, b;
+	int row, rep, i, b, fault_order_was;
 
+	fault_order_was = smm_fault_order();
 	thp_save();
 	printf("fault page-size benchmark: first-touch writes of %d MiB, one byte every %ld bytes, medians of %d\n",
 	       mib, page_size, repeats);
-	printf("(shadowmm maps %ld-byte pages only, in every row; memfd too, shmem huge pages off;\n",
-	       page_size);
+	printf("(shadowmm: fault_order 0 in the 4 KiB row, 4 (64 KiB blocks, its largest) in the others;\n");
+	printf("memfd: %ld-byte pages in every row, shmem huge pages off;\n", page_size);
 	printf("anon at the row's page size; page = the size each side really faulted in, range/faults;\n");
 	printf("MiB/s and thousands of faults/s, median (slowest-fastest repeat))\n");
 	printf("%-5s %-10s %-9s %9s %8s | %26s %24s\n", "row", "anon THP", "side", "page KiB",
@@ -553,7 +614,7 @@ static int page_size_rows(int repeats, int mib)
 		r->large_min = -1;
 		want = len / ((size_t)r->kib << 10);
 		r->large_want = r->kib > 4 ? (long)want : 0;
-		r->ok = !thp_set(r->kib);
+		r->ok = !thp_set(r->kib) && !smm_set_fault_order(r->kib > 4 ? 4 : 0);
 		if (!r->ok) {
 			printf("%-5s %-10s kernel has no %d KiB anonymous pages (or THP knobs unwritable): row skipped\n",
 			       r->kib == 4 ? "4K" : r->kib == 64 ? "64K" : "2M", row_anon[row], r->kib);
@@ -615,6 +676,8 @@ static int page_size_rows(int repeats, int mib)
 		fflush(stdout);
 	}
 	thp_restore();
+	if (fault_order_was >= 0)
+		smm_set_fault_order(fault_order_was);
 
 	printf("\n%s\n", PS_HEADER);
 	for (row = 0; row < NR_ROWS; row++) {

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -1708,6 +1709,166 @@ TEST(memory_offline_of_region_blocks_is_refused)
 	munmap(p, 64 * PG);
 	close(fd);
 	EXPECT_TRUE(smm_validate_ok());
+}
+
+/* ---- multi-size first touch: the fault_order knob ---- */
+
+#define BLOCK	16	/* pages of a block at fault_order 4 */
+
+static long minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/*
+ * A shared mapping of @len bytes at @off placed at a 2 MiB boundary, so
+ * that every aligned block of it lies in one page table.
+ */
+static char *map_pmd_aligned(int fd, size_t len, off_t off)
+{
+	size_t pmd = 2UL << 20;
+	char *r = mmap(NULL, len + pmd, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *a;
+
+	if (r == MAP_FAILED)
+		return NULL;
+	a = (char *)(((uintptr_t)r + pmd - 1) & ~(pmd - 1));
+	munmap(r, len + pmd);
+	r = mmap(a, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, off);
+	return r == MAP_FAILED ? NULL : r;
+}
+
+/* Pages of [@p, @p + @n pages) with a present pte (/proc/self/pagemap). */
+static int ptes_present(const char *p, int n)
+{
+	uint64_t e[BLOCK * 2];
+	int fd = open("/proc/self/pagemap", O_RDONLY), i, nr = 0;
+
+	if (fd < 0 || n > BLOCK * 2)
+		return -1;
+	if (pread(fd, e, n * sizeof(e[0]), (uintptr_t)p / PG * sizeof(e[0])) !=
+	    (ssize_t)(n * sizeof(e[0]))) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	for (i = 0; i < n; i++)
+		nr += !!(e[i] & (1ULL << 63));
+	return nr;
+}
+
+/*
+ * With fault_order 4 one write fault on a shared mapping makes and maps
+ * the 16 pages of the aligned block around it, writable: the other 15
+ * take their writes without a fault, the object holds every byte, and
+ * the block's pages are the object's one by one (a punch takes one, an
+ * munmap of part of the block leaves the rest, a child sees them).  A
+ * read fault maps the block read-only; a block that does not fit in the
+ * mapping is a single page, as is fault_order 0.
+ */
+TEST(fault_order_makes_and_maps_whole_blocks)
+{
+	long long alloc0 = smm_vmstat("mthp_fault_alloc");
+	int fd = smm_open();
+	struct shadowmm_info info;
+	char *p, *blk, buf[PG];
+	long f0, f1;
+	pid_t pid;
+	int i;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, alloc0);
+	ASSERT_EQ(0, smm_write_str(SMM_DEBUGFS "/knobs", "fault_order 4\n"));
+	p = map_pmd_aligned(fd, 4 * BLOCK * PG, 0);
+	ASSERT_NE(NULL, p);
+	/* The second block of the object: aligned in the object, where it maps. */
+	blk = p + BLOCK * PG;
+
+	f0 = minflt();
+	blk[5 * PG + 1] = 1;
+	for (i = 0; i < BLOCK; i++)
+		smm_fill(blk + i * PG, PG, 61, (BLOCK + i) * PG);
+	f1 = minflt();
+	EXPECT_EQ(1, f1 - f0);
+	EXPECT_EQ(BLOCK, ptes_present(blk, BLOCK));
+	EXPECT_EQ(0, ptes_present(p, BLOCK));
+	info = smm_info(fd);
+	EXPECT_EQ(BLOCK, info.resident_pages);
+	EXPECT_EQ(2ULL * BLOCK * PG, info.size);
+	EXPECT_EQ(alloc0 + 1, smm_vmstat("mthp_fault_alloc"));
+	for (i = 0; i < BLOCK; i++) {
+		ASSERT_EQ(PG, pread(fd, buf, PG, (BLOCK + i) * PG));
+		EXPECT_EQ(-1, smm_check_fill(buf, PG, 61, (BLOCK + i) * PG));
+	}
+
+	/* One page punched, part of the block unmapped: the rest stays. */
+	ASSERT_EQ(0, smm_punch(fd, (BLOCK + 3) * PG, PG));
+	EXPECT_EQ(-1, smm_check_zero(blk + 3 * PG, PG));
+	EXPECT_EQ(0, munmap(blk + 8 * PG, 4 * PG));
+	EXPECT_EQ(BLOCK, smm_info(fd).resident_pages);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		for (i = 0; i < BLOCK; i++)
+			if (i != 3 && (i < 8 || i >= 12) &&
+			    smm_check_fill(blk + i * PG, PG, 61, (BLOCK + i) * PG) != -1)
+				_exit(1);
+		_exit(0);
+	}
+	EXPECT_EQ(0, wait_child(pid));
+
+	/* A read fault: the block mapped, read-only (its writes fault). */
+	f0 = minflt();
+	EXPECT_EQ(0, p[2 * BLOCK * PG + 9]);
+	for (i = 0; i < BLOCK; i++)
+		EXPECT_EQ(0, p[(2 * BLOCK + i) * PG]);
+	EXPECT_EQ(1, minflt() - f0);
+	f0 = minflt();
+	p[(2 * BLOCK + 1) * PG] = 2;
+	EXPECT_EQ(1, minflt() - f0);
+	EXPECT_EQ(2 * BLOCK, smm_info(fd).resident_pages);
+	munmap(p, 4 * BLOCK * PG);
+
+	/* A mapping of 8 pages holds no block; fault_order 0: one page. */
+	p = map_shared(fd, 8 * PG, 4 * BLOCK * PG);
+	ASSERT_NE(NULL, p);
+	p[0] = 1;
+	EXPECT_EQ(2 * BLOCK + 1, smm_info(fd).resident_pages);
+	ASSERT_EQ(0, smm_write_str(SMM_DEBUGFS "/knobs", "fault_order 0\n"));
+	munmap(p, 8 * PG);
+	p = map_shared(fd, BLOCK * PG, 5 * BLOCK * PG);
+	ASSERT_NE(NULL, p);
+	p[0] = 1;
+	EXPECT_EQ(2 * BLOCK + 2, smm_info(fd).resident_pages);
+	EXPECT_EQ(alloc0 + 2, smm_vmstat("mthp_fault_alloc"));
+	munmap(p, BLOCK * PG);
+	close(fd);
+	EXPECT_TRUE(smm_validate_ok());
+}
+
+TEST(fault_order_bad_values_change_nothing)
+{
+	static const char *const bad[] = {
+		"fault_order 5\n", "fault_order -1\n", "fault_order 4 4\n",
+		"fault_order\n", "fault_order 99999999999\n",
+	};
+	unsigned int i;
+	char *k;
+
+	ASSERT_EQ(0, smm_write_str(SMM_DEBUGFS "/knobs", "fault_order 2\n"));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		errno = 0;
+		EXPECT_EQ(-1, smm_write_str(SMM_DEBUGFS "/knobs", bad[i]));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("%s", bad[i]);
+		k = smm_slurp(SMM_DEBUGFS "/knobs");
+		ASSERT_NE(NULL, k);
+		EXPECT_NE(NULL, strstr(k, "\nfault_order 2\n")) TH_LOG("after %s", bad[i]);
+		free(k);
+	}
+	EXPECT_EQ(0, smm_write_str(SMM_DEBUGFS "/knobs", "fault_order 0\n"));
 }
 
 /* Last: everything above left the module consistent, nothing pinned. */
