@@ -40,6 +40,7 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
+#include <linux/userfaultfd_k.h>
 
 #include <shadowmm/compat.h>
 #include <shadowmm/fault.h>
@@ -95,8 +96,10 @@ static void smm_fault_lru(struct vm_fault *vmf, struct smm_object *obj,
  * The order of the block a first touch at @vmf may make, its first index
  * in @first: the fault_order knob's, when the naturally aligned range
  * around the index lies whole in the vma and in one page table (the
- * kernel's mTHP asks the same of a block).  0 with the fault window on:
- * there every page must fault on its own.
+ * kernel's mTHP asks the same of a block).  0 with the fault window on
+ * (there every page must fault on its own) and on a vma userfaultfd is
+ * registered on (the kernel maps nothing around a fault there either: a
+ * write-protect tracker would miss writes to pages mapped writable).
  */
 static unsigned int smm_fault_block_order(struct vm_fault *vmf,
 					  struct smm_pool *pool, pgoff_t *first)
@@ -105,7 +108,8 @@ static unsigned int smm_fault_block_order(struct vm_fault *vmf,
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long before, after, start;
 
-	if (!order || smm_fault_window_on(pool))
+	/* As the kernel's fault-around: no ptes beside a userfaultfd's back. */
+	if (!order || smm_fault_window_on(pool) || userfaultfd_armed(vmf->vma))
 		return 0;
 	*first = ALIGN_DOWN(vmf->pgoff, 1UL << order);
 	before = (vmf->pgoff - *first) << PAGE_SHIFT;
@@ -180,7 +184,12 @@ static bool smm_fault_block(struct vm_fault *vmf, struct smm_object *obj)
 	for (i = 0; i < nr; i++) {
 		if (!pages[i] || i == at)
 			continue;
-		smm_fault_lru(vmf, obj, pages[i], false);
+		/*
+		 * No mlock step here, as for fault-around's pages: one the walk
+		 * then skips would sit on the unevictable list unmapped.  The
+		 * kernel mlocks those it maps in a locked vma, and reclaim
+		 * moves such pages to the unevictable list when it meets them.
+		 */
 		if (writable)
 			smm_object_mark_dirty(obj, pages[i]);
 		unlock_page(pages[i]);
