@@ -846,6 +846,41 @@ static bool smm_object_range_empty(struct smm_object *obj, pgoff_t first,
 	return !xa_find(&obj->shadows, &index, last, XA_PRESENT);
 }
 
+/*
+ * smm_object_publish() for a block: each page of @pages (NULL: none for
+ * that index) at @first + i if the slot and the shadow xarray are empty
+ * there, all under one hold of the i_pages lock unless the xarray needs
+ * memory.  Returns the mask of the indexes published; a page whose slot
+ * was taken, or that no memory was left for, is not in it.
+ */
+static unsigned long smm_object_publish_block(struct smm_object *obj, pgoff_t first,
+					      struct page **pages, unsigned int nr)
+{
+	struct address_space *mapping = obj->inode->i_mapping;
+	XA_STATE(xas, &mapping->i_pages, first);
+	unsigned long published = 0;
+	unsigned int i = 0;
+
+	do {
+		xas_lock_irq(&xas);
+		for (; i < nr; i++) {
+			if (!pages[i])
+				continue;
+			xas_set(&xas, first + i);
+			if (xas_load(&xas) || xa_load(&obj->shadows, first + i))
+				continue;
+			xas_store(&xas, pages[i]);
+			if (xas_error(&xas))
+				break;
+			mapping->nrpages++;
+			published |= BIT(i);
+		}
+		xas_unlock_irq(&xas);
+		/* Out of memory at @i: allocate outside the lock, go on from there. */
+	} while (xas_nomem(&xas, GFP_KERNEL));
+	return published;
+}
+
 /**
  * smm_object_add_block() - zeroed pages for a whole aligned range at once
  * @obj: the object
@@ -871,11 +906,14 @@ static bool smm_object_range_empty(struct smm_object *obj, pgoff_t first,
 int smm_object_add_block(struct smm_object *obj, pgoff_t first,
 			 unsigned int order, struct page **pages)
 {
-	unsigned int i, nr = 1U << order, made = 0;
+	unsigned int i, nr = 1U << order, made;
 	pgoff_t last = first + nr - 1;
 	struct smm_pool *pool = obj->pool;
+	unsigned long published;
 	struct smm_page *block;
 
+	/* smm_object_publish_block() reports a block in one long. */
+	BUILD_BUG_ON((1U << SMM_FAULT_ORDER_MAX) > BITS_PER_LONG);
 	if (WARN_ON_ONCE(!order || order > SMM_FAULT_ORDER_MAX || (first & (nr - 1))))
 		return -EBUSY;
 	if ((loff_t)last >= READ_ONCE(obj->size_limit) >> PAGE_SHIFT ||
@@ -900,18 +938,16 @@ int smm_object_add_block(struct smm_object *obj, pgoff_t first,
 	}
 
 	smm_object_change_begin(pool);
-	for (i = 0; i < nr; i++) {
-		if (!pages[i])
-			continue;
-		if (smm_object_publish(obj, first + i, pages[i], NULL, -EEXIST)) {
-			smm_object_page_abandon(pool, pages[i]);
-			pages[i] = NULL;
-			continue;
-		}
-		atomic_long_inc(&obj->resident);
-		made++;
-	}
+	published = smm_object_publish_block(obj, first, pages, nr);
+	made = hweight_long(published);
+	atomic_long_add(made, &obj->resident);
 	smm_object_change_end(pool);
+	for (i = 0; i < nr; i++) {
+		if (!pages[i] || (published & BIT(i)))
+			continue;
+		smm_object_page_abandon(pool, pages[i]);
+		pages[i] = NULL;
+	}
 	for (i = 0; i < nr; i++)
 		if (pages[i])
 			smm_lru_add(pool, smm_object_frame(pool, pages[i]));
