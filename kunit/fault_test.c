@@ -596,6 +596,25 @@ static int smm_test_mkclean(struct file *file, pgoff_t index)
 	return n;
 }
 
+/* Each page of the block but @at's has @want writable ptes (made clean). */
+static void smm_test_block_ptes(struct kunit *test, struct file *file,
+				char __user *blk, char __user *at, pgoff_t first, int want)
+{
+	unsigned long i;
+
+	for (i = 0; i < BLOCK_PAGES; i++)
+		if (blk + i * PAGE_SIZE != at)
+			KUNIT_EXPECT_EQ_MSG(test, smm_test_mkclean(file, first + i), want,
+					    "page %lu of the block", i);
+}
+
+/* The mapping smm_test_block_map() made, whole. */
+static void smm_test_block_unmap(struct kunit *test, char __user *blk, pgoff_t first)
+{
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)blk - (first << PAGE_SHIFT),
+					2 * PMD_SIZE), 0);
+}
+
 /*
  * A read fault with fault_order 4: one fault makes the 16 pages of the
  * block around it, zeroed, and maps them all, read-only and clean: reading
@@ -629,12 +648,9 @@ static void smm_fault_block_read_test(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_MINOR]), 1L);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGFAULT), 1UL);
-	for (i = 0; i < BLOCK_PAGES; i++)
-		if (blk + i * PAGE_SIZE != at)
-			KUNIT_EXPECT_EQ(test, smm_test_mkclean(file, first + i), 0);
+	smm_test_block_ptes(test, file, blk, at, first, 0);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
-	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)blk - (first << PAGE_SHIFT),
-					2 * PMD_SIZE), 0);
+	smm_test_block_unmap(test, blk, first);
 }
 
 /*
@@ -665,9 +681,7 @@ static void smm_fault_block_write_test(struct kunit *test)
 			test_bit(SMM_PG_dirty, &smm_sfn_page(&pool->region,
 							   page_private(page))->flags));
 	}
-	for (i = 0; i < BLOCK_PAGES; i++)
-		if (blk + i * PAGE_SIZE != at)
-			KUNIT_EXPECT_EQ(test, smm_test_mkclean(file, first + i), 1);
+	smm_test_block_ptes(test, file, blk, at, first, 1);
 	/* Cleaned, they are written again through page_mkwrite: no fault. */
 	for (i = 0; i < BLOCK_PAGES; i++)
 		if (blk + i * PAGE_SIZE != at)
@@ -682,8 +696,7 @@ static void smm_fault_block_write_test(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, c, want);
 	}
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
-	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)blk - (first << PAGE_SHIFT),
-					2 * PMD_SIZE), 0);
+	smm_test_block_unmap(test, blk, first);
 }
 
 /*
@@ -716,8 +729,7 @@ static void smm_fault_block_private_test(struct kunit *test)
 	pos = (loff_t)(first + (next - blk) / PAGE_SIZE) << PAGE_SHIFT;
 	KUNIT_EXPECT_EQ(test, kernel_read(file, &c, 1, &pos), 1);
 	KUNIT_EXPECT_EQ(test, c, 0);
-	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)blk - (first << PAGE_SHIFT),
-					2 * PMD_SIZE), 0);
+	smm_test_block_unmap(test, blk, first);
 }
 
 /*
@@ -789,8 +801,7 @@ static void smm_fault_block_fallback_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_MTHP_FAULT_ALLOC), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_MTHP_FAULT_FALLBACK), 1UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
-	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)blk - (first << PAGE_SHIFT),
-					2 * PMD_SIZE), 0);
+	smm_test_block_unmap(test, blk, first);
 }
 
 /*
@@ -825,8 +836,7 @@ static void smm_fault_block_punch_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), (long)BLOCK_PAGES);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_MTHP_FAULT_ALLOC), 1UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
-	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)blk - (first << PAGE_SHIFT),
-					2 * PMD_SIZE), 0);
+	smm_test_block_unmap(test, blk, first);
 }
 
 static struct kunit_case smm_fault_cases[] = {
