@@ -151,6 +151,25 @@ static void smm_fault_map_block(struct vm_fault *vmf, pgoff_t first,
 }
 
 /*
+ * smm_fault_lru()'s mlock step for a page of a block the walk mapped: in a
+ * locked vma the kernel mlocks each page as it maps it, and only such a
+ * page goes to the unevictable list.  One the walk skipped (its pte was
+ * taken, or someone held its lock) is left to reclaim, which moves it
+ * there once it is mlocked: put there now, it could sit there unmapped.
+ */
+static void smm_fault_block_mlock(struct vm_fault *vmf, struct smm_object *obj,
+				  struct page *page)
+{
+	struct smm_pool *pool = obj->pool;
+
+	if (!(vmf->vma->vm_flags & VM_LOCKED) || !trylock_page(page))
+		return;
+	if (page->mapping == obj->inode->i_mapping && folio_test_mlocked(page_folio(page)))
+		smm_lru_mlock(pool, smm_sfn_page(&pool->region, page_private(page)));
+	unlock_page(page);
+}
+
+/*
  * A multi-size first touch: make the whole block around the faulting
  * index (smm_object_add_block()) and map it.  Returns false, nothing
  * mapped, when the knob is 0, the block does not fit, some page of its
@@ -184,21 +203,22 @@ static bool smm_fault_block(struct vm_fault *vmf, struct smm_object *obj)
 	for (i = 0; i < nr; i++) {
 		if (!pages[i] || i == at)
 			continue;
-		/*
-		 * No mlock step here, as for fault-around's pages: one the walk
-		 * then skips would sit on the unevictable list unmapped.  The
-		 * kernel mlocks those it maps in a locked vma, and reclaim
-		 * moves such pages to the unevictable list when it meets them.
-		 */
 		if (writable)
 			smm_object_mark_dirty(obj, pages[i]);
+		/* Unlocked for the walk; the reference stays for the step after it. */
 		unlock_page(pages[i]);
+	}
+	if (pages[at])
+		smm_fault_map_block(vmf, first, nr, writable);
+	for (i = 0; i < nr; i++) {
+		if (!pages[i] || i == at)
+			continue;
+		smm_fault_block_mlock(vmf, obj, pages[i]);
 		put_page(pages[i]);
 	}
 	/* Someone else filled the faulting index meanwhile: theirs serves it. */
 	if (!pages[at])
 		return false;
-	smm_fault_map_block(vmf, first, nr, writable);
 	smm_count_event(pool, SMM_MTHP_FAULT_ALLOC);
 	vmf->page = pages[at];
 	return true;

@@ -1768,8 +1768,9 @@ static int ptes_present(const char *p, int n)
  * take their writes without a fault, the object holds every byte, and
  * the block's pages are the object's one by one (a punch takes one, an
  * munmap of part of the block leaves the rest, a child sees them).  A
- * read fault maps the block read-only; a block that does not fit in the
- * mapping is a single page, as is fault_order 0.
+ * read fault maps the block read-only; mlock() mlocks every page of the
+ * block it faults in; a block that does not fit in the mapping is a
+ * single page, as is fault_order 0.
  */
 /*
  * The knob goes back to 0 however a case of it ends: a case returns on a
@@ -1784,7 +1785,7 @@ static bool step(struct __test_metadata *_metadata, bool ok, const char *what)
 
 static void blocks_case(struct __test_metadata *_metadata)
 {
-	long long alloc0 = smm_vmstat("mthp_fault_alloc");
+	long long alloc0 = smm_vmstat("mthp_fault_alloc"), mlocked;
 	int fd = smm_open();
 	struct shadowmm_info info;
 	char *p, *blk, buf[PG];
@@ -1850,12 +1851,26 @@ static void blocks_case(struct __test_metadata *_metadata)
 	EXPECT_EQ(2 * BLOCK, smm_info(fd).resident_pages);
 	munmap(p, 4 * BLOCK * PG);
 
+	/* mlock() faults a block in and every page of it is mlocked. */
+	p = map_pmd_aligned(fd, BLOCK * PG, 6 * BLOCK * PG);
+	if (!step(_metadata, p != NULL, "mmap"))
+		return;
+	mlocked = smm_meminfo_kb("Mlocked:");
+	if (!step(_metadata, !mlock(p, BLOCK * PG), "mlock"))
+		return;
+	EXPECT_EQ(0, smm_write_str(SMM_DEBUGFS "/knobs", "drain_lru 1\n"));
+	EXPECT_EQ(mlocked + BLOCK * PG / 1024, smm_meminfo_kb("Mlocked:"));
+	EXPECT_EQ(3 * BLOCK, smm_info(fd).resident_pages);
+	EXPECT_EQ(alloc0 + 3, smm_vmstat("mthp_fault_alloc"));
+	munlock(p, BLOCK * PG);
+	munmap(p, BLOCK * PG);
+
 	/* A mapping of 8 pages holds no block; fault_order 0: one page. */
 	p = map_shared(fd, 8 * PG, 4 * BLOCK * PG);
 	if (!step(_metadata, p != NULL, "mmap"))
 		return;
 	p[0] = 1;
-	EXPECT_EQ(2 * BLOCK + 1, smm_info(fd).resident_pages);
+	EXPECT_EQ(3 * BLOCK + 1, smm_info(fd).resident_pages);
 	if (!step(_metadata, !smm_write_str(SMM_DEBUGFS "/knobs", "fault_order 0\n"), "fault_order 0"))
 		return;
 	munmap(p, 8 * PG);
@@ -1863,8 +1878,8 @@ static void blocks_case(struct __test_metadata *_metadata)
 	if (!step(_metadata, p != NULL, "mmap"))
 		return;
 	p[0] = 1;
-	EXPECT_EQ(2 * BLOCK + 2, smm_info(fd).resident_pages);
-	EXPECT_EQ(alloc0 + 2, smm_vmstat("mthp_fault_alloc"));
+	EXPECT_EQ(3 * BLOCK + 2, smm_info(fd).resident_pages);
+	EXPECT_EQ(alloc0 + 3, smm_vmstat("mthp_fault_alloc"));
 	munmap(p, BLOCK * PG);
 	close(fd);
 	EXPECT_TRUE(smm_validate_ok());
