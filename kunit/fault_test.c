@@ -25,6 +25,7 @@
 #include <linux/sched/mm.h>
 #include <linux/uaccess.h>
 
+#include <shadowmm/fault_window.h>
 #include <shadowmm/object.h>
 #include <shadowmm/vma.h>
 #include <uapi/shadowmm.h>
@@ -620,6 +621,7 @@ static void smm_test_block_unmap(struct kunit *test, char __user *blk, pgoff_t f
  * block around it, zeroed, and maps them all, read-only and clean: reading
  * every page of the block faults no more (an unmapped neighbour would be a
  * fault, fault-around's included), and no pte of a neighbour is writable.
+ * So too on a pool whose fault window was once set.
  */
 static void smm_fault_block_read_test(struct kunit *test)
 {
@@ -631,6 +633,12 @@ static void smm_fault_block_read_test(struct kunit *test)
 	pgoff_t first;
 	char c = 1;
 
+	/*
+	 * A fault window set once and taken away: the object's first fault
+	 * restarts its (empty) window, which must not unmap the block.
+	 */
+	KUNIT_ASSERT_EQ(test, smm_fault_window_set(pool, SMM_FAULT_WINDOW_MIN), 0);
+	KUNIT_ASSERT_EQ(test, smm_fault_window_set(pool, 0), 0);
 	at = smm_test_block_map(test, pool, file, MAP_SHARED, &blk, &first);
 	KUNIT_EXPECT_EQ(test, get_user(c, at), 0);
 	KUNIT_EXPECT_EQ(test, c, 0);

@@ -97,8 +97,8 @@ SMM_EXPORT(smm_fault_window_push);
 
 /*
  * The knob changed since @obj's window was started: start it again, of
- * the new size, for generation @gen.  Pages mapped before would never
- * fault again, so every page of the object is unmapped.
+ * the new size, for generation @gen.  With a window, pages mapped before
+ * would never fault again, so every page of the object is unmapped.
  */
 static void smm_fault_window_restart(struct smm_object *obj, unsigned int gen)
 {
@@ -126,7 +126,13 @@ static void smm_fault_window_restart(struct smm_object *obj, unsigned int gen)
 	WRITE_ONCE(w->gen, gen);
 	spin_unlock(&w->lock);
 	kfree(slots);
-	unmap_mapping_range(obj->inode->i_mapping, 0, 0, 0);
+	/*
+	 * Without a window nothing needs a fault: what is mapped stays (a
+	 * new object's first fault after the knob was ever set comes here,
+	 * and must not unmap what that fault mapped around itself).
+	 */
+	if (size)
+		unmap_mapping_range(obj->inode->i_mapping, 0, 0, 0);
 }
 
 /**
