@@ -471,11 +471,6 @@ static int smm_knob_set_fault_window(struct smm_pool *pool, unsigned int val)
 	return smm_fault_window_set(pool, val);
 }
 
-static int smm_knob_set_fault_order(struct smm_pool *pool, unsigned int val)
-{
-	return smm_object_set_fault_order(pool, val);
-}
-
 static int smm_knob_drain_pcp(struct smm_pool *pool, unsigned int val)
 {
 	smm_pcp_drain_all(pool);
@@ -536,7 +531,7 @@ static const struct smm_knob smm_knobs[] = {
 	{ "pcp_batch", 1, 0, NULL, smm_knob_max_pcp_batch, smm_knob_set_pcp_batch },
 	{ "lru_batch", 1, SMM_LRU_BATCH_MAX, NULL, NULL, smm_knob_set_lru_batch },
 	{ "fault_window", 0, SMM_FAULT_WINDOW_MAX, NULL, NULL, smm_knob_set_fault_window },
-	{ "fault_order", 0, SMM_FAULT_ORDER_MAX, NULL, NULL, smm_knob_set_fault_order },
+	{ "fault_order", 0, SMM_FAULT_ORDER_MAX, NULL, NULL, smm_object_set_fault_order },
 	{ "drain_pcp", 1, 1, NULL, NULL, smm_knob_drain_pcp },
 	{ "drain_lru", 1, 1, NULL, NULL, smm_knob_drain_lru },
 	{ "drop_slabs", 1, 1, NULL, NULL, smm_knob_drop_slabs },

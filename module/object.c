@@ -668,6 +668,18 @@ static unsigned long smm_object_remove_range(struct smm_object *obj,
 }
 
 /*
+ * Whether the memory of @frame, just allocated, failed while it was free:
+ * then it is quarantined, never zeroed nor used.
+ */
+static bool smm_object_frame_poisoned(struct smm_pool *pool, struct smm_page *frame)
+{
+	if (likely(!PageHWPoison(smm_frame_struct_page(pool, frame))))
+		return false;
+	smm_object_frame_quarantine(pool, frame);
+	return true;
+}
+
+/*
  * Make @frame, allocated and not yet anybody's, the page of @index in
  * @obj, as smm_object_frame_prepare() describes.
  */
@@ -720,10 +732,8 @@ struct page *smm_object_frame_prepare(struct smm_object *obj, pgoff_t index)
 		frame = smm_alloc_pages(pool, 0, SMM_GFP_HIGHMEM | SMM_GFP_DIRECT_RECLAIM);
 		if (!frame)
 			return NULL;
-		if (likely(!PageHWPoison(smm_frame_struct_page(pool, frame))))
+		if (likely(!smm_object_frame_poisoned(pool, frame)))
 			break;
-		/* Its memory failed while it was free: never zeroed nor used. */
-		smm_object_frame_quarantine(pool, frame);
 	}
 	return smm_object_frame_adopt(obj, frame, index);
 }
@@ -927,11 +937,8 @@ int smm_object_add_block(struct smm_object *obj, pgoff_t first,
 		struct smm_page *frame = block + i;
 
 		pages[i] = NULL;
-		/* A frame of the block whose memory failed while free. */
-		if (unlikely(PageHWPoison(smm_frame_struct_page(pool, frame)))) {
-			smm_object_frame_quarantine(pool, frame);
+		if (unlikely(smm_object_frame_poisoned(pool, frame)))
 			continue;
-		}
 		pages[i] = smm_object_frame_adopt(obj, frame, first + i);
 		smm_object_zero_frame(pool, pages[i]);
 		__folio_mark_uptodate(page_folio(pages[i]));
@@ -943,14 +950,15 @@ int smm_object_add_block(struct smm_object *obj, pgoff_t first,
 	atomic_long_add(made, &obj->resident);
 	smm_object_change_end(pool);
 	for (i = 0; i < nr; i++) {
-		if (!pages[i] || (published & BIT(i)))
+		if (!pages[i])
 			continue;
-		smm_object_page_abandon(pool, pages[i]);
-		pages[i] = NULL;
-	}
-	for (i = 0; i < nr; i++)
-		if (pages[i])
+		if (published & BIT(i)) {
 			smm_lru_add(pool, smm_object_frame(pool, pages[i]));
+		} else {
+			smm_object_page_abandon(pool, pages[i]);
+			pages[i] = NULL;
+		}
+	}
 
 	/* As in smm_object_add_page(): a new limit removes these, or is seen. */
 	smp_mb();
