@@ -48,10 +48,18 @@ smm_tap() {
 	local name=$1 rc
 	shift
 	smm_mark BEGIN tap "$name"
+	smm_kmsg "$name begins"
 	"$@" >&3 2>&1
 	rc=$?
+	smm_kmsg "$name ends, exit status $rc"
 	smm_mark END tap "$name" $rc
 	return $rc
+}
+
+# smm_kmsg <text>: a line in the kernel log, so the console shows which
+# test ran when the kernel reported something, and how long each took.
+smm_kmsg() {
+	echo "shadowmm-vm: $*" >/dev/kmsg 2>/dev/null
 }
 
 # smm_log <name> <command...>: output shown to the user (demo, run).
