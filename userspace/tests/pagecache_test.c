@@ -21,7 +21,7 @@
  * down.  Run one case with "-t after_NAME".
  *
  * Needs a module load with a small region and a store:
- * size_mb=16 swap_mb=96 (scripts/vm/plans/check.sh).
+ * size_mb=8 swap_mb=48 (scripts/vm/plans/check.sh).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,8 +42,8 @@
 #include "smm_syscalls.h"
 #include "smm_test.h"
 
-#define REGION_MB	16	/* size_mb of this test's module load */
-#define STORE_MB	96	/* swap_mb */
+#define REGION_MB	8	/* size_mb of this test's module load */
+#define STORE_MB	48	/* swap_mb */
 #define REGION_PAGES	(REGION_MB * 256UL)
 #define OBJ_PAGES	(REGION_PAGES / 2)
 #define OBJ_LEN		(OBJ_PAGES * PG)

@@ -13,7 +13,7 @@
  * report in the kernel log, which fails the run.
  *
  * Needs a module load with a small region and a large store:
- * size_mb=16 swap_mb=96 (scripts/vm/plans/check.sh).
+ * size_mb=8 swap_mb=48 (scripts/vm/plans/check.sh).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +33,7 @@
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT	900
 
-#define OBJ_PAGES	(8192UL)	/* 32 MiB: twice the region */
+#define OBJ_PAGES	(4096UL)	/* 16 MiB: twice the region */
 #define RUN_SECONDS	15
 #define EVENTS		"/sys/kernel/tracing/events/shadowmm/enable"
 
@@ -215,7 +215,7 @@ TEST(close_while_tracing_evictions)
 			ASSERT_GE(pid[k], 0);
 			if (!pid[k]) {
 				int fd = smm_open();
-				size_t len = 24UL << 20;
+				size_t len = 12UL << 20;
 				char *p;
 
 				if (fd < 0)

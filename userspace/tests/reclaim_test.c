@@ -9,7 +9,7 @@
  * shootdown per run of pages rather than per page.
  *
  * Needs its own module load with a small region and a large store:
- * size_mb=16 swap_mb=96 (scripts/vm/plans/check.sh).
+ * size_mb=8 swap_mb=48 (scripts/vm/plans/check.sh).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,8 +34,8 @@
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT	900
 
-#define REGION_MB	16	/* size_mb of this test's module load */
-#define STORE_MB	96	/* swap_mb */
+#define REGION_MB	8	/* size_mb of this test's module load */
+#define STORE_MB	48	/* swap_mb */
 #define REGION_PAGES	(REGION_MB * 256UL)
 #define STORE_PAGES	(STORE_MB * 256UL)
 

@@ -4,11 +4,12 @@
 # program, then the KUnit suites (they run when shadowmm_kunit.ko loads;
 # shadowmm_bench.ko first, for the burst knob shadowmm_debugfs uses), with
 # no backing store (swap_mb=0: an exhausted region is SIGBUS at once, as
-# object_test expects); then reclaim_test and pagecache_test with a module load of
-# their own (a small region and a large backing store, so reclaim runs and
-# objects have evicted pages), and part of reclaim_test again with the store
-# in a swap file; two minutes of the fuzzer; last, the bad-parameter
-# table, ten load/unload cycles and rmmod while the module is held.
+# object_test expects); then reclaim_test, race_test and pagecache_test
+# with a module load of their own (a small region and a large backing
+# store, so reclaim runs and objects have evicted pages), two minutes of
+# the fuzzer and part of reclaim_test again with the store in a swap file;
+# then the debugfs walks on a large region; last, the bad-parameter table,
+# ten load/unload cycles and rmmod while the module is held.
 #
 # make check boots two VMs at once, one per host core (each emulated
 # machine runs on one host thread), over three parts of this plan: LANE=1,
@@ -49,7 +50,7 @@ if smm_lane 1; then
 fi
 
 if smm_lane 2; then
-	if [ -x /tests/reclaim_test ] && smm_insmod shadowmm size_mb=16 swap_mb=96; then
+	if [ -x /tests/reclaim_test ] && smm_insmod shadowmm size_mb=8 swap_mb=48; then
 		smm_tap reclaim_test /tests/reclaim_test
 		smm_tap race_test /tests/race_test
 		smm_tap pagecache_test /tests/pagecache_test
@@ -66,20 +67,10 @@ if smm_lane 2; then
 		smm_rmmod shadowmm
 	fi
 
-	# The debugfs walks on a large region with many mappings (their own load).
-	# Memory offline of its blocks refused, on a region large enough that
-	# some block is not refused by the kernel first (object_test above
-	# ran it on a small one); kernels without memory hotplug skip it.
-	if [ -x /tests/walks_test ] && smm_insmod shadowmm size_mb=256 swap_mb=0; then
-		smm_tap walks_test /tests/walks_test
-		smm_tap memory_offline /tests/object_test -t memory_offline_of_region_blocks_is_refused
-		smm_rmmod shadowmm
-	fi
-
 	# The same store in a swap file (the swap_file parameter): the round trip
 	# through 3x the region and the full store, end to end.
 	if [ -x /tests/reclaim_test ] &&
-		smm_insmod shadowmm size_mb=16 swap_mb=96 swap_file=/tmp/shadowmm.swap; then
+		smm_insmod shadowmm size_mb=8 swap_mb=48 swap_file=/tmp/shadowmm.swap; then
 		smm_check "swap_file: the store is the file" \
 			grep -q '^backend file .*shadowmm.swap$' /sys/kernel/debug/shadowmm/swap
 		smm_tap reclaim_test_swap_file /tests/reclaim_test -t module_has_small_region \
@@ -90,6 +81,16 @@ if smm_lane 2; then
 fi
 
 if smm_lane 3; then
+	# The debugfs walks on a large region with many mappings (their own load).
+	# Memory offline of its blocks refused, on a region large enough that
+	# some block is not refused by the kernel first (object_test above
+	# ran it on a small one); kernels without memory hotplug skip it.
+	if [ -x /tests/walks_test ] && smm_insmod shadowmm size_mb=256 swap_mb=0; then
+		smm_tap walks_test /tests/walks_test
+		smm_tap memory_offline /tests/object_test -t memory_offline_of_region_blocks_is_refused
+		smm_rmmod shadowmm
+	fi
+
 	# Last: 70 loads and unloads, each taking a region from the kernel and
 	# giving it back page by page, which leaves the kernel's max-order blocks
 	# split for a while: nothing that needs many of them runs after.
