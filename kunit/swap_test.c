@@ -4,13 +4,17 @@
  * byte-identical (random, zero, patterned), a full store refuses with
  * ENOSPC and takes again once a slot is freed, and a slot whose stored
  * bytes were damaged is refused with EIO by its checksum while the others
- * still read back; the swap file is created exclusively and removed, and
- * the compressed store charges its memory to the owner's memory cgroup.
+ * still read back; stores on two CPUs use two compressors; the swap file
+ * is created exclusively and removed, and the compressed store charges
+ * its memory to the owner's memory cgroup.
  */
 
 #include <kunit/test.h>
 #include <linux/cgroup.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/fs.h>
+#include <linux/kthread.h>
 #include <linux/memcontrol.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
@@ -360,6 +364,95 @@ static void smm_swap_memcg_test(struct kunit *test)
 }
 #endif
 
+struct smm_test_swap_writer {
+	struct smm_swap *swap;
+	const void *src;
+	u32 slot;
+	int ret;
+	struct completion done;
+};
+
+static int smm_test_swap_writer_fn(void *arg)
+{
+	struct smm_test_swap_writer *w = arg;
+
+	w->ret = smm_swap_write(w->swap, w->src, &w->slot);
+	complete(&w->done);
+	return 0;
+}
+
+/* A kthread on @cpu that stores @w->src once and completes @w->done. */
+static bool smm_test_swap_writer_start(struct smm_test_swap_writer *w, int cpu)
+{
+	struct task_struct *t;
+
+	init_completion(&w->done);
+	t = kthread_create(smm_test_swap_writer_fn, w, "smm-swap-test/%d", cpu);
+	if (IS_ERR(t))
+		return false;
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+	return true;
+}
+
+/*
+ * Every CPU has a compressor of its own: a store on one CPU goes through
+ * while another CPU's compressor is busy (held here, as a long
+ * compression would hold it), and a store on the busy CPU waits for it.
+ * With one compressor for the whole store, as before, the first store
+ * waited too.
+ */
+static void smm_swap_ctx_per_cpu_test(struct kunit *test)
+{
+	struct smm_swap *swap = smm_test_swap(test, 8, NULL);
+	struct smm_test_swap_writer *w = kunit_kcalloc(test, 2, sizeof(*w), GFP_KERNEL);
+	void *page = smm_test_page(test), *out = smm_test_page(test);
+	bool started[2], other_done, busy_waited;
+	struct smm_swap_ctx *busy;
+	int i, cpu[2];
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs");
+	cpu[0] = cpumask_first(cpu_online_mask);
+	cpu[1] = cpumask_next(cpu[0], cpu_online_mask);
+	for (i = 0; i < PAGE_SIZE; i++)
+		((u8 *)page)[i] = i % 13;
+	for (i = 0; i < 2; i++) {
+		w[i].swap = swap;
+		w[i].src = page;
+	}
+	busy = per_cpu_ptr(swap->ctx, cpu[0]);
+
+	mutex_lock(&busy->lock);
+	started[1] = smm_test_swap_writer_start(&w[1], cpu[1]);
+	started[0] = smm_test_swap_writer_start(&w[0], cpu[0]);
+	other_done = started[1] && wait_for_completion_timeout(&w[1].done, 30 * HZ);
+	busy_waited = started[0] && !wait_for_completion_timeout(&w[0].done, HZ / 2);
+	mutex_unlock(&busy->lock);
+	/* A wait that returned took its completion: only the others wait. */
+	if (started[1] && !other_done)
+		wait_for_completion(&w[1].done);
+	if (busy_waited)
+		wait_for_completion(&w[0].done);
+
+	KUNIT_ASSERT_TRUE(test, started[0] && started[1]);
+	KUNIT_EXPECT_TRUE_MSG(test, other_done, "the store on CPU %d waited for CPU %d's compressor",
+			      cpu[1], cpu[0]);
+	KUNIT_EXPECT_TRUE_MSG(test, busy_waited, "the store on CPU %d did not wait for its compressor",
+			      cpu[0]);
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ(test, w[i].ret, 0);
+		if (w[i].ret)
+			continue;
+		memset(out, 0x5a, PAGE_SIZE);
+		KUNIT_EXPECT_EQ(test, smm_swap_read(swap, w[i].slot, out), 0);
+		KUNIT_EXPECT_EQ(test, memcmp(page, out, PAGE_SIZE), 0);
+		smm_swap_free(swap, w[i].slot);
+	}
+	KUNIT_EXPECT_EQ(test, smm_swap_free_slots(swap), 8UL);
+}
+
 static struct kunit_case smm_swap_cases[] = {
 	KUNIT_CASE_PARAM(smm_swap_round_trip_test, smm_swap_backend_gen_params),
 	KUNIT_CASE_PARAM(smm_swap_full_test, smm_swap_backend_gen_params),
@@ -368,6 +461,7 @@ static struct kunit_case smm_swap_cases[] = {
 	KUNIT_CASE(smm_swap_file_lifetime_test),
 	KUNIT_CASE(smm_swap_file_exists_test),
 	KUNIT_CASE(smm_swap_memcg_test),
+	KUNIT_CASE(smm_swap_ctx_per_cpu_test),
 	{}
 };
 

@@ -10,6 +10,10 @@
  *   compressor through the crypto API (LZO, as zswap's default), kept by
  *   zsmalloc, which packs objects of any size densely (kmalloc where the
  *   kernel has no zsmalloc).  A page that does not compress is kept whole.
+ *   Each CPU has its own compressor and buffer (as zswap's per-CPU
+ *   contexts), so stores and loads on different CPUs run side by side; a
+ *   page kept whole is read back without one.  A context costs about
+ *   24 KiB (LZO's work memory and the buffer) per possible CPU.
  * - swap file (module parameter swap_file): slot n at byte (n - 1) * 4096,
  *   written and read with kernel_write()/kernel_read().  The file is the
  *   store's own: created exclusively (O_CREAT | O_EXCL | O_NOFOLLOW, mode
@@ -147,28 +151,43 @@ static void smm_zunmap(struct smm_swap *swap, unsigned long handle)
 #endif
 }
 
+/*
+ * The compressor context of the CPU this task runs on, locked.  The task
+ * may be migrated once it has it: the lock keeps it its own until
+ * mutex_unlock(&ctx->lock), and another CPU's task that picks the same
+ * context waits only for this one.
+ */
+static struct smm_swap_ctx *smm_swap_ctx_get(struct smm_swap *swap)
+{
+	struct smm_swap_ctx *ctx = raw_cpu_ptr(swap->ctx);
+
+	mutex_lock(&ctx->lock);
+	return ctx;
+}
+
 static int smm_swap_store_compressed(struct smm_swap *swap, struct smm_swap_slot *s,
 				     const void *src, struct mem_cgroup *memcg)
 {
 	unsigned int len = 2 * PAGE_SIZE;
+	struct smm_swap_ctx *ctx;
 	const void *data = src;
 	unsigned long handle;
 	int ret;
 
-	mutex_lock(&swap->io_lock);
-	ret = crypto_comp_compress(swap->tfm, src, PAGE_SIZE, swap->buffer, &len);
+	ctx = smm_swap_ctx_get(swap);
+	ret = crypto_comp_compress(ctx->tfm, src, PAGE_SIZE, ctx->buffer, &len);
 	if (!ret && len < PAGE_SIZE)
-		data = swap->buffer;
+		data = ctx->buffer;
 	else
 		len = PAGE_SIZE;
 	handle = smm_zalloc(swap, len, memcg);
 	if (!handle) {
-		mutex_unlock(&swap->io_lock);
+		mutex_unlock(&ctx->lock);
 		return -ENOMEM;
 	}
 	memcpy(smm_zmap(swap, handle, true), data, len);
 	smm_zunmap(swap, handle);
-	mutex_unlock(&swap->io_lock);
+	mutex_unlock(&ctx->lock);
 
 	s->handle = handle;
 	s->len = len;
@@ -179,18 +198,22 @@ static int smm_swap_store_compressed(struct smm_swap *swap, struct smm_swap_slot
 static int smm_swap_load_compressed(struct smm_swap *swap, struct smm_swap_slot *s,
 				    void *dst)
 {
+	struct smm_swap_ctx *ctx = NULL;
 	unsigned int len = PAGE_SIZE;
 	int ret = 0;
 	void *data;
 
-	mutex_lock(&swap->io_lock);
+	/* A page kept whole needs no compressor: a copy, no lock. */
+	if (s->len != PAGE_SIZE)
+		ctx = smm_swap_ctx_get(swap);
 	data = smm_zmap(swap, s->handle, false);
-	if (s->len == PAGE_SIZE)
+	if (!ctx)
 		memcpy(dst, data, PAGE_SIZE);
 	else
-		ret = crypto_comp_decompress(swap->tfm, data, s->len, dst, &len);
+		ret = crypto_comp_decompress(ctx->tfm, data, s->len, dst, &len);
 	smm_zunmap(swap, s->handle);
-	mutex_unlock(&swap->io_lock);
+	if (ctx)
+		mutex_unlock(&ctx->lock);
 	if (ret || len != PAGE_SIZE)
 		return -EIO;
 	return 0;
@@ -524,42 +547,73 @@ err_remove:
 	return ret;
 }
 
+static void smm_swap_free_ctxs(struct smm_swap *swap)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct smm_swap_ctx *ctx = per_cpu_ptr(swap->ctx, cpu);
+
+		kfree(ctx->buffer);
+		if (!IS_ERR_OR_NULL(ctx->tfm))
+			crypto_free_comp(ctx->tfm);
+		mutex_destroy(&ctx->lock);
+	}
+	free_percpu(swap->ctx);
+	swap->ctx = NULL;
+}
+
+/*
+ * A compressor and a buffer for every possible CPU, made here at once: no
+ * CPU hotplug callback, and a store never lacks one.
+ */
+static int smm_swap_alloc_ctxs(struct smm_swap *swap)
+{
+	int cpu;
+
+	swap->ctx = alloc_percpu(struct smm_swap_ctx);
+	if (!swap->ctx)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		mutex_init(&per_cpu_ptr(swap->ctx, cpu)->lock);
+	for_each_possible_cpu(cpu) {
+		struct smm_swap_ctx *ctx = per_cpu_ptr(swap->ctx, cpu);
+		int ret;
+
+		ctx->tfm = crypto_alloc_comp(SMM_SWAP_COMPRESSOR, 0, 0);
+		if (IS_ERR(ctx->tfm)) {
+			ret = PTR_ERR(ctx->tfm);
+			pr_err("no %s compressor for the backing store: %d\n",
+			       SMM_SWAP_COMPRESSOR, ret);
+			smm_swap_free_ctxs(swap);
+			return ret;
+		}
+		ctx->buffer = kmalloc_node(2 * PAGE_SIZE, GFP_KERNEL, cpu_to_node(cpu));
+		if (!ctx->buffer) {
+			smm_swap_free_ctxs(swap);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 static int smm_swap_init_compressed(struct smm_swap *swap)
 {
 	int ret;
 
-	swap->tfm = crypto_alloc_comp(SMM_SWAP_COMPRESSOR, 0, 0);
-	if (IS_ERR(swap->tfm)) {
-		ret = PTR_ERR(swap->tfm);
-		pr_err("no %s compressor for the backing store: %d\n",
-		       SMM_SWAP_COMPRESSOR, ret);
-		goto err;
-	}
-	swap->buffer = kmalloc(2 * PAGE_SIZE, GFP_KERNEL);
-	if (!swap->buffer) {
-		ret = -ENOMEM;
-		goto err_tfm;
-	}
+	ret = smm_swap_alloc_ctxs(swap);
+	if (ret)
+		return ret;
 #if IS_ENABLED(CONFIG_ZSMALLOC)
 	snprintf(swap->zname, sizeof(swap->zname), "shadowmm-%d",
 		 atomic_inc_return(&smm_swap_stores));
 	swap->zpool = zs_create_pool(swap->zname);
 	if (!swap->zpool) {
-		ret = -ENOMEM;
-		goto err_buffer;
+		smm_swap_free_ctxs(swap);
+		return -ENOMEM;
 	}
 #endif
 	return 0;
-
-#if IS_ENABLED(CONFIG_ZSMALLOC)
-err_buffer:
-	kfree(swap->buffer);
-#endif
-err_tfm:
-	crypto_free_comp(swap->tfm);
-err:
-	swap->tfm = NULL;
-	return ret;
 }
 
 /**
@@ -583,14 +637,11 @@ int smm_swap_init(struct smm_swap *swap, const struct smm_swap_config *cfg)
 		return -EINVAL;
 	swap->nr_slots = cfg->nr_slots;
 	spin_lock_init(&swap->lock);
-	mutex_init(&swap->io_lock);
 	atomic_long_set(&swap->stored_bytes, 0);
 	atomic_long_set(&swap->corrupt, 0);
 	swap->used = bitmap_zalloc(swap->nr_slots, GFP_KERNEL);
-	if (!swap->used) {
-		ret = -ENOMEM;
-		goto err;
-	}
+	if (!swap->used)
+		return -ENOMEM;
 	swap->slots = vcalloc(swap->nr_slots, sizeof(*swap->slots));
 	if (!swap->slots) {
 		ret = -ENOMEM;
@@ -609,8 +660,6 @@ err_slots:
 	vfree(swap->slots);
 err_used:
 	bitmap_free(swap->used);
-err:
-	mutex_destroy(&swap->io_lock);
 	return ret;
 }
 SMM_EXPORT(smm_swap_init);
@@ -638,12 +687,10 @@ void smm_swap_destroy(struct smm_swap *swap)
 #if IS_ENABLED(CONFIG_ZSMALLOC)
 		zs_destroy_pool(swap->zpool);
 #endif
-		kfree(swap->buffer);
-		crypto_free_comp(swap->tfm);
+		smm_swap_free_ctxs(swap);
 	}
 	vfree(swap->slots);
 	bitmap_free(swap->used);
-	mutex_destroy(&swap->io_lock);
 	swap->ready = false;
 }
 SMM_EXPORT(smm_swap_destroy);

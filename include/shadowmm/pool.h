@@ -70,8 +70,10 @@
  *       mapping->i_mmap_rwsem	(evict.c: the young ptes lru.c's check
  *				 reads, the unmap)
  *         page table locks
- *       swap->io_lock		(the compressed store; a swap file takes its
- *				 file system's locks in kernel_write/read)
+ *       smm_swap_ctx.lock	(the compressed store: one CPU's
+ *				 compressor, one at a time; a swap file
+ *				 takes its file system's locks in
+ *				 kernel_write/read)
  *       smm_lru_batch.lock	(this CPU's; another CPU's only to drain it)
  *         smm_lruvec.lock	(one node's at a time)
  *       i_pages xa_lock	(interrupts off: the kernel takes it in

@@ -50,6 +50,24 @@ struct smm_swap_slot {
 };
 
 /**
+ * struct smm_swap_ctx - one CPU's compressor for the compressed store
+ * @lock:	serialises use of @tfm and @buffer.  A task takes the context
+ *		of the CPU it runs on and may then migrate: the lock, not the
+ *		CPU, makes the context its own
+ * @tfm:	the compressor
+ * @buffer:	room for one compressed page (2 pages: a compressor may
+ *		expand its input)
+ *
+ * One per CPU, as zswap keeps its compression contexts, so that stores
+ * and loads on different CPUs never wait for each other.
+ */
+struct smm_swap_ctx {
+	struct mutex lock;
+	struct crypto_comp *tfm;
+	void *buffer;
+};
+
+/**
  * struct smm_swap - a backing store
  * @nr_slots:	capacity in pages; slot numbers run 1..@nr_slots
  * @lock:	protects @used, @nr_used and @next
@@ -59,10 +77,7 @@ struct smm_swap_slot {
  * @slots:	per slot, indexed by slot number - 1; a slot's entry belongs
  *		to whoever holds the slot
  * @file:	the swap file, or NULL for the compressed store
- * @io_lock:	serialises use of @tfm and @buffer
- * @tfm:	compressed store: the compressor
- * @buffer:	compressed store: room for one compressed page (2 pages: a
- *		compressor may expand its input)
+ * @ctx:	compressed store: one compressor context per possible CPU
  * @zpool:	compressed store: where compressed pages live (NULL without
  *		zsmalloc: kmalloc'ed buffers instead)
  * @zname:	@zpool's name, unique (zsmalloc names its caches after it)
@@ -79,9 +94,7 @@ struct smm_swap {
 	unsigned long next;
 	struct smm_swap_slot *slots;
 	struct file *file;
-	struct mutex io_lock;
-	struct crypto_comp *tfm;
-	void *buffer;
+	struct smm_swap_ctx __percpu *ctx;
 	struct zs_pool *zpool;
 	char zname[24];
 	atomic_long_t stored_bytes;
