@@ -369,23 +369,31 @@ struct smm_test_swap_writer {
 	const void *src;
 	u32 slot;
 	int ret;
-	struct completion done;
+	struct completion going, done;
 };
 
+/*
+ * Exits through kthread_complete_and_exit(): once @w->done is complete the
+ * thread runs none of this module's code, which may be unloaded.
+ */
 static int smm_test_swap_writer_fn(void *arg)
 {
 	struct smm_test_swap_writer *w = arg;
 
+	complete(&w->going);
 	w->ret = smm_swap_write(w->swap, w->src, &w->slot);
-	complete(&w->done);
-	return 0;
+	kthread_complete_and_exit(&w->done, 0);
 }
 
-/* A kthread on @cpu that stores @w->src once and completes @w->done. */
+/*
+ * A kthread on @cpu that stores @w->src once: @w->going is complete when
+ * it is about to store, @w->done when it has.
+ */
 static bool smm_test_swap_writer_start(struct smm_test_swap_writer *w, int cpu)
 {
 	struct task_struct *t;
 
+	init_completion(&w->going);
 	init_completion(&w->done);
 	t = kthread_create(smm_test_swap_writer_fn, w, "smm-swap-test/%d", cpu);
 	if (IS_ERR(t))
@@ -428,6 +436,9 @@ static void smm_swap_ctx_per_cpu_test(struct kunit *test)
 	started[1] = smm_test_swap_writer_start(&w[1], cpu[1]);
 	started[0] = smm_test_swap_writer_start(&w[0], cpu[0]);
 	other_done = started[1] && wait_for_completion_timeout(&w[1].done, 30 * HZ);
+	/* Half a second from the moment it calls the store, not before. */
+	if (started[0])
+		wait_for_completion(&w[0].going);
 	busy_waited = started[0] && !wait_for_completion_timeout(&w[0].done, HZ / 2);
 	mutex_unlock(&busy->lock);
 	/* A wait that returned took its completion: only the others wait. */
@@ -436,14 +447,13 @@ static void smm_swap_ctx_per_cpu_test(struct kunit *test)
 	if (busy_waited)
 		wait_for_completion(&w[0].done);
 
-	KUNIT_ASSERT_TRUE(test, started[0] && started[1]);
 	KUNIT_EXPECT_TRUE_MSG(test, other_done, "the store on CPU %d waited for CPU %d's compressor",
 			      cpu[1], cpu[0]);
 	KUNIT_EXPECT_TRUE_MSG(test, busy_waited, "the store on CPU %d did not wait for its compressor",
 			      cpu[0]);
 	for (i = 0; i < 2; i++) {
 		KUNIT_EXPECT_EQ(test, w[i].ret, 0);
-		if (w[i].ret)
+		if (!started[i] || w[i].ret)
 			continue;
 		memset(out, 0x5a, PAGE_SIZE);
 		KUNIT_EXPECT_EQ(test, smm_swap_read(swap, w[i].slot, out), 0);
@@ -451,6 +461,7 @@ static void smm_swap_ctx_per_cpu_test(struct kunit *test)
 		smm_swap_free(swap, w[i].slot);
 	}
 	KUNIT_EXPECT_EQ(test, smm_swap_free_slots(swap), 8UL);
+	KUNIT_EXPECT_TRUE(test, started[0] && started[1]);
 }
 
 static struct kunit_case smm_swap_cases[] = {

@@ -12,8 +12,8 @@
  *   kernel has no zsmalloc).  A page that does not compress is kept whole.
  *   Each CPU has its own compressor and buffer (as zswap's per-CPU
  *   contexts), so stores and loads on different CPUs run side by side; a
- *   page kept whole is read back without one.  A context costs about
- *   24 KiB (LZO's work memory and the buffer) per possible CPU.
+ *   page kept whole is read back without one.  A context costs LZO's
+ *   16 KiB of work memory and a two-page buffer, for every possible CPU.
  * - swap file (module parameter swap_file): slot n at byte (n - 1) * 4096,
  *   written and read with kernel_write()/kernel_read().  The file is the
  *   store's own: created exclusively (O_CREAT | O_EXCL | O_NOFOLLOW, mode

@@ -71,9 +71,9 @@
  *				 reads, the unmap)
  *         page table locks
  *       smm_swap_ctx.lock	(the compressed store: one CPU's
- *				 compressor, one at a time; a swap file
- *				 takes its file system's locks in
- *				 kernel_write/read)
+ *				 compressor, never two at a time)
+ *       the swap file's locks	(its file system's, in
+ *				 kernel_write/read; no lock of the store)
  *       smm_lru_batch.lock	(this CPU's; another CPU's only to drain it)
  *         smm_lruvec.lock	(one node's at a time)
  *       i_pages xa_lock	(interrupts off: the kernel takes it in
