@@ -429,15 +429,25 @@ static void smm_object_shadow_gone(struct smm_pool *pool, const void *shadow)
 		atomic_long_dec(&pool->workingset.nr_shadow_only);
 }
 
-/* Take the shadow entry at @index out of @obj, if it is still @shadow. */
+/*
+ * Take the shadow entry at @index out of @obj, if it is still @shadow and
+ * no page is there beside it.  A swap-in publishes its page beside the
+ * entry and reads the entry's store slot until it takes the entry itself:
+ * freeing the slot under that read would hand zsmalloc's object back while
+ * it is being copied.  The caller's lookup may have missed the page (it
+ * runs without the lock), so the page is looked for again here, under the
+ * lock a publish takes; the caller then looks again and waits on the
+ * page's lock.
+ */
 static bool smm_object_drop_shadow(struct smm_object *obj, pgoff_t index,
 				   void *shadow)
 {
-	void *old;
+	void *old = NULL;
 
 	smm_object_change_begin(obj->pool);
 	smm_object_lock(obj);
-	old = __xa_cmpxchg(&obj->shadows, index, shadow, NULL, 0);
+	if (!xa_load(&obj->inode->i_mapping->i_pages, index))
+		old = __xa_cmpxchg(&obj->shadows, index, shadow, NULL, 0);
 	smm_object_unlock(obj);
 	if (old == shadow)
 		smm_object_shadow_gone(obj->pool, shadow);
