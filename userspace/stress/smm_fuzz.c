@@ -37,7 +37,11 @@
  * a fork or a sweep can take that long) it is stuck: the kernel stacks and
  * wait channels of every task of every worker are dumped, every worker is
  * sent SIGKILL (one that survives it is reported as unkillable), and the
- * run fails.  -W 0 fails at WATCHDOG already.  After the
+ * run fails.  -W 0 fails at WATCHDOG already.  A fault no guarded access
+ * expected kills its task, and the parent tells where it hit and what the
+ * task did last; a forked child dead of any signal but SIGKILL fails the
+ * run as well, and so does a thread whose own memory (code, data, heap,
+ * stack) an operation advised.  After the
  * run it checks that every worker exited, that debugfs validate says ok,
  * and that with every fd and mapping gone (and the per-CPU lists and
  * batches drained) Objects is 0 kB and MemFree and SwapFree are back to
@@ -83,6 +87,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <shadowmm.h>
@@ -207,6 +212,9 @@ struct slot {
 	int op;			/* operation running, -1 none */
 	unsigned int head;	/* next trace entry */
 	struct trace_ent trace[NR_TRACE];
+	/* A fault no guarded access expected, as its handler saw it. */
+	int fault_sig, fault_code;
+	unsigned long fault_addr, fault_ip;
 };
 
 struct shared {
@@ -217,6 +225,7 @@ struct shared {
 	unsigned long sigbus[NR_OPS], sigsegv[NR_OPS];
 	int stop;
 	unsigned long forks;
+	unsigned long kids_killed;	/* forked children dead of a signal */
 };
 
 /* ---- configuration ---- */
@@ -423,6 +432,7 @@ static struct slot *slot_take(int kind, int proc, int thread)
 			s->op = -1;
 			s->head = 0;
 			memset(s->trace, 0, sizeof(s->trace));
+			s->fault_sig = 0;
 			__atomic_store_n(&s->used, 1, __ATOMIC_RELEASE);
 			return s;
 		}
@@ -446,7 +456,18 @@ static void fault_handler(int sig, siginfo_t *si, void *uc)
 		__atomic_store_n(&c->guarded, 0, __ATOMIC_RELAXED);
 		siglongjmp(c->jb, sig);
 	}
-	/* Not ours to catch: die of it, so the parent sees the signal. */
+	/*
+	 * Not ours to catch: leave where it hit for the parent's report, and
+	 * die of it (the access faults again), so the parent sees the signal.
+	 */
+	if (c && c->slot) {
+		c->slot->fault_code = si->si_code;
+		c->slot->fault_addr = (unsigned long)si->si_addr;
+#if defined(__x86_64__)
+		c->slot->fault_ip = ((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
+#endif
+		__atomic_store_n(&c->slot->fault_sig, sig, __ATOMIC_RELEASE);
+	}
 	signal(sig, SIG_DFL);
 }
 
@@ -1411,6 +1432,7 @@ static int op_ioc_rand(struct ctx *c)
 /* ---- operations: fork ---- */
 
 static void run_ops(struct ctx *c);
+static void slot_report(const struct slot *s, char *buf, size_t size);
 
 static void reap_kid(struct ctx *c, bool wait)
 {
@@ -1420,6 +1442,19 @@ static void reap_kid(struct ctx *c, bool wait)
 	if (!c->kid)
 		return;
 	p = waitpid(c->kid, &status, wait ? 0 : WNOHANG);
+	if (p == c->kid && WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL) {
+		/* Only the parent's watchdog sends SIGKILL: any other is a failure. */
+		char buf[4096];
+		int n;
+
+		__atomic_fetch_add(&sh->kids_killed, 1, __ATOMIC_RELAXED);
+		n = snprintf(buf, sizeof(buf), "# child pid %d of process %d thread %d killed by signal %d (%s)\n",
+			     p, c->proc, c->thread, WTERMSIG(status), strsignal(WTERMSIG(status)));
+		if (n > 0 && (size_t)n < sizeof(buf))
+			slot_report(c->kid_slot, buf + n, sizeof(buf) - n);
+		if (write(STDOUT_FILENO, buf, strlen(buf)) < 0)
+			perror("write");
+	}
 	if (p == c->kid || (p < 0 && errno == ECHILD)) {
 		c->kid = 0;
 		slot_release(c->kid_slot);
@@ -1706,6 +1741,13 @@ static int op_iouring(struct ctx *c)
 		rand_range_max(c, &addr, &len, cfg.fault_max);
 		sqe.addr = addr;
 		sqe.len = len;
+		/*
+		 * Since 6.10 a non-zero off is the length (64 bits), len only
+		 * the fallback; 6.1 refuses any off.  The random file offset
+		 * the other requests get would advise from the arena to the
+		 * top of the address space: the thread stacks and heaps.
+		 */
+		sqe.off = chance(c, 50) ? len : 0;
 		sqe.fadvise_advice = rand_advice(c);
 	} else {
 		static const int adv[] = {
@@ -1978,6 +2020,72 @@ struct thread_arg {
 	int proc, thread;
 };
 
+/* Set by a thread that found its own memory advised: the worker fails. */
+static int own_memory_touched;
+
+/*
+ * Flags that only the fuzzer's madvise() sets, never the C library on its
+ * own memory: dc (MADV_DONTFORK), wf (MADV_WIPEONFORK), rr and sr
+ * (MADV_RANDOM, MADV_SEQUENTIAL), hg (MADV_HUGEPAGE).
+ */
+static const char *const advised_flags[] = { " dc", " wf", " rr", " sr", " hg" };
+
+/*
+ * Did an operation meant for the arena reach the thread's own memory (its
+ * code, data, heap, stack, alternate signal stack, the shared counters)?
+ * Tell each such mapping; the number of them.
+ */
+static int check_own_memory(struct ctx *c, void *alt)
+{
+	int here;
+	const struct {
+		const char *what;
+		unsigned long addr;
+	} own[] = {
+		{ "code", (unsigned long)check_own_memory },
+		{ "data", (unsigned long)&cfg },
+		{ "shared counters", (unsigned long)sh },
+		{ "context", (unsigned long)c },
+		{ "scratch", (unsigned long)c->scratch },
+		{ "stack", (unsigned long)&here },
+		{ "signal stack", (unsigned long)alt },
+	};
+	unsigned long lo = 0, hi = 0, l, h;
+	char line[512], range[64] = "";
+	FILE *f = fopen("/proc/self/smaps", "r");
+	int bad = 0;
+	size_t i, j;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		/* A mapping's first line; "Anonymous: 0 kB" starts with hex too. */
+		if (sscanf(line, "%lx-%lx ", &l, &h) == 2 && !strstr(line, " kB")) {
+			lo = l;
+			hi = h;
+			snprintf(range, sizeof(range), "%lx-%lx", lo, hi);
+			continue;
+		}
+		if (strncmp(line, "VmFlags:", 8))
+			continue;
+		for (i = 0; i < ARRAY_SIZE(own); i++) {
+			if (!own[i].addr || own[i].addr < lo || own[i].addr >= hi)
+				continue;
+			for (j = 0; j < ARRAY_SIZE(advised_flags); j++) {
+				if (!strstr(line + 8, advised_flags[j]))
+					continue;
+				printf("# worker %d.%d: an madvise() reached its %s (%s), VmFlags:%s",
+				       c->proc, c->thread, own[i].what, range, line + 8);
+				fflush(stdout);
+				bad++;
+				break;
+			}
+		}
+	}
+	fclose(f);
+	return bad;
+}
+
 static void *worker_thread(void *p)
 {
 	struct thread_arg *ta = p;
@@ -2003,6 +2111,8 @@ static void *worker_thread(void *p)
 	memset(c->scratch, 0x5a, SCRATCH);
 	c->deadline = t_deadline;
 	run_ops(c);
+	if (check_own_memory(c, alt))
+		__atomic_store_n(&own_memory_touched, 1, __ATOMIC_RELAXED);
 	reap_kid(c, true);
 	foreign_drop_all(c);
 	uring_teardown(&c->ring);
@@ -2060,7 +2170,7 @@ static void worker_main(int proc)
 	munmap((void *)ARENA_BASE, cfg.arena_len);
 	for (i = 0; i < NR_FDS; i++)
 		close(FD_BASE + i);
-	exit(0);
+	exit(__atomic_load_n(&own_memory_touched, __ATOMIC_RELAXED) ? 4 : 0);
 }
 
 /* ---- the debugfs process ---- */
@@ -2468,6 +2578,32 @@ static void dump_process(pid_t pid)
 static const char *op_name(int op)
 {
 	return op >= 0 && op < NR_OPS ? ops[op].name : "-";
+}
+
+/*
+ * What the handler saw of a fault that killed @s's task, and the task's
+ * last operations, as comment lines appended to @buf.
+ */
+static void slot_report(const struct slot *s, char *buf, size_t size)
+{
+	unsigned int head = __atomic_load_n(&s->head, __ATOMIC_ACQUIRE), i;
+	size_t len = strlen(buf);
+	int sig = __atomic_load_n(&s->fault_sig, __ATOMIC_ACQUIRE);
+
+	if (sig && len < size)
+		len += snprintf(buf + len, size - len,
+				"#   tid %d: signal %d code %d at %#lx, ip %#lx, in %s\n",
+				s->tid, sig, s->fault_code, s->fault_addr, s->fault_ip,
+				op_name(s->op));
+	else if (len < size)
+		len += snprintf(buf + len, size - len, "#   tid %d: in %s, no fault seen\n",
+				s->tid, op_name(s->op));
+	for (i = head > NR_TRACE ? head - NR_TRACE : 0; i < head && len < size; i++) {
+		const struct trace_ent *e = &s->trace[i % NR_TRACE];
+
+		len += snprintf(buf + len, size - len, "#   op %lu %s %#lx %#lx %#lx %#lx\n",
+				e->seq, op_name(e->op), e->a[0], e->a[1], e->a[2], e->a[3]);
+	}
 }
 
 static void dump_trace(const struct slot *s)
@@ -2937,6 +3073,35 @@ static void tap_skip(const char *what, const char *why)
 	printf("ok %d - %s # SKIP %s\n", tap_n, what, why);
 }
 
+/*
+ * A worker process ended: when a signal killed it, say so at once with
+ * what its threads were doing, and free their slots either way, so the
+ * watchdog does not count a dead thread as stuck.
+ */
+static void report_death(pid_t pid, int status, double t)
+{
+	static char buf[1 << 16];
+	int i;
+
+	if (WIFSIGNALED(status))
+		printf("# %.0f s: worker pid %d killed by signal %d (%s)\n", t - t_start, pid,
+		       WTERMSIG(status), strsignal(WTERMSIG(status)));
+	for (i = 0; i < NR_SLOTS; i++) {
+		struct slot *s = &sh->slots[i];
+
+		if (__atomic_load_n(&s->used, __ATOMIC_ACQUIRE) != 1 || s->pid != pid ||
+		    s->kind == SLOT_CHILD)
+			continue;
+		if (WIFSIGNALED(status)) {
+			buf[0] = 0;
+			slot_report(s, buf, sizeof(buf));
+			fputs(buf, stdout);
+		}
+		__atomic_store_n(&s->used, 0, __ATOMIC_RELEASE);
+	}
+	fflush(stdout);
+}
+
 /* Is any task of a worker stuck, i.e. alive and not a zombie? */
 static bool process_alive(pid_t pid)
 {
@@ -3073,10 +3238,12 @@ int main(int argc, char **argv)
 		for (i = 0; i < nr_pids; i++) {
 			if (exited[i])
 				continue;
-			if (waitpid(pids[i], &status[i], WNOHANG) == pids[i])
+			if (waitpid(pids[i], &status[i], WNOHANG) == pids[i]) {
 				exited[i] = true;
-			else
+				report_death(pids[i], status[i], t);
+			} else {
 				alive++;
+			}
 		}
 		if (!alive)
 			break;
@@ -3211,6 +3378,11 @@ int main(int argc, char **argv)
 		else
 			printf("# worker pid %d exited with status %d\n", pids[i],
 			       WEXITSTATUS(status[i]));
+	}
+	if (sh->kids_killed) {
+		clean = false;
+		printf("# %lu forked children killed by a signal (each reported above)\n",
+		       sh->kids_killed);
 	}
 	tap(clean, "every worker exited cleanly");
 
