@@ -461,14 +461,22 @@ static void fault_handler(int sig, siginfo_t *si, void *uc)
 	 * die of it (the access faults again), so the parent sees the signal.
 	 */
 	if (c && c->slot) {
-		c->slot->fault_code = si->si_code;
-		c->slot->fault_addr = (unsigned long)si->si_addr;
+		struct slot *s = c->slot;
+
+		/* A child of fork() still in the C library's part of it. */
+		if (s->pid != getpid() && c->kid_slot)
+			s = c->kid_slot;
+		s->fault_code = si->si_code;
+		s->fault_addr = (unsigned long)si->si_addr;
 #if defined(__x86_64__)
-		c->slot->fault_ip = ((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
+		s->fault_ip = ((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
 #endif
-		__atomic_store_n(&c->slot->fault_sig, sig, __ATOMIC_RELEASE);
+		__atomic_store_n(&s->fault_sig, sig, __ATOMIC_RELEASE);
 	}
 	signal(sig, SIG_DFL);
+	/* Sent, not raised by an access: nothing repeats it, so raise it. */
+	if (si->si_code <= 0)
+		raise(sig);
 }
 
 static void install_handlers(void)
@@ -787,8 +795,12 @@ static void *rand_buf(struct ctx *c, size_t *cnt)
 static void *rand_arg_ptr(struct ctx *c)
 {
 	size_t n = 256;
+	unsigned long p = (unsigned long)rand_buf(c, &n);
 
-	return rand_buf(c, &n);
+	/* A call writes its whole structure: none may end past the arena. */
+	if (in_arena(p, 1) && arena_end() - p < PG)
+		p -= PG;
+	return (void *)p;
 }
 
 /* ---- foreign mappings (placed outside the arena by the kernel) ---- */
@@ -1485,8 +1497,11 @@ static int op_fork(struct ctx *c)
 	if (!s)
 		return -EAGAIN;
 	trace(c, OP_FORK, ms, 0, 0, 0);
+	/* Set before fork(): a child's fault before it takes s lands there. */
+	c->kid_slot = s;
 	pid = fork();
 	if (pid < 0) {
+		c->kid_slot = NULL;
 		slot_release(s);
 		return -errno;
 	}
@@ -2056,8 +2071,12 @@ static int check_own_memory(struct ctx *c, void *alt)
 	int bad = 0;
 	size_t i, j;
 
-	if (!f)
+	if (!f) {
+		printf("# worker %d.%d: cannot read smaps (%s): its memory goes unchecked\n",
+		       c->proc, c->thread, strerror(errno));
+		fflush(stdout);
 		return 0;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		/* A mapping's first line; "Anonymous: 0 kB" starts with hex too. */
 		if (sscanf(line, "%lx-%lx ", &l, &h) == 2 && !strstr(line, " kB")) {
@@ -3078,7 +3097,7 @@ static void tap_skip(const char *what, const char *why)
  * what its threads were doing, and free their slots either way, so the
  * watchdog does not count a dead thread as stuck.
  */
-static void report_death(pid_t pid, int status, double t)
+static void report_death(int proc, pid_t pid, int status, double t)
 {
 	static char buf[1 << 16];
 	int i;
@@ -3089,8 +3108,16 @@ static void report_death(pid_t pid, int status, double t)
 	for (i = 0; i < NR_SLOTS; i++) {
 		struct slot *s = &sh->slots[i];
 
-		if (__atomic_load_n(&s->used, __ATOMIC_ACQUIRE) != 1 || s->pid != pid ||
-		    s->kind == SLOT_CHILD)
+		if (__atomic_load_n(&s->used, __ATOMIC_ACQUIRE) != 1)
+			continue;
+		/* Its forked child, orphaned: nobody would reap or judge it. */
+		if (s->kind == SLOT_CHILD && s->proc == proc && proc < cfg.procs) {
+			if (s->pid != pid)
+				kill(s->pid, SIGKILL);
+			__atomic_store_n(&s->used, 0, __ATOMIC_RELEASE);
+			continue;
+		}
+		if (s->pid != pid || s->kind == SLOT_CHILD)
 			continue;
 		if (WIFSIGNALED(status)) {
 			buf[0] = 0;
@@ -3240,7 +3267,7 @@ int main(int argc, char **argv)
 				continue;
 			if (waitpid(pids[i], &status[i], WNOHANG) == pids[i]) {
 				exited[i] = true;
-				report_death(pids[i], status[i], t);
+				report_death(i, pids[i], status[i], t);
 			} else {
 				alive++;
 			}
