@@ -81,7 +81,8 @@ static void smm_knobs_test(struct kunit *test)
 		"watermark_scale_factor 3001", "watermark_scale_factor -1",
 		"watermark_scale_factor 12abc", "watermark_scale_factor 12 13",
 		"min_free_kbytes 99999999", "pcp_batch 0", "pcp_high 0",
-		"pcp_batch 5000", "drain_pcp 0", "drain_pcp 2", "burst 0",
+		"pcp_batch 5000", "drain_pcp 0", "drain_pcp 2", "pcp_auto 2",
+		"pcp_auto -1", "burst 0",
 		"burst 5000", "nosuchknob 1",
 		"lru_batch 0", "lru_batch 64", "lru_batch -1", "lru_batch 0x5",
 		/* One line: nothing after its newline, no second value. */
@@ -125,6 +126,19 @@ static void smm_knobs_test(struct kunit *test)
 	smm_knob_burst_check(test, pool);
 	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), smm_pool_managed_pages(pool));
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	/* Sized by zone again: the sizes the pool was built with. */
+	KUNIT_EXPECT_TRUE(test, pool->pcp.fixed);
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "pcp_auto 1\n"), 0);
+	KUNIT_EXPECT_FALSE(test, pool->pcp.fixed);
+	KUNIT_EXPECT_EQ(test, zone->pcp_high, high);
+	KUNIT_EXPECT_EQ(test, zone->pcp_batch, batch);
+	/* And fixed where they are, as writing them back would. */
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "pcp_auto 0"), 0);
+	KUNIT_EXPECT_TRUE(test, pool->pcp.fixed);
+	KUNIT_EXPECT_EQ(test, zone->pcp_high, high);
+	KUNIT_EXPECT_EQ(test, zone->pcp_high_min, high);
+	KUNIT_EXPECT_EQ(test, zone->pcp_batch, batch);
 }
 
 /* The tunables a knob line can change, to see that a refused one did not. */

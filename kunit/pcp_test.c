@@ -4,7 +4,9 @@
  * exact counts, order-0 frames only (a larger block bypasses them both
  * ways and merges back at once), tunables refused when out of range,
  * drain of all lists, and a CPU going offline leaves no frame behind on
- * its lists.
+ * its lists; sized by zone, refills that double, a burst freed that stays
+ * on its CPU's list, the decay that gives it back, and a short zone that
+ * shrinks a list.
  */
 
 #include <kunit/static_stub.h>
@@ -18,9 +20,21 @@ static const struct smm_test_pool_cfg one_chunk = {
 	.mb = 4, .split = { 0, 100, 0 }, .one_node = true, .no_reserve = true,
 };
 
+/* Large enough that a list's high can grow by seven batches. */
+static const struct smm_test_pool_cfg eight_chunks = {
+	.mb = 32, .split = { 0, 100, 0 }, .one_node = true, .no_reserve = true,
+};
+
 static unsigned int smm_test_pcp_count(struct smm_zone *zone, int cpu)
 {
 	return READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->count);
+}
+
+/* A list's high as its next use sees it: within the zone's bounds. */
+static unsigned int smm_test_pcp_high(struct smm_zone *zone, int cpu)
+{
+	return clamp(READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->high),
+		     zone->pcp_high_min, zone->pcp_high);
 }
 
 /*
@@ -169,6 +183,193 @@ static void smm_pcp_tunables_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_pcp_set_tunables(pool, 186, 31), 0);
 	KUNIT_EXPECT_EQ(test, zone->pcp_high, 186U);
 	KUNIT_EXPECT_EQ(test, zone->pcp_batch, 31U);
+	/* Fixed by hand: no room to tune. */
+	KUNIT_EXPECT_EQ(test, zone->pcp_high_min, 186U);
+	KUNIT_EXPECT_TRUE(test, pool->pcp.fixed);
+}
+
+/*
+ * Sized by the zone, as the kernel sizes its pagesets, until fixed by hand;
+ * smm_pcp_set_auto() brings back exactly the sizes the pool was built with.
+ */
+static void smm_pcp_default_sizes_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &eight_chunks);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	unsigned int cpus = num_possible_cpus();
+	unsigned int high = zone->pcp_high, hmin = zone->pcp_high_min;
+	unsigned int batch = zone->pcp_batch;
+
+	KUNIT_EXPECT_FALSE(test, pool->pcp.fixed);
+	KUNIT_EXPECT_EQ(test, batch, (unsigned int)min(zone->managed / 256, 63UL));
+	KUNIT_EXPECT_EQ(test, high, (unsigned int)max(zone->managed / (8 * cpus),
+						      (unsigned long)batch));
+	KUNIT_EXPECT_GE(test, hmin, min(4 * batch, high));
+	KUNIT_EXPECT_GE(test, hmin, (unsigned int)min(zone->watermark[SMM_WMARK_LOW] / cpus,
+						      (unsigned long)high));
+	KUNIT_EXPECT_LE(test, hmin, high);
+
+	KUNIT_ASSERT_EQ(test, smm_pcp_set_tunables(pool, 40, 10), 0);
+	smm_pcp_set_auto(pool);
+	KUNIT_EXPECT_FALSE(test, pool->pcp.fixed);
+	KUNIT_EXPECT_EQ(test, zone->pcp_high, high);
+	KUNIT_EXPECT_EQ(test, zone->pcp_high_min, hmin);
+	KUNIT_EXPECT_EQ(test, zone->pcp_batch, batch);
+}
+
+/* Runs the decay now, once, and waits for it. */
+static void smm_test_pcp_decay_step(struct smm_pool *pool)
+{
+	mod_delayed_work(system_wq, &pool->pcp.decay, 0);
+	flush_delayed_work(&pool->pcp.decay);
+}
+
+/*
+ * This CPU's list as a fresh pool's would be: empty, high at its minimum,
+ * no run of refills or frees counted (the pool's own setup may have
+ * allocated on this CPU); and the decay put off for an hour, so that it
+ * cannot step in before the test runs it (a kick does not bring a pending
+ * decay forward).  Called with migration disabled.
+ */
+static void smm_test_pcp_settle(struct smm_pool *pool, struct smm_zone *zone, int cpu)
+{
+	struct smm_pcp *pcp = per_cpu_ptr(zone->pcp, cpu);
+	unsigned int steps;
+
+	for (steps = 0; steps < 64 && smm_test_pcp_high(zone, cpu) > zone->pcp_high_min; steps++)
+		smm_test_pcp_decay_step(pool);
+	smm_pcp_drain_all(pool);
+	spin_lock(&pcp->lock);
+	pcp->alloc_factor = 0;
+	pcp->free_count = 0;
+	spin_unlock(&pcp->lock);
+	mod_delayed_work(system_wq, &pool->pcp.decay, 3600 * HZ);
+}
+
+/*
+ * Sized by the zone, a list tunes itself as the kernel's pagesets do.
+ * Refills with no free between them take one batch, then two, then four
+ * (three refills for seven batches; at a fixed batch, seven), and the
+ * list's high grows by what they took.  Those seven batches freed again
+ * all stay on the list: the high it grew to holds them (no drain; at the
+ * old fixed high of six batches, one at least).  The decay then brings
+ * high back to its minimum and gives what is above it back to the buddy
+ * lists, and stops.
+ */
+static void smm_pcp_autotune_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &eight_chunks);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	unsigned int batch = zone->pcp_batch, hmin = zone->pcp_high_min;
+	unsigned int n = 7 * batch, i, steps, held;
+	unsigned long refills, drains, free;
+	struct smm_page **pages;
+	int cpu;
+
+	if (hmin + 7 * batch > zone->pcp_high)
+		kunit_skip(test, "%u CPUs leave no room to grow a list by 7 batches",
+			   num_possible_cpus());
+	pages = kunit_kcalloc(test, n, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	migrate_disable();
+	cpu = smp_processor_id();
+	smm_test_pcp_settle(pool, zone, cpu);
+	refills = smm_event_sum(pool, SMM_PCP_REFILL);
+	drains = smm_event_sum(pool, SMM_PCP_DRAIN);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_high(zone, cpu), hmin);
+	for (i = 0; i < n; i++) {
+		pages[i] = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT);
+		if (!pages[i])
+			break;
+		if (i == 0)
+			KUNIT_EXPECT_EQ(test, smm_test_pcp_count(zone, cpu), batch - 1);
+		if (i == batch)
+			KUNIT_EXPECT_EQ(test, smm_test_pcp_count(zone, cpu), 2 * batch - 1);
+		if (i == 3 * batch)
+			KUNIT_EXPECT_EQ(test, smm_test_pcp_count(zone, cpu), 4 * batch - 1);
+	}
+	KUNIT_EXPECT_EQ(test, i, n);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_count(zone, cpu), 0U);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PCP_REFILL) - refills, 3UL);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_high(zone, cpu), hmin + 7 * batch);
+
+	free = smm_zone_free(zone);
+	while (i)
+		smm_free_pages(pool, pages[--i], 0);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_count(zone, cpu), n);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PCP_DRAIN) - drains, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), free);
+	migrate_enable();
+
+	/* An eighth a step: from hmin + 7 batches to hmin in well under 64. */
+	for (steps = 0; steps < 64 && (smm_test_pcp_high(zone, cpu) > hmin ||
+				       smm_test_pcp_count(zone, cpu) > hmin); steps++)
+		smm_test_pcp_decay_step(pool);
+	held = smm_test_pcp_count(zone, cpu);
+	KUNIT_EXPECT_GT(test, steps, 1U);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_high(zone, cpu), hmin);
+	KUNIT_EXPECT_LE(test, held, hmin);
+	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), free + n - held);
+	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&pool->pcp.decay));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/*
+ * Below its high watermark a zone takes back what the lists hold: a list
+ * whose high grew shrinks it at each free, to the minimum, and holds no
+ * more than the minimum.
+ */
+static void smm_pcp_short_zone_shrinks_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &eight_chunks);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	unsigned int batch = zone->pcp_batch, hmin;
+	unsigned long n = zone->managed, i, got, wmark, margin;
+	struct smm_page **pages;
+	int cpu;
+
+	pages = kunit_kcalloc(test, n, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	/* Watermarks of 1/16 (low) and 1/8 (high) of the zone. */
+	KUNIT_ASSERT_EQ(test, smm_pool_set_watermark_scale_factor(pool, 625), 0);
+	wmark = zone->watermark[SMM_WMARK_HIGH];
+	hmin = zone->pcp_high_min;
+	if (hmin + 7 * batch > zone->pcp_high)
+		kunit_skip(test, "%u CPUs leave no room to grow a list by 7 batches",
+			   num_possible_cpus());
+	/* What the list holds and the frees below cannot lift it back. */
+	margin = zone->pcp_high + 4 * batch;
+	if (wmark <= margin)
+		kunit_skip(test, "%u CPUs: the lists may hold more than the watermark",
+			   num_possible_cpus());
+
+	migrate_disable();
+	cpu = smp_processor_id();
+	smm_test_pcp_settle(pool, zone, cpu);
+	/* Grown while the zone has plenty. */
+	for (got = 0; got < 7 * batch; got++)
+		pages[got] = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_high(zone, cpu), hmin + 7 * batch);
+	/* Then the zone goes short. */
+	while (got < n && smm_zone_free(zone) + margin >= wmark) {
+		pages[got] = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT);
+		if (!pages[got])
+			break;
+		got++;
+	}
+	KUNIT_EXPECT_LT(test, smm_zone_free(zone) + margin, wmark);
+	/* Freed while it is short: every free shrinks high by a batch or more. */
+	for (i = 0; i < 4 * batch && got; i++)
+		smm_free_pages(pool, pages[--got], 0);
+	KUNIT_EXPECT_LT(test, smm_zone_free(zone), wmark);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_high(zone, cpu), hmin);
+	KUNIT_EXPECT_LE(test, smm_test_pcp_count(zone, cpu), hmin);
+	while (got)
+		smm_free_pages(pool, pages[--got], 0);
+	migrate_enable();
+	smm_pcp_drain_all(pool);
+	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), zone->managed);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
 struct smm_pcp_fill {
@@ -320,6 +521,9 @@ static struct kunit_case smm_pcp_cases[] = {
 	KUNIT_CASE(smm_pcp_refill_drain_test),
 	KUNIT_CASE(smm_pcp_order0_only_test),
 	KUNIT_CASE(smm_pcp_tunables_test),
+	KUNIT_CASE(smm_pcp_default_sizes_test),
+	KUNIT_CASE(smm_pcp_autotune_test),
+	KUNIT_CASE(smm_pcp_short_zone_shrinks_test),
 	KUNIT_CASE(smm_pcp_cpu_offline_test),
 	KUNIT_CASE(smm_pcp_validate_moving_frame_test),
 	{}

@@ -136,6 +136,13 @@ static unsigned long smm_zone_pcp_count(struct smm_zone *zone)
 	return n;
 }
 
+/* A CPU's list's high now, within the zone's bounds as its next use sees it. */
+static unsigned int smm_zone_pcp_high(struct smm_zone *zone, int cpu)
+{
+	return clamp(READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->high),
+		     READ_ONCE(zone->pcp_high_min), READ_ONCE(zone->pcp_high));
+}
+
 /* /proc/zoneinfo: sizes, watermarks, protection and pagesets. */
 static int smm_zoneinfo_show(struct seq_file *m, void *v)
 {
@@ -166,7 +173,8 @@ static int smm_zoneinfo_show(struct seq_file *m, void *v)
 				seq_printf(m, "    cpu: %i\n", cpu);
 				seq_printf(m, "              count: %u\n",
 					   READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->count));
-				seq_printf(m, "              high:  %u\n", READ_ONCE(zone->pcp_high));
+				seq_printf(m, "              high:  %u\n",
+					   smm_zone_pcp_high(zone, cpu));
 				seq_printf(m, "              batch: %u\n", READ_ONCE(zone->pcp_batch));
 			}
 			seq_printf(m, "  start_pfn:           %lu\n",
@@ -409,6 +417,7 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 	seq_printf(m, "min_free_kbytes %lu\n", pool->zones.min_free_kbytes);
 	seq_printf(m, "pcp_high %u\n", READ_ONCE(zone->pcp_high));
 	seq_printf(m, "pcp_batch %u\n", READ_ONCE(zone->pcp_batch));
+	seq_printf(m, "pcp_auto %d\n", !READ_ONCE(pool->pcp.fixed));
 	seq_printf(m, "lru_batch %u\n", READ_ONCE(pool->lru.batch_size));
 	seq_printf(m, "lru_policy %s\n", smm_lru_policy(pool)->name);
 	seq_printf(m, "fault_window %u\n", READ_ONCE(pool->fault_window.size));
@@ -420,6 +429,9 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 		   SMM_FAULT_WINDOW_MIN, SMM_FAULT_WINDOW_MAX);
 	seq_printf(m, "# \"fault_order N\" (0..%u) makes and maps a block of 2^N pages on a first touch,\n",
 		   SMM_FAULT_ORDER_MAX);
+	seq_printf(m, "# \"pcp_auto 1\": per-CPU lists sized by zone, each high tuned from %u to pcp_high; \"pcp_auto 0\",\n",
+		   READ_ONCE(zone->pcp_high_min));
+	seq_puts(m, "# pcp_high or pcp_batch fix them where they are (in every zone),\n");
 	seq_puts(m, "# write \"name value\" to set; \"drain_pcp 1\" drains every per-CPU list,\n");
 	seq_puts(m, "# \"drain_lru 1\" moves every per-CPU LRU batch to the lists,\n");
 	seq_puts(m, "# \"drop_slabs 1\" gives every cache's free slabs back,\n");
@@ -454,6 +466,17 @@ static int smm_knob_set_pcp_batch(struct smm_pool *pool, unsigned int val)
 {
 	return smm_pcp_set_tunables(pool,
 				    READ_ONCE(pool->zones.table[SMM_ZONE_NORMAL]->pcp_high), val);
+}
+
+static int smm_knob_pcp_auto(struct smm_pool *pool, unsigned int val)
+{
+	struct smm_zone *zone = pool->zones.table[SMM_ZONE_NORMAL];
+
+	if (!val)
+		return smm_pcp_set_tunables(pool, READ_ONCE(zone->pcp_high),
+					    READ_ONCE(zone->pcp_batch));
+	smm_pcp_set_auto(pool);
+	return 0;
 }
 
 static int smm_knob_set_lru_batch(struct smm_pool *pool, unsigned int val)
@@ -529,6 +552,7 @@ static const struct smm_knob smm_knobs[] = {
 	{ "pcp_high", 0, SMM_PCP_HIGH_MAX, smm_knob_min_pcp_high, NULL,
 	  smm_knob_set_pcp_high },
 	{ "pcp_batch", 1, 0, NULL, smm_knob_max_pcp_batch, smm_knob_set_pcp_batch },
+	{ "pcp_auto", 0, 1, NULL, NULL, smm_knob_pcp_auto },
 	{ "lru_batch", 1, SMM_LRU_BATCH_MAX, NULL, NULL, smm_knob_set_lru_batch },
 	{ "fault_window", 0, SMM_FAULT_WINDOW_MAX, NULL, NULL, smm_knob_set_fault_window },
 	{ "fault_order", 0, SMM_FAULT_ORDER_MAX, NULL, NULL, smm_object_set_fault_order },
@@ -615,7 +639,8 @@ static int smm_knob_lru_policy(struct smm_pool *pool, const char *line, int len,
  * watermark_scale_factor (1..3000), min_free_kbytes (0..a quarter of the
  * pool), pcp_high (pcp_batch..65536) and pcp_batch (1..pcp_high, at most
  * 1024), set for every zone with the other value taken from node 0's
- * Normal zone, lru_batch (1..63), fault_window (0, or 4..256 pages each
+ * Normal zone and fixed there, pcp_auto (1: sized by zone and tuned
+ * again; 0: fixed at node 0's Normal zone's sizes), lru_batch (1..63), fault_window (0, or 4..256 pages each
  * object keeps mapped, see fault_window.c), fault_order (0..4: a first
  * touch makes and maps 2^N pages), drain_pcp, drain_lru and drop_slabs
  * (1: every cache gives its free slabs back), reclaim (1..managed pages:

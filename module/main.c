@@ -366,7 +366,8 @@ static struct smm_device smm_dev = {
  * Slabs of the memory-object and VMA-descriptor caches (and every other
  * metadata allocation) are taken without SMM_GFP_HIGHMEM, so from the DMA
  * and Normal zones of any node: they must hold the min watermarks of those
- * zones, what their per-CPU lists may keep on every CPU, and the largest
+ * zones, what their per-CPU lists keep on every CPU once the zones run
+ * short (each list's minimum: above it they give frames back), and the largest
  * slab of each of the two metadata caches.  @have is what they manage.
  */
 static unsigned long smm_lowmem_need(struct smm_pool *pool, unsigned long *have)
@@ -381,7 +382,7 @@ static unsigned long smm_lowmem_need(struct smm_pool *pool, unsigned long *have)
 			continue;
 		*have += zone->managed;
 		need += zone->watermark[SMM_WMARK_MIN] +
-			(unsigned long)zone->pcp_high * num_possible_cpus();
+			(unsigned long)zone->pcp_high_min * num_possible_cpus();
 	}
 	return need;
 }

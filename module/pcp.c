@@ -9,14 +9,29 @@
  * batch from the cold tail back to the buddy lists.  So the common pair
  * touches only this CPU's list and its uncontended lock.
  *
+ * Sizes tune themselves as the kernel's pagesets have since 6.7: a list's
+ * high starts at the zone's pcp_high_min (the low watermark shared among
+ * the CPUs) and grows towards pcp_high (an eighth of the zone shared among
+ * them) while its CPU refills, or frees more than it holds; refills double
+ * while nothing is freed, and a run of frees drains in batches as long as
+ * the run.  A burst of N frames allocated and freed again then costs a few
+ * zone-lock round trips, not N / batch each way.  While the zone is below
+ * its high watermark a list's high shrinks again at each free, and once a
+ * second the decay work brings every list back towards pcp_high_min, so
+ * frames a CPU stopped using do not stay hidden from the watermarks.
+ * Sizes set by hand (the pcp_high and pcp_batch knobs) fix every list's
+ * high; refills and drains still scale with runs, as the kernel's do.
+ *
  * A refill or a drain takes the zone lock inside the pcp lock (the lock
  * order is include/shadowmm/pool.h's).  Other CPUs take a pcp->lock only
- * to drain (debugfs, tunable changes, CPU hotplug, pool teardown).
+ * to drain (debugfs, tunable changes, CPU hotplug, reclaim, pool teardown)
+ * and for the decay.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpuhotplug.h>
+#include <linux/minmax.h>
 #include <linux/percpu.h>
 #include <linux/smp.h>
 
@@ -24,6 +39,7 @@
 #include <shadowmm/compat.h>
 #include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
+#include <shadowmm/zone.h>
 #include <trace/events/shadowmm.h>
 
 /* The dynamic hotplug state shared by every pool; set at module init. */
@@ -49,6 +65,9 @@ int smm_pcp_init(struct smm_zone *zone)
 		spin_lock_init(&pcp->lock);
 		INIT_LIST_HEAD(&pcp->list);
 		pcp->count = 0;
+		pcp->high = zone->pcp_high_min;
+		pcp->free_count = 0;
+		pcp->alloc_factor = 0;
 		pcp->changes = 0;
 	}
 	return 0;
@@ -64,6 +83,59 @@ void smm_pcp_destroy(struct smm_zone *zone)
 {
 	free_percpu(zone->pcp);
 	zone->pcp = NULL;
+}
+
+/* The zone is short: reclaim would run, so lists should not grow. */
+static bool smm_pcp_zone_short(const struct smm_zone *zone)
+{
+	return smm_zone_free(zone) < READ_ONCE(zone->watermark[SMM_WMARK_HIGH]);
+}
+
+/* A list's high went above the zone's minimum: the decay brings it back. */
+static void smm_pcp_decay_kick(struct smm_zone *zone)
+{
+	struct smm_pool *pool = zone->pool;
+
+	if (!delayed_work_pending(&pool->pcp.decay))
+		schedule_delayed_work(&pool->pcp.decay, HZ);
+}
+
+/*
+ * How many frames the refill of an empty list takes: the batch doubled for
+ * each refill since the last free (up to SMM_PCP_SCALE_MAX times), within
+ * the list's high, which grows by what is taken while the zone is not
+ * short, and within what the zone has above its high watermark.
+ */
+static unsigned int smm_pcp_refill_count(struct smm_zone *zone, struct smm_pcp *pcp)
+{
+	unsigned int batch = READ_ONCE(zone->pcp_batch);
+	unsigned int hmin = READ_ONCE(zone->pcp_high_min);
+	unsigned int hmax = READ_ONCE(zone->pcp_high);
+	unsigned int high, want, room;
+
+	lockdep_assert_held(&pcp->lock);
+	high = clamp(pcp->high, hmin, hmax);
+	want = batch << pcp->alloc_factor;
+	if (want > batch) {
+		unsigned long free = smm_zone_free(zone);
+		unsigned long wmark = READ_ONCE(zone->watermark[SMM_WMARK_HIGH]);
+
+		/*
+		 * More than a batch only from what the zone has above its high
+		 * watermark: a large refill must not by itself wake kswapd or
+		 * take the zone down to where reclaim evicts pages.
+		 */
+		want = free > wmark + batch ? min_t(unsigned long, want, free - wmark) : batch;
+	}
+	if (hmin != hmax && !smm_pcp_zone_short(zone))
+		high = min(high + want, hmax);
+	pcp->high = high;
+	if (high > hmin)
+		smm_pcp_decay_kick(zone);
+	room = high > pcp->count + 2 * batch ? high - pcp->count - batch : batch;
+	if (want <= room && pcp->alloc_factor < SMM_PCP_SCALE_MAX)
+		pcp->alloc_factor++;
+	return min(want, room);
 }
 
 /**
@@ -83,7 +155,7 @@ struct smm_page *smm_pcp_alloc(struct smm_zone *zone)
 	if (unlikely(list_empty(&pcp->list))) {
 		unsigned int n;
 
-		n = smm_buddy_rmqueue_bulk(zone, READ_ONCE(zone->pcp_batch),
+		n = smm_buddy_rmqueue_bulk(zone, smm_pcp_refill_count(zone, pcp),
 					   &pcp->list);
 		if (!n)
 			goto out;
@@ -95,6 +167,7 @@ struct smm_page *smm_pcp_alloc(struct smm_zone *zone)
 	page = list_first_entry(&pcp->list, struct smm_page, lru);
 	list_del(&page->lru);
 	pcp->count--;
+	pcp->free_count >>= 1;
 	pcp->changes++;
 	__smm_page_clear(page, SMM_PG_pcp);
 	smm_count_event(zone->pool, SMM_PCP_ALLOC);
@@ -117,6 +190,49 @@ static unsigned int smm_pcp_take_tail(struct smm_pcp *pcp, unsigned int count,
 	return n;
 }
 
+/*
+ * The high a free is judged against, after the free counted.  A short
+ * zone shrinks the list's high by the run of frees (never below the
+ * minimum) and drains anything above the minimum; otherwise a list that
+ * reached its high raises it to hold the run of frees and one batch, for
+ * the next time, as the kernel's nr_pcp_high() does.
+ */
+static unsigned int smm_pcp_high_on_free(struct smm_zone *zone, struct smm_pcp *pcp,
+					 unsigned int batch)
+{
+	unsigned int hmin = READ_ONCE(zone->pcp_high_min);
+	unsigned int hmax = READ_ONCE(zone->pcp_high);
+	unsigned int high, run;
+
+	lockdep_assert_held(&pcp->lock);
+	high = clamp(pcp->high, hmin, hmax);
+	pcp->high = high;
+	if (hmin == hmax)
+		return high;
+	if (smm_pcp_zone_short(zone)) {
+		run = max(pcp->free_count, batch);
+		pcp->high = high > hmin + run ? high - run : hmin;
+		return max(pcp->count, hmin);
+	}
+	if (pcp->count >= high && high < pcp->free_count + batch) {
+		pcp->high = clamp(pcp->free_count + batch, hmin, hmax);
+		smm_pcp_decay_kick(zone);
+	}
+	return high;
+}
+
+/*
+ * Frames a drain at @high gives back: the run of frees, at least a batch,
+ * and leaving at least a batch on the list.
+ */
+static unsigned int smm_pcp_drain_count(const struct smm_pcp *pcp, unsigned int batch,
+					unsigned int high)
+{
+	unsigned int most = high > 2 * batch ? high - batch : batch;
+
+	return clamp(pcp->free_count, batch, most);
+}
+
 /**
  * smm_pcp_free() - put an order-0 frame on this CPU's list
  * @zone: its zone
@@ -128,7 +244,7 @@ void smm_pcp_free(struct smm_zone *zone, struct smm_page *page)
 {
 	struct smm_pcp *pcp;
 	LIST_HEAD(spill);
-	unsigned int n = 0;
+	unsigned int n = 0, batch, high;
 
 	pcp = smm_get_cpu_ptr(zone->pcp);
 	spin_lock(&pcp->lock);
@@ -136,8 +252,13 @@ void smm_pcp_free(struct smm_zone *zone, struct smm_page *page)
 	list_add(&page->lru, &pcp->list);
 	pcp->count++;
 	pcp->changes++;
-	if (unlikely(pcp->count >= READ_ONCE(zone->pcp_high))) {
-		n = smm_pcp_take_tail(pcp, READ_ONCE(zone->pcp_batch), &spill);
+	pcp->alloc_factor >>= 1;
+	batch = READ_ONCE(zone->pcp_batch);
+	if (pcp->free_count < batch << SMM_PCP_SCALE_MAX)
+		pcp->free_count++;
+	high = smm_pcp_high_on_free(zone, pcp, batch);
+	if (unlikely(pcp->count >= high)) {
+		n = smm_pcp_take_tail(pcp, smm_pcp_drain_count(pcp, batch, high), &spill);
 		smm_buddy_free_bulk(zone, &spill, n);
 		smm_count_event(zone->pool, SMM_PCP_DRAIN);
 		trace_shadowmm_pcp_drain(zone->node->nid, zone->type,
@@ -205,12 +326,70 @@ unsigned int smm_pcp_drain_all(struct smm_pool *pool)
 SMM_EXPORT(smm_pcp_drain_all);
 
 /**
- * smm_pcp_set_tunables() - set high and batch of every zone's lists
+ * smm_pcp_set_default_sizes() - size every zone's lists by the zone
+ * @pool: the pool
+ *
+ * As the kernel sizes its pagesets: a batch of about 1/256 of the zone
+ * (at most 63), high at most an eighth of the zone shared among the CPUs,
+ * tuned between that and pcp_high_min.
+ *
+ * Context: Process context, with pool->tune_lock held or while the pool
+ * is being built.
+ */
+void smm_pcp_set_default_sizes(struct smm_pool *pool)
+{
+	unsigned int cpus = num_possible_cpus(), batch;
+	struct smm_zone *zone;
+	int i;
+
+	for_each_smm_zone(pool, zone, i) {
+		batch = clamp_t(unsigned long, zone->managed / 256, 1, 63);
+		WRITE_ONCE(zone->pcp_batch, batch);
+		WRITE_ONCE(zone->pcp_high, clamp_t(unsigned long, zone->managed / (8 * cpus),
+						   batch, SMM_PCP_HIGH_MAX));
+	}
+	WRITE_ONCE(pool->pcp.fixed, false);
+	smm_pcp_update_high_min(pool);
+}
+
+/**
+ * smm_pcp_update_high_min() - set pcp_high_min from the low watermarks
+ * @pool: the pool
+ *
+ * A list's high rests at the zone's low watermark shared among the CPUs
+ * (at least four batches, as the kernel's), so full lists never by
+ * themselves take a zone below low; with sizes set by hand it is pcp_high.
+ *
+ * Context: Process context, with pool->tune_lock held or while the pool
+ * is being built.
+ */
+void smm_pcp_update_high_min(struct smm_pool *pool)
+{
+	unsigned int cpus = num_possible_cpus(), high, batch;
+	struct smm_zone *zone;
+	unsigned long low;
+	int i;
+
+	for_each_smm_zone(pool, zone, i) {
+		high = READ_ONCE(zone->pcp_high);
+		batch = READ_ONCE(zone->pcp_batch);
+		low = READ_ONCE(zone->watermark[SMM_WMARK_LOW]) / cpus;
+		WRITE_ONCE(zone->pcp_high_min, pool->pcp.fixed ? high :
+			   clamp_t(unsigned long, low, min(4 * batch, high), high));
+	}
+}
+
+/**
+ * smm_pcp_set_tunables() - fix high and batch of every zone's lists
  * @pool: the pool
  * @high: a list drains when it reaches this (batch..SMM_PCP_HIGH_MAX)
  * @batch: frames per refill or drain (1..SMM_PCP_BATCH_MAX)
  *
- * The lists are drained afterwards, so no list is left above @high.
+ * Sizes set by hand are fixed: no list tunes its high any more (as the
+ * kernel's percpu_pagelist_high_fraction turns its tuning off) until
+ * smm_pcp_set_auto(); refills and drains still scale with runs, as the
+ * kernel's do.  The lists are drained afterwards, so no list is
+ * left above @high.
  *
  * Context: Process context, may sleep (takes pool->tune_lock).
  * Return: 0, or -EINVAL (and nothing changes) for values out of range.
@@ -225,15 +404,111 @@ int smm_pcp_set_tunables(struct smm_pool *pool, unsigned int high,
 	    high > SMM_PCP_HIGH_MAX)
 		return -EINVAL;
 	mutex_lock(&pool->tune_lock);
+	WRITE_ONCE(pool->pcp.fixed, true);
 	for_each_smm_zone(pool, zone, i) {
 		WRITE_ONCE(zone->pcp_batch, batch);
 		WRITE_ONCE(zone->pcp_high, high);
 	}
+	smm_pcp_update_high_min(pool);
 	mutex_unlock(&pool->tune_lock);
 	smm_pcp_drain_all(pool);
 	return 0;
 }
 SMM_EXPORT(smm_pcp_set_tunables);
+
+/**
+ * smm_pcp_set_auto() - size the lists by their zones again, and tune them
+ * @pool: the pool
+ *
+ * Undoes smm_pcp_set_tunables(); the lists are drained afterwards.
+ *
+ * Context: Process context, may sleep (takes pool->tune_lock).
+ */
+void smm_pcp_set_auto(struct smm_pool *pool)
+{
+	mutex_lock(&pool->tune_lock);
+	smm_pcp_set_default_sizes(pool);
+	mutex_unlock(&pool->tune_lock);
+	smm_pcp_drain_all(pool);
+}
+SMM_EXPORT(smm_pcp_set_auto);
+
+/*
+ * One decay step of one list: high loses an eighth, at least one (never
+ * below what the list holds less the largest drain, nor below the
+ * minimum), and what is above high goes back, at most a largest drain at
+ * a time.  Returns whether the list still needs steps.
+ */
+static bool smm_pcp_decay_zone_cpu(struct smm_zone *zone, unsigned int cpu)
+{
+	struct smm_pcp *pcp = per_cpu_ptr(zone->pcp, cpu);
+	unsigned int hmin, hmax, high, most, n;
+	LIST_HEAD(list);
+	bool more;
+
+	spin_lock(&pcp->lock);
+	hmin = READ_ONCE(zone->pcp_high_min);
+	hmax = READ_ONCE(zone->pcp_high);
+	most = READ_ONCE(zone->pcp_batch) << SMM_PCP_SCALE_MAX;
+	high = clamp(pcp->high, hmin, hmax);
+	if (high > hmin) {
+		high = max3(pcp->count > most ? pcp->count - most : 0,
+			    high - max(high >> 3, 1U), hmin);
+		pcp->high = high;
+	}
+	/*
+	 * Into the buddy lists before the list's lock goes, as a free's
+	 * drain does: a drain of every list that finds this one empty then
+	 * finds its frames free, not on their way.
+	 */
+	if (pcp->count > high) {
+		n = smm_pcp_take_tail(pcp, min(pcp->count - high, most), &list);
+		smm_buddy_free_bulk(zone, &list, n);
+		smm_count_event(zone->pool, SMM_PCP_DRAIN);
+		trace_shadowmm_pcp_drain(zone->node->nid, zone->type, cpu, n);
+	}
+	more = high > hmin || pcp->count > high;
+	spin_unlock(&pcp->lock);
+	return more;
+}
+
+static void smm_pcp_decay_fn(struct work_struct *work)
+{
+	struct smm_pool *pool = container_of(to_delayed_work(work), struct smm_pool,
+					     pcp.decay);
+	struct smm_zone *zone;
+	bool more = false;
+	int i, cpu;
+
+	for_each_smm_zone(pool, zone, i)
+		for_each_possible_cpu(cpu)
+			more |= smm_pcp_decay_zone_cpu(zone, cpu);
+	if (more)
+		schedule_delayed_work(&pool->pcp.decay, HZ);
+}
+
+/**
+ * smm_pcp_pool_init() - prepare what a pool keeps for its lists
+ * @pool: a pool being built, before its zones
+ *
+ * Context: Process context.
+ */
+void smm_pcp_pool_init(struct smm_pool *pool)
+{
+	INIT_DELAYED_WORK(&pool->pcp.decay, smm_pcp_decay_fn);
+	WRITE_ONCE(pool->pcp.fixed, false);
+}
+
+/**
+ * smm_pcp_pool_stop() - stop the lists' decay for good
+ * @pool: a pool being taken apart: nothing allocates or frees any more
+ *
+ * Context: Process context, may sleep.
+ */
+void smm_pcp_pool_stop(struct smm_pool *pool)
+{
+	cancel_delayed_work_sync(&pool->pcp.decay);
+}
 
 /*
  * A CPU went away: nobody will ever use its lists, so empty them: its LRU

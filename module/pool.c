@@ -186,6 +186,8 @@ void smm_pool_destroy(struct smm_pool *pool)
 	smm_slab_pool_destroy(pool);
 	smm_pcp_hotplug_unregister(pool);
 	smm_lru_pool_destroy(pool);
+	/* No decay step may hold frames off the lists while they are counted. */
+	smm_pcp_pool_stop(pool);
 	smm_pcp_drain_all(pool);
 	smm_workingset_pool_destroy(pool);
 	/* Quarantined frames go back with the region, as they are. */

@@ -51,6 +51,7 @@
 #include <shadowmm/lru.h>
 #include <shadowmm/lru_policy.h>
 #include <shadowmm/object.h>
+#include <shadowmm/pcp.h>
 #include <shadowmm/pool.h>
 #include <shadowmm/reclaim.h>
 #include <shadowmm/slab.h>
@@ -237,6 +238,12 @@ static void smm_kswapd_balance(struct smm_kswapd *k, unsigned int order, int hig
 	bool slabs_done = false;
 
 	if (smm_node_balanced(node, order, highest))
+		return;
+	/*
+	 * Frames parked on the per-CPU lists are free: they go back before
+	 * anything is evicted (the lists may hold an eighth of a zone).
+	 */
+	if (smm_pcp_drain_all(pool) && smm_node_balanced(node, order, highest))
 		return;
 	smm_count_event(pool, SMM_PAGEOUTRUN);
 	trace_shadowmm_reclaim_begin(node->nid, order, 0);

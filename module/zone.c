@@ -175,27 +175,6 @@ static int smm_nodes_build_fallback(struct smm_pool *pool)
 	return 0;
 }
 
-/*
- * Per-CPU list sizes by zone size, as the kernel sizes its pagesets: a
- * batch of about 1/256 of the zone (at most 63), high at six batches but
- * never more than an eighth of the zone spread over the CPUs, so the lists
- * cannot hide a large share of a small zone.
- */
-static void smm_zone_pcp_defaults(struct smm_pool *pool)
-{
-	unsigned long cap;
-	struct smm_zone *zone;
-	unsigned int batch;
-	int i;
-
-	for_each_smm_zone(pool, zone, i) {
-		batch = clamp_t(unsigned long, zone->managed / 256, 1, 63);
-		cap = zone->managed / (8 * num_possible_cpus());
-		zone->pcp_batch = batch;
-		zone->pcp_high = clamp_t(unsigned long, cap, batch, 6 * batch);
-	}
-}
-
 /**
  * smm_zones_init() - build nodes and zones over the pool's region
  * @pool: a pool whose region, zone_split and tunables are set
@@ -213,6 +192,7 @@ int smm_zones_init(struct smm_pool *pool)
 	unsigned long c;
 	int n, i, ret;
 
+	smm_pcp_pool_init(pool);
 	pool->zones.nr_nodes = 0;
 	for (c = 0; c < r->nr_chunks; c++)
 		if (c == 0 || r->chunk_nid[c] != r->chunk_nid[c - 1])
@@ -245,7 +225,7 @@ int smm_zones_init(struct smm_pool *pool)
 	if (ret)
 		goto err_fallback;
 
-	smm_zone_pcp_defaults(pool);
+	smm_pcp_set_default_sizes(pool);
 	for_each_smm_zone(pool, zone, i) {
 		ret = smm_pcp_init(zone);
 		if (ret)
@@ -281,6 +261,7 @@ void smm_zones_destroy(struct smm_pool *pool)
 	struct smm_zone *zone;
 	int i, n;
 
+	smm_pcp_pool_stop(pool);
 	for_each_smm_zone(pool, zone, i)
 		smm_pcp_destroy(zone);
 	for (n = 0; n < pool->zones.nr_nodes; n++)
@@ -292,6 +273,8 @@ void smm_zones_destroy(struct smm_pool *pool)
 /**
  * smm_zones_setup_watermarks() - recompute min/low/high and lowmem reserve
  * @pool: the pool, with min_free_kbytes and watermark_scale_factor set
+ *
+ * The per-CPU lists' pcp_high_min follows the low watermark.
  *
  * Context: Process context; called at init or with pool->tune_lock held.
  */
@@ -345,6 +328,7 @@ void smm_zones_setup_watermarks(struct smm_pool *pool)
 			}
 		}
 	}
+	smm_pcp_update_high_min(pool);
 }
 
 /**

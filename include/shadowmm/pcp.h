@@ -8,6 +8,7 @@
 
 #include <linux/list.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 struct smm_pool;
 struct smm_zone;
@@ -15,10 +16,18 @@ struct smm_page;
 
 /**
  * struct smm_pcp - one CPU's order-0 list for one zone
- * @lock:	protects @list, @count and @changes; taken on the owning CPU
- *		with preemption disabled, and by drains from other CPUs
+ * @lock:	protects every other field; taken on the owning CPU with
+ *		preemption disabled, and by drains and the decay from other
+ *		CPUs
  * @list:	free frames, hot ones at the head
  * @count:	frames on @list
+ * @high:	@list drains when it reaches this; tuned between the zone's
+ *		pcp_high_min and pcp_high by the list's own traffic
+ * @free_count:	frees since the last allocations (halved by each), at most
+ *		pcp_batch << SMM_PCP_SCALE_MAX: a long run of frees drains in
+ *		batches this large and lets @high grow to hold them
+ * @alloc_factor: a refill takes pcp_batch << @alloc_factor; one more after
+ *		each refill with no free in between, halved by each free
  * @changes:	frames that came onto @list or left it other than through
  *		the buddy lists (an allocation, a free): validate's walk of
  *		the zone's lists is taken back when one of its lists changed
@@ -29,6 +38,9 @@ struct smm_pcp {
 	spinlock_t lock;
 	struct list_head list;
 	unsigned int count;
+	unsigned int high;
+	unsigned int free_count;
+	unsigned int alloc_factor;
 	unsigned long changes;
 };
 
@@ -37,13 +49,23 @@ struct smm_pcp {
  * themselves are in each zone)
  * @cpuhp_node:	on the CPU-hotplug instance list (a dead CPU's lists are
  *		drained)
+ * @decay:	brings every list's high back towards the zone's pcp_high_min
+ *		and drains what is above it, a step a second while some list
+ *		is above, as the kernel's vmstat work decays its pagesets
+ * @fixed:	pcp_high and pcp_batch were set by hand: every list's high is
+ *		pcp_high and stays there (refills and drains still scale
+ *		with runs); written under pool->tune_lock
  */
 struct smm_pool_pcp {
 	struct hlist_node cpuhp_node;
+	struct delayed_work decay;
+	bool fixed;
 };
 
 #define SMM_PCP_BATCH_MAX	1024
 #define SMM_PCP_HIGH_MAX	65536
+/* A refill or a drain moves at most pcp_batch << this (the kernel's 5). */
+#define SMM_PCP_SCALE_MAX	5
 
 int smm_pcp_init(struct smm_zone *zone);
 void smm_pcp_destroy(struct smm_zone *zone);
@@ -52,6 +74,11 @@ void smm_pcp_free(struct smm_zone *zone, struct smm_page *page);
 unsigned int smm_pcp_drain_cpu(struct smm_pool *pool, unsigned int cpu);
 unsigned int smm_pcp_drain_all(struct smm_pool *pool);
 int smm_pcp_set_tunables(struct smm_pool *pool, unsigned int high, unsigned int batch);
+void smm_pcp_set_default_sizes(struct smm_pool *pool);
+void smm_pcp_set_auto(struct smm_pool *pool);
+void smm_pcp_update_high_min(struct smm_pool *pool);
+void smm_pcp_pool_init(struct smm_pool *pool);
+void smm_pcp_pool_stop(struct smm_pool *pool);
 int smm_pcp_hotplug_register(struct smm_pool *pool);
 void smm_pcp_hotplug_unregister(struct smm_pool *pool);
 int smm_pcp_subsys_init(void);

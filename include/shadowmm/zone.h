@@ -57,8 +57,13 @@ struct smm_free_area {
  * @free_pages:	frames on the free lists (not counting per-CPU lists);
  *		written under @lock, read locklessly
  * @pcp:	per-CPU lists of order-0 frames in front of @free_area
- * @pcp_high:	a per-CPU list drains down when it reaches this many frames
- * @pcp_batch:	frames moved per refill or drain
+ * @pcp_high:	the most frames a per-CPU list holds before it drains
+ *		(its high grows towards this while its CPU frees and
+ *		refills, and decays back to @pcp_high_min)
+ * @pcp_high_min: where a list's high starts and decays to: the low
+ *		watermark shared among the CPUs, as the kernel's high_min
+ *		(equal to @pcp_high when the sizes were set by hand)
+ * @pcp_batch:	frames moved per refill or drain, before scaling
  * @watermark:	min/low/high, in frames; written under pool->tune_lock
  * @lowmem_reserve: frames kept back from allocations that could have used
  *		a higher zone, indexed by the highest zone they may use
@@ -85,6 +90,7 @@ struct smm_zone {
 	unsigned long changes;
 	struct smm_pcp __percpu *pcp;
 	unsigned int pcp_high;
+	unsigned int pcp_high_min;
 	unsigned int pcp_batch;
 	unsigned long watermark[SMM_NR_WMARK];
 	unsigned long lowmem_reserve[SMM_NR_ZONE_TYPES];

@@ -2351,6 +2351,7 @@ static void knob_line(struct ctx *c, char *buf, size_t size, bool good)
 		"fault_window 1", "fault_window 3", "fault_window 257", "fault_window -4",
 		"fault_window 4 8", "lru_policy", "lru_policy lru", "lru_policy classic extra",
 		"fault_order 5", "fault_order -1", "fault_order 4294967300", "fault_order 2 2",
+		"pcp_auto 2", "pcp_auto -1",
 	};
 	static const char *const policies[] = { "classic", "workingset", "mglru" };
 	unsigned int r = below(c, 100);
@@ -2373,8 +2374,11 @@ static void knob_line(struct ctx *c, char *buf, size_t size, bool good)
 		snprintf(buf, size, "min_free_kbytes %u", 64 + (unsigned int)below(c, 2048));
 	else if (r < 28)
 		snprintf(buf, size, "pcp_high %u", (unsigned int)below(c, 512));
-	else if (r < 38)
+	else if (r < 34)
 		snprintf(buf, size, "pcp_batch %u", 1 + (unsigned int)below(c, 64));
+	else if (r < 38)
+		/* Sized by zone and tuned again, or fixed where they are. */
+		snprintf(buf, size, "pcp_auto %u", (unsigned int)below(c, 2));
 	else if (r < 50)
 		snprintf(buf, size, "lru_batch %u\n", 1 + (unsigned int)below(c, 63));
 	else if (r < 60)
