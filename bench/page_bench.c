@@ -53,6 +53,7 @@ static void smm_bench_describe(struct smm_bench_ctx *ctx)
 	for_each_smm_zone(ctx->pool, szone, i) {
 		if (smm_zone_populated(szone)) {
 			res->smm_batch = READ_ONCE(szone->pcp_batch);
+			res->smm_high_min = READ_ONCE(szone->pcp_high_min);
 			res->smm_high = READ_ONCE(szone->pcp_high);
 			break;
 		}
@@ -168,11 +169,11 @@ void smm_bench_page_show(struct seq_file *m, const struct smm_bench_results *res
 		   res->repeats);
 	seq_puts(m, "# in ns per block allocated and freed\n");
 	smm_bench_show_cpus(m, res);
-	seq_printf(m, "# shadowmm: %lu frames, %d node(s), per-CPU batch %u high %u\n",
+	seq_printf(m, "# shadowmm: %lu frames, %d node(s), per-CPU batch %u high %u..%u\n",
 		   smm_pool_managed_pages(res->pool), res->pool->zones.nr_nodes,
-		   res->smm_batch, res->smm_high);
+		   res->smm_batch, res->smm_high_min, res->smm_high);
 	if (res->k_zone)
-		seq_printf(m, "# kernel: zone %s, per-CPU batch %d high %d\n",
+		seq_printf(m, "# kernel: zone %s, per-CPU batch %d high %d now\n",
 			   res->k_zone, res->k_batch, res->k_high);
 	seq_puts(m, "# pair: order-0 alloc+free, repeated; batch: alloc N order-0 blocks then free them;\n");
 	seq_printf(m, "# order: alloc+free one block, repeated; order_many: alloc %u frames in blocks of the order, then free;\n",

@@ -315,16 +315,16 @@ static void smm_pcp_autotune_test(struct kunit *test)
 }
 
 /*
- * Below its high watermark a zone takes back what the lists hold: a list
- * whose high grew shrinks it at each free, to the minimum, and holds no
- * more than the minimum.
+ * Below its high watermark a zone takes back what the lists may hold: the
+ * first refill while the zone is short puts a list's grown high back to
+ * its minimum, and frees then give back all above the minimum.
  */
 static void smm_pcp_short_zone_shrinks_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &eight_chunks);
 	struct smm_zone *zone = smm_test_only_zone(test, pool);
 	unsigned int batch = zone->pcp_batch, hmin;
-	unsigned long n = zone->managed, i, got, wmark, margin;
+	unsigned long n = zone->managed, i, got, wmark, margin, more;
 	struct smm_page **pages;
 	int cpu;
 
@@ -337,8 +337,8 @@ static void smm_pcp_short_zone_shrinks_test(struct kunit *test)
 	if (hmin + 7 * batch > zone->pcp_high)
 		kunit_skip(test, "%u CPUs leave no room to grow a list by 7 batches",
 			   num_possible_cpus());
-	/* What the list holds and the frees below cannot lift it back. */
-	margin = zone->pcp_high + 4 * batch;
+	/* A refill while short and the frees below cannot lift it back. */
+	margin = 2 * hmin + 2 * batch;
 	if (wmark <= margin)
 		kunit_skip(test, "%u CPUs: the lists may hold more than the watermark",
 			   num_possible_cpus());
@@ -350,20 +350,30 @@ static void smm_pcp_short_zone_shrinks_test(struct kunit *test)
 	for (got = 0; got < 7 * batch; got++)
 		pages[got] = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT);
 	KUNIT_EXPECT_EQ(test, smm_test_pcp_high(zone, cpu), hmin + 7 * batch);
-	/* Then the zone goes short. */
+	/* Then the zone goes short, and the list refills once more. */
 	while (got < n && smm_zone_free(zone) + margin >= wmark) {
 		pages[got] = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT);
 		if (!pages[got])
 			break;
 		got++;
 	}
+	more = smm_test_pcp_count(zone, cpu) + 1;
+	for (i = 0; i < more && got < n; i++) {
+		pages[got] = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT);
+		if (!pages[got])
+			break;
+		got++;
+	}
+	KUNIT_EXPECT_EQ(test, i, more);
 	KUNIT_EXPECT_LT(test, smm_zone_free(zone) + margin, wmark);
-	/* Freed while it is short: every free shrinks high by a batch or more. */
-	for (i = 0; i < 4 * batch && got; i++)
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_high(zone, cpu), hmin);
+	KUNIT_EXPECT_LE(test, smm_test_pcp_count(zone, cpu), batch);
+	/* Freed while it is short: all above the minimum goes back. */
+	for (i = 0; i < 2 * hmin && got; i++)
 		smm_free_pages(pool, pages[--got], 0);
 	KUNIT_EXPECT_LT(test, smm_zone_free(zone), wmark);
 	KUNIT_EXPECT_EQ(test, smm_test_pcp_high(zone, cpu), hmin);
-	KUNIT_EXPECT_LE(test, smm_test_pcp_count(zone, cpu), hmin);
+	KUNIT_EXPECT_LT(test, smm_test_pcp_count(zone, cpu), hmin);
 	while (got)
 		smm_free_pages(pool, pages[--got], 0);
 	migrate_enable();

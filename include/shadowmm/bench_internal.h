@@ -159,10 +159,11 @@ struct smm_bench_row {
  * @repeats:	figures are medians of this many measurements
  * @cpu:	the benchmark kthread's CPU and the second CPU (or nr_cpu_ids)
  * @smm_batch:	shadowmm's per-CPU list batch, in the first populated zone
- * @smm_high:	and its high mark
+ * @smm_high_min: and the high its lists rest at
+ * @smm_high:	and the most they may grow to
  * @k_zone:	the kernel zone an order-0 GFP_KERNEL page came from
  * @k_batch:	that zone's per-CPU batch on the first CPU
- * @k_high:	and its high mark
+ * @k_high:	and its high mark now
  * @slab_cpu:	slab: by object size, shadowmm's per-CPU array capacity
  *		(0: none, a debug cache)
  * @slab_batch:	and its refill and flush batch
@@ -179,6 +180,7 @@ struct smm_bench_results {
 	unsigned int repeats;
 	unsigned int cpu[2];
 	unsigned int smm_batch;
+	unsigned int smm_high_min;
 	unsigned int smm_high;
 	const char *k_zone;
 	int k_batch;

@@ -23,9 +23,10 @@ struct smm_page;
  * @count:	frames on @list
  * @high:	@list drains when it reaches this; tuned between the zone's
  *		pcp_high_min and pcp_high by the list's own traffic
- * @free_count:	frees since the last allocations (halved by each), at most
- *		pcp_batch << SMM_PCP_SCALE_MAX: a long run of frees drains in
- *		batches this large and lets @high grow to hold them
+ * @free_count:	frees since the last allocations (halved by each), capped
+ *		at pcp_batch << SMM_PCP_SCALE_MAX when used: a run of frees
+ *		drains in up to SMM_PCP_DRAIN_BATCHES batches at once and
+ *		lets @high grow to hold it
  * @alloc_factor: a refill takes pcp_batch << @alloc_factor; one more after
  *		each refill with no free in between, halved by each free
  * @changes:	frames that came onto @list or left it other than through
@@ -64,8 +65,10 @@ struct smm_pool_pcp {
 
 #define SMM_PCP_BATCH_MAX	1024
 #define SMM_PCP_HIGH_MAX	65536
-/* A refill or a drain moves at most pcp_batch << this (the kernel's 5). */
+/* A refill moves at most pcp_batch << this (the kernel's 5). */
 #define SMM_PCP_SCALE_MAX	5
+/* A drain moves at most this many batches (see smm_pcp_drain_count()). */
+#define SMM_PCP_DRAIN_BATCHES	4
 
 int smm_pcp_init(struct smm_zone *zone);
 void smm_pcp_destroy(struct smm_zone *zone);
