@@ -30,11 +30,10 @@ static unsigned int smm_test_pcp_count(struct smm_zone *zone, int cpu)
 	return READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->count);
 }
 
-/* A list's high as its next use sees it: within the zone's bounds. */
+/* A list's high as a free compares it, raw. */
 static unsigned int smm_test_pcp_high(struct smm_zone *zone, int cpu)
 {
-	return clamp(READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->high),
-		     zone->pcp_high_min, zone->pcp_high);
+	return READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->high);
 }
 
 /*
@@ -191,6 +190,8 @@ static void smm_pcp_tunables_test(struct kunit *test)
 /*
  * Sized by the zone, as the kernel sizes its pagesets, until fixed by hand;
  * smm_pcp_set_auto() brings back exactly the sizes the pool was built with.
+ * The minimum follows the low watermark, and a drain puts a list's high
+ * back to it.
  */
 static void smm_pcp_default_sizes_test(struct kunit *test)
 {
@@ -198,7 +199,10 @@ static void smm_pcp_default_sizes_test(struct kunit *test)
 	struct smm_zone *zone = smm_test_only_zone(test, pool);
 	unsigned int cpus = num_possible_cpus();
 	unsigned int high = zone->pcp_high, hmin = zone->pcp_high_min;
-	unsigned int batch = zone->pcp_batch;
+	unsigned int batch = zone->pcp_batch, i;
+	struct smm_page **pages;
+	unsigned long low;
+	int cpu;
 
 	KUNIT_EXPECT_FALSE(test, pool->pcp.fixed);
 	KUNIT_EXPECT_EQ(test, batch, (unsigned int)min(zone->managed / 256, 63UL));
@@ -215,6 +219,35 @@ static void smm_pcp_default_sizes_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, zone->pcp_high, high);
 	KUNIT_EXPECT_EQ(test, zone->pcp_high_min, hmin);
 	KUNIT_EXPECT_EQ(test, zone->pcp_batch, batch);
+
+	/*
+	 * The minimum follows the low watermark: 1/16 of the zone shared
+	 * among the CPUs, far above the four batches a pool without a
+	 * reserve rests at.
+	 */
+	KUNIT_ASSERT_EQ(test, smm_pool_set_watermark_scale_factor(pool, 625), 0);
+	low = zone->watermark[SMM_WMARK_LOW];
+	KUNIT_EXPECT_EQ(test, zone->pcp_high_min,
+			(unsigned int)clamp(low / cpus, (unsigned long)min(4 * batch, high),
+					    (unsigned long)high));
+	if (low / cpus > 4 * batch && low / cpus < high)
+		KUNIT_EXPECT_GT(test, zone->pcp_high_min, hmin);
+	hmin = zone->pcp_high_min;
+
+	/* A drain starts a list that grew over at the minimum. */
+	pages = kunit_kcalloc(test, 3 * batch, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	migrate_disable();
+	cpu = smp_processor_id();
+	for (i = 0; i < 3 * batch; i++)
+		pages[i] = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT);
+	KUNIT_EXPECT_GT(test, smm_test_pcp_high(zone, cpu), hmin);
+	for (i = 0; i < 3 * batch; i++)
+		if (pages[i])
+			smm_free_pages(pool, pages[i], 0);
+	smm_pcp_drain_all(pool);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_high(zone, cpu), hmin);
+	migrate_enable();
 }
 
 /* Runs the decay now, once, and waits for it. */

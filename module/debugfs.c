@@ -136,11 +136,10 @@ static unsigned long smm_zone_pcp_count(struct smm_zone *zone)
 	return n;
 }
 
-/* A CPU's list's high now, within the zone's bounds as its next use sees it. */
+/* A CPU's list's high now: a free at it tunes the list or drains it. */
 static unsigned int smm_zone_pcp_high(struct smm_zone *zone, int cpu)
 {
-	return clamp(READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->high),
-		     READ_ONCE(zone->pcp_high_min), READ_ONCE(zone->pcp_high));
+	return READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->high);
 }
 
 /* /proc/zoneinfo: sizes, watermarks, protection and pagesets. */

@@ -297,6 +297,14 @@ void smm_pcp_free(struct smm_zone *zone, struct smm_page *page)
 	smm_put_cpu_ptr(zone->pcp);
 }
 
+/*
+ * Empty one list and start it over: high back at the zone's minimum, no
+ * run of refills or frees counted.  So a list drained because memory is
+ * short (a stalled allocation, kswapd) does not fill up again to a high
+ * it grew to before, and one drained after a knob change does not go on
+ * to a high the new sizes no longer allow (a free looks at nothing else
+ * below its high).
+ */
 static unsigned int smm_pcp_drain_zone_cpu(struct smm_zone *zone, unsigned int cpu)
 {
 	struct smm_pcp *pcp = per_cpu_ptr(zone->pcp, cpu);
@@ -305,6 +313,9 @@ static unsigned int smm_pcp_drain_zone_cpu(struct smm_zone *zone, unsigned int c
 
 	spin_lock(&pcp->lock);
 	n = smm_pcp_take_tail(pcp, pcp->count, &list);
+	pcp->high = min(READ_ONCE(zone->pcp_high_min), READ_ONCE(zone->pcp_high));
+	pcp->alloc_factor = 0;
+	pcp->free_count = 0;
 	spin_unlock(&pcp->lock);
 	if (n) {
 		smm_buddy_free_bulk(zone, &list, n);
@@ -318,6 +329,8 @@ static unsigned int smm_pcp_drain_zone_cpu(struct smm_zone *zone, unsigned int c
  * smm_pcp_drain_cpu() - give one CPU's lists back to the buddy lists
  * @pool: the pool
  * @cpu: the CPU (online or dead)
+ *
+ * Each list starts over at its zone's minimum high.
  *
  * Context: Process context; does not sleep.
  * Return: frames drained.
@@ -338,7 +351,8 @@ SMM_EXPORT(smm_pcp_drain_cpu);
  * smm_pcp_drain_all() - give every CPU's lists back to the buddy lists
  * @pool: the pool
  *
- * Frames a CPU frees while this runs may land on its list again.
+ * Each list starts over at its zone's minimum high.  Frames a CPU frees
+ * while this runs may land on its list again.
  *
  * Context: Process context; does not sleep.
  * Return: frames drained.
@@ -408,29 +422,6 @@ void smm_pcp_update_high_min(struct smm_pool *pool)
 	}
 }
 
-/*
- * New sizes: every list starts over at the zone's minimum, with no run of
- * refills or frees counted, so that no list goes on to a high the new
- * sizes no longer allow (a free looks at nothing else below its high).
- */
-static void smm_pcp_restart_lists(struct smm_pool *pool)
-{
-	struct smm_zone *zone;
-	int i, cpu;
-
-	for_each_smm_zone(pool, zone, i) {
-		for_each_possible_cpu(cpu) {
-			struct smm_pcp *pcp = per_cpu_ptr(zone->pcp, cpu);
-
-			spin_lock(&pcp->lock);
-			pcp->high = READ_ONCE(zone->pcp_high_min);
-			pcp->alloc_factor = 0;
-			pcp->free_count = 0;
-			spin_unlock(&pcp->lock);
-		}
-	}
-}
-
 /**
  * smm_pcp_set_tunables() - fix high and batch of every zone's lists
  * @pool: the pool
@@ -463,7 +454,6 @@ int smm_pcp_set_tunables(struct smm_pool *pool, unsigned int high,
 	}
 	smm_pcp_update_high_min(pool);
 	mutex_unlock(&pool->tune_lock);
-	smm_pcp_restart_lists(pool);
 	smm_pcp_drain_all(pool);
 	return 0;
 }
@@ -482,7 +472,6 @@ void smm_pcp_set_auto(struct smm_pool *pool)
 	mutex_lock(&pool->tune_lock);
 	smm_pcp_set_default_sizes(pool);
 	mutex_unlock(&pool->tune_lock);
-	smm_pcp_restart_lists(pool);
 	smm_pcp_drain_all(pool);
 }
 SMM_EXPORT(smm_pcp_set_auto);
