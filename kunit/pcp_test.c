@@ -258,24 +258,15 @@ static void smm_test_pcp_decay_step(struct smm_pool *pool)
 }
 
 /*
- * This CPU's list as a fresh pool's would be: empty, high at its minimum,
- * no run of refills or frees counted (the pool's own setup may have
- * allocated on this CPU); and the decay put off for an hour, so that it
- * cannot step in before the test runs it (a kick does not bring a pending
- * decay forward).  Called with migration disabled.
+ * Every list as a fresh pool's would be: empty, high at its minimum, no
+ * run of refills or frees counted (a drain starts a list over; the pool's
+ * own setup may have allocated on this CPU); and the decay put off for an
+ * hour, so that it cannot step in before the test runs it (a kick does
+ * not bring a pending decay forward).
  */
-static void smm_test_pcp_settle(struct smm_pool *pool, struct smm_zone *zone, int cpu)
+static void smm_test_pcp_settle(struct smm_pool *pool)
 {
-	struct smm_pcp *pcp = per_cpu_ptr(zone->pcp, cpu);
-	unsigned int steps;
-
-	for (steps = 0; steps < 64 && smm_test_pcp_high(zone, cpu) > zone->pcp_high_min; steps++)
-		smm_test_pcp_decay_step(pool);
 	smm_pcp_drain_all(pool);
-	spin_lock(&pcp->lock);
-	pcp->alloc_factor = 0;
-	pcp->free_count = 0;
-	spin_unlock(&pcp->lock);
 	mod_delayed_work(system_wq, &pool->pcp.decay, 3600 * HZ);
 }
 
@@ -306,7 +297,7 @@ static void smm_pcp_autotune_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, pages);
 	migrate_disable();
 	cpu = smp_processor_id();
-	smm_test_pcp_settle(pool, zone, cpu);
+	smm_test_pcp_settle(pool);
 	refills = smm_event_sum(pool, SMM_PCP_REFILL);
 	drains = smm_event_sum(pool, SMM_PCP_DRAIN);
 	KUNIT_EXPECT_EQ(test, smm_test_pcp_high(zone, cpu), hmin);
@@ -378,7 +369,7 @@ static void smm_pcp_short_zone_shrinks_test(struct kunit *test)
 
 	migrate_disable();
 	cpu = smp_processor_id();
-	smm_test_pcp_settle(pool, zone, cpu);
+	smm_test_pcp_settle(pool);
 	/* Grown while the zone has plenty. */
 	for (got = 0; got < 7 * batch; got++)
 		pages[got] = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT);

@@ -136,12 +136,6 @@ static unsigned long smm_zone_pcp_count(struct smm_zone *zone)
 	return n;
 }
 
-/* A CPU's list's high now: a free at it tunes the list or drains it. */
-static unsigned int smm_zone_pcp_high(struct smm_zone *zone, int cpu)
-{
-	return READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->high);
-}
-
 /* /proc/zoneinfo: sizes, watermarks, protection and pagesets. */
 static int smm_zoneinfo_show(struct seq_file *m, void *v)
 {
@@ -173,7 +167,7 @@ static int smm_zoneinfo_show(struct seq_file *m, void *v)
 				seq_printf(m, "              count: %u\n",
 					   READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->count));
 				seq_printf(m, "              high:  %u\n",
-					   smm_zone_pcp_high(zone, cpu));
+					   READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->high));
 				seq_printf(m, "              batch: %u\n", READ_ONCE(zone->pcp_batch));
 			}
 			seq_printf(m, "  start_pfn:           %lu\n",
@@ -639,8 +633,9 @@ static int smm_knob_lru_policy(struct smm_pool *pool, const char *line, int len,
  * pool), pcp_high (pcp_batch..65536) and pcp_batch (1..pcp_high, at most
  * 1024), set for every zone with the other value taken from node 0's
  * Normal zone and fixed there, pcp_auto (1: sized by zone and tuned
- * again; 0: fixed at node 0's Normal zone's sizes), lru_batch (1..63), fault_window (0, or 4..256 pages each
- * object keeps mapped, see fault_window.c), fault_order (0..4: a first
+ * again; 0: fixed at node 0's Normal zone's sizes), lru_batch (1..63),
+ * fault_window (0, or 4..256 pages each object keeps mapped, see
+ * fault_window.c), fault_order (0..4: a first
  * touch makes and maps 2^N pages), drain_pcp, drain_lru and drop_slabs
  * (1: every cache gives its free slabs back), reclaim (1..managed pages:
  * evict that many object pages, as far as possible), and the knobs other

@@ -114,23 +114,21 @@ static unsigned int smm_pcp_refill_count(struct smm_zone *zone, struct smm_pcp *
 	unsigned int batch = READ_ONCE(zone->pcp_batch);
 	unsigned int hmin = READ_ONCE(zone->pcp_high_min);
 	unsigned int hmax = READ_ONCE(zone->pcp_high);
+	unsigned long free = smm_zone_free(zone);
+	unsigned long wmark = READ_ONCE(zone->watermark[SMM_WMARK_HIGH]);
 	unsigned int high, want, room;
 
 	lockdep_assert_held(&pcp->lock);
 	high = clamp(pcp->high, hmin, hmax);
+	/*
+	 * More than a batch only from what the zone has above its high
+	 * watermark: a large refill must not by itself wake kswapd or take
+	 * the zone down to where reclaim evicts pages.
+	 */
 	want = batch << pcp->alloc_factor;
-	if (want > batch) {
-		unsigned long free = smm_zone_free(zone);
-		unsigned long wmark = READ_ONCE(zone->watermark[SMM_WMARK_HIGH]);
-
-		/*
-		 * More than a batch only from what the zone has above its high
-		 * watermark: a large refill must not by itself wake kswapd or
-		 * take the zone down to where reclaim evicts pages.
-		 */
+	if (want > batch)
 		want = free > wmark + batch ? min_t(unsigned long, want, free - wmark) : batch;
-	}
-	if (smm_pcp_zone_short(zone))
+	if (free < wmark)
 		high = hmin;
 	else if (hmin != hmax)
 		high = min(high + want, hmax);
