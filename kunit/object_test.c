@@ -32,6 +32,7 @@
 
 #include <uapi/shadowmm.h>
 
+#include <shadowmm/compat.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/object.h>
 #include <shadowmm/object_internal.h>
@@ -609,6 +610,80 @@ static void smm_object_mlock_punch_test(struct kunit *test)
 	vm_munmap(addr, 4 * PAGE_SIZE);
 }
 
+/* The mapping at @addr locked on fault, as mlock2(MLOCK_ONFAULT) leaves it. */
+static void smm_test_vma_lock_onfault(unsigned long addr)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+
+	mmap_write_lock(mm);
+	vma = find_vma(mm, addr);
+	vm_flags_set(vma, VM_LOCKED | VM_LOCKONFAULT);
+	mm->locked_vm += vma_pages(vma);
+	mmap_write_unlock(mm);
+}
+
+/*
+ * A kernel batch's entry can outlive PG_mlocked: a page faulted into a
+ * mapping locked on fault is mlocked through one CPU's mlock batch, which
+ * keeps a reference; unmapped on another CPU, whose munlock entry is
+ * processed first, it loses the flag.  Punched, the frame waits on the
+ * pinned list with that reference only, and no flag says a batch holds
+ * it.  A flush, what pool destruction does last, drains every CPU's
+ * batches and frees it; a walk that drained the kernel's batches only for
+ * mlocked pages left it there, and a KUnit pool was destroyed with it.
+ */
+static void smm_object_mlock_entry_outlives_flag_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	unsigned long addr, free_before;
+	int first, second, refs;
+	struct page *page;
+	loff_t pos = 0;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_EQ(test, kernel_write(file, buf, PAGE_SIZE, &pos), (ssize_t)PAGE_SIZE);
+	smm_lru_drain_all(pool);
+	page = smm_test_page_at(file, 0);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	refs = page_ref_count(page);
+	addr = kunit_vm_mmap(test, file, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
+	smm_test_vma_lock_onfault(addr);
+
+	first = raw_smp_processor_id();
+	second = cpumask_any_but(cpu_online_mask, first);
+	KUNIT_ASSERT_LT(test, second, nr_cpu_ids);
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(first)), 0);
+	KUNIT_ASSERT_EQ(test, put_user(1, (char __user *)addr), 0);
+	smm_lru_drain_all(pool);
+	/* Mapped, mlocked, and queued on the first CPU's mlock batch. */
+	KUNIT_ASSERT_TRUE(test, folio_test_mlocked(page_folio(page)));
+	KUNIT_ASSERT_EQ(test, page_ref_count(page), refs + 2);
+
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(second)), 0);
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr, PAGE_SIZE), 0);
+	smm_compat_lru_add_drain();
+	smm_lru_drain_all(pool);
+	/* The second CPU's munlock ran first: the flag is gone, the entry not. */
+	KUNIT_ASSERT_FALSE(test, folio_test_mlocked(page_folio(page)));
+	KUNIT_ASSERT_EQ(test, page_ref_count(page), refs + 1);
+	KUNIT_EXPECT_EQ(test, set_cpus_allowed_ptr(current, cpu_possible_mask), 0);
+
+	free_before = smm_pool_free_pages(pool);
+	KUNIT_ASSERT_EQ(test, smm_object_punch(obj, 0, PAGE_SIZE), 1L);
+	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 1UL);
+	smm_object_pinned_flush(pool);
+	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free_before + 1);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /*
  * Pages nobody mlocked are never in the kernel's batches: a punch of
  * pages that shadowmm's own LRU batches still hold drains those and
@@ -1014,6 +1089,7 @@ static struct kunit_case smm_object_cases[] = {
 	KUNIT_CASE(smm_object_id_test),
 	KUNIT_CASE(smm_object_mlock_punch_test),
 	KUNIT_CASE(smm_object_mlocked_unmapped_punch_test),
+	KUNIT_CASE(smm_object_mlock_entry_outlives_flag_test),
 	KUNIT_CASE(smm_object_punch_drains_own_batches_test),
 	KUNIT_CASE(smm_object_abandon_stale_ref_test),
 	KUNIT_CASE_SLOW(smm_object_prepare_locked_first_test),

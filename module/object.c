@@ -317,10 +317,8 @@ static bool smm_pinned_any_mlocked(struct smm_pool *pool)
  * off the list, so the frame the walk stands on, and the next one, stay
  * on it while the lock is dropped.
  */
-static void smm_pinned_work_fn(struct work_struct *work)
+static void smm_pinned_release(struct smm_pool *pool, bool final)
 {
-	struct smm_pool *pool = container_of(to_delayed_work(work), struct smm_pool,
-					     objects.pinned_work);
 	struct smm_page *frame, *next;
 	unsigned int held = 0, nr = 0;
 	bool drop_ref = false;
@@ -329,15 +327,15 @@ static void smm_pinned_work_fn(struct work_struct *work)
 
 	/*
 	 * A reference a batch holds is no pin: let the batches go.
-	 * shadowmm's own always; the kernel's when a page waiting is
-	 * mlocked, and else once every SMM_PINNED_KERNEL_DRAIN polls: a
-	 * batch entry can outlive the flag (an mlock's entry on one CPU, the
-	 * munlock's, processed first, on another), and a page held by a pin
-	 * (vmsplice, io_uring) must not make every CPU run a work item ten
-	 * times a second.
+	 * shadowmm's own always; the kernel's on the last walk, when a page
+	 * waiting is mlocked, and else once every SMM_PINNED_KERNEL_DRAIN
+	 * polls: a batch entry can outlive the flag (an mlock's entry on one
+	 * CPU, the munlock's, processed first, on another), and a page held
+	 * by a pin (vmsplice, io_uring) must not make every CPU run a work
+	 * item ten times a second.
 	 */
 	smm_lru_drain_all(pool);
-	if (smm_pinned_any_mlocked(pool) ||
+	if (final || smm_pinned_any_mlocked(pool) ||
 	    !(++pool->objects.pinned_polls % SMM_PINNED_KERNEL_DRAIN))
 		smm_object_kernel_batches_drain_all(pool);
 
@@ -369,8 +367,13 @@ static void smm_pinned_work_fn(struct work_struct *work)
 	if (!list_empty(&pool->objects.pinned)) {
 		schedule_delayed_work(&pool->objects.pinned_work, SMM_PINNED_POLL);
 	} else {
-		/* The list is empty: the reference its first frame took goes. */
-		pool->objects.pinned_polls = 0;
+		/*
+		 * The list is empty: the reference its first frame took goes.
+		 * Only the poll counts its rounds (a flush beside it must not
+		 * write them).
+		 */
+		if (!final)
+			pool->objects.pinned_polls = 0;
 		drop_ref = pool->objects.pinned_ref;
 		pool->objects.pinned_ref = false;
 	}
@@ -386,6 +389,29 @@ static void smm_pinned_work_fn(struct work_struct *work)
 	if (drop_ref)
 		module_put(THIS_MODULE);
 }
+
+static void smm_pinned_work_fn(struct work_struct *work)
+{
+	smm_pinned_release(container_of(to_delayed_work(work), struct smm_pool,
+					objects.pinned_work), false);
+}
+
+/**
+ * smm_object_pinned_flush() - free the pinned frames whose pins are gone,
+ *			       every per-CPU batch drained first
+ * @pool: the pool
+ *
+ * The walk the poll makes, with the kernel's batches always drained: what
+ * is left afterwards is held by a real pin, not by a batch that has not
+ * filled yet.  Pool destruction relies on it.
+ *
+ * Context: Process context, may sleep; takes cpus_read_lock().
+ */
+void smm_object_pinned_flush(struct smm_pool *pool)
+{
+	smm_pinned_release(pool, true);
+}
+SMM_EXPORT(smm_object_pinned_flush);
 
 /*
  * Give a frame that has left its object (and every page table) back: now
@@ -1662,7 +1688,7 @@ void smm_object_pool_destroy(struct smm_pool *pool)
 {
 	cancel_work_sync(&pool->workingset.trim_work);
 	cancel_delayed_work_sync(&pool->objects.pinned_work);
-	smm_pinned_work_fn(&pool->objects.pinned_work.work);
+	smm_object_pinned_flush(pool);
 	cancel_delayed_work_sync(&pool->objects.pinned_work);
 	WARN(!list_empty(&pool->objects.list) || pool->objects.nr_pinned,
 	     "%s: destroyed with objects or %lu pinned frames left\n",

@@ -245,6 +245,7 @@ unsigned long smm_object_count_range(struct smm_object *obj, pgoff_t first,
 void *smm_object_shadow(struct smm_object *obj, pgoff_t index);
 unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r);
 unsigned long smm_object_pinned_pages(struct smm_pool *pool);
+void smm_object_pinned_flush(struct smm_pool *pool);
 unsigned long smm_object_quarantined_pages(struct smm_pool *pool);
 void smm_object_frame_quarantine(struct smm_pool *pool, struct smm_page *frame);
 
