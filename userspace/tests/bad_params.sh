@@ -81,9 +81,10 @@ settle() {
 meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 # kB free, counting the pages the kernel's per-CPU lists hold: a region
 # given back page by page lands there first, and MemFree leaves them out.
+# One awk over both files: every process costs under emulation and KASAN.
 free_kb() {
-	echo $(($(awk '$1 == "MemFree:" { print $2 }' /proc/meminfo) + \
-		$(awk '$1 == "count:" { n += $2 } END { print n * 4 }' /proc/zoneinfo)))
+	awk '$1 == "MemFree:" { kb += $2 } $1 == "count:" { kb += 4 * $2 } END { print kb }' \
+		/proc/meminfo /proc/zoneinfo
 }
 
 # nothing_left: no trace of a load anywhere, and what a refused swap_file
@@ -120,16 +121,19 @@ row() {
 		dmesg | say
 		return 1
 	fi
-	r_lines=$(dmesg | grep -c "shadowmm: $r_re")
+	r_log=$(dmesg)
+	r_lines=$(echo "$r_log" | grep -c "shadowmm: $r_re")
 	if [ "$r_lines" != 1 ]; then
 		echo "# $r_lines lines match 'shadowmm: $r_re' in:"
-		dmesg | say
+		echo "$r_log" | say
 		return 1
 	fi
-	if dmesg | grep -qE 'WARNING|BUG|Oops|Call Trace|KASAN'; then
-		dmesg | say
+	case $r_log in
+	*WARNING* | *BUG* | *Oops* | *"Call Trace"* | *KASAN*)
+		echo "$r_log" | say
 		return 1
-	fi
+		;;
+	esac
 	nothing_left || return 1
 	# A region a refused load kept is 16 MiB or more: 8 MiB is a leak.
 	# What the kernel frees later (RCU callbacks, exited kthreads) gets

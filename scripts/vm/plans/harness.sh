@@ -1,9 +1,12 @@
 # shellcheck shell=sh
-# make check-harness, inside the VM: load one throwaway module named by
-# smm.selftest= on the kernel command line, collect its KUnit results,
-# unload it.  The host knows which failure the run must be judged for.
-mod=$(sed -n 's/.*smm\.selftest=\([a-z_]*\).*/\1/p' /proc/cmdline)
-if smm_insmod "harness_$mod"; then
-	smm_kunit_results
-	smm_rmmod "harness_$mod"
-fi
+# make check-harness, inside the VM: load each throwaway module named by
+# smm.selftest= on the kernel command line (comma-separated) in turn,
+# collect its KUnit results, unload it.  The host knows which failures the
+# run must be judged for.
+mods=$(sed -n 's/.*smm\.selftest=\([a-z_,]*\).*/\1/p' /proc/cmdline)
+for mod in $(echo "$mods" | tr , ' '); do
+	if smm_insmod "harness_$mod"; then
+		smm_kunit_results
+		smm_rmmod "harness_$mod"
+	fi
+done
