@@ -97,7 +97,8 @@ static void smm_knobs_test(struct kunit *test)
 	unsigned long mfk = pool->zones.min_free_kbytes, low = zone->watermark[SMM_WMARK_LOW];
 	unsigned int high = zone->pcp_high, batch = zone->pcp_batch;
 	unsigned int lru_batch = pool->lru.batch_size;
-	int i;
+	unsigned int highs[SMM_NR_ZONE_TYPES], batches[SMM_NR_ZONE_TYPES];
+	int i, t;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		KUNIT_EXPECT_EQ_MSG(test, smm_knob_write(pool, bad[i]), -EINVAL,
@@ -133,12 +134,22 @@ static void smm_knobs_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, pool->pcp.fixed);
 	KUNIT_EXPECT_EQ(test, zone->pcp_high, high);
 	KUNIT_EXPECT_EQ(test, zone->pcp_batch, batch);
-	/* And fixed where they are, as writing them back would. */
+	for (t = 0; t < SMM_NR_ZONE_TYPES; t++) {
+		highs[t] = pool->zones.table[t]->pcp_high;
+		batches[t] = pool->zones.table[t]->pcp_batch;
+	}
+	/* A smaller zone has smaller lists: what pcp_auto 0 must keep. */
+	KUNIT_EXPECT_LT(test, highs[SMM_ZONE_DMA], high);
+	/* And each zone's fixed at its own sizes, not at the Normal zone's. */
 	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "pcp_auto 0"), 0);
 	KUNIT_EXPECT_TRUE(test, pool->pcp.fixed);
-	KUNIT_EXPECT_EQ(test, zone->pcp_high, high);
-	KUNIT_EXPECT_EQ(test, zone->pcp_high_min, high);
-	KUNIT_EXPECT_EQ(test, zone->pcp_batch, batch);
+	for (t = 0; t < SMM_NR_ZONE_TYPES; t++) {
+		struct smm_zone *z = pool->zones.table[t];
+
+		KUNIT_EXPECT_EQ_MSG(test, z->pcp_high, highs[t], "zone %d", t);
+		KUNIT_EXPECT_EQ_MSG(test, z->pcp_high_min, highs[t], "zone %d", t);
+		KUNIT_EXPECT_EQ_MSG(test, z->pcp_batch, batches[t], "zone %d", t);
+	}
 }
 
 /* The tunables a knob line can change, to see that a refused one did not. */

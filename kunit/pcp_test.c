@@ -12,7 +12,10 @@
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/cpu.h>
+#include <linux/tracepoint.h>
 #include <linux/workqueue.h>
+
+#include <trace/events/shadowmm.h>
 
 #include "smm_test.h"
 
@@ -406,6 +409,107 @@ static void smm_pcp_short_zone_shrinks_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/* What the drain tracepoint showed of one list's drain. */
+struct smm_test_drain_watch {
+	struct smm_zone *zone;
+	int cpu;
+	unsigned long free0;
+	unsigned int steps, total, largest;
+	bool unlocked, behind;
+};
+
+static void smm_test_drain_probe(void *data, int nid, int type, int cpu, unsigned int n)
+{
+	struct smm_test_drain_watch *w = data;
+
+	if (nid != w->zone->node->nid || type != w->zone->type || cpu != w->cpu)
+		return;
+	w->steps++;
+	w->total += n;
+	w->largest = max(w->largest, n);
+	/* The step's frames are free before the list's lock goes. */
+	if (!spin_is_locked(&per_cpu_ptr(w->zone->pcp, cpu)->lock))
+		w->unlocked = true;
+	if (smm_zone_free(w->zone) != w->free0 + w->total)
+		w->behind = true;
+}
+
+/*
+ * A long list drains a step at a time (pcp_batch doubled to the full,
+ * here 4 << 5 = 128 frames), not in one hold of the zone lock, and each
+ * step's frames are in the buddy lists, counted free, while the list's
+ * lock is still held: a second drainer that finds the list empty finds
+ * them free, so a stall it drains for does not fail beside them.
+ */
+static void smm_pcp_drain_in_steps_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &eight_chunks);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	struct smm_test_drain_watch w = { .zone = zone };
+	unsigned int batch = 4, step = batch << SMM_PCP_SCALE_MAX, n = 5 * step, i, held;
+	struct smm_page **pages;
+
+	pages = kunit_kcalloc(test, n, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_ASSERT_EQ(test, smm_pcp_set_tunables(pool, 2 * n, batch), 0);
+	migrate_disable();
+	w.cpu = smp_processor_id();
+	for (i = 0; i < n; i++) {
+		pages[i] = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT);
+		if (!pages[i])
+			break;
+	}
+	while (i)
+		smm_free_pages(pool, pages[--i], 0);
+	held = smm_test_pcp_count(zone, w.cpu);
+	migrate_enable();
+	KUNIT_ASSERT_GE(test, held, n);
+
+	w.free0 = smm_zone_free(zone);
+	KUNIT_ASSERT_EQ(test, register_trace_shadowmm_pcp_drain(smm_test_drain_probe, &w), 0);
+	KUNIT_EXPECT_EQ(test, smm_pcp_drain_cpu(pool, w.cpu), held);
+	unregister_trace_shadowmm_pcp_drain(smm_test_drain_probe, &w);
+	tracepoint_synchronize_unregister();
+	KUNIT_EXPECT_EQ(test, w.total, held);
+	KUNIT_EXPECT_EQ(test, w.steps, DIV_ROUND_UP(held, step));
+	KUNIT_EXPECT_LE(test, w.largest, step);
+	KUNIT_EXPECT_FALSE(test, w.unlocked);
+	KUNIT_EXPECT_FALSE(test, w.behind);
+	smm_pcp_drain_all(pool);
+	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), zone->managed);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/*
+ * A lower watermark lowers the lists' minimum high, and a list resting at
+ * the old minimum comes down to the new one: lowering min_free_kbytes
+ * kicks the decay, which steps each list's high down to it.
+ */
+static void smm_pcp_lower_minimum_decays_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &eight_chunks);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	unsigned int old_min, new_min, steps;
+	int cpu = raw_smp_processor_id();
+
+	/* A minimum above four batches (low watermark 1,280 frames). */
+	KUNIT_ASSERT_EQ(test, smm_pool_set_min_free_kbytes(pool, 4096), 0);
+	old_min = zone->pcp_high_min;
+	smm_pcp_drain_all(pool);
+	cancel_delayed_work_sync(&pool->pcp.decay);
+	KUNIT_ASSERT_EQ(test, smm_test_pcp_high(zone, cpu), old_min);
+
+	KUNIT_ASSERT_EQ(test, smm_pool_set_min_free_kbytes(pool, 0), 0);
+	new_min = zone->pcp_high_min;
+	KUNIT_ASSERT_LT(test, new_min, old_min);
+	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&pool->pcp.decay));
+	for (steps = 0; steps < 64 && delayed_work_pending(&pool->pcp.decay); steps++)
+		smm_test_pcp_decay_step(pool);
+	KUNIT_EXPECT_GT(test, steps, 0U);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_high(zone, cpu), new_min);
+	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&pool->pcp.decay));
+}
+
 struct smm_pcp_fill {
 	struct smm_pool *pool;
 	unsigned int n;
@@ -558,6 +662,8 @@ static struct kunit_case smm_pcp_cases[] = {
 	KUNIT_CASE(smm_pcp_default_sizes_test),
 	KUNIT_CASE(smm_pcp_autotune_test),
 	KUNIT_CASE(smm_pcp_short_zone_shrinks_test),
+	KUNIT_CASE(smm_pcp_drain_in_steps_test),
+	KUNIT_CASE(smm_pcp_lower_minimum_decays_test),
 	KUNIT_CASE(smm_pcp_cpu_offline_test),
 	KUNIT_CASE(smm_pcp_validate_moving_frame_test),
 	{}

@@ -502,18 +502,18 @@ struct smm_page *smm_alloc_pages_node(struct smm_pool *pool, int node,
 	/*
 	 * Every zone is below min: a stall.  First the frames parked on every
 	 * CPU's per-CPU lists, which the watermarks do not count, go back
-	 * (that does not sleep).  Then callers that may sleep reclaim
-	 * directly and try again while that makes progress; the frames
-	 * reclaim frees may wait on those lists too, so they are drained
-	 * again before the last try.
+	 * (that does not sleep), and the walk is tried again even if this
+	 * drain found them empty: another's drain may just have put them
+	 * back.  Then callers that may sleep reclaim directly and try again
+	 * while that makes progress; the frames reclaim frees may wait on
+	 * those lists too, so they are drained again before the last try.
 	 */
 	if (!(flags & SMM_GFP_NOWAIT))
 		smm_count_event(pool, SMM_ALLOCSTALL_DMA + highest);
-	if (smm_pcp_drain_all(pool)) {
-		page = smm_zonelist_walk(pool, pref, order, flags, SMM_WMARK_MIN, &zone);
-		if (page)
-			goto done;
-	}
+	smm_pcp_drain_all(pool);
+	page = smm_zonelist_walk(pool, pref, order, flags, SMM_WMARK_MIN, &zone);
+	if (page)
+		goto done;
 	if (smm_gfp_may_sleep(flags)) {
 		unsigned int tries;
 

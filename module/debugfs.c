@@ -422,9 +422,9 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 		   SMM_FAULT_WINDOW_MIN, SMM_FAULT_WINDOW_MAX);
 	seq_printf(m, "# \"fault_order N\" (0..%u) makes and maps a block of 2^N pages on a first touch,\n",
 		   SMM_FAULT_ORDER_MAX);
-	seq_printf(m, "# \"pcp_auto 1\": per-CPU lists sized by zone, each high tuned from %u to pcp_high; \"pcp_auto 0\",\n",
+	seq_printf(m, "# \"pcp_auto 1\": per-CPU lists sized by zone, each high tuned from %u to pcp_high; \"pcp_auto 0\"\n",
 		   READ_ONCE(zone->pcp_high_min));
-	seq_puts(m, "# pcp_high or pcp_batch fix them where they are (in every zone),\n");
+	seq_puts(m, "# fixes each zone's at its own pcp_high, \"pcp_high N\" or \"pcp_batch N\" every zone's at N,\n");
 	seq_puts(m, "# write \"name value\" to set; \"drain_pcp 1\" drains every per-CPU list,\n");
 	seq_puts(m, "# \"drain_lru 1\" moves every per-CPU LRU batch to the lists,\n");
 	seq_puts(m, "# \"drop_slabs 1\" gives every cache's free slabs back,\n");
@@ -463,12 +463,10 @@ static int smm_knob_set_pcp_batch(struct smm_pool *pool, unsigned int val)
 
 static int smm_knob_pcp_auto(struct smm_pool *pool, unsigned int val)
 {
-	struct smm_zone *zone = pool->zones.table[SMM_ZONE_NORMAL];
-
-	if (!val)
-		return smm_pcp_set_tunables(pool, READ_ONCE(zone->pcp_high),
-					    READ_ONCE(zone->pcp_batch));
-	smm_pcp_set_auto(pool);
+	if (val)
+		smm_pcp_set_auto(pool);
+	else
+		smm_pcp_set_fixed(pool);
 	return 0;
 }
 

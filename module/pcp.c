@@ -103,6 +103,24 @@ static void smm_pcp_decay_kick(struct smm_zone *zone)
 }
 
 /*
+ * A list's least and most high.  A knob write changes the two one after
+ * the other, under pool->tune_lock only: a reader between the writes may
+ * see the minimum above the maximum, and then takes the maximum for both.
+ */
+static void smm_pcp_high_bounds(const struct smm_zone *zone, unsigned int *hmin,
+				unsigned int *hmax)
+{
+	*hmax = READ_ONCE(zone->pcp_high);
+	*hmin = min(READ_ONCE(zone->pcp_high_min), *hmax);
+}
+
+/* A refill's or a drain step's most: pcp_batch doubled to the full, bounded. */
+static unsigned int smm_pcp_step(unsigned int batch)
+{
+	return min(batch << SMM_PCP_SCALE_MAX, SMM_PCP_STEP_MAX);
+}
+
+/*
  * How many frames the refill of an empty list takes: the batch doubled for
  * each refill since the last free (up to SMM_PCP_SCALE_MAX times), within
  * the list's high, which grows by what is taken while the zone is not
@@ -112,20 +130,19 @@ static void smm_pcp_decay_kick(struct smm_zone *zone)
 static unsigned int smm_pcp_refill_count(struct smm_zone *zone, struct smm_pcp *pcp)
 {
 	unsigned int batch = READ_ONCE(zone->pcp_batch);
-	unsigned int hmin = READ_ONCE(zone->pcp_high_min);
-	unsigned int hmax = READ_ONCE(zone->pcp_high);
 	unsigned long free = smm_zone_free(zone);
 	unsigned long wmark = READ_ONCE(zone->watermark[SMM_WMARK_HIGH]);
-	unsigned int high, want, room;
+	unsigned int hmin, hmax, high, want, room;
 
 	lockdep_assert_held(&pcp->lock);
+	smm_pcp_high_bounds(zone, &hmin, &hmax);
 	high = clamp(pcp->high, hmin, hmax);
 	/*
 	 * More than a batch only from what the zone has above its high
 	 * watermark: a large refill must not by itself wake kswapd or take
 	 * the zone down to where reclaim evicts pages.
 	 */
-	want = batch << pcp->alloc_factor;
+	want = min(batch << pcp->alloc_factor, smm_pcp_step(batch));
 	if (want > batch)
 		want = free > wmark + batch ? min_t(unsigned long, want, free - wmark) : batch;
 	if (free < wmark)
@@ -207,11 +224,10 @@ static unsigned int smm_pcp_take_tail(struct smm_pcp *pcp, unsigned int count,
 static unsigned int smm_pcp_high_on_free(struct smm_zone *zone, struct smm_pcp *pcp,
 					 unsigned int batch)
 {
-	unsigned int hmin = READ_ONCE(zone->pcp_high_min);
-	unsigned int hmax = READ_ONCE(zone->pcp_high);
-	unsigned int high, run;
+	unsigned int hmin, hmax, high, run;
 
 	lockdep_assert_held(&pcp->lock);
+	smm_pcp_high_bounds(zone, &hmin, &hmax);
 	high = clamp(pcp->high, hmin, hmax);
 	pcp->high = high;
 	if (hmin == hmax)
@@ -242,7 +258,8 @@ static unsigned int smm_pcp_drain_count(const struct smm_pcp *pcp, unsigned int 
 {
 	unsigned int most = high > 2 * batch ? high - batch : batch;
 
-	return clamp(pcp->free_count, batch, min(most, batch * SMM_PCP_DRAIN_BATCHES));
+	return clamp(pcp->free_count, batch,
+		     min3(most, batch * SMM_PCP_DRAIN_BATCHES, SMM_PCP_STEP_MAX));
 }
 
 /*
@@ -302,25 +319,44 @@ void smm_pcp_free(struct smm_zone *zone, struct smm_page *page)
  * it grew to before, and one drained after a knob change does not go on
  * to a high the new sizes no longer allow (a free looks at nothing else
  * below its high).
+ *
+ * The frames reach the buddy lists before the list's lock goes, as a
+ * free's drain does: another drainer that finds the list empty then finds
+ * them free, not on their way (a stall would otherwise give up, or
+ * kswapd evict, beside frames about to be free).  And a step
+ * (smm_pcp_step()) at a time, the lock let go in between: a list may
+ * hold an eighth of its zone, too much for one hold of the zone lock
+ * with preemption off.  Only what the list held when the
+ * drain began is taken, so frees beside it cannot keep it going.
  */
 static unsigned int smm_pcp_drain_zone_cpu(struct smm_zone *zone, unsigned int cpu)
 {
 	struct smm_pcp *pcp = per_cpu_ptr(zone->pcp, cpu);
+	unsigned int step = smm_pcp_step(READ_ONCE(zone->pcp_batch));
+	unsigned int left, n, total = 0;
 	LIST_HEAD(list);
-	unsigned int n;
 
 	spin_lock(&pcp->lock);
-	n = smm_pcp_take_tail(pcp, pcp->count, &list);
 	pcp->high = min(READ_ONCE(zone->pcp_high_min), READ_ONCE(zone->pcp_high));
 	pcp->alloc_factor = 0;
 	pcp->free_count = 0;
-	spin_unlock(&pcp->lock);
-	if (n) {
+	left = pcp->count;
+	while (left) {
+		n = smm_pcp_take_tail(pcp, min(left, step), &list);
+		if (!n)
+			break;
 		smm_buddy_free_bulk(zone, &list, n);
 		smm_count_event(zone->pool, SMM_PCP_DRAIN);
 		trace_shadowmm_pcp_drain(zone->node->nid, zone->type, cpu, n);
+		total += n;
+		left -= n;
+		if (left) {
+			spin_unlock(&pcp->lock);
+			spin_lock(&pcp->lock);
+		}
 	}
-	return n;
+	spin_unlock(&pcp->lock);
+	return total;
 }
 
 /**
@@ -406,17 +442,24 @@ void smm_pcp_set_default_sizes(struct smm_pool *pool)
  */
 void smm_pcp_update_high_min(struct smm_pool *pool)
 {
-	unsigned int cpus = num_possible_cpus(), high, batch;
+	unsigned int cpus = num_possible_cpus(), high, batch, old;
 	struct smm_zone *zone;
 	unsigned long low;
 	int i;
 
 	for_each_smm_zone(pool, zone, i) {
+		old = zone->pcp_high_min;
 		high = READ_ONCE(zone->pcp_high);
 		batch = READ_ONCE(zone->pcp_batch);
 		low = READ_ONCE(zone->watermark[SMM_WMARK_LOW]) / cpus;
 		WRITE_ONCE(zone->pcp_high_min, pool->pcp.fixed ? high :
 			   clamp_t(unsigned long, low, min(4 * batch, high), high));
+		/*
+		 * A list rests at the minimum it had, which only a drain or
+		 * the decay lowers: a lower minimum needs the decay.
+		 */
+		if (zone->pcp_high_min < old)
+			smm_pcp_decay_kick(zone);
 	}
 }
 
@@ -458,6 +501,26 @@ int smm_pcp_set_tunables(struct smm_pool *pool, unsigned int high,
 SMM_EXPORT(smm_pcp_set_tunables);
 
 /**
+ * smm_pcp_set_fixed() - stop tuning the lists, each zone's at its own size
+ * @pool: the pool
+ *
+ * Each zone keeps its batch, and its lists' high stays at the most it
+ * could tune to (its pcp_high), as if set by hand for that zone alone.
+ * The lists are drained afterwards, as smm_pcp_set_tunables() drains.
+ *
+ * Context: Process context, may sleep (takes pool->tune_lock).
+ */
+void smm_pcp_set_fixed(struct smm_pool *pool)
+{
+	mutex_lock(&pool->tune_lock);
+	WRITE_ONCE(pool->pcp.fixed, true);
+	smm_pcp_update_high_min(pool);
+	mutex_unlock(&pool->tune_lock);
+	smm_pcp_drain_all(pool);
+}
+SMM_EXPORT(smm_pcp_set_fixed);
+
+/**
  * smm_pcp_set_auto() - size the lists by their zones again, and tune them
  * @pool: the pool
  *
@@ -488,9 +551,8 @@ static bool smm_pcp_decay_zone_cpu(struct smm_zone *zone, unsigned int cpu)
 	bool more;
 
 	spin_lock(&pcp->lock);
-	hmin = READ_ONCE(zone->pcp_high_min);
-	hmax = READ_ONCE(zone->pcp_high);
-	most = READ_ONCE(zone->pcp_batch) << SMM_PCP_SCALE_MAX;
+	smm_pcp_high_bounds(zone, &hmin, &hmax);
+	most = smm_pcp_step(READ_ONCE(zone->pcp_batch));
 	high = clamp(pcp->high, hmin, hmax);
 	if (high > hmin) {
 		high = max3(pcp->count > most ? pcp->count - most : 0,

@@ -241,9 +241,12 @@ static void smm_kswapd_balance(struct smm_kswapd *k, unsigned int order, int hig
 		return;
 	/*
 	 * Frames parked on the per-CPU lists are free: they go back before
-	 * anything is evicted (the lists may hold an eighth of a zone).
+	 * anything is evicted (the lists may hold an eighth of a zone).  The
+	 * node is judged again even if this drain found the lists empty:
+	 * another's drain may just have put them back.
 	 */
-	if (smm_pcp_drain_all(pool) && smm_node_balanced(node, order, highest))
+	smm_pcp_drain_all(pool);
+	if (smm_node_balanced(node, order, highest))
 		return;
 	smm_count_event(pool, SMM_PAGEOUTRUN);
 	trace_shadowmm_reclaim_begin(node->nid, order, 0);

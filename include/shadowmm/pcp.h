@@ -69,6 +69,12 @@ struct smm_pool_pcp {
 #define SMM_PCP_SCALE_MAX	5
 /* A drain moves at most this many batches (see smm_pcp_drain_count()). */
 #define SMM_PCP_DRAIN_BATCHES	4
+/*
+ * The most frames one hold of the zone lock moves, whatever pcp_batch a
+ * user chose: the largest default batch (63) doubled SMM_PCP_SCALE_MAX
+ * times.
+ */
+#define SMM_PCP_STEP_MAX	(63U << SMM_PCP_SCALE_MAX)
 
 int smm_pcp_init(struct smm_zone *zone);
 void smm_pcp_destroy(struct smm_zone *zone);
@@ -78,6 +84,7 @@ unsigned int smm_pcp_drain_cpu(struct smm_pool *pool, unsigned int cpu);
 unsigned int smm_pcp_drain_all(struct smm_pool *pool);
 int smm_pcp_set_tunables(struct smm_pool *pool, unsigned int high, unsigned int batch);
 void smm_pcp_set_default_sizes(struct smm_pool *pool);
+void smm_pcp_set_fixed(struct smm_pool *pool);
 void smm_pcp_set_auto(struct smm_pool *pool);
 void smm_pcp_update_high_min(struct smm_pool *pool);
 void smm_pcp_pool_init(struct smm_pool *pool);
