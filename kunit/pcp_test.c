@@ -421,15 +421,22 @@ struct smm_test_drain_watch {
 static void smm_test_drain_probe(void *data, int nid, int type, int cpu, unsigned int n)
 {
 	struct smm_test_drain_watch *w = data;
+	spinlock_t *lock;
 
 	if (nid != w->zone->node->nid || type != w->zone->type || cpu != w->cpu)
 		return;
 	w->steps++;
 	w->total += n;
 	w->largest = max(w->largest, n);
-	/* The step's frames are free before the list's lock goes. */
-	if (!spin_is_locked(&per_cpu_ptr(w->zone->pcp, cpu)->lock))
+	/*
+	 * The step's frames are free before the list's lock goes: the
+	 * drainer (this task) still holds it, so it cannot be taken here.
+	 */
+	lock = &per_cpu_ptr(w->zone->pcp, cpu)->lock;
+	if (spin_trylock(lock)) {
+		spin_unlock(lock);
 		w->unlocked = true;
+	}
 	if (smm_zone_free(w->zone) != w->free0 + w->total)
 		w->behind = true;
 }
