@@ -631,7 +631,7 @@ static int smm_knob_lru_policy(struct smm_pool *pool, const char *line, int len,
  * pool), pcp_high (pcp_batch..65536) and pcp_batch (1..pcp_high, at most
  * 1024), set for every zone with the other value taken from node 0's
  * Normal zone and fixed there, pcp_auto (1: sized by zone and tuned
- * again; 0: fixed at node 0's Normal zone's sizes), lru_batch (1..63),
+ * again; 0: each zone's fixed at its own sizes), lru_batch (1..63),
  * fault_window (0, or 4..256 pages each object keeps mapped, see
  * fault_window.c), fault_order (0..4: a first
  * touch makes and maps 2^N pages), drain_pcp, drain_lru and drop_slabs

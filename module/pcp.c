@@ -201,16 +201,26 @@ out:
 	return page;
 }
 
-/* Move up to @count frames from the cold tail of @pcp onto @list. */
-static unsigned int smm_pcp_take_tail(struct smm_pcp *pcp, unsigned int count,
-				      struct list_head *list)
+/*
+ * Give up to @count frames from the cold tail of @pcp (CPU @cpu's list)
+ * back to the buddy lists, before the list's lock goes: a drainer that
+ * then finds the list empty finds them free, not on their way.
+ */
+static unsigned int smm_pcp_spill(struct smm_zone *zone, struct smm_pcp *pcp,
+				  unsigned int cpu, unsigned int count)
 {
+	LIST_HEAD(list);
 	unsigned int n;
 
 	lockdep_assert_held(&pcp->lock);
 	for (n = 0; n < count && !list_empty(&pcp->list); n++)
-		list_move(pcp->list.prev, list);
+		list_move(pcp->list.prev, &list);
+	if (!n)
+		return 0;
 	pcp->count -= n;
+	smm_buddy_free_bulk(zone, &list, n);
+	smm_count_event(zone->pool, SMM_PCP_DRAIN);
+	trace_shadowmm_pcp_drain(zone->node->nid, zone->type, cpu, n);
 	return n;
 }
 
@@ -269,18 +279,14 @@ static unsigned int smm_pcp_drain_count(const struct smm_pcp *pcp, unsigned int 
  */
 static noinline void smm_pcp_free_high(struct smm_zone *zone, struct smm_pcp *pcp)
 {
-	unsigned int batch = READ_ONCE(zone->pcp_batch), high, n;
-	LIST_HEAD(spill);
+	unsigned int batch = READ_ONCE(zone->pcp_batch), high;
 
 	lockdep_assert_held(&pcp->lock);
 	pcp->free_count = min(pcp->free_count, batch << SMM_PCP_SCALE_MAX);
 	high = smm_pcp_high_on_free(zone, pcp, batch);
-	if (pcp->count < high)
-		return;
-	n = smm_pcp_take_tail(pcp, smm_pcp_drain_count(pcp, batch, high), &spill);
-	smm_buddy_free_bulk(zone, &spill, n);
-	smm_count_event(zone->pool, SMM_PCP_DRAIN);
-	trace_shadowmm_pcp_drain(zone->node->nid, zone->type, smp_processor_id(), n);
+	if (pcp->count >= high)
+		smm_pcp_spill(zone, pcp, smp_processor_id(),
+			      smm_pcp_drain_count(pcp, batch, high));
 }
 
 /**
@@ -320,10 +326,9 @@ void smm_pcp_free(struct smm_zone *zone, struct smm_page *page)
  * to a high the new sizes no longer allow (a free looks at nothing else
  * below its high).
  *
- * The frames reach the buddy lists before the list's lock goes, as a
- * free's drain does: another drainer that finds the list empty then finds
- * them free, not on their way (a stall would otherwise give up, or
- * kswapd evict, beside frames about to be free).  And a step
+ * The frames reach the buddy lists before the list's lock goes
+ * (smm_pcp_spill()): a stall would otherwise give up, or kswapd evict,
+ * beside frames about to be free.  And a step
  * (smm_pcp_step()) at a time, the lock let go in between: a list may
  * hold an eighth of its zone, too much for one hold of the zone lock
  * with preemption off.  Only what the list held when the
@@ -333,21 +338,18 @@ static unsigned int smm_pcp_drain_zone_cpu(struct smm_zone *zone, unsigned int c
 {
 	struct smm_pcp *pcp = per_cpu_ptr(zone->pcp, cpu);
 	unsigned int step = smm_pcp_step(READ_ONCE(zone->pcp_batch));
-	unsigned int left, n, total = 0;
-	LIST_HEAD(list);
+	unsigned int hmin, hmax, left, n, total = 0;
 
 	spin_lock(&pcp->lock);
-	pcp->high = min(READ_ONCE(zone->pcp_high_min), READ_ONCE(zone->pcp_high));
+	smm_pcp_high_bounds(zone, &hmin, &hmax);
+	pcp->high = hmin;
 	pcp->alloc_factor = 0;
 	pcp->free_count = 0;
 	left = pcp->count;
 	while (left) {
-		n = smm_pcp_take_tail(pcp, min(left, step), &list);
+		n = smm_pcp_spill(zone, pcp, cpu, min(left, step));
 		if (!n)
 			break;
-		smm_buddy_free_bulk(zone, &list, n);
-		smm_count_event(zone->pool, SMM_PCP_DRAIN);
-		trace_shadowmm_pcp_drain(zone->node->nid, zone->type, cpu, n);
 		total += n;
 		left -= n;
 		if (left) {
@@ -546,8 +548,7 @@ SMM_EXPORT(smm_pcp_set_auto);
 static bool smm_pcp_decay_zone_cpu(struct smm_zone *zone, unsigned int cpu)
 {
 	struct smm_pcp *pcp = per_cpu_ptr(zone->pcp, cpu);
-	unsigned int hmin, hmax, high, most, n;
-	LIST_HEAD(list);
+	unsigned int hmin, hmax, high, most;
 	bool more;
 
 	spin_lock(&pcp->lock);
@@ -559,17 +560,8 @@ static bool smm_pcp_decay_zone_cpu(struct smm_zone *zone, unsigned int cpu)
 			    high - max(high >> 3, 1U), hmin);
 		pcp->high = high;
 	}
-	/*
-	 * Into the buddy lists before the list's lock goes, as a free's
-	 * drain does: a drain of every list that finds this one empty then
-	 * finds its frames free, not on their way.
-	 */
-	if (pcp->count > high) {
-		n = smm_pcp_take_tail(pcp, min(pcp->count - high, most), &list);
-		smm_buddy_free_bulk(zone, &list, n);
-		smm_count_event(zone->pool, SMM_PCP_DRAIN);
-		trace_shadowmm_pcp_drain(zone->node->nid, zone->type, cpu, n);
-	}
+	if (pcp->count > high)
+		smm_pcp_spill(zone, pcp, cpu, min(pcp->count - high, most));
 	more = high > hmin || pcp->count > high;
 	spin_unlock(&pcp->lock);
 	return more;
