@@ -17,6 +17,7 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/huge_mm.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pagemap.h>
@@ -292,6 +293,14 @@ static long smm_object_ioctl(struct file *file, unsigned int cmd, unsigned long 
 /*
  * Every open of /dev/shadowmm, and KUnit's files (made with
  * smm_object_file_create(), which never calls .open), use these.
+ *
+ * A mapping whose file range holds a whole aligned 2 MiB is placed so that
+ * its addresses and offsets agree modulo 2 MiB, as the kernel places a
+ * file THP may back (thp_get_unmapped_area(); NULL, the default search,
+ * without CONFIG_TRANSPARENT_HUGEPAGE): then every naturally aligned block
+ * of the object (fault_order) lies in one page table and can be made on
+ * first touch, wherever the program maps it.  MAP_FIXED and a free hint
+ * are honoured as they are.
  */
 const struct file_operations smm_object_fops = {
 	.owner = THIS_MODULE,
@@ -301,6 +310,7 @@ const struct file_operations smm_object_fops = {
 	.write_iter = smm_object_write_iter,
 	.llseek = smm_object_llseek,
 	.mmap = smm_object_mmap,
+	.get_unmapped_area = thp_get_unmapped_area,
 	.unlocked_ioctl = smm_object_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

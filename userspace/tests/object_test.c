@@ -1973,6 +1973,67 @@ TEST(fault_order_bad_values_change_nothing)
 }
 
 /* Last: everything above left the module consistent, nothing pinned. */
+/*
+ * A mapping whose range of the object holds an aligned 2 MiB is placed
+ * with its addresses and offsets equal modulo 2 MiB, as the kernel places
+ * a file THP may back.  Eight mappings of 2 MiB + 4 KiB side by side would
+ * otherwise leave at most one of them aligned.  MAP_FIXED is honoured
+ * exactly.  And so a fresh 4 MiB mapping with fault_order 4 takes one fault
+ * a block wherever the kernel put it: no block straddles a page table.
+ */
+#define PMD_BYTES	(2UL << 20)
+
+static void placement_case(struct __test_metadata *_metadata, int fd)
+{
+	char *p[8], *q, *r;
+	long f0, f1;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		p[i] = mmap(NULL, PMD_BYTES + PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (!step(_metadata, p[i] != MAP_FAILED, "mmap of 2 MiB + 4 KiB"))
+			return;
+		EXPECT_EQ(0, (uintptr_t)p[i] % PMD_BYTES) TH_LOG("mapping %d at %p", i, p[i]);
+	}
+	/* At offset 4 KiB: 4 KiB past a boundary, so offset 2 MiB is on one. */
+	q = mmap(NULL, 2 * PMD_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, PG);
+	if (!step(_metadata, q != MAP_FAILED, "mmap at offset 4 KiB"))
+		return;
+	EXPECT_EQ(PG, (uintptr_t)q % PMD_BYTES);
+	r = mmap(q + 3 * PG, PMD_BYTES + PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 fd, 0);
+	EXPECT_EQ(q + 3 * PG, r);
+	munmap(q, 2 * PMD_BYTES);
+	for (i = 0; i < 8; i++)
+		munmap(p[i], PMD_BYTES + PG);
+
+	q = mmap(NULL, 2 * PMD_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 4 * PMD_BYTES);
+	if (!step(_metadata, q != MAP_FAILED, "mmap of 4 MiB"))
+		return;
+	f0 = minflt();
+	for (i = 0; i < (int)(2 * PMD_BYTES / PG); i++)
+		q[i * PG] = 1;
+	f1 = minflt();
+	EXPECT_EQ(2 * PMD_BYTES / PG / BLOCK, f1 - f0);
+	EXPECT_EQ(2 * PMD_BYTES / PG, smm_info(fd).resident_pages);
+	munmap(q, 2 * PMD_BYTES);
+}
+
+TEST(mappings_of_2mib_are_placed_at_2mib_boundaries)
+{
+	int fd;
+
+	/* Without THP (PREEMPT_RT before 6.12) the kernel has no such placement. */
+	if (access("/sys/kernel/mm/transparent_hugepage", F_OK))
+		SKIP(return, "kernel without transparent huge pages");
+	fd = smm_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, smm_write_str(SMM_DEBUGFS "/knobs", "fault_order 4\n"));
+	placement_case(_metadata, fd);
+	EXPECT_EQ(0, smm_write_str(SMM_DEBUGFS "/knobs", "fault_order 0\n"));
+	close(fd);
+}
+
 TEST(validate_ok_at_the_end)
 {
 	int fd = smm_open();
