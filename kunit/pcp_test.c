@@ -5,8 +5,9 @@
  * ways and merges back at once), tunables refused when out of range,
  * drain of all lists, and a CPU going offline leaves no frame behind on
  * its lists; sized by zone, refills that double, a burst freed that stays
- * on its CPU's list, the decay that gives it back, and a short zone that
- * shrinks a list.
+ * on its CPU's list, the decay that gives it back (and stops once a grown
+ * list's CPU went offline), and a short zone that shrinks a list, at a
+ * refill and at a free that reaches a grown high.
  */
 
 #include <kunit/static_stub.h>
@@ -409,6 +410,90 @@ static void smm_pcp_short_zone_shrinks_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/*
+ * A free that brings a grown list to its high while the zone is short
+ * lowers that high by the run of frees (at least a batch), not to the
+ * minimum at once, and gives back what the run asks (a batch here), as
+ * the kernel's nr_pcp_high() does for a zone under its high watermark.
+ * The zone goes short through order-1 allocations, which bypass the
+ * lists, so no refill resets the grown high first; frees two at a time
+ * with an allocation between keep the run short while the list fills.
+ */
+static void smm_pcp_short_zone_free_at_high_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &eight_chunks);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	unsigned int batch = zone->pcp_batch, hmin, high, count, run;
+	unsigned long n = zone->managed, got, pairs = 0, wmark, i;
+	struct smm_page **pages, **blocks;
+	unsigned long nblocks = 0;
+	int cpu;
+
+	pages = kunit_kcalloc(test, n, sizeof(*pages), GFP_KERNEL);
+	blocks = kunit_kcalloc(test, n / 2, sizeof(*blocks), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_ASSERT_NOT_NULL(test, blocks);
+	KUNIT_ASSERT_EQ(test, smm_pool_set_watermark_scale_factor(pool, 625), 0);
+	wmark = zone->watermark[SMM_WMARK_HIGH];
+	hmin = zone->pcp_high_min;
+	if (hmin + 7 * batch > zone->pcp_high)
+		kunit_skip(test, "%u CPUs leave no room to grow a list by 7 batches",
+			   num_possible_cpus());
+
+	migrate_disable();
+	cpu = smp_processor_id();
+	/* Frames to free later beyond the grown list's own (the drain starts it over). */
+	for (got = 0; got < hmin + batch; got++)
+		pages[got] = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT);
+	smm_test_pcp_settle(pool);
+	for (i = 0; i < 7 * batch; i++)
+		pages[got++] = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT);
+	high = smm_test_pcp_high(zone, cpu);
+	KUNIT_EXPECT_EQ(test, high, hmin + 7 * batch);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_count(zone, cpu), 0U);
+	/* Short by more than a batch, without touching the lists. */
+	while (nblocks < n / 2 && smm_zone_free(zone) + 4 * batch >= wmark) {
+		blocks[nblocks] = smm_alloc_pages(pool, 1, SMM_GFP_NOWAIT);
+		if (!blocks[nblocks])
+			break;
+		nblocks++;
+	}
+	KUNIT_EXPECT_LT(test, smm_zone_free(zone) + 4 * batch, wmark);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_high(zone, cpu), high);
+
+	/* Two frees and an allocation a round until a free reaches high. */
+	while (got >= 2 && smm_test_pcp_count(zone, cpu) + 2 < high) {
+		smm_free_pages(pool, pages[--got], 0);
+		smm_free_pages(pool, pages[--got], 0);
+		pages[got++] = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT);
+		pairs++;
+	}
+	KUNIT_EXPECT_GT(test, pairs, (unsigned long)hmin);
+	while (got && smm_test_pcp_count(zone, cpu) + 1 < high)
+		smm_free_pages(pool, pages[--got], 0);
+	count = smm_test_pcp_count(zone, cpu);
+	run = per_cpu_ptr(zone->pcp, cpu)->free_count + 1;
+	KUNIT_EXPECT_EQ(test, count + 1, high);
+	KUNIT_EXPECT_LT(test, run, batch);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_high(zone, cpu), high);
+	KUNIT_ASSERT_GT(test, got, 0UL);
+	/* This free reaches high: high drops by a batch, and a batch goes back. */
+	smm_free_pages(pool, pages[--got], 0);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_high(zone, cpu), high - batch);
+	KUNIT_EXPECT_GT(test, smm_test_pcp_high(zone, cpu), hmin);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_count(zone, cpu), high - batch);
+	KUNIT_EXPECT_LT(test, smm_zone_free(zone), wmark);
+
+	while (got)
+		smm_free_pages(pool, pages[--got], 0);
+	while (nblocks)
+		smm_free_pages(pool, blocks[--nblocks], 1);
+	migrate_enable();
+	smm_pcp_drain_all(pool);
+	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), zone->managed);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /* What the drain tracepoint showed of one list's drain. */
 struct smm_test_drain_watch {
 	struct smm_zone *zone;
@@ -567,6 +652,73 @@ static void smm_pcp_cpu_offline_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, add_cpu(target), 0);
 }
 
+/* Runs on the target CPU: grows its list by seven batches, all kept on it. */
+static long smm_pcp_grow_fn(void *arg)
+{
+	struct smm_pcp_fill *f = arg;
+	struct smm_page **pages;
+	unsigned int i;
+
+	pages = kcalloc(f->n, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	for (i = 0; i < f->n; i++) {
+		pages[i] = smm_alloc_pages(f->pool, 0, SMM_GFP_NOWAIT);
+		if (!pages[i])
+			break;
+	}
+	while (i)
+		smm_free_pages(f->pool, pages[--i], 0);
+	kfree(pages);
+	return 0;
+}
+
+/*
+ * Sized by the zone, a list grown on a CPU that then goes offline is
+ * emptied and started over at its minimum by the hotplug callback: the
+ * decay kicked for it finds no list above its minimum, gives nothing back
+ * and stops; the CPU comes back with a fresh list.
+ */
+static void smm_pcp_decay_after_cpu_offline_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &eight_chunks);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	unsigned int batch = zone->pcp_batch, hmin = zone->pcp_high_min;
+	struct smm_pcp_fill fill = { .pool = pool, .n = 7 * batch };
+	unsigned long drains;
+	int cpu, target = -1, ret;
+
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || num_online_cpus() < 2)
+		kunit_skip(test, "needs CPU hotplug and two online CPUs");
+	if (hmin + 7 * batch > zone->pcp_high)
+		kunit_skip(test, "%u CPUs leave no room to grow a list by 7 batches",
+			   num_possible_cpus());
+	for_each_online_cpu(cpu)
+		if (cpu != 0)
+			target = cpu;
+	KUNIT_ASSERT_GE(test, target, 1);
+	smm_test_pcp_settle(pool);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(target, smm_pcp_grow_fn, &fill), 0L);
+	KUNIT_ASSERT_EQ(test, smm_test_pcp_high(zone, target), hmin + 7 * batch);
+	KUNIT_ASSERT_EQ(test, smm_test_pcp_count(zone, target), 7 * batch);
+	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&pool->pcp.decay));
+
+	ret = remove_cpu(target);
+	if (ret)
+		kunit_skip(test, "cannot take cpu %d offline: %d", target, ret);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_count(zone, target), 0U);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_high(zone, target), hmin);
+	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), zone->managed);
+	drains = smm_event_sum(pool, SMM_PCP_DRAIN);
+	smm_test_pcp_decay_step(pool);
+	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&pool->pcp.decay));
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PCP_DRAIN), drains);
+	KUNIT_EXPECT_EQ(test, add_cpu(target), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_count(zone, target), 0U);
+	KUNIT_EXPECT_EQ(test, smm_test_pcp_high(zone, target), hmin);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /* A frame to move from one CPU's list to another's, in a validate pass. */
 struct smm_pcp_move {
 	struct smm_pool *pool;
@@ -669,9 +821,11 @@ static struct kunit_case smm_pcp_cases[] = {
 	KUNIT_CASE(smm_pcp_default_sizes_test),
 	KUNIT_CASE(smm_pcp_autotune_test),
 	KUNIT_CASE(smm_pcp_short_zone_shrinks_test),
+	KUNIT_CASE(smm_pcp_short_zone_free_at_high_test),
 	KUNIT_CASE(smm_pcp_drain_in_steps_test),
 	KUNIT_CASE(smm_pcp_lower_minimum_decays_test),
 	KUNIT_CASE(smm_pcp_cpu_offline_test),
+	KUNIT_CASE(smm_pcp_decay_after_cpu_offline_test),
 	KUNIT_CASE(smm_pcp_validate_moving_frame_test),
 	{}
 };
