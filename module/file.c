@@ -18,6 +18,7 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/huge_mm.h>
+#include <linux/mman.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pagemap.h>
@@ -30,6 +31,7 @@
 #include <uapi/shadowmm.h>
 
 #include <shadowmm/buddy.h>
+#include <shadowmm/compat.h>
 #include <shadowmm/fault.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/object.h>
@@ -290,17 +292,34 @@ static long smm_object_ioctl(struct file *file, unsigned int cmd, unsigned long 
 	}
 }
 
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+/*
+ * A mapping whose file range holds a whole aligned 2 MiB is placed so that
+ * its addresses and offsets agree modulo 2 MiB, as the kernel places a
+ * file THP may back (thp_get_unmapped_area()): then every naturally
+ * aligned block of the object (fault_order) lies in one page table and
+ * can be made on first touch, wherever the program maps it.  A hint or
+ * MAP_FIXED gets the default placement, as before: the padded search would
+ * pass over a free hint whose hole fits the mapping but not 2 MiB more.  So
+ * does a 32-bit program, whose address space the padding would waste (the
+ * kernel's own placement leaves compat tasks alone too, in 6.12).
+ */
+static unsigned long smm_object_get_unmapped_area(struct file *file, unsigned long addr,
+						  unsigned long len, unsigned long pgoff,
+						  unsigned long flags)
+{
+	if (addr || (flags & MAP_FIXED) || in_compat_syscall())
+		return smm_default_get_unmapped_area(file, addr, len, pgoff, flags);
+	return thp_get_unmapped_area(file, addr, len, pgoff, flags);
+}
+#else
+/* Without THP the kernel has no such placement: the default search. */
+#define smm_object_get_unmapped_area	NULL
+#endif
+
 /*
  * Every open of /dev/shadowmm, and KUnit's files (made with
  * smm_object_file_create(), which never calls .open), use these.
- *
- * A mapping whose file range holds a whole aligned 2 MiB is placed so that
- * its addresses and offsets agree modulo 2 MiB, as the kernel places a
- * file THP may back (thp_get_unmapped_area(); NULL, the default search,
- * without CONFIG_TRANSPARENT_HUGEPAGE): then every naturally aligned block
- * of the object (fault_order) lies in one page table and can be made on
- * first touch, wherever the program maps it.  MAP_FIXED and a free hint
- * are honoured as they are.
  */
 const struct file_operations smm_object_fops = {
 	.owner = THIS_MODULE,
@@ -310,7 +329,7 @@ const struct file_operations smm_object_fops = {
 	.write_iter = smm_object_write_iter,
 	.llseek = smm_object_llseek,
 	.mmap = smm_object_mmap,
-	.get_unmapped_area = thp_get_unmapped_area,
+	.get_unmapped_area = smm_object_get_unmapped_area,
 	.unlocked_ioctl = smm_object_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

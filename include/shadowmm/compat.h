@@ -17,6 +17,8 @@
 #include <linux/percpu.h>
 #include <linux/pgtable.h>
 #include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
 
 /*
  * Symbols the KUnit module (shadowmm_kunit.ko) and the benchmark module
@@ -117,6 +119,24 @@ static inline bool smm_fault_vma_locked(const struct vm_fault *vmf)
 	return vmf->flags & FAULT_FLAG_VMA_LOCK;
 #else
 	return false;
+#endif
+}
+
+/*
+ * The default placement of a mapping in the current mm, as a file with no
+ * get_unmapped_area of its own gets: 6.10 replaced the mm's method by
+ * mm_get_unmapped_area() (SMM_HAVE_MM_GET_UNMAPPED_AREA: Kbuild's test).
+ */
+static inline unsigned long smm_default_get_unmapped_area(struct file *file,
+							  unsigned long addr,
+							  unsigned long len,
+							  unsigned long pgoff,
+							  unsigned long flags)
+{
+#ifdef SMM_HAVE_MM_GET_UNMAPPED_AREA
+	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
+#else
+	return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);
 #endif
 }
 

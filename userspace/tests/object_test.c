@@ -1972,14 +1972,15 @@ TEST(fault_order_bad_values_change_nothing)
 	EXPECT_EQ(0, smm_write_str(SMM_DEBUGFS "/knobs", "fault_order 0\n"));
 }
 
-/* Last: everything above left the module consistent, nothing pinned. */
 /*
  * A mapping whose range of the object holds an aligned 2 MiB is placed
  * with its addresses and offsets equal modulo 2 MiB, as the kernel places
  * a file THP may back.  Eight mappings of 2 MiB + 4 KiB side by side would
  * otherwise leave at most one of them aligned.  MAP_FIXED is honoured
- * exactly.  And so a fresh 4 MiB mapping with fault_order 4 takes one fault
- * a block wherever the kernel put it: no block straddles a page table.
+ * exactly, and so is a free hint, even one whose hole holds the mapping
+ * but not 2 MiB more (the aligned search, padded by 2 MiB, would pass over
+ * it).  And so a fresh 4 MiB mapping with fault_order 4 takes one fault a
+ * block wherever the kernel put it: no block straddles a page table.
  */
 #define PMD_BYTES	(2UL << 20)
 
@@ -2007,6 +2008,15 @@ static void placement_case(struct __test_metadata *_metadata, int fd)
 	for (i = 0; i < 8; i++)
 		munmap(p[i], PMD_BYTES + PG);
 
+	/* A hole of exactly 2 MiB + 4 KiB, 4 KiB past a boundary: the hint. */
+	q = mmap(NULL, 4 * PMD_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!step(_metadata, q != MAP_FAILED, "reserve 8 MiB"))
+		return;
+	r = (char *)(((uintptr_t)q + PMD_BYTES - 1) & ~(PMD_BYTES - 1)) + PMD_BYTES + PG;
+	munmap(r, PMD_BYTES + PG);
+	EXPECT_EQ(r, mmap(r, PMD_BYTES + PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+	munmap(q, 4 * PMD_BYTES);
+
 	q = mmap(NULL, 2 * PMD_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 4 * PMD_BYTES);
 	if (!step(_metadata, q != MAP_FAILED, "mmap of 4 MiB"))
 		return;
@@ -2023,7 +2033,7 @@ TEST(mappings_of_2mib_are_placed_at_2mib_boundaries)
 {
 	int fd;
 
-	/* Without THP (PREEMPT_RT before 6.12) the kernel has no such placement. */
+	/* Without THP (it is off on PREEMPT_RT) the kernel has no such placement. */
 	if (access("/sys/kernel/mm/transparent_hugepage", F_OK))
 		SKIP(return, "kernel without transparent huge pages");
 	fd = smm_open();
@@ -2034,6 +2044,7 @@ TEST(mappings_of_2mib_are_placed_at_2mib_boundaries)
 	close(fd);
 }
 
+/* Last: everything above left the module consistent, nothing pinned. */
 TEST(validate_ok_at_the_end)
 {
 	int fd = smm_open();
