@@ -122,10 +122,21 @@ static inline bool smm_fault_vma_locked(const struct vm_fault *vmf)
 #endif
 }
 
-/*
- * The default placement of a mapping in the current mm, as a file with no
- * get_unmapped_area of its own gets: 6.10 replaced the mm's method by
+/**
+ * smm_default_get_unmapped_area() - the default placement of a mapping
+ * @file: the file being mapped
+ * @addr: the caller's hint, 0 for none (or the address, with MAP_FIXED)
+ * @len: the mapping's length
+ * @pgoff: its offset in @file, in pages
+ * @flags: the mmap() flags
+ *
+ * Where the current mm would place the mapping for a file with no
+ * get_unmapped_area of its own: 6.10 replaced the mm's method by
  * mm_get_unmapped_area() (SMM_HAVE_MM_GET_UNMAPPED_AREA: Kbuild's test).
+ *
+ * Context: Process context, the current mm's mmap_lock held for writing
+ * (as by a file's get_unmapped_area).
+ * Return: the address, or a negative errno cast to unsigned long.
  */
 static inline unsigned long smm_default_get_unmapped_area(struct file *file,
 							  unsigned long addr,
