@@ -575,8 +575,14 @@ static void smm_pcp_decay_fn(struct work_struct *work)
 	bool more = false;
 	int i, cpu;
 
+	/*
+	 * Online CPUs only: a CPU's lists are emptied when it dies and
+	 * nothing allocates from or frees to them while it is away, so a step
+	 * there would give nothing back; once it is back, a refill that finds
+	 * its high above the minimum kicks the decay again.
+	 */
 	for_each_smm_zone(pool, zone, i)
-		for_each_possible_cpu(cpu)
+		for_each_online_cpu(cpu)
 			more |= smm_pcp_decay_zone_cpu(zone, cpu);
 	if (more)
 		schedule_delayed_work(&pool->pcp.decay, HZ);
