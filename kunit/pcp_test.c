@@ -254,6 +254,18 @@ static void smm_pcp_default_sizes_test(struct kunit *test)
 	migrate_enable();
 }
 
+/*
+ * The end of a case: every list drained, every frame of the zone free
+ * again, and validate finds nothing wrong.
+ */
+static void smm_test_pcp_all_back(struct kunit *test, struct smm_pool *pool,
+				  struct smm_zone *zone)
+{
+	smm_pcp_drain_all(pool);
+	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), zone->managed);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /* Runs the decay now, once, and waits for it. */
 static void smm_test_pcp_decay_step(struct smm_pool *pool)
 {
@@ -417,9 +429,7 @@ static void smm_pcp_short_zone_shrinks_test(struct kunit *test)
 	while (got)
 		smm_free_pages(pool, pages[--got], 0);
 	migrate_enable();
-	smm_pcp_drain_all(pool);
-	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), zone->managed);
-	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	smm_test_pcp_all_back(test, pool, zone);
 }
 
 /*
@@ -500,9 +510,7 @@ static void smm_pcp_short_zone_free_at_high_test(struct kunit *test)
 	while (nblocks)
 		smm_free_pages(pool, blocks[--nblocks], 1);
 	migrate_enable();
-	smm_pcp_drain_all(pool);
-	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), zone->managed);
-	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	smm_test_pcp_all_back(test, pool, zone);
 }
 
 /* What the drain tracepoint showed of one list's drain. */
@@ -578,9 +586,7 @@ static void smm_pcp_drain_in_steps_test(struct kunit *test)
 	KUNIT_EXPECT_LE(test, w.largest, step);
 	KUNIT_EXPECT_FALSE(test, w.unlocked);
 	KUNIT_EXPECT_FALSE(test, w.behind);
-	smm_pcp_drain_all(pool);
-	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), zone->managed);
-	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	smm_test_pcp_all_back(test, pool, zone);
 }
 
 /*
@@ -618,21 +624,31 @@ struct smm_pcp_fill {
 	unsigned int n;
 };
 
-/* Runs on the target CPU: leaves frames on that CPU's list. */
+/*
+ * Runs on the target CPU: @n frames allocated and freed again, all left on
+ * that CPU's list (below its high, a free drains nothing).
+ */
 static long smm_pcp_fill_fn(void *arg)
 {
 	struct smm_pcp_fill *f = arg;
-	struct smm_page *pages[3];
-	int i;
+	struct smm_page **pages;
+	unsigned int i, j;
+	long ret = 0;
 
-	for (i = 0; i < 3; i++) {
+	pages = kcalloc(f->n, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	for (i = 0; i < f->n; i++) {
 		pages[i] = smm_alloc_pages(f->pool, 0, SMM_GFP_NOWAIT);
-		if (!pages[i])
-			return -ENOMEM;
+		if (!pages[i]) {
+			ret = -ENOMEM;
+			break;
+		}
 	}
-	for (i = 0; i < 3; i++)
-		smm_free_pages(f->pool, pages[i], 0);
-	return 0;
+	for (j = 0; j < i; j++)
+		smm_free_pages(f->pool, pages[j], 0);
+	kfree(pages);
+	return ret;
 }
 
 /* A CPU going offline leaves nothing on its lists. */
@@ -640,7 +656,7 @@ static void smm_pcp_cpu_offline_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &one_chunk);
 	struct smm_zone *zone = smm_test_only_zone(test, pool);
-	struct smm_pcp_fill fill = { .pool = pool };
+	struct smm_pcp_fill fill = { .pool = pool, .n = 3 };
 	int cpu, target = -1, ret;
 
 	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || num_online_cpus() < 2)
@@ -661,27 +677,6 @@ static void smm_pcp_cpu_offline_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), zone->managed);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	KUNIT_EXPECT_EQ(test, add_cpu(target), 0);
-}
-
-/* Runs on the target CPU: grows its list by seven batches, all kept on it. */
-static long smm_pcp_grow_fn(void *arg)
-{
-	struct smm_pcp_fill *f = arg;
-	struct smm_page **pages;
-	unsigned int i;
-
-	pages = kcalloc(f->n, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		return -ENOMEM;
-	for (i = 0; i < f->n; i++) {
-		pages[i] = smm_alloc_pages(f->pool, 0, SMM_GFP_NOWAIT);
-		if (!pages[i])
-			break;
-	}
-	while (i)
-		smm_free_pages(f->pool, pages[--i], 0);
-	kfree(pages);
-	return 0;
 }
 
 /*
@@ -711,7 +706,7 @@ static void smm_pcp_decay_after_cpu_offline_test(struct kunit *test)
 	smm_test_pcp_settle(pool);
 	/* Not pending, so that the growth's own kick shows. */
 	cancel_delayed_work_sync(&pool->pcp.decay);
-	KUNIT_ASSERT_EQ(test, work_on_cpu(target, smm_pcp_grow_fn, &fill), 0L);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(target, smm_pcp_fill_fn, &fill), 0L);
 	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&pool->pcp.decay));
 	/* Put off again: the offline, not a decay step, must start it over. */
 	mod_delayed_work(system_wq, &pool->pcp.decay, 3600 * HZ);
@@ -795,7 +790,7 @@ static void smm_pcp_validate_moving_frame_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &one_chunk);
 	struct smm_zone *zone = smm_test_only_zone(test, pool);
-	struct smm_pcp_fill fill = { .pool = pool };
+	struct smm_pcp_fill fill = { .pool = pool, .n = 3 };
 	struct smm_pcp_move mv = { .pool = pool, .zone = zone, .from = -1, .to = -1 };
 	unsigned int problems;
 	int cpu;
@@ -824,9 +819,7 @@ static void smm_pcp_validate_moving_frame_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, mv.moved);
 	KUNIT_EXPECT_EQ(test, problems, 0U);
 	KUNIT_EXPECT_GT(test, smm_test_pcp_count(zone, mv.to), 0U);
-	smm_pcp_drain_all(pool);
-	KUNIT_EXPECT_EQ(test, smm_zone_free(zone), zone->managed);
-	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	smm_test_pcp_all_back(test, pool, zone);
 }
 
 static struct kunit_case smm_pcp_cases[] = {
