@@ -6,7 +6,7 @@
 # no backing store (swap_mb=0: an exhausted region is SIGBUS at once, as
 # object_test expects); then reclaim_test, race_test and pagecache_test
 # with a module load of their own (a small region and a large backing
-# store, so reclaim runs and objects have evicted pages), two minutes of
+# store, so reclaim runs and objects have evicted pages), a minute of
 # the fuzzer and part of reclaim_test again with the store in a swap file;
 # then the debugfs walks on a large region; last, the bad-parameter table,
 # ten load/unload cycles and rmmod while the module is held.
@@ -57,7 +57,7 @@ if smm_lane 2; then
 		smm_rmmod shadowmm
 	fi
 
-	# Two minutes of the fuzzer (make stress runs the long campaign), with the
+	# A minute of the fuzzer (make stress runs the long campaign), with the
 	# seed scripts/check printed; with shadowmm_bench.ko, whose bench file and
 	# burst knobs its debugfs writer uses too.
 	if smm_insmod shadowmm size_mb=16 swap_mb=64; then
