@@ -3,8 +3,8 @@
 # shadowmm — see README.md.  The two commands a newcomer needs:
 #   make demo    boot the test VM, load the module, show it at work
 #   make check   every test: KUnit and userspace in the VM, the same on
-#                Debian's own kernels, harness self-test, lint, dkms;
-#                ends with "N passed, N failed"
+#                Debian's own kernels (built there by dkms), harness
+#                self-test, lint; ends with "N passed, N failed"
 #
 # Plain `make` builds shadowmm.ko, shadowmm_bench.ko and shadowmm_kunit.ko
 # against KDIR (the running kernel's build directory when it exists, else

@@ -80,6 +80,58 @@ smm_dkms() {
 	return 1
 }
 
+# smm_dkms_build KVER HEADERS OUT: the DKMS package (dkms.conf) built by
+# dkms itself for kernel KVER against the linux-headers tree HEADERS,
+# with W=1 (KBUILD_EXTRA_WARN, which Kbuild takes from the environment
+# when make's command line has no W=), in a private DKMS tree and source
+# tree under OUT/dkms, signed with a throwaway key made there: nothing is
+# installed and the host's DKMS state is untouched.  OUT/dkms.log gets
+# dkms's output and then the build's make.log; OUT/mod the built modules,
+# decompressed where the kernel's modules are compressed (6.12's .ko.xz).
+# Return: 0 when dkms built and both modules are in OUT/mod.
+smm_dkms_build() {
+	local kver=$1 hdr=$2 out=$3 dkms ver run ok=1 m ko
+	dkms=$(smm_dkms) || return 1
+	ver=$(smm_version) || return 1
+	run=$out/dkms
+	rm -rf "$run" "$out/mod"
+	mkdir -p "$run/src" "$run/tree" "$out/mod"
+	smm_dkms_source "$run/src/shadowmm-$ver"
+	local common=(-m shadowmm -v "$ver" --dkmstree "$run/tree" --sourcetree "$run/src")
+	"$dkms" add "${common[@]}" >"$out/dkms.log" 2>&1 || ok=0
+	# The signing key and certificate come from the environment, read
+	# before DKMS's defaults under /var/lib/dkms.
+	if [ $ok = 1 ]; then
+		KBUILD_EXTRA_WARN=1 mok_signing_key=$run/mok.key mok_certificate=$run/mok.pub \
+			"$dkms" build "${common[@]}" -k "$kver" --kernelsourcedir "$hdr" \
+			-j "$SMM_JOBS" >>"$out/dkms.log" 2>&1 || ok=0
+	fi
+	local built=$run/tree/shadowmm/$ver/$kver/$(uname -m)
+	for m in "$built/log/make.log" "$run/tree/shadowmm/$ver/build/make.log"; do
+		[ -f "$m" ] && cat "$m" >>"$out/dkms.log"
+	done
+	for m in shadowmm shadowmm_bench; do
+		ko=$built/module/$m.ko
+		if [ -f "$ko" ]; then
+			cp "$ko" "$out/mod/$m.ko"
+		elif [ -f "$ko.xz" ]; then
+			xz -dc "$ko.xz" >"$out/mod/$m.ko"
+		elif [ -f "$ko.zst" ]; then
+			zstd -qdc "$ko.zst" >"$out/mod/$m.ko"
+		else
+			ok=0
+		fi
+	done
+	[ $ok = 1 ]
+}
+
+# smm_dkms_warnings LOG: what a build's log says besides Kbuild's progress
+# lines and DKMS's own framing of make.log: its warnings and errors.
+smm_dkms_warnings() {
+	sed -n '/^DKMS make.log for /,$p' "$1" | grep -vE \
+		'^\s*(CC|LD|MODPOST|BTF)|Skipping BTF generation|^DKMS make.log for |^[A-Z][a-z][a-z] [A-Z][a-z][a-z] [ 0-9][0-9] |^make(\[[0-9]+\])?: (Entering|Leaving) directory|^# (exit code|elapsed time)' || true
+}
+
 # smm_build_selftest_modules KDIR: the harness's throwaway modules
 smm_build_selftest_modules() {
 	make -s -j"$SMM_JOBS" -C "$1" M="$SMM_ROOT/scripts/vm/selftest" modules
