@@ -5,6 +5,8 @@
 # run must be judged for.
 mods=$(sed -n 's/.*smm\.selftest=\([a-z_,]*\).*/\1/p' /proc/cmdline)
 for mod in $(echo "$mods" | tr , ' '); do
+	# In the kernel log before the load: the hang's run shows it got there.
+	smm_kmsg "loading harness_$mod"
 	if smm_insmod "harness_$mod"; then
 		smm_kunit_results
 		smm_rmmod "harness_$mod"
