@@ -87,7 +87,8 @@ smm_dkms() {
 # tree under OUT/dkms, signed with a throwaway key made there: nothing is
 # installed and the host's DKMS state is untouched.  OUT/dkms.log gets
 # dkms's output and then the build's make.log; OUT/mod the built modules,
-# decompressed where the kernel's modules are compressed (6.12's .ko.xz).
+# decompressed where the kernel's modules are compressed (6.12's .ko.xz);
+# OUT/built the names of the files dkms built, on one line.
 # Return: 0 when dkms built and both modules are in OUT/mod.
 smm_dkms_build() {
 	local kver=$1 hdr=$2 out=$3 dkms ver run ok=1 m ko
@@ -110,6 +111,7 @@ smm_dkms_build() {
 	for m in "$built/log/make.log" "$run/tree/shadowmm/$ver/build/make.log"; do
 		[ -f "$m" ] && cat "$m" >>"$out/dkms.log"
 	done
+	(cd "$built/module" 2>/dev/null && echo *.ko*) >"$out/built" || true
 	for m in shadowmm shadowmm_bench; do
 		ko=$built/module/$m.ko
 		if [ -f "$ko" ]; then

@@ -89,13 +89,11 @@ free_kb() {
 
 # nothing_left: no trace of a load anywhere, and what a refused swap_file
 # named is still there; says what it found otherwise.  The shell's own
-# read and test only: a fork and an exec cost a tenth of a second under
-# emulation with KASAN, and a row makes enough of them.
+# read and test only (loaded too): a fork and an exec cost a tenth of a
+# second under emulation with KASAN, and a row makes enough of them.
 nothing_left() {
 	nl_left=
-	while read -r nl_name nl_rest; do
-		[ "$nl_name" = shadowmm ] && nl_left="$nl_left module"
-	done </proc/modules
+	loaded && nl_left="$nl_left module"
 	[ -e /dev/shadowmm ] && nl_left="$nl_left /dev/shadowmm"
 	[ -e "$D" ] && nl_left="$nl_left $D"
 	[ -e /sys/module/shadowmm ] && nl_left="$nl_left /sys/module/shadowmm"

@@ -24,7 +24,14 @@ check() {
 # say: indent a diagnostic as TAP comments
 say() { sed 's/^/# /'; }
 
-loaded() { grep -q '^shadowmm ' /proc/modules; }
+# The shell's read, not grep: a fork and an exec cost a tenth of a second
+# under emulation with KASAN, and the tests ask often.
+loaded() {
+	while read -r tap_mod _; do
+		[ "$tap_mod" = shadowmm ] && return 0
+	done </proc/modules
+	return 1
+}
 
 # load_with_bench [params...]: shadowmm.ko, then shadowmm_bench.ko (the
 # burst knobs); both or neither.
