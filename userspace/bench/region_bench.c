@@ -246,7 +246,10 @@ static int warm_up(void)
 		return -1;
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
+		int err = errno;	/* what the caller reports, not close()'s */
+
 		close(fd);
+		errno = err;
 		return -1;
 	}
 	write_pages(p, 0, WARMUP_PAGES);
