@@ -246,9 +246,12 @@ static void smm_isolate_migratepages(struct smm_compact_control *cc)
 		/*
 		 * Taken out of its object meanwhile, waiting for a pin,
 		 * mlocked or its memory failed (it stays:
-		 * smm_object_migrate_page() would refuse).
+		 * smm_object_migrate_page() would refuse); a PMD-sized folio
+		 * stays whole where it is (the free scanner takes single
+		 * frames only).
 		 */
-		if (!READ_ONCE(page->mapping) || !smm_page_test(frame, SMM_PG_lru) ||
+		if (!READ_ONCE(page->mapping) || PageCompound(page) ||
+		    !smm_page_test(frame, SMM_PG_lru) ||
 		    smm_page_test(frame, SMM_PG_unevictable) ||
 		    folio_test_mlocked(page_folio(page)) || PageHWPoison(page)) {
 			put_page(page);

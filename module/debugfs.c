@@ -198,6 +198,9 @@ static int smm_meminfo_show(struct seq_file *m, void *v)
 	smm_show_kb(m, "Slab:", smm_slab_pages(pool));
 	smm_show_kb(m, "Objects:", atomic_long_read(&pool->objects.nr_pages));
 	smm_show_kb(m, "ObjectsPinned:", smm_object_pinned_pages(pool));
+	/* As ShmemHugePages: pages of the objects' PMD-sized folios. */
+	smm_show_kb(m, "ObjectsHugePages:",
+		    atomic_long_read(&pool->objects.nr_huge) * SMM_HUGE_NR);
 	smm_show_kb(m, "SwapTotal:", pool->swap.ready ? pool->swap.nr_slots : 0);
 	smm_show_kb(m, "SwapFree:", pool->swap.ready ? smm_swap_free_slots(&pool->swap) : 0);
 	return 0;
@@ -415,6 +418,7 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 	seq_printf(m, "lru_policy %s\n", smm_lru_policy(pool)->name);
 	seq_printf(m, "fault_window %u\n", READ_ONCE(pool->fault_window.size));
 	seq_printf(m, "fault_order %u\n", READ_ONCE(pool->objects.fault_order));
+	seq_printf(m, "huge %s\n", smm_huge_mode_names[READ_ONCE(pool->objects.huge)]);
 	seq_printf(m, "extfrag_threshold %u\n", READ_ONCE(pool->compact.extfrag_threshold));
 	mutex_unlock(&pool->tune_lock);
 	seq_puts(m, "# \"lru_policy classic|workingset|mglru\" switches the reclaim policy while no page is on the LRU,\n");
@@ -422,6 +426,7 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 		   SMM_FAULT_WINDOW_MIN, SMM_FAULT_WINDOW_MAX);
 	seq_printf(m, "# \"fault_order N\" (0..%u) makes and maps a block of 2^N pages on a first touch,\n",
 		   SMM_FAULT_ORDER_MAX);
+	seq_puts(m, "# \"huge never|always|advise\" lets a first touch map 2 MiB with one PMD (advise: MADV_HUGEPAGE only),\n");
 	seq_printf(m, "# \"pcp_auto 1\": per-CPU lists sized by zone, each high tuned from %u to pcp_high; \"pcp_auto 0\"\n",
 		   READ_ONCE(zone->pcp_high_min));
 	seq_puts(m, "# fixes each zone's at its own pcp_high, \"pcp_high N\" or \"pcp_batch N\" every zone's at N,\n");
@@ -619,6 +624,30 @@ static int smm_knob_lru_policy(struct smm_pool *pool, const char *line, int len,
 	return ret;
 }
 
+/*
+ * "huge MODE": when a first touch may map a PMD.  Refused (-EOPNOTSUPP)
+ * where PMD-sized folios cannot be built: a kernel whose folio layout
+ * module/huge.c does not know, or a region whose memory is not 2 MiB
+ * aligned.
+ */
+static int smm_knob_huge(struct smm_pool *pool, const char *line, int len,
+			 size_t name_len, size_t blanks)
+{
+	enum smm_huge_mode mode;
+	int ret;
+
+	if (!blanks || smm_huge_parse_mode(line + name_len + blanks, &mode)) {
+		pr_err_ratelimited("knobs: \"%*pE\" is invalid: huge expects never, always or advise\n",
+				   len, line);
+		return -EINVAL;
+	}
+	ret = smm_object_set_huge(pool, mode);
+	if (ret)
+		pr_err_ratelimited("knobs: \"%*pE\" is refused: %d (no PMD-sized folios here)\n",
+				   len, line, ret);
+	return ret;
+}
+
 /**
  * smm_knob_write() - set one tunable from a "name value" line
  * @pool: the pool
@@ -638,14 +667,15 @@ static int smm_knob_lru_policy(struct smm_pool *pool, const char *line, int len,
  * (1: every cache gives its free slabs back), reclaim (1..managed pages:
  * evict that many object pages, as far as possible), and the knobs other
  * modules added (smm_knobs_add(); shadowmm_bench.ko's burst and
- * slab_burst).  One knob takes a name: lru_policy (classic, workingset or
- * mglru), which switches the reclaim policy only while no page is on the
- * LRU.  Anything else changes nothing and is logged once, naming the knob
+ * slab_burst).  Two knobs take a name: lru_policy (classic, workingset
+ * or mglru), which switches the reclaim policy only while no page is on
+ * the LRU, and huge (never, always or advise).  Anything else changes nothing and is logged once, naming the knob
  * and what it accepts.
  *
  * Context: Process context, may sleep.
  * Return: 0, or -EINVAL for a malformed line, an unknown knob or a value
- * out of range; -EBUSY for lru_policy with pages on the LRU.
+ * out of range; -EBUSY for lru_policy with pages on the LRU; -EOPNOTSUPP
+ * for huge other than never where PMD-sized folios cannot be built.
  */
 int smm_knob_write(struct smm_pool *pool, const char *line)
 {
@@ -666,6 +696,8 @@ int smm_knob_write(struct smm_pool *pool, const char *line)
 	blanks = strspn(line + name_len, " \t");
 	if (name_len == strlen("lru_policy") && !strncmp(line, "lru_policy", name_len))
 		return smm_knob_lru_policy(pool, line, len, name_len, blanks);
+	if (name_len == strlen("huge") && !strncmp(line, "huge", name_len))
+		return smm_knob_huge(pool, line, len, name_len, blanks);
 	k = smm_knob_find(smm_knobs, ARRAY_SIZE(smm_knobs), line, name_len);
 	if (k)
 		return smm_knob_apply(pool, k, line, len, blanks);

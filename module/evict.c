@@ -48,9 +48,10 @@
 #include <shadowmm/walk.h>
 #include <trace/events/shadowmm.h>
 
-/* What a walk of a page's ptes found. */
+/* What a walk of a folio's ptes found: young ptes of pfns [pfn, pfn + nr). */
 struct smm_young_walk {
 	unsigned long pfn;
+	unsigned long nr;
 	unsigned int young;
 };
 
@@ -59,10 +60,65 @@ static int smm_object_pte_young(pte_t *pte, unsigned long addr, void *data)
 	struct smm_young_walk *w = data;
 	pte_t entry = ptep_get(pte);
 
-	if (pte_present(entry) && pte_pfn(entry) == w->pfn &&
+	if (pte_present(entry) && pte_pfn(entry) - w->pfn < w->nr &&
 	    smm_pte_test_and_clear_young(pte))
 		w->young++;
 	return 0;
+}
+
+/*
+ * The PMD entry for @addr in @mm, if the tables above it are there.  The
+ * caller holds the i_mmap lock of a file vma covering @addr: its page
+ * tables stay until the vma leaves the tree.
+ */
+static pmd_t *smm_object_find_pmd(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+
+	if (!pgd_present(READ_ONCE(*pgd)))
+		return NULL;
+	p4d = p4d_offset(pgd, addr);
+	if (!p4d_present(READ_ONCE(*p4d)))
+		return NULL;
+	pud = pud_offset(p4d, addr);
+	if (!pud_present(READ_ONCE(*pud)) || pud_leaf(READ_ONCE(*pud)))
+		return NULL;
+	return pmd_offset(pud, addr);
+}
+
+/*
+ * The young entries of @vma mapping the walk's pfns in [@start, @end), a
+ * range of the vma under one PMD entry: that PMD's young bit when it maps
+ * the folio whole, else its ptes'.  Nothing is walked under an empty
+ * entry, and a page table seen stays one (the kernel sets a PMD only over
+ * an empty entry), so the pte walk never meets a PMD.
+ */
+static void smm_object_vma_young(struct vm_area_struct *vma, unsigned long start,
+				 unsigned long end, struct smm_young_walk *w)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	pmd_t *pmd = smm_object_find_pmd(mm, start);
+	spinlock_t *ptl;
+	pmd_t entry;
+
+	if (!pmd)
+		return;
+	ptl = pmd_lock(mm, pmd);
+	entry = READ_ONCE(*pmd);
+	if (pmd_none(entry) || !pmd_present(entry)) {
+		spin_unlock(ptl);
+		return;
+	}
+	if (pmd_leaf(entry)) {
+		if (pmd_pfn(entry) == w->pfn && smm_pmd_test_and_clear_young(pmd))
+			w->young++;
+		spin_unlock(ptl);
+		return;
+	}
+	spin_unlock(ptl);
+	apply_to_existing_page_range(mm, start, end - start, smm_object_pte_young, w);
 }
 
 /**
@@ -94,17 +150,19 @@ bool smm_object_page_pinned(struct folio *folio)
  * not depend on what the kernel's LRU flavour (classic or
  * multi-generational) does with a young pte when it zaps one.  The i_mmap
  * lock, taken here, keeps each vma and its page tables; the page lock,
- * which the caller holds, keeps the page in the object.
+ * which the caller holds, keeps the page in the object.  A PMD-sized
+ * folio's accesses are its PMD's young bit in a mapping that maps it
+ * whole, its ptes' young bits elsewhere, and count once a mapping.
  *
  * Context: Process context, may sleep (the i_mmap lock); the page locked
  * by the caller.
- * Return: the number of young ptes found.
+ * Return: the number of young ptes found (of mappings, for a folio).
  */
 unsigned int smm_object_young_ptes(struct folio *folio)
 {
 	struct address_space *mapping = folio->mapping;
-	struct smm_young_walk w = { .pfn = folio_pfn(folio) };
-	pgoff_t index = folio->index;
+	pgoff_t index = folio->index, nr = folio_nr_pages(folio);
+	unsigned int young = 0;
 	struct rb_node *rb;
 
 	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
@@ -112,18 +170,61 @@ unsigned int smm_object_young_ptes(struct folio *folio)
 	for (rb = rb_first_cached(&mapping->i_mmap); rb; rb = rb_next(rb)) {
 		struct vm_area_struct *vma = rb_entry(rb, struct vm_area_struct,
 						      shared.rb);
-		unsigned long addr;
+		struct smm_young_walk w = { .pfn = folio_pfn(folio), .nr = nr };
+		unsigned long start, end, addr, next;
+		pgoff_t first, last;
 
-		if (index < vma->vm_pgoff || index - vma->vm_pgoff >= vma_pages(vma))
+		/* The part of the folio's range the vma maps, if any. */
+		first = max(index, vma->vm_pgoff);
+		last = min(index + nr, vma->vm_pgoff + vma_pages(vma));
+		if (first >= last)
 			continue;
-		addr = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
-		apply_to_existing_page_range(vma->vm_mm, addr, PAGE_SIZE,
-					     smm_object_pte_young, &w);
+		start = vma->vm_start + ((first - vma->vm_pgoff) << PAGE_SHIFT);
+		end = start + ((last - first) << PAGE_SHIFT);
+		for (addr = start; addr < end; addr = next) {
+			next = pmd_addr_end(addr, end);
+			smm_object_vma_young(vma, addr, next, &w);
+		}
+		/* A folio's accesses through one mapping count once. */
+		young += nr > 1 ? !!w.young : w.young;
 	}
 	i_mmap_unlock_read(mapping);
-	return w.young;
+	return young;
 }
 SMM_EXPORT(smm_object_young_ptes);
+
+/**
+ * smm_object_mapped_locked() - does a locked mapping map part of a folio?
+ * @folio: a PMD-sized folio of an object, locked by the caller
+ *
+ * The kernel mlocks a large folio only when mlock() walks it; one a
+ * locked mapping faulted in stays unmarked until reclaim finds the
+ * mapping, as this does through the object's i_mmap tree.
+ *
+ * Context: Process context, may sleep (the i_mmap lock).
+ * Return: true when a VM_LOCKED vma covers any page of @folio.
+ */
+bool smm_object_mapped_locked(struct folio *folio)
+{
+	struct address_space *mapping = folio->mapping;
+	pgoff_t index = folio->index, nr = folio_nr_pages(folio);
+	struct rb_node *rb;
+	bool locked = false;
+
+	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
+	i_mmap_lock_read(mapping);
+	for (rb = rb_first_cached(&mapping->i_mmap); rb && !locked; rb = rb_next(rb)) {
+		struct vm_area_struct *vma = rb_entry(rb, struct vm_area_struct,
+						      shared.rb);
+
+		if (index + nr > vma->vm_pgoff &&
+		    index < vma->vm_pgoff + vma_pages(vma))
+			locked = vma->vm_flags & VM_LOCKED;
+	}
+	i_mmap_unlock_read(mapping);
+	return locked;
+}
+SMM_EXPORT(smm_object_mapped_locked);
 
 /* By object, then by offset: runs of consecutive offsets of one object. */
 static int smm_victim_cmp(const void *a, const void *b)

@@ -83,7 +83,9 @@ static void smm_fault_lru(struct vm_fault *vmf, struct smm_object *obj,
 			  struct page *page, bool resident)
 {
 	struct smm_pool *pool = obj->pool;
-	struct smm_page *frame = smm_sfn_page(&pool->region, page_private(page));
+	/* A PMD-sized folio's head frame stands for it on the LRU. */
+	struct smm_page *frame = smm_sfn_page(&pool->region,
+					      page_private(&page_folio(page)->page));
 
 	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(page_folio(page)), page_folio(page));
 	if ((vmf->vma->vm_flags & VM_LOCKED) || folio_test_mlocked(page_folio(page)))
@@ -224,6 +226,91 @@ static bool smm_fault_block(struct vm_fault *vmf, struct smm_object *obj)
 	return true;
 }
 
+/*
+ * Whether a first touch at @vmf may make a PMD-sized folio, and its first
+ * index in @first: the huge knob allows it in this vma (never in one
+ * given MADV_NOHUGEPAGE or of a process that disabled THP, as the kernel
+ * then refuses the PMD anyway), and the kernel can map the folio with one
+ * PMD there: the aligned 2 MiB around the address lies whole in the vma,
+ * whose addresses and offsets agree modulo 2 MiB (thp_vma_suitable_order()).
+ * Not with the fault window on, nor on a vma userfaultfd is registered on
+ * (as for blocks, smm_fault_block_order()).
+ */
+static bool smm_fault_huge_allowed(struct vm_fault *vmf, struct smm_pool *pool,
+				   pgoff_t *first)
+{
+	enum smm_huge_mode mode = READ_ONCE(pool->objects.huge);
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long haddr = vmf->address & PMD_MASK;
+
+	if (mode == SMM_HUGE_NEVER || smm_fault_window_on(pool) || userfaultfd_armed(vma))
+		return false;
+	if (mode == SMM_HUGE_ADVISE && !(vma->vm_flags & VM_HUGEPAGE))
+		return false;
+	if ((vma->vm_flags & VM_NOHUGEPAGE) ||
+	    test_bit(MMF_DISABLE_THP, &vma->vm_mm->flags))
+		return false;
+	if (haddr < vma->vm_start || vma->vm_end - haddr < PMD_SIZE ||
+	    !IS_ALIGNED((vma->vm_start >> PAGE_SHIFT) - vma->vm_pgoff, SMM_HUGE_NR))
+		return false;
+	*first = ALIGN_DOWN(vmf->pgoff, SMM_HUGE_NR);
+	return true;
+}
+
+/*
+ * A first touch a PMD will map: a PMD-sized folio for the aligned range
+ * (smm_object_add_huge()), whose page at the faulting index the fault
+ * returns; the kernel then maps the whole folio with one PMD
+ * (finish_fault(), do_set_pmd()), or that page alone where a page table
+ * is in the way.  Returns false, nothing made, when the knob or the vma
+ * does not allow it, some index of the range holds a page or a shadow
+ * entry, or no block was to be had (counted as thp_fault_fallback): the
+ * fault then tries a smaller block, then a single page.
+ */
+static bool smm_fault_huge(struct vm_fault *vmf, struct smm_object *obj)
+{
+	struct smm_pool *pool = obj->pool;
+	struct folio *folio;
+	pgoff_t first;
+
+	if (!smm_huge_supported() || !smm_fault_huge_allowed(vmf, pool, &first))
+		return false;
+	folio = smm_object_add_huge(obj, first);
+	if (IS_ERR(folio)) {
+		if (PTR_ERR(folio) == -ENOMEM)
+			smm_count_event(pool, SMM_THP_FAULT_FALLBACK);
+		return false;
+	}
+	smm_object_note_size(obj, (loff_t)(first + SMM_HUGE_NR) << PAGE_SHIFT);
+	smm_count_event(pool, SMM_THP_FAULT_ALLOC);
+	vmf->page = folio_page(folio, vmf->pgoff - first);
+	return true;
+}
+
+/*
+ * The fault returns a page of a PMD-sized folio (locked, referenced):
+ * what the kernel's do_set_pmd() would not see for itself.  With the fault
+ * window on (switched on after the folio was made) the folio is split,
+ * or the kernel would map all of it with this fault, and the fault starts
+ * over on a single page.  A folio with a page whose memory failed is
+ * marked so (smm_huge_note_poison()), and the kernel then maps only the
+ * faulting page, never the folio by PMD.  Returns 0 to go on, or
+ * VM_FAULT_NOPAGE after a split (the page let go).
+ */
+static vm_fault_t smm_fault_huge_check(struct vm_fault *vmf, struct smm_object *obj)
+{
+	struct folio *folio = page_folio(vmf->page);
+
+	if (smm_fault_window_on(obj->pool) && !smm_object_split_huge(obj, folio)) {
+		folio_unlock(folio);
+		folio_put(folio);
+		vmf->page = NULL;
+		return VM_FAULT_NOPAGE;
+	}
+	smm_huge_note_poison(folio);
+	return 0;
+}
+
 static vm_fault_t smm_vm_fault(struct vm_fault *vmf)
 {
 	struct smm_object *obj = smm_file_object(vmf->vma->vm_file);
@@ -232,7 +319,7 @@ static vm_fault_t smm_vm_fault(struct vm_fault *vmf)
 	enum smm_page_origin origin;
 	vm_fault_t ret;
 
-	if (smm_fault_block(vmf, obj)) {
+	if (smm_fault_huge(vmf, obj) || smm_fault_block(vmf, obj)) {
 		origin = SMM_PAGE_CREATED;
 		goto mapped;
 	}
@@ -244,6 +331,11 @@ static vm_fault_t smm_vm_fault(struct vm_fault *vmf)
 		return ret;
 	}
 mapped:
+	if (unlikely(folio_test_large(page_folio(vmf->page)))) {
+		ret = smm_fault_huge_check(vmf, obj);
+		if (ret)
+			return ret;
+	}
 	/*
 	 * Its memory failed: the kernel, seeing the flag, would take a clean
 	 * page out of i_pages behind the object's back and the retry would
@@ -278,6 +370,7 @@ static vm_fault_t smm_vm_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 {
 	struct smm_object *obj = smm_file_object(vmf->vma->vm_file);
 	struct address_space *mapping = obj->inode->i_mapping;
+	struct folio *folio;
 	struct page *page;
 	vm_fault_t ret;
 
@@ -286,8 +379,20 @@ static vm_fault_t smm_vm_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 		return 0;
 	/*
 	 * It skips PG_hwpoison pages: a poisoned faulting page is left to
-	 * ->fault, which refuses it.
+	 * ->fault, which refuses it.  A PMD-sized folio it would map whole
+	 * (filemap_map_pmd(): the one at the faulting index, the window lying
+	 * in one PMD) is looked at first, with a reference so that it is not
+	 * split meanwhile.
 	 */
+	rcu_read_lock();
+	page = xa_load(&mapping->i_pages, vmf->pgoff);
+	if (page && !xa_is_value(page) && PageHead(page) &&
+	    folio_try_get(page_folio(page))) {
+		if (xa_load(&mapping->i_pages, vmf->pgoff) == page)
+			smm_huge_note_poison(page_folio(page));
+		folio_put(page_folio(page));
+	}
+	rcu_read_unlock();
 	ret = filemap_map_pages(vmf, start_pgoff, end_pgoff);
 	if (!(ret & VM_FAULT_NOPAGE))
 		return ret;
@@ -312,12 +417,14 @@ static vm_fault_t smm_vm_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 	 * Under its lock, so it cannot leave the object meanwhile: a removal
 	 * clears page->mapping under it.
 	 */
-	if (xa_load(&mapping->i_pages, vmf->pgoff) == page && trylock_page(page)) {
-		if (page->mapping == mapping && page->index == vmf->pgoff)
+	folio = page_folio(page);
+	if (xa_load(&mapping->i_pages, vmf->pgoff) == page && folio_trylock(folio)) {
+		if (folio->mapping == mapping &&
+		    vmf->pgoff - folio->index < folio_nr_pages(folio))
 			smm_fault_lru(vmf, obj, page, true);
-		unlock_page(page);
+		folio_unlock(folio);
 	}
-	put_page(page);
+	folio_put(folio);
 	return ret;
 }
 
@@ -329,12 +436,13 @@ static vm_fault_t smm_vm_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 static vm_fault_t smm_vm_page_mkwrite(struct vm_fault *vmf)
 {
 	struct smm_object *obj = smm_file_object(vmf->vma->vm_file);
-	struct page *page = vmf->page;
+	struct folio *folio = page_folio(vmf->page);
 
-	lock_page(page);
-	if (page->mapping != obj->inode->i_mapping) {
+	folio_lock(folio);
+	/* A tail page's own mapping field is not its folio's: ask the folio. */
+	if (folio->mapping != obj->inode->i_mapping) {
 		/* Punched meanwhile: let the fault start over. */
-		unlock_page(page);
+		folio_unlock(folio);
 		return VM_FAULT_NOPAGE;
 	}
 	return VM_FAULT_LOCKED;

@@ -134,7 +134,8 @@ static ssize_t smm_object_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			 * was accessed (the mglru policy counts reads).
 			 */
 			if (origin == SMM_PAGE_FOUND)
-				smm_lru_note_read(pool, smm_object_frame(pool, page));
+				smm_lru_note_read(pool, smm_object_frame(pool,
+						  &page_folio(page)->page));
 			unlock_page(page);
 			copied = copy_to_iter(smm_page_address(pool,
 							       smm_object_frame(pool, page)) + off,

@@ -99,9 +99,10 @@ static void smm_lru_assert_page_locked(struct smm_pool *pool, struct smm_page *f
 }
 
 /* Mlocked by the kernel's mm (PG_mlocked of the struct page). */
-static bool smm_lru_mlocked(struct smm_pool *pool, struct smm_page *frame)
+static unsigned long smm_lru_mlocked(struct smm_pool *pool, struct smm_page *frame)
 {
-	return folio_test_mlocked(page_folio(smm_lru_page(pool, frame)));
+	return folio_test_mlocked(page_folio(smm_lru_page(pool, frame))) ?
+	       smm_frame_nr_pages(frame) : 0;
 }
 
 static struct list_head *smm_lruvec_list(struct smm_lruvec *lruvec,
@@ -169,7 +170,7 @@ static void smm_lru_link(struct smm_lruvec *lruvec, struct smm_page *frame,
 		clear_bit(SMM_PG_unevictable, &frame->flags);
 	set_bit(SMM_PG_lru, &frame->flags);
 	list_add(&frame->lru, head);
-	WRITE_ONCE(*nr, *nr + 1);
+	WRITE_ONCE(*nr, *nr + smm_frame_nr_pages(frame));
 }
 
 /* Take a frame off the list it is on; its SMM_PG_lru goes. */
@@ -183,7 +184,7 @@ static void smm_lru_unlink(struct smm_lruvec *lruvec, struct smm_page *frame)
 	} else {
 		smm_lruvec_list(lruvec, smm_frame_lru(frame), &nr);
 		list_del_init(&frame->lru);
-		WRITE_ONCE(*nr, *nr - 1);
+		WRITE_ONCE(*nr, *nr - smm_frame_nr_pages(frame));
 	}
 	clear_bit(SMM_PG_lru, &frame->flags);
 }
@@ -245,8 +246,10 @@ static void smm_lru_activate(struct smm_pool *pool, struct smm_lruvec *lruvec,
 	} else {
 		set_bit(SMM_PG_active, &frame->flags);
 	}
-	smm_count_event(pool, SMM_PGACTIVATE);
-	smm_workingset_activation(pool, smm_page_zone(pool, frame)->node->index);
+	/* A folio's head frame activates all of its pages. */
+	smm_count_events(pool, SMM_PGACTIVATE, smm_frame_nr_pages(frame));
+	smm_workingset_activation(pool, smm_page_zone(pool, frame)->node->index,
+				  smm_frame_nr_pages(frame));
 	trace_shadowmm_lru_activate(smm_lru_pfn(pool, frame));
 }
 
@@ -540,6 +543,37 @@ void smm_lru_del(struct smm_pool *pool, struct smm_page *frame)
 	spin_unlock(&lruvec->lock);
 }
 SMM_EXPORT(smm_lru_del);
+
+/**
+ * smm_lru_split_head() - a folio's head frame stands for one page again
+ * @pool: the pool
+ * @frame: the head frame of a PMD-sized folio being split, its page locked
+ *
+ * Where the frame is on a list (or a generation) it stays in its place,
+ * which now counts one page; one in a batch or isolated is counted as one
+ * when it is linked.
+ *
+ * Context: Process context; takes the LRU lock.
+ */
+void smm_lru_split_head(struct smm_pool *pool, struct smm_page *frame)
+{
+	struct smm_lruvec *lruvec = smm_frame_lruvec(pool, frame);
+	unsigned long *nr;
+
+	smm_lru_assert_page_locked(pool, frame);
+	smm_lruvec_lock(lruvec);
+	if (!smm_page_test(frame, SMM_PG_lru)) {
+		/* Not counted anywhere now. */
+	} else if (frame->flags & SMM_PAGE_GEN_MASK) {
+		smm_lru_gen_uncount(lruvec, frame, SMM_HUGE_NR - 1);
+	} else {
+		smm_lruvec_list(lruvec, smm_frame_lru(frame), &nr);
+		WRITE_ONCE(*nr, *nr - (SMM_HUGE_NR - 1));
+	}
+	clear_bit(SMM_PG_head, &frame->flags);
+	spin_unlock(&lruvec->lock);
+}
+SMM_EXPORT(smm_lru_split_head);
 
 /* What of a frame's flags belongs to its page and moves with it. */
 #define SMM_LRU_MIGRATE_FLAGS	(BIT(SMM_PG_lru) | BIT(SMM_PG_active) |		\
@@ -1149,7 +1183,7 @@ static bool smm_lru_validate_list(struct smm_pool *pool, struct smm_node *node,
 	list_for_each_entry(frame, head, lru) {
 		unsigned long sfn = smm_page_sfn(&pool->region, frame);
 
-		n++;
+		n += smm_frame_nr_pages(frame);
 		if (!smm_page_test(frame, SMM_PG_lru) || smm_frame_lru(frame) != lru)
 			smm_report(r, "lru: frame %lu on node %d's %s list has flags %#lx\n",
 				   sfn, node->index, names[lru],
@@ -1165,7 +1199,7 @@ static bool smm_lru_validate_list(struct smm_pool *pool, struct smm_node *node,
 			return false;
 	}
 	if (n != *nr)
-		smm_report(r, "lru: node %d's %s list holds %lu frames, %lu counted\n",
+		smm_report(r, "lru: node %d's %s list holds %lu pages, %lu counted\n",
 			   node->index, names[lru], n, *nr);
 	return true;
 }
@@ -1194,15 +1228,17 @@ static bool smm_lru_validate_node(struct smm_pool *pool, struct smm_node *node,
 	if (!smm_lru_gen_validate(pool, node, &w, r))
 		goto out;
 	for (sfn = node->start_sfn; sfn < node->start_sfn + node->spanned; sfn++) {
-		if (smm_page_test(smm_sfn_page(&pool->region, sfn), SMM_PG_lru))
-			flagged++;
+		struct smm_page *frame = smm_sfn_page(&pool->region, sfn);
+
+		if (smm_page_test(frame, SMM_PG_lru))
+			flagged += smm_frame_nr_pages(frame);
 		if (!smm_walk_step(&w, 1))
 			goto out;
 	}
 	listed = lruvec->nr_active + lruvec->nr_inactive + lruvec->nr_unevictable +
 		 smm_lru_gen_nr_pages(&lruvec->gen);
 	if (flagged != listed)
-		smm_report(r, "lru: node %d has %lu frames marked lru, %lu on its lists\n",
+		smm_report(r, "lru: node %d has %lu pages marked lru, %lu on its lists\n",
 			   node->index, flagged, listed);
 	done = true;
 out:

@@ -60,6 +60,7 @@
 #include <linux/seq_file.h>
 
 #include <shadowmm/compat.h>
+#include <shadowmm/huge.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/lru_gen.h>
 #include <shadowmm/lru_policy.h>
@@ -179,7 +180,7 @@ static void smm_lru_gen_add(struct smm_lru_gen *g, struct smm_page *frame,
 
 	smm_page_set_field(frame, SMM_PAGE_GEN_MASK, (gen + 1UL) << SMM_PAGE_GEN_SHIFT);
 	list_add(&frame->lru, &g->lists[gen]);
-	WRITE_ONCE(g->nr_pages[gen], g->nr_pages[gen] + 1);
+	WRITE_ONCE(g->nr_pages[gen], g->nr_pages[gen] + smm_frame_nr_pages(frame));
 }
 
 /* Move a frame of @g to the head of generation @seq. */
@@ -189,7 +190,7 @@ static void smm_lru_gen_move(struct smm_lru_gen *g, struct smm_page *frame,
 	unsigned int old = smm_frame_gen(frame);
 
 	list_del(&frame->lru);
-	WRITE_ONCE(g->nr_pages[old], g->nr_pages[old] - 1);
+	WRITE_ONCE(g->nr_pages[old], g->nr_pages[old] - smm_frame_nr_pages(frame));
 	smm_lru_gen_add(g, frame, seq);
 }
 
@@ -242,8 +243,28 @@ void smm_lru_gen_unlink(struct smm_lruvec *lruvec, struct smm_page *frame)
 	if (WARN_ON_ONCE(gen < 0))
 		return;
 	list_del_init(&frame->lru);
-	WRITE_ONCE(g->nr_pages[gen], g->nr_pages[gen] - 1);
+	WRITE_ONCE(g->nr_pages[gen], g->nr_pages[gen] - smm_frame_nr_pages(frame));
 	smm_page_set_field(frame, SMM_PAGE_GEN_MASK, 0);
+}
+
+/**
+ * smm_lru_gen_uncount() - a frame on a generation stands for fewer pages
+ * @lruvec: its node's LRU
+ * @frame: a frame on one of @lruvec's generations
+ * @nr: pages its generation no longer counts for it
+ *
+ * Context: @lruvec's lock held.
+ */
+void smm_lru_gen_uncount(struct smm_lruvec *lruvec, struct smm_page *frame,
+			 unsigned long nr)
+{
+	struct smm_lru_gen *g = &lruvec->gen;
+	int gen = smm_frame_gen(frame);
+
+	lockdep_assert_held(&lruvec->lock);
+	if (WARN_ON_ONCE(gen < 0))
+		return;
+	WRITE_ONCE(g->nr_pages[gen], g->nr_pages[gen] - nr);
 }
 
 /**
@@ -727,7 +748,7 @@ bool smm_lru_gen_validate(struct smm_pool *pool, struct smm_node *node,
 		struct smm_page *frame;
 
 		list_for_each_entry(frame, &g->lists[gen], lru) {
-			n++;
+			n += smm_frame_nr_pages(frame);
 			if (!smm_page_test(frame, SMM_PG_lru) || smm_frame_gen(frame) != gen ||
 			    (frame->flags & (BIT(SMM_PG_active) | BIT(SMM_PG_unevictable))) ||
 			    !frame->object || smm_page_zone(pool, frame)->node != node)
@@ -740,7 +761,7 @@ bool smm_lru_gen_validate(struct smm_pool *pool, struct smm_node *node,
 				return false;
 		}
 		if (n != g->nr_pages[gen])
-			smm_report(r, "lru_gen: node %d's generation %u holds %lu frames, %lu counted\n",
+			smm_report(r, "lru_gen: node %d's generation %u holds %lu pages, %lu counted\n",
 				   node->index, gen, n, g->nr_pages[gen]);
 		if (n && !live)
 			smm_report(r, "lru_gen: node %d's generation %u is not in use but holds %lu frames\n",

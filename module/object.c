@@ -56,6 +56,7 @@
 
 #include <shadowmm/buddy.h>
 #include <shadowmm/compat.h>
+#include <shadowmm/huge.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/lru_policy.h>
 #include <shadowmm/object.h>
@@ -123,6 +124,8 @@ void smm_object_frame_quarantine(struct smm_pool *pool, struct smm_page *frame)
 }
 SMM_EXPORT(smm_object_frame_quarantine);
 
+static void smm_object_frame_clean(struct smm_pool *pool, struct page *page);
+
 /**
  * smm_object_frame_free() - give a frame that left its object back
  * @pool: the pool
@@ -140,8 +143,59 @@ SMM_EXPORT(smm_object_frame_quarantine);
 void smm_object_frame_free(struct smm_pool *pool, struct page *page)
 {
 	struct smm_page *frame = smm_object_frame(pool, page);
+	unsigned long i;
 
 	VM_WARN_ON_ONCE_PAGE(page_mapped(page) || page_ref_count(page) != 0, page);
+	if (!PageHead(page)) {
+		smm_object_frame_clean(pool, page);
+		atomic_long_dec(&pool->objects.nr_pages);
+		if (unlikely(PageHWPoison(page))) {
+			smm_object_frame_quarantine(pool, frame);
+			return;
+		}
+		smm_free_pages(pool, frame, 0);
+		return;
+	}
+
+	/*
+	 * A PMD-sized folio that left its object whole: its pages are
+	 * single pages again, each cleaned as one, and the block goes back
+	 * whole unless the memory of some page failed (then each page on its
+	 * own, the failed ones to quarantine).  Mlocked counts the folio's
+	 * pages, as the kernel's mlock counts a large folio.
+	 */
+	if (unlikely(folio_test_mlocked(page_folio(page)))) {
+		__folio_clear_mlocked(page_folio(page));
+		mod_zone_page_state(page_zone(page), NR_MLOCK, -(long)SMM_HUGE_NR);
+		count_vm_events(UNEVICTABLE_PGCLEARED, SMM_HUGE_NR);
+	}
+	smm_huge_folio_unmake(pool, page_folio(page));
+	for (i = 0; i < SMM_HUGE_NR; i++)
+		smm_object_frame_clean(pool, page + i);
+	atomic_long_sub(SMM_HUGE_NR, &pool->objects.nr_pages);
+	for (i = 0; i < SMM_HUGE_NR; i++)
+		if (unlikely(PageHWPoison(page + i)))
+			break;
+	if (likely(i == SMM_HUGE_NR)) {
+		smm_free_pages(pool, frame, SMM_HUGE_ORDER);
+		return;
+	}
+	for (i = 0; i < SMM_HUGE_NR; i++) {
+		if (PageHWPoison(page + i))
+			smm_object_frame_quarantine(pool, frame + i);
+		else
+			smm_free_pages(pool, frame + i, 0);
+	}
+}
+
+/*
+ * What being an object page did to a frame's struct page and descriptor,
+ * undone; the frame is then as a free one.
+ */
+static void smm_object_frame_clean(struct smm_pool *pool, struct page *page)
+{
+	struct smm_page *frame = smm_object_frame(pool, page);
+
 	/*
 	 * Still mlocked, yet in no mapping: a punch or truncation that
 	 * zapped the page while munlock() was clearing VM_LOCKED (the one
@@ -175,15 +229,9 @@ void smm_object_frame_free(struct smm_pool *pool, struct page *page)
 	smm_page_set_field(frame, SMM_PAGE_GEN_MASK | SMM_PAGE_REFS_MASK |
 			   BIT(SMM_PG_referenced) | BIT(SMM_PG_active) |
 			   BIT(SMM_PG_unevictable) | BIT(SMM_PG_workingset) |
-			   BIT(SMM_PG_refault), 0);
+			   BIT(SMM_PG_refault) | BIT(SMM_PG_head), 0);
 	frame->object = NULL;
 	frame->index = 0;
-	atomic_long_dec(&pool->objects.nr_pages);
-	if (unlikely(PageHWPoison(page))) {
-		smm_object_frame_quarantine(pool, frame);
-		return;
-	}
-	smm_free_pages(pool, frame, 0);
 }
 
 /* The kernel's per-CPU LRU and mlock batches of this CPU let go. */
@@ -349,7 +397,8 @@ static void smm_pinned_release(struct smm_pool *pool, bool final)
 			break;
 		if (page_ref_freeze(page, 1)) {
 			list_move_tail(&frame->lru, &released);
-		} else if (PageHWPoison(page)) {
+		} else if (PageHWPoison(page) && !PageHead(page)) {
+			/* A folio waits whole: its other pages go back with it. */
 			list_del(&frame->lru);
 			smm_object_quarantine(pool, frame);
 			atomic_long_dec(&pool->objects.nr_pages);
@@ -588,6 +637,129 @@ static bool smm_object_next_index(struct smm_object *obj, pgoff_t first,
 	return true;
 }
 
+static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio);
+
+/* Tries of a split that a transient reference may fail, a tick apart. */
+#define SMM_SPLIT_TRIES		3
+
+/*
+ * smm_object_split_huge(), tried again while another user's reference
+ * is what stops it: a lookup, a compaction scan or an aging walk holds
+ * one for a moment, a pin for good.  Between tries the folio is
+ * unlocked, so that a lookup waiting for its lock with a reference can
+ * finish and let go.  Same context and return; -EAGAIN too when the
+ * folio changed while it was unlocked (split or taken out by another).
+ */
+static int smm_object_split_huge_retry(struct smm_object *obj, struct folio *folio)
+{
+	int tries = 0, err;
+
+	for (;;) {
+		err = __smm_object_split_huge(obj, folio);
+		if (err != -EBUSY)
+			return err;
+		if (++tries == SMM_SPLIT_TRIES || folio_maybe_dma_pinned(folio)) {
+			smm_count_event(obj->pool, SMM_THP_SPLIT_PAGE_FAILED);
+			return err;
+		}
+		folio_unlock(folio);
+		schedule_timeout_uninterruptible(1);
+		folio_lock(folio);
+		if (folio->mapping != obj->inode->i_mapping || !folio_test_large(folio))
+			return -EAGAIN;
+	}
+}
+
+/*
+ * Zero [@from, @to] of a PMD-sized folio that cannot be split, in place,
+ * as the kernel does with a large folio it cannot split on truncation;
+ * memory that failed is never written.  Returns the index after @to.
+ */
+static pgoff_t smm_object_zero_huge_part(struct smm_object *obj, struct folio *folio,
+					 pgoff_t from, pgoff_t to)
+{
+	struct smm_pool *pool = obj->pool;
+	pgoff_t i;
+
+	for (i = from; i <= to; i++) {
+		struct page *page = folio_page(folio, i - folio->index);
+		struct smm_page *frame = smm_object_frame(pool, page);
+
+		if (unlikely(PageHWPoison(page)))
+			continue;
+		memset(smm_page_address(pool, frame), 0, PAGE_SIZE);
+		set_bit(SMM_PG_dirty, &frame->flags);
+	}
+	return to + 1;
+}
+
+/*
+ * take_range()'s step for a PMD-sized folio: locked, it leaves whole when
+ * [@first, @last] covers it, and is split otherwise (the caller then
+ * looks at its pages again, one by one).  One that cannot be split (a pin,
+ * another user's reference) keeps its pages, the part the range covers
+ * zeroed in place, as the kernel does with a large folio it cannot split
+ * on truncation.  Returns false when the folio changed meanwhile or was
+ * split (look again), true with *@next the first index after what was
+ * done otherwise.
+ */
+static bool smm_object_take_huge(struct smm_object *obj, struct folio *folio,
+				 pgoff_t first, pgoff_t last,
+				 struct list_head *removed, unsigned long *n,
+				 pgoff_t *next)
+{
+	struct address_space *mapping = obj->inode->i_mapping;
+	struct smm_pool *pool = obj->pool;
+	pgoff_t fl, fe, i;
+	bool done = true;
+	int err;
+
+	folio_lock(folio);
+	if (folio->mapping != mapping || !folio_test_large(folio)) {
+		folio_unlock(folio);
+		return false;
+	}
+	fl = folio->index;
+	fe = fl + SMM_HUGE_NR - 1;
+	if (first <= fl && fe <= last) {
+		XA_STATE_ORDER(xas, &mapping->i_pages, fl, SMM_HUGE_ORDER);
+
+		/*
+		 * Unmapped first, under the folio lock that keeps it from being
+		 * mapped again: a PMD left until the range's unmap would sit
+		 * where a new page of these indexes may be mapped by ptes in
+		 * another mapping meanwhile.
+		 */
+		unmap_mapping_pages(mapping, fl, SMM_HUGE_NR, false);
+		smm_object_change_begin(pool);
+		xas_lock_irq(&xas);
+		xas_store(&xas, NULL);
+		mapping->nrpages -= SMM_HUGE_NR;
+		xas_unlock_irq(&xas);
+		folio->mapping = NULL;
+		atomic_long_sub(SMM_HUGE_NR, &obj->resident);
+		smm_object_change_end(pool);
+		atomic_long_dec(&pool->objects.nr_huge);
+		/* Only the head frame is reached from here on: the pinned list's. */
+		for (i = 1; i < SMM_HUGE_NR; i++)
+			smm_object_frame(pool, folio_page(folio, i))->object = NULL;
+		smm_lru_del(pool, smm_object_frame(pool, &folio->page));
+		list_add_tail(&smm_object_frame(pool, &folio->page)->lru, removed);
+		*n += SMM_HUGE_NR;
+		*next = fe + 1;
+	} else {
+		err = smm_object_split_huge_retry(obj, folio);
+		/* Split (or changed meanwhile): its pages are looked at again. */
+		if (!err || err == -EAGAIN)
+			done = false;
+		else
+			*next = smm_object_zero_huge_part(obj, folio, max(first, fl),
+							  min(last, fe));
+	}
+	folio_unlock(folio);
+	return done;
+}
+
 /*
  * Take every page of [first, last] out of @obj onto @removed (linked by
  * their frames' lru), and drop every shadow entry there with its store
@@ -617,6 +789,21 @@ static unsigned long smm_object_take_range(struct smm_object *obj, pgoff_t first
 				shadows++;
 			else
 				again = true;
+		} else if (page && PageHead(page)) {
+			pgoff_t next;
+			bool done;
+
+			done = smm_object_take_huge(obj, page_folio(page), first, last,
+						    removed, &n, &next);
+			folio_put(page_folio(page));
+			cond_resched();
+			/* Not done: the folio changed, the same range is looked at again. */
+			if (done) {
+				if (next > last || !next)
+					break;
+				first = next;
+			}
+			continue;
 		} else if (page) {
 			lock_page(page);
 			if (page->mapping == mapping && page->index == index &&
@@ -1013,6 +1200,273 @@ int smm_object_add_block(struct smm_object *obj, pgoff_t first,
 }
 SMM_EXPORT(smm_object_add_block);
 
+/* Whether the memory of some frame of @block, just allocated, failed while it was free. */
+static bool smm_object_block_poisoned(struct smm_pool *pool, struct smm_page *block,
+				      unsigned int order)
+{
+	unsigned long i;
+
+	for (i = 0; i < (1UL << order); i++)
+		if (unlikely(PageHWPoison(smm_frame_struct_page(pool, block + i))))
+			return true;
+	return false;
+}
+
+/*
+ * Put @folio in i_pages as one entry over its whole range, if every index
+ * of the range is empty in both xarrays.  Returns 0, -EBUSY, or -ENOMEM.
+ */
+static int smm_object_publish_huge(struct smm_object *obj, struct folio *folio)
+{
+	struct address_space *mapping = obj->inode->i_mapping;
+	XA_STATE_ORDER(xas, &mapping->i_pages, folio->index, SMM_HUGE_ORDER);
+	unsigned long shadow_index;
+	void *entry;
+
+	do {
+		xas_lock_irq(&xas);
+		xa_lock(&obj->shadows);
+		shadow_index = folio->index;
+		xas_for_each_conflict(&xas, entry)
+			xas_set_err(&xas, -EBUSY);
+		if (!xas_error(&xas) &&
+		    xa_find(&obj->shadows, &shadow_index,
+			    folio->index + SMM_HUGE_NR - 1, XA_PRESENT))
+			xas_set_err(&xas, -EBUSY);
+		if (!xas_error(&xas)) {
+			xas_store(&xas, folio);
+			if (!xas_error(&xas))
+				mapping->nrpages += SMM_HUGE_NR;
+		}
+		xa_unlock(&obj->shadows);
+		xas_unlock_irq(&xas);
+	} while (xas_nomem(&xas, GFP_KERNEL));
+	return xas_error(&xas);
+}
+
+/**
+ * smm_object_add_huge() - a zeroed PMD-sized folio for an aligned range
+ * @obj: the object
+ * @first: the range's first index, aligned to SMM_HUGE_NR
+ *
+ * A first touch that a PMD will map: one buddy block of SMM_HUGE_ORDER,
+ * taken without direct reclaim (the fault falls back to single pages
+ * rather than reclaim for it), zeroed, made a folio (module/huge.c) and
+ * put in i_pages as one entry.  Its head frame stands for it on the LRU;
+ * whatever must handle its pages one by one (eviction, a punch of part of
+ * it) splits it first (smm_object_split_huge()).
+ *
+ * Context: Process context, may sleep.
+ * Return: the folio, locked, with a reference for the caller besides
+ * shadowmm's; ERR_PTR(-EBUSY) when some index of the range holds a page
+ * or a shadow entry or the range reaches the size limit, -ENOMEM when no
+ * block that a PMD can map was to be had (nothing changed either way).
+ */
+struct folio *smm_object_add_huge(struct smm_object *obj, pgoff_t first)
+{
+	pgoff_t last = first + SMM_HUGE_NR - 1;
+	struct smm_pool *pool = obj->pool;
+	struct smm_page *block;
+	struct folio *folio;
+	unsigned long i;
+	int err;
+
+	if (WARN_ON_ONCE(!IS_ALIGNED(first, SMM_HUGE_NR)))
+		return ERR_PTR(-EBUSY);
+	if ((loff_t)last >= READ_ONCE(obj->size_limit) >> PAGE_SHIFT ||
+	    !smm_object_range_empty(obj, first, last))
+		return ERR_PTR(-EBUSY);
+	block = smm_alloc_pages(pool, SMM_HUGE_ORDER, SMM_GFP_HIGHMEM | SMM_GFP_NOWAIT);
+	if (!block)
+		return ERR_PTR(-ENOMEM);
+	if (!smm_huge_block_mappable(pool, block)) {
+		smm_free_pages(pool, block, SMM_HUGE_ORDER);
+		return ERR_PTR(-ENOMEM);
+	}
+	if (unlikely(smm_object_block_poisoned(pool, block, SMM_HUGE_ORDER))) {
+		/* Its failed frames never go back; the others one by one. */
+		for (i = 0; i < SMM_HUGE_NR; i++) {
+			if (PageHWPoison(smm_frame_struct_page(pool, block + i)))
+				smm_object_frame_quarantine(pool, block + i);
+			else
+				smm_free_pages(pool, block + i, 0);
+		}
+		return ERR_PTR(-ENOMEM);
+	}
+
+	for (i = 0; i < SMM_HUGE_NR; i++) {
+		struct page *page = smm_frame_struct_page(pool, block + i);
+
+		VM_WARN_ON_ONCE_PAGE(page_ref_count(page) != 0, page);
+		block[i].object = obj;
+		block[i].index = first + i;
+		set_page_private(page, smm_page_sfn(&pool->region, block + i));
+		smm_object_zero_frame(pool, page);
+	}
+	folio = smm_huge_folio_make(pool, block);
+	folio->index = first;
+	folio->mapping = obj->inode->i_mapping;
+	__folio_set_locked(folio);
+	__folio_mark_uptodate(folio);
+	atomic_long_add(SMM_HUGE_NR, &pool->objects.nr_pages);
+	/* shadowmm's reference and the caller's; the stores above first. */
+	folio_ref_unfreeze(folio, 2);
+
+	smm_object_change_begin(pool);
+	err = smm_object_publish_huge(obj, folio);
+	if (err) {
+		smm_object_change_end(pool);
+		smm_object_page_abandon(pool, &folio->page);
+		return ERR_PTR(err);
+	}
+	atomic_long_add(SMM_HUGE_NR, &obj->resident);
+	smm_object_change_end(pool);
+	atomic_long_inc(&pool->objects.nr_huge);
+	/* On no list yet: the LRU counts the folio's pages once it links it. */
+	set_bit(SMM_PG_head, &block->flags);
+	smm_lru_add(pool, block);
+
+	/* As in smm_object_add_page(): a new limit removes it, or is seen. */
+	smp_mb();
+	if ((loff_t)last >= READ_ONCE(obj->size_limit) >> PAGE_SHIFT) {
+		folio_unlock(folio);
+		folio_put(folio);
+		smm_object_remove_range(obj, first, last);
+		return ERR_PTR(-EBUSY);
+	}
+	return folio;
+}
+SMM_EXPORT(smm_object_add_huge);
+
+/*
+ * The nodes xas_split_alloc() took that no split used go back.
+ * xas_destroy() is not exported; xas_nomem() calls it when the state
+ * holds no -ENOMEM, which after a successful xas_split_alloc() it never
+ * does.
+ */
+static void smm_xas_free_spare(struct xa_state *xas)
+{
+	WARN_ON_ONCE(xas_nomem(xas, GFP_NOWAIT));
+}
+
+/* smm_object_split_huge() without its count of failures. */
+static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio)
+{
+	struct address_space *mapping = obj->inode->i_mapping;
+	XA_STATE(xas, &mapping->i_pages, folio->index);
+	struct smm_pool *pool = obj->pool;
+	struct page *head = &folio->page;
+	struct smm_page *block;
+	bool dirty, locked;
+	pgoff_t first;
+	unsigned long i;
+
+	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
+	if (folio->mapping != mapping || !folio_test_large(folio))
+		return -EAGAIN;
+	if (folio_maybe_dma_pinned(folio))
+		return -EBUSY;
+	first = folio->index;
+	block = smm_object_frame(pool, head);
+	/*
+	 * The unmap munlocks it, and its pages are single ones unmapped:
+	 * reclaim would no longer see that a locked mapping covers them.  So
+	 * they go to the unevictable list, as a page a locked mapping faults
+	 * in does, until a fault in that mapping mlocks them again.
+	 */
+	locked = smm_object_mapped_locked(folio);
+	unmap_mapping_pages(mapping, first, SMM_HUGE_NR, false);
+	/*
+	 * shadowmm's per-CPU LRU batches may hold a reference of their own:
+	 * drained.  The kernel's mlock batches are not drained under the
+	 * folio lock (their drain runs work on every CPU): a folio one of
+	 * them holds stays whole this time.
+	 */
+	if (folio_ref_count(folio) > 2)
+		smm_lru_drain_all(pool);
+	/* On failure it frees what it took itself. */
+	xas_split_alloc(&xas, folio, SMM_HUGE_ORDER, GFP_KERNEL);
+	if (xas_error(&xas))
+		return -ENOMEM;
+
+	smm_object_change_begin(pool);
+	xas_lock_irq(&xas);
+	/* shadowmm's reference and the caller's: anything more keeps it whole. */
+	if (xas_load(&xas) != folio || !folio_ref_freeze(folio, 2)) {
+		xas_unlock_irq(&xas);
+		smm_object_change_end(pool);
+		smm_xas_free_spare(&xas);
+		return -EBUSY;
+	}
+	xas_split(&xas, folio, SMM_HUGE_ORDER);
+	smm_huge_folio_unmake(pool, folio);
+	for (i = 1; i < SMM_HUGE_NR; i++) {
+		struct page *page = head + i;
+
+		page->mapping = mapping;
+		page->index = first + i;
+		/* Nobody can reach the page yet: plain stores of its flags. */
+		__SetPageUptodate(page);
+		/* Locked until it is on the LRU, as a page being made is. */
+		__SetPageLocked(page);
+		__xa_store(&mapping->i_pages, first + i, page, 0);
+		/* shadowmm's reference; the stores above first. */
+		page_ref_unfreeze(page, 1);
+	}
+	xas_unlock_irq(&xas);
+	page_ref_unfreeze(head, 2);
+	smm_object_change_end(pool);
+	smm_xas_free_spare(&xas);
+
+	atomic_long_dec(&pool->objects.nr_huge);
+	smm_lru_split_head(pool, block);
+	/* The folio's writes went to the head frame's flag: all of it is dirty. */
+	dirty = smm_page_test(block, SMM_PG_dirty);
+	if (locked)
+		smm_lru_mlock(pool, block);
+	for (i = 1; i < SMM_HUGE_NR; i++) {
+		if (dirty)
+			set_bit(SMM_PG_dirty, &block[i].flags);
+		/* Read by the add: the unevictable list, not the inactive one. */
+		if (locked)
+			set_bit(SMM_PG_unevictable, &block[i].flags);
+		smm_lru_add(pool, block + i);
+		unlock_page(head + i);
+	}
+	smm_count_event(pool, SMM_THP_SPLIT_PAGE);
+	return 0;
+}
+
+/**
+ * smm_object_split_huge() - make a PMD-sized folio single pages again
+ * @obj: its object
+ * @folio: the folio, locked, with a reference of the caller's
+ *
+ * Every pte and PMD that maps the folio goes (the kernel maps its pages
+ * again, one by one, on the next faults), then, with the folio's count
+ * frozen so that no lookup can take a reference meanwhile, its entry in
+ * i_pages is split into one per page and the compound taken apart.  Each
+ * page then carries what the folio did: uptodate, dirty (shadowmm's
+ * flag); the unmap munlocked it, as any unmapped page is, and each tail
+ * joins the inactive list.
+ * The caller keeps the head page, locked, with its reference.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0; -EAGAIN when the folio left the object meanwhile; -EBUSY
+ * when a user besides the caller holds a reference (a get_user_pages()
+ * pin, a lookup under way, a pipe's buffer): the folio stays whole;
+ * -ENOMEM when the xarray had no memory for the split.
+ */
+int smm_object_split_huge(struct smm_object *obj, struct folio *folio)
+{
+	int err = __smm_object_split_huge(obj, folio);
+
+	if (err == -EBUSY)
+		smm_count_event(obj->pool, SMM_THP_SPLIT_PAGE_FAILED);
+	return err;
+}
+SMM_EXPORT(smm_object_split_huge);
+
 /*
  * Bring an evicted page back: a new frame takes the place of its shadow
  * entry at once, locked and not uptodate, so every other user of @index
@@ -1128,12 +1582,16 @@ struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 		}
 
 		if (page) {
-			if (folio_lock_killable(page_folio(page))) {
-				put_page(page);
+			struct folio *folio = page_folio(page);
+
+			if (folio_lock_killable(folio)) {
+				folio_put(folio);
 				return ERR_PTR(-EINTR);
 			}
-			if (page->mapping == mapping && page->index == index)
-				return page;
+			/* A PMD-sized folio serves each of its indexes whole. */
+			if (folio->mapping == mapping &&
+			    index - folio->index < folio_nr_pages(folio))
+				return folio_page(folio, index - folio->index);
 			/* Removed meanwhile: look again. */
 			unlock_page(page);
 			put_page(page);
@@ -1234,6 +1692,45 @@ int smm_object_set_fault_order(struct smm_pool *pool, unsigned int order)
 }
 SMM_EXPORT(smm_object_set_fault_order);
 
+/* Whether every chunk of the region lies at a 2 MiB boundary of memory. */
+static bool smm_object_region_huge_aligned(const struct smm_region *region)
+{
+	unsigned long i;
+
+	for (i = 0; i < region->nr_chunks; i++)
+		if (!IS_ALIGNED(region->chunk_pfn[i], SMM_HUGE_NR))
+			return false;
+	return true;
+}
+
+/**
+ * smm_object_set_huge() - set the huge knob
+ * @pool: the pool
+ * @mode: when a first touch may make a PMD-sized folio
+ *
+ * Faults under way finish with the mode they read; folios already made
+ * stay as they are.
+ *
+ * Context: Process context; takes the pool's tune_lock.
+ * Return: 0; -EINVAL for a mode out of range; -EOPNOTSUPP for a mode other
+ * than never where PMD-sized folios cannot be built (the kernel's folio
+ * layout is not one module/huge.c knows, or the region's memory is not
+ * 2 MiB aligned).  Nothing changes on failure.
+ */
+int smm_object_set_huge(struct smm_pool *pool, enum smm_huge_mode mode)
+{
+	if (mode >= SMM_NR_HUGE_MODES)
+		return -EINVAL;
+	if (mode != SMM_HUGE_NEVER &&
+	    (!smm_huge_supported() || !smm_object_region_huge_aligned(&pool->region)))
+		return -EOPNOTSUPP;
+	mutex_lock(&pool->tune_lock);
+	WRITE_ONCE(pool->objects.huge, mode);
+	mutex_unlock(&pool->tune_lock);
+	return 0;
+}
+SMM_EXPORT(smm_object_set_huge);
+
 /**
  * smm_object_mark_dirty() - note that a page's contents changed
  * @obj: its object
@@ -1260,8 +1757,26 @@ static bool smm_object_dirty_folio(struct address_space *mapping,
 	return smm_object_mark_dirty(obj, &folio->page);
 }
 
+/*
+ * The kernel asks this before it takes a folio apart or out of its
+ * mapping on its own (filemap_release_folio(): its THP split, migration,
+ * invalidation): an object's pages leave it only through shadowmm, so
+ * never.  Above all the kernel's split of a large folio (split_folio()
+ * from madvise(MADV_COLD/PAGEOUT) of part of a PMD, memory_failure())
+ * counts on a page-cache folio holding a reference per page, which an
+ * object's folio does not: with its other references making up the
+ * difference, the split would go on and free the folio's pages to the
+ * kernel's allocator.  mapping_set_release_always() makes the kernel ask
+ * for every folio (smm_object_create()).
+ */
+static bool smm_object_release_folio(struct folio *folio, gfp_t gfp)
+{
+	return false;
+}
+
 static const struct address_space_operations smm_object_aops = {
 	.dirty_folio = smm_object_dirty_folio,
+	.release_folio = smm_object_release_folio,
 };
 
 /**
@@ -1384,9 +1899,16 @@ unsigned long smm_object_count_range(struct smm_object *obj, pgoff_t first,
 
 	rcu_read_lock();
 	xas_for_each(&xas, entry, last) {
+		struct folio *folio;
+		pgoff_t from, to;
+
 		if (xas_retry(&xas, entry))
 			continue;
-		n++;
+		/* A PMD-sized folio: the pages of it inside the range. */
+		folio = page_folio((struct page *)entry);
+		from = max(first, xas.xa_index & ~(folio_nr_pages(folio) - 1));
+		to = min(last, from | (folio_nr_pages(folio) - 1));
+		n += to - from + 1;
 	}
 	rcu_read_unlock();
 	return n;
@@ -1526,6 +2048,10 @@ struct smm_object *smm_object_create(struct smm_pool *pool)
 	smm_fault_window_init(&obj->window);
 	inode->i_private = obj;
 	inode->i_mapping->a_ops = &smm_object_aops;
+#ifdef SMM_HAVE_PMD_FOLIOS
+	/* Before 6.6 the kernel had no such flag, nor large folios here. */
+	mapping_set_release_always(inode->i_mapping);
+#endif
 
 	spin_lock(&pool->objects.lock);
 	list_add_tail(&obj->node, &pool->objects.list);

@@ -32,6 +32,7 @@
 #include <linux/xarray.h>
 
 #include <shadowmm/compat.h>
+#include <shadowmm/huge.h>
 #include <shadowmm/object.h>
 #include <shadowmm/object_internal.h>
 #include <shadowmm/pool.h>
@@ -93,6 +94,37 @@ static void smm_validate_shadow(struct smm_pool *pool, struct smm_object *obj,
 	}
 }
 
+/*
+ * The pages of a PMD-sized folio besides its head: each a frame of the
+ * pool, of the head's block, belonging to the object at its index.
+ */
+static void smm_validate_huge(struct smm_pool *pool, struct smm_object *obj,
+			      pgoff_t index, struct page *head, struct smm_report *r)
+{
+	struct folio *folio = page_folio(head);
+	struct smm_page *block = smm_object_frame(pool, head);
+	unsigned long i;
+
+	if (folio_nr_pages(folio) != SMM_HUGE_NR ||
+	    !IS_ALIGNED(smm_page_sfn(&pool->region, block), SMM_HUGE_NR) ||
+	    !IS_ALIGNED(index, SMM_HUGE_NR)) {
+		smm_report(r, "object %llu: folio at %lu of %lu pages, frame %lu\n",
+			   obj->id, index, folio_nr_pages(folio), page_private(head));
+		return;
+	}
+	for (i = 1; i < SMM_HUGE_NR; i++) {
+		struct page *page = head + i;
+
+		if (page_private(page) != page_private(head) + i ||
+		    block[i].object != obj || block[i].index != index + i ||
+		    smm_page_test(block + i, SMM_PG_lru) || page_ref_count(page)) {
+			smm_report(r, "object %llu: page %lu of the folio at %lu: frame %lu claims %lu\n",
+				   obj->id, i, index, page_private(page), block[i].index);
+			return;
+		}
+	}
+}
+
 static void smm_validate_page(struct smm_pool *pool, struct smm_object *obj,
 			      pgoff_t index, struct page *page, struct smm_report *r)
 {
@@ -116,6 +148,8 @@ static void smm_validate_page(struct smm_pool *pool, struct smm_object *obj,
 	if (page_ref_count(page) < 1)
 		smm_report(r, "object %llu: frame %lu at %lu has no reference\n",
 			   obj->id, page_private(page), index);
+	if (PageHead(page))
+		smm_validate_huge(pool, obj, index, page, r);
 	/* Only a swap-in in progress has both (its page locked, not uptodate). */
 	shadow = xa_load(&obj->shadows, index);
 	if (shadow && PageUptodate(page) && xa_load(&obj->shadows, index))
@@ -203,8 +237,9 @@ static unsigned long smm_validate_xarray(struct smm_pool *pool, struct smm_objec
 		if (xas_retry(&xas, entry))
 			continue;
 		if (w->count_only) {
+			/* A PMD-sized folio is one entry over its pages. */
 			if (!xa_is_value(entry))
-				n++;
+				n += folio_nr_pages(page_folio((struct page *)entry));
 			else if (xa == &obj->shadows && smm_workingset_slot(entry))
 				w->census->with_slot++;
 			else if (xa == &obj->shadows)
@@ -220,7 +255,7 @@ static unsigned long smm_validate_xarray(struct smm_pool *pool, struct smm_objec
 			smm_report(w->report, "object %llu: non-value entry at %lu among shadows\n",
 				   obj->id, xas.xa_index);
 		} else {
-			n++;
+			n += folio_nr_pages(page_folio((struct page *)entry));
 			smm_validate_page(pool, obj, xas.xa_index, entry, w->report);
 		}
 		if (++seen % SMM_WALK_BATCH == 0) {

@@ -92,8 +92,31 @@ static enum smm_evict_result smm_judge_page(struct smm_pool *pool,
 
 	if (!folio_trylock(folio))
 		return SMM_EVICT_BUSY;
+	/*
+	 * The kernel marks a PMD-sized folio mlocked only when mlock() walks
+	 * it, not when a locked mapping faults it in: a locked mapping of it
+	 * keeps it, as the kernel's reclaim finds one in its rmap walk.
+	 */
+	if (folio_test_large(folio) && folio->mapping &&
+	    smm_object_mapped_locked(folio)) {
+		smm_lru_mlock(pool, frame);
+		folio_unlock(folio);
+		return SMM_EVICT_MLOCKED;
+	}
 	switch (policy->check_references(pool, frame)) {
 	case SMM_LRUREF_RECLAIM:
+		/*
+		 * A PMD-sized folio found cold as a whole is split, as the
+		 * kernel splits a large folio it swaps out: its head page is
+		 * the victim, its other pages join the inactive list.  One a
+		 * user holds whole stays, as a pinned page does.
+		 */
+		if (folio_test_large(folio) &&
+		    smm_object_split_huge(frame->object, folio)) {
+			stat->nr_unmap_fail++;
+			res = SMM_EVICT_PINNED;
+			break;
+		}
 		return SMM_EVICT_RECLAIMED;
 	case SMM_LRUREF_KEEP:
 		stat->nr_ref_keep++;

@@ -43,6 +43,10 @@ const char * const smm_event_names[SMM_NR_EVENTS] = {
 	/* The kernel's per-size anon_fault_alloc and anon_fault_fallback. */
 	[SMM_MTHP_FAULT_ALLOC] = "mthp_fault_alloc",
 	[SMM_MTHP_FAULT_FALLBACK] = "mthp_fault_fallback",
+	[SMM_THP_FAULT_ALLOC] = "thp_fault_alloc",
+	[SMM_THP_FAULT_FALLBACK] = "thp_fault_fallback",
+	[SMM_THP_SPLIT_PAGE] = "thp_split_page",
+	[SMM_THP_SPLIT_PAGE_FAILED] = "thp_split_page_failed",
 	[SMM_PINNED_DEFERRED] = "pinned_deferred",
 	[SMM_KERNEL_BATCH_DRAIN] = "kernel_batch_drains",
 	[SMM_VMA_RESYNC] = "vma_resync",

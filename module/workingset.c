@@ -253,7 +253,7 @@ void smm_workingset_note_refault(struct smm_pool *pool, int node,
 	if (activate) {
 		atomic_long_inc(&ws->activated);
 		smm_count_event(pool, SMM_WORKINGSET_ACTIVATE);
-		smm_workingset_activation(pool, node);
+		smm_workingset_activation(pool, node, 1);
 	}
 	trace_shadowmm_refault(pool->zones.nodes[node].nid, distance, size, activate);
 }
@@ -292,18 +292,20 @@ SMM_EXPORT(smm_workingset_refault);
  * smm_workingset_activation() - a page was promoted to the active list
  * @pool: the pool
  * @node: the index of the node the page is on
+ * @nr: the pages activated
  *
  * Activations age the node as evictions do: both push the inactive pages
  * toward eviction, so a refault distance that left them out would call
- * too many refaults part of the working set.  Called once per activation:
- * by the LRU's activation (module/lru.c) and by smm_workingset_refault().
+ * too many refaults part of the working set.  Called once per activation,
+ * with the pages activated (a PMD-sized folio's 512): by the LRU's
+ * activation (module/lru.c) and by smm_workingset_refault().
  *
- * Context: Any context (one atomic increment); the LRU calls it under a
- * node's LRU lock or with an isolated page locked.
+ * Context: Any context (one atomic add); the LRU calls it under a node's
+ * LRU lock or with an isolated page locked.
  */
-void smm_workingset_activation(struct smm_pool *pool, int node)
+void smm_workingset_activation(struct smm_pool *pool, int node, unsigned long nr)
 {
-	atomic_long_inc(&smm_ws(pool, node)->age);
+	atomic_long_add(nr, &smm_ws(pool, node)->age);
 }
 
 /**

@@ -51,11 +51,17 @@
 #define SMM_EXPORT_TRACEPOINT(name)	EXPORT_TRACEPOINT_SYMBOL_GPL(name)
 
 /*
- * Ptes mapping an order-0 folio of an object (never a typed page): what
- * folio_mapcount() says for one, which 6.1 has out of line and unexported.
+ * Ptes (and PMDs) mapping a folio of an object (never a typed page): what
+ * folio_mapcount() says, which 6.1 has out of line and unexported.  Only
+ * kernels with PMD-sized folios (module/huge.c) have large ones, and
+ * their folio_mapcount() is inline.
  */
 static inline int smm_folio_mapcount(struct folio *folio)
 {
+#ifdef SMM_HAVE_PMD_FOLIOS
+	if (folio_test_large(folio))
+		return folio_mapcount(folio);
+#endif
 	return atomic_read(&folio->_mapcount) + 1;
 }
 
@@ -91,6 +97,17 @@ static inline bool smm_pte_test_and_clear_young(pte_t *pte)
 	       test_and_clear_bit(_PAGE_BIT_ACCESSED, (unsigned long *)&pte->pte);
 #else
 	return pte_young(ptep_get(pte));
+#endif
+}
+
+/* As smm_pte_test_and_clear_young(), for a PMD that maps a folio whole. */
+static inline bool smm_pmd_test_and_clear_young(pmd_t *pmd)
+{
+#ifdef CONFIG_X86
+	return pmd_young(READ_ONCE(*pmd)) &&
+	       test_and_clear_bit(_PAGE_BIT_ACCESSED, (unsigned long *)&pmd->pmd);
+#else
+	return pmd_young(READ_ONCE(*pmd));
 #endif
 }
 

@@ -177,6 +177,7 @@ void smm_lru_mark_accessed(struct smm_pool *pool, struct smm_page *frame);
 void smm_lru_deactivate(struct smm_pool *pool, struct smm_page *frame);
 void smm_lru_mlock(struct smm_pool *pool, struct smm_page *frame);
 void smm_lru_del(struct smm_pool *pool, struct smm_page *frame);
+void smm_lru_split_head(struct smm_pool *pool, struct smm_page *frame);
 void smm_lru_migrate(struct smm_pool *pool, struct smm_page *old,
 		     struct smm_page *new);
 

@@ -75,6 +75,8 @@ void smm_lru_gen_snapshot(struct smm_lru_gen *lrugen, unsigned long *active,
 void smm_lru_gen_link(struct smm_lruvec *lruvec, struct smm_page *frame, bool active,
 		      bool reclaiming);
 void smm_lru_gen_unlink(struct smm_lruvec *lruvec, struct smm_page *frame);
+void smm_lru_gen_uncount(struct smm_lruvec *lruvec, struct smm_page *frame,
+			 unsigned long nr);
 unsigned int smm_lru_gen_tier(const struct smm_page *frame);
 void smm_lru_gen_note_access(struct smm_pool *pool, struct smm_page *frame);
 unsigned int smm_lru_gen_age(struct smm_pool *pool, struct smm_node *node,

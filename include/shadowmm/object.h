@@ -49,6 +49,7 @@
 #include <linux/xarray.h>
 
 #include <shadowmm/fault_window.h>
+#include <shadowmm/huge.h>
 #include <shadowmm/slab.h>
 
 struct mem_cgroup;
@@ -183,6 +184,9 @@ struct smm_object_changes {
  *		whole aligned block of 1 << @fault_order pages (0: one page);
  *		read locklessly by every fault, written under the pool's
  *		tune_lock
+ * @huge:	the huge knob: when a first touch may make a PMD-sized folio
+ *		(enum smm_huge_mode); read and written as @fault_order
+ * @nr_huge:	PMD-sized folios in the pool's objects (module/huge.c)
  */
 struct smm_pool_objects {
 	spinlock_t lock;
@@ -201,6 +205,8 @@ struct smm_pool_objects {
 	unsigned long nr_quarantined;
 	unsigned int walk_hold_max;
 	unsigned int fault_order;
+	enum smm_huge_mode huge;
+	atomic_long_t nr_huge;
 };
 
 /**
@@ -227,8 +233,12 @@ vm_fault_t smm_object_fault_page(struct smm_object *obj, pgoff_t index,
 int smm_object_add_block(struct smm_object *obj, pgoff_t first,
 			 unsigned int order, struct page **pages);
 int smm_object_set_fault_order(struct smm_pool *pool, unsigned int order);
+struct folio *smm_object_add_huge(struct smm_object *obj, pgoff_t first);
+int smm_object_split_huge(struct smm_object *obj, struct folio *folio);
+int smm_object_set_huge(struct smm_pool *pool, enum smm_huge_mode mode);
 bool smm_object_page_pinned(struct folio *folio);
 unsigned int smm_object_young_ptes(struct folio *folio);
+bool smm_object_mapped_locked(struct folio *folio);
 void smm_object_unmap_victims(struct smm_pool *pool, struct smm_page **frames,
 			      unsigned int nr);
 int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,

@@ -39,6 +39,9 @@ struct smm_kmem_cache;
  *			workingset and mglru policies, module/lru_policy.c)
  * @SMM_PG_refault:	brought back from the store, until its LRU add
  *			places it (the mglru policy puts refaults apart)
+ * @SMM_PG_head:	heads a PMD-sized folio of an object (module/huge.c):
+ *			on the LRU it stands for the folio's pages, and the
+ *			lists count them all
  * @SMM_NR_PAGEFLAGS:	number of flag bits
  */
 enum smm_pageflags {
@@ -53,6 +56,7 @@ enum smm_pageflags {
 	SMM_PG_dirty,
 	SMM_PG_workingset,
 	SMM_PG_refault,
+	SMM_PG_head,
 	SMM_NR_PAGEFLAGS,
 };
 
@@ -61,11 +65,11 @@ enum smm_pageflags {
 #define SMM_PAGE_FLAGS_MASK	((1UL << SMM_NR_PAGEFLAGS) - 1)
 
 /*
- * A slab's head frame keeps its count of allocated objects in bits 16..31
+ * A slab's head frame keeps its count of allocated objects in bits 20..35
  * of its flags (there is no room left in the descriptor); only the slab's
  * cache writes them, under its lock, and they are 0 on every other frame.
  */
-#define SMM_PAGE_INUSE_SHIFT	16
+#define SMM_PAGE_INUSE_SHIFT	20
 #define SMM_PAGE_INUSE_MASK	(0xffffUL << SMM_PAGE_INUSE_SHIFT)
 
 /*
@@ -82,6 +86,7 @@ enum smm_pageflags {
 #define SMM_PAGE_REFS_MAX	3UL
 #define SMM_PAGE_REFS_MASK	(SMM_PAGE_REFS_MAX << SMM_PAGE_REFS_SHIFT)
 static_assert(SMM_PAGE_REFS_SHIFT + 2 <= SMM_PAGE_INUSE_SHIFT);
+static_assert(SMM_PAGE_INUSE_SHIFT + 16 <= SMM_PAGE_ZONE_SHIFT);
 
 /**
  * struct smm_page - descriptor of one frame of the region

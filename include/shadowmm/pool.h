@@ -68,7 +68,8 @@
  *				 and which nobody waits for while holding
  *				 another: evict.c)
  *       mapping->i_mmap_rwsem	(evict.c: the young ptes lru.c's check
- *				 reads, the unmap)
+ *				 reads, the unmap; object.c: the unmap
+ *				 before a PMD-sized folio is split)
  *         page table locks
  *       smm_swap_ctx.lock	(the compressed store: one CPU's
  *				 compressor, never two at a time)

@@ -40,6 +40,10 @@ enum smm_event {
 	SMM_PGFAULT_SIGBUS,		/* of which refused with SIGBUS */
 	SMM_MTHP_FAULT_ALLOC,		/* first touches that made a whole block */
 	SMM_MTHP_FAULT_FALLBACK,	/* ... that found no block: one page */
+	SMM_THP_FAULT_ALLOC,		/* first touches that made a PMD-sized folio */
+	SMM_THP_FAULT_FALLBACK,		/* ... that found no block for one: smaller */
+	SMM_THP_SPLIT_PAGE,		/* PMD-sized folios made single pages */
+	SMM_THP_SPLIT_PAGE_FAILED,	/* ... that could not be: held by a user */
 	SMM_PINNED_DEFERRED,		/* frames left pinned when freed */
 	SMM_KERNEL_BATCH_DRAIN,		/* drains of the kernel's mlock batches */
 	SMM_VMA_RESYNC,			/* descriptors fixed after a silent change */

@@ -88,7 +88,7 @@ void smm_workingset_unpack(const void *shadow, int *node, unsigned long *age,
 u32 smm_workingset_slot(const void *shadow);
 bool smm_workingset_refault(struct smm_pool *pool, const void *shadow,
 			    unsigned long active);
-void smm_workingset_activation(struct smm_pool *pool, int node);
+void smm_workingset_activation(struct smm_pool *pool, int node, unsigned long nr);
 void smm_workingset_print(struct seq_file *m, struct smm_pool *pool);
 
 #endif /* _SHADOWMM_WORKINGSET_H */

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for PMD-sized folios on shadowmm's frames (module/huge.c)
+ * and what objects do with them (module/object.c): the kernel's own folio
+ * helpers must see the compound huge.c builds exactly as one from its
+ * page allocator, and see single pages again once it is taken apart; an
+ * object's folio serves each index whole, splits into 512 pages in the
+ * object, and leaves whole.  Kernels without PMD-sized folios skip.
+ */
+
+#include <kunit/test.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/pagemap.h>
+#include <linux/uaccess.h>
+
+#include <shadowmm/huge.h>
+#include <shadowmm/object.h>
+#include <shadowmm/object_internal.h>
+
+#include "smm_test.h"
+
+static const struct smm_test_pool_cfg huge_pool = {
+	.mb = 16, .split = { 0, 100, 0 }, .one_node = true,
+	.no_reserve = true, .pcp_off = true,
+};
+
+static struct smm_pool *smm_huge_test_pool(struct kunit *test)
+{
+	if (!smm_huge_supported())
+		kunit_skip(test, "no PMD-sized folios on this kernel");
+	return smm_test_pool(test, &huge_pool);
+}
+
+/*
+ * A block made a folio is one to the kernel's helpers: order 9, 512
+ * pages, every tail's folio the head, no mapping counted, rmappable as a
+ * page-cache folio; taken apart, each page is its own order-0 folio with
+ * page->private (shadowmm's frame number) as it was.
+ */
+static void smm_huge_make_unmake_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_huge_test_pool(test);
+	struct smm_page *block;
+	struct folio *folio;
+	struct page *head;
+	unsigned long i, bad = 0;
+
+	block = smm_alloc_pages(pool, SMM_HUGE_ORDER, SMM_GFP_HIGHMEM);
+	KUNIT_ASSERT_NOT_NULL(test, block);
+	KUNIT_ASSERT_TRUE(test, smm_huge_block_mappable(pool, block));
+	head = smm_frame_struct_page(pool, block);
+	for (i = 0; i < SMM_HUGE_NR; i++)
+		set_page_private(head + i, smm_page_sfn(&pool->region, block + i));
+
+	folio = smm_huge_folio_make(pool, block);
+	KUNIT_EXPECT_PTR_EQ(test, &folio->page, head);
+	KUNIT_EXPECT_EQ(test, folio_order(folio), SMM_HUGE_ORDER);
+	KUNIT_EXPECT_EQ(test, folio_nr_pages(folio), SMM_HUGE_NR);
+	KUNIT_EXPECT_TRUE(test, folio_test_pmd_mappable(folio));
+	KUNIT_EXPECT_TRUE(test, folio_test_large_rmappable(folio));
+	KUNIT_EXPECT_FALSE(test, folio_mapped(folio));
+	KUNIT_EXPECT_EQ(test, folio_mapcount(folio), 0);
+	KUNIT_EXPECT_EQ(test, folio_entire_mapcount(folio), 0);
+	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
+	for (i = 1; i < SMM_HUGE_NR; i++)
+		if (page_folio(head + i) != folio || !PageTail(head + i) ||
+		    page_private(head + i) != page_private(head) + i)
+			bad++;
+	KUNIT_EXPECT_EQ(test, bad, 0UL);
+
+	smm_huge_folio_unmake(pool, folio);
+	for (i = 0; i < SMM_HUGE_NR; i++)
+		if (PageCompound(head + i) || page_folio(head + i) != (struct folio *)(head + i) ||
+		    folio_order(page_folio(head + i)) || head[i].mapping ||
+		    page_private(head + i) != page_private(head) + i)
+			bad++;
+	KUNIT_EXPECT_EQ(test, bad, 0UL);
+	/* The order byte of the second page's flags is gone with the folio. */
+	KUNIT_EXPECT_EQ(test, head[1].flags & 0xffUL, 0UL);
+	for (i = 0; i < SMM_HUGE_NR; i++)
+		set_page_private(head + i, 0);
+	smm_free_pages(pool, block, SMM_HUGE_ORDER);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/*
+ * An object's folio: one entry of i_pages over 512 indexes, each index's
+ * lookup the folio's page there; a split leaves 512 single pages at
+ * their indexes, every one in the object and on the LRU; the object's
+ * and the pool's counts hold throughout, as validate checks.
+ */
+static void smm_huge_object_split_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_huge_test_pool(test);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	struct address_space *mapping = obj->inode->i_mapping;
+	enum smm_page_origin origin;
+	unsigned long i, bad = 0;
+	struct folio *folio;
+	struct page *page;
+
+	folio = smm_object_add_huge(obj, SMM_HUGE_NR);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
+	/* shadowmm's and the caller's, once the LRU batch let go of its own. */
+	smm_lru_drain_all(pool);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 2);
+	KUNIT_EXPECT_EQ(test, folio->index, SMM_HUGE_NR);
+	KUNIT_EXPECT_EQ(test, mapping->nrpages, SMM_HUGE_NR);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), (long)SMM_HUGE_NR);
+	folio_unlock(folio);
+	folio_put(folio);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	/* Its range is taken: a second folio there is refused. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(smm_object_add_huge(obj, SMM_HUGE_NR)), -EBUSY);
+
+	KUNIT_ASSERT_TRUE(test, !smm_object_fault_page(obj, SMM_HUGE_NR + 77, &page, &origin));
+	KUNIT_EXPECT_PTR_EQ(test, page, folio_page(folio, 77));
+	KUNIT_EXPECT_EQ(test, origin, SMM_PAGE_FOUND);
+
+	/*
+	 * The lookup's reference is the caller's the split expects; it and
+	 * the lock are the head's, which the caller keeps.
+	 */
+	KUNIT_EXPECT_EQ(test, smm_object_split_huge(obj, folio), 0);
+	KUNIT_EXPECT_FALSE(test, folio_test_large(folio));
+	KUNIT_EXPECT_TRUE(test, folio_test_locked(folio));
+	KUNIT_EXPECT_FALSE(test, PageLocked(page));
+	folio_unlock(folio);
+	folio_put(folio);
+	/* The tails went on the LRU through this CPU's batch: its references go. */
+	smm_lru_drain_all(pool);
+	for (i = 0; i < SMM_HUGE_NR; i++) {
+		page = xa_load(&mapping->i_pages, SMM_HUGE_NR + i);
+		if (page != &folio->page + i || page->index != SMM_HUGE_NR + i ||
+		    page->mapping != mapping || page_ref_count(page) != 1 ||
+		    !PageUptodate(page))
+			bad++;
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0UL);
+	KUNIT_EXPECT_EQ(test, mapping->nrpages, SMM_HUGE_NR);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_object_punch(obj, 0, 4 * SMM_HUGE_NR * PAGE_SIZE),
+			(long)SMM_HUGE_NR);
+	KUNIT_EXPECT_EQ(test, mapping->nrpages, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/*
+ * A folio that a user holds besides the caller stays whole: the split
+ * fails, counted, and a punch of part of it zeroes that part in place;
+ * once the user lets go, a punch of all of it frees it whole and every
+ * frame is free again.
+ */
+static void smm_huge_held_folio_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_huge_test_pool(test);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	unsigned long free0 = smm_pool_free_pages(pool), failed0, i, bad = 0;
+	struct folio *folio;
+	u8 *p;
+
+	folio = smm_object_add_huge(obj, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
+	for (i = 0; i < SMM_HUGE_NR; i++)
+		memset(page_address(folio_page(folio, i)), 0xa5, PAGE_SIZE);
+	folio_unlock(folio);
+	/* The add's reference is kept: a user holding the folio. */
+	failed0 = smm_event_sum(pool, SMM_THP_SPLIT_PAGE_FAILED);
+	KUNIT_EXPECT_EQ(test, smm_object_punch(obj, 10 * PAGE_SIZE, 12 * PAGE_SIZE), 0L);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_THP_SPLIT_PAGE_FAILED) - failed0, 1UL);
+	KUNIT_EXPECT_TRUE(test, folio_test_large(folio));
+	for (i = 0; i < SMM_HUGE_NR; i++) {
+		p = page_address(folio_page(folio, i));
+		if (memchr_inv(p, i >= 10 && i < 12 ? 0 : 0xa5, PAGE_SIZE))
+			bad++;
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), (long)SMM_HUGE_NR);
+	folio_put(folio);
+	KUNIT_EXPECT_EQ(test, smm_object_punch(obj, 0, SMM_HUGE_NR * PAGE_SIZE),
+			(long)SMM_HUGE_NR);
+	smm_lru_drain_all(pool);
+	smm_object_pinned_flush(pool);
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/* Whether a PMD of the current process maps @addr (its tables walked). */
+static bool smm_huge_test_pmd_mapped(unsigned long addr)
+{
+	struct mm_struct *mm = current->mm;
+	bool leaf = false;
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd;
+
+	mmap_read_lock(mm);
+	pgd = pgd_offset(mm, addr);
+	if (pgd_present(READ_ONCE(*pgd))) {
+		p4d = p4d_offset(pgd, addr);
+		if (p4d_present(READ_ONCE(*p4d))) {
+			pud = pud_offset(p4d, addr);
+			if (pud_present(READ_ONCE(*pud)) && !pud_leaf(READ_ONCE(*pud))) {
+				pmd = pmd_offset(pud, addr);
+				leaf = pmd_present(READ_ONCE(*pmd)) && pmd_leaf(READ_ONCE(*pmd));
+			}
+		}
+	}
+	mmap_read_unlock(mm);
+	return leaf;
+}
+
+/*
+ * A first touch in a mapping's aligned 2 MiB maps the folio with a PMD;
+ * aging reads that PMD's young bit once (a folio's accesses through one
+ * mapping count once), clears it, and finds it again after an access.
+ * Once the kernel dropped the PMD (an munmap() of a page of it) and the
+ * folio is mapped by ptes again, a young pte of any of its pages counts,
+ * still once for the mapping.
+ */
+static void smm_huge_young_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_huge_test_pool(test);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	unsigned long len = 2 * SMM_HUGE_NR * PAGE_SIZE, addr, at;
+	struct folio *folio;
+	char c = 1;
+
+	KUNIT_ASSERT_EQ(test, smm_object_set_huge(pool, SMM_HUGE_ALWAYS), 0);
+	addr = kunit_vm_mmap(test, file, 0, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
+	/* The placement puts a mapping of 2 MiB or more on a 2 MiB boundary. */
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(addr, PMD_SIZE));
+	at = ALIGN(addr, PMD_SIZE);
+	KUNIT_EXPECT_EQ(test, put_user(c, (char __user *)at + 5 * PAGE_SIZE), 0);
+	KUNIT_EXPECT_TRUE(test, smm_huge_test_pmd_mapped(at));
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_THP_FAULT_ALLOC), 1UL);
+
+	folio = page_folio((struct page *)xa_load(&obj->inode->i_mapping->i_pages,
+						  (at - addr) >> PAGE_SHIFT));
+	KUNIT_ASSERT_TRUE(test, folio_test_large(folio));
+	folio_get(folio);
+	folio_lock(folio);
+	KUNIT_EXPECT_EQ(test, smm_object_young_ptes(folio), 1U);
+	KUNIT_EXPECT_EQ(test, smm_object_young_ptes(folio), 0U);
+	folio_unlock(folio);
+	KUNIT_EXPECT_EQ(test, get_user(c, (char __user *)at + 300 * PAGE_SIZE), 0);
+	folio_lock(folio);
+	KUNIT_EXPECT_EQ(test, smm_object_young_ptes(folio), 1U);
+	folio_unlock(folio);
+
+	/* The kernel drops a file PMD an munmap() splits; ptes map it again. */
+	KUNIT_EXPECT_EQ(test, vm_munmap(at + 16 * PAGE_SIZE, PAGE_SIZE), 0);
+	KUNIT_EXPECT_FALSE(test, smm_huge_test_pmd_mapped(at));
+	KUNIT_EXPECT_EQ(test, get_user(c, (char __user *)at + 7 * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, get_user(c, (char __user *)at + 8 * PAGE_SIZE), 0);
+	folio_lock(folio);
+	KUNIT_EXPECT_EQ(test, smm_object_young_ptes(folio), 1U);
+	KUNIT_EXPECT_EQ(test, smm_object_young_ptes(folio), 0U);
+	folio_unlock(folio);
+	folio_put(folio);
+
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr, len), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/* The knob: names parsed, refused where no folio can be built. */
+static void smm_huge_knob_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &huge_pool);
+	enum smm_huge_mode mode;
+
+	KUNIT_EXPECT_EQ(test, smm_huge_parse_mode("advise\n", &mode), 0);
+	KUNIT_EXPECT_EQ(test, mode, SMM_HUGE_ADVISE);
+	KUNIT_EXPECT_EQ(test, smm_huge_parse_mode("Always", &mode), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_object_set_huge(pool, SMM_NR_HUGE_MODES), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_object_set_huge(pool, SMM_HUGE_NEVER), 0);
+	if (smm_huge_supported()) {
+		KUNIT_EXPECT_EQ(test, smm_object_set_huge(pool, SMM_HUGE_ALWAYS), 0);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(pool->objects.huge), SMM_HUGE_ALWAYS);
+	} else {
+		KUNIT_EXPECT_EQ(test, smm_object_set_huge(pool, SMM_HUGE_ALWAYS), -EOPNOTSUPP);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(pool->objects.huge), SMM_HUGE_NEVER);
+	}
+}
+
+static struct kunit_case smm_huge_cases[] = {
+	KUNIT_CASE(smm_huge_make_unmake_test),
+	KUNIT_CASE(smm_huge_object_split_test),
+	KUNIT_CASE(smm_huge_held_folio_test),
+	KUNIT_CASE(smm_huge_young_test),
+	KUNIT_CASE(smm_huge_knob_test),
+	{}
+};
+
+static struct kunit_suite smm_huge_suite = {
+	.name = "shadowmm_huge",
+	.test_cases = smm_huge_cases,
+};
+
+kunit_test_suites(&smm_huge_suite);
