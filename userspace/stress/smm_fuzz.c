@@ -2351,8 +2351,10 @@ static void knob_line(struct ctx *c, char *buf, size_t size, bool good)
 		"fault_window 1", "fault_window 3", "fault_window 257", "fault_window -4",
 		"fault_window 4 8", "lru_policy", "lru_policy lru", "lru_policy classic extra",
 		"fault_order 5", "fault_order -1", "fault_order 4294967300", "fault_order 2 2",
-		"pcp_auto 2", "pcp_auto -1",
+		"pcp_auto 2", "pcp_auto -1", "huge", "huge sometimes", "huge always extra",
+		"huge 1", "huge Always",
 	};
+	static const char *const huge_modes[] = { "never", "always", "advise" };
 	static const char *const policies[] = { "classic", "workingset", "mglru" };
 	unsigned int r = below(c, 100);
 
@@ -2393,9 +2395,12 @@ static void knob_line(struct ctx *c, char *buf, size_t size, bool good)
 		snprintf(buf, size, "burst %u", 1 + (unsigned int)below(c, 256));
 	else if (r < 93)
 		snprintf(buf, size, "slab_burst %u", 1 + (unsigned int)below(c, 512));
-	else if (r < 96)
+	else if (r < 94)
 		/* Multi-size first touch: blocks of 1..16 pages from then on. */
 		snprintf(buf, size, "fault_order %u", (unsigned int)below(c, 5));
+	else if (r < 96)
+		/* PMD mappings (refused where the kernel has no PMD-sized folios). */
+		snprintf(buf, size, "huge %s", huge_modes[below(c, ARRAY_SIZE(huge_modes))]);
 	else if (r < 98 && cfg.op_on[OP_WINDOW])
 		/* Off, or 4..16 pages, with -E fault_window (see op_window()). */
 		snprintf(buf, size, "fault_window %u",

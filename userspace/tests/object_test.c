@@ -1732,24 +1732,6 @@ static long minflt(void)
 	return ru.ru_minflt;
 }
 
-/*
- * A shared mapping of @len bytes at @off placed at a 2 MiB boundary, so
- * that every aligned block of it lies in one page table.
- */
-static char *map_pmd_aligned(int fd, size_t len, off_t off)
-{
-	size_t pmd = 2UL << 20;
-	char *r = mmap(NULL, len + pmd, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *a;
-
-	if (r == MAP_FAILED)
-		return NULL;
-	a = (char *)(((uintptr_t)r + pmd - 1) & ~(pmd - 1));
-	munmap(r, len + pmd);
-	r = mmap(a, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, off);
-	return r == MAP_FAILED ? NULL : r;
-}
-
 /* Pages of [@p, @p + @n pages) with a present pte (/proc/self/pagemap). */
 static int ptes_present(const char *p, int n)
 {
@@ -1804,7 +1786,7 @@ static void blocks_case(struct __test_metadata *_metadata)
 		return;
 	if (!step(_metadata, alloc0 >= 0, "vmstat"))
 		return;
-	p = map_pmd_aligned(fd, 4 * BLOCK * PG, 0);
+	p = smm_map_pmd_aligned(fd, 4 * BLOCK * PG, 0, MAP_SHARED);
 	if (!step(_metadata, p != NULL, "mmap"))
 		return;
 	/* The second block of the object: aligned in the object, where it maps. */
@@ -1859,7 +1841,7 @@ static void blocks_case(struct __test_metadata *_metadata)
 	munmap(p, 4 * BLOCK * PG);
 
 	/* mlock() faults a block in and every page of it is mlocked. */
-	p = map_pmd_aligned(fd, BLOCK * PG, 6 * BLOCK * PG);
+	p = smm_map_pmd_aligned(fd, BLOCK * PG, 6 * BLOCK * PG, MAP_SHARED);
 	if (!step(_metadata, p != NULL, "mmap"))
 		return;
 	mlocked = smm_meminfo_kb("Mlocked:");
@@ -1923,7 +1905,7 @@ static void uffd_case(struct __test_metadata *_metadata)
 		close(fd);
 		SKIP(return, "no asynchronous write-protect userfaultfd (before 6.7)");
 	}
-	p = map_pmd_aligned(fd, 2 * BLOCK * PG, 0);
+	p = smm_map_pmd_aligned(fd, 2 * BLOCK * PG, 0, MAP_SHARED);
 	if (!step(_metadata, p != NULL, "mmap"))
 		return;
 	reg.range.start = (uintptr_t)p;

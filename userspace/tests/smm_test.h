@@ -242,13 +242,36 @@ static inline void smm_msleep(long ms)
 /* Write @s to the file at @path (a sysctl, a tracefs switch): 0 or -1. */
 static inline int smm_write_str(const char *path, const char *s)
 {
-	int fd = open(path, O_WRONLY), ok;
+	int fd = open(path, O_WRONLY), ok, err;
 
 	if (fd < 0)
 		return -1;
 	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	/* The write's errno, not close()'s, is what a caller checks. */
+	err = errno;
 	close(fd);
+	errno = err;
 	return ok ? 0 : -1;
+}
+
+/*
+ * A mapping (@flags: MAP_SHARED or MAP_PRIVATE) of @len bytes of @fd at
+ * @off, placed at a 2 MiB boundary whatever the kernel's placement, so
+ * that every aligned block of it lies in one page table and an aligned
+ * 2 MiB of it can be mapped with a PMD; NULL on failure.
+ */
+static inline char *smm_map_pmd_aligned(int fd, size_t len, off_t off, int flags)
+{
+	size_t pmd = 2UL << 20;
+	char *r = mmap(NULL, len + pmd, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *a;
+
+	if (r == MAP_FAILED)
+		return NULL;
+	a = (char *)(((uintptr_t)r + pmd - 1) & ~(pmd - 1));
+	munmap(r, len + pmd);
+	r = mmap(a, len, PROT_READ | PROT_WRITE, flags | MAP_FIXED_NOREPLACE, fd, off);
+	return r == MAP_FAILED ? NULL : r;
 }
 
 #endif /* SMM_TEST_H */

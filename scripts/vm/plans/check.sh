@@ -4,7 +4,8 @@
 # program, then the KUnit suites (they run when shadowmm_kunit.ko loads;
 # shadowmm_bench.ko first, for the burst knob shadowmm_debugfs uses), with
 # no backing store (swap_mb=0: an exhausted region is SIGBUS at once, as
-# object_test expects); then reclaim_test and race_test with a module
+# object_test expects); huge_test with a store (eviction splits PMD-sized
+# folios); then reclaim_test and race_test with a module
 # load of their own (a small region and a large backing store, so reclaim
 # runs and objects have evicted pages), a minute of the fuzzer and part
 # of reclaim_test again with the store in a swap file; then
@@ -34,7 +35,7 @@ if smm_lane 1; then
 		for t in /tests/*_test; do
 			[ -x "$t" ] || continue
 			case $(basename "$t") in
-			reclaim_test | race_test | pagecache_test | walks_test) continue ;;
+			reclaim_test | race_test | pagecache_test | walks_test | huge_test) continue ;;
 			esac
 			smm_tap "$(basename "$t")" "$t"
 		done
@@ -46,6 +47,12 @@ if smm_lane 1; then
 		else
 			smm_skip "KUnit suites" "$(uname -r) is built without CONFIG_KUNIT"
 		fi
+		smm_rmmod shadowmm
+	fi
+
+	# PMD mappings: eviction splits their folios, so a store is needed.
+	if [ -x /tests/huge_test ] && smm_insmod shadowmm size_mb=32 swap_mb=64; then
+		smm_tap huge_test /tests/huge_test
 		smm_rmmod shadowmm
 	fi
 fi
