@@ -377,7 +377,7 @@ def kib_name(kib):
 
 def fault_sizes(csv_path):
     """First-touch writes at each page size: shadowmm (fault_order 0 at
-    4 KiB, 4 above: 64 KiB blocks, no PMD mappings) against anonymous
+    4 KiB, 4 above: 64 KiB blocks; huge always at 2 MiB: PMD mappings) against anonymous
     memory really faulted in pages of the row's size.  At the same page size faults/s and bytes/s compare alike; where
     shadowmm has no page of the row's size the verdict is on bytes/s, the
     rate at which the same memory becomes resident."""
@@ -417,7 +417,7 @@ def fault_sizes(csv_path):
         if smm_kib == kib:
             print(f'  {verdict(fps >= 1.0)}  {what}: faults/s {fps:.3f}x [{sides}]')
         else:
-            print(f'  {verdict(bps >= 1.0)}  {what}: shadowmm has no {kib_name(kib)} mappings yet; '
+            print(f'  {verdict(bps >= 1.0)}  {what}: shadowmm did not map {kib_name(kib)} pages; '
                   f'on bytes/s (= faults/s x page size): {bps:.3f}x [{sides}]')
             print(f'  info    {kib_name(kib)}: shadowmm\'s faults/s are {fps:.2f}x anon\'s, but each '
                   f'of its faults maps {smm_kib:g} KiB against anon\'s {anon_kib:g} KiB: not the target\'s measure')
@@ -429,8 +429,8 @@ def fault_sizes(csv_path):
         a, b = num(rows[4]['shadowmm_mibps']), num(rows[2048]['shadowmm_mibps'])
         has_pmd = num(rows[2048]['shadowmm_page_kib']) == 2048
         how = f'{b / a:.2f}x' if a else 'n/a'
-        note = '' if has_pmd else ('shadowmm has no PMD mappings yet: its 2 MiB row maps 64 KiB '
-                                   f'blocks, {how} the 4 KiB row')
+        note = '' if has_pmd else ('shadowmm mapped no PMD (a kernel without PMD-sized folios, '
+                                   f'or no free 2 MiB block): its 2 MiB row maps smaller blocks, {how} the 4 KiB row')
         print(f'  {verdict(has_pmd and a and b / a >= 10)}  bytes/s with PMD mappings >= 10x the '
               f'4 KiB path: {note or how}')
 

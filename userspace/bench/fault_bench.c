@@ -30,8 +30,9 @@
  * off), at 64 KiB (mTHP: hugepages-64kB only) and at 2 MiB (THP always:
  * hugepages-2048kB only), set in sysfs for the row and put back after.
  * shadowmm's fault_order knob is 0 in the 4 KiB row and 4 in the others
- * (a first touch makes and maps a 64 KiB block, its largest: it has no
- * PMD mappings), set for the row and put back after; memfd takes one
+ * (a first touch makes and maps a 64 KiB block), and its huge knob always
+ * in the 2 MiB row (a first touch there makes a PMD-sized folio and the
+ * kernel maps it with one PMD), set for the row and put back after; memfd takes one
  * fault per 4 KiB page in every row (shmem's huge pages are off).  Faults are counted
  * (getrusage() minor faults over the timed pass, not assumed), and the
  * page size each side really used is the range over its faults; the
@@ -43,6 +44,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +100,11 @@ static void *map_pmd_aligned(size_t len, int flags, int fd)
 	return p;
 }
 
-static int map_range(enum backend b, size_t len, struct range *r)
+/*
+ * @nohuge: MADV_NOHUGEPAGE on the range (one fault per 4 KiB page); the
+ * page-size rows leave it to their THP and knob settings instead.
+ */
+static int map_range(enum backend b, size_t len, struct range *r, bool nohuge)
 {
 	int flags = MAP_SHARED;
 
@@ -133,7 +139,8 @@ static int map_range(enum backend b, size_t len, struct range *r)
 		return -1;
 	}
 	/* One fault per 4 KiB page on every backend (EINVAL without THP). */
-	madvise(r->p, len, MADV_NOHUGEPAGE);
+	if (nohuge)
+		madvise(r->p, len, MADV_NOHUGEPAGE);
 	return 0;
 }
 
@@ -202,7 +209,7 @@ static uint64_t one_run(enum backend b, size_t len, enum access a, int threads)
 	uint64_t t0, t1;
 	int i, bad = 0;
 
-	if (map_range(b, len, &r))
+	if (map_range(b, len, &r, true))
 		return 0;
 	if (threads == 1) {
 		t0 = now_ns();
@@ -501,7 +508,7 @@ static struct ps_sample ps_run(enum backend b, size_t len, int kib)
 		if (kib > 4)
 			large0 = thp_fault_alloc(kib);
 	} else {
-		if (map_range(b, len, &r))
+		if (map_range(b, len, &r, false))
 			return out;
 		p = r.p;
 	}
@@ -586,18 +593,53 @@ static int smm_set_fault_order(int order)
 	return ok ? 0 : -1;
 }
 
+/* shadowmm's huge knob now ("never", "always", "advise"), or "" without one. */
+static void smm_huge_mode(char *mode, size_t size)
+{
+	char line[128];
+	FILE *f = fopen(KNOBS, "r");
+
+	mode[0] = '\0';
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "huge %15s", mode) == 1)
+			break;
+	fclose(f);
+}
+
+/*
+ * The huge knob set to @mode; a kernel without PMD-sized folios refuses
+ * anything but never (EOPNOTSUPP): its 2 MiB row then maps 64 KiB blocks,
+ * which the page size column shows.
+ */
+static void smm_set_huge(const char *mode)
+{
+	char line[32];
+	int fd = open(KNOBS, O_WRONLY), n;
+
+	if (fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), "huge %s\n", mode);
+	if (write(fd, line, n) != n && errno != EOPNOTSUPP)
+		fprintf(stderr, "fault_bench: huge %s: %s\n", mode, strerror(errno));
+	close(fd);
+}
+
 static int page_size_rows(int repeats, int mib)
 {
 	static struct ps_sample smp[NR_BACKENDS][MAX_REPEATS];
 	struct ps_result res[NR_ROWS];
 	size_t len = (size_t)mib << 20;
 	int row, rep, i, b, fault_order_was;
+	char huge_was[16];
 
 	fault_order_was = smm_fault_order();
+	smm_huge_mode(huge_was, sizeof(huge_was));
 	thp_save();
 	printf("fault page-size benchmark: first-touch writes of %d MiB, one byte every %ld bytes, medians of %d\n",
 	       mib, page_size, repeats);
-	printf("(shadowmm: fault_order 0 in the 4 KiB row, 4 (64 KiB blocks, its largest) in the others;\n");
+	printf("(shadowmm: fault_order 0 in the 4 KiB row, 4 (64 KiB blocks) in the others, huge always in the 2 MiB row;\n");
 	printf("memfd: %ld-byte pages in every row, shmem huge pages off;\n", page_size);
 	printf("anon at the row's page size; page = the size each side really faulted in, range/faults;\n");
 	printf("MiB/s and thousands of faults/s, median (slowest-fastest repeat))\n");
@@ -615,6 +657,7 @@ static int page_size_rows(int repeats, int mib)
 		want = len / ((size_t)r->kib << 10);
 		r->large_want = r->kib > 4 ? (long)want : 0;
 		r->ok = !thp_set(r->kib) && !smm_set_fault_order(r->kib > 4 ? 4 : 0);
+		smm_set_huge(r->kib == 2048 ? "always" : "never");
 		if (!r->ok) {
 			printf("%-5s %-10s kernel has no %d KiB anonymous pages (or THP knobs unwritable): row skipped\n",
 			       r->kib == 4 ? "4K" : r->kib == 64 ? "64K" : "2M", row_anon[row], r->kib);
@@ -678,6 +721,8 @@ static int page_size_rows(int repeats, int mib)
 	thp_restore();
 	if (fault_order_was >= 0)
 		smm_set_fault_order(fault_order_was);
+	if (huge_was[0])
+		smm_set_huge(huge_was);
 
 	printf("\n%s\n", PS_HEADER);
 	for (row = 0; row < NR_ROWS; row++) {
