@@ -1358,6 +1358,7 @@ static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio)
 	struct page *head = &folio->page;
 	struct smm_page *block;
 	bool dirty, locked;
+	int pmds;
 	pgoff_t first;
 	unsigned long i;
 
@@ -1375,7 +1376,10 @@ static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio)
 	 * in does, until a fault in that mapping mlocks them again.
 	 */
 	locked = smm_object_mapped_locked(folio);
+	/* As the kernel counts a PMD it splits: each mapping's goes here. */
+	pmds = folio_entire_mapcount(folio);
 	unmap_mapping_pages(mapping, first, SMM_HUGE_NR, false);
+	smm_count_events(pool, SMM_THP_SPLIT_PMD, pmds);
 	/*
 	 * shadowmm's per-CPU LRU batches may hold a reference of their own:
 	 * drained.  The kernel's mlock batches are not drained under the

@@ -45,6 +45,7 @@ const char * const smm_event_names[SMM_NR_EVENTS] = {
 	[SMM_MTHP_FAULT_FALLBACK] = "mthp_fault_fallback",
 	[SMM_THP_FAULT_ALLOC] = "thp_fault_alloc",
 	[SMM_THP_FAULT_FALLBACK] = "thp_fault_fallback",
+	[SMM_THP_SPLIT_PMD] = "thp_split_pmd",
 	[SMM_THP_SPLIT_PAGE] = "thp_split_page",
 	[SMM_THP_SPLIT_PAGE_FAILED] = "thp_split_page_failed",
 	[SMM_PINNED_DEFERRED] = "pinned_deferred",

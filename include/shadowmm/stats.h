@@ -42,6 +42,7 @@ enum smm_event {
 	SMM_MTHP_FAULT_FALLBACK,	/* ... that found no block: one page */
 	SMM_THP_FAULT_ALLOC,		/* first touches that made a PMD-sized folio */
 	SMM_THP_FAULT_FALLBACK,		/* ... that found no block for one: smaller */
+	SMM_THP_SPLIT_PMD,		/* PMDs of them dropped by a split */
 	SMM_THP_SPLIT_PAGE,		/* PMD-sized folios made single pages */
 	SMM_THP_SPLIT_PAGE_FAILED,	/* ... that could not be: held by a user */
 	SMM_PINNED_DEFERRED,		/* frames left pinned when freed */

@@ -170,7 +170,7 @@ TEST(first_touch_maps_pmd)
  */
 TEST(punch_inside_splits)
 {
-	long long split0 = smm_vmstat("thp_split_page");
+	long long split0 = smm_vmstat("thp_split_page"), pmd0 = smm_vmstat("thp_split_pmd");
 	size_t i;
 	char *p;
 	int fd;
@@ -184,6 +184,8 @@ TEST(punch_inside_splits)
 	fill(p, HUGE, 2);
 	ASSERT_EQ(0, smm_punch(fd, 100 * PG, 3 * PG));
 	EXPECT_EQ(1, smm_vmstat("thp_split_page") - split0);
+	/* The one PMD that mapped it was dropped by the split. */
+	EXPECT_EQ(1, smm_vmstat("thp_split_pmd") - pmd0);
 	EXPECT_EQ(509, smm_info(fd).resident_pages);
 	for (i = 100 * PG; i < 103 * PG; i++)
 		if (p[i])
