@@ -105,20 +105,27 @@ static void smm_object_vma_young(struct vm_area_struct *vma, unsigned long start
 
 	if (!pmd)
 		return;
+	/*
+	 * Unlocked first: an empty entry maps nothing, a table stays one,
+	 * and a PMD never maps a single page: only a folio's leaf needs the
+	 * lock, to test and clear its young bit.
+	 */
+	entry = READ_ONCE(*pmd);
+	if (pmd_none(entry) || !pmd_present(entry))
+		return;
+	if (!pmd_leaf(entry)) {
+		apply_to_existing_page_range(mm, start, end - start, smm_object_pte_young, w);
+		return;
+	}
+	if (w->nr == 1)
+		return;
 	ptl = pmd_lock(mm, pmd);
 	entry = READ_ONCE(*pmd);
-	if (pmd_none(entry) || !pmd_present(entry)) {
-		spin_unlock(ptl);
-		return;
-	}
-	if (pmd_leaf(entry)) {
+	if (pmd_present(entry) && pmd_leaf(entry)) {
 		if (pmd_pfn(entry) == w->pfn && smm_pmd_test_and_clear_young(pmd))
 			w->young++;
-		spin_unlock(ptl);
-		return;
 	}
 	spin_unlock(ptl);
-	apply_to_existing_page_range(mm, start, end - start, smm_object_pte_young, w);
 }
 
 /**

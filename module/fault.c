@@ -382,17 +382,19 @@ static vm_fault_t smm_vm_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 	 * ->fault, which refuses it.  A PMD-sized folio it would map whole
 	 * (filemap_map_pmd(): the one at the faulting index, the window lying
 	 * in one PMD) is looked at first, with a reference so that it is not
-	 * split meanwhile.
+	 * split meanwhile; in a pool that holds none, no lookup is spent.
 	 */
-	rcu_read_lock();
-	page = xa_load(&mapping->i_pages, vmf->pgoff);
-	if (page && !xa_is_value(page) && PageHead(page) &&
-	    folio_try_get(page_folio(page))) {
-		if (xa_load(&mapping->i_pages, vmf->pgoff) == page)
-			smm_huge_note_poison(page_folio(page));
-		folio_put(page_folio(page));
+	if (atomic_long_read(&obj->pool->objects.nr_huge)) {
+		rcu_read_lock();
+		page = xa_load(&mapping->i_pages, vmf->pgoff);
+		if (page && !xa_is_value(page) && PageHead(page) &&
+		    folio_try_get(page_folio(page))) {
+			if (xa_load(&mapping->i_pages, vmf->pgoff) == page)
+				smm_huge_note_poison(page_folio(page));
+			folio_put(page_folio(page));
+		}
+		rcu_read_unlock();
 	}
-	rcu_read_unlock();
 	ret = filemap_map_pages(vmf, start_pgoff, end_pgoff);
 	if (!(ret & VM_FAULT_NOPAGE))
 		return ret;
