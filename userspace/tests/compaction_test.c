@@ -107,7 +107,7 @@ TEST(fragmented_region_compacts)
 {
 	struct cmp_zones before, after;
 	unsigned long free_pages, npages, i, theory = 0, got = 0, held;
-	long long scanned, stall, success, fail, migrated;
+	long long scanned, stall, success, fail, migrated, migfail;
 	unsigned char *p, *buf;
 	int fd, z;
 
@@ -148,6 +148,7 @@ TEST(fragmented_region_compacts)
 	success = smm_vmstat("compact_success");
 	fail = smm_vmstat("compact_fail");
 	migrated = smm_vmstat("pgmigrate_success");
+	migfail = smm_vmstat("pgmigrate_fail");
 	ASSERT_EQ(0, knob("compact 1\n"));
 	/* The frames the last batch freed may wait on a per-CPU list. */
 	ASSERT_EQ(0, knob("drain_pcp 1\n"));
@@ -155,6 +156,13 @@ TEST(fragmented_region_compacts)
 	for (got = 0, z = 0; z < after.n; z++)
 		got += after.blocks[z];
 	TH_LOG("after: %lu order-%d blocks free, %lu possible", got, CMP_ORDER, theory);
+	for (z = 0; z < after.n; z++)
+		TH_LOG("zone %d: free %lu -> %lu, blocks %lu -> %lu of %lu", z,
+		       before.free[z], after.free[z], before.blocks[z], after.blocks[z],
+		       before.free[z] >> CMP_ORDER);
+	TH_LOG("pgmigrate_success +%lld, pgmigrate_fail +%lld",
+	       smm_vmstat("pgmigrate_success") - migrated,
+	       smm_vmstat("pgmigrate_fail") - migfail);
 	EXPECT_GE(got * 10, theory * 9);
 	EXPECT_GT(smm_vmstat("compact_migrate_scanned"), scanned);
 	EXPECT_EQ(stall + 1, smm_vmstat("compact_stall"));
