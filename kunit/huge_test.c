@@ -13,6 +13,7 @@
 #include <linux/mman.h>
 #include <linux/pagemap.h>
 #include <linux/uaccess.h>
+#include <linux/vmstat.h>
 
 #include <shadowmm/huge.h>
 #include <shadowmm/object.h>
@@ -188,6 +189,60 @@ static void smm_huge_held_folio_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/* The kernel's count of @item summed over every CPU (vmstat). */
+static long smm_huge_test_vm_event(struct kunit *test, enum vm_event_item item)
+{
+	unsigned long *ev = kunit_kcalloc(test, NR_VM_EVENT_ITEMS, sizeof(*ev), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ev);
+	all_vm_events(ev);
+	return ev[item];
+}
+
+/*
+ * A split of a folio still marked mlocked with no mapping left (the state
+ * a munlock() leaves when its walk finds the PMD the split's unmap just
+ * dropped, VM_LOCKED already cleared): the mark goes and Mlocked loses
+ * the folio's 512 pages, since no page of it is in a locked mapping; the
+ * pages go to the inactive list, and their frames free one by one later
+ * as single pages that were never mlocked.  Before, the mark stayed on
+ * the head page alone and Mlocked kept 511 pages for good.
+ */
+static void smm_huge_split_stale_mlock_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_huge_test_pool(test);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	long mlocked0, cleared0;
+	struct folio *folio;
+	struct zone *zone;
+
+	folio = smm_object_add_huge(obj, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
+	smm_lru_drain_all(pool);
+	zone = page_zone(&folio->page);
+	mlocked0 = zone_page_state_snapshot(zone, NR_MLOCK);
+	cleared0 = smm_huge_test_vm_event(test, UNEVICTABLE_PGCLEARED);
+	/* As mlock() of a PMD-mapped folio marks and counts it. */
+	folio_set_mlocked(folio);
+	mod_zone_page_state(zone, NR_MLOCK, SMM_HUGE_NR);
+
+	KUNIT_EXPECT_EQ(test, smm_object_split_huge(obj, folio), 0);
+	KUNIT_EXPECT_FALSE(test, folio_test_mlocked(folio));
+	KUNIT_EXPECT_EQ(test, (long)zone_page_state_snapshot(zone, NR_MLOCK) - mlocked0, 0L);
+	KUNIT_EXPECT_EQ(test, smm_huge_test_vm_event(test, UNEVICTABLE_PGCLEARED) - cleared0,
+			(long)SMM_HUGE_NR);
+	KUNIT_EXPECT_FALSE(test, smm_page_test(smm_object_frame(pool, &folio->page),
+					       SMM_PG_unevictable));
+	folio_unlock(folio);
+	folio_put(folio);
+	smm_lru_drain_all(pool);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_object_punch(obj, 0, SMM_HUGE_NR * PAGE_SIZE),
+			(long)SMM_HUGE_NR);
+	KUNIT_EXPECT_EQ(test, (long)zone_page_state_snapshot(zone, NR_MLOCK) - mlocked0, 0L);
+}
+
 /* Whether a PMD of the current process maps @addr (its tables walked). */
 static bool smm_huge_test_pmd_mapped(unsigned long addr)
 {
@@ -293,6 +348,7 @@ static struct kunit_case smm_huge_cases[] = {
 	KUNIT_CASE(smm_huge_make_unmake_test),
 	KUNIT_CASE(smm_huge_object_split_test),
 	KUNIT_CASE(smm_huge_held_folio_test),
+	KUNIT_CASE(smm_huge_split_stale_mlock_test),
 	KUNIT_CASE(smm_huge_young_test),
 	KUNIT_CASE(smm_huge_knob_test),
 	{}

@@ -1403,6 +1403,19 @@ static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio)
 		return -EBUSY;
 	}
 	xas_split(&xas, folio, SMM_HUGE_ORDER);
+	/*
+	 * Still marked mlocked with every mapping gone: a munlock() clears
+	 * VM_LOCKED before its walk, which then finds the PMD this unmap
+	 * dropped, and the kernel munlocks a large file folio only by that
+	 * walk.  Unmapped and locked, nothing can mlock it again meanwhile;
+	 * Mlocked counted the folio's pages, so they all go from it, as for
+	 * a folio freed whole (smm_object_frame_free()).  Where its pages go
+	 * is @locked's decision.
+	 */
+	if (unlikely(folio_test_clear_mlocked(folio))) {
+		mod_zone_page_state(page_zone(head), NR_MLOCK, -(long)SMM_HUGE_NR);
+		count_vm_events(UNEVICTABLE_PGCLEARED, SMM_HUGE_NR);
+	}
 	smm_huge_folio_unmake(pool, folio);
 	for (i = 1; i < SMM_HUGE_NR; i++) {
 		struct page *page = head + i;
@@ -1559,8 +1572,9 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
  * retries: a task in a fault, a populate or a read can always be killed.
  *
  * Context: Process context, may sleep.
- * Return: the page, locked and referenced; NULL (no @create) for a hole;
- * ERR_PTR(-EFBIG / -ENOSPC / -ENOMEM / -EIO / -EINTR) on failure.
+ * Return: the page, locked and referenced; NULL (no @create) for a hole
+ * or an index at or beyond the size limit; ERR_PTR(-EFBIG at or beyond
+ * the limit / -ENOSPC / -ENOMEM / -EIO / -EINTR) on failure.
  */
 struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 				 bool create, enum smm_page_origin *origin)
@@ -1573,6 +1587,14 @@ struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 	for (;;) {
 		if (fatal_signal_pending(current))
 			return ERR_PTR(-EINTR);
+		/*
+		 * Beyond the limit nothing is served, not even a page that is
+		 * there: a PMD-sized folio a limit came to lie across while a
+		 * pin held it whole (smm_object_split_across() lost that race)
+		 * keeps its pages beyond it until it can be split.
+		 */
+		if ((loff_t)index >= READ_ONCE(obj->size_limit) >> PAGE_SHIFT)
+			return create ? ERR_PTR(-EFBIG) : NULL;
 		/* Empty is final only when nothing will be made there. */
 		if (smm_object_lookup(obj, index, &page, &shadow, !create, true))
 			return ERR_PTR(-EINTR);
@@ -1603,8 +1625,6 @@ struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 		}
 		if (!create)
 			return NULL;
-		if ((loff_t)index >= READ_ONCE(obj->size_limit) >> PAGE_SHIFT)
-			return ERR_PTR(-EFBIG);
 		page = smm_object_add_page(obj, index);
 		if (PTR_ERR(page) == -EEXIST)
 			continue;
@@ -1848,23 +1868,75 @@ unsigned long smm_object_for_each(struct smm_pool *pool,
 	return skipped;
 }
 
+/*
+ * A limit at @index must not fall inside a PMD-sized folio: the pages
+ * below it stay in the object, those at or beyond it go, and a folio is
+ * all in or all out.  So one across @index (its first page below it) is
+ * split before the limit applies.  A pin or a pipe's buffer that keeps
+ * it whole makes the change fail, so that nothing changes: zeroed in
+ * place, as a punch leaves such a folio, its pages beyond the limit
+ * would stay in the object, mapped and written through a PMD, with
+ * nothing to take them out once the pin goes.  Returns 0 (no such
+ * folio, or split), -EBUSY, -ENOMEM or -EINTR.
+ */
+static int smm_object_split_across(struct smm_object *obj, pgoff_t index)
+{
+	struct address_space *mapping = obj->inode->i_mapping;
+
+	if (!atomic_long_read(&obj->pool->objects.nr_huge))
+		return 0;
+	for (;;) {
+		struct folio *folio;
+		struct page *page;
+		void *shadow;
+		int err = 0;
+
+		if (smm_object_lookup(obj, index, &page, &shadow, true, true))
+			return -EINTR;
+		if (!page)
+			return 0;
+		folio = page_folio(page);
+		if (folio_lock_killable(folio)) {
+			folio_put(folio);
+			return -EINTR;
+		}
+		if (folio->mapping == mapping && folio_test_large(folio) &&
+		    folio->index < index)
+			err = smm_object_split_huge_retry(obj, folio);
+		folio_unlock(folio);
+		folio_put(folio);
+		/* Changed while it waited: looked at again. */
+		if (err != -EAGAIN)
+			return err;
+	}
+}
+
 /**
  * smm_object_set_limit() - change an object's size limit
  * @obj: the object
  * @limit: bytes, page aligned, at most SHADOWMM_MAX_OBJECT_SIZE
  *
  * Pages at or beyond the new limit are freed and unmapped, and the size
- * is clamped to it, as ftruncate() would.
+ * is clamped to it, as ftruncate() would.  A PMD-sized folio across the
+ * limit is split first.
  *
  * Context: Process context, may sleep.
- * Return: 0, or -EINVAL (nothing changes) for a bad @limit.
+ * Return: 0; or, nothing changed: -EINVAL for a bad @limit, -EBUSY when a
+ * PMD-sized folio across the limit is held whole (a get_user_pages() pin,
+ * a pipe's buffer), -ENOMEM, or -EINTR (a fatal signal).
  */
 int smm_object_set_limit(struct smm_object *obj, loff_t limit)
 {
 	struct inode *inode = obj->inode;
+	int err;
 
 	if (limit < 0 || !PAGE_ALIGNED(limit) || limit > SHADOWMM_MAX_OBJECT_SIZE)
 		return -EINVAL;
+	if (limit < SHADOWMM_MAX_OBJECT_SIZE) {
+		err = smm_object_split_across(obj, limit >> PAGE_SHIFT);
+		if (err)
+			return err;
+	}
 	spin_lock(&obj->size_lock);
 	WRITE_ONCE(obj->size_limit, limit);
 	if (i_size_read(inode) > limit)

@@ -59,7 +59,10 @@ struct shadowmm_info {
  * struct shadowmm_limit - SHADOWMM_IOC_SET_LIMIT
  * @size_limit:	new limit in bytes: a multiple of the page size, at most
  *		SHADOWMM_MAX_OBJECT_SIZE; pages at or beyond it are freed and
- *		unmapped (as ftruncate would), and @size is clamped to it
+ *		unmapped (as ftruncate would), and @size is clamped to it;
+ *		EBUSY, nothing changed, when a PMD-mapped 2 MiB folio lies
+ *		across it and a pin (get_user_pages, a pipe's buffer) keeps
+ *		it from being split
  * @flags:	zero
  */
 struct shadowmm_limit {

@@ -561,6 +561,58 @@ TEST(kernel_split_is_refused)
 }
 
 /*
+ * A size limit inside a folio a pipe's buffer holds whole: the folio
+ * cannot be split, and its pages beyond the limit cannot leave it, so
+ * the change is refused with EBUSY and nothing changes (the limit, the
+ * pages, the bytes, the PMD mapping).  Once the pipe lets go, the same
+ * change splits the folio, frees the pages beyond the limit, and a fault
+ * there is SIGBUS.  (Before, the limit applied, the pages beyond it were
+ * zeroed in place and stayed mapped, readable and writable.)
+ */
+TEST(limit_inside_held_folio)
+{
+	long long split0 = smm_vmstat("thp_split_page");
+	struct iovec iov;
+	int pfd[2], fd;
+	char *p, c;
+
+	fd = huge_begin(_metadata);
+	if (fd == -1)
+		SKIP(return, "no PMD-sized folios on this kernel or region");
+	ASSERT_LE(0, fd);
+	p = smm_map_pmd_aligned(fd, HUGE, 0, MAP_SHARED);
+	ASSERT_NE(NULL, p);
+	fill(p, HUGE, 13);
+	ASSERT_EQ(2048, pmd_mapped_kb(p));
+	ASSERT_EQ(0, pipe(pfd));
+	iov = (struct iovec){ p + 7 * PG, PG };
+	ASSERT_EQ((ssize_t)PG, vmsplice(pfd[1], &iov, 1, SPLICE_F_NONBLOCK));
+	EXPECT_EQ(0, smm_write_str(SMM_DEBUGFS "/knobs", "drain_lru 1\n"));
+
+	EXPECT_EQ(-1, smm_set_limit(fd, HUGE / 2));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(SHADOWMM_MAX_OBJECT_SIZE, smm_info(fd).size_limit);
+	EXPECT_EQ(512, smm_info(fd).resident_pages);
+	EXPECT_EQ(0, smm_vmstat("thp_split_page") - split0);
+	/* The failed split dropped the PMD; the reads map it again. */
+	EXPECT_EQ(-1, bad_byte(p, 0, HUGE, 13));
+	EXPECT_EQ(2048, pmd_mapped_kb(p));
+
+	EXPECT_EQ(1, read(pfd[0], &c, 1));
+	close(pfd[0]);
+	close(pfd[1]);
+	EXPECT_EQ(0, smm_set_limit(fd, HUGE / 2));
+	EXPECT_EQ(HUGE / 2, smm_info(fd).size_limit);
+	EXPECT_EQ(256, smm_info(fd).resident_pages);
+	EXPECT_EQ(1, smm_vmstat("thp_split_page") - split0);
+	EXPECT_EQ(SIGBUS, smm_touch(p + HUGE / 2 + 5 * PG, 0, 0, NULL));
+	EXPECT_EQ(SIGBUS, smm_touch(p + HUGE - 1, 1, 1, NULL));
+	EXPECT_EQ(-1, bad_byte(p, 0, HUGE / 2, 13));
+	EXPECT_EQ(0, munmap(p, HUGE));
+	huge_end(_metadata, fd);
+}
+
+/*
  * A region fragmented by single pages (every other one of most of it
  * held), whose free 2 MiB blocks first touches then take until one falls
  * back to smaller pages, has none left; compaction moves the held pages
