@@ -18,6 +18,7 @@
 #include <shadowmm/huge.h>
 #include <shadowmm/object.h>
 #include <shadowmm/object_internal.h>
+#include <uapi/shadowmm.h>
 
 #include "smm_test.h"
 
@@ -189,6 +190,50 @@ static void smm_huge_held_folio_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/*
+ * A size limit that falls inside a folio: while a change to it is under
+ * way (limit_pending) no folio is made across it, though one wholly
+ * below it is; a folio across it that a user holds makes the change fail
+ * with nothing changed (the limit, the folio, no change pending); once
+ * the user lets go the change splits it and keeps only what lies below.
+ */
+static void smm_huge_limit_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_huge_test_pool(test);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	loff_t inside = (SMM_HUGE_NR + 100) << PAGE_SHIFT;
+	struct folio *folio;
+
+	WRITE_ONCE(obj->limit_pending, inside);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(smm_object_add_huge(obj, SMM_HUGE_NR)), -EBUSY);
+	folio = smm_object_add_huge(obj, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
+	folio_unlock(folio);
+	folio_put(folio);
+	WRITE_ONCE(obj->limit_pending, SHADOWMM_MAX_OBJECT_SIZE);
+
+	folio = smm_object_add_huge(obj, SMM_HUGE_NR);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
+	folio_unlock(folio);
+	/* The add's reference is kept: a user holding the folio. */
+	KUNIT_EXPECT_EQ(test, smm_object_set_limit(obj, inside), -EBUSY);
+	KUNIT_EXPECT_EQ(test, obj->size_limit, SHADOWMM_MAX_OBJECT_SIZE);
+	KUNIT_EXPECT_EQ(test, obj->limit_pending, SHADOWMM_MAX_OBJECT_SIZE);
+	KUNIT_EXPECT_TRUE(test, folio_test_large(folio));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), 2L * SMM_HUGE_NR);
+	folio_put(folio);
+	smm_lru_drain_all(pool);
+
+	KUNIT_EXPECT_EQ(test, smm_object_set_limit(obj, inside), 0);
+	KUNIT_EXPECT_EQ(test, obj->limit_pending, SHADOWMM_MAX_OBJECT_SIZE);
+	KUNIT_EXPECT_FALSE(test, folio_test_large(folio));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), SMM_HUGE_NR + 100L);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_object_set_limit(obj, 0), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), 0L);
+}
+
 /* The kernel's count of @item summed over every CPU (vmstat). */
 static long smm_huge_test_vm_event(struct kunit *test, enum vm_event_item item)
 {
@@ -349,6 +394,7 @@ static struct kunit_case smm_huge_cases[] = {
 	KUNIT_CASE(smm_huge_object_split_test),
 	KUNIT_CASE(smm_huge_held_folio_test),
 	KUNIT_CASE(smm_huge_split_stale_mlock_test),
+	KUNIT_CASE(smm_huge_limit_test),
 	KUNIT_CASE(smm_huge_young_test),
 	KUNIT_CASE(smm_huge_knob_test),
 	{}

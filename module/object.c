@@ -268,19 +268,30 @@ static void smm_object_kernel_batches_drain_all(struct smm_pool *pool)
 }
 
 /*
- * A pinned frame's count froze: it leaves its object's count of them.
- * The caller holds pool->objects.pinned_lock, under which an object that goes
- * away clears frame->object.
+ * The pages an entry of the pinned list stands for: a PMD-sized folio
+ * waits whole, as its head frame, still compound until it is freed.
+ */
+static unsigned long smm_pinned_weight(struct smm_pool *pool, struct smm_page *frame)
+{
+	return compound_nr(smm_frame_struct_page(pool, frame));
+}
+
+/*
+ * A pinned frame's count froze: it leaves the pool's count of pinned
+ * pages and its object's.  The caller holds pool->objects.pinned_lock,
+ * under which an object that goes away clears frame->object.
  */
 static void smm_object_unpin(struct smm_pool *pool, struct smm_page *frame)
 {
+	unsigned long nr = smm_pinned_weight(pool, frame);
 	struct smm_object *obj;
 
 	lockdep_assert_held(&pool->objects.pinned_lock);
+	pool->objects.nr_pinned -= nr;
 	obj = frame->object;
 	/* An object that went away first cleared frame->object. */
 	if (obj)
-		atomic_long_dec(&obj->pinned);
+		atomic_long_sub(nr, &obj->pinned);
 }
 
 /**
@@ -389,12 +400,15 @@ static void smm_pinned_release(struct smm_pool *pool, bool final)
 
 	mutex_lock(&pool->objects.pinned_walk);
 	spin_lock(&pool->objects.pinned_lock);
+	/* The pages of the entries there now: those added meanwhile follow them. */
 	budget = pool->objects.nr_pinned;
 	list_for_each_entry_safe(frame, next, &pool->objects.pinned, lru) {
 		struct page *page = smm_frame_struct_page(pool, frame);
+		unsigned long nr = smm_pinned_weight(pool, frame);
 
-		if (!budget--)
+		if (budget < nr)
 			break;
+		budget -= nr;
 		if (page_ref_freeze(page, 1)) {
 			list_move_tail(&frame->lru, &released);
 		} else if (PageHWPoison(page) && !PageHead(page)) {
@@ -406,7 +420,6 @@ static void smm_pinned_release(struct smm_pool *pool, bool final)
 			smm_pinned_walk_step(pool, &held);
 			continue;
 		}
-		pool->objects.nr_pinned--;
 		smm_object_unpin(pool, frame);
 		/* Its object may be gone: no pointer to it outlives the count. */
 		frame->object = NULL;
@@ -484,9 +497,9 @@ static void smm_object_frame_release(struct smm_pool *pool, struct page *page)
 		schedule_delayed_work(&pool->objects.pinned_work, SMM_PINNED_POLL);
 	}
 	list_add_tail(&frame->lru, &pool->objects.pinned);
-	pool->objects.nr_pinned++;
+	pool->objects.nr_pinned += smm_pinned_weight(pool, frame);
 	if (frame->object)
-		atomic_long_inc(&frame->object->pinned);
+		atomic_long_add(smm_pinned_weight(pool, frame), &frame->object->pinned);
 	spin_unlock(&pool->objects.pinned_lock);
 }
 
@@ -1213,6 +1226,17 @@ static bool smm_object_block_poisoned(struct smm_pool *pool, struct smm_page *bl
 }
 
 /*
+ * Whether a PMD-sized folio over [@first, @last] would reach the limit,
+ * or the one a limit change under way is about to apply.
+ */
+static bool smm_object_huge_over_limit(struct smm_object *obj, pgoff_t last)
+{
+	loff_t limit = min(READ_ONCE(obj->size_limit), READ_ONCE(obj->limit_pending));
+
+	return (loff_t)last >= limit >> PAGE_SHIFT;
+}
+
+/*
  * Put @folio in i_pages as one entry over its whole range, if every index
  * of the range is empty in both xarrays.  Returns 0, -EBUSY, or -ENOMEM.
  */
@@ -1273,8 +1297,7 @@ struct folio *smm_object_add_huge(struct smm_object *obj, pgoff_t first)
 
 	if (WARN_ON_ONCE(!IS_ALIGNED(first, SMM_HUGE_NR)))
 		return ERR_PTR(-EBUSY);
-	if ((loff_t)last >= READ_ONCE(obj->size_limit) >> PAGE_SHIFT ||
-	    !smm_object_range_empty(obj, first, last))
+	if (smm_object_huge_over_limit(obj, last) || !smm_object_range_empty(obj, first, last))
 		return ERR_PTR(-EBUSY);
 	block = smm_alloc_pages(pool, SMM_HUGE_ORDER, SMM_GFP_HIGHMEM | SMM_GFP_NOWAIT);
 	if (!block)
@@ -1326,9 +1349,13 @@ struct folio *smm_object_add_huge(struct smm_object *obj, pgoff_t first)
 	set_bit(SMM_PG_head, &block->flags);
 	smm_lru_add(pool, block);
 
-	/* As in smm_object_add_page(): a new limit removes it, or is seen. */
+	/*
+	 * As in smm_object_add_page(): a new limit removes it, or is seen;
+	 * and a limit change under way splits it, or is seen (pairs with
+	 * the barrier after limit_pending's store in smm_object_set_limit()).
+	 */
 	smp_mb();
-	if ((loff_t)last >= READ_ONCE(obj->size_limit) >> PAGE_SHIFT) {
+	if (smm_object_huge_over_limit(obj, last)) {
 		folio_unlock(folio);
 		folio_put(folio);
 		smm_object_remove_range(obj, first, last);
@@ -1588,10 +1615,9 @@ struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 		if (fatal_signal_pending(current))
 			return ERR_PTR(-EINTR);
 		/*
-		 * Beyond the limit nothing is served, not even a page that is
-		 * there: a PMD-sized folio a limit came to lie across while a
-		 * pin held it whole (smm_object_split_across() lost that race)
-		 * keeps its pages beyond it until it can be split.
+		 * Beyond the limit nothing is served, not even a page still
+		 * there: a lowered limit takes its pages out only after it is
+		 * set, and a fault meanwhile must not map one of them.
 		 */
 		if ((loff_t)index >= READ_ONCE(obj->size_limit) >> PAGE_SHIFT)
 			return create ? ERR_PTR(-EFBIG) : NULL;
@@ -1872,12 +1898,13 @@ unsigned long smm_object_for_each(struct smm_pool *pool,
  * A limit at @index must not fall inside a PMD-sized folio: the pages
  * below it stay in the object, those at or beyond it go, and a folio is
  * all in or all out.  So one across @index (its first page below it) is
- * split before the limit applies.  A pin or a pipe's buffer that keeps
- * it whole makes the change fail, so that nothing changes: zeroed in
- * place, as a punch leaves such a folio, its pages beyond the limit
- * would stay in the object, mapped and written through a PMD, with
- * nothing to take them out once the pin goes.  Returns 0 (no such
- * folio, or split), -EBUSY, -ENOMEM or -EINTR.
+ * split before the limit applies (obj->limit_pending keeps another from
+ * being made there meanwhile).  A pin or a pipe's buffer that keeps it
+ * whole makes the change fail, so that nothing changes: zeroed in place,
+ * as a punch leaves such a folio, its pages beyond the limit would stay
+ * in the object, mapped and written through a PMD, with nothing to take
+ * them out once the pin goes.  Returns 0 (no such folio, or split),
+ * -EBUSY, -ENOMEM or -EINTR.
  */
 static int smm_object_split_across(struct smm_object *obj, pgoff_t index)
 {
@@ -1891,7 +1918,8 @@ static int smm_object_split_across(struct smm_object *obj, pgoff_t index)
 		void *shadow;
 		int err = 0;
 
-		if (smm_object_lookup(obj, index, &page, &shadow, true, true))
+		if (fatal_signal_pending(current) ||
+		    smm_object_lookup(obj, index, &page, &shadow, true, true))
 			return -EINTR;
 		if (!page)
 			return 0;
@@ -1900,8 +1928,9 @@ static int smm_object_split_across(struct smm_object *obj, pgoff_t index)
 			folio_put(folio);
 			return -EINTR;
 		}
-		if (folio->mapping == mapping && folio_test_large(folio) &&
-		    folio->index < index)
+		if (folio->mapping != mapping)
+			err = -EAGAIN;
+		else if (folio_test_large(folio) && folio->index < index)
 			err = smm_object_split_huge_retry(obj, folio);
 		folio_unlock(folio);
 		folio_put(folio);
@@ -1933,15 +1962,28 @@ int smm_object_set_limit(struct smm_object *obj, loff_t limit)
 	if (limit < 0 || !PAGE_ALIGNED(limit) || limit > SHADOWMM_MAX_OBJECT_SIZE)
 		return -EINVAL;
 	if (limit < SHADOWMM_MAX_OBJECT_SIZE) {
+		/*
+		 * From here no folio is made across @limit (whose first touch
+		 * is under way either sees this or is seen by the lookup), so
+		 * the one split now is the last.  Changes of the limit are
+		 * serialised by the inode's i_rwsem.
+		 */
+		WRITE_ONCE(obj->limit_pending, limit);
+		/* Pairs with the barrier in smm_object_add_huge(). */
+		smp_mb();
 		err = smm_object_split_across(obj, limit >> PAGE_SHIFT);
-		if (err)
+		if (err) {
+			WRITE_ONCE(obj->limit_pending, SHADOWMM_MAX_OBJECT_SIZE);
 			return err;
+		}
 	}
 	spin_lock(&obj->size_lock);
 	WRITE_ONCE(obj->size_limit, limit);
 	if (i_size_read(inode) > limit)
 		i_size_write(inode, limit);
 	spin_unlock(&obj->size_lock);
+	/* The limit itself keeps folios from crossing it now. */
+	WRITE_ONCE(obj->limit_pending, SHADOWMM_MAX_OBJECT_SIZE);
 	/* Pairs with the barriers in smm_object_add_page() and _add_block(). */
 	smp_mb();
 	if (limit < SHADOWMM_MAX_OBJECT_SIZE) {
@@ -2014,7 +2056,7 @@ static void smm_pinned_forget(struct smm_pool *pool, struct smm_object *obj)
 			break;
 		if (frame->object == obj) {
 			frame->object = NULL;
-			left--;
+			left -= smm_pinned_weight(pool, frame);
 		}
 		smm_pinned_walk_step(pool, &held);
 	}
@@ -2115,6 +2157,7 @@ struct smm_object *smm_object_create(struct smm_pool *pool)
 	xa_init_flags(&obj->shadows, XA_FLAGS_LOCK_IRQ | XA_FLAGS_ACCOUNT);
 	spin_lock_init(&obj->size_lock);
 	obj->size_limit = SHADOWMM_MAX_OBJECT_SIZE;
+	obj->limit_pending = SHADOWMM_MAX_OBJECT_SIZE;
 	atomic_long_set(&obj->resident, 0);
 	atomic_long_set(&obj->pinned, 0);
 	/* Its evicted pages are charged to whoever opened it. */

@@ -465,7 +465,7 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 	list_for_each_entry(frame, &pool->objects.pinned, lru) {
 		struct page *page = smm_frame_struct_page(pool, frame);
 
-		pinned++;
+		pinned += compound_nr(page);
 		if (page->mapping || page_ref_count(page) < 1)
 			smm_report(r, "pinned frame %lu: mapping %p, count %d\n",
 				   smm_page_sfn(&pool->region, frame), page->mapping,
@@ -473,7 +473,7 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 		smm_pinned_walk_step(pool, &held);
 	}
 	if (pinned != pool->objects.nr_pinned)
-		smm_report(r, "pinned list holds %lu frames, %lu counted\n",
+		smm_report(r, "pinned list holds %lu pages, %lu counted\n",
 			   pinned, pool->objects.nr_pinned);
 	/* Off the buddy and out of every object, whatever their count. */
 	list_for_each_entry(frame, &pool->objects.quarantine, lru) {

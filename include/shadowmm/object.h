@@ -99,9 +99,13 @@ enum smm_fault_kind {
  * @node:	on the pool's object list (pool->objects.lock)
  * @size_lock:	serialises updates of @size_limit and of the inode's i_size
  * @size_limit:	faults at or beyond it get SIGBUS, writes -EFBIG
+ * @limit_pending: the limit smm_object_set_limit() is about to apply
+ *		(SHADOWMM_MAX_OBJECT_SIZE otherwise): no PMD-sized folio is
+ *		made across it meanwhile
  * @resident:	frames in the object now
- * @pinned:	frames taken out of the object that wait on the pool's
- *		pinned list for their extra references to go
+ * @pinned:	pages taken out of the object that wait on the pool's
+ *		pinned list for their extra references to go (a PMD-sized
+ *		folio, one entry there, counts its 512)
  * @memcg:	the memory cgroup of the task that opened it, referenced:
  *		the compressed store charges its evicted pages there
  * @faults:	faults by enum smm_fault_kind
@@ -119,6 +123,7 @@ struct smm_object {
 	struct list_head node;
 	spinlock_t size_lock;
 	loff_t size_limit;
+	loff_t limit_pending;
 	atomic_long_t resident;
 	atomic_long_t pinned;
 	struct mem_cgroup *memcg;
@@ -166,7 +171,8 @@ struct smm_object_changes {
  * @pinned:	frames taken out of their object while someone still held a
  *		reference (get_user_pages pins), linked by lru; added at the
  *		tail by anyone, taken off only under @pinned_walk
- * @nr_pinned:	frames on @pinned
+ * @nr_pinned:	pages on @pinned (a PMD-sized folio waits as one entry,
+ *		its head frame, and counts its 512)
  * @pinned_ref:	@pinned holds a module reference and @pinned_work is
  *		scheduled or running; cleared (and the reference dropped) by
  *		the run of @pinned_work that leaves @pinned empty

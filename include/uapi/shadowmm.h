@@ -62,7 +62,8 @@ struct shadowmm_info {
  *		unmapped (as ftruncate would), and @size is clamped to it;
  *		EBUSY, nothing changed, when a PMD-mapped 2 MiB folio lies
  *		across it and a pin (get_user_pages, a pipe's buffer) keeps
- *		it from being split
+ *		it from being split (ENOMEM when memory for the split is
+ *		short)
  * @flags:	zero
  */
 struct shadowmm_limit {

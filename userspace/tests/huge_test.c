@@ -613,6 +613,54 @@ TEST(limit_inside_held_folio)
 }
 
 /*
+ * A punch of a whole folio a pipe's buffer holds: the folio leaves the
+ * object whole and waits as one entry of the pinned list, which counts
+ * its 512 pages (the object's pinned_pages, meminfo's ObjectsPinned, and
+ * validate's sum); the pipe still reads its bytes, and once it lets go
+ * every count is back.  (Before, a folio counted as one page there.)
+ */
+TEST(pinned_folio_counts_its_pages)
+{
+	long long pinned0 = smm_meminfo_kb("ObjectsPinned:");
+	char buf[PG];
+	struct iovec iov;
+	int pfd[2], fd, ms;
+	size_t i;
+	char *p;
+
+	fd = huge_begin(_metadata);
+	if (fd == -1)
+		SKIP(return, "no PMD-sized folios on this kernel or region");
+	ASSERT_LE(0, fd);
+	p = smm_map_pmd_aligned(fd, HUGE, 0, MAP_SHARED);
+	ASSERT_NE(NULL, p);
+	fill(p, HUGE, 14);
+	ASSERT_EQ(2048, pmd_mapped_kb(p));
+	ASSERT_EQ(0, pipe(pfd));
+	iov = (struct iovec){ p + 7 * PG, PG };
+	ASSERT_EQ((ssize_t)PG, vmsplice(pfd[1], &iov, 1, SPLICE_F_NONBLOCK));
+
+	ASSERT_EQ(0, smm_punch(fd, 0, HUGE));
+	EXPECT_EQ(0, smm_info(fd).resident_pages);
+	EXPECT_EQ(512, smm_info(fd).pinned_pages);
+	EXPECT_EQ(2048, smm_meminfo_kb("ObjectsPinned:") - pinned0);
+	EXPECT_TRUE(smm_validate_ok());
+	ASSERT_EQ((ssize_t)PG, read(pfd[0], buf, PG));
+	for (i = 0; i < PG; i++)
+		if ((unsigned char)buf[i] != smm_pattern(14, 7 * PG + i))
+			break;
+	EXPECT_EQ(PG, i);
+	close(pfd[0]);
+	close(pfd[1]);
+	for (ms = 0; ms < 5000 && smm_info(fd).pinned_pages; ms += 20)
+		smm_msleep(20);
+	EXPECT_EQ(0, smm_info(fd).pinned_pages);
+	EXPECT_EQ(0, smm_meminfo_kb("ObjectsPinned:") - pinned0);
+	EXPECT_EQ(0, munmap(p, HUGE));
+	huge_end(_metadata, fd);
+}
+
+/*
  * A region fragmented by single pages (every other one of most of it
  * held), whose free 2 MiB blocks first touches then take until one falls
  * back to smaller pages, has none left; compaction moves the held pages
