@@ -22,6 +22,7 @@
  * mappings must be gone before the pool is (see smm_test_fput()).
  */
 
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/kthread.h>
@@ -33,6 +34,7 @@
 #include <shadowmm/compaction.h>
 #include <shadowmm/debugfs.h>
 #include <shadowmm/object.h>
+#include <shadowmm/object_internal.h>
 #include <trace/events/shadowmm.h>
 
 #include "smm_test.h"
@@ -498,6 +500,87 @@ static void smm_compaction_pinned_mapped_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vm_munmap(addr, n * PAGE_SIZE), 0);
 	KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, idx[0]));
 	KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, idx[1]));
+}
+
+/* smm_migrate_copy() as memory that failed makes it: nothing copied. */
+static unsigned long cmp_copy_fails(struct smm_pool *pool, struct smm_page *to,
+				    struct smm_page *from)
+{
+	return PAGE_SIZE;
+}
+
+/*
+ * A migration whose read of the old frame fails (a memory error the
+ * machine-check-safe copy survives) moves nothing: every page stays on
+ * its frame with its bytes, no frame is lost, the failures are counted
+ * and validate is clean.  (Before, the copy could not fail, and the
+ * pages moved.)
+ */
+static void smm_compaction_copy_fails_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &cmp_small_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct address_space *mapping = file->f_mapping;
+	struct smm_compact_stats stats = { };
+	unsigned long free0, moved = 0;
+	struct page **old;
+	pgoff_t n, i;
+
+	n = cmp_fragment(test, pool, file);
+	old = kunit_kcalloc(test, n, sizeof(*old), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	for (i = 0; i < n; i += 2)
+		old[i] = xa_load(&mapping->i_pages, i);
+	free0 = smm_pool_free_pages(pool);
+
+	kunit_activate_static_stub(test, smm_migrate_copy, cmp_copy_fails);
+	KUNIT_EXPECT_EQ(test, smm_compact_pool(pool, &stats), 0);
+	kunit_deactivate_static_stub(test, smm_migrate_copy);
+	KUNIT_EXPECT_EQ(test, stats.migrated, 0UL);
+	KUNIT_EXPECT_GT(test, stats.failed, 0UL);
+	for (i = 0; i < n; i += 2)
+		moved += xa_load(&mapping->i_pages, i) != old[i];
+	KUNIT_EXPECT_EQ(test, moved, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, cmp_check_bytes(test, file, n), 0UL);
+}
+
+/*
+ * A page accessed through a mapping just before it moves: the unmap
+ * takes its young pte, and the access becomes shadowmm's mark on the new
+ * frame, so reclaim gives it the chance an accessed page gets.  (Before,
+ * the new frame carried no mark and was reclaimed at its first look.)
+ */
+static void smm_compaction_keeps_access_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &cmp_small_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct address_space *mapping = file->f_mapping;
+	struct smm_compact_stats stats = { };
+	u8 *buf = smm_test_buf(test);
+	struct page *old, *now;
+	pgoff_t n, idx[1] = { };
+	unsigned long addr;
+
+	n = cmp_fragment(test, pool, file);
+	cmp_lowest_pages(mapping, n, idx, 1);
+	addr = kunit_vm_mmap(test, file, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
+	KUNIT_EXPECT_EQ(test, copy_from_user(buf, (char __user *)addr + idx[0] * PAGE_SIZE,
+					     PAGE_SIZE), 0UL);
+	old = xa_load(&mapping->i_pages, idx[0]);
+	/* Only the pte's young bit tells of the access. */
+	clear_bit(SMM_PG_referenced, &smm_object_frame(pool, old)->flags);
+	folio_clear_referenced(page_folio(old));
+
+	KUNIT_EXPECT_EQ(test, smm_compact_pool(pool, &stats), 0);
+	now = xa_load(&mapping->i_pages, idx[0]);
+	KUNIT_ASSERT_PTR_NE(test, now, old);
+	KUNIT_EXPECT_TRUE(test, smm_page_test(smm_object_frame(pool, now), SMM_PG_referenced));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr, n * PAGE_SIZE), 0);
 }
 
 /* A compaction run in a thread of its own, for the test to race with. */
@@ -1223,6 +1306,8 @@ static void smm_compaction_race_mix_test(struct kunit *test)
 static struct kunit_case smm_compaction_cases[] = {
 	KUNIT_CASE_SLOW(smm_compaction_fragmented_test),
 	KUNIT_CASE(smm_compaction_pinned_mapped_test),
+	KUNIT_CASE(smm_compaction_copy_fails_test),
+	KUNIT_CASE(smm_compaction_keeps_access_test),
 	KUNIT_CASE_SLOW(smm_compaction_race_faults_test),
 	KUNIT_CASE(smm_compaction_knob_test),
 	KUNIT_CASE_SLOW(smm_compaction_kcompactd_test),

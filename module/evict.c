@@ -481,6 +481,30 @@ out_release:
 SMM_EXPORT(smm_object_remove_mapping);
 
 /**
+ * smm_migrate_copy() - copy a page's bytes to the frame it moves to
+ * @pool: the pool
+ * @to: the new frame
+ * @from: the old frame
+ *
+ * With the copy that survives memory that failed unnoticed (a machine
+ * check on a plain copy's read of it in the kernel is fatal; compaction
+ * reads every page it moves, in the background, as the kernel's
+ * migration copies with folio_mc_copy()).  Not static only so that a
+ * KUnit case can redirect it and make it fail.
+ *
+ * Context: Any context.
+ * Return: the number of bytes not copied: 0 when all were.
+ */
+unsigned long smm_migrate_copy(struct smm_pool *pool, struct smm_page *to,
+			       struct smm_page *from)
+{
+	KUNIT_STATIC_STUB_REDIRECT(smm_migrate_copy, pool, to, from);
+	return copy_mc_to_kernel(smm_page_address(pool, to), smm_page_address(pool, from),
+				 PAGE_SIZE);
+}
+SMM_EXPORT(smm_migrate_copy);
+
+/**
  * smm_object_migrate_page() - move an object page to another frame
  * @pool: the pool
  * @frame: the frame of an object page; the caller holds a reference on
@@ -524,13 +548,20 @@ SMM_EXPORT(smm_object_remove_mapping);
  * the caller and goes back to it on failure, the old frame is freed after
  * both pages are unlocked.
  *
+ * The access the unmap took from the page's ptes (the kernel marks the
+ * folio referenced when it zaps a young pte) becomes shadowmm's mark on
+ * the new frame: a page hot through a mapping is not the next victim for
+ * having moved.
+ *
  * Context: Process context, may sleep (the unmap); no spinlock and no
  * page lock held.
  * Return: 0 when migrated (the caller's reference is consumed and *@newp
  * is the page's frame now), or -EAGAIN (locked by someone else), -EBUSY
  * (mapped again, or a reference came meanwhile), -EPERM (pinned, mlocked
- * or unevictable) or -ENOENT (no longer an object page): the caller still
- * holds its reference, and *@newp, unless NULL, is still free and its own.
+ * or unevictable), -ENOENT (no longer an object page) or -EIO (the old
+ * frame's memory failed as it was read; *@newp is NULL then): the caller
+ * still holds its reference, and *@newp, unless NULL, is still free and
+ * its own.
  */
 int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 			    struct smm_page **newp)
@@ -542,8 +573,8 @@ int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 	struct folio *newfolio = page_folio(newpage);
 	struct address_space *mapping;
 	struct smm_object *obj;
+	bool frozen, copied;
 	pgoff_t index;
-	bool frozen;
 	int ret;
 
 	if (!folio_trylock(folio))
@@ -581,11 +612,7 @@ int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 	set_page_private(newpage, smm_page_sfn(&pool->region, new));
 	newpage->index = index;
 	__folio_set_locked(newfolio);
-	if (pool->mappable)
-		copy_highpage(newpage, page);
-	else
-		memcpy(smm_page_address(pool, new), smm_page_address(pool, frame),
-		       PAGE_SIZE);
+	copied = !smm_migrate_copy(pool, new, frame);
 	__folio_mark_uptodate(newfolio);
 	newpage->mapping = mapping;
 	/*
@@ -599,9 +626,10 @@ int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 
 	smm_object_change_begin(pool);
 	smm_object_lock(obj);
-	frozen = xa_load(&mapping->i_pages, index) == page &&
+	/* A copy its memory failed: the old page stays (memory_failure()'s). */
+	frozen = copied && xa_load(&mapping->i_pages, index) == page &&
 		 folio_ref_freeze(folio, 2);
-	ret = frozen ? 0 : -EBUSY;
+	ret = frozen ? 0 : copied ? -EBUSY : -EIO;
 	/*
 	 * With the count frozen nobody can map the page or queue it in an
 	 * mlock batch, so PG_mlocked is settled: set now, it was left by a
@@ -628,8 +656,15 @@ int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 	}
 	/* Its list, its place there and its marks go with the page. */
 	smm_lru_migrate(pool, frame, new);
-	if (folio_test_referenced(folio))
+	/*
+	 * The unmap's zap of a young pte marked the folio referenced, which
+	 * shadowmm's reclaim does not read: the access is its mark now, as
+	 * the kernel carries a young pte across a migration.
+	 */
+	if (folio_test_referenced(folio)) {
 		folio_set_referenced(newfolio);
+		set_bit(SMM_PG_referenced, &new->flags);
+	}
 	folio->mapping = NULL;
 	smm_object_change_end(pool);
 	folio_unlock(newfolio);

@@ -249,6 +249,8 @@ void smm_object_unmap_victims(struct smm_pool *pool, struct smm_page **frames,
 			      unsigned int nr);
 int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 			      struct smm_reclaim_stat *stat);
+unsigned long smm_migrate_copy(struct smm_pool *pool, struct smm_page *to,
+			       struct smm_page *from);
 int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 			    struct smm_page **newp);
 unsigned long smm_object_shadow_trim(struct smm_pool *pool, unsigned long target);
