@@ -547,8 +547,8 @@ static void smm_compaction_copy_fails_test(struct kunit *test)
 }
 
 /*
- * A page accessed through a mapping just before it moves: the unmap
- * takes its young pte, and the access becomes shadowmm's mark on the new
+ * A page accessed through a mapping just before it moves: its young pte,
+ * read before the unmap takes it, becomes shadowmm's mark on the new
  * frame, so reclaim gives it the chance an accessed page gets.  (Before,
  * the new frame carried no mark and was reclaimed at its first look.)
  */

@@ -489,18 +489,31 @@ SMM_EXPORT(smm_object_remove_mapping);
  * With the copy that survives memory that failed unnoticed (a machine
  * check on a plain copy's read of it in the kernel is fatal; compaction
  * reads every page it moves, in the background, as the kernel's
- * migration copies with folio_mc_copy()).  Not static only so that a
- * KUnit case can redirect it and make it fail.
+ * migration copies with folio_mc_copy()).  A failed read is reported to
+ * memory_failure() here, as copy_mc_highpage() reports one: the machine
+ * check taken in the copy does not.  Through the direct map where there
+ * is one (no vmap TLB entry).  Not static only so that a KUnit case can
+ * redirect it and make it fail.
  *
- * Context: Any context.
+ * Context: Process context.
  * Return: the number of bytes not copied: 0 when all were.
  */
 unsigned long smm_migrate_copy(struct smm_pool *pool, struct smm_page *to,
 			       struct smm_page *from)
 {
+	struct page *page = smm_frame_struct_page(pool, from);
+	unsigned long left;
+
 	KUNIT_STATIC_STUB_REDIRECT(smm_migrate_copy, pool, to, from);
-	return copy_mc_to_kernel(smm_page_address(pool, to), smm_page_address(pool, from),
-				 PAGE_SIZE);
+	if (pool->mappable)
+		left = copy_mc_to_kernel(page_address(smm_frame_struct_page(pool, to)),
+					 page_address(page), PAGE_SIZE);
+	else
+		left = copy_mc_to_kernel(smm_page_address(pool, to),
+					 smm_page_address(pool, from), PAGE_SIZE);
+	if (left)
+		memory_failure_queue(page_to_pfn(page), 0);
+	return left;
 }
 SMM_EXPORT(smm_migrate_copy);
 
@@ -548,10 +561,10 @@ SMM_EXPORT(smm_migrate_copy);
  * the caller and goes back to it on failure, the old frame is freed after
  * both pages are unlocked.
  *
- * The access the unmap took from the page's ptes (the kernel marks the
- * folio referenced when it zaps a young pte) becomes shadowmm's mark on
- * the new frame: a page hot through a mapping is not the next victim for
- * having moved.
+ * The accesses the unmap takes from the page's ptes (their young bits,
+ * read first) become shadowmm's mark on the frame that holds the page
+ * afterwards, new or old: a page hot through a mapping is not the next
+ * victim for having moved, or for a move that failed.
  *
  * Context: Process context, may sleep (the unmap); no spinlock and no
  * page lock held.
@@ -573,7 +586,7 @@ int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 	struct folio *newfolio = page_folio(newpage);
 	struct address_space *mapping;
 	struct smm_object *obj;
-	bool frozen, copied;
+	bool frozen, copied, young = false;
 	pgoff_t index;
 	int ret;
 
@@ -593,6 +606,8 @@ int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 	obj = frame->object;
 	index = folio->index;
 	if (folio_mapped(folio)) {
+		/* Read before the zap takes them with the ptes. */
+		young = smm_object_young_ptes(folio);
 		unmap_mapping_pages(mapping, index, 1, false);
 		if (folio_mapped(folio)) {
 			ret = -EBUSY;
@@ -648,6 +663,8 @@ int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 	if (!frozen) {
 		/* A lookup took a reference meanwhile: it wins. */
 		smm_object_change_end(pool);
+		if (young)
+			set_bit(SMM_PG_referenced, &frame->flags);
 		/* No frame is freed under a page lock: the old page's first. */
 		folio_unlock(folio);
 		smm_object_page_abandon(pool, newpage);
@@ -656,15 +673,11 @@ int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 	}
 	/* Its list, its place there and its marks go with the page. */
 	smm_lru_migrate(pool, frame, new);
-	/*
-	 * The unmap's zap of a young pte marked the folio referenced, which
-	 * shadowmm's reclaim does not read: the access is its mark now, as
-	 * the kernel carries a young pte across a migration.
-	 */
-	if (folio_test_referenced(folio)) {
+	if (folio_test_referenced(folio))
 		folio_set_referenced(newfolio);
+	/* As the kernel carries a young pte across a migration. */
+	if (young)
 		set_bit(SMM_PG_referenced, &new->flags);
-	}
 	folio->mapping = NULL;
 	smm_object_change_end(pool);
 	folio_unlock(newfolio);
@@ -676,6 +689,8 @@ int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 	return 0;
 
 out_unlock:
+	if (young)
+		set_bit(SMM_PG_referenced, &frame->flags);
 	folio_unlock(folio);
 	return ret;
 }

@@ -707,6 +707,39 @@ static pgoff_t smm_object_zero_huge_part(struct smm_object *obj, struct folio *f
 }
 
 /*
+ * Take a PMD-sized folio, locked, out of @obj whole onto @removed (its
+ * head frame, linked by lru), for smm_object_release_removed() to free.
+ * Unmapped first, under the folio lock that keeps it from being mapped
+ * again: a PMD left until the range's unmap would sit where a new page of
+ * these indexes may be mapped by ptes in another mapping meanwhile.
+ */
+static void smm_object_take_huge_whole(struct smm_object *obj, struct folio *folio,
+				       struct list_head *removed)
+{
+	struct address_space *mapping = obj->inode->i_mapping;
+	XA_STATE_ORDER(xas, &mapping->i_pages, folio->index, SMM_HUGE_ORDER);
+	struct smm_pool *pool = obj->pool;
+	pgoff_t i;
+
+	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
+	unmap_mapping_pages(mapping, folio->index, SMM_HUGE_NR, false);
+	smm_object_change_begin(pool);
+	xas_lock_irq(&xas);
+	xas_store(&xas, NULL);
+	mapping->nrpages -= SMM_HUGE_NR;
+	xas_unlock_irq(&xas);
+	folio->mapping = NULL;
+	atomic_long_sub(SMM_HUGE_NR, &obj->resident);
+	smm_object_change_end(pool);
+	atomic_long_dec(&pool->objects.nr_huge);
+	/* Only the head frame is reached from here on: the pinned list's. */
+	for (i = 1; i < SMM_HUGE_NR; i++)
+		smm_object_frame(pool, folio_page(folio, i))->object = NULL;
+	smm_lru_del(pool, smm_object_frame(pool, &folio->page));
+	list_add_tail(&smm_object_frame(pool, &folio->page)->lru, removed);
+}
+
+/*
  * take_range()'s step for a PMD-sized folio: locked, it leaves whole when
  * [@first, @last] covers it, and is split otherwise (the caller then
  * looks at its pages again, one by one).  One that cannot be split (a pin,
@@ -722,8 +755,7 @@ static bool smm_object_take_huge(struct smm_object *obj, struct folio *folio,
 				 pgoff_t *next)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
-	struct smm_pool *pool = obj->pool;
-	pgoff_t fl, fe, i;
+	pgoff_t fl, fe;
 	bool done = true;
 	int err;
 
@@ -735,29 +767,7 @@ static bool smm_object_take_huge(struct smm_object *obj, struct folio *folio,
 	fl = folio->index;
 	fe = fl + SMM_HUGE_NR - 1;
 	if (first <= fl && fe <= last) {
-		XA_STATE_ORDER(xas, &mapping->i_pages, fl, SMM_HUGE_ORDER);
-
-		/*
-		 * Unmapped first, under the folio lock that keeps it from being
-		 * mapped again: a PMD left until the range's unmap would sit
-		 * where a new page of these indexes may be mapped by ptes in
-		 * another mapping meanwhile.
-		 */
-		unmap_mapping_pages(mapping, fl, SMM_HUGE_NR, false);
-		smm_object_change_begin(pool);
-		xas_lock_irq(&xas);
-		xas_store(&xas, NULL);
-		mapping->nrpages -= SMM_HUGE_NR;
-		xas_unlock_irq(&xas);
-		folio->mapping = NULL;
-		atomic_long_sub(SMM_HUGE_NR, &obj->resident);
-		smm_object_change_end(pool);
-		atomic_long_dec(&pool->objects.nr_huge);
-		/* Only the head frame is reached from here on: the pinned list's. */
-		for (i = 1; i < SMM_HUGE_NR; i++)
-			smm_object_frame(pool, folio_page(folio, i))->object = NULL;
-		smm_lru_del(pool, smm_object_frame(pool, &folio->page));
-		list_add_tail(&smm_object_frame(pool, &folio->page)->lru, removed);
+		smm_object_take_huge_whole(obj, folio, removed);
 		*n += SMM_HUGE_NR;
 		*next = fe + 1;
 	} else {
@@ -1153,7 +1163,7 @@ int smm_object_add_block(struct smm_object *obj, pgoff_t first,
 			 unsigned int order, struct page **pages)
 {
 	unsigned int i, nr = 1U << order, made;
-	pgoff_t last = first + nr - 1;
+	pgoff_t last = first + nr - 1, limit;
 	struct smm_pool *pool = obj->pool;
 	unsigned long published;
 	struct smm_page *block;
@@ -1198,7 +1208,8 @@ int smm_object_add_block(struct smm_object *obj, pgoff_t first,
 
 	/* As in smm_object_add_page(): a new limit removes these, or is seen. */
 	smp_mb();
-	if ((loff_t)last >= READ_ONCE(obj->size_limit) >> PAGE_SHIFT) {
+	limit = READ_ONCE(obj->size_limit) >> PAGE_SHIFT;
+	if ((loff_t)last >= limit) {
 		for (i = 0; i < nr; i++) {
 			if (!pages[i])
 				continue;
@@ -1206,7 +1217,11 @@ int smm_object_add_block(struct smm_object *obj, pgoff_t first,
 			put_page(pages[i]);
 			pages[i] = NULL;
 		}
-		smm_object_remove_range(obj, first, last);
+		/*
+		 * Only what lies at or beyond it: a fault that waited for the
+		 * lock of a page below it may have mapped and written it now.
+		 */
+		smm_object_remove_range(obj, max_t(pgoff_t, first, limit), last);
 		return -EBUSY;
 	}
 	return made;
@@ -1231,7 +1246,7 @@ static bool smm_object_block_poisoned(struct smm_pool *pool, struct smm_page *bl
  */
 static bool smm_object_huge_over_limit(struct smm_object *obj, pgoff_t last)
 {
-	loff_t limit = min(READ_ONCE(obj->size_limit), READ_ONCE(obj->limit_pending));
+	loff_t limit = min(READ_ONCE(obj->limit_pending), READ_ONCE(obj->size_limit));
 
 	return (loff_t)last >= limit >> PAGE_SHIFT;
 }
@@ -1356,9 +1371,16 @@ struct folio *smm_object_add_huge(struct smm_object *obj, pgoff_t first)
 	 */
 	smp_mb();
 	if (smm_object_huge_over_limit(obj, last)) {
+		LIST_HEAD(removed);
+
+		/*
+		 * Out while still locked: nobody has mapped it or copied into
+		 * it yet, so nothing written below the limit goes with it.
+		 */
+		smm_object_take_huge_whole(obj, folio, &removed);
 		folio_unlock(folio);
 		folio_put(folio);
-		smm_object_remove_range(obj, first, last);
+		smm_object_release_removed(obj, first, last, &removed);
 		return ERR_PTR(-EBUSY);
 	}
 	return folio;
@@ -1957,23 +1979,27 @@ static int smm_object_split_across(struct smm_object *obj, pgoff_t index)
 int smm_object_set_limit(struct smm_object *obj, loff_t limit)
 {
 	struct inode *inode = obj->inode;
+	loff_t old;
 	int err;
 
 	if (limit < 0 || !PAGE_ALIGNED(limit) || limit > SHADOWMM_MAX_OBJECT_SIZE)
 		return -EINVAL;
+	/*
+	 * From here no folio is made across @limit (a first touch under way
+	 * either sees it or is seen by the lookup), so the one split now is
+	 * the last.  It is the limit's value from now on, never raised
+	 * again while this one applies: a first touch reading both may see
+	 * either.  Changes of the limit are serialised by the inode's
+	 * i_rwsem.
+	 */
+	old = obj->limit_pending;
+	WRITE_ONCE(obj->limit_pending, limit);
+	/* Pairs with the barrier in smm_object_add_huge(). */
+	smp_mb();
 	if (limit < SHADOWMM_MAX_OBJECT_SIZE) {
-		/*
-		 * From here no folio is made across @limit (whose first touch
-		 * is under way either sees this or is seen by the lookup), so
-		 * the one split now is the last.  Changes of the limit are
-		 * serialised by the inode's i_rwsem.
-		 */
-		WRITE_ONCE(obj->limit_pending, limit);
-		/* Pairs with the barrier in smm_object_add_huge(). */
-		smp_mb();
 		err = smm_object_split_across(obj, limit >> PAGE_SHIFT);
 		if (err) {
-			WRITE_ONCE(obj->limit_pending, SHADOWMM_MAX_OBJECT_SIZE);
+			WRITE_ONCE(obj->limit_pending, old);
 			return err;
 		}
 	}
@@ -1982,8 +2008,6 @@ int smm_object_set_limit(struct smm_object *obj, loff_t limit)
 	if (i_size_read(inode) > limit)
 		i_size_write(inode, limit);
 	spin_unlock(&obj->size_lock);
-	/* The limit itself keeps folios from crossing it now. */
-	WRITE_ONCE(obj->limit_pending, SHADOWMM_MAX_OBJECT_SIZE);
 	/* Pairs with the barriers in smm_object_add_page() and _add_block(). */
 	smp_mb();
 	if (limit < SHADOWMM_MAX_OBJECT_SIZE) {

@@ -99,9 +99,9 @@ enum smm_fault_kind {
  * @node:	on the pool's object list (pool->objects.lock)
  * @size_lock:	serialises updates of @size_limit and of the inode's i_size
  * @size_limit:	faults at or beyond it get SIGBUS, writes -EFBIG
- * @limit_pending: the limit smm_object_set_limit() is about to apply
- *		(SHADOWMM_MAX_OBJECT_SIZE otherwise): no PMD-sized folio is
- *		made across it meanwhile
+ * @limit_pending: @size_limit as smm_object_set_limit() sets it: stored
+ *		before it (and put back if the change fails), so that no
+ *		PMD-sized folio is made across a limit being applied
  * @resident:	frames in the object now
  * @pinned:	pages taken out of the object that wait on the pool's
  *		pinned list for their extra references to go (a PMD-sized
