@@ -268,15 +268,6 @@ static void smm_object_kernel_batches_drain_all(struct smm_pool *pool)
 }
 
 /*
- * The pages an entry of the pinned list stands for: a PMD-sized folio
- * waits whole, as its head frame, still compound until it is freed.
- */
-static unsigned long smm_pinned_weight(struct smm_pool *pool, struct smm_page *frame)
-{
-	return compound_nr(smm_frame_struct_page(pool, frame));
-}
-
-/*
  * A pinned frame's count froze: it leaves the pool's count of pinned
  * pages and its object's.  The caller holds pool->objects.pinned_lock,
  * under which an object that goes away clears frame->object.
@@ -484,6 +475,7 @@ SMM_EXPORT(smm_object_pinned_flush);
 static void smm_object_frame_release(struct smm_pool *pool, struct page *page)
 {
 	struct smm_page *frame = smm_object_frame(pool, page);
+	unsigned long nr;
 
 	if (page_ref_freeze(page, 1)) {
 		smm_object_frame_free(pool, page);
@@ -497,9 +489,10 @@ static void smm_object_frame_release(struct smm_pool *pool, struct page *page)
 		schedule_delayed_work(&pool->objects.pinned_work, SMM_PINNED_POLL);
 	}
 	list_add_tail(&frame->lru, &pool->objects.pinned);
-	pool->objects.nr_pinned += smm_pinned_weight(pool, frame);
+	nr = smm_pinned_weight(pool, frame);
+	pool->objects.nr_pinned += nr;
 	if (frame->object)
-		atomic_long_add(smm_pinned_weight(pool, frame), &frame->object->pinned);
+		atomic_long_add(nr, &frame->object->pinned);
 	spin_unlock(&pool->objects.pinned_lock);
 }
 

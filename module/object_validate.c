@@ -465,7 +465,7 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 	list_for_each_entry(frame, &pool->objects.pinned, lru) {
 		struct page *page = smm_frame_struct_page(pool, frame);
 
-		pinned += compound_nr(page);
+		pinned += smm_pinned_weight(pool, frame);
 		if (page->mapping || page_ref_count(page) < 1)
 			smm_report(r, "pinned frame %lu: mapping %p, count %d\n",
 				   smm_page_sfn(&pool->region, frame), page->mapping,

@@ -28,6 +28,16 @@ static inline struct smm_page *smm_object_frame(struct smm_pool *pool, struct pa
 }
 
 /*
+ * The pages an entry of the pinned list stands for: a PMD-sized folio
+ * waits whole, as its head frame, still compound until it is freed.
+ */
+static inline unsigned long smm_pinned_weight(struct smm_pool *pool,
+					      struct smm_page *frame)
+{
+	return compound_nr(smm_frame_struct_page(pool, frame));
+}
+
+/*
  * The i_pages lock of @obj guards both its pages and its shadow entries;
  * this takes it and then the shadow xarray's own lock, as the lock order
  * in include/shadowmm/pool.h has them, both with interrupts off.
