@@ -603,8 +603,8 @@ static int smm_knob_apply(struct smm_pool *pool, const struct smm_knob *k,
 }
 
 /*
- * "lru_policy NAME": the one knob that takes a name, not a number.  The
- * switch is refused (-EBUSY) while pages are on the LRU.
+ * "lru_policy NAME": a knob that takes a name, not a number (as "huge"
+ * does).  The switch is refused (-EBUSY) while pages are on the LRU.
  */
 static int smm_knob_lru_policy(struct smm_pool *pool, const char *line, int len,
 			       size_t name_len, size_t blanks)
