@@ -21,6 +21,7 @@
 #include <linux/cpumask.h>
 #include <linux/mempool.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/mman.h>
 #include <linux/pagemap.h>
 #include <linux/sched.h>
@@ -52,6 +53,28 @@ static void smm_test_fill(char *buf, size_t n, unsigned int seed)
 
 	for (i = 0; i < n; i++)
 		buf[i] = (char)(seed + i * 7 + (i >> 12));
+}
+
+/*
+ * An object holds the module until it is evicted, not only through its
+ * file: a walker's inode reference (the shadow trim's) can be the last
+ * one, and an unload must not begin while it is.
+ */
+static void smm_object_holds_module_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	/* The objects' file operations are shadowmm's own. */
+	struct module *mod = smm_test_object_file(test, pool)->f_op->owner;
+	struct smm_object *obj;
+	int before;
+
+	KUNIT_ASSERT_NOT_NULL(test, mod);
+	before = module_refcount(mod);
+	obj = smm_object_create(pool);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(obj));
+	KUNIT_EXPECT_EQ(test, module_refcount(mod), before + 1);
+	smm_object_put(obj);
+	KUNIT_EXPECT_EQ(test, module_refcount(mod), before);
 }
 
 /* Bytes written at odd offsets across pages come back identical. */
@@ -1075,6 +1098,7 @@ static void smm_object_hwpoison_free_frame_test(struct kunit *test)
 }
 
 static struct kunit_case smm_object_cases[] = {
+	KUNIT_CASE(smm_object_holds_module_test),
 	KUNIT_CASE(smm_object_rw_test),
 	KUNIT_CASE(smm_object_hole_test),
 	KUNIT_CASE(smm_object_punch_test),

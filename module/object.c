@@ -26,7 +26,8 @@
  * metadata may dip into the min reserve and never reclaims, and an open()
  * on an exhausted region still gets its object from the reserve.  Both
  * are made on the pool's first open and live until the pool is destroyed
- * (every object is gone by then: each holds a file holding the module).
+ * (every object is gone by then: each holds the module until it is
+ * evicted).
  *
  * What user space calls on an object's file (open, read, write, lseek,
  * the ioctls) is the file layer, module/file.c; taking pages out of
@@ -2113,6 +2114,13 @@ static void smm_object_evict_inode(struct inode *inode)
 	list_del(&obj->node);
 	spin_unlock(&pool->objects.lock);
 	smm_kmem_reserve_free(&pool->objects.reserve, obj);
+	/*
+	 * Last: whoever dropped the inode still runs module code after this
+	 * (a file's release, which holds the module itself; the trim work,
+	 * which the unload cancels and waits for; a debugfs reader, held by
+	 * its file; a KUnit case, whose module depends on this one).
+	 */
+	module_put(THIS_MODULE);
 }
 
 static const struct super_operations smm_fs_sops = {
@@ -2189,6 +2197,15 @@ struct smm_object *smm_object_create(struct smm_pool *pool)
 	mapping_set_release_always(inode->i_mapping);
 #endif
 
+	/*
+	 * The object holds the module until its evict_inode is done: a
+	 * walker's inode reference (the shadow trim's) can outlive the file,
+	 * and an object evicted while the module is being unloaded would
+	 * leave a pinned frame on a pool about to be freed.  The caller's
+	 * own reference (the device file's, or a KUnit module's) makes this
+	 * one safe to take.
+	 */
+	__module_get(THIS_MODULE);
 	spin_lock(&pool->objects.lock);
 	list_add_tail(&obj->node, &pool->objects.list);
 	spin_unlock(&pool->objects.lock);
@@ -2339,8 +2356,8 @@ int smm_object_pool_init(struct smm_pool *pool)
  *			       smm_object_pool_init() and the object reserve
  * @pool: the pool being taken apart
  *
- * Objects hold files that hold the module, so none can be left; pinned
- * frames hold the module too.  A KUnit pool's test must have dropped its
+ * Objects hold the module until they are evicted, so none can be left;
+ * pinned frames hold the module too.  A KUnit pool's test must have dropped its
  * objects and pins: what is left is reported (and the object cache, which
  * then refuses to go, is reported again and freed with the pool's slabs).
  *
