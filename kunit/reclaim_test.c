@@ -35,6 +35,8 @@
 
 #include <shadowmm/compat.h>
 #include <shadowmm/lru.h>
+#include <shadowmm/lru_gen.h>
+#include <shadowmm/lru_policy.h>
 #include <shadowmm/reclaim.h>
 #include <shadowmm/slab.h>
 #include <trace/events/shadowmm.h>
@@ -471,6 +473,99 @@ static void smm_reclaim_ages_only_when_low_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGDEACTIVATE) - deact, 8UL);
 	KUNIT_EXPECT_EQ(test, lruvec->nr_active, 0UL);
 	KUNIT_EXPECT_EQ(test, lruvec->nr_inactive, 14UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/* Pages @first..@end - 1 of @file held, as a pipe's buffer holds a page. */
+static void smm_test_hold(struct kunit *test, struct file *file, struct page **held,
+			  unsigned long first, unsigned long end)
+{
+	unsigned long i;
+
+	for (i = first; i < end; i++) {
+		held[i - first] = xa_load(&file->f_mapping->i_pages, i);
+		KUNIT_ASSERT_NOT_NULL(test, held[i - first]);
+		get_page(held[i - first]);
+	}
+}
+
+static void smm_test_release(struct page **held, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		put_page(held[i]);
+}
+
+/*
+ * An inactive list reclaim can never evict (every page held) and no
+ * shorter than the active one: the lists' ratio never asks for aging, so
+ * only the pass at priority 0, which ages the active list whatever the
+ * ratio, as the kernel forces deactivation after a run that reclaimed
+ * nothing, reaches the pages behind it.  Pages 0..39 inactive and held,
+ * 40..63 active: that pass deactivates the 24, rotates the 40 held ones
+ * past them and evicts all 24.
+ */
+static void smm_reclaim_held_inactive_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_lruvec *lruvec = smm_test_lruvec(pool);
+	u8 *buf = smm_test_buf(test);
+	struct page *held[40];
+	unsigned long deact;
+
+	smm_reclaim_pool_destroy(pool);
+	smm_test_lists(test, pool, file, buf, 40);
+	KUNIT_ASSERT_EQ(test, lruvec->nr_inactive, 40UL);
+	KUNIT_ASSERT_EQ(test, lruvec->nr_active, 24UL);
+	KUNIT_ASSERT_FALSE(test, smm_lru_inactive_is_low(&pool->zones.nodes[0]));
+	smm_test_hold(test, file, held, 0, 40);
+	deact = smm_event_sum(pool, SMM_PGDEACTIVATE);
+
+	KUNIT_EXPECT_EQ(test, smm_reclaim_pages(pool, SMM_RECLAIM_BATCH), 24UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGDEACTIVATE) - deact, 24UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&smm_file_object(file)->resident), 40L);
+	smm_test_release(held, 40);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/*
+ * Under mglru, pages reclaim kept (here held) go to the youngest
+ * generation, not back to the oldest: more than a batch of them there
+ * would be all that eviction ever found, the oldest generation would
+ * never empty and min_seq would never move on to the pages behind it.
+ * Pages 0..39, held, in the oldest generation; 40..63 in the next one.
+ */
+static void smm_reclaim_held_oldest_gen_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_node *node = &pool->zones.nodes[0];
+	struct smm_lru_gen *g = &node->lruvec.gen;
+	u8 *buf = smm_test_buf(test);
+	struct page *held[40];
+	unsigned long i, min_seq;
+
+	smm_reclaim_pool_destroy(pool);
+	KUNIT_ASSERT_EQ(test, smm_lru_set_policy(pool, SMM_LRU_POLICY_MGLRU), 0);
+	for (i = 0; i < 40; i++)
+		KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i), (ssize_t)PAGE_SIZE);
+	smm_lru_drain_all(pool);
+	min_seq = g->min_seq;
+	KUNIT_ASSERT_EQ(test, g->nr_pages[smm_lru_gen_from_seq(min_seq)], 40UL);
+	smm_lru_gen_age(pool, node, READ_ONCE(g->max_seq), ULONG_MAX);
+	for (i = 40; i < 64; i++)
+		KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i), (ssize_t)PAGE_SIZE);
+	smm_lru_drain_all(pool);
+	KUNIT_ASSERT_EQ(test, g->min_seq, min_seq);
+	KUNIT_ASSERT_EQ(test, g->nr_pages[smm_lru_gen_from_seq(min_seq)], 40UL);
+	smm_test_hold(test, file, held, 0, 40);
+
+	KUNIT_EXPECT_EQ(test, smm_reclaim_pages(pool, SMM_RECLAIM_BATCH), 24UL);
+	KUNIT_EXPECT_GT(test, g->min_seq, min_seq);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&smm_file_object(file)->resident), 40L);
+	smm_test_release(held, 40);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
@@ -1087,6 +1182,8 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE(smm_reclaim_refault_test),
 	KUNIT_CASE(smm_reclaim_ages_all_active_test),
 	KUNIT_CASE(smm_reclaim_ages_only_when_low_test),
+	KUNIT_CASE(smm_reclaim_held_inactive_test),
+	KUNIT_CASE(smm_reclaim_held_oldest_gen_test),
 	KUNIT_CASE_SLOW(smm_reclaim_refault_balance_test),
 	KUNIT_CASE(smm_reclaim_young_rule_test),
 	KUNIT_CASE(smm_reclaim_young_two_mappings_test),

@@ -76,8 +76,10 @@ static void smm_fault_account(struct vm_fault *vmf, struct smm_object *obj,
 
 /*
  * The LRU side of a fault that maps @page (locked, still the object's): a
- * page of a locked mapping goes to the unevictable list; a page that was
- * resident counts as an access.  Both only queue on this CPU's batch.
+ * page of a locked mapping goes to the unevictable list, unless the fault
+ * only copies it (a private write: the copy is what the locked mapping
+ * maps, and nothing would ever take the page off that list); a page that
+ * was resident counts as an access.  Both only queue on this CPU's batch.
  */
 static void smm_fault_lru(struct vm_fault *vmf, struct smm_object *obj,
 			  struct page *page, bool resident)
@@ -86,9 +88,11 @@ static void smm_fault_lru(struct vm_fault *vmf, struct smm_object *obj,
 	/* A PMD-sized folio's head frame stands for it on the LRU. */
 	struct smm_page *frame = smm_sfn_page(&pool->region,
 					      page_private(&page_folio(page)->page));
+	bool cow = (vmf->flags & FAULT_FLAG_WRITE) && !(vmf->vma->vm_flags & VM_SHARED);
 
 	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(page_folio(page)), page_folio(page));
-	if ((vmf->vma->vm_flags & VM_LOCKED) || folio_test_mlocked(page_folio(page)))
+	if (((vmf->vma->vm_flags & VM_LOCKED) && !cow) ||
+	    folio_test_mlocked(page_folio(page)))
 		smm_lru_mlock(pool, frame);
 	else if (resident)
 		smm_lru_mark_accessed(pool, frame);

@@ -863,6 +863,30 @@ void smm_lru_activate_isolated(struct smm_pool *pool, struct smm_page *frame,
 }
 SMM_EXPORT(smm_lru_activate_isolated);
 
+static void __smm_lru_putback(struct smm_pool *pool, struct smm_page **frames,
+			      unsigned int nr, bool rejected)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		struct smm_page *frame = frames[i];
+		struct smm_lruvec *lruvec = smm_frame_lruvec(pool, frame);
+		enum smm_lru_list lru;
+
+		smm_lruvec_lock(lruvec);
+		if (smm_lru_frame_live(pool, frame) && !smm_page_test(frame, SMM_PG_lru)) {
+			lru = smm_lru_mlocked(pool, frame) ? SMM_LRU_UNEVICTABLE :
+							     smm_frame_lru(frame);
+			if (rejected && lru == SMM_LRU_INACTIVE &&
+			    lruvec->policy == SMM_LRU_POLICY_MGLRU)
+				lru = SMM_LRU_ACTIVE;
+			smm_lru_link(lruvec, frame, lru, true);
+		}
+		spin_unlock(&lruvec->lock);
+		put_page(smm_lru_page(pool, frame));
+	}
+}
+
 /**
  * smm_lru_putback() - give isolated frames back to the LRU
  * @pool: the pool
@@ -870,29 +894,93 @@ SMM_EXPORT(smm_lru_activate_isolated);
  * @nr: how many
  *
  * Each goes to the head of the list its flags name (inactive, or
- * unevictable when mlocked meanwhile), unless it has left its object; the
- * isolation's reference is dropped.
+ * unevictable when mlocked meanwhile; under mglru the oldest generation),
+ * unless it has left its object; the isolation's reference is dropped.
  *
  * Context: Process context.  Takes the LRU locks.
  */
 void smm_lru_putback(struct smm_pool *pool, struct smm_page **frames,
 		     unsigned int nr)
 {
-	unsigned int i;
-
-	for (i = 0; i < nr; i++) {
-		struct smm_page *frame = frames[i];
-		struct smm_lruvec *lruvec = smm_frame_lruvec(pool, frame);
-
-		smm_lruvec_lock(lruvec);
-		if (smm_lru_frame_live(pool, frame) && !smm_page_test(frame, SMM_PG_lru))
-			smm_lru_link(lruvec, frame, smm_lru_mlocked(pool, frame) ?
-				     SMM_LRU_UNEVICTABLE : smm_frame_lru(frame), true);
-		spin_unlock(&lruvec->lock);
-		put_page(smm_lru_page(pool, frame));
-	}
+	__smm_lru_putback(pool, frames, nr, false);
 }
 SMM_EXPORT(smm_lru_putback);
+
+/**
+ * smm_lru_putback_rejected() - give back frames reclaim judged and kept
+ * @pool: the pool
+ * @frames: isolated frames reclaim could not evict (busy, pinned, kept,
+ *	    or not written to a full store)
+ * @nr: how many
+ *
+ * As smm_lru_putback(), but under mglru a frame not activated joins the
+ * youngest generation, not the oldest, as the kernel's evict_folios()
+ * keeps rejected folios out of the oldest: more than a batch of pinned
+ * pages left there would be all that eviction ever found, the oldest
+ * generation would never empty and min_seq never move on.
+ *
+ * Context: Process context.  Takes the LRU locks.
+ */
+void smm_lru_putback_rejected(struct smm_pool *pool, struct smm_page **frames,
+			      unsigned int nr)
+{
+	__smm_lru_putback(pool, frames, nr, true);
+}
+SMM_EXPORT(smm_lru_putback_rejected);
+
+/**
+ * smm_lru_rescue_unevictable() - give munlocked pages back to reclaim
+ * @pool: the pool
+ * @node: the node
+ * @nr_to_scan: at most this many tail frames of its unevictable list are
+ *		looked at
+ *
+ * munlock() clears PG_mlocked of the pages it walks without telling the
+ * driver, and an mlocked mapping's unmap does the same: a page whose
+ * struct page is no longer PG_mlocked goes back to the inactive head (or
+ * a generation), counted in unevictable_pgs_rescued, as the kernel's
+ * munlock moves a folio off its unevictable list.  The others go to the
+ * list's head, so the next scan goes on from where this one stopped.  A
+ * PMD-sized folio a locked mapping faulted in is never PG_mlocked: it
+ * comes back too, and reclaim, finding the locked mapping, sends it here
+ * again (smm_judge_page()).
+ *
+ * Context: Process context.  Takes @node's LRU lock.
+ * Return: the number of frames moved back.
+ */
+unsigned int smm_lru_rescue_unevictable(struct smm_pool *pool, struct smm_node *node,
+					unsigned long nr_to_scan)
+{
+	struct smm_lruvec *lruvec = &node->lruvec;
+	unsigned long scanned = 0;
+	unsigned int rescued = 0;
+
+	while (scanned < nr_to_scan && READ_ONCE(lruvec->nr_unevictable)) {
+		unsigned int seen = 0;
+
+		smm_lruvec_lock(lruvec);
+		while (scanned < nr_to_scan && seen < SMM_WALK_BATCH &&
+		       !list_empty(&lruvec->unevictable_list)) {
+			struct smm_page *frame = list_last_entry(&lruvec->unevictable_list,
+								 struct smm_page, lru);
+
+			scanned++;
+			seen++;
+			if (smm_lru_mlocked(pool, frame)) {
+				list_move(&frame->lru, &lruvec->unevictable_list);
+				continue;
+			}
+			smm_lru_move(lruvec, frame, SMM_LRU_INACTIVE);
+			smm_count_events(pool, SMM_UNEVICTABLE_PGRESCUED,
+					 smm_frame_nr_pages(frame));
+			rescued++;
+		}
+		spin_unlock(&lruvec->lock);
+		cond_resched();
+	}
+	return rescued;
+}
+SMM_EXPORT(smm_lru_rescue_unevictable);
 
 /*
  * The next active tail page the aging looks at, each counted in pgrefill

@@ -62,6 +62,11 @@ static void smm_classic_age(struct smm_pool *pool, struct smm_node *node, int pr
 		smm_lru_age_active(pool, node, SMM_RECLAIM_BATCH);
 }
 
+static void smm_classic_force_age(struct smm_pool *pool, struct smm_node *node)
+{
+	smm_lru_age_active(pool, node, SMM_RECLAIM_BATCH);
+}
+
 const struct smm_lru_policy smm_lru_policy_classic = {
 	.name = "classic",
 	.id = SMM_LRU_POLICY_CLASSIC,
@@ -69,6 +74,7 @@ const struct smm_lru_policy smm_lru_policy_classic = {
 	.eviction = smm_classic_eviction,
 	.refault = smm_classic_refault,
 	.age = smm_classic_age,
+	.force_age = smm_classic_force_age,
 	.isolate = smm_lru_isolate_inactive,
 	.check_references = smm_lru_check_references,
 };

@@ -145,6 +145,12 @@ static void smm_lru_ws_age(struct smm_pool *pool, struct smm_node *node, int pri
 	smm_count_events(pool, SMM_WORKINGSET_DEACTIVATE_REFAULT, n);
 }
 
+/* As the kernel's shrink_active_list() with force_deactivate set. */
+static void smm_lru_ws_force_age(struct smm_pool *pool, struct smm_node *node)
+{
+	smm_lru_shrink_active(pool, node, SMM_RECLAIM_BATCH);
+}
+
 /* A pass is over: refaults activated from now on are new. */
 static void smm_lru_ws_pass_done(struct smm_pool *pool, struct smm_node *node)
 {
@@ -160,6 +166,7 @@ const struct smm_lru_policy smm_lru_policy_workingset = {
 	.eviction = smm_lru_ws_eviction,
 	.refault = smm_lru_ws_refault,
 	.age = smm_lru_ws_age,
+	.force_age = smm_lru_ws_force_age,
 	.pass_done = smm_lru_ws_pass_done,
 	.isolate = smm_lru_isolate_inactive,
 	.check_references = smm_lru_check_references_swapbacked,

@@ -26,10 +26,18 @@
  * stays), then each is taken out of its object
  * (smm_object_remove_mapping(): write to the backing store, leave a
  * shadow entry, free the frame).  What was not evicted goes back, to the
- * active list if it was activated, to the unevictable one if mlocked.
+ * active list if it was activated, to the unevictable one if mlocked
+ * (under mglru, what was kept goes to the youngest generation, never the
+ * oldest, which more than a batch of pinned pages would otherwise fill
+ * for good).  Each pass first looks at as much of the unevictable list
+ * as of the others (>> priority) for pages munlock() left there.
  * A pass scans at most the node's LRU size >> priority pages, and each
  * pass without progress lowers the priority, as the kernel's scan_control
- * does.  kswapd also gives the slab caches' free slabs back once per run.
+ * does; a pass at priority 0 that reclaimed nothing goes over the node
+ * again with the two-list policies' active list aged whatever the lists'
+ * balance, as the kernel retries with force_deactivate (an inactive list
+ * of pinned pages is not short, and would otherwise be all reclaim ever
+ * scans).  kswapd also gives the slab caches' free slabs back once per run.
  *
  * Without a backing store nothing can be evicted: reclaim only shrinks
  * slabs.  When the store is full a pass stops at the first page it cannot
@@ -189,7 +197,7 @@ static unsigned int smm_shrink_inactive(struct smm_pool *pool,
 		}
 		frames[kept++] = frames[i];
 	}
-	smm_lru_putback(pool, frames, kept);
+	smm_lru_putback_rejected(pool, frames, kept);
 	smm_count_events(pool, sc->kswapd ? SMM_PGSTEAL_KSWAPD : SMM_PGSTEAL_DIRECT,
 			 reclaimed);
 	sc->nr_scanned += n;
@@ -202,30 +210,59 @@ static unsigned int smm_shrink_inactive(struct smm_pool *pool,
 }
 
 /*
- * One pass over a node by the pool's policy (module/lru_policy.c): age as
- * it asks (classic: the active list when the inactive one is low), shrink
- * what it isolates.
+ * Batches over a node while its budget lasts: before each, the policy's
+ * aging (@force: its forced one), then the inactive tail shrunk.
  */
-static void smm_shrink_node(struct smm_pool *pool, struct smm_node *node,
-			    struct smm_scan_control *sc)
+static void smm_shrink_node_batches(struct smm_pool *pool,
+				    const struct smm_lru_policy *policy,
+				    struct smm_node *node, struct smm_scan_control *sc,
+				    bool force)
 {
-	const struct smm_lru_policy *policy = smm_lru_policy(pool);
 	unsigned long budget;
 
-	if (!pool->swap.ready)
-		return;
-	smm_lru_drain_all(pool);
 	budget = smm_lru_evictable(node) >> sc->priority;
 	budget = max_t(unsigned long, budget, SMM_RECLAIM_BATCH);
 	/* A batch may isolate nothing (all second chances): it still scanned. */
 	while (budget && sc->nr_reclaimed < sc->nr_to_reclaim && !sc->store_full) {
 		if (!smm_lru_evictable(node))
 			break;
-		policy->age(pool, node, sc->priority);
+		if (force)
+			policy->force_age(pool, node);
+		else
+			policy->age(pool, node, sc->priority);
 		smm_shrink_inactive(pool, policy, node, sc);
 		budget -= min_t(unsigned long, budget, SMM_RECLAIM_BATCH);
 		cond_resched();
 	}
+}
+
+/*
+ * One pass over a node by the pool's policy (module/lru_policy.c): age as
+ * it asks (classic: the active list when the inactive one is low), shrink
+ * what it isolates.  A pass at priority 0 that reclaimed nothing goes
+ * over the node once more with the active list aged whatever the lists'
+ * balance: an inactive list of pages nobody can evict (held by pipes)
+ * and as long as the active one never asks for aging, and would be all
+ * reclaim ever looked at.
+ */
+static void smm_shrink_node(struct smm_pool *pool, struct smm_node *node,
+			    struct smm_scan_control *sc)
+{
+	const struct smm_lru_policy *policy = smm_lru_policy(pool);
+	unsigned long reclaimed = sc->nr_reclaimed;
+
+	if (!pool->swap.ready)
+		return;
+	smm_lru_drain_all(pool);
+	/* As much of the unevictable list as of the others: munlocked pages. */
+	smm_lru_rescue_unevictable(pool, node,
+				   max_t(unsigned long,
+					 READ_ONCE(node->lruvec.nr_unevictable) >> sc->priority,
+					 SMM_RECLAIM_BATCH));
+	smm_shrink_node_batches(pool, policy, node, sc, false);
+	if (!sc->priority && sc->nr_reclaimed == reclaimed && policy->force_age &&
+	    !sc->store_full && READ_ONCE(node->lruvec.nr_active))
+		smm_shrink_node_batches(pool, policy, node, sc, true);
 	if (policy->pass_done)
 		policy->pass_done(pool, node);
 }

@@ -63,6 +63,7 @@ const char * const smm_event_names[SMM_NR_EVENTS] = {
 	[SMM_PGACTIVATE] = "pgactivate",
 	[SMM_PGDEACTIVATE] = "pgdeactivate",
 	[SMM_PGREFILL] = "pgrefill",
+	[SMM_UNEVICTABLE_PGRESCUED] = "unevictable_pgs_rescued",
 	[SMM_PGSCAN_KSWAPD] = "pgscan_kswapd",
 	[SMM_PGSCAN_DIRECT] = "pgscan_direct",
 	[SMM_PGSTEAL_KSWAPD] = "pgsteal_kswapd",

@@ -199,6 +199,10 @@ void smm_lru_activate_isolated(struct smm_pool *pool, struct smm_page *frame,
 			       bool keep_mark);
 void smm_lru_putback(struct smm_pool *pool, struct smm_page **frames,
 		     unsigned int nr);
+void smm_lru_putback_rejected(struct smm_pool *pool, struct smm_page **frames,
+			      unsigned int nr);
+unsigned int smm_lru_rescue_unevictable(struct smm_pool *pool, struct smm_node *node,
+					unsigned long nr_to_scan);
 unsigned int smm_lru_age_active(struct smm_pool *pool, struct smm_node *node,
 				unsigned int nr_to_scan);
 unsigned int smm_lru_shrink_active(struct smm_pool *pool, struct smm_node *node,

@@ -37,6 +37,10 @@ struct smm_pool;
  *		(the youngest generation); @node is where it was evicted
  * @age:	before each reclaim batch on @node: age what needs it, at the
  *		reclaim's @priority
+ * @force_age:	age @node whatever its lists' balance, before each batch
+ *		of a second pass at priority 0 after one that reclaimed
+ *		nothing (the kernel's force_deactivate); NULL: the policy's
+ *		aging needs no such push (mglru)
  * @pass_done:	after a reclaim pass over @node; NULL: nothing to do
  * @isolate:	take up to @nr eviction candidates of @node into @out
  * @check_references: the verdict on one isolated candidate, its page
@@ -44,7 +48,7 @@ struct smm_pool;
  * @activation_keeps_mark: a page reclaim activates keeps its referenced
  *		mark (the kernel's reclaim since 5.9); else it is spent
  *
- * Every function but @note_read and @pass_done is set.  All are called in
+ * Every function but @note_read, @force_age and @pass_done is set.  All are called in
  * process context with no spinlock held.
  */
 struct smm_lru_policy {
@@ -57,6 +61,7 @@ struct smm_lru_policy {
 	bool (*refault)(struct smm_pool *pool, const void *shadow, int node,
 			struct smm_page *frame);
 	void (*age)(struct smm_pool *pool, struct smm_node *node, int priority);
+	void (*force_age)(struct smm_pool *pool, struct smm_node *node);
 	void (*pass_done)(struct smm_pool *pool, struct smm_node *node);
 	unsigned int (*isolate)(struct smm_pool *pool, struct smm_node *node,
 				unsigned int nr, struct smm_page **out);

@@ -59,6 +59,7 @@ enum smm_event {
 	SMM_PGACTIVATE,			/* inactive (or unevictable) -> active */
 	SMM_PGDEACTIVATE,		/* active -> inactive */
 	SMM_PGREFILL,			/* active-list pages scanned by aging */
+	SMM_UNEVICTABLE_PGRESCUED,	/* munlocked pages back from the unevictable list */
 	SMM_PGSCAN_KSWAPD,		/* inactive pages isolated by kswapd */
 	SMM_PGSCAN_DIRECT,		/* ... by direct reclaim */
 	SMM_PGSTEAL_KSWAPD,		/* pages evicted by kswapd */

@@ -3,7 +3,9 @@
  * Reclaim as a program sees it: mapping more than the region holds and
  * getting every byte back (one mapping; two processes of two threads), a
  * hot set that stays resident beside a streaming scan, mlocked pages that
- * are never evicted, SIGBUS when region and backing store are both full
+ * are never evicted and munlocked ones that are again (as are pages a
+ * locked private mapping only copied), SIGBUS when region and backing
+ * store are both full
  * with nothing stored lost, reclaim beside concurrent faults, munmap and
  * fork, and eviction of pages a thread on another CPU maps costing a TLB
  * shootdown per run of pages rather than per page.
@@ -298,6 +300,72 @@ TEST(mlocked_never_evicted)
 	munmap(s, stream * PG);
 	close(lfd);
 	close(sfd);
+	EXPECT_TRUE(smm_validate_ok());
+}
+
+/*
+ * munlock() never tells the module: pages of a mapping that stays after it
+ * leave the unevictable list only because reclaim looks for pages no
+ * longer mlocked there (unevictable_pgs_rescued), and then go.
+ */
+TEST(munlocked_mapping_becomes_evictable)
+{
+	unsigned long locked = REGION_PAGES / 4, i;
+	long long rescued0 = smm_vmstat("unevictable_pgs_rescued");
+	int fd = smm_open();
+	char *l;
+
+	ASSERT_GE(fd, 0);
+	l = map_shared(fd, locked * PG);
+	ASSERT_NE(NULL, l);
+	ASSERT_EQ(0, mlock(l, locked * PG));
+	for (i = 0; i < locked; i++)
+		smm_fill(l + i * PG, 64, 9, i * PG);
+	ASSERT_TRUE(smm_knob("drain_lru 1"));
+	ASSERT_GE(smm_meminfo_kb("Unevictable:"), (long long)locked * 4);
+	ASSERT_EQ(0, munlock(l, locked * PG));
+	EXPECT_EQ(0, smm_meminfo_kb("Mlocked:"));
+	/* More than is resident: passes down to priority 0. */
+	ASSERT_TRUE(smm_knob("reclaim 1024"));
+	printf("# Unevictable %lld kB, resident %llu of %lu, rescued %lld\n",
+	       smm_meminfo_kb("Unevictable:"),
+	       (unsigned long long)smm_info(fd).resident_pages, locked,
+	       smm_vmstat("unevictable_pgs_rescued") - rescued0);
+	EXPECT_EQ(0, smm_meminfo_kb("Unevictable:"));
+	EXPECT_GE(smm_vmstat("unevictable_pgs_rescued") - rescued0, (long long)locked);
+	EXPECT_LT(smm_info(fd).resident_pages, locked / 2);
+	for (i = 0; i < locked; i++)
+		ASSERT_EQ(-1, smm_check_fill(l + i * PG, 64, 9, i * PG));
+	munmap(l, locked * PG);
+	close(fd);
+	EXPECT_TRUE(smm_validate_ok());
+}
+
+/*
+ * A write to a locked private mapping copies the object's page: the copy
+ * is what the mapping holds, and the object's page must not go to the
+ * unevictable list, where nothing would ever take it off.
+ */
+TEST(locked_private_copy_leaves_source_evictable)
+{
+	unsigned long pages = 256, i;
+	int fd = smm_open();
+	char *p;
+
+	ASSERT_GE(fd, 0);
+	p = mmap(NULL, pages * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	/* Populated by write faults: each copies a new zero page of the object. */
+	ASSERT_EQ(0, mlock(p, pages * PG));
+	for (i = 0; i < pages; i++)
+		p[i * PG] = 1;
+	ASSERT_TRUE(smm_knob("drain_lru 1"));
+	ASSERT_EQ(pages, smm_info(fd).resident_pages);
+	printf("# Unevictable %lld kB with %lu private copies locked\n",
+	       smm_meminfo_kb("Unevictable:"), pages);
+	EXPECT_EQ(0, smm_meminfo_kb("Unevictable:"));
+	munmap(p, pages * PG);
+	close(fd);
 	EXPECT_TRUE(smm_validate_ok());
 }
 
