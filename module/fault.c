@@ -458,7 +458,6 @@ static const struct vm_operations_struct smm_vm_ops = {
 	.open = smm_vma_open,
 	.close = smm_vma_close,
 	.may_split = smm_vma_may_split,
-	.mremap = smm_vma_mremap,
 	.fault = smm_vm_fault,
 	.map_pages = smm_vm_map_pages,
 	.page_mkwrite = smm_vm_page_mkwrite,

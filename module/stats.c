@@ -51,6 +51,7 @@ const char * const smm_event_names[SMM_NR_EVENTS] = {
 	[SMM_PINNED_DEFERRED] = "pinned_deferred",
 	[SMM_KERNEL_BATCH_DRAIN] = "kernel_batch_drains",
 	[SMM_VMA_RESYNC] = "vma_resync",
+	[SMM_VMA_RESYNC_SCANNED] = "vma_resync_scanned",
 	[SMM_VMA_UNTRACKED] = "vma_untracked",
 	/* The kernel's names while find_vma() had its vmacache (until 6.1). */
 	[SMM_VMACACHE_FIND_CALLS] = "vmacache_find_calls",

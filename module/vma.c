@@ -21,10 +21,20 @@
  * offsets merges into it, mprotect of a whole vma changes its flags, and
  * mprotect of the end of one that then matches its neighbour moves the
  * boundary between them.  So each descriptor also remembers its vma, and
- * before the tree is read (debugfs, validate, a fault that finds it
- * lagging) or written (the callbacks above), with the mm's mmap_lock held
- * so no vma can change, descriptors are brought in line with their vmas.
- * Every resync is counted (vmstat vma_resync).
+ * is brought in line with it, with the mm's mmap_lock held so no vma can
+ * change, when it matters: before the tree is read (debugfs, validate, a
+ * fault that finds it lagging), and by a callback only when its own step
+ * needs it.  A resync of the whole tree looks at every descriptor, and a
+ * process has as many as it likes (up to vm.max_map_count): doing one on
+ * every callback made N mappings, or a fork of them, cost N^2/2 looks
+ * under the tree's lock.  So ->mmap and ->open insert, and resync the
+ * tree only when the insert meets a descriptor that lags (the kernel's
+ * vmas never overlap); a split first brings its source descriptor alone
+ * in line, since the split is cut from it; a fork's copies are exact and
+ * go into the child's own tree; and a move needs nothing (a neighbour the
+ * kernel merged the moved vma into lags until a reader or a fault needs
+ * it).  Descriptors moved are counted (vmstat vma_resync), and so are
+ * those a resync of the whole tree looked at (vma_resync_scanned).
  *
  * Descriptors come from shadowmm's own slab cache, behind a mempool of
  * preallocated ones: ->open cannot fail, so a descriptor must be there
@@ -442,6 +452,26 @@ static void smm_vma_tree_unhash(struct smm_pool *pool, struct smm_vma_tree *tree
 	smm_vma_tree_put(tree);
 }
 
+/* Does @v say what its vma says?  Under the mm's mmap_lock. */
+static bool smm_vma_in_sync(const struct smm_vma *v)
+{
+	const struct vm_area_struct *vma = v->vma;
+
+	return v->start == vma->vm_start && v->end == vma->vm_end &&
+	       v->pgoff == vma->vm_pgoff && v->flags == vma->vm_flags;
+}
+
+/* Take @v's range, offset and flags from its vma; @v is in no tree. */
+static void smm_vma_sync(struct smm_vma *v)
+{
+	const struct vm_area_struct *vma = v->vma;
+
+	v->start = vma->vm_start;
+	v->end = vma->vm_end;
+	v->pgoff = vma->vm_pgoff;
+	v->flags = vma->vm_flags;
+}
+
 /*
  * Bring every descriptor in line with its vma (see the top of the file).
  * The mm's mmap_lock keeps the vmas still.  Changed descriptors leave the
@@ -454,18 +484,13 @@ static void smm_vma_tree_resync(struct smm_vma_tree *tree)
 
 	mmap_assert_locked(tree->mm);
 	lockdep_assert_held(&tree->lock);
+	smm_count_events(tree->pool, SMM_VMA_RESYNC_SCANNED, tree->nr);
 	for (v = smm_vma_tree_first(tree); v; v = next) {
-		struct vm_area_struct *vma = v->vma;
-
 		next = smm_vma_tree_next(v);
-		if (v->start == vma->vm_start && v->end == vma->vm_end &&
-		    v->pgoff == vma->vm_pgoff && v->flags == vma->vm_flags)
+		if (smm_vma_in_sync(v))
 			continue;
 		smm_vma_tree_erase(tree, v);
-		v->start = vma->vm_start;
-		v->end = vma->vm_end;
-		v->pgoff = vma->vm_pgoff;
-		v->flags = vma->vm_flags;
+		smm_vma_sync(v);
 		list_add_tail(&v->resync, &moved);
 	}
 	list_for_each_entry(v, &moved, resync) {
@@ -473,6 +498,46 @@ static void smm_vma_tree_resync(struct smm_vma_tree *tree)
 		/* The kernel's vmas never overlap, so neither can these. */
 		WARN_ON_ONCE(smm_vma_tree_insert(tree, v));
 	}
+}
+
+/*
+ * Bring @v, in @tree, alone in line with its vma.  Its vma may have
+ * grown over a neighbour's old range (mprotect moved the boundary between
+ * them), and that neighbour's descriptor lags too: then the rest of the
+ * tree is resynced before @v goes back.
+ */
+static void smm_vma_resync_one(struct smm_vma_tree *tree, struct smm_vma *v)
+{
+	mmap_assert_locked(tree->mm);
+	lockdep_assert_held(&tree->lock);
+	if (smm_vma_in_sync(v))
+		return;
+	smm_vma_tree_erase(tree, v);
+	smm_vma_sync(v);
+	smm_count_event(tree->pool, SMM_VMA_RESYNC);
+	if (smm_vma_tree_insert(tree, v) == -EEXIST) {
+		smm_vma_tree_resync(tree);
+		WARN_ON_ONCE(smm_vma_tree_insert(tree, v));
+	}
+}
+
+/*
+ * Insert @v, the descriptor of a vma the kernel is adding.  Its range is
+ * free among the kernel's vmas, so a descriptor found there lags behind
+ * a change made without a callback (its vma shrank, or went): resync
+ * the tree and try once more.
+ */
+static int smm_vma_tree_add(struct smm_vma_tree *tree, struct smm_vma *v)
+{
+	int ret;
+
+	mmap_assert_write_locked(tree->mm);
+	lockdep_assert_held(&tree->lock);
+	ret = smm_vma_tree_insert(tree, v);
+	if (ret != -EEXIST)
+		return ret;
+	smm_vma_tree_resync(tree);
+	return smm_vma_tree_insert(tree, v);
 }
 
 /* ---- the callbacks ---- */
@@ -506,8 +571,7 @@ int smm_vma_mmap(struct smm_pool *pool, struct smm_object *obj,
 		return -ENOMEM;
 	}
 	spin_lock(&tree->lock);
-	smm_vma_tree_resync(tree);
-	ret = smm_vma_tree_insert(tree, v);
+	ret = smm_vma_tree_add(tree, v);
 	spin_unlock(&tree->lock);
 	if (WARN_ON_ONCE(ret)) {
 		if (!tree->nr)
@@ -552,7 +616,13 @@ void smm_vma_open(struct vm_area_struct *vma)
 	}
 
 	spin_lock(&tree->lock);
-	smm_vma_tree_resync(tree);
+	/*
+	 * A split piece is cut from its source, and a move is told from a
+	 * split by the source's range: that one descriptor must be right.
+	 * A fork's source is in the parent's tree, and its copy exact.
+	 */
+	if (src && src->tree == tree)
+		smm_vma_resync_one(tree, src);
 	if (src && src->tree == tree && src->start <= v->start &&
 	    v->end <= src->end && (v->start == src->start) != (v->end == src->end)) {
 		unsigned long addr = v->start == src->start ? v->end : v->start;
@@ -561,7 +631,7 @@ void smm_vma_open(struct vm_area_struct *vma)
 		trace_shadowmm_vma_split(src->start < v->start ? src->start : v->start,
 					 src->end > v->end ? src->end : v->end, addr);
 	} else {
-		ret = smm_vma_tree_insert(tree, v);
+		ret = smm_vma_tree_add(tree, v);
 		if (!ret)
 			trace_shadowmm_vma_open(v->start, v->end, v->pgoff, v->flags);
 	}
@@ -593,7 +663,8 @@ void smm_vma_close(struct vm_area_struct *vma)
 		return;
 	tree = v->tree;
 	pool = tree->pool;
-	trace_shadowmm_vma_close(v->start, v->end, v->pgoff, v->flags);
+	/* The vma's own: the descriptor may lag (see the top of the file). */
+	trace_shadowmm_vma_close(vma->vm_start, vma->vm_end, vma->vm_pgoff, vma->vm_flags);
 	spin_lock(&tree->lock);
 	smm_vma_tree_erase(tree, v);
 	last = !tree->nr;
@@ -619,29 +690,6 @@ int smm_vma_may_split(struct vm_area_struct *vma, unsigned long addr)
 {
 	if (addr <= vma->vm_start || addr >= vma->vm_end || !PAGE_ALIGNED(addr))
 		return -EINVAL;
-	return 0;
-}
-
-/**
- * smm_vma_mremap() - vm_operations_struct.mremap: a mapping was moved
- * @vma: the vma at the new place
- *
- * The new place had its descriptor from smm_vma_open(), unless the kernel
- * merged it into a neighbour; a resync catches that.
- *
- * Context: the mm's mmap_lock held for writing.
- * Return: 0 (moving is always allowed).
- */
-int smm_vma_mremap(struct vm_area_struct *vma)
-{
-	struct smm_vma *v = vma->vm_private_data;
-
-	mmap_assert_write_locked(vma->vm_mm);
-	if (v) {
-		spin_lock(&v->tree->lock);
-		smm_vma_tree_resync(v->tree);
-		spin_unlock(&v->tree->lock);
-	}
 	return 0;
 }
 

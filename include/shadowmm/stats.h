@@ -48,6 +48,7 @@ enum smm_event {
 	SMM_PINNED_DEFERRED,		/* frames left pinned when freed */
 	SMM_KERNEL_BATCH_DRAIN,		/* drains of the kernel's mlock batches */
 	SMM_VMA_RESYNC,			/* descriptors fixed after a silent change */
+	SMM_VMA_RESYNC_SCANNED,		/* descriptors whole-tree resyncs looked at */
 	SMM_VMA_UNTRACKED,		/* mappings left without a descriptor */
 	SMM_VMACACHE_FIND_CALLS,	/* lookups of a fault's descriptor */
 	SMM_VMACACHE_FIND_HITS,		/* of which the last one found answered */

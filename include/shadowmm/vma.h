@@ -2,8 +2,9 @@
 /*
  * Shadow VMAs (module/vma.c): per process, a tree of descriptors of its
  * mappings of shadowmm objects, keyed by start address, with a last-lookup
- * cache as find_vma() has.  The kernel's vm_operations callbacks (mmap,
- * open on fork, split and mremap, close, may_split, mremap) keep it in step.
+ * cache as find_vma() has.  The kernel's callbacks (mmap, and the
+ * vm_operations open on fork, split and mremap, close, may_split) keep it
+ * in step.
  */
 #ifndef _SHADOWMM_VMA_H
 #define _SHADOWMM_VMA_H
@@ -123,7 +124,6 @@ int smm_vma_mmap(struct smm_pool *pool, struct smm_object *obj,
 void smm_vma_open(struct vm_area_struct *vma);
 void smm_vma_close(struct vm_area_struct *vma);
 int smm_vma_may_split(struct vm_area_struct *vma, unsigned long addr);
-int smm_vma_mremap(struct vm_area_struct *vma);
 bool smm_vma_count_fault(struct smm_pool *pool, struct vm_fault *vmf,
 			 enum smm_fault_kind kind);
 

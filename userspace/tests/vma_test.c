@@ -10,6 +10,10 @@
  * and a mapping grown in place or a boundary moved by mprotect without
  * the module being told is found again after a resync.  And validate's
  * check of a process's mappings beside its munmaps finds no problem.
+ * And the tree is resynced only where needed: a mapping made or moved
+ * where a lagging descriptor still claims the range, and a split of a
+ * mapping grown in place, are tracked; many mappings and their fork look
+ * at no other descriptor (vmstat vma_resync_scanned).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -728,6 +732,159 @@ TEST(thread_mappings_listed_under_the_process)
 	EXPECT_EQ(1, read_vmas(getpid(), vbuf, MAX_LINES));
 	munmap(p, 4 * PG);
 	MATCH("unmapped");
+}
+
+/* ---- the tree when it lags behind the kernel's vmas ---- */
+
+/*
+ * Two mappings of one object, [0, 8) and [8, 16) pages from @a, then
+ * mprotect of the second one's head, which the kernel merges into the
+ * first without a callback: the vmas are [0, 10) and [10, 16), the
+ * descriptors still [0, 8) and [8, 16).  Then the first goes: [8, 10) is
+ * free, but the second's descriptor still claims it.  Nothing here reads
+ * vmas or faults, which would resync the tree.  0, or -1 on a failure.
+ */
+static int lagging_descriptor_over_a_hole(int fd, char *a)
+{
+	if (mmap(a, 8 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE,
+		 fd, 0) != a ||
+	    mmap(a + 8 * PG, 8 * PG, PROT_READ, MAP_SHARED | MAP_FIXED_NOREPLACE,
+		 fd, 8 * PG) != a + 8 * PG ||
+	    mprotect(a + 8 * PG, 2 * PG, PROT_READ | PROT_WRITE) ||
+	    munmap(a, 10 * PG))
+		return -1;
+	return 0;
+}
+
+/*
+ * A new mapping where a lagging descriptor still claims the range: the
+ * insert meets it, resyncs the tree and goes in.  Without that the mmap
+ * fails (with a WARN).
+ */
+TEST(mmap_where_a_lagging_descriptor_was)
+{
+	int fd = smm_open(), fd2 = smm_open();
+	char *a = free_range(16), *p;
+
+	if (!kernel_merges_vmas_with_close())
+		SKIP(return, "before 6.7 the kernel does not merge into a vma with ->close: mprotect moves no boundary");
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, fd2);
+	ASSERT_NE(NULL, a);
+	ASSERT_EQ(0, lagging_descriptor_over_a_hole(fd, a)) TH_LOG("%s", strerror(errno));
+	p = mmap(a + 8 * PG, 2 * PG, PROT_READ, MAP_SHARED | MAP_FIXED_NOREPLACE, fd2, 0);
+	ASSERT_EQ(a + 8 * PG, p) TH_LOG("mmap: %s", strerror(errno));
+	MATCH("a new mapping over the lagging descriptor's old range");
+	EXPECT_EQ(2, read_vmas(getpid(), vbuf, MAX_LINES));
+	munmap(a, 16 * PG);
+	MATCH("unmapped");
+}
+
+/* The same, the range taken by a mapping mremap moves there. */
+TEST(mremap_to_where_a_lagging_descriptor_was)
+{
+	int fd = smm_open(), fd2 = smm_open();
+	char *a, *p, *q;
+
+	if (!kernel_merges_vmas_with_close())
+		SKIP(return, "before 6.7 the kernel does not merge into a vma with ->close: mprotect moves no boundary");
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, fd2);
+	/* First, so that it cannot land in the free range. */
+	p = map_shared(fd2, 2, 4);
+	ASSERT_NE(NULL, p);
+	a = free_range(16);
+	ASSERT_NE(NULL, a);
+	ASSERT_EQ(0, lagging_descriptor_over_a_hole(fd, a)) TH_LOG("%s", strerror(errno));
+	q = mremap(p, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, a + 8 * PG);
+	ASSERT_EQ(a + 8 * PG, q) TH_LOG("mremap: %s", strerror(errno));
+	MATCH("a mapping moved over the lagging descriptor's old range");
+	EXPECT_EQ(2, read_vmas(getpid(), vbuf, MAX_LINES));
+	munmap(a, 16 * PG);
+	MATCH("unmapped");
+}
+
+/*
+ * A hole punched in a mapping grown in place (without a callback): the
+ * split pieces are cut from the source descriptor, which must first take
+ * its vma's range.  Cut from its old range, the lower piece would not fit
+ * and stay untracked (with a WARN).
+ */
+TEST(split_of_a_mapping_grown_in_place)
+{
+	int fd = smm_open();
+	char *a = free_range(16), *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, a);
+	p = mmap(a, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+	ASSERT_EQ(a, p);
+	ASSERT_EQ(p, mremap(p, 4 * PG, 12 * PG, 0)) TH_LOG("mremap in place: %s", strerror(errno));
+	ASSERT_EQ(0, munmap(p + 6 * PG, 2 * PG));
+	MATCH("a hole in the grown part");
+	EXPECT_EQ(2, read_vmas(getpid(), vbuf, MAX_LINES));
+	munmap(p, 12 * PG);
+	MATCH("unmapped");
+}
+
+/*
+ * Adding a mapping, or fork copying a process's mappings, looks at no
+ * other descriptor of the process: N mappings once cost N^2/2 looks under
+ * the tree's lock (a resync of the whole tree on every mmap and every
+ * fork copy), and a fork of 65530 of them minutes with the mmap_lock
+ * held.  vmstat vma_resync_scanned counts the descriptors whole-tree
+ * resyncs looked at: with nothing lagging, none of these steps needs
+ * one, and the count stays below one per mapping (it was N^2/2 for the
+ * mmaps and as much again for the fork).  Every mapping is tracked, in
+ * the parent and in the child.
+ */
+#define MANY	1000
+
+TEST(many_mappings_and_a_fork_walk_no_tree)
+{
+	int fd = smm_open(), go[2], ready[2], status, i;
+	long long s0, s1, s2;
+	char *a, c;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(ready));
+	/* Reserved: every mapping goes over part of it. */
+	a = mmap(NULL, MANY * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	s0 = smm_vmstat("vma_resync_scanned");
+	ASSERT_LE(0, s0);
+	for (i = 0; i < MANY; i++) {
+		/* Offsets run on, protections alternate: no two merge. */
+		char *p = mmap(a + i * PG, PG, i % 2 ? PROT_READ : PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_FIXED, fd, i * PG);
+
+		ASSERT_EQ(a + i * PG, p) TH_LOG("mapping %d: %s", i, strerror(errno));
+	}
+	s1 = smm_vmstat("vma_resync_scanned");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	s2 = smm_vmstat("vma_resync_scanned");
+	TH_LOG("%d mappings: %lld descriptors looked at by resyncs for the mmaps, %lld for the fork",
+	       MANY, s1 - s0, s2 - s1);
+	EXPECT_GT(MANY, s1 - s0);
+	EXPECT_GT(MANY, s2 - s1);
+	EXPECT_EQ(MANY, read_vmas(pid, vbuf, MAX_LINES)) TH_LOG("the child's copies");
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	EXPECT_EQ(MANY, read_vmas(getpid(), vbuf, MAX_LINES));
+	munmap(a, MANY * PG);
+	EXPECT_EQ(0, read_vmas(getpid(), vbuf, MAX_LINES));
+	close(fd);
 }
 
 /* ---- random operations, compared after each ---- */
