@@ -786,18 +786,33 @@ bool smm_vma_count_fault(struct smm_pool *pool, struct vm_fault *vmf,
 
 /* ---- reading ---- */
 
-/* The process using @mm, for the debugfs listing (0 if none is found). */
+/*
+ * The process using @mm, for the debugfs listing (0 if none is found).
+ * Its threads share one mm, but a thread that has exited has none, and
+ * a main thread that exits before the others (pthread_exit()) stays a
+ * zombie leader: each process is judged by its first thread that still
+ * has an mm, as find_lock_task_mm() does.  Only a leader (or a traced
+ * thread) stays on the list once exited, so this looks at about one
+ * thread a process.
+ */
 static pid_t smm_mm_pid(struct mm_struct *mm)
 {
-	struct task_struct *p;
+	struct task_struct *p, *t;
 	pid_t pid = 0;
 
 	rcu_read_lock();
 	for_each_process(p) {
-		if (READ_ONCE(p->mm) == mm) {
-			pid = task_tgid_nr(p);
+		for_each_thread(p, t) {
+			struct mm_struct *t_mm = READ_ONCE(t->mm);
+
+			if (!t_mm)
+				continue;
+			if (t_mm == mm)
+				pid = task_tgid_nr(t);
 			break;
 		}
+		if (pid)
+			break;
 	}
 	rcu_read_unlock();
 	return pid;

@@ -13,7 +13,8 @@
  * And the tree is resynced only where needed: a mapping made or moved
  * where a lagging descriptor still claims the range, and a split of a
  * mapping grown in place, are tracked; many mappings and their fork look
- * at no other descriptor (vmstat vma_resync_scanned).
+ * at no other descriptor (vmstat vma_resync_scanned).  A process whose
+ * main thread exited keeps its pid in vmas.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -732,6 +733,66 @@ TEST(thread_mappings_listed_under_the_process)
 	EXPECT_EQ(1, read_vmas(getpid(), vbuf, MAX_LINES));
 	munmap(p, 4 * PG);
 	MATCH("unmapped");
+}
+
+/*
+ * A process whose main thread has exited (pthread_exit()) while another
+ * thread runs on with its mappings: the main thread stays a zombie
+ * leader without an mm, and its lines still carry the process's pid.
+ */
+static void *wait_forever(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+/* The state letter of @pid's /proc/PID/stat, or 0. */
+static char proc_state(pid_t pid)
+{
+	char path[64], *buf, *paren, state = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	buf = smm_slurp(path);
+	if (!buf)
+		return 0;
+	paren = strrchr(buf, ')');
+	if (paren && paren[1] == ' ')
+		state = paren[2];
+	free(buf);
+	return state;
+}
+
+TEST(main_thread_exited_lines_keep_the_pid)
+{
+	int fd = smm_open(), ready[2], status, n, tries;
+	char c;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe(ready));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pthread_t t;
+
+		if (!map_shared(fd, 4, 0) || pthread_create(&t, NULL, wait_forever, NULL) ||
+		    write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pthread_exit(NULL);
+	}
+	close(ready[1]);
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	/* A zombie leader has been through exit_mm(): its mm is gone. */
+	for (tries = 0; tries < 1000 && proc_state(pid) != 'Z'; tries++)
+		smm_msleep(10);
+	EXPECT_EQ('Z', proc_state(pid)) TH_LOG("the main thread did not exit");
+	n = read_vmas(pid, vbuf, MAX_LINES);
+	EXPECT_EQ(1, n) TH_LOG("lines under pid %d (0 is nobody's)", pid);
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, read_vmas(pid, vbuf, MAX_LINES));
+	close(fd);
 }
 
 /* ---- the tree when it lags behind the kernel's vmas ---- */
