@@ -6,19 +6,24 @@
  * bytes were damaged is refused with EIO by its checksum while the others
  * still read back; stores on two CPUs use two compressors; the swap file
  * is created exclusively and removed, and the compressed store charges
- * its memory to the owner's memory cgroup.
+ * its memory to the owner's memory cgroup while the swap file's page
+ * cache is charged to nobody (not the writer's cgroup); a frozen file
+ * system refuses a page at once, as a full store does.
  */
 
 #include <kunit/test.h>
 #include <linux/cgroup.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/memcontrol.h>
+#include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/random.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/zsmalloc.h>
 
@@ -28,6 +33,28 @@
 #define SMM_TEST_SWAP_FILE	"/tmp/shadowmm-kunit-swap"
 /* A memory cgroup with no task in it, made by scripts/vm/plans/check.sh. */
 #define SMM_TEST_MEMCG		"/shadowmm-kunit"
+
+#ifdef SMM_HAVE_FREEZE_HOLDER
+static int smm_test_freeze_super(struct super_block *sb)
+{
+	return freeze_super(sb, FREEZE_HOLDER_KERNEL);
+}
+
+static int smm_test_thaw_super(struct super_block *sb)
+{
+	return thaw_super(sb, FREEZE_HOLDER_KERNEL);
+}
+#else
+static int smm_test_freeze_super(struct super_block *sb)
+{
+	return freeze_super(sb);
+}
+
+static int smm_test_thaw_super(struct super_block *sb)
+{
+	return thaw_super(sb);
+}
+#endif
 
 static void smm_test_swap_destroy(void *swap)
 {
@@ -55,6 +82,69 @@ static void *smm_test_page(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	return p;
+}
+
+/* Page @n's own contents: no two pages alike, none of them zeroes. */
+static void smm_test_page_fill(void *page, unsigned long n)
+{
+	u32 *w = page;
+	unsigned int i;
+
+	for (i = 0; i < PAGE_SIZE / sizeof(*w); i++)
+		w[i] = (n + 1) * 2654435761U + i;
+}
+
+/*
+ * A file store whose pages go to a file on a private mount of its own
+ * instead of its file in /tmp: a file system the test may freeze, or one
+ * that reads through the page cache as disk file systems do (ramfs;
+ * tmpfs does not), without touching anything of the VM's.  The store's
+ * own file comes back before the store is destroyed.
+ */
+struct smm_test_private_file {
+	struct smm_swap *swap;
+	struct file *own;
+	struct vfsmount *mnt;
+};
+
+static void smm_test_private_file_end(void *data)
+{
+	struct smm_test_private_file *pf = data;
+	struct file *file = pf->swap->file;
+
+	pf->swap->file = pf->own;
+	filp_close(file, NULL);
+	/* The close's fput() is deferred: the mount must not outlive it. */
+	flush_delayed_fput();
+	kern_unmount(pf->mnt);
+}
+
+static struct smm_swap *smm_test_swap_private(struct kunit *test, unsigned long slots,
+					      const char *fstype)
+{
+	struct smm_swap *swap = smm_test_swap(test, slots, SMM_TEST_SWAP_FILE);
+	struct smm_test_private_file *pf = kunit_kzalloc(test, sizeof(*pf), GFP_KERNEL);
+	struct file_system_type *type = get_fs_type(fstype);
+	struct vfsmount *mnt;
+	struct file *file;
+
+	KUNIT_ASSERT_NOT_NULL(test, pf);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, type, "no file system %s", fstype);
+	mnt = kern_mount(type);
+	module_put(type->owner);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(mnt), "%s: %pe", fstype, mnt);
+	file = file_open_root_mnt(mnt, "swap", O_RDWR | O_CREAT | O_EXCL | O_LARGEFILE, 0600);
+	if (IS_ERR(file)) {
+		kern_unmount(mnt);
+		KUNIT_FAIL_AND_ABORT(test, "swap file on %s: %pe", fstype, file);
+	}
+	pf->swap = swap;
+	pf->own = swap->file;
+	pf->mnt = mnt;
+	swap->file = file;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_private_file_end, pf), 0);
+	KUNIT_ASSERT_EQ(test, vfs_truncate(&file->f_path, (loff_t)slots << PAGE_SHIFT), 0);
+	return swap;
 }
 
 static const char * const smm_swap_params[] = { NULL, SMM_TEST_SWAP_FILE };
@@ -304,17 +394,16 @@ static unsigned long smm_test_memcg_pages(struct mem_cgroup *memcg)
  * changes its usage, give or take the per-CPU stock of pages memcg charges
  * ahead (MEMCG_CHARGE_BATCH a CPU).
  */
-static void smm_swap_memcg_test(struct kunit *test)
+static void smm_test_css_put(void *css)
 {
-	const unsigned long n = 4 * MEMCG_CHARGE_BATCH;
-	const unsigned long stock = MEMCG_CHARGE_BATCH * num_possible_cpus() + 4;
-	unsigned long before, charged, after, i;
+	css_put(css);
+}
+
+/* SMM_TEST_MEMCG's memory cgroup, referenced until the test ends; or skip. */
+static struct mem_cgroup *smm_test_memcg(struct kunit *test)
+{
 	struct cgroup_subsys_state *css;
-	struct mem_cgroup *memcg;
-	struct smm_swap *swap;
 	struct cgroup *cgrp;
-	void *page;
-	u32 *slot;
 
 	if (mem_cgroup_disabled())
 		kunit_skip(test, "memory cgroups disabled (cgroup_disable=memory)");
@@ -329,7 +418,19 @@ static void smm_swap_memcg_test(struct kunit *test)
 		kunit_skip(test, "memory controller not enabled for %s", SMM_TEST_MEMCG);
 	}
 	cgroup_put(cgrp);
-	memcg = mem_cgroup_from_css(css);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_css_put, css), 0);
+	return mem_cgroup_from_css(css);
+}
+
+static void smm_swap_memcg_test(struct kunit *test)
+{
+	const unsigned long n = 4 * MEMCG_CHARGE_BATCH;
+	const unsigned long stock = MEMCG_CHARGE_BATCH * num_possible_cpus() + 4;
+	struct mem_cgroup *memcg = smm_test_memcg(test);
+	unsigned long before, charged, after, i;
+	struct smm_swap *swap;
+	void *page;
+	u32 *slot;
 
 	swap = smm_test_swap(test, n, NULL);
 	page = smm_test_page(test);
@@ -355,10 +456,53 @@ static void smm_swap_memcg_test(struct kunit *test)
 	KUNIT_EXPECT_LE(test, smm_test_memcg_pages(memcg), after);
 	for (i = 0; i < n; i++)
 		smm_swap_free(swap, slot[i]);
-	css_put(css);
+}
+
+/*
+ * The swap file's page cache is charged to nobody, in particular not to
+ * the cgroup of whichever task evicts: here the test's own writes run
+ * inside SMM_TEST_MEMCG (set_active_memcg(), which a page cache charge
+ * prefers to the task's own cgroup), into a file no page of which is in
+ * the page cache yet.  Written in the caller's context, every page of
+ * it was charged there; nor does the owner's cgroup pay.
+ */
+static void smm_swap_file_charge_test(struct kunit *test)
+{
+	const unsigned long n = 4 * MEMCG_CHARGE_BATCH;
+	struct mem_cgroup *memcg = smm_test_memcg(test), *old;
+	struct smm_swap *swap = smm_test_swap(test, n, SMM_TEST_SWAP_FILE);
+	unsigned long before, after, i;
+	void *page = smm_test_page(test), *out = smm_test_page(test);
+	u32 *slot = kunit_kcalloc(test, n, sizeof(*slot), GFP_KERNEL);
+	int ret = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, slot);
+	before = smm_test_memcg_pages(memcg);
+	old = set_active_memcg(memcg);
+	for (i = 0; i < n && !ret; i++) {
+		smm_test_page_fill(page, i);
+		ret = smm_swap_write_memcg(swap, page, &slot[i], memcg);
+	}
+	set_active_memcg(old);
+	after = smm_test_memcg_pages(memcg);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_LT_MSG(test, after, before + n / 2,
+			    "%lu pages written, %lu charged to the writer's cgroup",
+			    n, after - before);
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_EQ(test, smm_swap_read(swap, slot[i], out), 0);
+		smm_test_page_fill(page, i);
+		KUNIT_EXPECT_EQ(test, memcmp(page, out, PAGE_SIZE), 0);
+		smm_swap_free(swap, slot[i]);
+	}
 }
 #else
 static void smm_swap_memcg_test(struct kunit *test)
+{
+	kunit_skip(test, "kernel without CONFIG_MEMCG: nothing to charge to");
+}
+
+static void smm_swap_file_charge_test(struct kunit *test)
 {
 	kunit_skip(test, "kernel without CONFIG_MEMCG: nothing to charge to");
 }
@@ -464,6 +608,45 @@ static void smm_swap_ctx_per_cpu_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, started[0] && started[1]);
 }
 
+/*
+ * A frozen file system takes no page, at once: the write is refused as by
+ * a full store (ENOSPC), nothing is stored and no slot taken, instead of
+ * the writer sleeping unkillably until the thaw (with every reclaimer
+ * behind it).  Once thawed, the store takes pages again.
+ */
+static void smm_swap_file_frozen_test(struct kunit *test)
+{
+	struct smm_swap *swap = smm_test_swap_private(test, 4, "ramfs");
+	struct smm_test_swap_writer *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	void *page = smm_test_page(test), *out = smm_test_page(test);
+	struct super_block *sb = file_inode(swap->file)->i_sb;
+	bool started, returned;
+	u32 slot;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	smm_test_page_fill(page, 1);
+	w->swap = swap;
+	w->src = page;
+	KUNIT_ASSERT_EQ(test, smm_test_freeze_super(sb), 0);
+	started = smm_test_swap_writer_start(w, raw_smp_processor_id());
+	returned = started && wait_for_completion_timeout(&w->done, 10 * HZ);
+	KUNIT_EXPECT_EQ(test, smm_test_thaw_super(sb), 0);
+	/* A write that waited for the thaw is over now. */
+	if (started && !returned)
+		wait_for_completion(&w->done);
+	KUNIT_ASSERT_TRUE(test, started);
+	KUNIT_EXPECT_TRUE_MSG(test, returned, "the write waited for the frozen file system");
+	KUNIT_EXPECT_EQ(test, w->ret, -ENOSPC);
+	if (!w->ret)
+		smm_swap_free(swap, w->slot);
+	KUNIT_EXPECT_EQ(test, smm_swap_free_slots(swap), 4UL);
+
+	KUNIT_ASSERT_EQ(test, smm_swap_write(swap, page, &slot), 0);
+	KUNIT_EXPECT_EQ(test, smm_swap_read(swap, slot, out), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(page, out, PAGE_SIZE), 0);
+	smm_swap_free(swap, slot);
+}
+
 static struct kunit_case smm_swap_cases[] = {
 	KUNIT_CASE_PARAM(smm_swap_round_trip_test, smm_swap_backend_gen_params),
 	KUNIT_CASE_PARAM(smm_swap_full_test, smm_swap_backend_gen_params),
@@ -472,6 +655,8 @@ static struct kunit_case smm_swap_cases[] = {
 	KUNIT_CASE(smm_swap_file_lifetime_test),
 	KUNIT_CASE(smm_swap_file_exists_test),
 	KUNIT_CASE(smm_swap_memcg_test),
+	KUNIT_CASE(smm_swap_file_charge_test),
+	KUNIT_CASE(smm_swap_file_frozen_test),
 	KUNIT_CASE(smm_swap_ctx_per_cpu_test),
 	{}
 };

@@ -14,11 +14,18 @@
  *   contexts), so stores and loads on different CPUs run side by side; a
  *   page kept whole is read back without one.  A context costs LZO's
  *   16 KiB of work memory and a two-page buffer, for every possible CPU.
- * - swap file (module parameter swap_file): slot n at byte (n - 1) * 4096,
- *   written and read with kernel_write()/kernel_read().  The file is the
- *   store's own: created exclusively (O_CREAT | O_EXCL | O_NOFOLLOW, mode
- *   0600, owned by root), never an existing file or a link, and removed
- *   again when the store is destroyed or its creation fails.
+ * - swap file (module parameter swap_file): slot n at byte (n - 1) * 4096.
+ *   The file is the store's own: created exclusively (O_CREAT | O_EXCL |
+ *   O_NOFOLLOW, mode 0600, owned by root), never an existing file or a
+ *   link, and removed again when the store is destroyed or its creation
+ *   fails.  Pages are read in the caller's context (kernel_read()) but
+ *   written by the store's own worker, as the loop driver does its I/O:
+ *   the write must not happen in whichever task happens to evict, whose
+ *   RLIMIT_FSIZE the file system applies (SIGXFSZ for a file it never
+ *   wrote) and whose memory cgroup the page cache would be charged to.
+ *   A file system that is frozen takes no page: the write only tries for
+ *   its freeze protection, and the page stays resident as with a full
+ *   store, rather than every reclaimer sleeping unkillably until a thaw.
  *
  * Memory the compressed store takes for a page is charged to the memory
  * cgroup the caller names (the page's owner, not whoever happens to evict
@@ -28,6 +35,12 @@
  * modules, so the charge is zsmalloc's own granularity: the pages of a
  * zspage go to the cgroup whose store made zsmalloc allocate them, handles
  * to each store's cgroup; everything is uncharged when zsmalloc frees it.
+ * The swap file is charged to nobody: its page cache is filled by the
+ * worker, which has no memory cgroup (the root's, which has no limit).
+ * The owner is not charged for it either: kernel_write() cannot make the
+ * page cache's charge fail at once as zsmalloc's does, so a charge
+ * beyond the owner's limit would reclaim in, or OOM-kill, the owner's
+ * cgroup on another task's behalf.
  *
  * Either way each slot keeps the CRC32 of the page as written and a read
  * refuses (-EIO) a page that does not match: a damaged store loses one
@@ -37,6 +50,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/completion.h>
 #include <linux/crc32.h>
 #include <linux/crypto.h>
 #include <linux/fs.h>
@@ -47,6 +61,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 #include <linux/zsmalloc.h>
 
 #include <shadowmm/compat.h>
@@ -226,12 +241,63 @@ static loff_t smm_swap_file_pos(u32 slot)
 	return (loff_t)(slot - 1) << PAGE_SHIFT;
 }
 
+/* One page for the store's worker to write, on the waiter's stack. */
+struct smm_swap_write_req {
+	struct work_struct work;
+	struct completion done;
+	struct file *file;
+	const void *src;
+	loff_t pos;
+	int ret;
+};
+
+/*
+ * kernel_write() with the freeze protection only tried for.  In the
+ * worker: a kworker has no RLIMIT_FSIZE (it is kthreadd's, unlimited)
+ * and no memory cgroup, and no signal of the evicting task ends it short.
+ */
+static void smm_swap_write_fn(struct work_struct *work)
+{
+	struct smm_swap_write_req *req = container_of(work, struct smm_swap_write_req, work);
+	struct file *file = req->file;
+	ssize_t n;
+
+	n = rw_verify_area(WRITE, file, &req->pos, PAGE_SIZE);
+	if (!n) {
+		/* Frozen: no room for now, as in a full store. */
+		if (file_start_write_trylock(file)) {
+			n = __kernel_write(file, req->src, PAGE_SIZE, &req->pos);
+			file_end_write(file);
+		} else {
+			n = -ENOSPC;
+		}
+	}
+	req->ret = n == PAGE_SIZE ? 0 : n < 0 ? n : -EIO;
+	/* @req is gone once this is seen: the worker does not touch it again. */
+	complete(&req->done);
+}
+
+/*
+ * The caller waits for the write, unkillably: @src is its locked page,
+ * which must stay as it is until the write has read it, and the slot is
+ * released on failure only once nothing writes to it any more.  The wait
+ * is bounded, since the write never waits for a thaw.
+ */
 static int smm_swap_store_file(struct smm_swap *swap, u32 slot, const void *src)
 {
-	loff_t pos = smm_swap_file_pos(slot);
-	ssize_t n = kernel_write(swap->file, src, PAGE_SIZE, &pos);
+	struct smm_swap_write_req req = {
+		.file = swap->file,
+		.src = src,
+		.pos = smm_swap_file_pos(slot),
+	};
 
-	return n == PAGE_SIZE ? 0 : n < 0 ? n : -EIO;
+	/* Not flush_work(): its barrier would be a second work item a page. */
+	INIT_WORK_ONSTACK(&req.work, smm_swap_write_fn);
+	init_completion(&req.done);
+	queue_work(swap->io_wq, &req.work);
+	wait_for_completion(&req.done);
+	destroy_work_on_stack(&req.work);
+	return req.ret;
 }
 
 static int smm_swap_load_file(struct smm_swap *swap, u32 slot, void *dst)
@@ -256,12 +322,16 @@ static int smm_swap_load_file(struct smm_swap *swap, u32 slot, void *dst)
  * The compressed store charges the memory zsmalloc takes for the page to
  * @memcg and uncharges it when the slot is freed; a charge beyond @memcg's
  * limit fails the write with -ENOMEM, as a full store would.  A swap file
- * is not memory and charges nothing.
+ * charges nobody, neither @memcg nor the caller's cgroup: the store's
+ * worker writes it, and the caller's RLIMIT_FSIZE does not apply.
  *
- * Context: Process context, may sleep.
- * Return: 0, -ENOSPC when every slot is taken, -ENOMEM when the compressed
- * store has no memory or @memcg no room, or the file's write error.  On
- * error nothing is stored and no slot is taken.
+ * Context: Process context, may sleep: a swap file's write waits for the
+ * store's worker, unkillably (a page's write is short and never waits
+ * for a frozen file system).
+ * Return: 0, -ENOSPC when every slot is taken or the swap file's file
+ * system is frozen (or full), -ENOMEM when the compressed store has no
+ * memory or @memcg no room, or the file's write error.  On error nothing
+ * is stored and no slot is taken.
  */
 int smm_swap_write_memcg(struct smm_swap *swap, const void *src, u32 *slot,
 			 struct mem_cgroup *memcg)
@@ -538,6 +608,12 @@ static int smm_swap_create_file(struct smm_swap *swap, const char *path)
 		       swap->nr_slots, ret);
 		goto err_remove;
 	}
+	/* Per CPU: the worker runs where the page it writes is cache-hot. */
+	swap->io_wq = alloc_workqueue("shadowmm_swap_io", WQ_MEM_RECLAIM, 0);
+	if (!swap->io_wq) {
+		ret = -ENOMEM;
+		goto err_remove;
+	}
 	swap->file = file;
 	return 0;
 
@@ -681,6 +757,7 @@ void smm_swap_destroy(struct smm_swap *swap)
 	for_each_set_bit(bit, swap->used, swap->nr_slots)
 		smm_swap_free(swap, bit + 1);
 	if (swap->file) {
+		destroy_workqueue(swap->io_wq);
 		smm_swap_remove_file(swap->file);
 		filp_close(swap->file, NULL);
 	} else {

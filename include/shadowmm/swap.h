@@ -4,9 +4,10 @@
  * object pages it evicts, one page a slot, and where faults read them back.
  * Two backends: a compressed store in ordinary kernel memory (the kernel's
  * own compression through the crypto API, zsmalloc to hold the results,
- * charged to the memory cgroup of the pages' owner), or a swap file
- * (kernel_read()/kernel_write()) the store creates and removes.  Every slot
- * keeps a CRC32 of the page, checked on the way back.
+ * charged to the memory cgroup of the pages' owner), or a swap file the
+ * store creates and removes (read in the caller's context, written by the
+ * store's own worker, charged to nobody).  Every slot keeps a CRC32 of
+ * the page, checked on the way back.
  */
 #ifndef _SHADOWMM_SWAP_H
 #define _SHADOWMM_SWAP_H
@@ -20,6 +21,7 @@ struct crypto_comp;
 struct file;
 struct mem_cgroup;
 struct seq_file;
+struct workqueue_struct;
 struct zs_pool;
 
 /* No slot: what a page that was never stored has. */
@@ -77,6 +79,8 @@ struct smm_swap_ctx {
  * @slots:	per slot, indexed by slot number - 1; a slot's entry belongs
  *		to whoever holds the slot
  * @file:	the swap file, or NULL for the compressed store
+ * @io_wq:	swap file: where its pages are written, one work item a page
+ *		(WQ_MEM_RECLAIM: it runs for reclaim)
  * @ctx:	compressed store: one compressor context per possible CPU
  * @zpool:	compressed store: where compressed pages live (NULL without
  *		zsmalloc: kmalloc'ed buffers instead)
@@ -94,6 +98,7 @@ struct smm_swap {
 	unsigned long next;
 	struct smm_swap_slot *slots;
 	struct file *file;
+	struct workqueue_struct *io_wq;
 	struct smm_swap_ctx __percpu *ctx;
 	struct zs_pool *zpool;
 	char zname[24];

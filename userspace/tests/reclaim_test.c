@@ -7,8 +7,9 @@
  * locked private mapping only copied), SIGBUS when region and backing
  * store are both full
  * with nothing stored lost, reclaim beside concurrent faults, munmap and
- * fork, and eviction of pages a thread on another CPU maps costing a TLB
- * shootdown per run of pages rather than per page.
+ * fork, eviction of pages a thread on another CPU maps costing a TLB
+ * shootdown per run of pages rather than per page, and, with the store in
+ * a swap file, a task under RLIMIT_FSIZE 0 evicting without SIGXFSZ.
  *
  * Needs its own module load with a small region and a large store:
  * size_mb=8 swap_mb=48 (scripts/vm/plans/check.sh).
@@ -685,6 +686,108 @@ TEST(reclaim_counters)
 	munmap(p, n * PG);
 	close(fd);
 	EXPECT_TRUE(smm_validate_ok());
+}
+
+/* The backing store is a swap file (debugfs swap's backend line). */
+static int smm_store_is_file(void)
+{
+	char *s = smm_slurp(SMM_DEBUGFS "/swap");
+	int file = s && !strncmp(s, "backend file ", 13);
+
+	free(s);
+	return file;
+}
+
+/*
+ * The child of swap_file_evicts_under_fsize_limit: KNOB_PAGES pages of
+ * its own, then RLIMIT_FSIZE 0 with SIGXFSZ at its default (death), then
+ * its pages evicted through the reclaim knob and twice the region faulted
+ * in (direct reclaim in its faults), every byte checked.  0 on success.
+ */
+static int fsize_child(void)
+{
+	struct rlimit none = { 0, 0 };
+	unsigned long i, n = 2 * REGION_PAGES;
+	int fd = smm_open(), mfd = smm_open();
+	long long out;
+	char buf[PG], *p;
+
+	if (fd < 0 || mfd < 0)
+		return 10;
+	for (i = 0; i < KNOB_PAGES; i++) {
+		smm_fill(buf, PG, 11, i * PG);
+		if (pwrite(fd, buf, PG, i * PG) != PG)
+			return 11;
+	}
+	if (!smm_knob("drain_lru 1"))
+		return 12;
+	signal(SIGXFSZ, SIG_DFL);
+	if (setrlimit(RLIMIT_FSIZE, &none))
+		return 13;
+	out = smm_vmstat("pswpout");
+	if (!smm_knob("reclaim 256")) {
+		fprintf(stderr, "# child: reclaim knob: %s\n", strerror(errno));
+		return 14;
+	}
+	if (smm_info(fd).resident_pages || smm_vmstat("pswpout") - out < (long long)KNOB_PAGES) {
+		fprintf(stderr, "# child: %llu pages still resident, pswpout +%lld\n",
+			(unsigned long long)smm_info(fd).resident_pages,
+			smm_vmstat("pswpout") - out);
+		return 15;
+	}
+	p = map_shared(mfd, n * PG);
+	if (!p)
+		return 16;
+	for (i = 0; i < n; i++)
+		smm_fill(p + i * PG, 64, 12, i * PG);
+	for (i = 0; i < n; i++)
+		if (smm_check_fill(p + i * PG, 64, 12, i * PG) >= 0) {
+			fprintf(stderr, "# child: mapped page %lu differs\n", i);
+			return 17;
+		}
+	for (i = 0; i < KNOB_PAGES; i++)
+		if (pread(fd, buf, PG, i * PG) != PG || smm_check_fill(buf, PG, 11, i * PG) >= 0) {
+			fprintf(stderr, "# child: page %lu did not come back\n", i);
+			return 18;
+		}
+	munmap(p, n * PG);
+	close(mfd);
+	close(fd);
+	return 0;
+}
+
+/*
+ * With the store in a swap file, evicting is no write of the evicting
+ * task's: one under RLIMIT_FSIZE 0 (ulimit -f 0) that evicts through the
+ * reclaim knob and through its own faults gets no SIGXFSZ, its pages are
+ * evicted (pswpout grows) and every byte comes back.  The file's writes
+ * once ran in the evicting task, whose limit the file system applied.
+ */
+TEST(swap_file_evicts_under_fsize_limit)
+{
+	long long out0 = smm_vmstat("pswpout"), direct0 = smm_vmstat("pgscan_direct");
+	int status;
+	pid_t pid;
+
+	if (!smm_store_is_file())
+		SKIP(return, "the backing store is not a swap file");
+	ASSERT_LE(0, out0);
+	ASSERT_LE(0, direct0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid)
+		_exit(fsize_child());
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	if (WIFSIGNALED(status))
+		TH_LOG("child killed by signal %d (%s)", WTERMSIG(status),
+		       strsignal(WTERMSIG(status)));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	printf("# pswpout +%lld, pgscan_direct +%lld\n", smm_vmstat("pswpout") - out0,
+	       smm_vmstat("pgscan_direct") - direct0);
+	EXPECT_GE(smm_vmstat("pswpout") - out0, (long long)KNOB_PAGES);
+	EXPECT_TRUE(smm_validate_ok());
+	EXPECT_EQ(STORE_MB * 1024LL, smm_meminfo_kb("SwapFree:"));
 }
 
 /* TLB shootdown interrupts @cpu has taken (/proc/interrupts), or -1. */
