@@ -7,7 +7,8 @@
  * stalls; an evicted page comes back byte-identical as a major fault;
  * with region and store full a write fails and nothing stored is lost,
  * and kswapd gives up instead of spinning; a damaged slot fails its page
- * (EIO, SIGBUS) and no other; a refault within the refault distance
+ * (EIO, SIGBUS) and no other, and a read a fatal signal ended fails
+ * with EINTR and loses nothing; a refault within the refault distance
  * activates, one beyond does not, and a cycle longer than the inactive
  * list but within reach stops refaulting once stale active pages made
  * room for it; the active list is aged when the inactive one is too
@@ -314,6 +315,36 @@ static void smm_reclaim_corrupt_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, get_user(c, (char __user *)addr), 0);
 	KUNIT_EXPECT_EQ(test, c, 1);
 	vm_munmap(addr, 4 * PAGE_SIZE);
+}
+
+/* The store's read, as a fatal signal ends one on a disk file system. */
+static int smm_test_swap_read_killed(struct smm_swap *swap, u32 slot, void *dst)
+{
+	return -EINTR;
+}
+
+/*
+ * A swap-in whose read a fatal signal ended lost nothing: the read()
+ * fails with EINTR, not EIO, nothing is counted as damaged, the page's
+ * shadow entry stays, and the page comes back intact afterwards.
+ */
+static void smm_reclaim_swapin_killed_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
+	loff_t pos = 0;
+
+	KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, 0), (ssize_t)PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
+	kunit_activate_static_stub(test, smm_swap_read, smm_test_swap_read_killed);
+	KUNIT_EXPECT_EQ(test, kernel_read(file, buf, PAGE_SIZE, &pos), (ssize_t)-EINTR);
+	kunit_deactivate_static_stub(test, smm_swap_read);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->swap.corrupt), 0L);
+	KUNIT_EXPECT_TRUE(test, xa_is_value(smm_object_shadow(smm_file_object(file), 0)));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_test_check_page(file, buf, want, 0), 0);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PSWPIN), 1UL);
 }
 
 static bool smm_test_active(struct smm_pool *pool, struct file *file, pgoff_t index)
@@ -1179,6 +1210,7 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE(smm_reclaim_major_fault_test),
 	KUNIT_CASE_SLOW(smm_reclaim_store_full_test),
 	KUNIT_CASE(smm_reclaim_corrupt_test),
+	KUNIT_CASE(smm_reclaim_swapin_killed_test),
 	KUNIT_CASE(smm_reclaim_refault_test),
 	KUNIT_CASE(smm_reclaim_ages_all_active_test),
 	KUNIT_CASE(smm_reclaim_ages_only_when_low_test),

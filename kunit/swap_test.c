@@ -8,7 +8,8 @@
  * is created exclusively and removed, and the compressed store charges
  * its memory to the owner's memory cgroup while the swap file's page
  * cache is charged to nobody (not the writer's cgroup); a frozen file
- * system refuses a page at once, as a full store does.
+ * system refuses a page at once, as a full store does, and a read a fatal
+ * signal ends is no damage.
  */
 
 #include <kunit/test.h>
@@ -24,6 +25,8 @@
 #include <linux/namei.h>
 #include <linux/random.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
 #include <linux/slab.h>
 #include <linux/zsmalloc.h>
 
@@ -647,6 +650,33 @@ static void smm_swap_file_frozen_test(struct kunit *test)
 	smm_swap_free(swap, slot);
 }
 
+/*
+ * A read that a fatal signal ends (a file system reading through the page
+ * cache gives up with EINTR) is passed back as it is: no damage counted,
+ * the slot still readable once the signal is gone.
+ */
+static void smm_swap_file_read_killed_test(struct kunit *test)
+{
+	struct smm_swap *swap = smm_test_swap_private(test, 4, "ramfs");
+	void *page = smm_test_page(test), *out = smm_test_page(test);
+	u32 slot;
+	int ret;
+
+	smm_test_page_fill(page, 2);
+	KUNIT_ASSERT_EQ(test, smm_swap_write(swap, page, &slot), 0);
+	/* A kernel thread takes SIGKILL only when it allows it. */
+	allow_signal(SIGKILL);
+	send_sig(SIGKILL, current, 1);
+	ret = smm_swap_read(swap, slot, out);
+	flush_signals(current);
+	disallow_signal(SIGKILL);
+	KUNIT_EXPECT_EQ(test, ret, -EINTR);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&swap->corrupt), 0L);
+	KUNIT_EXPECT_EQ(test, smm_swap_read(swap, slot, out), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(page, out, PAGE_SIZE), 0);
+	smm_swap_free(swap, slot);
+}
+
 static struct kunit_case smm_swap_cases[] = {
 	KUNIT_CASE_PARAM(smm_swap_round_trip_test, smm_swap_backend_gen_params),
 	KUNIT_CASE_PARAM(smm_swap_full_test, smm_swap_backend_gen_params),
@@ -657,6 +687,7 @@ static struct kunit_case smm_swap_cases[] = {
 	KUNIT_CASE(smm_swap_memcg_test),
 	KUNIT_CASE(smm_swap_file_charge_test),
 	KUNIT_CASE(smm_swap_file_frozen_test),
+	KUNIT_CASE(smm_swap_file_read_killed_test),
 	KUNIT_CASE(smm_swap_ctx_per_cpu_test),
 	{}
 };

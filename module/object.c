@@ -1534,11 +1534,13 @@ SMM_EXPORT(smm_object_split_huge);
  * freed (the page is dirty again: its only copy is in memory), and the
  * refault distance says which list it joins.  A slot that cannot be read
  * back (checksum mismatch) keeps its shadow entry: every later access
- * fails the same way rather than seeing other bytes.
+ * fails the same way rather than seeing other bytes.  So does a read a
+ * fatal signal ended, silently: its slot is intact.
  *
  * Returns the page locked with a reference for the caller, or
  * ERR_PTR(-EAGAIN) when the entry changed meanwhile, -ENOSPC when no frame
- * is left even after reclaim, -EIO when the contents are lost.
+ * is left even after reclaim, -EINTR when a fatal signal ended the read,
+ * -EIO when the contents are lost.
  */
 static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 				      void *shadow)
@@ -1577,8 +1579,10 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 	else
 		smm_object_zero_frame(pool, page);
 	if (err) {
-		pr_err_ratelimited("object %llu: page %lu lost in the backing store (slot %u): %d\n",
-				   obj->id, index, slot, err);
+		/* A fatal signal ended the read: nothing is lost. */
+		if (err != -EINTR)
+			pr_err_ratelimited("object %llu: page %lu lost in the backing store (slot %u): %d\n",
+					   obj->id, index, slot, err);
 		xa_lock_irq(&mapping->i_pages);
 		__xa_erase(&mapping->i_pages, index);
 		mapping->nrpages--;
@@ -1586,7 +1590,7 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 		atomic_long_dec(&obj->resident);
 		smm_object_change_end(pool);
 		smm_object_page_abandon(pool, page);
-		return ERR_PTR(-EIO);
+		return ERR_PTR(err == -EINTR ? -EINTR : -EIO);
 	}
 	folio_mark_uptodate(page_folio(page));
 	/* A trim may have dropped a slotless entry meanwhile: it counted it. */

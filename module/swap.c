@@ -409,15 +409,22 @@ SMM_EXPORT(smm_swap_owner_put);
  * @slot: a slot smm_swap_write() filled (it stays filled)
  * @dst: where to put the page (PAGE_SIZE bytes)
  *
+ * A swap file is read in the caller's context: a file system that reads
+ * through the page cache (not tmpfs) gives up with -EINTR when the caller
+ * has a fatal signal pending.  That loses nothing and is no damage: it is
+ * passed back, neither counted nor logged, and the slot reads back later.
+ *
  * Context: Process context, may sleep.
- * Return: 0, -EINVAL for a slot not in use, or -EIO when the contents
- * cannot be read back or do not match their checksum (counted).
+ * Return: 0, -EINVAL for a slot not in use, -EINTR when a fatal signal
+ * ended the read, or -EIO when the contents cannot be read back or do not
+ * match their checksum (counted).
  */
 int smm_swap_read(struct smm_swap *swap, u32 slot, void *dst)
 {
 	struct smm_swap_slot *s;
 	int ret;
 
+	KUNIT_STATIC_STUB_REDIRECT(smm_swap_read, swap, slot, dst);
 	if (slot == SMM_SWAP_NONE || slot > swap->nr_slots ||
 	    !test_bit(slot - 1, swap->used))
 		return -EINVAL;
@@ -428,7 +435,7 @@ int smm_swap_read(struct smm_swap *swap, u32 slot, void *dst)
 		ret = smm_swap_load_compressed(swap, s, dst);
 	if (!ret && smm_swap_csum(dst) != s->csum)
 		ret = -EIO;
-	if (ret) {
+	if (ret && ret != -EINTR) {
 		atomic_long_inc(&swap->corrupt);
 		pr_err_ratelimited("backing store slot %u: %s\n", slot,
 				   ret == -EIO ? "checksum mismatch, page lost" : "read failed");
