@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: the query of an object's i_mmap interval tree (module/rmap.c),
- * over real mappings of the test thread (kunit_vm_mmap()).  On an object
- * mapped many times over overlapping ranges, shared and private, every
- * query finds exactly the vmas a walk of the whole tree finds
- * overlapping its range, in the same order.
+ * KUnit: the query of an object's i_mmap interval tree (module/rmap.c)
+ * and the walks of evict.c that use it, over real mappings of the test
+ * thread (kunit_vm_mmap()).  On an object mapped many times over
+ * overlapping ranges, shared and private, every query finds exactly the
+ * vmas a walk of the whole tree finds overlapping its range, in the same
+ * order.  On an object mapped as NR_VMAS one-page vmas, the young-pte
+ * walk and the locked-mapping check of a page look at its one vma, and
+ * reclaim evicting mapped pages looks at about one vma per page judged
+ * or unmapped (vmstat rmap_vmas_scanned), not at all NR_VMAS each time.
  *
  * Between mapping and unmapping only EXPECTs are used: the test thread's
  * mappings must be gone before the pool is (see smm_test_fput()).
@@ -15,16 +19,24 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/rbtree.h>
+#include <linux/uaccess.h>
 
+#include <shadowmm/object_internal.h>
 #include <shadowmm/rmap.h>
+#include <shadowmm/stats.h>
 
 #include "smm_test.h"
 
-/* 1024 frames, one zone. */
+/* 1024 frames, one zone; a store of twice that. */
 static const struct smm_test_pool_cfg rmap_pool = {
-	.mb = 4, .split = { 0, 100, 0 }, .one_node = true, .pcp_off = true,
+	.mb = 4, .split = { 0, 100, 0 }, .one_node = true,
+	.pcp_off = true, .swap_pages = 2048,
 };
 
+/* One-page vmas of one object, as a process mapping it page by page. */
+#define NR_VMAS		2048
+/* Pages of them touched, NR_VMAS / NR_TOUCHED apart. */
+#define NR_TOUCHED	64
 /* Overlapping mappings of one object. */
 #define NR_OVERLAPPING	160
 
@@ -133,8 +145,140 @@ static void smm_rmap_matches_tree_test(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, vm_munmap(addr[i], len[i] << PAGE_SHIFT), 0);
 }
 
+/*
+ * @file mapped as NR_VMAS one-page vmas, page i at @addr[i]: writable and
+ * read-only in turn, so that none merges with another.  Returns the
+ * mappings that failed (their @addr 0).
+ */
+static unsigned long smm_test_map_pages(struct kunit *test, struct file *file,
+					unsigned long *addr)
+{
+	unsigned long failed = 0, i;
+
+	for (i = 0; i < NR_VMAS; i++) {
+		addr[i] = kunit_vm_mmap(test, file, 0, PAGE_SIZE,
+					i % 2 ? PROT_READ : PROT_READ | PROT_WRITE,
+					MAP_SHARED, i << PAGE_SHIFT);
+		if (!addr[i] || IS_ERR_VALUE(addr[i])) {
+			failed++;
+			addr[i] = 0;
+		}
+	}
+	return failed;
+}
+
+static void smm_test_unmap_pages(struct kunit *test, unsigned long *addr)
+{
+	unsigned long i;
+
+	for (i = 0; i < NR_VMAS; i++)
+		if (addr[i])
+			KUNIT_EXPECT_EQ(test, vm_munmap(addr[i], PAGE_SIZE), 0);
+}
+
+/*
+ * Page @i touched through its own vma: written if writable (never with
+ * zero, so that its eviction stores it), else read (never written, it
+ * reads zero).  Returns 0, or why not.
+ */
+static int smm_test_touch(unsigned long *addr, unsigned long i)
+{
+	char __user *p = (char __user *)addr[i];
+	char c;
+
+	if (i % 2)
+		return get_user(c, p) ?: (c ? -EILSEQ : 0);
+	return put_user((char)(1 + i % 127), p);
+}
+
+static unsigned long *smm_test_addrs(struct kunit *test)
+{
+	unsigned long *addr = kunit_kcalloc(test, NR_VMAS, sizeof(*addr), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, addr);
+	return addr;
+}
+
+/*
+ * Among NR_VMAS one-page mappings, the young-pte walk of a page and the
+ * check for a locked mapping of it each look at its own vma only, and
+ * still find what it did: the access, once.
+ */
+static void smm_rmap_page_walks_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &rmap_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	unsigned long *addr = smm_test_addrs(test);
+	unsigned long i, scanned;
+
+	KUNIT_EXPECT_EQ(test, smm_test_map_pages(test, file, addr), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(file->f_mapping), (unsigned long)NR_VMAS);
+	for (i = 0; i < NR_VMAS; i += NR_VMAS / NR_TOUCHED + 1) {
+		struct folio *folio;
+		struct page *page;
+
+		if (!addr[i])
+			continue;
+		KUNIT_EXPECT_EQ(test, smm_test_touch(addr, i), 0);
+		page = xa_load(&file->f_mapping->i_pages, i);
+		KUNIT_EXPECT_TRUE_MSG(test, page && !xa_is_value(page), "page %lu", i);
+		if (!page || xa_is_value(page))
+			continue;
+		folio = page_folio(page);
+		folio_lock(folio);
+
+		scanned = smm_event_sum(pool, SMM_RMAP_VMAS_SCANNED);
+		KUNIT_EXPECT_EQ_MSG(test, smm_object_young_ptes(folio), 1U, "page %lu", i);
+		KUNIT_EXPECT_EQ_MSG(test, smm_object_young_ptes(folio), 0U, "page %lu", i);
+		KUNIT_EXPECT_FALSE(test, smm_object_mapped_locked(folio));
+		KUNIT_EXPECT_EQ_MSG(test, smm_event_sum(pool, SMM_RMAP_VMAS_SCANNED) - scanned,
+				    3UL, "page %lu", i);
+		folio_unlock(folio);
+	}
+	smm_test_unmap_pages(test, addr);
+}
+
+/*
+ * Reclaim evicting NR_TOUCHED mapped pages among NR_VMAS one-page
+ * mappings: each page judged or aged looks at its one vma for young
+ * ptes, each unmapped at the vmas over its run, so no more vmas are
+ * looked at than twice the pages scanned and aged.
+ */
+static void smm_rmap_reclaim_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &rmap_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	unsigned long *addr = smm_test_addrs(test);
+	unsigned long i, tries, scanned, pages;
+
+	smm_reclaim_pool_destroy(pool);
+	KUNIT_EXPECT_EQ(test, smm_test_map_pages(test, file, addr), 0UL);
+	for (i = 0; i < NR_VMAS; i += NR_VMAS / NR_TOUCHED)
+		if (addr[i])
+			KUNIT_EXPECT_EQ(test, smm_test_touch(addr, i), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), (long)NR_TOUCHED);
+
+	scanned = smm_event_sum(pool, SMM_RMAP_VMAS_SCANNED);
+	pages = smm_event_sum(pool, SMM_PGSCAN_DIRECT) + smm_event_sum(pool, SMM_PGREFILL);
+	/* Young ptes earn each page a second chance first. */
+	for (tries = 0; tries < 8 && atomic_long_read(&obj->resident); tries++)
+		smm_reclaim_pages(pool, NR_TOUCHED);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), 0L);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PSWPOUT), (unsigned long)NR_TOUCHED);
+	scanned = smm_event_sum(pool, SMM_RMAP_VMAS_SCANNED) - scanned;
+	pages = smm_event_sum(pool, SMM_PGSCAN_DIRECT) + smm_event_sum(pool, SMM_PGREFILL) -
+		pages;
+	KUNIT_EXPECT_GE(test, scanned, (unsigned long)NR_TOUCHED);
+	KUNIT_EXPECT_LE_MSG(test, scanned, 2 * pages, "%lu pages scanned and aged", pages);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	smm_test_unmap_pages(test, addr);
+}
+
 static struct kunit_case smm_rmap_cases[] = {
 	KUNIT_CASE(smm_rmap_matches_tree_test),
+	KUNIT_CASE(smm_rmap_page_walks_test),
+	KUNIT_CASE_SLOW(smm_rmap_reclaim_test),
 	{}
 };
 

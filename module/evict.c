@@ -6,7 +6,10 @@
  * each, and asks the LRU (smm_lru_check_references(), module/lru.c)
  * whether it is a victim; the LRU reads the page's pins and young ptes
  * through the two helpers here (smm_object_page_pinned(),
- * smm_object_young_ptes(): a walk of the object's mappings of its own).
+ * smm_object_young_ptes(): a walk of the object's mappings of its own,
+ * of only those over the page, found in the i_mmap interval tree by
+ * module/rmap.c, so a page's judgment costs its own mappings, not every
+ * mapping of its object; counted in vmstat rmap_vmas_scanned).
  * A victim goes to smm_object_remove_mapping(), which takes it out of its
  * object: unmapped, written to the backing store unless it is all zeroes,
  * replaced in the object by a shadow entry (node, age, store slot) and
@@ -45,6 +48,8 @@
 #include <shadowmm/object_internal.h>
 #include <shadowmm/pool.h>
 #include <shadowmm/reclaim.h>
+#include <shadowmm/rmap.h>
+#include <shadowmm/stats.h>
 #include <shadowmm/walk.h>
 #include <trace/events/shadowmm.h>
 
@@ -153,13 +158,14 @@ bool smm_object_page_pinned(struct folio *folio)
  *
  * Counts the page's ptes that are young, each made old again, as the
  * kernel's rmap walk (folio_referenced()) reads them.  The walk is
- * shadowmm's own, through the object's i_mmap tree, so what it finds does
- * not depend on what the kernel's LRU flavour (classic or
- * multi-generational) does with a young pte when it zaps one.  The i_mmap
- * lock, taken here, keeps each vma and its page tables; the page lock,
- * which the caller holds, keeps the page in the object.  A PMD-sized
- * folio's accesses are its PMD's young bit in a mapping that maps it
- * whole, its ptes' young bits elsewhere, and count once a mapping.
+ * shadowmm's own, through the vmas of the object's i_mmap tree over the
+ * folio's offsets (module/rmap.c), so what it finds does not depend on
+ * what the kernel's LRU flavour (classic or multi-generational) does with
+ * a young pte when it zaps one.  The i_mmap lock, taken here, keeps each
+ * vma and its page tables; the page lock, which the caller holds, keeps
+ * the page in the object.  A PMD-sized folio's accesses are its PMD's
+ * young bit in a mapping that maps it whole, its ptes' young bits
+ * elsewhere, and count once a mapping.
  *
  * Context: Process context, may sleep (the i_mmap lock); the page locked
  * by the caller.
@@ -169,23 +175,20 @@ unsigned int smm_object_young_ptes(struct folio *folio)
 {
 	struct address_space *mapping = folio->mapping;
 	pgoff_t index = folio->index, nr = folio_nr_pages(folio);
-	unsigned int young = 0;
-	struct rb_node *rb;
+	struct vm_area_struct *vma;
+	unsigned int young = 0, vmas = 0;
 
 	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
 	i_mmap_lock_read(mapping);
-	for (rb = rb_first_cached(&mapping->i_mmap); rb; rb = rb_next(rb)) {
-		struct vm_area_struct *vma = rb_entry(rb, struct vm_area_struct,
-						      shared.rb);
+	smm_rmap_for_each_vma(vma, mapping, index, index + nr - 1) {
 		struct smm_young_walk w = { .pfn = folio_pfn(folio), .nr = nr };
 		unsigned long start, end, addr, next;
 		pgoff_t first, last;
 
-		/* The part of the folio's range the vma maps, if any. */
+		vmas++;
+		/* The part of the folio's range the vma maps. */
 		first = max(index, vma->vm_pgoff);
 		last = min(index + nr, vma->vm_pgoff + vma_pages(vma));
-		if (first >= last)
-			continue;
 		start = vma->vm_start + ((first - vma->vm_pgoff) << PAGE_SHIFT);
 		end = start + ((last - first) << PAGE_SHIFT);
 		for (addr = start; addr < end; addr = next) {
@@ -196,6 +199,7 @@ unsigned int smm_object_young_ptes(struct folio *folio)
 		young += nr > 1 ? !!w.young : w.young;
 	}
 	i_mmap_unlock_read(mapping);
+	smm_count_events(smm_inode_object(mapping->host)->pool, SMM_RMAP_VMAS_SCANNED, vmas);
 	return young;
 }
 SMM_EXPORT(smm_object_young_ptes);
@@ -206,7 +210,8 @@ SMM_EXPORT(smm_object_young_ptes);
  *
  * The kernel mlocks a large folio only when mlock() walks it; one a
  * locked mapping faulted in stays unmarked until reclaim finds the
- * mapping, as this does through the object's i_mmap tree.
+ * mapping, as this does among the vmas of the object's i_mmap tree over
+ * the folio's offsets.
  *
  * Context: Process context, may sleep (the i_mmap lock).
  * Return: true when a VM_LOCKED vma covers any page of @folio.
@@ -215,20 +220,21 @@ bool smm_object_mapped_locked(struct folio *folio)
 {
 	struct address_space *mapping = folio->mapping;
 	pgoff_t index = folio->index, nr = folio_nr_pages(folio);
-	struct rb_node *rb;
+	struct vm_area_struct *vma;
+	unsigned int vmas = 0;
 	bool locked = false;
 
 	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
 	i_mmap_lock_read(mapping);
-	for (rb = rb_first_cached(&mapping->i_mmap); rb && !locked; rb = rb_next(rb)) {
-		struct vm_area_struct *vma = rb_entry(rb, struct vm_area_struct,
-						      shared.rb);
-
-		if (index + nr > vma->vm_pgoff &&
-		    index < vma->vm_pgoff + vma_pages(vma))
-			locked = vma->vm_flags & VM_LOCKED;
+	smm_rmap_for_each_vma(vma, mapping, index, index + nr - 1) {
+		vmas++;
+		if (vma->vm_flags & VM_LOCKED) {
+			locked = true;
+			break;
+		}
 	}
 	i_mmap_unlock_read(mapping);
+	smm_count_events(smm_inode_object(mapping->host)->pool, SMM_RMAP_VMAS_SCANNED, vmas);
 	return locked;
 }
 SMM_EXPORT(smm_object_mapped_locked);
@@ -268,17 +274,16 @@ static void smm_object_unmap_run(struct smm_pool *pool, struct smm_page **frames
 {
 	struct address_space *mapping = frames[0]->object->inode->i_mapping;
 	pgoff_t start = frames[0]->index, last = start + nr - 1;
-	struct rb_node *rb;
+	struct vm_area_struct *vma;
+	unsigned int vmas = 0;
 
 	unmap_mapping_pages(mapping, start, nr, false);
 	i_mmap_lock_read(mapping);
-	for (rb = rb_first_cached(&mapping->i_mmap); rb; rb = rb_next(rb)) {
-		struct vm_area_struct *vma = rb_entry(rb, struct vm_area_struct,
-						      shared.rb);
+	smm_rmap_for_each_vma(vma, mapping, start, last) {
 		pgoff_t first, end;
 
-		if (!(READ_ONCE(vma->vm_flags) & VM_LOCKED) ||
-		    vma->vm_pgoff > last || vma->vm_pgoff + vma_pages(vma) <= start)
+		vmas++;
+		if (!(READ_ONCE(vma->vm_flags) & VM_LOCKED))
 			continue;
 		first = max_t(pgoff_t, start, vma->vm_pgoff);
 		end = min_t(pgoff_t, last, vma->vm_pgoff + vma_pages(vma) - 1);
@@ -286,6 +291,7 @@ static void smm_object_unmap_run(struct smm_pool *pool, struct smm_page **frames
 			smm_lru_mlock(pool, frames[first - start]);
 	}
 	i_mmap_unlock_read(mapping);
+	smm_count_events(pool, SMM_RMAP_VMAS_SCANNED, vmas);
 }
 
 /**

@@ -84,11 +84,6 @@ static atomic64_t smm_object_next_id = ATOMIC64_INIT(0);
 static DEFINE_PER_CPU(struct work_struct, smm_kernel_drain_work);
 static DEFINE_MUTEX(smm_kernel_drain_lock);
 
-static struct smm_object *smm_inode_object(struct inode *inode)
-{
-	return inode->i_private;
-}
-
 /*
  * A frame whose memory failed (PG_hwpoison) is never handed out again:
  * reading it would read the failed memory (a machine check on real

@@ -72,6 +72,7 @@ const char * const smm_event_names[SMM_NR_EVENTS] = {
 	[SMM_PGSTEAL_ZERO] = "pgsteal_zero",
 	[SMM_PAGEOUTRUN] = "pageoutrun",
 	[SMM_KSWAPD_GIVEUP] = "kswapd_giveup",
+	[SMM_RMAP_VMAS_SCANNED] = "rmap_vmas_scanned",
 	[SMM_WORKINGSET_NODERECLAIM] = "workingset_nodereclaim",
 	[SMM_WORKINGSET_REFAULT_ANON] = "workingset_refault_anon",
 	[SMM_WORKINGSET_ACTIVATE_ANON] = "workingset_activate_anon",

@@ -12,6 +12,7 @@
 #define _SHADOWMM_OBJECT_INTERNAL_H
 
 #include <linux/compiler.h>
+#include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -20,6 +21,12 @@
 #include <shadowmm/object.h>
 #include <shadowmm/pool.h>
 #include <shadowmm/region.h>
+
+/* The object whose inode this is. */
+static inline struct smm_object *smm_inode_object(struct inode *inode)
+{
+	return inode->i_private;
+}
 
 /* The shadow frame behind a struct page of an object (page->private). */
 static inline struct smm_page *smm_object_frame(struct smm_pool *pool, struct page *page)

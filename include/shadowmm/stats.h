@@ -68,6 +68,7 @@ enum smm_event {
 	SMM_PGSTEAL_ZERO,		/* of which all zeroes: nothing stored */
 	SMM_PAGEOUTRUN,			/* kswapd balance runs */
 	SMM_KSWAPD_GIVEUP,		/* kswapd stopped with nothing reclaimable */
+	SMM_RMAP_VMAS_SCANNED,		/* vmas evict.c's rmap walks looked at */
 	SMM_WORKINGSET_NODERECLAIM,	/* shadow entries trimmed */
 	SMM_WORKINGSET_REFAULT_ANON,	/* refaults the workingset policy judged */
 	SMM_WORKINGSET_ACTIVATE_ANON,	/* of which it activated */
