@@ -15,9 +15,9 @@
  * short and only then; a victim whose mapping mlock() locked after its
  * verdict is not evicted; shadow entries without a slot are trimmed;
  * kmalloc reclaims on every path when it may sleep and on none when it
- * may not.  The store's own round trip, full and corrupt cases are in
- * the shadowmm_swap suite, the distance arithmetic in
- * shadowmm_workingset.
+ * may not; a task being killed reclaims nothing.  The store's own round
+ * trip, full and corrupt cases are in the shadowmm_swap suite, the
+ * distance arithmetic in shadowmm_workingset.
  */
 
 #include <kunit/static_stub.h>
@@ -28,6 +28,7 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/pagemap.h>
+#include <linux/sched/signal.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -1204,6 +1205,55 @@ static void smm_reclaim_no_store_test(struct kunit *test)
 			smm_event_sum(pool, SMM_PGSTEAL_KSWAPD), 0UL);
 }
 
+/*
+ * A task being killed reclaims nothing: its allocation below min fails
+ * at once, scanning no page, though reclaim could have freed one for it,
+ * and its "reclaim N" stops before the first batch.  (Before, it scanned
+ * and evicted as any other, pass after pass.)  Without the signal the
+ * same allocation reclaims and succeeds.
+ */
+static void smm_reclaim_killed_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	struct file *file = smm_test_object_file(test, pool);
+	unsigned int flags = SMM_GFP_HIGHMEM | SMM_GFP_NOFAULT;
+	u8 *buf = smm_test_buf(test);
+	unsigned long i, n = 0, scanned;
+	struct smm_page **frames, *frame;
+
+	smm_reclaim_pool_destroy(pool);
+	frames = kunit_kcalloc(test, zone->managed + 2, sizeof(*frames), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, frames);
+	/* Half the region evictable, the rest taken down to min. */
+	for (i = 0; i < zone->managed / 2; i++)
+		KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i), (ssize_t)PAGE_SIZE);
+	while ((frame = smm_alloc_pages(pool, 0, flags | SMM_GFP_NOWAIT)))
+		frames[n++] = frame;
+	scanned = smm_event_sum(pool, SMM_PGSCAN_DIRECT);
+
+	allow_signal(SIGKILL);
+	send_sig(SIGKILL, current, 1);
+	KUNIT_EXPECT_TRUE(test, fatal_signal_pending(current));
+	frame = smm_alloc_pages(pool, 0, flags | SMM_GFP_DIRECT_RECLAIM);
+	KUNIT_EXPECT_NULL(test, frame);
+	if (frame)
+		frames[n++] = frame;
+	KUNIT_EXPECT_EQ(test, smm_reclaim_pages(pool, SMM_RECLAIM_BATCH), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGSCAN_DIRECT) - scanned, 0UL);
+	flush_signals(current);
+	disallow_signal(SIGKILL);
+
+	frame = smm_alloc_pages(pool, 0, flags | SMM_GFP_DIRECT_RECLAIM);
+	KUNIT_EXPECT_NOT_NULL(test, frame);
+	if (frame)
+		frames[n++] = frame;
+	KUNIT_EXPECT_GT(test, smm_event_sum(pool, SMM_PGSTEAL_DIRECT), 0UL);
+	while (n)
+		smm_free_pages(pool, frames[--n], 0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE_SLOW(smm_reclaim_kswapd_test),
 	KUNIT_CASE_SLOW(smm_reclaim_direct_test),
@@ -1223,6 +1273,7 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE(smm_reclaim_close_in_evict_test),
 	KUNIT_CASE(smm_reclaim_shadow_trim_test),
 	KUNIT_CASE(smm_reclaim_no_store_test),
+	KUNIT_CASE(smm_reclaim_killed_test),
 	KUNIT_CASE_PARAM_ATTR(smm_reclaim_kmalloc_test, smm_reclaim_kmalloc_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	{}

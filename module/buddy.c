@@ -469,7 +469,7 @@ static bool smm_direct_reclaim_may_retry(struct smm_pool *pool)
  * not sleep.
  * Return: the head descriptor of the block, or NULL when every zone the
  * flags allow is below its watermark or out of blocks of @order (after
- * reclaim, when allowed).
+ * reclaim, when allowed: none for a task being killed).
  */
 struct smm_page *smm_alloc_pages_node(struct smm_pool *pool, int node,
 				      unsigned int order, unsigned int flags)
@@ -530,6 +530,9 @@ struct smm_page *smm_alloc_pages_node(struct smm_pool *pool, int node,
 						 SMM_WMARK_MIN, &zone);
 			if (page)
 				goto done;
+			/* A dying task reclaims no more: its allocation fails. */
+			if (fatal_signal_pending(current))
+				break;
 			if (!progress &&
 			    (tries + 1 == SMM_DIRECT_RECLAIM_TRIES ||
 			     !smm_direct_reclaim_may_retry(pool)))

@@ -210,8 +210,24 @@ static unsigned int smm_shrink_inactive(struct smm_pool *pool,
 }
 
 /*
+ * A task that is being killed stops reclaiming before its next batch: it
+ * is about to exit and free its memory, as the kernel's reclaim says
+ * where it lets such a task return early (throttle_direct_reclaim(),
+ * shrink_inactive_list()).  Its allocation then fails, and the fault
+ * that asked for it ends in a SIGBUS nobody sees (smm_vm_fault()),
+ * instead of the task scanning whole LRU lists at falling priority, try
+ * after try, before it can exit.  kswapd, a kernel thread, gets no such
+ * signal; the "reclaim N" knob stops only for the task that wrote it.
+ */
+static bool smm_reclaim_killed(const struct smm_scan_control *sc)
+{
+	return !sc->kswapd && fatal_signal_pending(current);
+}
+
+/*
  * Batches over a node while its budget lasts: before each, the policy's
- * aging (@force: its forced one), then the inactive tail shrunk.
+ * aging (@force: its forced one), then the inactive tail shrunk; a batch
+ * at a time, until a dying caller gives up.
  */
 static void smm_shrink_node_batches(struct smm_pool *pool,
 				    const struct smm_lru_policy *policy,
@@ -224,7 +240,7 @@ static void smm_shrink_node_batches(struct smm_pool *pool,
 	budget = max_t(unsigned long, budget, SMM_RECLAIM_BATCH);
 	/* A batch may isolate nothing (all second chances): it still scanned. */
 	while (budget && sc->nr_reclaimed < sc->nr_to_reclaim && !sc->store_full) {
-		if (!smm_lru_evictable(node))
+		if (!smm_lru_evictable(node) || smm_reclaim_killed(sc))
 			break;
 		if (force)
 			policy->force_age(pool, node);
@@ -454,6 +470,8 @@ static void smm_reclaim_nodes(struct smm_pool *pool, struct smm_node *pref,
 	int i;
 
 	for (i = 0; i < pool->zones.nr_nodes && sc->nr_reclaimed < sc->nr_to_reclaim; i++) {
+		if (smm_reclaim_killed(sc))
+			break;
 		sc->store_full = false;
 		smm_shrink_node(pool, &pool->zones.nodes[pref->fallback[i]], sc);
 	}
@@ -465,6 +483,9 @@ static void smm_reclaim_nodes(struct smm_pool *pool, struct smm_node *pref,
  * @pref: the allocation's preferred node (the others follow by distance)
  * @order: the allocation's order
  * @flags: its SMM_GFP_* flags (traced)
+ *
+ * A task with a fatal signal pending reclaims nothing, and one that gets
+ * it meanwhile stops after the batch under way.
  *
  * Context: Process context, may sleep; no spinlock or page lock held.
  * Return: the number of pages reclaimed.
@@ -481,7 +502,7 @@ unsigned long smm_direct_reclaim(struct smm_pool *pool, struct smm_node *pref,
 	trace_shadowmm_reclaim_begin(pref->nid, order, flags);
 	while (sc.priority >= 0 && sc.nr_reclaimed < sc.nr_to_reclaim) {
 		smm_reclaim_nodes(pool, pref, &sc);
-		if (sc.store_full || !pool->swap.ready)
+		if (sc.store_full || !pool->swap.ready || smm_reclaim_killed(&sc))
 			break;
 		sc.priority -= 4;
 	}
@@ -497,8 +518,9 @@ unsigned long smm_direct_reclaim(struct smm_pool *pool, struct smm_node *pref,
  * @nr: pages to reclaim
  *
  * Passes over every node at falling priority until @nr pages are evicted
- * or a pass at priority 0 evicts nothing.  Counted as direct reclaim (not
- * as a stall).
+ * or a pass at priority 0 evicts nothing, or the writer of the knob is
+ * being killed (after the batch under way).  Counted as direct reclaim
+ * (not as a stall).
  *
  * Context: Process context, may sleep; no spinlock or page lock held.
  * Return: the number of pages reclaimed.
@@ -516,7 +538,7 @@ unsigned long smm_reclaim_pages(struct smm_pool *pool, unsigned long nr)
 		if (sc.nr_reclaimed != before)
 			continue;
 		if (!sc.priority || sc.store_full || !pool->swap.ready ||
-		    fatal_signal_pending(current))
+		    smm_reclaim_killed(&sc))
 			break;
 		sc.priority--;
 	}
