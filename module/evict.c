@@ -206,12 +206,14 @@ SMM_EXPORT(smm_object_young_ptes);
 
 /**
  * smm_object_mapped_locked() - does a locked mapping map part of a folio?
- * @folio: a PMD-sized folio of an object, locked by the caller
+ * @folio: a folio of an object, locked by the caller
  *
  * The kernel mlocks a large folio only when mlock() walks it; one a
  * locked mapping faulted in stays unmarked until reclaim finds the
  * mapping, as this does among the vmas of the object's i_mmap tree over
- * the folio's offsets.
+ * the folio's offsets.  Nor does PG_mlocked say for a single page: the
+ * munlock of one of two locked mappings clears it (see
+ * smm_lru_rescue_unevictable()).
  *
  * Context: Process context, may sleep (the i_mmap lock).
  * Return: true when a VM_LOCKED vma covers any page of @folio.

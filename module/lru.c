@@ -932,50 +932,70 @@ SMM_EXPORT(smm_lru_putback_rejected);
  * smm_lru_rescue_unevictable() - give munlocked pages back to reclaim
  * @pool: the pool
  * @node: the node
- * @nr_to_scan: at most this many tail frames of its unevictable list are
- *		looked at
+ * @nr_to_scan: at most this many pages of the tail of its unevictable
+ *		list are looked at
  *
  * munlock() clears PG_mlocked of the pages it walks without telling the
  * driver, and an mlocked mapping's unmap does the same: a page whose
- * struct page is no longer PG_mlocked goes back to the inactive head (or
- * a generation), counted in unevictable_pgs_rescued, as the kernel's
- * munlock moves a folio off its unevictable list.  The others go to the
- * list's head, so the next scan goes on from where this one stopped.  A
- * PMD-sized folio a locked mapping faulted in is never PG_mlocked: it
- * comes back too, and reclaim, finding the locked mapping, sends it here
- * again (smm_judge_page()).
+ * struct page is no longer PG_mlocked and which no locked mapping still
+ * covers goes back to the inactive list (under mglru, a generation),
+ * counted in unevictable_pgs_rescued, as the kernel's munlock moves a
+ * folio off its unevictable list.  The flag alone does not say: the
+ * kernel keeps a count of a folio's locked mappings only while the folio
+ * is on its own LRU, so the munlock of one of two locked mappings clears
+ * it too.  The mappings are looked up with the page locked and no LRU
+ * lock held; the others go back to the list's head, so the next scan
+ * goes on from where this one stopped.
  *
- * Context: Process context.  Takes @node's LRU lock.
+ * Context: Process context, may sleep.  Takes @node's LRU lock, page
+ * locks (tried) and objects' i_mmap locks.
  * Return: the number of frames moved back.
  */
 unsigned int smm_lru_rescue_unevictable(struct smm_pool *pool, struct smm_node *node,
 					unsigned long nr_to_scan)
 {
 	struct smm_lruvec *lruvec = &node->lruvec;
+	struct smm_page *frames[SMM_RECLAIM_BATCH];
 	unsigned long scanned = 0;
 	unsigned int rescued = 0;
 
 	while (scanned < nr_to_scan && READ_ONCE(lruvec->nr_unevictable)) {
-		unsigned int seen = 0;
+		unsigned int n = 0, seen = 0, i;
 
+		/* Candidates off the list, each with a reference: their check sleeps. */
 		smm_lruvec_lock(lruvec);
-		while (scanned < nr_to_scan && seen < SMM_WALK_BATCH &&
+		while (scanned < nr_to_scan && n < ARRAY_SIZE(frames) && seen < SMM_WALK_BATCH &&
 		       !list_empty(&lruvec->unevictable_list)) {
 			struct smm_page *frame = list_last_entry(&lruvec->unevictable_list,
 								 struct smm_page, lru);
 
-			scanned++;
+			scanned += smm_frame_nr_pages(frame);
 			seen++;
-			if (smm_lru_mlocked(pool, frame)) {
+			if (smm_lru_mlocked(pool, frame) ||
+			    !get_page_unless_zero(smm_lru_page(pool, frame))) {
 				list_move(&frame->lru, &lruvec->unevictable_list);
 				continue;
 			}
-			smm_lru_move(lruvec, frame, SMM_LRU_INACTIVE);
-			smm_count_events(pool, SMM_UNEVICTABLE_PGRESCUED,
-					 smm_frame_nr_pages(frame));
-			rescued++;
+			smm_lru_unlink(lruvec, frame);
+			frames[n++] = frame;
 		}
 		spin_unlock(&lruvec->lock);
+		for (i = 0; i < n; i++) {
+			struct folio *folio = page_folio(smm_lru_page(pool, frames[i]));
+
+			if (!folio_trylock(folio))
+				continue;
+			if (folio->mapping && !folio_test_mlocked(folio) &&
+			    !smm_object_mapped_locked(folio)) {
+				clear_bit(SMM_PG_unevictable, &frames[i]->flags);
+				smm_count_events(pool, SMM_UNEVICTABLE_PGRESCUED,
+						 smm_frame_nr_pages(frames[i]));
+				rescued++;
+			}
+			folio_unlock(folio);
+		}
+		/* Each to the list its flags now name. */
+		smm_lru_putback(pool, frames, n);
 		cond_resched();
 	}
 	return rescued;

@@ -3,8 +3,9 @@
  * Reclaim as a program sees it: mapping more than the region holds and
  * getting every byte back (one mapping; two processes of two threads), a
  * hot set that stays resident beside a streaming scan, mlocked pages that
- * are never evicted and munlocked ones that are again (as are pages a
- * locked private mapping only copied), SIGBUS when region and backing
+ * are never evicted (not even once another locked mapping of them went)
+ * and munlocked ones that are again (as are pages a locked private
+ * mapping only copied), SIGBUS when region and backing
  * store are both full
  * with nothing stored lost, reclaim beside concurrent faults, munmap and
  * fork, eviction of pages a thread on another CPU maps costing a TLB
@@ -338,6 +339,44 @@ TEST(munlocked_mapping_becomes_evictable)
 	for (i = 0; i < locked; i++)
 		ASSERT_EQ(-1, smm_check_fill(l + i * PG, 64, 9, i * PG));
 	munmap(l, locked * PG);
+	close(fd);
+	EXPECT_TRUE(smm_validate_ok());
+}
+
+/*
+ * Two locked mappings of the same pages, one unmapped: the kernel's
+ * munlock of it clears PG_mlocked though the other still locks them
+ * (it counts a page's locked mappings only on its own LRU).  Reclaim,
+ * looking for munlocked pages, must find the other mapping and leave
+ * them: none is written out, none faults back in.
+ */
+TEST(page_locked_by_another_mapping_stays)
+{
+	unsigned long locked = REGION_PAGES / 8, i;
+	long long out0 = smm_vmstat("pswpout");
+	int fd = smm_open();
+	char *p, *q;
+
+	ASSERT_GE(fd, 0);
+	p = mmap(NULL, locked * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd, 0);
+	q = mmap(NULL, locked * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_NE(MAP_FAILED, q);
+	for (i = 0; i < locked; i++)
+		smm_fill(p + i * PG, 64, 10, i * PG);
+	ASSERT_TRUE(smm_knob("drain_lru 1"));
+	ASSERT_EQ(0, munmap(p, locked * PG));
+	ASSERT_TRUE(smm_knob("reclaim 1024"));
+	printf("# Unevictable %lld kB, resident %llu of %lu, pswpout +%lld\n",
+	       smm_meminfo_kb("Unevictable:"),
+	       (unsigned long long)smm_info(fd).resident_pages, locked,
+	       smm_vmstat("pswpout") - out0);
+	EXPECT_EQ(locked, smm_info(fd).resident_pages);
+	EXPECT_GE(smm_meminfo_kb("Unevictable:"), (long long)locked * 4);
+	for (i = 0; i < locked; i++)
+		ASSERT_EQ(-1, smm_check_fill(q + i * PG, 64, 10, i * PG));
+	EXPECT_EQ(0, smm_info(fd).faults_major);
+	munmap(q, locked * PG);
 	close(fd);
 	EXPECT_TRUE(smm_validate_ok());
 }
