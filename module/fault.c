@@ -58,6 +58,12 @@ static const enum smm_event smm_fault_events[SMM_NR_FAULT_KINDS] = {
 	[SMM_FAULT_SIGBUS] = SMM_PGFAULT_SIGBUS,
 };
 
+/* A private write fault: the kernel copies the object's page (do_cow_fault()). */
+static bool smm_fault_copies(const struct vm_fault *vmf)
+{
+	return (vmf->flags & FAULT_FLAG_WRITE) && !(vmf->vma->vm_flags & VM_SHARED);
+}
+
 /*
  * The object's, the mapping's and the pool's counts.  The mapping's
  * descriptor is looked up by address in the process's tree, as find_vma()
@@ -88,10 +94,9 @@ static void smm_fault_lru(struct vm_fault *vmf, struct smm_object *obj,
 	/* A PMD-sized folio's head frame stands for it on the LRU. */
 	struct smm_page *frame = smm_sfn_page(&pool->region,
 					      page_private(&page_folio(page)->page));
-	bool cow = (vmf->flags & FAULT_FLAG_WRITE) && !(vmf->vma->vm_flags & VM_SHARED);
 
 	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(page_folio(page)), page_folio(page));
-	if (((vmf->vma->vm_flags & VM_LOCKED) && !cow) ||
+	if (((vmf->vma->vm_flags & VM_LOCKED) && !smm_fault_copies(vmf)) ||
 	    folio_test_mlocked(page_folio(page)))
 		smm_lru_mlock(pool, frame);
 	else if (resident)
@@ -318,8 +323,7 @@ static vm_fault_t smm_fault_huge_check(struct vm_fault *vmf, struct smm_object *
 static vm_fault_t smm_vm_fault(struct vm_fault *vmf)
 {
 	struct smm_object *obj = smm_file_object(vmf->vma->vm_file);
-	bool cow = (vmf->flags & FAULT_FLAG_WRITE) &&
-		   !(vmf->vma->vm_flags & VM_SHARED);
+	bool cow = smm_fault_copies(vmf);
 	enum smm_page_origin origin;
 	vm_fault_t ret;
 
