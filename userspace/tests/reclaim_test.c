@@ -86,6 +86,35 @@ static int smm_knob(const char *line)
 	return n == (ssize_t)strlen(line);
 }
 
+/* The first 64 bytes of each of @pages pages through @p: pattern @seed. */
+static void fill_heads(char *p, unsigned long pages, uint64_t seed)
+{
+	unsigned long i;
+
+	for (i = 0; i < pages; i++)
+		smm_fill(p + i * PG, 64, seed, i * PG);
+}
+
+/* The first page whose 64 bytes are not @seed's pattern, or -1. */
+static long check_heads(const char *p, unsigned long pages, uint64_t seed)
+{
+	unsigned long i;
+
+	for (i = 0; i < pages; i++)
+		if (smm_check_fill(p + i * PG, 64, seed, i * PG) >= 0)
+			return i;
+	return -1;
+}
+
+/* What became of @pages pages of @fd: the lists and the object. */
+static void show_kept(int fd, unsigned long pages)
+{
+	printf("# Unevictable %lld kB, resident %llu of %lu, pswpout %lld, rescued %lld\n",
+	       smm_meminfo_kb("Unevictable:"),
+	       (unsigned long long)smm_info(fd).resident_pages, pages,
+	       smm_vmstat("pswpout"), smm_vmstat("unevictable_pgs_rescued"));
+}
+
 /* Write @pages pages of pattern @seed through @p, then check every byte. */
 static long fill_and_check(char *p, unsigned long first, unsigned long pages,
 			   uint64_t seed)
@@ -312,7 +341,7 @@ TEST(mlocked_never_evicted)
  */
 TEST(munlocked_mapping_becomes_evictable)
 {
-	unsigned long locked = REGION_PAGES / 4, i;
+	unsigned long locked = REGION_PAGES / 4;
 	long long rescued0 = smm_vmstat("unevictable_pgs_rescued");
 	int fd = smm_open();
 	char *l;
@@ -321,23 +350,18 @@ TEST(munlocked_mapping_becomes_evictable)
 	l = map_shared(fd, locked * PG);
 	ASSERT_NE(NULL, l);
 	ASSERT_EQ(0, mlock(l, locked * PG));
-	for (i = 0; i < locked; i++)
-		smm_fill(l + i * PG, 64, 9, i * PG);
+	fill_heads(l, locked, 9);
 	ASSERT_TRUE(smm_knob("drain_lru 1"));
 	ASSERT_GE(smm_meminfo_kb("Unevictable:"), (long long)locked * 4);
 	ASSERT_EQ(0, munlock(l, locked * PG));
 	EXPECT_EQ(0, smm_meminfo_kb("Mlocked:"));
 	/* More than is resident: passes down to priority 0. */
 	ASSERT_TRUE(smm_knob("reclaim 1024"));
-	printf("# Unevictable %lld kB, resident %llu of %lu, rescued %lld\n",
-	       smm_meminfo_kb("Unevictable:"),
-	       (unsigned long long)smm_info(fd).resident_pages, locked,
-	       smm_vmstat("unevictable_pgs_rescued") - rescued0);
+	show_kept(fd, locked);
 	EXPECT_EQ(0, smm_meminfo_kb("Unevictable:"));
 	EXPECT_GE(smm_vmstat("unevictable_pgs_rescued") - rescued0, (long long)locked);
 	EXPECT_LT(smm_info(fd).resident_pages, locked / 2);
-	for (i = 0; i < locked; i++)
-		ASSERT_EQ(-1, smm_check_fill(l + i * PG, 64, 9, i * PG));
+	ASSERT_EQ(-1, check_heads(l, locked, 9));
 	munmap(l, locked * PG);
 	close(fd);
 	EXPECT_TRUE(smm_validate_ok());
@@ -352,8 +376,7 @@ TEST(munlocked_mapping_becomes_evictable)
  */
 TEST(page_locked_by_another_mapping_stays)
 {
-	unsigned long locked = REGION_PAGES / 8, i;
-	long long out0 = smm_vmstat("pswpout");
+	unsigned long locked = REGION_PAGES / 8;
 	int fd = smm_open();
 	char *p, *q;
 
@@ -362,19 +385,14 @@ TEST(page_locked_by_another_mapping_stays)
 	q = mmap(NULL, locked * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_NE(MAP_FAILED, q);
-	for (i = 0; i < locked; i++)
-		smm_fill(p + i * PG, 64, 10, i * PG);
+	fill_heads(p, locked, 10);
 	ASSERT_TRUE(smm_knob("drain_lru 1"));
 	ASSERT_EQ(0, munmap(p, locked * PG));
 	ASSERT_TRUE(smm_knob("reclaim 1024"));
-	printf("# Unevictable %lld kB, resident %llu of %lu, pswpout +%lld\n",
-	       smm_meminfo_kb("Unevictable:"),
-	       (unsigned long long)smm_info(fd).resident_pages, locked,
-	       smm_vmstat("pswpout") - out0);
+	show_kept(fd, locked);
 	EXPECT_EQ(locked, smm_info(fd).resident_pages);
 	EXPECT_GE(smm_meminfo_kb("Unevictable:"), (long long)locked * 4);
-	for (i = 0; i < locked; i++)
-		ASSERT_EQ(-1, smm_check_fill(q + i * PG, 64, 10, i * PG));
+	ASSERT_EQ(-1, check_heads(q, locked, 10));
 	EXPECT_EQ(0, smm_info(fd).faults_major);
 	munmap(q, locked * PG);
 	close(fd);
