@@ -90,9 +90,10 @@ static DEFINE_MUTEX(smm_kernel_drain_lock);
  * hardware), and a later user would get what is left of it.  It waits on
  * the quarantine list, off the buddy, until the pool is destroyed; the
  * region then gives it back to the kernel, whose allocator keeps poisoned
- * pages out of its free lists.  Its count stays what it is: zero, or
- * references that may never go (memory_failure() keeps the one
- * MADV_HWPOISON took).
+ * pages out of its free lists.  Its count stays what it is: zero for a
+ * frame that was free, or, for one that comes from the pinned list, the
+ * list's two references of shadowmm's and others that may never go
+ * (memory_failure() keeps the one MADV_HWPOISON took).
  */
 static void smm_object_quarantine(struct smm_pool *pool, struct smm_page *frame)
 {
@@ -351,8 +352,9 @@ static bool smm_pinned_any_mlocked(struct smm_pool *pool)
 }
 
 /*
- * Free the pinned frames whose pins are gone; poll again while any is
- * left.  The module stays loaded while any frame waits here.  A pinned
+ * Free the pinned frames whose pins are gone (the count freezes from
+ * shadowmm's two references to zero); poll again while any is left.  The
+ * module stays loaded while any frame waits here.  A pinned
  * frame whose memory failed is quarantined at once, pins and all: it is
  * never handed out again anyway, and memory_failure() may keep its
  * reference forever, which would keep the module loaded forever.
@@ -396,7 +398,7 @@ static void smm_pinned_release(struct smm_pool *pool, bool final)
 		if (budget < nr)
 			break;
 		budget -= nr;
-		if (page_ref_freeze(page, 1)) {
+		if (page_ref_freeze(page, 2)) {
 			list_move_tail(&frame->lru, &released);
 		} else if (PageHWPoison(page) && !PageHead(page)) {
 			/* A folio waits whole: its other pages go back with it. */
@@ -463,17 +465,20 @@ void smm_object_pinned_flush(struct smm_pool *pool)
 SMM_EXPORT(smm_object_pinned_flush);
 
 /*
- * Give a frame that has left its object (and every page table) back: now
- * if shadowmm's reference is the only one (the count freezes from one to
- * zero atomically, so a stale lookup cannot slip in between), else once
- * the others are gone.
+ * Give a frame that has left its object (and every page table) back, with
+ * two references of shadowmm's: its object's and the one its taker held
+ * (so its count was never one out of the object, see the reference rule
+ * in object.h).  Now if those are the only ones (the count freezes from
+ * two to zero atomically, so a stale lookup cannot slip in between), else
+ * once the others are gone: the taker's reference becomes the pinned
+ * list's.
  */
 static void smm_object_frame_release(struct smm_pool *pool, struct page *page)
 {
 	struct smm_page *frame = smm_object_frame(pool, page);
 	unsigned long nr;
 
-	if (page_ref_freeze(page, 1)) {
+	if (page_ref_freeze(page, 2)) {
 		smm_object_frame_free(pool, page);
 		return;
 	}
@@ -726,6 +731,8 @@ static void smm_object_take_huge_whole(struct smm_object *obj, struct folio *fol
 		smm_object_frame(pool, folio_page(folio, i))->object = NULL;
 	smm_lru_del(pool, smm_object_frame(pool, &folio->page));
 	list_add_tail(&smm_object_frame(pool, &folio->page)->lru, removed);
+	/* The taker's reference for frame_release(): the caller drops its own. */
+	folio_get(folio);
 }
 
 /*
@@ -831,11 +838,13 @@ static unsigned long smm_object_take_range(struct smm_object *obj, pgoff_t first
 				smm_lru_del(pool, smm_object_frame(pool, page));
 				list_add_tail(&smm_object_frame(pool, page)->lru, removed);
 				n++;
+				/* The lookup's reference goes with it (frame_release()). */
+				unlock_page(page);
 			} else {
 				again = true;
+				unlock_page(page);
+				put_page(page);
 			}
-			unlock_page(page);
-			put_page(page);
 		}
 		if (!again) {
 			if (index == last)
@@ -873,7 +882,7 @@ static void smm_object_release_removed(struct smm_object *obj, pgoff_t first,
 	list_for_each_entry(frame, removed, lru) {
 		struct page *page = smm_frame_struct_page(pool, frame);
 
-		if (page_ref_count(page) > 1) {
+		if (page_ref_count(page) > 2) {
 			held = true;
 			if (folio_test_mlocked(page_folio(page))) {
 				mlocked = true;
@@ -981,12 +990,12 @@ SMM_EXPORT(smm_object_frame_prepare);
  *	longer) in i_pages
  *
  * Nobody can find the page through its object, but a stale lookup (see
- * smm_object_frame_prepare()) may hold a transient reference: the
- * caller's reference goes with put_page() and the frame through
- * smm_object_frame_release(), which frees it only when shadowmm's is the
- * last and else leaves it to the pinned list.  Dropping both references at
- * once would let that lookup's put_page() take the count to zero and hand
- * a shadowmm frame to the kernel's page allocator.
+ * smm_object_frame_prepare()) may hold a transient reference: the frame
+ * goes, with the caller's reference and shadowmm's, through
+ * smm_object_frame_release(), which frees it only when those two are the
+ * last and else leaves it to the pinned list.  Dropping them at once
+ * would let that lookup's put_page() take the count to zero and hand a
+ * shadowmm frame to the kernel's page allocator.
  *
  * Context: Process context.
  */
@@ -995,7 +1004,6 @@ void smm_object_page_abandon(struct smm_pool *pool, struct page *page)
 	page->mapping = NULL;
 	/* Atomic, with release order: a stale holder may be trying the lock. */
 	unlock_page(page);
-	put_page(page);
 	smm_object_frame_release(pool, page);
 }
 SMM_EXPORT(smm_object_page_abandon);
@@ -2350,6 +2358,35 @@ int smm_object_pool_init(struct smm_pool *pool)
 	return 0;
 }
 
+/*
+ * The quarantine and the pinned list let go of the references they hold:
+ * each frame is left with the one the region gives back, and whatever
+ * others may never go.  A frame still pinned at this point is a leak
+ * already reported; its holder's last put_page() then frees it.
+ */
+static void smm_lists_put_refs(struct smm_pool *pool)
+{
+	struct list_head *lists[] = { &pool->objects.quarantine, &pool->objects.pinned };
+	struct smm_page *frame;
+	unsigned int held = 0, i;
+
+	mutex_lock(&pool->objects.pinned_walk);
+	spin_lock(&pool->objects.pinned_lock);
+	for (i = 0; i < ARRAY_SIZE(lists); i++) {
+		list_for_each_entry(frame, lists[i], lru) {
+			struct page *page = smm_frame_struct_page(pool, frame);
+
+			/* Zero: freed, nobody can take one; else at least the two. */
+			if (page_ref_count(page))
+				page_ref_dec(page);
+			smm_pinned_walk_step(pool, &held);
+		}
+	}
+	smm_pinned_walk_hold_end(pool, &held);
+	spin_unlock(&pool->objects.pinned_lock);
+	mutex_unlock(&pool->objects.pinned_walk);
+}
+
 /**
  * smm_object_pool_destroy() - check a pool has no object left, and undo
  *			       smm_object_pool_init() and the object reserve
@@ -2372,6 +2409,7 @@ void smm_object_pool_destroy(struct smm_pool *pool)
 	     "%s: destroyed with objects or %lu pinned frames left\n",
 	     pool->name, pool->objects.nr_pinned);
 	smm_kmem_reserve_destroy(&pool->objects.reserve);
+	smm_lists_put_refs(pool);
 	smm_object_frames_set_count(pool, 0, 1);
 	free_percpu(pool->objects.changes);
 	mutex_destroy(&pool->objects.pinned_walk);

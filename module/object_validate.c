@@ -466,7 +466,8 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 		struct page *page = smm_frame_struct_page(pool, frame);
 
 		pinned += smm_pinned_weight(pool, frame);
-		if (page->mapping || page_ref_count(page) < 1)
+		/* The list's reference and the one it had in its object. */
+		if (page->mapping || page_ref_count(page) < 2)
 			smm_report(r, "pinned frame %lu: mapping %p, count %d\n",
 				   smm_page_sfn(&pool->region, frame), page->mapping,
 				   page_ref_count(page));
@@ -480,12 +481,13 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 		struct page *page = smm_frame_struct_page(pool, frame);
 
 		quarantined++;
-		if (page->mapping || frame->object ||
+		/* Zero when freed; else the pinned list's two, and more. */
+		if (page->mapping || frame->object || page_ref_count(page) == 1 ||
 		    (frame->flags & (BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp) |
 				     BIT(SMM_PG_slab) | BIT(SMM_PG_lru))))
-			smm_report(r, "quarantined frame %lu: mapping %p, flags %#lx\n",
+			smm_report(r, "quarantined frame %lu: mapping %p, flags %#lx, count %d\n",
 				   smm_page_sfn(&pool->region, frame), page->mapping,
-				   frame->flags & SMM_PAGE_FLAGS_MASK);
+				   frame->flags & SMM_PAGE_FLAGS_MASK, page_ref_count(page));
 		smm_pinned_walk_step(pool, &held);
 	}
 	if (quarantined != pool->objects.nr_quarantined)

@@ -29,10 +29,18 @@
  * pages do, so a stale lookup (get_page_unless_zero(), folio_try_get())
  * can never take a reference to a frame that was freed and reused.  A
  * frame leaves its object under its page lock; once unmapped its count is
- * frozen from one to zero and it goes back to the shadow buddy, or, when
+ * frozen to zero (see below) and it goes back to the shadow buddy, or, when
  * someone else still holds a reference, it waits on the pool's pinned list
  * until the freeze succeeds.  The count of a frame never drops to zero by
  * a put_page(), so it can never fall into the kernel's allocator.
+ *
+ * Out of its object a frame is never at a count of one: whoever took it
+ * out keeps its reference beside the object's until the freeze from two,
+ * and on the pinned list and in quarantine that second reference is the
+ * list's (a quarantined frame that was freed has zero).  A count of one
+ * on a page with no mapping is what the kernel's unpoison_memory() takes
+ * for a page nobody else uses, and it would free it to the kernel's
+ * allocator.
  */
 #ifndef _SHADOWMM_OBJECT_H
 #define _SHADOWMM_OBJECT_H

@@ -1560,6 +1560,90 @@ TEST(hard_offline_page_is_never_replaced_by_zeroes)
 	close(fd);
 }
 
+/* Whether /proc/kpageflags has KPF_HWPOISON for @pfn: 1, 0, or -1. */
+static int kpage_hwpoison(unsigned long long pfn)
+{
+	int fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	uint64_t flags;
+	int ret = -1;
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &flags, sizeof(flags), pfn * sizeof(flags)) == sizeof(flags))
+		ret = !!(flags & (1ULL << 19));
+	close(fd);
+	return ret;
+}
+
+/*
+ * The kernel's unpoison (hwpoison_inject's unpoison-pfn, root only) frees
+ * a poisoned page that has no mapping and a count of one, taking it for a
+ * page nobody uses.  A frame quarantined while a pipe held it is such a
+ * page once the pipe lets go, unless the quarantine keeps a second
+ * reference: unpoison must refuse it (EBUSY), and leave it poisoned and
+ * shadowmm's.  Freed, the kernel would hand out a frame the pool still
+ * lists, and take it back a second time at rmmod.
+ */
+TEST(unpoison_leaves_a_quarantined_frame_alone)
+{
+	int fd = smm_open(), off, un;
+	long long q0 = smm_vmstat("hwpoison_quarantined");
+	unsigned long long phys;
+	struct iovec iov;
+	int pfd[2];
+	char *p, s[32];
+
+	ASSERT_LE(0, fd);
+	p = map_shared(fd, PG, 0);
+	ASSERT_NE(NULL, p);
+	smm_fill(p, PG, 13, 0);
+	phys = phys_of(p);
+	off = open("/sys/devices/system/memory/hard_offline_page", O_WRONLY | O_CLOEXEC);
+	un = open("/sys/kernel/debug/hwpoison/unpoison-pfn", O_WRONLY | O_CLOEXEC);
+	if (!phys || off < 0 || un < 0) {
+		munmap(p, PG);
+		close(fd);
+		if (off >= 0)
+			close(off);
+		if (un >= 0)
+			close(un);
+		SKIP(return, "no hard_offline_page or unpoison-pfn (CONFIG_MEMORY_FAILURE, hwpoison_inject)");
+	}
+	ASSERT_EQ(0, pipe(pfd));
+	iov = (struct iovec){ p, PG };
+	ASSERT_EQ(PG, vmsplice(pfd[1], &iov, 1, 0));
+	snprintf(s, sizeof(s), "%#llx", phys);
+	if (write(off, s, strlen(s)) < 0)
+		EXPECT_EQ(EBUSY, errno);
+	close(off);
+	if (kpage_hwpoison(phys / PG) < 0) {
+		munmap(p, PG);
+		close(pfd[0]);
+		close(pfd[1]);
+		close(un);
+		close(fd);
+		SKIP(return, "no /proc/kpageflags");
+	}
+	ASSERT_EQ(1, kpage_hwpoison(phys / PG));
+	munmap(p, PG);
+
+	/* Out of its object with the pipe's reference: the poll quarantines it. */
+	ASSERT_EQ(0, smm_punch(fd, 0, PG));
+	EXPECT_EQ(0, wait_pinned_kb(0, 5000));
+	ASSERT_EQ(q0 + 1, smm_vmstat("hwpoison_quarantined"));
+	close(pfd[0]);
+	close(pfd[1]);
+
+	snprintf(s, sizeof(s), "%llu", phys / PG);
+	errno = 0;
+	EXPECT_EQ(-1, write(un, s, strlen(s))) TH_LOG("unpoison took a quarantined frame");
+	EXPECT_EQ(EBUSY, errno);
+	close(un);
+	EXPECT_EQ(1, kpage_hwpoison(phys / PG));
+	EXPECT_TRUE(smm_validate_ok());
+	close(fd);
+}
+
 /*
  * Soft offline (MADV_SOFT_OFFLINE, or a pfn written to soft_offline_page)
  * migrates a healthy page away before marking it: it can move pages on the
