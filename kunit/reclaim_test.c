@@ -348,6 +348,29 @@ static void smm_reclaim_swapin_killed_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PSWPIN), 1UL);
 }
 
+/*
+ * A kswapd that gave up on a full store takes wakes again once a swap-in
+ * gives a slot back, as it does when a punch or direct reclaim frees
+ * something: else it would sleep through the pressure that follows.
+ */
+static void smm_reclaim_swapin_rearms_kswapd_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
+	struct smm_kswapd *k = smm_test_kswapd(pool);
+
+	KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, 0), (ssize_t)PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
+	KUNIT_ASSERT_TRUE(test, smm_test_settle(pool));
+	/* As the store full made it: given up, wakes refused. */
+	atomic_set(&k->failures, SMM_KSWAPD_MAX_FAILURES);
+	KUNIT_EXPECT_EQ(test, smm_test_check_page(file, buf, want, 0), 0);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PSWPIN), 1UL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&k->failures), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 static bool smm_test_active(struct smm_pool *pool, struct file *file, pgoff_t index)
 {
 	struct page *page = xa_load(&file->f_mapping->i_pages, index);
@@ -1261,6 +1284,7 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE_SLOW(smm_reclaim_store_full_test),
 	KUNIT_CASE(smm_reclaim_corrupt_test),
 	KUNIT_CASE(smm_reclaim_swapin_killed_test),
+	KUNIT_CASE(smm_reclaim_swapin_rearms_kswapd_test),
 	KUNIT_CASE(smm_reclaim_refault_test),
 	KUNIT_CASE(smm_reclaim_ages_all_active_test),
 	KUNIT_CASE(smm_reclaim_ages_only_when_low_test),

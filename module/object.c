@@ -505,10 +505,13 @@ static void smm_object_shadow_gone(struct smm_pool *pool, const void *shadow)
 {
 	u32 slot = smm_workingset_slot(shadow);
 
-	if (slot)
+	if (slot) {
 		smm_swap_free(&pool->swap, slot);
-	else
+		/* Room in the store: a kswapd that gave up on it may try again. */
+		smm_reclaim_note_progress(pool);
+	} else {
 		atomic_long_dec(&pool->workingset.nr_shadow_only);
+	}
 }
 
 /*
