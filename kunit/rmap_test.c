@@ -9,6 +9,7 @@
  * walk and the locked-mapping check of a page look at its one vma, and
  * reclaim evicting mapped pages looks at about one vma per page judged
  * or unmapped (vmstat rmap_vmas_scanned), not at all NR_VMAS each time.
+ * On a page mapped NR_SAME_PAGE times, the walk yields between vmas.
  *
  * Between mapping and unmapping only EXPECTs are used: the test thread's
  * mappings must be gone before the pool is (see smm_test_fput()).
@@ -16,9 +17,12 @@
 
 #include <kunit/test.h>
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/rbtree.h>
+#include <linux/sched.h>
 #include <linux/uaccess.h>
 
 #include <shadowmm/object_internal.h>
@@ -275,9 +279,133 @@ static void smm_rmap_reclaim_test(struct kunit *test)
 	smm_test_unmap_pages(test, addr);
 }
 
+/* One page of an object mapped by this many vmas, for the yield test. */
+#define NR_SAME_PAGE	1024U
+/* Walks of it timed together. */
+#define NR_WALKS	8U
+
+/*
+ * What makes a walk's yields seen: a timer on the walker's CPU that asks
+ * it to give the CPU up every 100 us, as the tick does once its slice is
+ * used, and a task of the same CPU that is always runnable, for it to
+ * give the CPU to.
+ */
+struct smm_test_yield {
+	struct hrtimer timer;
+	struct task_struct *walker;
+	atomic_t asked;
+};
+
+static enum hrtimer_restart smm_test_resched_fn(struct hrtimer *timer)
+{
+	struct smm_test_yield *y = container_of(timer, struct smm_test_yield, timer);
+
+	atomic_inc(&y->asked);
+	set_tsk_need_resched(y->walker);
+	set_preempt_need_resched();
+	hrtimer_forward_now(timer, ns_to_ktime(100 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+static int smm_test_spin_fn(void *unused)
+{
+	while (!kthread_should_stop())
+		cond_resched();
+	return 0;
+}
+
+/*
+ * A walk over the vmas of a page yields between them, as the kernel's
+ * rmap walk does: one process may map a page vm.max_map_count times
+ * (fork multiplies them), and a walk that never yields holds its CPU for
+ * as long as the user likes (a soft lockup, on a kernel without full
+ * preemption).  Asked to reschedule every 100 us, with a task waiting,
+ * the walker switches for a good part of the asks (about one in one on
+ * the emulator); one that never yields switches at most once a walk, at
+ * its lock.  The walks go on until asked 16 times a walk, so that even a
+ * fast machine tells the two apart.
+ */
+static void smm_rmap_walk_yields_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &rmap_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	unsigned long *addr, i, failed = 0, switches, walks, asked;
+	bool too_fast = false;
+	struct task_struct *spinner;
+	struct smm_test_yield *y;
+	unsigned int cpu, young = 0;
+	struct folio *folio;
+	struct page *page;
+	loff_t pos = 0;
+	char c = 'y';
+
+	addr = kunit_kcalloc(test, NR_SAME_PAGE, sizeof(*addr), GFP_KERNEL);
+	y = kunit_kzalloc(test, sizeof(*y), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, addr);
+	KUNIT_ASSERT_NOT_NULL(test, y);
+	y->walker = current;
+	KUNIT_ASSERT_EQ(test, kernel_write(file, &c, 1, &pos), 1L);
+	for (i = 0; i < NR_SAME_PAGE; i++) {
+		addr[i] = kunit_vm_mmap(test, file, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, 0);
+		/* Read through each: a page table and a young pte to walk. */
+		if (!addr[i] || IS_ERR_VALUE(addr[i]) ||
+		    get_user(c, (char __user *)addr[i]) || c != 'y') {
+			failed++;
+			if (IS_ERR_VALUE(addr[i]))
+				addr[i] = 0;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, failed, 0UL);
+	page = xa_load(&file->f_mapping->i_pages, 0);
+	KUNIT_EXPECT_TRUE(test, page && !xa_is_value(page));
+	if (failed || !page || xa_is_value(page))
+		goto out;
+	folio = page_folio(page);
+
+	cpu = raw_smp_processor_id();
+	KUNIT_EXPECT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)), 0);
+	spinner = kthread_create(smm_test_spin_fn, NULL, "smm_rmap_spin");
+	KUNIT_EXPECT_FALSE(test, IS_ERR(spinner));
+	if (IS_ERR(spinner))
+		goto out_cpus;
+	kthread_bind(spinner, cpu);
+	wake_up_process(spinner);
+	hrtimer_init(&y->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
+	y->timer.function = smm_test_resched_fn;
+
+	folio_lock(folio);
+	switches = current->nvcsw + current->nivcsw;
+	hrtimer_start(&y->timer, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL_PINNED);
+	for (walks = 0; walks < NR_WALKS || (walks < 64 * NR_WALKS &&
+	     (unsigned long)atomic_read(&y->asked) < 16 * walks); walks++)
+		young += smm_object_young_ptes(folio);
+	hrtimer_cancel(&y->timer);
+	switches = current->nvcsw + current->nivcsw - switches;
+	asked = atomic_read(&y->asked);
+	folio_unlock(folio);
+	kthread_stop(spinner);
+
+	/* The first walk found every read, and cleared what it found. */
+	KUNIT_EXPECT_EQ(test, young, NR_SAME_PAGE);
+	too_fast = asked < 16 * walks;
+	if (!too_fast)
+		KUNIT_EXPECT_GT_MSG(test, switches * 4, asked,
+				    "%lu switches in %lu walks of %u vmas, asked %lu times",
+				    switches, walks, NR_SAME_PAGE, asked);
+out_cpus:
+	KUNIT_EXPECT_EQ(test, set_cpus_allowed_ptr(current, cpu_possible_mask), 0);
+out:
+	for (i = 0; i < NR_SAME_PAGE; i++)
+		if (addr[i])
+			KUNIT_EXPECT_EQ(test, vm_munmap(addr[i], PAGE_SIZE), 0);
+	if (too_fast)
+		kunit_skip(test, "walks too fast to be asked 16 times each");
+}
+
 static struct kunit_case smm_rmap_cases[] = {
 	KUNIT_CASE(smm_rmap_matches_tree_test),
 	KUNIT_CASE(smm_rmap_page_walks_test),
+	KUNIT_CASE_SLOW(smm_rmap_walk_yields_test),
 	KUNIT_CASE_SLOW(smm_rmap_reclaim_test),
 	{}
 };

@@ -870,6 +870,7 @@ static void smm_object_release_removed(struct smm_object *obj, pgoff_t first,
 	struct smm_pool *pool = obj->pool;
 	bool held = false, mlocked = false;
 	struct smm_page *frame, *next;
+	unsigned long nr = 0;
 
 	if (list_empty(removed))
 		return;
@@ -897,9 +898,12 @@ static void smm_object_release_removed(struct smm_object *obj, pgoff_t first,
 		smm_lru_drain_all(pool);
 	if (mlocked)
 		smm_object_kernel_batches_drain_all(pool);
+	/* As long as the range was: every frame of the region, at most. */
 	list_for_each_entry_safe(frame, next, removed, lru) {
 		list_del_init(&frame->lru);
 		smm_object_frame_release(pool, smm_frame_struct_page(pool, frame));
+		if (!(++nr % SMM_WALK_BATCH))
+			cond_resched();
 	}
 }
 

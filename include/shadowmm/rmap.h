@@ -25,10 +25,13 @@ struct vm_area_struct *smm_rmap_next(struct vm_area_struct *vma,
  *
  * Visits, in the i_mmap tree's order (by vm_pgoff), every vma that maps
  * at least one page offset in [@first, @last], and no other.  The body
- * must not let go of the i_mmap lock.
+ * must not let go of the i_mmap lock.  Between two vmas the walk may
+ * yield the CPU, as the kernel's rmap walk does: a user sets how many
+ * vmas map an offset (vm.max_map_count each, more through fork), so the
+ * caller must be able to sleep.
  */
 #define smm_rmap_for_each_vma(vma, mapping, first, last)		\
 	for (vma = smm_rmap_first(mapping, first, last); vma;		\
-	     vma = smm_rmap_next(vma, first, last))
+	     cond_resched(), vma = smm_rmap_next(vma, first, last))
 
 #endif /* _SHADOWMM_RMAP_H */
