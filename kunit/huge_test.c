@@ -191,6 +191,53 @@ static void smm_huge_held_folio_test(struct kunit *test)
 }
 
 /*
+ * A folio's dirtiness is its head frame's, however it was written: a
+ * write() into one of its pages and the zeroing of part of it that a
+ * punch does in place (the folio held, unsplittable) each mark the head,
+ * not the page they wrote, and a split then hands the flag to all 512.
+ */
+static void smm_huge_dirty_is_the_heads_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_huge_test_pool(test);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	struct smm_page *head;
+	unsigned long i, clean = 0;
+	struct folio *folio;
+	loff_t pos = 5 * PAGE_SIZE;
+	char c = 'w';
+
+	folio = smm_object_add_huge(obj, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
+	head = smm_object_frame(pool, &folio->page);
+	folio_unlock(folio);
+	/* As if written back: every frame of it clean. */
+	for (i = 0; i < SMM_HUGE_NR; i++)
+		clear_bit(SMM_PG_dirty, &head[i].flags);
+
+	KUNIT_EXPECT_EQ(test, kernel_write(file, &c, 1, &pos), 1L);
+	KUNIT_EXPECT_TRUE(test, smm_page_test(head, SMM_PG_dirty));
+	KUNIT_EXPECT_FALSE(test, smm_page_test(head + 5, SMM_PG_dirty));
+
+	/* The add's reference held: the punch zeroes pages 10, 11 in place. */
+	clear_bit(SMM_PG_dirty, &head->flags);
+	KUNIT_EXPECT_EQ(test, smm_object_punch(obj, 10 * PAGE_SIZE, 12 * PAGE_SIZE), 0L);
+	KUNIT_EXPECT_TRUE(test, smm_page_test(head, SMM_PG_dirty));
+	KUNIT_EXPECT_FALSE(test, smm_page_test(head + 10, SMM_PG_dirty));
+
+	/* No LRU batch may hold it: the split wants only ours and shadowmm's. */
+	smm_lru_drain_all(pool);
+	folio_lock(folio);
+	KUNIT_EXPECT_EQ(test, smm_object_split_huge(obj, folio), 0);
+	folio_unlock(folio);
+	folio_put(folio);
+	for (i = 0; i < SMM_HUGE_NR; i++)
+		clean += !smm_page_test(head + i, SMM_PG_dirty);
+	KUNIT_EXPECT_EQ(test, clean, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/*
  * A size limit that falls inside a folio: while a change to it is under
  * way (limit_pending) no folio is made across it, though one wholly
  * below it is; a folio across it that a user holds makes the change fail
@@ -402,6 +449,7 @@ static struct kunit_case smm_huge_cases[] = {
 	KUNIT_CASE(smm_huge_make_unmake_test),
 	KUNIT_CASE(smm_huge_object_split_test),
 	KUNIT_CASE(smm_huge_held_folio_test),
+	KUNIT_CASE(smm_huge_dirty_is_the_heads_test),
 	KUNIT_CASE(smm_huge_split_stale_mlock_test),
 	KUNIT_CASE(smm_huge_limit_test),
 	KUNIT_CASE(smm_huge_young_test),

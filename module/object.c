@@ -698,8 +698,9 @@ static pgoff_t smm_object_zero_huge_part(struct smm_object *obj, struct folio *f
 		if (unlikely(PageHWPoison(page)))
 			continue;
 		memset(smm_page_address(pool, frame), 0, PAGE_SIZE);
-		set_bit(SMM_PG_dirty, &frame->flags);
 	}
+	/* The folio's flag, its head frame's (see smm_object_mark_dirty()). */
+	set_bit(SMM_PG_dirty, &smm_object_frame(pool, &folio->page)->flags);
 	return to + 1;
 }
 
@@ -1814,15 +1815,18 @@ SMM_EXPORT(smm_object_set_huge);
 /**
  * smm_object_mark_dirty() - note that a page's contents changed
  * @obj: its object
- * @page: the page
+ * @page: the page, or any page of a PMD-sized folio
+ *
+ * A folio's flag is its head frame's, as the kernel keeps a folio's
+ * PG_dirty: a split gives it to every page (smm_object_split_huge()).
  *
  * Context: Any context.
- * Return: true when the page was clean before.
+ * Return: true when the page (the folio) was clean before.
  */
 bool smm_object_mark_dirty(struct smm_object *obj, struct page *page)
 {
 	return !test_and_set_bit(SMM_PG_dirty,
-				 &smm_object_frame(obj->pool, page)->flags);
+				 &smm_object_frame(obj->pool, &page_folio(page)->page)->flags);
 }
 
 /*
