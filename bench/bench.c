@@ -28,6 +28,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -139,9 +140,14 @@ static int smm_bench_run(struct smm_pool *pool, bool quick, bool slab)
 	}
 	get_task_struct(task);
 	wake_up_process(task);
-	/* Wake up once a second, so a long run is not a hung task. */
+	/*
+	 * Wake up once a second, so a long run is not a hung task.  A fatal
+	 * signal stops the run at its next measurement (one measurement is
+	 * a bounded loop); the kthread uses @ctx until then, so wait for it.
+	 */
 	while (!wait_for_completion_timeout(&ctx->done, HZ))
-		;
+		if (fatal_signal_pending(current))
+			WRITE_ONCE(ctx->cancel, true);
 	kthread_stop(task);
 	put_task_struct(task);
 

@@ -353,6 +353,9 @@ static int smm_bench_measure(struct smm_bench_ctx *ctx, enum smm_bench_mode mode
 	u64 start, end, blocks;
 	int ret;
 
+	/* The writer was killed: nobody waits for the figures. */
+	if (READ_ONCE(ctx->cancel))
+		return -EINTR;
 	job.side = side;
 	job.slots = ctx->slots[0];
 	job.ring = ctx->ring;

@@ -210,6 +210,8 @@ struct smm_bench_results {
  * @kname:	slab: the kernel caches' names (the kernel copies them)
  * @res:	the results being built
  * @ret:	0, or the errno that stopped the run
+ * @cancel:	set by the writer when a fatal signal came: the run stops
+ *		before its next measurement, with -EINTR
  * @done:	completed by the benchmark kthread when @ret and @res are final
  */
 struct smm_bench_ctx {
@@ -226,6 +228,7 @@ struct smm_bench_ctx {
 	char kname[SMM_SLAB_NAME_LEN];
 	struct smm_bench_results res;
 	int ret;
+	bool cancel;
 	struct completion done;
 };
 

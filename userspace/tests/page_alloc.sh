@@ -75,6 +75,39 @@ knob_applies() {
 		grep -q "batch: 8" $D/zoneinfo && grep -q "high:  48" $D/zoneinfo
 }
 
+# alive PID: the process runs (not gone, not a zombie waiting to be reaped).
+alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	read -r _ _ st _ <"/proc/$1/stat" 2>/dev/null || return 1
+	[ "$st" != Z ]
+}
+
+# bench_killed: the writer of a whole "run" (minutes under emulation)
+# killed once it began dies within seconds: the run stops at its next
+# measurement, says it failed, and keeps no results.
+bench_killed() {
+	dmesg -c >/dev/null
+	sh -c "echo run >$D/bench" 2>/dev/null &
+	pid=$!
+	i=0
+	until dmesg | grep -q 'bench: running'; do
+		i=$((i + 1))
+		[ $i -le 100 ] || { echo "# the run did not begin"; kill -9 $pid; return 1; }
+		sleep 0.1
+	done
+	sleep 1
+	kill -9 $pid
+	i=0
+	while alive $pid; do
+		i=$((i + 1))
+		[ $i -le 150 ] || { echo "# the writer still lives 15 s after SIGKILL"; return 1; }
+		sleep 0.1
+	done
+	wait $pid 2>/dev/null
+	dmesg | grep -q 'bench: failed after' || { echo "# the run did not stop:"; dmesg | tail -5 | say; return 1; }
+	grep -q '^# no results yet' $D/bench || { echo "# the killed run left results"; return 1; }
+}
+
 burst_counts() {
 	a=$(awk '/^pgalloc_normal / { print $2 }' $D/vmstat)
 	echo "burst 64" >$D/knobs || return 1
@@ -139,7 +172,7 @@ metadata_under_1_percent() {
 }
 
 echo "TAP version 13"
-echo "1..20"
+echo "1..21"
 if ! load_with_bench; then
 	echo "Bail out! cannot load $MOD and $BENCH"
 	exit 1
@@ -157,6 +190,7 @@ check "knobs: pcp_batch above pcp_high is refused" pcp_batch_above_high
 check "knobs: garbage is refused" knob_refused "pcp_high twelve"
 check "knobs: good values apply" knob_applies
 check "a burst allocates, frees and validates" burst_counts
+check "bench: a killed writer stops the run within seconds" bench_killed
 check "trace-cmd records the events in kmem.h's format" traced
 # The module offers fail_page_alloc where the kernel has the fault
 # injection framework (CONFIG_FAULT_INJECTION_DEBUG_FS, Debian's kernels
