@@ -1512,6 +1512,42 @@ static unsigned long long phys_of(const void *p)
 	return (e & ((1ULL << 55) - 1)) * PG;
 }
 
+#define HARD_OFFLINE	"/sys/devices/system/memory/hard_offline_page"
+
+/*
+ * One page of @fd at offset 0, mapped shared and filled from @seed; its
+ * physical address in *@phys (0 when unknown).  NULL if the map failed.
+ */
+static char *map_filled_page(int fd, int seed, unsigned long long *phys)
+{
+	char *p = map_shared(fd, PG, 0);
+
+	if (!p)
+		return NULL;
+	smm_fill(p, PG, seed, 0);
+	*phys = phys_of(p);
+	return p;
+}
+
+/*
+ * memory_failure() on the page at @phys, as a machine check reports it:
+ * 0, or the errno of the write (EBUSY: it could not handle the page, only
+ * mark it).
+ */
+static int hard_offline(unsigned long long phys)
+{
+	int off = open(HARD_OFFLINE, O_WRONLY | O_CLOEXEC), err = 0;
+	char s[32];
+
+	if (off < 0)
+		return errno;
+	snprintf(s, sizeof(s), "%#llx", phys);
+	if (write(off, s, strlen(s)) < 0)
+		err = errno;
+	close(off);
+	return err;
+}
+
 /*
  * As a machine check reports it: memory_failure() marks the page and,
  * unable to handle a page that is not on the kernel's LRU, keeps no
@@ -1522,29 +1558,21 @@ static unsigned long long phys_of(const void *p)
  */
 TEST(hard_offline_page_is_never_replaced_by_zeroes)
 {
-	int fd = smm_open(), off;
+	int fd = smm_open(), err;
 	long long q0 = smm_vmstat("hwpoison_quarantined");
 	unsigned long long phys;
-	char *p, got, s[32];
+	char *p, got;
 
 	ASSERT_LE(0, fd);
-	p = map_shared(fd, PG, 0);
+	p = map_filled_page(fd, 9, &phys);
 	ASSERT_NE(NULL, p);
-	smm_fill(p, PG, 9, 0);
-	phys = phys_of(p);
-	off = open("/sys/devices/system/memory/hard_offline_page", O_WRONLY | O_CLOEXEC);
-	if (!phys || off < 0) {
+	if (!phys || access(HARD_OFFLINE, W_OK)) {
 		munmap(p, PG);
 		close(fd);
-		if (off >= 0)
-			close(off);
 		SKIP(return, "no hard_offline_page (CONFIG_MEMORY_FAILURE) or no PFN");
 	}
-	snprintf(s, sizeof(s), "%#llx", phys);
-	/* EBUSY: memory_failure() could not handle the page, only mark it. */
-	if (write(off, s, strlen(s)) < 0)
-		EXPECT_EQ(EBUSY, errno);
-	close(off);
+	err = hard_offline(phys);
+	EXPECT_TRUE(!err || err == EBUSY) TH_LOG("hard_offline_page: %s", strerror(err));
 	ASSERT_EQ(0, madvise(p, PG, MADV_DONTNEED));
 	/* No LRU batch may hold the page: then only the object does. */
 	EXPECT_EQ(0, smm_write_str(SMM_DEBUGFS "/knobs", "drain_lru 1"));
@@ -1586,7 +1614,7 @@ static int kpage_hwpoison(unsigned long long pfn)
  */
 TEST(unpoison_leaves_a_quarantined_frame_alone)
 {
-	int fd = smm_open(), off, un;
+	int fd = smm_open(), un, err;
 	long long q0 = smm_vmstat("hwpoison_quarantined");
 	unsigned long long phys;
 	struct iovec iov;
@@ -1594,17 +1622,12 @@ TEST(unpoison_leaves_a_quarantined_frame_alone)
 	char *p, s[32];
 
 	ASSERT_LE(0, fd);
-	p = map_shared(fd, PG, 0);
+	p = map_filled_page(fd, 13, &phys);
 	ASSERT_NE(NULL, p);
-	smm_fill(p, PG, 13, 0);
-	phys = phys_of(p);
-	off = open("/sys/devices/system/memory/hard_offline_page", O_WRONLY | O_CLOEXEC);
 	un = open("/sys/kernel/debug/hwpoison/unpoison-pfn", O_WRONLY | O_CLOEXEC);
-	if (!phys || off < 0 || un < 0) {
+	if (!phys || access(HARD_OFFLINE, W_OK) || un < 0) {
 		munmap(p, PG);
 		close(fd);
-		if (off >= 0)
-			close(off);
 		if (un >= 0)
 			close(un);
 		SKIP(return, "no hard_offline_page or unpoison-pfn (CONFIG_MEMORY_FAILURE, hwpoison_inject)");
@@ -1612,10 +1635,8 @@ TEST(unpoison_leaves_a_quarantined_frame_alone)
 	ASSERT_EQ(0, pipe(pfd));
 	iov = (struct iovec){ p, PG };
 	ASSERT_EQ(PG, vmsplice(pfd[1], &iov, 1, 0));
-	snprintf(s, sizeof(s), "%#llx", phys);
-	if (write(off, s, strlen(s)) < 0)
-		EXPECT_EQ(EBUSY, errno);
-	close(off);
+	err = hard_offline(phys);
+	EXPECT_TRUE(!err || err == EBUSY) TH_LOG("hard_offline_page: %s", strerror(err));
 	if (kpage_hwpoison(phys / PG) < 0) {
 		munmap(p, PG);
 		close(pfd[0]);
