@@ -128,6 +128,19 @@ static __always_inline void smm_bench_do_many(struct smm_bench_job *job,
 	}
 }
 
+/*
+ * One turn of a wait for the other CPU's thread.  With two CPUs each runs
+ * one and the wait spins.  Should the second CPU go offline meanwhile,
+ * both threads end up on one CPU, where a spin that never yields would
+ * never let the other run (a soft lockup, on a kernel without full
+ * preemption): the turn yields when the scheduler asks.
+ */
+static __always_inline void smm_bench_wait_turn(void)
+{
+	cpu_relax();
+	cond_resched();
+}
+
 /* SMM_BENCH_BULK: bulk calls exist for caches only (SMM_BENCH_CACHE). */
 static __always_inline void smm_bench_do_bulk(struct smm_bench_job *job,
 					      enum smm_bench_side side)
@@ -172,7 +185,7 @@ static __always_inline void smm_bench_do_produce(struct smm_bench_job *job,
 		}
 		/* Pairs with the consumer's tail store: the slot was read. */
 		while (head - smp_load_acquire(&ring->tail) >= SMM_BENCH_RING)
-			cpu_relax();
+			smm_bench_wait_turn();
 		ring->slot[head % SMM_BENCH_RING] = block;
 		/* Publishes the slot before the consumer sees the new head. */
 		smp_store_release(&ring->head, head + 1);
@@ -192,7 +205,7 @@ static __always_inline void smm_bench_do_consume(struct smm_bench_job *job,
 		if (head == tail) {
 			/* Stored after the producer's last head store... */
 			if (!smp_load_acquire(&ring->failed)) {
-				cpu_relax();
+				smm_bench_wait_turn();
 				continue;
 			}
 			/* ...so a head read after it is final. */
@@ -300,7 +313,7 @@ static int smm_bench_helper_fn(void *data)
 	smp_store_release(&h->ready, 1);
 	/* The job was written before go was stored. */
 	while (!smp_load_acquire(&h->go))
-		cpu_relax();
+		smm_bench_wait_turn();
 	smm_bench_job_run(&h->job);
 	/* The job's results are written before done. */
 	smp_store_release(&h->done, 1);
@@ -333,7 +346,7 @@ static void smm_bench_helper_finish(struct smm_bench_helper *h)
 {
 	/* Pairs with the helper's done store: its job's results are in. */
 	while (!smp_load_acquire(&h->done))
-		cpu_relax();
+		smm_bench_wait_turn();
 	kthread_stop(h->task);
 	put_task_struct(h->task);
 	h->task = NULL;
@@ -342,7 +355,8 @@ static void smm_bench_helper_finish(struct smm_bench_helper *h)
 /*
  * One measurement of one side: picoseconds per block into *@ps.
  * Return: 0, -ENOMEM when the allocator ran dry (every block it gave was
- * freed again), or another errno that ends the run.
+ * freed again), -ENODEV when a two-CPU measurement lost its second CPU
+ * (both skip the side), or another errno that ends the run.
  */
 static int smm_bench_measure(struct smm_bench_ctx *ctx, enum smm_bench_mode mode,
 			     const struct smm_bench_job *tmpl,
@@ -377,6 +391,9 @@ static int smm_bench_measure(struct smm_bench_ctx *ctx, enum smm_bench_mode mode
 		h->job.kind = SMM_BENCH_CONSUME;
 	}
 	blocks = smm_bench_job_blocks(&job);
+	/* The second CPU went offline since the run began: no figure. */
+	if (!cpu_online(ctx->res.cpu[1]))
+		return -ENODEV;
 	ret = smm_bench_helper_start(h, ctx->res.cpu[1]);
 	if (ret)
 		return ret;
@@ -386,6 +403,9 @@ static int smm_bench_measure(struct smm_bench_ctx *ctx, enum smm_bench_mode mode
 	smm_bench_helper_finish(h);
 	if (job.err || h->job.err)
 		return -ENOMEM;
+	/* Gone meanwhile: both threads may have shared the first CPU. */
+	if (!cpu_online(ctx->res.cpu[1]))
+		return -ENODEV;
 
 	if (mode == SMM_BENCH_CROSS) {
 		/* From the first allocation to the last free. */
@@ -465,7 +485,7 @@ int smm_bench_case(struct smm_bench_ctx *ctx, const char *name,
 	for (side = 0; side < SMM_BENCH_NR_SIDES; side++) {
 		cond_resched();
 		ret = smm_bench_measure(ctx, mode, tmpl, side, &ps);
-		if (ret == -ENOMEM)
+		if (ret == -ENOMEM || ret == -ENODEV)
 			row->skipped[side] = true;
 		else if (ret)
 			return ret;
@@ -478,7 +498,7 @@ int smm_bench_case(struct smm_bench_ctx *ctx, const char *name,
 				continue;
 			cond_resched();
 			ret = smm_bench_measure(ctx, mode, tmpl, side, &ps);
-			if (ret == -ENOMEM) {
+			if (ret == -ENOMEM || ret == -ENODEV) {
 				row->skipped[side] = true;
 				continue;
 			}
@@ -504,7 +524,7 @@ int smm_bench_case(struct smm_bench_ctx *ctx, const char *name,
 
 	for (side = 0; side < SMM_BENCH_NR_SIDES; side++) {
 		if (row->skipped[side]) {
-			pr_info("bench: %s %u: %s could not satisfy it, skipped\n",
+			pr_info("bench: %s %u: %s could not satisfy it, or the second CPU went offline: skipped\n",
 				name, param, smm_bench_side_names[side]);
 			continue;
 		}

@@ -1,10 +1,11 @@
 # shellcheck shell=sh
 # make stress, inside the VM on the debug kernel (FUZZ_SECONDS, FUZZ_SEED
 # and SOAK_CYCLES are set by scripts/stress): the fuzzer with its default
-# mix (CPU 1 going offline and online meanwhile) and again leaning on
-# MAP_POPULATE, mlock and MAP_FIXED (the mix that once left tasks
-# unkillable under populate), the race stressors for several rounds, rmmod
-# while the module is held, the bad-parameter table, and the soak.  The
+# mix (CPU 1 going offline and online meanwhile, and a quick benchmark
+# after it, still under hotplug) and again leaning on MAP_POPULATE, mlock
+# and MAP_FIXED (the mix that once left tasks unkillable under populate),
+# the race stressors for several rounds, rmmod while the module is held,
+# the bad-parameter table, and the soak.  The
 # fuzzer runs with shadowmm_bench.ko too: its debugfs writer uses the bench
 # file and the burst knobs.
 CPU1=/sys/devices/system/cpu/cpu1/online
@@ -36,6 +37,21 @@ if smm_insmod shadowmm size_mb=16 swap_mb=64; then
 		echo 1 >$CPU1
 		smm_check "cpu1 went offline and online during the fuzzer ($(cat $HOTPLUG_N) times)" \
 			[ "$(cat $HOTPLUG_N)" -gt 0 ]
+
+		# A quick benchmark begun with CPU 1 online, which then comes
+		# and goes: a two-CPU measurement that loses the CPU is
+		# skipped, its threads never left spinning on one CPU.
+		sh -c "echo 'run quick' >/sys/kernel/debug/shadowmm/bench" &
+		bench_pid=$!
+		sleep 5
+		touch $HOTPLUG_ON
+		hotplug &
+		hotplug_pid=$!
+		smm_check "bench: a quick run completes while cpu1 goes offline and online" \
+			wait "$bench_pid"
+		rm -f $HOTPLUG_ON
+		wait "$hotplug_pid"
+		echo 1 >$CPU1
 	fi
 	smm_rmmod shadowmm_bench
 	smm_rmmod shadowmm
