@@ -82,7 +82,10 @@ static struct vfsmount *smm_object_mnt;
 static atomic64_t smm_object_next_id = ATOMIC64_INIT(0);
 /* Drains of the kernel's per-CPU batches (see smm_object_kernel_batches_drain_all). */
 static DEFINE_PER_CPU(struct work_struct, smm_kernel_drain_work);
+/* One drain at a time: protects smm_kernel_drain_cpus and the work items' use. */
 static DEFINE_MUTEX(smm_kernel_drain_lock);
+/* The CPUs the drain under way queued its work on. */
+static struct cpumask smm_kernel_drain_cpus;
 
 /*
  * A frame whose memory failed (PG_hwpoison) is never handed out again:
@@ -247,6 +250,13 @@ static void smm_kernel_batches_drain_fn(struct work_struct *work)
  * that is or was just mlocked is waiting (the mlock batches are the only
  * ones of the kernel's that take object pages, which are never on its
  * LRU), as the kernel's own mlock() drains every CPU's batches.
+ *
+ * No cpus_read_lock(), as the kernel's lru_add_drain_all() takes none:
+ * this runs under mmap_lock (a fault whose new page a limit took back),
+ * and the kernel takes the hotplug lock before mmap_lock (cpuset's
+ * attach).  A CPU that goes offline meanwhile had its batches drained by
+ * the kernel, and its work item runs elsewhere; each one queued is
+ * flushed, by the mask of those queued.
  */
 static void smm_object_kernel_batches_drain_all(struct smm_pool *pool)
 {
@@ -254,13 +264,14 @@ static void smm_object_kernel_batches_drain_all(struct smm_pool *pool)
 
 	smm_count_event(pool, SMM_KERNEL_BATCH_DRAIN);
 	mutex_lock(&smm_kernel_drain_lock);
-	cpus_read_lock();
-	for_each_online_cpu(cpu)
+	cpumask_clear(&smm_kernel_drain_cpus);
+	for_each_online_cpu(cpu) {
 		queue_work_on(cpu, system_highpri_wq,
 			      per_cpu_ptr(&smm_kernel_drain_work, cpu));
-	for_each_online_cpu(cpu)
+		__cpumask_set_cpu(cpu, &smm_kernel_drain_cpus);
+	}
+	for_each_cpu(cpu, &smm_kernel_drain_cpus)
 		flush_work(per_cpu_ptr(&smm_kernel_drain_work, cpu));
-	cpus_read_unlock();
 	mutex_unlock(&smm_kernel_drain_lock);
 }
 
@@ -456,7 +467,7 @@ static void smm_pinned_work_fn(struct work_struct *work)
  * is left afterwards is held by a real pin, not by a batch that has not
  * filled yet.  Pool destruction relies on it.
  *
- * Context: Process context, may sleep; takes cpus_read_lock().
+ * Context: Process context, may sleep.
  */
 void smm_object_pinned_flush(struct smm_pool *pool)
 {

@@ -39,25 +39,31 @@
  *				 no fault takes i_rwsem; validate only tries
  *				 for it, for writing, under the seq_file's
  *				 lock, as a read()'s own copy faults take it)
+ *     smm_kernel_drain_lock	(object.c: the kernel's per-CPU batches;
+ *				 never held with a reserve's lock, and no
+ *				 cpu_hotplug_lock under it, as the kernel's
+ *				 lru_add_drain_all() takes none)
  *     smm_kmem_reserve.lock	(kmalloc.c: a metadata cache made on first
  *				 use, or destroyed when its mempool fails)
- *       smm_kernel_drain_lock	(object.c: the kernel's per-CPU batches;
- *				 never held with a reserve's lock)
- *         cpu_hotplug_lock	(cpus_read_lock(); the hotplug thread holds
+ *       cpu_hotplug_lock	(cpus_read_lock(); the hotplug thread holds
  *				 it for writing around every CPU-dead
- *				 callback, pcp.c's and slab_common.c's)
- *           pool->slab.mutex
- *             smm_slab_cpu.lock	(a local lock; a slab.mutex holder
+ *				 callback, pcp.c's and slab_common.c's.
+ *				 The kernel takes it before mmap_lock
+ *				 (cpuset's attach): under mmap_lock only a
+ *				 reserve whose mempool could not be made
+ *				 destroys its cache, and takes it)
+ *         pool->slab.mutex
+ *           smm_slab_cpu.lock	(a local lock; a slab.mutex holder
  *				 waits for work_on_cpu() to take it there)
- *               smm_kmem_cache_node.lock	(one node of one cache at
+ *             smm_kmem_cache_node.lock	(one node of one cache at
  *				 a time)
- *                 the kernel's stack depot	(owner tracking keeps
+ *               the kernel's stack depot	(owner tracking keeps
  *				 stacks: its pool lock, and a page from the
  *				 kernel's page allocator with GFP_NOWAIT)
- *               smm_pcp.lock	(a slab grows and goes back to the buddy
+ *             smm_pcp.lock	(a slab grows and goes back to the buddy
  *				 with no node lock held)
- *                 smm_zone.lock	(one zone at a time)
- *           smm_lru_batch.lock	(the CPU-dead callback drains the dead
+ *               smm_zone.lock	(one zone at a time)
+ *         smm_lru_batch.lock	(the CPU-dead callback drains the dead
  *				 CPU's batches: smm_lruvec.lock, below)
  *     folio lock		(of an object page: one at a time, never
  *				 waited for under a spinlock, only tried by
