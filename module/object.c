@@ -516,13 +516,10 @@ static void smm_object_shadow_gone(struct smm_pool *pool, const void *shadow)
 {
 	u32 slot = smm_workingset_slot(shadow);
 
-	if (slot) {
+	if (slot)
 		smm_swap_free(&pool->swap, slot);
-		/* Room in the store: a kswapd that gave up on it may try again. */
-		smm_reclaim_note_progress(pool);
-	} else {
+	else
 		atomic_long_dec(&pool->workingset.nr_shadow_only);
-	}
 }
 
 /*
@@ -1622,6 +1619,12 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 	if (shadow_held)
 		smm_object_shadow_gone(pool, shadow);
 	smm_object_change_end(pool);
+	/*
+	 * Room in the store: a kswapd that gave up on it may try again (a
+	 * punch notes it once for its range, take_range()).
+	 */
+	if (shadow_held && slot)
+		smm_reclaim_note_progress(pool);
 	if (slot)
 		smm_count_event(pool, SMM_PSWPIN);
 	set_bit(SMM_PG_dirty, &frame->flags);
