@@ -22,13 +22,13 @@
  * mprotect of the end of one that then matches its neighbour moves the
  * boundary between them.  So each descriptor also remembers its vma, and
  * is brought in line with it, with the mm's mmap_lock held so no vma can
- * change, when it matters: before the tree is read (debugfs, validate, a
- * fault that finds it lagging), and by a callback only when its own step
- * needs it.  A resync of the whole tree looks at every descriptor, and a
- * process has as many as it likes (up to vm.max_map_count): doing one on
- * every callback made N mappings, or a fork of them, cost N^2/2 looks
- * under the tree's lock.  So ->mmap and ->open insert, and resync the
- * tree only when the insert meets a descriptor that lags (the kernel's
+ * change, when it matters: the whole tree before it is read (debugfs,
+ * validate), and one descriptor when a fault finds its own lagging or a
+ * callback's step needs it.  A resync of the whole tree looks at every
+ * descriptor, and a process has as many as it likes (up to
+ * vm.max_map_count): doing one on every callback or lagging fault made
+ * N mappings, or a fork of them, cost N^2/2 looks under the tree's lock.  So ->mmap and ->open insert, and bring in line
+ * only the descriptors the insert meets, which must lag (the kernel's
  * vmas never overlap); a split first brings its source descriptor alone
  * in line, since the split is cut from it; a fork's copies are exact and
  * go into the child's own tree; and a move needs nothing (a neighbour the
@@ -501,11 +501,44 @@ static void smm_vma_tree_resync(struct smm_vma_tree *tree)
 }
 
 /*
- * Bring @v, in @tree, alone in line with its vma.  Its vma may have
- * grown over a neighbour's old range (mprotect moved the boundary between
- * them), and that neighbour's descriptor lags too: then the rest of the
- * tree is resynced before @v goes back.
+ * Put @v, in line with its vma and in no tree, into @tree.  The kernel's
+ * vmas never overlap, so a descriptor in its way lags behind its own vma
+ * (which shrank or moved without a callback): that one is brought in line
+ * and put back the same way, and so on.  Each descriptor moves at most
+ * once, and only those in the way are looked at: a lagging mapping costs
+ * its neighbours, never a walk of the whole tree, which a process of many
+ * mappings could otherwise have a fault do under the tree's spinlock.
+ * Return: what the last insert returned (0, or -EINVAL for a descriptor
+ * of an empty range).
  */
+static int smm_vma_tree_place(struct smm_vma_tree *tree, struct smm_vma *v)
+{
+	struct smm_vma *n;
+	LIST_HEAD(pending);
+	int ret = 0;
+
+	mmap_assert_locked(tree->mm);
+	lockdep_assert_held(&tree->lock);
+	list_add_tail(&v->resync, &pending);
+	while (!list_empty(&pending)) {
+		v = list_first_entry(&pending, struct smm_vma, resync);
+		list_del(&v->resync);
+		while ((n = smm_vma_tree_search(tree, v->start)) && n->start < v->end) {
+			/* Two in line with their vmas never overlap. */
+			if (WARN_ON_ONCE(smm_vma_in_sync(n)))
+				break;
+			smm_vma_tree_erase(tree, n);
+			smm_vma_sync(n);
+			smm_count_event(tree->pool, SMM_VMA_RESYNC);
+			list_add_tail(&n->resync, &pending);
+		}
+		ret = smm_vma_tree_insert(tree, v);
+		WARN_ON_ONCE(ret == -EEXIST);
+	}
+	return ret;
+}
+
+/* Bring @v, in @tree, alone in line with its vma (and any in its way). */
 static void smm_vma_resync_one(struct smm_vma_tree *tree, struct smm_vma *v)
 {
 	mmap_assert_locked(tree->mm);
@@ -515,29 +548,20 @@ static void smm_vma_resync_one(struct smm_vma_tree *tree, struct smm_vma *v)
 	smm_vma_tree_erase(tree, v);
 	smm_vma_sync(v);
 	smm_count_event(tree->pool, SMM_VMA_RESYNC);
-	if (smm_vma_tree_insert(tree, v) == -EEXIST) {
-		smm_vma_tree_resync(tree);
-		WARN_ON_ONCE(smm_vma_tree_insert(tree, v));
-	}
+	smm_vma_tree_place(tree, v);
 }
 
 /*
  * Insert @v, the descriptor of a vma the kernel is adding.  Its range is
  * free among the kernel's vmas, so a descriptor found there lags behind
- * a change made without a callback (its vma shrank, or went): resync
- * the tree and try once more.
+ * a change made without a callback (its vma shrank, or went) and is
+ * brought in line.
  */
 static int smm_vma_tree_add(struct smm_vma_tree *tree, struct smm_vma *v)
 {
-	int ret;
-
 	mmap_assert_write_locked(tree->mm);
 	lockdep_assert_held(&tree->lock);
-	ret = smm_vma_tree_insert(tree, v);
-	if (ret != -EEXIST)
-		return ret;
-	smm_vma_tree_resync(tree);
-	return smm_vma_tree_insert(tree, v);
+	return smm_vma_tree_place(tree, v);
 }
 
 /* ---- the callbacks ---- */
@@ -734,8 +758,9 @@ static bool smm_vma_tree_count_fault(struct smm_vma_tree *tree,
  *
  * The descriptor is looked up by address in the faulting mm's tree, as
  * find_vma() looks up a vma: the cache answers the faults that follow in
- * the same mapping.  When the tree lags behind the kernel's vmas it is
- * resynced, which needs the mmap_lock, and looked up again.  A fault that
+ * the same mapping.  When the tree lags behind the kernel's vmas, the
+ * faulting vma's descriptor is brought in line with it (and those in its
+ * way with theirs), which needs the mmap_lock, and looked up again.  A fault that
  * holds only its vma's own lock only tries for the mmap_lock: a writer
  * holding it may be waiting for that very vma lock.
  *
@@ -755,6 +780,7 @@ bool smm_vma_count_fault(struct smm_pool *pool, struct vm_fault *vmf,
 	struct mm_struct *mm = vmf->vma->vm_mm;
 	struct smm_vma_tree *tree;
 	bool counted = false;
+	struct smm_vma *v;
 
 	rcu_read_lock();
 	tree = smm_vma_tree_lookup_rcu(pool, mm);
@@ -764,15 +790,17 @@ bool smm_vma_count_fault(struct smm_pool *pool, struct vm_fault *vmf,
 		spin_unlock(&tree->lock);
 	}
 	/*
-	 * A resync only brings existing descriptors in line with their vmas:
-	 * it cannot help a vma that never got one (->open found no
-	 * descriptor to give), and walking the whole tree on every fault of
-	 * such a mapping would let a program hold this lock for long.
+	 * Only the faulting vma's own descriptor, and those in its way, are
+	 * brought in line: a vma that never got one (->open found none to
+	 * give) has nothing to resync, and a walk of the whole tree on such
+	 * faults would let a program of many mappings hold this lock for
+	 * long.
 	 */
-	if (tree && !counted && vmf->vma->vm_private_data &&
-	    (!vma_locked || mmap_read_trylock(mm))) {
+	v = vmf->vma->vm_private_data;
+	if (tree && !counted && v && (!vma_locked || mmap_read_trylock(mm))) {
 		spin_lock(&tree->lock);
-		smm_vma_tree_resync(tree);
+		if (v->tree == tree)
+			smm_vma_resync_one(tree, v);
 		counted = smm_vma_tree_count_fault(tree, vmf, kind);
 		spin_unlock(&tree->lock);
 		if (vma_locked)

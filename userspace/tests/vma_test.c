@@ -13,7 +13,8 @@
  * And the tree is resynced only where needed: a mapping made or moved
  * where a lagging descriptor still claims the range, and a split of a
  * mapping grown in place, are tracked; many mappings and their fork look
- * at no other descriptor (vmstat vma_resync_scanned).  A process whose
+ * at no other descriptor (vmstat vma_resync_scanned), nor does a fault in
+ * a mapping that lags among many.  A process whose
  * main thread exited keeps its pid in vmas.
  */
 #include <errno.h>
@@ -948,6 +949,65 @@ TEST(many_mappings_and_a_fork_walk_no_tree)
 	EXPECT_EQ(MANY, read_vmas(getpid(), vbuf, MAX_LINES));
 	munmap(a, MANY * PG);
 	EXPECT_EQ(0, read_vmas(getpid(), vbuf, MAX_LINES));
+	close(fd);
+}
+
+/*
+ * A fault in a mapping whose descriptor lags brings that descriptor in
+ * line, and those in its way, never the whole tree: the walk runs under
+ * a spinlock, and a process of many mappings that grew one in place, or
+ * moved a boundary by mprotect, could make each such fault look at every
+ * one of them (65530 at vm.max_map_count).  Among MANY mappings, one
+ * grows in place, and the tail of another passes to its neighbour by
+ * mprotect; a fault in each grown part is tracked, and no descriptor is
+ * looked at by a whole-tree resync (the old code looked at all of them,
+ * once per fault).
+ */
+TEST(a_lagging_mapping_is_resynced_alone)
+{
+	int fd = smm_open(), i;
+	long long s0, s1, r0, r1, u0, u1;
+	char *a, *grow, *x, *y;
+
+	ASSERT_LE(0, fd);
+	/* MANY one-page mappings, a hole, then x (2 pages) and y (1). */
+	a = mmap(NULL, (MANY + 5) * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	for (i = 0; i < MANY; i++) {
+		char *p = mmap(a + i * PG, PG, i % 2 ? PROT_READ : PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_FIXED, fd, i * PG);
+
+		ASSERT_EQ(a + i * PG, p) TH_LOG("mapping %d: %s", i, strerror(errno));
+	}
+	grow = a + (MANY - 1) * PG;
+	ASSERT_EQ(0, munmap(grow + PG, PG));
+	x = a + (MANY + 1) * PG;
+	y = x + 2 * PG;
+	ASSERT_EQ(x, mmap(x, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			  fd, (MANY + 1) * PG));
+	ASSERT_EQ(y, mmap(y, PG, PROT_READ, MAP_SHARED | MAP_FIXED, fd, (MANY + 3) * PG));
+	/* No callback for either: both steps leave descriptors lagging. */
+	ASSERT_EQ(grow, mremap(grow, PG, 2 * PG, 0)) TH_LOG("mremap in place: %s",
+							    strerror(errno));
+	ASSERT_EQ(0, mprotect(x + PG, PG, PROT_READ));
+
+	s0 = smm_vmstat("vma_resync_scanned");
+	r0 = smm_vmstat("vma_resync");
+	u0 = smm_vmstat("pgfault_untracked");
+	ASSERT_LE(0, s0);
+	EXPECT_EQ(0, grow[PG]);
+	EXPECT_EQ(0, y[-(long)PG]);
+	s1 = smm_vmstat("vma_resync_scanned");
+	r1 = smm_vmstat("vma_resync");
+	u1 = smm_vmstat("pgfault_untracked");
+	TH_LOG("%d mappings: %lld descriptors moved, %lld looked at by whole-tree resyncs",
+	       MANY + 2, r1 - r0, s1 - s0);
+	EXPECT_EQ(0, s1 - s0);
+	/* The grown one, y, and x in y's way. */
+	EXPECT_EQ(3, r1 - r0);
+	EXPECT_EQ(0, u1 - u0) TH_LOG("a fault in a grown part went untracked");
+	EXPECT_EQ(MANY + 2, read_vmas(getpid(), vbuf, MAX_LINES));
+	munmap(a, (MANY + 5) * PG);
 	close(fd);
 }
 
