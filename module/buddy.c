@@ -69,7 +69,7 @@ static inline void smm_add_free(struct smm_zone *zone, struct smm_page *page,
 {
 	lockdep_assert_held(&zone->lock);
 	list_add(&page->lru, &zone->free_area[order].free_list);
-	zone->free_area[order].nr_free++;
+	WRITE_ONCE(zone->free_area[order].nr_free, zone->free_area[order].nr_free + 1);
 	page->private = order;
 	__smm_page_set(page, SMM_PG_buddy);
 }
@@ -79,7 +79,7 @@ static inline void smm_del_free(struct smm_zone *zone, struct smm_page *page,
 {
 	lockdep_assert_held(&zone->lock);
 	list_del(&page->lru);
-	zone->free_area[order].nr_free--;
+	WRITE_ONCE(zone->free_area[order].nr_free, zone->free_area[order].nr_free - 1);
 	page->private = 0;
 	__smm_page_clear(page, SMM_PG_buddy);
 }
@@ -611,7 +611,7 @@ static struct smm_zone *smm_free_ok(struct smm_pool *pool, struct smm_page *page
 		why = "not aligned to its order";
 	else if (sfn + (1UL << order) > smm_zone_end_sfn(zone))
 		why = "block crosses its zone's end";
-	else if (page->flags & (BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp)))
+	else if (smm_page_flags(page) & (BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp)))
 		why = "already free (double free)";
 	else if (smm_page_test(page, SMM_PG_absent))
 		why = "a hole, never allocated";

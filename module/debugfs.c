@@ -456,14 +456,12 @@ static int smm_knob_set_min_free_kbytes(struct smm_pool *pool, unsigned int val)
 
 static int smm_knob_set_pcp_high(struct smm_pool *pool, unsigned int val)
 {
-	return smm_pcp_set_tunables(pool, val,
-				    READ_ONCE(pool->zones.table[SMM_ZONE_NORMAL]->pcp_batch));
+	return smm_pcp_set_one(pool, true, val);
 }
 
 static int smm_knob_set_pcp_batch(struct smm_pool *pool, unsigned int val)
 {
-	return smm_pcp_set_tunables(pool,
-				    READ_ONCE(pool->zones.table[SMM_ZONE_NORMAL]->pcp_high), val);
+	return smm_pcp_set_one(pool, false, val);
 }
 
 static int smm_knob_pcp_auto(struct smm_pool *pool, unsigned int val)

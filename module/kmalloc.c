@@ -143,7 +143,7 @@ SMM_EXPORT(smm_kmalloc);
 static bool smm_kmalloc_large(const struct smm_page *page, const void *ptr)
 {
 	return page && !offset_in_page(ptr) &&
-	       !(page->flags & (BIT(SMM_PG_slab) | BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp))) &&
+	       !(smm_page_flags(page) & (BIT(SMM_PG_slab) | BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp))) &&
 	       (page->private & ~0xffUL) == SMM_KMALLOC_LARGE;
 }
 

@@ -179,7 +179,7 @@ static void smm_lru_unlink(struct smm_lruvec *lruvec, struct smm_page *frame)
 	unsigned long *nr;
 
 	lockdep_assert_held(&lruvec->lock);
-	if (frame->flags & SMM_PAGE_GEN_MASK) {
+	if (smm_page_flags(frame) & SMM_PAGE_GEN_MASK) {
 		smm_lru_gen_unlink(lruvec, frame);
 	} else {
 		smm_lruvec_list(lruvec, smm_frame_lru(frame), &nr);
@@ -564,7 +564,7 @@ void smm_lru_split_head(struct smm_pool *pool, struct smm_page *frame)
 	smm_lruvec_lock(lruvec);
 	if (!smm_page_test(frame, SMM_PG_lru)) {
 		/* Not counted anywhere now. */
-	} else if (frame->flags & SMM_PAGE_GEN_MASK) {
+	} else if (smm_page_flags(frame) & SMM_PAGE_GEN_MASK) {
 		smm_lru_gen_uncount(lruvec, frame, SMM_HUGE_NR - 1);
 	} else {
 		smm_lruvec_list(lruvec, smm_frame_lru(frame), &nr);
@@ -1295,8 +1295,8 @@ static bool smm_lru_validate_list(struct smm_pool *pool, struct smm_node *node,
 		if (!smm_page_test(frame, SMM_PG_lru) || smm_frame_lru(frame) != lru)
 			smm_report(r, "lru: frame %lu on node %d's %s list has flags %#lx\n",
 				   sfn, node->index, names[lru],
-				   frame->flags & SMM_PAGE_FLAGS_MASK);
-		if (frame->flags & (BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp) |
+				   smm_page_flags(frame) & SMM_PAGE_FLAGS_MASK);
+		if (smm_page_flags(frame) & (BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp) |
 				    BIT(SMM_PG_slab) | BIT(SMM_PG_absent)) ||
 		    !frame->object || smm_page_zone(pool, frame)->node != node)
 			smm_report(r, "lru: frame %lu on node %d's %s list is not an object page of it\n",

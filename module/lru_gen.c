@@ -600,6 +600,7 @@ unsigned int smm_lru_gen_isolate(struct smm_pool *pool, struct smm_node *node,
 	struct smm_lruvec *lruvec = &node->lruvec;
 	struct smm_lru_gen *g = &lruvec->gen;
 	unsigned long scanned = 0, skipped = 0, protected = 0;
+	unsigned long min_seq, max_seq;
 	unsigned int n = 0, ptier;
 
 	smm_lruvec_lock(lruvec);
@@ -634,9 +635,12 @@ unsigned int smm_lru_gen_isolate(struct smm_pool *pool, struct smm_node *node,
 		clear_bit(SMM_PG_lru, &frame->flags);
 		out[n++] = frame;
 	}
+	/* As they were for this scan: others move them once the lock is gone. */
+	min_seq = g->min_seq;
+	max_seq = g->max_seq;
 	spin_unlock(&lruvec->lock);
 	smm_count_events(pool, SMM_LRU_GEN_PROTECTED, protected);
-	trace_shadowmm_lru_gen_scan(node->nid, g->min_seq, g->max_seq, nr_to_scan,
+	trace_shadowmm_lru_gen_scan(node->nid, min_seq, max_seq, nr_to_scan,
 				    scanned, skipped + protected, n);
 	return n;
 }
@@ -750,11 +754,11 @@ bool smm_lru_gen_validate(struct smm_pool *pool, struct smm_node *node,
 		list_for_each_entry(frame, &g->lists[gen], lru) {
 			n += smm_frame_nr_pages(frame);
 			if (!smm_page_test(frame, SMM_PG_lru) || smm_frame_gen(frame) != gen ||
-			    (frame->flags & (BIT(SMM_PG_active) | BIT(SMM_PG_unevictable))) ||
+			    (smm_page_flags(frame) & (BIT(SMM_PG_active) | BIT(SMM_PG_unevictable))) ||
 			    !frame->object || smm_page_zone(pool, frame)->node != node)
 				smm_report(r, "lru_gen: frame %lu on node %d's generation %u has flags %#lx\n",
 					   smm_page_sfn(&pool->region, frame), node->index, gen,
-					   frame->flags & ~SMM_PAGE_INUSE_MASK);
+					   smm_page_flags(frame) & ~SMM_PAGE_INUSE_MASK);
 			if (n > g->nr_pages[gen])
 				break;
 			if (!smm_walk_step(w, 1))

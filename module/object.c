@@ -102,7 +102,7 @@ static void smm_object_quarantine(struct smm_pool *pool, struct smm_page *frame)
 {
 	lockdep_assert_held(&pool->objects.pinned_lock);
 	list_add_tail(&frame->lru, &pool->objects.quarantine);
-	pool->objects.nr_quarantined++;
+	WRITE_ONCE(pool->objects.nr_quarantined, pool->objects.nr_quarantined + 1);
 	smm_count_event(pool, SMM_HWPOISON_QUARANTINED);
 	pr_warn_ratelimited("%s: frame %lu quarantined: its memory failed\n",
 			    pool->name, smm_page_sfn(&pool->region, frame));
@@ -224,7 +224,7 @@ static void smm_object_frame_clean(struct smm_pool *pool, struct page *page)
 	 * counted on one.
 	 */
 	WARN_ON_ONCE(smm_page_test(frame, SMM_PG_lru));
-	WARN_ON_ONCE(frame->flags & SMM_PAGE_GEN_MASK);
+	WARN_ON_ONCE(smm_page_flags(frame) & SMM_PAGE_GEN_MASK);
 	/* No LRU or policy state outlives the page: the next user starts clean. */
 	smm_page_set_field(frame, SMM_PAGE_GEN_MASK | SMM_PAGE_REFS_MASK |
 			   BIT(SMM_PG_referenced) | BIT(SMM_PG_active) |
@@ -286,7 +286,7 @@ static void smm_object_unpin(struct smm_pool *pool, struct smm_page *frame)
 	struct smm_object *obj;
 
 	lockdep_assert_held(&pool->objects.pinned_lock);
-	pool->objects.nr_pinned -= nr;
+	WRITE_ONCE(pool->objects.nr_pinned, pool->objects.nr_pinned - nr);
 	obj = frame->object;
 	/* An object that went away first cleared frame->object. */
 	if (obj)
@@ -502,7 +502,7 @@ static void smm_object_frame_release(struct smm_pool *pool, struct page *page)
 	}
 	list_add_tail(&frame->lru, &pool->objects.pinned);
 	nr = smm_pinned_weight(pool, frame);
-	pool->objects.nr_pinned += nr;
+	WRITE_ONCE(pool->objects.nr_pinned, pool->objects.nr_pinned + nr);
 	if (frame->object)
 		atomic_long_add(nr, &frame->object->pinned);
 	spin_unlock(&pool->objects.pinned_lock);
@@ -2365,12 +2365,12 @@ int smm_object_pool_init(struct smm_pool *pool)
 	mutex_init(&pool->objects.pinned_walk);
 	spin_lock_init(&pool->objects.pinned_lock);
 	INIT_LIST_HEAD(&pool->objects.pinned);
-	pool->objects.nr_pinned = 0;
+	WRITE_ONCE(pool->objects.nr_pinned, 0);
 	pool->objects.pinned_ref = false;
 	pool->objects.walk_hold_max = 0;
 	INIT_DELAYED_WORK(&pool->objects.pinned_work, smm_pinned_work_fn);
 	INIT_LIST_HEAD(&pool->objects.quarantine);
-	pool->objects.nr_quarantined = 0;
+	WRITE_ONCE(pool->objects.nr_quarantined, 0);
 	atomic_long_set(&pool->workingset.nr_shadow_only, 0);
 	/* As many remembered evictions of zero pages as the region has frames. */
 	pool->workingset.shadow_only_max = smm_pool_managed_pages(pool);

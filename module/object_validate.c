@@ -137,11 +137,11 @@ static void smm_validate_page(struct smm_pool *pool, struct smm_object *obj,
 			   obj->id, index);
 		return;
 	}
-	if (frame->flags & (BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp) |
+	if (smm_page_flags(frame) & (BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp) |
 			    BIT(SMM_PG_slab) | BIT(SMM_PG_absent)))
 		smm_report(r, "object %llu: frame %lu at %lu has flags %#lx\n",
 			   obj->id, page_private(page), index,
-			   frame->flags & SMM_PAGE_FLAGS_MASK);
+			   smm_page_flags(frame) & SMM_PAGE_FLAGS_MASK);
 	if (frame->object != obj || frame->index != index || page->index != index)
 		smm_report(r, "object %llu: frame %lu at %lu claims index %lu\n",
 			   obj->id, page_private(page), index, frame->index);
@@ -483,11 +483,11 @@ unsigned int smm_object_validate(struct smm_pool *pool, struct smm_report *r)
 		quarantined++;
 		/* Zero when freed; else the pinned list's two, and more. */
 		if (page->mapping || frame->object || page_ref_count(page) == 1 ||
-		    (frame->flags & (BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp) |
+		    (smm_page_flags(frame) & (BIT(SMM_PG_buddy) | BIT(SMM_PG_pcp) |
 				     BIT(SMM_PG_slab) | BIT(SMM_PG_lru))))
 			smm_report(r, "quarantined frame %lu: mapping %p, flags %#lx, count %d\n",
 				   smm_page_sfn(&pool->region, frame), page->mapping,
-				   frame->flags & SMM_PAGE_FLAGS_MASK, page_ref_count(page));
+				   smm_page_flags(frame) & SMM_PAGE_FLAGS_MASK, page_ref_count(page));
 		smm_pinned_walk_step(pool, &held);
 	}
 	if (quarantined != pool->objects.nr_quarantined)

@@ -66,8 +66,8 @@ int smm_pcp_init(struct smm_zone *zone)
 
 		spin_lock_init(&pcp->lock);
 		INIT_LIST_HEAD(&pcp->list);
-		pcp->count = 0;
-		pcp->high = zone->pcp_high_min;
+		WRITE_ONCE(pcp->count, 0);
+		WRITE_ONCE(pcp->high, zone->pcp_high_min);
 		pcp->free_count = 0;
 		pcp->alloc_factor = 0;
 		pcp->changes = 0;
@@ -149,7 +149,7 @@ static unsigned int smm_pcp_refill_count(struct smm_zone *zone, struct smm_pcp *
 		high = hmin;
 	else if (hmin != hmax)
 		high = min(high + want, hmax);
-	pcp->high = high;
+	WRITE_ONCE(pcp->high, high);
 	if (high > hmin)
 		smm_pcp_decay_kick(zone);
 	room = high > pcp->count + 2 * batch ? high - pcp->count - batch : batch;
@@ -166,7 +166,7 @@ static noinline unsigned int smm_pcp_refill(struct smm_zone *zone, struct smm_pc
 	n = smm_buddy_rmqueue_bulk(zone, smm_pcp_refill_count(zone, pcp), &pcp->list);
 	if (!n)
 		return 0;
-	pcp->count += n;
+	WRITE_ONCE(pcp->count, pcp->count + n);
 	smm_count_event(zone->pool, SMM_PCP_REFILL);
 	trace_shadowmm_pcp_refill(zone->node->nid, zone->type, smp_processor_id(), n);
 	return n;
@@ -190,7 +190,7 @@ struct smm_page *smm_pcp_alloc(struct smm_zone *zone)
 		goto out;
 	page = list_first_entry(&pcp->list, struct smm_page, lru);
 	list_del(&page->lru);
-	pcp->count--;
+	WRITE_ONCE(pcp->count, pcp->count - 1);
 	pcp->free_count >>= 1;
 	pcp->changes++;
 	__smm_page_clear(page, SMM_PG_pcp);
@@ -217,7 +217,7 @@ static unsigned int smm_pcp_spill(struct smm_zone *zone, struct smm_pcp *pcp,
 		list_move(pcp->list.prev, &list);
 	if (!n)
 		return 0;
-	pcp->count -= n;
+	WRITE_ONCE(pcp->count, pcp->count - n);
 	smm_buddy_free_bulk(zone, &list, n);
 	smm_count_event(zone->pool, SMM_PCP_DRAIN);
 	trace_shadowmm_pcp_drain(zone->node->nid, zone->type, cpu, n);
@@ -239,16 +239,16 @@ static unsigned int smm_pcp_high_on_free(struct smm_zone *zone, struct smm_pcp *
 	lockdep_assert_held(&pcp->lock);
 	smm_pcp_high_bounds(zone, &hmin, &hmax);
 	high = clamp(pcp->high, hmin, hmax);
-	pcp->high = high;
+	WRITE_ONCE(pcp->high, high);
 	if (hmin == hmax)
 		return high;
 	if (smm_pcp_zone_short(zone)) {
 		run = max(pcp->free_count, batch);
-		pcp->high = high > hmin + run ? high - run : hmin;
+		WRITE_ONCE(pcp->high, high > hmin + run ? high - run : hmin);
 		return max(pcp->count, hmin);
 	}
 	if (high < pcp->free_count + batch) {
-		pcp->high = clamp(pcp->free_count + batch, hmin, hmax);
+		WRITE_ONCE(pcp->high, clamp(pcp->free_count + batch, hmin, hmax));
 		smm_pcp_decay_kick(zone);
 	}
 	return high;
@@ -308,7 +308,7 @@ void smm_pcp_free(struct smm_zone *zone, struct smm_page *page)
 	spin_lock(&pcp->lock);
 	__smm_page_set(page, SMM_PG_pcp);
 	list_add(&page->lru, &pcp->list);
-	pcp->count++;
+	WRITE_ONCE(pcp->count, pcp->count + 1);
 	pcp->changes++;
 	pcp->alloc_factor >>= 1;
 	pcp->free_count++;
@@ -342,7 +342,7 @@ static unsigned int smm_pcp_drain_zone_cpu(struct smm_zone *zone, unsigned int c
 
 	spin_lock(&pcp->lock);
 	smm_pcp_high_bounds(zone, &hmin, &hmax);
-	pcp->high = hmin;
+	WRITE_ONCE(pcp->high, hmin);
 	pcp->alloc_factor = 0;
 	pcp->free_count = 0;
 	left = pcp->count;
@@ -465,6 +465,26 @@ void smm_pcp_update_high_min(struct smm_pool *pool)
 	}
 }
 
+/* smm_pcp_set_tunables() but the drain, pool->tune_lock held. */
+static int smm_pcp_fix_locked(struct smm_pool *pool, unsigned int high,
+			      unsigned int batch)
+{
+	struct smm_zone *zone;
+	int i;
+
+	lockdep_assert_held(&pool->tune_lock);
+	if (batch < 1 || batch > SMM_PCP_BATCH_MAX || high < batch ||
+	    high > SMM_PCP_HIGH_MAX)
+		return -EINVAL;
+	WRITE_ONCE(pool->pcp.fixed, true);
+	for_each_smm_zone(pool, zone, i) {
+		WRITE_ONCE(zone->pcp_batch, batch);
+		WRITE_ONCE(zone->pcp_high, high);
+	}
+	smm_pcp_update_high_min(pool);
+	return 0;
+}
+
 /**
  * smm_pcp_set_tunables() - fix high and batch of every zone's lists
  * @pool: the pool
@@ -483,24 +503,46 @@ void smm_pcp_update_high_min(struct smm_pool *pool)
 int smm_pcp_set_tunables(struct smm_pool *pool, unsigned int high,
 			 unsigned int batch)
 {
-	struct smm_zone *zone;
-	int i;
+	int ret;
 
-	if (batch < 1 || batch > SMM_PCP_BATCH_MAX || high < batch ||
-	    high > SMM_PCP_HIGH_MAX)
-		return -EINVAL;
 	mutex_lock(&pool->tune_lock);
-	WRITE_ONCE(pool->pcp.fixed, true);
-	for_each_smm_zone(pool, zone, i) {
-		WRITE_ONCE(zone->pcp_batch, batch);
-		WRITE_ONCE(zone->pcp_high, high);
-	}
-	smm_pcp_update_high_min(pool);
+	ret = smm_pcp_fix_locked(pool, high, batch);
 	mutex_unlock(&pool->tune_lock);
-	smm_pcp_drain_all(pool);
-	return 0;
+	if (!ret)
+		smm_pcp_drain_all(pool);
+	return ret;
 }
 SMM_EXPORT(smm_pcp_set_tunables);
+
+/**
+ * smm_pcp_set_one() - fix high, or batch, of every zone's lists
+ * @pool: the pool
+ * @high: true to set high, false to set batch
+ * @val: the value, in the range smm_pcp_set_tunables() checks
+ *
+ * The other value is node 0's Normal zone's, read under the lock that
+ * sets both: a writer of high and one of batch at the same time must not
+ * put back the value the other just set.
+ *
+ * Context: Process context, may sleep (takes pool->tune_lock).
+ * Return: 0, or -EINVAL (and nothing changes) for a value out of range.
+ */
+int smm_pcp_set_one(struct smm_pool *pool, bool high, unsigned int val)
+{
+	struct smm_zone *normal = pool->zones.table[SMM_ZONE_NORMAL];
+	int ret;
+
+	mutex_lock(&pool->tune_lock);
+	if (high)
+		ret = smm_pcp_fix_locked(pool, val, normal->pcp_batch);
+	else
+		ret = smm_pcp_fix_locked(pool, normal->pcp_high, val);
+	mutex_unlock(&pool->tune_lock);
+	if (!ret)
+		smm_pcp_drain_all(pool);
+	return ret;
+}
+SMM_EXPORT(smm_pcp_set_one);
 
 /**
  * smm_pcp_set_fixed() - stop tuning the lists, each zone's at its own size
@@ -558,7 +600,7 @@ static bool smm_pcp_decay_zone_cpu(struct smm_zone *zone, unsigned int cpu)
 	if (high > hmin) {
 		high = max3(pcp->count > most ? pcp->count - most : 0,
 			    high - max(high >> 3, 1U), hmin);
-		pcp->high = high;
+		WRITE_ONCE(pcp->high, high);
 	}
 	if (pcp->count > high)
 		smm_pcp_spill(zone, pcp, cpu, min(pcp->count - high, most));

@@ -265,11 +265,11 @@ static void smm_slab_place(struct smm_kmem_cache *cache, struct smm_kmem_cache_n
 	if (!inuse) {
 		list_move(&slab->lru, &n->slabs_free);
 		if (!was_free)
-			n->nr_free_slabs++;
+			WRITE_ONCE(n->nr_free_slabs, n->nr_free_slabs + 1);
 		return;
 	}
 	if (was_free)
-		n->nr_free_slabs--;
+		WRITE_ONCE(n->nr_free_slabs, n->nr_free_slabs - 1);
 	if (inuse == cache->objs_per_slab)
 		list_move(&slab->lru, &n->slabs_full);
 	else
@@ -289,7 +289,7 @@ static void *smm_slab_take(struct smm_kmem_cache *cache, struct smm_kmem_cache_n
 	lockdep_assert_held(&n->lock);
 	slab->freelist = *smm_freeptr(cache, obj);
 	smm_slab_set_inuse(slab, inuse + 1);
-	n->inuse++;
+	WRITE_ONCE(n->inuse, n->inuse + 1);
 	if (unlikely(smm_cache_debug(cache)) &&
 	    !smm_slab_debug_alloc(cache, n, slab, obj, caller))
 		obj = NULL;
@@ -307,7 +307,7 @@ static void smm_slab_put(struct smm_kmem_cache *cache, struct smm_kmem_cache_nod
 	*smm_freeptr(cache, obj) = slab->freelist;
 	slab->freelist = obj;
 	smm_slab_set_inuse(slab, inuse - 1);
-	n->inuse--;
+	WRITE_ONCE(n->inuse, n->inuse - 1);
 	smm_slab_place(cache, n, slab, false);
 }
 
@@ -411,8 +411,8 @@ void smm_slab_trim(struct smm_kmem_cache_node *n, unsigned long keep,
 		struct smm_page *slab = list_last_entry(&n->slabs_free, struct smm_page, lru);
 
 		list_move(&slab->lru, list);
-		n->nr_free_slabs--;
-		n->nr_slabs--;
+		WRITE_ONCE(n->nr_free_slabs, n->nr_free_slabs - 1);
+		WRITE_ONCE(n->nr_slabs, n->nr_slabs - 1);
 	}
 }
 
@@ -446,8 +446,8 @@ static void smm_slab_add_new(struct smm_kmem_cache_node *n, struct smm_page *sla
 {
 	lockdep_assert_held(&n->lock);
 	list_add(&slab->lru, &n->slabs_free);
-	n->nr_free_slabs++;
-	n->nr_slabs++;
+	WRITE_ONCE(n->nr_free_slabs, n->nr_free_slabs + 1);
+	WRITE_ONCE(n->nr_slabs, n->nr_slabs + 1);
 }
 
 /*
@@ -470,7 +470,7 @@ static unsigned int smm_slab_take_run(struct smm_kmem_cache *cache,
 	}
 	slab->freelist = obj;
 	smm_slab_set_inuse(slab, inuse + got);
-	n->inuse += got;
+	WRITE_ONCE(n->inuse, n->inuse + got);
 	smm_slab_place(cache, n, slab, !inuse);
 	return got;
 }
@@ -667,7 +667,7 @@ smm_slab_put_run(struct smm_kmem_cache *cache, struct smm_put_batch *b,
 	if (inuse != was) {
 		slab->freelist = head;
 		smm_slab_set_inuse(slab, inuse);
-		n->inuse -= was - inuse;
+		WRITE_ONCE(n->inuse, n->inuse - (was - inuse));
 		smm_slab_place(cache, n, slab, false);
 	}
 	return i;

@@ -392,11 +392,11 @@ static void smm_cache_free_all(struct smm_kmem_cache *cache)
 		list_splice_init(&n->slabs_full, &release);
 		list_splice_init(&n->slabs_partial, &release);
 		list_splice_init(&n->slabs_free, &release);
-		n->nr_slabs = 0;
-		n->nr_free_slabs = 0;
-		n->inuse = 0;
+		WRITE_ONCE(n->nr_slabs, 0);
+		WRITE_ONCE(n->nr_free_slabs, 0);
+		WRITE_ONCE(n->inuse, 0);
 		n->quarantine = NULL;
-		n->nr_quarantined = 0;
+		WRITE_ONCE(n->nr_quarantined, 0);
 		spin_unlock(&n->lock);
 	}
 	smm_slab_release_list(cache, &release);

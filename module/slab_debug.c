@@ -473,7 +473,7 @@ static void smm_quarantine(struct smm_kmem_cache *cache, struct smm_kmem_cache_n
 	*smm_obj_state(cache, obj) = SMM_OBJ_QUARANTINE;
 	*smm_freeptr(cache, obj) = n->quarantine;
 	n->quarantine = obj;
-	n->nr_quarantined++;
+	WRITE_ONCE(n->nr_quarantined, n->nr_quarantined + 1);
 }
 
 /**

@@ -109,7 +109,7 @@ unsigned long smm_event_sum(struct smm_pool *pool, enum smm_event item)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += per_cpu_ptr(pool->events, cpu)->ev[item];
+		sum += READ_ONCE(per_cpu_ptr(pool->events, cpu)->ev[item]);
 	return sum;
 }
 SMM_EXPORT(smm_event_sum);

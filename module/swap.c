@@ -96,7 +96,7 @@ static u32 smm_swap_alloc_slot(struct smm_swap *swap)
 		return SMM_SWAP_NONE;
 	}
 	__set_bit(bit, swap->used);
-	swap->nr_used++;
+	WRITE_ONCE(swap->nr_used, swap->nr_used + 1);
 	swap->next = bit + 1;
 	spin_unlock(&swap->lock);
 	return bit + 1;
@@ -106,7 +106,7 @@ static void smm_swap_release_slot(struct smm_swap *swap, u32 slot)
 {
 	spin_lock(&swap->lock);
 	if (!WARN_ON_ONCE(!__test_and_clear_bit(slot - 1, swap->used)))
-		swap->nr_used--;
+		WRITE_ONCE(swap->nr_used, swap->nr_used - 1);
 	spin_unlock(&swap->lock);
 }
 

@@ -137,9 +137,21 @@ static inline void __smm_page_clear(struct smm_page *page, enum smm_pageflags bi
 	__clear_bit(bit, &page->flags);
 }
 
+/*
+ * The flags word as it is now: other CPUs may set or clear other bits of
+ * it atomically at any time (the referenced and dirty bits, a frame's
+ * accesses), so a test of several bits at once reads it once, marked.
+ */
+static inline unsigned long smm_page_flags(const struct smm_page *page)
+{
+	return READ_ONCE(page->flags);
+}
+
 static inline unsigned int smm_page_zone_id(const struct smm_page *page)
 {
-	return page->flags >> SMM_PAGE_ZONE_SHIFT;
+	/* Fixed at init: nobody may write these bits while frames are used. */
+	ASSERT_EXCLUSIVE_BITS(page->flags, 0xffUL << SMM_PAGE_ZONE_SHIFT);
+	return smm_page_flags(page) >> SMM_PAGE_ZONE_SHIFT;
 }
 
 static inline unsigned int smm_slab_inuse(const struct smm_page *page)
@@ -147,10 +159,11 @@ static inline unsigned int smm_slab_inuse(const struct smm_page *page)
 	return (page->flags & SMM_PAGE_INUSE_MASK) >> SMM_PAGE_INUSE_SHIFT;
 }
 
+/* Only the slab's cache writes the field, under its lock; others read the zone. */
 static inline void smm_slab_set_inuse(struct smm_page *page, unsigned int inuse)
 {
-	page->flags = (page->flags & ~SMM_PAGE_INUSE_MASK) |
-		      ((unsigned long)inuse << SMM_PAGE_INUSE_SHIFT);
+	WRITE_ONCE(page->flags, (page->flags & ~SMM_PAGE_INUSE_MASK) |
+		   ((unsigned long)inuse << SMM_PAGE_INUSE_SHIFT));
 }
 
 /* Replace the bits of @mask in @page->flags with @val; atomic. */

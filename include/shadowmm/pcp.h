@@ -83,6 +83,7 @@ void smm_pcp_free(struct smm_zone *zone, struct smm_page *page);
 unsigned int smm_pcp_drain_cpu(struct smm_pool *pool, unsigned int cpu);
 unsigned int smm_pcp_drain_all(struct smm_pool *pool);
 int smm_pcp_set_tunables(struct smm_pool *pool, unsigned int high, unsigned int batch);
+int smm_pcp_set_one(struct smm_pool *pool, bool high, unsigned int val);
 void smm_pcp_set_default_sizes(struct smm_pool *pool);
 void smm_pcp_set_fixed(struct smm_pool *pool);
 void smm_pcp_set_auto(struct smm_pool *pool);
