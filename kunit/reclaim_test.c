@@ -371,6 +371,90 @@ static void smm_reclaim_swapin_rearms_kswapd_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/* One ->read_iter (or ->write_iter) of a page at @pos with IOCB_NOWAIT. */
+static ssize_t smm_test_nowait_io(struct file *file, void *buf, loff_t pos, bool write)
+{
+	struct kvec kv = { .iov_base = buf, .iov_len = PAGE_SIZE };
+	struct iov_iter iter;
+	struct kiocb kiocb;
+
+	init_sync_kiocb(&kiocb, file);
+	kiocb.ki_pos = pos;
+	kiocb.ki_flags |= IOCB_NOWAIT;
+	iov_iter_kvec(&iter, write ? WRITE : READ, &kv, 1, PAGE_SIZE);
+	if (write)
+		return file->f_op->write_iter(&kiocb, &iter);
+	return file->f_op->read_iter(&kiocb, &iter);
+}
+
+/*
+ * io_uring reads and writes a file opened O_NONBLOCK with IOCB_NOWAIT,
+ * inline in the submitter (or its SQPOLL thread), and asks again from a
+ * worker that may wait when told -EAGAIN.  An evicted page would be read
+ * back from the store, a locked page waited for and a new page allocated
+ * with reclaim: each is -EAGAIN instead, and changes nothing.  A resident
+ * page is served.
+ */
+static void smm_reclaim_nowait_io_never_waits_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
+	struct page *page;
+
+	KUNIT_ASSERT_EQ(test, smm_test_write_page(file, want, 0), (ssize_t)PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
+	KUNIT_ASSERT_TRUE(test, xa_is_value(smm_object_shadow(obj, 0)));
+
+	KUNIT_EXPECT_EQ(test, smm_test_nowait_io(file, buf, 0, false), (ssize_t)-EAGAIN);
+	KUNIT_EXPECT_EQ(test, smm_test_nowait_io(file, buf, 0, true), (ssize_t)-EAGAIN);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PSWPIN), 0UL);
+	KUNIT_EXPECT_TRUE(test, xa_is_value(smm_object_shadow(obj, 0)));
+	/* Past the end of what exists: a write would make a page. */
+	KUNIT_EXPECT_EQ(test, smm_test_nowait_io(file, buf, PAGE_SIZE, true), (ssize_t)-EAGAIN);
+	KUNIT_EXPECT_EQ(test, i_size_read(obj->inode), (loff_t)PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), 0L);
+
+	/* Back, then locked by another: still no wait. */
+	KUNIT_ASSERT_EQ(test, smm_test_check_page(file, buf, want, 0), 0);
+	page = xa_load(&file->f_mapping->i_pages, 0);
+	KUNIT_ASSERT_TRUE(test, page && !xa_is_value(page));
+	lock_page(page);
+	KUNIT_EXPECT_EQ(test, smm_test_nowait_io(file, buf, 0, false), (ssize_t)-EAGAIN);
+	unlock_page(page);
+	memset(buf, 0, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, smm_test_nowait_io(file, buf, 0, false), (ssize_t)PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, want, PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/*
+ * A balance pass that fails while a frame or slot is freed does not give
+ * up: the note of that progress may have found the failures still below
+ * the limit and left them, and a kswapd that gave up after it would refuse
+ * every wake with a slot free.  With nothing noted, the same pass gives up.
+ */
+static void smm_reclaim_progress_during_a_pass_keeps_kswapd_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct smm_kswapd *k = smm_test_kswapd(pool);
+	int progress;
+
+	KUNIT_ASSERT_TRUE(test, smm_test_settle(pool));
+	atomic_set(&k->failures, 0);
+	progress = atomic_read(&k->progress);
+	smm_reclaim_note_progress(pool);
+	KUNIT_EXPECT_FALSE(test, smm_kswapd_give_up(k, true, progress));
+	KUNIT_EXPECT_EQ(test, atomic_read(&k->failures), 0);
+
+	progress = atomic_read(&k->progress);
+	KUNIT_EXPECT_TRUE(test, smm_kswapd_give_up(k, true, progress));
+	KUNIT_EXPECT_GE(test, atomic_read(&k->failures), SMM_KSWAPD_MAX_FAILURES);
+	smm_reclaim_note_progress(pool);
+	KUNIT_EXPECT_EQ(test, atomic_read(&k->failures), 0);
+}
+
 static bool smm_test_active(struct smm_pool *pool, struct file *file, pgoff_t index)
 {
 	struct page *page = xa_load(&file->f_mapping->i_pages, index);
@@ -1071,6 +1155,65 @@ static void smm_reclaim_close_in_evict_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/* What smm_reclaim_shadow_only_counted_before_seen_test() punches, and saw. */
+struct smm_punch_in_evict {
+	struct smm_object *obj;
+	long seen;
+};
+
+/* In place of smm_lru_del(): a punch of the page just evicted, then the call. */
+static void smm_test_lru_del_after_punch(struct smm_pool *pool, struct smm_page *frame)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct smm_punch_in_evict *ctx = test->priv;
+
+	kunit_deactivate_static_stub(test, smm_lru_del);
+	smm_object_punch(ctx->obj, 0, PAGE_SIZE);
+	ctx->seen = atomic_long_read(&pool->workingset.nr_shadow_only);
+	smm_lru_del(pool, frame);
+}
+
+/*
+ * A page of zeroes evicted leaves a shadow entry without a slot, counted
+ * in nr_shadow_only (debugfs workingset).  A punch that takes the entry
+ * as soon as the eviction drops the object's lock uncounts it: the count
+ * must already include it then, or it reads -1 until the eviction ends.
+ */
+static void smm_reclaim_shadow_only_counted_before_seen_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_poison_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_reclaim_stat stat = { };
+	u8 *buf = smm_test_buf(test);
+	struct smm_punch_in_evict ctx = { .obj = smm_file_object(file), .seen = LONG_MIN };
+	struct smm_page *frame;
+	struct page *page;
+	loff_t pos = 0;
+
+	memset(buf, 0, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, kernel_write(file, buf, PAGE_SIZE, &pos), (ssize_t)PAGE_SIZE);
+	smm_lru_drain_all(pool);
+	page = xa_load(&file->f_mapping->i_pages, 0);
+	KUNIT_ASSERT_TRUE(test, page && !xa_is_value(page));
+	KUNIT_ASSERT_EQ(test, smm_lru_isolate_inactive(pool, &pool->zones.nodes[0], 1,
+							 &frame), 1U);
+	lock_page(page);
+	clear_bit(SMM_PG_referenced, &frame->flags);
+	KUNIT_ASSERT_EQ(test, smm_lru_check_references(pool, frame), SMM_LRUREF_RECLAIM);
+	KUNIT_ASSERT_EQ(test, atomic_long_read(&pool->workingset.nr_shadow_only), 0L);
+
+	test->priv = &ctx;
+	kunit_activate_static_stub(test, smm_lru_del, smm_test_lru_del_after_punch);
+	KUNIT_EXPECT_EQ(test, smm_object_remove_mapping(pool, frame, &stat),
+			(int)SMM_EVICT_RECLAIMED);
+	test->priv = NULL;
+	KUNIT_EXPECT_EQ(test, ctx.seen, 0L);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGSTEAL_ZERO), 1UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->workingset.nr_shadow_only), 0L);
+	KUNIT_EXPECT_TRUE(test, !smm_object_shadow(smm_file_object(file), 0));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /* Pages of zeroes leave shadow entries without a slot; those are trimmed. */
 static void smm_reclaim_shadow_trim_test(struct kunit *test)
 {
@@ -1285,6 +1428,8 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE(smm_reclaim_corrupt_test),
 	KUNIT_CASE(smm_reclaim_swapin_killed_test),
 	KUNIT_CASE(smm_reclaim_swapin_rearms_kswapd_test),
+	KUNIT_CASE(smm_reclaim_progress_during_a_pass_keeps_kswapd_test),
+	KUNIT_CASE(smm_reclaim_nowait_io_never_waits_test),
 	KUNIT_CASE(smm_reclaim_refault_test),
 	KUNIT_CASE(smm_reclaim_ages_all_active_test),
 	KUNIT_CASE(smm_reclaim_ages_only_when_low_test),
@@ -1295,6 +1440,7 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE(smm_reclaim_young_two_mappings_test),
 	KUNIT_CASE(smm_reclaim_mlock_after_verdict_test),
 	KUNIT_CASE(smm_reclaim_close_in_evict_test),
+	KUNIT_CASE(smm_reclaim_shadow_only_counted_before_seen_test),
 	KUNIT_CASE(smm_reclaim_shadow_trim_test),
 	KUNIT_CASE(smm_reclaim_no_store_test),
 	KUNIT_CASE(smm_reclaim_killed_test),

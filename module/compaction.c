@@ -679,6 +679,8 @@ static int smm_kcompactd_fn(void *arg)
 		if (kthread_should_stop())
 			break;
 		WRITE_ONCE(k->running, true);
+		/* Running is seen before the bit clears (smm_kcompactd_idle()). */
+		smp_mb__before_atomic();
 		clear_bit(SMM_KCOMPACTD_WOKEN, &k->flags);
 		/* Pairs with test_and_set_bit() in smm_kcompactd_wake(). */
 		smp_mb__after_atomic();
@@ -769,9 +771,13 @@ bool smm_kcompactd_idle(struct smm_pool *pool, int node)
 
 	rcu_read_lock();
 	kcompactd = rcu_dereference(pool->compact.kcompactd);
-	if (kcompactd)
-		idle = !READ_ONCE(kcompactd[node].running) &&
-		       !test_bit(SMM_KCOMPACTD_WOKEN, &kcompactd[node].flags);
+	if (kcompactd && test_bit(SMM_KCOMPACTD_WOKEN, &kcompactd[node].flags)) {
+		idle = false;
+	} else if (kcompactd) {
+		/* The bit first, as smm_kswapd_idle() reads them: same reason. */
+		smp_rmb();
+		idle = !READ_ONCE(kcompactd[node].running);
+	}
 	rcu_read_unlock();
 	return idle;
 }

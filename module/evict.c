@@ -436,6 +436,9 @@ int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 	smm_object_lock(obj);
 	frozen = folio_ref_freeze(folio, 2);
 	if (frozen) {
+		/* Counted before a punch can find it and uncount it. */
+		if (!slot)
+			atomic_long_inc(&pool->workingset.nr_shadow_only);
 		/* The shadow first: a lockless lookup reads i_pages first. */
 		__xa_store(&obj->shadows, index, shadow, 0);
 		__xa_erase(&mapping->i_pages, index);
@@ -470,7 +473,7 @@ int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 			stat->nr_dirty++;
 	} else {
 		smm_count_event(pool, SMM_PGSTEAL_ZERO);
-		if (atomic_long_inc_return(&pool->workingset.nr_shadow_only) > pool->workingset.shadow_only_max)
+		if (atomic_long_read(&pool->workingset.nr_shadow_only) > pool->workingset.shadow_only_max)
 			queue_work(system_unbound_wq, &pool->workingset.trim_work);
 	}
 	smm_object_change_end(pool);

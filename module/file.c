@@ -76,8 +76,10 @@ static int smm_object_release(struct inode *inode, struct file *file)
  * so copying from or to a mapping of the same object under it cannot
  * deadlock.  The wait for it is killable (a copy from a buffer that never
  * resolves holds it; the others must still die), and IOCB_NOWAIT callers
- * (io_uring) get -EAGAIN instead of waiting for it.  The rwsem is taken
- * directly: 6.1 has no inode_lock_killable().
+ * (io_uring, for a file opened O_NONBLOCK) get -EAGAIN instead of waiting
+ * for it, or for a page's lock, a swap-in or a new frame (what was copied
+ * before such a page is returned).  The rwsem is taken directly: 6.1 has
+ * no inode_lock_killable().
  */
 static int smm_object_io_lock(struct kiocb *iocb, bool write)
 {
@@ -96,6 +98,7 @@ static int smm_object_io_lock(struct kiocb *iocb, bool write)
 
 static ssize_t smm_object_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
+	unsigned int nowait = iocb->ki_flags & IOCB_NOWAIT ? SMM_GET_NOWAIT : 0;
 	struct smm_object *obj = smm_file_object(iocb->ki_filp);
 	struct smm_pool *pool = obj->pool;
 	loff_t pos = iocb->ki_pos;
@@ -115,7 +118,7 @@ static ssize_t smm_object_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			break;
 		n = min_t(loff_t, min_t(size_t, PAGE_SIZE - off, iov_iter_count(to)),
 			  size - pos);
-		page = smm_object_get_page(obj, pos >> PAGE_SHIFT, false, &origin);
+		page = smm_object_get_page(obj, pos >> PAGE_SHIFT, nowait, &origin);
 		if (IS_ERR(page)) {
 			err = PTR_ERR(page);
 			break;
@@ -163,6 +166,7 @@ static ssize_t smm_object_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 static ssize_t smm_object_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
+	unsigned int nowait = iocb->ki_flags & IOCB_NOWAIT ? SMM_GET_NOWAIT : 0;
 	struct smm_object *obj = smm_file_object(iocb->ki_filp);
 	struct smm_pool *pool = obj->pool;
 	loff_t pos = iocb->ki_pos;
@@ -180,7 +184,8 @@ static ssize_t smm_object_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		struct page *page;
 
 		n = min_t(size_t, PAGE_SIZE - off, iov_iter_count(from));
-		page = smm_object_get_page(obj, pos >> PAGE_SHIFT, true, &origin);
+		page = smm_object_get_page(obj, pos >> PAGE_SHIFT, SMM_GET_CREATE | nowait,
+					   &origin);
 		if (IS_ERR(page)) {
 			err = PTR_ERR(page);
 			break;

@@ -1637,21 +1637,27 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
  * smm_object_get_page() - the page at an index of an object
  * @obj: the object
  * @index: page offset
- * @create: make a zeroed page when the index holds none
+ * @flags: SMM_GET_CREATE to make a zeroed page when the index holds none;
+ *	   SMM_GET_NOWAIT to take only a resident page whose lock is free
+ *	   (IOCB_NOWAIT: io_uring asks again from a thread that may wait)
  * @origin: where the page came from
  *
  * Brings an evicted page back from the store.  A fatal signal ends the
  * retries: a task in a fault, a populate or a read can always be killed.
  *
- * Context: Process context, may sleep.
- * Return: the page, locked and referenced; NULL (no @create) for a hole
- * or an index at or beyond the size limit; ERR_PTR(-EFBIG at or beyond
- * the limit / -ENOSPC / -ENOMEM / -EIO / -EINTR) on failure.
+ * Context: Process context; may sleep unless SMM_GET_NOWAIT.
+ * Return: the page, locked and referenced; NULL (no SMM_GET_CREATE) for a
+ * hole or an index at or beyond the size limit; ERR_PTR(-EFBIG at or
+ * beyond the limit / -ENOSPC / -ENOMEM / -EIO / -EINTR) on failure, or
+ * -EAGAIN with SMM_GET_NOWAIT for a page that is evicted, locked or not
+ * there to be made.
  */
 struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
-				 bool create, enum smm_page_origin *origin)
+				 unsigned int flags, enum smm_page_origin *origin)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
+	bool create = flags & SMM_GET_CREATE;
+	bool nowait = flags & SMM_GET_NOWAIT;
 	struct page *page;
 	void *shadow;
 
@@ -1669,6 +1675,8 @@ struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 		/* Empty is final only when nothing will be made there. */
 		if (smm_object_lookup(obj, index, &page, &shadow, !create, true))
 			return ERR_PTR(-EINTR);
+		if (shadow && nowait)
+			return ERR_PTR(-EAGAIN);
 		if (shadow) {
 			page = smm_object_swapin(obj, index, shadow);
 			if (PTR_ERR(page) == -EAGAIN)
@@ -1681,7 +1689,11 @@ struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 		if (page) {
 			struct folio *folio = page_folio(page);
 
-			if (folio_lock_killable(folio)) {
+			if (nowait && !folio_trylock(folio)) {
+				folio_put(folio);
+				return ERR_PTR(-EAGAIN);
+			}
+			if (!nowait && folio_lock_killable(folio)) {
 				folio_put(folio);
 				return ERR_PTR(-EINTR);
 			}
@@ -1696,6 +1708,9 @@ struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
 		}
 		if (!create)
 			return NULL;
+		/* A new frame may need reclaim, which waits. */
+		if (nowait)
+			return ERR_PTR(-EAGAIN);
 		page = smm_object_add_page(obj, index);
 		if (PTR_ERR(page) == -EEXIST)
 			continue;
@@ -1755,7 +1770,7 @@ vm_fault_t smm_object_fault_page(struct smm_object *obj, pgoff_t index,
 {
 	struct page *page;
 
-	page = smm_object_get_page(obj, index, true, origin);
+	page = smm_object_get_page(obj, index, SMM_GET_CREATE, origin);
 	if (IS_ERR(page))
 		return VM_FAULT_SIGBUS;
 	if (*origin == SMM_PAGE_CREATED)

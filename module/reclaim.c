@@ -328,6 +328,7 @@ static void smm_kswapd_balance(struct smm_kswapd *k, unsigned int order, int hig
 	trace_shadowmm_reclaim_begin(node->nid, order, 0);
 	while (!kthread_should_stop() && !smm_node_balanced(node, order, highest)) {
 		unsigned long before = sc.nr_reclaimed;
+		int progress = atomic_read(&k->progress);
 
 		sc.nr_to_reclaim = sc.nr_reclaimed + SMM_RECLAIM_BATCH;
 		sc.store_full = false;
@@ -340,10 +341,7 @@ static void smm_kswapd_balance(struct smm_kswapd *k, unsigned int order, int hig
 			atomic_set(&k->failures, 0);
 			continue;
 		}
-		/* Nothing to write to: no use trying again before a slot frees. */
-		if (sc.store_full || !pool->swap.ready)
-			atomic_set(&k->failures, SMM_KSWAPD_MAX_FAILURES);
-		if (atomic_inc_return(&k->failures) >= SMM_KSWAPD_MAX_FAILURES) {
+		if (smm_kswapd_give_up(k, sc.store_full || !pool->swap.ready, progress)) {
 			smm_count_event(pool, SMM_KSWAPD_GIVEUP);
 			break;
 		}
@@ -356,6 +354,35 @@ static void smm_kswapd_balance(struct smm_kswapd *k, unsigned int order, int hig
 	if (!kthread_should_stop())
 		smm_compaction_check_node(pool, node);
 }
+
+/**
+ * smm_kswapd_give_up() - count a balance pass that reclaimed nothing
+ * @k: the kswapd
+ * @nothing_to_write: the store was full or not ready: no use trying again
+ *		      before a slot frees, so it gives up at once
+ * @progress: @k->progress when the pass began
+ *
+ * A frame or slot freed while the pass ran was noted then: the note may
+ * have found the failures still below the limit and left them, so the
+ * pass checks for it after counting itself (full barriers on both sides:
+ * either the note sees this count or the pass sees the note) and takes
+ * wakes again instead of sleeping through the pressure that follows.
+ *
+ * Context: kswapd, or KUnit.
+ * Return: true when kswapd gives up (wakes are refused until progress).
+ */
+bool smm_kswapd_give_up(struct smm_kswapd *k, bool nothing_to_write, int progress)
+{
+	if (nothing_to_write)
+		atomic_set(&k->failures, SMM_KSWAPD_MAX_FAILURES);
+	if (atomic_inc_return(&k->failures) < SMM_KSWAPD_MAX_FAILURES)
+		return false;
+	if (atomic_read(&k->progress) == progress)
+		return true;
+	atomic_set(&k->failures, 0);
+	return false;
+}
+SMM_EXPORT(smm_kswapd_give_up);
 
 static int smm_kswapd_fn(void *arg)
 {
@@ -371,6 +398,8 @@ static int smm_kswapd_fn(void *arg)
 		if (kthread_should_stop())
 			break;
 		WRITE_ONCE(k->running, true);
+		/* Running is seen before the bit clears (smm_kswapd_idle()). */
+		smp_mb__before_atomic();
 		clear_bit(SMM_KSWAPD_WOKEN, &k->flags);
 		/*
 		 * Wakes from here on start another run: the bit is clear
@@ -439,7 +468,15 @@ bool smm_kswapd_idle(struct smm_pool *pool, int node)
 	if (!pool->reclaim.kswapd)
 		return true;
 	k = &pool->reclaim.kswapd[node];
-	return !READ_ONCE(k->running) && !test_bit(SMM_KSWAPD_WOKEN, &k->flags);
+	if (test_bit(SMM_KSWAPD_WOKEN, &k->flags))
+		return false;
+	/*
+	 * The bit first: the thread sets running before it clears the bit,
+	 * so a reader that finds the bit clear then sees running unless the
+	 * run is over (pairs with smp_mb__before_atomic() in smm_kswapd_fn()).
+	 */
+	smp_rmb();
+	return !READ_ONCE(k->running);
 }
 SMM_EXPORT(smm_kswapd_idle);
 
@@ -458,10 +495,17 @@ void smm_reclaim_note_progress(struct smm_pool *pool)
 
 	if (!pool->reclaim.kswapd)
 		return;
-	for (i = 0; i < pool->zones.nr_nodes; i++)
-		if (atomic_read(&pool->reclaim.kswapd[i].failures))
-			atomic_set(&pool->reclaim.kswapd[i].failures, 0);
+	for (i = 0; i < pool->zones.nr_nodes; i++) {
+		struct smm_kswapd *k = &pool->reclaim.kswapd[i];
+
+		atomic_inc(&k->progress);
+		/* Seen by a pass that fails meanwhile (smm_kswapd_give_up()). */
+		smp_mb__after_atomic();
+		if (atomic_read(&k->failures))
+			atomic_set(&k->failures, 0);
+	}
 }
+SMM_EXPORT(smm_reclaim_note_progress);
 
 /* Reclaim up to @sc->nr_to_reclaim from every node, nearest first. */
 static void smm_reclaim_nodes(struct smm_pool *pool, struct smm_node *pref,

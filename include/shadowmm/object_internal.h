@@ -84,9 +84,13 @@ static inline void smm_object_change_end(struct smm_pool *pool)
 	this_cpu_inc(pool->objects.changes->ended);
 }
 
+/* How smm_object_get_page() may serve an index. */
+#define SMM_GET_CREATE	BIT(0)	/* make a zeroed page where none is */
+#define SMM_GET_NOWAIT	BIT(1)	/* never sleep: -EAGAIN where it would */
+
 /* module/object.c */
 struct page *smm_object_get_page(struct smm_object *obj, pgoff_t index,
-				 bool create, enum smm_page_origin *origin);
+				 unsigned int flags, enum smm_page_origin *origin);
 void smm_object_frame_free(struct smm_pool *pool, struct page *page);
 struct page *smm_object_frame_prepare(struct smm_object *obj, pgoff_t index);
 void smm_object_page_abandon(struct smm_pool *pool, struct page *page);

@@ -41,6 +41,8 @@ struct task_struct;
  * @failures:	balance passes in a row that reclaimed nothing; at
  *		SMM_KSWAPD_MAX_FAILURES wakes are ignored until some progress
  *		is noted (smm_reclaim_note_progress())
+ * @progress:	bumped by each note of progress; a pass that fails gives
+ *		up only when it did not change meanwhile (smm_kswapd_give_up())
  * @running:	balancing now (read by tests and debugfs)
  * @wakeups:	wakes that reached the thread
  *
@@ -57,6 +59,7 @@ struct smm_kswapd {
 	unsigned int order;
 	int highest;
 	atomic_t failures;
+	atomic_t progress;
 	bool running;
 	atomic_long_t wakeups;
 };
@@ -124,5 +127,6 @@ unsigned long smm_direct_reclaim(struct smm_pool *pool, struct smm_node *pref,
 				 unsigned int order, unsigned int flags);
 unsigned long smm_reclaim_pages(struct smm_pool *pool, unsigned long nr);
 void smm_reclaim_note_progress(struct smm_pool *pool);
+bool smm_kswapd_give_up(struct smm_kswapd *k, bool nothing_to_write, int progress);
 
 #endif /* _SHADOWMM_RECLAIM_H */
