@@ -334,6 +334,8 @@ const struct file_operations smm_object_fops = {
 	.read_iter = smm_object_read_iter,
 	.write_iter = smm_object_write_iter,
 	.llseek = smm_object_llseek,
+	/* Memory only, as shmem: nothing to write back, and nothing fails. */
+	.fsync = noop_fsync,
 	.mmap = smm_object_mmap,
 	.get_unmapped_area = smm_object_get_unmapped_area,
 	.unlocked_ioctl = smm_object_ioctl,
