@@ -624,9 +624,9 @@ static int smm_knob_lru_policy(struct smm_pool *pool, const char *line, int len,
 
 /*
  * "huge MODE": when a first touch may map a PMD.  Refused (-EOPNOTSUPP)
- * where PMD-sized folios cannot be built: a kernel whose folio layout
- * module/huge.c does not know, or a region whose memory is not 2 MiB
- * aligned.
+ * where PMD-sized folios cannot be built or mapped: a kernel whose folio
+ * layout module/huge.c does not know, a CPU without 2 MiB pages, or a
+ * region whose memory is not 2 MiB aligned.
  */
 static int smm_knob_huge(struct smm_pool *pool, const char *line, int len,
 			 size_t name_len, size_t blanks)

@@ -47,9 +47,13 @@ enum smm_huge_mode {
 extern const char * const smm_huge_mode_names[SMM_NR_HUGE_MODES];
 
 #ifdef SMM_HAVE_PMD_FOLIOS
+/*
+ * The CPU must map 2 MiB with one entry (x86's PSE): the kernel's own THP
+ * is off without it, and 6.1's do_set_pmd() would install a PMD anyway.
+ */
 static inline bool smm_huge_supported(void)
 {
-	return IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE);
+	return IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) && has_transparent_hugepage();
 }
 #else
 static inline bool smm_huge_supported(void)
