@@ -125,11 +125,30 @@ int smm_vma_tree_insert(struct smm_vma_tree *tree, struct smm_vma *v)
 	}
 	rb_link_node(&v->rb, parent, link);
 	rb_insert_color(&v->rb, &tree->root);
-	v->tree = tree;
+	/* Unchanged when a resync puts it back: ->close reads it unlocked. */
+	if (v->tree != tree)
+		v->tree = tree;
 	tree->nr++;
 	return 0;
 }
 SMM_EXPORT(smm_vma_tree_insert);
+
+/*
+ * Take @v out of @tree's order for a moment, keeping @v->tree: a resync
+ * moves it under the tree's lock and puts it back, and ->close, which may
+ * run beside a fault's resync (both with the mmap_lock held for reading,
+ * after munmap downgraded it), finds the tree through @v->tree before it
+ * takes that lock.
+ */
+static void smm_vma_tree_unlink(struct smm_vma_tree *tree, struct smm_vma *v)
+{
+	lockdep_assert_held(&tree->lock);
+	rb_erase(&v->rb, &tree->root);
+	RB_CLEAR_NODE(&v->rb);
+	if (tree->cache == v)
+		tree->cache = NULL;
+	tree->nr--;
+}
 
 /**
  * smm_vma_tree_erase() - take a descriptor out
@@ -141,12 +160,10 @@ SMM_EXPORT(smm_vma_tree_insert);
 void smm_vma_tree_erase(struct smm_vma_tree *tree, struct smm_vma *v)
 {
 	lockdep_assert_held(&tree->lock);
-	rb_erase(&v->rb, &tree->root);
-	RB_CLEAR_NODE(&v->rb);
-	if (tree->cache == v)
-		tree->cache = NULL;
+	/* Left out by a resync that could not put it back (it warned). */
+	if (!RB_EMPTY_NODE(&v->rb))
+		smm_vma_tree_unlink(tree, v);
 	v->tree = NULL;
-	tree->nr--;
 }
 SMM_EXPORT(smm_vma_tree_erase);
 
@@ -489,7 +506,7 @@ static void smm_vma_tree_resync(struct smm_vma_tree *tree)
 		next = smm_vma_tree_next(v);
 		if (smm_vma_in_sync(v))
 			continue;
-		smm_vma_tree_erase(tree, v);
+		smm_vma_tree_unlink(tree, v);
 		smm_vma_sync(v);
 		list_add_tail(&v->resync, &moved);
 	}
@@ -501,39 +518,43 @@ static void smm_vma_tree_resync(struct smm_vma_tree *tree)
 }
 
 /*
- * Put @v, in line with its vma and in no tree, into @tree.  The kernel's
+ * Put @v, in line with its vma and out of @tree's order, into it.  The kernel's
  * vmas never overlap, so a descriptor in its way lags behind its own vma
  * (which shrank or moved without a callback): that one is brought in line
  * and put back the same way, and so on.  Each descriptor moves at most
  * once, and only those in the way are looked at: a lagging mapping costs
  * its neighbours, never a walk of the whole tree, which a process of many
  * mappings could otherwise have a fault do under the tree's spinlock.
- * Return: what the last insert returned (0, or -EINVAL for a descriptor
- * of an empty range).
+ * Return: 0, or what @v's own insert returned (-EINVAL for an empty
+ * range; -EEXIST only if two descriptors in line overlapped, which
+ * warns).  Another descriptor that cannot go back is left out of the
+ * order with a warning; ->close copes with that.
  */
 static int smm_vma_tree_place(struct smm_vma_tree *tree, struct smm_vma *v)
 {
-	struct smm_vma *n;
+	struct smm_vma *cur, *n;
 	LIST_HEAD(pending);
-	int ret = 0;
+	int ret = 0, err;
 
 	mmap_assert_locked(tree->mm);
 	lockdep_assert_held(&tree->lock);
 	list_add_tail(&v->resync, &pending);
 	while (!list_empty(&pending)) {
-		v = list_first_entry(&pending, struct smm_vma, resync);
-		list_del(&v->resync);
-		while ((n = smm_vma_tree_search(tree, v->start)) && n->start < v->end) {
+		cur = list_first_entry(&pending, struct smm_vma, resync);
+		list_del(&cur->resync);
+		while ((n = smm_vma_tree_search(tree, cur->start)) && n->start < cur->end) {
 			/* Two in line with their vmas never overlap. */
 			if (WARN_ON_ONCE(smm_vma_in_sync(n)))
 				break;
-			smm_vma_tree_erase(tree, n);
+			smm_vma_tree_unlink(tree, n);
 			smm_vma_sync(n);
 			smm_count_event(tree->pool, SMM_VMA_RESYNC);
 			list_add_tail(&n->resync, &pending);
 		}
-		ret = smm_vma_tree_insert(tree, v);
-		WARN_ON_ONCE(ret == -EEXIST);
+		err = smm_vma_tree_insert(tree, cur);
+		WARN_ON_ONCE(err == -EEXIST);
+		if (cur == v)
+			ret = err;
 	}
 	return ret;
 }
@@ -545,7 +566,7 @@ static void smm_vma_resync_one(struct smm_vma_tree *tree, struct smm_vma *v)
 	lockdep_assert_held(&tree->lock);
 	if (smm_vma_in_sync(v))
 		return;
-	smm_vma_tree_erase(tree, v);
+	smm_vma_tree_unlink(tree, v);
 	smm_vma_sync(v);
 	smm_count_event(tree->pool, SMM_VMA_RESYNC);
 	smm_vma_tree_place(tree, v);

@@ -961,10 +961,13 @@ TEST(many_mappings_and_a_fork_walk_no_tree)
  * grows in place, and the tail of another passes to its neighbour by
  * mprotect; a fault in each grown part is tracked, and no descriptor is
  * looked at by a whole-tree resync (the old code looked at all of them,
- * once per fault).
+ * once per fault).  Before 6.7 the kernel never merges a vma that has a
+ * close callback: the mprotect splits instead, through ->open, and only
+ * the grown mapping lags.
  */
 TEST(a_lagging_mapping_is_resynced_alone)
 {
+	int merges = kernel_merges_vmas_with_close();
 	int fd = smm_open(), i;
 	long long s0, s1, r0, r1, u0, u1;
 	char *a, *grow, *x, *y;
@@ -1003,10 +1006,10 @@ TEST(a_lagging_mapping_is_resynced_alone)
 	TH_LOG("%d mappings: %lld descriptors moved, %lld looked at by whole-tree resyncs",
 	       MANY + 2, r1 - r0, s1 - s0);
 	EXPECT_EQ(0, s1 - s0);
-	/* The grown one, y, and x in y's way. */
-	EXPECT_EQ(3, r1 - r0);
+	/* The grown one, y, and x in y's way; or only the grown one. */
+	EXPECT_EQ(merges ? 3 : 1, r1 - r0);
 	EXPECT_EQ(0, u1 - u0) TH_LOG("a fault in a grown part went untracked");
-	EXPECT_EQ(MANY + 2, read_vmas(getpid(), vbuf, MAX_LINES));
+	EXPECT_EQ(MANY + (merges ? 2 : 3), read_vmas(getpid(), vbuf, MAX_LINES));
 	munmap(a, (MANY + 5) * PG);
 	close(fd);
 }
