@@ -284,19 +284,26 @@ int smm_kmem_reserve_ready(struct smm_pool *pool, struct smm_kmem_reserve *r)
 	mutex_lock(&r->lock);
 	if (r->mempool)
 		goto out;
-	cache = smm_kmem_cache_create(pool, r->name, r->size, 0, 0, NULL);
+	cache = r->cache;
 	if (!cache) {
-		ret = -ENOMEM;
-		goto out;
+		cache = smm_kmem_cache_create(pool, r->name, r->size, 0, 0, NULL);
+		if (!cache) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		/*
+		 * Kept for the next try if the mempool fails (destroyed with
+		 * the reserve): destroying a cache takes cpu_hotplug_lock,
+		 * which the kernel takes before the mmap_lock ->mmap holds.
+		 */
+		r->cache = cache;
 	}
 	mempool = mempool_create(r->min_nr, smm_kmem_reserve_element_alloc,
 				 smm_kmem_reserve_element_free, cache);
 	if (!mempool) {
-		smm_kmem_cache_destroy(cache);
 		ret = -ENOMEM;
 		goto out;
 	}
-	r->cache = cache;
 	/* Pairs with the acquire above. */
 	smp_store_release(&r->mempool, mempool);
 out:

@@ -44,14 +44,15 @@
  *				 cpu_hotplug_lock under it, as the kernel's
  *				 lru_add_drain_all() takes none)
  *     smm_kmem_reserve.lock	(kmalloc.c: a metadata cache made on first
- *				 use, or destroyed when its mempool fails)
+ *				 use, and kept when its mempool fails)
  *       cpu_hotplug_lock	(cpus_read_lock(); the hotplug thread holds
  *				 it for writing around every CPU-dead
  *				 callback, pcp.c's and slab_common.c's.
  *				 The kernel takes it before mmap_lock
- *				 (cpuset's attach): under mmap_lock only a
- *				 reserve whose mempool could not be made
- *				 destroys its cache, and takes it)
+ *				 (cpuset's attach), so shadowmm takes it
+ *				 under none of its locks nor mmap_lock: it
+ *				 is listed here for the locks nested in it,
+ *				 which are taken here without it)
  *         pool->slab.mutex
  *           smm_slab_cpu.lock	(a local lock; a slab.mutex holder
  *				 waits for work_on_cpu() to take it there)
