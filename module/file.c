@@ -168,6 +168,7 @@ static ssize_t smm_object_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	unsigned int nowait = iocb->ki_flags & IOCB_NOWAIT ? SMM_GET_NOWAIT : 0;
 	struct smm_object *obj = smm_file_object(iocb->ki_filp);
+	unsigned long fsize = rlimit(RLIMIT_FSIZE);
 	struct smm_pool *pool = obj->pool;
 	loff_t pos = iocb->ki_pos;
 	ssize_t done = 0;
@@ -178,6 +179,15 @@ static ssize_t smm_object_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		return err;
 	if (iocb->ki_flags & IOCB_APPEND)
 		pos = i_size_read(obj->inode);
+	/* As every file's write: the writer's RLIMIT_FSIZE, SIGXFSZ past it. */
+	if (fsize != RLIM_INFINITY) {
+		if (pos >= fsize) {
+			send_sig(SIGXFSZ, current, 0);
+			inode_unlock(obj->inode);
+			return -EFBIG;
+		}
+		iov_iter_truncate(from, fsize - pos);
+	}
 	while (iov_iter_count(from)) {
 		size_t off = offset_in_page(pos), n, copied;
 		enum smm_page_origin origin;

@@ -718,6 +718,42 @@ TEST(size_limit_writes_get_efbig)
 	free(buf);
 }
 
+/*
+ * RLIMIT_FSIZE caps write() as on any file: a write that starts past it
+ * gets EFBIG (and SIGXFSZ), one across it stops there.  The module once
+ * ignored it: under "ulimit -f 4" a write at 1 GiB grew the object to it.
+ */
+TEST(write_honours_rlimit_fsize)
+{
+	int fd = smm_open(), status;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct rlimit rl = { .rlim_cur = 2 * PG, .rlim_max = RLIM_INFINITY };
+		char buf[3 * PG];
+
+		memset(buf, 'f', sizeof(buf));
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl))
+			_exit(10);
+		errno = 0;
+		if (pwrite(fd, buf, 1, 1 << 20) != -1 || errno != EFBIG)
+			_exit(11);
+		if (pwrite(fd, buf, 3 * PG, 0) != 2 * PG)
+			_exit(12);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("child exit %d (11: a write past the limit, 12: one across it)",
+		       WEXITSTATUS(status));
+	EXPECT_EQ(2 * PG, smm_info(fd).size);
+	close(fd);
+}
+
 /* Offsets up to the largest object work; at SHADOWMM_MAX_OBJECT_SIZE SIGBUS. */
 TEST(mapping_at_max_object_size_gets_sigbus)
 {
