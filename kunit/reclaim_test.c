@@ -22,15 +22,20 @@
 
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/tracepoint.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 #include <linux/zsmalloc.h>
@@ -86,7 +91,8 @@ static int smm_test_check_page(struct file *file, u8 *buf, u8 *want,
 
 static struct smm_kswapd *smm_test_kswapd(struct smm_pool *pool)
 {
-	return &pool->reclaim.kswapd[0];
+	/* The test's own pool: its threads outlive every use here. */
+	return &rcu_dereference_protected(pool->reclaim.kswapd, true)[0];
 }
 
 /* Watermarks far enough apart to see where kswapd starts and stops. */
@@ -453,6 +459,114 @@ static void smm_reclaim_progress_during_a_pass_keeps_kswapd_test(struct kunit *t
 	KUNIT_EXPECT_GE(test, atomic_read(&k->failures), SMM_KSWAPD_MAX_FAILURES);
 	smm_reclaim_note_progress(pool);
 	KUNIT_EXPECT_EQ(test, atomic_read(&k->failures), 0);
+}
+
+/* What smm_reclaim_destroy_waits_for_a_waker_test()'s probe saw. */
+struct smm_wake_beside_destroy {
+	struct smm_pool *pool;
+	struct task_struct *destroyer;
+	struct completion destroyed;
+	bool probed;
+	bool destroyed_meanwhile;
+};
+
+/* Stops the pool's kswapds, then waits to be stopped itself. */
+static int smm_test_destroyer_fn(void *arg)
+{
+	struct smm_wake_beside_destroy *ctx = arg;
+
+	smm_reclaim_pool_destroy(ctx->pool);
+	complete(&ctx->destroyed);
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/*
+ * On the kswapd_wake tracepoint, in the waker, its kswapd in hand: start
+ * the destruction on another CPU and give it two seconds to end.
+ */
+static void smm_test_probe_destroy_beside(void *data, int nid, int zone_type, int order)
+{
+	struct smm_wake_beside_destroy *ctx = data;
+	unsigned long deadline = jiffies + 2 * HZ;
+
+	if (ctx->probed)
+		return;
+	ctx->probed = true;
+	wake_up_process(ctx->destroyer);
+	while (!completion_done(&ctx->destroyed) && time_before(jiffies, deadline))
+		udelay(100);
+	ctx->destroyed_meanwhile = completion_done(&ctx->destroyed);
+}
+
+/*
+ * A wake runs wherever the allocator does, beside a test or the pool's
+ * teardown stopping the kswapds.  The destruction must not free a kswapd
+ * a waker still holds: it waits for the waker to let go.
+ */
+static void smm_reclaim_destroy_waits_for_a_waker_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct smm_zone *zone = smm_test_only_zone(test, pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_kswapd *k = smm_test_kswapd(pool);
+	struct smm_wake_beside_destroy ctx = { .pool = pool };
+	u8 *buf = smm_test_buf(test);
+	unsigned long i, high;
+	int other;
+
+	/* Between low and high: not balanced, and no allocation woke it. */
+	smm_test_watermarks(test, pool);
+	high = zone->watermark[SMM_WMARK_HIGH];
+	for (i = 0; smm_zone_free(zone) >= high; i++)
+		KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i), (ssize_t)PAGE_SIZE);
+	KUNIT_ASSERT_GT(test, smm_zone_free(zone), zone->watermark[SMM_WMARK_LOW]);
+	KUNIT_ASSERT_EQ(test, atomic_long_read(&k->wakeups), 0L);
+
+	/* The destroyer on another CPU than the waker's, which spins. */
+	init_completion(&ctx.destroyed);
+	migrate_disable();
+	other = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	if (other >= nr_cpu_ids) {
+		migrate_enable();
+		kunit_skip(test, "needs two online CPUs");
+	}
+	ctx.destroyer = kthread_create(smm_test_destroyer_fn, &ctx, "smm_destroyer");
+	if (IS_ERR(ctx.destroyer)) {
+		migrate_enable();
+		KUNIT_FAIL(test, "kthread_create: %ld", PTR_ERR(ctx.destroyer));
+		return;
+	}
+	kthread_bind(ctx.destroyer, other);
+	get_task_struct(ctx.destroyer);
+	if (register_trace_shadowmm_kswapd_wake(smm_test_probe_destroy_beside, &ctx)) {
+		migrate_enable();
+		kthread_stop(ctx.destroyer);
+		put_task_struct(ctx.destroyer);
+		KUNIT_FAIL(test, "cannot probe shadowmm_kswapd_wake");
+		return;
+	}
+	smm_kswapd_wake(pool, zone, 0, zone->type);
+	migrate_enable();
+	unregister_trace_shadowmm_kswapd_wake(smm_test_probe_destroy_beside, &ctx);
+	tracepoint_synchronize_unregister();
+
+	KUNIT_EXPECT_TRUE(test, ctx.probed);
+	KUNIT_EXPECT_FALSE(test, ctx.destroyed_meanwhile);
+	/* Let go of, the destruction ends. */
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&ctx.destroyed, 30 * HZ), 0UL);
+	KUNIT_EXPECT_NULL(test, rcu_access_pointer(pool->reclaim.kswapd));
+	kthread_stop(ctx.destroyer);
+	put_task_struct(ctx.destroyer);
+	/* Without kswapd a wake and a note find nothing to touch. */
+	smm_kswapd_wake(pool, zone, 0, zone->type);
+	smm_reclaim_note_progress(pool);
+	KUNIT_EXPECT_TRUE(test, smm_kswapd_idle(pool, 0));
 }
 
 static bool smm_test_active(struct smm_pool *pool, struct file *file, pgoff_t index)
@@ -1429,6 +1543,7 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE(smm_reclaim_swapin_killed_test),
 	KUNIT_CASE(smm_reclaim_swapin_rearms_kswapd_test),
 	KUNIT_CASE(smm_reclaim_progress_during_a_pass_keeps_kswapd_test),
+	KUNIT_CASE(smm_reclaim_destroy_waits_for_a_waker_test),
 	KUNIT_CASE(smm_reclaim_nowait_io_never_waits_test),
 	KUNIT_CASE(smm_reclaim_refault_test),
 	KUNIT_CASE(smm_reclaim_ages_all_active_test),

@@ -433,25 +433,30 @@ static int smm_kswapd_fn(void *arg)
 void smm_kswapd_wake(struct smm_pool *pool, struct smm_zone *zone,
 		     unsigned int order, int highest)
 {
-	struct smm_kswapd *k;
+	struct smm_kswapd *kswapd, *k;
 
-	if (!pool->reclaim.kswapd)
-		return;
-	k = &pool->reclaim.kswapd[zone->node->index];
+	rcu_read_lock();
+	kswapd = rcu_dereference(pool->reclaim.kswapd);
+	if (!kswapd)
+		goto out;
+	k = &kswapd[zone->node->index];
 	if (atomic_read(&k->failures) >= SMM_KSWAPD_MAX_FAILURES)
-		return;
+		goto out;
 	if (smm_node_balanced(zone->node, order, highest))
-		return;
+		goto out;
 	if (order > READ_ONCE(k->order))
 		WRITE_ONCE(k->order, order);
 	if (highest > READ_ONCE(k->highest))
 		WRITE_ONCE(k->highest, highest);
 	if (test_and_set_bit(SMM_KSWAPD_WOKEN, &k->flags))
-		return;
+		goto out;
 	atomic_long_inc(&k->wakeups);
 	trace_shadowmm_kswapd_wake(zone->node->nid, zone->type, order);
 	wake_up_interruptible(&k->wait);
+out:
+	rcu_read_unlock();
 }
+SMM_EXPORT(smm_kswapd_wake);
 
 /**
  * smm_kswapd_idle() - is a node's kswapd asleep with no wake pending?
@@ -463,20 +468,25 @@ void smm_kswapd_wake(struct smm_pool *pool, struct smm_zone *zone,
  */
 bool smm_kswapd_idle(struct smm_pool *pool, int node)
 {
-	struct smm_kswapd *k;
+	struct smm_kswapd *kswapd, *k;
+	bool idle = true;
 
-	if (!pool->reclaim.kswapd)
-		return true;
-	k = &pool->reclaim.kswapd[node];
-	if (test_bit(SMM_KSWAPD_WOKEN, &k->flags))
-		return false;
-	/*
-	 * The bit first: the thread sets running before it clears the bit,
-	 * so a reader that finds the bit clear then sees running unless the
-	 * run is over (pairs with smp_mb__before_atomic() in smm_kswapd_fn()).
-	 */
-	smp_rmb();
-	return !READ_ONCE(k->running);
+	rcu_read_lock();
+	kswapd = rcu_dereference(pool->reclaim.kswapd);
+	if (kswapd) {
+		k = &kswapd[node];
+		idle = !test_bit(SMM_KSWAPD_WOKEN, &k->flags);
+		/*
+		 * The bit first: the thread sets running before it clears
+		 * the bit, so a reader that finds the bit clear then sees
+		 * running unless the run is over (pairs with
+		 * smp_mb__before_atomic() in smm_kswapd_fn()).
+		 */
+		smp_rmb();
+		idle = idle && !READ_ONCE(k->running);
+	}
+	rcu_read_unlock();
+	return idle;
 }
 SMM_EXPORT(smm_kswapd_idle);
 
@@ -491,12 +501,13 @@ SMM_EXPORT(smm_kswapd_idle);
  */
 void smm_reclaim_note_progress(struct smm_pool *pool)
 {
+	struct smm_kswapd *kswapd;
 	int i;
 
-	if (!pool->reclaim.kswapd)
-		return;
-	for (i = 0; i < pool->zones.nr_nodes; i++) {
-		struct smm_kswapd *k = &pool->reclaim.kswapd[i];
+	rcu_read_lock();
+	kswapd = rcu_dereference(pool->reclaim.kswapd);
+	for (i = 0; kswapd && i < pool->zones.nr_nodes; i++) {
+		struct smm_kswapd *k = &kswapd[i];
 
 		atomic_inc(&k->progress);
 		/* Seen by a pass that fails meanwhile (smm_kswapd_give_up()). */
@@ -504,6 +515,7 @@ void smm_reclaim_note_progress(struct smm_pool *pool)
 		if (atomic_read(&k->failures))
 			atomic_set(&k->failures, 0);
 	}
+	rcu_read_unlock();
 }
 SMM_EXPORT(smm_reclaim_note_progress);
 
@@ -624,7 +636,7 @@ int smm_reclaim_pool_init(struct smm_pool *pool)
 	}
 	for (i = 0; i < pool->zones.nr_nodes; i++)
 		wake_up_process(kswapd[i].task);
-	pool->reclaim.kswapd = kswapd;
+	rcu_assign_pointer(pool->reclaim.kswapd, kswapd);
 	return 0;
 
 err:
@@ -639,19 +651,23 @@ err:
  * @pool: the pool
  *
  * Called again (pool destruction after a test stopped them) it does
- * nothing.  Nothing may allocate from the pool meanwhile.
+ * nothing.  Allocations and frees may run meanwhile: a waker that found
+ * the threads is waited for, and later ones find none.
  *
  * Context: Process context, may sleep.
  */
 void smm_reclaim_pool_destroy(struct smm_pool *pool)
 {
-	struct smm_kswapd *kswapd = pool->reclaim.kswapd;
+	struct smm_kswapd *kswapd;
 	int i;
 
+	/* Only init and destroy write it, and never at the same time. */
+	kswapd = rcu_dereference_protected(pool->reclaim.kswapd, true);
 	if (!kswapd)
 		return;
-	/* The pool has no user left: nothing allocates, nothing wakes them. */
-	WRITE_ONCE(pool->reclaim.kswapd, NULL);
+	/* A waker or a progress note may still hold the array: wait for it. */
+	RCU_INIT_POINTER(pool->reclaim.kswapd, NULL);
+	synchronize_rcu();
 	for (i = 0; i < pool->zones.nr_nodes; i++)
 		kthread_stop(kswapd[i].task);
 	kfree(kswapd);

@@ -112,10 +112,13 @@ struct smm_reclaim_stat {
 /**
  * struct smm_pool_reclaim - a pool's reclaim
  * @kswapd:	per node (by index), its reclaim thread; NULL while none
- *		runs (before init, after destruction)
+ *		runs (before init, after destruction).  Wakers and the
+ *		progress note look it up under RCU: a free of a frame may
+ *		run beside a test stopping the threads, and destruction
+ *		lets a grace period pass before it frees them.
  */
 struct smm_pool_reclaim {
-	struct smm_kswapd *kswapd;
+	struct smm_kswapd __rcu *kswapd;
 };
 
 int smm_reclaim_pool_init(struct smm_pool *pool);
