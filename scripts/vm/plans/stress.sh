@@ -4,7 +4,8 @@
 # mix (CPU 1 going offline and online meanwhile, and a quick benchmark
 # after it, still under hotplug) and again leaning on MAP_POPULATE, mlock
 # and MAP_FIXED (the mix that once left tasks unkillable under populate),
-# the race stressors for several rounds, rmmod while the module is held,
+# the race stressors for several rounds, the load table with 20 plain
+# load/unload cycles (make check runs 4), rmmod while the module is held,
 # the bad-parameter table, and the soak.  The
 # fuzzer runs with shadowmm_bench.ko too: its debugfs writer uses the bench
 # file and the burst knobs.
@@ -69,6 +70,7 @@ if smm_insmod shadowmm size_mb=8 swap_mb=48; then
 	done
 	smm_rmmod shadowmm
 fi
+smm_tap module_load /tests/module_load.sh 20
 smm_tap held /tests/held.sh
 smm_tap bad_params /tests/bad_params.sh
 smm_tap soak /tests/soak.sh "$SOAK_CYCLES"
