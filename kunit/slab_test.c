@@ -28,6 +28,7 @@
 
 #include <shadowmm/debugfs.h>
 #include <shadowmm/slab.h>
+#include <shadowmm/slab_internal.h>
 #include <trace/events/shadowmm.h>
 
 #include "smm_test.h"
@@ -1083,6 +1084,101 @@ static void smm_slab_poison_test(struct kunit *test)
 	smm_test_all_back(test, pool);
 }
 
+/*
+ * A free object's link to the next lies outside the object: poison does
+ * not cover it, and a write that skips the red zone goes unseen there.
+ * A debug cache checks the link before it follows it.  Overwritten to
+ * name an object in use, or to point anywhere at all, it is reported as
+ * a write after free and the free list rebuilt: the object in use is not
+ * handed out twice, nothing wild is, and the counts agree.
+ */
+static void smm_slab_freeptr_corrupt_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 48, 0,
+						      SMM_SLAB_RED_ZONE | SMM_SLAB_POISON,
+						      NULL);
+	void *a, *b, *c, *d, *again;
+
+	a = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	b = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	smm_kmem_cache_free(cache, a);
+	/* The link of a, now the list's head, made to name b, in use. */
+	*(void **)(a + cache->freeptr) = b;
+	again = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_EXPECT_PTR_EQ(test, again, a);
+	c = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_PTR_NE(test, c, b);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_POISON), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 3UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	/* A wild link: followed, the next allocation would fault. */
+	smm_kmem_cache_free(cache, c);
+	*(unsigned long *)(c + cache->freeptr) = 0x5a5a5a5a5a5a5a5aUL;
+	again = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_EXPECT_PTR_EQ(test, again, c);
+	d = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_POISON), 2UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 4UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	smm_kmem_cache_free(cache, a);
+	smm_kmem_cache_free(cache, b);
+	smm_kmem_cache_free(cache, c);
+	smm_kmem_cache_free(cache, d);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+}
+
+/*
+ * A debug free finds the object's slab without the node lock, then takes
+ * it.  In between, a double free's object may see its slab, empty, go
+ * back to the buddy, the frames another owner's: under the lock the free
+ * must check again and write nothing there.  Called as the free path
+ * calls it after its check, with the slab released meanwhile and the
+ * frame holding what a new owner wrote, the state word of an allocated
+ * object included.
+ */
+static void smm_slab_debug_free_of_released_slab_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 48, 0,
+						      SMM_SLAB_RED_ZONE | SMM_SLAB_POISON,
+						      NULL);
+	size_t bytes = PAGE_SIZE << cache->order;
+	struct smm_page *slab;
+	void *obj, *base, *copy;
+
+	obj = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	slab = smm_obj_slab(cache, obj);
+	KUNIT_ASSERT_NOT_NULL(test, slab);
+	base = smm_slab_base(cache, slab);
+	smm_kmem_cache_free(cache, obj);
+	smm_kmem_cache_shrink(cache);
+	KUNIT_ASSERT_EQ(test, smm_kmem_cache_nr_slabs(cache), 0UL);
+
+	/* The new owner's bytes, an allocated object's state word ("ALLC") too. */
+	memset(base, 0x41, bytes);
+	*(unsigned long *)(obj + cache->meta) = 0x414c4c43UL;
+	copy = kunit_kmalloc(test, bytes, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, copy);
+	memcpy(copy, base, bytes);
+
+	smm_debug_free(cache, slab, obj, _THIS_IP_);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_DOUBLE_FREE), 1UL);
+	KUNIT_EXPECT_EQ(test, memcmp(copy, base, bytes), 0);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_nr_slabs(cache), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_quarantined(cache), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /* A quarantined object is never handed out again, however many are taken. */
 static void smm_slab_quarantine_test(struct kunit *test)
 {
@@ -1758,6 +1854,8 @@ static struct kunit_case smm_slab_cases[] = {
 	KUNIT_CASE(smm_slab_redzone_test),
 	KUNIT_CASE(smm_slab_poison_test),
 	KUNIT_CASE(smm_slab_quarantine_test),
+	KUNIT_CASE(smm_slab_freeptr_corrupt_test),
+	KUNIT_CASE(smm_slab_debug_free_of_released_slab_test),
 	KUNIT_CASE(smm_slab_double_free_test),
 	KUNIT_CASE(smm_slab_invalid_free_test),
 	KUNIT_CASE(smm_slab_destroy_busy_test),

@@ -277,23 +277,24 @@ static void smm_slab_place(struct smm_kmem_cache *cache, struct smm_kmem_cache_n
 }
 
 /*
- * Take one object off a slab of @n that has one, and re-place the slab.
- * Return it, or NULL when it was found damaged and quarantined instead.
+ * Take one object off a slab of @n that has one, in a debug cache (plain
+ * ones take runs, smm_slab_take_run()), and re-place the slab.  Return
+ * it, or NULL when it was found damaged and quarantined instead.
  */
 static void *smm_slab_take(struct smm_kmem_cache *cache, struct smm_kmem_cache_node *n,
 			   struct smm_page *slab, unsigned long caller)
 {
-	unsigned int inuse = smm_slab_inuse(slab);
+	bool was_free = !smm_slab_inuse(slab);
 	void *obj = slab->freelist;
 
 	lockdep_assert_held(&n->lock);
-	slab->freelist = *smm_freeptr(cache, obj);
-	smm_slab_set_inuse(slab, inuse + 1);
+	slab->freelist = smm_slab_debug_next(cache, n, slab, obj);
+	/* Read after the check, which may have corrected it. */
+	smm_slab_set_inuse(slab, smm_slab_inuse(slab) + 1);
 	WRITE_ONCE(n->inuse, n->inuse + 1);
-	if (unlikely(smm_cache_debug(cache)) &&
-	    !smm_slab_debug_alloc(cache, n, slab, obj, caller))
+	if (!smm_slab_debug_alloc(cache, n, slab, obj, caller))
 		obj = NULL;
-	smm_slab_place(cache, n, slab, !inuse);
+	smm_slab_place(cache, n, slab, was_free);
 	return obj;
 }
 
@@ -807,6 +808,18 @@ void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
 	LIST_HEAD(release);
 
 	smm_slab_node_lock(n);
+	/*
+	 * Again under the lock: the check the free path made without it may
+	 * be stale.  An object that was not allocated (a double free) may
+	 * sit on a slab that was empty and has gone back to the buddy since,
+	 * its frames another owner's now: nothing of it may be written.
+	 */
+	if (unlikely(smm_obj_slab(cache, obj) != slab)) {
+		spin_unlock(&n->lock);
+		smm_slab_fault(cache, SMM_SLAB_ERR_DOUBLE_FREE, NULL, obj,
+			       "its slab was given back meanwhile");
+		return;
+	}
 	if (smm_slab_debug_free(cache, n, slab, obj, caller)) {
 		smm_slab_put(cache, n, slab, obj);
 		smm_slab_trim(n, cache->free_limit, &release);
@@ -814,6 +827,7 @@ void smm_debug_free(struct smm_kmem_cache *cache, struct smm_page *slab,
 	spin_unlock(&n->lock);
 	smm_slab_release_list(cache, &release);
 }
+SMM_EXPORT(smm_debug_free);
 
 /*
  * Per-CPU arrays.  An array is only ever used on its own CPU, under its

@@ -499,6 +499,54 @@ void smm_slab_debug_setup(struct smm_kmem_cache *cache, void *obj)
 }
 
 /**
+ * smm_slab_debug_next() - the free object after @obj on its slab's list
+ * @cache: a debug cache
+ * @n: the node whose lists hold @slab
+ * @slab: the slab, @obj the head of its free list and still counted free
+ * @obj: the object being taken
+ *
+ * The link lies outside the object, where poison does not reach and a red
+ * zone only catches a write that runs over it: one written after the free
+ * (a stray store, a use after free) would be followed blindly, to a wild
+ * pointer or to an object already handed out.  A link that names no
+ * other free object of @slab is reported as a write after free and the
+ * list rebuilt from the objects' state words, the in-use counts made to
+ * agree with it.
+ *
+ * Context: @n->lock held.
+ * Return: the next free object, NULL at the end of the list.
+ */
+void *smm_slab_debug_next(struct smm_kmem_cache *cache, struct smm_kmem_cache_node *n,
+			  struct smm_page *slab, void *obj)
+{
+	void *next = *smm_freeptr(cache, obj), *head = NULL, **tail = &head;
+	void *base, *o;
+	unsigned int i, nfree = 0, inuse;
+
+	lockdep_assert_held(&n->lock);
+	if (!next || (next != obj && smm_obj_slab(cache, next) == slab &&
+		      *smm_obj_state(cache, next) == SMM_OBJ_FREE))
+		return next;
+	smm_slab_fault(cache, SMM_SLAB_ERR_POISON, slab, obj,
+		       "free pointer overwritten after the free; free list rebuilt");
+	base = smm_slab_base(cache, slab);
+	for (i = 0; i < cache->objs_per_slab; i++) {
+		o = smm_slab_obj(cache, base, i);
+		if (o == obj || *smm_obj_state(cache, o) != SMM_OBJ_FREE)
+			continue;
+		*tail = o;
+		tail = smm_freeptr(cache, o);
+		nfree++;
+	}
+	*tail = NULL;
+	/* @obj still counts as free: its caller takes it next. */
+	inuse = cache->objs_per_slab - nfree - 1;
+	WRITE_ONCE(n->inuse, n->inuse - smm_slab_inuse(slab) + inuse);
+	smm_slab_set_inuse(slab, inuse);
+	return head;
+}
+
+/**
  * smm_slab_debug_alloc() - check an object a debug cache takes off its slab
  * @cache: a debug cache
  * @n: the node whose lists hold @slab

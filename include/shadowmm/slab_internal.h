@@ -163,6 +163,8 @@ void smm_slab_debug_init(struct smm_kmem_cache *cache);
 void smm_slab_fault(struct smm_kmem_cache *cache, enum smm_slab_error kind,
 		    struct smm_page *slab, const void *obj, const char *detail);
 void smm_slab_debug_setup(struct smm_kmem_cache *cache, void *obj);
+void *smm_slab_debug_next(struct smm_kmem_cache *cache, struct smm_kmem_cache_node *n,
+			  struct smm_page *slab, void *obj);
 bool smm_slab_debug_alloc(struct smm_kmem_cache *cache, struct smm_kmem_cache_node *n,
 			  struct smm_page *slab, void *obj, unsigned long caller);
 bool smm_slab_debug_free(struct smm_kmem_cache *cache, struct smm_kmem_cache_node *n,
