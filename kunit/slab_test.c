@@ -1731,6 +1731,52 @@ static void smm_slab_node_shrink_test(struct kunit *test)
 }
 
 /*
+ * kmalloc memory is aligned to the largest power of two dividing its
+ * class, at most a page, as the kernel's (96 to 32, 192 to 64), red
+ * zones or not; and smm_ksize() knows only kmalloc memory, as
+ * smm_kfree() does: another cache's object has no kmalloc size.
+ */
+static void smm_kmalloc_align_test(struct kunit *test)
+{
+	static const struct smm_test_pool_cfg red_pool = {
+		.mb = 4, .split = { 0, 100, 0 }, .one_node = true,
+		.slab_debug = SMM_SLAB_RED_ZONE,
+	};
+	struct smm_pool *pools[] = {
+		smm_test_pool(test, &slab_pool), smm_test_pool(test, &red_pool),
+	};
+	struct smm_kmem_cache *cache;
+	unsigned int i, k, n;
+	void *p[3], *obj;
+
+	for (n = 0; n < ARRAY_SIZE(pools); n++) {
+		for (i = 0; i < ARRAY_SIZE(smm_kmalloc_cases); i++) {
+			const struct smm_kmalloc_case *c = &smm_kmalloc_cases[i];
+			unsigned long align;
+
+			if (!c->name || c->size != c->class)
+				continue;
+			align = min_t(unsigned long, 1UL << __ffs(c->size), PAGE_SIZE);
+			for (k = 0; k < ARRAY_SIZE(p); k++) {
+				p[k] = smm_kmalloc(pools[n], c->size, SMM_TEST_FLAGS);
+				KUNIT_ASSERT_NOT_NULL(test, p[k]);
+				KUNIT_EXPECT_EQ_MSG(test, (unsigned long)p[k] & (align - 1), 0UL,
+						    "%s, pool %u", c->name, n);
+			}
+			for (k = 0; k < ARRAY_SIZE(p); k++)
+				smm_kfree(pools[n], p[k]);
+		}
+		KUNIT_EXPECT_EQ(test, smm_test_validate(pools[n]), 0U);
+	}
+
+	cache = smm_test_cache(test, pools[0], 64, 0, 0, NULL);
+	obj = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, smm_ksize(pools[0], obj), (size_t)0);
+	smm_kmem_cache_free(cache, obj);
+}
+
+/*
  * Debug flags belong to a pool: one built with slab_debug gives them to
  * every cache, its kmalloc caches included (no per-CPU arrays then); one
  * built without gives them to none, whatever the module was loaded with.
@@ -1839,6 +1885,7 @@ static struct kunit_case smm_slab_cases[] = {
 	KUNIT_CASE(smm_kmalloc_no_dma_zone_test),
 	KUNIT_CASE(smm_slab_cache_dma_test),
 	KUNIT_CASE(smm_slab_pool_debug_test),
+	KUNIT_CASE(smm_kmalloc_align_test),
 	KUNIT_CASE(smm_slab_alignment_test),
 	KUNIT_CASE(smm_slab_ctor_test),
 	KUNIT_CASE(smm_slab_bulk_test),

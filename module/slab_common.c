@@ -628,7 +628,12 @@ static int smm_kmalloc_caches_create(struct smm_pool *pool, enum smm_kmalloc_typ
 
 	for (i = 0; i < SMM_KMALLOC_NR; i++) {
 		unsigned int size = smm_kmalloc_sizes[i];
-		unsigned int align = is_power_of_2(size) ? min_t(unsigned int, size, PAGE_SIZE) : 0;
+		/*
+		 * The largest power of two dividing the size, at most a page
+		 * (the kernel's kmalloc guarantee: 96 is 32-aligned), which
+		 * the stride alone gives only without red zones.
+		 */
+		unsigned int align = min_t(unsigned int, 1U << __ffs(size), PAGE_SIZE);
 
 		if (size >= 1024)
 			snprintf(name, sizeof(name), "%skmalloc-%uk", prefix, size / 1024);
