@@ -52,6 +52,7 @@
 #include <linux/bitmap.h>
 #include <linux/completion.h>
 #include <linux/crc32.h>
+#include <linux/cred.h>
 #include <linux/crypto.h>
 #include <linux/fs.h>
 #include <linux/memcontrol.h>
@@ -300,11 +301,21 @@ static int smm_swap_store_file(struct smm_swap *swap, u32 slot, const void *src)
 	return req.ret;
 }
 
+/*
+ * In the faulting task, with the credentials that opened the file: a
+ * security module checks every read against the reader (SELinux wants
+ * the opener's fd:use and the file's read of a confined task), and the
+ * store's reads are the module's, not the task's.
+ */
 static int smm_swap_load_file(struct smm_swap *swap, u32 slot, void *dst)
 {
 	loff_t pos = smm_swap_file_pos(slot);
-	ssize_t n = kernel_read(swap->file, dst, PAGE_SIZE, &pos);
+	const struct cred *old;
+	ssize_t n;
 
+	old = override_creds(swap->file->f_cred);
+	n = kernel_read(swap->file, dst, PAGE_SIZE, &pos);
+	revert_creds(old);
 	return n == PAGE_SIZE ? 0 : n < 0 ? n : -EIO;
 }
 
@@ -575,6 +586,36 @@ out:
 		pr_err("swap file %pD cannot be removed: %d\n", file, ret);
 }
 
+/* The swap file sized to the store, by the store's worker. */
+struct smm_swap_size_req {
+	struct work_struct work;
+	struct file *file;
+	loff_t size;
+	int ret;
+};
+
+/* As the writes: a kworker has no RLIMIT_FSIZE, and sends no SIGXFSZ. */
+static void smm_swap_size_fn(struct work_struct *work)
+{
+	struct smm_swap_size_req *req = container_of(work, struct smm_swap_size_req, work);
+
+	req->ret = vfs_truncate(&req->file->f_path, req->size);
+}
+
+static int smm_swap_size_file(struct smm_swap *swap, struct file *file)
+{
+	struct smm_swap_size_req req = {
+		.file = file,
+		.size = (loff_t)swap->nr_slots << PAGE_SHIFT,
+	};
+
+	INIT_WORK_ONSTACK(&req.work, smm_swap_size_fn);
+	queue_work(swap->io_wq, &req.work);
+	flush_work(&req.work);
+	destroy_work_on_stack(&req.work);
+	return req.ret;
+}
+
 /*
  * Create the swap file: exclusively, never through a link in its last
  * component, 0600 and owned by root, then sized to the store.  An
@@ -609,21 +650,34 @@ static int smm_swap_create_file(struct smm_swap *swap, const char *path)
 		ret = -EINVAL;
 		goto err_remove;
 	}
-	ret = vfs_truncate(&file->f_path, (loff_t)swap->nr_slots << PAGE_SHIFT);
-	if (ret) {
-		pr_err("swap_file=%s cannot be sized to %lu pages: %d\n", path,
-		       swap->nr_slots, ret);
-		goto err_remove;
-	}
+	/*
+	 * Its reads and writes are the store's, no event of the file's: an
+	 * inotify watch on its directory, which anyone may set, would time
+	 * every eviction and swap-in for any user.  (The mtime still moves:
+	 * tmpfs and the generic write path update it whatever the file's
+	 * mode; the README says to keep the file in a directory only root
+	 * can search.)
+	 */
+	smm_file_set_nonotify(file);
 	/* Per CPU: the worker runs where the page it writes is cache-hot. */
 	swap->io_wq = alloc_workqueue("shadowmm_swap_io", WQ_MEM_RECLAIM, 0);
 	if (!swap->io_wq) {
 		ret = -ENOMEM;
 		goto err_remove;
 	}
+	/* Not in insmod's task, whose RLIMIT_FSIZE the file system applies. */
+	ret = smm_swap_size_file(swap, file);
+	if (ret) {
+		pr_err("swap_file=%s cannot be sized to %lu pages: %d\n", path,
+		       swap->nr_slots, ret);
+		goto err_wq;
+	}
 	swap->file = file;
 	return 0;
 
+err_wq:
+	destroy_workqueue(swap->io_wq);
+	swap->io_wq = NULL;
 err_remove:
 	smm_swap_remove_file(file);
 	filp_close(file, NULL);

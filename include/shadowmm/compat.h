@@ -126,6 +126,19 @@ static inline int smm_vfs_unlink(struct vfsmount *mnt, struct inode *dir,
 }
 
 /*
+ * No fsnotify event for @file's reads and writes.  Kernels with the
+ * FMODE_NONOTIFY_PERM pair (6.14, and stable backports) mean "none at
+ * all" by FMODE_NONOTIFY alone of the two; before, it is one bit.
+ */
+static inline void smm_file_set_nonotify(struct file *file)
+{
+#ifdef FMODE_FSNOTIFY_MASK
+	file->f_mode &= ~FMODE_FSNOTIFY_MASK;
+#endif
+	file->f_mode |= FMODE_NONOTIFY;
+}
+
+/*
  * Does @vmf hold only its vma's own lock, not the mm's mmap_lock?  Per-VMA
  * locks came in 6.4 (SMM_HAVE_VMA_LOCK: Kbuild's test); before, every
  * fault holds the mmap_lock.

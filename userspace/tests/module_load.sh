@@ -123,6 +123,17 @@ swap_file_own() {
 	[ ! -e $SW.new ] || { echo "# $SW.new stayed behind"; return 1; }
 }
 
+# A loader under a file-size limit below the store's (ulimit -f 1024):
+# the module sizes its file in its own worker, so the loader's limit
+# neither refuses the load nor kills the loader with SIGXFSZ.
+swap_file_under_fsize_limit() {
+	(ulimit -f 1024 && exec insmod "$MOD" swap_mb=8 swap_file=$SW.limited) ||
+		{ echo "# the load under ulimit -f 1024 failed"; return 1; }
+	st=$(stat -c %s $SW.limited)
+	rmmod shadowmm || return 1
+	[ "$st" = 8388608 ] || { echo "# $SW.limited: $st bytes"; return 1; }
+}
+
 # A load that fails after the file was made removes it again.
 swap_file_removed_on_failure() {
 	refused "zone_split=0,1,99 is invalid for this region" size_mb=64 \
@@ -139,7 +150,7 @@ small_normal_works() {
 }
 
 echo "TAP version 13"
-echo "1..47"
+echo "1..48"
 check "insmod with defaults" insmod $MOD
 check "/dev/shadowmm is a char device with mode 0600" dev_mode_is 600
 check "/dev/shadowmm is owned by root" dev_owner_root
@@ -210,6 +221,8 @@ check "swap_file: an empty root-owned file is refused" \
 check "swap_file: the empty file stays empty" test ! -s $SW.empty
 check "swap_file: created root-only, sized, removed at unload" swap_file_own
 check "swap_file: a second load on the same path works" swap_file_own
+check "swap_file: a loader under ulimit -f 1024 gets the whole file" \
+	swap_file_under_fsize_limit
 check "swap_file: removed when the load fails after creating it" \
 	swap_file_removed_on_failure
 rm -rf $SW.*

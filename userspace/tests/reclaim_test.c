@@ -24,9 +24,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -843,6 +845,68 @@ TEST(swap_file_evicts_under_fsize_limit)
 	printf("# pswpout +%lld, pgscan_direct +%lld\n", smm_vmstat("pswpout") - out0,
 	       smm_vmstat("pgscan_direct") - direct0);
 	EXPECT_GE(smm_vmstat("pswpout") - out0, (long long)KNOB_PAGES);
+	EXPECT_TRUE(smm_validate_ok());
+	EXPECT_EQ(STORE_MB * 1024LL, smm_meminfo_kb("SwapFree:"));
+}
+
+/* The swap file's path, from the swap_file parameter, or NULL. */
+static char *swap_file_path(void)
+{
+	char *s = smm_slurp("/sys/module/shadowmm/parameters/swap_file");
+
+	if (!s)
+		return NULL;
+	s[strcspn(s, "\n")] = '\0';
+	if (s[0] != '/') {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * The swap file's reads and writes are the store's own: no inotify event
+ * (anyone may watch its directory) tells another user when pages are
+ * evicted or swapped in.  Every eviction raised IN_MODIFY, every swap-in
+ * IN_ACCESS.
+ */
+TEST(swap_file_io_raises_no_file_events)
+{
+	unsigned long pages = 2 * REGION_PAGES;
+	long long out0 = smm_vmstat("pswpout"), in0 = smm_vmstat("pswpin");
+	struct stat st;
+	int ifd, fd, wd;
+	char ev[4096];
+	char *path, *p;
+	ssize_t n;
+
+	if (!smm_store_is_file())
+		SKIP(return, "the backing store is not a swap file");
+	path = swap_file_path();
+	ASSERT_NE(NULL, path);
+	ASSERT_EQ(0, stat(path, &st));
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	ASSERT_LE(0, ifd);
+	wd = inotify_add_watch(ifd, path, IN_MODIFY | IN_ACCESS | IN_ATTRIB);
+	ASSERT_LE(0, wd);
+	fd = smm_open();
+	ASSERT_GE(fd, 0);
+	p = map_shared(fd, pages * PG);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(-1, fill_and_check(p, 0, pages, 3));
+	EXPECT_GT(smm_vmstat("pswpout") - out0, (long long)REGION_PAGES / 2);
+	EXPECT_GT(smm_vmstat("pswpin") - in0, 0);
+
+	n = read(ifd, ev, sizeof(ev));
+	if (n > 0)
+		TH_LOG("%zd bytes of inotify events for %s", n, path);
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(EAGAIN, errno);
+
+	EXPECT_EQ(0, munmap(p, pages * PG));
+	close(fd);
+	close(ifd);
+	free(path);
 	EXPECT_TRUE(smm_validate_ok());
 	EXPECT_EQ(STORE_MB * 1024LL, smm_meminfo_kb("SwapFree:"));
 }

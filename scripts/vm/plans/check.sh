@@ -75,15 +75,15 @@ if smm_lane 2; then
 	fi
 
 	# The same store in a swap file (the swap_file parameter): the round trip
-	# through 3x the region and the full store, end to end, and evictions
-	# by a task under RLIMIT_FSIZE 0.
+	# through 3x the region and the full store, end to end, evictions by a
+	# task under RLIMIT_FSIZE 0, and no file event nor mtime for the I/O.
 	if [ -x /tests/reclaim_test ] &&
 		smm_insmod shadowmm size_mb=8 swap_mb=48 swap_file=/tmp/shadowmm.swap; then
 		smm_check "swap_file: the store is the file" \
 			grep -q '^backend file .*shadowmm.swap$' /sys/kernel/debug/shadowmm/swap
 		smm_tap reclaim_test_swap_file /tests/reclaim_test -t module_has_small_region \
 			-t three_times_region_one_mapping -t store_full_sigbus \
-			-t swap_file_evicts_under_fsize_limit
+			-t swap_file_evicts_under_fsize_limit -t swap_file_io_raises_no_file_events
 		smm_rmmod shadowmm
 		smm_check "swap_file: the file is removed at unload" [ ! -e /tmp/shadowmm.swap ]
 	fi
