@@ -242,8 +242,11 @@ static loff_t smm_swap_file_pos(u32 slot)
 	return (loff_t)(slot - 1) << PAGE_SHIFT;
 }
 
-/* One page for the store's worker to write, on the waiter's stack. */
-struct smm_swap_write_req {
+/*
+ * Work for the store's worker, on the waiter's stack: a page to write at
+ * @pos, or (@src NULL) the file to size to @pos.
+ */
+struct smm_swap_io_req {
 	struct work_struct work;
 	struct completion done;
 	struct file *file;
@@ -259,7 +262,7 @@ struct smm_swap_write_req {
  */
 static void smm_swap_write_fn(struct work_struct *work)
 {
-	struct smm_swap_write_req *req = container_of(work, struct smm_swap_write_req, work);
+	struct smm_swap_io_req *req = container_of(work, struct smm_swap_io_req, work);
 	struct file *file = req->file;
 	ssize_t n;
 
@@ -278,6 +281,19 @@ static void smm_swap_write_fn(struct work_struct *work)
 	complete(&req->done);
 }
 
+/* Run @fn on @req in the store's worker and wait for it, unkillably. */
+static int smm_swap_io_run(struct smm_swap *swap, struct smm_swap_io_req *req,
+			   work_func_t fn)
+{
+	/* Not flush_work(): its barrier would be a second work item a page. */
+	INIT_WORK_ONSTACK(&req->work, fn);
+	init_completion(&req->done);
+	queue_work(swap->io_wq, &req->work);
+	wait_for_completion(&req->done);
+	destroy_work_on_stack(&req->work);
+	return req->ret;
+}
+
 /*
  * The caller waits for the write, unkillably: @src is its locked page,
  * which must stay as it is until the write has read it, and the slot is
@@ -286,19 +302,13 @@ static void smm_swap_write_fn(struct work_struct *work)
  */
 static int smm_swap_store_file(struct smm_swap *swap, u32 slot, const void *src)
 {
-	struct smm_swap_write_req req = {
+	struct smm_swap_io_req req = {
 		.file = swap->file,
 		.src = src,
 		.pos = smm_swap_file_pos(slot),
 	};
 
-	/* Not flush_work(): its barrier would be a second work item a page. */
-	INIT_WORK_ONSTACK(&req.work, smm_swap_write_fn);
-	init_completion(&req.done);
-	queue_work(swap->io_wq, &req.work);
-	wait_for_completion(&req.done);
-	destroy_work_on_stack(&req.work);
-	return req.ret;
+	return smm_swap_io_run(swap, &req, smm_swap_write_fn);
 }
 
 /*
@@ -586,34 +596,24 @@ out:
 		pr_err("swap file %pD cannot be removed: %d\n", file, ret);
 }
 
-/* The swap file sized to the store, by the store's worker. */
-struct smm_swap_size_req {
-	struct work_struct work;
-	struct file *file;
-	loff_t size;
-	int ret;
-};
-
 /* As the writes: a kworker has no RLIMIT_FSIZE, and sends no SIGXFSZ. */
 static void smm_swap_size_fn(struct work_struct *work)
 {
-	struct smm_swap_size_req *req = container_of(work, struct smm_swap_size_req, work);
+	struct smm_swap_io_req *req = container_of(work, struct smm_swap_io_req, work);
 
-	req->ret = vfs_truncate(&req->file->f_path, req->size);
+	req->ret = vfs_truncate(&req->file->f_path, req->pos);
+	complete(&req->done);
 }
 
+/* The swap file sized to the store, by the store's worker. */
 static int smm_swap_size_file(struct smm_swap *swap, struct file *file)
 {
-	struct smm_swap_size_req req = {
+	struct smm_swap_io_req req = {
 		.file = file,
-		.size = (loff_t)swap->nr_slots << PAGE_SHIFT,
+		.pos = (loff_t)swap->nr_slots << PAGE_SHIFT,
 	};
 
-	INIT_WORK_ONSTACK(&req.work, smm_swap_size_fn);
-	queue_work(swap->io_wq, &req.work);
-	flush_work(&req.work);
-	destroy_work_on_stack(&req.work);
-	return req.ret;
+	return smm_swap_io_run(swap, &req, smm_swap_size_fn);
 }
 
 /*
