@@ -13,7 +13,9 @@
  * writes through the mappings (SIGBUS and SIGSEGV caught); read/write/
  * pread/pwrite/lseek with odd offsets and bad pointers; the ioctls with
  * good, malformed and random arguments; fork; pins (vmsplice,
- * process_vm_readv/writev, io_uring); the page-cache system calls.  One
+ * process_vm_readv/writev, io_uring); the page-cache system calls; the
+ * kernel's own code over the mappings' pages (/proc/PID/mem, pagemap and
+ * the pfn files, NUMA migration, userfaultfd write protection).  One
  * more process writes good and bad lines to the module's debugfs files and
  * reads all of them.
  *
@@ -52,7 +54,7 @@
  * debugfs_read or debugfs_write limits it to writing or reading.
  *
  * Classes for -x (exclude) and -o (only): an operation's name, its group
- * (fd, vma, mem, rw, ioctl, fork, pin, pagecache, knob), "debugfs" (the debugfs
+ * (fd, vma, mem, rw, ioctl, fork, pin, pagecache, generic, knob), "debugfs" (the debugfs
  * process), flag classes of mmap ("populate": MAP_POPULATE and
  * MADV_POPULATE_*, "fixed": MAP_FIXED, "huge": huge lengths, "locked":
  * MAP_LOCKED) and "madv_<advice>" for one madvise advice.  -E switches on
@@ -60,13 +62,15 @@
  * "hugepopulate" (MAP_POPULATE on a huge length: it never finishes, so the
  * watchdog always fires; what counts is whether SIGKILL ends it), and
  * "hugeio" (reads and writes of arena buffers beyond 4 MiB: see rand_buf()),
- * and the operation "fault_window" (see op_window()).
+ * and the operations "fault_window" (see op_window()) and "userfaultfd" (see
+ * op_uffd()).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/io_uring.h>
+#include <linux/userfaultfd.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -132,6 +136,7 @@ enum op_id {
 	OP_VMSPLICE, OP_PVM, OP_IOURING,
 	OP_CACHESTAT, OP_FADVISE, OP_READAHEAD, OP_MINCORE, OP_SFR, OP_FSYNC,
 	OP_SPLICE, OP_SENDFILE, OP_CFR, OP_PMADVISE,
+	OP_PROCMEM, OP_PFN, OP_MIGRATE, OP_UFFD,
 	OP_WINDOW,
 	OP_DEBUGFS_READ, OP_DEBUGFS_WRITE,
 	NR_OPS
@@ -1934,6 +1939,209 @@ static int op_pmadvise(struct ctx *c)
 	return err;
 }
 
+/* ---- operations: the kernel's generic code over the mappings' pages ---- */
+
+/*
+ * /proc/PID/mem, as a debugger reads and writes: FOLL_FORCE, so a write
+ * to a read-only private mapping breaks COW through the fault handler
+ * with a write fault on a vma without VM_WRITE.  The range stays in the
+ * arena: the count never passes the range's length.
+ */
+static int op_procmem(struct ctx *c)
+{
+	bool write = chance(c, 50);
+	pid_t pid = rand_pid(c);
+	unsigned long addr;
+	char path[32];
+	size_t len, n;
+	int fd, err;
+	void *buf;
+
+	rand_range_max(c, &addr, &len, 16 * PG);
+	n = len;
+	buf = write ? rand_src(c, &n) : rand_buf(c, &n);
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	fd = open(path, (write ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	trace(c, OP_PROCMEM, pid, addr, n, write);
+	err = res(write ? pwrite(fd, buf, n, addr) : pread(fd, buf, n, addr));
+	close(fd);
+	return err;
+}
+
+/*
+ * What tools read of the frames by number: the pagemap entries of a range,
+ * then one of /proc/kpageflags, kpagecount and kpagecgroup over the 512
+ * frames around a frame found there (mapped, free and in-between frames of
+ * the region alike: the kernel reads their struct pages in whatever state
+ * the module keeps them), and sometimes numa_maps, which walks the page
+ * tables and reads each mapped page.
+ */
+static int op_pfn(struct ctx *c)
+{
+	static const char *const files[] = {
+		"/proc/kpageflags", "/proc/kpagecount", "/proc/kpagecgroup",
+	};
+	uint64_t *ents = (uint64_t *)c->scratch, *win = ents + 512;
+	unsigned int tries = 0;
+	unsigned long addr;
+	size_t len, n, i;
+	int fd, err = 0;
+	ssize_t got;
+
+	rand_range_max(c, &addr, &len, 512 * PG);
+	n = (len + PG - 1) / PG;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	trace(c, OP_PFN, addr, len, 0, 0);
+	got = pread(fd, ents, n * sizeof(*ents), addr / PG * sizeof(*ents));
+	err = res(got);
+	close(fd);
+	if (err)
+		return err;
+	fd = open(files[below(c, ARRAY_SIZE(files))], O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < (size_t)got / sizeof(*ents) && tries < 4 && !err; i++) {
+		uint64_t pfn = ents[i] & ((1ULL << 55) - 1);
+
+		/* Present, and the frame number shown (root only). */
+		if (!(ents[i] >> 63) || !pfn)
+			continue;
+		tries++;
+		err = res(pread(fd, win, 512 * sizeof(*win), (pfn & ~511ULL) * sizeof(*win)));
+	}
+	close(fd);
+	if (!err && chance(c, 10)) {
+		fd = open("/proc/self/numa_maps", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		while ((got = read(fd, c->scratch, SCRATCH)) > 0)
+			;
+		err = res(got);
+		close(fd);
+	}
+	return err;
+}
+
+/*
+ * NUMA migration asked of the mappings' pages (the VM has two nodes; a
+ * third is not there): move_pages(2) of a few addresses, mbind(2) of a
+ * range with MPOL_MF_MOVE, or migrate_pages(2) of a whole process.  The
+ * module's pages are not on the kernel's LRU: none may be taken, and
+ * the vma changes mbind makes (a policy, a split) must hold.
+ */
+static int op_migrate(struct ctx *c)
+{
+	unsigned long addr, mask = 1UL << below(c, 3), old = 3;
+	int nodes[16], status[16], mode, flags;
+	unsigned int i, n = 1 + below(c, 16), r = below(c, 100);
+	pid_t pid = rand_pid(c);
+	void *pages[16];
+	size_t len;
+
+	if (r < 60) {
+		for (i = 0; i < n; i++) {
+			rand_range(c, &addr, &len);
+			pages[i] = (void *)addr;
+			nodes[i] = below(c, 3);
+		}
+		flags = chance(c, 80) ? MPOL_MF_MOVE : MPOL_MF_MOVE_ALL;
+		trace(c, OP_MIGRATE, pid, (unsigned long)pages[0], n, flags);
+		return res(syscall(__NR_move_pages, pid, n, pages,
+				   chance(c, 80) ? nodes : NULL, status, flags));
+	}
+	if (r < 95) {
+		rand_range(c, &addr, &len);
+		mode = chance(c, 20) ? MPOL_DEFAULT : chance(c, 50) ? MPOL_BIND : MPOL_PREFERRED;
+		flags = MPOL_MF_MOVE | (chance(c, 30) ? MPOL_MF_STRICT : 0) |
+			(chance(c, 10) ? MPOL_MF_MOVE_ALL : 0);
+		trace(c, OP_MIGRATE, addr, len, mode, flags);
+		return res(syscall(__NR_mbind, addr, len, mode,
+				   mode == MPOL_DEFAULT ? NULL : &mask,
+				   mode == MPOL_DEFAULT ? 0 : 64, flags));
+	}
+	trace(c, OP_MIGRATE, pid, old, mask, 0);
+	return res(syscall(__NR_migrate_pages, pid, 64, &old, &mask));
+}
+
+/*
+ * userfaultfd write protection in async mode, the one mode the kernel
+ * takes on any vma (CRIU's dirty tracking, with the pagemap scan): it puts
+ * markers in the empty ptes of the module's vmas and write-protects the
+ * present ones and splits PMD mappings, all of which faults, evictions,
+ * punches and compaction then meet.  The other modes must refuse the
+ * module's vmas.  The registration lasts a little while, then goes (at
+ * close, or before it), and the markers with it.
+ *
+ * Off by default (-E userfaultfd): on 6.12 the unregister of a whole vma
+ * of the module between two that can merge hits BUG_ON() in
+ * userfaultfd_unregister() (see README, "Known kernel defects").
+ */
+static int op_uffd(struct ctx *c)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct smm_page_region *vec = (void *)c->scratch;
+	struct uffdio_writeprotect wp;
+	struct uffdio_register reg;
+	struct smm_pm_scan_arg arg;
+	unsigned long addr;
+	int fd, pfd, err;
+	size_t len;
+
+	fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK |
+		     (chance(c, 50) ? UFFD_USER_MODE_ONLY : 0));
+	if (fd < 0)
+		return -errno;
+	if (chance(c, 80))
+		api.features = UFFD_FEATURE_WP_ASYNC |
+			       (chance(c, 50) ? UFFD_FEATURE_WP_UNPOPULATED : 0);
+	err = res(ioctl(fd, UFFDIO_API, &api));
+	if (err)
+		goto out;
+	rand_range(c, &addr, &len);
+	reg.range.start = addr;
+	reg.range.len = len;
+	reg.mode = chance(c, 80) ? UFFDIO_REGISTER_MODE_WP : 1U << below(c, 3);
+	trace(c, OP_UFFD, addr, len, reg.mode, api.features);
+	err = res(ioctl(fd, UFFDIO_REGISTER, &reg));
+	if (err)
+		goto out;
+	if (chance(c, 70)) {
+		wp.range = reg.range;
+		wp.mode = chance(c, 80) ? UFFDIO_WRITEPROTECT_MODE_WP : 0;
+		err = res(ioctl(fd, UFFDIO_WRITEPROTECT, &wp));
+	}
+	pfd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (!err && pfd >= 0 && chance(c, 60)) {
+		memset(&arg, 0, sizeof(arg));
+		arg.size = sizeof(arg);
+		arg.start = addr;
+		arg.end = addr + len;
+		arg.vec = (uintptr_t)vec;
+		arg.vec_len = SCRATCH / sizeof(*vec);
+		arg.return_mask = SMM_PAGE_IS_ALL;
+		arg.category_anyof_mask = SMM_PAGE_IS_ALL;
+		if (chance(c, 60)) {
+			/* Take the written pages and protect them again. */
+			arg.flags = SMM_PM_SCAN_WP_MATCHING | SMM_PM_SCAN_CHECK_WPASYNC;
+			arg.category_mask = SMM_PAGE_IS_WRITTEN;
+			arg.category_anyof_mask = 0;
+		}
+		err = res(ioctl(pfd, SMM_PAGEMAP_SCAN, &arg));
+	}
+	if (pfd >= 0)
+		close(pfd);
+	sleep_ms(below(c, 50));
+	if (chance(c, 50))
+		ioctl(fd, UFFDIO_UNREGISTER, &reg.range);
+out:
+	close(fd);
+	return err;
+}
+
 static int write_file(const char *path, const char *line, size_t len);
 
 /*
@@ -1994,6 +2202,10 @@ static const struct op ops[NR_OPS] = {
 	[OP_SENDFILE] = { "sendfile", "pagecache", 1, op_sendfile },
 	[OP_CFR] = { "copy_file_range", "pagecache", 1, op_cfr },
 	[OP_PMADVISE] = { "process_madvise", "pagecache", 1, op_pmadvise },
+	[OP_PROCMEM] = { "proc_mem", "generic", 2, op_procmem },
+	[OP_PFN] = { "pfn_flags", "generic", 1, op_pfn },
+	[OP_MIGRATE] = { "migrate", "generic", 1, op_migrate },
+	[OP_UFFD] = { "userfaultfd", "generic", 1, op_uffd },
 	[OP_WINDOW] = { "fault_window", "knob", 1, op_window },
 	[OP_DEBUGFS_READ] = { "debugfs_read", "debugfs", 0, NULL },
 	[OP_DEBUGFS_WRITE] = { "debugfs_write", "debugfs", 0, NULL },
@@ -2711,7 +2923,8 @@ static void print_usage(const char *argv0)
 		"          [-D DEBUGFS_FILE,...] [-F CHILD_MS] [-P SETTLE_S] [-K] [-l]\n"
 		"  -x excludes, -o runs only, -E enables (for what is off by default):\n"
 		"  an operation, a group, a flag class (populate fixed huge locked debugfs,\n"
-		"  hugepopulate and hugeio: off by default, as is the operation fault_window)\n"
+		"  hugepopulate and hugeio: off by default, as are the operations fault_window\n"
+		"  and userfaultfd)\n"
 		"  or madv_<advice>; -K: no sysrq\n"
 		"  dumps when stuck; -l: list the classes\n", argv0);
 	fprintf(stderr, "operations:");
@@ -2825,8 +3038,9 @@ static int parse_args(int argc, char **argv)
 		cfg.op_on[i] = true;
 		cfg.weight[i] = ops[i].weight;
 	}
-	/* Off unless -E or -o names it: see op_window(). */
+	/* Off unless -E or -o names them: see op_window() and op_uffd(). */
 	cfg.op_on[OP_WINDOW] = false;
+	cfg.op_on[OP_UFFD] = false;
 	cfg.populate_pct = 15;
 	for (i = 0; i < NR_FEATURES; i++)
 		cfg.feature_on[i] = i != F_HUGEPOP && i != F_HUGEIO;
