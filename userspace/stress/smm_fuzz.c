@@ -2077,8 +2077,9 @@ static int op_migrate(struct ctx *c)
  * close, or before it), and the markers with it.
  *
  * Off by default (-E userfaultfd): on 6.12 the unregister of a whole vma
- * of the module between two that can merge hits BUG_ON() in
- * userfaultfd_unregister() (see README, "Known kernel defects").
+ * of the module after one it can merge with hits BUG_ON() in
+ * userfaultfd_unregister() (see README, "A kernel defect: unregistering
+ * userfaultfd on 6.12").
  */
 static int op_uffd(struct ctx *c)
 {
@@ -2087,7 +2088,7 @@ static int op_uffd(struct ctx *c)
 	struct uffdio_writeprotect wp;
 	struct uffdio_register reg;
 	struct smm_pm_scan_arg arg;
-	unsigned long addr;
+	unsigned long addr, asked;
 	int fd, pfd, err;
 	size_t len;
 
@@ -2098,6 +2099,8 @@ static int op_uffd(struct ctx *c)
 	if (chance(c, 80))
 		api.features = UFFD_FEATURE_WP_ASYNC |
 			       (chance(c, 50) ? UFFD_FEATURE_WP_UNPOPULATED : 0);
+	/* The kernel answers with every feature it has: trace what was asked. */
+	asked = api.features;
 	err = res(ioctl(fd, UFFDIO_API, &api));
 	if (err)
 		goto out;
@@ -2105,7 +2108,7 @@ static int op_uffd(struct ctx *c)
 	reg.range.start = addr;
 	reg.range.len = len;
 	reg.mode = chance(c, 80) ? UFFDIO_REGISTER_MODE_WP : 1U << below(c, 3);
-	trace(c, OP_UFFD, addr, len, reg.mode, api.features);
+	trace(c, OP_UFFD, addr, len, reg.mode, asked);
 	err = res(ioctl(fd, UFFDIO_REGISTER, &reg));
 	if (err)
 		goto out;
