@@ -50,8 +50,8 @@ static char __user *smm_test_map(struct kunit *test, struct file *file,
 }
 
 /*
- * The current process's tree, or NULL: it stays while the test's mappings
- * do, which keep it in the hash.
+ * The current process's tree, or NULL: it stays in the hash until a reap
+ * (validate runs one) finds it empty.
  */
 static struct smm_vma_tree *smm_test_current_tree(struct smm_pool *pool)
 {
@@ -66,12 +66,20 @@ static struct smm_vma_tree *smm_test_current_tree(struct smm_pool *pool)
 	return found;
 }
 
-/* Descriptors in the current process's tree. */
+/* Descriptors in the current process's tree (those of gone vmas too). */
 static unsigned long smm_test_nr_vmas(struct smm_pool *pool)
 {
 	struct smm_vma_tree *tree = smm_test_current_tree(pool);
 
 	return tree ? READ_ONCE(tree->nr) : 0;
+}
+
+/* Descriptors the current process's tree set aside for its next reap. */
+static unsigned long smm_test_nr_limbo(struct smm_pool *pool)
+{
+	struct smm_vma_tree *tree = smm_test_current_tree(pool);
+
+	return tree ? READ_ONCE(tree->nr_limbo) : 0;
 }
 
 /*
@@ -161,15 +169,22 @@ static void smm_fault_shared_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGFAULT_UNTRACKED), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 
-	/* A hole in the middle: two descriptors, validate agrees. */
+	/*
+	 * A hole in the middle: the split pieces' descriptors, and the
+	 * hole's until a reap (validate runs one) finds its vma gone.
+	 */
 	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p + 2 * PAGE_SIZE, PAGE_SIZE), 0);
-	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 2UL);
+	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 3UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 2UL);
 	/* The object keeps its pages. */
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), 3L);
 
+	/* All gone: the reap empties the tree, which leaves the hash. */
 	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE), 0);
-	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 2UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_NULL(test, smm_test_current_tree(pool));
 }
 
 static void smm_fault_private_cow_test(struct kunit *test)
@@ -233,7 +248,9 @@ static void smm_fault_sigbus_test(struct kunit *test)
  * A new mapping merged into its neighbour without a callback: the fault in
  * the merged part finds the tree lagging, resyncs it (a kernel access
  * faults with the mmap_lock held) and counts on the grown descriptor;
- * the faults after it hit the cache.
+ * the faults after it hit the cache.  The descriptor of the unmapped half
+ * is still in the tree where the mapping grew: the resync, finding no vma
+ * of its own over its range, sets it aside for the next reap.
  */
 static void smm_fault_lookup_resync_test(struct kunit *test)
 {
@@ -257,7 +274,7 @@ static void smm_fault_lookup_resync_test(struct kunit *test)
 		KUNIT_FAIL(test, "mmap of the upper half: %ld", (long)q);
 		return;
 	}
-	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 2UL);
 	KUNIT_EXPECT_EQ(test, smm_test_vma_at(pool, p, &start, &end, SMM_FAULT_MINOR), 0L);
 	KUNIT_EXPECT_EQ(test, end, q);	/* lagging: the merge made no callback */
 
@@ -274,6 +291,8 @@ static void smm_fault_lookup_resync_test(struct kunit *test)
 					      SMM_FAULT_MINOR), 1L);
 	KUNIT_EXPECT_EQ(test, start, p);
 	KUNIT_EXPECT_EQ(test, end, q + NR_PAGES * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_nr_limbo(pool), 1UL);
 
 	/* The same mapping again, in either part: the cache answers. */
 	KUNIT_EXPECT_EQ(test, get_user(c, (char __user *)q + 5 * PAGE_SIZE), 0);
@@ -286,21 +305,25 @@ static void smm_fault_lookup_resync_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_vma_at(pool, p, &start, &end, SMM_FAULT_MINOR), 3L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_MINOR]), 3L);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_test_nr_limbo(pool), 0UL);
 	KUNIT_EXPECT_EQ(test, vm_munmap(p, 2 * NR_PAGES * PAGE_SIZE), 0);
-	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_NULL(test, smm_test_current_tree(pool));
 }
 
 /*
- * Bookkeeping lost: a mapping whose descriptor is no longer in the tree.
- * validate reports that the lookup finds none for it, and its fault is
- * served all the same, counted as untracked.  The descriptor goes back
- * before the munmap, whose ->close needs it.
+ * Bookkeeping lost: a mapping whose descriptor is no longer in the tree
+ * (another mapping keeps the tree from being empty, which a reap would
+ * take out of the hash).  validate reports that the lookup finds none for
+ * it, and its fault is served all the same, counted as untracked.  The
+ * descriptor goes back before the munmap.
  */
 static void smm_fault_untracked_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &fault_pool);
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_object *obj = smm_file_object(file);
+	char __user *q = smm_test_map(test, file, MAP_SHARED);
 	char __user *p = smm_test_map(test, file, MAP_SHARED);
 	struct smm_vma_tree *tree = smm_test_current_tree(pool);
 	struct smm_test_lookups l0, l1;
@@ -312,13 +335,15 @@ static void smm_fault_untracked_test(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, tree);
 	if (tree) {
 		spin_lock(&tree->lock);
-		v = smm_vma_tree_first(tree);
-		if (v)
+		v = smm_vma_tree_search(tree, (unsigned long)p);
+		if (v && v->start == (unsigned long)p)
 			smm_vma_tree_erase(tree, v);
+		else
+			v = NULL;
 		spin_unlock(&tree->lock);
 	}
 	KUNIT_EXPECT_NOT_NULL(test, v);
-	/* No descriptor found for the vma, and 0 descriptors for 1 vma. */
+	/* No descriptor found for the vma, and 1 descriptor for 2 vmas. */
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 2U);
 
 	l0 = smm_test_lookups(pool);
@@ -365,6 +390,7 @@ static void smm_fault_untracked_test(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)q, NR_PAGES * PAGE_SIZE), 0);
 }
 
 /* A punched page pinned by get_user_pages waits until it is unpinned. */
@@ -530,7 +556,8 @@ static void smm_fault_validate_batched_test(struct kunit *test)
 	}
 	for (i = 0; i < mapped; i++)
 		vm_munmap(addrs[i], PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_NULL(test, smm_test_current_tree(pool));
 }
 
 /*

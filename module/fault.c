@@ -459,8 +459,8 @@ static vm_fault_t smm_vm_page_mkwrite(struct vm_fault *vmf)
 }
 
 static const struct vm_operations_struct smm_vm_ops = {
+	/* No .close: see module/vma.c. */
 	.open = smm_vma_open,
-	.close = smm_vma_close,
 	.may_split = smm_vma_may_split,
 	.fault = smm_vm_fault,
 	.map_pages = smm_vm_map_pages,

@@ -35,6 +35,7 @@
 #include <shadowmm/fault.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/object.h>
+#include <shadowmm/vma.h>
 #include <shadowmm/object_internal.h>
 #include <shadowmm/pool.h>
 
@@ -62,7 +63,11 @@ static int smm_object_open(struct inode *inode, struct file *file)
 
 static int smm_object_release(struct inode *inode, struct file *file)
 {
-	smm_object_put(smm_file_object(file));
+	struct smm_object *obj = smm_file_object(file);
+
+	/* Perhaps an exit's last mapping: a tree with no notifier may go. */
+	smm_vma_reap_dead(obj->pool);
+	smm_object_put(obj);
 	return 0;
 }
 

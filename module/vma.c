@@ -14,28 +14,52 @@
  *				is about to do with the vma
  *   ->open, same mm, outside	mremap moved the mapping: a new descriptor
  *   ->open, other mm		fork: the child's copy
- *   ->close			erase
+ *
+ * There is no ->close.  A vma whose vm_ops has one cannot be removed by a
+ * merge, and 6.12's vma_merge_existing_range() gives up such a merge only
+ * after it moved the caller's vma iterator back: userfaultfd_unregister()
+ * then meets the vma it has just cleared again, and BUG()s on it (a device
+ * mapping qualifies for userfaultfd only while it is registered for
+ * write-protection in async mode).  Any user of the device could take the
+ * kernel down that way.  So the kernel removes the module's vmas (munmap,
+ * exit, a merge) without a word, and a descriptor outlives its vma: its
+ * @vma pointer is then stale and never followed.  A descriptor is freed
+ * only when a reap has seen that no vma points to it: with the mm's
+ * mmap_lock held (no vma can come or go), the reaper walks the mm's vmas,
+ * marks the descriptor each of the device's points to (its vm_private_data)
+ * and frees the rest.  Reaps run before the tree is read (debugfs,
+ * validate), when a new mapping finds the tree twice the size the last
+ * reap left (so a mapping costs under two looked-at descriptors,
+ * amortized, and a walk of the process's vmas per doubling of its tree),
+ * and a process's whole tree goes as its mm does: an mmu
+ * notifier on the mm, registered with the tree, has its ->release, which
+ * exit_mmap() calls before it tears the vmas down, free it.  A descriptor
+ * of a vma that is still there is never freed: faults reach theirs
+ * through their vma.
  *
  * The kernel also changes vmas without any callback: mremap grows one in
  * place, a new mmap next to a mapping of the same object with contiguous
  * offsets merges into it, mprotect of a whole vma changes its flags, and
  * mprotect of the end of one that then matches its neighbour moves the
- * boundary between them.  So each descriptor also remembers its vma, and
- * is brought in line with it, with the mm's mmap_lock held so no vma can
- * change, when it matters: the whole tree before it is read (debugfs,
- * validate), and one descriptor when a fault finds its own lagging or a
- * callback's step needs it.  A resync of the whole tree looks at every
- * descriptor, and a process has as many as it likes (up to
- * vm.max_map_count): doing one on every callback or lagging fault made
- * N mappings, or a fork of them, cost N^2/2 looks under the tree's lock.  So ->mmap and ->open insert, and bring in line
- * only the descriptors the insert meets, which must lag (the kernel's
- * vmas never overlap); a split first brings its source descriptor alone
- * in line, since the split is cut from it; a fork's copies are exact and
- * go into the child's own tree; and a move needs nothing (a neighbour the
- * kernel merged the moved vma into lags until a reader or a fault needs
- * it).  Descriptors moved are counted (vmstat vma_resync), and so are
- * those a resync of the whole tree looked at (vma_resync_scanned).
- *
+ * boundary between them (or removes one of them).  So a live descriptor is
+ * brought in line with its vma, with the mm's mmap_lock held so no vma can
+ * change, when it matters: the whole tree as a reap frees the dead (before
+ * a read), and one descriptor when a fault finds its own lagging or a
+ * callback's step needs it.  A reap walks every vma and descriptor, and a
+ * process has as many as it likes (up to vm.max_map_count): doing one on
+ * every callback or lagging fault made N mappings, or a fork of them, cost
+ * N^2/2 looks under the tree's lock.  So ->mmap and ->open insert, and
+ * look only at the descriptors the insert meets, which must lag (the
+ * kernel's vmas never overlap): each is brought in line when its vma is
+ * found over the range it claims, and otherwise set aside in the tree's
+ * limbo for the next reap (gone, or moved out of that range by silent
+ * changes); a split first brings its source descriptor alone in line,
+ * since the split is cut from it; a fork's copies are exact and go into
+ * the child's own tree; and a move needs nothing (a neighbour the kernel
+ * merged the moved vma into lags until a reader or a fault needs it).
+ * Descriptors moved are counted (vmstat vma_resync), and so are those a
+ * reap looked at (vma_resync_scanned).
+
  * Descriptors come from shadowmm's own slab cache, behind a mempool of
  * preallocated ones: ->open cannot fail, so a descriptor must be there
  * even when the region is exhausted.  Both are made on the pool's first
@@ -43,17 +67,19 @@
  *
  * A fault finds its descriptor as find_vma() finds a vma: by address, in
  * its mm's tree, through the last-lookup cache (smm_vma_count_fault()).
- * It may hold only its vma's own lock, not the mmap_lock, so another
- * thread's munmap may close the mm's last descriptor meanwhile: faults
- * find the tree in the pool's hash under RCU, and a tree is freed a grace
- * period after it left the hash and its last walker let go.  A tree leaves
- * the hash only once empty and never gains a descriptor after, so a fault
- * that still finds it there finds nothing in it.
+ * It may hold only its vma's own lock, not the mmap_lock: faults find the
+ * tree in the pool's hash under RCU, and a tree is freed a grace period
+ * after it left the hash and its last walker let go.  A tree leaves the
+ * hash only once a reap found it empty (its mm's mmap_lock held), or as
+ * its mm goes, and never gains a descriptor after; a faulting vma keeps
+ * its own descriptor, and so its tree, from both.
  *
- * Locks: a tree's lock is taken under its mm's mmap_lock, or in a fault
- * under the faulting vma's own lock in its place, and pool->vmas.lock,
- * which guards the hash of trees, is never held with a tree's lock; their
- * place in the module's lock order is in include/shadowmm/pool.h.
+ * Locks: a tree's reap_lock is taken under its mm's mmap_lock, its lock
+ * under that or the mmap_lock, or in a fault under the faulting vma's own
+ * lock in the mmap_lock's place, or with no lock of the mm once the mm or
+ * the pool goes; pool->vmas.lock, which guards the hash of trees, is
+ * never held with a tree's lock; their place in the module's lock order
+ * is in include/shadowmm/pool.h.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -79,6 +105,9 @@
 /* Descriptors kept aside for ->open when the region has none to give. */
 #define SMM_VMA_RESERVE		32
 
+/* A new mapping reaps a tree grown to twice its last reap's size plus this. */
+#define SMM_VMA_REAP_SLACK	64
+
 /* ---- the tree ---- */
 
 /**
@@ -92,6 +121,9 @@ void smm_vma_tree_init(struct smm_vma_tree *tree)
 	memset(tree, 0, sizeof(*tree));
 	tree->root = RB_ROOT;
 	spin_lock_init(&tree->lock);
+	INIT_LIST_HEAD(&tree->limbo);
+	mutex_init(&tree->reap_lock);
+	tree->reap_at = SMM_VMA_REAP_SLACK;
 	kref_init(&tree->ref);
 }
 SMM_EXPORT(smm_vma_tree_init);
@@ -125,7 +157,7 @@ int smm_vma_tree_insert(struct smm_vma_tree *tree, struct smm_vma *v)
 	}
 	rb_link_node(&v->rb, parent, link);
 	rb_insert_color(&v->rb, &tree->root);
-	/* Unchanged when a resync puts it back: ->close reads it unlocked. */
+	/* Unchanged when a resync puts it back: faults read it unlocked. */
 	if (v->tree != tree)
 		v->tree = tree;
 	tree->nr++;
@@ -134,10 +166,9 @@ int smm_vma_tree_insert(struct smm_vma_tree *tree, struct smm_vma *v)
 SMM_EXPORT(smm_vma_tree_insert);
 
 /*
- * Take @v out of @tree's order for a moment, keeping @v->tree: a resync
- * moves it under the tree's lock and puts it back, and ->close, which may
- * run beside a fault's resync (both with the mmap_lock held for reading,
- * after munmap downgraded it), finds the tree through @v->tree before it
+ * Take @v out of @tree's order, keeping @v->tree: a resync moves it under
+ * the tree's lock and puts it back (or sets it aside in the limbo), and a
+ * fault finds the tree of its vma's descriptor through @v->tree before it
  * takes that lock.
  */
 static void smm_vma_tree_unlink(struct smm_vma_tree *tree, struct smm_vma *v)
@@ -382,6 +413,7 @@ static struct smm_vma *smm_vma_alloc(struct smm_pool *pool,
 	if (!v)
 		return NULL;
 	RB_CLEAR_NODE(&v->rb);
+	INIT_LIST_HEAD(&v->resync);
 	for (i = 0; i < SMM_NR_FAULT_KINDS; i++)
 		atomic_long_set(&v->faults[i], 0);
 	v->start = vma->vm_start;
@@ -400,13 +432,37 @@ static void smm_vma_free(struct smm_pool *pool, struct smm_vma *v)
 
 /* ---- trees by mm ---- */
 
+/* Free @tree, out of the hash, with no reference left. */
+static void smm_vma_tree_free(struct smm_vma_tree *tree)
+{
+	mutex_destroy(&tree->reap_lock);
+	mmdrop(tree->mm);
+	/* A fault may still hold it (smm_vma_count_fault()). */
+	kfree_rcu(tree, rcu);
+}
+
+/* The notifier's last reference went, an SRCU grace period ago. */
+static void smm_vma_mn_free(struct mmu_notifier *mn)
+{
+	smm_vma_tree_free(container_of(mn, struct smm_vma_tree, mn));
+}
+
+static void smm_vma_mn_release(struct mmu_notifier *mn, struct mm_struct *mm);
+
+/* Only the mm's end: the module keeps no secondary mapping to invalidate. */
+static const struct mmu_notifier_ops smm_vma_mn_ops = {
+	.release = smm_vma_mn_release,
+	.free_notifier = smm_vma_mn_free,
+};
+
 static void smm_vma_tree_release(struct kref *ref)
 {
 	struct smm_vma_tree *tree = container_of(ref, struct smm_vma_tree, ref);
 
-	mmdrop(tree->mm);
-	/* A fault may still hold it (smm_vma_count_fault()). */
-	kfree_rcu(tree, rcu);
+	if (tree->mn.ops)
+		mmu_notifier_put(&tree->mn);
+	else
+		smm_vma_tree_free(tree);
 }
 
 static void smm_vma_tree_put(struct smm_vma_tree *tree)
@@ -427,9 +483,16 @@ static struct smm_vma_tree *smm_vma_tree_lookup(struct smm_pool *pool,
 }
 
 /*
- * @mm's tree, made on its first mapping.  The caller holds @mm's mmap_lock
- * for writing; a tree leaves the hash only under that lock too (held for
- * reading after a munmap downgraded it), so it cannot go meanwhile.
+ * @mm's tree, made on its first mapping, with an mmu notifier on @mm whose
+ * ->release frees it when the mm goes (there is no ->close to tell the
+ * module its vmas went).  The caller holds @mm's mmap_lock for writing; a
+ * tree with users leaves the hash only under that lock too (a reap under
+ * it held for reading), so it cannot go meanwhile.  Registering takes
+ * every lock of the mm's vmas and gives up when a signal is pending (a
+ * fork's child, or a process under a fast timer): the tree is then kept
+ * without a notifier, and smm_vma_reap_dead() frees it once its mm has no
+ * users.
+ * Return: the tree, or NULL when there is no memory for one.
  */
 static struct smm_vma_tree *smm_vma_tree_get(struct smm_pool *pool,
 					     struct mm_struct *mm)
@@ -443,6 +506,7 @@ static struct smm_vma_tree *smm_vma_tree_get(struct smm_pool *pool,
 	if (tree)
 		return tree;
 
+	smm_vma_reap_dead(pool);
 	new = kmalloc(sizeof(*new), GFP_KERNEL);
 	if (!new)
 		return NULL;
@@ -450,32 +514,51 @@ static struct smm_vma_tree *smm_vma_tree_get(struct smm_pool *pool,
 	new->pool = pool;
 	new->mm = mm;
 	mmgrab(mm);
+	new->mn.ops = &smm_vma_mn_ops;
+	if (__mmu_notifier_register(&new->mn, mm))
+		new->mn.ops = NULL;
 	spin_lock(&pool->vmas.lock);
 	hash_add_rcu(pool->vmas.trees, &new->hnode, (unsigned long)mm);
+	if (!new->mn.ops)
+		pool->vmas.nr_unnotified++;
 	spin_unlock(&pool->vmas.lock);
 	return new;
 }
 
 /*
- * The last descriptor left: the tree leaves the hash.  The caller holds
- * the tree's mm's mmap_lock.
+ * Take @tree out of the hash: a reap found it empty (the caller holds its
+ * mm's mmap_lock), its mm goes, its pool goes, or the mapping that made it
+ * failed.  Only once.
  */
 static void smm_vma_tree_unhash(struct smm_pool *pool, struct smm_vma_tree *tree)
 {
-	mmap_assert_locked(tree->mm);
+	bool hashed;
+
 	spin_lock(&pool->vmas.lock);
-	hash_del_rcu(&tree->hnode);
+	hashed = hash_hashed(&tree->hnode);
+	if (hashed) {
+		hash_del_rcu(&tree->hnode);
+		if (!tree->mn.ops)
+			pool->vmas.nr_unnotified--;
+	}
 	spin_unlock(&pool->vmas.lock);
-	smm_vma_tree_put(tree);
+	if (hashed)
+		smm_vma_tree_put(tree);
 }
 
-/* Does @v say what its vma says?  Under the mm's mmap_lock. */
+/*
+ * Does @v say what its vma says?  Under the mm's mmap_lock, for a @v whose
+ * vma is known to be there (see smm_vma_alive()).  VM_SOFTDIRTY, which
+ * the kernel sets on every new vma after ->mmap and which means nothing
+ * to a descriptor, is left out.
+ */
 static bool smm_vma_in_sync(const struct smm_vma *v)
 {
 	const struct vm_area_struct *vma = v->vma;
 
 	return v->start == vma->vm_start && v->end == vma->vm_end &&
-	       v->pgoff == vma->vm_pgoff && v->flags == vma->vm_flags;
+	       v->pgoff == vma->vm_pgoff &&
+	       !((v->flags ^ vma->vm_flags) & ~VM_SOFTDIRTY);
 }
 
 /* Take @v's range, offset and flags from its vma; @v is in no tree. */
@@ -490,45 +573,52 @@ static void smm_vma_sync(struct smm_vma *v)
 }
 
 /*
- * Bring every descriptor in line with its vma (see the top of the file).
- * The mm's mmap_lock keeps the vmas still.  Changed descriptors leave the
- * tree first and go back after, so two stale neighbours never collide.
+ * Is @v's vma still there?  Looked for among the mm's vmas over the range
+ * @v claims, by the descriptor it points to, so @v->vma (maybe freed) is
+ * never followed before it is found.  A vma silent changes moved wholly
+ * out of that range is not found: the caller then leaves @v to a reap.
  */
-static void smm_vma_tree_resync(struct smm_vma_tree *tree)
+static bool smm_vma_alive(struct smm_vma_tree *tree, struct smm_vma *v)
 {
-	struct smm_vma *v, *next;
-	LIST_HEAD(moved);
+	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
 
 	mmap_assert_locked(tree->mm);
+	vma_iter_init(&vmi, tree->mm, v->start);
+	for_each_vma_range(vmi, vma, v->end) {
+		/* A failed fork's mark: what follows is not this mm's. */
+		if (xa_is_zero(vma))
+			break;
+		if (vma->vm_private_data == v)
+			return vma == v->vma;
+	}
+	return false;
+}
+
+/* Set @v, out of @tree's order, aside for the next reap. */
+static void smm_vma_to_limbo(struct smm_vma_tree *tree, struct smm_vma *v)
+{
 	lockdep_assert_held(&tree->lock);
-	smm_count_events(tree->pool, SMM_VMA_RESYNC_SCANNED, tree->nr);
-	for (v = smm_vma_tree_first(tree); v; v = next) {
-		next = smm_vma_tree_next(v);
-		if (smm_vma_in_sync(v))
-			continue;
-		smm_vma_tree_unlink(tree, v);
-		smm_vma_sync(v);
-		list_add_tail(&v->resync, &moved);
-	}
-	list_for_each_entry(v, &moved, resync) {
-		smm_count_event(tree->pool, SMM_VMA_RESYNC);
-		/* The kernel's vmas never overlap, so neither can these. */
-		WARN_ON_ONCE(smm_vma_tree_insert(tree, v));
-	}
+	list_add_tail(&v->resync, &tree->limbo);
+	tree->nr_limbo++;
 }
 
 /*
  * Put @v, in line with its vma and out of @tree's order, into it.  The kernel's
  * vmas never overlap, so a descriptor in its way lags behind its own vma
- * (which shrank or moved without a callback): that one is brought in line
- * and put back the same way, and so on.  Each descriptor moves at most
- * once, and only those in the way are looked at: a lagging mapping costs
- * its neighbours, never a walk of the whole tree, which a process of many
- * mappings could otherwise have a fault do under the tree's spinlock.
+ * (which shrank or moved without a callback), outlived it, or is one of
+ * those a MAP_FIXED mapping replaces (6.12 keeps the old vmas in the tree
+ * until the new one's ->mmap succeeded, and puts them back if it fails):
+ * one whose vma is still over the range it claims, and no longer over
+ * @cur's, is brought in line and put back the same way, and so on; any
+ * other is set aside in the limbo for the next reap.  Each descriptor moves at most once, and only those in the way
+ * are looked at: a lagging mapping costs its neighbours, never a walk of
+ * the whole tree, which a process of many mappings could otherwise have a
+ * fault do under the tree's spinlock.
  * Return: 0, or what @v's own insert returned (-EINVAL for an empty
  * range; -EEXIST only if two descriptors in line overlapped, which
- * warns).  Another descriptor that cannot go back is left out of the
- * order with a warning; ->close copes with that.
+ * warns).  Another descriptor that cannot go back goes to the limbo with
+ * a warning.
  */
 static int smm_vma_tree_place(struct smm_vma_tree *tree, struct smm_vma *v)
 {
@@ -541,12 +631,14 @@ static int smm_vma_tree_place(struct smm_vma_tree *tree, struct smm_vma *v)
 	list_add_tail(&v->resync, &pending);
 	while (!list_empty(&pending)) {
 		cur = list_first_entry(&pending, struct smm_vma, resync);
-		list_del(&cur->resync);
+		list_del_init(&cur->resync);
 		while ((n = smm_vma_tree_search(tree, cur->start)) && n->start < cur->end) {
-			/* Two in line with their vmas never overlap. */
-			if (WARN_ON_ONCE(smm_vma_in_sync(n)))
-				break;
 			smm_vma_tree_unlink(tree, n);
+			if (!smm_vma_alive(tree, n) ||
+			    (n->vma->vm_start < cur->end && cur->start < n->vma->vm_end)) {
+				smm_vma_to_limbo(tree, n);
+				continue;
+			}
 			smm_vma_sync(n);
 			smm_count_event(tree->pool, SMM_VMA_RESYNC);
 			list_add_tail(&n->resync, &pending);
@@ -555,34 +647,144 @@ static int smm_vma_tree_place(struct smm_vma_tree *tree, struct smm_vma *v)
 		WARN_ON_ONCE(err == -EEXIST);
 		if (cur == v)
 			ret = err;
+		else if (err)
+			smm_vma_to_limbo(tree, cur);
 	}
 	return ret;
 }
 
-/* Bring @v, in @tree, alone in line with its vma (and any in its way). */
+/*
+ * Bring @v, in @tree or its limbo, alone in line with its vma (and any in
+ * its way).  @v's vma is known to be there: the caller found @v through it.
+ */
 static void smm_vma_resync_one(struct smm_vma_tree *tree, struct smm_vma *v)
 {
 	mmap_assert_locked(tree->mm);
 	lockdep_assert_held(&tree->lock);
-	if (smm_vma_in_sync(v))
+	if (!RB_EMPTY_NODE(&v->rb)) {
+		if (smm_vma_in_sync(v))
+			return;
+		smm_vma_tree_unlink(tree, v);
+	} else if (!list_empty(&v->resync)) {
+		list_del_init(&v->resync);
+		tree->nr_limbo--;
+	} else {
 		return;
-	smm_vma_tree_unlink(tree, v);
+	}
 	smm_vma_sync(v);
 	smm_count_event(tree->pool, SMM_VMA_RESYNC);
 	smm_vma_tree_place(tree, v);
 }
 
 /*
- * Insert @v, the descriptor of a vma the kernel is adding.  Its range is
- * free among the kernel's vmas, so a descriptor found there lags behind
- * a change made without a callback (its vma shrank, or went) and is
- * brought in line.
+ * Free what smm_vma_tree_reap() found dead: traced as the vma's close, with
+ * the range the descriptor last knew.
  */
-static int smm_vma_tree_add(struct smm_vma_tree *tree, struct smm_vma *v)
+static void smm_vma_free_list(struct smm_pool *pool, struct list_head *dead)
 {
+	struct smm_vma *v, *tmp;
+
+	list_for_each_entry_safe(v, tmp, dead, resync) {
+		list_del(&v->resync);
+		trace_shadowmm_vma_close(v->start, v->end, v->pgoff, v->flags);
+		smm_vma_free(pool, v);
+	}
+}
+
+/*
+ * Free every descriptor of @tree whose vma is gone, and bring the others,
+ * those in the limbo too, in line with their vmas.  The mm's vmas are
+ * walked first, with only the mmap_lock held (no vma can come or go, but
+ * faults may move descriptors meanwhile): each of the device's marks its
+ * descriptor with this reap's generation.  Then, under the tree's lock,
+ * an unmarked descriptor is one no vma points to.  A vma whose descriptor
+ * is another tree's is a fork's copy not yet given its own, and is left
+ * alone.
+ * Return: true when the tree is left empty; the caller takes it out of
+ * the hash.
+ */
+static bool smm_vma_tree_reap(struct smm_vma_tree *tree)
+{
+	struct smm_vma *v, *next;
+	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
+	unsigned long gen, seen = 0;
+	LIST_HEAD(moved);
+	LIST_HEAD(dead);
+	bool empty;
+
+	mmap_assert_locked(tree->mm);
+	lockdep_assert_held(&tree->reap_lock);
+	gen = ++tree->reap_gen;
+	vma_iter_init(&vmi, tree->mm, 0);
+	for_each_vma(vmi, vma) {
+		if (xa_is_zero(vma))
+			break;
+		/* Up to vm.max_map_count of them; no spinlock is held. */
+		if (!(++seen % SMM_WALK_BATCH))
+			cond_resched();
+		v = vma->vm_private_data;
+		if (smm_vma_is_shadow(vma) && v && v->tree == tree)
+			v->reap_gen = gen;
+	}
+
+	spin_lock(&tree->lock);
+	smm_count_events(tree->pool, SMM_VMA_RESYNC_SCANNED, tree->nr + tree->nr_limbo);
+	for (v = smm_vma_tree_first(tree); v; v = next) {
+		next = smm_vma_tree_next(v);
+		if (v->reap_gen == gen && smm_vma_in_sync(v))
+			continue;
+		smm_vma_tree_unlink(tree, v);
+		list_add_tail(&v->resync, v->reap_gen == gen ? &moved : &dead);
+	}
+	list_for_each_entry_safe(v, next, &tree->limbo, resync)
+		list_move_tail(&v->resync, v->reap_gen == gen ? &moved : &dead);
+	tree->nr_limbo = 0;
+	list_for_each_entry_safe(v, next, &moved, resync) {
+		list_del_init(&v->resync);
+		smm_vma_sync(v);
+		smm_count_event(tree->pool, SMM_VMA_RESYNC);
+		/* The kernel's vmas never overlap, so neither can these. */
+		WARN_ON_ONCE(smm_vma_tree_place(tree, v));
+	}
+	list_for_each_entry(v, &dead, resync)
+		v->tree = NULL;
+	tree->reap_at = 2 * (tree->nr + tree->nr_limbo) + SMM_VMA_REAP_SLACK;
+	empty = !tree->nr && !tree->nr_limbo;
+	spin_unlock(&tree->lock);
+	smm_vma_free_list(tree->pool, &dead);
+	return empty;
+}
+
+/*
+ * Insert @v, the descriptor of a vma the kernel is adding, reaping the tree
+ * first when @may_reap and it has grown to twice what the last reap left
+ * (a fork's copies, exact in a new tree, leave nothing to reap: only a
+ * copy of a parent's vma that had no descriptor may reap, and a parent's
+ * vmas still in the child's maple tree mark nothing of the child's).  Its
+ * range is free among the kernel's vmas, so a descriptor found there lags
+ * behind a change made without a callback (its vma shrank, or went) and
+ * is brought in line or set aside.
+ */
+static int smm_vma_tree_add(struct smm_vma_tree *tree, struct smm_vma *v, bool may_reap)
+{
+	bool reap;
+	int ret;
+
 	mmap_assert_write_locked(tree->mm);
-	lockdep_assert_held(&tree->lock);
-	return smm_vma_tree_place(tree, v);
+	if (may_reap) {
+		mutex_lock(&tree->reap_lock);
+		spin_lock(&tree->lock);
+		reap = tree->nr + tree->nr_limbo >= tree->reap_at;
+		spin_unlock(&tree->lock);
+		if (reap)
+			smm_vma_tree_reap(tree);
+		mutex_unlock(&tree->reap_lock);
+	}
+	spin_lock(&tree->lock);
+	ret = smm_vma_tree_place(tree, v);
+	spin_unlock(&tree->lock);
+	return ret;
 }
 
 /* ---- the callbacks ---- */
@@ -615,11 +817,14 @@ int smm_vma_mmap(struct smm_pool *pool, struct smm_object *obj,
 		smm_vma_free(pool, v);
 		return -ENOMEM;
 	}
-	spin_lock(&tree->lock);
-	ret = smm_vma_tree_add(tree, v);
-	spin_unlock(&tree->lock);
+	ret = smm_vma_tree_add(tree, v, true);
 	if (WARN_ON_ONCE(ret)) {
-		if (!tree->nr)
+		bool empty;
+
+		spin_lock(&tree->lock);
+		empty = !tree->nr && !tree->nr_limbo;
+		spin_unlock(&tree->lock);
+		if (empty)
 			smm_vma_tree_unhash(pool, tree);
 		smm_vma_free(pool, v);
 		return -EBUSY;
@@ -634,7 +839,8 @@ int smm_vma_mmap(struct smm_pool *pool, struct smm_object *obj,
  * @vma: the copy; its vm_private_data is still the source's descriptor
  *
  * The copy is a fork's (another mm), a split piece (inside the source's
- * range) or mremap's new place (outside it).
+ * range) or mremap's new place (outside it).  The source's vma is there,
+ * and so is its descriptor.
  *
  * Context: the mm's mmap_lock held for writing (the child's, for fork).
  */
@@ -660,27 +866,29 @@ void smm_vma_open(struct vm_area_struct *vma)
 		return;
 	}
 
-	spin_lock(&tree->lock);
 	/*
 	 * A split piece is cut from its source, and a move is told from a
 	 * split by the source's range: that one descriptor must be right.
 	 * A fork's source is in the parent's tree, and its copy exact.
 	 */
+	spin_lock(&tree->lock);
 	if (src && src->tree == tree)
 		smm_vma_resync_one(tree, src);
-	if (src && src->tree == tree && src->start <= v->start &&
-	    v->end <= src->end && (v->start == src->start) != (v->end == src->end)) {
+	if (src && src->tree == tree && !RB_EMPTY_NODE(&src->rb) &&
+	    src->start <= v->start && v->end <= src->end &&
+	    (v->start == src->start) != (v->end == src->end)) {
 		unsigned long addr = v->start == src->start ? v->end : v->start;
 
 		smm_vma_tree_split(tree, src, addr, v, v->start == src->start);
 		trace_shadowmm_vma_split(src->start < v->start ? src->start : v->start,
 					 src->end > v->end ? src->end : v->end, addr);
+		spin_unlock(&tree->lock);
 	} else {
-		ret = smm_vma_tree_add(tree, v);
+		spin_unlock(&tree->lock);
+		ret = smm_vma_tree_add(tree, v, !src || src->tree == tree);
 		if (!ret)
 			trace_shadowmm_vma_open(v->start, v->end, v->pgoff, v->flags);
 	}
-	spin_unlock(&tree->lock);
 	if (WARN_ON_ONCE(ret)) {
 		smm_vma_free(pool, v);
 		smm_count_event(pool, SMM_VMA_UNTRACKED);
@@ -689,36 +897,87 @@ void smm_vma_open(struct vm_area_struct *vma)
 	vma->vm_private_data = v;
 }
 
-/**
- * smm_vma_close() - vm_operations_struct.close: a vma goes away
- * @vma: the vma
- *
- * Context: the mm's mmap_lock held, for writing or, after a munmap that
- * downgraded it, for reading.
+/*
+ * Free every descriptor of a tree no vma can point into any more (its mm
+ * is going, or its pool), and take the tree out of the hash.
  */
-void smm_vma_close(struct vm_area_struct *vma)
+static void smm_vma_tree_free_all(struct smm_pool *pool, struct smm_vma_tree *tree)
 {
-	struct smm_vma *v = vma->vm_private_data;
-	struct smm_vma_tree *tree;
-	struct smm_pool *pool;
-	bool last;
+	struct smm_vma *v;
+	LIST_HEAD(dead);
 
-	mmap_assert_locked(vma->vm_mm);
-	if (!v)
-		return;
-	tree = v->tree;
-	pool = tree->pool;
-	/* The vma's own: the descriptor may lag (see the top of the file). */
-	trace_shadowmm_vma_close(vma->vm_start, vma->vm_end, vma->vm_pgoff, vma->vm_flags);
 	spin_lock(&tree->lock);
-	smm_vma_tree_erase(tree, v);
-	last = !tree->nr;
+	while ((v = smm_vma_tree_first(tree))) {
+		smm_vma_tree_erase(tree, v);
+		list_add_tail(&v->resync, &dead);
+	}
+	list_splice_init(&tree->limbo, &dead);
+	tree->nr_limbo = 0;
 	spin_unlock(&tree->lock);
-	vma->vm_private_data = NULL;
-	smm_vma_free(pool, v);
-	if (last)
-		smm_vma_tree_unhash(pool, tree);
+	smm_vma_free_list(pool, &dead);
+	smm_vma_tree_unhash(pool, tree);
 }
+
+/*
+ * mmu_notifier_ops.release: the mm has no users left and exit_mmap() is
+ * about to tear its vmas down, without a callback (there is no ->close).
+ * No fault, GUP or reader can reach them any more (readers take the mm
+ * with mmget_not_zero()), nor, through them, the descriptors, which all
+ * go with the tree now.
+ */
+static void smm_vma_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct smm_vma_tree *tree = container_of(mn, struct smm_vma_tree, mn);
+
+	smm_vma_tree_free_all(tree->pool, tree);
+}
+
+/*
+ * A hashed tree that @dead_only picks (one whose mm has no users, or with
+ * @dead_only false any), with a reference for the caller, or NULL.
+ */
+static struct smm_vma_tree *smm_vma_tree_pick(struct smm_pool *pool, bool dead_only)
+{
+	struct smm_vma_tree *tree;
+	unsigned int bkt;
+
+	spin_lock(&pool->vmas.lock);
+	hash_for_each(pool->vmas.trees, bkt, tree, hnode) {
+		if (dead_only && (tree->mn.ops || atomic_read(&tree->mm->mm_users)))
+			continue;
+		kref_get(&tree->ref);
+		spin_unlock(&pool->vmas.lock);
+		return tree;
+	}
+	spin_unlock(&pool->vmas.lock);
+	return NULL;
+}
+
+/**
+ * smm_vma_reap_dead() - free the trees without a notifier whose mm is gone
+ * @pool: the pool
+ *
+ * A tree whose mmu notifier could not be registered (a signal was pending)
+ * is not told when its mm goes: once the mm has no users, no fault, GUP or
+ * reader can reach its vmas, nor, through them, the descriptors, which all
+ * go with the tree.  Run where it is cheap and timely: when an object's
+ * file is released, before a new tree is made and before the trees are
+ * read; a pool with no such tree pays one read.
+ *
+ * Context: Process context; takes pool->vmas.lock and each tree's lock.
+ */
+void smm_vma_reap_dead(struct smm_pool *pool)
+{
+	struct smm_vma_tree *tree;
+
+	if (!READ_ONCE(pool->vmas.nr_unnotified))
+		return;
+	while ((tree = smm_vma_tree_pick(pool, true))) {
+		smm_vma_tree_free_all(pool, tree);
+		smm_vma_tree_put(tree);
+	}
+}
+SMM_EXPORT(smm_vma_reap_dead);
 
 /**
  * smm_vma_may_split() - vm_operations_struct.may_split
@@ -765,7 +1024,9 @@ static bool smm_vma_tree_count_fault(struct smm_vma_tree *tree,
 
 	lockdep_assert_held(&tree->lock);
 	v = smm_vma_tree_find(tree, vmf->address);
-	if (!v || v->start > vmf->address || v->vma != vmf->vma)
+	/* A descriptor may outlive its vma: the pointer alone could match. */
+	if (!v || v->start > vmf->address || v->vma != vmf->vma ||
+	    vmf->vma->vm_private_data != v)
 		return false;
 	atomic_long_inc(&v->faults[kind]);
 	return true;
@@ -917,14 +1178,14 @@ static void smm_vma_walk_unlock(struct mm_struct *mm, bool write)
 
 /*
  * Is @tree still its mm's tree?  One taken from the hash before its mm's
- * mmap_lock may have lost its last descriptor and left the hash since, and
- * a new mapping then made the mm a new tree, which holds its descriptors:
- * checked against the mm's vmas, the old one would lack them all.  A tree
- * joins the hash only under the mmap_lock held for writing and leaves it
- * under it held: with it held for writing the answer holds; for reading,
- * a munmap that downgraded its lock may still take the tree out of the
+ * mmap_lock may have been found empty by a reap and left the hash since,
+ * and a new mapping then made the mm a new tree, which holds its
+ * descriptors: checked against the mm's vmas, the old one would lack them
+ * all.  A tree joins the hash only under the mmap_lock held for writing
+ * and leaves it under it held: with it held for writing the answer holds;
+ * for reading, another reader's reap may still take the tree out of the
  * hash after a yes, which a reader copes with (it holds a reference, and
- * the tree only empties).
+ * the tree was found empty).
  */
 static bool smm_vma_tree_current(struct smm_pool *pool, struct smm_vma_tree *tree)
 {
@@ -949,10 +1210,19 @@ static int smm_vma_walk_tree(struct smm_pool *pool, struct smm_vma_walk *walk,
 	}
 	if (err)
 		return err;
+	/*
+	 * A fork whose copy failed leaves its child's vmas half the
+	 * parent's, behind a marker, until the child goes: nothing to read.
+	 */
+	if (test_bit(MMF_UNSTABLE, &tree->mm->flags)) {
+		smm_vma_walk_unlock(tree->mm, walk->write);
+		return 0;
+	}
 	if (smm_vma_tree_current(pool, tree)) {
-		spin_lock(&tree->lock);
-		smm_vma_tree_resync(tree);
-		spin_unlock(&tree->lock);
+		mutex_lock(&tree->reap_lock);
+		if (smm_vma_tree_reap(tree))
+			smm_vma_tree_unhash(pool, tree);
+		mutex_unlock(&tree->reap_lock);
 		ret = walk->fn(tree, walk->arg);
 	} else if (walk->stale) {
 		ret = walk->stale(tree, walk->arg);
@@ -968,6 +1238,7 @@ static int smm_vma_walk_trees(struct smm_pool *pool, struct smm_vma_walk *walk)
 	unsigned int n = 0, i, bkt;
 	int ret = 0;
 
+	smm_vma_reap_dead(pool);
 	spin_lock(&pool->vmas.lock);
 	hash_for_each(pool->vmas.trees, bkt, tree, hnode)
 		n++;
@@ -1001,10 +1272,11 @@ static int smm_vma_walk_trees(struct smm_pool *pool, struct smm_vma_walk *walk)
 
 /*
  * One line per descriptor, with the tree's mm's mmap_lock held (for
- * reading).  The tree's lock is held only to copy one descriptor:
- * counting the resident pages of a large mapping takes long, and a munmap
- * whose mmap_lock was downgraded may close descriptors meanwhile.  An
- * inode reference keeps the object while it is counted.
+ * reading) and the tree just reaped, so every descriptor's vma is there
+ * and keeps its object.  The tree's lock is held only to copy one
+ * descriptor: counting the resident pages of a large mapping takes long,
+ * and faults may move descriptors meanwhile.  An inode reference keeps the
+ * object while it is counted.
  */
 static int smm_vma_print_tree(struct smm_vma_tree *tree, void *arg)
 {
@@ -1092,10 +1364,10 @@ SMM_EXPORT(smm_vma_print);
  * One more descriptor or vma looked at by validate's walk of @tree: every
  * SMM_WALK_BATCH of them the tree's lock is let go for a moment, since a
  * program decides how many mappings it has (up to vm.max_map_count).  The
- * walk holds the mmap_lock for writing, so no descriptor can come or go
- * meanwhile (every insert and erase happens under the mmap_lock, a
- * munmap's closes under its downgraded read lock, which the writer waits
- * out); faults only move the lookup cache and count, and may come in.
+ * walk holds the mmap_lock for writing, so no descriptor can come, go or
+ * move meanwhile (inserts and reaps happen under the mmap_lock, and a
+ * fault moves one only with it held for reading); faults only move the
+ * lookup cache and count, and may come in.
  */
 static void smm_vma_validate_step(struct smm_vma_tree *tree, unsigned int *held)
 {
@@ -1146,9 +1418,15 @@ static int smm_vma_validate_tree(struct smm_vma_tree *tree, void *arg)
 	}
 	if (n != tree->nr)
 		smm_report(r, "vma tree %p: %lu descriptors, %lu counted\n", tree, n, tree->nr);
+	/* The walk's reap, under the same hold of the mmap_lock, emptied it. */
+	if (tree->nr_limbo || !list_empty(&tree->limbo))
+		smm_report(r, "vma tree %p: %lu descriptors set aside after a reap\n",
+			   tree, tree->nr_limbo);
 	if (!cached)
 		smm_report(r, "vma tree %p: lookup cache points outside the tree\n", tree);
 	for_each_vma(vmi, vma) {
+		if (xa_is_zero(vma))
+			break;
 		smm_vma_validate_step(tree, &held);
 		if (!smm_vma_is_shadow(vma) || smm_file_object(vma->vm_file)->pool != tree->pool)
 			continue;
@@ -1184,7 +1462,7 @@ static int smm_vma_validate_stale(struct smm_vma_tree *tree, void *arg)
 
 	mmap_assert_write_locked(tree->mm);
 	spin_lock(&tree->lock);
-	nr = tree->nr;
+	nr = tree->nr + tree->nr_limbo;
 	spin_unlock(&tree->lock);
 	if (nr)
 		smm_report(r, "vma tree %p: out of the hash with %lu descriptors\n", tree, nr);
@@ -1246,6 +1524,18 @@ void smm_vma_pool_init(struct smm_pool *pool)
  */
 void smm_vma_pool_destroy(struct smm_pool *pool)
 {
-	WARN_ON(!hash_empty(pool->vmas.trees));
+	struct smm_vma_tree *tree;
+
+	/*
+	 * Processes that unmapped everything and live on: none reaped them.
+	 * One may exit meanwhile, its notifier freeing its tree: each is
+	 * taken with a reference, under the hash's lock.
+	 */
+	while ((tree = smm_vma_tree_pick(pool, false))) {
+		smm_vma_tree_free_all(pool, tree);
+		smm_vma_tree_put(tree);
+	}
+	/* The notifiers' frees (module code) run before the module goes. */
+	mmu_notifier_synchronize();
 	smm_kmem_reserve_destroy(&pool->vmas.reserve);
 }

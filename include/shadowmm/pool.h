@@ -39,6 +39,14 @@
  *				 no fault takes i_rwsem; validate only tries
  *				 for it, for writing, under the seq_file's
  *				 lock, as a read()'s own copy faults take it)
+ *     smm_vma_tree.reap_lock	(vma.c, a mutex: one reap of a tree at a
+ *				 time, under its mm's mmap_lock held either
+ *				 way; the tree's lock, a leaf, and frees of
+ *				 descriptors under it.  A new tree's mmu
+ *				 notifier registration takes the kernel's
+ *				 mm_all_locks_mutex and every lock of the
+ *				 mm's vmas under the mmap_lock, with none of
+ *				 shadowmm's held)
  *     smm_kernel_drain_lock	(object.c: the kernel's per-CPU batches;
  *				 never held with a reserve's lock, and no
  *				 cpu_hotplug_lock under it, as the kernel's
@@ -103,8 +111,9 @@
  * Leaves: pool->objects.lock,
  * smm_vma_tree.lock, pool->objects.pinned_lock, pool->vmas.lock,
  * obj->size_lock, obj->window.lock and swap->lock.  They may be taken
- * under the sleeping locks above (a tree's lock always under its mm's
- * mmap_lock or, in a fault, the vma's own lock in its place, and then also
+ * under the sleeping locks above (a tree's lock under its mm's mmap_lock
+ * or, in a fault, the vma's own lock in its place, or alone once its mm or
+ * its pool goes, and in a fault then also
  * under the folio lock of the page faulted in; size_lock, window.lock and
  * swap->lock also under the folio lock), never under a spinlock of shadowmm, and nothing of
  * shadowmm's is taken under them:

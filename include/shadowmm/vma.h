@@ -3,8 +3,10 @@
  * Shadow VMAs (module/vma.c): per process, a tree of descriptors of its
  * mappings of shadowmm objects, keyed by start address, with a last-lookup
  * cache as find_vma() has.  The kernel's callbacks (mmap, and the
- * vm_operations open on fork, split and mremap, close, may_split) keep it
- * in step.
+ * vm_operations open on fork, split and mremap, and may_split) keep it in
+ * step, a reaper frees the descriptors whose vma went, and an mmu notifier
+ * frees the tree as its mm goes (the module has no ->close: see
+ * module/vma.c).
  */
 #ifndef _SHADOWMM_VMA_H
 #define _SHADOWMM_VMA_H
@@ -13,6 +15,8 @@
 #include <linux/hashtable.h>
 #include <linux/kref.h>
 #include <linux/mm_types.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -36,10 +40,14 @@ struct smm_vma_tree;
  * @vma:	the kernel's vma it shadows (NULL in a bare tree)
  * @obj:	the object mapped (NULL in a bare tree)
  * @tree:	the tree it is in, NULL while in none
- * @resync:	links it while a resync moves it
+ * @resync:	links it while a resync moves it, or in the tree's limbo
+ * @reap_gen:	the tree's reap_gen when the last reap found its vma
  * @faults:	faults taken through this mapping, by enum smm_fault_kind
  *
- * @rb, @start, @end, @pgoff and @flags are under the tree's lock.
+ * @rb, @start, @end, @pgoff, @flags and @resync are under the tree's
+ * lock, @reap_gen under its reap_lock.  @vma is compared, never followed,
+ * until a reap or a walk of the mm's vmas found it still there: the
+ * kernel frees a vma without telling the module.
  */
 struct smm_vma {
 	struct rb_node rb;
@@ -51,6 +59,7 @@ struct smm_vma {
 	struct smm_object *obj;
 	struct smm_vma_tree *tree;
 	struct list_head resync;
+	unsigned long reap_gen;
 	atomic_long_t faults[SMM_NR_FAULT_KINDS];
 };
 
@@ -58,9 +67,18 @@ struct smm_vma {
  * struct smm_vma_tree - one process's shadow mappings
  * @root:	descriptors by start address
  * @cache:	the last descriptor a lookup found
- * @lock:	protects @root, @cache, @nr, @walk_hold_max and the ranges of
- *		the members
+ * @lock:	protects @root, @cache, @nr, @limbo, @nr_limbo,
+ *		@walk_hold_max and the ranges of the members
  * @nr:		descriptors in @root
+ * @limbo:	descriptors taken out of @root's order because their vma
+ *		could not be found where they said: gone, or moved by
+ *		changes the kernel made silently; the next reap decides
+ * @nr_limbo:	descriptors in @limbo
+ * @reap_lock:	one reap of the tree at a time (taken under the mm's
+ *		mmap_lock, which may be held for reading); protects
+ *		@reap_gen, @reap_at and the members' reap_gen
+ * @reap_gen:	counts the reaps
+ * @reap_at:	@nr + @nr_limbo at which a new mapping reaps first
  * @lookups:	lookups through @cache (for its hit rate; a live tree
  *		also counts them in vmstat vmacache_find_calls)
  * @cache_hits:	of which answered by @cache (vmacache_find_hits)
@@ -71,6 +89,10 @@ struct smm_vma {
  * @pool:	its pool (NULL for a bare tree)
  * @hnode:	in the pool's hash of trees by mm (written under
  *		pool->vmas.lock, read under RCU by faults)
+ * @mn:		on @mm: its release frees the tree as the mm goes, and it
+ *		frees the tree once put; unregistered (ops NULL) when the
+ *		registration failed, and then smm_vma_reap_dead() frees the
+ *		tree once its mm has no users
  * @ref:	one for being in the hash, one per reader walking it
  * @rcu:	frees it a grace period after the last reference, for faults
  *		that found it in the hash without pool->vmas.lock
@@ -80,20 +102,29 @@ struct smm_vma_tree {
 	struct smm_vma *cache;
 	spinlock_t lock;
 	unsigned long nr;
+	struct list_head limbo;
+	unsigned long nr_limbo;
+	struct mutex reap_lock;
+	unsigned long reap_gen;
+	unsigned long reap_at;
 	unsigned long lookups;
 	unsigned long cache_hits;
 	unsigned int walk_hold_max;
 	struct mm_struct *mm;
 	struct smm_pool *pool;
 	struct hlist_node hnode;
+	struct mmu_notifier mn;
 	struct kref ref;
 	struct rcu_head rcu;
 };
 
 /**
  * struct smm_pool_vmas - a pool's shadow VMA trees
- * @lock:	protects @trees (never held with a tree's own lock)
+ * @lock:	protects @trees and @nr_unnotified (never held with a
+ *		tree's own lock)
  * @trees:	each process's shadow VMA tree, hashed by mm
+ * @nr_unnotified: trees in @trees with no mmu notifier (see struct
+ *		smm_vma_tree's @mn)
  * @reserve:	the slab cache shadow VMA descriptors come from, with
  *		descriptors set aside for when the region is empty; made on
  *		the first mapping
@@ -101,6 +132,7 @@ struct smm_vma_tree {
 struct smm_pool_vmas {
 	spinlock_t lock;
 	DECLARE_HASHTABLE(trees, 6);
+	unsigned long nr_unnotified;
 	struct smm_kmem_reserve reserve;
 };
 
@@ -122,7 +154,7 @@ struct smm_vma *smm_vma_tree_next(struct smm_vma *v);
 int smm_vma_mmap(struct smm_pool *pool, struct smm_object *obj,
 		 struct vm_area_struct *vma);
 void smm_vma_open(struct vm_area_struct *vma);
-void smm_vma_close(struct vm_area_struct *vma);
+void smm_vma_reap_dead(struct smm_pool *pool);
 int smm_vma_may_split(struct vm_area_struct *vma, unsigned long addr);
 bool smm_vma_count_fault(struct smm_pool *pool, struct vm_fault *vmf,
 			 enum smm_fault_kind kind);
