@@ -22,20 +22,19 @@
  * mapping qualifies for userfaultfd only while it is registered for
  * write-protection in async mode).  Any user of the device could take the
  * kernel down that way.  So the kernel removes the module's vmas (munmap,
- * exit, a merge) without a word, and a descriptor outlives its vma: its
- * @vma pointer is then stale and never followed.  A descriptor is freed
- * only when a reap has seen that no vma points to it: with the mm's
- * mmap_lock held (no vma can come or go), the reaper walks the mm's vmas,
- * marks the descriptor each of the device's points to (its vm_private_data)
- * and frees the rest.  Reaps run before the tree is read (debugfs,
- * validate), when a new mapping finds the tree twice the size the last
- * reap left (so a mapping costs under two looked-at descriptors,
- * amortized, and a walk of the process's vmas per doubling of its tree),
- * and a process's whole tree goes as its mm does: an mmu
- * notifier on the mm, registered with the tree, has its ->release, which
- * exit_mmap() calls before it tears the vmas down, free it.  A descriptor
- * of a vma that is still there is never freed: faults reach theirs
- * through their vma.
+ * exit, a merge) without a word, and a descriptor outlives its vma: its @vma
+ * pointer is then stale and never followed.  A descriptor is freed only when
+ * a reap has seen that no vma points to it: with the mm's mmap_lock held (no
+ * vma can come or go), the reaper walks the mm's vmas, marks the descriptor
+ * each of the device's points to (its vm_private_data) and frees the rest.
+ * Reaps run before the tree is read (debugfs, validate), when a new mapping,
+ * a split or a move finds the tree twice the size the last reap left (so a
+ * mapping costs under two looked-at descriptors, amortized, and a walk of
+ * the process's vmas per doubling of its tree), and a process's whole tree
+ * goes as its mm does: an mmu notifier on the mm, registered with the tree,
+ * has its ->release, which exit_mmap() calls before it tears the vmas down,
+ * free it.  A descriptor of a vma that is still there is never freed: faults
+ * reach theirs through their vma.
  *
  * The kernel also changes vmas without any callback: mremap grows one in
  * place, a new mmap next to a mapping of the same object with contiguous
@@ -683,11 +682,14 @@ static void smm_vma_resync_one(struct smm_vma_tree *tree, struct smm_vma *v)
 static void smm_vma_free_list(struct smm_pool *pool, struct list_head *dead)
 {
 	struct smm_vma *v, *tmp;
+	unsigned int n = 0;
 
 	list_for_each_entry_safe(v, tmp, dead, resync) {
 		list_del(&v->resync);
 		trace_shadowmm_vma_close(v->start, v->end, v->pgoff, v->flags);
 		smm_vma_free(pool, v);
+		if (!(++n % SMM_WALK_BATCH))
+			cond_resched();
 	}
 }
 
@@ -757,30 +759,40 @@ static bool smm_vma_tree_reap(struct smm_vma_tree *tree)
 }
 
 /*
- * Insert @v, the descriptor of a vma the kernel is adding, reaping the tree
- * first when @may_reap and it has grown to twice what the last reap left
- * (a fork's copies, exact in a new tree, leave nothing to reap: only a
- * copy of a parent's vma that had no descriptor may reap, and a parent's
- * vmas still in the child's maple tree mark nothing of the child's).  Its
- * range is free among the kernel's vmas, so a descriptor found there lags
- * behind a change made without a callback (its vma shrank, or went) and
- * is brought in line or set aside.
+ * Reap @tree when it has grown to twice what the last reap left.  Every
+ * callback that gives its own process's tree a descriptor (mmap, a split,
+ * a move) calls it first, so the dead never outnumber twice the live plus
+ * the slack: an mprotect there and back splits a vma and merges it again
+ * without a word, two dead descriptors a round.  A fork's copies, exact
+ * in a new tree, leave nothing to reap (a parent's vmas still in the
+ * child's maple tree would mark nothing of the child's anyway).  The
+ * descriptor about to be added is in no vma and no tree yet.
  */
-static int smm_vma_tree_add(struct smm_vma_tree *tree, struct smm_vma *v, bool may_reap)
+static void smm_vma_tree_reap_if_due(struct smm_vma_tree *tree)
 {
-	bool reap;
+	bool due;
+
+	mmap_assert_write_locked(tree->mm);
+	mutex_lock(&tree->reap_lock);
+	spin_lock(&tree->lock);
+	due = tree->nr + tree->nr_limbo >= tree->reap_at;
+	spin_unlock(&tree->lock);
+	if (due)
+		smm_vma_tree_reap(tree);
+	mutex_unlock(&tree->reap_lock);
+}
+
+/*
+ * Insert @v, the descriptor of a vma the kernel is adding.  Its range is
+ * free among the kernel's vmas, so a descriptor found there lags behind a
+ * change made without a callback (its vma shrank, or went) and is brought
+ * in line or set aside.
+ */
+static int smm_vma_tree_add(struct smm_vma_tree *tree, struct smm_vma *v)
+{
 	int ret;
 
 	mmap_assert_write_locked(tree->mm);
-	if (may_reap) {
-		mutex_lock(&tree->reap_lock);
-		spin_lock(&tree->lock);
-		reap = tree->nr + tree->nr_limbo >= tree->reap_at;
-		spin_unlock(&tree->lock);
-		if (reap)
-			smm_vma_tree_reap(tree);
-		mutex_unlock(&tree->reap_lock);
-	}
 	spin_lock(&tree->lock);
 	ret = smm_vma_tree_place(tree, v);
 	spin_unlock(&tree->lock);
@@ -817,7 +829,8 @@ int smm_vma_mmap(struct smm_pool *pool, struct smm_object *obj,
 		smm_vma_free(pool, v);
 		return -ENOMEM;
 	}
-	ret = smm_vma_tree_add(tree, v, true);
+	smm_vma_tree_reap_if_due(tree);
+	ret = smm_vma_tree_add(tree, v);
 	if (WARN_ON_ONCE(ret)) {
 		bool empty;
 
@@ -866,6 +879,8 @@ void smm_vma_open(struct vm_area_struct *vma)
 		return;
 	}
 
+	if (!src || src->tree == tree)
+		smm_vma_tree_reap_if_due(tree);
 	/*
 	 * A split piece is cut from its source, and a move is told from a
 	 * split by the source's range: that one descriptor must be right.
@@ -885,7 +900,7 @@ void smm_vma_open(struct vm_area_struct *vma)
 		spin_unlock(&tree->lock);
 	} else {
 		spin_unlock(&tree->lock);
-		ret = smm_vma_tree_add(tree, v, !src || src->tree == tree);
+		ret = smm_vma_tree_add(tree, v);
 		if (!ret)
 			trace_shadowmm_vma_open(v->start, v->end, v->pgoff, v->flags);
 	}
@@ -903,6 +918,7 @@ void smm_vma_open(struct vm_area_struct *vma)
  */
 static void smm_vma_tree_free_all(struct smm_pool *pool, struct smm_vma_tree *tree)
 {
+	unsigned int held = 0;
 	struct smm_vma *v;
 	LIST_HEAD(dead);
 
@@ -910,6 +926,12 @@ static void smm_vma_tree_free_all(struct smm_pool *pool, struct smm_vma_tree *tr
 	while ((v = smm_vma_tree_first(tree))) {
 		smm_vma_tree_erase(tree, v);
 		list_add_tail(&v->resync, &dead);
+		/* Up to twice vm.max_map_count: let go now and then. */
+		if (++held % SMM_WALK_BATCH)
+			continue;
+		spin_unlock(&tree->lock);
+		cond_resched();
+		spin_lock(&tree->lock);
 	}
 	list_splice_init(&tree->limbo, &dead);
 	tree->nr_limbo = 0;

@@ -1500,4 +1500,38 @@ TEST(unmapped_descriptors_do_not_pile_up)
 	close(fd);
 }
 
+/*
+ * mprotect of a page in the middle and back: the kernel splits the vma
+ * (two ->open, two descriptors) and merges the three again without a
+ * word, leaving both dead.  Splits reap the tree once it doubled, as new
+ * mappings do: 2000 rounds keep no more than the reap's slack and its
+ * doubling of the one live mapping, where each round once added two.
+ */
+TEST(split_and_merge_rounds_do_not_pile_up)
+{
+	int fd = smm_open(), i;
+	long before, peak = 0, n;
+	char *p;
+
+	ASSERT_LE(0, fd);
+	p = map_shared(fd, 3, 0);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(1, read_vmas(getpid(), vbuf, MAX_LINES));
+	before = vma_descriptors();
+	ASSERT_LE(0, before);
+	for (i = 0; i < 2000; i++) {
+		ASSERT_EQ(0, mprotect(p + PG, PG, PROT_READ));
+		ASSERT_EQ(0, mprotect(p + PG, PG, PROT_READ | PROT_WRITE));
+		n = vma_descriptors() - before;
+		if (n > peak)
+			peak = n;
+	}
+	TH_LOG("2000 rounds of split and merge: at most %ld descriptors more", peak);
+	EXPECT_GT(200, peak);
+	MATCH("after 2000 rounds");
+	EXPECT_EQ(1, read_vmas(getpid(), vbuf, MAX_LINES));
+	munmap(p, 3 * PG);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN
