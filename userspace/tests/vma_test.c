@@ -1468,6 +1468,42 @@ TEST(an_exited_process_leaves_no_descriptor)
 	EXPECT_EQ(before, after);
 }
 
+#define ROUNDS	2000
+
+/*
+ * @round run ROUNDS times: the most descriptors there ever were beyond
+ * those when it began, or -1 when a round failed.
+ */
+static long descriptor_peak(int (*round)(int fd, char *p, int i), int fd, char *p)
+{
+	long before = vma_descriptors(), peak = 0, n;
+	int i;
+
+	if (before < 0)
+		return -1;
+	for (i = 0; i < ROUNDS; i++) {
+		if (round(fd, p, i))
+			return -1;
+		n = vma_descriptors() - before;
+		if (n > peak)
+			peak = n;
+	}
+	return peak;
+}
+
+static int map_and_unmap(int fd, char *p, int i)
+{
+	char *q = map_shared(fd, 1, i);
+
+	return !q || munmap(q, PG);
+}
+
+static int split_and_merge(int fd, char *p, int i)
+{
+	return mprotect(p + PG, PG, PROT_READ) ||
+	       mprotect(p + PG, PG, PROT_READ | PROT_WRITE);
+}
+
 /*
  * munmap and a merge remove vmas without a word: their descriptors go at
  * the next reap, which a new mapping runs once the tree doubled.  A
@@ -1477,26 +1513,17 @@ TEST(an_exited_process_leaves_no_descriptor)
  */
 TEST(unmapped_descriptors_do_not_pile_up)
 {
-	int fd = smm_open(), i;
-	long before, peak = 0, n;
-	char *p;
+	int fd = smm_open();
+	long peak;
 
 	ASSERT_LE(0, fd);
 	ASSERT_NE(NULL, map_shared(fd, 1, 0));
 	EXPECT_EQ(1, read_vmas(getpid(), vbuf, MAX_LINES));
-	before = vma_descriptors();
-	ASSERT_LE(0, before);
-	for (i = 0; i < 2000; i++) {
-		p = map_shared(fd, 1, i);
-		ASSERT_NE(NULL, p);
-		ASSERT_EQ(0, munmap(p, PG));
-		n = vma_descriptors() - before;
-		if (n > peak)
-			peak = n;
-	}
-	TH_LOG("2000 mappings made and unmapped: at most %ld descriptors more", peak);
+	peak = descriptor_peak(map_and_unmap, fd, NULL);
+	ASSERT_LE(0, peak) TH_LOG("%s", strerror(errno));
+	TH_LOG("%d mappings made and unmapped: at most %ld descriptors more", ROUNDS, peak);
 	EXPECT_GT(200, peak);
-	MATCH("after 2000 mmaps and munmaps");
+	MATCH("after the mmaps and munmaps");
 	close(fd);
 }
 
@@ -1504,31 +1531,24 @@ TEST(unmapped_descriptors_do_not_pile_up)
  * mprotect of a page in the middle and back: the kernel splits the vma
  * (two ->open, two descriptors) and merges the three again without a
  * word, leaving both dead.  Splits reap the tree once it doubled, as new
- * mappings do: 2000 rounds keep no more than the reap's slack and its
+ * mappings do: the rounds keep no more than the reap's slack and its
  * doubling of the one live mapping, where each round once added two.
  */
 TEST(split_and_merge_rounds_do_not_pile_up)
 {
-	int fd = smm_open(), i;
-	long before, peak = 0, n;
+	int fd = smm_open();
+	long peak;
 	char *p;
 
 	ASSERT_LE(0, fd);
 	p = map_shared(fd, 3, 0);
 	ASSERT_NE(NULL, p);
 	EXPECT_EQ(1, read_vmas(getpid(), vbuf, MAX_LINES));
-	before = vma_descriptors();
-	ASSERT_LE(0, before);
-	for (i = 0; i < 2000; i++) {
-		ASSERT_EQ(0, mprotect(p + PG, PG, PROT_READ));
-		ASSERT_EQ(0, mprotect(p + PG, PG, PROT_READ | PROT_WRITE));
-		n = vma_descriptors() - before;
-		if (n > peak)
-			peak = n;
-	}
-	TH_LOG("2000 rounds of split and merge: at most %ld descriptors more", peak);
+	peak = descriptor_peak(split_and_merge, fd, p);
+	ASSERT_LE(0, peak) TH_LOG("%s", strerror(errno));
+	TH_LOG("%d rounds of split and merge: at most %ld descriptors more", ROUNDS, peak);
 	EXPECT_GT(200, peak);
-	MATCH("after 2000 rounds");
+	MATCH("after the rounds");
 	EXPECT_EQ(1, read_vmas(getpid(), vbuf, MAX_LINES));
 	munmap(p, 3 * PG);
 	close(fd);
