@@ -773,12 +773,14 @@ static void smm_vma_tree_reap_if_due(struct smm_vma_tree *tree)
 	bool due;
 
 	mmap_assert_write_locked(tree->mm);
-	mutex_lock(&tree->reap_lock);
+	/* The mmap_lock held for writing keeps readers' reaps out meanwhile. */
 	spin_lock(&tree->lock);
 	due = tree->nr + tree->nr_limbo >= tree->reap_at;
 	spin_unlock(&tree->lock);
-	if (due)
-		smm_vma_tree_reap(tree);
+	if (!due)
+		return;
+	mutex_lock(&tree->reap_lock);
+	smm_vma_tree_reap(tree);
 	mutex_unlock(&tree->reap_lock);
 }
 

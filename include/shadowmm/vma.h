@@ -67,7 +67,7 @@ struct smm_vma {
  * struct smm_vma_tree - one process's shadow mappings
  * @root:	descriptors by start address
  * @cache:	the last descriptor a lookup found
- * @lock:	protects @root, @cache, @nr, @limbo, @nr_limbo,
+ * @lock:	protects @root, @cache, @nr, @limbo, @nr_limbo, @reap_at,
  *		@walk_hold_max and the ranges of the members
  * @nr:		descriptors in @root
  * @limbo:	descriptors taken out of @root's order because their vma
@@ -76,7 +76,7 @@ struct smm_vma {
  * @nr_limbo:	descriptors in @limbo
  * @reap_lock:	one reap of the tree at a time (taken under the mm's
  *		mmap_lock, which may be held for reading); protects
- *		@reap_gen, @reap_at and the members' reap_gen
+ *		@reap_gen and the members' reap_gen
  * @reap_gen:	counts the reaps
  * @reap_at:	@nr + @nr_limbo at which a new mapping reaps first
  * @lookups:	lookups through @cache (for its hit rate; a live tree
