@@ -5,7 +5,7 @@
  * same traces with the same number of frames; reclaim throughput and
  * fault latency under pressure.
  *
- *   policy_bench [-q] [-r REPLAYS] [-F FRAMES [--no-pressure]] [-p PATTERN,...]
+ *   policy_bench [-q] [-v] [-r REPLAYS] [-F FRAMES [--no-pressure]] [-p PATTERN,...]
  *                [-P POLICY,...] [-t TRACE]...
  *   policy_bench --simulate-only [-q] [-F FRAMES] [-p PATTERN,...] [-t TRACE]...
  *                [PAGE...]
@@ -61,6 +61,12 @@
  *
  * --no-pressure (with -F) leaves out step 1, to try patterns quickly.
  *
+ * -v (--rounds) shows where a hot set is lost: for a trace with one, each
+ * replay's line gives the hot set's refaults in each of its rounds (a
+ * round: the hot set's touches, up to the next one) and the device's
+ * Active and Inactive kB (debugfs meminfo) as each round of touches
+ * ends, before the scan after it.
+ *
  * Prints tables, then a CSV block (header "case,pattern,pages,frames,...",
  * one row per trace and policy, then the policy, the mean of the
  * object's resident pages over a replay (sampled every 64 accesses) and
@@ -105,6 +111,7 @@
 static long page_size;
 static size_t words;		/* 64-bit words per page */
 static int quick;
+static int show_rounds;
 static int replays;		/* of each trace; 0: the default */
 /* The shadowmm reclaim policies each trace is replayed under. */
 static const char *const all_policies[MAX_POLICIES] = { "classic", "workingset", "mglru" };
@@ -927,8 +934,14 @@ static void pressure_run(struct pressure *r)
 
 /* ---- 2. a trace replayed on the device ---- */
 
+#define MAX_ROUNDS	64
+
 struct replay {
 	long long refaults, hot_refaults;
+	/* -v: per round of the hot set, its refaults and the lists' kB */
+	int rounds;
+	long long round_refaults[MAX_ROUNDS];
+	long long round_active_kb[MAX_ROUNDS], round_inactive_kb[MAX_ROUNDS];
 	size_t hot_accesses;
 	long long pswpin, pswpout, ws_refault, ws_activate, pgactivate;
 	long long resident;	/* the object's resident pages, mean over the replay */
@@ -941,6 +954,35 @@ struct replay {
 static int is_write(size_t i)
 {
 	return mix64(i ^ 0x77726974650aULL) % 4 == 0;
+}
+
+/* -v: the hot set's round that just ended, and the lists as it ends. */
+static void replay_note_round(struct replay *r, long long refaults)
+{
+	if (!show_rounds || r->rounds == MAX_ROUNDS)
+		return;
+	r->round_refaults[r->rounds] = refaults;
+	r->round_active_kb[r->rounds] = meminfo_kb("Active");
+	r->round_inactive_kb[r->rounds] = meminfo_kb("Inactive");
+	r->rounds++;
+}
+
+/* -v: one replay's rounds, on one line. */
+static void replay_show_rounds(const struct trace *t, const char *policy, int n,
+			       const struct replay *r)
+{
+	int i;
+
+	if (!show_rounds || !r->rounds)
+		return;
+	printf("  rounds %s %s replay %d: hot-set refaults", t->name, policy, n + 1);
+	for (i = 0; i < r->rounds; i++)
+		printf(" %lld", r->round_refaults[i]);
+	printf("; Active/Inactive kB as each round's touches end");
+	for (i = 0; i < r->rounds; i++)
+		printf(" %lld/%lld", r->round_active_kb[i], r->round_inactive_kb[i]);
+	printf("\n");
+	fflush(stdout);
 }
 
 static void replay_run(const struct trace *t, struct replay *r)
@@ -973,8 +1015,10 @@ static void replay_run(const struct trace *t, struct replay *r)
 		hot = p < t->hot;
 		if (t->hot && hot != prev_hot) {
 			seg = obj_info(&o);
-			if (prev_hot == 1)
+			if (prev_hot == 1) {
 				r->hot_refaults += seg.faults_major - seg_major;
+				replay_note_round(r, seg.faults_major - seg_major);
+			}
 			seg_major = seg.faults_major;
 			prev_hot = hot;
 		}
@@ -994,8 +1038,10 @@ static void replay_run(const struct trace *t, struct replay *r)
 	r->secs = (now_ns() - t0) / 1e9;
 	i1 = obj_info(&o);
 	vmstat_read(v1);
-	if (prev_hot == 1)
+	if (prev_hot == 1) {
 		r->hot_refaults += i1.faults_major - seg_major;
+		replay_note_round(r, i1.faults_major - seg_major);
+	}
 	r->refaults = i1.faults_major - i0.faults_major;
 	r->resident = samples ? (resident_sum + samples / 2) / samples : 0;
 	r->pswpin = vmstat_delta(v0, v1, "pswpin");
@@ -1247,7 +1293,7 @@ static void print_pressure(const struct pressure *r)
 
 static void bad_usage(void)
 {
-	fprintf(stderr, "usage: policy_bench [-q] [-r REPLAYS] [-F FRAMES [--no-pressure]] [-p PATTERN,...]\n");
+	fprintf(stderr, "usage: policy_bench [-q] [-v] [-r REPLAYS] [-F FRAMES [--no-pressure]] [-p PATTERN,...]\n");
 	fprintf(stderr, "                    [-P POLICY,...] [-t TRACE]...\n");
 	fprintf(stderr, "       policy_bench --simulate-only [-q] [-F FRAMES] [-p PATTERN,...] [-t TRACE]... [PAGE...]\n");
 	fprintf(stderr, "       policy_bench --self-test\n");
@@ -1347,8 +1393,10 @@ static void run_trace(struct row *w, struct trace *t, uint32_t frames, int devic
 
 		policy_set(pols[k]);
 		w->pol[k].policy = pols[k];
-		for (r = 0; r < replays; r++)
+		for (r = 0; r < replays; r++) {
 			replay_run(t, &all[r]);
+			replay_show_rounds(t, pols[k], r, &all[r]);
+		}
 		replay_summarise(all, replays, &w->pol[k].smm, &w->pol[k].smm_min,
 				 &w->pol[k].smm_max);
 		w->pol[k].lru_held = w->pol[k].smm.resident > 0 ?
@@ -1368,6 +1416,7 @@ int main(int argc, char **argv)
 		{ "self-test", no_argument, NULL, 'T' },
 		{ "no-pressure", no_argument, NULL, 'N' },
 		{ "replays", required_argument, NULL, 'r' },
+		{ "rounds", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct row rows[NR_PATTERNS + MAX_TRACES];
@@ -1379,10 +1428,13 @@ int main(int argc, char **argv)
 	long frames_opt = 0;
 	uint32_t frames;
 
-	while ((opt = getopt_long(argc, argv, "qr:F:p:P:t:STN", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "qvr:F:p:P:t:STN", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'q':
 			quick = 1;
+			break;
+		case 'v':
+			show_rounds = 1;
 			break;
 		case 'F':
 			frames_opt = atol(optarg);
