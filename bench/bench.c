@@ -401,7 +401,7 @@ static ssize_t smm_bench_write(struct file *file, const char __user *ubuf,
 	bool quick, slab;
 	int ret;
 
-	ret = smm_debugfs_user_line(buf, sizeof(buf), ubuf, len);
+	ret = smm_debugfs_user_line(buf, sizeof(buf), ubuf, len, ppos);
 	if (ret)
 		return ret;
 	if (sysfs_streq(buf, "run"))
@@ -416,7 +416,10 @@ static ssize_t smm_bench_write(struct file *file, const char __user *ubuf,
 		return -EINVAL;
 	slab = !strncmp(buf, "run slab", 8);
 	ret = smm_bench_run(pool, quick, slab);
-	return ret ? ret : len;
+	if (ret)
+		return ret;
+	*ppos += len;
+	return len;
 }
 
 const struct file_operations smm_bench_fops = {

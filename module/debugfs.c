@@ -787,18 +787,23 @@ SMM_EXPORT(smm_knobs_remove);
  * @size: size of @buf
  * @ubuf: the user's buffer
  * @len: bytes written
+ * @ppos: the file position the write is at
  *
- * A NUL byte inside the command is refused: what follows it would be
- * silently ignored otherwise.
+ * A command is one write() at the start of the file, as the kernel's
+ * strict sysctls take a value: a write at an offset, or a second one on
+ * the same open file (the caller moves the position past an applied
+ * command), is refused, or the tail of a command written in pieces
+ * would be read as a command of its own.  A NUL byte inside the command
+ * is refused: what follows it would be silently ignored otherwise.
  *
  * Context: Process context, may fault.
- * Return: 0, -EINVAL when empty, too long for @buf or holding a NUL byte,
- * -EFAULT.
+ * Return: 0, -EINVAL when not at the start of the file, empty, too long
+ * for @buf or holding a NUL byte, -EFAULT.
  */
 int smm_debugfs_user_line(char *buf, size_t size, const char __user *ubuf,
-			  size_t len)
+			  size_t len, const loff_t *ppos)
 {
-	if (len == 0 || len >= size)
+	if (*ppos || len == 0 || len >= size)
 		return -EINVAL;
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
@@ -821,11 +826,14 @@ static ssize_t smm_knobs_write(struct file *file, const char __user *ubuf,
 	char buf[64];
 	int ret;
 
-	ret = smm_debugfs_user_line(buf, sizeof(buf), ubuf, len);
+	ret = smm_debugfs_user_line(buf, sizeof(buf), ubuf, len, ppos);
 	if (ret)
 		return ret;
 	ret = smm_knob_write(pool, buf);
-	return ret ? ret : len;
+	if (ret)
+		return ret;
+	*ppos += len;
+	return len;
 }
 
 static const struct file_operations smm_knobs_fops = {

@@ -57,6 +57,6 @@ int smm_knob_write(struct smm_pool *pool, const char *line);
 int smm_knobs_add(struct smm_knob_set *set);
 void smm_knobs_remove(struct smm_knob_set *set);
 int smm_debugfs_user_line(char *buf, size_t size, const char __user *ubuf,
-			  size_t len);
+			  size_t len, const loff_t *ppos);
 
 #endif /* _SHADOWMM_DEBUGFS_H */

@@ -57,6 +57,35 @@ knob_raw_refused() {
 
 knob_is() { grep -qx "$1 $2" "$D/knobs"; }
 
+# A command is one write() from the start of the file: a write at an offset
+# (dd's seek), and a second write on the same open file, are refused with
+# EINVAL and change nothing; the first write on that file still applies.
+knob_write_at_offset_refused() {
+	echo "lru_batch 15" >"$D/knobs" || return 1
+	printf 'lru_batch 7\n' >/tmp/knob.line
+	# 12 bytes, written at offset 12 (inside what the file reads).
+	if dd if=/tmp/knob.line of="$D/knobs" bs=12 seek=1 conv=notrunc 2>/tmp/knob.err; then
+		echo "# a write at offset 12 was accepted"
+		return 1
+	fi
+	grep -q "Invalid argument" /tmp/knob.err || { say </tmp/knob.err; return 1; }
+	knob_is lru_batch 15
+}
+
+knob_second_write_refused() {
+	echo "lru_batch 15" >"$D/knobs" || return 1
+	exec 4>"$D/knobs" || return 1
+	printf 'lru_batch 7\n' >&4 || { exec 4>&-; return 1; }
+	if printf '6\n' >&4 2>/tmp/knob.err; then
+		exec 4>&-
+		echo "# a second write on the same open file was accepted"
+		return 1
+	fi
+	exec 4>&-
+	knob_is lru_batch 7 || return 1
+	echo "lru_batch 15" >"$D/knobs"
+}
+
 knob_lru_batch_5() {
 	echo "lru_batch 5" >"$D/knobs" && knob_is lru_batch 5 &&
 		echo "lru_batch 15" >"$D/knobs" && knob_is lru_batch 15
@@ -150,7 +179,7 @@ small_normal_works() {
 }
 
 echo "TAP version 13"
-echo "1..48"
+echo "1..50"
 check "insmod with defaults" insmod $MOD
 check "/dev/shadowmm is a char device with mode 0600" dev_mode_is 600
 check "/dev/shadowmm is owned by root" dev_owner_root
@@ -167,6 +196,8 @@ check "knobs: text after the newline is refused" knob_raw_refused 'lru_batch 5\n
 check "knobs: a second line is refused" knob_raw_refused 'lru_batch 5\nlru_batch 6\n'
 check "knobs: a second value is refused" knob_raw_refused 'lru_batch 5 6\n'
 check "knobs: text after a NUL byte is refused" knob_raw_refused 'lru_batch 5\000junk'
+check "knobs: a write at an offset is refused" knob_write_at_offset_refused
+check "knobs: a second write on one open file is refused" knob_second_write_refused
 check "rmmod" rmmod shadowmm
 check "unload removes device, debugfs and sysfs entries" gone
 [ -w $KL ] && echo clear >$KL
