@@ -1152,6 +1152,70 @@ static void smm_compaction_mlocked_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/* The mapping at @addr locked, its pages not marked: mlock() between the two. */
+static void cmp_vma_lock(unsigned long addr)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+
+	mmap_write_lock(mm);
+	vma = find_vma(mm, addr);
+	vm_flags_set(vma, VM_LOCKED);
+	mm->locked_vm += vma_pages(vma);
+	mmap_write_unlock(mm);
+}
+
+/*
+ * mlock() sets VM_LOCKED before it marks the pages (and the munlock of
+ * one of two locked mappings leaves a page unmarked): a mapped page of a
+ * locked mapping with no PG_mlocked stays on its frame.  Compaction's
+ * zap would take it out of the locked mapping, munlocked, with nothing to
+ * map it again before reclaim evicted it; it goes to the unevictable
+ * list instead.  Every page kept of the fragmented object is mapped so:
+ * compaction isolates some (it moves nearly all of them unlocked) and
+ * moves none.
+ */
+static void smm_compaction_locked_vma_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &cmp_small_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct address_space *mapping = file->f_mapping;
+	struct smm_compact_stats stats = { };
+	unsigned long addr, moved = 0;
+	struct page **old;
+	char __user *p;
+	pgoff_t n, i;
+	u8 byte;
+
+	n = cmp_fragment(test, pool, file);
+	old = kunit_kcalloc(test, n, sizeof(*old), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	addr = kunit_vm_mmap(test, file, 0, n * PAGE_SIZE, PROT_READ, MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
+	p = (char __user *)addr;
+	/* Mapped by a read each; the odd pages are holes, left alone. */
+	for (i = 0; i < n; i += 2)
+		KUNIT_ASSERT_EQ(test, copy_from_user(&byte, p + i * PAGE_SIZE, 1), 0UL);
+	cmp_vma_lock(addr);
+	KUNIT_ASSERT_EQ(test, cmp_mlocked(file, n), 0UL);
+	for (i = 0; i < n; i += 2)
+		old[i] = xa_load(&mapping->i_pages, i);
+
+	KUNIT_EXPECT_EQ(test, smm_compact_pool(pool, &stats), 0);
+	for (i = 0; i < n; i += 2)
+		moved += xa_load(&mapping->i_pages, i) != old[i];
+	kunit_info(test, "%lu isolated, %lu migrated, %lu pages of the locked mapping moved",
+		   stats.isolated_migrate, stats.migrated, moved);
+	KUNIT_EXPECT_GT(test, stats.isolated_migrate, 0UL);
+	KUNIT_EXPECT_EQ(test, moved, 0UL);
+	smm_lru_drain_all(pool);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr, n * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, cmp_check_bytes(test, file, n), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /* What races with compaction in smm_compaction_race_mix_test(). */
 struct cmp_mix {
 	struct smm_pool *pool;
@@ -1319,6 +1383,7 @@ static struct kunit_case smm_compaction_cases[] = {
 	KUNIT_CASE(smm_compaction_per_zone_outcome_test),
 	KUNIT_CASE(smm_compaction_defer_test),
 	KUNIT_CASE_SLOW(smm_compaction_mlocked_test),
+	KUNIT_CASE_SLOW(smm_compaction_locked_vma_test),
 	KUNIT_CASE_SLOW(smm_compaction_race_mix_test),
 	{}
 };

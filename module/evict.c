@@ -624,6 +624,18 @@ int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 			ret = -EBUSY;
 			goto out_unlock;
 		}
+		/*
+		 * An mlock() between the check above and the zap (VM_LOCKED is
+		 * set before the pages are marked): the zap munlocked the page
+		 * and mlock() found nothing to fault.  As eviction's unmap does,
+		 * it stays, on the unevictable list; its next access maps it
+		 * again, mlocked.
+		 */
+		if (smm_object_mapped_locked(folio)) {
+			smm_lru_mlock(pool, frame);
+			ret = -EPERM;
+			goto out_unlock;
+		}
 	}
 	/* shadowmm's reference and the caller's: nobody else looks. */
 	if (folio_ref_count(folio) != 2) {
