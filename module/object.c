@@ -636,7 +636,11 @@ static bool smm_object_index_used(struct smm_object *obj, pgoff_t index)
 
 /*
  * The next index of [@first, @last] at which @obj holds a page or a shadow
- * entry, or false when there is none.
+ * entry, or false when there is none.  Both searches under the object's
+ * lock: a swap-in puts its page in i_pages and only then, under that
+ * lock, drops the shadow entry, so it cannot fall between them, a page
+ * not there yet for the first and a shadow entry gone for the second,
+ * and a punch or a lowered limit miss the page it brings back.
  */
 static bool smm_object_next_index(struct smm_object *obj, pgoff_t first,
 				  pgoff_t last, pgoff_t *index)
@@ -644,8 +648,10 @@ static bool smm_object_next_index(struct smm_object *obj, pgoff_t first,
 	unsigned long page_index = first, shadow_index = first;
 	bool page, shadow;
 
+	smm_object_lock(obj);
 	page = xa_find(&obj->inode->i_mapping->i_pages, &page_index, last, XA_PRESENT);
 	shadow = xa_find(&obj->shadows, &shadow_index, last, XA_PRESENT);
+	smm_object_unlock(obj);
 	if (!page && !shadow)
 		return false;
 	if (page && shadow)
@@ -792,6 +798,35 @@ static bool smm_object_take_huge(struct smm_object *obj, struct folio *folio,
 }
 
 /*
+ * Take @page, locked, out of @obj onto @removed (linked by its frame's
+ * lru) if it is still the page at @index there; the caller's reference
+ * goes with it (smm_object_frame_release()).  False, and nothing
+ * changed, when it left meanwhile.
+ */
+static bool smm_object_take_locked(struct smm_object *obj, struct page *page,
+				   pgoff_t index, struct list_head *removed)
+{
+	struct address_space *mapping = obj->inode->i_mapping;
+	struct smm_pool *pool = obj->pool;
+
+	VM_WARN_ON_ONCE_PAGE(!PageLocked(page), page);
+	if (page->mapping != mapping || page->index != index ||
+	    xa_load(&mapping->i_pages, index) != page)
+		return false;
+	smm_object_change_begin(pool);
+	xa_lock_irq(&mapping->i_pages);
+	__xa_erase(&mapping->i_pages, index);
+	mapping->nrpages--;
+	xa_unlock_irq(&mapping->i_pages);
+	page->mapping = NULL;
+	atomic_long_dec(&obj->resident);
+	smm_object_change_end(pool);
+	smm_lru_del(pool, smm_object_frame(pool, page));
+	list_add_tail(&smm_object_frame(pool, page)->lru, removed);
+	return true;
+}
+
+/*
  * Take every page of [first, last] out of @obj onto @removed (linked by
  * their frames' lru), and drop every shadow entry there with its store
  * slot.  Each page leaves under its page lock, after mapping, index and
@@ -803,7 +838,6 @@ static bool smm_object_take_huge(struct smm_object *obj, struct folio *folio,
 static unsigned long smm_object_take_range(struct smm_object *obj, pgoff_t first,
 					   pgoff_t last, struct list_head *removed)
 {
-	struct address_space *mapping = obj->inode->i_mapping;
 	struct smm_pool *pool = obj->pool;
 	unsigned long n = 0, shadows = 0;
 	pgoff_t index;
@@ -837,20 +871,9 @@ static unsigned long smm_object_take_range(struct smm_object *obj, pgoff_t first
 			continue;
 		} else if (page) {
 			lock_page(page);
-			if (page->mapping == mapping && page->index == index &&
-			    xa_load(&mapping->i_pages, index) == page) {
-				smm_object_change_begin(pool);
-				xa_lock_irq(&mapping->i_pages);
-				__xa_erase(&mapping->i_pages, index);
-				mapping->nrpages--;
-				xa_unlock_irq(&mapping->i_pages);
-				page->mapping = NULL;
-				atomic_long_dec(&obj->resident);
-				smm_object_change_end(pool);
-				smm_lru_del(pool, smm_object_frame(pool, page));
-				list_add_tail(&smm_object_frame(pool, page)->lru, removed);
+			if (smm_object_take_locked(obj, page, index, removed)) {
 				n++;
-				/* The lookup's reference goes with it (frame_release()). */
+				/* The lookup's reference went with it. */
 				unlock_page(page);
 			} else {
 				again = true;
@@ -1095,9 +1118,20 @@ static struct page *smm_object_add_page(struct smm_object *obj, pgoff_t index)
 	 */
 	smp_mb();
 	if ((loff_t)index >= READ_ONCE(obj->size_limit) >> PAGE_SHIFT) {
-		unlock_page(page);
-		put_page(page);
-		smm_object_remove_range(obj, index, index);
+		LIST_HEAD(removed);
+
+		/*
+		 * This page only, still locked: a removal of the index once
+		 * it is unlocked could meet the page of a write made after the
+		 * limit was raised again.
+		 */
+		if (smm_object_take_locked(obj, page, index, &removed)) {
+			unlock_page(page);
+			smm_object_release_removed(obj, index, index, &removed);
+		} else {
+			unlock_page(page);
+			put_page(page);
+		}
 		return ERR_PTR(-EFBIG);
 	}
 	return page;
@@ -1223,18 +1257,26 @@ int smm_object_add_block(struct smm_object *obj, pgoff_t first,
 	smp_mb();
 	limit = READ_ONCE(obj->size_limit) >> PAGE_SHIFT;
 	if ((loff_t)last >= limit) {
+		LIST_HEAD(removed);
+
+		/*
+		 * Only its own pages at or beyond it, each still locked: once
+		 * unlocked, an index may hold the page of a write made after
+		 * the limit was raised again.  Those below it stay.
+		 */
 		for (i = 0; i < nr; i++) {
 			if (!pages[i])
 				continue;
-			unlock_page(pages[i]);
-			put_page(pages[i]);
+			if (first + i >= limit &&
+			    smm_object_take_locked(obj, pages[i], first + i, &removed)) {
+				unlock_page(pages[i]);
+			} else {
+				unlock_page(pages[i]);
+				put_page(pages[i]);
+			}
 			pages[i] = NULL;
 		}
-		/*
-		 * Only what lies at or beyond it: a fault that waited for the
-		 * lock of a page below it may have mapped and written it now.
-		 */
-		smm_object_remove_range(obj, max_t(pgoff_t, first, limit), last);
+		smm_object_release_removed(obj, max_t(pgoff_t, first, limit), last, &removed);
 		return -EBUSY;
 	}
 	return made;
