@@ -179,11 +179,14 @@ small_normal_works() {
 }
 
 echo "TAP version 13"
-echo "1..50"
+echo "1..51"
 check "insmod with defaults" insmod $MOD
 check "/dev/shadowmm is a char device with mode 0600" dev_mode_is 600
 check "/dev/shadowmm is owned by root" dev_owner_root
 check "debugfs directory exists" test -d /sys/kernel/debug/shadowmm
+check "debugfs: vmas and region (addresses of every process and of the region) are root-only" \
+	sh -c '[ "$(stat -c %a /sys/kernel/debug/shadowmm/vmas)" = 400 ] &&
+		[ "$(stat -c %a /sys/kernel/debug/shadowmm/region)" = 400 ]'
 check "parameter size_mb reads 64" param_is size_mb 64
 check "parameter dev_mode reads 0600" param_is dev_mode 0600
 check "knobs: lru_batch 5 with a newline applies" knob_lru_batch_5
