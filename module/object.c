@@ -2239,7 +2239,8 @@ static struct file_system_type smm_fs_type = {
  * @pool: where its pages will come from
  *
  * The object comes from the pool's own cache (its reserve when the region
- * is exhausted), made on the first call.
+ * is exhausted), made on the first call, as is the cache of the mapping
+ * descriptors (smm_vma_mmap() then finds it made).
  *
  * Context: Process context, may sleep.
  * Return: the object with one reference (smm_object_put() drops it), or
@@ -2252,6 +2253,16 @@ struct smm_object *smm_object_create(struct smm_pool *pool)
 	int i, ret;
 
 	ret = smm_kmem_reserve_ready(pool, &pool->objects.reserve);
+	if (ret)
+		return ERR_PTR(ret);
+	/*
+	 * The mapping descriptors' cache too, before anything can map the
+	 * object: ->mmap holds the mmap_lock, and making a cache creates its
+	 * debugfs directory under the slab/ directory's inode lock, which
+	 * the kernel takes before the mmap_lock (a getdents() of it can
+	 * fault on its buffer).
+	 */
+	ret = smm_kmem_reserve_ready(pool, &pool->vmas.reserve);
 	if (ret)
 		return ERR_PTR(ret);
 	obj = smm_kmem_reserve_zalloc(&pool->objects.reserve);

@@ -820,6 +820,7 @@ int smm_vma_mmap(struct smm_pool *pool, struct smm_object *obj,
 	int ret;
 
 	mmap_assert_write_locked(vma->vm_mm);
+	/* Made when the object was (smm_object_create()): only checked here. */
 	ret = smm_kmem_reserve_ready(pool, &pool->vmas.reserve);
 	if (ret)
 		return ret;

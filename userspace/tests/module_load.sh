@@ -179,11 +179,25 @@ small_normal_works() {
 }
 
 echo "TAP version 13"
-echo "1..51"
+echo "1..52"
 check "insmod with defaults" insmod $MOD
 check "/dev/shadowmm is a char device with mode 0600" dev_mode_is 600
 check "/dev/shadowmm is owned by root" dev_owner_root
 check "debugfs directory exists" test -d /sys/kernel/debug/shadowmm
+# The descriptors' cache is made when the device is opened, not by the
+# first mmap(): making a cache creates its debugfs directory under the
+# slab/ directory's inode lock, which the kernel takes before the
+# mmap_lock that ->mmap holds.
+vma_cache_at_open() {
+	[ ! -d /sys/kernel/debug/shadowmm/slab/shadowmm_vma ] || {
+		echo "# shadowmm_vma exists before any open"
+		return 1
+	}
+	exec 5<>/dev/shadowmm || return 1
+	exec 5<&-
+	[ -d /sys/kernel/debug/shadowmm/slab/shadowmm_vma ]
+}
+check "the mapping descriptors' cache is made at open, before any mmap_lock" vma_cache_at_open
 check "debugfs: vmas and region (addresses of every process and of the region) are root-only" \
 	sh -c '[ "$(stat -c %a /sys/kernel/debug/shadowmm/vmas)" = 400 ] &&
 		[ "$(stat -c %a /sys/kernel/debug/shadowmm/region)" = 400 ]'
