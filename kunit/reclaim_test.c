@@ -46,6 +46,7 @@
 #include <shadowmm/lru_policy.h>
 #include <shadowmm/reclaim.h>
 #include <shadowmm/slab.h>
+#include <shadowmm/swap.h>
 #include <trace/events/shadowmm.h>
 
 #include "smm_test.h"
@@ -1542,6 +1543,54 @@ static void smm_reclaim_killed_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+#if IS_ENABLED(CONFIG_MEMCG)
+/*
+ * The shadow entries an eviction leaves are charged to the object's
+ * owner, as its stored copies are, not to the task that happens to
+ * reclaim.  Pages of zeroes (no stored copy, so no store charge), 64
+ * indexes apart so that each needs an xarray node of its own, are evicted
+ * by this test's kthread, in the root cgroup, from an object owned by
+ * SMM_TEST_MEMCG, which holds no task: only those nodes can move its
+ * usage.  Fewer than the pool's pages, so the shadow trim leaves them.
+ */
+static void smm_reclaim_shadow_charge_test(struct kunit *test)
+{
+	const unsigned long nr = 768, batch = 256, stride = 64;
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	struct mem_cgroup *memcg = smm_test_memcg(test);
+	u8 *zero = smm_test_buf(test);
+	unsigned long before, charged, i, j;
+
+	/* The object's reference, given back when it goes. */
+	css_get(&memcg->css);
+	smm_swap_owner_put(obj->memcg);
+	obj->memcg = memcg;
+	memset(zero, 0, PAGE_SIZE);
+	before = smm_test_memcg_pages(memcg);
+	for (i = 0; i < nr; i += batch) {
+		for (j = i; j < i + batch; j++) {
+			loff_t pos = (loff_t)(j * stride) << PAGE_SHIFT;
+
+			KUNIT_ASSERT_EQ(test, kernel_write(file, zero, PAGE_SIZE, &pos),
+					(ssize_t)PAGE_SIZE);
+		}
+		KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, batch), batch);
+	}
+	charged = smm_test_memcg_pages(memcg) - before;
+	kunit_info(test, "%lu shadow entries, a node each: %lu pages charged to the owner",
+		   nr, charged);
+	/* Half of them at least: the per-CPU stock may have held the rest. */
+	KUNIT_EXPECT_GE(test, charged, nr * sizeof(struct xa_node) / PAGE_SIZE / 2);
+}
+#else
+static void smm_reclaim_shadow_charge_test(struct kunit *test)
+{
+	kunit_skip(test, "kernel without CONFIG_MEMCG: nothing to charge to");
+}
+#endif
+
 static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE_SLOW(smm_reclaim_kswapd_test),
 	KUNIT_CASE_SLOW(smm_reclaim_direct_test),
@@ -1565,6 +1614,7 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE(smm_reclaim_close_in_evict_test),
 	KUNIT_CASE(smm_reclaim_shadow_only_counted_before_seen_test),
 	KUNIT_CASE(smm_reclaim_shadow_trim_test),
+	KUNIT_CASE(smm_reclaim_shadow_charge_test),
 	KUNIT_CASE(smm_reclaim_no_store_test),
 	KUNIT_CASE(smm_reclaim_killed_test),
 	KUNIT_CASE_PARAM_ATTR(smm_reclaim_kmalloc_test, smm_reclaim_kmalloc_gen_params,

@@ -11,6 +11,8 @@
 #include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/memcontrol.h>
+#include <linux/cgroup.h>
 #include <linux/nodemask.h>
 #include <linux/pagemap.h>
 
@@ -324,5 +326,45 @@ static inline unsigned int smm_test_hold_max(spinlock_t *lock, unsigned int *max
 /* The same, for a structure whose ->lock guards its ->walk_hold_max. */
 #define smm_test_walk_max(obj, reset) \
 	smm_test_hold_max(&(obj)->lock, &(obj)->walk_hold_max, reset)
+
+#if IS_ENABLED(CONFIG_MEMCG)
+/* A memory cgroup with no task in it, made by scripts/vm/plans/check.sh. */
+#define SMM_TEST_MEMCG		"/shadowmm-kunit"
+
+/* Usage of @memcg in pages, as its memory.current shows it. */
+static inline unsigned long smm_test_memcg_pages(struct mem_cgroup *memcg)
+{
+	return page_counter_read(&memcg->memory);
+}
+
+/* Drops the reference smm_test_memcg() took (a KUnit action). */
+static inline void smm_test_css_put(void *css)
+{
+	css_put(css);
+}
+
+/* SMM_TEST_MEMCG's memory cgroup, referenced until the test ends; or skip. */
+static inline struct mem_cgroup *smm_test_memcg(struct kunit *test)
+{
+	struct cgroup_subsys_state *css;
+	struct cgroup *cgrp;
+
+	if (mem_cgroup_disabled())
+		kunit_skip(test, "memory cgroups disabled (cgroup_disable=memory)");
+	cgrp = cgroup_get_from_path(SMM_TEST_MEMCG);
+	if (IS_ERR(cgrp))
+		kunit_skip(test, "no cgroup %s (the check plan creates it)", SMM_TEST_MEMCG);
+	css = cgroup_get_e_css(cgrp, &memory_cgrp_subsys);
+	if (!css || css->cgroup != cgrp) {
+		if (css)
+			css_put(css);
+		cgroup_put(cgrp);
+		kunit_skip(test, "memory controller not enabled for %s", SMM_TEST_MEMCG);
+	}
+	cgroup_put(cgrp);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_css_put, css), 0);
+	return mem_cgroup_from_css(css);
+}
+#endif
 
 #endif /* _SHADOWMM_KUNIT_SMM_TEST_H */

@@ -33,9 +33,9 @@
 #include <shadowmm/compat.h>
 #include <shadowmm/swap.h>
 
+#include "smm_test.h"
+
 #define SMM_TEST_SWAP_FILE	"/tmp/shadowmm-kunit-swap"
-/* A memory cgroup with no task in it, made by scripts/vm/plans/check.sh. */
-#define SMM_TEST_MEMCG		"/shadowmm-kunit"
 
 #ifdef SMM_HAVE_FREEZE_HOLDER
 static int smm_test_freeze_super(struct super_block *sb)
@@ -383,12 +383,6 @@ static void smm_swap_file_exists_test(struct kunit *test)
 }
 
 #if IS_ENABLED(CONFIG_MEMCG)
-/* Usage of @memcg in pages, as its memory.current shows it. */
-static unsigned long smm_test_memcg_pages(struct mem_cgroup *memcg)
-{
-	return page_counter_read(&memcg->memory);
-}
-
 /*
  * Pages stored with an owner are charged to the owner's memory cgroup and
  * uncharged when their slots are freed; pages stored without one charge
@@ -397,34 +391,6 @@ static unsigned long smm_test_memcg_pages(struct mem_cgroup *memcg)
  * changes its usage, give or take the per-CPU stock of pages memcg charges
  * ahead (MEMCG_CHARGE_BATCH a CPU).
  */
-static void smm_test_css_put(void *css)
-{
-	css_put(css);
-}
-
-/* SMM_TEST_MEMCG's memory cgroup, referenced until the test ends; or skip. */
-static struct mem_cgroup *smm_test_memcg(struct kunit *test)
-{
-	struct cgroup_subsys_state *css;
-	struct cgroup *cgrp;
-
-	if (mem_cgroup_disabled())
-		kunit_skip(test, "memory cgroups disabled (cgroup_disable=memory)");
-	cgrp = cgroup_get_from_path(SMM_TEST_MEMCG);
-	if (IS_ERR(cgrp))
-		kunit_skip(test, "no cgroup %s (the check plan creates it)", SMM_TEST_MEMCG);
-	css = cgroup_get_e_css(cgrp, &memory_cgrp_subsys);
-	if (!css || css->cgroup != cgrp) {
-		if (css)
-			css_put(css);
-		cgroup_put(cgrp);
-		kunit_skip(test, "memory controller not enabled for %s", SMM_TEST_MEMCG);
-	}
-	cgroup_put(cgrp);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_css_put, css), 0);
-	return mem_cgroup_from_css(css);
-}
-
 static void smm_swap_memcg_test(struct kunit *test)
 {
 	const unsigned long n = 4 * MEMCG_CHARGE_BATCH;

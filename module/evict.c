@@ -35,6 +35,7 @@
 #include <linux/pagemap.h>
 #include <linux/rbtree.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -390,6 +391,7 @@ int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 	struct smm_node *node = smm_page_zone(pool, frame)->node;
 	struct address_space *mapping = folio->mapping;
 	struct smm_object *obj = frame->object;
+	struct mem_cgroup *old_memcg;
 	pgoff_t index = folio->index;
 	u32 slot = SMM_SWAP_NONE;
 	bool dirty, frozen;
@@ -415,8 +417,15 @@ int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 		return SMM_EVICT_PINNED;
 	}
 
-	/* Room for the shadow entry, so storing it cannot fail below. */
-	if (xa_reserve_irq(&obj->shadows, index, GFP_KERNEL))
+	/*
+	 * Room for the shadow entry, so storing it cannot fail below:
+	 * charged, as the page's stored copy is, to the object's owner,
+	 * not to whichever task happens to reclaim.
+	 */
+	old_memcg = set_active_memcg(obj->memcg);
+	ret = xa_reserve_irq(&obj->shadows, index, GFP_KERNEL);
+	set_active_memcg(old_memcg);
+	if (ret)
 		return SMM_EVICT_BUSY;
 	/* Nobody can reach the contents now: the lock keeps new users out. */
 	smm_object_change_begin(pool);
