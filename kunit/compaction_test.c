@@ -1152,19 +1152,6 @@ static void smm_compaction_mlocked_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
-/* The mapping at @addr locked, its pages not marked: mlock() between the two. */
-static void cmp_vma_lock(unsigned long addr)
-{
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-
-	mmap_write_lock(mm);
-	vma = find_vma(mm, addr);
-	vm_flags_set(vma, VM_LOCKED);
-	mm->locked_vm += vma_pages(vma);
-	mmap_write_unlock(mm);
-}
-
 /*
  * mlock() sets VM_LOCKED before it marks the pages (and the munlock of
  * one of two locked mappings leaves a page unmarked): a mapped page of a
@@ -1196,7 +1183,7 @@ static void smm_compaction_locked_vma_test(struct kunit *test)
 	/* Mapped by a read each; the odd pages are holes, left alone. */
 	for (i = 0; i < n; i += 2)
 		KUNIT_ASSERT_EQ(test, copy_from_user(&byte, p + i * PAGE_SIZE, 1), 0UL);
-	cmp_vma_lock(addr);
+	smm_test_vma_lock(addr, VM_LOCKED);
 	KUNIT_ASSERT_EQ(test, cmp_mlocked(file, n), 0UL);
 	for (i = 0; i < n; i += 2)
 		old[i] = xa_load(&mapping->i_pages, i);

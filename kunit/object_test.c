@@ -296,6 +296,14 @@ static void smm_object_dogfood_test(struct kunit *test)
 	while (nr_objs < managed &&
 	       (objs[nr_objs] = smm_kmem_cache_alloc(cache, SMM_GFP_ATOMIC | SMM_GFP_NOWAIT)))
 		nr_objs++;
+	/*
+	 * A slab of another cache (the mapping descriptors', made with the
+	 * first object) that the pressure gave back may leave a frame this
+	 * cache's slabs cannot use: taken too.
+	 */
+	while (nr_pages < managed &&
+	       (pages[nr_pages] = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT | SMM_GFP_NOFAULT)))
+		orders[nr_pages++] = 0;
 	KUNIT_EXPECT_LT(test, nr_objs, (unsigned int)managed);
 	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), 0UL);
 
@@ -633,19 +641,6 @@ static void smm_object_mlock_punch_test(struct kunit *test)
 	vm_munmap(addr, 4 * PAGE_SIZE);
 }
 
-/* The mapping at @addr locked on fault, as mlock2(MLOCK_ONFAULT) leaves it. */
-static void smm_test_vma_lock_onfault(unsigned long addr)
-{
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-
-	mmap_write_lock(mm);
-	vma = find_vma(mm, addr);
-	vm_flags_set(vma, VM_LOCKED | VM_LOCKONFAULT);
-	mm->locked_vm += vma_pages(vma);
-	mmap_write_unlock(mm);
-}
-
 /*
  * A kernel batch's entry can outlive PG_mlocked: a page faulted into a
  * mapping locked on fault is mlocked through one CPU's mlock batch, which
@@ -677,7 +672,7 @@ static void smm_object_mlock_entry_outlives_flag_test(struct kunit *test)
 	refs = page_ref_count(page);
 	addr = kunit_vm_mmap(test, file, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
-	smm_test_vma_lock_onfault(addr);
+	smm_test_vma_lock(addr, VM_LOCKED | VM_LOCKONFAULT);
 
 	first = raw_smp_processor_id();
 	second = cpumask_any_but(cpu_online_mask, first);

@@ -1102,19 +1102,6 @@ static void smm_reclaim_young_two_mappings_test(struct kunit *test)
 	smm_test_two_mappings_round(test, pool, true);
 }
 
-/* The mapping at @addr locked, as far as mlock()'s VM_LOCKED goes. */
-static void smm_test_vma_mlock(unsigned long addr)
-{
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-
-	mmap_write_lock(mm);
-	vma = find_vma(mm, addr);
-	vm_flags_set(vma, VM_LOCKED);
-	mm->locked_vm += vma_pages(vma);
-	mmap_write_unlock(mm);
-}
-
 /*
  * mlock() between a victim's verdict and its unmap: a mapped page judged
  * a victim has its mapping locked (the VM_LOCKED that mlock() sets before
@@ -1153,7 +1140,7 @@ static void smm_reclaim_mlock_after_verdict_test(struct kunit *test)
 	clear_bit(SMM_PG_referenced, &frame->flags);
 	KUNIT_EXPECT_EQ(test, smm_lru_check_references(pool, frame), SMM_LRUREF_RECLAIM);
 
-	smm_test_vma_mlock(addr);
+	smm_test_vma_lock(addr, VM_LOCKED);
 	/* On one CPU, whose batch the zap's munlock joins, drained then. */
 	victim = frame;
 	migrate_disable();
@@ -1518,6 +1505,14 @@ static void smm_reclaim_killed_test(struct kunit *test)
 	for (i = 0; i < zone->managed / 2; i++)
 		KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i), (ssize_t)PAGE_SIZE);
 	while ((frame = smm_alloc_pages(pool, 0, flags | SMM_GFP_NOWAIT)))
+		frames[n++] = frame;
+	/*
+	 * The pressure gives free slabs back (the mapping descriptors' cache
+	 * is made with the object): let it, and take what it freed too.
+	 */
+	KUNIT_ASSERT_TRUE(test, smm_test_settle(pool));
+	while (n < zone->managed + 1 &&
+	       (frame = smm_alloc_pages(pool, 0, flags | SMM_GFP_NOWAIT)))
 		frames[n++] = frame;
 	scanned = smm_event_sum(pool, SMM_PGSCAN_DIRECT);
 

@@ -12,6 +12,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/memcontrol.h>
+#include <linux/mm.h>
 #include <linux/cgroup.h>
 #include <linux/nodemask.h>
 #include <linux/pagemap.h>
@@ -326,6 +327,23 @@ static inline unsigned int smm_test_hold_max(spinlock_t *lock, unsigned int *max
 /* The same, for a structure whose ->lock guards its ->walk_hold_max. */
 #define smm_test_walk_max(obj, reset) \
 	smm_test_hold_max(&(obj)->lock, &(obj)->walk_hold_max, reset)
+
+/*
+ * The mapping at @addr given @flags (VM_LOCKED, with VM_LOCKONFAULT as
+ * mlock2(MLOCK_ONFAULT) leaves it), as mlock() sets them before it walks
+ * the pages: those already mapped stay unmarked.
+ */
+static inline void smm_test_vma_lock(unsigned long addr, vm_flags_t flags)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+
+	mmap_write_lock(mm);
+	vma = find_vma(mm, addr);
+	vm_flags_set(vma, flags);
+	mm->locked_vm += vma_pages(vma);
+	mmap_write_unlock(mm);
+}
 
 #if IS_ENABLED(CONFIG_MEMCG)
 /* A memory cgroup with no task in it, made by scripts/vm/plans/check.sh. */
