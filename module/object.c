@@ -1118,20 +1118,19 @@ static struct page *smm_object_add_page(struct smm_object *obj, pgoff_t index)
 	 */
 	smp_mb();
 	if ((loff_t)index >= READ_ONCE(obj->size_limit) >> PAGE_SHIFT) {
-		LIST_HEAD(removed);
-
 		/*
 		 * This page only, still locked: a removal of the index once
 		 * it is unlocked could meet the page of a write made after the
 		 * limit was raised again.
 		 */
-		if (smm_object_take_locked(obj, page, index, &removed)) {
-			unlock_page(page);
+		LIST_HEAD(removed);
+		bool taken = smm_object_take_locked(obj, page, index, &removed);
+
+		unlock_page(page);
+		if (taken)
 			smm_object_release_removed(obj, index, index, &removed);
-		} else {
-			unlock_page(page);
+		else
 			put_page(page);
-		}
 		return ERR_PTR(-EFBIG);
 	}
 	return page;
@@ -1265,15 +1264,15 @@ int smm_object_add_block(struct smm_object *obj, pgoff_t first,
 		 * the limit was raised again.  Those below it stay.
 		 */
 		for (i = 0; i < nr; i++) {
+			bool taken;
+
 			if (!pages[i])
 				continue;
-			if (first + i >= limit &&
-			    smm_object_take_locked(obj, pages[i], first + i, &removed)) {
-				unlock_page(pages[i]);
-			} else {
-				unlock_page(pages[i]);
+			taken = first + i >= limit &&
+				smm_object_take_locked(obj, pages[i], first + i, &removed);
+			unlock_page(pages[i]);
+			if (!taken)
 				put_page(pages[i]);
-			}
 			pages[i] = NULL;
 		}
 		smm_object_release_removed(obj, max_t(pgoff_t, first, limit), last, &removed);

@@ -956,9 +956,13 @@ static int is_write(size_t i)
 	return mix64(i ^ 0x77726974650aULL) % 4 == 0;
 }
 
-/* -v: the hot set's round that just ended, and the lists as it ends. */
-static void replay_note_round(struct replay *r, long long refaults)
+/*
+ * A round of the hot set's touches ended with @refaults of its pages
+ * brought back; -v keeps them, and the lists as it ends, apart.
+ */
+static void replay_end_round(struct replay *r, long long refaults)
 {
+	r->hot_refaults += refaults;
 	if (!show_rounds || r->rounds == MAX_ROUNDS)
 		return;
 	r->round_refaults[r->rounds] = refaults;
@@ -1015,10 +1019,8 @@ static void replay_run(const struct trace *t, struct replay *r)
 		hot = p < t->hot;
 		if (t->hot && hot != prev_hot) {
 			seg = obj_info(&o);
-			if (prev_hot == 1) {
-				r->hot_refaults += seg.faults_major - seg_major;
-				replay_note_round(r, seg.faults_major - seg_major);
-			}
+			if (prev_hot == 1)
+				replay_end_round(r, seg.faults_major - seg_major);
 			seg_major = seg.faults_major;
 			prev_hot = hot;
 		}
@@ -1038,10 +1040,8 @@ static void replay_run(const struct trace *t, struct replay *r)
 	r->secs = (now_ns() - t0) / 1e9;
 	i1 = obj_info(&o);
 	vmstat_read(v1);
-	if (prev_hot == 1) {
-		r->hot_refaults += i1.faults_major - seg_major;
-		replay_note_round(r, i1.faults_major - seg_major);
-	}
+	if (prev_hot == 1)
+		replay_end_round(r, i1.faults_major - seg_major);
 	r->refaults = i1.faults_major - i0.faults_major;
 	r->resident = samples ? (resident_sum + samples / 2) / samples : 0;
 	r->pswpin = vmstat_delta(v0, v1, "pswpin");
