@@ -480,6 +480,7 @@ static void smm_swap_file_charge_test(struct kunit *test)
 struct smm_test_swap_writer {
 	struct smm_swap *swap;
 	const void *src;
+	bool killed;
 	u32 slot;
 	int ret;
 	struct completion going, done;
@@ -494,6 +495,11 @@ static int smm_test_swap_writer_fn(void *arg)
 	struct smm_test_swap_writer *w = arg;
 
 	complete(&w->going);
+	if (w->killed) {
+		/* A kernel thread takes SIGKILL only when it allows it. */
+		allow_signal(SIGKILL);
+		send_sig(SIGKILL, current, 1);
+	}
 	w->ret = smm_swap_write(w->swap, w->src, &w->slot);
 	kthread_complete_and_exit(&w->done, 0);
 }
@@ -617,6 +623,55 @@ static void smm_swap_file_frozen_test(struct kunit *test)
 }
 
 /*
+ * A killed task does not wait for a swap file's write: the write sits in
+ * the file system (here it waits for the file's inode lock, as a write
+ * waits for a slow disk or server) and the writer, with SIGKILL pending,
+ * leaves with EINTR.  Its slot stays taken while the worker still writes
+ * to it, and comes back once the write is over; the store then works on.
+ * Before, the writer waited for the worker unkillably.
+ */
+static void smm_swap_file_write_killed_test(struct kunit *test)
+{
+	struct smm_swap *swap = smm_test_swap_private(test, 4, "ramfs");
+	struct smm_test_swap_writer *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	void *page = smm_test_page(test), *out = smm_test_page(test);
+	struct inode *inode = file_inode(swap->file);
+	unsigned long free_while_written = 0;
+	bool started, returned;
+	u32 slot;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	smm_test_page_fill(page, 3);
+	w->swap = swap;
+	w->src = page;
+	w->killed = true;
+	inode_lock(inode);
+	started = smm_test_swap_writer_start(w, raw_smp_processor_id());
+	returned = started && wait_for_completion_timeout(&w->done, 10 * HZ);
+	if (returned)
+		free_while_written = smm_swap_free_slots(swap);
+	inode_unlock(inode);
+	if (started && !returned)
+		wait_for_completion(&w->done);
+	flush_workqueue(swap->io_wq);
+	KUNIT_ASSERT_TRUE(test, started);
+	KUNIT_EXPECT_TRUE_MSG(test, returned, "the killed writer waited for the file system");
+	KUNIT_EXPECT_EQ(test, w->ret, -EINTR);
+	if (!w->ret)
+		smm_swap_free(swap, w->slot);
+	if (returned)
+		KUNIT_EXPECT_EQ_MSG(test, free_while_written, 3UL,
+				    "the slot was given back while it was written");
+	KUNIT_EXPECT_EQ(test, smm_swap_free_slots(swap), 4UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&swap->corrupt), 0L);
+
+	KUNIT_ASSERT_EQ(test, smm_swap_write(swap, page, &slot), 0);
+	KUNIT_EXPECT_EQ(test, smm_swap_read(swap, slot, out), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(page, out, PAGE_SIZE), 0);
+	smm_swap_free(swap, slot);
+}
+
+/*
  * A read that a fatal signal ends (a file system reading through the page
  * cache gives up with EINTR) is passed back as it is: no damage counted,
  * the slot still readable once the signal is gone.
@@ -653,6 +708,7 @@ static struct kunit_case smm_swap_cases[] = {
 	KUNIT_CASE(smm_swap_memcg_test),
 	KUNIT_CASE(smm_swap_file_charge_test),
 	KUNIT_CASE(smm_swap_file_frozen_test),
+	KUNIT_CASE(smm_swap_file_write_killed_test),
 	KUNIT_CASE(smm_swap_file_read_killed_test),
 	KUNIT_CASE(smm_swap_ctx_per_cpu_test),
 	{}

@@ -26,6 +26,8 @@
  *   A file system that is frozen takes no page: the write only tries for
  *   its freeze protection, and the page stays resident as with a full
  *   store, rather than every reclaimer sleeping unkillably until a thaw.
+ *   The worker writes a copy of the page, so that the evicting task can
+ *   leave on a fatal signal while the write sits in the file system.
  *
  * Memory the compressed store takes for a page is charged to the memory
  * cgroup the caller names (the page's owner, not whoever happens to evict
@@ -243,17 +245,33 @@ static loff_t smm_swap_file_pos(u32 slot)
 }
 
 /*
- * Work for the store's worker, on the waiter's stack: a page to write at
- * @pos, or (@src NULL) the file to size to @pos.
+ * A page for the store's worker to write, in a buffer of its own: its
+ * waiter may leave on a fatal signal before the write is done, and the
+ * page it was given is then no longer the request's to read.  @state says
+ * who still has the request: the worker frees it (and gives the slot
+ * back) if the waiter left, else the waiter does.
  */
-struct smm_swap_io_req {
+struct smm_swap_write_req {
 	struct work_struct work;
 	struct completion done;
-	struct file *file;
-	const void *src;
-	loff_t pos;
+	struct smm_swap *swap;
+	void *buf;
+	u32 slot;
 	int ret;
+	atomic_t state;
 };
+
+enum {
+	SMM_SWAP_REQ_WAITING,	/* the waiter waits for the write */
+	SMM_SWAP_REQ_DONE,	/* written; the waiter takes the result */
+	SMM_SWAP_REQ_LEFT,	/* the waiter left: the worker cleans up */
+};
+
+static void smm_swap_write_req_free(struct smm_swap_write_req *req)
+{
+	free_page((unsigned long)req->buf);
+	kfree(req);
+}
 
 /*
  * kernel_write() with the freeze protection only tried for.  In the
@@ -262,53 +280,79 @@ struct smm_swap_io_req {
  */
 static void smm_swap_write_fn(struct work_struct *work)
 {
-	struct smm_swap_io_req *req = container_of(work, struct smm_swap_io_req, work);
-	struct file *file = req->file;
+	struct smm_swap_write_req *req = container_of(work, struct smm_swap_write_req, work);
+	struct file *file = req->swap->file;
+	loff_t pos = smm_swap_file_pos(req->slot);
 	ssize_t n;
 
-	n = rw_verify_area(WRITE, file, &req->pos, PAGE_SIZE);
+	n = rw_verify_area(WRITE, file, &pos, PAGE_SIZE);
 	if (!n) {
 		/* Frozen: no room for now, as in a full store. */
 		if (file_start_write_trylock(file)) {
-			n = __kernel_write(file, req->src, PAGE_SIZE, &req->pos);
+			n = __kernel_write(file, req->buf, PAGE_SIZE, &pos);
 			file_end_write(file);
 		} else {
 			n = -ENOSPC;
 		}
 	}
 	req->ret = n == PAGE_SIZE ? 0 : n < 0 ? n : -EIO;
-	/* @req is gone once this is seen: the worker does not touch it again. */
+	if (atomic_cmpxchg(&req->state, SMM_SWAP_REQ_WAITING,
+			   SMM_SWAP_REQ_DONE) == SMM_SWAP_REQ_LEFT) {
+		/* Nobody took the slot: what it holds is nobody's page. */
+		smm_swap_release_slot(req->swap, req->slot);
+		smm_swap_write_req_free(req);
+		return;
+	}
+	/* The waiter frees @req once this is seen. */
 	complete(&req->done);
 }
 
-/* Run @fn on @req in the store's worker and wait for it, unkillably. */
-static int smm_swap_io_run(struct smm_swap *swap, struct smm_swap_io_req *req,
-			   work_func_t fn)
-{
-	/* Not flush_work(): its barrier would be a second work item a page. */
-	INIT_WORK_ONSTACK(&req->work, fn);
-	init_completion(&req->done);
-	queue_work(swap->io_wq, &req->work);
-	wait_for_completion(&req->done);
-	destroy_work_on_stack(&req->work);
-	return req->ret;
-}
-
 /*
- * The caller waits for the write, unkillably: @src is its locked page,
- * which must stay as it is until the write has read it, and the slot is
- * released on failure only once nothing writes to it any more.  The wait
- * is bounded, since the write never waits for a thaw.
+ * The caller's page is copied and written by the store's worker.  The
+ * caller waits for it killably: the write may sit in the file system for
+ * as long as it likes (dirty throttling, a synchronous mount's disk, a
+ * server that does not answer), and a killed task must not wait with it.
+ * The slot is given back on failure: here, or, when the caller left
+ * (-EINTR), by the worker once nothing writes to it any more.
  */
 static int smm_swap_store_file(struct smm_swap *swap, u32 slot, const void *src)
 {
-	struct smm_swap_io_req req = {
-		.file = swap->file,
-		.src = src,
-		.pos = smm_swap_file_pos(slot),
-	};
+	const gfp_t gfp = GFP_NOIO | __GFP_NOWARN;
+	struct smm_swap_write_req *req;
+	int ret;
 
-	return smm_swap_io_run(swap, &req, smm_swap_write_fn);
+	req = kmalloc(sizeof(*req), gfp);
+	if (!req)
+		goto no_memory;
+	req->buf = (void *)__get_free_page(gfp);
+	if (!req->buf) {
+		kfree(req);
+		goto no_memory;
+	}
+	memcpy(req->buf, src, PAGE_SIZE);
+	req->swap = swap;
+	req->slot = slot;
+	atomic_set(&req->state, SMM_SWAP_REQ_WAITING);
+	init_completion(&req->done);
+	INIT_WORK(&req->work, smm_swap_write_fn);
+	queue_work(swap->io_wq, &req->work);
+
+	if (wait_for_completion_killable(&req->done)) {
+		if (atomic_cmpxchg(&req->state, SMM_SWAP_REQ_WAITING,
+				   SMM_SWAP_REQ_LEFT) == SMM_SWAP_REQ_WAITING)
+			return -EINTR;
+		/* Written just now: the worker is completing. */
+		wait_for_completion(&req->done);
+	}
+	ret = req->ret;
+	smm_swap_write_req_free(req);
+	if (ret)
+		smm_swap_release_slot(swap, slot);
+	return ret;
+
+no_memory:
+	smm_swap_release_slot(swap, slot);
+	return -ENOMEM;
 }
 
 /*
@@ -347,12 +391,13 @@ static int smm_swap_load_file(struct smm_swap *swap, u32 slot, void *dst)
  * worker writes it, and the caller's RLIMIT_FSIZE does not apply.
  *
  * Context: Process context, may sleep: a swap file's write waits for the
- * store's worker, unkillably (a page's write is short and never waits
- * for a frozen file system).
+ * store's worker, killably (it never waits for a frozen file system).
  * Return: 0, -ENOSPC when every slot is taken or the swap file's file
  * system is frozen (or full), -ENOMEM when the compressed store has no
- * memory or @memcg no room, or the file's write error.  On error nothing
- * is stored and no slot is taken.
+ * memory or @memcg no room (or a swap file's write no buffer), -EINTR
+ * when a fatal signal ended the wait for a swap file's write, or the
+ * file's write error.  On error nothing is stored and no slot is taken
+ * (after -EINTR the worker gives the slot back once its write is over).
  */
 int smm_swap_write_memcg(struct smm_swap *swap, const void *src, u32 *slot,
 			 struct mem_cgroup *memcg)
@@ -365,14 +410,16 @@ int smm_swap_write_memcg(struct smm_swap *swap, const void *src, u32 *slot,
 		return -ENOSPC;
 	s = smm_swap_slot(swap, n);
 	s->csum = smm_swap_csum(src);
-	if (swap->file)
+	if (swap->file) {
+		/* It gives the slot back itself on failure. */
 		ret = smm_swap_store_file(swap, n, src);
-	else
+	} else {
 		ret = smm_swap_store_compressed(swap, s, src, memcg);
-	if (ret) {
-		smm_swap_release_slot(swap, n);
-		return ret;
+		if (ret)
+			smm_swap_release_slot(swap, n);
 	}
+	if (ret)
+		return ret;
 	*slot = n;
 	return 0;
 }
@@ -597,23 +644,43 @@ out:
 }
 
 /* As the writes: a kworker has no RLIMIT_FSIZE, and sends no SIGXFSZ. */
+/* Work for the store's worker, on the waiter's stack: size @file. */
+struct smm_swap_size_req {
+	struct work_struct work;
+	struct completion done;
+	struct file *file;
+	loff_t size;
+	int ret;
+};
+
 static void smm_swap_size_fn(struct work_struct *work)
 {
-	struct smm_swap_io_req *req = container_of(work, struct smm_swap_io_req, work);
+	struct smm_swap_size_req *req = container_of(work, struct smm_swap_size_req, work);
 
-	req->ret = vfs_truncate(&req->file->f_path, req->pos);
+	req->ret = vfs_truncate(&req->file->f_path, req->size);
+	/* @req is gone once this is seen: the worker does not touch it again. */
 	complete(&req->done);
 }
 
-/* The swap file sized to the store, by the store's worker. */
+/*
+ * The swap file sized to the store, by the store's worker.  Waited for
+ * unkillably: a failed creation removes the file, which must come after
+ * the worker is done with it, and sizing a new empty file writes no data.
+ */
 static int smm_swap_size_file(struct smm_swap *swap, struct file *file)
 {
-	struct smm_swap_io_req req = {
+	struct smm_swap_size_req req = {
 		.file = file,
-		.pos = (loff_t)swap->nr_slots << PAGE_SHIFT,
+		.size = (loff_t)swap->nr_slots << PAGE_SHIFT,
 	};
 
-	return smm_swap_io_run(swap, &req, smm_swap_size_fn);
+	/* Not flush_work(): its barrier would be a second work item. */
+	INIT_WORK_ONSTACK(&req.work, smm_swap_size_fn);
+	init_completion(&req.done);
+	queue_work(swap->io_wq, &req.work);
+	wait_for_completion(&req.done);
+	destroy_work_on_stack(&req.work);
+	return req.ret;
 }
 
 /*
@@ -813,6 +880,9 @@ void smm_swap_destroy(struct smm_swap *swap)
 {
 	unsigned long bit;
 
+	/* Writes whose waiters left give their slots back first. */
+	if (swap->file)
+		drain_workqueue(swap->io_wq);
 	WARN(swap->nr_used, "backing store destroyed with %lu slots in use\n",
 	     swap->nr_used);
 	for_each_set_bit(bit, swap->used, swap->nr_slots)
