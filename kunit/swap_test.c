@@ -16,6 +16,7 @@
 #include <linux/cgroup.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
@@ -480,7 +481,8 @@ static void smm_swap_file_charge_test(struct kunit *test)
 struct smm_test_swap_writer {
 	struct smm_swap *swap;
 	const void *src;
-	bool killed;
+	bool killed, killable;
+	struct task_struct *task;
 	u32 slot;
 	int ret;
 	struct completion going, done;
@@ -494,12 +496,12 @@ static int smm_test_swap_writer_fn(void *arg)
 {
 	struct smm_test_swap_writer *w = arg;
 
-	complete(&w->going);
-	if (w->killed) {
-		/* A kernel thread takes SIGKILL only when it allows it. */
+	/* A kernel thread takes SIGKILL only when it allows it. */
+	if (w->killed || w->killable)
 		allow_signal(SIGKILL);
+	complete(&w->going);
+	if (w->killed)
 		send_sig(SIGKILL, current, 1);
-	}
 	w->ret = smm_swap_write(w->swap, w->src, &w->slot);
 	kthread_complete_and_exit(&w->done, 0);
 }
@@ -518,6 +520,8 @@ static bool smm_test_swap_writer_start(struct smm_test_swap_writer *w, int cpu)
 	if (IS_ERR(t))
 		return false;
 	kthread_bind(t, cpu);
+	/* For the caller to signal: put with put_task_struct(). */
+	w->task = w->killable ? get_task_struct(t) : NULL;
 	wake_up_process(t);
 	return true;
 }
@@ -623,12 +627,14 @@ static void smm_swap_file_frozen_test(struct kunit *test)
 }
 
 /*
- * A killed task does not wait for a swap file's write: the write sits in
- * the file system (here it waits for the file's inode lock, as a write
- * waits for a slow disk or server) and the writer, with SIGKILL pending,
- * leaves with EINTR.  Its slot stays taken while the worker still writes
- * to it, and comes back once the write is over; the store then works on.
- * Before, the writer waited for the worker unkillably.
+ * A task killed while it waits for a swap file's write leaves: the write
+ * sits in the file system (here it waits for the file's inode lock, as a
+ * write waits for a slow disk or server) and the writer, sent SIGKILL
+ * once its slot is taken, returns EINTR.  The slot stays in use while the
+ * worker still writes to it, but no stored page owns it (what validate
+ * compares with the shadow entries), and it comes back once the write is
+ * over; the store then works on.  Before, the writer waited for the
+ * worker unkillably.
  */
 static void smm_swap_file_write_killed_test(struct kunit *test)
 {
@@ -636,39 +642,95 @@ static void smm_swap_file_write_killed_test(struct kunit *test)
 	struct smm_test_swap_writer *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
 	void *page = smm_test_page(test), *out = smm_test_page(test);
 	struct inode *inode = file_inode(swap->file);
-	unsigned long free_while_written = 0;
-	bool started, returned;
+	unsigned long free_while_written = 0, owned_while_written = 0;
+	bool started, queued = false, returned = false;
+	unsigned int i;
 	u32 slot;
 
 	KUNIT_ASSERT_NOT_NULL(test, w);
 	smm_test_page_fill(page, 3);
 	w->swap = swap;
 	w->src = page;
-	w->killed = true;
+	w->killable = true;
 	inode_lock(inode);
 	started = smm_test_swap_writer_start(w, raw_smp_processor_id());
-	returned = started && wait_for_completion_timeout(&w->done, 10 * HZ);
-	if (returned)
+	/* Its slot taken, the write is queued or about to be. */
+	for (i = 0; started && i < 500 && !queued; i++) {
+		queued = smm_swap_free_slots(swap) == 3;
+		if (!queued)
+			msleep(20);
+	}
+	if (queued) {
+		send_sig(SIGKILL, w->task, 1);
+		returned = wait_for_completion_timeout(&w->done, 10 * HZ);
+	}
+	if (returned) {
 		free_while_written = smm_swap_free_slots(swap);
+		owned_while_written = smm_swap_owned_slots(swap);
+	}
 	inode_unlock(inode);
 	if (started && !returned)
 		wait_for_completion(&w->done);
+	if (started)
+		put_task_struct(w->task);
 	flush_workqueue(swap->io_wq);
 	KUNIT_ASSERT_TRUE(test, started);
+	KUNIT_ASSERT_TRUE_MSG(test, queued, "the writer took no slot");
 	KUNIT_EXPECT_TRUE_MSG(test, returned, "the killed writer waited for the file system");
 	KUNIT_EXPECT_EQ(test, w->ret, -EINTR);
 	if (!w->ret)
 		smm_swap_free(swap, w->slot);
-	if (returned)
+	if (returned) {
 		KUNIT_EXPECT_EQ_MSG(test, free_while_written, 3UL,
 				    "the slot was given back while it was written");
+		KUNIT_EXPECT_EQ(test, owned_while_written, 0UL);
+	}
 	KUNIT_EXPECT_EQ(test, smm_swap_free_slots(swap), 4UL);
+	KUNIT_EXPECT_EQ(test, smm_swap_owned_slots(swap), 0UL);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&swap->corrupt), 0L);
 
 	KUNIT_ASSERT_EQ(test, smm_swap_write(swap, page, &slot), 0);
 	KUNIT_EXPECT_EQ(test, smm_swap_read(swap, slot, out), 0);
 	KUNIT_EXPECT_EQ(test, memcmp(page, out, PAGE_SIZE), 0);
 	smm_swap_free(swap, slot);
+}
+
+/*
+ * A task already killed stores nothing in a swap file: it would only
+ * leave the write behind, with a slot and a copy of the page for as long
+ * as the file system takes (a killed direct reclaimer would otherwise
+ * queue the rest of its batch).  It gets EINTR and takes no slot, while
+ * the file is busy (its inode lock held) as before.
+ */
+static void smm_swap_file_write_killed_early_test(struct kunit *test)
+{
+	struct smm_swap *swap = smm_test_swap_private(test, 4, "ramfs");
+	struct smm_test_swap_writer *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct inode *inode = file_inode(swap->file);
+	unsigned long free_after = 0;
+	bool started, returned;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	w->swap = swap;
+	w->src = smm_test_page(test);
+	smm_test_page_fill((void *)w->src, 4);
+	w->killed = true;
+	inode_lock(inode);
+	started = smm_test_swap_writer_start(w, raw_smp_processor_id());
+	returned = started && wait_for_completion_timeout(&w->done, 10 * HZ);
+	if (returned)
+		free_after = smm_swap_free_slots(swap);
+	inode_unlock(inode);
+	if (started && !returned)
+		wait_for_completion(&w->done);
+	flush_workqueue(swap->io_wq);
+	KUNIT_ASSERT_TRUE(test, started);
+	KUNIT_EXPECT_TRUE(test, returned);
+	KUNIT_EXPECT_EQ(test, w->ret, -EINTR);
+	if (!w->ret)
+		smm_swap_free(swap, w->slot);
+	KUNIT_EXPECT_EQ_MSG(test, free_after, 4UL, "the killed writer took a slot");
+	KUNIT_EXPECT_EQ(test, smm_swap_free_slots(swap), 4UL);
 }
 
 /*
@@ -709,6 +771,7 @@ static struct kunit_case smm_swap_cases[] = {
 	KUNIT_CASE(smm_swap_file_charge_test),
 	KUNIT_CASE(smm_swap_file_frozen_test),
 	KUNIT_CASE(smm_swap_file_write_killed_test),
+	KUNIT_CASE(smm_swap_file_write_killed_early_test),
 	KUNIT_CASE(smm_swap_file_read_killed_test),
 	KUNIT_CASE(smm_swap_ctx_per_cpu_test),
 	{}

@@ -358,7 +358,7 @@ struct smm_validate_counts {
 
 static void smm_validate_read_counts(struct smm_pool *pool, struct smm_validate_counts *k)
 {
-	k->used = pool->swap.ready ? READ_ONCE(pool->swap.nr_used) : 0;
+	k->used = pool->swap.ready ? smm_swap_owned_slots(&pool->swap) : 0;
 	k->shadow_only = atomic_long_read(&pool->workingset.nr_shadow_only);
 }
 
@@ -414,7 +414,8 @@ static void smm_validate_totals(struct smm_pool *pool, struct smm_shadow_census 
  *
  * Also the backing store's accounting: every shadow entry's slot is in
  * use and held by no other entry, the slots in use are exactly those of
- * the shadow entries, and the shadow-only entries are counted right.
+ * the shadow entries (but those a swap file's write still holds after
+ * its waiter left), and the shadow-only entries are counted right.
  * What a walk found is only believed when no change to objects' entries
  * overlapped it; on a pool that never stops changing, what could not be
  * compared within a second of retries is logged, not reported.  No

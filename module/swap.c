@@ -105,11 +105,17 @@ static u32 smm_swap_alloc_slot(struct smm_swap *swap)
 	return bit + 1;
 }
 
+static void smm_swap_release_slot_locked(struct smm_swap *swap, u32 slot)
+{
+	lockdep_assert_held(&swap->lock);
+	if (!WARN_ON_ONCE(!__test_and_clear_bit(slot - 1, swap->used)))
+		WRITE_ONCE(swap->nr_used, swap->nr_used - 1);
+}
+
 static void smm_swap_release_slot(struct smm_swap *swap, u32 slot)
 {
 	spin_lock(&swap->lock);
-	if (!WARN_ON_ONCE(!__test_and_clear_bit(slot - 1, swap->used)))
-		WRITE_ONCE(swap->nr_used, swap->nr_used - 1);
+	smm_swap_release_slot_locked(swap, slot);
 	spin_unlock(&swap->lock);
 }
 
@@ -247,9 +253,10 @@ static loff_t smm_swap_file_pos(u32 slot)
 /*
  * A page for the store's worker to write, in a buffer of its own: its
  * waiter may leave on a fatal signal before the write is done, and the
- * page it was given is then no longer the request's to read.  @state says
- * who still has the request: the worker frees it (and gives the slot
- * back) if the waiter left, else the waiter does.
+ * page it was given is then no longer the request's to read.  @state,
+ * under the store's lock, says who still has the request: the worker
+ * frees it (and gives the slot back) if the waiter left, else the waiter
+ * does.
  */
 struct smm_swap_write_req {
 	struct work_struct work;
@@ -258,8 +265,15 @@ struct smm_swap_write_req {
 	void *buf;
 	u32 slot;
 	int ret;
-	atomic_t state;
+	int state;
 };
+
+/*
+ * Writes whose waiters left, at most: each holds a page of the kernel's
+ * and a slot until its file system is done with it.  Past it a store
+ * fails as without memory, and the page stays resident.
+ */
+#define SMM_SWAP_MAX_ORPHANED	256
 
 enum {
 	SMM_SWAP_REQ_WAITING,	/* the waiter waits for the write */
@@ -281,25 +295,37 @@ static void smm_swap_write_req_free(struct smm_swap_write_req *req)
 static void smm_swap_write_fn(struct work_struct *work)
 {
 	struct smm_swap_write_req *req = container_of(work, struct smm_swap_write_req, work);
-	struct file *file = req->swap->file;
+	struct smm_swap *swap = req->swap;
+	struct file *file = swap->file;
 	loff_t pos = smm_swap_file_pos(req->slot);
-	ssize_t n;
+	ssize_t n = -EINTR;
+	bool left;
 
-	n = rw_verify_area(WRITE, file, &pos, PAGE_SIZE);
-	if (!n) {
-		/* Frozen: no room for now, as in a full store. */
-		if (file_start_write_trylock(file)) {
-			n = __kernel_write(file, req->buf, PAGE_SIZE, &pos);
-			file_end_write(file);
-		} else {
-			n = -ENOSPC;
+	/* A page nobody waits for any more is not written. */
+	if (READ_ONCE(req->state) != SMM_SWAP_REQ_LEFT) {
+		n = rw_verify_area(WRITE, file, &pos, PAGE_SIZE);
+		if (!n) {
+			/* Frozen: no room for now, as in a full store. */
+			if (file_start_write_trylock(file)) {
+				n = __kernel_write(file, req->buf, PAGE_SIZE, &pos);
+				file_end_write(file);
+			} else {
+				n = -ENOSPC;
+			}
 		}
 	}
-	req->ret = n == PAGE_SIZE ? 0 : n < 0 ? n : -EIO;
-	if (atomic_cmpxchg(&req->state, SMM_SWAP_REQ_WAITING,
-			   SMM_SWAP_REQ_DONE) == SMM_SWAP_REQ_LEFT) {
+	spin_lock(&swap->lock);
+	left = req->state == SMM_SWAP_REQ_LEFT;
+	if (left) {
 		/* Nobody took the slot: what it holds is nobody's page. */
-		smm_swap_release_slot(req->swap, req->slot);
+		smm_swap_release_slot_locked(swap, req->slot);
+		swap->nr_orphaned--;
+	} else {
+		req->ret = n == PAGE_SIZE ? 0 : n < 0 ? n : -EIO;
+		req->state = SMM_SWAP_REQ_DONE;
+	}
+	spin_unlock(&swap->lock);
+	if (left) {
 		smm_swap_write_req_free(req);
 		return;
 	}
@@ -319,8 +345,11 @@ static int smm_swap_store_file(struct smm_swap *swap, u32 slot, const void *src)
 {
 	const gfp_t gfp = GFP_NOIO | __GFP_NOWARN;
 	struct smm_swap_write_req *req;
+	bool left;
 	int ret;
 
+	if (READ_ONCE(swap->nr_orphaned) >= SMM_SWAP_MAX_ORPHANED)
+		goto no_memory;
 	req = kmalloc(sizeof(*req), gfp);
 	if (!req)
 		goto no_memory;
@@ -332,14 +361,20 @@ static int smm_swap_store_file(struct smm_swap *swap, u32 slot, const void *src)
 	memcpy(req->buf, src, PAGE_SIZE);
 	req->swap = swap;
 	req->slot = slot;
-	atomic_set(&req->state, SMM_SWAP_REQ_WAITING);
+	req->state = SMM_SWAP_REQ_WAITING;
 	init_completion(&req->done);
 	INIT_WORK(&req->work, smm_swap_write_fn);
 	queue_work(swap->io_wq, &req->work);
 
 	if (wait_for_completion_killable(&req->done)) {
-		if (atomic_cmpxchg(&req->state, SMM_SWAP_REQ_WAITING,
-				   SMM_SWAP_REQ_LEFT) == SMM_SWAP_REQ_WAITING)
+		spin_lock(&swap->lock);
+		left = req->state == SMM_SWAP_REQ_WAITING;
+		if (left) {
+			WRITE_ONCE(req->state, SMM_SWAP_REQ_LEFT);
+			swap->nr_orphaned++;
+		}
+		spin_unlock(&swap->lock);
+		if (left)
 			return -EINTR;
 		/* Written just now: the worker is completing. */
 		wait_for_completion(&req->done);
@@ -394,18 +429,23 @@ static int smm_swap_load_file(struct smm_swap *swap, u32 slot, void *dst)
  * store's worker, killably (it never waits for a frozen file system).
  * Return: 0, -ENOSPC when every slot is taken or the swap file's file
  * system is frozen (or full), -ENOMEM when the compressed store has no
- * memory or @memcg no room (or a swap file's write no buffer), -EINTR
- * when a fatal signal ended the wait for a swap file's write, or the
- * file's write error.  On error nothing is stored and no slot is taken
+ * memory or @memcg no room (or a swap file's write no buffer, or too
+ * many writes whose waiters left still run), -EINTR when the caller has
+ * a fatal signal and the store is a swap file (at once, or after the
+ * write was queued), or the file's write error.  On error nothing is stored and no slot is taken
  * (after -EINTR the worker gives the slot back once its write is over).
  */
 int smm_swap_write_memcg(struct smm_swap *swap, const void *src, u32 *slot,
 			 struct mem_cgroup *memcg)
 {
 	struct smm_swap_slot *s;
-	u32 n = smm_swap_alloc_slot(swap);
 	int ret;
+	u32 n;
 
+	/* A killed task would only leave the write behind (kswapd is never). */
+	if (swap->file && fatal_signal_pending(current))
+		return -EINTR;
+	n = smm_swap_alloc_slot(swap);
 	if (n == SMM_SWAP_NONE)
 		return -ENOSPC;
 	s = smm_swap_slot(swap, n);
@@ -549,6 +589,28 @@ unsigned long smm_swap_free_slots(struct smm_swap *swap)
 SMM_EXPORT(smm_swap_free_slots);
 
 /**
+ * smm_swap_owned_slots() - slots in use that stored pages hold
+ * @swap: the store
+ *
+ * Slots in use but those a swap file's write still holds after its
+ * waiter left (they go back when the write ends, with no page).
+ *
+ * Context: Process context or softirq-free atomic context; takes the
+ * store's lock.
+ * Return: the count.
+ */
+unsigned long smm_swap_owned_slots(struct smm_swap *swap)
+{
+	unsigned long n;
+
+	spin_lock(&swap->lock);
+	n = swap->nr_used - swap->nr_orphaned;
+	spin_unlock(&swap->lock);
+	return n;
+}
+SMM_EXPORT(smm_swap_owned_slots);
+
+/**
  * smm_swap_print() - describe a store (debugfs "swap")
  * @m: where to print
  * @swap: the store
@@ -643,8 +705,10 @@ out:
 		pr_err("swap file %pD cannot be removed: %d\n", file, ret);
 }
 
-/* As the writes: a kworker has no RLIMIT_FSIZE, and sends no SIGXFSZ. */
-/* Work for the store's worker, on the waiter's stack: size @file. */
+/*
+ * Work for the store's worker, on the waiter's stack: size @file.  As the
+ * writes: a kworker has no RLIMIT_FSIZE, and sends no SIGXFSZ.
+ */
 struct smm_swap_size_req {
 	struct work_struct work;
 	struct completion done;

@@ -89,9 +89,10 @@
  *       smm_swap_ctx.lock	(the compressed store: one CPU's
  *				 compressor, never two at a time)
  *       the swap file's locks	(its file system's, in kernel_read();
- *				 no lock of the store.  A write waits, in
- *				 flush_work(), for the store's worker, which
- *				 takes them holding nothing of shadowmm's)
+ *				 no lock of the store.  A write waits,
+ *				 killably, for the store's worker, which
+ *				 takes them holding nothing of shadowmm's,
+ *				 then swap->lock, a leaf)
  *       smm_lru_batch.lock	(this CPU's; another CPU's only to drain it)
  *         smm_lruvec.lock	(one node's at a time)
  *       i_pages xa_lock	(interrupts off: the kernel takes it in

@@ -72,9 +72,12 @@ struct smm_swap_ctx {
 /**
  * struct smm_swap - a backing store
  * @nr_slots:	capacity in pages; slot numbers run 1..@nr_slots
- * @lock:	protects @used, @nr_used and @next
+ * @lock:	protects @used, @nr_used, @nr_orphaned and @next, and the
+ *		state of the swap file's write requests
  * @used:	bitmap of slots in use (bit n - 1 for slot n)
  * @nr_used:	slots in use
+ * @nr_orphaned: of those, slots a swap file's write still holds after its
+ *		waiter left on a fatal signal (given back when it ends)
  * @next:	where the next search for a free slot starts (next fit)
  * @slots:	per slot, indexed by slot number - 1; a slot's entry belongs
  *		to whoever holds the slot
@@ -95,6 +98,7 @@ struct smm_swap {
 	spinlock_t lock;
 	unsigned long *used;
 	unsigned long nr_used;
+	unsigned long nr_orphaned;
 	unsigned long next;
 	struct smm_swap_slot *slots;
 	struct file *file;
@@ -117,6 +121,7 @@ void smm_swap_owner_put(struct mem_cgroup *memcg);
 int smm_swap_read(struct smm_swap *swap, u32 slot, void *dst);
 void smm_swap_free(struct smm_swap *swap, u32 slot);
 unsigned long smm_swap_free_slots(struct smm_swap *swap);
+unsigned long smm_swap_owned_slots(struct smm_swap *swap);
 void smm_swap_print(struct seq_file *m, struct smm_swap *swap);
 
 #endif /* _SHADOWMM_SWAP_H */
