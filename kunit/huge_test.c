@@ -16,6 +16,8 @@
 #include <linux/vmstat.h>
 
 #include <shadowmm/huge.h>
+#include <shadowmm/lru_gen.h>
+#include <shadowmm/lru_policy.h>
 #include <shadowmm/object.h>
 #include <shadowmm/object_internal.h>
 #include <uapi/shadowmm.h>
@@ -425,6 +427,45 @@ static void smm_huge_young_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/*
+ * mglru's aging looks at a PMD-sized folio once per pass: its frame is
+ * one entry of its generation's list but 512 of its pages.  A walk that
+ * counted the frame as one page took it again and again while the
+ * generation's page count lasted (a walk of its mapping each time, 512
+ * for one folio).  The folio here is not young, so it stays where it is
+ * and the walk would meet it again.
+ */
+static void smm_huge_gen_age_once_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_huge_test_pool(test);
+	struct smm_node *node = &pool->zones.nodes[0];
+	unsigned long len = SMM_HUGE_NR * PAGE_SIZE, addr, vmas;
+	struct file *file;
+	struct folio *folio;
+	char c = 1;
+
+	KUNIT_ASSERT_EQ(test, smm_lru_set_policy(pool, SMM_LRU_POLICY_MGLRU), 0);
+	file = smm_test_object_file(test, pool);
+	KUNIT_ASSERT_EQ(test, smm_object_set_huge(pool, SMM_HUGE_ALWAYS), 0);
+	addr = kunit_vm_mmap(test, file, 0, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr) && IS_ALIGNED(addr, PMD_SIZE));
+	KUNIT_ASSERT_EQ(test, put_user(c, (char __user *)addr), 0);
+	KUNIT_ASSERT_TRUE(test, smm_huge_test_pmd_mapped(addr));
+	smm_lru_drain_all(pool);
+	folio = page_folio((struct page *)xa_load(&file->f_mapping->i_pages, 0));
+	KUNIT_ASSERT_TRUE(test, folio_test_large(folio));
+	folio_lock(folio);
+	smm_object_young_ptes(folio);
+	folio_unlock(folio);
+
+	vmas = smm_event_sum(pool, SMM_RMAP_VMAS_SCANNED);
+	KUNIT_EXPECT_EQ(test, smm_lru_gen_age(pool, node, node->lruvec.gen.max_seq, ULONG_MAX),
+			0U);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_RMAP_VMAS_SCANNED) - vmas, 1UL);
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr, len), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /* The knob: names parsed, refused where no folio can be built. */
 static void smm_huge_knob_test(struct kunit *test)
 {
@@ -453,6 +494,7 @@ static struct kunit_case smm_huge_cases[] = {
 	KUNIT_CASE(smm_huge_split_stale_mlock_test),
 	KUNIT_CASE(smm_huge_limit_test),
 	KUNIT_CASE(smm_huge_young_test),
+	KUNIT_CASE(smm_huge_gen_age_once_test),
 	KUNIT_CASE(smm_huge_knob_test),
 	{}
 };

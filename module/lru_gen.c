@@ -398,7 +398,8 @@ static unsigned int smm_lru_gen_walk_take(struct smm_pool *pool, struct smm_lruv
 		struct smm_page *frame = list_last_entry(head, struct smm_page, lru);
 		struct page *page = smm_frame_struct_page(pool, frame);
 
-		(*left)--;
+		/* @left counts pages: a PMD-sized folio's frame stands for 512. */
+		*left -= min_t(unsigned long, *left, smm_frame_nr_pages(frame));
 		looked++;
 		list_move(&frame->lru, head);
 		if (!page_mapped(page) || !get_page_unless_zero(page)) {
