@@ -103,7 +103,7 @@ static void smm_lru_policy_classic_clears_workingset_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
-/* The knob takes exactly the three names; anything else changes nothing. */
+/* The knob takes exactly the four names; anything else changes nothing. */
 static void smm_lru_policy_knob_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &lp_pool);
@@ -124,6 +124,9 @@ static void smm_lru_policy_knob_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, id, SMM_LRU_POLICY_CLASSIC);
 	KUNIT_EXPECT_EQ(test, smm_lru_policy_parse("workingset\n", &id), 0);
 	KUNIT_EXPECT_EQ(test, id, SMM_LRU_POLICY_WORKINGSET);
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "lru_policy lip\n"), 0);
+	smm_lp_expect_policy(test, pool, SMM_LRU_POLICY_LIP);
+	KUNIT_EXPECT_EQ(test, smm_lru_policy_parse("lipx", &id), -EINVAL);
 }
 
 #define LP_NR_PAGES	48
@@ -167,6 +170,11 @@ static void smm_lru_policy_reclaim_mglru_test(struct kunit *test)
 	smm_lp_reclaim_under(test, SMM_LRU_POLICY_MGLRU);
 }
 
+static void smm_lru_policy_reclaim_lip_test(struct kunit *test)
+{
+	smm_lp_reclaim_under(test, SMM_LRU_POLICY_LIP);
+}
+
 static struct kunit_case smm_lru_policy_cases[] = {
 	KUNIT_CASE(smm_lru_policy_switch_empty_test),
 	KUNIT_CASE(smm_lru_policy_switch_busy_test),
@@ -175,6 +183,7 @@ static struct kunit_case smm_lru_policy_cases[] = {
 	KUNIT_CASE(smm_lru_policy_reclaim_classic_test),
 	KUNIT_CASE(smm_lru_policy_reclaim_workingset_test),
 	KUNIT_CASE(smm_lru_policy_reclaim_mglru_test),
+	KUNIT_CASE(smm_lru_policy_reclaim_lip_test),
 	{}
 };
 

@@ -134,15 +134,21 @@ static enum smm_lru_list smm_frame_lru(const struct smm_page *frame)
 /*
  * Put a frame off every list at the head of @lru, its flags to match.
  * Under the mglru policy the active and inactive lists are generations:
- * lru_gen.c picks one (@reclaiming: given back by reclaim).
+ * lru_gen.c picks one (@reclaiming: given back by reclaim).  Under lip a
+ * frame marked SMM_PG_thrashing goes to the inactive tail instead, the
+ * end reclaim takes first; anywhere else the mark goes.
  */
 static void smm_lru_link(struct smm_lruvec *lruvec, struct smm_page *frame,
 			 enum smm_lru_list lru, bool reclaiming)
 {
 	unsigned long *nr;
 	struct list_head *head = smm_lruvec_list(lruvec, lru, &nr);
+	bool tail = lru == SMM_LRU_INACTIVE && lruvec->policy == SMM_LRU_POLICY_LIP &&
+		    smm_page_test(frame, SMM_PG_thrashing);
 
 	lockdep_assert_held(&lruvec->lock);
+	if (!tail)
+		clear_bit(SMM_PG_thrashing, &frame->flags);
 	if (lru != SMM_LRU_UNEVICTABLE && lruvec->policy == SMM_LRU_POLICY_MGLRU) {
 		clear_bit(SMM_PG_active, &frame->flags);
 		clear_bit(SMM_PG_unevictable, &frame->flags);
@@ -152,13 +158,15 @@ static void smm_lru_link(struct smm_lruvec *lruvec, struct smm_page *frame,
 	}
 	/*
 	 * Off the generations, a frame's count of accesses means nothing;
-	 * nor, under classic, SMM_PG_workingset, which only the workingset
-	 * policy sets (mglru's second access, left by a policy switch, would
-	 * otherwise be a working-set mark on its next shadow entry).
+	 * nor, under classic and lip, SMM_PG_workingset, which only the
+	 * workingset policy sets (mglru's second access, left by a policy
+	 * switch, would otherwise be a working-set mark on its next shadow
+	 * entry).
 	 */
 	smm_page_set_field(frame, SMM_PAGE_GEN_MASK | SMM_PAGE_REFS_MASK |
 			   BIT(SMM_PG_refault) |
-			   (lruvec->policy == SMM_LRU_POLICY_CLASSIC ?
+			   (lruvec->policy == SMM_LRU_POLICY_CLASSIC ||
+			    lruvec->policy == SMM_LRU_POLICY_LIP ?
 			    BIT(SMM_PG_workingset) : 0), 0);
 	if (lru == SMM_LRU_ACTIVE)
 		set_bit(SMM_PG_active, &frame->flags);
@@ -169,7 +177,10 @@ static void smm_lru_link(struct smm_lruvec *lruvec, struct smm_page *frame,
 	else
 		clear_bit(SMM_PG_unevictable, &frame->flags);
 	set_bit(SMM_PG_lru, &frame->flags);
-	list_add(&frame->lru, head);
+	if (tail)
+		list_add_tail(&frame->lru, head);
+	else
+		list_add(&frame->lru, head);
 	WRITE_ONCE(*nr, *nr + smm_frame_nr_pages(frame));
 }
 

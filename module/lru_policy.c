@@ -9,11 +9,13 @@
  *		 default; what shadowmm always did);
  *   workingset	 the same lists with the refault rules of 5.9 and later
  *		 (module/lru_workingset.c);
- *   mglru	 the multi-generational LRU (module/lru_gen.c).
+ *   mglru	 the multi-generational LRU (module/lru_gen.c);
+ *   lip	 classic with refaults that thrash inserted at the inactive
+ *		 tail (module/lru_lip.c), no kernel's policy.
  *
  * The policy decides what an access does, where a refault goes, what an
  * eviction leaves behind, how reclaim ages and which pages it takes;
- * reclaim.c drives all three the same way (kswapd, direct reclaim, the
+ * reclaim.c drives them all the same way (kswapd, direct reclaim, the
  * reclaim knob).  Each node keeps its own copy of the choice in its
  * lruvec (lruvec->policy, read under its LRU lock when a frame is
  * linked), so the lists a frame goes to never disagree with the rules
@@ -36,6 +38,7 @@
 #include <shadowmm/compat.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/lru_gen.h>
+#include <shadowmm/lru_lip.h>
 #include <shadowmm/lru_policy.h>
 #include <shadowmm/lru_workingset.h>
 #include <shadowmm/pool.h>
@@ -55,17 +58,37 @@ static bool smm_classic_refault(struct smm_pool *pool, const void *shadow, int n
 				      READ_ONCE(pool->zones.nodes[node].lruvec.nr_active));
 }
 
-/* Age the active list while the inactive one is too short. */
-static void smm_classic_age(struct smm_pool *pool, struct smm_node *node, int priority)
+/**
+ * smm_lru_classic_age() - the classic policy's aging before a batch
+ * @pool: the pool
+ * @node: the node reclaim is about to scan
+ * @priority: the reclaim's priority (unused: the lists' balance decides)
+ *
+ * Ages the active list's tail while the inactive list is too short.
+ *
+ * Context: Process context; no spinlock held.
+ */
+void smm_lru_classic_age(struct smm_pool *pool, struct smm_node *node, int priority)
 {
 	if (smm_lru_inactive_is_low(node))
 		smm_lru_age_active(pool, node, SMM_RECLAIM_BATCH);
 }
+SMM_EXPORT(smm_lru_classic_age);
 
-static void smm_classic_force_age(struct smm_pool *pool, struct smm_node *node)
+/**
+ * smm_lru_classic_force_age() - the classic policy's forced aging
+ * @pool: the pool
+ * @node: the node reclaim is about to scan again
+ *
+ * Ages the active list's tail whatever the lists' balance.
+ *
+ * Context: Process context; no spinlock held.
+ */
+void smm_lru_classic_force_age(struct smm_pool *pool, struct smm_node *node)
 {
 	smm_lru_age_active(pool, node, SMM_RECLAIM_BATCH);
 }
+SMM_EXPORT(smm_lru_classic_force_age);
 
 const struct smm_lru_policy smm_lru_policy_classic = {
 	.name = "classic",
@@ -73,8 +96,8 @@ const struct smm_lru_policy smm_lru_policy_classic = {
 	.mark_accessed = smm_lru_classic_mark_accessed,
 	.eviction = smm_classic_eviction,
 	.refault = smm_classic_refault,
-	.age = smm_classic_age,
-	.force_age = smm_classic_force_age,
+	.age = smm_lru_classic_age,
+	.force_age = smm_lru_classic_force_age,
 	.isolate = smm_lru_isolate_inactive,
 	.check_references = smm_lru_check_references,
 };
@@ -83,6 +106,7 @@ static const struct smm_lru_policy * const smm_lru_policies[SMM_NR_LRU_POLICIES]
 	[SMM_LRU_POLICY_CLASSIC] = &smm_lru_policy_classic,
 	[SMM_LRU_POLICY_WORKINGSET] = &smm_lru_policy_workingset,
 	[SMM_LRU_POLICY_MGLRU] = &smm_lru_policy_mglru,
+	[SMM_LRU_POLICY_LIP] = &smm_lru_policy_lip,
 };
 
 /**
@@ -100,7 +124,8 @@ SMM_EXPORT(smm_lru_policy_get);
 
 /**
  * smm_lru_policy_parse() - a policy by name
- * @buf: "classic", "workingset" or "mglru", one trailing newline allowed
+ * @buf: "classic", "workingset", "mglru" or "lip", one trailing newline
+ *	allowed
  * @id: where the policy goes; written only on success
  *
  * Nothing else is accepted: no other text, no prefix, no case change.
@@ -212,8 +237,8 @@ SMM_EXPORT(smm_lru_set_policy);
  * @frame: its frame, isolated and locked, still in its object
  * @slot: the store slot holding its contents, or SMM_SWAP_NONE (0)
  *
- * By the pool's policy: the node's age (classic), with the working-set
- * mark (workingset), or its generation and tier (mglru).
+ * By the pool's policy: the node's age (classic, lip), with the
+ * working-set mark (workingset), or its generation and tier (mglru).
  *
  * Context: Process context; the frame's page locked.
  * Return: an xarray value entry.
@@ -267,7 +292,8 @@ SMM_EXPORT(smm_lru_refault);
  * @node: the node
  * @priority: the reclaim's priority (SMM_DEF_PRIORITY down to 0)
  *
- * classic: the active list's tail when the inactive list is too short;
+ * classic and lip: the active list's tail when the inactive list is too
+ * short;
  * workingset: also, when refaults were activated since the last pass,
  * the active list's size >> @priority pages of it;
  * mglru: a new generation when there are too few or they are unbalanced.

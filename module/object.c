@@ -229,7 +229,8 @@ static void smm_object_frame_clean(struct smm_pool *pool, struct page *page)
 	smm_page_set_field(frame, SMM_PAGE_GEN_MASK | SMM_PAGE_REFS_MASK |
 			   BIT(SMM_PG_referenced) | BIT(SMM_PG_active) |
 			   BIT(SMM_PG_unevictable) | BIT(SMM_PG_workingset) |
-			   BIT(SMM_PG_refault) | BIT(SMM_PG_head), 0);
+			   BIT(SMM_PG_refault) | BIT(SMM_PG_head) |
+			   BIT(SMM_PG_thrashing), 0);
 	frame->object = NULL;
 	frame->index = 0;
 }

@@ -79,6 +79,7 @@ const char * const smm_event_names[SMM_NR_EVENTS] = {
 	[SMM_WORKINGSET_ACTIVATE_CLASSIC] = "workingset_activate_classic",
 	[SMM_WORKINGSET_RESTORE_ANON] = "workingset_restore_anon",
 	[SMM_WORKINGSET_DEACTIVATE_REFAULT] = "workingset_deactivate_refault",
+	[SMM_WORKINGSET_REFAULT_TAIL] = "workingset_refault_tail",
 	[SMM_LRU_GEN_AGING] = "lru_gen_aging",
 	[SMM_LRU_GEN_PROMOTED] = "lru_gen_promoted",
 	[SMM_LRU_GEN_PROTECTED] = "lru_gen_protected",

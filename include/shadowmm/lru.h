@@ -36,6 +36,7 @@ enum smm_lru_policy_id {
 	SMM_LRU_POLICY_CLASSIC,		/* two lists, the kernel until 5.8 */
 	SMM_LRU_POLICY_WORKINGSET,	/* two lists, the refault rules of 5.9+ */
 	SMM_LRU_POLICY_MGLRU,		/* generations (module/lru_gen.c) */
+	SMM_LRU_POLICY_LIP,		/* classic, thrashing refaults at the tail */
 	SMM_NR_LRU_POLICIES,
 };
 

@@ -9,6 +9,8 @@
  *   workingset	the same lists with the refault rules of 5.9 and later
  *		(module/lru_workingset.c)
  *   mglru	the multi-generational LRU (module/lru_gen.c)
+ *   lip	classic, with refaults that thrash (a distance beyond both
+ *		lists) inserted at the inactive tail (module/lru_lip.c)
  *
  * Reclaim (module/reclaim.c) drives every policy the same way, kswapd,
  * direct reclaim and the reclaim knob alike: per batch it asks the policy
@@ -71,6 +73,9 @@ struct smm_lru_policy {
 };
 
 extern const struct smm_lru_policy smm_lru_policy_classic;
+
+void smm_lru_classic_age(struct smm_pool *pool, struct smm_node *node, int priority);
+void smm_lru_classic_force_age(struct smm_pool *pool, struct smm_node *node);
 
 const struct smm_lru_policy *smm_lru_policy_get(enum smm_lru_policy_id id);
 int smm_lru_policy_parse(const char *buf, enum smm_lru_policy_id *id);

@@ -42,6 +42,10 @@ struct smm_kmem_cache;
  * @SMM_PG_head:	heads a PMD-sized folio of an object (module/huge.c):
  *			on the LRU it stands for the folio's pages, and the
  *			lists count them all
+ * @SMM_PG_thrashing:	a refault the lip policy found thrashing: it goes
+ *			to the inactive tail, and the young ptes of its own
+ *			fault earn it no second chance (module/lru_lip.c);
+ *			cleared at its verdict or when it leaves the list
  * @SMM_NR_PAGEFLAGS:	number of flag bits
  */
 enum smm_pageflags {
@@ -57,6 +61,7 @@ enum smm_pageflags {
 	SMM_PG_workingset,
 	SMM_PG_refault,
 	SMM_PG_head,
+	SMM_PG_thrashing,
 	SMM_NR_PAGEFLAGS,
 };
 

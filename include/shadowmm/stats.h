@@ -75,6 +75,7 @@ enum smm_event {
 	SMM_WORKINGSET_ACTIVATE_CLASSIC, /* of those the classic rule would have */
 	SMM_WORKINGSET_RESTORE_ANON,	/* activated and active when evicted */
 	SMM_WORKINGSET_DEACTIVATE_REFAULT, /* active pages aged for refaults alone */
+	SMM_WORKINGSET_REFAULT_TAIL,	/* lip: thrashing refaults put at the tail */
 	SMM_LRU_GEN_AGING,		/* mglru: generations opened */
 	SMM_LRU_GEN_PROMOTED,		/* mglru: pages aging found young */
 	SMM_LRU_GEN_PROTECTED,		/* mglru: pages kept for their tier */

@@ -2569,7 +2569,7 @@ static void knob_line(struct ctx *c, char *buf, size_t size, bool good)
 		"huge 1", "huge Always",
 	};
 	static const char *const huge_modes[] = { "never", "always", "advise" };
-	static const char *const policies[] = { "classic", "workingset", "mglru" };
+	static const char *const policies[] = { "classic", "workingset", "mglru", "lip" };
 	unsigned int r = below(c, 100);
 
 	if (!good) {
