@@ -53,13 +53,16 @@ static struct file *smm_lip_setup(struct kunit *test, enum smm_lru_policy_id id,
 				  struct smm_pool **poolp)
 {
 	struct smm_pool *pool = smm_test_pool(test, &lip_pool);
-	struct file *file;
 	struct smm_lruvec *lruvec = &pool->zones.nodes[0].lruvec;
+	struct file *file;
+	pgoff_t i;
 
 	KUNIT_ASSERT_EQ(test, pool->zones.nr_nodes, 1);
 	KUNIT_ASSERT_EQ(test, smm_lru_set_policy(pool, id), 0);
 	file = smm_test_object_file(test, pool);
-	smm_test_write_patterned(test, pool, file, 0, LIP_NR_PAGES);
+	/* One at a time, each drained: every page in order on the list. */
+	for (i = 0; i < LIP_NR_PAGES; i++)
+		smm_test_write_patterned(test, pool, file, i, 1);
 	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, LIP_NR_EVICTED),
 			(unsigned long)LIP_NR_EVICTED);
 	KUNIT_ASSERT_TRUE(test, xa_is_value(smm_object_shadow(smm_file_object(file), 0)));
@@ -140,6 +143,31 @@ static enum smm_lru_references smm_lip_verdict(struct kunit *test, unsigned int 
 	return v;
 }
 
+/*
+ * The isolation's second chance (an unmapped page marked referenced)
+ * sends a thrashing refault to the head: there it is no longer one, and
+ * its mark goes, so its next verdict reads its ptes.
+ */
+static void smm_lru_lip_second_chance_test(struct kunit *test)
+{
+	struct smm_pool *pool;
+	struct file *file = smm_lip_setup(test, SMM_LRU_POLICY_LIP, &pool);
+	struct smm_node *node = &pool->zones.nodes[0];
+	struct smm_page *frame, *taken[2];
+
+	KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, 0));
+	smm_test_access(test, pool, file, 0, 1);
+	smm_lru_drain_all(pool);
+	/* Two looked at: page 0 sent to the head, the next one taken. */
+	KUNIT_ASSERT_EQ(test, smm_lru_isolate_inactive(pool, node, 2, taken), 1U);
+	KUNIT_EXPECT_NE(test, taken[0]->index, 0UL);
+	smm_lru_putback(pool, taken, 1);
+	frame = smm_test_lock_frame(test, pool, file, 0);
+	KUNIT_EXPECT_FALSE(test, smm_page_test(frame, SMM_PG_thrashing));
+	smm_test_unlock_frame(file, 0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /* Young only from its own fault: reclaimed (classic would keep it). */
 static void smm_lru_lip_fault_young_test(struct kunit *test)
 {
@@ -156,6 +184,7 @@ static struct kunit_case smm_lru_lip_cases[] = {
 	KUNIT_CASE(smm_lru_lip_rule_test),
 	KUNIT_CASE(smm_lru_lip_tail_test),
 	KUNIT_CASE(smm_lru_lip_classic_head_test),
+	KUNIT_CASE(smm_lru_lip_second_chance_test),
 	KUNIT_CASE(smm_lru_lip_fault_young_test),
 	KUNIT_CASE(smm_lru_lip_used_test),
 	{}

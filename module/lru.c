@@ -135,8 +135,9 @@ static enum smm_lru_list smm_frame_lru(const struct smm_page *frame)
  * Put a frame off every list at the head of @lru, its flags to match.
  * Under the mglru policy the active and inactive lists are generations:
  * lru_gen.c picks one (@reclaiming: given back by reclaim).  Under lip a
- * frame marked SMM_PG_thrashing goes to the inactive tail instead, the
- * end reclaim takes first; anywhere else the mark goes.
+ * frame marked SMM_PG_thrashing and not given back by reclaim (which
+ * judged it, or could not) goes to the inactive tail instead, the end
+ * reclaim takes first; anywhere else the mark goes.
  */
 static void smm_lru_link(struct smm_lruvec *lruvec, struct smm_page *frame,
 			 enum smm_lru_list lru, bool reclaiming)
@@ -144,7 +145,7 @@ static void smm_lru_link(struct smm_lruvec *lruvec, struct smm_page *frame,
 	unsigned long *nr;
 	struct list_head *head = smm_lruvec_list(lruvec, lru, &nr);
 	bool tail = lru == SMM_LRU_INACTIVE && lruvec->policy == SMM_LRU_POLICY_LIP &&
-		    smm_page_test(frame, SMM_PG_thrashing);
+		    !reclaiming && smm_page_test(frame, SMM_PG_thrashing);
 
 	lockdep_assert_held(&lruvec->lock);
 	if (!tail)
@@ -590,8 +591,8 @@ SMM_EXPORT(smm_lru_split_head);
 #define SMM_LRU_MIGRATE_FLAGS	(BIT(SMM_PG_lru) | BIT(SMM_PG_active) |		\
 				 BIT(SMM_PG_referenced) | BIT(SMM_PG_unevictable) | \
 				 BIT(SMM_PG_dirty) | BIT(SMM_PG_workingset) |	\
-				 BIT(SMM_PG_refault) | SMM_PAGE_GEN_MASK |	\
-				 SMM_PAGE_REFS_MASK)
+				 BIT(SMM_PG_refault) | BIT(SMM_PG_thrashing) |	\
+				 SMM_PAGE_GEN_MASK | SMM_PAGE_REFS_MASK)
 
 /**
  * smm_lru_migrate() - a migrated page's new frame takes the old one's place
@@ -730,6 +731,8 @@ unsigned int smm_lru_isolate_inactive(struct smm_pool *pool, struct smm_node *no
 		if ((!page_mapped(page) &&
 		     test_and_clear_bit(SMM_PG_referenced, &frame->flags)) ||
 		    !get_page_unless_zero(page)) {
+			/* At the head it is no refault at the tail any more. */
+			clear_bit(SMM_PG_thrashing, &frame->flags);
 			list_move(&frame->lru, &lruvec->inactive_list);
 			continue;
 		}

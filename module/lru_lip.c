@@ -22,8 +22,9 @@
  * - At its verdict its young ptes are those of its own fault, which the
  *   hardware set when the fault's access completed: they earn it no
  *   second chance, and it is reclaimed.  Only a use the LRU saw itself
- *   (SMM_PG_referenced: read() or a fault that found it) lets the
- *   classic rules judge it.
+ *   (SMM_PG_referenced: a fault that found it resident) lets the classic
+ *   rules judge it.  Reclaim that gives it back unjudged (its page was
+ *   busy), or a second chance at the head, ends its place at the tail.
  * - A page that thrashed and then is used often comes back at once with
  *   a short distance, and is inserted as any refault.
  * - Everything else is the classic policy's: the access rule, aging, the

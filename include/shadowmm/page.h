@@ -45,7 +45,8 @@ struct smm_kmem_cache;
  * @SMM_PG_thrashing:	a refault the lip policy found thrashing: it goes
  *			to the inactive tail, and the young ptes of its own
  *			fault earn it no second chance (module/lru_lip.c);
- *			cleared at its verdict or when it leaves the list
+ *			cleared at its verdict, or when it leaves the
+ *			tail otherwise (kept by a migration)
  * @SMM_NR_PAGEFLAGS:	number of flag bits
  */
 enum smm_pageflags {
