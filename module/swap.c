@@ -319,7 +319,7 @@ static void smm_swap_write_fn(struct work_struct *work)
 	if (left) {
 		/* Nobody took the slot: what it holds is nobody's page. */
 		smm_swap_release_slot_locked(swap, req->slot);
-		swap->nr_orphaned--;
+		WRITE_ONCE(swap->nr_orphaned, swap->nr_orphaned - 1);
 	} else {
 		req->ret = n == PAGE_SIZE ? 0 : n < 0 ? n : -EIO;
 		req->state = SMM_SWAP_REQ_DONE;
@@ -371,7 +371,7 @@ static int smm_swap_store_file(struct smm_swap *swap, u32 slot, const void *src)
 		left = req->state == SMM_SWAP_REQ_WAITING;
 		if (left) {
 			WRITE_ONCE(req->state, SMM_SWAP_REQ_LEFT);
-			swap->nr_orphaned++;
+			WRITE_ONCE(swap->nr_orphaned, swap->nr_orphaned + 1);
 		}
 		spin_unlock(&swap->lock);
 		if (left)
