@@ -523,6 +523,37 @@ static void smm_lru_gen_refault_tier_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/*
+ * A page evicted before a switch to classic and back is no recent
+ * refault of the new history: the generations start past the old ones,
+ * so its token (the min_seq it left under) matches none of them.  When
+ * every switch restarted at 0, the old min_seq came round again and the
+ * refault counted for its tier.
+ */
+static void smm_lru_gen_refault_after_switch_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_lg_pool(test);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_lru_gen *g = &pool->zones.nodes[0].lruvec.gen;
+	unsigned long recent, max_seq;
+
+	smm_test_write_patterned(test, pool, file, 0, 2);
+	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 2), 2UL);
+	KUNIT_ASSERT_TRUE(test, xa_is_value(smm_object_shadow(smm_file_object(file), 0)));
+	max_seq = g->max_seq;
+	KUNIT_ASSERT_EQ(test, smm_lru_set_policy(pool, SMM_LRU_POLICY_CLASSIC), 0);
+	KUNIT_ASSERT_EQ(test, smm_lru_set_policy(pool, SMM_LRU_POLICY_MGLRU), 0);
+	KUNIT_EXPECT_GT(test, g->min_seq, max_seq);
+	KUNIT_EXPECT_EQ(test, g->max_seq - g->min_seq + 1, (unsigned long)SMM_MIN_NR_GENS);
+
+	recent = smm_event_sum(pool, SMM_LRU_GEN_REFAULT_RECENT);
+	KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, 0));
+	smm_lru_drain_all(pool);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_LRU_GEN_REFAULT_RECENT), recent);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&g->refaulted[0]), 0L);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 static struct kunit_case smm_lru_gen_cases[] = {
 	KUNIT_CASE(smm_lru_gen_add_tier_test),
 	KUNIT_CASE(smm_lru_gen_aging_test),
@@ -534,6 +565,7 @@ static struct kunit_case smm_lru_gen_cases[] = {
 	KUNIT_CASE(smm_lru_gen_evict_oldest_test),
 	KUNIT_CASE(smm_lru_gen_tier_protection_test),
 	KUNIT_CASE(smm_lru_gen_refault_tier_test),
+	KUNIT_CASE(smm_lru_gen_refault_after_switch_test),
 	{}
 };
 

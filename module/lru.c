@@ -1452,7 +1452,7 @@ int smm_lru_pool_init(struct smm_pool *pool)
 		lruvec->nr_inactive = 0;
 		lruvec->nr_unevictable = 0;
 		lruvec->policy = SMM_LRU_POLICY_CLASSIC;
-		smm_lru_gen_init(&lruvec->gen);
+		smm_lru_gen_init(&lruvec->gen, 0);
 	}
 	return 0;
 }

@@ -95,16 +95,22 @@ static void smm_lru_gen_clear_refs(struct smm_page *frame)
 /**
  * smm_lru_gen_init() - two empty generations and no history
  * @lrugen: a node's generations, with no page on them
+ * @seq: the oldest generation's sequence number
+ *
+ * A node starts at 0.  A policy switch starts past the last generation
+ * the node had (its max_seq + 1), so that a shadow entry left before,
+ * whose token is the min_seq it left under, never matches the new
+ * min_seq and is not taken for a recent refault of the new history.
  *
  * Context: Any context; the node's LRU lock held, or the node not yet in
  * use.
  */
-void smm_lru_gen_init(struct smm_lru_gen *lrugen)
+void smm_lru_gen_init(struct smm_lru_gen *lrugen, unsigned long seq)
 {
 	unsigned int i;
 
-	lrugen->min_seq = 0;
-	lrugen->max_seq = SMM_MIN_NR_GENS - 1;
+	lrugen->min_seq = seq;
+	lrugen->max_seq = seq + SMM_MIN_NR_GENS - 1;
 	for (i = 0; i < SMM_MAX_NR_GENS; i++) {
 		INIT_LIST_HEAD(&lrugen->lists[i]);
 		lrugen->nr_pages[i] = 0;
@@ -403,7 +409,7 @@ static unsigned int smm_lru_gen_walk_take(struct smm_pool *pool, struct smm_lruv
 		looked++;
 		list_move(&frame->lru, head);
 		if (!page_mapped(page) || !get_page_unless_zero(page)) {
-			(*skipped)++;
+			*skipped += smm_frame_nr_pages(frame);
 			continue;
 		}
 		batch[n++] = frame;
@@ -490,7 +496,7 @@ unsigned int smm_lru_gen_age(struct smm_pool *pool, struct smm_node *node,
 				struct folio *folio = page_folio(smm_frame_struct_page(pool, batch[i]));
 
 				young[i] = false;
-				scanned++;
+				scanned += smm_frame_nr_pages(batch[i]);
 				if (!folio_trylock(folio))
 					continue;
 				young[i] = folio->mapping && folio_mapped(folio) &&
@@ -507,7 +513,7 @@ unsigned int smm_lru_gen_age(struct smm_pool *pool, struct smm_node *node,
 					continue;
 				smm_lru_gen_move(g, frame, g->max_seq);
 				smm_lru_gen_clear_refs(frame);
-				promoted++;
+				promoted += smm_frame_nr_pages(frame);
 			}
 			spin_unlock(&lruvec->lock);
 			for (i = 0; i < n; i++)

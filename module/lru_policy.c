@@ -219,7 +219,7 @@ int smm_lru_set_policy(struct smm_pool *pool, enum smm_lru_policy_id id)
 			struct smm_lruvec *lruvec = &pool->zones.nodes[i].lruvec;
 
 			lruvec->policy = id;
-			smm_lru_gen_init(&lruvec->gen);
+			smm_lru_gen_init(&lruvec->gen, lruvec->gen.max_seq + 1);
 		}
 		WRITE_ONCE(pool->lru.policy, policy);
 	}

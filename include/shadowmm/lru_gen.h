@@ -68,7 +68,7 @@ static inline unsigned int smm_lru_gen_from_seq(unsigned long seq)
 	return seq % SMM_MAX_NR_GENS;
 }
 
-void smm_lru_gen_init(struct smm_lru_gen *lrugen);
+void smm_lru_gen_init(struct smm_lru_gen *lrugen, unsigned long seq);
 unsigned long smm_lru_gen_nr_pages(struct smm_lru_gen *lrugen);
 void smm_lru_gen_snapshot(struct smm_lru_gen *lrugen, unsigned long *active,
 			  unsigned long *inactive);
