@@ -1265,6 +1265,64 @@ static void smm_reclaim_close_in_evict_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/*
+ * In place of smm_swap_write_memcg(): a lookup's reference taken while
+ * the page is stored (test->priv: the page), then the real store.
+ */
+static int smm_test_swap_write_then_get(struct smm_swap *swap, const void *src, u32 *slot,
+					struct mem_cgroup *memcg)
+{
+	struct kunit *test = kunit_get_current_test();
+
+	kunit_deactivate_static_stub(test, smm_swap_write_memcg);
+	get_page(test->priv);
+	return smm_swap_write_memcg(swap, src, slot, memcg);
+}
+
+/*
+ * An eviction a lookup wins (its reference came after the count was
+ * checked, here while the page was stored) leaves no trace: the page
+ * stays, the slot goes back, and the node's clock, which only pages that
+ * leave move, is where it was.  The shadow entry used to be made before
+ * the count was frozen, and the failed eviction still moved the clock,
+ * making every later refault distance longer.
+ */
+static void smm_reclaim_lost_eviction_keeps_clock_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_reclaim_stat stat = { };
+	u8 *buf = smm_test_buf(test);
+	struct smm_page *frame;
+	struct page *page;
+	long age;
+	int res;
+
+	smm_test_pattern(buf, 0);
+	KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, 0), (ssize_t)PAGE_SIZE);
+	smm_lru_drain_all(pool);
+	page = xa_load(&file->f_mapping->i_pages, 0);
+	KUNIT_ASSERT_TRUE(test, page && !xa_is_value(page));
+	KUNIT_ASSERT_EQ(test, smm_lru_isolate_inactive(pool, &pool->zones.nodes[0], 1,
+							 &frame), 1U);
+	KUNIT_ASSERT_PTR_EQ(test, smm_frame_struct_page(pool, frame), page);
+	lock_page(page);
+	age = atomic_long_read(&pool->workingset.nodes[0].age);
+	test->priv = page;
+	kunit_activate_static_stub(test, smm_swap_write_memcg, smm_test_swap_write_then_get);
+	/* The stub takes itself away when it runs. */
+	res = smm_object_remove_mapping(pool, frame, &stat);
+	test->priv = NULL;
+	KUNIT_EXPECT_EQ(test, res, (int)SMM_EVICT_BUSY);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->workingset.nodes[0].age), age);
+	unlock_page(page);
+	put_page(page);
+	smm_lru_putback(pool, &frame, 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->swap.nr_used), 0UL);
+	KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, 0));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /* What smm_reclaim_shadow_only_counted_before_seen_test() punches, and saw. */
 struct smm_punch_in_evict {
 	struct smm_object *obj;
@@ -1607,6 +1665,7 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE(smm_reclaim_young_two_mappings_test),
 	KUNIT_CASE(smm_reclaim_mlock_after_verdict_test),
 	KUNIT_CASE(smm_reclaim_close_in_evict_test),
+	KUNIT_CASE(smm_reclaim_lost_eviction_keeps_clock_test),
 	KUNIT_CASE(smm_reclaim_shadow_only_counted_before_seen_test),
 	KUNIT_CASE(smm_reclaim_shadow_trim_test),
 	KUNIT_CASE(smm_reclaim_shadow_charge_test),

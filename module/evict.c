@@ -440,11 +440,15 @@ int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 			goto out_release;
 		}
 	}
-	shadow = smm_lru_eviction(pool, node, frame, slot);
-
 	smm_object_lock(obj);
 	frozen = folio_ref_freeze(folio, 2);
 	if (frozen) {
+		/*
+		 * Only now, the page certain to leave: the entry moves the
+		 * node's clock on (mglru: counts the tier's evictions), which
+		 * a page a lookup keeps must not do.
+		 */
+		shadow = smm_lru_eviction(pool, node, frame, slot);
 		/* Counted before a punch can find it and uncount it. */
 		if (!slot)
 			atomic_long_inc(&pool->workingset.nr_shadow_only);

@@ -442,6 +442,7 @@ int smm_swap_write_memcg(struct smm_swap *swap, const void *src, u32 *slot,
 	int ret;
 	u32 n;
 
+	KUNIT_STATIC_STUB_REDIRECT(smm_swap_write_memcg, swap, src, slot, memcg);
 	/* A killed task would only leave the write behind (kswapd is never). */
 	if (swap->file && fatal_signal_pending(current))
 		return -EINTR;
