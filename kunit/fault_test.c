@@ -874,6 +874,44 @@ static void smm_fault_block_punch_test(struct kunit *test)
 	smm_test_block_unmap(test, blk, first);
 }
 
+#define FAULT_NR_IDLE	40
+
+/*
+ * A process that unmapped its mappings and maps nothing more keeps their
+ * descriptors (nothing reaps its tree) until memory pressure: the reap
+ * kswapd runs then frees those of a tree that holds more descriptors than
+ * its process has vmas, and leaves a tree whose descriptors are all live.
+ */
+static void smm_fault_reap_idle_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &fault_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	unsigned long addr[FAULT_NR_IDLE], scanned;
+	unsigned int i;
+
+	/* Every other page: no two of the mappings can merge. */
+	for (i = 0; i < FAULT_NR_IDLE; i++) {
+		addr[i] = kunit_vm_mmap(test, file, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+					MAP_SHARED, 2 * i * PAGE_SIZE);
+		KUNIT_ASSERT_TRUE(test, addr[i] && !IS_ERR_VALUE(addr[i]));
+	}
+	KUNIT_ASSERT_EQ(test, smm_test_nr_vmas(pool), (unsigned long)FAULT_NR_IDLE);
+	scanned = smm_event_sum(pool, SMM_VMA_RESYNC_SCANNED);
+	KUNIT_EXPECT_EQ(test, smm_vma_reap_idle(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_VMA_RESYNC_SCANNED), scanned);
+
+	for (i = 1; i < FAULT_NR_IDLE; i++)
+		KUNIT_ASSERT_EQ(test, vm_munmap(addr[i], PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), (unsigned long)FAULT_NR_IDLE);
+	/* The kthread's mm has the one mapping left and few others. */
+	if (current->mm->map_count >= FAULT_NR_IDLE)
+		kunit_skip(test, "the test's mm has %d vmas", current->mm->map_count);
+	KUNIT_EXPECT_EQ(test, smm_vma_reap_idle(pool), (unsigned long)FAULT_NR_IDLE - 1);
+	KUNIT_EXPECT_EQ(test, smm_test_nr_vmas(pool), 1UL);
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr[0], PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 static struct kunit_case smm_fault_cases[] = {
 	KUNIT_CASE(smm_fault_shared_test),
 	KUNIT_CASE(smm_fault_private_cow_test),
@@ -881,6 +919,7 @@ static struct kunit_case smm_fault_cases[] = {
 	KUNIT_CASE(smm_fault_pinned_test),
 	KUNIT_CASE(smm_fault_lookup_resync_test),
 	KUNIT_CASE(smm_fault_untracked_test),
+	KUNIT_CASE(smm_fault_reap_idle_test),
 	KUNIT_CASE(smm_fault_hwpoison_test),
 	KUNIT_CASE(smm_fault_validate_batched_test),
 	KUNIT_CASE(smm_fault_validate_busy_mm_test),

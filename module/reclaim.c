@@ -37,7 +37,9 @@
  * again with the two-list policies' active list aged whatever the lists'
  * balance, as the kernel retries with force_deactivate (an inactive list
  * of pinned pages is not short, and would otherwise be all reclaim ever
- * scans).  kswapd also gives the slab caches' free slabs back once per run.
+ * scans).  kswapd also, once per run, reaps the VMA descriptor trees that
+ * hold more descriptors than their processes have vmas
+ * (smm_vma_reap_idle()) and gives the slab caches' free slabs back.
  *
  * Without a backing store nothing can be evicted: reclaim only shrinks
  * slabs.  When the store is full a pass stops at the first page it cannot
@@ -63,6 +65,7 @@
 #include <shadowmm/pool.h>
 #include <shadowmm/reclaim.h>
 #include <shadowmm/slab.h>
+#include <shadowmm/vma.h>
 #include <trace/events/shadowmm.h>
 
 /**
@@ -334,6 +337,8 @@ static void smm_kswapd_balance(struct smm_kswapd *k, unsigned int order, int hig
 		sc.store_full = false;
 		smm_shrink_node(pool, node, &sc);
 		if (!slabs_done) {
+			/* Dead VMA descriptors first: their slabs may empty. */
+			smm_vma_reap_idle(pool);
 			sc.nr_reclaimed += smm_slab_shrink_pressure(pool);
 			slabs_done = true;
 		}

@@ -1223,6 +1223,78 @@ static bool smm_vma_tree_current(struct smm_pool *pool, struct smm_vma_tree *tre
 	return current_tree;
 }
 
+/* Trees one pressure reap looks at, at most. */
+#define SMM_VMA_REAP_IDLE_TREES	16
+
+/**
+ * smm_vma_reap_idle() - under memory pressure, reap trees that hold dead
+ *			 descriptors
+ * @pool: the pool
+ *
+ * A tree is reaped when it grows (smm_vma_tree_reap_if_due()) or is read,
+ * so a process that unmapped most of its mappings and maps nothing more
+ * keeps their descriptors, from the pool's own memory, for as long as it
+ * lives: up to twice the most it ever had.  A tree holding more
+ * descriptors than its process has vmas of any kind surely holds dead
+ * ones; up to SMM_VMA_REAP_IDLE_TREES of those are reaped here, each
+ * under its mm's mmap_lock for reading, only tried: reclaim waits for no
+ * process (the multi-generational LRU walks mm's the same way).  The
+ * counts are read without their locks: a tree missed now is met at the
+ * next pressure.
+ *
+ * Context: Process context, may sleep (kswapd, before it gives the slab
+ * caches' free slabs back); no lock held.
+ * Return: the number of descriptors freed.
+ */
+unsigned long smm_vma_reap_idle(struct smm_pool *pool)
+{
+	struct smm_vma_tree *trees[SMM_VMA_REAP_IDLE_TREES], *tree;
+	unsigned long freed = 0, before;
+	unsigned int n = 0, i, bkt;
+
+	spin_lock(&pool->vmas.lock);
+	hash_for_each(pool->vmas.trees, bkt, tree, hnode) {
+		if (n == ARRAY_SIZE(trees))
+			break;
+		/* The mm is the tree's (mmgrab()): its count can be read. */
+		if (data_race(tree->nr + tree->nr_limbo) <= data_race(tree->mm->map_count))
+			continue;
+		kref_get(&tree->ref);
+		trees[n++] = tree;
+	}
+	spin_unlock(&pool->vmas.lock);
+
+	for (i = 0; i < n; i++) {
+		struct mm_struct *mm;
+
+		tree = trees[i];
+		mm = tree->mm;
+		if (mmget_not_zero(mm)) {
+			if (mmap_read_trylock(mm)) {
+				if (!test_bit(MMF_UNSTABLE, &mm->flags) &&
+				    smm_vma_tree_current(pool, tree)) {
+					mutex_lock(&tree->reap_lock);
+					spin_lock(&tree->lock);
+					before = tree->nr + tree->nr_limbo;
+					spin_unlock(&tree->lock);
+					if (smm_vma_tree_reap(tree))
+						smm_vma_tree_unhash(pool, tree);
+					spin_lock(&tree->lock);
+					freed += before - (tree->nr + tree->nr_limbo);
+					spin_unlock(&tree->lock);
+					mutex_unlock(&tree->reap_lock);
+				}
+				mmap_read_unlock(mm);
+			}
+			/* Not the exit's teardown in the reclaimer, if last. */
+			mmput_async(mm);
+		}
+		smm_vma_tree_put(tree);
+	}
+	return freed;
+}
+SMM_EXPORT(smm_vma_reap_idle);
+
 /* One tree of smm_vma_walk_trees(), its mm held by the caller. */
 static int smm_vma_walk_tree(struct smm_pool *pool, struct smm_vma_walk *walk,
 			     struct smm_vma_tree *tree, unsigned long deadline)

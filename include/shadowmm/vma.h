@@ -155,6 +155,7 @@ int smm_vma_mmap(struct smm_pool *pool, struct smm_object *obj,
 		 struct vm_area_struct *vma);
 void smm_vma_open(struct vm_area_struct *vma);
 void smm_vma_reap_dead(struct smm_pool *pool);
+unsigned long smm_vma_reap_idle(struct smm_pool *pool);
 int smm_vma_may_split(struct vm_area_struct *vma, unsigned long addr);
 bool smm_vma_count_fault(struct smm_pool *pool, struct vm_fault *vmf,
 			 enum smm_fault_kind kind);
