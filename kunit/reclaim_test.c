@@ -1183,6 +1183,27 @@ struct smm_close_in_evict {
 };
 
 /*
+ * Page 0 of @file written from @buf, then taken off the LRU as reclaim
+ * takes a candidate and locked: its frame, for a direct eviction.
+ */
+static struct smm_page *smm_test_isolate_page0(struct kunit *test, struct smm_pool *pool,
+					       struct file *file, u8 *buf)
+{
+	struct smm_page *frame;
+	struct page *page;
+
+	KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, 0), (ssize_t)PAGE_SIZE);
+	smm_lru_drain_all(pool);
+	page = xa_load(&file->f_mapping->i_pages, 0);
+	KUNIT_ASSERT_TRUE(test, page && !xa_is_value(page));
+	KUNIT_ASSERT_EQ(test, smm_lru_isolate_inactive(pool, &pool->zones.nodes[0], 1,
+							 &frame), 1U);
+	KUNIT_ASSERT_PTR_EQ(test, smm_frame_struct_page(pool, frame), page);
+	lock_page(page);
+	return frame;
+}
+
+/*
  * In place of smm_lru_del(), eviction's first call once the object's lock
  * is dropped: the object's last close comes here, then the real call.
  */
@@ -1230,20 +1251,12 @@ static void smm_reclaim_close_in_evict_test(struct kunit *test)
 	u8 *buf = smm_test_buf(test);
 	unsigned long free_before, ino;
 	struct smm_page *frame;
-	struct page *page;
 	u64 id;
 	int res;
 
 	id = smm_file_object(file)->id;
 	free_before = smm_zone_free(zone);
-	KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, 0), (ssize_t)PAGE_SIZE);
-	smm_lru_drain_all(pool);
-	page = xa_load(&file->f_mapping->i_pages, 0);
-	KUNIT_ASSERT_TRUE(test, page && !xa_is_value(page));
-	KUNIT_ASSERT_EQ(test, smm_lru_isolate_inactive(pool, &pool->zones.nodes[0], 1,
-							 &frame), 1U);
-	KUNIT_ASSERT_PTR_EQ(test, smm_frame_struct_page(pool, frame), page);
-	lock_page(page);
+	frame = smm_test_isolate_page0(test, pool, file, buf);
 	clear_bit(SMM_PG_referenced, &frame->flags);
 	KUNIT_ASSERT_EQ(test, smm_lru_check_references(pool, frame), SMM_LRUREF_RECLAIM);
 
@@ -1299,14 +1312,8 @@ static void smm_reclaim_lost_eviction_keeps_clock_test(struct kunit *test)
 	int res;
 
 	smm_test_pattern(buf, 0);
-	KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, 0), (ssize_t)PAGE_SIZE);
-	smm_lru_drain_all(pool);
-	page = xa_load(&file->f_mapping->i_pages, 0);
-	KUNIT_ASSERT_TRUE(test, page && !xa_is_value(page));
-	KUNIT_ASSERT_EQ(test, smm_lru_isolate_inactive(pool, &pool->zones.nodes[0], 1,
-							 &frame), 1U);
-	KUNIT_ASSERT_PTR_EQ(test, smm_frame_struct_page(pool, frame), page);
-	lock_page(page);
+	frame = smm_test_isolate_page0(test, pool, file, buf);
+	page = smm_frame_struct_page(pool, frame);
 	age = atomic_long_read(&pool->workingset.nodes[0].age);
 	test->priv = page;
 	kunit_activate_static_stub(test, smm_swap_write_memcg, smm_test_swap_write_then_get);

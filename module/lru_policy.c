@@ -239,8 +239,10 @@ SMM_EXPORT(smm_lru_set_policy);
  *
  * By the pool's policy: the node's age (classic, lip), with the
  * working-set mark (workingset), or its generation and tier (mglru).
+ * Called only for a page certain to leave: the entry moves the clock.
  *
- * Context: Process context; the frame's page locked.
+ * Context: Atomic: the frame's page locked and the object's lock held
+ * (interrupts off); takes no lock.
  * Return: an xarray value entry.
  */
 void *smm_lru_eviction(struct smm_pool *pool, struct smm_node *node,

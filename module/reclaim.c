@@ -38,8 +38,8 @@
  * balance, as the kernel retries with force_deactivate (an inactive list
  * of pinned pages is not short, and would otherwise be all reclaim ever
  * scans).  kswapd also, once per run, reaps the VMA descriptor trees that
- * hold more descriptors than their processes have vmas
- * (smm_vma_reap_idle()) and gives the slab caches' free slabs back.
+ * hold mostly descriptors of vmas gone (smm_vma_reap_idle()) and gives
+ * the slab caches' free slabs back.
  *
  * Without a backing store nothing can be evicted: reclaim only shrinks
  * slabs.  When the store is full a pass stops at the first page it cannot

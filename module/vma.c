@@ -1234,11 +1234,16 @@ static bool smm_vma_tree_current(struct smm_pool *pool, struct smm_vma_tree *tre
  * A tree is reaped when it grows (smm_vma_tree_reap_if_due()) or is read,
  * so a process that unmapped most of its mappings and maps nothing more
  * keeps their descriptors, from the pool's own memory, for as long as it
- * lives: up to twice the most it ever had.  A tree holding more
- * descriptors than its process has vmas of any kind surely holds dead
- * ones; up to SMM_VMA_REAP_IDLE_TREES of those are reaped here, each
- * under its mm's mmap_lock for reading, only tried: reclaim waits for no
- * process (the multi-generational LRU walks mm's the same way).  The
+ * lives: up to twice the most it ever had.  A tree holding more than
+ * twice as many descriptors as its process has vmas of any kind, plus
+ * SMM_VMA_REAP_SLACK, is mostly dead ones, so a reap of it frees at least
+ * half of what it walks (as the trees' own reaps amortize); up to
+ * SMM_VMA_REAP_IDLE_TREES of those are reaped here, each under its mm's
+ * mmap_lock for reading, only tried: reclaim waits for no process (the
+ * multi-generational LRU walks mm's the same way).  The search starts
+ * where the last one stopped, so trees that cannot be reaped now (their
+ * mmap_lock busy) do not hide the others for good; trees whose mm is gone
+ * without telling theirs notifier go first (smm_vma_reap_dead()).  The
  * counts are read without their locks: a tree missed now is met at the
  * next pressure.
  *
@@ -1249,19 +1254,29 @@ static bool smm_vma_tree_current(struct smm_pool *pool, struct smm_vma_tree *tre
 unsigned long smm_vma_reap_idle(struct smm_pool *pool)
 {
 	struct smm_vma_tree *trees[SMM_VMA_REAP_IDLE_TREES], *tree;
+	unsigned int n = 0, i, b, bkt = 0;
 	unsigned long freed = 0, before;
-	unsigned int n = 0, i, bkt;
 
+	smm_vma_reap_dead(pool);
 	spin_lock(&pool->vmas.lock);
-	hash_for_each(pool->vmas.trees, bkt, tree, hnode) {
-		if (n == ARRAY_SIZE(trees))
-			break;
-		/* The mm is the tree's (mmgrab()): its count can be read. */
-		if (data_race(tree->nr + tree->nr_limbo) <= data_race(tree->mm->map_count))
-			continue;
-		kref_get(&tree->ref);
-		trees[n++] = tree;
+	for (b = 0; b < HASH_SIZE(pool->vmas.trees) && n < ARRAY_SIZE(trees); b++) {
+		bkt = (pool->vmas.reap_bkt + b) % HASH_SIZE(pool->vmas.trees);
+		hlist_for_each_entry(tree, &pool->vmas.trees[bkt], hnode) {
+			unsigned long nr, vmas;
+
+			if (n == ARRAY_SIZE(trees))
+				break;
+			/* A hint: changed under the tree's lock, never held here. */
+			nr = data_race(tree->nr + tree->nr_limbo);
+			/* The mm is the tree's (mmgrab()); a hint as well. */
+			vmas = data_race(tree->mm->map_count);
+			if (nr <= 2 * vmas + SMM_VMA_REAP_SLACK)
+				continue;
+			kref_get(&tree->ref);
+			trees[n++] = tree;
+		}
 	}
+	pool->vmas.reap_bkt = (bkt + 1) % HASH_SIZE(pool->vmas.trees);
 	spin_unlock(&pool->vmas.lock);
 
 	for (i = 0; i < n; i++) {

@@ -51,7 +51,9 @@ struct smm_pool;
  *		mark (the kernel's reclaim since 5.9); else it is spent
  *
  * Every function but @note_read, @force_age and @pass_done is set.  All are called in
- * process context with no spinlock held.
+ * process context with no spinlock held, but @eviction: it runs under the
+ * object's lock (the i_pages xa_lock, interrupts off) once the page is
+ * certain to leave, and may only count (no lock, no sleep, no allocation).
  */
 struct smm_lru_policy {
 	const char *name;

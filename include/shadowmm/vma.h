@@ -120,11 +120,13 @@ struct smm_vma_tree {
 
 /**
  * struct smm_pool_vmas - a pool's shadow VMA trees
- * @lock:	protects @trees and @nr_unnotified (never held with a
+ * @lock:	protects @trees, @nr_unnotified and @reap_bkt (never held with a
  *		tree's own lock)
  * @trees:	each process's shadow VMA tree, hashed by mm
  * @nr_unnotified: trees in @trees with no mmu notifier (see struct
  *		smm_vma_tree's @mn)
+ * @reap_bkt:	the bucket of @trees kswapd's next reap of idle trees starts
+ *		from (smm_vma_reap_idle())
  * @reserve:	the slab cache shadow VMA descriptors come from, with
  *		descriptors set aside for when the region is empty; made on
  *		the first mapping
@@ -133,6 +135,7 @@ struct smm_pool_vmas {
 	spinlock_t lock;
 	DECLARE_HASHTABLE(trees, 6);
 	unsigned long nr_unnotified;
+	unsigned int reap_bkt;
 	struct smm_kmem_reserve reserve;
 };
 
