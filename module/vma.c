@@ -679,10 +679,10 @@ static void smm_vma_resync_one(struct smm_vma_tree *tree, struct smm_vma *v)
  * Free what smm_vma_tree_reap() found dead: traced as the vma's close, with
  * the range the descriptor last knew.
  */
-static void smm_vma_free_list(struct smm_pool *pool, struct list_head *dead)
+static unsigned long smm_vma_free_list(struct smm_pool *pool, struct list_head *dead)
 {
 	struct smm_vma *v, *tmp;
-	unsigned int n = 0;
+	unsigned long n = 0;
 
 	list_for_each_entry_safe(v, tmp, dead, resync) {
 		list_del(&v->resync);
@@ -691,6 +691,7 @@ static void smm_vma_free_list(struct smm_pool *pool, struct list_head *dead)
 		if (!(++n % SMM_WALK_BATCH))
 			cond_resched();
 	}
+	return n;
 }
 
 /*
@@ -702,15 +703,16 @@ static void smm_vma_free_list(struct smm_pool *pool, struct list_head *dead)
  * an unmarked descriptor is one no vma points to.  A vma whose descriptor
  * is another tree's is a fork's copy not yet given its own, and is left
  * alone.
+ * @freed, when not NULL, is set to the number of descriptors freed.
  * Return: true when the tree is left empty; the caller takes it out of
  * the hash.
  */
-static bool smm_vma_tree_reap(struct smm_vma_tree *tree)
+static bool smm_vma_tree_reap(struct smm_vma_tree *tree, unsigned long *freed)
 {
 	struct smm_vma *v, *next;
 	struct vm_area_struct *vma;
 	struct vma_iterator vmi;
-	unsigned long gen, seen = 0;
+	unsigned long gen, seen = 0, n;
 	LIST_HEAD(moved);
 	LIST_HEAD(dead);
 	bool empty;
@@ -754,7 +756,9 @@ static bool smm_vma_tree_reap(struct smm_vma_tree *tree)
 	tree->reap_at = 2 * (tree->nr + tree->nr_limbo) + SMM_VMA_REAP_SLACK;
 	empty = !tree->nr && !tree->nr_limbo;
 	spin_unlock(&tree->lock);
-	smm_vma_free_list(tree->pool, &dead);
+	n = smm_vma_free_list(tree->pool, &dead);
+	if (freed)
+		*freed = n;
 	return empty;
 }
 
@@ -780,7 +784,7 @@ static void smm_vma_tree_reap_if_due(struct smm_vma_tree *tree)
 	if (!due)
 		return;
 	mutex_lock(&tree->reap_lock);
-	smm_vma_tree_reap(tree);
+	smm_vma_tree_reap(tree, NULL);
 	mutex_unlock(&tree->reap_lock);
 }
 
@@ -1223,6 +1227,23 @@ static bool smm_vma_tree_current(struct smm_pool *pool, struct smm_vma_tree *tre
 	return current_tree;
 }
 
+/*
+ * Reap @tree, its mm's current tree, under its reap lock, and take it out
+ * of the hash when that leaves it empty; the mm's mmap_lock held.
+ * Returns the number of descriptors freed.
+ */
+static unsigned long smm_vma_tree_reap_current(struct smm_pool *pool,
+					       struct smm_vma_tree *tree)
+{
+	unsigned long freed;
+
+	mutex_lock(&tree->reap_lock);
+	if (smm_vma_tree_reap(tree, &freed))
+		smm_vma_tree_unhash(pool, tree);
+	mutex_unlock(&tree->reap_lock);
+	return freed;
+}
+
 /* Trees one pressure reap looks at, at most. */
 #define SMM_VMA_REAP_IDLE_TREES	16
 
@@ -1255,7 +1276,7 @@ unsigned long smm_vma_reap_idle(struct smm_pool *pool)
 {
 	struct smm_vma_tree *trees[SMM_VMA_REAP_IDLE_TREES], *tree;
 	unsigned int n = 0, i, b, bkt = 0;
-	unsigned long freed = 0, before;
+	unsigned long freed = 0;
 
 	smm_vma_reap_dead(pool);
 	spin_lock(&pool->vmas.lock);
@@ -1284,26 +1305,17 @@ unsigned long smm_vma_reap_idle(struct smm_pool *pool)
 
 		tree = trees[i];
 		mm = tree->mm;
-		if (mmget_not_zero(mm)) {
-			if (mmap_read_trylock(mm)) {
-				if (!test_bit(MMF_UNSTABLE, &mm->flags) &&
-				    smm_vma_tree_current(pool, tree)) {
-					mutex_lock(&tree->reap_lock);
-					spin_lock(&tree->lock);
-					before = tree->nr + tree->nr_limbo;
-					spin_unlock(&tree->lock);
-					if (smm_vma_tree_reap(tree))
-						smm_vma_tree_unhash(pool, tree);
-					spin_lock(&tree->lock);
-					freed += before - (tree->nr + tree->nr_limbo);
-					spin_unlock(&tree->lock);
-					mutex_unlock(&tree->reap_lock);
-				}
-				mmap_read_unlock(mm);
-			}
-			/* Not the exit's teardown in the reclaimer, if last. */
-			mmput_async(mm);
+		if (!mmget_not_zero(mm))
+			goto put;
+		if (mmap_read_trylock(mm)) {
+			if (!test_bit(MMF_UNSTABLE, &mm->flags) &&
+			    smm_vma_tree_current(pool, tree))
+				freed += smm_vma_tree_reap_current(pool, tree);
+			mmap_read_unlock(mm);
 		}
+		/* Not the exit's teardown in the reclaimer, if last. */
+		mmput_async(mm);
+put:
 		smm_vma_tree_put(tree);
 	}
 	return freed;
@@ -1331,10 +1343,7 @@ static int smm_vma_walk_tree(struct smm_pool *pool, struct smm_vma_walk *walk,
 		return 0;
 	}
 	if (smm_vma_tree_current(pool, tree)) {
-		mutex_lock(&tree->reap_lock);
-		if (smm_vma_tree_reap(tree))
-			smm_vma_tree_unhash(pool, tree);
-		mutex_unlock(&tree->reap_lock);
+		smm_vma_tree_reap_current(pool, tree);
 		ret = walk->fn(tree, walk->arg);
 	} else if (walk->stale) {
 		ret = walk->stale(tree, walk->arg);
