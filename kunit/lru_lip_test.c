@@ -5,7 +5,8 @@
  * tail, where reclaim takes it first (classic puts it at the head), and
  * is counted as workingset_refault_tail; at its verdict the young pte of
  * its own fault does not keep it (classic keeps such a page for a second
- * chance), but a use the LRU saw lets the classic rules judge it.
+ * chance), but a use the LRU saw lets the classic rules judge it.  No
+ * per-CPU batch hides such a refault from reclaim.
  */
 
 #include <kunit/test.h>
@@ -74,9 +75,10 @@ static struct file *smm_lip_setup(struct kunit *test, enum smm_lru_policy_id id,
 
 /*
  * Page 0 read back under policy @id: where does it go?  Returns whether
- * reclaim's next candidate, the inactive tail, is page 0.
+ * reclaim's next candidate, the inactive tail, is page 0.  Unless @drain,
+ * the per-CPU LRU batches are left as they are, as reclaim finds them.
  */
-static bool smm_lip_tail(struct kunit *test, enum smm_lru_policy_id id)
+static bool smm_lip_tail(struct kunit *test, enum smm_lru_policy_id id, bool drain)
 {
 	struct smm_pool *pool;
 	struct file *file = smm_lip_setup(test, id, &pool);
@@ -86,7 +88,8 @@ static bool smm_lip_tail(struct kunit *test, enum smm_lru_policy_id id)
 	bool first;
 
 	KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, 0));
-	smm_lru_drain_all(pool);
+	if (drain)
+		smm_lru_drain_all(pool);
 	KUNIT_ASSERT_EQ(test, smm_lru_isolate_inactive(pool, node, 1, &frame), 1U);
 	first = frame->index == 0 && frame->object == smm_file_object(file);
 	KUNIT_EXPECT_EQ(test, smm_page_test(frame, SMM_PG_thrashing), first);
@@ -99,12 +102,22 @@ static bool smm_lip_tail(struct kunit *test, enum smm_lru_policy_id id)
 
 static void smm_lru_lip_tail_test(struct kunit *test)
 {
-	KUNIT_EXPECT_TRUE(test, smm_lip_tail(test, SMM_LRU_POLICY_LIP));
+	KUNIT_EXPECT_TRUE(test, smm_lip_tail(test, SMM_LRU_POLICY_LIP, true));
 }
 
 static void smm_lru_lip_classic_head_test(struct kunit *test)
 {
-	KUNIT_EXPECT_FALSE(test, smm_lip_tail(test, SMM_LRU_POLICY_CLASSIC));
+	KUNIT_EXPECT_FALSE(test, smm_lip_tail(test, SMM_LRU_POLICY_CLASSIC, true));
+}
+
+/*
+ * No batch hides a thrashing refault from reclaim: with nothing drained,
+ * reclaim's next candidate is already page 0, not an older page lip
+ * would keep.
+ */
+static void smm_lru_lip_unbatched_test(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, smm_lip_tail(test, SMM_LRU_POLICY_LIP, false));
 }
 
 /*
@@ -184,6 +197,7 @@ static struct kunit_case smm_lru_lip_cases[] = {
 	KUNIT_CASE(smm_lru_lip_rule_test),
 	KUNIT_CASE(smm_lru_lip_tail_test),
 	KUNIT_CASE(smm_lru_lip_classic_head_test),
+	KUNIT_CASE(smm_lru_lip_unbatched_test),
 	KUNIT_CASE(smm_lru_lip_second_chance_test),
 	KUNIT_CASE(smm_lru_lip_fault_young_test),
 	KUNIT_CASE(smm_lru_lip_used_test),

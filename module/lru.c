@@ -397,17 +397,34 @@ static void smm_lru_queue(struct smm_pool *pool, struct smm_page *frame,
  * @pool: the pool
  * @frame: a frame just put in its object, not yet on any list
  *
- * Goes through this CPU's batch; an mlocked page goes to the unevictable
- * list instead, and one whose SMM_PG_active the caller set before (a
- * refault within the working set) to the active list.
+ * Goes through this CPU's batch, but for a refault the lip policy marked
+ * SMM_PG_thrashing, which is linked at once; an mlocked page goes to the
+ * unevictable list instead, and one whose SMM_PG_active the caller set
+ * before (a refault within the working set) to the active list.
  *
  * Context: Process context; the frame's page locked.  Takes this CPU's
- * batch lock, and the LRU lock when the batch is full.
+ * batch lock, and the LRU lock when the batch is full or the page
+ * thrashes.
  */
 void smm_lru_add(struct smm_pool *pool, struct smm_page *frame)
 {
+	struct smm_lruvec *lruvec;
+
 	smm_lru_assert_page_locked(pool, frame);
-	smm_lru_queue(pool, frame, SMM_LRU_BATCH_ADD);
+	if (!smm_page_test(frame, SMM_PG_thrashing)) {
+		smm_lru_queue(pool, frame, SMM_LRU_BATCH_ADD);
+		return;
+	}
+	/*
+	 * A thrashing refault (lip) is the page reclaim should take next.
+	 * Waiting in a batch it would be invisible to reclaim, which would
+	 * take older pages, the ones lip keeps, in its place: it is linked
+	 * at once.
+	 */
+	lruvec = smm_frame_lruvec(pool, frame);
+	smm_lruvec_lock(lruvec);
+	smm_lru_do_add(pool, lruvec, frame);
+	spin_unlock(&lruvec->lock);
 }
 SMM_EXPORT(smm_lru_add);
 
