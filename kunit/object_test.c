@@ -786,7 +786,7 @@ static void smm_object_mlocked_unmapped_punch_test(struct kunit *test)
  * race), the lookup's reference keeps the frame: it waits on the pinned
  * list and goes back to the buddy only when the lookup lets go, never by
  * a put_page() that takes the count to zero (the kernel's page allocator
- * would get the frame).
+ * would get the frame).  It is no page of its object's, pinned or not.
  */
 static void smm_object_abandon_stale_ref_test(struct kunit *test)
 {
@@ -824,6 +824,13 @@ static void smm_object_abandon_stale_ref_test(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, page->mapping);
 	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), pinned_before + 1);
 	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), free_before - 1);
+	/*
+	 * No pin of its object's: the object may go before the lookup lets
+	 * go (compaction, which abandons a copy, holds no reference on it),
+	 * and nothing may then count it there.
+	 */
+	KUNIT_EXPECT_NULL(test, smm_object_frame(pool, page)->object);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->pinned), 0L);
 
 	/*
 	 * The lookup finds it is no page of its slot and lets go.  Until the

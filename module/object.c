@@ -1035,12 +1035,20 @@ SMM_EXPORT(smm_object_frame_prepare);
  * smm_object_frame_release(), which frees it only when those two are the
  * last and else leaves it to the pinned list.  Dropping them at once
  * would let that lookup's put_page() take the count to zero and hand a
- * shadowmm frame to the kernel's page allocator.
+ * shadowmm frame to the kernel's page allocator.  It is no page of its
+ * object's any more, not even a pinned one.
  *
  * Context: Process context.
  */
 void smm_object_page_abandon(struct smm_pool *pool, struct page *page)
 {
+	/*
+	 * Nobody used it as a page of its object, so a stale lookup's
+	 * reference is no pin of the object's; and the object may go before
+	 * that reference does (compaction, which abandons a copy, holds no
+	 * reference on it), so the pinned list must not know it.
+	 */
+	smm_object_frame(pool, page)->object = NULL;
 	page->mapping = NULL;
 	/* Atomic, with release order: a stale holder may be trying the lock. */
 	unlock_page(page);
