@@ -8,6 +8,7 @@
  * object, and leaves whole.  Kernels without PMD-sized folios skip.
  */
 
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -427,6 +428,60 @@ static void smm_huge_young_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/* VM_LOCKED as an mlock() that came after the split began shows it. */
+static bool smm_huge_test_locked_once_unmapped(struct folio *folio)
+{
+	return !folio_mapped(folio);
+}
+
+/*
+ * An mlock() between the start of a split and its unmap: it set
+ * VM_LOCKED, found the PMD still there, faulted nothing and returned,
+ * and the unmap then munlocked the folio.  Its 512 pages must still go
+ * to the unevictable list.  The split asked before its unmap whether a
+ * locked mapping covered them, was told no, and put them on the
+ * inactive list, from which reclaim took a locked range.
+ */
+static void smm_huge_split_mlock_race_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_huge_test_pool(test);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	unsigned long len = 2 * SMM_HUGE_NR * PAGE_SIZE, addr, at;
+	struct smm_page *block;
+	unsigned long i, unevictable = 0;
+	struct folio *folio;
+	char c = 1;
+
+	KUNIT_ASSERT_EQ(test, smm_object_set_huge(pool, SMM_HUGE_ALWAYS), 0);
+	addr = kunit_vm_mmap(test, file, 0, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
+	at = ALIGN(addr, PMD_SIZE);
+	KUNIT_ASSERT_EQ(test, put_user(c, (char __user *)at), 0);
+	KUNIT_ASSERT_TRUE(test, smm_huge_test_pmd_mapped(at));
+	folio = page_folio((struct page *)xa_load(&obj->inode->i_mapping->i_pages,
+						  (at - addr) >> PAGE_SHIFT));
+	KUNIT_ASSERT_TRUE(test, folio_test_large(folio));
+	folio_get(folio);
+	folio_lock(folio);
+	smm_lru_drain_all(pool);
+
+	kunit_activate_static_stub(test, smm_object_mapped_locked,
+				   smm_huge_test_locked_once_unmapped);
+	KUNIT_EXPECT_EQ(test, smm_object_split_huge(obj, folio), 0);
+	kunit_deactivate_static_stub(test, smm_object_mapped_locked);
+	smm_lru_drain_all(pool);
+	block = smm_object_frame(pool, &folio->page);
+	for (i = 0; i < SMM_HUGE_NR; i++)
+		unevictable += smm_page_test(block + i, SMM_PG_unevictable);
+	KUNIT_EXPECT_EQ(test, unevictable, SMM_HUGE_NR);
+	folio_unlock(folio);
+	folio_put(folio);
+
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr, len), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /*
  * mglru's aging looks at a PMD-sized folio once per pass: its frame is
  * one entry of its generation's list but 512 of its pages.  A walk that
@@ -492,6 +547,7 @@ static struct kunit_case smm_huge_cases[] = {
 	KUNIT_CASE(smm_huge_held_folio_test),
 	KUNIT_CASE(smm_huge_dirty_is_the_heads_test),
 	KUNIT_CASE(smm_huge_split_stale_mlock_test),
+	KUNIT_CASE(smm_huge_split_mlock_race_test),
 	KUNIT_CASE(smm_huge_limit_test),
 	KUNIT_CASE(smm_huge_young_test),
 	KUNIT_CASE(smm_huge_gen_age_once_test),

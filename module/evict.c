@@ -227,6 +227,7 @@ bool smm_object_mapped_locked(struct folio *folio)
 	unsigned int vmas = 0;
 	bool locked = false;
 
+	KUNIT_STATIC_STUB_REDIRECT(smm_object_mapped_locked, folio);
 	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
 	i_mmap_lock_read(mapping);
 	smm_rmap_for_each_vma(vma, mapping, index, index + nr - 1) {

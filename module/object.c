@@ -1481,17 +1481,19 @@ static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio)
 		return -EBUSY;
 	first = folio->index;
 	block = smm_object_frame(pool, head);
-	/*
-	 * The unmap munlocks it, and its pages are single ones unmapped:
-	 * reclaim would no longer see that a locked mapping covers them.  So
-	 * they go to the unevictable list, as a page a locked mapping faults
-	 * in does, until a fault in that mapping mlocks them again.
-	 */
-	locked = smm_object_mapped_locked(folio);
 	/* As the kernel counts a PMD it splits: each mapping's goes here. */
 	pmds = folio_entire_mapcount(folio);
 	unmap_mapping_pages(mapping, first, SMM_HUGE_NR, false);
 	smm_count_events(pool, SMM_THP_SPLIT_PMD, pmds);
+	/*
+	 * The unmap munlocked it, and its pages are single ones unmapped:
+	 * reclaim would no longer see that a locked mapping covers them.  So
+	 * they go to the unevictable list, as a page a locked mapping faults
+	 * in does, until a fault in that mapping mlocks them again.  Asked
+	 * after the unmap, as eviction asks: an mlock() that set VM_LOCKED
+	 * before it found the PMD still there, faulted nothing, and returned.
+	 */
+	locked = smm_object_mapped_locked(folio);
 	/*
 	 * shadowmm's per-CPU LRU batches may hold a reference of their own:
 	 * drained.  The kernel's mlock batches are not drained under the
