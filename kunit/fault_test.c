@@ -19,6 +19,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/mempool.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/rmap.h>
@@ -913,6 +914,46 @@ static void smm_fault_reap_idle_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/*
+ * An mmap cannot empty the reserve that the copies of ->open need (a
+ * split cannot fail): with the region exhausted and the descriptors'
+ * cache out of free objects, a new mapping fails with -ENOMEM and takes
+ * nothing from the reserve, and a split of a mapping made before still
+ * gets its descriptor from it.
+ */
+static void smm_fault_mmap_spares_reserve_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &fault_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	char __user *p = smm_test_map(test, file, MAP_SHARED);
+	mempool_t *reserve = pool->vmas.reserve.mempool;
+	unsigned long untracked = smm_event_sum(pool, SMM_VMA_UNTRACKED);
+	struct smm_test_dry dry;
+	unsigned long addr;
+	int spare, left;
+
+	KUNIT_ASSERT_NOT_NULL(test, reserve);
+	smm_test_dry(test, pool, pool->vmas.reserve.cache, &dry);
+	spare = READ_ONCE(reserve->curr_nr);
+	KUNIT_EXPECT_GT(test, spare, 1);
+
+	addr = kunit_vm_mmap(test, file, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, 0);
+	KUNIT_EXPECT_EQ(test, (long)addr, (long)-ENOMEM);
+	left = READ_ONCE(reserve->curr_nr);
+	KUNIT_EXPECT_EQ(test, left, spare);
+
+	/* Its last page unmapped: one split, one copy of the vma. */
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p + (NR_PAGES - 1) * PAGE_SIZE,
+					PAGE_SIZE), 0);
+	left = READ_ONCE(reserve->curr_nr);
+	KUNIT_EXPECT_EQ(test, left, spare - 1);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_VMA_UNTRACKED), untracked);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	smm_test_dry_end(pool, &dry);
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, (NR_PAGES - 1) * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 static struct kunit_case smm_fault_cases[] = {
 	KUNIT_CASE(smm_fault_shared_test),
 	KUNIT_CASE(smm_fault_private_cow_test),
@@ -921,6 +962,7 @@ static struct kunit_case smm_fault_cases[] = {
 	KUNIT_CASE(smm_fault_lookup_resync_test),
 	KUNIT_CASE(smm_fault_untracked_test),
 	KUNIT_CASE(smm_fault_reap_idle_test),
+	KUNIT_CASE(smm_fault_mmap_spares_reserve_test),
 	KUNIT_CASE(smm_fault_hwpoison_test),
 	KUNIT_CASE(smm_fault_validate_batched_test),
 	KUNIT_CASE(smm_fault_validate_busy_mm_test),

@@ -257,13 +257,11 @@ static void smm_object_dogfood_test(struct kunit *test)
 	struct smm_pool *pool = smm_test_pool(test, &object_pool);
 	struct file *first = smm_test_object_file(test, pool);
 	struct smm_object *obj = smm_file_object(first);
-	unsigned long managed = smm_pool_managed_pages(pool);
-	unsigned int nr_pages = 0, nr_objs = 0, nr_files = 0, reserve, o, i;
+	unsigned int nr_files = 0, reserve, i;
 	struct smm_kmem_cache *cache = pool->objects.reserve.cache;
-	struct smm_page **pages, *page;
+	struct smm_test_dry dry;
+	struct smm_page *page;
 	struct file **files;
-	unsigned int *orders;
-	void **objs;
 
 	KUNIT_ASSERT_NOT_NULL(test, cache);
 	KUNIT_ASSERT_NOT_NULL(test, pool->objects.reserve.mempool);
@@ -274,39 +272,10 @@ static void smm_object_dogfood_test(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, cache->name, "shadowmm_object");
 	reserve = pool->objects.reserve.mempool->min_nr;
 	KUNIT_ASSERT_GT(test, reserve, 0U);
-
-	pages = kunit_kcalloc(test, managed, sizeof(*pages), GFP_KERNEL);
-	orders = kunit_kcalloc(test, managed, sizeof(*orders), GFP_KERNEL);
-	objs = kunit_kcalloc(test, managed, sizeof(*objs), GFP_KERNEL);
 	files = kunit_kcalloc(test, reserve + 1, sizeof(*files), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, pages);
-	KUNIT_ASSERT_NOT_NULL(test, orders);
-	KUNIT_ASSERT_NOT_NULL(test, objs);
 	KUNIT_ASSERT_NOT_NULL(test, files);
 
-	/* One CPU, so no other CPU's array keeps free objects of the cache. */
-	set_cpus_allowed_ptr(current, cpumask_of(raw_smp_processor_id()));
-	smm_kmem_cache_drain(cache);
-	for (o = SMM_MAX_ORDER + 1; o-- > 0;)
-		while (nr_pages < managed &&
-		       (pages[nr_pages] = smm_alloc_pages(pool, o, SMM_GFP_NOWAIT | SMM_GFP_NOFAULT)))
-			orders[nr_pages++] = o;
-	/* Pressure shrinks free slabs: let it, then take every free object. */
-	KUNIT_ASSERT_TRUE(test, smm_test_settle(pool));
-	while (nr_objs < managed &&
-	       (objs[nr_objs] = smm_kmem_cache_alloc(cache, SMM_GFP_ATOMIC | SMM_GFP_NOWAIT)))
-		nr_objs++;
-	/*
-	 * A slab of another cache (the mapping descriptors', made with the
-	 * first object) that the pressure gave back may leave a frame this
-	 * cache's slabs cannot use: taken too.
-	 */
-	while (nr_pages < managed &&
-	       (pages[nr_pages] = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT | SMM_GFP_NOFAULT)))
-		orders[nr_pages++] = 0;
-	KUNIT_EXPECT_LT(test, nr_objs, (unsigned int)managed);
-	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), 0UL);
-
+	smm_test_dry(test, pool, cache, &dry);
 	for (i = 0; i <= reserve; i++) {
 		files[i] = smm_object_file_create(pool);
 		if (IS_ERR(files[i]))
@@ -320,11 +289,7 @@ static void smm_object_dogfood_test(struct kunit *test)
 
 	while (nr_files--)
 		__fput_sync(files[nr_files]);
-	while (nr_objs--)
-		smm_kmem_cache_free(cache, objs[nr_objs]);
-	while (nr_pages--)
-		smm_free_pages(pool, pages[nr_pages], orders[nr_pages]);
-	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	smm_test_dry_end(pool, &dry);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 

@@ -164,6 +164,71 @@ static inline bool smm_test_settle(struct smm_pool *pool)
 	return true;
 }
 
+/* What smm_test_dry() took, for smm_test_dry_end() to give back. */
+struct smm_test_dry {
+	struct smm_kmem_cache *cache;
+	struct smm_page **pages;
+	unsigned int *orders;
+	void **objs;
+	unsigned int nr_pages, nr_objs;
+};
+
+/*
+ * The region exhausted and @cache out of free objects: every frame and
+ * every free object of @cache taken (the test pinned to this CPU, so no
+ * other CPU's array keeps some), as a region full of a program's memory
+ * with nothing to reclaim leaves them.  smm_test_dry_end() undoes it.
+ */
+static inline void smm_test_dry(struct kunit *test, struct smm_pool *pool,
+				struct smm_kmem_cache *cache, struct smm_test_dry *d)
+{
+	unsigned long managed = smm_pool_managed_pages(pool);
+	unsigned int o;
+
+	d->cache = cache;
+	d->nr_pages = 0;
+	d->nr_objs = 0;
+	d->pages = kunit_kcalloc(test, managed, sizeof(*d->pages), GFP_KERNEL);
+	d->orders = kunit_kcalloc(test, managed, sizeof(*d->orders), GFP_KERNEL);
+	d->objs = kunit_kcalloc(test, managed, sizeof(*d->objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, d->pages);
+	KUNIT_ASSERT_NOT_NULL(test, d->orders);
+	KUNIT_ASSERT_NOT_NULL(test, d->objs);
+
+	set_cpus_allowed_ptr(current, cpumask_of(raw_smp_processor_id()));
+	smm_kmem_cache_drain(cache);
+	for (o = SMM_MAX_ORDER + 1; o-- > 0;)
+		while (d->nr_pages < managed &&
+		       (d->pages[d->nr_pages] = smm_alloc_pages(pool, o,
+								SMM_GFP_NOWAIT | SMM_GFP_NOFAULT)))
+			d->orders[d->nr_pages++] = o;
+	/* Pressure shrinks free slabs: let it, then take every free object. */
+	KUNIT_ASSERT_TRUE(test, smm_test_settle(pool));
+	while (d->nr_objs < managed &&
+	       (d->objs[d->nr_objs] = smm_kmem_cache_alloc(cache, SMM_GFP_ATOMIC |
+							   SMM_GFP_NOWAIT)))
+		d->nr_objs++;
+	/*
+	 * A slab of another cache that the pressure gave back may leave a
+	 * frame this cache's slabs cannot use: taken too.
+	 */
+	while (d->nr_pages < managed &&
+	       (d->pages[d->nr_pages] = smm_alloc_pages(pool, 0, SMM_GFP_NOWAIT | SMM_GFP_NOFAULT)))
+		d->orders[d->nr_pages++] = 0;
+	KUNIT_EXPECT_LT(test, d->nr_objs, (unsigned int)managed);
+	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), 0UL);
+}
+
+/* Give back what smm_test_dry() took, and the test's CPUs. */
+static inline void smm_test_dry_end(struct smm_pool *pool, struct smm_test_dry *d)
+{
+	while (d->nr_objs--)
+		smm_kmem_cache_free(d->cache, d->objs[d->nr_objs]);
+	while (d->nr_pages--)
+		smm_free_pages(pool, d->pages[d->nr_pages], d->orders[d->nr_pages]);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+}
+
 static inline unsigned long smm_test_nr_free(struct smm_zone *zone, unsigned int order)
 {
 	return READ_ONCE(zone->free_area[order].nr_free);

@@ -333,6 +333,31 @@ void *smm_kmem_reserve_zalloc(struct smm_kmem_reserve *r)
 SMM_EXPORT(smm_kmem_reserve_zalloc);
 
 /**
+ * smm_kmem_reserve_zalloc_kernel() - a zeroed element, never the reserve's
+ * @r: a reserve smm_kmem_reserve_ready() made
+ *
+ * For a caller that may fail, such as an mmap: the allocation may
+ * reclaim and stops at the min watermark as any that is not atomic, so
+ * neither the part of the zones below min that atomic allocations may
+ * take nor @r's elements go to it: they stay for the callers that cannot
+ * fail (a split, a fork's copy).
+ *
+ * Context: Process context, may sleep.
+ * Return: the element, or NULL.
+ */
+void *smm_kmem_reserve_zalloc_kernel(struct smm_kmem_reserve *r)
+{
+	void *element;
+
+	might_sleep();
+	element = smm_kmem_cache_alloc(r->cache, SMM_GFP_KERNEL);
+	if (element)
+		memset(element, 0, r->size);
+	return element;
+}
+SMM_EXPORT(smm_kmem_reserve_zalloc_kernel);
+
+/**
  * smm_kmem_reserve_free() - give an element back (refilling the reserve first)
  * @r: its reserve
  * @element: from smm_kmem_reserve_zalloc()

@@ -403,11 +403,22 @@ SMM_EXPORT(smm_vma_tree_unmap);
 
 /* ---- descriptors ---- */
 
+/*
+ * A descriptor for @vma.  @may_fail (->mmap, which can refuse the
+ * mapping): from the zones above their low watermark, reclaiming if need
+ * be; else (->open, which cannot fail) from the reserve if need be, which
+ * a program mapping as much as it can must not be able to empty.
+ */
 static struct smm_vma *smm_vma_alloc(struct smm_pool *pool,
-				     struct vm_area_struct *vma)
+				     struct vm_area_struct *vma, bool may_fail)
 {
-	struct smm_vma *v = smm_kmem_reserve_zalloc(&pool->vmas.reserve);
+	struct smm_vma *v;
 	int i;
+
+	if (may_fail)
+		v = smm_kmem_reserve_zalloc_kernel(&pool->vmas.reserve);
+	else
+		v = smm_kmem_reserve_zalloc(&pool->vmas.reserve);
 
 	if (!v)
 		return NULL;
@@ -828,7 +839,7 @@ int smm_vma_mmap(struct smm_pool *pool, struct smm_object *obj,
 	ret = smm_kmem_reserve_ready(pool, &pool->vmas.reserve);
 	if (ret)
 		return ret;
-	v = smm_vma_alloc(pool, vma);
+	v = smm_vma_alloc(pool, vma, true);
 	if (!v)
 		return -ENOMEM;
 	tree = smm_vma_tree_get(pool, vma->vm_mm);
@@ -874,7 +885,7 @@ void smm_vma_open(struct vm_area_struct *vma)
 
 	mmap_assert_write_locked(vma->vm_mm);
 	vma->vm_private_data = NULL;
-	v = smm_vma_alloc(pool, vma);
+	v = smm_vma_alloc(pool, vma, false);
 	tree = v ? smm_vma_tree_get(pool, vma->vm_mm) : NULL;
 	if (!tree) {
 		/* Only after the region and the reserve ran dry. */

@@ -304,6 +304,7 @@ void smm_kmem_reserve_init(struct smm_kmem_reserve *r, const char *name,
 			   unsigned int size, int min_nr);
 int smm_kmem_reserve_ready(struct smm_pool *pool, struct smm_kmem_reserve *r);
 void *smm_kmem_reserve_zalloc(struct smm_kmem_reserve *r);
+void *smm_kmem_reserve_zalloc_kernel(struct smm_kmem_reserve *r);
 void smm_kmem_reserve_free(struct smm_kmem_reserve *r, void *element);
 void smm_kmem_reserve_destroy(struct smm_kmem_reserve *r);
 
