@@ -28,6 +28,10 @@ static int __init smm_bench_init(void)
 	struct dentry *file;
 	int ret;
 
+	if (!smm_debugfs_root()) {
+		pr_err("%s has no debugfs directory: no bench file to serve\n", SMM_NAME);
+		return -ENODEV;
+	}
 	file = debugfs_create_file("bench", 0600, smm_debugfs_root(),
 				   smm_device_pool(), &smm_bench_fops);
 	if (IS_ERR(file)) {

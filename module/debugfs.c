@@ -70,16 +70,27 @@ static DEFINE_MUTEX(smm_knob_sets_lock);
 /**
  * smm_debugfs_init() - create /sys/kernel/debug/shadowmm/
  *
+ * A kernel booted with debugfs=off (-EPERM) or debugfs=no-mount
+ * (-ENOENT), or built without debugfs (-ENODEV), still gets the device:
+ * the module loads without its files, and smm_debugfs_root() is NULL.
+ *
  * Context: Process context, module init.
- * Return: 0, or a negative errno when the directory cannot be created.
+ * Return: 0, or a negative errno when the directory cannot be created
+ * on a kernel whose debugfs is there.
  */
 int smm_debugfs_init(void)
 {
 	struct dentry *dir;
 
 	dir = debugfs_create_dir(SMM_NAME, NULL);
-	if (IS_ERR(dir))
-		return PTR_ERR(dir);
+	if (IS_ERR(dir)) {
+		if (PTR_ERR(dir) != -EPERM && PTR_ERR(dir) != -ENOENT &&
+		    PTR_ERR(dir) != -ENODEV)
+			return PTR_ERR(dir);
+		pr_info("debugfs is not available (%pe): /dev/%s without its debugfs files\n",
+			dir, SMM_NAME);
+		return 0;
+	}
 	smm_debugfs_dir = dir;
 	return 0;
 }
@@ -99,7 +110,9 @@ void smm_debugfs_exit(void)
  * smm_debugfs_root() - the directory subsystems create their files in
  *
  * Context: Any context, between smm_debugfs_init() and smm_debugfs_exit().
- * Return: the debugfs dentry of /sys/kernel/debug/shadowmm/.
+ * Return: the debugfs dentry of /sys/kernel/debug/shadowmm/, or NULL
+ * when debugfs is not available (never create a file with NULL: it would
+ * land in the debugfs root).
  */
 struct dentry *smm_debugfs_root(void)
 {
@@ -878,6 +891,9 @@ int smm_debugfs_add_pool(struct smm_pool *pool)
 	struct dentry *dir = smm_debugfs_dir;
 	int i;
 
+	if (!dir)
+		return 0;
+
 	for (i = 0; i < ARRAY_SIZE(smm_pool_files); i++)
 		debugfs_create_file(smm_pool_files[i].name, smm_pool_files[i].mode,
 				    dir, pool, smm_pool_files[i].fops);
@@ -911,6 +927,8 @@ void smm_debugfs_remove_pool(struct smm_pool *pool)
 	int i;
 
 	smm_slab_debugfs_remove(pool);
+	if (!smm_debugfs_dir)
+		return;
 	debugfs_lookup_and_remove("fail_page_alloc", smm_debugfs_dir);
 	for (i = ARRAY_SIZE(smm_pool_files) - 1; i >= 0; i--)
 		debugfs_lookup_and_remove(smm_pool_files[i].name, smm_debugfs_dir);

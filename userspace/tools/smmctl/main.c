@@ -96,7 +96,10 @@ static int smm_check_root(const struct smm_opts *o)
 
 	if (!stat(o->root, &st) && S_ISDIR(st.st_mode))
 		return 0;
-	if (!o->root_from)
+	if (!o->root_from && !stat("/sys/module/shadowmm", &st))
+		smm_err("shadowmm is loaded but %s is not there: mount debugfs (a kernel booted with debugfs=off has none)",
+			o->root);
+	else if (!o->root_from)
 		smm_err("shadowmm is not loaded (no %s): load it with insmod shadowmm.ko, and mount debugfs",
 			o->root);
 	else if (errno == ENOENT)
