@@ -1042,13 +1042,18 @@ SMM_EXPORT(smm_object_frame_prepare);
  */
 void smm_object_page_abandon(struct smm_pool *pool, struct page *page)
 {
+	struct smm_page *frame = smm_object_frame(pool, page);
+	unsigned long i, nr = PageHead(page) ? SMM_HUGE_NR : 1;
+
 	/*
 	 * Nobody used it as a page of its object, so a stale lookup's
 	 * reference is no pin of the object's; and the object may go before
 	 * that reference does (compaction, which abandons a copy, holds no
-	 * reference on it), so the pinned list must not know it.
+	 * reference on it), so the pinned list must not know it, nor may
+	 * any frame of a PMD-sized folio name it.
 	 */
-	smm_object_frame(pool, page)->object = NULL;
+	for (i = 0; i < nr; i++)
+		frame[i].object = NULL;
 	page->mapping = NULL;
 	/* Atomic, with release order: a stale holder may be trying the lock. */
 	unlock_page(page);
