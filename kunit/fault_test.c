@@ -928,12 +928,12 @@ static void smm_fault_mmap_spares_reserve_test(struct kunit *test)
 	char __user *p = smm_test_map(test, file, MAP_SHARED);
 	mempool_t *reserve = pool->vmas.reserve.mempool;
 	unsigned long untracked = smm_event_sum(pool, SMM_VMA_UNTRACKED);
-	struct smm_test_dry dry;
+	struct smm_test_dry *dry;
 	unsigned long addr;
 	int spare, left;
 
 	KUNIT_ASSERT_NOT_NULL(test, reserve);
-	smm_test_dry(test, pool, pool->vmas.reserve.cache, &dry);
+	dry = smm_test_dry(test, pool, pool->vmas.reserve.cache);
 	spare = READ_ONCE(reserve->curr_nr);
 	KUNIT_EXPECT_GT(test, spare, 1);
 
@@ -949,7 +949,7 @@ static void smm_fault_mmap_spares_reserve_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, left, spare - 1);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_VMA_UNTRACKED), untracked);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
-	smm_test_dry_end(pool, &dry);
+	smm_test_dry_end(test, dry);
 	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, (NR_PAGES - 1) * PAGE_SIZE), 0);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }

@@ -373,6 +373,39 @@ static bool smm_huge_test_pmd_mapped(unsigned long addr)
 	return leaf;
 }
 
+/* The mapping smm_huge_test_map() makes: two PMDs' worth. */
+#define SMM_HUGE_TEST_MAP_LEN	(2 * SMM_HUGE_NR * PAGE_SIZE)
+
+/*
+ * A PMD-mapped folio: huge=always, SMM_HUGE_TEST_MAP_LEN of @file
+ * mapped, and a write @off bytes past the mapping's first 2 MiB
+ * boundary.  Returns the folio there, with a reference; *@addrp is the
+ * mapping, *@atp the boundary.
+ */
+static struct folio *smm_huge_test_map(struct kunit *test, struct smm_pool *pool,
+				       struct file *file, unsigned long off,
+				       unsigned long *addrp, unsigned long *atp)
+{
+	struct smm_object *obj = smm_file_object(file);
+	unsigned long addr, at;
+	struct folio *folio;
+
+	KUNIT_ASSERT_EQ(test, smm_object_set_huge(pool, SMM_HUGE_ALWAYS), 0);
+	addr = kunit_vm_mmap(test, file, 0, SMM_HUGE_TEST_MAP_LEN, PROT_READ | PROT_WRITE,
+			     MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
+	at = ALIGN(addr, PMD_SIZE);
+	KUNIT_ASSERT_EQ(test, put_user(1, (char __user *)at + off), 0);
+	KUNIT_ASSERT_TRUE(test, smm_huge_test_pmd_mapped(at));
+	folio = page_folio((struct page *)xa_load(&obj->inode->i_mapping->i_pages,
+						  (at - addr) >> PAGE_SHIFT));
+	KUNIT_ASSERT_TRUE(test, folio_test_large(folio));
+	folio_get(folio);
+	*addrp = addr;
+	*atp = at;
+	return folio;
+}
+
 /*
  * A first touch in a mapping's aligned 2 MiB maps the folio with a PMD;
  * aging reads that PMD's young bit once (a folio's accesses through one
@@ -385,25 +418,14 @@ static void smm_huge_young_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_huge_test_pool(test);
 	struct file *file = smm_test_object_file(test, pool);
-	struct smm_object *obj = smm_file_object(file);
-	unsigned long len = 2 * SMM_HUGE_NR * PAGE_SIZE, addr, at;
+	unsigned long len = SMM_HUGE_TEST_MAP_LEN, addr, at;
 	struct folio *folio;
 	char c = 1;
 
-	KUNIT_ASSERT_EQ(test, smm_object_set_huge(pool, SMM_HUGE_ALWAYS), 0);
-	addr = kunit_vm_mmap(test, file, 0, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
+	folio = smm_huge_test_map(test, pool, file, 5 * PAGE_SIZE, &addr, &at);
 	/* The placement puts a mapping of 2 MiB or more on a 2 MiB boundary. */
 	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(addr, PMD_SIZE));
-	at = ALIGN(addr, PMD_SIZE);
-	KUNIT_EXPECT_EQ(test, put_user(c, (char __user *)at + 5 * PAGE_SIZE), 0);
-	KUNIT_EXPECT_TRUE(test, smm_huge_test_pmd_mapped(at));
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_THP_FAULT_ALLOC), 1UL);
-
-	folio = page_folio((struct page *)xa_load(&obj->inode->i_mapping->i_pages,
-						  (at - addr) >> PAGE_SHIFT));
-	KUNIT_ASSERT_TRUE(test, folio_test_large(folio));
-	folio_get(folio);
 	folio_lock(folio);
 	KUNIT_EXPECT_EQ(test, smm_object_young_ptes(folio), 1U);
 	KUNIT_EXPECT_EQ(test, smm_object_young_ptes(folio), 0U);
@@ -418,6 +440,8 @@ static void smm_huge_young_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, smm_huge_test_pmd_mapped(at));
 	KUNIT_EXPECT_EQ(test, get_user(c, (char __user *)at + 7 * PAGE_SIZE), 0);
 	KUNIT_EXPECT_EQ(test, get_user(c, (char __user *)at + 8 * PAGE_SIZE), 0);
+	/* Never written: zero, through the ptes as through the PMD. */
+	KUNIT_EXPECT_EQ(test, c, 0);
 	folio_lock(folio);
 	KUNIT_EXPECT_EQ(test, smm_object_young_ptes(folio), 1U);
 	KUNIT_EXPECT_EQ(test, smm_object_young_ptes(folio), 0U);
@@ -447,22 +471,11 @@ static void smm_huge_split_mlock_race_test(struct kunit *test)
 	struct smm_pool *pool = smm_huge_test_pool(test);
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_object *obj = smm_file_object(file);
-	unsigned long len = 2 * SMM_HUGE_NR * PAGE_SIZE, addr, at;
+	unsigned long i, unevictable = 0, addr, at;
 	struct smm_page *block;
-	unsigned long i, unevictable = 0;
 	struct folio *folio;
-	char c = 1;
 
-	KUNIT_ASSERT_EQ(test, smm_object_set_huge(pool, SMM_HUGE_ALWAYS), 0);
-	addr = kunit_vm_mmap(test, file, 0, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
-	at = ALIGN(addr, PMD_SIZE);
-	KUNIT_ASSERT_EQ(test, put_user(c, (char __user *)at), 0);
-	KUNIT_ASSERT_TRUE(test, smm_huge_test_pmd_mapped(at));
-	folio = page_folio((struct page *)xa_load(&obj->inode->i_mapping->i_pages,
-						  (at - addr) >> PAGE_SHIFT));
-	KUNIT_ASSERT_TRUE(test, folio_test_large(folio));
-	folio_get(folio);
+	folio = smm_huge_test_map(test, pool, file, 0, &addr, &at);
 	folio_lock(folio);
 	smm_lru_drain_all(pool);
 
@@ -478,7 +491,7 @@ static void smm_huge_split_mlock_race_test(struct kunit *test)
 	folio_unlock(folio);
 	folio_put(folio);
 
-	KUNIT_EXPECT_EQ(test, vm_munmap(addr, len), 0);
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr, SMM_HUGE_TEST_MAP_LEN), 0);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 

@@ -259,7 +259,7 @@ static void smm_object_dogfood_test(struct kunit *test)
 	struct smm_object *obj = smm_file_object(first);
 	unsigned int nr_files = 0, reserve, i;
 	struct smm_kmem_cache *cache = pool->objects.reserve.cache;
-	struct smm_test_dry dry;
+	struct smm_test_dry *dry;
 	struct smm_page *page;
 	struct file **files;
 
@@ -275,7 +275,7 @@ static void smm_object_dogfood_test(struct kunit *test)
 	files = kunit_kcalloc(test, reserve + 1, sizeof(*files), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, files);
 
-	smm_test_dry(test, pool, cache, &dry);
+	dry = smm_test_dry(test, pool, cache);
 	for (i = 0; i <= reserve; i++) {
 		files[i] = smm_object_file_create(pool);
 		if (IS_ERR(files[i]))
@@ -289,7 +289,7 @@ static void smm_object_dogfood_test(struct kunit *test)
 
 	while (nr_files--)
 		__fput_sync(files[nr_files]);
-	smm_test_dry_end(pool, &dry);
+	smm_test_dry_end(test, dry);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 

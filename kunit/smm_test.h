@@ -166,6 +166,7 @@ static inline bool smm_test_settle(struct smm_pool *pool)
 
 /* What smm_test_dry() took, for smm_test_dry_end() to give back. */
 struct smm_test_dry {
+	struct smm_pool *pool;
 	struct smm_kmem_cache *cache;
 	struct smm_page **pages;
 	unsigned int *orders;
@@ -173,27 +174,43 @@ struct smm_test_dry {
 	unsigned int nr_pages, nr_objs;
 };
 
+/* Give back what smm_test_dry() took (again: nothing). */
+static inline void smm_test_dry_undo(void *arg)
+{
+	struct smm_test_dry *d = arg;
+
+	while (d->nr_objs)
+		smm_kmem_cache_free(d->cache, d->objs[--d->nr_objs]);
+	while (d->nr_pages) {
+		d->nr_pages--;
+		smm_free_pages(d->pool, d->pages[d->nr_pages], d->orders[d->nr_pages]);
+	}
+}
+
 /*
  * The region exhausted and @cache out of free objects: every frame and
  * every free object of @cache taken (the test pinned to this CPU, so no
  * other CPU's array keeps some), as a region full of a program's memory
- * with nothing to reclaim leaves them.  smm_test_dry_end() undoes it.
+ * with nothing to reclaim leaves them.  smm_test_dry_end() undoes it, or
+ * the test's end if an assertion stops it first (before the pool goes).
  */
-static inline void smm_test_dry(struct kunit *test, struct smm_pool *pool,
-				struct smm_kmem_cache *cache, struct smm_test_dry *d)
+static inline struct smm_test_dry *smm_test_dry(struct kunit *test, struct smm_pool *pool,
+						struct smm_kmem_cache *cache)
 {
 	unsigned long managed = smm_pool_managed_pages(pool);
+	struct smm_test_dry *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
 	unsigned int o;
 
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	d->pool = pool;
 	d->cache = cache;
-	d->nr_pages = 0;
-	d->nr_objs = 0;
 	d->pages = kunit_kcalloc(test, managed, sizeof(*d->pages), GFP_KERNEL);
 	d->orders = kunit_kcalloc(test, managed, sizeof(*d->orders), GFP_KERNEL);
 	d->objs = kunit_kcalloc(test, managed, sizeof(*d->objs), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, d->pages);
 	KUNIT_ASSERT_NOT_NULL(test, d->orders);
 	KUNIT_ASSERT_NOT_NULL(test, d->objs);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_dry_undo, d), 0);
 
 	set_cpus_allowed_ptr(current, cpumask_of(raw_smp_processor_id()));
 	smm_kmem_cache_drain(cache);
@@ -217,15 +234,13 @@ static inline void smm_test_dry(struct kunit *test, struct smm_pool *pool,
 		d->orders[d->nr_pages++] = 0;
 	KUNIT_EXPECT_LT(test, d->nr_objs, (unsigned int)managed);
 	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), 0UL);
+	return d;
 }
 
 /* Give back what smm_test_dry() took, and the test's CPUs. */
-static inline void smm_test_dry_end(struct smm_pool *pool, struct smm_test_dry *d)
+static inline void smm_test_dry_end(struct kunit *test, struct smm_test_dry *d)
 {
-	while (d->nr_objs--)
-		smm_kmem_cache_free(d->cache, d->objs[d->nr_objs]);
-	while (d->nr_pages--)
-		smm_free_pages(pool, d->pages[d->nr_pages], d->orders[d->nr_pages]);
+	kunit_release_action(test, smm_test_dry_undo, d);
 	set_cpus_allowed_ptr(current, cpu_possible_mask);
 }
 
