@@ -347,10 +347,8 @@ SMM_EXPORT(smm_kmem_reserve_zalloc);
  */
 void *smm_kmem_reserve_zalloc_kernel(struct smm_kmem_reserve *r)
 {
-	void *element;
+	void *element = smm_kmem_cache_alloc(r->cache, SMM_GFP_KERNEL);
 
-	might_sleep();
-	element = smm_kmem_cache_alloc(r->cache, SMM_GFP_KERNEL);
 	if (element)
 		memset(element, 0, r->size);
 	return element;

@@ -405,9 +405,9 @@ SMM_EXPORT(smm_vma_tree_unmap);
 
 /*
  * A descriptor for @vma.  @may_fail (->mmap, which can refuse the
- * mapping): from the zones above their low watermark, reclaiming if need
- * be; else (->open, which cannot fail) from the reserve if need be, which
- * a program mapping as much as it can must not be able to empty.
+ * mapping): as SMM_GFP_KERNEL allocates, reclaiming if need be and never
+ * below min; else (->open, which cannot fail) from the reserve if need
+ * be, which a program mapping as much as it can must not be able to empty.
  */
 static struct smm_vma *smm_vma_alloc(struct smm_pool *pool,
 				     struct vm_area_struct *vma, bool may_fail)
@@ -1275,7 +1275,7 @@ static unsigned long smm_vma_tree_reap_current(struct smm_pool *pool,
  * multi-generational LRU walks mm's the same way).  The search starts
  * where the last one stopped, so trees that cannot be reaped now (their
  * mmap_lock busy) do not hide the others for good; trees whose mm is gone
- * without telling theirs notifier go first (smm_vma_reap_dead()).  The
+ * without telling their notifier go first (smm_vma_reap_dead()).  The
  * counts are read without their locks: a tree missed now is met at the
  * next pressure.
  *
