@@ -179,6 +179,9 @@ static ssize_t smm_object_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	ssize_t done = 0;
 	int err;
 
+	/* Nothing to write is no write, at any offset (generic_write_checks()). */
+	if (!iov_iter_count(from))
+		return 0;
 	err = smm_object_io_lock(iocb, true);
 	if (err)
 		return err;
@@ -199,6 +202,15 @@ static ssize_t smm_object_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		struct page *page;
 
 		n = min_t(size_t, PAGE_SIZE - off, iov_iter_count(from));
+		/*
+		 * A source none of which can be read makes no page (nor brings
+		 * one back from the store), as generic_perform_write() checks
+		 * before it takes a folio: a bad buffer changes nothing.
+		 */
+		if (fault_in_iov_iter_readable(from, n) == n) {
+			err = -EFAULT;
+			break;
+		}
 		page = smm_object_get_page(obj, pos >> PAGE_SHIFT, SMM_GET_CREATE | nowait,
 					   &origin);
 		if (IS_ERR(page)) {

@@ -1830,8 +1830,11 @@ vm_fault_t smm_object_fault_page(struct smm_object *obj, pgoff_t index,
 	page = smm_object_get_page(obj, index, SMM_GET_CREATE, origin);
 	if (IS_ERR(page))
 		return VM_FAULT_SIGBUS;
-	if (*origin == SMM_PAGE_CREATED)
-		smm_object_note_size(obj, ((loff_t)index + 1) << PAGE_SHIFT);
+	/*
+	 * Whatever made the page (a write whose copy then faulted leaves one
+	 * the size does not cover), the size covers what a fault maps.
+	 */
+	smm_object_note_size(obj, ((loff_t)index + 1) << PAGE_SHIFT);
 	*pagep = page;
 	return 0;
 }

@@ -720,8 +720,9 @@ TEST(size_limit_writes_get_efbig)
 
 /*
  * RLIMIT_FSIZE caps write() as on any file: a write that starts past it
- * gets EFBIG (and SIGXFSZ), one across it stops there.  The module once
- * ignored it: under "ulimit -f 4" a write at 1 GiB grew the object to it.
+ * gets EFBIG (and SIGXFSZ), one across it stops there, and one of no bytes
+ * is no write at all (0, no signal).  The module once ignored the limit:
+ * under "ulimit -f 4" a write at 1 GiB grew the object to it.
  */
 TEST(write_honours_rlimit_fsize)
 {
@@ -736,9 +737,12 @@ TEST(write_honours_rlimit_fsize)
 		char buf[3 * PG];
 
 		memset(buf, 'f', sizeof(buf));
-		signal(SIGXFSZ, SIG_IGN);
 		if (setrlimit(RLIMIT_FSIZE, &rl))
 			_exit(10);
+		/* SIGXFSZ at its default: a signal would kill the child. */
+		if (pwrite(fd, buf, 0, 1 << 20) != 0)
+			_exit(13);
+		signal(SIGXFSZ, SIG_IGN);
 		errno = 0;
 		if (pwrite(fd, buf, 1, 1 << 20) != -1 || errno != EFBIG)
 			_exit(11);
@@ -748,8 +752,9 @@ TEST(write_honours_rlimit_fsize)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
-		TH_LOG("child exit %d (11: a write past the limit, 12: one across it)",
-		       WEXITSTATUS(status));
+		TH_LOG("child exit %d, signal %d (11: a write past the limit, 12: one across it, 13 or SIGXFSZ: one of 0 bytes past it)",
+		       WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		       WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 	EXPECT_EQ(2 * PG, smm_info(fd).size);
 	close(fd);
 }
@@ -929,6 +934,38 @@ TEST(bad_pointers_get_efault)
 	munmap(p, 4 * PG);
 	munmap(none, PG);
 	munmap(edge, PG);
+}
+
+/*
+ * A write whose source cannot be read at all makes no page, past the size
+ * or over an evicted one: nothing changes.  The module once made the page
+ * first: the size did not cover it, and bytes a mapping then stored there
+ * were past the end for read() (a fault found the page there and did
+ * not grow the size).
+ */
+TEST(unreadable_source_makes_no_page)
+{
+	int fd = smm_open();
+	void *none = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct shadowmm_info info;
+	char got[6] = "";
+	char *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(MAP_FAILED, none);
+	info = smm_info(fd);
+	REFUSED(EFAULT, pwrite(fd, none, 16, 4 * PG), "pwrite past the size from PROT_NONE");
+	EXPECT_EQ(0, info.resident_pages);
+	/* The page a mapping's store makes there is the object's, size and all. */
+	p = map_shared(fd, 8 * PG, 0);
+	ASSERT_NE(NULL, p);
+	memcpy(p + 4 * PG, "hello", 5);
+	EXPECT_EQ(5 * PG, smm_info(fd).size);
+	EXPECT_EQ(5, pread(fd, got, 5, 4 * PG));
+	EXPECT_STREQ("hello", got);
+	munmap(p, 8 * PG);
+	munmap(none, PG);
+	close(fd);
 }
 
 TEST(bad_punch_ranges_get_einval)
