@@ -325,28 +325,43 @@ static void smm_reclaim_corrupt_test(struct kunit *test)
 	vm_munmap(addr, 4 * PAGE_SIZE);
 }
 
-/* The store's read, as a fatal signal ends one on a disk file system. */
-static int smm_test_swap_read_killed(struct smm_swap *swap, u32 slot, void *dst)
+/*
+ * The store's read, ended as a swap file's can end without losing the page:
+ * by a fatal signal (a disk file system), or with no folio for its page
+ * cache (no memory, or the reader's memory cgroup at its limit).
+ */
+static const int smm_test_swapin_errors[] = { -EINTR, -ENOMEM };
+static int smm_test_swapin_error;
+
+static int smm_test_swap_read_fails(struct smm_swap *swap, u32 slot, void *dst)
 {
-	return -EINTR;
+	return smm_test_swapin_error;
 }
 
+static void smm_test_swapin_error_desc(const int *err, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", *err == -EINTR ? "EINTR" : "ENOMEM");
+}
+KUNIT_ARRAY_PARAM(smm_test_swapin_error, smm_test_swapin_errors, smm_test_swapin_error_desc);
+
 /*
- * A swap-in whose read a fatal signal ended lost nothing: the read()
- * fails with EINTR, not EIO, nothing is counted as damaged, the page's
+ * A swap-in whose read ended so lost nothing: the read() fails with that
+ * errno, not EIO (a page lost), nothing is counted as damaged, the page's
  * shadow entry stays, and the page comes back intact afterwards.
  */
-static void smm_reclaim_swapin_killed_test(struct kunit *test)
+static void smm_reclaim_swapin_not_lost_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
 	struct file *file = smm_test_object_file(test, pool);
 	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
 	loff_t pos = 0;
 
+	smm_test_swapin_error = *(const int *)test->param_value;
 	KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, 0), (ssize_t)PAGE_SIZE);
 	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
-	kunit_activate_static_stub(test, smm_swap_read, smm_test_swap_read_killed);
-	KUNIT_EXPECT_EQ(test, kernel_read(file, buf, PAGE_SIZE, &pos), (ssize_t)-EINTR);
+	kunit_activate_static_stub(test, smm_swap_read, smm_test_swap_read_fails);
+	KUNIT_EXPECT_EQ(test, kernel_read(file, buf, PAGE_SIZE, &pos),
+			(ssize_t)smm_test_swapin_error);
 	kunit_deactivate_static_stub(test, smm_swap_read);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->swap.corrupt), 0L);
 	KUNIT_EXPECT_TRUE(test, xa_is_value(smm_object_shadow(smm_file_object(file), 0)));
@@ -1657,7 +1672,7 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE(smm_reclaim_major_fault_test),
 	KUNIT_CASE_SLOW(smm_reclaim_store_full_test),
 	KUNIT_CASE(smm_reclaim_corrupt_test),
-	KUNIT_CASE(smm_reclaim_swapin_killed_test),
+	KUNIT_CASE_PARAM(smm_reclaim_swapin_not_lost_test, smm_test_swapin_error_gen_params),
 	KUNIT_CASE(smm_reclaim_swapin_rearms_kswapd_test),
 	KUNIT_CASE(smm_reclaim_progress_during_a_pass_keeps_kswapd_test),
 	KUNIT_CASE(smm_reclaim_destroy_waits_for_a_waker_test),

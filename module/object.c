@@ -1616,7 +1616,8 @@ SMM_EXPORT(smm_object_split_huge);
  * Returns the page locked with a reference for the caller, or
  * ERR_PTR(-EAGAIN) when the entry changed meanwhile, -ENOSPC when no frame
  * is left even after reclaim, -EINTR when a fatal signal ended the read,
- * -EIO when the contents are lost.
+ * -ENOMEM when the read had no memory (a swap file's page cache; the slot
+ * reads back later), -EIO when the contents are lost.
  */
 static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 				      void *shadow)
@@ -1655,8 +1656,8 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 	else
 		smm_object_zero_frame(pool, page);
 	if (err) {
-		/* A fatal signal ended the read: nothing is lost. */
-		if (err != -EINTR)
+		/* A fatal signal or no memory ended the read: nothing is lost. */
+		if (smm_swap_read_lost(err))
 			pr_err_ratelimited("object %llu: page %lu lost in the backing store (slot %u): %d\n",
 					   obj->id, index, slot, err);
 		xa_lock_irq(&mapping->i_pages);
@@ -1666,7 +1667,7 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 		atomic_long_dec(&obj->resident);
 		smm_object_change_end(pool);
 		smm_object_page_abandon(pool, page);
-		return ERR_PTR(err == -EINTR ? -EINTR : -EIO);
+		return ERR_PTR(smm_swap_read_lost(err) ? -EIO : err);
 	}
 	folio_mark_uptodate(page_folio(page));
 	/* A trim may have dropped a slotless entry meanwhile: it counted it. */

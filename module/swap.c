@@ -520,13 +520,16 @@ SMM_EXPORT(smm_swap_owner_put);
  *
  * A swap file is read in the caller's context: a file system that reads
  * through the page cache (not tmpfs) gives up with -EINTR when the caller
- * has a fatal signal pending.  That loses nothing and is no damage: it is
- * passed back, neither counted nor logged, and the slot reads back later.
+ * has a fatal signal pending, and with -ENOMEM when the page cache gets no
+ * folio (no memory, or the caller's memory cgroup at its limit, which the
+ * folio is charged to).  Neither loses anything nor is damage
+ * (smm_swap_read_lost()): they are passed back, neither counted nor
+ * logged, and the slot reads back later.
  *
  * Context: Process context, may sleep.
  * Return: 0, -EINVAL for a slot not in use, -EINTR when a fatal signal
- * ended the read, or -EIO when the contents cannot be read back or do not
- * match their checksum (counted).
+ * ended the read, -ENOMEM when it had no memory, or -EIO when the contents
+ * cannot be read back or do not match their checksum (counted).
  */
 int smm_swap_read(struct smm_swap *swap, u32 slot, void *dst)
 {
@@ -544,7 +547,7 @@ int smm_swap_read(struct smm_swap *swap, u32 slot, void *dst)
 		ret = smm_swap_load_compressed(swap, s, dst);
 	if (!ret && smm_swap_csum(dst) != s->csum)
 		ret = -EIO;
-	if (ret && ret != -EINTR) {
+	if (smm_swap_read_lost(ret)) {
 		atomic_long_inc(&swap->corrupt);
 		pr_err_ratelimited("backing store slot %u: %s\n", slot,
 				   ret == -EIO ? "checksum mismatch, page lost" : "read failed");

@@ -13,6 +13,7 @@
 #define _SHADOWMM_SWAP_H
 
 #include <linux/atomic.h>
+#include <linux/errno.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -119,6 +120,21 @@ int smm_swap_write_memcg(struct smm_swap *swap, const void *src, u32 *slot,
 struct mem_cgroup *smm_swap_owner_get(void);
 void smm_swap_owner_put(struct mem_cgroup *memcg);
 int smm_swap_read(struct smm_swap *swap, u32 slot, void *dst);
+
+/**
+ * smm_swap_read_lost() - did a failed smm_swap_read() lose the page?
+ * @err: what it returned
+ *
+ * A read that a fatal signal ended (-EINTR) or that had no memory
+ * (-ENOMEM) leaves the slot as it was, to be read again later.
+ *
+ * Context: Any context.
+ * Return: true when the contents cannot be read back: any other error.
+ */
+static inline bool smm_swap_read_lost(int err)
+{
+	return err && err != -EINTR && err != -ENOMEM;
+}
 void smm_swap_free(struct smm_swap *swap, u32 slot);
 unsigned long smm_swap_free_slots(struct smm_swap *swap);
 unsigned long smm_swap_owned_slots(struct smm_swap *swap);
