@@ -24,8 +24,13 @@ hotplug() {
 	done
 }
 
-if smm_insmod shadowmm size_mb=16 swap_mb=64; then
+# The default mix on a region with room for 2 MiB blocks, the huge mode
+# on from the start (the workers switch it and fault_order meanwhile):
+# the checked objects' PMD mappings meet mremap, mprotect, punches and
+# madvise.
+if smm_insmod shadowmm size_mb=64 swap_mb=64; then
 	smm_insmod shadowmm_bench
+	echo "huge always" >/sys/kernel/debug/shadowmm/knobs 2>/dev/null
 	if [ -w $CPU1 ]; then
 		touch $HOTPLUG_ON
 		hotplug &
