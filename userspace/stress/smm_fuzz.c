@@ -133,6 +133,7 @@
 #define CHECK_LEN	(4UL << 20)		/* two PMDs */
 #define CHECK_PAGES	(CHECK_LEN / PG)
 #define CHECK_UNKNOWN	UINT32_MAX
+#define CHECK_PRIV_OFF	(16UL << 20)		/* the private alias, in the span */
 
 /* ---- operations ---- */
 
@@ -318,6 +319,8 @@ struct ctx {
 		int fd;			/* -1: none */
 		unsigned char *base;	/* where its mapping is now */
 		uint32_t *ver;		/* a page's version: 0 zeroes, CHECK_UNKNOWN */
+		unsigned char *priv;	/* its MAP_PRIVATE alias, never moved */
+		uint32_t *pver;		/* the alias's copy: 0 none (the object's page) */
 		uint32_t next;		/* the next version to write */
 		unsigned char *buf;	/* a page, for pread/pwrite */
 	} chk;
@@ -1507,6 +1510,8 @@ static void uring_forget(struct uring *u)
 	u->fd = -1;
 }
 
+static void chk_child(struct ctx *c);
+
 static int op_fork(struct ctx *c)
 {
 	uint64_t kid_seed = rnd(c);
@@ -1552,6 +1557,7 @@ static int op_fork(struct ctx *c)
 			c->pipe[0] = c->pipe[1] = -1;
 		for (i = 0; i < NR_FOREIGN; i++)
 			c->foreign[i].addr = 0;
+		chk_child(c);
 		run_ops(c);
 		_exit(0);
 	}
@@ -2258,7 +2264,10 @@ static int op_knob(struct ctx *c)
  * index and the version last written to it; 0 is a page of zeroes.
  * Writes go through the mapping and through pwrite(); punches zero
  * ranges; madvise, mprotect and mremap change how it is mapped, never what
- * it holds; other threads' knob switches, reclaim, compaction and fault
+ * it holds.  A MAP_PRIVATE alias of it gets writes of its own (the
+ * kernel's copies, which punches leave and MADV_DONTNEED drops); a forked
+ * child finds the copies it inherited as they were and writes its own,
+ * which the parent's must not see; other threads' knob switches, reclaim, compaction and fault
  * injection change where its pages live.  Sampled pages are compared,
  * through the mapping and through pread(), with what they must hold: any
  * other byte fails the run.  A write that ended in SIGBUS or an error
@@ -2279,7 +2288,8 @@ static void chk_words(unsigned long index, unsigned int w[3])
 	w[2] = PG / 8 - 1;
 }
 
-static void chk_expect(unsigned long index, uint32_t ver, uint64_t *page)
+/* What page @index holds at version @ver (@k0 as for chk_store()). */
+static void chk_expect_k(unsigned long index, uint32_t ver, unsigned int k0, uint64_t *page)
 {
 	unsigned int w[3], k;
 
@@ -2288,7 +2298,12 @@ static void chk_expect(unsigned long index, uint32_t ver, uint64_t *page)
 		return;
 	chk_words(index, w);
 	for (k = 0; k < 3; k++)
-		page[w[k]] = chk_word(index, ver, k);
+		page[w[k]] = chk_word(index, ver, k0 + k);
+}
+
+static void chk_expect(unsigned long index, uint32_t ver, uint64_t *page)
+{
+	chk_expect_k(index, ver, 0, page);
 }
 
 static uint32_t chk_next_ver(struct ctx *c)
@@ -2352,33 +2367,49 @@ static void chk_forget(struct ctx *c, unsigned long first, unsigned long n)
 		c->chk.ver[first++] = CHECK_UNKNOWN;
 }
 
-/* Its three words, through the mapping. */
-static int chk_write_map(struct ctx *c, unsigned long index)
+/*
+ * Page @index's three words of version @ver (@k0: 0 the object's, 3 a
+ * private copy's) through the mapping at @base, the faults caught: 0, or
+ * the signal that stopped it.
+ */
+static noinline int chk_store(struct ctx *c, unsigned char *base, unsigned long index,
+			      uint32_t ver, unsigned int k0)
 {
-	uint64_t *page = (uint64_t *)(c->chk.base + index * PG);
-	/* Read again after a fault's siglongjmp(): not kept in a register. */
-	volatile uint32_t ver = chk_next_ver(c);
+	uint64_t *page = (uint64_t *)(base + index * PG);
 	unsigned int w[3], k;
 	int sig;
 
 	chk_words(index, w);
-	trace(c, OP_CHECK, 1, index, ver, (unsigned long)page);
+	trace(c, OP_CHECK, k0 ? 8 : 1, index, ver, (unsigned long)page);
 	__atomic_store_n(&c->guarded, 1, __ATOMIC_RELAXED);
 	sig = sigsetjmp(c->jb, 1);
 	if (!sig) {
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		for (k = 0; k < 3; k++)
-			__atomic_store_n(&page[w[k]], chk_word(index, ver, k), __ATOMIC_RELAXED);
+			__atomic_store_n(&page[w[k]], chk_word(index, ver, k0 + k), __ATOMIC_RELAXED);
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	}
 	__atomic_store_n(&c->guarded, 0, __ATOMIC_RELAXED);
-	if (sig) {
+	if (sig)
 		count_sig(OP_CHECK, sig);
-		c->chk.ver[index] = CHECK_UNKNOWN;
-		return sig == SIGBUS ? -EFAULT : -EINVAL;
-	}
-	c->chk.ver[index] = ver;
-	return 0;
+	return sig;
+}
+
+/* @index's words written through @base: its version, or unknown after a signal. */
+static int chk_write(struct ctx *c, unsigned char *base, uint32_t *vers, unsigned long index,
+		     unsigned int k0)
+{
+	uint32_t ver = chk_next_ver(c);
+	int sig = chk_store(c, base, index, ver, k0);
+
+	vers[index] = sig ? CHECK_UNKNOWN : ver;
+	return !sig ? 0 : sig == SIGBUS ? -EFAULT : -EINVAL;
+}
+
+/* Its three words, through the mapping. */
+static int chk_write_map(struct ctx *c, unsigned long index)
+{
+	return chk_write(c, c->chk.base, c->chk.ver, index, 0);
 }
 
 /* A whole page, through pwrite(). */
@@ -2535,6 +2566,91 @@ static void chk_verify(struct ctx *c, unsigned long index, bool map)
 	}
 }
 
+/*
+ * A write through the private alias: the kernel copies the page (COW) and
+ * the copy holds the new words; the object's page is untouched.
+ */
+static int chk_write_priv(struct ctx *c, unsigned long index)
+{
+	return chk_write(c, c->chk.priv, c->chk.pver, index, 3);
+}
+
+/* MADV_DONTNEED drops the alias's copies: it reads the object's pages again. */
+static int chk_drop_priv(struct ctx *c)
+{
+	unsigned long first, n;
+	int err;
+
+	chk_range(c, &first, &n);
+	trace(c, OP_CHECK, 9, first, n, 0);
+	err = res(madvise(c->chk.priv + first * PG, n * PG, MADV_DONTNEED));
+	if (!err)
+		memset(&c->chk.pver[first], 0, n * sizeof(*c->chk.pver));
+	return err;
+}
+
+/*
+ * Page @index through the private alias: its copy, or the object's page
+ * while it has none.  @object false: only a copy is looked at (a forked
+ * child, whose parent writes the object meanwhile).
+ */
+static void chk_verify_priv(struct ctx *c, unsigned long index, bool object)
+{
+	uint64_t want[PG / 8], *got = (uint64_t *)c->chk.buf;
+	uint32_t pver = c->chk.pver[index], ver = c->chk.ver[index];
+	size_t w;
+	int sig;
+
+	if (pver == CHECK_UNKNOWN || (!pver && (!object || ver == CHECK_UNKNOWN)))
+		return;
+	/* A private copy's words are other than any the object's page holds. */
+	if (pver)
+		chk_expect_k(index, pver, 3, want);
+	else
+		chk_expect(index, ver, want);
+	trace(c, OP_CHECK, 10, index, pver, ver);
+	sig = guarded_copy(c, got, c->chk.priv + index * PG, PG);
+	if (sig == SIGBUS) {
+		__atomic_fetch_add(&sh->chk_unreadable, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	__atomic_fetch_add(&sh->chk_compared, 1, __ATOMIC_RELAXED);
+	if (!sig && !memcmp(got, want, PG))
+		return;
+	__atomic_fetch_add(&sh->chk_bad, 1, __ATOMIC_RELAXED);
+	if (sig) {
+		printf("# %s %d.%d: checked object page %lu: signal %d reading its private alias\n",
+		       c->child ? "child of worker" : "worker", c->proc, c->thread, index, sig);
+	} else {
+		for (w = 0; w < PG / 8 && got[w] == want[w]; w++)
+			;
+		printf("# %s %d.%d: checked object page %lu through its private alias (copy %u, object %u): word %zu is %#llx, not %#llx\n",
+		       c->child ? "child of worker" : "worker", c->proc, c->thread, index, pver,
+		       ver, w, (unsigned long long)got[w], (unsigned long long)want[w]);
+	}
+	fflush(stdout);
+}
+
+/*
+ * In a child fork() just made: the private copies it inherited hold what
+ * they held in the parent, and writes to them (copied again, now the
+ * child's own) leave the parent's as they were, which the parent checks.
+ */
+static void chk_child(struct ctx *c)
+{
+	unsigned long i;
+
+	if (!c->chk.priv)
+		return;
+	for (i = 0; i < CHECK_PAGES; i++) {
+		if (!c->chk.pver[i] || c->chk.pver[i] == CHECK_UNKNOWN)
+			continue;
+		chk_verify_priv(c, i, false);
+		if (chance(c, 50))
+			chk_write_priv(c, i);
+	}
+}
+
 /* Open and map the thread's checked object; false when that failed. */
 static bool chk_map(struct ctx *c)
 {
@@ -2550,6 +2666,13 @@ static bool chk_map(struct ctx *c)
 		close(fd);
 		if (c->chk.fd < 0)
 			return false;
+	}
+	if (!c->chk.priv) {
+		p = mmap((void *)(at + CHECK_PRIV_OFF), CHECK_LEN, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_FIXED_NOREPLACE, c->chk.fd, 0);
+		if (p == MAP_FAILED)
+			return false;
+		c->chk.priv = p;
 	}
 	p = mmap((void *)at, CHECK_LEN, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE,
 		 c->chk.fd, 0);
@@ -2569,22 +2692,33 @@ static int op_check(struct ctx *c)
 		return -EOPNOTSUPP;
 	if (!c->chk.base && !chk_map(c))
 		return -ENOMEM;
-	if (r < 30) {
+	if (r < 24) {
 		for (i = 1 + below(c, 4); i && !err; i--)
 			err = chk_write_map(c, chk_page(c));
-	} else if (r < 42) {
+	} else if (r < 34) {
 		err = chk_pwrite(c, chk_page(c));
-	} else if (r < 50) {
+	} else if (r < 42) {
 		err = chk_punch(c);
-	} else if (r < 60) {
+	} else if (r < 50) {
 		err = chk_madvise(c);
-	} else if (r < 68) {
+	} else if (r < 57) {
 		err = chk_mprotect(c);
-	} else if (r < 72) {
+	} else if (r < 60) {
 		err = chk_mremap(c);
+	} else if (r < 68) {
+		for (i = 1 + below(c, 3); i && !err; i--)
+			err = chk_write_priv(c, chk_page(c));
+	} else if (r < 71) {
+		err = chk_drop_priv(c);
 	} else {
-		for (i = 2 + below(c, 6); i; i--)
-			chk_verify(c, chk_page(c), true);
+		for (i = 2 + below(c, 6); i; i--) {
+			unsigned long index = chk_page(c);
+
+			if (chance(c, 70))
+				chk_verify(c, index, true);
+			else
+				chk_verify_priv(c, index, true);
+		}
 	}
 	return err;
 }
@@ -2598,11 +2732,18 @@ static void chk_teardown(struct ctx *c)
 	if (c->chk.base && c->chk.ver)
 		for (i = 0; i < CHECK_PAGES; i++)
 			chk_verify(c, i, c->chk.ver[i] != 0);
+	if (c->chk.priv && c->chk.pver)
+		for (i = 0; i < CHECK_PAGES; i++)
+			if (c->chk.pver[i] || c->chk.ver[i])
+				chk_verify_priv(c, i, true);
 	if (c->chk.base)
 		munmap(c->chk.base, CHECK_LEN);
+	if (c->chk.priv)
+		munmap(c->chk.priv, CHECK_LEN);
 	if (c->chk.fd >= 0)
 		close(c->chk.fd);
 	free(c->chk.ver);
+	free(c->chk.pver);
 	free(c->chk.buf);
 }
 
@@ -2787,8 +2928,9 @@ static void *worker_thread(void *p)
 	c->chk.fd = -1;
 	if (cfg.op_on[OP_CHECK]) {
 		c->chk.ver = calloc(CHECK_PAGES, sizeof(*c->chk.ver));
+		c->chk.pver = calloc(CHECK_PAGES, sizeof(*c->chk.pver));
 		c->chk.buf = malloc(PG);
-		if (!c->chk.ver || !c->chk.buf || !chk_map(c)) {
+		if (!c->chk.ver || !c->chk.pver || !c->chk.buf || !chk_map(c)) {
 			fprintf(stderr, "# worker %d.%d: cannot map its checked object\n",
 				ta->proc, ta->thread);
 			exit(3);
