@@ -45,12 +45,35 @@ smm_skip() {
 
 # smm_tap <name> <command...>: run a program that prints TAP.
 smm_tap() {
-	local name=$1 rc
+	local name=$1 rc l t
 	shift
 	smm_mark BEGIN tap "$name"
 	smm_kmsg "$name begins"
-	"$@" >&3 2>&1
-	rc=$?
+	# Each case a kselftest-harness test starts is named in the kernel
+	# log too: a report there shows which case ran, and the console how
+	# long each took.  Shell builtins only: a fork costs a tenth of a
+	# second under emulation with KASAN.
+	{
+		"$@" 2>&1
+		echo "@smm-rc $?"
+	} | while IFS= read -r l; do
+		case $l in
+		"#  RUN "*)
+			t=${l#"#  RUN "}
+			while [ "${t# }" != "$t" ]; do t=${t# }; done
+			smm_kmsg "$name: ${t% ...}"
+			;;
+		*"@smm-rc "*)
+			# After output that did not end its last line.
+			[ -z "${l%%@smm-rc *}" ] || echo "${l%%@smm-rc *}" >&3
+			echo "${l##*@smm-rc }" >/tmp/smm_tap.rc
+			continue
+			;;
+		esac
+		echo "$l" >&3
+	done
+	read -r rc </tmp/smm_tap.rc 2>/dev/null || rc=1
+	rm -f /tmp/smm_tap.rc
 	smm_kmsg "$name ends, exit status $rc"
 	smm_mark END tap "$name" $rc
 	return $rc
