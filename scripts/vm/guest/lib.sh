@@ -67,10 +67,12 @@ smm_tap() {
 			# After output that did not end its last line.
 			[ -z "${l%%@smm-rc *}" ] || echo "${l%%@smm-rc *}" >&3
 			echo "${l##*@smm-rc }" >/tmp/smm_tap.rc
-			continue
+			# What a leftover process of the test still prints is
+			# not waited for (it may be unkillable: the plan goes on).
+			break
 			;;
 		esac
-		echo "$l" >&3
+		printf '%s\n' "$l" >&3
 	done
 	read -r rc </tmp/smm_tap.rc 2>/dev/null || rc=1
 	rm -f /tmp/smm_tap.rc
@@ -82,7 +84,7 @@ smm_tap() {
 # smm_kmsg <text>: a line in the kernel log, so the console shows which
 # test ran when the kernel reported something, and how long each took.
 smm_kmsg() {
-	echo "shadowmm-vm: $*" >/dev/kmsg 2>/dev/null
+	echo "shadowmm-vm: $*" 2>/dev/null >/dev/kmsg
 }
 
 # smm_log <name> <command...>: output shown to the user (demo, run).
