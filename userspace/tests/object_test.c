@@ -954,8 +954,8 @@ TEST(unreadable_source_makes_no_page)
 	ASSERT_LE(0, fd);
 	ASSERT_NE(MAP_FAILED, none);
 	info = smm_info(fd);
+	/* REFUSED also finds the size and the resident pages as they were. */
 	REFUSED(EFAULT, pwrite(fd, none, 16, 4 * PG), "pwrite past the size from PROT_NONE");
-	EXPECT_EQ(0, info.resident_pages);
 	/* The page a mapping's store makes there is the object's, size and all. */
 	p = map_shared(fd, 8 * PG, 0);
 	ASSERT_NE(NULL, p);
