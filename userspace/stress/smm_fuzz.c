@@ -2522,6 +2522,53 @@ static int chk_mremap(struct ctx *c)
 	return 0;
 }
 
+/* A wrong page: counted, and told with its worker (or the worker's child). */
+static void chk_wrong(struct ctx *c, unsigned long index, const char *fmt, ...)
+{
+	va_list ap;
+
+	__atomic_fetch_add(&sh->chk_bad, 1, __ATOMIC_RELAXED);
+	printf("# %s %d.%d: checked object page %lu", c->child ? "child of worker" : "worker",
+	       c->proc, c->thread, index);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* Page @index as read through @what, against what it must hold. */
+static void chk_compare(struct ctx *c, unsigned long index, const uint64_t *got,
+			const uint64_t *want, const char *what)
+{
+	size_t w;
+
+	__atomic_fetch_add(&sh->chk_compared, 1, __ATOMIC_RELAXED);
+	if (!memcmp(got, want, PG))
+		return;
+	for (w = 0; w < PG / 8 && got[w] == want[w]; w++)
+		;
+	chk_wrong(c, index, " read through %s: word %zu is %#llx, not %#llx", what, w,
+		  (unsigned long long)got[w], (unsigned long long)want[w]);
+}
+
+/*
+ * Page @index of the mapping at @base into @got: true when it was read.
+ * SIGBUS (no frame to bring it back into) is unreadable for now; any
+ * other signal is wrong: the mapping is there and readable.
+ */
+static bool chk_read_map(struct ctx *c, const unsigned char *base, unsigned long index,
+			 uint64_t *got, const char *what)
+{
+	int sig = guarded_copy(c, got, base + index * PG, PG);
+
+	if (sig == SIGBUS)
+		__atomic_fetch_add(&sh->chk_unreadable, 1, __ATOMIC_RELAXED);
+	else if (sig)
+		chk_wrong(c, index, ": signal %d reading %s", sig, what);
+	return !sig;
+}
+
 /*
  * Page @index through the mapping (unless @map is false) and through
  * pread(): does it hold what it must?
@@ -2530,58 +2577,30 @@ static void chk_verify(struct ctx *c, unsigned long index, bool map)
 {
 	uint64_t want[PG / 8], *got = (uint64_t *)c->chk.buf;
 	uint32_t ver = c->chk.ver[index];
-	int pass, sig;
-	size_t w;
+	char what[48];
+	ssize_t n;
 
 	if (ver == CHECK_UNKNOWN)
 		return;
 	chk_expect(index, ver, want);
-	for (pass = !map; pass < 2; pass++) {
-		trace(c, OP_CHECK, 7, index, ver, pass);
-		if (!pass) {
-			sig = guarded_copy(c, got, c->chk.base + index * PG, PG);
-			if (sig == SIGSEGV) {
-				__atomic_fetch_add(&sh->chk_bad, 1, __ATOMIC_RELAXED);
-				printf("# worker %d.%d: checked object page %lu: SIGSEGV reading its mapping\n",
-				       c->proc, c->thread, index);
-				fflush(stdout);
-				continue;
-			}
-		} else {
-			ssize_t n = pread(c->chk.fd, got, PG, index * PG);
-
-			/*
-			 * No frame or no memory to read it back into, or a
-			 * signal: unreadable for now.  Anything else short of
-			 * a page is wrong for a page written: nothing shrinks
-			 * the size (a short read), nothing may lose it (EIO).
-			 */
-			sig = 0;
-			if (n != (ssize_t)PG && (n >= 0 || (errno != ENOSPC && errno != ENOMEM &&
-							     errno != EINTR)) && ver) {
-				__atomic_fetch_add(&sh->chk_bad, 1, __ATOMIC_RELAXED);
-				printf("# worker %d.%d: checked object page %lu (version %u): pread() returned %zd (%s)\n",
-				       c->proc, c->thread, index, ver, n, n < 0 ? strerror(errno) : "short");
-				fflush(stdout);
-				continue;
-			}
-			if (n != (ssize_t)PG)
-				sig = SIGBUS;
-		}
-		if (sig) {
-			__atomic_fetch_add(&sh->chk_unreadable, 1, __ATOMIC_RELAXED);
-			continue;
-		}
-		__atomic_fetch_add(&sh->chk_compared, 1, __ATOMIC_RELAXED);
-		if (!memcmp(got, want, PG))
-			continue;
-		for (w = 0; w < PG / 8 && got[w] == want[w]; w++)
-			;
-		__atomic_fetch_add(&sh->chk_bad, 1, __ATOMIC_RELAXED);
-		printf("# worker %d.%d: checked object page %lu (version %u), read through %s: word %zu is %#llx, not %#llx\n",
-		       c->proc, c->thread, index, ver, pass ? "pread()" : "the mapping", w,
-		       (unsigned long long)got[w], (unsigned long long)want[w]);
-		fflush(stdout);
+	trace(c, OP_CHECK, 7, index, ver, map);
+	snprintf(what, sizeof(what), "the mapping (version %u)", ver);
+	if (map && chk_read_map(c, c->chk.base, index, got, what))
+		chk_compare(c, index, got, want, what);
+	n = pread(c->chk.fd, got, PG, index * PG);
+	if (n == (ssize_t)PG) {
+		snprintf(what, sizeof(what), "pread() (version %u)", ver);
+		chk_compare(c, index, got, want, what);
+	} else if (ver && (n >= 0 || (errno != ENOSPC && errno != ENOMEM && errno != EINTR))) {
+		/*
+		 * Short of a page is wrong for a page written: nothing shrinks
+		 * the size (a short read), nothing may lose it (EIO).  No frame
+		 * or no memory to read it back into, or a signal, is not.
+		 */
+		chk_wrong(c, index, " (version %u): pread() returned %zd (%s)", ver, n,
+			  n < 0 ? strerror(errno) : "short");
+	} else {
+		__atomic_fetch_add(&sh->chk_unreadable, 1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -2617,8 +2636,7 @@ static void chk_verify_priv(struct ctx *c, unsigned long index, bool object)
 {
 	uint64_t want[PG / 8], *got = (uint64_t *)c->chk.buf;
 	uint32_t pver = c->chk.pver[index], ver = c->chk.ver[index];
-	size_t w;
-	int sig;
+	char what[64];
 
 	if (pver == CHECK_UNKNOWN || (!pver && (!object || ver == CHECK_UNKNOWN)))
 		return;
@@ -2628,26 +2646,9 @@ static void chk_verify_priv(struct ctx *c, unsigned long index, bool object)
 	else
 		chk_expect(index, ver, want);
 	trace(c, OP_CHECK, 10, index, pver, ver);
-	sig = guarded_copy(c, got, c->chk.priv + index * PG, PG);
-	if (sig == SIGBUS) {
-		__atomic_fetch_add(&sh->chk_unreadable, 1, __ATOMIC_RELAXED);
-		return;
-	}
-	__atomic_fetch_add(&sh->chk_compared, 1, __ATOMIC_RELAXED);
-	if (!sig && !memcmp(got, want, PG))
-		return;
-	__atomic_fetch_add(&sh->chk_bad, 1, __ATOMIC_RELAXED);
-	if (sig) {
-		printf("# %s %d.%d: checked object page %lu: signal %d reading its private alias\n",
-		       c->child ? "child of worker" : "worker", c->proc, c->thread, index, sig);
-	} else {
-		for (w = 0; w < PG / 8 && got[w] == want[w]; w++)
-			;
-		printf("# %s %d.%d: checked object page %lu through its private alias (copy %u, object %u): word %zu is %#llx, not %#llx\n",
-		       c->child ? "child of worker" : "worker", c->proc, c->thread, index, pver,
-		       ver, w, (unsigned long long)got[w], (unsigned long long)want[w]);
-	}
-	fflush(stdout);
+	snprintf(what, sizeof(what), "its private alias (copy %u, object %u)", pver, ver);
+	if (chk_read_map(c, c->chk.priv, index, got, what))
+		chk_compare(c, index, got, want, what);
 }
 
 /*
