@@ -442,7 +442,7 @@ enum smm_compact_result smm_compact_zone(struct smm_pool *pool, struct smm_zone 
 					 int order, bool sync,
 					 struct smm_compact_stats *stats)
 {
-	struct smm_compact_control *cc;
+	struct smm_compact_control *cc = pool->compact.control;
 	enum smm_compact_result ret = SMM_COMPACT_COMPLETE;
 	struct smm_lruvec *lruvec = &zone->node->lruvec;
 
@@ -453,10 +453,7 @@ enum smm_compact_result smm_compact_zone(struct smm_pool *pool, struct smm_zone 
 	    !(smm_lru_evictable(zone->node) + READ_ONCE(lruvec->nr_unevictable)) ||
 	    !smm_compact_watermark_ok(zone, SMM_WMARK_MIN, SMM_COMPACT_BATCH))
 		return SMM_COMPACT_SKIPPED;
-	/* The batch is too large for the stack of a deep caller. */
-	cc = kzalloc(sizeof(*cc), GFP_KERNEL);
-	if (!cc)
-		return SMM_COMPACT_CONTENDED;
+	memset(cc, 0, sizeof(*cc));
 	cc->pool = pool;
 	cc->zone = zone;
 	cc->order = order;
@@ -518,7 +515,6 @@ enum smm_compact_result smm_compact_zone(struct smm_pool *pool, struct smm_zone 
 	smm_compact_count(pool, &cc->stats);
 	if (stats)
 		smm_compact_stats_add(stats, &cc->stats);
-	kfree(cc);
 	return ret;
 }
 SMM_EXPORT(smm_compact_zone);
@@ -807,6 +803,9 @@ SMM_EXPORT(smm_compaction_set_extfrag_threshold);
  *	       pool compacts only through smm_compact_pool() and
  *	       smm_compact_zone()
  *
+ * The state of a run is made here, once: a run then needs no memory of
+ * its own (the batch is too large for the stack of a deep caller).
+ *
  * Context: Process context, may sleep.
  * Return: 0, -ENOMEM, or the error of kthread creation (no thread left).
  */
@@ -818,12 +817,17 @@ int smm_compaction_pool_init(struct smm_pool *pool, bool kcompactd)
 	mutex_init(&pool->compact.lock);
 	pool->compact.extfrag_threshold = SMM_EXTFRAG_THRESHOLD_DEFAULT;
 	RCU_INIT_POINTER(pool->compact.kcompactd, NULL);
+	pool->compact.control = kzalloc(sizeof(*pool->compact.control), GFP_KERNEL);
+	if (!pool->compact.control) {
+		ret = -ENOMEM;
+		goto err_mutex;
+	}
 	if (!kcompactd)
 		return 0;
 	threads = kcalloc(pool->zones.nr_nodes, sizeof(*threads), GFP_KERNEL);
 	if (!threads) {
 		ret = -ENOMEM;
-		goto err_mutex;
+		goto err_control;
 	}
 	for (i = 0; i < pool->zones.nr_nodes; i++) {
 		struct smm_kcompactd *k = &threads[i];
@@ -851,6 +855,9 @@ err_threads:
 	while (i--)
 		kthread_stop(threads[i].task);
 	kfree(threads);
+err_control:
+	kfree(pool->compact.control);
+	pool->compact.control = NULL;
 err_mutex:
 	mutex_destroy(&pool->compact.lock);
 	return ret;
@@ -882,6 +889,8 @@ void smm_compaction_pool_destroy(struct smm_pool *pool)
 			kthread_stop(threads[i].task);
 		kfree(threads);
 	}
+	kfree(pool->compact.control);
+	pool->compact.control = NULL;
 	mutex_destroy(&pool->compact.lock);
 }
 SMM_EXPORT(smm_compaction_pool_destroy);

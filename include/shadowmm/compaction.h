@@ -133,6 +133,8 @@ struct smm_kcompactd {
 	struct smm_compact_defer defer[SMM_NR_ZONE_TYPES];
 };
 
+struct smm_compact_control;
+
 /**
  * struct smm_pool_compact - a pool's compaction
  * @lock:	serialises compaction runs of the pool (kcompactd's and the
@@ -146,11 +148,15 @@ struct smm_kcompactd {
  * @extfrag_threshold: 0..SMM_EXTFRAG_THRESHOLD_MAX; a zone whose
  *		fragmentation index for SMM_COMPACT_ORDER is above it wakes
  *		kcompactd; read with READ_ONCE
+ * @control:	the state of the run under way, used under @lock; made with
+ *		the pool, so that no run fails for want of memory when
+ *		memory is what it is asked to make
  */
 struct smm_pool_compact {
 	struct mutex lock;
 	struct smm_kcompactd __rcu *kcompactd;
 	unsigned int extfrag_threshold;
+	struct smm_compact_control *control;
 };
 
 int smm_compaction_pool_init(struct smm_pool *pool, bool kcompactd);
