@@ -5,7 +5,7 @@
  *   smm_fuzz [-p PROCS] [-t THREADS] [-s SECONDS] [-S SEED] [-w WATCHDOG] [-W GRACE]
  *            [-x CLASS,...] [-o CLASS,...] [-A ARENA_MB] [-M FAULT_MB]
  *            [-n OBJECTS] [-O OFFSET_MB] [-E CLASS,...] [-b OP=WEIGHT,...] [-Q POPULATE_PCT]
- *            [-D DEBUGFS_FILE,...] [-F CHILD_MS] [-P SETTLE] [-K] [-l]
+ *            [-D DEBUGFS_FILE,...] [-F CHILD_MS] [-P SETTLE] [-I FAIL_PCT] [-K] [-l]
  *
  * PROCS processes of THREADS threads each run random operations on memory
  * objects of /dev/shadowmm for SECONDS: open/close/dup; mmap, munmap,
@@ -49,6 +49,15 @@
  * and that with every fd and mapping gone (and the per-CPU lists and
  * batches drained) Objects is 0 kB and MemFree and SwapFree are back to
  * their values before the run.  Results are TAP.
+ *
+ * -I FAIL_PCT runs that share of each thread's operations (the knob
+ * switches excepted: they check their errnos strictly) with one of the
+ * thread's next 64 allocations failed, by the kernel's fault injection:
+ * /proc/thread-self/fail-nth fails the Nth slab allocation (failslab is
+ * told to fail GFP_KERNEL ones too) and the Nth of the module's page
+ * allocator.  The error paths run under the same checks: the checked
+ * objects, the kernel log, and MemFree, Slab and the slab objects back to
+ * their values after the run (a leak on an error path fails it).
  *
  * -D limits the debugfs process to the files whose name has one of the
  * given strings in it (knobs, fail_page_alloc, vmas, ...); -x
@@ -108,6 +117,7 @@
 /* SMM_FUZZ_DEV and SMM_FUZZ_DEBUGFS name others: to try the fuzzer itself. */
 #define DEV_DEFAULT	"/dev/shadowmm"
 #define DEBUGFS_DEFAULT	"/sys/kernel/debug/shadowmm"
+#define FAILSLAB_DIR	"/sys/kernel/debug/failslab"
 #define PG		4096UL
 #define ARENA_BASE	0x500000000000UL	/* 80 TiB: far below mmap_base */
 #define FD_BASE		200			/* object fds: FD_BASE.. */
@@ -247,6 +257,8 @@ struct shared {
 	unsigned long chk_compared, chk_bad, chk_unreadable;
 	/* op_knob(): switches made, and errnos no knob documents */
 	unsigned long knob_done, knob_bad;
+	/* -I: operations run with an allocation to fail, and failures made */
+	unsigned long fail_armed, fail_made;
 };
 
 /* ---- configuration ---- */
@@ -267,6 +279,7 @@ struct config {
 	unsigned int weight[NR_OPS];
 	unsigned int total_weight;
 	unsigned int populate_pct;
+	unsigned int fail_pct;	/* -I */
 	char excluded[512];
 	char only[512];
 	char weights[512];
@@ -314,6 +327,7 @@ struct ctx {
 	struct uring ring;
 	double deadline;
 	unsigned long seq;
+	int fail_nth;		/* -I: this thread's fail-nth file, or -1 */
 	int sig;		/* the signal the last guarded access raised */
 	struct {
 		int fd;			/* -1: none */
@@ -2830,14 +2844,49 @@ static int pick_op(struct ctx *c)
 	return OP_TOUCH;
 }
 
+/* -I: fail the thread's @nth allocation from now on. */
+static void fail_arm(struct ctx *c, unsigned int nth)
+{
+	char num[16];
+	int len = snprintf(num, sizeof(num), "%u", nth);
+
+	if (pwrite(c->fail_nth, num, len, 0) == len)
+		__atomic_fetch_add(&sh->fail_armed, 1, __ATOMIC_RELAXED);
+}
+
+/* Stop failing; count the failure if the count ran out (it was made). */
+static void fail_disarm(struct ctx *c)
+{
+	char num[16];
+	ssize_t len = pread(c->fail_nth, num, sizeof(num) - 1, 0);
+
+	if (len > 0) {
+		num[len] = 0;
+		if (!atoi(num))
+			__atomic_fetch_add(&sh->fail_made, 1, __ATOMIC_RELAXED);
+	}
+	if (pwrite(c->fail_nth, "0", 1, 0) != 1) {
+		fprintf(stderr, "# worker %d.%d: fail-nth cannot be disarmed\n", c->proc, c->thread);
+		exit(3);
+	}
+}
+
 static void run_ops(struct ctx *c)
 {
 	while (!__atomic_load_n(&sh->stop, __ATOMIC_RELAXED) && now() < c->deadline) {
 		int op = pick_op(c), err;
+		/* A forked child's file would be its parent thread's. */
+		bool fail = c->fail_nth >= 0 && !c->child && op != OP_KNOB &&
+			    below(c, 100) < cfg.fail_pct;
 
 		c->seq++;
 		__atomic_store_n(&c->slot->op, op, __ATOMIC_RELAXED);
+		/* Most operations make few allocations: mostly one of the first 8. */
+		if (fail)
+			fail_arm(c, 1 + below(c, chance(c, 75) ? 8 : 64));
 		err = ops[op].fn(c);
+		if (fail)
+			fail_disarm(c);
 		count(op, err);
 		__atomic_store_n(&c->slot->op, -1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&c->slot->progress, 1, __ATOMIC_RELEASE);
@@ -2945,6 +2994,15 @@ static void *worker_thread(void *p)
 		exit(3);
 	}
 	memset(c->scratch, 0x5a, SCRATCH);
+	c->fail_nth = -1;
+	if (cfg.fail_pct) {
+		c->fail_nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+		if (c->fail_nth < 0) {
+			fprintf(stderr, "# worker %d.%d: /proc/thread-self/fail-nth: %s\n",
+				ta->proc, ta->thread, strerror(errno));
+			exit(3);
+		}
+	}
 	c->chk.fd = -1;
 	if (cfg.op_on[OP_CHECK]) {
 		c->chk.ver = calloc(CHECK_PAGES, sizeof(*c->chk.ver));
@@ -3537,7 +3595,7 @@ static void print_usage(const char *argv0)
 		"usage: %s [-p PROCS] [-t THREADS] [-s SECONDS] [-S SEED] [-w WATCHDOG] [-W GRACE]\n"
 		"          [-x CLASS,...] [-o CLASS,...] [-A ARENA_MB] [-M FAULT_MB] [-n OBJECTS]\n"
 		"          [-O OFFSET_MB] [-E CLASS,...] [-b OP=WEIGHT,...] [-Q POPULATE_PCT]\n"
-		"          [-D DEBUGFS_FILE,...] [-F CHILD_MS] [-P SETTLE_S] [-K] [-l]\n"
+		"          [-D DEBUGFS_FILE,...] [-F CHILD_MS] [-P SETTLE_S] [-I FAIL_PCT] [-K] [-l]\n"
 		"  -x excludes, -o runs only, -E enables (for what is off by default):\n"
 		"  an operation, a group, a flag class (populate fixed huge locked debugfs,\n"
 		"  hugepopulate and hugeio: off by default, as is the operation fault_window)\n"
@@ -3674,7 +3732,7 @@ static int parse_args(int argc, char **argv)
 			cfg.op_on[i] = false;
 		cfg.feature_on[F_DEBUGFS] = false;
 	}
-	while ((opt = getopt(argc, argv, "p:t:s:S:w:W:x:o:E:b:D:A:M:n:O:Q:F:P:Klh")) != -1) {
+	while ((opt = getopt(argc, argv, "p:t:s:S:w:W:x:o:E:b:D:A:M:n:O:Q:F:P:I:Klh")) != -1) {
 		switch (opt) {
 		case 'p':
 			cfg.procs = atoi(optarg);
@@ -3748,6 +3806,9 @@ static int parse_args(int argc, char **argv)
 		case 'K':
 			cfg.sysrq = false;
 			break;
+		case 'I':
+			cfg.fail_pct = atoi(optarg);
+			break;
 		case 'l':
 			cfg.list = true;
 			break;
@@ -3759,7 +3820,7 @@ static int parse_args(int argc, char **argv)
 	    cfg.threads > MAX_THREADS || cfg.seconds < 1 || cfg.watchdog < 2 || cfg.confirm < 0 ||
 	    cfg.arena_len < (1UL << 20) || cfg.arena_len > (1UL << 34) || cfg.child_ms < 1 ||
 	    cfg.fault_max < (1UL << 20) || cfg.nr_objects < 1 || cfg.nr_objects > NR_FDS ||
-	    cfg.off_pages < 1 ||
+	    cfg.off_pages < 1 || cfg.fail_pct > 100 ||
 	    cfg.settle < 0) {
 		fprintf(stderr, "bad argument\n");
 		return -1;
@@ -4021,10 +4082,10 @@ int main(int argc, char **argv)
 	printf("# smm_fuzz: seed %llu, %d processes x %d threads, %d s, watchdog %d s, arena %zu MiB\n",
 	       (unsigned long long)cfg.seed, cfg.procs, cfg.threads, cfg.seconds, cfg.watchdog,
 	       cfg.arena_len >> 20);
-	printf("# replay: smm_fuzz -S %llu -p %d -t %d -s %d -A %zu -M %zu -n %d -O %llu -Q %u%s%s%s%s%s\n",
+	printf("# replay: smm_fuzz -S %llu -p %d -t %d -s %d -A %zu -M %zu -n %d -O %llu -Q %u -I %u%s%s%s%s%s\n",
 	       (unsigned long long)cfg.seed, cfg.procs, cfg.threads, cfg.seconds,
 	       cfg.arena_len >> 20, cfg.fault_max >> 20, cfg.nr_objects,
-	       (unsigned long long)(cfg.off_pages * PG) >> 20, cfg.populate_pct,
+	       (unsigned long long)(cfg.off_pages * PG) >> 20, cfg.populate_pct, cfg.fail_pct,
 	       cfg.excluded[0] ? " -x " : "", cfg.excluded, cfg.only[0] ? " -o " : "", cfg.only,
 	       cfg.weights);
 	if (access(dev_path, R_OK | W_OK)) {
@@ -4032,6 +4093,14 @@ int main(int argc, char **argv)
 		tap(false, "%s is there", dev_path);
 		printf("1..%d\n", tap_n);
 		return 1;
+	}
+
+	/* -I: GFP_KERNEL slab allocations may fail too, quietly (no stack each). */
+	if (cfg.fail_pct &&
+	    (write_file(FAILSLAB_DIR "/ignore-gfp-wait", "N", 1) ||
+	     write_file(FAILSLAB_DIR "/verbose", "0", 1))) {
+		printf("# -I: %s cannot be set: no failslab in this kernel?\n", FAILSLAB_DIR);
+		return 2;
 	}
 
 	/* The arena must be free in every process: check it here once. */
@@ -4235,6 +4304,8 @@ int main(int argc, char **argv)
 		tap_skip("every worker exited cleanly", "workers stuck");
 		tap_skip("the checked objects held what was written", "workers stuck");
 		tap_skip("knob switches failed only as documented", "workers stuck");
+		if (cfg.fail_pct)
+			tap_skip("injected allocation failures were made", "workers stuck");
 		tap_skip("validate says ok", "workers stuck");
 		tap_skip("Objects and ObjectsPinned are 0 kB", "workers stuck");
 		tap_skip("MemFree and SwapFree are back", "workers stuck");
@@ -4268,6 +4339,9 @@ int main(int argc, char **argv)
 	    sh->chk_compared, sh->chk_bad, sh->chk_unreadable);
 	tap(!sh->knob_bad, "knob switches failed only as documented (%lu made, %lu not)",
 	    sh->knob_done, sh->knob_bad);
+	if (cfg.fail_pct)
+		tap(sh->fail_made, "injected allocation failures were made (%lu operations armed, %lu failed allocations)",
+		    sh->fail_armed, sh->fail_made);
 
 	/* Everything is closed and unmapped: the pool must be as before. */
 	restore_debugfs();

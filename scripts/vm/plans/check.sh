@@ -66,10 +66,14 @@ if smm_lane 2; then
 
 	# A minute of the fuzzer (make stress runs the long campaign), with the
 	# seed scripts/check printed; with shadowmm_bench.ko, whose bench file and
-	# burst knobs its debugfs writer uses too.
+	# burst knobs its debugfs writer uses too.  Where the kernel has
+	# failslab, one operation in ten meets a failed allocation (-I).
 	if smm_insmod shadowmm size_mb=16 swap_mb=64; then
 		smm_insmod shadowmm_bench
-		smm_tap fuzz smm_fuzz -s "$FUZZ_SECONDS" -S "$FUZZ_SEED"
+		inject=
+		[ -w /sys/kernel/debug/failslab/ignore-gfp-wait ] && inject="-I 10"
+		# shellcheck disable=SC2086
+		smm_tap fuzz smm_fuzz -s "$FUZZ_SECONDS" -S "$FUZZ_SEED" $inject
 		smm_rmmod shadowmm_bench
 		smm_rmmod shadowmm
 	fi

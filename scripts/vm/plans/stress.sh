@@ -69,6 +69,15 @@ if smm_insmod shadowmm size_mb=16 swap_mb=64; then
 	smm_rmmod shadowmm_bench
 	smm_rmmod shadowmm
 fi
+# The default mix with four operations in ten meeting a failed slab or
+# frame allocation: the error paths under the same checks.
+if [ -w /sys/kernel/debug/failslab/ignore-gfp-wait ] &&
+	smm_insmod shadowmm size_mb=16 swap_mb=64; then
+	smm_insmod shadowmm_bench
+	smm_tap fuzz_inject smm_fuzz -s "$((FUZZ_SECONDS / 3))" -S "$((FUZZ_SEED + 2))" -I 40
+	smm_rmmod shadowmm_bench
+	smm_rmmod shadowmm
+fi
 if smm_insmod shadowmm size_mb=8 swap_mb=48; then
 	for r in 1 2 3; do
 		smm_tap race_$r /tests/race_test
