@@ -2844,14 +2844,16 @@ static int pick_op(struct ctx *c)
 	return OP_TOUCH;
 }
 
-/* -I: fail the thread's @nth allocation from now on. */
-static void fail_arm(struct ctx *c, unsigned int nth)
+/* -I: fail the thread's @nth allocation from now on; false if not armed. */
+static bool fail_arm(struct ctx *c, unsigned int nth)
 {
 	char num[16];
 	int len = snprintf(num, sizeof(num), "%u", nth);
 
-	if (pwrite(c->fail_nth, num, len, 0) == len)
-		__atomic_fetch_add(&sh->fail_armed, 1, __ATOMIC_RELAXED);
+	if (pwrite(c->fail_nth, num, len, 0) != len)
+		return false;
+	__atomic_fetch_add(&sh->fail_armed, 1, __ATOMIC_RELAXED);
+	return true;
 }
 
 /* Stop failing; count the failure if the count ran out (it was made). */
@@ -2875,15 +2877,18 @@ static void run_ops(struct ctx *c)
 {
 	while (!__atomic_load_n(&sh->stop, __ATOMIC_RELAXED) && now() < c->deadline) {
 		int op = pick_op(c), err;
-		/* A forked child's file would be its parent thread's. */
+		/*
+		 * A forked child's file would be its parent thread's; a ring
+		 * whose one setup failed would be off for the whole run.
+		 */
 		bool fail = c->fail_nth >= 0 && !c->child && op != OP_KNOB &&
-			    below(c, 100) < cfg.fail_pct;
+			    (op != OP_IOURING || c->ring.tried) && below(c, 100) < cfg.fail_pct;
 
 		c->seq++;
 		__atomic_store_n(&c->slot->op, op, __ATOMIC_RELAXED);
 		/* Most operations make few allocations: mostly one of the first 8. */
 		if (fail)
-			fail_arm(c, 1 + below(c, chance(c, 75) ? 8 : 64));
+			fail = fail_arm(c, 1 + below(c, chance(c, 75) ? 8 : 64));
 		err = ops[op].fn(c);
 		if (fail)
 			fail_disarm(c);
@@ -4095,7 +4100,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	/* -I: GFP_KERNEL slab allocations may fail too, quietly (no stack each). */
+	/* -I: GFP_KERNEL slab allocations may fail too. */
 	if (cfg.fail_pct &&
 	    (write_file(FAILSLAB_DIR "/ignore-gfp-wait", "N", 1) ||
 	     write_file(FAILSLAB_DIR "/verbose", "0", 1))) {
@@ -4124,6 +4129,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	save_debugfs();
+	/*
+	 * -I: each failure quietly (the module's attribute dumps a stack for
+	 * every one by default); restore_debugfs() puts its value back.
+	 */
+	if (cfg.fail_pct) {
+		write_file(debugfs_path("fail_page_alloc/verbose"), "0", 1);
+		write_file("/sys/kernel/debug/fail_page_alloc/verbose", "0", 1);
+	}
 	warm_up();
 	/* Deferred frees of the warm-up (pinned list, batches) settle first. */
 	for (i = 0, free0 = -2; i < 20; i++) {
