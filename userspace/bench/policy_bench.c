@@ -63,7 +63,9 @@
  *
  * -v (--rounds) shows where a hot set is lost: for a trace with one, each
  * replay's line gives the hot set's refaults in each of its rounds (a
- * round: the hot set's touches, up to the next one) and the device's
+ * round: the hot set's touches, up to the next one), the device's
+ * refaults from one round's end to the next (vmstat workingset_refault)
+ * and how many of them lip put at the inactive tail, and the device's
  * Active and Inactive kB (debugfs meminfo) as each round of touches
  * ends, before the scan after it.
  *
@@ -942,6 +944,8 @@ struct replay {
 	int rounds;
 	long long round_refaults[MAX_ROUNDS];
 	long long round_active_kb[MAX_ROUNDS], round_inactive_kb[MAX_ROUNDS];
+	/* vmstat workingset_refault and _tail as each round ends, and before */
+	long long round_ws[MAX_ROUNDS + 1], round_tail[MAX_ROUNDS + 1];
 	size_t hot_accesses;
 	long long pswpin, pswpout, ws_refault, ws_activate, pgactivate;
 	long long resident;	/* the object's resident pages, mean over the replay */
@@ -957,6 +961,20 @@ static int is_write(size_t i)
 }
 
 /*
+ * -v: the device's refaults so far, and those the lip policy put at the
+ * inactive tail, as round @n's touches end (0: as the replay begins).
+ */
+static void replay_note_refaults(struct replay *r, int n)
+{
+	struct vmstat *v = xcalloc(1, sizeof(*v));
+
+	vmstat_read(v);
+	r->round_ws[n] = vmstat_get(v, "workingset_refault");
+	r->round_tail[n] = vmstat_get(v, "workingset_refault_tail");
+	free(v);
+}
+
+/*
  * A round of the hot set's touches ended with @refaults of its pages
  * brought back; -v keeps them, and the lists as it ends, apart.
  */
@@ -969,6 +987,7 @@ static void replay_end_round(struct replay *r, long long refaults)
 	r->round_active_kb[r->rounds] = meminfo_kb("Active");
 	r->round_inactive_kb[r->rounds] = meminfo_kb("Inactive");
 	r->rounds++;
+	replay_note_refaults(r, r->rounds);
 }
 
 /* -v: one replay's rounds, on one line. */
@@ -985,6 +1004,11 @@ static void replay_show_rounds(const struct trace *t, const char *policy, int n,
 	printf("; Active/Inactive kB as each round's touches end");
 	for (i = 0; i < r->rounds; i++)
 		printf(" %lld/%lld", r->round_active_kb[i], r->round_inactive_kb[i]);
+	/* What a policy did with the refaults that led to each round's end. */
+	printf("; refaults up to each round's end (at the tail)");
+	for (i = 0; i < r->rounds; i++)
+		printf(" %lld(%lld)", r->round_ws[i + 1] - r->round_ws[i],
+		       r->round_tail[i + 1] - r->round_tail[i]);
 	printf("\n");
 	fflush(stdout);
 }
@@ -1011,6 +1035,8 @@ static void replay_run(const struct trace *t, struct replay *r)
 	i0 = obj_info(&o);
 	seg_major = i0.faults_major;
 	vmstat_read(v0);
+	if (show_rounds)
+		replay_note_refaults(r, 0);
 	t0 = now_ns();
 	for (i = t->warm; i < t->len; i++) {
 		int hot;
