@@ -63,8 +63,8 @@ fi
 
 # Reclaim against the kernel's: reclaim_bench sets up a memory cgroup, a
 # loop swap device over tmpfs and zswap for the kernel's side, and undoes
-# all of it before it exits; the checks after it make sure it did, so the
-# policy benchmark runs on the guest as it was.
+# all of it before it exits; the checks after it make sure it did, so
+# whatever runs after it finds the guest as it was.
 if want reclaim && smm_insmod shadowmm size_mb=32 swap_mb=256; then
 	smm_log "reclaim benchmark" /usr/bin/reclaim_bench ${quick:+"$quick"}
 	smm_check "reclaim benchmark: reclaim_bench exited 0 (every byte read back right)" [ $? -eq 0 ]
@@ -86,6 +86,9 @@ if want policy && smm_insmod shadowmm size_mb=32 swap_mb=256; then
 	done
 	# Three replays of each trace under each of the three policies: the
 	# median and spread, in a run that stays within its time.
+	# Its own VM (scripts/bench) has one NUMA node: one LRU, as simulated.
+	[ "$cases" = policy ] && smm_check "the policy benchmark's guest has one NUMA node" \
+		[ ! -e /sys/devices/system/node/node1 ]
 	# shellcheck disable=SC2086
 	smm_log "policy benchmark" /usr/bin/policy_bench ${quick:+"$quick"} -r 3 $traces
 	smm_check "policy benchmark: policy_bench exited 0 (every byte read back right)" [ $? -eq 0 ]
