@@ -51,42 +51,6 @@ static int failslab_on(void)
 	return 0;
 }
 
-/* Fail this thread's @nth allocation from now on: the fail-nth file, or -1. */
-static int arm(int nth)
-{
-	int fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
-	char num[16];
-	int len = snprintf(num, sizeof(num), "%d", nth);
-
-	if (fd >= 0 && write(fd, num, len) != len) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
-/*
- * Stop failing, keeping the operation's errno: 1 when the allocation
- * asked to fail was made (the count ran out), 0 when it was not.
- */
-static int disarm(int fd)
-{
-	int err = errno, fired = 0;
-	char num[16];
-	ssize_t len;
-
-	len = pread(fd, num, sizeof(num) - 1, 0);
-	if (len > 0) {
-		num[len] = 0;
-		fired = atoi(num) == 0;
-	}
-	if (write(fd, "0", 1) != 1)
-		fired = -1;
-	close(fd);
-	errno = err;
-	return fired;
-}
-
 /* @n pages of pattern @seed written at page @first; 0 or -1. */
 static int put_pages(int fd, unsigned long first, unsigned long n, uint64_t seed)
 {
@@ -123,11 +87,11 @@ TEST(open_device)
 	if (failslab_on())
 		SKIP(return, "no failslab in this kernel (CONFIG_FAILSLAB)");
 	for (nth = 1; fired == 1 && nth <= MAX_NTH; nth++) {
-		int a = arm(nth), fd;
+		int a = smm_fail_nth_arm(nth), fd;
 
 		ASSERT_GE(a, 0);
 		fd = open(SMM_DEV, O_RDWR | O_CLOEXEC);
-		fired = disarm(a);
+		fired = smm_fail_nth_disarm(a);
 		if (fd < 0)
 			EXPECT_EQ(ENOMEM, errno);
 		if (fd >= 0) {
@@ -155,7 +119,7 @@ TEST(map_fault_write)
 	ASSERT_GE(fd, 0);
 	for (nth = 1; fired == 1 && nth <= MAX_NTH; nth++) {
 		unsigned long pg = nth * 4UL;
-		int a = arm(nth), sig = -1, em, ew;
+		int a = smm_fail_nth_arm(nth), sig = -1, em, ew;
 		char buf[1];
 		unsigned char *p;
 		ssize_t w;
@@ -167,7 +131,7 @@ TEST(map_fault_write)
 			sig = smm_touch((char *)p, 1, 0x5a, NULL);
 		w = pwrite(fd, "pwrite", 6, (pg + 1) * PG);
 		ew = errno;
-		fired = disarm(a);
+		fired = smm_fail_nth_disarm(a);
 		if (p == MAP_FAILED) {
 			EXPECT_EQ(ENOMEM, em);
 		} else {
@@ -221,7 +185,7 @@ TEST(ioctls)
 		struct shadowmm_info info;
 
 		ASSERT_EQ(0, put_pages(fd, 0, 8, nth));
-		a = arm(nth);
+		a = smm_fail_nth_arm(nth);
 		ASSERT_GE(a, 0);
 		ri = ioctl(fd, SHADOWMM_IOC_INFO, &info);
 		if (ri)
@@ -232,7 +196,7 @@ TEST(ioctls)
 		rp = smm_punch(fd, 2 * PG, 4 * PG);
 		if (rp)
 			ep = errno;
-		fired = disarm(a);
+		fired = smm_fail_nth_disarm(a);
 		EXPECT_TRUE(!ri || ei == ENOMEM) TH_LOG("INFO: %s", strerror(ei));
 		EXPECT_TRUE(!rl || el == ENOMEM) TH_LOG("SET_LIMIT: %s", strerror(el));
 		EXPECT_TRUE(!rp || ep == ENOMEM) TH_LOG("PUNCH_HOLE: %s", strerror(ep));
@@ -268,13 +232,13 @@ TEST(munmap_mremap)
 		p = mmap(NULL, 16 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		ASSERT_NE(MAP_FAILED, p);
 		ASSERT_EQ(-1, smm_check_fill(p, 16 * PG, 9, 0));
-		a = arm(nth);
+		a = smm_fail_nth_arm(nth);
 		ASSERT_GE(a, 0);
 		ru = munmap(p + 4 * PG, 4 * PG);
 		eu = errno;
 		q = mremap(p + 8 * PG, 8 * PG, 16 * PG, MREMAP_MAYMOVE);
 		er = errno;
-		fired = disarm(a);
+		fired = smm_fail_nth_disarm(a);
 		if (ru)
 			EXPECT_EQ(ENOMEM, eu);
 		qlen = 16 * PG;
@@ -312,7 +276,7 @@ TEST(fork_mapping)
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(-1, smm_check_fill(p, 4 * PG, 11, 0));
 	for (nth = 1; fired == 1 && nth <= FORK_MAX_NTH; nth++) {
-		int a = arm(nth), status = -1;
+		int a = smm_fail_nth_arm(nth), status = -1;
 		pid_t pid;
 
 		ASSERT_GE(a, 0);
@@ -320,7 +284,7 @@ TEST(fork_mapping)
 		/* The child starts with no count of its own (the kernel clears it). */
 		if (pid == 0)
 			_exit(smm_check_fill(p, 4 * PG, 11, 0) == -1 ? 0 : 3);
-		fired = disarm(a);
+		fired = smm_fail_nth_disarm(a);
 		if (pid < 0)
 			EXPECT_EQ(ENOMEM, errno);
 		if (pid > 0) {
@@ -369,10 +333,10 @@ TEST(knobs)
 			ssize_t w;
 
 			ASSERT_GE(fd, 0);
-			a = arm(nth);
+			a = smm_fail_nth_arm(nth);
 			ASSERT_GE(a, 0);
 			w = write(fd, line, strlen(line));
-			fired = disarm(a);
+			fired = smm_fail_nth_disarm(a);
 			if (w < 0 && errno != ENOMEM && errno != knob_lines[i].other_errno)
 				EXPECT_EQ(ENOMEM, errno) TH_LOG("\"%.*s\"", (int)strlen(line) - 1, line);
 			if (w >= 0)
@@ -408,11 +372,11 @@ TEST(debugfs_reads)
 			/* Write-only and trigger files are not read here. */
 			if (fd < 0)
 				break;
-			a = arm(nth);
+			a = smm_fail_nth_arm(nth);
 			ASSERT_GE(a, 0);
 			while ((r = read(fd, buf, sizeof(buf))) > 0)
 				total += r;
-			fired = disarm(a);
+			fired = smm_fail_nth_disarm(a);
 			if (r < 0 && errno != EINVAL && errno != EPERM)
 				EXPECT_EQ(ENOMEM, errno) TH_LOG("%s after %zd bytes", path, total);
 			close(fd);

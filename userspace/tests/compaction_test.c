@@ -256,31 +256,21 @@ TEST(fragmented_region_compacts)
  */
 static int knob_failing_nth(const char *line, int nth, int *fired)
 {
-	int fd = open(SMM_DEBUGFS "/knobs", O_WRONLY | O_CLOEXEC);
-	int nthfd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
-	char num[16];
-	ssize_t n = -1, len;
+	int fd = open(SMM_DEBUGFS "/knobs", O_WRONLY | O_CLOEXEC), a = -1;
+	ssize_t n = -1;
 
 	*fired = 0;
-	if (fd < 0 || nthfd < 0)
-		goto out;
-	len = snprintf(num, sizeof(num), "%d", nth);
-	if (write(nthfd, num, len) != len)
-		goto out;
-	n = write(fd, line, strlen(line));
-	if (n < 0)
-		n = -errno;
-	/* Unfired, the count is still armed: disarm it before anything else. */
-	len = pread(nthfd, num, sizeof(num) - 1, 0);
-	if (len > 0) {
-		num[len] = 0;
-		*fired = atoi(num) == 0;
+	if (fd >= 0)
+		a = smm_fail_nth_arm(nth);
+	if (a >= 0) {
+		n = write(fd, line, strlen(line));
+		if (n < 0)
+			n = -errno;
+		/* Unfired, the count is still armed: disarmed before anything else. */
+		*fired = smm_fail_nth_disarm(a);
+		if (*fired < 0)
+			n = -EIO;
 	}
-	if (write(nthfd, "0", 1) != 1)
-		n = -EIO;
-out:
-	if (nthfd >= 0)
-		close(nthfd);
 	if (fd >= 0)
 		close(fd);
 	return n == (ssize_t)strlen(line) ? 0 : (int)n;

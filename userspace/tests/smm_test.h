@@ -255,6 +255,45 @@ static inline int smm_write_str(const char *path, const char *s)
 }
 
 /*
+ * The kernel's fault injection: fail this thread's @nth allocation from
+ * now on (/proc/thread-self/fail-nth); the file, or -1.
+ */
+static inline int smm_fail_nth_arm(int nth)
+{
+	int fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	char num[16];
+	int len = snprintf(num, sizeof(num), "%d", nth);
+
+	if (fd >= 0 && write(fd, num, len) != len) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * Stop failing, keeping the operation's errno: 1 when the allocation
+ * asked to fail was made (the count ran out), 0 when it was not.
+ */
+static inline int smm_fail_nth_disarm(int fd)
+{
+	int err = errno, fired = 0;
+	char num[16];
+	ssize_t len;
+
+	len = pread(fd, num, sizeof(num) - 1, 0);
+	if (len > 0) {
+		num[len] = 0;
+		fired = atoi(num) == 0;
+	}
+	if (write(fd, "0", 1) != 1)
+		fired = -1;
+	close(fd);
+	errno = err;
+	return fired;
+}
+
+/*
  * A mapping (@flags: MAP_SHARED or MAP_PRIVATE) of @len bytes of @fd at
  * @off, placed at a 2 MiB boundary whatever the kernel's placement, so
  * that every aligned block of it lies in one page table and an aligned
