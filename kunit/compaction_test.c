@@ -8,15 +8,15 @@
  * Compaction must then give back at least 90 % of the order-9 blocks the
  * free frames could make, with every byte of the object intact, while
  * validate and readers running beside it see nothing wrong; a pinned page
- * stays where it is; a mapped page moves, and an access through the
- * mapping afterwards reaches the new frame with the same bytes; the
- * knobs refuse bad input and change nothing then; a failed order-9
- * allocation wakes kcompactd, which builds a block; the counters move by
- * what the test did.  The free scanner holds no more free frames than a
- * batch needs and compaction keeps off the min watermark; mlocked pages
- * stay; races with faults, writes, punches, eviction and swap-in lose no
- * byte; only a pool that asks for kcompactd has one, and a wake racing
- * its destruction is harmless.
+ * stays where it is; a locked one is waited for and moves; a mapped page
+ * moves, and an access through the mapping afterwards reaches the new
+ * frame with the same bytes; the knobs refuse bad input and change
+ * nothing then; a failed order-9 allocation wakes kcompactd, which builds
+ * a block; the counters move by what the test did.  The free scanner
+ * holds no more free frames than a batch needs and compaction keeps off
+ * the min watermark; mlocked pages stay; races with faults, writes,
+ * punches, eviction and swap-in lose no byte; only a pool that asks for
+ * kcompactd has one, and a wake racing its destruction is harmless.
  *
  * Between mapping and unmapping only EXPECTs are used: the test thread's
  * mappings must be gone before the pool is (see smm_test_fput()).
@@ -25,6 +25,7 @@
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -598,6 +599,61 @@ static int cmp_runner_fn(void *arg)
 	c->ret = smm_compact_pool(c->pool, &c->stats);
 	complete(&c->done);
 	return 0;
+}
+
+/*
+ * A page someone holds locked when the knob's compaction comes to it is
+ * waited for, as the kernel's synchronous migration waits, and moves once
+ * it is unlocked: the block it sat in is not lost to a lock held for a
+ * moment (reclaim's look at the page, a fault).  The test holds the lock
+ * of the page on the lowest frame until the compaction sleeps on it (or
+ * ten seconds pass).  (Before, the lock was only tried: the page stayed,
+ * counted as a failed migration.)
+ */
+static void smm_compaction_waits_for_locked_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &cmp_small_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct address_space *mapping = file->f_mapping;
+	unsigned long deadline = jiffies + 10 * HZ;
+	struct task_struct *task;
+	struct cmp_runner *c;
+	struct folio *folio;
+	struct page *old;
+	bool waited;
+	pgoff_t n, idx;
+
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	n = cmp_fragment(test, pool, file);
+	cmp_lowest_pages(mapping, n, &idx, 1);
+	old = xa_load(&mapping->i_pages, idx);
+	KUNIT_ASSERT_TRUE(test, old && !xa_is_value(old));
+	folio = page_folio(old);
+	KUNIT_ASSERT_TRUE(test, folio_trylock(folio));
+
+	c->pool = pool;
+	init_completion(&c->done);
+	task = kthread_run(cmp_runner_fn, c, "cmp_runner");
+	if (IS_ERR(task)) {
+		folio_unlock(folio);
+		KUNIT_FAIL(test, "no compaction thread: %ld", PTR_ERR(task));
+		return;
+	}
+	while (!folio_test_waiters(folio) && !completion_done(&c->done) &&
+	       time_before(jiffies, deadline))
+		msleep(20);
+	waited = folio_test_waiters(folio);
+	folio_unlock(folio);
+	wait_for_completion(&c->done);
+
+	KUNIT_EXPECT_TRUE(test, waited);
+	KUNIT_EXPECT_EQ(test, c->ret, 0);
+	KUNIT_EXPECT_EQ(test, c->stats.failed, 0UL);
+	KUNIT_EXPECT_GT(test, c->stats.migrated, 0UL);
+	KUNIT_EXPECT_PTR_NE(test, xa_load(&mapping->i_pages, idx), (void *)old);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, cmp_check_bytes(test, file, n), 0UL);
 }
 
 /*
@@ -1357,6 +1413,7 @@ static void smm_compaction_race_mix_test(struct kunit *test)
 static struct kunit_case smm_compaction_cases[] = {
 	KUNIT_CASE_SLOW(smm_compaction_fragmented_test),
 	KUNIT_CASE(smm_compaction_pinned_mapped_test),
+	KUNIT_CASE(smm_compaction_waits_for_locked_test),
 	KUNIT_CASE(smm_compaction_copy_fails_test),
 	KUNIT_CASE(smm_compaction_keeps_access_test),
 	KUNIT_CASE_SLOW(smm_compaction_race_faults_test),

@@ -23,8 +23,11 @@
  * - each page taken is migrated to a free frame
  *   (smm_object_migrate_page(), module/evict.c: lock, unmap from every
  *   process, copy, replace in i_pages, move the LRU place and flags,
- *   free the old frame).  A page that cannot move now (locked, pinned,
- *   mlocked, mapped again) stays, and its free frame serves the next;
+ *   free the old frame).  A page locked by someone else is waited for
+ *   when a caller waits for the run (the knob; killably, as the kernel's
+ *   synchronous migration waits), and left by kcompactd, which must stop
+ *   when told to.  A page that cannot move (pinned, mlocked, mapped
+ *   again) stays, and its free frame serves the next;
  *   the frames a batch did not use go back to the buddy lists at once;
  * - the scanners meet when the migrate scanner reaches the block the free
  *   scanner last took frames from: every movable page below has moved up,
@@ -86,7 +89,8 @@
  * @pool:	the pool
  * @zone:	the zone
  * @order:	stop once a block of this order is free; -1: the whole zone
- * @sync:	a caller waits for it (the knob), else kcompactd's
+ * @sync:	a caller waits for it (the knob): a locked page is waited
+ *		for; else kcompactd's, which only tries page locks
  * @migrate_sfn: the next frame the migrate scanner looks at
  * @free_sfn:	the first frame of the block the free scanner is in: every
  *		block above it is scanned
@@ -361,7 +365,7 @@ static bool smm_migrate_batch(struct smm_compact_control *cc)
 			continue;
 		}
 		tried++;
-		if (!smm_object_migrate_page(pool, frame, &new)) {
+		if (!smm_object_migrate_page(pool, frame, &new, cc->sync)) {
 			migrated++;
 			continue;
 		}
@@ -416,8 +420,9 @@ static void smm_compact_stats_add(struct smm_compact_stats *to,
  * @zone: one of its zones
  * @order: stop once a free block of this order exists; -1 for the whole
  *	   zone (the scanners meet)
- * @sync: a caller waits for it (traced as sync); kcompactd's run (async)
- *	  also stops when its thread is being stopped
+ * @sync: a caller waits for it (traced as sync), and it waits for the
+ *	  lock of a page someone else holds; kcompactd's run (async) only
+ *	  tries page locks, and stops when its thread is being stopped
  * @stats: what the run did, added to (may be NULL)
  *
  * The caller serialises runs of a pool with pool->compact.lock.  The

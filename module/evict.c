@@ -550,10 +550,13 @@ SMM_EXPORT(smm_migrate_copy);
  * @newp: in: a free frame taken off the buddy lists (compaction's free
  *	  scanner), count zero, on no list, of @frame's node; out: set to
  *	  NULL when the frame was given back
+ * @sync: wait for the page's lock when someone else holds it (killably),
+ *	  as the kernel's synchronous migration does; else only try it
  *
  * The twin of the kernel's migrate_folio() for a page cache folio, in the
- * order of mm/migrate.c: the page is locked (tried, never waited for);
- * one that left its object, is mlocked or unevictable, or has references
+ * order of mm/migrate.c: the page is locked (tried, or waited for with
+ * @sync: a page busy for a moment, under reclaim's look or a fault, must
+ * not cost a compaction the caller waits for its block); one that left its object, is mlocked or unevictable, or has references
  * beyond shadowmm's, the caller's and its ptes' (get_user_pages pins, a
  * read() or write() copying, a lookup under way, an LRU batch) stays
  * where it is.  Then it is unmapped from every process, and one that is
@@ -591,10 +594,11 @@ SMM_EXPORT(smm_migrate_copy);
  * afterwards, new or old: a page hot through a mapping is not the next
  * victim for having moved, or for a move that failed.
  *
- * Context: Process context, may sleep (the unmap); no spinlock and no
- * page lock held.
+ * Context: Process context, may sleep (the unmap, and with @sync the page
+ * lock); no spinlock and no page lock held.
  * Return: 0 when migrated (the caller's reference is consumed and *@newp
- * is the page's frame now), or -EAGAIN (locked by someone else), -EBUSY
+ * is the page's frame now), or -EAGAIN (locked by someone else, or with
+ * @sync a fatal signal came while waiting for the lock), -EBUSY
  * (mapped again, or a reference came meanwhile), -EPERM (pinned, mlocked
  * or unevictable), -ENOENT (no longer an object page) or -EIO (the old
  * frame's memory failed as it was read; *@newp is NULL then): the caller
@@ -602,7 +606,7 @@ SMM_EXPORT(smm_migrate_copy);
  * its own.
  */
 int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
-			    struct smm_page **newp)
+			    struct smm_page **newp, bool sync)
 {
 	struct smm_page *new = *newp;
 	struct page *page = smm_frame_struct_page(pool, frame);
@@ -615,7 +619,7 @@ int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 	pgoff_t index;
 	int ret;
 
-	if (!folio_trylock(folio))
+	if (!folio_trylock(folio) && (!sync || folio_lock_killable(folio)))
 		return -EAGAIN;
 	mapping = folio->mapping;
 	if (!mapping) {

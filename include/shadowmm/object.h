@@ -260,7 +260,7 @@ int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 unsigned long smm_migrate_copy(struct smm_pool *pool, struct smm_page *to,
 			       struct smm_page *from);
 int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
-			    struct smm_page **newp);
+			    struct smm_page **newp, bool sync);
 unsigned long smm_object_shadow_trim(struct smm_pool *pool, unsigned long target);
 void smm_object_note_size(struct smm_object *obj, loff_t end);
 bool smm_object_mark_dirty(struct smm_object *obj, struct page *page);

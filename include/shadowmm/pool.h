@@ -76,7 +76,9 @@
  *				 CPU's batches: smm_lruvec.lock, below)
  *     folio lock		(of an object page: one at a time, never
  *				 waited for under a spinlock, only tried by
- *				 reclaim and compaction; no frame of the
+ *				 reclaim and kcompactd; the knob's
+ *				 compaction waits for it, killably, under
+ *				 pool->compact.lock alone; no frame of the
  *				 pool is allocated or freed under it.  A
  *				 migration also holds the new page's, which
  *				 it locked before anyone could see the page
