@@ -127,6 +127,9 @@ static void smm_lru_policy_knob_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "lru_policy lip\n"), 0);
 	smm_lp_expect_policy(test, pool, SMM_LRU_POLICY_LIP);
 	KUNIT_EXPECT_EQ(test, smm_lru_policy_parse("lipx", &id), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "lru_policy lirs\n"), 0);
+	smm_lp_expect_policy(test, pool, SMM_LRU_POLICY_LIRS);
+	KUNIT_EXPECT_EQ(test, smm_lru_policy_parse("lir", &id), -EINVAL);
 }
 
 #define LP_NR_PAGES	48
@@ -175,6 +178,11 @@ static void smm_lru_policy_reclaim_lip_test(struct kunit *test)
 	smm_lp_reclaim_under(test, SMM_LRU_POLICY_LIP);
 }
 
+static void smm_lru_policy_reclaim_lirs_test(struct kunit *test)
+{
+	smm_lp_reclaim_under(test, SMM_LRU_POLICY_LIRS);
+}
+
 static struct kunit_case smm_lru_policy_cases[] = {
 	KUNIT_CASE(smm_lru_policy_switch_empty_test),
 	KUNIT_CASE(smm_lru_policy_switch_busy_test),
@@ -184,6 +192,7 @@ static struct kunit_case smm_lru_policy_cases[] = {
 	KUNIT_CASE(smm_lru_policy_reclaim_workingset_test),
 	KUNIT_CASE(smm_lru_policy_reclaim_mglru_test),
 	KUNIT_CASE(smm_lru_policy_reclaim_lip_test),
+	KUNIT_CASE(smm_lru_policy_reclaim_lirs_test),
 	{}
 };
 

@@ -263,11 +263,11 @@ static void smm_workingset_refault_activation_test(struct kunit *test)
 }
 
 /*
- * The bucket order: 0 while 22 bits of age cover the pool and its store,
- * 1 for a 4 GiB pool with a 4x store (5 << 20 pages), as the kernel's
+ * The bucket order: 0 while 21 bits of age cover the pool and its store,
+ * 2 for a 4 GiB pool with a 4x store (5 << 20 pages), as the kernel's
  * workingset_init() computes it.  With an order of 2 a distance of over
- * 2^22 survives the round trip through a shadow entry, to the bucket; at
- * order 0 it would wrap to what is left above 2^22.
+ * 2^21 survives the round trip through a shadow entry, to the bucket; at
+ * order 0 it would wrap to what is left above 2^21.
  */
 static void smm_workingset_bucket_order_test(struct kunit *test)
 {
@@ -279,8 +279,8 @@ static void smm_workingset_bucket_order_test(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, smm_workingset_bucket_order(1UL << SMM_WS_VALUE_BITS), 0U);
 	KUNIT_EXPECT_EQ(test, smm_workingset_bucket_order((1UL << SMM_WS_VALUE_BITS) + 1), 1U);
-	KUNIT_EXPECT_EQ(test, smm_workingset_bucket_order(5UL << 20), 1U);
-	KUNIT_EXPECT_EQ(test, smm_workingset_bucket_order(20UL << 20), 3U);
+	KUNIT_EXPECT_EQ(test, smm_workingset_bucket_order(5UL << 20), 2U);
+	KUNIT_EXPECT_EQ(test, smm_workingset_bucket_order(20UL << 20), 4U);
 	/* This test's small pool needs none. */
 	KUNIT_EXPECT_EQ(test, pool->workingset.bucket_order, 0U);
 

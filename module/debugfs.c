@@ -434,7 +434,7 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 	seq_printf(m, "huge %s\n", smm_huge_mode_names[READ_ONCE(pool->objects.huge)]);
 	seq_printf(m, "extfrag_threshold %u\n", READ_ONCE(pool->compact.extfrag_threshold));
 	mutex_unlock(&pool->tune_lock);
-	seq_puts(m, "# \"lru_policy classic|workingset|mglru|lip\" switches the reclaim policy while no page is on the LRU,\n");
+	seq_puts(m, "# \"lru_policy classic|workingset|mglru|lip|lirs\" switches the reclaim policy while no page is on the LRU,\n");
 	seq_printf(m, "# \"fault_window N\" (0 or %u..%u) keeps only the N pages of each object that faulted last mapped,\n",
 		   SMM_FAULT_WINDOW_MIN, SMM_FAULT_WINDOW_MAX);
 	seq_printf(m, "# \"fault_order N\" (0..%u) makes and maps a block of 2^N pages on a first touch,\n",
@@ -624,7 +624,7 @@ static int smm_knob_lru_policy(struct smm_pool *pool, const char *line, int len,
 	int ret;
 
 	if (!blanks || smm_lru_policy_parse(line + name_len + blanks, &id)) {
-		pr_err_ratelimited("knobs: \"%*pE\" is invalid: lru_policy expects classic, workingset, mglru or lip\n",
+		pr_err_ratelimited("knobs: \"%*pE\" is invalid: lru_policy expects classic, workingset, mglru, lip or lirs\n",
 				   len, line);
 		return -EINVAL;
 	}
@@ -679,9 +679,10 @@ static int smm_knob_huge(struct smm_pool *pool, const char *line, int len,
  * evict that many object pages, as far as possible), and the knobs other
  * modules added (smm_knobs_add(); shadowmm_bench.ko's burst and
  * slab_burst).  Two knobs take a name: lru_policy (classic, workingset,
- * mglru or lip), which switches the reclaim policy only while no page is on
- * the LRU, and huge (never, always or advise).  Anything else changes nothing and is logged once, naming the knob
- * and what it accepts.
+ * mglru, lip or lirs), which switches the reclaim policy only while no
+ * page is on the LRU, and huge (never, always or advise).  Anything else
+ * changes nothing and is logged once, naming the knob and what it
+ * accepts.
  *
  * Context: Process context, may sleep.
  * Return: 0, or -EINVAL for a malformed line, an unknown knob or a value

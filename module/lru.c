@@ -58,6 +58,7 @@
 #include <shadowmm/compat.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/lru_gen.h>
+#include <shadowmm/lru_lirs.h>
 #include <shadowmm/lru_policy.h>
 #include <shadowmm/object.h>
 #include <shadowmm/pool.h>
@@ -309,6 +310,10 @@ static void smm_lru_do_add(struct smm_pool *pool, struct smm_lruvec *lruvec,
 	}
 	if (page_mapped(page))
 		flags |= SMM_PAGEMAP_MAPPED;
+	/* Its fault (or write) is its first use that lirs sees. */
+	if (lruvec->policy == SMM_LRU_POLICY_LIRS)
+		smm_lru_lirs_stamp(frame, smm_lru_lirs_now(pool,
+							   smm_page_zone(pool, frame)->node->index));
 	smm_lru_link(lruvec, frame, lru, false);
 	trace_shadowmm_lru_insertion(smm_lru_pfn(pool, frame), lru, flags);
 }
@@ -609,7 +614,8 @@ SMM_EXPORT(smm_lru_split_head);
 				 BIT(SMM_PG_referenced) | BIT(SMM_PG_unevictable) | \
 				 BIT(SMM_PG_dirty) | BIT(SMM_PG_workingset) |	\
 				 BIT(SMM_PG_refault) | BIT(SMM_PG_thrashing) |	\
-				 SMM_PAGE_GEN_MASK | SMM_PAGE_REFS_MASK)
+				 SMM_PAGE_GEN_MASK | SMM_PAGE_REFS_MASK |	\
+				 SMM_PAGE_STAMP_MASK)
 
 /**
  * smm_lru_migrate() - a migrated page's new frame takes the old one's place
@@ -620,7 +626,7 @@ SMM_EXPORT(smm_lru_split_head);
  *
  * @new takes @old's place on its list (its generation, under mglru) and
  * its flags: list, referenced mark, accesses, dirty, working-set and
- * refault marks; @old is left on no list with none of them, as
+ * refault marks, and lirs's stamp; @old is left on no list with none of them, as
  * smm_object_frame_free() wants it.  Nothing is counted: the page only
  * changed frames, and the lists keep their order, so reclaim sees the
  * same page at the same place.  An @old on no list (it cannot be, with its
@@ -1090,6 +1096,92 @@ unsigned int smm_lru_age_active(struct smm_pool *pool, struct smm_node *node,
 }
 SMM_EXPORT(smm_lru_age_active);
 
+/*
+ * The tail of a node's active list, up to @nr_to_scan pages (at most
+ * SMM_RECLAIM_BATCH), looked at through their ptes: the pages are taken
+ * off the list under the LRU lock with a reference, their young ptes
+ * read (and made old, as folio_referenced() makes them) under the page
+ * lock if it can be had at once, and linked under the lock again.  A
+ * page found mlocked moves to the unevictable list.  Without @rotate
+ * every other page moves to the inactive head (pgdeactivate), whatever
+ * it showed, with SMM_PG_workingset and its referenced mark kept.  With
+ * @rotate (lirs), a page used since the last look (a young pte, or
+ * SMM_PG_referenced, spent) goes back to the active head stamped now, a
+ * busy one goes back unjudged, and the rest move to the inactive head,
+ * the last one's stamp becoming the node's lirs_demoted.  Returns the
+ * pages deactivated.
+ */
+static unsigned int __smm_lru_shrink_active(struct smm_pool *pool, struct smm_node *node,
+					    unsigned int nr_to_scan, bool rotate)
+{
+	struct smm_lruvec *lruvec = &node->lruvec;
+	struct smm_page *frames[SMM_RECLAIM_BATCH], *frame;
+	unsigned int scanned = 0, i, n = 0, moved = 0;
+	unsigned long used = 0, busy = 0, now = 0;
+
+	BUILD_BUG_ON(SMM_RECLAIM_BATCH > BITS_PER_LONG);
+	nr_to_scan = min_t(unsigned int, nr_to_scan, SMM_RECLAIM_BATCH);
+	smm_lruvec_lock(lruvec);
+	while ((frame = smm_lru_refill_next(pool, lruvec, &scanned, nr_to_scan))) {
+		/* Being freed: its remover takes it off the list. */
+		if (!get_page_unless_zero(smm_lru_page(pool, frame))) {
+			list_move(&frame->lru, &lruvec->active_list);
+			continue;
+		}
+		smm_lru_unlink(lruvec, frame);
+		frames[n++] = frame;
+	}
+	spin_unlock(&lruvec->lock);
+
+	for (i = 0; i < n; i++) {
+		struct folio *folio = page_folio(smm_lru_page(pool, frames[i]));
+		bool young = false;
+
+		if (!folio_trylock(folio)) {
+			busy |= BIT(i);
+			continue;
+		}
+		if (folio->mapping && folio_mapped(folio))
+			young = smm_object_young_ptes(folio);
+		folio_unlock(folio);
+		if (rotate && (test_and_clear_bit(SMM_PG_referenced, &frames[i]->flags) || young))
+			used |= BIT(i);
+	}
+
+	if (rotate)
+		now = smm_lru_lirs_now(pool, node->index);
+	smm_lruvec_lock(lruvec);
+	for (i = 0; i < n; i++) {
+		frame = frames[i];
+		/* Left its object meanwhile: off every list already. */
+		if (!smm_lru_frame_live(pool, frame) || smm_page_test(frame, SMM_PG_lru))
+			continue;
+		/* Mlocked, or a fault of a locked vma queued it meanwhile. */
+		if (smm_lru_mlocked(pool, frame) || smm_page_test(frame, SMM_PG_unevictable)) {
+			smm_lru_link(lruvec, frame, SMM_LRU_UNEVICTABLE, false);
+			continue;
+		}
+		if (rotate && (used | busy) & BIT(i)) {
+			if (used & BIT(i))
+				smm_lru_lirs_stamp(frame, now);
+			smm_lru_link(lruvec, frame, SMM_LRU_ACTIVE, false);
+			continue;
+		}
+		if (rotate)
+			WRITE_ONCE(lruvec->lirs_demoted, smm_lru_lirs_stamp_of(frame));
+		else
+			set_bit(SMM_PG_workingset, &frame->flags);
+		smm_lru_link(lruvec, frame, SMM_LRU_INACTIVE, false);
+		smm_count_event(pool, SMM_PGDEACTIVATE);
+		trace_shadowmm_lru_deactivate(smm_lru_pfn(pool, frame));
+		moved++;
+	}
+	spin_unlock(&lruvec->lock);
+	for (i = 0; i < n; i++)
+		put_page(smm_lru_page(pool, frames[i]));
+	return moved;
+}
+
 /**
  * smm_lru_shrink_active() - age a node's active list as the kernel does
  * @pool: the pool
@@ -1116,57 +1208,35 @@ SMM_EXPORT(smm_lru_age_active);
 unsigned int smm_lru_shrink_active(struct smm_pool *pool, struct smm_node *node,
 				   unsigned int nr_to_scan)
 {
-	struct smm_lruvec *lruvec = &node->lruvec;
-	struct smm_page *frames[SMM_RECLAIM_BATCH], *frame;
-	unsigned int scanned = 0, i, n = 0, moved = 0;
-
-	nr_to_scan = min_t(unsigned int, nr_to_scan, SMM_RECLAIM_BATCH);
-	smm_lruvec_lock(lruvec);
-	while ((frame = smm_lru_refill_next(pool, lruvec, &scanned, nr_to_scan))) {
-		/* Being freed: its remover takes it off the list. */
-		if (!get_page_unless_zero(smm_lru_page(pool, frame))) {
-			list_move(&frame->lru, &lruvec->active_list);
-			continue;
-		}
-		smm_lru_unlink(lruvec, frame);
-		frames[n++] = frame;
-	}
-	spin_unlock(&lruvec->lock);
-
-	for (i = 0; i < n; i++) {
-		struct folio *folio = page_folio(smm_lru_page(pool, frames[i]));
-
-		if (!folio_trylock(folio))
-			continue;
-		if (folio->mapping && folio_mapped(folio))
-			smm_object_young_ptes(folio);
-		folio_unlock(folio);
-	}
-
-	smm_lruvec_lock(lruvec);
-	for (i = 0; i < n; i++) {
-		struct smm_page *frame = frames[i];
-
-		/* Left its object meanwhile: off every list already. */
-		if (!smm_lru_frame_live(pool, frame) || smm_page_test(frame, SMM_PG_lru))
-			continue;
-		/* Mlocked, or a fault of a locked vma queued it meanwhile. */
-		if (smm_lru_mlocked(pool, frame) || smm_page_test(frame, SMM_PG_unevictable)) {
-			smm_lru_link(lruvec, frame, SMM_LRU_UNEVICTABLE, false);
-			continue;
-		}
-		set_bit(SMM_PG_workingset, &frame->flags);
-		smm_lru_link(lruvec, frame, SMM_LRU_INACTIVE, false);
-		smm_count_event(pool, SMM_PGDEACTIVATE);
-		trace_shadowmm_lru_deactivate(smm_lru_pfn(pool, frame));
-		moved++;
-	}
-	spin_unlock(&lruvec->lock);
-	for (i = 0; i < n; i++)
-		put_page(smm_lru_page(pool, frames[i]));
-	return moved;
+	return __smm_lru_shrink_active(pool, node, nr_to_scan, false);
 }
 SMM_EXPORT(smm_lru_shrink_active);
+
+/**
+ * smm_lru_rotate_active() - age a node's active list by use (lirs)
+ * @pool: the pool
+ * @node: the node
+ * @nr_to_scan: at most this many tail pages are looked at (pgrefill), up
+ *		to SMM_RECLAIM_BATCH
+ *
+ * The lirs policy's aging, a CLOCK over the active list: a tail page used
+ * since the last look (a young pte, made old again, or its referenced
+ * mark, spent) goes back to the head, stamped with the node's clock; a
+ * busy one (its page lock taken) goes back as it is; every other one
+ * moves to the inactive head (pgdeactivate), and the last one's stamp
+ * becomes the node's lirs_demoted, the recency a refault must beat to
+ * come back active.  Taken and linked as smm_lru_shrink_active() does.
+ *
+ * Context: Process context, may sleep (the walk of the ptes).  Takes
+ * @node's LRU lock and the pages' locks, never both at once.
+ * Return: the number of pages deactivated.
+ */
+unsigned int smm_lru_rotate_active(struct smm_pool *pool, struct smm_node *node,
+				   unsigned int nr_to_scan)
+{
+	return __smm_lru_shrink_active(pool, node, nr_to_scan, true);
+}
+SMM_EXPORT(smm_lru_rotate_active);
 
 /**
  * smm_lru_inactive_is_low() - the kernel's inactive-ratio rule

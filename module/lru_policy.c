@@ -11,7 +11,11 @@
  *		 (module/lru_workingset.c);
  *   mglru	 the multi-generational LRU (module/lru_gen.c);
  *   lip	 classic with refaults that thrash inserted at the inactive
- *		 tail (module/lru_lip.c), no kernel's policy.
+ *		 tail (module/lru_lip.c), no kernel's policy;
+ *   lirs	 LIRS over the two lists, as CLOCK-Pro did it: a short
+ *		 inactive list, and refaults judged by their reuse distance
+ *		 against the active list's oldest page (module/lru_lirs.c),
+ *		 no kernel's policy either.
  *
  * The policy decides what an access does, where a refault goes, what an
  * eviction leaves behind, how reclaim ages and which pages it takes;
@@ -39,6 +43,7 @@
 #include <shadowmm/lru.h>
 #include <shadowmm/lru_gen.h>
 #include <shadowmm/lru_lip.h>
+#include <shadowmm/lru_lirs.h>
 #include <shadowmm/lru_policy.h>
 #include <shadowmm/lru_workingset.h>
 #include <shadowmm/pool.h>
@@ -107,6 +112,7 @@ static const struct smm_lru_policy * const smm_lru_policies[SMM_NR_LRU_POLICIES]
 	[SMM_LRU_POLICY_WORKINGSET] = &smm_lru_policy_workingset,
 	[SMM_LRU_POLICY_MGLRU] = &smm_lru_policy_mglru,
 	[SMM_LRU_POLICY_LIP] = &smm_lru_policy_lip,
+	[SMM_LRU_POLICY_LIRS] = &smm_lru_policy_lirs,
 };
 
 /**
@@ -124,8 +130,8 @@ SMM_EXPORT(smm_lru_policy_get);
 
 /**
  * smm_lru_policy_parse() - a policy by name
- * @buf: "classic", "workingset", "mglru" or "lip", one trailing newline
- *	allowed
+ * @buf: "classic", "workingset", "mglru", "lip" or "lirs", one trailing
+ *	newline allowed
  * @id: where the policy goes; written only on success
  *
  * Nothing else is accepted: no other text, no prefix, no case change.
@@ -238,7 +244,8 @@ SMM_EXPORT(smm_lru_set_policy);
  * @slot: the store slot holding its contents, or SMM_SWAP_NONE (0)
  *
  * By the pool's policy: the node's age (classic, lip), with the
- * working-set mark (workingset), or its generation and tier (mglru).
+ * working-set mark (workingset), its generation and tier (mglru), or
+ * when the page was last used (lirs).
  * Called only for a page certain to leave: the entry moves the clock.
  *
  * Context: Atomic: the frame's page locked and the object's lock held
@@ -298,7 +305,9 @@ SMM_EXPORT(smm_lru_refault);
  * short;
  * workingset: also, when refaults were activated since the last pass,
  * the active list's size >> @priority pages of it;
- * mglru: a new generation when there are too few or they are unbalanced.
+ * mglru: a new generation when there are too few or they are unbalanced;
+ * lirs: the active list's tail, by use, when the inactive list is shorter
+ * than 1/64 of the lists.
  *
  * Context: Process context, may sleep; no spinlock held.
  */

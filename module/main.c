@@ -166,7 +166,7 @@ static int smm_param_set_lru_policy(const char *val, const struct kernel_param *
 	enum smm_lru_policy_id id;
 
 	if (smm_lru_policy_parse(val, &id)) {
-		pr_err("lru_policy=%s is invalid: expected classic, workingset, mglru or lip\n", val);
+		pr_err("lru_policy=%s is invalid: expected classic, workingset, mglru, lip or lirs\n", val);
 		return -EINVAL;
 	}
 	*(unsigned int *)kp->arg = id;
@@ -195,7 +195,7 @@ static const struct kernel_param_ops smm_lru_policy_ops = {
 module_param_cb(lru_policy, &smm_lru_policy_ops, &smm_params.lru_policy, 0444);
 __MODULE_PARM_TYPE(lru_policy, "string");
 MODULE_PARM_DESC(lru_policy,
-		 "reclaim policy of the live pool: classic (two lists, refaults within the active list; default), workingset (refaults within both lists, 5.9+ rules), mglru (generations) or lip (classic, refaults beyond both lists inserted at the inactive tail); the knobs file switches it while the LRU is empty");
+		 "reclaim policy of the live pool: classic (two lists, refaults within the active list; default), workingset (refaults within both lists, 5.9+ rules), mglru (generations), lip (classic, refaults beyond both lists inserted at the inactive tail) or lirs (LIRS over the two lists: a short inactive list, refaults judged by reuse distance); the knobs file switches it while the LRU is empty");
 
 static int smm_param_set_zone_split(const char *val, const struct kernel_param *kp)
 {

@@ -227,6 +227,7 @@ static void smm_object_frame_clean(struct smm_pool *pool, struct page *page)
 	WARN_ON_ONCE(smm_page_flags(frame) & SMM_PAGE_GEN_MASK);
 	/* No LRU or policy state outlives the page: the next user starts clean. */
 	smm_page_set_field(frame, SMM_PAGE_GEN_MASK | SMM_PAGE_REFS_MASK |
+			   SMM_PAGE_STAMP_MASK |
 			   BIT(SMM_PG_referenced) | BIT(SMM_PG_active) |
 			   BIT(SMM_PG_unevictable) | BIT(SMM_PG_workingset) |
 			   BIT(SMM_PG_refault) | BIT(SMM_PG_head) |

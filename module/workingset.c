@@ -24,15 +24,16 @@
  *		0 for a page of zeroes, evicted without being stored
  *   bits 32..37	the node's index in the pool
  *   bit  38	the page was part of the working set (SMM_PG_workingset)
- *   bits 39..40	the reclaim policy that evicted it (enum
+ *   bits 39..41	the reclaim policy that evicted it (enum
  *		smm_lru_policy_id): a refault is judged by the rules of
  *		the policy it was evicted under, or not at all
- *   bits 41..62	the node's age in buckets of 2^bucket_order, truncated
- *		to 22 bits; under mglru, the generation and tier the page
- *		left from
+ *   bits 42..62	the node's age in buckets of 2^bucket_order, truncated
+ *		to 21 bits; under mglru, the generation and tier the page
+ *		left from; under lirs, the age when the page was last seen
+ *		used
  * As the kernel's mm/workingset.c does with its bucket_order, the age is
  * stored shifted right by the pool's bucket order, the smallest that lets
- * 22 bits cover every distance that can matter (one no larger than the
+ * 21 bits cover every distance that can matter (one no larger than the
  * pages the pool and its store can hold): distances are then exact to
  * 2^bucket_order and wrap only beyond that range, where they would have
  * aliased into false activations.
@@ -59,7 +60,7 @@
 #define SMM_WS_NODE_BITS	6
 #define SMM_WS_WS_SHIFT		(SMM_WS_SLOT_BITS + SMM_WS_NODE_BITS)
 #define SMM_WS_POLICY_SHIFT	(SMM_WS_WS_SHIFT + 1)
-#define SMM_WS_POLICY_BITS	2
+#define SMM_WS_POLICY_BITS	3
 #define SMM_WS_AGE_SHIFT	(SMM_WS_POLICY_SHIFT + SMM_WS_POLICY_BITS)
 #define SMM_WS_AGE_BITS		(BITS_PER_XA_VALUE - SMM_WS_AGE_SHIFT)
 #define SMM_WS_AGE_MASK		((1UL << SMM_WS_AGE_BITS) - 1)
@@ -117,6 +118,46 @@ void *smm_workingset_evict(struct smm_pool *pool, int node, u32 slot,
 				   policy, workingset);
 }
 SMM_EXPORT(smm_workingset_evict);
+
+/**
+ * smm_workingset_evict_value() - the shadow entry an evicted page leaves,
+ * holding a value its policy chose
+ * @pool: the pool
+ * @node: index of the node the page was on
+ * @slot: the store slot now holding its contents, or SMM_SWAP_NONE (0)
+ * @policy: the policy that evicts it
+ * @value: what the entry keeps in place of the node's age (lirs: the
+ *	   clock when the page was last seen used), in the units of
+ *	   smm_workingset_clock()
+ *
+ * The node's age moves on by one, as for every eviction.
+ *
+ * Context: Any context.
+ * Return: an xarray value entry.
+ */
+void *smm_workingset_evict_value(struct smm_pool *pool, int node, u32 slot,
+				 enum smm_lru_policy_id policy, unsigned long value)
+{
+	atomic_long_inc(&smm_ws(pool, node)->age);
+	return smm_workingset_pack(node, slot, value, policy, false);
+}
+SMM_EXPORT(smm_workingset_evict_value);
+
+/**
+ * smm_workingset_clock() - a node's age now, as shadow entries keep it
+ * @pool: the pool
+ * @node: index of the node
+ *
+ * Context: Any context.
+ * Return: the age in buckets of 2^bucket_order, truncated to
+ * SMM_WS_VALUE_BITS.
+ */
+unsigned long smm_workingset_clock(struct smm_pool *pool, int node)
+{
+	return (atomic_long_read(&smm_ws(pool, node)->age) >> pool->workingset.bucket_order) &
+	       SMM_WS_AGE_MASK;
+}
+SMM_EXPORT(smm_workingset_clock);
 
 /**
  * smm_workingset_eviction() - the shadow entry an evicted page leaves

@@ -37,6 +37,7 @@ enum smm_lru_policy_id {
 	SMM_LRU_POLICY_WORKINGSET,	/* two lists, the refault rules of 5.9+ */
 	SMM_LRU_POLICY_MGLRU,		/* generations (module/lru_gen.c) */
 	SMM_LRU_POLICY_LIP,		/* classic, thrashing refaults at the tail */
+	SMM_LRU_POLICY_LIRS,		/* LIRS over the two lists (CLOCK-Pro) */
 	SMM_NR_LRU_POLICIES,
 };
 
@@ -102,6 +103,10 @@ enum smm_lru_references {
  *			lists a frame is linked to follow it)
  * @gen:		the generations, under SMM_LRU_POLICY_MGLRU (the
  *			active and inactive lists are empty then)
+ * @lirs_demoted:	under SMM_LRU_POLICY_LIRS, the stamp of the page
+ *			aging last moved off the active list: how recently
+ *			the least recently used page of the active list had
+ *			been used (written under @lock, read without it)
  * @changes:		bumped by every holder of @lock that may change the
  *			lists, their counts or frames' LRU flags (it takes
  *			@lock with smm_lruvec_lock()): a validate walk that
@@ -126,6 +131,7 @@ struct smm_lruvec {
 	unsigned long nr_unevictable;
 	enum smm_lru_policy_id policy;
 	struct smm_lru_gen gen;
+	unsigned long lirs_demoted;
 	unsigned int walk_hold_max;
 };
 
@@ -206,6 +212,8 @@ unsigned int smm_lru_rescue_unevictable(struct smm_pool *pool, struct smm_node *
 					unsigned long nr_to_scan);
 unsigned int smm_lru_age_active(struct smm_pool *pool, struct smm_node *node,
 				unsigned int nr_to_scan);
+unsigned int smm_lru_rotate_active(struct smm_pool *pool, struct smm_node *node,
+				   unsigned int nr_to_scan);
 unsigned int smm_lru_shrink_active(struct smm_pool *pool, struct smm_node *node,
 				   unsigned int nr_to_scan);
 bool smm_lru_inactive_is_low(struct smm_node *node);

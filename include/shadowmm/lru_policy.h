@@ -11,6 +11,8 @@
  *   mglru	the multi-generational LRU (module/lru_gen.c)
  *   lip	classic, with refaults that thrash (a distance beyond both
  *		lists) inserted at the inactive tail (module/lru_lip.c)
+ *   lirs	LIRS over the two lists: a short inactive list, refaults
+ *		judged by reuse distance (module/lru_lirs.c)
  *
  * Reclaim (module/reclaim.c) drives every policy the same way, kswapd,
  * direct reclaim and the reclaim knob alike: per batch it asks the policy

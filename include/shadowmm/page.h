@@ -94,6 +94,19 @@ enum smm_pageflags {
 static_assert(SMM_PAGE_REFS_SHIFT + 2 <= SMM_PAGE_INUSE_SHIFT);
 static_assert(SMM_PAGE_INUSE_SHIFT + 16 <= SMM_PAGE_ZONE_SHIFT);
 
+/*
+ * Under the lirs policy (module/lru_lirs.c) an object frame keeps, in the
+ * twenty bits below the zone byte, when its page was last seen used: its
+ * node's workingset clock then (smm_lru_lirs_now()).  Written with
+ * smm_page_set_field(); cleared when the page leaves its frame, and moved
+ * with it by a migration.
+ */
+#define SMM_PAGE_STAMP_SHIFT	(SMM_PAGE_INUSE_SHIFT + 16)
+#define SMM_PAGE_STAMP_BITS	20
+#define SMM_PAGE_STAMP_MAX	((1UL << SMM_PAGE_STAMP_BITS) - 1)
+#define SMM_PAGE_STAMP_MASK	(SMM_PAGE_STAMP_MAX << SMM_PAGE_STAMP_SHIFT)
+static_assert(SMM_PAGE_STAMP_SHIFT + SMM_PAGE_STAMP_BITS <= SMM_PAGE_ZONE_SHIFT);
+
 /**
  * struct smm_page - descriptor of one frame of the region
  * @flags:	enum smm_pageflags bits; the zone id in the top byte

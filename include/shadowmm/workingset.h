@@ -23,9 +23,9 @@ struct smm_pool;
 
 /*
  * Bits of a shadow entry's age (or mglru token): distances are modulo
- * 2^22 buckets of 2^bucket_order evictions and activations.
+ * 2^21 buckets of 2^bucket_order evictions and activations.
  */
-#define SMM_WS_VALUE_BITS	22
+#define SMM_WS_VALUE_BITS	21
 
 /* Refault distances are shown in power-of-two buckets 0, 1, 2-3, ... */
 #define SMM_WS_BUCKETS		24
@@ -76,6 +76,9 @@ void *smm_workingset_pack(int node, u32 slot, unsigned long value,
 void *smm_workingset_evict(struct smm_pool *pool, int node, u32 slot,
 			   enum smm_lru_policy_id policy, bool workingset);
 void *smm_workingset_eviction(struct smm_pool *pool, int node, u32 slot);
+void *smm_workingset_evict_value(struct smm_pool *pool, int node, u32 slot,
+				 enum smm_lru_policy_id policy, unsigned long value);
+unsigned long smm_workingset_clock(struct smm_pool *pool, int node);
 enum smm_lru_policy_id smm_workingset_shadow_policy(const void *shadow);
 bool smm_workingset_shadow_ws(const void *shadow);
 unsigned long smm_workingset_distance(struct smm_pool *pool, const void *shadow,

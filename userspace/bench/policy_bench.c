@@ -46,7 +46,7 @@
  *    scan+hot* the hot set's refaults are counted apart (the target:
  *    below 5 % of the hot set's accesses).
  *    Each trace is replayed under each of shadowmm's reclaim policies
- *    (-P: classic, workingset, mglru and lip by default; the knobs file's
+ *    (-P: classic, workingset, mglru, lip and lirs by default; the knobs file's
  *    lru_policy switches them between replays, when no page is on the
  *    LRU), -r times each (default 5, 3 with -q), each time on a fresh
  *    object: shadowmm's figures are the medians of the replays, with the
@@ -105,7 +105,7 @@
 #define MAX_STATS	256
 #define MAX_REPLAYS	15
 #define KNOBS		"/sys/kernel/debug/shadowmm/knobs"
-#define MAX_POLICIES	4
+#define MAX_POLICIES	5
 #define MAX_TRACES	8
 #define MAX_TRACE_REFS	(1u << 26)
 #define CSV_HEADER	"case,pattern,pages,frames,accesses,shadowmm_refaults,fifo_misses,lru_misses,opt_misses,smm_over_opt,fifo_over_opt,hot_accesses,shadowmm_hot_refaults,fifo_hot_misses,lru_hot_misses,opt_hot_misses,pswpin,pswpout,workingset_refault,workingset_activate,pgactivate,seconds,evicted_per_s,lat_p50_ns,lat_p99_ns,lat_max_ns,replays,shadowmm_refaults_min,shadowmm_refaults_max,shadowmm_hot_refaults_min,shadowmm_hot_refaults_max,policy,resident_mean,lru_at_resident_mean"
@@ -116,7 +116,8 @@ static int quick;
 static int show_rounds;
 static int replays;		/* of each trace; 0: the default */
 /* The shadowmm reclaim policies each trace is replayed under. */
-static const char *const all_policies[MAX_POLICIES] = { "classic", "workingset", "mglru", "lip" };
+static const char *const all_policies[MAX_POLICIES] = { "classic", "workingset", "mglru", "lip",
+							      "lirs" };
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 /* ---- small helpers ---- */
@@ -1324,7 +1325,7 @@ static void bad_usage(void)
 	fprintf(stderr, "       policy_bench --simulate-only [-q] [-F FRAMES] [-p PATTERN,...] [-t TRACE]... [PAGE...]\n");
 	fprintf(stderr, "       policy_bench --self-test\n");
 	fprintf(stderr, "patterns: loop, scan+hot, scan+hot8, random, zipf (none: only the -t traces)\n");
-	fprintf(stderr, "policies: classic, workingset, mglru, lip (default: all four)\n");
+	fprintf(stderr, "policies: classic, workingset, mglru, lip, lirs (default: all five)\n");
 	exit(2);
 }
 
@@ -1502,7 +1503,7 @@ int main(int argc, char **argv)
 	if (!replays)
 		replays = quick ? 3 : 5;
 	if (!npol)
-		npol = policies_parse("classic,workingset,mglru,lip", pols);
+		npol = policies_parse("classic,workingset,mglru,lip,lirs", pols);
 	/* A bad trace file fails now, not after minutes of replays. */
 	for (k = 0; k < ntraces; k++) {
 		struct trace t;

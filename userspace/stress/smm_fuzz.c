@@ -2223,7 +2223,8 @@ static int op_window(struct ctx *c)
 static int op_knob(struct ctx *c)
 {
 	static const char *const modes[] = { "never", "always", "advise" };
-	static const char *const policies[] = { "classic", "workingset", "mglru", "lip" };
+	static const char *const policies[] = { "classic", "workingset", "mglru", "lip",
+						  "lirs" };
 	unsigned int which = below(c, 8);
 	int err, ok_err = 0;
 	char line[48];
@@ -2247,7 +2248,7 @@ static int op_knob(struct ctx *c)
 		snprintf(line, sizeof(line), "extfrag_threshold %u", (unsigned int)below(c, 1001));
 		break;
 	case 5:
-		snprintf(line, sizeof(line), "lru_policy %s", policies[below(c, 4)]);
+		snprintf(line, sizeof(line), "lru_policy %s", policies[below(c, ARRAY_SIZE(policies))]);
 		ok_err = -EBUSY;
 		break;
 	case 6:
@@ -3247,7 +3248,8 @@ static void knob_line(struct ctx *c, char *buf, size_t size, bool good)
 		"huge 1", "huge Always",
 	};
 	static const char *const huge_modes[] = { "never", "always", "advise" };
-	static const char *const policies[] = { "classic", "workingset", "mglru", "lip" };
+	static const char *const policies[] = { "classic", "workingset", "mglru", "lip",
+						  "lirs" };
 	unsigned int r = below(c, 100);
 
 	if (!good) {
