@@ -18,6 +18,7 @@
 
 #include <shadowmm/huge.h>
 #include <shadowmm/lru_gen.h>
+#include <shadowmm/lru_lirs.h>
 #include <shadowmm/lru_policy.h>
 #include <shadowmm/object.h>
 #include <shadowmm/object_internal.h>
@@ -237,6 +238,40 @@ static void smm_huge_dirty_is_the_heads_test(struct kunit *test)
 	for (i = 0; i < SMM_HUGE_NR; i++)
 		clean += !smm_page_test(head + i, SMM_PG_dirty);
 	KUNIT_EXPECT_EQ(test, clean, 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/*
+ * Under lirs a split hands the folio's stamp (when it was last used) to
+ * all 512 pages: cold pages split off a folio reclaim takes apart are not
+ * made recent by it.  (Before, each was stamped with the clock at the
+ * split.)
+ */
+static void smm_huge_split_keeps_stamp_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_huge_test_pool(test);
+	struct file *file;
+	struct smm_object *obj;
+	struct smm_page *head;
+	unsigned long i, other = 0, used;
+	struct folio *folio;
+
+	KUNIT_ASSERT_EQ(test, smm_lru_set_policy(pool, SMM_LRU_POLICY_LIRS), 0);
+	file = smm_test_object_file(test, pool);
+	obj = smm_file_object(file);
+	folio = smm_object_add_huge(obj, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
+	head = smm_object_frame(pool, &folio->page);
+	smm_lru_drain_all(pool);
+	used = (smm_lru_lirs_now(pool, 0) + 5) & SMM_PAGE_STAMP_MAX;
+	smm_lru_lirs_stamp(head, used);
+	KUNIT_EXPECT_EQ(test, smm_object_split_huge(obj, folio), 0);
+	folio_unlock(folio);
+	folio_put(folio);
+	smm_lru_drain_all(pool);
+	for (i = 0; i < SMM_HUGE_NR; i++)
+		other += smm_lru_lirs_stamp_of(head + i) != used;
+	KUNIT_EXPECT_EQ(test, other, 0UL);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
@@ -559,6 +594,7 @@ static struct kunit_case smm_huge_cases[] = {
 	KUNIT_CASE(smm_huge_object_split_test),
 	KUNIT_CASE(smm_huge_held_folio_test),
 	KUNIT_CASE(smm_huge_dirty_is_the_heads_test),
+	KUNIT_CASE(smm_huge_split_keeps_stamp_test),
 	KUNIT_CASE(smm_huge_split_stale_mlock_test),
 	KUNIT_CASE(smm_huge_split_mlock_race_test),
 	KUNIT_CASE(smm_huge_limit_test),

@@ -202,6 +202,43 @@ static void smm_lru_lirs_aging_test(struct kunit *test)
 }
 
 /*
+ * A read() that finds a page resident is a use: it stamps the page with
+ * the clock now (classic would not count it at all).
+ */
+static void smm_lru_lirs_read_stamps_test(struct kunit *test)
+{
+	struct smm_pool *pool;
+	struct file *file = smm_lirs_setup(test, SMM_LRU_POLICY_LIRS, &pool);
+	struct smm_page *frame;
+
+	frame = smm_test_lock_frame(test, pool, file, LIRS_NR_EVICTED);
+	KUNIT_ASSERT_NE(test, smm_lru_lirs_stamp_of(frame), smm_lru_lirs_now(pool, 0));
+	smm_test_unlock_frame(file, LIRS_NR_EVICTED);
+	KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, LIRS_NR_EVICTED));
+	frame = smm_test_lock_frame(test, pool, file, LIRS_NR_EVICTED);
+	KUNIT_EXPECT_EQ(test, smm_lru_lirs_stamp_of(frame), smm_lru_lirs_now(pool, 0));
+	smm_test_unlock_frame(file, LIRS_NR_EVICTED);
+}
+
+/*
+ * A switch to lirs starts with no page demoted before now: a refault's
+ * stamp, whatever it is, is not more recent than that.  (Before, the
+ * node kept 0 or a stale value, against which an old page was recent.)
+ */
+static void smm_lru_lirs_switch_resets_test(struct kunit *test)
+{
+	struct smm_pool *pool;
+	struct file *file = smm_lirs_setup(test, SMM_LRU_POLICY_CLASSIC, &pool);
+	struct smm_lruvec *lruvec = &pool->zones.nodes[0].lruvec;
+
+	/* The object goes, its pages with it: the LRU is empty. */
+	kunit_release_action(test, smm_test_fput, file);
+	KUNIT_ASSERT_EQ(test, smm_lru_set_policy(pool, SMM_LRU_POLICY_LIRS), 0);
+	KUNIT_EXPECT_NE(test, smm_lru_lirs_now(pool, 0), 0UL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(lruvec->lirs_demoted), smm_lru_lirs_now(pool, 0));
+}
+
+/*
  * The verdict at the inactive tail on a page mapped and read through the
  * mapping (its pte young), then marked by @marks accesses the LRU saw
  * (the mark its mapping's fault set is taken off first).  With @old the
@@ -269,6 +306,8 @@ static struct kunit_case smm_lru_lirs_cases[] = {
 	KUNIT_CASE(smm_lru_lirs_refault_recent_test),
 	KUNIT_CASE(smm_lru_lirs_refault_old_test),
 	KUNIT_CASE(smm_lru_lirs_aging_test),
+	KUNIT_CASE(smm_lru_lirs_read_stamps_test),
+	KUNIT_CASE(smm_lru_lirs_switch_resets_test),
 	KUNIT_CASE(smm_lru_lirs_first_young_test),
 	KUNIT_CASE(smm_lru_lirs_second_young_test),
 	KUNIT_CASE(smm_lru_lirs_marked_old_test),

@@ -644,7 +644,14 @@ static void smm_kcompactd_run(struct smm_kcompactd *k, unsigned int order,
 	struct smm_pool *pool = k->pool;
 	int t;
 
-	mutex_lock(&pool->compact.lock);
+	/*
+	 * The knob's run holds it, and may wait for a page lock as long as
+	 * the page's holder takes (a store's write): it compacts every zone,
+	 * and kcompactd, which must stop when told to, does not queue
+	 * behind it.
+	 */
+	if (!mutex_trylock(&pool->compact.lock))
+		return;
 	for (t = 0; t <= (int)highest && t < SMM_NR_ZONE_TYPES; t++) {
 		struct smm_zone *zone = &k->node->zones[t];
 		struct smm_compact_defer *d = &k->defer[t];

@@ -310,8 +310,11 @@ static void smm_lru_do_add(struct smm_pool *pool, struct smm_lruvec *lruvec,
 	}
 	if (page_mapped(page))
 		flags |= SMM_PAGEMAP_MAPPED;
-	/* Its fault (or write) is its first use that lirs sees. */
-	if (lruvec->policy == SMM_LRU_POLICY_LIRS)
+	/*
+	 * Its fault (or write) is its first use that lirs sees; a page split
+	 * off a PMD-sized folio keeps the folio's stamp.
+	 */
+	if (lruvec->policy == SMM_LRU_POLICY_LIRS && !smm_lru_lirs_stamp_of(frame))
 		smm_lru_lirs_stamp(frame, smm_lru_lirs_now(pool,
 							   smm_page_zone(pool, frame)->node->index));
 	smm_lru_link(lruvec, frame, lru, false);
@@ -481,8 +484,9 @@ void smm_lru_classic_mark_accessed(struct smm_pool *pool, struct smm_page *frame
  * @pool: the pool
  * @frame: a frame of an object
  *
- * An access for the policies that count reads (mglru: its tiers); the
- * classic and workingset policies, as shadowmm always did, do not.
+ * An access for the policies that count reads (mglru: its tiers; lirs:
+ * its stamp); the classic and workingset policies, as shadowmm always
+ * did, do not.
  *
  * Context: Process context; the frame's page locked.
  */

@@ -39,9 +39,10 @@
  *   kept, marked referenced; one already marked is activated (a second
  *   use while on the inactive list: the first young pte may be its own
  *   fault's).  One without a young pte is evicted, mark or not: no second
- *   chance, since the LIR set is kept by aging and not by reclaim.  An
- *   access the LRU sees (a fault or read() that finds the page resident)
- *   stamps it and follows the classic rule.
+ *   chance, since the LIR set is kept by aging and not by reclaim.  A
+ *   fault that finds the page resident stamps it and follows the classic
+ *   rule; a read() that does only stamps it (as classic, it marks
+ *   nothing).
  *
  * Not a kernel policy: it is here to be compared with theirs on the same
  * traces (policy_bench).
@@ -117,9 +118,15 @@ bool smm_lru_lirs_promote(unsigned long now, unsigned long used, unsigned long d
 }
 SMM_EXPORT(smm_lru_lirs_promote);
 
-static void smm_lru_lirs_mark_accessed(struct smm_pool *pool, struct smm_page *frame)
+/* A use: when it was, for the page's reuse distance. */
+static void smm_lru_lirs_note_read(struct smm_pool *pool, struct smm_page *frame)
 {
 	smm_lru_lirs_stamp(frame, smm_lru_lirs_now(pool, smm_page_zone(pool, frame)->node->index));
+}
+
+static void smm_lru_lirs_mark_accessed(struct smm_pool *pool, struct smm_page *frame)
+{
+	smm_lru_lirs_note_read(pool, frame);
 	smm_lru_classic_mark_accessed(pool, frame);
 }
 
@@ -190,6 +197,7 @@ const struct smm_lru_policy smm_lru_policy_lirs = {
 	.name = "lirs",
 	.id = SMM_LRU_POLICY_LIRS,
 	.mark_accessed = smm_lru_lirs_mark_accessed,
+	.note_read = smm_lru_lirs_note_read,
 	.eviction = smm_lru_lirs_eviction,
 	.refault = smm_lru_lirs_refault,
 	.age = smm_lru_lirs_age,

@@ -197,7 +197,8 @@ static void smm_lru_unlock_all(struct smm_pool *pool) __releases(&pool->lru)
  * generations, unevictable), checked on every node under its LRU lock
  * after the per-CPU batches are drained; the switch is then made on all
  * nodes before any lock is dropped.  The new policy's per-node state
- * starts afresh (mglru: two empty generations, no tier history).  Setting
+ * starts afresh (mglru: two empty generations, no tier history; lirs: no
+ * page demoted before now).  Setting
  * the policy in place changes nothing and succeeds.
  *
  * Context: Process context, may sleep.  Takes the pool's tune_lock, then
@@ -226,6 +227,8 @@ int smm_lru_set_policy(struct smm_pool *pool, enum smm_lru_policy_id id)
 
 			lruvec->policy = id;
 			smm_lru_gen_init(&lruvec->gen, lruvec->gen.max_seq + 1);
+			/* No page demoted yet: none is older than now. */
+			WRITE_ONCE(lruvec->lirs_demoted, smm_lru_lirs_now(pool, i));
 		}
 		WRITE_ONCE(pool->lru.policy, policy);
 	}

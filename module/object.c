@@ -59,6 +59,7 @@
 #include <shadowmm/compat.h>
 #include <shadowmm/huge.h>
 #include <shadowmm/lru.h>
+#include <shadowmm/lru_lirs.h>
 #include <shadowmm/lru_policy.h>
 #include <shadowmm/object.h>
 #include <shadowmm/object_internal.h>
@@ -1567,6 +1568,8 @@ static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio)
 		/* Read by the add: the unevictable list, not the inactive one. */
 		if (locked)
 			set_bit(SMM_PG_unevictable, &block[i].flags);
+		/* Used when the folio was (lirs), not now. */
+		smm_lru_lirs_stamp(block + i, smm_lru_lirs_stamp_of(block));
 		smm_lru_add(pool, block + i);
 		unlock_page(head + i);
 	}
