@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: the lirs policy (module/lru_lirs.c).  The refault rule compares
- * stamps by their age, across the stamp's wrap, and lets every refault
- * in while the inactive list is longer than its target; an eviction's
+ * stamps by their age, across the stamp's wrap; an eviction's
  * shadow entry keeps the page's stamp, not the clock when it left
  * (classic keeps the clock); a refault used more recently than the page
  * aging last demoted comes back active, one used earlier inactive; aging
@@ -44,15 +43,12 @@ static void smm_lru_lirs_rule_test(struct kunit *test)
 	unsigned long max = SMM_PAGE_STAMP_MAX;
 
 	/* Used 1 ago, the LIR set's oldest 3 ago: in; 4 ago or 3 ago: out. */
-	KUNIT_EXPECT_TRUE(test, smm_lru_lirs_promote(6, 5, 3, 8, 32));
-	KUNIT_EXPECT_FALSE(test, smm_lru_lirs_promote(6, 2, 3, 8, 32));
-	KUNIT_EXPECT_FALSE(test, smm_lru_lirs_promote(6, 3, 3, 8, 32));
+	KUNIT_EXPECT_TRUE(test, smm_lru_lirs_promote(6, 5, 3));
+	KUNIT_EXPECT_FALSE(test, smm_lru_lirs_promote(6, 2, 3));
+	KUNIT_EXPECT_FALSE(test, smm_lru_lirs_promote(6, 3, 3));
 	/* Across the wrap: used 8 ago, the oldest 16 ago. */
-	KUNIT_EXPECT_TRUE(test, smm_lru_lirs_promote(5, max - 2, max - 10, 8, 32));
-	KUNIT_EXPECT_FALSE(test, smm_lru_lirs_promote(5, max - 10, max - 2, 8, 32));
-	/* An inactive list beyond its target lets any refault in. */
-	KUNIT_EXPECT_TRUE(test, smm_lru_lirs_promote(6, 2, 3, 33, 32));
-	KUNIT_EXPECT_FALSE(test, smm_lru_lirs_promote(6, 2, 3, 32, 32));
+	KUNIT_EXPECT_TRUE(test, smm_lru_lirs_promote(5, max - 2, max - 10));
+	KUNIT_EXPECT_FALSE(test, smm_lru_lirs_promote(5, max - 10, max - 2));
 	/* The target: 1/64 of the lists, at least a reclaim batch. */
 	KUNIT_EXPECT_EQ(test, smm_lru_lirs_target(0), (unsigned long)SMM_RECLAIM_BATCH);
 	KUNIT_EXPECT_EQ(test, smm_lru_lirs_target(100), (unsigned long)SMM_RECLAIM_BATCH);
@@ -115,8 +111,7 @@ static void smm_lru_lirs_shadow_stamp_test(struct kunit *test)
 /*
  * Page 0 (stamped at 0, now 6) read back with the LIR set's oldest page
  * used @demoted_age ago: active when that is longer than the page's own
- * age, inactive otherwise.  The inactive list (8 pages) is within its
- * target, so only the stamps decide.
+ * age, inactive otherwise.
  */
 static bool smm_lirs_refault_active(struct kunit *test, unsigned long demoted_age)
 {

@@ -32,9 +32,13 @@
  *   (lruvec->lirs_demoted) stands for when the LIR set's least recently
  *   used page was used.
  * - A refault goes active when its stamp is more recent than that (its
- *   reuse distance is shorter than the LIR set's oldest recency), and
- *   while the inactive list is longer than its target (the LIR set is not
- *   full, as after a first pass); any other goes to the inactive head.
+ *   reuse distance is shorter than the LIR set's oldest recency); any
+ *   other goes to the inactive head.  The LIR set fills by the same rule:
+ *   while aging has demoted nothing since a switch (lirs_demoted is the
+ *   clock then), every page used since is recent enough.  Letting every
+ *   refault in while the inactive list is longer than its target, as
+ *   LIRS does while its LIR set is not full, made the set churn under
+ *   reclaim's batches (sort 110,407 refaults against 92,387 without).
  * - At the inactive tail a mapped page with a young pte is stamped and
  *   kept, marked referenced; one already marked is activated (a second
  *   use while on the inactive list: the first young pte may be its own
@@ -99,21 +103,15 @@ SMM_EXPORT(smm_lru_lirs_target);
  * @now: the node's clock (smm_lru_lirs_now())
  * @used: the refaulting page's stamp, from its shadow entry
  * @demoted: the stamp of the page aging last moved off the active list
- * @inactive: pages on the node's inactive list
- * @target: its target length (smm_lru_lirs_target())
  *
  * Stamps are compared by their age now, modulo the stamp's bits.
  *
  * Context: Any context.
  * Return: true for the active list: the page was used more recently than
- * the LIR set's oldest page, or the inactive list is longer than its
- * target.
+ * the LIR set's oldest page.
  */
-bool smm_lru_lirs_promote(unsigned long now, unsigned long used, unsigned long demoted,
-			  unsigned long inactive, unsigned long target)
+bool smm_lru_lirs_promote(unsigned long now, unsigned long used, unsigned long demoted)
 {
-	if (inactive > target)
-		return true;
 	return ((now - used) & SMM_PAGE_STAMP_MAX) < ((now - demoted) & SMM_PAGE_STAMP_MAX);
 }
 SMM_EXPORT(smm_lru_lirs_promote);
@@ -142,8 +140,6 @@ static bool smm_lru_lirs_refault(struct smm_pool *pool, const void *shadow, int 
 				 struct smm_page *frame)
 {
 	struct smm_lruvec *lruvec = &pool->zones.nodes[node].lruvec;
-	unsigned long active = READ_ONCE(lruvec->nr_active);
-	unsigned long inactive = READ_ONCE(lruvec->nr_inactive);
 	unsigned long demoted = READ_ONCE(lruvec->lirs_demoted);
 	unsigned long now = smm_lru_lirs_now(pool, node);
 	unsigned int shift = pool->workingset.bucket_order + 1;
@@ -154,8 +150,7 @@ static bool smm_lru_lirs_refault(struct smm_pool *pool, const void *shadow, int 
 
 	smm_workingset_unpack(shadow, &n, &used, &slot);
 	used &= SMM_PAGE_STAMP_MAX;
-	promote = smm_lru_lirs_promote(now, used, demoted, inactive,
-				       smm_lru_lirs_target(active + inactive));
+	promote = smm_lru_lirs_promote(now, used, demoted);
 	/* Traced and counted as a distance against the LIR set's recency. */
 	smm_workingset_note_refault(pool, node, ((now - used) & SMM_PAGE_STAMP_MAX) << shift,
 				    ((now - demoted) & SMM_PAGE_STAMP_MAX) << shift, promote);

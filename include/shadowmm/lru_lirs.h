@@ -15,8 +15,7 @@ struct smm_lru_policy;
 struct smm_pool;
 
 unsigned long smm_lru_lirs_now(struct smm_pool *pool, int node);
-bool smm_lru_lirs_promote(unsigned long now, unsigned long used, unsigned long demoted,
-			  unsigned long inactive, unsigned long target);
+bool smm_lru_lirs_promote(unsigned long now, unsigned long used, unsigned long demoted);
 unsigned long smm_lru_lirs_target(unsigned long evictable);
 
 /* A frame's stamp: when its page was last seen used (smm_lru_lirs_now()). */
