@@ -556,8 +556,9 @@ SMM_EXPORT(smm_migrate_copy);
  * The twin of the kernel's migrate_folio() for a page cache folio, in the
  * order of mm/migrate.c: the page is locked (tried, or waited for with
  * @sync: a page busy for a moment, under reclaim's look or a fault, must
- * not cost a compaction the caller waits for its block); one that left its object, is mlocked or unevictable, or has references
- * beyond shadowmm's, the caller's and its ptes' (get_user_pages pins, a
+ * not cost a compaction the caller waits for its block); one that left
+ * its object, is mlocked or unevictable, or has references beyond
+ * shadowmm's, the caller's and its ptes' (get_user_pages pins, a
  * read() or write() copying, a lookup under way, an LRU batch) stays
  * where it is.  Then it is unmapped from every process, and one that is
  * still mapped, or gained a reference, stays too.  Its contents are

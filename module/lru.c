@@ -315,8 +315,7 @@ static void smm_lru_do_add(struct smm_pool *pool, struct smm_lruvec *lruvec,
 	 * off a PMD-sized folio keeps the folio's stamp.
 	 */
 	if (lruvec->policy == SMM_LRU_POLICY_LIRS && !smm_lru_lirs_stamp_of(frame))
-		smm_lru_lirs_stamp(frame, smm_lru_lirs_now(pool,
-							   smm_page_zone(pool, frame)->node->index));
+		smm_lru_lirs_touch(pool, frame);
 	smm_lru_link(lruvec, frame, lru, false);
 	trace_shadowmm_lru_insertion(smm_lru_pfn(pool, frame), lru, flags);
 }
@@ -630,10 +629,10 @@ SMM_EXPORT(smm_lru_split_head);
  *
  * @new takes @old's place on its list (its generation, under mglru) and
  * its flags: list, referenced mark, accesses, dirty, working-set and
- * refault marks, and lirs's stamp; @old is left on no list with none of them, as
- * smm_object_frame_free() wants it.  Nothing is counted: the page only
- * changed frames, and the lists keep their order, so reclaim sees the
- * same page at the same place.  An @old on no list (it cannot be, with its
+ * refault marks, and lirs's stamp; @old is left on no list with none of
+ * them, as smm_object_frame_free() wants it.  Nothing is counted: the
+ * page only changed frames, and the lists keep their order, so reclaim
+ * sees the same page at the same place.  An @old on no list (it cannot be, with its
  * count frozen, but an isolation without a reference would leave it so)
  * has @new linked to the head of the list its flags name.
  *

@@ -116,15 +116,24 @@ bool smm_lru_lirs_promote(unsigned long now, unsigned long used, unsigned long d
 }
 SMM_EXPORT(smm_lru_lirs_promote);
 
-/* A use: when it was, for the page's reuse distance. */
-static void smm_lru_lirs_note_read(struct smm_pool *pool, struct smm_page *frame)
+/**
+ * smm_lru_lirs_touch() - a use of a page: stamp its frame with its node's
+ * clock, for the page's reuse distance
+ * @pool: the pool
+ * @frame: an object frame
+ *
+ * Context: Any context; the frame's page locked, isolated or being added
+ * (the stamp is set atomically with the frame's other flags).
+ */
+void smm_lru_lirs_touch(struct smm_pool *pool, struct smm_page *frame)
 {
 	smm_lru_lirs_stamp(frame, smm_lru_lirs_now(pool, smm_page_zone(pool, frame)->node->index));
 }
+SMM_EXPORT(smm_lru_lirs_touch);
 
 static void smm_lru_lirs_mark_accessed(struct smm_pool *pool, struct smm_page *frame)
 {
-	smm_lru_lirs_note_read(pool, frame);
+	smm_lru_lirs_touch(pool, frame);
 	smm_lru_classic_mark_accessed(pool, frame);
 }
 
@@ -181,7 +190,7 @@ static enum smm_lru_references smm_lru_lirs_check_references(struct smm_pool *po
 		return ref;
 	if (!folio_mapped(folio) || !smm_object_young_ptes(folio))
 		return SMM_LRUREF_RECLAIM;
-	smm_lru_lirs_stamp(frame, smm_lru_lirs_now(pool, smm_page_zone(pool, frame)->node->index));
+	smm_lru_lirs_touch(pool, frame);
 	/* A second use on the inactive list: its mark is spent activating it. */
 	if (test_and_set_bit(SMM_PG_referenced, &frame->flags))
 		return SMM_LRUREF_ACTIVATE;
@@ -192,7 +201,7 @@ const struct smm_lru_policy smm_lru_policy_lirs = {
 	.name = "lirs",
 	.id = SMM_LRU_POLICY_LIRS,
 	.mark_accessed = smm_lru_lirs_mark_accessed,
-	.note_read = smm_lru_lirs_note_read,
+	.note_read = smm_lru_lirs_touch,
 	.eviction = smm_lru_lirs_eviction,
 	.refault = smm_lru_lirs_refault,
 	.age = smm_lru_lirs_age,

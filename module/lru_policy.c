@@ -198,8 +198,8 @@ static void smm_lru_unlock_all(struct smm_pool *pool) __releases(&pool->lru)
  * after the per-CPU batches are drained; the switch is then made on all
  * nodes before any lock is dropped.  The new policy's per-node state
  * starts afresh (mglru: two empty generations, no tier history; lirs: no
- * page demoted before now).  Setting
- * the policy in place changes nothing and succeeds.
+ * page demoted before now).  Setting the policy in place changes nothing
+ * and succeeds.
  *
  * Context: Process context, may sleep.  Takes the pool's tune_lock, then
  * every node's LRU lock in index order.

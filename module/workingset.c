@@ -255,13 +255,11 @@ unsigned long smm_workingset_distance(struct smm_pool *pool, const void *shadow,
 	unsigned long then;
 	u32 slot;
 
-	unsigned int order = pool->workingset.bucket_order;
-
 	smm_workingset_unpack(shadow, node, &then, &slot);
 	if (WARN_ON_ONCE(*node >= pool->zones.nr_nodes))
 		return ULONG_MAX;
-	return (((atomic_long_read(&smm_ws(pool, *node)->age) >> order) - then) &
-		SMM_WS_AGE_MASK) << order;
+	return ((smm_workingset_clock(pool, *node) - then) & SMM_WS_AGE_MASK) <<
+	       pool->workingset.bucket_order;
 }
 SMM_EXPORT(smm_workingset_distance);
 

@@ -15,6 +15,7 @@ struct smm_lru_policy;
 struct smm_pool;
 
 unsigned long smm_lru_lirs_now(struct smm_pool *pool, int node);
+void smm_lru_lirs_touch(struct smm_pool *pool, struct smm_page *frame);
 bool smm_lru_lirs_promote(unsigned long now, unsigned long used, unsigned long demoted);
 unsigned long smm_lru_lirs_target(unsigned long evictable);
 
