@@ -13,7 +13,7 @@
  * report in the kernel log, which fails the run.
  *
  * Needs a module load with a small region and a large store:
- * size_mb=8 swap_mb=48 (scripts/vm/plans/check.sh).
+ * size_mb=8 swap_mb=32 (scripts/vm/plans/check.sh).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -13,7 +13,7 @@
  * a swap file, a task under RLIMIT_FSIZE 0 evicting without SIGXFSZ.
  *
  * Needs its own module load with a small region and a large store:
- * size_mb=8 swap_mb=48 (scripts/vm/plans/check.sh).
+ * size_mb=8 swap_mb=32 (scripts/vm/plans/check.sh).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +41,7 @@
 #define TEST_TIMEOUT_DEFAULT	900
 
 #define REGION_MB	8	/* size_mb of this test's module load */
-#define STORE_MB	48	/* swap_mb */
+#define STORE_MB	32	/* swap_mb */
 #define REGION_PAGES	(REGION_MB * 256UL)
 #define STORE_PAGES	(STORE_MB * 256UL)
 

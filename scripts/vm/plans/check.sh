@@ -58,7 +58,7 @@ if smm_lane 1; then
 fi
 
 if smm_lane 2; then
-	if [ -x /tests/reclaim_test ] && smm_insmod shadowmm size_mb=8 swap_mb=48; then
+	if [ -x /tests/reclaim_test ] && smm_insmod shadowmm size_mb=8 swap_mb=32; then
 		smm_tap reclaim_test /tests/reclaim_test
 		smm_tap race_test /tests/race_test
 		smm_rmmod shadowmm
@@ -82,7 +82,7 @@ if smm_lane 2; then
 	# through 3x the region and the full store, end to end, evictions by a
 	# task under RLIMIT_FSIZE 0, and no file event nor mtime for the I/O.
 	if [ -x /tests/reclaim_test ] &&
-		smm_insmod shadowmm size_mb=8 swap_mb=48 swap_file=/tmp/shadowmm.swap; then
+		smm_insmod shadowmm size_mb=8 swap_mb=32 swap_file=/tmp/shadowmm.swap; then
 		smm_check "swap_file: the store is the file" \
 			grep -q '^backend file .*shadowmm.swap$' /sys/kernel/debug/shadowmm/swap
 		smm_tap reclaim_test_swap_file /tests/reclaim_test -t module_has_small_region \

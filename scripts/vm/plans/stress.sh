@@ -78,7 +78,7 @@ if [ -w /sys/kernel/debug/failslab/ignore-gfp-wait ] &&
 	smm_rmmod shadowmm_bench
 	smm_rmmod shadowmm
 fi
-if smm_insmod shadowmm size_mb=8 swap_mb=48; then
+if smm_insmod shadowmm size_mb=8 swap_mb=32; then
 	for r in 1 2 3; do
 		smm_tap race_$r /tests/race_test
 	done
