@@ -548,6 +548,81 @@ static void smm_compaction_copy_fails_test(struct kunit *test)
 }
 
 /*
+ * In place of smm_migrate_copy(): a lookup that comes to @target's page
+ * while its bytes are copied, and lets go of it while the next page of
+ * the batch is copied.  The real copy is made each time.
+ */
+struct cmp_busy_once {
+	struct smm_page *target;
+	struct page *held;	/* the lookup's page while it holds it */
+	bool let_go;
+};
+
+static unsigned long cmp_copy_busy_once(struct smm_pool *pool, struct smm_page *to,
+					struct smm_page *from)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct cmp_busy_once *b = test->priv;
+	unsigned long left;
+
+	if (b->held) {
+		put_page(b->held);
+		b->held = NULL;
+		b->let_go = true;
+	} else if (from == b->target && !b->let_go) {
+		b->held = smm_frame_struct_page(pool, from);
+		get_page(b->held);
+	}
+	kunit_deactivate_static_stub(test, smm_migrate_copy);
+	left = smm_migrate_copy(pool, to, from);
+	if (!b->let_go)
+		kunit_activate_static_stub(test, smm_migrate_copy, cmp_copy_busy_once);
+	return left;
+}
+
+/*
+ * A page whose move fails because someone held it for a moment (a lookup
+ * that took a reference between the move's count check and its freeze)
+ * is tried again in the batch's next pass, as the kernel's
+ * migrate_pages() retries a folio it got -EAGAIN for, and moves: no
+ * failure counted, its bytes intact.  (Before, it was left where it was
+ * at the first failure, and the block it sat in was lost to the run.)
+ */
+static void smm_compaction_retries_busy_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &cmp_small_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct address_space *mapping = file->f_mapping;
+	struct smm_compact_stats stats = { };
+	struct cmp_busy_once b = { };
+	struct page *old;
+	pgoff_t n, idx;
+
+	n = cmp_fragment(test, pool, file);
+	cmp_lowest_pages(mapping, n, &idx, 1);
+	old = xa_load(&mapping->i_pages, idx);
+	KUNIT_ASSERT_TRUE(test, old && !xa_is_value(old));
+	b.target = smm_object_frame(pool, old);
+
+	test->priv = &b;
+	kunit_activate_static_stub(test, smm_migrate_copy, cmp_copy_busy_once);
+	KUNIT_EXPECT_EQ(test, smm_compact_pool(pool, &stats), 0);
+	/* The lowest page is not its batch's last: a copy came after it. */
+	KUNIT_EXPECT_TRUE(test, b.let_go);
+	if (!b.let_go)
+		kunit_deactivate_static_stub(test, smm_migrate_copy);
+	test->priv = NULL;
+	if (b.held)
+		put_page(b.held);
+
+	KUNIT_EXPECT_EQ(test, stats.failed, 0UL);
+	KUNIT_EXPECT_GT(test, stats.migrated, 0UL);
+	KUNIT_EXPECT_PTR_NE(test, xa_load(&mapping->i_pages, idx), (void *)old);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, cmp_check_bytes(test, file, n), 0UL);
+}
+
+/*
  * A page accessed through a mapping just before it moves: its young pte,
  * read before the unmap takes it, becomes shadowmm's mark on the new
  * frame, so reclaim gives it the chance an accessed page gets.  (Before,
@@ -1415,6 +1490,7 @@ static struct kunit_case smm_compaction_cases[] = {
 	KUNIT_CASE(smm_compaction_pinned_mapped_test),
 	KUNIT_CASE(smm_compaction_waits_for_locked_test),
 	KUNIT_CASE(smm_compaction_copy_fails_test),
+	KUNIT_CASE(smm_compaction_retries_busy_test),
 	KUNIT_CASE(smm_compaction_keeps_access_test),
 	KUNIT_CASE_SLOW(smm_compaction_race_faults_test),
 	KUNIT_CASE(smm_compaction_knob_test),

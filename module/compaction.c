@@ -25,9 +25,13 @@
  *   process, copy, replace in i_pages, move the LRU place and flags,
  *   free the old frame).  A page locked by someone else is waited for
  *   when a caller waits for the run (the knob; killably, as the kernel's
- *   synchronous migration waits), and left by kcompactd, which must stop
- *   when told to.  A page that cannot move (pinned, mlocked, mapped
- *   again) stays, and its free frame serves the next;
+ *   synchronous migration waits), and only tried by kcompactd, which
+ *   must stop when told to.  A page that failed for a moment (mapped
+ *   again, a reference held, for kcompactd locked) is tried again in the
+ *   batch's next pass, up to SMM_COMPACT_MIGRATE_PASSES of them, as the
+ *   kernel's migrate_pages() retries; one that cannot move (pinned,
+ *   mlocked) stays at once.  A free frame a page did not take serves the
+ *   next;
  *   the frames a batch did not use go back to the buddy lists at once;
  * - the scanners meet when the migrate scanner reaches the block the free
  *   scanner last took frames from: every movable page below has moved up,
@@ -333,64 +337,116 @@ static void smm_putback_migratepages(struct smm_compact_control *cc)
 	cc->nr_migrate = 0;
 }
 
-/*
- * Migrate the pages the migrate scanner took, each to a free frame, with
- * as many free frames taken as there are pages; those left unused (a page
- * that could not move) go back at the end of the batch.  Returns false
- * when the free scanner met the migrate scanner: the pages it found no
- * frame for are given back.
- */
-static bool smm_migrate_batch(struct smm_compact_control *cc)
-{
-	struct smm_pool *pool = cc->pool;
-	unsigned int i, migrated = 0, tried = 0;
-	bool more;
-
-	more = smm_isolate_freepages(cc, cc->nr_migrate);
-	for (i = 0; i < cc->nr_migrate; i++) {
-		struct smm_page *frame = cc->migrate[i];
-		struct smm_page *new;
-
-		if (list_empty(&cc->freepages)) {
-			put_page(smm_frame_struct_page(pool, frame));
-			continue;
-		}
-		new = list_first_entry(&cc->freepages, struct smm_page, lru);
-		list_del_init(&new->lru);
-		cc->nr_freepages--;
-		/* Its memory failed while it was free: never used again. */
-		if (unlikely(PageHWPoison(smm_frame_struct_page(pool, new)))) {
-			smm_object_frame_quarantine(pool, new);
-			i--;
-			continue;
-		}
-		tried++;
-		if (!smm_object_migrate_page(pool, frame, &new, cc->sync)) {
-			migrated++;
-			continue;
-		}
-		/* Unless a lost race gave it back, the frame serves the next. */
-		if (new) {
-			list_add(&new->lru, &cc->freepages);
-			cc->nr_freepages++;
-		}
-		put_page(smm_frame_struct_page(pool, frame));
-		cond_resched();
-	}
-	cc->nr_migrate = 0;
-	smm_release_freepages(cc);
-	cc->stats.migrated += migrated;
-	cc->stats.failed += tried - migrated;
-	trace_shadowmm_compaction_migratepages(tried, migrated);
-	return more;
-}
-
 /* The run must stop: its caller is being killed, or kcompactd stopped. */
 static bool smm_compact_should_stop(struct smm_compact_control *cc)
 {
 	if (fatal_signal_pending(current))
 		return true;
 	return !cc->sync && kthread_should_stop();
+}
+
+/*
+ * One try at moving @frame to the next free frame the run holds, or, when
+ * it holds none (a lost race gave one back to the pool, a poisoned one
+ * was quarantined), to one the free scanner takes now; *@more becomes
+ * false when that scanner met the migrate scanner.  Returns
+ * smm_object_migrate_page()'s result, or -ENOMEM when no free frame was
+ * left.  A frame left unused goes back on the run's list (unless a lost
+ * race gave it back to the pool).
+ */
+static int smm_migrate_one(struct smm_compact_control *cc, struct smm_page *frame,
+			   bool *more)
+{
+	struct smm_pool *pool = cc->pool;
+	struct smm_page *new;
+	int ret;
+
+	for (;;) {
+		if (list_empty(&cc->freepages) && *more)
+			*more = smm_isolate_freepages(cc, 1);
+		if (list_empty(&cc->freepages))
+			return -ENOMEM;
+		new = list_first_entry(&cc->freepages, struct smm_page, lru);
+		list_del_init(&new->lru);
+		cc->nr_freepages--;
+		/* Its memory failed while it was free: never used again. */
+		if (likely(!PageHWPoison(smm_frame_struct_page(pool, new))))
+			break;
+		smm_object_frame_quarantine(pool, new);
+	}
+	ret = smm_object_migrate_page(pool, frame, &new, cc->sync);
+	if (ret && new) {
+		list_add(&new->lru, &cc->freepages);
+		cc->nr_freepages++;
+	}
+	return ret;
+}
+
+/*
+ * Whether a page that did not move is worth another pass: it was mapped
+ * again or held by a reference for a moment (a fault, a read() copying
+ * it, a lookup), or, for kcompactd, locked.  A knob run's -EAGAIN is a
+ * fatal signal that came while it waited for the lock.
+ */
+static bool smm_migrate_transient(struct smm_compact_control *cc, int ret)
+{
+	return ret == -EBUSY || (ret == -EAGAIN && !cc->sync);
+}
+
+/*
+ * Migrate the pages the migrate scanner took, each to a free frame, with
+ * as many free frames taken as there are pages; those left unused (a page
+ * that could not move) go back at the end of the batch.  A page that
+ * failed for a moment's reason is tried again, in up to
+ * SMM_COMPACT_MIGRATE_PASSES passes over the batch, as the kernel's
+ * migrate_pages() retries its -EAGAIN folios: the other pages' moves in
+ * between give whoever held it the time to let go.  Returns false when
+ * the free scanner met the migrate scanner: the pages it found no frame
+ * for are given back.
+ */
+static bool smm_migrate_batch(struct smm_compact_control *cc)
+{
+	struct smm_pool *pool = cc->pool;
+	unsigned int i, n = cc->nr_migrate, pass, migrated = 0, tried = 0;
+	bool more;
+
+	more = smm_isolate_freepages(cc, cc->nr_migrate);
+	for (pass = 0; n && pass < SMM_COMPACT_MIGRATE_PASSES; pass++) {
+		unsigned int again = 0;
+
+		if (pass && smm_compact_should_stop(cc))
+			break;
+		for (i = 0; i < n; i++) {
+			struct smm_page *frame = cc->migrate[i];
+			int ret = smm_migrate_one(cc, frame, &more);
+
+			if (ret == -ENOMEM) {
+				put_page(smm_frame_struct_page(pool, frame));
+				continue;
+			}
+			if (!pass)
+				tried++;
+			if (!ret) {
+				migrated++;
+				continue;
+			}
+			if (smm_migrate_transient(cc, ret))
+				cc->migrate[again++] = frame;
+			else
+				put_page(smm_frame_struct_page(pool, frame));
+			cond_resched();
+		}
+		n = again;
+	}
+	/* Still busy after the last pass: they stay where they are. */
+	for (i = 0; i < n; i++)
+		put_page(smm_frame_struct_page(pool, cc->migrate[i]));
+	cc->nr_migrate = 0;
+	smm_release_freepages(cc);
+	cc->stats.migrated += migrated;
+	cc->stats.failed += tried - migrated;
+	trace_shadowmm_compaction_migratepages(tried, migrated);
+	return more;
 }
 
 static void smm_compact_count(struct smm_pool *pool, const struct smm_compact_stats *s)

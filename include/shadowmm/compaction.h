@@ -34,6 +34,11 @@ struct task_struct;
 #define SMM_COMPACT_WAKE_ORDER		3
 /* Pages migrated per batch: the kernel's COMPACT_CLUSTER_MAX. */
 #define SMM_COMPACT_BATCH		32
+/*
+ * Passes over a batch for its pages that failed for a moment (mapped
+ * again, a reference held, locked): the kernel's NR_MAX_MIGRATE_PAGES_RETRY.
+ */
+#define SMM_COMPACT_MIGRATE_PASSES	10
 /* The kernel's sysctl_extfrag_threshold default and bound. */
 #define SMM_EXTFRAG_THRESHOLD_DEFAULT	500
 #define SMM_EXTFRAG_THRESHOLD_MAX	1000
