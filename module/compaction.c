@@ -348,11 +348,13 @@ static bool smm_compact_should_stop(struct smm_compact_control *cc)
 /*
  * One try at moving @frame to the next free frame the run holds, or, when
  * it holds none (a lost race gave one back to the pool, a poisoned one
- * was quarantined), to one the free scanner takes now; *@more becomes
- * false when that scanner met the migrate scanner.  Returns
- * smm_object_migrate_page()'s result, or -ENOMEM when no free frame was
- * left.  A frame left unused goes back on the run's list (unless a lost
- * race gave it back to the pool).
+ * was quarantined), to one the free scanner takes now, while the zone
+ * stays above its min watermark (the batch's check counted one frame a
+ * page: a frame given back through a per-CPU list is not counted free
+ * again); *@more becomes false when that scanner met the migrate
+ * scanner.  Returns smm_object_migrate_page()'s result, or -ENOMEM when
+ * no free frame was left.  A frame left unused goes back on the run's
+ * list (unless a lost race gave it back to the pool).
  */
 static int smm_migrate_one(struct smm_compact_control *cc, struct smm_page *frame,
 			   bool *more)
@@ -362,7 +364,8 @@ static int smm_migrate_one(struct smm_compact_control *cc, struct smm_page *fram
 	int ret;
 
 	for (;;) {
-		if (list_empty(&cc->freepages) && *more)
+		if (list_empty(&cc->freepages) && *more &&
+		    smm_compact_watermark_ok(cc->zone, SMM_WMARK_MIN, 1))
 			*more = smm_isolate_freepages(cc, 1);
 		if (list_empty(&cc->freepages))
 			return -ENOMEM;
@@ -384,9 +387,9 @@ static int smm_migrate_one(struct smm_compact_control *cc, struct smm_page *fram
 
 /*
  * Whether a page that did not move is worth another pass: it was mapped
- * again or held by a reference for a moment (a fault, a read() copying
- * it, a lookup), or, for kcompactd, locked.  A knob run's -EAGAIN is a
- * fatal signal that came while it waited for the lock.
+ * again or held by a reference that is not a pin (a fault, a read()
+ * copying it, a lookup), or, for kcompactd, locked.  A knob run's -EAGAIN
+ * is a fatal signal that came while it waited for the lock.
  */
 static bool smm_migrate_transient(struct smm_compact_control *cc, int ret)
 {

@@ -557,11 +557,12 @@ SMM_EXPORT(smm_migrate_copy);
  * order of mm/migrate.c: the page is locked (tried, or waited for with
  * @sync: a page busy for a moment, under reclaim's look or a fault, must
  * not cost a compaction the caller waits for its block); one that left
- * its object, is mlocked or unevictable, or has references beyond
- * shadowmm's, the caller's and its ptes' (get_user_pages pins, a
- * read() or write() copying, a lookup under way, an LRU batch) stays
- * where it is.  Then it is unmapped from every process, and one that is
- * still mapped, or gained a reference, stays too.  Its contents are
+ * its object, is mlocked or unevictable, is pinned (pin_user_pages(), as
+ * folio_maybe_dma_pinned() tells) or has other references beyond
+ * shadowmm's, the caller's and its ptes' (get_user_pages(), a read() or
+ * write() copying, a lookup under way, an LRU batch) stays where it is.
+ * Then it is unmapped from every process, and one that is still mapped,
+ * or gained a reference, stays too.  Its contents are
  * copied to @new, which is made the object's page at the same index:
  * locked, uptodate, with shadowmm's reference and the caller's.  Under
  * the object's lock the old count is frozen from the two expected
@@ -600,8 +601,9 @@ SMM_EXPORT(smm_migrate_copy);
  * Return: 0 when migrated (the caller's reference is consumed and *@newp
  * is the page's frame now), or -EAGAIN (locked by someone else, or with
  * @sync a fatal signal came while waiting for the lock), -EBUSY
- * (mapped again, or a reference came meanwhile), -EPERM (pinned, mlocked
- * or unevictable), -ENOENT (no longer an object page) or -EIO (the old
+ * (references beyond its ptes', mapped again, or a reference came
+ * meanwhile: worth another try), -EPERM (pinned, mlocked or unevictable),
+ * -ENOENT (no longer an object page) or -EIO (the old
  * frame's memory failed as it was read; *@newp is NULL then): the caller
  * still holds its reference, and *@newp, unless NULL, is still free and
  * its own.
@@ -629,8 +631,13 @@ int smm_object_migrate_page(struct smm_pool *pool, struct smm_page *frame,
 	}
 	/* A page whose memory failed is never read: it stays where it is. */
 	if (folio_test_mlocked(folio) || smm_page_test(frame, SMM_PG_unevictable) ||
-	    smm_object_page_pinned(folio) || folio_test_hwpoison(folio)) {
+	    folio_maybe_dma_pinned(folio) || folio_test_hwpoison(folio)) {
 		ret = -EPERM;
+		goto out_unlock;
+	}
+	/* Held beyond its ptes, not pinned: a lookup, a copy, for a moment. */
+	if (smm_object_page_pinned(folio)) {
+		ret = -EBUSY;
 		goto out_unlock;
 	}
 	obj = frame->object;
