@@ -157,11 +157,16 @@ smm_kunit_module() {
 }
 
 smm_kmemleak_scan() {
-	local kl=/sys/kernel/debug/kmemleak
+	local kl=/sys/kernel/debug/kmemleak t0 left
 	[ -w $kl ] || return 0
-	# Only objects older than 5 s are reported: let the last ones age.
-	sleep 6
+	# Two scans, so that what one finds unreferenced for a moment is not
+	# reported.  Only objects 5 s old when a scan starts are reported:
+	# the first scan runs while the last ones age, and the second starts
+	# 6 s after the plan's end.
+	t0=$(date +%s)
 	echo scan >$kl
+	left=$((t0 + 6 - $(date +%s)))
+	[ "$left" -le 0 ] || sleep "$left"
 	echo scan >$kl
 	smm_mark BEGIN kmemleak report
 	cat $kl >&3
