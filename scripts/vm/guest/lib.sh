@@ -162,10 +162,10 @@ smm_kmemleak_scan() {
 	# Two scans, so that what one finds unreferenced for a moment is not
 	# reported.  Only objects 5 s old when a scan starts are reported:
 	# the first scan runs while the last ones age, and the second starts
-	# 6 s after the plan's end.
+	# at least 6 s after the plan's end (date counts whole seconds).
 	t0=$(date +%s)
 	echo scan >$kl
-	left=$((t0 + 6 - $(date +%s)))
+	left=$((t0 + 7 - $(date +%s)))
 	[ "$left" -le 0 ] || sleep "$left"
 	echo scan >$kl
 	smm_mark BEGIN kmemleak report
