@@ -632,9 +632,9 @@ SMM_EXPORT(smm_lru_split_head);
  * refault marks, and lirs's stamp; @old is left on no list with none of
  * them, as smm_object_frame_free() wants it.  Nothing is counted: the
  * page only changed frames, and the lists keep their order, so reclaim
- * sees the same page at the same place.  An @old on no list (it cannot be, with its
- * count frozen, but an isolation without a reference would leave it so)
- * has @new linked to the head of the list its flags name.
+ * sees the same page at the same place.  An @old on no list (it cannot
+ * be, with its count frozen, but an isolation without a reference would
+ * leave it so) has @new linked to the head of the list its flags name.
  *
  * Context: Process context; both frames' pages locked by the caller.
  * Takes the node's LRU lock.
