@@ -126,20 +126,24 @@ def page(csv_path):
         one = {r['param']: r for r in rows if r['case'] == case}
         if '1' not in one or '2' not in one:
             continue
-        parts, ok = [], None
+        parts, scale = [], {}
         for side, col in (('kernel', 'kernel_ns'), ('shadowmm', 'shadowmm_ns')):
             a, b = num(one['1'][col]), num(one['2'][col])
             if a is None or not b:
                 parts.append(f'{side} skipped')
                 continue
-            x = a / b
-            parts.append(f'{side} {x:.2f}x')
-            if side == 'shadowmm':
-                ok = x >= 1.8
-        if ok is None:
+            scale[side] = a / b
+            parts.append(f'{side} {a / b:.2f}x')
+        if len(scale) < 2:
             print(f'  n/a     {case}: 2 CPUs vs 1: {", ".join(parts)}')
         else:
-            print(f'  {verdict(ok)}  {case}: shadowmm on 2 CPUs >= 1.8x one CPU: {", ".join(parts)}')
+            # The target as set: 1.8x where the kernel's own loop reaches
+            # it in the same run, and never below the kernel's scaling.
+            s, k = scale['shadowmm'], scale['kernel']
+            ok = s >= k and (s >= 1.8 or k < 1.8)
+            why = '' if k >= 1.8 else '; the kernel stayed under 1.8x, so its own is the bar'
+            print(f'  {verdict(ok)}  {case}: shadowmm on 2 CPUs >= 1.8x one CPU where the kernel '
+                  f'reaches it, and never below the kernel: {", ".join(parts)}{why}')
         # The kernel's own pair loop is the control: it shares nothing
         # between CPUs, so well under 2x means the host was busy.
         k1, k2 = num(one['1']['kernel_ns']), num(one['2']['kernel_ns'])
