@@ -242,6 +242,8 @@ static int smm_vmstat_show(struct seq_file *m, void *v)
 	seq_printf(m, "nr_free_pcp %lu\n", pcp);
 	for (i = 0; i < SMM_NR_EVENTS; i++)
 		seq_printf(m, "%s %lu\n", smm_event_names[i], smm_event_sum(pool, i));
+	/* The store's own count: its KUnit stores have no pool to count in. */
+	seq_printf(m, "pswpout_fail %ld\n", atomic_long_read(&pool->swap.write_errors));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(smm_vmstat);

@@ -288,6 +288,19 @@ static void smm_swap_write_req_free(struct smm_swap_write_req *req)
 }
 
 /*
+ * The file system refused a page: the page stays resident and reclaim
+ * moves on, as for a full store, but the administrator has to hear of a
+ * disk that fails or a file system that filled up, as the kernel logs
+ * its swap devices' write errors.
+ */
+static void smm_swap_write_failed(struct smm_swap *swap, u32 slot, ssize_t n)
+{
+	atomic_long_inc(&swap->write_errors);
+	pr_warn_ratelimited("swap_file %pD: writing slot %u failed: %pe\n",
+			    swap->file, slot, ERR_PTR(n < 0 ? n : -EIO));
+}
+
+/*
  * kernel_write() with the freeze protection only tried for.  In the
  * worker: a kworker has no RLIMIT_FSIZE (it is kthreadd's, unlimited)
  * and no memory cgroup, and no signal of the evicting task ends it short.
@@ -309,9 +322,13 @@ static void smm_swap_write_fn(struct work_struct *work)
 			if (file_start_write_trylock(file)) {
 				n = __kernel_write(file, req->buf, PAGE_SIZE, &pos);
 				file_end_write(file);
+				if (n != PAGE_SIZE)
+					smm_swap_write_failed(swap, req->slot, n);
 			} else {
 				n = -ENOSPC;
 			}
+		} else {
+			smm_swap_write_failed(swap, req->slot, n);
 		}
 	}
 	spin_lock(&swap->lock);
@@ -911,6 +928,7 @@ int smm_swap_init(struct smm_swap *swap, const struct smm_swap_config *cfg)
 	spin_lock_init(&swap->lock);
 	atomic_long_set(&swap->stored_bytes, 0);
 	atomic_long_set(&swap->corrupt, 0);
+	atomic_long_set(&swap->write_errors, 0);
 	swap->used = bitmap_zalloc(swap->nr_slots, GFP_KERNEL);
 	if (!swap->used)
 		return -ENOMEM;

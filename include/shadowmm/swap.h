@@ -91,6 +91,8 @@ struct smm_swap_ctx {
  * @zname:	@zpool's name, unique (zsmalloc names its caches after it)
  * @stored_bytes: compressed store: bytes held for the pages stored
  * @corrupt:	reads refused because the checksum did not match
+ * @write_errors: swap file: pages its file system failed to write (the
+ *		page stayed resident); vmstat's pswpout_fail
  * @ready:	smm_swap_init() built it and smm_swap_destroy() has not run;
  *		false for a pool without a backing store
  */
@@ -109,6 +111,7 @@ struct smm_swap {
 	char zname[24];
 	atomic_long_t stored_bytes;
 	atomic_long_t corrupt;
+	atomic_long_t write_errors;
 	bool ready;
 };
 

@@ -10,7 +10,8 @@
  * with nothing stored lost, reclaim beside concurrent faults, munmap and
  * fork, eviction of pages a thread on another CPU maps costing a TLB
  * shootdown per run of pages rather than per page, and, with the store in
- * a swap file, a task under RLIMIT_FSIZE 0 evicting without SIGXFSZ.
+ * a swap file, a task under RLIMIT_FSIZE 0 evicting without SIGXFSZ,
+ * and writes its file system refuses counted, with nothing lost.
  *
  * Needs its own module load with a small region and a large store:
  * size_mb=8 swap_mb=32 (scripts/vm/plans/check.sh).
@@ -29,6 +30,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -884,6 +886,103 @@ static char *swap_file_path(void)
 		return NULL;
 	}
 	return s;
+}
+
+/* Bytes the file system holding @path has left for an unprivileged write. */
+static long long fs_room(const char *path)
+{
+	struct statvfs sv;
+
+	if (statvfs(path, &sv))
+		return -1;
+	return (long long)sv.f_bavail * sv.f_frsize;
+}
+
+/*
+ * The child of swap_file_write_errors_counted: maps more than region and
+ * file system hold, writes 64 bytes a page until SIGBUS, then punches its
+ * newest 1024 pages and checks every older one.  0 on success, with the
+ * pages it got in *@got (shared memory).
+ */
+static int write_error_child(unsigned long most, unsigned long *got)
+{
+	int fd = smm_open(), sig = 0;
+	unsigned long n, keep, i;
+	char *c;
+
+	if (fd < 0)
+		return 2;
+	c = map_shared(fd, most * PG);
+	if (!c)
+		return 3;
+	for (n = 0; n < most; n++) {
+		sig = smm_touch(c + n * PG, 1, 1, NULL);
+		if (sig)
+			break;
+		smm_fill(c + n * PG, 64, 9, n * PG);
+	}
+	*got = n;
+	if (sig != SIGBUS) {
+		fprintf(stderr, "# child: %lu pages, signal %d\n", n, sig);
+		return 4;
+	}
+	keep = n > 1024 ? n - 1024 : 0;
+	if (smm_punch(fd, keep * PG, (n + 1 - keep) * PG))
+		return 5;
+	for (i = 0; i < keep; i++)
+		if (smm_check_fill(c + i * PG, 64, 9, i * PG) >= 0) {
+			fprintf(stderr, "# child: page %lu of %lu lost\n", i, keep);
+			return 6;
+		}
+	return 0;
+}
+
+/*
+ * A swap file whose file system fills up before the store does (a sparse
+ * file on a small tmpfs: scripts/vm/plans/check.sh mounts one): writes
+ * the file system refuses are counted in vmstat's pswpout_fail and leave
+ * their pages resident, so a program filling region and file system gets
+ * SIGBUS with every page it keeps intact, and the slots come back.  Such
+ * failures were neither counted nor logged: the store only looked full.
+ */
+TEST(swap_file_write_errors_counted)
+{
+	long long fail0 = smm_vmstat("pswpout_fail"), out0 = smm_vmstat("pswpout");
+	unsigned long *got, most;
+	long long room;
+	int status;
+	char *path;
+	pid_t pid;
+
+	if (!smm_store_is_file())
+		SKIP(return, "the backing store is not a swap file");
+	path = swap_file_path();
+	ASSERT_NE(NULL, path);
+	room = fs_room(path);
+	free(path);
+	ASSERT_LE(0, room);
+	if (room >= STORE_PAGES * PG / 2)
+		SKIP(return, "the swap file's file system has room for half the store");
+	ASSERT_LE(0, fail0);
+	ASSERT_LE(0, out0);
+	got = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, got);
+	most = REGION_PAGES + room / PG + 2048;
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid)
+		_exit(write_error_child(most, got));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	printf("# file system room %lld kB: SIGBUS after %lu pages, pswpout +%lld, pswpout_fail +%lld\n",
+	       room / 1024, *got, smm_vmstat("pswpout") - out0, smm_vmstat("pswpout_fail") - fail0);
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* Pages did go to the file until it was full. */
+	EXPECT_GT(smm_vmstat("pswpout") - out0, 0);
+	EXPECT_GT(smm_vmstat("pswpout_fail"), fail0);
+	EXPECT_TRUE(smm_validate_ok());
+	EXPECT_EQ(STORE_MB * 1024LL, smm_meminfo_kb("SwapFree:"));
+	munmap(got, PG);
 }
 
 /*

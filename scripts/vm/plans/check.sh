@@ -8,10 +8,11 @@
 # folios); then reclaim_test and race_test with a module
 # load of their own (a small region and a large backing store, so reclaim
 # runs and objects have evicted pages), a minute of the fuzzer and part
-# of reclaim_test again with the store in a swap file; then
-# pagecache_test on a load like reclaim_test's, the debugfs walks on a
-# large region; last, the bad-parameter table, ten load/unload cycles and
-# rmmod while the module is held.
+# of reclaim_test again with the store in a swap file, and with that
+# file on a file system too small for it; then pagecache_test on a load
+# like reclaim_test's, the debugfs walks on a large region; last, the
+# bad-parameter table, ten load/unload cycles and rmmod while the module
+# is held.
 #
 # make check boots two VMs at once, one per host core (each emulated
 # machine runs on one host thread), over three parts of this plan: LANE=1,
@@ -94,6 +95,20 @@ if smm_lane 2; then
 fi
 
 if smm_lane 3; then
+	# A swap file whose file system fills up before the store does: a
+	# sparse file on a 1 MiB tmpfs. What it refuses is counted and logged,
+	# and stays resident.
+	if [ -x /tests/reclaim_test ] && mkdir -p /tmp/small-fs &&
+		smm_check "swap_file: a 1 MiB tmpfs to hold it" mount -t tmpfs -o size=1m tmpfs /tmp/small-fs &&
+		smm_insmod shadowmm size_mb=8 swap_mb=32 swap_file=/tmp/small-fs/shadowmm.swap; then
+		smm_tap reclaim_test_full_fs /tests/reclaim_test -t module_has_small_region \
+			-t swap_file_write_errors_counted
+		smm_check "swap_file: a refused write is logged" sh -c \
+			"dmesg | grep -q 'swap_file shadowmm.swap: writing slot [0-9]* failed: -ENOSPC'"
+		smm_rmmod shadowmm
+		umount /tmp/small-fs
+	fi
+
 	# The page cache's contract, on a load like reclaim_test's (part 2
 	# would be the longest part by far with it).
 	if [ -x /tests/pagecache_test ] && smm_insmod shadowmm size_mb=8 swap_mb=48; then
