@@ -1659,8 +1659,72 @@ static void smm_reclaim_shadow_charge_test(struct kunit *test)
 	/* Half of them at least: the per-CPU stock may have held the rest. */
 	KUNIT_EXPECT_GE(test, charged, nr * sizeof(struct xa_node) / PAGE_SIZE / 2);
 }
+
+/*
+ * At the owner's memory.max the shadow entry's node cannot be charged:
+ * the eviction fails and the page stays, and the owner's cgroup never
+ * gets to its OOM killer on the evicting task's behalf (memory.events:
+ * "max" grows, the limit was met; "oom" does not).  The charge used to
+ * retry as any GFP_KERNEL one does: reclaim in the owner's cgroup, then
+ * its OOM killer, which in a cgroup with tasks kills one of them.  Nor
+ * does it reclaim there once (__GFP_NORETRY would): at 3 ms a charge in
+ * this VM, the test's evictions took three minutes.
+ */
+static void smm_reclaim_shadow_charge_at_limit_test(struct kunit *test)
+{
+	const unsigned long batches = 6, batch = 256, stride = 64;
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	struct mem_cgroup *memcg = smm_test_memcg(test);
+	u8 *zero = smm_test_buf(test);
+	unsigned long written = 0, evicted = 0, got, b, j;
+	long oom0, max0;
+	char max[24];
+
+	css_get(&memcg->css);
+	smm_swap_owner_put(obj->memcg);
+	obj->memcg = memcg;
+	memset(zero, 0, PAGE_SIZE);
+	/* No room beyond what it uses now (the per-CPU stocks' pages included). */
+	snprintf(max, sizeof(max), "%lu", smm_test_memcg_pages(memcg) << PAGE_SHIFT);
+	if (smm_test_memcg_set_max(max))
+		kunit_skip(test, "no %s%s/memory.max to write", SMM_TEST_CGROUP_ROOT,
+			   SMM_TEST_MEMCG);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_memcg_unlimit, NULL), 0);
+	oom0 = atomic_long_read(&memcg->memory_events[MEMCG_OOM]);
+	max0 = atomic_long_read(&memcg->memory_events[MEMCG_MAX]);
+	/* A new node for every page: 1536 of them, more than any stock holds. */
+	for (b = 0; b < batches; b++) {
+		for (j = b * batch; j < (b + 1) * batch; j++) {
+			loff_t pos = (loff_t)(j * stride) << PAGE_SHIFT;
+
+			if (kernel_write(file, zero, PAGE_SIZE, &pos) != PAGE_SIZE)
+				break;
+			written++;
+		}
+		got = smm_reclaim_pages(pool, batch);
+		evicted += got;
+		/* The limit was met: every page left is tried at each priority. */
+		if (j < (b + 1) * batch || got < batch)
+			break;
+	}
+	kunit_info(test, "%lu pages written, %lu evicted; memory.events max +%ld, oom +%ld",
+		   written, evicted,
+		   atomic_long_read(&memcg->memory_events[MEMCG_MAX]) - max0,
+		   atomic_long_read(&memcg->memory_events[MEMCG_OOM]) - oom0);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&memcg->memory_events[MEMCG_MAX]), max0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&memcg->memory_events[MEMCG_OOM]), oom0);
+	KUNIT_EXPECT_LT(test, evicted, written);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
 #else
 static void smm_reclaim_shadow_charge_test(struct kunit *test)
+{
+	kunit_skip(test, "kernel without CONFIG_MEMCG: nothing to charge to");
+}
+
+static void smm_reclaim_shadow_charge_at_limit_test(struct kunit *test)
 {
 	kunit_skip(test, "kernel without CONFIG_MEMCG: nothing to charge to");
 }
@@ -1691,6 +1755,7 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE(smm_reclaim_shadow_only_counted_before_seen_test),
 	KUNIT_CASE(smm_reclaim_shadow_trim_test),
 	KUNIT_CASE(smm_reclaim_shadow_charge_test),
+	KUNIT_CASE_SLOW(smm_reclaim_shadow_charge_at_limit_test),
 	KUNIT_CASE(smm_reclaim_no_store_test),
 	KUNIT_CASE(smm_reclaim_killed_test),
 	KUNIT_CASE_PARAM_ATTR(smm_reclaim_kmalloc_test, smm_reclaim_kmalloc_gen_params,

@@ -428,6 +428,7 @@ static inline void smm_test_vma_lock(unsigned long addr, vm_flags_t flags)
 #if IS_ENABLED(CONFIG_MEMCG)
 /* A memory cgroup with no task in it, made by scripts/vm/plans/check.sh. */
 #define SMM_TEST_MEMCG		"/shadowmm-kunit"
+#define SMM_TEST_CGROUP_ROOT	"/sys/fs/cgroup"
 
 /* Usage of @memcg in pages, as its memory.current shows it. */
 static inline unsigned long smm_test_memcg_pages(struct mem_cgroup *memcg)
@@ -439,6 +440,30 @@ static inline unsigned long smm_test_memcg_pages(struct mem_cgroup *memcg)
 static inline void smm_test_css_put(void *css)
 {
 	css_put(css);
+}
+
+/*
+ * SMM_TEST_MEMCG's memory.max, written as a user would (the check plan
+ * mounts cgroup2 at SMM_TEST_CGROUP_ROOT): "max", or a number of bytes.
+ */
+static inline int smm_test_memcg_set_max(const char *max)
+{
+	struct file *f = filp_open(SMM_TEST_CGROUP_ROOT SMM_TEST_MEMCG "/memory.max",
+				   O_WRONLY, 0);
+	loff_t pos = 0;
+	ssize_t n;
+
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	n = kernel_write(f, max, strlen(max), &pos);
+	filp_close(f, NULL);
+	return n < 0 ? n : 0;
+}
+
+/* A KUnit action: SMM_TEST_MEMCG without a limit again. */
+static inline void smm_test_memcg_unlimit(void *unused)
+{
+	smm_test_memcg_set_max("max");
 }
 
 /* SMM_TEST_MEMCG's memory cgroup, referenced until the test ends; or skip. */

@@ -421,10 +421,14 @@ int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 	/*
 	 * Room for the shadow entry, so storing it cannot fail below:
 	 * charged, as the page's stored copy is, to the object's owner,
-	 * not to whichever task happens to reclaim.
+	 * not to whichever task happens to reclaim.  Without reclaim of
+	 * its own, as the kernel's reclaim takes a swap cache entry
+	 * (add_to_swap()): at the owner's memory.max the page stays,
+	 * rather than the owner's cgroup reclaiming, and OOM-killing, on
+	 * another task's behalf.
 	 */
 	old_memcg = set_active_memcg(obj->memcg);
-	ret = xa_reserve_irq(&obj->shadows, index, GFP_KERNEL);
+	ret = xa_reserve_irq(&obj->shadows, index, GFP_NOWAIT | __GFP_NOWARN);
 	set_active_memcg(old_memcg);
 	if (ret)
 		return SMM_EVICT_BUSY;
