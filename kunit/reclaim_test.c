@@ -265,6 +265,62 @@ static void smm_reclaim_store_full_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+#define NR_KEPT_MAPPED	16
+
+/*
+ * With the store full, pages with data keep their ptes: a reclaim pass
+ * that finds no slot for them takes none out, and their users take no
+ * fault.  A batch of victims was unmapped together before the first of
+ * them found the store full, and kept unmapped.
+ */
+static void smm_reclaim_store_full_keeps_ptes_test(struct kunit *test)
+{
+	static const struct smm_test_pool_cfg cfg = {
+		.mb = 4, .split = { 0, 100, 0 }, .one_node = true,
+		.pcp_off = true, .swap_pages = 8,
+	};
+	struct smm_pool *pool = smm_test_pool(test, &cfg);
+	struct file *file = smm_test_object_file(test, pool);
+	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
+	unsigned long addr, i, tries, evicted = 0, mapped = 0;
+	char __user *p;
+
+	/* The store filled by pages nobody maps. */
+	for (i = 0; i < pool->swap.nr_slots; i++)
+		KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i), (ssize_t)PAGE_SIZE);
+	for (tries = 0; tries < 8 && smm_swap_free_slots(&pool->swap); tries++)
+		smm_reclaim_pages(pool, pool->swap.nr_slots);
+	KUNIT_ASSERT_EQ(test, smm_swap_free_slots(&pool->swap), 0UL);
+
+	addr = kunit_vm_mmap(test, file, 0, NR_KEPT_MAPPED * PAGE_SIZE,
+			     PROT_READ | PROT_WRITE, MAP_SHARED, 8 * PAGE_SIZE);
+	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
+	p = (char __user *)addr;
+	for (i = 0; i < NR_KEPT_MAPPED; i++) {
+		smm_test_pattern(want, 8 + i);
+		KUNIT_ASSERT_EQ(test, copy_to_user(p + i * PAGE_SIZE, want, PAGE_SIZE), 0UL);
+	}
+	/* Passes enough to make every pte old and every page a victim. */
+	for (tries = 0; tries < 8; tries++)
+		evicted += smm_reclaim_pages(pool, NR_KEPT_MAPPED);
+	for (i = 0; i < NR_KEPT_MAPPED; i++) {
+		struct folio *folio = filemap_get_folio(file->f_mapping, 8 + i);
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
+		mapped += folio_mapped(folio);
+		folio_put(folio);
+	}
+	KUNIT_EXPECT_EQ(test, evicted, 0UL);
+	KUNIT_EXPECT_EQ(test, mapped, (unsigned long)NR_KEPT_MAPPED);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	for (i = 0; i < NR_KEPT_MAPPED; i++) {
+		smm_test_pattern(want, 8 + i);
+		KUNIT_EXPECT_EQ(test, copy_from_user(buf, p + i * PAGE_SIZE, PAGE_SIZE), 0UL);
+		KUNIT_EXPECT_EQ_MSG(test, memcmp(buf, want, PAGE_SIZE), 0, "page %lu", 8 + i);
+	}
+	vm_munmap(addr, NR_KEPT_MAPPED * PAGE_SIZE);
+}
+
 /* Damage the stored copy of page @index (evicted, holding a slot). */
 static void smm_test_corrupt_page(struct kunit *test, struct smm_pool *pool,
 				  struct file *file, pgoff_t index)
@@ -1735,6 +1791,7 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE_SLOW(smm_reclaim_direct_test),
 	KUNIT_CASE(smm_reclaim_major_fault_test),
 	KUNIT_CASE_SLOW(smm_reclaim_store_full_test),
+	KUNIT_CASE(smm_reclaim_store_full_keeps_ptes_test),
 	KUNIT_CASE(smm_reclaim_corrupt_test),
 	KUNIT_CASE_PARAM(smm_reclaim_swapin_not_lost_test, smm_test_swapin_error_gen_params),
 	KUNIT_CASE(smm_reclaim_swapin_rearms_kswapd_test),

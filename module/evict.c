@@ -357,7 +357,9 @@ SMM_EXPORT(smm_object_unmap_victims);
  * @stat: what was found, added to
  *
  * The page is unmapped from every process, unless
- * smm_object_unmap_victims() did already; a page that a mapping locked by
+ * smm_object_unmap_victims() did already, or the store has no slot left
+ * and the page, still mapped, holds data (SMM_EVICT_NOSPACE, its ptes
+ * kept); a page that a mapping locked by
  * mlock() mapped (marked unevictable then), one still mapped after that,
  * or one with references beyond shadowmm's and the isolation's
  * (get_user_pages pins), stays.  The rest is written to the backing store (a page of
@@ -404,6 +406,15 @@ int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 	VM_WARN_ON_ONCE_FOLIO(!mapping, folio);
 	if (unlikely(PageHWPoison(page)))
 		return SMM_EVICT_BUSY;
+	/*
+	 * No slot left: a mapped page that holds data could not be stored,
+	 * so it keeps its ptes.  A page of zeroes needs no slot and goes on.
+	 */
+	if (folio_mapped(folio) && !smm_swap_free_slots(&pool->swap)) {
+		/* Its users may write it meanwhile: read again once unmapped. */
+		if (data_race(memchr_inv(smm_page_address(pool, frame), 0, PAGE_SIZE)))
+			return SMM_EVICT_NOSPACE;
+	}
 	if (folio_mapped(folio))
 		smm_object_unmap_run(pool, &frame, 1);
 	/* A locked mapping mapped it when it was unmapped: it stays. */

@@ -179,7 +179,13 @@ static unsigned int smm_shrink_inactive(struct smm_pool *pool,
 		if (victim[i])
 			victims[nr_victims++] = frames[i];
 	}
-	if (nr_victims)
+	/*
+	 * Together only while the store has a slot for each: past the first
+	 * page it cannot take the batch ends, and the rest would have lost
+	 * their ptes for nothing, to fault straight back in.  Otherwise
+	 * smm_object_remove_mapping() unmaps each in its turn.
+	 */
+	if (nr_victims && smm_swap_free_slots(&pool->swap) >= nr_victims)
 		smm_object_unmap_victims(pool, victims, nr_victims);
 	/* Taken out in the LRU's order, each page in its turn. */
 	for (i = 0; i < n; i++) {
