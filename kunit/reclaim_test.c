@@ -508,7 +508,7 @@ static void smm_reclaim_nowait_io_never_waits_test(struct kunit *test)
 }
 
 /*
- * A balance pass that fails while a frame or slot is freed does not give
+ * A balance pass that fails while a slot is freed does not give
  * up: the note of that progress may have found the failures still below
  * the limit and left them, and a kswapd that gave up after it would refuse
  * every wake with a slot free.  With nothing noted, the same pass gives up.
@@ -531,6 +531,39 @@ static void smm_reclaim_progress_during_a_pass_keeps_kswapd_test(struct kunit *t
 	KUNIT_EXPECT_GE(test, atomic_read(&k->failures), SMM_KSWAPD_MAX_FAILURES);
 	smm_reclaim_note_progress(pool);
 	KUNIT_EXPECT_EQ(test, atomic_read(&k->failures), 0);
+}
+
+/*
+ * A kswapd that gave up takes wakes again when a punch frees store slots,
+ * not when it frees resident pages: freeing makes nothing evictable, and
+ * with every free a reset, a task faulting and punching a page in a loop
+ * kept a kswapd with nothing to reclaim scanning without end.
+ */
+static void smm_reclaim_frees_keep_kswapd_given_up_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct smm_kswapd *k = smm_test_kswapd(pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	u8 *buf = smm_test_buf(test);
+	unsigned long tries;
+
+	/* Page 1 evicted, holding a slot; page 0 resident. */
+	KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, 1), (ssize_t)PAGE_SIZE);
+	for (tries = 0; tries < 8 && atomic_long_read(&obj->resident); tries++)
+		smm_reclaim_pages(pool, 1);
+	KUNIT_ASSERT_EQ(test, atomic_long_read(&obj->resident), 0L);
+	KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, 0), (ssize_t)PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, smm_swap_free_slots(&pool->swap), pool->swap.nr_slots - 1);
+	KUNIT_ASSERT_TRUE(test, smm_test_settle(pool));
+
+	atomic_set(&k->failures, SMM_KSWAPD_MAX_FAILURES);
+	KUNIT_EXPECT_EQ(test, smm_object_punch(obj, 0, PAGE_SIZE), 1L);
+	KUNIT_EXPECT_GE(test, atomic_read(&k->failures), SMM_KSWAPD_MAX_FAILURES);
+	smm_object_punch(obj, PAGE_SIZE, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, smm_swap_free_slots(&pool->swap), pool->swap.nr_slots);
+	KUNIT_EXPECT_EQ(test, atomic_read(&k->failures), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
 /* What smm_reclaim_destroy_waits_for_a_waker_test()'s probe saw. */
@@ -1796,6 +1829,7 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE_PARAM(smm_reclaim_swapin_not_lost_test, smm_test_swapin_error_gen_params),
 	KUNIT_CASE(smm_reclaim_swapin_rearms_kswapd_test),
 	KUNIT_CASE(smm_reclaim_progress_during_a_pass_keeps_kswapd_test),
+	KUNIT_CASE(smm_reclaim_frees_keep_kswapd_given_up_test),
 	KUNIT_CASE(smm_reclaim_destroy_waits_for_a_waker_test),
 	KUNIT_CASE(smm_reclaim_nowait_io_never_waits_test),
 	KUNIT_CASE(smm_reclaim_refault_test),

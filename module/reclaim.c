@@ -44,8 +44,9 @@
  * Without a backing store nothing can be evicted: reclaim only shrinks
  * slabs.  When the store is full a pass stops at the first page it cannot
  * write, kswapd counts it as a failure and, after SMM_KSWAPD_MAX_FAILURES
- * of them in a row, sleeps and ignores wakes until something is freed
- * (smm_reclaim_note_progress()), so it never spins on a full store.
+ * of them in a row, sleeps and ignores wakes until a store slot is freed
+ * or direct reclaim evicts (smm_reclaim_note_progress()), so it never
+ * spins on a full store, nor beside a task that frees and faults pages.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -502,11 +503,15 @@ bool smm_kswapd_idle(struct smm_pool *pool, int node)
 SMM_EXPORT(smm_kswapd_idle);
 
 /**
- * smm_reclaim_note_progress() - something was freed: kswapd may try again
+ * smm_reclaim_note_progress() - reclaim may succeed again: kswapd may try
  * @pool: the pool
  *
- * Called when object frames or store slots are freed, so a kswapd that
- * gave up (nothing evictable, store full) accepts wakes again.
+ * Called when store slots are freed and when direct reclaim evicted
+ * pages, so a kswapd that gave up (store full, nothing evictable)
+ * accepts wakes again; as the kernel's kswapd_failures are reset only by
+ * reclaim's progress.  Not when object frames are freed (punch, close):
+ * that makes nothing evictable, and a task faulting and punching a page
+ * in a loop kept a kswapd with nothing to reclaim scanning without end.
  *
  * Context: Any context.
  */
