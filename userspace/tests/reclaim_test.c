@@ -454,6 +454,49 @@ TEST(locked_private_copy_leaves_source_evictable)
 }
 
 /*
+ * In a child: map @most pages of a new object and write 64 bytes of
+ * pattern @seed to each (the compressed store holds them cheaply) until
+ * SIGBUS; then punch the newest 1024 pages, for room, and check every
+ * older one.  0 on success, with the pages it got in *@got.
+ */
+static int fill_to_sigbus(unsigned long most, uint64_t seed, unsigned long *got)
+{
+	int fd = smm_open(), sig = 0;
+	unsigned long n, keep, i;
+	char *c;
+
+	if (fd < 0)
+		return 2;
+	c = map_shared(fd, most * PG);
+	if (!c)
+		return 3;
+	for (n = 0; n < most; n++) {
+		sig = smm_touch(c + n * PG, 1, 1, NULL);
+		if (sig)
+			break;
+		smm_fill(c + n * PG, 64, seed, n * PG);
+	}
+	*got = n;
+	if (sig != SIGBUS) {
+		fprintf(stderr, "# child: %lu pages, signal %d\n", n, sig);
+		return 4;
+	}
+	printf("# child: SIGBUS after %lu pages; SwapFree %lld kB\n", n,
+	       smm_meminfo_kb("SwapFree:"));
+	/* The child leaves with _exit(), which flushes nothing. */
+	fflush(stdout);
+	keep = n > 1024 ? n - 1024 : 0;
+	if (smm_punch(fd, keep * PG, (n + 1 - keep) * PG))
+		return 5;
+	for (i = 0; i < keep; i++)
+		if (smm_check_fill(c + i * PG, 64, seed, i * PG) >= 0) {
+			fprintf(stderr, "# child: page %lu of %lu lost\n", i, keep);
+			return 6;
+		}
+	return 0;
+}
+
+/*
  * Region and store full: the child filling them gets SIGBUS; it then
  * frees its newest pages and finds every older one intact, and after it
  * exits the parent's pages are intact too.
@@ -476,38 +519,10 @@ TEST(store_full_sigbus)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
-		int cfd = smm_open(), sig = 0;
-		unsigned long n, keep;
-		char *c;
+		unsigned long n;
+		int ret = fill_to_sigbus(most, 8, &n);
 
-		if (cfd < 0)
-			_exit(2);
-		c = map_shared(cfd, most * PG);
-		if (!c)
-			_exit(3);
-		/* 64 bytes a page: the compressed store holds them cheaply. */
-		for (n = 0; n < most; n++) {
-			sig = smm_touch(c + n * PG, 1, 1, NULL);
-			if (sig)
-				break;
-			smm_fill(c + n * PG, 64, 8, n * PG);
-		}
-		if (sig != SIGBUS) {
-			fprintf(stderr, "# child: %lu pages, signal %d\n", n, sig);
-			_exit(4);
-		}
-		printf("# child: SIGBUS after %lu pages; SwapFree %lld kB\n", n,
-		       smm_meminfo_kb("SwapFree:"));
-		/* Room for the checks: the newest 1024 pages go. */
-		keep = n > 1024 ? n - 1024 : 0;
-		if (smm_punch(cfd, keep * PG, (n + 1 - keep) * PG))
-			_exit(5);
-		for (i = 0; i < keep; i++)
-			if (smm_check_fill(c + i * PG, 64, 8, i * PG) >= 0) {
-				fprintf(stderr, "# child: page %lu of %lu lost\n", i, keep);
-				_exit(6);
-			}
-		_exit(n < REGION_PAGES + STORE_PAGES / 2 ? 7 : 0);
+		_exit(ret ? ret : n < REGION_PAGES + STORE_PAGES / 2 ? 7 : 0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
@@ -899,45 +914,6 @@ static long long fs_room(const char *path)
 }
 
 /*
- * The child of swap_file_write_errors_counted: maps more than region and
- * file system hold, writes 64 bytes a page until SIGBUS, then punches its
- * newest 1024 pages and checks every older one.  0 on success, with the
- * pages it got in *@got (shared memory).
- */
-static int write_error_child(unsigned long most, unsigned long *got)
-{
-	int fd = smm_open(), sig = 0;
-	unsigned long n, keep, i;
-	char *c;
-
-	if (fd < 0)
-		return 2;
-	c = map_shared(fd, most * PG);
-	if (!c)
-		return 3;
-	for (n = 0; n < most; n++) {
-		sig = smm_touch(c + n * PG, 1, 1, NULL);
-		if (sig)
-			break;
-		smm_fill(c + n * PG, 64, 9, n * PG);
-	}
-	*got = n;
-	if (sig != SIGBUS) {
-		fprintf(stderr, "# child: %lu pages, signal %d\n", n, sig);
-		return 4;
-	}
-	keep = n > 1024 ? n - 1024 : 0;
-	if (smm_punch(fd, keep * PG, (n + 1 - keep) * PG))
-		return 5;
-	for (i = 0; i < keep; i++)
-		if (smm_check_fill(c + i * PG, 64, 9, i * PG) >= 0) {
-			fprintf(stderr, "# child: page %lu of %lu lost\n", i, keep);
-			return 6;
-		}
-	return 0;
-}
-
-/*
  * A swap file whose file system fills up before the store does (a sparse
  * file on a small tmpfs: scripts/vm/plans/check.sh mounts one): writes
  * the file system refuses are counted in vmstat's pswpout_fail and leave
@@ -971,7 +947,7 @@ TEST(swap_file_write_errors_counted)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (!pid)
-		_exit(write_error_child(most, got));
+		_exit(fill_to_sigbus(most, 9, got));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	printf("# file system room %lld kB: SIGBUS after %lu pages, pswpout +%lld, pswpout_fail +%lld\n",
 	       room / 1024, *got, smm_vmstat("pswpout") - out0, smm_vmstat("pswpout_fail") - fail0);
