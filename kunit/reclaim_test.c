@@ -282,7 +282,7 @@ static void smm_reclaim_store_full_keeps_ptes_test(struct kunit *test)
 	struct smm_pool *pool = smm_test_pool(test, &cfg);
 	struct file *file = smm_test_object_file(test, pool);
 	u8 *buf = smm_test_buf(test), *want = smm_test_buf(test);
-	unsigned long addr, i, tries, evicted = 0, mapped = 0;
+	unsigned long addr, i, tries, scanned, evicted = 0, mapped = 0;
 	char __user *p;
 
 	/* The store filled by pages nobody maps. */
@@ -301,8 +301,12 @@ static void smm_reclaim_store_full_keeps_ptes_test(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, copy_to_user(p + i * PAGE_SIZE, want, PAGE_SIZE), 0UL);
 	}
 	/* Passes enough to make every pte old and every page a victim. */
+	scanned = smm_event_sum(pool, SMM_PGSCAN_DIRECT);
 	for (tries = 0; tries < 8; tries++)
 		evicted += smm_reclaim_pages(pool, NR_KEPT_MAPPED);
+	/* They were looked at: reclaim did not stop short of them. */
+	KUNIT_EXPECT_GE(test, smm_event_sum(pool, SMM_PGSCAN_DIRECT) - scanned,
+			(unsigned long)NR_KEPT_MAPPED);
 	for (i = 0; i < NR_KEPT_MAPPED; i++) {
 		struct folio *folio = filemap_get_folio(file->f_mapping, 8 + i);
 
@@ -534,10 +538,11 @@ static void smm_reclaim_progress_during_a_pass_keeps_kswapd_test(struct kunit *t
 }
 
 /*
- * A kswapd that gave up takes wakes again when a punch frees store slots,
- * not when it frees resident pages: freeing makes nothing evictable, and
- * with every free a reset, a task faulting and punching a page in a loop
- * kept a kswapd with nothing to reclaim scanning without end.
+ * A kswapd that gave up takes wakes again for good when a punch frees
+ * store slots, but for one pass only when it frees resident pages:
+ * freeing makes nothing evictable, and reset as progress, every punch
+ * kept a kswapd with nothing to reclaim scanning for as long as a task
+ * faulted and punched a page in a loop.
  */
 static void smm_reclaim_frees_keep_kswapd_given_up_test(struct kunit *test)
 {
@@ -557,9 +562,13 @@ static void smm_reclaim_frees_keep_kswapd_given_up_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, smm_swap_free_slots(&pool->swap), pool->swap.nr_slots - 1);
 	KUNIT_ASSERT_TRUE(test, smm_test_settle(pool));
 
+	/* Given up; a resident page punched: wakes taken, for one pass. */
 	atomic_set(&k->failures, SMM_KSWAPD_MAX_FAILURES);
 	KUNIT_EXPECT_EQ(test, smm_object_punch(obj, 0, PAGE_SIZE), 1L);
-	KUNIT_EXPECT_GE(test, atomic_read(&k->failures), SMM_KSWAPD_MAX_FAILURES);
+	KUNIT_EXPECT_EQ(test, atomic_read(&k->failures), SMM_KSWAPD_MAX_FAILURES - 1);
+	KUNIT_EXPECT_TRUE(test, smm_kswapd_give_up(k, false, atomic_read(&k->progress)));
+
+	/* The evicted page punched: its slot revives kswapd. */
 	smm_object_punch(obj, PAGE_SIZE, 2 * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, smm_swap_free_slots(&pool->swap), pool->swap.nr_slots);
 	KUNIT_EXPECT_EQ(test, atomic_read(&k->failures), 0);
@@ -1750,24 +1759,24 @@ static void smm_reclaim_shadow_charge_test(struct kunit *test)
 }
 
 /*
- * At the owner's memory.max the shadow entry's node cannot be charged:
- * the eviction fails and the page stays, and the owner's cgroup never
- * gets to its OOM killer on the evicting task's behalf (memory.events:
- * "max" grows, the limit was met; "oom" does not).  The charge used to
- * retry as any GFP_KERNEL one does: reclaim in the owner's cgroup, then
- * its OOM killer, which in a cgroup with tasks kills one of them.  Nor
- * does it reclaim there once (__GFP_NORETRY would): at 3 ms a charge in
- * this VM, the test's evictions took three minutes.
+ * At the owner's memory.max the shadow entry's node is charged past the
+ * limit, without reclaim or OOM kill in the owner's cgroup on the
+ * evicting task's behalf (memory.events: "max" grows, "oom" does not),
+ * and every eviction goes through.  The charge used to retry as any
+ * GFP_KERNEL one does: reclaim in the owner's cgroup, then its OOM
+ * killer, which in a cgroup with tasks kills one of them.  Refused
+ * instead (GFP_NOWAIT alone), the owner's pages could not be evicted at
+ * all while its cgroup sat at its limit.
  */
 static void smm_reclaim_shadow_charge_at_limit_test(struct kunit *test)
 {
-	const unsigned long batches = 6, batch = 256, stride = 64;
+	const unsigned long batch = 256, stride = 64, max_batches = 32;
 	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_object *obj = smm_file_object(file);
 	struct mem_cgroup *memcg = smm_test_memcg(test);
 	u8 *zero = smm_test_buf(test);
-	unsigned long written = 0, evicted = 0, got, b, j;
+	unsigned long written = 0, evicted = 0, b, j;
 	long oom0, max0;
 	char max[24];
 
@@ -1783,8 +1792,11 @@ static void smm_reclaim_shadow_charge_at_limit_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_memcg_unlimit, NULL), 0);
 	oom0 = atomic_long_read(&memcg->memory_events[MEMCG_OOM]);
 	max0 = atomic_long_read(&memcg->memory_events[MEMCG_MAX]);
-	/* A new node for every page: 1536 of them, more than any stock holds. */
-	for (b = 0; b < batches; b++) {
+	/*
+	 * A new node for every page, a batch at a time, until the charges
+	 * met the limit: once the stocks' pages ran out.
+	 */
+	for (b = 0; b < max_batches; b++) {
 		for (j = b * batch; j < (b + 1) * batch; j++) {
 			loff_t pos = (loff_t)(j * stride) << PAGE_SHIFT;
 
@@ -1792,10 +1804,9 @@ static void smm_reclaim_shadow_charge_at_limit_test(struct kunit *test)
 				break;
 			written++;
 		}
-		got = smm_reclaim_pages(pool, batch);
-		evicted += got;
-		/* The limit was met: every page left is tried at each priority. */
-		if (j < (b + 1) * batch || got < batch)
+		evicted += smm_reclaim_pages(pool, batch);
+		if (j < (b + 1) * batch || evicted < written ||
+		    atomic_long_read(&memcg->memory_events[MEMCG_MAX]) != max0)
 			break;
 	}
 	kunit_info(test, "%lu pages written, %lu evicted; memory.events max +%ld, oom +%ld",
@@ -1804,7 +1815,7 @@ static void smm_reclaim_shadow_charge_at_limit_test(struct kunit *test)
 		   atomic_long_read(&memcg->memory_events[MEMCG_OOM]) - oom0);
 	KUNIT_EXPECT_GT(test, atomic_long_read(&memcg->memory_events[MEMCG_MAX]), max0);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&memcg->memory_events[MEMCG_OOM]), oom0);
-	KUNIT_EXPECT_LT(test, evicted, written);
+	KUNIT_EXPECT_EQ(test, evicted, written);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 #else

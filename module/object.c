@@ -909,6 +909,7 @@ static void smm_object_release_removed(struct smm_object *obj, pgoff_t first,
 
 	if (list_empty(removed))
 		return;
+	smm_reclaim_note_freed(pool);
 	unmap_mapping_pages(obj->inode->i_mapping, first, last - first + 1, false);
 	/*
 	 * A frame still queued in a per-CPU batch (shadowmm's LRU batches,

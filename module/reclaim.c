@@ -46,7 +46,9 @@
  * write, kswapd counts it as a failure and, after SMM_KSWAPD_MAX_FAILURES
  * of them in a row, sleeps and ignores wakes until a store slot is freed
  * or direct reclaim evicts (smm_reclaim_note_progress()), so it never
- * spins on a full store, nor beside a task that frees and faults pages.
+ * spins on a full store; freed object frames buy it one pass only
+ * (smm_reclaim_note_freed()), so it never spins beside a task that frees
+ * and faults pages either.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -374,7 +376,7 @@ static void smm_kswapd_balance(struct smm_kswapd *k, unsigned int order, int hig
  *		      before a slot frees, so it gives up at once
  * @progress: @k->progress when the pass began
  *
- * A frame or slot freed while the pass ran was noted then: the note may
+ * A slot freed while the pass ran was noted then: the note may
  * have found the failures still below the limit and left them, so the
  * pass checks for it after counting itself (full barriers on both sides:
  * either the note sees this count or the pass sees the note) and takes
@@ -438,7 +440,7 @@ static int smm_kswapd_fn(void *arg)
  *
  * Wakes the zone's node's kswapd, unless a zone it could use is still
  * above high, a wake is already pending, or kswapd gave up and nothing was
- * freed since.
+ * noted since (smm_reclaim_note_progress(), smm_reclaim_note_freed()).
  *
  * Context: Any context the allocator runs in (spinlocks may be held).
  */
@@ -508,10 +510,9 @@ SMM_EXPORT(smm_kswapd_idle);
  *
  * Called when store slots are freed and when direct reclaim evicted
  * pages, so a kswapd that gave up (store full, nothing evictable)
- * accepts wakes again; as the kernel's kswapd_failures are reset only by
- * reclaim's progress.  Not when object frames are freed (punch, close):
- * that makes nothing evictable, and a task faulting and punching a page
- * in a loop kept a kswapd with nothing to reclaim scanning without end.
+ * accepts wakes again, and a pass under way does not give up; as the
+ * kernel's kswapd_failures are reset by reclaim's progress.  Freed object
+ * frames are smm_reclaim_note_freed()'s.
  *
  * Context: Any context.
  */
@@ -534,6 +535,37 @@ void smm_reclaim_note_progress(struct smm_pool *pool)
 	rcu_read_unlock();
 }
 SMM_EXPORT(smm_reclaim_note_progress);
+
+/**
+ * smm_reclaim_note_freed() - object frames were freed: one more pass
+ * @pool: the pool
+ *
+ * A kswapd that gave up takes wakes again, but for one balance pass
+ * only: freeing makes nothing evictable, though a run does more than
+ * evict (it shrinks slabs, reaps VMA descriptors and checks compaction,
+ * all of which a pool without a store relies on).  A pass under way is
+ * left alone.  Reset as progress, every punch kept a kswapd with nothing
+ * to reclaim scanning for as long as a task faulted and punched a page
+ * in a loop; now each punch costs it one pass at most.
+ *
+ * Context: Any context.
+ */
+void smm_reclaim_note_freed(struct smm_pool *pool)
+{
+	struct smm_kswapd *kswapd;
+	int i;
+
+	rcu_read_lock();
+	kswapd = rcu_dereference(pool->reclaim.kswapd);
+	for (i = 0; kswapd && i < pool->zones.nr_nodes; i++) {
+		struct smm_kswapd *k = &kswapd[i];
+
+		if (atomic_read(&k->failures) >= SMM_KSWAPD_MAX_FAILURES)
+			atomic_set(&k->failures, SMM_KSWAPD_MAX_FAILURES - 1);
+	}
+	rcu_read_unlock();
+}
+SMM_EXPORT(smm_reclaim_note_freed);
 
 /* Reclaim up to @sc->nr_to_reclaim from every node, nearest first. */
 static void smm_reclaim_nodes(struct smm_pool *pool, struct smm_node *pref,

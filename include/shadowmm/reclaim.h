@@ -130,6 +130,7 @@ unsigned long smm_direct_reclaim(struct smm_pool *pool, struct smm_node *pref,
 				 unsigned int order, unsigned int flags);
 unsigned long smm_reclaim_pages(struct smm_pool *pool, unsigned long nr);
 void smm_reclaim_note_progress(struct smm_pool *pool);
+void smm_reclaim_note_freed(struct smm_pool *pool);
 bool smm_kswapd_give_up(struct smm_kswapd *k, bool nothing_to_write, int progress);
 
 #endif /* _SHADOWMM_RECLAIM_H */
