@@ -408,9 +408,12 @@ int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 		return SMM_EVICT_BUSY;
 	/*
 	 * No slot left: a mapped page that holds data could not be stored,
-	 * so it keeps its ptes.  A page of zeroes needs no slot and goes on.
+	 * so it keeps its ptes.  A page of zeroes needs no slot and goes on,
+	 * and so does a locked or pinned one, to be refused for that below
+	 * (it stays either way, but only a full store ends the pass).
 	 */
-	if (folio_mapped(folio) && !smm_swap_free_slots(&pool->swap)) {
+	if (folio_mapped(folio) && !smm_swap_free_slots(&pool->swap) &&
+	    !folio_test_mlocked(folio) && !folio_maybe_dma_pinned(folio)) {
 		/* Its users may write it meanwhile: read again once unmapped. */
 		if (data_race(memchr_inv(smm_page_address(pool, frame), 0, PAGE_SIZE)))
 			return SMM_EVICT_NOSPACE;
