@@ -504,6 +504,35 @@ bool smm_kswapd_idle(struct smm_pool *pool, int node)
 }
 SMM_EXPORT(smm_kswapd_idle);
 
+/*
+ * Tell every node's kswapd of @pool: @progress (its failures reset, the
+ * pass under way told), or only frames freed (a kswapd that gave up takes
+ * one more pass).  Under RCU: the array goes a grace period after the
+ * threads stop.
+ */
+static void smm_reclaim_note(struct smm_pool *pool, bool progress)
+{
+	struct smm_kswapd *kswapd;
+	int i;
+
+	rcu_read_lock();
+	kswapd = rcu_dereference(pool->reclaim.kswapd);
+	for (i = 0; kswapd && i < pool->zones.nr_nodes; i++) {
+		struct smm_kswapd *k = &kswapd[i];
+
+		if (progress) {
+			atomic_inc(&k->progress);
+			/* Seen by a pass that fails meanwhile (smm_kswapd_give_up()). */
+			smp_mb__after_atomic();
+			if (atomic_read(&k->failures))
+				atomic_set(&k->failures, 0);
+		} else if (atomic_read(&k->failures) >= SMM_KSWAPD_MAX_FAILURES) {
+			atomic_set(&k->failures, SMM_KSWAPD_MAX_FAILURES - 1);
+		}
+	}
+	rcu_read_unlock();
+}
+
 /**
  * smm_reclaim_note_progress() - reclaim may succeed again: kswapd may try
  * @pool: the pool
@@ -518,21 +547,7 @@ SMM_EXPORT(smm_kswapd_idle);
  */
 void smm_reclaim_note_progress(struct smm_pool *pool)
 {
-	struct smm_kswapd *kswapd;
-	int i;
-
-	rcu_read_lock();
-	kswapd = rcu_dereference(pool->reclaim.kswapd);
-	for (i = 0; kswapd && i < pool->zones.nr_nodes; i++) {
-		struct smm_kswapd *k = &kswapd[i];
-
-		atomic_inc(&k->progress);
-		/* Seen by a pass that fails meanwhile (smm_kswapd_give_up()). */
-		smp_mb__after_atomic();
-		if (atomic_read(&k->failures))
-			atomic_set(&k->failures, 0);
-	}
-	rcu_read_unlock();
+	smm_reclaim_note(pool, true);
 }
 SMM_EXPORT(smm_reclaim_note_progress);
 
@@ -552,18 +567,7 @@ SMM_EXPORT(smm_reclaim_note_progress);
  */
 void smm_reclaim_note_freed(struct smm_pool *pool)
 {
-	struct smm_kswapd *kswapd;
-	int i;
-
-	rcu_read_lock();
-	kswapd = rcu_dereference(pool->reclaim.kswapd);
-	for (i = 0; kswapd && i < pool->zones.nr_nodes; i++) {
-		struct smm_kswapd *k = &kswapd[i];
-
-		if (atomic_read(&k->failures) >= SMM_KSWAPD_MAX_FAILURES)
-			atomic_set(&k->failures, SMM_KSWAPD_MAX_FAILURES - 1);
-	}
-	rcu_read_unlock();
+	smm_reclaim_note(pool, false);
 }
 SMM_EXPORT(smm_reclaim_note_freed);
 
