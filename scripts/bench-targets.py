@@ -146,9 +146,8 @@ def page(csv_path):
                   f'reaches it, and never below the kernel: {", ".join(parts)}{why}')
         # The kernel's own pair loop is the control: it shares nothing
         # between CPUs, so well under 2x means the host was busy.
-        k1, k2 = num(one['1']['kernel_ns']), num(one['2']['kernel_ns'])
-        if case == 'smp_pair' and k1 and k2 and k1 / k2 < 1.5:
-            print(f'  note:   the kernel itself scaled only {k1 / k2:.2f}x: the host did not give the')
+        if case == 'smp_pair' and 'kernel' in scale and scale['kernel'] < 1.5:
+            print(f'  note:   the kernel itself scaled only {scale["kernel"]:.2f}x: the host did not give the')
             print(f'          VM two CPUs of its own, so cross_cpu and smp_* mean little; re-run on an idle host')
 
 
