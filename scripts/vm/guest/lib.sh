@@ -49,10 +49,11 @@ smm_tap() {
 	shift
 	smm_mark BEGIN tap "$name"
 	smm_kmsg "$name begins"
-	# Each case a kselftest-harness test starts is named in the kernel
-	# log too: a report there shows which case ran, and the console how
-	# long each took.  Shell builtins only: a fork costs a tenth of a
-	# second under emulation with KASAN.
+	# Each case a kselftest-harness test starts, and each check a shell
+	# test ends, is named in the kernel log too: a report there shows
+	# which case ran, and the console how long each took.  Shell
+	# builtins only: a fork costs a tenth of a second under emulation
+	# with KASAN.
 	{
 		"$@" 2>&1
 		echo "@smm-rc $?"
@@ -62,6 +63,10 @@ smm_tap() {
 			t=${l#"#  RUN "}
 			while [ "${t# }" != "$t" ]; do t=${t# }; done
 			smm_kmsg "$name: ${t% ...}"
+			;;
+		"ok "* | "not ok "*)
+			# A shell test's checks: the console shows each one's end.
+			smm_kmsg "$name: $l"
 			;;
 		*"@smm-rc "*)
 			# After output that did not end its last line.
