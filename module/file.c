@@ -297,6 +297,9 @@ static long smm_object_ioctl(struct file *file, unsigned int cmd, unsigned long 
 	case SHADOWMM_IOC_SET_LIMIT: {
 		struct shadowmm_limit lim;
 
+		/* It frees pages, as a write would: fallocate()'s rule. */
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EBADF;
 		if (copy_from_user(&lim, uarg, sizeof(lim)))
 			return -EFAULT;
 		if (lim.flags)
@@ -310,6 +313,8 @@ static long smm_object_ioctl(struct file *file, unsigned int cmd, unsigned long 
 	case SHADOWMM_IOC_PUNCH_HOLE: {
 		struct shadowmm_range range;
 
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EBADF;
 		if (copy_from_user(&range, uarg, sizeof(range)))
 			return -EFAULT;
 		if (!smm_object_range_ok(range.offset, range.length))

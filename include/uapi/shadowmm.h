@@ -25,8 +25,9 @@
  * struct shadowmm_info - SHADOWMM_IOC_INFO: one object's state
  * @id:			the object's number: objects are numbered 1, 2, 3, ...
  *			in the order they are opened, never reused while the
- *			module is loaded (also the inode number fstat() shows
- *			for the object's mappings in /proc/PID/maps)
+ *			module is loaded (fstat() and /proc/PID/maps show the
+ *			device node's inode, the same for every object: this
+ *			is the way to tell objects apart)
  * @size:		one past the last byte written, or the end of the last
  *			page faulted in, whichever is further; read() returns
  *			end of file there
@@ -65,6 +66,9 @@ struct shadowmm_info {
  *		it from being split (ENOMEM when memory for the split is
  *		short)
  * @flags:	zero
+ *
+ * Only on an fd open for writing (EBADF otherwise, as fallocate() has it):
+ * a lower limit frees pages.
  */
 struct shadowmm_limit {
 	__u64 size_limit;
@@ -79,6 +83,7 @@ struct shadowmm_limit {
  *
  * The pages are unmapped from every process and freed; the range reads as
  * zeroes afterwards (copies already made by MAP_PRIVATE writes stay).
+ * Only on an fd open for writing (EBADF otherwise).
  */
 struct shadowmm_range {
 	__u64 offset;

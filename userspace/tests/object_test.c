@@ -1062,6 +1062,39 @@ TEST(bad_mmaps_are_refused)
 	munmap(p, 4 * PG);
 }
 
+/*
+ * An fd open for reading only cannot free the object's pages, as write()
+ * and fallocate() cannot: SET_LIMIT and PUNCH_HOLE get EBADF.  Its object
+ * holds pages its read faults made (zero-filled), which another holder
+ * (a child, an fd passed over a socket) maps and reads; neither ioctl
+ * may take them away.  INFO still answers.
+ */
+TEST(read_only_fd_cannot_free_pages)
+{
+	int fd = open(SMM_DEV, O_RDONLY | O_CLOEXEC);
+	struct shadowmm_limit lim = { .size_limit = 0 };
+	struct shadowmm_range range = { .offset = 0, .length = PG };
+	struct shadowmm_info info;
+	char *p;
+	int i;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, 4 * PG, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0, p[i * PG]);
+	info = smm_info(fd);
+	ASSERT_EQ(4, info.resident_pages);
+	REFUSED(EBADF, ioctl(fd, SHADOWMM_IOC_SET_LIMIT, &lim), "SET_LIMIT 0, read-only fd");
+	lim.size_limit = 64 * PG;
+	REFUSED(EBADF, ioctl(fd, SHADOWMM_IOC_SET_LIMIT, &lim), "SET_LIMIT up, read-only fd");
+	REFUSED(EBADF, ioctl(fd, SHADOWMM_IOC_PUNCH_HOLE, &range), "PUNCH_HOLE, read-only fd");
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0, p[i * PG]);
+	munmap(p, 4 * PG);
+	close(fd);
+}
+
 /* ---- concurrency ---- */
 
 #define NTHREADS	8
