@@ -138,6 +138,54 @@ static void smm_region_reserved_pool_test(struct kunit *test)
 }
 
 /*
+ * A range half in the memmap= entry and half in a hole of the resource
+ * tree, where no resource at all describes the memory: region_intersects()
+ * calls it "intersecting" Reserved (it counts only what it finds), and the
+ * frames there have struct pages, so only a walk over the Reserved pieces
+ * sees the hole.  The test makes the hole itself: it shrinks the memmap=
+ * entry by 4 MiB at its top (adjust_resource()) and restores it after.
+ */
+static void smm_region_reserved_hole_test(struct kunit *test)
+{
+	struct resource found = { }, *claim, *entry;
+	resource_size_t start, size;
+	phys_addr_t top;
+	int ret;
+
+	walk_iomem_res_desc(IORES_DESC_RESERVED, IORESOURCE_MEM, 0, ULLONG_MAX,
+			    &found, smm_find_reserved);
+	if (!found.end)
+		kunit_skip(test, "no memmap= reserved range of 8 MiB or more");
+	/* The entry itself: the parent a claim inside it hangs under. */
+	claim = request_mem_region(found.start, SZ_4M, "shadowmm-kunit");
+	KUNIT_ASSERT_NOT_NULL(test, claim);
+	entry = claim->parent;
+	release_mem_region(found.start, SZ_4M);
+	KUNIT_ASSERT_NOT_NULL(test, entry);
+	start = entry->start;
+	size = resource_size(entry);
+	if (size < SZ_16M || entry->desc != IORES_DESC_RESERVED)
+		kunit_skip(test, "the memmap= entry is not one Reserved resource of 16 MiB");
+	top = start + size;
+	KUNIT_EXPECT_EQ(test, smm_region_check_reserved(top - SZ_8M, SZ_8M), 0);
+
+	KUNIT_ASSERT_EQ(test, adjust_resource(entry, start, size - SZ_4M), 0);
+	/* The hole is no System RAM, has struct pages, and fools the old test. */
+	KUNIT_EXPECT_EQ(test, region_intersects(top - SZ_8M, SZ_8M, IORESOURCE_SYSTEM_RAM,
+						IORES_DESC_NONE), REGION_DISJOINT);
+	KUNIT_EXPECT_EQ(test, region_intersects(top - SZ_8M, SZ_8M, IORESOURCE_MEM,
+						IORES_DESC_RESERVED), REGION_INTERSECTS);
+	KUNIT_EXPECT_NOT_NULL(test, pfn_to_online_page(PHYS_PFN(top - SZ_4M)));
+	KUNIT_EXPECT_EQ(test, smm_region_check_reserved(top - SZ_8M, SZ_8M), -EINVAL);
+	KUNIT_EXPECT_EQ(test, smm_region_check_reserved(top - SZ_4M, SZ_4M), -EINVAL);
+	/* What is still Reserved is still usable. */
+	KUNIT_EXPECT_EQ(test, smm_region_check_reserved(top - SZ_8M, SZ_4M), 0);
+	ret = adjust_resource(entry, start, size);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, smm_region_check_reserved(top - SZ_8M, SZ_8M), 0);
+}
+
+/*
  * Kernel backend: each frame is a page of its own, and the pool's mapping
  * and the kernel's direct map show the same bytes.  While the pool owns
  * them, frames that are not object pages have refcount 0, as the
@@ -297,6 +345,7 @@ static struct kunit_case smm_region_cases[] = {
 	KUNIT_CASE(smm_region_check_reserved_test),
 	KUNIT_CASE(smm_region_beyond_ram_test),
 	KUNIT_CASE(smm_region_reserved_pool_test),
+	KUNIT_CASE(smm_region_reserved_hole_test),
 	KUNIT_CASE(smm_region_kernel_ownership_test),
 	KUNIT_CASE(smm_region_node_mask_test),
 	KUNIT_CASE(smm_region_metadata_test),

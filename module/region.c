@@ -6,20 +6,23 @@
  *
  * - kernel: size_mb taken from the kernel's page allocator at load, in
  *   max-order blocks spread over the NUMA nodes, each split into order-0
- *   pages.  Ownership: every frame keeps the reference its allocation gave
- *   us until smm_region_destroy(), so no put_page() by anyone else can ever
- *   bring its count to zero and hand it back to the kernel's allocator while
- *   the region exists.
+ *   pages.  Ownership: the region holds every frame from its allocation
+ *   to smm_region_destroy().  While a pool lives on it, a free frame's
+ *   count is zero, as a free page's is in the kernel's allocator, so that
+ *   nobody can take a reference to it (smm_object_pool_init()); the
+ *   allocation's reference comes back before the frames are returned.
  *
  * - reserved: a physical range the kernel never had, set aside at boot with
- *   memmap=SIZE$ADDR.  It must lie inside a "Reserved" entry of the resource
- *   tree, touch no System RAM and lie below the end of RAM, where the
- *   kernel's memory map gives its frames struct pages; we claim it with
- *   request_mem_region() so
- *   nobody else can, and map it with memremap().  Its frames are not in the
- *   kernel's free lists and their struct pages are PageReserved with a
- *   reference the kernel never drops, so they never reach the kernel's
- *   allocator at all, not even through a last put_page() by someone else.
+ *   memmap=SIZE$ADDR.  It must lie inside "Reserved" entries of the
+ *   resource tree with no hole between them, touch no System RAM and lie
+ *   below the end of RAM, where the kernel's memory map gives its frames
+ *   struct pages; we claim it with request_mem_region() so nobody else
+ *   can, and map it with memremap().  Its frames are not in the
+ *   kernel's free lists, and their struct pages are PageReserved.  While the
+ *   pool lives, their counts are zero as the kernel backend's are (the
+ *   objects' rule for free frames); nothing else takes a reference to one,
+ *   since a pool over a reserved range refuses mmap, which is how the
+ *   kernel's mm would reach its pages.
  *
  * Either way the region is mapped once, contiguously, in kernel virtual
  * memory (vmap() of the pages, or the memremap() of the range), so frame
@@ -229,18 +232,57 @@ static bool smm_region_pfn_has_page(unsigned long pfn)
 	return !is_zone_device_page(pfn_to_page(pfn));
 }
 
+/*
+ * The walk over the Reserved pieces of the resource tree that meet a
+ * range, in address order, each clipped to it: @next is the first byte no
+ * piece has covered yet, and stays short of the end once a piece starts
+ * past it.
+ */
+struct smm_reserved_cover {
+	phys_addr_t next;
+	bool gap;
+};
+
+static int smm_region_cover_piece(struct resource *res, void *arg)
+{
+	struct smm_reserved_cover *c = arg;
+
+	if (res->start > c->next) {
+		c->gap = true;
+		return 1;
+	}
+	c->next = max_t(phys_addr_t, c->next, res->end + 1);
+	return 0;
+}
+
+/*
+ * region_intersects() counts only the resources it finds: a range partly
+ * in a Reserved entry and partly where the tree has nothing at all (a hole
+ * of the firmware's map, or memory mem= took away) is "intersecting" by
+ * its rule.  Frames there may have struct pages and still be no memory.
+ */
+static bool smm_region_reserved_covers(phys_addr_t base, phys_addr_t end)
+{
+	struct smm_reserved_cover c = { .next = base };
+
+	walk_iomem_res_desc(IORES_DESC_RESERVED, IORESOURCE_MEM, base, end - 1,
+			    &c, smm_region_cover_piece);
+	return !c.gap && c.next >= end;
+}
+
 /**
  * smm_region_check_reserved() - may the reserved backend use this range?
  * @base: physical address of the first byte
  * @size: length in bytes
  *
  * The range must be page aligned, at least 1 MiB, touch no System RAM, lie
- * wholly inside a "Reserved" range of the resource tree (what
- * memmap=SIZE$ADDR creates), and have a struct page for every frame: the
- * frames become page-cache pages of objects.  A memmap= range inside RAM
- * has them (the kernel's memory map covers its holes); one beyond the end
- * of RAM has none, and every frame is checked, since the map can end in
- * the middle of a range.  Each refusal is logged with its reason.
+ * wholly inside "Reserved" ranges of the resource tree (what
+ * memmap=SIZE$ADDR creates), every byte of it, and have a struct page for
+ * every frame: the frames become page-cache pages of objects.  A memmap=
+ * range inside RAM has them (the kernel's memory map covers its holes);
+ * one beyond the end of RAM has none, and every frame is checked, since
+ * the map can end in the middle of a range.  Each refusal is logged with
+ * its reason.
  *
  * Context: Process context, may sleep.
  * Return: 0 when usable, -EINVAL for a malformed range, one that is not
@@ -264,7 +306,8 @@ int smm_region_check_reserved(phys_addr_t base, phys_addr_t size)
 		return -EBUSY;
 	}
 	if (region_intersects(base, size, IORESOURCE_MEM,
-			      IORES_DESC_RESERVED) != REGION_INTERSECTS) {
+			      IORES_DESC_RESERVED) != REGION_INTERSECTS ||
+	    !smm_region_reserved_covers(base, end)) {
 		pr_err("phys_base=%pa phys_size=%pa is refused: the range is not inside a Reserved range of /proc/iomem (boot with memmap=SIZE$ADDR)\n",
 		       &base, &size);
 		return -EINVAL;
