@@ -646,10 +646,12 @@ static void smm_test_block_unmap(struct kunit *test, char __user *blk, pgoff_t f
 
 /*
  * A read fault with fault_order 4: one fault makes the 16 pages of the
- * block around it, zeroed, and maps them all, read-only and clean: reading
- * every page of the block faults no more (an unmapped neighbour would be a
- * fault, fault-around's included), and no pte of a neighbour is writable.
- * So too on a pool whose fault window was once set.
+ * block around it, zeroed, and maps them all, clean: reading every page
+ * of the block faults no more (an unmapped neighbour would be a fault,
+ * fault-around's included), and no page is marked dirty.  The mapping is
+ * shared and writable and asks for no write notification (no
+ * page_mkwrite, as shmem), so each neighbour's pte is writable: a write
+ * needs no fault.  So too on a pool whose fault window was once set.
  */
 static void smm_fault_block_read_test(struct kunit *test)
 {
@@ -684,7 +686,14 @@ static void smm_fault_block_read_test(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_MINOR]), 1L);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGFAULT), 1UL);
-	smm_test_block_ptes(test, file, blk, at, first, 0);
+	for (i = 0; i < BLOCK_PAGES; i++) {
+		struct page *page = xa_load(&file->f_mapping->i_pages, first + i);
+
+		KUNIT_EXPECT_TRUE(test, page && !xa_is_value(page) &&
+			!test_bit(SMM_PG_dirty, &smm_sfn_page(&pool->region,
+							    page_private(page))->flags));
+	}
+	smm_test_block_ptes(test, file, blk, at, first, 1);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 	smm_test_block_unmap(test, blk, first);
 }
@@ -718,7 +727,7 @@ static void smm_fault_block_write_test(struct kunit *test)
 							   page_private(page))->flags));
 	}
 	smm_test_block_ptes(test, file, blk, at, first, 1);
-	/* Cleaned, they are written again through page_mkwrite: no fault. */
+	/* Write-protected and cleaned, they are written again: no fault of ours. */
 	for (i = 0; i < BLOCK_PAGES; i++)
 		if (blk + i * PAGE_SIZE != at)
 			KUNIT_EXPECT_EQ(test, put_user((char)(0x80 | i), blk + i * PAGE_SIZE), 0);

@@ -8,9 +8,15 @@
  * filesystem does, so the kernel's own machinery does the rest:
  *
  * - read faults first try fault-around (filemap_map_pages() over the
- *   object's i_pages maps resident neighbours, read-only);
- * - write faults on MAP_SHARED go through ->page_mkwrite, which dirties
- *   the page (read-mapped shared pages are write-protected for that);
+ *   object's i_pages maps resident neighbours, clean, with the mapping's
+ *   protection);
+ * - write faults on MAP_SHARED: the kernel marks the page dirty through
+ *   the object's dirty_folio.  There is no ->page_mkwrite, as on shmem:
+ *   nothing is written back, so nothing needs to hear of a write, and a
+ *   read fault maps a writable shared mapping's page writable at once.
+ *   The kernel then allows long-term write pins of these pages
+ *   (io_uring's registered buffers, RDMA, vfio), which it refuses on a
+ *   mapping that asks for write notification (writable_file_mapping_allowed());
  * - write faults on MAP_PRIVATE make the kernel copy the page into an
  *   anonymous one (do_cow_fault); the object is never written.  These
  *   are the faults counted as cow (faults_cow, vmstat pgfault_cow): a
@@ -141,9 +147,10 @@ static unsigned int smm_fault_block_order(struct vm_fault *vmf,
  * block's range is in one page table: the walk maps within the one
  * @vmf->pmd points to, which the kernel allocated before calling ->fault.
  * A write fault on a shared mapping maps them writable and dirty, as
- * anonymous mTHP does (the block was marked dirty: their page_mkwrite is
- * the block's); any other fault maps them read-only, and a private
- * mapping's later writes copy as for any page of the object.
+ * anonymous mTHP does (the block was marked dirty first); any other fault
+ * maps them clean with the vma's own protection (writable in a writable
+ * shared mapping, which asks for no write notification, read-only in a
+ * private one, whose later writes copy as for any page of the object).
  */
 static void smm_fault_map_block(struct vm_fault *vmf, pgoff_t first,
 				unsigned int nr, bool writable)
@@ -301,7 +308,8 @@ static bool smm_fault_huge(struct vm_fault *vmf, struct smm_object *obj)
  * what the kernel's do_set_pmd() would not see for itself.  With the fault
  * window on (switched on after the folio was made) the folio is split,
  * or the kernel would map all of it with this fault, and the fault starts
- * over on a single page.  A folio with a page whose memory failed is
+ * over on a single page; one a pin keeps whole is mapped whole after all
+ * (no exported call keeps finish_fault() from it): retrying would spin.  A folio with a page whose memory failed is
  * marked so (smm_huge_note_poison()), and the kernel then maps only the
  * faulting page, never the folio by PMD.  Returns 0 to go on, or
  * VM_FAULT_NOPAGE after a split (the page let go).
@@ -357,6 +365,14 @@ mapped:
 		smm_fault_account(vmf, obj, SMM_FAULT_SIGBUS);
 		return VM_FAULT_HWPOISON;
 	}
+	/*
+	 * A write through a shared mapping dirties the page now, so that the
+	 * kernel's folio_mark_dirty() after the map finds it dirty: then it
+	 * does not drop the mmap lock for a writeback throttle these pages
+	 * never need (fault_dirty_shared_page()).
+	 */
+	if ((vmf->flags & FAULT_FLAG_WRITE) && (vmf->vma->vm_flags & VM_SHARED))
+		smm_object_mark_dirty(obj, vmf->page);
 	smm_fault_lru(vmf, obj, vmf->page, origin == SMM_PAGE_FOUND);
 	smm_fault_window_note(obj, vmf->pgoff);
 	/* Read back from the store: major for the task's counters too. */
@@ -438,33 +454,13 @@ static vm_fault_t smm_vm_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 	return ret;
 }
 
-/*
- * First write to a shared page mapped read-only: the page must still be
- * the object's.  Returned locked: the kernel then marks it dirty under
- * that lock, through smm_object_aops' dirty_folio.
- */
-static vm_fault_t smm_vm_page_mkwrite(struct vm_fault *vmf)
-{
-	struct smm_object *obj = smm_file_object(vmf->vma->vm_file);
-	struct folio *folio = page_folio(vmf->page);
-
-	folio_lock(folio);
-	/* A tail page's own mapping field is not its folio's: ask the folio. */
-	if (folio->mapping != obj->inode->i_mapping) {
-		/* Punched meanwhile: let the fault start over. */
-		folio_unlock(folio);
-		return VM_FAULT_NOPAGE;
-	}
-	return VM_FAULT_LOCKED;
-}
-
 static const struct vm_operations_struct smm_vm_ops = {
 	/* No .close: see module/vma.c. */
 	.open = smm_vma_open,
 	.may_split = smm_vma_may_split,
 	.fault = smm_vm_fault,
 	.map_pages = smm_vm_map_pages,
-	.page_mkwrite = smm_vm_page_mkwrite,
+	/* No .page_mkwrite: see the top of this file. */
 };
 
 /**

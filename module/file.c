@@ -51,6 +51,19 @@ static int smm_object_open(struct inode *inode, struct file *file)
 
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
+	/*
+	 * With no ->page_mkwrite (module/fault.c), the kernel stamps the
+	 * file's inode at a shared write fault (fault_dirty_shared_page()),
+	 * and that inode is the device node, shared by every object, whose
+	 * times stat() shows to anyone: they would tell any user when
+	 * others' programs first write their mappings.  A device node has no
+	 * contents of its own to date, so its times stay as they are.
+	 */
+	if (!IS_NOCMTIME(inode)) {
+		inode_lock(inode);
+		inode_set_flags(inode, S_NOCMTIME, S_NOCMTIME);
+		inode_unlock(inode);
+	}
 	file->private_data = obj;
 	file->f_mapping = obj->inode->i_mapping;
 	/*

@@ -1925,7 +1925,10 @@ bool smm_object_mark_dirty(struct smm_object *obj, struct page *page)
 
 /*
  * The kernel marks a page of a shared writable mapping dirty through its
- * mapping's a_ops (after page_mkwrite, or when a dirty pte is zapped).
+ * mapping's a_ops (after a write fault maps it, or when a dirty pte is
+ * zapped).  A flag for statistics only: every eviction stores a page that
+ * holds data, dirty or not, since a write through a pin that reached a
+ * clean writable pte marks nothing.
  */
 static bool smm_object_dirty_folio(struct address_space *mapping,
 				   struct folio *folio)

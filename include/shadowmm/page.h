@@ -33,7 +33,9 @@ struct smm_kmem_cache;
  * @SMM_PG_active:	on the active list
  * @SMM_PG_referenced:	accessed since the last scan
  * @SMM_PG_unevictable:	mlocked: kept off the reclaimable lists
- * @SMM_PG_dirty:	contents differ from the backing store copy
+ * @SMM_PG_dirty:	written since it was made or read back, as far as the
+ *			kernel told (a statistic: eviction stores every page
+ *			holding data, and a write through a pin tells nothing)
  * @SMM_PG_workingset:	part of the working set: deactivated from the
  *			active list, or refaulted after it was (the
  *			workingset and mglru policies, module/lru_policy.c)

@@ -370,10 +370,9 @@ TEST(madvise_decides_under_advise_and_always)
 }
 
 /*
- * A read fault maps the folio read-only; the first write drops that PMD
- * (the kernel splits a file PMD by dropping it), page_mkwrite dirties
- * the folio and the kernel maps it again, writable, with one PMD.  The
- * written bytes survive reclaim: the dirty mark reached every page.
+ * A read fault maps the folio with one PMD, writable (a shared mapping
+ * that asks for no write notification); writes keep that PMD.  The
+ * written bytes survive reclaim, which writes every page that holds data.
  */
 TEST(read_then_write_maps_pmd_again)
 {
