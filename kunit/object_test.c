@@ -477,6 +477,79 @@ static void smm_test_unpin_all(void *data)
 
 #define SMM_TEST_PINNED	(2 * SMM_WALK_BATCH + 17)
 
+/* The pinned list's pace, read beside its poll. */
+static unsigned long smm_test_pinned_delay(struct smm_pool *pool)
+{
+	return READ_ONCE(pool->objects.pinned_delay);
+}
+
+/*
+ * A pin kept long slows the pinned list's polls: each that frees nothing
+ * doubles the wait, up to SMM_PINNED_POLL_MAX, so that an io_uring buffer
+ * kept for hours does not wake a CPU ten times a second.  A new waiting
+ * frame brings the next poll near again (its pin may be a moment's); a
+ * poll that frees one, or empties the list, starts the pace over.
+ */
+static void smm_object_pinned_poll_backoff_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	struct delayed_work *work = &pool->objects.pinned_work;
+	unsigned long want = SMM_PINNED_POLL;
+	struct smm_test_pins *pins;
+	loff_t pos;
+	int i;
+
+	pins = kunit_kzalloc(test, sizeof(*pins), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pins);
+	pins->pages = kunit_kcalloc(test, 2, sizeof(*pins->pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pins->pages);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_unpin_all, pins), 0);
+	/* pages[1], index 0, is let go first; pages[0], index 1, last. */
+	for (i = 1; i >= 0; i--) {
+		struct page *page;
+
+		pos = i * PAGE_SIZE;
+		KUNIT_ASSERT_EQ(test, kernel_write(file, "pin", 3, &pos), 3L);
+		page = smm_test_page_at(file, i);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		get_page(page);
+		pins->pages[pins->nr++] = page;
+	}
+	KUNIT_ASSERT_EQ(test, smm_object_punch(obj, 0, PAGE_SIZE), 1L);
+	KUNIT_EXPECT_EQ(test, smm_test_pinned_delay(pool), SMM_PINNED_POLL);
+	for (i = 0; i < 6; i++) {
+		flush_delayed_work(work);
+		want = min_t(unsigned long, 2 * want, SMM_PINNED_POLL_MAX);
+		KUNIT_EXPECT_EQ_MSG(test, smm_test_pinned_delay(pool), want,
+				    "after poll %d", i + 1);
+		KUNIT_EXPECT_TRUE(test, delayed_work_pending(work));
+	}
+	KUNIT_EXPECT_EQ(test, want, SMM_PINNED_POLL_MAX);
+	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 1UL);
+
+	/* A second frame waits: the next poll is a tenth of a second away. */
+	KUNIT_ASSERT_EQ(test, smm_object_punch(obj, PAGE_SIZE, 2 * PAGE_SIZE), 1L);
+	KUNIT_EXPECT_TRUE(test, delayed_work_pending(work));
+	KUNIT_EXPECT_TRUE(test, time_before_eq(work->timer.expires, jiffies + SMM_PINNED_POLL));
+
+	/* The first pin goes: that poll frees it and the pace starts over. */
+	put_page(pins->pages[--pins->nr]);
+	flush_delayed_work(work);
+	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_test_pinned_delay(pool), SMM_PINNED_POLL);
+	flush_delayed_work(work);
+	KUNIT_EXPECT_EQ(test, smm_test_pinned_delay(pool), 2 * SMM_PINNED_POLL);
+
+	put_page(pins->pages[--pins->nr]);
+	flush_delayed_work(work);
+	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_pinned_delay(pool), SMM_PINNED_POLL);
+	KUNIT_EXPECT_FALSE(test, delayed_work_pending(work));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /*
  * A user can fill the pinned list with frames it keeps pinned, up to the
  * region.  The poll, validate and the object's close walk it at most
@@ -1084,6 +1157,7 @@ static struct kunit_case smm_object_cases[] = {
 	KUNIT_CASE(smm_object_free_frame_frozen_test),
 	KUNIT_CASE(smm_object_reused_frame_zeroed_test),
 	KUNIT_CASE(smm_object_pinned_per_object_test),
+	KUNIT_CASE(smm_object_pinned_poll_backoff_test),
 	KUNIT_CASE(smm_object_pinned_walk_batched_test),
 	KUNIT_CASE(smm_object_id_test),
 	KUNIT_CASE(smm_object_mlock_punch_test),

@@ -71,9 +71,8 @@
 #include <trace/events/shadowmm.h>
 
 #define SMM_FS_MAGIC		0x53484d4d	/* "SHMM" */
-#define SMM_PINNED_POLL		(HZ / 10)
-/* Polls of the pinned list between drains of the kernel's batches. */
-#define SMM_PINNED_KERNEL_DRAIN	10
+/* The kernel's batches are drained for the pinned list at most this often. */
+#define SMM_PINNED_KERNEL_DRAIN	HZ
 /* Objects kept aside for open() when the region has none to give. */
 #define SMM_OBJECT_RESERVE	16
 
@@ -383,23 +382,25 @@ static void smm_pinned_release(struct smm_pool *pool, bool final)
 {
 	struct smm_page *frame, *next;
 	unsigned int held = 0, nr = 0;
+	unsigned long budget, delay;
 	bool drop_ref = false;
-	unsigned long budget;
 	LIST_HEAD(released);
 
 	/*
 	 * A reference a batch holds is no pin: let the batches go.
 	 * shadowmm's own always; the kernel's on the last walk, when a page
-	 * waiting is mlocked, and else once every SMM_PINNED_KERNEL_DRAIN
-	 * polls: a batch entry can outlive the flag (an mlock's entry on one
-	 * CPU, the munlock's, processed first, on another), and a page held
-	 * by a pin (vmsplice, io_uring) must not make every CPU run a work
-	 * item ten times a second.
+	 * waiting is mlocked, and else at most once a second: a batch entry
+	 * can outlive the flag (an mlock's entry on one CPU, the munlock's,
+	 * processed first, on another), and a page held by a pin (vmsplice,
+	 * io_uring) must not make every CPU run a work item at each poll.
 	 */
 	smm_lru_drain_all(pool);
 	if (final || smm_pinned_any_mlocked(pool) ||
-	    !(++pool->objects.pinned_polls % SMM_PINNED_KERNEL_DRAIN))
+	    time_after_eq(jiffies, pool->objects.pinned_drained + SMM_PINNED_KERNEL_DRAIN)) {
 		smm_object_kernel_batches_drain_all(pool);
+		if (!final)
+			pool->objects.pinned_drained = jiffies;
+	}
 
 	mutex_lock(&pool->objects.pinned_walk);
 	spin_lock(&pool->objects.pinned_lock);
@@ -430,15 +431,19 @@ static void smm_pinned_release(struct smm_pool *pool, bool final)
 	}
 	smm_pinned_walk_hold_end(pool, &held);
 	if (!list_empty(&pool->objects.pinned)) {
-		schedule_delayed_work(&pool->objects.pinned_work, SMM_PINNED_POLL);
+		/* A flush beside the poll leaves its pace alone. */
+		if (!final) {
+			delay = pool->objects.pinned_delay;
+			delay = list_empty(&released) ?
+				min_t(unsigned long, 2 * delay, SMM_PINNED_POLL_MAX) :
+				SMM_PINNED_POLL;
+			WRITE_ONCE(pool->objects.pinned_delay, delay);
+		}
+		schedule_delayed_work(&pool->objects.pinned_work,
+				      READ_ONCE(pool->objects.pinned_delay));
 	} else {
-		/*
-		 * The list is empty: the reference its first frame took goes.
-		 * Only the poll counts its rounds (a flush beside it must not
-		 * write them).
-		 */
-		if (!final)
-			pool->objects.pinned_polls = 0;
+		/* The list is empty: the reference its first frame took goes. */
+		WRITE_ONCE(pool->objects.pinned_delay, SMM_PINNED_POLL);
 		drop_ref = pool->objects.pinned_ref;
 		pool->objects.pinned_ref = false;
 	}
@@ -502,6 +507,9 @@ static void smm_object_frame_release(struct smm_pool *pool, struct page *page)
 		pool->objects.pinned_ref = true;
 		__module_get(THIS_MODULE);
 		schedule_delayed_work(&pool->objects.pinned_work, SMM_PINNED_POLL);
+	} else if (READ_ONCE(pool->objects.pinned_delay) > SMM_PINNED_POLL) {
+		/* The polls slowed down for older pins: this one may be brief. */
+		mod_delayed_work(system_wq, &pool->objects.pinned_work, SMM_PINNED_POLL);
 	}
 	list_add_tail(&frame->lru, &pool->objects.pinned);
 	nr = smm_pinned_weight(pool, frame);
@@ -2461,6 +2469,8 @@ int smm_object_pool_init(struct smm_pool *pool)
 	INIT_LIST_HEAD(&pool->objects.pinned);
 	WRITE_ONCE(pool->objects.nr_pinned, 0);
 	pool->objects.pinned_ref = false;
+	pool->objects.pinned_delay = SMM_PINNED_POLL;
+	pool->objects.pinned_drained = jiffies - SMM_PINNED_KERNEL_DRAIN;
 	pool->objects.walk_hold_max = 0;
 	INIT_DELAYED_WORK(&pool->objects.pinned_work, smm_pinned_work_fn);
 	INIT_LIST_HEAD(&pool->objects.quarantine);

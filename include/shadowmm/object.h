@@ -185,8 +185,12 @@ struct smm_object_changes {
  *		scheduled or running; cleared (and the reference dropped) by
  *		the run of @pinned_work that leaves @pinned empty
  * @pinned_work: polls @pinned and frees what is no longer pinned
- * @pinned_polls: runs of @pinned_work since @pinned was last empty; only
- *		@pinned_work itself (never concurrent with itself) uses it
+ * @pinned_delay: jiffies from one run of @pinned_work to the next: a tenth
+ *		of a second after a run that freed a frame or left @pinned
+ *		empty, doubled after one that freed none, up to 1.6 s; written
+ *		under @pinned_walk and @pinned_lock
+ * @pinned_drained: jiffies of @pinned_work's last drain of the kernel's
+ *		per-CPU batches; only @pinned_work uses it
  * @quarantine:	frames whose memory failed (PG_hwpoison), linked by lru:
  *		never handed out again, given back with the region; only
  *		ever added to (at the tail)
@@ -214,7 +218,8 @@ struct smm_pool_objects {
 	unsigned long nr_pinned;
 	bool pinned_ref;
 	struct delayed_work pinned_work;
-	unsigned int pinned_polls;
+	unsigned long pinned_delay;
+	unsigned long pinned_drained;
 	struct list_head quarantine;
 	unsigned long nr_quarantined;
 	unsigned int walk_hold_max;

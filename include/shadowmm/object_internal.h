@@ -84,6 +84,15 @@ static inline void smm_object_change_end(struct smm_pool *pool)
 	this_cpu_inc(pool->objects.changes->ended);
 }
 
+/*
+ * The pinned list's first poll comes a tenth of a second after a frame
+ * waits; each poll that frees nothing doubles the wait, up to 1.6 s, so
+ * that a pin kept for hours (an io_uring buffer) costs a poll in 1.6 s,
+ * not ten a second.
+ */
+#define SMM_PINNED_POLL		(HZ / 10)
+#define SMM_PINNED_POLL_MAX	(16 * SMM_PINNED_POLL)
+
 /* How smm_object_get_page() may serve an index. */
 #define SMM_GET_CREATE	BIT(0)	/* make a zeroed page where none is */
 #define SMM_GET_NOWAIT	BIT(1)	/* never sleep: -EAGAIN where it would */
