@@ -484,11 +484,30 @@ static unsigned long smm_test_pinned_delay(struct smm_pool *pool)
 }
 
 /*
+ * Exactly one poll of the pinned list, now: its timer, which a slow
+ * machine may let fire at any moment, is taken away first.  Returns the
+ * pace it started from.
+ */
+static unsigned long smm_test_pinned_poll(struct smm_pool *pool)
+{
+	struct delayed_work *work = &pool->objects.pinned_work;
+	unsigned long before;
+
+	cancel_delayed_work_sync(work);
+	before = smm_test_pinned_delay(pool);
+	mod_delayed_work(system_wq, work, 0);
+	flush_delayed_work(work);
+	return before;
+}
+
+/*
  * A pin kept long slows the pinned list's polls: each that frees nothing
  * doubles the wait, up to SMM_PINNED_POLL_MAX, so that an io_uring buffer
  * kept for hours does not wake a CPU ten times a second.  A new waiting
- * frame brings the next poll near again (its pin may be a moment's); a
- * poll that frees one, or empties the list, starts the pace over.
+ * frame brings the next poll near again (its pin may be a moment's), once:
+ * frames after it leave the timer alone, so a stream of them cannot push
+ * the poll away for ever.  A poll that frees one, or empties the list,
+ * starts the pace over.
  */
 static void smm_object_pinned_poll_backoff_test(struct kunit *test)
 {
@@ -496,18 +515,18 @@ static void smm_object_pinned_poll_backoff_test(struct kunit *test)
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_object *obj = smm_file_object(file);
 	struct delayed_work *work = &pool->objects.pinned_work;
-	unsigned long want = SMM_PINNED_POLL;
+	unsigned long before, expires;
 	struct smm_test_pins *pins;
 	loff_t pos;
 	int i;
 
 	pins = kunit_kzalloc(test, sizeof(*pins), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pins);
-	pins->pages = kunit_kcalloc(test, 2, sizeof(*pins->pages), GFP_KERNEL);
+	pins->pages = kunit_kcalloc(test, 3, sizeof(*pins->pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pins->pages);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_unpin_all, pins), 0);
-	/* pages[1], index 0, is let go first; pages[0], index 1, last. */
-	for (i = 1; i >= 0; i--) {
+	/* pages[2], index 0, is let go first; pages[0], index 2, last. */
+	for (i = 2; i >= 0; i--) {
 		struct page *page;
 
 		pos = i * PAGE_SIZE;
@@ -518,32 +537,42 @@ static void smm_object_pinned_poll_backoff_test(struct kunit *test)
 		pins->pages[pins->nr++] = page;
 	}
 	KUNIT_ASSERT_EQ(test, smm_object_punch(obj, 0, PAGE_SIZE), 1L);
-	KUNIT_EXPECT_EQ(test, smm_test_pinned_delay(pool), SMM_PINNED_POLL);
+	KUNIT_EXPECT_TRUE(test, delayed_work_pending(work));
 	for (i = 0; i < 6; i++) {
-		flush_delayed_work(work);
-		want = min_t(unsigned long, 2 * want, SMM_PINNED_POLL_MAX);
-		KUNIT_EXPECT_EQ_MSG(test, smm_test_pinned_delay(pool), want,
-				    "after poll %d", i + 1);
+		before = smm_test_pinned_poll(pool);
+		KUNIT_EXPECT_EQ_MSG(test, smm_test_pinned_delay(pool),
+				    min_t(unsigned long, 2 * before, SMM_PINNED_POLL_MAX),
+				    "poll %d, from %lu", i + 1, before);
 		KUNIT_EXPECT_TRUE(test, delayed_work_pending(work));
 	}
-	KUNIT_EXPECT_EQ(test, want, SMM_PINNED_POLL_MAX);
+	KUNIT_EXPECT_EQ(test, smm_test_pinned_delay(pool), SMM_PINNED_POLL_MAX);
 	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 1UL);
 
 	/* A second frame waits: the next poll is a tenth of a second away. */
 	KUNIT_ASSERT_EQ(test, smm_object_punch(obj, PAGE_SIZE, 2 * PAGE_SIZE), 1L);
+	KUNIT_EXPECT_EQ(test, smm_test_pinned_delay(pool), SMM_PINNED_POLL);
 	KUNIT_EXPECT_TRUE(test, delayed_work_pending(work));
-	KUNIT_EXPECT_TRUE(test, time_before_eq(work->timer.expires, jiffies + SMM_PINNED_POLL));
+	expires = READ_ONCE(work->timer.expires);
+	KUNIT_EXPECT_TRUE(test, time_before_eq(expires, jiffies + SMM_PINNED_POLL));
+	/* A third, a few ticks later, leaves that poll where it was. */
+	msleep(20);
+	KUNIT_ASSERT_EQ(test, smm_object_punch(obj, 2 * PAGE_SIZE, 3 * PAGE_SIZE), 1L);
+	if (smm_test_pinned_delay(pool) == SMM_PINNED_POLL)
+		KUNIT_EXPECT_EQ(test, READ_ONCE(work->timer.expires), expires);
+	else
+		kunit_info(test, "the poll ran during the 20 ms: not compared\n");
 
 	/* The first pin goes: that poll frees it and the pace starts over. */
 	put_page(pins->pages[--pins->nr]);
-	flush_delayed_work(work);
-	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 1UL);
+	smm_test_pinned_poll(pool);
+	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 2UL);
 	KUNIT_EXPECT_EQ(test, smm_test_pinned_delay(pool), SMM_PINNED_POLL);
-	flush_delayed_work(work);
+	smm_test_pinned_poll(pool);
 	KUNIT_EXPECT_EQ(test, smm_test_pinned_delay(pool), 2 * SMM_PINNED_POLL);
 
-	put_page(pins->pages[--pins->nr]);
-	flush_delayed_work(work);
+	while (pins->nr)
+		put_page(pins->pages[--pins->nr]);
+	smm_test_pinned_poll(pool);
 	KUNIT_EXPECT_EQ(test, smm_object_pinned_pages(pool), 0UL);
 	KUNIT_EXPECT_EQ(test, smm_test_pinned_delay(pool), SMM_PINNED_POLL);
 	KUNIT_EXPECT_FALSE(test, delayed_work_pending(work));

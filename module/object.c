@@ -507,8 +507,14 @@ static void smm_object_frame_release(struct smm_pool *pool, struct page *page)
 		pool->objects.pinned_ref = true;
 		__module_get(THIS_MODULE);
 		schedule_delayed_work(&pool->objects.pinned_work, SMM_PINNED_POLL);
-	} else if (READ_ONCE(pool->objects.pinned_delay) > SMM_PINNED_POLL) {
-		/* The polls slowed down for older pins: this one may be brief. */
+	} else if (pool->objects.pinned_delay > SMM_PINNED_POLL) {
+		/*
+		 * The polls slowed down for older pins: this one may be brief.
+		 * Once per poll: the frames after it find the pace at its
+		 * minimum and leave the timer alone, so that a stream of them
+		 * cannot keep pushing the poll away.
+		 */
+		WRITE_ONCE(pool->objects.pinned_delay, SMM_PINNED_POLL);
 		mod_delayed_work(system_wq, &pool->objects.pinned_work, SMM_PINNED_POLL);
 	}
 	list_add_tail(&frame->lru, &pool->objects.pinned);

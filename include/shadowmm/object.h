@@ -173,9 +173,9 @@ struct smm_object_changes {
  *		of @pinned_lock midway (a batch at a time), and by whoever takes
  *		a frame off @pinned (@pinned_work): so the entry a walk stopped
  *		at is still on its list when the walk takes the lock again
- * @pinned_lock: protects @pinned, @nr_pinned, @pinned_ref, @quarantine,
- *		@nr_quarantined, @walk_hold_max, and each object's count of
- *		pinned frames with the frames' object pointer
+ * @pinned_lock: protects @pinned, @nr_pinned, @pinned_ref, @pinned_delay,
+ *		@quarantine, @nr_quarantined, @walk_hold_max, and each
+ *		object's count of pinned frames with the frames' object pointer
  * @pinned:	frames taken out of their object while someone still held a
  *		reference (get_user_pages pins), linked by lru; added at the
  *		tail by anyone, taken off only under @pinned_walk
@@ -187,8 +187,8 @@ struct smm_object_changes {
  * @pinned_work: polls @pinned and frees what is no longer pinned
  * @pinned_delay: jiffies from one run of @pinned_work to the next: a tenth
  *		of a second after a run that freed a frame or left @pinned
- *		empty, doubled after one that freed none, up to 1.6 s; written
- *		under @pinned_walk and @pinned_lock
+ *		empty, or once a frame came to wait since, doubled after a run
+ *		that freed none, up to 1.6 s
  * @pinned_drained: jiffies of @pinned_work's last drain of the kernel's
  *		per-CPU batches; only @pinned_work uses it
  * @quarantine:	frames whose memory failed (PG_hwpoison), linked by lru:

@@ -1476,7 +1476,7 @@ TEST(long_term_write_pin_of_shared_mapping)
 
 	ASSERT_NE(NULL, p);
 	ASSERT_LE(0, src);
-	ASSERT_EQ(0, wait_pinned(fd, 0, 2000)) TH_LOG("pins left from before");
+	ASSERT_EQ(0, wait_pinned_kb(0, 2000)) TH_LOG("pins left from before");
 	smm_fill(p, n * PG, 14, 0);
 	memset(buf, 'R', PG);
 	ASSERT_EQ(PG, pwrite(src, buf, PG, 0));
