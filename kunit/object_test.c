@@ -475,6 +475,36 @@ static void smm_test_unpin_all(void *data)
 		put_page(pins->pages[--pins->nr]);
 }
 
+/*
+ * Write a byte to each of pages 0..@nr - 1 of @file and take a reference
+ * to each, dropped when the test ends at the latest.  smm_test_unpin_all()
+ * drops the last taken first: they are taken from the highest index down,
+ * so page 0 is the first to go.
+ */
+static struct smm_test_pins *smm_test_pin_written(struct kunit *test, struct file *file,
+						  unsigned long nr)
+{
+	struct smm_test_pins *pins = kunit_kzalloc(test, sizeof(*pins), GFP_KERNEL);
+	unsigned long i;
+	loff_t pos;
+
+	KUNIT_ASSERT_NOT_NULL(test, pins);
+	pins->pages = kunit_kcalloc(test, nr, sizeof(*pins->pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pins->pages);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_unpin_all, pins), 0);
+	for (i = nr; i-- > 0; ) {
+		struct page *page;
+
+		pos = i * PAGE_SIZE;
+		KUNIT_ASSERT_EQ(test, kernel_write(file, "p", 1, &pos), 1L);
+		page = smm_test_page_at(file, i);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		get_page(page);
+		pins->pages[pins->nr++] = page;
+	}
+	return pins;
+}
+
 #define SMM_TEST_PINNED	(2 * SMM_WALK_BATCH + 17)
 
 /* The pinned list's pace, read beside its poll. */
@@ -515,27 +545,10 @@ static void smm_object_pinned_poll_backoff_test(struct kunit *test)
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_object *obj = smm_file_object(file);
 	struct delayed_work *work = &pool->objects.pinned_work;
+	struct smm_test_pins *pins = smm_test_pin_written(test, file, 3);
 	unsigned long before, expires;
-	struct smm_test_pins *pins;
-	loff_t pos;
 	int i;
 
-	pins = kunit_kzalloc(test, sizeof(*pins), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, pins);
-	pins->pages = kunit_kcalloc(test, 3, sizeof(*pins->pages), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, pins->pages);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_unpin_all, pins), 0);
-	/* pages[2], index 0, is let go first; pages[0], index 2, last. */
-	for (i = 2; i >= 0; i--) {
-		struct page *page;
-
-		pos = i * PAGE_SIZE;
-		KUNIT_ASSERT_EQ(test, kernel_write(file, "pin", 3, &pos), 3L);
-		page = smm_test_page_at(file, i);
-		KUNIT_ASSERT_NOT_NULL(test, page);
-		get_page(page);
-		pins->pages[pins->nr++] = page;
-	}
 	KUNIT_ASSERT_EQ(test, smm_object_punch(obj, 0, PAGE_SIZE), 1L);
 	KUNIT_EXPECT_TRUE(test, delayed_work_pending(work));
 	for (i = 0; i < 6; i++) {
@@ -592,26 +605,9 @@ static void smm_object_pinned_walk_batched_test(struct kunit *test)
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_object *obj = smm_file_object(file);
 	unsigned long free_before = smm_pool_free_pages(pool), i;
-	struct smm_test_pins *pins;
+	struct smm_test_pins *pins = smm_test_pin_written(test, file, SMM_TEST_PINNED);
 	unsigned int max;
-	loff_t pos;
 
-	pins = kunit_kzalloc(test, sizeof(*pins), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, pins);
-	pins->pages = kunit_kcalloc(test, SMM_TEST_PINNED, sizeof(*pins->pages),
-				    GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, pins->pages);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_unpin_all, pins), 0);
-	for (i = 0; i < SMM_TEST_PINNED; i++) {
-		struct page *page;
-
-		pos = i * PAGE_SIZE;
-		KUNIT_ASSERT_EQ(test, kernel_write(file, "p", 1, &pos), 1L);
-		page = smm_test_page_at(file, i);
-		KUNIT_ASSERT_NOT_NULL(test, page);
-		get_page(page);
-		pins->pages[pins->nr++] = page;
-	}
 	KUNIT_ASSERT_EQ(test, smm_object_punch(obj, 0, SMM_TEST_PINNED * PAGE_SIZE),
 			(long)SMM_TEST_PINNED);
 	KUNIT_ASSERT_EQ(test, smm_object_pinned_pages(pool), (unsigned long)SMM_TEST_PINNED);
