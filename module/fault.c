@@ -309,9 +309,10 @@ static bool smm_fault_huge(struct vm_fault *vmf, struct smm_object *obj)
  * window on (switched on after the folio was made) the folio is split,
  * or the kernel would map all of it with this fault, and the fault starts
  * over on a single page; one a pin keeps whole is mapped whole after all
- * (no exported call keeps finish_fault() from it): retrying would spin.  A folio with a page whose memory failed is
- * marked so (smm_huge_note_poison()), and the kernel then maps only the
- * faulting page, never the folio by PMD.  Returns 0 to go on, or
+ * (no exported call keeps finish_fault() from it): retrying would spin.
+ * A folio with a page whose memory failed is marked so
+ * (smm_huge_note_poison()), and the kernel then maps only the faulting
+ * page, never the folio by PMD.  Returns 0 to go on, or
  * VM_FAULT_NOPAGE after a split (the page let go).
  */
 static vm_fault_t smm_fault_huge_check(struct vm_fault *vmf, struct smm_object *obj)
