@@ -233,25 +233,17 @@ static bool smm_region_pfn_has_page(unsigned long pfn)
 }
 
 /*
- * The walk over the Reserved pieces of the resource tree that meet a
- * range, in address order, each clipped to it: @next is the first byte no
- * piece has covered yet, and stays short of the end once a piece starts
- * past it.
+ * One Reserved piece of the walk over a range, in address order, clipped
+ * to it: *@arg is the first byte no piece has covered yet.  A piece that
+ * starts past it ends the walk with that byte short of the range's end.
  */
-struct smm_reserved_cover {
-	phys_addr_t next;
-	bool gap;
-};
-
 static int smm_region_cover_piece(struct resource *res, void *arg)
 {
-	struct smm_reserved_cover *c = arg;
+	phys_addr_t *next = arg;
 
-	if (res->start > c->next) {
-		c->gap = true;
+	if (res->start > *next)
 		return 1;
-	}
-	c->next = max_t(phys_addr_t, c->next, res->end + 1);
+	*next = max_t(phys_addr_t, *next, res->end + 1);
 	return 0;
 }
 
@@ -263,11 +255,11 @@ static int smm_region_cover_piece(struct resource *res, void *arg)
  */
 static bool smm_region_reserved_covers(phys_addr_t base, phys_addr_t end)
 {
-	struct smm_reserved_cover c = { .next = base };
+	phys_addr_t next = base;
 
 	walk_iomem_res_desc(IORES_DESC_RESERVED, IORESOURCE_MEM, base, end - 1,
-			    &c, smm_region_cover_piece);
-	return !c.gap && c.next >= end;
+			    &next, smm_region_cover_piece);
+	return next >= end;
 }
 
 /**
