@@ -19,9 +19,16 @@
  * fault forever.  Fault-around is off while a window is set: it maps
  * pages without a fault.  A private mapping's copies are the process's
  * own and stay mapped: the window is for shared mappings.
+ *
+ * The kernel maps a fault's page after ->fault returns it locked.  A page
+ * that leaves the window locked is kept (smm_fault_window_unmap()); a
+ * fault under way while the knob changes can still map its page after
+ * the restart unmapped everything, and it stays mapped outside the new
+ * window: knob changes are meant for before a recording.
  */
 
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/slab.h>
 
 #include <shadowmm/compat.h>
@@ -135,6 +142,35 @@ static void smm_fault_window_restart(struct smm_object *obj, unsigned int gen)
 		unmap_mapping_range(obj->inode->i_mapping, 0, 0, 0);
 }
 
+/*
+ * Unmap the page at @index, which left @obj's window, from every mapping
+ * of the object, under its folio lock.  A fault on it may be under way:
+ * it noted the page, then other faults pushed it out, and it maps the
+ * page only once it returns, holding the folio lock until then.  Unmapped
+ * before that, the page would be mapped outside the window for good and
+ * its accesses missing from the trace.  So a page locked by someone else
+ * is not unmapped: false, and the caller keeps it.  @force unmaps it
+ * anyway (a caller that found every page of the window locked).
+ */
+static bool smm_fault_window_unmap(struct smm_object *obj, pgoff_t index, bool force)
+{
+	struct address_space *mapping = obj->inode->i_mapping;
+	struct folio *folio;
+	bool locked;
+
+	folio = filemap_get_folio(mapping, index);
+	/* Not in the object (evicted, punched): no fault can be mapping it. */
+	if (IS_ERR_OR_NULL(folio))
+		return true;
+	locked = folio_trylock(folio);
+	if (locked || force)
+		unmap_mapping_range(mapping, (loff_t)index << PAGE_SHIFT, PAGE_SIZE, 0);
+	if (locked)
+		folio_unlock(folio);
+	folio_put(folio);
+	return locked || force;
+}
+
 /**
  * smm_fault_window_note() - a fault maps a page of an object
  * @obj: the object
@@ -142,7 +178,9 @@ static void smm_fault_window_restart(struct smm_object *obj, unsigned int gen)
  *
  * With a window set, the page joins @obj's window, and the page that
  * leaves it is unmapped from every mapping of @obj (its copy in the object
- * stays: the next access faults it back in, as a minor fault).
+ * stays: the next access faults it back in, as a minor fault).  A page
+ * leaving whose folio someone else holds locked (a fault about to map it)
+ * stays, as the newest, and the next oldest leaves instead.
  *
  * Context: Process context, in a fault that holds @obj's page at @index
  * locked and the mmap_lock or the vma's lock; may sleep.
@@ -152,7 +190,8 @@ void smm_fault_window_note(struct smm_object *obj, pgoff_t index)
 	struct smm_fault_window *w = &obj->window;
 	/* Pairs with the release in smm_fault_window_set(): the size is new. */
 	unsigned int gen = smp_load_acquire(&obj->pool->fault_window.gen);
-	pgoff_t evicted;
+	unsigned int tries = 0;
+	pgoff_t evicted, kept;
 	bool left;
 
 	if (likely(READ_ONCE(w->gen) == gen && !READ_ONCE(w->size)))
@@ -162,9 +201,18 @@ void smm_fault_window_note(struct smm_object *obj, pgoff_t index)
 	spin_lock(&w->lock);
 	left = smm_fault_window_push(w, index, &evicted);
 	spin_unlock(&w->lock);
-	if (left)
-		unmap_mapping_range(obj->inode->i_mapping, (loff_t)evicted << PAGE_SHIFT,
-				    PAGE_SIZE, 0);
+	/*
+	 * Every page of the window locked (this fault's own among them) is
+	 * not worth waiting for: after a window's worth of tries the oldest
+	 * leaves whatever holds it.
+	 */
+	while (left && !smm_fault_window_unmap(obj, evicted,
+					       ++tries > SMM_FAULT_WINDOW_MAX)) {
+		kept = evicted;
+		spin_lock(&w->lock);
+		left = smm_fault_window_push(w, kept, &evicted);
+		spin_unlock(&w->lock);
+	}
 }
 
 /**
