@@ -248,47 +248,48 @@ static void smm_object_release_test(struct kunit *test)
 }
 
 /*
- * Objects come from the pool's own slab cache; with the region exhausted
- * and that cache out of free objects, exactly the reserve's objects can
- * still be opened, then -ENOMEM; all of it goes back.
+ * Objects come from the pool's own slab cache, and an open() can fail:
+ * with the region exhausted and that cache out of free objects, an open
+ * gets -ENOMEM at once and takes nothing from the VMA descriptors'
+ * reserve, which a split or a fork (which cannot fail) needs; with a
+ * free object back in the cache it succeeds again.
  */
 static void smm_object_dogfood_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &object_pool);
 	struct file *first = smm_test_object_file(test, pool);
 	struct smm_object *obj = smm_file_object(first);
-	unsigned int nr_files = 0, reserve, i;
-	struct smm_kmem_cache *cache = pool->objects.reserve.cache;
+	struct smm_kmem_cache *cache = pool->objects.cache.cache;
+	mempool_t *vma_reserve = pool->vmas.reserve.mempool;
 	struct smm_test_dry *dry;
 	struct smm_page *page;
-	struct file **files;
+	struct file *file;
+	int spare;
 
 	KUNIT_ASSERT_NOT_NULL(test, cache);
-	KUNIT_ASSERT_NOT_NULL(test, pool->objects.reserve.mempool);
+	KUNIT_ASSERT_NOT_NULL(test, vma_reserve);
+	KUNIT_EXPECT_NULL(test, pool->objects.cache.mempool);
 	page = smm_virt_to_page(pool, obj);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	KUNIT_EXPECT_TRUE(test, smm_page_test(page, SMM_PG_slab));
 	KUNIT_EXPECT_PTR_EQ(test, page->slab_cache, cache);
 	KUNIT_EXPECT_STREQ(test, cache->name, "shadowmm_object");
-	reserve = pool->objects.reserve.mempool->min_nr;
-	KUNIT_ASSERT_GT(test, reserve, 0U);
-	files = kunit_kcalloc(test, reserve + 1, sizeof(*files), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, files);
+	spare = READ_ONCE(vma_reserve->curr_nr);
 
 	dry = smm_test_dry(test, pool, cache);
-	for (i = 0; i <= reserve; i++) {
-		files[i] = smm_object_file_create(pool);
-		if (IS_ERR(files[i]))
-			break;
-		nr_files++;
-	}
-	KUNIT_EXPECT_EQ(test, nr_files, reserve);
-	KUNIT_EXPECT_EQ(test, nr_files <= reserve ? PTR_ERR(files[nr_files]) : 0L,
-			(long)-ENOMEM);
+	file = smm_object_file_create(pool);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(file), (long)-ENOMEM);
+	if (!IS_ERR(file))
+		__fput_sync(file);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(vma_reserve->curr_nr), spare);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 
-	while (nr_files--)
-		__fput_sync(files[nr_files]);
+	/* One object of the cache free again: the next open takes it. */
+	smm_kmem_cache_free(cache, dry->objs[--dry->nr_objs]);
+	file = smm_object_file_create(pool);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(file));
+	if (!IS_ERR(file))
+		__fput_sync(file);
 	smm_test_dry_end(test, dry);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }

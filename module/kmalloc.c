@@ -249,7 +249,8 @@ static void smm_kmem_reserve_element_free(void *element, void *cache)
  * @r: the reserve
  * @name: the cache's name (kept, not copied)
  * @size: the element size
- * @min_nr: elements to set aside
+ * @min_nr: elements to set aside; 0 for none (a cache whose callers may
+ *	all fail: smm_kmem_reserve_zalloc_kernel() only)
  *
  * Context: Process context.
  */
@@ -257,6 +258,7 @@ void smm_kmem_reserve_init(struct smm_kmem_reserve *r, const char *name,
 			   unsigned int size, int min_nr)
 {
 	mutex_init(&r->lock);
+	r->ready = false;
 	r->cache = NULL;
 	r->mempool = NULL;
 	r->name = name;
@@ -281,11 +283,11 @@ int smm_kmem_reserve_ready(struct smm_pool *pool, struct smm_kmem_reserve *r)
 	mempool_t *mempool;
 	int ret = 0;
 
-	/* Pairs with the release below: a mempool seen has its cache set. */
-	if (smp_load_acquire(&r->mempool))
+	/* Pairs with the release below: ready has its cache and mempool set. */
+	if (smp_load_acquire(&r->ready))
 		return 0;
 	mutex_lock(&r->lock);
-	if (r->mempool)
+	if (r->ready)
 		goto out;
 	cache = r->cache;
 	if (!cache) {
@@ -301,14 +303,17 @@ int smm_kmem_reserve_ready(struct smm_pool *pool, struct smm_kmem_reserve *r)
 		 */
 		r->cache = cache;
 	}
-	mempool = mempool_create(r->min_nr, smm_kmem_reserve_element_alloc,
-				 smm_kmem_reserve_element_free, cache);
-	if (!mempool) {
-		ret = -ENOMEM;
-		goto out;
+	if (r->min_nr) {
+		mempool = mempool_create(r->min_nr, smm_kmem_reserve_element_alloc,
+					 smm_kmem_reserve_element_free, cache);
+		if (!mempool) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		r->mempool = mempool;
 	}
 	/* Pairs with the acquire above. */
-	smp_store_release(&r->mempool, mempool);
+	smp_store_release(&r->ready, true);
 out:
 	mutex_unlock(&r->lock);
 	return ret;
@@ -317,7 +322,7 @@ SMM_EXPORT(smm_kmem_reserve_ready);
 
 /**
  * smm_kmem_reserve_zalloc() - a zeroed element, from the reserve if need be
- * @r: a reserve smm_kmem_reserve_ready() made
+ * @r: a reserve smm_kmem_reserve_ready() made, with elements set aside
  *
  * Context: Any context; does not sleep.
  * Return: the element, or NULL when the cache and the reserve are empty.
@@ -364,7 +369,10 @@ SMM_EXPORT(smm_kmem_reserve_zalloc_kernel);
  */
 void smm_kmem_reserve_free(struct smm_kmem_reserve *r, void *element)
 {
-	mempool_free(element, r->mempool);
+	if (r->mempool)
+		mempool_free(element, r->mempool);
+	else
+		smm_kmem_cache_free(r->cache, element);
 }
 SMM_EXPORT(smm_kmem_reserve_free);
 

@@ -22,10 +22,12 @@
  * on the pool's pinned list until get_user_pages pins are dropped.
  *
  * The objects themselves come from the pool's own slab cache
- * "shadowmm_object", behind a mempool of SMM_OBJECT_RESERVE set aside:
- * metadata may dip into the min reserve and never reclaims, and an open()
- * on an exhausted region still gets its object from the reserve.  Both
- * are made on the pool's first open and live until the pool is destroyed
+ * "shadowmm_object", allocated as SMM_GFP_KERNEL allocates: reclaiming if
+ * need be, never below the min watermark, and with nothing set aside.  An
+ * open() can fail, and any user can hold as many objects open as fds:
+ * were they allowed below min (as metadata that cannot fail is), they
+ * would take what a fork's or a split's VMA descriptors need.  The cache
+ * is made on the pool's first open and lives until the pool is destroyed
  * (every object is gone by then: each holds the module until it is
  * evicted).
  *
@@ -73,8 +75,6 @@
 #define SMM_FS_MAGIC		0x53484d4d	/* "SHMM" */
 /* The kernel's batches are drained for the pinned list at most this often. */
 #define SMM_PINNED_KERNEL_DRAIN	HZ
-/* Objects kept aside for open() when the region has none to give. */
-#define SMM_OBJECT_RESERVE	16
 
 /* The pseudo filesystem every pool's objects live on; set at module init. */
 static struct vfsmount *smm_object_mnt;
@@ -2242,7 +2242,7 @@ static void smm_object_evict_inode(struct inode *inode)
 	spin_lock(&pool->objects.lock);
 	list_del(&obj->node);
 	spin_unlock(&pool->objects.lock);
-	smm_kmem_reserve_free(&pool->objects.reserve, obj);
+	smm_kmem_reserve_free(&pool->objects.cache, obj);
 	/*
 	 * Last: whoever dropped the inode still runs module code after this
 	 * (a file's release, which holds the module itself; the trim work,
@@ -2278,9 +2278,9 @@ static struct file_system_type smm_fs_type = {
  * smm_object_create() - a new, empty memory object
  * @pool: where its pages will come from
  *
- * The object comes from the pool's own cache (its reserve when the region
- * is exhausted), made on the first call, as is the cache of the mapping
- * descriptors (smm_vma_mmap() then finds it made).
+ * The object comes from the pool's own cache, never from below the min
+ * watermark (an open may fail: ENOMEM), made on the first call, as is the
+ * cache of the mapping descriptors (smm_vma_mmap() then finds it made).
  *
  * Context: Process context, may sleep.
  * Return: the object with one reference (smm_object_put() drops it), or
@@ -2292,7 +2292,7 @@ struct smm_object *smm_object_create(struct smm_pool *pool)
 	struct inode *inode;
 	int i, ret;
 
-	ret = smm_kmem_reserve_ready(pool, &pool->objects.reserve);
+	ret = smm_kmem_reserve_ready(pool, &pool->objects.cache);
 	if (ret)
 		return ERR_PTR(ret);
 	/*
@@ -2305,12 +2305,12 @@ struct smm_object *smm_object_create(struct smm_pool *pool)
 	ret = smm_kmem_reserve_ready(pool, &pool->vmas.reserve);
 	if (ret)
 		return ERR_PTR(ret);
-	obj = smm_kmem_reserve_zalloc(&pool->objects.reserve);
+	obj = smm_kmem_reserve_zalloc_kernel(&pool->objects.cache);
 	if (!obj)
 		return ERR_PTR(-ENOMEM);
 	inode = alloc_anon_inode(smm_object_mnt->mnt_sb);
 	if (IS_ERR(inode)) {
-		smm_kmem_reserve_free(&pool->objects.reserve, obj);
+		smm_kmem_reserve_free(&pool->objects.cache, obj);
 		return ERR_CAST(inode);
 	}
 	obj->pool = pool;
@@ -2467,8 +2467,8 @@ int smm_object_pool_init(struct smm_pool *pool)
 	smm_object_frames_set_count(pool, 1, 0);
 	spin_lock_init(&pool->objects.lock);
 	INIT_LIST_HEAD(&pool->objects.list);
-	smm_kmem_reserve_init(&pool->objects.reserve, "shadowmm_object",
-			      sizeof(struct smm_object), SMM_OBJECT_RESERVE);
+	smm_kmem_reserve_init(&pool->objects.cache, "shadowmm_object",
+			      sizeof(struct smm_object), 0);
 	atomic_long_set(&pool->objects.nr_pages, 0);
 	mutex_init(&pool->objects.pinned_walk);
 	spin_lock_init(&pool->objects.pinned_lock);
@@ -2543,7 +2543,7 @@ void smm_object_pool_destroy(struct smm_pool *pool)
 	WARN(!list_empty(&pool->objects.list) || pool->objects.nr_pinned,
 	     "%s: destroyed with objects or %lu pinned frames left\n",
 	     pool->name, pool->objects.nr_pinned);
-	smm_kmem_reserve_destroy(&pool->objects.reserve);
+	smm_kmem_reserve_destroy(&pool->objects.cache);
 	smm_lists_put_refs(pool);
 	smm_object_frames_set_count(pool, 0, 1);
 	free_percpu(pool->objects.changes);

@@ -165,8 +165,8 @@ struct smm_object_changes {
  * struct smm_pool_objects - a pool's memory objects
  * @lock:	protects @list
  * @list:	every memory object of the pool (smm_object.node)
- * @reserve:	the slab cache memory objects come from, with objects set
- *		aside for when the region is empty; made on the first open
+ * @cache:	the slab cache memory objects come from, nothing set aside
+ *		(an open may fail); made on the first open
  * @nr_pages:	frames held by objects or waiting on @pinned
  * @changes:	per CPU, changes to objects' entries begun and ended
  * @pinned_walk: held by every walk of @pinned or @quarantine that lets go
@@ -209,7 +209,7 @@ struct smm_object_changes {
 struct smm_pool_objects {
 	spinlock_t lock;
 	struct list_head list;
-	struct smm_kmem_reserve reserve;
+	struct smm_kmem_reserve cache;
 	atomic_long_t nr_pages;
 	struct smm_object_changes __percpu *changes;
 	struct mutex pinned_walk;

@@ -224,15 +224,18 @@ struct smm_kmem_cache {
  * struct smm_kmem_reserve - a cache for the module's own metadata, with
  * elements set aside for when the region has no frame to give
  * @lock:	serialises making @cache and @mempool
+ * @ready:	@cache and @mempool are made (set with release semantics)
  * @cache:	the pool's slab cache the elements come from
  * @mempool:	@min_nr elements set aside in front of it; both made on
- *		first use (smm_kmem_reserve_ready()), NULL before
+ *		first use (smm_kmem_reserve_ready()), NULL before, and NULL
+ *		for good when @min_nr is 0
  * @name:	the cache's name
  * @size:	the element size
  * @min_nr:	elements set aside
  */
 struct smm_kmem_reserve {
 	struct mutex lock;
+	bool ready;
 	struct smm_kmem_cache *cache;
 	mempool_t *mempool;
 	const char *name;
