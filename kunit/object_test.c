@@ -149,6 +149,108 @@ static void smm_object_punch_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/* A punch of pages 0..3 of an object, in a thread of its own. */
+struct smm_test_puncher {
+	struct smm_object *obj;
+	long taken;
+	struct completion done;
+};
+
+static int smm_test_puncher_fn(void *arg)
+{
+	struct smm_test_puncher *pu = arg;
+
+	pu->taken = smm_object_punch(pu->obj, 0, 4 * PAGE_SIZE);
+	complete(&pu->done);
+	return 0;
+}
+
+/* Wait (5 s at most) until @old is no longer the page at @index. */
+static bool smm_test_wait_gone(struct smm_object *obj, pgoff_t index, struct folio *old)
+{
+	unsigned long end = jiffies + 5 * HZ;
+
+	while (xa_load(&obj->inode->i_mapping->i_pages, index) == old) {
+		if (time_after(jiffies, end))
+			return false;
+		usleep_range(1000, 2000);
+	}
+	return true;
+}
+
+/*
+ * A punch takes no page out of the object while a mapping still maps it:
+ * a process writing it meanwhile would write a page the object no longer
+ * has, while another faults a new one in at the index, and the later of
+ * their writes could be the one lost.  The range's ptes go first, and a
+ * page faulted in again before its turn is unmapped under its lock when
+ * it leaves.  The punch is held on pages 1 and 3, locked here.
+ */
+static void smm_object_punch_unmaps_first_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	struct smm_test_puncher *pu;
+	struct folio *folios[4];
+	struct task_struct *task;
+	unsigned long addr;
+	long faults;
+	char __user *p;
+	char c = 0;
+	pgoff_t i;
+
+	pu = kunit_kzalloc(test, sizeof(*pu), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pu);
+	addr = kunit_vm_mmap(test, file, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE(test, addr && !IS_ERR_VALUE(addr));
+	p = (char __user *)addr;
+	for (i = 0; i < 4; i++)
+		KUNIT_ASSERT_EQ(test, put_user((char)(i + 1), p + i * PAGE_SIZE), 0);
+	for (i = 0; i < 4; i++) {
+		folios[i] = filemap_get_folio(obj->inode->i_mapping, i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(folios[i]));
+	}
+	folio_lock(folios[1]);
+	folio_lock(folios[3]);
+	pu->obj = obj;
+	init_completion(&pu->done);
+	task = kthread_run(smm_test_puncher_fn, pu, "smm_test_puncher");
+	if (IS_ERR(task)) {
+		folio_unlock(folios[3]);
+		folio_unlock(folios[1]);
+		for (i = 0; i < 4; i++)
+			folio_put(folios[i]);
+		KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(task));
+		return;
+	}
+
+	/* Page 0 taken, the punch waits for page 1: page 2 is faulted in again. */
+	KUNIT_EXPECT_TRUE(test, smm_test_wait_gone(obj, 0, folios[0]));
+	KUNIT_EXPECT_EQ(test, get_user(c, p + 2 * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, c, 3);
+	KUNIT_EXPECT_TRUE(test, folio_mapped(folios[2]));
+
+	/* Pages 1 and 2 taken, the punch waits for page 3. */
+	folio_unlock(folios[1]);
+	KUNIT_EXPECT_TRUE(test, smm_test_wait_gone(obj, 2, folios[2]));
+	KUNIT_EXPECT_FALSE(test, folio_mapped(folios[2]));
+	faults = atomic_long_read(&obj->faults[SMM_FAULT_MINOR]);
+	KUNIT_EXPECT_EQ(test, get_user(c, p + 2 * PAGE_SIZE), 0);
+	/* A new page, faulted in: not the old one through a pte left behind. */
+	KUNIT_EXPECT_EQ(test, c, 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->faults[SMM_FAULT_MINOR]), faults + 1);
+
+	folio_unlock(folios[3]);
+	wait_for_completion(&pu->done);
+	for (i = 0; i < 4; i++)
+		folio_put(folios[i]);
+	KUNIT_EXPECT_EQ(test, pu->taken, 4L);
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr, 4 * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /* Writes stop at the limit; a lower limit frees what is above it. */
 static void smm_object_limit_test(struct kunit *test)
 {
@@ -1176,6 +1278,7 @@ static struct kunit_case smm_object_cases[] = {
 	KUNIT_CASE(smm_object_rw_test),
 	KUNIT_CASE(smm_object_hole_test),
 	KUNIT_CASE(smm_object_punch_test),
+	KUNIT_CASE(smm_object_punch_unmaps_first_test),
 	KUNIT_CASE(smm_object_limit_test),
 	KUNIT_CASE(smm_object_exhausted_test),
 	KUNIT_CASE(smm_object_release_test),

@@ -818,7 +818,10 @@ static bool smm_object_take_huge(struct smm_object *obj, struct folio *folio,
  * Take @page, locked, out of @obj onto @removed (linked by its frame's
  * lru) if it is still the page at @index there; the caller's reference
  * goes with it (smm_object_frame_release()).  False, and nothing
- * changed, when it left meanwhile.
+ * changed, when it left meanwhile.  A page still mapped is unmapped
+ * first, under the lock that keeps it from being mapped again: left
+ * mapped, a process would go on writing a page the object no longer has
+ * while another faults a new one in at the index.
  */
 static bool smm_object_take_locked(struct smm_object *obj, struct page *page,
 				   pgoff_t index, struct list_head *removed)
@@ -830,6 +833,8 @@ static bool smm_object_take_locked(struct smm_object *obj, struct page *page,
 	if (page->mapping != mapping || page->index != index ||
 	    xa_load(&mapping->i_pages, index) != page)
 		return false;
+	if (page_mapped(page))
+		unmap_mapping_pages(mapping, index, 1, false);
 	smm_object_change_begin(pool);
 	xa_lock_irq(&mapping->i_pages);
 	__xa_erase(&mapping->i_pages, index);
@@ -959,9 +964,17 @@ static void smm_object_release_removed(struct smm_object *obj, pgoff_t first,
 static unsigned long smm_object_remove_range(struct smm_object *obj,
 					     pgoff_t first, pgoff_t last)
 {
+	struct address_space *mapping = obj->inode->i_mapping;
 	LIST_HEAD(removed);
 	unsigned long n;
 
+	/*
+	 * The whole range's ptes at once, as truncation zaps first: then
+	 * only a page faulted in again meanwhile is unmapped on its own
+	 * (smm_object_take_locked()).
+	 */
+	if (mapping_mapped(mapping))
+		unmap_mapping_pages(mapping, first, last - first + 1, false);
 	n = smm_object_take_range(obj, first, last, &removed);
 	smm_object_release_removed(obj, first, last, &removed);
 	return n;
