@@ -149,6 +149,32 @@ static void smm_object_punch_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/*
+ * A file opened without O_LARGEFILE (a 32-bit program's open()) is
+ * written up to 2 GiB and no further, as generic_write_checks() limits
+ * a regular file: a write across gets the part below, one at or past it
+ * EFBIG and no page.
+ */
+static void smm_object_no_largefile_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &object_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	char *buf = kunit_kzalloc(test, 2 * PAGE_SIZE, GFP_KERNEL);
+	loff_t pos = MAX_NON_LFS - PAGE_SIZE + 1;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	file->f_flags &= ~O_LARGEFILE;
+	KUNIT_EXPECT_EQ(test, kernel_write(file, buf, 2 * PAGE_SIZE, &pos), (ssize_t)(PAGE_SIZE - 1));
+	KUNIT_EXPECT_EQ(test, pos, (loff_t)MAX_NON_LFS);
+	KUNIT_EXPECT_EQ(test, kernel_write(file, buf, 1, &pos), (ssize_t)-EFBIG);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), 1L);
+	file->f_flags |= O_LARGEFILE;
+	pos = (loff_t)MAX_NON_LFS + 1;
+	KUNIT_EXPECT_EQ(test, kernel_write(file, buf, 1, &pos), 1L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), 2L);
+}
+
 /* A punch of pages 0..3 of an object, in a thread of its own. */
 struct smm_test_puncher {
 	struct smm_object *obj;
@@ -1279,6 +1305,7 @@ static struct kunit_case smm_object_cases[] = {
 	KUNIT_CASE(smm_object_hole_test),
 	KUNIT_CASE(smm_object_punch_test),
 	KUNIT_CASE(smm_object_punch_unmaps_first_test),
+	KUNIT_CASE(smm_object_no_largefile_test),
 	KUNIT_CASE(smm_object_limit_test),
 	KUNIT_CASE(smm_object_exhausted_test),
 	KUNIT_CASE(smm_object_release_test),

@@ -209,6 +209,14 @@ static ssize_t smm_object_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		}
 		iov_iter_truncate(from, fsize - pos);
 	}
+	/* Opened without O_LARGEFILE (a 32-bit open()): not past 2 GiB. */
+	if (!(iocb->ki_filp->f_flags & O_LARGEFILE)) {
+		if (pos >= MAX_NON_LFS) {
+			inode_unlock(obj->inode);
+			return -EFBIG;
+		}
+		iov_iter_truncate(from, MAX_NON_LFS - pos);
+	}
 	while (iov_iter_count(from)) {
 		size_t off = offset_in_page(pos), n, copied;
 		enum smm_page_origin origin;
