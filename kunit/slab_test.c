@@ -1137,6 +1137,108 @@ static void smm_slab_freeptr_corrupt_test(struct kunit *test)
 }
 
 /*
+ * A debug cache checks the end of a free list too: a link zeroed after
+ * the free, on a slab with other objects still free, would lose them all
+ * and leave the slab on the partial list with nothing to give.  It is
+ * reported and the list rebuilt: the next allocation gets one of those
+ * objects, from the same slab, and the counts agree.
+ */
+static void smm_slab_freeptr_zeroed_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 48, 0,
+						      SMM_SLAB_RED_ZONE | SMM_SLAB_POISON,
+						      NULL);
+	void *a, *b, *c, *again;
+
+	a = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	b = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_GT(test, cache->objs_per_slab, 3U);
+	smm_kmem_cache_free(cache, a);
+	/* The link of a, the list's head, zeroed: the rest of the list lost. */
+	*(void **)(a + cache->freeptr) = NULL;
+	again = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_EXPECT_PTR_EQ(test, again, a);
+	c = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_PTR_NE(test, c, b);
+	KUNIT_EXPECT_PTR_EQ(test, smm_test_slab_of(cache, c), smm_test_slab_of(cache, a));
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_POISON), 1UL);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 3UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	smm_kmem_cache_free(cache, a);
+	smm_kmem_cache_free(cache, b);
+	smm_kmem_cache_free(cache, c);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+}
+
+/*
+ * A plain cache does not check a free object's link.  A write after the
+ * free that zeroes it cuts the slab's free list short: the slab, still
+ * partial, has nothing to give, and picked again and again it would hold
+ * its node's lock for good.  It is reported and counted full, and
+ * allocations go on from other slabs, each object handed out once; the
+ * objects the list lost stay in use, never handed out (freed here by
+ * hand, which the counts then agree with).
+ */
+static void smm_slab_free_list_cut_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &slab_pool);
+	struct smm_kmem_cache *cache = smm_test_cache(test, pool, 64, 0, 0, NULL);
+	unsigned int per = cache->objs_per_slab, nlost = 0, same = 0, i, j;
+	void **objs, **lost, *first, *head, *o;
+	struct smm_page *slab;
+
+	objs = kunit_kcalloc(test, 2 * per, sizeof(*objs), GFP_KERNEL);
+	lost = kunit_kcalloc(test, per, sizeof(*lost), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_NOT_NULL(test, lost);
+	first = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+	KUNIT_ASSERT_NOT_NULL(test, first);
+	/* Every object but @first back on the slab's free list. */
+	smm_kmem_cache_drain(cache);
+	slab = smm_test_slab_of(cache, first);
+	head = slab->freelist;
+	KUNIT_ASSERT_NOT_NULL(test, head);
+	for (o = *smm_freeptr(cache, head); o && nlost < per; o = *smm_freeptr(cache, o))
+		lost[nlost++] = o;
+	KUNIT_ASSERT_GT(test, nlost, 0U);
+	*smm_freeptr(cache, head) = NULL;
+
+	for (i = 0; i < 2 * per; i++) {
+		objs[i] = smm_kmem_cache_alloc(cache, SMM_TEST_FLAGS);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		if (objs[i] == first)
+			same++;
+		for (j = 0; j < nlost; j++)
+			same += objs[i] == lost[j];
+		for (j = 0; j < i; j++)
+			same += objs[i] == objs[j];
+	}
+	KUNIT_EXPECT_EQ(test, same, 0U);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_POISON), 1UL);
+	/* What the arrays took back to the slabs: in use is then what is held. */
+	smm_kmem_cache_drain(cache);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), (unsigned long)(2 * per + 1 + nlost));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+
+	for (i = 0; i < 2 * per; i++)
+		smm_kmem_cache_free(cache, objs[i]);
+	for (j = 0; j < nlost; j++)
+		smm_kmem_cache_free(cache, lost[j]);
+	smm_kmem_cache_free(cache, first);
+	smm_kmem_cache_drain(cache);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), 0UL);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+	KUNIT_EXPECT_EQ(test, smm_kmem_cache_destroy(cache), 0);
+}
+
+/*
  * A debug free finds the object's slab without the node lock, then takes
  * it.  In between, a double free's object may see its slab, empty, go
  * back to the buddy, the frames another owner's: under the lock the free
@@ -1902,6 +2004,8 @@ static struct kunit_case smm_slab_cases[] = {
 	KUNIT_CASE(smm_slab_poison_test),
 	KUNIT_CASE(smm_slab_quarantine_test),
 	KUNIT_CASE(smm_slab_freeptr_corrupt_test),
+	KUNIT_CASE(smm_slab_freeptr_zeroed_test),
+	KUNIT_CASE(smm_slab_free_list_cut_test),
 	KUNIT_CASE(smm_slab_debug_free_of_released_slab_test),
 	KUNIT_CASE(smm_slab_double_free_test),
 	KUNIT_CASE(smm_slab_invalid_free_test),

@@ -477,6 +477,27 @@ static unsigned int smm_slab_take_run(struct smm_kmem_cache *cache,
 }
 
 /*
+ * @slab, on the partial or free list, has no free object to give: its
+ * free list was cut short by a write after the free (a link zeroed, in a
+ * cache that does not check links).  Picked again and again it would hold
+ * @n's lock forever.  Reported, and counted full: the objects the list
+ * lost stay in use, never handed out, as SLUB leaves the objects of a
+ * free list it lost.
+ */
+static void smm_slab_list_lost(struct smm_kmem_cache *cache, struct smm_kmem_cache_node *n,
+			       struct smm_page *slab)
+{
+	unsigned int inuse = smm_slab_inuse(slab);
+
+	lockdep_assert_held(&n->lock);
+	smm_slab_fault(cache, SMM_SLAB_ERR_POISON, slab, NULL,
+		       "Free list cut short after the free: the objects it lost stay in use");
+	WRITE_ONCE(n->inuse, n->inuse + cache->objs_per_slab - inuse);
+	smm_slab_set_inuse(slab, cache->objs_per_slab);
+	smm_slab_place(cache, n, slab, !inuse);
+}
+
+/*
  * Take up to @nr objects into @p from the slabs of pool node @nid on the
  * lists @which names, partial ones first; @new, a slab just grown on that
  * node, joins its lists first.  A slab's worth at a time without debugging,
@@ -499,6 +520,10 @@ static unsigned int smm_node_take(struct smm_kmem_cache *cache, int nid, unsigne
 
 		if (!slab)
 			break;
+		if (unlikely(!slab->freelist)) {
+			smm_slab_list_lost(cache, n, slab);
+			continue;
+		}
 		if (likely(!smm_cache_debug(cache))) {
 			got += smm_slab_take_run(cache, n, slab, nr - got, p + got);
 			continue;

@@ -367,14 +367,15 @@ static void smm_slab_report(struct smm_kmem_cache *cache, enum smm_slab_error ki
 			smm_report_damage(cache, obj, d);
 		else
 			pr_err("%s\n", detail);
-		pr_err("Object %p: index %lu of its slab, size %u, stride %u\n", obj,
-		       (unsigned long)(obj - base - cache->offset) / cache->size,
-		       cache->object_size, cache->size);
+		if (obj)
+			pr_err("Object %p: index %lu of its slab, size %u, stride %u\n", obj,
+			       (unsigned long)(obj - base - cache->offset) / cache->size,
+			       cache->object_size, cache->size);
 		pr_err("Slab sfn %lu order %u node %d: %lu of %u objects in use, frame %p flags %#lx\n",
 		       smm_slab_sfn(cache, slab), cache->order, smm_slab_nid(slab),
 		       (flags & SMM_PAGE_INUSE_MASK) >> SMM_PAGE_INUSE_SHIFT,
 		       cache->objs_per_slab, slab, flags);
-		if (cache->flags & SMM_SLAB_STORE_USER) {
+		if (obj && (cache->flags & SMM_SLAB_STORE_USER)) {
 			smm_report_track("Allocated", smm_obj_track(cache, (void *)obj, false));
 			smm_report_track("Freed", smm_obj_track(cache, (void *)obj, true));
 		}
@@ -382,7 +383,10 @@ static void smm_slab_report(struct smm_kmem_cache *cache, enum smm_slab_error ki
 			smm_report_dump(obj, d);
 	}
 	dump_stack_lvl(KERN_ERR);
-	pr_err("FIX %s: %s\n", cache->name, smm_slab_error_fixes[kind]);
+	/* A slab and no object: the slab's free list was lost (slab.c). */
+	pr_err("FIX %s: %s\n", cache->name, slab && !obj ?
+	       "slab counted full, its lost objects in use: it is never picked again" :
+	       smm_slab_error_fixes[kind]);
 }
 
 static void __smm_slab_fault(struct smm_kmem_cache *cache, enum smm_slab_error kind,
@@ -399,7 +403,8 @@ static void __smm_slab_fault(struct smm_kmem_cache *cache, enum smm_slab_error k
  * @kind: what it is
  * @slab: the slab of the object, or NULL when the pointer is none of the
  *	  cache's objects
- * @obj: the object or pointer
+ * @obj: the object or pointer; NULL with @slab for a fault of the slab's
+ *	 free list that no one object can be blamed for
  * @detail: what was found: with @slab a sentence of its own ("Object
  *	    already free"); without, what is wrong with the pointer, printed
  *	    after "Pointer <hashed address>: "
@@ -509,9 +514,9 @@ void smm_slab_debug_setup(struct smm_kmem_cache *cache, void *obj)
  * zone only catches a write that runs over it: one written after the free
  * (a stray store, a use after free) would be followed blindly, to a wild
  * pointer or to an object already handed out.  A link that names no
- * other free object of @slab is reported as a write after free and the
- * list rebuilt from the objects' state words, the in-use counts made to
- * agree with it.
+ * other free object of @slab, or ends the list while objects it did not
+ * name are free, is reported as a write after free and the list rebuilt
+ * from the objects' state words, the in-use counts made to agree with it.
  *
  * Context: @n->lock held.
  * Return: the next free object, NULL at the end of the list.
@@ -524,8 +529,15 @@ void *smm_slab_debug_next(struct smm_kmem_cache *cache, struct smm_kmem_cache_no
 	unsigned int i, nfree = 0, inuse;
 
 	lockdep_assert_held(&n->lock);
-	if (!next || (next != obj && smm_obj_slab(cache, next) == slab &&
-		      *smm_obj_state(cache, next) == SMM_OBJ_FREE))
+	/*
+	 * The end of the list only where every other object is in use: a
+	 * link zeroed (or one that skipped free objects, found here at the
+	 * end) would lose the rest of the list, and leave the slab on the
+	 * partial list with nothing to give.
+	 */
+	if (next ? next != obj && smm_obj_slab(cache, next) == slab &&
+		   *smm_obj_state(cache, next) == SMM_OBJ_FREE :
+		   smm_slab_inuse(slab) + 1 == cache->objs_per_slab)
 		return next;
 	smm_slab_fault(cache, SMM_SLAB_ERR_POISON, slab, obj,
 		       "free pointer overwritten after the free; free list rebuilt");
