@@ -190,7 +190,7 @@ void smm_fault_window_note(struct smm_object *obj, pgoff_t index)
 	struct smm_fault_window *w = &obj->window;
 	/* Pairs with the release in smm_fault_window_set(): the size is new. */
 	unsigned int gen = smp_load_acquire(&obj->pool->fault_window.gen);
-	unsigned int tries = 0;
+	unsigned int tries = 0, size;
 	pgoff_t evicted, kept;
 	bool left;
 
@@ -199,15 +199,17 @@ void smm_fault_window_note(struct smm_object *obj, pgoff_t index)
 	if (READ_ONCE(w->gen) != gen)
 		smm_fault_window_restart(obj, gen);
 	spin_lock(&w->lock);
+	size = w->size;
 	left = smm_fault_window_push(w, index, &evicted);
 	spin_unlock(&w->lock);
 	/*
-	 * Every page of the window locked (this fault's own among them) is
-	 * not worth waiting for: after a window's worth of tries the oldest
-	 * leaves whatever holds it.
+	 * Every page of the window locked (as many faults under way as it
+	 * has pages) is not waited for: after a window's worth of tries the
+	 * oldest leaves whatever holds it, though never this fault's own
+	 * page, which it is about to map.
 	 */
 	while (left && !smm_fault_window_unmap(obj, evicted,
-					       ++tries > SMM_FAULT_WINDOW_MAX)) {
+					       ++tries > size && evicted != index)) {
 		kept = evicted;
 		spin_lock(&w->lock);
 		left = smm_fault_window_push(w, kept, &evicted);
