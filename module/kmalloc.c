@@ -329,7 +329,12 @@ SMM_EXPORT(smm_kmem_reserve_ready);
  */
 void *smm_kmem_reserve_zalloc(struct smm_kmem_reserve *r)
 {
-	void *element = mempool_alloc(r->mempool, GFP_NOWAIT);
+	void *element;
+
+	/* Made with nothing set aside: its callers may fail, not this one. */
+	if (WARN_ON_ONCE(!r->mempool))
+		return NULL;
+	element = mempool_alloc(r->mempool, GFP_NOWAIT);
 
 	if (element)
 		memset(element, 0, r->size);

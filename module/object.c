@@ -22,11 +22,12 @@
  * on the pool's pinned list until get_user_pages pins are dropped.
  *
  * The objects themselves come from the pool's own slab cache
- * "shadowmm_object", allocated as SMM_GFP_KERNEL allocates: reclaiming if
- * need be, never below the min watermark, and with nothing set aside.  An
- * open() can fail, and any user can hold as many objects open as fds:
- * were they allowed below min (as metadata that cannot fail is), they
- * would take what a fork's or a split's VMA descriptors need.  The cache
+ * "shadowmm_object", allocated as SMM_GFP_NOWAIT allocates: never below
+ * the min watermark, never reclaiming (open runs under the kernel's
+ * misc_mtx), and with nothing set aside.  An open() can fail, and any user
+ * can hold as many objects open as fds: were they allowed below min (as
+ * metadata that cannot fail is), they would take what a fork's or a
+ * split's VMA descriptors need.  The cache
  * is made on the pool's first open and lives until the pool is destroyed
  * (every object is gone by then: each holds the module until it is
  * evicted).
@@ -2292,8 +2293,9 @@ static struct file_system_type smm_fs_type = {
  * @pool: where its pages will come from
  *
  * The object comes from the pool's own cache, never from below the min
- * watermark (an open may fail: ENOMEM), made on the first call, as is the
- * cache of the mapping descriptors (smm_vma_mmap() then finds it made).
+ * watermark and without reclaiming (an open may fail: ENOMEM), made on
+ * the first call, as is the cache of the mapping descriptors
+ * (smm_vma_mmap() then finds it made).
  *
  * Context: Process context, may sleep.
  * Return: the object with one reference (smm_object_put() drops it), or
@@ -2318,7 +2320,14 @@ struct smm_object *smm_object_create(struct smm_pool *pool)
 	ret = smm_kmem_reserve_ready(pool, &pool->vmas.reserve);
 	if (ret)
 		return ERR_PTR(ret);
-	obj = smm_kmem_reserve_zalloc_kernel(&pool->objects.cache);
+	/*
+	 * Never below min, and never reclaiming: ->open runs under the
+	 * kernel's misc_mtx, which every misc device's open takes, so it
+	 * must not wait on eviction (a swap file's write may take as long
+	 * as its file system likes).  A region at min wakes kswapd and the
+	 * open gets -ENOMEM.
+	 */
+	obj = smm_kmem_cache_alloc(pool->objects.cache.cache, SMM_GFP_NOWAIT | SMM_GFP_ZERO);
 	if (!obj)
 		return ERR_PTR(-ENOMEM);
 	inode = alloc_anon_inode(smm_object_mnt->mnt_sb);
@@ -2401,7 +2410,7 @@ struct file *smm_object_file_create(struct smm_pool *pool)
 	 */
 	ihold(obj->inode);
 	file = alloc_file_pseudo(obj->inode, smm_object_mnt, "shadowmm",
-				 O_RDWR, &smm_object_fops);
+				 O_RDWR | O_LARGEFILE, &smm_object_fops);
 	if (IS_ERR(file)) {
 		iput(obj->inode);
 		smm_object_put(obj);
