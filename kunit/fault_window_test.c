@@ -83,6 +83,27 @@ static long smm_test_walk(struct kunit *test, struct smm_object *obj, char __use
 }
 
 /*
+ * @file's object, with the window set to @window, mapped shared by the
+ * test thread: NR_PAGES pages, page i written i + 1 at byte 7.
+ */
+static char __user *smm_test_window_map(struct kunit *test, struct smm_pool *pool,
+					struct file *file, unsigned int window)
+{
+	unsigned long addr;
+	char __user *p;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, smm_fault_window_set(pool, window), 0);
+	addr = kunit_vm_mmap(test, file, 0, NR_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_SHARED, 0);
+	KUNIT_ASSERT_TRUE_MSG(test, addr && !IS_ERR_VALUE(addr), "mmap: %ld", (long)addr);
+	p = (char __user *)addr;
+	for (i = 0; i < NR_PAGES; i++)
+		KUNIT_EXPECT_EQ(test, put_user((char)(i + 1), p + i * PAGE_SIZE + 7), 0);
+	return p;
+}
+
+/*
  * @window pages (0: none) on a fresh object of NR_PAGES written pages:
  * the minor faults of a second cyclic walk over all of them, and of a
  * walk that goes back and forth between two pages the first did not end
@@ -96,24 +117,15 @@ static void smm_test_window_run(struct kunit *test, unsigned int window,
 	struct smm_pool *pool = smm_test_pool(test, &window_pool);
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_object *obj = smm_file_object(file);
-	unsigned long addr;
-	char __user *p;
-	unsigned int i;
+	char __user *p = smm_test_window_map(test, pool, file, window);
 
-	KUNIT_ASSERT_EQ(test, smm_fault_window_set(pool, window), 0);
-	addr = kunit_vm_mmap(test, file, 0, NR_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
-			     MAP_SHARED, 0);
-	KUNIT_ASSERT_TRUE_MSG(test, addr && !IS_ERR_VALUE(addr), "mmap: %ld", (long)addr);
-	p = (char __user *)addr;
-	for (i = 0; i < NR_PAGES; i++)
-		KUNIT_EXPECT_EQ(test, put_user((char)(i + 1), p + i * PAGE_SIZE + 7), 0);
 	/* The writes left the last @window pages mapped: the others fault. */
 	KUNIT_EXPECT_EQ(test, smm_test_walk(test, obj, p, all, NR_PAGES),
 			window && window < NR_PAGES ? (long)NR_PAGES : 0L);
 	*cyclic = smm_test_walk(test, obj, p, all, NR_PAGES);
 	*pair = smm_test_walk(test, obj, p, two, ARRAY_SIZE(two));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&obj->resident), (long)NR_PAGES);
-	KUNIT_EXPECT_EQ(test, vm_munmap(addr, NR_PAGES * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE), 0);
 }
 
 static void smm_fault_window_faults_test(struct kunit *test)
@@ -195,17 +207,7 @@ static void smm_fault_window_fault_in_flight_test(struct kunit *test)
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_object *obj = smm_file_object(file);
 	struct folio *folios[ARRAY_SIZE(whole)];
-	unsigned long addr;
-	char __user *p;
-	unsigned int i;
-
-	KUNIT_ASSERT_EQ(test, smm_fault_window_set(pool, 4), 0);
-	addr = kunit_vm_mmap(test, file, 0, NR_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
-			     MAP_SHARED, 0);
-	KUNIT_ASSERT_TRUE_MSG(test, addr && !IS_ERR_VALUE(addr), "mmap: %ld", (long)addr);
-	p = (char __user *)addr;
-	for (i = 0; i < NR_PAGES; i++)
-		KUNIT_EXPECT_EQ(test, put_user((char)(i + 1), p + i * PAGE_SIZE + 7), 0);
+	char __user *p = smm_test_window_map(test, pool, file, 4);
 
 	/* The window is 4, 5, 6, 7, oldest first; 0 comes in while 4 is locked. */
 	smm_test_lock_pages(test, obj, folios, in_flight, ARRAY_SIZE(in_flight));
@@ -222,7 +224,7 @@ static void smm_fault_window_fault_in_flight_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_walk(test, obj, p, one, 1), 1L);
 	smm_test_unlock_pages(folios, ARRAY_SIZE(whole));
 	KUNIT_EXPECT_EQ(test, obj->window.count, 4U);
-	KUNIT_EXPECT_EQ(test, vm_munmap(addr, NR_PAGES * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE), 0);
 }
 
 static void smm_fault_window_knob_test(struct kunit *test)
