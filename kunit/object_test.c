@@ -208,9 +208,9 @@ static bool smm_test_wait_gone(struct smm_object *obj, pgoff_t index, struct fol
  * A punch takes no page out of the object while a mapping still maps it:
  * a process writing it meanwhile would write a page the object no longer
  * has, while another faults a new one in at the index, and the later of
- * their writes could be the one lost.  The range's ptes go first, and a
- * page faulted in again before its turn is unmapped under its lock when
- * it leaves.  The punch is held on pages 1 and 3, locked here.
+ * their writes could be the one lost.  A page still mapped when its turn
+ * comes is unmapped under its lock as it leaves.  The punch is held on
+ * pages 1 and 3, locked here.
  */
 static void smm_object_punch_unmaps_first_test(struct kunit *test)
 {
@@ -252,7 +252,7 @@ static void smm_object_punch_unmaps_first_test(struct kunit *test)
 		return;
 	}
 
-	/* Page 0 taken, the punch waits for page 1: page 2 is faulted in again. */
+	/* Page 0 taken, the punch waits for page 1: page 2 is mapped. */
 	KUNIT_EXPECT_TRUE(test, smm_test_wait_gone(obj, 0, folios[0]));
 	KUNIT_EXPECT_EQ(test, get_user(c, p + 2 * PAGE_SIZE), 0);
 	KUNIT_EXPECT_EQ(test, c, 3);

@@ -966,16 +966,20 @@ static unsigned long smm_object_remove_range(struct smm_object *obj,
 					     pgoff_t first, pgoff_t last)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
+	pgoff_t zfirst = round_up(first, SMM_HUGE_NR);
+	pgoff_t zend = round_down(last + 1, SMM_HUGE_NR);
 	LIST_HEAD(removed);
 	unsigned long n;
 
 	/*
-	 * The whole range's ptes at once, as truncation zaps first: then
-	 * only a page faulted in again meanwhile is unmapped on its own
-	 * (smm_object_take_locked()).
+	 * The range's whole 2 MiB stretches at once, as truncation zaps
+	 * first: then only a page faulted in again meanwhile, or in the
+	 * stretches at either end, is unmapped on its own
+	 * (smm_object_take_locked()).  A PMD the range cuts is left to the
+	 * folio's split, which drops it and counts it.
 	 */
-	if (mapping_mapped(mapping))
-		unmap_mapping_pages(mapping, first, last - first + 1, false);
+	if (zfirst < zend && mapping_mapped(mapping))
+		unmap_mapping_pages(mapping, zfirst, zend - zfirst, false);
 	n = smm_object_take_range(obj, first, last, &removed);
 	smm_object_release_removed(obj, first, last, &removed);
 	return n;
