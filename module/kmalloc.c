@@ -250,7 +250,7 @@ static void smm_kmem_reserve_element_free(void *element, void *cache)
  * @name: the cache's name (kept, not copied)
  * @size: the element size
  * @min_nr: elements to set aside; 0 for none (a cache whose callers may
- *	all fail: smm_kmem_reserve_zalloc_kernel() only)
+ *	all fail, and never call smm_kmem_reserve_zalloc())
  *
  * Context: Process context.
  */

@@ -27,10 +27,9 @@
  * misc_mtx), and with nothing set aside.  An open() can fail, and any user
  * can hold as many objects open as fds: were they allowed below min (as
  * metadata that cannot fail is), they would take what a fork's or a
- * split's VMA descriptors need.  The cache
- * is made on the pool's first open and lives until the pool is destroyed
- * (every object is gone by then: each holds the module until it is
- * evicted).
+ * split's VMA descriptors need.  The cache is made on the pool's first
+ * open and lives until the pool is destroyed (every object is gone by
+ * then: each holds the module until it is evicted).
  *
  * What user space calls on an object's file (open, read, write, lseek,
  * the ioctls) is the file layer, module/file.c; taking pages out of
