@@ -182,11 +182,35 @@ static ssize_t smm_object_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	return done;
 }
 
+/*
+ * What generic_write_check_limits() checks (6.1 does not export it): the
+ * writer's RLIMIT_FSIZE, with SIGXFSZ past it, and 2 GiB for a file
+ * opened without O_LARGEFILE (a 32-bit open()).  @from is cut short at
+ * the limit.  Return 0, or -EFBIG when @pos is at or past it.
+ */
+static int smm_object_write_limits(struct file *file, loff_t pos, struct iov_iter *from)
+{
+	unsigned long fsize = rlimit(RLIMIT_FSIZE);
+	loff_t max = file->f_flags & O_LARGEFILE ? MAX_LFS_FILESIZE : MAX_NON_LFS;
+
+	if (fsize != RLIM_INFINITY) {
+		if (pos >= fsize) {
+			send_sig(SIGXFSZ, current, 0);
+			return -EFBIG;
+		}
+		if (fsize < max)
+			max = fsize;
+	}
+	if (pos >= max)
+		return -EFBIG;
+	iov_iter_truncate(from, max - pos);
+	return 0;
+}
+
 static ssize_t smm_object_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	unsigned int nowait = iocb->ki_flags & IOCB_NOWAIT ? SMM_GET_NOWAIT : 0;
 	struct smm_object *obj = smm_file_object(iocb->ki_filp);
-	unsigned long fsize = rlimit(RLIMIT_FSIZE);
 	struct smm_pool *pool = obj->pool;
 	loff_t pos = iocb->ki_pos;
 	ssize_t done = 0;
@@ -200,22 +224,10 @@ static ssize_t smm_object_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		return err;
 	if (iocb->ki_flags & IOCB_APPEND)
 		pos = i_size_read(obj->inode);
-	/* As every file's write: the writer's RLIMIT_FSIZE, SIGXFSZ past it. */
-	if (fsize != RLIM_INFINITY) {
-		if (pos >= fsize) {
-			send_sig(SIGXFSZ, current, 0);
-			inode_unlock(obj->inode);
-			return -EFBIG;
-		}
-		iov_iter_truncate(from, fsize - pos);
-	}
-	/* Opened without O_LARGEFILE (a 32-bit open()): not past 2 GiB. */
-	if (!(iocb->ki_filp->f_flags & O_LARGEFILE)) {
-		if (pos >= MAX_NON_LFS) {
-			inode_unlock(obj->inode);
-			return -EFBIG;
-		}
-		iov_iter_truncate(from, MAX_NON_LFS - pos);
+	err = smm_object_write_limits(iocb->ki_filp, pos, from);
+	if (err) {
+		inode_unlock(obj->inode);
+		return err;
 	}
 	while (iov_iter_count(from)) {
 		size_t off = offset_in_page(pos), n, copied;
