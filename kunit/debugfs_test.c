@@ -123,6 +123,9 @@ static void smm_knobs_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, zone->pcp_high, 40U);
 	KUNIT_EXPECT_EQ(test, zone->pcp_batch, 10U);
 	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "pcp_batch 41"), -EINVAL);
+	/* This pool has no backing store: nothing could ever be evicted. */
+	KUNIT_EXPECT_FALSE(test, pool->swap.ready);
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "reclaim 1"), -EOPNOTSUPP);
 
 	smm_knob_burst_check(test, pool);
 	KUNIT_EXPECT_EQ(test, smm_pool_free_pages(pool), smm_pool_managed_pages(pool));

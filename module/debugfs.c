@@ -531,8 +531,14 @@ static int smm_knob_set_extfrag_threshold(struct smm_pool *pool, unsigned int va
 	return smm_compaction_set_extfrag_threshold(pool, val);
 }
 
+/*
+ * A pool loaded with swap_mb=0 has nowhere to put a page: "up to N" would
+ * be a success that can never evict anything, so it is refused instead.
+ */
 static int smm_knob_reclaim(struct smm_pool *pool, unsigned int val)
 {
+	if (!pool->swap.ready)
+		return -EOPNOTSUPP;
 	smm_reclaim_pages(pool, val);
 	return 0;
 }
@@ -678,7 +684,8 @@ static int smm_knob_huge(struct smm_pool *pool, const char *line, int len,
  * fault_window.c), fault_order (0..4: a first
  * touch makes and maps 2^N pages), drain_pcp, drain_lru and drop_slabs
  * (1: every cache gives its free slabs back), reclaim (1..managed pages:
- * evict that many object pages, as far as possible), and the knobs other
+ * evict that many object pages, as far as possible; refused on a pool
+ * without a backing store), and the knobs other
  * modules added (smm_knobs_add(); shadowmm_bench.ko's burst and
  * slab_burst).  Two knobs take a name: lru_policy (classic, workingset,
  * mglru, lip or lirs), which switches the reclaim policy only while no
@@ -689,7 +696,8 @@ static int smm_knob_huge(struct smm_pool *pool, const char *line, int len,
  * Context: Process context, may sleep.
  * Return: 0, or -EINVAL for a malformed line, an unknown knob or a value
  * out of range; -EBUSY for lru_policy with pages on the LRU; -EOPNOTSUPP
- * for huge other than never where PMD-sized folios cannot be built.
+ * for huge other than never where PMD-sized folios cannot be built, and
+ * for reclaim on a pool without a backing store.
  */
 int smm_knob_write(struct smm_pool *pool, const char *line)
 {

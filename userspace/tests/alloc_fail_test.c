@@ -309,7 +309,7 @@ static const struct {
 	int other_errno;	/* documented beside ENOMEM, or 0 */
 } knob_lines[] = {
 	{ "drain_pcp 1\n", 0 },
-	{ "reclaim 64\n", 0 },
+	{ "reclaim 64\n", EOPNOTSUPP },	/* the load has no store */
 	{ "fault_order 2\n", 0 },
 	{ "fault_order 0\n", 0 },
 	{ "huge advise\n", EOPNOTSUPP },
