@@ -387,10 +387,11 @@ static void smm_reclaim_corrupt_test(struct kunit *test)
 
 /*
  * The store's read, ended as a swap file's can end without losing the page:
- * by a fatal signal (a disk file system), or with no folio for its page
- * cache (no memory, or the reader's memory cgroup at its limit).
+ * by a signal (a disk file system on a fatal one, FUSE on any, NFS with a
+ * restart code), or with no folio for its page cache (no memory, or the
+ * reader's memory cgroup at its limit).
  */
-static const int smm_test_swapin_errors[] = { -EINTR, -ENOMEM };
+static const int smm_test_swapin_errors[] = { -EINTR, -ERESTARTSYS, -ENOMEM };
 static int smm_test_swapin_error;
 
 static int smm_test_swap_read_fails(struct smm_swap *swap, u32 slot, void *dst)
@@ -400,14 +401,16 @@ static int smm_test_swap_read_fails(struct smm_swap *swap, u32 slot, void *dst)
 
 static void smm_test_swapin_error_desc(const int *err, char *desc)
 {
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", *err == -EINTR ? "EINTR" : "ENOMEM");
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", *err == -EINTR ? "EINTR" :
+		 *err == -ERESTARTSYS ? "ERESTARTSYS" : "ENOMEM");
 }
 KUNIT_ARRAY_PARAM(smm_test_swapin_error, smm_test_swapin_errors, smm_test_swapin_error_desc);
 
 /*
  * A swap-in whose read ended so lost nothing: the read() fails with that
- * errno, not EIO (a page lost), nothing is counted as damaged, the page's
- * shadow entry stays, and the page comes back intact afterwards.
+ * errno (a restart code as EINTR: it must not leak), not EIO (a page lost),
+ * nothing is counted as damaged, the page's shadow entry stays, and the
+ * page comes back intact afterwards.
  */
 static void smm_reclaim_swapin_not_lost_test(struct kunit *test)
 {
@@ -421,6 +424,7 @@ static void smm_reclaim_swapin_not_lost_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 1), 1UL);
 	kunit_activate_static_stub(test, smm_swap_read, smm_test_swap_read_fails);
 	KUNIT_EXPECT_EQ(test, kernel_read(file, buf, PAGE_SIZE, &pos),
+			smm_test_swapin_error == -ERESTARTSYS ? (ssize_t)-EINTR :
 			(ssize_t)smm_test_swapin_error);
 	kunit_deactivate_static_stub(test, smm_swap_read);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->swap.corrupt), 0L);

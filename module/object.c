@@ -1691,7 +1691,7 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 	else
 		smm_object_zero_frame(pool, page);
 	if (err) {
-		/* A fatal signal or no memory ended the read: nothing is lost. */
+		/* A signal or no memory ended the read: nothing is lost. */
 		if (smm_swap_read_lost(err))
 			pr_err_ratelimited("object %llu: page %lu lost in the backing store (slot %u): %d\n",
 					   obj->id, index, slot, err);
@@ -1702,6 +1702,8 @@ static struct page *smm_object_swapin(struct smm_object *obj, pgoff_t index,
 		atomic_long_dec(&obj->resident);
 		smm_object_change_end(pool);
 		smm_object_page_abandon(pool, page);
+		if (smm_swap_read_interrupted(err))
+			err = -EINTR;
 		return ERR_PTR(smm_swap_read_lost(err) ? -EIO : err);
 	}
 	folio_mark_uptodate(page_folio(page));

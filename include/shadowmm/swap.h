@@ -125,18 +125,36 @@ void smm_swap_owner_put(struct mem_cgroup *memcg);
 int smm_swap_read(struct smm_swap *swap, u32 slot, void *dst);
 
 /**
+ * smm_swap_read_interrupted() - did a signal end a smm_swap_read()?
+ * @err: what it returned
+ *
+ * A swap file's own file system says so in its own words: -EINTR (a disk
+ * file system's page cache on a fatal signal, FUSE when its daemon honours
+ * an interrupt), or a restart code (NFS's -ERESTARTSYS for a task being
+ * killed), which must never reach a caller outside a system call.
+ *
+ * Context: Any context.
+ * Return: true for -EINTR and the kernel's internal restart codes.
+ */
+static inline bool smm_swap_read_interrupted(int err)
+{
+	return err == -EINTR || err == -ERESTARTSYS || err == -ERESTARTNOINTR ||
+	       err == -ERESTARTNOHAND || err == -ERESTART_RESTARTBLOCK;
+}
+
+/**
  * smm_swap_read_lost() - did a failed smm_swap_read() lose the page?
  * @err: what it returned
  *
- * A read that a fatal signal ended (-EINTR) or that had no memory
- * (-ENOMEM) leaves the slot as it was, to be read again later.
+ * A read that a signal ended (smm_swap_read_interrupted()) or that had no
+ * memory (-ENOMEM) leaves the slot as it was, to be read again later.
  *
  * Context: Any context.
  * Return: true when the contents cannot be read back: any other error.
  */
 static inline bool smm_swap_read_lost(int err)
 {
-	return err && err != -EINTR && err != -ENOMEM;
+	return err && !smm_swap_read_interrupted(err) && err != -ENOMEM;
 }
 void smm_swap_free(struct smm_swap *swap, u32 slot);
 unsigned long smm_swap_free_slots(struct smm_swap *swap);
