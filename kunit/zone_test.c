@@ -90,6 +90,29 @@ static void smm_zone_sizes_test(struct kunit *test)
 }
 
 /*
+ * 40 MiB on one node, 49/1/50: both cuts would round to the same block
+ * (5120), leaving Normal empty.  Normal keeps its share instead, cut
+ * exactly: 1 % of the node, between DMA's 49 % and HighMem's 50 %.
+ */
+static void smm_zone_small_normal_test(struct kunit *test)
+{
+	static const struct smm_test_pool_cfg cfg = {
+		.mb = 40, .split = { 49, 1, 50 }, .one_node = true,
+	};
+	struct smm_pool *pool = smm_test_pool(test, &cfg);
+	struct smm_node *node = &pool->zones.nodes[0];
+	struct smm_zone *normal = &node->zones[SMM_ZONE_NORMAL];
+
+	KUNIT_ASSERT_EQ(test, pool->zones.nr_nodes, 1);
+	KUNIT_ASSERT_EQ(test, node->spanned, 10240UL);
+	KUNIT_EXPECT_EQ(test, node->zones[SMM_ZONE_DMA].managed, 5018UL);
+	KUNIT_EXPECT_EQ(test, normal->managed, 102UL);
+	KUNIT_EXPECT_EQ(test, node->zones[SMM_ZONE_HIGHMEM].managed, 5120UL);
+	KUNIT_EXPECT_EQ(test, smm_zone_free(normal), normal->managed);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/*
  * The lowmem zones' min marks add up to min_free_kbytes (less rounding);
  * low and high sit one and two steps above min, the step the larger of
  * min/4 and watermark_scale_factor/10000 of the zone; bad values are
@@ -155,6 +178,7 @@ static void smm_zone_lowmem_reserve_test(struct kunit *test)
 static struct kunit_case smm_zone_cases[] = {
 	KUNIT_CASE_PARAM(smm_zone_split_parse_test, zone_split_gen_params),
 	KUNIT_CASE(smm_zone_sizes_test),
+	KUNIT_CASE(smm_zone_small_normal_test),
 	KUNIT_CASE(smm_zone_watermarks_test),
 	KUNIT_CASE(smm_zone_lowmem_reserve_test),
 	{}

@@ -119,25 +119,44 @@ static void smm_zone_init_one(struct smm_pool *pool, struct smm_node *node,
 		pool->region.pages[sfn].flags |= (unsigned long)zone->id << SMM_PAGE_ZONE_SHIFT;
 }
 
-/* Where a zone of @pct percent of a node of @spanned frames ends. */
-static unsigned long smm_zone_cut(unsigned long spanned, unsigned int pct)
+/*
+ * Where a zone of @pct percent of a node of @spanned frames ends: on a
+ * max-order block when @on_chunks and the node is large enough.
+ */
+static unsigned long smm_zone_cut(unsigned long spanned, unsigned int pct, bool on_chunks)
 {
 	unsigned long cut = DIV_ROUND_CLOSEST(spanned * pct, 100);
 
-	if (spanned >= SMM_NR_ZONE_TYPES * SMM_CHUNK_FRAMES)
+	if (on_chunks && spanned >= SMM_NR_ZONE_TYPES * SMM_CHUNK_FRAMES)
 		cut = round_down(cut + SMM_CHUNK_FRAMES / 2, SMM_CHUNK_FRAMES);
 	return min(cut, spanned);
+}
+
+/* Where DMA and Normal end in @node, on max-order blocks or not. */
+static void smm_node_cuts(const struct smm_pool *pool, const struct smm_node *node,
+			  bool on_chunks, unsigned long *dma_end, unsigned long *normal_end)
+{
+	const unsigned int *split = pool->zones.split;
+
+	*dma_end = smm_zone_cut(node->spanned, split[SMM_ZONE_DMA], on_chunks);
+	*normal_end = smm_zone_cut(node->spanned, split[SMM_ZONE_DMA] + split[SMM_ZONE_NORMAL],
+				   on_chunks);
+	if (split[SMM_ZONE_HIGHMEM] == 0)
+		*normal_end = node->spanned;
 }
 
 static void smm_node_init_zones(struct smm_pool *pool, struct smm_node *node)
 {
 	unsigned long dma_end, normal_end;
 
-	dma_end = smm_zone_cut(node->spanned, pool->zones.split[SMM_ZONE_DMA]);
-	normal_end = smm_zone_cut(node->spanned, pool->zones.split[SMM_ZONE_DMA] +
-				  pool->zones.split[SMM_ZONE_NORMAL]);
-	if (pool->zones.split[SMM_ZONE_HIGHMEM] == 0)
-		normal_end = node->spanned;
+	/*
+	 * Normal must have frames (zone_split refuses a 0 share): the knobs
+	 * and the metadata live there.  Where rounding both cuts to blocks
+	 * would leave it none (49,1,50 of 40 MiB), the cuts stay exact.
+	 */
+	smm_node_cuts(pool, node, true, &dma_end, &normal_end);
+	if (normal_end == dma_end)
+		smm_node_cuts(pool, node, false, &dma_end, &normal_end);
 	smm_zone_init_one(pool, node, SMM_ZONE_DMA, node->start_sfn, dma_end);
 	smm_zone_init_one(pool, node, SMM_ZONE_NORMAL, node->start_sfn + dma_end,
 			  normal_end - dma_end);
