@@ -442,6 +442,36 @@ static struct folio *smm_huge_test_map(struct kunit *test, struct smm_pool *pool
 }
 
 /*
+ * A size limit inside a PMD-mapped folio that a user holds: the change
+ * fails before the split touches anything (as the kernel's split asks
+ * can_split_folio() before it unmaps), so the PMD stays and no split is
+ * counted; once the user lets go it splits, dropping and counting the PMD.
+ */
+static void smm_huge_held_split_keeps_pmd_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_huge_test_pool(test);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	unsigned long addr, at, splits;
+	struct folio *folio;
+	loff_t inside;
+
+	folio = smm_huge_test_map(test, pool, file, 0, &addr, &at);
+	inside = (loff_t)(folio->index + 3) << PAGE_SHIFT;
+	splits = smm_event_sum(pool, SMM_THP_SPLIT_PMD);
+	KUNIT_EXPECT_EQ(test, smm_object_set_limit(obj, inside), -EBUSY);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_THP_SPLIT_PMD), splits);
+	KUNIT_EXPECT_TRUE(test, smm_huge_test_pmd_mapped(at));
+	KUNIT_EXPECT_TRUE(test, folio_test_large(folio));
+	folio_put(folio);
+
+	KUNIT_EXPECT_EQ(test, smm_object_set_limit(obj, inside), 0);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_THP_SPLIT_PMD), splits + 1);
+	KUNIT_EXPECT_FALSE(test, smm_huge_test_pmd_mapped(at));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/*
  * A first touch in a mapping's aligned 2 MiB maps the folio with a PMD;
  * aging reads that PMD's young bit once (a folio's accesses through one
  * mapping count once), clears it, and finds it again after an access.
@@ -599,6 +629,7 @@ static struct kunit_case smm_huge_cases[] = {
 	KUNIT_CASE(smm_huge_split_mlock_race_test),
 	KUNIT_CASE(smm_huge_limit_test),
 	KUNIT_CASE(smm_huge_young_test),
+	KUNIT_CASE(smm_huge_held_split_keeps_pmd_test),
 	KUNIT_CASE(smm_huge_gen_age_once_test),
 	KUNIT_CASE(smm_huge_knob_test),
 	{}

@@ -1517,6 +1517,18 @@ static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio)
 		return -EAGAIN;
 	if (folio_maybe_dma_pinned(folio))
 		return -EBUSY;
+	/*
+	 * As the kernel's can_split_folio() asks before it unmaps: with a
+	 * reference beyond shadowmm's, the caller's and one a mapping (a
+	 * lookup under way, a vmsplice()d pipe buffer), the freeze below
+	 * would fail after every mapping had been dropped and counted split.
+	 * shadowmm's own LRU batches let go of theirs first.
+	 */
+	if (folio_ref_count(folio) > 2 + smm_folio_mapcount(folio)) {
+		smm_lru_drain_all(pool);
+		if (folio_ref_count(folio) > 2 + smm_folio_mapcount(folio))
+			return -EBUSY;
+	}
 	first = folio->index;
 	block = smm_object_frame(pool, head);
 	/* As the kernel counts a PMD it splits: each mapping's goes here. */
