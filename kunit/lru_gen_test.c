@@ -25,6 +25,7 @@
 #include <shadowmm/lru_policy.h>
 #include <shadowmm/object.h>
 #include <shadowmm/reclaim.h>
+#include <shadowmm/workingset.h>
 
 #include "smm_test.h"
 
@@ -490,7 +491,9 @@ static void smm_lru_gen_refault_tier_test(struct kunit *test)
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_node *node = &pool->zones.nodes[0];
 	struct smm_lru_gen *g = &node->lruvec.gen;
+	struct smm_workingset *ws = &pool->workingset.nodes[0];
 	unsigned long restored, recent;
+	long refaults, activated;
 
 	smm_test_write_patterned(test, pool, file, 0, 1);
 	smm_test_access(test, pool, file, 0, 2);
@@ -502,8 +505,13 @@ static void smm_lru_gen_refault_tier_test(struct kunit *test)
 
 	restored = smm_event_sum(pool, SMM_WORKINGSET_RESTORE_ANON);
 	recent = smm_event_sum(pool, SMM_LRU_GEN_REFAULT_RECENT);
+	refaults = atomic_long_read(&ws->refaults);
+	activated = atomic_long_read(&ws->activated);
 	KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, 0));
 	smm_lru_drain_all(pool);
+	/* The workingset file's node counts it as vmstat does. */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ws->refaults) - refaults, 1L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ws->activated) - activated, 1L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&g->refaulted[1]), 1L);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_LRU_GEN_REFAULT_RECENT) - recent, 1UL);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_WORKINGSET_RESTORE_ANON) - restored, 1UL);
@@ -535,7 +543,9 @@ static void smm_lru_gen_refault_after_switch_test(struct kunit *test)
 	struct smm_pool *pool = smm_lg_pool(test);
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_lru_gen *g = &pool->zones.nodes[0].lruvec.gen;
+	struct smm_workingset *ws = &pool->workingset.nodes[0];
 	unsigned long recent, max_seq;
+	long refaults, activated;
 
 	smm_test_write_patterned(test, pool, file, 0, 2);
 	KUNIT_ASSERT_EQ(test, smm_reclaim_pages(pool, 2), 2UL);
@@ -547,10 +557,15 @@ static void smm_lru_gen_refault_after_switch_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, g->max_seq - g->min_seq + 1, (unsigned long)SMM_MIN_NR_GENS);
 
 	recent = smm_event_sum(pool, SMM_LRU_GEN_REFAULT_RECENT);
+	refaults = atomic_long_read(&ws->refaults);
+	activated = atomic_long_read(&ws->activated);
 	KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, 0));
 	smm_lru_drain_all(pool);
 	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_LRU_GEN_REFAULT_RECENT), recent);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&g->refaulted[0]), 0L);
+	/* A refault all the same, in the workingset file: no activation. */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ws->refaults) - refaults, 1L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ws->activated), activated);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 

@@ -698,17 +698,19 @@ static bool smm_lru_gen_refault(struct smm_pool *pool, const void *shadow, int n
 	struct smm_lru_gen *g = &pool->zones.nodes[node].lruvec.gen;
 	unsigned long token, n;
 	unsigned int tier;
+	bool recent;
 	int nd;
 	u32 slot;
 
 	smm_workingset_unpack(shadow, &nd, &token, &slot);
 	tier = token & (BIT(SMM_LRU_GEN_TIER_BITS) - 1);
-	smm_count_event(pool, SMM_WORKINGSET_REFAULT);
-	if ((token >> SMM_LRU_GEN_TIER_BITS) != (READ_ONCE(g->min_seq) & SMM_LRU_GEN_SEQ_MASK))
+	recent = (token >> SMM_LRU_GEN_TIER_BITS) ==
+		 (READ_ONCE(g->min_seq) & SMM_LRU_GEN_SEQ_MASK);
+	smm_workingset_count_refault(pool, node, recent);
+	if (!recent)
 		return false;
 	atomic_long_inc(&g->refaulted[tier]);
 	smm_count_event(pool, SMM_LRU_GEN_REFAULT_RECENT);
-	smm_count_event(pool, SMM_WORKINGSET_ACTIVATE);
 	if (!tier)
 		return false;
 	n = accesses[tier];

@@ -290,7 +290,7 @@ void smm_lru_refault(struct smm_pool *pool, const void *shadow,
 	if (node >= pool->zones.nr_nodes)
 		return;
 	if (smm_workingset_shadow_policy(shadow) != policy->id) {
-		smm_count_event(pool, SMM_WORKINGSET_REFAULT);
+		smm_workingset_count_refault(pool, node, false);
 		return;
 	}
 	if (policy->refault(pool, shadow, node, frame))

@@ -264,6 +264,31 @@ unsigned long smm_workingset_distance(struct smm_pool *pool, const void *shadow,
 SMM_EXPORT(smm_workingset_distance);
 
 /**
+ * smm_workingset_count_refault() - count a refault in its node's totals
+ * @pool: the pool
+ * @node: the index of the node it was evicted from
+ * @activate: it is counted as an activation too
+ *
+ * For every refault, judged by a distance or not (mglru's, or one whose
+ * entry another policy left): the node's refaults and activations are
+ * then the vmstat counters' share of that node.
+ *
+ * Context: Any context.
+ */
+void smm_workingset_count_refault(struct smm_pool *pool, int node, bool activate)
+{
+	struct smm_workingset *ws = smm_ws(pool, node);
+
+	atomic_long_inc(&ws->refaults);
+	smm_count_event(pool, SMM_WORKINGSET_REFAULT);
+	if (activate) {
+		atomic_long_inc(&ws->activated);
+		smm_count_event(pool, SMM_WORKINGSET_ACTIVATE);
+	}
+}
+SMM_EXPORT(smm_workingset_count_refault);
+
+/**
  * smm_workingset_note_refault() - count a refault and the verdict on it
  * @pool: the pool
  * @node: the index of the node it was evicted from
@@ -285,15 +310,11 @@ void smm_workingset_note_refault(struct smm_pool *pool, int node,
 {
 	struct smm_workingset *ws = smm_ws(pool, node);
 
-	atomic_long_inc(&ws->refaults);
 	atomic_long_inc(&ws->hist[min_t(unsigned int, distance ? ilog2(distance) + 1 : 0,
 					SMM_WS_BUCKETS - 1)]);
-	smm_count_event(pool, SMM_WORKINGSET_REFAULT);
-	if (activate) {
-		atomic_long_inc(&ws->activated);
-		smm_count_event(pool, SMM_WORKINGSET_ACTIVATE);
+	smm_workingset_count_refault(pool, node, activate);
+	if (activate)
 		smm_workingset_activation(pool, node, 1);
-	}
 	trace_shadowmm_refault(pool->zones.nodes[node].nid, distance, size, activate);
 }
 SMM_EXPORT(smm_workingset_note_refault);

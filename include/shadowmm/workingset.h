@@ -33,9 +33,13 @@ struct smm_pool;
 /**
  * struct smm_workingset - one node's refault bookkeeping
  * @age:	evictions and activations so far (the node's clock)
- * @refaults:	refaults seen
- * @activated:	of which went straight to the active list
- * @hist:	refault distances, by bucket (ilog2(distance) + 1)
+ * @refaults:	refaults seen, under every policy (vmstat workingset_refault)
+ * @activated:	of which were activations (vmstat workingset_activate):
+ *		straight to the active list, or under mglru a refault of
+ *		pages evicted from the oldest generation still there
+ * @hist:	refault distances, by bucket (ilog2(distance) + 1), of the
+ *		refaults a distance judged: not mglru's, nor those whose
+ *		shadow entry another policy left
  * @refault_snapshot: @activated when the last reclaim pass over the node
  *		ended (the workingset policy ages the active list when
  *		refaults were activated since)
@@ -83,6 +87,7 @@ enum smm_lru_policy_id smm_workingset_shadow_policy(const void *shadow);
 bool smm_workingset_shadow_ws(const void *shadow);
 unsigned long smm_workingset_distance(struct smm_pool *pool, const void *shadow,
 				      int *node);
+void smm_workingset_count_refault(struct smm_pool *pool, int node, bool activate);
 void smm_workingset_note_refault(struct smm_pool *pool, int node,
 				 unsigned long distance, unsigned long size,
 				 bool activate);
