@@ -64,6 +64,13 @@ static int smm_object_open(struct inode *inode, struct file *file)
 		inode_set_flags(inode, S_NOCMTIME, S_NOCMTIME);
 		inode_unlock(inode);
 	}
+	/*
+	 * For the same reason no fsnotify event: an inotify watch on the
+	 * device node would see every other user's open, read(), write()
+	 * and close of an object.  The events name the node, not the object,
+	 * so they tell a watcher nothing of its own either.
+	 */
+	smm_file_set_nonotify(file);
 	file->private_data = obj;
 	file->f_mapping = obj->inode->i_mapping;
 	/*
