@@ -1992,8 +1992,10 @@ static bool smm_object_dirty_folio(struct address_space *mapping,
  * counts on a page-cache folio holding a reference per page, which an
  * object's folio does not: with its other references making up the
  * difference, the split would go on and free the folio's pages to the
- * kernel's allocator.  mapping_set_release_always() makes the kernel ask
- * for every folio (smm_object_create()).
+ * kernel's allocator.  So would __do_fault()'s invalidation of a page
+ * poisoned after the fault handler looked at it, of any size.
+ * mapping_set_release_always() makes the kernel ask for every folio
+ * (smm_object_create()).
  */
 static bool smm_object_release_folio(struct folio *folio, gfp_t gfp)
 {
@@ -2371,8 +2373,14 @@ struct smm_object *smm_object_create(struct smm_pool *pool)
 	smm_fault_window_init(&obj->window);
 	inode->i_private = obj;
 	inode->i_mapping->a_ops = &smm_object_aops;
-#ifdef SMM_HAVE_PMD_FOLIOS
-	/* Before 6.6 the kernel had no such flag, nor large folios here. */
+#ifdef SMM_HAVE_RELEASE_ALWAYS
+	/*
+	 * Small pages need it too: a page memory_failure() poisons after
+	 * the fault handler looked is invalidated by the kernel's
+	 * __do_fault(), which would free it from under the object and fault
+	 * a zeroed page in its place.  Kernels before 6.6 without the
+	 * flag's backport have no large folios here, but that hole remains.
+	 */
 	mapping_set_release_always(inode->i_mapping);
 #endif
 
