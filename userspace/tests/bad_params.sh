@@ -43,8 +43,8 @@ EINVAL|zone_split=a,b,c is invalid|zone_split=a,b,c
 EINVAL|zone_split=0,4294967396,0 is invalid|zone_split=0,4294967396,0
 EINVAL|zone_split=0,18446744073709551716,0 is invalid|zone_split=0,18446744073709551716,0
 EINVAL|zone_split=0x0a,60,30 is invalid|zone_split=0x0a,60,30
-EINVAL|zone_split=0,1,99 is invalid for this region|zone_split=0,1,99 size_mb=64
-EINVAL|zone_split=0,1,99 is invalid for this region|zone_split=0,1,99 phys_base=0x1e000000 phys_size=0x4000000
+EINVAL|zone_split=0,1,99 is invalid for this region|zone_split=0,1,99 size_mb=16
+EINVAL|zone_split=0,1,99 is invalid for this region|zone_split=0,1,99 phys_base=0x1e000000 phys_size=0x1000000
 EINVAL|phys_base=0x1e000800 is invalid|phys_base=0x1e000800 phys_size=0x4000000
 EINVAL|phys_size=0x4000800 is invalid|phys_base=0x1e000000 phys_size=0x4000800
 EINVAL|phys_base=0x1e000000 is invalid without phys_size|phys_base=0x1e000000
