@@ -68,7 +68,8 @@ static int smm_object_open(struct inode *inode, struct file *file)
 	 * For the same reason no fsnotify event: an inotify watch on the
 	 * device node would see every other user's open, read(), write()
 	 * and close of an object.  The events name the node, not the object,
-	 * so they tell a watcher nothing of its own either.
+	 * so they tell a watcher nothing of its own either.  (fanotify's open
+	 * permission event is raised before this runs.)
 	 */
 	smm_file_set_nonotify(file);
 	file->private_data = obj;

@@ -1658,11 +1658,11 @@ SMM_EXPORT(smm_object_split_huge);
  * refault distance says which list it joins.  A slot that cannot be read
  * back (checksum mismatch) keeps its shadow entry: every later access
  * fails the same way rather than seeing other bytes.  So does a read a
- * fatal signal ended, silently: its slot is intact.
+ * signal ended, silently: its slot is intact.
  *
  * Returns the page locked with a reference for the caller, or
  * ERR_PTR(-EAGAIN) when the entry changed meanwhile, -ENOSPC when no frame
- * is left even after reclaim, -EINTR when a fatal signal ended the read,
+ * is left even after reclaim, -EINTR when a signal ended the read,
  * -ENOMEM when the read had no memory (a swap file's page cache; the slot
  * reads back later), -EIO when the contents are lost.
  */

@@ -537,15 +537,17 @@ SMM_EXPORT(smm_swap_owner_put);
  *
  * A swap file is read in the caller's context: a file system that reads
  * through the page cache (not tmpfs) gives up with -EINTR when the caller
- * has a fatal signal pending, and with -ENOMEM when the page cache gets no
- * folio (no memory, or the caller's memory cgroup at its limit, which the
- * folio is charged to).  Neither loses anything nor is damage
+ * has a fatal signal pending (FUSE on any signal, NFS with a restart code:
+ * smm_swap_read_interrupted()), and with -ENOMEM when the page cache gets
+ * no folio (no memory, or the caller's memory cgroup at its limit, which
+ * the folio is charged to).  Neither loses anything nor is damage
  * (smm_swap_read_lost()): they are passed back, neither counted nor
  * logged, and the slot reads back later.
  *
  * Context: Process context, may sleep.
- * Return: 0, -EINVAL for a slot not in use, -EINTR when a fatal signal
- * ended the read, -ENOMEM when it had no memory, or -EIO when the contents
+ * Return: 0, -EINVAL for a slot not in use, -EINTR (or a restart code,
+ * see smm_swap_read_interrupted()) when a signal ended a swap file's
+ * read, -ENOMEM when it had no memory, or -EIO when the contents
  * cannot be read back or do not match their checksum (counted).
  */
 int smm_swap_read(struct smm_swap *swap, u32 slot, void *dst)

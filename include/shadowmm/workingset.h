@@ -36,7 +36,8 @@ struct smm_pool;
  * @refaults:	refaults seen, under every policy (vmstat workingset_refault)
  * @activated:	of which were activations (vmstat workingset_activate):
  *		straight to the active list, or under mglru a refault of
- *		pages evicted from the oldest generation still there
+ *		pages evicted from the oldest generation still there, which
+ *		does not move @age on (mglru keeps no refault distance)
  * @hist:	refault distances, by bucket (ilog2(distance) + 1), of the
  *		refaults a distance judged: not mglru's, nor those whose
  *		shadow entry another policy left
