@@ -451,7 +451,7 @@ static int smm_knobs_show(struct seq_file *m, void *v)
 	seq_printf(m, "# \"compact 1\" compacts every zone; \"extfrag_threshold N\" (0..%u) wakes kcompactd above it,\n",
 		   SMM_EXTFRAG_THRESHOLD_MAX);
 	mutex_lock(&smm_knob_sets_lock);
-	seq_printf(m, "# \"reclaim N\" evicts up to N object pages to the backing store%s\n",
+	seq_printf(m, "# \"reclaim N\" evicts up to N object pages to the backing store (none: refused)%s\n",
 		   list_empty(&smm_knob_sets) ? "" : ",");
 	list_for_each_entry(set, &smm_knob_sets, list)
 		seq_puts(m, set->help);

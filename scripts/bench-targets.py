@@ -440,7 +440,9 @@ def fault_sizes(csv_path):
         # what a 2 MiB first touch gains over 4 KiB here, where zeroing the
         # page is a fixed cost per byte that no mapping size removes.
         ka, kb = num(rows[4]['anon_mibps']), num(rows[2048]['anon_mibps'])
-        if ka and kb and num(rows[2048]['anon_page_kib']) == 2048:
+        big = rows[2048]
+        if ka and kb and num(big['anon_page_kib']) == 2048 and \
+                int(big['anon_large_min'] or 0) == int(big['anon_large_want'] or 0):
             print(f'  info    the kernel\'s own in this run: THP bytes/s {kb / ka:.2f}x its 4 KiB path '
                   f'({kb:.0f} against {ka:.0f} MiB/s)')
 
