@@ -1519,7 +1519,7 @@ static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio)
 		return -EBUSY;
 	/*
 	 * As the kernel's can_split_folio() asks before it unmaps: with a
-	 * reference beyond shadowmm's, the caller's and one a mapping (a
+	 * reference beyond shadowmm's, the caller's and one per mapping (a
 	 * lookup under way, a vmsplice()d pipe buffer), the freeze below
 	 * would fail after every mapping had been dropped and counted split.
 	 * shadowmm's own LRU batches let go of theirs first.
