@@ -135,12 +135,13 @@ static void smm_object_vma_young(struct vm_area_struct *vma, unsigned long start
 }
 
 /**
- * smm_object_page_pinned() - does an isolated object page have a pin?
- * @folio: a page of an object, isolated from the LRU by the caller
+ * smm_object_page_pinned() - does an object page have a pin?
+ * @folio: a page (or PMD-sized folio) of an object, held by the caller:
+ *	isolated from the LRU by reclaim, or looked up by a split
  *
- * An isolated page holds shadowmm's own reference, the isolation's and
- * one per pte that maps it; any more is a user that can keep it from
- * going (a get_user_pages() pin, a lookup under way).
+ * Such a page holds shadowmm's own reference, the caller's and one per
+ * pte or PMD that maps it; any more is a user that can keep it from
+ * going (a get_user_pages() pin, a lookup under way, a pipe's buffer).
  *
  * Context: Any context; the page locked by the caller, so that no pte
  * mapping it can be added meanwhile.
@@ -149,7 +150,7 @@ static void smm_object_vma_young(struct vm_area_struct *vma, unsigned long start
 bool smm_object_page_pinned(struct folio *folio)
 {
 	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
-	/* shadowmm's reference, the isolation's, one per pte: more is a pin. */
+	/* shadowmm's reference, the caller's, one per mapping: more is a pin. */
 	return folio_ref_count(folio) > 2 + smm_folio_mapcount(folio);
 }
 

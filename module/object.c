@@ -1524,9 +1524,9 @@ static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio)
 	 * would fail after every mapping had been dropped and counted split.
 	 * shadowmm's own LRU batches let go of theirs first.
 	 */
-	if (folio_ref_count(folio) > 2 + smm_folio_mapcount(folio)) {
+	if (smm_object_page_pinned(folio)) {
 		smm_lru_drain_all(pool);
-		if (folio_ref_count(folio) > 2 + smm_folio_mapcount(folio))
+		if (smm_object_page_pinned(folio))
 			return -EBUSY;
 	}
 	first = folio->index;
