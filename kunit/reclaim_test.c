@@ -406,6 +406,54 @@ static void smm_test_swapin_error_desc(const int *err, char *desc)
 }
 KUNIT_ARRAY_PARAM(smm_test_swapin_error, smm_test_swapin_errors, smm_test_swapin_error_desc);
 
+/* Calls of the stub below, and the error it gives. */
+static atomic_t smm_test_write_calls;
+static int smm_test_write_error;
+
+/* In place of smm_swap_write_memcg(): a store whose every write fails. */
+static int smm_test_swap_write_fails(struct smm_swap *swap, const void *src, u32 *slot,
+				     struct mem_cgroup *memcg)
+{
+	atomic_inc(&smm_test_write_calls);
+	return smm_test_write_error;
+}
+
+/*
+ * A store that refuses a write for a reason of its own (a swap file's
+ * file system gone read-only or shut down: EROFS, EIO) refuses the next
+ * page too: the pass ends at the first refusal, as on a full store, and
+ * tries no other page.  Only ENOMEM (this owner's cgroup at its limit)
+ * is the page's own, and reclaim goes on to other pages.  Every error
+ * but ENOSPC used to go on, unmapping and copying page after page, the
+ * passes repeated down to priority 0.
+ */
+static void smm_reclaim_store_error_ends_pass_test(struct kunit *test)
+{
+	static const int errors[] = { -EIO, -EROFS, -ENOSPC, -ENOMEM };
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	const unsigned long n = 16;
+	unsigned int i;
+
+	smm_test_write_patterned(test, pool, file, 0, n);
+	kunit_activate_static_stub(test, smm_swap_write_memcg, smm_test_swap_write_fails);
+	for (i = 0; i < ARRAY_SIZE(errors); i++) {
+		smm_test_write_error = errors[i];
+		atomic_set(&smm_test_write_calls, 0);
+		KUNIT_EXPECT_EQ(test, smm_reclaim_pages(pool, n), 0UL);
+		if (errors[i] == -ENOMEM)
+			KUNIT_EXPECT_GE_MSG(test, atomic_read(&smm_test_write_calls), (int)n,
+					    "error %d", errors[i]);
+		else
+			KUNIT_EXPECT_EQ_MSG(test, atomic_read(&smm_test_write_calls), 1,
+					    "error %d", errors[i]);
+	}
+	kunit_deactivate_static_stub(test, smm_swap_write_memcg);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, i));
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /*
  * A swap-in whose read ended so lost nothing: the read() fails with that
  * errno (a restart code as EINTR: it must not leak), not EIO (a page lost),
@@ -1840,6 +1888,7 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE(smm_reclaim_major_fault_test),
 	KUNIT_CASE_SLOW(smm_reclaim_store_full_test),
 	KUNIT_CASE(smm_reclaim_store_full_keeps_ptes_test),
+	KUNIT_CASE(smm_reclaim_store_error_ends_pass_test),
 	KUNIT_CASE(smm_reclaim_corrupt_test),
 	KUNIT_CASE_PARAM(smm_reclaim_swapin_not_lost_test, smm_test_swapin_error_gen_params),
 	KUNIT_CASE(smm_reclaim_swapin_rearms_kswapd_test),

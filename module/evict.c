@@ -460,7 +460,15 @@ int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 		if (ret) {
 			if (dirty)
 				set_bit(SMM_PG_dirty, &frame->flags);
-			ret = ret == -ENOSPC ? SMM_EVICT_NOSPACE : SMM_EVICT_BUSY;
+			/*
+			 * Only a shortage of memory (this owner's cgroup, a
+			 * buffer) or the caller's death is this page's own:
+			 * any other error (ENOSPC, or a swap file's EIO or
+			 * EROFS) refuses every page alike, so the pass ends
+			 * as on a full store instead of trying each.
+			 */
+			ret = ret == -ENOMEM || ret == -EINTR ? SMM_EVICT_BUSY :
+			      SMM_EVICT_NOSPACE;
 			goto out_release;
 		}
 	}

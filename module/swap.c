@@ -288,8 +288,8 @@ static void smm_swap_write_req_free(struct smm_swap_write_req *req)
 }
 
 /*
- * The file system refused a page: the page stays resident and reclaim
- * moves on, as for a full store, but the administrator has to hear of a
+ * The file system refused a page: the page stays resident and the
+ * reclaim pass ends, as on a full store, but the administrator has to hear of a
  * disk that fails or a file system that filled up, as the kernel logs
  * its swap devices' write errors.
  */

@@ -79,7 +79,9 @@ struct smm_kswapd {
  * @SMM_EVICT_MLOCKED:		mlocked meanwhile (SMM_LRUREF_UNEVICTABLE), or
  *				a locked mapping mapped it when the removal
  *				unmapped it
- * @SMM_EVICT_NOSPACE:		the backing store is full
+ * @SMM_EVICT_NOSPACE:		the backing store is full, or refused the
+ *				write for a reason of its own (a swap
+ *				file's I/O error): the pass ends
  * @SMM_EVICT_GONE:		it left its object meanwhile (SMM_LRUREF_GONE)
  */
 enum smm_evict_result {
