@@ -313,12 +313,15 @@ static const struct pattern patterns[] = {
 
 /*
  * A recorded trace (scripts/record-trace writes them): text, '#' lines are
- * comments, then "name NAME", "pages N" and one line per reference, the
+ * comments, then "name NAME" (letters, digits, '+', '-', '_', as smm_refs
+ * makes them), "pages N" once and one line per reference, the
  * difference between its page and the previous one's (the first from 0).
  * Deltas make the sequential runs of real programs repeat, so the files
  * compress well.  The first pass writes every page in order, as for the
  * generated patterns; the trace follows.
  */
+#define NAME_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-_"
+
 static void trace_load(struct trace *t, const char *path)
 {
 	char line[256], name[64] = "";
@@ -338,11 +341,16 @@ static void trace_load(struct trace *t, const char *path)
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
 		if (!strncmp(line, "name ", 5)) {
-			if (sscanf(line + 5, "%63s", name) != 1)
+			/* It becomes a CSV field: no comma, quote or blank. */
+			if (sscanf(line + 5, "%63s", name) != 1 ||
+			    name[strspn(name, NAME_CHARS)])
 				goto bad;
 			continue;
 		}
 		if (!strncmp(line, "pages ", 6)) {
+			/* Once, before the references it bounds. */
+			if (pages)
+				goto bad;
 			pages = strtoull(line + 6, &end, 10);
 			if (end == line + 6 || (*end && *end != '\n') || !pages ||
 			    pages > MAX_TRACE_REFS)

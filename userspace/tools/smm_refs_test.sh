@@ -27,7 +27,7 @@ if [ -z "$refs" ] || [ -z "$bench" ]; then
 fi
 
 n=0 failed=0
-echo "1..11"
+echo "1..13"
 check() {
 	local d=$1
 	shift
@@ -89,5 +89,13 @@ check "policy_bench refuses a line that is not a number" \
 check "policy_bench refuses a trace without pages" \
 	eval 'printf "name x\n+1\n" >"$tmp/nopages.trace" &&
 		status 2 "$bench" -S -p none -t "$tmp/nopages.trace"'
+check "policy_bench refuses a second pages line, which would unbound the first's references" \
+	eval 'printf "name x\npages 100\n+50\npages 10\n+1\n" >"$tmp/twice.trace" &&
+		status 2 "$bench" -S -p none -t "$tmp/twice.trace" &&
+		grep -q "twice.trace:4: not a trace line" "$tmp/err"'
+check "policy_bench refuses a name that would split its CSV field" \
+	eval 'printf "name a,b\npages 3\n+1\n" >"$tmp/comma.trace" &&
+		status 2 "$bench" -S -p none -t "$tmp/comma.trace" &&
+		grep -q "comma.trace:1: not a trace line" "$tmp/err"'
 echo "# $((n - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]
