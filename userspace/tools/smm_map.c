@@ -5,7 +5,9 @@
  *
  *   smm_map map 16 touch show unmap 6 4 show check
  *
- * Steps (page numbers count from the start of the first mapping):
+ * Steps (page numbers count from the start of the latest mapping; every
+ * step and number is checked before the first step runs, exit status 2 on
+ * a wrong one):
  *   map N		mmap N pages MAP_SHARED (nothing is allocated yet)
  *   touch		write each mapped page (first-touch faults): its first
  *			8 bytes hold its number, the others its number's low byte
@@ -118,11 +120,62 @@ static void on_sigbus(int sig)
 	_exit(1);
 }
 
-static unsigned long arg(char **argv, int i, int argc)
+static void usage_error(const char *what, const char *arg)
 {
+	fprintf(stderr, "smm_map: %s%s%s\n", what, arg ? ": " : "", arg ? arg : "");
+	exit(2);
+}
+
+/*
+ * Argument @i, a whole number (decimal, or 0x hexadecimal) of at most
+ * @max: no sign (strtoul() would take "-1" as ULONG_MAX), nothing after.
+ */
+static unsigned long arg(char **argv, int i, int argc, unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
 	if (i >= argc)
-		fprintf(stderr, "smm_map: missing number\n"), exit(2);
-	return strtoul(argv[i], NULL, 0);
+		usage_error("missing number", NULL);
+	errno = 0;
+	v = strtoul(argv[i], &end, 0);
+	if (argv[i][0] < '0' || argv[i][0] > '9' || *end || errno || v > max)
+		usage_error("not a number in range", argv[i]);
+	return v;
+}
+
+/*
+ * Every step and its numbers checked before the first is run, so that a
+ * mistake late on the command line leaves nothing half done; the pages
+ * of unmap and protect within the mapping they act on.
+ */
+static void check_steps(int argc, char **argv)
+{
+	unsigned long pages = 0, p, n, max = (unsigned long)-1 / page_size;
+	int a;
+
+	for (a = 1; a < argc; a++) {
+		const char *op = argv[a];
+
+		if (!strcmp(op, "map")) {
+			pages = arg(argv, ++a, argc, max);
+			if (!pages)
+				usage_error("map of no page", NULL);
+		} else if (!strcmp(op, "unmap") || !strcmp(op, "protect")) {
+			p = arg(argv, ++a, argc, max);
+			n = arg(argv, ++a, argc, max);
+			if (!n || p > pages || n > pages - p)
+				usage_error("beyond the mapping", op);
+		} else if (!strcmp(op, "write")) {
+			arg(argv, ++a, argc, max);
+		} else if (!strcmp(op, "run")) {
+			if (++a >= argc)
+				usage_error("missing command", NULL);
+		} else if (strcmp(op, "touch") && strcmp(op, "show") && strcmp(op, "check") &&
+			   strcmp(op, "read") && strcmp(op, "info")) {
+			usage_error("unknown step", op);
+		}
+	}
 }
 
 int main(int argc, char **argv)
@@ -134,6 +187,7 @@ int main(int argc, char **argv)
 	/* Every line out at once, even into a file, even if a fault kills us. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGBUS, on_sigbus);
+	check_steps(argc, argv);
 	fd = open("/dev/shadowmm", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		die("/dev/shadowmm");
@@ -141,7 +195,8 @@ int main(int argc, char **argv)
 		const char *op = argv[a];
 
 		if (!strcmp(op, "map")) {
-			nr_pages = arg(argv, ++a, argc);
+			nr_pages = arg(argv, ++a, argc, (unsigned long)-1);
+			free(mapped);
 			base = mmap(NULL, nr_pages * page_size, PROT_READ | PROT_WRITE,
 				    MAP_SHARED, fd, 0);
 			if (base == MAP_FAILED)
@@ -159,10 +214,9 @@ int main(int argc, char **argv)
 			}
 			printf("$ wrote every mapped page\n");
 		} else if (!strcmp(op, "unmap") || !strcmp(op, "protect")) {
-			p = arg(argv, ++a, argc);
-			n = arg(argv, ++a, argc);
-			if (p + n > nr_pages)
-				fprintf(stderr, "smm_map: beyond the mapping\n"), exit(2);
+			/* check_steps() kept them within the mapping. */
+			p = arg(argv, ++a, argc, nr_pages);
+			n = arg(argv, ++a, argc, nr_pages - p);
 			if (op[0] == 'u') {
 				if (munmap(base + p * page_size, n * page_size))
 					die("munmap");
@@ -194,7 +248,7 @@ int main(int argc, char **argv)
 			if (!buf)
 				die("malloc");
 			if (op[0] == 'w')
-				nr_written = arg(argv, ++a, argc);
+				nr_written = arg(argv, ++a, argc, (unsigned long)-1);
 			for (i = 0; i < nr_written; i++) {
 				off_t off = (off_t)i * page_size;
 
@@ -232,9 +286,6 @@ int main(int argc, char **argv)
 			fflush(stdout);
 			if (system(argv[a]) == -1)
 				die("system");
-		} else {
-			fprintf(stderr, "smm_map: unknown step '%s'\n", op);
-			return 2;
 		}
 	}
 	return 0;
