@@ -165,18 +165,18 @@ char *smm_text_line(struct smm_text *t)
 		t->next = NULL;
 	}
 	t->line++;
+	t->cur = line;
 	return line;
 }
 
-/* The start of line @t->line: lines are NUL-terminated once handed out. */
+/*
+ * The start of line @t->line, kept when it was handed out: a parser may
+ * have cut any line into fields since (strtok_r() on the CSV header), so
+ * counting NULs from the start would land on the wrong line.
+ */
 static const char *smm_text_current(const struct smm_text *t)
 {
-	const char *p = t->buf;
-	int n;
-
-	for (n = 1; n < t->line; n++)
-		p += strlen(p) + 1;
-	return p;
+	return t->cur ? t->cur : t->buf;
 }
 
 static void smm_quote(const char *s)

@@ -41,6 +41,7 @@ struct smm_text {
 	char path[PATH_MAX];
 	char *buf;
 	char *next;		/* start of the next line, NULL at the end */
+	char *cur;		/* start of the line last handed out */
 	int line;		/* number of the line last handed out */
 };
 
