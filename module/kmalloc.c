@@ -222,8 +222,11 @@ size_t smm_ksize(struct smm_pool *pool, const void *ptr)
 	if (page && smm_page_test(page, SMM_PG_slab)) {
 		struct smm_kmem_cache *cache = READ_ONCE(page->slab_cache);
 
-		/* As smm_kfree(): another cache's object is not kmalloc memory. */
-		if (!(cache->flags & SMM_SLAB_KMALLOC))
+		/*
+		 * As smm_kfree(): another cache's object is not kmalloc
+		 * memory, and a slab being released has no cache any more.
+		 */
+		if (!cache || !(cache->flags & SMM_SLAB_KMALLOC))
 			return 0;
 		return smm_obj_slab(cache, ptr) ? cache->object_size : 0;
 	}

@@ -304,7 +304,8 @@ static int smm_cache_layout(struct smm_kmem_cache *cache)
  * smm_kmem_cache_create() - create a cache of objects of one size
  * @pool: the pool its slabs come from
  * @name: for slabinfo and messages (truncated to 31 characters)
- * @size: object size in bytes, 1 .. 32 KiB less the debug metadata
+ * @size: object size in bytes, 1 .. PAGE_SIZE << SMM_SLAB_MAX_ORDER (128
+ *	  KiB on 4 KiB pages) less the debug metadata
  * @align: object alignment, a power of two up to PAGE_SIZE, or 0 for the
  *	   size of a pointer
  * @flags: SMM_SLAB_* debug flags (the pool's slab_debug adds to them), and

@@ -820,8 +820,8 @@ out:
  *
  * Each slab on the lists of its own node (in the DMA zone for a DMA
  * cache), on the list its in-use count calls for, its free list as long
- * as its free objects and inside it, each node's counters equal to the
- * sums and its free slabs within the limit; with debugging, every
+ * as its free objects and inside it, and each node's counters equal to
+ * the sums; with debugging, every
  * object's state, red zones and poison.
  *
  * A node's lock is let go once a walk has looked at SMM_WALK_BATCH slabs
