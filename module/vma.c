@@ -91,6 +91,7 @@
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 
 #include <shadowmm/buddy.h>
 #include <shadowmm/compat.h>
@@ -451,10 +452,20 @@ static void smm_vma_tree_free(struct smm_vma_tree *tree)
 	kfree_rcu(tree, rcu);
 }
 
-/* The notifier's last reference went, an SRCU grace period ago. */
+/*
+ * The notifier's last reference went, an SRCU grace period ago: its
+ * ->release, if it ran, has returned.  Run as an SRCU callback, with
+ * bottom halves off, so the module's unload (its synchronize_rcu()) waits
+ * for what follows the count's fall here too.
+ */
 static void smm_vma_mn_free(struct mmu_notifier *mn)
 {
-	smm_vma_tree_free(container_of(mn, struct smm_vma_tree, mn));
+	struct smm_vma_tree *tree = container_of(mn, struct smm_vma_tree, mn);
+	struct smm_pool *pool = tree->pool;
+
+	smm_vma_tree_free(tree);
+	if (atomic_dec_and_test(&pool->vmas.nr_notified))
+		wake_up_var(&pool->vmas.nr_notified);
 }
 
 static void smm_vma_mn_release(struct mmu_notifier *mn, struct mm_struct *mm);
@@ -527,6 +538,8 @@ static struct smm_vma_tree *smm_vma_tree_get(struct smm_pool *pool,
 	new->mn.ops = &smm_vma_mn_ops;
 	if (__mmu_notifier_register(&new->mn, mm))
 		new->mn.ops = NULL;
+	else
+		atomic_inc(&pool->vmas.nr_notified);
 	spin_lock(&pool->vmas.lock);
 	hash_add_rcu(pool->vmas.trees, &new->hnode, (unsigned long)mm);
 	if (!new->mn.ops)
@@ -1644,6 +1657,7 @@ void smm_vma_pool_init(struct smm_pool *pool)
 {
 	spin_lock_init(&pool->vmas.lock);
 	hash_init(pool->vmas.trees);
+	atomic_set(&pool->vmas.nr_notified, 0);
 	smm_kmem_reserve_init(&pool->vmas.reserve, "shadowmm_vma", sizeof(struct smm_vma),
 			      SMM_VMA_RESERVE);
 }
@@ -1667,7 +1681,15 @@ void smm_vma_pool_destroy(struct smm_pool *pool)
 		smm_vma_tree_free_all(pool, tree);
 		smm_vma_tree_put(tree);
 	}
-	/* The notifiers' frees (module code) run before the module goes. */
+	/*
+	 * The notifiers' frees (module code) run before the module goes.
+	 * A process whose mm ends meanwhile may have taken its tree out of
+	 * the hash before the walk above looked, and put its notifier only
+	 * after a barrier here would have returned: its ->release, module
+	 * code run with no reference on the module, is then still running.
+	 * The free comes only once it returned.
+	 */
+	wait_var_event(&pool->vmas.nr_notified, !atomic_read(&pool->vmas.nr_notified));
 	mmu_notifier_synchronize();
 	smm_kmem_reserve_destroy(&pool->vmas.reserve);
 }

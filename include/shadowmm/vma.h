@@ -127,6 +127,8 @@ struct smm_vma_tree {
  *		smm_vma_tree's @mn)
  * @reap_bkt:	the bucket of @trees kswapd's next reap of idle trees starts
  *		from (smm_vma_reap_idle())
+ * @nr_notified: trees whose mmu notifier is registered and not yet freed
+ *		(in @trees or not): the pool's end waits for it to reach 0
  * @reserve:	the slab cache shadow VMA descriptors come from, with
  *		descriptors set aside for when the region is empty; made on
  *		the first mapping
@@ -136,6 +138,7 @@ struct smm_pool_vmas {
 	DECLARE_HASHTABLE(trees, 6);
 	unsigned long nr_unnotified;
 	unsigned int reap_bkt;
+	atomic_t nr_notified;
 	struct smm_kmem_reserve reserve;
 };
 
