@@ -824,11 +824,15 @@ static void smm_slab_bulk_free_runs_test(struct kunit *test)
 		/* The object freed last heads its slab's free list now. */
 		again = p[j - 1];
 
-		/* One CPU throughout: its array full, the rest on the slabs. */
-		preempt_disable();
+		/*
+		 * One CPU throughout: its array full, the rest on the slabs.
+		 * Pinned, not with preemption off: the frees take spinlocks,
+		 * which sleep on PREEMPT_RT.
+		 */
+		migrate_disable();
 		smm_kmem_cache_free_bulk(cache, n + 3, p);
 		smm_kmem_cache_free_bulk(cache, 1, &again);
-		preempt_enable();
+		migrate_enable();
 		KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_INVALID_FREE), 1UL);
 		KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(cache, SMM_SLAB_ERR_DOUBLE_FREE), 2UL);
 		KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(cache), smm_test_cpu_objs(cache));
@@ -1332,10 +1336,10 @@ static void smm_slab_double_free_test(struct kunit *test)
 	/* Without debugging: caught when freed twice in a row on one CPU. */
 	a = smm_kmem_cache_alloc(fast, SMM_TEST_FLAGS);
 	KUNIT_ASSERT_NOT_NULL(test, a);
-	preempt_disable();
+	migrate_disable();
 	smm_kmem_cache_free(fast, a);
 	smm_kmem_cache_free(fast, a);
-	preempt_enable();
+	migrate_enable();
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_errors(fast, SMM_SLAB_ERR_DOUBLE_FREE), 1UL);
 	smm_kmem_cache_drain(fast);
 	KUNIT_EXPECT_EQ(test, smm_kmem_cache_inuse(fast), 0UL);
@@ -1585,13 +1589,13 @@ static void smm_slab_alloc_node_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, fast);
 	KUNIT_ASSERT_GT(test, fast->cpu_limit, 0U);
 	for (nid = 0; nid < 2; nid++) {
-		preempt_disable();
+		migrate_disable();
 		obj[nid] = smm_kmem_cache_alloc_node(fast, SMM_TEST_FLAGS, nid);
 		smm_kmem_cache_free(fast, obj[nid]);
 		/* On top of this CPU's array now: reused for its node only. */
 		again = smm_kmem_cache_alloc_node(fast, SMM_TEST_FLAGS | SMM_GFP_THISNODE, !nid);
 		obj[!nid] = smm_kmem_cache_alloc_node(fast, SMM_TEST_FLAGS, nid);
-		preempt_enable();
+		migrate_enable();
 		KUNIT_ASSERT_NOT_NULL(test, obj[nid]);
 		KUNIT_ASSERT_NOT_NULL(test, again);
 		KUNIT_EXPECT_EQ(test, smm_test_obj_node(pool, obj[nid]), nid);
