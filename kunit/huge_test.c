@@ -153,6 +153,73 @@ static void smm_huge_object_split_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+
+/* What smm_object_split_alloc() was asked for, seen by the stub below. */
+struct smm_split_alloc_seen {
+	struct mem_cgroup *memcg;
+	gfp_t gfp;
+	int calls;
+};
+
+static void smm_test_split_alloc_seen(struct xa_state *xas, struct folio *folio,
+				      struct mem_cgroup *memcg, gfp_t gfp)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct smm_split_alloc_seen *seen = test->priv;
+
+	seen->memcg = memcg;
+	seen->gfp = gfp;
+	seen->calls++;
+	kunit_deactivate_static_stub(test, smm_object_split_alloc);
+	smm_object_split_alloc(xas, folio, memcg, gfp);
+	kunit_activate_static_stub(test, smm_object_split_alloc, smm_test_split_alloc_seen);
+}
+
+/*
+ * Reclaim splits a cold PMD-sized folio for whichever task reclaims, so
+ * the split's xarray nodes are charged to the object's owner, forced and
+ * never sleeping, as the shadow entries an eviction leaves: they were
+ * charged to the reclaiming task with GFP_KERNEL, which at that task's
+ * memory.max reclaimed and OOM-killed in its cgroup, page locks held, on
+ * the owner's behalf.  A punch splits for its caller, charged as shmem
+ * charges it.
+ */
+static void smm_huge_split_charges_owner_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_huge_test_pool(test);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	struct smm_split_alloc_seen seen = { };
+	struct folio *folio;
+
+	test->priv = &seen;
+	kunit_activate_static_stub(test, smm_object_split_alloc, smm_test_split_alloc_seen);
+	folio = smm_object_add_huge(obj, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
+	smm_lru_drain_all(pool);
+	KUNIT_EXPECT_EQ(test, smm_object_split_huge(obj, folio), 0);
+	KUNIT_EXPECT_EQ(test, seen.calls, 1);
+	KUNIT_EXPECT_PTR_EQ(test, seen.memcg, obj->memcg);
+	KUNIT_EXPECT_FALSE(test, gfpflags_allow_blocking(seen.gfp));
+	KUNIT_EXPECT_TRUE(test, seen.gfp & __GFP_HIGH);
+	folio_unlock(folio);
+	folio_put(folio);
+
+	folio = smm_object_add_huge(obj, SMM_HUGE_NR);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
+	folio_unlock(folio);
+	folio_put(folio);
+	smm_lru_drain_all(pool);
+	smm_object_punch(obj, (loff_t)(SMM_HUGE_NR + 1) << PAGE_SHIFT,
+			 (loff_t)(SMM_HUGE_NR + 2) << PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, seen.calls, 2);
+	KUNIT_EXPECT_NULL(test, seen.memcg);
+	KUNIT_EXPECT_TRUE(test, gfpflags_allow_blocking(seen.gfp));
+	kunit_deactivate_static_stub(test, smm_object_split_alloc);
+	test->priv = NULL;
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /*
  * A folio that a user holds besides the caller stays whole: the split
  * fails, counted, and a punch of part of it zeroes that part in place;
@@ -622,6 +689,7 @@ static void smm_huge_knob_test(struct kunit *test)
 static struct kunit_case smm_huge_cases[] = {
 	KUNIT_CASE(smm_huge_make_unmake_test),
 	KUNIT_CASE(smm_huge_object_split_test),
+	KUNIT_CASE(smm_huge_split_charges_owner_test),
 	KUNIT_CASE(smm_huge_held_folio_test),
 	KUNIT_CASE(smm_huge_dirty_is_the_heads_test),
 	KUNIT_CASE(smm_huge_split_keeps_stamp_test),

@@ -678,7 +678,8 @@ static bool smm_object_next_index(struct smm_object *obj, pgoff_t first,
 	return true;
 }
 
-static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio);
+static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio,
+				   bool for_reclaim);
 
 /* Tries of a split that a transient reference may fail, a tick apart. */
 #define SMM_SPLIT_TRIES		3
@@ -696,7 +697,7 @@ static int smm_object_split_huge_retry(struct smm_object *obj, struct folio *fol
 	int tries = 0, err;
 
 	for (;;) {
-		err = __smm_object_split_huge(obj, folio);
+		err = __smm_object_split_huge(obj, folio, false);
 		if (err != -EBUSY)
 			return err;
 		if (++tries == SMM_SPLIT_TRIES || folio_maybe_dma_pinned(folio)) {
@@ -1499,8 +1500,39 @@ static void smm_xas_free_spare(struct xa_state *xas)
 	WARN_ON_ONCE(xas_nomem(xas, GFP_NOWAIT));
 }
 
-/* smm_object_split_huge() without its count of failures. */
-static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio)
+/**
+ * smm_object_split_alloc() - the xarray nodes a PMD-sized folio's split needs
+ * @xas: the split's state, at @folio's index in its object's i_pages
+ * @folio: the folio
+ * @memcg: the memory cgroup the nodes are charged to (i_pages accounts
+ *	   its nodes), or NULL for the caller's own
+ * @gfp: how they are allocated
+ *
+ * On failure the state holds the error, and nothing is left allocated.
+ *
+ * Context: Process context; may sleep when @gfp allows.
+ */
+void smm_object_split_alloc(struct xa_state *xas, struct folio *folio,
+			    struct mem_cgroup *memcg, gfp_t gfp)
+{
+	struct mem_cgroup *old_memcg;
+
+	KUNIT_STATIC_STUB_REDIRECT(smm_object_split_alloc, xas, folio, memcg, gfp);
+	old_memcg = set_active_memcg(memcg);
+	xas_split_alloc(xas, folio, SMM_HUGE_ORDER, gfp);
+	set_active_memcg(old_memcg);
+}
+SMM_EXPORT(smm_object_split_alloc);
+
+/*
+ * smm_object_split_huge() without its count of failures.  @for_reclaim:
+ * the split's nodes are the owner's, charged to it past its limit if need
+ * be and never reclaimed for (as the shadow entries an eviction leaves),
+ * since the task that reclaims may be anybody's; a punch or SET_LIMIT
+ * acts for its caller, charged as shmem charges it.
+ */
+static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio,
+				   bool for_reclaim)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
 	XA_STATE(xas, &mapping->i_pages, folio->index);
@@ -1553,7 +1585,11 @@ static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio)
 	if (folio_ref_count(folio) > 2)
 		smm_lru_drain_all(pool);
 	/* On failure it frees what it took itself. */
-	xas_split_alloc(&xas, folio, SMM_HUGE_ORDER, GFP_KERNEL);
+	if (for_reclaim)
+		smm_object_split_alloc(&xas, folio, obj->memcg,
+				       GFP_NOWAIT | __GFP_HIGH | __GFP_NOWARN);
+	else
+		smm_object_split_alloc(&xas, folio, NULL, GFP_KERNEL);
 	if (xas_error(&xas))
 		return -ENOMEM;
 
@@ -1634,15 +1670,21 @@ static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio)
  * joins the inactive list.
  * The caller keeps the head page, locked, with its reference.
  *
+ * The xarray nodes the split needs are charged to the object's owner,
+ * past its memory.max if need be, without reclaim: reclaim (and the fault
+ * window) split for whoever happens to run them, and an allocation that
+ * reclaimed or OOM-killed in that task's cgroup would do it on the
+ * owner's behalf.
+ *
  * Context: Process context, may sleep.
  * Return: 0; -EAGAIN when the folio left the object meanwhile; -EBUSY
  * when a user besides the caller holds a reference (a get_user_pages()
  * pin, a lookup under way, a pipe's buffer): the folio stays whole;
- * -ENOMEM when the xarray had no memory for the split.
+ * -ENOMEM when the xarray had no memory for the split at once.
  */
 int smm_object_split_huge(struct smm_object *obj, struct folio *folio)
 {
-	int err = __smm_object_split_huge(obj, folio);
+	int err = __smm_object_split_huge(obj, folio, true);
 
 	if (err == -EBUSY)
 		smm_count_event(obj->pool, SMM_THP_SPLIT_PAGE_FAILED);

@@ -254,6 +254,8 @@ int smm_object_add_block(struct smm_object *obj, pgoff_t first,
 int smm_object_set_fault_order(struct smm_pool *pool, unsigned int order);
 struct folio *smm_object_add_huge(struct smm_object *obj, pgoff_t first);
 int smm_object_split_huge(struct smm_object *obj, struct folio *folio);
+void smm_object_split_alloc(struct xa_state *xas, struct folio *folio,
+			    struct mem_cgroup *memcg, gfp_t gfp);
 int smm_object_set_huge(struct smm_pool *pool, enum smm_huge_mode mode);
 bool smm_object_page_pinned(struct folio *folio);
 unsigned int smm_object_young_ptes(struct folio *folio);
