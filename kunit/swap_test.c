@@ -12,6 +12,7 @@
  * signal ends is no damage.
  */
 
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/cgroup.h>
 #include <linux/completion.h>
@@ -526,6 +527,70 @@ static bool smm_test_swap_writer_start(struct smm_test_swap_writer *w, int cpu)
 	return true;
 }
 
+/* What smm_swap_zalloc() was asked, seen by the stub below. */
+struct smm_zalloc_seen {
+	int calls, reclaiming;
+	bool locked;		/* a compressor's lock held while reclaiming */
+};
+
+/* In place of smm_swap_zalloc(): no room without reclaim. */
+static unsigned long smm_test_zalloc_tight(struct smm_swap *swap, size_t len,
+					   struct mem_cgroup *memcg, bool may_reclaim)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct smm_zalloc_seen *seen = test->priv;
+	unsigned long handle;
+	int cpu;
+
+	seen->calls++;
+	if (!may_reclaim)
+		return 0;
+	seen->reclaiming++;
+	for_each_possible_cpu(cpu)
+		if (mutex_is_locked(&per_cpu_ptr(swap->ctx, cpu)->lock))
+			seen->locked = true;
+	kunit_deactivate_static_stub(test, smm_swap_zalloc);
+	handle = smm_swap_zalloc(swap, len, memcg, may_reclaim);
+	kunit_activate_static_stub(test, smm_swap_zalloc, smm_test_zalloc_tight);
+	return handle;
+}
+
+/*
+ * The compressed store makes room with reclaim only outside the
+ * compressor's lock: every store and load that picks that CPU's
+ * compressor would otherwise wait out the reclaim (and a charge at the
+ * owner's limit reclaims in its cgroup twice).  The first try takes no
+ * reclaim; when it finds no room, the page is stored all the same, and
+ * reads back whole, compressed or not.
+ */
+static void smm_swap_reclaims_unlocked_test(struct kunit *test)
+{
+	struct smm_swap *swap = smm_test_swap(test, 4, NULL);
+	void *page = smm_test_page(test), *out = smm_test_page(test);
+	struct smm_zalloc_seen seen = { };
+	u32 slot;
+	int i;
+
+	test->priv = &seen;
+	for (i = 0; i < 2; i++) {
+		/* A page that compresses, then one that does not. */
+		if (i)
+			get_random_bytes(page, PAGE_SIZE);
+		else
+			memset(page, 0x5a, PAGE_SIZE);
+		kunit_activate_static_stub(test, smm_swap_zalloc, smm_test_zalloc_tight);
+		KUNIT_EXPECT_EQ(test, smm_swap_write(swap, page, &slot), 0);
+		kunit_deactivate_static_stub(test, smm_swap_zalloc);
+		KUNIT_EXPECT_EQ(test, seen.calls, 2 * (i + 1));
+		KUNIT_EXPECT_EQ(test, seen.reclaiming, i + 1);
+		KUNIT_EXPECT_FALSE(test, seen.locked);
+		KUNIT_EXPECT_EQ(test, smm_swap_read(swap, slot, out), 0);
+		KUNIT_EXPECT_EQ(test, memcmp(out, page, PAGE_SIZE), 0);
+		smm_swap_free(swap, slot);
+	}
+	test->priv = NULL;
+}
+
 /*
  * Every CPU has a compressor of its own: a store on one CPU goes through
  * while another CPU's compressor is busy (held here, as a long
@@ -780,6 +845,7 @@ static struct kunit_case smm_swap_cases[] = {
 	KUNIT_CASE(smm_swap_file_write_killed_early_test),
 	KUNIT_CASE(smm_swap_file_read_killed_test),
 	KUNIT_CASE(smm_swap_ctx_per_cpu_test),
+	KUNIT_CASE(smm_swap_reclaims_unlocked_test),
 	{}
 };
 

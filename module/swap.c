@@ -121,19 +121,29 @@ static void smm_swap_release_slot(struct smm_swap *swap, u32 slot)
 
 /* ---- compressed store ---- */
 
-/*
- * Room for @len bytes, charged to @memcg when one is given.  A charge that
- * would take @memcg over its limit fails at once (__GFP_NORETRY: no OOM
- * kill in the owner's cgroup from someone else's reclaim), and so does the
- * store.
+/**
+ * smm_swap_zalloc() - room in the compressed store
+ * @swap: the store
+ * @len: bytes
+ * @memcg: the memory cgroup the room is charged to, or NULL for nobody
+ * @may_reclaim: reclaim may make the room (GFP_NOIO), and, with @memcg,
+ *	the charge may reclaim in @memcg before it fails (__GFP_NORETRY: no
+ *	OOM kill in the owner's cgroup from someone else's reclaim); else
+ *	nothing is reclaimed and a charge over @memcg's limit fails at once
+ *
+ * Context: Process context; may sleep when @may_reclaim.  Never with a
+ * compressor's lock held when @may_reclaim: every store and load that
+ * picks that context would wait out the reclaim.
+ * Return: the handle, or 0 when there is no room.
  */
-static unsigned long smm_zalloc(struct smm_swap *swap, size_t len,
-				struct mem_cgroup *memcg)
+unsigned long smm_swap_zalloc(struct smm_swap *swap, size_t len,
+			      struct mem_cgroup *memcg, bool may_reclaim)
 {
-	gfp_t gfp = GFP_NOIO | __GFP_NOWARN;
+	gfp_t gfp = (may_reclaim ? GFP_NOIO : GFP_NOWAIT) | __GFP_NOWARN;
 	struct mem_cgroup *old = NULL;
 	unsigned long handle;
 
+	KUNIT_STATIC_STUB_REDIRECT(smm_swap_zalloc, swap, len, memcg, may_reclaim);
 	if (memcg) {
 		gfp |= __GFP_ACCOUNT | __GFP_NORETRY;
 		old = set_active_memcg(memcg);
@@ -149,6 +159,7 @@ static unsigned long smm_zalloc(struct smm_swap *swap, size_t len,
 		set_active_memcg(old);
 	return handle;
 }
+SMM_EXPORT(smm_swap_zalloc);
 
 static void smm_zfree(struct smm_swap *swap, unsigned long handle)
 {
@@ -189,25 +200,54 @@ static struct smm_swap_ctx *smm_swap_ctx_get(struct smm_swap *swap)
 	return ctx;
 }
 
+/*
+ * @src compressed with @ctx (locked): the bytes to store in *@data (the
+ * context's buffer, or @src itself when it does not compress), and their
+ * length is returned.
+ */
+static unsigned int smm_swap_compress(struct smm_swap_ctx *ctx, const void *src,
+				      const void **data)
+{
+	unsigned int len = 2 * PAGE_SIZE;
+	int ret;
+
+	ret = crypto_comp_compress(ctx->tfm, src, PAGE_SIZE, ctx->buffer, &len);
+	if (!ret && len < PAGE_SIZE) {
+		*data = ctx->buffer;
+		return len;
+	}
+	*data = src;
+	return PAGE_SIZE;
+}
+
 static int smm_swap_store_compressed(struct smm_swap *swap, struct smm_swap_slot *s,
 				     const void *src, struct mem_cgroup *memcg)
 {
-	unsigned int len = 2 * PAGE_SIZE;
 	struct smm_swap_ctx *ctx;
-	const void *data = src;
 	unsigned long handle;
-	int ret;
+	const void *data;
+	unsigned int len;
 
 	ctx = smm_swap_ctx_get(swap);
-	ret = crypto_comp_compress(ctx->tfm, src, PAGE_SIZE, ctx->buffer, &len);
-	if (!ret && len < PAGE_SIZE)
-		data = ctx->buffer;
-	else
-		len = PAGE_SIZE;
-	handle = smm_zalloc(swap, len, memcg);
+	len = smm_swap_compress(ctx, src, &data);
+	handle = smm_swap_zalloc(swap, len, memcg, false);
 	if (!handle) {
+		/*
+		 * No room at once: made with reclaim, outside the
+		 * compressor's lock, and the page compressed again (the
+		 * same bytes, which nobody changes while they are stored,
+		 * give the same length).
+		 */
 		mutex_unlock(&ctx->lock);
-		return -ENOMEM;
+		handle = smm_swap_zalloc(swap, len, memcg, true);
+		if (!handle)
+			return -ENOMEM;
+		ctx = smm_swap_ctx_get(swap);
+		if (WARN_ON_ONCE(smm_swap_compress(ctx, src, &data) != len)) {
+			mutex_unlock(&ctx->lock);
+			smm_zfree(swap, handle);
+			return -EIO;
+		}
 	}
 	memcpy(smm_zmap(swap, handle, true), data, len);
 	smm_zunmap(swap, handle);

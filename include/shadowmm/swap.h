@@ -118,6 +118,8 @@ struct smm_swap {
 int smm_swap_init(struct smm_swap *swap, const struct smm_swap_config *cfg);
 void smm_swap_destroy(struct smm_swap *swap);
 int smm_swap_write(struct smm_swap *swap, const void *src, u32 *slot);
+unsigned long smm_swap_zalloc(struct smm_swap *swap, size_t len,
+			      struct mem_cgroup *memcg, bool may_reclaim);
 int smm_swap_write_memcg(struct smm_swap *swap, const void *src, u32 *slot,
 			 struct mem_cgroup *memcg);
 struct mem_cgroup *smm_swap_owner_get(void);
