@@ -538,6 +538,45 @@ static void smm_huge_held_split_keeps_pmd_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
+/* In place of smm_object_split_alloc(): no memory for the nodes. */
+static void smm_test_split_alloc_fails(struct xa_state *xas, struct folio *folio,
+				       struct mem_cgroup *memcg, gfp_t gfp)
+{
+	xas_set_err(xas, -ENOMEM);
+}
+
+/*
+ * A split that gets no memory for its xarray nodes (reclaim's never waits
+ * for it) fails before it touches the folio's mappings: the PMD stays and
+ * no split is counted.  The nodes used to be asked for after the unmap,
+ * so the folio stayed whole but every process had lost its PMD.
+ */
+static void smm_huge_split_nomem_keeps_pmd_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_huge_test_pool(test);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_object *obj = smm_file_object(file);
+	unsigned long addr, at, splits;
+	struct folio *folio;
+
+	folio = smm_huge_test_map(test, pool, file, 0, &addr, &at);
+	splits = smm_event_sum(pool, SMM_THP_SPLIT_PMD);
+	folio_lock(folio);
+	kunit_activate_static_stub(test, smm_object_split_alloc, smm_test_split_alloc_fails);
+	KUNIT_EXPECT_EQ(test, smm_object_split_huge(obj, folio), -ENOMEM);
+	kunit_deactivate_static_stub(test, smm_object_split_alloc);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_THP_SPLIT_PMD), splits);
+	KUNIT_EXPECT_TRUE(test, smm_huge_test_pmd_mapped(at));
+	KUNIT_EXPECT_TRUE(test, folio_test_large(folio));
+	/* With memory it splits, dropping and counting the PMD. */
+	KUNIT_EXPECT_EQ(test, smm_object_split_huge(obj, folio), 0);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_THP_SPLIT_PMD), splits + 1);
+	KUNIT_EXPECT_FALSE(test, smm_huge_test_pmd_mapped(at));
+	folio_unlock(folio);
+	folio_put(folio);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 /*
  * A first touch in a mapping's aligned 2 MiB maps the folio with a PMD;
  * aging reads that PMD's young bit once (a folio's accesses through one
@@ -698,6 +737,7 @@ static struct kunit_case smm_huge_cases[] = {
 	KUNIT_CASE(smm_huge_limit_test),
 	KUNIT_CASE(smm_huge_young_test),
 	KUNIT_CASE(smm_huge_held_split_keeps_pmd_test),
+	KUNIT_CASE(smm_huge_split_nomem_keeps_pmd_test),
 	KUNIT_CASE(smm_huge_gen_age_once_test),
 	KUNIT_CASE(smm_huge_knob_test),
 	{}

@@ -420,8 +420,8 @@ static int smm_test_swap_write_fails(struct smm_swap *swap, const void *src, u32
 
 /*
  * A store that refuses a write for a reason of its own (a swap file's
- * file system gone read-only or shut down: EROFS, EIO) refuses the next
- * page too: the pass ends at the first refusal, as on a full store, and
+ * file system gone read-only or shut down: EROFS, EIO; stuck: EBUSY)
+ * refuses the next page too: the pass ends at the first refusal, as on a full store, and
  * tries no other page.  Only ENOMEM (this owner's cgroup at its limit)
  * is the page's own, and reclaim goes on to other pages.  Every error
  * but ENOSPC used to go on, unmapping and copying page after page, the
@@ -429,7 +429,7 @@ static int smm_test_swap_write_fails(struct smm_swap *swap, const void *src, u32
  */
 static void smm_reclaim_store_error_ends_pass_test(struct kunit *test)
 {
-	static const int errors[] = { -EIO, -EROFS, -ENOSPC, -ENOMEM };
+	static const int errors[] = { -EIO, -EROFS, -ENOSPC, -EBUSY, -ENOMEM };
 	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
 	struct file *file = smm_test_object_file(test, pool);
 	const unsigned long n = 16;

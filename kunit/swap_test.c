@@ -527,6 +527,34 @@ static bool smm_test_swap_writer_start(struct smm_test_swap_writer *w, int cpu)
 	return true;
 }
 
+/*
+ * As many writes still running for waiters that left as the store lets
+ * run mean a stuck file system: a store then fails with -EBUSY, which
+ * ends a reclaim pass as a full store does, and gives its slot back.
+ * It failed with -ENOMEM, a page's own failure, so reclaim went on
+ * unmapping page after page for writes refused alike.
+ */
+static void smm_swap_file_orphans_refuse_test(struct kunit *test)
+{
+	struct smm_swap *swap = smm_test_swap(test, 4, SMM_TEST_SWAP_FILE);
+	void *page = smm_test_page(test), *out = smm_test_page(test);
+	u32 slot;
+
+	smm_test_page_fill(page, 1);
+	spin_lock(&swap->lock);
+	swap->nr_orphaned = SMM_SWAP_MAX_ORPHANED;
+	spin_unlock(&swap->lock);
+	KUNIT_EXPECT_EQ(test, smm_swap_write(swap, page, &slot), -EBUSY);
+	KUNIT_EXPECT_EQ(test, smm_swap_free_slots(swap), 4UL);
+	spin_lock(&swap->lock);
+	swap->nr_orphaned = 0;
+	spin_unlock(&swap->lock);
+	KUNIT_ASSERT_EQ(test, smm_swap_write(swap, page, &slot), 0);
+	KUNIT_EXPECT_EQ(test, smm_swap_read(swap, slot, out), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(out, page, PAGE_SIZE), 0);
+	smm_swap_free(swap, slot);
+}
+
 /* What smm_swap_zalloc() was asked, seen by the stub below. */
 struct smm_zalloc_seen {
 	int calls, reclaiming;
@@ -846,6 +874,7 @@ static struct kunit_case smm_swap_cases[] = {
 	KUNIT_CASE(smm_swap_file_read_killed_test),
 	KUNIT_CASE(smm_swap_ctx_per_cpu_test),
 	KUNIT_CASE(smm_swap_reclaims_unlocked_test),
+	KUNIT_CASE(smm_swap_file_orphans_refuse_test),
 	{}
 };
 

@@ -1561,6 +1561,18 @@ static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio,
 		if (smm_object_page_pinned(folio))
 			return -EBUSY;
 	}
+	/*
+	 * The nodes first, before any mapping goes: a split that finds no
+	 * memory (reclaim's never waits for it) leaves the folio mapped.
+	 * On failure it frees what it took itself.
+	 */
+	if (for_reclaim)
+		smm_object_split_alloc(&xas, folio, obj->memcg,
+				       GFP_NOWAIT | __GFP_HIGH | __GFP_NOWARN);
+	else
+		smm_object_split_alloc(&xas, folio, NULL, GFP_KERNEL);
+	if (xas_error(&xas))
+		return -ENOMEM;
 	first = folio->index;
 	block = smm_object_frame(pool, head);
 	/* As the kernel counts a PMD it splits: each mapping's goes here. */
@@ -1584,14 +1596,6 @@ static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio,
 	 */
 	if (folio_ref_count(folio) > 2)
 		smm_lru_drain_all(pool);
-	/* On failure it frees what it took itself. */
-	if (for_reclaim)
-		smm_object_split_alloc(&xas, folio, obj->memcg,
-				       GFP_NOWAIT | __GFP_HIGH | __GFP_NOWARN);
-	else
-		smm_object_split_alloc(&xas, folio, NULL, GFP_KERNEL);
-	if (xas_error(&xas))
-		return -ENOMEM;
 
 	smm_object_change_begin(pool);
 	xas_lock_irq(&xas);

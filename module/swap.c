@@ -308,13 +308,6 @@ struct smm_swap_write_req {
 	int state;
 };
 
-/*
- * Writes whose waiters left, at most: each holds a page of the kernel's
- * and a slot until its file system is done with it.  Past it a store
- * fails as without memory, and the page stays resident.
- */
-#define SMM_SWAP_MAX_ORPHANED	256
-
 enum {
 	SMM_SWAP_REQ_WAITING,	/* the waiter waits for the write */
 	SMM_SWAP_REQ_DONE,	/* written; the waiter takes the result */
@@ -405,8 +398,14 @@ static int smm_swap_store_file(struct smm_swap *swap, u32 slot, const void *src)
 	bool left;
 	int ret;
 
-	if (READ_ONCE(swap->nr_orphaned) >= SMM_SWAP_MAX_ORPHANED)
-		goto no_memory;
+	/*
+	 * As many writes as that still run for killed waiters: the file
+	 * system is stuck, and takes no page of anybody's for now.
+	 */
+	if (READ_ONCE(swap->nr_orphaned) >= SMM_SWAP_MAX_ORPHANED) {
+		smm_swap_release_slot(swap, slot);
+		return -EBUSY;
+	}
 	req = kmalloc(sizeof(*req), gfp);
 	if (!req)
 		goto no_memory;
@@ -486,8 +485,9 @@ static int smm_swap_load_file(struct smm_swap *swap, u32 slot, void *dst)
  * store's worker, killably (it never waits for a frozen file system).
  * Return: 0, -ENOSPC when every slot is taken or the swap file's file
  * system is frozen (or full), -ENOMEM when the compressed store has no
- * memory or @memcg no room (or a swap file's write no buffer, or too
- * many writes whose waiters left still run), -EINTR when the caller has
+ * memory or @memcg no room (or a swap file's write no buffer), -EBUSY
+ * when too many swap-file writes whose waiters left still run, -EIO when
+ * a page compressed twice gave two lengths, -EINTR when the caller has
  * a fatal signal and the store is a swap file (at once, or after the
  * write was queued), or the file's write error.  On error nothing is stored and no slot is taken
  * (after -EINTR the worker gives the slot back once its write is over).

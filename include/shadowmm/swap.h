@@ -52,6 +52,14 @@ struct smm_swap_slot {
 	u32 len;
 };
 
+/*
+ * A swap file's writes whose waiters left, at most: each holds a page of
+ * the kernel's and a slot until its file system is done with it.  Past
+ * it every store fails with -EBUSY, as the file system then takes no
+ * page, and the page stays resident.
+ */
+#define SMM_SWAP_MAX_ORPHANED	256
+
 /**
  * struct smm_swap_ctx - one CPU's compressor for the compressed store
  * @lock:	serialises use of @tfm and @buffer.  A task takes the context
