@@ -436,18 +436,13 @@ int smm_object_remove_mapping(struct smm_pool *pool, struct smm_page *frame,
 	/*
 	 * Room for the shadow entry, so storing it cannot fail below:
 	 * charged, as the page's stored copy is, to the object's owner,
-	 * not to whichever task happens to reclaim.  Without reclaim of
-	 * its own, and past the owner's memory.max if need be (__GFP_HIGH:
-	 * a forced charge, as the kernel's reclaim makes its own under
-	 * PF_MEMALLOC), rather than the owner's cgroup reclaiming, and
-	 * OOM-killing, on another task's behalf, or every eviction of the
+	 * forced (SMM_GFP_OWNER_FORCED), rather than every eviction of the
 	 * owner's pages failing while its cgroup sits at its limit.  The
 	 * overshoot is a node per 64 indexes evicted, no more than the
 	 * store's slots and the shadow entries' bound allow.
 	 */
 	old_memcg = set_active_memcg(obj->memcg);
-	ret = xa_reserve_irq(&obj->shadows, index,
-			     GFP_NOWAIT | __GFP_HIGH | __GFP_NOWARN);
+	ret = xa_reserve_irq(&obj->shadows, index, SMM_GFP_OWNER_FORCED);
 	set_active_memcg(old_memcg);
 	if (ret)
 		return SMM_EVICT_BUSY;

@@ -679,7 +679,7 @@ static bool smm_object_next_index(struct smm_object *obj, pgoff_t first,
 }
 
 static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio,
-				   bool for_reclaim);
+				   struct mem_cgroup *memcg, gfp_t gfp);
 
 /* Tries of a split that a transient reference may fail, a tick apart. */
 #define SMM_SPLIT_TRIES		3
@@ -697,7 +697,8 @@ static int smm_object_split_huge_retry(struct smm_object *obj, struct folio *fol
 	int tries = 0, err;
 
 	for (;;) {
-		err = __smm_object_split_huge(obj, folio, false);
+		/* A punch or SET_LIMIT splits for its caller, as shmem charges. */
+		err = __smm_object_split_huge(obj, folio, NULL, GFP_KERNEL);
 		if (err != -EBUSY)
 			return err;
 		if (++tries == SMM_SPLIT_TRIES || folio_maybe_dma_pinned(folio)) {
@@ -1525,14 +1526,12 @@ void smm_object_split_alloc(struct xa_state *xas, struct folio *folio,
 SMM_EXPORT(smm_object_split_alloc);
 
 /*
- * smm_object_split_huge() without its count of failures.  @for_reclaim:
- * the split's nodes are the owner's, charged to it past its limit if need
- * be and never reclaimed for (as the shadow entries an eviction leaves),
- * since the task that reclaims may be anybody's; a punch or SET_LIMIT
- * acts for its caller, charged as shmem charges it.
+ * smm_object_split_huge() without its count of failures; the split's
+ * xarray nodes are charged to @memcg (NULL: the caller's cgroup) and
+ * allocated with @gfp.
  */
 static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio,
-				   bool for_reclaim)
+				   struct mem_cgroup *memcg, gfp_t gfp)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
 	XA_STATE(xas, &mapping->i_pages, folio->index);
@@ -1566,11 +1565,7 @@ static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio,
 	 * memory (reclaim's never waits for it) leaves the folio mapped.
 	 * On failure it frees what it took itself.
 	 */
-	if (for_reclaim)
-		smm_object_split_alloc(&xas, folio, obj->memcg,
-				       GFP_NOWAIT | __GFP_HIGH | __GFP_NOWARN);
-	else
-		smm_object_split_alloc(&xas, folio, NULL, GFP_KERNEL);
+	smm_object_split_alloc(&xas, folio, memcg, gfp);
 	if (xas_error(&xas))
 		return -ENOMEM;
 	first = folio->index;
@@ -1674,11 +1669,9 @@ static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio,
  * joins the inactive list.
  * The caller keeps the head page, locked, with its reference.
  *
- * The xarray nodes the split needs are charged to the object's owner,
- * past its memory.max if need be, without reclaim: reclaim (and the fault
- * window) split for whoever happens to run them, and an allocation that
- * reclaimed or OOM-killed in that task's cgroup would do it on the
- * owner's behalf.
+ * The xarray nodes the split needs are charged to the object's owner
+ * (SMM_GFP_OWNER_FORCED): reclaim and the fault window split for
+ * whoever happens to run them.
  *
  * Context: Process context, may sleep.
  * Return: 0; -EAGAIN when the folio left the object meanwhile; -EBUSY
@@ -1688,7 +1681,7 @@ static int __smm_object_split_huge(struct smm_object *obj, struct folio *folio,
  */
 int smm_object_split_huge(struct smm_object *obj, struct folio *folio)
 {
-	int err = __smm_object_split_huge(obj, folio, true);
+	int err = __smm_object_split_huge(obj, folio, obj->memcg, SMM_GFP_OWNER_FORCED);
 
 	if (err == -EBUSY)
 		smm_count_event(obj->pool, SMM_THP_SPLIT_PAGE_FAILED);

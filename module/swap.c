@@ -403,8 +403,8 @@ static int smm_swap_store_file(struct smm_swap *swap, u32 slot, const void *src)
 	 * system is stuck, and takes no page of anybody's for now.
 	 */
 	if (READ_ONCE(swap->nr_orphaned) >= SMM_SWAP_MAX_ORPHANED) {
-		smm_swap_release_slot(swap, slot);
-		return -EBUSY;
+		ret = -EBUSY;
+		goto fail;
 	}
 	req = kmalloc(sizeof(*req), gfp);
 	if (!req)
@@ -442,8 +442,10 @@ static int smm_swap_store_file(struct smm_swap *swap, u32 slot, const void *src)
 	return ret;
 
 no_memory:
+	ret = -ENOMEM;
+fail:
 	smm_swap_release_slot(swap, slot);
-	return -ENOMEM;
+	return ret;
 }
 
 /*

@@ -93,6 +93,17 @@ static inline void smm_object_change_end(struct smm_pool *pool)
 #define SMM_PINNED_POLL		(HZ / 10)
 #define SMM_PINNED_POLL_MAX	(16 * SMM_PINNED_POLL)
 
+/*
+ * How reclaim allocates what an object's owner pays for (the shadow
+ * entry's node of an eviction, the nodes of a split): inside
+ * set_active_memcg(owner), never reclaiming, and past the owner's
+ * memory.max if need be (__GFP_HIGH: a forced charge, as the kernel's
+ * reclaim makes its own under PF_MEMALLOC).  The task that reclaims may
+ * be anybody's: a charge that reclaimed or OOM-killed in a cgroup would
+ * do it on another's behalf.
+ */
+#define SMM_GFP_OWNER_FORCED	(GFP_NOWAIT | __GFP_HIGH | __GFP_NOWARN)
+
 /* How smm_object_get_page() may serve an index. */
 #define SMM_GET_CREATE	BIT(0)	/* make a zeroed page where none is */
 #define SMM_GET_NOWAIT	BIT(1)	/* never sleep: -EAGAIN where it would */
