@@ -1432,7 +1432,10 @@ static int cmp_mix_compact_fn(void *arg)
 	struct cmp_mix *m = arg;
 
 	while (!kthread_should_stop()) {
-		if (smm_compact_pool(m->pool, &m->stats))
+		int ret = smm_compact_pool(m->pool, &m->stats);
+
+		/* kthread_stop() is a signal to it (TIF_NOTIFY_SIGNAL). */
+		if (ret && !(ret == -EINTR && kthread_should_stop()))
 			m->bad++;
 		m->rounds++;
 		cond_resched();

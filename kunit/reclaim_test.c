@@ -41,6 +41,7 @@
 #include <linux/zsmalloc.h>
 
 #include <shadowmm/compat.h>
+#include <shadowmm/debugfs.h>
 #include <shadowmm/lru.h>
 #include <shadowmm/lru_gen.h>
 #include <shadowmm/lru_policy.h>
@@ -1712,6 +1713,39 @@ static void smm_reclaim_no_store_test(struct kunit *test)
 }
 
 /*
+ * The "reclaim N" and "compact 1" knobs end for any signal to their
+ * writer, not only a fatal one: a ^C, or the freezer's wake-up for
+ * suspend, which would otherwise wait out the whole run and give up.
+ * With SIGUSR1 pending each write is -EINTR and evicts nothing; without
+ * it the same write evicts.
+ */
+static void smm_reclaim_knob_signal_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	u8 *buf = smm_test_buf(test);
+	unsigned long i, steal;
+
+	for (i = 0; i < 2 * SMM_RECLAIM_BATCH; i++)
+		KUNIT_ASSERT_EQ(test, smm_test_write_page(file, buf, i), (ssize_t)PAGE_SIZE);
+	steal = smm_event_sum(pool, SMM_PGSTEAL_DIRECT);
+
+	allow_signal(SIGUSR1);
+	send_sig(SIGUSR1, current, 1);
+	KUNIT_EXPECT_TRUE(test, signal_pending(current));
+	KUNIT_EXPECT_FALSE(test, fatal_signal_pending(current));
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "reclaim 32"), -EINTR);
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "compact 1"), -EINTR);
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_PGSTEAL_DIRECT), steal);
+	flush_signals(current);
+	disallow_signal(SIGUSR1);
+
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, "reclaim 32"), 0);
+	KUNIT_EXPECT_GT(test, smm_event_sum(pool, SMM_PGSTEAL_DIRECT), steal);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
+/*
  * A task being killed reclaims nothing: its allocation below min fails
  * at once, scanning no page, though reclaim could have freed one for it,
  * and its "reclaim N" stops before the first batch.  (Before, it scanned
@@ -1913,6 +1947,7 @@ static struct kunit_case smm_reclaim_cases[] = {
 	KUNIT_CASE_SLOW(smm_reclaim_shadow_charge_at_limit_test),
 	KUNIT_CASE(smm_reclaim_no_store_test),
 	KUNIT_CASE(smm_reclaim_killed_test),
+	KUNIT_CASE(smm_reclaim_knob_signal_test),
 	KUNIT_CASE_PARAM_ATTR(smm_reclaim_kmalloc_test, smm_reclaim_kmalloc_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	{}

@@ -69,6 +69,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/freezer.h>
 #include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/mm.h>
@@ -337,12 +338,16 @@ static void smm_putback_migratepages(struct smm_compact_control *cc)
 	cc->nr_migrate = 0;
 }
 
-/* The run must stop: its caller is being killed, or kcompactd stopped. */
+/*
+ * The run must stop: the knob's writer got a signal (a kill, the
+ * freezer's, a ^C), or kcompactd is stopping or freezing (it freezes
+ * between runs, never with frames isolated).
+ */
 static bool smm_compact_should_stop(struct smm_compact_control *cc)
 {
-	if (fatal_signal_pending(current))
+	if (signal_pending(current))
 		return true;
-	return !cc->sync && kthread_should_stop();
+	return !cc->sync && (kthread_should_stop() || freezing(current));
 }
 
 /*
@@ -603,15 +608,15 @@ static void smm_compact_count_outcome(struct smm_pool *pool, struct smm_zone *zo
  * otherwise.  Deferral is kcompactd's alone: the knob ignores it.
  *
  * Context: Process context, may sleep; no lock held.
- * Return: 0, or -EINTR when a fatal signal stopped it (what moved stays
- * moved).
+ * Return: 0, or -EINTR when a signal stopped it (a kill, a ^C, the
+ * freezer's for suspend; what moved stays moved).
  */
 int smm_compact_pool(struct smm_pool *pool, struct smm_compact_stats *stats)
 {
 	struct smm_zone *zone;
 	int i;
 
-	if (mutex_lock_killable(&pool->compact.lock))
+	if (mutex_lock_interruptible(&pool->compact.lock))
 		return -EINTR;
 	smm_count_event(pool, SMM_COMPACTSTALL);
 	for_each_smm_zone(pool, zone, i) {
@@ -623,7 +628,7 @@ int smm_compact_pool(struct smm_pool *pool, struct smm_compact_stats *stats)
 			break;
 	}
 	mutex_unlock(&pool->compact.lock);
-	return fatal_signal_pending(current) ? -EINTR : 0;
+	return signal_pending(current) ? -EINTR : 0;
 }
 SMM_EXPORT(smm_compact_pool);
 
@@ -737,12 +742,14 @@ static int smm_kcompactd_fn(void *arg)
 {
 	struct smm_kcompactd *k = arg;
 
+	/* Frozen for suspend and hibernation, as the kernel's kcompactd. */
+	set_freezable();
 	while (!kthread_should_stop()) {
 		unsigned int order, highest;
 
 		WRITE_ONCE(k->running, false);
-		wait_event_interruptible(k->wait, test_bit(SMM_KCOMPACTD_WOKEN, &k->flags) ||
-					 kthread_should_stop());
+		wait_event_freezable(k->wait, test_bit(SMM_KCOMPACTD_WOKEN, &k->flags) ||
+				     kthread_should_stop());
 		if (kthread_should_stop())
 			break;
 		WRITE_ONCE(k->running, true);

@@ -540,7 +540,8 @@ static int smm_knob_reclaim(struct smm_pool *pool, unsigned int val)
 	if (!pool->swap.ready)
 		return -EOPNOTSUPP;
 	smm_reclaim_pages(pool, val);
-	return 0;
+	/* A signal ended it early: what went stays evicted. */
+	return signal_pending(current) ? -EINTR : 0;
 }
 
 /* What a knob accepts right now: some bounds follow the pool's state. */
@@ -616,7 +617,8 @@ static int smm_knob_apply(struct smm_pool *pool, const struct smm_knob *k,
 		return -EINVAL;
 	}
 	ret = k->set(pool, val);
-	if (ret)
+	/* A signal that ended a run is the writer's, not a refusal. */
+	if (ret && ret != -EINTR)
 		pr_err_ratelimited("knobs: \"%*pE\" is refused: %d\n", len, line, ret);
 	return ret;
 }

@@ -53,6 +53,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/freezer.h>
 #include <linux/kthread.h>
 #include <linux/pagemap.h>
 #include <linux/sched.h>
@@ -78,6 +79,7 @@
  * @nr_reclaimed:	pages evicted so far
  * @priority:		a pass scans at most lru_size >> @priority pages
  * @kswapd:		kswapd's run (else direct reclaim): which counters
+ * @on_demand:		the "reclaim N" knob's run: any signal stops it
  * @store_full:		a page could not be written: stop
  */
 struct smm_scan_control {
@@ -86,6 +88,7 @@ struct smm_scan_control {
 	unsigned long nr_reclaimed;
 	int priority;
 	bool kswapd;
+	bool on_demand;
 	bool store_full;
 };
 
@@ -233,7 +236,14 @@ static unsigned int smm_shrink_inactive(struct smm_pool *pool,
  */
 static bool smm_reclaim_killed(const struct smm_scan_control *sc)
 {
-	return !sc->kswapd && fatal_signal_pending(current);
+	if (sc->kswapd)
+		return false;
+	/*
+	 * The knob's writer asked for nothing it needs to go on: any
+	 * signal ends it (a ^C, the freezer's for suspend), as a signal
+	 * ends a write to the kernel's memory.reclaim.
+	 */
+	return sc->on_demand ? signal_pending(current) : fatal_signal_pending(current);
 }
 
 /*
@@ -338,9 +348,20 @@ static void smm_kswapd_balance(struct smm_kswapd *k, unsigned int order, int hig
 		return;
 	smm_count_event(pool, SMM_PAGEOUTRUN);
 	trace_shadowmm_reclaim_begin(node->nid, order, 0);
-	while (!kthread_should_stop() && !smm_node_balanced(node, order, highest)) {
+	while (!smm_node_balanced(node, order, highest)) {
 		unsigned long before = sc.nr_reclaimed;
-		int progress = atomic_read(&k->progress);
+		int progress;
+
+		/*
+		 * Suspend and hibernation freeze kswapd here, between
+		 * batches, with no page or lock held, as the kernel's
+		 * balance_pgdat() freezes: a pass must not evict, allocate
+		 * or write the store after the image's memory is set aside
+		 * or while the devices sleep.
+		 */
+		if (kthread_freezable_should_stop(NULL))
+			break;
+		progress = atomic_read(&k->progress);
 
 		sc.nr_to_reclaim = sc.nr_reclaimed + SMM_RECLAIM_BATCH;
 		sc.store_full = false;
@@ -402,13 +423,15 @@ static int smm_kswapd_fn(void *arg)
 {
 	struct smm_kswapd *k = arg;
 
+	/* Frozen for suspend and hibernation, as the kernel's kswapd. */
+	set_freezable();
 	while (!kthread_should_stop()) {
 		unsigned int order;
 		int highest;
 
 		WRITE_ONCE(k->running, false);
-		wait_event_interruptible(k->wait, test_bit(SMM_KSWAPD_WOKEN, &k->flags) ||
-					 kthread_should_stop());
+		wait_event_freezable(k->wait, test_bit(SMM_KSWAPD_WOKEN, &k->flags) ||
+				     kthread_should_stop());
 		if (kthread_should_stop())
 			break;
 		WRITE_ONCE(k->running, true);
@@ -626,16 +649,20 @@ unsigned long smm_direct_reclaim(struct smm_pool *pool, struct smm_node *pref,
  * @nr: pages to reclaim
  *
  * Passes over every node at falling priority until @nr pages are evicted
- * or a pass at priority 0 evicts nothing, or the writer of the knob is
- * being killed (after the batch under way).  Counted as direct reclaim
- * (not as a stall).
+ * or a pass at priority 0 evicts nothing, or the caller has a signal
+ * pending (after the batch under way).  Counted as direct reclaim (not
+ * as a stall).
  *
  * Context: Process context, may sleep; no spinlock or page lock held.
  * Return: the number of pages reclaimed.
  */
 unsigned long smm_reclaim_pages(struct smm_pool *pool, unsigned long nr)
 {
-	struct smm_scan_control sc = { .nr_to_reclaim = nr, .priority = SMM_DEF_PRIORITY };
+	struct smm_scan_control sc = {
+		.nr_to_reclaim = nr,
+		.priority = SMM_DEF_PRIORITY,
+		.on_demand = true,
+	};
 	struct smm_node *pref = smm_preferred_node(pool);
 
 	trace_shadowmm_reclaim_begin(pref->nid, 0, 0);

@@ -40,6 +40,7 @@
 #include <linux/nodemask.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/suspend.h>
 #include <linux/vmalloc.h>
 
 #include <shadowmm/compat.h>
@@ -430,6 +431,28 @@ static int smm_region_offline_notify(struct notifier_block *nb,
 	return notifier_from_errno(-EBUSY);
 }
 
+/*
+ * Hibernation saves only what the kernel counts as RAM.  A range set
+ * aside with memmap= is not (e820__register_nosave_regions() marks it
+ * nosave), so a reserved pool's frames would be missing from the image:
+ * after resume the objects' bytes and the module's own slabs (objects,
+ * VMA descriptors, free pointers) would hold whatever the range held
+ * after the power cycle, while the saved descriptors still call them
+ * in use.  Refused before any task freezes; suspend to RAM or to idle
+ * keeps the memory powered and is not refused.
+ */
+static int smm_region_pm_notify(struct notifier_block *nb, unsigned long action,
+				void *data)
+{
+	struct smm_region *region = container_of(nb, struct smm_region, pm_nb);
+
+	if (action != PM_HIBERNATION_PREPARE)
+		return NOTIFY_DONE;
+	pr_warn_ratelimited("hibernation refused: the reserved range %pa+%pa of a shadowmm pool is not saved in an image; unload shadowmm first\n",
+			    &region->phys_base, &region->phys_size);
+	return notifier_from_errno(-EBUSY);
+}
+
 /* Give back what smm_region_take_kernel()/_reserved() took. */
 static void smm_region_give_back(struct smm_region *region)
 {
@@ -484,7 +507,28 @@ int smm_region_create(struct smm_region *region, const struct smm_region_config 
 	region->offline_nb.notifier_call = smm_region_offline_notify;
 	ret = register_memory_notifier(&region->offline_nb);
 	if (ret)
-		smm_region_give_back(region);
+		goto err_give_back;
+	if (region->backend == SMM_BACKEND_RESERVED) {
+		unsigned int sleep_flags;
+
+		/*
+		 * Under the lock a hibernation holds from before it asks its
+		 * notifiers until after the thaw: one asked before we were
+		 * registered cannot take its image with this range in use.
+		 */
+		region->pm_nb.notifier_call = smm_region_pm_notify;
+		sleep_flags = lock_system_sleep();
+		ret = register_pm_notifier(&region->pm_nb);
+		unlock_system_sleep(sleep_flags);
+		if (ret)
+			goto err_offline_nb;
+	}
+	return 0;
+
+err_offline_nb:
+	unregister_memory_notifier(&region->offline_nb);
+err_give_back:
+	smm_region_give_back(region);
 	return ret;
 }
 
@@ -502,7 +546,9 @@ int smm_region_create(struct smm_region *region, const struct smm_region_config 
  */
 void smm_region_destroy(struct smm_region *region)
 {
-	/* Waits for a notifier call in progress: none reads the region after. */
+	/* Each waits for a call in progress: none reads the region after. */
+	if (region->backend == SMM_BACKEND_RESERVED)
+		unregister_pm_notifier(&region->pm_nb);
 	unregister_memory_notifier(&region->offline_nb);
 	smm_region_give_back(region);
 }

@@ -66,6 +66,8 @@ struct smm_region_config {
  * @phys_size:	reserved backend: its size
  * @res:	reserved backend: our claim in the resource tree
  * @offline_nb:	memory notifier refusing to offline a block holding frames
+ * @pm_nb:	reserved backend: PM notifier refusing hibernation, which
+ *		would not save the range
  */
 struct smm_region {
 	enum smm_backend backend;
@@ -81,6 +83,7 @@ struct smm_region {
 	phys_addr_t phys_size;
 	struct resource *res;
 	struct notifier_block offline_nb;
+	struct notifier_block pm_nb;
 };
 
 int smm_region_create(struct smm_region *region, const struct smm_region_config *cfg);

@@ -2263,7 +2263,8 @@ static int op_knob(struct ctx *c)
 	err = write_file(debugfs_path("knobs"), line, strlen(line));
 	if (!err) {
 		__atomic_fetch_add(&sh->knob_done, 1, __ATOMIC_RELAXED);
-	} else if (err != ok_err) {
+	} else if (err != ok_err && !(err == -EINTR && (which == 2 || which == 3))) {
+		/* A signal ends a compact or reclaim run (io_uring task work is one). */
 		__atomic_fetch_add(&sh->knob_bad, 1, __ATOMIC_RELAXED);
 		printf("# worker %d.%d: knob '%s' failed with %s, which it does not document\n",
 		       c->proc, c->thread, line, strerror(-err));

@@ -10,8 +10,8 @@
 # runs and objects have evicted pages), a minute of the fuzzer and part
 # of reclaim_test again with the store in a swap file, and with that
 # file on a file system too small for it; then pagecache_test on a load
-# like reclaim_test's, the debugfs walks on a large region; last, the
-# bad-parameter table, ten load/unload cycles and rmmod while the module
+# like reclaim_test's, the debugfs walks on a large region, suspend and
+# hibernation as far as their freezer; last, the bad-parameter table, ten load/unload cycles and rmmod while the module
 # is held.
 #
 # make check boots two VMs at once, one per host core (each emulated
@@ -125,6 +125,9 @@ if smm_lane 3; then
 		smm_tap memory_offline /tests/object_test -t memory_offline_of_region_blocks_is_refused
 		smm_rmmod shadowmm
 	fi
+
+	# Suspend and hibernation as far as their freezer (/sys/power/pm_test).
+	smm_tap pm /tests/pm.sh
 
 	# Last: 70 loads and unloads, each taking a region from the kernel and
 	# giving it back page by page, which leaves the kernel's max-order blocks
