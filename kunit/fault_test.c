@@ -12,18 +12,24 @@
  * which validate then reports.  A page whose memory failed stays in its
  * object and every access to it fails.  With fault_order set a first
  * touch makes and maps a whole block, or one page when the block does not
- * fit.
+ * fit.  A reader of the "vmas" listing waiting for a busy mm's mmap_lock
+ * can be killed.
  *
  * Between mapping and unmapping only EXPECTs are used: the test thread's
  * mappings must be gone before the pool is (see smm_test_fput()).
  */
 
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/kthread.h>
 #include <linux/mempool.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/rmap.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/signal.h>
 #include <linux/uaccess.h>
 
 #include <shadowmm/fault_window.h>
@@ -596,6 +602,102 @@ static void smm_fault_validate_busy_mm_test(struct kunit *test)
 	vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE);
 }
 
+/*
+ * A reader of debugfs "vmas" in a kernel thread of its own that takes
+ * SIGKILL: @going is complete once it takes SIGKILL, @done once
+ * smm_vma_print() returned @ret.  Exits
+ * through kthread_complete_and_exit(), as the object tests' threads do.
+ */
+struct smm_test_vmas_reader {
+	struct smm_pool *pool;
+	char *buf;
+	int ret;
+	struct completion going, done;
+};
+
+static int smm_test_vmas_reader_fn(void *arg)
+{
+	struct smm_test_vmas_reader *r = arg;
+	struct seq_file m = { .buf = r->buf, .size = PAGE_SIZE };
+
+	/* A kernel thread takes SIGKILL only when it allows it. */
+	allow_signal(SIGKILL);
+	complete(&r->going);
+	r->ret = smm_vma_print(&m, r->pool);
+	kthread_complete_and_exit(&r->done, 0);
+}
+
+/* Is @t asleep with a waiter queued on @mm's mmap_lock (its own)? */
+static bool smm_test_vmas_reader_queued(struct mm_struct *mm, struct task_struct *t)
+{
+	return rwsem_is_contended(&mm->mmap_lock) && !task_is_running(t);
+}
+
+/*
+ * A reader of "vmas" queued behind a process that holds its mmap_lock for
+ * writing (for as long as it likes: a fault waiting on a FUSE server) can
+ * be killed: once the reader sleeps on the lock (the rwsem has a waiter),
+ * SIGKILL ends its walk with -EINTR within a second, the lock still the
+ * holder's.  An unkillable wait would still sleep; the test then lets it
+ * have the lock.
+ */
+static void smm_fault_vmas_walk_killable_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &fault_pool);
+	struct file *file = smm_test_object_file(test, pool);
+	struct smm_test_vmas_reader *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	u8 *buf = smm_test_buf(test);
+	bool waited = false, returned = false, still_held;
+	unsigned long deadline = jiffies + 10 * HZ;
+	struct task_struct *t;
+	struct mm_struct *mm;
+	char __user *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->pool = pool;
+	r->buf = buf;
+	init_completion(&r->going);
+	init_completion(&r->done);
+	/* The test thread's mm exists once it maps something. */
+	p = smm_test_map(test, file, MAP_SHARED);
+	mm = current->mm;
+
+	mmap_write_lock(mm);
+	t = kthread_create(smm_test_vmas_reader_fn, r, "smm_test_vmas");
+	if (!IS_ERR(t)) {
+		get_task_struct(t);
+		wake_up_process(t);
+		/* Its SIGKILL is allowed before it can queue on the lock. */
+		wait_for_completion(&r->going);
+	}
+	while (!IS_ERR(t) && !smm_test_vmas_reader_queued(mm, t) &&
+	       !completion_done(&r->done) && time_before(jiffies, deadline))
+		msleep(20);
+	waited = !IS_ERR(t) && smm_test_vmas_reader_queued(mm, t) &&
+		 !completion_done(&r->done);
+	if (waited) {
+		send_sig(SIGKILL, t, 1);
+		returned = wait_for_completion_timeout(&r->done, HZ);
+	}
+	still_held = rwsem_is_locked(&mm->mmap_lock);
+	mmap_write_unlock(mm);
+	/* A wait the kill did not end takes the lock now and walks. */
+	if (!IS_ERR(t)) {
+		/* A completion the timed wait took is not there twice. */
+		if (!returned)
+			wait_for_completion(&r->done);
+		put_task_struct(t);
+	}
+
+	KUNIT_EXPECT_FALSE_MSG(test, IS_ERR(t), "no reader thread");
+	KUNIT_EXPECT_TRUE_MSG(test, waited, "the walk never waited for the mmap_lock");
+	KUNIT_EXPECT_TRUE_MSG(test, returned, "the killed walk went on waiting");
+	KUNIT_EXPECT_EQ(test, r->ret, -EINTR);
+	KUNIT_EXPECT_TRUE(test, still_held);
+	KUNIT_EXPECT_EQ(test, vm_munmap((unsigned long)p, NR_PAGES * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
+}
+
 #define BLOCK_PAGES	(1UL << SMM_FAULT_ORDER_MAX)
 
 /*
@@ -984,6 +1086,7 @@ static struct kunit_case smm_fault_cases[] = {
 	KUNIT_CASE(smm_fault_hwpoison_test),
 	KUNIT_CASE(smm_fault_validate_batched_test),
 	KUNIT_CASE(smm_fault_validate_busy_mm_test),
+	KUNIT_CASE(smm_fault_vmas_walk_killable_test),
 	KUNIT_CASE(smm_fault_block_read_test),
 	KUNIT_CASE(smm_fault_block_write_test),
 	KUNIT_CASE(smm_fault_block_private_test),

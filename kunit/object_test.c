@@ -8,8 +8,9 @@
  * writes beyond it and frees pages above a lowered one, an exhausted
  * region is ENOSPC with nothing lost, objects come from the pool's own
  * slab cache with a reserve behind it, a free frame whose memory
- * failed is never handed out, and the pinned list is walked a batch at
- * a time.
+ * failed is never handed out, the pinned list is walked a batch at a
+ * time, and a fault held up by a page's lock or a frozen count ends when
+ * its task is killed.
  */
 
 #include <kunit/test.h>
@@ -1155,21 +1156,78 @@ static void smm_object_prepare_locked_first_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
-/* A fault at @index with SIGKILL pending gives up: SIGBUS, no page. */
-static void smm_test_fault_killed(struct kunit *test, struct smm_object *obj,
-				  pgoff_t index)
-{
-	enum smm_page_origin origin;
-	struct page *got = NULL;
+/*
+ * A fault at an index of an object in a kernel thread of its own that
+ * takes SIGKILL, for a test to hold up (a page lock, a frozen count) and
+ * then kill: @going is complete just before the fault, @done once it
+ * returned, with @ret and whether it got a page (which the thread let go).
+ * Exits through kthread_complete_and_exit(): once @done is complete the
+ * thread runs none of this module's code.
+ */
+struct smm_test_faulter {
+	struct smm_object *obj;
+	pgoff_t index;
+	struct task_struct *task;
+	struct completion going, done;
+	vm_fault_t ret;
+	bool got;
+};
 
+static int smm_test_faulter_fn(void *arg)
+{
+	struct smm_test_faulter *f = arg;
+	enum smm_page_origin origin;
+	struct page *page = NULL;
+
+	/* A kernel thread takes SIGKILL only when it allows it. */
 	allow_signal(SIGKILL);
-	send_sig(SIGKILL, current, 1);
-	KUNIT_EXPECT_TRUE(test, fatal_signal_pending(current));
-	KUNIT_EXPECT_TRUE(test, smm_object_fault_page(obj, index, &got, &origin) ==
-			  VM_FAULT_SIGBUS);
-	KUNIT_EXPECT_NULL(test, got);
-	flush_signals(current);
-	disallow_signal(SIGKILL);
+	complete(&f->going);
+	f->ret = smm_object_fault_page(f->obj, f->index, &page, &origin);
+	f->got = page;
+	if (page) {
+		unlock_page(page);
+		put_page(page);
+	}
+	kthread_complete_and_exit(&f->done, 0);
+}
+
+/* Start @f's thread; put @f->task with put_task_struct() once @f->done. */
+static bool smm_test_faulter_start(struct smm_test_faulter *f, struct smm_object *obj,
+				   pgoff_t index)
+{
+	struct task_struct *t;
+
+	f->obj = obj;
+	f->index = index;
+	init_completion(&f->going);
+	init_completion(&f->done);
+	t = kthread_create(smm_test_faulter_fn, f, "smm_test_faulter");
+	if (IS_ERR(t))
+		return false;
+	f->task = get_task_struct(t);
+	wake_up_process(t);
+	return true;
+}
+
+/*
+ * Reap @f's thread once what held its fault up is gone; @returned: the
+ * kill's timed wait saw it end (and took the completion, which is not
+ * there twice).
+ */
+static void smm_test_faulter_reap(struct smm_test_faulter *f, bool started, bool returned)
+{
+	if (!started)
+		return;
+	if (!returned)
+		wait_for_completion(&f->done);
+	put_task_struct(f->task);
+}
+
+/* SIGKILL to @f's blocked fault: did it return within 2 s? */
+static bool smm_test_faulter_kill(struct smm_test_faulter *f)
+{
+	send_sig(SIGKILL, f->task, 1);
+	return wait_for_completion_timeout(&f->done, 2 * HZ);
 }
 
 /* A fault at @index, with no signal pending, maps @page. */
@@ -1189,21 +1247,51 @@ static void smm_test_fault_finds(struct kunit *test, struct smm_object *obj,
  * A fault waiting for a page whose lock someone else holds (a swap-in
  * that never ends, a stuck holder) gives up when the task gets a fatal
  * signal, as filemap's and shmem's do: the task can always be killed.
+ * The fault runs in a thread of its own and is killed only once it
+ * sleeps on the lock (the folio has waiters): it must return SIGBUS with
+ * no page within 2 s, the lock still the test's.  An unkillable wait
+ * would still be asleep; the test then lets it have the page.
  */
 static void smm_object_fault_killable_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &object_pool);
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_object *obj = smm_file_object(file);
+	struct smm_test_faulter *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	bool started, waited = false, returned = false, still_locked;
+	unsigned long deadline = jiffies + 10 * HZ;
+	struct folio *folio;
 	struct page *page;
 	loff_t pos = 0;
 
+	KUNIT_ASSERT_NOT_NULL(test, f);
 	KUNIT_ASSERT_EQ(test, kernel_write(file, "kill", 4, &pos), 4L);
 	page = smm_test_page_at(file, 0);
 	KUNIT_ASSERT_NOT_NULL(test, page);
+	folio = page_folio(page);
 	lock_page(page);
-	smm_test_fault_killed(test, obj, 0);
+	started = smm_test_faulter_start(f, obj, 0);
+	/* Its SIGKILL is allowed before the waiters bit can be its own. */
+	if (started)
+		wait_for_completion(&f->going);
+	while (started && !folio_test_waiters(folio) && !completion_done(&f->done) &&
+	       time_before(jiffies, deadline))
+		msleep(20);
+	waited = started && folio_test_waiters(folio) && !completion_done(&f->done);
+	if (waited)
+		returned = smm_test_faulter_kill(f);
+	still_locked = PageLocked(page);
 	unlock_page(page);
+	/* A wait the kill did not end gets the page now, and lets it go. */
+	smm_test_faulter_reap(f, started, returned);
+
+	KUNIT_ASSERT_TRUE_MSG(test, started, "no fault thread");
+	KUNIT_ASSERT_TRUE_MSG(test, waited, "the fault never waited for the page lock");
+	KUNIT_EXPECT_TRUE_MSG(test, returned, "the killed fault went on waiting for the lock");
+	KUNIT_EXPECT_TRUE_MSG(test, f->ret == VM_FAULT_SIGBUS, "fault returned %#x",
+			      (__force unsigned int)f->ret);
+	KUNIT_EXPECT_FALSE(test, f->got);
+	KUNIT_EXPECT_TRUE(test, still_locked);
 
 	smm_test_fault_finds(test, obj, 0, page);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
@@ -1212,27 +1300,51 @@ static void smm_object_fault_killable_test(struct kunit *test)
 /*
  * A page whose count stays frozen at zero (an eviction that never ends, a
  * count a stale holder dropped) makes a lookup look again and again: a
- * fault caught in that loop ends once SIGKILL is pending, with SIGBUS,
- * instead of spinning for good with the mm's mmap_lock held.
+ * fault caught in that loop ends once SIGKILL comes, with SIGBUS, instead
+ * of spinning for good with the mm's mmap_lock held.  The loop never
+ * sleeps (it only yields), so the fault, in a thread of its own, is given
+ * 100 ms to reach it before the kill; it must return within 2 s, the
+ * count still frozen.  A loop that ignored the signal would still spin;
+ * the test then thaws the count to let it out.
  */
 static void smm_object_frozen_count_killable_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &object_pool);
 	struct file *file = smm_test_object_file(test, pool);
 	struct smm_object *obj = smm_file_object(file);
+	struct smm_test_faulter *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	bool started, spinning = false, returned = false, frozen, still_frozen;
 	struct page *page;
 	loff_t pos = 0;
 	char buf[6];
-	bool frozen;
 
+	KUNIT_ASSERT_NOT_NULL(test, f);
 	KUNIT_ASSERT_EQ(test, kernel_write(file, "frozen", 6, &pos), 6L);
 	page = smm_test_page_at(file, 0);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	smm_lru_drain_all(pool);
 	frozen = page_ref_freeze(page, 1);
 	KUNIT_ASSERT_TRUE(test, frozen);
-	smm_test_fault_killed(test, obj, 0);
+	started = smm_test_faulter_start(f, obj, 0);
+	if (started) {
+		wait_for_completion(&f->going);
+		msleep(100);
+		spinning = !completion_done(&f->done);
+	}
+	if (spinning)
+		returned = smm_test_faulter_kill(f);
+	still_frozen = !page_ref_count(page);
 	page_ref_unfreeze(page, 1);
+	/* A loop the kill did not end finds the page now, and lets it go. */
+	smm_test_faulter_reap(f, started, returned);
+
+	KUNIT_ASSERT_TRUE_MSG(test, started, "no fault thread");
+	KUNIT_ASSERT_TRUE_MSG(test, spinning, "the fault did not wait for the frozen count");
+	KUNIT_EXPECT_TRUE_MSG(test, returned, "the killed fault went on looking");
+	KUNIT_EXPECT_TRUE_MSG(test, f->ret == VM_FAULT_SIGBUS, "fault returned %#x",
+			      (__force unsigned int)f->ret);
+	KUNIT_EXPECT_FALSE(test, f->got);
+	KUNIT_EXPECT_TRUE(test, still_frozen);
 
 	/* Thawed, the same page is found again, contents intact. */
 	smm_test_fault_finds(test, obj, 0, page);

@@ -11,8 +11,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -311,6 +313,314 @@ TEST(read_stops_at_size_and_holes_read_zero)
 	EXPECT_EQ(2, n);
 	EXPECT_EQ((off_t)info.size, lseek(fd, 0, SEEK_END));
 	EXPECT_EQ(0, read(fd, buf, 1)) TH_LOG("read at SEEK_END");
+}
+
+/*
+ * A write whose source runs into an unreadable page writes the bytes
+ * before it and returns their count, as a regular file's does: the size
+ * covers them and nothing past them.  A read into a buffer that runs into
+ * one likewise fills what it can, returns that count and moves the
+ * position by it.  (A partial copy is not -EFAULT, and the bytes not
+ * copied are not counted.)
+ */
+TEST(copy_cut_short_by_an_unreadable_page_returns_what_it_copied)
+{
+	int fd = smm_open();
+	char *buf = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *edge, *page = malloc(PG), got[200];
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_NE(NULL, page);
+	/* The last 100 bytes of a page before a PROT_NONE one. */
+	ASSERT_EQ(0, mprotect(buf + PG, PG, PROT_NONE));
+	edge = buf + PG - 100;
+
+	smm_fill(edge, 100, 21, 0);
+	EXPECT_EQ(100, pwrite(fd, edge, 200, 0));
+	EXPECT_EQ(100, smm_info(fd).size);
+	memset(got, 0, sizeof(got));
+	EXPECT_EQ(100, pread(fd, got, sizeof(got), 0));
+	EXPECT_EQ(-1, smm_check_fill(got, 100, 21, 0));
+	EXPECT_EQ(0, pread(fd, got, sizeof(got), 100)) TH_LOG("a byte past the copy");
+
+	smm_fill(page, PG, 22, 0);
+	ASSERT_EQ(PG, pwrite(fd, page, PG, 0));
+	memset(edge, 0, 100);
+	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
+	EXPECT_EQ(100, read(fd, edge, 200));
+	EXPECT_EQ(-1, smm_check_fill(edge, 100, 22, 0));
+	EXPECT_EQ(100, lseek(fd, 0, SEEK_CUR));
+	memset(edge, 0, 100);
+	EXPECT_EQ(100, pread(fd, edge, 200, 1000));
+	EXPECT_EQ(-1, smm_check_fill(edge, 100, 22, 1000));
+	/* The object is as written: the reads changed nothing. */
+	EXPECT_EQ(PG, smm_info(fd).size);
+	EXPECT_EQ(PG, pread(fd, page, PG, 0));
+	EXPECT_EQ(-1, smm_check_fill(page, PG, 22, 0));
+	free(page);
+	munmap(buf, 2 * PG);
+	close(fd);
+}
+
+#ifndef RWF_APPEND
+#define RWF_APPEND	0x00000010
+#endif
+
+/*
+ * O_APPEND writes at the size wherever the position is, and leaves the
+ * position after the bytes written; RWF_APPEND does the same for one
+ * pwritev2() on an fd opened without it (and leaves its position alone,
+ * as any positioned write does).
+ */
+TEST(append_writes_at_the_size)
+{
+	int fd = open(SMM_DEV, O_RDWR | O_APPEND | O_CLOEXEC), plain = smm_open();
+	char ghi[] = "ghi", got[16];
+	struct iovec iov = { ghi, 3 };
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, plain);
+	ASSERT_EQ(3, write(fd, "abc", 3));
+	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
+	ASSERT_EQ(3, write(fd, "def", 3));
+	EXPECT_EQ(6, smm_info(fd).size);
+	EXPECT_EQ(6, lseek(fd, 0, SEEK_CUR));
+	memset(got, 0, sizeof(got));
+	EXPECT_EQ(6, pread(fd, got, sizeof(got), 0));
+	EXPECT_STREQ("abcdef", got);
+
+	ASSERT_EQ(3, write(plain, "abc", 3));
+	ASSERT_EQ(1, lseek(plain, 1, SEEK_SET));
+	EXPECT_EQ(3, pwritev2(plain, &iov, 1, 0, RWF_APPEND));
+	EXPECT_EQ(6, smm_info(plain).size);
+	EXPECT_EQ(1, lseek(plain, 0, SEEK_CUR));
+	memset(got, 0, sizeof(got));
+	EXPECT_EQ(6, pread(plain, got, sizeof(got), 0));
+	EXPECT_STREQ("abcghi", got);
+	close(plain);
+	close(fd);
+}
+
+/*
+ * read() and write() whose user buffer is a fresh mapping of the same
+ * object: the copy faults the object's pages in while the syscall holds
+ * the object's lock and its own page, another page or the same one.  The
+ * bytes land where they belong and nothing deadlocks: faults take neither
+ * the object's lock nor hold the page's across the copy.  An alarm ends a
+ * deadlock (its signal kills a killable wait) as a failure.
+ */
+TEST(read_and_write_with_a_buffer_mapping_the_same_object)
+{
+	int fd = smm_open();
+	char *src = malloc(PG), *got = malloc(PG), *p, *q;
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, got);
+	alarm(60);
+	smm_fill(src, PG, 31, 0);
+	ASSERT_EQ(PG, pwrite(fd, src, PG, 0));
+
+	/* Page 0 read into page 2, which only the copy's fault makes. */
+	p = map_shared(fd, 8 * PG, 0);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(PG, pread(fd, p + 2 * PG, PG, 0));
+	EXPECT_EQ(0, munmap(p, 8 * PG));
+	/* Page 0 written to page 4 from a mapping of it not yet faulted. */
+	q = map(fd, PG, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(NULL, q);
+	EXPECT_EQ(PG, pwrite(fd, q, PG, 4 * PG));
+	EXPECT_EQ(0, munmap(q, PG));
+	EXPECT_EQ(PG, pread(fd, got, PG, 2 * PG));
+	EXPECT_EQ(-1, smm_check_fill(got, PG, 31, 0)) TH_LOG("page 2");
+	EXPECT_EQ(PG, pread(fd, got, PG, 4 * PG));
+	EXPECT_EQ(-1, smm_check_fill(got, PG, 31, 0)) TH_LOG("page 4");
+
+	/* The same page at both ends: page 4's second half read into its first. */
+	p = map_shared(fd, PG, 4 * PG);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(PG / 2, pread(fd, p, PG / 2, 4 * PG + PG / 2));
+	EXPECT_EQ(0, munmap(p, PG));
+	EXPECT_EQ(PG, pread(fd, got, PG, 4 * PG));
+	EXPECT_EQ(-1, smm_check_fill(got, PG / 2, 31, PG / 2)) TH_LOG("page 4, first half");
+	EXPECT_EQ(-1, smm_check_fill(got + PG / 2, PG / 2, 31, PG / 2));
+	/* And page 0's first half written over its second. */
+	q = map(fd, PG, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(NULL, q);
+	EXPECT_EQ(PG / 2, pwrite(fd, q, PG / 2, PG / 2));
+	EXPECT_EQ(0, munmap(q, PG));
+	EXPECT_EQ(PG, pread(fd, got, PG, 0));
+	EXPECT_EQ(-1, smm_check_fill(got, PG / 2, 31, 0));
+	EXPECT_EQ(-1, smm_check_fill(got + PG / 2, PG / 2, 31, 0)) TH_LOG("page 0, second half");
+	alarm(0);
+	free(src);
+	free(got);
+	close(fd);
+}
+
+/* A write of a page from @src at offset 0, in a thread of its own. */
+struct held_writer {
+	int fd;
+	char *src;
+	ssize_t ret;
+};
+
+static void *held_writer_fn(void *arg)
+{
+	struct held_writer *w = arg;
+
+	w->ret = pwrite(w->fd, w->src, PG, 0);
+	return NULL;
+}
+
+/* The state letter of process @pid in /proc/PID/stat, or 0. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *close_paren;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	close_paren = strrchr(buf, ')');
+	return close_paren && close_paren[1] == ' ' ? close_paren[2] : 0;
+}
+
+/*
+ * What a child does to an object whose lock a write holds: each of these
+ * waits for the lock (for reading, the read; for writing, the others).
+ */
+static const char *const held_ops[] = { "pwrite", "pread", "SET_LIMIT", "PUNCH_HOLE" };
+
+static void held_child(int fd, int op)
+{
+	char c;
+
+	switch (op) {
+	case 0:
+		_exit(pwrite(fd, "k", 1, 2 * PG) == 1 ? 0 : 1);
+	case 1:
+		_exit(pread(fd, &c, 1, 0) >= 0 ? 0 : 1);
+	case 2:
+		_exit(smm_set_limit(fd, 64 * PG) ? 1 : 0);
+	default:
+		_exit(smm_punch(fd, 0, PG) ? 1 : 0);
+	}
+}
+
+#define NR_HELD	((int)ARRAY_SIZE(held_ops))
+
+/*
+ * Whatever waits for an object's lock while a write holds it can be
+ * killed: the write's copy waits on a userfaultfd-registered page of
+ * anonymous memory nobody resolves (as a copy from a FUSE-backed buffer
+ * may wait for good), and forked children's write, read and ioctls on the
+ * same object sleep behind it.  SIGKILL must end each within 2 s, before
+ * the page is resolved; the held write then completes, and the killed
+ * calls changed nothing.
+ */
+TEST(calls_waiting_for_the_object_lock_can_be_killed)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct pollfd pfd = { .events = POLLIN };
+	struct held_writer w = { .ret = -2 };
+	int fd = smm_open(), ufd, status[NR_HELD], i, k, asleep;
+	bool reaped[NR_HELD] = { false };
+	char *src, *page = malloc(PG);
+	struct uffdio_copy copy;
+	pid_t pid[NR_HELD];
+	struct uffd_msg msg;
+	pthread_t tid;
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, page);
+	/* Not UFFD_USER_MODE_ONLY: the fault to catch is the kernel's copy. */
+	ufd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (ufd < 0 || ioctl(ufd, UFFDIO_API, &api))
+		SKIP(return, "no userfaultfd that catches kernel faults: %s", strerror(errno));
+	src = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, src);
+	reg.range.start = (uintptr_t)src;
+	reg.range.len = PG;
+	if (ioctl(ufd, UFFDIO_REGISTER, &reg))
+		SKIP(return, "UFFDIO_REGISTER (missing) on anonymous memory: %s", strerror(errno));
+
+	w.fd = fd;
+	w.src = src;
+	ASSERT_EQ(0, pthread_create(&tid, NULL, held_writer_fn, &w));
+	/* Its copy waits on the page: the write holds the object's lock. */
+	pfd.fd = ufd;
+	ASSERT_EQ(1, poll(&pfd, 1, 10000)) TH_LOG("the write never faulted on its source");
+	ASSERT_EQ(sizeof(msg), read(ufd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	for (k = 0; k < NR_HELD; k++) {
+		pid[k] = fork();
+		ASSERT_LE(0, pid[k]);
+		if (!pid[k])
+			held_child(fd, k);
+		/* Asleep (D, killable or not) for 100 ms: waiting for the lock. */
+		for (i = 0, asleep = 0; i < 200 && asleep < 5; i++) {
+			asleep = proc_state(pid[k]) == 'D' ? asleep + 1 : 0;
+			smm_msleep(20);
+		}
+		EXPECT_EQ(5, asleep) TH_LOG("the child's %s never waited", held_ops[k]);
+	}
+	for (k = 0; k < NR_HELD; k++)
+		ASSERT_EQ(0, kill(pid[k], SIGKILL));
+	for (i = 0; i < 100; i++) {
+		bool all = true;
+
+		for (k = 0; k < NR_HELD; k++) {
+			if (!reaped[k])
+				reaped[k] = waitpid(pid[k], &status[k], WNOHANG) == pid[k];
+			all &= reaped[k];
+		}
+		if (all)
+			break;
+		smm_msleep(20);
+	}
+	for (k = 0; k < NR_HELD; k++) {
+		const char *op = held_ops[k];
+
+		EXPECT_TRUE(reaped[k]) TH_LOG("the killed %s still waits for the lock", op);
+	}
+
+	/* The page resolved: the held write goes on, then any wait left. */
+	smm_fill(page, PG, 51, 0);
+	copy = (struct uffdio_copy){
+		.dst = msg.arg.pagefault.address & ~(PG - 1),
+		.src = (uintptr_t)page,
+		.len = PG,
+	};
+	EXPECT_EQ(0, ioctl(ufd, UFFDIO_COPY, &copy)) TH_LOG("UFFDIO_COPY: %s", strerror(errno));
+	ASSERT_EQ(0, pthread_join(tid, NULL));
+	EXPECT_EQ(PG, w.ret);
+	for (k = 0; k < NR_HELD; k++) {
+		if (!reaped[k])
+			ASSERT_EQ(pid[k], waitpid(pid[k], &status[k], 0));
+		EXPECT_TRUE(WIFSIGNALED(status[k]) && WTERMSIG(status[k]) == SIGKILL)
+			TH_LOG("%s", held_ops[k]);
+	}
+	/* No killed write, limit or punch took effect. */
+	EXPECT_EQ(PG, smm_info(fd).size);
+	EXPECT_NE(64 * PG, smm_info(fd).size_limit);
+	memset(page, 0, PG);
+	EXPECT_EQ(PG, pread(fd, page, PG, 0));
+	EXPECT_EQ(-1, smm_check_fill(page, PG, 51, 0));
+	free(page);
+	munmap(src, PG);
+	close(ufd);
+	close(fd);
 }
 
 /* ---- sharing ---- */
