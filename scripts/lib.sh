@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # Shared by the host-side scripts (check, demo, run, lint, bench).
 set -euo pipefail
+# Tools' messages in English: smm_dkms_warnings and others match them.
+export LC_ALL=C
 
 SMM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SMM_BUILD=$SMM_ROOT/build
@@ -12,8 +14,24 @@ smm_say() { printf '==> %s\n' "$*" >&2; }
 
 smm_kernel() { "$SMM_ROOT/scripts/vm/kernel" "${1:-debug}"; }
 
-smm_ksrc() {
-	echo "$SMM_CACHE/src-$(dpkg-query -W -f='${Version}' linux-source-6.12)"
+# smm_ksrc: the unpacked linux-source tree (unpacked first when it is not).
+smm_ksrc() { "$SMM_ROOT/scripts/vm/kernel" --source; }
+
+# smm_lock: one run at a time in this clone's build directory (make check,
+# demo, run, shell, bench, stress), which a second run would overwrite
+# under the first.  Held until the run and every process it started have
+# exited (they inherit the descriptor); a run started inside one that holds
+# it (the environment says so) does not take it again.
+smm_lock() {
+	[ "${SMM_LOCKED:-}" = "$SMM_BUILD" ] && return 0
+	mkdir -p "$SMM_BUILD"
+	exec {smm_lock_fd}>>"$SMM_BUILD/.lock"
+	if ! flock -n "$smm_lock_fd"; then
+		echo "$(basename "$0"): another run (make check, demo, run, shell, bench or stress)" \
+			"is using this clone's build directory, $SMM_BUILD: try again when it has ended" >&2
+		exit 2
+	fi
+	export SMM_LOCKED=$SMM_BUILD
 }
 
 # smm_build_modules KDIR [make args...]: shadowmm.ko, shadowmm_bench.ko,
@@ -141,7 +159,9 @@ smm_build_selftest_modules() {
 
 # smm_build_userspace OUTDIR: static test programs and tools.
 smm_build_userspace() {
-	make -s -j"$SMM_JOBS" -C "$SMM_ROOT/userspace" O="$1" KSRC="$(smm_ksrc)"
+	local ksrc
+	ksrc=$(smm_ksrc) || return 1
+	make -s -j"$SMM_JOBS" -C "$SMM_ROOT/userspace" O="$1" KSRC="$ksrc"
 }
 
 # smm_kunit_suites: the suite names declared in kunit/*.c (the first
@@ -158,6 +178,8 @@ smm_kunit_suites() {
 smm_initramfs() {
 	local out=$1 plan=$2
 	shift 2
+	# Never the last run's image, should this build fail.
+	rm -f "$out"
 	local files=()
 	local f
 	for f in "${SMM_MODULE_DIR:-$SMM_ROOT}"/shadowmm.ko \
@@ -207,14 +229,19 @@ PY
 # smm_vm_check KDIR CPIO OUTDIR "EXTRA CMDLINE" [verdict args...]: boot,
 # judge, and boot once more when the only failures were kernel reports
 # from before the plan started (boot noise of the emulated machine, not of
-# anything under test).  Returns the verdict's status.
+# anything under test).  Returns the verdict's status, or 1 when
+# scripts/vm/qemu itself failed (a bad setting: no run to judge).
 smm_vm_check() {
 	local kdir=$1 cpio=$2 outdir=$3 extra=$4 rc try
 	shift 4
 	for try in 1 2; do
-		# shellcheck disable=SC2086
-		"$SMM_ROOT/scripts/vm/qemu" "$kdir" "$cpio" "$outdir" $extra
 		rc=0
+		# shellcheck disable=SC2086
+		"$SMM_ROOT/scripts/vm/qemu" "$kdir" "$cpio" "$outdir" $extra || rc=$?
+		if [ "$rc" -ne 0 ]; then
+			echo "  FAILED  scripts/vm/qemu exited with status $rc: no run in $outdir to judge" >&2
+			return 1
+		fi
 		"$SMM_ROOT/scripts/vm/verdict" "$outdir" "$@" || rc=$?
 		if [ "$rc" -ne 3 ] || [ "$try" -ne 1 ]; then
 			break
