@@ -24,6 +24,7 @@ all modules:
 	@test -n "$(KDIR)" || { echo "make: no kernel to build against: no" \
 		"$(RUNNING_KDIR), no test kernel built; pass KDIR=<kernel build" \
 		"directory>, or run make kernel first" >&2; exit 1; }
+	@scripts/kbuild-for $(KDIR)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 bootstrap:
@@ -89,7 +90,7 @@ stress: bootstrap
 	@scripts/stress
 
 clean:
-	rm -rf build
+	rm -rf build .kbuild-for
 	rm -f *.ko *.o *.mod *.mod.c modules.order Module.symvers .*.cmd
 	find module kunit bench scripts/vm/selftest \( -name '*.o' -o -name '*.ko' \
 		-o -name '*.mod' -o -name '*.mod.c' -o -name '.*.cmd' \

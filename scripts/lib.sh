@@ -39,6 +39,7 @@ smm_lock() {
 smm_build_modules() {
 	local kdir=$1
 	shift
+	"$SMM_ROOT/scripts/kbuild-for" "$kdir"
 	make -s -j"$SMM_JOBS" -C "$kdir" M="$SMM_ROOT" "$@" modules
 }
 
