@@ -18,7 +18,7 @@ KDIR ?= $(or $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR)),$(shell 
 
 .PHONY: all modules bootstrap kernel kernel-bench check check-harness check-stock demo \
 	shell run lint compat dkms-install dkms-remove dkms-check bench stress \
-	traces clean help
+	traces clean clean-modules help
 
 all modules:
 	@test -n "$(KDIR)" || { echo "make: no kernel to build against: no" \
@@ -89,12 +89,15 @@ traces: bootstrap
 stress: bootstrap
 	@scripts/stress
 
-clean:
-	rm -rf build .kbuild-for
-	rm -f *.ko *.o *.mod *.mod.c modules.order Module.symvers .*.cmd
+# What a build of the modules leaves (scripts/kbuild-for cleans with it).
+clean-modules:
+	rm -f *.ko *.o *.mod *.mod.c modules.order Module.symvers .*.cmd .kbuild-for
 	find module kunit bench scripts/vm/selftest \( -name '*.o' -o -name '*.ko' \
 		-o -name '*.mod' -o -name '*.mod.c' -o -name '.*.cmd' \
 		-o -name 'modules.order' -o -name 'Module.symvers' \) -delete
+
+clean: clean-modules
+	rm -rf build
 
 help:
 	@sed -n '3,12p' Makefile

@@ -509,6 +509,18 @@ static struct folio *smm_huge_test_map(struct kunit *test, struct smm_pool *pool
 }
 
 /*
+ * The PMD at @at after a split was tried: with @split it went and the
+ * split was counted (beyond @splits, the count before), else it stayed
+ * and nothing was counted.
+ */
+static void smm_huge_test_expect_split(struct kunit *test, struct smm_pool *pool,
+				       unsigned long at, unsigned long splits, bool split)
+{
+	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_THP_SPLIT_PMD), splits + split);
+	KUNIT_EXPECT_EQ(test, smm_huge_test_pmd_mapped(at), !split);
+}
+
+/*
  * A size limit inside a PMD-mapped folio that a user holds: the change
  * fails before the split touches anything (as the kernel's split asks
  * can_split_folio() before it unmaps), so the PMD stays and no split is
@@ -527,14 +539,12 @@ static void smm_huge_held_split_keeps_pmd_test(struct kunit *test)
 	inside = (loff_t)(folio->index + 3) << PAGE_SHIFT;
 	splits = smm_event_sum(pool, SMM_THP_SPLIT_PMD);
 	KUNIT_EXPECT_EQ(test, smm_object_set_limit(obj, inside), -EBUSY);
-	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_THP_SPLIT_PMD), splits);
-	KUNIT_EXPECT_TRUE(test, smm_huge_test_pmd_mapped(at));
+	smm_huge_test_expect_split(test, pool, at, splits, false);
 	KUNIT_EXPECT_TRUE(test, folio_test_large(folio));
 	folio_put(folio);
 
 	KUNIT_EXPECT_EQ(test, smm_object_set_limit(obj, inside), 0);
-	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_THP_SPLIT_PMD), splits + 1);
-	KUNIT_EXPECT_FALSE(test, smm_huge_test_pmd_mapped(at));
+	smm_huge_test_expect_split(test, pool, at, splits, true);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);
 }
 
@@ -565,13 +575,11 @@ static void smm_huge_split_nomem_keeps_pmd_test(struct kunit *test)
 	kunit_activate_static_stub(test, smm_object_split_alloc, smm_test_split_alloc_fails);
 	KUNIT_EXPECT_EQ(test, smm_object_split_huge(obj, folio), -ENOMEM);
 	kunit_deactivate_static_stub(test, smm_object_split_alloc);
-	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_THP_SPLIT_PMD), splits);
-	KUNIT_EXPECT_TRUE(test, smm_huge_test_pmd_mapped(at));
+	smm_huge_test_expect_split(test, pool, at, splits, false);
 	KUNIT_EXPECT_TRUE(test, folio_test_large(folio));
 	/* With memory it splits, dropping and counting the PMD. */
 	KUNIT_EXPECT_EQ(test, smm_object_split_huge(obj, folio), 0);
-	KUNIT_EXPECT_EQ(test, smm_event_sum(pool, SMM_THP_SPLIT_PMD), splits + 1);
-	KUNIT_EXPECT_FALSE(test, smm_huge_test_pmd_mapped(at));
+	smm_huge_test_expect_split(test, pool, at, splits, true);
 	folio_unlock(folio);
 	folio_put(folio);
 	KUNIT_EXPECT_EQ(test, smm_test_validate(pool), 0U);

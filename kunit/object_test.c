@@ -1223,6 +1223,19 @@ static void smm_test_faulter_reap(struct smm_test_faulter *f, bool started, bool
 	put_task_struct(f->task);
 }
 
+/*
+ * What @f's killed fault must have done: ended within the kill's wait
+ * (@returned; else @still is why it went on), with SIGBUS and no page.
+ */
+static void smm_test_faulter_expect_killed(struct kunit *test, struct smm_test_faulter *f,
+					   bool returned, const char *still)
+{
+	KUNIT_EXPECT_TRUE_MSG(test, returned, "%s", still);
+	KUNIT_EXPECT_TRUE_MSG(test, f->ret == VM_FAULT_SIGBUS, "fault returned %#x",
+			      (__force unsigned int)f->ret);
+	KUNIT_EXPECT_FALSE(test, f->got);
+}
+
 /* SIGKILL to @f's blocked fault: did it return within 2 s? */
 static bool smm_test_faulter_kill(struct smm_test_faulter *f)
 {
@@ -1287,10 +1300,8 @@ static void smm_object_fault_killable_test(struct kunit *test)
 
 	KUNIT_ASSERT_TRUE_MSG(test, started, "no fault thread");
 	KUNIT_ASSERT_TRUE_MSG(test, waited, "the fault never waited for the page lock");
-	KUNIT_EXPECT_TRUE_MSG(test, returned, "the killed fault went on waiting for the lock");
-	KUNIT_EXPECT_TRUE_MSG(test, f->ret == VM_FAULT_SIGBUS, "fault returned %#x",
-			      (__force unsigned int)f->ret);
-	KUNIT_EXPECT_FALSE(test, f->got);
+	smm_test_faulter_expect_killed(test, f, returned,
+				       "the killed fault went on waiting for the lock");
 	KUNIT_EXPECT_TRUE(test, still_locked);
 
 	smm_test_fault_finds(test, obj, 0, page);
@@ -1340,10 +1351,7 @@ static void smm_object_frozen_count_killable_test(struct kunit *test)
 
 	KUNIT_ASSERT_TRUE_MSG(test, started, "no fault thread");
 	KUNIT_ASSERT_TRUE_MSG(test, spinning, "the fault did not wait for the frozen count");
-	KUNIT_EXPECT_TRUE_MSG(test, returned, "the killed fault went on looking");
-	KUNIT_EXPECT_TRUE_MSG(test, f->ret == VM_FAULT_SIGBUS, "fault returned %#x",
-			      (__force unsigned int)f->ret);
-	KUNIT_EXPECT_FALSE(test, f->got);
+	smm_test_faulter_expect_killed(test, f, returned, "the killed fault went on looking");
 	KUNIT_EXPECT_TRUE(test, still_frozen);
 
 	/* Thawed, the same page is found again, contents intact. */

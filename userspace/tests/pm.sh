@@ -69,27 +69,6 @@ sleep_test() {
 	return $r
 }
 
-# hold <pages>: a program maps and writes that many pages and keeps them
-# until release; fails if it did not get there.
-hold() {
-	rm -f $T/mapped $T/release
-	smm_map map "$1" touch \
-		run "touch $T/mapped; while [ ! -e $T/release ]; do sleep 0.1; done" \
-		>$T/map.out 2>&1 &
-	hold_pid=$!
-	i=0
-	while [ ! -e $T/mapped ] && [ $i -lt 1200 ] && kill -0 $hold_pid 2>/dev/null; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ -e $T/mapped ] || { say <$T/map.out; return 1; }
-}
-
-release() {
-	touch $T/release
-	wait $hold_pid
-}
-
 # moving <counter>: the vmstat counter grows over the next 0.3 s.
 moving() {
 	m0=$(vmstat "$1")
@@ -200,17 +179,17 @@ MFK=$(awk '$1 == "min_free_kbytes" { print $2 }' $D/knobs)
 check "kswapd and kcompactd are freezable" freezable smm_kswapd0 smm_kcompactd0
 
 if can_test freeze; then
-	hold $HOLD
+	hold_pages $T $HOLD
 	result "kswapd freezes between batches of a long run, and goes on after the thaw" \
 		kswapd_frozen_mid_run
-	release
+	release_pages
 	# Watermarks as loaded again (kswapd stops), and a full pool again
 	# for the knob's run to evict.
 	echo "watermark_scale_factor $WSF" >$D/knobs
 	echo "min_free_kbytes $MFK" >$D/knobs
-	hold $HOLD
+	hold_pages $T $HOLD
 	result "a reclaim knob run under way lets the freezer freeze its writer" reclaim_knob_lets_freeze
-	release
+	release_pages
 else
 	skip "kswapd freezes between batches of a long run, and goes on after the thaw" \
 		"no /sys/power/pm_test or no suspend to idle"

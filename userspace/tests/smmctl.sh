@@ -232,19 +232,12 @@ check "slab: as many caches as slabinfo" slab_count
 # lists, which hold at least the written pages (less those still in the
 # per-CPU LRU batches, 15 a CPU), and vmas the program's mapping with
 # every page resident.
-rm -f $T/mapped $T/release
-smm_map map $MAP_PAGES touch \
-	run "touch $T/mapped; while [ ! -e $T/release ]; do sleep 0.1; done" \
-	check >$T/map.out 2>&1 &
-map_pid=$!
-i=0
-while [ ! -e $T/mapped ] && [ $i -lt 600 ] && kill -0 $map_pid 2>/dev/null; do
-	sleep 0.1
-	i=$((i + 1))
-done
+hold_pages $T $MAP_PAGES check || :
+map_pid=$hold_pid
 
 lru_while_mapped() {
-	[ -e $T/mapped ] || { echo "# smm_map did not get to its run step:"; say <$T/map.out; return 1; }
+	# hold_pages said why when it did not get there.
+	[ -e $T/mapped ] || return 1
 	steady run lru || return 1
 	status_is 0 || return 1
 	active=$(meminfo_kb Active)
@@ -275,9 +268,8 @@ vmas_while_mapped() {
 }
 check "vmas: the program's mapping, $MAP_PAGES pages, all resident" vmas_while_mapped
 
-touch $T/release
 map_rc=0
-wait $map_pid || map_rc=$?
+release_pages || map_rc=$?
 map_read_back() {
 	[ $map_rc -eq 0 ] && grep -q "^\\$ read back $MAP_PAGES pages: 0 bad bytes\$" $T/map.out ||
 		{ echo "# smm_map exited with $map_rc:"; say <$T/map.out; return 1; }

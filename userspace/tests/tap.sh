@@ -79,3 +79,30 @@ knob_refused() {
 }
 
 tap_done() { [ $tap_fails -eq 0 ]; }
+
+# hold_pages <dir> <pages> [steps...]: smm_map maps and writes that many
+# pages, then waits in its run step until release_pages (the steps after
+# it run then).  $hold_pid is its pid, <dir>/map.out its output.  Fails,
+# showing that output, when it did not get to its run step.
+hold_pages() {
+	hold_dir=$1 hold_n=$2
+	shift 2
+	rm -f "$hold_dir/mapped" "$hold_dir/release"
+	smm_map map "$hold_n" touch \
+		run "touch $hold_dir/mapped; while [ ! -e $hold_dir/release ]; do sleep 0.1; done" \
+		"$@" >"$hold_dir/map.out" 2>&1 &
+	hold_pid=$!
+	tap_i=0
+	while [ ! -e "$hold_dir/mapped" ] && [ $tap_i -lt 1200 ] && kill -0 $hold_pid 2>/dev/null; do
+		sleep 0.1
+		tap_i=$((tap_i + 1))
+	done
+	[ -e "$hold_dir/mapped" ] ||
+		{ echo "# smm_map did not get to its run step:"; say <"$hold_dir/map.out"; return 1; }
+}
+
+# release_pages: the holder goes on and ends; its exit status.
+release_pages() {
+	touch "$hold_dir/release"
+	wait $hold_pid
+}
