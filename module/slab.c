@@ -1215,7 +1215,9 @@ static long smm_slab_drain_fn(void *arg)
  * Flush the arrays @d names of a CPU nothing can run on: it is dead (its
  * dead callback, with hotplug held by the caller) or not online while the
  * caller holds cpus_read_lock().  A task that used its arrays did so with
- * preemption off, so it was done before the CPU went down.
+ * preemption off, so it was done before the CPU went down; on PREEMPT_RT
+ * it held only migration off and may have slept in there, but a CPU goes
+ * down only once no such task is left on it (sched_cpu_wait_empty()).
  */
 static unsigned int smm_slab_drain_dead(struct smm_slab_drain *d, unsigned int cpu)
 {

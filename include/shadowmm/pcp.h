@@ -17,8 +17,9 @@ struct smm_page;
 /**
  * struct smm_pcp - one CPU's order-0 list for one zone
  * @lock:	protects every other field; taken on the owning CPU with
- *		preemption disabled, and by drains and the decay from other
- *		CPUs
+ *		preemption disabled (with migration disabled on PREEMPT_RT,
+ *		where another task on that CPU may then run and wait for
+ *		it), and by drains and the decay from other CPUs
  * @list:	free frames, hot ones at the head
  * @count:	frames on @list
  * @high:	@list drains when it reaches this; tuned between the zone's
