@@ -224,6 +224,24 @@ else
 	ok "module not loaded # SKIP /sys/kernel/debug/shadowmm exists here"
 fi
 
+# A directory the user may not enter (debugfs is 0700) is named as such,
+# not as debugfs missing.  Checked as nobody, from a copy of smmctl
+# nobody can run.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	chmod 711 "$tmp"
+	mkdir -p "$tmp/pub/priv/shadowmm"
+	chmod 755 "$tmp/pub"
+	chmod 700 "$tmp/pub/priv"
+	cp "$smmctl" "$tmp/pub/smmctl"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$tmp/pub/smmctl" --root "$tmp/pub/priv/shadowmm" status >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "a --root directory not to be entered: exit 1, permission denied" eval \
+		'status 1 && err_is "smmctl: $tmp/pub/priv/shadowmm: permission denied (given by --root)"'
+else
+	ok "a --root directory not to be entered # SKIP not root, or no setpriv"
+fi
+
 # broken NAME VIEW SED: a copy of kernel-2node with NAME edited by SED
 broken() {
 	rm -rf "$tmp/bad"
@@ -274,6 +292,10 @@ check "vmas: bad permissions" eval \
 broken swap swap '1s/compressed/zswap/'
 check "swap: an unknown backend" eval \
 	'status 1 && grep -q "^smmctl: $tmp/bad/swap:1: expected \"backend none\"" "$tmp/err"'
+# swap's lines are read apart: used may pass slots for a moment.
+broken swap swap '/^used /s/3210/65540/'
+check "swap: more used than slots shows none free, not a wrapped count" eval \
+	'status 0 && has "$tmp/out" "slots:     65536, 65540 used (100.0 %), 0 free (0 kB)"'
 broken workingset workingset '4s/-0 /+0 /'
 check "workingset: a bad histogram row" eval \
 	'status 1 && grep -q "^smmctl: $tmp/bad/workingset:4: expected a histogram row" "$tmp/err"'
@@ -405,6 +427,26 @@ run -r "$tmp/nowhere" record -o "$tmp/x.csv" -- touch "$tmp/ran"
 check "record: no directory, the program does not run" eval \
 	'status 1 && [ ! -e "$tmp/ran" ] && grep -q "no such directory" "$tmp/err"'
 
+# record -o as root in a directory others write (/tmp): a name planted
+# there is refused, never written through, and the program does not run.
+echo victim >"$tmp/victim"
+ln -s victim "$tmp/link.csv"
+run -r "$k2" record -o "$tmp/link.csv" -- touch "$tmp/ran"
+check "record: a symbolic link at -o is refused, its target untouched" eval '
+	status 1 && [ ! -e "$tmp/ran" ] && [ "$(cat "$tmp/victim")" = victim ] &&
+	err_is "smmctl: $tmp/link.csv: a symbolic link: refusing to write through it"'
+ln "$tmp/victim" "$tmp/hard.csv"
+mkfifo "$tmp/fifo.csv"
+run -r "$k2" record -o "$tmp/hard.csv" -- touch "$tmp/ran"
+cp "$tmp/err" "$tmp/err.hard"
+# A FIFO without a reader would block an open for writing: timeout.
+timeout 10 "$smmctl" -r "$k2" record -o "$tmp/fifo.csv" -- touch "$tmp/ran" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "record: a FIFO or a hard link at -o is refused, the file untouched" eval '
+	status 1 && [ ! -e "$tmp/ran" ] && [ "$(cat "$tmp/victim")" = victim ] &&
+	err_is "smmctl: $tmp/fifo.csv: not a regular file: refusing to write it" &&
+	grep -qxF "smmctl: $tmp/hard.csv: another name links to it: refusing to empty it" "$tmp/err.hard"'
+
 # plot
 is_png() { [ "$(head -c 4 "$tmp/plots/$1.png" | od -An -c | tr -d " ")" = "211PNG" ]; }
 if command -v gnuplot >/dev/null; then
@@ -421,6 +463,32 @@ rc=$?
 check "plot: gnuplot missing, scripts written, says so" eval '
 	status 1 && [ -s "$tmp/plots2/buddy.gp" ] && [ -s "$tmp/plots2/rates.dat" ] &&
 	grep -q "^smmctl: gnuplot is not installed (not found in PATH): install it" "$tmp/err"'
+# plot as root into a directory another user can write: whatever that
+# user left at plot's names (a script of their own, links) is neither
+# written through nor run, and plot's own directory is gone after.
+mkdir -m 777 "$tmp/shared"
+echo "system('touch $tmp/pwned')" >"$tmp/shared/buddy.gp"
+[ "$(id -u)" -ne 0 ] || chown 65534 "$tmp/shared/buddy.gp"
+ln "$tmp/shared/buddy.gp" "$tmp/planted.gp"
+cp "$tmp/planted.gp" "$tmp/planted.orig"
+ln -s ../victim "$tmp/shared/lru.dat"
+echo victim2 >"$tmp/victim2"
+ln -s ../victim2 "$tmp/shared/rates.png"
+# Without gnuplot, the scripts and data alone (exit 1).
+if command -v gnuplot >/dev/null; then
+	run plot "$tmp/rec.csv" -o "$tmp/shared"
+	want=0
+else
+	PATH=/nonexistent "$smmctl" plot "$tmp/rec.csv" -o "$tmp/shared" >"$tmp/out" 2>"$tmp/err"
+	rc=$? want=1
+fi
+check "plot: names planted in the directory are replaced, not written or run" eval "status $want"' &&
+	cmp -s "$tmp/planted.gp" "$tmp/planted.orig" && [ ! -e "$tmp/pwned" ] &&
+	[ "$(cat "$tmp/victim")" = victim ] && [ "$(cat "$tmp/victim2")" = victim2 ] &&
+	[ ! -L "$tmp/shared/lru.dat" ] && [ ! -L "$tmp/shared/rates.png" ] &&
+	head -n 1 "$tmp/shared/buddy.gp" | grep -q "^# made by smmctl plot" &&
+	[ -z "$(find "$tmp/shared" "$tmp/plots2" -name ".smmctl-plot-*")" ] ||
+	{ ls -la "$tmp/shared" | say; false; }'
 run plot "$tmp/none.csv"
 check "plot: an unreadable file" eval \
 	'status 1 && err_is "smmctl: $tmp/none.csv: No such file or directory"'

@@ -93,19 +93,32 @@ static int smm_bad_usage(const char *fmt, const char *arg)
 static int smm_check_root(const struct smm_opts *o)
 {
 	struct stat st;
+	int err;
 
-	if (!stat(o->root, &st) && S_ISDIR(st.st_mode))
+	if (stat(o->root, &st))
+		err = errno;
+	else if (!S_ISDIR(st.st_mode))
+		err = ENOTDIR;
+	else
 		return 0;
-	if (!o->root_from && !stat("/sys/module/shadowmm", &st))
+	/* debugfs is root's alone (0700): not a sign of a missing mount. */
+	if (err == EACCES && !o->root_from)
+		smm_err("%s: permission denied: run smmctl as root (debugfs is for root only)",
+			o->root);
+	else if (err == EACCES)
+		smm_err("%s: permission denied (given by %s)", o->root, o->root_from);
+	else if (!o->root_from && !stat("/sys/module/shadowmm", &st))
 		smm_err("shadowmm is loaded but %s is not there: mount debugfs (a kernel booted with debugfs=off has none)",
 			o->root);
 	else if (!o->root_from)
 		smm_err("shadowmm is not loaded (no %s): load it with insmod shadowmm.ko, and mount debugfs",
 			o->root);
-	else if (errno == ENOENT)
+	else if (err == ENOENT)
 		smm_err("%s: no such directory (given by %s)", o->root, o->root_from);
-	else
+	else if (err == ENOTDIR)
 		smm_err("%s: not a directory (given by %s)", o->root, o->root_from);
+	else
+		smm_err("%s: %s (given by %s)", o->root, strerror(err), o->root_from);
 	return SMM_EXIT_ERROR;
 }
 

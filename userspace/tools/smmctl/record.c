@@ -12,8 +12,15 @@
  * plot turns such a file into whitespace-separated data, gnuplot scripts
  * and PNGs: free blocks per order, the LRU lists and the store's use, and
  * the fault and reclaim rates, all over time.
+ *
+ * Both are run as root, often on a file in a directory others can write
+ * (/tmp): a name planted there must not become a write through a link or
+ * a script gnuplot runs.  record refuses a link or any file but a regular
+ * one; plot writes everything into a directory of its own first, runs
+ * gnuplot there, and renames the files into place.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <math.h>
 #include <signal.h>
@@ -141,6 +148,46 @@ static void smm_record_exec(char **argv, const sigset_t *old)
 	_exit(127);
 }
 
+/*
+ * The CSV, made or emptied, but never through a symbolic link (O_NOFOLLOW)
+ * and never a FIFO, a device or a file with another name (a hard link):
+ * each is checked before anything is truncated, which O_TRUNC would do on
+ * open.  O_NONBLOCK: a FIFO without a reader fails the open, not hangs it.
+ */
+static FILE *smm_record_open(const char *path)
+{
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			smm_err("%s: a symbolic link: refusing to write through it", path);
+		else if (errno == ENXIO)
+			smm_err("%s: not a regular file: refusing to write it", path);
+		else
+			smm_err("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st)) {
+		smm_err("%s: %s", path, strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		smm_err("%s: not a regular file: refusing to write it", path);
+	} else if (st.st_nlink != 1) {
+		smm_err("%s: another name links to it: refusing to empty it", path);
+	} else if (ftruncate(fd, 0) || fcntl(fd, F_SETFL, 0)) {	/* O_NONBLOCK off */
+		smm_err("%s: %s", path, strerror(errno));
+	} else {
+		f = fdopen(fd, "w");
+		if (f)
+			return f;
+		smm_err("%s: %s", path, strerror(errno));
+	}
+	close(fd);
+	return NULL;
+}
+
 /**
  * smm_record() - run a program and sample the counters while it runs
  * @o: the options: output (the CSV file), interval (default 1 s)
@@ -160,11 +207,9 @@ int smm_record(const struct smm_opts *o, char **argv)
 	int status, ret;
 	pid_t pid;
 
-	rec.f = fopen(o->output, "we");
-	if (!rec.f) {
-		smm_err("%s: %s", o->output, strerror(errno));
+	rec.f = smm_record_open(o->output);
+	if (!rec.f)
 		return SMM_EXIT_ERROR;
-	}
 	if (smm_record_sample(&rec)) {
 		fclose(rec.f);
 		return SMM_EXIT_ERROR;
@@ -350,12 +395,19 @@ static double smm_csv_at(const struct smm_csv *c, int row, int col)
 	return c->v[row * c->nr_cols + col];
 }
 
+/* A new file in plot's own directory: O_EXCL, nothing there is reused. */
 static FILE *smm_plot_open(const char *dir, const char *name, char *path)
 {
-	FILE *f;
+	FILE *f = NULL;
+	int fd;
 
 	snprintf(path, PATH_MAX, "%s/%s", dir, name);
-	f = fopen(path, "w");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		f = fdopen(fd, "w");
+		if (!f)
+			close(fd);
+	}
 	if (!f)
 		smm_err("%s: %s", path, strerror(errno));
 	return f;
@@ -564,9 +616,16 @@ static bool smm_in_path(const char *prog)
 	return false;
 }
 
-static int smm_gnuplot(const char *dir, const char *script)
+/*
+ * gnuplot on one script in @work, plot's own directory; @dir, where the
+ * files go, for the message.  Ctrl-C and Ctrl-\ are gnuplot's meanwhile,
+ * as a shell leaves them to the command it runs: smmctl stays to remove
+ * its directory.
+ */
+static int smm_gnuplot(const char *work, const char *dir, const char *script)
 {
-	int status;
+	sighandler_t old_int, old_quit;
+	int status, ret = 0;
 	pid_t pid;
 
 	fflush(stdout);
@@ -576,22 +635,73 @@ static int smm_gnuplot(const char *dir, const char *script)
 		return -1;
 	}
 	if (pid == 0) {
-		if (chdir(dir)) {
-			fprintf(stderr, "smmctl: %s: %s\n", dir, strerror(errno));
+		if (chdir(work)) {
+			fprintf(stderr, "smmctl: %s: %s\n", work, strerror(errno));
 			_exit(127);
 		}
 		execlp("gnuplot", "gnuplot", script, (char *)NULL);
 		fprintf(stderr, "smmctl: cannot run gnuplot: %s\n", strerror(errno));
 		_exit(127);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		smm_err("gnuplot failed on %s/%s", dir, script);
-		return -1;
+	old_int = signal(SIGINT, SIG_IGN);
+	old_quit = signal(SIGQUIT, SIG_IGN);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			smm_err("waitpid: %s", strerror(errno));
+			ret = -1;
+			break;
+		}
 	}
-	return 0;
+	signal(SIGINT, old_int);
+	signal(SIGQUIT, old_quit);
+	if (!ret && (!WIFEXITED(status) || WEXITSTATUS(status))) {
+		smm_err("gnuplot failed on %s/%s", dir, script);
+		ret = -1;
+	}
+	return ret;
+}
+
+/* What plot makes, scripts and data first, as they are written. */
+static const char * const smm_plot_files[] = {
+	"buddy.dat", "buddy.gp", "lru.dat", "lru.gp", "rates.dat", "rates.gp",
+	"buddy.png", "lru.png", "rates.png",
+};
+
+/* The data and scripts, gnuplot's input. */
+#define SMM_PLOT_NR_INPUTS	6
+
+/*
+ * The files in @work renamed into @dir (the first @nr of smm_plot_files;
+ * one gnuplot did not make is left out), then @work removed with whatever
+ * is left in it.  A rename replaces the name: whatever had it, a link or
+ * another user's file, is never written through or reused.
+ */
+static int smm_plot_finish(const char *work, const char *dir, int nr)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	int ret = 0, i;
+
+	for (i = 0; i < ARRAY_SIZE(smm_plot_files); i++) {
+		/* Both fit: smm_plot() left room in work, longer than dir. */
+		if (snprintf(from, sizeof(from), "%s/%s", work, smm_plot_files[i]) >= sizeof(from) ||
+		    snprintf(to, sizeof(to), "%s/%s", dir, smm_plot_files[i]) >= sizeof(to))
+			continue;
+		if (i < nr && !rename(from, to))
+			continue;
+		if (i < nr && errno != ENOENT) {
+			smm_err("%s: %s", to, strerror(errno));
+			ret = -1;
+		}
+		if (unlink(from) && errno != ENOENT) {
+			smm_err("%s: %s", from, strerror(errno));
+			ret = -1;
+		}
+	}
+	if (rmdir(work)) {
+		smm_err("%s: %s", work, strerror(errno));
+		ret = -1;
+	}
+	return ret;
 }
 
 /**
@@ -599,17 +709,23 @@ static int smm_gnuplot(const char *dir, const char *script)
  * @o: the options: output, the directory (default: the recording's)
  * @file: the CSV smm_record() wrote
  *
+ * Everything is written in a directory of plot's own made in the output
+ * directory (mkdtemp(): mode 0700, a name nobody could plant beforehand),
+ * and gnuplot runs there; the files are then renamed into the output
+ * directory and plot's own removed, whatever failed.
+ *
  * Return: an exit status: 1 when the file is unreadable or not such a
  * recording, a file cannot be written, gnuplot is missing or fails.
  */
 int smm_plot(const struct smm_opts *o, const char *file)
 {
 	static const char * const scripts[] = { "buddy.gp", "lru.gp", "rates.gp" };
-	char fcopy[PATH_MAX], dcopy[PATH_MAX];
+	char fcopy[PATH_MAX], dcopy[PATH_MAX], work[PATH_MAX];
+	int made = SMM_PLOT_NR_INPUTS, ret = SMM_EXIT_ERROR;
 	const char *dir, *source;
 	struct smm_csv c;
 	struct stat st;
-	size_t i;
+	int i;
 
 	if (smm_csv_read(file, &c))
 		return SMM_EXIT_ERROR;
@@ -622,20 +738,38 @@ int smm_plot(const struct smm_opts *o, const char *file)
 		smm_csv_free(&c);
 		return SMM_EXIT_ERROR;
 	}
-	if (smm_plot_buddy(&c, file, dir, source) || smm_plot_lru(&c, file, dir, source) ||
-	    smm_plot_rates(&c, file, dir, source)) {
+	/* Room left for "/rates.png" and the like. */
+	if (snprintf(work, sizeof(work), "%s/.smmctl-plot-XXXXXX", dir) >= sizeof(work) - 16) {
+		smm_err("%s: %s", dir, strerror(ENAMETOOLONG));
 		smm_csv_free(&c);
 		return SMM_EXIT_ERROR;
 	}
-	smm_csv_free(&c);
+	if (!mkdtemp(work)) {
+		smm_err("%s: cannot make a directory in it: %s", dir, strerror(errno));
+		smm_csv_free(&c);
+		return SMM_EXIT_ERROR;
+	}
+	if (smm_plot_buddy(&c, file, work, source) || smm_plot_lru(&c, file, work, source) ||
+	    smm_plot_rates(&c, file, work, source)) {
+		made = 0;
+		goto out;
+	}
 	if (!smm_in_path("gnuplot")) {
 		smm_err("gnuplot is not installed (not found in PATH): install it (Debian: apt-get install gnuplot-nox), then run \"gnuplot buddy.gp\", \"gnuplot lru.gp\" and \"gnuplot rates.gp\" in %s",
 			dir);
-		return SMM_EXIT_ERROR;
+		goto out;
 	}
-	for (i = 0; i < 3; i++)
-		if (smm_gnuplot(dir, scripts[i]))
-			return SMM_EXIT_ERROR;
+	made = ARRAY_SIZE(smm_plot_files);
+	for (i = 0; i < ARRAY_SIZE(scripts); i++)
+		if (smm_gnuplot(work, dir, scripts[i]))
+			goto out;
+	ret = 0;
+out:
+	smm_csv_free(&c);
+	if (smm_plot_finish(work, dir, made))
+		ret = SMM_EXIT_ERROR;
+	if (ret)
+		return ret;
 	printf("%s/buddy.png: free blocks per order\n", dir);
 	printf("%s/lru.png: LRU lists and store use\n", dir);
 	printf("%s/rates.png: fault and reclaim rates\n", dir);

@@ -899,10 +899,14 @@ int smm_view_swap(const struct smm_opts *o)
 		goto out;
 	}
 	printf("backend:   %s%s%s\n", sw.backend, sw.detail[0] ? " " : "", sw.detail);
-	if (sw.has_slots)
+	if (sw.has_slots) {
+		/* Read apart, used may pass slots for a moment: none left, as in JSON. */
+		unsigned long left = sw.slots >= sw.used ? sw.slots - sw.used : 0;
+
 		printf("slots:     %lu, %lu used (%.1f %%), %lu free (%llu kB)\n", sw.slots, sw.used,
-		       smm_percent(sw.used, sw.slots), sw.slots - sw.used,
-		       (unsigned long long)(sw.slots - sw.used) * r.page_size / 1024);
+		       smm_percent(sw.used, sw.slots), left,
+		       (unsigned long long)left * r.page_size / 1024);
+	}
 	if (sw.has_stored_bytes && sw.used)
 		printf("stored:    %ld bytes, %.1f per page of %lu bytes\n", sw.stored_bytes,
 		       (double)sw.stored_bytes / sw.used, r.page_size);
