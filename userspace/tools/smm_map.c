@@ -10,7 +10,8 @@
  * a wrong one):
  *   map N		mmap N pages MAP_SHARED (nothing is allocated yet)
  *   touch		write each mapped page (first-touch faults): its first
- *			8 bytes hold its number, the others its number's low byte
+ *			8 bytes hold its number, the others its number's low byte;
+ *			refused while a page protect made read-only is mapped
  *   unmap P N		munmap N pages from page P
  *   protect P N	mprotect N pages from page P read-only
  *   show		this process's lines of debugfs vmas and of
@@ -23,7 +24,11 @@
  *			and unlike a hole
  *   read		pread() every page write gave and compare every byte
  *   info		the object's SHADOWMM_IOC_INFO
- *   run CMD		run the shell command CMD (the mapping stays as it is)
+ *   run CMD		run the shell command CMD (the mapping stays as it is);
+ *			exit status 1 unless it exits 0
+ *
+ * SMM_MAP_DEV in the environment names a file to open instead of
+ * /dev/shadowmm (smm_map_test.sh runs steps with /dev/null on the host).
  *
  * Mapping more than the region holds needs reclaim: the demo maps three
  * times a small region with "map N touch run '...' check info".
@@ -36,6 +41,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <shadowmm.h>
@@ -144,16 +150,48 @@ static unsigned long arg(char **argv, int i, int argc, unsigned long max)
 	return v;
 }
 
+/* The unmap and protect steps since the latest map: pages [p, p + n). */
+struct range {
+	unsigned long p, n;
+	int unmap;
+};
+
+/*
+ * The first page of @r that is still mapped after the unmaps in @done
+ * (the steps before), or @r's end: once unmapped, a page of a mapping
+ * stays so.
+ */
+static unsigned long first_mapped(const struct range *r, const struct range *done, int nr)
+{
+	unsigned long page = r->p;
+	int k, moved = 1;
+
+	while (moved && page < r->p + r->n) {
+		moved = 0;
+		for (k = 0; k < nr; k++) {
+			if (done[k].unmap && done[k].p <= page && page < done[k].p + done[k].n) {
+				page = done[k].p + done[k].n;
+				moved = 1;
+			}
+		}
+	}
+	return page;
+}
+
 /*
  * Every step and its numbers checked before the first is run, so that a
  * mistake late on the command line leaves nothing half done; the pages
- * of unmap and protect within the mapping they act on.
+ * of unmap and protect within the mapping they act on, and no touch of a
+ * page protect made read-only (its write would end smm_map by SIGSEGV).
  */
 static void check_steps(int argc, char **argv)
 {
 	unsigned long pages = 0, p, n, max = (unsigned long)-1 / page_size;
-	int a;
+	struct range *done = calloc(argc, sizeof(*done));
+	int a, k, nr = 0;
 
+	if (!done)
+		die("calloc");
 	for (a = 1; a < argc; a++) {
 		const char *op = argv[a];
 
@@ -161,36 +199,55 @@ static void check_steps(int argc, char **argv)
 			pages = arg(argv, ++a, argc, max);
 			if (!pages)
 				usage_error("map of no page", NULL);
+			nr = 0;
 		} else if (!strcmp(op, "unmap") || !strcmp(op, "protect")) {
 			p = arg(argv, ++a, argc, max);
 			n = arg(argv, ++a, argc, max);
 			if (!n || p > pages || n > pages - p)
 				usage_error("beyond the mapping", op);
+			done[nr].p = p;
+			done[nr].n = n;
+			done[nr++].unmap = op[0] == 'u';
+		} else if (!strcmp(op, "touch")) {
+			for (k = 0; k < nr; k++) {
+				char page[32];
+
+				if (done[k].unmap)
+					continue;
+				p = first_mapped(&done[k], done, nr);
+				if (p == done[k].p + done[k].n)
+					continue;
+				snprintf(page, sizeof(page), "%lu", p);
+				usage_error("touch would write a page protect made read-only", page);
+			}
 		} else if (!strcmp(op, "write")) {
 			arg(argv, ++a, argc, max);
 		} else if (!strcmp(op, "run")) {
 			if (++a >= argc)
 				usage_error("missing command", NULL);
-		} else if (strcmp(op, "touch") && strcmp(op, "show") && strcmp(op, "check") &&
+		} else if (strcmp(op, "show") && strcmp(op, "check") &&
 			   strcmp(op, "read") && strcmp(op, "info")) {
 			usage_error("unknown step", op);
 		}
 	}
+	free(done);
 }
 
 int main(int argc, char **argv)
 {
+	/* Another file (/dev/null) tries the steps on a host without shadowmm. */
+	const char *dev = getenv("SMM_MAP_DEV") ?: "/dev/shadowmm";
 	unsigned long p, n, i;
-	int fd, a;
+	int fd, a, status;
 
 	page_size = sysconf(_SC_PAGESIZE);
 	/* Every line out at once, even into a file, even if a fault kills us. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGBUS, on_sigbus);
 	check_steps(argc, argv);
-	fd = open("/dev/shadowmm", O_RDWR | O_CLOEXEC);
+	fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		die("/dev/shadowmm");
+		die(dev);
 	for (a = 1; a < argc; a++) {
 		const char *op = argv[a];
 
@@ -284,8 +341,16 @@ int main(int argc, char **argv)
 			if (++a >= argc)
 				fprintf(stderr, "smm_map: missing command\n"), exit(2);
 			fflush(stdout);
-			if (system(argv[a]) == -1)
+			status = system(argv[a]);
+			if (status == -1)
 				die("system");
+			/* A demo goes on only from a command that did what it should. */
+			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+				fprintf(stderr, "smm_map: run %s: %s %d\n", argv[a],
+					WIFEXITED(status) ? "exit status" : "killed by signal",
+					WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+				return 1;
+			}
 		}
 	}
 	return 0;

@@ -57,9 +57,32 @@ run map 4 touch nosuchstep
 check "an unknown step is refused before any other runs" refused "unknown step: nosuchstep"
 run map 4 run
 check "run without its command is refused" refused "missing command"
-run map 0x10 unmap 0xf 1 protect 0 15 write 3 read check show info touch
+# touch writes every mapped page: one protect made read-only would end
+# smm_map by SIGSEGV.
+run map 4 protect 0 2 touch
+check "a touch of a page protect made read-only is refused" \
+	refused "touch would write a page protect made read-only: 0"
+run map 4 protect 0 2 unmap 0 1 touch
+check "pages unmapped since are left out, the others still refused" \
+	refused "touch would write a page protect made read-only: 1"
+run map 0x10 touch unmap 0xf 1 protect 0 15 write 3 read check show info unmap 0 15 touch \
+	map 2 protect 0 1 map 1 touch
 check "a line of every step within range passes the checks" eval 'status 1 ||
 	{ [ "$rc" -ne 2 ] && [ -e /dev/shadowmm ]; } || { say <"$tmp/err"; false; }'
+
+# run: a command that fails fails the demo.  SMM_MAP_DEV=/dev/null: the
+# steps without shadowmm.
+SMM_MAP_DEV=/dev/null "$bin" run true run 'echo ran' >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "run: commands that exit 0, exit 0" eval 'status 0 && grep -qx ran "$tmp/out"'
+SMM_MAP_DEV=/dev/null "$bin" run 'exit 3' run 'echo ran' >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "run: a command that fails stops the steps, exit 1, says so" eval '
+	status 1 && ! grep -q ran "$tmp/out" && [ "$(cat "$tmp/err")" = "smm_map: run exit 3: exit status 3" ]'
+SMM_MAP_DEV=/dev/null "$bin" run 'kill -TERM $$' >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "run: a command killed by a signal, exit 1, says so" eval '
+	status 1 && [ "$(cat "$tmp/err")" = "smm_map: run kill -TERM \$\$: killed by signal 15" ]'
 
 echo "1..$n"
 echo "$passed passed, $failed failed"
