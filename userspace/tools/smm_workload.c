@@ -54,11 +54,18 @@
  *
  * -w WINDOW sets shadowmm's fault_window knob to WINDOW at the mark (the
  * module's knobs file must be writable), so that only the part after it
- * pays a fault for every reference.  -W FAULTS turns it off again (knob
- * 0, and an "smm_workload: end NAME" mark) once the object took that
- * many faults since: a recording kept to its first FAULTS references
- * need not fault through the whole run.  The window also goes when the
- * workload ends.
+ * pays a fault for every reference.  -W FAULTS takes it away again (the
+ * knob back to the value it had before smm_workload started, and an
+ * "smm_workload: end NAME" mark) once the object took that many faults
+ * since: a recording kept to its first FAULTS references need not fault
+ * through the whole run.  The knob is the pool's, every object's: it is
+ * put back when the workload ends, and on every other way out too (an
+ * error, SIGBUS, SIGINT, SIGTERM, SIGHUP, SIGQUIT; SIGKILL cannot be
+ * caught).  Not with --anon, whose
+ * memory no window applies to.  SMM_WORKLOAD_DEV and
+ * SMM_WORKLOAD_DEBUGFS in the environment name another device and
+ * debugfs directory (smm_workload_test.sh tries -w on the host with a
+ * file for each).
  *
  * --anon maps private anonymous memory instead, to try the workloads on a
  * host without the module.  -c checks the allocator's structure at the
@@ -74,12 +81,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <lzma.h>
 #include <malloc.h>
 #include <signal.h>
 #include <shadowmm.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +115,18 @@ static int arena_fd = -1;		/* the object, for its fault counts */
 static unsigned long long faults_at_mark;
 static int check_arena;
 
+static const char *dev_path = "/dev/shadowmm";
+static char knobs_path[PATH_MAX] = "/sys/kernel/debug/shadowmm/knobs";
+/*
+ * -w: the knob's line as it was, made before anything changes so that a
+ * signal handler can write it back with open(), write() and close() alone;
+ * window_set while the knob may hold our window (a lock-free atomic: the
+ * handlers may read it).
+ */
+static char window_before[48];
+static int window_before_len;
+static atomic_int window_set;
+
 static void die(const char *what)
 {
 	fprintf(stderr, "smm_workload: %s: %s\n", what, strerror(errno));
@@ -124,14 +145,95 @@ static void fail(const char *fmt, ...)
 	exit(1);
 }
 
+/* One line to the knobs file; async-signal-safe.  0, or -1 and errno. */
+static int knob_write(const char *line, int len)
+{
+	int fd = open(knobs_path, O_WRONLY | O_CLOEXEC);
+	ssize_t done;
+	int err;
+
+	if (fd < 0)
+		return -1;
+	done = write(fd, line, len);
+	err = errno;
+	close(fd);
+	errno = err;
+	return done == len ? 0 : -1;
+}
+
+/* The knob as it was, if our window may be in it: for the ways out. */
+static void window_put_back(void)
+{
+	if (window_set)
+		knob_write(window_before, window_before_len);
+	window_set = 0;
+}
+
 static void on_sigbus(int sig)
 {
 	static const char msg[] =
 		"smm_workload: SIGBUS: shadowmm could not give a page (region and store full?)\n";
 
+	window_put_back();
 	if (write(2, msg, sizeof(msg) - 1) < 0)
 		_exit(1);
 	_exit(1);
+}
+
+/* SIGINT, SIGTERM, SIGHUP, SIGQUIT (SA_RESETHAND): the knob back, then the signal. */
+static void on_stop(int sig)
+{
+	window_put_back();
+	raise(sig);
+}
+
+/* exit() from anywhere, fail() and die() included. */
+static void window_at_exit(void)
+{
+	if (window_set && knob_write(window_before, window_before_len))
+		fprintf(stderr, "smm_workload: -w: putting the knob fault_window back: %s\n",
+			strerror(errno));
+	window_set = 0;
+}
+
+/*
+ * -w: the knob's value before any change, and the ways out that put it
+ * back armed; the knobs file's lines are "name value".
+ */
+static void window_save(void)
+{
+	static const struct sigaction stop = {
+		.sa_handler = on_stop,
+		.sa_flags = SA_RESETHAND,
+	};
+	char buf[4096] = "\n", *at;	/* a line's start before the first too */
+	unsigned long long was;
+	size_t got = 1;
+	ssize_t len = 1;
+	int fd;
+
+	fd = open(knobs_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("-w: reading the knob fault_window");
+	while (len > 0 && got < sizeof(buf) - 1) {
+		len = read(fd, buf + got, sizeof(buf) - 1 - got);
+		if (len < 0)
+			die("-w: reading the knob fault_window");
+		got += len;
+	}
+	close(fd);
+	buf[got] = '\0';
+	at = strstr(buf, "\nfault_window ");
+	if (!at || sscanf(at + 1, "fault_window %llu", &was) != 1)
+		fail("-w: %s has no \"fault_window N\" line", knobs_path);
+	window_before_len = snprintf(window_before, sizeof(window_before),
+				     "fault_window %llu\n", was);
+	if (atexit(window_at_exit))
+		fail("-w: atexit failed");
+	sigaction(SIGINT, &stop, NULL);
+	sigaction(SIGTERM, &stop, NULL);
+	sigaction(SIGHUP, &stop, NULL);
+	sigaction(SIGQUIT, &stop, NULL);
 }
 
 /*
@@ -144,12 +246,24 @@ static void on_sigbus(int sig)
 static void set_window(unsigned long long n)
 {
 	char line[64];
-	int fd = open("/sys/kernel/debug/shadowmm/knobs", O_WRONLY | O_CLOEXEC);
 	int len = snprintf(line, sizeof(line), "fault_window %llu\n", n);
 
-	if (fd < 0 || write(fd, line, len) != len)
+	/* Before the write: a signal from here on puts the knob back. */
+	window_set = 1;
+	if (knob_write(line, len)) {
+		window_set = 0;		/* refused: the knob is as it was */
 		die("-w: setting the knob fault_window");
-	close(fd);
+	}
+}
+
+/* The window taken away: the knob as it was before smm_workload. */
+static void unset_window(void)
+{
+	if (knob_write(window_before, window_before_len)) {
+		window_set = 0;		/* no second try at exit */
+		die("-w: putting the knob fault_window back");
+	}
+	window_set = 0;
 }
 
 static void trace_mark(const char *what, const char *name)
@@ -181,7 +295,7 @@ static void record_done(const char *what)
 {
 	if (!window)
 		return;
-	set_window(0);
+	unset_window();
 	window = 0;
 	trace_mark("end", what);
 }
@@ -210,7 +324,7 @@ static void record_tick(const char *what)
 		return;
 	if (object_faults() - faults_at_mark < budget)
 		return;
-	set_window(0);
+	unset_window();
 	window = 0;
 	trace_mark("end", what);
 }
@@ -1414,14 +1528,20 @@ static void bad_usage(const char *why, const char *arg)
 	exit(2);
 }
 
-/* A number, with a K or M suffix if @suffix; positive unless @zero_ok. */
+/*
+ * A decimal number, with a K or M suffix if @suffix; positive unless
+ * @zero_ok.  A digit first: strtoull() would skip blanks and take " -1"
+ * as ULLONG_MAX, and base 0 would read "010" as 8.
+ */
 static unsigned long long parse_number(const char *s, int suffix, int zero_ok)
 {
 	unsigned long long v;
 	char *end;
 
+	if (*s < '0' || *s > '9')
+		bad_usage("not a number, or not one it can take: ", s);
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, 10);
 	if (suffix && (*end == 'k' || *end == 'K') && v < 1ULL << 40) {
 		v <<= 10;
 		end++;
@@ -1429,7 +1549,7 @@ static unsigned long long parse_number(const char *s, int suffix, int zero_ok)
 		v <<= 20;
 		end++;
 	}
-	if (errno || end == s || *end || (!v && !zero_ok) || *s == '-')
+	if (errno || end == s || *end || (!v && !zero_ok))
 		bad_usage("not a number, or not one it can take: ", s);
 	return v;
 }
@@ -1522,15 +1642,24 @@ int main(int argc, char **argv)
 		bad_usage("no such workload: ", name);
 	}
 
+	if (window && anon)
+		bad_usage("-w sets shadowmm's fault window: --anon's memory has none", NULL);
+
+	if (getenv("SMM_WORKLOAD_DEV"))
+		dev_path = getenv("SMM_WORKLOAD_DEV");
+	if (getenv("SMM_WORKLOAD_DEBUGFS"))
+		snprintf(knobs_path, sizeof(knobs_path), "%s/knobs", getenv("SMM_WORKLOAD_DEBUGFS"));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigbus;
 	sigaction(SIGBUS, &sa, NULL);
+	if (window)
+		window_save();
 	arena.size = mb << 20;
 	flags = MAP_PRIVATE | MAP_ANONYMOUS;
 	if (!anon) {
-		fd = open("/dev/shadowmm", O_RDWR | O_CLOEXEC);
+		fd = open(dev_path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
-			die("/dev/shadowmm");
+			die(dev_path);
 		flags = MAP_SHARED;
 	}
 	arena.base = mmap(NULL, arena.size, PROT_READ | PROT_WRITE, flags, fd, 0);

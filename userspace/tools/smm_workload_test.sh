@@ -122,13 +122,77 @@ else
 		'status 1 && has "$tmp/err" "smm_workload: /dev/shadowmm: No such file or directory"'
 fi
 
+# strtoull() skips blanks and takes a sign; base 0 reads "010" as 8.
+run --anon sort -n ' -1'
+check "a blank and a sign before a number: exit 2 and the usage" eval \
+	'usage_error "not a number, or not one it can take:  -1"'
+run --anon -c sort -n 010
+check "a leading 0 is decimal, not octal" eval \
+	'done_ok "sort: 10 records, 0\\.0 MiB, sorted, checksum ok"'
+
+run --anon -w 16 sort -n 10
+check "-w with --anon: exit 2 and the usage" eval \
+	'usage_error "-w sets shadowmm'"'"'s fault window: --anon'"'"'s memory has none"'
 if [ -e /sys/kernel/debug/shadowmm/knobs ]; then
 	ok "-w without the module: exit 1 # SKIP shadowmm's knobs file exists"
 else
-	run --anon -w 16 sort -n 10
-	check "-w without the module: exit 1 at the mark, names the knob" eval \
-		'status 1 && has "$tmp/err" "smm_workload: -w: setting the knob fault_window: .*"'
+	run -w 16 sort -n 10
+	check "-w without the module: exit 1 before the work, names the knob" eval \
+		'status 1 && has "$tmp/err" "smm_workload: -w: reading the knob fault_window: .*" &&
+		[ ! -s "$tmp/out" ]'
 fi
+
+# -w's knob is the pool's: it goes back to what it was on every way out.
+# A file stands for the device (SMM_WORKLOAD_DEV, MAP_SHARED) and another
+# for the knobs (in SMM_WORKLOAD_DEBUGFS): a write lands at its start, so
+# its first line is the last one written.
+mkdir "$tmp/dfs"
+printf 'watermark_scale_factor 10\nlru_batch 15\nfault_window 8\nfault_order 0\n' >"$tmp/knobs"
+# fake_run DEVICE-SIZE ARGS...: the workload on fresh files, in the background
+fake_run() {
+	cp "$tmp/knobs" "$tmp/dfs/knobs"
+	rm -f "$tmp/dev"
+	truncate -s "$1" "$tmp/dev"
+	shift
+	SMM_WORKLOAD_DEV=$tmp/dev SMM_WORKLOAD_DEBUGFS=$tmp/dfs "$bin" "$@" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+}
+# knob_is LINE: the last line written to the knobs
+knob_is() {
+	[ "$(head -n 1 "$tmp/dfs/knobs")" = "$1" ] && return 0
+	echo "# the knob: \"$(head -n 1 "$tmp/dfs/knobs")\", expected \"$1\""
+	return 1
+}
+fake_run 4M -c -w 16 sort -n 1000
+wait $pid
+rc=$?
+check "-w: the window's knob back to its value before at the end" eval \
+	'done_ok "sort: 1000 records, 0\\.1 MiB, sorted, checksum ok" && knob_is "fault_window 8"'
+# liblzma's encoder, which does not fit, is made after the mark.
+fake_run 4M -w 16 -m 4 xz -n 64K
+wait $pid
+rc=$?
+check "-w: the knob back after an error past the mark (exit)" eval \
+	'exhausted 4 && knob_is "fault_window 8"'
+# The encoder's tables lie past the device file's 1 MiB: SIGBUS.
+fake_run 1M -w 16 xz -n 64K
+wait $pid
+rc=$?
+check "-w: the knob back after SIGBUS" eval \
+	'status 1 && has "$tmp/err" "smm_workload: SIGBUS: .*" && knob_is "fault_window 8"'
+# SIGTERM once the window is set (the queries take about a second).
+fake_run 128M -w 16 sqlite -n 20000
+i=0
+while ! knob_is "fault_window 16" >/dev/null && kill -0 $pid 2>/dev/null && [ $i -lt 1000 ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
+kill -TERM $pid
+# Without sh's "Terminated" on stderr.
+wait $pid 2>/dev/null
+rc=$?
+check "-w: the knob back after SIGTERM, which still ends it" eval \
+	'status 143 && knob_is "fault_window 8"'
 
 echo "1..$n"
 echo "$passed passed, $failed failed"
