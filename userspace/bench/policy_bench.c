@@ -313,7 +313,7 @@ static const struct pattern patterns[] = {
 
 /*
  * A recorded trace (scripts/record-trace writes them): text, '#' lines are
- * comments, then "name NAME" (letters, digits, '+', '-', '_', as smm_refs
+ * comments (of any length; any other line fits line[]), then "name NAME" (letters, digits, '+', '-', '_', as smm_refs
  * makes them), "pages N" once and one line per reference, the
  * difference between its page and the previous one's (the first from 0).
  * Deltas make the sequential runs of real programs repeat, so the files
@@ -334,10 +334,28 @@ static void trace_load(struct trace *t, const char *path)
 	if (!f)
 		die(path);
 	while (fgets(line, sizeof(line), f)) {
+		size_t len = strlen(line);
 		char *end;
 		long long d;
 
 		lineno++;
+		/*
+		 * Longer than line[]: fgets() gave part of it.  A comment's
+		 * rest is skipped (smm_refs -c makes long ones); anything else
+		 * would be read as two lines.
+		 */
+		if (len && line[len - 1] != '\n' && !feof(f)) {
+			int c;
+
+			if (line[0] != '#') {
+				fprintf(stderr, "policy_bench: %s:%zu: a line longer than %zu characters: %.40s...\n",
+					path, lineno, sizeof(line) - 2, line);
+				exit(2);
+			}
+			while ((c = getc(f)) != EOF && c != '\n')
+				;
+			continue;
+		}
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
 		if (!strncmp(line, "name ", 5)) {
@@ -357,12 +375,14 @@ static void trace_load(struct trace *t, const char *path)
 				goto bad;
 			continue;
 		}
+		errno = 0;
 		d = strtoll(line, &end, 10);
-		if (end == line || (*end && *end != '\n') || !pages)
+		if (errno || end == line || (*end && *end != '\n') || !pages)
+			goto bad;
+		/* Within 0..pages - 1, checked before the sum, which could overflow. */
+		if (d < -cur || d >= (long long)pages - cur || n >= MAX_TRACE_REFS)
 			goto bad;
 		cur += d;
-		if (cur < 0 || (unsigned long long)cur >= pages || n >= MAX_TRACE_REFS)
-			goto bad;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 65536;
 			ref = realloc(ref, cap * sizeof(*ref));

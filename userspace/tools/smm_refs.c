@@ -19,7 +19,11 @@
  *		writes one to /sys/kernel/tracing/trace_marker where the part
  *		worth replaying begins: after it made its data)
  *   -m MAX	keep at most MAX references (default: all)
- *   -c TEXT	a comment line for the file's header (repeatable)
+ *   -c TEXT	a comment line for the file's header (repeatable), at most
+ *		MAX_COMMENT characters: with its "# " a line policy_bench reads
+ *		whole
+ *
+ * OBJECT and MAX are decimal: no sign, no blank before.
  *
  * The output: '#' comment lines, "name NAME", "pages N" (one more than the
  * highest page kept), then one line per reference: its page minus the
@@ -38,6 +42,7 @@
 
 #define MAX_OBJECTS	64
 #define MAX_COMMENTS	16
+#define MAX_COMMENT	200
 
 struct fault {
 	unsigned long long object;
@@ -48,6 +53,28 @@ static void bad_usage(void)
 {
 	fprintf(stderr, "usage: smm_refs -n NAME [-O OBJECT] [-b MARK] [-m MAX] [-c COMMENT]... <report >trace\n");
 	exit(2);
+}
+
+static void bad_arg(int opt, const char *why, const char *arg)
+{
+	fprintf(stderr, "smm_refs: -%c: %s: %s\n", opt, why, arg);
+	bad_usage();
+}
+
+/*
+ * A decimal count, a digit first: strtoull() skips blanks and takes "-5"
+ * as 2^64 - 5.
+ */
+static unsigned long long count_arg(int opt, const char *s)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end || errno)
+		bad_arg(opt, "not a decimal count in range", s);
+	return v;
 }
 
 static int name_ok(const char *s)
@@ -82,7 +109,7 @@ int main(int argc, char **argv)
 	int have_obj = 0, ncomments = 0, nobjs = 0, started, opt, k;
 	unsigned long pages = 0, prev = 0, last = ~0UL;
 	struct fault *f = NULL;
-	char line[4096], *end;
+	char line[4096];
 
 	while ((opt = getopt(argc, argv, "n:O:b:m:c:")) != -1) {
 		switch (opt) {
@@ -90,22 +117,25 @@ int main(int argc, char **argv)
 			name = optarg;
 			break;
 		case 'O':
-			want = strtoull(optarg, &end, 10);
-			if (*end || end == optarg)
-				bad_usage();
+			want = count_arg(opt, optarg);
 			have_obj = 1;
 			break;
 		case 'b':
 			mark = optarg;
 			break;
 		case 'm':
-			max = strtoull(optarg, &end, 10);
-			if (*end || end == optarg || !max)
-				bad_usage();
+			max = count_arg(opt, optarg);
+			if (!max)
+				bad_arg(opt, "at least 1", optarg);
 			break;
 		case 'c':
 			if (ncomments == MAX_COMMENTS || strchr(optarg, '\n'))
 				bad_usage();
+			if (strlen(optarg) > MAX_COMMENT) {
+				fprintf(stderr, "smm_refs: -c: at most %d characters, %zu given\n",
+					MAX_COMMENT, strlen(optarg));
+				bad_usage();
+			}
 			comments[ncomments++] = optarg;
 			break;
 		default:

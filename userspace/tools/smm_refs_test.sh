@@ -27,7 +27,7 @@ if [ -z "$refs" ] || [ -z "$bench" ]; then
 fi
 
 n=0 failed=0
-echo "1..13"
+echo "1..20"
 check() {
 	local d=$1
 	shift
@@ -97,5 +97,44 @@ check "policy_bench refuses a name that would split its CSV field" \
 	eval 'printf "name a,b\npages 3\n+1\n" >"$tmp/comma.trace" &&
 		status 2 "$bench" -S -p none -t "$tmp/comma.trace" &&
 		grep -q "comma.trace:1: not a trace line" "$tmp/err"'
+
+# policy_bench reads a line at a time into 256 bytes: a longer comment
+# (smm_refs -c) was cut in two and its rest refused, a longer reference
+# line read as two references.
+long=$(printf '%0300d' 0)
+check "policy_bench skips a comment longer than its line buffer" \
+	eval '{ echo "# $long tail"; tail -n +2 "$data/demo.trace"; } >"$tmp/longc.trace" &&
+		"$bench" -S -F 3 -p none -t "$tmp/longc.trace" >"$tmp/sim" &&
+		grep -Eq "^demo +5 +8 \| +6 +6 +3 \|" "$tmp/sim" || { cat "$tmp/sim"; false; }'
+check "policy_bench refuses a longer reference line, saying so" \
+	eval 'printf "name x\npages 3\n+%s1\n" "$long" >"$tmp/longr.trace" &&
+		status 2 "$bench" -S -p none -t "$tmp/longr.trace" &&
+		grep -q "longr.trace:3: a line longer than 254 characters" "$tmp/err"'
+# A delta past 64 bits (ERANGE), or one whose sum with the page before
+# would overflow (undefined; a sanitizer build stops there).
+check "policy_bench refuses deltas out of range, before adding them" \
+	eval 'printf "name x\npages 3\n+1\n+99999999999999999999\n" >"$tmp/erange.trace" &&
+		status 2 "$bench" -S -p none -t "$tmp/erange.trace" &&
+		grep -q "erange.trace:4: not a trace line" "$tmp/err" &&
+		printf "name x\npages 3\n+1\n+9223372036854775807\n" >"$tmp/wrap.trace" &&
+		status 2 "$bench" -S -p none -t "$tmp/wrap.trace" &&
+		grep -q "wrap.trace:4: not a trace line" "$tmp/err"'
+# strtoull() took "-5" as 2^64 - 5 and skipped blanks.
+check "smm_refs refuses a sign or a blank before -m and -O" \
+	eval 'status 2 "$refs" -n x -m -5 <"$data/report.txt" &&
+		grep -q "^smm_refs: -m: not a decimal count in range: -5" "$tmp/err" &&
+		status 2 "$refs" -n x -O " 7" <"$data/report.txt" &&
+		grep -q "^smm_refs: -O: not a decimal count in range:  7" "$tmp/err" &&
+		status 2 "$refs" -n x -O +7 <"$data/report.txt"'
+check "smm_refs refuses -m past 64 bits" \
+	eval 'status 2 "$refs" -n x -m 99999999999999999999 <"$data/report.txt" &&
+		grep -q "^usage:" "$tmp/err"'
+c200=$(printf "%0200d" 0)
+check "smm_refs takes a comment of 200 characters, the documented most" \
+	eval '"$refs" -n demo -b "smm_workload: begin" -c "$c200" <"$data/report.txt" >"$tmp/c200.trace" &&
+		grep -qx "# $c200" "$tmp/c200.trace"'
+check "smm_refs refuses a longer comment, saying so" \
+	eval 'status 2 "$refs" -n x -c "${c200}1" <"$data/report.txt" &&
+		grep -q "^smm_refs: -c: at most 200 characters, 201 given" "$tmp/err"'
 echo "# $((n - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]
