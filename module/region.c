@@ -34,6 +34,7 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
+#include <linux/kasan.h>
 #include <linux/memory.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
@@ -62,16 +63,26 @@ static int smm_chunk_cmp(const void *a, const void *b)
 	return 0;
 }
 
+/*
+ * The allocations whose size follows the region's: a load asked for more
+ * than the machine has fails with ENOMEM rather than have the OOM killer
+ * make room for it.  __GFP_NORETRY, not __GFP_RETRY_MAYFAIL: with the
+ * latter kvmalloc() would reclaim and compact hard for a high-order
+ * kmalloc() before it fell back to vmalloc(), competing for the very
+ * blocks the region is about to take.
+ */
+#define SMM_REGION_GFP	(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN)
+
 static int smm_region_alloc_arrays(struct smm_region *r)
 {
 	r->nr_frames = r->nr_chunks * SMM_CHUNK_FRAMES;
-	r->chunk_pfn = kvcalloc(r->nr_chunks, sizeof(*r->chunk_pfn), GFP_KERNEL);
+	r->chunk_pfn = kvcalloc(r->nr_chunks, sizeof(*r->chunk_pfn), SMM_REGION_GFP);
 	if (!r->chunk_pfn)
 		return -ENOMEM;
-	r->chunk_nid = kvcalloc(r->nr_chunks, sizeof(*r->chunk_nid), GFP_KERNEL);
+	r->chunk_nid = kvcalloc(r->nr_chunks, sizeof(*r->chunk_nid), SMM_REGION_GFP);
 	if (!r->chunk_nid)
 		goto err_pfn;
-	r->pages = kvcalloc(r->nr_frames, sizeof(*r->pages), GFP_KERNEL);
+	r->pages = kvcalloc(r->nr_frames, sizeof(*r->pages), SMM_REGION_GFP);
 	if (!r->pages)
 		goto err_nid;
 	return 0;
@@ -128,13 +139,35 @@ static struct page *smm_take_chunk(int nid, const nodemask_t *nodes)
 	return NULL;
 }
 
+/*
+ * Pages a load of @nr_frames takes from the kernel after the frames
+ * themselves: the page tables of their mapping, its KASAN shadow where
+ * vmalloc space has one (an eighth of the region), and a margin for the
+ * rest of the pool's set-up (per-node threads, per-CPU lists, the store's
+ * compression contexts, debugfs).  The frames are taken only when the
+ * kernel can give all of it without going below its own reserve.
+ */
+#define SMM_REGION_SETUP_PAGES	((8UL << 20) >> PAGE_SHIFT)
+
+static unsigned long smm_region_kernel_extra(unsigned long nr_frames)
+{
+	unsigned long extra = DIV_ROUND_UP(nr_frames, PTRS_PER_PTE) + SMM_REGION_SETUP_PAGES;
+
+#if defined(CONFIG_KASAN_VMALLOC) && \
+	(defined(CONFIG_KASAN_GENERIC) || defined(CONFIG_KASAN_SW_TAGS))
+	extra += nr_frames >> KASAN_SHADOW_SCALE_SHIFT;
+#endif
+	return extra;
+}
+
 static int smm_region_take_kernel(struct smm_region *r,
 				  const struct smm_region_config *cfg)
 {
 	nodemask_t nodes = cfg->nodes;
 	struct smm_chunk *chunks;
 	struct page **map_pages;
-	unsigned long c, i, nr_nodes;
+	unsigned long c, i, nr_nodes, need;
+	long avail;
 	int nid, ret;
 
 	if (!cfg->nr_pages)
@@ -146,9 +179,28 @@ static int smm_region_take_kernel(struct smm_region *r,
 		return -EINVAL;
 
 	r->nr_chunks = DIV_ROUND_UP(cfg->nr_pages, SMM_CHUNK_FRAMES);
-	chunks = kvcalloc(r->nr_chunks, sizeof(*chunks), GFP_KERNEL);
-	if (!chunks)
-		return -ENOMEM;
+	/*
+	 * Everything that grows with the region before its frames: taken
+	 * after them, it would have to come out of the little they leave.
+	 */
+	ret = smm_region_alloc_arrays(r);
+	if (ret)
+		return ret;
+	chunks = kvcalloc(r->nr_chunks, sizeof(*chunks), SMM_REGION_GFP);
+	map_pages = kvmalloc_array(r->nr_frames, sizeof(*map_pages), SMM_REGION_GFP);
+	if (!chunks || !map_pages) {
+		ret = -ENOMEM;
+		goto err_map_pages;
+	}
+	need = r->nr_frames + smm_region_kernel_extra(r->nr_frames);
+	avail = si_mem_available();
+	if (avail < 0 || need > avail) {
+		pr_err("size_mb=%lu cannot be taken from the kernel: it has %lu MiB available, the region and its mapping need %lu MiB\n",
+		       cfg->nr_pages >> (20 - PAGE_SHIFT),
+		       max(avail, 0L) >> (20 - PAGE_SHIFT), need >> (20 - PAGE_SHIFT));
+		ret = -ENOMEM;
+		goto err_map_pages;
+	}
 
 	/* Spread the chunks over the nodes round-robin. */
 	nid = first_node(nodes);
@@ -161,7 +213,7 @@ static int smm_region_take_kernel(struct smm_region *r,
 			       (c * SMM_CHUNK_FRAMES) >> (20 - PAGE_SHIFT));
 			smm_free_chunks(chunks, c, false);
 			ret = -ENOMEM;
-			goto err_chunks;
+			goto err_map_pages;
 		}
 		chunks[c].pfn = page_to_pfn(page);
 		chunks[c].nid = page_to_nid(page);
@@ -171,15 +223,6 @@ static int smm_region_take_kernel(struct smm_region *r,
 	/* Node by node, each in address order: a node is one sfn range. */
 	sort(chunks, r->nr_chunks, sizeof(*chunks), smm_chunk_cmp, NULL);
 
-	ret = smm_region_alloc_arrays(r);
-	if (ret)
-		goto err_free;
-
-	map_pages = kvmalloc_array(r->nr_frames, sizeof(*map_pages), GFP_KERNEL);
-	if (!map_pages) {
-		ret = -ENOMEM;
-		goto err_arrays;
-	}
 	for (c = 0; c < r->nr_chunks; c++) {
 		r->chunk_pfn[c] = chunks[c].pfn;
 		r->chunk_nid[c] = chunks[c].nid;
@@ -188,9 +231,10 @@ static int smm_region_take_kernel(struct smm_region *r,
 	}
 	r->vaddr = vmap(map_pages, r->nr_frames, VM_MAP, PAGE_KERNEL);
 	kvfree(map_pages);
+	map_pages = NULL;
 	if (!r->vaddr) {
 		ret = -ENOMEM;
-		goto err_arrays;
+		goto err_free;
 	}
 	r->map = r->vaddr;
 
@@ -202,12 +246,12 @@ static int smm_region_take_kernel(struct smm_region *r,
 	kvfree(chunks);
 	return 0;
 
-err_arrays:
-	smm_region_free_arrays(r);
 err_free:
 	smm_free_chunks(chunks, r->nr_chunks, false);
-err_chunks:
+err_map_pages:
+	kvfree(map_pages);
 	kvfree(chunks);
+	smm_region_free_arrays(r);
 	return ret;
 }
 
