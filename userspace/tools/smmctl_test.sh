@@ -463,10 +463,18 @@ rc=$?
 check "plot: gnuplot missing, scripts written, says so" eval '
 	status 1 && [ -s "$tmp/plots2/buddy.gp" ] && [ -s "$tmp/plots2/rates.dat" ] &&
 	grep -q "^smmctl: gnuplot is not installed (not found in PATH): install it" "$tmp/err"'
-# plot as root into a directory another user can write: whatever that
-# user left at plot's names (a script of their own, links) is neither
-# written through nor run, and plot's own directory is gone after.
-mkdir -m 777 "$tmp/shared"
+# plot into a directory others may write without the sticky bit is
+# refused: someone could swap plot's own directory there for theirs.
+mkdir -m 777 "$tmp/open"
+run plot "$tmp/rec.csv" -o "$tmp/open"
+check "plot: a directory others may rename entries of is refused" eval '
+	status 1 && grep -q "^smmctl: $tmp/open: other users may rename its entries" "$tmp/err" &&
+	[ -z "$(ls -A "$tmp/open")" ]'
+# plot as root into a sticky directory another user can write (as /tmp):
+# whatever that user left at plot's names (a script of their own, links)
+# is neither written through nor run, and plot's own directory is gone
+# after.
+mkdir -m 1777 "$tmp/shared"
 echo "system('touch $tmp/pwned')" >"$tmp/shared/buddy.gp"
 [ "$(id -u)" -ne 0 ] || chown 65534 "$tmp/shared/buddy.gp"
 ln "$tmp/shared/buddy.gp" "$tmp/planted.gp"

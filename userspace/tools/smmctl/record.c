@@ -704,6 +704,34 @@ static int smm_plot_finish(const char *work, const char *dir, int nr)
 	return ret;
 }
 
+/*
+ * Whether someone else may rename entries of @dir: its owner when that is
+ * another user, its group or everyone when they may write it, unless the
+ * sticky bit keeps them to their own entries (and we or root own it).
+ * Such a user could swap plot's own directory for one of theirs between
+ * two steps, and gnuplot would run their script: plot refuses the
+ * directory instead (exit 1), as it says.
+ */
+static int smm_plot_dir_shared(const char *dir)
+{
+	uid_t me = geteuid();
+	struct stat st;
+	bool others;
+
+	if (stat(dir, &st)) {
+		smm_err("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	/* 0020: the group may write; 0002: everyone may. */
+	others = (st.st_uid != me && st.st_uid != 0) ||
+		 ((st.st_mode & 0020) && st.st_gid != 0) || (st.st_mode & 0002);
+	if (!others || ((st.st_mode & S_ISVTX) && (st.st_uid == me || st.st_uid == 0)))
+		return 0;
+	smm_err("%s: other users may rename its entries (not sticky, or not ours): refusing to plot into it",
+		dir);
+	return -1;
+}
+
 /**
  * smm_plot() - data, gnuplot scripts and PNGs of a recording
  * @o: the options: output, the directory (default: the recording's)
@@ -735,6 +763,10 @@ int smm_plot(const struct smm_opts *o, const char *file)
 	dir = o->output ? o->output : dirname(dcopy);
 	if (stat(dir, &st) && errno == ENOENT && mkdir(dir, 0777)) {
 		smm_err("%s: %s", dir, strerror(errno));
+		smm_csv_free(&c);
+		return SMM_EXIT_ERROR;
+	}
+	if (smm_plot_dir_shared(dir)) {
 		smm_csv_free(&c);
 		return SMM_EXIT_ERROR;
 	}
