@@ -99,6 +99,7 @@
 #include <unistd.h>
 
 #define MiB		(1024.0 * 1024.0)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define GOLDEN		0x9e3779b97f4a7c15ULL
 
 static const char usage_text[] =
@@ -206,9 +207,10 @@ static void window_save(void)
 		.sa_handler = on_stop,
 		.sa_flags = SA_RESETHAND,
 	};
+	static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	char buf[4096] = "\n", *at;	/* a line's start before the first too */
 	unsigned long long was;
-	size_t got = 1;
+	size_t got = 1, i;
 	ssize_t len = 1;
 	int fd;
 
@@ -230,10 +232,13 @@ static void window_save(void)
 				     "fault_window %llu\n", was);
 	if (atexit(window_at_exit))
 		fail("-w: atexit failed");
-	sigaction(SIGINT, &stop, NULL);
-	sigaction(SIGTERM, &stop, NULL);
-	sigaction(SIGHUP, &stop, NULL);
-	sigaction(SIGQUIT, &stop, NULL);
+	/* A signal ignored on entry (nohup, a background job) stays ignored. */
+	for (i = 0; i < ARRAY_SIZE(stop_signals); i++) {
+		struct sigaction old;
+
+		if (!sigaction(stop_signals[i], NULL, &old) && old.sa_handler != SIG_IGN)
+			sigaction(stop_signals[i], &stop, NULL);
+	}
 }
 
 /*

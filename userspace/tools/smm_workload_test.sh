@@ -193,6 +193,20 @@ wait $pid 2>/dev/null
 rc=$?
 check "-w: the knob back after SIGTERM, which still ends it" eval \
 	'status 143 && knob_is "fault_window 8"'
+# A SIGHUP ignored on entry (nohup) stays ignored: the run goes on.
+trap '' HUP
+fake_run 128M -w 16 sqlite -n 20000
+trap - HUP
+i=0
+while ! knob_is "fault_window 16" >/dev/null && kill -0 $pid 2>/dev/null && [ $i -lt 1000 ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
+kill -HUP $pid
+wait $pid 2>/dev/null
+rc=$?
+check "-w: a SIGHUP ignored on entry stays ignored; the knob back at the end" eval \
+	'status 0 && knob_is "fault_window 8"'
 
 echo "1..$n"
 echo "$passed passed, $failed failed"
