@@ -51,15 +51,15 @@ static __always_inline void *smm_bench_alloc(const struct smm_bench_job *job,
 	case SMM_BENCH_CACHE:
 		if (side == SMM_BENCH_SMM)
 			return smm_kmem_cache_alloc(job->scache, SMM_GFP_NOWAIT);
-		return kmem_cache_alloc(job->kcache, GFP_KERNEL);
+		return kmem_cache_alloc(job->kcache, SMM_BENCH_KERNEL_GFP(0));
 	case SMM_BENCH_KMALLOC:
 		if (side == SMM_BENCH_SMM)
 			return smm_kmalloc(job->pool, job->size, SMM_GFP_NOWAIT);
-		return kmalloc(job->size, GFP_KERNEL);
+		return kmalloc(job->size, SMM_BENCH_KERNEL_GFP(0));	/* <= 8 KiB */
 	default:
 		if (side == SMM_BENCH_SMM)
 			return smm_alloc_pages(job->pool, job->order, SMM_GFP_NOWAIT);
-		return alloc_pages(GFP_KERNEL, job->order);
+		return alloc_pages(SMM_BENCH_KERNEL_GFP(job->order), job->order);
 	}
 }
 
@@ -157,7 +157,7 @@ static __always_inline void smm_bench_do_bulk(struct smm_bench_job *job,
 			}
 			smm_kmem_cache_free_bulk(job->scache, job->count, slots);
 		} else {
-			if (unlikely(!kmem_cache_alloc_bulk(job->kcache, GFP_KERNEL,
+			if (unlikely(!kmem_cache_alloc_bulk(job->kcache, SMM_BENCH_KERNEL_GFP(0),
 							    job->count, slots))) {
 				job->err = -ENOMEM;
 				return;

@@ -3,8 +3,9 @@
  * shadowmm_bench: the page-allocator benchmark ("run" in the bench file).
  *
  * Times shadowmm's smm_alloc_pages(SMM_GFP_NOWAIT)/smm_free_pages() on the
- * live pool against the kernel's alloc_pages(GFP_KERNEL)/__free_pages(),
- * in ns per block allocated and freed (measure.c):
+ * live pool against the kernel's alloc_pages()/__free_pages() (GFP_KERNEL,
+ * without retries up to the costly order: SMM_BENCH_KERNEL_GFP()), in ns
+ * per block allocated and freed (measure.c):
  *
  *   pair        order-0 alloc then free, repeated (the hot per-CPU path)
  *   batch       alloc N order-0 blocks, then free them; N = 1, 2 .. 16384
@@ -58,7 +59,7 @@ static void smm_bench_describe(struct smm_bench_ctx *ctx)
 			break;
 		}
 	}
-	page = alloc_pages(GFP_KERNEL, 0);
+	page = alloc_pages(SMM_BENCH_KERNEL_GFP(0), 0);
 	if (!page)
 		return;
 	zone = page_zone(page);
@@ -164,7 +165,7 @@ int smm_bench_page_all(struct smm_bench_ctx *ctx)
 void smm_bench_page_show(struct seq_file *m, const struct smm_bench_results *res)
 {
 	seq_puts(m, "# shadowmm page allocator benchmark: shadowmm smm_alloc_pages(SMM_GFP_NOWAIT)/smm_free_pages\n");
-	seq_puts(m, "# against the kernel's alloc_pages(GFP_KERNEL)/__free_pages, in one kthread, alternating\n");
+	seq_puts(m, "# against the kernel's alloc_pages(GFP_KERNEL, no retry)/__free_pages, in one kthread, alternating\n");
 	seq_printf(m, "# which goes first; each figure the median of %u repeats (the fastest and slowest in brackets),\n",
 		   res->repeats);
 	seq_puts(m, "# in ns per block allocated and freed\n");

@@ -247,7 +247,7 @@ void smm_bench_slab_show(struct seq_file *m, const struct smm_bench_results *res
 	unsigned int i;
 
 	seq_puts(m, "# shadowmm slab allocator benchmark: shadowmm smm_kmem_cache_*, smm_kmalloc/smm_kfree\n");
-	seq_puts(m, "# (SMM_GFP_NOWAIT) against SLUB's kmem_cache_*, kmalloc/kfree (GFP_KERNEL), in one kthread,\n");
+	seq_puts(m, "# (SMM_GFP_NOWAIT) against SLUB's kmem_cache_*, kmalloc/kfree (GFP_KERNEL, no retry), in one kthread,\n");
 	seq_printf(m, "# alternating which goes first; each figure the median of %u repeats (the fastest and slowest in\n",
 		   res->repeats);
 	seq_puts(m, "# brackets), in ns per object allocated and freed\n");

@@ -12,6 +12,7 @@
 
 #include <linux/cache.h>
 #include <linux/completion.h>
+#include <linux/gfp.h>
 #include <linux/types.h>
 
 #include <shadowmm/slab.h>
@@ -26,6 +27,20 @@ struct task_struct;
 #define SMM_BENCH_RING		256	/* cross_cpu hand-over buffer, blocks */
 #define SMM_BENCH_MAX_ROWS	64
 #define SMM_BENCH_SLAB_NR_SIZES	5	/* object sizes of the slab benchmark */
+
+/*
+ * The kernel side's allocations: its fast path is GFP_KERNEL's, but a side
+ * that finds no memory fails, quietly, and is marked skipped, as
+ * shadowmm's (SMM_GFP_NOWAIT) is.  Plain GFP_KERNEL never fails an
+ * allocation of order 0..3 (PAGE_ALLOC_COSTLY_ORDER): with its batches
+ * holding 64 MiB on a small machine, the OOM killer would kill users'
+ * tasks on the bench's behalf.  Above that order the kernel never calls
+ * the OOM killer, and __GFP_NORETRY would change what is measured (it
+ * gives up on compaction sooner), so those keep GFP_KERNEL's retries.
+ */
+#define SMM_BENCH_KERNEL_GFP(order)					\
+	((order) <= PAGE_ALLOC_COSTLY_ORDER ?				\
+	 GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN : GFP_KERNEL | __GFP_NOWARN)
 
 enum smm_bench_side {
 	SMM_BENCH_KERNEL,
