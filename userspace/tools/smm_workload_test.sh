@@ -180,13 +180,17 @@ wait $pid
 rc=$?
 check "-w: the knob back after SIGBUS" eval \
 	'status 1 && has "$tmp/err" "smm_workload: SIGBUS: .*" && knob_is "fault_window 8"'
+# window_set: wait (10 s at most) until the run has set the window
+window_set() {
+	i=0
+	while ! knob_is "fault_window 16" >/dev/null && kill -0 $pid 2>/dev/null && [ $i -lt 1000 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+}
 # SIGTERM once the window is set (the queries take about a second).
 fake_run 128M -w 16 sqlite -n 20000
-i=0
-while ! knob_is "fault_window 16" >/dev/null && kill -0 $pid 2>/dev/null && [ $i -lt 1000 ]; do
-	sleep 0.01
-	i=$((i + 1))
-done
+window_set
 kill -TERM $pid
 # Without sh's "Terminated" on stderr.
 wait $pid 2>/dev/null
@@ -197,11 +201,7 @@ check "-w: the knob back after SIGTERM, which still ends it" eval \
 trap '' HUP
 fake_run 128M -w 16 sqlite -n 20000
 trap - HUP
-i=0
-while ! knob_is "fault_window 16" >/dev/null && kill -0 $pid 2>/dev/null && [ $i -lt 1000 ]; do
-	sleep 0.01
-	i=$((i + 1))
-done
+window_set
 kill -HUP $pid
 wait $pid 2>/dev/null
 rc=$?
