@@ -166,8 +166,7 @@ static int smm_region_take_kernel(struct smm_region *r,
 	nodemask_t nodes = cfg->nodes;
 	struct smm_chunk *chunks;
 	struct page **map_pages;
-	unsigned long c, i, nr_nodes, need;
-	long avail;
+	unsigned long c, i, nr_nodes, need, avail;
 	int nid, ret;
 
 	if (!cfg->nr_pages)
@@ -193,11 +192,11 @@ static int smm_region_take_kernel(struct smm_region *r,
 		goto err_map_pages;
 	}
 	need = r->nr_frames + smm_region_kernel_extra(r->nr_frames);
-	avail = si_mem_available();
-	if (avail < 0 || need > avail) {
+	avail = si_mem_available();	/* never below 0: it clamps */
+	if (need > avail) {
 		pr_err("size_mb=%lu cannot be taken from the kernel: it has %lu MiB available, the region and its mapping need %lu MiB\n",
 		       cfg->nr_pages >> (20 - PAGE_SHIFT),
-		       max(avail, 0L) >> (20 - PAGE_SHIFT), need >> (20 - PAGE_SHIFT));
+		       avail >> (20 - PAGE_SHIFT), need >> (20 - PAGE_SHIFT));
 		ret = -ENOMEM;
 		goto err_map_pages;
 	}
