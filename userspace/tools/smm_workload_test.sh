@@ -188,23 +188,22 @@ window_set() {
 		i=$((i + 1))
 	done
 }
-# SIGTERM once the window is set (the queries take about a second).
-fake_run 128M -w 16 sqlite -n 20000
-window_set
-kill -TERM $pid
-# Without sh's "Terminated" on stderr.
-wait $pid 2>/dev/null
-rc=$?
+# signalled SIG: a run sent SIG once its window is set (the queries take
+# about a second); its status in rc.  Without sh's "Terminated" on stderr.
+signalled() {
+	fake_run 128M -w 16 sqlite -n 20000
+	window_set
+	kill -"$1" $pid
+	wait $pid 2>/dev/null
+	rc=$?
+}
+signalled TERM
 check "-w: the knob back after SIGTERM, which still ends it" eval \
 	'status 143 && knob_is "fault_window 8"'
 # A SIGHUP ignored on entry (nohup) stays ignored: the run goes on.
 trap '' HUP
-fake_run 128M -w 16 sqlite -n 20000
+signalled HUP
 trap - HUP
-window_set
-kill -HUP $pid
-wait $pid 2>/dev/null
-rc=$?
 check "-w: a SIGHUP ignored on entry stays ignored; the knob back at the end" eval \
 	'status 0 && knob_is "fault_window 8"'
 
