@@ -247,9 +247,50 @@ static void smm_knobs_wrap_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.wsf, 100U);
 }
 
+/*
+ * min_free_kbytes is shared by DMA and Normal, and each zone's min is
+ * capped at a quarter of the zone: the knob accepts no more than a quarter
+ * of the two (HighMem's frames do not count), and what it accepts is what
+ * their min watermarks add up to, to the rounding of each share.
+ */
+static void smm_knob_min_free_kbytes_applied_test(struct kunit *test)
+{
+	static const struct smm_test_pool_cfg cfg = {
+		.mb = 8, .split = { 10, 60, 30 }, .one_node = true,
+	};
+	struct smm_pool *pool = smm_test_pool(test, &cfg);
+	unsigned long pool_quarter = (smm_pool_managed_pages(pool) << (PAGE_SHIFT - 10)) / 4;
+	unsigned long max = smm_pool_max_min_free_kbytes(pool);
+	unsigned long mfk = pool->zones.min_free_kbytes, mins = 0;
+	char line[48];
+	int t;
+
+	KUNIT_ASSERT_GT(test, pool->zones.table[SMM_ZONE_HIGHMEM]->managed, 0UL);
+	KUNIT_EXPECT_EQ(test, max,
+			(smm_zones_lowmem_pages(pool) << (PAGE_SHIFT - 10)) / 4);
+	KUNIT_ASSERT_LT(test, max, pool_quarter);
+
+	/* A quarter of the whole pool would be cut: refused, nothing changes. */
+	snprintf(line, sizeof(line), "min_free_kbytes %lu", pool_quarter);
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, line), -EINVAL);
+	snprintf(line, sizeof(line), "min_free_kbytes %lu", max + 1);
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, line), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pool->zones.min_free_kbytes, mfk);
+
+	snprintf(line, sizeof(line), "min_free_kbytes %lu", max);
+	KUNIT_ASSERT_EQ(test, smm_knob_write(pool, line), 0);
+	KUNIT_EXPECT_EQ(test, pool->zones.min_free_kbytes, max);
+	for (t = 0; t < SMM_NR_ZONE_TYPES; t++)
+		if (t != SMM_ZONE_HIGHMEM)
+			mins += pool->zones.table[t]->watermark[SMM_WMARK_MIN];
+	KUNIT_EXPECT_LE(test, mins, max >> (PAGE_SHIFT - 10));
+	KUNIT_EXPECT_GE(test, mins + SMM_NR_ZONE_TYPES, max >> (PAGE_SHIFT - 10));
+}
+
 static struct kunit_case smm_debugfs_cases[] = {
 	KUNIT_CASE(smm_knobs_test),
 	KUNIT_CASE(smm_knobs_wrap_test),
+	KUNIT_CASE(smm_knob_min_free_kbytes_applied_test),
 	{}
 };
 

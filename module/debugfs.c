@@ -545,11 +545,6 @@ static int smm_knob_reclaim(struct smm_pool *pool, unsigned int val)
 }
 
 /* What a knob accepts right now: some bounds follow the pool's state. */
-static unsigned long smm_knob_max_min_free_kbytes(struct smm_pool *pool)
-{
-	return (smm_pool_managed_pages(pool) << (PAGE_SHIFT - 10)) / 4;
-}
-
 static unsigned long smm_knob_min_pcp_high(struct smm_pool *pool)
 {
 	return max(1U, READ_ONCE(pool->zones.table[SMM_ZONE_NORMAL]->pcp_batch));
@@ -563,7 +558,7 @@ static unsigned long smm_knob_max_pcp_batch(struct smm_pool *pool)
 
 static const struct smm_knob smm_knobs[] = {
 	{ "watermark_scale_factor", 1, SMM_WSF_MAX, NULL, NULL, smm_knob_set_wsf },
-	{ "min_free_kbytes", 0, 0, NULL, smm_knob_max_min_free_kbytes,
+	{ "min_free_kbytes", 0, 0, NULL, smm_pool_max_min_free_kbytes,
 	  smm_knob_set_min_free_kbytes },
 	{ "pcp_high", 0, SMM_PCP_HIGH_MAX, smm_knob_min_pcp_high, NULL,
 	  smm_knob_set_pcp_high },
@@ -678,7 +673,7 @@ static int smm_knob_huge(struct smm_pool *pool, const char *line, int len,
  * that fits an unsigned int, with nothing after it but one newline; the
  * value must be within the knob's range:
  * watermark_scale_factor (1..3000), min_free_kbytes (0..a quarter of the
- * pool), pcp_high (pcp_batch..65536) and pcp_batch (1..pcp_high, at most
+ * DMA and Normal zones), pcp_high (pcp_batch..65536) and pcp_batch (1..pcp_high, at most
  * 1024), set for every zone with the other value taken from node 0's
  * Normal zone and fixed there, pcp_auto (1: sized by zone and tuned
  * again; 0: each zone's fixed at its own sizes), lru_batch (1..63),

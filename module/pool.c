@@ -32,14 +32,8 @@
 /* The kernel's default: sqrt(16 * lowmem KiB), within [128 KiB, 64 MiB]. */
 static unsigned long smm_default_min_free_kbytes(struct smm_pool *pool)
 {
-	unsigned long lowmem = 0;
-	struct smm_zone *zone;
-	int i;
+	unsigned long lowmem = smm_zones_lowmem_pages(pool) << (PAGE_SHIFT - 10);
 
-	for_each_smm_zone(pool, zone, i)
-		if (zone->type != SMM_ZONE_HIGHMEM)
-			lowmem += zone->managed;
-	lowmem <<= PAGE_SHIFT - 10;
 	return clamp(int_sqrt(lowmem * 16), 128UL, 65536UL);
 }
 
@@ -243,18 +237,33 @@ int smm_pool_set_watermark_scale_factor(struct smm_pool *pool, unsigned int wsf)
 SMM_EXPORT(smm_pool_set_watermark_scale_factor);
 
 /**
+ * smm_pool_max_min_free_kbytes() - the most min_free_kbytes may be
+ * @pool: the pool
+ *
+ * A quarter of the DMA and Normal zones, which share it: no zone's min
+ * watermark is capped below its share (smm_zones_setup_watermarks() caps
+ * each at a quarter of its zone), so every value accepted is applied.
+ *
+ * Context: Any context.
+ * Return: the bound, in KiB.
+ */
+unsigned long smm_pool_max_min_free_kbytes(struct smm_pool *pool)
+{
+	return (smm_zones_lowmem_pages(pool) << (PAGE_SHIFT - 10)) / 4;
+}
+SMM_EXPORT(smm_pool_max_min_free_kbytes);
+
+/**
  * smm_pool_set_min_free_kbytes() - change the reserve below min
  * @pool: the pool
- * @kbytes: at least 0, at most a quarter of the pool
+ * @kbytes: at least 0, at most smm_pool_max_min_free_kbytes()
  *
  * Context: Process context, may sleep.
  * Return: 0, or -EINVAL (nothing changes) when out of range.
  */
 int smm_pool_set_min_free_kbytes(struct smm_pool *pool, unsigned long kbytes)
 {
-	unsigned long quarter = (smm_pool_managed_pages(pool) << (PAGE_SHIFT - 10)) / 4;
-
-	if (kbytes > quarter)
+	if (kbytes > smm_pool_max_min_free_kbytes(pool))
 		return -EINVAL;
 	mutex_lock(&pool->tune_lock);
 	pool->zones.min_free_kbytes = kbytes;

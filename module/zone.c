@@ -290,6 +290,29 @@ void smm_zones_destroy(struct smm_pool *pool)
 }
 
 /**
+ * smm_zones_lowmem_pages() - the frames min_free_kbytes is shared among
+ * @pool: the pool
+ *
+ * As the kernel's lowmem: every node's DMA and Normal zones, HighMem left
+ * out.
+ *
+ * Context: Any context.
+ * Return: their managed frames.
+ */
+unsigned long smm_zones_lowmem_pages(struct smm_pool *pool)
+{
+	unsigned long lowmem = 0;
+	struct smm_zone *zone;
+	int i;
+
+	for_each_smm_zone(pool, zone, i)
+		if (zone->type != SMM_ZONE_HIGHMEM)
+			lowmem += zone->managed;
+	return lowmem;
+}
+SMM_EXPORT(smm_zones_lowmem_pages);
+
+/**
  * smm_zones_setup_watermarks() - recompute min/low/high and lowmem reserve
  * @pool: the pool, with min_free_kbytes and watermark_scale_factor set
  *
@@ -300,13 +323,9 @@ void smm_zones_destroy(struct smm_pool *pool)
 void smm_zones_setup_watermarks(struct smm_pool *pool)
 {
 	unsigned long pages_min = pool->zones.min_free_kbytes >> (PAGE_SHIFT - 10);
-	unsigned long lowmem = 0;
+	unsigned long lowmem = smm_zones_lowmem_pages(pool);
 	struct smm_zone *zone;
 	int i, n, j, k;
-
-	for_each_smm_zone(pool, zone, i)
-		if (zone->type != SMM_ZONE_HIGHMEM)
-			lowmem += zone->managed;
 
 	for_each_smm_zone(pool, zone, i) {
 		unsigned long min, step;

@@ -224,6 +224,7 @@ int smm_pool_create(const struct smm_pool_config *cfg, struct smm_pool **poolp);
 void smm_pool_destroy(struct smm_pool *pool);
 unsigned int smm_pool_validate(struct smm_pool *pool, struct smm_report *r);
 int smm_pool_set_watermark_scale_factor(struct smm_pool *pool, unsigned int wsf);
+unsigned long smm_pool_max_min_free_kbytes(struct smm_pool *pool);
 int smm_pool_set_min_free_kbytes(struct smm_pool *pool, unsigned long kbytes);
 unsigned long smm_pool_free_pages(struct smm_pool *pool);
 unsigned long smm_pool_managed_pages(struct smm_pool *pool);

@@ -158,6 +158,7 @@ extern const char * const smm_zone_names[SMM_NR_ZONE_TYPES];
 
 int smm_zones_init(struct smm_pool *pool);
 void smm_zones_destroy(struct smm_pool *pool);
+unsigned long smm_zones_lowmem_pages(struct smm_pool *pool);
 void smm_zones_setup_watermarks(struct smm_pool *pool);
 bool smm_zone_watermark_ok(struct smm_zone *zone, unsigned int order,
 			   unsigned long mark, enum smm_zone_type highest,
