@@ -109,20 +109,26 @@ static void smm_lru_lirs_shadow_stamp_test(struct kunit *test)
 }
 
 /*
- * Page 0 (stamped at 0, now 6) read back with the LIR set's oldest page
- * used @demoted_age ago: active when that is longer than the page's own
- * age, inactive otherwise.
+ * Page 0 (stamped at 0, now 6, or 6 + @idle once the clock has run on by
+ * @idle stamps more) read back with the LIR set's oldest page used
+ * @demoted_age ago: active when that is longer than the page's own age,
+ * inactive otherwise.
  */
-static bool smm_lirs_refault_active(struct kunit *test, unsigned long demoted_age)
+static bool smm_lirs_refault_active_after(struct kunit *test, unsigned long idle,
+					  unsigned long demoted_age)
 {
 	struct smm_pool *pool;
 	struct file *file = smm_lirs_setup(test, SMM_LRU_POLICY_LIRS, &pool);
 	struct smm_lruvec *lruvec = &pool->zones.nodes[0].lruvec;
-	unsigned long now = smm_lru_lirs_now(pool, 0);
+	unsigned long now;
 	unsigned long activated = smm_event_sum(pool, SMM_WORKINGSET_ACTIVATE);
 	struct smm_page *frame;
 	bool active;
 
+	/* A stamp is half a clock tick (smm_lru_lirs_now()). */
+	KUNIT_ASSERT_EQ(test, pool->workingset.bucket_order, 0U);
+	atomic_long_add(2 * idle, &pool->workingset.nodes[0].age);
+	now = smm_lru_lirs_now(pool, 0);
 	WRITE_ONCE(lruvec->lirs_demoted, (now - demoted_age) & SMM_PAGE_STAMP_MAX);
 	KUNIT_EXPECT_TRUE(test, smm_test_read_page(test, file, 0));
 	smm_lru_drain_all(pool);
@@ -137,6 +143,11 @@ static bool smm_lirs_refault_active(struct kunit *test, unsigned long demoted_ag
 	return active;
 }
 
+static bool smm_lirs_refault_active(struct kunit *test, unsigned long demoted_age)
+{
+	return smm_lirs_refault_active_after(test, 0, demoted_age);
+}
+
 static void smm_lru_lirs_refault_recent_test(struct kunit *test)
 {
 	KUNIT_EXPECT_TRUE(test, smm_lirs_refault_active(test, LIRS_NR_EVICTED / 2 + 1));
@@ -145,6 +156,17 @@ static void smm_lru_lirs_refault_recent_test(struct kunit *test)
 static void smm_lru_lirs_refault_old_test(struct kunit *test)
 {
 	KUNIT_EXPECT_FALSE(test, smm_lirs_refault_active(test, LIRS_NR_EVICTED / 2));
+}
+
+/*
+ * Page 0 stays in the store while the clock runs on by 2^20 stamps, about
+ * two million evictions and activations: read back with the LIR set's
+ * oldest page used 10 stamps ago, it is far older, and stays inactive.
+ * A stamp of 20 bits had gone round and read it as 6 stamps old: active.
+ */
+static void smm_lru_lirs_refault_after_long_idle_test(struct kunit *test)
+{
+	KUNIT_EXPECT_FALSE(test, smm_lirs_refault_active_after(test, 1UL << 20, 10));
 }
 
 /*
@@ -300,6 +322,7 @@ static struct kunit_case smm_lru_lirs_cases[] = {
 	KUNIT_CASE(smm_lru_lirs_shadow_stamp_test),
 	KUNIT_CASE(smm_lru_lirs_refault_recent_test),
 	KUNIT_CASE(smm_lru_lirs_refault_old_test),
+	KUNIT_CASE(smm_lru_lirs_refault_after_long_idle_test),
 	KUNIT_CASE(smm_lru_lirs_aging_test),
 	KUNIT_CASE(smm_lru_lirs_read_stamps_test),
 	KUNIT_CASE(smm_lru_lirs_switch_resets_test),

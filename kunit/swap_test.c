@@ -280,10 +280,17 @@ static void smm_swap_config_test(struct kunit *test)
 	struct smm_swap_config none = { .nr_slots = 0 };
 	struct smm_swap_config dir = { .nr_slots = 4, .file = "/" };
 	struct smm_swap_config rel = { .nr_slots = 4, .file = "tmp/shadowmm-kunit-rel" };
+	/* One slot more than a shadow entry can name. */
+	struct smm_swap_config big = { .nr_slots = SMM_SWAP_MAX_SLOTS + 1 };
+	int ret;
 
 	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &none), -EINVAL);
 	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &dir), -EINVAL);
 	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &rel), -EINVAL);
+	ret = smm_swap_init(&swap, &big);
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	if (!ret)
+		smm_swap_destroy(&swap);
 }
 
 /* Remove @path itself (a link, not what it points to). */

@@ -44,13 +44,16 @@ static void smm_workingset_pack_test(struct kunit *test)
 	int node;
 	u32 slot;
 
-	shadow = smm_workingset_eviction(pool, 0, 0xfedcba98);
+	/* The largest slot a store can have, every one of its bits set. */
+	shadow = smm_workingset_eviction(pool, 0, SMM_SWAP_MAX_SLOTS);
 	KUNIT_EXPECT_TRUE(test, xa_is_value(shadow));
 	smm_workingset_unpack(shadow, &node, &age, &slot);
 	KUNIT_EXPECT_EQ(test, node, 0);
 	KUNIT_EXPECT_EQ(test, age, 1UL);
-	KUNIT_EXPECT_EQ(test, slot, 0xfedcba98U);
-	KUNIT_EXPECT_EQ(test, smm_workingset_slot(shadow), 0xfedcba98U);
+	KUNIT_EXPECT_EQ(test, slot, (u32)SMM_SWAP_MAX_SLOTS);
+	KUNIT_EXPECT_EQ(test, smm_workingset_slot(shadow), (u32)SMM_SWAP_MAX_SLOTS);
+	KUNIT_EXPECT_EQ(test, smm_workingset_shadow_policy(shadow), SMM_LRU_POLICY_CLASSIC);
+	KUNIT_EXPECT_FALSE(test, smm_workingset_shadow_ws(shadow));
 	/* The next eviction is one later. */
 	smm_workingset_unpack(smm_workingset_eviction(pool, 0, 1), &node, &age, &slot);
 	KUNIT_EXPECT_EQ(test, age, 2UL);
@@ -263,11 +266,12 @@ static void smm_workingset_refault_activation_test(struct kunit *test)
 }
 
 /*
- * The bucket order: 0 while 21 bits of age cover the pool and its store,
- * 2 for a 4 GiB pool with a 4x store (5 << 20 pages), as the kernel's
- * workingset_init() computes it.  With an order of 2 a distance of over
- * 2^21 survives the round trip through a shadow entry, to the bucket; at
- * order 0 it would wrap to what is left above 2^21.
+ * The bucket order: 0 while the entry's bits of age cover the pool and its
+ * store, as the kernel's workingset_init() computes it; 0 for the largest
+ * pool (4 GiB) with the largest store (16 GiB), 5 << 20 pages.  With an
+ * order of 2 a distance of over 2^SMM_WS_VALUE_BITS survives the round
+ * trip through a shadow entry, to the bucket; at order 0 it would wrap to
+ * what is left above that.
  */
 static void smm_workingset_bucket_order_test(struct kunit *test)
 {
@@ -279,8 +283,8 @@ static void smm_workingset_bucket_order_test(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, smm_workingset_bucket_order(1UL << SMM_WS_VALUE_BITS), 0U);
 	KUNIT_EXPECT_EQ(test, smm_workingset_bucket_order((1UL << SMM_WS_VALUE_BITS) + 1), 1U);
-	KUNIT_EXPECT_EQ(test, smm_workingset_bucket_order(5UL << 20), 2U);
-	KUNIT_EXPECT_EQ(test, smm_workingset_bucket_order(20UL << 20), 4U);
+	KUNIT_EXPECT_EQ(test, smm_workingset_bucket_order(4UL << SMM_WS_VALUE_BITS), 2U);
+	KUNIT_EXPECT_EQ(test, smm_workingset_bucket_order(5UL << 20), 0U);
 	/* This test's small pool needs none. */
 	KUNIT_EXPECT_EQ(test, pool->workingset.bucket_order, 0U);
 
@@ -297,10 +301,34 @@ static void smm_workingset_bucket_order_test(struct kunit *test)
 	pool->workingset.bucket_order = 0;
 }
 
+/*
+ * A page left in the store while the clock runs on: evicted, then two
+ * million evictions and activations later (2^21 + 5: ten minutes of heavy
+ * thrashing at most) it comes back, and its distance is all of that.  An
+ * entry whose age had 21 bits read 5 here, and was activated as if it had
+ * just left.
+ */
+static void smm_workingset_long_distance_test(struct kunit *test)
+{
+	struct smm_pool *pool = smm_test_pool(test, &ws_pool);
+	unsigned long far = (1UL << 21) + 5;
+	void *shadow;
+	int node;
+
+	KUNIT_ASSERT_EQ(test, pool->workingset.bucket_order, 0U);
+	shadow = smm_workingset_eviction(pool, 0, SMM_SWAP_MAX_SLOTS);
+	atomic_long_add(far, &pool->workingset.nodes[0].age);
+	KUNIT_EXPECT_EQ(test, smm_workingset_distance(pool, shadow, &node), far);
+	KUNIT_EXPECT_EQ(test, smm_workingset_slot(shadow), (u32)SMM_SWAP_MAX_SLOTS);
+	/* Not within the lists, however long they are in a 4 MiB pool. */
+	KUNIT_EXPECT_FALSE(test, smm_workingset_refault(pool, shadow, 1UL << 20));
+}
+
 static struct kunit_case smm_workingset_cases[] = {
 	KUNIT_CASE(smm_workingset_pack_test),
 	KUNIT_CASE(smm_workingset_distance_test),
 	KUNIT_CASE(smm_workingset_bucket_order_test),
+	KUNIT_CASE(smm_workingset_long_distance_test),
 	KUNIT_CASE(smm_workingset_lru_activation_test),
 	KUNIT_CASE(smm_workingset_reclaim_activation_test),
 	KUNIT_CASE(smm_workingset_refault_after_activations_test),

@@ -424,6 +424,7 @@ static int smm_live_pool_create(void)
 	if (!smm_params.swap_mb_set)
 		smm_params.swap_mb = min_t(unsigned long, SMM_SWAP_REGION_FACTOR * region_mb,
 					   SMM_SWAP_MB_MAX);
+	BUILD_BUG_ON(((unsigned long)SMM_SWAP_MB_MAX << (20 - PAGE_SHIFT)) > SMM_SWAP_MAX_SLOTS);
 	cfg.swap.nr_slots = (unsigned long)smm_params.swap_mb << (20 - PAGE_SHIFT);
 	cfg.swap.file = smm_params.swap_file;
 	cfg.slab_debug = smm_slab_debug_flags();

@@ -966,7 +966,7 @@ int smm_swap_init(struct smm_swap *swap, const struct smm_swap_config *cfg)
 {
 	int ret;
 
-	if (!cfg->nr_slots || cfg->nr_slots >= U32_MAX)
+	if (!cfg->nr_slots || cfg->nr_slots > SMM_SWAP_MAX_SLOTS)
 		return -EINVAL;
 	swap->nr_slots = cfg->nr_slots;
 	spin_lock_init(&swap->lock);

@@ -20,23 +20,28 @@
  * move_folios_to_lru() and workingset_refault() age its lruvec.
  *
  * A shadow entry is an xarray value entry (63 bits):
- *   bits 0..31	the backing-store slot holding the page's contents, or
- *		0 for a page of zeroes, evicted without being stored
- *   bits 32..37	the node's index in the pool
- *   bit  38	the page was part of the working set (SMM_PG_workingset)
- *   bits 39..41	the reclaim policy that evicted it (enum
+ *   bits 0..22	the backing-store slot holding the page's contents, or
+ *		0 for a page of zeroes, evicted without being stored (the
+ *		largest store swap_mb allows has 2^22 slots)
+ *   bits 23..28	the node's index in the pool
+ *   bit  29	the page was part of the working set (SMM_PG_workingset)
+ *   bits 30..32	the reclaim policy that evicted it (enum
  *		smm_lru_policy_id): a refault is judged by the rules of
  *		the policy it was evicted under, or not at all
- *   bits 42..62	the node's age in buckets of 2^bucket_order, truncated
- *		to 21 bits; under mglru, the generation and tier the page
+ *   bits 33..62	the node's age in buckets of 2^bucket_order, truncated
+ *		to 30 bits; under mglru, the generation and tier the page
  *		left from; under lirs, the age when the page was last seen
  *		used
  * As the kernel's mm/workingset.c does with its bucket_order, the age is
  * stored shifted right by the pool's bucket order, the smallest that lets
- * 21 bits cover every distance that can matter (one no larger than the
+ * 30 bits cover every distance that can matter (one no larger than the
  * pages the pool and its store can hold): distances are then exact to
- * 2^bucket_order and wrap only beyond that range, where they would have
- * aliased into false activations.
+ * 2^bucket_order.  An entry older than 2^30 buckets reads as a shorter
+ * distance than it was.  The kernel accepts that too, with 36 bits on a
+ * 64-bit build; here an entry holding a slot lives as long as its page
+ * stays in the store, so the slot takes no more bits than the largest
+ * store needs: at 100,000 evictions a second the clock goes round in
+ * three hours, where 21 bits of age went round in 21 seconds.
  * Entries live in their object's shadows xarray, never in i_pages.  Not
  * every entry holds a slot: one with a slot is the only copy of its page,
  * and their number is bounded by the store's capacity; one without (a
@@ -56,7 +61,8 @@
 #include <shadowmm/workingset.h>
 #include <trace/events/shadowmm.h>
 
-#define SMM_WS_SLOT_BITS	32
+#define SMM_WS_SLOT_BITS	SMM_SWAP_SLOT_BITS
+#define SMM_WS_SLOT_MASK	((1UL << SMM_WS_SLOT_BITS) - 1)
 #define SMM_WS_NODE_BITS	6
 #define SMM_WS_WS_SHIFT		(SMM_WS_SLOT_BITS + SMM_WS_NODE_BITS)
 #define SMM_WS_POLICY_SHIFT	(SMM_WS_WS_SHIFT + 1)
@@ -219,7 +225,7 @@ void smm_workingset_unpack(const void *shadow, int *node, unsigned long *age,
 {
 	unsigned long v = xa_to_value(shadow);
 
-	*slot = (u32)v;
+	*slot = v & SMM_WS_SLOT_MASK;
 	*node = (v >> SMM_WS_SLOT_BITS) & ((1UL << SMM_WS_NODE_BITS) - 1);
 	*age = v >> SMM_WS_AGE_SHIFT;
 }
@@ -234,7 +240,7 @@ SMM_EXPORT(smm_workingset_unpack);
  */
 u32 smm_workingset_slot(const void *shadow)
 {
-	return (u32)xa_to_value(shadow);
+	return xa_to_value(shadow) & SMM_WS_SLOT_MASK;
 }
 SMM_EXPORT(smm_workingset_slot);
 

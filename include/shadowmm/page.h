@@ -75,7 +75,9 @@ enum smm_pageflags {
 /*
  * A slab's head frame keeps its count of allocated objects in bits 20..35
  * of its flags (there is no room left in the descriptor); only the slab's
- * cache writes them, under its lock, and they are 0 on every other frame.
+ * cache writes them, under its lock, and a new slab starts them at 0.  No
+ * other frame reads them: an object frame's lirs stamp (below) shares
+ * their high bits.
  */
 #define SMM_PAGE_INUSE_SHIFT	20
 #define SMM_PAGE_INUSE_MASK	(0xffffUL << SMM_PAGE_INUSE_SHIFT)
@@ -98,16 +100,20 @@ static_assert(SMM_PAGE_INUSE_SHIFT + 16 <= SMM_PAGE_ZONE_SHIFT);
 
 /*
  * Under the lirs policy (module/lru_lirs.c) an object frame keeps, in the
- * twenty bits below the zone byte, when its page was last seen used: its
- * node's workingset clock then (smm_lru_lirs_now()).  Written with
- * smm_page_set_field(); cleared when the page leaves its frame, and moved
- * with it by a migration.
+ * 29 bits below the zone byte, when its page was last seen used: its
+ * node's workingset clock then (smm_lru_lirs_now()), as many bits of it
+ * as a shadow entry keeps, so that an old stamp is misread as a recent
+ * one only once the clock has gone round (2^30 evictions and
+ * activations), never sooner.  An object frame is never a slab's, so the
+ * stamp takes the high bits of the slab in-use count as well as the bits
+ * above it.  Written with smm_page_set_field(); cleared when the page
+ * leaves its frame, and moved with it by a migration.
  */
-#define SMM_PAGE_STAMP_SHIFT	(SMM_PAGE_INUSE_SHIFT + 16)
-#define SMM_PAGE_STAMP_BITS	20
+#define SMM_PAGE_STAMP_BITS	29
+#define SMM_PAGE_STAMP_SHIFT	(SMM_PAGE_ZONE_SHIFT - SMM_PAGE_STAMP_BITS)
 #define SMM_PAGE_STAMP_MAX	((1UL << SMM_PAGE_STAMP_BITS) - 1)
 #define SMM_PAGE_STAMP_MASK	(SMM_PAGE_STAMP_MAX << SMM_PAGE_STAMP_SHIFT)
-static_assert(SMM_PAGE_STAMP_SHIFT + SMM_PAGE_STAMP_BITS <= SMM_PAGE_ZONE_SHIFT);
+static_assert(SMM_PAGE_REFS_SHIFT + 2 <= SMM_PAGE_STAMP_SHIFT);
 
 /**
  * struct smm_page - descriptor of one frame of the region

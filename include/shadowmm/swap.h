@@ -28,6 +28,14 @@ struct zs_pool;
 /* No slot: what a page that was never stored has. */
 #define SMM_SWAP_NONE		0U
 
+/*
+ * Slots are numbered 1..nr_slots, and a shadow entry names one in
+ * SMM_SWAP_SLOT_BITS bits (module/workingset.c): enough for the largest
+ * store swap_mb allows, the entry's other bits keeping time.
+ */
+#define SMM_SWAP_SLOT_BITS	23
+#define SMM_SWAP_MAX_SLOTS	((1UL << SMM_SWAP_SLOT_BITS) - 1)
+
 /**
  * struct smm_swap_config - what smm_swap_init() builds
  * @nr_slots:	capacity in pages

@@ -23,9 +23,9 @@ struct smm_pool;
 
 /*
  * Bits of a shadow entry's age (or mglru token): distances are modulo
- * 2^21 buckets of 2^bucket_order evictions and activations.
+ * 2^30 buckets of 2^bucket_order evictions and activations.
  */
-#define SMM_WS_VALUE_BITS	21
+#define SMM_WS_VALUE_BITS	30
 
 /* Refault distances are shown in power-of-two buckets 0, 1, 2-3, ... */
 #define SMM_WS_BUCKETS		24
