@@ -867,6 +867,7 @@ static void smm_compaction_knob_test(struct kunit *test)
 
 /* What the kcompactd wakeup tracepoint reported. */
 struct cmp_wake_trace {
+	struct task_struct *task;	/* the case's: only the wake its allocation makes */
 	unsigned long wakes;
 	int highest_zoneidx;
 };
@@ -875,6 +876,8 @@ static void cmp_probe_wake(void *data, int nid, int order, int highest_zoneidx)
 {
 	struct cmp_wake_trace *t = data;
 
+	if (current != t->task)
+		return;
 	t->wakes++;
 	t->highest_zoneidx = highest_zoneidx;
 }
@@ -897,6 +900,7 @@ static void smm_compaction_kcompactd_test(struct kunit *test)
 	tr = kunit_kzalloc(test, sizeof(*tr), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, tr);
 	tr->highest_zoneidx = -1;
+	tr->task = current;
 	n = cmp_fragment(test, pool, file);
 	KUNIT_ASSERT_EQ(test, cmp_blocks(zone), 0UL);
 	KUNIT_ASSERT_GT(test, smm_zone_extfrag_index(zone, SMM_COMPACT_ORDER),

@@ -516,6 +516,7 @@ static void smm_pcp_short_zone_free_at_high_test(struct kunit *test)
 /* What the drain tracepoint showed of one list's drain. */
 struct smm_test_drain_watch {
 	struct smm_zone *zone;
+	struct task_struct *task;	/* the drainer: other pools' drains are not this one */
 	int cpu;
 	unsigned long free0;
 	unsigned int steps, total, largest;
@@ -527,7 +528,8 @@ static void smm_test_drain_probe(void *data, int nid, int type, int cpu, unsigne
 	struct smm_test_drain_watch *w = data;
 	spinlock_t *lock;
 
-	if (nid != w->zone->node->nid || type != w->zone->type || cpu != w->cpu)
+	if (current != w->task || nid != w->zone->node->nid || type != w->zone->type ||
+	    cpu != w->cpu)
 		return;
 	w->steps++;
 	w->total += n;
@@ -556,7 +558,7 @@ static void smm_pcp_drain_in_steps_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &eight_chunks);
 	struct smm_zone *zone = smm_test_only_zone(test, pool);
-	struct smm_test_drain_watch w = { .zone = zone };
+	struct smm_test_drain_watch w = { .zone = zone, .task = current };
 	unsigned int batch = 4, step = batch << SMM_PCP_SCALE_MAX, n = 5 * step, i, held;
 	struct smm_page **pages;
 
@@ -659,8 +661,7 @@ static void smm_pcp_cpu_offline_test(struct kunit *test)
 	struct smm_pcp_fill fill = { .pool = pool, .n = 3 };
 	int cpu, target = -1, ret;
 
-	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || num_online_cpus() < 2)
-		kunit_skip(test, "needs CPU hotplug and two online CPUs");
+	smm_test_require_cpu_hotplug(test);
 	for_each_online_cpu(cpu)
 		if (cpu != 0)
 			target = cpu;
@@ -694,8 +695,7 @@ static void smm_pcp_decay_after_cpu_offline_test(struct kunit *test)
 	unsigned long drains;
 	int cpu, target = -1, ret;
 
-	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || num_online_cpus() < 2)
-		kunit_skip(test, "needs CPU hotplug and two online CPUs");
+	smm_test_require_cpu_hotplug(test);
 	if (hmin + 7 * batch > zone->pcp_high)
 		kunit_skip(test, "%u CPUs leave no room to grow a list by 7 batches",
 			   num_possible_cpus());

@@ -1343,6 +1343,7 @@ static const struct smm_test_pool_cfg reclaim_poison_pool = {
 
 /* What smm_reclaim_close_in_evict_test() set up, and what it saw. */
 struct smm_close_in_evict {
+	struct task_struct *task;	/* the evicting case: other pools evict too */
 	struct file *file;
 	bool closed;
 	unsigned long evicted_ino;
@@ -1391,7 +1392,8 @@ static void smm_test_probe_evict(void *data, unsigned long pfn, int nid,
 {
 	struct smm_close_in_evict *ctx = data;
 
-	WRITE_ONCE(ctx->evicted_ino, ino);
+	if (current == ctx->task)
+		WRITE_ONCE(ctx->evicted_ino, ino);
 }
 
 /*
@@ -1412,7 +1414,9 @@ static void smm_reclaim_close_in_evict_test(struct kunit *test)
 	struct smm_pool *pool = smm_test_pool(test, &reclaim_poison_pool);
 	struct smm_zone *zone = smm_test_only_zone(test, pool);
 	struct file *file = smm_test_object_file(test, pool);
-	struct smm_close_in_evict ctx = { .file = file, .evicted_ino = ULONG_MAX };
+	struct smm_close_in_evict ctx = {
+		.task = current, .file = file, .evicted_ino = ULONG_MAX,
+	};
 	struct smm_reclaim_stat stat = { };
 	u8 *buf = smm_test_buf(test);
 	unsigned long free_before, ino;

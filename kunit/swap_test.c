@@ -352,14 +352,27 @@ static void smm_swap_file_lifetime_test(struct kunit *test)
 	}
 }
 
+#define SMM_TEST_SWAP_TARGET	SMM_TEST_SWAP_FILE "-target"
+#define SMM_TEST_SWAP_LINK	SMM_TEST_SWAP_FILE "-link"
+
+/*
+ * The files smm_swap_file_exists_test() makes go however it ends: left
+ * behind, each would fail the case's own O_EXCL at every later load.
+ */
+static void smm_test_swap_exists_cleanup(void *unused)
+{
+	smm_test_unlink(SMM_TEST_SWAP_LINK);
+	smm_test_unlink(SMM_TEST_SWAP_TARGET);
+}
+
 /*
  * Whatever already exists at the path is refused and left as it was: an
  * empty root-owned file, a file with contents, and a link to one.
  */
 static void smm_swap_file_exists_test(struct kunit *test)
 {
-	static const char * const target = SMM_TEST_SWAP_FILE "-target";
-	static const char * const link = SMM_TEST_SWAP_FILE "-link";
+	static const char * const target = SMM_TEST_SWAP_TARGET;
+	static const char * const link = SMM_TEST_SWAP_LINK;
 	struct smm_swap_config cfg = { .nr_slots = 16 };
 	struct smm_swap swap = { };
 	struct dentry *dentry;
@@ -370,6 +383,10 @@ static void smm_swap_file_exists_test(struct kunit *test)
 
 	f = filp_open(target, O_RDWR | O_CREAT | O_EXCL, 0600);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(f));
+	if (kunit_add_action_or_reset(test, smm_test_swap_exists_cleanup, NULL)) {
+		filp_close(f, NULL);
+		KUNIT_FAIL_AND_ABORT(test, "no memory for the cleanup action");
+	}
 	cfg.file = target;
 	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &cfg), -EINVAL);
 	KUNIT_EXPECT_EQ(test, smm_test_size(target), 0LL);
@@ -389,6 +406,8 @@ static void smm_swap_file_exists_test(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, smm_test_unlink(link), 0);
 	KUNIT_EXPECT_EQ(test, smm_test_unlink(target), 0);
+	/* Both gone: the cleanup finds nothing left. */
+	KUNIT_EXPECT_EQ(test, smm_test_size(target), (loff_t)-ENOENT);
 }
 
 #if IS_ENABLED(CONFIG_MEMCG)
