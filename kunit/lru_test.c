@@ -318,8 +318,7 @@ static void smm_lru_cpu_offline_test(struct kunit *test)
 	};
 	int target, ret;
 
-	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || num_online_cpus() < 2)
-		kunit_skip(test, "needs CPU hotplug and two online CPUs");
+	smm_test_require_cpu_hotplug(test);
 	target = smm_test_other_cpu();
 	KUNIT_ASSERT_GE(test, target, 1);
 	KUNIT_ASSERT_EQ(test, work_on_cpu(target, smm_lru_fill_fn, &fill), 0L);

@@ -11,6 +11,8 @@
 #include <shadowmm/compat.h>
 #include <shadowmm/main.h>
 
+#include "smm_test.h"
+
 struct size_mb_case {
 	const char *text;
 	int ret;
@@ -129,6 +131,11 @@ static struct kunit_suite smm_params_suite = {
 };
 
 kunit_test_suites(&smm_params_suite);
+
+bool smm_test_cpu_hotplug;
+module_param_named(cpu_hotplug, smm_test_cpu_hotplug, bool, 0444);
+MODULE_PARM_DESC(cpu_hotplug,
+		 "run the cases that take a CPU offline and back (tasks pinned to that CPU lose their affinity; default off)");
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit suites for shadowmm");

@@ -1174,15 +1174,45 @@ static bool smm_test_lru_gen_set(struct kunit *test, bool on)
 	return true;
 }
 
-static void smm_test_lru_gen_off(void *unused)
+/* What lru_gen/enabled read before a case switched it ("0x0007\n"). */
+struct smm_test_lru_gen_saved {
+	char caps[16];
+	ssize_t len;
+};
+
+/* The machine's own choice comes back, whatever it was: not simply "n". */
+static void smm_test_lru_gen_restore(void *data)
 {
+	struct smm_test_lru_gen_saved *saved = data;
 	struct file *f = filp_open(SMM_LRU_GEN_ENABLED, O_WRONLY, 0);
 	loff_t pos = 0;
 
 	if (!IS_ERR(f)) {
-		kernel_write(f, "n", 1, &pos);
+		kernel_write(f, saved->caps, saved->len, &pos);
 		filp_close(f, NULL);
 	}
+}
+
+/*
+ * Read lru_gen/enabled and have it written back when the case ends.
+ * Returns false on a kernel without the multi-generational LRU.
+ */
+static bool smm_test_lru_gen_save(struct kunit *test)
+{
+	struct smm_test_lru_gen_saved *saved;
+	struct file *f;
+	loff_t pos = 0;
+
+	saved = kunit_kzalloc(test, sizeof(*saved), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, saved);
+	f = filp_open(SMM_LRU_GEN_ENABLED, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return false;
+	saved->len = kernel_read(f, saved->caps, sizeof(saved->caps) - 1, &pos);
+	filp_close(f, NULL);
+	KUNIT_ASSERT_GT(test, saved->len, 0L);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_lru_gen_restore, saved), 0);
+	return true;
 }
 
 /*
@@ -1260,9 +1290,9 @@ static void smm_reclaim_young_two_mappings_test(struct kunit *test)
 {
 	struct smm_pool *pool = smm_test_pool(test, &reclaim_pool);
 
-	if (!smm_test_lru_gen_set(test, false))
+	if (!smm_test_lru_gen_save(test))
 		kunit_skip(test, "the kernel has no multi-generational LRU");
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_lru_gen_off, NULL), 0);
+	KUNIT_ASSERT_TRUE(test, smm_test_lru_gen_set(test, false));
 	smm_test_two_mappings_round(test, pool, false);
 	KUNIT_ASSERT_TRUE(test, smm_test_lru_gen_set(test, true));
 	smm_test_two_mappings_round(test, pool, true);

@@ -627,8 +627,7 @@ static void smm_slab_cpu_offline_test(struct kunit *test)
 	struct smm_test_cpu_fill fill = { .cache = cache };
 	int cpu, target = -1, ret;
 
-	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || num_online_cpus() < 2)
-		kunit_skip(test, "needs CPU hotplug and two online CPUs");
+	smm_test_require_cpu_hotplug(test);
 	KUNIT_ASSERT_GT(test, cache->cpu_limit, 0U);
 	for_each_online_cpu(cpu)
 		if (cpu != 0)

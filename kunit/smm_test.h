@@ -25,6 +25,23 @@
 #include <shadowmm/reclaim.h>
 #include <shadowmm/walk.h>
 
+/* shadowmm_kunit.ko's cpu_hotplug parameter (main_test.c). */
+extern bool smm_test_cpu_hotplug;
+
+/*
+ * A case that takes a CPU offline runs only when the module was loaded
+ * with cpu_hotplug=1: the kernel moves the tasks pinned to that CPU
+ * elsewhere and clears their affinity for good (select_fallback_rq()),
+ * which a machine running other work must not have done behind its back.
+ */
+static inline void smm_test_require_cpu_hotplug(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || num_online_cpus() < 2)
+		kunit_skip(test, "needs CPU hotplug and two online CPUs");
+	if (!smm_test_cpu_hotplug)
+		kunit_skip(test, "takes a CPU offline, which clears the affinity of tasks pinned to it: load with cpu_hotplug=1");
+}
+
 /*
  * A test's pool goes when its objects have.  KUnit runs the cleanups as
  * soon as the test thread signals it is done, before that thread's exit

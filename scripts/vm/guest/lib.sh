@@ -153,10 +153,10 @@ smm_kunit_results() {
 	done
 }
 
-# smm_kunit_module <module>: load a module of KUnit suites (they run at
-# load), collect their results, unload it.
+# smm_kunit_module <module> [params...]: load a module of KUnit suites
+# (they run at load), collect their results, unload it.
 smm_kunit_module() {
-	smm_insmod "$1" || return
+	smm_insmod "$@" || return
 	smm_kunit_results
 	smm_rmmod "$1"
 }

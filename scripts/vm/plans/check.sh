@@ -42,9 +42,20 @@ if smm_lane 1; then
 		done
 		# A kernel without KUnit (Debian's own) has no shadowmm_kunit.ko.
 		if [ -f "$SMM_MODDIR/shadowmm_kunit.ko" ]; then
+			# The suites switch the kernel's multi-generational LRU off
+			# and on: the machine's own setting must come back after
+			# them, here "y" where the test kernel boots with it off.
+			lru_gen=/sys/kernel/mm/lru_gen/enabled lru_gen_before=
+			[ -w $lru_gen ] && echo y >$lru_gen && lru_gen_before=$(cat $lru_gen)
 			smm_insmod shadowmm_bench
-			smm_kunit_module shadowmm_kunit
+			# This VM runs nothing pinned to a CPU: the hotplug cases may run.
+			smm_kunit_module shadowmm_kunit cpu_hotplug=1
 			smm_rmmod shadowmm_bench
+			if [ -n "$lru_gen_before" ]; then
+				smm_check "the KUnit suites leave lru_gen/enabled as they found it ($lru_gen_before)" \
+					test "$(cat $lru_gen)" = "$lru_gen_before"
+				echo n >$lru_gen
+			fi
 		else
 			smm_skip "KUnit suites" "$(uname -r) is built without CONFIG_KUNIT"
 		fi
