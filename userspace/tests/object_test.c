@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -997,6 +998,47 @@ TEST(size_limit_drops_private_copies_beyond)
 	EXPECT_EQ(SIGBUS, smm_touch(priv + 2 * PG, 0, 0, &got)) TH_LOG("copy at the limit");
 	EXPECT_EQ(SIGBUS, smm_touch(priv + 3 * PG, 1, 'd', NULL)) TH_LOG("copy beyond");
 	munmap(priv, 4 * PG);
+}
+
+/*
+ * Offsets at the top of what a file position and a mapping can name: a
+ * write at LLONG_MAX - 1 gets EFBIG and a read there finds nothing; the
+ * position cannot be set past the 1 TiB an object can hold; SEEK_DATA and
+ * SEEK_HOLE keep to the size; a mapping at a page offset near 2^52 is
+ * made, and its first touch is SIGBUS.  Nothing of it changes the object.
+ */
+TEST(offsets_at_the_top_of_the_range)
+{
+	off_t far_off = (off_t)(((1ULL << 52) - 4) * PG);
+	struct shadowmm_info info;
+	int fd = smm_open();
+	char b[10] = "ten bytes";
+	char *far, got;
+
+	ASSERT_EQ(10, pwrite(fd, b, 10, 0));
+	errno = 0;
+	EXPECT_EQ(-1, pwrite(fd, b, 1, LLONG_MAX - 1));
+	EXPECT_EQ(EFBIG, errno);
+	EXPECT_EQ(0, pread(fd, b, 1, LLONG_MAX - 1));
+	errno = 0;
+	EXPECT_EQ(-1, lseek(fd, (1LL << 40) + PG, SEEK_SET));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, lseek(fd, 0, SEEK_DATA));
+	EXPECT_EQ(10, lseek(fd, 0, SEEK_HOLE));
+	errno = 0;
+	EXPECT_EQ(-1, lseek(fd, 10, SEEK_DATA));
+	EXPECT_EQ(ENXIO, errno);
+
+	far = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, far_off);
+	ASSERT_NE(MAP_FAILED, far);
+	EXPECT_EQ(SIGBUS, smm_touch(far, 1, 'f', NULL));
+	EXPECT_EQ(SIGBUS, smm_touch(far, 0, 0, &got));
+	munmap(far, PG);
+
+	info = smm_info(fd);
+	EXPECT_EQ(1, info.resident_pages);
+	EXPECT_EQ(10, info.size);
+	close(fd);
 }
 
 TEST(size_limit_writes_get_efbig)
