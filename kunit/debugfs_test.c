@@ -287,10 +287,31 @@ static void smm_knob_min_free_kbytes_applied_test(struct kunit *test)
 	KUNIT_EXPECT_GE(test, mins + SMM_NR_ZONE_TYPES, max >> (PAGE_SHIFT - 10));
 }
 
+/*
+ * A pool whose DMA and Normal zones hold less than 512 KiB: the default
+ * reserve (sqrt(16 * lowmem KiB), at least 128 KiB) is cut to what the
+ * knob accepts, so the value the knobs file shows can be written back.
+ */
+static void smm_knob_min_free_kbytes_default_test(struct kunit *test)
+{
+	static const struct smm_test_pool_cfg cfg = {
+		.mb = 8, .split = { 0, 6, 94 }, .one_node = true,
+	};
+	struct smm_pool *pool = smm_test_pool(test, &cfg);
+	unsigned long max = smm_pool_max_min_free_kbytes(pool);
+	char line[48];
+
+	KUNIT_ASSERT_LT(test, max, 128UL);
+	KUNIT_EXPECT_EQ(test, pool->zones.min_free_kbytes, max);
+	snprintf(line, sizeof(line), "min_free_kbytes %lu", pool->zones.min_free_kbytes);
+	KUNIT_EXPECT_EQ(test, smm_knob_write(pool, line), 0);
+}
+
 static struct kunit_case smm_debugfs_cases[] = {
 	KUNIT_CASE(smm_knobs_test),
 	KUNIT_CASE(smm_knobs_wrap_test),
 	KUNIT_CASE(smm_knob_min_free_kbytes_applied_test),
+	KUNIT_CASE(smm_knob_min_free_kbytes_default_test),
 	{}
 };
 

@@ -29,12 +29,18 @@
 #include <shadowmm/slab.h>
 #include <shadowmm/vma.h>
 
-/* The kernel's default: sqrt(16 * lowmem KiB), within [128 KiB, 64 MiB]. */
+/*
+ * The kernel's default: sqrt(16 * lowmem KiB), within [128 KiB, 64 MiB];
+ * but no more than the knob accepts, which a pool with a few hundred
+ * KiB of DMA and Normal has below 128 KiB: what the knobs file shows can
+ * always be written back, and is what the watermarks apply.
+ */
 static unsigned long smm_default_min_free_kbytes(struct smm_pool *pool)
 {
 	unsigned long lowmem = smm_zones_lowmem_pages(pool) << (PAGE_SHIFT - 10);
 
-	return clamp(int_sqrt(lowmem * 16), 128UL, 65536UL);
+	return min(clamp(int_sqrt(lowmem * 16), 128UL, 65536UL),
+		   smm_pool_max_min_free_kbytes(pool));
 }
 
 /**
