@@ -357,7 +357,8 @@ static void smm_swap_file_lifetime_test(struct kunit *test)
 
 /*
  * The files smm_swap_file_exists_test() makes go however it ends: left
- * behind, each would fail the case's own O_EXCL at every later load.
+ * behind, the target would fail the case's own O_EXCL at every later
+ * load.
  */
 static void smm_test_swap_exists_cleanup(void *unused)
 {
@@ -381,12 +382,12 @@ static void smm_swap_file_exists_test(struct kunit *test)
 	loff_t pos = 0;
 	int ret;
 
+	/* What a run that crashed left, then what this one makes. */
+	smm_test_swap_exists_cleanup(NULL);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, smm_test_swap_exists_cleanup, NULL),
+			0);
 	f = filp_open(target, O_RDWR | O_CREAT | O_EXCL, 0600);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(f));
-	if (kunit_add_action_or_reset(test, smm_test_swap_exists_cleanup, NULL)) {
-		filp_close(f, NULL);
-		KUNIT_FAIL_AND_ABORT(test, "no memory for the cleanup action");
-	}
 	cfg.file = target;
 	KUNIT_EXPECT_EQ(test, smm_swap_init(&swap, &cfg), -EINVAL);
 	KUNIT_EXPECT_EQ(test, smm_test_size(target), 0LL);

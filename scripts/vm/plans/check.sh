@@ -42,20 +42,30 @@ if smm_lane 1; then
 		done
 		# A kernel without KUnit (Debian's own) has no shadowmm_kunit.ko.
 		if [ -f "$SMM_MODDIR/shadowmm_kunit.ko" ]; then
-			# The suites switch the kernel's multi-generational LRU off
-			# and on: the machine's own setting must come back after
-			# them, here "y" where the test kernel boots with it off.
-			lru_gen=/sys/kernel/mm/lru_gen/enabled lru_gen_before=
-			[ -w $lru_gen ] && echo y >$lru_gen && lru_gen_before=$(cat $lru_gen)
 			smm_insmod shadowmm_bench
 			# This VM runs nothing pinned to a CPU: the hotplug cases may run.
 			smm_kunit_module shadowmm_kunit cpu_hotplug=1
-			smm_rmmod shadowmm_bench
-			if [ -n "$lru_gen_before" ]; then
-				smm_check "the KUnit suites leave lru_gen/enabled as they found it ($lru_gen_before)" \
-					test "$(cat $lru_gen)" = "$lru_gen_before"
-				echo n >$lru_gen
+			# The case that switches the kernel's multi-generational LRU
+			# off and on, alone again (kunit.filter_glob), from a setting
+			# no case writes: the machine's own must be back after it.
+			lru_gen=/sys/kernel/mm/lru_gen/enabled glob=/sys/module/kunit/parameters/filter_glob
+			case_name=smm_reclaim_young_two_mappings_test
+			if [ -w $lru_gen ] && [ -w $glob ]; then
+				lru_gen_boot=$(cat $lru_gen)
+				echo 0x0001 >$lru_gen
+				printf '%s' "shadowmm_reclaim.$case_name" >$glob
+				if smm_insmod shadowmm_kunit; then
+					smm_check "$case_name passes from lru_gen/enabled 0x0001" \
+						grep -Eq "^[[:space:]]*ok [0-9]+ $case_name" \
+						$SMM_KUNIT_DIR/shadowmm_reclaim/results
+					smm_check "$case_name leaves lru_gen/enabled as it found it (0x0001)" \
+						test "$(cat $lru_gen)" = 0x0001
+					smm_rmmod shadowmm_kunit
+				fi
+				printf '%s' '*.*' >$glob
+				echo "$lru_gen_boot" >$lru_gen
 			fi
+			smm_rmmod shadowmm_bench
 		else
 			smm_skip "KUnit suites" "$(uname -r) is built without CONFIG_KUNIT"
 		fi
