@@ -767,7 +767,7 @@ bool smm_lru_gen_validate(struct smm_pool *pool, struct smm_node *node,
 			    !frame->object || smm_page_zone(pool, frame)->node != node)
 				smm_report(r, "lru_gen: frame %lu on node %d's generation %u has flags %#lx\n",
 					   smm_page_sfn(&pool->region, frame), node->index, gen,
-					   smm_page_flags(frame) & ~SMM_PAGE_INUSE_MASK);
+					   smm_page_flags(frame));
 			if (n > g->nr_pages[gen])
 				break;
 			if (!smm_walk_step(w, 1))

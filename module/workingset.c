@@ -37,8 +37,8 @@
  * 30 bits cover every distance that can matter (one no larger than the
  * pages the pool and its store can hold): distances are then exact to
  * 2^bucket_order.  An entry older than 2^30 buckets reads as a shorter
- * distance than it was.  The kernel accepts that too, with 36 bits on a
- * 64-bit build; here an entry holding a slot lives as long as its page
+ * distance than it was.  The kernel accepts that too, with 36 bits on
+ * Debian's 64-bit kernels; here an entry holding a slot lives as long as its page
  * stays in the store, so the slot takes no more bits than the largest
  * store needs: at 100,000 evictions a second the clock goes round in
  * three hours, where 21 bits of age went round in 21 seconds.
