@@ -673,9 +673,9 @@ static int smm_knob_huge(struct smm_pool *pool, const char *line, int len,
  * that fits an unsigned int, with nothing after it but one newline; the
  * value must be within the knob's range:
  * watermark_scale_factor (1..3000), min_free_kbytes (0..a quarter of the
- * DMA and Normal zones), pcp_high (pcp_batch..65536) and pcp_batch (1..pcp_high, at most
- * 1024), set for every zone with the other value taken from node 0's
- * Normal zone and fixed there, pcp_auto (1: sized by zone and tuned
+ * DMA and Normal zones), pcp_high (pcp_batch..65536) and pcp_batch
+ * (1..pcp_high, at most 1024), set for every zone with the other value
+ * taken from node 0's Normal zone and fixed there, pcp_auto (1: sized by zone and tuned
  * again; 0: each zone's fixed at its own sizes), lru_batch (1..63),
  * fault_window (0, or 4..256 pages each object keeps mapped, see
  * fault_window.c), fault_order (0..4: a first

@@ -38,10 +38,10 @@
  * pages the pool and its store can hold): distances are then exact to
  * 2^bucket_order.  An entry older than 2^30 buckets reads as a shorter
  * distance than it was.  The kernel accepts that too, with 36 bits on
- * Debian's 64-bit kernels; here an entry holding a slot lives as long as its page
- * stays in the store, so the slot takes no more bits than the largest
- * store needs: at 100,000 evictions a second the clock goes round in
- * three hours, where 21 bits of age went round in 21 seconds.
+ * Debian's 64-bit kernels; here an entry holding a slot lives as long as
+ * its page stays in the store, so the slot takes no more bits than the
+ * largest store needs: at 100,000 evictions a second the clock goes round
+ * in three hours, where 21 bits of age went round in 21 seconds.
  * Entries live in their object's shadows xarray, never in i_pages.  Not
  * every entry holds a slot: one with a slot is the only copy of its page,
  * and their number is bounded by the store's capacity; one without (a
