@@ -59,7 +59,7 @@ static __always_inline void *smm_bench_alloc(const struct smm_bench_job *job,
 	default:
 		if (side == SMM_BENCH_SMM)
 			return smm_alloc_pages(job->pool, job->order, SMM_GFP_NOWAIT);
-		return alloc_pages(SMM_BENCH_KERNEL_GFP(job->order), job->order);
+		return alloc_pages(job->kernel_gfp, job->order);
 	}
 }
 
@@ -265,6 +265,8 @@ static __always_inline void smm_bench_do(struct smm_bench_job *job,
 static noinline void smm_bench_job_run(struct smm_bench_job *job)
 {
 	job->err = 0;
+	/* Once, not per block in the timed loop. */
+	job->kernel_gfp = SMM_BENCH_KERNEL_GFP(job->order);
 	job->start = ktime_get_ns();
 	if (job->side == SMM_BENCH_SMM)
 		smm_bench_do(job, SMM_BENCH_SMM);

@@ -98,6 +98,8 @@ struct smm_bench_ring {
  * @space:	with which calls
  * @side:	whose allocator
  * @order:	PAGES: block order
+ * @kernel_gfp:	PAGES: the kernel side's flags for @order, set when the job
+ *		runs (SMM_BENCH_KERNEL_GFP())
  * @size:	KMALLOC: bytes asked for
  * @scache:	CACHE: shadowmm's cache
  * @kcache:	CACHE: the kernel's cache of the same object size
@@ -115,6 +117,7 @@ struct smm_bench_job {
 	enum smm_bench_space space;
 	enum smm_bench_side side;
 	unsigned int order;
+	gfp_t kernel_gfp;
 	size_t size;
 	struct smm_kmem_cache *scache;
 	struct kmem_cache *kcache;
